@@ -1,0 +1,128 @@
+import type { BridgeConfig } from './config';
+import { systemClock, type Clock } from './clock';
+import { Emitter, type Subscription } from './emitter';
+import { Engine } from './engine';
+import { silentLogger, type Logger } from './logger';
+import { ProxyServer } from './server/proxyServer';
+import { generateToken } from './server/security';
+import type { StateStore } from './state';
+import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from './status';
+
+export interface BridgeOptions {
+  config: BridgeConfig;
+  /** 0 picks any free port. */
+  port: number;
+  /** The local access token agents send as their API key. */
+  token: string;
+  /** Guards the status API; generated when not given. */
+  adminToken?: string;
+  clock?: Clock;
+  logger?: Logger;
+  stateStore?: StateStore;
+  /** How often due re-tests of invalid and exhausted keys are looked for. */
+  retestCheckMs?: number;
+}
+
+/**
+ * The whole engine behind one object: what the VS Code extension and the
+ * headless CLI both drive. Start it, feed it config, listen to its events.
+ */
+export class Bridge {
+  readonly engine: Engine;
+  readonly adminToken: string;
+  readonly onDidChange = new Emitter<void>();
+  private readonly server: ProxyServer;
+  private retestTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: Subscription[];
+  private readonly retestCheckMs: number;
+
+  constructor(options: BridgeOptions) {
+    this.engine = new Engine({
+      config: options.config,
+      clock: options.clock ?? systemClock,
+      logger: options.logger ?? silentLogger,
+      stateStore: options.stateStore,
+    });
+    this.adminToken = options.adminToken ?? generateToken('kbadmin');
+    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken });
+    this.retestCheckMs = options.retestCheckMs ?? 10_000;
+    this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
+  }
+
+  get onKeyChange(): Emitter<KeyChangeEvent> {
+    return this.engine.onKeyChange;
+  }
+
+  get onRequest(): Emitter<RequestSummary> {
+    return this.engine.onRequest;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  get running(): boolean {
+    return this.server.running;
+  }
+
+  get baseUrls(): { openai: string; anthropic: string } {
+    const described = this.server.describe();
+    if (!described.baseUrls) throw new Error('the bridge is not running');
+    return described.baseUrls;
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    this.retestTimer = setInterval(() => void this.engine.runDueRetests(), this.retestCheckMs);
+    this.retestTimer.unref();
+    this.onDidChange.fire();
+  }
+
+  /** Stops listening; in-flight requests get `graceMs` to finish, then are aborted upstream. */
+  async stop(graceMs?: number): Promise<void> {
+    if (this.retestTimer) clearInterval(this.retestTimer);
+    this.retestTimer = undefined;
+    await this.server.stop(graceMs);
+    this.onDidChange.fire();
+  }
+
+  /** Stops and releases everything, the upstream connection pool included. */
+  async dispose(graceMs?: number): Promise<void> {
+    await this.stop(graceMs);
+    for (const s of this.subscriptions) s.dispose();
+    await this.engine.close();
+  }
+
+  apply(config: BridgeConfig): void {
+    this.engine.apply(config);
+    this.onDidChange.fire();
+  }
+
+  status(): BridgeStatus {
+    return this.engine.status(this.server.describe());
+  }
+
+  get activeRequests(): number {
+    return this.server.activeRequests;
+  }
+
+  retireKey(pool: string, key: string): void {
+    this.engine.retireKey(pool, key);
+  }
+
+  restoreKey(pool: string, key: string): void {
+    this.engine.restoreKey(pool, key);
+  }
+
+  testKey(pool: string, key: string): Promise<KeyTestResult> {
+    return this.engine.testKey(pool, key);
+  }
+
+  testPool(pool: string): Promise<KeyTestResult[]> {
+    return this.engine.testPool(pool);
+  }
+}

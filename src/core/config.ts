@@ -1,0 +1,157 @@
+/** The bridge's configuration: plain data shared by the VS Code extension and the CLI. */
+
+export type Protocol = 'openai' | 'anthropic';
+export const PROTOCOLS: readonly Protocol[] = ['openai', 'anthropic'];
+
+export type SelectionStrategy = 'fill-first' | 'round-robin' | 'weighted';
+export const SELECTION_STRATEGIES: readonly SelectionStrategy[] = ['fill-first', 'round-robin', 'weighted'];
+
+/** A key as the host resolved it. `secret` lives only in memory. */
+export interface KeySpec {
+  id: string;
+  label?: string;
+  secret: string;
+  weight?: number;
+}
+
+export interface PoolSpec {
+  id: string;
+  label?: string;
+  protocol: Protocol;
+  /**
+   * Where the provider's API lives, in the form its own SDK takes as base URL:
+   * OpenAI-compatible pools include the version (`https://api.openai.com/v1`),
+   * Anthropic pools are the server root (`https://api.anthropic.com`).
+   */
+  baseUrl: string;
+  strategy: SelectionStrategy;
+  /** Extra non-secret headers sent upstream (e.g. OpenRouter's `HTTP-Referer`). */
+  headers?: Record<string, string>;
+  keys: KeySpec[];
+}
+
+export interface RouteTarget {
+  pool: string;
+  /** Renames the request's model for this target (fallback to another model or provider). */
+  model?: string;
+}
+
+export interface RouteSpec {
+  protocol: Protocol;
+  /** Model pattern: exact name, or `*` wildcards (`claude-*`, `*`). */
+  match: string;
+  targets: RouteTarget[];
+}
+
+/** Knobs of the attempt loop and transport; every value has a safe default. */
+export interface Tuning {
+  /** Upstream attempts for one client request, across all targets. */
+  maxAttempts: number;
+  /** Time after which no new attempt starts for a request (waits and retries included). */
+  budgetMs: number;
+  /** Longest wait for a cooling key of the current target before moving on. */
+  waitThresholdMs: number;
+  connectTimeoutMs: number;
+  /** Until response headers, and for streams until the first real event. Long enough for thinking models. */
+  firstByteTimeoutMs: number;
+  /** Longest silence between two chunks of a streamed answer (stall detection). */
+  idleTimeoutMs: number;
+  maxBodyBytes: number;
+  /** Cooldown when a 429 carries no usable hint; jittered by ±20%. */
+  defaultCooldownMs: number;
+  /** Consecutive provider-transient failures that open a target's circuit. */
+  breakerThreshold: number;
+  breakerOpenMs: number;
+  /** Base of the exponential backoff before the one transient retry. */
+  transientBackoffMs: number;
+  /** Base of the backoff between repeated rate limits inside one request. */
+  rateLimitBackoffMs: number;
+  /** First automatic re-test of an invalid key; doubles up to `retestMaxMs`. */
+  invalidRetestMs: number;
+  exhaustedRetestMs: number;
+  retestMaxMs: number;
+}
+
+export const DEFAULT_TUNING: Tuning = {
+  maxAttempts: 8,
+  budgetMs: 45_000,
+  waitThresholdMs: 3_000,
+  connectTimeoutMs: 10_000,
+  firstByteTimeoutMs: 300_000,
+  idleTimeoutMs: 120_000,
+  maxBodyBytes: 32 * 1024 * 1024,
+  defaultCooldownMs: 30_000,
+  breakerThreshold: 3,
+  breakerOpenMs: 15_000,
+  transientBackoffMs: 250,
+  rateLimitBackoffMs: 250,
+  invalidRetestMs: 60_000,
+  exhaustedRetestMs: 30 * 60_000,
+  retestMaxMs: 60 * 60_000,
+};
+
+export interface BridgeConfig {
+  pools: PoolSpec[];
+  routes: RouteSpec[];
+  /** The pool each protocol uses when no route matches; the first pool of that protocol otherwise. */
+  defaults?: Partial<Record<Protocol, string>>;
+  tuning?: Partial<Tuning>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Checks the shape and cross-references of a config; throws ConfigError naming the field. */
+export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
+  const poolIds = new Set<string>();
+  config.pools.forEach((pool, i) => {
+    const at = `pools[${i}]`;
+    if (!pool.id || !/^[A-Za-z0-9._-]+$/.test(pool.id)) throw new ConfigError(`${at}.id`, 'must be letters, digits, dot, dash or underscore');
+    if (poolIds.has(pool.id)) throw new ConfigError(`${at}.id`, `duplicate pool id "${pool.id}"`);
+    poolIds.add(pool.id);
+    if (!PROTOCOLS.includes(pool.protocol)) throw new ConfigError(`${at}.protocol`, 'must be "openai" or "anthropic"');
+    if (!SELECTION_STRATEGIES.includes(pool.strategy)) throw new ConfigError(`${at}.strategy`, `must be one of ${SELECTION_STRATEGIES.join(', ')}`);
+    let url: URL;
+    try {
+      url = new URL(pool.baseUrl);
+    } catch {
+      throw new ConfigError(`${at}.baseUrl`, 'must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.baseUrl`, 'must be an http or https URL');
+    const keyIds = new Set<string>();
+    pool.keys.forEach((key, k) => {
+      if (!key.id) throw new ConfigError(`${at}.keys[${k}].id`, 'is required');
+      if (keyIds.has(key.id)) throw new ConfigError(`${at}.keys[${k}].id`, `duplicate key id "${key.id}"`);
+      keyIds.add(key.id);
+      if (key.weight !== undefined && !(key.weight > 0)) throw new ConfigError(`${at}.keys[${k}].weight`, 'must be a positive number');
+    });
+  });
+  config.routes.forEach((route, i) => {
+    const at = `routes[${i}]`;
+    if (!PROTOCOLS.includes(route.protocol)) throw new ConfigError(`${at}.protocol`, 'must be "openai" or "anthropic"');
+    if (typeof route.match !== 'string' || !route.match) throw new ConfigError(`${at}.match`, 'must be a model name or pattern');
+    if (!Array.isArray(route.targets) || route.targets.length === 0) throw new ConfigError(`${at}.targets`, 'must list at least one target');
+    route.targets.forEach((target, t) => {
+      const pool = config.pools.find((p) => p.id === target.pool);
+      if (!pool) throw new ConfigError(`${at}.targets[${t}].pool`, `no pool with id "${target.pool}"`);
+      // Requests are relayed byte for byte; translating between wire protocols is out of scope.
+      if (pool.protocol !== route.protocol) throw new ConfigError(`${at}.targets[${t}].pool`, `pool "${pool.id}" speaks ${pool.protocol}, the route ${route.protocol}`);
+    });
+  });
+  for (const protocol of PROTOCOLS) {
+    const id = config.defaults?.[protocol];
+    if (id === undefined) continue;
+    const pool = config.pools.find((p) => p.id === id);
+    if (!pool) throw new ConfigError(`defaults.${protocol}`, `no pool with id "${id}"`);
+    if (pool.protocol !== protocol) throw new ConfigError(`defaults.${protocol}`, `pool "${id}" speaks ${pool.protocol}`);
+  }
+  return config;
+}
+
+export function resolveTuning(partial?: Partial<Tuning>): Tuning {
+  return { ...DEFAULT_TUNING, ...(partial ?? {}) };
+}

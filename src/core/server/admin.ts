@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Engine } from '../engine';
+import type { Subscription } from '../emitter';
+import { readRequestBody } from './requestBody';
+import { sendJson } from './respond';
+import { presentedToken, tokensEqual } from './security';
+
+type Describe = () => { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } };
+
+const EVENT_THROTTLE_MS = 250;
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The status API other windows and tools use (DESIGN §7, §8): JSON status, a
+ * stream of status snapshots, and key actions. Guarded by its own admin token.
+ */
+export class AdminApi {
+  private readonly streams = new Set<ServerResponse>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly describe: Describe,
+    private readonly adminToken: string,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const token = presentedToken(req.headers);
+    if (!token || !tokensEqual(token, this.adminToken)) {
+      return sendJson(res, 401, { error: { type: 'authentication_error', message: 'KeyBridge admin API: missing or wrong admin token.' } });
+    }
+    const path = url.split('?')[0];
+    if (req.method === 'GET' && path === '/_keybridge/status') return sendJson(res, 200, this.status());
+    if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
+    if (req.method === 'POST') {
+      let body: { pool?: unknown; key?: unknown };
+      try {
+        const raw = await readRequestBody(req, 64 * 1024);
+        body = raw.length ? (JSON.parse(raw.toString('utf8')) as typeof body) : {};
+      } catch {
+        return sendJson(res, 400, { error: { type: 'invalid_request_error', message: 'body must be JSON: {"pool": "...", "key": "..."}' } });
+      }
+      const pool = typeof body.pool === 'string' ? body.pool : undefined;
+      const key = typeof body.key === 'string' ? body.key : undefined;
+      if (!pool) return sendJson(res, 400, { error: { type: 'invalid_request_error', message: '"pool" is required' } });
+      try {
+        switch (path) {
+          case '/_keybridge/test':
+            return sendJson(res, 200, { results: key ? [await this.engine.testKey(pool, key)] : await this.engine.testPool(pool) });
+          case '/_keybridge/retire':
+            if (!key) break;
+            this.engine.retireKey(pool, key);
+            return sendJson(res, 200, this.status());
+          case '/_keybridge/restore':
+            if (!key) break;
+            this.engine.restoreKey(pool, key);
+            return sendJson(res, 200, this.status());
+        }
+      } catch (error) {
+        return sendJson(res, 404, { error: { type: 'not_found_error', message: (error as Error).message } });
+      }
+      if (!key && (path === '/_keybridge/retire' || path === '/_keybridge/restore')) {
+        return sendJson(res, 400, { error: { type: 'invalid_request_error', message: '"key" is required' } });
+      }
+    }
+    return sendJson(res, 404, { error: { type: 'not_found_error', message: `no admin endpoint ${req.method} ${path}` } });
+  }
+
+  status() {
+    return this.engine.status(this.describe());
+  }
+
+  closeStreams(): void {
+    for (const res of this.streams) res.end();
+    this.streams.clear();
+  }
+
+  /** Sends a snapshot at once, then after every change, at most every 250 ms. */
+  private openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    this.streams.add(res);
+    const write = (): void => {
+      res.write(`event: status\ndata: ${JSON.stringify(this.status())}\n\n`);
+    };
+    let pending: NodeJS.Timeout | undefined;
+    const schedule = (): void => {
+      if (pending) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        write();
+      }, EVENT_THROTTLE_MS);
+    };
+    const subscriptions: Subscription[] = [this.engine.onKeyChange.on(schedule), this.engine.onRequest.on(schedule)];
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const close = (): void => {
+      clearInterval(heartbeat);
+      if (pending) clearTimeout(pending);
+      for (const s of subscriptions) s.dispose();
+      this.streams.delete(res);
+    };
+    req.on('close', close);
+    res.on('close', close);
+    write();
+  }
+}

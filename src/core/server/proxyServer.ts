@@ -1,0 +1,193 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Engine } from '../engine';
+import { proxyWithFailover } from '../failover/attemptLoop';
+import type { ProxyRequest } from '../failover/proxyRequest';
+import { protocolAdapter } from '../protocols/registry';
+import { sessionIdOf } from '../routing/affinity';
+import type { RequestSummary } from '../status';
+import { AdminApi } from './admin';
+import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
+import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
+import { sendError } from './respond';
+import { hostAllowed, presentedToken, tokensEqual } from './security';
+
+/** The only address the bridge listens on. There is deliberately no setting to widen it. */
+export const LOOPBACK = '127.0.0.1';
+
+const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
+
+export interface ProxyServerOptions {
+  engine: Engine;
+  port: number;
+  token: string;
+  adminToken: string;
+}
+
+/** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
+export class ProxyServer {
+  private server: Server | undefined;
+  private boundPort = 0;
+  private nextId = 1;
+  private readonly inFlight = new Set<AbortController>();
+  private readonly admin: AdminApi;
+
+  constructor(private readonly options: ProxyServerOptions) {
+    this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    return `http://${LOOPBACK}:${this.boundPort}`;
+  }
+
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+
+  get activeRequests(): number {
+    return this.inFlight.size;
+  }
+
+  describe(): { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } } {
+    if (!this.server) return { running: false };
+    return { running: true, url: this.url, port: this.boundPort, baseUrls: { openai: this.url + OPENAI_PREFIX, anthropic: this.url + ANTHROPIC_PREFIX } };
+  }
+
+  /** Listens on 127.0.0.1; rejects with the listen error (EADDRINUSE when another window owns the port). */
+  start(): Promise<number> {
+    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000 }, (req, res) => {
+      void this.handle(req, res);
+    });
+    // Slow or oversized clients are answered by Node itself (408, 431); only keep the bridge alive here.
+    server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    return new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, LOOPBACK, () => {
+        server.off('error', reject);
+        this.server = server;
+        this.boundPort = (server.address() as AddressInfo).port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish for `graceMs`, then aborts them (upstream included). */
+  async stop(graceMs = 2_000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    this.admin.closeStreams();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    for (const controller of this.inFlight) controller.abort(new Error('bridge stopping'));
+    await new Promise((r) => setTimeout(r, 10));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const adapter = protocolAdapter(guessProtocol(url, req.headers));
+    try {
+      // A web page must never spend the user's keys: browsers always say where a request comes from.
+      if (req.headers.origin !== undefined || (req.headers['sec-fetch-site'] !== undefined && req.headers['sec-fetch-site'] !== 'none')) {
+        return sendError(res, adapter, 403, 'permission_error', 'KeyBridge does not accept requests from web pages.');
+      }
+      if (!hostAllowed(req.headers.host, this.boundPort)) {
+        return sendError(res, adapter, 403, 'permission_error', `KeyBridge answers only to ${LOOPBACK}:${this.boundPort} or localhost:${this.boundPort}.`);
+      }
+      if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
+      if (req.method === 'HEAD') {
+        // Agents probe the base URL before their first request, without credentials (Claude Code sends `HEAD /`).
+        res.writeHead(200, { 'content-length': 0 });
+        return void res.end();
+      }
+      if (req.method === 'GET' && (url === '/' || url === OPENAI_PREFIX || url === ANTHROPIC_PREFIX)) {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        return void res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
+      }
+      const path = resolveClientPath(url, req.headers);
+      if (!path) {
+        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${url.slice(0, 200)}. Use ${this.url}${OPENAI_PREFIX} or ${this.url}${ANTHROPIC_PREFIX} as the base URL.`);
+      }
+      const pathAdapter = protocolAdapter(path.protocol);
+      const token = presentedToken(req.headers);
+      if (!token || !tokensEqual(token, this.options.token)) {
+        return sendError(res, pathAdapter, 401, 'authentication_error', `KeyBridge: ${token ? 'wrong' : 'missing'} local access token. Send the KeyBridge token as your API key (Authorization: Bearer or x-api-key).`);
+      }
+      if (!ALLOWED_METHODS.has(req.method ?? '')) {
+        return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, { allow: 'GET, POST, DELETE, HEAD' });
+      }
+      await this.proxy(req, res, path);
+    } catch (error) {
+      if (error instanceof RequestBodyError) {
+        // The client may still be sending; do not keep reading a body we refused.
+        res.setHeader('connection', 'close');
+        const type = error.status === 413 ? 'request_too_large' : 'invalid_request_error';
+        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`);
+      }
+      this.options.engine.logger.error(`internal error on ${req.method} ${url.slice(0, 200)}: ${(error as Error).message}`);
+      if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
+      else res.destroy();
+    }
+  }
+
+  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>): Promise<void> {
+    const engine = this.options.engine;
+    const startedAt = engine.clock.now();
+    const controller = new AbortController();
+    const onClose = (): void => {
+      if (!res.writableFinished) controller.abort(new Error('client went away'));
+    };
+    res.on('close', onClose);
+    this.inFlight.add(controller);
+    try {
+      const body = req.method === 'GET' || req.method === 'DELETE' ? await readRequestBody(req, 1024 * 1024) : await readRequestBody(req, engine.tuning.maxBodyBytes);
+      const fields = parseRequestFields(body, req.headers['content-type']);
+      const request: ProxyRequest = {
+        id: this.nextId++,
+        protocol: path.protocol,
+        endpoint: path.endpoint,
+        method: req.method ?? 'GET',
+        path: (req.url ?? '').split('?')[0],
+        upstreamPath: path.upstreamPath,
+        headers: req.headers,
+        body: body.length ? body : undefined,
+        json: fields.json,
+        model: fields.model,
+        stream: fields.stream,
+        sessionId: sessionIdOf(req.headers),
+        previousResponseId: fields.previousResponseId,
+        startedAt,
+        signal: controller.signal,
+      };
+      const summary = await proxyWithFailover(engine, request, res);
+      this.record(summary);
+    } finally {
+      this.inFlight.delete(controller);
+      res.off('close', onClose);
+    }
+  }
+
+  private record(summary: RequestSummary): void {
+    const engine = this.options.engine;
+    engine.totals.requests++;
+    if (summary.outcome === 'ok') engine.totals.succeeded++;
+    else engine.totals.failed++;
+    const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
+    const error = summary.error ? ` (${summary.error})` : '';
+    engine.logger.info(
+      `${summary.method} ${summary.path} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${summary.model}` : ''}${error}`,
+    );
+    engine.onRequest.fire(summary);
+  }
+}

@@ -1,0 +1,47 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { PersistedKeyHealth } from './keys/keyHealth';
+
+/** Key health that outlives the process: keyed by key fingerprint, never holding a secret. */
+export interface PersistedState {
+  version: 1;
+  savedAt: number;
+  keys: Record<string, PersistedKeyHealth>;
+}
+
+/** Where the host keeps persisted state: a file for the CLI and for windows sharing a machine. */
+export interface StateStore {
+  load(): PersistedState | undefined;
+  save(state: PersistedState): void;
+}
+
+export class MemoryStateStore implements StateStore {
+  state: PersistedState | undefined;
+  load(): PersistedState | undefined {
+    return this.state;
+  }
+  save(state: PersistedState): void {
+    this.state = JSON.parse(JSON.stringify(state)) as PersistedState;
+  }
+}
+
+/** A JSON file written atomically (temp file + rename), so a reader never sees half a state. */
+export class FileStateStore implements StateStore {
+  constructor(readonly path: string) {}
+
+  load(): PersistedState | undefined {
+    try {
+      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as PersistedState;
+      return parsed && parsed.version === 1 && typeof parsed.keys === 'object' ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(state: PersistedState): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(state, null, 1), { mode: 0o600 });
+    renameSync(temp, this.path);
+  }
+}

@@ -1,0 +1,97 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers each hop sets for itself. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/**
+ * Client headers never forwarded: the local token (replaced by the pool key),
+ * the caller's own account selectors (they belong to the caller's key, not
+ * the pool's), browser context, and encodings we could not inspect.
+ */
+const CLIENT_ONLY = new Set([
+  'authorization',
+  'x-api-key',
+  'api-key',
+  'openai-organization',
+  'openai-project',
+  'cookie',
+  'origin',
+  'referer',
+  'accept-encoding',
+]);
+
+/** Response headers the client must not receive from upstream. */
+const UPSTREAM_ONLY = new Set(['set-cookie']);
+
+function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> | undefined {
+  const value = headers['connection'];
+  if (typeof value !== 'string') return undefined;
+  const names = value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter((v) => v && v !== 'close' && v !== 'keep-alive');
+  return names.length ? new Set(names) : undefined;
+}
+
+/** Headers for one upstream attempt: the client's, cleaned, with the pool's credential. */
+export function buildUpstreamHeaders(
+  client: IncomingHttpHeaders,
+  defaults: Record<string, string>,
+  extra: Record<string, string> | undefined,
+  auth: Record<string, string>,
+): Record<string, string> {
+  const named = connectionNamed(client);
+  const out: Record<string, string> = {};
+  for (const name in client) {
+    if (HOP_BY_HOP.has(name) || CLIENT_ONLY.has(name) || named?.has(name)) continue;
+    const value = client[name];
+    if (value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  for (const name in defaults) if (out[name] === undefined) out[name] = defaults[name];
+  if (extra) for (const name in extra) out[name.toLowerCase()] = extra[name];
+  out['accept-encoding'] = 'identity';
+  for (const name in auth) out[name] = auth[name];
+  return out;
+}
+
+/** Upstream response headers as the client may see them. */
+export function buildClientHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const named = connectionNamed(upstream);
+  const out: OutgoingHttpHeaders = {};
+  for (const name in upstream) {
+    if ((HOP_BY_HOP.has(name) && name !== 'content-length') || UPSTREAM_ONLY.has(name) || named?.has(name)) continue;
+    const value = upstream[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Headers that tell an agent how the provider limits it; forwarded on every 429 the client sees. */
+export function rateLimitHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const name in upstream) {
+    if (name === 'retry-after' || name === 'retry-after-ms' || name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-')) {
+      const value = upstream[name];
+      if (value !== undefined) out[name] = value;
+    }
+  }
+  return out;
+}
+
+export function isEventStream(headers: Record<string, string | string[] | undefined>): boolean {
+  const type = headers['content-type'];
+  return typeof type === 'string' && type.toLowerCase().includes('text/event-stream');
+}

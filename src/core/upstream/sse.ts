@@ -1,0 +1,65 @@
+import { StringDecoder } from 'node:string_decoder';
+
+export interface SseEvent {
+  /** The `event:` field; empty for unnamed events (OpenAI chat). */
+  name: string;
+  /** The `data:` lines joined by newlines; undefined for comment-only blocks. */
+  data: string | undefined;
+}
+
+const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+
+/**
+ * Splits an SSE byte stream into events as far as the proxy needs to look
+ * at them. It never produces bytes for the client: those are relayed as
+ * they came, so a malformed event reaches the client unchanged.
+ */
+export class SseScanner {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  /** Refuses to buffer an event larger than this; such a stream is not SSE we can reason about. */
+  constructor(private readonly maxEventChars = 4 * 1024 * 1024) {}
+
+  push(chunk: Buffer): SseEvent[] {
+    this.pending += this.decoder.write(chunk);
+    return this.drain();
+  }
+
+  /** Parses what is left when the stream ended without a final blank line. */
+  end(): SseEvent[] {
+    this.pending += this.decoder.end();
+    const events = this.drain();
+    if (this.pending.trim()) events.push(parseBlock(this.pending));
+    this.pending = '';
+    return events;
+  }
+
+  private drain(): SseEvent[] {
+    const events: SseEvent[] = [];
+    BOUNDARY.lastIndex = 0;
+    let start = 0;
+    for (let m = BOUNDARY.exec(this.pending); m; m = BOUNDARY.exec(this.pending)) {
+      const block = this.pending.slice(start, m.index);
+      start = m.index + m[0].length;
+      if (block) events.push(parseBlock(block));
+    }
+    this.pending = start ? this.pending.slice(start) : this.pending;
+    if (this.pending.length > this.maxEventChars) this.pending = '';
+    return events;
+  }
+}
+
+function parseBlock(block: string): SseEvent {
+  let name = '';
+  let data: string | undefined;
+  for (const line of block.split(/\r\n|\n|\r/)) {
+    if (!line || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') name = value;
+    else if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+  }
+  return { name, data };
+}

@@ -1,0 +1,174 @@
+import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
+import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
+import { SseScanner, type SseEvent } from './sse';
+import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
+
+export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
+
+export type RelayEnd =
+  | { kind: 'complete' } // the upstream ended cleanly
+  | { kind: 'interrupted'; reason: string } // we ended the stream with the protocol's terminal error
+  | { kind: 'client-gone' };
+
+/** Bytes up to and including the last complete event, so a terminal error never lands inside a half-sent event. */
+function lastBoundaryEnd(data: Buffer): number {
+  for (let i = data.length - 1; i > 0; i--) {
+    if (data[i] !== 0x0a && data[i] !== 0x0d) continue;
+    const prev = data[i - 1];
+    if (data[i] === 0x0a && prev === 0x0a) return i + 1;
+    if (data[i] === 0x0a && prev === 0x0d && i >= 3 && data[i - 2] === 0x0a && data[i - 3] === 0x0d) return i + 1;
+    if (data[i] === 0x0d && prev === 0x0d) return i + 1;
+  }
+  return 0;
+}
+
+/**
+ * One upstream SSE answer: first the commit gate (hold bytes until the first
+ * real event, so a failure before it can still fail over), then the relay
+ * (bytes to the client as they arrive, with backpressure, never re-encoded).
+ */
+export class SseRelay {
+  readonly facts: StreamFacts = {};
+  readonly usage: UsageSeen = { input: 0, output: 0 };
+  /** Set when the provider reported an error inside a committed stream (e.g. quota). */
+  inBandError: Verdict | undefined;
+  private readonly scanner = new SseScanner();
+  private held: Buffer[] = [];
+  private sawTerminal = false;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly adapter: ProtocolAdapter,
+    private readonly endpoint: Endpoint,
+  ) {}
+
+  gate(timeoutMs: number, now: () => number): Promise<GateResult> {
+    return new Promise<GateResult>((resolve) => {
+      const finish = (result: GateResult): void => {
+        clearTimeout(timer);
+        this.body.off('data', onData);
+        this.body.off('end', onEnd);
+        this.body.off('error', onError);
+        if (result.kind === 'commit') this.body.pause();
+        else this.body.destroy();
+        resolve(result);
+      };
+      const consider = (events: SseEvent[]): boolean => {
+        for (let i = 0; i < events.length; i++) {
+          const event = events[i];
+          if (event.data === undefined) continue; // comments and keep-alives do not commit
+          noteStreamFacts(event, this.facts);
+          if (isErrorEvent(event)) {
+            finish({ kind: 'fail', verdict: classifyStreamError(errorFactsFromJson(parseEventJson(event))) });
+            return true;
+          }
+          scanUsage(event.data, this.usage);
+          if (!this.adapter.isPreamble(event)) {
+            this.inspect(events.slice(i));
+            finish({ kind: 'commit', firstEventAt: now() });
+            return true;
+          }
+        }
+        return false;
+      };
+      const onData = (chunk: Buffer): void => {
+        this.held.push(chunk);
+        consider(this.scanner.push(chunk));
+      };
+      const onEnd = (): void => {
+        if (!consider(this.scanner.end())) finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'stream ended before any event' } });
+      };
+      const onError = (error: unknown): void => finish({ kind: 'fail', verdict: classifyTransportError(error) });
+      const timer = setTimeout(
+        () => finish({ kind: 'fail', verdict: classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }) }),
+        Math.max(1, timeoutMs),
+      );
+      this.body.on('data', onData);
+      this.body.on('end', onEnd);
+      this.body.on('error', onError);
+    });
+  }
+
+  /** Relays the committed stream to the client until either side ends it. */
+  pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayEnd> {
+    const body = this.body;
+    res.writeHead(status, headers);
+    const first = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+    this.held = [];
+
+    return new Promise<RelayEnd>((resolve) => {
+      let carry: Buffer | undefined;
+      let settled = false;
+      const finish = (result: RelayEnd): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        body.off('data', onData);
+        body.off('end', onEnd);
+        body.off('error', onError);
+        res.off('close', onClientClose);
+        resolve(result);
+      };
+      const interrupt = (reason: string): void => {
+        body.destroy();
+        if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, this.facts));
+        finish({ kind: 'interrupted', reason });
+      };
+      const onDrain = (): void => {
+        idle.refresh(); // a slow reader is not a stalled provider
+        body.resume();
+      };
+      const send = (data: Buffer): void => {
+        const end = lastBoundaryEnd(data);
+        carry = end === data.length ? undefined : data.subarray(end);
+        if (end > 0 && !res.write(end === data.length ? data : data.subarray(0, end))) {
+          body.pause();
+          res.once('drain', onDrain);
+        }
+      };
+      const onData = (chunk: Buffer): void => {
+        idle.refresh();
+        this.inspect(this.scanner.push(chunk));
+        send(carry ? Buffer.concat([carry, chunk]) : chunk);
+      };
+      const onEnd = (): void => {
+        this.inspect(this.scanner.end());
+        // A clean end without the protocol's terminal event still ends the client's stream at once.
+        res.end(carry);
+        finish({ kind: 'complete' });
+      };
+      const onError = (error: unknown): void => interrupt(classifyTransportError(error).reason);
+      const onClientClose = (): void => {
+        if (res.writableFinished) return;
+        body.destroy();
+        finish({ kind: 'client-gone' });
+      };
+      const idle = setTimeout(() => interrupt(`no data for ${Math.round(idleTimeoutMs / 1000)} s`), idleTimeoutMs);
+
+      body.on('data', onData);
+      body.on('end', onEnd);
+      body.on('error', onError);
+      res.on('close', onClientClose);
+      send(first);
+      body.resume();
+    });
+  }
+
+  /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */
+  private inspect(events: SseEvent[]): void {
+    for (const event of events) {
+      if (event.data === undefined) continue;
+      if (this.adapter.isTerminal(event)) this.sawTerminal = true;
+      if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
+      scanUsage(event.data, this.usage);
+      if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));
+    }
+  }
+
+  /** Whether the stream carried the protocol's normal final event. */
+  get completedNormally(): boolean {
+    return this.sawTerminal;
+  }
+}

@@ -1,0 +1,60 @@
+import type { SseEvent } from './sse';
+import type { StreamFacts } from '../protocols/protocol';
+
+/** Token counts as providers report them; `max` because some repeat cumulative totals in later events. */
+export interface UsageSeen {
+  input: number;
+  output: number;
+}
+
+const INPUT = /"(?:input_tokens|prompt_tokens)"\s*:\s*(\d+)/;
+const OUTPUT = /"(?:output_tokens|completion_tokens)"\s*:\s*(\d+)/;
+
+/** Reads token counts out of a JSON text without parsing it (hot path). */
+export function scanUsage(text: string, usage: UsageSeen): void {
+  if (!text.includes('"usage"')) return;
+  const input = INPUT.exec(text);
+  const output = OUTPUT.exec(text);
+  if (input) usage.input = Math.max(usage.input, Number(input[1]));
+  if (output) usage.output = Math.max(usage.output, Number(output[1]));
+}
+
+/** Whether an SSE event is the provider reporting an error in-band. */
+export function isErrorEvent(event: SseEvent): boolean {
+  if (event.name === 'error' || event.name === 'response.failed') return true;
+  const data = event.data;
+  if (!data || !data.includes('"error"')) return false;
+  try {
+    const parsed = JSON.parse(data) as Record<string, unknown>;
+    return Boolean(parsed && typeof parsed === 'object' && (parsed.error || parsed.type === 'error'));
+  } catch {
+    return false;
+  }
+}
+
+export function parseEventJson(event: SseEvent): unknown {
+  try {
+    return event.data ? JSON.parse(event.data) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/;
+
+/** Keeps what a Responses terminal error must repeat: the response id, model and sequence. */
+export function noteStreamFacts(event: SseEvent, facts: StreamFacts): void {
+  const data = event.data;
+  if (!data) return;
+  const seq = SEQUENCE.exec(data);
+  if (seq) facts.lastSequence = Number(seq[1]);
+  if (event.name === 'response.created' || (facts.responseId === undefined && event.name === 'message_start')) {
+    const parsed = parseEventJson(event) as { response?: { id?: string; model?: string; created_at?: number }; message?: { id?: string; model?: string } } | undefined;
+    const source = parsed?.response ?? parsed?.message;
+    if (source) {
+      facts.responseId = source.id;
+      facts.model = source.model;
+      facts.createdAt = parsed?.response?.created_at;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { Tuning } from '../config';
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+  signal: AbortSignal;
+  headersTimeoutMs: number;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/**
+ * The one undici Agent the core owns: keep-alive, one pool per origin.
+ * Never installed as the global dispatcher, so other extensions' `fetch` is untouched.
+ */
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(tuning: Pick<Tuning, 'connectTimeoutMs' | 'firstByteTimeoutMs'>) {
+    this.agent = new Agent({
+      connect: { timeout: tuning.connectTimeoutMs },
+      keepAliveTimeout: 10_000,
+      keepAliveMaxTimeout: 60_000,
+      headersTimeout: tuning.firstByteTimeoutMs,
+      // Idle gaps between chunks are timed by the relay, which knows how to end each protocol's stream.
+      bodyTimeout: 0,
+      maxHeaderSize: 64 * 1024,
+    });
+  }
+
+  send(request: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.agent.request({
+      origin: request.origin,
+      path: request.path,
+      method: request.method as Dispatcher.HttpMethod,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+      headersTimeout: request.headersTimeoutMs,
+      bodyTimeout: 0,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
+
+/** Splits a pool base URL into the origin undici pools by and the path prefix requests extend. */
+export function splitBaseUrl(baseUrl: string): { origin: string; basePath: string } {
+  const url = new URL(baseUrl);
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+}
+
+/** Reads at most `limit` bytes of a body, then discards the rest; for error bodies we must classify. */
+export async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      truncated = true;
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  const raw = Buffer.concat(chunks);
+  return { raw, text: raw.toString('utf8'), truncated };
+}
