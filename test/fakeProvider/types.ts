@@ -1,0 +1,110 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface FakeProviderOptions {
+  /** Content deltas per stream (text deltas, or argument deltas of a tool call). Default 5. */
+  streamEvents?: number;
+  /** Pause between two SSE events. Default 0: back to back. */
+  eventGapMs?: number;
+  /** Keep parsed request bodies in the ledger. Default true; a benchmark may turn it off to save memory. */
+  recordBodies?: boolean;
+}
+
+export type Protocol = 'openai' | 'anthropic';
+export type Endpoint = 'chat' | 'responses' | 'embeddings' | 'models' | 'messages' | 'count_tokens' | 'other';
+
+export interface LedgerEntry {
+  seq: number;
+  method: string;
+  /** With the query string. */
+  path: string;
+  protocol: Protocol;
+  endpoint: Endpoint;
+  /** As received: Authorization Bearer (openai) or x-api-key (anthropic); either header is accepted as a fallback. */
+  key: string | undefined;
+  model?: string;
+  stream: boolean;
+  headers: IncomingHttpHeaders;
+  bodyBytes: number;
+  body?: unknown;
+  fault?: Fault['kind'];
+  status?: number;
+  startedAt: number;
+  headersSentAt?: number;
+  endedAt?: number;
+  /** Every SSE block written, lifecycle events, `[DONE]`, malformed and error events included. */
+  eventsSent: number;
+  /** The response was written to its end (whatever its status). */
+  completed: boolean;
+  /** The client closed before we finished. Never set for our own cuts/resets or by `close()`. */
+  aborted: boolean;
+  abortedAt?: number;
+}
+
+export interface ResponderRequest {
+  protocol: Protocol;
+  endpoint: Endpoint;
+  model?: string;
+  // The request body as the client sent it: shapes differ per endpoint, so callers index it freely.
+  body: any;
+  key?: string;
+  seq: number;
+}
+
+export interface Reply {
+  text?: string;
+  toolCall?: { name: string; arguments: Record<string, unknown>; id?: string };
+  events?: number;
+  gapMs?: number;
+  usage?: { input: number; output: number };
+}
+
+export type Responder = (req: ResponderRequest) => Reply | undefined;
+
+export type InStreamError = 'overloaded' | 'rateLimit' | 'quota' | 'server';
+
+export type Fault =
+  | { kind: 'rateLimit'; headers?: Record<string, string> }
+  | { kind: 'quota' }
+  | { kind: 'invalidKey' }
+  | { kind: 'forbiddenKey' }
+  | { kind: 'forbiddenRequest' }
+  | { kind: 'serverError'; status?: number }
+  | { kind: 'overloaded' }
+  | { kind: 'html'; status?: number }
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'reset' }
+  | { kind: 'slowFirstByte'; ms: number }
+  | { kind: 'slowFirstEvent'; ms: number }
+  | { kind: 'cut'; afterEvents: number }
+  | { kind: 'stall'; afterEvents: number }
+  | { kind: 'errorEvent'; error: InStreamError; afterEvents?: number }
+  | { kind: 'empty' }
+  | { kind: 'malformed' }
+  | { kind: 'noDone' }
+  | { kind: 'contextLength' }
+  | { kind: 'contentPolicy' }
+  | { kind: 'endlessBody' }
+  | { kind: 'hugeHeader' };
+
+export interface FakeProvider {
+  readonly url: string;
+  readonly openaiBaseUrl: string;
+  readonly anthropicBaseUrl: string;
+  readonly ledger: LedgerEntry[];
+  options: Required<FakeProviderOptions>;
+  fault(key: string, ...faults: Fault[]): void;
+  always(key: string, fault: Fault | undefined): void;
+  setResponder(fn: Responder | undefined): void;
+  reset(): void;
+  waitFor(pred: (e: LedgerEntry) => boolean, timeoutMs: number): Promise<LedgerEntry>;
+  openStreams(): number;
+  close(): Promise<void>;
+}
+
+/** One SSE block, tagged with its role so faults can cut, truncate or drop the right ones. */
+export interface SseEvent {
+  text: string;
+  /** preamble: lifecycle before any block (message_start, ping, response.created/in_progress);
+   *  open: a block or item starts; content: a delta; close: block/item/message end; terminal: [DONE], message_stop, response.completed. */
+  phase: 'preamble' | 'open' | 'content' | 'close' | 'terminal';
+}
