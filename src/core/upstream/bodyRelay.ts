@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RelayEnd } from './sseRelay';
+import { discardBody } from './upstreamClient';
 
 export interface BodyRelayEnd {
   end: RelayEnd;
@@ -48,14 +49,14 @@ export function relayBody(res: ServerResponse, status: number, headers: Outgoing
       finish({ kind: 'complete' });
     };
     const cut = (reason: string): void => {
-      body.destroy();
+      discardBody(body);
       res.destroy();
       finish({ kind: 'interrupted', reason });
     };
     const onError = (error: Error): void => cut(error.message);
     const onClientClose = (): void => {
       if (res.writableFinished) return;
-      body.destroy();
+      discardBody(body);
       finish({ kind: 'client-gone' });
     };
     const idle = setTimeout(() => cut('upstream body stalled'), idleTimeoutMs);

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
 import { SseScanner, type SseEvent } from './sse';
+import { discardBody } from './upstreamClient';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
@@ -52,7 +53,7 @@ export class SseRelay {
         this.body.off('end', onEnd);
         this.body.off('error', onError);
         if (result.kind === 'commit') this.body.pause();
-        else this.body.destroy();
+        else discardBody(this.body);
         resolve(result);
       };
       const consider = (events: SseEvent[]): boolean => {
@@ -112,7 +113,7 @@ export class SseRelay {
         resolve(result);
       };
       const interrupt = (reason: string): void => {
-        body.destroy();
+        discardBody(body);
         if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, this.facts));
         finish({ kind: 'interrupted', reason });
       };
@@ -142,7 +143,7 @@ export class SseRelay {
       const onError = (error: unknown): void => interrupt(classifyTransportError(error).reason);
       const onClientClose = (): void => {
         if (res.writableFinished) return;
-        body.destroy();
+        discardBody(body);
         finish({ kind: 'client-gone' });
       };
       const idle = setTimeout(() => interrupt(`no data for ${Math.round(idleTimeoutMs / 1000)} s`), idleTimeoutMs);

@@ -57,7 +57,7 @@ export function splitBaseUrl(baseUrl: string): { origin: string; basePath: strin
 }
 
 /** Reads at most `limit` bytes of a body, then discards the rest; for error bodies we must classify. */
-export async function readBounded(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
+export async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
@@ -65,11 +65,22 @@ export async function readBounded(body: AsyncIterable<Buffer> & { destroy(): voi
     size += chunk.length;
     if (size > limit) {
       truncated = true;
-      body.destroy();
-      break;
+      break; // leaving the loop destroys the body
     }
     chunks.push(chunk);
   }
   const raw = Buffer.concat(chunks);
   return { raw, text: raw.toString('utf8'), truncated };
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * Drops an upstream body we no longer want: the socket is released (or closed
+ * mid-answer, which aborts the provider's work). undici reports the destroy as
+ * an 'error' event, which must not become an uncaught exception.
+ */
+export function discardBody(body: { on(event: 'error', listener: (error: Error) => void): unknown; destroy(): unknown; destroyed?: boolean }): void {
+  body.on('error', ignore);
+  if (!body.destroyed) body.destroy();
 }

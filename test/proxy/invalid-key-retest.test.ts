@@ -1,0 +1,51 @@
+// Guards invalid keys: a 401 takes the key out of rotation, but an automatic re-test with backoff brings it
+// back, so an upstream outage that answers 401 for a while does not kill keys for good.
+import assert from 'node:assert/strict';
+import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
+
+describe('invalid keys and their re-test', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await startHarness({ tuning: { invalidRetestMs: 50, retestMaxMs: 400 } })));
+  afterEach(async () => h.close());
+
+  const key1 = () => h.bridge.status().pools.find((p) => p.id === 'oa')!.keys[0];
+
+  it('marks a 401 key invalid and serves the request with another key', async () => {
+    h.provider.fault('oa-key-1', { kind: 'invalidKey' });
+    assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
+    assert.equal(key1().state, 'invalid');
+    assert.match(key1().reason!, /HTTP 401/);
+    await post(`${h.openaiBase}/chat/completions`, chatBody());
+    assert.deepEqual(keysSeen(h.provider, 'chat'), ['oa-key-1', 'oa-key-2', 'oa-key-2']);
+  });
+
+  it('re-tests with doubling backoff and restores the key once the provider accepts it', async () => {
+    h.provider.always('oa-key-1', { kind: 'invalidKey' });
+    await post(`${h.openaiBase}/chat/completions`, chatBody());
+    const firstRetest = key1().retestAt!;
+    await new Promise((r) => setTimeout(r, 60));
+    await h.bridge.engine.runDueRetests();
+    assert.equal(key1().state, 'invalid', 'still refused');
+    const secondRetest = key1().retestAt!;
+    assert.ok(secondRetest - Date.now() > 60, `backoff doubled: next re-test in ${secondRetest - Date.now()} ms`);
+    assert.ok(secondRetest > firstRetest);
+    h.provider.always('oa-key-1', undefined);
+    await new Promise((r) => setTimeout(r, secondRetest - Date.now() + 5));
+    await h.bridge.engine.runDueRetests();
+    assert.equal(key1().state, 'ready');
+    const tests = h.provider.ledger.filter((e) => e.endpoint === 'models');
+    assert.equal(tests.length, 2, 'each re-test is one cheap models request');
+    assert.ok(tests.every((e) => e.key === 'oa-key-1'));
+  });
+
+  it('a manual test of a key updates its state and reports latency', async () => {
+    h.provider.fault('oa-key-2', { kind: 'invalidKey' });
+    const bad = await h.bridge.testKey('oa', 'k2');
+    assert.equal(bad.ok, false);
+    assert.equal(bad.state, 'invalid');
+    const good = await h.bridge.testKey('oa', 'k2');
+    assert.equal(good.ok, true);
+    assert.equal(good.state, 'ready');
+    assert.ok(good.latencyMs >= 0);
+  });
+});
