@@ -21,6 +21,7 @@ export function relayBody(res: ServerResponse, status: number, headers: Outgoing
     let head: Buffer | undefined;
     let tail: Buffer | undefined;
     let settled = false;
+    let waitingForDrain = false;
     const finish = (end: RelayEnd): void => {
       if (settled) return;
       settled = true;
@@ -32,6 +33,7 @@ export function relayBody(res: ServerResponse, status: number, headers: Outgoing
       resolve({ end, head, tail });
     };
     const onDrain = (): void => {
+      waitingForDrain = false;
       idle.refresh();
       body.resume();
     };
@@ -40,6 +42,7 @@ export function relayBody(res: ServerResponse, status: number, headers: Outgoing
       if (!head) head = chunk;
       tail = chunk;
       if (!res.write(chunk)) {
+        waitingForDrain = true;
         body.pause();
         res.once('drain', onDrain);
       }
@@ -59,7 +62,7 @@ export function relayBody(res: ServerResponse, status: number, headers: Outgoing
       discardBody(body);
       finish({ kind: 'client-gone' });
     };
-    const idle = setTimeout(() => cut('upstream body stalled'), idleTimeoutMs);
+    const idle = setTimeout(() => (waitingForDrain ? idle.refresh() : cut('upstream body stalled')), idleTimeoutMs);
     body.on('data', onData);
     body.on('end', onEnd);
     body.on('error', onError);

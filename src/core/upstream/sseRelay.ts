@@ -102,6 +102,7 @@ export class SseRelay {
     return new Promise<RelayEnd>((resolve) => {
       let carry: Buffer | undefined;
       let settled = false;
+      let waitingForDrain = false;
       const finish = (result: RelayEnd): void => {
         if (settled) return;
         settled = true;
@@ -118,13 +119,15 @@ export class SseRelay {
         finish({ kind: 'interrupted', reason });
       };
       const onDrain = (): void => {
-        idle.refresh(); // a slow reader is not a stalled provider
+        waitingForDrain = false;
+        idle.refresh();
         body.resume();
       };
       const send = (data: Buffer): void => {
         const end = lastBoundaryEnd(data);
         carry = end === data.length ? undefined : data.subarray(end);
         if (end > 0 && !res.write(end === data.length ? data : data.subarray(0, end))) {
+          waitingForDrain = true;
           body.pause();
           res.once('drain', onDrain);
         }
@@ -146,7 +149,8 @@ export class SseRelay {
         discardBody(body);
         finish({ kind: 'client-gone' });
       };
-      const idle = setTimeout(() => interrupt(`no data for ${Math.round(idleTimeoutMs / 1000)} s`), idleTimeoutMs);
+      // A slow reader is not a stalled provider: while the client holds us back, the idle clock waits too.
+      const idle = setTimeout(() => (waitingForDrain ? idle.refresh() : interrupt(`no data for ${Math.round(idleTimeoutMs / 1000)} s`)), idleTimeoutMs);
 
       body.on('data', onData);
       body.on('end', onEnd);

@@ -1,0 +1,43 @@
+// Guards streams cut after the commit point: never retried, never spliced with a second answer (it would
+// replay tool calls); the client's stream ends with its protocol's own terminal error instead.
+import assert from 'node:assert/strict';
+import { chatBody, messagesBody, post, sseEvents, startHarness, type Harness } from '../helpers/harness';
+
+describe('a stream cut mid-way', () => {
+  let h: Harness;
+  beforeEach(async () => (h = await startHarness()));
+  afterEach(async () => h.close());
+
+  it('ends an Anthropic stream with event: error', async () => {
+    h.provider.fault('an-key-1', { kind: 'cut', afterEvents: 5 });
+    const res = await post(`${h.anthropicBase}/v1/messages`, messagesBody({ stream: true }));
+    const events = sseEvents(res.text);
+    const last = events[events.length - 1];
+    assert.equal(last.event, 'error');
+    assert.equal(JSON.parse(last.data).type, 'error');
+    assert.equal(JSON.parse(last.data).error.type, 'api_error');
+    assert.equal(h.provider.ledger.length, 1, 'no second upstream request once bytes reached the client');
+  });
+
+  it('ends an OpenAI chat stream with an error chunk and [DONE]', async () => {
+    h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 3 });
+    const res = await post(`${h.openaiBase}/chat/completions`, chatBody({ stream: true }));
+    const events = sseEvents(res.text);
+    assert.equal(events[events.length - 1].data, '[DONE]');
+    assert.match(JSON.parse(events[events.length - 2].data).error.message, /interrupted/);
+    assert.equal(h.provider.ledger.length, 1);
+  });
+
+  it('ends a Responses stream with a well-formed response.failed', async () => {
+    h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 5 });
+    const res = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi', stream: true });
+    const events = sseEvents(res.text);
+    const created = JSON.parse(events.find((e) => e.event === 'response.created')!.data);
+    const last = events[events.length - 1];
+    assert.equal(last.event, 'response.failed');
+    const failed = JSON.parse(last.data);
+    assert.equal(failed.response.id, created.response.id, 'the failure names the response the client was receiving');
+    assert.equal(failed.response.status, 'failed');
+    assert.ok(failed.sequence_number > JSON.parse(events[events.length - 2].data).sequence_number);
+  });
+});
