@@ -1,0 +1,46 @@
+// Guards persisted key health: a restart (or another window taking over) must not hammer keys already known
+// to be bad, and the persisted file holds fingerprints and states, never a secret.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStateStore } from '../../src/core/state';
+import { chatBody, keysSeen, post, startHarness } from '../helpers/harness';
+
+describe('persisted key state', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keybridge-state-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('carries invalid, exhausted, cooling and retired keys across a restart, without secrets', async () => {
+    const path = join(dir, 'state.json');
+    const first = await startHarness({ keys: { oa: ['oa-key-1', 'oa-key-2', 'oa-key-3', 'oa-key-4'] }, stateStore: new FileStateStore(path) });
+    first.provider.fault('oa-key-1', { kind: 'invalidKey' });
+    first.provider.fault('oa-key-2', { kind: 'quota' });
+    first.provider.fault('oa-key-3', { kind: 'rateLimit', headers: { 'retry-after': '120' } });
+    assert.equal((await post(`${first.openaiBase}/chat/completions`, chatBody())).status, 200);
+    first.bridge.retireKey('an', 'k3');
+    await first.close();
+
+    const saved = readFileSync(path, 'utf8');
+    for (const secret of ['oa-key-1', 'oa-key-2', 'oa-key-3', 'an-key-3']) assert.ok(!saved.includes(secret), `${secret} must not be persisted`);
+    assert.deepEqual(
+      Object.values(JSON.parse(saved).keys)
+        .map((k: any) => k.state)
+        .sort(),
+      ['cooling', 'exhausted', 'invalid', 'retired'],
+    );
+
+    const second = await startHarness({ keys: { oa: ['oa-key-1', 'oa-key-2', 'oa-key-3', 'oa-key-4'] }, stateStore: new FileStateStore(path) });
+    try {
+      assert.equal((await post(`${second.openaiBase}/chat/completions`, chatBody())).status, 200);
+      assert.deepEqual(keysSeen(second.provider), ['oa-key-4'], 'known-bad keys are not tried again after a restart');
+      assert.deepEqual(
+        second.bridge.status().pools[0].keys.map((k) => k.state),
+        ['invalid', 'exhausted', 'cooling', 'ready'],
+      );
+      assert.equal(second.bridge.status().pools[1].keys[2].state, 'retired');
+    } finally {
+      await second.close();
+    }
+  });
+});
