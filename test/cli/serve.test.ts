@@ -1,0 +1,152 @@
+// Guards the headless bridge as users run it: `keybridge serve --config FILE` prints its URL, serves and logs
+// one line per request without secrets, refuses bad configs naming the field (exit 2), and shuts down
+// cleanly on SIGTERM with in-flight requests finished or aborted upstream.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+
+const CLI = resolve(__dirname, '../../../dist/cli.js');
+const TOKEN = 'kb-cli-test-token';
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitForUrl(r: Run): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const match = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(r.stdout());
+    if (match) return match[1];
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`no URL printed; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
+}
+
+describe('keybridge CLI', () => {
+  let provider: FakeProvider;
+  let dir: string;
+  const running: Run[] = [];
+  before(async () => {
+    provider = await startFakeProvider({ streamEvents: 40, eventGapMs: 25 });
+    dir = mkdtempSync(join(tmpdir(), 'keybridge-cli-'));
+  });
+  after(async () => {
+    for (const r of running) r.child.kill('SIGKILL');
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => provider.reset());
+
+  const writeConfig = (config: unknown): string => {
+    const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  };
+  const goodConfig = () => ({
+    port: 0,
+    pools: [
+      { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, keys: [{ id: 'work', env: 'CLI_OA_KEY_1' }, { id: 'home', env: 'CLI_OA_KEY_2' }] },
+      { id: 'an', protocol: 'anthropic', baseUrl: provider.anthropicBaseUrl, strategy: 'round-robin', keys: [{ env: 'CLI_AN_KEY_1' }] },
+    ],
+  });
+  const env = { CLI_OA_KEY_1: 'cli-oa-secret-1', CLI_OA_KEY_2: 'cli-oa-secret-2', CLI_AN_KEY_1: 'cli-an-secret-1', KEYBRIDGE_TOKEN: TOKEN };
+
+  it('documents every option and the config format in --help', async () => {
+    const r = run(['--help']);
+    assert.equal(await r.exited, 0);
+    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', 'Exit codes']) {
+      assert.ok(r.stdout().includes(word), `--help mentions ${word}`);
+    }
+  });
+
+  it('refuses bad configs with exit code 2 and a message naming the field', async () => {
+    const cases: [unknown, Record<string, string>, RegExp][] = [
+      [goodConfig(), {}, /pools\[0\]\.keys\[0\]\.env: environment variable CLI_OA_KEY_1 is not set/],
+      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] }, env, /pools\[0\]\.keys\[0\]\.secret: keys are never written in the config file/],
+      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], protocol: 'grpc' }] }, env, /pools\[0\]\.protocol: must be "openai" or "anthropic"/],
+      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'missing' }] }] }, env, /routes\[0\]\.targets\[0\]\.pool: no pool with id "missing"/],
+      [{ ...goodConfig(), port: 'x' }, env, /port: must be an integer/],
+    ];
+    for (const [config, e, pattern] of cases) {
+      const r = run(['serve', '--config', writeConfig(config)], e);
+      assert.equal(await r.exited, 2, r.stderr());
+      assert.match(r.stderr(), pattern);
+      assert.ok(!r.stderr().includes('sk-inline'));
+    }
+    const badJson = join(dir, 'bad.json');
+    writeFileSync(badJson, '{"pools": [');
+    const r = run(['serve', '--config', badJson], env);
+    assert.equal(await r.exited, 2);
+    assert.match(r.stderr(), /is not valid JSON/);
+    const usage = run(['serve', '--port', 'abc', '--config', badJson]);
+    assert.equal(await usage.exited, 2);
+    assert.match(usage.stderr(), /--port must be an integer/);
+  });
+
+  it('serves, logs one line per request without secrets, and stops cleanly on SIGTERM', async () => {
+    const r = run(['serve', '--config', writeConfig(goodConfig())], env);
+    running.push(r);
+    const url = await waitForUrl(r);
+    assert.match(r.stdout(), /OpenAI base URL http:\/\/127\.0\.0\.1:\d+\/openai\/v1/);
+    provider.fault('cli-oa-secret-1', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
+    const res = await fetch(`${url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    await res.text();
+    const deadline = Date.now() + 2_000;
+    while (!/POST \/openai\/v1\/chat\/completions 200/.test(r.stdout()) && Date.now() < deadline) await new Promise((x) => setTimeout(x, 20));
+    assert.match(r.stdout(), /POST \/openai\/v1\/chat\/completions 200 ok pool=oa key=cli-…et-2 fp=[0-9a-f]{8} attempts=2 ms=\d+/);
+
+    // A slow stream is in flight when SIGTERM arrives: it finishes within the grace period.
+    const streaming = fetch(`${url}/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TOKEN, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-test', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    }).then((x) => x.text());
+    await provider.waitFor((e) => e.endpoint === 'messages' && e.eventsSent > 0, 3_000);
+    r.child.kill('SIGTERM');
+    const body = await streaming;
+    assert.match(body, /message_stop/, 'the in-flight stream was finished, not cut');
+    assert.equal(await r.exited, 0);
+    assert.match(r.stdout(), /SIGTERM, shutting down \(1 request\(s\) in flight\)/);
+    assert.match(r.stdout(), /stopped/);
+    for (const secret of Object.values(env)) {
+      if (secret === TOKEN) continue;
+      assert.ok(!r.stdout().includes(secret) && !r.stderr().includes(secret), 'no key in CLI output');
+    }
+    assert.ok(!r.stdout().includes(TOKEN), 'a token from the environment is never printed');
+  });
+
+  it('exits 1 with a clear message when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    try {
+      const r = run(['serve', '--config', writeConfig(goodConfig()), '--port', String(port)], env);
+      assert.equal(await r.exited, 1);
+      assert.match(r.stderr(), /the port is in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
