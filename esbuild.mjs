@@ -1,5 +1,8 @@
 // Bundles the extension and the headless CLI from the same core.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 const production = process.argv.includes('--production');
 
@@ -12,6 +15,7 @@ const common = {
   minify: production,
   logLevel: 'info',
   external: ['vscode'],
+  define: { KEYBRIDGE_VERSION: JSON.stringify(version) },
 };
 
 await Promise.all([

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigError } from './core/config';
+import { Bridge } from './core/bridge';
+import type { Logger } from './core/logger';
+import { redactSecrets } from './core/secrets';
+import { FileStateStore } from './core/state';
+import { loadServeConfig, type ServeConfig } from './cli/configFile';
+import { HELP } from './cli/help';
+
+declare const KEYBRIDGE_VERSION: string | undefined;
+const VERSION = typeof KEYBRIDGE_VERSION === 'string' ? KEYBRIDGE_VERSION : 'dev';
+
+interface Args {
+  command: 'serve' | 'check' | 'help' | 'version';
+  config?: string;
+  port?: number;
+  state?: string;
+  quiet: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: 'help', quiet: false };
+  const rest = [...argv];
+  const first = rest[0];
+  if (first === 'serve' || first === 'check') {
+    args.command = first;
+    rest.shift();
+  } else if (first === '--version' || first === '-v' || first === 'version') {
+    return { command: 'version', quiet: false };
+  } else if (first !== undefined && first !== '--help' && first !== '-h' && first !== 'help') {
+    throw new UsageError(`unknown command "${first}"`);
+  }
+  while (rest.length) {
+    const arg = rest.shift() as string;
+    const value = (): string => {
+      const v = rest.shift();
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--config':
+        args.config = value();
+        break;
+      case '--port': {
+        const port = Number(value());
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+        args.port = port;
+        break;
+      }
+      case '--state':
+        args.state = value();
+        break;
+      case '--quiet':
+        args.quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        return { command: 'help', quiet: false };
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
+    }
+  }
+  if ((args.command === 'serve' || args.command === 'check') && !args.config) throw new UsageError('--config FILE is required');
+  return args;
+}
+
+function consoleLogger(secrets: string[], quiet: boolean): Logger {
+  // Defence in depth: the core never logs a key, and this filter would mask one if it ever did.
+  const line = (level: string, message: string): string => `${new Date().toISOString()} ${level} ${redactSecrets(message, secrets)}\n`;
+  return {
+    debug: () => undefined,
+    info: (m) => {
+      if (!quiet) process.stdout.write(line('info', m));
+    },
+    warn: (m) => process.stderr.write(line('warn', m)),
+    error: (m) => process.stderr.write(line('error', m)),
+  };
+}
+
+async function serve(config: ServeConfig, args: Args): Promise<void> {
+  const secrets = config.bridge.pools.flatMap((p) => p.keys.map((k) => k.secret));
+  const generated = config.token === undefined;
+  const token = config.token ?? `kb-${randomBytes(24).toString('base64url')}`;
+  const stateFile = args.state ?? config.stateFile;
+  const bridge = new Bridge({
+    config: config.bridge,
+    port: args.port ?? config.port,
+    token,
+    adminToken: config.adminToken,
+    logger: consoleLogger([...secrets, token], args.quiet),
+    stateStore: stateFile ? new FileStateStore(stateFile) : undefined,
+  });
+  try {
+    await bridge.start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    process.stderr.write(`keybridge: cannot listen on 127.0.0.1:${args.port ?? config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}\n`);
+    await bridge.dispose(0);
+    process.exitCode = 1;
+    return;
+  }
+  const urls = bridge.baseUrls;
+  process.stdout.write(`${bridge.url}\n`);
+  process.stdout.write(`keybridge ${VERSION}: OpenAI base URL ${urls.openai}\nkeybridge ${VERSION}: Anthropic base URL ${urls.anthropic}\n`);
+  const keyCount = config.bridge.pools.reduce((n, p) => n + p.keys.length, 0);
+  process.stdout.write(`keybridge: ${config.bridge.pools.length} pool(s), ${keyCount} key(s)${config.adminToken ? ', status API on' : ''}\n`);
+  if (generated) process.stdout.write(`keybridge: ${config.tokenEnv} is not set; this run's token: ${token}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write('keybridge: forced exit\n');
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`keybridge: ${signal}, shutting down (${bridge.activeRequests} request(s) in flight)\n`);
+    void bridge.dispose(5_000).then(() => {
+      process.stdout.write('keybridge: stopped\n');
+      process.exitCode = 0;
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`keybridge: ${(error as Error).message}\nRun "keybridge --help" for usage.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (args.command === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  let config: ServeConfig;
+  try {
+    config = loadServeConfig(args.config as string, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`keybridge: bad config: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  if (args.command === 'check') {
+    process.stdout.write(`keybridge: ${args.config} is valid (${config.bridge.pools.length} pool(s))\n`);
+    return;
+  }
+  await serve(config, args);
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2));
+}

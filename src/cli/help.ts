@@ -1,0 +1,55 @@
+/** The text of `keybridge --help`; it documents every option and the config format. */
+export const HELP = `keybridge — key pools, rotation and failover for coding agents, on a loopback proxy
+
+Usage:
+  keybridge serve --config FILE [--port N] [--state FILE] [--quiet]
+  keybridge check --config FILE     validate a config (and that its key variables are set), then exit
+  keybridge --help | --version
+
+Options:
+  --config FILE   JSON config (format below). Required.
+  --port N        Listen on 127.0.0.1:N; overrides the config's "port". 0 = any free port.
+  --state FILE    Where key health (never secrets) is kept across restarts; overrides "stateFile".
+  --quiet         Print only the listening URL and errors, not one line per request.
+  -h, --help      This text.
+  -v, --version   The version.
+
+The bridge listens on 127.0.0.1 only. At start it prints the listening URL alone on
+one line, then the base URL for each protocol:
+  OpenAI-compatible clients:   http://127.0.0.1:PORT/openai/v1
+  Anthropic clients:           http://127.0.0.1:PORT/anthropic
+Clients send the local access token as their API key (Authorization: Bearer or x-api-key).
+
+Environment:
+  KEYBRIDGE_TOKEN        The local access token (or the variable "tokenEnv" names).
+                         When unset, a token is generated for this run and printed once.
+  KEYBRIDGE_ADMIN_TOKEN  Token of the status API (/_keybridge/status, /events, /test,
+                         /retire, /restore), or the variable "adminTokenEnv" names.
+                         When unset, the status API is closed.
+
+Config format (JSON):
+  {
+    "port": 17381,                        // optional, default 0 (any free port)
+    "tokenEnv": "KEYBRIDGE_TOKEN",        // optional
+    "adminTokenEnv": "KEYBRIDGE_ADMIN_TOKEN", // optional
+    "stateFile": "~/.keybridge/state.json",   // optional
+    "pools": [{
+      "id": "openai-main",                // letters, digits, . _ -
+      "protocol": "openai",               // "openai" or "anthropic"
+      "baseUrl": "https://api.openai.com/v1",  // OpenAI-style: with /v1; Anthropic: server root
+      "strategy": "fill-first",           // "fill-first" (sticky), "round-robin" or "weighted"
+      "headers": { "HTTP-Referer": "…" }, // optional extra upstream headers (no secrets)
+      "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]
+    }],
+    "routes": [{                          // optional; first match wins
+      "protocol": "anthropic", "match": "claude-*",
+      "targets": [{ "pool": "anthropic-main" }, { "pool": "anthropic-backup", "model": "claude-sonnet-4-5" }]
+    }],
+    "defaults": { "openai": "openai-main" },  // optional; else the first pool of each protocol
+    "tuning": { "waitThresholdMs": 3000, "maxAttempts": 8, "budgetMs": 45000,
+                "firstByteTimeoutMs": 300000, "idleTimeoutMs": 120000, ... }
+  }
+Keys are never written in the file: each key names the environment variable that holds it.
+
+Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime failure (e.g. port in use), 2 bad usage or config.
+`;
