@@ -1,0 +1,3 @@
+// Placeholder until the VS Code glue lands; the bundle must build.
+export function activate(): void {}
+export function deactivate(): void {}
