@@ -38,6 +38,8 @@ export class Engine {
   readonly upstream: UpstreamClient;
   readonly onKeyChange = new Emitter<KeyChangeEvent>();
   readonly onRequest = new Emitter<RequestSummary>();
+  /** A new configuration was applied (pools or keys added, removed or changed). */
+  readonly onConfigChange = new Emitter<void>();
   readonly clock: Clock;
   readonly logger: Logger;
   readonly totals = { requests: 0, succeeded: 0, failed: 0 };
@@ -63,6 +65,7 @@ export class Engine {
     this.tuning = resolveTuning(config.tuning);
     this.router = new Router(config);
     this.applyPools(config);
+    this.onConfigChange.fire();
   }
 
   private applyPools(config: BridgeConfig): void {

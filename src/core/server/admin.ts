@@ -89,7 +89,7 @@ export class AdminApi {
         write();
       }, EVENT_THROTTLE_MS);
     };
-    const subscriptions: Subscription[] = [this.engine.onKeyChange.on(schedule), this.engine.onRequest.on(schedule)];
+    const subscriptions: Subscription[] = [this.engine.onKeyChange.on(schedule), this.engine.onRequest.on(schedule), this.engine.onConfigChange.on(schedule)];
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     const close = (): void => {
       clearInterval(heartbeat);
