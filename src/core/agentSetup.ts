@@ -1,0 +1,188 @@
+/**
+ * The exact lines each coding agent needs to use the bridge. Shared by the
+ * extension's "Copy Agent Setup" command, its terminal environment, the CLI
+ * and the README, so the three never disagree.
+ */
+
+export interface AgentSetupContext {
+  /** `{ openai: http://127.0.0.1:PORT/openai/v1, anthropic: http://127.0.0.1:PORT/anthropic }` */
+  baseUrls: { openai: string; anthropic: string };
+  /** The local access token agents send as their API key. */
+  token: string;
+  /** Model names to put in configs that must name one. */
+  openaiModel?: string;
+  anthropicModel?: string;
+}
+
+export type AgentId = 'claude-code' | 'codex' | 'openai-sdk' | 'anthropic-sdk' | 'opencode' | 'aider' | 'cline-roo' | 'continue' | 'qwen-code' | 'shell';
+
+export interface AgentSetup {
+  id: AgentId;
+  title: string;
+  /** Where the text goes (a shell, a file, a settings page). */
+  where: string;
+  text: string;
+}
+
+export const TOKEN_ENV = 'KEYBRIDGE_TOKEN';
+
+const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
+const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
+
+/**
+ * Environment variables that point the common agents at the bridge. Claude
+ * Code and the Anthropic SDK read the ANTHROPIC_* pair (server root, no /v1);
+ * the OpenAI SDK, Codex's default provider, Qwen Code and opencode read
+ * OPENAI_BASE_URL; Aider (through LiteLLM) reads OPENAI_API_BASE.
+ */
+export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'token'>): Record<string, string> {
+  const root = ctx.baseUrls.openai.replace(/\/openai\/v1$/, '');
+  return {
+    ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic,
+    ANTHROPIC_API_KEY: ctx.token,
+    OPENAI_BASE_URL: ctx.baseUrls.openai,
+    OPENAI_API_BASE: ctx.baseUrls.openai,
+    OPENAI_API_KEY: ctx.token,
+    KEYBRIDGE_URL: root,
+    [TOKEN_ENV]: ctx.token,
+  };
+}
+
+function shellExports(vars: Record<string, string>): string {
+  return Object.entries(vars)
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}`)
+    .join('\n');
+}
+
+function shellQuote(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+const BUILDERS: Record<AgentId, (ctx: AgentSetupContext) => Omit<AgentSetup, 'id'>> = {
+  'claude-code': (ctx) => ({
+    title: 'Claude Code',
+    where: 'shell, before running claude',
+    text: `${shellExports({ ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token })}\nclaude`,
+  }),
+  codex: (ctx) => ({
+    title: 'Codex CLI',
+    where: '~/.codex/config.toml (or $CODEX_HOME/config.toml), plus the token in your shell',
+    text: [
+      `# ~/.codex/config.toml`,
+      `model_provider = "keybridge"`,
+      ``,
+      `[model_providers.keybridge]`,
+      `name = "KeyBridge"`,
+      `base_url = "${ctx.baseUrls.openai}"`,
+      `env_key = "${TOKEN_ENV}"`,
+      `wire_api = "responses"`,
+      ``,
+      `# shell`,
+      `export ${TOKEN_ENV}=${shellQuote(ctx.token)}`,
+      `codex`,
+    ].join('\n'),
+  }),
+  'openai-sdk': (ctx) => ({
+    title: 'OpenAI SDK (Python, Node)',
+    where: 'your code',
+    text: [
+      `# Python`,
+      `from openai import OpenAI`,
+      `client = OpenAI(base_url="${ctx.baseUrls.openai}", api_key="${ctx.token}")`,
+      ``,
+      `// Node`,
+      `import OpenAI from "openai";`,
+      `const client = new OpenAI({ baseURL: "${ctx.baseUrls.openai}", apiKey: "${ctx.token}" });`,
+    ].join('\n'),
+  }),
+  'anthropic-sdk': (ctx) => ({
+    title: 'Anthropic SDK (Python, Node)',
+    where: 'your code',
+    text: [
+      `# Python`,
+      `from anthropic import Anthropic`,
+      `client = Anthropic(base_url="${ctx.baseUrls.anthropic}", api_key="${ctx.token}")`,
+      ``,
+      `// Node`,
+      `import Anthropic from "@anthropic-ai/sdk";`,
+      `const client = new Anthropic({ baseURL: "${ctx.baseUrls.anthropic}", apiKey: "${ctx.token}" });`,
+    ].join('\n'),
+  }),
+  opencode: (ctx) => {
+    const model = ctx.openaiModel ?? DEFAULT_OPENAI_MODEL;
+    const config = {
+      $schema: 'https://opencode.ai/config.json',
+      provider: {
+        keybridge: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'KeyBridge',
+          options: { baseURL: ctx.baseUrls.openai, apiKey: `{env:${TOKEN_ENV}}` },
+          models: { [model]: {} },
+        },
+      },
+      model: `keybridge/${model}`,
+    };
+    return {
+      title: 'opencode',
+      where: 'opencode.json (project) or ~/.config/opencode/opencode.json, plus the token in your shell',
+      text: `${JSON.stringify(config, null, 2)}\n\n# shell\nexport ${TOKEN_ENV}=${shellQuote(ctx.token)}`,
+    };
+  },
+  aider: (ctx) => ({
+    title: 'Aider',
+    where: 'shell',
+    text: `${shellExports({ OPENAI_API_BASE: ctx.baseUrls.openai, OPENAI_API_KEY: ctx.token })}\naider --model openai/${ctx.openaiModel ?? DEFAULT_OPENAI_MODEL}`,
+  }),
+  'cline-roo': (ctx) => ({
+    title: 'Cline / Roo Code',
+    where: 'the extension’s settings page (API Provider)',
+    text: [
+      `API Provider: OpenAI Compatible`,
+      `Base URL: ${ctx.baseUrls.openai}`,
+      `API Key: ${ctx.token}`,
+      `Model ID: ${ctx.openaiModel ?? DEFAULT_OPENAI_MODEL}`,
+      ``,
+      `or, for Claude models:`,
+      `API Provider: Anthropic`,
+      `Use custom base URL: ${ctx.baseUrls.anthropic}`,
+      `API Key: ${ctx.token}`,
+    ].join('\n'),
+  }),
+  continue: (ctx) => ({
+    title: 'Continue',
+    where: '~/.continue/config.yaml',
+    text: [
+      `models:`,
+      `  - name: KeyBridge (OpenAI)`,
+      `    provider: openai`,
+      `    model: ${ctx.openaiModel ?? DEFAULT_OPENAI_MODEL}`,
+      `    apiBase: ${ctx.baseUrls.openai}`,
+      `    apiKey: ${ctx.token}`,
+      `  - name: KeyBridge (Anthropic)`,
+      `    provider: anthropic`,
+      `    model: ${ctx.anthropicModel ?? DEFAULT_ANTHROPIC_MODEL}`,
+      `    apiBase: ${ctx.baseUrls.anthropic}/v1/`,
+      `    apiKey: ${ctx.token}`,
+    ].join('\n'),
+  }),
+  'qwen-code': (ctx) => ({
+    title: 'Qwen Code',
+    where: 'shell',
+    text: `${shellExports({ OPENAI_BASE_URL: ctx.baseUrls.openai, OPENAI_API_KEY: ctx.token, OPENAI_MODEL: ctx.openaiModel ?? DEFAULT_OPENAI_MODEL })}\nqwen`,
+  }),
+  shell: (ctx) => ({
+    title: 'Shell exports (all variables)',
+    where: 'shell (what KeyBridge puts in new VS Code terminals)',
+    text: shellExports(agentEnvironment(ctx)),
+  }),
+};
+
+export const AGENT_IDS = Object.keys(BUILDERS) as AgentId[];
+
+export function agentSetup(agent: AgentId, ctx: AgentSetupContext): AgentSetup {
+  return { id: agent, ...BUILDERS[agent](ctx) };
+}
+
+export function allAgentSetups(ctx: AgentSetupContext): AgentSetup[] {
+  return AGENT_IDS.map((id) => agentSetup(id, ctx));
+}
