@@ -1,3 +1,154 @@
-// Placeholder until the VS Code glue lands; the bundle must build.
-export function activate(): void {}
-export function deactivate(): void {}
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { Logger } from './core/logger';
+import type { BridgeStatus } from './core/status';
+import { BridgeHost, type HostRole } from './vscode/bridgeHost';
+import { BridgeSync } from './vscode/bridgeSync';
+import { KeyBridgeCommands } from './vscode/commands';
+import { Disposable, Throttle, toDisposable } from './vscode/disposable';
+import { KeyStore } from './vscode/keyStore';
+import { KeyTreeProvider, VIEW_ID } from './vscode/keyTree';
+import { channelLogger } from './vscode/log';
+import { addPoolSetting, readSettings, removePoolSetting } from './vscode/settings';
+import { BridgeStatusBar } from './vscode/statusBar';
+import { TerminalEnvironment } from './vscode/terminalEnv';
+
+/** What `activate` returns: for the extension-host tests and other extensions. Never a secret. */
+export interface KeyBridgeApi {
+  /** Milliseconds `activate` took (it never waits for secret storage or the port). */
+  readonly activationMs: number;
+  role(): HostRole;
+  status(): BridgeStatus | undefined;
+  baseUrls(): { openai: string; anthropic: string };
+  /** Resolves once this window owns or follows the bridge (or gives up after `timeoutMs`). */
+  whenReady(timeoutMs?: number): Promise<HostRole>;
+}
+
+/** Composes the glue; every part goes through `_register`, the bridge is awaited on shutdown. */
+class KeyBridgeExtension extends Disposable {
+  readonly keyStore: KeyStore;
+  readonly host: BridgeHost;
+  readonly sync: BridgeSync;
+  private readonly tree: KeyTreeProvider;
+  private readonly treeView: vscode.TreeView<unknown>;
+  private readonly statusBar: BridgeStatusBar;
+  private readonly terminal: TerminalEnvironment;
+  private readonly render = this._register(new Throttle(100, () => this.renderNow()));
+  private contextKeys = '';
+  readonly logger: Logger;
+
+  constructor(context: vscode.ExtensionContext) {
+    super();
+    const channel = this._register(vscode.window.createOutputChannel('KeyBridge', { log: true }));
+    const logger = channelLogger(channel, () => {
+      const snapshot = this.keyStore?.snapshot;
+      return [...(snapshot?.keys.map((k) => k.secret) ?? []), snapshot?.tokens?.token ?? '', snapshot?.tokens?.adminToken ?? ''];
+    });
+    this.logger = logger;
+    this.keyStore = this._register(new KeyStore(context.secrets, { logger }));
+    // Machine-wide, shared by every window: key state (never secrets) and the shared stop flag.
+    const stateDir = context.globalStorageUri.fsPath;
+    this.host = new BridgeHost({ port: readSettings().settings.port, stateDir, logger });
+    this.sync = this._register(new BridgeSync(this.keyStore, this.host, logger));
+
+    this.tree = this._register(new KeyTreeProvider(this.host));
+    this.treeView = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree }));
+    this.statusBar = this._register(new BridgeStatusBar());
+    this.terminal = new TerminalEnvironment(context.environmentVariableCollection, context.globalState);
+
+    const commands = new KeyBridgeCommands({
+      host: this.host,
+      keyStore: this.keyStore,
+      pools: () => this.sync.settings.pools,
+      addPoolSetting,
+      removePoolSetting,
+      refresh: () => this.sync.refresh(),
+      showLog: () => channel.show(true),
+      logger,
+    });
+    for (const disposable of commands.register()) this._register(disposable);
+
+    const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
+    this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));
+    this.renderNow();
+  }
+
+  start(): void {
+    void this.sync.start();
+  }
+
+  whenReady(timeoutMs: number): Promise<HostRole> {
+    return new Promise((resolve) => {
+      const done = (): boolean => this.host.role === 'owner' || this.host.role === 'follower';
+      if (done()) return resolve(this.host.role);
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        resolve(this.host.role);
+      }, timeoutMs);
+      const subscription = this.host.onDidChange.on(() => {
+        if (!done()) return;
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(this.host.role);
+      });
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    this.dispose();
+    await this.host.shutdown(1_500);
+  }
+
+  private renderNow(): void {
+    if (this.isDisposed) return;
+    const role = this.host.role;
+    const status = this.host.status();
+    this.tree.update();
+    this.statusBar.update({ role, detail: this.host.detail, port: this.host.port, status });
+    this.treeView.message = this.treeMessage(role);
+    const settings = this.sync.settings;
+    const token = this.keyStore.snapshot?.tokens?.token;
+    this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
+    const keys = `${this.sync.state}|${role}`;
+    if (keys !== this.contextKeys) {
+      this.contextKeys = keys;
+      void vscode.commands.executeCommand('setContext', 'keybridge.loaded', this.sync.state === 'ready');
+      void vscode.commands.executeCommand('setContext', 'keybridge.role', role);
+    }
+  }
+
+  private treeMessage(role: HostRole): string | undefined {
+    if (this.sync.state === 'loading') return 'Reading keys from VS Code’s secret storage…';
+    if (this.sync.state === 'unavailable') return this.sync.error?.message;
+    if (role === 'blocked' || role === 'stopped') return this.host.detail;
+    if (role === 'follower') return 'Served by another VS Code window; changes made here reach it.';
+    return undefined;
+  }
+}
+
+let extension: KeyBridgeExtension | undefined;
+
+export function activate(context: vscode.ExtensionContext): KeyBridgeApi {
+  const started = performance.now();
+  const ext = new KeyBridgeExtension(context);
+  extension = ext;
+  context.subscriptions.push({ dispose: () => void ext.shutdown() });
+  // Secrets and the port are reached in the background: activation never waits on them.
+  ext.start();
+  const activationMs = Math.round((performance.now() - started) * 10) / 10;
+  ext.logger.info(`KeyBridge activated in ${activationMs} ms; connecting to secret storage and port ${ext.host.port} in the background`);
+  return {
+    activationMs,
+    role: () => ext.host.role,
+    status: () => ext.host.status(),
+    baseUrls: () => ext.host.baseUrls,
+    whenReady: (timeoutMs = 10_000) => ext.whenReady(timeoutMs),
+  };
+}
+
+/** VS Code awaits this (for about 5 s at most): stop listening, let requests finish briefly, close sockets. */
+export async function deactivate(): Promise<void> {
+  const ext = extension;
+  extension = undefined;
+  await ext?.shutdown();
+}

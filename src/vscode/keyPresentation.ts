@@ -1,0 +1,148 @@
+import type { FailureClass, KeyState } from '../core/keys/keyHealth';
+import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
+
+/**
+ * How keys read on screen: the tree, its tooltips and the status bar share
+ * these, so a state never reads two ways. No `vscode` import: tested on Node.
+ */
+
+/** Cooling ends lazily in the core; a snapshot taken earlier still says cooling after `until`. */
+export function effectiveState(key: Pick<KeyStatus, 'state' | 'until'>, now: number): KeyState {
+  return key.state === 'cooling' && (key.until === undefined || key.until <= now) ? 'ready' : key.state;
+}
+
+/** `0:42`, `12:05`, `1:02:03`: rounded up, so the last second shows `0:01`, never `0:00`. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+/** `HTTP 401 invalid_api_key` → `401`; other reasons shortened. */
+export function shortReason(reason: string | undefined): string {
+  if (!reason) return 'unknown';
+  const http = /^HTTP (\d{3})\b/.exec(reason);
+  if (http) return http[1];
+  const clean = sanitizeText(reason);
+  return clean.length > 40 ? `${clean.slice(0, 39)}…` : clean;
+}
+
+export function keyDescription(key: KeyStatus, now: number): string {
+  const state = effectiveState(key, now);
+  switch (state) {
+    case 'ready':
+      return key.masked;
+    case 'cooling':
+      return `cooling ${formatCountdown((key.until ?? now) - now)}`;
+    case 'exhausted':
+      return `exhausted: ${shortReason(key.reason)}`;
+    case 'invalid':
+      return `invalid: ${shortReason(key.reason)}`;
+    case 'retired':
+      return 'retired';
+  }
+}
+
+/** Anything that looks like key material is masked; control characters go. For text from providers. */
+export function sanitizeText(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\b((?:sk|gsk|xai|kb|kbadmin)[-_])[A-Za-z0-9_-]{8,}/g, (m, prefix: string) => `${prefix}…${m.slice(-4)}`)
+      .replace(/\bAIza[A-Za-z0-9_-]{20,}/g, (m) => `AIza…${m.slice(-4)}`)
+      .trim()
+  );
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+const FAILURE_LABELS: Record<FailureClass, string> = {
+  rate_limit: 'rate limit',
+  quota: 'quota',
+  auth: 'auth',
+  transient: 'provider error',
+  timeout: 'timeout',
+  caller: 'request error',
+  stream: 'stream cut',
+};
+
+export function formatAgo(then: number, now: number): string {
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+/** The key's tooltip as Markdown: state, stats, last error (sanitised). Never the secret. */
+export function keyTooltipMarkdown(pool: Pick<PoolStatus, 'label'>, key: KeyStatus, now: number): string {
+  const state = effectiveState(key, now);
+  const lines: string[] = [];
+  lines.push(`**${escapeMarkdown(key.label)}** · ${escapeMarkdown(pool.label)} · ${state}`);
+  lines.push(`\`${key.masked}\` · fingerprint \`${key.fingerprint}\``);
+  if (state === 'cooling' && key.until) lines.push(`Cooling for ${formatCountdown(key.until - now)} (until ${new Date(key.until).toLocaleTimeString()})`);
+  if ((state === 'invalid' || state === 'exhausted') && key.reason) lines.push(`Reason: ${escapeMarkdown(sanitizeText(key.reason))}`);
+  if ((state === 'invalid' || state === 'exhausted') && key.retestAt) lines.push(`Next automatic test in ${formatCountdown(key.retestAt - now)}`);
+  const s = key.stats;
+  lines.push(`Requests: ${s.requests} (${s.successes} succeeded)`);
+  const failures = (Object.entries(s.failures) as [FailureClass, number][]).filter(([, n]) => n > 0);
+  lines.push(`Failures: ${failures.length ? failures.map(([kind, n]) => `${FAILURE_LABELS[kind] ?? kind} ${n}`).join(', ') : 'none'}`);
+  if (s.lastError) lines.push(`Last error: ${escapeMarkdown(sanitizeText(s.lastError).slice(0, 300))}`);
+  if (s.lastUsedAt) lines.push(`Last used: ${formatAgo(s.lastUsedAt, now)}`);
+  if (s.lastLatencyMs !== undefined) lines.push(`Latency: ${Math.round(s.lastLatencyMs)} ms`);
+  lines.push(`Tokens seen: ${s.inputTokens.toLocaleString('en-US')} in / ${s.outputTokens.toLocaleString('en-US')} out`);
+  // Two trailing spaces: a Markdown line break, so each fact gets its own line.
+  return lines.join('  \n');
+}
+
+export interface KeyCounts {
+  usable: number;
+  total: number;
+  cooling: number;
+}
+
+/** Keys that can take a request now, of all keys that are not retired. */
+export function countKeys(pools: readonly PoolStatus[], now: number): KeyCounts {
+  let usable = 0;
+  let total = 0;
+  let cooling = 0;
+  for (const pool of pools) {
+    for (const key of pool.keys) {
+      const state = effectiveState(key, now);
+      if (state === 'retired') continue;
+      total++;
+      if (state === 'ready') usable++;
+      if (state === 'cooling') cooling++;
+    }
+  }
+  return { usable, total, cooling };
+}
+
+export function poolDescription(pool: PoolStatus, now: number): string {
+  const counts = countKeys([pool], now);
+  const parts = [pool.protocol, pool.keys.length === 0 ? 'no keys' : `${counts.usable}/${counts.total} ready`];
+  if (pool.breaker === 'open') parts.push('provider failing');
+  return parts.join(' · ');
+}
+
+export function poolTooltipMarkdown(pool: PoolStatus, now: number): string {
+  const counts = countKeys([pool], now);
+  return [
+    `**${escapeMarkdown(pool.label)}** (\`${pool.id}\`)`,
+    `Protocol: ${pool.protocol} · strategy: ${pool.strategy}`,
+    `Upstream: ${escapeMarkdown(pool.baseUrl)}`,
+    `Keys: ${counts.usable} ready of ${counts.total}${pool.keys.length > counts.total ? ` (${pool.keys.length - counts.total} retired)` : ''}`,
+    `Circuit breaker: ${pool.breaker}`,
+  ].join('  \n');
+}
+
+/** Whether anything on screen counts down, so the once-a-second tick is needed. */
+export function anyCooling(status: BridgeStatus | undefined, now: number): boolean {
+  return !!status?.pools.some((p) => p.keys.some((k) => effectiveState(k, now) === 'cooling'));
+}

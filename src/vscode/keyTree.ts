@@ -1,0 +1,187 @@
+import * as vscode from 'vscode';
+import type { KeyState } from '../core/keys/keyHealth';
+import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
+import { Disposable, IntervalTimer } from './disposable';
+import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
+
+export const VIEW_ID = 'keybridge.keys';
+
+export interface PoolNode {
+  readonly kind: 'pool';
+  readonly id: string;
+  pool: PoolStatus;
+}
+
+export interface KeyNode {
+  readonly kind: 'key';
+  readonly id: string;
+  readonly poolId: string;
+  pool: PoolStatus;
+  key: KeyStatus;
+}
+
+export type KeyTreeNode = PoolNode | KeyNode;
+
+/** `contextValue`s the tree emits; package.json menus match them with `viewItem == …`. */
+export const POOL_CONTEXT = 'pool';
+export const KEY_CONTEXT: Record<KeyState, string> = {
+  ready: 'key.ready',
+  cooling: 'key.cooling',
+  exhausted: 'key.exhausted',
+  invalid: 'key.invalid',
+  retired: 'key.retired',
+};
+export const TREE_CONTEXT_VALUES: readonly string[] = [POOL_CONTEXT, ...Object.values(KEY_CONTEXT)];
+
+/** Codicon and theme colour per state: colour carries health, the icon shape carries it for colour-blind users too. */
+export const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {
+  ready: { icon: 'pass-filled', color: 'testing.iconPassed' },
+  cooling: { icon: 'watch', color: 'charts.yellow' },
+  exhausted: { icon: 'circle-slash', color: 'charts.orange' },
+  invalid: { icon: 'error', color: 'testing.iconFailed' },
+  retired: { icon: 'archive', color: 'disabledForeground' },
+};
+
+export interface StatusSource {
+  status(): BridgeStatus | undefined;
+}
+
+/**
+ * Pools → keys, from the bridge status (this window's bridge or the owner's
+ * snapshot). Nodes keep their identity across updates so VS Code can refresh
+ * single rows; countdowns tick once a second only while a key is cooling.
+ */
+export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvider<KeyTreeNode> {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<KeyTreeNode | KeyTreeNode[] | undefined>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private poolNodes: PoolNode[] = [];
+  private keyNodes = new Map<string, KeyNode[]>();
+  /** What each row looked like when last rendered, to refresh only rows that changed. */
+  private rendered = new Map<string, string>();
+  private readonly ticker: IntervalTimer;
+
+  constructor(
+    private readonly source: StatusSource,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    this.ticker = this._register(new IntervalTimer(1_000, () => this.refreshChanged()));
+  }
+
+  /** Whether the countdown timer runs (only while a key is cooling). */
+  get ticking(): boolean {
+    return this.ticker.running;
+  }
+
+  /** Re-reads the status: a new structure refreshes the whole tree, otherwise only rows that look different. */
+  update(): void {
+    const status = this.source.status();
+    const pools = status?.pools ?? [];
+    const structure = (list: readonly PoolStatus[]): string => list.map((p) => `${p.id}[${p.keys.map((k) => k.id).join(',')}]`).join(';');
+    const before = structure(this.poolNodes.map((n) => n.pool));
+    const oldPools = new Map(this.poolNodes.map((n) => [n.pool.id, n]));
+    const oldKeys = new Map([...this.keyNodes.values()].flat().map((n) => [n.id, n]));
+    this.poolNodes = pools.map((pool) => {
+      const node = oldPools.get(pool.id) ?? { kind: 'pool', id: `pool:${pool.id}`, pool };
+      node.pool = pool;
+      return node;
+    });
+    this.keyNodes = new Map(
+      pools.map((pool) => [
+        pool.id,
+        pool.keys.map((key) => {
+          const id = `key:${pool.id}/${key.id}`;
+          const node = oldKeys.get(id) ?? { kind: 'key', id, poolId: pool.id, pool, key };
+          node.pool = pool;
+          node.key = key;
+          return node;
+        }),
+      ]),
+    );
+    if (structure(pools) !== before) {
+      this.rendered = new Map([...this.allNodes()].map((n) => [n.id, this.signature(n)]));
+      this.changeEmitter.fire(undefined);
+    } else {
+      this.refreshChanged();
+    }
+    this.syncTicker(status);
+  }
+
+  getTreeItem(node: KeyTreeNode): vscode.TreeItem {
+    const now = this.now();
+    if (node.kind === 'pool') {
+      const item = new vscode.TreeItem(node.pool.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = node.id;
+      item.description = poolDescription(node.pool, now);
+      item.tooltip = new vscode.MarkdownString(poolTooltipMarkdown(node.pool, now));
+      item.contextValue = POOL_CONTEXT;
+      item.iconPath = poolIcon(node.pool, now);
+      return item;
+    }
+    const state = effectiveState(node.key, now);
+    const item = new vscode.TreeItem(node.key.label, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = keyDescription(node.key, now);
+    item.tooltip = new vscode.MarkdownString(keyTooltipMarkdown(node.pool, node.key, now));
+    item.contextValue = KEY_CONTEXT[state];
+    item.iconPath = new vscode.ThemeIcon(KEY_ICONS[state].icon, new vscode.ThemeColor(KEY_ICONS[state].color));
+    return item;
+  }
+
+  getChildren(node?: KeyTreeNode): KeyTreeNode[] {
+    if (!node) return this.poolNodes;
+    if (node.kind === 'pool') return this.keyNodes.get(node.pool.id) ?? [];
+    return [];
+  }
+
+  getParent(node: KeyTreeNode): KeyTreeNode | undefined {
+    return node.kind === 'key' ? this.poolNodes.find((p) => p.pool.id === node.poolId) : undefined;
+  }
+
+  /** Finds a key row, e.g. for a command run from the palette. */
+  findKey(poolId: string, keyId: string): KeyNode | undefined {
+    return this.keyNodes.get(poolId)?.find((n) => n.key.id === keyId);
+  }
+
+  private *allNodes(): Iterable<KeyTreeNode> {
+    for (const pool of this.poolNodes) {
+      yield pool;
+      yield* this.keyNodes.get(pool.pool.id) ?? [];
+    }
+  }
+
+  /**
+   * What a row shows, minus clock-relative tooltip text ("used 5 s ago"), so
+   * a countdown tick refreshes only the rows whose text actually moved.
+   */
+  private signature(node: KeyTreeNode): string {
+    const item = this.getTreeItem(node);
+    const icon = item.iconPath as vscode.ThemeIcon;
+    const facts = node.kind === 'key' ? [node.key.stats, node.key.reason, node.key.retestAt, node.pool.label] : [node.pool.baseUrl, node.pool.strategy, node.pool.breaker];
+    return JSON.stringify([item.label, item.description, item.contextValue, icon.id, icon.color?.id, ...facts]);
+  }
+
+  private refreshChanged(): void {
+    const changed: KeyTreeNode[] = [];
+    for (const node of this.allNodes()) {
+      const signature = this.signature(node);
+      if (this.rendered.get(node.id) !== signature) {
+        this.rendered.set(node.id, signature);
+        changed.push(node);
+      }
+    }
+    if (changed.length) this.changeEmitter.fire(changed);
+    if (!this.isDisposed) this.syncTicker(this.source.status());
+  }
+
+  private syncTicker(status: BridgeStatus | undefined): void {
+    if (anyCooling(status, this.now())) this.ticker.start();
+    else this.ticker.stop();
+  }
+}
+
+function poolIcon(pool: PoolStatus, now: number): vscode.ThemeIcon {
+  const { usable, total } = countKeys([pool], now);
+  const color = total === 0 ? 'disabledForeground' : usable === 0 ? 'testing.iconFailed' : usable < total || pool.breaker === 'open' ? 'charts.yellow' : 'testing.iconPassed';
+  return new vscode.ThemeIcon('server', new vscode.ThemeColor(color));
+}

@@ -1,0 +1,85 @@
+import type { Protocol } from '../core/config';
+
+export type PresetId = 'openai' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral' | 'xai' | 'together' | 'gemini' | 'custom';
+
+export interface ProviderPreset {
+  id: PresetId;
+  label: string;
+  protocol: Protocol;
+  /** In the form the provider's SDK takes: OpenAI-compatible with the version path, Anthropic the server root. */
+  baseUrl: string;
+  /** Prefixes the provider's keys start with; a paste that matches none gets a warning, not a refusal. */
+  keyPrefixes: string[];
+  headers?: Record<string, string>;
+  /** Where the user creates keys. */
+  keysPage?: string;
+}
+
+export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
+  { id: 'openai', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.openai.com/api-keys' },
+  { id: 'anthropic', label: 'Anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', keyPrefixes: ['sk-ant-'], keysPage: 'https://console.anthropic.com/settings/keys' },
+  {
+    id: 'openrouter',
+    label: 'OpenRouter',
+    protocol: 'openai',
+    baseUrl: 'https://openrouter.ai/api/v1',
+    keyPrefixes: ['sk-or-'],
+    // OpenRouter attributes traffic by these two optional headers.
+    headers: { 'HTTP-Referer': 'https://github.com/keybridge/keybridge', 'X-Title': 'KeyBridge' },
+    keysPage: 'https://openrouter.ai/keys',
+  },
+  { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyPrefixes: ['gsk_'], keysPage: 'https://console.groq.com/keys' },
+  { id: 'deepseek', label: 'DeepSeek', protocol: 'openai', baseUrl: 'https://api.deepseek.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.deepseek.com/api_keys' },
+  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keyPrefixes: [], keysPage: 'https://console.mistral.ai/api-keys' },
+  { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keyPrefixes: ['xai-'], keysPage: 'https://console.x.ai' },
+  { id: 'together', label: 'Together', protocol: 'openai', baseUrl: 'https://api.together.xyz/v1', keyPrefixes: [], keysPage: 'https://api.together.ai/settings/api-keys' },
+  {
+    id: 'gemini',
+    label: 'Gemini (OpenAI-compatible)',
+    protocol: 'openai',
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    keyPrefixes: ['AIza'],
+    keysPage: 'https://aistudio.google.com/apikey',
+  },
+  { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '', keyPrefixes: [] },
+];
+
+export function presetById(id: string | undefined): ProviderPreset | undefined {
+  return PROVIDER_PRESETS.find((p) => p.id === id);
+}
+
+/** Splits a paste into candidate keys: whitespace, commas and semicolons separate; `NAME=` and quotes are dropped. */
+export function splitPastedKeys(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((part) => part.replace(/^[A-Za-z_][A-Za-z0-9_]*=/, '').replace(/^["'`]+|["'`]+$/g, ''))
+    .filter((part) => part.length > 0 && part !== 'export');
+}
+
+export interface KeyShapeCheck {
+  /** Blocking problems: the text cannot be a key. */
+  errors: string[];
+  /** Non-blocking doubts: a prefix the provider does not use. */
+  warnings: string[];
+}
+
+const KEY_CHARS = /^[A-Za-z0-9._\-+/=:]+$/;
+export const MIN_KEY_LENGTH = 16;
+export const MAX_KEY_LENGTH = 512;
+
+/** Checks that each pasted part looks like a provider key, without ever echoing a key back. */
+export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefined): KeyShapeCheck {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  keys.forEach((key, i) => {
+    const which = keys.length > 1 ? `Key ${i + 1}` : 'The key';
+    if (key.length < MIN_KEY_LENGTH) errors.push(`${which} is too short to be an API key (${key.length} characters).`);
+    else if (key.length > MAX_KEY_LENGTH) errors.push(`${which} is too long to be an API key (${key.length} characters).`);
+    else if (!KEY_CHARS.test(key)) errors.push(`${which} contains characters API keys do not use.`);
+    else if (/^kb(admin)?-/.test(key)) errors.push(`${which} is a KeyBridge token, not a provider key.`);
+    else if (preset && preset.keyPrefixes.length && !preset.keyPrefixes.some((p) => key.startsWith(p))) {
+      warnings.push(`${which} does not start with ${preset.keyPrefixes.join(' or ')}, as ${preset.label} keys do.`);
+    }
+  });
+  return { errors, warnings };
+}

@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import { parseSettings, type KeyBridgeSettings, type PoolSetting } from './bridgeConfig';
+
+export const SECTION = 'keybridge';
+
+/** The `keybridge.*` settings, parsed; broken entries are skipped and listed in `problems`. */
+export function readSettings(): { settings: KeyBridgeSettings; problems: string[] } {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return parseSettings((name) => config.get(name));
+}
+
+/** Whether a settings change event touches what the bridge needs. */
+export function affectsKeyBridge(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(SECTION);
+}
+
+function rawPools(): unknown[] {
+  // The user-level value only: pools are machine settings, never per workspace.
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('pools');
+  return Array.isArray(inspected?.globalValue) ? [...inspected.globalValue] : [];
+}
+
+/** Appends a pool to the user's `keybridge.pools`, keeping entries it does not understand as they are. */
+export async function addPoolSetting(pool: PoolSetting): Promise<void> {
+  const pools = rawPools();
+  const entry: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
+  if (pool.headers && Object.keys(pool.headers).length) entry.headers = pool.headers;
+  for (const name of Object.keys(entry)) if (entry[name] === undefined) delete entry[name];
+  pools.push(entry);
+  await vscode.workspace.getConfiguration(SECTION).update('pools', pools, vscode.ConfigurationTarget.Global);
+}
+
+export async function removePoolSetting(id: string): Promise<boolean> {
+  const pools = rawPools();
+  const kept = pools.filter((p) => !(typeof p === 'object' && p !== null && (p as { id?: unknown }).id === id));
+  if (kept.length === pools.length) return false;
+  await vscode.workspace.getConfiguration(SECTION).update('pools', kept, vscode.ConfigurationTarget.Global);
+  return true;
+}

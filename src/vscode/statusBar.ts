@@ -1,0 +1,66 @@
+import * as vscode from 'vscode';
+import type { BridgeStatus } from '../core/status';
+import type { HostRole } from './bridgeHost';
+import { Disposable } from './disposable';
+import { countKeys } from './keyPresentation';
+import { VIEW_ID } from './keyTree';
+
+export interface StatusBarView {
+  role: HostRole;
+  detail: string;
+  port: number;
+  status: BridgeStatus | undefined;
+}
+
+export interface StatusBarLook {
+  text: string;
+  tooltip: string;
+  background: 'warning' | 'error' | undefined;
+}
+
+/** What the item says for a given state; separate from the item so it can be tested. */
+export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
+  const port = `:${view.port}`;
+  const counts = countKeys(view.status?.pools ?? [], now);
+  const keys = `${counts.usable}/${counts.total}`;
+  const lines = [`**KeyBridge** — ${view.detail}`];
+  switch (view.role) {
+    case 'idle':
+      return { text: '$(sync~spin) KeyBridge', tooltip: lines.join('  \n'), background: undefined };
+    case 'stopped':
+      return { text: '$(debug-stop) KeyBridge stopped', tooltip: lines.join('  \n'), background: undefined };
+    case 'blocked':
+      return { text: `$(error) KeyBridge ${port}`, tooltip: lines.join('  \n'), background: 'error' };
+    case 'owner':
+    case 'follower': {
+      lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}`);
+      lines.push(`OpenAI base URL: \`http://127.0.0.1${port}/openai/v1\``);
+      lines.push(`Anthropic base URL: \`http://127.0.0.1${port}/anthropic\``);
+      if (view.status) lines.push(`Requests: ${view.status.totals.requests} (${view.status.totals.failed} failed)`);
+      if (view.role === 'follower') lines.push('Served by another VS Code window; this window follows it.');
+      const unusable = counts.usable === 0;
+      if (unusable) lines.push(counts.total === 0 ? 'No keys yet: add keys in the KeyBridge view.' : 'No key can take a request right now.');
+      return { text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`, tooltip: lines.join('  \n'), background: unusable ? 'warning' : undefined };
+    }
+  }
+}
+
+/** Bridge state, port and ready keys at a glance; a click opens the KeyBridge view. */
+export class BridgeStatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('keybridge.status', vscode.StatusBarAlignment.Left, 50));
+    this.item.name = 'KeyBridge';
+    this.item.command = `${VIEW_ID}.focus`;
+    this.item.show();
+  }
+
+  update(view: StatusBarView): void {
+    const look = statusBarLook(view, this.now());
+    this.item.text = look.text;
+    this.item.tooltip = new vscode.MarkdownString(look.tooltip);
+    this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
+  }
+}

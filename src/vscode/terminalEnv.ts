@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import { agentEnvironment } from '../core/agentSetup';
+
+export const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
+
+/**
+ * Puts the base URLs and the local token in every new terminal of the
+ * window, so `claude`, `codex` and the SDKs reach the bridge without setup.
+ * VS Code applies the collection to new terminals only; open ones keep
+ * their environment (it marks them stale), so the user is told once.
+ */
+export class TerminalEnvironment {
+  private applied: string | undefined;
+
+  constructor(
+    private readonly collection: vscode.GlobalEnvironmentVariableCollection,
+    private readonly globalState: vscode.Memento,
+  ) {
+    // The port and token are stable across restarts, so terminals VS Code restores may keep them.
+    collection.persistent = true;
+  }
+
+  /** Applies (or clears, when `enabled` is false or nothing is known yet) the variables. */
+  update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined): void {
+    if (!enabled || !baseUrls || !token) {
+      if (this.applied !== '') this.collection.clear();
+      this.applied = '';
+      return;
+    }
+    const vars = agentEnvironment({ baseUrls, token });
+    const signature = JSON.stringify(vars);
+    if (signature === this.applied) return;
+    this.collection.clear();
+    for (const [name, value] of Object.entries(vars)) this.collection.replace(name, value);
+    this.collection.description = new vscode.MarkdownString(
+      `KeyBridge points coding agents at ${baseUrls.anthropic} and ${baseUrls.openai}: sets ${Object.keys(vars).join(', ')}. New terminals only. Turn off with the \`keybridge.terminalEnv\` setting.`,
+    );
+    this.applied = signature;
+    void this.tellOnce();
+  }
+
+  private async tellOnce(): Promise<void> {
+    if (this.globalState.get<boolean>(NOTICE_SHOWN_KEY)) return;
+    await this.globalState.update(NOTICE_SHOWN_KEY, true);
+    void vscode.window.showInformationMessage(
+      'KeyBridge set ANTHROPIC_BASE_URL, OPENAI_BASE_URL and the local token for new terminals. Terminals that are already open do not see them: open a new terminal to run claude, codex or other agents through KeyBridge.',
+    );
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * A small stand-in for the `vscode` module: enough of the API for the glue
+ * under test, with scripted input boxes, quick picks and message answers.
+ * Loaded through `vscodeHook.ts`, which makes `require('vscode')` resolve here.
+ */
+
+type Listener<T> = (value: T) => unknown;
+
+export class Disposable {
+  constructor(private readonly fn: () => unknown = () => undefined) {}
+  static from(...items: { dispose(): unknown }[]): Disposable {
+    return new Disposable(() => items.forEach((i) => i.dispose()));
+  }
+  dispose(): void {
+    this.fn();
+  }
+}
+
+export class EventEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  readonly event = (listener: Listener<T>): Disposable => {
+    this.listeners.push(listener);
+    return new Disposable(() => (this.listeners = this.listeners.filter((l) => l !== listener)));
+  };
+  fire(value: T): void {
+    for (const l of [...this.listeners]) l(value);
+  }
+  get listenerCount(): number {
+    return this.listeners.length;
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+export enum TreeItemCollapsibleState {
+  None = 0,
+  Collapsed = 1,
+  Expanded = 2,
+}
+
+export class ThemeColor {
+  constructor(readonly id: string) {}
+}
+
+export class ThemeIcon {
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+
+export class MarkdownString {
+  constructor(public value = '') {}
+}
+
+export class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: string | MarkdownString;
+  contextValue?: string;
+  iconPath?: ThemeIcon;
+  constructor(
+    public label: string,
+    public collapsibleState: TreeItemCollapsibleState = TreeItemCollapsibleState.None,
+  ) {}
+}
+
+export enum StatusBarAlignment {
+  Left = 1,
+  Right = 2,
+}
+
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+
+export enum ProgressLocation {
+  SourceControl = 1,
+  Window = 10,
+  Notification = 15,
+}
+
+export enum InputBoxValidationSeverity {
+  Info = 1,
+  Warning = 2,
+  Error = 3,
+}
+
+export const Uri = {
+  file: (path: string) => ({ scheme: 'file', fsPath: path, path }),
+};
+
+// ---- scripting ----------------------------------------------------------------
+
+export interface InputBoxOptions {
+  title?: string;
+  prompt?: string;
+  value?: string;
+  password?: boolean;
+  ignoreFocusOut?: boolean;
+  placeHolder?: string;
+  validateInput?(value: string): unknown;
+}
+
+export interface QuickPickItemLike {
+  label: string;
+  description?: string;
+  detail?: string;
+  [extra: string]: unknown;
+}
+
+/** An answer to an input box: a value, `undefined` (Escape), or a function of the options. */
+export type InputAnswer = string | undefined | ((options: InputBoxOptions) => string | undefined);
+/** An answer to a quick pick: the label to pick, `undefined` (Escape), or a chooser. */
+export type PickAnswer = string | undefined | ((items: QuickPickItemLike[]) => QuickPickItemLike | undefined);
+
+export interface MessageRecord {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+  items: string[];
+  modal: boolean;
+}
+
+export interface FakeOutputChannel {
+  name: string;
+  lines: string[];
+  shown: number;
+}
+
+export interface FakeStatusBarItem {
+  id: string;
+  text: string;
+  tooltip: unknown;
+  command: unknown;
+  backgroundColor: ThemeColor | undefined;
+  name: string;
+  visible: boolean;
+}
+
+export const fake = {
+  inputAnswers: [] as InputAnswer[],
+  pickAnswers: [] as PickAnswer[],
+  /** Answers to messages that offer buttons (or modals), in order; an empty queue means "dismissed". */
+  messageAnswers: [] as (string | undefined)[],
+  inputBoxes: [] as InputBoxOptions[],
+  quickPicks: [] as { items: QuickPickItemLike[]; options: unknown }[],
+  /** What validateInput said about each scripted answer. */
+  validations: [] as unknown[],
+  messages: [] as MessageRecord[],
+  clipboard: '',
+  settings: new Map<string, unknown>(),
+  settingWrites: [] as { key: string; value: unknown; target: unknown }[],
+  commands: new Map<string, (...args: unknown[]) => unknown>(),
+  executed: [] as { id: string; args: unknown[] }[],
+  contexts: new Map<string, unknown>(),
+  channels: [] as FakeOutputChannel[],
+  statusBarItems: [] as FakeStatusBarItem[],
+  treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
+  configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+
+  reset(): void {
+    this.inputAnswers = [];
+    this.pickAnswers = [];
+    this.messageAnswers = [];
+    this.inputBoxes = [];
+    this.quickPicks = [];
+    this.validations = [];
+    this.messages = [];
+    this.clipboard = '';
+    this.settings = new Map();
+    this.settingWrites = [];
+    this.commands = new Map();
+    this.executed = [];
+    this.contexts = new Map();
+    this.channels = [];
+    this.statusBarItems = [];
+    this.treeViews = [];
+    this.configListeners = new EventEmitter();
+  },
+
+  /** Sets a `keybridge.*` setting as the user would, firing the change event. */
+  setSetting(key: string, value: unknown): void {
+    this.settings.set(key, value);
+    this.configListeners.fire({ affectsConfiguration: (section: string) => key === section || key.startsWith(`${section}.`) });
+  },
+
+  messagesOf(level: MessageRecord['level']): string[] {
+    return this.messages.filter((m) => m.level === level).map((m) => m.text);
+  },
+};
+
+function isBlocking(validation: unknown): boolean {
+  if (validation === undefined || validation === null || validation === '') return false;
+  if (typeof validation === 'string') return true;
+  return (validation as { severity?: number }).severity === InputBoxValidationSeverity.Error;
+}
+
+function message(level: MessageRecord['level']) {
+  return (text: string, ...rest: unknown[]): Promise<string | undefined> => {
+    const modal = typeof rest[0] === 'object' && rest[0] !== null && (rest[0] as { modal?: boolean }).modal === true;
+    const items = rest.filter((r): r is string => typeof r === 'string');
+    fake.messages.push({ level, text, items, modal });
+    if (items.length === 0) return Promise.resolve(undefined);
+    return Promise.resolve(fake.messageAnswers.shift());
+  };
+}
+
+export const window = {
+  async showInputBox(options: InputBoxOptions = {}): Promise<string | undefined> {
+    fake.inputBoxes.push(options);
+    if (fake.inputAnswers.length === 0) throw new Error(`unexpected input box: ${options.title ?? options.prompt}`);
+    const answer = fake.inputAnswers.shift();
+    const value = typeof answer === 'function' ? answer(options) : answer;
+    if (value === undefined) return undefined;
+    if (options.validateInput) {
+      const validation = await options.validateInput(value);
+      fake.validations.push(validation);
+      // A user cannot accept a value the box marks as an error; the test's user gives up.
+      if (isBlocking(validation)) return undefined;
+    }
+    return value;
+  },
+
+  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | undefined> {
+    const list = await items;
+    fake.quickPicks.push({ items: list, options });
+    if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string })?.title)}`);
+    const answer = fake.pickAnswers.shift();
+    if (answer === undefined) return undefined;
+    if (typeof answer === 'function') return answer(list);
+    const found = list.find((i) => i.label === answer);
+    if (!found) throw new Error(`quick pick has no item "${answer}": ${list.map((i) => i.label).join(', ')}`);
+    return found;
+  },
+
+  showInformationMessage: message('info'),
+  showWarningMessage: message('warning'),
+  showErrorMessage: message('error'),
+
+  setStatusBarMessage(text: string): Disposable {
+    fake.messages.push({ level: 'info', text, items: [], modal: false });
+    return new Disposable();
+  },
+
+  async withProgress<T>(_options: unknown, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<T>): Promise<T> {
+    return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable() });
+  },
+
+  createOutputChannel(name: string) {
+    const channel: FakeOutputChannel = { name, lines: [], shown: 0 };
+    fake.channels.push(channel);
+    const write = (level: string) => (m: string) => channel.lines.push(`${level} ${m}`);
+    return Object.assign(channel, {
+      trace: write('trace'),
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+      appendLine: write('line'),
+      show: () => channel.shown++,
+      dispose: () => undefined,
+    });
+  },
+
+  createStatusBarItem(id: string): FakeStatusBarItem & { show(): void; hide(): void; dispose(): void } {
+    const item: FakeStatusBarItem = { id, text: '', tooltip: undefined, command: undefined, backgroundColor: undefined, name: '', visible: false };
+    fake.statusBarItems.push(item);
+    return Object.assign(item, {
+      show: () => (item.visible = true),
+      hide: () => (item.visible = false),
+      dispose: () => (item.visible = false),
+    });
+  },
+
+  createTreeView(id: string, options: { treeDataProvider: unknown }) {
+    const view = { id, message: undefined as string | undefined, provider: options.treeDataProvider, dispose: () => undefined, reveal: async () => undefined };
+    fake.treeViews.push(view);
+    return view;
+  },
+
+  registerTreeDataProvider(id: string, provider: unknown): Disposable {
+    fake.treeViews.push({ id, message: undefined, provider });
+    return new Disposable();
+  },
+};
+
+export const commands = {
+  registerCommand(id: string, fn: (...args: unknown[]) => unknown): Disposable {
+    if (fake.commands.has(id)) throw new Error(`command ${id} already registered`);
+    fake.commands.set(id, fn);
+    return new Disposable(() => fake.commands.delete(id));
+  },
+  async executeCommand(id: string, ...args: unknown[]): Promise<unknown> {
+    fake.executed.push({ id, args });
+    if (id === 'setContext') {
+      fake.contexts.set(args[0] as string, args[1]);
+      return undefined;
+    }
+    const fn = fake.commands.get(id);
+    return fn ? fn(...args) : undefined;
+  },
+};
+
+export const workspace = {
+  getConfiguration(section: string) {
+    const full = (name: string): string => `${section}.${name}`;
+    return {
+      get<T>(name: string, fallback?: T): T | undefined {
+        return fake.settings.has(full(name)) ? (fake.settings.get(full(name)) as T) : fallback;
+      },
+      inspect<T>(name: string): { key: string; globalValue?: T } {
+        return { key: full(name), globalValue: fake.settings.get(full(name)) as T | undefined };
+      },
+      async update(name: string, value: unknown, target: unknown): Promise<void> {
+        fake.settingWrites.push({ key: full(name), value, target });
+        fake.setSetting(full(name), value);
+      },
+    };
+  },
+  onDidChangeConfiguration(listener: Listener<{ affectsConfiguration(section: string): boolean }>): Disposable {
+    return fake.configListeners.event(listener);
+  },
+};
+
+export const env = {
+  clipboard: {
+    async writeText(text: string): Promise<void> {
+      fake.clipboard = text;
+    },
+    async readText(): Promise<string> {
+      return fake.clipboard;
+    },
+  },
+};
