@@ -239,7 +239,8 @@ async function attempt(
   const committed = (latencyMs: number, responseId: string | undefined): void => {
     engine.breaker(pool.id).recordSuccess();
     pool.succeeded(key);
-    key.markReady(clock.now());
+    // No markReady: the key was ready when this attempt picked it, so any other state now is a newer verdict
+    // (a concurrent 429, 401 or quota error) that this older success must not undo.
     key.stats.successes++;
     key.stats.lastLatencyMs = latencyMs;
     const ref = { pool: pool.id, key: key.id };
