@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger';
 import { fingerprintSecret } from '../core/secrets';
 import type { BridgeStatus, KeyStatus, KeyTestResult, PoolStatus } from '../core/status';
 import type { PoolSetting } from './bridgeConfig';
+import { COMMAND_IDS, type CommandId } from './commandIds';
 import type { BridgeHost } from './bridgeHost';
 import type { DisposableLike } from './disposable';
 import { effectiveState, keyDescription, sanitizeText } from './keyPresentation';
@@ -12,25 +13,6 @@ import { SecretStoreError, type KeyStore } from './keyStore';
 import type { KeyTreeNode } from './keyTree';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys, type ProviderPreset } from './providerPresets';
 
-export const COMMAND_IDS = [
-  'keybridge.addPool',
-  'keybridge.removePool',
-  'keybridge.addKeys',
-  'keybridge.testKey',
-  'keybridge.testPool',
-  'keybridge.retireKey',
-  'keybridge.restoreKey',
-  'keybridge.removeKey',
-  'keybridge.copyBaseUrl',
-  'keybridge.copyAgentSetup',
-  'keybridge.showLog',
-  'keybridge.startBridge',
-  'keybridge.stopBridge',
-  'keybridge.restartBridge',
-  'keybridge.refresh',
-] as const;
-
-export type CommandId = (typeof COMMAND_IDS)[number];
 
 /** What the command handlers act on; the extension passes the real objects, tests pass fakes. */
 export interface CommandServices {

@@ -59,7 +59,7 @@ export function sanitizeText(text: string): string {
 }
 
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+  return text.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
 
 const FAILURE_LABELS: Record<FailureClass, string> = {

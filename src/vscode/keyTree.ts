@@ -2,9 +2,8 @@ import * as vscode from 'vscode';
 import type { KeyState } from '../core/keys/keyHealth';
 import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
 import { Disposable, IntervalTimer } from './disposable';
+import { KEY_CONTEXT, POOL_CONTEXT } from './treeContext';
 import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
-
-export const VIEW_ID = 'keybridge.keys';
 
 export interface PoolNode {
   readonly kind: 'pool';
@@ -21,17 +20,6 @@ export interface KeyNode {
 }
 
 export type KeyTreeNode = PoolNode | KeyNode;
-
-/** `contextValue`s the tree emits; package.json menus match them with `viewItem == …`. */
-export const POOL_CONTEXT = 'pool';
-export const KEY_CONTEXT: Record<KeyState, string> = {
-  ready: 'key.ready',
-  cooling: 'key.cooling',
-  exhausted: 'key.exhausted',
-  invalid: 'key.invalid',
-  retired: 'key.retired',
-};
-export const TREE_CONTEXT_VALUES: readonly string[] = [POOL_CONTEXT, ...Object.values(KEY_CONTEXT)];
 
 /** Codicon and theme colour per state: colour carries health, the icon shape carries it for colour-blind users too. */
 export const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {

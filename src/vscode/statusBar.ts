@@ -3,7 +3,7 @@ import type { BridgeStatus } from '../core/status';
 import type { HostRole } from './bridgeHost';
 import { Disposable } from './disposable';
 import { countKeys } from './keyPresentation';
-import { VIEW_ID } from './keyTree';
+import { VIEW_ID } from './treeContext';
 
 export interface StatusBarView {
   role: HostRole;

@@ -1,0 +1,20 @@
+/** Every command the extension registers; package.json declares the same list (the manifest test checks). */
+export const COMMAND_IDS = [
+  'keybridge.addPool',
+  'keybridge.removePool',
+  'keybridge.addKeys',
+  'keybridge.testKey',
+  'keybridge.testPool',
+  'keybridge.retireKey',
+  'keybridge.restoreKey',
+  'keybridge.removeKey',
+  'keybridge.copyBaseUrl',
+  'keybridge.copyAgentSetup',
+  'keybridge.showLog',
+  'keybridge.startBridge',
+  'keybridge.stopBridge',
+  'keybridge.restartBridge',
+  'keybridge.refresh',
+] as const;
+
+export type CommandId = (typeof COMMAND_IDS)[number];

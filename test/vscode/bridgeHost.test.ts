@@ -1,0 +1,223 @@
+// Guards "one bridge across windows" (DESIGN §8): every window's host tries the fixed port; one owns it,
+// the others follow its status stream, and when the owner goes a follower takes the port over within
+// seconds, starting from the key state the owner persisted, so agents keep one URL and known-bad keys are
+// not hammered again. Real Bridge instances on a real 127.0.0.1 port, against the in-repo fake provider.
+import './vscodeHook';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BridgeConfig } from '../../src/core/config';
+import type { Logger } from '../../src/core/logger';
+import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/bridgeHost';
+import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { freePort, listening, waitFor } from './waitFor';
+
+const TOKENS = { token: 'kb-host-test-token', adminToken: 'kbadmin-host-test' };
+
+function memoryLogger(lines: string[]): Logger {
+  return { debug: () => undefined, info: (m) => lines.push(m), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
+}
+
+function configFor(provider: FakeProvider): BridgeConfig {
+  return {
+    pools: [
+      {
+        id: 'oa',
+        label: 'OpenAI',
+        protocol: 'openai',
+        baseUrl: provider.openaiBaseUrl,
+        strategy: 'fill-first',
+        keys: [
+          { id: 'k1', secret: 'oa-key-1' },
+          { id: 'k2', secret: 'oa-key-2' },
+        ],
+      },
+    ],
+    routes: [],
+    tuning: { firstByteTimeoutMs: 3_000, budgetMs: 5_000 },
+  };
+}
+
+async function chat(port: number): Promise<{ status: number; model?: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/openai/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.token}` },
+    body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.text();
+  return { status: res.status };
+}
+
+describe('BridgeHost: one bridge across windows', function () {
+  this.timeout(20_000);
+  let provider: FakeProvider;
+  let stateDir: string;
+  let port: number;
+  let hosts: BridgeHost[];
+  const logs: string[] = [];
+
+  const openWindow = (extra: Partial<BridgeHostOptions> = {}): BridgeHost => {
+    const host = new BridgeHost({ port, stateDir, logger: memoryLogger(logs), graceMs: 200, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50, ...extra });
+    hosts.push(host);
+    return host;
+  };
+
+  beforeEach(async () => {
+    provider = await startFakeProvider();
+    stateDir = mkdtempSync(join(tmpdir(), 'kb-host-'));
+    port = await freePort();
+    hosts = [];
+    logs.length = 0;
+  });
+
+  afterEach(async () => {
+    await Promise.all(hosts.map((h) => h.shutdown(0)));
+    await provider.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    assert.equal(await listening(port), false, 'every host released the port');
+  });
+
+  it('waits for the tokens, then the first window owns the port and the second follows it', async () => {
+    const a = openWindow();
+    await a.configure({ config: configFor(provider) });
+    assert.equal(a.role, 'idle', 'no tokens yet (secret storage has not answered): no listening');
+    assert.equal(await listening(port), false);
+    await a.configure({ tokens: TOKENS });
+    assert.equal(a.role, 'owner');
+    assert.equal(a.status()?.port, port);
+
+    const b = openWindow();
+    await b.configure({ config: configFor(provider), tokens: TOKENS });
+    assert.equal(b.role, 'follower');
+    assert.deepEqual(
+      b.status()?.pools.map((p) => [p.id, p.keys.map((k) => `${k.id}:${k.state}`)]),
+      [['oa', ['k1:ready', 'k2:ready']]],
+    );
+    assert.deepEqual(a.baseUrls, b.baseUrls, 'agents get one URL whichever window they ask');
+    assert.equal(b.baseUrls.openai, `http://127.0.0.1:${port}/openai/v1`);
+
+    // The owner's key changes reach the follower through the event stream...
+    await a.retireKey('oa', 'k1');
+    await waitFor(() => b.status()?.pools[0].keys[0].state === 'retired', 3_000, 'follower sees the retire');
+    // ...and the follower's actions are carried out by the owner.
+    await b.restoreKey('oa', 'k1');
+    assert.equal(a.status()?.pools[0].keys[0].state, 'ready');
+    await waitFor(() => b.status()?.pools[0].keys[0].state === 'ready', 3_000, 'follower sees the restore');
+
+    const result = await b.testKey('oa', 'k2');
+    assert.equal(result.ok, true);
+    assert.equal(provider.ledger.at(-1)?.key, 'oa-key-2', 'the test went to the provider with the right key');
+
+    assert.equal((await chat(port)).status, 200);
+    await waitFor(() => b.status()?.totals.requests === 1, 3_000, 'follower sees the request count');
+  });
+
+  it('a follower takes the port over within seconds when the owner goes, with the key state the owner knew', async () => {
+    provider.always('oa-key-1', { kind: 'invalidKey' });
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    const b = openWindow();
+    await b.configure({ config: configFor(provider), tokens: TOKENS });
+    assert.equal(a.role, 'owner');
+    assert.equal(b.role, 'follower');
+
+    const test = await a.testKey('oa', 'k1');
+    assert.equal(test.ok, false);
+    assert.equal(test.state, 'invalid');
+    await waitFor(() => b.status()?.pools[0].keys[0].state === 'invalid', 3_000, 'follower sees k1 invalid');
+
+    const started = Date.now();
+    await a.shutdown(200); // the owner's window closes
+    await waitFor(() => b.role === 'owner', 5_000, 'takeover');
+    const took = Date.now() - started;
+    assert.ok(took < 5_000, `takeover took ${took} ms`);
+    console.log(`      (takeover ${took} ms after the owner began to shut down)`);
+
+    const keys = b.status()?.pools[0].keys.map((k) => `${k.id}:${k.state}`);
+    assert.deepEqual(keys, ['k1:invalid', 'k2:ready'], 'the new owner starts from the persisted state');
+    provider.reset();
+    provider.always('oa-key-1', { kind: 'invalidKey' });
+    assert.equal((await chat(port)).status, 200, 'the same URL keeps working');
+    assert.deepEqual(
+      provider.ledger.map((e) => e.key),
+      ['oa-key-2'],
+      'the known-bad key is not tried again',
+    );
+  });
+
+  it('of two followers, exactly one takes over and the other follows it', async () => {
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    const b = openWindow();
+    const c = openWindow();
+    await Promise.all([b.configure({ config: configFor(provider), tokens: TOKENS }), c.configure({ config: configFor(provider), tokens: TOKENS })]);
+    assert.deepEqual([a.role, b.role, c.role], ['owner', 'follower', 'follower']);
+    await a.shutdown(0);
+    await waitFor(() => [b.role, c.role].sort().join() === 'follower,owner', 6_000, 'one owner and one follower');
+    const [owner, follower] = b.role === 'owner' ? [b, c] : [c, b];
+    await owner.retireKey('oa', 'k2');
+    await waitFor(() => follower.status()?.pools[0].keys[1].state === 'retired', 3_000, 'the remaining follower follows the new owner');
+  });
+
+  it('Stop in any window stops the bridge in every window; Start brings it back', async () => {
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    const b = openWindow();
+    await b.configure({ config: configFor(provider), tokens: TOKENS });
+    await b.stop();
+    assert.equal(b.role, 'stopped');
+    await waitFor(() => a.role === 'stopped', 3_000, 'the owner notices the shared stop');
+    assert.equal(await listening(port), false, 'nobody serves the port after Stop');
+    assert.equal(b.status()?.pools[0].keys.length, 2, 'a stopped window still shows its pools');
+
+    await a.start();
+    assert.equal(a.role, 'owner');
+    await waitFor(() => b.role === 'follower', 3_000, 'the other window follows again');
+    assert.equal((await chat(port)).status, 200);
+  });
+
+  it('reports a port held by another program, and takes it once it is free', async () => {
+    const squatter: Server = createServer((_req, res) => res.writeHead(404).end('not here'));
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    assert.equal(a.role, 'blocked');
+    assert.match(a.detail, /another program/);
+    assert.match(a.detail, /keybridge\.port/);
+    assert.equal(a.status()?.pools[0].keys.length, 2, 'pools still show while blocked');
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await waitFor(() => a.role === 'owner', 3_000, 'the host retries and owns the freed port');
+  });
+
+  it('tells a KeyBridge with another admin token apart from a stranger', async () => {
+    const other = openWindow();
+    await other.configure({ config: configFor(provider), tokens: { token: 'kb-other', adminToken: 'kbadmin-other' } });
+    assert.equal(other.role, 'owner');
+    const a = openWindow({ retryMs: 60_000 });
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    assert.equal(a.role, 'blocked');
+    assert.match(a.detail, /another KeyBridge with a different admin token/);
+  });
+
+  it('moves to a new port when the setting changes, and a config change is applied in place', async () => {
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    const next = await freePort();
+    await a.configure({ port: next });
+    assert.equal(a.role, 'owner');
+    assert.equal(a.status()?.port, next);
+    assert.equal(await listening(port), false);
+    const config = configFor(provider);
+    config.pools[0].keys.push({ id: 'k3', secret: 'oa-key-3' });
+    await a.configure({ config });
+    assert.deepEqual(
+      a.status()?.pools[0].keys.map((k) => k.id),
+      ['k1', 'k2', 'k3'],
+    );
+    await a.shutdown(0);
+    assert.equal(await listening(next), false);
+  });
+});

@@ -1,0 +1,402 @@
+// Guards the command handlers as a user drives them: scripted quick picks, input boxes and confirmations.
+// Keys are pasted into a password box, checked for shape and duplicates before anything is stored, and end
+// up in (fake) SecretStorage, never in settings; every failure is shown with something to do.
+import './vscodeHook';
+import assert from 'node:assert/strict';
+import type { KeyState } from '../../src/core/keys/keyHealth';
+import type { Logger } from '../../src/core/logger';
+import type { BridgeStatus, KeyTestResult } from '../../src/core/status';
+import { parseSettings } from '../../src/vscode/bridgeConfig';
+import type { HostRole } from '../../src/vscode/bridgeHost';
+import { COMMAND_IDS } from '../../src/vscode/commandIds';
+import { KeyBridgeCommands, type CommandServices } from '../../src/vscode/commands';
+import type { DisposableLike } from '../../src/vscode/disposable';
+import { KeyStore } from '../../src/vscode/keyStore';
+import type { KeyNode, PoolNode } from '../../src/vscode/keyTree';
+import { addPoolSetting, removePoolSetting } from '../../src/vscode/settings';
+import { FakeSecretBackend } from './fakeSecretStorage';
+import { fake, InputBoxValidationSeverity, type InputBoxOptions } from './fakeVscode';
+
+const OPENAI_1 = 'sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa1111';
+const OPENAI_2 = 'sk-proj-bbbbbbbbbbbbbbbbbbbbbbbb2222';
+const ANTHROPIC_1 = 'sk-ant-api03-cccccccccccccccccccc3333';
+const ANTHROPIC_2 = 'sk-ant-api03-dddddddddddddddddddd4444';
+
+/** A host that serves what the key store holds, with states the test sets; records what it is asked. */
+class FakeHost {
+  role: HostRole = 'owner';
+  detail = 'serving http://127.0.0.1:17381';
+  states = new Map<string, KeyState>();
+  calls: string[] = [];
+  constructor(private readonly keyStore: KeyStore) {}
+  get baseUrls() {
+    return { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' };
+  }
+  status(): BridgeStatus {
+    const pools = parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings.pools;
+    return {
+      running: true,
+      port: 17381,
+      now: Date.now(),
+      totals: { requests: 0, succeeded: 0, failed: 0 },
+      pools: pools.map((p) => ({
+        id: p.id,
+        label: p.label ?? p.id,
+        protocol: p.protocol,
+        baseUrl: p.baseUrl,
+        strategy: 'fill-first',
+        breaker: 'closed',
+        keys: (this.keyStore.snapshot?.keys ?? [])
+          .filter((k) => k.pool === p.id)
+          .map((k) => ({
+            id: k.id,
+            label: k.label,
+            masked: k.masked,
+            fingerprint: k.fingerprint,
+            state: this.states.get(k.id) ?? 'ready',
+            stats: { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 },
+          })),
+      })),
+    };
+  }
+  async testKey(pool: string, key: string): Promise<KeyTestResult> {
+    this.calls.push(`test ${pool}/${key}`);
+    const bad = this.states.get(key) === 'invalid';
+    return { pool, key, ok: !bad, status: bad ? 401 : 200, latencyMs: 123.4, state: bad ? 'invalid' : 'ready', message: bad ? 'HTTP 401 invalid_api_key' : 'OK (HTTP 200)' };
+  }
+  async testPool(pool: string): Promise<KeyTestResult[]> {
+    this.calls.push(`testPool ${pool}`);
+    const keys = this.status().pools.find((p) => p.id === pool)?.keys ?? [];
+    return Promise.all(keys.map((k) => this.testKey(pool, k.id)));
+  }
+  async retireKey(pool: string, key: string): Promise<void> {
+    this.calls.push(`retire ${pool}/${key}`);
+    this.states.set(key, 'retired');
+  }
+  async restoreKey(pool: string, key: string): Promise<void> {
+    this.calls.push(`restore ${pool}/${key}`);
+    this.states.set(key, 'ready');
+  }
+  async start(): Promise<void> {
+    this.calls.push('start');
+  }
+  async stop(): Promise<void> {
+    this.calls.push('stop');
+  }
+  async restart(): Promise<void> {
+    this.calls.push('restart');
+  }
+}
+
+describe('commands', () => {
+  let backend: FakeSecretBackend;
+  let keyStore: KeyStore;
+  let host: FakeHost;
+  let registrations: DisposableLike[];
+  let logs: string[];
+  let logShown: number;
+
+  const run = (id: string, ...args: unknown[]): Promise<unknown> => {
+    const fn = fake.commands.get(id);
+    assert.ok(fn, `command ${id} is registered`);
+    return Promise.resolve(fn(...args));
+  };
+  const pools = () => parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings.pools;
+  const keysOf = (pool: string) => (keyStore.snapshot?.keys ?? []).filter((k) => k.pool === pool);
+  const keyNode = (pool: string, label: string): KeyNode => {
+    const status = host.status();
+    const p = status.pools.find((x) => x.id === pool)!;
+    const k = p.keys.find((x) => x.label === label)!;
+    return { kind: 'key', id: `key:${pool}/${k.id}`, poolId: pool, pool: p, key: k };
+  };
+  const poolNode = (pool: string): PoolNode => ({ kind: 'pool', id: `pool:${pool}`, pool: host.status().pools.find((x) => x.id === pool)! });
+  const keyBoxes = (): InputBoxOptions[] => fake.inputBoxes.filter((b) => b.title?.startsWith('KeyBridge: Add Keys'));
+
+  beforeEach(async () => {
+    fake.reset();
+    backend = new FakeSecretBackend();
+    keyStore = new KeyStore(backend.view(), { timeoutMs: 500, debounceMs: 5 });
+    await keyStore.load();
+    await keyStore.ensureTokens();
+    host = new FakeHost(keyStore);
+    logs = [];
+    logShown = 0;
+    const logger: Logger = { debug: () => undefined, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(`error ${m}`) };
+    const services: CommandServices = {
+      host: host as unknown as CommandServices['host'],
+      keyStore,
+      pools,
+      addPoolSetting,
+      removePoolSetting,
+      refresh: async () => undefined,
+      showLog: () => logShown++,
+      logger,
+    };
+    registrations = new KeyBridgeCommands(services).register();
+  });
+
+  afterEach(() => {
+    registrations.forEach((r) => r.dispose());
+    keyStore.dispose();
+    assert.deepEqual(fake.inputAnswers, [], 'every scripted input box was used');
+    assert.deepEqual(fake.pickAnswers, [], 'every scripted quick pick was used');
+  });
+
+  it('registers every command', () => {
+    assert.deepEqual([...fake.commands.keys()].sort(), [...COMMAND_IDS].sort());
+  });
+
+  it('Add Pool from a preset writes the pool to user settings and goes on to a password box for keys', async () => {
+    fake.pickAnswers.push('Anthropic');
+    fake.inputAnswers.push((o) => o.value); // accept the suggested pool id
+    fake.inputAnswers.push(`${ANTHROPIC_1}, ${ANTHROPIC_2}`);
+    assert.equal(await run('keybridge.addPool'), 'anthropic');
+
+    const presets = fake.quickPicks[0].items.map((i) => i.label);
+    for (const name of ['OpenAI', 'Anthropic', 'OpenRouter', 'Groq', 'DeepSeek', 'Mistral', 'xAI', 'Together', 'Gemini (OpenAI-compatible)', 'Custom base URL']) {
+      assert.ok(presets.includes(name), `preset ${name} offered`);
+    }
+    assert.deepEqual(fake.settingWrites.at(-1), {
+      key: 'keybridge.pools',
+      value: [{ id: 'anthropic', label: 'Anthropic', provider: 'anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', strategy: 'fill-first' }],
+      target: 1, // ConfigurationTarget.Global
+    });
+    const box = keyBoxes()[0];
+    assert.equal(box.password, true, 'keys are typed into a password box');
+    assert.equal(box.ignoreFocusOut, true);
+    assert.deepEqual(
+      keysOf('anthropic').map((k) => k.secret),
+      [ANTHROPIC_1, ANTHROPIC_2],
+    );
+    assert.ok(!JSON.stringify([...fake.settings.values()]).includes('sk-ant'), 'no key material in settings');
+    assert.match(fake.messagesOf('info').at(-1) ?? '', /added 2 key\(s\) to Anthropic/);
+    assert.ok(!logs.join('\n').includes(ANTHROPIC_1), 'the log names keys only masked');
+  });
+
+  it('Add Pool with a custom base URL asks for the protocol and suggests an id from the host', async () => {
+    fake.settings.set('keybridge.pools', [{ id: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' }]);
+    fake.pickAnswers.push('Custom base URL', 'Anthropic');
+    fake.inputAnswers.push('https://llm.example.com/anthropic/', (o) => o.value, undefined /* Escape at the key box */);
+    assert.equal(await run('keybridge.addPool'), 'llm.example.com');
+    assert.deepEqual(
+      pools().map((p) => [p.id, p.protocol, p.baseUrl]),
+      [
+        ['openai', 'openai', 'https://api.openai.com/v1'],
+        ['llm.example.com', 'anthropic', 'https://llm.example.com/anthropic'],
+      ],
+    );
+  });
+
+  it('refuses a pool id that exists', async () => {
+    fake.settings.set('keybridge.pools', [{ id: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' }]);
+    fake.pickAnswers.push('OpenAI');
+    fake.inputAnswers.push((o) => {
+      assert.equal(o.value, 'openai-2', 'the suggestion is free');
+      return 'openai';
+    });
+    assert.equal(await run('keybridge.addPool'), undefined);
+    assert.match(String(fake.validations[0]), /exists already/);
+    assert.equal(pools().length, 1);
+  });
+
+  describe('Add Key(s)', () => {
+    beforeEach(() => fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' }]));
+
+    it('asks a label for a single key and stores it under its pool', async () => {
+      fake.inputAnswers.push(OPENAI_1, 'work');
+      assert.equal(await run('keybridge.addKeys'), 1, 'with one pool, no pool picker');
+      assert.deepEqual(
+        keysOf('oa').map((k) => [k.label, k.secret, k.masked]),
+        [['work', OPENAI_1, 'sk-…1111']],
+      );
+      assert.equal(fake.messages.at(-1)?.items[0], 'Test Now');
+    });
+
+    it('refuses a key that is already in the pool and a key pasted twice, storing nothing', async () => {
+      await keyStore.addKeys('oa', [{ secret: OPENAI_1 }]);
+      fake.inputAnswers.push(`${OPENAI_2}\n${OPENAI_1}`);
+      assert.equal(await run('keybridge.addKeys', 'oa'), 0);
+      assert.equal(fake.validations[0], 'Key 2 is already in this pool.');
+      fake.inputAnswers.push(`${OPENAI_2} ${OPENAI_2}`);
+      assert.equal(await run('keybridge.addKeys', 'oa'), 0);
+      assert.equal(fake.validations[1], 'Key 2 is pasted twice.');
+      assert.equal(keysOf('oa').length, 1);
+    });
+
+    it('refuses text that cannot be a key, and warns without refusing about an unusual prefix', async () => {
+      fake.inputAnswers.push('hello', 'kb-abcdefghijklmnopqrstuvwx', 'sk-has"quote"inside-aaaaaaaaaaaa');
+      for (let i = 0; i < 3; i++) assert.equal(await run('keybridge.addKeys', 'oa'), 0);
+      assert.match(String(fake.validations[0]), /too short/);
+      assert.match(String(fake.validations[1]), /KeyBridge token/);
+      assert.match(String(fake.validations[2]), /characters API keys do not use/);
+      assert.equal(fake.inputBoxes[0].validateInput?.('  '), 'Paste at least one key.');
+
+      fake.inputAnswers.push('OPENAI_API_KEY="xk-zzzzzzzzzzzzzzzzzzzz9999"', '');
+      assert.equal(await run('keybridge.addKeys', 'oa'), 1);
+      const warning = fake.validations.at(-1) as { message: string; severity: number };
+      assert.equal(warning.severity, InputBoxValidationSeverity.Warning);
+      assert.match(warning.message, /does not start with sk-/);
+      assert.deepEqual(
+        keysOf('oa').map((k) => k.secret),
+        ['xk-zzzzzzzzzzzzzzzzzzzz9999'],
+        'the NAME= prefix and quotes of a pasted line are dropped',
+      );
+    });
+
+    it('offers Add Pool when there is no pool yet', async () => {
+      fake.settings.delete('keybridge.pools');
+      assert.equal(await run('keybridge.addKeys'), 0);
+      assert.deepEqual(fake.messages.at(-1)?.items, ['Add Pool']);
+    });
+
+    it('shows a keyring failure with what to do, and stores nothing', async () => {
+      backend.failStores = 'Cannot create an item in a locked collection';
+      fake.inputAnswers.push(OPENAI_1, '');
+      assert.equal(await run('keybridge.addKeys', 'oa'), undefined);
+      const error = fake.messages.at(-1);
+      assert.equal(error?.level, 'error');
+      assert.match(error?.text ?? '', /keyring.*locked collection.*(gnome-keyring|password-store=basic)/s);
+      assert.deepEqual(error?.items, ['Show Log']);
+      assert.ok(!(error?.text ?? '').includes(OPENAI_1));
+      assert.equal(keysOf('oa').length, 0);
+    });
+  });
+
+  describe('key actions', () => {
+    beforeEach(async () => {
+      fake.settings.set('keybridge.pools', [
+        { id: 'oa', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' },
+        { id: 'an', label: 'Anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' },
+      ]);
+      await keyStore.addKeys('oa', [{ secret: OPENAI_1, label: 'work' }]);
+      await keyStore.addKeys('oa', [{ secret: OPENAI_2, label: 'spare' }]);
+      await keyStore.addKeys('an', [{ secret: ANTHROPIC_1, label: 'claude' }]);
+      fake.messages.length = 0;
+    });
+
+    it('Test Key from a row reports the result with its latency; a failing key warns', async () => {
+      const work = keyNode('oa', 'work');
+      await run('keybridge.testKey', work);
+      assert.deepEqual(host.calls, [`test oa/${work.key.id}`]);
+      assert.equal(fake.messages.at(-1)?.level, 'info');
+      assert.match(fake.messages.at(-1)?.text ?? '', /OpenAI \/ work \(sk-…1111\): OK \(HTTP 200\) \(123 ms\)/);
+
+      host.states.set(keyNode('oa', 'spare').key.id, 'invalid');
+      await run('keybridge.testKey', keyNode('oa', 'spare'));
+      assert.equal(fake.messages.at(-1)?.level, 'warning');
+      assert.match(fake.messages.at(-1)?.text ?? '', /spare.*HTTP 401 invalid_api_key.*invalid/);
+    });
+
+    it('Test Key from the palette picks among all keys', async () => {
+      fake.pickAnswers.push('claude');
+      await run('keybridge.testKey');
+      assert.deepEqual(
+        fake.quickPicks[0].items.map((i) => i.label),
+        ['work', 'spare', 'claude'],
+      );
+      assert.deepEqual(host.calls, [`test an/${keyNode('an', 'claude').key.id}`]);
+    });
+
+    it('Test Pool summarises every key', async () => {
+      host.states.set(keyNode('oa', 'spare').key.id, 'invalid');
+      await run('keybridge.testPool', poolNode('oa'));
+      const message = fake.messages.at(-1);
+      assert.equal(message?.level, 'warning');
+      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) OK/);
+      assert.match(message?.text ?? '', /spare \(sk-…2222\) HTTP 401/);
+    });
+
+    it('Retire and Restore act on the host; the palette offers only keys that fit', async () => {
+      const work = keyNode('oa', 'work');
+      await run('keybridge.retireKey', work);
+      assert.deepEqual(host.calls, [`retire oa/${work.key.id}`]);
+      fake.pickAnswers.push((items) => {
+        assert.deepEqual(
+          items.map((i) => i.label),
+          ['work'],
+          'only retired keys can be restored',
+        );
+        return items[0];
+      });
+      await run('keybridge.restoreKey');
+      assert.deepEqual(host.calls.at(-1), `restore oa/${work.key.id}`);
+    });
+
+    it('Remove Key asks first; cancelling keeps the key', async () => {
+      const spare = keyNode('oa', 'spare');
+      fake.messageAnswers.push(undefined);
+      assert.equal(await run('keybridge.removeKey', spare), false);
+      assert.equal(keysOf('oa').length, 2);
+      assert.equal(fake.messages.at(-1)?.modal, true);
+      fake.messageAnswers.push('Remove');
+      assert.equal(await run('keybridge.removeKey', spare), true);
+      assert.deepEqual(
+        keysOf('oa').map((k) => k.label),
+        ['work'],
+      );
+      assert.ok(![...backend.values.values()].includes(OPENAI_2), 'the secret is gone from SecretStorage');
+    });
+
+    it('Remove Pool removes the setting and the pool’s keys after confirmation', async () => {
+      fake.messageAnswers.push('Remove');
+      assert.equal(await run('keybridge.removePool', poolNode('oa')), true);
+      assert.deepEqual(
+        pools().map((p) => p.id),
+        ['an'],
+      );
+      assert.deepEqual(
+        (keyStore.snapshot?.keys ?? []).map((k) => k.pool),
+        ['an'],
+      );
+      assert.match(fake.messages.find((m) => m.modal)?.text ?? '', /2 key\(s\)/);
+    });
+
+    it('Copy Base URL copies the URL of the pool’s protocol, or the one picked', async () => {
+      await run('keybridge.copyBaseUrl', poolNode('an'));
+      assert.equal(fake.clipboard, 'http://127.0.0.1:17381/anthropic');
+      fake.pickAnswers.push('OpenAI-compatible base URL');
+      await run('keybridge.copyBaseUrl');
+      assert.equal(fake.clipboard, 'http://127.0.0.1:17381/openai/v1');
+    });
+
+    it('Copy Agent Setup copies the exact lines for the chosen agent, with the local token', async () => {
+      const token = keyStore.snapshot?.tokens?.token as string;
+      fake.pickAnswers.push('Claude Code');
+      await run('keybridge.copyAgentSetup');
+      assert.equal(fake.clipboard, `export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_API_KEY=${token}\nclaude`);
+      const offered = fake.quickPicks[0].items.map((i) => i.label);
+      for (const agent of ['Claude Code', 'Codex CLI', 'OpenAI SDK (Python, Node)', 'Anthropic SDK (Python, Node)', 'opencode', 'Aider', 'Cline / Roo Code', 'Continue']) {
+        assert.ok(offered.includes(agent), `${agent} offered`);
+      }
+      await run('keybridge.copyAgentSetup', 'codex');
+      assert.match(fake.clipboard, /^model_provider = "keybridge"$/m);
+      assert.match(fake.clipboard, /^base_url = "http:\/\/127\.0\.0\.1:17381\/openai\/v1"$/m);
+      assert.match(fake.clipboard, /^env_key = "KEYBRIDGE_TOKEN"$/m);
+      assert.match(fake.clipboard, /^wire_api = "responses"$/m);
+      assert.ok(fake.clipboard.includes(`export KEYBRIDGE_TOKEN=${token}`));
+      for (const key of [OPENAI_1, OPENAI_2, ANTHROPIC_1]) assert.ok(!fake.clipboard.includes(key), 'provider keys are never copied');
+    });
+
+    it('Start, Stop and Restart go to the host; Show Log opens the channel', async () => {
+      await run('keybridge.stopBridge');
+      await run('keybridge.startBridge');
+      await run('keybridge.restartBridge');
+      await run('keybridge.showLog');
+      assert.deepEqual(host.calls, ['stop', 'start', 'restart']);
+      assert.equal(logShown, 1);
+      assert.match(fake.messagesOf('info')[0], /stopped in every window/);
+    });
+
+    it('a failing action shows an error with Show Log instead of failing silently', async () => {
+      host.testKey = async () => {
+        throw new Error(`connect ECONNREFUSED while using ${OPENAI_1}`);
+      };
+      await run('keybridge.testKey', keyNode('oa', 'work'));
+      const error = fake.messages.at(-1);
+      assert.equal(error?.level, 'error');
+      assert.match(error?.text ?? '', /ECONNREFUSED/);
+      assert.ok(!(error?.text ?? '').includes(OPENAI_1), 'a key inside an error message is masked');
+      fake.messageAnswers.length = 0;
+    });
+  });
+});

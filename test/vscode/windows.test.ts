@@ -1,0 +1,118 @@
+// Guards the whole path between windows: two windows share one SecretStorage and one state folder; a key
+// added in the follower window is written to SecretStorage, picked up by the owner (which serves it at once)
+// and shown back in the follower through the owner's status stream. When the owner window closes, the
+// follower serves the same keys on the same URL.
+import './vscodeHook';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../../src/core/logger';
+import { BridgeHost } from '../../src/vscode/bridgeHost';
+import { BridgeSync } from '../../src/vscode/bridgeSync';
+import { KeyStore } from '../../src/vscode/keyStore';
+import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { FakeSecretBackend } from './fakeSecretStorage';
+import { fake } from './fakeVscode';
+import { freePort, listening, waitFor } from './waitFor';
+
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+interface Window {
+  keyStore: KeyStore;
+  host: BridgeHost;
+  sync: BridgeSync;
+  close(): Promise<void>;
+}
+
+describe('two windows sharing SecretStorage and a state folder', function () {
+  this.timeout(20_000);
+  let provider: FakeProvider;
+  let backend: FakeSecretBackend;
+  let stateDir: string;
+  let port: number;
+  let windows: Window[];
+
+  const openWindow = async (): Promise<Window> => {
+    const keyStore = new KeyStore(backend.view(), { timeoutMs: 1_000, debounceMs: 10 });
+    const host = new BridgeHost({ port, stateDir, logger: silent, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
+    const sync = new BridgeSync(keyStore, host, silent);
+    await sync.start();
+    const window: Window = {
+      keyStore,
+      host,
+      sync,
+      async close() {
+        sync.dispose();
+        keyStore.dispose();
+        await host.shutdown(100);
+      },
+    };
+    windows.push(window);
+    return window;
+  };
+
+  beforeEach(async () => {
+    fake.reset();
+    provider = await startFakeProvider();
+    backend = new FakeSecretBackend();
+    stateDir = mkdtempSync(join(tmpdir(), 'kb-windows-'));
+    port = await freePort();
+    windows = [];
+    fake.settings.set('keybridge.port', port);
+    fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]);
+  });
+
+  afterEach(async () => {
+    await Promise.all(windows.map((w) => w.close()));
+    await provider.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    assert.equal(await listening(port), false);
+  });
+
+  it('a key added in the follower is served by the owner and shown in both; the follower takes over with it', async () => {
+    const a = await openWindow();
+    await waitFor(() => a.host.role === 'owner', 5_000, 'window A owns the port');
+    const b = await openWindow();
+    await waitFor(() => b.host.role === 'follower', 5_000, 'window B follows');
+    assert.deepEqual(b.keyStore.snapshot?.tokens, a.keyStore.snapshot?.tokens, 'both windows use the tokens from the shared SecretStorage');
+
+    await b.keyStore.addKeys('oa', [{ secret: 'oa-key-1', label: 'work' }]);
+    await waitFor(() => a.host.status()?.pools[0].keys.length === 1, 3_000, 'the owner picks the key up from SecretStorage');
+    await waitFor(() => b.host.status()?.pools[0].keys[0]?.label === 'work', 3_000, 'the follower shows it through the owner');
+
+    const token = a.keyStore.snapshot?.tokens?.token as string;
+    const send = async (): Promise<number> => {
+      const res = await fetch(`http://127.0.0.1:${port}/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await res.text();
+      return res.status;
+    };
+    assert.equal(await send(), 200);
+    assert.equal(provider.ledger.at(-1)?.key, 'oa-key-1');
+
+    await a.close();
+    windows.splice(windows.indexOf(a), 1);
+    await waitFor(() => b.host.role === 'owner', 5_000, 'window B takes over');
+    assert.equal(await send(), 200, 'the same URL and token work after the takeover');
+    assert.equal(provider.ledger.at(-1)?.key, 'oa-key-1');
+    assert.equal(b.host.status()?.pools[0].keys[0].label, 'work');
+  });
+
+  it('a pool added in settings reaches the running bridge without a restart', async () => {
+    const a = await openWindow();
+    await waitFor(() => a.host.role === 'owner', 5_000, 'owner');
+    fake.setSetting('keybridge.pools', [
+      { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl },
+      { id: 'an', protocol: 'anthropic', baseUrl: provider.anthropicBaseUrl },
+    ]);
+    assert.deepEqual(
+      a.host.status()?.pools.map((p) => `${p.id}:${p.protocol}`),
+      ['oa:openai', 'an:anthropic'],
+    );
+  });
+});
