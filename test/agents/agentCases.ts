@@ -1,0 +1,423 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FakeProvider, Fault, LedgerEntry, Reply } from '../fakeProvider/fakeProvider';
+import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
+import type { BaseUrls } from './agentSettings';
+import { BridgeProcess, type KeyMark } from './bridgeProcess';
+import { runAgent, type AgentRunResult } from './processes';
+import { ResponseTap, type TappedResponse } from './responseTap';
+
+export const KEY_IDS = ['k1', 'k2', 'k3'] as const;
+export type KeyId = (typeof KEY_IDS)[number];
+
+/** Everything a case needs: the agent, its binary, the shared fake provider and the bridge's settings. */
+export interface CaseContext {
+  agent: AgentDriver;
+  binary: string;
+  fake: FakeProvider;
+  cli: string;
+  /** Pool key secrets by protocol and key id, as the fake provider sees them. */
+  secrets: Record<'openai' | 'anthropic', Record<KeyId, string>>;
+  token: string;
+  adminToken: string;
+  /** Hard limit for one agent run. */
+  agentTimeoutMs: number;
+}
+
+export interface Check {
+  ok: boolean;
+  text: string;
+}
+
+export interface CaseReport {
+  saw: string[];
+  checks: Check[];
+}
+
+export interface AgentCase {
+  id: string;
+  title: string;
+  run(ctx: CaseContext): Promise<CaseReport>;
+}
+
+const POOL_OF = { openai: 'oa', anthropic: 'an' } as const;
+
+function envName(protocol: 'openai' | 'anthropic', key: KeyId): string {
+  return `KB_AGENTS_${POOL_OF[protocol].toUpperCase()}_${key.toUpperCase()}`;
+}
+
+export function makeSecrets(): CaseContext['secrets'] {
+  const make = (prefix: string): Record<KeyId, string> =>
+    Object.fromEntries(KEY_IDS.map((id) => [id, `${prefix}-${id}-${randomBytes(12).toString('hex')}`])) as Record<KeyId, string>;
+  return { openai: make('sk-fake-oa'), anthropic: make('sk-ant-fake-an') };
+}
+
+/** One fresh bridge per case, so key health never leaks from one case into the next. */
+async function startBridge(ctx: CaseContext, dir: string): Promise<BridgeProcess> {
+  const pools = (['openai', 'anthropic'] as const).map((protocol) => ({
+    id: POOL_OF[protocol],
+    protocol,
+    baseUrl: protocol === 'openai' ? ctx.fake.openaiBaseUrl : ctx.fake.anthropicBaseUrl,
+    strategy: 'fill-first',
+    keys: KEY_IDS.map((id) => ({ id, env: envName(protocol, id) })),
+  }));
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    KEYBRIDGE_TOKEN: ctx.token,
+    KEYBRIDGE_ADMIN_TOKEN: ctx.adminToken,
+  };
+  for (const protocol of ['openai', 'anthropic'] as const) {
+    for (const id of KEY_IDS) env[envName(protocol, id)] = ctx.secrets[protocol][id];
+  }
+  const bridge = new BridgeProcess({ cli: ctx.cli, dir, config: { pools }, env, adminToken: ctx.adminToken });
+  await bridge.start();
+  return bridge;
+}
+
+function makeDirs(agent: AgentDriver, caseId: string): RunDirs {
+  const root = mkdtempSync(join(tmpdir(), `kb-agents-${agent.id}-${caseId}-`));
+  const dirs = { root, home: join(root, 'home'), work: join(root, 'work') };
+  mkdirSync(dirs.home);
+  mkdirSync(dirs.work);
+  return dirs;
+}
+
+/** Requests that carry a model turn (not Claude Code's HEAD probe, not model lists). */
+function modelRequests(fake: FakeProvider): LedgerEntry[] {
+  return fake.ledger.filter((e) => e.endpoint === 'messages' || e.endpoint === 'responses' || e.endpoint === 'chat');
+}
+
+function keyIdOf(ctx: CaseContext, secret: string | undefined): string {
+  for (const id of KEY_IDS) if (ctx.secrets[ctx.agent.protocol][id] === secret) return id;
+  if (secret === ctx.token) return 'LOCAL-TOKEN';
+  return secret === undefined ? 'none' : 'unknown';
+}
+
+function rel(t: number, t0: number): string {
+  return `+${((t - t0) / 1000).toFixed(2)}s`;
+}
+
+function quote(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
+}
+
+interface Timed {
+  at: number;
+  text: string;
+}
+
+/** What the bridge logged (key marks, one line per request) and what the provider received, in time order. */
+function timeline(ctx: CaseContext, bridge: BridgeProcess, entries: LedgerEntry[], t0: number, extra: Timed[] = []): string[] {
+  const items: Timed[] = [...extra];
+  for (const m of bridge.keyMarks()) items.push({ at: m.at, text: `bridge   key ${m.pool}/${m.key} ${m.from} → ${m.to}${m.reason ? `: ${m.reason}` : ''}` });
+  for (const r of bridge.requests()) items.push({ at: r.at, text: `bridge   ${r.text}` });
+  for (const e of entries) {
+    items.push({ at: e.startedAt, text: `provider ${e.method} ${e.path} key=${keyIdOf(ctx, e.key)} → ${e.status ?? '-'}${e.fault ? ` (${e.fault})` : ''}` });
+  }
+  return items.sort((a, b) => a.at - b.at).map((i) => `${rel(i.at, t0)} ${i.text}`);
+}
+
+function check(checks: Check[], ok: boolean, text: string): boolean {
+  checks.push({ ok, text });
+  return ok;
+}
+
+interface AgentRun {
+  result: AgentRunResult;
+  outcome: AgentOutcome;
+  settings: string;
+}
+
+async function runTurns(ctx: CaseContext, dirs: RunDirs, baseUrls: BaseUrls, prompt: string, maxRetries?: number): Promise<AgentRun> {
+  const cmd = ctx.agent.command(ctx.binary, dirs, { baseUrls, token: ctx.token, prompt, maxRetries });
+  const result = await runAgent({ ...cmd, cwd: dirs.work, timeoutMs: ctx.agentTimeoutMs });
+  return { result, outcome: ctx.agent.outcome(result, dirs), settings: cmd.settings };
+}
+
+function bridgeUrls(bridge: BridgeProcess): BaseUrls {
+  return { openai: bridge.openaiBase, anthropic: bridge.anthropicBase };
+}
+
+function agentLines(run: AgentRun): string[] {
+  const { result, outcome } = run;
+  const how = result.timedOut ? 'KILLED at the time limit' : `exit ${result.code ?? result.signal}`;
+  const lines = [`settings: ${run.settings}`, `agent ${how} after ${(result.ms / 1000).toFixed(1)} s; final answer ${quote(outcome.text)}`];
+  if (outcome.error) lines.push(`agent reported error ${quote(outcome.error, 300)}`);
+  return lines;
+}
+
+function agentFinished(checks: Check[], run: AgentRun): void {
+  check(checks, !run.result.timedOut && run.result.code === 0 && !run.outcome.error, 'the agent finished on its own with exit 0 and no error');
+}
+
+function protocolHeadersChecks(ctx: CaseContext, checks: Check[], entries: LedgerEntry[]): void {
+  if (entries.length === 0) return;
+  const first = entries[0]!;
+  const leaked = entries.some((e) => JSON.stringify(e.headers).includes(ctx.token));
+  check(checks, !leaked, "the local token never reached the provider (the bridge swapped in the pool key)");
+  if (ctx.agent.protocol === 'anthropic') {
+    check(checks, first.path.endsWith('?beta=true'), `the query string reached the provider untouched (${first.path})`);
+    check(checks, typeof first.headers['anthropic-beta'] === 'string' && typeof first.headers['anthropic-version'] === 'string', 'anthropic-beta and anthropic-version reached the provider');
+  } else {
+    const codexHeaders = Object.keys(first.headers).filter((h) => h.startsWith('x-codex-'));
+    check(checks, codexHeaders.length > 0, `Codex's own headers reached the provider (${codexHeaders.join(', ')})`);
+    const body = first.body as { store?: unknown; include?: unknown } | undefined;
+    check(checks, body?.store === false && Array.isArray(body.include), 'the Responses body (store:false, include) reached the provider as sent');
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+/** (1) One plain turn through the bridge. */
+export const plainTurn: AgentCase = {
+  id: 'plain',
+  title: 'a plain turn',
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'plain');
+    const bridge = await startBridge(ctx, dirs.root);
+    try {
+      ctx.fake.reset();
+      const answer = `pong KB-PLAIN-${randomBytes(4).toString('hex')}`;
+      ctx.fake.setResponder(() => ({ text: answer }));
+      const t0 = Date.now();
+      const run = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Reply with the single word pong.');
+      const entries = modelRequests(ctx.fake);
+      saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0));
+      agentFinished(checks, run);
+      check(checks, run.outcome.text.includes(answer), `the agent printed the provider's answer ${quote(answer)}`);
+      check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), 'every model request reached the provider on pool key k1 and got 200');
+      check(checks, entries.some((e) => e.stream), 'the turn was streamed');
+      protocolHeadersChecks(ctx, checks, entries);
+    } finally {
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+/** Answers with tool calls until `files` have all been read back, then quotes what came back. */
+function toolResponder(ctx: CaseContext, dirs: RunDirs, files: Array<{ path: string; nonce: string }>, onTurn?: (turn: number) => Partial<Reply> | void): (body: unknown) => Reply {
+  return (body) => {
+    const outputs = ctx.agent.toolOutputs(body);
+    const turn = outputs.length;
+    const extra = onTurn?.(turn) ?? {};
+    if (turn < files.length) return { ...extra, toolCall: { name: ctx.agent.toolName, arguments: ctx.agent.readFileCall(files[turn]!.path, dirs) } };
+    const joined = outputs.join('\n');
+    const found = files.map((f) => (joined.includes(f.nonce) ? f.nonce : 'MISSING'));
+    return { ...extra, text: `The files say: ${found.join(' and ')}.` };
+  };
+}
+
+function writeNonceFiles(dirs: RunDirs, count: number): Array<{ path: string; nonce: string }> {
+  const files = [];
+  for (let i = 1; i <= count; i++) {
+    const nonce = `KB-TOOL-${i}-${randomBytes(4).toString('hex')}`;
+    const path = join(dirs.work, `note${i}.txt`);
+    writeFileSync(path, `${nonce}\n`);
+    files.push({ path, nonce });
+  }
+  return files;
+}
+
+/** (2) A tool call round trip: the fake asks for a tool call, the agent runs it and sends the output back. */
+export const toolRoundTrip: AgentCase = {
+  id: 'tool',
+  title: 'a tool-call round trip',
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'tool');
+    const bridge = await startBridge(ctx, dirs.root);
+    try {
+      ctx.fake.reset();
+      const files = writeNonceFiles(dirs, 1);
+      const respond = toolResponder(ctx, dirs, files);
+      ctx.fake.setResponder((req) => respond(req.body));
+      const t0 = Date.now();
+      const run = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Read note1.txt and tell me what it says.');
+      const entries = modelRequests(ctx.fake);
+      saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0));
+      const outputs = entries.map((e) => ctx.agent.toolOutputs(e.body));
+      const carrying = outputs.findIndex((o) => o.some((text) => text.includes(files[0]!.nonce)));
+      if (carrying >= 0) saw.push(`tool output sent back in request ${carrying + 1}: ${quote(outputs[carrying]!.join(' | '))}`);
+      agentFinished(checks, run);
+      check(checks, entries.length >= 2, `${entries.length} model requests: the tool call, then its result`);
+      check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} and sent the file's content back to the model`);
+      check(checks, run.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
+      check(checks, entries.every((e) => e.status === 200), 'every model request got 200');
+    } finally {
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+function rateLimitFault(protocol: 'openai' | 'anthropic', seconds: number): Fault {
+  const reset = new Date(Date.now() + seconds * 1000).toISOString();
+  const headers: Record<string, string> =
+    protocol === 'openai'
+      ? {
+          'retry-after': String(seconds),
+          'x-ratelimit-limit-requests': '500',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': `${seconds}s`,
+        }
+      : {
+          'retry-after': String(seconds),
+          'anthropic-ratelimit-requests-limit': '50',
+          'anthropic-ratelimit-requests-remaining': '0',
+          'anthropic-ratelimit-requests-reset': reset,
+        };
+  return { kind: 'rateLimit', headers };
+}
+
+function marksOf(bridge: BridgeProcess, pool: string, key: string): KeyMark[] {
+  return bridge.keyMarks().filter((m) => m.pool === pool && m.key === key);
+}
+
+/**
+ * (3) The session's key is rate-limited, then revoked, between turns. Three model
+ * turns: turn 1 on k1; before turn 2, k1 starts answering 429 (Retry-After 1 s)
+ * and is revoked right behind it (401 from then on), so turn 2 lands on k2. Turn 2
+ * streams for ~2 s, long enough for k1's cooldown to pass, and k2 is rate-limited
+ * before turn 3: turn 3 hits k2's 429, meets the cooled-down k1's 401, and ends on k3.
+ */
+export const keyRevokedBetweenTurns: AgentCase = {
+  id: 'revoked',
+  title: "the session's key rate-limited, then revoked, between turns",
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'revoked');
+    const bridge = await startBridge(ctx, dirs.root);
+    const pool = POOL_OF[ctx.agent.protocol];
+    const [k1, k2] = [ctx.secrets[ctx.agent.protocol].k1, ctx.secrets[ctx.agent.protocol].k2];
+    try {
+      ctx.fake.reset();
+      const files = writeNonceFiles(dirs, 2);
+      const armed = new Set<number>();
+      const respond = toolResponder(ctx, dirs, files, (turn) => {
+        if (armed.has(turn)) return undefined;
+        armed.add(turn);
+        if (turn === 0) {
+          // Between turns 1 and 2: rate-limited, then revoked.
+          ctx.fake.fault(k1, rateLimitFault(ctx.agent.protocol, 1));
+          ctx.fake.always(k1, { kind: 'invalidKey' });
+        } else if (turn === 1) {
+          ctx.fake.fault(k2, rateLimitFault(ctx.agent.protocol, 60));
+          return { events: 6, gapMs: 350 };
+        }
+        return undefined;
+      });
+      ctx.fake.setResponder((req) => respond(req.body));
+      const t0 = Date.now();
+      const run = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Read note1.txt, then note2.txt, and tell me what they say.');
+      const entries = modelRequests(ctx.fake);
+      const status = await bridge.status();
+      const k1Status = status.pools.find((p) => p.id === pool)?.keys.find((k) => k.id === 'k1');
+      saw.push(
+        ...agentLines(run),
+        ...timeline(ctx, bridge, entries, t0),
+        `status API: k1 is ${k1Status?.state ?? 'missing'}${k1Status?.reason ? ` (${k1Status.reason})` : ''}`,
+      );
+
+      agentFinished(checks, run);
+      check(checks, run.outcome.text.includes(files[0]!.nonce) && run.outcome.text.includes(files[1]!.nonce), 'the final answer quotes both tool outputs: all three turns completed');
+      const first = entries[0];
+      check(checks, first !== undefined && first.key === k1 && first.status === 200, 'the session started on k1');
+      const k1Entries = entries.filter((e) => e.key === k1);
+      const k1Limited = k1Entries.find((e) => e.status === 429);
+      const cooling = marksOf(bridge, pool, 'k1').find((m) => m.to === 'cooling');
+      const invalid = marksOf(bridge, pool, 'k1').find((m) => m.to === 'invalid');
+      check(checks, k1Limited !== undefined && cooling !== undefined, 'k1 answered 429 and the bridge marked it cooling');
+      if (cooling) {
+        const during = k1Entries.filter((e) => e.startedAt > cooling.at && e.startedAt < cooling.at + 1000);
+        check(checks, during.length === 0, 'no request reached k1 during its 1 s cooldown');
+      }
+      const turn2 = entries.find((e) => e.key !== k1 && e.status === 200 && ctx.agent.toolOutputs(e.body).length === 1);
+      check(checks, turn2 !== undefined && turn2.key === k2, `turn 2 completed on another key (${turn2 ? keyIdOf(ctx, turn2.key) : 'none'})`);
+      check(checks, k1Entries.some((e) => e.status === 401) && invalid !== undefined, 'after its cooldown k1 answered 401 (revoked) and the bridge marked it invalid');
+      if (invalid) {
+        const after = k1Entries.filter((e) => e.startedAt > invalid.at);
+        check(checks, after.length === 0, `no request reached the revoked key after it was marked (${after.length} after ${rel(invalid.at, t0)})`);
+      }
+      check(checks, k1Status?.state === 'invalid', 'the status API shows k1 invalid');
+      const turn3 = entries.find((e) => e.status === 200 && ctx.agent.toolOutputs(e.body).length === 2);
+      check(checks, turn3 !== undefined && turn3.key !== k1, `turn 3 completed on another key (${turn3 ? keyIdOf(ctx, turn3.key) : 'none'})`);
+      const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
+      check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')}): the failures stayed inside the bridge`);
+    } finally {
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+const RETRY_AFTER_S = 5;
+const AGENT_RETRIES = 2;
+
+function headerText(headers: TappedResponse['headers'], names: string[]): string {
+  return names.map((n) => `${n}: ${String(headers[n])}`).join(', ');
+}
+
+/**
+ * (4) Every key rate-limited: the agent must receive a 429 with Retry-After and the
+ * provider's rate-limit headers, and must not spin. The agent's own retry budget is
+ * set to 2 so that the run ends by itself; a relay records what the agent received.
+ */
+export const allKeysRateLimited: AgentCase = {
+  id: 'all-limited',
+  title: 'every key rate-limited',
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'limited');
+    const bridge = await startBridge(ctx, dirs.root);
+    const tap = new ResponseTap(bridge.url);
+    await tap.listen();
+    try {
+      ctx.fake.reset();
+      ctx.fake.always('*', rateLimitFault(ctx.agent.protocol, RETRY_AFTER_S));
+      ctx.fake.setResponder(() => ({ text: 'should never be produced' }));
+      const t0 = Date.now();
+      const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic` }, 'Reply with the single word pong.', AGENT_RETRIES);
+      const entries = modelRequests(ctx.fake);
+      const received = tap.seen.filter((r) => r.method === 'POST');
+      const limitPrefix = ctx.agent.protocol === 'openai' ? 'x-ratelimit-' : 'anthropic-ratelimit-';
+      const got = received.map((r) => {
+        const limits = Object.keys(r.headers).filter((h) => h.startsWith(limitPrefix));
+        return { at: r.at, text: `agent    sent ${r.method} ${r.path}, got ${r.status} — ${headerText(r.headers, ['retry-after', 'retry-after-ms', ...limits])}` };
+      });
+      saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0, got));
+
+      check(checks, !run.result.timedOut, `the agent gave up by itself after ${(run.result.ms / 1000).toFixed(1)} s (limit ${ctx.agentTimeoutMs / 1000} s)`);
+      check(checks, run.outcome.error !== undefined && /429|rate|limit/i.test(run.outcome.error), 'the agent reported the rate limit');
+      check(checks, received.length >= 1 && received.every((r) => r.status === 429), `every answer the agent received was a 429 (${received.map((r) => r.status).join(', ')})`);
+      const retryAfterOk = received.every((r) => Number(r.headers['retry-after']) >= 1 && r.headers['retry-after-ms'] !== undefined);
+      check(checks, received.length > 0 && retryAfterOk, 'each 429 carried Retry-After (seconds) and retry-after-ms');
+      const remaining = ctx.agent.protocol === 'openai' ? 'x-ratelimit-remaining-requests' : 'anthropic-ratelimit-requests-remaining';
+      const limitsOk = received.every((r) => r.headers[remaining] === '0');
+      check(checks, received.length > 0 && limitsOk, `each 429 carried the provider's ${limitPrefix}* headers`);
+      check(checks, received.length <= 1 + AGENT_RETRIES, `the agent sent ${received.length} request(s): at most 1 + its ${AGENT_RETRIES} retries`);
+      const gaps = received.slice(1).map((r, i) => r.at - received[i]!.at);
+      const minGap = (RETRY_AFTER_S - 1) * 1000;
+      check(checks, gaps.every((g) => g >= minGap), `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`);
+      check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`);
+    } finally {
+      await tap.close();
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited];

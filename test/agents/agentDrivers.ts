@@ -1,0 +1,213 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codexProviderId, codexTomlOf, exportsOf, setupText, type BaseUrls } from './agentSettings';
+import type { AgentRunResult } from './processes';
+
+export type AgentId = 'claude-code' | 'codex';
+
+/** Folders of one agent run: a clean HOME, the working directory, and room for agent config. */
+export interface RunDirs {
+  root: string;
+  home: string;
+  work: string;
+}
+
+export interface AgentInvocation {
+  /** The bridge's base URLs (or a relay's in front of it). */
+  baseUrls: BaseUrls;
+  /** KeyBridge's local access token: the agent sends it as its API key. */
+  token: string;
+  prompt: string;
+  /** Caps the agent's own retries of a failed model request; its default when unset. */
+  maxRetries?: number;
+}
+
+export interface AgentCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Where the user-facing settings came from, and the offline/test switches added to them. */
+  settings: string;
+}
+
+export interface AgentOutcome {
+  /** The final answer the agent printed. */
+  text: string;
+  /** The agent reported a failed run (its own words). */
+  error: string | undefined;
+}
+
+/** What the test needs to know about one coding agent. */
+export interface AgentDriver {
+  id: AgentId;
+  name: string;
+  protocol: 'anthropic' | 'openai';
+  /** The shell/file tool it offers the model, as the fake provider asks for it. */
+  toolName: string;
+  command(binary: string, dirs: RunDirs, run: AgentInvocation): AgentCommand;
+  /** A tool call that prints the file at `path` (absolute, inside the working directory). */
+  readFileCall(path: string, dirs: RunDirs): Record<string, unknown>;
+  /** The outputs of the tool calls this request carries back to the model, in order. */
+  toolOutputs(body: unknown): string[];
+  outcome(result: AgentRunResult, dirs: RunDirs): AgentOutcome;
+}
+
+/** The environment every agent run starts from: nothing of the caller's but PATH and locale. */
+function baseEnv(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    NO_COLOR: '1',
+    // All traffic stays on 127.0.0.1; a proxy inherited from the machine must not capture it.
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+  };
+  return env;
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string' ? (part as { text: string }).text : ''))
+      .join('');
+  }
+  return '';
+}
+
+function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
+  const lines = stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const parsed = JSON.parse(line) as unknown;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Claude Code: ANTHROPIC_BASE_URL is the bridge's Anthropic base (no /v1),
+ * ANTHROPIC_API_KEY carries the local token; print mode with JSON output.
+ */
+export const claudeCode: AgentDriver = {
+  id: 'claude-code',
+  name: 'Claude Code',
+  protocol: 'anthropic',
+  toolName: 'Read',
+  command(binary, dirs, run) {
+    const setup = setupText('claude-code', run.baseUrls, run.token);
+    const user = exportsOf(setup.text);
+    const offline: Record<string, string> = {
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_ERROR_REPORTING: '1',
+    };
+    if (run.maxRetries !== undefined) offline.CLAUDE_CODE_MAX_RETRIES = String(run.maxRetries);
+    return {
+      command: binary,
+      args: ['-p', run.prompt, '--output-format', 'json'],
+      env: { ...baseEnv(dirs.home), ...user, ...offline },
+      settings: `${Object.keys(user).join(', ')} from ${setup.source}; plus ${Object.keys(offline).join(', ')}`,
+    };
+  },
+  readFileCall(path) {
+    return { file_path: path };
+  },
+  toolOutputs(body) {
+    const out: string[] = [];
+    const messages = (body as { messages?: unknown }).messages;
+    if (!Array.isArray(messages)) return out;
+    for (const message of messages as Array<{ role?: unknown; content?: unknown }>) {
+      if (message.role !== 'user' || !Array.isArray(message.content)) continue;
+      for (const block of message.content as Array<{ type?: unknown; content?: unknown }>) {
+        if (block.type === 'tool_result') out.push(textOf(block.content));
+      }
+    }
+    return out;
+  },
+  outcome(result) {
+    const json = lastJsonLine(result.stdout);
+    if (!json) return { text: '', error: (result.stderr || result.stdout).trim().slice(-400) || `exit ${result.code}` };
+    const text = typeof json.result === 'string' ? json.result : '';
+    const failed = json.is_error === true || result.code !== 0;
+    const status = json.api_error_status ? ` (API status ${String(json.api_error_status)})` : '';
+    return { text, error: failed ? `${text || String(json.subtype)}${status}` : undefined };
+  },
+};
+
+/**
+ * Codex CLI: a CODEX_HOME with a config.toml naming a custom provider whose
+ * base_url is the bridge's OpenAI base (with /v1) and whose env_key names
+ * the variable holding the local token; Responses wire API.
+ */
+export const codexCli: AgentDriver = {
+  id: 'codex',
+  name: 'Codex CLI',
+  protocol: 'openai',
+  toolName: 'exec_command',
+  command(binary, dirs, run) {
+    const setup = setupText('codex', run.baseUrls, run.token);
+    const toml = codexTomlOf(setup.text);
+    const provider = codexProviderId(toml);
+    const user = exportsOf(setup.text);
+    const codexHome = join(dirs.root, 'codex-home');
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(join(codexHome, 'config.toml'), toml);
+    // Offline and test switches go on the command line, so config.toml stays exactly the guide's text.
+    const overrides = ['check_for_update_on_startup=false', 'analytics.enabled=false'];
+    if (run.maxRetries !== undefined) {
+      overrides.push(`model_providers.${provider}.request_max_retries=${run.maxRetries}`, `model_providers.${provider}.stream_max_retries=${run.maxRetries}`);
+    }
+    return {
+      command: binary,
+      args: [
+        'exec',
+        '--skip-git-repo-check',
+        // Fails the run if this Codex version does not know a key of the guide's config.
+        '--strict-config',
+        ...overrides.flatMap((o) => ['-c', o]),
+        '--color',
+        'never',
+        '--output-last-message',
+        join(dirs.root, 'codex-last-message.txt'),
+        run.prompt,
+      ],
+      env: { ...baseEnv(dirs.home), CODEX_HOME: codexHome, ...user },
+      settings: `config.toml and ${Object.keys(user).join(', ')} from ${setup.source}; plus -c ${overrides.join(' -c ')}`,
+    };
+  },
+  readFileCall(path, dirs) {
+    return { cmd: `cat ${JSON.stringify(path)}`, workdir: dirs.work };
+  },
+  toolOutputs(body) {
+    const out: string[] = [];
+    const input = (body as { input?: unknown }).input;
+    if (!Array.isArray(input)) return out;
+    for (const item of input as Array<{ type?: unknown; output?: unknown }>) {
+      if (item.type === 'function_call_output') out.push(textOf(item.output));
+    }
+    return out;
+  },
+  outcome(result, dirs) {
+    let text = '';
+    try {
+      text = readFileSync(join(dirs.root, 'codex-last-message.txt'), 'utf8').trim();
+    } catch {
+      text = result.stdout.trim();
+    }
+    const errors = result.stderr
+      .split('\n')
+      .filter((line) => /^ERROR\b|error:/i.test(line))
+      .map((line) => line.trim());
+    const failed = result.code !== 0 || (errors.length > 0 && !text);
+    return { text, error: failed ? errors[errors.length - 1] ?? `exit ${result.code}` : undefined };
+  },
+};
+
+export const AGENT_DRIVERS: readonly AgentDriver[] = [claudeCode, codexCli];
