@@ -6,7 +6,7 @@ import type { ProtocolAdapter } from '../protocols/protocol';
 import { protocolAdapter } from '../protocols/registry';
 import type { KeyRef } from '../routing/affinity';
 import type { RequestSummary } from '../status';
-import { relayBody } from '../upstream/bodyRelay';
+import { BODY_STALLED, relayBody } from '../upstream/bodyRelay';
 import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
 import { SseRelay } from '../upstream/sseRelay';
 import { scanUsage } from '../upstream/streamFacts';
@@ -270,8 +270,14 @@ async function attempt(
     return { kind: 'done', status, outcome: relay.inBandError ? 'error' : 'ok', error: relay.inBandError?.reason };
   }
 
-  committed(clock.now() - started, undefined);
+  const headersAt = clock.now();
   const relayed = await relayBody(res, status, buildClientHeaders(headers), response.body, tuning.idleTimeoutMs);
+  if (!relayed.committed) {
+    // Nothing reached the client: a body that stalls or breaks before its first byte is failed over like a silent provider.
+    const stalled = relayed.end.kind === 'interrupted' && relayed.end.reason === BODY_STALLED;
+    return failed(stalled ? { kind: 'timeout', reason: 'no answer body in time' } : { kind: 'transient', reason: 'answer body broke before its first byte' }, status, headers);
+  }
+  committed(headersAt - started, undefined);
   if (relayed.tail) {
     const usage = { input: 0, output: 0 };
     scanUsage(relayed.tail.toString('utf8'), usage);
