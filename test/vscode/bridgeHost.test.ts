@@ -4,6 +4,7 @@
 // not hammered again. Real Bridge instances on a real 127.0.0.1 port, against the in-repo fake provider.
 import './vscodeHook';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -146,6 +147,27 @@ describe('BridgeHost: one bridge across windows', function () {
       ['oa-key-2'],
       'the known-bad key is not tried again',
     );
+  });
+
+  it('takes the port over when the owner process dies without shutting down (SIGKILL)', async () => {
+    const child = spawn(process.execPath, [join(__dirname, 'ownerProcess.js'), String(port), stateDir, provider.openaiBaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const role = await new Promise<string>((resolve, reject) => {
+        child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+        child.once('exit', (code) => reject(new Error(`owner process exited with ${code}`)));
+      });
+      assert.equal(role, 'owner');
+      const b = openWindow();
+      await b.configure({ config: configFor(provider), tokens: TOKENS });
+      assert.equal(b.role, 'follower');
+      const started = Date.now();
+      child.kill('SIGKILL');
+      await waitFor(() => b.role === 'owner', 5_000, 'takeover after the owner was killed');
+      console.log(`      (takeover ${Date.now() - started} ms after SIGKILL)`);
+      assert.equal((await chat(port)).status, 200);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('of two followers, exactly one takes over and the other follows it', async () => {

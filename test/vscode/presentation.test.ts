@@ -1,0 +1,215 @@
+// Guards the pure pieces behind the UI: countdown and reason text, secret masking in provider errors,
+// the status bar's look per state, settings parsing (one broken pool must not take the others down),
+// key-paste checks, and the agent setup lines the README and the CLI share.
+import './vscodeHook';
+import assert from 'node:assert/strict';
+import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
+import type { BridgeStatus, KeyStatus } from '../../src/core/status';
+import { buildBridgeConfig, DEFAULT_PORT, parseSettings } from '../../src/vscode/bridgeConfig';
+import { effectiveState, formatCountdown, keyDescription, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
+import type { StoredKey } from '../../src/vscode/keyStore';
+import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/providerPresets';
+import { statusBarLook } from '../../src/vscode/statusBar';
+
+const NOW = 1_800_000_000_000;
+const stats = { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 };
+const k = (state: KeyStatus['state'], extra: Partial<KeyStatus> = {}): KeyStatus => ({ id: 'k', label: 'k', masked: 'sk-…abcd', fingerprint: 'f', state, stats, ...extra });
+
+describe('key presentation', () => {
+  it('formats countdowns rounded up, minutes and hours', () => {
+    assert.equal(formatCountdown(42_000), '0:42');
+    assert.equal(formatCountdown(41_001), '0:42');
+    assert.equal(formatCountdown(1), '0:01');
+    assert.equal(formatCountdown(0), '0:00');
+    assert.equal(formatCountdown(-5_000), '0:00');
+    assert.equal(formatCountdown(725_000), '12:05');
+    assert.equal(formatCountdown(3_723_000), '1:02:03');
+  });
+
+  it('reads a cooling key whose deadline passed as ready, as the core does lazily', () => {
+    assert.equal(effectiveState(k('cooling', { until: NOW + 1 }), NOW), 'cooling');
+    assert.equal(effectiveState(k('cooling', { until: NOW }), NOW), 'ready');
+    assert.equal(keyDescription(k('cooling', { until: NOW - 10 }), NOW), 'sk-…abcd');
+    assert.equal(keyDescription(k('cooling', { until: NOW + 61_000 }), NOW), 'cooling 1:01');
+  });
+
+  it('shortens reasons: the HTTP status, or a bounded sanitised text', () => {
+    assert.equal(shortReason('HTTP 401 invalid_api_key'), '401');
+    assert.equal(shortReason('HTTP 402'), '402');
+    assert.equal(shortReason(undefined), 'unknown');
+    assert.equal(shortReason('connection failed (ECONNRESET)'), 'connection failed (ECONNRESET)');
+    assert.equal(shortReason('x'.repeat(100)).length, 40);
+  });
+
+  it('masks key-like strings and control characters in provider text', () => {
+    assert.equal(sanitizeText('bad key sk-proj-abcdefghijklmnop1234 here'), 'bad key sk-…1234 here');
+    assert.equal(sanitizeText('groq gsk_abcdefghijklmnopqrst9876'), 'groq gsk_…9876');
+    assert.equal(sanitizeText('gemini AIzaSyA1234567890abcdefghijklmnopqrs'), 'gemini AIza…pqrs');
+    assert.equal(sanitizeText('token kb-AbCdEfGhIjKlMnOp_x1'), 'token kb-…p_x1');
+    assert.equal(sanitizeText('line\r\nbreak\u0007bell'), 'line break bell');
+    assert.equal(sanitizeText('sk-short'), 'sk-short', 'too short to be a key: left alone');
+  });
+});
+
+describe('status bar look', () => {
+  const status = (states: KeyStatus['state'][]): BridgeStatus => ({
+    running: true,
+    port: 17381,
+    now: NOW,
+    totals: { requests: 5, succeeded: 4, failed: 1 },
+    pools: [{ id: 'p', label: 'P', protocol: 'openai', baseUrl: 'https://x/v1', strategy: 'fill-first', breaker: 'closed', keys: states.map((s, i) => k(s, { id: `k${i}`, until: s === 'cooling' ? NOW + 5_000 : undefined })) }],
+  });
+
+  it('shows port and ready keys of all live keys (retired keys do not count)', () => {
+    const look = statusBarLook({ role: 'owner', detail: 'serving', port: 17381, status: status(['ready', 'cooling', 'invalid', 'retired']) }, NOW);
+    assert.equal(look.text, '$(key) KeyBridge :17381 1/3');
+    assert.equal(look.background, undefined);
+    assert.match(look.tooltip, /1 cooling/);
+    assert.match(look.tooltip, /http:\/\/127\.0\.0\.1:17381\/anthropic/);
+    assert.match(look.tooltip, /Requests: 5 \(1 failed\)/);
+  });
+
+  it('warns when no key can take a request, in the owner and in a follower', () => {
+    for (const role of ['owner', 'follower'] as const) {
+      const look = statusBarLook({ role, detail: '', port: 17381, status: status(['cooling', 'invalid']) }, NOW);
+      assert.equal(look.text, '$(warning) KeyBridge :17381 0/2');
+      assert.equal(look.background, 'warning');
+    }
+    assert.match(statusBarLook({ role: 'follower', detail: '', port: 1, status: status(['ready']) }, NOW).tooltip, /another VS Code window/);
+    assert.equal(statusBarLook({ role: 'owner', detail: '', port: 1, status: status([]) }, NOW).background, 'warning');
+  });
+
+  it('says stopped, starting or blocked', () => {
+    assert.equal(statusBarLook({ role: 'stopped', detail: 'x', port: 1, status: undefined }, NOW).text, '$(debug-stop) KeyBridge stopped');
+    assert.equal(statusBarLook({ role: 'idle', detail: 'x', port: 1, status: undefined }, NOW).text, '$(sync~spin) KeyBridge');
+    const blocked = statusBarLook({ role: 'blocked', detail: 'port 1 is used by another program', port: 1, status: undefined }, NOW);
+    assert.equal(blocked.background, 'error');
+    assert.match(blocked.tooltip, /another program/);
+  });
+});
+
+describe('settings → bridge config', () => {
+  const read = (values: Record<string, unknown>) => (name: string) => values[name];
+  const key = (pool: string, id: string, secret: string): StoredKey => ({ pool, id, secret, label: id, addedAt: 0, fingerprint: 'f', masked: 'm' });
+
+  it('defaults the port and skips broken pools with a named problem', () => {
+    const { settings, problems } = parseSettings(
+      read({
+        pools: [
+          { id: 'ok', protocol: 'openai', baseUrl: 'https://api.openai.com/v1/' },
+          { id: 'bad id!', protocol: 'openai', baseUrl: 'https://x' },
+          { id: 'ok', protocol: 'openai', baseUrl: 'https://y' },
+          { id: 'np', protocol: 'gopher', baseUrl: 'https://z' },
+          { id: 'nu', protocol: 'anthropic', baseUrl: 'ftp://z' },
+          'nonsense',
+        ],
+        tuning: { waitThresholdMs: 500, nope: 1, budgetMs: -1 },
+      }),
+    );
+    assert.equal(settings.port, DEFAULT_PORT);
+    assert.deepEqual(
+      settings.pools.map((p) => [p.id, p.baseUrl, p.strategy]),
+      [['ok', 'https://api.openai.com/v1', 'fill-first']],
+    );
+    assert.deepEqual(settings.tuning, { waitThresholdMs: 500 });
+    assert.equal(problems.length, 7);
+    assert.ok(problems.some((p) => p.startsWith('keybridge.pools[1].id')));
+    assert.ok(problems.some((p) => p.startsWith('keybridge.pools[4].baseUrl')));
+    assert.ok(problems.some((p) => p === 'keybridge.tuning.nope is not a known setting'));
+    assert.equal(settings.terminalEnv, true);
+    assert.equal(parseSettings(read({ port: 70000 })).settings.port, DEFAULT_PORT);
+    assert.equal(parseSettings(read({ port: 18000, terminalEnv: false })).settings.terminalEnv, false);
+  });
+
+  it('joins pools with their stored keys and drops routes that do not fit, keeping the pools', () => {
+    const { settings } = parseSettings(
+      read({
+        pools: [
+          { id: 'oa', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' },
+          { id: 'an', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' },
+        ],
+        routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'oa' }] }],
+      }),
+    );
+    const { config, problems } = buildBridgeConfig(settings, [key('oa', 'k1', 's1'), key('an', 'k2', 's2'), key('gone', 'k3', 's3')]);
+    assert.deepEqual(
+      config.pools.map((p) => [p.id, p.keys.map((x) => x.secret)]),
+      [
+        ['oa', ['s1']],
+        ['an', ['s2']],
+      ],
+    );
+    assert.deepEqual(config.routes, []);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /^keybridge\.routes\[0\]\.targets\[0\]\.pool: pool "oa" speaks openai/);
+  });
+});
+
+describe('key paste checks and presets', () => {
+  it('splits a paste on spaces, commas, semicolons and new lines; drops NAME= and quotes', () => {
+    assert.deepEqual(splitPastedKeys(' a1, b2;c3\nd4\r\n export KEY="e5" \'f6\' '), ['a1', 'b2', 'c3', 'd4', 'e5', 'f6']);
+    assert.deepEqual(splitPastedKeys('   '), []);
+  });
+
+  it('checks shapes without echoing the key, and warns on a foreign prefix', () => {
+    const openai = presetById('openai');
+    assert.deepEqual(checkKeyShapes(['sk-proj-aaaaaaaaaaaaaaaaaaaa'], openai), { errors: [], warnings: [] });
+    const mismatch = checkKeyShapes(['gsk_aaaaaaaaaaaaaaaaaaaa'], openai);
+    assert.deepEqual(mismatch.errors, []);
+    assert.match(mismatch.warnings[0], /does not start with sk-/);
+    const bad = checkKeyShapes(['short', 'x'.repeat(600), 'has space? no: has"quote"aaaaaaaaaaaaa'], undefined);
+    assert.equal(bad.errors.length, 3);
+    assert.ok(bad.errors.every((e) => !e.includes('aaaa')), 'errors never repeat the pasted text');
+    assert.deepEqual(checkKeyShapes(['anything-long-enough-here'], presetById('mistral')), { errors: [], warnings: [] });
+  });
+
+  it('has every provider the issue names, each with a base URL in its SDK form', () => {
+    assert.deepEqual(
+      PROVIDER_PRESETS.map((p) => p.id),
+      ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'custom'],
+    );
+    for (const preset of PROVIDER_PRESETS.filter((p) => p.id !== 'custom')) {
+      assert.match(preset.baseUrl, /^https:\/\/[^/]+/);
+      if (preset.protocol === 'anthropic') assert.doesNotMatch(preset.baseUrl, /\/v1$/, 'Anthropic base URLs are the server root');
+    }
+    assert.equal(presetById('gemini')?.baseUrl, 'https://generativelanguage.googleapis.com/v1beta/openai');
+  });
+});
+
+describe('agent setup lines', () => {
+  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-TOKEN' };
+
+  it('gives every agent lines that use the bridge URLs and the token', () => {
+    for (const id of AGENT_IDS) {
+      const setup = agentSetup(id, ctx);
+      assert.ok(setup.text.includes('127.0.0.1:17381'), `${id} points at the bridge`);
+      assert.ok(setup.text.includes('kb-TOKEN'), `${id} carries the token`);
+      assert.ok(setup.title && setup.where, id);
+    }
+  });
+
+  it('writes the forms each client expects', () => {
+    assert.equal(agentSetup('claude-code', ctx).text, 'export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_API_KEY=kb-TOKEN\nclaude');
+    const codex = agentSetup('codex', ctx).text;
+    assert.ok(codex.indexOf('model_provider = "keybridge"') < codex.indexOf('[model_providers.keybridge]'), 'top-level key before the table (TOML)');
+    const opencode = JSON.parse(agentSetup('opencode', ctx).text.split('\n\n# shell')[0]) as { provider: { keybridge: { options: { baseURL: string; apiKey: string } } } };
+    assert.deepEqual(opencode.provider.keybridge.options, { baseURL: 'http://127.0.0.1:17381/openai/v1', apiKey: '{env:KEYBRIDGE_TOKEN}' });
+    assert.match(agentSetup('aider', ctx).text, /^export OPENAI_API_BASE=http:\/\/127\.0\.0\.1:17381\/openai\/v1$/m);
+    assert.match(agentSetup('continue', ctx).text, /apiBase: http:\/\/127\.0\.0\.1:17381\/anthropic\/v1\//);
+    assert.match(agentSetup('anthropic-sdk', ctx).text, /Anthropic\(base_url="http:\/\/127\.0\.0\.1:17381\/anthropic", api_key="kb-TOKEN"\)/);
+    assert.match(agentSetup('openai-sdk', ctx).text, /new OpenAI\(\{ baseURL: "http:\/\/127\.0\.0\.1:17381\/openai\/v1", apiKey: "kb-TOKEN" \}\)/);
+  });
+
+  it('names the terminal variables the common agents read', () => {
+    assert.deepEqual(agentEnvironment(ctx), {
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic',
+      ANTHROPIC_API_KEY: 'kb-TOKEN',
+      OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
+      OPENAI_API_BASE: 'http://127.0.0.1:17381/openai/v1',
+      OPENAI_API_KEY: 'kb-TOKEN',
+      KEYBRIDGE_URL: 'http://127.0.0.1:17381',
+      KEYBRIDGE_TOKEN: 'kb-TOKEN',
+    });
+    assert.match(agentSetup('shell', { ...ctx, token: "it's" }).text, /export ANTHROPIC_API_KEY='it'\\''s'/);
+  });
+});
