@@ -131,7 +131,7 @@ export class KeyBridgeCommands {
       }));
     if (!id) return undefined;
     if (!POOL_ID.test(id) || taken.has(id)) throw new Error(`pool id "${id}" is not valid or exists already`);
-    const label = args.label ?? (preset.id === 'custom' ? hostId(baseUrl) : id === preset.id ? preset.label : `${preset.label} (${id})`);
+    const label = args.label ?? (preset.id === 'custom' ? id : id === preset.id ? preset.label : `${preset.label} (${id})`);
     await this.services.addPoolSetting({ id, label, provider: preset.id, protocol, baseUrl, strategy: 'fill-first', headers: preset.headers });
     this.services.logger.info(`pool ${id} added (${protocol}, ${baseUrl})`);
     if (args.keys) await this.addKeys(id, args.keys);
@@ -168,7 +168,7 @@ export class KeyBridgeCommands {
         if (choice === 'Add Pool') await this.addPool();
         return 0;
       }
-      poolId = pools.length === 1 ? pools[0].id : (await this.pickPool('Add keys to which pool?'))?.id;
+      poolId = (await this.pickPool('Add keys to which pool?'))?.id;
       if (!poolId) return 0;
     }
     const pool = pools.find((p) => p.id === poolId);
@@ -258,7 +258,7 @@ export class KeyBridgeCommands {
     const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing the keys of ${label}…` }, () => this.services.host.testPool(id));
     const ok = results.filter((r) => r.ok);
     const failed = results.filter((r) => !r.ok);
-    const details = results.map((r) => `${this.keyName({ pool: id, key: r.key }, false)} ${r.ok ? `OK ${Math.round(r.latencyMs)} ms` : sanitizeText(r.message)}`).join('; ');
+    const details = results.map((r) => `${this.keyName({ pool: id, key: r.key }, false)}: ${sanitizeText(r.message)} (${Math.round(r.latencyMs)} ms)`).join('; ');
     const line = results.length === 0 ? `${label} has no keys to test.` : `${label}: ${ok.length} of ${results.length} key(s) OK. ${details}`;
     this.services.logger.info(`test pool ${id}: ${line}`);
     if (failed.length || results.length === 0) void vscode.window.showWarningMessage(`KeyBridge: ${line}`);
@@ -383,6 +383,7 @@ export class KeyBridgeCommands {
       void vscode.window.showInformationMessage('KeyBridge: there are no pools yet. Run "KeyBridge: Add Pool".');
       return undefined;
     }
+    if (pools.length === 1) return pools[0];
     const picked = await vscode.window.showQuickPick(
       pools.map((pool) => ({ label: pool.label ?? pool.id, description: `${pool.protocol} · ${pool.baseUrl}`, pool })),
       { title: `KeyBridge: ${title}` },

@@ -34,7 +34,8 @@ export function keyDescription(key: KeyStatus, now: number): string {
   const state = effectiveState(key, now);
   switch (state) {
     case 'ready':
-      return key.masked;
+      // Unlabelled keys are labelled with their masked form already.
+      return key.label === key.masked ? 'ready' : key.masked;
     case 'cooling':
       return `cooling ${formatCountdown((key.until ?? now) - now)}`;
     case 'exhausted':

@@ -241,17 +241,6 @@ export class KeyStore extends Disposable {
     });
   }
 
-  renameKey(pool: string, id: string, label: string): Promise<void> {
-    return this.enqueue(async () => {
-      const index = await this.readIndex();
-      const meta = index.keys.find((k) => k.pool === pool && k.id === id);
-      if (!meta || !label.trim()) return;
-      meta.label = label.trim();
-      await this.writeIndex(index);
-      await this.refreshNow();
-    });
-  }
-
   /** Fingerprints of a pool's keys, for the duplicate check while the user types. */
   fingerprints(pool: string): Set<string> {
     return new Set((this.current?.keys ?? []).filter((k) => k.pool === pool).map((k) => k.fingerprint));

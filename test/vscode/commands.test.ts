@@ -303,7 +303,8 @@ describe('commands', () => {
       const message = fake.messages.at(-1);
       assert.equal(message?.level, 'warning');
       assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) OK/);
-      assert.match(message?.text ?? '', /spare \(sk-…2222\) HTTP 401/);
+      assert.match(message?.text ?? '', /spare \(sk-…2222\): HTTP 401 invalid_api_key \(123 ms\)/);
+      assert.match(message?.text ?? '', /work \(sk-…1111\): OK \(HTTP 200\) \(123 ms\)/);
     });
 
     it('Retire and Restore act on the host; the palette offers only keys that fit', async () => {

@@ -31,6 +31,8 @@ describe('key presentation', () => {
     assert.equal(effectiveState(k('cooling', { until: NOW }), NOW), 'ready');
     assert.equal(keyDescription(k('cooling', { until: NOW - 10 }), NOW), 'sk-…abcd');
     assert.equal(keyDescription(k('cooling', { until: NOW + 61_000 }), NOW), 'cooling 1:01');
+    assert.equal(keyDescription(k('ready', { label: 'work' }), NOW), 'sk-…abcd', 'a labelled key shows its masked form');
+    assert.equal(keyDescription(k('ready', { label: 'sk-…abcd' }), NOW), 'ready', 'an unlabelled key is labelled with it already');
   });
 
   it('shortens reasons: the HTTP status, or a bounded sanitised text', () => {
