@@ -20,13 +20,18 @@ export class TerminalEnvironment {
     collection.persistent = true;
   }
 
-  /** Applies (or clears, when `enabled` is false or nothing is known yet) the variables. */
+  /**
+   * Applies the variables, or clears them when the setting is off. While the
+   * token is not known yet (secret storage still loading) what VS Code
+   * restored from the last session stays: port and token rarely change.
+   */
   update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined): void {
-    if (!enabled || !baseUrls || !token) {
+    if (!enabled) {
       if (this.applied !== '') this.collection.clear();
       this.applied = '';
       return;
     }
+    if (!baseUrls || !token) return;
     const vars = agentEnvironment({ baseUrls, token });
     const signature = JSON.stringify(vars);
     if (signature === this.applied) return;

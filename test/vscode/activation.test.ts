@@ -83,8 +83,11 @@ describe('activation', function () {
   it('returns at once when secret storage never answers, and says what it waits for', async () => {
     const backend = new FakeSecretBackend();
     backend.hangGets = true;
+    const context = contextFor(backend, storage);
+    // What VS Code restored from the last session (the collection is persistent).
+    context.environmentVariableCollection.replace('OPENAI_BASE_URL', `http://127.0.0.1:${port}/openai/v1`);
     const started = process.hrtime.bigint();
-    const api = activate(contextFor(backend, storage) as never) as KeyBridgeApi;
+    const api = activate(context as never) as KeyBridgeApi;
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`      (activate() took ${wallMs.toFixed(1)} ms wall, ${api.activationMs} ms as measured inside)`);
     assert.ok(wallMs < 500, `activation took ${wallMs} ms`);
@@ -93,6 +96,7 @@ describe('activation', function () {
     assert.equal(fake.statusBarItems[0].text, '$(sync~spin) KeyBridge');
     assert.equal(fake.treeViews[0].message, 'Reading keys from VS Code’s secret storage…');
     assert.equal(await listening(port), false, 'no bridge without the tokens');
+    assert.equal(context.environmentVariableCollection.vars.get('OPENAI_BASE_URL'), `http://127.0.0.1:${port}/openai/v1`, 'restored terminal variables stay while secrets load');
     assert.deepEqual(
       [...fake.commands.keys()].sort(),
       manifest.contributes.commands.map((c) => c.command).sort(),
