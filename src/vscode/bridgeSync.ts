@@ -67,6 +67,8 @@ export class BridgeSync extends Disposable {
       await this.keyStore.ensureTokens();
     } catch (error) {
       if (!(error instanceof SecretStoreError)) throw error;
+      // The window may have closed while a secrets call was pending.
+      if (this.isDisposed) return;
       this.lastError = error;
       this.setState('unavailable');
       this.showProblems(this.settingsProblems);
@@ -74,6 +76,7 @@ export class BridgeSync extends Disposable {
       this.scheduleRetry();
       return;
     }
+    if (this.isDisposed) return;
     this.lastError = undefined;
     this.shownFailure = undefined;
     this.retryMs = this.options.retryMs ?? 2_000;
@@ -131,6 +134,7 @@ export class BridgeSync extends Disposable {
 
   /** Shown once per kind of failure, not on every retry; always in the log. */
   private reportFailure(error: SecretStoreError): void {
+    if (this.isDisposed) return;
     this.logger.warn(error.message);
     if (this.shownFailure === error.failure) return;
     this.shownFailure = error.failure;

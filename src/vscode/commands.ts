@@ -195,7 +195,7 @@ export class KeyBridgeCommands {
     } else {
       const text = await vscode.window.showInputBox({
         title: `KeyBridge: Add Keys to ${pool.label ?? pool.id}`,
-        prompt: 'Paste one or more API keys, separated by spaces, commas or new lines. They go to VS Code’s secret storage, never to settings.',
+        prompt: 'Paste one or more API keys, separated by spaces or commas. They go to VS Code’s secret storage, never to settings.',
         placeHolder: preset?.keyPrefixes.length ? `${preset.keyPrefixes[0]}…` : 'API key',
         password: true,
         ignoreFocusOut: true,

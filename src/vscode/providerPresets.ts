@@ -64,6 +64,13 @@ export interface KeyShapeCheck {
 }
 
 const KEY_CHARS = /^[A-Za-z0-9._\-+/=:]+$/;
+
+/**
+ * Key heads distinctive enough not to occur inside a key by chance. VS Code's
+ * input box is an HTML <input>, which deletes line breaks from a paste: keys
+ * pasted one per line arrive glued together, with a second head inside.
+ */
+const DISTINCT_HEADS = ['sk-ant-', 'sk-or-', 'sk-proj-', 'sk-svcacct-', 'sk-admin-', 'gsk_', 'xai-', 'AIza'];
 export const MIN_KEY_LENGTH = 16;
 export const MAX_KEY_LENGTH = 512;
 
@@ -77,6 +84,7 @@ export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefine
     else if (key.length > MAX_KEY_LENGTH) errors.push(`${which} is too long to be an API key (${key.length} characters).`);
     else if (!KEY_CHARS.test(key)) errors.push(`${which} contains characters API keys do not use.`);
     else if (/^kb(admin)?-/.test(key)) errors.push(`${which} is a KeyBridge token, not a provider key.`);
+    else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0)) errors.push(`${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas.`);
     else if (preset && preset.keyPrefixes.length && !preset.keyPrefixes.some((p) => key.startsWith(p))) {
       warnings.push(`${which} does not start with ${preset.keyPrefixes.join(' or ')}, as ${preset.label} keys do.`);
     }
