@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from '../engine';
 import { proxyWithFailover } from '../failover/attemptLoop';
@@ -17,6 +17,16 @@ export const LOOPBACK = '127.0.0.1';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
+/**
+ * Node's answer to a request it could not parse, with a JSON body both SDKs
+ * read (OpenAI's `error.message`, Anthropic's `type: "error"`): before the
+ * path is known there is no telling which protocol the client speaks.
+ */
+function rawClientError(status: number, message: string): string {
+  const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
 export interface ProxyServerOptions {
   engine: Engine;
   port: number;
@@ -30,6 +40,8 @@ export class ProxyServer {
   private boundPort = 0;
   private nextId = 1;
   private readonly inFlight = new Set<AbortController>();
+  /** Responses still open, per connection: an error for a bad pipelined request must not be spliced into one already under way. */
+  private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
 
   constructor(private readonly options: ProxyServerOptions) {
@@ -59,13 +71,19 @@ export class ProxyServer {
 
   /** Listens on 127.0.0.1; rejects with the listen error (EADDRINUSE when another window owns the port). */
   start(): Promise<number> {
-    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000 }, (req, res) => {
+    // Timeouts are enforced on each connections check: every second, so a slowloris is cut at 15 s, not up to 45.
+    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+      const open = this.responding.get(req.socket) ?? new Set<ServerResponse>();
+      this.responding.set(req.socket, open.add(res));
+      res.once('close', () => open.delete(res));
       void this.handle(req, res);
     });
-    // Slow or oversized clients are answered by Node itself (408, 431); only keep the bridge alive here.
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    // Slow, oversized or malformed requests (slowloris, huge headers, smuggling attempts) get a clear answer and a closed connection.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable || [...(this.responding.get(socket) ?? [])].some((r) => r.headersSent)) return void socket.destroy();
+      if (error.code === 'HPE_HEADER_OVERFLOW') socket.end(rawClientError(431, 'KeyBridge: request headers too large.'));
+      else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end(rawClientError(408, 'KeyBridge: the request was not received in time.'));
+      else socket.end(rawClientError(400, `KeyBridge: malformed HTTP request (${error.code ?? 'parse error'}).`));
     });
     return new Promise<number>((resolve, reject) => {
       server.once('error', reject);
@@ -162,7 +180,10 @@ export class ProxyServer {
         upstreamPath: path.upstreamPath,
         headers: req.headers,
         body: body.length ? body : undefined,
-        json: fields.json,
+        // Read lazily: decoding a big non-ASCII body is only needed when a target renames the model.
+        get json() {
+          return fields.json;
+        },
         model: fields.model,
         stream: fields.stream,
         sessionId: sessionIdOf(req.headers),
