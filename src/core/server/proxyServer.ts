@@ -123,6 +123,12 @@ export class ProxyServer {
       if (!hostAllowed(req.headers.host, this.boundPort)) {
         return sendError(res, adapter, 403, 'permission_error', `KeyBridge answers only to ${LOOPBACK}:${this.boundPort} or localhost:${this.boundPort}.`);
       }
+      const transferEncoding = req.headers['transfer-encoding'];
+      if (transferEncoding !== undefined && !/^\s*chunked\s*$/i.test(transferEncoding)) {
+        // Node frames only `chunked`; any other coding leaves the body's end unknowable (a smuggling classic).
+        res.setHeader('connection', 'close');
+        return sendError(res, adapter, 400, 'invalid_request_error', `KeyBridge: unsupported Transfer-Encoding "${transferEncoding.slice(0, 40)}"; send Content-Length or chunked.`);
+      }
       if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
       if (req.method === 'HEAD') {
         // Agents probe the base URL before their first request, without credentials (Claude Code sends `HEAD /`).
