@@ -159,6 +159,11 @@ export class ProxyServer {
         const type = error.status === 413 ? 'request_too_large' : 'invalid_request_error';
         return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`);
       }
+      if (!req.complete && req.destroyed) {
+        // The client hung up while still sending its request: nothing went wrong here.
+        this.options.engine.logger.debug(`client went away during ${req.method} ${url.slice(0, 200)}`);
+        return;
+      }
       this.options.engine.logger.error(`internal error on ${req.method} ${url.slice(0, 200)}: ${(error as Error).message}`);
       if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
       else res.destroy();
