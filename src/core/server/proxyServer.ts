@@ -1,5 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine';
 import { proxyWithFailover } from '../failover/attemptLoop';
 import type { ProxyRequest } from '../failover/proxyRequest';
@@ -84,6 +85,10 @@ export class ProxyServer {
       if (error.code === 'HPE_HEADER_OVERFLOW') socket.end(rawClientError(431, 'KeyBridge: request headers too large.'));
       else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end(rawClientError(408, 'KeyBridge: the request was not received in time.'));
       else socket.end(rawClientError(400, `KeyBridge: malformed HTTP request (${error.code ?? 'parse error'}).`));
+    });
+    // Clients pointed at the bridge as an HTTP proxy (HTTPS_PROXY) send CONNECT: tell them what it is.
+    server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+      socket.end(rawClientError(405, `KeyBridge is not an HTTP proxy: use http://${LOOPBACK}:${this.boundPort}${OPENAI_PREFIX} or ${ANTHROPIC_PREFIX} as the base URL.`));
     });
     return new Promise<number>((resolve, reject) => {
       server.once('error', reject);
