@@ -70,6 +70,7 @@ function parsePool(raw: unknown, at: string, env: NodeJS.ProcessEnv): PoolSpec {
     baseUrl,
     strategy: strategy as PoolSpec['strategy'],
     headers: headers as Record<string, string> | undefined,
+    testPath: optionalString(raw, 'testPath', `${at}.`),
     keys: keys.map((k, i) => parseKey(k, `${at}.keys[${i}]`, env)),
   };
 }

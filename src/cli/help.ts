@@ -39,6 +39,7 @@ Config format (JSON):
       "baseUrl": "https://api.openai.com/v1",  // OpenAI-style: with /v1; Anthropic: server root
       "strategy": "fill-first",           // "fill-first" (sticky), "round-robin" or "weighted"
       "headers": { "HTTP-Referer": "…" }, // optional extra upstream headers (no secrets)
+      "testPath": "/key",                 // optional: GET used to test a key (default: the model list)
       "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]
     }],
     "routes": [{                          // optional; first match wins

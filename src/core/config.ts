@@ -27,6 +27,11 @@ export interface PoolSpec {
   strategy: SelectionStrategy;
   /** Extra non-secret headers sent upstream (e.g. OpenRouter's `HTTP-Referer`). */
   headers?: Record<string, string>;
+  /**
+   * Path below `baseUrl` of the cheap authenticated GET that tests a key; the
+   * protocol's model list by default. Needed where listing models takes no key (OpenRouter: `/key`).
+   */
+  testPath?: string;
   keys: KeySpec[];
 }
 
@@ -122,6 +127,7 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
       throw new ConfigError(`${at}.baseUrl`, 'must be an absolute http(s) URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.baseUrl`, 'must be an http or https URL');
+    if (pool.testPath !== undefined && !/^\/[^\s]*$/.test(pool.testPath)) throw new ConfigError(`${at}.testPath`, 'must be a path starting with "/"');
     const keyIds = new Set<string>();
     pool.keys.forEach((key, k) => {
       if (!key.id) throw new ConfigError(`${at}.keys[${k}].id`, 'is required');

@@ -138,7 +138,7 @@ export class Engine {
     try {
       const response = await this.upstream.send({
         origin,
-        path: basePath + adapter.testPath,
+        path: basePath + (pool.testPath ?? adapter.testPath),
         method: 'GET',
         headers: buildUpstreamHeaders({}, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
         body: undefined,

@@ -1,5 +1,6 @@
 import { ConfigError, DEFAULT_TUNING, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
 import type { StoredKey } from './keyStore';
+import { presetById } from './providerPresets';
 
 /** One entry of the `keybridge.pools` setting: everything about a pool except its keys. */
 export interface PoolSetting {
@@ -126,6 +127,7 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     baseUrl: p.baseUrl,
     strategy: p.strategy ?? 'fill-first',
     headers: p.headers,
+    testPath: presetById(p.provider)?.testPath,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),
   }));
   const full: BridgeConfig = { pools, routes: settings.routes, defaults: settings.defaults, tuning: settings.tuning };

@@ -11,6 +11,8 @@ export interface ProviderPreset {
   /** Prefixes the provider's keys start with; a paste that matches none gets a warning, not a refusal. */
   keyPrefixes: string[];
   headers?: Record<string, string>;
+  /** The authenticated GET that tests a key, when the model list needs no key. */
+  testPath?: string;
   /** Where the user creates keys. */
   keysPage?: string;
 }
@@ -26,6 +28,8 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     keyPrefixes: ['sk-or-'],
     // OpenRouter attributes traffic by these two optional headers.
     headers: { 'HTTP-Referer': 'https://github.com/keybridge/keybridge', 'X-Title': 'KeyBridge' },
+    // OpenRouter lists models without a key; its key endpoint answers 401 for a bad one.
+    testPath: '/key',
     keysPage: 'https://openrouter.ai/keys',
   },
   { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyPrefixes: ['gsk_'], keysPage: 'https://console.groq.com/keys' },

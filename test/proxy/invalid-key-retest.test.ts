@@ -48,4 +48,18 @@ describe('invalid keys and their re-test', () => {
     assert.equal(good.state, 'ready');
     assert.ok(good.latencyMs >= 0);
   });
+
+  it('tests with the pool’s own test path where the model list takes no key (OpenRouter)', async () => {
+    const pools = h.bridge.status().pools;
+    h.bridge.apply({
+      pools: [
+        { id: 'oa', protocol: 'openai', baseUrl: pools[0].baseUrl, strategy: 'fill-first', testPath: '/models/key-check', keys: [{ id: 'k1', secret: 'oa-key-1' }] },
+      ],
+      routes: [],
+    });
+    const result = await h.bridge.testKey('oa', 'k1');
+    assert.equal(result.ok, true);
+    assert.equal(h.provider.ledger[0].path, '/v1/models/key-check');
+    assert.equal(h.provider.ledger[0].key, 'oa-key-1');
+  });
 });

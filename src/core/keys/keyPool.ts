@@ -49,6 +49,9 @@ export class KeyPool {
   get extraHeaders(): Record<string, string> | undefined {
     return this.spec.headers;
   }
+  get testPath(): string | undefined {
+    return this.spec.testPath;
+  }
   get keys(): readonly KeyRecord[] {
     return this.records;
   }
