@@ -32,8 +32,9 @@ function run(args: string[], env: Record<string, string> = {}): Run {
 async function waitForUrl(r: Run): Promise<string> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
+    // The URL comes first, the base-URL lines after it, possibly in a later chunk: wait for both.
     const match = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(r.stdout());
-    if (match) return match[1];
+    if (match && /Anthropic base URL/.test(r.stdout())) return match[1];
     await new Promise((res) => setTimeout(res, 20));
   }
   throw new Error(`no URL printed; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
