@@ -152,6 +152,10 @@ const BUILDERS: Record<AgentId, (ctx: AgentSetupContext) => Omit<AgentSetup, 'id
     title: 'Continue',
     where: '~/.continue/config.yaml',
     text: [
+      // Continue refuses a config.yaml without these three header lines.
+      `name: KeyBridge`,
+      `version: 1.0.0`,
+      `schema: v1`,
       `models:`,
       `  - name: KeyBridge (OpenAI)`,
       `    provider: openai`,
