@@ -13,6 +13,9 @@ export type RelayEnd =
   | { kind: 'interrupted'; reason: string } // we ended the stream with the protocol's terminal error
   | { kind: 'client-gone' };
 
+/** Larger than any real event; an upstream that sends more without ending its event is not speaking SSE. */
+const MAX_EVENT_BYTES = 4 * 1024 * 1024;
+
 /** Bytes up to and including the last complete event, so a terminal error never lands inside a half-sent event. */
 function lastBoundaryEnd(data: Buffer): number {
   for (let i = data.length - 1; i > 0; i--) {
@@ -74,8 +77,12 @@ export class SseRelay {
         }
         return false;
       };
+      let heldBytes = 0;
       const onData = (chunk: Buffer): void => {
         this.held.push(chunk);
+        heldBytes += chunk.length;
+        // Lifecycle events are small: megabytes with no first event is an endless one, not worth holding.
+        if (heldBytes > 2 * MAX_EVENT_BYTES) return finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'no first event in the first 8 MiB' } });
         consider(this.scanner.push(chunk));
       };
       const onEnd = (): void => {
@@ -131,6 +138,7 @@ export class SseRelay {
           body.pause();
           res.once('drain', onDrain);
         }
+        if (carry && carry.length > MAX_EVENT_BYTES) interrupt('an event over 4 MiB');
       };
       const onData = (chunk: Buffer): void => {
         idle.refresh();
