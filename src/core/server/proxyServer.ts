@@ -196,10 +196,7 @@ export class ProxyServer {
         upstreamPath: path.upstreamPath,
         headers: req.headers,
         body: body.length ? body : undefined,
-        // Read lazily: decoding a big non-ASCII body is only needed when a target renames the model.
-        get json() {
-          return fields.json;
-        },
+        json: fields.json,
         model: fields.model,
         stream: fields.stream,
         sessionId: sessionIdOf(req.headers),

@@ -54,6 +54,37 @@ export interface RequestFields {
   previousResponseId: string | undefined;
 }
 
+function parseUtf8(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new RequestBodyError(400, `request body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
+  }
+}
+
+interface LazyJson {
+  body: Buffer;
+  parsed: Record<string, unknown> | undefined;
+}
+
+function decoded(lazy: LazyJson): Record<string, unknown> {
+  return (lazy.parsed ??= parseUtf8(lazy.body) as Record<string, unknown>);
+}
+
+/** Every read of the lazy body object goes to its UTF-8 parse, made on the first read. */
+const LAZY_JSON: ProxyHandler<LazyJson> = {
+  get: (lazy, name) => Reflect.get(decoded(lazy), name),
+  has: (lazy, name) => Reflect.has(decoded(lazy), name),
+  ownKeys: (lazy) => Reflect.ownKeys(decoded(lazy)),
+  getOwnPropertyDescriptor: (lazy, name) => Reflect.getOwnPropertyDescriptor(decoded(lazy), name),
+  getPrototypeOf: (lazy) => Reflect.getPrototypeOf(decoded(lazy)),
+  set: (lazy, name, value) => Reflect.set(decoded(lazy), name, value),
+  deleteProperty: (lazy, name) => Reflect.deleteProperty(decoded(lazy), name),
+  defineProperty: (lazy, name, descriptor) => Reflect.defineProperty(decoded(lazy), name, descriptor),
+};
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Checks a JSON body and reads the few fields routing needs. */
 export function parseRequestFields(body: Buffer, contentType: string | undefined): RequestFields {
   if (body.length === 0) return { json: undefined, model: undefined, stream: false, previousResponseId: undefined };
@@ -61,18 +92,30 @@ export function parseRequestFields(body: Buffer, contentType: string | undefined
     throw new RequestBodyError(415, `content-type "${contentType.slice(0, 80)}" is not supported; send application/json`);
   }
   if (!isUtf8(body)) throw new RequestBodyError(400, 'request body is not valid UTF-8');
-  let parsed: unknown;
+  // Agents send big contexts, and decoding one with any non-ASCII text into a JS string costs more than parsing it.
+  // JSON's syntax is ASCII and every byte of a multi-byte UTF-8 character is ≥ 0x80, so read as latin1 the body has
+  // exactly the structure and validity of its UTF-8 text; only string values holding non-ASCII read differently.
+  // Routing's few fields come from the UTF-8 parse when they hold any, and so does every read of `json`, which only
+  // a target that renames the model needs: it is decoded then, on first read.
+  let view: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw new RequestBodyError(400, `request body is not valid JSON: ${(error as Error).message.slice(0, 120)}`);
+    view = JSON.parse(body.toString('latin1'));
+  } catch {
+    view = parseUtf8(body); // throws, with the UTF-8 text's own message
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RequestBodyError(400, 'request body must be a JSON object');
-  const json = parsed as Record<string, unknown>;
+  if (!view || typeof view !== 'object' || Array.isArray(view)) throw new RequestBodyError(400, 'request body must be a JSON object');
+  const fields = view as Record<string, unknown>;
+  const lazy: LazyJson = { body, parsed: undefined };
   return {
-    json,
-    model: typeof json.model === 'string' ? json.model : undefined,
-    stream: json.stream === true,
-    previousResponseId: typeof json.previous_response_id === 'string' ? json.previous_response_id : undefined,
+    json: new Proxy(lazy, LAZY_JSON) as unknown as Record<string, unknown>,
+    model: textField(fields, lazy, 'model'),
+    stream: fields.stream === true,
+    previousResponseId: textField(fields, lazy, 'previous_response_id'),
   };
+}
+
+function textField(fields: Record<string, unknown>, lazy: LazyJson, name: string): string | undefined {
+  const value = fields[name];
+  if (typeof value !== 'string') return undefined;
+  return NON_ASCII.test(value) ? (decoded(lazy)[name] as string) : value;
 }

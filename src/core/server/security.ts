@@ -10,9 +10,17 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+// The expected token is the same on every request: hash it once (per token) instead of per request.
+let expectedToken: string | undefined;
+let expectedDigest: Buffer | undefined;
+
 /** Constant-time comparison that does not leak the token's length either. */
 export function tokensEqual(presented: string, expected: string): boolean {
-  return timingSafeEqual(digest(presented), digest(expected));
+  if (expected !== expectedToken || !expectedDigest) {
+    expectedDigest = digest(expected);
+    expectedToken = expected;
+  }
+  return timingSafeEqual(digest(presented), expectedDigest);
 }
 
 /** The credential an agent sent: `Authorization: Bearer …` or `x-api-key`. */

@@ -37,7 +37,8 @@ const UPSTREAM_ONLY = new Set(['set-cookie']);
 
 function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> | undefined {
   const value = headers['connection'];
-  if (typeof value !== 'string') return undefined;
+  // What nearly every client and provider sends: nothing beyond the connection's own fate is named.
+  if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return undefined;
   const names = value
     .split(',')
     .map((v) => v.trim().toLowerCase())

@@ -50,10 +50,19 @@ export class UpstreamClient {
   }
 }
 
+const splitBaseUrls = new Map<string, { origin: string; basePath: string }>();
+
 /** Splits a pool base URL into the origin undici pools by and the path prefix requests extend. */
 export function splitBaseUrl(baseUrl: string): { origin: string; basePath: string } {
-  const url = new URL(baseUrl);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+  // Called on every attempt with one of a handful of pool URLs: parse each once.
+  let split = splitBaseUrls.get(baseUrl);
+  if (!split) {
+    const url = new URL(baseUrl);
+    split = { origin: url.origin, basePath: url.pathname.replace(/\/+$/, '') };
+    if (splitBaseUrls.size >= 256) splitBaseUrls.clear();
+    splitBaseUrls.set(baseUrl, split);
+  }
+  return { origin: split.origin, basePath: split.basePath };
 }
 
 /** Reads at most `limit` bytes of a body, then discards the rest; for error bodies we must classify. */
