@@ -4,6 +4,7 @@ import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { ProtocolAdapter } from '../protocols/protocol';
 import { protocolAdapter } from '../protocols/registry';
+import { redactSecrets } from '../secrets';
 import type { KeyRef } from '../routing/affinity';
 import type { RequestSummary } from '../status';
 import { BODY_STALLED, relayBody } from '../upstream/bodyRelay';
@@ -185,7 +186,13 @@ function preferredKey(engine: Engine, request: ProxyRequest): KeyRef | undefined
 
 function sendVerbatim(res: ServerResponse, failure: FailedAttempt): void {
   const headers = buildClientHeaders(failure.headers ?? {});
-  const raw = failure.raw ?? Buffer.alloc(0);
+  let raw = failure.raw ?? Buffer.alloc(0);
+  // Some providers quote the key they were sent in an error; clients never get to hold a pool key.
+  const secret = failure.key?.secret;
+  if (secret) {
+    if (raw.includes(secret)) raw = Buffer.from(redactSecrets(raw.toString('utf8'), [secret]));
+    for (const name in headers) if (String(headers[name]).includes(secret)) headers[name] = redactSecrets(String(headers[name]), [secret]);
+  }
   headers['content-length'] = raw.length;
   res.writeHead(failure.status ?? 502, headers);
   res.end(raw);
