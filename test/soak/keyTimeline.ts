@@ -1,0 +1,61 @@
+import type { KeyState } from '../../src/core/keys/keyHealth';
+
+/** One key health change as the headless bridge logs it: `<iso time> info key <pool>/<key> (<masked>) <from> → <to>[: reason]`. */
+export interface KeyTransition {
+  at: number;
+  /** `pool/key` */
+  ref: string;
+  from: KeyState;
+  to: KeyState;
+  reason: string | undefined;
+}
+
+const TRANSITION = /^(\S+) info key (\S+?\/\S+) \(.*?\) (\w+) → (\w+)(?:: (.*))?$/;
+
+export function parseTransitions(lines: readonly string[]): KeyTransition[] {
+  const out: KeyTransition[] = [];
+  for (const line of lines) {
+    const m = TRANSITION.exec(line);
+    if (!m) continue;
+    out.push({ at: Date.parse(m[1] as string), ref: m[2] as string, from: m[3] as KeyState, to: m[4] as KeyState, reason: m[5] });
+  }
+  return out;
+}
+
+/** Key states that no request may reach: the key must pass a re-test (or be restored) first. */
+export const DEAD_STATES: ReadonlySet<KeyState> = new Set<KeyState>(['invalid', 'exhausted', 'retired']);
+
+/**
+ * Each key's logged state over time. Cooling ends lazily and is never
+ * logged, so a key shown `cooling` here may already be ready again: only the
+ * dead states are read from this timeline.
+ */
+export class KeyTimeline {
+  private readonly byRef = new Map<string, KeyTransition[]>();
+
+  constructor(readonly transitions: readonly KeyTransition[]) {
+    for (const t of transitions) {
+      const list = this.byRef.get(t.ref) ?? [];
+      list.push(t);
+      this.byRef.set(t.ref, list);
+    }
+    for (const list of this.byRef.values()) list.sort((a, b) => a.at - b.at);
+  }
+
+  /** The logged state at time `at` (the state a transition enters holds from its own timestamp on). */
+  stateAt(ref: string, at: number): KeyState {
+    const list = this.byRef.get(ref) ?? [];
+    let lo = 0;
+    let hi = list.length; // first transition after `at`
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as KeyTransition).at <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 'ready' : (list[lo - 1] as KeyTransition).to;
+  }
+
+  of(ref: string): readonly KeyTransition[] {
+    return this.byRef.get(ref) ?? [];
+  }
+}

@@ -1,0 +1,460 @@
+// The chaos soak (issue 6): mixed traffic through the headless bridge to the fake provider while the
+// provider throttles, revokes, fails, cuts and stalls at random and clients hang up at random. Checked from
+// the provider's ledger, the bridge's own log and the clients' view; prints its figures and ends with
+// "N passed, N failed". `npm run soak` runs the short profile (CI); `npm run soak -- --long` the long one.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Agent, request } from 'undici';
+import { startFakeProvider, type Fault, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { planFault, type PlannedFault } from './faultMix';
+import { startHeadlessBridge, type HeadlessBridge, type ProbeReading } from './headlessBridge';
+import { KeyTimeline, parseTransitions } from './keyTimeline';
+import { SeededRandom } from './random';
+import { SecretScanner } from './secretScan';
+import { SoakAnalysis, type CheckResult, type KeyRole, type SoakKey } from './soakChecks';
+import { parseSoakArgs, requestBoundMs, SOAK_TUNING, type SoakProfile } from './soakProfile';
+import { installResponder, planRequest, runClientRequest, type ClientRecord, type ExpectedAnswer, type TrafficContext } from './soakTraffic';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const MB = 1024 * 1024;
+/** Faults the provider serves from a key's own phase (401 flips, quota), never from the random queue. */
+const PHASE_FAULTS = new Set<Fault['kind']>(['invalidKey', 'forbiddenKey', 'quota']);
+
+function makeKeys(): SoakKey[] {
+  const key = (pool: string, id: string, role: KeyRole): SoakKey => ({
+    ref: `${pool}/${id}`,
+    pool,
+    id,
+    env: `KB_SOAK_${pool.replace(/-/g, '_').toUpperCase()}_${id.toUpperCase()}`,
+    secret: `sk-soak-${id}-${randomBytes(18).toString('base64url')}`,
+    role,
+  });
+  return [
+    key('oa-main', 'oa1', 'rotating'),
+    key('oa-main', 'oa2', 'rotating'),
+    key('oa-main', 'oa3', 'auth-flips'),
+    key('oa-main', 'oa4', 'quota-flips'),
+    key('oa-backup', 'oab', 'backup'),
+    key('an-main', 'an1', 'rotating'),
+    key('an-main', 'an2', 'rotating'),
+    key('an-main', 'an3', 'auth-flips'),
+    key('an-main', 'an4', 'quota-flips'),
+    key('an-backup', 'anb', 'backup'),
+    key('oa-solo', 'os1', 'auth-flips'),
+    key('oa-solo', 'os2', 'rotating'),
+  ];
+}
+
+function writeConfig(dir: string, provider: FakeProvider, keys: readonly SoakKey[]): string {
+  const pool = (id: string, protocol: 'openai' | 'anthropic', strategy: string) => ({
+    id,
+    protocol,
+    baseUrl: protocol === 'openai' ? provider.openaiBaseUrl : provider.anthropicBaseUrl,
+    strategy,
+    keys: keys.filter((k) => k.pool === id).map((k) => ({ id: k.id, env: k.env })),
+  });
+  const config = {
+    tokenEnv: 'KB_SOAK_TOKEN',
+    adminTokenEnv: 'KB_SOAK_ADMIN_TOKEN',
+    stateFile: join(dir, 'state.json'),
+    pools: [
+      pool('oa-main', 'openai', 'round-robin'),
+      pool('oa-backup', 'openai', 'fill-first'),
+      pool('an-main', 'anthropic', 'round-robin'),
+      pool('an-backup', 'anthropic', 'fill-first'),
+      pool('oa-solo', 'openai', 'fill-first'),
+    ],
+    routes: [
+      { protocol: 'openai', match: 'solo-*', targets: [{ pool: 'oa-solo' }] },
+      { protocol: 'openai', match: '*', targets: [{ pool: 'oa-main' }, { pool: 'oa-backup' }] },
+      { protocol: 'anthropic', match: '*', targets: [{ pool: 'an-main' }, { pool: 'an-backup' }] },
+    ],
+    defaults: { openai: 'oa-main', anthropic: 'an-main' },
+    tuning: SOAK_TUNING,
+  };
+  const path = join(dir, 'keybridge.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+/**
+ * Feeds the provider's shared fault queue a little ahead of demand and
+ * remembers which ledger entry took which fault: entries take queued faults
+ * in arrival order, and only entries that take one are faulted.
+ */
+class FaultFeeder {
+  readonly planned = new Map<number, PlannedFault>();
+  readonly injected = new Map<string, number>();
+  underruns = 0;
+  private stopped = false;
+  private readonly queue: PlannedFault[] = [];
+  private taken = 0;
+  private scanned = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly provider: FakeProvider,
+    private readonly random: SeededRandom,
+    private readonly ownFaultKeys: ReadonlySet<string>,
+  ) {}
+
+  start(): void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 10);
+  }
+
+  /** Stops adding faults; what is left in the queue may still be taken (by key re-tests) and is mapped on `stop`. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.stopped = true;
+    this.tick();
+  }
+
+  private tick(): void {
+    const ledger = this.provider.ledger;
+    for (; this.scanned < ledger.length; this.scanned++) {
+      const entry = ledger[this.scanned];
+      if (!entry || entry.key === undefined || entry.endpoint === 'other' || this.ownFaultKeys.has(entry.key) || (entry.fault && PHASE_FAULTS.has(entry.fault))) continue;
+      if (entry.fault === undefined) {
+        this.underruns++;
+        continue;
+      }
+      const planned = this.queue[this.taken++];
+      if (!planned) continue;
+      this.planned.set(entry.seq, planned);
+      this.injected.set(planned.label, (this.injected.get(planned.label) ?? 0) + 1);
+    }
+    if (this.stopped) return;
+    while (this.queue.length - this.taken < 64) {
+      const planned = planFault(this.random);
+      this.queue.push(planned);
+      this.provider.fault('*', planned.fault);
+    }
+  }
+}
+
+interface Windows {
+  phaseCycles: Map<string, number>;
+  retireCycles: number;
+}
+
+/** Turns 401s and quota errors on and off for the flipping keys until `until`. */
+async function flipKeys(provider: FakeProvider, random: SeededRandom, keys: readonly SoakKey[], until: number, windows: Windows): Promise<void> {
+  await Promise.all(
+    keys
+      .filter((k) => k.role === 'auth-flips' || k.role === 'quota-flips')
+      .map(async (key, i) => {
+        await sleep(1_000 + i * 700);
+        let flip = 0;
+        while (Date.now() < until) {
+          const fault: Fault = key.role === 'quota-flips' ? { kind: 'quota' } : flip++ % 2 === 0 ? { kind: 'invalidKey' } : { kind: 'forbiddenKey' };
+          provider.always(key.secret, fault);
+          windows.phaseCycles.set(fault.kind, (windows.phaseCycles.get(fault.kind) ?? 0) + 1);
+          await sleep(Math.min(random.int(3_000, 7_000), Math.max(0, until - Date.now())));
+          provider.always(key.secret, undefined);
+          await sleep(Math.min(random.int(6_000, 12_000), Math.max(0, until - Date.now())));
+        }
+      }),
+  );
+}
+
+class AdminClient {
+  readonly agent = new Agent({ keepAliveTimeout: 1_000 });
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly scanner: SecretScanner,
+  ) {}
+
+  async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const res = await request(`${this.url}${path}`, {
+      method,
+      dispatcher: this.agent,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.body.text();
+    this.scanner.scan('status API', text);
+    return { status: res.statusCode, text };
+  }
+
+  /** Reads the admin event stream until `signal` aborts. */
+  async watchEvents(signal: AbortSignal): Promise<number> {
+    let bytes = 0;
+    try {
+      const res = await request(`${this.url}/_keybridge/events`, { method: 'GET', dispatcher: this.agent, headers: { authorization: `Bearer ${this.token}` }, signal });
+      for await (const chunk of res.body) {
+        const text = (chunk as Buffer).toString('utf8');
+        bytes += text.length;
+        this.scanner.scan('status events', text);
+      }
+    } catch {
+      // aborted at the end of the load
+    }
+    return bytes;
+  }
+}
+
+/** Retires a key while requests are in flight, then restores it, until `until`. */
+async function retireKeys(admin: AdminClient, random: SeededRandom, keys: readonly SoakKey[], until: number, windows: Windows): Promise<void> {
+  const candidates = keys.filter((k) => k.role === 'rotating');
+  await sleep(2_000);
+  while (Date.now() + 4_000 < until) {
+    const key = random.pick(candidates);
+    const retired = await admin.call('POST', '/_keybridge/retire', { pool: key.pool, key: key.id });
+    if (retired.status !== 200) throw new Error(`retire ${key.ref}: HTTP ${retired.status}`);
+    await sleep(random.int(1_000, 2_500));
+    const restored = await admin.call('POST', '/_keybridge/restore', { pool: key.pool, key: key.id });
+    if (restored.status !== 200) throw new Error(`restore ${key.ref}: HTTP ${restored.status}`);
+    windows.retireCycles++;
+    await sleep(random.int(1_000, 3_000));
+  }
+}
+
+async function runClients(ctx: TrafficContext, random: SeededRandom, profile: SoakProfile, until: number, counter: { next: number }, expected: Map<number, ExpectedAnswer>, records: ClientRecord[]): Promise<void> {
+  const worker = async (): Promise<void> => {
+    while (Date.now() < until && counter.next <= profile.maxRequests) {
+      const id = counter.next++;
+      records.push(await runClientRequest(ctx, id, planRequest(random), expected));
+    }
+  };
+  await Promise.all(Array.from({ length: profile.concurrency }, worker));
+}
+
+/**
+ * Waits until the bridge holds no more sockets than it did right after start
+ * (its listener and stdio): idle keep-alives to the provider are closed by the
+ * provider after ~5 s, client connections by us.
+ */
+async function settledProbe(bridge: HeadlessBridge, floor: ProbeReading, maxMs: number): Promise<ProbeReading> {
+  const deadline = Date.now() + maxMs;
+  let reading = await bridge.probe();
+  while ((reading.socketFds > floor.socketFds || (reading.resources.TCPSocketWrap ?? 0) > 0) && Date.now() < deadline) {
+    await sleep(500);
+    reading = await bridge.probe();
+  }
+  return reading;
+}
+
+function table(rows: [string, number | string][], indent = '  '): string {
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `${indent}${name.padEnd(width)}  ${value}`).join('\n');
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]);
+}
+
+const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
+
+/** What must be closed however the soak ends: the bridge process, the provider, the temp dir. */
+const cleanups: (() => Promise<unknown> | void)[] = [];
+
+async function main(): Promise<number> {
+  const profile = parseSoakArgs(process.argv.slice(2));
+  const random = new SeededRandom(profile.seed);
+  console.log(`KeyBridge chaos soak: profile ${profile.name}, seed ${profile.seed}, ${profile.loadMs / 1000} s of load, ${profile.concurrency} clients, bridge ${profile.cliPath}`);
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+
+  const keys = makeKeys();
+  const scanner = new SecretScanner(keys.map((k) => k.secret));
+  const dir = mkdtempSync(join(tmpdir(), 'keybridge-soak-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const stateFile = join(dir, 'state.json');
+  const provider = await startFakeProvider({ recordBodies: false });
+  cleanups.push(() => provider.close());
+  const expected = new Map<number, ExpectedAnswer>();
+  installResponder(provider, expected);
+  // The backup keys never fail: each route always has one healthy key.
+  const backups = new Set(keys.filter((k) => k.role === 'backup').map((k) => k.secret));
+  for (const secret of backups) provider.always(secret, { kind: 'slowFirstByte', ms: 0 });
+  const feeder = new FaultFeeder(provider, random, backups);
+  feeder.start();
+  cleanups.push(() => feeder.stop());
+
+  const token = `kb-soak-${randomBytes(16).toString('base64url')}`;
+  const adminToken = `kb-soak-admin-${randomBytes(16).toString('base64url')}`;
+  const env: Record<string, string> = { KB_SOAK_TOKEN: token, KB_SOAK_ADMIN_TOKEN: adminToken };
+  for (const key of keys) env[key.env] = key.secret;
+  const bridge = await startHeadlessBridge({ cliPath: profile.cliPath, configPath: writeConfig(dir, provider, keys), env });
+  cleanups.push(() => bridge.stop());
+  const admin = new AdminClient(bridge.url, adminToken, scanner);
+  cleanups.push(() => admin.agent.destroy());
+  const startup = await bridge.probe();
+  const records: ClientRecord[] = [];
+  const counter = { next: 1 };
+  const hangMs = requestBoundMs() + 6_000;
+  const started = Date.now();
+
+  // Warm-up, then the baseline: JIT, pools and caches settle before we measure.
+  let clientAgent = new Agent({ keepAliveTimeout: 4_000 });
+  cleanups.push(() => clientAgent.destroy());
+  const context = (agent: Agent): TrafficContext => ({ agent, openaiBase: `${bridge.url}/openai/v1`, anthropicBase: `${bridge.url}/anthropic`, token, scanner, hangMs });
+  await runClients(context(clientAgent), random, profile, Date.now() + profile.warmupMs, counter, expected, records);
+  await clientAgent.close();
+  const baseline = await settledProbe(bridge, startup, 20_000);
+  const warmupRequests = records.length;
+
+  // The load, with keys flipping, keys retired and restored, and the status API watched throughout.
+  clientAgent = new Agent({ keepAliveTimeout: 4_000 });
+  const loadStart = Date.now();
+  const loadEnd = loadStart + profile.loadMs;
+  const windows: Windows = { phaseCycles: new Map(), retireCycles: 0 };
+  const events = new AbortController();
+  const eventBytes = admin.watchEvents(events.signal);
+  let statusSnapshots = 0;
+  let stateSnapshots = 0;
+  const snapshot = async (): Promise<void> => {
+    const status = await admin.call('GET', '/_keybridge/status');
+    if (status.status === 200) statusSnapshots++;
+    if (existsSync(stateFile)) {
+      scanner.scan('persisted state', readFileSync(stateFile, 'utf8'));
+      stateSnapshots++;
+    }
+  };
+  const poller = (async () => {
+    while (Date.now() < loadEnd) {
+      await snapshot();
+      await sleep(1_000);
+    }
+  })();
+  const drivers = Promise.all([flipKeys(provider, random, keys, loadEnd, windows), retireKeys(admin, random, keys, loadEnd, windows), poller]);
+  await runClients(context(clientAgent), random, profile, loadEnd, counter, expected, records);
+  const loadMs = Date.now() - loadStart;
+  await drivers;
+  for (const key of keys) if (!backups.has(key.secret)) provider.always(key.secret, undefined);
+  await snapshot();
+  events.abort();
+  const eventStreamBytes = await eventBytes;
+  await clientAgent.close();
+  await admin.agent.close();
+
+  // Everything upstream must end by itself; then the bridge's memory and sockets must be back where they started.
+  const settleDeadline = Date.now() + 20_000;
+  while (provider.ledger.some((e) => e.endedAt === undefined) && Date.now() < settleDeadline) await sleep(200);
+  feeder.stop();
+  const after = await settledProbe(bridge, startup, 20_000);
+  const exitBeforeStop = bridge.exit;
+  const stopped = await bridge.stop();
+  if (existsSync(stateFile)) {
+    scanner.scan('persisted state', readFileSync(stateFile, 'utf8'));
+    stateSnapshots++;
+  }
+  scanner.scan('bridge log (stdout)', bridge.stdoutLines.join('\n'));
+  scanner.scan('bridge log (stderr)', bridge.stderrLines.join('\n'));
+  const openStreams = provider.openStreams();
+  loopDelay.disable();
+
+  // ---- analysis ----
+  const timeline = new KeyTimeline(parseTransitions(bridge.stdoutLines));
+  const analysis = new SoakAnalysis({ keys, ledger: provider.ledger, planned: feeder.planned, records, timeline });
+  const abandoned = analysis.checkNoAbandonedUpstream();
+  const checks: CheckResult[] = [
+    analysis.checkAnswers(),
+    analysis.checkBudget(),
+    analysis.checkHealthySuccess(),
+    analysis.checkDeadKeysUntouched(),
+    analysis.checkRevivals(),
+    analysis.checkCooldownsRespected(),
+    abandoned.result,
+    analysis.checkNothingLeftOpen(openStreams),
+    analysis.checkNoRepeatAfterCommit(),
+  ];
+
+  const heapGrowth = after.heapUsed - baseline.heapUsed;
+  checks.push({
+    name: `memory returns to its baseline (heap after GC within ${mb(profile.heapAllowanceBytes)})`,
+    passed: heapGrowth <= profile.heapAllowanceBytes,
+    summary: `heap ${mb(baseline.heapUsed)} → ${mb(after.heapUsed)} (${heapGrowth >= 0 ? '+' : ''}${mb(heapGrowth)}), rss ${mb(baseline.rss)} → ${mb(after.rss)}`,
+    samples: [],
+  });
+  const sockets = (r: ProbeReading): number => r.resources.TCPSocketWrap ?? 0;
+  checks.push({
+    name: 'open sockets and file descriptors return to their baseline',
+    passed: sockets(after) <= sockets(baseline) && after.socketFds <= baseline.socketFds && after.fds <= baseline.fds,
+    summary: `sockets ${sockets(baseline)} → ${sockets(after)}, socket fds ${baseline.socketFds} → ${after.socketFds}, fds ${baseline.fds} → ${after.fds}`,
+    samples: [],
+  });
+  const sources = ['bridge log (stdout)', 'bridge log (stderr)', 'status API', 'status events', 'persisted state', 'client responses'];
+  const unscanned = sources.filter((s) => !(scanner.bytesBySource.get(s) ?? 0));
+  checks.push({
+    name: 'no key secret appears in anything the bridge wrote (logs, status API, events, persisted state, answers)',
+    passed: scanner.hits.length === 0 && unscanned.length === 0,
+    summary: `${keys.length} secrets; scanned ${sources.map((s) => `${s} ${mb(scanner.bytesBySource.get(s) ?? 0)}`).join(', ')}${unscanned.length ? `; nothing to scan from ${unscanned.join(', ')}` : ''}`,
+    samples: scanner.hits.map((h) => `${h.source}: …${h.secretTail} in "${h.excerpt}"`),
+  });
+  const internalErrors = bridge.stderrLines.filter((l) => / error /.test(l));
+  checks.push({
+    name: 'the bridge stays up and shuts down cleanly',
+    passed: exitBeforeStop === undefined && stopped.code === 0 && internalErrors.length === 0,
+    summary: `${exitBeforeStop ? `exited early (${exitBeforeStop.code ?? exitBeforeStop.signal})` : 'up for the whole run'}; exit ${stopped.code ?? stopped.signal} on SIGTERM; ${internalErrors.length} error lines`,
+    samples: internalErrors.slice(0, 6),
+  });
+
+  // The soak must have exercised what it claims to.
+  const missingLabels = ['none', '429 no hint', '429 retry-after-ms', '429 retry-after seconds', '429 retry-after date', '429 x-ratelimit-reset (Go duration)', '429 anthropic-ratelimit-reset (RFC 3339)', '429 reset header with remaining > 0', 'reset before headers', 'cut', 'stall', 'slow first byte', 'first byte timeout', 'overloaded (503 / 529)'].filter((l) => !feeder.injected.get(l));
+  const phaseServed = countBy(provider.ledger, (e) => (e.fault && PHASE_FAULTS.has(e.fault) ? e.fault : undefined));
+  const revived = timeline.transitions.filter((t) => (t.from === 'invalid' || t.from === 'exhausted') && t.to === 'ready');
+  const coverage: string[] = [];
+  if (missingLabels.length) coverage.push(`faults never injected: ${missingLabels.join(', ')}`);
+  for (const kind of ['invalidKey', 'forbiddenKey', 'quota']) if (!phaseServed.some(([k]) => k === kind)) coverage.push(`no ${kind} served`);
+  if (!revived.some((t) => t.from === 'invalid')) coverage.push('no invalid key came back through a re-test');
+  if (!revived.some((t) => t.from === 'exhausted')) coverage.push('no exhausted key came back through a re-test');
+  if (windows.retireCycles === 0) coverage.push('no key was retired and restored');
+  if (!records.some((r) => r.abortedAt !== undefined && r.headersAt !== undefined)) coverage.push('no client hung up mid-answer');
+  if (!records.some((r) => r.outcome === 'interrupted')) coverage.push('no stream was interrupted');
+  for (const protocol of ['openai', 'anthropic']) if (!records.some((r) => r.protocol === protocol && r.tool && r.stream && r.outcome === 'complete')) coverage.push(`no streamed ${protocol} tool call completed`);
+  if (feeder.underruns > 0) coverage.push(`${feeder.underruns} attempts found the fault queue empty`);
+  checks.push({ name: 'the soak exercised every fault, flip, retirement and abort it claims to', passed: coverage.length === 0, summary: coverage.length ? coverage.join('; ') : 'all exercised', samples: [] });
+
+  // ---- figures ----
+  const upstream = provider.ledger;
+  const retests = upstream.filter((e) => e.method === 'GET' && e.endpoint === 'models').length;
+  console.log(`\nrequests: ${records.length} in ${((Date.now() - started) / 1000).toFixed(0)} s (${warmupRequests} warm-up, ${records.length - warmupRequests} under load at ${((records.length - warmupRequests) / (loadMs / 1000)).toFixed(0)}/s)`);
+  console.log(table(countBy(records, (r) => `${r.kind}${r.stream ? ' stream' : ''}${r.tool ? ' +tool' : ''}`)));
+  console.log(`client view (outcomes):`);
+  console.log(table(countBy(records, (r) => (r.outcome === 'error' ? `error HTTP ${r.status}${r.bridgeError ? ' (bridge)' : ' (provider, verbatim)'}` : r.outcome))));
+  console.log(`upstream attempts: ${upstream.length} (${(upstream.length / Math.max(1, records.length)).toFixed(2)} per request; ${retests} key re-tests)`);
+  console.log(`faults injected at random (per attempt):`);
+  console.log(table([...feeder.injected.entries()].sort((a, b) => b[1] - a[1])));
+  console.log(`key phases: ${[...windows.phaseCycles.entries()].map(([k, n]) => `${k} ${n} on/off cycles`).join(', ')}; ${windows.retireCycles} retire/restore cycles; phase faults served: ${phaseServed.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(`failures seen by the bridge (logged key transitions):`);
+  console.log(table(countBy(timeline.transitions, (t) => `${t.from} → ${t.to}`)));
+  console.log(`memory (bridge, after GC): heap ${mb(baseline.heapUsed)} → ${mb(after.heapUsed)}, rss ${mb(baseline.rss)} → ${mb(after.rss)}; sockets ${sockets(baseline)} → ${sockets(after)}, fds ${baseline.fds} → ${after.fds}`);
+  console.log(`status API: ${statusSnapshots} snapshots, ${mb(eventStreamBytes)} of events; persisted state read ${stateSnapshots} times`);
+  console.log(`soak process event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+
+  console.log('\nchecks:');
+  for (const check of checks) {
+    console.log(`  ${check.passed ? 'ok  ' : 'FAIL'} ${check.name}: ${check.summary}`);
+    for (const sample of check.samples) console.log(`         ${sample}`);
+  }
+  const failed = checks.filter((c) => !c.passed).length;
+  console.log(`\n${checks.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+async function run(): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (error) {
+    console.error(`soak aborted: ${(error as Error).stack ?? String(error)}`);
+    console.log('0 passed, 1 failed');
+    process.exitCode = 1;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  }
+}
+
+void run();
