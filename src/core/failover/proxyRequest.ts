@@ -14,8 +14,8 @@ export interface ProxyRequest {
   upstreamPath: string;
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
-  /** The parsed JSON body, when there is one; only read, never re-serialised unless a target renames the model. */
-  json: Record<string, unknown> | undefined;
+  /** The JSON body, decoded on demand: it is re-serialised only when a target renames the model. */
+  decodeJson: (() => Record<string, unknown>) | undefined;
   model: string | undefined;
   stream: boolean;
   /** Affinity handles: the session header, the Responses `previous_response_id`. */
@@ -28,6 +28,6 @@ export interface ProxyRequest {
 
 /** The body for a target that renames the model; the original bytes otherwise. */
 export function bodyForModel(request: ProxyRequest, model: string | undefined): Buffer | undefined {
-  if (model === undefined || model === request.model || !request.json) return request.body;
-  return Buffer.from(JSON.stringify({ ...request.json, model }));
+  if (model === undefined || model === request.model || !request.decodeJson) return request.body;
+  return Buffer.from(JSON.stringify({ ...request.decodeJson(), model }));
 }

@@ -196,7 +196,7 @@ export class ProxyServer {
         upstreamPath: path.upstreamPath,
         headers: req.headers,
         body: body.length ? body : undefined,
-        json: fields.json,
+        decodeJson: fields.decodeJson,
         model: fields.model,
         stream: fields.stream,
         sessionId: sessionIdOf(req.headers),

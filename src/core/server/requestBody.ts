@@ -48,7 +48,8 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
 }
 
 export interface RequestFields {
-  json: Record<string, unknown> | undefined;
+  /** The body as UTF-8 JSON, decoded on first call: only a target that renames the model needs it. */
+  decodeJson: (() => Record<string, unknown>) | undefined;
   model: string | undefined;
   stream: boolean;
   previousResponseId: string | undefined;
@@ -71,23 +72,11 @@ function decoded(lazy: LazyJson): Record<string, unknown> {
   return (lazy.parsed ??= parseUtf8(lazy.body) as Record<string, unknown>);
 }
 
-/** Every read of the lazy body object goes to its UTF-8 parse, made on the first read. */
-const LAZY_JSON: ProxyHandler<LazyJson> = {
-  get: (lazy, name) => Reflect.get(decoded(lazy), name),
-  has: (lazy, name) => Reflect.has(decoded(lazy), name),
-  ownKeys: (lazy) => Reflect.ownKeys(decoded(lazy)),
-  getOwnPropertyDescriptor: (lazy, name) => Reflect.getOwnPropertyDescriptor(decoded(lazy), name),
-  getPrototypeOf: (lazy) => Reflect.getPrototypeOf(decoded(lazy)),
-  set: (lazy, name, value) => Reflect.set(decoded(lazy), name, value),
-  deleteProperty: (lazy, name) => Reflect.deleteProperty(decoded(lazy), name),
-  defineProperty: (lazy, name, descriptor) => Reflect.defineProperty(decoded(lazy), name, descriptor),
-};
-
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Checks a JSON body and reads the few fields routing needs. */
 export function parseRequestFields(body: Buffer, contentType: string | undefined): RequestFields {
-  if (body.length === 0) return { json: undefined, model: undefined, stream: false, previousResponseId: undefined };
+  if (body.length === 0) return { decodeJson: undefined, model: undefined, stream: false, previousResponseId: undefined };
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new RequestBodyError(415, `content-type "${contentType.slice(0, 80)}" is not supported; send application/json`);
   }
@@ -95,8 +84,7 @@ export function parseRequestFields(body: Buffer, contentType: string | undefined
   // Agents send big contexts, and decoding one with any non-ASCII text into a JS string costs more than parsing it.
   // JSON's syntax is ASCII and every byte of a multi-byte UTF-8 character is ≥ 0x80, so read as latin1 the body has
   // exactly the structure and validity of its UTF-8 text; only string values holding non-ASCII read differently.
-  // Routing's few fields come from the UTF-8 parse when they hold any, and so does every read of `json`, which only
-  // a target that renames the model needs: it is decoded then, on first read.
+  // Routing's few fields come from the UTF-8 parse when they hold any, as does `decodeJson`.
   let view: unknown;
   try {
     view = JSON.parse(body.toString('latin1'));
@@ -107,7 +95,7 @@ export function parseRequestFields(body: Buffer, contentType: string | undefined
   const fields = view as Record<string, unknown>;
   const lazy: LazyJson = { body, parsed: undefined };
   return {
-    json: new Proxy(lazy, LAZY_JSON) as unknown as Record<string, unknown>,
+    decodeJson: () => decoded(lazy),
     model: textField(fields, lazy, 'model'),
     stream: fields.stream === true,
     previousResponseId: textField(fields, lazy, 'previous_response_id'),
