@@ -38,10 +38,14 @@ type FaultKind =
   | 'errorEventFirst'
   | 'errorEventMid';
 
-/** Per attempt. Most attempts are clean; the rest is the bad day the issue lists. */
+/**
+ * Per attempt. Most attempts are clean; the rest is the bad day the issue lists. Each key takes dozens of
+ * attempts a second here, so 429s stay rare per attempt: a key cooling for seconds after every few dozen
+ * attempts would leave the primary pools dry and the backups serving everything.
+ */
 const WEIGHTS: Record<FaultKind, number> = {
-  none: 62,
-  rateLimit: 8,
+  none: 70,
+  rateLimit: 0.6,
   serverError: 4,
   overloaded: 2,
   html: 1,
@@ -139,11 +143,11 @@ export function planFault(random: SeededRandom): PlannedFault {
       return { fault: { kind: 'stall', afterEvents: after }, label: 'stall' };
     }
     case 'errorEventFirst': {
-      const error = random.pick(['overloaded', 'server', 'rateLimit'] as const);
+      const error = random.pick(['overloaded', 'server', 'overloaded', 'server', 'rateLimit'] as const);
       return { fault: { kind: 'errorEvent', error, afterEvents: 0 }, label: `error event first (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
     }
     case 'errorEventMid': {
-      const error = random.pick(['overloaded', 'server', 'rateLimit'] as const);
+      const error = random.pick(['overloaded', 'server', 'overloaded', 'server', 'rateLimit'] as const);
       return { fault: { kind: 'errorEvent', error, afterEvents: random.int(1, 3) }, label: `error event mid-stream (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
     }
   }

@@ -425,7 +425,11 @@ async function main(): Promise<number> {
   console.log(table(countBy(records, (r) => `${r.kind}${r.stream ? ' stream' : ''}${r.tool ? ' +tool' : ''}`)));
   console.log(`client view (outcomes):`);
   console.log(table(countBy(records, (r) => (r.outcome === 'error' ? `error HTTP ${r.status}${r.bridgeError ? ' (bridge)' : ' (provider, verbatim)'}` : r.outcome))));
-  console.log(`upstream attempts: ${upstream.length} (${(upstream.length / Math.max(1, records.length)).toFixed(2)} per request; ${retests} key re-tests)`);
+  console.log(`upstream attempts: ${upstream.length} (${(upstream.length / Math.max(1, records.length)).toFixed(2)} per request; ${retests} key re-tests), by key role:`);
+  const roleOf = new Map(keys.map((k) => [k.secret, `${k.pool} ${k.role}`]));
+  console.log(table(countBy(upstream, (e) => (e.key ? roleOf.get(e.key) : undefined))));
+  console.log('complete answers served by:');
+  console.log(table(countBy(records, (r) => (r.outcome === 'complete' ? roleOf.get(analysis.lastAttempt(r)?.key ?? '')?.split(' ')[0] : undefined))));
   console.log(`faults injected at random (per attempt):`);
   console.log(table([...feeder.injected.entries()].sort((a, b) => b[1] - a[1])));
   console.log(`key phases: ${[...windows.phaseCycles.entries()].map(([k, n]) => `${k} ${n} on/off cycles`).join(', ')}; ${windows.retireCycles} retire/restore cycles; phase faults served: ${phaseServed.map(([k, n]) => `${k} ${n}`).join(', ')}`);
