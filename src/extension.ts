@@ -7,12 +7,22 @@ import { BridgeSync } from './vscode/bridgeSync';
 import { KeyBridgeCommands } from './vscode/commands';
 import { Disposable, Throttle, toDisposable } from './vscode/disposable';
 import { KeyStore } from './vscode/keyStore';
-import { KeyTreeProvider } from './vscode/keyTree';
+import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
 import { addPoolSetting, readSettings, removePoolSetting } from './vscode/settings';
 import { BridgeStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
+
+/** One row of the Key Pools tree as VS Code is given it. */
+export interface KeyBridgeTreeRow {
+  id: string;
+  /** 0 for a pool, 1 for its keys. */
+  depth: number;
+  label: string;
+  description: string;
+  contextValue: string;
+}
 
 /** What `activate` returns: for the extension-host tests and other extensions. Never a secret. */
 export interface KeyBridgeApi {
@@ -23,6 +33,8 @@ export interface KeyBridgeApi {
   baseUrls(): { openai: string; anthropic: string };
   /** Resolves once this window owns or follows the bridge (or gives up after `timeoutMs`). */
   whenReady(timeoutMs?: number): Promise<HostRole>;
+  /** The tree's rows as rendered now, pools each followed by their keys (for the extension-host tests). */
+  treeRows(): KeyBridgeTreeRow[];
 }
 
 /** Composes the glue; every part goes through `_register`, the bridge is awaited on shutdown. */
@@ -95,6 +107,20 @@ class KeyBridgeExtension extends Disposable {
     });
   }
 
+  treeRows(): KeyBridgeTreeRow[] {
+    const rows: KeyBridgeTreeRow[] = [];
+    const visit = (nodes: readonly KeyTreeNode[], depth: number): void => {
+      for (const node of nodes) {
+        const item = this.tree.getTreeItem(node);
+        const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+        rows.push({ id: item.id ?? node.id, depth, label, description: typeof item.description === 'string' ? item.description : '', contextValue: item.contextValue ?? '' });
+        visit(this.tree.getChildren(node), depth + 1);
+      }
+    };
+    visit(this.tree.getChildren(), 0);
+    return rows;
+  }
+
   async shutdown(): Promise<void> {
     this.dispose();
     await this.host.shutdown(1_500);
@@ -144,6 +170,7 @@ export function activate(context: vscode.ExtensionContext): KeyBridgeApi {
     status: () => ext.host.status(),
     baseUrls: () => ext.host.baseUrls,
     whenReady: (timeoutMs = 10_000) => ext.whenReady(timeoutMs),
+    treeRows: () => ext.treeRows(),
   };
 }
 

@@ -235,6 +235,9 @@ function remoteUri(authority, absPath) {
  *   workspace        folder to open (default: an empty <root>/workspace)
  *   smokeTestDriver  pass --vscode-option enable-smoke-test-driver (needed by runExtensionTests)
  *   settings         extra user settings (merged over DEFAULT_SETTINGS)
+ *   machineSettings  remote machine settings (<user-data-dir>/Machine/settings.json). A code-server
+ *                    window is a remote window: once that file exists, settings of `machine` scope
+ *                    are read from it only (a user-settings value is dropped), so put them here
  *   vsix             VSIX file(s) to install before the server starts
  *   root             folder for all state (default: a new mkdtemp in os.tmpdir())
  *   isolateHome      HOME=<root>/home (default true)
@@ -271,6 +274,10 @@ export async function startCodeServer(options = {}) {
     path.join(dirs.userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2),
   );
+  if (options.machineSettings) {
+    await fsp.mkdir(path.join(dirs.userDataDir, 'Machine'), { recursive: true });
+    await fsp.writeFile(path.join(dirs.userDataDir, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
+  }
 
   const env = cleanEnv({
     PATH: `${path.dirname(tools.node24)}:${process.env.PATH}`,
@@ -527,7 +534,8 @@ export async function openActivityBarView(page, label, { timeoutMs = 30_000 } = 
  *   folder                    workspace folder for the window (default: server.workspace)
  *   browser                   a launchBrowser() handle to reuse (default: launches and closes one)
  *   timeoutMs                 hard limit for the whole run (default 180 s)
- *   onLog(level, text)        called for each log line as it arrives (default: print to stderr)
+ *   onLog(level, text, page)  called for each log line as it arrives (default: print to stderr);
+ *                             `page` is the workbench page (e.g. for a screenshot when the suite reports its end)
  *
  * Resolves { exitCode, timedOut, error, durationMs, logs: [{level, text}], output, blocked }.
  * exitCode is the value passed to codeAutomationExit (0 = pass), or null when the
@@ -555,7 +563,7 @@ export async function runExtensionTests(server, options) {
     await page.exposeFunction('codeAutomationLog', (level, args) => {
       const text = Array.isArray(args) ? args.map(fmt).join(' ') : fmt(args);
       logs.push({ level, text });
-      onLog(level, text);
+      onLog(level, text, page);
       // The workbench gives up on a broken extension host but never calls
       // codeAutomationExit then: end the run now instead of at the time limit.
       if (/Error received from starting extension host/.test(text)) resolveExit('exthost-failed');

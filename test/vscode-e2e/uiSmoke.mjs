@@ -1,0 +1,256 @@
+// UI smoke test: the packaged VSIX in a fresh code-server, driven like a user in headless Chromium.
+//
+//   open the KeyBridge view (empty: welcome view) → Add Pool from the command palette (custom base URL =
+//   the fake provider, id, first key, label) → Add Key(s) (second key) → traffic from a terminal through
+//   the bridge while the fake provider rate-limits the first key → that row shows "cooling m:ss" and
+//   counts down → Retire Key with the row's inline action → Remove Key from the row's context menu,
+//   confirmed in the modal dialog → a new terminal echoes $ANTHROPIC_BASE_URL.
+//
+// Every step prints what it saw and saves a screenshot to test-results/vscode-e2e/ui-*.png.
+// Traffic comes from a terminal (node with the variables the extension put there), as an agent would
+// send it; the harness itself only talks to the fake provider.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { groupAlive, openActivityBarView, openWorkbench, startCodeServer } from './codeServer.mjs';
+
+const STEP_TIMEOUT_MS = 20_000;
+
+/** A script in the workspace that a user runs in the terminal: one chat request through the bridge. */
+const TRAFFIC_SCRIPT = `// Written by test/vscode-e2e/uiSmoke.mjs: one request through KeyBridge, as an agent in this terminal would send it.
+const base = process.env.OPENAI_BASE_URL;
+const res = await fetch(base + '/chat/completions', {
+  method: 'POST',
+  headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'Say hello through KeyBridge.' }] }),
+});
+const body = await res.json();
+const text = body.choices?.[0]?.message?.content ?? JSON.stringify(body.error);
+console.log('KBE2E-TRAFFIC HTTP ' + res.status + ' from ' + base + ': ' + String(text).slice(0, 40));
+`;
+
+export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, check }) {
+  const require = createRequire(import.meta.url);
+  const fakeModule = path.join(repoRoot, 'out', 'test', 'fakeProvider', 'fakeProvider.js');
+  const { startFakeProvider } = require(fakeModule);
+  const fake = await startFakeProvider();
+  const run = Math.random().toString(16).slice(2, 10);
+  const FIRST = `sk-kbui-${run}-first-key-1111`;
+  const SECOND = `sk-kbui-${run}-second-key-2222`;
+  const layer = 'ui';
+  let stepStarted = Date.now();
+  const ok = (name, pass, saw) => {
+    const took = ((Date.now() - stepStarted) / 1000).toFixed(1);
+    stepStarted = Date.now();
+    return check(layer, `${name} (${took} s)`, pass, saw);
+  };
+  let shotNo = 0;
+  const shot = async (page, name) => {
+    const file = path.join(artifacts, `ui-${String(++shotNo).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file });
+    console.log(`       screenshot: ${path.relative(repoRoot, file)}`);
+  };
+
+  const server = await startCodeServer({
+    machineSettings: { 'keybridge.port': port },
+    // The DOM renderer keeps terminal text readable from the page.
+    settings: { 'terminal.integrated.gpuAcceleration': 'off', 'workbench.hover.delay': 300 },
+  });
+  let page;
+  try {
+    fs.writeFileSync(path.join(server.workspace, 'kb-traffic.mjs'), TRAFFIC_SCRIPT);
+    const install = await server.installVsix(vsix);
+    ok('the packaged VSIX installs into code-server', fs.readdirSync(server.extensionsDir).some((d) => d.startsWith('keybridge.keybridge-')),
+      `${path.basename(vsix)} installed in ${install.ms} ms; code-server ${server.url}, keybridge.port ${port}, fake provider ${fake.url}`);
+
+    const opened = await openWorkbench(server, browser);
+    page = opened.page;
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    const sidebar = page.locator('.part.sidebar');
+
+    // ---- 1. the view, empty
+    await openActivityBarView(page, 'KeyBridge');
+    const welcome = sidebar.locator('.welcome-view-content', { hasText: 'No key pools yet' });
+    await welcome.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const status = await statusBarText(page);
+    ok('the KeyBridge view opens with its welcome view, the status bar shows the bridge', /KeyBridge :?\d*/.test(status) && status.includes(String(port)),
+      `workbench in ${opened.loadMs} ms; view: "${(await welcome.innerText()).split('\n')[0].slice(0, 70)}…"; status bar: "${status}"`);
+    await shot(page, 'view-empty');
+
+    // ---- 2. Add Pool through the palette and its inputs, with the first key
+    const asked = [];
+    await paletteCommand(page, 'KeyBridge: Add Pool');
+    asked.push(await answerQuickInput(page, { title: 'provider', pick: 'Custom base URL' }));
+    asked.push(await answerQuickInput(page, { title: 'base URL', text: fake.openaiBaseUrl }));
+    asked.push(await answerQuickInput(page, { title: 'protocol', pick: 'OpenAI-compatible' }));
+    asked.push(await answerQuickInput(page, { title: 'pool id', text: 'fake' }));
+    asked.push(await answerQuickInput(page, { title: 'Add Keys to', text: FIRST, password: true }));
+    asked.push(await answerQuickInput(page, { title: 'key label', text: 'first' }));
+    const firstRow = treeRow(page, 'first');
+    await firstRow.waitFor({ timeout: STEP_TIMEOUT_MS });
+    ok('Add Pool asks provider, base URL, protocol, id, key and label, and the tree shows the pool and key', true,
+      `${asked.map((a) => `"${a}"`).join(' → ')}; rows: ${await treeRowsText(page)}`);
+
+    // ---- 3. a second key through Add Key(s)
+    await paletteCommand(page, 'KeyBridge: Add Key(s)');
+    const keyPrompt = await answerQuickInput(page, { title: 'Add Keys to', text: SECOND, password: true });
+    await answerQuickInput(page, { title: 'key label', text: 'second' });
+    const secondRow = treeRow(page, 'second');
+    await secondRow.waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(() => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((r) => /sk-…\d{4}/.test(r.innerText)).length === 2, null, { timeout: STEP_TIMEOUT_MS });
+    const rowsReady = await treeRowsText(page);
+    ok('Add Key(s) adds the second key; both rows show ready (masked key as description)', rowsReady.includes('[first — sk-…1111]') && rowsReady.includes('[second — sk-…2222]'),
+      `"${keyPrompt}"; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`);
+    await shot(page, 'two-keys');
+
+    // ---- 4. traffic from a terminal while the first key is rate-limited
+    fake.fault(FIRST, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
+    const ledgerBefore = fake.ledger.length;
+    await paletteCommand(page, 'Terminal: Create New Terminal');
+    await typeInTerminal(page, 'node kb-traffic.mjs');
+    const trafficLine = await waitForTerminalLine(page, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
+    const upstream = fake.ledger.slice(ledgerBefore).filter((e) => e.endpoint === 'chat').map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
+    ok('a request from the terminal goes through the bridge: 429 on the first key, 200 on the second', /HTTP 200/.test(trafficLine) && upstream.join(',') === 'first→429,second→200',
+      `terminal: "${trafficLine}"; fake provider saw ${upstream.join(', ')}`);
+
+    // ---- 5. the first row shows cooling and counts down
+    // The terminal opened in the panel; the KeyBridge view is still showing in the sidebar.
+    await firstRow.filter({ hasText: /cooling \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const coolingA = await rowDescription(firstRow);
+    await page.waitForTimeout(2_200);
+    const coolingB = await rowDescription(firstRow);
+    const seconds = (t) => { const m = /(\d+):(\d\d)/.exec(t); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+    const secondState = await rowDescription(secondRow);
+    ok('the first key row shows cooling with a countdown that ticks; the second stays ready', seconds(coolingA) >= 50 && seconds(coolingA) <= 60 && seconds(coolingB) < seconds(coolingA) && /sk-…2222/.test(secondState),
+      `first: "${coolingA}" then "${coolingB}" 2.2 s later; second: "${secondState}"; pool: "${await rowDescription(treeRow(page, 'fake'))}"; status bar: "${await statusBarText(page)}"`);
+    await shot(page, 'cooling');
+
+    // ---- 6. retire the first key with its inline action
+    await firstRow.click();
+    const retire = firstRow.locator('.actions .action-label[aria-label="Retire Key"]');
+    await retire.click({ timeout: STEP_TIMEOUT_MS });
+    await firstRow.filter({ hasText: 'retired' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    const restoreVisible = await firstRow.locator('.actions .action-label[aria-label="Restore Key"]').count();
+    ok('Retire Key (inline action on the row) retires the key; the row then offers Restore', restoreVisible === 1,
+      `first: "${await rowDescription(firstRow)}", inline actions now: ${(await firstRow.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(', ')}; pool: "${await rowDescription(treeRow(page, 'fake'))}"`);
+    await page.mouse.move(900, 500);
+    await shot(page, 'retired');
+
+    // ---- 7. remove the retired key from its context menu, confirmed in the modal dialog
+    await firstRow.click({ button: 'right' });
+    const menuItem = page.locator('.monaco-menu .action-menu-item', { hasText: 'Remove Key' });
+    await menuItem.hover({ timeout: STEP_TIMEOUT_MS });
+    await menuItem.click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const question = (await dialog.innerText({ timeout: 5_000 }).catch(() => ''))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !['Cancel', 'Remove'].includes(l))
+      .join(' ');
+    await shot(page, 'remove-dialog');
+    await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+    await firstRow.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    ok('Remove Key (context menu) asks in a modal dialog, then the row is gone', true, `dialog: "${question}"; rows: ${await treeRowsText(page)}`);
+
+    // ---- 8. a new terminal has the base URL
+    await paletteCommand(page, 'Terminal: Create New Terminal');
+    await typeInTerminal(page, 'echo "KBE2E-URL=$ANTHROPIC_BASE_URL KBE2E-OPENAI=$OPENAI_BASE_URL"');
+    const urlLine = await waitForTerminalLine(page, /KBE2E-URL=\S*[^\n]*/);
+    ok('a new terminal sees ANTHROPIC_BASE_URL and OPENAI_BASE_URL of the bridge', urlLine.includes(`KBE2E-URL=http://127.0.0.1:${port}/anthropic`) && urlLine.includes(`KBE2E-OPENAI=http://127.0.0.1:${port}/openai/v1`),
+      `terminal: "${urlLine}"`);
+    await shot(page, 'terminal');
+  } catch (error) {
+    ok(`ui step failed: ${error.message.split('\n').slice(0, 3).join(' ')}`, false);
+    if (page) await shot(page, 'failure').catch(() => {});
+  } finally {
+    if (page) await page.close().catch(() => {});
+    await fake.close();
+    fs.copyFileSync(server.logFile, path.join(artifacts, 'ui-code-server.log'));
+    const stopped = Date.now();
+    const gone = await server.stop();
+    ok('code-server and its extension host ended', gone && !groupAlive(server.pid), `process group ${server.pid} gone in ${Date.now() - stopped} ms`);
+  }
+}
+
+// ---------------------------------------------------------------- workbench helpers
+
+/** F1, type the command's title, click its row (not Enter: fuzzy matching may put another first). */
+async function paletteCommand(page, title) {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row', { hasText: title }).first().click({ timeout: STEP_TIMEOUT_MS });
+}
+
+/**
+ * Answers the quick input whose title contains `title`: types `text` and presses Enter, or filters
+ * by `pick` and clicks that row. Returns the title it saw.
+ */
+async function answerQuickInput(page, { title, text, pick }) {
+  const widget = page.locator('.quick-input-widget');
+  const heading = widget.locator('.quick-input-title', { hasText: title });
+  await heading.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  const seen = (await heading.innerText()).trim();
+  const input = widget.locator('.quick-input-box input');
+  if (pick !== undefined) {
+    await input.fill(pick);
+    await widget.locator('.monaco-list-row', { hasText: pick }).first().click({ timeout: STEP_TIMEOUT_MS });
+  } else {
+    await input.fill(text);
+    await page.waitForTimeout(150); // let validateInput run on the final value
+    await input.press('Enter');
+  }
+  await heading.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+  return seen;
+}
+
+function treeRow(page, label) {
+  return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+}
+
+async function rowDescription(row) {
+  return (await row.locator('.label-description').first().innerText({ timeout: 2_000 }).catch(() => '')).trim();
+}
+
+async function treeRowsText(page) {
+  const rows = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) =>
+    els.map((el) => {
+      const name = el.querySelector('.label-name')?.textContent?.trim() ?? '';
+      const description = el.querySelector('.label-description')?.textContent?.trim() ?? '';
+      return `${name}${description ? ` — ${description}` : ''}`;
+    }),
+  );
+  return rows.map((r) => `[${r}]`).join(' ');
+}
+
+async function statusBarText(page) {
+  const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'KeyBridge' }).first();
+  return (await item.innerText({ timeout: 5_000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
+}
+
+/** Waits for the active terminal's prompt, then types a line and Enter. */
+async function typeInTerminal(page, line) {
+  const rows = page.locator('.terminal-wrapper.active .xterm-rows');
+  await rows.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.waitForFunction(() => /\S/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
+  await page.locator('.terminal-wrapper.active .xterm').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** The first line of the active terminal matching `pattern` (the typed command itself excluded). */
+async function waitForTerminalLine(page, pattern, timeoutMs = STEP_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = await page.locator('.terminal-wrapper.active .xterm-rows').innerText().catch(() => '');
+    const hit = text.split('\n').map((l) => l.trim()).find((l) => pattern.test(l) && !/\becho\b|node kb-traffic/.test(l));
+    if (hit) return pattern.exec(hit)[0].trim();
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no terminal line matching ${pattern} within ${timeoutMs} ms; terminal shows: ${text.replace(/\s+/g, ' ').slice(-300)}`);
+}
