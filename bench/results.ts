@@ -1,0 +1,129 @@
+/** The shape of bench/results/*.json, which the markdown report is rendered from. */
+
+export interface SideRound {
+  round: number;
+  /** Position in this round's order (sides take turns going first). */
+  order: number;
+  count: number;
+  errors: number;
+  elapsedMs: number;
+  /** Requests (or whole streams) answered per second. */
+  throughput: number;
+  medianMs: number;
+  p90Ms: number;
+  /** Streams: median time to the first content event. */
+  medianFirstMs?: number;
+  /** Streams: median SSE events per answer (a check that every side relayed the whole stream). */
+  eventsPerStream?: number;
+  /** Proxies the benchmark started: CPU the kernel charged the proxy during this round, /proc/<pid>/stat utime+stime. */
+  proxyCpuMs?: number;
+  /** The same from getrusage(2) in the bridge (microsecond resolution), as a cross-check. */
+  bridgeRusageMs?: number;
+}
+
+export interface SideSummary {
+  side: string;
+  rounds: SideRound[];
+  count: number;
+  errors: number;
+  /** Medians over rounds of each round's own figure. */
+  medianMs: number;
+  p90Ms: number;
+  throughput: number;
+  medianFirstMs?: number;
+  /** Against direct, paired by round: median over rounds of (side − direct) or (side / direct). */
+  addedMs?: number;
+  latencyRatio?: number;
+  throughputRatio?: number;
+  addedFirstMs?: number;
+  /** Proxies the benchmark started: their CPU per request over all their rounds (/proc/<pid>/stat). */
+  cpuPerRequestMs?: number;
+  /** The bridge only: the same from getrusage(2). */
+  cpuPerRequestRusageMs?: number;
+  cpuTicks?: number;
+  /** The fake provider's CPU per request during this side's rounds: the cost of one plain Node server hop. */
+  providerCpuPerRequestMs?: number;
+  /** The bridge only: highest resident memory sampled during its rounds. */
+  peakRssKiB?: number;
+}
+
+export interface WorkloadResult {
+  id: string;
+  title: string;
+  protocol: 'openai' | 'anthropic';
+  concurrency: number;
+  stream: boolean;
+  bodyBytes: number;
+  /** Which figure is the verdict: median latency (c=1) or throughput. */
+  focus: 'latency' | 'throughput';
+  sides: SideSummary[];
+}
+
+export interface FailoverResult {
+  rounds: number;
+  requestsPerKind: number;
+  errors: number;
+  /** Medians over rounds of each round's median, ms. */
+  directOkMs: number;
+  direct429Ms: number;
+  bridgeOkMs: number;
+  bridgeFailoverMs: number;
+  /** Paired per round: failover − bridged healthy − one direct 429 round trip. What the switch itself costs. */
+  switchCostMs: number;
+  /** Paired per round: failover / direct healthy. */
+  failoverVsDirect: number;
+}
+
+export interface MemorySample {
+  rssKiB: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export interface MemoryResult {
+  streams: number;
+  /** Streams that had relayed their first content event when memory was sampled. */
+  opened: number;
+  idle: MemorySample;
+  open: MemorySample;
+  afterClose: MemorySample;
+  /** Resident memory per open stream, in kB (1000 bytes): (open − idle) / streams. */
+  rssPerStreamKB: number;
+  heapPerStreamKB: number;
+  /** Idle again at the end of the whole run. */
+  endIdle?: MemorySample;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+  /** The same figure for the minimal pass-through proxy in the same run, where it has one: what any Node proxy reaches here. */
+  floor?: string;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  durationS: number;
+  profile: string;
+  rounds: number;
+  stream: { events: number; gapMs: number };
+  machine: Machine;
+  sides: string[];
+  workloads: WorkloadResult[];
+  failover?: FailoverResult;
+  memory?: MemoryResult;
+  goals: Goal[];
+}

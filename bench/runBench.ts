@@ -1,0 +1,199 @@
+// `npm run bench`: the fake provider and the headless bridge in processes of their own, a load generator here,
+// direct and bridged measured in the same run, interleaved, several rounds. See bench/README.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './benchOptions';
+import type { Side } from './loadGenerator';
+import { loadAverage } from './osProcess';
+import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
+import { evaluateGoals, renderMarkdown } from './report';
+import type { BenchResults, FailoverResult, MemoryResult, WorkloadResult } from './results';
+import { COMPARE, defineWorkloads, DIRECT, FAILOVER_KEYS, KEYBRIDGE, memorySample, REFERENCE, runFailover, runMemory, runWorkload, warmUp, type WorkloadContext } from './workloads';
+
+const REPO = resolve(__dirname, '..', '..');
+/** The whole run is bounded; a hang must not outlive this. */
+const RUN_LIMIT_MS = 9 * 60_000;
+const TOKEN = 'kb-bench-local-token';
+const DIRECT_KEY = 'bench-direct-key';
+const STALL_KEY = 'bench-stall-key';
+const MEMORY_STREAMS = 256;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function bridgeConfig(provider: ProviderProcess): { config: unknown; env: Record<string, string> } {
+  const env: Record<string, string> = {
+    KEYBRIDGE_TOKEN: TOKEN,
+    BENCH_KEY_OA: 'bench-bridge-openai-key',
+    BENCH_KEY_AN: 'bench-bridge-anthropic-key',
+    BENCH_KEY_STALL: STALL_KEY,
+  };
+  const failoverKeys = Array.from({ length: FAILOVER_KEYS }, (_, i) => {
+    env[`BENCH_KEY_FAILOVER_${i + 1}`] = `bench-failover-key-${i + 1}`;
+    return { id: `f${i + 1}`, env: `BENCH_KEY_FAILOVER_${i + 1}` };
+  });
+  const { openaiBaseUrl, anthropicBaseUrl } = provider.urls;
+  const config = {
+    pools: [
+      { id: 'oa', protocol: 'openai', baseUrl: openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', env: 'BENCH_KEY_OA' }] },
+      { id: 'an', protocol: 'anthropic', baseUrl: anthropicBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', env: 'BENCH_KEY_AN' }] },
+      { id: 'oa-failover', protocol: 'openai', baseUrl: openaiBaseUrl, strategy: 'fill-first', keys: failoverKeys },
+      { id: 'oa-stall', protocol: 'openai', baseUrl: openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'stall', env: 'BENCH_KEY_STALL' }] },
+    ],
+    routes: [
+      { protocol: 'openai', match: 'failover-*', targets: [{ pool: 'oa-failover' }] },
+      { protocol: 'openai', match: 'stall-*', targets: [{ pool: 'oa-stall' }] },
+    ],
+    defaults: { openai: 'oa', anthropic: 'an' },
+  };
+  return { config, env };
+}
+
+function sidesFor(options: BenchOptions, provider: ProviderProcess, bridge: BridgeProcess, reference: ReferenceProcess | undefined, compare: BridgeProcess | undefined): Side[] {
+  const sides: Side[] = [
+    {
+      name: DIRECT,
+      origin: provider.urls.url,
+      openaiPath: '/v1/chat/completions',
+      anthropicPath: '/v1/messages',
+      openaiAuth: { authorization: `Bearer ${DIRECT_KEY}` },
+      anthropicAuth: { 'x-api-key': DIRECT_KEY },
+    },
+    {
+      name: KEYBRIDGE,
+      origin: bridge.url,
+      openaiPath: '/openai/v1/chat/completions',
+      anthropicPath: '/anthropic/v1/messages',
+      openaiAuth: { authorization: `Bearer ${TOKEN}` },
+      anthropicAuth: { 'x-api-key': TOKEN },
+      pid: bridge.pid,
+    },
+  ];
+  if (compare) {
+    sides.push({ ...sides[1], name: COMPARE, origin: compare.url, pid: compare.pid });
+  }
+  if (reference) {
+    sides.push({
+      name: REFERENCE,
+      origin: reference.url,
+      openaiPath: '/openai/v1/chat/completions',
+      anthropicPath: '/anthropic/v1/messages',
+      openaiAuth: { authorization: 'Bearer unused' },
+      anthropicAuth: { 'x-api-key': 'unused' },
+      pid: reference.pid,
+    });
+  }
+  for (const t of options.targets) {
+    const oa = t.openaiBaseUrl ? new URL(t.openaiBaseUrl) : undefined;
+    const an = t.anthropicBaseUrl ? new URL(t.anthropicBaseUrl) : undefined;
+    if (oa && an && oa.origin !== an.origin) throw new UsageError(`target ${t.name}: its OpenAI and Anthropic base URLs must share one origin`);
+    sides.push({
+      name: t.name,
+      origin: (oa ?? an)?.origin as string,
+      openaiPath: oa ? `${oa.pathname.replace(/\/+$/, '')}/chat/completions` : undefined,
+      anthropicPath: an ? `${an.pathname.replace(/\/+$/, '')}/v1/messages` : undefined,
+      openaiAuth: { authorization: `Bearer ${options.targetKey}` },
+      anthropicAuth: { 'x-api-key': options.targetKey },
+    });
+  }
+  return sides;
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2), join(REPO, 'bench', 'results'));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    if (error.message) log(`bench: ${error.message}`);
+    process.stdout.write(USAGE);
+    process.exitCode = error.message ? 2 : 0;
+    return;
+  }
+  const wanted = (id: string): boolean => !options.only || options.only.test(id);
+  const limit = setTimeout(() => {
+    log(`bench: over the ${RUN_LIMIT_MS / 60_000}-minute limit, giving up`);
+    process.exit(3);
+  }, RUN_LIMIT_MS);
+  limit.unref();
+
+  const startedAt = new Date();
+  const loadAverageStart = loadAverage();
+  const binDir = __dirname;
+  log(`bench: profile ${options.profile.name}, ${options.profile.rounds} rounds; load average ${loadAverageStart.join(' ')}`);
+  const provider = await startProvider(binDir, { events: options.events, gapMs: options.gapMs, port: options.providerPort });
+  let bridge: BridgeProcess | undefined;
+  let reference: ReferenceProcess | undefined;
+  let compare: BridgeProcess | undefined;
+  const workloads: WorkloadResult[] = [];
+  let failover: FailoverResult | undefined;
+  let memory: MemoryResult | undefined;
+  let sides: Side[] = [];
+  try {
+    const { config, env } = bridgeConfig(provider);
+    if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
+    bridge = await startBridge({ binDir, config, env, cpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir) });
+    const cpuProfileDir = options.cpuProfileDir && resolve(options.cpuProfileDir);
+    if (options.compareCli) compare = await startBridge({ binDir, config, env, cliPath: resolve(options.compareCli), cpuProfileDir });
+    if (options.reference) reference = await startReference(binDir, provider.urls.url, cpuProfileDir);
+    sides = sidesFor(options, provider, bridge, reference, compare);
+    log(
+      `bench: fake provider ${provider.urls.url} (pid ${provider.pid}), bridge ${bridge.url} (pid ${bridge.pid})` +
+        `${reference ? `, minimal proxy ${reference.url} (pid ${reference.pid})` : ''}${options.targets.length ? `, targets ${options.targets.map((t) => t.name).join(', ')}` : ''}`,
+    );
+    const ctx: WorkloadContext = { profile: options.profile, sides, bridge, providerPid: provider.pid, log };
+
+    await warmUp(ctx, options.profile.warmRequests);
+    if (wanted('memory')) memory = await runMemory(ctx, provider, STALL_KEY, MEMORY_STREAMS);
+    for (const w of defineWorkloads(options.profile)) {
+      if (wanted(w.id)) workloads.push(await runWorkload(w, ctx));
+    }
+    if (wanted('failover')) failover = await runFailover(ctx, provider);
+    if (memory) memory.endIdle = await memorySample(bridge);
+  } finally {
+    await reference?.stop();
+    await compare?.stop();
+    await bridge?.stop();
+    await provider.stop();
+  }
+
+  const cpu = cpus();
+  const results: BenchResults = {
+    startedAt: startedAt.toISOString().replace(/\.\d+Z$/, 'Z'),
+    durationS: (Date.now() - startedAt.getTime()) / 1000,
+    profile: options.profile.name,
+    rounds: options.profile.rounds,
+    stream: { events: options.events, gapMs: options.gapMs },
+    machine: {
+      cpu: cpu[0]?.model.trim() ?? 'unknown',
+      cores: cpu.length,
+      memoryGiB: totalmem() / 2 ** 30,
+      os: `${type()} ${release()}`,
+      node: process.version,
+      loadAverageStart,
+      loadAverageEnd: loadAverage(),
+    },
+    sides: sides.map((s) => s.name),
+    workloads,
+    failover,
+    memory,
+    goals: [],
+  };
+  results.goals = evaluateGoals(results);
+  const markdown = renderMarkdown(results);
+  mkdirSync(options.outDir, { recursive: true });
+  const stamp = results.startedAt.replace(/[:]/g, '-');
+  writeFileSync(join(options.outDir, `bench-${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(options.outDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  // Only a full, unfiltered run replaces the committed table; other runs print theirs and keep the JSON.
+  if (!options.only && options.profile.name === 'full' && options.targets.length === 0) writeFileSync(join(options.outDir, 'latest.md'), markdown);
+  process.stdout.write(`\n${markdown}\n`);
+  log(`bench: done in ${results.durationS.toFixed(0)} s; results in ${options.outDir}`);
+}
+
+main().catch((error: unknown) => {
+  log(`bench: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});
