@@ -111,6 +111,11 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
         breaker.release();
         continue;
       }
+      // Other requests may have marked the key during that backoff (cooling, invalid, retired): pick again.
+      if (rateLimited >= 2 && !key.isAvailable(clock.now())) {
+        breaker.release();
+        continue;
+      }
       summary.attempts++;
       summary.pool = pool.id;
       summary.key = key.masked;
