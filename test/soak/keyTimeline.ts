@@ -44,6 +44,11 @@ export class KeyTimeline {
 
   /** The logged state at time `at` (the state a transition enters holds from its own timestamp on). */
   stateAt(ref: string, at: number): KeyState {
+    return this.lastBefore(ref, at)?.to ?? 'ready';
+  }
+
+  /** The transition that set the state holding at `at`, if any. */
+  lastBefore(ref: string, at: number): KeyTransition | undefined {
     const list = this.byRef.get(ref) ?? [];
     let lo = 0;
     let hi = list.length; // first transition after `at`
@@ -52,7 +57,7 @@ export class KeyTimeline {
       if ((list[mid] as KeyTransition).at <= at) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? 'ready' : (list[lo - 1] as KeyTransition).to;
+    return lo === 0 ? undefined : list[lo - 1];
   }
 
   of(ref: string): readonly KeyTransition[] {

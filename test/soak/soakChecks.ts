@@ -159,7 +159,13 @@ export class SoakAnalysis {
       const ref = this.refOf(entry.key);
       const before = this.evidence.timeline.stateAt(ref, entry.startedAt - MARK_SLACK_MS);
       const at = this.evidence.timeline.stateAt(ref, entry.startedAt);
-      if (DEAD_STATES.has(before) && DEAD_STATES.has(at)) violations.push(`#${entry.seq} reached ${ref} while it was ${at} (since before ${new Date(entry.startedAt - MARK_SLACK_MS).toISOString()})`);
+      if (DEAD_STATES.has(before) && DEAD_STATES.has(at)) {
+        const mark = this.evidence.timeline.lastBefore(ref, entry.startedAt - MARK_SLACK_MS);
+        const record = this.recordsById.get(soakIdOf(entry) ?? -1);
+        violations.push(
+          `#${entry.seq} reached ${ref} ${mark ? `${entry.startedAt - mark.at} ms after it went ${mark.from} → ${mark.to}${mark.reason ? ` (${mark.reason})` : ''}` : `while ${at}`}; ${record ? this.trail(record) : ''}`,
+        );
+      }
     }
     return result('no request reaches a key marked invalid, exhausted or retired', violations, `${checked} proxied attempts checked against ${this.evidence.timeline.transitions.length} logged key transitions`);
   }
