@@ -9,7 +9,8 @@ describe('stream backpressure', () => {
   before(async () => (h = await startHarness({ provider: { streamEvents: 1000 } })));
   after(async () => h.close());
 
-  it('stops pulling from the provider while the client does not read', async () => {
+  it('stops pulling from the provider while the client does not read', async function () {
+    this.timeout(30_000); // 32 MiB through three loopback hops on a busy 2-core machine
     const big = 'x'.repeat(32 * 1024);
     h.provider.setResponder(() => ({ text: big.repeat(1000) }));
     const req = request(`${h.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TOKEN } });

@@ -65,6 +65,7 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
   const tried = new Set<KeyRecord>();
   const failures: FailedAttempt[] = [];
   let rateLimited = 0;
+  let backoffDue = false;
   let heldVerbatim: FailedAttempt | undefined;
   const affinity = preferredKey(engine, request);
 
@@ -89,8 +90,15 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
 
     for (;;) {
       if (request.signal.aborted) return finish(499, 'aborted', 'client went away');
+      if (summary.attempts >= tuning.maxAttempts || clock.now() >= deadline) break targets;
+      // The first switch after a rate limit is immediate; a second 429 in the same request means the limit is
+      // likely shared (one organisation, one IP), so each further attempt waits first. The key is picked after
+      // the wait, so a key another request marked meanwhile is not used.
+      if (backoffDue) {
+        backoffDue = false;
+        if (!(await pause(jitter(Math.min(tuning.rateLimitBackoffMs * 2 ** (rateLimited - 2), MAX_RATE_LIMIT_BACKOFF_MS))))) continue;
+      }
       const now = clock.now();
-      if (summary.attempts >= tuning.maxAttempts || now >= deadline) break targets;
       const key = pool.pick(now, tried, affinity?.pool === pool.id ? affinity.key : undefined);
       if (!key) {
         // Every key of this target is resting. The primary is the user's first choice: wait when recovery is close.
@@ -105,16 +113,6 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
       if (!breaker.tryAcquire()) {
         failures.push({ pool, verdict: { kind: 'transient', reason: 'circuit open after repeated provider failures' } });
         continue targets;
-      }
-      // The first switch after a rate limit is immediate; a second one in the same request means the limit is likely shared.
-      if (rateLimited >= 2 && !(await pause(jitter(Math.min(tuning.rateLimitBackoffMs * 2 ** (rateLimited - 2), MAX_RATE_LIMIT_BACKOFF_MS))))) {
-        breaker.release();
-        continue;
-      }
-      // Other requests may have marked the key during that backoff (cooling, invalid, retired): pick again.
-      if (rateLimited >= 2 && !key.isAvailable(clock.now())) {
-        breaker.release();
-        continue;
       }
       summary.attempts++;
       summary.pool = pool.id;
@@ -139,7 +137,7 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
           breaker.release();
           engine.markKey(key, verdict, failure.headers);
           tried.add(key);
-          if (verdict.kind === 'rate_limit') rateLimited++;
+          if (verdict.kind === 'rate_limit' && ++rateLimited >= 2) backoffDue = true;
           continue;
         case 'transient':
           breaker.recordFailure();
