@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /** What the headless bridge reports about itself after a full GC (see heapProbe.ts). */
 export interface ProbeReading {
@@ -50,8 +51,10 @@ export async function startHeadlessBridge(options: { cliPath: string; configPath
 
   const lineReader = (sink: string[], onLine: (line: string) => void) => {
     let pending = '';
+    // Log lines carry multi-byte characters (→, …): a chunk may end inside one.
+    const decoder = new StringDecoder('utf8');
     return (chunk: Buffer): void => {
-      pending += chunk.toString('utf8');
+      pending += decoder.write(chunk);
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {

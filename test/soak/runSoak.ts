@@ -3,9 +3,9 @@
 // the provider's ledger, the bridge's own log and the clients' view; prints its figures and ends with
 // "N passed, N failed". `npm run soak` runs the short profile (CI); `npm run soak -- --long` the long one.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startFakeProvider, type Fault, type FakeProvider } from '../fakeProvider/fakeProvider';
@@ -387,7 +387,7 @@ async function main(): Promise<number> {
   const heapGrowth = after.heapUsed - baseline.heapUsed;
   const half = heapSeries.find((h) => h.at === '50%');
   const secondHalf = half ? after.heapUsed - half.heapUsed : 0;
-  const series = [`start ${mb(baseline.heapUsed)}`, ...heapSeries.map((h) => `${h.at} ${mb(h.heapUsed)}`), `end ${mb(after.heapUsed)}`].join(', ');
+  const series = [`start ${mb(baseline.heapUsed)}`, ...heapSeries.map((h) => `${h.at} ${mb(h.heapUsed)} (${h.requests} requests)`), `end ${mb(after.heapUsed)}`].join(', ');
   checks.push({
     name: `memory returns to its baseline (heap after GC within ${mb(profile.heapAllowanceBytes)}, at most ${mb(SECOND_HALF_ALLOWANCE)} of it in the second half)`,
     passed: heapGrowth <= profile.heapAllowanceBytes && secondHalf <= SECOND_HALF_ALLOWANCE,
@@ -460,6 +460,21 @@ async function main(): Promise<number> {
     for (const sample of check.samples) console.log(`         ${sample}`);
   }
   const failed = checks.filter((c) => !c.passed).length;
+  if (failed > 0) {
+    // What a failure needs to be understood later: the bridge's own log and the provider's ledger.
+    const out = resolve(__dirname, '../../../test-results/soak');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'bridge-stdout.log'), bridge.stdoutLines.join('\n'));
+    writeFileSync(join(out, 'bridge-stderr.log'), bridge.stderrLines.join('\n'));
+    const refOf = new Map(keys.map((k) => [k.secret, k.ref]));
+    writeFileSync(
+      join(out, 'ledger.jsonl'),
+      upstream
+        .map((e) => JSON.stringify({ seq: e.seq, soak: e.headers['x-soak-id'], key: e.key ? refOf.get(e.key) : undefined, method: e.method, path: e.path, fault: feeder.planned.get(e.seq)?.label ?? e.fault, status: e.status, stream: e.stream, events: e.eventsSent, startedAt: e.startedAt, endedAt: e.endedAt, aborted: e.aborted }))
+        .join('\n'),
+    );
+    console.log(`\nthe bridge's log and the provider's ledger are in ${out}`);
+  }
   console.log(`\n${checks.length - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }

@@ -103,6 +103,20 @@ export class SoakAnalysis {
     return (secret && this.keyBySecret.get(secret)?.ref) ?? '?';
   }
 
+  /** A key's logged transitions and its key tests within 15 s before `at`, times relative to `at`: for a violation report. */
+  keyStory(secret: string, at: number): string {
+    const ref = this.refOf(secret);
+    const events: [number, string][] = [];
+    for (const t of this.evidence.timeline.of(ref)) if (t.at > at - 15_000 && t.at < at + 2_000) events.push([t.at, `${t.from}→${t.to}`]);
+    for (const e of this.entriesByKey.get(secret) ?? []) {
+      if (e.startedAt > at - 15_000 && e.startedAt < at + 2_000 && soakIdOf(e) === undefined) events.push([e.startedAt, `test #${e.seq} ${e.fault ?? ''} → ${e.status ?? '-'} (ended ${e.endedAt === undefined ? '-' : e.endedAt - at})`]);
+    }
+    return events
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, what]) => `${t - at} ${what}`)
+      .join(', ');
+  }
+
   /** Every client request ends with a complete answer or a clean, protocol-shaped error: nothing hangs or is silently cut short. */
   checkAnswers(): CheckResult {
     const violations: string[] = [];
@@ -158,12 +172,13 @@ export class SoakAnalysis {
       checked++;
       const ref = this.refOf(entry.key);
       const before = this.evidence.timeline.stateAt(ref, entry.startedAt - MARK_SLACK_MS);
-      const at = this.evidence.timeline.stateAt(ref, entry.startedAt);
+      // A mark logged in the very millisecond the request arrived is the request's own answer being classified.
+      const at = this.evidence.timeline.stateAt(ref, entry.startedAt - 1);
       if (DEAD_STATES.has(before) && DEAD_STATES.has(at)) {
         const mark = this.evidence.timeline.lastBefore(ref, entry.startedAt - MARK_SLACK_MS);
         const record = this.recordsById.get(soakIdOf(entry) ?? -1);
         violations.push(
-          `#${entry.seq} reached ${ref} ${mark ? `${entry.startedAt - mark.at} ms after it went ${mark.from} → ${mark.to}${mark.reason ? ` (${mark.reason})` : ''}` : `while ${at}`}; ${record ? this.trail(record) : ''}`,
+          `#${entry.seq} reached ${ref} ${mark ? `${entry.startedAt - mark.at} ms after it went ${mark.from} → ${mark.to}${mark.reason ? ` (${mark.reason})` : ''}` : `while ${at}`}; ${record ? this.trail(record) : ''}; around it: ${this.keyStory(entry.key, entry.startedAt)}`,
         );
       }
     }
