@@ -60,10 +60,12 @@ const WEIGHTS: Record<FaultKind, number> = {
   errorEventMid: 1.5,
 };
 
+const RATE_LIMIT_FORMS = 8;
+
 /** The ways providers say how long to wait, each as the bridge must read it (DESIGN §3). */
-function rateLimit(random: SeededRandom): PlannedFault {
+function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS - 1)): PlannedFault {
   const now = Date.now();
-  switch (random.int(0, 7)) {
+  switch (form) {
     case 0:
       return { fault: { kind: 'rateLimit' }, label: '429 no hint', coolingFloorMs: DEFAULT_COOLING_FLOOR };
     case 1: {
@@ -108,16 +110,17 @@ function rateLimit(random: SeededRandom): PlannedFault {
   }
 }
 
-export function planFault(random: SeededRandom): PlannedFault {
-  const kind = random.weighted(WEIGHTS);
+/** One random fault; `variant` picks a fixed form (status, header form, error) instead of a random one. */
+export function planFault(random: SeededRandom, kind: FaultKind = random.weighted(WEIGHTS), variant?: number): PlannedFault {
+  const pick = <T>(items: readonly T[]): T => (variant === undefined ? random.pick(items) : (items[variant % items.length] as T));
   switch (kind) {
     case 'none':
       // A zero wait is a clean answer that still takes the queued slot, so the queue keeps its order.
       return { fault: { kind: 'slowFirstByte', ms: 0 }, label: 'none' };
     case 'rateLimit':
-      return rateLimit(random);
+      return rateLimit(random, variant);
     case 'serverError': {
-      const status = random.pick([500, 502, 503, 504]);
+      const status = pick([500, 502, 503, 504]);
       return { fault: { kind: 'serverError', status }, label: `${status}` };
     }
     case 'overloaded':
@@ -143,14 +146,20 @@ export function planFault(random: SeededRandom): PlannedFault {
       return { fault: { kind: 'stall', afterEvents: after }, label: 'stall' };
     }
     case 'errorEventFirst': {
-      const error = random.pick(['overloaded', 'server', 'overloaded', 'server', 'rateLimit'] as const);
+      const error = pick(['overloaded', 'server', 'rateLimit', 'overloaded', 'server'] as const);
       return { fault: { kind: 'errorEvent', error, afterEvents: 0 }, label: `error event first (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
     }
     case 'errorEventMid': {
-      const error = random.pick(['overloaded', 'server', 'overloaded', 'server', 'rateLimit'] as const);
+      const error = pick(['overloaded', 'server', 'rateLimit', 'overloaded', 'server'] as const);
       return { fault: { kind: 'errorEvent', error, afterEvents: random.int(1, 3) }, label: `error event mid-stream (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
     }
   }
+}
+
+/** One fault of every kind and form, so that a short run exercises each at least once whatever the dice say. */
+export function everyFault(random: SeededRandom): PlannedFault[] {
+  const variants: Partial<Record<FaultKind, number>> = { rateLimit: RATE_LIMIT_FORMS, serverError: 4, errorEventFirst: 3, errorEventMid: 3 };
+  return (Object.keys(WEIGHTS) as FaultKind[]).flatMap((kind) => Array.from({ length: variants[kind] ?? 1 }, (_, v) => planFault(random, kind, v)));
 }
 
 /** A non-streamed 200 whose body does not start before the idle timeout: the bridge never commits to it. */

@@ -47,6 +47,15 @@ export class KeyTimeline {
     return this.lastBefore(ref, at)?.to ?? 'ready';
   }
 
+  /**
+   * Whether the key was usable at any moment of [from, to], ends included: a request that
+   * arrived at `to` may have been sent then (log times are whole milliseconds).
+   */
+  usableWithin(ref: string, from: number, to: number): boolean {
+    if (!DEAD_STATES.has(this.stateAt(ref, from))) return true;
+    return this.of(ref).some((t) => t.at > from && t.at <= to && !DEAD_STATES.has(t.to));
+  }
+
   /** The transition that set the state holding at `at`, if any. */
   lastBefore(ref: string, at: number): KeyTransition | undefined {
     const list = this.byRef.get(ref) ?? [];

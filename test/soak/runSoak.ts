@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { startFakeProvider, type Fault, type FakeProvider } from '../fakeProvider/fakeProvider';
-import { planFault, type PlannedFault } from './faultMix';
+import { everyFault, planFault, type PlannedFault } from './faultMix';
 import { startHeadlessBridge, type HeadlessBridge, type ProbeReading } from './headlessBridge';
 import { KeyTimeline, parseTransitions } from './keyTimeline';
 import { SeededRandom } from './random';
@@ -106,6 +106,14 @@ class FaultFeeder {
   start(): void {
     this.tick();
     this.timer = setInterval(() => this.tick(), 10);
+  }
+
+  /** Queues these faults next, after what is queued already. */
+  inject(faults: readonly PlannedFault[]): void {
+    for (const planned of faults) {
+      this.queue.push(planned);
+      this.provider.fault('*', planned.fault);
+    }
   }
 
   /** Stops adding faults; what is left in the queue may still be taken (by key re-tests) and is mapped on `stop`. */
@@ -331,6 +339,7 @@ async function main(): Promise<number> {
       await sleep(1_000);
     }
   })();
+  feeder.inject(everyFault(random));
   const drivers = Promise.all([flipKeys(provider, random, keys, loadEnd, windows), retireKeys(admin, random, keys, loadEnd, windows), poller]);
   // Heap after GC at each quarter of the load: a leak grows with every request, bounded caches level off.
   const heapSeries: { at: string; heapUsed: number; requests: number }[] = [];
@@ -418,7 +427,7 @@ async function main(): Promise<number> {
   });
 
   // The soak must have exercised what it claims to.
-  const missingLabels = ['none', '429 no hint', '429 retry-after-ms', '429 retry-after seconds', '429 retry-after date', '429 x-ratelimit-reset (Go duration)', '429 anthropic-ratelimit-reset (RFC 3339)', '429 reset header with remaining > 0', 'reset before headers', 'cut', 'stall', 'slow first byte', 'first byte timeout', 'overloaded (503 / 529)'].filter((l) => !feeder.injected.get(l));
+  const missingLabels = [...new Set(everyFault(new SeededRandom(0)).map((f) => f.label))].filter((l) => !feeder.injected.get(l));
   const phaseServed = countBy(provider.ledger, (e) => (e.fault && PHASE_FAULTS.has(e.fault) ? e.fault : undefined));
   const revived = timeline.transitions.filter((t) => (t.from === 'invalid' || t.from === 'exhausted') && t.to === 'ready');
   const coverage: string[] = [];

@@ -171,10 +171,8 @@ export class SoakAnalysis {
       if (soakIdOf(entry) === undefined || entry.key === undefined) continue;
       checked++;
       const ref = this.refOf(entry.key);
-      const before = this.evidence.timeline.stateAt(ref, entry.startedAt - MARK_SLACK_MS);
-      // A mark logged in the very millisecond the request arrived is the request's own answer being classified.
-      const at = this.evidence.timeline.stateAt(ref, entry.startedAt - 1);
-      if (DEAD_STATES.has(before) && DEAD_STATES.has(at)) {
+      if (!this.evidence.timeline.usableWithin(ref, entry.startedAt - MARK_SLACK_MS, entry.startedAt)) {
+        const at = this.evidence.timeline.stateAt(ref, entry.startedAt - MARK_SLACK_MS);
         const mark = this.evidence.timeline.lastBefore(ref, entry.startedAt - MARK_SLACK_MS);
         const record = this.recordsById.get(soakIdOf(entry) ?? -1);
         violations.push(
