@@ -18,7 +18,7 @@ export interface RunProfile {
   stream256Ms: number;
   /** Per round: requests of each failover kind (paced 7 ms apart, so keep it modest). */
   failoverRequests: number;
-  /** Unrecorded warm-up per side before each workload. */
+  /** Unrecorded traffic per side before each workload, in ms. */
   warmMs: number;
   /** Unrecorded requests per side and protocol before anything is measured (JIT warm-up). */
   warmRequests: number;
@@ -35,7 +35,7 @@ export const FULL: RunProfile = {
   stream64Ms: 1_200,
   stream256Ms: 1_500,
   failoverRequests: 50,
-  warmMs: 400,
+  warmMs: 500,
   warmRequests: 4_000,
 };
 

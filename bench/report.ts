@@ -152,7 +152,7 @@ export function renderMarkdown(results: BenchResults): string {
   if (measured.length) {
     lines.push('');
     lines.push(
-      '**CPU per request** (per stream for streams), charged by the kernel to each process (/proc/<pid>/stat utime+stime over its rounds; ' +
+      `**CPU per request** (per stream for streams), as the kernel accounts it to each process (${m.cpuAccounting}; median of the rounds; ` +
         'loopback TCP work done in a sender\'s system calls counts as its own). The fake provider column is one plain Node server hop, for scale:',
     );
     lines.push('');

@@ -15,7 +15,7 @@ export interface SideRound {
   medianFirstMs?: number;
   /** Streams: median SSE events per answer (a check that every side relayed the whole stream). */
   eventsPerStream?: number;
-  /** Proxies the benchmark started: CPU the kernel charged the proxy during this round, /proc/<pid>/stat utime+stime. */
+  /** Proxies the benchmark started: CPU the kernel charged the proxy during this round (see Machine.cpuAccounting). */
   proxyCpuMs?: number;
   /** The same from getrusage(2) in the bridge (microsecond resolution), as a cross-check. */
   bridgeRusageMs?: number;
@@ -36,11 +36,12 @@ export interface SideSummary {
   latencyRatio?: number;
   throughputRatio?: number;
   addedFirstMs?: number;
-  /** Proxies the benchmark started: their CPU per request over all their rounds (/proc/<pid>/stat). */
+  /** Proxies the benchmark started: their CPU per request, the median of the rounds' figures. */
   cpuPerRequestMs?: number;
-  /** The bridge only: the same from getrusage(2). */
+  /** The same pooled: all their rounds' CPU over all their requests. */
+  cpuPerRequestPooledMs?: number;
+  /** The bridge only: the pooled figure from getrusage(2). */
   cpuPerRequestRusageMs?: number;
-  cpuTicks?: number;
   /** The fake provider's CPU per request during this side's rounds: the cost of one plain Node server hop. */
   providerCpuPerRequestMs?: number;
   /** The bridge only: highest resident memory sampled during its rounds. */
@@ -102,6 +103,8 @@ export interface Machine {
   memoryGiB: number;
   os: string;
   node: string;
+  /** Where CPU times were read from. */
+  cpuAccounting: string;
   loadAverageStart: number[];
   loadAverageEnd: number[];
 }

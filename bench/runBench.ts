@@ -5,7 +5,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './benchOptions';
 import type { Side } from './loadGenerator';
-import { loadAverage } from './osProcess';
+import { cpuAccounting, loadAverage } from './osProcess';
 import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
 import { evaluateGoals, renderMarkdown } from './report';
 import type { BenchResults, FailoverResult, MemoryResult, WorkloadResult } from './results';
@@ -172,6 +172,7 @@ async function main(): Promise<void> {
       memoryGiB: totalmem() / 2 ** 30,
       os: `${type()} ${release()}`,
       node: process.version,
+      cpuAccounting: cpuAccounting(),
       loadAverageStart,
       loadAverageEnd: loadAverage(),
     },

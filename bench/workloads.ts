@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunProfile } from './benchOptions';
 import { closedLoop, SideClient, type CallResult, type CallSpec, type Side } from './loadGenerator';
-import { CLOCK_TICKS, cpuMsOf, rssKiBOf } from './osProcess';
+import { cpuMsOf, rssKiBOf } from './osProcess';
 import { anthropicBody, bigConversation, FAILOVER_MODEL, openaiBody, STALL_MODEL } from './payloads';
 import type { BridgeProcess, ProviderProcess } from './processes';
 import type { FailoverResult, MemoryResult, MemorySample, SideRound, SideSummary, WorkloadResult } from './results';
@@ -157,8 +157,9 @@ export async function warmUp(ctx: WorkloadContext, requests: number): Promise<vo
     let next = 0;
     const once = (): Promise<CallResult> => client.call(specs[next++ % specs.length]);
     try {
-      await closedLoop(1, requests / 2, 4_000, once);
+      // Ends at concurrency 1, the regime the first workloads measure.
       await closedLoop(4, requests / 2, 4_000, once);
+      await closedLoop(1, requests / 2, 4_000, once);
     } finally {
       await client.close();
     }
@@ -174,7 +175,8 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
   let peakRssKiB = 0;
   try {
     for (const client of clients) {
-      await closedLoop(w.concurrency, Math.max(w.concurrency * 3, Math.ceil(w.requests / 4)), ctx.profile.warmMs, () => client.call(spec));
+      // Time-bound: a side that sat idle while the others ran needs a moment of traffic before its rounds.
+      await closedLoop(w.concurrency, 1_000_000, ctx.profile.warmMs, () => client.call(spec));
     }
     for (let r = 0; r < ctx.profile.rounds; r++) {
       for (let k = 0; k < clients.length; k++) {
@@ -193,7 +195,7 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
         tally.providerMs += providerMs;
         tally.requests += loop.results.length;
         if (pid) {
-          summary.proxyCpuMs = round(proxyMs, 1);
+          summary.proxyCpuMs = round(proxyMs, 3);
           tally.proxyMs += proxyMs;
         }
         if (stopSampling) {
@@ -231,8 +233,9 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
       if (w.stream) s.addedFirstMs = round(paired(direct, own, (r) => r.medianFirstMs, (a, b) => a - b) ?? Number.NaN, 4);
     }
     if (client.side.pid && tally.requests) {
-      s.cpuPerRequestMs = round(tally.proxyMs / tally.requests, 4);
-      s.cpuTicks = Math.round((tally.proxyMs * CLOCK_TICKS) / 1000);
+      // Median of the rounds, like every other figure: a round that shared the machine with a burst from elsewhere does not move it.
+      s.cpuPerRequestMs = round(median(own.filter((r) => r.count > 0).map((r) => (r.proxyCpuMs ?? 0) / r.count)), 4);
+      s.cpuPerRequestPooledMs = round(tally.proxyMs / tally.requests, 4);
     }
     if (client.side.name === KEYBRIDGE && tally.requests) {
       s.cpuPerRequestRusageMs = round(tally.rusageMs / tally.requests, 4);
