@@ -267,7 +267,8 @@ async function attempt(
     const remaining = tuning.firstByteTimeoutMs - (clock.now() - started);
     const gate = await relay.gate(remaining, () => clock.now());
     if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
-    committed(gate.firstEventAt - started, relay.facts.responseId);
+    // Only Responses ids are ever looked up (previous_response_id); Anthropic message ids would just crowd them out of the table.
+    committed(gate.firstEventAt - started, request.endpoint === 'responses' ? relay.facts.responseId : undefined);
     const end = await relay.pipeTo(res, status, buildClientHeaders(headers), tuning.idleTimeoutMs);
     countUsage(relay.usage.input, relay.usage.output);
     // A quota or auth error inside a committed stream cannot be failed over, but the key must still be marked.
