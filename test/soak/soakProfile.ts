@@ -11,11 +11,6 @@ export interface SoakProfile {
   /** Client requests in flight at once. */
   concurrency: number;
   warmupMs: number;
-  /**
-   * Heap growth (after GC) tolerated between the warmed-up baseline and the end: the bridge keeps bounded
-   * caches (20,000 affinity entries, about 6 MB when full, which the long profile fills), nothing else.
-   */
-  heapAllowanceBytes: number;
   seed: number;
   /** The headless bridge to run: `dist/cli.js` unless `--cli` names another bundle. */
   cliPath: string;
@@ -52,8 +47,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakProfile {
   };
   const seconds = value('--seconds');
   const profile: SoakProfile = long
-    ? { name: 'long', loadMs: 300_000, maxRequests: 200_000, concurrency: 32, warmupMs: 5_000, heapAllowanceBytes: 10 * 1024 * 1024, seed: 0, cliPath: '' }
-    : { name: 'short', loadMs: 60_000, maxRequests: 40_000, concurrency: 24, warmupMs: 4_000, heapAllowanceBytes: 8 * 1024 * 1024, seed: 0, cliPath: '' };
+    ? { name: 'long', loadMs: 300_000, maxRequests: 200_000, concurrency: 32, warmupMs: 5_000, seed: 0, cliPath: '' }
+    : { name: 'short', loadMs: 60_000, maxRequests: 40_000, concurrency: 24, warmupMs: 4_000, seed: 0, cliPath: '' };
   if (seconds !== undefined) {
     const n = Number(seconds);
     if (!(n > 0)) throw new Error('--seconds needs a positive number');
