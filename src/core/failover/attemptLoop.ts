@@ -295,7 +295,9 @@ async function attempt(
     countUsage(usage.input, usage.output);
   }
   if (request.endpoint === 'responses' && relayed.head) {
-    const id = RESPONSE_ID.exec(relayed.head.subarray(0, 512).toString('utf8'))?.[1];
+    const match = RESPONSE_ID.exec(relayed.head.subarray(0, 512).toString('latin1'));
+    // A copy, not a slice of the 512-character text: the affinity table keeps up to 20,000 of these ids.
+    const id = match ? Buffer.from(match[1], 'latin1').toString('latin1') : undefined;
     if (id) engine.affinity.remember(`resp:${id}`, { pool: pool.id, key: key.id });
   }
   if (relayed.end.kind === 'client-gone') return { kind: 'done', status, outcome: 'aborted', error: 'client went away' };
