@@ -2,6 +2,7 @@
 // bridge forwards verbatim, a key test): no key appears in anything the bridge writes or answers - client
 // answers and their headers, log lines, the status API and its events, key-change and request events, or
 // the persisted state. (The soak greps the headless bridge the same way; here no CLI redaction helps.)
+// Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +13,7 @@ import { Bridge } from '../../src/core/bridge';
 import { FileStateStore } from '../../src/core/state';
 import { TEST_TUNING } from '../helpers/harness';
 
-const KEYS = ['sk-echo-Kq3vX9mP2rT8wY5zA1bC', 'sk-echo-Hn7jL4sD6fG0kQ2xV9pR', 'sk-echo-Wc5tB8nM3yU1iO6eZ4aS'];
+const KEYS = ['sk-' + 'echo-Kq3vX9mP2rT8wY5zA1bC', 'sk-' + 'echo-Hn7jL4sD6fG0kQ2xV9pR', 'sk-' + 'echo-Wc5tB8nM3yU1iO6eZ4aS'];
 const TOKEN = 'kb-echo-token';
 const ADMIN = 'kb-echo-admin';
 

