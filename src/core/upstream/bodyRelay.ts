@@ -1,7 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { RelayEnd } from './sseRelay';
-import { discardBody } from './upstreamClient';
+import { pumpBody, type RelayEnd } from './relayPump';
 
 export interface BodyRelayEnd {
   end: RelayEnd;
@@ -20,64 +19,29 @@ export const BODY_STALLED = 'upstream body stalled';
  * can only cut the connection, which every client sees as a truncated
  * response rather than a wrong one.
  */
-export function relayBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Readable, idleTimeoutMs: number): Promise<BodyRelayEnd> {
-  return new Promise<BodyRelayEnd>((resolve) => {
-    let committed = false;
-    const commit = (): void => {
-      if (committed) return;
-      committed = true;
-      res.writeHead(status, headers);
-    };
-    let head: Buffer | undefined;
-    let tail: Buffer | undefined;
-    let settled = false;
-    let waitingForDrain = false;
-    const finish = (end: RelayEnd): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(idle);
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      res.off('close', onClientClose);
-      resolve({ end, committed, head, tail });
-    };
-    const onDrain = (): void => {
-      waitingForDrain = false;
-      idle.refresh();
-      body.resume();
-    };
-    const onData = (chunk: Buffer): void => {
-      idle.refresh();
-      if (!head) head = chunk;
+export async function relayBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Readable, idleTimeoutMs: number): Promise<BodyRelayEnd> {
+  let committed = false;
+  let head: Buffer | undefined;
+  let tail: Buffer | undefined;
+  const commit = (): void => {
+    if (committed) return;
+    committed = true;
+    res.writeHead(status, headers);
+  };
+  const end = await pumpBody(body, res, idleTimeoutMs, BODY_STALLED, {
+    onChunk(chunk) {
+      head ??= chunk;
       tail = chunk;
       commit();
-      if (!res.write(chunk)) {
-        waitingForDrain = true;
-        body.pause();
-        res.once('drain', onDrain);
-      }
-    };
-    const onEnd = (): void => {
+      return chunk;
+    },
+    onEnd() {
       commit();
       res.end();
-      finish({ kind: 'complete' });
-    };
-    const cut = (reason: string): void => {
-      discardBody(body);
+    },
+    onBroken() {
       if (committed) res.destroy();
-      finish({ kind: 'interrupted', reason });
-    };
-    const onError = (error: Error): void => cut(error.message);
-    const onClientClose = (): void => {
-      if (res.writableFinished) return;
-      discardBody(body);
-      finish({ kind: 'client-gone' });
-    };
-    const idle = setTimeout(() => (waitingForDrain ? idle.refresh() : cut(BODY_STALLED)), idleTimeoutMs);
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    res.on('close', onClientClose);
+    },
   });
+  return { end, committed, head, tail };
 }

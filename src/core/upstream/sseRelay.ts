@@ -4,14 +4,11 @@ import { classifyStreamError, classifyTransportError, errorFactsFromJson, type V
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
 import { SseScanner, type SseEvent } from './sse';
 import { discardBody } from './upstreamClient';
+import { pumpBody, type RelayEnd } from './relayPump';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
 
-export type RelayEnd =
-  | { kind: 'complete' } // the upstream ended cleanly
-  | { kind: 'interrupted'; reason: string } // we ended the stream with the protocol's terminal error
-  | { kind: 'client-gone' };
 
 /** Larger than any real event; an upstream that sends more without ending its event is not speaking SSE. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -101,72 +98,40 @@ export class SseRelay {
 
   /** Relays the committed stream to the client until either side ends it. */
   pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayEnd> {
-    const body = this.body;
     res.writeHead(status, headers);
-    const first = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+    let carry: Buffer | undefined;
+    // Only whole events go out, so a terminal error never lands inside a half-sent one.
+    const aligned = (data: Buffer): Buffer => {
+      const end = lastBoundaryEnd(data);
+      carry = end === data.length ? undefined : data.subarray(end);
+      return end === data.length ? data : data.subarray(0, end);
+    };
+    const first = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
-
-    return new Promise<RelayEnd>((resolve) => {
-      let carry: Buffer | undefined;
-      let settled = false;
-      let waitingForDrain = false;
-      const finish = (result: RelayEnd): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(idle);
-        body.off('data', onData);
-        body.off('end', onEnd);
-        body.off('error', onError);
-        res.off('close', onClientClose);
-        resolve(result);
-      };
-      const interrupt = (reason: string): void => {
-        discardBody(body);
-        if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, this.facts));
-        finish({ kind: 'interrupted', reason });
-      };
-      const onDrain = (): void => {
-        waitingForDrain = false;
-        idle.refresh();
-        body.resume();
-      };
-      const send = (data: Buffer): void => {
-        const end = lastBoundaryEnd(data);
-        carry = end === data.length ? undefined : data.subarray(end);
-        if (end > 0 && !res.write(end === data.length ? data : data.subarray(0, end))) {
-          waitingForDrain = true;
-          body.pause();
-          res.once('drain', onDrain);
-        }
-        if (carry && carry.length > MAX_EVENT_BYTES) interrupt('an event over 4 MiB');
-      };
-      const onData = (chunk: Buffer): void => {
-        idle.refresh();
-        this.inspect(this.scanner.push(chunk));
-        send(carry ? Buffer.concat([carry, chunk]) : chunk);
-      };
-      const onEnd = (): void => {
-        this.inspect(this.scanner.end());
-        // A clean end without the protocol's terminal event still ends the client's stream at once.
-        res.end(carry);
-        finish({ kind: 'complete' });
-      };
-      const onError = (error: unknown): void => interrupt(classifyTransportError(error).reason);
-      const onClientClose = (): void => {
-        if (res.writableFinished) return;
-        discardBody(body);
-        finish({ kind: 'client-gone' });
-      };
-      // A slow reader is not a stalled provider: while the client holds us back, the idle clock waits too.
-      const idle = setTimeout(() => (waitingForDrain ? idle.refresh() : interrupt(`no data for ${Math.round(idleTimeoutMs / 1000)} s`)), idleTimeoutMs);
-
-      body.on('data', onData);
-      body.on('end', onEnd);
-      body.on('error', onError);
-      res.on('close', onClientClose);
-      send(first);
-      body.resume();
-    });
+    return pumpBody(
+      this.body,
+      res,
+      idleTimeoutMs,
+      `no data for ${Math.round(idleTimeoutMs / 1000)} s`,
+      {
+        onChunk: (chunk, stop) => {
+          this.inspect(this.scanner.push(chunk));
+          const out = aligned(carry ? Buffer.concat([carry, chunk]) : chunk);
+          if (carry && carry.length > MAX_EVENT_BYTES) stop('an event over 4 MiB');
+          return out;
+        },
+        onEnd: () => {
+          this.inspect(this.scanner.end());
+          // A clean end without the protocol's terminal event still ends the client's stream at once.
+          res.end(carry);
+        },
+        describeError: (error) => classifyTransportError(error).reason,
+        onBroken: (reason) => {
+          if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, this.facts));
+        },
+      },
+      first,
+    );
   }
 
   /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */

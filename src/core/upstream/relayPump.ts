@@ -1,0 +1,90 @@
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { discardBody } from './upstreamClient';
+
+export type RelayEnd =
+  | { kind: 'complete' } // the upstream ended cleanly
+  | { kind: 'interrupted'; reason: string } // the upstream broke or stalled; the relay ended the client's answer its own way
+  | { kind: 'client-gone' };
+
+/** What a relay decides; the pump owns the lifecycle around it. */
+export interface PumpHooks {
+  /** An upstream chunk arrived: returns the bytes to send now, or calls `stop` to end the relay. */
+  onChunk(chunk: Buffer, stop: (reason: string) => void): Buffer | undefined;
+  /** The upstream ended cleanly: end the client's answer. */
+  onEnd(): void;
+  /** The upstream broke or stalled: end the client's answer as the protocol allows. */
+  onBroken(reason: string): void;
+  /** Words for an upstream transport error, for that answer and the log. */
+  describeError?(error: Error): string;
+}
+
+/**
+ * Moves an upstream body to the client, shared by both relays: backpressure
+ * both ways, an idle clock for stalls that waits while the client holds us
+ * back (a slow reader is not a stalled provider), and the upstream request
+ * dropped at once when the client goes away.
+ */
+export function pumpBody(
+  body: Readable,
+  res: ServerResponse,
+  idleTimeoutMs: number,
+  stalledReason: string,
+  hooks: PumpHooks,
+  initial?: Buffer,
+): Promise<RelayEnd> {
+  return new Promise<RelayEnd>((resolve) => {
+    let settled = false;
+    let waitingForDrain = false;
+    const finish = (end: RelayEnd): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      res.off('close', onClientClose);
+      resolve(end);
+    };
+    const stop = (reason: string): void => {
+      if (settled) return;
+      discardBody(body);
+      hooks.onBroken(reason);
+      finish({ kind: 'interrupted', reason });
+    };
+    const onDrain = (): void => {
+      waitingForDrain = false;
+      idle.refresh();
+      body.resume();
+    };
+    const send = (data: Buffer | undefined): void => {
+      if (data && data.length > 0 && !res.write(data)) {
+        waitingForDrain = true;
+        body.pause();
+        res.once('drain', onDrain);
+      }
+    };
+    const onData = (chunk: Buffer): void => {
+      idle.refresh();
+      const out = hooks.onChunk(chunk, stop);
+      if (!settled) send(out);
+    };
+    const onEnd = (): void => {
+      hooks.onEnd();
+      finish({ kind: 'complete' });
+    };
+    const onError = (error: Error): void => stop(hooks.describeError ? hooks.describeError(error) : error.message);
+    const onClientClose = (): void => {
+      if (res.writableFinished) return;
+      discardBody(body);
+      finish({ kind: 'client-gone' });
+    };
+    const idle = setTimeout(() => (waitingForDrain ? idle.refresh() : stop(stalledReason)), idleTimeoutMs);
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    res.on('close', onClientClose);
+    send(initial);
+    body.resume();
+  });
+}
