@@ -26,6 +26,8 @@ describe('security', () => {
 
   it('listens on 127.0.0.1 only', async () => {
     assert.match(h.bridge.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // Bound to 127.0.0.1 itself, not to every address: another loopback address gets no answer.
+    await assert.rejects(fetch(`http://127.0.0.2:${h.bridge.port}/`, { signal: AbortSignal.timeout(2_000) }));
     const external = Object.values(networkInterfaces())
       .flat()
       .find((i) => i && i.family === 'IPv4' && !i.internal);
