@@ -32,6 +32,15 @@ export interface PoolSpec {
    * protocol's model list by default. Needed where listing models takes no key (OpenRouter: `/key`).
    */
   testPath?: string;
+  /**
+   * The keys belong to one account and share its rate limits: a 429 cools the
+   * model for every key of the pool, and a short Retry-After is waited for
+   * instead of cycling keys. Off: keys of different accounts, and a 429 on one
+   * key switches to the next at once.
+   */
+  sharedLimits?: boolean;
+  /** Deadlines for this pool's upstream; override the tuning's. */
+  deadlines?: Partial<Deadlines>;
   keys: KeySpec[];
 }
 
@@ -46,10 +55,37 @@ export interface RouteSpec {
   /** Model pattern: exact name, or `*` wildcards (`claude-*`, `*`). */
   match: string;
   targets: RouteTarget[];
+  /** Deadlines for this route's attempts; override the pool's and the tuning's. */
+  deadlines?: Partial<Deadlines>;
+  /**
+   * Opt-in: when a text-only stream is cut after it reached the client, ask
+   * the next target to continue it and relay that into the same stream.
+   */
+  continueOnCut?: boolean;
 }
 
+/**
+ * How long an attempt may take at each stage. A missed deadline moves to the
+ * next target when the route has one; on the last target the attempt waits up
+ * to `firstByteTimeoutMs` instead, since there is nowhere better to go.
+ */
+export interface Deadlines {
+  /** Streams: time to the response headers, while the route has another target. */
+  headersTimeoutMs: number;
+  /** Streams: time from the request to the first content event (lifecycle events do not count), while the route has another target. */
+  firstEventTimeoutMs: number;
+  /** Streams on the last target: the longest wait for headers and first event. Long enough for thinking models. */
+  firstByteTimeoutMs: number;
+  /** Longest silence between two chunks of an answer (stall detection). */
+  idleTimeoutMs: number;
+  /** Non-streamed answers: request to complete headers (providers send them when the answer is ready), room for long reasoning. */
+  nonStreamTimeoutMs: number;
+}
+
+export const DEADLINE_KEYS: readonly (keyof Deadlines)[] = ['headersTimeoutMs', 'firstEventTimeoutMs', 'firstByteTimeoutMs', 'idleTimeoutMs', 'nonStreamTimeoutMs'];
+
 /** Knobs of the attempt loop and transport; every value has a safe default. */
-export interface Tuning {
+export interface Tuning extends Deadlines {
   /** Upstream attempts for one client request, across all targets. */
   maxAttempts: number;
   /** Time after which no new attempt starts for a request (waits and retries included). */
@@ -57,18 +93,25 @@ export interface Tuning {
   /** Longest wait for a cooling key of the current target before moving on. */
   waitThresholdMs: number;
   connectTimeoutMs: number;
-  /** Until response headers, and for streams until the first real event. Long enough for thinking models. */
-  firstByteTimeoutMs: number;
-  /** Longest silence between two chunks of a streamed answer (stall detection). */
-  idleTimeoutMs: number;
   maxBodyBytes: number;
   /** Cooldown when a 429 carries no usable hint; jittered by ±20%. */
   defaultCooldownMs: number;
-  /** Consecutive provider-transient failures that open a target's circuit. */
-  breakerThreshold: number;
-  breakerOpenMs: number;
-  /** Base of the exponential backoff before the one transient retry. */
+  /** Retries of a provider-transient failure (5xx, 529, reset) on the same target, each on another key when one is ready. */
+  transientRetries: number;
+  /** Base of the exponential backoff before each transient retry. */
   transientBackoffMs: number;
+  /** How long a key whose own connections keep failing, while its siblings succeed, is passed over. */
+  keyBenchMs: number;
+  /** The breaker looks at the attempts of this last stretch of time… */
+  breakerWindowMs: number;
+  /** …opens only once it saw at least this many… */
+  breakerMinRequests: number;
+  /** …and this share of them failed (0–1). */
+  breakerFailureRate: number;
+  /** How long an open breaker skips its target before letting probes through. */
+  breakerOpenMs: number;
+  /** Probes a half-open breaker lets through at once. */
+  breakerProbes: number;
   /** Base of the backoff between repeated rate limits inside one request. */
   rateLimitBackoffMs: number;
   /** First automatic re-test of an invalid key; doubles up to `retestMaxMs`. */
@@ -82,13 +125,21 @@ export const DEFAULT_TUNING: Tuning = {
   budgetMs: 45_000,
   waitThresholdMs: 3_000,
   connectTimeoutMs: 10_000,
+  headersTimeoutMs: 30_000,
+  firstEventTimeoutMs: 60_000,
   firstByteTimeoutMs: 300_000,
   idleTimeoutMs: 120_000,
+  nonStreamTimeoutMs: 600_000,
   maxBodyBytes: 32 * 1024 * 1024,
   defaultCooldownMs: 30_000,
-  breakerThreshold: 3,
-  breakerOpenMs: 15_000,
+  transientRetries: 2,
   transientBackoffMs: 250,
+  keyBenchMs: 30_000,
+  breakerWindowMs: 30_000,
+  breakerMinRequests: 10,
+  breakerFailureRate: 0.5,
+  breakerOpenMs: 15_000,
+  breakerProbes: 3,
   rateLimitBackoffMs: 250,
   invalidRetestMs: 60_000,
   exhaustedRetestMs: 30 * 60_000,
@@ -128,6 +179,8 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.baseUrl`, 'must be an http or https URL');
     if (pool.testPath !== undefined && !/^\/[^\s]*$/.test(pool.testPath)) throw new ConfigError(`${at}.testPath`, 'must be a path starting with "/"');
+    if (pool.sharedLimits !== undefined && typeof pool.sharedLimits !== 'boolean') throw new ConfigError(`${at}.sharedLimits`, 'must be true or false');
+    validateDeadlines(pool.deadlines, `${at}.deadlines`);
     const keyIds = new Set<string>();
     pool.keys.forEach((key, k) => {
       if (!key.id) throw new ConfigError(`${at}.keys[${k}].id`, 'is required');
@@ -141,6 +194,8 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
     if (!PROTOCOLS.includes(route.protocol)) throw new ConfigError(`${at}.protocol`, 'must be "openai" or "anthropic"');
     if (typeof route.match !== 'string' || !route.match) throw new ConfigError(`${at}.match`, 'must be a model name or pattern');
     if (!Array.isArray(route.targets) || route.targets.length === 0) throw new ConfigError(`${at}.targets`, 'must list at least one target');
+    validateDeadlines(route.deadlines, `${at}.deadlines`);
+    if (route.continueOnCut !== undefined && typeof route.continueOnCut !== 'boolean') throw new ConfigError(`${at}.continueOnCut`, 'must be true or false');
     route.targets.forEach((target, t) => {
       const pool = config.pools.find((p) => p.id === target.pool);
       if (!pool) throw new ConfigError(`${at}.targets[${t}].pool`, `no pool with id "${target.pool}"`);
@@ -156,6 +211,28 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
     if (pool.protocol !== protocol) throw new ConfigError(`defaults.${protocol}`, `pool "${id}" speaks ${pool.protocol}`);
   }
   return config;
+}
+
+function validateDeadlines(deadlines: Partial<Deadlines> | undefined, at: string): void {
+  if (deadlines === undefined) return;
+  if (!deadlines || typeof deadlines !== 'object' || Array.isArray(deadlines)) throw new ConfigError(at, 'must be an object of deadlines in ms');
+  for (const [name, value] of Object.entries(deadlines)) {
+    if (!DEADLINE_KEYS.includes(name as keyof Deadlines)) throw new ConfigError(`${at}.${name}`, `unknown deadline (known: ${DEADLINE_KEYS.join(', ')})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) throw new ConfigError(`${at}.${name}`, 'must be a number of milliseconds ≥ 1');
+  }
+}
+
+/** The deadlines of one attempt: the tuning's, then the pool's, then the route's. */
+export function resolveDeadlines(tuning: Deadlines, ...overrides: (Partial<Deadlines> | undefined)[]): Deadlines {
+  const result: Deadlines = {
+    headersTimeoutMs: tuning.headersTimeoutMs,
+    firstEventTimeoutMs: tuning.firstEventTimeoutMs,
+    firstByteTimeoutMs: tuning.firstByteTimeoutMs,
+    idleTimeoutMs: tuning.idleTimeoutMs,
+    nonStreamTimeoutMs: tuning.nonStreamTimeoutMs,
+  };
+  for (const override of overrides) if (override) for (const name of DEADLINE_KEYS) if (override[name] !== undefined) result[name] = override[name];
+  return result;
 }
 
 export function resolveTuning(partial?: Partial<Tuning>): Tuning {

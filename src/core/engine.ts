@@ -2,17 +2,18 @@ import type { BridgeConfig, Tuning } from './config';
 import { resolveTuning, validateBridgeConfig } from './config';
 import type { Clock } from './clock';
 import { Emitter } from './emitter';
-import { CircuitBreaker } from './failover/circuitBreaker';
+import { CircuitBreaker, type BreakerState } from './failover/circuitBreaker';
 import { classifyResponse, parseErrorFacts, type Verdict } from './failover/classify';
 import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from './keys/cooldown';
-import type { KeyHealthChange, KeyRecord } from './keys/keyHealth';
+import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from './keys/keyHealth';
 import { KeyPool } from './keys/keyPool';
 import type { Logger } from './logger';
 import { protocolAdapter } from './protocols/registry';
 import { AffinityTable } from './routing/affinity';
 import { Router } from './routing/router';
 import type { PersistedState, StateStore } from './state';
-import type { BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
+import type { Endpoint } from './protocols/protocol';
+import type { BreakerStatus, BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
 import { buildUpstreamHeaders } from './upstream/headers';
 import { readBounded, splitBaseUrl, UpstreamClient } from './upstream/upstreamClient';
 
@@ -24,6 +25,9 @@ export interface EngineOptions {
 }
 
 const MIN_COOLDOWN_MS = 100;
+/** Paths whose answers speak for the key itself; a 401 elsewhere may be about the path (see judgeKey). */
+const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'responses', 'embeddings', 'models', 'messages', 'count_tokens']);
+const BREAKER_ORDER: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 const TEST_TIMEOUT_MS = 15_000;
 
 /**
@@ -43,7 +47,8 @@ export class Engine {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly totals = { requests: 0, succeeded: 0, failed: 0 };
-  private readonly breakers = new Map<string, CircuitBreaker>();
+  /** One per target: pool id → upstream model (or '*') → breaker. */
+  private readonly breakers = new Map<string, Map<string, CircuitBreaker>>();
   private readonly stateStore: StateStore | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly retestsRunning = new Set<KeyRecord>();
@@ -85,24 +90,76 @@ export class Engine {
     this.restoreState();
   }
 
-  breaker(poolId: string): CircuitBreaker {
-    let breaker = this.breakers.get(poolId);
+  /** The breaker of one target: a pool asked for one model (a provider may fail one model and serve another). */
+  breaker(poolId: string, model: string | undefined): CircuitBreaker {
+    let byModel = this.breakers.get(poolId);
+    if (!byModel) {
+      byModel = new Map();
+      this.breakers.set(poolId, byModel);
+    }
+    const scope = model ?? KEY_WIDE;
+    let breaker = byModel.get(scope);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.tuning.breakerThreshold, this.tuning.breakerOpenMs, this.clock);
-      this.breakers.set(poolId, breaker);
+      const t = this.tuning;
+      breaker = new CircuitBreaker(
+        { windowMs: t.breakerWindowMs, minRequests: t.breakerMinRequests, failureRate: t.breakerFailureRate, openMs: t.breakerOpenMs, probes: t.breakerProbes },
+        this.clock,
+      );
+      // Bounded like every table a client can grow: a new model name per request must not grow it for ever.
+      if (byModel.size >= 256) byModel.delete(byModel.keys().next().value as string);
+      byModel.set(scope, breaker);
     }
     return breaker;
   }
 
-  /** Marks a key after a key-specific failure; other verdicts leave keys alone. */
-  markKey(key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined): void {
+  /**
+   * Books a failed attempt against its key: marks it for key-specific
+   * verdicts, benches it after repeated connection failures. Returns false
+   * when the verdict must not be acted on yet: a 401/403 on a pass-through
+   * path may be about the path, so the key is tested first and marked only
+   * if the test fails too.
+   */
+  judgeKey(pool: KeyPool, key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined, context: { model: string | undefined; endpoint: Endpoint }): boolean {
+    if (verdict.kind === 'auth' && !CORE_ENDPOINTS.has(context.endpoint)) {
+      key.recordFailure('caller', verdict.reason);
+      this.verifyKey(pool, key);
+      return false;
+    }
+    if (verdict.kind === 'transient') {
+      key.recordFailure('transient', verdict.reason);
+      pool.connectionFailed(key, this.clock.now(), this.tuning.keyBenchMs);
+    } else if (verdict.kind === 'timeout' || verdict.kind === 'caller' || verdict.kind === 'context_length' || verdict.kind === 'client') {
+      key.recordFailure(verdict.kind === 'timeout' ? 'timeout' : 'caller', verdict.reason);
+    } else {
+      this.markKey(key, verdict, headers, context.model, pool);
+    }
+    return true;
+  }
+
+  /** Tests a key in the background unless a test of it is already running. */
+  private verifyKey(pool: KeyPool, key: KeyRecord): void {
+    if (this.retestsRunning.has(key)) return;
+    this.retestsRunning.add(key);
+    void this.testKey(pool.id, key.id)
+      .catch(() => undefined)
+      .finally(() => this.retestsRunning.delete(key));
+  }
+
+  /**
+   * Marks a key after a key-specific failure; other verdicts leave keys alone.
+   * A rate limit cools the key for the model it was answered for, and every
+   * key of a pool whose keys share one account's limits.
+   */
+  markKey(key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined, model?: string, pool?: KeyPool): void {
     const now = this.clock.now();
-    key.recordFailure(verdict.kind === 'context_length' ? 'caller' : verdict.kind, verdict.reason);
+    key.recordFailure(verdict.kind === 'context_length' || verdict.kind === 'client' ? 'caller' : verdict.kind, verdict.reason);
     switch (verdict.kind) {
       case 'rate_limit': {
         const hinted = headers ? cooldownFromHeaders(headers, now) : undefined;
         const ms = Math.max(MIN_COOLDOWN_MS, hinted ?? jitteredDefault(this.tuning.defaultCooldownMs));
-        key.markCooling(now + ms, verdict.reason, now);
+        const scope = model ?? KEY_WIDE;
+        const keys = pool?.sharedLimits ? pool.keys : [key];
+        for (const k of keys) k.markCooling(now + ms, verdict.reason, now, scope);
         break;
       }
       case 'quota':
@@ -221,9 +278,11 @@ export class Engine {
       protocol: pool.protocol,
       baseUrl: pool.baseUrl,
       strategy: pool.strategy,
-      breaker: this.breaker(pool.id).state(),
+      sharedLimits: pool.sharedLimits || undefined,
+      ...this.breakerStatus(pool.id),
       keys: pool.keys.map((key) => {
         const state = key.stateAt(now);
+        const cooling = key.scopedCoolings(now);
         return {
           id: key.id,
           label: key.label,
@@ -233,10 +292,24 @@ export class Engine {
           until: key.coolingDeadline(now),
           reason: state === 'ready' ? undefined : key.reason,
           retestAt: state === 'invalid' || state === 'exhausted' ? key.retestAt : undefined,
+          cooling: cooling.length ? cooling : undefined,
+          benchedUntil: key.benchedUntilAt(now),
           stats: { ...key.stats, failures: { ...key.stats.failures } },
         };
       }),
     }));
+  }
+
+  /** The pool's breakers that have seen traffic, and the worst state among them (the pool-level summary). */
+  private breakerStatus(poolId: string): { breaker: BreakerState; breakers?: BreakerStatus[] } {
+    const breakers: BreakerStatus[] = [];
+    let worst: BreakerState = 'closed';
+    for (const [model, breaker] of this.breakers.get(poolId) ?? []) {
+      const snapshot = breaker.snapshot();
+      if (BREAKER_ORDER[snapshot.state] > BREAKER_ORDER[worst]) worst = snapshot.state;
+      if (snapshot.state !== 'closed' || snapshot.requests > 0) breakers.push({ model, ...snapshot });
+    }
+    return { breaker: worst, breakers: breakers.length ? breakers : undefined };
   }
 
   status(extra: Pick<BridgeStatus, 'running' | 'url' | 'port' | 'baseUrls'>): BridgeStatus {
@@ -254,17 +327,14 @@ export class Engine {
 
   private keyChanged(pool: KeyPool, change: KeyHealthChange): void {
     const now = this.clock.now();
-    const state = change.key.stateAt(now);
-    const event: KeyChangeEvent = {
-      pool: pool.id,
-      key: change.key.id,
-      masked: change.key.masked,
-      previous: change.previous,
-      state,
-      reason: change.key.reason,
-      until: change.key.coolingDeadline(now),
-    };
-    this.logger.info(`key ${pool.id}/${change.key.id} (${change.key.masked}) ${change.previous} → ${state}${event.reason ? `: ${event.reason}` : ''}`);
+    const { key, scope } = change;
+    const state = key.stateAt(now, scope);
+    const until = key.coolingDeadline(now, scope);
+    const reason = scope === undefined ? key.reason : key.scopedCoolings(now).find((c) => c.scope === scope)?.reason;
+    const event: KeyChangeEvent = { pool: pool.id, key: key.id, masked: key.masked, previous: change.previous, state, reason, until, scope };
+    const forModel = scope === undefined ? '' : ` for ${scope}`;
+    const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
+    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${reason}` : ''}`);
     this.onKeyChange.fire(event);
     this.scheduleSave();
   }

@@ -1,6 +1,6 @@
 import type { Protocol, SelectionStrategy } from './config';
-import type { BreakerState } from './failover/circuitBreaker';
-import type { KeyState, KeyStats } from './keys/keyHealth';
+import type { BreakerSnapshot, BreakerState } from './failover/circuitBreaker';
+import type { Cooling, KeyState, KeyStats } from './keys/keyHealth';
 
 /** What the status API, the tree view and other windows see. Never a secret. */
 export interface KeyStatus {
@@ -8,12 +8,22 @@ export interface KeyStatus {
   label: string;
   masked: string;
   fingerprint: string;
+  /** Key-wide state: `ready` while only some models are cooling (see `cooling`). */
   state: KeyState;
-  /** Cooling deadline (epoch ms). */
+  /** Key-wide cooling deadline (epoch ms). */
   until?: number;
   reason?: string;
   retestAt?: number;
+  /** Rate-limit cooldowns for single models; the key stays usable for the others. */
+  cooling?: Cooling[];
+  /** Passed over until then after its own connections kept failing while its siblings succeeded. */
+  benchedUntil?: number;
   stats: KeyStats;
+}
+
+/** One target's breaker: a pool asked for one model ('*' when requests named none). */
+export interface BreakerStatus extends BreakerSnapshot {
+  model: string;
 }
 
 export interface PoolStatus {
@@ -22,7 +32,12 @@ export interface PoolStatus {
   protocol: Protocol;
   baseUrl: string;
   strategy: SelectionStrategy;
+  /** The keys share one account's rate limits. */
+  sharedLimits?: boolean;
+  /** The worst state among the pool's breakers. */
   breaker: BreakerState;
+  /** Breakers per model that have seen traffic in their window, or are not closed. */
+  breakers?: BreakerStatus[];
   keys: KeyStatus[];
 }
 
@@ -72,4 +87,6 @@ export interface KeyChangeEvent {
   state: KeyState;
   reason?: string;
   until?: number;
+  /** The model a cooldown is for; unset for key-wide changes. */
+  scope?: string;
 }

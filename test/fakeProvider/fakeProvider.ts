@@ -79,6 +79,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   private streams = 0;
   private readonly queues = new Map<string, Fault[]>();
   private readonly persistent = new Map<string, Fault>();
+  private readonly scoped: { key: string; model?: string; path?: string; fault: Fault }[] = [];
+  private faultSource: ((key: string, seq: number) => Fault | undefined) | undefined;
   private responder: Responder | undefined;
   private readonly sockets = new Set<Socket>();
   /** Makes ids unique across fake instances in one test run. */
@@ -121,6 +123,14 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     else this.persistent.delete(key);
   }
 
+  alwaysWhen(key: string, match: { model?: string; path?: string }, fault: Fault): void {
+    this.scoped.push({ key, ...match, fault });
+  }
+
+  setFaultSource(fn: ((key: string, seq: number) => Fault | undefined) | undefined): void {
+    this.faultSource = fn;
+  }
+
   setResponder(fn: Responder | undefined): void {
     this.responder = fn;
   }
@@ -128,6 +138,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   reset(): void {
     this.queues.clear();
     this.persistent.clear();
+    this.scoped.length = 0;
+    this.faultSource = undefined;
     this.responder = undefined;
     this.journal.clear();
   }
@@ -160,7 +172,9 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
 
   // ---------- requests ----------
 
-  private takeFault(key: string): Fault | undefined {
+  private takeFault(key: string, seq: number): Fault | undefined {
+    const sourced = this.faultSource?.(key, seq);
+    if (sourced) return sourced;
     const own = this.queues.get(key);
     if (own && own.length > 0) return own.shift();
     const ownAlways = this.persistent.get(key);
@@ -178,7 +192,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const route = routeRequest(method, q < 0 ? path : path.slice(0, q), req.headers);
     const key = readKey(req.headers, route.protocol);
     // Taken on arrival, so queued faults follow the order requests arrive in.
-    const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key) : undefined;
+    const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key, seq) : undefined;
     const entry: LedgerEntry = {
       seq,
       method,
@@ -211,7 +225,12 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     req.on('error', () => undefined);
   }
 
-  private async handle(ex: Exchange, route: Route, key: string | undefined, fault: Fault | undefined, raw: Buffer): Promise<void> {
+  /** A persistent fault for this key and the request's model or path, known once the body is read. */
+  private scopedFault(key: string, model: string | undefined, path: string): Fault | undefined {
+    return this.scoped.find((s) => (s.key === key || s.key === '*') && (s.model === undefined || s.model === model) && (s.path === undefined || path.startsWith(s.path)))?.fault;
+  }
+
+  private async handle(ex: Exchange, route: Route, key: string | undefined, arrivalFault: Fault | undefined, raw: Buffer): Promise<void> {
     const { entry } = ex;
     const { protocol, endpoint } = route;
     entry.bodyBytes = raw.length;
@@ -228,6 +247,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const body = asObject(parsed);
     const model = typeof body.model === 'string' ? body.model : route.modelId;
     if (model !== undefined) entry.model = model;
+    const fault = arrivalFault ?? (key !== undefined ? this.scopedFault(key, model, entry.path) : undefined);
+    if (fault) entry.fault = fault.kind;
     entry.stream = (endpoint === 'chat' || endpoint === 'responses' || endpoint === 'messages') && body.stream === true;
     if (parsed !== undefined && this.options.recordBodies) entry.body = parsed;
     this.journal.updated(entry);
@@ -240,7 +261,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       method: entry.method,
       path: entry.path,
     };
-    if (endpoint === 'other') return this.reply(ex, errCtx, notFoundReply(errCtx));
+    if (endpoint === 'other' && !fault) return this.reply(ex, errCtx, notFoundReply(errCtx));
     if (key === undefined) return this.reply(ex, errCtx, missingKeyReply(errCtx));
 
     let streamFault: Fault | undefined;

@@ -8,7 +8,10 @@ export const TOKEN = 'kb-test-local-token';
 
 /** Timings short enough for tests, long enough not to flake on a loaded 2-core machine. */
 export const TEST_TUNING: Partial<Tuning> = {
+  headersTimeoutMs: 3_000,
+  firstEventTimeoutMs: 3_000,
   firstByteTimeoutMs: 3_000,
+  nonStreamTimeoutMs: 3_000,
   idleTimeoutMs: 1_500,
   waitThresholdMs: 1_000,
   transientBackoffMs: 20,

@@ -8,7 +8,7 @@ import { errorMessage, rawExchange, rawRequest } from './rawHttp';
 
 describe('invalid UTF-8', () => {
   let h: Harness;
-  before(async () => (h = await startHarness({ tuning: { breakerThreshold: 3 } })));
+  before(async () => (h = await startHarness()));
   after(async () => h.close());
   beforeEach(() => h.provider.reset());
 

@@ -52,7 +52,7 @@ describe('an upstream streaming an endless event', function () {
         { protocol: 'openai', match: 'committed-*', targets: [{ pool: 'endless' }] },
       ],
       // A first-byte timeout far beyond the test's own: only the size limit can end these attempts in time.
-      tuning: { breakerThreshold: 100, firstByteTimeoutMs: 10_000 },
+      tuning: { breakerMinRequests: 100, firstByteTimeoutMs: 10_000, firstEventTimeoutMs: 10_000, headersTimeoutMs: 10_000 },
     });
   });
   after(async () => {

@@ -18,7 +18,7 @@ describe('answers when every key is spent', () => {
     assert.ok(Number(res.headers.get('retry-after-ms')) <= 2500);
     assert.equal(res.headers.get('x-ratelimit-remaining-tokens'), '0', 'the last upstream 429’s headers are forwarded');
     assert.equal(res.json().error.type, 'rate_limit_error');
-    assert.match(res.json().error.message, /rate-limited; the first recovers in 3 s/);
+    assert.match(res.json().error.message, /rate-limited for gpt-test; the first recovers in 3 s/);
   });
 
   it('answers in Anthropic’s format on the Anthropic endpoint', async () => {

@@ -17,9 +17,12 @@ describe('key rotation on a rate limit', () => {
     const [first, second] = h.provider.ledger;
     assert.ok(second.startedAt - first.startedAt < 200, `the first switch is immediate (${second.startedAt - first.startedAt} ms)`);
     const key = h.bridge.status().pools.find((p) => p.id === 'oa')!.keys[0];
-    assert.equal(key.state, 'cooling');
-    assert.ok(key.until! >= started + 29_000 && key.until! <= Date.now() + 30_000, 'cooldown follows retry-after');
-    assert.equal(key.reason, 'HTTP 429 rate_limit_exceeded');
+    assert.equal(key.state, 'ready', 'key-wide the key stays usable: the limit is for one model');
+    assert.equal(key.cooling?.length, 1);
+    const [cooling] = key.cooling!;
+    assert.equal(cooling.scope, 'gpt-test', 'cooling for the model the 429 was answered for');
+    assert.ok(cooling.until >= started + 29_000 && cooling.until <= Date.now() + 30_000, 'cooldown follows retry-after');
+    assert.equal(cooling.reason, 'HTTP 429 rate_limit_exceeded');
   });
 
   it('does not send to a cooling key before its deadline', async () => {
@@ -28,7 +31,7 @@ describe('key rotation on a rate limit', () => {
     assert.deepEqual(keysSeen(h.provider), ['an-key-1', 'an-key-2', 'an-key-2', 'an-key-2']);
     await new Promise((r) => setTimeout(r, 450));
     const key = h.bridge.status().pools.find((p) => p.id === 'an')!.keys[0];
-    assert.equal(key.state, 'ready', 'cooling ends by itself when the deadline passes');
+    assert.equal(key.cooling, undefined, 'cooling ends by itself when the deadline passes');
   });
 
   it('takes the cooldown from OpenAI reset headers and Anthropic reset timestamps', async () => {
@@ -38,8 +41,8 @@ describe('key rotation on a rate limit', () => {
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     const pools = h.bridge.status().pools;
-    const oaUntil = pools.find((p) => p.id === 'oa')!.keys[0].until! - Date.now();
-    const anUntil = pools.find((p) => p.id === 'an')!.keys[0].until! - Date.now();
+    const oaUntil = pools.find((p) => p.id === 'oa')!.keys[0].cooling![0].until - Date.now();
+    const anUntil = pools.find((p) => p.id === 'an')!.keys[0].cooling![0].until - Date.now();
     assert.ok(oaUntil > 350_000 && oaUntil <= 360_000, `6m0s → ${oaUntil}`);
     assert.ok(anUntil > 85_000 && anUntil <= 90_000, `reset timestamp → ${anUntil}`);
   });

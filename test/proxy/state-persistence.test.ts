@@ -27,8 +27,10 @@ describe('persisted key state', () => {
       Object.values(JSON.parse(saved).keys)
         .map((k: any) => k.state)
         .sort(),
-      ['cooling', 'exhausted', 'invalid', 'retired'],
+      ['exhausted', 'invalid', 'ready', 'retired'],
     );
+    const coolingSaved = Object.values(JSON.parse(saved).keys).find((k: any) => k.state === 'ready') as any;
+    assert.equal(coolingSaved.cooling[0].scope, 'gpt-test', 'the cooldown is kept for its model');
 
     const second = await startHarness({ keys: { oa: ['oa-key-1', 'oa-key-2', 'oa-key-3', 'oa-key-4'] }, stateStore: new FileStateStore(path) });
     try {
@@ -36,8 +38,9 @@ describe('persisted key state', () => {
       assert.deepEqual(keysSeen(second.provider), ['oa-key-4'], 'known-bad keys are not tried again after a restart');
       assert.deepEqual(
         second.bridge.status().pools[0].keys.map((k) => k.state),
-        ['invalid', 'exhausted', 'cooling', 'ready'],
+        ['invalid', 'exhausted', 'ready', 'ready'],
       );
+      assert.equal(second.bridge.status().pools[0].keys[2].cooling?.[0].scope, 'gpt-test');
       assert.equal(second.bridge.status().pools[1].keys[2].state, 'retired');
     } finally {
       await second.close();

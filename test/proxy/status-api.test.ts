@@ -26,8 +26,9 @@ describe('status API', () => {
     assert.equal(status.baseUrls.openai, h.openaiBase);
     const oa = status.pools.find((p: any) => p.id === 'oa');
     assert.equal(oa.keys[0].masked, 'oa-…ey-1');
-    assert.equal(oa.keys[0].state, 'cooling');
-    assert.ok(oa.keys[0].until > Date.now());
+    assert.equal(oa.keys[0].state, 'ready');
+    assert.equal(oa.keys[0].cooling[0].scope, 'gpt-test');
+    assert.ok(oa.keys[0].cooling[0].until > Date.now());
     assert.equal(oa.keys[1].stats.successes, 1);
     assert.ok(oa.keys[1].stats.outputTokens > 0, 'tokens seen in usage are counted');
     assert.deepEqual(status.totals, { requests: 1, succeeded: 1, failed: 0 });

@@ -28,7 +28,7 @@ describe('stream commit gate', () => {
     assert.ok(!events.includes('response.failed'));
     assert.equal(events[events.length - 1], 'response.completed');
     assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'oa-key-2']);
-    assert.equal(h.bridge.status().pools[0].keys[0].state, 'cooling', 'an in-band rate limit cools the key');
+    assert.equal(h.bridge.status().pools[0].keys[0].cooling?.[0].scope, 'gpt-test', 'an in-band rate limit cools the key for its model');
   });
 
   it('fails over an OpenAI chat error chunk sent as the first event', async () => {

@@ -12,7 +12,7 @@ const routes = [{ protocol: 'openai' as const, match: '*', targets: [{ pool: 'sl
 
 describe('timeouts before the first byte', () => {
   let h: Harness;
-  beforeEach(async () => (h = await startHarness({ pools, routes, tuning: { firstByteTimeoutMs: 300 } })));
+  beforeEach(async () => (h = await startHarness({ pools, routes, tuning: { headersTimeoutMs: 300, firstEventTimeoutMs: 300, firstByteTimeoutMs: 300, nonStreamTimeoutMs: 300 } })));
   afterEach(async () => h.close());
 
   it('moves to the next target when headers do not come in time', async () => {

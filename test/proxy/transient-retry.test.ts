@@ -1,4 +1,4 @@
-// Guards provider-transient failures: one retry with backoff on the same target, then the next target;
+// Guards provider-transient failures: up to two retries with backoff on the same target, then the next target;
 // keys are never blamed for a provider's 5xx, 529, HTML error page or a reset before headers.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
@@ -23,10 +23,10 @@ describe('provider-transient failures', () => {
     assert.equal(h.bridge.status().pools[0].keys[0].state, 'ready', 'the key is not blamed');
   });
 
-  it('moves to the next target after the retry fails too', async () => {
-    h.provider.fault('first-key-1', { kind: 'serverError', status: 503 }, { kind: 'html', status: 502 });
+  it('moves to the next target after both retries fail too', async () => {
+    h.provider.fault('first-key-1', { kind: 'serverError', status: 503 }, { kind: 'html', status: 502 }, { kind: 'overloaded' });
     assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody())).status, 200);
-    assert.deepEqual(keysSeen(h.provider), ['first-key-1', 'first-key-1', 'second-key-1']);
+    assert.deepEqual(keysSeen(h.provider), ['first-key-1', 'first-key-1', 'first-key-1', 'second-key-1']);
   });
 
   it('treats a connection reset before headers as transient', async () => {
@@ -42,6 +42,6 @@ describe('provider-transient failures', () => {
     assert.equal(res.status, 502);
     assert.equal(res.json().type, 'error');
     assert.match(res.json().error.message, /provider unavailable for pool "a2": HTTP 500/);
-    assert.equal(h.provider.ledger.length, 4, 'two attempts per target, no more');
+    assert.equal(h.provider.ledger.length, 6, 'three attempts per target, no more');
   });
 });

@@ -1,49 +1,92 @@
-// Guards the breaker of DESIGN §4: opens after consecutive transient failures, briefly, then one probe.
+// Guards the breaker: it opens on a failure *rate* over a sliding window with a minimum volume (a few
+// concurrent failures are not a rate), stays open briefly, lets a few probes through, and owns admission and
+// release itself so no probe can stay in flight after an exception.
 import assert from 'node:assert/strict';
-import { CircuitBreaker } from '../../src/core/failover/circuitBreaker';
+import { CircuitBreaker, type ProviderOutcome } from '../../src/core/failover/circuitBreaker';
 import { ManualClock } from '../helpers/manualClock';
 
+const options = { windowMs: 10_000, minRequests: 10, failureRate: 0.5, openMs: 5_000, probes: 2 };
+
+function make(clock = new ManualClock()): CircuitBreaker {
+  return new CircuitBreaker(options, clock);
+}
+
+/** Runs one attempt through the breaker; undefined when it was not admitted. */
+function attempt(breaker: CircuitBreaker, outcome: ProviderOutcome, force = false): Promise<ProviderOutcome | undefined> {
+  return breaker.guard(async () => outcome, (o) => o, force);
+}
+
 describe('circuit breaker', () => {
-  it('opens after the threshold, rejects while open, then admits exactly one probe', () => {
-    const clock = new ManualClock();
-    const breaker = new CircuitBreaker(3, 10_000, clock);
-    breaker.recordFailure();
-    breaker.recordFailure();
-    assert.equal(breaker.tryAcquire(), true);
-    breaker.recordFailure();
-    assert.equal(breaker.state(), 'open');
-    assert.equal(breaker.tryAcquire(), false);
-    clock.advance(10_000);
-    assert.equal(breaker.state(), 'half-open');
-    assert.equal(breaker.tryAcquire(), true, 'the probe');
-    assert.equal(breaker.tryAcquire(), false, 'only one probe at a time');
-    breaker.recordSuccess();
-    assert.equal(breaker.state(), 'closed');
-    assert.equal(breaker.tryAcquire(), true);
+  it('stays closed on a handful of failures, however concurrent', async () => {
+    const breaker = make();
+    await Promise.all(Array.from({ length: 9 }, () => attempt(breaker, 'failure')));
+    assert.equal(breaker.state(), 'closed', 'nine failures are below the minimum volume');
   });
 
-  it('re-opens when the probe fails, and a success resets the count', () => {
+  it('stays closed while the failure rate is under the threshold', async () => {
+    const breaker = make();
+    for (let i = 0; i < 40; i++) await attempt(breaker, i % 10 < 3 ? 'failure' : 'success');
+    assert.equal(breaker.state(), 'closed', '30 % failures does not open a 50 % breaker');
+  });
+
+  it('opens at the rate over the minimum volume, rejects while open, then admits the probes', async () => {
     const clock = new ManualClock();
-    const breaker = new CircuitBreaker(2, 5_000, clock);
-    breaker.recordFailure();
-    breaker.recordSuccess();
-    breaker.recordFailure();
-    assert.equal(breaker.state(), 'closed', 'failures must be consecutive');
-    breaker.recordFailure();
+    const breaker = make(clock);
+    for (let i = 0; i < 5; i++) await attempt(breaker, 'success');
+    for (let i = 0; i < 4; i++) await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'closed', '4 of 9');
+    await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'open', '5 of 10');
+    assert.equal(await attempt(breaker, 'success'), undefined, 'not admitted while open');
+    assert.equal(breaker.snapshot().reopensAt, clock.now() + 5_000);
     clock.advance(5_000);
-    assert.equal(breaker.tryAcquire(), true);
-    breaker.recordFailure();
-    assert.equal(breaker.state(), 'open');
-    assert.equal(breaker.reopensAt(), clock.now() + 5_000);
+    assert.equal(breaker.state(), 'half-open');
+    // Two probes at once are admitted, a third is not.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = (): Promise<ProviderOutcome | undefined> => breaker.guard(async () => (await held, 'success' as ProviderOutcome), (o) => o);
+    const probes = [slow(), slow()];
+    assert.equal(await attempt(breaker, 'success'), undefined, 'only two probes at a time');
+    release();
+    assert.deepEqual(await Promise.all(probes), ['success', 'success']);
+    assert.equal(breaker.state(), 'closed');
+    assert.equal(breaker.snapshot().failures, 0, 'a closed breaker starts a new window');
   });
 
-  it('frees the probe slot when the probe ends without a verdict', () => {
+  it('opens again when a probe fails', async () => {
     const clock = new ManualClock();
-    const breaker = new CircuitBreaker(1, 1_000, clock);
-    breaker.recordFailure();
-    clock.advance(1_000);
-    assert.equal(breaker.tryAcquire(), true);
-    breaker.release();
-    assert.equal(breaker.tryAcquire(), true);
+    const breaker = make(clock);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    clock.advance(5_000);
+    await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'open');
+  });
+
+  it('forgets failures that slid out of the window', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 9; i++) await attempt(breaker, 'failure');
+    clock.advance(11_000);
+    await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'closed', 'one failure in the window now');
+    assert.equal(breaker.snapshot().failures, 1);
+  });
+
+  it('lets a forced attempt through while open (nowhere else to go), and neutral outcomes count for nothing', async () => {
+    const breaker = make();
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'neutral');
+    assert.equal(breaker.snapshot().requests, 0);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'open');
+    assert.equal(await attempt(breaker, 'success', true), 'success');
+  });
+
+  it('frees a probe slot when the attempt throws', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    clock.advance(5_000);
+    for (let i = 0; i < 2; i++) await assert.rejects(breaker.guard(async () => Promise.reject(new Error('boom')), () => 'neutral'));
+    assert.equal(breaker.admits(), true, 'both slots are free again');
   });
 });

@@ -23,12 +23,12 @@ describe('key selection', () => {
     const p = pool('fill-first');
     const first = p.pick(clock.now())!;
     assert.equal(first.id, 'k1');
-    p.succeeded(first);
+    p.succeeded(first, clock.now());
     assert.equal(p.pick(clock.now())!.id, 'k1');
     first.markCooling(clock.now() + 1_000, '429', clock.now());
     const second = p.pick(clock.now())!;
     assert.equal(second.id, 'k2');
-    p.succeeded(second);
+    p.succeeded(second, clock.now());
     clock.advance(2_000);
     assert.equal(p.pick(clock.now())!.id, 'k2', 'sticky: the recovered primary does not take over and break the prompt cache');
   });
@@ -58,10 +58,10 @@ describe('key selection', () => {
   it('prefers the affinity key while it is available, and excludes keys that failed this request', () => {
     const clock = new ManualClock();
     const p = pool('round-robin');
-    assert.equal(p.pick(clock.now(), undefined, 'k3')!.id, 'k3');
+    assert.equal(p.pick(clock.now(), { prefer: 'k3' })!.id, 'k3');
     p.key('k3')!.markInvalid('401', clock.now() + 1, clock.now());
-    assert.notEqual(p.pick(clock.now(), undefined, 'k3')!.id, 'k3');
-    assert.equal(p.pick(clock.now(), new Set([p.key('k1')!, p.key('k2')!])), undefined);
+    assert.notEqual(p.pick(clock.now(), { prefer: 'k3' })!.id, 'k3');
+    assert.equal(p.pick(clock.now(), { exclude: new Set([p.key('k1')!, p.key('k2')!]) }), undefined);
   });
 
   it('keeps health across a config update while id and secret are unchanged', () => {
@@ -74,5 +74,35 @@ describe('key selection', () => {
     p.update({ id: 'p', protocol: 'openai', baseUrl: 'http://127.0.0.1:1/v1', strategy: 'fill-first', keys: [{ id: 'k1', secret: 'test-key-1-rotated' }] });
     assert.equal(p.key('k1')!.stateAt(clock.now()), 'ready', 'a new secret is a new key');
     assert.equal(p.availability(clock.now()).counts.ready, 1);
+  });
+
+  it('picks for a model: keys cooling for another model are available, and the avoided key comes last', () => {
+    const clock = new ManualClock();
+    const p = pool('fill-first');
+    p.key('k1')!.markCooling(clock.now() + 5_000, '429', clock.now(), 'model-a');
+    assert.equal(p.pick(clock.now(), { scope: 'model-a' })!.id, 'k2');
+    assert.equal(p.pick(clock.now(), { scope: 'model-b' })!.id, 'k1');
+    assert.equal(p.availability(clock.now(), 'model-a').soonestRecovery, clock.now() + 5_000);
+    assert.equal(p.availability(clock.now(), 'model-b').soonestRecovery, undefined);
+    assert.equal(p.pick(clock.now(), { scope: 'model-b', avoid: new Set([p.key('k1')!]) })!.id, 'k2');
+    const all = new Set(p.keys);
+    assert.equal(p.pick(clock.now(), { scope: 'model-b', avoid: all })!.id, 'k1', 'avoiding every key still picks one');
+  });
+
+  it('benches a key whose connections keep failing while a sibling succeeds, and only then', () => {
+    const clock = new ManualClock();
+    const p = pool('fill-first');
+    const [k1, k2] = [p.key('k1')!, p.key('k2')!];
+    p.connectionFailed(k1, clock.now(), 10_000);
+    p.connectionFailed(k1, clock.now(), 10_000);
+    assert.equal(k1.isBenched(clock.now()), false, 'no sibling succeeded: the provider is failing, not the key');
+    p.succeeded(k2, clock.now());
+    p.connectionFailed(k1, clock.now(), 10_000);
+    assert.equal(k1.isBenched(clock.now()), true);
+    assert.equal(p.pick(clock.now())!.id, 'k2');
+    clock.advance(10_000);
+    assert.equal(k1.isBenched(clock.now()), false);
+    p.succeeded(k1, clock.now());
+    assert.equal(k1.connectionFailures, 0);
   });
 });

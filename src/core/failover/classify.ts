@@ -10,7 +10,8 @@ export type VerdictKind =
   | 'transient' // the provider is struggling; keys are not blamed
   | 'timeout' // the provider is silent; do not retry the same target
   | 'context_length' // the request is too big for this model: a larger one may take it
-  | 'caller'; // the request itself is at fault: return the provider's answer as it is
+  | 'caller' // the request itself is at fault: return the provider's answer as it is
+  | 'client'; // the request could not even be sent as it is (an option the HTTP client refuses): a 400, never the provider's fault
 
 export interface Verdict {
   kind: VerdictKind;
@@ -112,6 +113,11 @@ export function classifyTransportError(error: unknown): Verdict {
     return { kind: 'timeout', reason: code === 'UND_ERR_HEADERS_TIMEOUT' ? 'no response headers in time' : 'no first event in time' };
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'timeout', reason: 'connect timeout' };
+  // undici refuses some requests before sending them (e.g. `Expect: 100-continue`, a header it cannot encode):
+  // the request is at fault, and no provider or key may be blamed for it.
+  if (code === 'UND_ERR_NOT_SUPPORTED' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR' || code === 'ERR_HTTP_INVALID_HEADER_VALUE') {
+    return { kind: 'client', reason: `request refused before sending (${code})` };
+  }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') return { kind: 'transient', reason: 'upstream headers too large' };
   return { kind: 'transient', reason: `connection failed (${code})` };
 }

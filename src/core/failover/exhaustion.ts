@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { RouteTarget } from '../config';
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
@@ -28,12 +27,17 @@ export function answerExhausted(
   engine: Engine,
   request: ProxyRequest,
   adapter: ProtocolAdapter,
-  targets: readonly RouteTarget[],
+  /** The route's targets, each with the model it is asked for (the rate-limit scope). */
+  targets: readonly { pool: string; model: string | undefined }[],
   failures: readonly FailedAttempt[],
   res: ServerResponse,
 ): { status: number; message: string } {
   const now = engine.clock.now();
-  const pools = targets.map((t) => engine.pools.get(t.pool)).filter((p): p is KeyPool => p !== undefined);
+  const scoped = targets.flatMap((t) => {
+    const pool = engine.pools.get(t.pool);
+    return pool ? [{ pool, model: t.model }] : [];
+  });
+  const pools = scoped.map((t) => t.pool);
   const send = (status: number, type: BridgeErrorType, message: string, headers: OutgoingHttpHeaders = {}, code?: string) => {
     sendError(res, adapter, status, type, message, headers, code);
     return { status, message };
@@ -44,8 +48,9 @@ export function answerExhausted(
   }
 
   let soonest: number | undefined;
-  for (const pool of pools) {
-    const recovery = pool.availability(now).soonestRecovery;
+  for (const { pool, model } of scoped) {
+    // For this request's model: a key cooling for another model is no reason to wait.
+    const recovery = pool.availability(now, model).soonestRecovery;
     if (recovery !== undefined && (soonest === undefined || recovery < soonest)) soonest = recovery;
   }
   if (soonest !== undefined) {
@@ -57,7 +62,9 @@ export function answerExhausted(
       'retry-after-ms': String(Math.max(0, soonest - now)),
     };
     const names = pools.map((p) => `"${p.id}"`).join(', ');
-    return send(429, 'rate_limit_error', `KeyBridge: every usable key of ${names} is rate-limited; the first recovers in ${seconds} s.`, headers, 'rate_limit_exceeded');
+    const models = [...new Set(scoped.map((t) => t.model).filter((m): m is string => m !== undefined))];
+    const forModels = models.length ? ` for ${models.join(', ')}` : '';
+    return send(429, 'rate_limit_error', `KeyBridge: every usable key of ${names} is rate-limited${forModels}; the first recovers in ${seconds} s.`, headers, 'rate_limit_exceeded');
   }
 
   const last = failures[failures.length - 1];

@@ -18,19 +18,43 @@ export interface KeyStats {
   outputTokens: number;
 }
 
+/**
+ * What a rate limit applies to. Providers limit per model (OpenAI per model
+ * per organisation, Anthropic per model class), so a 429 cools the key for the
+ * model it was answered for; `KEY_WIDE` is a 429 that named no model.
+ */
+export type CoolingScope = string;
+export const KEY_WIDE: CoolingScope = '*';
+
+/** One active rate-limit cooldown of a key. */
+export interface Cooling {
+  scope: CoolingScope;
+  until: number;
+  reason?: string;
+}
+
 /** Health that survives a restart; keyed by fingerprint, never by secret. */
 export interface PersistedKeyHealth {
-  state: Exclude<KeyState, 'ready'>;
+  /** The key-wide state; `ready` when only some models are cooling. */
+  state: KeyState;
+  /** Key-wide cooling deadline (also what files written before scoped cooling hold). */
   until?: number;
   reason?: string;
   retestAt?: number;
   retestFailures?: number;
+  /** Cooldowns scoped to one model. */
+  cooling?: Cooling[];
 }
 
 export interface KeyHealthChange {
   key: KeyRecord;
   previous: KeyState;
+  /** Set when the change is a cooldown for one model only. */
+  scope?: CoolingScope;
 }
+
+/** A key with many models limited at once keeps this many cooldowns; the ones ending first go. */
+const MAX_COOLINGS = 64;
 
 /**
  * One key's identity, health and stats. Cooling ends lazily: the state reads
@@ -45,12 +69,18 @@ export class KeyRecord {
   // A private field: JSON.stringify and util.inspect never show it.
   readonly #secret: string;
 
-  private baseState: KeyState = 'ready';
-  private coolingUntil = 0;
+  /** The key-wide state; cooling lives in `coolings`, so this is never `cooling`. */
+  private baseState: Exclude<KeyState, 'cooling'> = 'ready';
+  private readonly coolings = new Map<CoolingScope, { until: number; reason: string }>();
   reason: string | undefined;
   /** When the next automatic re-test of an invalid or exhausted key is due. */
   retestAt: number | undefined;
   retestFailures = 0;
+  /** Provider-transient failures in a row on this key, and when the run began; a success ends it. */
+  connectionFailures = 0;
+  private connectionStreakStart = 0;
+  private benchedUntil = 0;
+  lastSuccessAt: number | undefined;
   readonly stats: KeyStats = { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 };
 
   constructor(spec: KeySpec, private readonly onChange: (change: KeyHealthChange) => void) {
@@ -67,29 +97,57 @@ export class KeyRecord {
     return this.#secret;
   }
 
-  stateAt(now: number): KeyState {
-    if (this.baseState === 'cooling' && now >= this.coolingUntil) return 'ready';
-    return this.baseState;
+  /**
+   * The key's state for a request to `scope` (a model), or key-wide when no
+   * scope is given: a key cooling for one model is ready for the others.
+   */
+  stateAt(now: number, scope?: CoolingScope): KeyState {
+    if (this.baseState !== 'ready') return this.baseState;
+    return this.coolingDeadline(now, scope) !== undefined ? 'cooling' : 'ready';
   }
 
-  isAvailable(now: number): boolean {
-    return this.stateAt(now) === 'ready';
+  isAvailable(now: number, scope?: CoolingScope): boolean {
+    return this.stateAt(now, scope) === 'ready';
   }
 
-  /** The deadline of a cooling key; undefined in every other state. */
-  coolingDeadline(now: number): number | undefined {
-    return this.stateAt(now) === 'cooling' ? this.coolingUntil : undefined;
+  /** When the key is usable again for `scope` (key-wide when none) if it is cooling; undefined otherwise. */
+  coolingDeadline(now: number, scope?: CoolingScope): number | undefined {
+    if (this.baseState !== 'ready') return undefined;
+    let deadline: number | undefined;
+    for (const name of scope === undefined || scope === KEY_WIDE ? [KEY_WIDE] : [KEY_WIDE, scope]) {
+      const until = this.coolings.get(name)?.until;
+      if (until !== undefined && until > now) deadline = Math.max(deadline ?? 0, until);
+    }
+    return deadline;
   }
 
-  markCooling(until: number, reason: string, now: number): void {
-    const state = this.stateAt(now);
-    // Only a ready or cooling key cools; a key known dead stays dead. Concurrent marks keep the later deadline.
-    if (state !== 'ready' && state !== 'cooling') return;
-    const deadline = state === 'cooling' ? Math.max(this.coolingUntil, until) : until;
-    this.transition('cooling', now, () => {
-      this.coolingUntil = deadline;
-      this.reason = reason;
-    });
+  /** Cooldowns for single models that are still running (the key-wide one is `coolingDeadline`). */
+  scopedCoolings(now: number): Cooling[] {
+    if (this.baseState !== 'ready') return [];
+    const active: Cooling[] = [];
+    for (const [scope, { until, reason }] of this.coolings) if (scope !== KEY_WIDE && until > now) active.push({ scope, until, reason });
+    return active.sort((a, b) => a.until - b.until);
+  }
+
+  /** Cools the key for `scope` until `until`. Concurrent marks keep the later deadline. */
+  markCooling(until: number, reason: string, now: number, scope: CoolingScope = KEY_WIDE): void {
+    // Only a ready or cooling key cools; a key known dead stays dead.
+    if (this.baseState !== 'ready') return;
+    const previous = this.stateAt(now, scope);
+    const current = this.coolings.get(scope);
+    const deadline = current && current.until > now ? Math.max(current.until, until) : until;
+    if (current && current.until === deadline && current.reason === reason) return;
+    this.pruneCoolings(now);
+    this.coolings.set(scope, { until: deadline, reason });
+    if (scope === KEY_WIDE) this.reason = reason;
+    this.onChange({ key: this, previous, scope: scope === KEY_WIDE ? undefined : scope });
+  }
+
+  private pruneCoolings(now: number): void {
+    for (const [scope, { until }] of this.coolings) if (until <= now) this.coolings.delete(scope);
+    if (this.coolings.size < MAX_COOLINGS) return;
+    const soonest = [...this.coolings].sort((a, b) => a[1].until - b[1].until)[0];
+    this.coolings.delete(soonest[0]);
   }
 
   markExhausted(reason: string, retestAt: number, now: number): void {
@@ -108,14 +166,17 @@ export class KeyRecord {
     });
   }
 
-  /** A request or test succeeded with this key. */
+  /**
+   * A test succeeded with this key: it is accepted again. Cooldowns for single
+   * models stay: the test asked no model, and those limits are the provider's word.
+   */
   markReady(now: number): void {
-    if (this.stateAt(now) === 'retired' || this.stateAt(now) === 'ready') return;
+    if (this.baseState === 'retired' || this.stateAt(now) === 'ready') return;
     this.transition('ready', now, () => {
       this.reason = undefined;
       this.retestAt = undefined;
       this.retestFailures = 0;
-      this.coolingUntil = 0;
+      this.coolings.delete(KEY_WIDE);
     });
   }
 
@@ -127,12 +188,38 @@ export class KeyRecord {
   }
 
   restore(now: number): void {
-    if (this.stateAt(now) !== 'retired') return;
+    if (this.baseState !== 'retired') return;
     this.transition('ready', now, () => {
       this.reason = undefined;
       this.retestFailures = 0;
-      this.coolingUntil = 0;
+      this.coolings.clear();
     });
+  }
+
+  /** Returns when the current run of connection failures began. */
+  connectionFailed(now: number): number {
+    if (this.connectionFailures++ === 0) this.connectionStreakStart = now;
+    return this.connectionStreakStart;
+  }
+
+  connectionSucceeded(now: number): void {
+    this.connectionFailures = 0;
+    this.benchedUntil = 0;
+    this.lastSuccessAt = now;
+  }
+
+  /** Passed over by selection while a sibling is available; not a health state, nothing persists it. */
+  bench(until: number): void {
+    this.benchedUntil = Math.max(this.benchedUntil, until);
+  }
+
+  isBenched(now: number): boolean {
+    return this.benchedUntil > now;
+  }
+
+  /** Until when the key is benched, if it is. */
+  benchedUntilAt(now: number): number | undefined {
+    return this.isBenched(now) ? this.benchedUntil : undefined;
   }
 
   recordFailure(kind: FailureClass, message: string): void {
@@ -142,32 +229,37 @@ export class KeyRecord {
 
   persisted(now: number): PersistedKeyHealth | undefined {
     const state = this.stateAt(now);
-    if (state === 'ready') return undefined;
+    const cooling = this.scopedCoolings(now);
+    if (state === 'ready' && cooling.length === 0) return undefined;
     return {
       state,
-      until: state === 'cooling' ? this.coolingUntil : undefined,
-      reason: this.reason,
+      until: state === 'cooling' ? this.coolingDeadline(now) : undefined,
+      reason: state === 'ready' ? undefined : this.reason,
       retestAt: this.retestAt,
       retestFailures: this.retestFailures || undefined,
+      cooling: cooling.length ? cooling : undefined,
     };
   }
 
   /** Restores health saved by an earlier run (or another window) without firing change events. */
   restorePersisted(saved: PersistedKeyHealth, now: number): void {
-    if (saved.state === 'cooling' && (saved.until ?? 0) <= now) return;
-    this.baseState = saved.state;
-    this.coolingUntil = saved.until ?? 0;
-    this.reason = saved.reason;
+    this.baseState = saved.state === 'cooling' ? 'ready' : saved.state;
+    this.coolings.clear();
+    if (saved.state === 'cooling' && (saved.until ?? 0) > now) this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: saved.reason ?? 'rate limit' });
+    for (const c of Array.isArray(saved.cooling) ? saved.cooling.slice(0, MAX_COOLINGS) : []) {
+      if (typeof c?.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: c.reason ?? 'rate limit' });
+    }
+    this.reason = saved.state === 'ready' ? undefined : saved.reason;
     this.retestAt = saved.retestAt;
     this.retestFailures = saved.retestFailures ?? 0;
   }
 
-  private transition(next: KeyState, now: number, apply: () => void): void {
+  private transition(next: Exclude<KeyState, 'cooling'>, now: number, apply: () => void): void {
     const previous = this.stateAt(now);
-    const before = `${this.coolingUntil}|${this.reason}|${this.retestAt}`;
+    const before = `${this.baseState}|${this.reason}|${this.retestAt}`;
     this.baseState = next;
     apply();
-    if (previous !== next || before !== `${this.coolingUntil}|${this.reason}|${this.retestAt}`) {
+    if (previous !== this.stateAt(now) || before !== `${this.baseState}|${this.reason}|${this.retestAt}`) {
       this.onChange({ key: this, previous });
     }
   }

@@ -1,11 +1,23 @@
-import type { KeySpec, PoolSpec, Protocol, SelectionStrategy } from '../config';
+import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy } from '../config';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
-import { KeyRecord, type KeyHealthChange, type KeyState } from './keyHealth';
+import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
 export interface PoolAvailability {
   counts: Record<KeyState, number>;
   /** Earliest moment a cooling key becomes ready again, if any key is cooling. */
   soonestRecovery: number | undefined;
+}
+
+/** What one attempt asks of the pool. */
+export interface PickOptions {
+  /** The model the attempt is for: keys cooling for it are not available. */
+  scope?: CoolingScope;
+  /** Keys that already failed this request on a key-specific error: never picked again. */
+  exclude?: ReadonlySet<KeyRecord>;
+  /** Keys to avoid while another is available (the key a transient failure just hit). */
+  avoid?: ReadonlySet<KeyRecord>;
+  /** Session affinity: this key id wins while it is available. */
+  prefer?: string;
 }
 
 function makeSelector(strategy: SelectionStrategy): KeySelector {
@@ -74,30 +86,64 @@ export class KeyPool {
     });
   }
 
-  /**
-   * Chooses a key for one attempt. `prefer` (session affinity) wins while it
-   * is available; `exclude` holds keys that already failed this request.
-   */
-  pick(now: number, exclude?: ReadonlySet<KeyRecord>, prefer?: string): KeyRecord | undefined {
-    const available = this.records.filter((k) => k.isAvailable(now) && !exclude?.has(k));
-    if (available.length === 0) return undefined;
-    if (prefer) {
-      const preferred = available.find((k) => k.id === prefer);
-      if (preferred) return preferred;
-    }
-    return this.selector.pick(available, this.records);
+  get deadlines(): Partial<Deadlines> | undefined {
+    return this.spec.deadlines;
   }
 
-  succeeded(key: KeyRecord): void {
+  /** Whether some key could serve now or soon (ready or only cooling): a target worth moving on to. */
+  mayServe(now: number): boolean {
+    return this.records.some((k) => {
+      const state = k.stateAt(now);
+      return state === 'ready' || state === 'cooling';
+    });
+  }
+
+  /** Whether the pool's keys share one account's limits: a 429 then cools the model for every key. */
+  get sharedLimits(): boolean {
+    return this.spec.sharedLimits === true;
+  }
+
+  /**
+   * Chooses a key for one attempt. Keys benched for connection failures and
+   * keys in `avoid` are passed over while any other key is available; the
+   * preferred (session) key wins among what is left.
+   */
+  pick(now: number, options: PickOptions = {}): KeyRecord | undefined {
+    const { scope, exclude, avoid, prefer } = options;
+    const available = this.records.filter((k) => k.isAvailable(now, scope) && !exclude?.has(k));
+    if (available.length === 0) return undefined;
+    const fresh = available.filter((k) => !avoid?.has(k) && !k.isBenched(now));
+    const candidates = fresh.length > 0 ? fresh : available;
+    if (prefer) {
+      const preferred = candidates.find((k) => k.id === prefer);
+      if (preferred) return preferred;
+    }
+    return this.selector.pick(candidates, this.records);
+  }
+
+  succeeded(key: KeyRecord, now: number): void {
+    key.connectionSucceeded(now);
     this.selector.succeeded(key);
   }
 
-  availability(now: number): PoolAvailability {
+  /**
+   * A provider-transient failure (5xx, reset) on this key. Keys are not
+   * blamed for a struggling provider, but a key whose own connections keep
+   * failing while a sibling succeeds is passed over for `benchMs`.
+   */
+  connectionFailed(key: KeyRecord, now: number, benchMs: number): void {
+    const streakStart = key.connectionFailed(now);
+    if (key.connectionFailures < 2) return;
+    if (this.records.some((k) => k !== key && k.lastSuccessAt !== undefined && k.lastSuccessAt >= streakStart)) key.bench(now + benchMs);
+  }
+
+  /** Key counts by state for `scope`, and when the first cooling key recovers for it. */
+  availability(now: number, scope?: CoolingScope): PoolAvailability {
     const counts: Record<KeyState, number> = { ready: 0, cooling: 0, exhausted: 0, invalid: 0, retired: 0 };
     let soonestRecovery: number | undefined;
     for (const key of this.records) {
-      counts[key.stateAt(now)]++;
-      const deadline = key.coolingDeadline(now);
+      counts[key.stateAt(now, scope)]++;
+      const deadline = key.coolingDeadline(now, scope);
       if (deadline !== undefined && (soonestRecovery === undefined || deadline < soonestRecovery)) soonestRecovery = deadline;
     }
     return { counts, soonestRecovery };

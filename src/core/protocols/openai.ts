@@ -14,7 +14,8 @@ const OPENAI_TYPE: Record<BridgeErrorType, string> = {
   timeout_error: 'server_error',
 };
 
-const RESPONSE_PREAMBLE = new Set(['response.created', 'response.in_progress', 'response.queued']);
+// `keepalive` is what the Responses API sends during long silences: proof of life, not content.
+const RESPONSE_PREAMBLE = new Set(['response.created', 'response.in_progress', 'response.queued', 'keepalive']);
 
 export const openaiProtocol: ProtocolAdapter = {
   protocol: 'openai',

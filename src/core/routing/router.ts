@@ -1,9 +1,15 @@
-import type { BridgeConfig, Protocol, RouteTarget } from '../config';
+import type { BridgeConfig, Deadlines, Protocol, RouteTarget } from '../config';
 
-interface CompiledRoute {
+/** What a request's (protocol, model) maps to. */
+export interface ResolvedRoute {
+  targets: readonly RouteTarget[];
+  deadlines?: Partial<Deadlines>;
+  continueOnCut?: boolean;
+}
+
+interface CompiledRoute extends ResolvedRoute {
   protocol: Protocol;
   pattern: RegExp;
-  targets: RouteTarget[];
 }
 
 function compilePattern(match: string): RegExp {
@@ -14,21 +20,27 @@ function compilePattern(match: string): RegExp {
 /** Maps a request's (protocol, model) to its ordered chain of targets; the first matching route wins. */
 export class Router {
   private readonly routes: CompiledRoute[];
-  private readonly defaults = new Map<Protocol, RouteTarget[]>();
+  private readonly defaults = new Map<Protocol, ResolvedRoute>();
 
   constructor(config: BridgeConfig) {
-    this.routes = config.routes.map((r) => ({ protocol: r.protocol, pattern: compilePattern(r.match), targets: r.targets }));
+    this.routes = config.routes.map((r) => ({
+      protocol: r.protocol,
+      pattern: compilePattern(r.match),
+      targets: r.targets,
+      deadlines: r.deadlines,
+      continueOnCut: r.continueOnCut,
+    }));
     for (const protocol of ['openai', 'anthropic'] as const) {
       const id = config.defaults?.[protocol] ?? config.pools.find((p) => p.protocol === protocol)?.id;
-      if (id) this.defaults.set(protocol, [{ pool: id }]);
+      if (id) this.defaults.set(protocol, { targets: [{ pool: id }] });
     }
   }
 
-  resolve(protocol: Protocol, model: string | undefined): readonly RouteTarget[] {
+  route(protocol: Protocol, model: string | undefined): ResolvedRoute {
     // Requests without a model (listing models, other pass-through paths) go to the protocol's default pool.
     if (model !== undefined) {
-      for (const route of this.routes) if (route.protocol === protocol && route.pattern.test(model)) return route.targets;
+      for (const route of this.routes) if (route.protocol === protocol && route.pattern.test(model)) return route;
     }
-    return this.defaults.get(protocol) ?? [];
+    return this.defaults.get(protocol) ?? { targets: [] };
   }
 }

@@ -1,47 +1,92 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pumpBody, type RelayEnd } from './relayPump';
+import type { Verdict } from '../failover/classify';
+import { pumpBody, type RelayResult } from './relayPump';
+import { scanUsage } from './streamFacts';
+import { discardBody } from './upstreamClient';
 
-export interface BodyRelayEnd {
-  end: RelayEnd;
-  /** Whether the status and headers went out. They wait for the first body byte: until then nothing reached the client and the attempt can still fail over. */
-  committed: boolean;
-  /** The first and last bytes of the body, for the response id and token usage. */
-  head: Buffer | undefined;
-  tail: Buffer | undefined;
-}
+export type BodyGateResult = { kind: 'commit' } | { kind: 'fail'; verdict: Verdict };
 
-export const BODY_STALLED = 'upstream body stalled';
+const RESPONSE_ID = /"id"\s*:\s*"(resp_[^"]+)"/;
 
 /**
- * Relays a non-stream answer as it arrives, with backpressure. The status
- * and headers go out with the first body byte; once they are out, a failure
- * can only cut the connection, which every client sees as a truncated
- * response rather than a wrong one.
+ * One non-stream answer. The gate waits for the first body byte: until then
+ * nothing reached the client and the attempt can still fail over (a body that
+ * stalls or breaks before it starts is a silent provider). After it, the relay
+ * moves the body as it arrives with backpressure; a failure then can only cut
+ * the connection, which every client sees as a truncated answer, never a wrong one.
  */
-export async function relayBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Readable, idleTimeoutMs: number): Promise<BodyRelayEnd> {
-  let committed = false;
-  let head: Buffer | undefined;
-  let tail: Buffer | undefined;
-  const commit = (): void => {
-    if (committed) return;
-    committed = true;
+export class BodyRelay {
+  private first: Buffer | undefined;
+  private endedEmpty = false;
+
+  constructor(private readonly body: Readable) {}
+
+  gate(timeoutMs: number): Promise<BodyGateResult> {
+    return new Promise<BodyGateResult>((resolve) => {
+      const finish = (result: BodyGateResult): void => {
+        clearTimeout(timer);
+        this.body.off('data', onData);
+        this.body.off('end', onEnd);
+        this.body.off('error', onError);
+        if (result.kind === 'commit') this.body.pause();
+        else discardBody(this.body);
+        resolve(result);
+      };
+      const onData = (chunk: Buffer): void => {
+        this.first = chunk;
+        finish({ kind: 'commit' });
+      };
+      // An empty body is a complete answer (e.g. a 204), not a failure.
+      const onEnd = (): void => {
+        this.endedEmpty = true;
+        finish({ kind: 'commit' });
+      };
+      const onError = (): void => finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'answer body broke before its first byte' } });
+      const timer = setTimeout(() => finish({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no answer body in time' } }), Math.max(1, timeoutMs));
+      this.body.on('data', onData);
+      this.body.on('end', onEnd);
+      this.body.on('error', onError);
+      this.body.resume();
+    });
+  }
+
+  /** Sends the status and headers with the first byte, then the rest of the body. */
+  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number, wantResponseId: boolean): Promise<RelayResult> {
     res.writeHead(status, headers);
-  };
-  const end = await pumpBody(body, res, idleTimeoutMs, BODY_STALLED, {
-    onChunk(chunk) {
-      head ??= chunk;
-      tail = chunk;
-      commit();
-      return chunk;
-    },
-    onEnd() {
-      commit();
+    const usage = { input: 0, output: 0 };
+    if (this.endedEmpty) {
       res.end();
-    },
-    onBroken() {
-      if (committed) res.destroy();
-    },
-  });
-  return { end, committed, head, tail };
+      return { end: { kind: 'complete' }, usage };
+    }
+    const head = this.first;
+    let tail = head;
+    const end = await pumpBody(
+      this.body,
+      res,
+      idleTimeoutMs,
+      'upstream body stalled',
+      {
+        onChunk(chunk) {
+          tail = chunk;
+          return chunk;
+        },
+        onEnd() {
+          res.end();
+        },
+        onBroken() {
+          res.destroy();
+        },
+      },
+      head,
+    );
+    if (tail) scanUsage(tail.toString('utf8'), usage);
+    return { end, usage, responseId: wantResponseId && head ? responseIdOf(head) : undefined };
+  }
+}
+
+function responseIdOf(head: Buffer): string | undefined {
+  const match = RESPONSE_ID.exec(head.subarray(0, 512).toString('latin1'));
+  // A copy, not a slice of the 512-character text: the affinity table keeps up to 20,000 of these ids.
+  return match ? Buffer.from(match[1], 'latin1').toString('latin1') : undefined;
 }

@@ -1,11 +1,24 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Verdict } from '../failover/classify';
+import type { UsageSeen } from './streamFacts';
 import { discardBody } from './upstreamClient';
 
 export type RelayEnd =
   | { kind: 'complete' } // the upstream ended cleanly
   | { kind: 'interrupted'; reason: string } // the upstream broke or stalled; the relay ended the client's answer its own way
   | { kind: 'client-gone' };
+
+/** What either relay reports once the answer ended, one way or the other. */
+export interface RelayResult {
+  end: RelayEnd;
+  /** Token counts the answer reported. */
+  usage: UsageSeen;
+  /** A Responses id learnt from the answer, so `previous_response_id` can stay on its key. */
+  responseId?: string;
+  /** An error the provider reported inside the committed answer (quota, auth, rate limit still mark the key). */
+  inBandError?: Verdict;
+}
 
 /** What a relay decides; the pump owns the lifecycle around it. */
 export interface PumpHooks {
@@ -85,6 +98,8 @@ export function pumpBody(
     body.on('error', onError);
     res.on('close', onClientClose);
     send(initial);
+    // A short answer can end while the gate held it paused: 'end' is emitted even then, before this pump listened.
+    if (body.readableEnded) return onEnd();
     body.resume();
   });
 }

@@ -4,7 +4,7 @@ import { classifyStreamError, classifyTransportError, errorFactsFromJson, type V
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
 import { SseScanner, type SseEvent } from './sse';
 import { discardBody } from './upstreamClient';
-import { pumpBody, type RelayEnd } from './relayPump';
+import { pumpBody, type RelayResult } from './relayPump';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
@@ -37,7 +37,6 @@ export class SseRelay {
   inBandError: Verdict | undefined;
   private readonly scanner = new SseScanner();
   private held: Buffer[] = [];
-  private sawTerminal = false;
 
   constructor(
     private readonly body: Readable,
@@ -79,7 +78,8 @@ export class SseRelay {
         this.held.push(chunk);
         heldBytes += chunk.length;
         // Lifecycle events are small: megabytes with no first event is an endless one, not worth holding.
-        if (heldBytes > 2 * MAX_EVENT_BYTES) return finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'no first event in the first 8 MiB' } });
+        // Like a silent provider, one that does not speak SSE is left for the next target, not retried.
+        if (heldBytes > 2 * MAX_EVENT_BYTES) return finish({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no first event in the first 8 MiB' } });
         consider(this.scanner.push(chunk));
       };
       const onEnd = (): void => {
@@ -97,7 +97,7 @@ export class SseRelay {
   }
 
   /** Relays the committed stream to the client until either side ends it. */
-  pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayEnd> {
+  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayResult> {
     res.writeHead(status, headers);
     let carry: Buffer | undefined;
     // Only whole events go out, so a terminal error never lands inside a half-sent one.
@@ -108,7 +108,7 @@ export class SseRelay {
     };
     const first = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
-    return pumpBody(
+    const end = await pumpBody(
       this.body,
       res,
       idleTimeoutMs,
@@ -132,21 +132,16 @@ export class SseRelay {
       },
       first,
     );
+    return { end, usage: this.usage, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
   /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */
   private inspect(events: SseEvent[]): void {
     for (const event of events) {
       if (event.data === undefined) continue;
-      if (this.adapter.isTerminal(event)) this.sawTerminal = true;
       if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
       scanUsage(event.data, this.usage);
       if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));
     }
-  }
-
-  /** Whether the stream carried the protocol's normal final event. */
-  get completedNormally(): boolean {
-    return this.sawTerminal;
   }
 }

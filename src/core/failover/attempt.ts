@@ -1,0 +1,134 @@
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Engine } from '../engine';
+import type { KeyRecord } from '../keys/keyHealth';
+import type { KeyPool } from '../keys/keyPool';
+import type { ProtocolAdapter } from '../protocols/protocol';
+import type { RequestSummary } from '../status';
+import { BodyRelay } from '../upstream/bodyRelay';
+import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
+import type { RelayResult } from '../upstream/relayPump';
+import { SseRelay } from '../upstream/sseRelay';
+import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
+import type { CircuitBreaker } from './circuitBreaker';
+import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from './classify';
+import type { FailedAttempt } from './exhaustion';
+import type { AttemptDeadlines } from './policy';
+import type { ProxyRequest } from './proxyRequest';
+
+/** Error bodies are read to be classified; a provider sending more than this is not sending an error we can use. */
+const MAX_ERROR_BODY = 1024 * 1024;
+
+/** One target of the route, as the attempts on it see it. */
+export interface TargetPlan {
+  index: number;
+  pool: KeyPool;
+  /** The model the target is asked for: the rate-limit scope and the breaker's. */
+  model: string | undefined;
+  breaker: CircuitBreaker;
+  body: Buffer | undefined;
+  deadlines: AttemptDeadlines;
+  /** A later target of the route could still serve the request. */
+  hasNext: boolean;
+}
+
+/** How the answer of a committed attempt ended. */
+export interface AttemptDone {
+  status: number;
+  outcome: RequestSummary['outcome'];
+  error?: string;
+}
+
+export type AttemptResult =
+  | { kind: 'failed'; failure: FailedAttempt }
+  | { kind: 'aborted' }
+  /** The provider's answer started and nothing can fail over any more; `relay` moves it to the client. */
+  | { kind: 'committed'; relay: () => Promise<AttemptDone> };
+
+/**
+ * One upstream try with one key, up to the commit point: sends, classifies a
+ * failure, or holds the answer until its first real byte or event. What
+ * happens after the commit (relaying) is returned as `relay`, so the
+ * breaker's verdict does not wait for the end of a long stream.
+ */
+export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter: ProtocolAdapter, target: TargetPlan, key: KeyRecord, res: ServerResponse): Promise<AttemptResult> {
+  const { clock } = engine;
+  const { pool, deadlines } = target;
+  const started = clock.now();
+  key.stats.requests++;
+  key.stats.lastUsedAt = started;
+  const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult =>
+    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict, status, headers, raw } };
+
+  const { origin, basePath } = splitBaseUrl(pool.baseUrl);
+  let response;
+  try {
+    response = await engine.upstream.send({
+      origin,
+      path: basePath + request.upstreamPath,
+      method: request.method,
+      headers: buildUpstreamHeaders(request.headers, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
+      body: target.body,
+      signal: request.signal,
+      headersTimeoutMs: deadlines.headersMs,
+    });
+  } catch (error) {
+    return failed(classifyTransportError(error));
+  }
+
+  const status = response.statusCode;
+  const headers = response.headers as IncomingHttpHeaders;
+  if (status < 200 || status >= 300) {
+    try {
+      const { raw, text, truncated } = await readBounded(response.body, MAX_ERROR_BODY);
+      if (truncated) return failed({ kind: 'transient', reason: `HTTP ${status} with an oversized error body` }, status, headers);
+      return failed(classifyResponse(status, parseErrorFacts(text)), status, headers, raw);
+    } catch (error) {
+      return failed(classifyTransportError(error), status, headers);
+    }
+  }
+
+  const sse = isEventStream(headers);
+  const relay = sse ? new SseRelay(response.body, adapter, request.endpoint) : new BodyRelay(response.body);
+  const remaining = (sse ? deadlines.firstEventMs : deadlines.idleMs) - (sse ? clock.now() - started : 0);
+  const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
+  if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
+
+  // Committed: this key served. No markReady: the key was ready when this attempt picked it, so any other state
+  // now is a newer verdict (a concurrent 429, 401 or quota error) that this older success must not undo.
+  const now = clock.now();
+  pool.succeeded(key, now);
+  key.stats.successes++;
+  key.stats.lastLatencyMs = now - started;
+  if (request.sessionId) engine.affinity.remember(request.sessionId, { pool: pool.id, key: key.id });
+
+  return {
+    kind: 'committed',
+    relay: async () => {
+      const clientHeaders = buildClientHeaders(headers);
+      const result =
+        relay instanceof SseRelay
+          ? await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs)
+          : await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, request.endpoint === 'responses');
+      return settle(engine, target, key, status, result);
+    },
+  };
+}
+
+/** Books what the relayed answer showed: tokens, the response id, an in-band key error, how it ended. */
+function settle(engine: Engine, target: TargetPlan, key: KeyRecord, status: number, result: RelayResult): AttemptDone {
+  const { pool } = target;
+  key.stats.inputTokens += result.usage.input;
+  key.stats.outputTokens += result.usage.output;
+  // Only Responses ids are ever looked up (previous_response_id); the relays report no other.
+  if (result.responseId) engine.affinity.remember(`resp:${result.responseId}`, { pool: pool.id, key: key.id });
+  const inBand = result.inBandError;
+  // A quota or auth error inside a committed stream cannot be failed over, but the key must still be marked.
+  if (inBand && (inBand.kind === 'quota' || inBand.kind === 'rate_limit' || inBand.kind === 'auth')) engine.markKey(key, inBand, undefined, target.model, pool);
+  const { end } = result;
+  if (end.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+  if (end.kind === 'interrupted') {
+    key.recordFailure('stream', end.reason);
+    return { status, outcome: 'interrupted', error: end.reason };
+  }
+  return { status, outcome: inBand ? 'error' : 'ok', error: inBand?.reason };
+}
