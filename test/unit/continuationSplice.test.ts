@@ -99,6 +99,26 @@ describe('continuation: ContinuationSplicer', function () {
         assert.equal(interrupted.transcript.continuable, false, 'past a tool call, no further continuation');
       });
 
+      it('relays an error the continuation reports after it started as the one terminal event', async () => {
+        fake.fault('test-key-2', { kind: 'errorEvent', error: 'overloaded', afterEvents: 1 });
+        const interrupted = await interruptedStream(fake, endpoint, eventsThroughDelta(endpoint, 2));
+        const continued = await continueOnFake(fake, endpoint, interrupted, prefill);
+        assert.equal(continued.splicer.status, 'ended');
+        const events = parseEvents(continued.clientBytes).filter((e) => e.data !== undefined);
+        const terminal: string[] = { messages: ['message_stop', 'error'], chat: [] as string[], responses: ['response.completed', 'response.failed', 'error'] }[endpoint];
+        if (endpoint === 'chat') {
+          assert.equal(events.filter((e) => e.data!.includes('"error"')).length, 1);
+          assert.ok(jsonOf(events.at(-1)!).error, 'the error chunk ends the stream');
+        } else {
+          assert.deepEqual(events.filter((e) => terminal.includes(e.name)).map((e) => e.name), [endpoint === 'messages' ? 'error' : 'response.failed']);
+        }
+        if (endpoint === 'responses') {
+          assert.deepEqual(events.map((e) => jsonOf(e).sequence_number), events.map((_, i) => i));
+          assert.equal(jsonOf(events.at(-1)!).response.id, jsonOf(events[0]).response.id);
+        }
+        assert.equal(interrupted.transcript.ended, true);
+      });
+
       it('reports failure and writes nothing when the continuation starts with an error', async () => {
         fake.fault('test-key-2', { kind: 'errorEvent', error: 'overloaded' });
         const interrupted = await interruptedStream(fake, endpoint, eventsThroughDelta(endpoint, 2));
