@@ -1,4 +1,4 @@
-import type { StreamFacts } from '../protocols/protocol';
+import type { Endpoint, StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../upstream/sse';
 import { readChatChunk } from './chatReader';
 import { readMessagesEvent } from './messagesReader';
@@ -7,6 +7,10 @@ import { asWireObject, type ReportedUsage, type StreamPosition, type TranscriptS
 
 /** The streamed endpoints a continuation can extend. */
 export type ContinuableEndpoint = 'messages' | 'chat' | 'responses';
+
+export function isContinuableEndpoint(endpoint: Endpoint): endpoint is ContinuableEndpoint {
+  return endpoint === 'messages' || endpoint === 'chat' || endpoint === 'responses';
+}
 
 /** A rough count for text a provider has not reported tokens for yet; about four characters a token. */
 export function estimateTokens(text: string): number {
