@@ -4,8 +4,7 @@ import { asWireObject, numberOr, type ChatPosition, type TranscriptSink, type Wi
 const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details', 'thinking'];
 
 /** Reads one Chat Completions chunk into the transcript. */
-export function readChatChunk(json: WireObject, sink: TranscriptSink): void {
-  const position = sink.position as ChatPosition;
+export function readChatChunk(json: WireObject, position: ChatPosition, sink: TranscriptSink): void {
   if (json.error !== undefined) {
     sink.terminate();
     return;

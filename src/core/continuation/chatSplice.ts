@@ -9,12 +9,15 @@ const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details',
  * already has, the opening role chunk goes, and the usage chunk covers the whole answer.
  */
 export class ChatSplice implements SpliceMapper {
-  constructor(private readonly context: SpliceContext) {}
+  constructor(
+    private readonly context: SpliceContext,
+    private readonly position: ChatPosition,
+  ) {}
 
   map(_name: string, json: WireObject): SplicedEvent[] {
     // An error after the continuation started is the stream's end, in the client's own format already.
     if (json.error !== undefined) return [splicedEvent('', json)];
-    const position = this.context.transcript.position as ChatPosition;
+    const position = this.position;
     const chunk: WireObject = { ...json };
     if (position.id !== undefined) chunk.id = position.id;
     if (position.model !== undefined) chunk.model = position.model;

@@ -29,8 +29,13 @@ export class ContinuationSplicer {
 
   constructor(private readonly transcript: StreamTranscript) {
     const context = new SpliceContext(transcript);
+    const position = transcript.position;
     this.mapper =
-      transcript.endpoint === 'messages' ? new MessagesSplice(context) : transcript.endpoint === 'chat' ? new ChatSplice(context) : new ResponsesSplice(context);
+      position.endpoint === 'messages'
+        ? new MessagesSplice(context, position)
+        : position.endpoint === 'chat'
+          ? new ChatSplice(context, position)
+          : new ResponsesSplice(context, position);
   }
 
   get status(): SpliceStatus {

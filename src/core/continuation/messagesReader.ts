@@ -1,8 +1,7 @@
 import { asWireObject, numberOr, type MessagesPosition, type TranscriptSink, type WireObject } from './transcriptState';
 
 /** Reads one Anthropic Messages event into the transcript. */
-export function readMessagesEvent(name: string, json: WireObject, sink: TranscriptSink): void {
-  const position = sink.position as MessagesPosition;
+export function readMessagesEvent(name: string, json: WireObject, position: MessagesPosition, sink: TranscriptSink): void {
   switch (name) {
     case 'message_start': {
       const message = asWireObject(json.message);
@@ -13,7 +12,7 @@ export function readMessagesEvent(name: string, json: WireObject, sink: Transcri
       return;
     }
     case 'content_block_start': {
-      const index = numberOr(json.index, position.nextIndex)!;
+      const index = numberOr(json.index, position.nextIndex);
       position.nextIndex = Math.max(position.nextIndex, index + 1);
       const type = asWireObject(json.content_block)?.type;
       if (type === 'text') position.openIndex = index;

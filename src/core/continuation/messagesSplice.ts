@@ -14,11 +14,11 @@ export class MessagesSplice implements SpliceMapper {
   private readonly indexOf = new Map<number, number>();
   private sawBlock = false;
 
-  constructor(private readonly context: SpliceContext) {}
-
-  private get position(): MessagesPosition {
-    return this.context.transcript.position as MessagesPosition;
-  }
+  /** The client's position, which the transcript keeps current as spliced events are written. */
+  constructor(
+    private readonly context: SpliceContext,
+    private readonly position: MessagesPosition,
+  ) {}
 
   map(name: string, json: WireObject): SplicedEvent[] {
     switch (name) {
@@ -30,7 +30,7 @@ export class MessagesSplice implements SpliceMapper {
       case 'content_block_delta':
         return this.delta(json);
       case 'content_block_stop': {
-        const index = this.indexOf.get(numberOr(json.index, -1)!);
+        const index = this.indexOf.get(numberOr(json.index, -1));
         return index === undefined ? [] : [splicedEvent(name, { ...json, index })];
       }
       case 'message_delta':
@@ -44,7 +44,7 @@ export class MessagesSplice implements SpliceMapper {
     const block = asWireObject(json.content_block) ?? {};
     // Thinking from the continuation target is its own, signed by another account, and no part of the answer text.
     if (THINKING.has(String(block.type))) return [];
-    const own = numberOr(json.index, -1)!;
+    const own = numberOr(json.index, -1);
     const first = !this.sawBlock;
     this.sawBlock = true;
     const open = this.position.openIndex;
@@ -61,7 +61,7 @@ export class MessagesSplice implements SpliceMapper {
   }
 
   private delta(json: WireObject): SplicedEvent[] {
-    const index = this.indexOf.get(numberOr(json.index, -1)!);
+    const index = this.indexOf.get(numberOr(json.index, -1));
     if (index === undefined) return [];
     const delta = asWireObject(json.delta);
     if (delta?.type === 'text_delta' && typeof delta.text === 'string') return this.textDelta(index, delta.text);

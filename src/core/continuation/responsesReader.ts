@@ -3,8 +3,7 @@ import { asWireObject, numberOr, type ResponsesPosition, type TranscriptSink, ty
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error']);
 
 /** Reads one Responses event into the transcript. */
-export function readResponsesEvent(name: string, json: WireObject, sink: TranscriptSink): void {
-  const position = sink.position as ResponsesPosition;
+export function readResponsesEvent(name: string, json: WireObject, position: ResponsesPosition, sink: TranscriptSink): void {
   const type = typeof json.type === 'string' ? json.type : name;
   position.lastSequence = numberOr(json.sequence_number, position.lastSequence);
   if (TERMINAL.has(type)) {
@@ -26,7 +25,7 @@ export function readResponsesEvent(name: string, json: WireObject, sink: Transcr
     }
     case 'response.output_item.added': {
       const item = asWireObject(json.item) ?? {};
-      const outputIndex = numberOr(json.output_index, position.nextOutputIndex)!;
+      const outputIndex = numberOr(json.output_index, position.nextOutputIndex);
       position.nextOutputIndex = Math.max(position.nextOutputIndex, outputIndex + 1);
       if (item.type === 'message' && typeof item.id === 'string') position.openItem = { id: item.id, outputIndex, item, parts: [] };
       else sink.block(itemReason(item.type));
@@ -37,7 +36,7 @@ export function readResponsesEvent(name: string, json: WireObject, sink: Transcr
       const open = position.openItem;
       if (part.type !== 'output_text') sink.block(part.type === 'refusal' ? 'a refusal' : `a ${String(part.type)} part`);
       if (!open) return;
-      const contentIndex = numberOr(json.content_index, open.parts.length)!;
+      const contentIndex = numberOr(json.content_index, open.parts.length);
       open.parts[contentIndex] = { ...part, text: typeof part.text === 'string' ? part.text : '' };
       open.openPart = contentIndex;
       return;
@@ -45,7 +44,7 @@ export function readResponsesEvent(name: string, json: WireObject, sink: Transcr
     case 'response.output_text.delta': {
       if (typeof json.delta !== 'string') return;
       sink.appendText(json.delta);
-      const part = position.openItem?.parts[numberOr(json.content_index, 0)!];
+      const part = position.openItem?.parts[numberOr(json.content_index, 0)];
       if (part) part.text = `${String(part.text ?? '')}${json.delta}`;
       return;
     }
@@ -54,7 +53,7 @@ export function readResponsesEvent(name: string, json: WireObject, sink: Transcr
       return;
     case 'response.output_item.done': {
       const item = asWireObject(json.item);
-      if (item) position.doneItems[numberOr(json.output_index, position.doneItems.length)!] = item;
+      if (item) position.doneItems[numberOr(json.output_index, position.doneItems.length)] = item;
       if (position.openItem && position.openItem.id === item?.id) position.openItem = undefined;
       return;
     }

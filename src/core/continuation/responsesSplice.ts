@@ -29,12 +29,12 @@ export class ResponsesSplice implements SpliceMapper {
   private sawItem = false;
   private sequence: number;
 
-  constructor(private readonly context: SpliceContext) {
-    this.sequence = this.position.lastSequence ?? -1;
-  }
-
-  private get position(): ResponsesPosition {
-    return this.context.transcript.position as ResponsesPosition;
+  /** The client's position, which the transcript keeps current as spliced events are written. */
+  constructor(
+    private readonly context: SpliceContext,
+    private readonly position: ResponsesPosition,
+  ) {
+    this.sequence = position.lastSequence ?? -1;
   }
 
   map(name: string, json: WireObject): SplicedEvent[] {
@@ -46,7 +46,7 @@ export class ResponsesSplice implements SpliceMapper {
     }
     if (type === 'response.output_item.added') return this.addItem(json);
     if (json.output_index === undefined) return [this.event(type, json)];
-    const own = numberOr(json.output_index, -1)!;
+    const own = numberOr(json.output_index, -1);
     const outputIndex = this.indexOf.get(own);
     if (this.dropped.has(own) || outputIndex === undefined) return [];
     const message = this.messages.get(own);
@@ -55,7 +55,7 @@ export class ResponsesSplice implements SpliceMapper {
   }
 
   private addItem(json: WireObject): SplicedEvent[] {
-    const own = numberOr(json.output_index, -1)!;
+    const own = numberOr(json.output_index, -1);
     const item = asWireObject(json.item) ?? {};
     // Reasoning items belong to the continuation target's account (encrypted content) and hold no answer text.
     if (item.type === 'reasoning') {
@@ -87,7 +87,7 @@ export class ResponsesSplice implements SpliceMapper {
       if (open) item.content = open.parts;
       return [this.event(type, { ...json, output_index: message.outputIndex, item })];
     }
-    const own = numberOr(json.content_index, 0)!;
+    const own = numberOr(json.content_index, 0);
     if (type === 'response.content_part.added') {
       // The text part the client has open continues; any other part follows the client's parts.
       const contentIndex = own === 0 && open?.openPart !== undefined ? open.openPart : (open?.parts.length ?? own);

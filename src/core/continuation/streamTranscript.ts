@@ -39,7 +39,6 @@ export class StreamTranscript {
           ? { endpoint }
           : { endpoint, doneItems: [], nextOutputIndex: 0 };
     this.sink = {
-      position: this.position,
       usage: this.usage,
       appendText: (text) => (this.delivered += text),
       block: (reason) => (this.blocker ??= reason),
@@ -67,9 +66,10 @@ export class StreamTranscript {
       this.blocker ??= 'an event that is not JSON';
       return;
     }
-    if (this.endpoint === 'messages') readMessagesEvent(event.name || String(json.type ?? ''), json, this.sink);
-    else if (this.endpoint === 'chat') readChatChunk(json, this.sink);
-    else readResponsesEvent(event.name, json, this.sink);
+    const position = this.position;
+    if (position.endpoint === 'messages') readMessagesEvent(event.name || String(json.type ?? ''), json, position, this.sink);
+    else if (position.endpoint === 'chat') readChatChunk(json, position, this.sink);
+    else readResponsesEvent(event.name, json, position, this.sink);
   }
 
   /** The client's stream has its terminal event (or an in-band error). */

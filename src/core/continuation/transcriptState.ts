@@ -60,7 +60,6 @@ export type StreamPosition = MessagesPosition | ChatPosition | ResponsesPosition
 
 /** What a reader learns from one event: text delivered, a reason the answer cannot be continued, its end. */
 export interface TranscriptSink {
-  position: StreamPosition;
   usage: ReportedUsage;
   appendText(text: string): void;
   block(reason: string): void;
@@ -73,6 +72,8 @@ export function asWireObject(value: unknown): WireObject | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as WireObject) : undefined;
 }
 
+export function numberOr(value: unknown, fallback: number): number;
+export function numberOr(value: unknown, fallback: number | undefined): number | undefined;
 export function numberOr(value: unknown, fallback: number | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
 }
