@@ -158,6 +158,13 @@ describe('continuation: continuationRequest', () => {
       assert.deepEqual(plan, { kind: 'refused', reason: 'the request continues a stored response (previous_response_id)' });
     });
 
+    it('a stored Responses answer (store not false), which the next turn may chain to by the original id', () => {
+      const stored = continuationRequest('responses', streamedBody('responses', { store: true }), delivered('responses', 'Hi'), { prefill: false });
+      assert.deepEqual(stored, { kind: 'refused', reason: 'the response is stored under its id (store is not false)' });
+      const { store: _default, ...byDefault } = streamedBody('responses');
+      assert.equal(continuationRequest('responses', byDefault, delivered('responses', 'Hi'), { prefill: false }).kind, 'refused');
+    });
+
     it('structured output, and several chat choices', () => {
       const json = continuationRequest('chat', streamedBody('chat', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }), delivered('chat', '{"a"'), { prefill: false });
       assert.deepEqual(json, { kind: 'refused', reason: 'the request asks for structured output' });

@@ -66,6 +66,10 @@ function refusalFor(endpoint: ContinuableEndpoint, body: Record<string, unknown>
     // continuation would not see the conversation it continues. The agent retrying the turn is the better outcome.
     if (body.previous_response_id != null) return 'the request continues a stored response (previous_response_id)';
     if (body.conversation != null) return 'the request belongs to a stored conversation';
+    // Stored (the API's default), the answer may be chained to by id next turn; under that id the provider holds
+    // only the interrupted part, or nothing, so the next turn would lose the rest or fail. Clients that send the
+    // whole input each turn (Codex sends store: false) can be continued.
+    if (body.store !== false) return 'the response is stored under its id (store is not false)';
     if (typeof body.input !== 'string' && !Array.isArray(body.input)) return 'the request has no input';
   } else if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return 'the request has no messages';
