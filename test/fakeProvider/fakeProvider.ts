@@ -7,6 +7,7 @@ import {
   badJsonReply,
   httpFaultForInStreamError,
   httpFaultReply,
+  invalidRequestReply,
   missingKeyReply,
   notFoundReply,
   scriptStream,
@@ -28,6 +29,7 @@ import {
   responsesStreamEvents,
 } from './openaiWire';
 import { estimateTokens, makePlan } from './replyPlan';
+import { requestProblem } from './requestRules';
 import { asObject, SSE_HEADERS, type Json } from './sse';
 import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent } from './types';
 
@@ -44,6 +46,8 @@ export type {
   ResponderRequest,
 } from './types';
 export { defaultReplyParts, splitText } from './replyPlan';
+export { requestProblem } from './requestRules';
+export { deliveredStartOf, restOfText } from './continuationReplies';
 
 /** Header carrying ~1 MiB for the hugeHeader fault. */
 export const HUGE_HEADER_NAME = 'x-fake-padding';
@@ -53,6 +57,7 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     streamEvents: opts.streamEvents ?? 5,
     eventGapMs: opts.eventGapMs ?? 0,
     recordBodies: opts.recordBodies ?? true,
+    strictRequests: opts.strictRequests ?? false,
   });
   await fake.listen();
   return fake;
@@ -295,6 +300,10 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       }
     }
     if (!bodyOk) return this.reply(ex, errCtx, badJsonReply(errCtx));
+    if (this.options.strictRequests) {
+      const problem = requestProblem(endpoint, body);
+      if (problem) return this.reply(ex, errCtx, invalidRequestReply(errCtx, problem));
+    }
 
     const plannedModel = errCtx.model;
     switch (endpoint) {

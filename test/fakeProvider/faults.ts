@@ -216,6 +216,13 @@ export function badJsonReply(c: ErrorContext): HttpReply {
     : json(400, anthropicError('invalid_request_error', 'There was an error parsing the body of your request: not valid JSON', c.requestId));
 }
 
+/** The 400 a real API answers to a body that breaks its rules (strictRequests). */
+export function invalidRequestReply(c: ErrorContext, message: string): HttpReply {
+  return c.protocol === 'openai'
+    ? json(400, openaiError(message, 'invalid_request_error', null))
+    : json(400, anthropicError('invalid_request_error', message, c.requestId));
+}
+
 export interface StreamScript {
   events: SseEvent[];
   /** How the stream ends after the last scripted event. */

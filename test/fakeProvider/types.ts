@@ -7,6 +7,8 @@ export interface FakeProviderOptions {
   eventGapMs?: number;
   /** Keep parsed request bodies in the ledger. Default true; a benchmark may turn it off to save memory. */
   recordBodies?: boolean;
+  /** Answer 400, as the real API would, to a chat, responses or messages body that breaks the rules in requestRules.ts. Default false. */
+  strictRequests?: boolean;
 }
 
 export type Protocol = 'openai' | 'anthropic';

@@ -1,0 +1,54 @@
+import { splicedEvent, type SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
+import { asWireObject, type ChatPosition, type WireObject } from './transcriptState';
+
+/** Reasoning the continuation target streams beside the text: its own, and no part of the answer. */
+const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details', 'thinking'];
+
+/**
+ * OpenAI Chat Completions: every chunk keeps the id, created and model the client
+ * already has, the opening role chunk goes, and the usage chunk covers the whole answer.
+ */
+export class ChatSplice implements SpliceMapper {
+  constructor(
+    private readonly context: SpliceContext,
+    private readonly position: ChatPosition,
+  ) {}
+
+  map(_name: string, json: WireObject): SplicedEvent[] {
+    // An error after the continuation started is the stream's end, in the client's own format already.
+    if (json.error !== undefined) return [splicedEvent('', json)];
+    const position = this.position;
+    const chunk: WireObject = { ...json };
+    if (position.id !== undefined) chunk.id = position.id;
+    if (position.model !== undefined) chunk.model = position.model;
+    if (position.created !== undefined) chunk.created = position.created;
+    if (position.systemFingerprint !== undefined && 'system_fingerprint' in chunk) chunk.system_fingerprint = position.systemFingerprint;
+    const choices = Array.isArray(json.choices) ? json.choices.map((choice) => this.choice(asWireObject(choice) ?? {})) : [];
+    if (Array.isArray(json.choices)) chunk.choices = choices;
+    const usage = asWireObject(json.usage);
+    if (usage) chunk.usage = this.usage(usage);
+    const carries = choices.some((choice) => choice.finish_reason != null || Object.keys(asWireObject(choice.delta) ?? {}).length > 0);
+    return carries || usage ? [splicedEvent('', chunk)] : [];
+  }
+
+  private choice(choice: WireObject): WireObject {
+    const delta: WireObject = { ...(asWireObject(choice.delta) ?? {}) };
+    // The client had its role chunk at the start of the answer.
+    delete delta.role;
+    for (const field of REASONING_FIELDS) delete delta[field];
+    if (typeof delta.content === 'string') {
+      delta.content = this.context.join.next(delta.content);
+      if (delta.content === '') delete delta.content;
+    } else if (delta.content === null) {
+      delete delta.content;
+    }
+    if (delta.refusal === null) delete delta.refusal;
+    return { ...choice, delta };
+  }
+
+  private usage(usage: WireObject): WireObject {
+    const merged = this.context.mergedTokens(usage.prompt_tokens, usage.completion_tokens);
+    const input = merged.input ?? 0;
+    return { ...usage, prompt_tokens: input, completion_tokens: merged.output, total_tokens: input + merged.output };
+  }
+}

@@ -1,0 +1,106 @@
+import type { StreamFacts } from '../protocols/protocol';
+import type { SseEvent } from '../upstream/sse';
+import { isErrorEvent } from '../upstream/streamFacts';
+import { ChatSplice } from './chatSplice';
+import { MessagesSplice } from './messagesSplice';
+import { ResponsesSplice } from './responsesSplice';
+import { SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
+import type { StreamTranscript } from './streamTranscript';
+import { asWireObject } from './transcriptState';
+
+/**
+ * waiting: nothing written yet (preamble so far); relaying: continuation bytes are in the client's stream;
+ * ended: the client's stream has its terminal event; failed: the continuation failed before writing anything.
+ */
+export type SpliceStatus = 'waiting' | 'relaying' | 'ended' | 'failed';
+
+/**
+ * Turns the continuation's SSE events into bytes for the client's already open
+ * stream, so that what the client receives is one well-formed answer: the
+ * continuation's preamble goes, its content lands in the client's open block or
+ * item, ids and indices are the client's, usage covers the whole answer, and
+ * there is exactly one terminal event. Everything written is noted in the
+ * transcript, which therefore keeps describing what the client has.
+ */
+export class ContinuationSplicer {
+  private state: SpliceStatus = 'waiting';
+  private reason: string | undefined;
+  private readonly mapper: SpliceMapper;
+
+  constructor(private readonly transcript: StreamTranscript) {
+    const context = new SpliceContext(transcript);
+    const position = transcript.position;
+    this.mapper =
+      position.endpoint === 'messages'
+        ? new MessagesSplice(context, position)
+        : position.endpoint === 'chat'
+          ? new ChatSplice(context, position)
+          : new ResponsesSplice(context, position);
+  }
+
+  get status(): SpliceStatus {
+    return this.state;
+  }
+
+  /** Why the continuation failed (status 'failed'): the target's own error message, or what it sent instead. */
+  get failure(): string | undefined {
+    return this.reason;
+  }
+
+  /** For a terminal error written after a cut of the continuation itself: the client's ids and sequence. */
+  get facts(): StreamFacts {
+    return this.transcript.facts;
+  }
+
+  /** The bytes to write for one whole continuation event ('' for none). */
+  push(event: SseEvent): string {
+    if (this.state === 'ended' || this.state === 'failed' || event.data === undefined) return '';
+    if (this.state === 'waiting' && isErrorEvent(event)) return this.fail(errorMessage(event.data));
+    let out: SplicedEvent[];
+    if (event.data === '[DONE]') {
+      out = [{ name: '', data: '[DONE]' }];
+    } else {
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = asWireObject(JSON.parse(event.data));
+      } catch {
+        json = undefined;
+      }
+      if (!json) {
+        if (this.state === 'waiting') return this.fail('the continuation sent an event that is not JSON');
+        // Past the commit point a malformed event is forwarded as it came, as the relay does.
+        out = [{ name: event.name, data: event.data }];
+      } else {
+        out = this.mapper.map(event.name || String(json.type ?? ''), json);
+      }
+    }
+    let bytes = '';
+    for (const spliced of out) {
+      this.transcript.note(spliced);
+      bytes += spliced.name ? `event: ${spliced.name}\ndata: ${spliced.data}\n\n` : `data: ${spliced.data}\n\n`;
+      if (this.transcript.ended) {
+        this.state = 'ended';
+        break;
+      }
+    }
+    if (bytes && this.state === 'waiting') this.state = 'relaying';
+    return bytes;
+  }
+
+  private fail(reason: string): string {
+    this.state = 'failed';
+    this.reason = reason;
+    return '';
+  }
+}
+
+function errorMessage(data: string): string {
+  try {
+    const json = asWireObject(JSON.parse(data));
+    const error = asWireObject(json?.error) ?? asWireObject(asWireObject(json?.response)?.error) ?? json;
+    if (typeof error?.message === 'string') return error.message;
+  } catch {
+    // fall through
+  }
+  return 'the continuation answered with an error';
+}

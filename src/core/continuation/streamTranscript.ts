@@ -1,0 +1,109 @@
+import type { Endpoint, StreamFacts } from '../protocols/protocol';
+import type { SseEvent } from '../upstream/sse';
+import { readChatChunk } from './chatReader';
+import { readMessagesEvent } from './messagesReader';
+import { readResponsesEvent } from './responsesReader';
+import { asWireObject, type ReportedUsage, type StreamPosition, type TranscriptSink } from './transcriptState';
+
+/** The streamed endpoints a continuation can extend. */
+export type ContinuableEndpoint = 'messages' | 'chat' | 'responses';
+
+export function isContinuableEndpoint(endpoint: Endpoint): endpoint is ContinuableEndpoint {
+  return endpoint === 'messages' || endpoint === 'chat' || endpoint === 'responses';
+}
+
+/** A rough count for text a provider has not reported tokens for yet; about four characters a token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * What the client has received of a committed stream, fed with every whole
+ * event written to it, in order: the text, whether a continuation could
+ * extend it, and where the client's message stands (ids, indices, sequence).
+ */
+export class StreamTranscript {
+  readonly position: StreamPosition;
+  readonly usage: ReportedUsage = {};
+  private delivered = '';
+  private blocker: string | undefined;
+  private finished = false;
+  private terminated = false;
+  private readonly sink: TranscriptSink;
+
+  constructor(readonly endpoint: ContinuableEndpoint) {
+    this.position =
+      endpoint === 'messages'
+        ? { endpoint, nextIndex: 0 }
+        : endpoint === 'chat'
+          ? { endpoint }
+          : { endpoint, doneItems: [], nextOutputIndex: 0 };
+    this.sink = {
+      usage: this.usage,
+      appendText: (text) => (this.delivered += text),
+      block: (reason) => (this.blocker ??= reason),
+      finish: () => (this.finished = true),
+      terminate: () => (this.terminated = true),
+    };
+  }
+
+  /** Takes one whole event exactly as the client received it. */
+  note(event: SseEvent): void {
+    const data = event.data;
+    if (data === undefined) return;
+    if (data === '[DONE]') {
+      this.terminated = true;
+      return;
+    }
+    let json: Record<string, unknown> | undefined;
+    try {
+      json = asWireObject(JSON.parse(data));
+    } catch {
+      json = undefined;
+    }
+    // The client got something we cannot read; continuing after it could contradict it.
+    if (!json) {
+      this.blocker ??= 'an event that is not JSON';
+      return;
+    }
+    const position = this.position;
+    if (position.endpoint === 'messages') readMessagesEvent(event.name || String(json.type ?? ''), json, position, this.sink);
+    else if (position.endpoint === 'chat') readChatChunk(json, position, this.sink);
+    else readResponsesEvent(event.name, json, position, this.sink);
+  }
+
+  /** The client's stream has its terminal event (or an in-band error). */
+  get ended(): boolean {
+    return this.terminated;
+  }
+
+  /** All text the client has received, across text blocks or items. */
+  get text(): string {
+    return this.delivered;
+  }
+
+  /** Why the answer cannot be continued, or undefined when it can. */
+  get notContinuableBecause(): string | undefined {
+    if (this.terminated) return 'the stream already ended';
+    if (this.blocker) return `the answer contains ${this.blocker}`;
+    if (this.finished) return 'the answer was already complete';
+    return undefined;
+  }
+
+  /** Text only so far (no tool call, thinking, reasoning or refusal), and neither finished nor ended. */
+  get continuable(): boolean {
+    return this.notContinuableBecause === undefined;
+  }
+
+  /** Output tokens the delivered text cost: the provider's count when it reported one that covers it, else an estimate. */
+  get deliveredOutputTokens(): number {
+    return Math.max(this.usage.output ?? 0, estimateTokens(this.delivered));
+  }
+
+  /** What a terminal error written now must repeat (Responses: id, model, sequence). */
+  get facts(): StreamFacts {
+    const p = this.position;
+    if (p.endpoint === 'responses') return { responseId: p.id, model: p.model, createdAt: p.createdAt, lastSequence: p.lastSequence };
+    return { responseId: p.id, model: p.model };
+  }
+}

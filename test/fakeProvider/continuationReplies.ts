@@ -1,0 +1,44 @@
+import { asObject, type Json } from './sse';
+import type { Endpoint, Responder } from './types';
+
+/** The text of an assistant turn as a request carries it (string content, or text parts). */
+function assistantText(message: unknown): string | undefined {
+  const m = asObject(message);
+  if (m.role !== 'assistant') return undefined;
+  if (typeof m.content === 'string') return m.content;
+  if (!Array.isArray(m.content)) return undefined;
+  return m.content.map((part) => asObject(part)).map((part) => (typeof part.text === 'string' ? part.text : '')).join('');
+}
+
+/**
+ * The start of `fullText` a continuation request says was delivered: its last assistant
+ * turn (a prefill, or the turn before an instruction to continue) when that turn is a
+ * start of the text; undefined for a request that asks for the answer from the beginning.
+ */
+export function deliveredStartOf(fullText: string, endpoint: Endpoint, body: Json): string | undefined {
+  const turns = endpoint === 'responses' ? body.input : body.messages;
+  if (!Array.isArray(turns)) return undefined;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const text = assistantText(turns[i]);
+    if (text !== undefined && text !== '' && fullText.startsWith(text)) return text;
+  }
+  return undefined;
+}
+
+/**
+ * A Responder for continuation tests: every request is answered with what is left of
+ * `fullText` after the text its last assistant turn already holds, so the original
+ * request gets the whole text (for a fault to cut) and a continuation gets the rest.
+ * What a continuation asked for is kept in `asked`, in order.
+ */
+export function restOfText(fullText: string): Responder & { asked: Array<{ delivered: string | undefined; rest: string }> } {
+  const asked: Array<{ delivered: string | undefined; rest: string }> = [];
+  const responder = ((req) => {
+    const delivered = deliveredStartOf(fullText, req.endpoint, asObject(req.body));
+    const rest = fullText.slice(delivered?.length ?? 0);
+    asked.push({ delivered, rest });
+    return { text: rest };
+  }) as Responder & { asked: typeof asked };
+  responder.asked = asked;
+  return responder;
+}

@@ -1,0 +1,104 @@
+import { asObject, type Json } from './sse';
+import type { Endpoint } from './types';
+
+/**
+ * The checks the real APIs make on the request shapes a continuation produces, with their wording where known.
+ * Returns the 400's message, or undefined when the request would be accepted.
+ */
+export function requestProblem(endpoint: Endpoint, body: Json): string | undefined {
+  if (endpoint === 'messages') return messagesProblem(body);
+  if (endpoint === 'chat') return chatProblem(body);
+  if (endpoint === 'responses') return responsesProblem(body);
+  return undefined;
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+function textOf(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  const texts = content.map((part) => asObject(part)).filter((part) => typeof part.text === 'string');
+  return texts.length === content.length ? texts.map((part) => part.text as string).join('') : undefined;
+}
+
+function isEmptyContent(content: unknown): boolean {
+  return content === undefined || content === null || content === '' || (Array.isArray(content) && content.length === 0);
+}
+
+/** Anthropic Messages. */
+function messagesProblem(body: Json): string | undefined {
+  if (typeof body.model !== 'string') return 'model: Field required';
+  if (!isPositiveInteger(body.max_tokens)) return 'max_tokens: Field required';
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
+  for (let i = 0; i < messages.length; i++) {
+    const m = asObject(messages[i]);
+    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    const final = i === messages.length - 1;
+    if (isEmptyContent(m.content) && !(final && m.role === 'assistant')) {
+      return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+    }
+  }
+  const last = asObject(messages[messages.length - 1]);
+  if (last.role === 'assistant') {
+    const text = textOf(last.content);
+    if (text !== undefined && text !== text.trimEnd()) return 'messages: final assistant content cannot end with trailing whitespace';
+    if (asObject(body.thinking).type === 'enabled') return 'messages: a final assistant message (prefill) cannot be used when thinking is enabled';
+  }
+  const thinking = asObject(body.thinking);
+  if (thinking.type === 'enabled' && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= (body.max_tokens as number)) {
+    return '`max_tokens` must be greater than `thinking.budget_tokens`';
+  }
+  return undefined;
+}
+
+const CHAT_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+/** OpenAI Chat Completions. */
+function chatProblem(body: Json): string | undefined {
+  if (typeof body.model !== 'string') return "you must provide a model parameter";
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0) return "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
+  for (let i = 0; i < messages.length; i++) {
+    const m = asObject(messages[i]);
+    if (!CHAT_ROLES.has(String(m.role))) return `Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`;
+    if (m.role === 'assistant' && isEmptyContent(m.content) && m.tool_calls === undefined && m.function_call === undefined) {
+      return `Invalid value for 'content': expected a string, got null.`;
+    }
+    if ((m.role === 'user' || m.role === 'system' || m.role === 'developer') && isEmptyContent(m.content) && m.content !== '') {
+      return `Missing required parameter: 'messages[${i}].content'.`;
+    }
+    if (m.role === 'tool' && typeof m.tool_call_id !== 'string') return `Missing required parameter: 'messages[${i}].tool_call_id'.`;
+  }
+  for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
+    if (body[field] !== undefined && body[field] !== null && !isPositiveInteger(body[field])) {
+      return `Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(body[field])} instead.`;
+    }
+  }
+  if (body.stream_options != null && body.stream !== true) return "The 'stream_options' parameter is only allowed when 'stream' is enabled.";
+  return undefined;
+}
+
+const RESPONSES_ROLES = new Set(['user', 'assistant', 'system', 'developer']);
+
+/** OpenAI Responses. */
+function responsesProblem(body: Json): string | undefined {
+  if (typeof body.model !== 'string') return "Missing required parameter: 'model'.";
+  const input = body.input;
+  if (typeof input !== 'string' && !Array.isArray(input)) return "Invalid type for 'input': expected one of a string or array of input items.";
+  if (Array.isArray(input)) {
+    for (let i = 0; i < input.length; i++) {
+      const item = asObject(input[i]);
+      if (item.type !== undefined && item.type !== 'message') continue;
+      if (!RESPONSES_ROLES.has(String(item.role))) return `Invalid value: '${String(item.role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`;
+      if (typeof item.content !== 'string' && !Array.isArray(item.content)) return `Missing required parameter: 'input[${i}].content'.`;
+    }
+  }
+  const max = body.max_output_tokens;
+  if (max !== undefined && max !== null && !(typeof max === 'number' && Number.isInteger(max) && max >= 16)) {
+    return `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${JSON.stringify(max)} instead.`;
+  }
+  return undefined;
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { continuationRequest } from '../../src/core/continuation/continuationRequest';
+import { ContinuationSplicer } from '../../src/core/continuation/continuationSplicer';
+import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
+import { SseScanner, type SseEvent } from '../../src/core/upstream/sse';
+import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { endpointUrl, keyHeaders, streamedBody, type StreamEndpoint } from './continuationFixtures';
+import { captureStream, serveCannedStream, type CapturedStream } from './sseStreams';
+
+export interface Interrupted {
+  transcript: StreamTranscript;
+  /** What the client received before the cut (whole events). */
+  clientBytes: Buffer;
+  body: Record<string, unknown>;
+}
+
+/** A stream from the fake, cut after `cutAfter` events, as the client received it. */
+export async function interruptedStream(fake: FakeProvider, endpoint: StreamEndpoint, cutAfter: number, body = streamedBody(endpoint)): Promise<Interrupted> {
+  fake.fault('test-key-1', { kind: 'cut', afterEvents: cutAfter });
+  const original = await captureStream(endpointUrl(fake, endpoint), keyHeaders(endpoint, 'test-key-1'), body);
+  assert.ok(original.cut, 'the fake cut the original stream');
+  const transcript = new StreamTranscript(endpoint);
+  for (const event of original.events) transcript.note(event);
+  return { transcript, clientBytes: original.bytes, body };
+}
+
+export interface Continued {
+  request: Record<string, unknown>;
+  continuation: CapturedStream;
+  splicer: ContinuationSplicer;
+  /** Output tokens counted for the delivered part when the splice began. */
+  deliveredOutputTokens: number;
+  /** Everything the client received: the original part, then the splice. */
+  clientBytes: Buffer;
+}
+
+/** Asks the fake (as the next target, key test-key-2) to continue, and splices its answer into the client's stream. */
+export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoint, interrupted: Interrupted, prefill: boolean): Promise<Continued> {
+  const plan = continuationRequest(endpoint, interrupted.body, interrupted.transcript, { prefill, model: 'model-b' });
+  if (plan.kind !== 'request') assert.fail(`refused: ${plan.reason}`);
+  const continuation = await captureStream(endpointUrl(fake, endpoint), keyHeaders(endpoint, 'test-key-2'), plan.body);
+  assert.equal(continuation.status, 200, `the target accepted the continuation request: ${continuation.bytes.toString()}`);
+  return splice(interrupted, plan.body, continuation);
+}
+
+/** Splices already captured continuation events. */
+export function splice(interrupted: Interrupted, request: Record<string, unknown>, continuation: CapturedStream): Continued {
+  const deliveredOutputTokens = interrupted.transcript.deliveredOutputTokens;
+  const splicer = new ContinuationSplicer(interrupted.transcript);
+  const spliced = continuation.events.map((event) => splicer.push(event)).join('');
+  return { request, continuation, splicer, deliveredOutputTokens, clientBytes: Buffer.concat([interrupted.clientBytes, Buffer.from(spliced)]) };
+}
+
+export function parseEvents(bytes: Buffer | string): SseEvent[] {
+  const scanner = new SseScanner();
+  return [...scanner.push(Buffer.from(bytes)), ...scanner.end()];
+}
+
+export function jsonOf(event: SseEvent): any {
+  return JSON.parse(event.data!);
+}
+
+/** Serves the client's bytes to the real SDK of the endpoint and returns what it made of them. */
+export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Promise<any> {
+  const server = await serveCannedStream(bytes);
+  try {
+    if (endpoint === 'messages') {
+      const client = new Anthropic({ baseURL: server.url, apiKey: 'test-key-sdk', maxRetries: 0, timeout: 5_000 });
+      return await client.messages.stream({ model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'Say the sentence.' }] }).finalMessage();
+    }
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key-sdk', maxRetries: 0, timeout: 5_000 });
+    if (endpoint === 'chat') {
+      return await client.chat.completions
+        .stream({ model: 'gpt-test', messages: [{ role: 'user', content: 'Say the sentence.' }], stream_options: { include_usage: true } })
+        .finalChatCompletion();
+    }
+    return await client.responses.stream({ model: 'gpt-test', input: 'Say the sentence.' }).finalResponse();
+  } finally {
+    await server.close();
+  }
+}
+
+/** The answer text as each SDK assembles it. */
+export function sdkText(endpoint: StreamEndpoint, parsed: any): string {
+  if (endpoint === 'messages') return parsed.content.filter((b: any) => b.type === 'text').map((b: any) => b.text).join('');
+  if (endpoint === 'chat') return parsed.choices[0].message.content;
+  return parsed.output
+    .filter((item: any) => item.type === 'message')
+    .flatMap((item: any) => item.content)
+    .filter((part: any) => part.type === 'output_text')
+    .map((part: any) => part.text)
+    .join('');
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import type { SseEvent } from '../../src/core/upstream/sse';
+import type { StreamEndpoint } from './continuationFixtures';
+
+function json(event: SseEvent): any {
+  return JSON.parse(event.data!);
+}
+
+/**
+ * Checks what a client received is one well-formed answer: exactly one terminal event and it comes last,
+ * Anthropic blocks opened in index order and closed once, deltas only to the open block; Responses sequence
+ * numbers 0, 1, 2…, one response id, items added in output_index order; Chat chunks of one id and model.
+ */
+export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[]): void {
+  const real = events.filter((e) => e.data !== undefined);
+  if (endpoint === 'messages') {
+    assert.equal(real.filter((e) => e.name === 'message_stop').length, 1, 'one message_stop');
+    assert.equal(real.at(-1)!.name, 'message_stop', 'message_stop comes last');
+    assert.equal(real.filter((e) => e.name === 'error').length, 0, 'no error event');
+    assert.equal(real.filter((e) => e.name === 'message_start').length, 1, 'one message_start');
+    assert.equal(real.filter((e) => e.name === 'message_delta').length, 1, 'one message_delta');
+    let next = 0;
+    let open: number | undefined;
+    for (const e of real) {
+      if (e.name === 'content_block_start') {
+        assert.equal(open, undefined, 'a block starts only once the previous one stopped');
+        assert.equal(json(e).index, next++, 'blocks start in index order');
+        open = json(e).index;
+      } else if (e.name === 'content_block_delta') {
+        assert.equal(json(e).index, open, 'deltas go to the open block');
+      } else if (e.name === 'content_block_stop') {
+        assert.equal(json(e).index, open, 'the open block stops');
+        open = undefined;
+      }
+    }
+    assert.equal(open, undefined, 'every block stopped');
+  } else if (endpoint === 'chat') {
+    assert.equal(real.filter((e) => e.data === '[DONE]').length, 1, 'one [DONE]');
+    assert.equal(real.at(-1)!.data, '[DONE]', '[DONE] comes last');
+    const chunks = real.slice(0, -1).map(json);
+    assert.ok(chunks.every((c) => c.error === undefined), 'no error chunk');
+    assert.equal(new Set(chunks.map((c) => c.id)).size, 1, 'one completion id');
+    assert.equal(new Set(chunks.map((c) => c.model)).size, 1, 'one model');
+    assert.equal(chunks.filter((c) => c.choices.some((ch: any) => ch.finish_reason)).length, 1, 'one finish_reason');
+    assert.ok(chunks[0].choices[0].delta.role === 'assistant' && chunks.slice(1).every((c) => c.choices.every((ch: any) => ch.delta.role === undefined)), 'the role once, first');
+  } else {
+    const terminal = real.filter((e) => ['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(e.name));
+    assert.equal(terminal.length, 1, 'one terminal event');
+    assert.equal(real.at(-1)!.name, 'response.completed', 'response.completed comes last');
+    assert.deepEqual(real.map((e) => json(e).sequence_number), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
+    const ids = new Set(real.filter((e) => json(e).response).map((e) => json(e).response.id));
+    assert.equal(ids.size, 1, 'one response id');
+    const added = real.filter((e) => e.name === 'response.output_item.added').map((e) => json(e).output_index);
+    assert.deepEqual(added, added.map((_, i) => i), 'items added in output_index order');
+    const addedIds = real.filter((e) => e.name === 'response.output_item.added').map((e) => json(e).item.id);
+    assert.equal(new Set(addedIds).size, addedIds.length, 'each item added once');
+  }
+}
