@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
+import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamTranscript';
 import type { ProtocolAdapter } from '../protocols/protocol';
+import type { ResolvedRoute } from '../routing/router';
 import type { RequestSummary } from '../status';
 import { BodyRelay } from '../upstream/bodyRelay';
 import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
@@ -10,6 +12,7 @@ import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
 import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from './circuitBreaker';
+import { continueCutStream } from './continueStream';
 import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from './classify';
 import type { FailedAttempt } from './exhaustion';
 import type { AttemptDeadlines } from './policy';
@@ -29,6 +32,9 @@ export interface TargetPlan {
   deadlines: AttemptDeadlines;
   /** A later target of the route could still serve the request. */
   hasNext: boolean;
+  route: ResolvedRoute;
+  /** The route asks for a text-only stream cut after the commit point to be continued by a later target. */
+  continueOnCut: boolean;
 }
 
 /** How the answer of a committed attempt ended. */
@@ -88,7 +94,8 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   }
 
   const sse = isEventStream(headers);
-  const relay = sse ? new SseRelay(response.body, adapter, request.endpoint) : new BodyRelay(response.body);
+  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint) : undefined;
+  const relay = sse ? new SseRelay(response.body, adapter, request.endpoint, transcript) : new BodyRelay(response.body);
   const remaining = (sse ? deadlines.firstEventMs : deadlines.idleMs) - (sse ? clock.now() - started : 0);
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
   if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
@@ -105,11 +112,16 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     kind: 'committed',
     relay: async () => {
       const clientHeaders = buildClientHeaders(headers);
-      const result =
-        relay instanceof SseRelay
-          ? await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs)
-          : await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, request.endpoint === 'responses');
-      return settle(engine, target, key, status, result);
+      if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, request.endpoint === 'responses'));
+      const result = await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, transcript !== undefined);
+      const done = settle(engine, target, key, status, result);
+      if (!transcript || result.end.kind !== 'interrupted') return done;
+      const cut = result.end.reason;
+      const continued = await continueCutStream(engine, request, target.route, target.index, transcript, res);
+      if (continued.kind === 'continued') return { status, outcome: 'ok', error: `cut (${cut}), continued by pool "${continued.pool}"` };
+      if (continued.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+      relay.endWithError(res, cut, transcript.facts);
+      return { status, outcome: 'interrupted', error: `${cut}; ${continued.reason}` };
     },
   };
 }

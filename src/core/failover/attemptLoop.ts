@@ -125,6 +125,8 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
   const deadlines = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
   return {
     index: t,
+    route,
+    continueOnCut: route.continueOnCut === true && request.stream && hasNext,
     pool,
     model,
     breaker: engine.breaker(pool.id, model),

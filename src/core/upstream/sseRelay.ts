@@ -2,6 +2,11 @@ import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
+
+/** Takes every whole event the client received, in order (the continuation transcript). */
+export interface EventWitness {
+  note(event: SseEvent): void;
+}
 import { SseScanner, type SseEvent } from './sse';
 import { discardBody } from './upstreamClient';
 import { pumpBody, type RelayResult } from './relayPump';
@@ -37,11 +42,14 @@ export class SseRelay {
   inBandError: Verdict | undefined;
   private readonly scanner = new SseScanner();
   private held: Buffer[] = [];
+  /** Events scanned before the commit, for the witness: they go out with the held bytes. */
+  private preCommit: SseEvent[] = [];
 
   constructor(
     private readonly body: Readable,
     private readonly adapter: ProtocolAdapter,
     private readonly endpoint: Endpoint,
+    private readonly witness?: EventWitness,
   ) {}
 
   gate(timeoutMs: number, now: () => number): Promise<GateResult> {
@@ -66,10 +74,13 @@ export class SseRelay {
           }
           scanUsage(event.data, this.usage);
           if (!this.adapter.isPreamble(event)) {
+            for (const earlier of this.preCommit) this.witness?.note(earlier);
+            this.preCommit = [];
             this.inspect(events.slice(i));
             finish({ kind: 'commit', firstEventAt: now() });
             return true;
           }
+          if (this.witness) this.preCommit.push(event);
         }
         return false;
       };
@@ -96,8 +107,12 @@ export class SseRelay {
     });
   }
 
-  /** Relays the committed stream to the client until either side ends it. */
-  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayResult> {
+  /**
+   * Relays the committed stream to the client until either side ends it.
+   * With `holdTerminal`, a broken upstream leaves the client's stream open
+   * (the caller continues it, or ends it with `endWithError`).
+   */
+  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number, holdTerminal = false): Promise<RelayResult> {
     res.writeHead(status, headers);
     let carry: Buffer | undefined;
     // Only whole events go out, so a terminal error never lands inside a half-sent one.
@@ -127,7 +142,7 @@ export class SseRelay {
         },
         describeError: (error) => classifyTransportError(error).reason,
         onBroken: (reason) => {
-          if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, this.facts));
+          if (!holdTerminal) this.endWithError(res, reason, this.facts);
         },
       },
       first,
@@ -135,10 +150,16 @@ export class SseRelay {
     return { end, usage: this.usage, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
+  /** Ends the client's stream with the protocol's own terminal error. */
+  endWithError(res: ServerResponse, reason: string, facts: StreamFacts): void {
+    if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, facts));
+  }
+
   /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */
   private inspect(events: SseEvent[]): void {
     for (const event of events) {
       if (event.data === undefined) continue;
+      this.witness?.note(event);
       if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
       scanUsage(event.data, this.usage);
       if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));

@@ -1,0 +1,126 @@
+// Guards opt-in continuation (a route's continueOnCut): a text-only stream cut after it reached the client is
+// continued by the route's next target and spliced into the same client stream, so the client receives one
+// complete, well-formed answer with one terminal event. Off by default; never across a tool call; a failed
+// continuation still ends with the protocol's terminal error.
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { restOfText } from '../fakeProvider/continuationReplies';
+import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
+
+const FULL = 'The quick brown fox jumps over the lazy dog, then rests under the old oak tree until the evening comes.';
+
+const pools = (p: FakeProvider) => [
+  { id: 'an-a', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'an-first-1' }] },
+  { id: 'an-b', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'an-second-1' }] },
+  { id: 'oa-a', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'oa-first-1' }] },
+  { id: 'oa-b', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'oa-second-1' }] },
+];
+const routes = (continueOnCut: boolean) => [
+  { protocol: 'anthropic' as const, match: '*', targets: [{ pool: 'an-a' }, { pool: 'an-b' }], continueOnCut },
+  { protocol: 'openai' as const, match: '*', targets: [{ pool: 'oa-a' }, { pool: 'oa-b' }], continueOnCut },
+];
+
+describe('stream continuation after a cut', function () {
+  this.timeout(20_000);
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  const start = async (continueOnCut: boolean) => {
+    h = await startHarness({ pools, routes: routes(continueOnCut), provider: { streamEvents: 12, strictRequests: true } });
+    h.provider.setResponder(restOfText(FULL));
+  };
+
+  it('continues a cut Anthropic stream on the next target: the SDK gets the whole text, once', async () => {
+    await start(true);
+    h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
+    const client = new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0 });
+    const stream = client.messages.stream({ model: 'claude-test', max_tokens: 400, messages: [{ role: 'user', content: 'tell me' }] });
+    const message = await stream.finalMessage();
+    const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    assert.equal(text, FULL);
+    assert.equal(message.stop_reason, 'end_turn');
+    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1']);
+    const continuation = h.provider.ledger[1].body as any;
+    assert.equal(continuation.messages.at(-1).role, 'assistant', 'asked as a prefill');
+    assert.ok(FULL.startsWith(continuation.messages.at(-1).content[0]?.text ?? continuation.messages.at(-1).content), 'the prefill is what the client got');
+    assert.ok(h.logs.some((l) => /continued by pool "an-b"/.test(l)), 'the request log says it was continued');
+  });
+
+  it('continues a cut Chat stream without prefill: the SDK gets the whole text and one [DONE]', async () => {
+    await start(true);
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-test', stream: true, messages: [{ role: 'user', content: 'tell me' }] });
+    let text = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(text, FULL);
+    assert.equal(finish, 'stop');
+    const continuation = h.provider.ledger[1].body as any;
+    assert.equal(continuation.messages.at(-1).role, 'user', 'an instruction to continue follows the delivered text');
+  });
+
+  it('continues a cut Responses stream (store: false, as Codex sends): one response, the whole text', async () => {
+    await start(true);
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 8 });
+    const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0 });
+    const stream = await client.responses.create({ model: 'gpt-test', stream: true, store: false, input: 'tell me' });
+    let text = '';
+    let completed: any;
+    const ids = new Set<string>();
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if ('response' in event && event.response) ids.add(event.response.id);
+      if (event.type === 'response.completed') completed = event.response;
+    }
+    assert.equal(text, FULL);
+    assert.equal(ids.size, 1, 'one response id throughout');
+    assert.equal(completed?.output_text ?? completed?.output?.[0]?.content?.[0]?.text, FULL);
+  });
+
+  it('is off by default: a cut ends with the terminal error and nothing is spliced', async () => {
+    await start(false);
+    h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
+    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
+      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me' }] }),
+    });
+    const events = sseEvents(await res.text());
+    assert.equal(events.at(-1)?.event, 'error');
+    assert.equal(h.provider.ledger.length, 1);
+  });
+
+  it('never continues across a tool call', async () => {
+    await start(true);
+    h.provider.setResponder(() => ({ toolCall: { name: 'Read', arguments: { file_path: '/tmp/x' } } }));
+    h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 4 });
+    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
+      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'read it' }] }),
+    });
+    const events = sseEvents(await res.text());
+    assert.equal(events.at(-1)?.event, 'error', 'the terminal error, as without continuation');
+    assert.equal(h.provider.ledger.length, 1, 'no second request');
+  });
+
+  it('ends with the terminal error when the continuation fails too', async () => {
+    await start(true);
+    h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
+    h.provider.fault('an-second-1', { kind: 'overloaded' });
+    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
+      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me' }] }),
+    });
+    const events = sseEvents(await res.text());
+    assert.equal(events.at(-1)?.event, 'error');
+    assert.equal(events.filter((e) => e.event === 'message_start').length, 1, 'nothing of the failed continuation reached the client');
+  });
+});
