@@ -71,6 +71,8 @@ function parsePool(raw: unknown, at: string, env: NodeJS.ProcessEnv): PoolSpec {
     strategy: strategy as PoolSpec['strategy'],
     headers: headers as Record<string, string> | undefined,
     testPath: optionalString(raw, 'testPath', `${at}.`),
+    sharedLimits: raw.sharedLimits as boolean | undefined,
+    deadlines: raw.deadlines as PoolSpec['deadlines'],
     keys: keys.map((k, i) => parseKey(k, `${at}.keys[${i}]`, env)),
   };
 }
@@ -86,6 +88,8 @@ function parseRoute(raw: unknown, at: string): RouteSpec {
       if (!isObject(t) || typeof t.pool !== 'string') throw new ConfigError(`${at}.targets[${i}].pool`, 'is required');
       return { pool: t.pool, model: optionalString(t, 'model', `${at}.targets[${i}].`) };
     }),
+    deadlines: raw.deadlines as RouteSpec['deadlines'],
+    continueOnCut: raw.continueOnCut as boolean | undefined,
   };
 }
 

@@ -1,3 +1,13 @@
+import { DEFAULT_TUNING } from '../core/config';
+
+/** Every tuning knob with its default, three to a line. */
+function tuningKnobs(): string {
+  const entries = Object.entries(DEFAULT_TUNING).map(([name, value]) => `"${name}": ${value}`);
+  const lines: string[] = [];
+  for (let i = 0; i < entries.length; i += 3) lines.push(`      ${entries.slice(i, i + 3).join(', ')}`);
+  return lines.join(',\n');
+}
+
 /** The text of `keybridge --help`; it documents every option and the config format. */
 export const HELP = `keybridge — key pools, rotation and failover for coding agents, on a loopback proxy
 
@@ -40,16 +50,23 @@ Config format (JSON):
       "strategy": "fill-first",           // "fill-first" (sticky), "round-robin" or "weighted"
       "headers": { "HTTP-Referer": "…" }, // optional extra upstream headers (no secrets)
       "testPath": "/key",                 // optional: GET used to test a key (default: the model list)
+      "sharedLimits": false,              // optional: true when the keys share one account's rate limits
+      "deadlines": { "firstEventTimeoutMs": 180000 }, // optional: this pool's deadlines (ms)
       "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]
     }],
     "routes": [{                          // optional; first match wins
       "protocol": "anthropic", "match": "claude-*",
-      "targets": [{ "pool": "anthropic-main" }, { "pool": "anthropic-backup", "model": "claude-sonnet-4-5" }]
+      "targets": [{ "pool": "anthropic-main" }, { "pool": "anthropic-backup", "model": "claude-sonnet-4-5" }],
+      "deadlines": { "firstEventTimeoutMs": 30000 }, // optional: this route's deadlines (ms)
+      "continueOnCut": false              // optional: continue a cut text-only stream on the next target
     }],
     "defaults": { "openai": "openai-main" },  // optional; else the first pool of each protocol
-    "tuning": { "waitThresholdMs": 3000, "maxAttempts": 8, "budgetMs": 45000,
-                "firstByteTimeoutMs": 300000, "idleTimeoutMs": 120000, ... }
+    "tuning": {                           // optional; every knob and its default:
+${tuningKnobs()}
+    }
   }
+Deadlines (pool, route and tuning): headersTimeoutMs, firstEventTimeoutMs, firstByteTimeoutMs,
+idleTimeoutMs, nonStreamTimeoutMs; the route's win over the pool's, the pool's over the tuning's.
 Keys are never written in the file: each key names the environment variable that holds it.
 
 Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime failure (e.g. port in use), 2 bad usage or config.

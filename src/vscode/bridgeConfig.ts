@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_TUNING, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
+import { ConfigError, DEFAULT_TUNING, type Deadlines, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
 import type { StoredKey } from './keyStore';
 import { presetById } from './providerPresets';
 
@@ -12,6 +12,8 @@ export interface PoolSetting {
   baseUrl: string;
   strategy?: SelectionStrategy;
   headers?: Record<string, string>;
+  sharedLimits?: boolean;
+  deadlines?: Partial<Deadlines>;
 }
 
 export const DEFAULT_PORT = 17381;
@@ -75,6 +77,8 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
       baseUrl: baseUrl.replace(/\/+$/, ''),
       strategy: strategy as SelectionStrategy,
       headers: headers as Record<string, string> | undefined,
+      sharedLimits: raw.sharedLimits === true || undefined,
+      deadlines: isObject(raw.deadlines) ? (raw.deadlines as Partial<Deadlines>) : undefined,
     });
   });
 
@@ -87,7 +91,13 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
     }
     const targets = raw.targets.filter((t): t is { pool: string; model?: string } => isObject(t) && typeof t.pool === 'string');
     if (targets.length !== raw.targets.length || targets.length === 0) return problems.push(`${at}.targets must be a non-empty list of {"pool", "model"?}`);
-    routes.push({ protocol: raw.protocol as Protocol, match: raw.match, targets: targets.map((t) => (typeof t.model === 'string' ? { pool: t.pool, model: t.model } : { pool: t.pool })) });
+    routes.push({
+      protocol: raw.protocol as Protocol,
+      match: raw.match,
+      targets: targets.map((t) => (typeof t.model === 'string' ? { pool: t.pool, model: t.model } : { pool: t.pool })),
+      deadlines: isObject(raw.deadlines) ? (raw.deadlines as Partial<Deadlines>) : undefined,
+      continueOnCut: raw.continueOnCut === true || undefined,
+    });
   });
 
   const defaults: Partial<Record<Protocol, string>> = {};
@@ -128,6 +138,8 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     strategy: p.strategy ?? 'fill-first',
     headers: p.headers,
     testPath: presetById(p.provider)?.testPath,
+    sharedLimits: p.sharedLimits,
+    deadlines: p.deadlines,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),
   }));
   const full: BridgeConfig = { pools, routes: settings.routes, defaults: settings.defaults, tuning: settings.tuning };

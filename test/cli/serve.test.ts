@@ -72,7 +72,7 @@ describe('keybridge CLI', () => {
   it('documents every option and the config format in --help', async () => {
     const r = run(['--help']);
     assert.equal(await r.exited, 0);
-    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', 'Exit codes']) {
+    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', '"sharedLimits"', '"deadlines"', '"continueOnCut"', '"breakerFailureRate"', '"nonStreamTimeoutMs"', 'Exit codes']) {
       assert.ok(r.stdout().includes(word), `--help mentions ${word}`);
     }
   });
@@ -84,6 +84,10 @@ describe('keybridge CLI', () => {
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], protocol: 'grpc' }] }, env, /pools\[0\]\.protocol: must be "openai" or "anthropic"/],
       [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'missing' }] }] }, env, /routes\[0\]\.targets\[0\]\.pool: no pool with id "missing"/],
       [{ ...goodConfig(), port: 'x' }, env, /port: must be an integer/],
+      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], sharedLimits: 'yes' }] }, env, /pools\[0\]\.sharedLimits: must be true or false/],
+      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], deadlines: { firstEventTimeoutMs: 0 } }] }, env, /pools\[0\]\.deadlines\.firstEventTimeoutMs: must be a number of milliseconds/],
+      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], deadlines: { firstTokenMs: 5 } }] }, env, /routes\[0\]\.deadlines\.firstTokenMs: unknown deadline/],
+      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: 1 }] }, env, /routes\[0\]\.continueOnCut: must be true or false/],
     ];
     for (const [config, e, pattern] of cases) {
       const r = run(['serve', '--config', writeConfig(config)], e);
