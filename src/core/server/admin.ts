@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine';
 import type { Subscription } from '../emitter';
+import { answerOwnerChallenge, OWNER_PROOF_PATH } from './ownerProof';
 import { readRequestBody } from './requestBody';
 import { sendJson } from './respond';
 import { presentedToken, tokensEqual } from './security';
@@ -24,6 +25,10 @@ export class AdminApi {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    if (url.split('?')[0] === OWNER_PROOF_PATH) {
+      const { status, body } = answerOwnerChallenge(req.method, url, this.adminToken, this.describe().port);
+      return sendJson(res, status, body);
+    }
     const token = presentedToken(req.headers);
     if (!token || !tokensEqual(token, this.adminToken)) {
       return sendJson(res, 401, { error: { type: 'authentication_error', message: 'KeyBridge admin API: missing or wrong admin token.' } });
