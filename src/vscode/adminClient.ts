@@ -1,16 +1,6 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 
-/** Who answers on the bridge port, as far as the status API can tell. */
-export type OwnerProbe =
-  | { kind: 'keybridge'; status: BridgeStatus }
-  /** A KeyBridge with another admin token (e.g. a `keybridge serve` started by hand). */
-  | { kind: 'unauthorized' }
-  /** Something that is not KeyBridge, or does not answer in time. */
-  | { kind: 'foreign'; detail: string }
-  /** Nobody listens: the port is free (again). */
-  | { kind: 'unreachable'; detail: string };
-
 const HOST = '127.0.0.1';
 
 interface RawResponse {
@@ -48,28 +38,6 @@ function adminRequest(port: number, adminToken: string, method: string, path: st
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-/** Asks whoever holds the port for its status, to decide whether to follow it. */
-export async function probeOwner(port: number, adminToken: string, timeoutMs = 2_000): Promise<OwnerProbe> {
-  let res: RawResponse;
-  try {
-    res = await adminRequest(port, adminToken, 'GET', '/_keybridge/status', undefined, timeoutMs);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return { kind: 'unreachable', detail: code };
-    return { kind: 'foreign', detail: code };
-  }
-  if (res.status === 401 && res.text.includes('KeyBridge')) return { kind: 'unauthorized' };
-  if (res.status === 200) {
-    try {
-      const status = JSON.parse(res.text) as BridgeStatus;
-      if (Array.isArray(status.pools) && typeof status.running === 'boolean') return { kind: 'keybridge', status };
-    } catch {
-      // Fall through: some other program answered 200.
-    }
-  }
-  return { kind: 'foreign', detail: `HTTP ${res.status}` };
 }
 
 export class AdminError extends Error {

@@ -6,7 +6,9 @@ import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import { FileStateStore } from '../core/state';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
-import { AdminClient, probeOwner, StatusStream } from './adminClient';
+import { AdminClient, StatusStream } from './adminClient';
+import { probeOwner } from './ownerProbe';
+import { describePortHolder, findPortHolder } from './portHolder';
 import type { BridgeTokens } from './keyStore';
 
 /**
@@ -65,6 +67,8 @@ export class BridgeHost {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly controlTimer: NodeJS.Timeout;
   private disposed = false;
+  private taken = false;
+  private holderSeen: { port: number; at: number; text: string | undefined } | undefined;
   private readonly graceMs: number;
   private readonly retryMs: number;
   private readonly takeoverJitterMs: number;
@@ -93,6 +97,11 @@ export class BridgeHost {
 
   get port(): number {
     return this.currentPort;
+  }
+
+  /** Blocked because something else holds the port: agents must not be sent there. */
+  get portTaken(): boolean {
+    return this.currentRole === 'blocked' && this.taken;
   }
 
   /** The bridge as this window shows it: its own, or the owner's latest snapshot. */
@@ -201,13 +210,15 @@ export class BridgeHost {
     return run;
   }
 
-  private setRole(role: HostRole, detail: string): void {
+  private setRole(role: HostRole, detail: string, portTaken = false): void {
     const changed = role !== this.currentRole || detail !== this.currentDetail;
     this.currentRole = role;
     this.currentDetail = detail;
+    this.taken = portTaken;
     if (role !== 'follower') this.ownerStatus = undefined;
     if (changed) {
-      this.logger.info(`bridge: ${role} — ${detail}`);
+      if (role === 'blocked') this.logger.warn(`bridge: ${role} — ${detail}`);
+      else this.logger.info(`bridge: ${role} — ${detail}`);
       this.onDidChange.fire();
     }
   }
@@ -286,15 +297,32 @@ export class BridgeHost {
         await bridge.dispose(0);
         this.setRole('idle', 'the port is changing hands');
         return this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
-      case 'unauthorized':
+      case 'unauthorized': {
+        const holder = await this.portHolder(port);
         this.adopt(bridge);
-        this.setRole('blocked', `port ${port} is served by another KeyBridge with a different admin token (a "keybridge serve"?); stop it or change keybridge.port`);
+        this.setRole(
+          'blocked',
+          `port ${port} is served by another KeyBridge with a different admin token${holder ? `, ${holder}` : ''} (a "keybridge serve"?), or by a program posing as one; it could not prove it knows this window's admin token, so the token was not sent. Stop it or change keybridge.port`,
+          true,
+        );
         return this.scheduleRetry(this.retryMs);
-      case 'foreign':
+      }
+      case 'foreign': {
+        const holder = await this.portHolder(port);
         this.adopt(bridge);
-        this.setRole('blocked', `port ${port} is used by another program (${probe.detail}); change keybridge.port`);
+        this.setRole('blocked', `port ${port} is used by another program${holder ? `, ${holder}` : ''} (${probe.detail}); no token was sent to it and new terminals get no KeyBridge variables. Change keybridge.port or stop that program`, true);
         return this.scheduleRetry(this.retryMs);
+      }
     }
+  }
+
+  /** Names the process on the port (Linux), looked up at most once a minute while the port stays taken. */
+  private async portHolder(port: number): Promise<string | undefined> {
+    const seen = this.holderSeen;
+    if (seen && seen.port === port && Date.now() - seen.at < 60_000) return seen.text;
+    const text = describePortHolder(await findPortHolder(port).catch(() => undefined));
+    this.holderSeen = { port, at: Date.now(), text };
+    return text;
   }
 
   private follow(status: BridgeStatus): void {

@@ -3,6 +3,8 @@ import { agentEnvironment } from '../core/agentSetup';
 
 export const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
 
+const WITHHELD = 'withheld';
+
 /**
  * Puts the base URLs and the local token in every new terminal of the
  * window, so `claude`, `codex` and the SDKs reach the bridge without setup.
@@ -42,6 +44,17 @@ export class TerminalEnvironment {
     );
     this.applied = signature;
     void this.tellOnce();
+  }
+
+  /**
+   * Takes the variables away while the port is held by something that is not
+   * our bridge: an agent started now would send the local token and its
+   * prompts to that program.
+   */
+  withhold(): void {
+    if (this.applied === WITHHELD) return;
+    this.collection.clear();
+    this.applied = WITHHELD;
   }
 
   private async tellOnce(): Promise<void> {

@@ -11,50 +11,12 @@ import { join } from 'node:path';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
 import { freePort, listening, waitFor } from './waitFor';
 
 const SECRET = 'sk-' + 'proj-activation-test-key-0000abcd';
-
-class FakeEnvironmentCollection {
-  persistent = false;
-  description: unknown;
-  readonly vars = new Map<string, string>();
-  replace(name: string, value: string): void {
-    this.vars.set(name, value);
-  }
-  clear(): void {
-    this.vars.clear();
-  }
-  get(name: string): { value: string } | undefined {
-    const value = this.vars.get(name);
-    return value === undefined ? undefined : { value };
-  }
-}
-
-class FakeMemento {
-  readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-  keys(): string[] {
-    return [...this.values.keys()];
-  }
-}
-
-function contextFor(backend: FakeSecretBackend, storage: string) {
-  return {
-    secrets: backend.view(),
-    globalStorageUri: { scheme: 'file', fsPath: storage, path: storage },
-    environmentVariableCollection: new FakeEnvironmentCollection(),
-    globalState: new FakeMemento(),
-    subscriptions: [] as { dispose(): unknown }[],
-  };
-}
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
   contributes: { commands: { command: string }[] };
