@@ -86,6 +86,8 @@ export class Bridge {
   async stop(graceMs?: number): Promise<void> {
     if (this.retestTimer) clearInterval(this.retestTimer);
     this.retestTimer = undefined;
+    // Another window may take the port the moment it is free and read the key state then.
+    this.engine.flushState();
     await this.server.stop(graceMs);
     this.onDidChange.fire();
   }
