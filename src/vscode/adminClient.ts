@@ -1,4 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { KEY_HANDOVER_PATH, type HandedOverKey, type KeyHandover } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 
 const HOST = '127.0.0.1';
@@ -88,6 +89,14 @@ export class AdminClient {
 
   async restoreKey(pool: string, key: string): Promise<void> {
     await adminPost<BridgeStatus>(this.port, this.adminToken, '/_keybridge/restore', { pool, key }, 5_000);
+  }
+
+  /** The owner's keys, secrets included, for a window whose SecretStorage view is behind (see keyHandover.ts). */
+  async fetchKeys(): Promise<HandedOverKey[]> {
+    const res = await adminRequest(this.port, this.adminToken, 'GET', KEY_HANDOVER_PATH, undefined, 5_000);
+    if (res.status !== 200) throw new AdminError(res.status, `the bridge owner answered HTTP ${res.status} to the key handover`);
+    const parsed = JSON.parse(res.text) as Partial<KeyHandover>;
+    return (Array.isArray(parsed.keys) ? parsed.keys : []).filter((k): k is HandedOverKey => !!k && typeof k.pool === 'string' && typeof k.id === 'string' && typeof k.secret === 'string' && k.secret.length > 0);
   }
 }
 

@@ -5,6 +5,7 @@ import type { BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import { FileStateStore } from '../core/state';
+import type { HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 import { AdminClient, StatusStream } from './adminClient';
 import { probeOwner } from './ownerProbe';
@@ -36,6 +37,13 @@ export interface BridgeHostOptions {
   /** Owner silence (no event, no heartbeat) after which a follower treats it as gone. */
   stallMs?: number;
 }
+
+/**
+ * Called before this window starts serving (first start and every takeover):
+ * resolves the configuration as SecretStorage holds it now, so a window whose
+ * key change events never arrived does not serve a stale key set.
+ */
+export type ConfigReload = () => Promise<BridgeConfig | undefined>;
 
 interface ControlFile {
   stopped: boolean;
@@ -108,6 +116,14 @@ export class BridgeHost {
   status(): BridgeStatus | undefined {
     if (this.currentRole === 'follower') return this.ownerStatus;
     return this.bridge?.status();
+  }
+
+  /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
+  reloadBeforeServing: ConfigReload | undefined;
+
+  /** The owner's keys with their secrets, while this window follows it. */
+  async ownerKeys(): Promise<HandedOverKey[] | undefined> {
+    return this.follower?.fetchKeys();
   }
 
   /** The base URLs agents use; stable whoever owns the port. */
@@ -233,6 +249,7 @@ export class BridgeHost {
       logger: this.logger,
       // Re-read at construction: a new owner starts from what the previous one persisted.
       stateStore: new FileStateStore(join(this.options.stateDir, STATE_FILE)),
+      keyHandover: () => ({ keys: this.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))) }),
     });
   }
 
@@ -267,6 +284,8 @@ export class BridgeHost {
     if (!this.tokens) return this.setRole('idle', 'waiting for secret storage');
     if (this.readControl().stopped) return this.showStopped();
     if (this.bridge?.running) return this.setRole('owner', `serving ${this.bridge.url}`);
+    await this.reloadConfig();
+    if (this.disposed) return;
     const bridge = this.createBridge();
     try {
       await bridge.start();
@@ -276,6 +295,16 @@ export class BridgeHost {
     if (this.disposed) return void (await bridge.dispose(0));
     this.adopt(bridge);
     this.setRole('owner', `serving ${bridge.url}`);
+  }
+
+  private async reloadConfig(): Promise<void> {
+    if (!this.reloadBeforeServing) return;
+    try {
+      const fresh = await this.reloadBeforeServing();
+      if (fresh) this.config = fresh;
+    } catch (error) {
+      this.logger.warn(`could not re-read the keys before serving; serving the keys this window knows: ${(error as Error).message}`);
+    }
   }
 
   private async onListenFailed(bridge: Bridge, error: NodeJS.ErrnoException): Promise<void> {

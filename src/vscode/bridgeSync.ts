@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../core/emitter';
+import type { BridgeConfig } from '../core/config';
 import type { Logger } from '../core/logger';
 import { buildBridgeConfig, type KeyBridgeSettings } from './bridgeConfig';
 import type { BridgeHost } from './bridgeHost';
 import { Disposable, toDisposable } from './disposable';
+import { KeyCatchUp } from './keyCatchUp';
 import { SecretStoreError, type KeyStore } from './keyStore';
 import { affectsKeyBridge, readSettings } from './settings';
 
@@ -30,7 +32,7 @@ export class BridgeSync extends Disposable {
     private readonly keyStore: KeyStore,
     private readonly host: BridgeHost,
     private readonly logger: Logger,
-    private readonly options: { retryMs?: number; maxRetryMs?: number } = {},
+    private readonly options: { retryMs?: number; maxRetryMs?: number; pollMs?: number } = {},
   ) {
     super();
     this.retryMs = options.retryMs ?? 2_000;
@@ -45,6 +47,9 @@ export class BridgeSync extends Disposable {
     ];
     this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));
     this._register(toDisposable(() => this.retryTimer && clearTimeout(this.retryTimer)));
+    this._register(new KeyCatchUp(keyStore, host, logger, { pollMs: options.pollMs }));
+    host.reloadBeforeServing = () => this.reloadBeforeServing();
+    this._register(toDisposable(() => (host.reloadBeforeServing = undefined)));
   }
 
   get state(): SyncState {
@@ -90,6 +95,18 @@ export class BridgeSync extends Disposable {
     if (this.currentState !== 'ready') return this.start();
     await this.keyStore.refresh();
     this.push();
+  }
+
+  /**
+   * What the host awaits before it takes the port (first start, takeover):
+   * the keys as SecretStorage holds them now, not as the last change event
+   * said, because events from other windows may never have arrived.
+   */
+  private async reloadBeforeServing(): Promise<BridgeConfig | undefined> {
+    if (this.currentState !== 'ready' || this.isDisposed) return undefined;
+    await this.keyStore.refresh();
+    const snapshot = this.keyStore.snapshot;
+    return snapshot ? buildBridgeConfig(this.settingsValue, snapshot.keys).config : undefined;
   }
 
   private onSettingsChanged(): void {

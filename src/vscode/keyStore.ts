@@ -216,6 +216,38 @@ export class KeyStore extends Disposable {
     });
   }
 
+  /**
+   * Stores keys another window holds but this window's view of SecretStorage
+   * lacks (browser-based VS Code reads it once per window), under the same
+   * ids so their persisted health still applies. Keys already listed, or
+   * already in the pool under another id, are left alone.
+   */
+  importKeys(keys: { pool: string; id: string; label?: string; secret: string }[]): Promise<StoredKeyMeta[]> {
+    return this.enqueue(async () => {
+      const index = await this.readIndex();
+      const known = this.current?.keys ?? [];
+      const imported: StoredKeyMeta[] = [];
+      let indexChanged = false;
+      for (const key of keys) {
+        const secret = key.secret.trim();
+        const fingerprint = fingerprintSecret(secret);
+        if (!secret || known.some((k) => k.pool === key.pool && (k.id === key.id || k.fingerprint === fingerprint))) continue;
+        const masked = maskSecret(secret);
+        const meta: StoredKeyMeta = { pool: key.pool, id: key.id, label: key.label?.trim() || masked, addedAt: this.now(), fingerprint, masked };
+        await this.call('store key', this.secrets.store(keySecretName(key.pool, key.id), secret));
+        // Listed but without its secret here: the secret was all that was missing.
+        if (!index.keys.some((k) => k.pool === key.pool && k.id === key.id)) {
+          index.keys.push(meta);
+          indexChanged = true;
+        }
+        imported.push(meta);
+      }
+      if (indexChanged) await this.writeIndex(index);
+      await this.refreshNow();
+      return imported;
+    });
+  }
+
   /** Removes a key: the index first (so no window keeps using it), then its secret. */
   removeKey(pool: string, id: string): Promise<boolean> {
     return this.enqueue(async () => {

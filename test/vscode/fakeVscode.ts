@@ -160,6 +160,7 @@ export const fake = {
   statusBarItems: [] as FakeStatusBarItem[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+  windowState: new EventEmitter<{ focused: boolean }>(),
 
   reset(): void {
     this.inputAnswers = [];
@@ -179,6 +180,7 @@ export const fake = {
     this.statusBarItems = [];
     this.treeViews = [];
     this.configListeners = new EventEmitter();
+    this.windowState = new EventEmitter();
   },
 
   /** Sets a `keybridge.*` setting as the user would, firing the change event. */
@@ -279,6 +281,10 @@ export const window = {
     const view = { id, message: undefined as string | undefined, provider: options.treeDataProvider, dispose: () => undefined, reveal: async () => undefined };
     fake.treeViews.push(view);
     return view;
+  },
+
+  onDidChangeWindowState(listener: Listener<{ focused: boolean }>): Disposable {
+    return fake.windowState.event(listener);
   },
 
   registerTreeDataProvider(id: string, provider: unknown): Disposable {

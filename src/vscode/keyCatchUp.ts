@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import type { BridgeStatus } from '../core/status';
+import type { BridgeHost } from './bridgeHost';
+import { Disposable, toDisposable } from './disposable';
+import type { KeySnapshot, KeyStore } from './keyStore';
+
+/** Keys the owner serves that this window's snapshot does not hold, as `pool/id`. */
+export function keysUnknownHere(owner: BridgeStatus | undefined, snapshot: KeySnapshot | undefined): string[] {
+  if (!owner || !snapshot) return [];
+  const here = new Set(snapshot.keys.map((k) => `${k.pool}/${k.id}`));
+  return owner.pools.flatMap((p) => p.keys.map((k) => `${p.id}/${k.id}`)).filter((k) => !here.has(k));
+}
+
+export interface KeyCatchUpOptions {
+  /** How often SecretStorage is re-read in case change events from other windows did not arrive. */
+  pollMs?: number;
+}
+
+/**
+ * Brings key changes made in other windows into this one where SecretStorage
+ * does not tell: desktop VS Code sends change events across windows, but
+ * browser-based VS Code (code-server) reads SecretStorage once per window and
+ * sends none. SecretStorage is re-read on focus and on a slow poll; and when
+ * the owner's status lists keys this window does not know, it re-reads, and
+ * if they are still missing (a browser window's stale view) it takes them from
+ * the owner over the admin API and stores them in its own SecretStorage, so
+ * that it can serve them when it takes the port over.
+ */
+export class KeyCatchUp extends Disposable {
+  private busy = false;
+  private again = false;
+  /** The unknown set last acted on: one attempt per change (or per 10 s), not one per status snapshot. */
+  private lastTried = '';
+  private lastTriedAt = 0;
+
+  constructor(
+    private readonly keyStore: KeyStore,
+    private readonly host: BridgeHost,
+    private readonly logger: Logger,
+    options: KeyCatchUpOptions = {},
+  ) {
+    super();
+    const subscription = host.onDidChange.on(() => void this.checkOwner());
+    this._register(toDisposable(() => subscription.dispose()));
+    this._register(vscode.window.onDidChangeWindowState((state) => state.focused && void this.reread()));
+    const poll = setInterval(() => void this.reread(), options.pollMs ?? 30_000);
+    poll.unref();
+    this._register(toDisposable(() => clearInterval(poll)));
+  }
+
+  private async reread(): Promise<void> {
+    if (this.isDisposed || !this.keyStore.snapshot) return;
+    await this.keyStore.refresh();
+  }
+
+  private async checkOwner(): Promise<void> {
+    if (this.isDisposed || this.host.role !== 'follower') return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    const unknown = keysUnknownHere(this.host.status(), this.keyStore.snapshot);
+    const signature = unknown.join(',');
+    if (!unknown.length || (signature === this.lastTried && Date.now() - this.lastTriedAt < 10_000)) return;
+    this.busy = true;
+    this.lastTried = signature;
+    this.lastTriedAt = Date.now();
+    try {
+      await this.keyStore.refresh();
+      const still = new Set(keysUnknownHere(this.host.status(), this.keyStore.snapshot));
+      if (still.size === 0 || this.isDisposed) return;
+      const offered = (await this.host.ownerKeys()) ?? [];
+      const wanted = offered.filter((k) => still.has(`${k.pool}/${k.id}`));
+      if (!wanted.length) return;
+      const imported = await this.keyStore.importKeys(wanted);
+      if (imported.length) {
+        this.logger.info(`took ${imported.length} key(s) added in another window from the bridge owner (this window's secret storage did not show them): ${imported.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
+      }
+    } catch (error) {
+      this.logger.warn(`could not catch up with keys added in another window: ${(error as Error).message}`);
+    } finally {
+      this.busy = false;
+      if (this.again) {
+        this.again = false;
+        void this.checkOwner();
+      }
+    }
+  }
+}
