@@ -1,5 +1,4 @@
-import { Agent, request, type AgentOptions, type ClientRequestArgs } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { connect, type Socket } from 'node:net';
 import type { BridgeStatus } from '../core/status';
 import { newOwnerNonce, OWNER_PROOF_PATH, OWNER_PROOF_SCHEME, ownerProofMatches } from '../core/server/ownerProof';
 
@@ -14,54 +13,82 @@ export type OwnerProbe =
   | { kind: 'unreachable'; detail: string };
 
 const HOST = '127.0.0.1';
-const MAX_ANSWER = 4 * 1024 * 1024;
-
-/**
- * Keeps the probe on one TCP connection: the admin token may only travel on
- * the connection whose peer just proved it holds the token. If that
- * connection is gone, a second one is refused rather than opened, so a
- * program that grabbed the port in between never sees the token.
- */
-class OneConnectionAgent extends Agent {
-  private opened = false;
-
-  constructor(options: AgentOptions) {
-    super(options);
-  }
-
-  override createConnection(options: ClientRequestArgs, callback?: (error: Error | null, stream: Duplex) => void): Duplex {
-    if (this.opened) {
-      // Node's Agent takes an error through the callback and a falsy return as "no socket".
-      callback?.(Object.assign(new Error('the proven connection closed before the token could be sent'), { code: 'ECONNRESET' }), undefined as unknown as Duplex);
-      return undefined as unknown as Duplex;
-    }
-    this.opened = true;
-    return super.createConnection(options, callback);
-  }
-}
+const MAX_HEAD = 16 * 1024;
+const MAX_BODY = 4 * 1024 * 1024;
 
 interface Answer {
   status: number;
   text: string;
 }
 
-function get(agent: Agent, port: number, path: string, headers: Record<string, string>, timeoutMs: number): Promise<Answer> {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request({ host: HOST, port, method: 'GET', path, agent, headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER) req.destroy(new Error('answer too large'));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+/**
+ * One TCP connection for the whole probe: the admin token may only travel on
+ * the connection whose peer just proved it holds the token, so a program
+ * that grabs the port in between never sees it. Plain `net` with a minimal
+ * HTTP/1.1 exchange (Content-Length answers only, which is what the bridge
+ * sends), because VS Code's extension host wraps `http.request` agents for its
+ * proxy support and a connection could not be pinned through them.
+ */
+class ProbeConnection {
+  private readonly socket: Socket;
+  private buffer = Buffer.alloc(0);
+  private closed: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly port: number,
+    timeoutMs: number,
+  ) {
+    this.socket = connect({ host: HOST, port });
+    this.socket.setTimeout(timeoutMs, () => this.socket.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    this.socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      if (this.buffer.length > MAX_HEAD + MAX_BODY) this.socket.destroy(new Error('answer too large'));
+      this.wake?.();
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end();
-  });
+    const end = (error?: Error): void => {
+      this.closed ??= error ?? Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' });
+      this.wake?.();
+    };
+    this.socket.on('error', end);
+    this.socket.on('close', () => end());
+  }
+
+  async get(path: string, headers: Record<string, string>): Promise<Answer> {
+    if (this.closed) throw this.closed;
+    const lines = [`GET ${path} HTTP/1.1`, `host: ${HOST}:${this.port}`, 'accept: application/json', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    for (;;) {
+      const answer = this.takeAnswer();
+      if (answer) return answer;
+      if (this.closed) throw this.closed;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** A whole answer from the buffer, or undefined while it is incomplete. */
+  private takeAnswer(): Answer | undefined {
+    const headEnd = this.buffer.indexOf('\r\n\r\n');
+    if (headEnd < 0) {
+      if (this.buffer.length > MAX_HEAD) throw new Error('answer head too large');
+      return undefined;
+    }
+    const head = this.buffer.subarray(0, headEnd).toString('latin1').split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '');
+    const length = head.map((l) => /^content-length:\s*(\d+)\s*$/i.exec(l)).find((m) => m);
+    if (!status || !length) throw new Error(`not an answer KeyBridge would send: ${(head[0] ?? '').slice(0, 60)}`);
+    const size = Number(length[1]);
+    if (size > MAX_BODY) throw new Error('answer too large');
+    if (this.buffer.length < headEnd + 4 + size) return undefined;
+    const text = this.buffer.subarray(headEnd + 4, headEnd + 4 + size).toString('utf8');
+    this.buffer = this.buffer.subarray(headEnd + 4 + size);
+    return { status: Number(status[1]), text };
+  }
 }
 
 function parse(text: string): Record<string, unknown> | undefined {
@@ -85,12 +112,12 @@ function failure(error: unknown): OwnerProbe {
  * admin token, on the same connection. A stranger never receives the token.
  */
 export async function probeOwner(port: number, adminToken: string, timeoutMs = 2_000): Promise<OwnerProbe> {
-  const agent = new OneConnectionAgent({ keepAlive: true, maxSockets: 1 });
+  const connection = new ProbeConnection(port, timeoutMs);
   try {
     const nonce = newOwnerNonce();
     let challenge: Answer;
     try {
-      challenge = await get(agent, port, `${OWNER_PROOF_PATH}?nonce=${nonce}`, {}, timeoutMs);
+      challenge = await connection.get(`${OWNER_PROOF_PATH}?nonce=${nonce}`, {});
     } catch (error) {
       return failure(error);
     }
@@ -99,7 +126,7 @@ export async function probeOwner(port: number, adminToken: string, timeoutMs = 2
     if (!ownerProofMatches(adminToken, port, nonce, answer.proof)) return { kind: 'unauthorized' };
     let res: Answer;
     try {
-      res = await get(agent, port, '/_keybridge/status', { authorization: `Bearer ${adminToken}` }, timeoutMs);
+      res = await connection.get('/_keybridge/status', { authorization: `Bearer ${adminToken}` });
     } catch (error) {
       return failure(error);
     }
@@ -107,6 +134,6 @@ export async function probeOwner(port: number, adminToken: string, timeoutMs = 2
     if (status && Array.isArray(status.pools) && typeof status.running === 'boolean') return { kind: 'keybridge', status };
     return { kind: 'foreign', detail: `HTTP ${res.status}` };
   } finally {
-    agent.destroy();
+    connection.close();
   }
 }
