@@ -3,7 +3,7 @@ import { systemClock, type Clock } from './clock';
 import { Emitter, type Subscription } from './emitter';
 import { Engine } from './engine';
 import { silentLogger, type Logger } from './logger';
-import type { KeyHandoverProvider } from './server/keyHandover';
+import type { KeyHandover } from './server/keyHandover';
 import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
@@ -22,8 +22,8 @@ export interface BridgeOptions {
   stateStore?: StateStore;
   /** How often due re-tests of invalid and exhausted keys are looked for. */
   retestCheckMs?: number;
-  /** Lets follower windows fetch the keys over the admin API (VS Code only). */
-  keyHandover?: KeyHandoverProvider;
+  /** Lets follower windows fetch and send keys over the admin API (VS Code only). */
+  keyHandover?: KeyHandover;
 }
 
 /**

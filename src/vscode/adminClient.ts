@@ -1,5 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { KEY_HANDOVER_PATH, type HandedOverKey, type KeyHandover } from '../core/server/keyHandover';
+import { KEY_HANDOVER_PATH, parseFollowerKeyChange, type FollowerKeyChange, type HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 
 const HOST = '127.0.0.1';
@@ -95,8 +95,13 @@ export class AdminClient {
   async fetchKeys(): Promise<HandedOverKey[]> {
     const res = await adminRequest(this.port, this.adminToken, 'GET', KEY_HANDOVER_PATH, undefined, 5_000);
     if (res.status !== 200) throw new AdminError(res.status, `the bridge owner answered HTTP ${res.status} to the key handover`);
-    const parsed = JSON.parse(res.text) as Partial<KeyHandover>;
-    return (Array.isArray(parsed.keys) ? parsed.keys : []).filter((k): k is HandedOverKey => !!k && typeof k.pool === 'string' && typeof k.id === 'string' && typeof k.secret === 'string' && k.secret.length > 0);
+    const parsed = JSON.parse(res.text) as { keys?: unknown };
+    return parseFollowerKeyChange({ add: parsed.keys })?.add ?? [];
+  }
+
+  /** Tells the owner what this window added or removed, for an owner whose SecretStorage view is behind. */
+  async sendKeys(change: FollowerKeyChange): Promise<void> {
+    await adminPost<unknown>(this.port, this.adminToken, KEY_HANDOVER_PATH, change, 10_000);
   }
 }
 

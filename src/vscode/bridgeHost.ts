@@ -5,7 +5,7 @@ import type { BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import { FileStateStore } from '../core/state';
-import type { HandedOverKey } from '../core/server/keyHandover';
+import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 import { AdminClient, StatusStream } from './adminClient';
 import { probeOwner } from './ownerProbe';
@@ -121,9 +121,20 @@ export class BridgeHost {
   /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
   reloadBeforeServing: ConfigReload | undefined;
 
+  /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
+  acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
+
   /** The owner's keys with their secrets, while this window follows it. */
   async ownerKeys(): Promise<HandedOverKey[] | undefined> {
     return this.follower?.fetchKeys();
+  }
+
+  /** Sends the owner what this window changed; false when this window does not follow one. */
+  async sendKeysToOwner(change: FollowerKeyChange): Promise<boolean> {
+    const follower = this.follower;
+    if (!follower) return false;
+    await follower.sendKeys(change);
+    return true;
   }
 
   /** The base URLs agents use; stable whoever owns the port. */
@@ -249,7 +260,10 @@ export class BridgeHost {
       logger: this.logger,
       // Re-read at construction: a new owner starts from what the previous one persisted.
       stateStore: new FileStateStore(join(this.options.stateDir, STATE_FILE)),
-      keyHandover: () => ({ keys: this.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))) }),
+      keyHandover: {
+        keys: () => this.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))),
+        apply: async (change) => this.acceptFollowerKeys?.(change),
+      },
     });
   }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Emitter } from '../core/emitter';
 import type { BridgeConfig } from '../core/config';
 import type { Logger } from '../core/logger';
+import type { FollowerKeyChange } from '../core/server/keyHandover';
 import { buildBridgeConfig, type KeyBridgeSettings } from './bridgeConfig';
 import type { BridgeHost } from './bridgeHost';
 import { Disposable, toDisposable } from './disposable';
@@ -49,7 +50,13 @@ export class BridgeSync extends Disposable {
     this._register(toDisposable(() => this.retryTimer && clearTimeout(this.retryTimer)));
     this._register(new KeyCatchUp(keyStore, host, logger, { pollMs: options.pollMs }));
     host.reloadBeforeServing = () => this.reloadBeforeServing();
-    this._register(toDisposable(() => (host.reloadBeforeServing = undefined)));
+    host.acceptFollowerKeys = (change) => this.acceptFollowerKeys(change);
+    this._register(
+      toDisposable(() => {
+        host.reloadBeforeServing = undefined;
+        host.acceptFollowerKeys = undefined;
+      }),
+    );
   }
 
   get state(): SyncState {
@@ -107,6 +114,12 @@ export class BridgeSync extends Disposable {
     await this.keyStore.refresh();
     const snapshot = this.keyStore.snapshot;
     return snapshot ? buildBridgeConfig(this.settingsValue, snapshot.keys).config : undefined;
+  }
+
+  /** A follower's key change, stored here as if made here; change events then update the bridge. */
+  private async acceptFollowerKeys(change: FollowerKeyChange): Promise<void> {
+    if (change.add.length) await this.keyStore.importKeys(change.add);
+    for (const key of change.remove) await this.keyStore.removeKey(key.pool, key.id);
   }
 
   private onSettingsChanged(): void {

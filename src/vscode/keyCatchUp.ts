@@ -3,7 +3,7 @@ import type { Logger } from '../core/logger';
 import type { BridgeStatus } from '../core/status';
 import type { BridgeHost } from './bridgeHost';
 import { Disposable, toDisposable } from './disposable';
-import type { KeySnapshot, KeyStore } from './keyStore';
+import type { KeySnapshot, KeyStore, StoredKey } from './keyStore';
 
 /** Keys the owner serves that this window's snapshot does not hold, as `pool/id`. */
 export function keysUnknownHere(owner: BridgeStatus | undefined, snapshot: KeySnapshot | undefined): string[] {
@@ -21,11 +21,12 @@ export interface KeyCatchUpOptions {
  * Brings key changes made in other windows into this one where SecretStorage
  * does not tell: desktop VS Code sends change events across windows, but
  * browser-based VS Code (code-server) reads SecretStorage once per window and
- * sends none. SecretStorage is re-read on focus and on a slow poll; and when
+ * sends none. SecretStorage is re-read on focus and on a slow poll; when
  * the owner's status lists keys this window does not know, it re-reads, and
  * if they are still missing (a browser window's stale view) it takes them from
  * the owner over the admin API and stores them in its own SecretStorage, so
- * that it can serve them when it takes the port over.
+ * that it can serve them when it takes the port over. Keys added or removed
+ * in this window are sent to the owner the same way.
  */
 export class KeyCatchUp extends Disposable {
   private busy = false;
@@ -41,12 +42,22 @@ export class KeyCatchUp extends Disposable {
     options: KeyCatchUpOptions = {},
   ) {
     super();
-    const subscription = host.onDidChange.on(() => void this.checkOwner());
-    this._register(toDisposable(() => subscription.dispose()));
+    const subscriptions = [host.onDidChange.on(() => void this.checkOwner()), keyStore.onDidWrite.on((change) => void this.tellOwner(change))];
+    this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));
     this._register(vscode.window.onDidChangeWindowState((state) => state.focused && void this.reread()));
     const poll = setInterval(() => void this.reread(), options.pollMs ?? 30_000);
     poll.unref();
     this._register(toDisposable(() => clearInterval(poll)));
+  }
+
+  /** A key added or removed here reaches the owner even where its SecretStorage view will never show it. */
+  private async tellOwner(change: { added: StoredKey[]; removed: { pool: string; id: string }[] }): Promise<void> {
+    if (this.isDisposed || this.host.role !== 'follower') return;
+    try {
+      await this.host.sendKeysToOwner({ add: change.added.map(({ pool, id, label, secret }) => ({ pool, id, label, secret })), remove: change.removed });
+    } catch (error) {
+      this.logger.warn(`could not tell the bridge owner about the key change made here: ${(error as Error).message}`);
+    }
   }
 
   private async reread(): Promise<void> {

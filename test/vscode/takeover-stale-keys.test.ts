@@ -142,6 +142,33 @@ describe('a window that takes the port over after keys were added in another win
     assert.equal(backend.values.get('keybridge.key/oa/' + b.keyStore.snapshot?.keys[1].id), SECOND, 'and stored them in its own SecretStorage');
   });
 
+  it('in code-server, keys added and removed in the follower reach the owner’s bridge and both trees', async () => {
+    const a = await openWindow(backend.browserTab());
+    await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
+    const b = await openWindow(backend.browserTab());
+    await waitFor(() => b.host.role === 'follower', 5_000, 'B follows');
+    await b.keyStore.addKeys('oa', [
+      { secret: FIRST, label: 'first' },
+      { secret: SECOND, label: 'second' },
+    ]);
+    await waitFor(() => a.host.status()?.pools[0].keys.length === 2, 3_000, 'the owner serves the keys added in the follower');
+    await waitFor(() => b.host.status()?.pools[0].keys.length === 2, 3_000, 'the follower shows them through the owner');
+    const token = a.keyStore.snapshot?.tokens?.token as string;
+    assert.equal(await chat(token), 200);
+    assert.equal(provider.ledger.at(-1)?.key, FIRST);
+
+    const first = b.keyStore.snapshot?.keys.find((k) => k.label === 'first');
+    await b.keyStore.removeKey('oa', first?.id as string);
+    await waitFor(() => a.host.status()?.pools[0].keys.length === 1, 3_000, 'the owner drops the key removed in the follower');
+    provider.reset();
+    assert.equal(await chat(token), 200);
+    assert.deepEqual(
+      provider.ledger.map((e) => e.key),
+      [SECOND],
+      'the removed key is not used',
+    );
+  });
+
   it('in desktop VS Code when change events from the other window never arrive', async () => {
     backend.eventsStayInWindow = true;
     const { b, token } = await addKeysInAThenCloseA(() => backend.view());

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine';
 import type { Subscription } from '../emitter';
-import { KEY_HANDOVER_PATH, type KeyHandoverProvider } from './keyHandover';
+import { answerKeyHandover, KEY_HANDOVER_PATH, type KeyHandover } from './keyHandover';
 import { answerOwnerChallenge, OWNER_PROOF_PATH } from './ownerProof';
 import { readRequestBody } from './requestBody';
 import { sendJson } from './respond';
@@ -23,7 +23,7 @@ export class AdminApi {
     private readonly engine: Engine,
     private readonly describe: Describe,
     private readonly adminToken: string,
-    private readonly keyHandover?: KeyHandoverProvider,
+    private readonly keyHandover?: KeyHandover,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -38,7 +38,7 @@ export class AdminApi {
     const path = url.split('?')[0];
     if (req.method === 'GET' && path === '/_keybridge/status') return sendJson(res, 200, this.status());
     if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
-    if (req.method === 'GET' && path === KEY_HANDOVER_PATH && this.keyHandover) return sendJson(res, 200, this.keyHandover());
+    if (path === KEY_HANDOVER_PATH && this.keyHandover) return answerKeyHandover(req, res, this.keyHandover);
     if (req.method === 'POST') {
       let body: { pool?: unknown; key?: unknown };
       try {

@@ -8,7 +8,7 @@ import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
 import { AdminApi } from './admin';
-import type { KeyHandoverProvider } from './keyHandover';
+import type { KeyHandover } from './keyHandover';
 import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
@@ -34,8 +34,8 @@ export interface ProxyServerOptions {
   port: number;
   token: string;
   adminToken: string;
-  /** Lets follower windows fetch the keys (VS Code only; see keyHandover.ts). */
-  keyHandover?: KeyHandoverProvider;
+  /** Lets follower windows fetch and send keys (VS Code only; see keyHandover.ts). */
+  keyHandover?: KeyHandover;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
