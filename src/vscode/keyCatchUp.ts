@@ -25,8 +25,9 @@ export interface KeyCatchUpOptions {
  * the owner's status lists keys this window does not know, it re-reads, and
  * if they are still missing (a browser window's stale view) it takes them from
  * the owner over the admin API and stores them in its own SecretStorage, so
- * that it can serve them when it takes the port over. Keys added or removed
- * in this window are sent to the owner the same way.
+ * that it can serve them when it takes the port over. A key the owner stops
+ * listing is dropped here too, and keys added or removed in this window are
+ * sent to the owner.
  */
 export class KeyCatchUp extends Disposable {
   private busy = false;
@@ -34,6 +35,8 @@ export class KeyCatchUp extends Disposable {
   /** The unknown set last acted on: one attempt per change (or per 10 s), not one per status snapshot. */
   private lastTried = '';
   private lastTriedAt = 0;
+  /** Keys the owner's last status listed, to notice one that goes. */
+  private listedByOwner = new Set<string>();
 
   constructor(
     private readonly keyStore: KeyStore,
@@ -66,36 +69,61 @@ export class KeyCatchUp extends Disposable {
   }
 
   private async checkOwner(): Promise<void> {
-    if (this.isDisposed || this.host.role !== 'follower') return;
+    if (this.isDisposed) return;
+    if (this.host.role !== 'follower') {
+      this.listedByOwner = new Set();
+      return;
+    }
     if (this.busy) {
       this.again = true;
       return;
     }
-    const unknown = keysUnknownHere(this.host.status(), this.keyStore.snapshot);
-    const signature = unknown.join(',');
-    if (!unknown.length || (signature === this.lastTried && Date.now() - this.lastTriedAt < 10_000)) return;
     this.busy = true;
-    this.lastTried = signature;
-    this.lastTriedAt = Date.now();
     try {
-      await this.keyStore.refresh();
-      const still = new Set(keysUnknownHere(this.host.status(), this.keyStore.snapshot));
-      if (still.size === 0 || this.isDisposed) return;
-      const offered = (await this.host.ownerKeys()) ?? [];
-      const wanted = offered.filter((k) => still.has(`${k.pool}/${k.id}`));
-      if (!wanted.length) return;
-      const imported = await this.keyStore.importKeys(wanted);
-      if (imported.length) {
-        this.logger.info(`took ${imported.length} key(s) added in another window from the bridge owner (this window's secret storage did not show them): ${imported.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
-      }
+      await this.dropKeysRemovedElsewhere(this.host.status());
+      await this.takeKeysAddedElsewhere();
     } catch (error) {
-      this.logger.warn(`could not catch up with keys added in another window: ${(error as Error).message}`);
+      this.logger.warn(`could not catch up with key changes made in another window: ${(error as Error).message}`);
     } finally {
       this.busy = false;
       if (this.again) {
         this.again = false;
         void this.checkOwner();
       }
+    }
+  }
+
+  /**
+   * A key the owner listed and no longer lists (its pool still there) was
+   * removed in some window; a browser window's own view would keep it and
+   * serve it again after a takeover.
+   */
+  private async dropKeysRemovedElsewhere(owner: BridgeStatus | undefined): Promise<void> {
+    if (!owner) return;
+    const listed = new Set(owner.pools.flatMap((p) => p.keys.map((k) => `${p.id}/${k.id}`)));
+    const pools = new Set(owner.pools.map((p) => p.id));
+    const vanished = new Set([...this.listedByOwner].filter((k) => !listed.has(k) && pools.has(k.split('/')[0])));
+    this.listedByOwner = listed;
+    const stale = (this.keyStore.snapshot?.keys ?? []).filter((k) => vanished.has(`${k.pool}/${k.id}`));
+    for (const key of stale) await this.keyStore.removeKey(key.pool, key.id);
+    if (stale.length) this.logger.info(`dropped ${stale.length} key(s) removed in another window: ${stale.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
+  }
+
+  private async takeKeysAddedElsewhere(): Promise<void> {
+    const unknown = keysUnknownHere(this.host.status(), this.keyStore.snapshot);
+    const signature = unknown.join(',');
+    if (!unknown.length || (signature === this.lastTried && Date.now() - this.lastTriedAt < 10_000)) return;
+    this.lastTried = signature;
+    this.lastTriedAt = Date.now();
+    await this.keyStore.refresh();
+    const still = new Set(keysUnknownHere(this.host.status(), this.keyStore.snapshot));
+    if (still.size === 0 || this.isDisposed) return;
+    const offered = (await this.host.ownerKeys()) ?? [];
+    const wanted = offered.filter((k) => still.has(`${k.pool}/${k.id}`));
+    if (!wanted.length) return;
+    const imported = await this.keyStore.importKeys(wanted);
+    if (imported.length) {
+      this.logger.info(`took ${imported.length} key(s) added in another window from the bridge owner (this window's secret storage did not show them): ${imported.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
     }
   }
 }

@@ -169,6 +169,35 @@ describe('a window that takes the port over after keys were added in another win
     );
   });
 
+  it('in code-server, a key removed in the owner is not served again after a takeover', async () => {
+    const a = await openWindow(backend.browserTab());
+    await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
+    const b = await openWindow(backend.browserTab());
+    await waitFor(() => b.host.role === 'follower', 5_000, 'B follows');
+    await a.keyStore.addKeys('oa', [
+      { secret: FIRST, label: 'first' },
+      { secret: SECOND, label: 'second' },
+    ]);
+    await waitFor(() => b.keyStore.snapshot?.keys.length === 2, 3_000, 'B caught up with both keys');
+    const first = a.keyStore.snapshot?.keys.find((k) => k.label === 'first');
+    await a.keyStore.removeKey('oa', first?.id as string);
+    await waitFor(() => b.keyStore.snapshot?.keys.length === 1, 3_000, 'B drops the key the owner no longer lists');
+    const token = a.keyStore.snapshot?.tokens?.token as string;
+    await a.close();
+    windows.splice(windows.indexOf(a), 1);
+    await waitFor(() => b.host.role === 'owner', 5_000, 'B takes over');
+    assert.deepEqual(
+      b.host.status()?.pools[0].keys.map((k) => k.label),
+      ['second'],
+    );
+    assert.equal(await chat(token), 200);
+    assert.deepEqual(
+      provider.ledger.map((e) => e.key),
+      [SECOND],
+      'the removed key is never used again',
+    );
+  });
+
   it('in desktop VS Code when change events from the other window never arrive', async () => {
     backend.eventsStayInWindow = true;
     const { b, token } = await addKeysInAThenCloseA(() => backend.view());
