@@ -76,6 +76,7 @@ export class BridgeHost {
   private readonly controlTimer: NodeJS.Timeout;
   private disposed = false;
   private taken = false;
+  private follows = 0;
   private holderSeen: { port: number; at: number; text: string | undefined } | undefined;
   private readonly graceMs: number;
   private readonly retryMs: number;
@@ -123,6 +124,11 @@ export class BridgeHost {
 
   /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
   acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
+
+  /** Counts the owners this window has followed: a new number means another owner (after a takeover). */
+  get followCount(): number {
+    return this.follows;
+  }
 
   /** The owner's keys with their secrets, while this window follows it. */
   async ownerKeys(): Promise<HandedOverKey[] | undefined> {
@@ -372,6 +378,7 @@ export class BridgeHost {
     const tokens = this.tokens as BridgeTokens;
     const port = this.currentPort;
     this.ownerStatus = status;
+    this.follows++;
     this.admin = new AdminClient(port, tokens.adminToken);
     const stream: StatusStream = new StatusStream(
       port,

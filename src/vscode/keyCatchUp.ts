@@ -17,6 +17,11 @@ export interface KeyCatchUpOptions {
   pollMs?: number;
 }
 
+/** Browser-based VS Code: each window holds its own copy of SecretStorage, read when it opened. */
+function secretsPerWindow(): boolean {
+  return vscode.env.uiKind === vscode.UIKind.Web;
+}
+
 /**
  * Brings key changes made in other windows into this one where SecretStorage
  * does not tell: desktop VS Code sends change events across windows, but
@@ -25,9 +30,9 @@ export interface KeyCatchUpOptions {
  * the owner's status lists keys this window does not know, it re-reads, and
  * if they are still missing (a browser window's stale view) it takes them from
  * the owner over the admin API and stores them in its own SecretStorage, so
- * that it can serve them when it takes the port over. A key the owner stops
- * listing is dropped here too, and keys added or removed in this window are
- * sent to the owner.
+ * that it can serve them when it takes the port over. There, a key the owner
+ * stops listing is dropped from this window's copy too; and keys added or
+ * removed in this window are sent to the owner.
  */
 export class KeyCatchUp extends Disposable {
   private busy = false;
@@ -37,6 +42,7 @@ export class KeyCatchUp extends Disposable {
   private lastTriedAt = 0;
   /** Keys the owner's last status listed, to notice one that goes. */
   private listedByOwner = new Set<string>();
+  private ownerSeen = 0;
 
   constructor(
     private readonly keyStore: KeyStore,
@@ -99,7 +105,14 @@ export class KeyCatchUp extends Disposable {
    * serve it again after a takeover.
    */
   private async dropKeysRemovedElsewhere(owner: BridgeStatus | undefined): Promise<void> {
-    if (!owner) return;
+    // Where SecretStorage is shared (desktop), a key the owner stops listing is gone for every window
+    // already, or only missing in the owner's read: removing it here would delete it for everyone.
+    if (!owner || !secretsPerWindow()) return;
+    if (this.host.followCount !== this.ownerSeen) {
+      // Another owner (after a takeover) lists from its own view: start over rather than compare.
+      this.ownerSeen = this.host.followCount;
+      this.listedByOwner = new Set();
+    }
     const listed = new Set(owner.pools.flatMap((p) => p.keys.map((k) => `${p.id}/${k.id}`)));
     const pools = new Set(owner.pools.map((p) => p.id));
     const vanished = new Set([...this.listedByOwner].filter((k) => !listed.has(k) && pools.has(k.split('/')[0])));

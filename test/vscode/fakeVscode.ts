@@ -161,6 +161,8 @@ export const fake = {
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
   windowState: new EventEmitter<{ focused: boolean }>(),
+  /** Web: browser-based VS Code (code-server), where each window has its own copy of SecretStorage. */
+  uiKind: 1 as number,
 
   reset(): void {
     this.inputAnswers = [];
@@ -181,6 +183,7 @@ export const fake = {
     this.treeViews = [];
     this.configListeners = new EventEmitter();
     this.windowState = new EventEmitter();
+    this.uiKind = 1;
   },
 
   /** Sets a `keybridge.*` setting as the user would, firing the change event. */
@@ -331,7 +334,15 @@ export const workspace = {
   },
 };
 
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
+
 export const env = {
+  get uiKind(): UIKind {
+    return fake.uiKind;
+  },
   clipboard: {
     async writeText(text: string): Promise<void> {
       fake.clipboard = text;

@@ -170,6 +170,7 @@ describe('a window that takes the port over after keys were added in another win
   });
 
   it('in code-server, a key removed in the owner is not served again after a takeover', async () => {
+    fake.uiKind = 2; // UIKind.Web, as code-server reports
     const a = await openWindow(backend.browserTab());
     await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
     const b = await openWindow(backend.browserTab());
@@ -196,6 +197,29 @@ describe('a window that takes the port over after keys were added in another win
       [SECOND],
       'the removed key is never used again',
     );
+  });
+
+  it('in desktop VS Code (one shared SecretStorage) a follower never deletes a key the owner stops listing', async () => {
+    const aView = backend.view();
+    const a = await openWindow(aView);
+    await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
+    const b = await openWindow(backend.view());
+    await waitFor(() => b.host.role === 'follower', 5_000, 'B follows');
+    await a.keyStore.addKeys('oa', [
+      { secret: FIRST, label: 'first' },
+      { secret: SECOND, label: 'second' },
+    ]);
+    await waitFor(() => b.keyStore.snapshot?.keys.length === 2 && b.host.status()?.pools[0].keys.length === 2, 3_000, 'B knows both');
+    // The owner's read loses one secret (a keyring that dropped it) and B hears nothing of it: the owner
+    // stops listing a key that B's view still holds.
+    backend.eventsStayInWindow = true;
+    const first = a.keyStore.snapshot?.keys.find((k) => k.label === 'first');
+    backend.values.delete(`keybridge.key/oa/${first?.id}`);
+    backend.fireAll(`keybridge.key/oa/${first?.id}`, aView);
+    await waitFor(() => b.host.status()?.pools[0].keys.length === 1, 3_000, 'the owner lists one key');
+    await new Promise((r) => setTimeout(r, 300));
+    const index = JSON.parse(backend.values.get('keybridge.index') as string) as { keys: { id: string }[] };
+    assert.equal(index.keys.length, 2, 'the index still names both keys: nothing was deleted for every window');
   });
 
   it('in desktop VS Code when change events from the other window never arrive', async () => {
