@@ -131,11 +131,12 @@ class KeyBridgeExtension extends Disposable {
     const role = this.host.role;
     const status = this.host.status();
     this.tree.update();
-    this.statusBar.update({ role, detail: this.host.detail, port: this.host.port, status });
+    this.statusBar.update({ role, detail: this.host.detail, port: this.host.port, status, portTaken: this.host.portTaken });
     this.treeView.message = this.treeMessage(role);
     const settings = this.sync.settings;
     const token = this.keyStore.snapshot?.tokens?.token;
-    this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
+    if (this.host.portTaken) this.terminal.withhold();
+    else this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
     const keys = `${this.sync.state}|${role}`;
     if (keys !== this.contextKeys) {
       this.contextKeys = keys;

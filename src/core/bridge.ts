@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock';
 import { Emitter, type Subscription } from './emitter';
 import { Engine } from './engine';
 import { silentLogger, type Logger } from './logger';
+import type { KeyHandover } from './server/keyHandover';
 import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
@@ -21,6 +22,8 @@ export interface BridgeOptions {
   stateStore?: StateStore;
   /** How often due re-tests of invalid and exhausted keys are looked for. */
   retestCheckMs?: number;
+  /** Lets follower windows fetch and send keys over the admin API (VS Code only). */
+  keyHandover?: KeyHandover;
 }
 
 /**
@@ -44,7 +47,7 @@ export class Bridge {
       stateStore: options.stateStore,
     });
     this.adminToken = options.adminToken ?? generateToken('kbadmin');
-    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken });
+    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken, keyHandover: options.keyHandover });
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
   }
@@ -86,6 +89,8 @@ export class Bridge {
   async stop(graceMs?: number): Promise<void> {
     if (this.retestTimer) clearInterval(this.retestTimer);
     this.retestTimer = undefined;
+    // Another window may take the port the moment it is free and read the key state then.
+    this.engine.flushState();
     await this.server.stop(graceMs);
     this.onDidChange.fire();
   }

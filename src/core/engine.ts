@@ -316,12 +316,16 @@ export class Engine {
     return { ...extra, now: this.clock.now(), pools: this.poolStatus(), totals: { ...this.totals } };
   }
 
+  /** Writes a pending save now; the bridge calls it before it lets the port go, so the next owner reads the latest state. */
+  flushState(): void {
+    if (!this.saveTimer) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.saveState();
+  }
+
   async close(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
-      this.saveState();
-    }
+    this.flushState();
     await this.upstream.close();
   }
 

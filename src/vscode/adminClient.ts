@@ -1,15 +1,6 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { KEY_HANDOVER_PATH, parseFollowerKeyChange, type FollowerKeyChange, type HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
-
-/** Who answers on the bridge port, as far as the status API can tell. */
-export type OwnerProbe =
-  | { kind: 'keybridge'; status: BridgeStatus }
-  /** A KeyBridge with another admin token (e.g. a `keybridge serve` started by hand). */
-  | { kind: 'unauthorized' }
-  /** Something that is not KeyBridge, or does not answer in time. */
-  | { kind: 'foreign'; detail: string }
-  /** Nobody listens: the port is free (again). */
-  | { kind: 'unreachable'; detail: string };
 
 const HOST = '127.0.0.1';
 
@@ -48,28 +39,6 @@ function adminRequest(port: number, adminToken: string, method: string, path: st
     req.on('error', reject);
     req.end(payload);
   });
-}
-
-/** Asks whoever holds the port for its status, to decide whether to follow it. */
-export async function probeOwner(port: number, adminToken: string, timeoutMs = 2_000): Promise<OwnerProbe> {
-  let res: RawResponse;
-  try {
-    res = await adminRequest(port, adminToken, 'GET', '/_keybridge/status', undefined, timeoutMs);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return { kind: 'unreachable', detail: code };
-    return { kind: 'foreign', detail: code };
-  }
-  if (res.status === 401 && res.text.includes('KeyBridge')) return { kind: 'unauthorized' };
-  if (res.status === 200) {
-    try {
-      const status = JSON.parse(res.text) as BridgeStatus;
-      if (Array.isArray(status.pools) && typeof status.running === 'boolean') return { kind: 'keybridge', status };
-    } catch {
-      // Fall through: some other program answered 200.
-    }
-  }
-  return { kind: 'foreign', detail: `HTTP ${res.status}` };
 }
 
 export class AdminError extends Error {
@@ -120,6 +89,19 @@ export class AdminClient {
 
   async restoreKey(pool: string, key: string): Promise<void> {
     await adminPost<BridgeStatus>(this.port, this.adminToken, '/_keybridge/restore', { pool, key }, 5_000);
+  }
+
+  /** The owner's keys, secrets included, for a window whose SecretStorage view is behind (see keyHandover.ts). */
+  async fetchKeys(): Promise<HandedOverKey[]> {
+    const res = await adminRequest(this.port, this.adminToken, 'GET', KEY_HANDOVER_PATH, undefined, 5_000);
+    if (res.status !== 200) throw new AdminError(res.status, `the bridge owner answered HTTP ${res.status} to the key handover`);
+    const parsed = JSON.parse(res.text) as { keys?: unknown };
+    return parseFollowerKeyChange({ add: parsed.keys })?.add ?? [];
+  }
+
+  /** Tells the owner what this window added or removed, for an owner whose SecretStorage view is behind. */
+  async sendKeys(change: FollowerKeyChange): Promise<void> {
+    await adminPost<unknown>(this.port, this.adminToken, KEY_HANDOVER_PATH, change, 10_000);
   }
 }
 

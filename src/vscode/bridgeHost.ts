@@ -5,8 +5,11 @@ import type { BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import { FileStateStore } from '../core/state';
+import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
-import { AdminClient, probeOwner, StatusStream } from './adminClient';
+import { AdminClient, StatusStream } from './adminClient';
+import { probeOwner } from './ownerProbe';
+import { describePortHolder, findPortHolder } from './portHolder';
 import type { BridgeTokens } from './keyStore';
 
 /**
@@ -34,6 +37,13 @@ export interface BridgeHostOptions {
   /** Owner silence (no event, no heartbeat) after which a follower treats it as gone. */
   stallMs?: number;
 }
+
+/**
+ * Called before this window starts serving (first start and every takeover):
+ * resolves the configuration as SecretStorage holds it now, so a window whose
+ * key change events never arrived does not serve a stale key set.
+ */
+export type ConfigReload = () => Promise<BridgeConfig | undefined>;
 
 interface ControlFile {
   stopped: boolean;
@@ -65,6 +75,9 @@ export class BridgeHost {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly controlTimer: NodeJS.Timeout;
   private disposed = false;
+  private taken = false;
+  private follows = 0;
+  private holderSeen: { port: number; at: number; text: string | undefined } | undefined;
   private readonly graceMs: number;
   private readonly retryMs: number;
   private readonly takeoverJitterMs: number;
@@ -95,10 +108,39 @@ export class BridgeHost {
     return this.currentPort;
   }
 
+  /** Blocked because something else holds the port: agents must not be sent there. */
+  get portTaken(): boolean {
+    return this.currentRole === 'blocked' && this.taken;
+  }
+
   /** The bridge as this window shows it: its own, or the owner's latest snapshot. */
   status(): BridgeStatus | undefined {
     if (this.currentRole === 'follower') return this.ownerStatus;
     return this.bridge?.status();
+  }
+
+  /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
+  reloadBeforeServing: ConfigReload | undefined;
+
+  /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
+  acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
+
+  /** Counts the owners this window has followed: a new number means another owner (after a takeover). */
+  get followCount(): number {
+    return this.follows;
+  }
+
+  /** The owner's keys with their secrets, while this window follows it. */
+  async ownerKeys(): Promise<HandedOverKey[] | undefined> {
+    return this.follower?.fetchKeys();
+  }
+
+  /** Sends the owner what this window changed; false when this window does not follow one. */
+  async sendKeysToOwner(change: FollowerKeyChange): Promise<boolean> {
+    const follower = this.follower;
+    if (!follower) return false;
+    await follower.sendKeys(change);
+    return true;
   }
 
   /** The base URLs agents use; stable whoever owns the port. */
@@ -201,13 +243,15 @@ export class BridgeHost {
     return run;
   }
 
-  private setRole(role: HostRole, detail: string): void {
+  private setRole(role: HostRole, detail: string, portTaken = false): void {
     const changed = role !== this.currentRole || detail !== this.currentDetail;
     this.currentRole = role;
     this.currentDetail = detail;
+    this.taken = portTaken;
     if (role !== 'follower') this.ownerStatus = undefined;
     if (changed) {
-      this.logger.info(`bridge: ${role} — ${detail}`);
+      if (role === 'blocked') this.logger.warn(`bridge: ${role} — ${detail}`);
+      else this.logger.info(`bridge: ${role} — ${detail}`);
       this.onDidChange.fire();
     }
   }
@@ -222,6 +266,10 @@ export class BridgeHost {
       logger: this.logger,
       // Re-read at construction: a new owner starts from what the previous one persisted.
       stateStore: new FileStateStore(join(this.options.stateDir, STATE_FILE)),
+      keyHandover: {
+        keys: () => this.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))),
+        apply: async (change) => this.acceptFollowerKeys?.(change),
+      },
     });
   }
 
@@ -256,6 +304,8 @@ export class BridgeHost {
     if (!this.tokens) return this.setRole('idle', 'waiting for secret storage');
     if (this.readControl().stopped) return this.showStopped();
     if (this.bridge?.running) return this.setRole('owner', `serving ${this.bridge.url}`);
+    await this.reloadConfig();
+    if (this.disposed) return;
     const bridge = this.createBridge();
     try {
       await bridge.start();
@@ -265,6 +315,16 @@ export class BridgeHost {
     if (this.disposed) return void (await bridge.dispose(0));
     this.adopt(bridge);
     this.setRole('owner', `serving ${bridge.url}`);
+  }
+
+  private async reloadConfig(): Promise<void> {
+    if (!this.reloadBeforeServing) return;
+    try {
+      const fresh = await this.reloadBeforeServing();
+      if (fresh) this.config = fresh;
+    } catch (error) {
+      this.logger.warn(`could not re-read the keys before serving; serving the keys this window knows: ${(error as Error).message}`);
+    }
   }
 
   private async onListenFailed(bridge: Bridge, error: NodeJS.ErrnoException): Promise<void> {
@@ -286,21 +346,39 @@ export class BridgeHost {
         await bridge.dispose(0);
         this.setRole('idle', 'the port is changing hands');
         return this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
-      case 'unauthorized':
+      case 'unauthorized': {
+        const holder = await this.portHolder(port);
         this.adopt(bridge);
-        this.setRole('blocked', `port ${port} is served by another KeyBridge with a different admin token (a "keybridge serve"?); stop it or change keybridge.port`);
+        this.setRole(
+          'blocked',
+          `port ${port} is served by another KeyBridge with a different admin token${holder ? `, ${holder}` : ''} (a "keybridge serve"?), or by a program posing as one; it could not prove it knows this window's admin token, so the token was not sent. Stop it or change keybridge.port`,
+          true,
+        );
         return this.scheduleRetry(this.retryMs);
-      case 'foreign':
+      }
+      case 'foreign': {
+        const holder = await this.portHolder(port);
         this.adopt(bridge);
-        this.setRole('blocked', `port ${port} is used by another program (${probe.detail}); change keybridge.port`);
+        this.setRole('blocked', `port ${port} is used by another program${holder ? `, ${holder}` : ''} (${probe.detail}); no token was sent to it and new terminals get no KeyBridge variables. Change keybridge.port or stop that program`, true);
         return this.scheduleRetry(this.retryMs);
+      }
     }
+  }
+
+  /** Names the process on the port (Linux), looked up at most once a minute while the port stays taken. */
+  private async portHolder(port: number): Promise<string | undefined> {
+    const seen = this.holderSeen;
+    if (seen && seen.port === port && Date.now() - seen.at < 60_000) return seen.text;
+    const text = describePortHolder(await findPortHolder(port).catch(() => undefined));
+    this.holderSeen = { port, at: Date.now(), text };
+    return text;
   }
 
   private follow(status: BridgeStatus): void {
     const tokens = this.tokens as BridgeTokens;
     const port = this.currentPort;
     this.ownerStatus = status;
+    this.follows++;
     this.admin = new AdminClient(port, tokens.adminToken);
     const stream: StatusStream = new StatusStream(
       port,

@@ -1,9 +1,12 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../core/emitter';
+import type { BridgeConfig } from '../core/config';
 import type { Logger } from '../core/logger';
+import type { FollowerKeyChange } from '../core/server/keyHandover';
 import { buildBridgeConfig, type KeyBridgeSettings } from './bridgeConfig';
 import type { BridgeHost } from './bridgeHost';
 import { Disposable, toDisposable } from './disposable';
+import { KeyCatchUp } from './keyCatchUp';
 import { SecretStoreError, type KeyStore } from './keyStore';
 import { affectsKeyBridge, readSettings } from './settings';
 
@@ -30,7 +33,7 @@ export class BridgeSync extends Disposable {
     private readonly keyStore: KeyStore,
     private readonly host: BridgeHost,
     private readonly logger: Logger,
-    private readonly options: { retryMs?: number; maxRetryMs?: number } = {},
+    private readonly options: { retryMs?: number; maxRetryMs?: number; pollMs?: number } = {},
   ) {
     super();
     this.retryMs = options.retryMs ?? 2_000;
@@ -45,6 +48,15 @@ export class BridgeSync extends Disposable {
     ];
     this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));
     this._register(toDisposable(() => this.retryTimer && clearTimeout(this.retryTimer)));
+    this._register(new KeyCatchUp(keyStore, host, logger, { pollMs: options.pollMs }));
+    host.reloadBeforeServing = () => this.reloadBeforeServing();
+    host.acceptFollowerKeys = (change) => this.acceptFollowerKeys(change);
+    this._register(
+      toDisposable(() => {
+        host.reloadBeforeServing = undefined;
+        host.acceptFollowerKeys = undefined;
+      }),
+    );
   }
 
   get state(): SyncState {
@@ -90,6 +102,24 @@ export class BridgeSync extends Disposable {
     if (this.currentState !== 'ready') return this.start();
     await this.keyStore.refresh();
     this.push();
+  }
+
+  /**
+   * What the host awaits before it takes the port (first start, takeover):
+   * the keys as SecretStorage holds them now, not as the last change event
+   * said, because events from other windows may never have arrived.
+   */
+  private async reloadBeforeServing(): Promise<BridgeConfig | undefined> {
+    if (this.currentState !== 'ready' || this.isDisposed) return undefined;
+    await this.keyStore.refresh();
+    const snapshot = this.keyStore.snapshot;
+    return snapshot ? buildBridgeConfig(this.settingsValue, snapshot.keys).config : undefined;
+  }
+
+  /** A follower's key change, stored here as if made here; change events then update the bridge. */
+  private async acceptFollowerKeys(change: FollowerKeyChange): Promise<void> {
+    if (change.add.length) await this.keyStore.importKeys(change.add);
+    for (const key of change.remove) await this.keyStore.removeKey(key.pool, key.id);
   }
 
   private onSettingsChanged(): void {

@@ -108,6 +108,8 @@ export class KeyStore extends Disposable {
   readonly onDidChange = new Emitter<KeyStoreChange>();
   /** A background re-read failed; the last good snapshot stays in use. */
   readonly onDidFail = new Emitter<SecretStoreError>();
+  /** This window wrote keys (added with their secrets, or removed); other windows may not hear of it. */
+  readonly onDidWrite = new Emitter<{ added: StoredKey[]; removed: { pool: string; id: string }[] }>();
   private current: KeySnapshot | undefined;
   private readonly timeoutMs: number;
   private readonly debounceMs: number;
@@ -194,6 +196,7 @@ export class KeyStore extends Disposable {
       const index = await this.readIndex();
       const inPool = new Set(index.keys.filter((k) => k.pool === pool).map((k) => k.fingerprint));
       const added: StoredKeyMeta[] = [];
+      const secrets: StoredKey[] = [];
       const duplicates: string[] = [];
       for (const entry of entries) {
         const secret = entry.secret.trim();
@@ -209,10 +212,44 @@ export class KeyStore extends Disposable {
         await this.call('store key', this.secrets.store(keySecretName(pool, id), secret));
         index.keys.push(meta);
         added.push(meta);
+        secrets.push({ ...meta, secret });
       }
       if (added.length) await this.writeIndex(index);
       await this.refreshNow();
+      if (secrets.length) this.onDidWrite.fire({ added: secrets, removed: [] });
       return { added, duplicates };
+    });
+  }
+
+  /**
+   * Stores keys another window holds but this window's view of SecretStorage
+   * lacks (browser-based VS Code reads it once per window), under the same
+   * ids so their persisted health still applies. Keys already listed, or
+   * already in the pool under another id, are left alone.
+   */
+  importKeys(keys: { pool: string; id: string; label?: string; secret: string }[]): Promise<StoredKeyMeta[]> {
+    return this.enqueue(async () => {
+      const index = await this.readIndex();
+      const known = this.current?.keys ?? [];
+      const imported: StoredKeyMeta[] = [];
+      let indexChanged = false;
+      for (const key of keys) {
+        const secret = key.secret.trim();
+        const fingerprint = fingerprintSecret(secret);
+        if (!secret || known.some((k) => k.pool === key.pool && (k.id === key.id || k.fingerprint === fingerprint))) continue;
+        const masked = maskSecret(secret);
+        const meta: StoredKeyMeta = { pool: key.pool, id: key.id, label: key.label?.trim() || masked, addedAt: this.now(), fingerprint, masked };
+        await this.call('store key', this.secrets.store(keySecretName(key.pool, key.id), secret));
+        // Listed but without its secret here: the secret was all that was missing.
+        if (!index.keys.some((k) => k.pool === key.pool && k.id === key.id)) {
+          index.keys.push(meta);
+          indexChanged = true;
+        }
+        imported.push(meta);
+      }
+      if (indexChanged) await this.writeIndex(index);
+      await this.refreshNow();
+      return imported;
     });
   }
 
@@ -225,6 +262,7 @@ export class KeyStore extends Disposable {
       if (index.keys.length !== before) await this.writeIndex(index);
       await this.call('delete key', this.secrets.delete(keySecretName(pool, id)));
       await this.refreshNow();
+      this.onDidWrite.fire({ added: [], removed: [{ pool, id }] });
       return index.keys.length !== before;
     });
   }
@@ -237,6 +275,7 @@ export class KeyStore extends Disposable {
       if (gone.length) await this.writeIndex(index);
       for (const k of gone) await this.call('delete key', this.secrets.delete(keySecretName(pool, k.id)));
       await this.refreshNow();
+      if (gone.length) this.onDidWrite.fire({ added: [], removed: gone.map((k) => ({ pool, id: k.id })) });
       return gone.length;
     });
   }

@@ -10,6 +10,8 @@ export interface StatusBarView {
   detail: string;
   port: number;
   status: BridgeStatus | undefined;
+  /** Blocked because another program holds the port. */
+  portTaken?: boolean;
 }
 
 export interface StatusBarLook {
@@ -30,7 +32,7 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
     case 'stopped':
       return { text: '$(debug-stop) KeyBridge stopped', tooltip: lines.join('  \n'), background: undefined };
     case 'blocked':
-      return { text: `$(error) KeyBridge ${port}`, tooltip: lines.join('  \n'), background: 'error' };
+      return { text: `$(error) KeyBridge ${port}${view.portTaken ? ' taken' : ''}`, tooltip: lines.join('  \n'), background: 'error' };
     case 'owner':
     case 'follower': {
       lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}`);

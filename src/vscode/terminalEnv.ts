@@ -3,6 +3,8 @@ import { agentEnvironment } from '../core/agentSetup';
 
 export const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
 
+const WITHHELD = 'withheld';
+
 /**
  * Puts the base URLs and the local token in every new terminal of the
  * window, so `claude`, `codex` and the SDKs reach the bridge without setup.
@@ -16,15 +18,14 @@ export class TerminalEnvironment {
     private readonly collection: vscode.GlobalEnvironmentVariableCollection,
     private readonly globalState: vscode.Memento,
   ) {
-    // The port and token are stable across restarts, so terminals VS Code restores may keep them.
-    collection.persistent = true;
+    // Not persisted: VS Code would write the variables, the local token included, in plain text to the
+    // workspace state (desktop: workspaceStorage/<id>/state.vscdb, created 0644; code-server: the
+    // browser's IndexedDB), beside the encrypted SecretStorage copy. Any local user who can read it could
+    // spend the keys through the loopback port. Terminals opened before activation go without instead.
+    collection.persistent = false;
   }
 
-  /**
-   * Applies the variables, or clears them when the setting is off. While the
-   * token is not known yet (secret storage still loading) what VS Code
-   * restored from the last session stays: port and token rarely change.
-   */
+  /** Applies the variables, or clears them when the setting is off; waits while the token is not known yet. */
   update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined): void {
     if (!enabled) {
       if (this.applied !== '') this.collection.clear();
@@ -42,6 +43,17 @@ export class TerminalEnvironment {
     );
     this.applied = signature;
     void this.tellOnce();
+  }
+
+  /**
+   * Takes the variables away while the port is held by something that is not
+   * our bridge: an agent started now would send the local token and its
+   * prompts to that program.
+   */
+  withhold(): void {
+    if (this.applied === WITHHELD) return;
+    this.collection.clear();
+    this.applied = WITHHELD;
   }
 
   private async tellOnce(): Promise<void> {

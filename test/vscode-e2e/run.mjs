@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // KeyBridge in a real VS Code: both layers against code-server and headless Chromium (system Node 20).
 //
-//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui] [--no-package]
+//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui|takeover] [--no-package]
 //
 //   1. compile  the extension-host suite (test/vscode-host, its own tsconfig) into out/
 //   2. package  `npm run package` -> keybridge-<version>.vsix (the production bundle)
@@ -9,6 +9,7 @@
 //               the extension loaded from the repo as extensionDevelopmentPath)
 //   4. ui       the VSIX installed into a fresh code-server, driven like a user in headless Chromium
 //               (uiSmoke.mjs)
+//   5. takeover two windows of one code-server: keys added in A, A closes, B serves them (uiTakeover.mjs)
 //
 // Each layer gets its own free loopback port for keybridge.port, never the default 17381. Prints what
 // every check saw, the timings, and a closing `vscode e2e: N passed, N failed`; exit 1 on any failure.
@@ -23,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { groupAlive, launchBrowser, loadEnv, removeOnExit, runExtensionTests, startCodeServer } from './codeServer.mjs';
 import { runUiSmoke } from './uiSmoke.mjs';
+import { runUiTakeover } from './uiTakeover.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -31,12 +33,13 @@ const DEFAULT_PORT = 17381;
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-if (only && !['host', 'ui'].includes(only)) {
-  console.error(`--only takes "host" or "ui", not ${only}`);
+if (only && !['host', 'ui', 'takeover'].includes(only)) {
+  console.error(`--only takes "host", "ui" or "takeover", not ${only}`);
   process.exit(2);
 }
-const wantHost = only !== 'ui';
-const wantUi = only !== 'host';
+const wantHost = !only || only === 'host';
+const wantUi = !only || only === 'ui';
+const wantTakeover = !only || only === 'takeover';
 
 const t0 = Date.now();
 const results = [];
@@ -183,7 +186,7 @@ try {
       if (r.code !== 0 || !fs.existsSync(vsix)) throw new Error(`npm run package failed (exit ${r.code}):\n${r.output.slice(-3000)}`);
       console.log(`   ${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
     });
-  } else if (wantUi && !fs.existsSync(vsix)) {
+  } else if ((wantUi || wantTakeover) && !fs.existsSync(vsix)) {
     throw new Error(`--no-package, but ${vsix} does not exist`);
   }
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
@@ -194,6 +197,12 @@ try {
     await timed('ui smoke', async () => {
       const port = await freePort();
       await runUiSmoke({ browser, vsix, port, artifacts, repoRoot, check });
+    });
+  }
+  if (wantTakeover) {
+    await timed('two windows', async () => {
+      const port = await freePort();
+      await runUiTakeover({ browser, vsix, port, artifacts, repoRoot, check });
     });
   }
   check('all', 'no browser request left 127.0.0.1 in the whole run', browser.blocked.length === 0, browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty');

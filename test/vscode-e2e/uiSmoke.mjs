@@ -15,10 +15,10 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { groupAlive, openActivityBarView, openWorkbench, startCodeServer } from './codeServer.mjs';
 
-const STEP_TIMEOUT_MS = 20_000;
+export const STEP_TIMEOUT_MS = 20_000;
 
 /** A script in the workspace that a user runs in the terminal: one chat request through the bridge. */
-const TRAFFIC_SCRIPT = `// Written by test/vscode-e2e/uiSmoke.mjs: one request through KeyBridge, as an agent in this terminal would send it.
+export const TRAFFIC_SCRIPT = `// Written by test/vscode-e2e/uiSmoke.mjs: one request through KeyBridge, as an agent in this terminal would send it.
 const base = process.env.OPENAI_BASE_URL;
 const res = await fetch(base + '/chat/completions', {
   method: 'POST',
@@ -177,7 +177,7 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
 // ---------------------------------------------------------------- workbench helpers
 
 /** F1, type the command's title, click its row (not Enter: fuzzy matching may put another first). */
-async function paletteCommand(page, title) {
+export async function paletteCommand(page, title) {
   await page.keyboard.press('F1');
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
@@ -190,7 +190,7 @@ async function paletteCommand(page, title) {
  * Answers the quick input whose title contains `title`: types `text` and presses Enter, or filters
  * by `pick` and clicks that row. Returns the title it saw.
  */
-async function answerQuickInput(page, { title, text, pick }) {
+export async function answerQuickInput(page, { title, text, pick }) {
   const widget = page.locator('.quick-input-widget');
   const heading = widget.locator('.quick-input-title', { hasText: title });
   await heading.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
@@ -208,15 +208,15 @@ async function answerQuickInput(page, { title, text, pick }) {
   return seen;
 }
 
-function treeRow(page, label) {
+export function treeRow(page, label) {
   return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 }
 
-async function rowDescription(row) {
+export async function rowDescription(row) {
   return (await row.locator('.label-description').first().innerText({ timeout: 2_000 }).catch(() => '')).trim();
 }
 
-async function treeRowsText(page) {
+export async function treeRowsText(page) {
   const rows = await page.locator('.part.sidebar .monaco-list-row').evaluateAll((els) =>
     els.map((el) => {
       const name = el.querySelector('.label-name')?.textContent?.trim() ?? '';
@@ -227,13 +227,13 @@ async function treeRowsText(page) {
   return rows.map((r) => `[${r}]`).join(' ');
 }
 
-async function statusBarText(page) {
+export async function statusBarText(page) {
   const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'KeyBridge' }).first();
   return (await item.innerText({ timeout: 5_000 }).catch(() => '')).replace(/\s+/g, ' ').trim();
 }
 
 /** Waits for the active terminal's prompt, then types a line and Enter. */
-async function typeInTerminal(page, line) {
+export async function typeInTerminal(page, line) {
   const rows = page.locator('.terminal-wrapper.active .xterm-rows');
   await rows.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
   await page.waitForFunction(() => /\S/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
@@ -243,7 +243,7 @@ async function typeInTerminal(page, line) {
 }
 
 /** The first line of the active terminal matching `pattern` (the typed command itself excluded). */
-async function waitForTerminalLine(page, pattern, timeoutMs = STEP_TIMEOUT_MS) {
+export async function waitForTerminalLine(page, pattern, timeoutMs = STEP_TIMEOUT_MS) {
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {

@@ -11,50 +11,12 @@ import { join } from 'node:path';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
 import { freePort, listening, waitFor } from './waitFor';
 
 const SECRET = 'sk-' + 'proj-activation-test-key-0000abcd';
-
-class FakeEnvironmentCollection {
-  persistent = false;
-  description: unknown;
-  readonly vars = new Map<string, string>();
-  replace(name: string, value: string): void {
-    this.vars.set(name, value);
-  }
-  clear(): void {
-    this.vars.clear();
-  }
-  get(name: string): { value: string } | undefined {
-    const value = this.vars.get(name);
-    return value === undefined ? undefined : { value };
-  }
-}
-
-class FakeMemento {
-  readonly values = new Map<string, unknown>();
-  get<T>(key: string): T | undefined {
-    return this.values.get(key) as T | undefined;
-  }
-  async update(key: string, value: unknown): Promise<void> {
-    this.values.set(key, value);
-  }
-  keys(): string[] {
-    return [...this.values.keys()];
-  }
-}
-
-function contextFor(backend: FakeSecretBackend, storage: string) {
-  return {
-    secrets: backend.view(),
-    globalStorageUri: { scheme: 'file', fsPath: storage, path: storage },
-    environmentVariableCollection: new FakeEnvironmentCollection(),
-    globalState: new FakeMemento(),
-    subscriptions: [] as { dispose(): unknown }[],
-  };
-}
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
   contributes: { commands: { command: string }[] };
@@ -85,7 +47,7 @@ describe('activation', function () {
     const backend = new FakeSecretBackend();
     backend.hangGets = true;
     const context = contextFor(backend, storage);
-    // What VS Code restored from the last session (the collection is persistent).
+    // Variables already in the collection stay until the token is known (they are replaced, never cleared, on the way up).
     context.environmentVariableCollection.replace('OPENAI_BASE_URL', `http://127.0.0.1:${port}/openai/v1`);
     const started = process.hrtime.bigint();
     const api = activate(context as never) as KeyBridgeApi;
@@ -132,6 +94,8 @@ describe('activation', function () {
     assert.equal(env.get('KEYBRIDGE_TOKEN'), token);
     assert.ok(![...env.values()].includes(SECRET), 'terminals get the local token, never a provider key');
     assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /New terminals only/);
+    // Issue 14, item 10: a persistent collection is written in plain text to VS Code's workspace state.
+    assert.equal(context.environmentVariableCollection.persistent, false, 'the local token is not persisted in workspace state');
     await waitFor(() => fake.messagesOf('info').some((m) => /already open do not see them/.test(m)), 2_000, 'the new-terminals notice');
 
     await waitFor(() => /KeyBridge :\d+ 1\/1$/.test(fake.statusBarItems[0].text), 2_000, 'status bar shows 1/1');

@@ -17,14 +17,27 @@ export class FakeSecretBackend {
   /** Extra events per write: duplicates, as VS Code sends across windows. */
   duplicateEvents = 0;
 
+  /** Change events reach only the window that wrote (what the issue saw in code-server). */
+  eventsStayInWindow = false;
+
   view(): FakeSecretStorage {
     const view = new FakeSecretStorage(this);
     this.views.push(view);
     return view;
   }
 
-  fireAll(key: string): void {
-    for (const view of this.views) view.emitter.fire({ key });
+  /**
+   * A window of browser-based VS Code (code-server 4.139.1's
+   * LocalStorageSecretStorageProvider): it reads every secret once when it
+   * opens, answers from that copy, writes the whole copy back on each change,
+   * and hears only of its own writes.
+   */
+  browserTab(): FakeBrowserTabSecretStorage {
+    return new FakeBrowserTabSecretStorage(this);
+  }
+
+  fireAll(key: string, writer?: FakeSecretStorage): void {
+    for (const view of this.views) if (!this.eventsStayInWindow || view === writer) view.emitter.fire({ key });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -34,25 +47,25 @@ export class FakeSecretBackend {
     return this.values.get(key);
   }
 
-  async store(key: string, value: string): Promise<void> {
+  async store(key: string, value: string, writer?: FakeSecretStorage): Promise<void> {
     this.log.push(`store ${key}`);
     await Promise.resolve();
     if (this.failStores) throw new Error(this.failStores);
     this.values.set(key, value);
-    this.changed(key);
+    this.changed(key, writer);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, writer?: FakeSecretStorage): Promise<void> {
     this.log.push(`delete ${key}`);
     await Promise.resolve();
     this.values.delete(key);
-    this.changed(key);
+    this.changed(key, writer);
   }
 
-  private changed(key: string): void {
+  private changed(key: string, writer?: FakeSecretStorage): void {
     // VS Code delivers change events asynchronously.
     setImmediate(() => {
-      for (let i = 0; i <= this.duplicateEvents; i++) this.fireAll(key);
+      for (let i = 0; i <= this.duplicateEvents; i++) this.fireAll(key, writer);
     });
   }
 }
@@ -65,9 +78,38 @@ export class FakeSecretStorage {
     return this.backend.get(key);
   }
   store(key: string, value: string): Promise<void> {
-    return this.backend.store(key, value);
+    return this.backend.store(key, value, this);
   }
   delete(key: string): Promise<void> {
-    return this.backend.delete(key);
+    return this.backend.delete(key, this);
+  }
+}
+
+export class FakeBrowserTabSecretStorage {
+  readonly emitter = new EventEmitter<{ key: string }>();
+  readonly onDidChange = this.emitter.event;
+  private readonly copy: Map<string, string>;
+  constructor(private readonly backend: FakeSecretBackend) {
+    this.copy = new Map(backend.values);
+  }
+  async get(key: string): Promise<string | undefined> {
+    this.backend.log.push(`get ${key}`);
+    await Promise.resolve();
+    return this.copy.get(key);
+  }
+  async store(key: string, value: string): Promise<void> {
+    this.copy.set(key, value);
+    await this.save(key);
+  }
+  async delete(key: string): Promise<void> {
+    this.copy.delete(key);
+    await this.save(key);
+  }
+  private async save(key: string): Promise<void> {
+    this.backend.log.push(`save ${key}`);
+    await Promise.resolve();
+    this.backend.values.clear();
+    for (const [k, v] of this.copy) this.backend.values.set(k, v);
+    setImmediate(() => this.emitter.fire({ key }));
   }
 }

@@ -160,6 +160,9 @@ export const fake = {
   statusBarItems: [] as FakeStatusBarItem[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+  windowState: new EventEmitter<{ focused: boolean }>(),
+  /** Web: browser-based VS Code (code-server), where each window has its own copy of SecretStorage. */
+  uiKind: 1 as number,
 
   reset(): void {
     this.inputAnswers = [];
@@ -179,6 +182,8 @@ export const fake = {
     this.statusBarItems = [];
     this.treeViews = [];
     this.configListeners = new EventEmitter();
+    this.windowState = new EventEmitter();
+    this.uiKind = 1;
   },
 
   /** Sets a `keybridge.*` setting as the user would, firing the change event. */
@@ -281,6 +286,10 @@ export const window = {
     return view;
   },
 
+  onDidChangeWindowState(listener: Listener<{ focused: boolean }>): Disposable {
+    return fake.windowState.event(listener);
+  },
+
   registerTreeDataProvider(id: string, provider: unknown): Disposable {
     fake.treeViews.push({ id, message: undefined, provider });
     return new Disposable();
@@ -325,7 +334,15 @@ export const workspace = {
   },
 };
 
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
+
 export const env = {
+  get uiKind(): UIKind {
+    return fake.uiKind;
+  },
   clipboard: {
     async writeText(text: string): Promise<void> {
       fake.clipboard = text;

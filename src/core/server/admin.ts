@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine';
 import type { Subscription } from '../emitter';
+import { answerKeyHandover, KEY_HANDOVER_PATH, type KeyHandover } from './keyHandover';
+import { answerOwnerChallenge, OWNER_PROOF_PATH } from './ownerProof';
 import { readRequestBody } from './requestBody';
 import { sendJson } from './respond';
 import { presentedToken, tokensEqual } from './security';
@@ -21,9 +23,14 @@ export class AdminApi {
     private readonly engine: Engine,
     private readonly describe: Describe,
     private readonly adminToken: string,
+    private readonly keyHandover?: KeyHandover,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    if (url.split('?')[0] === OWNER_PROOF_PATH) {
+      const { status, body } = answerOwnerChallenge(req.method, url, this.adminToken, this.describe().port);
+      return sendJson(res, status, body);
+    }
     const token = presentedToken(req.headers);
     if (!token || !tokensEqual(token, this.adminToken)) {
       return sendJson(res, 401, { error: { type: 'authentication_error', message: 'KeyBridge admin API: missing or wrong admin token.' } });
@@ -31,6 +38,7 @@ export class AdminApi {
     const path = url.split('?')[0];
     if (req.method === 'GET' && path === '/_keybridge/status') return sendJson(res, 200, this.status());
     if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
+    if (path === KEY_HANDOVER_PATH && this.keyHandover) return answerKeyHandover(req, res, this.keyHandover);
     if (req.method === 'POST') {
       let body: { pool?: unknown; key?: unknown };
       try {

@@ -8,6 +8,7 @@ import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
 import { AdminApi } from './admin';
+import type { KeyHandover } from './keyHandover';
 import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
@@ -33,6 +34,8 @@ export interface ProxyServerOptions {
   port: number;
   token: string;
   adminToken: string;
+  /** Lets follower windows fetch and send keys (VS Code only; see keyHandover.ts). */
+  keyHandover?: KeyHandover;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
@@ -46,7 +49,7 @@ export class ProxyServer {
   private readonly admin: AdminApi;
 
   constructor(private readonly options: ProxyServerOptions) {
-    this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken);
+    this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover);
   }
 
   get port(): number {
