@@ -30,12 +30,25 @@ export function shortReason(reason: string | undefined): string {
   return clean.length > 40 ? `${clean.slice(0, 39)}…` : clean;
 }
 
+/** Cooldowns for single models that are still running at `now`, soonest first. */
+export function activeScopedCoolings(key: Pick<KeyStatus, 'cooling'>, now: number): { scope: string; until: number }[] {
+  return (key.cooling ?? []).filter((c) => c.until > now).sort((a, b) => a.until - b.until);
+}
+
 export function keyDescription(key: KeyStatus, now: number): string {
   const state = effectiveState(key, now);
   switch (state) {
-    case 'ready':
+    case 'ready': {
+      // A key cooling for some models is still usable for the others: it reads ready, and names what is cooling.
+      const scoped = activeScopedCoolings(key, now);
+      if (scoped.length > 0) {
+        const [first] = scoped;
+        const more = scoped.length > 1 ? ` +${scoped.length - 1}` : '';
+        return `cooling: ${shortModel(first.scope)} ${formatCountdown(first.until - now)}${more}`;
+      }
       // Unlabelled keys are labelled with their masked form already.
       return key.label === key.masked ? 'ready' : key.masked;
+    }
     case 'cooling':
       return `cooling ${formatCountdown((key.until ?? now) - now)}`;
     case 'exhausted':
@@ -45,6 +58,12 @@ export function keyDescription(key: KeyStatus, now: number): string {
     case 'retired':
       return 'retired';
   }
+}
+
+/** Model names are the provider's; long ones are shortened for a tree row. */
+function shortModel(model: string): string {
+  const clean = sanitizeText(model);
+  return clean.length > 28 ? `${clean.slice(0, 27)}…` : clean;
 }
 
 /** Anything that looks like key material is masked; control characters go. For text from providers. */
@@ -88,6 +107,12 @@ export function keyTooltipMarkdown(pool: Pick<PoolStatus, 'label'>, key: KeyStat
   lines.push(`**${escapeMarkdown(key.label)}** · ${escapeMarkdown(pool.label)} · ${state}`);
   lines.push(`\`${key.masked}\` · fingerprint \`${key.fingerprint}\``);
   if (state === 'cooling' && key.until) lines.push(`Cooling for ${formatCountdown(key.until - now)} (until ${new Date(key.until).toLocaleTimeString()})`);
+  if (state === 'ready') {
+    for (const c of activeScopedCoolings(key, now)) {
+      lines.push(`Cooling for ${escapeMarkdown(shortModel(c.scope))} only: ${formatCountdown(c.until - now)} (until ${new Date(c.until).toLocaleTimeString()}); other models use this key`);
+    }
+  }
+  if (key.benchedUntil !== undefined && key.benchedUntil > now) lines.push(`Passed over for ${formatCountdown(key.benchedUntil - now)}: its connections kept failing while other keys of the pool succeeded`);
   if ((state === 'invalid' || state === 'exhausted') && key.reason) lines.push(`Reason: ${escapeMarkdown(sanitizeText(key.reason))}`);
   if ((state === 'invalid' || state === 'exhausted') && key.retestAt) lines.push(`Next automatic test in ${formatCountdown(key.retestAt - now)}`);
   const s = key.stats;
@@ -128,7 +153,9 @@ export function countKeys(pools: readonly PoolStatus[], now: number): KeyCounts 
 export function poolDescription(pool: PoolStatus, now: number): string {
   const counts = countKeys([pool], now);
   const parts = [pool.protocol, pool.keys.length === 0 ? 'no keys' : `${counts.usable}/${counts.total} ready`];
-  if (pool.breaker === 'open') parts.push('provider failing');
+  const open = (pool.breakers ?? []).filter((b) => b.state === 'open').map((b) => shortModel(b.model));
+  if (open.length > 0) parts.push(`provider failing for ${open[0]}${open.length > 1 ? ` +${open.length - 1}` : ''}`);
+  else if (pool.breaker === 'open') parts.push('provider failing');
   return parts.join(' · ');
 }
 
@@ -139,11 +166,21 @@ export function poolTooltipMarkdown(pool: PoolStatus, now: number): string {
     `Protocol: ${pool.protocol} · strategy: ${pool.strategy}`,
     `Upstream: ${escapeMarkdown(pool.baseUrl)}`,
     `Keys: ${counts.usable} ready of ${counts.total}${pool.keys.length > counts.total ? ` (${pool.keys.length - counts.total} retired)` : ''}`,
-    `Circuit breaker: ${pool.breaker}`,
+    ...breakerLines(pool, now),
   ].join('  \n');
+}
+
+/** One line per target breaker that saw traffic (pool + model), or a single line when none did. */
+function breakerLines(pool: PoolStatus, now: number): string[] {
+  if (!pool.breakers?.length) return [`Circuit breaker: ${pool.breaker}`];
+  return pool.breakers.map((b) => {
+    const rate = b.requests > 0 ? `${Math.round((100 * b.failures) / b.requests)} % of ${b.requests} failed` : 'no recent attempts';
+    const reopens = b.state === 'open' && b.reopensAt !== undefined ? `, probes in ${formatCountdown(b.reopensAt - now)}` : '';
+    return `Circuit breaker ${escapeMarkdown(shortModel(b.model))}: ${b.state} (${rate}${reopens})`;
+  });
 }
 
 /** Whether anything on screen counts down, so the once-a-second tick is needed. */
 export function anyCooling(status: BridgeStatus | undefined, now: number): boolean {
-  return !!status?.pools.some((p) => p.keys.some((k) => effectiveState(k, now) === 'cooling'));
+  return !!status?.pools.some((p) => p.keys.some((k) => effectiveState(k, now) === 'cooling' || activeScopedCoolings(k, now).length > 0));
 }

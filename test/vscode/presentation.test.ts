@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
 import type { BridgeStatus, KeyStatus } from '../../src/core/status';
 import { buildBridgeConfig, DEFAULT_PORT, parseSettings } from '../../src/vscode/bridgeConfig';
-import { effectiveState, formatCountdown, keyDescription, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
+import { anyCooling, effectiveState, formatCountdown, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
 import type { StoredKey } from '../../src/vscode/keyStore';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/providerPresets';
 import { statusBarLook } from '../../src/vscode/statusBar';
@@ -34,6 +34,37 @@ describe('key presentation', () => {
     assert.equal(keyDescription(k('cooling', { until: NOW + 61_000 }), NOW), 'cooling 1:01');
     assert.equal(keyDescription(k('ready', { label: 'work' }), NOW), 'sk-…abcd', 'a labelled key shows its masked form');
     assert.equal(keyDescription(k('ready', { label: 'sk-…abcd' }), NOW), 'ready', 'an unlabelled key is labelled with it already');
+  });
+
+  it('shows a cooldown for one model on a key that still reads usable, and counts it down', () => {
+    const key = k('ready', { label: 'work', cooling: [{ scope: 'gpt-5', until: NOW + 42_000 }, { scope: 'o3', until: NOW + 90_000 }] });
+    assert.equal(effectiveState(key, NOW), 'ready', 'usable for other models');
+    assert.equal(keyDescription(key, NOW), 'cooling: gpt-5 0:42 +1');
+    assert.equal(keyDescription(key, NOW + 42_000), 'cooling: o3 0:48', 'an ended cooldown drops out of the row');
+    assert.equal(keyDescription(key, NOW + 90_000), 'sk-…abcd');
+    const tooltip = keyTooltipMarkdown({ label: 'OpenAI' }, key, NOW);
+    assert.match(tooltip, /Cooling for gpt-5 only: 0:42/);
+    assert.match(tooltip, /other models use this key/);
+    const status = { running: true, now: NOW, totals: { requests: 0, succeeded: 0, failed: 0 }, pools: [{ id: 'p', label: 'p', protocol: 'openai' as const, baseUrl: 'x', strategy: 'fill-first' as const, breaker: 'closed' as const, keys: [key] }] };
+    assert.equal(anyCooling(status, NOW), true, 'the countdown ticks for scoped cooldowns too');
+    assert.equal(anyCooling(status, NOW + 90_000), false);
+  });
+
+  it('names passed-over keys and each model\'s breaker', () => {
+    const key = k('ready', { benchedUntil: NOW + 20_000 });
+    assert.match(keyTooltipMarkdown({ label: 'OpenAI' }, key, NOW), /Passed over for 0:20: its connections kept failing/);
+    const pool = {
+      id: 'p',
+      label: 'p',
+      protocol: 'openai' as const,
+      baseUrl: 'x',
+      strategy: 'fill-first' as const,
+      breaker: 'open' as const,
+      breakers: [{ model: 'gpt-5', state: 'open' as const, requests: 12, failures: 9, reopensAt: NOW + 10_000 }],
+      keys: [key],
+    };
+    assert.match(poolDescription(pool, NOW), /provider failing for gpt-5/);
+    assert.match(poolTooltipMarkdown(pool, NOW), /Circuit breaker gpt-5: open \(75 % of 12 failed, probes in 0:10\)/);
   });
 
   it('shortens reasons: the HTTP status, or a bounded sanitised text', () => {
