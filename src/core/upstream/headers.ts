@@ -13,6 +13,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // Answered by the bridge itself (100 Continue); undici refuses to send it.
+  'expect',
 ]);
 
 /**
