@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import { protocolAdapter } from './protocols/registry';
 import { AffinityTable } from './routing/affinity';
 import { Router } from './routing/router';
+import { redactSecrets } from './secrets';
 import type { PersistedState, StateStore } from './state';
 import type { BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
 import { buildUpstreamHeaders } from './upstream/headers';
@@ -133,7 +134,7 @@ export class Engine {
       status,
       latencyMs: this.clock.now() - started,
       state: key.stateAt(this.clock.now()),
-      message,
+      message: redactSecrets(message, [key.secret]),
     });
     try {
       const response = await this.upstream.send({
@@ -302,7 +303,7 @@ export class Engine {
     for (const pool of this.pools.values()) {
       for (const key of pool.keys) {
         const health = saved.keys[key.fingerprint];
-        if (health && key.stateAt(now) === 'ready' && key.stats.requests === 0) key.restorePersisted(health, now);
+        if (health && key.stateAt(now) === 'ready' && key.stats.requests === 0 && key.restorePersisted(health, now)) this.scheduleSave();
       }
     }
   }

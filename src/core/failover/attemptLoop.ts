@@ -217,7 +217,8 @@ async function attempt(
   key.stats.lastUsedAt = started;
   const { origin, basePath } = splitBaseUrl(pool.baseUrl);
   const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult =>
-    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict, status, headers, raw } };
+    // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
+    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw } };
 
   let response;
   try {

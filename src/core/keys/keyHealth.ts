@@ -1,4 +1,4 @@
-import { fingerprintSecret, maskSecret } from '../secrets';
+import { fingerprintSecret, maskSecret, redactSecrets } from '../secrets';
 import type { KeySpec } from '../config';
 
 export type KeyState = 'ready' | 'cooling' | 'exhausted' | 'invalid' | 'retired';
@@ -88,14 +88,14 @@ export class KeyRecord {
     const deadline = state === 'cooling' ? Math.max(this.coolingUntil, until) : until;
     this.transition('cooling', now, () => {
       this.coolingUntil = deadline;
-      this.reason = reason;
+      this.reason = this.redact(reason);
     });
   }
 
   markExhausted(reason: string, retestAt: number, now: number): void {
     if (this.stateAt(now) === 'retired') return;
     this.transition('exhausted', now, () => {
-      this.reason = reason;
+      this.reason = this.redact(reason);
       this.retestAt = retestAt;
     });
   }
@@ -103,7 +103,7 @@ export class KeyRecord {
   markInvalid(reason: string, retestAt: number, now: number): void {
     if (this.stateAt(now) === 'retired') return;
     this.transition('invalid', now, () => {
-      this.reason = reason;
+      this.reason = this.redact(reason);
       this.retestAt = retestAt;
     });
   }
@@ -137,7 +137,7 @@ export class KeyRecord {
 
   recordFailure(kind: FailureClass, message: string): void {
     this.stats.failures[kind] = (this.stats.failures[kind] ?? 0) + 1;
-    this.stats.lastError = message;
+    this.stats.lastError = this.redact(message);
   }
 
   persisted(now: number): PersistedKeyHealth | undefined {
@@ -152,14 +152,23 @@ export class KeyRecord {
     };
   }
 
-  /** Restores health saved by an earlier run (or another window) without firing change events. */
-  restorePersisted(saved: PersistedKeyHealth, now: number): void {
-    if (saved.state === 'cooling' && (saved.until ?? 0) <= now) return;
+  /**
+   * Restores health saved by an earlier run (or another window) without firing change events.
+   * Returns true when the saved reason quoted the key (state written before reasons were redacted): save again.
+   */
+  restorePersisted(saved: PersistedKeyHealth, now: number): boolean {
+    if (saved.state === 'cooling' && (saved.until ?? 0) <= now) return false;
     this.baseState = saved.state;
     this.coolingUntil = saved.until ?? 0;
-    this.reason = saved.reason;
+    this.reason = saved.reason === undefined ? undefined : this.redact(saved.reason);
     this.retestAt = saved.retestAt;
     this.retestFailures = saved.retestFailures ?? 0;
+    return this.reason !== saved.reason;
+  }
+
+  /** Providers quote the key they were sent in their errors; a reason or last error never keeps it. */
+  private redact(text: string): string {
+    return redactSecrets(text, [this.#secret]);
   }
 
   private transition(next: KeyState, now: number, apply: () => void): void {

@@ -7,6 +7,7 @@ import type { ProxyRequest } from '../failover/proxyRequest';
 import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
+import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
 import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
@@ -229,6 +230,8 @@ export class ProxyServer {
     if (summary.outcome === 'ok') engine.totals.succeeded++;
     else engine.totals.failed++;
     const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
+    // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
+    if (summary.error) summary.error = redactSecrets(summary.error, [...engine.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
     const error = summary.error ? ` (${summary.error})` : '';
     engine.logger.info(
       `${summary.method} ${summary.path} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${summary.model}` : ''}${error}`,
