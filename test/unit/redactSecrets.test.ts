@@ -48,8 +48,9 @@ describe('redactSecrets', () => {
     assert.equal(redactSecrets('key oa-key-1 and oa-key-12', ['oa-key-1']), 'key oa-…ey-1 and oa-…ey-12');
   });
 
-  it('tells cheaply whether raw bytes may quote the key', () => {
+  it('tells cheaply whether a body may quote the key: its middle, or its base64', () => {
     assert.equal(mayQuote(Buffer.from('{"choices":[{"text":"hello"}]}'), KEY), false);
-    assert.equal(mayQuote(Buffer.from(`{"text":"${material.slice(2, 16)}"}`), KEY), true);
+    assert.equal(mayQuote(Buffer.from(`{"text":"${KEY.slice(1, -1)}"}`), KEY), true);
+    assert.equal(mayQuote(Buffer.from(`{"auth":"${Buffer.from(`Bearer ${KEY}`).toString('base64')}"}`), KEY), true);
   });
 });

@@ -8,6 +8,7 @@ import { redactSecrets } from '../secrets';
 import type { KeyRef } from '../routing/affinity';
 import type { RequestSummary } from '../status';
 import { BODY_STALLED, relayBody } from '../upstream/bodyRelay';
+import { BodyScrubber } from '../upstream/bodyScrubber';
 import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
 import { SseRelay } from '../upstream/sseRelay';
 import { scanUsage } from '../upstream/streamFacts';
@@ -188,13 +189,15 @@ function preferredKey(engine: Engine, request: ProxyRequest): KeyRef | undefined
 }
 
 function sendVerbatim(res: ServerResponse, failure: FailedAttempt): void {
-  const headers = buildClientHeaders(failure.headers ?? {});
-  let raw = failure.raw ?? Buffer.alloc(0);
   // Some providers quote the key they were sent in an error; clients never get to hold a pool key.
   const secret = failure.key?.secret;
+  const headers = buildClientHeaders(failure.headers ?? {}, secret);
+  let raw = failure.raw ?? Buffer.alloc(0);
   if (secret) {
-    if (raw.includes(secret)) raw = Buffer.from(redactSecrets(raw.toString('utf8'), [secret]));
-    for (const name in headers) if (String(headers[name]).includes(secret)) headers[name] = redactSecrets(String(headers[name]), [secret]);
+    // An error body is read whole anyway: it gets the full search. Latin1 keeps every byte; the ASCII mask fits in it.
+    const text = raw.toString('latin1');
+    const clean = redactSecrets(text, [secret], 'header');
+    if (clean !== text) raw = Buffer.from(clean, 'latin1');
   }
   headers['content-length'] = raw.length;
   res.writeHead(failure.status ?? 502, headers);
@@ -270,7 +273,7 @@ async function attempt(
     if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
     // Only Responses ids are ever looked up (previous_response_id); Anthropic message ids would just crowd them out of the table.
     committed(gate.firstEventAt - started, request.endpoint === 'responses' ? relay.facts.responseId : undefined);
-    const end = await relay.pipeTo(res, status, buildClientHeaders(headers), tuning.idleTimeoutMs);
+    const end = await relay.pipeTo(res, status, buildClientHeaders(headers, key.secret), tuning.idleTimeoutMs);
     countUsage(relay.usage.input, relay.usage.output);
     // A quota or auth error inside a committed stream cannot be failed over, but the key must still be marked.
     if (relay.inBandError && ['quota', 'rate_limit', 'auth'].includes(relay.inBandError.kind)) engine.markKey(key, relay.inBandError, undefined);
@@ -283,7 +286,7 @@ async function attempt(
   }
 
   const headersAt = clock.now();
-  const relayed = await relayBody(res, status, buildClientHeaders(headers), response.body, tuning.idleTimeoutMs);
+  const relayed = await relayBody(res, status, buildClientHeaders(headers, key.secret), response.body, tuning.idleTimeoutMs, new BodyScrubber(key.secret, Number(headers['content-length'])));
   if (!relayed.committed) {
     // Nothing reached the client: a body that stalls or breaks before its first byte is failed over like a silent provider.
     const stalled = relayed.end.kind === 'interrupted' && relayed.end.reason === BODY_STALLED;

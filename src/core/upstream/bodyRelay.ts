@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { BodyScrubber } from './bodyScrubber';
 import { pumpBody, type RelayEnd } from './relayPump';
 
 export interface BodyRelayEnd {
@@ -19,7 +20,7 @@ export const BODY_STALLED = 'upstream body stalled';
  * can only cut the connection, which every client sees as a truncated
  * response rather than a wrong one.
  */
-export async function relayBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Readable, idleTimeoutMs: number): Promise<BodyRelayEnd> {
+export async function relayBody(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Readable, idleTimeoutMs: number, scrubber?: BodyScrubber): Promise<BodyRelayEnd> {
   let committed = false;
   let head: Buffer | undefined;
   let tail: Buffer | undefined;
@@ -33,11 +34,11 @@ export async function relayBody(res: ServerResponse, status: number, headers: Ou
       head ??= chunk;
       tail = chunk;
       commit();
-      return chunk;
+      return scrubber ? scrubber.push(chunk) : chunk;
     },
     onEnd() {
       commit();
-      res.end();
+      res.end(scrubber?.flush());
     },
     onBroken() {
       if (committed) res.destroy();
