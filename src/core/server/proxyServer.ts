@@ -9,7 +9,7 @@ import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
 import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
-import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
+import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
@@ -151,6 +151,9 @@ export class ProxyServer {
       if (req.method === 'GET' && (url === '/' || url === OPENAI_PREFIX || url === ANTHROPIC_PREFIX)) {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         return void res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
+      }
+      if (hasDotSegment(url)) {
+        return sendError(res, adapter, 400, 'invalid_request_error', 'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.');
       }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
