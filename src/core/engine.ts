@@ -7,6 +7,7 @@ import { classifyResponse, parseErrorFacts, type Verdict } from './failover/clas
 import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from './keys/cooldown';
 import type { KeyHealthChange, KeyRecord } from './keys/keyHealth';
 import { KeyPool } from './keys/keyPool';
+import { logField } from './logLine';
 import type { Logger } from './logger';
 import { protocolAdapter } from './protocols/registry';
 import { AffinityTable } from './routing/affinity';
@@ -265,7 +266,7 @@ export class Engine {
       reason: change.key.reason,
       until: change.key.coolingDeadline(now),
     };
-    this.logger.info(`key ${pool.id}/${change.key.id} (${change.key.masked}) ${change.previous} → ${state}${event.reason ? `: ${event.reason}` : ''}`);
+    this.logger.info(`key ${pool.id}/${change.key.id} (${change.key.masked}) ${change.previous} → ${state}${event.reason ? `: ${logField(event.reason)}` : ''}`);
     this.onKeyChange.fire(event);
     this.scheduleSave();
   }

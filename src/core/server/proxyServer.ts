@@ -7,6 +7,7 @@ import type { ProxyRequest } from '../failover/proxyRequest';
 import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
+import { logField } from '../logLine';
 import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
 import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
@@ -181,10 +182,10 @@ export class ProxyServer {
       }
       if (!req.complete && req.destroyed) {
         // The client hung up while still sending its request: nothing went wrong here.
-        this.options.engine.logger.debug(`client went away during ${req.method} ${url.slice(0, 200)}`);
+        this.options.engine.logger.debug(`client went away during ${req.method} ${logField(url)}`);
         return;
       }
-      this.options.engine.logger.error(`internal error on ${req.method} ${url.slice(0, 200)}: ${(error as Error).message}`);
+      this.options.engine.logger.error(`internal error on ${req.method} ${logField(url)}: ${logField((error as Error).message)}`);
       if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
       else res.destroy();
     }
@@ -235,9 +236,10 @@ export class ProxyServer {
     const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
     // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
     if (summary.error) summary.error = redactSecrets(summary.error, [...engine.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
-    const error = summary.error ? ` (${summary.error})` : '';
+    // Path, model and error come from the client or the provider: escaped, so none can forge or recolour a line.
+    const error = summary.error ? ` (${logField(summary.error)})` : '';
     engine.logger.info(
-      `${summary.method} ${summary.path} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${summary.model}` : ''}${error}`,
+      `${summary.method} ${logField(summary.path)} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${logField(summary.model)}` : ''}${error}`,
     );
     engine.onRequest.fire(summary);
   }
