@@ -3,6 +3,7 @@ import { systemClock, type Clock } from './clock';
 import { Emitter, type Subscription } from './emitter';
 import { Engine } from './engine';
 import { silentLogger, type Logger } from './logger';
+import type { ConnectionLimitOptions } from './server/connectionLimits';
 import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
@@ -21,6 +22,8 @@ export interface BridgeOptions {
   stateStore?: StateStore;
   /** How often due re-tests of invalid and exhausted keys are looked for. */
   retestCheckMs?: number;
+  /** Caps on client connections; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimitOptions>;
 }
 
 /**
@@ -44,7 +47,7 @@ export class Bridge {
       stateStore: options.stateStore,
     });
     this.adminToken = options.adminToken ?? generateToken('kbadmin');
-    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken });
+    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken, connectionLimits: options.connectionLimits });
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
   }

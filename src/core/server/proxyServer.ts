@@ -1,5 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine';
 import { proxyWithFailover } from '../failover/attemptLoop';
@@ -10,6 +10,7 @@ import type { RequestSummary } from '../status';
 import { logField } from '../logLine';
 import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
+import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
 import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
@@ -25,9 +26,9 @@ const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
  * read (OpenAI's `error.message`, Anthropic's `type: "error"`): before the
  * path is known there is no telling which protocol the client speaks.
  */
-function rawClientError(status: number, message: string): string {
-  const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } });
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+function rawClientError(status: number, message: string, extraHead = ''): string {
+  const body = JSON.stringify({ type: 'error', error: { type: status === 503 ? 'overloaded_error' : 'invalid_request_error', message } });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n${extraHead}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 export interface ProxyServerOptions {
@@ -35,6 +36,8 @@ export interface ProxyServerOptions {
   port: number;
   token: string;
   adminToken: string;
+  /** Defaults: DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimitOptions>;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
@@ -46,6 +49,7 @@ export class ProxyServer {
   /** Responses still open, per connection: an error for a bad pipelined request must not be spliced into one already under way. */
   private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
+  private connections: ConnectionLimiter | undefined;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken);
@@ -75,10 +79,18 @@ export class ProxyServer {
   /** Listens on 127.0.0.1; rejects with the listen error (EADDRINUSE when another window owns the port). */
   start(): Promise<number> {
     // Timeouts are enforced on each connections check: every second, so a slowloris is cut at 15 s, not up to 45.
+    const connections = new ConnectionLimiter({ ...DEFAULT_CONNECTION_LIMITS, ...this.options.connectionLimits }, (socket) => {
+      socket.end(rawClientError(503, 'KeyBridge: too many open connections, all of them busy; retry shortly.', 'retry-after: 1\r\n'));
+      socket.destroySoon();
+    });
     const accept = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
       const open = this.responding.get(req.socket) ?? new Set<ServerResponse>();
       this.responding.set(req.socket, open.add(res));
-      res.once('close', () => open.delete(res));
+      connections.requestStarted(req.socket);
+      res.once('close', () => {
+        open.delete(res);
+        connections.requestEnded(req.socket);
+      });
       void this.handle(req, res, expectsContinue);
     };
     const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 }, accept(false));
@@ -86,6 +98,7 @@ export class ProxyServer {
     // `100 Continue` goes out only once the request passed the origin, host and token checks (curl sends this header by
     // itself for bodies over about 1 MB).
     server.on('checkContinue', accept(true));
+    server.on('connection', (socket: Socket) => connections.accept(socket));
     // Slow, oversized or malformed requests (slowloris, huge headers, smuggling attempts) get a clear answer and a closed connection.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || [...(this.responding.get(socket) ?? [])].some((r) => r.headersSent)) return void socket.destroy();
@@ -98,10 +111,15 @@ export class ProxyServer {
       socket.end(rawClientError(405, `KeyBridge is not an HTTP proxy: use http://${LOOPBACK}:${this.boundPort}${OPENAI_PREFIX} or ${ANTHROPIC_PREFIX} as the base URL.`));
     });
     return new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (error: Error): void => {
+        connections.dispose();
+        reject(error);
+      };
+      server.once('error', onError);
       server.listen(this.options.port, LOOPBACK, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         this.server = server;
+        this.connections = connections;
         this.boundPort = (server.address() as AddressInfo).port;
         resolve(this.boundPort);
       });
@@ -113,6 +131,8 @@ export class ProxyServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.connections?.dispose();
+    this.connections = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     this.admin.closeStreams();
