@@ -24,6 +24,8 @@ export interface BridgeOptions {
   retestCheckMs?: number;
   /** Caps on client connections; defaults in DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimitOptions>;
+  /** Request-body bytes in memory at once; default DEFAULT_BODY_BUDGET_BYTES. */
+  bodyBudgetBytes?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class Bridge {
       stateStore: options.stateStore,
     });
     this.adminToken = options.adminToken ?? generateToken('kbadmin');
-    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken, connectionLimits: options.connectionLimits });
+    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken, connectionLimits: options.connectionLimits, bodyBudgetBytes: options.bodyBudgetBytes });
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
   }

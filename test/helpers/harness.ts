@@ -39,6 +39,7 @@ export interface HarnessOptions {
   stateStore?: StateStore;
   defaults?: BridgeConfig['defaults'];
   connectionLimits?: BridgeOptions['connectionLimits'];
+  bodyBudgetBytes?: number;
 }
 
 export function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
@@ -73,6 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     stateStore: options.stateStore,
     connectionLimits: options.connectionLimits,
+    bodyBudgetBytes: options.bodyBudgetBytes,
   });
   await bridge.start();
   return {

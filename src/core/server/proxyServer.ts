@@ -10,9 +10,10 @@ import type { RequestSummary } from '../status';
 import { logField } from '../logLine';
 import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
 import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
-import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
+import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
 
@@ -38,6 +39,8 @@ export interface ProxyServerOptions {
   adminToken: string;
   /** Defaults: DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimitOptions>;
+  /** Request-body bytes held in memory at once, over all requests; at least the largest body allowed. Default DEFAULT_BODY_BUDGET_BYTES. */
+  bodyBudgetBytes?: number;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
@@ -50,9 +53,11 @@ export class ProxyServer {
   private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
   private connections: ConnectionLimiter | undefined;
+  private readonly bodyBudget: BodyBudget;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken);
+    this.bodyBudget = new BodyBudget(() => Math.max(options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES, options.engine.tuning.maxBodyBytes));
   }
 
   get port(): number {
@@ -188,17 +193,13 @@ export class ProxyServer {
       if (!ALLOWED_METHODS.has(req.method ?? '')) {
         return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, { allow: 'GET, POST, DELETE, HEAD' });
       }
-      if (expectsContinue) {
-        res.removeHeader('connection');
-        res.writeContinue();
-      }
-      await this.proxy(req, res, path);
+      await this.proxy(req, res, path, expectsContinue);
     } catch (error) {
       if (error instanceof RequestBodyError) {
         // The client may still be sending; do not keep reading a body we refused.
         res.setHeader('connection', 'close');
-        const type = error.status === 413 ? 'request_too_large' : 'invalid_request_error';
-        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`);
+        const type = error.status === 413 ? 'request_too_large' : error.status === 503 ? 'overloaded_error' : 'invalid_request_error';
+        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
       }
       if (!req.complete && req.destroyed) {
         // The client hung up while still sending its request: nothing went wrong here.
@@ -211,9 +212,19 @@ export class ProxyServer {
     }
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>, expectsContinue: boolean): Promise<void> {
     const engine = this.options.engine;
     const startedAt = engine.clock.now();
+    const limit = req.method === 'GET' || req.method === 'DELETE' ? 1024 * 1024 : engine.tuning.maxBodyBytes;
+    const declared = Number(req.headers['content-length']);
+    // A declared body over the limit gets its 413 from readRequestBody; one of unknown length is taken from the budget as it arrives.
+    const reserved = Number.isFinite(declared) && declared >= 0 && declared <= limit ? declared : 0;
+    const lease = this.bodyBudget.reserve(reserved);
+    if (!lease) throw new RequestBodyError(503, BODY_BUDGET_SPENT);
+    if (expectsContinue) {
+      res.removeHeader('connection');
+      res.writeContinue();
+    }
     const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort(new Error('client went away'));
@@ -221,7 +232,7 @@ export class ProxyServer {
     res.on('close', onClose);
     this.inFlight.add(controller);
     try {
-      const body = req.method === 'GET' || req.method === 'DELETE' ? await readRequestBody(req, 1024 * 1024) : await readRequestBody(req, engine.tuning.maxBodyBytes);
+      const body = await readRequestBody(req, limit, lease, reserved);
       const fields = parseRequestFields(body, req.headers['content-type']);
       const request: ProxyRequest = {
         id: this.nextId++,
@@ -243,6 +254,7 @@ export class ProxyServer {
       const summary = await proxyWithFailover(engine, request, res);
       this.record(summary);
     } finally {
+      lease.release();
       this.inFlight.delete(controller);
       res.off('close', onClose);
     }
