@@ -34,7 +34,10 @@ export async function relayBody(res: ServerResponse, status: number, headers: Ou
       head ??= chunk;
       tail = chunk;
       commit();
-      return scrubber ? scrubber.push(chunk) : chunk;
+      const out = scrubber ? scrubber.push(chunk) : chunk;
+      // The scrubber held the chunk back; the status goes out now all the same, as the commit point says.
+      if (out.length === 0) res.flushHeaders();
+      return out;
     },
     onEnd() {
       commit();
