@@ -105,4 +105,22 @@ describe('keys quoted in a provider error code', function () {
     assert.match(log, /→ invalid/, 'the log has the key changes');
     assert.deepEqual(seen.flatMap(leaks), []);
   });
+
+  it('rewrites a state file that quotes a key as soon as it is loaded, with no request served', async () => {
+    const stateFile = join(dir, 'stale-state.json');
+    writeFileSync(stateFile, JSON.stringify({ version: 1, savedAt: Date.now(), keys: { [fingerprintSecret(KEYS.STALE_STATE)]: { state: 'exhausted', reason: `HTTP 429 insufficient_quota for ${KEYS.STALE_STATE}`, retestAt: Date.now() + 3_600_000 } } }));
+    const config = join(dir, 'stale-config.json');
+    writeFileSync(config, JSON.stringify({ port: 0, stateFile, pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, keys: [{ id: 'stale', env: 'QK_STALE' }] }] }));
+    child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, QK_STALE: KEYS.STALE_STATE }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((r) => child!.on('exit', r));
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    const deadline = Date.now() + 10_000;
+    while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    await exited;
+    const state = readFileSync(stateFile, 'utf8');
+    assert.match(state, /"exhausted"/, 'the health itself is kept');
+    assert.deepEqual(leaks(state), []);
+  });
 });
