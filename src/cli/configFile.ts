@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULT_TUNING, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type KeySpec, type PoolSpec, type RouteSpec, type Tuning } from '../core/config';
+import { tokenProblem } from '../core/server/security';
 
 /** The headless bridge's settings, read from a JSON file; key material comes only from the environment. */
 export interface ServeConfig {
@@ -127,12 +128,20 @@ export function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeCon
     tuning: parseTuning(raw.tuning),
   };
   validateBridgeConfig(bridge);
+  const token = env[tokenEnv] || undefined;
+  const adminToken = env[adminTokenEnv] || undefined;
+  // A generated local token is always strong; one the user supplies must be too.
+  const problem = tokenProblem(token, adminToken);
+  if (problem) {
+    const hint = 'generate one with: node -e "console.log(\'kb-\'+require(\'crypto\').randomBytes(24).toString(\'base64url\'))"';
+    throw new ConfigError(problem.which === 'token' ? tokenEnv : adminTokenEnv, `${problem.message}; ${hint}`);
+  }
   return {
     bridge,
     port,
-    token: env[tokenEnv] || undefined,
+    token,
     tokenEnv,
-    adminToken: env[adminTokenEnv] || undefined,
+    adminToken,
     stateFile: stateFile ? expandHome(stateFile) : undefined,
   };
 }

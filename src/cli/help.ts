@@ -36,6 +36,7 @@ Environment:
   KEYBRIDGE_ADMIN_TOKEN  Token of the status API (/_keybridge/status, /events, /test,
                          /retire, /restore), or the variable "adminTokenEnv" names.
                          When unset, the status API is closed.
+  Both tokens need at least 16 characters and must differ (exit code 2 otherwise).
 
 Config format (JSON):
   {

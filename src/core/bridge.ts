@@ -4,6 +4,7 @@ import { Emitter, type Subscription } from './emitter';
 import { Engine } from './engine';
 import { silentLogger, type Logger } from './logger';
 import type { KeyHandover } from './server/keyHandover';
+import type { ConnectionLimitOptions } from './server/connectionLimits';
 import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
@@ -24,6 +25,10 @@ export interface BridgeOptions {
   retestCheckMs?: number;
   /** Lets follower windows fetch and send keys over the admin API (VS Code only). */
   keyHandover?: KeyHandover;
+  /** Caps on client connections; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimitOptions>;
+  /** Request-body bytes in memory at once; default DEFAULT_BODY_BUDGET_BYTES. */
+  bodyBudgetBytes?: number;
 }
 
 /**
@@ -47,7 +52,15 @@ export class Bridge {
       stateStore: options.stateStore,
     });
     this.adminToken = options.adminToken ?? generateToken('kbadmin');
-    this.server = new ProxyServer({ engine: this.engine, port: options.port, token: options.token, adminToken: this.adminToken, keyHandover: options.keyHandover });
+    this.server = new ProxyServer({
+      engine: this.engine,
+      port: options.port,
+      token: options.token,
+      adminToken: this.adminToken,
+      keyHandover: options.keyHandover,
+      connectionLimits: options.connectionLimits,
+      bodyBudgetBytes: options.bodyBudgetBytes,
+    });
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
   }

@@ -7,10 +7,12 @@ import { classifyResponse, parseErrorFacts, type Verdict } from './failover/clas
 import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from './keys/cooldown';
 import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from './keys/keyHealth';
 import { KeyPool } from './keys/keyPool';
+import { logField } from './logLine';
 import type { Logger } from './logger';
 import { protocolAdapter } from './protocols/registry';
 import { AffinityTable } from './routing/affinity';
 import { Router } from './routing/router';
+import { redactSecrets } from './secrets';
 import type { PersistedState, StateStore } from './state';
 import type { Endpoint } from './protocols/protocol';
 import type { BreakerStatus, BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
@@ -190,7 +192,7 @@ export class Engine {
       status,
       latencyMs: this.clock.now() - started,
       state: key.stateAt(this.clock.now()),
-      message,
+      message: redactSecrets(message, [key.secret]),
     });
     try {
       const response = await this.upstream.send({
@@ -338,7 +340,7 @@ export class Engine {
     const event: KeyChangeEvent = { pool: pool.id, key: key.id, masked: key.masked, previous: change.previous, state, reason, until, scope };
     const forModel = scope === undefined ? '' : ` for ${scope}`;
     const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
-    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${reason}` : ''}`);
+    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
     this.onKeyChange.fire(event);
     this.scheduleSave();
   }
@@ -376,7 +378,7 @@ export class Engine {
     for (const pool of this.pools.values()) {
       for (const key of pool.keys) {
         const health = saved.keys[key.fingerprint];
-        if (health && key.stateAt(now) === 'ready' && key.stats.requests === 0) key.restorePersisted(health, now);
+        if (health && key.stateAt(now) === 'ready' && key.stats.requests === 0 && key.restorePersisted(health, now)) this.scheduleSave();
       }
     }
   }

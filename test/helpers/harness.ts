@@ -1,4 +1,4 @@
-import { Bridge } from '../../src/core/bridge';
+import { Bridge, type BridgeOptions } from '../../src/core/bridge';
 import type { BridgeConfig, PoolSpec, RouteSpec, Tuning } from '../../src/core/config';
 import type { Logger } from '../../src/core/logger';
 import type { StateStore } from '../../src/core/state';
@@ -41,6 +41,8 @@ export interface HarnessOptions {
   provider?: FakeProviderOptions;
   stateStore?: StateStore;
   defaults?: BridgeConfig['defaults'];
+  connectionLimits?: BridgeOptions['connectionLimits'];
+  bodyBudgetBytes?: number;
 }
 
 export function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
@@ -74,6 +76,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     adminToken: 'kb-test-admin-token',
     logger,
     stateStore: options.stateStore,
+    connectionLimits: options.connectionLimits,
+    bodyBudgetBytes: options.bodyBudgetBytes,
   });
   await bridge.start();
   return {

@@ -44,8 +44,12 @@ describe('unknown methods and paths', () => {
   for (const path of ['/', '/nope', '/openai/v2/chat/completions', '/anthropic/messages', '/openai/v1/../../_keybridge/status', '/openai//v1/models', '/openai/v1/models/../../../etc/passwd', '/v2/models']) {
     it(`answers ${path} without reaching the provider or the admin API`, async () => {
       const answer = await send('POST', path, [['Content-Type', 'application/json'], ['Content-Length', '2']]);
-      assert.equal(answer.status, 404, answer.text.slice(0, 200));
-      assert.match(errorMessage(answer.body) ?? '', /unknown path .*Use http:\/\/127\.0\.0\.1:\d+\/openai\/v1/);
+      // Dot segments are refused as such (encoded-dot-segments.test.ts), before the path is looked up.
+      if (path.includes('..')) assert.equal(answer.status, 400, answer.text.slice(0, 200));
+      else {
+        assert.equal(answer.status, 404, answer.text.slice(0, 200));
+        assert.match(errorMessage(answer.body) ?? '', /unknown path .*Use http:\/\/127\.0\.0\.1:\d+\/openai\/v1/);
+      }
       assert.doesNotMatch(answer.body ?? '', /"pools"/, 'no status output');
     });
   }

@@ -6,7 +6,9 @@ import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamT
 import type { ProtocolAdapter } from '../protocols/protocol';
 import type { ResolvedRoute } from '../routing/router';
 import type { RequestSummary } from '../status';
+import { redactSecrets } from '../secrets';
 import { BodyRelay } from '../upstream/bodyRelay';
+import { BodyScrubber } from '../upstream/bodyScrubber';
 import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
 import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
@@ -63,7 +65,8 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   key.stats.requests++;
   key.stats.lastUsedAt = started;
   const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult =>
-    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict, status, headers, raw } };
+    // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
+    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw } };
 
   const { origin, basePath } = splitBaseUrl(pool.baseUrl);
   let response;
@@ -95,7 +98,9 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
 
   const sse = isEventStream(headers);
   const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint) : undefined;
-  const relay = sse ? new SseRelay(response.body, adapter, request.endpoint, transcript) : new BodyRelay(response.body);
+  const relay = sse
+    ? new SseRelay(response.body, adapter, request.endpoint, transcript)
+    : new BodyRelay(response.body, new BodyScrubber(key.secret, Number(headers['content-length'])));
   const remaining = (sse ? deadlines.firstEventMs : deadlines.idleMs) - (sse ? clock.now() - started : 0);
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
   if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
@@ -111,7 +116,7 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   return {
     kind: 'committed',
     relay: async () => {
-      const clientHeaders = buildClientHeaders(headers);
+      const clientHeaders = buildClientHeaders(headers, key.secret);
       if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, request.endpoint === 'responses'));
       const result = await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, transcript !== undefined);
       const done = settle(engine, target, key, status, result);

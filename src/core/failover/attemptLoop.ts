@@ -224,13 +224,15 @@ function lookupAffinity(engine: Engine, request: ProxyRequest): KeyRef | undefin
 }
 
 function sendVerbatim(res: ServerResponse, failure: FailedAttempt): void {
-  const headers = buildClientHeaders(failure.headers ?? {});
-  let raw = failure.raw ?? Buffer.alloc(0);
   // Some providers quote the key they were sent in an error; clients never get to hold a pool key.
   const secret = failure.key?.secret;
+  const headers = buildClientHeaders(failure.headers ?? {}, secret);
+  let raw = failure.raw ?? Buffer.alloc(0);
   if (secret) {
-    if (raw.includes(secret)) raw = Buffer.from(redactSecrets(raw.toString('utf8'), [secret]));
-    for (const name in headers) if (String(headers[name]).includes(secret)) headers[name] = redactSecrets(String(headers[name]), [secret]);
+    // An error body is read whole anyway: it gets the full search. Latin1 keeps every byte; the ASCII mask fits in it.
+    const text = raw.toString('latin1');
+    const clean = redactSecrets(text, [secret], 'header');
+    if (clean !== text) raw = Buffer.from(clean, 'latin1');
   }
   headers['content-length'] = raw.length;
   res.writeHead(failure.status ?? 502, headers);

@@ -1,4 +1,4 @@
-import { fingerprintSecret, maskSecret } from '../secrets';
+import { fingerprintSecret, maskSecret, redactSecrets } from '../secrets';
 import type { KeySpec } from '../config';
 
 export type KeyState = 'ready' | 'cooling' | 'exhausted' | 'invalid' | 'retired';
@@ -136,10 +136,11 @@ export class KeyRecord {
     const previous = this.stateAt(now, scope);
     const current = this.coolings.get(scope);
     const deadline = current && current.until > now ? Math.max(current.until, until) : until;
-    if (current && current.until === deadline && current.reason === reason) return;
+    if (current && current.until === deadline && current.reason === this.redact(reason)) return;
     this.pruneCoolings(now);
-    this.coolings.set(scope, { until: deadline, reason });
-    if (scope === KEY_WIDE) this.reason = reason;
+    const clean = this.redact(reason);
+    this.coolings.set(scope, { until: deadline, reason: clean });
+    if (scope === KEY_WIDE) this.reason = clean;
     this.onChange({ key: this, previous, scope: scope === KEY_WIDE ? undefined : scope });
   }
 
@@ -153,7 +154,7 @@ export class KeyRecord {
   markExhausted(reason: string, retestAt: number, now: number): void {
     if (this.stateAt(now) === 'retired') return;
     this.transition('exhausted', now, () => {
-      this.reason = reason;
+      this.reason = this.redact(reason);
       this.retestAt = retestAt;
     });
   }
@@ -161,7 +162,7 @@ export class KeyRecord {
   markInvalid(reason: string, retestAt: number, now: number): void {
     if (this.stateAt(now) === 'retired') return;
     this.transition('invalid', now, () => {
-      this.reason = reason;
+      this.reason = this.redact(reason);
       this.retestAt = retestAt;
     });
   }
@@ -224,7 +225,7 @@ export class KeyRecord {
 
   recordFailure(kind: FailureClass, message: string): void {
     this.stats.failures[kind] = (this.stats.failures[kind] ?? 0) + 1;
-    this.stats.lastError = message;
+    this.stats.lastError = this.redact(message);
   }
 
   persisted(now: number): PersistedKeyHealth | undefined {
@@ -241,17 +242,32 @@ export class KeyRecord {
     };
   }
 
-  /** Restores health saved by an earlier run (or another window) without firing change events. */
-  restorePersisted(saved: PersistedKeyHealth, now: number): void {
+  /**
+   * Restores health saved by an earlier run (or another window) without firing change events.
+   * Returns true when a saved reason quoted the key (state written before reasons were redacted): save again.
+   */
+  restorePersisted(saved: PersistedKeyHealth, now: number): boolean {
+    let scrubbed = false;
+    const clean = (reason: string | undefined): string | undefined => {
+      const redacted = reason === undefined ? undefined : this.redact(reason);
+      if (redacted !== reason) scrubbed = true;
+      return redacted;
+    };
     this.baseState = saved.state === 'cooling' ? 'ready' : saved.state;
     this.coolings.clear();
-    if (saved.state === 'cooling' && (saved.until ?? 0) > now) this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: saved.reason ?? 'rate limit' });
+    if (saved.state === 'cooling' && (saved.until ?? 0) > now) this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: clean(saved.reason) ?? 'rate limit' });
     for (const c of Array.isArray(saved.cooling) ? saved.cooling.slice(0, MAX_COOLINGS) : []) {
-      if (typeof c?.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: c.reason ?? 'rate limit' });
+      if (typeof c?.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: clean(c.reason) ?? 'rate limit' });
     }
-    this.reason = saved.state === 'ready' ? undefined : saved.reason;
+    this.reason = saved.state === 'ready' ? undefined : clean(saved.reason);
     this.retestAt = saved.retestAt;
     this.retestFailures = saved.retestFailures ?? 0;
+    return scrubbed;
+  }
+
+  /** Providers quote the key they were sent in their errors; a reason or last error never keeps it. */
+  private redact(text: string): string {
+    return redactSecrets(text, [this.#secret]);
   }
 
   private transition(next: Exclude<KeyState, 'cooling'>, now: number, apply: () => void): void {

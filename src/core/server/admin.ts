@@ -40,6 +40,8 @@ export class AdminApi {
     if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
     if (path === KEY_HANDOVER_PATH && this.keyHandover) return answerKeyHandover(req, res, this.keyHandover);
     if (req.method === 'POST') {
+      // The server leaves `100 Continue` to whoever checked the credentials.
+      if (/100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
       let body: { pool?: unknown; key?: unknown };
       try {
         const raw = await readRequestBody(req, 64 * 1024);

@@ -60,6 +60,27 @@ export function resolveClientPath(url: string, headers: IncomingHttpHeaders): Cl
   return undefined;
 }
 
+const PERCENT = /%([0-9a-f]{2})/gi;
+
+/**
+ * Whether a client path holds a dot segment in any spelling a server on the
+ * way might decode: `..` or `.` between slashes or backslashes, literal,
+ * percent-encoded in any case, or encoded twice. Such a path could leave the
+ * pool's base path once the provider normalises it, with the pool's key.
+ */
+export function hasDotSegment(url: string): boolean {
+  const q = url.indexOf('?');
+  let form = q === -1 ? url : url.slice(0, q);
+  for (let decodings = 0; decodings < 3; decodings++) {
+    if (form.split(/[\\/]/).some((segment) => segment === '.' || segment === '..')) return true;
+    const next = form.replace(PERCENT, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === form) return false;
+    form = next;
+  }
+  // Encoded three times or more: no provider path needs that.
+  return true;
+}
+
 /** The protocol to answer in when the path says nothing reliable. */
 export function guessProtocol(url: string, headers: IncomingHttpHeaders): Protocol {
   if (url.startsWith(ANTHROPIC_PREFIX) || url.startsWith('/v1/messages')) return 'anthropic';

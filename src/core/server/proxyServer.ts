@@ -1,5 +1,5 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine';
 import { proxyWithFailover } from '../failover/attemptLoop';
@@ -7,10 +7,14 @@ import type { ProxyRequest } from '../failover/proxyRequest';
 import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import type { RequestSummary } from '../status';
+import { logField } from '../logLine';
+import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
 import type { KeyHandover } from './keyHandover';
-import { guessProtocol, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
-import { parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
+import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
+import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
+import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from './respond';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
 
@@ -24,9 +28,9 @@ const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
  * read (OpenAI's `error.message`, Anthropic's `type: "error"`): before the
  * path is known there is no telling which protocol the client speaks.
  */
-function rawClientError(status: number, message: string): string {
-  const body = JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message } });
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+function rawClientError(status: number, message: string, extraHead = ''): string {
+  const body = JSON.stringify({ type: 'error', error: { type: status === 503 ? 'overloaded_error' : 'invalid_request_error', message } });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n${extraHead}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 export interface ProxyServerOptions {
@@ -36,6 +40,10 @@ export interface ProxyServerOptions {
   adminToken: string;
   /** Lets follower windows fetch and send keys (VS Code only; see keyHandover.ts). */
   keyHandover?: KeyHandover;
+  /** Defaults: DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimitOptions>;
+  /** Request-body bytes held in memory at once, over all requests; at least the largest body allowed. Default DEFAULT_BODY_BUDGET_BYTES. */
+  bodyBudgetBytes?: number;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
@@ -47,9 +55,12 @@ export class ProxyServer {
   /** Responses still open, per connection: an error for a bad pipelined request must not be spliced into one already under way. */
   private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
+  private connections: ConnectionLimiter | undefined;
+  private readonly bodyBudget: BodyBudget;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover);
+    this.bodyBudget = new BodyBudget(() => Math.max(options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES, options.engine.tuning.maxBodyBytes));
   }
 
   get port(): number {
@@ -76,12 +87,26 @@ export class ProxyServer {
   /** Listens on 127.0.0.1; rejects with the listen error (EADDRINUSE when another window owns the port). */
   start(): Promise<number> {
     // Timeouts are enforced on each connections check: every second, so a slowloris is cut at 15 s, not up to 45.
-    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+    const connections = new ConnectionLimiter({ ...DEFAULT_CONNECTION_LIMITS, ...this.options.connectionLimits }, (socket) => {
+      socket.end(rawClientError(503, 'KeyBridge: too many open connections, all of them busy; retry shortly.', 'retry-after: 1\r\n'));
+      socket.destroySoon();
+    });
+    const accept = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
       const open = this.responding.get(req.socket) ?? new Set<ServerResponse>();
       this.responding.set(req.socket, open.add(res));
-      res.once('close', () => open.delete(res));
-      void this.handle(req, res);
-    });
+      connections.requestStarted(req.socket);
+      res.once('close', () => {
+        open.delete(res);
+        connections.requestEnded(req.socket);
+      });
+      void this.handle(req, res, expectsContinue);
+    };
+    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 }, accept(false));
+    // Node would answer `100 Continue` before any check; the client then uploads a body we may refuse. Handled here,
+    // `100 Continue` goes out only once the request passed the origin, host and token checks (curl sends this header by
+    // itself for bodies over about 1 MB).
+    server.on('checkContinue', accept(true));
+    server.on('connection', (socket: Socket) => connections.accept(socket));
     // Slow, oversized or malformed requests (slowloris, huge headers, smuggling attempts) get a clear answer and a closed connection.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable || [...(this.responding.get(socket) ?? [])].some((r) => r.headersSent)) return void socket.destroy();
@@ -94,10 +119,15 @@ export class ProxyServer {
       socket.end(rawClientError(405, `KeyBridge is not an HTTP proxy: use http://${LOOPBACK}:${this.boundPort}${OPENAI_PREFIX} or ${ANTHROPIC_PREFIX} as the base URL.`));
     });
     return new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
+      const onError = (error: Error): void => {
+        connections.dispose();
+        reject(error);
+      };
+      server.once('error', onError);
       server.listen(this.options.port, LOOPBACK, () => {
-        server.off('error', reject);
+        server.off('error', onError);
         this.server = server;
+        this.connections = connections;
         this.boundPort = (server.address() as AddressInfo).port;
         resolve(this.boundPort);
       });
@@ -109,6 +139,8 @@ export class ProxyServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.connections?.dispose();
+    this.connections = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     this.admin.closeStreams();
@@ -120,9 +152,11 @@ export class ProxyServer {
     await closed;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const url = req.url ?? '/';
     const adapter = protocolAdapter(guessProtocol(url, req.headers));
+    // A refused request's body was never asked for: the connection cannot carry another request after it.
+    if (expectsContinue) res.setHeader('connection', 'close');
     try {
       // A web page must never spend the user's keys: browsers always say where a request comes from.
       if (req.headers.origin !== undefined || (req.headers['sec-fetch-site'] !== undefined && req.headers['sec-fetch-site'] !== 'none')) {
@@ -147,6 +181,9 @@ export class ProxyServer {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         return void res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
       }
+      if (hasDotSegment(url)) {
+        return sendError(res, adapter, 400, 'invalid_request_error', 'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.');
+      }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
         return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${url.slice(0, 200)}. Use ${this.url}${OPENAI_PREFIX} or ${this.url}${ANTHROPIC_PREFIX} as the base URL.`);
@@ -159,28 +196,38 @@ export class ProxyServer {
       if (!ALLOWED_METHODS.has(req.method ?? '')) {
         return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, { allow: 'GET, POST, DELETE, HEAD' });
       }
-      await this.proxy(req, res, path);
+      await this.proxy(req, res, path, expectsContinue);
     } catch (error) {
       if (error instanceof RequestBodyError) {
         // The client may still be sending; do not keep reading a body we refused.
         res.setHeader('connection', 'close');
-        const type = error.status === 413 ? 'request_too_large' : 'invalid_request_error';
-        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`);
+        const type = error.status === 413 ? 'request_too_large' : error.status === 503 ? 'overloaded_error' : 'invalid_request_error';
+        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
       }
       if (!req.complete && req.destroyed) {
         // The client hung up while still sending its request: nothing went wrong here.
-        this.options.engine.logger.debug(`client went away during ${req.method} ${url.slice(0, 200)}`);
+        this.options.engine.logger.debug(`client went away during ${req.method} ${logField(url)}`);
         return;
       }
-      this.options.engine.logger.error(`internal error on ${req.method} ${url.slice(0, 200)}: ${(error as Error).message}`);
+      this.options.engine.logger.error(`internal error on ${req.method} ${logField(url)}: ${logField((error as Error).message)}`);
       if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
       else res.destroy();
     }
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>, expectsContinue: boolean): Promise<void> {
     const engine = this.options.engine;
     const startedAt = engine.clock.now();
+    const limit = req.method === 'GET' || req.method === 'DELETE' ? 1024 * 1024 : engine.tuning.maxBodyBytes;
+    const declared = Number(req.headers['content-length']);
+    // A declared body over the limit gets its 413 from readRequestBody; one of unknown length is taken from the budget as it arrives.
+    const reserved = Number.isFinite(declared) && declared >= 0 && declared <= limit ? declared : 0;
+    const lease = this.bodyBudget.reserve(reserved);
+    if (!lease) throw new RequestBodyError(503, BODY_BUDGET_SPENT);
+    if (expectsContinue) {
+      res.removeHeader('connection');
+      res.writeContinue();
+    }
     const controller = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) controller.abort(new Error('client went away'));
@@ -188,7 +235,7 @@ export class ProxyServer {
     res.on('close', onClose);
     this.inFlight.add(controller);
     try {
-      const body = req.method === 'GET' || req.method === 'DELETE' ? await readRequestBody(req, 1024 * 1024) : await readRequestBody(req, engine.tuning.maxBodyBytes);
+      const body = await readRequestBody(req, limit, lease, reserved);
       const fields = parseRequestFields(body, req.headers['content-type']);
       const request: ProxyRequest = {
         id: this.nextId++,
@@ -210,6 +257,7 @@ export class ProxyServer {
       const summary = await proxyWithFailover(engine, request, res);
       this.record(summary);
     } finally {
+      lease.release();
       this.inFlight.delete(controller);
       res.off('close', onClose);
     }
@@ -221,9 +269,12 @@ export class ProxyServer {
     if (summary.outcome === 'ok') engine.totals.succeeded++;
     else engine.totals.failed++;
     const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
-    const error = summary.error ? ` (${summary.error})` : '';
+    // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
+    if (summary.error) summary.error = redactSecrets(summary.error, [...engine.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
+    // Path, model and error come from the client or the provider: escaped, so none can forge or recolour a line.
+    const error = summary.error ? ` (${logField(summary.error)})` : '';
     engine.logger.info(
-      `${summary.method} ${summary.path} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${summary.model}` : ''}${error}`,
+      `${summary.method} ${logField(summary.path)} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${logField(summary.model)}` : ''}${error}`,
     );
     engine.onRequest.fire(summary);
   }

@@ -1,5 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
+import type { BodyLease } from './bodyBudget';
+
+/** Why a request is turned away while too many large bodies are in memory. */
+export const BODY_BUDGET_SPENT = 'too many large request bodies are in memory at once; nothing was sent to the provider, retry shortly';
 
 export class RequestBodyError extends Error {
   constructor(
@@ -10,8 +14,11 @@ export class RequestBodyError extends Error {
   }
 }
 
-/** Reads the whole body once (it is replayed on every attempt), refusing more than `limit` bytes. */
-export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body once (it is replayed on every attempt), refusing more than `limit` bytes.
+ * With a lease holding `reserved` bytes of the body budget, bytes past those are taken from the budget as they arrive.
+ */
+export function readRequestBody(req: IncomingMessage, limit: number, lease?: BodyLease, reserved = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new RequestBodyError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`));
@@ -25,6 +32,14 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
         cleanup();
         reject(new RequestBodyError(413, `request body is over the ${limit}-byte limit`));
         return;
+      }
+      if (lease && size > reserved) {
+        if (!lease.grow(size - reserved)) {
+          cleanup();
+          reject(new RequestBodyError(503, BODY_BUDGET_SPENT));
+          return;
+        }
+        reserved = size;
       }
       chunks.push(chunk);
     };

@@ -1,6 +1,22 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
+/** Shorter tokens are guessable by any local process that can reach the port; generated ones are 35 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * What is wrong with the user-supplied tokens, if anything (undefined: not supplied, so generated or off): each at
+ * least MIN_TOKEN_LENGTH characters, and the local token (which every agent
+ * and terminal holds) never the admin token (which reads and changes key state).
+ */
+export function tokenProblem(token: string | undefined, adminToken: string | undefined): { which: 'token' | 'adminToken'; message: string } | undefined {
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) return { which: 'token', message: `the local access token is ${token.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
+  if (adminToken === undefined) return undefined;
+  if (adminToken.length < MIN_TOKEN_LENGTH) return { which: 'adminToken', message: `the admin token is ${adminToken.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
+  if (adminToken === token) return { which: 'adminToken', message: 'the admin token must differ from the local access token (every agent holds the local one)' };
+  return undefined;
+}
+
 /** A fresh random token for the local access or admin token. */
 export function generateToken(prefix: string): string {
   return `${prefix}-${randomBytes(24).toString('base64url')}`;

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Verdict } from '../failover/classify';
+import type { BodyScrubber } from './bodyScrubber';
 import { pumpBody, type RelayResult } from './relayPump';
 import { scanUsage } from './streamFacts';
 import { discardBody } from './upstreamClient';
@@ -20,7 +21,11 @@ export class BodyRelay {
   private first: Buffer | undefined;
   private endedEmpty = false;
 
-  constructor(private readonly body: Readable) {}
+  /** `scrubber` removes quotes of the pool key from the body as it passes. */
+  constructor(
+    private readonly body: Readable,
+    private readonly scrubber?: BodyScrubber,
+  ) {}
 
   gate(timeoutMs: number): Promise<BodyGateResult> {
     return new Promise<BodyGateResult>((resolve) => {
@@ -61,6 +66,10 @@ export class BodyRelay {
     }
     const head = this.first;
     let tail = head;
+    const scrubber = this.scrubber;
+    const initial = head && scrubber ? scrubber.push(head) : head;
+    // The scrubber may hold the first bytes back; the status goes out now all the same, as the commit point says.
+    if (!initial || initial.length === 0) res.flushHeaders();
     const end = await pumpBody(
       this.body,
       res,
@@ -69,16 +78,16 @@ export class BodyRelay {
       {
         onChunk(chunk) {
           tail = chunk;
-          return chunk;
+          return scrubber ? scrubber.push(chunk) : chunk;
         },
         onEnd() {
-          res.end();
+          res.end(scrubber?.flush());
         },
         onBroken() {
           res.destroy();
         },
       },
-      head,
+      initial,
     );
     if (tail) scanUsage(tail.toString('utf8'), usage);
     return { end, usage, responseId: wantResponseId && head ? responseIdOf(head) : undefined };

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { redactSecrets } from '../secrets';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers each hop sets for itself. */
 const HOP_BY_HOP = new Set([
@@ -13,6 +14,8 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
   'content-length',
+  // Answered by the bridge itself (100 Continue); undici refuses to send it.
+  'expect',
 ]);
 
 /**
@@ -68,14 +71,26 @@ export function buildUpstreamHeaders(
   return out;
 }
 
-/** Upstream response headers as the client may see them. */
-export function buildClientHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+/**
+ * Upstream response headers as the client may see them. With the attempt's
+ * key, any quote of it is masked (ASCII: `…` is not a legal header character).
+ */
+export function buildClientHeaders(upstream: Record<string, string | string[] | undefined>, secret?: string): OutgoingHttpHeaders {
   const named = connectionNamed(upstream);
   const out: OutgoingHttpHeaders = {};
+  let all = '';
   for (const name in upstream) {
     if ((HOP_BY_HOP.has(name) && name !== 'content-length') || UPSTREAM_ONLY.has(name) || named?.has(name)) continue;
     const value = upstream[name];
-    if (value !== undefined) out[name] = value;
+    if (value === undefined) continue;
+    out[name] = value;
+    if (secret !== undefined) all += `${value}\n`;
+  }
+  // One search over all the values: nearly every answer quotes nothing, and then each value is left as it came.
+  if (secret === undefined || redactSecrets(all, [secret]) === all) return out;
+  for (const name in out) {
+    const value = out[name] as string | string[];
+    out[name] = Array.isArray(value) ? value.map((v) => redactSecrets(v, [secret], 'header')) : redactSecrets(value, [secret], 'header');
   }
   return out;
 }
