@@ -1,6 +1,9 @@
 import type { KeyState } from '../../src/core/keys/keyHealth';
 
-/** One key health change as the headless bridge logs it: `<iso time> info key <pool>/<key> (<masked>) <from> → <to>[: reason]`. */
+/**
+ * One key health change as the headless bridge logs it:
+ * `<iso time> info key <pool>/<key> (<masked>) <from> → <to>[ for <model>][ <n> s][: reason]`.
+ */
 export interface KeyTransition {
   at: number;
   /** `pool/key` */
@@ -10,7 +13,7 @@ export interface KeyTransition {
   reason: string | undefined;
 }
 
-const TRANSITION = /^(\S+) info key (\S+?\/\S+) \(.*?\) (\w+) → (\w+)(?:: (.*))?$/;
+const TRANSITION = /^(\S+) info key (\S+?\/\S+) \(.*?\) (\w+) → (\w+)(?: for \S+)?(?: \d+ s)?(?:: (.*))?$/;
 
 export function parseTransitions(lines: readonly string[]): KeyTransition[] {
   const out: KeyTransition[] = [];

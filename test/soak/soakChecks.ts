@@ -204,7 +204,7 @@ export class SoakAnalysis {
     return result('a key marked invalid or exhausted comes back only through a passing re-test; no cooldown ends early', violations, `${retested} keys revived by a re-test`);
   }
 
-  /** No request reaches a key before the cooldown its 429 asked for has passed. */
+  /** No request for the limited model reaches a key before the cooldown its 429 asked for has passed (other models may use it). */
   checkCooldownsRespected(): CheckResult {
     const violations: string[] = [];
     let windows = 0;
@@ -229,12 +229,14 @@ export class SoakAnalysis {
       if (to <= from) continue;
       windows++;
       for (const other of this.entriesByKey.get(entry.key) ?? []) {
+        // A 429 cools the key for the model it was answered for; one that named no model cools it for all.
+        if (entry.model !== undefined && other.model !== entry.model) continue;
         if (other.startedAt > from && other.startedAt < to) {
           violations.push(`#${other.seq} reached ${ref} ${other.startedAt - entry.endedAt} ms after the ${plan.label} of #${entry.seq} ended; cooling until ${to - entry.endedAt} ms after it at least`);
         }
       }
     }
-    return result('no request reaches a cooling key before its deadline', violations, `${windows} cooldown windows checked`);
+    return result('no request for the limited model reaches a cooling key before its deadline', violations, `${windows} cooldown windows checked`);
   }
 
   /** An in-stream error counts only if the bridge got to read it. */

@@ -116,7 +116,7 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
 
     // ---- 5. the first row shows cooling and counts down
     // The terminal opened in the panel; the KeyBridge view is still showing in the sidebar.
-    await firstRow.filter({ hasText: /cooling \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await firstRow.filter({ hasText: /cooling(: \S+)? \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const coolingA = await rowDescription(firstRow);
     await page.waitForTimeout(2_200);
     const coolingB = await rowDescription(firstRow);

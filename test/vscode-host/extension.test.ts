@@ -226,18 +226,20 @@ describe('KeyBridge in a real VS Code extension host', function () {
       ],
       'the fake provider should have seen the first key (429), then the second',
     );
+    // The 429 cools the key for the model it was answered for; key-wide it stays usable for other models.
     const cooling = keyOf('e2e-openai', OPENAI_FIRST);
-    assert.equal(cooling?.state, 'cooling');
-    const left = (cooling.until ?? 0) - Date.now();
+    assert.equal(cooling?.state, 'ready');
+    assert.equal(cooling?.cooling?.length, 1, 'cooling for one model');
+    const left = (cooling?.cooling?.[0]?.until ?? 0) - Date.now();
     assert.ok(left > 50_000 && left <= 61_000, `cooling for ${left} ms, expected about 60 s (retry-after: 60)`);
     assert.equal(keyOf('e2e-openai', OPENAI_SECOND)?.state, 'ready');
     const row = await until('the first key row to show cooling', () => {
       const r = rowOf('e2e-openai', OPENAI_FIRST);
-      return r?.contextValue === 'key.cooling' && r;
+      return /^cooling: /.test(r?.description ?? '') && r;
     });
-    assert.match(row.description, /^cooling (0:5\d|1:00)$/);
+    assert.match(row.description, /^cooling: \S+ (0:5\d|1:00)$/);
     const poolRow = api.treeRows().find((r) => r.id === 'pool:e2e-openai');
-    assert.equal(poolRow?.description, 'openai · 1/2 ready');
+    assert.equal(poolRow?.description, 'openai · 2/2 ready', 'a key cooling for one model still counts as usable');
     const later = await until('the countdown to move', () => {
       const r = rowOf('e2e-openai', OPENAI_FIRST);
       return r && r.description !== row.description && r;

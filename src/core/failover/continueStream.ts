@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
 import type { StreamTranscript } from '../continuation/streamTranscript';
@@ -6,7 +7,9 @@ import type { Engine } from '../engine';
 import { buildUpstreamHeaders, isEventStream } from '../upstream/headers';
 import { SseScanner } from '../upstream/sse';
 import { scanUsage } from '../upstream/streamFacts';
-import { discardBody, readBounded, splitBaseUrl } from '../upstream/upstreamClient';
+import { pumpBody } from '../upstream/relayPump';
+import type { SseEvent } from '../upstream/sse';
+import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
 import { protocolAdapter } from '../protocols/registry';
 import type { ResolvedRoute } from '../routing/router';
 import { classifyResponse, classifyTransportError, parseErrorFacts } from './classify';
@@ -71,7 +74,8 @@ export async function continueCutStream(
       reason = `continuation failed (${verdict.reason})`;
       continue;
     }
-    const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventTimeoutMs, deadlines.idleTimeoutMs);
+    // One deadline for the whole continuation, first event and stalls alike: the client has been waiting already.
+    const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventTimeoutMs);
     key.stats.inputTokens += relayed.usage.input;
     key.stats.outputTokens += relayed.usage.output;
     if (relayed.status === 'ended') {
@@ -90,63 +94,37 @@ interface SpliceEnd {
   usage: { input: number; output: number };
 }
 
-/** Feeds one continuation stream through the splicer into the client's stream, with backpressure and deadlines. */
-function spliceInto(res: ServerResponse, body: NodeJS.ReadableStream & { destroy(): unknown }, transcript: StreamTranscript, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
+/**
+ * Feeds one continuation stream through the splicer into the client's
+ * stream, on the relays' pump (backpressure, stall deadline, client-gone).
+ * Nothing is written before the continuation's first content.
+ */
+async function spliceInto(res: ServerResponse, body: Readable, transcript: StreamTranscript, idleMs: number): Promise<SpliceEnd> {
   const splicer = new ContinuationSplicer(transcript);
   const scanner = new SseScanner();
   const usage = { input: 0, output: 0 };
-  return new Promise<SpliceEnd>((resolve) => {
-    let settled = false;
-    const finish = (status: SpliceEnd['status'], reason: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      body.removeListener('data', onData);
-      body.removeListener('end', onEnd);
-      body.removeListener('error', onError);
-      res.off('close', onClose);
-      if (status !== 'ended') discardBody(body as never);
-      resolve({ status, reason, usage });
-    };
-    const write = (bytes: string): void => {
-      if (bytes && !res.write(bytes)) {
-        body.pause();
-        res.once('drain', () => body.resume());
-      }
-    };
-    const onData = (chunk: Buffer): void => {
-      for (const event of scanner.push(chunk)) {
-        if (event.data) scanUsage(event.data, usage);
-        write(splicer.push(event));
-        if (splicer.status === 'failed') return finish('failed', splicer.failure ?? 'the continuation failed');
-        if (splicer.status === 'ended') {
-          res.end();
-          return finish('ended', 'continued');
-        }
-      }
-      // The first-event deadline holds through the continuation's preamble; once it writes, the stall deadline.
-      if (splicer.status === 'relaying') restart(idleMs);
-    };
-    const onEnd = (): void => {
-      for (const event of scanner.end()) write(splicer.push(event));
-      if (splicer.status === 'ended') {
-        res.end();
-        return finish('ended', 'continued');
-      }
-      finish('failed', 'the continuation ended before its terminal event');
-    };
-    const onError = (): void => finish('failed', 'the continuation broke');
-    const onClose = (): void => {
-      if (!res.writableFinished) finish('client-gone', 'client went away');
-    };
-    let timer = setTimeout(() => finish('failed', 'the continuation went silent'), Math.max(1, firstEventMs));
-    const restart = (ms: number): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish('failed', 'the continuation went silent'), ms);
-    };
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    res.on('close', onClose);
+  const feed = (events: SseEvent[], stop?: (reason: string) => void): Buffer | undefined => {
+    let out = '';
+    for (const event of events) {
+      if (event.data) scanUsage(event.data, usage);
+      out += splicer.push(event);
+      if (splicer.status === 'failed') stop?.(splicer.failure ?? 'the continuation failed');
+      if (splicer.status === 'failed' || splicer.status === 'ended') break;
+    }
+    return out ? Buffer.from(out) : undefined;
+  };
+  const end = await pumpBody(body, res, idleMs, 'the continuation went silent', {
+    onChunk: (chunk, stop) => feed(scanner.push(chunk), stop),
+    onEnd: () => {
+      const rest = feed(scanner.end());
+      if (rest) res.write(rest);
+      if (splicer.status === 'ended') res.end();
+    },
+    // The caller decides how the client's stream ends: another continuation, or the terminal error.
+    onBroken: () => undefined,
   });
+  if (end.kind === 'client-gone') return { status: 'client-gone', reason: 'client went away', usage };
+  if (splicer.status === 'ended') return { status: 'ended', reason: 'continued', usage };
+  const reason = end.kind === 'interrupted' ? end.reason : 'the continuation ended before its terminal event';
+  return { status: 'failed', reason: splicer.failure ?? reason, usage };
 }

@@ -2,9 +2,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Verdict } from '../failover/classify';
 import type { BodyScrubber } from './bodyScrubber';
-import { pumpBody, type RelayResult } from './relayPump';
+import { holdUntilCommit, pumpBody, type RelayResult } from './relayPump';
 import { scanUsage } from './streamFacts';
-import { discardBody } from './upstreamClient';
 
 export type BodyGateResult = { kind: 'commit' } | { kind: 'fail'; verdict: Verdict };
 
@@ -27,33 +26,21 @@ export class BodyRelay {
     private readonly scrubber?: BodyScrubber,
   ) {}
 
-  gate(timeoutMs: number): Promise<BodyGateResult> {
-    return new Promise<BodyGateResult>((resolve) => {
-      const finish = (result: BodyGateResult): void => {
-        clearTimeout(timer);
-        this.body.off('data', onData);
-        this.body.off('end', onEnd);
-        this.body.off('error', onError);
-        if (result.kind === 'commit') this.body.pause();
-        else discardBody(this.body);
-        resolve(result);
-      };
-      const onData = (chunk: Buffer): void => {
+  async gate(timeoutMs: number): Promise<BodyGateResult> {
+    const outcome = await holdUntilCommit<undefined>(this.body, timeoutMs, {
+      onData: (chunk, settle) => {
         this.first = chunk;
-        finish({ kind: 'commit' });
-      };
+        settle({ kind: 'commit', detail: undefined });
+      },
       // An empty body is a complete answer (e.g. a 204), not a failure.
-      const onEnd = (): void => {
+      onEnd: (settle) => {
         this.endedEmpty = true;
-        finish({ kind: 'commit' });
-      };
-      const onError = (): void => finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'answer body broke before its first byte' } });
-      const timer = setTimeout(() => finish({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no answer body in time' } }), Math.max(1, timeoutMs));
-      this.body.on('data', onData);
-      this.body.on('end', onEnd);
-      this.body.on('error', onError);
-      this.body.resume();
+        settle({ kind: 'commit', detail: undefined });
+      },
+      onError: () => ({ kind: 'transient', reason: 'answer body broke before its first byte' }),
+      onTimeout: () => ({ kind: 'timeout', reason: 'no answer body in time' }),
     });
+    return outcome.kind === 'commit' ? { kind: 'commit' } : outcome;
   }
 
   /** Sends the status and headers with the first byte, then the rest of the body. */

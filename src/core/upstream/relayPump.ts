@@ -103,3 +103,44 @@ export function pumpBody(
     body.resume();
   });
 }
+
+/** How an upstream answer's commit gate ended: commit pauses the body for the relay, fail discards it. */
+export type GateOutcome<C> = { kind: 'commit'; detail: C } | { kind: 'fail'; verdict: Verdict };
+
+export interface GateHooks<C> {
+  /** A chunk arrived: call `settle` once the gate knows, or return to wait for more. */
+  onData(chunk: Buffer, settle: (outcome: GateOutcome<C>) => void): void;
+  onEnd(settle: (outcome: GateOutcome<C>) => void): void;
+  onError(error: Error): Verdict;
+  onTimeout(): Verdict;
+}
+
+/**
+ * Holds an upstream answer until its commit point, shared by both relays:
+ * listeners, the deadline and the body's fate (paused for the relay, or
+ * destroyed) are handled in one place whichever way the gate ends.
+ */
+export function holdUntilCommit<C>(body: Readable, timeoutMs: number, hooks: GateHooks<C>): Promise<GateOutcome<C>> {
+  return new Promise<GateOutcome<C>>((resolve) => {
+    let settled = false;
+    const settle = (outcome: GateOutcome<C>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      if (outcome.kind === 'commit') body.pause();
+      else discardBody(body);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer): void => hooks.onData(chunk, settle);
+    const onEnd = (): void => hooks.onEnd(settle);
+    const onError = (error: Error): void => settle({ kind: 'fail', verdict: hooks.onError(error) });
+    const timer = setTimeout(() => settle({ kind: 'fail', verdict: hooks.onTimeout() }), Math.max(1, timeoutMs));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.resume();
+  });
+}

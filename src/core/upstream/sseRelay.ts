@@ -8,8 +8,7 @@ export interface EventWitness {
   note(event: SseEvent): void;
 }
 import { SseScanner, type SseEvent } from './sse';
-import { discardBody } from './upstreamClient';
-import { pumpBody, type RelayResult } from './relayPump';
+import { holdUntilCommit, pumpBody, type GateOutcome, type RelayResult } from './relayPump';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
@@ -52,59 +51,47 @@ export class SseRelay {
     private readonly witness?: EventWitness,
   ) {}
 
-  gate(timeoutMs: number, now: () => number): Promise<GateResult> {
-    return new Promise<GateResult>((resolve) => {
-      const finish = (result: GateResult): void => {
-        clearTimeout(timer);
-        this.body.off('data', onData);
-        this.body.off('end', onEnd);
-        this.body.off('error', onError);
-        if (result.kind === 'commit') this.body.pause();
-        else discardBody(this.body);
-        resolve(result);
-      };
-      const consider = (events: SseEvent[]): boolean => {
-        for (let i = 0; i < events.length; i++) {
-          const event = events[i];
-          if (event.data === undefined) continue; // comments and keep-alives do not commit
-          noteStreamFacts(event, this.facts);
-          if (isErrorEvent(event)) {
-            finish({ kind: 'fail', verdict: classifyStreamError(errorFactsFromJson(parseEventJson(event))) });
-            return true;
-          }
-          scanUsage(event.data, this.usage);
-          if (!this.adapter.isPreamble(event)) {
-            for (const earlier of this.preCommit) this.witness?.note(earlier);
-            this.preCommit = [];
-            this.inspect(events.slice(i));
-            finish({ kind: 'commit', firstEventAt: now() });
-            return true;
-          }
-          if (this.witness) this.preCommit.push(event);
+  async gate(timeoutMs: number, now: () => number): Promise<GateResult> {
+    type Settle = (outcome: GateOutcome<number>) => void;
+    // Settles when an event decides the gate: an in-band error fails it, the first real event commits it.
+    const consider = (events: SseEvent[], settle: Settle): boolean => {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        if (event.data === undefined) continue; // comments and keep-alives do not commit
+        noteStreamFacts(event, this.facts);
+        if (isErrorEvent(event)) {
+          settle({ kind: 'fail', verdict: classifyStreamError(errorFactsFromJson(parseEventJson(event))) });
+          return true;
         }
-        return false;
-      };
-      let heldBytes = 0;
-      const onData = (chunk: Buffer): void => {
+        scanUsage(event.data, this.usage);
+        if (!this.adapter.isPreamble(event)) {
+          for (const earlier of this.preCommit) this.witness?.note(earlier);
+          this.preCommit = [];
+          this.inspect(events.slice(i));
+          settle({ kind: 'commit', detail: now() });
+          return true;
+        }
+        if (this.witness) this.preCommit.push(event);
+      }
+      return false;
+    };
+    let heldBytes = 0;
+    const outcome = await holdUntilCommit<number>(this.body, timeoutMs, {
+      onData: (chunk, settle) => {
         this.held.push(chunk);
         heldBytes += chunk.length;
         // Lifecycle events are small: megabytes with no first event is an endless one, not worth holding.
         // Like a silent provider, one that does not speak SSE is left for the next target, not retried.
-        if (heldBytes > 2 * MAX_EVENT_BYTES) return finish({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no first event in the first 8 MiB' } });
-        consider(this.scanner.push(chunk));
-      };
-      const onEnd = (): void => {
-        if (!consider(this.scanner.end())) finish({ kind: 'fail', verdict: { kind: 'transient', reason: 'stream ended before any event' } });
-      };
-      const onError = (error: unknown): void => finish({ kind: 'fail', verdict: classifyTransportError(error) });
-      const timer = setTimeout(
-        () => finish({ kind: 'fail', verdict: classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }) }),
-        Math.max(1, timeoutMs),
-      );
-      this.body.on('data', onData);
-      this.body.on('end', onEnd);
-      this.body.on('error', onError);
+        if (heldBytes > 2 * MAX_EVENT_BYTES) return settle({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no first event in the first 8 MiB' } });
+        consider(this.scanner.push(chunk), settle);
+      },
+      onEnd: (settle) => {
+        if (!consider(this.scanner.end(), settle)) settle({ kind: 'fail', verdict: { kind: 'transient', reason: 'stream ended before any event' } });
+      },
+      onError: (error) => classifyTransportError(error),
+      onTimeout: () => classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }),
     });
+    return outcome.kind === 'commit' ? { kind: 'commit', firstEventAt: outcome.detail } : outcome;
   }
 
   /**
