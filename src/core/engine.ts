@@ -69,7 +69,11 @@ export class Engine {
   /** Applies a new configuration; keys keep their health while id and secret are unchanged. */
   apply(config: BridgeConfig): void {
     validateBridgeConfig(config);
+    const before = this.tuning;
     this.tuning = resolveTuning(config.tuning);
+    // Breakers are made with the tuning of their time: new breaker knobs start them afresh.
+    const knobs = ['breakerWindowMs', 'breakerMinRequests', 'breakerFailureRate', 'breakerOpenMs', 'breakerProbes'] as const;
+    if (knobs.some((k) => before[k] !== this.tuning[k])) this.breakers.clear();
     this.router = new Router(config);
     this.applyPools(config);
     this.onConfigChange.fire();

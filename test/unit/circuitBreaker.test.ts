@@ -89,4 +89,20 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 2; i++) await assert.rejects(breaker.guard(async () => Promise.reject(new Error('boom')), () => 'neutral'));
     assert.equal(breaker.admits(), true, 'both slots are free again');
   });
+
+  it('lets only probes move an open breaker: a late result of an attempt admitted before it opened does not', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    let finishSlow!: (o: ProviderOutcome) => void;
+    const slow = breaker.guard(() => new Promise<ProviderOutcome>((r) => (finishSlow = r)), (o) => o);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    assert.equal(breaker.state(), 'open');
+    clock.advance(5_000);
+    assert.equal(breaker.state(), 'half-open');
+    finishSlow('failure');
+    await slow;
+    assert.equal(breaker.state(), 'half-open', 'the stale failure does not push the probes out');
+    await attempt(breaker, 'success');
+    assert.equal(breaker.state(), 'closed', 'a probe closes it');
+  });
 });

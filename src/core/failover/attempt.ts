@@ -22,6 +22,8 @@ import type { ProxyRequest } from './proxyRequest';
 
 /** Error bodies are read to be classified; a provider sending more than this is not sending an error we can use. */
 const MAX_ERROR_BODY = 1024 * 1024;
+/** An error body comes right after its headers; one that does not is not worth waiting minutes for. */
+const ERROR_BODY_TIMEOUT_MS = 10_000;
 
 /** One target of the route, as the attempts on it see it. */
 export interface TargetPlan {
@@ -88,11 +90,12 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   const headers = response.headers as IncomingHttpHeaders;
   if (status < 200 || status >= 300) {
     try {
-      const { raw, text, truncated } = await readBounded(response.body, MAX_ERROR_BODY);
+      const { raw, text, truncated } = await readBounded(response.body, MAX_ERROR_BODY, Math.min(deadlines.idleMs, ERROR_BODY_TIMEOUT_MS));
       if (truncated) return failed({ kind: 'transient', reason: `HTTP ${status} with an oversized error body` }, status, headers);
       return failed(classifyResponse(status, parseErrorFacts(text)), status, headers, raw);
-    } catch (error) {
-      return failed(classifyTransportError(error), status, headers);
+    } catch {
+      // The status is known, the body never came: the provider is struggling, not the key.
+      return failed({ kind: 'transient', reason: `HTTP ${status} with an error body that broke or did not arrive` }, status, headers);
     }
   }
 

@@ -90,16 +90,16 @@ export class CircuitBreaker {
     if (outcome === 'neutral') return;
     this.slide();
     const bucket = this.bucketEpoch % BUCKETS;
+    // While open, only probes speak: an attempt admitted before the breaker opened (a stream waiting out its
+    // first-event deadline) or forced through it ends late and says nothing about the provider now.
     if (outcome === 'success') {
       this.successes[bucket]++;
-      // A probe that succeeds closes the breaker; so does any success once the open period is over.
-      if (this.opened && (probe || this.state() === 'half-open')) this.close();
+      if (this.opened && probe) this.close();
       return;
     }
     this.failures[bucket]++;
     if (this.opened) {
-      // A failed probe (or a forced attempt failing while open) keeps the target out for another period.
-      if (probe || this.state() === 'half-open') this.open();
+      if (probe) this.open();
       return;
     }
     const failures = sum(this.failures);

@@ -13,6 +13,12 @@ import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
 import { protocolAdapter } from '../protocols/registry';
 import type { ResolvedRoute } from '../routing/router';
 import { classifyResponse, classifyTransportError, parseErrorFacts } from './classify';
+import type { KeyRecord } from '../keys/keyHealth';
+import type { KeyPool } from '../keys/keyPool';
+import { resolveDeadlines } from '../config';
+import { redactSecrets } from '../secrets';
+import type { ProviderOutcome } from './circuitBreaker';
+import { attemptDeadlines, providerOutcome, type AttemptDeadlines } from './policy';
 import type { ProxyRequest } from './proxyRequest';
 
 export type ContinuationOutcome = { kind: 'continued'; pool: string } | { kind: 'failed'; reason: string } | { kind: 'client-gone' };
@@ -34,7 +40,6 @@ export async function continueCutStream(
   res: ServerResponse,
 ): Promise<ContinuationOutcome> {
   let reason = 'no target left to continue the answer';
-  const endpoint = transcript.endpoint;
   for (let t = fromIndex + 1; t < route.targets.length; t++) {
     if (request.signal.aborted || res.destroyed) return { kind: 'client-gone' };
     const target = route.targets[t];
@@ -42,89 +47,123 @@ export async function continueCutStream(
     const model = target.model ?? request.model;
     const key = pool?.pick(engine.clock.now(), { scope: model });
     if (!pool || !key || !request.decodeJson) continue;
-    const plan = continuationRequest(endpoint, request.decodeJson(), transcript, { model: target.model, prefill: endpoint === 'messages' });
+    const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
-
-    const adapter = protocolAdapter(pool.protocol);
-    const { origin, basePath } = splitBaseUrl(pool.baseUrl);
-    const deadlines = engine.tuning;
-    key.stats.requests++;
-    key.stats.lastUsedAt = engine.clock.now();
-    let response;
-    try {
-      response = await engine.upstream.send({
-        origin,
-        path: basePath + request.upstreamPath,
-        method: 'POST',
-        headers: buildUpstreamHeaders(request.headers, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
-        body: Buffer.from(JSON.stringify(plan.body)),
-        signal: request.signal,
-        headersTimeoutMs: deadlines.headersTimeoutMs,
-      });
-    } catch (error) {
-      reason = `continuation failed (${classifyTransportError(error).reason})`;
-      continue;
-    }
-    const headers = response.headers as IncomingHttpHeaders;
-    if (response.statusCode < 200 || response.statusCode >= 300 || !isEventStream(headers)) {
-      const { text } = await readBounded(response.body, 64 * 1024).catch(() => ({ text: '' }));
-      const verdict = classifyResponse(response.statusCode, parseErrorFacts(text));
-      // A key failure met while continuing still marks the key.
-      engine.judgeKey(pool, key, verdict, headers, { model, endpoint: request.endpoint });
-      reason = `continuation failed (${verdict.reason})`;
-      continue;
-    }
-    // One deadline for the whole continuation, first event and stalls alike: the client has been waiting already.
-    const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventTimeoutMs);
-    key.stats.inputTokens += relayed.usage.input;
-    key.stats.outputTokens += relayed.usage.output;
-    if (relayed.status === 'ended') {
-      key.stats.successes++;
-      return { kind: 'continued', pool: pool.id };
-    }
-    if (relayed.status === 'client-gone') return { kind: 'client-gone' };
-    reason = `continuation failed (${relayed.reason})`;
+    const hasNext = route.targets.slice(t + 1).some((next) => engine.pools.get(next.pool)?.mayServe(engine.clock.now()));
+    const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
+    // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
+    const tried = await engine.breaker(pool.id, model).guard(
+      () => continueOn(engine, request, pool, key, model, plan.body, deadlines, transcript, res),
+      (r) => r.outcome,
+    );
+    if (!tried) continue;
+    if (tried.kind === 'continued' || tried.kind === 'client-gone') return tried;
+    reason = tried.reason;
   }
   return { kind: 'failed', reason };
+}
+
+type Tried = ContinuationOutcome & { outcome: ProviderOutcome };
+
+/** One continuation request on one key, spliced into the client's stream when it answers. */
+async function continueOn(
+  engine: Engine,
+  request: ProxyRequest,
+  pool: KeyPool,
+  key: KeyRecord,
+  model: string | undefined,
+  body: Record<string, unknown>,
+  deadlines: AttemptDeadlines,
+  transcript: StreamTranscript,
+  res: ServerResponse,
+): Promise<Tried> {
+  const adapter = protocolAdapter(pool.protocol);
+  const { origin, basePath } = splitBaseUrl(pool.baseUrl);
+  const started = engine.clock.now();
+  key.stats.requests++;
+  key.stats.lastUsedAt = started;
+  let response;
+  try {
+    response = await engine.upstream.send({
+      origin,
+      path: basePath + request.upstreamPath,
+      method: 'POST',
+      headers: buildUpstreamHeaders(request.headers, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
+      body: Buffer.from(JSON.stringify(body)),
+      signal: request.signal,
+      headersTimeoutMs: deadlines.headersMs,
+    });
+  } catch (error) {
+    const verdict = classifyTransportError(error);
+    return { kind: 'failed', reason: `continuation failed (${verdict.reason})`, outcome: providerOutcome(verdict) };
+  }
+  const headers = response.headers as IncomingHttpHeaders;
+  if (response.statusCode < 200 || response.statusCode >= 300 || !isEventStream(headers)) {
+    const { text } = await readBounded(response.body, 64 * 1024, Math.min(deadlines.idleMs, 10_000)).catch(() => ({ text: '' }));
+    const verdict = classifyResponse(response.statusCode, parseErrorFacts(text));
+    // A key failure met while continuing still marks the key.
+    engine.judgeKey(pool, key, verdict, headers, { model, endpoint: request.endpoint });
+    return { kind: 'failed', reason: `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`, outcome: providerOutcome(verdict) };
+  }
+  const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
+  key.stats.inputTokens += relayed.usage.input;
+  key.stats.outputTokens += relayed.usage.output;
+  if (relayed.status === 'client-gone') return { kind: 'client-gone', outcome: 'neutral' };
+  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote ? 'neutral' : 'failure' };
+  key.stats.successes++;
+  pool.succeeded(key, engine.clock.now());
+  return { kind: 'continued', pool: pool.id, outcome: 'success' };
 }
 
 interface SpliceEnd {
   status: 'ended' | 'failed' | 'client-gone';
   reason: string;
+  /** Whether any of the continuation reached the client. */
+  wrote: boolean;
   usage: { input: number; output: number };
 }
 
 /**
  * Feeds one continuation stream through the splicer into the client's
  * stream, on the relays' pump (backpressure, stall deadline, client-gone).
- * Nothing is written before the continuation's first content.
+ * Nothing is written before the continuation's first content, which must come
+ * within `firstEventMs`; the client's stream ends as soon as the splice has
+ * written the final event.
  */
-async function spliceInto(res: ServerResponse, body: Readable, transcript: StreamTranscript, idleMs: number): Promise<SpliceEnd> {
+async function spliceInto(res: ServerResponse, body: Readable, transcript: StreamTranscript, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
   const splicer = new ContinuationSplicer(transcript);
   const scanner = new SseScanner();
   const usage = { input: 0, output: 0 };
+  const firstEvent = setTimeout(() => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })), Math.max(1, firstEventMs));
   const feed = (events: SseEvent[], stop?: (reason: string) => void): Buffer | undefined => {
     let out = '';
     for (const event of events) {
       if (event.data) scanUsage(event.data, usage);
       out += splicer.push(event);
+      if (splicer.status !== 'waiting') clearTimeout(firstEvent);
       if (splicer.status === 'failed') stop?.(splicer.failure ?? 'the continuation failed');
       if (splicer.status === 'failed' || splicer.status === 'ended') break;
     }
-    return out ? Buffer.from(out) : undefined;
+    const bytes = out ? Buffer.from(out) : undefined;
+    if (splicer.status !== 'ended') return bytes;
+    if (!res.writableEnded) res.end(bytes);
+    return undefined;
   };
   const end = await pumpBody(body, res, idleMs, 'the continuation went silent', {
-    onChunk: (chunk, stop) => feed(scanner.push(chunk), stop),
+    onChunk: (chunk, stop) => (res.writableEnded ? undefined : feed(scanner.push(chunk), stop)),
     onEnd: () => {
+      if (res.writableEnded) return;
       const rest = feed(scanner.end());
       if (rest) res.write(rest);
-      if (splicer.status === 'ended') res.end();
     },
     // The caller decides how the client's stream ends: another continuation, or the terminal error.
     onBroken: () => undefined,
+    describeError: (error) => classifyTransportError(error).reason,
   });
-  if (end.kind === 'client-gone') return { status: 'client-gone', reason: 'client went away', usage };
-  if (splicer.status === 'ended') return { status: 'ended', reason: 'continued', usage };
+  clearTimeout(firstEvent);
+  const wrote = splicer.status !== 'waiting' && splicer.status !== 'failed';
+  if (splicer.status === 'ended') return { status: 'ended', reason: 'continued', wrote, usage };
+  if (end.kind === 'client-gone') return { status: 'client-gone', reason: 'client went away', wrote, usage };
   const reason = end.kind === 'interrupted' ? end.reason : 'the continuation ended before its terminal event';
-  return { status: 'failed', reason: splicer.failure ?? reason, usage };
+  return { status: 'failed', reason: splicer.failure ?? reason, wrote, usage };
 }

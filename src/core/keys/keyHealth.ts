@@ -137,18 +137,19 @@ export class KeyRecord {
     const current = this.coolings.get(scope);
     const deadline = current && current.until > now ? Math.max(current.until, until) : until;
     if (current && current.until === deadline && current.reason === this.redact(reason)) return;
-    this.pruneCoolings(now);
+    this.pruneCoolings(now, scope);
     const clean = this.redact(reason);
     this.coolings.set(scope, { until: deadline, reason: clean });
     if (scope === KEY_WIDE) this.reason = clean;
     this.onChange({ key: this, previous, scope: scope === KEY_WIDE ? undefined : scope });
   }
 
-  private pruneCoolings(now: number): void {
+  /** Drops ended cooldowns, and the soonest-ending model one when a new scope would pass the cap (never the key-wide one). */
+  private pruneCoolings(now: number, adding: CoolingScope): void {
     for (const [scope, { until }] of this.coolings) if (until <= now) this.coolings.delete(scope);
-    if (this.coolings.size < MAX_COOLINGS) return;
-    const soonest = [...this.coolings].sort((a, b) => a[1].until - b[1].until)[0];
-    this.coolings.delete(soonest[0]);
+    if (this.coolings.size < MAX_COOLINGS || this.coolings.has(adding)) return;
+    const soonest = [...this.coolings].filter(([scope]) => scope !== KEY_WIDE).sort((a, b) => a[1].until - b[1].until)[0];
+    if (soonest) this.coolings.delete(soonest[0]);
   }
 
   markExhausted(reason: string, retestAt: number, now: number): void {

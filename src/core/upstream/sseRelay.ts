@@ -8,7 +8,7 @@ export interface EventWitness {
   note(event: SseEvent): void;
 }
 import { SseScanner, type SseEvent } from './sse';
-import { holdUntilCommit, pumpBody, type GateOutcome, type RelayResult } from './relayPump';
+import { holdUntilCommit, pumpBody, type GateOutcome, type RelayEnd, type RelayResult } from './relayPump';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
@@ -41,6 +41,8 @@ export class SseRelay {
   inBandError: Verdict | undefined;
   private readonly scanner = new SseScanner();
   private held: Buffer[] = [];
+  /** The client has the protocol's final event (or a named error event): its answer is complete. */
+  private terminalSeen = false;
   /** Events scanned before the commit, for the witness: they go out with the held bytes. */
   private preCommit: SseEvent[] = [];
 
@@ -108,8 +110,16 @@ export class SseRelay {
       carry = end === data.length ? undefined : data.subarray(end);
       return end === data.length ? data : data.subarray(0, end);
     };
-    const first = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
+    let first: Buffer | undefined = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
+    // Once the final event is out the client's answer is complete: end it at once, whatever the upstream does
+    // next (stay open, reset, go silent). The upstream is still read to its end, so its connection can be reused.
+    const complete = (bytes: Buffer | undefined): undefined => {
+      if (!res.writableEnded) res.end(bytes);
+      return undefined;
+    };
+    if (this.terminalSeen) first = complete(first);
+    let afterEnd = 0;
     const end = await pumpBody(
       this.body,
       res,
@@ -117,23 +127,37 @@ export class SseRelay {
       `no data for ${Math.round(idleTimeoutMs / 1000)} s`,
       {
         onChunk: (chunk, stop) => {
+          if (res.writableEnded) {
+            // Nothing follows a final event; an upstream that keeps sending is not worth reading for ever.
+            afterEnd += chunk.length;
+            if (afterEnd > 64 * 1024) stop('data after the final event');
+            return undefined;
+          }
           this.inspect(this.scanner.push(chunk));
           const out = aligned(carry ? Buffer.concat([carry, chunk]) : chunk);
+          if (this.terminalSeen) return complete(out);
           if (carry && carry.length > MAX_EVENT_BYTES) stop('an event over 4 MiB');
           return out;
         },
         onEnd: () => {
+          if (res.writableEnded) return;
           this.inspect(this.scanner.end());
           // A clean end without the protocol's terminal event still ends the client's stream at once.
           res.end(carry);
         },
         describeError: (error) => classifyTransportError(error).reason,
         onBroken: (reason) => {
-          if (!holdTerminal) this.endWithError(res, reason, this.facts);
+          if (!holdTerminal && !this.terminalSeen) this.endWithError(res, reason, this.facts);
         },
       },
       first,
     );
+    // A break or stall after the final event cost the client nothing.
+    if (end.kind === 'interrupted' && this.terminalSeen) return this.result({ kind: 'complete' });
+    return this.result(end);
+  }
+
+  private result(end: RelayEnd): RelayResult {
     return { end, usage: this.usage, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
@@ -150,6 +174,8 @@ export class SseRelay {
       if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
       scanUsage(event.data, this.usage);
       if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));
+      // Anthropic and Responses name their error events, and nothing follows them; a Chat error chunk is followed by [DONE].
+      if (this.adapter.isTerminal(event) || event.name === 'error') this.terminalSeen = true;
     }
   }
 }

@@ -65,18 +65,27 @@ export function splitBaseUrl(baseUrl: string): { origin: string; basePath: strin
   return { origin: split.origin, basePath: split.basePath };
 }
 
-/** Reads at most `limit` bytes of a body, then discards the rest; for error bodies we must classify. */
-export async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
+/**
+ * Reads at most `limit` bytes of a body, then discards the rest; for error
+ * bodies we must classify. Rejects with code ERROR_BODY_TIMEOUT when the body
+ * does not end within `timeoutMs` (the upstream client sets no body timeout).
+ */
+export async function readBounded(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, limit: number, timeoutMs = 10_000): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      truncated = true;
-      break; // leaving the loop destroys the body
+  const timer = setTimeout(() => body.destroy(Object.assign(new Error('error body did not arrive in time'), { code: 'ERROR_BODY_TIMEOUT' })), timeoutMs);
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > limit) {
+        truncated = true;
+        break; // leaving the loop destroys the body
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } finally {
+    clearTimeout(timer);
   }
   const raw = Buffer.concat(chunks);
   return { raw, text: raw.toString('utf8'), truncated };
