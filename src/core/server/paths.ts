@@ -71,6 +71,8 @@ const PERCENT = /%([0-9a-f]{2})/gi;
 export function hasDotSegment(url: string): boolean {
   const q = url.indexOf('?');
   let form = q === -1 ? url : url.slice(0, q);
+  // Nearly every API path holds no dot, escape or backslash at all: nothing to decode (hot path).
+  if (!/[.%\\]/.test(form)) return false;
   for (let decodings = 0; decodings < 3; decodings++) {
     if (form.split(/[\\/]/).some((segment) => segment === '.' || segment === '..')) return true;
     const next = form.replace(PERCENT, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
