@@ -73,7 +73,9 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await openActivityBarView(page, 'KeyBridge');
     const welcome = sidebar.locator('.welcome-view-content', { hasText: 'No key pools yet' });
     await welcome.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const status = await statusBarText(page);
+    // The window reads SecretStorage before it takes the port, so the view can show before the bridge serves.
+    let status = await statusBarText(page);
+    for (const until = Date.now() + STEP_TIMEOUT_MS; !status.includes(String(port)) && Date.now() < until; status = await statusBarText(page)) await page.waitForTimeout(250);
     ok('the KeyBridge view opens with its welcome view, the status bar shows the bridge', /KeyBridge :?\d*/.test(status) && status.includes(String(port)),
       `workbench in ${opened.loadMs} ms; view: "${(await welcome.innerText()).split('\n')[0].slice(0, 70)}…"; status bar: "${status}"`);
     await shot(page, 'view-empty');
