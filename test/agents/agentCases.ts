@@ -338,7 +338,8 @@ export const keyRevokedBetweenTurns: AgentCase = {
       const invalid = marksOf(bridge, pool, 'k1').find((m) => m.to === 'invalid');
       check(checks, k1Limited !== undefined && cooling !== undefined, 'k1 answered 429 and the bridge marked it cooling');
       if (cooling) {
-        const during = k1Entries.filter((e) => e.startedAt > cooling.at && e.startedAt < cooling.at + 1000);
+        // The 429 cools k1 for the model it was answered for; a request for another model may use k1.
+        const during = k1Entries.filter((e) => e.startedAt > cooling.at && e.startedAt < cooling.at + 1000 && e.model === k1Limited?.model);
         check(checks, during.length === 0, 'no request reached k1 during its 1 s cooldown');
       }
       const turn2 = entries.find((e) => e.key !== k1 && e.status === 200 && ctx.agent.toolOutputs(e.body).length === 1);

@@ -41,7 +41,8 @@ export interface BridgeProcessOptions {
 }
 
 const STAMPED = /^(\d{4}-\d\d-\d\dT[\d:.]+Z) (\w+) (.*)$/;
-const KEY_LINE = /^key ([^/\s]+)\/(\S+) \(.*?\) (\w+) → (\w+)(?:: (.*))?$/;
+// `… ready → cooling for <model> 1 s: …` when the cooldown is for one model.
+const KEY_LINE = /^key ([^/\s]+)\/(\S+) \(.*?\) (\w+) → (\w+)(?: for \S+)?(?: \d+ s)?(?:: (.*))?$/;
 const REQUEST_LINE = /^([A-Z]+) (\S+) (\d{3}) (\w+) pool=(\S+).*? attempts=(\d+)/;
 
 /** The headless bridge as users run it: `node dist/cli.js serve --config FILE --port 0`, a real child process. */
