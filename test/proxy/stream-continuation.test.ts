@@ -27,6 +27,16 @@ describe('stream continuation after a cut', function () {
   let h: Harness;
   afterEach(async () => h.close());
 
+  /** A streamed Anthropic request as raw events, without an SDK that would throw on the terminal error. */
+  const anthropicStream = async (content: string) => {
+    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
+      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content }] }),
+    });
+    return sseEvents(await res.text());
+  };
+
   const start = async (continueOnCut: boolean) => {
     h = await startHarness({ pools, routes: routes(continueOnCut), provider: { streamEvents: 12, strictRequests: true } });
     h.provider.setResponder(restOfText(FULL));
@@ -86,12 +96,7 @@ describe('stream continuation after a cut', function () {
   it('is off by default: a cut ends with the terminal error and nothing is spliced', async () => {
     await start(false);
     h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
-    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
-      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me' }] }),
-    });
-    const events = sseEvents(await res.text());
+    const events = await anthropicStream('tell me');
     assert.equal(events.at(-1)?.event, 'error');
     assert.equal(h.provider.ledger.length, 1);
   });
@@ -100,12 +105,7 @@ describe('stream continuation after a cut', function () {
     await start(true);
     h.provider.setResponder(() => ({ toolCall: { name: 'Read', arguments: { file_path: '/tmp/x' } } }));
     h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 4 });
-    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
-      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'read it' }] }),
-    });
-    const events = sseEvents(await res.text());
+    const events = await anthropicStream('read it');
     assert.equal(events.at(-1)?.event, 'error', 'the terminal error, as without continuation');
     assert.equal(h.provider.ledger.length, 1, 'no second request');
   });
@@ -114,12 +114,7 @@ describe('stream continuation after a cut', function () {
     await start(true);
     h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
     h.provider.fault('an-second-1', { kind: 'overloaded' });
-    const res = await fetch(`${h.anthropicBase}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
-      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [{ role: 'user', content: 'tell me' }] }),
-    });
-    const events = sseEvents(await res.text());
+    const events = await anthropicStream('tell me');
     assert.equal(events.at(-1)?.event, 'error');
     assert.equal(events.filter((e) => e.event === 'message_start').length, 1, 'nothing of the failed continuation reached the client');
   });
