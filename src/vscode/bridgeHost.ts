@@ -54,7 +54,7 @@ export const STATE_FILE = 'key-state.json';
 export const CONTROL_FILE = 'bridge-control.json';
 
 /**
- * One bridge across windows (DESIGN §8). Each window's host tries to listen on
+ * One bridge across windows (docs/ARCHITECTURE.md §6). Each window's host tries to listen on
  * the fixed port; the one that succeeds owns it, the others follow its status
  * stream and take the port over when the stream ends. Key state lives in a
  * shared file, so a new owner starts from what the old one knew.

@@ -1,5 +1,5 @@
 // Guards against a stale key pick: after two rate limits in one request the bridge backs off before its next
-// attempt (DESIGN §4), and another request may mark the chosen key meanwhile (a 401, a quota error, a
+// attempt (docs/ARCHITECTURE.md §4), and another request may mark the chosen key meanwhile (a 401, a quota error, a
 // retirement). The attempt after the backoff must not go to that key anyway (found by the long soak).
 import assert from 'node:assert/strict';
 import { chatBody, post, startHarness, type Harness } from '../helpers/harness';

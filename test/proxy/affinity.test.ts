@@ -1,4 +1,4 @@
-// Guards session affinity (DESIGN §6): prompt caches and Responses state belong to the key's account, so a
+// Guards session affinity (docs/ARCHITECTURE.md §3, Affinity): prompt caches and Responses state belong to the key's account, so a
 // conversation stays on the key that served it while that key is healthy — even under round-robin.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';

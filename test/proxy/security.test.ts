@@ -1,4 +1,4 @@
-// Guards DESIGN §7: only loopback, only with the local token, never for a web page (Origin, DNS rebinding);
+// Guards the security rules (README, Security): only loopback, only with the local token, never for a web page (Origin, DNS rebinding);
 // the client's credential never reaches the provider, the pool key does; bad input gets a clear error in
 // the client's protocol.
 import assert from 'node:assert/strict';

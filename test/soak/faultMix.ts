@@ -62,7 +62,7 @@ const WEIGHTS: Record<FaultKind, number> = {
 
 const RATE_LIMIT_FORMS = 8;
 
-/** The ways providers say how long to wait, each as the bridge must read it (DESIGN §3). */
+/** The ways providers say how long to wait, each as the bridge must read it (docs/ARCHITECTURE.md §3). */
 function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS - 1)): PlannedFault {
   const now = Date.now();
   switch (form) {
@@ -167,7 +167,7 @@ export function bodyNeverStarts(planned: PlannedFault | undefined): boolean {
   return planned?.fault.kind === 'slowFirstEvent' && planned.fault.ms >= SLOW_TIMEOUT_MS;
 }
 
-/** Lifecycle events the bridge holds back at its commit gate (DESIGN §5), per endpoint of the fake. */
+/** Lifecycle events the bridge holds back at its commit gate (docs/ARCHITECTURE.md §5), per endpoint of the fake. */
 export function preambleEvents(endpoint: string): number {
   if (endpoint === 'responses') return 2; // response.created, response.in_progress
   if (endpoint === 'messages') return 1; // message_start

@@ -298,7 +298,7 @@ export class SoakAnalysis {
     return result('no upstream request is repeated once bytes of its answer reached the client; no answer is spliced', violations, `${committedSeen} committed answers`);
   }
 
-  /** Whether the bridge had passed this attempt's commit point (DESIGN §5), from what the provider sent. */
+  /** Whether the bridge had passed this attempt's commit point (docs/ARCHITECTURE.md §5), from what the provider sent. */
   private committed(entry: LedgerEntry): boolean {
     if (entry.status !== 200) return false;
     if (!entry.stream) return !bodyNeverStarts(this.evidence.planned.get(entry.seq));

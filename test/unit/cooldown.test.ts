@@ -1,4 +1,4 @@
-// Guards the order of the providers' rate-limit signals and the formats each one uses (DESIGN §3).
+// Guards the order of the providers' rate-limit signals and the formats each one uses (docs/ARCHITECTURE.md §3).
 import assert from 'node:assert/strict';
 import { cooldownFromHeaders, jitteredDefault, parseGoDuration, parseRetryAfter } from '../../src/core/keys/cooldown';
 

@@ -1,4 +1,4 @@
-// Guards the key state machine of DESIGN §3: lazy cooldown end, later deadline wins, dead keys stay dead.
+// Guards the key state machine of docs/ARCHITECTURE.md §3: lazy cooldown end, later deadline wins, dead keys stay dead.
 // Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import assert from 'node:assert/strict';
 import { KeyRecord, type KeyHealthChange } from '../../src/core/keys/keyHealth';

@@ -1,4 +1,4 @@
-// Guards "one bridge across windows" (DESIGN §8): every window's host tries the fixed port; one owns it,
+// Guards "one bridge across windows" (docs/ARCHITECTURE.md §6): every window's host tries the fixed port; one owns it,
 // the others follow its status stream, and when the owner goes a follower takes the port over within
 // seconds, starting from the key state the owner persisted, so agents keep one URL and known-bad keys are
 // not hammered again. Real Bridge instances on a real 127.0.0.1 port, against the in-repo fake provider.

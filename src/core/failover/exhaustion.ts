@@ -19,7 +19,7 @@ export interface FailedAttempt {
 }
 
 /**
- * The answer when a route has nothing left (DESIGN §4.3): a 429 with the
+ * The answer when a route has nothing left (docs/ARCHITECTURE.md §2, step 6): a 429 with the
  * soonest recovery when keys are only resting, a message naming the pool and
  * the fix when no key is usable, a gateway error when providers are down.
  */

@@ -13,7 +13,7 @@ const EVENT_THROTTLE_MS = 250;
 const HEARTBEAT_MS = 15_000;
 
 /**
- * The status API other windows and tools use (DESIGN §7, §8): JSON status, a
+ * The status API other windows and tools use (docs/ARCHITECTURE.md §6): JSON status, a
  * stream of status snapshots, and key actions. Guarded by its own admin token.
  */
 export class AdminApi {
