@@ -20,6 +20,9 @@ describe('after the final event', () => {
       assert.equal(events.at(-1)?.data, '[DONE]');
       assert.ok(!res.text.includes('stream_interrupted'), 'no error after the final event');
       assert.ok(Date.now() - started < 2_000, `the answer ended with its final event, not after the idle timeout (${Date.now() - started} ms)`);
+      // The upstream that stays open after its final event is dropped shortly after, not left running for the idle timeout.
+      const upstream = await h.provider.waitFor((e) => e.key === 'oa-key-1' && (e.endedAt ?? e.abortedAt) !== undefined, 1_500);
+      assert.ok((upstream.abortedAt ?? upstream.endedAt ?? Date.now()) - started < 1_500, 'the upstream request ended promptly');
     });
 
     it(`ends an Anthropic stream at message_stop when the upstream ${then === 'cut' ? 'resets' : 'goes silent'} afterwards`, async () => {

@@ -14,6 +14,9 @@ import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSee
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
 
 
+/** How long an upstream may take to end its body after its final event before its connection is dropped. */
+const FINAL_EVENT_GRACE_MS = 200;
+
 /** Larger than any real event; an upstream that sends more without ending its event is not speaking SSE. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
@@ -113,9 +116,16 @@ export class SseRelay {
     let first: Buffer | undefined = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
     // Once the final event is out the client's answer is complete: end it at once, whatever the upstream does
-    // next (stay open, reset, go silent). The upstream is still read to its end, so its connection can be reused.
+    // next (stay open, reset, go silent). The upstream gets a moment to end its body, so its connection can be
+    // reused; one that keeps the stream open after its final event is dropped then.
+    let grace: NodeJS.Timeout | undefined;
     const complete = (bytes: Buffer | undefined): undefined => {
-      if (!res.writableEnded) res.end(bytes);
+      if (res.writableEnded) return undefined;
+      res.end(bytes);
+      grace = setTimeout(() => {
+        this.body.on('error', () => undefined);
+        this.body.destroy(new Error('the upstream kept the stream open after its final event'));
+      }, FINAL_EVENT_GRACE_MS);
       return undefined;
     };
     if (this.terminalSeen) first = complete(first);
@@ -152,6 +162,7 @@ export class SseRelay {
       },
       first,
     );
+    clearTimeout(grace);
     // A break or stall after the final event cost the client nothing.
     if (end.kind === 'interrupted' && this.terminalSeen) return this.result({ kind: 'complete' });
     return this.result(end);
