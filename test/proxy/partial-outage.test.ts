@@ -25,7 +25,7 @@ describe('a provider failing 30 % of attempts, no fallback', function () {
   afterEach(async () => h.close());
 
   for (const protocol of ['anthropic', 'openai'] as const) {
-    it(`keeps failures at or under 5 % at 40 concurrent requests (${protocol})`, async () => {
+    it(`keeps failures at or under 5 % of 400 requests, 40 at a time (${protocol})`, async () => {
       // The real defaults for retries and the breaker; only the waits are shortened.
       h = await startHarness({ tuning: { transientBackoffMs: 20, breakerOpenMs: 15_000, budgetMs: 20_000 } });
       const random = seeded(protocol === 'anthropic' ? 7 : 11);
@@ -39,7 +39,7 @@ describe('a provider failing 30 % of attempts, no fallback', function () {
       const send = () =>
         protocol === 'anthropic' ? post(`${h.anthropicBase}/v1/messages`, messagesBody()) : post(`${h.openaiBase}/chat/completions`, chatBody());
       const statuses: number[] = [];
-      for (let round = 0; round < 5; round++) statuses.push(...(await Promise.all(Array.from({ length: 40 }, send))).map((r) => r.status));
+      for (let round = 0; round < 10; round++) statuses.push(...(await Promise.all(Array.from({ length: 40 }, send))).map((r) => r.status));
       const failed = statuses.filter((s) => s !== 200).length;
       const attempts = h.provider.ledger.length;
       console.log(`      ${protocol}: ${failed}/${statuses.length} failed (${((100 * failed) / statuses.length).toFixed(1)} %), ${injected} faults in ${attempts} attempts`);
