@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { resolveDeadlines } from '../config';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
@@ -8,6 +9,7 @@ import { protocolAdapter } from '../protocols/registry';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import { sendError } from '../server/respond';
 import type { RequestSummary } from '../status';
 import { buildClientHeaders } from '../upstream/headers';

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
 import type { StreamTranscript } from '../continuation/streamTranscript';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import { buildUpstreamHeaders, isEventStream } from '../upstream/headers';
 import { SseScanner } from '../upstream/sse';

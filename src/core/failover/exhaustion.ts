@@ -1,8 +1,10 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import { sendError } from '../server/respond';
 import { rateLimitHeaders } from '../upstream/headers';
 import type { Verdict } from './classify';

@@ -1,4 +1,5 @@
 import type { Protocol } from '../config';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { SseEvent } from '../upstream/sse';
 
 /** Which API a request is for; decides terminal stream errors and the parts of a body worth reading. */

@@ -1,5 +1,6 @@
 import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
 
