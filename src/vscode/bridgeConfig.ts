@@ -55,19 +55,19 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
   if (rawPools !== undefined && !Array.isArray(rawPools)) problems.push('keybridge.pools must be an array');
   (Array.isArray(rawPools) ? rawPools : []).forEach((raw, i) => {
     const at = `keybridge.pools[${i}]`;
-    if (!isObject(raw)) return problems.push(`${at} must be an object`);
+    if (!isObject(raw)) return void problems.push(`${at} must be an object`);
     const id = raw.id;
-    if (typeof id !== 'string' || !POOL_ID.test(id)) return problems.push(`${at}.id must be letters, digits, dot, dash or underscore`);
-    if (pools.some((p) => p.id === id)) return problems.push(`${at}.id "${id}" is used twice; the second is ignored`);
+    if (typeof id !== 'string' || !POOL_ID.test(id)) return void problems.push(`${at}.id must be letters, digits, dot, dash or underscore`);
+    if (pools.some((p) => p.id === id)) return void problems.push(`${at}.id "${id}" is used twice; the second is ignored`);
     const protocol = raw.protocol;
-    if (!PROTOCOLS.includes(protocol as Protocol)) return problems.push(`${at}.protocol must be "openai" or "anthropic"`);
+    if (!PROTOCOLS.includes(protocol as Protocol)) return void problems.push(`${at}.protocol must be "openai" or "anthropic"`);
     const baseUrl = raw.baseUrl;
-    if (typeof baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(baseUrl)) return problems.push(`${at}.baseUrl must be an http(s) URL`);
+    if (typeof baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(baseUrl)) return void problems.push(`${at}.baseUrl must be an http(s) URL`);
     const strategy = raw.strategy ?? 'fill-first';
-    if (!SELECTION_STRATEGIES.includes(strategy as SelectionStrategy)) return problems.push(`${at}.strategy must be one of ${SELECTION_STRATEGIES.join(', ')}`);
+    if (!SELECTION_STRATEGIES.includes(strategy as SelectionStrategy)) return void problems.push(`${at}.strategy must be one of ${SELECTION_STRATEGIES.join(', ')}`);
     const headers = raw.headers;
     if (headers !== undefined && (!isObject(headers) || Object.values(headers).some((v) => typeof v !== 'string'))) {
-      return problems.push(`${at}.headers must map header names to strings`);
+      return void problems.push(`${at}.headers must map header names to strings`);
     }
     pools.push({
       id,
@@ -87,10 +87,10 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
   (Array.isArray(rawRoutes) ? rawRoutes : []).forEach((raw, i) => {
     const at = `keybridge.routes[${i}]`;
     if (!isObject(raw) || !PROTOCOLS.includes(raw.protocol as Protocol) || typeof raw.match !== 'string' || !Array.isArray(raw.targets)) {
-      return problems.push(`${at} must be {"protocol", "match", "targets": [{"pool", "model"?}]}`);
+      return void problems.push(`${at} must be {"protocol", "match", "targets": [{"pool", "model"?}]}`);
     }
     const targets = raw.targets.filter((t): t is { pool: string; model?: string } => isObject(t) && typeof t.pool === 'string');
-    if (targets.length !== raw.targets.length || targets.length === 0) return problems.push(`${at}.targets must be a non-empty list of {"pool", "model"?}`);
+    if (targets.length !== raw.targets.length || targets.length === 0) return void problems.push(`${at}.targets must be a non-empty list of {"pool", "model"?}`);
     routes.push({
       protocol: raw.protocol as Protocol,
       match: raw.match,
