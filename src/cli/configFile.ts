@@ -107,7 +107,7 @@ function parseTuning(raw: unknown): Partial<Tuning> {
 }
 
 /** Parses and checks a config object; every error names the field at fault. */
-export function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
+function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
   if (!isObject(raw)) throw new ConfigError('(root)', 'the config must be a JSON object');
   const known = new Set(['$schema', 'port', 'tokenEnv', 'adminTokenEnv', 'stateFile', 'pools', 'routes', 'defaults', 'tuning']);
   for (const name of Object.keys(raw)) if (!known.has(name)) throw new ConfigError(name, `unknown field; known: ${[...known].join(', ')}`);

@@ -24,7 +24,7 @@ export interface AgentSetup {
   text: string;
 }
 
-export const TOKEN_ENV = 'KEYBRIDGE_TOKEN';
+const TOKEN_ENV = 'KEYBRIDGE_TOKEN';
 
 const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
 const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
@@ -185,8 +185,4 @@ export const AGENT_IDS = Object.keys(BUILDERS) as AgentId[];
 
 export function agentSetup(agent: AgentId, ctx: AgentSetupContext): AgentSetup {
   return { id: agent, ...BUILDERS[agent](ctx) };
-}
-
-export function allAgentSetups(ctx: AgentSetupContext): AgentSetup[] {
-  return AGENT_IDS.map((id) => agentSetup(id, ctx));
 }

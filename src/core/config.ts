@@ -82,7 +82,7 @@ export interface Deadlines {
   nonStreamTimeoutMs: number;
 }
 
-export const DEADLINE_KEYS: readonly (keyof Deadlines)[] = ['headersTimeoutMs', 'firstEventTimeoutMs', 'firstByteTimeoutMs', 'idleTimeoutMs', 'nonStreamTimeoutMs'];
+const DEADLINE_KEYS: readonly (keyof Deadlines)[] = ['headersTimeoutMs', 'firstEventTimeoutMs', 'firstByteTimeoutMs', 'idleTimeoutMs', 'nonStreamTimeoutMs'];
 
 /** Knobs of the attempt loop and transport; every value has a safe default. */
 export interface Tuning extends Deadlines {

@@ -1,5 +1,5 @@
 /** Longest value a log line quotes from a request or a provider; model names and paths are far shorter. */
-export const MAX_LOG_FIELD = 200;
+const MAX_LOG_FIELD = 200;
 
 // C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides that reorder what a terminal shows.
 const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

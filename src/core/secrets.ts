@@ -25,7 +25,7 @@ export function fingerprintSecret(secret: string): string {
 export type RedactionStyle = 'text' | 'header' | 'body';
 
 /** A quoted run of at least this many of a key's characters counts as the key: a provider may quote it cut short. */
-export const MIN_QUOTED_RUN = 12;
+const MIN_QUOTED_RUN = 12;
 /** Shorter secrets are too likely to occur by chance (test keys such as `oa-key-1` are the shortest we see). */
 const MIN_SECRET = 6;
 const ANCHOR = MIN_QUOTED_RUN / 2;

@@ -15,16 +15,6 @@ export interface StateStore {
   save(state: PersistedState): void;
 }
 
-export class MemoryStateStore implements StateStore {
-  state: PersistedState | undefined;
-  load(): PersistedState | undefined {
-    return this.state;
-  }
-  save(state: PersistedState): void {
-    this.state = JSON.parse(JSON.stringify(state)) as PersistedState;
-  }
-}
-
 /** A JSON file written atomically (temp file + rename), so a reader never sees half a state. */
 export class FileStateStore implements StateStore {
   constructor(readonly path: string) {}

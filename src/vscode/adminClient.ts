@@ -41,7 +41,7 @@ function adminRequest(port: number, adminToken: string, method: string, path: st
   });
 }
 
-export class AdminError extends Error {
+class AdminError extends Error {
   constructor(
     readonly status: number,
     message: string,

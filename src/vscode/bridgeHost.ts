@@ -50,8 +50,8 @@ interface ControlFile {
   at: number;
 }
 
-export const STATE_FILE = 'key-state.json';
-export const CONTROL_FILE = 'bridge-control.json';
+const STATE_FILE = 'key-state.json';
+const CONTROL_FILE = 'bridge-control.json';
 
 /**
  * One bridge across windows (docs/ARCHITECTURE.md §6). Each window's host tries to listen on

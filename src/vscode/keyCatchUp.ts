@@ -6,7 +6,7 @@ import { Disposable, toDisposable } from './disposable';
 import type { KeySnapshot, KeyStore, StoredKey } from './keyStore';
 
 /** Keys the owner serves that this window's snapshot does not hold, as `pool/id`. */
-export function keysUnknownHere(owner: BridgeStatus | undefined, snapshot: KeySnapshot | undefined): string[] {
+function keysUnknownHere(owner: BridgeStatus | undefined, snapshot: KeySnapshot | undefined): string[] {
   if (!owner || !snapshot) return [];
   const here = new Set(snapshot.keys.map((k) => `${k.pool}/${k.id}`));
   return owner.pools.flatMap((p) => p.keys.map((k) => `${p.id}/${k.id}`)).filter((k) => !here.has(k));

@@ -31,7 +31,7 @@ export function shortReason(reason: string | undefined): string {
 }
 
 /** Cooldowns for single models that are still running at `now`, soonest first. */
-export function activeScopedCoolings(key: Pick<KeyStatus, 'cooling'>, now: number): { scope: string; until: number }[] {
+function activeScopedCoolings(key: Pick<KeyStatus, 'cooling'>, now: number): { scope: string; until: number }[] {
   return (key.cooling ?? []).filter((c) => c.until > now).sort((a, b) => a.until - b.until);
 }
 
@@ -92,7 +92,7 @@ const FAILURE_LABELS: Record<FailureClass, string> = {
   stream: 'stream cut',
 };
 
-export function formatAgo(then: number, now: number): string {
+function formatAgo(then: number, now: number): string {
   const s = Math.max(0, Math.round((now - then) / 1000));
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;

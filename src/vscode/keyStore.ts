@@ -388,7 +388,7 @@ export class KeyStore extends Disposable {
   }
 }
 
-export function diffSnapshots(previous: KeySnapshot, next: KeySnapshot): KeyStoreChange {
+function diffSnapshots(previous: KeySnapshot, next: KeySnapshot): KeyStoreChange {
   const before = new Map(previous.keys.map((k) => [keyOf(k), k]));
   const after = new Map(next.keys.map((k) => [keyOf(k), k]));
   const added = next.keys.filter((k) => !before.has(keyOf(k))).map(stripSecret);

@@ -22,7 +22,7 @@ export interface KeyNode {
 export type KeyTreeNode = PoolNode | KeyNode;
 
 /** Codicon and theme colour per state: colour carries health, the icon shape carries it for colour-blind users too. */
-export const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {
+const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {
   ready: { icon: 'pass-filled', color: 'testing.iconPassed' },
   cooling: { icon: 'watch', color: 'charts.yellow' },
   exhausted: { icon: 'circle-slash', color: 'charts.orange' },

@@ -1,6 +1,6 @@
 import type { Protocol } from '../core/config';
 
-export type PresetId = 'openai' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral' | 'xai' | 'together' | 'gemini' | 'custom';
+type PresetId = 'openai' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral' | 'xai' | 'together' | 'gemini' | 'custom';
 
 export interface ProviderPreset {
   id: PresetId;
@@ -75,8 +75,8 @@ const KEY_CHARS = /^[A-Za-z0-9._\-+/=:]+$/;
  * pasted one per line arrive glued together, with a second head inside.
  */
 const DISTINCT_HEADS = ['sk-ant-', 'sk-or-', 'sk-proj-', 'sk-svcacct-', 'sk-admin-', 'gsk_', 'xai-', 'AIza'];
-export const MIN_KEY_LENGTH = 16;
-export const MAX_KEY_LENGTH = 512;
+const MIN_KEY_LENGTH = 16;
+const MAX_KEY_LENGTH = 512;
 
 /** Checks that each pasted part looks like a provider key, without ever echoing a key back. */
 export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefined): KeyShapeCheck {

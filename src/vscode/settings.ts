@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { parseSettings, type KeyBridgeSettings, type PoolSetting } from './bridgeConfig';
 
-export const SECTION = 'keybridge';
+const SECTION = 'keybridge';
 
 /** The `keybridge.*` settings, parsed; broken entries are skipped and listed in `problems`. */
 export function readSettings(): { settings: KeyBridgeSettings; problems: string[] } {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { agentEnvironment } from '../core/agentSetup';
 
-export const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
+const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
 
 const WITHHELD = 'withheld';
 

@@ -9,8 +9,8 @@ import { BridgeProcess, type KeyMark } from './bridgeProcess';
 import { runAgent, type AgentRunResult } from './processes';
 import { ResponseTap, type TappedResponse } from './responseTap';
 
-export const KEY_IDS = ['k1', 'k2', 'k3'] as const;
-export type KeyId = (typeof KEY_IDS)[number];
+const KEY_IDS = ['k1', 'k2', 'k3'] as const;
+type KeyId = (typeof KEY_IDS)[number];
 
 /** Everything a case needs: the agent, its binary, the shared fake provider and the bridge's settings. */
 export interface CaseContext {
@@ -172,7 +172,7 @@ function protocolHeadersChecks(ctx: CaseContext, checks: Check[], entries: Ledge
 // ---------------------------------------------------------------------------
 
 /** (1) One plain turn through the bridge. */
-export const plainTurn: AgentCase = {
+const plainTurn: AgentCase = {
   id: 'plain',
   title: 'a plain turn',
   async run(ctx) {
@@ -226,7 +226,7 @@ function writeNonceFiles(dirs: RunDirs, count: number): Array<{ path: string; no
 }
 
 /** (2) A tool call round trip: the fake asks for a tool call, the agent runs it and sends the output back. */
-export const toolRoundTrip: AgentCase = {
+const toolRoundTrip: AgentCase = {
   id: 'tool',
   title: 'a tool-call round trip',
   async run(ctx) {
@@ -289,7 +289,7 @@ function marksOf(bridge: BridgeProcess, pool: string, key: string): KeyMark[] {
  * streams for ~2 s, long enough for k1's cooldown to pass, and k2 is rate-limited
  * before turn 3: turn 3 hits k2's 429, meets the cooled-down k1's 401, and ends on k3.
  */
-export const keyRevokedBetweenTurns: AgentCase = {
+const keyRevokedBetweenTurns: AgentCase = {
   id: 'revoked',
   title: "the session's key rate-limited, then revoked, between turns",
   async run(ctx) {
@@ -374,7 +374,7 @@ function headerText(headers: TappedResponse['headers'], names: string[]): string
  * provider's rate-limit headers, and must not spin. The agent's own retry budget is
  * set to 2 so that the run ends by itself; a relay records what the agent received.
  */
-export const allKeysRateLimited: AgentCase = {
+const allKeysRateLimited: AgentCase = {
   id: 'all-limited',
   title: 'every key rate-limited',
   async run(ctx) {

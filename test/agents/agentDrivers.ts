@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { codexProviderId, codexTomlOf, exportsOf, setupText, type BaseUrls } from './agentSettings';
 import type { AgentRunResult } from './processes';
 
-export type AgentId = 'claude-code' | 'codex';
+type AgentId = 'claude-code' | 'codex';
 
 /** Folders of one agent run: a clean HOME, the working directory, and room for agent config. */
 export interface RunDirs {
@@ -12,7 +12,7 @@ export interface RunDirs {
   work: string;
 }
 
-export interface AgentInvocation {
+interface AgentInvocation {
   /** The bridge's base URLs (or a relay's in front of it). */
   baseUrls: BaseUrls;
   /** KeyBridge's local access token: the agent sends it as its API key. */
@@ -22,7 +22,7 @@ export interface AgentInvocation {
   maxRetries?: number;
 }
 
-export interface AgentCommand {
+interface AgentCommand {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -94,7 +94,7 @@ function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
  * Claude Code: ANTHROPIC_BASE_URL is the bridge's Anthropic base (no /v1),
  * ANTHROPIC_API_KEY carries the local token; print mode with JSON output.
  */
-export const claudeCode: AgentDriver = {
+const claudeCode: AgentDriver = {
   id: 'claude-code',
   name: 'Claude Code',
   protocol: 'anthropic',
@@ -146,7 +146,7 @@ export const claudeCode: AgentDriver = {
  * base_url is the bridge's OpenAI base (with /v1) and whose env_key names
  * the variable holding the local token; Responses wire API.
  */
-export const codexCli: AgentDriver = {
+const codexCli: AgentDriver = {
   id: 'codex',
   name: 'Codex CLI',
   protocol: 'openai',

@@ -8,7 +8,7 @@ import { join } from 'node:path';
  * cache folder outside the repository, never as project dependencies: each
  * package carries a native binary of a few hundred MB.
  */
-export const PINNED_AGENTS = {
+const PINNED_AGENTS = {
   '@anthropic-ai/claude-code': '2.1.329',
   '@openai/codex': '0.169.0',
 } as const;
@@ -22,7 +22,7 @@ export interface InstalledAgents {
   ms: number;
 }
 
-export function agentsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function agentsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.KEYBRIDGE_AGENTS_CACHE || join(homedir(), '.cache', 'keybridge-agents');
 }
 

@@ -3,7 +3,7 @@ import { agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
 import type { Check } from './agentCases';
 
 /** The context the README's guide is written for: the default port and a placeholder token. */
-export const README_CONTEXT = {
+const README_CONTEXT = {
   baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
   token: 'kb-your-local-token',
 };

@@ -15,7 +15,7 @@ function assistantText(message: unknown): string | undefined {
  * turn (a prefill, or the turn before an instruction to continue) when that turn is a
  * start of the text; undefined for a request that asks for the answer from the beginning.
  */
-export function deliveredStartOf(fullText: string, endpoint: Endpoint, body: Json): string | undefined {
+function deliveredStartOf(fullText: string, endpoint: Endpoint, body: Json): string | undefined {
   const turns = endpoint === 'responses' ? body.input : body.messages;
   if (!Array.isArray(turns)) return undefined;
   for (let i = turns.length - 1; i >= 0; i--) {

@@ -33,24 +33,13 @@ import { requestProblem } from './requestRules';
 import { asObject, SSE_HEADERS, type Json } from './sse';
 import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent } from './types';
 
-export type {
-  Endpoint,
-  Fault,
-  FakeProvider,
-  FakeProviderOptions,
-  InStreamError,
-  LedgerEntry,
-  Protocol,
-  Reply,
-  Responder,
-  ResponderRequest,
-} from './types';
-export { defaultReplyParts, splitText } from './replyPlan';
+export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest } from './types';
+export { defaultReplyParts } from './replyPlan';
 export { requestProblem } from './requestRules';
-export { deliveredStartOf, restOfText } from './continuationReplies';
+export { restOfText } from './continuationReplies';
 
 /** Header carrying ~1 MiB for the hugeHeader fault. */
-export const HUGE_HEADER_NAME = 'x-fake-padding';
+const HUGE_HEADER_NAME = 'x-fake-padding';
 
 export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise<FakeProvider> {
   const fake = new FakeProviderServer({

@@ -16,7 +16,7 @@ export interface ReplyPlan {
   usage: { input: number; output: number };
 }
 
-export interface PlannedToolCall {
+interface PlannedToolCall {
   name: string;
   argumentsJson: string;
   argumentDeltas: string[];
@@ -32,7 +32,7 @@ export function defaultReplyParts(seq: number, events: number): string[] {
 }
 
 /** Splits text into at most n non-empty pieces of about equal length (by code point). */
-export function splitText(text: string, n: number): string[] {
+function splitText(text: string, n: number): string[] {
   if (text === '' || n <= 0) return [];
   const chars = Array.from(text);
   const count = Math.min(n, chars.length);

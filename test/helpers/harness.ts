@@ -45,7 +45,7 @@ export interface HarnessOptions {
   bodyBudgetBytes?: number;
 }
 
-export function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
+function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
   const oa = keys.oa ?? ['oa-key-1', 'oa-key-2', 'oa-key-3'];
   const an = keys.an ?? ['an-key-1', 'an-key-2', 'an-key-3'];
   return [

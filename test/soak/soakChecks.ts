@@ -38,9 +38,9 @@ export interface SoakEvidence {
  * marked the key: the pick and the mark race, and the provider's event loop
  * shares a busy process with the clients.
  */
-export const MARK_SLACK_MS = 750;
+const MARK_SLACK_MS = 750;
 /** How long after its client went away an upstream request may still be seen running. */
-export const ABORT_SLACK_MS = 1_000;
+const ABORT_SLACK_MS = 1_000;
 const MAX_SAMPLES = 6;
 
 function result(name: string, violations: string[], summary: string): CheckResult {
@@ -308,7 +308,7 @@ export class SoakAnalysis {
   }
 }
 
-export function soakIdOf(entry: LedgerEntry): number | undefined {
+function soakIdOf(entry: LedgerEntry): number | undefined {
   const value = entry.headers['x-soak-id'];
   return typeof value === 'string' ? Number(value) : undefined;
 }

@@ -4,10 +4,10 @@ import type { FakeProvider, ResponderRequest, Reply } from '../fakeProvider/fake
 import type { SeededRandom } from './random';
 import type { SecretScanner } from './secretScan';
 
-export type RequestKind = 'chat' | 'responses' | 'embeddings' | 'messages' | 'count_tokens' | 'solo';
+type RequestKind = 'chat' | 'responses' | 'embeddings' | 'messages' | 'count_tokens' | 'solo';
 
 /** Share of client traffic per kind: both protocols, streamed and not; `solo` goes to a single-target route that may run dry. */
-export const KIND_WEIGHTS: Record<RequestKind, number> = { chat: 30, responses: 14, embeddings: 5, messages: 32, count_tokens: 4, solo: 8 };
+const KIND_WEIGHTS: Record<RequestKind, number> = { chat: 30, responses: 14, embeddings: 5, messages: 32, count_tokens: 4, solo: 8 };
 
 export type ClientOutcome =
   | 'complete' // the whole answer, and the right one
@@ -214,7 +214,7 @@ function safeJson(text: string): unknown {
 }
 
 /** Whether an error body is shaped as the client's protocol shapes errors, so its SDK can show the message. */
-export function isProtocolError(protocol: 'openai' | 'anthropic', body: unknown): boolean {
+function isProtocolError(protocol: 'openai' | 'anthropic', body: unknown): boolean {
   const root = body as { type?: unknown; error?: { type?: unknown; message?: unknown } } | undefined;
   if (!root || typeof root !== 'object' || !root.error || typeof root.error !== 'object') return false;
   if (typeof root.error.message !== 'string' || typeof root.error.type !== 'string') return false;

@@ -1,6 +1,6 @@
 import type { FakeSecretBackend } from './fakeSecretStorage';
 
-export class FakeEnvironmentCollection {
+class FakeEnvironmentCollection {
   persistent = false;
   description: unknown;
   readonly vars = new Map<string, string>();
@@ -16,7 +16,7 @@ export class FakeEnvironmentCollection {
   }
 }
 
-export class FakeMemento {
+class FakeMemento {
   readonly values = new Map<string, unknown>();
   get<T>(key: string): T | undefined {
     return this.values.get(key) as T | undefined;

@@ -11,8 +11,6 @@ export async function waitFor(pred: () => boolean, timeoutMs = 5_000, what = 'co
   return Date.now() - started;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** A port that was free a moment ago, for tests that need a fixed port shared by two hosts. */
 export async function freePort(): Promise<number> {
   const server = createServer();

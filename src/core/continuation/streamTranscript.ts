@@ -13,7 +13,7 @@ export function isContinuableEndpoint(endpoint: Endpoint): endpoint is Continuab
 }
 
 /** A rough count for text a provider has not reported tokens for yet; about four characters a token. */
-export function estimateTokens(text: string): number {
+function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 

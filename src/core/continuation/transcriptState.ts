@@ -30,7 +30,7 @@ export interface ChatPosition {
 }
 
 /** The message item a Responses client has open: its id, place and text parts so far. */
-export interface OpenResponsesItem {
+interface OpenResponsesItem {
   id: string;
   outputIndex: number;
   item: WireObject;

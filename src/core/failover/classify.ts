@@ -3,7 +3,7 @@
  * about error shapes is decided here, in one place.
  */
 
-export type VerdictKind =
+type VerdictKind =
   | 'rate_limit' // the key is cooling
   | 'quota' // the key is exhausted (billing, credits, insufficient_quota)
   | 'auth' // the key is invalid or not permitted

@@ -19,7 +19,7 @@ import { sendError } from './respond';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
 
 /** The only address the bridge listens on. There is deliberately no setting to widen it. */
-export const LOOPBACK = '127.0.0.1';
+const LOOPBACK = '127.0.0.1';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 

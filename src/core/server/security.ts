@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Shorter tokens are guessable by any local process that can reach the port; generated ones are 35 characters. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 /**
  * What is wrong with the user-supplied tokens, if anything (undefined: not supplied, so generated or off): each at
