@@ -92,13 +92,6 @@ export class Throttle implements DisposableLike {
     this.handle.unref();
   }
 
-  /** Runs now, cancelling a pending run. */
-  flush(): void {
-    if (this.handle) clearTimeout(this.handle);
-    this.handle = undefined;
-    if (!this.disposed) this.run();
-  }
-
   dispose(): void {
     this.disposed = true;
     if (this.handle) clearTimeout(this.handle);
