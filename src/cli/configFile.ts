@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, DEFAULT_TUNING, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type KeySpec, type PoolSpec, type RouteSpec, type Tuning } from '../core/config';
+import { ConfigError, PROTOCOLS, SELECTION_STRATEGIES, tuningProblem, validateBridgeConfig, type BridgeConfig, type KeySpec, type PoolSpec, type RouteSpec, type Tuning } from '../core/config';
 import { tokenProblem } from '../core/server/security';
 
 /** The headless bridge's settings, read from a JSON file; key material comes only from the environment. */
@@ -99,9 +99,9 @@ function parseTuning(raw: unknown): Partial<Tuning> {
   if (!isObject(raw)) throw new ConfigError('tuning', 'must be an object');
   const out: Partial<Tuning> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (!(name in DEFAULT_TUNING)) throw new ConfigError(`tuning.${name}`, `unknown setting; known: ${Object.keys(DEFAULT_TUNING).join(', ')}`);
-    if (typeof value !== 'number' || !(value >= 0)) throw new ConfigError(`tuning.${name}`, 'must be a non-negative number');
-    out[name as keyof Tuning] = value;
+    const problem = tuningProblem(name, value);
+    if (problem) throw new ConfigError(`tuning.${name}`, problem);
+    out[name as keyof Tuning] = value as number;
   }
   return out;
 }

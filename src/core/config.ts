@@ -146,6 +146,45 @@ export const DEFAULT_TUNING: Tuning = {
   retestMaxMs: 60 * 60_000,
 };
 
+/** What each tuning knob accepts: a knob at 0 attempts, 0 ms of patience or a rate above 1 cannot work. */
+const TUNING_RANGES: Record<keyof Tuning, { min: number; max?: number; integer?: boolean }> = {
+  maxAttempts: { min: 1, integer: true },
+  budgetMs: { min: 1 },
+  waitThresholdMs: { min: 0 },
+  connectTimeoutMs: { min: 1 },
+  headersTimeoutMs: { min: 1 },
+  firstEventTimeoutMs: { min: 1 },
+  firstByteTimeoutMs: { min: 1 },
+  idleTimeoutMs: { min: 1 },
+  nonStreamTimeoutMs: { min: 1 },
+  maxBodyBytes: { min: 1, integer: true },
+  defaultCooldownMs: { min: 0 },
+  transientRetries: { min: 0, integer: true },
+  transientBackoffMs: { min: 0 },
+  keyBenchMs: { min: 0 },
+  breakerWindowMs: { min: 10 },
+  breakerMinRequests: { min: 1, integer: true },
+  breakerFailureRate: { min: 0.01, max: 1 },
+  breakerOpenMs: { min: 1 },
+  breakerProbes: { min: 1, integer: true },
+  rateLimitBackoffMs: { min: 0 },
+  invalidRetestMs: { min: 1 },
+  exhaustedRetestMs: { min: 1 },
+  retestMaxMs: { min: 1 },
+};
+
+/** Why a tuning value cannot be used, or undefined when it can; the CLI and the VS Code settings share it. */
+export function tuningProblem(name: string, value: unknown): string | undefined {
+  const range = TUNING_RANGES[name as keyof Tuning] as (typeof TUNING_RANGES)[keyof Tuning] | undefined;
+  if (!range) return `unknown setting; known: ${Object.keys(TUNING_RANGES).join(', ')}`;
+  const kind = range.integer ? 'a whole number' : 'a number';
+  const bounds = range.max === undefined ? `≥ ${range.min}` : `from ${range.min} to ${range.max}`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < range.min || (range.max !== undefined && value > range.max) || (range.integer && !Number.isInteger(value))) {
+    return `must be ${kind} ${bounds}`;
+  }
+  return undefined;
+}
+
 export interface BridgeConfig {
   pools: PoolSpec[];
   routes: RouteSpec[];
@@ -163,6 +202,10 @@ export class ConfigError extends Error {
 
 /** Checks the shape and cross-references of a config; throws ConfigError naming the field. */
 export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
+  for (const [name, value] of Object.entries(config.tuning ?? {})) {
+    const problem = tuningProblem(name, value);
+    if (problem) throw new ConfigError(`tuning.${name}`, problem);
+  }
   const poolIds = new Set<string>();
   config.pools.forEach((pool, i) => {
     const at = `pools[${i}]`;

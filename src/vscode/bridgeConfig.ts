@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_TUNING, type Deadlines, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
+import { ConfigError, tuningProblem, type Deadlines, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
 import type { StoredKey } from './keyStore';
 import { presetById } from './providerPresets';
 
@@ -113,9 +113,10 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
   const rawTuning = read('tuning');
   if (isObject(rawTuning)) {
     for (const [name, value] of Object.entries(rawTuning)) {
-      if (!(name in DEFAULT_TUNING)) problems.push(`keybridge.tuning.${name} is not a known setting`);
-      else if (typeof value !== 'number' || !(value >= 0)) problems.push(`keybridge.tuning.${name} must be a non-negative number`);
-      else tuning[name as keyof Tuning] = value;
+      const problem = tuningProblem(name, value);
+      // A knob out of range is left at its default, and said, rather than taking the bridge down.
+      if (problem) problems.push(problem.startsWith('unknown') ? `keybridge.tuning.${name} is not a known setting` : `keybridge.tuning.${name} ${problem}; using the default`);
+      else tuning[name as keyof Tuning] = value as number;
     }
   }
 

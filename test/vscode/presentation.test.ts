@@ -150,6 +150,7 @@ describe('settings → bridge config', () => {
     assert.ok(problems.some((p) => p.startsWith('keybridge.pools[1].id')));
     assert.ok(problems.some((p) => p.startsWith('keybridge.pools[4].baseUrl')));
     assert.ok(problems.some((p) => p === 'keybridge.tuning.nope is not a known setting'));
+    assert.ok(problems.some((p) => p === 'keybridge.tuning.budgetMs must be a number ≥ 1; using the default'), 'a knob out of range is named and left at its default');
     assert.equal(settings.terminalEnv, true);
     assert.equal(parseSettings(read({ port: 70000 })).settings.port, DEFAULT_PORT);
     assert.equal(parseSettings(read({ port: 18000, terminalEnv: false })).settings.terminalEnv, false);
