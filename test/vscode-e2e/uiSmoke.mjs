@@ -38,19 +38,7 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
   const run = Math.random().toString(16).slice(2, 10);
   const FIRST = `sk-kbui-${run}-first-key-1111`;
   const SECOND = `sk-kbui-${run}-second-key-2222`;
-  const layer = 'ui';
-  let stepStarted = Date.now();
-  const ok = (name, pass, saw) => {
-    const took = ((Date.now() - stepStarted) / 1000).toFixed(1);
-    stepStarted = Date.now();
-    return check(layer, `${name} (${took} s)`, pass, saw);
-  };
-  let shotNo = 0;
-  const shot = async (page, name) => {
-    const file = path.join(artifacts, `ui-${String(++shotNo).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file });
-    console.log(`       screenshot: ${path.relative(repoRoot, file)}`);
-  };
+  const { ok, shot } = layerSteps({ layer: 'ui', prefix: 'ui', check, artifacts, repoRoot });
 
   const server = await startCodeServer({
     machineSettings: { 'keybridge.port': port },
@@ -179,6 +167,27 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
 // ---------------------------------------------------------------- workbench helpers
 
 /** F1, type the command's title, click its row (not Enter: fuzzy matching may put another first). */
+/**
+ * A UI layer's two recorders: `ok` reports a step with the time it took since the previous one, `shot` saves a
+ * numbered screenshot `<prefix>-NN-<name>.png` into the artifacts and says where.
+ */
+export function layerSteps({ layer, prefix, check, artifacts, repoRoot }) {
+  let stepStarted = Date.now();
+  let shotNo = 0;
+  return {
+    ok(name, pass, saw) {
+      const took = ((Date.now() - stepStarted) / 1000).toFixed(1);
+      stepStarted = Date.now();
+      return check(layer, `${name} (${took} s)`, pass, saw);
+    },
+    async shot(page, name) {
+      const file = path.join(artifacts, `${prefix}-${String(++shotNo).padStart(2, '0')}-${name}.png`);
+      await page.screenshot({ path: file });
+      console.log(`       screenshot: ${path.relative(repoRoot, file)}`);
+    },
+  };
+}
+
 export async function paletteCommand(page, title) {
   await page.keyboard.press('F1');
   const widget = page.locator('.quick-input-widget');

@@ -19,6 +19,7 @@ import {
   STEP_TIMEOUT_MS,
   TRAFFIC_SCRIPT,
   answerQuickInput,
+  layerSteps,
   paletteCommand,
   rowDescription,
   statusBarText,
@@ -39,19 +40,7 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
   const run = Math.random().toString(16).slice(2, 10);
   const FIRST = `sk-kbtk-${run}-first-key-5555`;
   const SECOND = `sk-kbtk-${run}-second-key-6666`;
-  const layer = 'takeover';
-  let stepStarted = Date.now();
-  const ok = (name, pass, saw) => {
-    const took = ((Date.now() - stepStarted) / 1000).toFixed(1);
-    stepStarted = Date.now();
-    return check(layer, `${name} (${took} s)`, pass, saw);
-  };
-  let shotNo = 0;
-  const shot = async (page, name) => {
-    const file = path.join(artifacts, `ui-takeover-${String(++shotNo).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file });
-    console.log(`       screenshot: ${path.relative(repoRoot, file)}`);
-  };
+  const { ok, shot } = layerSteps({ layer: 'takeover', prefix: 'ui-takeover', check, artifacts, repoRoot });
   const followerMessage = (page) => page.locator('.part.sidebar', { hasText: FOLLOWER_MESSAGE });
 
   const server = await startCodeServer({
