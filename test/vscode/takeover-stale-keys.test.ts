@@ -10,23 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
-import { BridgeHost } from '../../src/vscode/bridgeHost';
-import { BridgeSync } from '../../src/vscode/bridgeSync';
-import { KeyStore, type SecretStorageLike } from '../../src/vscode/keyStore';
+import type { SecretStorageLike } from '../../src/vscode/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
+import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
 
 const FIRST = 'sk-' + 'stale-index-first-1111';
 const SECOND = 'sk-' + 'stale-index-second-2222';
-
-interface Window {
-  keyStore: KeyStore;
-  host: BridgeHost;
-  sync: BridgeSync;
-  close(): Promise<void>;
-}
 
 describe('a window that takes the port over after keys were added in another window', function () {
   this.timeout(20_000);
@@ -34,25 +26,12 @@ describe('a window that takes the port over after keys were added in another win
   let backend: FakeSecretBackend;
   let stateDir: string;
   let port: number;
-  let windows: Window[];
+  let windows: TestWindow[];
   const lines: string[] = [];
   const logger: Logger = { debug: () => undefined, info: (m) => lines.push(m), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
 
-  const openWindow = async (secrets: SecretStorageLike): Promise<Window> => {
-    const keyStore = new KeyStore(secrets, { timeoutMs: 1_000, debounceMs: 10 });
-    const host = new BridgeHost({ port, stateDir, logger, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
-    const sync = new BridgeSync(keyStore, host, logger);
-    await sync.start();
-    const window: Window = {
-      keyStore,
-      host,
-      sync,
-      async close() {
-        sync.dispose();
-        keyStore.dispose();
-        await host.shutdown(100);
-      },
-    };
+  const openWindow = async (secrets: SecretStorageLike): Promise<TestWindow> => {
+    const window = await openTestWindow(secrets, { port, stateDir, logger });
     windows.push(window);
     return window;
   };
@@ -88,7 +67,7 @@ describe('a window that takes the port over after keys were added in another win
   });
 
   /** A owns the port, B follows; keys go in through A, the first is rate-limited; A closes. */
-  const addKeysInAThenCloseA = async (open: () => SecretStorageLike): Promise<{ b: Window; token: string }> => {
+  const addKeysInAThenCloseA = async (open: () => SecretStorageLike): Promise<{ b: TestWindow; token: string }> => {
     const a = await openWindow(open());
     await waitFor(() => a.host.role === 'owner', 5_000, 'window A owns the port');
     const b = await openWindow(open());
@@ -115,7 +94,7 @@ describe('a window that takes the port over after keys were added in another win
     return { b, token };
   };
 
-  const servesWithTheKeysAndTheirState = async (b: Window, token: string): Promise<void> => {
+  const servesWithTheKeysAndTheirState = async (b: TestWindow, token: string): Promise<void> => {
     const keys = b.host.status()?.pools[0].keys ?? [];
     assert.deepEqual(
       keys.map((k) => k.label),

@@ -8,22 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
-import { BridgeHost } from '../../src/vscode/bridgeHost';
-import { BridgeSync } from '../../src/vscode/bridgeSync';
-import { KeyStore } from '../../src/vscode/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
+import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-interface Window {
-  keyStore: KeyStore;
-  host: BridgeHost;
-  sync: BridgeSync;
-  close(): Promise<void>;
-}
 
 describe('two windows sharing SecretStorage and a state folder', function () {
   this.timeout(20_000);
@@ -31,23 +22,10 @@ describe('two windows sharing SecretStorage and a state folder', function () {
   let backend: FakeSecretBackend;
   let stateDir: string;
   let port: number;
-  let windows: Window[];
+  let windows: TestWindow[];
 
-  const openWindow = async (): Promise<Window> => {
-    const keyStore = new KeyStore(backend.view(), { timeoutMs: 1_000, debounceMs: 10 });
-    const host = new BridgeHost({ port, stateDir, logger: silent, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
-    const sync = new BridgeSync(keyStore, host, silent);
-    await sync.start();
-    const window: Window = {
-      keyStore,
-      host,
-      sync,
-      async close() {
-        sync.dispose();
-        keyStore.dispose();
-        await host.shutdown(100);
-      },
-    };
+  const openWindow = async (): Promise<TestWindow> => {
+    const window = await openTestWindow(backend.view(), { port, stateDir, logger: silent });
     windows.push(window);
     return window;
   };

@@ -1,0 +1,31 @@
+import type { Logger } from '../../src/core/logger';
+import { BridgeHost } from '../../src/vscode/bridgeHost';
+import { BridgeSync } from '../../src/vscode/bridgeSync';
+import { KeyStore, type SecretStorageLike } from '../../src/vscode/keyStore';
+
+/** One VS Code window as the glue composes it: its key store, its bridge host, and the sync between them. */
+export interface TestWindow {
+  keyStore: KeyStore;
+  host: BridgeHost;
+  sync: BridgeSync;
+  close(): Promise<void>;
+}
+
+/** Opens a window on `secrets` with timings short enough for tests; the caller closes it. */
+export async function openTestWindow(secrets: SecretStorageLike, options: { port: number; stateDir: string; logger: Logger }): Promise<TestWindow> {
+  const { port, stateDir, logger } = options;
+  const keyStore = new KeyStore(secrets, { timeoutMs: 1_000, debounceMs: 10 });
+  const host = new BridgeHost({ port, stateDir, logger, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
+  const sync = new BridgeSync(keyStore, host, logger);
+  await sync.start();
+  return {
+    keyStore,
+    host,
+    sync,
+    async close() {
+      sync.dispose();
+      keyStore.dispose();
+      await host.shutdown(100);
+    },
+  };
+}
