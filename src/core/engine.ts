@@ -11,7 +11,7 @@ import { logField } from './logLine';
 import type { Logger } from './logger';
 import { protocolAdapter } from './protocols/registry';
 import { AffinityTable } from './routing/affinity';
-import { Router } from './routing/router';
+import { Router, type ResolvedRoute } from './routing/router';
 import { redactSecrets } from './secrets';
 import type { PersistedState, StateStore } from './state';
 import type { Endpoint } from './protocols/protocol';
@@ -94,6 +94,12 @@ export class Engine {
       }
     }
     this.restoreState();
+  }
+
+  /** Whether a target after `index` in the route could serve now or soon: somewhere else to go. */
+  hasLaterTarget(route: ResolvedRoute, index: number): boolean {
+    const now = this.clock.now();
+    return route.targets.slice(index + 1).some((next) => this.pools.get(next.pool)?.mayServe(now));
   }
 
   /** The breaker of one target: a pool asked for one model (a provider may fail one model and serve another). */

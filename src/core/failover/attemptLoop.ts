@@ -123,7 +123,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
   const model = target.model ?? request.model;
-  const hasNext = route.targets.slice(t + 1).some((next) => engine.pools.get(next.pool)?.mayServe(engine.clock.now()));
+  const hasNext = engine.hasLaterTarget(route, t);
   const deadlines = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
   return {
     index: t,

@@ -50,7 +50,7 @@ export async function continueCutStream(
     if (!pool || !key || !request.decodeJson) continue;
     const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
-    const hasNext = route.targets.slice(t + 1).some((next) => engine.pools.get(next.pool)?.mayServe(engine.clock.now()));
+    const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
     // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
     const tried = await engine.breaker(pool.id, model).guard(
