@@ -1,6 +1,5 @@
-// The layer boundaries of docs/ARCHITECTURE.md §1, and nothing else yet: the rule set stays small
-// so it is green today, and new violations fail while the known exceptions are listed at their sites
-// (eslint-disable-next-line ... -- known layer exception).
+// The layer boundaries of docs/ARCHITECTURE.md §1. The core has no exceptions; test/unit/layerRules.test.ts
+// checks that these rules refuse an import across a layer, so a loosened pattern cannot pass unnoticed.
 //
 // no-restricted-imports does not resolve paths, so the patterns match the import as written: a core
 // module is reached as `./name` from src/core and `../name` from its folders.
@@ -29,7 +28,7 @@ const restrict = (...patternLists) => ({
     '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...noHosts, ...patternLists.flat()] }],
 });
 
-const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'upstream', 'continuation', 'routing', 'failover', 'server'];
+const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server'];
 const TOP = ['engine', 'bridge', 'state'];
 
 // `require('vscode')` and `import('vscode')` are not imports to no-restricted-imports.
@@ -53,8 +52,7 @@ export default defineConfig(
         files: ['src/vscode/**', 'src/extension.ts', 'test/vscode*/**'],
         rules: { '@typescript-eslint/no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
     },
-    // A known layer exception that a refactor removes leaves its disable comment behind: fail on it, so
-    // the list at the sites stays the true list. (Elsewhere a disable may wait for a rule set to come.)
+    // A disable comment in the core that no longer suppresses anything fails, so none outlives its reason.
     { linterOptions: { reportUnusedDisableDirectives: 'off' } },
     { files: ['src/core/**/*.ts'], linterOptions: { reportUnusedDisableDirectives: 'error' }, rules: restrict() },
     // 1. Leaves import no other part of the core.
@@ -80,26 +78,36 @@ export default defineConfig(
         files: ['src/core/protocols/**/*.ts'],
         rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES.filter((f) => f !== 'protocols'), ...TOP], 'protocols/ imports only the leaves of the core')),
     },
-    // 3. The upstream plumbing knows nothing of the policy above it.
-    {
-        files: ['src/core/upstream/**/*.ts'],
-        rules: restrict(forbid(['continuation', 'routing', 'failover', 'server', ...TOP], 'upstream/ imports only keys/, protocols/ and the leaves')),
-    },
-    // 4. Continuation is pure: protocols, upstream and the leaves.
-    {
-        files: ['src/core/continuation/**/*.ts'],
-        rules: restrict(forbid(['keys', 'routing', 'failover', 'server', ...TOP], 'continuation/ imports only protocols/, upstream/ and the leaves')),
-    },
-    // 5. Routing is a lookup; failover is the policy and the loop, below the engine and the server.
-    {
-        files: ['src/core/routing/**/*.ts'],
-        rules: restrict(forbid(['failover', 'continuation', 'server', ...TOP], 'routing/ imports nothing above it')),
-    },
+    // 3. The failover policy is pure decisions (classification, breaker, what to do next): no I/O below it.
     {
         files: ['src/core/failover/**/*.ts'],
-        rules: restrict(forbid(['server', ...TOP], 'failover/ imports neither the engine nor the server')),
+        rules: restrict(forbid(['upstream', 'continuation', 'routing', 'attempts', 'server', ...TOP], 'failover/ (the policy) imports only keys/, protocols/ and the leaves')),
     },
-    // 6. The engine and the server sit under the bridge; the engine does not know the server.
-    { files: ['src/core/engine.ts'], rules: restrict(forbid(['server', 'bridge'], 'The engine imports neither the server nor the bridge')) },
+    // 4. The upstream plumbing asks the policy how to read an error, and knows nothing above it.
+    {
+        files: ['src/core/upstream/**/*.ts'],
+        rules: restrict(forbid(['continuation', 'routing', 'attempts', 'server', ...TOP], 'upstream/ imports only failover/, keys/, protocols/ and the leaves')),
+    },
+    // 5. Continuation is pure: protocols, upstream and the leaves.
+    {
+        files: ['src/core/continuation/**/*.ts'],
+        rules: restrict(forbid(['keys', 'failover', 'routing', 'attempts', 'server', ...TOP], 'continuation/ imports only protocols/, upstream/ and the leaves')),
+    },
+    // 6. Routing is a lookup.
+    {
+        files: ['src/core/routing/**/*.ts'],
+        rules: restrict(forbid(['failover', 'upstream', 'continuation', 'attempts', 'server', ...TOP], 'routing/ imports nothing above it')),
+    },
+    // 7. The engine holds the pools, breakers and key marking; it does not know the attempts that use it.
+    {
+        files: ['src/core/engine.ts', 'src/core/state.ts'],
+        rules: restrict(forbid(['attempts', 'server', 'bridge'], 'The engine imports neither the attempt loop, the server nor the bridge')),
+    },
+    // 8. The attempt loop works on the engine's pools and breakers and answers through the protocols.
+    {
+        files: ['src/core/attempts/**/*.ts'],
+        rules: restrict(forbid(['server', 'bridge'], 'attempts/ imports neither the server nor the bridge')),
+    },
+    // 9. The server sits under the bridge that composes it.
     { files: ['src/core/server/**/*.ts'], rules: restrict(forbid(['bridge'], 'server/ does not import the bridge that composes it')) },
 );

@@ -16,8 +16,8 @@ import { redactSecrets } from './secrets';
 import type { PersistedState, StateStore } from './state';
 import type { Endpoint } from './protocols/protocol';
 import type { BreakerStatus, BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
-import { buildUpstreamHeaders } from './upstream/headers';
-import { readBounded, splitBaseUrl, UpstreamClient } from './upstream/upstreamClient';
+import { sendWithKey } from './upstream/sendWithKey';
+import { readBounded, UpstreamClient } from './upstream/upstreamClient';
 
 export interface EngineOptions {
   config: BridgeConfig;
@@ -48,7 +48,7 @@ export class Engine {
   readonly onConfigChange = new Emitter<void>();
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly totals = { requests: 0, succeeded: 0, failed: 0 };
+  private readonly totals = { requests: 0, succeeded: 0, failed: 0 };
   /** One per target: pool id → upstream model (or '*') → breaker. */
   private readonly breakers = new Map<string, Map<string, CircuitBreaker>>();
   private readonly stateStore: StateStore | undefined;
@@ -193,7 +193,6 @@ export class Engine {
     const key = pool?.key(keyId);
     if (!pool || !key) throw new Error(`no key "${keyId}" in pool "${poolId}"`);
     const adapter = protocolAdapter(pool.protocol);
-    const { origin, basePath } = splitBaseUrl(pool.baseUrl);
     const started = this.clock.now();
     const result = (ok: boolean, message: string, status?: number): KeyTestResult => ({
       pool: poolId,
@@ -205,11 +204,9 @@ export class Engine {
       message: redactSecrets(message, [key.secret]),
     });
     try {
-      const response = await this.upstream.send({
-        origin,
-        path: basePath + (pool.testPath ?? adapter.testPath),
+      const response = await sendWithKey(this.upstream, pool, key, {
+        path: pool.testPath ?? adapter.testPath,
         method: 'GET',
-        headers: buildUpstreamHeaders({}, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
         body: undefined,
         signal: AbortSignal.timeout(TEST_TIMEOUT_MS),
         headersTimeoutMs: TEST_TIMEOUT_MS,
@@ -322,6 +319,22 @@ export class Engine {
       if (snapshot.state !== 'closed' || snapshot.requests > 0) breakers.push({ model, ...snapshot });
     }
     return { breaker: worst, breakers: breakers.length ? breakers : undefined };
+  }
+
+  /** Counts a finished request, logs its one line and tells the listeners (status stream, tree). */
+  recordRequest(summary: RequestSummary): void {
+    this.totals.requests++;
+    if (summary.outcome === 'ok') this.totals.succeeded++;
+    else this.totals.failed++;
+    const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
+    // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
+    if (summary.error) summary.error = redactSecrets(summary.error, [...this.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
+    // Path, model and error come from the client or the provider: escaped, so none can forge or recolour a line.
+    const error = summary.error ? ` (${logField(summary.error)})` : '';
+    this.logger.info(
+      `${summary.method} ${logField(summary.path)} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${logField(summary.model)}` : ''}${error}`,
+    );
+    this.onRequest.fire(summary);
   }
 
   status(extra: Pick<BridgeStatus, 'running' | 'url' | 'port' | 'baseUrls'>): BridgeStatus {

@@ -1,4 +1,4 @@
-import type { SseEvent } from '../../src/core/upstream/sse';
+import type { SseEvent } from '../../src/core/protocols/sse';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 
 /** One SSE event as SseScanner yields it; unnamed when `name` is ''. */

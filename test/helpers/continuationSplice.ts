@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { continuationRequest } from '../../src/core/continuation/continuationRequest';
 import { ContinuationSplicer } from '../../src/core/continuation/continuationSplicer';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
-import { SseScanner, type SseEvent } from '../../src/core/upstream/sse';
+import { SseScanner, type SseEvent } from '../../src/core/protocols/sse';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { endpointUrl, keyHeaders, streamedBody, type StreamEndpoint } from './continuationFixtures';
 import { captureStream, serveCannedStream, type CapturedStream } from './sseStreams';

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SseScanner, type SseEvent } from '../../src/core/upstream/sse';
+import { SseScanner, type SseEvent } from '../../src/core/protocols/sse';
 
 export interface CapturedStream {
   status: number;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { SseEvent } from '../../src/core/upstream/sse';
+import type { SseEvent } from '../../src/core/protocols/sse';
 import type { StreamEndpoint } from './continuationFixtures';
 
 function json(event: SseEvent): any {

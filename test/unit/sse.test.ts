@@ -1,6 +1,6 @@
 // Guards the SSE scanner: events split across chunks and multi-byte characters, comments, CRLF framing.
 import assert from 'node:assert/strict';
-import { SseScanner } from '../../src/core/upstream/sse';
+import { SseScanner } from '../../src/core/protocols/sse';
 
 describe('SSE scanner', () => {
   it('reassembles events split at any byte, including inside a UTF-8 character', () => {

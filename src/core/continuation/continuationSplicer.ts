@@ -1,5 +1,5 @@
 import type { StreamFacts } from '../protocols/protocol';
-import type { SseEvent } from '../upstream/sse';
+import type { SseEvent } from '../protocols/sse';
 import { isErrorEvent } from '../upstream/streamFacts';
 import { ChatSplice } from './chatSplice';
 import { MessagesSplice } from './messagesSplice';

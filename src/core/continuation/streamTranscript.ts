@@ -1,5 +1,5 @@
 import type { Endpoint, StreamFacts } from '../protocols/protocol';
-import type { SseEvent } from '../upstream/sse';
+import type { SseEvent } from '../protocols/sse';
 import { readChatChunk } from './chatReader';
 import { readMessagesEvent } from './messagesReader';
 import { readResponsesEvent } from './responsesReader';

@@ -1,6 +1,5 @@
 import type { ProtocolAdapter } from './protocol';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
-import type { SseEvent } from '../upstream/sse';
+import type { SseEvent } from './sse';
 
 /** The version Anthropic's API requires when a client sends none (e.g. a bare `GET /v1/models`). */
 const DEFAULT_VERSION = '2023-06-01';

@@ -1,6 +1,5 @@
 import type { BridgeErrorType, Endpoint, ProtocolAdapter, StreamFacts } from './protocol';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
-import type { SseEvent } from '../upstream/sse';
+import type { SseEvent } from './sse';
 
 // OpenAI has no overloaded/api error types of its own; its SDK only reads `type` and `code` loosely.
 const OPENAI_TYPE: Record<BridgeErrorType, string> = {

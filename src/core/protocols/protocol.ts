@@ -1,6 +1,5 @@
 import type { Protocol } from '../config';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
-import type { SseEvent } from '../upstream/sse';
+import type { SseEvent } from './sse';
 
 /** Which API a request is for; decides terminal stream errors and the parts of a body worth reading. */
 export type Endpoint = 'chat' | 'responses' | 'embeddings' | 'models' | 'messages' | 'count_tokens' | 'other';

@@ -2,20 +2,18 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine';
-import { proxyWithFailover } from '../failover/attemptLoop';
-import type { ProxyRequest } from '../failover/proxyRequest';
+import { proxyWithFailover } from '../attempts/attemptLoop';
+import type { ProxyRequest } from '../attempts/proxyRequest';
 import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
-import type { RequestSummary } from '../status';
 import { logField } from '../logLine';
-import { redactSecrets } from '../secrets';
 import { AdminApi } from './admin';
 import type { KeyHandover } from './keyHandover';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
 import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
-import { sendError } from './respond';
+import { sendError } from '../protocols/errorAnswer';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
 
 /** The only address the bridge listens on. There is deliberately no setting to widen it. */
@@ -255,27 +253,11 @@ export class ProxyServer {
         signal: controller.signal,
       };
       const summary = await proxyWithFailover(engine, request, res);
-      this.record(summary);
+      engine.recordRequest(summary);
     } finally {
       lease.release();
       this.inFlight.delete(controller);
       res.off('close', onClose);
     }
-  }
-
-  private record(summary: RequestSummary): void {
-    const engine = this.options.engine;
-    engine.totals.requests++;
-    if (summary.outcome === 'ok') engine.totals.succeeded++;
-    else engine.totals.failed++;
-    const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
-    // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
-    if (summary.error) summary.error = redactSecrets(summary.error, [...engine.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
-    // Path, model and error come from the client or the provider: escaped, so none can forge or recolour a line.
-    const error = summary.error ? ` (${logField(summary.error)})` : '';
-    engine.logger.info(
-      `${summary.method} ${logField(summary.path)} ${summary.status} ${summary.outcome} pool=${summary.pool ?? '-'}${key} attempts=${summary.attempts} ms=${summary.ms}${summary.model ? ` model=${logField(summary.model)}` : ''}${error}`,
-    );
-    engine.onRequest.fire(summary);
   }
 }

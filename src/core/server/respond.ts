@@ -1,29 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';
-
-/** Answers with an error in the client's own protocol, so its SDK shows our message. */
-export function sendError(
-  res: ServerResponse,
-  adapter: ProtocolAdapter,
-  status: number,
-  type: BridgeErrorType,
-  message: string,
-  headers: OutgoingHttpHeaders = {},
-  code?: string,
-): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = adapter.errorBody(type, message, code);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'x-keybridge-error': '1',
-  });
-  res.end(body);
-}
+import type { ServerResponse } from 'node:http';
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Verdict } from '../failover/classify';
 import type { UsageSeen } from './streamFacts';
 import { discardBody } from './upstreamClient';

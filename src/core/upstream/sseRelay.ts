@@ -1,6 +1,5 @@
 import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
 import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
 
@@ -8,7 +7,7 @@ import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protoc
 export interface EventWitness {
   note(event: SseEvent): void;
 }
-import { SseScanner, type SseEvent } from './sse';
+import { SseScanner, type SseEvent } from '../protocols/sse';
 import { holdUntilCommit, pumpBody, type GateOutcome, type RelayEnd, type RelayResult } from './relayPump';
 import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
 

@@ -1,4 +1,4 @@
-import type { SseEvent } from './sse';
+import type { SseEvent } from '../protocols/sse';
 import type { StreamFacts } from '../protocols/protocol';
 
 /** Token counts as providers report them; `max` because some repeat cumulative totals in later events. */

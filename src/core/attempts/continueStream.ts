@@ -3,23 +3,22 @@ import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
 import type { StreamTranscript } from '../continuation/streamTranscript';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
-import { buildUpstreamHeaders, isEventStream } from '../upstream/headers';
-import { SseScanner } from '../upstream/sse';
+import { isEventStream } from '../upstream/headers';
+import { sendWithKey } from '../upstream/sendWithKey';
+import { SseScanner } from '../protocols/sse';
 import { scanUsage } from '../upstream/streamFacts';
 import { pumpBody } from '../upstream/relayPump';
-import type { SseEvent } from '../upstream/sse';
-import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
-import { protocolAdapter } from '../protocols/registry';
+import type { SseEvent } from '../protocols/sse';
+import { readBounded } from '../upstream/upstreamClient';
 import type { ResolvedRoute } from '../routing/router';
-import { classifyResponse, classifyTransportError, parseErrorFacts } from './classify';
+import { classifyResponse, classifyTransportError, parseErrorFacts } from '../failover/classify';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import { resolveDeadlines } from '../config';
 import { redactSecrets } from '../secrets';
-import type { ProviderOutcome } from './circuitBreaker';
-import { attemptDeadlines, providerOutcome, type AttemptDeadlines } from './policy';
+import type { ProviderOutcome } from '../failover/circuitBreaker';
+import { attemptDeadlines, providerOutcome, type AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
 
 export type ContinuationOutcome = { kind: 'continued'; pool: string } | { kind: 'failed'; reason: string } | { kind: 'client-gone' };
@@ -78,18 +77,15 @@ async function continueOn(
   transcript: StreamTranscript,
   res: ServerResponse,
 ): Promise<Tried> {
-  const adapter = protocolAdapter(pool.protocol);
-  const { origin, basePath } = splitBaseUrl(pool.baseUrl);
   const started = engine.clock.now();
   key.stats.requests++;
   key.stats.lastUsedAt = started;
   let response;
   try {
-    response = await engine.upstream.send({
-      origin,
-      path: basePath + request.upstreamPath,
+    response = await sendWithKey(engine.upstream, pool, key, {
+      path: request.upstreamPath,
       method: 'POST',
-      headers: buildUpstreamHeaders(request.headers, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
+      clientHeaders: request.headers,
       body: Buffer.from(JSON.stringify(body)),
       signal: request.signal,
       headersTimeoutMs: deadlines.headersMs,

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import { resolveDeadlines } from '../config';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
@@ -9,13 +8,12 @@ import { protocolAdapter } from '../protocols/registry';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
-import { sendError } from '../server/respond';
+import { sendError } from '../protocols/errorAnswer';
 import type { RequestSummary } from '../status';
 import { buildClientHeaders } from '../upstream/headers';
 import { sendAttempt, type AttemptDone, type TargetPlan } from './attempt';
 import { answerExhausted, type FailedAttempt } from './exhaustion';
-import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from './policy';
+import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
 import { bodyForModel, type ProxyRequest } from './proxyRequest';
 
 /** How the attempts on one target ended. */

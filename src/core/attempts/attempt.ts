@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
@@ -10,15 +9,16 @@ import type { RequestSummary } from '../status';
 import { redactSecrets } from '../secrets';
 import { BodyRelay } from '../upstream/bodyRelay';
 import { BodyScrubber } from '../upstream/bodyScrubber';
-import { buildClientHeaders, buildUpstreamHeaders, isEventStream } from '../upstream/headers';
+import { buildClientHeaders, isEventStream } from '../upstream/headers';
+import { sendWithKey } from '../upstream/sendWithKey';
 import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
-import { readBounded, splitBaseUrl } from '../upstream/upstreamClient';
-import type { CircuitBreaker } from './circuitBreaker';
+import { readBounded } from '../upstream/upstreamClient';
+import type { CircuitBreaker } from '../failover/circuitBreaker';
 import { continueCutStream } from './continueStream';
-import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from './classify';
+import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from '../failover/classify';
 import type { FailedAttempt } from './exhaustion';
-import type { AttemptDeadlines } from './policy';
+import type { AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
 
 /** Error bodies are read to be classified; a provider sending more than this is not sending an error we can use. */
@@ -71,14 +71,12 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
     request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw } };
 
-  const { origin, basePath } = splitBaseUrl(pool.baseUrl);
   let response;
   try {
-    response = await engine.upstream.send({
-      origin,
-      path: basePath + request.upstreamPath,
+    response = await sendWithKey(engine.upstream, pool, key, {
+      path: request.upstreamPath,
       method: request.method,
-      headers: buildUpstreamHeaders(request.headers, adapter.defaultHeaders(), pool.extraHeaders, adapter.authHeaders(key.secret)),
+      clientHeaders: request.headers,
       body: target.body,
       signal: request.signal,
       headersTimeoutMs: deadlines.headersMs,

@@ -1,13 +1,11 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
 import type { Engine } from '../engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- known layer exception, see docs/ARCHITECTURE.md §1
-import { sendError } from '../server/respond';
+import { sendError } from '../protocols/errorAnswer';
 import { rateLimitHeaders } from '../upstream/headers';
-import type { Verdict } from './classify';
+import type { Verdict } from '../failover/classify';
 import type { ProxyRequest } from './proxyRequest';
 
 /** What one failed attempt left behind, for the final answer. */

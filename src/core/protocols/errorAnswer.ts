@@ -1,0 +1,29 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { BridgeErrorType, ProtocolAdapter } from './protocol';
+
+/**
+ * Answers with an error in the client's own protocol, so its SDK shows our message. Lives with the
+ * protocols because the server (refusals) and the attempt loop (exhaustion) both answer this way.
+ */
+export function sendError(
+  res: ServerResponse,
+  adapter: ProtocolAdapter,
+  status: number,
+  type: BridgeErrorType,
+  message: string,
+  headers: OutgoingHttpHeaders = {},
+  code?: string,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = adapter.errorBody(type, message, code);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-keybridge-error': '1',
+  });
+  res.end(body);
+}

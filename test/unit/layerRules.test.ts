@@ -1,0 +1,57 @@
+// Guards the layer rules of docs/ARCHITECTURE.md §1 themselves: `npm run lint` is only worth its green if the
+// configuration refuses an import that breaks a layer. Each case lints a one-line module placed in a layer,
+// with the project's own eslint.config.mjs, and checks the layer rule's verdict.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
+
+const root = join(__dirname, '..', '..', '..');
+const LAYER_RULE = '@typescript-eslint/no-restricted-imports';
+
+async function layerErrors(file: string, specifier: string): Promise<string[]> {
+  const eslint = new ESLint({ cwd: root });
+  const [result] = await eslint.lintText(`import * as imported from '${specifier}';\nexport const used = imported;\n`, { filePath: join(root, file) });
+  return result.messages.filter((message) => message.ruleId === LAYER_RULE || message.fatal).map((message) => message.message);
+}
+
+const refused: [string, string, string][] = [
+  ['src/core/failover/policy.ts', '../engine', 'the policy reaching up to the engine'],
+  ['src/core/failover/classify.ts', '../upstream/upstreamClient', 'the policy doing I/O'],
+  ['src/core/upstream/sseRelay.ts', '../attempts/attempt', 'the relay reaching up to the attempt plumbing'],
+  ['src/core/protocols/openai.ts', '../upstream/headers', 'a wire fact depending on the plumbing'],
+  ['src/core/keys/keyPool.ts', '../routing/router', 'key health depending on routing'],
+  ['src/core/engine.ts', './attempts/attemptLoop', 'the engine knowing the loop that uses it'],
+  ['src/core/attempts/exhaustion.ts', '../server/respond', 'the loop reaching up to the server'],
+  ['src/core/server/proxyServer.ts', '../bridge', 'the server knowing the bridge that composes it'],
+  ['src/core/config.ts', './keys/keyHealth', 'a leaf importing the core'],
+  ['src/core/engine.ts', 'vscode', 'the core importing the editor'],
+  ['src/core/bridge.ts', '../vscode/bridgeHost', 'the core importing a host'],
+  ['src/cli.ts', 'vscode', 'the headless bridge importing the editor'],
+];
+
+const allowed: [string, string][] = [
+  ['src/core/upstream/sseRelay.ts', '../failover/classify'],
+  ['src/core/attempts/attemptLoop.ts', '../engine'],
+  ['src/core/server/proxyServer.ts', '../attempts/attemptLoop'],
+  ['src/core/protocols/anthropic.ts', './sse'],
+  ['src/vscode/bridgeHost.ts', 'vscode'],
+];
+
+describe('layer rules (eslint.config.mjs)', function () {
+  // Loading ESLint and the TypeScript parser takes a few seconds on a cold machine.
+  this.timeout(60_000);
+
+  for (const [file, specifier, what] of refused) {
+    it(`refuses ${what}: ${file} → ${specifier}`, async () => {
+      const errors = await layerErrors(file, specifier);
+      assert.equal(errors.length, 1, `expected one layer error, got: ${JSON.stringify(errors)}`);
+      assert.match(errors[0], /ARCHITECTURE\.md §1/);
+    });
+  }
+
+  for (const [file, specifier] of allowed) {
+    it(`allows ${file} → ${specifier}`, async () => {
+      assert.deepEqual(await layerErrors(file, specifier), []);
+    });
+  }
+});
