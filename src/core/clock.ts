@@ -9,16 +9,24 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep(ms, signal) {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
       const timer = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       }, ms);
       const onAbort = (): void => {
         clearTimeout(timer);
-        reject(signal?.reason);
+        reject(signal ? abortReason(signal) : new Error('aborted'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
 };
+
+/** What an aborted sleep rejects with: the abort's own reason (callers tell who aborted by it), always an Error. */
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}

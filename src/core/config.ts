@@ -256,7 +256,7 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
   return config;
 }
 
-function validateDeadlines(deadlines: Partial<Deadlines> | undefined, at: string): void {
+function validateDeadlines(deadlines: unknown, at: string): void {
   if (deadlines === undefined) return;
   if (!deadlines || typeof deadlines !== 'object' || Array.isArray(deadlines)) throw new ConfigError(at, 'must be an object of deadlines in ms');
   for (const [name, value] of Object.entries(deadlines)) {

@@ -374,7 +374,7 @@ export class Engine {
       this.saveTimer = undefined;
       this.saveState();
     }, 200);
-    this.saveTimer.unref?.();
+    this.saveTimer.unref();
   }
 
   private saveState(): void {

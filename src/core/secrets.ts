@@ -115,10 +115,16 @@ function findQuotes(text: string, secret: string, forms: SecretForms, out: Range
     for (let i = text.indexOf(anchor); i !== -1; i = text.indexOf(anchor, i + 1)) {
       let start = i;
       let keyAt = at;
-      while (start > 0 && keyAt > 0 && text[start - 1] === secret[keyAt - 1]) (start--, keyAt--);
+      while (start > 0 && keyAt > 0 && text[start - 1] === secret[keyAt - 1]) {
+        start--;
+        keyAt--;
+      }
       let end = i + ANCHOR;
       let keyEnd = at + ANCHOR;
-      while (end < text.length && keyEnd < secret.length && text[end] === secret[keyEnd]) (end++, keyEnd++);
+      while (end < text.length && keyEnd < secret.length && text[end] === secret[keyEnd]) {
+        end++;
+        keyEnd++;
+      }
       if (end - start >= MIN_QUOTED_RUN) out.push([start, end, secret]);
     }
   }
@@ -141,7 +147,10 @@ function decodeJsonEscapes(text: string): { decoded: string; from: number[]; to:
   const to: number[] = [];
   let last = 0;
   const plain = (until: number): void => {
-    for (let i = last; i < until; i++) (from.push(i), to.push(i + 1));
+    for (let i = last; i < until; i++) {
+      from.push(i);
+      to.push(i + 1);
+    }
     decoded += text.slice(last, until);
   };
   for (const match of text.matchAll(JSON_ESCAPE)) {

@@ -6,7 +6,8 @@ import type { PersistedKeyHealth } from './keys/keyHealth';
 export interface PersistedState {
   version: 1;
   savedAt: number;
-  keys: Record<string, PersistedKeyHealth>;
+  /** By key fingerprint; a key the file does not know reads undefined. */
+  keys: Partial<Record<string, PersistedKeyHealth>>;
 }
 
 /** Where the host keeps persisted state: a file for the CLI and for windows sharing a machine. */
@@ -21,8 +22,11 @@ export class FileStateStore implements StateStore {
 
   load(): PersistedState | undefined {
     try {
-      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as PersistedState;
-      return parsed && parsed.version === 1 && typeof parsed.keys === 'object' ? parsed : undefined;
+      // Another version, or a hand-edited file: start clean rather than guess.
+      const parsed: unknown = JSON.parse(readFileSync(this.path, 'utf8'));
+      if (typeof parsed !== 'object' || parsed === null) return undefined;
+      const state = parsed as { version?: unknown; keys?: unknown };
+      return state.version === 1 && typeof state.keys === 'object' && state.keys !== null ? (parsed as PersistedState) : undefined;
     } catch {
       return undefined;
     }

@@ -67,7 +67,7 @@ export function answerExhausted(
     return send(429, 'rate_limit_error', `KeyBridge: every usable key of ${names} is rate-limited${forModels}; the first recovers in ${seconds} s.`, headers, 'rate_limit_exceeded');
   }
 
-  const last = failures[failures.length - 1];
+  const last = failures.at(-1);
   if (last && (last.verdict.kind === 'transient' || last.verdict.kind === 'timeout')) {
     const status = last.verdict.kind === 'timeout' ? 504 : 502;
     const type: BridgeErrorType = last.verdict.kind === 'timeout' ? 'timeout_error' : 'overloaded_error';

@@ -32,10 +32,10 @@ export class ChatSplice implements SpliceMapper {
   }
 
   private choice(choice: WireObject): WireObject {
-    const delta: WireObject = { ...(asWireObject(choice.delta) ?? {}) };
-    // The client had its role chunk at the start of the answer.
-    delete delta.role;
-    for (const field of REASONING_FIELDS) delete delta[field];
+    // The client had its role chunk at the start of the answer, and reasoning is not spliced.
+    const delta: WireObject = Object.fromEntries(
+      Object.entries(asWireObject(choice.delta) ?? {}).filter(([field]) => field !== 'role' && !REASONING_FIELDS.includes(field)),
+    );
     if (typeof delta.content === 'string') {
       delta.content = this.context.join.next(delta.content);
       if (delta.content === '') delete delta.content;

@@ -124,9 +124,9 @@ function isTextOnly(content: unknown): boolean {
 function appendText(content: unknown, text: string): unknown {
   if (typeof content === 'string') return content + text;
   const parts = [...(content as WireObject[])];
-  if (parts.length === 0) return text;
-  const lastPart = parts[parts.length - 1]!;
-  parts[parts.length - 1] = { ...lastPart, text: `${String(lastPart.text ?? '')}${text}` };
+  const lastPart = parts.at(-1);
+  if (!lastPart) return text;
+  parts[parts.length - 1] = { ...lastPart, text: textOf(lastPart) + text };
   return parts;
 }
 
@@ -134,7 +134,11 @@ function trimEndOfContent(content: unknown): unknown {
   if (typeof content === 'string') return content.trimEnd();
   if (!Array.isArray(content) || content.length === 0) return content;
   const parts = [...(content as WireObject[])];
-  const lastPart = parts[parts.length - 1]!;
-  parts[parts.length - 1] = { ...lastPart, text: String(lastPart.text ?? '').trimEnd() };
+  const lastPart = parts.at(-1);
+  if (lastPart) parts[parts.length - 1] = { ...lastPart, text: textOf(lastPart).trimEnd() };
   return parts;
+}
+
+function textOf(part: WireObject): string {
+  return typeof part.text === 'string' ? part.text : '';
 }

@@ -71,7 +71,7 @@ export class ContinuationSplicer {
         // Past the commit point a malformed event is forwarded as it came, as the relay does.
         out = [{ name: event.name, data: event.data }];
       } else {
-        out = this.mapper.map(event.name || String(json.type ?? ''), json);
+        out = this.mapper.map(event.name || (typeof json.type === 'string' ? json.type : ''), json);
       }
     }
     let bytes = '';

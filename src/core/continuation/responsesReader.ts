@@ -45,7 +45,7 @@ export function readResponsesEvent(name: string, json: WireObject, position: Res
       if (typeof json.delta !== 'string') return;
       sink.appendText(json.delta);
       const part = position.openItem?.parts[numberOr(json.content_index, 0)];
-      if (part) part.text = `${String(part.text ?? '')}${json.delta}`;
+      if (part) part.text = (typeof part.text === 'string' ? part.text : '') + json.delta;
       return;
     }
     case 'response.content_part.done':

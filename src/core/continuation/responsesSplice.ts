@@ -135,7 +135,8 @@ export class ResponsesSplice implements SpliceMapper {
     const out: WireObject = { ...response, id: position.id ?? response.id, model: position.model ?? response.model };
     if (position.createdAt !== undefined) out.created_at = position.createdAt;
     if ('max_output_tokens' in original) out.max_output_tokens = original.max_output_tokens;
-    const output = [...position.doneItems];
+    // doneItems is indexed by output_index and may have holes: spread, they read undefined.
+    const output: (WireObject | undefined)[] = [...position.doneItems];
     if (closed) output[closed.outputIndex] = closed.item;
     out.output = output.filter((item) => item !== undefined);
     const usage = asWireObject(response.usage);

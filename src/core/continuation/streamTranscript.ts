@@ -67,7 +67,7 @@ export class StreamTranscript {
       return;
     }
     const position = this.position;
-    if (position.endpoint === 'messages') readMessagesEvent(event.name || String(json.type ?? ''), json, position, this.sink);
+    if (position.endpoint === 'messages') readMessagesEvent(event.name || (typeof json.type === 'string' ? json.type : ''), json, position, this.sink);
     else if (position.endpoint === 'chat') readChatChunk(json, position, this.sink);
     else readResponsesEvent(event.name, json, position, this.sink);
   }

@@ -36,7 +36,7 @@ export function errorFactsFromJson(json: unknown): ErrorFacts {
   const root = json as Record<string, unknown>;
   // Responses stream: {"type":"response.failed","response":{"error":{code,message}}}
   const response = root.response as Record<string, unknown> | undefined;
-  const inner = (root.error ?? response?.error) as unknown;
+  const inner = root.error ?? response?.error;
   if (inner && typeof inner === 'object') {
     const e = inner as Record<string, unknown>;
     return { type: str(e.type), code: str(e.code), message: str(e.message) };

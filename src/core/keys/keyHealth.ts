@@ -148,7 +148,7 @@ export class KeyRecord {
   private pruneCoolings(now: number, adding: CoolingScope): void {
     for (const [scope, { until }] of this.coolings) if (until <= now) this.coolings.delete(scope);
     if (this.coolings.size < MAX_COOLINGS || this.coolings.has(adding)) return;
-    const soonest = [...this.coolings].filter(([scope]) => scope !== KEY_WIDE).sort((a, b) => a[1].until - b[1].until)[0];
+    const soonest = [...this.coolings].filter(([scope]) => scope !== KEY_WIDE).sort((a, b) => a[1].until - b[1].until).at(0);
     if (soonest) this.coolings.delete(soonest[0]);
   }
 
@@ -257,8 +257,11 @@ export class KeyRecord {
     this.baseState = saved.state === 'cooling' ? 'ready' : saved.state;
     this.coolings.clear();
     if (saved.state === 'cooling' && (saved.until ?? 0) > now) this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: clean(saved.reason) ?? 'rate limit' });
-    for (const c of Array.isArray(saved.cooling) ? saved.cooling.slice(0, MAX_COOLINGS) : []) {
-      if (typeof c?.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: clean(c.reason) ?? 'rate limit' });
+    // The file may be hand-edited or from another version: each entry is checked, not trusted.
+    const entries: unknown[] = Array.isArray(saved.cooling) ? saved.cooling.slice(0, MAX_COOLINGS) : [];
+    for (const entry of entries) {
+      const c = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Cooling>;
+      if (typeof c.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: clean(c.reason) ?? 'rate limit' });
     }
     this.reason = saved.state === 'ready' ? undefined : clean(saved.reason);
     this.retestAt = saved.retestAt;

@@ -35,19 +35,21 @@ export interface KeyHandover {
 const MAX_CHANGE_BYTES = 256 * 1024;
 
 function isKey(value: unknown): value is HandedOverKey {
+  if (typeof value !== 'object' || value === null) return false;
   const k = value as HandedOverKey;
-  return !!k && typeof k.pool === 'string' && typeof k.id === 'string' && typeof k.secret === 'string' && k.secret.length > 0 && (k.label === undefined || typeof k.label === 'string');
+  return typeof k.pool === 'string' && typeof k.id === 'string' && typeof k.secret === 'string' && k.secret.length > 0 && (k.label === undefined || typeof k.label === 'string');
 }
 
 function isRef(value: unknown): value is { pool: string; id: string } {
+  if (typeof value !== 'object' || value === null) return false;
   const k = value as { pool: string; id: string };
-  return !!k && typeof k.pool === 'string' && typeof k.id === 'string';
+  return typeof k.pool === 'string' && typeof k.id === 'string';
 }
 
 /** Parses a follower's change; undefined when it is not one. */
 export function parseFollowerKeyChange(value: unknown): FollowerKeyChange | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Partial<FollowerKeyChange>;
-  if (!v || typeof v !== 'object') return undefined;
   const add = v.add ?? [];
   const remove = v.remove ?? [];
   if (!Array.isArray(add) || !Array.isArray(remove) || !add.every(isKey) || !remove.every(isRef)) return undefined;

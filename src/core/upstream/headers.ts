@@ -64,7 +64,7 @@ export function buildUpstreamHeaders(
     if (value === undefined) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  for (const name in defaults) if (out[name] === undefined) out[name] = defaults[name];
+  for (const name in defaults) if (!Object.hasOwn(out, name)) out[name] = defaults[name];
   if (extra) for (const name in extra) out[name.toLowerCase()] = extra[name];
   out['accept-encoding'] = 'identity';
   for (const name in auth) out[name] = auth[name];
@@ -84,7 +84,7 @@ export function buildClientHeaders(upstream: Record<string, string | string[] | 
     const value = upstream[name];
     if (value === undefined) continue;
     out[name] = value;
-    if (secret !== undefined) all += `${value}\n`;
+    if (secret !== undefined) all += `${Array.isArray(value) ? value.join('\n') : value}\n`;
   }
   // One search over all the values: nearly every answer quotes nothing, and then each value is left as it came.
   if (secret === undefined || redactSecrets(all, [secret]) === all) return out;

@@ -25,8 +25,10 @@ export function isErrorEvent(event: SseEvent): boolean {
   const data = event.data;
   if (!data || !data.includes('"error"')) return false;
   try {
-    const parsed = JSON.parse(data) as Record<string, unknown>;
-    return Boolean(parsed && typeof parsed === 'object' && (parsed.error || parsed.type === 'error'));
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed !== 'object' || parsed === null) return false;
+    const fields = parsed as Record<string, unknown>;
+    return Boolean(fields.error) || fields.type === 'error';
   } catch {
     return false;
   }

@@ -36,7 +36,7 @@ export class UpstreamClient {
     return this.agent.request({
       origin: request.origin,
       path: request.path,
-      method: request.method as Dispatcher.HttpMethod,
+      method: request.method,
       headers: request.headers,
       body: request.body,
       signal: request.signal,
