@@ -13,7 +13,7 @@ import { buildClientHeaders, isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
-import { readBounded } from '../upstream/upstreamClient';
+import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
 import { continueCutStream } from './continueStream';
 import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from '../failover/classify';
@@ -88,14 +88,8 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   const status = response.statusCode;
   const headers = response.headers as IncomingHttpHeaders;
   if (status < 200 || status >= 300) {
-    try {
-      const { raw, text, truncated } = await readBounded(response.body, MAX_ERROR_BODY, Math.min(deadlines.idleMs, ERROR_BODY_TIMEOUT_MS));
-      if (truncated) return failed({ kind: 'transient', reason: `HTTP ${status} with an oversized error body` }, status, headers);
-      return failed(classifyResponse(status, parseErrorFacts(text)), status, headers, raw);
-    } catch {
-      // The status is known, the body never came: the provider is struggling, not the key.
-      return failed({ kind: 'transient', reason: `HTTP ${status} with an error body that broke or did not arrive` }, status, headers);
-    }
+    const { verdict, raw } = await readErrorAnswer(response.body, status, deadlines);
+    return failed(verdict, status, headers, raw);
   }
 
   const sse = isEventStream(headers);
@@ -115,22 +109,46 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   key.stats.lastLatencyMs = now - started;
   if (request.sessionId) engine.affinity.remember(request.sessionId, { pool: pool.id, key: key.id });
 
-  return {
-    kind: 'committed',
-    relay: async () => {
-      const clientHeaders = buildClientHeaders(headers, key.secret);
-      if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, request.endpoint === 'responses'));
-      const result = await relay.pipeTo(res, status, clientHeaders, deadlines.idleMs, transcript !== undefined);
-      const done = settle(engine, target, key, status, result);
-      if (!transcript || result.end.kind !== 'interrupted') return done;
-      const cut = result.end.reason;
-      const continued = await continueCutStream(engine, request, target.route, target.index, transcript, res);
-      if (continued.kind === 'continued') return { status, outcome: 'ok', error: `cut (${cut}), continued by pool "${continued.pool}"` };
-      if (continued.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
-      relay.endWithError(res, cut, transcript.facts);
-      return { status, outcome: 'interrupted', error: `${cut}; ${continued.reason}` };
-    },
-  };
+  const answer: CommittedAnswer = { status, headers, relay, transcript };
+  return { kind: 'committed', relay: () => relayAnswer(engine, request, target, key, answer, res) };
+}
+
+/** A failed answer's verdict, from its body: read bounded in size and time, so a bad provider cannot hold the attempt. */
+async function readErrorAnswer(body: UpstreamResponse['body'], status: number, deadlines: AttemptDeadlines): Promise<{ verdict: Verdict; raw?: Buffer }> {
+  try {
+    const { raw, text, truncated } = await readBounded(body, MAX_ERROR_BODY, Math.min(deadlines.idleMs, ERROR_BODY_TIMEOUT_MS));
+    if (truncated) return { verdict: { kind: 'transient', reason: `HTTP ${status} with an oversized error body` } };
+    return { verdict: classifyResponse(status, parseErrorFacts(text)), raw };
+  } catch {
+    // The status is known, the body never came: the provider is struggling, not the key.
+    return { verdict: { kind: 'transient', reason: `HTTP ${status} with an error body that broke or did not arrive` } };
+  }
+}
+
+/** An answer past its commit point, held by its relay. */
+interface CommittedAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  relay: SseRelay | BodyRelay;
+  /** Kept when the route may continue a cut stream on a later target. */
+  transcript: StreamTranscript | undefined;
+}
+
+/** Moves a committed answer to the client; a text stream cut on a route with `continueOnCut` is continued (§5). */
+async function relayAnswer(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
+  const { status, relay, transcript } = answer;
+  const { idleMs } = target.deadlines;
+  const clientHeaders = buildClientHeaders(answer.headers, key.secret);
+  if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, idleMs, request.endpoint === 'responses'));
+  const result = await relay.pipeTo(res, status, clientHeaders, idleMs, transcript !== undefined);
+  const done = settle(engine, target, key, status, result);
+  if (!transcript || result.end.kind !== 'interrupted') return done;
+  const cut = result.end.reason;
+  const continued = await continueCutStream(engine, request, target.route, target.index, transcript, res);
+  if (continued.kind === 'continued') return { status, outcome: 'ok', error: `cut (${cut}), continued by pool "${continued.pool}"` };
+  if (continued.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+  relay.endWithError(res, cut, transcript.facts);
+  return { status, outcome: 'interrupted', error: `${cut}; ${continued.reason}` };
 }
 
 /** Books what the relayed answer showed: tokens, the response id, an in-band key error, how it ended. */

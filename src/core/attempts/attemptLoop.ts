@@ -43,26 +43,35 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
   return run.finish(answer.status, 'error', answer.message);
 }
 
+/** Keys set aside on one target during one request. Per target: a key limited for one model may serve the next target's. */
+class Rotation {
+  /** Failed this request on a key-specific error (rate limit, quota, auth): not picked again here. */
+  readonly tried = new Set<KeyRecord>();
+  /** Met a transient fault: picked again only when no other key is ready. */
+  readonly avoid = new Set<KeyRecord>();
+  transientRetries = 0;
+
+  /** After a wait, keys that were limited earlier in this request may have recovered. */
+  afterWait(): void {
+    this.tried.clear();
+    this.avoid.clear();
+  }
+}
+
 /** Rotates keys on one target until it serves, answers, or has nothing left to give. */
 async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerResponse): Promise<TargetEnd> {
   const { engine, request } = run;
   const { pool, model } = target;
-  const avoid = new Set<KeyRecord>();
-  // Keys that failed this request here on a key-specific error. Per target: a key limited for one model may
-  // still serve the next target's model.
-  const tried = new Set<KeyRecord>();
-  let transientRetries = 0;
+  const rotation = new Rotation();
   for (;;) {
     if (request.signal.aborted || run.spent()) return { kind: 'stop' };
     const now = engine.clock.now();
-    const key = pool.pick(now, { scope: model, exclude: tried, avoid, prefer: run.preferredKey(pool) });
+    const key = pool.pick(now, { scope: model, exclude: rotation.tried, avoid: rotation.avoid, prefer: run.preferredKey(pool) });
     if (!key) {
       const step = whenNoKey(pool.availability(now, model).soonestRecovery, now, run.budgetEnd, engine.tuning.waitThresholdMs);
       if (step.kind === 'next-target') return { kind: 'next' };
       if (!(await run.pause(step.ms))) return { kind: 'stop' };
-      // Keys that were limited earlier in this request may have recovered during the wait.
-      tried.clear();
-      avoid.clear();
+      rotation.afterWait();
       continue;
     }
     // With nowhere else to go, an open breaker still lets the attempt through: it must not turn a partly
@@ -81,37 +90,42 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
     }
     if (result.kind === 'aborted') return { kind: 'stop' };
     if (result.kind === 'committed') return { kind: 'served', done: await result.relay() };
+    const end = await afterFailedAttempt(run, target, key, result.failure, rotation);
+    if (end) return end;
+  }
+}
 
-    const { failure } = result;
-    const verdict = failure.verdict;
-    run.failures.push(failure);
-    if (verdict.kind === 'rate_limit') run.rateLimits++;
-    if (!engine.judgeKey(pool, key, verdict, failure.headers, { model, endpoint: request.endpoint })) {
-      // A key failure on a pass-through path is checked with a test request first; the client gets the provider's answer.
+/** Marks the key as the failure says and carries out the policy's next step; undefined means try again here. */
+async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyRecord, failure: FailedAttempt, rotation: Rotation): Promise<TargetEnd | undefined> {
+  const { engine, request } = run;
+  const { verdict } = failure;
+  run.failures.push(failure);
+  if (verdict.kind === 'rate_limit') run.rateLimits++;
+  if (!engine.judgeKey(target.pool, key, verdict, failure.headers, { model: target.model, endpoint: request.endpoint })) {
+    // A key failure on a pass-through path is checked with a test request first; the client gets the provider's answer.
+    return { kind: 'answer', failure };
+  }
+  if (verdict.kind === 'rate_limit' || verdict.kind === 'quota' || verdict.kind === 'auth') rotation.tried.add(key);
+  const step = afterFailure(verdict, {
+    tuning: engine.tuning,
+    hasNextTarget: target.hasNext,
+    transientRetries: rotation.transientRetries,
+    rateLimits: run.rateLimits,
+    random: Math.random(),
+  });
+  switch (step.kind) {
+    case 'retry':
+      if (verdict.kind === 'transient') rotation.transientRetries++;
+      if (step.avoidKey) rotation.avoid.add(key);
+      if (step.delayMs > 0 && !(await run.pause(step.delayMs))) return { kind: 'stop' };
+      return undefined;
+    case 'next-target':
+      return { kind: 'next' };
+    case 'hold-and-next':
+      run.held ??= failure;
+      return { kind: 'next' };
+    case 'answer':
       return { kind: 'answer', failure };
-    }
-    if (verdict.kind === 'rate_limit' || verdict.kind === 'quota' || verdict.kind === 'auth') tried.add(key);
-    const step = afterFailure(verdict, {
-      tuning: engine.tuning,
-      hasNextTarget: target.hasNext,
-      transientRetries,
-      rateLimits: run.rateLimits,
-      random: Math.random(),
-    });
-    switch (step.kind) {
-      case 'retry':
-        if (verdict.kind === 'transient') transientRetries++;
-        if (step.avoidKey) avoid.add(key);
-        if (step.delayMs > 0 && !(await run.pause(step.delayMs))) return { kind: 'stop' };
-        continue;
-      case 'next-target':
-        return { kind: 'next' };
-      case 'hold-and-next':
-        run.held ??= failure;
-        return { kind: 'next' };
-      case 'answer':
-        return { kind: 'answer', failure };
-    }
   }
 }
 

@@ -18,6 +18,21 @@ export interface FailedAttempt {
   raw?: Buffer;
 }
 
+/** An error answer, before it is written in the client's protocol. */
+interface Answer {
+  status: number;
+  type: BridgeErrorType;
+  message: string;
+  headers?: OutgoingHttpHeaders;
+  code?: string;
+}
+
+interface ScopedPool {
+  pool: KeyPool;
+  /** The model the target is asked for: the rate-limit scope. */
+  model: string | undefined;
+}
+
 /**
  * The answer when a route has nothing left (docs/ARCHITECTURE.md §2, step 6): a 429 with the
  * soonest recovery when keys are only resting, a message naming the pool and
@@ -32,66 +47,72 @@ export function answerExhausted(
   failures: readonly FailedAttempt[],
   res: ServerResponse,
 ): { status: number; message: string } {
-  const now = engine.clock.now();
   const scoped = targets.flatMap((t) => {
     const pool = engine.pools.get(t.pool);
     return pool ? [{ pool, model: t.model }] : [];
   });
-  const pools = scoped.map((t) => t.pool);
-  const send = (status: number, type: BridgeErrorType, message: string, headers: OutgoingHttpHeaders = {}, code?: string) => {
-    sendError(res, adapter, status, type, message, headers, code);
-    return { status, message };
-  };
+  const answer = chooseAnswer(engine.clock.now(), request, scoped, failures);
+  sendError(res, adapter, answer.status, answer.type, answer.message, answer.headers, answer.code);
+  return { status: answer.status, message: answer.message };
+}
 
-  if (pools.length === 0) {
-    return send(503, 'api_error', `KeyBridge: no ${request.protocol} pool is configured. Add a pool and a key (KeyBridge view, or the "pools" of your config file).`, { 'x-should-retry': 'false' }, 'keybridge_no_pool');
+function chooseAnswer(now: number, request: ProxyRequest, scoped: readonly ScopedPool[], failures: readonly FailedAttempt[]): Answer {
+  if (scoped.length === 0) {
+    const message = `KeyBridge: no ${request.protocol} pool is configured. Add a pool and a key (KeyBridge view, or the "pools" of your config file).`;
+    return { status: 503, type: 'api_error', message, headers: { 'x-should-retry': 'false' }, code: 'keybridge_no_pool' };
   }
-
-  let soonest: number | undefined;
-  for (const { pool, model } of scoped) {
-    // For this request's model: a key cooling for another model is no reason to wait.
-    const recovery = pool.availability(now, model).soonestRecovery;
-    if (recovery !== undefined && (soonest === undefined || recovery < soonest)) soonest = recovery;
-  }
-  if (soonest !== undefined) {
-    const seconds = Math.max(1, Math.ceil((soonest - now) / 1000));
-    const lastLimit = [...failures].reverse().find((f) => f.verdict.kind === 'rate_limit' && f.headers);
-    const headers: OutgoingHttpHeaders = {
-      ...(lastLimit?.headers ? rateLimitHeaders(lastLimit.headers) : {}),
-      'retry-after': String(seconds),
-      'retry-after-ms': String(Math.max(0, soonest - now)),
-    };
-    const names = pools.map((p) => `"${p.id}"`).join(', ');
-    const models = [...new Set(scoped.map((t) => t.model).filter((m): m is string => m !== undefined))];
-    const forModels = models.length ? ` for ${models.join(', ')}` : '';
-    return send(429, 'rate_limit_error', `KeyBridge: every usable key of ${names} is rate-limited${forModels}; the first recovers in ${seconds} s.`, headers, 'rate_limit_exceeded');
-  }
+  const soonest = soonestRecovery(now, scoped);
+  if (soonest !== undefined) return rateLimited(now, soonest, scoped, failures);
 
   const last = failures.at(-1);
   if (last && (last.verdict.kind === 'transient' || last.verdict.kind === 'timeout')) {
-    const status = last.verdict.kind === 'timeout' ? 504 : 502;
-    const type: BridgeErrorType = last.verdict.kind === 'timeout' ? 'timeout_error' : 'overloaded_error';
-    return send(status, type, `KeyBridge: provider unavailable for pool "${last.pool.id}": ${last.verdict.reason}.`);
+    const timeout = last.verdict.kind === 'timeout';
+    const message = `KeyBridge: provider unavailable for pool "${last.pool.id}": ${last.verdict.reason}.`;
+    return { status: timeout ? 504 : 502, type: timeout ? 'timeout_error' : 'overloaded_error', message };
   }
 
-  const unusable = pools.filter((p) => p.availability(now).counts.ready === 0);
-  if (unusable.length === pools.length) {
-    const detail = unusable
-      .map((p) => {
-        const counts = p.availability(now).counts;
-        const parts = (['invalid', 'exhausted', 'retired'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
-        return `"${p.id}" (${p.keys.length === 0 ? 'no keys' : parts.join(', ')})`;
-      })
-      .join(', ');
-    return send(
-      503,
-      'api_error',
-      `KeyBridge: no usable key in ${detail}. Add a key, or test and restore keys in the KeyBridge view (headless: check the environment variables your config names).`,
-      { 'x-should-retry': 'false' },
-      'keybridge_no_usable_key',
-    );
-  }
+  const pools = scoped.map((t) => t.pool);
+  if (pools.every((p) => p.availability(now).counts.ready === 0)) return noUsableKey(now, pools);
 
   const reason = last ? last.verdict.reason : 'request budget spent';
-  return send(503, 'api_error', `KeyBridge: gave up after ${failures.length} attempts: ${reason}.`);
+  return { status: 503, type: 'api_error', message: `KeyBridge: gave up after ${failures.length} attempts: ${reason}.` };
+}
+
+/** The soonest a key of the route recovers for this request's model: a key cooling for another model is no reason to wait. */
+function soonestRecovery(now: number, scoped: readonly ScopedPool[]): number | undefined {
+  let soonest: number | undefined;
+  for (const { pool, model } of scoped) {
+    const recovery = pool.availability(now, model).soonestRecovery;
+    if (recovery !== undefined && (soonest === undefined || recovery < soonest)) soonest = recovery;
+  }
+  return soonest;
+}
+
+/** Every usable key is resting: 429 with the soonest recovery, and the provider's own rate-limit headers. */
+function rateLimited(now: number, soonest: number, scoped: readonly ScopedPool[], failures: readonly FailedAttempt[]): Answer {
+  const seconds = Math.max(1, Math.ceil((soonest - now) / 1000));
+  const lastLimit = [...failures].reverse().find((f) => f.verdict.kind === 'rate_limit' && f.headers);
+  const headers: OutgoingHttpHeaders = {
+    ...(lastLimit?.headers ? rateLimitHeaders(lastLimit.headers) : {}),
+    'retry-after': String(seconds),
+    'retry-after-ms': String(Math.max(0, soonest - now)),
+  };
+  const names = scoped.map((t) => `"${t.pool.id}"`).join(', ');
+  const models = [...new Set(scoped.map((t) => t.model).filter((m): m is string => m !== undefined))];
+  const forModels = models.length ? ` for ${models.join(', ')}` : '';
+  const message = `KeyBridge: every usable key of ${names} is rate-limited${forModels}; the first recovers in ${seconds} s.`;
+  return { status: 429, type: 'rate_limit_error', message, headers, code: 'rate_limit_exceeded' };
+}
+
+/** No key can serve and none will recover by itself: name each pool's keys by state, and the fix. */
+function noUsableKey(now: number, pools: readonly KeyPool[]): Answer {
+  const detail = pools
+    .map((p) => {
+      const counts = p.availability(now).counts;
+      const parts = (['invalid', 'exhausted', 'retired'] as const).filter((s) => counts[s] > 0).map((s) => `${counts[s]} ${s}`);
+      return `"${p.id}" (${p.keys.length === 0 ? 'no keys' : parts.join(', ')})`;
+    })
+    .join(', ');
+  const message = `KeyBridge: no usable key in ${detail}. Add a key, or test and restore keys in the KeyBridge view (headless: check the environment variables your config names).`;
+  return { status: 503, type: 'api_error', message, headers: { 'x-should-retry': 'false' }, code: 'keybridge_no_usable_key' };
 }

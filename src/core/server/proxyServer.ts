@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Engine } from '../engine';
 import { proxyWithFailover } from '../attempts/attemptLoop';
 import type { ProxyRequest } from '../attempts/proxyRequest';
+import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';
 import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import { logField } from '../logLine';
@@ -156,29 +157,13 @@ export class ProxyServer {
     // A refused request's body was never asked for: the connection cannot carry another request after it.
     if (expectsContinue) res.setHeader('connection', 'close');
     try {
-      // A web page must never spend the user's keys: browsers always say where a request comes from.
-      if (req.headers.origin !== undefined || (req.headers['sec-fetch-site'] !== undefined && req.headers['sec-fetch-site'] !== 'none')) {
-        return sendError(res, adapter, 403, 'permission_error', 'KeyBridge does not accept requests from web pages.');
-      }
-      if (!hostAllowed(req.headers.host, this.boundPort)) {
-        return sendError(res, adapter, 403, 'permission_error', `KeyBridge answers only to ${LOOPBACK}:${this.boundPort} or localhost:${this.boundPort}.`);
-      }
-      const transferEncoding = req.headers['transfer-encoding'];
-      if (transferEncoding !== undefined && !/^\s*chunked\s*$/i.test(transferEncoding)) {
-        // Node frames only `chunked`; any other coding leaves the body's end unknowable (a smuggling classic).
-        res.setHeader('connection', 'close');
-        return sendError(res, adapter, 400, 'invalid_request_error', `KeyBridge: unsupported Transfer-Encoding "${transferEncoding.slice(0, 40)}"; send Content-Length or chunked.`);
+      const refused = this.refusal(req);
+      if (refused) {
+        if (refused.close) res.setHeader('connection', 'close');
+        return sendError(res, adapter, refused.status, refused.type, refused.message);
       }
       if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
-      if (req.method === 'HEAD') {
-        // Agents probe the base URL before their first request, without credentials (Claude Code sends `HEAD /`).
-        res.writeHead(200, { 'content-length': 0 });
-        return void res.end();
-      }
-      if (req.method === 'GET' && (url === '/' || url === OPENAI_PREFIX || url === ANTHROPIC_PREFIX)) {
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        return void res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
-      }
+      if (this.answeredLocally(req, res, url)) return;
       if (hasDotSegment(url)) {
         return sendError(res, adapter, 400, 'invalid_request_error', 'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.');
       }
@@ -196,21 +181,59 @@ export class ProxyServer {
       }
       await this.proxy(req, res, path, expectsContinue);
     } catch (error) {
-      if (error instanceof RequestBodyError) {
-        // The client may still be sending; do not keep reading a body we refused.
-        res.setHeader('connection', 'close');
-        const type = error.status === 413 ? 'request_too_large' : error.status === 503 ? 'overloaded_error' : 'invalid_request_error';
-        return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
-      }
-      if (!req.complete && req.destroyed) {
-        // The client hung up while still sending its request: nothing went wrong here.
-        this.options.engine.logger.debug(`client went away during ${req.method} ${logField(url)}`);
-        return;
-      }
-      this.options.engine.logger.error(`internal error on ${req.method} ${logField(url)}: ${logField((error as Error).message)}`);
-      if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
-      else res.destroy();
+      this.answerFailure(error, req, res, adapter);
     }
+  }
+
+  /** Requests refused before anything else is looked at: from a web page, for a foreign host, or with a body of unknowable length. */
+  private refusal(req: IncomingMessage): { status: number; type: BridgeErrorType; message: string; close?: boolean } | undefined {
+    // A web page must never spend the user's keys: browsers always say where a request comes from.
+    if (req.headers.origin !== undefined || (req.headers['sec-fetch-site'] !== undefined && req.headers['sec-fetch-site'] !== 'none')) {
+      return { status: 403, type: 'permission_error', message: 'KeyBridge does not accept requests from web pages.' };
+    }
+    if (!hostAllowed(req.headers.host, this.boundPort)) {
+      return { status: 403, type: 'permission_error', message: `KeyBridge answers only to ${LOOPBACK}:${this.boundPort} or localhost:${this.boundPort}.` };
+    }
+    const transferEncoding = req.headers['transfer-encoding'];
+    if (transferEncoding !== undefined && !/^\s*chunked\s*$/i.test(transferEncoding)) {
+      // Node frames only `chunked`; any other coding leaves the body's end unknowable (a smuggling classic).
+      return { status: 400, type: 'invalid_request_error', message: `KeyBridge: unsupported Transfer-Encoding "${transferEncoding.slice(0, 40)}"; send Content-Length or chunked.`, close: true };
+    }
+    return undefined;
+  }
+
+  /** The base URLs answer probes themselves, without credentials. */
+  private answeredLocally(req: IncomingMessage, res: ServerResponse, url: string): boolean {
+    if (req.method === 'HEAD') {
+      // Agents probe the base URL before their first request, without credentials (Claude Code sends `HEAD /`).
+      res.writeHead(200, { 'content-length': 0 });
+      res.end();
+      return true;
+    }
+    if (req.method === 'GET' && (url === '/' || url === OPENAI_PREFIX || url === ANTHROPIC_PREFIX)) {
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
+      return true;
+    }
+    return false;
+  }
+
+  private answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, adapter: ProtocolAdapter): void {
+    const url = req.url ?? '/';
+    if (error instanceof RequestBodyError) {
+      // The client may still be sending; do not keep reading a body we refused.
+      res.setHeader('connection', 'close');
+      const type = error.status === 413 ? 'request_too_large' : error.status === 503 ? 'overloaded_error' : 'invalid_request_error';
+      return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
+    }
+    if (!req.complete && req.destroyed) {
+      // The client hung up while still sending its request: nothing went wrong here.
+      this.options.engine.logger.debug(`client went away during ${req.method} ${logField(url)}`);
+      return;
+    }
+    this.options.engine.logger.error(`internal error on ${req.method} ${logField(url)}: ${logField((error as Error).message)}`);
+    if (!res.headersSent) sendError(res, adapter, 500, 'api_error', 'KeyBridge: internal error; see the KeyBridge log.');
+    else res.destroy();
   }
 
   private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>, expectsContinue: boolean): Promise<void> {
