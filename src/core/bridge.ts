@@ -1,7 +1,7 @@
 import type { BridgeConfig } from './config';
 import { systemClock, type Clock } from './clock';
 import { Emitter, type Subscription } from './emitter';
-import { Engine } from './engine';
+import { Engine } from './engine/engine';
 import { silentLogger, type Logger } from './logger';
 import type { KeyHandover } from './server/keyHandover';
 import type { ConnectionLimitOptions } from './server/connectionLimits';

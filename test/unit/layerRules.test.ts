@@ -15,23 +15,23 @@ async function layerErrors(file: string, specifier: string): Promise<string[]> {
 }
 
 const refused: [string, string, string][] = [
-  ['src/core/failover/policy.ts', '../engine', 'the policy reaching up to the engine'],
+  ['src/core/failover/policy.ts', '../engine/engine', 'the policy reaching up to the engine'],
   ['src/core/failover/classify.ts', '../upstream/upstreamClient', 'the policy doing I/O'],
   ['src/core/upstream/sseRelay.ts', '../attempts/attempt', 'the relay reaching up to the attempt plumbing'],
   ['src/core/protocols/openai.ts', '../upstream/headers', 'a wire fact depending on the plumbing'],
   ['src/core/keys/keyPool.ts', '../routing/router', 'key health depending on routing'],
-  ['src/core/engine.ts', './attempts/attemptLoop', 'the engine knowing the loop that uses it'],
+  ['src/core/engine/engine.ts', '../attempts/attemptLoop', 'the engine knowing the loop that uses it'],
   ['src/core/attempts/exhaustion.ts', '../server/respond', 'the loop reaching up to the server'],
   ['src/core/server/proxyServer.ts', '../bridge', 'the server knowing the bridge that composes it'],
   ['src/core/config.ts', './keys/keyHealth', 'a leaf importing the core'],
-  ['src/core/engine.ts', 'vscode', 'the core importing the editor'],
+  ['src/core/engine/engine.ts', 'vscode', 'the core importing the editor'],
   ['src/core/bridge.ts', '../vscode/bridgeHost', 'the core importing a host'],
   ['src/cli.ts', 'vscode', 'the headless bridge importing the editor'],
 ];
 
 const allowed: [string, string][] = [
   ['src/core/upstream/sseRelay.ts', '../failover/classify'],
-  ['src/core/attempts/attemptLoop.ts', '../engine'],
+  ['src/core/attempts/attemptLoop.ts', '../engine/engine'],
   ['src/core/server/proxyServer.ts', '../attempts/attemptLoop'],
   ['src/core/protocols/anthropic.ts', './sse'],
   ['src/vscode/bridgeHost.ts', 'vscode'],

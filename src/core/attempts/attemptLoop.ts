@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { resolveDeadlines } from '../config';
-import type { Engine } from '../engine';
+import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { ProtocolAdapter } from '../protocols/protocol';

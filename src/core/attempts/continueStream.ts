@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
 import type { StreamTranscript } from '../continuation/streamTranscript';
-import type { Engine } from '../engine';
+import type { Engine } from '../engine/engine';
 import { isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import { SseScanner } from '../protocols/sse';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { Engine } from '../engine';
+import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Engine } from '../engine';
+import type { Engine } from '../engine/engine';
 import type { Subscription } from '../emitter';
 import { answerKeyHandover, KEY_HANDOVER_PATH, type KeyHandover } from './keyHandover';
 import { answerOwnerChallenge, OWNER_PROOF_PATH } from './ownerProof';

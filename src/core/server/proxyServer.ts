@@ -1,7 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Engine } from '../engine';
+import type { Engine } from '../engine/engine';
 import { proxyWithFailover } from '../attempts/attemptLoop';
 import type { ProxyRequest } from '../attempts/proxyRequest';
 import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';

@@ -1,23 +1,24 @@
-import type { BridgeConfig, Tuning } from './config';
-import { resolveTuning, validateBridgeConfig } from './config';
-import type { Clock } from './clock';
-import { Emitter } from './emitter';
-import { CircuitBreaker, type BreakerState } from './failover/circuitBreaker';
-import { classifyResponse, parseErrorFacts, type Verdict } from './failover/classify';
-import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from './keys/cooldown';
-import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from './keys/keyHealth';
-import { KeyPool } from './keys/keyPool';
-import { logField } from './logLine';
-import type { Logger } from './logger';
-import { protocolAdapter } from './protocols/registry';
-import { AffinityTable } from './routing/affinity';
-import { Router, type ResolvedRoute } from './routing/router';
-import { redactSecrets } from './secrets';
-import type { PersistedState, StateStore } from './state';
-import type { Endpoint } from './protocols/protocol';
-import type { BreakerStatus, BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from './status';
-import { sendWithKey } from './upstream/sendWithKey';
-import { readBounded, UpstreamClient } from './upstream/upstreamClient';
+import type { BridgeConfig, Tuning } from '../config';
+import { resolveTuning, validateBridgeConfig } from '../config';
+import type { Clock } from '../clock';
+import { Emitter } from '../emitter';
+import { CircuitBreaker } from '../failover/circuitBreaker';
+import type { Verdict } from '../failover/classify';
+import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from '../keys/cooldown';
+import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from '../keys/keyHealth';
+import { KeyPool } from '../keys/keyPool';
+import { logField } from '../logLine';
+import type { Logger } from '../logger';
+import type { Endpoint } from '../protocols/protocol';
+import { AffinityTable } from '../routing/affinity';
+import { Router, type ResolvedRoute } from '../routing/router';
+import { redactSecrets } from '../secrets';
+import type { StateStore } from '../state';
+import type { BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from '../status';
+import { UpstreamClient } from '../upstream/upstreamClient';
+import { KeyTester } from './keyTester';
+import { poolStatus } from './poolStatus';
+import { StatePersistence } from './statePersistence';
 
 export interface EngineOptions {
   config: BridgeConfig;
@@ -29,8 +30,6 @@ export interface EngineOptions {
 const MIN_COOLDOWN_MS = 100;
 /** Paths whose answers speak for the key itself; a 401 elsewhere may be about the path (see judgeKey). */
 const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'responses', 'embeddings', 'models', 'messages', 'count_tokens']);
-const BREAKER_ORDER: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-const TEST_TIMEOUT_MS = 15_000;
 
 /**
  * The bridge's state: pools and their keys, routes, breakers, affinity and
@@ -51,18 +50,18 @@ export class Engine {
   private readonly totals = { requests: 0, succeeded: 0, failed: 0 };
   /** One per target: pool id → upstream model (or '*') → breaker. */
   private readonly breakers = new Map<string, Map<string, CircuitBreaker>>();
-  private readonly stateStore: StateStore | undefined;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private readonly retestsRunning = new Set<KeyRecord>();
+  private readonly persistence: StatePersistence;
+  private readonly tester: KeyTester;
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.logger = options.logger;
-    this.stateStore = options.stateStore;
+    this.persistence = new StatePersistence(options.stateStore, this.clock, this.logger, () => [...this.pools.values()].flatMap((pool) => pool.keys));
     const config = validateBridgeConfig(options.config);
     this.tuning = resolveTuning(config.tuning);
     this.router = new Router(config);
     this.upstream = new UpstreamClient(this.tuning);
+    this.tester = new KeyTester(this.upstream, this.clock, (key, verdict, headers) => this.markKey(key, verdict, headers));
     this.applyPools(config);
   }
 
@@ -93,7 +92,7 @@ export class Engine {
         this.breakers.delete(id);
       }
     }
-    this.restoreState();
+    this.persistence.restore();
   }
 
   /** Whether a target after `index` in the route could serve now or soon: somewhere else to go. */
@@ -134,7 +133,7 @@ export class Engine {
   judgeKey(pool: KeyPool, key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined, context: { model: string | undefined; endpoint: Endpoint }): boolean {
     if (verdict.kind === 'auth' && !CORE_ENDPOINTS.has(context.endpoint)) {
       key.recordFailure('caller', verdict.reason);
-      this.verifyKey(pool, key);
+      this.tester.verify(pool, key);
       return false;
     }
     if (verdict.kind === 'transient') {
@@ -146,15 +145,6 @@ export class Engine {
       this.markKey(key, verdict, headers, context.model, pool);
     }
     return true;
-  }
-
-  /** Tests a key in the background unless a test of it is already running. */
-  private verifyKey(pool: KeyPool, key: KeyRecord): void {
-    if (this.retestsRunning.has(key)) return;
-    this.retestsRunning.add(key);
-    void this.testKey(pool.id, key.id)
-      .catch(() => undefined)
-      .finally(() => this.retestsRunning.delete(key));
   }
 
   /**
@@ -192,77 +182,19 @@ export class Engine {
     const pool = this.pools.get(poolId);
     const key = pool?.key(keyId);
     if (!pool || !key) throw new Error(`no key "${keyId}" in pool "${poolId}"`);
-    const adapter = protocolAdapter(pool.protocol);
-    const started = this.clock.now();
-    const result = (ok: boolean, message: string, status?: number): KeyTestResult => ({
-      pool: poolId,
-      key: keyId,
-      ok,
-      status,
-      latencyMs: this.clock.now() - started,
-      state: key.stateAt(this.clock.now()),
-      message: redactSecrets(message, [key.secret]),
-    });
-    try {
-      const response = await sendWithKey(this.upstream, pool, key, {
-        path: pool.testPath ?? adapter.testPath,
-        method: 'GET',
-        body: undefined,
-        signal: AbortSignal.timeout(TEST_TIMEOUT_MS),
-        headersTimeoutMs: TEST_TIMEOUT_MS,
-      });
-      const { text } = await readBounded(response.body, 256 * 1024);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) {
-        key.markReady(this.clock.now());
-        key.stats.lastLatencyMs = this.clock.now() - started;
-        return result(true, `OK (HTTP ${status})`, status);
-      }
-      const verdict = classifyResponse(status, parseErrorFacts(text));
-      if (verdict.kind === 'auth' || verdict.kind === 'quota') {
-        key.retestFailures++;
-        this.markKey(key, verdict, response.headers);
-        return result(false, verdict.reason, status);
-      }
-      if (verdict.kind === 'rate_limit') {
-        // Limited, so the provider accepted the key: it is not invalid, just resting.
-        key.markReady(this.clock.now());
-        this.markKey(key, verdict, response.headers);
-        return result(true, `accepted but rate-limited (${verdict.reason})`, status);
-      }
-      if (verdict.kind === 'caller') {
-        // Some compatible providers do not list models; an answer other than an auth failure means the key was accepted.
-        key.markReady(this.clock.now());
-        return result(true, `accepted (${verdict.reason})`, status);
-      }
-      return result(false, `provider unavailable (${verdict.reason})`, status);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? (error as Error).name;
-      return result(false, `provider unreachable (${code})`);
-    }
+    return this.tester.test(pool, key);
   }
 
   async testPool(poolId: string): Promise<KeyTestResult[]> {
     const pool = this.pools.get(poolId);
     if (!pool) throw new Error(`no pool "${poolId}"`);
     const now = this.clock.now();
-    return Promise.all(pool.keys.filter((k) => k.stateAt(now) !== 'retired').map((k) => this.testKey(poolId, k.id)));
+    return Promise.all(pool.keys.filter((k) => k.stateAt(now) !== 'retired').map((k) => this.tester.test(pool, k)));
   }
 
   /** Re-tests invalid and exhausted keys whose time has come; called on a slow timer. */
   async runDueRetests(): Promise<void> {
-    const now = this.clock.now();
-    const due: Promise<unknown>[] = [];
-    for (const pool of this.pools.values()) {
-      for (const key of pool.keys) {
-        const state = key.stateAt(now);
-        if ((state === 'invalid' || state === 'exhausted') && key.retestAt !== undefined && key.retestAt <= now && !this.retestsRunning.has(key)) {
-          this.retestsRunning.add(key);
-          due.push(this.testKey(pool.id, key.id).finally(() => this.retestsRunning.delete(key)));
-        }
-      }
-    }
-    await Promise.allSettled(due);
+    await this.tester.runDue(this.pools.values());
   }
 
   retireKey(poolId: string, keyId: string): void {
@@ -281,44 +213,7 @@ export class Engine {
 
   poolStatus(): PoolStatus[] {
     const now = this.clock.now();
-    return [...this.pools.values()].map((pool) => ({
-      id: pool.id,
-      label: pool.label,
-      protocol: pool.protocol,
-      baseUrl: pool.baseUrl,
-      strategy: pool.strategy,
-      sharedLimits: pool.sharedLimits || undefined,
-      ...this.breakerStatus(pool.id),
-      keys: pool.keys.map((key) => {
-        const state = key.stateAt(now);
-        const cooling = key.scopedCoolings(now);
-        return {
-          id: key.id,
-          label: key.label,
-          masked: key.masked,
-          fingerprint: key.fingerprint,
-          state,
-          until: key.coolingDeadline(now),
-          reason: state === 'ready' ? undefined : key.reason,
-          retestAt: state === 'invalid' || state === 'exhausted' ? key.retestAt : undefined,
-          cooling: cooling.length ? cooling : undefined,
-          benchedUntil: key.benchedUntilAt(now),
-          stats: { ...key.stats, failures: { ...key.stats.failures } },
-        };
-      }),
-    }));
-  }
-
-  /** The pool's breakers that have seen traffic, and the worst state among them (the pool-level summary). */
-  private breakerStatus(poolId: string): { breaker: BreakerState; breakers?: BreakerStatus[] } {
-    const breakers: BreakerStatus[] = [];
-    let worst: BreakerState = 'closed';
-    for (const [model, breaker] of this.breakers.get(poolId) ?? []) {
-      const snapshot = breaker.snapshot();
-      if (BREAKER_ORDER[snapshot.state] > BREAKER_ORDER[worst]) worst = snapshot.state;
-      if (snapshot.state !== 'closed' || snapshot.requests > 0) breakers.push({ model, ...snapshot });
-    }
-    return { breaker: worst, breakers: breakers.length ? breakers : undefined };
+    return [...this.pools.values()].map((pool) => poolStatus(pool, this.breakers.get(pool.id), now));
   }
 
   /** Counts a finished request, logs its one line and tells the listeners (status stream, tree). */
@@ -343,10 +238,7 @@ export class Engine {
 
   /** Writes a pending save now; the bridge calls it before it lets the port go, so the next owner reads the latest state. */
   flushState(): void {
-    if (!this.saveTimer) return;
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    this.saveState();
+    this.persistence.flush();
   }
 
   async close(): Promise<void> {
@@ -365,44 +257,6 @@ export class Engine {
     const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
     this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
     this.onKeyChange.fire(event);
-    this.scheduleSave();
-  }
-
-  private scheduleSave(): void {
-    if (!this.stateStore || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.saveState();
-    }, 200);
-    this.saveTimer.unref();
-  }
-
-  private saveState(): void {
-    if (!this.stateStore) return;
-    const now = this.clock.now();
-    const keys: PersistedState['keys'] = {};
-    for (const pool of this.pools.values()) {
-      for (const key of pool.keys) {
-        const saved = key.persisted(now);
-        if (saved) keys[key.fingerprint] = saved;
-      }
-    }
-    try {
-      this.stateStore.save({ version: 1, savedAt: now, keys });
-    } catch (error) {
-      this.logger.warn(`could not save key state: ${(error as Error).message}`);
-    }
-  }
-
-  private restoreState(): void {
-    const saved = this.stateStore?.load();
-    if (!saved) return;
-    const now = this.clock.now();
-    for (const pool of this.pools.values()) {
-      for (const key of pool.keys) {
-        const health = saved.keys[key.fingerprint];
-        if (health && key.stateAt(now) === 'ready' && key.stats.requests === 0 && key.restorePersisted(health, now)) this.scheduleSave();
-      }
-    }
+    this.persistence.scheduleSave();
   }
 }

@@ -1,0 +1,47 @@
+import type { BreakerState, CircuitBreaker } from '../failover/circuitBreaker';
+import type { KeyPool } from '../keys/keyPool';
+import type { BreakerStatus, PoolStatus } from '../status';
+
+const BREAKER_ORDER: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** A pool as the status API, the tree and other windows see it: health and counters, never a secret. */
+export function poolStatus(pool: KeyPool, breakers: ReadonlyMap<string, CircuitBreaker> | undefined, now: number): PoolStatus {
+  return {
+    id: pool.id,
+    label: pool.label,
+    protocol: pool.protocol,
+    baseUrl: pool.baseUrl,
+    strategy: pool.strategy,
+    sharedLimits: pool.sharedLimits || undefined,
+    ...breakerStatus(breakers),
+    keys: pool.keys.map((key) => {
+      const state = key.stateAt(now);
+      const cooling = key.scopedCoolings(now);
+      return {
+        id: key.id,
+        label: key.label,
+        masked: key.masked,
+        fingerprint: key.fingerprint,
+        state,
+        until: key.coolingDeadline(now),
+        reason: state === 'ready' ? undefined : key.reason,
+        retestAt: state === 'invalid' || state === 'exhausted' ? key.retestAt : undefined,
+        cooling: cooling.length ? cooling : undefined,
+        benchedUntil: key.benchedUntilAt(now),
+        stats: { ...key.stats, failures: { ...key.stats.failures } },
+      };
+    }),
+  };
+}
+
+/** The pool's breakers that have seen traffic, and the worst state among them (the pool-level summary). */
+function breakerStatus(breakers: ReadonlyMap<string, CircuitBreaker> | undefined): { breaker: BreakerState; breakers?: BreakerStatus[] } {
+  const seen: BreakerStatus[] = [];
+  let worst: BreakerState = 'closed';
+  for (const [model, breaker] of breakers ?? []) {
+    const snapshot = breaker.snapshot();
+    if (BREAKER_ORDER[snapshot.state] > BREAKER_ORDER[worst]) worst = snapshot.state;
+    if (snapshot.state !== 'closed' || snapshot.requests > 0) seen.push({ model, ...snapshot });
+  }
+  return { breaker: worst, breakers: seen.length ? seen : undefined };
+}
