@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus } from '../core/status';
-import type { HostRole } from './bridgeHost';
+import type { HostRole } from './hostState';
 import { Disposable } from './disposable';
 import { countKeys } from './keyPresentation';
 import { VIEW_ID } from './treeContext';

@@ -8,7 +8,7 @@ import type { KeyState } from '../../src/core/keys/keyHealth';
 import type { Logger } from '../../src/core/logger';
 import type { BridgeStatus, KeyTestResult } from '../../src/core/status';
 import { parseSettings } from '../../src/vscode/bridgeConfig';
-import type { HostRole } from '../../src/vscode/bridgeHost';
+import type { HostRole } from '../../src/vscode/hostState';
 import { COMMAND_IDS } from '../../src/vscode/commandIds';
 import { KeyBridgeCommands, type CommandServices } from '../../src/vscode/commands';
 import type { DisposableLike } from '../../src/vscode/disposable';
