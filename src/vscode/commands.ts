@@ -6,7 +6,7 @@ import { CommandTargets } from './commandTargets';
 import type { DisposableLike } from './disposable';
 import { KeyCommands } from './keyCommands';
 import { sanitizeText } from './keyPresentation';
-import { SecretStoreError } from './keyStore';
+import { SecretStoreError } from './keySecrets';
 import { PoolCommands, type AddPoolArgs } from './poolCommands';
 
 /** Registers every `keybridge.*` command; the handlers live with their kind (pools, keys, agents, the bridge). */
