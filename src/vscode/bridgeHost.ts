@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import { Bridge } from '../core/bridge';
+import type { Bridge } from '../core/bridge';
 import type { BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
-import { FileStateStore } from '../core/state';
 import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
 import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
@@ -13,6 +11,7 @@ import type { BridgeTokens } from './keyStore';
 import { claimedBridge, claimPort } from './portClaim';
 import { PortHolderNames } from './portHolder';
 import { SharedStopFlag } from './stopFlag';
+import { createWindowBridge } from './windowBridge';
 
 export interface BridgeHostOptions {
   port: number;
@@ -37,8 +36,6 @@ export interface BridgeHostOptions {
  * key change events never arrived does not serve a stale key set.
  */
 export type ConfigReload = () => Promise<BridgeConfig | undefined>;
-
-const STATE_FILE = 'key-state.json';
 
 /** What the window was given; the role follows from these and from who holds the port. */
 interface HostInputs {
@@ -251,18 +248,13 @@ export class BridgeHost {
   }
 
   private createBridge(tokens: BridgeTokens, port: number): Bridge {
-    return new Bridge({
-      config: this.inputs.config,
+    return createWindowBridge({
+      config: () => this.inputs.config,
       port,
-      token: tokens.token,
-      adminToken: tokens.adminToken,
+      tokens,
+      stateDir: this.options.stateDir,
       logger: this.logger,
-      // Re-read at construction: a new owner starts from what the previous one persisted.
-      stateStore: new FileStateStore(join(this.options.stateDir, STATE_FILE)),
-      keyHandover: {
-        keys: () => this.inputs.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))),
-        apply: async (change) => this.acceptFollowerKeys?.(change),
-      },
+      acceptFollowerKeys: async (change) => this.acceptFollowerKeys?.(change),
     });
   }
 
