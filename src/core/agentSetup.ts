@@ -3,6 +3,7 @@
  * extension's "Copy Agent Setup" command, its terminal environment, the CLI
  * and the README, so the three never disagree.
  */
+import { bridgeRootOf } from './server/paths';
 
 export interface AgentSetupContext {
   /** `{ openai: http://127.0.0.1:PORT/openai/v1, anthropic: http://127.0.0.1:PORT/anthropic }` */
@@ -36,14 +37,13 @@ const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
  * OPENAI_BASE_URL; Aider (through LiteLLM) reads OPENAI_API_BASE.
  */
 export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'token'>): Record<string, string> {
-  const root = ctx.baseUrls.openai.replace(/\/openai\/v1$/, '');
   return {
     ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic,
     ANTHROPIC_API_KEY: ctx.token,
     OPENAI_BASE_URL: ctx.baseUrls.openai,
     OPENAI_API_BASE: ctx.baseUrls.openai,
     OPENAI_API_KEY: ctx.token,
-    KEYBRIDGE_URL: root,
+    KEYBRIDGE_URL: bridgeRootOf(ctx.baseUrls.openai),
     [TOKEN_ENV]: ctx.token,
   };
 }

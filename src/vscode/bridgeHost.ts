@@ -1,25 +1,17 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Bridge } from '../core/bridge';
+import type { Bridge } from '../core/bridge';
 import type { BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
-import { FileStateStore } from '../core/state';
 import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
+import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
 import { AdminClient, StatusStream } from './adminClient';
-import { probeOwner } from './ownerProbe';
-import { describePortHolder, findPortHolder } from './portHolder';
+import { afterClaim, heldBridge, STOPPED_DETAIL, type HostRole, type HostState } from './hostState';
 import type { BridgeTokens } from './keyStore';
-
-/**
- * - `idle`: waiting for the tokens (secret storage has not answered yet).
- * - `owner`: this window's bridge listens on the port.
- * - `follower`: another window owns the port; this one mirrors its status.
- * - `stopped`: the user stopped the bridge (in any window).
- * - `blocked`: the port is held by something that is not a KeyBridge of ours.
- */
-export type HostRole = 'idle' | 'owner' | 'follower' | 'stopped' | 'blocked';
+import { claimedBridge, claimPort } from './portClaim';
+import { PortHolderNames } from './portHolder';
+import { SharedStopFlag } from './stopFlag';
+import { createWindowBridge } from './windowBridge';
 
 export interface BridgeHostOptions {
   port: number;
@@ -45,39 +37,41 @@ export interface BridgeHostOptions {
  */
 export type ConfigReload = () => Promise<BridgeConfig | undefined>;
 
-interface ControlFile {
-  stopped: boolean;
-  at: number;
+/** What the window was given; the role follows from these and from who holds the port. */
+interface HostInputs {
+  config: BridgeConfig;
+  port: number;
+  /** Undefined until secret storage answers. */
+  tokens: BridgeTokens | undefined;
 }
-
-const STATE_FILE = 'key-state.json';
-const CONTROL_FILE = 'bridge-control.json';
 
 /**
  * One bridge across windows (docs/ARCHITECTURE.md §6). Each window's host tries to listen on
  * the fixed port; the one that succeeds owns it, the others follow its status
  * stream and take the port over when the stream ends. Key state lives in a
- * shared file, so a new owner starts from what the old one knew.
+ * shared file, so a new owner starts from what the old one knew. The role is a
+ * `HostState` that changes only in `transition`; steps that move it run one at
+ * a time (`serial`).
  */
 export class BridgeHost {
   readonly onDidChange = new Emitter<void>();
-  private currentRole: HostRole = 'idle';
-  private currentDetail = 'starting';
-  private bridge: Bridge | undefined;
+  /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
+  reloadBeforeServing: ConfigReload | undefined;
+  /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
+  acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
+  private state: HostState = { role: 'idle', detail: 'starting' };
   private bridgeSubscription: Subscription | undefined;
-  private stream: StatusStream | undefined;
-  private ownerStatus: BridgeStatus | undefined;
-  private admin: AdminClient | undefined;
-  private config: BridgeConfig = { pools: [], routes: [] };
-  private tokens: BridgeTokens | undefined;
-  private currentPort: number;
+  private readonly inputs: HostInputs;
   private chain: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly controlTimer: NodeJS.Timeout;
+  private readonly stopFlag: SharedStopFlag;
+  private readonly holders = new PortHolderNames();
+  /** Shutdown began: nothing new is started. */
   private disposed = false;
-  private taken = false;
+  /** Shutdown released everything: a step that was still under way keeps nothing it opens. */
+  private closed = false;
   private follows = 0;
-  private holderSeen: { port: number; at: number; text: string | undefined } | undefined;
   private readonly graceMs: number;
   private readonly retryMs: number;
   private readonly takeoverJitterMs: number;
@@ -85,8 +79,9 @@ export class BridgeHost {
   private readonly logger: Logger;
 
   constructor(private readonly options: BridgeHostOptions) {
-    this.currentPort = options.port;
+    this.inputs = { config: { pools: [], routes: [] }, port: options.port, tokens: undefined };
     this.logger = options.logger;
+    this.stopFlag = new SharedStopFlag(options.stateDir, options.logger);
     this.graceMs = options.graceMs ?? 1_500;
     this.retryMs = options.retryMs ?? 5_000;
     this.takeoverJitterMs = options.takeoverJitterMs ?? 300;
@@ -96,34 +91,27 @@ export class BridgeHost {
   }
 
   get role(): HostRole {
-    return this.currentRole;
+    return this.state.role;
   }
 
   /** A sentence for the status bar tooltip and the log. */
   get detail(): string {
-    return this.currentDetail;
+    return this.state.detail;
   }
 
   get port(): number {
-    return this.currentPort;
+    return this.inputs.port;
   }
 
   /** Blocked because something else holds the port: agents must not be sent there. */
   get portTaken(): boolean {
-    return this.currentRole === 'blocked' && this.taken;
+    return this.state.role === 'blocked' && this.state.portTaken;
   }
 
   /** The bridge as this window shows it: its own, or the owner's latest snapshot. */
   status(): BridgeStatus | undefined {
-    if (this.currentRole === 'follower') return this.ownerStatus;
-    return this.bridge?.status();
+    return this.state.role === 'follower' ? this.state.ownerStatus : heldBridge(this.state)?.status();
   }
-
-  /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
-  reloadBeforeServing: ConfigReload | undefined;
-
-  /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
-  acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
 
   /** Counts the owners this window has followed: a new number means another owner (after a takeover). */
   get followCount(): number {
@@ -132,87 +120,66 @@ export class BridgeHost {
 
   /** The owner's keys with their secrets, while this window follows it. */
   async ownerKeys(): Promise<HandedOverKey[] | undefined> {
-    return this.follower?.fetchKeys();
+    return this.state.role === 'follower' ? this.state.admin.fetchKeys() : undefined;
   }
 
   /** Sends the owner what this window changed; false when this window does not follow one. */
   async sendKeysToOwner(change: FollowerKeyChange): Promise<boolean> {
-    const follower = this.follower;
-    if (!follower) return false;
-    await follower.sendKeys(change);
+    if (this.state.role !== 'follower') return false;
+    await this.state.admin.sendKeys(change);
     return true;
   }
 
   /** The base URLs agents use; stable whoever owns the port. */
   get baseUrls(): { openai: string; anthropic: string } {
-    const root = `http://127.0.0.1:${this.currentPort}`;
-    return { openai: `${root}/openai/v1`, anthropic: `${root}/anthropic` };
+    return loopbackBaseUrls(this.inputs.port);
   }
 
   /** Applies new inputs; a change of tokens or port moves the bridge, a config change is applied in place. */
   configure(update: { config?: BridgeConfig; tokens?: BridgeTokens; port?: number }): Promise<void> {
-    if (update.config) {
-      this.config = update.config;
-      if (this.bridge) {
-        try {
-          this.bridge.apply(update.config);
-        } catch (error) {
-          this.logger.error(`configuration not applied: ${(error as Error).message}`);
-        }
-      }
-    }
-    const tokensChanged = update.tokens !== undefined && (update.tokens.token !== this.tokens?.token || update.tokens.adminToken !== this.tokens?.adminToken);
-    const portChanged = update.port !== undefined && update.port !== this.currentPort;
-    if (update.tokens) this.tokens = update.tokens;
-    if (update.port !== undefined) this.currentPort = update.port;
+    if (update.config) this.applyConfig(update.config);
+    const { tokens, port } = this.inputs;
+    const tokensChanged = update.tokens !== undefined && (update.tokens.token !== tokens?.token || update.tokens.adminToken !== tokens?.adminToken);
+    const portChanged = update.port !== undefined && update.port !== port;
+    if (update.tokens) this.inputs.tokens = update.tokens;
+    if (update.port !== undefined) this.inputs.port = update.port;
     if (!tokensChanged && !portChanged) return this.chain;
-    if (this.currentRole === 'idle' || this.currentRole === 'blocked' || this.currentRole === 'follower') return this.serial(() => this.acquire());
-    if (this.currentRole === 'owner') return this.serial(() => this.releaseAndAcquire());
-    // Stopped: a fresh (not listening) bridge with the new token shows the same state.
-    return this.serial(async () => {
-      await this.dropBridge(0);
-      await this.showStopped();
-    });
+    // A stopped window stays stopped (the claim reads the shared stop flag first); the first tokens give it pools to show.
+    return this.serial(() => this.releaseAndClaim());
   }
 
   /** Starts the bridge (clearing a stop made in any window); this window owns it or follows the owner. */
   start(): Promise<void> {
-    this.writeControl(false);
-    return this.serial(async () => {
-      if (this.currentRole !== 'owner') await this.acquire();
-    });
+    this.stopFlag.set(false);
+    return this.serial(() => this.claimUnlessOwner());
   }
 
   /** Stops the bridge for every window; the owner notices the shared flag within a poll. */
   stop(): Promise<void> {
-    this.writeControl(true);
-    return this.serial(async () => {
-      this.closeStream();
-      if (this.bridge?.running) await this.bridge.stop(this.graceMs);
-      await this.showStopped();
-    });
+    this.stopFlag.set(true);
+    return this.serial(() => this.showStopped());
   }
 
   restart(): Promise<void> {
-    this.writeControl(false);
-    return this.serial(() => this.releaseAndAcquire());
+    this.stopFlag.set(false);
+    return this.serial(() => this.releaseAndClaim());
   }
 
   testKey(pool: string, key: string): Promise<KeyTestResult> {
-    return this.follower ? this.follower.testKey(pool, key) : this.local().testKey(pool, key);
+    return this.state.role === 'follower' ? this.state.admin.testKey(pool, key) : this.local().testKey(pool, key);
   }
 
   testPool(pool: string): Promise<KeyTestResult[]> {
-    return this.follower ? this.follower.testPool(pool) : this.local().testPool(pool);
+    return this.state.role === 'follower' ? this.state.admin.testPool(pool) : this.local().testPool(pool);
   }
 
   async retireKey(pool: string, key: string): Promise<void> {
-    if (this.follower) return this.follower.retireKey(pool, key);
+    if (this.state.role === 'follower') return this.state.admin.retireKey(pool, key);
     this.local().retireKey(pool, key);
   }
 
   async restoreKey(pool: string, key: string): Promise<void> {
-    if (this.follower) return this.follower.restoreKey(pool, key);
+    if (this.state.role === 'follower') return this.state.admin.restoreKey(pool, key);
     this.local().restoreKey(pool, key);
   }
 
@@ -222,19 +189,41 @@ export class BridgeHost {
     this.disposed = true;
     clearInterval(this.controlTimer);
     this.clearRetry();
-    this.closeStream();
+    if (this.state.role === 'follower') this.state.stream.close();
     // A start or probe under way finishes within its own short timeouts; do not wait longer than that.
     await Promise.race([this.chain, new Promise((r) => setTimeout(r, 2_500).unref())]);
-    await this.dropBridge(graceMs);
+    const closing = this.transition({ role: 'idle', detail: 'the window closed' }, graceMs);
+    this.closed = true;
+    await closing;
   }
 
-  private get follower(): AdminClient | undefined {
-    return this.currentRole === 'follower' ? this.admin : undefined;
+  /**
+   * The one place the state changes. What the old state held and the new one
+   * does not is released here (a bridge disposed, its in-flight requests given
+   * `graceMs`; a status stream closed), so no path can leave one open.
+   */
+  private async transition(next: HostState, graceMs = 0): Promise<void> {
+    if (this.closed) return releaseAll(next);
+    const previous = this.state;
+    this.state = next;
+    if (previous.role === 'follower' && (next.role !== 'follower' || next.stream !== previous.stream)) previous.stream.close();
+    const before = heldBridge(previous);
+    const after = heldBridge(next);
+    if (after !== before) {
+      this.bridgeSubscription?.dispose();
+      this.bridgeSubscription = after?.onDidChange.on(() => this.onDidChange.fire());
+    }
+    if (!this.disposed) {
+      if (next.role !== previous.role || next.detail !== previous.detail) this.logRole(next);
+      this.onDidChange.fire();
+    }
+    if (before && before !== after) await before.dispose(graceMs);
   }
 
-  private local(): Bridge {
-    if (!this.bridge) throw new Error(this.currentRole === 'idle' ? 'KeyBridge is still starting (waiting for secret storage).' : 'KeyBridge is not running in any window.');
-    return this.bridge;
+  private logRole(state: HostState): void {
+    const line = `bridge: ${state.role} — ${state.detail}`;
+    if (state.role === 'blocked') this.logger.warn(line);
+    else this.logger.info(line);
   }
 
   private serial(step: () => Promise<void>): Promise<void> {
@@ -243,181 +232,107 @@ export class BridgeHost {
     return run;
   }
 
-  private setRole(role: HostRole, detail: string, portTaken = false): void {
-    const changed = role !== this.currentRole || detail !== this.currentDetail;
-    this.currentRole = role;
-    this.currentDetail = detail;
-    this.taken = portTaken;
-    if (role !== 'follower') this.ownerStatus = undefined;
-    if (changed) {
-      if (role === 'blocked') this.logger.warn(`bridge: ${role} — ${detail}`);
-      else this.logger.info(`bridge: ${role} — ${detail}`);
-      this.onDidChange.fire();
+  private local(): Bridge {
+    const bridge = heldBridge(this.state);
+    if (!bridge) throw new Error(this.state.role === 'idle' ? 'KeyBridge is still starting (waiting for secret storage).' : 'KeyBridge is not running in any window.');
+    return bridge;
+  }
+
+  private applyConfig(config: BridgeConfig): void {
+    this.inputs.config = config;
+    try {
+      heldBridge(this.state)?.apply(config);
+    } catch (error) {
+      this.logger.error(`configuration not applied: ${(error as Error).message}`);
     }
   }
 
-  private createBridge(): Bridge {
-    const tokens = this.tokens as BridgeTokens;
-    return new Bridge({
-      config: this.config,
-      port: this.currentPort,
-      token: tokens.token,
-      adminToken: tokens.adminToken,
+  private createBridge(tokens: BridgeTokens, port: number): Bridge {
+    return createWindowBridge({
+      config: () => this.inputs.config,
+      port,
+      tokens,
+      stateDir: this.options.stateDir,
       logger: this.logger,
-      // Re-read at construction: a new owner starts from what the previous one persisted.
-      stateStore: new FileStateStore(join(this.options.stateDir, STATE_FILE)),
-      keyHandover: {
-        keys: () => this.config.pools.flatMap((p) => p.keys.map((k) => ({ pool: p.id, id: k.id, label: k.label, secret: k.secret }))),
-        apply: async (change) => this.acceptFollowerKeys?.(change),
-      },
+      acceptFollowerKeys: async (change) => this.acceptFollowerKeys?.(change),
     });
   }
 
-  private adopt(bridge: Bridge): void {
-    if (this.bridge === bridge) return;
-    const previous = this.bridge;
-    this.bridgeSubscription?.dispose();
-    this.bridge = bridge;
-    this.bridgeSubscription = bridge.onDidChange.on(() => this.onDidChange.fire());
-    if (previous) void previous.dispose(0);
+  private async claimUnlessOwner(): Promise<void> {
+    if (this.state.role !== 'owner') await this.claim();
   }
 
-  private async dropBridge(graceMs: number): Promise<void> {
-    const bridge = this.bridge;
-    this.bridgeSubscription?.dispose();
-    this.bridgeSubscription = undefined;
-    this.bridge = undefined;
-    if (bridge) await bridge.dispose(graceMs);
+  /** Restart, new tokens or a new port: the held bridge stops (flushing its key state) before a new one claims the port. */
+  private async releaseAndClaim(): Promise<void> {
+    const held = heldBridge(this.state);
+    if (held) await held.stop(this.graceMs);
+    await this.claim();
   }
 
-  private async releaseAndAcquire(): Promise<void> {
-    this.closeStream();
-    await this.dropBridge(this.graceMs);
-    await this.acquire();
-  }
-
-  /** Listens on the port, or finds out who does and follows it. */
-  private async acquire(): Promise<void> {
+  /** Serves the port, or finds out who does and follows it; nothing to do while this window serves it. */
+  private async claim(): Promise<void> {
     if (this.disposed) return;
     this.clearRetry();
-    this.closeStream();
-    if (!this.tokens) return this.setRole('idle', 'waiting for secret storage');
-    if (this.readControl().stopped) return this.showStopped();
-    if (this.bridge?.running) return this.setRole('owner', `serving ${this.bridge.url}`);
+    const current = this.state;
+    // Whom to follow is decided anew: the old stream's end must not start another claim.
+    if (current.role === 'follower') current.stream.close();
+    const tokens = this.inputs.tokens;
+    if (!tokens) return this.transition({ role: 'idle', detail: 'waiting for secret storage' });
+    if (this.stopFlag.isSet()) return this.showStopped();
+    if (current.role === 'owner' && current.bridge.running) return;
     await this.reloadConfig();
     if (this.disposed) return;
-    const bridge = this.createBridge();
-    try {
-      await bridge.start();
-    } catch (error) {
-      return this.onListenFailed(bridge, error as NodeJS.ErrnoException);
-    }
-    if (this.disposed) return void (await bridge.dispose(0));
-    this.adopt(bridge);
-    this.setRole('owner', `serving ${bridge.url}`);
+    const port = this.inputs.port;
+    const claim = await claimPort(this.createBridge(tokens, port), port, tokens.adminToken, this.holders);
+    if (this.disposed) return void (await claimedBridge(claim)?.dispose(0));
+    const verdict = afterClaim(claim, port, heldBridge(this.state));
+    if ('follow' in verdict) return this.follow(verdict.follow, port, tokens.adminToken);
+    await this.transition(verdict.next);
+    if (verdict.retry === 'soon') this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
+    if (verdict.retry === 'later') this.scheduleRetry(this.retryMs);
   }
 
   private async reloadConfig(): Promise<void> {
     if (!this.reloadBeforeServing) return;
     try {
       const fresh = await this.reloadBeforeServing();
-      if (fresh) this.config = fresh;
+      if (fresh) this.inputs.config = fresh;
     } catch (error) {
       this.logger.warn(`could not re-read the keys before serving; serving the keys this window knows: ${(error as Error).message}`);
     }
   }
 
-  private async onListenFailed(bridge: Bridge, error: NodeJS.ErrnoException): Promise<void> {
-    const port = this.currentPort;
-    if (error.code !== 'EADDRINUSE') {
-      this.adopt(bridge);
-      this.setRole('blocked', `cannot listen on 127.0.0.1:${port}: ${error.code ?? error.message}`);
-      return this.scheduleRetry(this.retryMs);
-    }
-    const probe = await probeOwner(port, (this.tokens as BridgeTokens).adminToken);
-    if (this.disposed) return void (await bridge.dispose(0));
-    switch (probe.kind) {
-      case 'keybridge':
-        await bridge.dispose(0);
-        if (this.bridge) await this.dropBridge(0);
-        return this.follow(probe.status);
-      case 'unreachable':
-        // The previous owner let go between our listen and our probe: try again at once.
-        await bridge.dispose(0);
-        this.setRole('idle', 'the port is changing hands');
-        return this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
-      case 'unauthorized': {
-        const holder = await this.portHolder(port);
-        this.adopt(bridge);
-        this.setRole(
-          'blocked',
-          `port ${port} is served by another KeyBridge with a different admin token${holder ? `, ${holder}` : ''} (a "keybridge serve"?), or by a program posing as one; it could not prove it knows this window's admin token, so the token was not sent. Stop it or change keybridge.port`,
-          true,
-        );
-        return this.scheduleRetry(this.retryMs);
-      }
-      case 'foreign': {
-        const holder = await this.portHolder(port);
-        this.adopt(bridge);
-        this.setRole('blocked', `port ${port} is used by another program${holder ? `, ${holder}` : ''} (${probe.detail}); no token was sent to it and new terminals get no KeyBridge variables. Change keybridge.port or stop that program`, true);
-        return this.scheduleRetry(this.retryMs);
-      }
-    }
-  }
-
-  /** Names the process on the port (Linux), looked up at most once a minute while the port stays taken. */
-  private async portHolder(port: number): Promise<string | undefined> {
-    const seen = this.holderSeen;
-    if (seen && seen.port === port && Date.now() - seen.at < 60_000) return seen.text;
-    const text = describePortHolder(await findPortHolder(port).catch(() => undefined));
-    this.holderSeen = { port, at: Date.now(), text };
-    return text;
-  }
-
-  private follow(status: BridgeStatus): void {
-    const tokens = this.tokens as BridgeTokens;
-    const port = this.currentPort;
-    this.ownerStatus = status;
+  private follow(ownerStatus: BridgeStatus, port: number, adminToken: string): Promise<void> {
     this.follows++;
-    this.admin = new AdminClient(port, tokens.adminToken);
+    const following = (): Extract<HostState, { role: 'follower' }> | undefined => (this.state.role === 'follower' && this.state.stream === stream ? this.state : undefined);
     const stream: StatusStream = new StatusStream(
       port,
-      tokens.adminToken,
+      adminToken,
       {
         onStatus: (next) => {
-          if (this.stream !== stream) return;
-          this.ownerStatus = next;
-          this.onDidChange.fire();
+          const state = following();
+          if (state) void this.transition({ ...state, ownerStatus: next });
         },
         onClose: (reason) => {
-          if (this.stream !== stream) return;
-          this.stream = undefined;
-          if (this.disposed) return;
+          if (!following() || this.disposed) return;
           this.logger.info(`bridge: ${reason}; trying to take the port over`);
           this.scheduleRetry(Math.random() * this.takeoverJitterMs);
         },
       },
       this.stallMs,
     );
-    this.stream = stream;
-    this.setRole('follower', `following the bridge of another window on 127.0.0.1:${port}`);
-    this.onDidChange.fire();
+    const detail = `following the bridge of another window on 127.0.0.1:${port}`;
+    return this.transition({ role: 'follower', detail, admin: new AdminClient(port, adminToken), stream, ownerStatus });
   }
 
+  /** Stops serving; a bridge that does not listen still shows the pools and the persisted key state, and takes key actions. */
   private async showStopped(): Promise<void> {
-    this.closeStream();
-    // A bridge that does not listen still shows pools and the persisted key state, and takes key actions.
-    if (this.bridge?.running) await this.bridge.stop(this.graceMs);
-    else if (!this.bridge && this.tokens) this.adopt(this.createBridge());
-    this.setRole('stopped', 'stopped by the user; run "KeyBridge: Start Bridge" to start it');
-  }
-
-  /** Ends the status stream; the last snapshot stays on screen until the role changes. */
-  private closeStream(): void {
-    const stream = this.stream;
-    this.stream = undefined;
-    this.admin = undefined;
-    stream?.close();
+    const held = heldBridge(this.state);
+    // Stopping flushes the key state: a bridge built next, here or in another window, starts from it.
+    if (held?.running) await held.stop(this.graceMs);
+    const tokens = this.inputs.tokens;
+    const shown = held ?? (tokens ? this.createBridge(tokens, this.inputs.port) : undefined);
+    return this.transition({ role: 'stopped', detail: STOPPED_DETAIL, bridge: shown });
   }
 
   private scheduleRetry(ms: number): void {
@@ -425,9 +340,7 @@ export class BridgeHost {
     if (this.disposed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.serial(async () => {
-        if (this.currentRole !== 'owner') await this.acquire();
-      });
+      void this.serial(() => this.claimUnlessOwner());
     }, ms);
     this.retryTimer.unref();
   }
@@ -440,39 +353,22 @@ export class BridgeHost {
   /** Follows a Stop or Start made in another window. */
   private checkControl(): void {
     if (this.disposed) return;
-    const { stopped } = this.readControl();
-    if (stopped && (this.currentRole === 'owner' || this.currentRole === 'blocked')) {
+    const stopped = this.stopFlag.isSet();
+    const { role } = this.state;
+    if (stopped && (role === 'owner' || role === 'blocked')) {
       void this.serial(async () => {
-        if (this.readControl().stopped) await this.showStopped();
+        if (this.stopFlag.isSet()) await this.showStopped();
       });
-    } else if (!stopped && this.currentRole === 'stopped') {
+    } else if (!stopped && role === 'stopped') {
       void this.serial(async () => {
-        if (!this.readControl().stopped && this.currentRole === 'stopped') {
-          await this.dropBridge(0);
-          await this.acquire();
-        }
+        if (!this.stopFlag.isSet() && this.state.role === 'stopped') await this.releaseAndClaim();
       });
     }
   }
+}
 
-  private readControl(): ControlFile {
-    try {
-      const parsed = JSON.parse(readFileSync(join(this.options.stateDir, CONTROL_FILE), 'utf8')) as Partial<ControlFile>;
-      return { stopped: parsed.stopped === true, at: Number(parsed.at) || 0 };
-    } catch {
-      return { stopped: false, at: 0 };
-    }
-  }
-
-  private writeControl(stopped: boolean): void {
-    try {
-      mkdirSync(this.options.stateDir, { recursive: true });
-      const path = join(this.options.stateDir, CONTROL_FILE);
-      const temp = `${path}.${process.pid}.tmp`;
-      writeFileSync(temp, JSON.stringify({ stopped, at: Date.now() } satisfies ControlFile));
-      renameSync(temp, path);
-    } catch (error) {
-      this.logger.warn(`could not write the shared stop flag: ${(error as Error).message}`);
-    }
-  }
+/** After shutdown: a step that was still under way keeps nothing it opened. */
+async function releaseAll(state: HostState): Promise<void> {
+  if (state.role === 'follower') state.stream.close();
+  await heldBridge(state)?.dispose(0);
 }

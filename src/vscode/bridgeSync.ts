@@ -7,7 +7,8 @@ import { buildBridgeConfig, type KeyBridgeSettings } from './bridgeConfig';
 import type { BridgeHost } from './bridgeHost';
 import { Disposable, toDisposable } from './disposable';
 import { KeyCatchUp } from './keyCatchUp';
-import { SecretStoreError, type KeyStore } from './keyStore';
+import { SecretStoreError } from './keySecrets';
+import type { KeyStore } from './keyStore';
 import { affectsKeyBridge, readSettings } from './settings';
 
 export type SyncState = 'loading' | 'ready' | 'unavailable';

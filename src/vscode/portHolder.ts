@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 
 /** Who listens on a TCP port of this machine, as far as Linux's /proc tells an unprivileged user. */
-export interface PortHolder {
+interface PortHolder {
   /** The process name (`comm`), when the process is ours to inspect. */
   name?: string;
   pid?: number;
@@ -11,7 +11,7 @@ export interface PortHolder {
   user: string;
 }
 
-export interface PortHolderOptions {
+interface PortHolderOptions {
   /** For tests: another /proc. */
   procRoot?: string;
   /** The scan of /proc/<pid>/fd stops after this long (a busy machine has thousands of descriptors). */
@@ -65,7 +65,7 @@ function cleanName(raw: string): string {
  * the scan is bounded in time and count. Resolves undefined where /proc does
  * not exist (macOS, Windows) or nothing listens.
  */
-export async function findPortHolder(port: number, options: PortHolderOptions = {}): Promise<PortHolder | undefined> {
+async function findPortHolder(port: number, options: PortHolderOptions = {}): Promise<PortHolder | undefined> {
   const procRoot = options.procRoot ?? '/proc';
   const deadline = Date.now() + (options.budgetMs ?? 300);
   const sockets = await listeningSockets(procRoot, port);
@@ -97,8 +97,21 @@ export async function findPortHolder(port: number, options: PortHolderOptions = 
 }
 
 /** "python3" (pid 4242, user bob) — or just the user when the process cannot be inspected. */
-export function describePortHolder(holder: PortHolder | undefined): string | undefined {
+function describePortHolder(holder: PortHolder | undefined): string | undefined {
   if (!holder) return undefined;
   if (holder.pid === undefined) return `a process of user ${holder.user}`;
   return `"${holder.name ?? '?'}" (pid ${holder.pid}, user ${holder.user})`;
+}
+
+/** Names the holder of a port at most once a minute while it stays the same port: a blocked window retries every few seconds, and the scan is not free. */
+export class PortHolderNames {
+  private seen: { port: number; at: number; text: string | undefined } | undefined;
+
+  async describe(port: number): Promise<string | undefined> {
+    const seen = this.seen;
+    if (seen && seen.port === port && Date.now() - seen.at < 60_000) return seen.text;
+    const text = describePortHolder(await findPortHolder(port).catch(() => undefined));
+    this.seen = { port, at: Date.now(), text };
+    return text;
+  }
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
+import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus } from '../core/status';
-import type { HostRole } from './bridgeHost';
+import type { HostRole } from './hostState';
 import { Disposable } from './disposable';
 import { countKeys } from './keyPresentation';
 import { VIEW_ID } from './treeContext';
@@ -36,8 +37,9 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
     case 'owner':
     case 'follower': {
       lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}`);
-      lines.push(`OpenAI base URL: \`http://127.0.0.1${port}/openai/v1\``);
-      lines.push(`Anthropic base URL: \`http://127.0.0.1${port}/anthropic\``);
+      const urls = loopbackBaseUrls(view.port);
+      lines.push(`OpenAI base URL: \`${urls.openai}\``);
+      lines.push(`Anthropic base URL: \`${urls.anthropic}\``);
       if (view.status) lines.push(`Requests: ${view.status.totals.requests} (${view.status.totals.failed} failed)`);
       if (view.role === 'follower') lines.push('Served by another VS Code window; this window follows it.');
       const unusable = counts.usable === 0;

@@ -5,80 +5,22 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BridgeConfig } from '../../src/core/config';
-import type { Logger } from '../../src/core/logger';
 import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/bridgeHost';
-import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { chat, configFor, hostBench, TOKENS } from './hostFixtures';
 import { freePort, listening, waitFor } from './waitFor';
-
-const TOKENS = { token: 'kb-host-test-token', adminToken: 'kbadmin-host-test' };
-
-function memoryLogger(lines: string[]): Logger {
-  return { debug: () => undefined, info: (m) => lines.push(m), warn: (m) => lines.push(`warn ${m}`), error: (m) => lines.push(`error ${m}`) };
-}
-
-function configFor(provider: FakeProvider): BridgeConfig {
-  return {
-    pools: [
-      {
-        id: 'oa',
-        label: 'OpenAI',
-        protocol: 'openai',
-        baseUrl: provider.openaiBaseUrl,
-        strategy: 'fill-first',
-        keys: [
-          { id: 'k1', secret: 'oa-key-1' },
-          { id: 'k2', secret: 'oa-key-2' },
-        ],
-      },
-    ],
-    routes: [],
-    tuning: { firstByteTimeoutMs: 3_000, budgetMs: 5_000 },
-  };
-}
-
-async function chat(port: number): Promise<{ status: number; model?: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}/openai/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.token}` },
-    body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.text();
-  return { status: res.status };
-}
 
 describe('BridgeHost: one bridge across windows', function () {
   this.timeout(20_000);
+  const bench = hostBench();
+  const openWindow = (extra?: Partial<BridgeHostOptions>): BridgeHost => bench.openWindow(extra);
   let provider: FakeProvider;
-  let stateDir: string;
   let port: number;
-  let hosts: BridgeHost[];
-  const logs: string[] = [];
-
-  const openWindow = (extra: Partial<BridgeHostOptions> = {}): BridgeHost => {
-    const host = new BridgeHost({ port, stateDir, logger: memoryLogger(logs), graceMs: 200, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50, ...extra });
-    hosts.push(host);
-    return host;
-  };
-
-  beforeEach(async () => {
-    provider = await startFakeProvider();
-    stateDir = mkdtempSync(join(tmpdir(), 'kb-host-'));
-    port = await freePort();
-    hosts = [];
-    logs.length = 0;
-  });
-
-  afterEach(async () => {
-    await Promise.all(hosts.map((h) => h.shutdown(0)));
-    await provider.close();
-    rmSync(stateDir, { recursive: true, force: true });
-    assert.equal(await listening(port), false, 'every host released the port');
+  let stateDir: string;
+  beforeEach(() => {
+    ({ provider, port, stateDir } = bench);
   });
 
   it('waits for the tokens, then the first window owns the port and the second follows it', async () => {

@@ -99,7 +99,8 @@ describe('status bar look', () => {
     assert.equal(look.text, '$(key) KeyBridge :17381 1/3');
     assert.equal(look.background, undefined);
     assert.match(look.tooltip, /1 cooling/);
-    assert.match(look.tooltip, /http:\/\/127\.0\.0\.1:17381\/anthropic/);
+    assert.match(look.tooltip, /OpenAI base URL: `http:\/\/127\.0\.0\.1:17381\/openai\/v1`/);
+    assert.match(look.tooltip, /Anthropic base URL: `http:\/\/127\.0\.0\.1:17381\/anthropic`/);
     assert.match(look.tooltip, /Requests: 5 \(1 failed\)/);
   });
 

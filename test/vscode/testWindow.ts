@@ -1,7 +1,8 @@
 import type { Logger } from '../../src/core/logger';
 import { BridgeHost } from '../../src/vscode/bridgeHost';
 import { BridgeSync } from '../../src/vscode/bridgeSync';
-import { KeyStore, type SecretStorageLike } from '../../src/vscode/keyStore';
+import type { SecretStorageLike } from '../../src/vscode/keySecrets';
+import { KeyStore } from '../../src/vscode/keyStore';
 
 /** One VS Code window as the glue composes it: its key store, its bridge host, and the sync between them. */
 export interface TestWindow {

@@ -13,6 +13,17 @@ export interface ClientPath {
 export const OPENAI_PREFIX = '/openai/v1';
 export const ANTHROPIC_PREFIX = '/anthropic';
 
+/** The base URLs of the bridge on this machine's `port`, as agents are given them. */
+export function loopbackBaseUrls(port: number): Record<Protocol, string> {
+  const root = `http://127.0.0.1:${port}`;
+  return { openai: root + OPENAI_PREFIX, anthropic: root + ANTHROPIC_PREFIX };
+}
+
+/** The bridge's root (scheme, host and port) from its OpenAI base URL: what `KEYBRIDGE_URL` names. */
+export function bridgeRootOf(openaiBaseUrl: string): string {
+  return openaiBaseUrl.endsWith(OPENAI_PREFIX) ? openaiBaseUrl.slice(0, -OPENAI_PREFIX.length) : openaiBaseUrl;
+}
+
 function openaiEndpoint(rest: string): Endpoint {
   if (rest === '/chat/completions') return 'chat';
   if (rest === '/responses') return 'responses';
