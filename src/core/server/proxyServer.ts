@@ -12,7 +12,7 @@ import { AdminApi } from './admin';
 import type { KeyHandover } from './keyHandover';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
-import { guessProtocol, hasDotSegment, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
+import { guessProtocol, hasDotSegment, loopbackBaseUrls, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from '../protocols/errorAnswer';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
@@ -80,7 +80,7 @@ export class ProxyServer {
 
   describe(): { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } } {
     if (!this.server) return { running: false };
-    return { running: true, url: this.url, port: this.boundPort, baseUrls: { openai: this.url + OPENAI_PREFIX, anthropic: this.url + ANTHROPIC_PREFIX } };
+    return { running: true, url: this.url, port: this.boundPort, baseUrls: loopbackBaseUrls(this.boundPort) };
   }
 
   /** Listens on 127.0.0.1; rejects with the listen error (EADDRINUSE when another window owns the port). */
