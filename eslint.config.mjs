@@ -55,9 +55,9 @@ export default defineConfig(
     // Type-checked strict rules for the core: what the compiler cannot say (a condition that is always true, a
     // floating promise, an object stringified as [object Object]). Two idioms the code relies on stay allowed:
     // numbers in template strings, and `return answer(...)` as an early exit from a request handler.
-    ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: ['src/core/**/*.ts'] })),
+    ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),
     {
-        files: ['src/core/**/*.ts'],
+        files: ['src/**/*.ts'],
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
         rules: {
             '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],

@@ -23,7 +23,7 @@ class UsageError extends Error {}
 function parseArgs(argv: string[]): Args {
   const args: Args = { command: 'help', quiet: false };
   const rest = [...argv];
-  const first = rest[0];
+  const first = rest.at(0);
   if (first === 'serve' || first === 'check') {
     args.command = first;
     rest.shift();

@@ -55,6 +55,8 @@ class KeyBridgeExtension extends Disposable {
     super();
     const channel = this._register(vscode.window.createOutputChannel('KeyBridge', { log: true }));
     const logger = channelLogger(channel, () => {
+      // The log is written to before the constructor has assigned keyStore.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
       const snapshot = this.keyStore?.snapshot;
       return [...(snapshot?.keys.map((k) => k.secret) ?? []), snapshot?.tokens?.token ?? '', snapshot?.tokens?.adminToken ?? ''];
     });

@@ -45,7 +45,7 @@ function parseKey(raw: unknown, at: string, env: NodeJS.ProcessEnv): KeySpec {
   const id = optionalString(raw, 'id', `${at}.`) ?? variable;
   const weight = raw.weight;
   if (weight !== undefined && (typeof weight !== 'number' || !(weight > 0))) throw new ConfigError(`${at}.weight`, 'must be a positive number');
-  return { id, label: optionalString(raw, 'label', `${at}.`), secret: secret.trim(), weight: weight as number | undefined };
+  return { id, label: optionalString(raw, 'label', `${at}.`), secret: secret.trim(), weight };
 }
 
 function parsePool(raw: unknown, at: string, env: NodeJS.ProcessEnv): PoolSpec {
@@ -65,7 +65,7 @@ function parsePool(raw: unknown, at: string, env: NodeJS.ProcessEnv): PoolSpec {
     throw new ConfigError(`${at}.headers`, 'must map header names to strings');
   }
   return {
-    id: String(raw.id ?? ''),
+    id: typeof raw.id === 'string' || typeof raw.id === 'number' ? String(raw.id) : '',
     label: optionalString(raw, 'label', `${at}.`),
     protocol: protocol as PoolSpec['protocol'],
     baseUrl,
@@ -124,7 +124,7 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
   const bridge: BridgeConfig = {
     pools: raw.pools.map((p, i) => parsePool(p, `pools[${i}]`, env)),
     routes: routes.map((r, i) => parseRoute(r, `routes[${i}]`)),
-    defaults: defaults as BridgeConfig['defaults'],
+    defaults,
     tuning: parseTuning(raw.tuning),
   };
   validateBridgeConfig(bridge);

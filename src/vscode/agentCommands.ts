@@ -19,8 +19,8 @@ export class AgentCommands {
     if (!protocol) {
       const picked = await vscode.window.showQuickPick(
         [
-          { label: 'OpenAI-compatible base URL', description: urls.openai, protocol: 'openai' as Protocol },
-          { label: 'Anthropic base URL', description: urls.anthropic, protocol: 'anthropic' as Protocol },
+          { label: 'OpenAI-compatible base URL', description: urls.openai, protocol: 'openai' as const },
+          { label: 'Anthropic base URL', description: urls.anthropic, protocol: 'anthropic' as const },
         ],
         { title: 'KeyBridge: Copy Base URL' },
       );

@@ -78,7 +78,7 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
       strategy: strategy as SelectionStrategy,
       headers: headers as Record<string, string> | undefined,
       sharedLimits: raw.sharedLimits === true || undefined,
-      deadlines: isObject(raw.deadlines) ? (raw.deadlines as Partial<Deadlines>) : undefined,
+      deadlines: isObject(raw.deadlines) ? raw.deadlines : undefined,
     });
   });
 
@@ -95,7 +95,7 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
       protocol: raw.protocol as Protocol,
       match: raw.match,
       targets: targets.map((t) => (typeof t.model === 'string' ? { pool: t.pool, model: t.model } : { pool: t.pool })),
-      deadlines: isObject(raw.deadlines) ? (raw.deadlines as Partial<Deadlines>) : undefined,
+      deadlines: isObject(raw.deadlines) ? raw.deadlines : undefined,
       continueOnCut: raw.continueOnCut === true || undefined,
     });
   });

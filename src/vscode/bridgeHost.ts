@@ -139,7 +139,7 @@ export class BridgeHost {
   configure(update: { config?: BridgeConfig; tokens?: BridgeTokens; port?: number }): Promise<void> {
     if (update.config) this.applyConfig(update.config);
     const { tokens, port } = this.inputs;
-    const tokensChanged = update.tokens !== undefined && (update.tokens.token !== tokens?.token || update.tokens.adminToken !== tokens?.adminToken);
+    const tokensChanged = update.tokens !== undefined && (update.tokens.token !== tokens?.token || update.tokens.adminToken !== tokens.adminToken);
     const portChanged = update.port !== undefined && update.port !== port;
     if (update.tokens) this.inputs.tokens = update.tokens;
     if (update.port !== undefined) this.inputs.port = update.port;
@@ -281,10 +281,15 @@ export class BridgeHost {
     if (this.stopFlag.isSet()) return this.showStopped();
     if (current.role === 'owner' && current.bridge.running) return;
     await this.reloadConfig();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
     if (this.disposed) return;
     const port = this.inputs.port;
     const claim = await claimPort(this.createBridge(tokens, port), port, tokens.adminToken, this.holders);
-    if (this.disposed) return void (await claimedBridge(claim)?.dispose(0));
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
+    if (this.disposed) {
+      await claimedBridge(claim)?.dispose(0);
+      return;
+    }
     const verdict = afterClaim(claim, port, heldBridge(this.state));
     if ('follow' in verdict) return this.follow(verdict.follow, port, tokens.adminToken);
     await this.transition(verdict.next);

@@ -81,6 +81,7 @@ export class BridgeSync extends Disposable {
     } catch (error) {
       if (!(error instanceof SecretStoreError)) throw error;
       // The window may have closed while a secrets call was pending.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
       if (this.isDisposed) return;
       this.lastError = error;
       this.setState('unavailable');
@@ -89,6 +90,7 @@ export class BridgeSync extends Disposable {
       this.scheduleRetry();
       return;
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
     if (this.isDisposed) return;
     this.lastError = undefined;
     this.shownFailure = undefined;

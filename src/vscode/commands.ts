@@ -37,7 +37,10 @@ export class KeyBridgeCommands {
       'keybridge.removeKey': (arg) => this.keys.removeKey(arg),
       'keybridge.copyBaseUrl': (arg) => this.agents.copyBaseUrl(arg),
       'keybridge.copyAgentSetup': (arg) => this.agents.copyAgentSetup(arg),
-      'keybridge.showLog': async () => this.services.showLog(),
+      'keybridge.showLog': () => {
+        this.services.showLog();
+        return Promise.resolve();
+      },
       'keybridge.startBridge': () => this.startBridge(),
       'keybridge.stopBridge': () => this.stopBridge(),
       'keybridge.restartBridge': () => this.restartBridge(),
@@ -51,7 +54,7 @@ export class KeyBridgeCommands {
     try {
       return await run();
     } catch (error) {
-      const message = error instanceof SecretStoreError ? error.message : `KeyBridge: ${sanitizeText((error as Error).message ?? String(error))}`;
+      const message = error instanceof SecretStoreError ? error.message : `KeyBridge: ${sanitizeText(error instanceof Error ? error.message : String(error))}`;
       this.services.logger.error(`${id}: ${message}`);
       void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => choice && this.services.showLog());
       return undefined;

@@ -82,7 +82,8 @@ function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
 
-const FAILURE_LABELS: Record<FailureClass, string> = {
+/** Partial: the owner window may run another version and report a class this one does not know. */
+const FAILURE_LABELS: Partial<Record<FailureClass, string>> = {
   rate_limit: 'rate limit',
   quota: 'quota',
   auth: 'auth',

@@ -48,8 +48,9 @@ export interface KeyIndex {
 }
 
 function isMeta(value: unknown): value is StoredKeyMeta {
+  if (typeof value !== 'object' || value === null) return false;
   const v = value as StoredKeyMeta;
-  return !!v && typeof v.pool === 'string' && typeof v.id === 'string' && typeof v.fingerprint === 'string' && typeof v.label === 'string';
+  return typeof v.pool === 'string' && typeof v.id === 'string' && typeof v.fingerprint === 'string' && typeof v.label === 'string';
 }
 
 /**
@@ -126,7 +127,7 @@ export class KeySecrets {
   private call<T>(operation: string, pending: Thenable<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new SecretStoreError('timeout', operation, `${this.timeoutMs} ms`)), this.timeoutMs);
-      timer.unref?.();
+      timer.unref();
       Promise.resolve(pending).then(
         (value) => {
           clearTimeout(timer);

@@ -107,6 +107,7 @@ export class KeyStore extends Disposable {
         do {
           this.refreshAgain = false;
           await this.refreshNow();
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by refresh() during the await
         } while (this.refreshAgain && !this.isDisposed);
       } finally {
         this.refreshing = undefined;

@@ -54,14 +54,19 @@ class ProbeConnection {
     this.socket.on('close', () => end());
   }
 
-  async get(path: string, headers: Record<string, string>): Promise<Answer> {
+  /** A method, not an inline check: the socket may close during any await, which narrowing cannot see. */
+  private throwIfClosed(): void {
     if (this.closed) throw this.closed;
+  }
+
+  async get(path: string, headers: Record<string, string>): Promise<Answer> {
+    this.throwIfClosed();
     const lines = [`GET ${path} HTTP/1.1`, `host: ${HOST}:${this.port}`, 'accept: application/json', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
     this.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     for (;;) {
       const answer = this.takeAnswer();
       if (answer) return answer;
-      if (this.closed) throw this.closed;
+      this.throwIfClosed();
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }

@@ -100,8 +100,8 @@ export class PoolCommands {
     if (args.protocol) return { baseUrl, protocol };
     const picked = await vscode.window.showQuickPick(
       [
-        { label: 'OpenAI-compatible', description: '/chat/completions, /responses, /embeddings', protocol: 'openai' as Protocol },
-        { label: 'Anthropic', description: '/v1/messages', protocol: 'anthropic' as Protocol },
+        { label: 'OpenAI-compatible', description: '/chat/completions, /responses, /embeddings', protocol: 'openai' as const },
+        { label: 'Anthropic', description: '/v1/messages', protocol: 'anthropic' as const },
       ],
       { title: 'KeyBridge: Add Pool — protocol', ignoreFocusOut: true },
     );

@@ -23,9 +23,10 @@ function rawPools(): unknown[] {
 /** Appends a pool to the user's `keybridge.pools`, keeping entries it does not understand as they are. */
 export async function addPoolSetting(pool: PoolSetting): Promise<void> {
   const pools = rawPools();
-  const entry: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
-  if (pool.headers && Object.keys(pool.headers).length) entry.headers = pool.headers;
-  for (const name of Object.keys(entry)) if (entry[name] === undefined) delete entry[name];
+  const fields: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
+  if (pool.headers && Object.keys(pool.headers).length) fields.headers = pool.headers;
+  // settings.json gets no "label": null for what the user left out.
+  const entry = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   pools.push(entry);
   await vscode.workspace.getConfiguration(SECTION).update('pools', pools, vscode.ConfigurationTarget.Global);
 }
