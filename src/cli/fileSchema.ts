@@ -36,7 +36,7 @@ const poolSchema = v.object(
 const PORT = 'must be an integer from 0 to 65535 (0 = any free port)';
 
 const fileEntries = {
-  $schema: v.optional(v.string()),
+  $schema: v.optional(v.pipe(v.string('must be a string'), v.description('Path or URL of keybridge.schema.json, so editors complete and check this file.'))),
   port: v.optional(v.pipe(v.number(PORT), v.integer(PORT), v.minValue(0, PORT), v.maxValue(65535, PORT), v.description('Port on 127.0.0.1 (0 = any free port).')), 0),
   tokenEnv: v.optional(text('Environment variable with the local access token (generated and printed when unset).'), 'KEYBRIDGE_TOKEN'),
   adminTokenEnv: v.optional(text('Environment variable with the status API token (the status API is closed when unset).'), 'KEYBRIDGE_ADMIN_TOKEN'),

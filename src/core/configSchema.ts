@@ -67,7 +67,7 @@ export function knobRange(name: TuningKnob): string {
 function knobSchema(name: TuningKnob) {
   const knob = KNOBS[name];
   const message = `must be ${knobRange(name)}`;
-  const about = `${knob.meaning.replace(/\.$/, '')} (default ${knob.default}).`;
+  const about = `${knob.meaning} Default: ${knob.default}.`;
   if (knob.max !== undefined) return v.pipe(v.number(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
   if (knob.integer) return v.pipe(v.number(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
   return v.pipe(v.number(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
@@ -133,7 +133,7 @@ const POOL_ID = /^[A-Za-z0-9._-]+$/;
 export const poolEntries = {
   id: v.pipe(v.string('must be letters, digits, dot, dash or underscore'), v.regex(POOL_ID, 'must be letters, digits, dot, dash or underscore'), v.description('Short id used in routes, logs and the key store.')),
   label: v.optional(nonEmpty('Name shown in the tree and the status.')),
-  protocol: v.pipe(protocolSchema, v.metadata({ enumDescriptions: ['OpenAI-compatible: /chat/completions, /responses, /embeddings', 'Anthropic Messages: /v1/messages'] })),
+  protocol: v.pipe(protocolSchema, v.description('The wire protocol the provider speaks.'), v.metadata({ enumDescriptions: ['OpenAI-compatible: /chat/completions, /responses, /embeddings', 'Anthropic Messages: /v1/messages'] })),
   baseUrl: v.pipe(
     v.string('is required (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")'),
     // The URL check alone would take ftp: or file: URLs; the pattern alone would take "http://[".
@@ -146,6 +146,7 @@ export const poolEntries = {
   strategy: v.optional(
     v.pipe(
       v.picklist(SELECTION_STRATEGIES, `must be one of ${list(SELECTION_STRATEGIES)}`),
+      v.description('How the pool picks a key for a request.'),
       v.metadata({
         enumDescriptions: [
           'Keep using the key that works until it fails (keeps prompt caches and Responses state on one account).',
@@ -185,7 +186,7 @@ export const testPathSchema = v.pipe(
 
 export const routeSchema = v.object(
   {
-    protocol: protocolSchema,
+    protocol: v.pipe(protocolSchema, v.description('The protocol of the requests this route matches.')),
     match: v.pipe(v.string('must be a model name or pattern'), v.nonEmpty('must be a model name or pattern'), v.description('Model name, or a pattern with * wildcards.')),
     targets: v.pipe(
       v.array(targetSchema, 'must list at least one target {"pool": "...", "model"?: "..."}'),
