@@ -1,11 +1,21 @@
-import { DEFAULT_TUNING } from '../core/config';
+import { knobRange, TUNING_KNOB_NAMES, TUNING_KNOBS } from '../core/configSchema';
 
-/** Every tuning knob with its default, three to a line. */
-function tuningKnobs(): string {
-  const entries = Object.entries(DEFAULT_TUNING).map(([name, value]) => `"${name}": ${value}`);
+/** Wraps `text` at about 100 columns, every line indented by `indent`. */
+function wrap(text: string, indent: string): string {
   const lines: string[] = [];
-  for (let i = 0; i < entries.length; i += 3) lines.push(`      ${entries.slice(i, i + 3).join(', ')}`);
-  return lines.join(',\n');
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent.length + line.length + 1 + word.length > 100) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, indent + line].join('\n');
+}
+
+/** Every tuning knob with its default, its meaning and what it accepts, as the schema defines them. */
+function tuningKnobs(): string {
+  return TUNING_KNOB_NAMES.map((name) => `  "${name}": ${TUNING_KNOBS[name].default}   (${knobRange(name)})\n${wrap(TUNING_KNOBS[name].meaning, '      ')}`).join('\n');
 }
 
 /** The text of `keybridge --help`; it documents every option and the config format. */
@@ -62,13 +72,16 @@ Config format (JSON):
       "continueOnCut": false              // optional: continue a cut text-only stream on the next target
     }],
     "defaults": { "openai": "openai-main" },  // optional; else the first pool of each protocol
-    "tuning": {                           // optional; every knob and its default:
-${tuningKnobs()}
-    }
+    "tuning": { "waitThresholdMs": 3000 }   // optional; every knob is listed below
   }
 Deadlines (pool, route and tuning): headersTimeoutMs, firstEventTimeoutMs, firstByteTimeoutMs,
 idleTimeoutMs, nonStreamTimeoutMs; the route's win over the pool's, the pool's over the tuning's.
 Keys are never written in the file: each key names the environment variable that holds it.
+Editors complete and check the file when it starts with "$schema": the path or URL of
+keybridge.schema.json (at the root of the repository).
+
+Tuning knobs ("tuning"; each optional), with their defaults and what they accept:
+${tuningKnobs()}
 
 Exit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime failure (e.g. port in use), 2 bad usage or config.
 `;

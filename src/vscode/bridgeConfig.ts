@@ -1,6 +1,9 @@
-import { ConfigError, tuningProblem, type Deadlines, PROTOCOLS, SELECTION_STRATEGIES, validateBridgeConfig, type BridgeConfig, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
+import * as v from 'valibot';
+import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
 import type { StoredKey } from './keyStore';
+import { routeSchema } from '../core/configSchema';
 import { presetById } from './providerPresets';
+import { DEFAULT_PORT, poolSetting, SETTINGS } from './settingsSchema';
 
 /** One entry of the `keybridge.pools` setting: everything about a pool except its keys. */
 export interface PoolSetting {
@@ -16,8 +19,6 @@ export interface PoolSetting {
   deadlines?: Partial<Deadlines>;
 }
 
-export const DEFAULT_PORT = 17381;
-
 /** The `keybridge.*` settings as plain values. */
 export interface KeyBridgeSettings {
   port: number;
@@ -31,93 +32,67 @@ export interface KeyBridgeSettings {
 /** Reads one setting by name, as `WorkspaceConfiguration.get` does. */
 export type SettingReader = (name: string) => unknown;
 
-const POOL_ID = /^[A-Za-z0-9._-]+$/;
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** `keybridge.pools[1].id`: the setting, then the field inside it. */
+const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
 /**
- * Parses the settings leniently: a broken entry is skipped and named in
- * `problems`, so one typo in settings.json does not take every pool down.
+ * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,
+ * so one typo in settings.json does not take every pool down.
  */
+function parseEntries<S extends v.GenericSchema>(raw: unknown, name: string, schema: S, problems: string[]): { index: number; value: v.InferOutput<S> }[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) return void problems.push(`keybridge.${name} must be an array`), [];
+  const entries: { index: number; value: v.InferOutput<S> }[] = [];
+  raw.forEach((entry: unknown, index) => {
+    const checked = checkWith(schema, entry);
+    if (checked.ok) entries.push({ index, value: checked.value });
+    else problems.push(`${named(`keybridge.${name}[${index}]`, checked.problems[0].field)} ${checked.problems[0].message}`);
+  });
+  return entries;
+}
+
+/** Parses the settings leniently: what is broken is skipped (or left at its default) and named in `problems`. */
 export function parseSettings(read: SettingReader): { settings: KeyBridgeSettings; problems: string[] } {
   const problems: string[] = [];
   const rawPort = read('port');
   let port = DEFAULT_PORT;
   if (rawPort !== undefined) {
-    if (typeof rawPort === 'number' && Number.isInteger(rawPort) && rawPort >= 1 && rawPort <= 65535) port = rawPort;
-    else problems.push(`keybridge.port must be an integer from 1 to 65535; using ${DEFAULT_PORT}`);
+    const checked = checkWith(SETTINGS.port, rawPort);
+    if (checked.ok) port = checked.value;
+    else problems.push(`keybridge.port ${checked.problems[0].message}; using ${DEFAULT_PORT}`);
   }
 
   const pools: PoolSetting[] = [];
-  const rawPools = read('pools');
-  if (rawPools !== undefined && !Array.isArray(rawPools)) problems.push('keybridge.pools must be an array');
-  (Array.isArray(rawPools) ? rawPools : []).forEach((raw, i) => {
-    const at = `keybridge.pools[${i}]`;
-    if (!isObject(raw)) return void problems.push(`${at} must be an object`);
-    const id = raw.id;
-    if (typeof id !== 'string' || !POOL_ID.test(id)) return void problems.push(`${at}.id must be letters, digits, dot, dash or underscore`);
-    if (pools.some((p) => p.id === id)) return void problems.push(`${at}.id "${id}" is used twice; the second is ignored`);
-    const protocol = raw.protocol;
-    if (!PROTOCOLS.includes(protocol as Protocol)) return void problems.push(`${at}.protocol must be "openai" or "anthropic"`);
-    const baseUrl = raw.baseUrl;
-    if (typeof baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(baseUrl)) return void problems.push(`${at}.baseUrl must be an http(s) URL`);
-    const strategy = raw.strategy ?? 'fill-first';
-    if (!SELECTION_STRATEGIES.includes(strategy as SelectionStrategy)) return void problems.push(`${at}.strategy must be one of ${SELECTION_STRATEGIES.join(', ')}`);
-    const headers = raw.headers;
-    if (headers !== undefined && (!isObject(headers) || Object.values(headers).some((v) => typeof v !== 'string'))) {
-      return void problems.push(`${at}.headers must map header names to strings`);
+  for (const { index, value } of parseEntries(read('pools'), 'pools', poolSetting, problems)) {
+    if (pools.some((p) => p.id === value.id)) {
+      problems.push(`keybridge.pools[${index}].id "${value.id}" is used twice; the second is ignored`);
+      continue;
     }
-    pools.push({
-      id,
-      label: typeof raw.label === 'string' && raw.label ? raw.label : undefined,
-      provider: typeof raw.provider === 'string' ? raw.provider : undefined,
-      protocol: protocol as Protocol,
-      baseUrl: baseUrl.replace(/\/+$/, ''),
-      strategy: strategy as SelectionStrategy,
-      headers: headers as Record<string, string> | undefined,
-      sharedLimits: raw.sharedLimits === true || undefined,
-      deadlines: isObject(raw.deadlines) ? raw.deadlines : undefined,
-    });
-  });
+    // The core joins paths to the base URL; a trailing slash would double one.
+    pools.push({ ...value, baseUrl: value.baseUrl.replace(/\/+$/, ''), sharedLimits: value.sharedLimits === true || undefined });
+  }
 
-  const routes: RouteSpec[] = [];
-  const rawRoutes = read('routes');
-  (Array.isArray(rawRoutes) ? rawRoutes : []).forEach((raw, i) => {
-    const at = `keybridge.routes[${i}]`;
-    if (!isObject(raw) || !PROTOCOLS.includes(raw.protocol as Protocol) || typeof raw.match !== 'string' || !Array.isArray(raw.targets)) {
-      return void problems.push(`${at} must be {"protocol", "match", "targets": [{"pool", "model"?}]}`);
-    }
-    const targets = raw.targets.filter((t): t is { pool: string; model?: string } => isObject(t) && typeof t.pool === 'string');
-    if (targets.length !== raw.targets.length || targets.length === 0) return void problems.push(`${at}.targets must be a non-empty list of {"pool", "model"?}`);
-    routes.push({
-      protocol: raw.protocol as Protocol,
-      match: raw.match,
-      targets: targets.map((t) => (typeof t.model === 'string' ? { pool: t.pool, model: t.model } : { pool: t.pool })),
-      deadlines: isObject(raw.deadlines) ? raw.deadlines : undefined,
-      continueOnCut: raw.continueOnCut === true || undefined,
-    });
-  });
+  const routes: RouteSpec[] = parseEntries(read('routes'), 'routes', routeSchema, problems).map(({ value }) => ({ ...value, continueOnCut: value.continueOnCut === true || undefined }));
 
-  const defaults: Partial<Record<Protocol, string>> = {};
+  let defaults: Partial<Record<Protocol, string>> = {};
   const rawDefaults = read('defaults');
-  if (isObject(rawDefaults)) {
-    for (const protocol of PROTOCOLS) {
-      const value = rawDefaults[protocol];
-      if (typeof value === 'string' && value) defaults[protocol] = value;
-    }
+  if (rawDefaults !== undefined) {
+    const checked = checkWith(SETTINGS.defaults, rawDefaults);
+    if (checked.ok) defaults = checked.value;
+    else problems.push(`${named('keybridge.defaults', checked.problems[0].field)} ${checked.problems[0].message}; using the first pool of each protocol`);
   }
 
   const tuning: Partial<Tuning> = {};
   const rawTuning = read('tuning');
-  if (isObject(rawTuning)) {
-    for (const [name, value] of Object.entries(rawTuning)) {
-      const problem = tuningProblem(name, value);
-      // A knob out of range is left at its default, and said, rather than taking the bridge down.
-      if (problem) problems.push(problem.startsWith('unknown') ? `keybridge.tuning.${name} is not a known setting` : `keybridge.tuning.${name} ${problem}; using the default`);
-      else tuning[name as keyof Tuning] = value as number;
+  if (rawTuning !== undefined) {
+    const checked = checkWith(SETTINGS.tuning, rawTuning);
+    const bad = new Map(checked.ok ? [] : checked.problems.map((p) => [p.field, p.message]));
+    // A knob out of range is left at its default, and said, rather than taking the bridge down.
+    for (const [field, message] of bad) {
+      if (!field) problems.push(`keybridge.tuning ${message}`);
+      else problems.push(message.startsWith('unknown') ? `keybridge.tuning.${field} is not a known setting` : `keybridge.tuning.${field} ${message}; using the default`);
     }
+    if (!bad.has('')) for (const [name, value] of Object.entries(rawTuning as Record<string, number>)) if (!bad.has(name)) tuning[name as keyof Tuning] = value;
   }
 
   const terminalEnv = read('terminalEnv') !== false;

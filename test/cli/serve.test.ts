@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { knobRange, TUNING_KNOB_NAMES, TUNING_KNOBS } from '../../src/core/configSchema';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
@@ -74,6 +75,16 @@ describe('keybridge CLI', () => {
     assert.equal(await r.exited, 0);
     for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', '"sharedLimits"', '"deadlines"', '"continueOnCut"', '"breakerFailureRate"', '"nonStreamTimeoutMs"', 'Exit codes']) {
       assert.ok(r.stdout().includes(word), `--help mentions ${word}`);
+    }
+  });
+
+  it('lists every tuning knob in --help with its default, range and meaning', async () => {
+    const r = run(['--help']);
+    assert.equal(await r.exited, 0);
+    const help = r.stdout().replace(/\s+/g, ' ');
+    for (const name of TUNING_KNOB_NAMES) {
+      assert.ok(help.includes(`"${name}": ${TUNING_KNOBS[name].default} (${knobRange(name)})`), `--help gives ${name}'s default and range`);
+      assert.ok(help.includes(TUNING_KNOBS[name].meaning), `--help says what ${name} means`);
     }
   });
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_IDS } from '../../src/vscode/commandIds';
-import { DEFAULT_PORT } from '../../src/vscode/bridgeConfig';
+import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
 import { TREE_CONTEXT_VALUES, VIEW_ID } from '../../src/vscode/treeContext';
 
 const root = join(__dirname, '..', '..', '..');

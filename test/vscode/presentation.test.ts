@@ -6,7 +6,8 @@ import './vscodeHook';
 import assert from 'node:assert/strict';
 import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
 import type { BridgeStatus, KeyStatus } from '../../src/core/status';
-import { buildBridgeConfig, DEFAULT_PORT, parseSettings } from '../../src/vscode/bridgeConfig';
+import { buildBridgeConfig, parseSettings } from '../../src/vscode/bridgeConfig';
+import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
 import { anyCooling, effectiveState, formatCountdown, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
 import type { StoredKey } from '../../src/vscode/keyStore';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/providerPresets';
@@ -155,6 +156,45 @@ describe('settings → bridge config', () => {
     assert.equal(settings.terminalEnv, true);
     assert.equal(parseSettings(read({ port: 70000 })).settings.port, DEFAULT_PORT);
     assert.equal(parseSettings(read({ port: 18000, terminalEnv: false })).settings.terminalEnv, false);
+  });
+
+  it('skips a pool whose deadlines are broken, naming the field, and still builds the config', () => {
+    const { settings, problems } = parseSettings(
+      read({
+        pools: [
+          { id: 'slow', protocol: 'openai', baseUrl: 'https://x', deadlines: { firstEventTimeoutMs: 0 } },
+          { id: 'ok', protocol: 'openai', baseUrl: 'https://y' },
+        ],
+      }),
+    );
+    assert.deepEqual(problems, ['keybridge.pools[0].deadlines.firstEventTimeoutMs must be a number of milliseconds ≥ 1']);
+    assert.deepEqual(
+      buildBridgeConfig(settings, []).config.pools.map((p) => p.id),
+      ['ok'],
+    );
+  });
+
+  it('names the field of a broken route or default, and keeps the rest', () => {
+    const { settings, problems } = parseSettings(
+      read({
+        pools: [{ id: 'oa', protocol: 'openai', baseUrl: 'https://x' }],
+        routes: [
+          { protocol: 'openai', match: 'gpt-*', targets: [] },
+          { protocol: 'gopher', match: '*', targets: [{ pool: 'oa' }] },
+          { protocol: 'openai', match: '*', targets: [{ pool: 'oa', model: 'gpt-5' }], continueOnCut: 'yes' },
+          { protocol: 'openai', match: '*', targets: [{ pool: 'oa' }] },
+        ],
+        defaults: { openai: 7 },
+      }),
+    );
+    assert.deepEqual(problems, [
+      'keybridge.routes[0].targets must list at least one target {"pool": "...", "model"?: "..."}',
+      'keybridge.routes[1].protocol must be "openai" or "anthropic"',
+      'keybridge.routes[2].continueOnCut must be true or false',
+      'keybridge.defaults.openai must be a non-empty string; using the first pool of each protocol',
+    ]);
+    assert.deepEqual(settings.routes, [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: undefined }]);
+    assert.deepEqual(settings.defaults, {});
   });
 
   it('joins pools with their stored keys and drops routes that do not fit, keeping the pools', () => {

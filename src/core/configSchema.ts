@@ -1,0 +1,208 @@
+/**
+ * The parts of the configuration that the CLI's config file and the VS Code settings share, defined once:
+ * both hosts check their input with these schemas (cli/fileSchema.ts, vscode/settingsSchema.ts), and
+ * scripts/generateSchemas.mjs turns the same objects into the JSON Schemas editors read
+ * (keybridge.schema.json, package.json `contributes.configuration`). Each message is what the user reads
+ * after the field's name, so it says what the field accepts, never what it received (a value might be a key).
+ *
+ * Nested objects are `v.object`: an unknown field in a pool or a route is dropped, as it always was, while
+ * the generated JSON Schema closes them (additionalProperties: false) so an editor flags the typo. The
+ * tuning and deadline objects are strict at run time too: a misspelt knob would otherwise do nothing.
+ */
+import * as v from 'valibot';
+
+export const PROTOCOLS = ['openai', 'anthropic'] as const;
+export const SELECTION_STRATEGIES = ['fill-first', 'round-robin', 'weighted'] as const;
+
+interface Knob {
+  readonly default: number;
+  readonly min: number;
+  readonly max?: number;
+  /** Counts are whole numbers; durations may be fractional milliseconds, as they always could. */
+  readonly integer?: boolean;
+  readonly meaning: string;
+}
+
+/** Every tuning knob: its default, what it accepts and what it means (the settings, the schema and --help read it). */
+export const TUNING_KNOBS = {
+  maxAttempts: { default: 8, min: 1, integer: true, meaning: 'Upstream attempts for one request, across all targets.' },
+  budgetMs: { default: 45_000, min: 1, meaning: 'Time after which no new attempt starts for a request (waits and retries included).' },
+  waitThresholdMs: { default: 3_000, min: 0, meaning: 'Longest wait for a cooling key of the current target before moving on.' },
+  connectTimeoutMs: { default: 10_000, min: 1, meaning: 'Time to open a connection to the provider.' },
+  headersTimeoutMs: { default: 30_000, min: 1, meaning: "Streams: time to response headers before moving to the route's next target." },
+  firstEventTimeoutMs: { default: 45_000, min: 1, meaning: "Streams: time to the first content event (lifecycle events do not count) before moving to the route's next target." },
+  firstByteTimeoutMs: { default: 240_000, min: 1, meaning: "Streams on the route's last target: longest wait for headers and the first event." },
+  idleTimeoutMs: { default: 120_000, min: 1, meaning: 'Longest silence inside an answer (stall detection).' },
+  nonStreamTimeoutMs: { default: 600_000, min: 1, meaning: 'Non-streamed answers: request to complete headers; room for long reasoning.' },
+  maxBodyBytes: { default: 32 * 1024 * 1024, min: 1, integer: true, meaning: 'Largest request body the bridge accepts.' },
+  defaultCooldownMs: { default: 30_000, min: 0, meaning: 'Cooldown after a 429 without retry hints; jittered by ±20 %.' },
+  transientRetries: { default: 2, min: 0, integer: true, meaning: 'Retries of a 5xx, 529 or reset on the same target, each on another key when one is ready.' },
+  transientBackoffMs: { default: 250, min: 0, meaning: 'Base of the exponential backoff before each transient retry.' },
+  keyBenchMs: { default: 30_000, min: 0, meaning: 'How long a key whose own connections keep failing while its siblings succeed is passed over.' },
+  breakerWindowMs: { default: 30_000, min: 10, meaning: "The breaker's sliding window." },
+  breakerMinRequests: { default: 10, min: 1, integer: true, meaning: 'Attempts in the window before the breaker may open.' },
+  breakerFailureRate: { default: 0.5, min: 0.01, max: 1, meaning: 'Share of failed attempts in the window that opens the breaker.' },
+  breakerOpenMs: { default: 15_000, min: 1, meaning: 'How long an open breaker skips its target before letting probes through.' },
+  breakerProbes: { default: 3, min: 1, integer: true, meaning: 'Probes a half-open breaker lets through at once.' },
+  rateLimitBackoffMs: { default: 250, min: 0, meaning: 'Base of the backoff between repeated rate limits inside one request.' },
+  invalidRetestMs: { default: 60_000, min: 1, meaning: 'First automatic re-test of an invalid key; doubles up to retestMaxMs.' },
+  exhaustedRetestMs: { default: 30 * 60_000, min: 1, meaning: 'Interval of the automatic re-test of an exhausted (out of quota) key.' },
+  retestMaxMs: { default: 60 * 60_000, min: 1, meaning: 'Longest interval between re-tests of an invalid key.' },
+} satisfies Record<string, Knob>;
+
+export type TuningKnob = keyof typeof TUNING_KNOBS;
+const KNOBS: Record<TuningKnob, Knob> = TUNING_KNOBS;
+export const TUNING_KNOB_NAMES = Object.keys(KNOBS) as TuningKnob[];
+
+/** The knobs a pool or a route may override (ARCHITECTURE §4: tuning → pool → route). */
+export const DEADLINE_KNOBS = ['headersTimeoutMs', 'firstEventTimeoutMs', 'firstByteTimeoutMs', 'idleTimeoutMs', 'nonStreamTimeoutMs'] as const satisfies readonly TuningKnob[];
+
+/** "must be a whole number ≥ 1", "must be a number from 0.01 to 1": what --help and the errors say. */
+export function knobRange(name: TuningKnob): string {
+  const knob = KNOBS[name];
+  const bounds = knob.max === undefined ? `≥ ${knob.min}` : `from ${knob.min} to ${knob.max}`;
+  return `${knob.integer ? 'a whole number' : 'a number'} ${bounds}`;
+}
+
+function knobSchema(name: TuningKnob) {
+  const knob = KNOBS[name];
+  const message = `must be ${knobRange(name)}`;
+  const about = `${knob.meaning} Default: ${knob.default}.`;
+  if (knob.max !== undefined) return v.pipe(v.number(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
+  if (knob.integer) return v.pipe(v.number(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
+  return v.pipe(v.number(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
+}
+
+const list = (names: readonly string[]): string => names.join(', ');
+
+export const tuningSchema = v.pipe(
+  v.strictObject(
+    Object.fromEntries(TUNING_KNOB_NAMES.map((name) => [name, v.optional(knobSchema(name))])) as Record<TuningKnob, v.OptionalSchema<ReturnType<typeof knobSchema>, undefined>>,
+    (issue) => (issue.expected === 'never' ? `unknown setting; known: ${list(TUNING_KNOB_NAMES)}` : 'must be an object of tuning knobs'),
+  ),
+  v.description('Failover knobs; every value has a safe default.'),
+);
+
+const DEADLINE_MEANINGS: Record<(typeof DEADLINE_KNOBS)[number], string> = {
+  headersTimeoutMs: 'Streams: time to response headers while the route has another target.',
+  firstEventTimeoutMs: 'Streams: time to the first content event while the route has another target.',
+  firstByteTimeoutMs: 'Streams on the last target: longest wait for headers and first event.',
+  idleTimeoutMs: 'Longest silence inside an answer.',
+  nonStreamTimeoutMs: 'Non-streamed answers: request to complete headers.',
+};
+
+const deadlineMs = (name: (typeof DEADLINE_KNOBS)[number]) => {
+  const message = 'must be a number of milliseconds ≥ 1';
+  return v.optional(v.pipe(v.number(message), v.minValue(1, message), v.description(DEADLINE_MEANINGS[name])));
+};
+
+/** A pool's or a route's own deadlines, described for where they sit. */
+const deadlinesSchema = (markdownDescription: string) =>
+  v.pipe(
+    v.strictObject(
+      {
+        headersTimeoutMs: deadlineMs('headersTimeoutMs'),
+        firstEventTimeoutMs: deadlineMs('firstEventTimeoutMs'),
+        firstByteTimeoutMs: deadlineMs('firstByteTimeoutMs'),
+        idleTimeoutMs: deadlineMs('idleTimeoutMs'),
+        nonStreamTimeoutMs: deadlineMs('nonStreamTimeoutMs'),
+      },
+      (issue) => (issue.expected === 'never' ? `unknown deadline (known: ${list(DEADLINE_KNOBS)})` : 'must be an object of deadlines in ms'),
+    ),
+    v.metadata({ markdownDescription }),
+  );
+
+/** The message of an object schema: it fails for a value that is not an object, and for a missing field. */
+export const objectMessage =
+  (shape: string): v.ErrorMessage<v.ObjectIssue> =>
+  (issue) =>
+    issue.expected === 'Object' ? `must be an object like ${shape}` : 'is required';
+
+const nonEmpty = (description?: string) => {
+  const message = 'must be a non-empty string';
+  return description === undefined ? v.pipe(v.string(message), v.nonEmpty(message)) : v.pipe(v.string(message), v.nonEmpty(message), v.description(description));
+};
+
+const boolean = (markdownDescription: string) => v.optional(v.pipe(v.boolean('must be true or false'), v.metadata({ default: false, markdownDescription })));
+
+const protocolSchema = v.picklist(PROTOCOLS, 'must be "openai" or "anthropic"');
+
+const POOL_ID = /^[A-Za-z0-9._-]+$/;
+
+/** The fields of a pool that both hosts accept; each host adds its own (the CLI its keys, VS Code the preset). */
+export const poolEntries = {
+  id: v.pipe(v.string('must be letters, digits, dot, dash or underscore'), v.regex(POOL_ID, 'must be letters, digits, dot, dash or underscore'), v.description('Short id used in routes, logs and the key store.')),
+  label: v.optional(nonEmpty('Name shown in the tree and the status.')),
+  protocol: v.pipe(protocolSchema, v.description('The wire protocol the provider speaks.'), v.metadata({ enumDescriptions: ['OpenAI-compatible: /chat/completions, /responses, /embeddings', 'Anthropic Messages: /v1/messages'] })),
+  baseUrl: v.pipe(
+    v.string('is required (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")'),
+    // The URL check alone would take ftp: or file: URLs; the pattern alone would take "http://[".
+    v.regex(/^https?:\/\/\S+$/, 'must be an absolute http(s) URL'),
+    v.url('must be an absolute http(s) URL'),
+    v.metadata({
+      markdownDescription: "As the provider's SDK takes it: OpenAI-compatible with the version (`https://api.openai.com/v1`), Anthropic the server root (`https://api.anthropic.com`).",
+    }),
+  ),
+  strategy: v.optional(
+    v.pipe(
+      v.picklist(SELECTION_STRATEGIES, `must be one of ${list(SELECTION_STRATEGIES)}`),
+      v.description('How the pool picks a key for a request.'),
+      v.metadata({
+        enumDescriptions: [
+          'Keep using the key that works until it fails (keeps prompt caches and Responses state on one account).',
+          'Take turns.',
+          'Take turns in proportion to key weights.',
+        ],
+      }),
+    ),
+    'fill-first',
+  ),
+  headers: v.optional(
+    v.pipe(
+      v.record(v.string(), v.string('must map header names to strings'), 'must map header names to strings'),
+      v.description("Extra non-secret headers sent upstream (e.g. OpenRouter's HTTP-Referer)."),
+    ),
+  ),
+  sharedLimits: boolean(
+    'The keys belong to **one account** and share its rate limits: a 429 cools the model for every key of the pool, and a short `Retry-After` is waited for instead of trying the other keys. Leave off for keys of different accounts.',
+  ),
+  deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
+};
+
+const targetSchema = v.object(
+  {
+    pool: v.pipe(v.string('is required'), v.description('Id of the pool to send to.')),
+    model: v.optional(nonEmpty('Renames the model for this target.')),
+  },
+  objectMessage('{"pool": "...", "model"?: "..."}'),
+);
+
+/** Where a key is tested below the pool's base URL, when listing models takes no key (OpenRouter: `/key`). */
+export const testPathSchema = v.pipe(
+  v.string('must be a path starting with "/"'),
+  v.regex(/^\/\S*$/, 'must be a path starting with "/"'),
+  v.description("Path below baseUrl of the cheap authenticated GET that tests a key (default: the protocol's model list)."),
+);
+
+export const routeSchema = v.object(
+  {
+    protocol: v.pipe(protocolSchema, v.description('The protocol of the requests this route matches.')),
+    match: v.pipe(v.string('must be a model name or pattern'), v.nonEmpty('must be a model name or pattern'), v.description('Model name, or a pattern with * wildcards.')),
+    targets: v.pipe(
+      v.array(targetSchema, 'must list at least one target {"pool": "...", "model"?: "..."}'),
+      v.minLength(1, 'must list at least one target {"pool": "...", "model"?: "..."}'),
+      v.description('Where to send a matching request, in order of preference.'),
+    ),
+    deadlines: v.optional(deadlinesSchema("Deadlines for this route (ms), overriding the pool's and the `tuning` ones.")),
+    continueOnCut: boolean(
+      'When a text-only stream is cut after it started, ask the next target to continue it and relay that into the same stream (one complete answer). Never across a tool call.',
+    ),
+  },
+  objectMessage('{"protocol": "...", "match": "...", "targets": [{"pool": "..."}]}'),
+);
+
+export const defaultsSchema = v.pipe(
+  v.object({ openai: v.optional(nonEmpty()), anthropic: v.optional(nonEmpty()) }, objectMessage('{"openai": "pool-id"}')),
+  v.description('The pool each protocol uses when no route matches (default: the first pool of that protocol).'),
+);
+
