@@ -181,4 +181,14 @@ describe('circuit breaker', () => {
     assert.equal(await failuresAfter(3_000, 0), 3);
     assert.equal(await failuresAfter(3_000, 0), 0);
   });
+
+  it('keeps its window when the wall clock steps back', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 4; i++) await attempt(breaker, 'failure');
+    clock.advance(-3_000);
+    await attempt(breaker, 'failure');
+    clock.advance(4_000);
+    assert.equal(breaker.snapshot().failures, 5, 'the failures before the step are still in the window');
+  });
 });

@@ -208,20 +208,21 @@ describe('key health', () => {
     const key = record();
     const start = clock.now();
     key.markCooling(start + 1_000, 'wide', start);
-    for (let i = 0; i < 63; i++) key.markCooling(start + 2_000 + i, 'HTTP 429', start, `model-${i}`);
+    // Marked latest-ending first, so the soonest-ending one is the last marked.
+    for (let i = 0; i < 63; i++) key.markCooling(start + 70_000 - i * 1_000, 'HTTP 429', start, `model-${i}`);
     key.markCooling(start + 90_000, 'HTTP 429', start, 'model-new');
     const scopes = key.scopedCoolings(start).map((c) => c.scope);
     assert.equal(scopes.length, 63);
-    assert.ok(!scopes.includes('model-0'), 'the soonest-ending model cooldown made room');
-    assert.ok(scopes.includes('model-new'));
+    assert.ok(!scopes.includes('model-62'), 'the soonest-ending model cooldown made room');
+    assert.ok(scopes.includes('model-0') && scopes.includes('model-new'));
     assert.equal(key.coolingDeadline(start), start + 1_000, 'the key-wide cooldown stays though it ends sooner');
     key.markCooling(start + 95_000, 'HTTP 429', start, 'model-new');
-    assert.ok(key.scopedCoolings(start).some((c) => c.scope === 'model-1'), 'a scope already held needs no room');
+    assert.ok(key.scopedCoolings(start).some((c) => c.scope === 'model-61'), 'a scope already held needs no room');
 
     clock.advance(1_000);
     key.markCooling(clock.now() + 5_000, 'HTTP 429', clock.now(), 'model-late');
     const after = key.scopedCoolings(clock.now()).map((c) => c.scope);
-    assert.ok(after.includes('model-late') && after.includes('model-1'), 'the key-wide cooldown that just ended made room; no running one went');
+    assert.ok(after.includes('model-late') && after.includes('model-61'), 'the key-wide cooldown that just ended made room; no running one went');
   });
 
   it('counts failures by class and keeps the last error without the key', () => {
@@ -333,5 +334,27 @@ describe('key health', () => {
     bare.restorePersisted({ state: 'cooling', until: now + 5_000 }, now);
     bare.markCooling(now + 5_000, 'rate limit', now);
     assert.equal(changes.length, 0);
+  });
+
+  it('once a key-wide cooldown has ended, a passing test changes nothing and the saved state names no reason', () => {
+    const clock = new ManualClock();
+    const changes: KeyHealthChange[] = [];
+    const key = record(changes);
+    key.markCooling(clock.now() + 1_000, 'HTTP 429', clock.now());
+    key.markCooling(clock.now() + 9_000, 'HTTP 429', clock.now(), 'model-a');
+    clock.advance(1_000);
+    key.markReady(clock.now());
+    assert.equal(changes.length, 2, 'the two cooldowns; the test found the key ready');
+    assert.equal(key.persisted(clock.now())?.reason, undefined, 'a ready key saves no reason');
+  });
+
+  it('a passing test ends a restored key-wide cooldown with a change event, though no reason was saved', () => {
+    const clock = new ManualClock();
+    const changes: KeyHealthChange[] = [];
+    const key = record(changes);
+    key.restorePersisted({ state: 'cooling', until: clock.now() + 5_000 }, clock.now());
+    key.markReady(clock.now());
+    assert.equal(key.stateAt(clock.now()), 'ready');
+    assert.deepEqual(changes.map((c) => c.previous), ['cooling']);
   });
 });

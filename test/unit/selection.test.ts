@@ -54,6 +54,8 @@ describe('key selection', () => {
       counts[id] = (counts[id] ?? 0) + 1;
     }
     assert.deepEqual(counts, { k1: 300, k2: 100 });
+    const spread = pool('weighted', [3, 1]);
+    assert.deepEqual(Array.from({ length: 8 }, () => spread.pick(clock.now())!.id), ['k1', 'k1', 'k2', 'k1', 'k1', 'k1', 'k2', 'k1'], 'the light key comes between the heavy picks, not after them');
   });
 
   it('prefers the affinity key while it is available, and excludes keys that failed this request', () => {
