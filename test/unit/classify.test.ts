@@ -97,6 +97,9 @@ describe('failure classification', () => {
     assert.equal(kind(422, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'context_length');
     assert.equal(kind(422, { error: { message: 'Your credit balance is too low' } }), 'quota');
     assert.equal(kind(404, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'caller');
+    for (const message of ['input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000', 'input length and max_tokens exceed context limit: 197000 + 8192 > 200000']) {
+      assert.equal(kind(400, { type: 'error', error: { type: 'invalid_request_error', message } }), 'context_length', 'with or without the backticks');
+    }
     assert.equal(kind(409, { error: { message: 'billing' } }), 'caller');
   });
 
