@@ -38,7 +38,7 @@ const noVscodeAtRuntime = ['error',
 ];
 
 export default defineConfig(
-    { ignores: ['dist/', 'out/', 'node_modules/', 'test-results/', '.vscode-test/'] },
+    { ignores: ['dist/', 'out/', 'node_modules/', 'test-results/', '.vscode-test/', '.stryker-tmp/', 'reports/'] },
     {
         files: ['**/*.ts'],
         languageOptions: { parser: tseslint.parser },

@@ -105,4 +105,90 @@ describe('circuit breaker', () => {
     await attempt(breaker, 'success');
     assert.equal(breaker.state(), 'closed', 'a probe closes it');
   });
+
+  it('admits every concurrent attempt while closed: only a half-open breaker limits what is in flight', async () => {
+    const breaker = make();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const inFlight = Array.from({ length: 5 }, () => breaker.guard(async () => (await held, 'success' as ProviderOutcome), (o) => o));
+    assert.equal(breaker.admits(), true, 'five in flight, more than the two probes, and still admitting');
+    assert.equal(await attempt(breaker, 'success'), 'success');
+    release();
+    assert.deepEqual(await Promise.all(inFlight), ['success', 'success', 'success', 'success', 'success']);
+  });
+
+  it('says whether it admits: never while open, while half-open only with a free probe slot', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    assert.equal(breaker.admits(), false, 'open');
+    clock.advance(5_000);
+    assert.equal(breaker.admits(), true, 'half-open, no probe out');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = (): Promise<ProviderOutcome | undefined> => breaker.guard(async () => (await held, 'failure' as ProviderOutcome), (o) => o);
+    const first = slow();
+    assert.equal(breaker.admits(), true, 'one of two probe slots taken');
+    const second = slow();
+    assert.equal(breaker.admits(), false, 'both probe slots taken');
+    release();
+    await Promise.all([first, second]);
+  });
+
+  it('turns an attempt away while open unless forced: not forced is the default', async () => {
+    const breaker = make();
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    let ran = false;
+    assert.equal(await breaker.guard(async () => ((ran = true), 'success' as ProviderOutcome), (o) => o), undefined);
+    assert.equal(ran, false);
+  });
+
+  it('does not close on the late success of an attempt admitted before it opened', async () => {
+    const breaker = make();
+    let finishSlow!: (o: ProviderOutcome) => void;
+    const slow = breaker.guard(() => new Promise<ProviderOutcome>((r) => (finishSlow = r)), (o) => o);
+    for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
+    finishSlow('success');
+    await slow;
+    assert.equal(breaker.state(), 'open', 'only a probe may close it');
+  });
+
+  it('reports what its window holds, and the reopening time only while open', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 3; i++) await attempt(breaker, 'success');
+    for (let i = 0; i < 2; i++) await attempt(breaker, 'failure');
+    assert.deepEqual(breaker.snapshot(), { state: 'closed', requests: 5, failures: 2, reopensAt: undefined });
+    for (let i = 0; i < 8; i++) await attempt(breaker, 'failure');
+    assert.equal(breaker.snapshot().reopensAt, clock.now() + 5_000);
+    clock.advance(5_000);
+    assert.equal(breaker.snapshot().state, 'half-open');
+    assert.equal(breaker.snapshot().reopensAt, undefined);
+  });
+
+  it('slides its window a tenth at a time, dropping only the buckets that fell out', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    const failuresAfter = async (advanceMs: number, count: number) => {
+      clock.advance(advanceMs);
+      for (let i = 0; i < count; i++) await attempt(breaker, 'failure');
+      return breaker.snapshot().failures;
+    };
+    assert.equal(await failuresAfter(0, 1), 1);
+    assert.equal(await failuresAfter(3_000, 2), 3);
+    assert.equal(await failuresAfter(3_000, 3), 6);
+    assert.equal(await failuresAfter(4_500, 0), 5, 'the first bucket is now more than a window old');
+    assert.equal(await failuresAfter(3_000, 0), 3);
+    assert.equal(await failuresAfter(3_000, 0), 0);
+  });
+
+  it('keeps its window when the wall clock steps back', async () => {
+    const clock = new ManualClock();
+    const breaker = make(clock);
+    for (let i = 0; i < 4; i++) await attempt(breaker, 'failure');
+    clock.advance(-3_000);
+    await attempt(breaker, 'failure');
+    clock.advance(4_000);
+    assert.equal(breaker.snapshot().failures, 5, 'the failures before the step are still in the window');
+  });
 });

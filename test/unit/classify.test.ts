@@ -51,4 +51,86 @@ describe('failure classification', () => {
     assert.equal(classifyTransportError(new Error('x')).kind, 'transient');
     assert.deepEqual(parseErrorFacts('not json'), {});
   });
+
+  it('reads each error body shape: nested objects, a bare string, the Responses error event, numeric codes', () => {
+    assert.deepEqual(errorFactsFromJson({ error: { type: 'invalid_request_error', code: 429, message: 'x' } }), { type: 'invalid_request_error', code: '429', message: 'x' });
+    assert.deepEqual(errorFactsFromJson({ error: { type: true, code: null, message: { text: 'x' } } }), { type: undefined, code: undefined, message: undefined }, 'only strings and numbers are facts');
+    assert.deepEqual(errorFactsFromJson({ error: 'Invalid API key provided' }), { message: 'Invalid API key provided' });
+    assert.deepEqual(errorFactsFromJson({ type: 'error', code: 'rate_limit_exceeded', message: 'Rate limit reached' }), { code: 'rate_limit_exceeded', message: 'Rate limit reached' });
+    assert.deepEqual(errorFactsFromJson({ type: 'response.completed' }), {});
+    assert.deepEqual(errorFactsFromJson({}), {});
+    assert.deepEqual(errorFactsFromJson(null), {});
+    assert.deepEqual(parseErrorFacts('"overloaded"'), {});
+    assert.deepEqual(parseErrorFacts('{"error":"You exceeded your current quota"}'), { message: 'You exceeded your current quota' });
+  });
+
+  it('classifies {"error":"…"} string bodies by their text', () => {
+    assert.equal(kind(429, { error: 'You exceeded your current quota, please check your plan' }), 'quota');
+    assert.equal(kind(400, { error: 'maximum context length is 8192 tokens' }), 'context_length');
+    assert.equal(kind(403, { error: 'Your API key is not allowed to use this model' }), 'auth');
+  });
+
+  it('names the status and the error code (else its type) in the reason', () => {
+    assert.equal(classifyResponse(429, { type: 'tokens', code: 'rate_limit_exceeded' }).reason, 'HTTP 429 rate_limit_exceeded');
+    assert.equal(classifyResponse(529, { type: 'overloaded_error' }).reason, 'HTTP 529 overloaded_error');
+    assert.equal(classifyResponse(503, {}).reason, 'HTTP 503');
+    assert.equal(classifyStreamError({ type: 'overloaded_error' }).reason, 'stream error overloaded_error');
+    assert.equal(classifyStreamError({}).reason, 'stream error');
+  });
+
+  it('classifies an in-stream error by its type as well as its message', () => {
+    const stream = (facts: Parameters<typeof classifyStreamError>[0]) => classifyStreamError(facts).kind;
+    assert.equal(stream({ type: 'rate_limit_error', message: 'Number of requests has exceeded your per-minute limit' }), 'rate_limit');
+    assert.equal(stream({ type: 'authentication_error', message: 'invalid x-api-key' }), 'auth');
+    assert.equal(stream({ type: 'permission_error', message: 'not allowed' }), 'auth');
+    assert.equal(stream({ code: 'invalid_api_key', message: 'Incorrect key provided' }), 'auth');
+    assert.equal(stream({ message: 'You exceeded your current quota' }), 'quota', 'the message alone can tell');
+    assert.equal(stream({ code: 'context_length_exceeded', message: 'too big' }), 'context_length');
+    assert.equal(stream({ type: 'invalid_request_error', message: 'messages: field required' }), 'caller');
+    assert.equal(stream({ code: 'content_filter', message: 'filtered' }), 'caller');
+    assert.equal(stream({ code: 'content_policy_violation', message: 'x' }), 'caller');
+    assert.equal(stream({ type: 'api_error', message: 'Internal server error' }), 'transient');
+  });
+
+  it('takes 413 and 422 into the context-length path like 400, and no other caller status', () => {
+    assert.equal(kind(413, { error: { message: 'prompt is too long: 250000 tokens > 200000 maximum' } }), 'context_length');
+    assert.equal(kind(422, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'context_length');
+    assert.equal(kind(422, { error: { message: 'Your credit balance is too low' } }), 'quota');
+    assert.equal(kind(404, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'caller');
+    for (const message of ['input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000', 'input length and max_tokens exceed context limit: 197000 + 8192 > 200000']) {
+      assert.equal(kind(400, { type: 'error', error: { type: 'invalid_request_error', message } }), 'context_length', 'with or without the backticks');
+    }
+    assert.equal(kind(409, { error: { message: 'billing' } }), 'caller');
+  });
+
+  it('keeps a content-policy 400 verbatim even when its text also speaks of length or credits', () => {
+    assert.equal(kind(400, { error: { code: 'content_policy_violation', message: 'prompt is too long for the safety system' } }), 'caller');
+    assert.equal(kind(400, { error: { code: 'content_filter', message: 'billing notice' } }), 'caller');
+  });
+
+  it('retries a 408 like a 5xx', () => {
+    assert.equal(kind(408, {}), 'transient');
+    assert.equal(kind(499, {}), 'caller');
+  });
+
+  it('moves on after any deadline the client enforces: headers, body, connect, first event', () => {
+    assert.deepEqual(classifyTransportError({ code: 'UND_ERR_HEADERS_TIMEOUT' }), { kind: 'timeout', reason: 'no response headers in time' });
+    assert.deepEqual(classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }), { kind: 'timeout', reason: 'no first event in time' });
+    assert.equal(classifyTransportError({ code: 'UND_ERR_BODY_TIMEOUT' }).kind, 'timeout');
+    assert.deepEqual(classifyTransportError({ code: 'UND_ERR_CONNECT_TIMEOUT' }), { kind: 'timeout', reason: 'connect timeout' });
+    assert.deepEqual(classifyTransportError(Object.assign(new Error('fetch failed'), { cause: { code: 'UND_ERR_CONNECT_TIMEOUT' } })), { kind: 'timeout', reason: 'connect timeout' }, 'undici wraps it in a cause');
+  });
+
+  it('blames the request, never a provider or key, when the client refuses to send it', () => {
+    for (const code of ['UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_ARG', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_CHAR', 'ERR_HTTP_INVALID_HEADER_VALUE']) {
+      assert.deepEqual(classifyTransportError({ code }), { kind: 'client', reason: `request refused before sending (${code})` });
+    }
+  });
+
+  it('names the transport failure in its reason', () => {
+    assert.deepEqual(classifyTransportError({ code: 'UND_ERR_HEADERS_OVERFLOW' }), { kind: 'transient', reason: 'upstream headers too large' });
+    assert.deepEqual(classifyTransportError({ code: 'ECONNREFUSED' }), { kind: 'transient', reason: 'connection failed (ECONNREFUSED)' });
+    assert.deepEqual(classifyTransportError({ name: 'SocketError' }), { kind: 'transient', reason: 'connection failed (SocketError)' });
+    assert.deepEqual(classifyTransportError(undefined), { kind: 'transient', reason: 'connection failed (error)' });
+  });
 });

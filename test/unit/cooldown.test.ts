@@ -59,4 +59,60 @@ describe('cooldown from provider headers', () => {
     assert.equal(jitteredDefault(10_000, () => 0), 8_000);
     assert.equal(jitteredDefault(10_000, () => 1), 12_000);
   });
+
+  it('reads fractional Go durations and surrounding space, and refuses trailing text', () => {
+    assert.equal(parseGoDuration('1.25s'), 1250);
+    assert.equal(parseGoDuration(' 2s '), 2000);
+    assert.equal(parseGoDuration('1s later'), undefined);
+    assert.equal(parseGoDuration('1s2'), undefined);
+  });
+
+  it('reads Retry-After: 0 as no wait at all, not as no hint', () => {
+    assert.equal(parseRetryAfter('0', NOW), 0);
+    assert.equal(cooldownFromHeaders({ 'retry-after': '0', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m0s' }, NOW), 0);
+  });
+
+  it('reads retry-after only as plain seconds or a date with a month or weekday name', () => {
+    assert.equal(parseRetryAfter(' 2 ', NOW), 2000);
+    assert.equal(parseRetryAfter('1.25', NOW), 1250);
+    assert.equal(parseRetryAfter('2x', NOW), undefined);
+    assert.equal(parseRetryAfter('x2', NOW), undefined);
+    assert.equal(parseRetryAfter('2026-11-21 10:00:30', NOW), undefined, 'no name of a month or day: not an HTTP date');
+  });
+
+  it('reads integer, fractional and padded retry-after-ms, and nothing but plain milliseconds', () => {
+    assert.equal(cooldownFromHeaders({ 'retry-after-ms': '1500' }, NOW), 1500);
+    assert.equal(cooldownFromHeaders({ 'retry-after-ms': '12.25' }, NOW), 12.25);
+    assert.equal(cooldownFromHeaders({ 'retry-after-ms': ' 250 ' }, NOW), 250);
+    assert.equal(cooldownFromHeaders({ 'retry-after-ms': '1e3', 'retry-after': '5' }, NOW), 5000, 'an exponent is not plain milliseconds: the next signal decides');
+  });
+
+  it('ignores a hint too large to be a number; an Anthropic reset already past means no wait', () => {
+    assert.equal(cooldownFromHeaders({ 'retry-after': '9'.repeat(400) }, NOW), undefined);
+    const past = { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': new Date(NOW - 5_000).toISOString() };
+    assert.equal(cooldownFromHeaders(past, NOW), 0);
+  });
+
+  it('caps a cooldown at a day', () => {
+    assert.equal(cooldownFromHeaders({ 'retry-after': String(3 * 86_400) }, NOW), 86_400_000);
+  });
+
+  it('a reset header it cannot read does not hide one it can', () => {
+    const openai = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': 'soon', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' };
+    assert.equal(cooldownFromHeaders(openai, NOW), 2000);
+    const anthropic = {
+      'anthropic-ratelimit-requests-remaining': '0',
+      'anthropic-ratelimit-requests-reset': 'soon',
+      'anthropic-ratelimit-tokens-remaining': '0',
+      'anthropic-ratelimit-tokens-reset': new Date(NOW + 3_000).toISOString(),
+    };
+    assert.equal(cooldownFromHeaders(anthropic, NOW), 3000);
+  });
+
+  it('reads each Anthropic limit that ran out: requests, tokens, input and output tokens', () => {
+    for (const kind of ['requests', 'tokens', 'input-tokens', 'output-tokens']) {
+      const headers = { [`anthropic-ratelimit-${kind}-remaining`]: '0', [`anthropic-ratelimit-${kind}-reset`]: new Date(NOW + 7_000).toISOString() };
+      assert.equal(cooldownFromHeaders(headers, NOW), 7000, kind);
+    }
+  });
 });

@@ -64,4 +64,16 @@ describe('failover policy', () => {
       assert.equal(providerOutcome({ kind, reason: '' }), 'neutral', kind);
     }
   });
+
+  it('retries a quota or auth failure at once without backoff: the failed key is already out of the running', () => {
+    for (const kind of ['quota', 'auth'] as const) {
+      assert.deepEqual(afterFailure({ kind, reason: 'HTTP 401' }, facts({ transientRetries: 1 })), { kind: 'retry', delayMs: 0, avoidKey: false }, kind);
+    }
+  });
+
+  it('waits exactly up to the threshold, and only for a recovery before the budget ends', () => {
+    assert.deepEqual(whenNoKey(4_000, 1_000, 10_000, 3_000), { kind: 'wait', ms: 3_005 }, 'at the threshold');
+    assert.deepEqual(whenNoKey(4_001, 1_000, 10_000, 3_000), { kind: 'next-target' });
+    assert.deepEqual(whenNoKey(4_000, 1_000, 4_000, 3_000), { kind: 'next-target' }, 'recovering as the budget ends is too late');
+  });
 });
