@@ -28,7 +28,7 @@ const restrict = (...patternLists) => ({
     '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...noHosts, ...patternLists.flat()] }],
 });
 
-const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server'];
+const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server'];
 const TOP = ['engine', 'bridge', 'state'];
 
 // `require('vscode')` and `import('vscode')` are not imports to no-restricted-imports.
@@ -89,6 +89,11 @@ export default defineConfig(
     {
         files: ['src/core/protocols/**/*.ts'],
         rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES.filter((f) => f !== 'protocols'), ...TOP], 'protocols/ imports only the leaves of the core')),
+    },
+    // Translation between protocols maps shapes only: the protocols' wire facts and the leaves, no I/O.
+    {
+        files: ['src/core/translation/**/*.ts'],
+        rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES.filter((f) => f !== 'protocols' && f !== 'translation'), ...TOP], 'translation/ imports only protocols/ and the leaves')),
     },
     // 3. The failover policy is pure decisions (classification, breaker, what to do next): no I/O below it.
     {

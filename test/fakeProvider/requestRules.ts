@@ -72,6 +72,8 @@ function chatProblem(body: Json): string | undefined {
     }
     if (m.role === 'tool' && typeof m.tool_call_id !== 'string') return `Missing required parameter: 'messages[${i}].tool_call_id'.`;
   }
+  const pairing = toolPairingProblem(messages.map((m) => asObject(m)));
+  if (pairing) return pairing;
   for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
     if (body[field] !== undefined && body[field] !== null && !isPositiveInteger(body[field])) {
       return `Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(body[field])} instead.`;
@@ -99,6 +101,23 @@ function responsesProblem(body: Json): string | undefined {
   const max = body.max_output_tokens;
   if (max !== undefined && max !== null && !(typeof max === 'number' && Number.isInteger(max) && max >= 16)) {
     return `Invalid 'max_output_tokens': integer below minimum value. Expected a value >= 16, but got ${JSON.stringify(max)} instead.`;
+  }
+  return undefined;
+}
+
+/** Chat's pairing rule: each tool message answers a call of the assistant message just before the tool run, and every call is answered. */
+function toolPairingProblem(messages: Json[]): string | undefined {
+  let open: Set<string> | undefined;
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      if (!open?.delete(String(m.tool_call_id))) return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+      continue;
+    }
+    if (open && open.size > 0) {
+      return `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')}`;
+    }
+    open = undefined;
+    if (m.role === 'assistant' && Array.isArray(m.tool_calls)) open = new Set(m.tool_calls.map((call) => String(asObject(call).id)));
   }
   return undefined;
 }
