@@ -102,9 +102,12 @@ export class Bridge {
   async stop(graceMs?: number): Promise<void> {
     if (this.retestTimer) clearInterval(this.retestTimer);
     this.retestTimer = undefined;
-    // Another window may take the port the moment it is free and read the key state then.
+    // Another window may take the port the moment it is free and read the key state then; and what the requests
+    // finishing in the grace period teach (a 429 after the stop began) must be on file before this returns,
+    // when this window's own next bridge (a restart, a new port) reads it.
     this.engine.flushState();
     await this.server.stop(graceMs);
+    this.engine.flushState();
     this.onDidChange.fire();
   }
 

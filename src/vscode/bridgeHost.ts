@@ -262,7 +262,7 @@ export class BridgeHost {
     if (this.state.role !== 'owner') await this.claim();
   }
 
-  /** Restart, new tokens or a new port: the held bridge stops (flushing its key state) before a new one claims the port. */
+  /** Restart, new tokens or a new port: the held bridge stops, its key state on file, before a new one claims the port. */
   private async releaseAndClaim(): Promise<void> {
     const held = heldBridge(this.state);
     if (held) await held.stop(this.graceMs);

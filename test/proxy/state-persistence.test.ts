@@ -2,8 +2,11 @@
 // to be bad, and the persisted file holds fingerprints and states, never a secret.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { FileStateStore } from '../../src/core/state';
 import { chatBody, keysSeen, post, startHarness } from '../helpers/harness';
 
@@ -44,6 +47,34 @@ describe('persisted key state', () => {
       assert.equal(second.bridge.status().pools[1].keys[2].state, 'retired');
     } finally {
       await second.close();
+    }
+  });
+
+  it('writes what the grace period taught before stop() returns, so the window that takes the port next reads it', async () => {
+    const path = join(dir, 'grace.json');
+    // A provider that answers 429 only after the bridge has begun to stop.
+    const slow = createServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '120' });
+        res.end(JSON.stringify({ error: { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached' } }));
+      }, 300);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const { port } = slow.address() as AddressInfo;
+    const harness = await startHarness({
+      pools: () => [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-slow' }] }],
+      stateStore: new FileStateStore(path),
+    });
+    try {
+      const answer = post(`${harness.openaiBase}/chat/completions`, chatBody());
+      await delay(100);
+      await harness.bridge.stop(5_000);
+      assert.equal((await answer).status, 429);
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as { keys: Record<string, { cooling?: { scope: string }[] }> };
+      assert.deepEqual(Object.values(saved.keys).map((k) => k.cooling?.[0]?.scope), ['gpt-test'], 'the 429 that came during the grace period is on file');
+    } finally {
+      await harness.close();
+      slow.close();
     }
   });
 });
