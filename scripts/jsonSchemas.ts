@@ -11,6 +11,8 @@ import { SETTINGS } from '../src/vscode/settingsSchema';
 const conversion: ConversionConfig = {
   // A check the converter cannot express must fail the generation, not vanish from the schema.
   errorMode: 'throw',
+  // JSON has no Infinity (1e999 is the only way in, and reads as it): nothing for an editor to check.
+  ignoreActions: ['finite'],
   // Pools, keys, routes and targets drop unknown fields at run time, as they always did; in an editor the
   // same objects are closed, so a misspelt field is flagged instead of silently doing nothing.
   overrideSchema: ({ valibotSchema, jsonSchema }) => (valibotSchema.type === 'object' ? { ...jsonSchema, additionalProperties: false } : undefined),

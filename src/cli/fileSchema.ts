@@ -19,7 +19,7 @@ const keySchema = v.object(
     id: optionalString('Key id shown in logs and the status (default: the variable name).'),
     label: optionalString('Name shown in the status.'),
     env: v.pipe(v.string(ENV_MESSAGE), v.regex(ENV_NAME, ENV_MESSAGE), v.description('The environment variable that holds the key. Keys are never written in this file.')),
-    weight: v.optional(v.pipe(v.number(POSITIVE), v.gtValue(0, POSITIVE), v.description('Share of requests with the "weighted" strategy.'))),
+    weight: v.optional(v.pipe(v.number(POSITIVE), v.finite(POSITIVE), v.gtValue(0, POSITIVE), v.description('Share of requests with the "weighted" strategy.'))),
   },
   objectMessage('{"id": "work", "env": "OPENAI_KEY_WORK"}'),
 );

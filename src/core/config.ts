@@ -132,7 +132,7 @@ const bridgeConfigSchema = v.object({
       keys: v.array(
         v.object({
           id: v.pipe(v.string('is required'), v.nonEmpty('is required')),
-          weight: v.optional(v.pipe(v.number('must be a positive number'), v.gtValue(0, 'must be a positive number'))),
+          weight: v.optional(v.pipe(v.number('must be a positive number'), v.finite('must be a positive number'), v.gtValue(0, 'must be a positive number'))),
         }),
       ),
     }),

@@ -11,6 +11,10 @@
  */
 import * as v from 'valibot';
 
+// A check without its own message would fall back to valibot's, which quotes the value it refused, and a value
+// in the wrong place may be a key. Every check here names what it wants; this catches any that does not.
+v.setGlobalMessage((issue) => `has the wrong type or value (expected ${issue.expected ?? 'something else'})`);
+
 export const PROTOCOLS = ['openai', 'anthropic'] as const;
 export const SELECTION_STRATEGIES = ['fill-first', 'round-robin', 'weighted'] as const;
 
@@ -68,9 +72,10 @@ function knobSchema(name: TuningKnob) {
   const knob = KNOBS[name];
   const message = `must be ${knobRange(name)}`;
   const about = `${knob.meaning} Default: ${knob.default}.`;
-  if (knob.max !== undefined) return v.pipe(v.number(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
-  if (knob.integer) return v.pipe(v.number(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
-  return v.pipe(v.number(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
+  // finite: JSON's 1e999 reads as Infinity, which Node's timers take as 1 ms.
+  if (knob.max !== undefined) return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
+  if (knob.integer) return v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
+  return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
 }
 
 const list = (names: readonly string[]): string => names.join(', ');
@@ -93,7 +98,7 @@ const DEADLINE_MEANINGS: Record<(typeof DEADLINE_KNOBS)[number], string> = {
 
 const deadlineMs = (name: (typeof DEADLINE_KNOBS)[number]) => {
   const message = 'must be a number of milliseconds ≥ 1';
-  return v.optional(v.pipe(v.number(message), v.minValue(1, message), v.description(DEADLINE_MEANINGS[name])));
+  return v.optional(v.pipe(v.number(message), v.finite(message), v.minValue(1, message), v.description(DEADLINE_MEANINGS[name])));
 };
 
 /** A pool's or a route's own deadlines, described for where they sit. */
@@ -137,7 +142,8 @@ export const poolEntries = {
   baseUrl: v.pipe(
     v.string('is required (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")'),
     // The URL check alone would take ftp: or file: URLs; the pattern alone would take "http://[".
-    v.regex(/^https?:\/\/\S+$/, 'must be an absolute http(s) URL'),
+    // Spelled out, not the i flag: JSON Schema patterns take no flags, and HTTPS:// is a URL too.
+    v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\/\S+$/, 'must be an absolute http(s) URL'),
     v.url('must be an absolute http(s) URL'),
     v.metadata({
       markdownDescription: "As the provider's SDK takes it: OpenAI-compatible with the version (`https://api.openai.com/v1`), Anthropic the server root (`https://api.anthropic.com`).",

@@ -35,6 +35,9 @@ export type SettingReader = (name: string) => unknown;
 /** `keybridge.pools[1].id`: the setting, then the field inside it. */
 const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
+/** Optional fields that only describe or switch an entry: a bad value is ignored instead of dropping the entry. */
+const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'continueOnCut']);
+
 /**
  * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,
  * so one typo in settings.json does not take every pool down.
@@ -44,9 +47,20 @@ function parseEntries<S extends v.GenericSchema>(raw: unknown, name: string, sch
   if (!Array.isArray(raw)) return void problems.push(`keybridge.${name} must be an array`), [];
   const entries: { index: number; value: v.InferOutput<S> }[] = [];
   raw.forEach((entry: unknown, index) => {
+    const at = `keybridge.${name}[${index}]`;
     const checked = checkWith(schema, entry);
-    if (checked.ok) entries.push({ index, value: checked.value });
-    else problems.push(`${named(`keybridge.${name}[${index}]`, checked.problems[0].field)} ${checked.problems[0].message}`);
+    if (checked.ok) return void entries.push({ index, value: checked.value });
+    // A bad label or flag never took a pool or a route down before the schema: it is ignored, and named.
+    const soft = checked.problems.filter((problem) => SOFT_FIELDS.has(problem.field));
+    if (soft.length === checked.problems.length && typeof entry === 'object' && entry !== null) {
+      const kept = Object.fromEntries(Object.entries(entry).filter(([field]) => !SOFT_FIELDS.has(field) || !soft.some((problem) => problem.field === field)));
+      const retried = checkWith(schema, kept);
+      if (retried.ok) {
+        for (const problem of soft) problems.push(`${named(at, problem.field)} ${problem.message}; ignored`);
+        return void entries.push({ index, value: retried.value });
+      }
+    }
+    problems.push(`${named(at, checked.problems[0].field)} ${checked.problems[0].message}`);
   });
   return entries;
 }

@@ -3,7 +3,7 @@
 // message of ours: these tests put a key-like string in each field of the config file and of the settings
 // and hold that the error names the field and not the value.
 import assert from 'node:assert/strict';
-import { ConfigError, parseWith } from '../../src/core/config';
+import { ConfigError, parseWith, validateBridgeConfig } from '../../src/core/config';
 import { configFileSchema } from '../../src/cli/fileSchema';
 import { parseSettings } from '../../src/vscode/bridgeConfig';
 
@@ -78,5 +78,27 @@ describe('configuration errors never repeat the value', () => {
       checked++;
     }
     assert.ok(checked >= 20, `${checked} placements checked`);
+  });
+
+  it('names the field, not the value, when the config the core is given is malformed', () => {
+    const base = { id: 'oa', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', strategy: 'fill-first' };
+    const bad: unknown[] = [
+      { pools: [{ ...base, keys: KEY }], routes: [] },
+      { pools: [{ ...base, keys: [KEY] }], routes: [] },
+      { pools: KEY, routes: [] },
+      { pools: [], routes: KEY },
+    ];
+    for (const config of bad) {
+      assert.throws(() => validateBridgeConfig(config as never), (error: Error) => error instanceof ConfigError && !error.message.includes('Zq9x'));
+    }
+  });
+});
+
+describe('configuration ranges', () => {
+  it('refuses a knob or a deadline of Infinity (JSON 1e999), which Node would run as a 1 ms timer', () => {
+    const config = JSON.parse('{"pools":[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}]}],"tuning":{"idleTimeoutMs":1e999}}') as unknown;
+    assert.throws(() => parseWith(configFileSchema, config), (error: Error) => error instanceof ConfigError && error.field === 'tuning.idleTimeoutMs');
+    const pools = JSON.parse('[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}],"deadlines":{"firstEventTimeoutMs":1e999}}]') as unknown;
+    assert.throws(() => parseWith(configFileSchema, { pools }), (error: Error) => error instanceof ConfigError && error.field === 'pools[0].deadlines.firstEventTimeoutMs');
   });
 });

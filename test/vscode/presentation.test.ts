@@ -190,11 +190,27 @@ describe('settings → bridge config', () => {
     assert.deepEqual(problems, [
       'keybridge.routes[0].targets must list at least one target {"pool": "...", "model"?: "..."}',
       'keybridge.routes[1].protocol must be "openai" or "anthropic"',
-      'keybridge.routes[2].continueOnCut must be true or false',
+      'keybridge.routes[2].continueOnCut must be true or false; ignored',
       'keybridge.defaults.openai must be a non-empty string; using the first pool of each protocol',
     ]);
-    assert.deepEqual(settings.routes, [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: undefined }]);
+    // A bad flag is ignored, as it was before the schema: the route itself still serves.
+    assert.deepEqual(settings.routes, [
+      { protocol: 'openai', match: '*', targets: [{ pool: 'oa', model: 'gpt-5' }], continueOnCut: undefined },
+      { protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: undefined },
+    ]);
     assert.deepEqual(settings.defaults, {});
+  });
+
+  it('keeps a pool whose label, preset or flag is bad, ignoring just that field and naming it', () => {
+    const { settings, problems } = parseSettings(
+      read({ pools: [{ id: 'oa', label: '', provider: null, protocol: 'openai', baseUrl: 'HTTPS://api.example.com/v1', sharedLimits: 'true' }] }),
+    );
+    assert.deepEqual(settings.pools.map((p) => [p.id, p.label, p.provider, p.sharedLimits, p.baseUrl]), [['oa', undefined, undefined, undefined, 'HTTPS://api.example.com/v1']]);
+    assert.deepEqual(problems.sort(), [
+      'keybridge.pools[0].label must be a non-empty string; ignored',
+      'keybridge.pools[0].provider must be a string; ignored',
+      'keybridge.pools[0].sharedLimits must be true or false; ignored',
+    ]);
   });
 
   it('joins pools with their stored keys and drops routes that do not fit, keeping the pools', () => {
