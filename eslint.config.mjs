@@ -52,7 +52,7 @@ export default defineConfig(
         files: ['src/vscode/**', 'src/extension.ts', 'test/vscode*/**'],
         rules: { '@typescript-eslint/no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
     },
-    // Type-checked strict rules for the core: what the compiler cannot say (a condition that is always true, a
+    // Type-checked strict rules for all of src/: what the compiler cannot say (a condition that is always true, a
     // floating promise, an object stringified as [object Object]). Two idioms the code relies on stay allowed:
     // numbers in template strings, and `return answer(...)` as an early exit from a request handler.
     ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: ['src/**/*.ts'] })),
