@@ -41,6 +41,8 @@ function messagesProblem(body: Json): string | undefined {
       return `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
     }
   }
+  const pairing = messagesPairingProblem(messages.map((m) => asObject(m)));
+  if (pairing) return pairing;
   const last = asObject(messages[messages.length - 1]);
   if (last.role === 'assistant') {
     const text = textOf(last.content);
@@ -118,6 +120,20 @@ function toolPairingProblem(messages: Json[]): string | undefined {
     }
     open = undefined;
     if (m.role === 'assistant' && Array.isArray(m.tool_calls)) open = new Set(m.tool_calls.map((call) => String(asObject(call).id)));
+  }
+  return undefined;
+}
+
+/** Messages' pairing rule: tool_result blocks answer the tool_use blocks of the message just before, all of them. */
+function messagesPairingProblem(messages: Json[]): string | undefined {
+  const blocksOf = (m: Json): Json[] => (Array.isArray(m.content) ? m.content.map((b) => asObject(b)) : []);
+  for (let i = 0; i < messages.length; i++) {
+    const asked = i > 0 && messages[i - 1].role === 'assistant' ? blocksOf(messages[i - 1]).filter((b) => b.type === 'tool_use').map((b) => String(b.id)) : [];
+    const answered = messages[i].role === 'user' ? blocksOf(messages[i]).filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id)) : [];
+    const stray = answered.filter((id) => !asked.includes(id));
+    if (stray.length) return `messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    const open = asked.filter((id) => !answered.includes(id));
+    if (open.length) return `messages.${i - 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
   }
   return undefined;
 }
