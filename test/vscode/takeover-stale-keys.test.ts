@@ -13,6 +13,7 @@ import type { Logger } from '../../src/core/logger';
 import type { SecretStorageLike } from '../../src/vscode/keySecrets';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { FakeSecretBackend } from './fakeSecretStorage';
+import { chat } from './hostFixtures';
 import { fake } from './fakeVscode';
 import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
@@ -36,16 +37,6 @@ describe('a window that takes the port over after keys were added in another win
     return window;
   };
 
-  const chat = async (token: string): Promise<number> => {
-    const res = await fetch(`http://127.0.0.1:${port}/openai/v1/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.text();
-    return res.status;
-  };
 
   beforeEach(async () => {
     fake.reset();
@@ -81,7 +72,7 @@ describe('a window that takes the port over after keys were added in another win
     await waitFor(() => b.host.status()?.pools[0].keys.length === 2, 3_000, 'the follower shows them through the owner');
     const token = a.keyStore.snapshot?.tokens?.token as string;
     provider.fault(FIRST, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
-    assert.equal(await chat(token), 200);
+    assert.equal((await chat(port, token)).status, 200);
     assert.deepEqual(
       provider.ledger.map((e) => e.key),
       [FIRST, SECOND],
@@ -103,7 +94,7 @@ describe('a window that takes the port over after keys were added in another win
     );
     assert.match(JSON.stringify(keys[0]), /cooling/, `the first key is still cooling, as the old owner persisted: ${JSON.stringify(keys[0])}`);
     provider.reset();
-    assert.equal(await chat(token), 200, 'the same URL and token serve after the takeover');
+    assert.equal((await chat(port, token)).status, 200, 'the same URL and token serve after the takeover');
     assert.deepEqual(
       provider.ledger.map((e) => e.key),
       [SECOND],
@@ -133,14 +124,14 @@ describe('a window that takes the port over after keys were added in another win
     await waitFor(() => a.host.status()?.pools[0].keys.length === 2, 3_000, 'the owner serves the keys added in the follower');
     await waitFor(() => b.host.status()?.pools[0].keys.length === 2, 3_000, 'the follower shows them through the owner');
     const token = a.keyStore.snapshot?.tokens?.token as string;
-    assert.equal(await chat(token), 200);
+    assert.equal((await chat(port, token)).status, 200);
     assert.equal(provider.ledger.at(-1)?.key, FIRST);
 
     const first = b.keyStore.snapshot?.keys.find((k) => k.label === 'first');
     await b.keyStore.removeKey('oa', first?.id as string);
     await waitFor(() => a.host.status()?.pools[0].keys.length === 1, 3_000, 'the owner drops the key removed in the follower');
     provider.reset();
-    assert.equal(await chat(token), 200);
+    assert.equal((await chat(port, token)).status, 200);
     assert.deepEqual(
       provider.ledger.map((e) => e.key),
       [SECOND],
@@ -170,7 +161,7 @@ describe('a window that takes the port over after keys were added in another win
       b.host.status()?.pools[0].keys.map((k) => k.label),
       ['second'],
     );
-    assert.equal(await chat(token), 200);
+    assert.equal((await chat(port, token)).status, 200);
     assert.deepEqual(
       provider.ledger.map((e) => e.key),
       [SECOND],

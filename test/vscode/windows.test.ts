@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { FakeSecretBackend } from './fakeSecretStorage';
+import { chat } from './hostFixtures';
 import { fake } from './fakeVscode';
 import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
@@ -60,23 +61,13 @@ describe('two windows sharing SecretStorage and a state folder', function () {
     await waitFor(() => b.host.status()?.pools[0].keys[0]?.label === 'work', 3_000, 'the follower shows it through the owner');
 
     const token = a.keyStore.snapshot?.tokens?.token as string;
-    const send = async (): Promise<number> => {
-      const res = await fetch(`http://127.0.0.1:${port}/openai/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.text();
-      return res.status;
-    };
-    assert.equal(await send(), 200);
+    assert.equal((await chat(port, token)).status, 200);
     assert.equal(provider.ledger.at(-1)?.key, 'oa-key-1');
 
     await a.close();
     windows.splice(windows.indexOf(a), 1);
     await waitFor(() => b.host.role === 'owner', 5_000, 'window B takes over');
-    assert.equal(await send(), 200, 'the same URL and token work after the takeover');
+    assert.equal((await chat(port, token)).status, 200, 'the same URL and token work after the takeover');
     assert.equal(provider.ledger.at(-1)?.key, 'oa-key-1');
     assert.equal(b.host.status()?.pools[0].keys[0].label, 'work');
   });
