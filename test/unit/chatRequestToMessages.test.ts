@@ -95,6 +95,12 @@ describe('translation: Chat Completions → Anthropic Messages request', () => {
     assert.deepEqual(notes.dropped, ['n', 'response_format']);
   });
 
+  it('keeps arguments a model got wrong where the agent can read them, since Anthropic takes only an object', () => {
+    const broken = { ...chat, messages: [chat.messages[2], { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'ls', arguments: '{"path": ' } }] }] };
+    const assistant = (chatRequestToMessages(broken, target).body.messages as { content: { input?: unknown }[] }[])[1];
+    assert.deepEqual(assistant.content[0].input, { _raw_arguments: '{"path": ' });
+  });
+
   it('the fake provider refuses what the real API refuses: a tool_result without its tool_use, a tool_use left unanswered', () => {
     const stray = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }] };
     assert.match(requestProblem('messages', stray) ?? '', /Each `tool_result` block must have a corresponding `tool_use` block/);

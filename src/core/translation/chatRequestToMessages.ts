@@ -1,4 +1,4 @@
-import { asWire, stringOr, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, stringOr, toolArguments, wireArray, type TranslationNotes, type Wire } from './wire';
 
 /** What the Anthropic target needs said about itself; the route decides, the translator only follows. */
 export interface MessagesTarget {
@@ -35,16 +35,6 @@ function textOf(content: unknown): string {
     .filter((part) => part.type === 'text')
     .map((part) => stringOr(part.text, ''))
     .join('\n');
-}
-
-function toolInput(args: unknown): Wire {
-  if (typeof args !== 'string' || args === '') return {};
-  try {
-    return asWire(JSON.parse(args)) ?? {};
-  } catch {
-    // Anthropic takes only an object; the model's malformed arguments are kept where it can read them.
-    return { _raw_arguments: args };
-  }
 }
 
 /**
@@ -104,7 +94,7 @@ function assistantBlocks(message: Wire, notes: TranslationNotes): Wire[] {
   const out = blocks(message.content, notes).filter((b) => b.type === 'text');
   for (const call of wireArray(message.tool_calls)) {
     const fn = asWire(call.function);
-    out.push({ type: 'tool_use', id: stringOr(call.id, ''), name: stringOr(fn?.name, ''), input: toolInput(fn?.arguments) });
+    out.push({ type: 'tool_use', id: stringOr(call.id, ''), name: stringOr(fn?.name, ''), input: toolArguments(fn?.arguments) });
   }
   return out;
 }

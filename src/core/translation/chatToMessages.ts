@@ -1,5 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
-import { asWire, stringOr, wireArray, type Wire } from './wire';
+import { asWire, numberOr, parseWire, stringOr, toolArguments, wireArray, type Wire } from './wire';
 
 /** Chat's finish_reason as Anthropic's stop_reason. Chat does not say whether a stop sequence ended the answer. */
 const STOP_REASONS: Partial<Record<string, string>> = {
@@ -19,22 +19,12 @@ function stopReason(finish: unknown): string {
  * `prompt_tokens`. Cache writes are not reported by Chat providers, so none are claimed.
  */
 function messagesUsage(usage: Wire | undefined): Wire {
-  const prompt = typeof usage?.prompt_tokens === 'number' ? usage.prompt_tokens : 0;
+  const prompt = numberOr(usage?.prompt_tokens, 0);
   const cached = asWire(usage?.prompt_tokens_details)?.cached_tokens;
-  const cacheRead = typeof cached === 'number' ? cached : 0;
-  const out: Wire = { input_tokens: prompt - cacheRead, output_tokens: typeof usage?.completion_tokens === 'number' ? usage.completion_tokens : 0 };
+  const cacheRead = numberOr(cached, 0);
+  const out: Wire = { input_tokens: prompt - cacheRead, output_tokens: numberOr(usage?.completion_tokens, 0) };
   if (cacheRead > 0) out.cache_read_input_tokens = cacheRead;
   return out;
-}
-
-function toolInput(args: unknown): unknown {
-  if (typeof args !== 'string' || args === '') return {};
-  try {
-    return JSON.parse(args) as unknown;
-  } catch {
-    // A provider's malformed arguments reach the agent as they came, so its own error handling sees them.
-    return { _raw_arguments: args };
-  }
 }
 
 /** A non-streamed Chat Completions answer as an Anthropic message, under the model name the client knows. */
@@ -46,7 +36,7 @@ export function chatToMessagesResponse(chat: Wire, model: string): Wire {
   if (typeof text === 'string' && text !== '') content.push({ type: 'text', text });
   for (const call of wireArray(message?.tool_calls)) {
     const fn = asWire(call.function);
-    content.push({ type: 'tool_use', id: stringOr(call.id, ''), name: stringOr(fn?.name, ''), input: toolInput(fn?.arguments) });
+    content.push({ type: 'tool_use', id: stringOr(call.id, ''), name: stringOr(fn?.name, ''), input: toolArguments(fn?.arguments) });
   }
   return {
     id: `msg_${stringOr(chat.id, 'keybridge')}`,
@@ -85,12 +75,7 @@ export class ChatToMessagesStream {
   push(upstream: SseEvent): SseEvent[] {
     if (upstream.data === undefined || this.finished) return [];
     if (upstream.data === '[DONE]') return this.end();
-    let chunk: Wire | undefined;
-    try {
-      chunk = asWire(JSON.parse(upstream.data));
-    } catch {
-      return [];
-    }
+    const chunk = parseWire(upstream.data);
     if (!chunk) return [];
     const out: SseEvent[] = [];
     if (!this.started) out.push(this.start(chunk));
@@ -135,7 +120,7 @@ export class ChatToMessagesStream {
 
   private toolCall(call: Wire): SseEvent[] {
     const out: SseEvent[] = [];
-    const callIndex = typeof call.index === 'number' ? call.index : 0;
+    const callIndex = numberOr(call.index, 0);
     const fn = asWire(call.function);
     if (this.open?.kind !== 'tool' || this.open.call !== callIndex) {
       // Providers stream one call after another; a new call index opens the next tool_use block.

@@ -1,5 +1,5 @@
 import type { Protocol } from '../config';
-import { asWire, stringOr } from './wire';
+import { asWire, parseWire, stringOr, type Wire } from './wire';
 
 /** Anthropic's error type for a status, as its API documents them. */
 function anthropicType(status: number): string {
@@ -26,16 +26,12 @@ function openaiType(status: number): string {
 }
 
 /** The provider's own words: the message of either protocol's error shape, or the body itself when it is short text. */
-function messageOf(body: string): string {
-  try {
-    const json = asWire(JSON.parse(body));
-    const error = json?.error;
-    if (typeof error === 'string') return error;
-    const message = asWire(error)?.message;
-    if (typeof message === 'string') return message;
-  } catch {
-    // Not JSON: an HTML page or plain text from a gateway in front of the provider.
-  }
+function messageOf(json: Wire | undefined, body: string): string {
+  const error = json?.error;
+  if (typeof error === 'string') return error;
+  const message = asWire(error)?.message;
+  if (typeof message === 'string') return message;
+  // Not an error of either shape: an HTML page or plain text from a gateway in front of the provider.
   const text = body.trim();
   return text.length > 0 && text.length <= 500 && !text.startsWith('<') ? text : 'the provider refused the request';
 }
@@ -46,16 +42,12 @@ function messageOf(body: string): string {
  * 529, which OpenAI clients do not know: they get 503, which they retry the same way.
  */
 export function translateErrorAnswer(client: Protocol, status: number, body: string, pool: string): { status: number; body: string } {
-  const message = `${messageOf(body)} (from pool "${pool}", translated)`;
+  const json = parseWire(body);
+  const message = `${messageOf(json, body)} (from pool "${pool}", translated)`;
   if (client === 'anthropic') {
     return { status, body: JSON.stringify({ type: 'error', error: { type: anthropicType(status), message } }) };
   }
   const out = status === 529 ? 503 : status;
-  let code: string | null = null;
-  try {
-    code = stringOr(asWire(asWire(JSON.parse(body))?.error)?.type, '') || null;
-  } catch {
-    code = null;
-  }
+  const code = stringOr(asWire(json?.error)?.type, '') || null;
   return { status: out, body: JSON.stringify({ error: { message, type: openaiType(out), param: null, code } }) };
 }

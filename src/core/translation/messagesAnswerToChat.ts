@@ -1,5 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
-import { asWire, stringOr, wireArray, type Wire } from './wire';
+import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /** Anthropic's stop_reason as Chat's finish_reason. */
 const FINISH_REASONS: Partial<Record<string, string>> = {
@@ -15,9 +15,7 @@ function finishReason(stop: unknown): string {
   return (typeof stop === 'string' ? FINISH_REASONS[stop] : undefined) ?? 'stop';
 }
 
-function count(value: unknown): number {
-  return typeof value === 'number' ? value : 0;
-}
+const count = (value: unknown): number => numberOr(value, 0);
 
 /** Anthropic usage as Chat's: Chat counts cache reads and writes inside prompt_tokens, and reads again as cached_tokens. */
 function chatUsage(input: Wire | undefined, outputTokens: number): Wire {
@@ -75,12 +73,7 @@ export class MessagesToChatStream {
 
   push(upstream: SseEvent): SseEvent[] {
     if (upstream.data === undefined || this.finished) return [];
-    let json: Wire | undefined;
-    try {
-      json = asWire(JSON.parse(upstream.data));
-    } catch {
-      return [];
-    }
+    const json = parseWire(upstream.data);
     if (!json) return [];
     switch (upstream.name || stringOr(json.type, '')) {
       case 'message_start': {

@@ -1,4 +1,4 @@
-import { asWire, stringOr, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, numberOr, stringOr, wireArray, type TranslationNotes, type Wire } from './wire';
 
 /** What the target needs said about itself; the route decides, the translator only follows. */
 export interface ChatTarget {
@@ -163,7 +163,7 @@ function toolChoice(choice: Wire | undefined, hasTools: boolean): Wire {
 
 /** A thinking budget as an effort: Anthropic's minimum budget is 1024 tokens; past 16k a model thinks at length. */
 function effortFor(budget: unknown): 'low' | 'medium' | 'high' {
-  const tokens = typeof budget === 'number' ? budget : 0;
+  const tokens = numberOr(budget, 0);
   if (tokens >= 16_000) return 'high';
   if (tokens >= 4_000) return 'medium';
   return 'low';

@@ -23,3 +23,25 @@ export function stringOr(value: unknown, fallback: string): string {
 export interface TranslationNotes {
   dropped: string[];
 }
+
+export function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+/** A JSON object from wire text; undefined for anything else, malformed JSON included. */
+export function parseWire(text: string): Wire | undefined {
+  try {
+    return asWire(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Chat tool call's `arguments` string as an Anthropic tool_use `input`, which must be an object. Arguments a
+ * model got wrong are kept under `_raw_arguments`, so the agent's own error handling sees what came.
+ */
+export function toolArguments(args: unknown): Wire {
+  if (typeof args !== 'string' || args === '') return {};
+  return parseWire(args) ?? { _raw_arguments: args };
+}
