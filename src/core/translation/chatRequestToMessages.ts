@@ -1,4 +1,4 @@
-import { asWire, stringOr, toolArguments, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, contentText, stringOr, toolArguments, wireArray, type TranslationNotes, type Wire } from './wire';
 
 /** What the Anthropic target needs said about itself; the route decides, the translator only follows. */
 export interface MessagesTarget {
@@ -29,14 +29,6 @@ function blocks(content: unknown, notes: TranslationNotes): Wire[] {
   });
 }
 
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  return wireArray(content)
-    .filter((part) => part.type === 'text')
-    .map((part) => stringOr(part.text, ''))
-    .join('\n');
-}
-
 /**
  * An OpenAI Chat Completions request as an Anthropic Messages request for another provider: system and
  * developer messages become the system prompt, tool calls tool_use blocks, tool messages tool_result blocks in
@@ -54,10 +46,10 @@ export function chatRequestToMessages(request: Wire, target: MessagesTarget): { 
     else turns.push({ role, content });
   };
   for (const message of wireArray(request.messages)) {
-    if (message.role === 'system' || message.role === 'developer') system.push(textOf(message.content));
+    if (message.role === 'system' || message.role === 'developer') system.push(contentText(message.content, '\n'));
     else if (message.role === 'assistant') add('assistant', assistantBlocks(message, notes));
     else if (message.role === 'tool') {
-      const text = textOf(message.content);
+      const text = contentText(message.content, '\n');
       const result: Wire = { type: 'tool_result', tool_use_id: stringOr(message.tool_call_id, '') };
       if (text !== '') result.content = text;
       add('user', [result]);

@@ -1,5 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
-import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
+import { asWire, contentText, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /** Anthropic's stop_reason as Chat's finish_reason. */
 const FINISH_REASONS: Partial<Record<string, string>> = {
@@ -29,10 +29,7 @@ function chatUsage(input: Wire | undefined, outputTokens: number): Wire {
 /** A non-streamed Anthropic answer as a Chat completion, under the model name the client knows. */
 export function messagesToChatResponse(message: Wire, model: string, created: number): Wire {
   const blocks = wireArray(message.content);
-  const text = blocks
-    .filter((b) => b.type === 'text')
-    .map((b) => stringOr(b.text, ''))
-    .join('');
+  const text = contentText(blocks, '');
   const calls = blocks
     .filter((b) => b.type === 'tool_use')
     .map((b) => ({ id: stringOr(b.id, ''), type: 'function', function: { name: stringOr(b.name, ''), arguments: JSON.stringify(b.input ?? {}) } }));

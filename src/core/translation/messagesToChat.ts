@@ -1,4 +1,4 @@
-import { asWire, numberOr, stringOr, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, contentText, numberOr, stringOr, wireArray, type TranslationNotes, type Wire } from './wire';
 
 /** What the target needs said about itself; the route decides, the translator only follows. */
 export interface ChatTarget {
@@ -21,7 +21,7 @@ export interface ChatTarget {
 export function messagesToChat(request: Wire, target: ChatTarget): { body: Wire; notes: TranslationNotes } {
   const notes: TranslationNotes = { dropped: [] };
   const messages: Wire[] = [];
-  const system = systemText(request.system);
+  const system = contentText(request.system, '\n\n');
   if (system) messages.push({ role: 'system', content: system });
   for (const message of wireArray(request.messages)) {
     if (message.role === 'assistant') messages.push(...assistantMessages(message.content, notes));
@@ -51,14 +51,6 @@ export function messagesToChat(request: Wire, target: ChatTarget): { body: Wire;
   const userId = asWire(request.metadata)?.user_id;
   if (typeof userId === 'string') body.user = userId;
   return { body, notes };
-}
-
-function systemText(system: unknown): string {
-  if (typeof system === 'string') return system;
-  return wireArray(system)
-    .filter((block) => block.type === 'text')
-    .map((block) => stringOr(block.text, ''))
-    .join('\n\n');
 }
 
 /** Blocks of a message whose content may be a plain string. */

@@ -45,3 +45,12 @@ export function toolArguments(args: unknown): Wire {
   if (typeof args !== 'string' || args === '') return {};
   return parseWire(args) ?? { _raw_arguments: args };
 }
+
+/** The text of a content field in either protocol: a plain string, or the text parts of a list, joined. */
+export function contentText(content: unknown, separator: string): string {
+  if (typeof content === 'string') return content;
+  return wireArray(content)
+    .filter((part) => part.type === 'text')
+    .map((part) => stringOr(part.text, ''))
+    .join(separator);
+}
