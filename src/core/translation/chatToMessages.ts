@@ -1,4 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
+import type { StreamTranslator } from './streamTranslator';
 import { asWire, numberOr, parseWire, stringOr, toolArguments, wireArray, type Wire } from './wire';
 
 /** Chat's finish_reason as Anthropic's stop_reason. Chat does not say whether a stop sequence ended the answer. */
@@ -60,7 +61,7 @@ function event(name: string, payload: Wire): SseEvent {
  * finish reason and usage in the one message_delta, then message_stop. Reasoning deltas are not passed on: an
  * unsigned thinking block would be refused when the client sends it back to Anthropic.
  */
-export class ChatToMessagesStream {
+export class ChatToMessagesStream implements StreamTranslator {
   private started = false;
   private finished = false;
   private nextIndex = 0;
@@ -70,6 +71,10 @@ export class ChatToMessagesStream {
   private usage: Wire | undefined;
 
   constructor(private readonly model: string) {}
+
+  get finishSeen(): boolean {
+    return this.finish != null;
+  }
 
   /** The client's events for one upstream event; `[DONE]` ends the message. */
   push(upstream: SseEvent): SseEvent[] {

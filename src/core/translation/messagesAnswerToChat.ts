@@ -1,4 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
+import type { StreamTranslator } from './streamTranslator';
 import { asWire, contentText, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /** Anthropic's stop_reason as Chat's finish_reason. */
@@ -52,7 +53,7 @@ export function messagesToChatResponse(message: Wire, model: string, created: nu
  * finish reason once, usage in a last chunk when the client asked for it, then [DONE]. Thinking is not passed
  * on: Chat has no field a client would send back, and its signature is for Anthropic alone.
  */
-export class MessagesToChatStream {
+export class MessagesToChatStream implements StreamTranslator {
   private id = 'chatcmpl-keybridge';
   private inputUsage: Wire | undefined;
   private outputTokens = 0;
@@ -67,6 +68,10 @@ export class MessagesToChatStream {
     /** The client set stream_options.include_usage: a last chunk carries usage. */
     private readonly includeUsage: boolean,
   ) {}
+
+  get finishSeen(): boolean {
+    return this.finish != null;
+  }
 
   push(upstream: SseEvent): SseEvent[] {
     if (upstream.data === undefined || this.finished) return [];
