@@ -42,6 +42,11 @@ export interface PoolSpec {
    * key switches to the next at once.
    */
   sharedLimits?: boolean;
+  /**
+   * OpenAI-compatible pools: false when the provider has no Responses API, so
+   * Responses requests sent here are translated to Chat Completions.
+   */
+  responses?: boolean;
   /** Deadlines for this pool's upstream; override the tuning's. */
   deadlines?: Partial<Deadlines>;
   keys: KeySpec[];
@@ -165,8 +170,7 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
       const at = `routes[${i}].targets[${t}].pool`;
       const pool = config.pools.find((p) => p.id === target.pool);
       if (!pool) throw new ConfigError(at, `no pool with id "${target.pool}"`);
-      // Requests are relayed byte for byte; translating between wire protocols is out of scope.
-      if (pool.protocol !== route.protocol) throw new ConfigError(at, `pool "${pool.id}" speaks ${pool.protocol}, the route ${route.protocol}`);
+      // A pool of the other protocol is a translated target (docs/ARCHITECTURE.md §9); any pool may serve.
     });
   });
   for (const protocol of PROTOCOLS) {

@@ -172,6 +172,16 @@ export const poolEntries = {
   sharedLimits: boolean(
     'The keys belong to **one account** and share its rate limits: a 429 cools the model for every key of the pool, and a short `Retry-After` is waited for instead of trying the other keys. Leave off for keys of different accounts.',
   ),
+  responses: v.optional(
+    v.pipe(
+      v.boolean('must be true or false'),
+      v.metadata({
+        default: true,
+        markdownDescription:
+          'OpenAI-compatible pools: whether the provider has the Responses API (`/responses`). Set `false` for providers with Chat Completions only (DeepSeek, Mistral, Together, Gemini): a Responses request routed here is translated to Chat Completions.',
+      }),
+    ),
+  ),
   deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
 };
 

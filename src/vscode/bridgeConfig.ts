@@ -16,6 +16,7 @@ export interface PoolSetting {
   strategy?: SelectionStrategy;
   headers?: Record<string, string>;
   sharedLimits?: boolean;
+  responses?: boolean;
   deadlines?: Partial<Deadlines>;
 }
 
@@ -36,7 +37,7 @@ export type SettingReader = (name: string) => unknown;
 const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
 /** Optional fields that only describe or switch an entry: a bad value is ignored instead of dropping the entry. */
-const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'continueOnCut']);
+const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'responses', 'continueOnCut']);
 
 /**
  * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,
@@ -129,6 +130,7 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     headers: p.headers,
     testPath: presetById(p.provider)?.testPath,
     sharedLimits: p.sharedLimits,
+    responses: p.responses,
     deadlines: p.deadlines,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),
   }));

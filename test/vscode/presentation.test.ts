@@ -220,7 +220,7 @@ describe('settings → bridge config', () => {
           { id: 'oa', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' },
           { id: 'an', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' },
         ],
-        routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'oa' }] }],
+        routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'gone' }] }],
       }),
     );
     const { config, problems } = buildBridgeConfig(settings, [key('oa', 'k1', 's1'), key('an', 'k2', 's2'), key('gone', 'k3', 's3')]);
@@ -233,7 +233,23 @@ describe('settings → bridge config', () => {
     );
     assert.deepEqual(config.routes, []);
     assert.equal(problems.length, 1);
-    assert.match(problems[0], /^keybridge\.routes\[0\]\.targets\[0\]\.pool: pool "oa" speaks openai/);
+    assert.match(problems[0], /^keybridge\.routes\[0\]\.targets\[1\]\.pool: no pool with id "gone"/);
+  });
+
+  it('keeps a route whose target is a pool of the other protocol: it is translated', () => {
+    const { settings } = parseSettings(
+      read({
+        pools: [
+          { id: 'oa', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', responses: false },
+          { id: 'an', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' },
+        ],
+        routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-4.1' }] }],
+      }),
+    );
+    const { config, problems } = buildBridgeConfig(settings, [key('oa', 'k1', 's1'), key('an', 'k2', 's2')]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(config.routes[0].targets, [{ pool: 'an' }, { pool: 'oa', model: 'gpt-4.1' }]);
+    assert.equal(config.pools[0].responses, false);
   });
 });
 
