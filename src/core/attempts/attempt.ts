@@ -4,6 +4,8 @@ import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamTranscript';
 import type { ProtocolAdapter } from '../protocols/protocol';
+import { protocolAdapter } from '../protocols/registry';
+import type { TargetTranslation } from '../translation/targetTranslation';
 import type { ResolvedRoute } from '../routing/router';
 import type { RequestSummary } from '../status';
 import { redactSecrets } from '../secrets';
@@ -13,6 +15,8 @@ import { buildClientHeaders, isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
+import { TranslatedBody } from '../upstream/translatedBody';
+import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
 import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
 import { continueCutStream } from './continueStream';
@@ -33,7 +37,12 @@ export interface TargetPlan {
   /** The model the target is asked for: the rate-limit scope and the breaker's. */
   model: string | undefined;
   breaker: CircuitBreaker;
+  /** The body sent to this target: the client's, renamed, translated, or stripped of thinking history after a refusal. */
   body: Buffer | undefined;
+  /** Path below the pool's base URL: the client's, or the translated API's. */
+  path: string;
+  /** Set when the pool speaks another protocol: the exchange is translated both ways (docs/ARCHITECTURE.md §9). */
+  translation: TargetTranslation | undefined;
   deadlines: AttemptDeadlines;
   /** A later target of the route could still serve the request. */
   hasNext: boolean;
@@ -69,14 +78,16 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   key.stats.lastUsedAt = started;
   const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult =>
     // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
-    request.signal.aborted ? { kind: 'aborted' } : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw } };
+    request.signal.aborted
+      ? { kind: 'aborted' }
+      : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw, translation: target.translation } };
 
   let response;
   try {
     response = await sendWithKey(engine.upstream, pool, key, {
-      path: request.upstreamPath,
+      path: target.path,
       method: request.method,
-      clientHeaders: request.headers,
+      clientHeaders: target.translation ? headersFor(request.headers, target.translation) : request.headers,
       body: target.body,
       signal: request.signal,
       headersTimeoutMs: deadlines.headersMs,
@@ -93,6 +104,13 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   }
 
   const sse = isEventStream(headers);
+  if (target.translation) {
+    const translated = await translatedGate(engine, request, adapter, target, response.body, sse, clock.now() - started);
+    if (translated.kind === 'fail') return failed(translated.verdict, status, headers);
+    commit(engine, request, target, key, started);
+    const relay = translated.relay;
+    return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
+  }
   const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint) : undefined;
   const relay = sse
     ? new SseRelay(response.body, adapter, request.endpoint, transcript)
@@ -101,16 +119,74 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
   if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
 
-  // Committed: this key served. No markReady: the key was ready when this attempt picked it, so any other state
-  // now is a newer verdict (a concurrent 429, 401 or quota error) that this older success must not undo.
-  const now = clock.now();
-  pool.succeeded(key, now);
-  key.stats.successes++;
-  key.stats.lastLatencyMs = now - started;
-  if (request.sessionId) engine.affinity.remember(request.sessionId, { pool: pool.id, key: key.id });
-
+  commit(engine, request, target, key, started);
   const answer: CommittedAnswer = { status, headers, relay, transcript };
   return { kind: 'committed', relay: () => relayAnswer(engine, request, target, key, answer, res) };
+}
+
+/**
+ * Committed: this key served. No markReady: the key was ready when this attempt picked it, so any other state
+ * now is a newer verdict (a concurrent 429, 401 or quota error) that this older success must not undo.
+ */
+function commit(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, started: number): void {
+  const now = engine.clock.now();
+  target.pool.succeeded(key, now);
+  key.stats.successes++;
+  key.stats.lastLatencyMs = now - started;
+  if (request.sessionId) engine.affinity.remember(request.sessionId, { pool: target.pool.id, key: key.id });
+}
+
+/**
+ * The client's headers for a pool of another protocol: the other protocol's own headers (versions, betas,
+ * organisations) mean nothing there, and the target's defaults fill in what it needs.
+ */
+function headersFor(headers: IncomingHttpHeaders, translation: TargetTranslation): IncomingHttpHeaders {
+  const foreign = translation.upstreamProtocol === 'openai' ? 'anthropic-' : 'openai-';
+  const out: IncomingHttpHeaders = {};
+  for (const name in headers) if (!name.startsWith(foreign)) out[name] = headers[name];
+  return out;
+}
+
+type TranslatedRelay = TranslatedSseRelay | TranslatedBody;
+
+/** The commit gate of a translated answer: the upstream's first real event, or its whole body when not streamed. */
+async function translatedGate(
+  engine: Engine,
+  request: ProxyRequest,
+  adapter: ProtocolAdapter,
+  target: TargetPlan,
+  body: UpstreamResponse['body'],
+  sse: boolean,
+  elapsed: number,
+): Promise<{ kind: 'commit'; relay: TranslatedRelay } | { kind: 'fail'; verdict: Verdict }> {
+  const translation = target.translation as TargetTranslation;
+  const model = target.model ?? '';
+  const { deadlines } = target;
+  if (!sse) {
+    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model));
+    const gate = await relay.gate(deadlines.idleMs);
+    return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
+  }
+  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}) };
+  const relay = new TranslatedSseRelay(body, protocolAdapter(translation.upstreamProtocol), translation.upstreamEndpoint, client);
+  const gate = await relay.gate(deadlines.firstEventMs - elapsed, () => engine.clock.now());
+  return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
+}
+
+/** Moves a committed translated answer to the client. No continuation: a cut is ended with the client's error. */
+async function relayTranslated(
+  engine: Engine,
+  target: TargetPlan,
+  key: KeyRecord,
+  answer: { status: number; headers: IncomingHttpHeaders; relay: TranslatedRelay },
+  res: ServerResponse,
+): Promise<AttemptDone> {
+  const { status, relay } = answer;
+  const headers = buildClientHeaders(answer.headers, key.secret);
+  delete headers['content-length'];
+  if (relay instanceof TranslatedBody) return settle(engine, target, key, status, relay.pipeTo(res, status, headers));
+  headers['content-type'] = 'text/event-stream; charset=utf-8';
+  return settle(engine, target, key, status, await relay.pipeTo(res, status, headers, target.deadlines.idleMs));
 }
 
 /** A failed answer's verdict, from its body: read bounded in size and time, so a bad provider cannot hold the attempt. */

@@ -15,6 +15,10 @@ import { sendAttempt, type AttemptDone, type TargetPlan } from './attempt';
 import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
 import { bodyForModel, type ProxyRequest } from './proxyRequest';
+import { crossProtocol } from '../translation/targetTranslation';
+import { isThinkingSignatureError, withoutThinking } from '../translation/thinking';
+import { estimateInputTokens } from '../translation/tokenEstimate';
+import { parseWire } from '../translation/wire';
 
 /** How the attempts on one target ended. */
 type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failure: FailedAttempt } | { kind: 'next' } | { kind: 'stop' };
@@ -29,15 +33,23 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
   const run = new RequestRun(engine, request);
   const route = engine.router.route(request.protocol, request.model);
   for (let t = 0; t < route.targets.length; t++) {
-    const target = planTarget(engine, request, route, t);
-    if (!target) continue;
-    const end = await serveTarget(run, target, res);
+    const planned = planTarget(engine, request, route, t);
+    if (!planned) continue;
+    if (planned.kind === 'refused') {
+      run.failures.push(planned.failure);
+      continue;
+    }
+    if (planned.kind === 'estimate-tokens') return run.answerTokenEstimate(res, planned.pool);
+    const end = await serveTarget(run, planned.target, res);
     if (end.kind === 'served') return run.finish(end.done.status, end.done.outcome, end.done.error);
     if (end.kind === 'answer') return run.answerVerbatim(res, end.failure);
     if (end.kind === 'stop') break;
   }
   if (request.signal.aborted) return run.finish(499, 'aborted', 'client went away');
   if (run.held) return run.answerVerbatim(res, run.held);
+  // Only targets that cannot take this kind of request: the client's request is what to change, not the keys.
+  const last = run.failures.at(-1);
+  if (last && run.failures.every(isRefusal)) return run.answerVerbatim(res, last);
   const targets = route.targets.map((t) => ({ pool: t.pool, model: t.model ?? request.model }));
   const answer = answerExhausted(engine, request, run.adapter, targets, run.failures, res);
   return run.finish(answer.status, 'error', answer.message);
@@ -50,6 +62,8 @@ class Rotation {
   /** Met a transient fault: picked again only when no other key is ready. */
   readonly avoid = new Set<KeyRecord>();
   transientRetries = 0;
+  /** The target refused thinking history it did not sign, and the request went again without it. */
+  thinkingStripped = false;
 
   /** After a wait, keys that were limited earlier in this request may have recovered. */
   afterWait(): void {
@@ -100,6 +114,10 @@ async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyR
   const { engine, request } = run;
   const { verdict } = failure;
   run.failures.push(failure);
+  if (!rotation.thinkingStripped && retryWithoutThinking(run, target, failure)) {
+    rotation.thinkingStripped = true;
+    return undefined;
+  }
   if (verdict.kind === 'rate_limit') run.rateLimits++;
   if (!engine.judgeKey(target.pool, key, verdict, failure.headers, { model: target.model, endpoint: request.endpoint })) {
     // A key failure on a pass-through path is checked with a test request first; the client gets the provider's answer.
@@ -129,24 +147,68 @@ async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyR
   }
 }
 
+/**
+ * A provider refused thinking history it did not sign (another account's or provider's, after a failover):
+ * the same target gets the request once more without it, before the route moves on (docs/ARCHITECTURE.md §9).
+ */
+function retryWithoutThinking(run: RequestRun, target: TargetPlan, failure: FailedAttempt): boolean {
+  const upstream = target.translation?.upstreamProtocol ?? target.pool.protocol;
+  if (upstream !== 'anthropic' || failure.status === undefined || !target.body) return false;
+  if (!isThinkingSignatureError(failure.status, failure.raw?.toString('utf8') ?? '')) return false;
+  const sent = parseWire(target.body.toString('utf8'));
+  const stripped = sent && withoutThinking(sent);
+  if (!stripped) return false;
+  target.body = Buffer.from(JSON.stringify(stripped));
+  run.engine.logger.info(`request ${run.request.id}: pool "${target.pool.id}" refused thinking history it did not sign; sent again without it`);
+  return true;
+}
+
+type PlannedTarget =
+  | { kind: 'send'; target: TargetPlan }
+  /** Chat providers count no tokens: a count_tokens request is answered with the estimate. */
+  | { kind: 'estimate-tokens'; pool: KeyPool }
+  /** The pool cannot take this kind of request (e.g. embeddings on a pool of another protocol). */
+  | { kind: 'refused'; failure: FailedAttempt };
+
 /** The pool, model, body, breaker and deadlines of target `t`; undefined when its pool is gone. */
-function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute, t: number): TargetPlan | undefined {
+function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute, t: number): PlannedTarget | undefined {
   const target = route.targets[t];
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
   const model = target.model ?? request.model;
+  const cross = crossProtocol(request, pool);
+  const refuse = (reason: string): PlannedTarget => ({ kind: 'refused', failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } } });
+  if (cross?.kind === 'refused') return refuse(cross.reason);
+  if (cross?.kind === 'estimate-tokens') return { kind: 'estimate-tokens', pool };
+  let body = bodyForModel(request, target.model);
+  if (cross) {
+    const client = request.decodeJson?.();
+    if (!client) return refuse('a translated request needs a JSON body');
+    // A stored answer lives with the provider that made it; another one cannot look it up.
+    if (request.previousResponseId) return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
+    const translated = cross.request(client, model ?? '');
+    body = Buffer.from(JSON.stringify(translated.body));
+    const dropped = translated.notes.dropped.length ? `; not carried: ${translated.notes.dropped.join(', ')}` : '';
+    engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"${dropped}`);
+  }
   const hasNext = engine.hasLaterTarget(route, t);
   const deadlines = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
   return {
-    index: t,
-    route,
-    continueOnCut: route.continueOnCut === true && request.stream && hasNext,
-    pool,
-    model,
-    breaker: engine.breaker(pool.id, model),
-    body: bodyForModel(request, target.model),
-    deadlines: attemptDeadlines(deadlines, request.stream, hasNext),
-    hasNext,
+    kind: 'send',
+    target: {
+      index: t,
+      route,
+      // A continuation splices events of the client's protocol; a translated stream is ended with the client's error.
+      continueOnCut: route.continueOnCut === true && request.stream && hasNext && !cross,
+      pool,
+      model,
+      breaker: engine.breaker(pool.id, model),
+      body,
+      path: cross ? cross.upstreamPath : request.upstreamPath,
+      translation: cross,
+      deadlines: attemptDeadlines(deadlines, request.stream, hasNext),
+      hasNext,
+    },
   };
 }
 
@@ -210,6 +272,15 @@ class RequestRun {
     }
   }
 
+  /** count_tokens for a target that counts none: the documented estimate (docs/TRANSLATION.md), no key used. */
+  answerTokenEstimate(res: ServerResponse, pool: KeyPool): RequestSummary {
+    const body = JSON.stringify({ input_tokens: estimateInputTokens(this.request.decodeJson?.() ?? {}) });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-keybridge-estimate': 'input_tokens' });
+    res.end(body);
+    this.summary.pool = pool.id;
+    return this.finish(200, 'ok', `estimated for pool "${pool.id}" (it counts no tokens)`);
+  }
+
   answerVerbatim(res: ServerResponse, failure: FailedAttempt): RequestSummary {
     if (failure.status === undefined) {
       // Nothing came from the provider (the request was refused before sending): answer in the client's protocol.
@@ -229,6 +300,11 @@ class RequestRun {
   }
 }
 
+/** A target that could not take the request at all: nothing was sent. */
+function isRefusal(failure: FailedAttempt): boolean {
+  return failure.key === undefined && failure.verdict.kind === 'client';
+}
+
 function lookupAffinity(engine: Engine, request: ProxyRequest): KeyRef | undefined {
   if (request.previousResponseId) {
     const ref = engine.affinity.get(`resp:${request.previousResponseId}`);
@@ -242,6 +318,14 @@ function sendVerbatim(res: ServerResponse, failure: FailedAttempt): void {
   const secret = failure.key?.secret;
   const headers = buildClientHeaders(failure.headers ?? {}, secret);
   let raw = failure.raw ?? Buffer.alloc(0);
+  let status = failure.status ?? 502;
+  if (failure.translation) {
+    // The client's protocol and shape; the provider's status and rate-limit headers stay, so its retries still work.
+    const translated = failure.translation.error(status, raw.toString('utf8'), failure.pool.id);
+    status = translated.status;
+    raw = Buffer.from(translated.body);
+    headers['content-type'] = 'application/json';
+  }
   if (secret) {
     // An error body is read whole anyway: it gets the full search. Latin1 keeps every byte; the ASCII mask fits in it.
     const text = raw.toString('latin1');
@@ -249,6 +333,6 @@ function sendVerbatim(res: ServerResponse, failure: FailedAttempt): void {
     if (clean !== text) raw = Buffer.from(clean, 'latin1');
   }
   headers['content-length'] = raw.length;
-  res.writeHead(failure.status ?? 502, headers);
+  res.writeHead(status, headers);
   res.end(raw);
 }

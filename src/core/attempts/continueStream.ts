@@ -45,8 +45,10 @@ export async function continueCutStream(
     const target = route.targets[t];
     const pool = engine.pools.get(target.pool);
     const model = target.model ?? request.model;
-    const key = pool?.pick(engine.clock.now(), { scope: model });
-    if (!pool || !key || !request.decodeJson) continue;
+    // A continuation splices the target's own events into the client's stream: only a pool of the client's protocol can.
+    if (pool?.protocol !== request.protocol) continue;
+    const key = pool.pick(engine.clock.now(), { scope: model });
+    if (!key || !request.decodeJson) continue;
     const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);

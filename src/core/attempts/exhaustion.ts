@@ -7,6 +7,7 @@ import { sendError } from '../protocols/errorAnswer';
 import { rateLimitHeaders } from '../upstream/headers';
 import type { Verdict } from '../failover/classify';
 import type { ProxyRequest } from './proxyRequest';
+import type { TargetTranslation } from '../translation/targetTranslation';
 
 /** What one failed attempt left behind, for the final answer. */
 export interface FailedAttempt {
@@ -16,6 +17,8 @@ export interface FailedAttempt {
   status?: number;
   headers?: IncomingHttpHeaders;
   raw?: Buffer;
+  /** The target's translation: its error answer is written in the client's protocol. */
+  translation?: TargetTranslation;
 }
 
 /** An error answer, before it is written in the client's protocol. */

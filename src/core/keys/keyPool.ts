@@ -98,6 +98,11 @@ export class KeyPool {
     });
   }
 
+  /** OpenAI-compatible pools: whether the provider has the Responses API (unless the config says otherwise, it has). */
+  get responses(): boolean {
+    return this.spec.responses !== false;
+  }
+
   /** Whether the pool's keys share one account's limits: a 429 then cools the model for every key. */
   get sharedLimits(): boolean {
     return this.spec.sharedLimits === true;

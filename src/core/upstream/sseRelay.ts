@@ -15,7 +15,7 @@ export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fai
 
 
 /** How long an upstream may take to end its body after its final event before its connection is dropped. */
-const FINAL_EVENT_GRACE_MS = 200;
+export const FINAL_EVENT_GRACE_MS = 200;
 
 /** Larger than any real event; an upstream that sends more without ending its event is not speaking SSE. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -42,19 +42,25 @@ export class SseRelay {
   readonly usage: UsageSeen = { input: 0, output: 0 };
   /** Set when the provider reported an error inside a committed stream (e.g. quota). */
   inBandError: Verdict | undefined;
-  private readonly scanner = new SseScanner();
+  protected readonly scanner = new SseScanner();
   private held: Buffer[] = [];
   /** The client has the protocol's final event (or a named error event): its answer is complete. */
-  private terminalSeen = false;
+  protected terminalSeen = false;
+  /**
+   * Every event the gate scanned, in order, for a relay that re-encodes events (a translated stream); the byte
+   * relay sends the held bytes themselves and keeps none.
+   */
+  protected gateLog: SseEvent[] | undefined;
   /** Events scanned before the commit, for the witness: they go out with the held bytes. */
   private preCommit: SseEvent[] = [];
 
   constructor(
-    private readonly body: Readable,
-    private readonly adapter: ProtocolAdapter,
-    private readonly endpoint: Endpoint,
+    protected readonly body: Readable,
+    protected readonly adapter: ProtocolAdapter,
+    protected readonly endpoint: Endpoint,
     private readonly witness?: EventWitness,
   ) {}
+
 
   async gate(timeoutMs: number, now: () => number): Promise<GateResult> {
     type Settle = (outcome: GateOutcome<number>) => void;
@@ -88,10 +94,14 @@ export class SseRelay {
         // Lifecycle events are small: megabytes with no first event is an endless one, not worth holding.
         // Like a silent provider, one that does not speak SSE is left for the next target, not retried.
         if (heldBytes > 2 * MAX_EVENT_BYTES) return settle({ kind: 'fail', verdict: { kind: 'timeout', reason: 'no first event in the first 8 MiB' } });
-        consider(this.scanner.push(chunk), settle);
+        const events = this.scanner.push(chunk);
+        this.gateLog?.push(...events);
+        consider(events, settle);
       },
       onEnd: (settle) => {
-        if (!consider(this.scanner.end(), settle)) settle({ kind: 'fail', verdict: { kind: 'transient', reason: 'stream ended before any event' } });
+        const events = this.scanner.end();
+        this.gateLog?.push(...events);
+        if (!consider(events, settle)) settle({ kind: 'fail', verdict: { kind: 'transient', reason: 'stream ended before any event' } });
       },
       onError: (error) => classifyTransportError(error),
       onTimeout: () => classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }),
@@ -168,7 +178,7 @@ export class SseRelay {
     return this.result(end);
   }
 
-  private result(end: RelayEnd): RelayResult {
+  protected result(end: RelayEnd): RelayResult {
     return { end, usage: this.usage, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
@@ -178,7 +188,7 @@ export class SseRelay {
   }
 
   /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */
-  private inspect(events: SseEvent[]): void {
+  protected inspect(events: SseEvent[]): void {
     for (const event of events) {
       if (event.data === undefined) continue;
       this.witness?.note(event);

@@ -1,0 +1,121 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { classifyTransportError, errorFactsFromJson } from '../failover/classify';
+import type { Endpoint, ProtocolAdapter } from '../protocols/protocol';
+import { encodeSseEvent, type SseEvent } from '../protocols/sse';
+import type { StreamTranslator } from '../translation/streamTranslator';
+import { pumpBody, type RelayResult } from './relayPump';
+import { FINAL_EVENT_GRACE_MS, SseRelay } from './sseRelay';
+import { isErrorEvent, parseEventJson } from './streamFacts';
+
+/** The client's side of a translated stream: its protocol writes the terminal errors. */
+export interface ClientStream {
+  adapter: ProtocolAdapter;
+  endpoint: Endpoint;
+  translator: StreamTranslator;
+}
+
+/**
+ * A stream from a pool of another protocol. The gate is the byte relay's, judged on the upstream's own events
+ * (its preamble, its errors); after the commit each upstream event is translated as it arrives and the client's
+ * events go out with the same backpressure and idle clock. An upstream error, break or stall ends the client's
+ * stream with the client's own terminal error; a stream that ends cleanly without saying how the answer ended
+ * was cut short and is ended the same way, never passed off as complete.
+ */
+export class TranslatedSseRelay extends SseRelay {
+  /** The client's answer is closed: its final event or its terminal error went out. */
+  private closed = false;
+
+  constructor(
+    body: Readable,
+    upstream: ProtocolAdapter,
+    upstreamEndpoint: Endpoint,
+    private readonly client: ClientStream,
+  ) {
+    super(body, upstream, upstreamEndpoint);
+    this.gateLog = [];
+  }
+
+  override async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayResult> {
+    res.writeHead(status, headers);
+    let grace: NodeJS.Timeout | undefined;
+    // As the byte relay does: once the client's answer is closed, the upstream gets a moment to end its body.
+    const complete = (out: string): undefined => {
+      if (!res.writableEnded) res.end(out);
+      grace ??= setTimeout(() => {
+        this.body.on('error', () => undefined);
+        this.body.destroy(new Error('the upstream kept the stream open after its final event'));
+      }, FINAL_EVENT_GRACE_MS);
+      return undefined;
+    };
+    const send = (events: SseEvent[]): Buffer | undefined => {
+      const out = this.translate(events);
+      if (this.closed) return complete(out);
+      return out ? Buffer.from(out) : undefined;
+    };
+    const first = send(this.gateLog?.splice(0) ?? []);
+    let afterEnd = 0;
+    const end = await pumpBody(
+      this.body,
+      res,
+      idleTimeoutMs,
+      `no data for ${Math.round(idleTimeoutMs / 1000)} s`,
+      {
+        onChunk: (chunk, stop) => {
+          if (res.writableEnded) {
+            afterEnd += chunk.length;
+            if (afterEnd > 64 * 1024) stop('data after the final event');
+            return undefined;
+          }
+          const events = this.scanner.push(chunk);
+          this.inspect(events);
+          return send(events);
+        },
+        onEnd: () => {
+          if (res.writableEnded) return;
+          const events = this.scanner.end();
+          this.inspect(events);
+          let out = this.translate(events);
+          if (!this.closed) out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream ended its stream before saying how the answer ended');
+          res.end(out);
+        },
+        describeError: (error) => classifyTransportError(error).reason,
+        onBroken: (reason) => {
+          if (!this.closed && !res.writableEnded && !res.destroyed) res.end(this.terminalError(`upstream stream interrupted (${reason})`));
+        },
+      },
+      first,
+    );
+    clearTimeout(grace);
+    if (end.kind === 'interrupted' && this.closed) return this.result({ kind: 'complete' });
+    return this.result(end);
+  }
+
+  /** The client's bytes for some upstream events; closes the answer at the upstream's final or error event. */
+  private translate(events: SseEvent[]): string {
+    let out = '';
+    for (const event of events) {
+      if (this.closed) break;
+      if (event.data === undefined) continue;
+      if (isErrorEvent(event)) {
+        out += this.terminalError(`the provider reported an error: ${errorFactsFromJson(parseEventJson(event)).message ?? 'no message'}`);
+        continue;
+      }
+      for (const translated of this.client.translator.push(event)) out += encodeSseEvent(translated);
+      if (this.adapter.isTerminal(event)) out += this.close();
+    }
+    return out;
+  }
+
+  private close(): string {
+    this.closed = true;
+    let out = '';
+    for (const event of this.client.translator.end()) out += encodeSseEvent(event);
+    return out;
+  }
+
+  private terminalError(reason: string): string {
+    this.closed = true;
+    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${reason}`, this.facts);
+  }
+}
