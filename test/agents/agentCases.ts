@@ -43,6 +43,7 @@ export interface AgentCase {
 }
 
 const POOL_OF = { openai: 'oa', anthropic: 'an' } as const;
+const OTHER = { openai: 'anthropic', anthropic: 'openai' } as const;
 
 function envName(protocol: 'openai' | 'anthropic', key: KeyId): string {
   return `KB_AGENTS_${POOL_OF[protocol].toUpperCase()}_${key.toUpperCase()}`;
@@ -55,7 +56,7 @@ export function makeSecrets(): CaseContext['secrets'] {
 }
 
 /** One fresh bridge per case, so key health never leaks from one case into the next. */
-async function startBridge(ctx: CaseContext, dir: string): Promise<BridgeProcess> {
+async function startBridge(ctx: CaseContext, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
   const pools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
@@ -71,7 +72,7 @@ async function startBridge(ctx: CaseContext, dir: string): Promise<BridgeProcess
   for (const protocol of ['openai', 'anthropic'] as const) {
     for (const id of KEY_IDS) env[envName(protocol, id)] = ctx.secrets[protocol][id];
   }
-  const bridge = new BridgeProcess({ cli: ctx.cli, dir, config: { pools }, env, adminToken: ctx.adminToken });
+  const bridge = new BridgeProcess({ cli: ctx.cli, dir, config: { pools, routes }, env, adminToken: ctx.adminToken });
   await bridge.start();
   return bridge;
 }
@@ -91,6 +92,9 @@ function modelRequests(fake: FakeProvider): LedgerEntry[] {
 
 function keyIdOf(ctx: CaseContext, secret: string | undefined): string {
   for (const id of KEY_IDS) if (ctx.secrets[ctx.agent.protocol][id] === secret) return id;
+  // A translated fallback reaches the other protocol's pool.
+  const other = OTHER[ctx.agent.protocol];
+  for (const id of KEY_IDS) if (ctx.secrets[other][id] === secret) return `${POOL_OF[other]}/${id}`;
   if (secret === ctx.token) return 'LOCAL-TOKEN';
   return secret === undefined ? 'none' : 'unknown';
 }
@@ -202,9 +206,15 @@ const plainTurn: AgentCase = {
 };
 
 /** Answers with tool calls until `files` have all been read back, then quotes what came back. */
-function toolResponder(ctx: CaseContext, dirs: RunDirs, files: Array<{ path: string; nonce: string }>, onTurn?: (turn: number) => Partial<Reply> | void): (body: unknown) => Reply {
+function toolResponder(
+  ctx: CaseContext,
+  dirs: RunDirs,
+  files: Array<{ path: string; nonce: string }>,
+  onTurn?: (turn: number) => Partial<Reply> | void,
+  outputsOf: (body: unknown) => string[] = (body) => ctx.agent.toolOutputs(body),
+): (body: unknown) => Reply {
   return (body) => {
-    const outputs = ctx.agent.toolOutputs(body);
+    const outputs = outputsOf(body);
     const turn = outputs.length;
     const extra = onTurn?.(turn) ?? {};
     if (turn < files.length) return { ...extra, toolCall: { name: ctx.agent.toolName, arguments: ctx.agent.readFileCall(files[turn]!.path, dirs) } };
@@ -422,4 +432,84 @@ const allKeysRateLimited: AgentCase = {
   },
 };
 
-export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited];
+/** Tool outputs carried back in a body of the other protocol: Chat `tool` messages, Anthropic `tool_result` blocks. */
+function translatedToolOutputs(body: unknown): string[] {
+  const messages = (body as { messages?: unknown }).messages;
+  if (!Array.isArray(messages)) return [];
+  const out: string[] = [];
+  for (const message of messages as Array<{ role?: unknown; content?: unknown }>) {
+    if (message.role === 'tool') out.push(typeof message.content === 'string' ? message.content : JSON.stringify(message.content));
+    if (message.role !== 'user' || !Array.isArray(message.content)) continue;
+    for (const block of message.content as Array<{ type?: unknown; content?: unknown }>) {
+      if (block.type === 'tool_result') out.push(typeof block.content === 'string' ? block.content : JSON.stringify(block.content));
+    }
+  }
+  return out;
+}
+
+const FALLBACK_MODEL = 'kb-translated-fallback';
+
+/**
+ * (5) Only a pool of the other protocol is healthy: every key of the agent's own protocol is rate-limited for
+ * a minute, and the route falls back to the other pool, translated. A plain turn, then a tool round trip,
+ * complete as if nothing happened; the provider sees valid requests of its own protocol (the fake is strict).
+ */
+const translatedFallback: AgentCase = {
+  id: 'translated',
+  title: 'only a pool of the other protocol healthy (translated fallback)',
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'translated');
+    const own = ctx.agent.protocol;
+    const other = OTHER[own];
+    const routes = [{ protocol: own, match: '*', targets: [{ pool: POOL_OF[own] }, { pool: POOL_OF[other], model: FALLBACK_MODEL }] }];
+    const bridge = await startBridge(ctx, dirs.root, routes);
+    const strict = ctx.fake.options.strictRequests;
+    try {
+      ctx.fake.reset();
+      ctx.fake.options.strictRequests = true;
+      for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
+      const answer = `pong KB-TRANSLATED-${randomBytes(4).toString('hex')}`;
+      ctx.fake.setResponder(() => ({ text: answer }));
+      const t0 = Date.now();
+      const plain = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Reply with the single word pong.');
+      const plainEntries = modelRequests(ctx.fake);
+      saw.push('plain turn:', ...agentLines(plain), ...timeline(ctx, bridge, plainEntries, t0));
+      agentFinished(checks, plain);
+      check(checks, plain.outcome.text.includes(answer), `the agent printed the other provider's answer ${quote(answer)}`);
+      const translated = plainEntries.filter((e) => e.protocol === other);
+      const otherPath = other === 'openai' ? '/chat/completions' : '/v1/messages';
+      check(
+        checks,
+        translated.length >= 1 && translated.every((e) => e.path.endsWith(otherPath) && e.model === FALLBACK_MODEL && e.status === 200),
+        `the turn reached the ${other} pool as ${otherPath} for ${FALLBACK_MODEL} and got 200 (strict request rules on)`,
+      );
+      check(checks, translated.some((e) => e.stream), 'the translated turn was streamed');
+
+      ctx.fake.reset();
+      for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
+      const files = writeNonceFiles(dirs, 1);
+      const respond = toolResponder(ctx, dirs, files, undefined, translatedToolOutputs);
+      ctx.fake.setResponder((req) => respond(req.body));
+      const t1 = Date.now();
+      const tool = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Read note1.txt and tell me what it says.');
+      const toolEntries = modelRequests(ctx.fake).filter((e) => e.protocol === other);
+      saw.push('tool round trip:', ...agentLines(tool), ...timeline(ctx, bridge, toolEntries, t1));
+      agentFinished(checks, tool);
+      const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(files[0]!.nonce)));
+      check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} on the translated tool call and its output reached the ${other} pool`);
+      check(checks, tool.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
+      check(checks, toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200), `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`);
+      const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
+      check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`);
+    } finally {
+      ctx.fake.options.strictRequests = strict;
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited, translatedFallback];
