@@ -4,6 +4,8 @@ export const OPENAI_MODEL = 'gpt-bench';
 export const ANTHROPIC_MODEL = 'claude-bench';
 /** Routed by the bridge config to the pool whose keys the failover workload rate-limits. */
 export const FAILOVER_MODEL = 'failover-bench';
+/** Routed by the bridge config to an OpenAI-protocol pool: the Anthropic request is translated to Chat and back. */
+export const TRANSLATED_MODEL = 'translated-bench';
 /** Routed to the pool whose provider key always stalls after the first events (open streams for the memory probe). */
 export const STALL_MODEL = 'stall-bench';
 
@@ -19,9 +21,9 @@ export function openaiBody(options: { stream?: boolean; model?: string; messages
   return Buffer.from(JSON.stringify(body));
 }
 
-export function anthropicBody(options: { stream?: boolean; messages?: Message[] } = {}): Buffer {
+export function anthropicBody(options: { stream?: boolean; model?: string; messages?: Message[] } = {}): Buffer {
   const body: Record<string, unknown> = {
-    model: ANTHROPIC_MODEL,
+    model: options.model ?? ANTHROPIC_MODEL,
     max_tokens: 256,
     system: 'You are a coding agent.',
     messages: options.messages ?? [{ role: 'user', content: 'Say hello.' }],

@@ -5,6 +5,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './benchOptions';
 import type { Side } from './loadGenerator';
+import { OPENAI_MODEL } from './payloads';
 import { cpuAccounting, loadAverage } from './osProcess';
 import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
 import { evaluateGoals, renderMarkdown } from './report';
@@ -23,7 +24,11 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function bridgeConfig(provider: ProviderProcess): { config: unknown; env: Record<string, string> } {
+/**
+ * `translated`: false for a `--compare-cli` build that predates cross-protocol routes (it refuses them); its
+ * translated workloads are then relayed to the Anthropic pool, and its figures for them mean that.
+ */
+function bridgeConfig(provider: ProviderProcess, translated = true): { config: unknown; env: Record<string, string> } {
   const env: Record<string, string> = {
     KEYBRIDGE_TOKEN: TOKEN,
     BENCH_KEY_OA: 'bench-bridge-openai-key',
@@ -45,6 +50,8 @@ function bridgeConfig(provider: ProviderProcess): { config: unknown; env: Record
     routes: [
       { protocol: 'openai', match: 'failover-*', targets: [{ pool: 'oa-failover' }] },
       { protocol: 'openai', match: 'stall-*', targets: [{ pool: 'oa-stall' }] },
+      // Anthropic requests on an OpenAI-protocol pool: what a translated target costs beside a relayed one.
+      ...(translated ? [{ protocol: 'anthropic', match: 'translated-*', targets: [{ pool: 'oa', model: OPENAI_MODEL }] }] : []),
     ],
     defaults: { openai: 'oa', anthropic: 'an' },
   };
@@ -136,7 +143,7 @@ async function main(): Promise<void> {
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
     bridge = await startBridge({ binDir, config, env, cpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir) });
     const cpuProfileDir = options.cpuProfileDir && resolve(options.cpuProfileDir);
-    if (options.compareCli) compare = await startBridge({ binDir, config, env, cliPath: resolve(options.compareCli), cpuProfileDir });
+    if (options.compareCli) compare = await startBridge({ binDir, config: bridgeConfig(provider, process.env.KEYBRIDGE_BENCH_COMPARE_TRANSLATES === '1').config, env, cliPath: resolve(options.compareCli), cpuProfileDir });
     if (options.reference) reference = await startReference(binDir, provider.urls.url, cpuProfileDir);
     sides = sidesFor(options, provider, bridge, reference, compare);
     log(

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunProfile } from './benchOptions';
 import { closedLoop, SideClient, type CallResult, type CallSpec, type Side } from './loadGenerator';
 import { cpuMsOf, rssKiBOf } from './osProcess';
-import { anthropicBody, bigConversation, FAILOVER_MODEL, openaiBody, STALL_MODEL } from './payloads';
+import { anthropicBody, bigConversation, FAILOVER_MODEL, openaiBody, STALL_MODEL, TRANSLATED_MODEL } from './payloads';
 import type { BridgeProcess, ProviderProcess } from './processes';
 import type { FailoverResult, MemoryResult, MemorySample, SideRound, SideSummary, WorkloadResult } from './results';
 import { median, quantile, round, sum } from './stats';
@@ -60,6 +60,19 @@ export function defineWorkloads(p: RunProfile): Workload[] {
     ms: concurrency === 1 ? 60_000 : concurrency >= 256 ? p.stream256Ms : p.stream64Ms,
     focus: concurrency === 1 ? 'latency' : 'throughput',
   });
+  // The direct and reference sides send the same Anthropic request to the provider's Anthropic API; the bridge
+  // routes it to an OpenAI-protocol pool, so the ratio is what translation costs, beside anthropic-*-c1's relay.
+  const translated = (stream: boolean): Workload => ({
+    id: `anthropic-translated-${stream ? 'stream' : 'small'}-c1`,
+    title: `Anthropic messages on an OpenAI pool (translated), ${stream ? 'stream' : 'small'}`,
+    protocol: 'anthropic',
+    concurrency: 1,
+    stream,
+    body: anthropicBody({ stream, model: TRANSLATED_MODEL }),
+    requests: stream ? p.streams1 : p.latencyRequests,
+    ms: 60_000,
+    focus: 'latency',
+  });
   return [
     small('openai', 1),
     small('anthropic', 1),
@@ -71,6 +84,8 @@ export function defineWorkloads(p: RunProfile): Workload[] {
     stream('anthropic', 1),
     stream('openai', 64),
     stream('openai', 256),
+    translated(false),
+    translated(true),
   ];
 }
 

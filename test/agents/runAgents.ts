@@ -2,7 +2,7 @@
  * `npm run test:agents`: the real Claude Code and Codex CLI, pinned and cached
  * outside the repo, run non-interactively and offline through the headless
  * bridge (`dist/cli.js serve`, a child process) in front of the in-repo fake
- * provider. Four cases per agent, after checking that the README's agent
+ * provider. Five cases per agent (the fifth: a translated fallback), after checking that the README's agent
  * guide is the text of src/core/agentSetup.ts; prints what each saw and ends
  * with `N passed, N failed`.
  *

@@ -64,14 +64,14 @@ describe('cross-protocol routes', () => {
       assert.match(text, /^Reply \d+ part 1/);
       h.provider.setResponder(toolLoop);
       const tools: Anthropic.Tool[] = [{ name: 'Read', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } }];
-      const final = await anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'read it' }], tools }).finalMessage();
+      const final = await anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, top_k: 5, messages: [{ role: 'user', content: 'read it' }], tools }).finalMessage();
       const use = final.content.find((b) => b.type === 'tool_use');
       assert.equal(use?.name, 'Read');
       assert.deepEqual(use?.input, { file_path: '/tmp/x' });
       assert.equal(final.stop_reason, 'tool_use');
       const sent = h.provider.ledger.at(-1)?.body as { tools: { function: { parameters: unknown } }[] };
       assert.deepEqual(sent.tools[0].function.parameters, tools[0].input_schema, 'the JSON Schema goes across untouched');
-      assert.ok(h.logs.some((l) => /Anthropic Messages → OpenAI Chat for pool "oa"/.test(l)));
+      assert.ok(h.logs.some((l) => /^info request \d+: Anthropic Messages → OpenAI Chat for pool "oa"; not carried: top_k$/.test(l)), 'what the target did not get is logged');
     });
 
     it('counts tokens with the documented estimate instead of failing', async () => {

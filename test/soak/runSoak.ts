@@ -79,6 +79,8 @@ function writeConfig(dir: string, provider: FakeProvider, keys: readonly SoakKey
     routes: [
       { protocol: 'openai', match: 'solo-*', targets: [{ pool: 'oa-solo' }] },
       { protocol: 'openai', match: '*', targets: [{ pool: 'oa-main' }, { pool: 'oa-backup' }] },
+      // Translated first, relayed after: Anthropic requests on an OpenAI pool, falling back to Anthropic.
+      { protocol: 'anthropic', match: 'claude-translated-*', targets: [{ pool: 'oa-main', model: 'gpt-soak' }, { pool: 'an-backup' }] },
       { protocol: 'anthropic', match: '*', targets: [{ pool: 'an-main' }, { pool: 'an-backup' }] },
     ],
     defaults: { openai: 'oa-main', anthropic: 'an-main' },

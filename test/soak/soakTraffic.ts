@@ -4,10 +4,13 @@ import type { FakeProvider, ResponderRequest, Reply } from '../fakeProvider/fake
 import type { SeededRandom } from './random';
 import type { SecretScanner } from './secretScan';
 
-type RequestKind = 'chat' | 'responses' | 'embeddings' | 'messages' | 'count_tokens' | 'solo';
+type RequestKind = 'chat' | 'responses' | 'embeddings' | 'messages' | 'count_tokens' | 'solo' | 'translated';
 
-/** Share of client traffic per kind: both protocols, streamed and not; `solo` goes to a single-target route that may run dry. */
-const KIND_WEIGHTS: Record<RequestKind, number> = { chat: 30, responses: 14, embeddings: 5, messages: 32, count_tokens: 4, solo: 8 };
+/**
+ * Share of client traffic per kind: both protocols, streamed and not; `solo` goes to a single-target route that
+ * may run dry; `translated` is Anthropic messages on a route whose first target is an OpenAI pool.
+ */
+const KIND_WEIGHTS: Record<RequestKind, number> = { chat: 28, responses: 14, embeddings: 5, messages: 26, count_tokens: 4, solo: 8, translated: 8 };
 
 export type ClientOutcome =
   | 'complete' // the whole answer, and the right one
@@ -58,7 +61,8 @@ const FILLER = 'the quick brown fox jumps over the lazy dog while keys rotate an
 /** Answers that name their soak request and provider seq, so a spliced or misrouted answer cannot pass. */
 export function installResponder(provider: FakeProvider, expected: Map<number, ExpectedAnswer>): void {
   provider.setResponder((req: ResponderRequest): Reply | undefined => {
-    const soak = Number(req.body?.soak_id);
+    // A translated request carries no unknown fields; its user message still names the soak request.
+    const soak = Number(req.body?.soak_id ?? /^soak request (\d+)$/.exec(String(req.body?.messages?.at?.(-1)?.content))?.[1]);
     if (!Number.isFinite(soak)) return undefined;
     if (req.endpoint === 'count_tokens') return { usage: { input: req.seq, output: 0 } };
     const words: string[] = [];
@@ -95,7 +99,7 @@ interface PlannedRequest {
 
 export function planRequest(random: SeededRandom): PlannedRequest {
   const kind = random.weighted(KIND_WEIGHTS);
-  const streamable = kind === 'chat' || kind === 'responses' || kind === 'messages' || kind === 'solo';
+  const streamable = kind !== 'embeddings' && kind !== 'count_tokens';
   return {
     kind,
     stream: streamable && random.chance(0.6),
@@ -138,11 +142,19 @@ function buildRequest(ctx: TrafficContext, id: number, p: PlannedRequest): { url
     case 'embeddings':
       return { protocol: 'openai', url: `${ctx.openaiBase}/embeddings`, headers: openaiHeaders, body: JSON.stringify({ model: 'text-embedding-soak', input: ['a', `b${id}`], soak_id: id }) };
     case 'messages':
+    case 'translated':
       return {
         protocol: 'anthropic',
         url: `${ctx.anthropicBase}/v1/messages`,
         headers: anthropicHeaders,
-        body: JSON.stringify({ model: 'claude-soak', max_tokens: 64, messages, stream: p.stream, ...(p.tool ? { tools: TOOLS_ANTHROPIC } : {}), soak_id: id }),
+        body: JSON.stringify({
+          model: p.kind === 'translated' ? 'claude-translated-soak' : 'claude-soak',
+          max_tokens: 64,
+          messages,
+          stream: p.stream,
+          ...(p.tool ? { tools: TOOLS_ANTHROPIC } : {}),
+          soak_id: id,
+        }),
       };
     case 'count_tokens':
       return { protocol: 'anthropic', url: `${ctx.anthropicBase}/v1/messages/count_tokens`, headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-soak', messages, soak_id: id }) };

@@ -188,8 +188,10 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     if (request.previousResponseId) return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
     const translated = cross.request(client, model ?? '');
     body = Buffer.from(JSON.stringify(translated.body));
-    const dropped = translated.notes.dropped.length ? `; not carried: ${translated.notes.dropped.join(', ')}` : '';
-    engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"${dropped}`);
+    // What the target did not get is worth a line; a translation that carried everything is routine.
+    const { dropped } = translated.notes;
+    if (dropped.length) engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.join(', ')}`);
+    else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
   }
   const hasNext = engine.hasLaterTarget(route, t);
   const deadlines = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
