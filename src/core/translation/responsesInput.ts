@@ -3,7 +3,7 @@ import { asWire, stringOr, wireArray, type TranslationNotes, type Wire } from '.
 /** A part of a user turn or of a tool's output that both Chat and Anthropic can carry. */
 export type InputPart = { type: 'text'; text: string } | { type: 'image'; url: string; detail: string | undefined };
 
-export interface FunctionCall {
+interface FunctionCall {
   callId: string;
   name: string;
   /** The arguments as the model wrote them: a JSON text, not always valid. */
