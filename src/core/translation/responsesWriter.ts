@@ -55,10 +55,6 @@ export class ResponsesWriter {
     private readonly createdAt: number,
   ) {}
 
-  get isStarted(): boolean {
-    return this.started;
-  }
-
   /** The finished response object (what response.completed carried); only after `finish`. */
   get response(): Wire {
     return this.final ?? this.responseObject('in_progress', null, null);
