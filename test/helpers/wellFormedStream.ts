@@ -9,9 +9,10 @@ function json(event: SseEvent): any {
 /**
  * Checks what a client received is one well-formed answer: exactly one terminal event and it comes last,
  * Anthropic blocks opened in index order and closed once, deltas only to the open block; Responses sequence
- * numbers 0, 1, 2…, one response id, items added in output_index order; Chat chunks of one id and model.
+ * numbers 0, 1, 2…, one response id, items added in output_index order, ending with `responsesTerminal`; Chat chunks of
+ * one id and model.
  */
-export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[]): void {
+export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], responsesTerminal: 'response.completed' | 'response.incomplete' = 'response.completed'): void {
   const real = events.filter((e) => e.data !== undefined);
   if (endpoint === 'messages') {
     assert.equal(real.filter((e) => e.name === 'message_stop').length, 1, 'one message_stop');
@@ -46,7 +47,7 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[]): 
   } else {
     const terminal = real.filter((e) => ['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(e.name));
     assert.equal(terminal.length, 1, 'one terminal event');
-    assert.equal(real.at(-1)!.name, 'response.completed', 'response.completed comes last');
+    assert.equal(real.at(-1)!.name, responsesTerminal, `${responsesTerminal} comes last`);
     assert.deepEqual(real.map((e) => json(e).sequence_number), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
     const ids = new Set(real.filter((e) => json(e).response).map((e) => json(e).response.id));
     assert.equal(ids.size, 1, 'one response id');
