@@ -12,11 +12,15 @@ import type { ResponderRequest } from '../fakeProvider/types';
 const pools = (p: FakeProvider) => [
   { id: 'an', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k1', secret: 'an-key-1' }] },
   { id: 'oa', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] },
+  // A provider with Chat Completions only (DeepSeek, Mistral, Gemini …): Responses requests are translated to Chat.
+  { id: 'oa-chat', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, responses: false, keys: [{ id: 'k1', secret: 'oa-chat-key-1' }] },
 ];
 const routes = [
   { protocol: 'anthropic' as const, match: 'claude-haiku-*', targets: [{ pool: 'oa', model: 'gpt-fallback' }, { pool: 'an' }] },
   { protocol: 'anthropic' as const, match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-fallback' }] },
   { protocol: 'openai' as const, match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-fallback' }] },
+  { protocol: 'openai' as const, match: 'chatonly-*', targets: [{ pool: 'oa-chat' }] },
+  { protocol: 'openai' as const, match: 'codex-*', targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-fallback' }, { pool: 'oa-chat', model: 'chat-fallback' }] },
 ];
 
 /** A tool loop: the first turn asks for Read, a turn carrying its result is answered in text. */
@@ -194,6 +198,56 @@ describe('cross-protocol routes', () => {
       assert.equal(res.status, 400);
       assert.match(res.json().error.message, /embeddings requests have no translation to Anthropic/);
       assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'embeddings').length, 0);
+    });
+  });
+
+  describe('a Responses client (Codex’s wire format) on an Anthropic pool and on a Chat-only pool', () => {
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'Read', strict: false, parameters: { type: 'object', properties: { file_path: { type: 'string' } } } }];
+    it('streams a tool round trip from Anthropic as typed Responses events, store:false and encrypted reasoning left behind', async () => {
+      h.provider.always('oa-key-1', { kind: 'invalidKey' });
+      h.provider.always('oa-key-2', { kind: 'invalidKey' });
+      h.provider.setResponder(toolLoop);
+      const input: OpenAI.Responses.ResponseInput = [
+        { role: 'user', content: 'read /tmp/x' },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque-to-anyone-but-openai' },
+      ];
+      const first = await openai.responses.stream({ model: 'codex-test', input, tools, store: false, include: ['reasoning.encrypted_content'] }).finalResponse();
+      const sent = h.provider.ledger.at(-1);
+      assert.equal(sent?.path, '/v1/messages');
+      assert.ok(!JSON.stringify(sent?.body).includes('gAAAA'), 'encrypted reasoning never leaves for another provider');
+      assert.equal(first.status, 'completed');
+      const call = first.output.find((item) => item.type === 'function_call');
+      assert.ok(call?.type === 'function_call');
+      assert.equal(call.name, 'Read');
+      assert.deepEqual(JSON.parse(call.arguments), { file_path: '/tmp/x' });
+      assert.ok((first.usage?.output_tokens ?? 0) > 0);
+      const second = await openai.responses.create({
+        model: 'codex-test',
+        input: [{ role: 'user', content: 'read /tmp/x' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'KEYBRIDGE-11' }],
+        tools,
+        store: false,
+      });
+      assert.equal(second.output_text, 'Read: KEYBRIDGE-11');
+      assert.equal(second.model, 'claude-fallback');
+    });
+
+    it('goes to Chat Completions on a pool without the Responses API, and refuses previous_response_id in OpenAI’s shape', async () => {
+      for (const key of ['oa-key-1', 'oa-key-2', 'an-key-1']) h.provider.always(key, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
+      const final = await openai.responses.stream({ model: 'codex-test', input: 'hi', store: false }).finalResponse();
+      const sent = h.provider.ledger.at(-1);
+      assert.equal(sent?.path, '/v1/chat/completions');
+      assert.equal(sent?.key, 'oa-chat-key-1');
+      assert.equal(sent?.model, 'chat-fallback');
+      const message = final.output.find((item) => item.type === 'message');
+      assert.ok(message?.type === 'message' && message.content[0].type === 'output_text');
+      assert.match(message.content[0].text, /^Reply \d+ part 1/);
+      // A stored answer lives with the provider that made it: nothing is sent, the client is told why.
+      await assert.rejects(openai.responses.create({ model: 'chatonly-x', input: 'hi', previous_response_id: 'resp_123' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.match(error.message, /previous_response_id names an answer stored by another provider/);
+        return true;
+      });
+      assert.equal(h.provider.ledger.filter((e) => e.key === 'oa-chat-key-1').length, 1);
     });
   });
 

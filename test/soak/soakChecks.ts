@@ -284,7 +284,7 @@ export class SoakAnalysis {
     for (const record of this.evidence.records) {
       const attempts = this.attempts(record);
       attempts.forEach((entry, i) => {
-        if (!this.committed(entry)) return;
+        if (!this.committed(entry, record)) return;
         committedSeen++;
         if (i < attempts.length - 1) violations.push(`${this.trail(record)}: attempted again after #${entry.seq} reached the client`);
       });
@@ -299,8 +299,11 @@ export class SoakAnalysis {
   }
 
   /** Whether the bridge had passed this attempt's commit point (docs/ARCHITECTURE.md §5), from what the provider sent. */
-  private committed(entry: LedgerEntry): boolean {
+  private committed(entry: LedgerEntry, record: ClientRecord): boolean {
     if (entry.status !== 200) return false;
+    // A translated answer that is not streamed is read whole before anything reaches the client: until the
+    // provider finished writing it, the route can still fail over (docs/ARCHITECTURE.md §9).
+    if (!entry.stream && record.kind === 'translated' && entry.protocol !== record.protocol) return entry.completed;
     if (!entry.stream) return !bodyNeverStarts(this.evidence.planned.get(entry.seq));
     const plan = this.evidence.planned.get(entry.seq)?.fault;
     if (plan?.kind === 'errorEvent' && (plan.afterEvents ?? 0) === 0) return false;

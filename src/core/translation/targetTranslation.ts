@@ -1,10 +1,14 @@
 import type { Protocol } from '../config';
 import type { Endpoint } from '../protocols/protocol';
+import { chatToResponsesResponse, ChatToResponsesStream } from './chatAnswerToResponses';
 import { chatRequestToMessages } from './chatRequestToMessages';
 import { chatToMessagesResponse, ChatToMessagesStream } from './chatToMessages';
 import { translateErrorAnswer } from './errorAnswer';
 import { messagesToChatResponse, MessagesToChatStream } from './messagesAnswerToChat';
+import { messagesToResponsesResponse, MessagesToResponsesStream } from './messagesAnswerToResponses';
 import { messagesToChat, type ChatTarget } from './messagesToChat';
+import { responsesToChat } from './responsesToChat';
+import { responsesToMessages } from './responsesToMessages';
 import type { StreamTranslator } from './streamTranslator';
 import { asWire, type TranslationNotes, type Wire } from './wire';
 
@@ -56,7 +60,8 @@ const NAMES = { messages: 'Anthropic Messages', chat: 'OpenAI Chat', responses: 
  */
 export function crossProtocol(client: ClientSide, pool: PoolSide): CrossProtocol | undefined {
   if (client.protocol === pool.protocol) {
-    if (client.protocol === 'openai' && client.endpoint === 'responses' && !pool.responses) return refused('responses', 'OpenAI Chat');
+    // Codex's wire format on a provider that only has Chat Completions.
+    if (client.protocol === 'openai' && client.endpoint === 'responses' && !pool.responses) return responsesToChatTranslation(pool);
     return undefined;
   }
   if (client.protocol === 'anthropic') {
@@ -66,11 +71,8 @@ export function crossProtocol(client: ClientSide, pool: PoolSide): CrossProtocol
     return { kind: 'refused', reason: `${client.endpoint} requests have no translation to OpenAI` };
   }
   if (client.endpoint === 'chat') return chatToMessagesTranslation();
-  return { kind: 'refused', reason: `${client.endpoint === 'responses' ? 'Responses' : client.endpoint} requests have no translation to Anthropic` };
-}
-
-function refused(from: 'responses', to: string): CrossProtocol {
-  return { kind: 'refused', reason: `${NAMES[from]} requests have no translation to ${to} yet` };
+  if (client.endpoint === 'responses') return responsesToMessagesTranslation();
+  return { kind: 'refused', reason: `${client.endpoint} requests have no translation to Anthropic` };
 }
 
 function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
@@ -97,6 +99,34 @@ function chatToMessagesTranslation(): TargetTranslation {
     request: (client, model) => chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) }),
     answer: (upstream, model) => messagesToChatResponse(upstream, model, nowSeconds()),
     stream: (model, client) => new MessagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true),
+    error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
+  };
+}
+
+function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
+  return {
+    kind: 'translate',
+    label: `${NAMES.responses} → ${NAMES.chat}`,
+    upstreamProtocol: 'openai',
+    upstreamEndpoint: 'chat',
+    upstreamPath: '/chat/completions',
+    request: (client, model) => responsesToChat(client, chatTarget(pool.baseUrl, model)),
+    answer: (upstream, model) => chatToResponsesResponse(upstream, model, nowSeconds()),
+    stream: (model) => new ChatToResponsesStream(model, nowSeconds()),
+    error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
+  };
+}
+
+function responsesToMessagesTranslation(): TargetTranslation {
+  return {
+    kind: 'translate',
+    label: `${NAMES.responses} → ${NAMES.messages}`,
+    upstreamProtocol: 'anthropic',
+    upstreamEndpoint: 'messages',
+    upstreamPath: '/v1/messages',
+    request: (client, model) => responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) }),
+    answer: (upstream, model) => messagesToResponsesResponse(upstream, model, nowSeconds()),
+    stream: (model) => new MessagesToResponsesStream(model, nowSeconds()),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
