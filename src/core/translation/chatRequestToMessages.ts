@@ -76,10 +76,32 @@ export function chatRequestToMessages(request: Wire, target: MessagesTarget): { 
     if (choice) body.tool_choice = choice;
   }
   if (typeof request.user === 'string') body.metadata = { user_id: request.user };
-  for (const field of ['n', 'response_format', 'logprobs', 'reasoning_effort', 'seed', 'presence_penalty', 'frequency_penalty']) {
+  if (request.reasoning_effort !== undefined && request.reasoning_effort !== null && !thinkingFor(request, body)) notes.dropped.push('reasoning_effort');
+  for (const field of ['n', 'response_format', 'logprobs', 'seed', 'presence_penalty', 'frequency_penalty']) {
     if (request[field] !== undefined && request[field] !== null && !(field === 'n' && request.n === 1)) notes.dropped.push(field);
   }
   return { body, notes };
+}
+
+/** Anthropic's thinking budget for an effort: its minimum is 1,024 tokens; past 16k a model thinks at length. */
+const THINKING_BUDGETS: Partial<Record<string, number>> = { minimal: 1_024, low: 1_024, medium: 4_096, high: 16_000, xhigh: 32_000 };
+
+/**
+ * Turns `reasoning_effort` into a thinking budget where Anthropic would take it, and says whether it did. Not
+ * with a sampling setting or a forced tool (Anthropic refuses both with thinking on), nor when the budget
+ * leaves no room in max_tokens, nor in the middle of a tool loop: with thinking on, Anthropic wants the turn
+ * that made the calls to start with its signed thinking, which a Chat client never has to send back.
+ */
+function thinkingFor(request: Wire, body: Wire): boolean {
+  const budget = typeof request.reasoning_effort === 'string' ? THINKING_BUDGETS[request.reasoning_effort] : undefined;
+  if (budget === undefined || body.temperature !== undefined || body.top_p !== undefined) return false;
+  const forced = asWire(body.tool_choice)?.type;
+  if (forced === 'any' || forced === 'tool') return false;
+  if (wireArray(request.messages).at(-1)?.role !== 'user') return false;
+  const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
+  if (maxTokens <= budget) return false;
+  body.thinking = { type: 'enabled', budget_tokens: budget };
+  return true;
 }
 
 function assistantBlocks(message: Wire, notes: TranslationNotes): Wire[] {

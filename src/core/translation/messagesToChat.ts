@@ -44,8 +44,9 @@ export function messagesToChat(request: Wire, target: ChatTarget): { body: Wire;
   if (tools.length) body.tools = tools;
   Object.assign(body, toolChoice(asWire(request.tool_choice), tools.length > 0));
   const thinking = asWire(request.thinking);
-  if (thinking?.type === 'enabled') {
-    if (target.reasoningEffort) body.reasoning_effort = effortFor(thinking.budget_tokens);
+  // `adaptive` lets the model decide how long to think: the middle effort says the same to a reasoning model.
+  if (thinking?.type === 'enabled' || thinking?.type === 'adaptive') {
+    if (target.reasoningEffort) body.reasoning_effort = thinking.type === 'adaptive' ? 'medium' : effortFor(thinking.budget_tokens);
     else notes.dropped.push('thinking');
   }
   const userId = asWire(request.metadata)?.user_id;

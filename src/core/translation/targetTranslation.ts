@@ -10,7 +10,8 @@ import { messagesToChat, type ChatTarget } from './messagesToChat';
 import { responsesToChat } from './responsesToChat';
 import { responsesToMessages } from './responsesToMessages';
 import type { StreamTranslator } from './streamTranslator';
-import { asWire, type TranslationNotes, type Wire } from './wire';
+import { anthropicInputSchema, geminiSchema, isGemini } from './toolSchema';
+import { asWire, wireArray, type TranslationNotes, type Wire } from './wire';
 
 /** What the request looks like on the client's side. */
 export interface ClientSide {
@@ -82,7 +83,7 @@ function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamProtocol: 'openai',
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
-    request: (client, model) => messagesToChat(client, chatTarget(pool.baseUrl, model)),
+    request: (client, model) => forChatPool(messagesToChat(client, chatTarget(pool.baseUrl, model)), pool),
     answer: (upstream, model) => chatToMessagesResponse(upstream, model),
     stream: (model) => new ChatToMessagesStream(model),
     error: (status, body, poolId) => translateErrorAnswer('anthropic', status, body, poolId),
@@ -96,7 +97,7 @@ function chatToMessagesTranslation(): TargetTranslation {
     upstreamProtocol: 'anthropic',
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
-    request: (client, model) => chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) }),
+    request: (client, model) => forAnthropic(chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
     answer: (upstream, model) => messagesToChatResponse(upstream, model, nowSeconds()),
     stream: (model, client) => new MessagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
@@ -110,7 +111,7 @@ function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamProtocol: 'openai',
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
-    request: (client, model) => responsesToChat(client, chatTarget(pool.baseUrl, model)),
+    request: (client, model) => forChatPool(responsesToChat(client, chatTarget(pool.baseUrl, model)), pool),
     answer: (upstream, model) => chatToResponsesResponse(upstream, model, nowSeconds()),
     stream: (model) => new ChatToResponsesStream(model, nowSeconds()),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
@@ -124,11 +125,33 @@ function responsesToMessagesTranslation(): TargetTranslation {
     upstreamProtocol: 'anthropic',
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
-    request: (client, model) => responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) }),
+    request: (client, model) => forAnthropic(responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
     answer: (upstream, model) => messagesToResponsesResponse(upstream, model, nowSeconds()),
     stream: (model) => new MessagesToResponsesStream(model, nowSeconds()),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
+}
+
+type Translated = { body: Wire; notes: TranslationNotes };
+
+/** Tool schemas as the Chat provider takes them: untouched, except for Gemini, which refuses most of JSON Schema. */
+function forChatPool(translated: Translated, pool: PoolSide): Translated {
+  if (!isGemini(pool.baseUrl)) return translated;
+  for (const tool of wireArray(translated.body.tools)) {
+    const fn = asWire(tool.function);
+    const parameters = asWire(fn?.parameters);
+    if (fn && parameters) fn.parameters = geminiSchema(parameters, translated.notes);
+  }
+  return translated;
+}
+
+/** Tool schemas as Anthropic takes them: each must describe an object. */
+function forAnthropic(translated: Translated): Translated {
+  for (const tool of wireArray(translated.body.tools)) {
+    const schema = asWire(tool.input_schema);
+    if (schema) tool.input_schema = anthropicInputSchema(schema, translated.notes);
+  }
+  return translated;
 }
 
 function nowSeconds(): number {
