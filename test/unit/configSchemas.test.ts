@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliConfigJsonSchema, settingsContribution } from '../../scripts/jsonSchemas';
 import { TUNING_KNOB_NAMES, TUNING_KNOBS } from '../../src/core/configSchema';
+import { loadServeConfig } from '../../src/cli/configFile';
 
 const root = join(__dirname, '..', '..', '..');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8'));
@@ -30,6 +31,17 @@ describe('generated configuration schemas', () => {
 
   it('keybridge.schema.json is the one generated from the config file schema', () => {
     assert.deepEqual(readJson('keybridge.schema.json'), cliConfigJsonSchema(), `keybridge.schema.json is ${REGENERATE}`);
+  });
+
+  it('loads every example config the README shows, cross-protocol routes included', () => {
+    const env = { OPENAI_KEY_WORK: 'sk-a', OPENAI_KEY_PERSONAL: 'sk-b', ANTHROPIC_KEY_TEAM: 'sk-ant-c', ANTHROPIC_KEY_BACKUP: 'sk-ant-d', ANTHROPIC_KEY_PERSONAL: 'sk-ant-e', OPENROUTER_KEY: 'sk-or-f', GEMINI_KEY: 'AIza-g' };
+    for (const name of ['keybridge.json', 'claude-code-fallback.json']) {
+      const loaded = loadServeConfig(join(root, 'examples', name), env);
+      assert.ok(loaded.bridge.pools.every((p) => p.keys.length > 0), name);
+    }
+    const fallback = loadServeConfig(join(root, 'examples', 'claude-code-fallback.json'), env).bridge;
+    assert.deepEqual(fallback.routes[0].targets.map((t) => fallback.pools.find((p) => p.id === t.pool)?.protocol), ['anthropic', 'openai', 'openai']);
+    assert.equal(fallback.pools.find((p) => p.id === 'gemini')?.responses, false);
   });
 
   it('points the example config at keybridge.schema.json by a relative path an editor can follow', () => {
