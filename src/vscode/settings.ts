@@ -25,6 +25,8 @@ export async function addPoolSetting(pool: PoolSetting): Promise<void> {
   const pools = rawPools();
   const fields: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
   if (pool.headers && Object.keys(pool.headers).length) fields.headers = pool.headers;
+  // Only the exception is written: a provider without the Responses API (true is the default).
+  if (pool.responses === false) fields.responses = false;
   // settings.json gets no "label": null for what the user left out.
   const entry = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   pools.push(entry);

@@ -189,6 +189,27 @@ describe('commands', () => {
     );
   });
 
+  it('Add Pool marks a provider without the Responses API with responses: false, and only that', async () => {
+    fake.pickAnswers.push('DeepSeek');
+    fake.inputAnswers.push((o) => o.value);
+    assert.equal(await run('keybridge.addPool', { addKeys: false }), 'deepseek');
+    fake.pickAnswers.push('Groq');
+    fake.inputAnswers.push((o) => o.value);
+    assert.equal(await run('keybridge.addPool', { addKeys: false }), 'groq');
+    assert.deepEqual(
+      (fake.settings.get('keybridge.pools') as Record<string, unknown>[]).map((p) => [p.id, p.responses]),
+      [
+        ['deepseek', false],
+        ['groq', undefined],
+      ],
+    );
+    assert.deepEqual(
+      pools().map((p) => p.responses),
+      [false, undefined],
+      'the setting reads back',
+    );
+  });
+
   it('refuses a pool id that exists', async () => {
     fake.settings.set('keybridge.pools', [{ id: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' }]);
     fake.pickAnswers.push('OpenAI');
