@@ -15,7 +15,8 @@ import { KeyBridgeCommands } from '../../src/vscode/commands';
 import type { DisposableLike } from '../../src/vscode/disposable';
 import { KeyStore } from '../../src/vscode/keyStore';
 import type { KeyNode, PoolNode } from '../../src/vscode/keyTree';
-import { addPoolSetting, removePoolSetting } from '../../src/vscode/settings';
+import { routeStatus } from '../../src/core/engine/routeStatus';
+import { addPoolSetting, removePoolSetting, routesSetting, writeRoutesSetting } from '../../src/vscode/settings';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake, InputBoxValidationSeverity, type InputBoxOptions } from './fakeVscode';
 
@@ -130,6 +131,9 @@ describe('commands', () => {
       pools,
       addPoolSetting,
       removePoolSetting,
+      routes: () => routeStatus(parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings),
+      routesSetting,
+      writeRoutesSetting,
       refresh: async () => undefined,
       showLog: () => logShown++,
       logger,
