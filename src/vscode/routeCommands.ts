@@ -57,12 +57,13 @@ export class RouteCommands {
     if (model === undefined) return undefined;
 
     const target = routeTarget(pool.id, model);
-    const routes = withTargetAdded(this.services.routesSetting(), route, target, route.first);
+    const before = this.services.routesSetting();
+    const routes = withTargetAdded(before, route, target, route.first);
     await this.services.writeRoutesSetting(routes);
-    const relation = targetRelation(route.protocol, pool);
-    const how = relation === 'same' ? '' : ' (translated)';
+    const how = { same: '', translated: ' (translated)', responsesToChat: ' (Responses translated to Chat)' }[targetRelation(route.protocol, pool)];
+    const fallback = route.first.length > 0 || before.some((r) => isRoute(r, route));
     this.services.logger.info(`route ${routeLabel(route)}: ${pool.id}${target.model ? ` → ${target.model}` : ''} added${how}`);
-    void vscode.window.setStatusBarMessage(`KeyBridge: ${routeLabel(route)} falls back to ${pool.label ?? pool.id}${how}`, 5_000);
+    void vscode.window.setStatusBarMessage(`KeyBridge: ${fallback ? `${routeLabel(route)} falls back to` : `new route ${routeLabel(route)} →`} ${pool.label ?? pool.id}${how}`, 5_000);
     return routes.find((r) => isRoute(r, route));
   }
 

@@ -92,6 +92,7 @@ describe('route commands', () => {
       },
     ]);
     assert.match(logs.join('\n'), /route anthropic claude-\*: or → gpt-4\.1 added \(translated\)/);
+    assert.equal(fake.messages.at(-1)?.text, 'KeyBridge: anthropic claude-* falls back to OpenRouter (translated)');
   });
 
   it('New route from the palette: clients, pattern, pool; an empty model keeps the client’s; it goes before the catch-all', async () => {
@@ -125,6 +126,7 @@ describe('route commands', () => {
       { protocol: 'openai', match: 'deepseek-*', targets: [{ pool: 'ds' }] },
       { protocol: 'openai', match: '*', targets: [{ pool: 'or' }] },
     ]);
+    assert.equal(fake.messages.at(-1)?.text, 'KeyBridge: new route openai deepseek-* → DeepSeek (Responses translated to Chat)');
   });
 
   it('a fallback for a default route makes a route that starts with the default pool', async () => {
