@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { routeStatus } from './core/engine/routeStatus';
 import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
 import { BridgeHost } from './vscode/bridgeHost';
@@ -11,14 +12,14 @@ import { KeyStore } from './vscode/keyStore';
 import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
-import { addPoolSetting, readSettings, removePoolSetting } from './vscode/settings';
+import { addPoolSetting, readSettings, removePoolSetting, routesSetting, writeRoutesSetting } from './vscode/settings';
 import { BridgeStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 
 /** One row of the Key Pools tree as VS Code is given it. */
 export interface KeyBridgeTreeRow {
   id: string;
-  /** 0 for a pool, 1 for its keys. */
+  /** 0 for a pool or the Routes section, 1 for a key or a route, 2 for a route's target. */
   depth: number;
   label: string;
   description: string;
@@ -34,7 +35,7 @@ export interface KeyBridgeApi {
   baseUrls(): { openai: string; anthropic: string };
   /** Resolves once this window owns or follows the bridge (or gives up after `timeoutMs`). */
   whenReady(timeoutMs?: number): Promise<HostRole>;
-  /** The tree's rows as rendered now, pools each followed by their keys (for the extension-host tests). */
+  /** The tree's rows as rendered now, pools each followed by their keys, then the routes (for the extension-host tests). */
   treeRows(): KeyBridgeTreeRow[];
 }
 
@@ -78,6 +79,9 @@ class KeyBridgeExtension extends Disposable {
       pools: () => this.sync.settings.pools,
       addPoolSetting,
       removePoolSetting,
+      routes: () => routeStatus(this.sync.settings),
+      routesSetting,
+      writeRoutesSetting,
       refresh: () => this.sync.refresh(),
       showLog: () => channel.show(true),
       logger,

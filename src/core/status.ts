@@ -41,6 +41,29 @@ export interface PoolStatus {
   keys: KeyStatus[];
 }
 
+/** One target of a route, as configured, with what the proxy does to a request sent there. */
+export interface RouteTargetStatus {
+  pool: string;
+  /** The model the target asks its pool for; unset: the client's model. */
+  model?: string;
+  /** The protocol the pool speaks. */
+  poolProtocol: Protocol;
+  /**
+   * The request and its answer are converted on the way (ARCHITECTURE §9): the pool speaks the other protocol,
+   * or an OpenAI route's pool has no Responses API (only Responses requests are converted, to Chat Completions).
+   */
+  translated: boolean;
+}
+
+/** A route as configured, in the order the router tries them; never a secret. */
+export interface RouteStatus {
+  protocol: Protocol;
+  match: string;
+  targets: RouteTargetStatus[];
+  /** Not configured: where a protocol's requests go when no route matches (`keybridge.defaults` or its first pool). */
+  implicit?: true;
+}
+
 export interface BridgeStatus {
   running: boolean;
   url?: string;
@@ -48,6 +71,8 @@ export interface BridgeStatus {
   baseUrls?: Record<Protocol, string>;
   now: number;
   pools: PoolStatus[];
+  /** Configured routes first, then each protocol's default route. Unset from an owner that predates routes in the status. */
+  routes?: RouteStatus[];
   totals: { requests: number; succeeded: number; failed: number };
 }
 

@@ -8,6 +8,8 @@ export const COMMAND_IDS = [
   'keybridge.retireKey',
   'keybridge.restoreKey',
   'keybridge.removeKey',
+  'keybridge.addRouteTarget',
+  'keybridge.removeRouteTarget',
   'keybridge.copyBaseUrl',
   'keybridge.copyAgentSetup',
   'keybridge.showLog',

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger';
+import type { RouteStatus } from '../core/status';
 import type { PoolSetting } from './bridgeConfig';
 import type { BridgeHost } from './bridgeHost';
 import type { KeyStore } from './keyStore';
@@ -10,6 +11,11 @@ export interface CommandServices {
   pools(): PoolSetting[];
   addPoolSetting(pool: PoolSetting): Promise<void>;
   removePoolSetting(id: string): Promise<boolean>;
+  /** The routes the settings make, each protocol's default route included (no bridge needs to run). */
+  routes(): RouteStatus[];
+  /** The user's `keybridge.routes` as written, and its replacement. */
+  routesSetting(): unknown[];
+  writeRoutesSetting(routes: unknown[]): Promise<void>;
   refresh(): Promise<void>;
   showLog(): void;
   logger: Logger;

@@ -8,12 +8,14 @@ import { KeyCommands } from './keyCommands';
 import { sanitizeText } from './keyPresentation';
 import { SecretStoreError } from './keySecrets';
 import { PoolCommands, type AddPoolArgs } from './poolCommands';
+import { RouteCommands } from './routeCommands';
 
-/** Registers every `keybridge.*` command; the handlers live with their kind (pools, keys, agents, the bridge). */
+/** Registers every `keybridge.*` command; the handlers live with their kind (pools, keys, routes, agents, the bridge). */
 export class KeyBridgeCommands {
   private readonly pools: PoolCommands;
   private readonly keys: KeyCommands;
   private readonly agents: AgentCommands;
+  private readonly routes: RouteCommands;
 
   constructor(private readonly services: CommandServices) {
     const targets = new CommandTargets(services);
@@ -23,6 +25,7 @@ export class KeyBridgeCommands {
     });
     this.pools = new PoolCommands(services, targets, (pool, keys) => this.keys.addKeys(pool, keys));
     this.agents = new AgentCommands(services, targets);
+    this.routes = new RouteCommands(services);
   }
 
   register(): DisposableLike[] {
@@ -35,6 +38,8 @@ export class KeyBridgeCommands {
       'keybridge.retireKey': (arg) => this.keys.retireKey(arg),
       'keybridge.restoreKey': (arg) => this.keys.restoreKey(arg),
       'keybridge.removeKey': (arg) => this.keys.removeKey(arg),
+      'keybridge.addRouteTarget': (arg) => this.routes.addRouteTarget(arg),
+      'keybridge.removeRouteTarget': (arg) => this.routes.removeRouteTarget(arg),
       'keybridge.copyBaseUrl': (arg) => this.agents.copyBaseUrl(arg),
       'keybridge.copyAgentSetup': (arg) => this.agents.copyAgentSetup(arg),
       'keybridge.showLog': () => {

@@ -4,6 +4,7 @@ import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
 import { Disposable, IntervalTimer } from './disposable';
 import { KEY_CONTEXT, POOL_CONTEXT } from './treeContext';
 import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
+import { routeNodes, routeTreeItem, type RouteTreeNode, type RoutesNode } from './routeTree';
 
 export interface PoolNode {
   readonly kind: 'pool';
@@ -19,7 +20,7 @@ export interface KeyNode {
   key: KeyStatus;
 }
 
-export type KeyTreeNode = PoolNode | KeyNode;
+export type KeyTreeNode = PoolNode | KeyNode | RouteTreeNode;
 
 /** Codicon and theme colour per state: colour carries health, the icon shape carries it for colour-blind users too. */
 const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {
@@ -35,8 +36,8 @@ export interface StatusSource {
 }
 
 /**
- * Pools → keys, from the bridge status (this window's bridge or the owner's
- * snapshot). Nodes keep their identity across updates so VS Code can refresh
+ * Pools → keys, then Routes → routes → targets, from the bridge status (this
+ * window's bridge or the owner's snapshot). Nodes keep their identity across updates so VS Code can refresh
  * single rows; countdowns tick once a second only while a key is cooling.
  */
 export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvider<KeyTreeNode> {
@@ -44,6 +45,9 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private poolNodes: PoolNode[] = [];
   private keyNodes = new Map<string, KeyNode[]>();
+  private routesNode: RoutesNode | undefined;
+  /** The routes the section was built from: routes change only with the configuration, so any change rebuilds it. */
+  private routesShown = '';
   /** What each row looked like when last rendered, to refresh only rows that changed. */
   private rendered = new Map<string, string>();
   private readonly ticker: IntervalTimer;
@@ -67,6 +71,12 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
     const pools = status?.pools ?? [];
     const structure = (list: readonly PoolStatus[]): string => list.map((p) => `${p.id}[${p.keys.map((k) => k.id).join(',')}]`).join(';');
     const before = structure(this.poolNodes.map((n) => n.pool));
+    const routes = JSON.stringify(status?.routes ?? []);
+    const routesChanged = routes !== this.routesShown;
+    if (routesChanged) {
+      this.routesShown = routes;
+      this.routesNode = routeNodes(status?.routes);
+    }
     const oldPools = new Map(this.poolNodes.map((n) => [n.pool.id, n]));
     const oldKeys = new Map([...this.keyNodes.values()].flat().map((n) => [n.id, n]));
     this.poolNodes = pools.map((pool) => {
@@ -86,7 +96,7 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
         }),
       ]),
     );
-    if (structure(pools) !== before) {
+    if (structure(pools) !== before || routesChanged) {
       this.rendered = new Map([...this.allNodes()].map((n) => [n.id, this.signature(n)]));
       this.changeEmitter.fire(undefined);
     } else {
@@ -97,6 +107,9 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
 
   getTreeItem(node: KeyTreeNode): vscode.TreeItem {
     const now = this.now();
+    if (node.kind === 'routes' || node.kind === 'route' || node.kind === 'routeTarget') {
+      return routeTreeItem(node, (id) => this.poolNodes.find((p) => p.pool.id === id)?.pool.label);
+    }
     if (node.kind === 'pool') {
       const item = new vscode.TreeItem(node.pool.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
@@ -117,13 +130,30 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   }
 
   getChildren(node?: KeyTreeNode): KeyTreeNode[] {
-    if (!node) return this.poolNodes;
-    if (node.kind === 'pool') return this.keyNodes.get(node.pool.id) ?? [];
-    return [];
+    if (!node) return this.routesNode ? [...this.poolNodes, this.routesNode] : this.poolNodes;
+    switch (node.kind) {
+      case 'pool':
+        return this.keyNodes.get(node.pool.id) ?? [];
+      case 'routes':
+        return [...node.routes];
+      case 'route':
+        return [...node.targets];
+      default:
+        return [];
+    }
   }
 
   getParent(node: KeyTreeNode): KeyTreeNode | undefined {
-    return node.kind === 'key' ? this.poolNodes.find((p) => p.pool.id === node.poolId) : undefined;
+    switch (node.kind) {
+      case 'key':
+        return this.poolNodes.find((p) => p.pool.id === node.poolId);
+      case 'route':
+        return this.routesNode;
+      case 'routeTarget':
+        return this.routesNode?.routes.find((r) => r.id === node.routeId);
+      default:
+        return undefined;
+    }
   }
 
   /** Finds a key row, e.g. for a command run from the palette. */
@@ -136,6 +166,12 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
       yield pool;
       yield* this.keyNodes.get(pool.pool.id) ?? [];
     }
+    if (!this.routesNode) return;
+    yield this.routesNode;
+    for (const route of this.routesNode.routes) {
+      yield route;
+      yield* route.targets;
+    }
   }
 
   /**
@@ -145,7 +181,15 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   private signature(node: KeyTreeNode): string {
     const item = this.getTreeItem(node);
     const icon = item.iconPath as vscode.ThemeIcon;
-    const facts = node.kind === 'key' ? [node.key.stats, node.key.reason, node.key.retestAt, node.pool.label] : [node.pool.baseUrl, node.pool.strategy, node.pool.breaker];
+    const facts =
+      node.kind === 'key'
+        ? [node.key.stats, node.key.reason, node.key.retestAt, node.pool.label]
+        : node.kind === 'pool'
+          ? [node.pool.baseUrl, node.pool.strategy, node.pool.breaker]
+          : // A route row's text comes from the configuration alone (a change rebuilds the section), and its target's tooltip names the pool's label.
+            node.kind === 'routeTarget'
+            ? [this.poolNodes.find((p) => p.pool.id === node.target.pool)?.pool.label]
+            : [];
     return JSON.stringify([item.label, item.description, item.contextValue, icon.id, icon.color?.id, ...facts]);
   }
 

@@ -48,7 +48,7 @@ export class PoolCommands {
     if (!id) return undefined;
     if (!POOL_ID.test(id) || taken.has(id)) throw new Error(`pool id "${id}" is not valid or exists already`);
     const label = args.label ?? (preset.id === 'custom' ? id : id === preset.id ? preset.label : `${preset.label} (${id})`);
-    await this.services.addPoolSetting({ id, label, provider: preset.id, protocol, baseUrl, strategy: 'fill-first', headers: preset.headers });
+    await this.services.addPoolSetting({ id, label, provider: preset.id, protocol, baseUrl, strategy: 'fill-first', headers: preset.headers, responses: preset.responses });
     this.services.logger.info(`pool ${id} added (${protocol}, ${baseUrl})`);
     if (args.keys) await this.addKeys(id, args.keys);
     else if (args.addKeys !== false) await this.addKeys(id);

@@ -15,11 +15,23 @@ export interface ProviderPreset {
   testPath?: string;
   /** Where the user creates keys. */
   keysPage?: string;
+  /** False: Chat Completions only, no Responses API (written to the pool, so Responses requests are translated). */
+  responses?: false;
+  /** A model name in the provider's own spelling, for the Add Fallback prompt. */
+  exampleModel?: string;
 }
 
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
-  { id: 'openai', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.openai.com/api-keys' },
-  { id: 'anthropic', label: 'Anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', keyPrefixes: ['sk-ant-'], keysPage: 'https://console.anthropic.com/settings/keys' },
+  { id: 'openai', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.openai.com/api-keys', exampleModel: 'gpt-4.1' },
+  {
+    id: 'anthropic',
+    label: 'Anthropic',
+    protocol: 'anthropic',
+    baseUrl: 'https://api.anthropic.com',
+    keyPrefixes: ['sk-ant-'],
+    keysPage: 'https://console.anthropic.com/settings/keys',
+    exampleModel: 'claude-sonnet-4-5',
+  },
   {
     id: 'openrouter',
     label: 'OpenRouter',
@@ -31,12 +43,33 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     // OpenRouter lists models without a key; its key endpoint answers 401 for a bad one.
     testPath: '/key',
     keysPage: 'https://openrouter.ai/keys',
+    exampleModel: 'openai/gpt-4.1',
   },
-  { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyPrefixes: ['gsk_'], keysPage: 'https://console.groq.com/keys' },
-  { id: 'deepseek', label: 'DeepSeek', protocol: 'openai', baseUrl: 'https://api.deepseek.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.deepseek.com/api_keys' },
-  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keyPrefixes: [], keysPage: 'https://console.mistral.ai/api-keys' },
-  { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keyPrefixes: ['xai-'], keysPage: 'https://console.x.ai' },
-  { id: 'together', label: 'Together', protocol: 'openai', baseUrl: 'https://api.together.xyz/v1', keyPrefixes: [], keysPage: 'https://api.together.ai/settings/api-keys' },
+    // Groq, xAI and OpenRouter serve /responses as well; the four below without it speak Chat Completions only.
+  { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyPrefixes: ['gsk_'], keysPage: 'https://console.groq.com/keys', exampleModel: 'llama-3.3-70b-versatile' },
+  {
+    id: 'deepseek',
+    label: 'DeepSeek',
+    protocol: 'openai',
+    baseUrl: 'https://api.deepseek.com/v1',
+    keyPrefixes: ['sk-'],
+    keysPage: 'https://platform.deepseek.com/api_keys',
+    responses: false,
+    exampleModel: 'deepseek-chat',
+  },
+  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keyPrefixes: [], keysPage: 'https://console.mistral.ai/api-keys', responses: false, exampleModel: 'mistral-large-latest' },
+  { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keyPrefixes: ['xai-'], keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
+  {
+    id: 'together',
+    label: 'Together',
+    protocol: 'openai',
+    baseUrl: 'https://api.together.xyz/v1',
+    keyPrefixes: [],
+    keysPage: 'https://api.together.ai/settings/api-keys',
+    // Together's /responses serves only a few listed models and keeps no stored responses; Chat serves them all.
+    responses: false,
+    exampleModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  },
   {
     id: 'gemini',
     label: 'Gemini (OpenAI-compatible)',
@@ -44,6 +77,8 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
     keyPrefixes: ['AIza'],
     keysPage: 'https://aistudio.google.com/apikey',
+    responses: false,
+    exampleModel: 'gemini-2.5-pro',
   },
   { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '', keyPrefixes: [] },
 ];

@@ -14,17 +14,19 @@ export function affectsKeyBridge(event: vscode.ConfigurationChangeEvent): boolea
   return event.affectsConfiguration(SECTION);
 }
 
-function rawPools(): unknown[] {
-  // The user-level value only: pools are machine settings, never per workspace.
-  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>('pools');
+function rawList(name: 'pools' | 'routes'): unknown[] {
+  // The user-level value only: pools and routes are machine settings, never per workspace.
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>(name);
   return Array.isArray(inspected?.globalValue) ? [...inspected.globalValue] : [];
 }
 
 /** Appends a pool to the user's `keybridge.pools`, keeping entries it does not understand as they are. */
 export async function addPoolSetting(pool: PoolSetting): Promise<void> {
-  const pools = rawPools();
+  const pools = rawList('pools');
   const fields: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
   if (pool.headers && Object.keys(pool.headers).length) fields.headers = pool.headers;
+  // Only the exception is written: a provider without the Responses API (true is the default).
+  if (pool.responses === false) fields.responses = false;
   // settings.json gets no "label": null for what the user left out.
   const entry = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   pools.push(entry);
@@ -32,9 +34,18 @@ export async function addPoolSetting(pool: PoolSetting): Promise<void> {
 }
 
 export async function removePoolSetting(id: string): Promise<boolean> {
-  const pools = rawPools();
+  const pools = rawList('pools');
   const kept = pools.filter((p) => !(typeof p === 'object' && p !== null && (p as { id?: unknown }).id === id));
   if (kept.length === pools.length) return false;
   await vscode.workspace.getConfiguration(SECTION).update('pools', kept, vscode.ConfigurationTarget.Global);
   return true;
+}
+
+/** The user's `keybridge.routes` as written, entries this version does not understand included. */
+export function routesSetting(): unknown[] {
+  return rawList('routes');
+}
+
+export async function writeRoutesSetting(routes: unknown[]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update('routes', routes, vscode.ConfigurationTarget.Global);
 }

@@ -59,7 +59,7 @@ export const SETTINGS = {
     v.metadata({
       ...machine(2, []),
       markdownDescription:
-        'Routes by model, first match wins: `{"protocol": "anthropic", "match": "claude-*", "targets": [{"pool": "anthropic"}, {"pool": "anthropic-backup", "model": "claude-sonnet-4-5"}]}`. Without a route, requests go to the protocol\'s default pool.',
+        'Routes by model, first match wins: `{"protocol": "anthropic", "match": "claude-*", "targets": [{"pool": "anthropic"}, {"pool": "anthropic-backup", "model": "claude-sonnet-4-5"}]}`. Without a route, requests go to the protocol\'s default pool. A target whose pool speaks the other protocol is translated. **KeyBridge: Add Fallback to Route…** writes this list.',
     }),
   ),
   defaults: v.pipe(defaultsSchema, v.metadata(machine(3, {}))),

@@ -12,4 +12,19 @@ export const KEY_CONTEXT: Record<KeyState, string> = {
   invalid: 'key.invalid',
   retired: 'key.retired',
 };
-export const TREE_CONTEXT_VALUES: readonly string[] = [POOL_CONTEXT, ...Object.values(KEY_CONTEXT)];
+/** The Routes section, a configured route and one of its targets. */
+export const ROUTES_CONTEXT = 'routes';
+export const ROUTE_CONTEXT = 'route';
+export const ROUTE_TARGET_CONTEXT = 'routeTarget';
+/** A protocol's default route and its pool: a fallback can be added (it becomes a route), nothing removed. */
+export const DEFAULT_ROUTE_CONTEXT = 'route.default';
+export const DEFAULT_ROUTE_TARGET_CONTEXT = 'routeTarget.default';
+export const TREE_CONTEXT_VALUES: readonly string[] = [
+  POOL_CONTEXT,
+  ...Object.values(KEY_CONTEXT),
+  ROUTES_CONTEXT,
+  ROUTE_CONTEXT,
+  ROUTE_TARGET_CONTEXT,
+  DEFAULT_ROUTE_CONTEXT,
+  DEFAULT_ROUTE_TARGET_CONTEXT,
+];

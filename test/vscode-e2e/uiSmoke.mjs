@@ -1,7 +1,9 @@
 // UI smoke test: the packaged VSIX in a fresh code-server, driven like a user in headless Chromium.
 //
 //   open the KeyBridge view (empty: welcome view) → Add Pool from the command palette (custom base URL =
-//   the fake provider, id, first key, label) → Add Key(s) (second key) → traffic from a terminal through
+//   the fake provider, id, first key, label) → Add Key(s) (second key) → Add Fallback to Route… (a new
+//   route for Anthropic clients whose target is the OpenAI-compatible pool: the tree marks it translated)
+//   → Remove from Route (context menu, the route's last target: confirmed in the modal) → traffic from a terminal through
 //   the bridge while the fake provider rate-limits the first key → that row shows "cooling m:ss" and
 //   counts down → Retire Key with the row's inline action → Remove Key from the row's context menu,
 //   confirmed in the modal dialog → a new terminal echoes $ANTHROPIC_BASE_URL.
@@ -93,6 +95,39 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     ok('Add Key(s) adds the second key; both rows show ready (masked key as description)', rowsReady.includes('[first — sk-…1111]') && rowsReady.includes('[second — sk-…2222]'),
       `"${keyPrompt}"; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`);
     await shot(page, 'two-keys');
+
+    // ---- 3b. a route for Anthropic clients to the OpenAI-compatible pool: a translated target
+    await paletteCommand(page, 'KeyBridge: Add Fallback to Route…');
+    const routeAsked = [];
+    routeAsked.push(await answerQuickInput(page, { title: 'Add Fallback to Route — route', pick: 'New route…' }));
+    routeAsked.push(await answerQuickInput(page, { title: 'New Route — clients', pick: 'Anthropic clients (Claude Code …)' }));
+    routeAsked.push(await answerQuickInput(page, { title: 'New Route — model pattern', text: 'claude-*' }));
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: '— pool' }).waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const poolChoices = (await page.locator('.quick-input-widget .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    routeAsked.push(await answerQuickInput(page, { title: '— pool', pick: 'fake' }));
+    routeAsked.push(await answerQuickInput(page, { title: '— model', text: 'gpt-4.1-mini' }));
+    const targetRow = treeRow(page, '1. fake → gpt-4.1-mini');
+    await targetRow.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const targetDescription = await rowDescription(targetRow);
+    const swapIcons = await targetRow.locator('.codicon-arrow-swap').count();
+    const routeRows = await treeRowsText(page);
+    ok('Add Fallback to Route makes a route for Anthropic clients; the OpenAI-compatible pool is offered and shown as translated',
+      poolChoices.some((c) => c.includes('translated (Anthropic → OpenAI Chat)')) && targetDescription === 'translated: Anthropic → OpenAI Chat' && swapIcons === 1 && routeRows.includes('[anthropic claude-* — 1 target · 1 translated]'),
+      `${routeAsked.map((a) => `"${a}"`).join(' → ')}; pool offered as "${poolChoices.join(' | ')}"; target row "${targetDescription}" (arrow-swap icon: ${swapIcons}); rows: ${routeRows}`);
+    await page.mouse.move(900, 500);
+    await shot(page, 'route-translated');
+
+    // The route's only target: removing it removes the route, after the modal dialog.
+    await targetRow.click({ button: 'right' });
+    const removeTarget = page.locator('.monaco-menu .action-menu-item', { hasText: 'Remove from Route' });
+    await removeTarget.hover({ timeout: STEP_TIMEOUT_MS });
+    await removeTarget.click();
+    const routeDialog = page.locator('.monaco-dialog-box');
+    await routeDialog.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const routeQuestion = (await routeDialog.innerText({ timeout: 5_000 }).catch(() => '')).split('\n').map((l) => l.trim()).filter((l) => l && !['Cancel', 'Remove Route'].includes(l)).join(' ');
+    await routeDialog.getByRole('button', { name: 'Remove Route', exact: true }).click();
+    await treeRow(page, 'anthropic claude-*').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    ok('Remove from Route on the last target asks in a modal dialog, then the route is gone', true, `dialog: "${routeQuestion}"; rows: ${await treeRowsText(page)}`);
 
     // ---- 4. traffic from a terminal while the first key is rate-limited
     fake.fault(FIRST, { kind: 'rateLimit', headers: { 'retry-after': '60' } });

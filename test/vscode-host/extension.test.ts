@@ -1,7 +1,8 @@
 // Guards what unit tests with a fake `vscode` cannot show: that KeyBridge works inside a real VS Code
 // extension host (code-server through the smoke-test driver, or desktop VS Code via @vscode/test-electron).
 // Activation, the bridge on its port, the local token and keys in the real SecretStorage (and not in
-// settings), the tree built from them, every contributed command, the terminal environment, and a
+// settings), the tree built from them, a route with a translated target written by command and shown in the
+// tree, every contributed command, the terminal environment, and a
 // request through the real bridge to the in-repo fake provider that fails over from a rate-limited key
 // while the tree shows that key cooling. The tests run in order and share one extension instance.
 import assert from 'node:assert/strict';
@@ -166,7 +167,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
   it('shows the pools and keys from SecretStorage in the tree', async () => {
     const rows = await until('the tree to list both pools and three keys', () => {
       const current = api.treeRows();
-      return current.filter((r) => r.depth === 1).length === 3 && current;
+      return current.filter((r) => r.contextValue.startsWith('key.')).length === 3 && current;
     });
     for (const row of rows) say(`tree: ${rowText(row)}`);
     const openaiPool = rows.find((r) => r.id === 'pool:e2e-openai');
@@ -337,9 +338,43 @@ describe('KeyBridge in a real VS Code extension host', function () {
       say(`unconfirmed: removeKey → ${JSON.stringify(keyResult ?? null)}, removePool → ${JSON.stringify(poolResult ?? null)}; pool e2e-anthropic still has ${pool('e2e-anthropic')?.keys.length} keys after a SecretStorage re-read`);
     });
 
+    it('addRouteTarget writes a route whose translated target the tree marks; removeRouteTarget keeps the last target unconfirmed', async () => {
+      const config = () => vscode.workspace.getConfiguration('keybridge');
+      try {
+        await command('keybridge.addRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-anthropic', model: '' });
+        const route = await command('keybridge.addRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-openai', model: 'gpt-4.1-mini' });
+        assert.deepEqual(route, { protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'e2e-anthropic' }, { pool: 'e2e-openai', model: 'gpt-4.1-mini' }] });
+        const rows = await until('the route and its translated target in the tree', () => {
+          const current = api.treeRows();
+          return current.some((r) => r.id === 'route:0/target:1') && current.filter((r) => r.id === 'routes' || r.id.startsWith('route:'));
+        });
+        for (const row of rows) say(`tree: ${rowText(row)}`);
+        assert.deepEqual(
+          rows.filter((r) => r.id === 'routes' || r.id.startsWith('route:0')).map((r) => [r.depth, r.label, r.description, r.contextValue]),
+          [
+            [0, 'Routes', 'first match wins', 'routes'],
+            [1, 'anthropic claude-*', '2 targets · 1 translated', 'route'],
+            [2, '1. e2e-anthropic', '', 'routeTarget'],
+            [2, '2. e2e-openai → gpt-4.1-mini', 'translated: Anthropic → OpenAI Chat', 'routeTarget'],
+          ],
+        );
+        assert.equal(status().routes?.[0].targets[1].translated, true);
+
+        assert.equal(await command('keybridge.removeRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-openai', index: 1 }), true);
+        await until('the translated target gone', () => !api.treeRows().some((r) => r.id === 'route:0/target:1'));
+        // The last target takes the route with it, which is asked in a modal dialog; the test host refuses dialogs.
+        const last = await command('keybridge.removeRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-anthropic', index: 0 });
+        assert.ok(!last, `removeRouteTarget of the last target → ${JSON.stringify(last)} without a confirmation`);
+        assert.match(JSON.stringify(config().inspect('routes')), /claude-\*/);
+        say(`routes setting: ${JSON.stringify(config().inspect('routes')?.globalValue)}`);
+      } finally {
+        await config().update('routes', undefined, vscode.ConfigurationTarget.Global);
+      }
+    });
+
     it('commands that ask for input open their picker and cancel cleanly', async () => {
       // Without arguments these ask through a quick pick; Escape (closeQuickOpen) must end them quietly.
-      const interactive = ['addPool', 'addKeys', 'testKey', 'testPool', 'retireKey', 'removeKey', 'removePool', 'copyBaseUrl', 'copyAgentSetup'];
+      const interactive = ['addPool', 'addKeys', 'testKey', 'testPool', 'retireKey', 'removeKey', 'removePool', 'addRouteTarget', 'copyBaseUrl', 'copyAgentSetup'];
       const seen: string[] = [];
       for (const name of interactive) {
         let done = false;

@@ -15,7 +15,8 @@ import { KeyBridgeCommands } from '../../src/vscode/commands';
 import type { DisposableLike } from '../../src/vscode/disposable';
 import { KeyStore } from '../../src/vscode/keyStore';
 import type { KeyNode, PoolNode } from '../../src/vscode/keyTree';
-import { addPoolSetting, removePoolSetting } from '../../src/vscode/settings';
+import { routeStatus } from '../../src/core/engine/routeStatus';
+import { addPoolSetting, removePoolSetting, routesSetting, writeRoutesSetting } from '../../src/vscode/settings';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake, InputBoxValidationSeverity, type InputBoxOptions } from './fakeVscode';
 
@@ -130,6 +131,9 @@ describe('commands', () => {
       pools,
       addPoolSetting,
       removePoolSetting,
+      routes: () => routeStatus(parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings),
+      routesSetting,
+      writeRoutesSetting,
       refresh: async () => undefined,
       showLog: () => logShown++,
       logger,
@@ -186,6 +190,27 @@ describe('commands', () => {
         ['openai', 'openai', 'https://api.openai.com/v1'],
         ['llm.example.com', 'anthropic', 'https://llm.example.com/anthropic'],
       ],
+    );
+  });
+
+  it('Add Pool marks a provider without the Responses API with responses: false, and only that', async () => {
+    fake.pickAnswers.push('DeepSeek');
+    fake.inputAnswers.push((o) => o.value);
+    assert.equal(await run('keybridge.addPool', { addKeys: false }), 'deepseek');
+    fake.pickAnswers.push('Groq');
+    fake.inputAnswers.push((o) => o.value);
+    assert.equal(await run('keybridge.addPool', { addKeys: false }), 'groq');
+    assert.deepEqual(
+      (fake.settings.get('keybridge.pools') as Record<string, unknown>[]).map((p) => [p.id, p.responses]),
+      [
+        ['deepseek', false],
+        ['groq', undefined],
+      ],
+    );
+    assert.deepEqual(
+      pools().map((p) => p.responses),
+      [false, undefined],
+      'the setting reads back',
     );
   });
 

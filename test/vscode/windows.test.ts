@@ -1,7 +1,8 @@
 // Guards the whole path between windows: two windows share one SecretStorage and one state folder; a key
 // added in the follower window is written to SecretStorage, picked up by the owner (which serves it at once)
 // and shown back in the follower through the owner's status stream. When the owner window closes, the
-// follower serves the same keys on the same URL.
+// follower serves the same keys on the same URL. The routes (a translated target marked) reach the follower's
+// tree through the owner's snapshot, and a routes change in settings reaches it without a restart.
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { KeyTreeProvider } from '../../src/vscode/keyTree';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { chat } from './hostFixtures';
-import { fake } from './fakeVscode';
+import { fake, type TreeItem } from './fakeVscode';
 import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
 
@@ -83,5 +85,56 @@ describe('two windows sharing SecretStorage and a state folder', function () {
       a.host.status()?.pools.map((p) => `${p.id}:${p.protocol}`),
       ['oa:openai', 'an:anthropic'],
     );
+  });
+
+  it('a follower shows the owner’s routes, a translated target marked, and follows a routes change', async () => {
+    fake.settings.set('keybridge.pools', [
+      { id: 'oa', label: 'OpenAI', protocol: 'openai', baseUrl: provider.openaiBaseUrl },
+      { id: 'an', label: 'Anthropic', protocol: 'anthropic', baseUrl: provider.anthropicBaseUrl },
+    ]);
+    fake.settings.set('keybridge.routes', [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-4.1' }] }]);
+    const a = await openWindow();
+    await waitFor(() => a.host.role === 'owner', 5_000, 'owner');
+    const b = await openWindow();
+    await waitFor(() => b.host.role === 'follower', 5_000, 'follower');
+    await waitFor(() => b.host.status()?.routes !== undefined, 3_000, 'the snapshot carries the routes');
+    assert.deepEqual(b.host.status()?.routes, a.host.status()?.routes);
+
+    const tree = new KeyTreeProvider(b.host);
+    try {
+      tree.update();
+      const rows: string[] = [];
+      const visit = (nodes: ReturnType<KeyTreeProvider['getChildren']>, depth: number): void => {
+        for (const node of nodes) {
+          if (node.kind === 'pool' || node.kind === 'key') continue;
+          const item = tree.getTreeItem(node) as unknown as TreeItem;
+          rows.push(`${'  '.repeat(depth)}${item.label}${item.description ? ` (${item.description})` : ''}`);
+          visit(tree.getChildren(node), depth + 1);
+        }
+      };
+      visit(tree.getChildren(), 0);
+      assert.deepEqual(rows, [
+        'Routes (first match wins)',
+        '  anthropic claude-* (2 targets · 1 translated)',
+        '    1. an',
+        '    2. oa → gpt-4.1 (translated: Anthropic → OpenAI Chat)',
+        '  openai * (default: no route matched)',
+        '    1. oa',
+        '  anthropic * (default: no route matched)',
+        '    1. an',
+      ]);
+
+      fake.setSetting('keybridge.routes', [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-sonnet-4-5' }] }]);
+      await waitFor(() => b.host.status()?.routes?.[0]?.match === '*' && b.host.status()?.routes?.[0]?.protocol === 'openai', 3_000, 'the follower hears of the new routes');
+      assert.deepEqual(
+        b.host.status()?.routes?.[0].targets.map((t) => [t.pool, t.translated]),
+        [
+          ['oa', false],
+          ['an', true],
+        ],
+      );
+    } finally {
+      tree.dispose();
+    }
   });
 });

@@ -14,10 +14,11 @@ import { AffinityTable } from '../routing/affinity';
 import { Router, type ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
 import type { StateStore } from '../state';
-import type { BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary } from '../status';
+import type { BridgeStatus, KeyChangeEvent, KeyTestResult, PoolStatus, RequestSummary, RouteStatus } from '../status';
 import { UpstreamClient } from '../upstream/upstreamClient';
 import { KeyTester } from './keyTester';
 import { poolStatus } from './poolStatus';
+import { routeStatus } from './routeStatus';
 import { StatePersistence } from './statePersistence';
 
 export interface EngineOptions {
@@ -38,6 +39,8 @@ const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'responses', 'emb
 export class Engine {
   tuning: Tuning;
   router: Router;
+  /** The routes as the status shows them; fixed per configuration. */
+  private routes: RouteStatus[];
   readonly pools = new Map<string, KeyPool>();
   readonly affinity = new AffinityTable();
   readonly upstream: UpstreamClient;
@@ -60,6 +63,7 @@ export class Engine {
     const config = validateBridgeConfig(options.config);
     this.tuning = resolveTuning(config.tuning);
     this.router = new Router(config);
+    this.routes = routeStatus(config);
     this.upstream = new UpstreamClient(this.tuning);
     this.tester = new KeyTester(this.upstream, this.clock, (key, verdict, headers) => this.markKey(key, verdict, headers));
     this.applyPools(config);
@@ -74,6 +78,7 @@ export class Engine {
     const knobs = ['breakerWindowMs', 'breakerMinRequests', 'breakerFailureRate', 'breakerOpenMs', 'breakerProbes'] as const;
     if (knobs.some((k) => before[k] !== this.tuning[k])) this.breakers.clear();
     this.router = new Router(config);
+    this.routes = routeStatus(config);
     this.applyPools(config);
     this.onConfigChange.fire();
   }
@@ -233,7 +238,7 @@ export class Engine {
   }
 
   status(extra: Pick<BridgeStatus, 'running' | 'url' | 'port' | 'baseUrls'>): BridgeStatus {
-    return { ...extra, now: this.clock.now(), pools: this.poolStatus(), totals: { ...this.totals } };
+    return { ...extra, now: this.clock.now(), pools: this.poolStatus(), routes: this.routes, totals: { ...this.totals } };
   }
 
   /** Writes a pending save now; the bridge calls it before it lets the port go, so the next owner reads the latest state. */

@@ -12,6 +12,11 @@ interface CompiledRoute extends ResolvedRoute {
   pattern: RegExp;
 }
 
+/** The pool a protocol's requests go to when no route matches: `defaults`, else the first pool of that protocol. */
+export function defaultPoolId(config: { pools: readonly { id: string; protocol: Protocol }[]; defaults?: BridgeConfig['defaults'] }, protocol: Protocol): string | undefined {
+  return config.defaults?.[protocol] ?? config.pools.find((p) => p.protocol === protocol)?.id;
+}
+
 function compilePattern(match: string): RegExp {
   const escaped = match.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${escaped.join('.*')}$`);
@@ -31,7 +36,7 @@ export class Router {
       continueOnCut: r.continueOnCut,
     }));
     for (const protocol of ['openai', 'anthropic'] as const) {
-      const id = config.defaults?.[protocol] ?? config.pools.find((p) => p.protocol === protocol)?.id;
+      const id = defaultPoolId(config, protocol);
       if (id) this.defaults.set(protocol, { targets: [{ pool: id }] });
     }
   }

@@ -1,0 +1,36 @@
+import { PROTOCOLS, type BridgeConfig, type PoolSpec, type Protocol, type RouteTarget } from '../config';
+import { defaultPoolId } from '../routing/router';
+import type { RouteStatus, RouteTargetStatus } from '../status';
+
+/** What the routes depend on; the VS Code settings fit it too, so a command can list routes with no bridge running. */
+export interface RouteConfig extends Pick<BridgeConfig, 'routes' | 'defaults'> {
+  pools: readonly RoutePool[];
+}
+type RoutePool = Pick<PoolSpec, 'id' | 'protocol' | 'responses'>;
+
+/**
+ * The routes as the status shows them: the configured ones in the order the router tries them, then, for each
+ * protocol no catch-all route covers, its default route (where unmatched requests go). Ids and models only.
+ */
+export function routeStatus(config: RouteConfig): RouteStatus[] {
+  const pools = new Map(config.pools.map((p) => [p.id, p]));
+  const routes: RouteStatus[] = config.routes.map((route) => ({
+    protocol: route.protocol,
+    match: route.match,
+    targets: route.targets.flatMap((target) => targetStatus(route.protocol, target, pools.get(target.pool))),
+  }));
+  for (const protocol of PROTOCOLS) {
+    // Behind a `*` route the default only serves requests without a model (model lists): not worth a row.
+    if (config.routes.some((r) => r.protocol === protocol && r.match === '*')) continue;
+    const pool = pools.get(defaultPoolId(config, protocol) ?? '');
+    if (pool) routes.push({ protocol, match: '*', implicit: true, targets: targetStatus(protocol, { pool: pool.id }, pool) });
+  }
+  return routes;
+}
+
+function targetStatus(protocol: Protocol, target: RouteTarget, pool: RoutePool | undefined): RouteTargetStatus[] {
+  // The config is validated before the engine takes it, so every target names a pool; a stale one is left out.
+  if (!pool) return [];
+  const translated = pool.protocol !== protocol || (protocol === 'openai' && pool.responses === false);
+  return [{ pool: target.pool, ...(target.model !== undefined && { model: target.model }), poolProtocol: pool.protocol, translated }];
+}
