@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { hashMarkers, type BlockMarkers } from './markedBlock';
+import type { TomlOutline } from './tomlOutline';
+
+/**
+ * Every file Connect Agents may write, and exactly what it writes there. The local token goes into the
+ * files themselves: agents started by an editor extension (Claude Code's, Codex's) or from a desktop
+ * launcher never see the variables KeyBridge puts in VS Code's terminals.
+ */
+export interface ConnectContext {
+  baseUrls: { openai: string; anthropic: string };
+  /** The local access token agents send as their API key (not a provider key, but still kept out of logs). */
+  token: string;
+  /** The user's home folder: `os.homedir()` in the hosts, a temporary folder in tests. */
+  home: string;
+  /** CODEX_HOME, CLAUDE_CONFIG_DIR and XDG_CONFIG_HOME move the agents' folders when set. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type FileTargetId = 'claude-settings' | 'codex-provider' | 'codex-profile' | 'codex-default' | 'opencode';
+
+interface TargetBase {
+  id: FileTargetId;
+  /** What the user reads in the preview and the tree. */
+  title: string;
+  path(ctx: ConnectContext): string;
+  /** A new file starts as this text (so Disconnect can tell that nothing but ours was ever in it). */
+  seed: string;
+}
+
+/** A marked block of TOML lines. */
+export interface TomlBlockTarget extends TargetBase {
+  format: 'toml-block';
+  markers: BlockMarkers;
+  /** `end` for tables; `root` for root keys, which TOML wants before the first table. */
+  placement: 'end' | 'root';
+  lines(ctx: ConnectContext): string[];
+  /** Why the user's file cannot take our block (something of theirs would clash), if it cannot. */
+  clash(outline: TomlOutline): string | undefined;
+}
+
+/** Members of one JSON object, each set in place; the rest of the file is left as it is. */
+export interface JsonMembersTarget extends TargetBase {
+  format: 'json-members';
+  objectPath: string[];
+  values(ctx: ConnectContext): Record<string, unknown>;
+}
+
+export type FileTarget = TomlBlockTarget | JsonMembersTarget;
+
+/** The Codex provider id Connect adds, and the name of its profile (`codex --profile keybridge`). */
+export const CODEX_PROVIDER = 'keybridge';
+
+const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
+
+function codexHome(ctx: ConnectContext): string {
+  return ctx.env?.CODEX_HOME || join(ctx.home, '.codex');
+}
+
+function tomlString(value: string): string {
+  return JSON.stringify(value);
+}
+
+const claudeSettings: JsonMembersTarget = {
+  id: 'claude-settings',
+  title: 'Claude Code (CLI and extension): ~/.claude/settings.json',
+  format: 'json-members',
+  path: (ctx) => join(ctx.env?.CLAUDE_CONFIG_DIR || join(ctx.home, '.claude'), 'settings.json'),
+  seed: '{}\n',
+  objectPath: ['env'],
+  // The same pair as Copy Agent Setup and the terminal variables (agentSetup.ts).
+  values: (ctx) => ({ ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token }),
+};
+
+const codexProvider: TomlBlockTarget = {
+  id: 'codex-provider',
+  title: 'Codex: the keybridge provider in config.toml',
+  format: 'toml-block',
+  path: (ctx) => join(codexHome(ctx), 'config.toml'),
+  seed: '',
+  markers: hashMarkers('keybridge'),
+  placement: 'end',
+  // experimental_bearer_token rather than env_key: Codex's VS Code extension starts codex without the
+  // terminal variables, and an env_key whose variable is unset fails every request.
+  lines: (ctx) => [
+    `[model_providers.${CODEX_PROVIDER}]`,
+    `name = "KeyBridge"`,
+    `base_url = ${tomlString(ctx.baseUrls.openai)}`,
+    `wire_api = "responses"`,
+    `experimental_bearer_token = ${tomlString(ctx.token)}`,
+  ],
+  clash: (outline) =>
+    outline.tables.includes(`model_providers.${CODEX_PROVIDER}`) ? `it already has a [model_providers.${CODEX_PROVIDER}] table of its own` : undefined,
+};
+
+// Codex 0.134 and later read a profile from its own file and refuse `[profiles.x]` tables and the root
+// `profile = "x"` selector in config.toml ("legacy profile … is no longer supported").
+const codexProfile: TomlBlockTarget = {
+  id: 'codex-profile',
+  title: 'Codex: the keybridge profile (codex --profile keybridge)',
+  format: 'toml-block',
+  path: (ctx) => join(codexHome(ctx), `${CODEX_PROVIDER}.config.toml`),
+  seed: '',
+  markers: hashMarkers('keybridge'),
+  placement: 'root',
+  lines: () => [`model_provider = ${tomlString(CODEX_PROVIDER)}`],
+  clash: (outline) => (outline.rootKeys.includes('model_provider') ? 'it already sets model_provider' : undefined),
+};
+
+/** Only on a second confirmation: makes the keybridge provider Codex's default (the VS Code extension reads no profiles). */
+const codexDefault: TomlBlockTarget = {
+  id: 'codex-default',
+  title: 'Codex: keybridge as the default provider in config.toml',
+  format: 'toml-block',
+  path: (ctx) => join(codexHome(ctx), 'config.toml'),
+  seed: '',
+  markers: hashMarkers('keybridge default provider'),
+  placement: 'root',
+  lines: () => [`model_provider = ${tomlString(CODEX_PROVIDER)}`],
+  clash: (outline) => {
+    if (outline.rootKeys.includes('model_provider')) return 'it already sets model_provider at the top: change that line yourself, or use `codex --profile keybridge`';
+    if (outline.rootKeys.includes('profile')) return 'it sets the legacy `profile` selector, which this Codex refuses';
+    return undefined;
+  },
+};
+
+const opencode: JsonMembersTarget = {
+  id: 'opencode',
+  title: 'opencode: the keybridge provider in opencode.json',
+  format: 'json-members',
+  path: (ctx) => join(ctx.env?.XDG_CONFIG_HOME || join(ctx.home, '.config'), 'opencode', 'opencode.json'),
+  seed: '{}\n',
+  objectPath: ['provider'],
+  values: (ctx) => ({
+    [CODEX_PROVIDER]: {
+      npm: '@ai-sdk/openai-compatible',
+      name: 'KeyBridge',
+      options: { baseURL: ctx.baseUrls.openai, apiKey: ctx.token },
+      models: { [DEFAULT_OPENAI_MODEL]: {} },
+    },
+  }),
+};
+
+export const FILE_TARGETS: Record<FileTargetId, FileTarget> = {
+  'claude-settings': claudeSettings,
+  'codex-provider': codexProvider,
+  'codex-profile': codexProfile,
+  'codex-default': codexDefault,
+  opencode,
+};

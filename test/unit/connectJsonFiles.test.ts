@@ -1,0 +1,130 @@
+// Guards Connect Agents' promise for JSON settings (~/.claude/settings.json, opencode.json): only our members
+// are set, in the file's own indentation and line ends; the previous values come back on Disconnect byte for
+// byte; a member the user changed since is left as they set it; a file that is not JSON is left untouched.
+import assert from 'node:assert/strict';
+import type { ConnectContext, FileTargetId } from '../../src/core/agents/connectTargets';
+import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
+
+const ctx: ConnectContext = {
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  token: 'kb-test-token',
+  home: '/home/u',
+};
+
+function roundTrip(id: FileTargetId, before: string | undefined): string {
+  const plan = planConnect(id, ctx, before);
+  assert.equal(fileState(plan.record, ctx, plan.after), 'connected');
+  JSON.parse(plan.after);
+  const after = planDisconnect(plan.record, plan.previous, plan.after);
+  return after === null ? '<deleted>' : (after ?? '<untouched>');
+}
+
+const SETTINGS = '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}\n';
+
+describe('Connect Agents: ~/.claude/settings.json', () => {
+  it('sets only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY inside env, after the user’s own variables', () => {
+    const plan = planConnect('claude-settings', ctx, SETTINGS);
+    assert.equal(plan.path, '/home/u/.claude/settings.json');
+    assert.equal(
+      plan.after,
+      '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1",\n    "ANTHROPIC_BASE_URL": "http://127.0.0.1:17381/anthropic",\n    "ANTHROPIC_API_KEY": "kb-test-token"\n  }\n}\n',
+    );
+    assert.deepEqual(plan.previous, { ANTHROPIC_BASE_URL: null, ANTHROPIC_API_KEY: null });
+  });
+
+  for (const [name, before] of [
+    ['no file', undefined],
+    ['{}', '{}'],
+    ['an empty object with spaces and a newline', '{ }\n'],
+    ['a file with env', SETTINGS],
+    ['a file without env', '{\n  "model": "opus"\n}\n'],
+    ['a file with an empty env', '{\n  "env": {}\n}\n'],
+    ['a CRLF file', SETTINGS.replace(/\n/g, '\r\n')],
+    ['a tab-indented file without a final newline', '{\n\t"env": {\n\t\t"A": "1"\n\t}\n}'],
+    ['a one-line file', '{"model":"opus","env":{"A":"1"}}'],
+    ['a file whose env already has our keys', '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own",\n    "ANTHROPIC_BASE_URL": "https://proxy.example"\n  }\n}\n'],
+  ] as const) {
+    it(`Connect then Disconnect restores ${name} byte for byte`, () => {
+      assert.equal(roundTrip('claude-settings', before), before ?? '<deleted>');
+    });
+  }
+
+  it('keeps CRLF and tabs in what it adds', () => {
+    const crlf = planConnect('claude-settings', ctx, SETTINGS.replace(/\n/g, '\r\n')).after;
+    assert.ok(!/[^\r]\n/.test(crlf));
+    const tabs = planConnect('claude-settings', ctx, '{\n\t"env": {\n\t\t"A": "1"\n\t}\n}').after;
+    assert.match(tabs, /\n\t\t"ANTHROPIC_API_KEY": "kb-test-token"\n\t}\n}$/);
+  });
+
+  it('remembers the user’s own values apart (they may be credentials) and puts them back in place', () => {
+    const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own",\n    "OTHER": "x"\n  }\n}\n';
+    const plan = planConnect('claude-settings', ctx, before);
+    assert.equal(plan.previous.ANTHROPIC_API_KEY, '"sk-ant-users-own"');
+    assert.ok(!JSON.stringify(plan.record).includes('sk-ant-users-own'), 'the record kept in globalState holds no previous value');
+    assert.ok(!JSON.stringify(plan.record).includes('kb-test-token'), 'nor the local token');
+    assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
+  });
+
+  it('keeps members the user added beside ours since Connect', () => {
+    const plan = planConnect('claude-settings', ctx, '{\n  "model": "opus"\n}\n');
+    const edited = plan.after.replace('"ANTHROPIC_API_KEY": "kb-test-token"', '"ANTHROPIC_API_KEY": "kb-test-token",\n    "MINE": "1"');
+    assert.equal(planDisconnect(plan.record, plan.previous, edited), '{\n  "model": "opus",\n  "env": {\n    "MINE": "1"\n  }\n}\n');
+  });
+
+  it('reports drift when someone changed our value, and Disconnect leaves that change as it is', () => {
+    const plan = planConnect('claude-settings', ctx, SETTINGS);
+    const edited = plan.after.replace('http://127.0.0.1:17381/anthropic', 'https://elsewhere.example');
+    assert.equal(fileState(plan.record, ctx, edited), 'drifted');
+    const after = planDisconnect(plan.record, plan.previous, edited) as string;
+    assert.deepEqual(JSON.parse(after).env, { DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: 'https://elsewhere.example' });
+  });
+
+  it('rewrites only our values after a port or token change', () => {
+    const plan = planConnect('claude-settings', ctx, SETTINGS);
+    const next = { ...ctx, token: 'kb-rotated', baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic' } };
+    assert.equal(fileState(plan.record, next, plan.after), 'outdated');
+    const refreshed = planRefresh(plan.record, next, plan.after);
+    assert.equal(refreshed.after, plan.after.replace('kb-test-token', 'kb-rotated').replace('17381', '18000'));
+    assert.equal(fileState(refreshed.record, next, refreshed.after), 'connected');
+    assert.equal(planDisconnect(refreshed.record, plan.previous, refreshed.after), SETTINGS);
+  });
+
+  it('removes our members even when their previous values were lost (never leaves the file pointing at us)', () => {
+    const plan = planConnect('claude-settings', ctx, SETTINGS);
+    assert.equal(planDisconnect(plan.record, {}, plan.after), SETTINGS);
+  });
+
+  for (const [why, text] of [
+    ['comments', '{\n  // mine\n  "env": {}\n}\n'],
+    ['a trailing comma', '{"env": {},}'],
+    ['an array at the top', '[]'],
+    ['env that is not an object', '{"env": "x"}'],
+  ] as const) {
+    it(`leaves a file with ${why} untouched, saying why`, () => {
+      assert.throws(() => planConnect('claude-settings', ctx, text), (e: Error) => e instanceof ConnectRefused && /left untouched/.test(e.message));
+    });
+  }
+
+  it('says so when the file already points at KeyBridge', () => {
+    const plan = planConnect('claude-settings', ctx, SETTINGS);
+    assert.throws(() => planConnect('claude-settings', ctx, plan.after), /already points at KeyBridge/);
+  });
+});
+
+describe('Connect Agents: opencode.json', () => {
+  it('adds a keybridge provider beside the user’s providers and takes it out again byte for byte', () => {
+    const before = '{\n  "$schema": "https://opencode.ai/config.json",\n  "provider": {\n    "mine": { "npm": "x" }\n  },\n  "model": "mine/m"\n}\n';
+    const plan = planConnect('opencode', ctx, before);
+    assert.equal(plan.path, '/home/u/.config/opencode/opencode.json');
+    const parsed = JSON.parse(plan.after);
+    assert.deepEqual(Object.keys(parsed.provider), ['mine', 'keybridge']);
+    assert.deepEqual(parsed.provider.keybridge.options, { baseURL: 'http://127.0.0.1:17381/openai/v1', apiKey: 'kb-test-token' });
+    assert.equal(parsed.model, 'mine/m', 'the user’s default model is not changed');
+    assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
+    assert.equal(roundTrip('opencode', undefined), '<deleted>');
+  });
+
+  it('honours XDG_CONFIG_HOME', () => {
+    assert.equal(planConnect('opencode', { ...ctx, env: { XDG_CONFIG_HOME: '/xdg' } }, undefined).path, '/xdg/opencode/opencode.json');
+  });
+});
