@@ -125,6 +125,11 @@ export default defineConfig(
         files: ['src/core/attempts/**/*.ts'],
         rules: restrict(forbid(['server', 'bridge'], 'attempts/ imports neither the server nor the bridge')),
     },
+    // Connect Agents edits the agents' own files (text in, text out, and its I/O): no other part of the core.
+    {
+        files: ['src/core/agents/**/*.ts'],
+        rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES, ...TOP], "agents/ edits agents' settings files and imports no other part of the core")),
+    },
     // 9. The server sits under the bridge that composes it.
     { files: ['src/core/server/**/*.ts'], rules: restrict(forbid(['bridge'], 'server/ does not import the bridge that composes it')) },
 );

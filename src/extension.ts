@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { routeStatus } from './core/engine/routeStatus';
 import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
+import { AgentConnect } from './vscode/agentConnect';
 import { BridgeHost } from './vscode/bridgeHost';
 import type { HostRole } from './vscode/hostState';
 import { BridgeSync } from './vscode/bridgeSync';
@@ -48,6 +49,7 @@ class KeyBridgeExtension extends Disposable {
   private readonly treeView: vscode.TreeView<unknown>;
   private readonly statusBar: BridgeStatusBar;
   private readonly terminal: TerminalEnvironment;
+  private readonly agents: AgentConnect;
   private readonly render = this._register(new Throttle(100, () => this.renderNow()));
   private contextKeys = '';
   readonly logger: Logger;
@@ -72,6 +74,9 @@ class KeyBridgeExtension extends Disposable {
     this.treeView = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree }));
     this.statusBar = this._register(new BridgeStatusBar());
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection, context.globalState);
+    this.agents = this._register(
+      new AgentConnect(context, { baseUrls: () => this.host.baseUrls, token: () => this.keyStore.snapshot?.tokens?.token, logger, changed: () => this.render.schedule() }),
+    );
 
     const commands = new KeyBridgeCommands({
       host: this.host,
@@ -82,10 +87,13 @@ class KeyBridgeExtension extends Disposable {
       routes: () => routeStatus(this.sync.settings),
       routesSetting,
       writeRoutesSetting,
-      refresh: () => this.sync.refresh(),
+      refresh: () => {
+        this.agents.refresh();
+        return this.sync.refresh();
+      },
       showLog: () => channel.show(true),
       logger,
-    });
+    }, this.agents.commands);
     for (const disposable of commands.register()) this._register(disposable);
 
     const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
@@ -137,11 +145,13 @@ class KeyBridgeExtension extends Disposable {
     if (this.isDisposed) return;
     const role = this.host.role;
     const status = this.host.status();
+    const token = this.keyStore.snapshot?.tokens?.token;
     this.tree.update();
+    const serving = (role === 'owner' || role === 'follower') && token !== undefined;
+    this.tree.setAgents(this.agents.section(serving ? { baseUrls: this.host.baseUrls, token } : undefined, (status?.pools.length ?? 0) > 0));
     this.statusBar.update({ role, detail: this.host.detail, port: this.host.port, status, portTaken: this.host.portTaken });
     this.treeView.message = this.treeMessage(role);
     const settings = this.sync.settings;
-    const token = this.keyStore.snapshot?.tokens?.token;
     if (this.host.portTaken) this.terminal.withhold();
     else this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
     const keys = `${this.sync.state}|${role}`;

@@ -12,6 +12,8 @@ export const COMMAND_IDS = [
   'keybridge.removeRouteTarget',
   'keybridge.copyBaseUrl',
   'keybridge.copyAgentSetup',
+  'keybridge.connectAgents',
+  'keybridge.disconnectAgents',
   'keybridge.showLog',
   'keybridge.startBridge',
   'keybridge.stopBridge',

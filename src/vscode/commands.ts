@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AgentCommands } from './agentCommands';
 import { COMMAND_IDS, type CommandId } from './commandIds';
 import type { CommandServices } from './commandServices';
+import type { ConnectCommands } from './connectCommands';
 import { CommandTargets } from './commandTargets';
 import type { DisposableLike } from './disposable';
 import { KeyCommands } from './keyCommands';
@@ -17,7 +18,10 @@ export class KeyBridgeCommands {
   private readonly agents: AgentCommands;
   private readonly routes: RouteCommands;
 
-  constructor(private readonly services: CommandServices) {
+  constructor(
+    private readonly services: CommandServices,
+    private readonly connect?: ConnectCommands,
+  ) {
     const targets = new CommandTargets(services);
     this.keys = new KeyCommands(services, targets, {
       addPool: () => this.pools.addPool(),
@@ -42,6 +46,8 @@ export class KeyBridgeCommands {
       'keybridge.removeRouteTarget': (arg) => this.routes.removeRouteTarget(arg),
       'keybridge.copyBaseUrl': (arg) => this.agents.copyBaseUrl(arg),
       'keybridge.copyAgentSetup': (arg) => this.agents.copyAgentSetup(arg),
+      'keybridge.connectAgents': async (arg) => this.connect?.connectAgents(arg),
+      'keybridge.disconnectAgents': async (arg) => this.connect?.disconnectAgents(arg),
       'keybridge.showLog': () => {
         this.services.showLog();
         return Promise.resolve();

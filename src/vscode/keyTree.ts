@@ -5,6 +5,7 @@ import { Disposable, IntervalTimer } from './disposable';
 import { KEY_CONTEXT, POOL_CONTEXT } from './treeContext';
 import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
 import { routeNodes, routeTreeItem, type RouteTreeNode, type RoutesNode } from './routeTree';
+import { agentTreeItem, type AgentsNode, type AgentTreeNode } from './agentTree';
 
 export interface PoolNode {
   readonly kind: 'pool';
@@ -20,7 +21,7 @@ export interface KeyNode {
   key: KeyStatus;
 }
 
-export type KeyTreeNode = PoolNode | KeyNode | RouteTreeNode;
+export type KeyTreeNode = PoolNode | KeyNode | RouteTreeNode | AgentTreeNode;
 
 /** Codicon and theme colour per state: colour carries health, the icon shape carries it for colour-blind users too. */
 const KEY_ICONS: Record<KeyState, { icon: string; color: string }> = {
@@ -48,6 +49,8 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   private routesNode: RoutesNode | undefined;
   /** The routes the section was built from: routes change only with the configuration, so any change rebuilds it. */
   private routesShown = '';
+  private agentsNode: AgentsNode | undefined;
+  private agentsShown = '';
   /** What each row looked like when last rendered, to refresh only rows that changed. */
   private rendered = new Map<string, string>();
   private readonly ticker: IntervalTimer;
@@ -105,8 +108,19 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
     this.syncTicker(status);
   }
 
+  /** The Agents section (Connect Agents), or none; a change of its rows refreshes the tree. */
+  setAgents(node: AgentsNode | undefined): void {
+    const shown = JSON.stringify(node?.agents.map((a) => [a.state, a.targets, a.presence.cli, a.presence.extensions]) ?? null);
+    if (shown === this.agentsShown) return;
+    this.agentsShown = shown;
+    this.agentsNode = node;
+    this.rendered = new Map([...this.allNodes()].map((n) => [n.id, this.signature(n)]));
+    this.changeEmitter.fire(undefined);
+  }
+
   getTreeItem(node: KeyTreeNode): vscode.TreeItem {
     const now = this.now();
+    if (node.kind === 'agents' || node.kind === 'agent') return agentTreeItem(node);
     if (node.kind === 'routes' || node.kind === 'route' || node.kind === 'routeTarget') {
       return routeTreeItem(node, (id) => this.poolNodes.find((p) => p.pool.id === id)?.pool.label);
     }
@@ -130,7 +144,7 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   }
 
   getChildren(node?: KeyTreeNode): KeyTreeNode[] {
-    if (!node) return this.routesNode ? [...this.poolNodes, this.routesNode] : this.poolNodes;
+    if (!node) return [...this.poolNodes, ...(this.routesNode ? [this.routesNode] : []), ...(this.agentsNode ? [this.agentsNode] : [])];
     switch (node.kind) {
       case 'pool':
         return this.keyNodes.get(node.pool.id) ?? [];
@@ -138,6 +152,8 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
         return [...node.routes];
       case 'route':
         return [...node.targets];
+      case 'agents':
+        return [...node.agents];
       default:
         return [];
     }
@@ -151,6 +167,8 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
         return this.routesNode;
       case 'routeTarget':
         return this.routesNode?.routes.find((r) => r.id === node.routeId);
+      case 'agent':
+        return this.agentsNode;
       default:
         return undefined;
     }
@@ -166,12 +184,14 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
       yield pool;
       yield* this.keyNodes.get(pool.pool.id) ?? [];
     }
-    if (!this.routesNode) return;
-    yield this.routesNode;
-    for (const route of this.routesNode.routes) {
-      yield route;
-      yield* route.targets;
+    if (this.routesNode) {
+      yield this.routesNode;
+      for (const route of this.routesNode.routes) {
+        yield route;
+        yield* route.targets;
+      }
     }
+    if (this.agentsNode) yield* [this.agentsNode, ...this.agentsNode.agents];
   }
 
   /**

@@ -19,6 +19,14 @@ export const ROUTE_TARGET_CONTEXT = 'routeTarget';
 /** A protocol's default route and its pool: a fallback can be added (it becomes a route), nothing removed. */
 export const DEFAULT_ROUTE_CONTEXT = 'route.default';
 export const DEFAULT_ROUTE_TARGET_CONTEXT = 'routeTarget.default';
+/** The Agents section and an agent's row by its state: Connect on the section and unconnected agents, Disconnect on the others. */
+export const AGENTS_CONTEXT = 'agents';
+export type AgentRowState = 'connected' | 'drifted' | 'not-connected';
+export const AGENT_CONTEXT: Record<AgentRowState, string> = {
+  connected: 'agent.connected',
+  drifted: 'agent.drifted',
+  'not-connected': 'agent.notConnected',
+};
 export const TREE_CONTEXT_VALUES: readonly string[] = [
   POOL_CONTEXT,
   ...Object.values(KEY_CONTEXT),
@@ -27,4 +35,6 @@ export const TREE_CONTEXT_VALUES: readonly string[] = [
   ROUTE_TARGET_CONTEXT,
   DEFAULT_ROUTE_CONTEXT,
   DEFAULT_ROUTE_TARGET_CONTEXT,
+  AGENTS_CONTEXT,
+  ...Object.values(AGENT_CONTEXT),
 ];

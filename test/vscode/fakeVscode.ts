@@ -91,6 +91,7 @@ export enum InputBoxValidationSeverity {
 
 export const Uri = {
   file: (path: string) => ({ scheme: 'file', fsPath: path, path }),
+  parse: (text: string) => ({ scheme: text.slice(0, text.indexOf(':')), fsPath: text, path: text, toString: () => text }),
 };
 
 // ---- scripting ----------------------------------------------------------------
@@ -160,6 +161,11 @@ export const fake = {
   statusBarItems: [] as FakeStatusBarItem[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+  /** Installed extensions by id (vscode.extensions.getExtension). */
+  extensions: new Set<string>(),
+  /** Documents shown with showTextDocument, by their text. */
+  shownDocuments: [] as string[],
+  contentProviders: new Map<string, { provideTextDocumentContent(uri: unknown): string }>(),
   windowState: new EventEmitter<{ focused: boolean }>(),
   /** Web: browser-based VS Code (code-server), where each window has its own copy of SecretStorage. */
   uiKind: 1 as number,
@@ -182,6 +188,9 @@ export const fake = {
     this.statusBarItems = [];
     this.treeViews = [];
     this.configListeners = new EventEmitter();
+    this.extensions = new Set();
+    this.shownDocuments = [];
+    this.contentProviders = new Map();
     this.windowState = new EventEmitter();
     this.uiKind = 1;
   },
@@ -286,6 +295,11 @@ export const window = {
     return view;
   },
 
+  async showTextDocument(doc: { getText(): string }): Promise<unknown> {
+    fake.shownDocuments.push(doc.getText());
+    return undefined;
+  },
+
   onDidChangeWindowState(listener: Listener<{ focused: boolean }>): Disposable {
     return fake.windowState.event(listener);
   },
@@ -331,6 +345,23 @@ export const workspace = {
   },
   onDidChangeConfiguration(listener: Listener<{ affectsConfiguration(section: string): boolean }>): Disposable {
     return fake.configListeners.event(listener);
+  },
+  workspaceFolders: undefined as unknown[] | undefined,
+  registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: unknown): string }): Disposable {
+    fake.contentProviders.set(scheme, provider);
+    return new Disposable(() => fake.contentProviders.delete(scheme));
+  },
+  async openTextDocument(uri: { scheme: string }): Promise<{ getText(): string }> {
+    const provider = fake.contentProviders.get(uri.scheme);
+    if (!provider) throw new Error(`no content provider for ${uri.scheme}`);
+    const text = provider.provideTextDocumentContent(uri);
+    return { getText: () => text };
+  },
+};
+
+export const extensions = {
+  getExtension(id: string): { id: string } | undefined {
+    return fake.extensions.has(id) ? { id } : undefined;
   },
 };
 

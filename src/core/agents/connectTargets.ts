@@ -49,7 +49,7 @@ export interface JsonMembersTarget extends TargetBase {
 export type FileTarget = TomlBlockTarget | JsonMembersTarget;
 
 /** The Codex provider id Connect adds, and the name of its profile (`codex --profile keybridge`). */
-export const CODEX_PROVIDER = 'keybridge';
+const CODEX_PROVIDER = 'keybridge';
 
 const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
 

@@ -18,7 +18,7 @@ export interface JsonMembersUndo {
   previous: Record<string, string | null>;
 }
 
-export class JsonShapeError extends Error {}
+class JsonShapeError extends Error {}
 
 /** Whether the text is a JSON object at its root; an error names why not, in the user's terms. */
 export function checkJsonObject(text: string): string | undefined {
@@ -49,11 +49,11 @@ export function setJsonMembers(text: string, path: readonly string[], values: Re
   if (depth < path.length) {
     // Build the missing part of the path around our members and insert it as one member.
     let nested: unknown = values;
-    for (let i = path.length - 1; i > depth; i--) nested = { [path[i]!]: nested };
+    for (let i = path.length - 1; i > depth; i--) nested = { [path[i]]: nested };
     undo.created = path.length - depth;
     if (anchor.members.length === 0) undo.emptyRaw = text.slice(anchor.start, anchor.end);
     for (const key of Object.keys(values)) undo.previous[key] = null;
-    return { text: insertMember(text, anchor, path[depth]!, nested), undo };
+    return { text: insertMember(text, anchor, path[depth], nested), undo };
   }
   if (anchor.members.length === 0) undo.emptyRaw = text.slice(anchor.start, anchor.end);
   for (const [key, value] of Object.entries(values)) {
@@ -87,7 +87,7 @@ export function restoreJsonMembers(text: string, undo: JsonMembersUndo): string 
     const member = target?.members.find((m) => m.key === key);
     if (!target || !member) continue;
     const before = undo.previous[key];
-    if (before === null || before === undefined) {
+    if (before === null) {
       text = removeMember(text, target, member, undo.created === 0 ? undo.emptyRaw : undefined);
     } else {
       text = text.slice(0, member.value.start) + before + text.slice(member.value.end);
@@ -117,7 +117,7 @@ function onlyOurs(value: unknown, rest: readonly string[], keys: readonly string
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const own = Object.keys(value);
   if (rest.length === 0) return own.every((k) => keys.includes(k));
-  return own.length === 1 && own[0] === rest[0] && onlyOurs((value as Record<string, unknown>)[rest[0]!], rest.slice(1), keys);
+  return own.length === 1 && own[0] === rest[0] && onlyOurs((value as Record<string, unknown>)[rest[0]], rest.slice(1), keys);
 }
 
 function rootObject(text: string): JsonObject {
@@ -146,14 +146,14 @@ function objectAt(text: string, path: readonly string[]): JsonObject {
 /** Appends `"key": value` after the object's last member (or fills an empty object), in the file's style. */
 function insertMember(text: string, object: JsonObject, key: string, value: unknown): string {
   const eol = eolOf(text);
-  const last = object.members[object.members.length - 1];
+  const last = object.members.at(-1);
   if (!last) {
     const outer = indentOfLine(text, object.start);
     const inner = outer + indentUnit(text);
     const member = `${JSON.stringify(key)}: ${formatValue(text, value, inner)}`;
     return `${text.slice(0, object.start)}{${eol}${inner}${member}${eol}${outer}}${text.slice(object.end)}`;
   }
-  const first = object.members[0]!;
+  const first = object.members[0];
   const colon = text.slice(first.keyEnd, first.value.start);
   const multiline = /[\r\n]/.test(text.slice(object.start, first.keyStart));
   const indent = indentOfLine(text, first.keyStart);
@@ -165,8 +165,8 @@ function insertMember(text: string, object: JsonObject, key: string, value: unkn
 /** Removes a member with the separator that joins it to its neighbour: the exact inverse of `insertMember`. */
 function removeMember(text: string, object: JsonObject, member: JsonMember, emptyRaw: string | undefined): string {
   const index = object.members.indexOf(member);
-  if (index > 0) return text.slice(0, object.members[index - 1]!.value.end) + text.slice(member.value.end);
-  const next = object.members[1];
+  if (index > 0) return text.slice(0, object.members[index - 1].value.end) + text.slice(member.value.end);
+  const next = object.members.at(1);
   if (next) return text.slice(0, member.keyStart) + text.slice(next.keyStart);
   return text.slice(0, object.start) + (emptyRaw ?? '{}') + text.slice(object.end);
 }
@@ -178,11 +178,11 @@ function formatValue(text: string, value: unknown, indent: string): string {
 /** The whitespace that starts the line holding `offset`. */
 function indentOfLine(text: string, offset: number): string {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(lineStart, offset))![0];
+  return /^[ \t]*/.exec(text.slice(lineStart, offset))?.[0] ?? '';
 }
 
 /** The file's indentation step, read from its first indented line; two spaces when it has none. */
 function indentUnit(text: string): string {
   const match = /\n([ \t]+)\S/.exec(text);
-  return match ? match[1]! : '  ';
+  return match ? match[1] : '  ';
 }

@@ -31,7 +31,7 @@ class Scanner {
   constructor(private readonly text: string) {}
 
   skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
   }
 
   value(): JsonNode {
@@ -46,7 +46,7 @@ class Scanner {
       this.string();
       return { kind: 'scalar', start, end: this.pos };
     }
-    while (this.pos < this.text.length && /[^\s,}\]]/.test(this.text[this.pos]!)) this.pos++;
+    while (this.pos < this.text.length && /[^\s,}\]]/.test(this.text[this.pos])) this.pos++;
     if (this.pos === start) throw new Error(`unexpected character at offset ${start}`);
     return { kind: 'scalar', start, end: this.pos };
   }

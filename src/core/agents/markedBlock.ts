@@ -38,11 +38,11 @@ export function findBlock(text: string, markers: BlockMarkers): BlockLookup {
   const begins = lines.filter((l) => l.text.trim() === markers.begin);
   const ends = lines.filter((l) => l.text.trim() === markers.end);
   if (begins.length === 0 && ends.length === 0) return { absent: true };
-  if (begins.length !== 1 || ends.length !== 1 || ends[0]!.start < begins[0]!.start) {
+  if (begins.length !== 1 || ends.length !== 1 || ends[0].start < begins[0].start) {
     return { broken: `its "${markers.begin}" … "${markers.end}" lines are not one begin followed by one end` };
   }
-  const begin = begins[0]!;
-  const end = ends[0]!;
+  const begin = begins[0];
+  const end = ends[0];
   const body = lines
     .filter((l) => l.start > begin.start && l.start < end.start)
     .map((l) => l.text)
@@ -51,7 +51,7 @@ export function findBlock(text: string, markers: BlockMarkers): BlockLookup {
 }
 
 /** The block's full text in the file's line ends, each line (markers included) ended. */
-export function renderBlock(markers: BlockMarkers, bodyLines: readonly string[], eol: string): string {
+function renderBlock(markers: BlockMarkers, bodyLines: readonly string[], eol: string): string {
   return [markers.begin, ...bodyLines, markers.end].map((l) => l + eol).join('');
 }
 

@@ -31,9 +31,7 @@ export function outlineToml(text: string): TomlOutline {
     const lineStart = offset;
     offset += raw.length + 1;
     const line = raw.replace(/\r$/, '');
-    const fail = (why: string): never => {
-      throw new TomlShapeError(`line ${lineNo}: ${why}`);
-    };
+    const fail = (why: string): never => failAt(lineNo, why);
     if (value.open) {
       value.scan(line, fail);
       continue;
@@ -42,19 +40,24 @@ export function outlineToml(text: string): TomlOutline {
     if (trimmed === '' || trimmed.startsWith('#')) continue;
     if (trimmed.startsWith('[')) {
       const header = HEADER.exec(trimmed);
-      if (!header || Boolean(header[1]) !== Boolean(header[3])) fail(`"${trimmed}" is not a table header`);
-      outline.tables.push(dottedName(header![2]!));
+      if (!header || Boolean(header[1]) !== Boolean(header[3])) failAt(lineNo, `"${trimmed}" is not a table header`);
+      outline.tables.push(dottedName(header[2]));
       outline.firstTable ??= lineStart;
       continue;
     }
     const pair = KEY_VALUE.exec(trimmed);
-    if (!pair) fail(`"${trimmed}" is neither a key = value line nor a table header`);
-    if (pair![2]!.trim() === '' || pair![2]!.trim().startsWith('#')) fail(`the key "${pair![1]}" has no value`);
-    if (outline.firstTable === undefined) outline.rootKeys.push(dottedName(pair![1]!));
-    value.scan(pair![2]!, fail);
+    if (!pair) failAt(lineNo, `"${trimmed}" is neither a key = value line nor a table header`);
+    const [, key, rest] = pair;
+    if (rest.trim() === '' || rest.trim().startsWith('#')) failAt(lineNo, `the key "${key}" has no value`);
+    if (outline.firstTable === undefined) outline.rootKeys.push(dottedName(key));
+    value.scan(rest, fail);
   }
   if (value.open) throw new TomlShapeError(`the file ends inside ${value.open}`);
   return outline;
+}
+
+function failAt(lineNo: number, why: string): never {
+  throw new TomlShapeError(`line ${lineNo}: ${why}`);
 }
 
 /** `a . "b.c"` → `a.b.c`, the name as TOML means it (quotes dropped). */
@@ -84,7 +87,7 @@ class ValueScanner {
         this.multiline = undefined;
         continue;
       }
-      const c = line[i]!;
+      const c = line[i];
       if (c === '#') return;
       if (line.startsWith('"""', i) || line.startsWith("'''", i)) {
         this.multiline = line.slice(i, i + 3) as '"""' | "'''";

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { ConnectContext } from './connectTargets';
+import type { FileState, PreviousValues } from './fileConnection';
+
+/**
+ * Claude Code's VS Code extension reads `claudeCode.environmentVariables`, an array of `{ name, value }`
+ * it passes to the claude process it starts. Connect sets our two names in that array (in place when the
+ * user already has them) and leaves every other entry, and every other property of an entry, alone.
+ */
+export const CLAUDE_ENV_SETTING = 'claudeCode.environmentVariables';
+
+export interface EnvSettingRecord {
+  /** The setting had no value at this scope: Disconnect removes it again when nothing but ours is left. */
+  wasUnset: boolean;
+  /** sha256 of each value we wrote. */
+  digests: Record<string, string>;
+}
+
+interface EnvEntry {
+  name: unknown;
+  value: unknown;
+  [other: string]: unknown;
+}
+
+/** The same pair as the terminal variables and Copy Agent Setup (agentSetup.ts). */
+export function claudeEnvValues(ctx: Pick<ConnectContext, 'baseUrls' | 'token'>): Record<string, string> {
+  return { ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token };
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex');
+}
+
+function entriesOf(current: unknown): EnvEntry[] {
+  if (current === undefined || current === null) return [];
+  if (!Array.isArray(current)) throw new Error(`${CLAUDE_ENV_SETTING} is not a list of { "name", "value" } entries; it was left untouched`);
+  return current.map((entry: unknown) => ({ ...(entry as EnvEntry) }));
+}
+
+export function mergeEnvSetting(current: unknown, ours: Record<string, string>): { value: EnvEntry[]; record: EnvSettingRecord; previous: PreviousValues } {
+  const value = entriesOf(current);
+  const previous: PreviousValues = {};
+  for (const [name, text] of Object.entries(ours)) {
+    const existing = value.find((e) => e.name === name);
+    previous[name] = existing ? JSON.stringify(existing.value) : null;
+    if (existing) existing.value = text;
+    else value.push({ name, value: text });
+  }
+  const digests = Object.fromEntries(Object.entries(ours).map(([name, text]) => [name, digest(text)]));
+  return { value, record: { wasUnset: current === undefined, digests }, previous };
+}
+
+/** The setting's value without ours (undefined: remove it); entries the user changed since stay as they are. */
+export function restoreEnvSetting(current: unknown, record: EnvSettingRecord, previous: PreviousValues): unknown {
+  let value = entriesOf(current);
+  for (const [name, written] of Object.entries(record.digests)) {
+    const entry = value.find((e) => e.name === name);
+    if (!entry || digest(entry.value) !== written) continue;
+    const before = name in previous ? previous[name] : null;
+    if (before === null) value = value.filter((e) => e !== entry);
+    else entry.value = JSON.parse(before);
+  }
+  return value.length === 0 && record.wasUnset ? undefined : value;
+}
+
+export function envSettingState(current: unknown, record: EnvSettingRecord, ours: Record<string, string>): FileState {
+  let value: EnvEntry[];
+  try {
+    value = entriesOf(current);
+  } catch {
+    return 'drifted';
+  }
+  const names = Object.keys(record.digests);
+  const now = names.map((name) => value.find((e) => e.name === name));
+  if (now.some((entry, i) => !entry || digest(entry.value) !== record.digests[names[i]])) return 'drifted';
+  return names.every((name) => name in ours && digest(ours[name]) === record.digests[name]) ? 'connected' : 'outdated';
+}
+
+/** The setting after a port or token change: our values replaced where they are. */
+export function refreshEnvSetting(current: unknown, ours: Record<string, string>): { value: EnvEntry[]; record: Pick<EnvSettingRecord, 'digests'> } {
+  const merged = mergeEnvSetting(current, ours);
+  return { value: merged.value, record: { digests: merged.record.digests } };
+}

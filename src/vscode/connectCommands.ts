@@ -1,0 +1,192 @@
+import * as vscode from 'vscode';
+import type { ConnectContext } from '../core/agents/connectTargets';
+import { AGENTS, agentOfTarget, detectAgents, isPresent, type AgentId, type AgentPresence, type ConnectionTargetId } from './agentCatalog';
+import type { AgentConnections, TargetPlan } from './agentConnections';
+import { connectPreviewMarkdown, connectSummary } from './connectPreview';
+
+export interface ConnectServices {
+  connections: AgentConnections;
+  baseUrls(): { openai: string; anthropic: string };
+  token(): string | undefined;
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  hasExtension(id: string): boolean;
+  settingRegistered(): boolean;
+  hasWorkspace(): boolean;
+  /** Opens the preview document beside the editor. */
+  showPreview(markdown: string): Promise<void>;
+}
+
+/** One row of the Connect quick pick: a place to write, named as the user knows it. */
+interface Choice {
+  agent: AgentId;
+  targets: ConnectionTargetId[];
+  label: string;
+  detail: string;
+}
+
+const CHOICES: readonly Choice[] = [
+  { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY in its "env": read by the claude CLI and the Claude Code extension' },
+  { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, for every workspace' },
+  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only' },
+  { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },
+  { agent: 'opencode', targets: ['opencode'], label: 'opencode: ~/.config/opencode/opencode.json', detail: 'a keybridge provider (model keybridge/gpt-4.1)' },
+];
+
+/** Connect Agents and Disconnect Agents: pick, preview the exact lines, confirm, write; and the way back. */
+export class ConnectCommands {
+  constructor(private readonly services: ConnectServices) {}
+
+  async connectAgents(arg?: unknown): Promise<ConnectionTargetId[] | undefined> {
+    const ctx = this.context();
+    const presence = detectAgents((id) => this.services.hasExtension(id), this.services.env);
+    const wanted = agentArg(arg);
+    const available = CHOICES.filter((c) => (!wanted || c.agent === wanted) && this.offered(c) && c.targets.some((t) => this.services.connections.status(t, ctx).state === 'not-connected'));
+    if (available.length === 0) {
+      void vscode.window.showInformationMessage(`KeyBridge: ${wanted ? `${agentTitle(wanted)} is` : 'every agent KeyBridge can write for is'} already connected. ${notesOf(presence)}`.trim());
+      return undefined;
+    }
+    const chosen = available.length === 1 && wanted ? available : await this.pick(available, presence);
+    if (!chosen?.length) return undefined;
+    const plans = chosen.flatMap((c) => c.targets).map((t) => this.services.connections.plan(t, ctx));
+    await this.services.showPreview(connectPreviewMarkdown(plans, ctx.token, presence.filter(isPresent)));
+    const writable = plans.filter((p) => !p.refused);
+    if (writable.length === 0) {
+      void vscode.window.showErrorMessage(`KeyBridge: nothing was written.\n${connectSummary(plans)}`);
+      return undefined;
+    }
+    const answer = await vscode.window.showInformationMessage(
+      `Connect ${writable.length === 1 ? 'this agent setting' : `these ${writable.length} agent settings`} to KeyBridge?`,
+      { modal: true, detail: `${connectSummary(plans)}\n\nThe preview shows the exact lines. Disconnect Agents removes them and restores what was there.` },
+      'Connect',
+    );
+    if (answer !== 'Connect') return undefined;
+    if (writable.some((p) => p.id === 'codex-provider')) await this.offerCodexDefault(ctx, writable);
+    return this.apply(writable, ctx, presence);
+  }
+
+  async disconnectAgents(arg?: unknown): Promise<ConnectionTargetId[] | undefined> {
+    const ctx = this.contextIfReady();
+    const wanted = agentArg(arg);
+    const connected = AGENTS.filter((a) => !wanted || a.id === wanted)
+      .flatMap((a) => a.targets)
+      .map((t) => this.services.connections.status(t, ctx))
+      .filter((s) => s.state !== 'not-connected');
+    if (connected.length === 0) {
+      void vscode.window.showInformationMessage(`KeyBridge: ${wanted ? agentTitle(wanted) : 'no agent'} is connected.`);
+      return undefined;
+    }
+    let chosen = connected;
+    if (!wanted && connected.length > 1) {
+      const picked = await vscode.window.showQuickPick(
+        connected.map((s) => ({ label: `${agentOfTarget(s.id).title}: ${s.where}`, description: s.state === 'drifted' ? 'changed since Connect' : s.state, picked: true, status: s })),
+        { title: 'KeyBridge: Disconnect Agents', placeHolder: 'What should KeyBridge take out again?', canPickMany: true },
+      );
+      if (!picked?.length) return undefined;
+      chosen = picked.map((p) => p.status);
+    }
+    const answer = await vscode.window.showWarningMessage(
+      `Disconnect ${chosen.length === 1 ? agentOfTarget(chosen[0].id).title : `${chosen.length} agent settings`} from KeyBridge?`,
+      { modal: true, detail: `${chosen.map((s) => `${s.where}${s.state === 'drifted' ? ' (changed since Connect: values you changed stay as they are)' : ''}`).join('\n')}\n\nKeyBridge removes its lines and puts back what was there before.` },
+      'Disconnect',
+    );
+    if (answer !== 'Disconnect') return undefined;
+    const done: string[] = [];
+    const failed: string[] = [];
+    for (const status of chosen) {
+      try {
+        done.push(`${status.where} ${await this.services.connections.disconnect(status.id)}`);
+      } catch (error) {
+        failed.push(`${status.where}: ${(error as Error).message}`);
+      }
+    }
+    if (done.length) void vscode.window.showInformationMessage(`KeyBridge disconnected: ${done.join('; ')}. Restart running agents to drop the bridge.`);
+    if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not disconnect: ${failed.join('; ')}`);
+    return chosen.map((s) => s.id);
+  }
+
+  private offered(choice: Choice): boolean {
+    if (choice.targets.includes('claude-setting-user')) return this.services.settingRegistered();
+    if (choice.targets.includes('claude-setting-workspace')) return this.services.settingRegistered() && this.services.hasWorkspace();
+    return true;
+  }
+
+  private async pick(available: readonly Choice[], presence: readonly AgentPresence[]): Promise<Choice[] | undefined> {
+    const found = (agent: AgentId): AgentPresence | undefined => presence.find((p) => p.agent.id === agent && isPresent(p));
+    const picked = await vscode.window.showQuickPick(
+      available.map((choice) => {
+        const here = found(choice.agent);
+        const how = here ? [...here.extensions.map(() => 'extension installed'), ...(here.cli ? [`${here.agent.cli} on PATH`] : [])].join(', ') : 'not detected';
+        return { label: choice.label, description: how, detail: choice.detail, picked: here !== undefined && !choice.targets.includes('claude-setting-workspace'), choice };
+      }),
+      { title: 'KeyBridge: Connect Agents', placeHolder: 'Which agents should use KeyBridge? Nothing is written before you confirm.', canPickMany: true, ignoreFocusOut: true },
+    );
+    return picked?.map((p) => p.choice);
+  }
+
+  /** The second question: Codex's VS Code extension reads no profiles, so it needs keybridge as the default. */
+  private async offerCodexDefault(ctx: ConnectContext, writable: TargetPlan[]): Promise<void> {
+    const plan = this.services.connections.plan('codex-default', ctx);
+    if (plan.refused && /already has a KeyBridge block/.test(plan.refused)) return;
+    const answer = await vscode.window.showInformationMessage(
+      'Also make KeyBridge the default provider of Codex?',
+      {
+        modal: true,
+        detail: plan.refused
+          ? `Not possible: ${plan.refused}`
+          : `Adds, before the first table of ${plan.where}, in its own marked lines:\n\n${plan.lines.join('\n')}\n\nNeeded for Codex's VS Code extension, which reads no profiles. Without it, run codex --profile keybridge.`,
+      },
+      ...(plan.refused ? [] : ['Make Default']),
+      'Profile Only',
+    );
+    if (answer === 'Make Default') writable.push(plan);
+  }
+
+  private async apply(plans: readonly TargetPlan[], ctx: ConnectContext, presence: readonly AgentPresence[]): Promise<ConnectionTargetId[]> {
+    const done: TargetPlan[] = [];
+    const failed: string[] = [];
+    for (const plan of plans) {
+      try {
+        await this.services.connections.connect(plan.id, ctx);
+        done.push(plan);
+      } catch (error) {
+        failed.push(`${plan.where}: ${(error as Error).message}`);
+      }
+    }
+    if (done.length) {
+      const notes = notesOf(presence);
+      void vscode.window.showInformationMessage(`KeyBridge connected ${done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`).join(', ')}. Restart running agents to pick it up.${notes ? ` ${notes}` : ''}`);
+    }
+    if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not connect: ${failed.join('; ')}`);
+    return done.map((p) => p.id);
+  }
+
+  private context(): ConnectContext {
+    const ctx = this.contextIfReady();
+    if (!ctx) throw new Error('there is no local token yet: VS Code’s secret storage has not answered. Try again in a moment.');
+    return ctx;
+  }
+
+  private contextIfReady(): ConnectContext | undefined {
+    const token = this.services.token();
+    return token ? { baseUrls: this.services.baseUrls(), token, home: this.services.home, env: this.services.env } : undefined;
+  }
+}
+
+/** An agent named by a tree row (`{ agent }`) or by its id. */
+function agentArg(arg: unknown): AgentId | undefined {
+  const id = typeof arg === 'string' ? arg : typeof arg === 'object' && arg !== null ? (arg as { agent?: unknown }).agent : undefined;
+  return AGENTS.find((a) => a.id === id)?.id;
+}
+
+function agentTitle(id: AgentId): string {
+  return AGENTS.find((a) => a.id === id)?.title ?? id;
+}
+
+/** One sentence for the agents found that KeyBridge does not write for. */
+function notesOf(presence: readonly AgentPresence[]): string {
+  return presence
+    .filter((p) => isPresent(p) && p.agent.instead)
+    .map((p) => `${p.agent.title} ${p.agent.instead}.`)
+    .join(' ');
+}

@@ -1,0 +1,210 @@
+// Guards the Connect Agents glue: nothing is written before the modal is confirmed, the preview lists the
+// exact lines with the token masked, Codex's default provider needs its own second yes, Disconnect puts
+// every file and the Claude Code setting back byte for byte, a file that does not parse is left untouched,
+// the tree tells connected / drifted / not connected apart, and a port change rewrites only our part.
+import './vscodeHook';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fake, type QuickPickItemLike } from './fakeVscode';
+import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agentConnections';
+import { AgentRows, agentTreeItem } from '../../src/vscode/agentTree';
+import { ConnectCommands } from '../../src/vscode/connectCommands';
+
+const TOKEN = 'kb-glue-token-0123456789';
+
+class MemorySettings implements EnvSettingAccess {
+  values: Partial<Record<SettingScope, unknown>> = {};
+  installed = true;
+  registered(): boolean {
+    return this.installed;
+  }
+  hasWorkspace(): boolean {
+    return true;
+  }
+  read(scope: SettingScope): unknown {
+    return this.values[scope];
+  }
+  async write(scope: SettingScope, value: unknown): Promise<void> {
+    if (value === undefined) delete this.values[scope];
+    else this.values[scope] = value;
+  }
+}
+
+class MemoryStore {
+  readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  async update(key: string, value: unknown): Promise<void> {
+    this.values.set(key, JSON.parse(JSON.stringify(value)));
+  }
+}
+
+class MemorySecrets {
+  readonly values = new Map<string, string>();
+  async get(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+  async store(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+  }
+  async delete(key: string): Promise<void> {
+    this.values.delete(key);
+  }
+}
+
+/** Picks the quick-pick rows whose label starts with one of `labels` (a multi-select answer). */
+function pickMany(...labels: string[]) {
+  return (items: QuickPickItemLike[]) => items.filter((i) => labels.some((l) => i.label.startsWith(l))) as unknown as QuickPickItemLike;
+}
+
+describe('Connect Agents (VS Code glue)', () => {
+  let home: string;
+  let settings: MemorySettings;
+  let state: MemoryStore;
+  let secrets: MemorySecrets;
+  let connections: AgentConnections;
+  let commands: ConnectCommands;
+  let port: number;
+  let previews: string[];
+
+  const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` });
+  const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
+  const rows = () => new AgentRows(connections, (id) => fake.extensions.has(id), { PATH: '' }).build(ctx(), true).agents.map((a) => agentTreeItem(a));
+  const row = (title: string) => rows().find((r) => r.label === title)!;
+
+  beforeEach(() => {
+    fake.reset();
+    home = mkdtempSync(join(tmpdir(), 'cn-glue-home-'));
+    settings = new MemorySettings();
+    state = new MemoryStore();
+    secrets = new MemorySecrets();
+    port = 17381;
+    previews = [];
+    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    connections = new AgentConnections({ state, secrets, settings, home, env: {}, logger });
+    commands = new ConnectCommands({
+      connections,
+      baseUrls: urls,
+      token: () => TOKEN,
+      home,
+      env: { PATH: '' },
+      hasExtension: (id) => fake.extensions.has(id),
+      settingRegistered: () => settings.registered(),
+      hasWorkspace: () => true,
+      showPreview: async (markdown) => {
+        previews.push(markdown);
+      },
+    });
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('writes nothing until the modal is confirmed, and shows the exact lines with the token masked', async () => {
+    fake.pickAnswers.push(pickMany('Claude Code: ~/.claude', 'Codex'));
+    fake.messageAnswers.push(undefined); // the modal: Cancel
+    assert.equal(await commands.connectAgents(), undefined);
+    assert.ok(!existsSync(join(home, '.claude')) && !existsSync(join(home, '.codex')), 'nothing written');
+    const preview = previews[0]!;
+    assert.match(preview, /## ~\/\.claude\/settings\.json/);
+    assert.match(preview, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"/);
+    assert.match(preview, /## ~\/\.codex\/config\.toml\n\n```\n\[model_providers\.keybridge\]\nname = "KeyBridge"\nbase_url = "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-…6789"\n```/);
+    assert.match(preview, /## ~\/\.codex\/keybridge\.config\.toml\n\n```\nmodel_provider = "keybridge"\n```/);
+    assert.ok(!preview.includes(TOKEN), 'the preview never shows the token itself');
+    const modal = fake.messages.find((m) => m.modal)!;
+    assert.match(modal.text, /Connect these 3 agent settings to KeyBridge\?/);
+  });
+
+  it('connects Claude Code and Codex (default provider on the second yes), and Disconnect restores every file byte for byte', async () => {
+    mkdirSync(join(home, '.codex'));
+    const userToml = 'model = "gpt-5"\r\n\r\n[mcp_servers.docs]\r\ncommand = "docs-mcp"'; // CRLF, no final newline
+    writeFileSync(join(home, '.codex', 'config.toml'), userToml);
+    fake.pickAnswers.push(pickMany('Claude Code: ~/.claude', 'Codex'));
+    fake.messageAnswers.push('Connect', 'Make Default');
+    const done = await commands.connectAgents();
+    assert.deepEqual(done, ['claude-settings', 'codex-provider', 'codex-profile', 'codex-default']);
+    const claude = JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'));
+    assert.deepEqual(claude, { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_API_KEY: TOKEN } });
+    const toml = readFileSync(join(home, '.codex', 'config.toml'), 'utf8');
+    assert.ok(toml.startsWith('model = "gpt-5"\r\n\r\n# >>> keybridge default provider (managed; Disconnect removes this) >>>\r\nmodel_provider = "keybridge"\r\n'), toml);
+    assert.match(toml, /\[mcp_servers\.docs\]\r\ncommand = "docs-mcp"\r\n\r\n# >>> keybridge \(managed; Disconnect removes this\) >>>\r\n\[model_providers\.keybridge\]/);
+    assert.equal(readFileSync(join(home, '.codex', 'keybridge.config.toml'), 'utf8'), '# >>> keybridge (managed; Disconnect removes this) >>>\nmodel_provider = "keybridge"\n# <<< keybridge <<<\n');
+    assert.ok(!JSON.stringify([...state.values.values()]).includes(TOKEN), 'globalState holds no token');
+    assert.match(row('Claude Code').description as string, /^connected · ~\/\.claude\/settings\.json$/);
+    assert.equal(row('Codex').contextValue, 'agent.connected');
+    assert.equal(row('opencode').contextValue, 'agent.notConnected');
+
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents({ kind: 'agent', agent: 'codex' });
+    assert.equal(readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), userToml);
+    assert.ok(!existsSync(join(home, '.codex', 'keybridge.config.toml')));
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('claude-code');
+    assert.ok(!existsSync(join(home, '.claude')), 'the file and folder KeyBridge created are gone');
+    assert.equal(row('Claude Code').contextValue, 'agent.notConnected');
+  });
+
+  it('sets claudeCode.environmentVariables beside the user’s entries and restores their own value on Disconnect', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    settings.values.user = [{ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-users-own' }, { name: 'FOO', value: '1' }];
+    fake.pickAnswers.push(pickMany('Claude Code extension: User'));
+    fake.messageAnswers.push('Connect');
+    await commands.connectAgents('claude-code');
+    assert.deepEqual(settings.values.user, [
+      { name: 'ANTHROPIC_API_KEY', value: TOKEN },
+      { name: 'FOO', value: '1' },
+      { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:17381/anthropic' },
+    ]);
+    assert.ok(!JSON.stringify([...state.values.values()]).includes('sk-ant-users-own'), 'the user’s own key is not in globalState');
+    assert.ok([...secrets.values.values()].some((v) => v.includes('sk-ant-users-own')), 'it is kept in the secret storage');
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('claude-code');
+    assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-users-own' }, { name: 'FOO', value: '1' }]);
+    assert.equal(secrets.values.size, 0);
+  });
+
+  it('does not offer the Claude Code setting while the extension is not installed', async () => {
+    settings.installed = false;
+    fake.pickAnswers.push(undefined);
+    await commands.connectAgents();
+    const labels = fake.quickPicks[0]!.items.map((i) => i.label);
+    assert.ok(!labels.some((l) => l.startsWith('Claude Code extension')), labels.join(', '));
+  });
+
+  it('leaves a config.toml that does not parse untouched and says why', async () => {
+    mkdirSync(join(home, '.codex'));
+    writeFileSync(join(home, '.codex', 'config.toml'), 'model = "gpt-5\n');
+    fake.pickAnswers.push(pickMany('Codex'));
+    fake.messageAnswers.push('Connect', 'Profile Only');
+    await commands.connectAgents();
+    assert.equal(readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), 'model = "gpt-5\n');
+    assert.match(previews[0]!, /Left untouched: .*config\.toml was left untouched: it does not read as TOML \(line 1: a string is not closed on its line\)/);
+    const modal = fake.messages.find((m) => m.modal)!;
+    assert.equal(modal.text, 'Connect this agent setting to KeyBridge?', 'only the profile file is offered');
+  });
+
+  it('shows drift when someone edits our block, and follows a port change by rewriting only our part', async () => {
+    fake.pickAnswers.push(pickMany('Codex', 'opencode'));
+    fake.messageAnswers.push('Connect', 'Profile Only');
+    await commands.connectAgents();
+    const path = join(home, '.codex', 'config.toml');
+    port = 18555;
+    await connections.follow(ctx());
+    assert.match(readFileSync(path, 'utf8'), /base_url = "http:\/\/127\.0\.0\.1:18555\/openai\/v1"/);
+    assert.equal(JSON.parse(readFileSync(join(home, '.config', 'opencode', 'opencode.json'), 'utf8')).provider.keybridge.options.baseURL, 'http://127.0.0.1:18555/openai/v1');
+    assert.equal(row('Codex').contextValue, 'agent.connected');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('wire_api = "responses"', 'wire_api = "chat"'));
+    assert.equal(row('Codex').contextValue, 'agent.drifted');
+    assert.match(row('Codex').description as string, /^drifted · ~\/\.codex\/config\.toml changed since Connect$/);
+  });
+
+  it('points Cline and Roo Code at the language-model route instead of writing for them', async () => {
+    fake.extensions.add('saoudrizwan.claude-dev');
+    fake.pickAnswers.push(pickMany('opencode'));
+    fake.messageAnswers.push('Connect');
+    await commands.connectAgents();
+    assert.match(previews[0]!, /\*\*Cline\*\* keeps its settings in its own storage: pick "KeyBridge models in VS Code's model picker"/);
+    assert.ok(fake.messagesOf('info').some((m) => /connected opencode .*Cline keeps its settings in its own storage/.test(m)));
+  });
+});
