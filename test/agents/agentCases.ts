@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectFile, disconnectFile, type ConnectedFile } from '../../src/core/agents/agentFiles';
+import type { FileTargetId } from '../../src/core/agents/connectTargets';
 import type { FakeProvider, Fault, LedgerEntry, Reply } from '../fakeProvider/fakeProvider';
 import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
 import type { BaseUrls } from './agentSettings';
@@ -512,4 +514,67 @@ const translatedFallback: AgentCase = {
   },
 };
 
-export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited, translatedFallback];
+/** A file of the user's own that Connect Agents must leave as it was: written before Connect, compared after Disconnect. */
+const USER_FILES = {
+  'claude-code': { path: ['.claude', 'settings.json'], text: '{\n  "cleanupPeriodDays": 30,\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}\n' },
+  codex: { path: ['.codex', 'config.toml'], text: '# my own settings\nmodel_reasoning_effort = "low"\n\n[analytics]\nenabled = false\n' },
+} as const;
+
+/**
+ * (6) The agent started with nothing of KeyBridge in its environment (no ANTHROPIC_*, OPENAI_*, KEYBRIDGE_*,
+ * no CODEX_HOME): only what Connect Agents wrote into its HOME, by the same module the command uses
+ * (src/core/agents/agentFiles.ts), beside a file of the user's own. Codex runs twice: with
+ * `--profile keybridge`, then with keybridge made the default provider. Disconnect then gives the user's
+ * file back byte for byte and removes the file Connect created.
+ */
+const connectedByConnectAgents: AgentCase = {
+  id: 'connected',
+  title: 'started with only what Connect Agents wrote',
+  async run(ctx) {
+    const saw: string[] = [];
+    const checks: Check[] = [];
+    const dirs = makeDirs(ctx.agent, 'connected');
+    const bridge = await startBridge(ctx, dirs.root);
+    try {
+      const user = USER_FILES[ctx.agent.id];
+      const userPath = join(dirs.home, ...user.path);
+      mkdirSync(join(dirs.home, user.path[0]), { recursive: true });
+      writeFileSync(userPath, user.text);
+      const connectCtx = { baseUrls: bridgeUrls(bridge), token: ctx.token, home: dirs.home };
+      const targets: FileTargetId[] = ctx.agent.id === 'claude-code' ? ['claude-settings'] : ['codex-provider', 'codex-profile'];
+      const connected: ConnectedFile[] = targets.map((t) => connectFile(t, connectCtx));
+      for (const c of connected) saw.push(`Connect Agents wrote ${c.record.path.slice(dirs.home.length + 1)}: ${quote(c.lines.join(' | ').split(ctx.token).join('<token>'), 300)}`);
+
+      const runs: Array<{ label: string; profile: boolean }> = ctx.agent.id === 'codex' ? [{ label: '--profile keybridge', profile: true }, { label: 'default provider', profile: false }] : [{ label: 'settings.json', profile: false }];
+      for (const { label, profile } of runs) {
+        if (ctx.agent.id === 'codex' && !profile) connected.push(connectFile('codex-default', connectCtx));
+        ctx.fake.reset();
+        const answer = `pong KB-CONNECTED-${randomBytes(4).toString('hex')}`;
+        ctx.fake.setResponder(() => ({ text: answer }));
+        const t0 = Date.now();
+        const cmd = ctx.agent.connectedCommand(ctx.binary, dirs, 'Reply with the single word pong.', { profile });
+        const leaked = Object.keys(cmd.env).filter((k) => /^(ANTHROPIC_|OPENAI_|KEYBRIDGE_|CODEX_HOME)/.test(k));
+        const result = await runAgent({ ...cmd, cwd: dirs.work, timeoutMs: ctx.agentTimeoutMs });
+        const run: AgentRun = { result, outcome: ctx.agent.outcome(result, dirs), settings: cmd.settings };
+        const entries = modelRequests(ctx.fake);
+        saw.push(`${label}:`, ...agentLines(run), ...timeline(ctx, bridge, entries, t0));
+        check(checks, leaked.length === 0, `${label}: the agent's environment has no KeyBridge variable (${leaked.join(', ') || 'none'})`);
+        agentFinished(checks, run);
+        check(checks, run.outcome.text.includes(answer), `${label}: the agent printed the provider's answer ${quote(answer)}`);
+        check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), `${label}: every model request went through the bridge to pool key k1 and got 200`);
+        protocolHeadersChecks(ctx, checks, entries);
+      }
+
+      for (const c of [...connected].reverse()) saw.push(`Disconnect: ${c.record.path.slice(dirs.home.length + 1)} ${disconnectFile(c.record, c.previous)}`);
+      check(checks, readFileSync(userPath, 'utf8') === user.text, `Disconnect gave ${user.path.join('/')} back byte for byte`);
+      const created = connected.filter((c) => c.record.createdFile).map((c) => c.record.path);
+      check(checks, created.every((p) => !existsSync(p)), `Disconnect removed the file(s) Connect created (${created.map((p) => p.slice(dirs.home.length + 1)).join(', ') || 'none'})`);
+    } finally {
+      await bridge.stop();
+      rmSync(dirs.root, { recursive: true, force: true });
+    }
+    return { saw, checks };
+  },
+};
+
+export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited, translatedFallback, connectedByConnectAgents];

@@ -45,6 +45,11 @@ export interface AgentDriver {
   /** The shell/file tool it offers the model, as the fake provider asks for it. */
   toolName: string;
   command(binary: string, dirs: RunDirs, run: AgentInvocation): AgentCommand;
+  /**
+   * The agent started with nothing of KeyBridge's in its environment: it must find the bridge through the
+   * files Connect Agents wrote under `dirs.home`. `profile` (Codex): pass `--profile keybridge`.
+   */
+  connectedCommand(binary: string, dirs: RunDirs, prompt: string, options: { profile?: boolean }): AgentCommand;
   /** A tool call that prints the file at `path` (absolute, inside the working directory). */
   readFileCall(path: string, dirs: RunDirs): Record<string, unknown>;
   /** The outputs of the tool calls this request carries back to the model, in order. */
@@ -90,6 +95,13 @@ function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+const CLAUDE_OFFLINE: Record<string, string> = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+};
+
 /**
  * Claude Code: ANTHROPIC_BASE_URL is the bridge's Anthropic base (no /v1),
  * ANTHROPIC_API_KEY carries the local token; print mode with JSON output.
@@ -102,18 +114,21 @@ const claudeCode: AgentDriver = {
   command(binary, dirs, run) {
     const setup = setupText('claude-code', run.baseUrls, run.token);
     const user = exportsOf(setup.text);
-    const offline: Record<string, string> = {
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1',
-    };
+    const offline: Record<string, string> = { ...CLAUDE_OFFLINE };
     if (run.maxRetries !== undefined) offline.CLAUDE_CODE_MAX_RETRIES = String(run.maxRetries);
     return {
       command: binary,
       args: ['-p', run.prompt, '--output-format', 'json'],
       env: { ...baseEnv(dirs.home), ...user, ...offline },
       settings: `${Object.keys(user).join(', ')} from ${setup.source}; plus ${Object.keys(offline).join(', ')}`,
+    };
+  },
+  connectedCommand(binary, dirs, prompt) {
+    return {
+      command: binary,
+      args: ['-p', prompt, '--output-format', 'json'],
+      env: { ...baseEnv(dirs.home), ...CLAUDE_OFFLINE },
+      settings: `only ~/.claude/settings.json as Connect Agents wrote it; plus ${Object.keys(CLAUDE_OFFLINE).join(', ')}`,
     };
   },
   readFileCall(path) {
@@ -180,6 +195,27 @@ const codexCli: AgentDriver = {
       ],
       env: { ...baseEnv(dirs.home), CODEX_HOME: codexHome, ...user },
       settings: `config.toml and ${Object.keys(user).join(', ')} from ${setup.source}; plus -c ${overrides.join(' -c ')}`,
+    };
+  },
+  connectedCommand(binary, dirs, prompt, options) {
+    // No CODEX_HOME: Codex reads $HOME/.codex, where Connect Agents wrote. Offline switches on the command line.
+    const overrides = ['check_for_update_on_startup=false', 'analytics.enabled=false'];
+    return {
+      command: binary,
+      args: [
+        'exec',
+        ...(options.profile ? ['--profile', 'keybridge'] : []),
+        '--skip-git-repo-check',
+        '--strict-config',
+        ...overrides.flatMap((o) => ['-c', o]),
+        '--color',
+        'never',
+        '--output-last-message',
+        join(dirs.root, 'codex-last-message.txt'),
+        prompt,
+      ],
+      env: baseEnv(dirs.home),
+      settings: `only ~/.codex/config.toml${options.profile ? ' and keybridge.config.toml (--profile keybridge)' : ' (keybridge as the default provider)'} as Connect Agents wrote them; plus -c ${overrides.join(' -c ')}`,
     };
   },
   readFileCall(path, dirs) {
