@@ -77,9 +77,9 @@ export function agentTreeItem(node: AgentTreeNode): vscode.TreeItem {
 }
 
 function agentDescription(node: AgentNode): string {
-  const where = node.targets.map((t) => t.where).join(', ');
+  const where = [...new Set(node.targets.map((t) => t.where))].join(', ');
   if (node.state === 'connected') return `connected · ${where}`;
-  if (node.state === 'drifted') return `drifted · ${node.targets.filter((t) => t.state === 'drifted' || t.state === 'missing').map((t) => t.where).join(', ')} changed since Connect`;
+  if (node.state === 'drifted') return `drifted · ${[...new Set(node.targets.filter((t) => t.state === 'drifted' || t.state === 'missing').map((t) => t.where))].join(', ')} changed since Connect`;
   return isPresent(node.presence) ? 'not connected · detected' : 'not connected';
 }
 

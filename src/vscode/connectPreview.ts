@@ -13,7 +13,7 @@ export function connectPreviewMarkdown(plans: readonly TargetPlan[], token: stri
   for (const plan of plans) {
     out.push(`## ${plan.where}`, '');
     if (plan.refused) {
-      out.push(`Left untouched: ${plan.refused}`, '');
+      out.push(`Not written: ${plan.refused}`, '');
       continue;
     }
     out.push('```', ...plan.lines.map((l) => l.split(token).join(masked)), '```', '');
@@ -30,5 +30,5 @@ export function connectPreviewMarkdown(plans: readonly TargetPlan[], token: stri
 
 /** The modal's detail: one line per target. */
 export function connectSummary(plans: readonly TargetPlan[]): string {
-  return plans.map((p) => (p.refused ? `✗ ${p.where}: left untouched (${p.refused})` : `✓ ${p.where}: ${p.lines.length} line(s)`)).join('\n');
+  return plans.map((p) => (p.refused ? `✗ ${p.refused}` : `✓ ${p.where}: ${p.lines.length} line(s)`)).join('\n');
 }

@@ -10,6 +10,7 @@
 //   4. ui       the VSIX installed into a fresh code-server, driven like a user in headless Chromium
 //               (uiSmoke.mjs)
 //   5. takeover two windows of one code-server: keys added in A, A closes, B serves them (uiTakeover.mjs)
+//   6. connect  Connect Agents / Disconnect Agents on the user's own files in a temporary HOME (uiConnect.mjs)
 //
 // Each layer gets its own free loopback port for keybridge.port, never the default 17381. Prints what
 // every check saw, the timings, and a closing `vscode e2e: N passed, N failed`; exit 1 on any failure.
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { groupAlive, launchBrowser, loadEnv, removeOnExit, runExtensionTests, startCodeServer } from './codeServer.mjs';
 import { runUiSmoke } from './uiSmoke.mjs';
 import { runUiTakeover } from './uiTakeover.mjs';
+import { runUiConnect } from './uiConnect.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -33,13 +35,14 @@ const DEFAULT_PORT = 17381;
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-if (only && !['host', 'ui', 'takeover'].includes(only)) {
-  console.error(`--only takes "host", "ui" or "takeover", not ${only}`);
+if (only && !['host', 'ui', 'takeover', 'connect'].includes(only)) {
+  console.error(`--only takes "host", "ui", "takeover" or "connect", not ${only}`);
   process.exit(2);
 }
 const wantHost = !only || only === 'host';
 const wantUi = !only || only === 'ui';
 const wantTakeover = !only || only === 'takeover';
+const wantConnect = !only || only === 'connect';
 
 const t0 = Date.now();
 const results = [];
@@ -186,7 +189,7 @@ try {
       if (r.code !== 0 || !fs.existsSync(vsix)) throw new Error(`npm run package failed (exit ${r.code}):\n${r.output.slice(-3000)}`);
       console.log(`   ${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
     });
-  } else if ((wantUi || wantTakeover) && !fs.existsSync(vsix)) {
+  } else if ((wantUi || wantTakeover || wantConnect) && !fs.existsSync(vsix)) {
     throw new Error(`--no-package, but ${vsix} does not exist`);
   }
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
@@ -203,6 +206,12 @@ try {
     await timed('two windows', async () => {
       const port = await freePort();
       await runUiTakeover({ browser, vsix, port, artifacts, repoRoot, check });
+    });
+  }
+  if (wantConnect) {
+    await timed('connect agents', async () => {
+      const port = await freePort();
+      await runUiConnect({ browser, vsix, port, artifacts, repoRoot, check });
     });
   }
   check('all', 'no browser request left 127.0.0.1 in the whole run', browser.blocked.length === 0, browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty');

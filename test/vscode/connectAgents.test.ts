@@ -179,7 +179,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Connect', 'Profile Only');
     await commands.connectAgents();
     assert.equal(readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), 'model = "gpt-5\n');
-    assert.match(previews[0]!, /Left untouched: .*config\.toml was left untouched: it does not read as TOML \(line 1: a string is not closed on its line\)/);
+    assert.match(previews[0]!, /Not written: .*config\.toml was left untouched: it does not read as TOML \(line 1: a string is not closed on its line\)/);
     const modal = fake.messages.find((m) => m.modal)!;
     assert.equal(modal.text, 'Connect this agent setting to KeyBridge?', 'only the profile file is offered');
   });
