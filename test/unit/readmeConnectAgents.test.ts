@@ -1,0 +1,22 @@
+// Guards the README's "Connect agents" section against drifting from what Connect Agents writes: its two
+// Codex blocks must be the module's exact output for the README's port and placeholder token.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { planConnect } from '../../src/core/agents/fileConnection';
+
+const ctx = {
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  token: 'kb-your-local-token',
+  home: '/home/you',
+};
+
+describe('README "Connect agents"', () => {
+  it('shows the Codex blocks exactly as Connect Agents writes them', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Connect agents'), readme.indexOf('### Agent end-to-end tests'));
+    const blocks = [...section.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    assert.deepEqual(blocks, [planConnect('codex-provider', ctx, undefined).after, planConnect('codex-default', ctx, '[t]\n').after.replace(/\n\[t\]\n$/, '')]);
+    assert.match(section, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"`, `"ANTHROPIC_API_KEY": "kb-your-local-token"`/);
+  });
+});
