@@ -131,6 +131,9 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
   it('the fake provider refuses what the real API refuses: a tool result without its call, a call without its result', () => {
     const orphan = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_1', content: 'r' }] };
     assert.match(requestProblem('chat', orphan) ?? '', /must be a response to a preceeding message with 'tool_calls'/);
+    // Unknown fields are refused as the real APIs refuse them, so a translator cannot pass one through.
+    assert.equal(requestProblem('chat', { model: 'm', messages: [{ role: 'user', content: 'hi' }], top_k: 5 }), 'Unrecognized request argument supplied: top_k');
+    assert.equal(requestProblem('messages', { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream_options: {} }), 'stream_options: Extra inputs are not permitted');
     const unanswered = {
       model: 'm',
       messages: [
