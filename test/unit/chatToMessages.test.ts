@@ -48,6 +48,29 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     assert.equal(message.usage.output_tokens, 31);
   });
 
+  it('keeps parallel calls apart when the provider gives no index or the same index to each (Gemini), by their ids', async () => {
+    const call = (id: string | undefined, args: string, index?: number) => ({ ...(index !== undefined && { index }), ...(id && { id, type: 'function', function: { name: 'weather', arguments: args } }), ...(!id && { function: { arguments: args } }) });
+    for (const index of [undefined, 0]) {
+      const events = translate([
+        chunk({ role: 'assistant', tool_calls: [call('function-call-1', '{"city":', index)] }),
+        chunk({ tool_calls: [call(undefined, '"Paris"}', index)] }),
+        chunk({ tool_calls: [call('function-call-2', '{"city":"Oslo"}', index)] }),
+        chunk({}, 'tool_calls'),
+        { name: '', data: '[DONE]' },
+      ]);
+      assertWellFormed('messages', events);
+      const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
+      assert.deepEqual(
+        message.content,
+        [
+          { type: 'tool_use', id: 'function-call-1', name: 'weather', input: { city: 'Paris' } },
+          { type: 'tool_use', id: 'function-call-2', name: 'weather', input: { city: 'Oslo' } },
+        ],
+        `index ${String(index)}`,
+      );
+    }
+  });
+
   it('passes each argument fragment on as it arrives, not buffered to the end of the call', () => {
     const stream = new ChatToMessagesStream('claude-sonnet-4-5');
     const seen = upstream.slice(0, 5).flatMap((e) => stream.push(e));
