@@ -11,8 +11,10 @@ const STOP_REASONS: Partial<Record<string, string>> = {
   content_filter: 'refusal',
 };
 
-function stopReason(finish: unknown): string {
-  return (typeof finish === 'string' ? STOP_REASONS[finish] : undefined) ?? 'end_turn';
+/** Gemini's OpenAI endpoint streams `stop` after tool calls: an answer that made calls is waiting for their results. */
+function stopReason(finish: unknown, madeCalls: boolean): string {
+  const reason = (typeof finish === 'string' ? STOP_REASONS[finish] : undefined) ?? 'end_turn';
+  return reason === 'end_turn' && madeCalls ? 'tool_use' : reason;
 }
 
 /**
@@ -45,7 +47,7 @@ export function chatToMessagesResponse(chat: Wire, model: string): Wire {
     role: 'assistant',
     model,
     content,
-    stop_reason: stopReason(choice?.finish_reason),
+    stop_reason: stopReason(choice?.finish_reason, content.some((block) => block.type === 'tool_use')),
     stop_sequence: null,
     usage: messagesUsage(asWire(chat.usage)),
   };
@@ -102,7 +104,7 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.finished = true;
     const out: SseEvent[] = this.started ? [] : [this.start({})];
     out.push(...this.closeBlock());
-    out.push(event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish), stop_sequence: null }, usage: messagesUsage(this.usage) }));
+    out.push(event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish, this.calls > 0), stop_sequence: null }, usage: messagesUsage(this.usage) }));
     out.push(event('message_stop', { type: 'message_stop' }));
     return out;
   }
