@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { redactSecrets } from '../secrets';
 import { parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
@@ -20,6 +21,8 @@ export class TranslatedBody {
   constructor(
     private readonly body: Readable,
     private readonly translate: (answer: Wire) => Wire,
+    /** The attempt's key: any quote of it in the answer is masked. */
+    private readonly secret: string,
   ) {}
 
   /** `idleMs`: the longest silence in the body, as the byte relay allows (a slow answer that keeps coming is read whole). */
@@ -35,7 +38,8 @@ export class TranslatedBody {
     const answer = parseWire(text);
     if (!answer) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer that is not a JSON object' } };
     scanUsage(text, this.usage);
-    this.out = Buffer.from(JSON.stringify(this.translate(answer)));
+    // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
+    this.out = Buffer.from(redactSecrets(JSON.stringify(this.translate(answer)), [this.secret]));
     return { kind: 'commit' };
   }
 
