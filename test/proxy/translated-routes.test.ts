@@ -249,6 +249,20 @@ describe('cross-protocol routes', () => {
       });
       assert.equal(h.provider.ledger.filter((e) => e.key === 'oa-chat-key-1').length, 1);
     });
+
+    it('answers 429 with Retry-After, not a refusal, when the one pool that could serve previous_response_id is rate-limited', async () => {
+      for (const key of ['oa-key-1', 'oa-key-2']) h.provider.always(key, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
+      // Both OpenAI keys cool down here; Anthropic serves this one translated.
+      await openai.responses.create({ model: 'codex-test', input: 'hi', store: false });
+      const sent = h.provider.ledger.length;
+      // The same route now: the OpenAI pool has no ready key (nothing is sent there), the other two cannot take the request.
+      await assert.rejects(openai.responses.create({ model: 'codex-test', input: 'again', previous_response_id: 'resp_123' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError, `a refusal would tell Codex to give up: ${String(error)}`);
+        assert.ok(Number(error.headers?.get('retry-after')) >= 1);
+        return true;
+      });
+      assert.equal(h.provider.ledger.length, sent, 'nothing was sent');
+    });
   });
 
   it('sends a request again without thinking history when a provider refuses its signature, once', async () => {

@@ -100,6 +100,14 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     assert.equal(requestProblem('chat', reasoning), undefined);
   });
 
+  it('leaves temperature and top_p out for an OpenAI reasoning model, which refuses them, and says so', () => {
+    const { body, notes } = messagesToChat({ ...conversation, top_p: 0.9 }, { model: 'o4-mini', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    assert.equal(body.temperature, undefined);
+    assert.equal(body.top_p, undefined);
+    assert.ok(notes.dropped.includes('temperature and top_p (the reasoning model takes neither)'), notes.dropped.join(', '));
+    assert.equal(messagesToChat({ ...conversation, top_p: 0.9 }, target).body.top_p, 0.9, 'other models still get them');
+  });
+
   it('never sends thinking or its signature to another provider, and says it left them out', () => {
     const { body, notes } = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, target);
     assert.doesNotMatch(JSON.stringify(body), /sig-from-anthropic|Two calls/);
