@@ -283,4 +283,20 @@ describe('cross-protocol routes', () => {
     assert.equal(retried.key, 'an-key-1', 'the same target and key: the key did nothing wrong');
     assert.ok(h.logs.some((l) => /refused thinking history it did not sign/.test(l)));
   });
+
+  it('retries without thinking history only once: a provider that still refuses gets its answer to the client', async () => {
+    const signatureError = { type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } };
+    h.provider.always('an-key-1', { kind: 'status', status: 400, body: signatureError });
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' }, { type: 'text', text: 'hello' }] },
+      { role: 'user', content: 'again' },
+    ];
+    await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 2048, messages }), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.BadRequestError);
+      assert.match(error.message, /Invalid `signature` in `thinking` block/);
+      return true;
+    });
+    assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'messages').length, 2, 'the request and one retry without thinking, no more');
+  });
 });
