@@ -78,7 +78,7 @@ export class BulkKeyCommands {
     const passed = results.filter(passedTrial).length;
     const picked = await vscode.window.showQuickPick(keyTrialItems(candidates, results), {
       title: `KeyBridge: Add Keys to ${poolName(pool)} — ${passed} of ${candidates.length} passed the test`,
-      placeHolder: 'Checked keys are saved to secret storage. Enter saves them; Escape saves none.',
+      placeHolder: 'Enter saves the checked keys to secret storage; Escape saves none',
       canPickMany: true,
       ignoreFocusOut: true,
       matchOnDescription: true,
