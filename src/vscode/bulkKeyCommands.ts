@@ -27,12 +27,12 @@ export class BulkKeyCommands {
     private readonly poolToAddTo: PoolChooser,
   ) {}
 
-  /** From a file the user picks, or the one the Explorer's context menu passes; the file is only read. */
+  /** From a file the user picks, or a file Uri given as the argument (a keybinding, another extension); the file is only read. */
   async addKeysFromFile(arg?: unknown, file?: unknown): Promise<number> {
-    const fromExplorer = asUri(arg);
-    const pool = await this.poolToAddTo(fromExplorer ? undefined : arg);
+    const given = asUri(arg);
+    const pool = await this.poolToAddTo(given ? undefined : arg);
     if (!pool) return 0;
-    const uri = fromExplorer ?? asUri(file) ?? (await pickKeyFile(pool));
+    const uri = given ?? asUri(file) ?? (await pickKeyFile(pool));
     if (!uri) return 0;
     const { size } = await vscode.workspace.fs.stat(uri);
     if (size > MAX_LIST_BYTES) throw new Error(`${baseName(uri)} is ${Math.round(size / 1024)} KB; a key list is a few KB. Pick the .env or text file that holds the keys.`);
@@ -140,7 +140,7 @@ async function pickKeyFile(pool: PoolSetting): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
-/** A Uri as VS Code passes it to a command (from the Explorer, or a test); a pool node or id is not one. */
+/** A Uri as VS Code passes it to a command; a pool node or id is not one. */
 function asUri(value: unknown): vscode.Uri | undefined {
   return typeof value === 'object' && value !== null && 'scheme' in value && 'path' in value ? (value as vscode.Uri) : undefined;
 }

@@ -404,7 +404,7 @@ describe('commands', () => {
       assert.equal(keysOf('oa').length, 0);
     });
 
-    it('takes the file the Explorer passes, without an open dialog', async () => {
+    it('takes a file Uri given as the argument, without an open dialog', async () => {
       fake.pickAnswers.push(acceptChecked);
       assert.equal(await run('keybridge.addKeysFromFile', Uri.file(ENV_PATH)), 2);
       assert.equal(fake.openDialogs.length, 0);
