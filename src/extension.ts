@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { testCandidateKeys } from './core/engine/candidateKeyTests';
 import { routeStatus } from './core/engine/routeStatus';
 import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
@@ -82,6 +83,7 @@ class KeyBridgeExtension extends Disposable {
       routes: () => routeStatus(this.sync.settings),
       routesSetting,
       writeRoutesSetting,
+      testCandidateKeys,
       refresh: () => this.sync.refresh(),
       showLog: () => channel.show(true),
       logger,

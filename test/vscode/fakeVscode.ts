@@ -90,7 +90,7 @@ export enum InputBoxValidationSeverity {
 }
 
 export const Uri = {
-  file: (path: string) => ({ scheme: 'file', fsPath: path, path }),
+  file: (path: string): FakeUri => ({ scheme: 'file', fsPath: path, path }),
 };
 
 // ---- scripting ----------------------------------------------------------------
@@ -114,8 +114,14 @@ export interface QuickPickItemLike {
 
 /** An answer to an input box: a value, `undefined` (Escape), or a function of the options. */
 export type InputAnswer = string | undefined | ((options: InputBoxOptions) => string | undefined);
-/** An answer to a quick pick: the label to pick, `undefined` (Escape), or a chooser. */
-export type PickAnswer = string | undefined | ((items: QuickPickItemLike[]) => QuickPickItemLike | undefined);
+/** An answer to a quick pick: the label to pick (labels, for `canPickMany`), `undefined` (Escape), or a chooser. */
+export type PickAnswer = string | string[] | undefined | ((items: QuickPickItemLike[]) => QuickPickItemLike | QuickPickItemLike[] | undefined);
+
+export interface FakeUri {
+  scheme: string;
+  fsPath: string;
+  path: string;
+}
 
 export interface MessageRecord {
   level: 'info' | 'warning' | 'error';
@@ -151,6 +157,13 @@ export const fake = {
   validations: [] as unknown[],
   messages: [] as MessageRecord[],
   clipboard: '',
+  /** Files `workspace.fs` reads, by path; the fake has no way to write one. */
+  files: new Map<string, string>(),
+  /** Answers to open dialogs, in order: the picked files, or `undefined` (Cancel). */
+  openDialogAnswers: [] as (FakeUri[] | undefined)[],
+  openDialogs: [] as unknown[],
+  /** Cancels the notification progress under way, as its Cancel button does. */
+  cancelProgress: (): void => undefined,
   settings: new Map<string, unknown>(),
   settingWrites: [] as { key: string; value: unknown; target: unknown }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
@@ -173,6 +186,10 @@ export const fake = {
     this.validations = [];
     this.messages = [];
     this.clipboard = '';
+    this.files = new Map();
+    this.openDialogAnswers = [];
+    this.openDialogs = [];
+    this.cancelProgress = () => undefined;
     this.settings = new Map();
     this.settingWrites = [];
     this.commands = new Map();
@@ -229,13 +246,21 @@ export const window = {
     return value;
   },
 
-  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | undefined> {
+  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | QuickPickItemLike[] | undefined> {
     const list = await items;
     fake.quickPicks.push({ items: list, options });
     if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string })?.title)}`);
     const answer = fake.pickAnswers.shift();
     if (answer === undefined) return undefined;
     if (typeof answer === 'function') return answer(list);
+    if (Array.isArray(answer)) {
+      if ((options as { canPickMany?: boolean } | undefined)?.canPickMany !== true) throw new Error('several labels answer a quick pick without canPickMany');
+      return answer.map((label) => {
+        const found = list.find((i) => i.label === label);
+        if (!found) throw new Error(`quick pick has no item "${label}": ${list.map((i) => i.label).join(', ')}`);
+        return found;
+      });
+    }
     const found = list.find((i) => i.label === answer);
     if (!found) throw new Error(`quick pick has no item "${answer}": ${list.map((i) => i.label).join(', ')}`);
     return found;
@@ -251,7 +276,19 @@ export const window = {
   },
 
   async withProgress<T>(_options: unknown, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<T>): Promise<T> {
-    return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable() });
+    const cancelled = new EventEmitter<void>();
+    const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+    fake.cancelProgress = () => {
+      token.isCancellationRequested = true;
+      cancelled.fire();
+    };
+    return task({ report: () => undefined }, token);
+  },
+
+  async showOpenDialog(options: unknown): Promise<FakeUri[] | undefined> {
+    fake.openDialogs.push(options);
+    if (fake.openDialogAnswers.length === 0) throw new Error('unexpected open dialog');
+    return fake.openDialogAnswers.shift();
   },
 
   createOutputChannel(name: string) {
@@ -313,7 +350,22 @@ export const commands = {
   },
 };
 
+function fileOf(uri: FakeUri): string {
+  const text = fake.files.get(uri.path);
+  if (text === undefined) throw new Error(`EntryNotFound (FileSystemError): ${uri.path}`);
+  return text;
+}
+
 export const workspace = {
+  workspaceFolders: undefined as { uri: FakeUri }[] | undefined,
+  fs: {
+    async stat(uri: FakeUri): Promise<{ size: number }> {
+      return { size: Buffer.byteLength(fileOf(uri)) };
+    },
+    async readFile(uri: FakeUri): Promise<Uint8Array> {
+      return new TextEncoder().encode(fileOf(uri));
+    },
+  },
   getConfiguration(section: string) {
     const full = (name: string): string => `${section}.${name}`;
     return {
