@@ -6,10 +6,8 @@ import type { DisposableLike } from './disposable';
 import type { KeyStore } from './keyStore';
 import { KeyBridgeChatModels, type BridgeUnavailable, type LanguageModelSources } from './languageModelProvider';
 import type { BridgeAccess } from './lmBridgeClient';
+import { LANGUAGE_MODEL_VENDOR } from './lmModelSchema';
 import { offeredModels, type OfferedModel } from './offeredModels';
-
-/** Must match `contributes.languageModelChatProviders[].vendor` in package.json. */
-export const LANGUAGE_MODEL_VENDOR = 'keybridge';
 
 export interface LanguageModelDeps {
   host: BridgeHost;

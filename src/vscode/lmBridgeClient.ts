@@ -90,7 +90,7 @@ async function readBounded(body: AsyncIterable<unknown> & { destroy(): unknown }
  * the provider's, passed on verbatim because they are the caller's fault. Either way the message is kept:
  * the bridge writes its own without secrets and scrubs quotes of a key from the provider's.
  */
-export function refusalFor(status: number, headers: IncomingHttpHeaders, text: string): BridgeRefusal {
+function refusalFor(status: number, headers: IncomingHttpHeaders, text: string): BridgeRefusal {
   const error = asWire(parseWire(text)?.error);
   const message = stringOr(error?.message, '') || `the bridge answered HTTP ${status}`;
   const code = stringOr(error?.code, '');

@@ -6,6 +6,9 @@ import * as v from 'valibot';
 import { PROTOCOLS } from '../core/config';
 import { objectMessage } from '../core/configSchema';
 
+/** The vendor VS Code lists the models under; package.json `contributes.languageModelChatProviders` names it too. */
+export const LANGUAGE_MODEL_VENDOR = 'keybridge';
+
 /** What VS Code budgets a prompt against when the entry does not say: a common context size of current models. */
 export const DEFAULT_MAX_INPUT_TOKENS = 128_000;
 /** Also what an Anthropic request asks for as `max_tokens`, which Anthropic requires. */

@@ -21,7 +21,7 @@ export interface LmMessage {
   parts: LmPart[];
 }
 
-export interface LmTool {
+interface LmTool {
   name: string;
   description: string;
   inputSchema?: object;
