@@ -32,7 +32,7 @@ function languageModelSources({ host, keyStore, sync, logger }: LanguageModelDep
   let reported = '';
   return {
     models(): OfferedModel[] {
-      const { models, problems } = offeredModels(vscode.workspace.getConfiguration('keybridge').get('languageModels'), sync.settings);
+      const { models, problems } = offeredModels(languageModelsSetting(), sync.settings);
       // Said once per change: VS Code asks for the models often.
       const text = problems.join('\n');
       if (text !== reported) {
@@ -44,6 +44,15 @@ function languageModelSources({ host, keyStore, sync, logger }: LanguageModelDep
     onDidChange: (listener) => sync.onDidChange.on(listener),
     access: () => bridgeAccess(host, keyStore),
   };
+}
+
+/**
+ * The setting as the user wrote it, or undefined when nobody did: `get()` would answer `[]` for an unset
+ * array setting (VS Code's default for the type), and unset means "the routes with a concrete model".
+ */
+function languageModelsSetting(): unknown {
+  const inspected = vscode.workspace.getConfiguration('keybridge').inspect('languageModels');
+  return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
 }
 
 /** The bridge on this machine's port, whichever window owns it; the token is this window's copy of the shared one. */
