@@ -11,6 +11,7 @@ import { KeyBridgeCommands } from './vscode/commands';
 import { Disposable, Throttle, toDisposable } from './vscode/disposable';
 import { KeyStore } from './vscode/keyStore';
 import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
+import { registerLanguageModels } from './vscode/languageModels';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
 import { addPoolSetting, readSettings, removePoolSetting, routesSetting, writeRoutesSetting } from './vscode/settings';
@@ -89,6 +90,7 @@ class KeyBridgeExtension extends Disposable {
       logger,
     });
     for (const disposable of commands.register()) this._register(disposable);
+    this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
 
     const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
     this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));

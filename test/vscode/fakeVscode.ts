@@ -172,6 +172,8 @@ export const fake = {
   channels: [] as FakeOutputChannel[],
   statusBarItems: [] as FakeStatusBarItem[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
+  /** Language model chat providers by vendor, as `lm.registerLanguageModelChatProvider` got them. */
+  lmProviders: new Map<string, unknown>(),
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
   windowState: new EventEmitter<{ focused: boolean }>(),
   /** Web: browser-based VS Code (code-server), where each window has its own copy of SecretStorage. */
@@ -198,6 +200,7 @@ export const fake = {
     this.channels = [];
     this.statusBarItems = [];
     this.treeViews = [];
+    this.lmProviders = new Map();
     this.configListeners = new EventEmitter();
     this.windowState = new EventEmitter();
     this.uiKind = 1;
@@ -402,5 +405,104 @@ export const env = {
     async readText(): Promise<string> {
       return fake.clipboard;
     },
+  },
+};
+
+// ---- language models (the Language Model Chat Provider API, VS Code 1.104) ---------------------------
+
+export enum LanguageModelChatMessageRole {
+  User = 1,
+  Assistant = 2,
+}
+
+export enum LanguageModelChatToolMode {
+  Auto = 1,
+  Required = 2,
+}
+
+export class LanguageModelTextPart {
+  constructor(public value: string) {}
+}
+
+export class LanguageModelToolCallPart {
+  constructor(
+    public callId: string,
+    public name: string,
+    public input: object,
+  ) {}
+}
+
+export class LanguageModelToolResultPart {
+  constructor(
+    public callId: string,
+    public content: unknown[],
+  ) {}
+}
+
+export class LanguageModelPromptTsxPart {
+  constructor(public value: unknown) {}
+}
+
+/** Newer than the API the extension builds against; VS Code 1.139 sends it (images, JSON, cache hints). */
+export class LanguageModelDataPart {
+  constructor(
+    public data: Uint8Array,
+    public mimeType: string,
+  ) {}
+}
+
+export class LanguageModelError extends Error {
+  static NotFound(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'NotFound');
+  }
+  static NoPermissions(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'NoPermissions');
+  }
+  static Blocked(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'Blocked');
+  }
+  readonly code: string;
+  constructor(message?: string, code?: string) {
+    super(message);
+    this.name = 'LanguageModelError';
+    this.code = code ?? '';
+  }
+}
+
+export class CancellationError extends Error {
+  constructor() {
+    super('Canceled');
+    this.name = 'Canceled';
+  }
+}
+
+export class CancellationTokenSource {
+  private readonly cancelled = new EventEmitter<void>();
+  private requested = false;
+  readonly token: { readonly isCancellationRequested: boolean; onCancellationRequested(listener: Listener<void>): Disposable };
+  constructor() {
+    const requested = (): boolean => this.requested;
+    this.token = {
+      get isCancellationRequested() {
+        return requested();
+      },
+      onCancellationRequested: (listener) => this.cancelled.event(listener),
+    };
+  }
+  cancel(): void {
+    if (this.requested) return;
+    this.requested = true;
+    this.cancelled.fire();
+  }
+  dispose(): void {
+    this.cancelled.dispose();
+  }
+}
+
+export const lm = {
+  registerLanguageModelChatProvider(vendor: string, provider: unknown): Disposable {
+    if (fake.lmProviders.has(vendor)) throw new Error(`Chat model provider for vendor ${vendor} is already registered.`);
+    fake.lmProviders.set(vendor, provider);
+    return new Disposable(() => fake.lmProviders.delete(vendor));
   },
 };
