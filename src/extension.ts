@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { testCandidateKeys } from './core/engine/candidateKeyTests';
 import { routeStatus } from './core/engine/routeStatus';
 import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
@@ -11,6 +12,7 @@ import { KeyBridgeCommands } from './vscode/commands';
 import { Disposable, Throttle, toDisposable } from './vscode/disposable';
 import { KeyStore } from './vscode/keyStore';
 import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
+import { registerLanguageModels } from './vscode/languageModels';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
 import { addPoolSetting, readSettings, removePoolSetting, routesSetting, writeRoutesSetting } from './vscode/settings';
@@ -87,6 +89,7 @@ class KeyBridgeExtension extends Disposable {
       routes: () => routeStatus(this.sync.settings),
       routesSetting,
       writeRoutesSetting,
+      testCandidateKeys,
       refresh: () => {
         this.agents.refresh();
         return this.sync.refresh();
@@ -95,6 +98,7 @@ class KeyBridgeExtension extends Disposable {
       logger,
     }, this.agents.commands);
     for (const disposable of commands.register()) this._register(disposable);
+    this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
 
     const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
     this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));

@@ -3,6 +3,8 @@ export const COMMAND_IDS = [
   'keybridge.addPool',
   'keybridge.removePool',
   'keybridge.addKeys',
+  'keybridge.addKeysFromFile',
+  'keybridge.addKeysFromClipboard',
   'keybridge.testKey',
   'keybridge.testPool',
   'keybridge.retireKey',

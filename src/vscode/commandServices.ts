@@ -1,3 +1,4 @@
+import type { CandidatePool, CandidateResult } from '../core/engine/candidateKeyTests';
 import type { Logger } from '../core/logger';
 import type { RouteStatus } from '../core/status';
 import type { PoolSetting } from './bridgeConfig';
@@ -16,6 +17,8 @@ export interface CommandServices {
   /** The user's `keybridge.routes` as written, and its replacement. */
   routesSetting(): unknown[];
   writeRoutesSetting(routes: unknown[]): Promise<void>;
+  /** Tests keys not yet stored against the pool's provider (Add Keys from File / Clipboard). */
+  testCandidateKeys(pool: CandidatePool, secrets: readonly string[], options: { signal: AbortSignal }): Promise<CandidateResult[]>;
   refresh(): Promise<void>;
   showLog(): void;
   logger: Logger;

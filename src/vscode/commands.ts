@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AgentCommands } from './agentCommands';
+import { BulkKeyCommands } from './bulkKeyCommands';
 import { COMMAND_IDS, type CommandId } from './commandIds';
 import type { CommandServices } from './commandServices';
 import type { ConnectCommands } from './connectCommands';
@@ -15,6 +16,7 @@ import { RouteCommands } from './routeCommands';
 export class KeyBridgeCommands {
   private readonly pools: PoolCommands;
   private readonly keys: KeyCommands;
+  private readonly bulkKeys: BulkKeyCommands;
   private readonly agents: AgentCommands;
   private readonly routes: RouteCommands;
 
@@ -27,6 +29,7 @@ export class KeyBridgeCommands {
       addPool: () => this.pools.addPool(),
       testPoolFromButton: (pool) => void this.guard('keybridge.testPool', () => this.keys.testPool(pool)),
     });
+    this.bulkKeys = new BulkKeyCommands(services, (arg) => this.keys.poolToAddTo(arg));
     this.pools = new PoolCommands(services, targets, (pool, keys) => this.keys.addKeys(pool, keys));
     this.agents = new AgentCommands(services, targets);
     this.routes = new RouteCommands(services);
@@ -37,6 +40,8 @@ export class KeyBridgeCommands {
       'keybridge.addPool': (arg) => this.pools.addPool(arg as Partial<AddPoolArgs> | undefined),
       'keybridge.removePool': (arg) => this.pools.removePool(arg),
       'keybridge.addKeys': (arg, keys) => this.keys.addKeys(arg, Array.isArray(keys) ? (keys as string[]) : undefined),
+      'keybridge.addKeysFromFile': (arg, file) => this.bulkKeys.addKeysFromFile(arg, file),
+      'keybridge.addKeysFromClipboard': (arg) => this.bulkKeys.addKeysFromClipboard(arg),
       'keybridge.testKey': (arg) => this.keys.testKey(arg),
       'keybridge.testPool': (arg) => this.keys.testPool(arg),
       'keybridge.retireKey': (arg) => this.keys.retireKey(arg),

@@ -109,7 +109,7 @@ export class KeyCommands {
   }
 
   /** The pool named by the argument, else picked; with no pool at all, Add Pool is offered instead. */
-  private async poolToAddTo(arg: unknown): Promise<PoolSetting | undefined> {
+  async poolToAddTo(arg: unknown): Promise<PoolSetting | undefined> {
     const pools = this.services.pools();
     let poolId = poolIdOf(arg);
     if (!poolId) {
@@ -130,7 +130,7 @@ export class KeyCommands {
   private async askForKeys(pool: PoolSetting, preset: ProviderPreset | undefined, check: KeyCheck): Promise<string[] | undefined> {
     const text = await vscode.window.showInputBox({
       title: `KeyBridge: Add Keys to ${pool.label ?? pool.id}`,
-      prompt: 'Paste one or more API keys, separated by spaces or commas. They go to VS Code’s secret storage, never to settings.',
+      prompt: 'Paste one or more API keys, separated by spaces or commas (a list with one key per line: Add Keys from Clipboard or from File). They go to VS Code’s secret storage, never to settings.',
       placeHolder: preset?.keyPrefixes.length ? `${preset.keyPrefixes[0]}…` : 'API key',
       password: true,
       ignoreFocusOut: true,

@@ -123,7 +123,7 @@ export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefine
     else if (key.length > MAX_KEY_LENGTH) errors.push(`${which} is too long to be an API key (${key.length} characters).`);
     else if (!KEY_CHARS.test(key)) errors.push(`${which} contains characters API keys do not use.`);
     else if (/^kb(admin)?-/.test(key)) errors.push(`${which} is a KeyBridge token, not a provider key.`);
-    else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0)) errors.push(`${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas.`);
+    else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0)) errors.push(`${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.`);
     else if (preset && preset.keyPrefixes.length && !preset.keyPrefixes.some((p) => key.startsWith(p))) {
       warnings.push(`${which} does not start with ${preset.keyPrefixes.join(' or ')}, as ${preset.label} keys do.`);
     }

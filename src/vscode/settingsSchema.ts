@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { defaultsSchema, objectMessage, poolEntries, routeSchema, tuningSchema } from '../core/configSchema';
+import { languageModelsSetting } from './lmModelSchema';
 import { PROVIDER_PRESETS } from './providerPresets';
 
 export const DEFAULT_PORT = 17381;
@@ -73,4 +74,5 @@ export const SETTINGS = {
         'Set `ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_API_BASE`, `OPENAI_API_KEY`, `KEYBRIDGE_URL` and `KEYBRIDGE_TOKEN` in new terminals, so agents started there use the bridge. Terminals already open keep their environment.',
     }),
   ),
+  languageModels: languageModelsSetting,
 };

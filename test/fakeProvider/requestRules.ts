@@ -27,9 +27,25 @@ function isEmptyContent(content: unknown): boolean {
   return content === undefined || content === null || content === '' || (Array.isArray(content) && content.length === 0);
 }
 
+/** The top-level fields the Messages API takes (2026); anything else is refused as an extra input. */
+const MESSAGES_FIELDS = new Set([
+  'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k',
+  'tools', 'tool_choice', 'thinking', 'service_tier', 'container', 'mcp_servers', 'context_management', 'output_config', 'output_format',
+]);
+
+/** The top-level fields Chat Completions takes (2026); anything else is an unrecognized argument. */
+const CHAT_FIELDS = new Set([
+  'model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'n', 'stream', 'stream_options', 'stop',
+  'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'user', 'tools', 'tool_choice',
+  'parallel_tool_calls', 'response_format', 'seed', 'reasoning_effort', 'service_tier', 'store', 'metadata', 'modalities',
+  'audio', 'prediction', 'web_search_options', 'functions', 'function_call', 'verbosity', 'safety_identifier', 'prompt_cache_key',
+]);
+
 /** Anthropic Messages. */
 function messagesProblem(body: Json): string | undefined {
   if (typeof body.model !== 'string') return 'model: Field required';
+  const extra = Object.keys(body).find((field) => !MESSAGES_FIELDS.has(field));
+  if (extra !== undefined) return `${extra}: Extra inputs are not permitted`;
   if (!isPositiveInteger(body.max_tokens)) return 'max_tokens: Field required';
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
@@ -61,6 +77,8 @@ const CHAT_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 
 /** OpenAI Chat Completions. */
 function chatProblem(body: Json): string | undefined {
   if (typeof body.model !== 'string') return "you must provide a model parameter";
+  const extra = Object.keys(body).find((field) => !CHAT_FIELDS.has(field));
+  if (extra !== undefined) return `Unrecognized request argument supplied: ${extra}`;
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
   for (let i = 0; i < messages.length; i++) {

@@ -249,6 +249,20 @@ describe('cross-protocol routes', () => {
       });
       assert.equal(h.provider.ledger.filter((e) => e.key === 'oa-chat-key-1').length, 1);
     });
+
+    it('answers 429 with Retry-After, not a refusal, when the one pool that could serve previous_response_id is rate-limited', async () => {
+      for (const key of ['oa-key-1', 'oa-key-2']) h.provider.always(key, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
+      // Both OpenAI keys cool down here; Anthropic serves this one translated.
+      await openai.responses.create({ model: 'codex-test', input: 'hi', store: false });
+      const sent = h.provider.ledger.length;
+      // The same route now: the OpenAI pool has no ready key (nothing is sent there), the other two cannot take the request.
+      await assert.rejects(openai.responses.create({ model: 'codex-test', input: 'again', previous_response_id: 'resp_123' }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError, `a refusal would tell Codex to give up: ${String(error)}`);
+        assert.ok(Number(error.headers?.get('retry-after')) >= 1);
+        return true;
+      });
+      assert.equal(h.provider.ledger.length, sent, 'nothing was sent');
+    });
   });
 
   it('sends a request again without thinking history when a provider refuses its signature, once', async () => {
@@ -268,5 +282,21 @@ describe('cross-protocol routes', () => {
     assert.equal(body.thinking, undefined);
     assert.equal(retried.key, 'an-key-1', 'the same target and key: the key did nothing wrong');
     assert.ok(h.logs.some((l) => /refused thinking history it did not sign/.test(l)));
+  });
+
+  it('retries without thinking history only once: a provider that still refuses gets its answer to the client', async () => {
+    const signatureError = { type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } };
+    h.provider.always('an-key-1', { kind: 'status', status: 400, body: signatureError });
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' }, { type: 'text', text: 'hello' }] },
+      { role: 'user', content: 'again' },
+    ];
+    await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 2048, messages }), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.BadRequestError);
+      assert.match(error.message, /Invalid `signature` in `thinking` block/);
+      return true;
+    });
+    assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'messages').length, 2, 'the request and one retry without thinking, no more');
   });
 });

@@ -79,6 +79,30 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     assert.deepEqual(final.usage, { input_tokens: 120, input_tokens_details: { cached_tokens: 100 }, output_tokens: 31, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 151 });
   });
 
+  it('keeps parallel calls apart when the provider gives no index or the same index to each (Gemini), by their ids', async () => {
+    const call = (id: string | undefined, args: string, index?: number) => ({ ...(index !== undefined && { index }), ...(id && { id, type: 'function', function: { name: 'shell', arguments: args } }), ...(!id && { function: { arguments: args } }) });
+    for (const index of [undefined, 0]) {
+      const events = translate([
+        chunk({ role: 'assistant', tool_calls: [call('function-call-1', '{"command":', index)] }),
+        chunk({ tool_calls: [call(undefined, '["ls"]}', index)] }),
+        chunk({ tool_calls: [call('function-call-2', '{"command":["pwd"]}', index)] }),
+        chunk({}, 'tool_calls'),
+        usageChunk,
+        DONE,
+      ]);
+      assertWellFormed('responses', events);
+      const { final } = await responsesBySdk(events);
+      assert.deepEqual(
+        final.output.filter((item: any) => item.type === 'function_call').map((c: any) => [c.call_id, JSON.parse(c.arguments)]),
+        [
+          ['function-call-1', { command: ['ls'] }],
+          ['function-call-2', { command: ['pwd'] }],
+        ],
+        `index ${String(index)}`,
+      );
+    }
+  });
+
   it('passes the first argument fragment on before the rest of the call has come, and finishes each call before the next', () => {
     const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
     const seen = upstream.slice(0, 6).flatMap((e) => stream.push(e));

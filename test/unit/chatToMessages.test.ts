@@ -48,6 +48,41 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     assert.equal(message.usage.output_tokens, 31);
   });
 
+  it('keeps parallel calls apart when the provider gives no index or the same index to each (Gemini), by their ids', async () => {
+    const call = (id: string | undefined, args: string, index?: number) => ({ ...(index !== undefined && { index }), ...(id && { id, type: 'function', function: { name: 'weather', arguments: args } }), ...(!id && { function: { arguments: args } }) });
+    for (const index of [undefined, 0]) {
+      const events = translate([
+        chunk({ role: 'assistant', tool_calls: [call('function-call-1', '{"city":', index)] }),
+        chunk({ tool_calls: [call(undefined, '"Paris"}', index)] }),
+        chunk({ tool_calls: [call('function-call-2', '{"city":"Oslo"}', index)] }),
+        chunk({}, 'tool_calls'),
+        { name: '', data: '[DONE]' },
+      ]);
+      assertWellFormed('messages', events);
+      const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
+      assert.deepEqual(
+        message.content,
+        [
+          { type: 'tool_use', id: 'function-call-1', name: 'weather', input: { city: 'Paris' } },
+          { type: 'tool_use', id: 'function-call-2', name: 'weather', input: { city: 'Oslo' } },
+        ],
+        `index ${String(index)}`,
+      );
+    }
+  });
+
+  it('ends an answer with tool calls as tool_use even when the provider says "stop" (Gemini streams it so)', async () => {
+    const events = translate([
+      chunk({ role: 'assistant', tool_calls: [{ id: 'function-call-1', type: 'function', function: { name: 'weather', arguments: '{"city":"Paris"}' } }] }),
+      chunk({}, 'stop'),
+      { name: '', data: '[DONE]' },
+    ]);
+    const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
+    assert.equal(message.stop_reason, 'tool_use', 'an agent loop that waits for tool_use would stop here');
+    const answer = chatToMessagesResponse({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, finish_reason: 'stop' }] }, 'claude-x');
+    assert.equal(answer.stop_reason, 'tool_use');
+  });
+
   it('passes each argument fragment on as it arrives, not buffered to the end of the call', () => {
     const stream = new ChatToMessagesStream('claude-sonnet-4-5');
     const seen = upstream.slice(0, 5).flatMap((e) => stream.push(e));

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMAND_IDS } from '../../src/vscode/commandIds';
+import { LANGUAGE_MODEL_VENDOR } from '../../src/vscode/lmModelSchema';
 import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
 import { TREE_CONTEXT_VALUES, VIEW_ID } from '../../src/vscode/treeContext';
 
@@ -28,6 +29,7 @@ interface Manifest {
     views: Record<string, { id: string; name: string; icon?: string }[]>;
     viewsContainers: { activitybar: { id: string; title: string; icon: string }[] };
     viewsWelcome: { view: string; contents: string; when?: string }[];
+    languageModelChatProviders?: { vendor: string; displayName: string }[];
     configuration: { properties: Record<string, { scope?: string; default?: unknown; description?: string; markdownDescription?: string }> };
   };
 }
@@ -116,6 +118,12 @@ describe('package.json manifest', () => {
     assert.ok(manifest.activationEvents.includes('onStartupFinished'));
     assert.deepEqual(manifest.extensionKind, ['workspace'], 'the proxy runs where the workspace (and the agents) run');
     assert.equal(manifest.main, './dist/extension.js');
+  });
+
+  it('declares the language model vendor the code registers, named KeyBridge', () => {
+    // registerLanguageModelChatProvider throws for a vendor the manifest does not declare.
+    assert.deepEqual(manifest.contributes.languageModelChatProviders, [{ vendor: LANGUAGE_MODEL_VENDOR, displayName: 'KeyBridge' }]);
+    assert.ok(compare(version(manifest.engines.vscode), [1, 104, 0]) >= 0, 'the Language Model Chat Provider API is stable from VS Code 1.104');
   });
 
   it('points at icon files that exist; command icons are codicons', () => {

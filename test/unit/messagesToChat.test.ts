@@ -100,6 +100,14 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     assert.equal(requestProblem('chat', reasoning), undefined);
   });
 
+  it('leaves temperature and top_p out for an OpenAI reasoning model, which refuses them, and says so', () => {
+    const { body, notes } = messagesToChat({ ...conversation, top_p: 0.9 }, { model: 'o4-mini', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    assert.equal(body.temperature, undefined);
+    assert.equal(body.top_p, undefined);
+    assert.ok(notes.dropped.includes('temperature and top_p (the reasoning model takes neither)'), notes.dropped.join(', '));
+    assert.equal(messagesToChat({ ...conversation, top_p: 0.9 }, target).body.top_p, 0.9, 'other models still get them');
+  });
+
   it('never sends thinking or its signature to another provider, and says it left them out', () => {
     const { body, notes } = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, target);
     assert.doesNotMatch(JSON.stringify(body), /sig-from-anthropic|Two calls/);
@@ -131,6 +139,9 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
   it('the fake provider refuses what the real API refuses: a tool result without its call, a call without its result', () => {
     const orphan = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_1', content: 'r' }] };
     assert.match(requestProblem('chat', orphan) ?? '', /must be a response to a preceeding message with 'tool_calls'/);
+    // Unknown fields are refused as the real APIs refuse them, so a translator cannot pass one through.
+    assert.equal(requestProblem('chat', { model: 'm', messages: [{ role: 'user', content: 'hi' }], top_k: 5 }), 'Unrecognized request argument supplied: top_k');
+    assert.equal(requestProblem('messages', { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream_options: {} }), 'stream_options: Extra inputs are not permitted');
     const unanswered = {
       model: 'm',
       messages: [

@@ -99,6 +99,13 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
     assert.deepEqual(responsesToChat(codexRequest({ text: { format: { type: 'json_object' } } }), target).body.response_format, { type: 'json_object' });
   });
 
+  it('leaves temperature and top_p out for an OpenAI reasoning model, which refuses them, and says so', () => {
+    const { body, notes } = responsesToChat(codexRequest({ temperature: 0.3, top_p: 0.9 }), { model: 'gpt-5', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    assert.equal(body.temperature, undefined);
+    assert.equal(body.top_p, undefined);
+    assert.ok(notes.dropped.includes('temperature and top_p (the reasoning model takes neither)'), notes.dropped.join(', '));
+  });
+
   it('takes a plain string input, and leaves tool_choice out when only hosted tools came (Chat refuses it without tools)', () => {
     const { body, notes } = responsesToChat({ model: 'gpt-5', input: 'hello', tools: [{ type: 'web_search' }], tool_choice: 'required', parallel_tool_calls: false }, target);
     assert.deepEqual(body.messages, [{ role: 'user', content: 'hello' }]);

@@ -6,7 +6,9 @@
 //   → Remove from Route (context menu, the route's last target: confirmed in the modal) → traffic from a terminal through
 //   the bridge while the fake provider rate-limits the first key → that row shows "cooling m:ss" and
 //   counts down → Retire Key with the row's inline action → Remove Key from the row's context menu,
-//   confirmed in the modal dialog → a new terminal echoes $ANTHROPIC_BASE_URL.
+//   confirmed in the modal dialog → a new terminal echoes $ANTHROPIC_BASE_URL → Add Keys from File… with a .env
+//   of three keys, one of which the fake provider refuses: the quick pick shows each key's test result with the
+//   two valid ones checked, Enter saves those two, the tree shows them and not the third.
 //
 // Every step prints what it saw and saves a screenshot to test-results/vscode-e2e/ui-*.png.
 // Traffic comes from a terminal (node with the variables the extension put there), as an agent would
@@ -40,6 +42,9 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
   const run = Math.random().toString(16).slice(2, 10);
   const FIRST = `sk-kbui-${run}-first-key-1111`;
   const SECOND = `sk-kbui-${run}-second-key-2222`;
+  const BULK_A = `sk-kbui-${run}-bulk-a-key-5555`;
+  const BULK_BAD = `sk-kbui-${run}-bulk-b-key-6666`;
+  const BULK_C = `sk-kbui-${run}-bulk-c-key-7777`;
   const { ok, shot } = layerSteps({ layer: 'ui', prefix: 'ui', check, artifacts, repoRoot });
 
   const server = await startCodeServer({
@@ -186,6 +191,44 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     ok('a new terminal sees ANTHROPIC_BASE_URL and OPENAI_BASE_URL of the bridge', urlLine.includes(`KBE2E-URL=http://127.0.0.1:${port}/anthropic`) && urlLine.includes(`KBE2E-OPENAI=http://127.0.0.1:${port}/openai/v1`),
       `terminal: "${urlLine}"`);
     await shot(page, 'terminal');
+
+    // ---- 9. Add Keys from File…: a .env of three keys, one refused by the provider
+    const envFile = path.join(server.workspace, '.env');
+    fs.writeFileSync(envFile, ['# keys for the fake provider', `BULK_KEY_A=${BULK_A}`, `export BULK_KEY_B="${BULK_BAD}"`, '', `BULK_KEY_C='${BULK_C}' # spare`, 'NODE_ENV=production', ''].join('\r\n'));
+    const envBefore = fs.readFileSync(envFile, 'utf8');
+    fake.always(BULK_BAD, { kind: 'invalidKey' });
+    const testsBefore = fake.ledger.length;
+    await paletteCommand(page, 'KeyBridge: Add Keys from File…');
+    // code-server's open dialog is VS Code's own file picker in a quick input: the path is typed.
+    const fileDialog = await answerQuickInput(page, { title: 'from File', text: envFile });
+    const resultsTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'passed the test' });
+    await resultsTitle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const heading = (await resultsTitle.innerText()).trim();
+    const resultRows = await page.locator('.quick-input-widget .monaco-list-row').evaluateAll((els) =>
+      els.map((el) => {
+        const box = el.querySelector('input[type=checkbox]');
+        const checked = box ? box.checked : el.getAttribute('aria-checked') === 'true';
+        return `${checked ? '[x]' : '[ ]'} ${el.innerText.replace(/\s+/g, ' ').trim()}`;
+      }),
+    );
+    await shot(page, 'bulk-results');
+    const tested = fake.ledger.slice(testsBefore).filter((e) => e.endpoint === 'models').map((e) => (e.key === BULK_BAD ? 'bad' : e.key === BULK_A ? 'a' : e.key === BULK_C ? 'c' : 'other'));
+    const rowOk = (tail, checked, word) => resultRows.some((r) => r.startsWith(checked ? '[x]' : '[ ]') && r.includes(`sk-…${tail}`) && r.includes(word));
+    ok('Add Keys from File… tests each key of the .env and shows the results, the two valid keys checked',
+      heading.includes('2 of 3 passed the test') && resultRows.length === 3 && rowOk('5555', true, 'ok') && rowOk('6666', false, 'invalid') && rowOk('7777', true, 'ok') && tested.sort().join(',') === 'a,bad,c',
+      `file dialog "${fileDialog}"; quick pick "${heading}": ${resultRows.map((r) => `"${r}"`).join(' ')}; provider tested ${tested.join(', ')}`);
+    await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
+    await resultsTitle.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    await treeRow(page, 'BULK_KEY_A').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await treeRow(page, 'BULK_KEY_C').waitFor({ timeout: STEP_TIMEOUT_MS });
+    const bulkRows = await treeRowsText(page);
+    const pageText = await page.locator('body').innerText();
+    ok('Enter saves the two checked keys: the tree shows them and not the refused one; the file is unchanged and no key shows in full',
+      bulkRows.includes('[BULK_KEY_A — sk-…5555]') && bulkRows.includes('[BULK_KEY_C — sk-…7777]') && !bulkRows.includes('BULK_KEY_B') && !bulkRows.includes('6666') &&
+        fs.readFileSync(envFile, 'utf8') === envBefore && ![BULK_A, BULK_BAD, BULK_C].some((k) => pageText.includes(k)),
+      `rows: ${bulkRows}`);
+    await page.mouse.move(900, 500);
+    await shot(page, 'bulk-added');
   } catch (error) {
     ok(`ui step failed: ${error.message.split('\n').slice(0, 3).join(' ')}`, false);
     if (page) await shot(page, 'failure').catch(() => {});

@@ -15,10 +15,12 @@ import { KeyBridgeCommands } from '../../src/vscode/commands';
 import type { DisposableLike } from '../../src/vscode/disposable';
 import { KeyStore } from '../../src/vscode/keyStore';
 import type { KeyNode, PoolNode } from '../../src/vscode/keyTree';
+import { testCandidateKeys } from '../../src/core/engine/candidateKeyTests';
 import { routeStatus } from '../../src/core/engine/routeStatus';
 import { addPoolSetting, removePoolSetting, routesSetting, writeRoutesSetting } from '../../src/vscode/settings';
 import { FakeSecretBackend } from './fakeSecretStorage';
-import { fake, InputBoxValidationSeverity, type InputBoxOptions } from './fakeVscode';
+import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { fake, InputBoxValidationSeverity, Uri, type InputBoxOptions, type QuickPickItemLike } from './fakeVscode';
 
 const OPENAI_1 = 'sk-' + 'proj-aaaaaaaaaaaaaaaaaaaaaaaa1111';
 const OPENAI_2 = 'sk-' + 'proj-bbbbbbbbbbbbbbbbbbbbbbbb2222';
@@ -98,6 +100,8 @@ describe('commands', () => {
   let registrations: DisposableLike[];
   let logs: string[];
   let logShown: number;
+  /** How many keys each call of testCandidateKeys was given. */
+  let candidateTests: number[];
 
   const run = (id: string, ...args: unknown[]): Promise<unknown> => {
     const fn = fake.commands.get(id);
@@ -134,10 +138,15 @@ describe('commands', () => {
       routes: () => routeStatus(parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings),
       routesSetting,
       writeRoutesSetting,
+      testCandidateKeys: (pool, secrets, options) => {
+        candidateTests.push(secrets.length);
+        return testCandidateKeys(pool, secrets, { ...options, timeoutMs: 2_000 });
+      },
       refresh: async () => undefined,
       showLog: () => logShown++,
       logger,
     };
+    candidateTests = [];
     registrations = new KeyBridgeCommands(services).register();
   });
 
@@ -286,6 +295,145 @@ describe('commands', () => {
       assert.deepEqual(error?.items, ['Show Log']);
       assert.ok(!(error?.text ?? '').includes(OPENAI_1));
       assert.equal(keysOf('oa').length, 0);
+    });
+  });
+
+  describe('Add Keys from File and from Clipboard', () => {
+    // Three keys for the in-repo fake provider, one of which it refuses (401), plus lines that are no keys.
+    const GOOD_1 = 'sk-' + 'bulk-aaaaaaaaaaaaaaaaaaaa1111';
+    const BAD = 'sk-' + 'bulk-bbbbbbbbbbbbbbbbbbbb2222';
+    const GOOD_3 = 'sk-' + 'bulk-cccccccccccccccccccc3333';
+    const ENV = [
+      '# keys for the fake provider',
+      `OPENAI_KEY_WORK=${GOOD_1}`,
+      `export OPENAI_KEY_OLD="${BAD}"`,
+      '',
+      `OPENAI_KEY_SPARE='${GOOD_3}'  # the spare one`,
+      'NODE_ENV=production',
+      `ANTHROPIC_API_KEY=${ANTHROPIC_1}`,
+    ].join('\r\n');
+    const ENV_PATH = '/work/project/.env';
+    const SECRETS = [GOOD_1, BAD, GOOD_3, ANTHROPIC_1];
+    let provider: FakeProvider;
+
+    before(async () => (provider = await startFakeProvider()));
+    after(async () => provider.close());
+    beforeEach(() => {
+      fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]);
+      provider.always(BAD, { kind: 'invalidKey' });
+      fake.files.set(ENV_PATH, ENV);
+    });
+    afterEach(() => {
+      provider.always(BAD, undefined);
+      // Secrets never reach a message, a button, a log line or a quick pick row (rows show them masked).
+      const shown = JSON.stringify([fake.messages, fake.quickPicks, logs, fake.channels]);
+      for (const secret of SECRETS) assert.ok(!shown.includes(secret.slice(3, 20)), `key …${secret.slice(-4)} shown or logged in full`);
+      assert.equal(fake.files.get(ENV_PATH), ENV, 'the picked file is never changed');
+    });
+
+    const bulkPick = () => fake.quickPicks.find((p) => (p.options as { canPickMany?: boolean }).canPickMany);
+    const acceptChecked = (items: QuickPickItemLike[]) => items.filter((i) => i.picked);
+    const testsSeen = (since: number) => provider.ledger.slice(since).map((e) => `${e.endpoint} ${e.key === BAD ? 'bad' : e.key === GOOD_1 ? 'good1' : e.key === GOOD_3 ? 'good3' : 'other'}`);
+
+    it('tests every key of a .env file, shows the results with the valid keys checked, and saves what stays checked', async () => {
+      const before = provider.ledger.length;
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(acceptChecked);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 2);
+
+      assert.deepEqual(testsSeen(before).sort(), ['models bad', 'models good1', 'models good3'], 'one cheap test request per key, the Anthropic key not sent');
+      const pick = bulkPick();
+      assert.ok(pick);
+      const options = pick.options as { title: string; canPickMany: boolean; ignoreFocusOut: boolean };
+      assert.equal(options.ignoreFocusOut, true);
+      assert.match(options.title, /Add Keys to OpenAI — 2 of 3 passed the test/);
+      assert.deepEqual(
+        pick.items.map((i) => [i.label, i.picked, i.detail]),
+        [
+          ['$(pass) sk-…1111', true, 'line 2 · OPENAI_KEY_WORK'],
+          ['$(error) sk-…2222', false, 'line 3 · OPENAI_KEY_OLD'],
+          ['$(pass) sk-…3333', true, 'line 5 · OPENAI_KEY_SPARE'],
+        ],
+      );
+      assert.match(String(pick.items[0].description), /^ok · \d+ ms$/);
+      assert.match(String(pick.items[1].description), /^invalid · HTTP 401.* · \d+ ms$/);
+      assert.deepEqual(
+        keysOf('oa').map((k) => [k.label, k.secret]),
+        [
+          ['OPENAI_KEY_WORK', GOOD_1],
+          ['OPENAI_KEY_SPARE', GOOD_3],
+        ],
+      );
+      assert.match(fake.messagesOf('info').at(-1) ?? '', /added 2 tested key\(s\) to OpenAI/);
+      assert.ok(logs.some((l) => /Left out: 1 not a key \(line 6\); 1 another provider \(line 7\)/.test(l)), logs.join('\n'));
+      assert.ok(logs.some((l) => /sk-…2222 invalid · HTTP 401/.test(l)), 'the log has each result, masked');
+    });
+
+    it('saves only the keys the user leaves checked, the invalid one included if checked', async () => {
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(['$(error) sk-…2222', '$(pass) sk-…3333']);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 2);
+      assert.deepEqual(
+        keysOf('oa').map((k) => k.secret),
+        [BAD, GOOD_3],
+      );
+    });
+
+    it('saves nothing on Escape at the results, on Cancel of the tests, or with every key unchecked', async () => {
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(undefined);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
+
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(() => []);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
+      assert.match(fake.messagesOf('info').at(-1) ?? '', /nothing was saved/);
+
+      // Cancel while the keys are being tested: the quick pick never opens.
+      provider.always(GOOD_1, { kind: 'slowFirstByte', ms: 5_000 });
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      const pending = run('keybridge.addKeysFromFile', 'oa');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      fake.cancelProgress();
+      assert.equal(await pending, 0);
+      provider.always(GOOD_1, undefined);
+      assert.equal(fake.quickPicks.length, 2, 'no results shown after Cancel');
+
+      fake.openDialogAnswers.push(undefined);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0, 'Cancel in the open dialog');
+      assert.equal(keysOf('oa').length, 0);
+    });
+
+    it('takes a file Uri given as the argument, without an open dialog', async () => {
+      fake.pickAnswers.push(acceptChecked);
+      assert.equal(await run('keybridge.addKeysFromFile', Uri.file(ENV_PATH)), 2);
+      assert.equal(fake.openDialogs.length, 0);
+    });
+
+    it('adds a block of keys from the clipboard, one per line, leaving out keys the pool holds', async () => {
+      await keyStore.addKeys('oa', [{ secret: GOOD_1 }]);
+      fake.clipboard = `${GOOD_1}\n${BAD}\n\n${GOOD_3}\n${GOOD_3}\n`;
+      fake.pickAnswers.push(acceptChecked);
+      assert.equal(await run('keybridge.addKeysFromClipboard', poolNode('oa')), 1);
+      assert.deepEqual(candidateTests, [2], 'the key already in the pool and the repeat are not tested');
+      assert.deepEqual(
+        keysOf('oa').map((k) => [k.label, k.secret]),
+        [
+          ['sk-…1111', GOOD_1],
+          ['sk-…3333', GOOD_3],
+        ],
+      );
+    });
+
+    it('says what it found when there is no new key, and tests nothing', async () => {
+      fake.clipboard = '';
+      assert.equal(await run('keybridge.addKeysFromClipboard', 'oa'), 0);
+      assert.match(fake.messagesOf('warning').at(-1) ?? '', /clipboard holds no text/);
+
+      fake.clipboard = `ANTHROPIC_API_KEY=${ANTHROPIC_1}\nhello world`;
+      assert.equal(await run('keybridge.addKeysFromClipboard', 'oa'), 0);
+      assert.match(fake.messagesOf('warning').at(-1) ?? '', /no new key for OpenAI in the clipboard\. OpenAI keys start with sk-\. Left out: 1 another provider \(line 1\); 2 not a key \(line 2\)\./);
+      assert.deepEqual(candidateTests, []);
     });
   });
 

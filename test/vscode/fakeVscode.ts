@@ -90,8 +90,8 @@ export enum InputBoxValidationSeverity {
 }
 
 export const Uri = {
-  file: (path: string) => ({ scheme: 'file', fsPath: path, path }),
-  parse: (text: string) => ({ scheme: text.slice(0, text.indexOf(':')), fsPath: text, path: text, toString: () => text }),
+  file: (path: string): FakeUri => ({ scheme: 'file', fsPath: path, path }),
+  parse: (text: string): FakeUri => ({ scheme: text.slice(0, text.indexOf(':')), fsPath: text, path: text }),
 };
 
 // ---- scripting ----------------------------------------------------------------
@@ -115,8 +115,14 @@ export interface QuickPickItemLike {
 
 /** An answer to an input box: a value, `undefined` (Escape), or a function of the options. */
 export type InputAnswer = string | undefined | ((options: InputBoxOptions) => string | undefined);
-/** An answer to a quick pick: the label to pick, `undefined` (Escape), or a chooser. */
-export type PickAnswer = string | undefined | ((items: QuickPickItemLike[]) => QuickPickItemLike | undefined);
+/** An answer to a quick pick: the label to pick (labels, for `canPickMany`), `undefined` (Escape), or a chooser. */
+export type PickAnswer = string | string[] | undefined | ((items: QuickPickItemLike[]) => QuickPickItemLike | QuickPickItemLike[] | undefined);
+
+export interface FakeUri {
+  scheme: string;
+  fsPath: string;
+  path: string;
+}
 
 export interface MessageRecord {
   level: 'info' | 'warning' | 'error';
@@ -152,6 +158,13 @@ export const fake = {
   validations: [] as unknown[],
   messages: [] as MessageRecord[],
   clipboard: '',
+  /** Files `workspace.fs` reads, by path; the fake has no way to write one. */
+  files: new Map<string, string>(),
+  /** Answers to open dialogs, in order: the picked files, or `undefined` (Cancel). */
+  openDialogAnswers: [] as (FakeUri[] | undefined)[],
+  openDialogs: [] as unknown[],
+  /** Cancels the notification progress under way, as its Cancel button does. */
+  cancelProgress: (): void => undefined,
   settings: new Map<string, unknown>(),
   settingWrites: [] as { key: string; value: unknown; target: unknown }[],
   commands: new Map<string, (...args: unknown[]) => unknown>(),
@@ -160,6 +173,8 @@ export const fake = {
   channels: [] as FakeOutputChannel[],
   statusBarItems: [] as FakeStatusBarItem[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
+  /** Language model chat providers by vendor, as `lm.registerLanguageModelChatProvider` got them. */
+  lmProviders: new Map<string, unknown>(),
   configListeners: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
   /** Installed extensions by id (vscode.extensions.getExtension). */
   extensions: new Set<string>(),
@@ -179,6 +194,10 @@ export const fake = {
     this.validations = [];
     this.messages = [];
     this.clipboard = '';
+    this.files = new Map();
+    this.openDialogAnswers = [];
+    this.openDialogs = [];
+    this.cancelProgress = () => undefined;
     this.settings = new Map();
     this.settingWrites = [];
     this.commands = new Map();
@@ -187,6 +206,7 @@ export const fake = {
     this.channels = [];
     this.statusBarItems = [];
     this.treeViews = [];
+    this.lmProviders = new Map();
     this.configListeners = new EventEmitter();
     this.extensions = new Set();
     this.shownDocuments = [];
@@ -238,13 +258,21 @@ export const window = {
     return value;
   },
 
-  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | undefined> {
+  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | QuickPickItemLike[] | undefined> {
     const list = await items;
     fake.quickPicks.push({ items: list, options });
     if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string })?.title)}`);
     const answer = fake.pickAnswers.shift();
     if (answer === undefined) return undefined;
     if (typeof answer === 'function') return answer(list);
+    if (Array.isArray(answer)) {
+      if ((options as { canPickMany?: boolean } | undefined)?.canPickMany !== true) throw new Error('several labels answer a quick pick without canPickMany');
+      return answer.map((label) => {
+        const found = list.find((i) => i.label === label);
+        if (!found) throw new Error(`quick pick has no item "${label}": ${list.map((i) => i.label).join(', ')}`);
+        return found;
+      });
+    }
     const found = list.find((i) => i.label === answer);
     if (!found) throw new Error(`quick pick has no item "${answer}": ${list.map((i) => i.label).join(', ')}`);
     return found;
@@ -260,7 +288,19 @@ export const window = {
   },
 
   async withProgress<T>(_options: unknown, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<T>): Promise<T> {
-    return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable() });
+    const cancelled = new EventEmitter<void>();
+    const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+    fake.cancelProgress = () => {
+      token.isCancellationRequested = true;
+      cancelled.fire();
+    };
+    return task({ report: () => undefined }, token);
+  },
+
+  async showOpenDialog(options: unknown): Promise<FakeUri[] | undefined> {
+    fake.openDialogs.push(options);
+    if (fake.openDialogAnswers.length === 0) throw new Error('unexpected open dialog');
+    return fake.openDialogAnswers.shift();
   },
 
   createOutputChannel(name: string) {
@@ -327,7 +367,22 @@ export const commands = {
   },
 };
 
+function fileOf(uri: FakeUri): string {
+  const text = fake.files.get(uri.path);
+  if (text === undefined) throw new Error(`EntryNotFound (FileSystemError): ${uri.path}`);
+  return text;
+}
+
 export const workspace = {
+  workspaceFolders: undefined as { uri: FakeUri }[] | undefined,
+  fs: {
+    async stat(uri: FakeUri): Promise<{ size: number }> {
+      return { size: Buffer.byteLength(fileOf(uri)) };
+    },
+    async readFile(uri: FakeUri): Promise<Uint8Array> {
+      return new TextEncoder().encode(fileOf(uri));
+    },
+  },
   getConfiguration(section: string) {
     const full = (name: string): string => `${section}.${name}`;
     return {
@@ -346,7 +401,6 @@ export const workspace = {
   onDidChangeConfiguration(listener: Listener<{ affectsConfiguration(section: string): boolean }>): Disposable {
     return fake.configListeners.event(listener);
   },
-  workspaceFolders: undefined as unknown[] | undefined,
   registerTextDocumentContentProvider(scheme: string, provider: { provideTextDocumentContent(uri: unknown): string }): Disposable {
     fake.contentProviders.set(scheme, provider);
     return new Disposable(() => fake.contentProviders.delete(scheme));
@@ -381,5 +435,104 @@ export const env = {
     async readText(): Promise<string> {
       return fake.clipboard;
     },
+  },
+};
+
+// ---- language models (the Language Model Chat Provider API, VS Code 1.104) ---------------------------
+
+export enum LanguageModelChatMessageRole {
+  User = 1,
+  Assistant = 2,
+}
+
+export enum LanguageModelChatToolMode {
+  Auto = 1,
+  Required = 2,
+}
+
+export class LanguageModelTextPart {
+  constructor(public value: string) {}
+}
+
+export class LanguageModelToolCallPart {
+  constructor(
+    public callId: string,
+    public name: string,
+    public input: object,
+  ) {}
+}
+
+export class LanguageModelToolResultPart {
+  constructor(
+    public callId: string,
+    public content: unknown[],
+  ) {}
+}
+
+export class LanguageModelPromptTsxPart {
+  constructor(public value: unknown) {}
+}
+
+/** Newer than the API the extension builds against; VS Code 1.139 sends it (images, JSON, cache hints). */
+export class LanguageModelDataPart {
+  constructor(
+    public data: Uint8Array,
+    public mimeType: string,
+  ) {}
+}
+
+export class LanguageModelError extends Error {
+  static NotFound(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'NotFound');
+  }
+  static NoPermissions(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'NoPermissions');
+  }
+  static Blocked(message?: string): LanguageModelError {
+    return new LanguageModelError(message, 'Blocked');
+  }
+  readonly code: string;
+  constructor(message?: string, code?: string) {
+    super(message);
+    this.name = 'LanguageModelError';
+    this.code = code ?? '';
+  }
+}
+
+export class CancellationError extends Error {
+  constructor() {
+    super('Canceled');
+    this.name = 'Canceled';
+  }
+}
+
+export class CancellationTokenSource {
+  private readonly cancelled = new EventEmitter<void>();
+  private requested = false;
+  readonly token: { readonly isCancellationRequested: boolean; onCancellationRequested(listener: Listener<void>): Disposable };
+  constructor() {
+    const requested = (): boolean => this.requested;
+    this.token = {
+      get isCancellationRequested() {
+        return requested();
+      },
+      onCancellationRequested: (listener) => this.cancelled.event(listener),
+    };
+  }
+  cancel(): void {
+    if (this.requested) return;
+    this.requested = true;
+    this.cancelled.fire();
+  }
+  dispose(): void {
+    this.cancelled.dispose();
+  }
+}
+
+export const lm = {
+  registerLanguageModelChatProvider(vendor: string, provider: unknown): Disposable {
+    if (fake.lmProviders.has(vendor)) throw new Error(`Chat model provider for vendor ${vendor} is already registered.`);
+    fake.lmProviders.set(vendor, provider);
+    return new Disposable(() => fake.lmProviders.delete(vendor));
   },
 };

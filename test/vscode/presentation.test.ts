@@ -270,7 +270,7 @@ describe('key paste checks and presets', () => {
     assert.ok(bad.errors.every((e) => !e.includes('aaaa')), 'errors never repeat the pasted text');
     assert.deepEqual(checkKeyShapes(['anything-long-enough-here'], presetById('mistral')), { errors: [], warnings: [] });
     const glued = checkKeyShapes(['sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaasK-ant-x', 'sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaask-' + 'ant-api03-bbbbbbbbbbbbbbbbbbbb'], presetById('anthropic'));
-    assert.deepEqual(glued.errors, ['Key 2 looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas.']);
+    assert.deepEqual(glued.errors, ['Key 2 looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.']);
   });
 
   it('has every provider the issue names, each with a base URL in its SDK form', () => {

@@ -105,7 +105,7 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
 
   const sse = isEventStream(headers);
   if (target.translation) {
-    const translated = await translatedGate(engine, request, adapter, target, response.body, sse, clock.now() - started);
+    const translated = await translatedGate(engine, request, adapter, target, key, response.body, sse, clock.now() - started);
     if (translated.kind === 'fail') return failed(translated.verdict, status, headers);
     commit(engine, request, target, key, started);
     const relay = translated.relay;
@@ -155,6 +155,7 @@ async function translatedGate(
   request: ProxyRequest,
   adapter: ProtocolAdapter,
   target: TargetPlan,
+  key: KeyRecord,
   body: UpstreamResponse['body'],
   sse: boolean,
   elapsed: number,
@@ -163,7 +164,7 @@ async function translatedGate(
   const model = target.model ?? '';
   const { deadlines } = target;
   if (!sse) {
-    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model));
+    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model), key.secret);
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }

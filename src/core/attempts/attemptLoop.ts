@@ -32,9 +32,12 @@ type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failu
 export async function proxyWithFailover(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
   const run = new RequestRun(engine, request);
   const route = engine.router.route(request.protocol, request.model);
+  /** A target could take this kind of request (whether or not it had a key ready). */
+  let servable = false;
   for (let t = 0; t < route.targets.length; t++) {
     const planned = planTarget(engine, request, route, t);
     if (!planned) continue;
+    if (planned.kind === 'send') servable = true;
     if (planned.kind === 'refused') {
       run.failures.push(planned.failure);
       continue;
@@ -48,8 +51,10 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
   if (request.signal.aborted) return run.finish(499, 'aborted', 'client went away');
   if (run.held) return run.answerVerbatim(res, run.held);
   // Only targets that cannot take this kind of request: the client's request is what to change, not the keys.
+  // A target that could take it but had no key ready (cooling since an earlier request) leaves no failure behind:
+  // then the answer is the route's exhaustion (429 with Retry-After), which the client retries.
   const last = run.failures.at(-1);
-  if (last && run.failures.every(isRefusal)) return run.answerVerbatim(res, last);
+  if (!servable && last && run.failures.every(isRefusal)) return run.answerVerbatim(res, last);
   const targets = route.targets.map((t) => ({ pool: t.pool, model: t.model ?? request.model }));
   const answer = answerExhausted(engine, request, run.adapter, targets, run.failures, res);
   return run.finish(answer.status, 'error', answer.message);

@@ -1,13 +1,11 @@
 import type { Clock } from '../clock';
-import { classifyResponse, parseErrorFacts, type Verdict } from '../failover/classify';
+import type { Verdict } from '../failover/classify';
 import type { HeaderBag } from '../keys/cooldown';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
-import { protocolAdapter } from '../protocols/registry';
-import { redactSecrets } from '../secrets';
 import type { KeyTestResult } from '../status';
-import { sendWithKey } from '../upstream/sendWithKey';
-import { readBounded, type UpstreamClient } from '../upstream/upstreamClient';
+import type { UpstreamClient } from '../upstream/upstreamClient';
+import { probeKey } from './keyProbe';
 
 const TEST_TIMEOUT_MS = 15_000;
 
@@ -30,54 +28,28 @@ export class KeyTester {
 
   /** Tests a key and updates its state; never throws for a provider's answer or an unreachable provider. */
   async test(pool: KeyPool, key: KeyRecord): Promise<KeyTestResult> {
-    const adapter = protocolAdapter(pool.protocol);
-    const started = this.clock.now();
-    const result = (ok: boolean, message: string, status?: number): KeyTestResult => ({
-      pool: pool.id,
-      key: key.id,
-      ok,
-      status,
-      latencyMs: this.clock.now() - started,
-      state: key.stateAt(this.clock.now()),
-      message: redactSecrets(message, [key.secret]),
-    });
-    try {
-      const response = await sendWithKey(this.upstream, pool, key, {
-        path: pool.testPath ?? adapter.testPath,
-        method: 'GET',
-        body: undefined,
-        signal: AbortSignal.timeout(TEST_TIMEOUT_MS),
-        headersTimeoutMs: TEST_TIMEOUT_MS,
-      });
-      const { text } = await readBounded(response.body, 256 * 1024);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) {
-        key.markReady(this.clock.now());
-        key.stats.lastLatencyMs = this.clock.now() - started;
-        return result(true, `OK (HTTP ${status})`, status);
-      }
-      const verdict = classifyResponse(status, parseErrorFacts(text));
-      if (verdict.kind === 'auth' || verdict.kind === 'quota') {
-        key.retestFailures++;
-        this.markKey(key, verdict, response.headers);
-        return result(false, verdict.reason, status);
-      }
-      if (verdict.kind === 'rate_limit') {
+    const probe = await probeKey(this.upstream, pool, key, this.clock, TEST_TIMEOUT_MS);
+    const now = this.clock.now();
+    switch (probe.outcome) {
+      case 'ok':
+        key.markReady(now);
+        if (!probe.verdict) key.stats.lastLatencyMs = probe.latencyMs;
+        break;
+      case 'rate_limited':
         // Limited, so the provider accepted the key: it is not invalid, just resting.
-        key.markReady(this.clock.now());
-        this.markKey(key, verdict, response.headers);
-        return result(true, `accepted but rate-limited (${verdict.reason})`, status);
-      }
-      if (verdict.kind === 'caller') {
-        // Some compatible providers do not list models; an answer other than an auth failure means the key was accepted.
-        key.markReady(this.clock.now());
-        return result(true, `accepted (${verdict.reason})`, status);
-      }
-      return result(false, `provider unavailable (${verdict.reason})`, status);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? (error as Error).name;
-      return result(false, `provider unreachable (${code})`);
+        key.markReady(now);
+        if (probe.verdict) this.markKey(key, probe.verdict, probe.headers);
+        break;
+      case 'invalid':
+      case 'exhausted':
+        key.retestFailures++;
+        if (probe.verdict) this.markKey(key, probe.verdict, probe.headers);
+        break;
+      default:
+        break;
     }
+    const ok = probe.outcome === 'ok' || probe.outcome === 'rate_limited';
+    return { pool: pool.id, key: key.id, ok, status: probe.status, latencyMs: probe.latencyMs, state: key.stateAt(this.clock.now()), message: probe.message };
   }
 
   /** Tests a key in the background unless a test of it is already running. */

@@ -1,5 +1,6 @@
 import type { SseEvent } from '../protocols/sse';
 import { ResponsesWriter, type ResponsesEnding, type ResponsesUsage } from './responsesWriter';
+import { continuesCall } from './chatToMessages';
 import type { StreamTranslator } from './streamTranslator';
 import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
@@ -51,8 +52,9 @@ export function chatToResponsesResponse(chat: Wire, model: string, createdAt: nu
 export class ChatToResponsesStream implements StreamTranslator {
   private readonly writer: ResponsesWriter;
   private finished = false;
-  /** The Chat index of the tool call whose item is open. */
-  private call: number | undefined;
+  /** The Chat index and id of the tool call whose item is open. */
+  private call: { call: number | undefined; id: string } | undefined;
+  private calls = 0;
   private finish: unknown;
   private usage: Wire | undefined;
 
@@ -96,13 +98,14 @@ export class ChatToResponsesStream implements StreamTranslator {
   }
 
   private toolCall(call: Wire): SseEvent[] {
-    const index = numberOr(call.index, 0);
     const fn = asWire(call.function);
     const out: SseEvent[] = [];
-    // Providers stream one call after another; a new call index opens the next function_call item.
-    if (this.call !== index) {
-      this.call = index;
-      out.push(...this.writer.functionCall(stringOr(call.id, `call_${index}`), stringOr(fn?.name, '')));
+    // Providers stream one call after another; a new call index or id opens the next function_call item.
+    if (!continuesCall(this.call, call)) {
+      const id = stringOr(call.id, '') || `call_${numberOr(call.index, this.calls)}`;
+      this.calls++;
+      this.call = { call: typeof call.index === 'number' ? call.index : undefined, id };
+      out.push(...this.writer.functionCall(id, stringOr(fn?.name, '')));
     }
     if (typeof fn?.arguments === 'string') out.push(...this.writer.functionArguments(fn.arguments));
     return out;

@@ -11,8 +11,10 @@ const STOP_REASONS: Partial<Record<string, string>> = {
   content_filter: 'refusal',
 };
 
-function stopReason(finish: unknown): string {
-  return (typeof finish === 'string' ? STOP_REASONS[finish] : undefined) ?? 'end_turn';
+/** Gemini's OpenAI endpoint streams `stop` after tool calls: an answer that made calls is waiting for their results. */
+function stopReason(finish: unknown, madeCalls: boolean): string {
+  const reason = (typeof finish === 'string' ? STOP_REASONS[finish] : undefined) ?? 'end_turn';
+  return reason === 'end_turn' && madeCalls ? 'tool_use' : reason;
 }
 
 /**
@@ -45,7 +47,7 @@ export function chatToMessagesResponse(chat: Wire, model: string): Wire {
     role: 'assistant',
     model,
     content,
-    stop_reason: stopReason(choice?.finish_reason),
+    stop_reason: stopReason(choice?.finish_reason, content.some((block) => block.type === 'tool_use')),
     stop_sequence: null,
     usage: messagesUsage(asWire(chat.usage)),
   };
@@ -66,7 +68,8 @@ export class ChatToMessagesStream implements StreamTranslator {
   private finished = false;
   private nextIndex = 0;
   /** The Anthropic block open now: a text block, or the tool call of this Chat index. */
-  private open: { kind: 'text'; index: number } | { kind: 'tool'; index: number; call: number } | undefined;
+  private open: { kind: 'text'; index: number } | { kind: 'tool'; index: number; call: number | undefined; id: string } | undefined;
+  private calls = 0;
   private finish: unknown;
   private usage: Wire | undefined;
 
@@ -101,7 +104,7 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.finished = true;
     const out: SseEvent[] = this.started ? [] : [this.start({})];
     out.push(...this.closeBlock());
-    out.push(event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish), stop_sequence: null }, usage: messagesUsage(this.usage) }));
+    out.push(event('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish, this.calls > 0), stop_sequence: null }, usage: messagesUsage(this.usage) }));
     out.push(event('message_stop', { type: 'message_stop' }));
     return out;
   }
@@ -125,18 +128,21 @@ export class ChatToMessagesStream implements StreamTranslator {
 
   private toolCall(call: Wire): SseEvent[] {
     const out: SseEvent[] = [];
-    const callIndex = numberOr(call.index, 0);
     const fn = asWire(call.function);
-    if (this.open?.kind !== 'tool' || this.open.call !== callIndex) {
-      // Providers stream one call after another; a new call index opens the next tool_use block.
+    let open = this.open?.kind === 'tool' ? this.open : undefined;
+    if (!continuesCall(open, call)) {
+      // Providers stream one call after another; a new call index or id opens the next tool_use block.
       out.push(...this.closeBlock());
-      this.open = { kind: 'tool', index: this.nextIndex++, call: callIndex };
-      const block = { type: 'tool_use', id: stringOr(call.id, `call_${callIndex}`), name: stringOr(fn?.name, ''), input: {} };
-      out.push(event('content_block_start', { type: 'content_block_start', index: this.open.index, content_block: block }));
+      const id = stringOr(call.id, '') || `call_${numberOr(call.index, this.calls)}`;
+      this.calls++;
+      open = { kind: 'tool', index: this.nextIndex++, call: typeof call.index === 'number' ? call.index : undefined, id };
+      this.open = open;
+      const block = { type: 'tool_use', id, name: stringOr(fn?.name, ''), input: {} };
+      out.push(event('content_block_start', { type: 'content_block_start', index: open.index, content_block: block }));
     }
     const args = fn?.arguments;
     if (typeof args === 'string' && args !== '') {
-      out.push(event('content_block_delta', { type: 'content_block_delta', index: this.open.index, delta: { type: 'input_json_delta', partial_json: args } }));
+      out.push(event('content_block_delta', { type: 'content_block_delta', index: open.index, delta: { type: 'input_json_delta', partial_json: args } }));
     }
     return out;
   }
@@ -147,4 +153,15 @@ export class ChatToMessagesStream implements StreamTranslator {
     this.open = undefined;
     return [event('content_block_stop', { type: 'content_block_stop', index })];
   }
+}
+
+/**
+ * Whether a Chat tool-call fragment continues the open call. OpenAI numbers calls by `index`; Gemini sends no index,
+ * or 0 for every call, so a new `id` also starts the next call. A fragment with neither continues the open one.
+ */
+export function continuesCall<T extends { call: number | undefined; id: string }>(open: T | undefined, call: Wire): open is T {
+  if (!open) return false;
+  if (typeof call.index === 'number' && open.call !== undefined && call.index !== open.call) return false;
+  const id = stringOr(call.id, '');
+  return id === '' || id === open.id;
 }

@@ -9,8 +9,22 @@ export interface ChatTarget {
    * OpenAI-compatible providers know only `max_tokens`.
    */
   tokenLimitField: 'max_tokens' | 'max_completion_tokens';
-  /** The target takes `reasoning_effort` (OpenAI reasoning models, some compatible providers). */
+  /**
+   * The target takes `reasoning_effort`: OpenAI's reasoning models (o-series, gpt-5), which refuse `temperature` and
+   * `top_p` other than their defaults, so neither is sent to them.
+   */
   reasoningEffort: boolean;
+}
+
+/** Temperature and top_p as the Chat target takes them: left out for a reasoning model, which refuses them. */
+export function samplingFor(request: Wire, target: ChatTarget, body: Wire, notes: TranslationNotes): void {
+  const asked = typeof request.temperature === 'number' || typeof request.top_p === 'number';
+  if (asked && target.reasoningEffort) {
+    notes.dropped.push('temperature and top_p (the reasoning model takes neither)');
+    return;
+  }
+  if (typeof request.temperature === 'number') body.temperature = request.temperature;
+  if (typeof request.top_p === 'number') body.top_p = request.top_p;
 }
 
 /**
@@ -30,8 +44,7 @@ export function messagesToChat(request: Wire, target: ChatTarget): { body: Wire;
 
   const body: Wire = { model: target.model, messages };
   if (typeof request.max_tokens === 'number') body[target.tokenLimitField] = request.max_tokens;
-  if (typeof request.temperature === 'number') body.temperature = request.temperature;
-  if (typeof request.top_p === 'number') body.top_p = request.top_p;
+  samplingFor(request, target, body, notes);
   if (typeof request.top_k === 'number') notes.dropped.push('top_k');
   const stop = Array.isArray(request.stop_sequences) ? request.stop_sequences.filter((s): s is string => typeof s === 'string') : [];
   if (stop.length) body.stop = stop;

@@ -1,4 +1,4 @@
-import type { ChatTarget } from './messagesToChat';
+import { samplingFor, type ChatTarget } from './messagesToChat';
 import { functionTools, noteOnce, noteResponsesOnlyFields, responsesTurns, toolChoice, type InputPart, type ToolChoice, type Turn } from './responsesInput';
 import { asWire, type TranslationNotes, type Wire } from './wire';
 
@@ -11,8 +11,7 @@ export function responsesToChat(request: Wire, target: ChatTarget): { body: Wire
   const notes: TranslationNotes = { dropped: [] };
   const body: Wire = { model: target.model, messages: chatMessages(responsesTurns(request, notes)) };
   if (typeof request.max_output_tokens === 'number') body[target.tokenLimitField] = request.max_output_tokens;
-  if (typeof request.temperature === 'number') body.temperature = request.temperature;
-  if (typeof request.top_p === 'number') body.top_p = request.top_p;
+  samplingFor(request, target, body, notes);
   if (request.stream === true) {
     body.stream = true;
     // Usage comes in a last chunk only when asked for; response.completed needs it.

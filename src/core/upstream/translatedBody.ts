@@ -1,10 +1,10 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { redactSecrets } from '../secrets';
 import { parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
 import { scanUsage } from './streamFacts';
-import { readBounded } from './upstreamClient';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -21,21 +21,25 @@ export class TranslatedBody {
   constructor(
     private readonly body: Readable,
     private readonly translate: (answer: Wire) => Wire,
+    /** The attempt's key: any quote of it in the answer is masked. */
+    private readonly secret: string,
   ) {}
 
-  async gate(timeoutMs: number): Promise<BodyGateResult> {
+  /** `idleMs`: the longest silence in the body, as the byte relay allows (a slow answer that keeps coming is read whole). */
+  async gate(idleMs: number): Promise<BodyGateResult> {
     let text: string;
     try {
-      const read = await readBounded(this.body, MAX_ANSWER_BYTES, timeoutMs);
-      if (read.truncated) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer over 64 MiB' } };
-      text = read.text;
+      const read = await readWhole(this.body, idleMs);
+      if (read === undefined) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer over 64 MiB' } };
+      text = read;
     } catch {
       return { kind: 'fail', verdict: { kind: 'timeout', reason: 'the answer body broke or did not arrive in time' } };
     }
     const answer = parseWire(text);
     if (!answer) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer that is not a JSON object' } };
     scanUsage(text, this.usage);
-    this.out = Buffer.from(JSON.stringify(this.translate(answer)));
+    // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
+    this.out = Buffer.from(redactSecrets(JSON.stringify(this.translate(answer)), [this.secret]));
     return { kind: 'commit' };
   }
 
@@ -44,4 +48,22 @@ export class TranslatedBody {
     res.end(this.out);
     return { end: { kind: 'complete' }, usage: this.usage };
   }
+}
+
+/** The body as text, or undefined past MAX_ANSWER_BYTES; rejects when it breaks or falls silent for `idleMs`. */
+async function readWhole(body: Readable, idleMs: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const idle = setTimeout(() => body.destroy(new Error('the answer body fell silent')), idleMs);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      idle.refresh();
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) return undefined; // leaving the loop destroys the body
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(idle);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

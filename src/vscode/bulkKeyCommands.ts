@@ -1,0 +1,150 @@
+import * as vscode from 'vscode';
+import type { CandidateResult } from '../core/engine/candidateKeyTests';
+import { describeSkipped, parseKeyLines, selectKeyCandidates, type KeyCandidate } from '../core/keys/keyListParser';
+import { maskSecret } from '../core/secrets';
+import type { PoolSetting } from './bridgeConfig';
+import type { CommandServices } from './commandServices';
+import { keyTrialItems, labelsFor, passedTrial, trialSummary } from './keyTrialPresentation';
+import { presetById, PROVIDER_PRESETS } from './providerPresets';
+
+/** A key list is a few kilobytes; anything larger was picked by mistake and is not read whole. */
+const MAX_LIST_BYTES = 256 * 1024;
+/** More keys than this in one go is not a key list either; the provider would see a burst of tests. */
+const MAX_CANDIDATES = 100;
+
+/** The pool to add to, picked or named by the command's argument; undefined when the user gave up. */
+type PoolChooser = (arg: unknown) => Promise<PoolSetting | undefined>;
+
+/**
+ * Keys in bulk, from a `.env`/text file or from the clipboard (a block with one key per line). Every key is
+ * tested against the pool's provider first and the results are shown in a quick pick; only the keys left
+ * checked are stored. The clipboard stands in for a multi-line input box: VS Code's input box drops line
+ * breaks, and an untitled editor to paste into would be backed up to disk by hot exit within a second.
+ */
+export class BulkKeyCommands {
+  constructor(
+    private readonly services: CommandServices,
+    private readonly poolToAddTo: PoolChooser,
+  ) {}
+
+  /** From a file the user picks, or a file Uri given as the argument (a keybinding, another extension); the file is only read. */
+  async addKeysFromFile(arg?: unknown, file?: unknown): Promise<number> {
+    const given = asUri(arg);
+    const pool = await this.poolToAddTo(given ? undefined : arg);
+    if (!pool) return 0;
+    const uri = given ?? asUri(file) ?? (await pickKeyFile(pool));
+    if (!uri) return 0;
+    const { size } = await vscode.workspace.fs.stat(uri);
+    if (size > MAX_LIST_BYTES) throw new Error(`${baseName(uri)} is ${Math.round(size / 1024)} KB; a key list is a few KB. Pick the .env or text file that holds the keys.`);
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    return this.addKeyList(pool, text, baseName(uri));
+  }
+
+  /** From the clipboard: keys one per line, or `.env` lines, copied from wherever the user keeps them. */
+  async addKeysFromClipboard(arg?: unknown): Promise<number> {
+    const pool = await this.poolToAddTo(arg);
+    if (!pool) return 0;
+    const text = await vscode.env.clipboard.readText();
+    if (!text.trim()) {
+      void vscode.window.showWarningMessage(
+        'KeyBridge: the clipboard holds no text. Copy the keys (one per line, or NAME=value lines) and run Add Keys from Clipboard again; in a browser, allow the page to read the clipboard.',
+      );
+      return 0;
+    }
+    return this.addKeyList(pool, text, 'the clipboard');
+  }
+
+  /** Parse, test, show, store what is picked. Returns how many keys were stored. */
+  private async addKeyList(pool: PoolSetting, text: string, source: string): Promise<number> {
+    const preset = presetById(pool.provider) ?? PROVIDER_PRESETS.find((p) => p.baseUrl === pool.baseUrl);
+    const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), {
+      keyPrefixes: preset?.keyPrefixes ?? [],
+      foreignPrefixes: PROVIDER_PRESETS.filter((p) => p !== preset).flatMap((p) => p.keyPrefixes),
+      inPool: this.services.keyStore.fingerprints(pool.id),
+    });
+    const skippedNote = skipped.length ? ` Left out: ${describeSkipped(skipped)}.` : '';
+    this.services.logger.info(`add keys to ${pool.id} from ${source}: ${candidates.length} candidate(s).${skippedNote}`);
+    if (candidates.length === 0) {
+      const expected = preset?.keyPrefixes.length ? ` ${preset.label} keys start with ${preset.keyPrefixes.join(' or ')}.` : '';
+      void vscode.window.showWarningMessage(`KeyBridge: no new key for ${poolName(pool)} in ${source}.${expected}${skippedNote}`);
+      return 0;
+    }
+    if (candidates.length > MAX_CANDIDATES) throw new Error(`${source} lists ${candidates.length} keys; add at most ${MAX_CANDIDATES} at a time.`);
+
+    const results = await this.test(pool, candidates);
+    if (!results) return 0;
+    this.services.logger.info(`tested for ${pool.id}: ${candidates.map((c, i) => `${maskSecret(c.secret)} ${trialSummary(results[i])}`).join('; ')}`);
+
+    const passed = results.filter(passedTrial).length;
+    const picked = await vscode.window.showQuickPick(keyTrialItems(candidates, results), {
+      title: `KeyBridge: Add Keys to ${poolName(pool)} — ${passed} of ${candidates.length} passed the test`,
+      placeHolder: 'Enter saves the checked keys to secret storage; Escape saves none',
+      canPickMany: true,
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (!picked) return 0;
+    if (picked.length === 0) {
+      void vscode.window.showInformationMessage('KeyBridge: no key checked; nothing was saved.');
+      return 0;
+    }
+    const labels = labelsFor(candidates);
+    const chosen = picked.map((item) => item.index);
+    const stored = await this.services.keyStore.addKeys(
+      pool.id,
+      chosen.map((i) => ({ secret: candidates[i].secret, label: labels[i] })),
+    );
+    const count = stored.added.length;
+    const already = stored.duplicates.length ? ` ${stored.duplicates.length} already there (${stored.duplicates.join(', ')}).` : '';
+    this.services.logger.info(`added ${count} key(s) to pool ${pool.id} from ${source}: ${stored.added.map((k) => k.masked).join(', ')}`);
+    void vscode.window.showInformationMessage(`KeyBridge: added ${count} tested key(s) to ${poolName(pool)}.${already}`);
+    return count;
+  }
+
+  /** Every candidate tested, a few at a time, under a cancellable notification; undefined when cancelled. */
+  private async test(pool: PoolSetting, candidates: readonly KeyCandidate[]): Promise<CandidateResult[] | undefined> {
+    const abort = new AbortController();
+    const results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing ${candidates.length} key(s) for ${poolName(pool)}…`, cancellable: true },
+      async (_progress, token) => {
+        const cancelled = token.onCancellationRequested(() => abort.abort());
+        const candidatePool = { id: pool.id, protocol: pool.protocol, baseUrl: pool.baseUrl, headers: pool.headers, testPath: presetById(pool.provider)?.testPath };
+        try {
+          return await this.services.testCandidateKeys(
+            candidatePool,
+            candidates.map((c) => c.secret),
+            { signal: abort.signal },
+          );
+        } finally {
+          cancelled.dispose();
+        }
+      },
+    );
+    return abort.signal.aborted ? undefined : results;
+  }
+}
+
+function poolName(pool: PoolSetting): string {
+  return pool.label ?? pool.id;
+}
+
+async function pickKeyFile(pool: PoolSetting): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: `KeyBridge: Add Keys to ${poolName(pool)} from File`,
+    openLabel: 'Test and Add Keys',
+    canSelectMany: false,
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    filters: { 'Key lists (.env, .txt)': ['env', 'txt', 'keys'], 'All files': ['*'] },
+  });
+  return picked?.[0];
+}
+
+/** A Uri as VS Code passes it to a command; a pool node or id is not one. */
+function asUri(value: unknown): vscode.Uri | undefined {
+  return typeof value === 'object' && value !== null && 'scheme' in value && 'path' in value ? (value as vscode.Uri) : undefined;
+}
+
+function baseName(uri: vscode.Uri): string {
+  return uri.path.slice(uri.path.lastIndexOf('/') + 1) || uri.path;
+}

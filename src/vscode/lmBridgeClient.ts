@@ -1,0 +1,103 @@
+/**
+ * Sends a language model request to this machine's bridge over loopback HTTP, with the local token, as an
+ * agent would: whichever window owns the port serves it, and its routes, key rotation, failover, stream gate
+ * and translation apply unchanged. The bridge does all key bookkeeping; an error answer here is only read.
+ * Its own undici Agent, so VS Code's proxy settings never come between the window and 127.0.0.1. No `vscode`
+ * import.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, request } from 'undici';
+import type { Protocol } from '../core/config';
+import { SseScanner } from '../core/protocols/sse';
+import { asWire, parseWire, stringOr, type Wire } from '../core/translation/wire';
+import { answerReader, type AnswerPart } from './lmAnswer';
+
+export interface BridgeAccess {
+  baseUrls: Record<Protocol, string>;
+  /** The local token, sent as the API key; never put in a message. */
+  token: string;
+}
+
+export type RefusalKind = 'no-permissions' | 'blocked' | 'not-found' | 'failed';
+
+/** The bridge answered with an error before the answer started (or could not be reached). */
+export class BridgeRefusal extends Error {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+    /** 0 when the bridge could not be reached. */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'BridgeRefusal';
+  }
+}
+
+/** Largest error answer read; the bridge's own are a few hundred bytes. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+export class LoopbackBridgeClient {
+  // Keep-alive is short: a window that stops asking leaves no socket on the bridge for long.
+  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: 5_000 } });
+
+  /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
+  async *stream(access: BridgeAccess, protocol: Protocol, model: string, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
+    const url = protocol === 'openai' ? `${access.baseUrls.openai}/chat/completions` : `${access.baseUrls.anthropic}/v1/messages`;
+    const auth: Record<string, string> = protocol === 'openai' ? { authorization: `Bearer ${access.token}` } : { 'x-api-key': access.token, 'anthropic-version': '2023-06-01' };
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(url, { method: 'POST', dispatcher: this.agent, headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body), signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new BridgeRefusal('failed', `KeyBridge could not reach its bridge at ${new URL(url).host} (${code ?? (error as Error).message}). Is it running? See the KeyBridge status bar item.`, 0);
+    }
+    if (response.statusCode !== 200) {
+      const text = await readBounded(response.body);
+      throw refusalFor(response.statusCode, response.headers, text);
+    }
+    const scanner = new SseScanner();
+    const reader = answerReader(protocol, model);
+    for await (const chunk of response.body) {
+      for (const event of scanner.push(chunk as Buffer)) yield* reader.push(event);
+    }
+    for (const event of scanner.end()) yield* reader.push(event);
+    reader.end();
+  }
+
+  /** Closes the idle connections; in-flight requests are aborted by their own signals. */
+  async close(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
+
+async function readBounded(body: AsyncIterable<unknown> & { destroy(): unknown }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_ERROR_BYTES) {
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * What an error answer means to VS Code. The bridge marks its own answers (`x-keybridge-error`); the rest are
+ * the provider's, passed on verbatim because they are the caller's fault. Either way the message is kept:
+ * the bridge writes its own without secrets and scrubs quotes of a key from the provider's.
+ */
+function refusalFor(status: number, headers: IncomingHttpHeaders, text: string): BridgeRefusal {
+  const error = asWire(parseWire(text)?.error);
+  const message = stringOr(error?.message, '') || `the bridge answered HTTP ${status}`;
+  const code = stringOr(error?.code, '');
+  const ours = headers['x-keybridge-error'] === '1';
+  if (status === 401) return new BridgeRefusal('no-permissions', ours ? `${message} (this window's token does not match the bridge's; run "KeyBridge: Refresh")` : message, status);
+  if (status === 403) return new BridgeRefusal('blocked', message, status);
+  // A model no route or pool serves: the bridge's "no pool" answer, or the provider's unknown model.
+  if (status === 404 || code === 'keybridge_no_pool' || (ours && /no (openai|anthropic) pool is configured/.test(message))) return new BridgeRefusal('not-found', message, status);
+  return new BridgeRefusal('failed', message, status);
+}
