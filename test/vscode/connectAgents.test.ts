@@ -204,7 +204,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.pickAnswers.push(pickMany('opencode'));
     fake.messageAnswers.push('Connect');
     await commands.connectAgents();
-    assert.match(previews[0]!, /\*\*Cline\*\* keeps its settings in its own storage: pick "KeyBridge models in VS Code's model picker"/);
+    assert.match(previews[0]!, /\*\*Cline\*\* keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model/);
     assert.ok(fake.messagesOf('info').some((m) => /connected opencode .*Cline keeps its settings in its own storage/.test(m)));
   });
 });
