@@ -44,7 +44,7 @@ describe('testing keys before they are added', () => {
   const pool = () => ({ id: 'oa', protocol: 'openai' as const, baseUrl: provider.baseUrl });
 
   it('gives each key its verdict, in order, without quoting a key', async () => {
-    const keys = ['sk-test-000000000000-good', 'sk-test-000000000000-bad', 'sk-test-000000000000-busy', 'sk-test-000000000000-broke'];
+    const keys = ['test-key-000000-good', 'test-key-000000-bad', 'test-key-000000-busy', 'test-key-000000-broke'];
     const results = await testCandidateKeys(pool(), keys, { timeoutMs: 2_000 });
     assert.deepEqual(
       results.map((r) => [r.outcome, r.status]),
@@ -62,7 +62,7 @@ describe('testing keys before they are added', () => {
   });
 
   it('runs at most `concurrency` tests at once and tests every key once', async () => {
-    const keys = Array.from({ length: 10 }, (_, i) => `sk-test-${String(i).padStart(12, '0')}-good`);
+    const keys = Array.from({ length: 10 }, (_, i) => `test-key-${String(i).padStart(6, '0')}-good`);
     const results = await testCandidateKeys(pool(), keys, { concurrency: 3, timeoutMs: 2_000 });
     assert.equal(results.filter((r) => r.outcome === 'ok').length, 10);
     assert.equal(provider.seen.length, 10);
@@ -71,13 +71,13 @@ describe('testing keys before they are added', () => {
 
   it('gives up on a silent provider after the timeout, and on an unreachable one at once', async () => {
     const started = Date.now();
-    const [silent, good] = await testCandidateKeys(pool(), ['sk-test-000000000000-silent', 'sk-test-000000000000-good'], { timeoutMs: 300 });
+    const [silent, good] = await testCandidateKeys(pool(), ['test-key-000000-silent', 'test-key-000000-good'], { timeoutMs: 300 });
     const took = Date.now() - started;
     assert.equal(silent.outcome, 'unreachable');
     assert.equal(good.outcome, 'ok');
     assert.ok(took >= 290 && took < 2_000, `took ${took} ms`);
 
-    const [refused] = await testCandidateKeys({ ...pool(), baseUrl: 'http://127.0.0.1:1/v1' }, ['sk-test-000000000000-good'], { timeoutMs: 2_000 });
+    const [refused] = await testCandidateKeys({ ...pool(), baseUrl: 'http://127.0.0.1:1/v1' }, ['test-key-000000-good'], { timeoutMs: 2_000 });
     assert.equal(refused.outcome, 'unreachable');
     assert.match(refused.message, /ECONNREFUSED/);
   });
@@ -86,7 +86,7 @@ describe('testing keys before they are added', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort(), 100);
     const started = Date.now();
-    const results = await testCandidateKeys(pool(), ['sk-test-000000000000-silent', 'sk-test-000000000001-silent'], { timeoutMs: 10_000, signal: abort.signal });
+    const results = await testCandidateKeys(pool(), ['test-key-000000-silent', 'test-key-000001-silent'], { timeoutMs: 10_000, signal: abort.signal });
     assert.ok(Date.now() - started < 2_000, `cancel took ${Date.now() - started} ms`);
     assert.deepEqual(
       results.map((r) => r.outcome),
