@@ -15,7 +15,7 @@ export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fai
 
 
 /** How long an upstream may take to end its body after its final event before its connection is dropped. */
-export const FINAL_EVENT_GRACE_MS = 200;
+const FINAL_EVENT_GRACE_MS = 200;
 
 /** Larger than any real event; an upstream that sends more without ending its event is not speaking SSE. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -51,6 +51,9 @@ export class SseRelay {
    * relay sends the held bytes themselves and keeps none.
    */
   protected gateLog: SseEvent[] | undefined;
+  /** Set when the client's answer ended at the final event: the upstream's last moment to end its body. */
+  private grace: NodeJS.Timeout | undefined;
+  private bytesAfterEnd = 0;
   /** Events scanned before the commit, for the witness: they go out with the held bytes. */
   private preCommit: SseEvent[] = [];
 
@@ -125,21 +128,7 @@ export class SseRelay {
     };
     let first: Buffer | undefined = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
-    // Once the final event is out the client's answer is complete: end it at once, whatever the upstream does
-    // next (stay open, reset, go silent). The upstream gets a moment to end its body, so its connection can be
-    // reused; one that keeps the stream open after its final event is dropped then.
-    let grace: NodeJS.Timeout | undefined;
-    const complete = (bytes: Buffer | undefined): undefined => {
-      if (res.writableEnded) return undefined;
-      res.end(bytes);
-      grace = setTimeout(() => {
-        this.body.on('error', () => undefined);
-        this.body.destroy(new Error('the upstream kept the stream open after its final event'));
-      }, FINAL_EVENT_GRACE_MS);
-      return undefined;
-    };
-    if (this.terminalSeen) first = complete(first);
-    let afterEnd = 0;
+    if (this.terminalSeen) first = this.endAtFinal(res, first);
     const end = await pumpBody(
       this.body,
       res,
@@ -147,15 +136,10 @@ export class SseRelay {
       `no data for ${Math.round(idleTimeoutMs / 1000)} s`,
       {
         onChunk: (chunk, stop) => {
-          if (res.writableEnded) {
-            // Nothing follows a final event; an upstream that keeps sending is not worth reading for ever.
-            afterEnd += chunk.length;
-            if (afterEnd > 64 * 1024) stop('data after the final event');
-            return undefined;
-          }
+          if (this.afterFinal(res, chunk, stop)) return undefined;
           this.inspect(this.scanner.push(chunk));
           const out = aligned(carry ? Buffer.concat([carry, chunk]) : chunk);
-          if (this.terminalSeen) return complete(out);
+          if (this.terminalSeen) return this.endAtFinal(res, out);
           if (carry && carry.length > MAX_EVENT_BYTES) stop('an event over 4 MiB');
           return out;
         },
@@ -172,10 +156,38 @@ export class SseRelay {
       },
       first,
     );
-    clearTimeout(grace);
+    this.clearGrace();
     // A break or stall after the final event cost the client nothing.
     if (end.kind === 'interrupted' && this.terminalSeen) return this.result({ kind: 'complete' });
     return this.result(end);
+  }
+
+  /**
+   * Once the final event is out the client's answer is complete: end it at once, whatever the upstream does
+   * next (stay open, reset, go silent). The upstream gets a moment to end its body, so its connection can be
+   * reused; one that keeps the stream open after its final event is dropped then.
+   */
+  protected endAtFinal(res: ServerResponse, bytes: Buffer | string | undefined): undefined {
+    if (res.writableEnded) return undefined;
+    res.end(bytes);
+    this.grace = setTimeout(() => {
+      this.body.on('error', () => undefined);
+      this.body.destroy(new Error('the upstream kept the stream open after its final event'));
+    }, FINAL_EVENT_GRACE_MS);
+    return undefined;
+  }
+
+  /** Whether a chunk came after the client's answer ended: nothing follows a final event, and an upstream that keeps sending is not read for ever. */
+  protected afterFinal(res: ServerResponse, chunk: Buffer, stop: (reason: string) => void): boolean {
+    if (!res.writableEnded) return false;
+    this.bytesAfterEnd += chunk.length;
+    if (this.bytesAfterEnd > 64 * 1024) stop('data after the final event');
+    return true;
+  }
+
+  /** The relay is over: no body is left to drop. */
+  protected clearGrace(): void {
+    clearTimeout(this.grace);
   }
 
   protected result(end: RelayEnd): RelayResult {

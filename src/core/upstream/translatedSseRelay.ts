@@ -5,7 +5,7 @@ import type { Endpoint, ProtocolAdapter } from '../protocols/protocol';
 import { encodeSseEvent, type SseEvent } from '../protocols/sse';
 import type { StreamTranslator } from '../translation/streamTranslator';
 import { pumpBody, type RelayResult } from './relayPump';
-import { FINAL_EVENT_GRACE_MS, SseRelay } from './sseRelay';
+import { SseRelay } from './sseRelay';
 import { isErrorEvent, parseEventJson } from './streamFacts';
 
 /** The client's side of a translated stream: its protocol writes the terminal errors. */
@@ -38,23 +38,12 @@ export class TranslatedSseRelay extends SseRelay {
 
   override async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number): Promise<RelayResult> {
     res.writeHead(status, headers);
-    let grace: NodeJS.Timeout | undefined;
-    // As the byte relay does: once the client's answer is closed, the upstream gets a moment to end its body.
-    const complete = (out: string): undefined => {
-      if (!res.writableEnded) res.end(out);
-      grace ??= setTimeout(() => {
-        this.body.on('error', () => undefined);
-        this.body.destroy(new Error('the upstream kept the stream open after its final event'));
-      }, FINAL_EVENT_GRACE_MS);
-      return undefined;
-    };
     const send = (events: SseEvent[]): Buffer | undefined => {
       const out = this.translate(events);
-      if (this.closed) return complete(out);
+      if (this.closed) return this.endAtFinal(res, out);
       return out ? Buffer.from(out) : undefined;
     };
     const first = send(this.gateLog?.splice(0) ?? []);
-    let afterEnd = 0;
     const end = await pumpBody(
       this.body,
       res,
@@ -62,11 +51,7 @@ export class TranslatedSseRelay extends SseRelay {
       `no data for ${Math.round(idleTimeoutMs / 1000)} s`,
       {
         onChunk: (chunk, stop) => {
-          if (res.writableEnded) {
-            afterEnd += chunk.length;
-            if (afterEnd > 64 * 1024) stop('data after the final event');
-            return undefined;
-          }
+          if (this.afterFinal(res, chunk, stop)) return undefined;
           const events = this.scanner.push(chunk);
           this.inspect(events);
           return send(events);
@@ -86,7 +71,7 @@ export class TranslatedSseRelay extends SseRelay {
       },
       first,
     );
-    clearTimeout(grace);
+    this.clearGrace();
     if (end.kind === 'interrupted' && this.closed) return this.result({ kind: 'complete' });
     return this.result(end);
   }
