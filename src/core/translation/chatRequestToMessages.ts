@@ -1,4 +1,5 @@
 import { asWire, contentText, stringOr, toolArguments, wireArray, type TranslationNotes, type Wire } from './wire';
+import { addToTurns, type MessagesTurn } from './messagesTurns';
 
 /** What the Anthropic target needs said about itself; the route decides, the translator only follows. */
 export interface MessagesTarget {
@@ -38,13 +39,8 @@ function blocks(content: unknown, notes: TranslationNotes): Wire[] {
 export function chatRequestToMessages(request: Wire, target: MessagesTarget): { body: Wire; notes: TranslationNotes } {
   const notes: TranslationNotes = { dropped: [] };
   const system: string[] = [];
-  const turns: { role: 'user' | 'assistant'; content: Wire[] }[] = [];
-  const add = (role: 'user' | 'assistant', content: Wire[]): void => {
-    if (content.length === 0) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...content);
-    else turns.push({ role, content });
-  };
+  const turns: MessagesTurn[] = [];
+  const add = (role: MessagesTurn['role'], content: Wire[]): void => addToTurns(turns, role, content);
   for (const message of wireArray(request.messages)) {
     if (message.role === 'system' || message.role === 'developer') system.push(contentText(message.content, '\n'));
     else if (message.role === 'assistant') add('assistant', assistantBlocks(message, notes));

@@ -1,4 +1,5 @@
 import type { MessagesTarget } from './chatRequestToMessages';
+import { addToTurns, type MessagesTurn } from './messagesTurns';
 import { functionTools, noteOnce, noteResponsesOnlyFields, responsesTurns, toolChoice, type InputPart, type ToolChoice } from './responsesInput';
 import { asWire, toolArguments, type TranslationNotes, type Wire } from './wire';
 
@@ -37,13 +38,8 @@ function blocks(parts: InputPart[], notes: TranslationNotes): Wire[] {
 export function responsesToMessages(request: Wire, target: MessagesTarget): { body: Wire; notes: TranslationNotes } {
   const notes: TranslationNotes = { dropped: [] };
   const system: string[] = [];
-  const turns: { role: 'user' | 'assistant'; content: Wire[] }[] = [];
-  const add = (role: 'user' | 'assistant', content: Wire[]): void => {
-    if (content.length === 0) return;
-    const last = turns.at(-1);
-    if (last?.role === role) last.content.push(...content);
-    else turns.push({ role, content });
-  };
+  const turns: MessagesTurn[] = [];
+  const add = (role: MessagesTurn['role'], content: Wire[]): void => addToTurns(turns, role, content);
   for (const turn of responsesTurns(request, notes)) {
     if (turn.role === 'system') system.push(turn.text);
     else if (turn.role === 'user') add('user', blocks(turn.parts, notes));
