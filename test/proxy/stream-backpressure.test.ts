@@ -23,8 +23,9 @@ describe('stream backpressure', () => {
       req.end(JSON.stringify({ model, max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
       const res = await new Promise<import('node:http').IncomingMessage>((resolve) => req.on('response', resolve));
       res.pause();
-      await new Promise((r) => setTimeout(r, 500));
-      const paused = h.provider.ledger[0].eventsSent;
+      // Buffers fill at the machine's pace (a loaded CI machine translating 32 KiB events took over half a
+      // second): wait until the provider has stopped sending for a while, then hold it to that.
+      const paused = await settledCount(() => h.provider.ledger[0].eventsSent);
       await new Promise((r) => setTimeout(r, 1_800)); // longer than the idle timeout: a slow reader is not a stall
       assert.equal(h.provider.ledger[0].eventsSent, paused, 'no progress upstream while the client is not reading');
       assert.ok(paused < events * 0.6, `only socket buffers' worth was sent (${paused} of ~${events} events of 32 KiB)`);
@@ -39,3 +40,16 @@ describe('stream backpressure', () => {
     });
   }
 });
+
+/** The count once it has not moved for 400 ms (checked every 100 ms, for at most 20 s). */
+async function settledCount(read: () => number): Promise<number> {
+  let last = read();
+  let still = 0;
+  for (let waited = 0; waited < 20_000 && still < 400; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = read();
+    still = now === last ? still + 100 : 0;
+    last = now;
+  }
+  return last;
+}
