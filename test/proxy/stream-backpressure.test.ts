@@ -13,11 +13,12 @@ describe('stream backpressure', () => {
 
   for (const model of ['claude-test', 'claude-translated']) {
     it(`stops pulling from the provider while the client does not read (${model === 'claude-test' ? 'relayed' : 'translated from Chat'})`, async function () {
-      this.timeout(60_000); // 32–64 MiB through three loopback hops on a busy 2-core machine
+      this.timeout(90_000); // 32–96 MiB through three loopback hops on a busy 2-core machine
       const big = 'x'.repeat(32 * 1024);
-      // Socket buffers on three loopback hops hold a varying share of a stream (a few hundred 32 KiB events
-      // here); the translated stream is made twice as long so that "held back" stays far from "all sent".
-      const events = model === 'claude-test' ? 1000 : 2000;
+      // Socket buffers on three loopback hops hold a varying share of a stream: a few hundred 32 KiB events
+      // here, and up to 1,200 (38 MiB) of a translated stream on a CI machine whose loopback buffers grow
+      // large. The translated stream is made three times as long so that "held back" stays far from "all sent".
+      const events = model === 'claude-test' ? 1000 : 3000;
       h.provider.setResponder(() => ({ text: big.repeat(events), events }));
       const req = request(`${h.anthropicBase}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TOKEN } });
       req.end(JSON.stringify({ model, max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] }));
@@ -29,6 +30,7 @@ describe('stream backpressure', () => {
       await new Promise((r) => setTimeout(r, 1_800)); // longer than the idle timeout: a slow reader is not a stall
       assert.equal(h.provider.ledger[0].eventsSent, paused, 'no progress upstream while the client is not reading');
       assert.ok(paused < events * 0.6, `only socket buffers' worth was sent (${paused} of ~${events} events of 32 KiB)`);
+      assert.equal(h.provider.ledger[0].completed, false, 'the provider is still holding the rest of the answer');
       let received = 0;
       res.on('data', (c: Buffer) => (received += c.length));
       res.resume();
