@@ -128,3 +128,34 @@ describe('Connect Agents: opencode.json', () => {
     assert.equal(planConnect('opencode', { ...ctx, env: { XDG_CONFIG_HOME: '/xdg' } }, undefined).path, '/xdg/opencode/opencode.json');
   });
 });
+
+describe('Connect Agents: Qwen Code settings.json', () => {
+  // Qwen Code writes its settings with a `$version` and nested sections; the user may keep their own variables in `env`.
+  const QWEN = '{\n  "$version": 3,\n  "env": {\n    "TAVILY_API_KEY": "tvly-users-own"\n  },\n  "ui": {\n    "theme": "Default"\n  }\n}\n';
+
+  it('sets the three variables that select its OpenAI-compatible sign-in, beside the user’s own, and restores the file', () => {
+    const plan = planConnect('qwen-settings', ctx, QWEN);
+    assert.equal(plan.path, '/home/u/.qwen/settings.json');
+    const parsed = JSON.parse(plan.after);
+    assert.deepEqual(parsed.env, {
+      TAVILY_API_KEY: 'tvly-users-own',
+      OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
+      OPENAI_API_KEY: 'kb-test-token',
+      OPENAI_MODEL: 'gpt-4.1',
+    });
+    assert.deepEqual(parsed.ui, { theme: 'Default' });
+    assert.equal(planDisconnect(plan.record, plan.previous, plan.after), QWEN);
+    assert.equal(roundTrip('qwen-settings', undefined), '<deleted>');
+  });
+
+  it('puts back a model the user had chosen there', () => {
+    const before = '{\n  "env": {\n    "OPENAI_MODEL": "qwen3-coder-plus"\n  }\n}\n';
+    const plan = planConnect('qwen-settings', ctx, before);
+    assert.deepEqual(plan.previous, { OPENAI_BASE_URL: null, OPENAI_API_KEY: null, OPENAI_MODEL: '"qwen3-coder-plus"' });
+    assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
+  });
+
+  it('moves with QWEN_HOME', () => {
+    assert.equal(planConnect('qwen-settings', { ...ctx, env: { QWEN_HOME: '/q' } }, undefined).path, '/q/settings.json');
+  });
+});

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FILE_TARGETS, type ConnectContext, type FileTargetId } from './connectTargets';
-import { fileState, planConnect, planDisconnect, planRefresh, type FileRecord, type FileState, type PreviousValues } from './fileConnection';
+import { fileState, planConnect, planDisconnect, planRefresh, type ConnectPlan, type FileRecord, type FileState, type PreviousValues } from './fileConnection';
 
 /**
  * The I/O around fileConnection.ts: read the agent's file, write it back in one step with the mode it had
@@ -18,8 +18,13 @@ export interface ConnectedFile {
   lines: string[];
 }
 
+/** What Connect would write to the file as it is now (ConnectRefused when it will not). */
+export function planFile(id: FileTargetId, ctx: ConnectContext): ConnectPlan {
+  return planConnect(id, ctx, readTextIfExists(FILE_TARGETS[id].path(ctx)), existsSync);
+}
+
 export function connectFile(id: FileTargetId, ctx: ConnectContext): ConnectedFile {
-  const { path, before, after, record, previous, lines } = planConnect(id, ctx, readTextIfExists(FILE_TARGETS[id].path(ctx)));
+  const { path, before, after, record, previous, lines } = planFile(id, ctx);
   record.createdDirs = ensureDir(dirname(path));
   writeText(path, after, before === undefined);
   return { record, previous, lines };

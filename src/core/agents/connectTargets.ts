@@ -17,7 +17,7 @@ export interface ConnectContext {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-export type FileTargetId = 'claude-settings' | 'codex-provider' | 'codex-profile' | 'codex-default' | 'opencode';
+export type FileTargetId = 'claude-settings' | 'codex-provider' | 'codex-profile' | 'codex-default' | 'opencode' | 'continue-config' | 'qwen-settings';
 
 interface TargetBase {
   id: FileTargetId;
@@ -26,6 +26,8 @@ interface TargetBase {
   path(ctx: ConnectContext): string;
   /** A new file starts as this text (so Disconnect can tell that nothing but ours was ever in it). */
   seed: string;
+  /** A file the agent reads instead while this one does not exist: creating this one would hide it. */
+  olderFile?(ctx: ConnectContext): string;
 }
 
 /** A marked block of TOML lines. */
@@ -46,12 +48,24 @@ export interface JsonMembersTarget extends TargetBase {
   values(ctx: ConnectContext): Record<string, unknown>;
 }
 
-export type FileTarget = TomlBlockTarget | JsonMembersTarget;
+/** Marked items at the head of a top-level YAML list (Continue's `models:`), the list created when missing. */
+export interface YamlListTarget extends TargetBase {
+  format: 'yaml-list';
+  markers: BlockMarkers;
+  key: string;
+  /** Each item's lines without indentation, the first starting with `- `. */
+  items(ctx: ConnectContext): string[][];
+  /** The `name` of each item, to refuse a list that already has entries called that. */
+  names: string[];
+}
+
+export type FileTarget = TomlBlockTarget | JsonMembersTarget | YamlListTarget;
 
 /** The Codex provider id Connect adds, and the name of its profile (`codex --profile keybridge`). */
 const CODEX_PROVIDER = 'keybridge';
 
 const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
+const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
 
 function codexHome(ctx: ConnectContext): string {
   return ctx.env?.CODEX_HOME || join(ctx.home, '.codex');
@@ -141,10 +155,62 @@ const opencode: JsonMembersTarget = {
   }),
 };
 
+const CONTINUE_MODELS = { openai: 'KeyBridge (OpenAI)', anthropic: 'KeyBridge (Anthropic)' };
+
+function continueHome(ctx: ConnectContext): string {
+  return ctx.env?.CONTINUE_GLOBAL_DIR || join(ctx.home, '.continue');
+}
+
+// The VS Code extension and the `cn` CLI read the same file. Strings are written as JSON strings, which
+// YAML reads as double-quoted scalars: no value can change the list's shape.
+const continueConfig: YamlListTarget = {
+  id: 'continue-config',
+  title: 'Continue: two KeyBridge models in config.yaml',
+  format: 'yaml-list',
+  path: (ctx) => join(continueHome(ctx), 'config.yaml'),
+  // Continue refuses a config.yaml without these three lines.
+  seed: 'name: Local Config\nversion: 1.0.0\nschema: v1\n',
+  olderFile: (ctx) => join(continueHome(ctx), 'config.json'),
+  markers: hashMarkers('keybridge'),
+  key: 'models',
+  names: [CONTINUE_MODELS.openai, CONTINUE_MODELS.anthropic],
+  items: (ctx) => [
+    [
+      `- name: ${JSON.stringify(CONTINUE_MODELS.openai)}`,
+      `  provider: openai`,
+      `  model: ${JSON.stringify(DEFAULT_OPENAI_MODEL)}`,
+      `  apiBase: ${JSON.stringify(ctx.baseUrls.openai)}`,
+      `  apiKey: ${JSON.stringify(ctx.token)}`,
+    ],
+    [
+      `- name: ${JSON.stringify(CONTINUE_MODELS.anthropic)}`,
+      `  provider: anthropic`,
+      `  model: ${JSON.stringify(DEFAULT_ANTHROPIC_MODEL)}`,
+      // Continue's Anthropic provider appends `messages` to its apiBase.
+      `  apiBase: ${JSON.stringify(`${ctx.baseUrls.anthropic}/v1/`)}`,
+      `  apiKey: ${JSON.stringify(ctx.token)}`,
+    ],
+  ],
+};
+
+// Qwen Code takes the `env` object of its settings as the lowest-priority source of variables; with these
+// three it picks its OpenAI-compatible sign-in by itself (no /auth step).
+const qwenSettings: JsonMembersTarget = {
+  id: 'qwen-settings',
+  title: 'Qwen Code: ~/.qwen/settings.json',
+  format: 'json-members',
+  path: (ctx) => join(ctx.env?.QWEN_HOME || join(ctx.home, '.qwen'), 'settings.json'),
+  seed: '{}\n',
+  objectPath: ['env'],
+  values: (ctx) => ({ OPENAI_BASE_URL: ctx.baseUrls.openai, OPENAI_API_KEY: ctx.token, OPENAI_MODEL: DEFAULT_OPENAI_MODEL }),
+};
+
 export const FILE_TARGETS: Record<FileTargetId, FileTarget> = {
   'claude-settings': claudeSettings,
   'codex-provider': codexProvider,
   'codex-profile': codexProfile,
   'codex-default': codexDefault,
   opencode,
+  'continue-config': continueConfig,
+  'qwen-settings': qwenSettings,
 };

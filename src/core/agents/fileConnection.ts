@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { FILE_TARGETS, type ConnectContext, type FileTarget, type FileTargetId, type JsonMembersTarget, type TomlBlockTarget } from './connectTargets';
+import { FILE_TARGETS, type ConnectContext, type FileTargetId, type JsonMembersTarget, type TomlBlockTarget, type YamlListTarget } from './connectTargets';
 import { checkJsonObject, readJsonMembers, restoreJsonMembers, setJsonMembers, type JsonMembersUndo } from './jsonMembers';
-import { appendBlock, findBlock, insertBlockAt, removeBlock, replaceBlockBody, type BlockPlacement } from './markedBlock';
+import { appendBlock, findBlock, insertBlockAt, removeBlock, replaceBlockBody, replaceLinesWithBlock, type BlockPlacement } from './markedBlock';
 import { outlineToml, TomlShapeError } from './tomlOutline';
+import { listValues, modelsSlot, readYaml, YamlShapeError } from './yamlModels';
 
 /**
  * Connect, Disconnect and the state of one file target, on the file's text (no I/O here: agentFiles.ts
@@ -21,6 +22,13 @@ export interface FileRecord {
   digests: Record<string, string>;
   placement?: BlockPlacement;
   json?: Omit<JsonMembersUndo, 'previous'>;
+  /** How a YAML block's items sit: under a `models:` of our own, or inside the user's list at its indentation. */
+  yaml?: YamlShape;
+}
+
+interface YamlShape {
+  withKey: boolean;
+  indent: string;
 }
 
 /** The previous values of replaced JSON members (raw JSON text; null when absent). May hold credentials. */
@@ -48,14 +56,23 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function planConnect(id: FileTargetId, ctx: ConnectContext, before: string | undefined): ConnectPlan {
+/** `exists` answers for other files than the target (an older file a new one would hide). */
+export function planConnect(id: FileTargetId, ctx: ConnectContext, before: string | undefined, exists: (path: string) => boolean = () => false): ConnectPlan {
   const target = FILE_TARGETS[id];
   const path = target.path(ctx);
+  const older = before === undefined ? target.olderFile?.(ctx) : undefined;
+  if (older && exists(older)) {
+    throw new ConnectRefused(`${path} was not created: the agent reads ${older} while there is none, and a new one would take its place. Move to the newer file first, or copy the lines from Copy Agent Setup.`);
+  }
   const base = before ?? target.seed;
   const record: FileRecord = { target: id, path, createdFile: before === undefined, createdDirs: [], digests: {} };
   if (target.format === 'toml-block') {
     const lines = target.lines(ctx);
     const after = connectToml(target, base, lines, path, record);
+    return { path, before, after, lines, record, previous: {} };
+  }
+  if (target.format === 'yaml-list') {
+    const { after, lines } = connectYaml(target, ctx, base, path, record);
     return { path, before, after, lines, record, previous: {} };
   }
   const values = target.values(ctx);
@@ -101,6 +118,46 @@ function blockStartAround(text: string, offset: number): number {
   return offset;
 }
 
+function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, path: string, record: FileRecord): { after: string; lines: string[] } {
+  let slot;
+  try {
+    slot = modelsSlot(base, target.key);
+  } catch (error) {
+    if (error instanceof YamlShapeError) throw new ConnectRefused(`${path} was left untouched: it cannot take KeyBridge's entries (${error.message}).`);
+    throw error;
+  }
+  if (!('absent' in findBlock(base, target.markers))) throw new ConnectRefused(`${path} already has a KeyBridge block ("${target.markers.begin}").`);
+  const taken = (listValues(base, target.key) ?? []).map((item) => (item as { name?: unknown } | null)?.name).filter((name) => target.names.includes(name as string));
+  if (taken.length) throw new ConnectRefused(`${path} was left untouched: its ${target.key} list already has an entry named ${JSON.stringify(taken[0])}; remove it, then connect again.`);
+  const shape: YamlShape = slot.kind === 'before-item' ? { withKey: false, indent: slot.indent } : { withKey: true, indent: '  ' };
+  const lines = yamlLines(target, ctx, shape);
+  let placed;
+  if (slot.kind === 'append') placed = appendBlock(base, target.markers, lines);
+  else if (slot.kind === 'replace-line') placed = replaceLinesWithBlock(base, slot.start, slot.end, target.markers, lines);
+  else placed = insertBlockAt(base, slot.offset, target.markers, lines, false);
+  // The edit is textual: read the result back as Continue will before anything is written.
+  const names = (listValuesOrUndefined(placed.text, target.key) ?? []).map((item) => (item as { name?: unknown } | null)?.name);
+  if (!target.names.every((name) => names.includes(name))) throw new ConnectRefused(`${path} was left untouched: KeyBridge's entries would not read as part of its ${target.key} list (is the file indented unusually?).`);
+  record.placement = placed.placement;
+  record.yaml = shape;
+  record.digests = { [BLOCK_KEY]: digest(lines.join('\n')) };
+  return { after: placed.text, lines };
+}
+
+function yamlLines(target: YamlListTarget, ctx: ConnectContext, shape: YamlShape): string[] {
+  const items = target.items(ctx).flat().map((line) => shape.indent + line);
+  return shape.withKey ? [`${target.key}:`, ...items] : items;
+}
+
+function listValuesOrUndefined(text: string, key: string): unknown[] | undefined {
+  try {
+    return listValues(text, key);
+  } catch (error) {
+    if (error instanceof YamlShapeError) return undefined;
+    throw error;
+  }
+}
+
 function tomlOutlineOrRefuse(text: string, path: string) {
   try {
     return outlineToml(text);
@@ -114,14 +171,14 @@ export function fileState(record: FileRecord, ctx: ConnectContext, current: stri
   if (current === undefined) return 'missing';
   const written = currentDigests(record, current);
   if (!written || !sameRecord(written, record.digests)) return 'drifted';
-  return sameRecord(written, expectedDigests(record.target, ctx)) ? 'connected' : 'outdated';
+  return sameRecord(written, expectedDigests(record, ctx)) ? 'connected' : 'outdated';
 }
 
 /** Rewrites only our part for the current port and token (for an `outdated` file). */
 export function planRefresh(record: FileRecord, ctx: ConnectContext, current: string): { after: string; record: FileRecord } {
   const target = FILE_TARGETS[record.target];
-  if (target.format === 'toml-block') {
-    const lines = target.lines(ctx);
+  if (target.format !== 'json-members') {
+    const lines = blockLines(record, ctx);
     return { after: replaceBlockBody(current, target.markers, lines), record: { ...record, digests: { [BLOCK_KEY]: digest(lines.join('\n')) } } };
   }
   const values = target.values(ctx);
@@ -137,11 +194,12 @@ export function planDisconnect(record: FileRecord, previous: PreviousValues, cur
   if (current === undefined) return undefined;
   const target = FILE_TARGETS[record.target];
   let after: string;
-  if (target.format === 'toml-block') {
+  if (target.format !== 'json-members') {
     const lookup = findBlock(current, target.markers);
     if ('broken' in lookup) throw new ConnectRefused(`${record.path} was left untouched: ${lookup.broken}. Remove KeyBridge's lines by hand.`);
     if ('absent' in lookup) return undefined;
     after = removeBlock(current, target.markers, record.placement ?? { before: '', after: '' });
+    if (target.format === 'yaml-list') checkYamlAfterRemoval(after, record.path);
   } else {
     const refusal = checkJsonObject(current);
     if (refusal) throw new ConnectRefused(`${record.path} was left untouched: ${refusal}.`);
@@ -157,9 +215,19 @@ export function planDisconnect(record: FileRecord, previous: PreviousValues, cur
   return record.createdFile && after === target.seed ? null : after;
 }
 
+/** A list the user added to under our `models:` would be cut off from its key: leave that to the user. */
+function checkYamlAfterRemoval(after: string, path: string): void {
+  try {
+    readYaml(after);
+  } catch (error) {
+    if (!(error instanceof YamlShapeError)) throw error;
+    throw new ConnectRefused(`${path} was left untouched: without KeyBridge's block it would not read as YAML (${error.message}). Remove KeyBridge's lines by hand.`);
+  }
+}
+
 function currentDigests(record: FileRecord, current: string): Record<string, string> | undefined {
   const target = FILE_TARGETS[record.target];
-  if (target.format === 'toml-block') {
+  if (target.format !== 'json-members') {
     const lookup = findBlock(current, target.markers);
     return 'found' in lookup ? { [BLOCK_KEY]: digest(lookup.found.body) } : undefined;
   }
@@ -168,9 +236,17 @@ function currentDigests(record: FileRecord, current: string): Record<string, str
   return now && memberDigests(now);
 }
 
-function expectedDigests(id: FileTargetId, ctx: ConnectContext): Record<string, string> {
-  const target: FileTarget = FILE_TARGETS[id];
-  return target.format === 'toml-block' ? { [BLOCK_KEY]: digest(target.lines(ctx).join('\n')) } : memberDigests(target.values(ctx));
+function expectedDigests(record: FileRecord, ctx: ConnectContext): Record<string, string> {
+  const target = FILE_TARGETS[record.target];
+  return target.format === 'json-members' ? memberDigests(target.values(ctx)) : { [BLOCK_KEY]: digest(blockLines(record, ctx).join('\n')) };
+}
+
+/** The lines between our markers for the current port and token. */
+function blockLines(record: FileRecord, ctx: ConnectContext): string[] {
+  const target = FILE_TARGETS[record.target];
+  if (target.format === 'toml-block') return target.lines(ctx);
+  if (target.format === 'yaml-list') return yamlLines(target, ctx, record.yaml ?? { withKey: true, indent: '  ' });
+  throw new Error(`${record.target} has no block`);
 }
 
 function memberDigests(values: Record<string, unknown>): Record<string, string> {

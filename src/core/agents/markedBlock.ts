@@ -20,6 +20,8 @@ export interface BlockPlacement {
   before: string;
   /** Text Connect put after the end marker's line. */
   after: string;
+  /** The user's line the block took the place of (a YAML `models: []`); Disconnect puts it back. */
+  replaced?: string;
 }
 
 interface FoundBlock {
@@ -66,11 +68,20 @@ export function appendBlock(text: string, markers: BlockMarkers, bodyLines: read
   return { text: text + before + renderBlock(markers, bodyLines, eol), placement: { before, after: '' } };
 }
 
-/** Inserts the block at the start of the line at `offset` (a table header), with a blank line after it. */
-export function insertBlockAt(text: string, offset: number, markers: BlockMarkers, bodyLines: readonly string[]): { text: string; placement: BlockPlacement } {
+/**
+ * Inserts the block at the start of the line at `offset`: before a TOML table header with a blank line
+ * after it, or (`blankAfter` false) before the first item of a list.
+ */
+export function insertBlockAt(text: string, offset: number, markers: BlockMarkers, bodyLines: readonly string[], blankAfter = true): { text: string; placement: BlockPlacement } {
   const eol = eolOf(text);
-  const after = offset < text.length ? eol : '';
+  const after = blankAfter && offset < text.length ? eol : '';
   return { text: text.slice(0, offset) + renderBlock(markers, bodyLines, eol) + after + text.slice(offset), placement: { before: '', after } };
+}
+
+/** Puts the block in place of the whole lines from `start` to `end`, remembering them for Disconnect. */
+export function replaceLinesWithBlock(text: string, start: number, end: number, markers: BlockMarkers, bodyLines: readonly string[]): { text: string; placement: BlockPlacement } {
+  const block = renderBlock(markers, bodyLines, eolOf(text));
+  return { text: text.slice(0, start) + block + text.slice(end), placement: { before: '', after: '', replaced: text.slice(start, end) } };
 }
 
 /** Replaces the lines between the markers, leaving the markers and everything around them as they are. */
@@ -87,7 +98,7 @@ export function removeBlock(text: string, markers: BlockMarkers, placement: Bloc
   let { start, end } = lookup.found;
   if (placement.before && text.slice(start - placement.before.length, start) === placement.before) start -= placement.before.length;
   if (placement.after && text.slice(end, end + placement.after.length) === placement.after) end += placement.after.length;
-  return text.slice(0, start) + text.slice(end);
+  return text.slice(0, start) + (placement.replaced ?? '') + text.slice(end);
 }
 
 interface Line {
