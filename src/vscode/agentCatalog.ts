@@ -37,8 +37,8 @@ export const AGENTS: readonly AgentInfo[] = [
     targets: [],
     instead: 'keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model (KeyBridge offers its routes in VS Code\'s model picker), or use Copy Agent Setup for its OpenAI Compatible page',
   },
-  { id: 'continue', title: 'Continue', extensions: ['continue.continue'], targets: [], instead: 'reads ~/.continue/config.yaml: Copy Agent Setup has the two model entries to add' },
-  { id: 'qwen-code', title: 'Qwen Code', extensions: [], cli: 'qwen', targets: [], instead: 'reads OPENAI_BASE_URL and OPENAI_API_KEY, which new VS Code terminals already carry' },
+  { id: 'continue', title: 'Continue', extensions: ['continue.continue'], cli: 'cn', targets: ['continue-config'] },
+  { id: 'qwen-code', title: 'Qwen Code', extensions: [], cli: 'qwen', targets: ['qwen-settings'] },
   { id: 'aider', title: 'Aider', extensions: [], cli: 'aider', targets: [], instead: 'reads OPENAI_API_BASE and OPENAI_API_KEY, which new VS Code terminals already carry' },
 ];
 

@@ -1,7 +1,7 @@
-import { connectFile, currentFileState, disconnectFile, readTextIfExists, refreshFile } from '../core/agents/agentFiles';
+import { connectFile, currentFileState, disconnectFile, planFile, readTextIfExists, refreshFile } from '../core/agents/agentFiles';
 import { FILE_TARGETS, type ConnectContext, type FileTargetId } from '../core/agents/connectTargets';
 import { claudeEnvValues, CLAUDE_ENV_SETTING, envSettingState, mergeEnvSetting, refreshEnvSetting, restoreEnvSetting, type EnvSettingRecord } from '../core/agents/envVarSetting';
-import { ConnectRefused, planConnect, type FileRecord, type FileState, type PreviousValues } from '../core/agents/fileConnection';
+import { ConnectRefused, type FileRecord, type FileState, type PreviousValues } from '../core/agents/fileConnection';
 import { Emitter } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import type { ConnectionTargetId } from './agentCatalog';
@@ -110,7 +110,7 @@ export class AgentConnections {
     const target = FILE_TARGETS[fileId];
     const path = target.path(ctx);
     try {
-      const planned = planConnect(fileId, ctx, readTextIfExists(path));
+      const planned = planFile(fileId, ctx);
       return { id, where: this.display(path), lines: planned.lines };
     } catch (error) {
       if (error instanceof ConnectRefused) return { id, where: this.display(path), lines: [], refused: error.message };

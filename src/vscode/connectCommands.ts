@@ -31,6 +31,8 @@ const CHOICES: readonly Choice[] = [
   { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only' },
   { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },
   { agent: 'opencode', targets: ['opencode'], label: 'opencode: ~/.config/opencode/opencode.json', detail: 'a keybridge provider (model keybridge/gpt-4.1)' },
+  { agent: 'continue', targets: ['continue-config'], label: 'Continue: ~/.continue/config.yaml', detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI' },
+  { agent: 'qwen-code', targets: ['qwen-settings'], label: 'Qwen Code: ~/.qwen/settings.json', detail: 'OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL in its "env": its OpenAI-compatible sign-in, with no /auth step' },
 ];
 
 /** Connect Agents and Disconnect Agents: pick, preview the exact lines, confirm, write; and the way back. */

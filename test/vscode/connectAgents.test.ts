@@ -207,4 +207,39 @@ describe('Connect Agents (VS Code glue)', () => {
     assert.match(previews[0]!, /\*\*Cline\*\* keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model/);
     assert.ok(fake.messagesOf('info').some((m) => /connected opencode .*Cline keeps its settings in its own storage/.test(m)));
   });
+
+  it('connects Continue and Qwen Code in their own files, follows a port change, and Disconnect restores both byte for byte', async () => {
+    fake.extensions.add('continue.continue');
+    mkdirSync(join(home, '.continue'));
+    // Continue's own first config, with its empty models list.
+    const userYaml = 'name: Local Config\nversion: 1.0.0\nschema: v1\nmodels: []\ncontext:\n  - provider: code\n';
+    writeFileSync(join(home, '.continue', 'config.yaml'), userYaml);
+    mkdirSync(join(home, '.qwen'));
+    const userQwen = '{\n  "$version": 3,\n  "ui": {\n    "theme": "Default"\n  }\n}\n';
+    writeFileSync(join(home, '.qwen', 'settings.json'), userQwen);
+    fake.pickAnswers.push(pickMany('Continue', 'Qwen Code'));
+    fake.messageAnswers.push('Connect');
+    assert.deepEqual(await commands.connectAgents(), ['continue-config', 'qwen-settings']);
+    assert.match(previews[0]!, /## ~\/\.continue\/config\.yaml\n\n```\nmodels:\n  - name: "KeyBridge \(OpenAI\)"\n    provider: openai\n    model: "gpt-4\.1"\n    apiBase: "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\n    apiKey: "kb-…6789"\n/);
+    const yaml = readFileSync(join(home, '.continue', 'config.yaml'), 'utf8');
+    assert.ok(yaml.startsWith('name: Local Config\nversion: 1.0.0\nschema: v1\n# >>> keybridge (managed; Disconnect removes this) >>>\nmodels:\n'), yaml);
+    assert.ok(yaml.endsWith('# <<< keybridge <<<\ncontext:\n  - provider: code\n'), yaml);
+    assert.deepEqual(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env, { OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1', OPENAI_API_KEY: TOKEN, OPENAI_MODEL: 'gpt-4.1' });
+    assert.equal(row('Continue').contextValue, 'agent.connected');
+    assert.equal(row('Qwen Code').contextValue, 'agent.connected');
+
+    port = 18556;
+    await connections.follow(ctx());
+    assert.match(readFileSync(join(home, '.continue', 'config.yaml'), 'utf8'), /apiBase: "http:\/\/127\.0\.0\.1:18556\/anthropic\/v1\/"/);
+    assert.equal(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env.OPENAI_BASE_URL, 'http://127.0.0.1:18556/openai/v1');
+    assert.equal(row('Continue').contextValue, 'agent.connected');
+
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('continue');
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('qwen-code');
+    assert.equal(readFileSync(join(home, '.continue', 'config.yaml'), 'utf8'), userYaml);
+    assert.equal(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8'), userQwen);
+    assert.equal(row('Continue').contextValue, 'agent.notConnected');
+  });
 });
