@@ -58,7 +58,7 @@ export function makeSecrets(): CaseContext['secrets'] {
 }
 
 /** One fresh bridge per case, so key health never leaks from one case into the next. */
-async function startBridge(ctx: CaseContext, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
+export async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
   const pools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
@@ -79,7 +79,7 @@ async function startBridge(ctx: CaseContext, dir: string, routes: unknown[] = []
   return bridge;
 }
 
-function makeDirs(agent: AgentDriver, caseId: string): RunDirs {
+export function makeDirs(agent: { id: string }, caseId: string): RunDirs {
   const root = mkdtempSync(join(tmpdir(), `kb-agents-${agent.id}-${caseId}-`));
   const dirs = { root, home: join(root, 'home'), work: join(root, 'work') };
   mkdirSync(dirs.home);
@@ -88,7 +88,7 @@ function makeDirs(agent: AgentDriver, caseId: string): RunDirs {
 }
 
 /** Requests that carry a model turn (not Claude Code's HEAD probe, not model lists). */
-function modelRequests(fake: FakeProvider): LedgerEntry[] {
+export function modelRequests(fake: FakeProvider): LedgerEntry[] {
   return fake.ledger.filter((e) => e.endpoint === 'messages' || e.endpoint === 'responses' || e.endpoint === 'chat');
 }
 
@@ -105,7 +105,7 @@ function rel(t: number, t0: number): string {
   return `+${((t - t0) / 1000).toFixed(2)}s`;
 }
 
-function quote(text: string, max = 160): string {
+export function quote(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
 }
@@ -143,7 +143,7 @@ async function runTurns(ctx: CaseContext, dirs: RunDirs, baseUrls: BaseUrls, pro
   return { result, outcome: ctx.agent.outcome(result, dirs), settings: cmd.settings };
 }
 
-function bridgeUrls(bridge: BridgeProcess): BaseUrls {
+export function bridgeUrls(bridge: BridgeProcess): BaseUrls {
   return { openai: bridge.openaiBase, anthropic: bridge.anthropicBase };
 }
 

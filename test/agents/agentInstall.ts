@@ -11,10 +11,15 @@ import { join } from 'node:path';
 const PINNED_AGENTS = {
   '@anthropic-ai/claude-code': '2.1.329',
   '@openai/codex': '0.169.0',
+  // Node programs reached only through their config files (test/agents/fileAgents.ts).
+  '@qwen-code/qwen-code': '0.24.4',
+  '@continuedev/cli': '1.5.47',
 } as const;
 
 export interface InstalledAgents {
   dir: string;
+  /** The install's node_modules, where the Node agents' scripts are. */
+  modules: string;
   claude: string;
   codex: string;
   /** True when this call ran npm; false when the cache already held these versions. */
@@ -27,7 +32,9 @@ function agentsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 function versionTag(): string {
-  return `claude-code-${PINNED_AGENTS['@anthropic-ai/claude-code']}_codex-${PINNED_AGENTS['@openai/codex']}`;
+  return Object.entries(PINNED_AGENTS)
+    .map(([name, version]) => `${name.replace(/^@[^/]+\//, '')}-${version}`)
+    .join('_');
 }
 
 /** `linux-x64`, `darwin-arm64`…: the suffix both packages use for their platform packages. */
@@ -57,11 +64,13 @@ function findCodexBinary(modules: string): string | undefined {
   return undefined;
 }
 
-function resolveIn(dir: string): { claude: string; codex: string } | undefined {
+function resolveIn(dir: string): { claude: string; codex: string; modules: string } | undefined {
   const modules = join(dir, 'node_modules');
   const claude = findClaudeBinary(modules);
   const codex = findCodexBinary(modules);
-  return claude && codex ? { claude, codex } : undefined;
+  const nodeAgents = Object.keys(PINNED_AGENTS).filter((name) => !name.startsWith('@anthropic-ai/') && !name.startsWith('@openai/'));
+  if (!nodeAgents.every((name) => existsSync(join(modules, name, 'package.json')))) return undefined;
+  return claude && codex ? { claude, codex, modules } : undefined;
 }
 
 /**

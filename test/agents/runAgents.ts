@@ -2,9 +2,9 @@
  * `npm run test:agents`: the real Claude Code and Codex CLI, pinned and cached
  * outside the repo, run non-interactively and offline through the headless
  * bridge (`dist/cli.js serve`, a child process) in front of the in-repo fake
- * provider. Five cases per agent (the fifth: a translated fallback), after checking that the README's agent
- * guide is the text of src/core/agentSetup.ts; prints what each saw and ends
- * with `N passed, N failed`.
+ * provider. Six cases per agent (the fifth a translated fallback, the sixth only what Connect Agents wrote),
+ * then Qwen Code and Continue's CLI with only what Connect Agents wrote, after checking that the README's
+ * agent guide is the text of src/core/agentSetup.ts; prints what each saw and ends with `N passed, N failed`.
  *
  * Environment: KEYBRIDGE_AGENTS_CACHE (install folder), KEYBRIDGE_AGENTS
  * (comma list of agent ids to run), KEYBRIDGE_AGENT_CASES (comma list of case ids),
@@ -17,6 +17,7 @@ import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { AGENT_CASES, makeSecrets, type CaseContext, type CaseReport } from './agentCases';
 import { AGENT_DRIVERS } from './agentDrivers';
 import { ensureAgents, installedVersions } from './agentInstall';
+import { FILE_AGENTS, runConnectedFileAgent } from './fileAgents';
 import { checkReadmeGuide } from './readmeGuide';
 
 function selected<T extends { id: string }>(all: readonly T[], list: string | undefined): T[] {
@@ -61,33 +62,36 @@ async function main(): Promise<number> {
   const binaries = { 'claude-code': agents.claude, codex: agents.codex };
   const agentTimeoutMs = Number(process.env.KEYBRIDGE_AGENT_TIMEOUT_MS) || 120_000;
   try {
+    /** Runs one case and prints what it saw and its checks; a crash is a failed check. */
+    const runCase = async (title: string, run: () => Promise<CaseReport>): Promise<void> => {
+      print('');
+      print(`── ${title}`);
+      const started = Date.now();
+      let report: CaseReport;
+      try {
+        report = await run();
+      } catch (error) {
+        report = { saw: [], checks: [{ ok: false, text: `the case crashed: ${(error as Error).stack ?? String(error)}` }] };
+      }
+      for (const line of report.saw) print(`   ${line}`);
+      for (const c of report.checks) print(`   ${c.ok ? '✓' : '✗'} ${c.text}`);
+      const ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
+      print(`${ok ? 'PASS' : 'FAIL'} ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      if (ok) passed++;
+      else failed++;
+    };
+    const tokens = () => ({ secrets: makeSecrets(), token: `kb-agents-${randomBytes(12).toString('hex')}`, adminToken: `kb-agents-admin-${randomBytes(12).toString('hex')}` });
+    const cases = selected(AGENT_CASES, process.env.KEYBRIDGE_AGENT_CASES);
     for (const agent of selected(AGENT_DRIVERS, process.env.KEYBRIDGE_AGENTS)) {
-      for (const testCase of selected(AGENT_CASES, process.env.KEYBRIDGE_AGENT_CASES)) {
-        const ctx: CaseContext = {
-          agent,
-          binary: binaries[agent.id],
-          fake,
-          cli,
-          secrets: makeSecrets(),
-          token: `kb-agents-${randomBytes(12).toString('hex')}`,
-          adminToken: `kb-agents-admin-${randomBytes(12).toString('hex')}`,
-          agentTimeoutMs,
-        };
-        print('');
-        print(`── ${agent.name}: ${testCase.title}`);
-        const started = Date.now();
-        let report: CaseReport;
-        try {
-          report = await testCase.run(ctx);
-        } catch (error) {
-          report = { saw: [], checks: [{ ok: false, text: `the case crashed: ${(error as Error).stack ?? String(error)}` }] };
-        }
-        for (const line of report.saw) print(`   ${line}`);
-        for (const c of report.checks) print(`   ${c.ok ? '✓' : '✗'} ${c.text}`);
-        const ok = report.checks.length > 0 && report.checks.every((c) => c.ok);
-        print(`${ok ? 'PASS' : 'FAIL'} ${agent.name}: ${testCase.title} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        if (ok) passed++;
-        else failed++;
+      for (const testCase of cases) {
+        const ctx: CaseContext = { agent, binary: binaries[agent.id], fake, cli, ...tokens(), agentTimeoutMs };
+        await runCase(`${agent.name}: ${testCase.title}`, () => testCase.run(ctx));
+      }
+    }
+    // Agents reached through their config files only take the 'connected' case.
+    if (cases.some((c) => c.id === 'connected')) {
+      for (const agent of selected(FILE_AGENTS, process.env.KEYBRIDGE_AGENTS)) {
+        await runCase(`${agent.name}: started with only what Connect Agents wrote`, () => runConnectedFileAgent({ agent, modules: agents.modules, fake, cli, ...tokens(), agentTimeoutMs }));
       }
     }
   } finally {

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { connectFile, disconnectFile } from '../../src/core/agents/agentFiles';
+import type { FileTargetId } from '../../src/core/agents/connectTargets';
+import { bridgeUrls, makeDirs, modelRequests, quote, startBridge, type CaseContext, type CaseReport, type Check } from './agentCases';
+import type { RunDirs } from './agentDrivers';
+import { runAgent } from './processes';
+
+/**
+ * Agents KeyBridge reaches only through their own config files (Qwen Code's settings.json, Continue's
+ * config.yaml): each is started with nothing of KeyBridge in its environment, beside a file of the user's
+ * own, and must answer through the bridge with what Connect Agents wrote. Unlike Claude Code and Codex,
+ * they are Node programs, run with this Node.
+ */
+export interface FileAgent {
+  id: 'qwen-code' | 'continue';
+  name: string;
+  /** Its npm package and the script its bin entry names. */
+  pkg: string;
+  script: string;
+  target: FileTargetId;
+  protocol: 'openai' | 'anthropic';
+  /** The user's own file before Connect: Disconnect must give it back byte for byte. */
+  userFile: { path: string[]; text: string };
+  args(prompt: string): string[];
+  /** The printed answer, without the agent's own notices. */
+  answer(stdout: string): string;
+}
+
+export const FILE_AGENTS: readonly FileAgent[] = [
+  {
+    id: 'qwen-code',
+    name: 'Qwen Code',
+    pkg: '@qwen-code/qwen-code',
+    script: 'cli-entry.js',
+    target: 'qwen-settings',
+    protocol: 'openai',
+    // `$version` 4 is what Qwen Code 0.24 migrates a settings file to (it rewrites an older one).
+    userFile: { path: ['.qwen', 'settings.json'], text: '{\n  "$version": 4,\n  "ui": {\n    "theme": "Default"\n  }\n}\n' },
+    args: (prompt) => ['-p', prompt],
+    answer: (stdout) => stdout.trim(),
+  },
+  {
+    id: 'continue',
+    name: 'Continue (cn, the CLI of the VS Code extension)',
+    pkg: '@continuedev/cli',
+    script: 'dist/cn.js',
+    target: 'continue-config',
+    protocol: 'openai',
+    // Continue's first config, with its empty models list: KeyBridge's block takes that line's place.
+    userFile: { path: ['.continue', 'config.yaml'], text: 'name: Local Config\nversion: 1.0.0\nschema: v1\nmodels: []\ncontext:\n  - provider: code\n' },
+    args: (prompt) => ['-p', prompt],
+    answer: (stdout) => stdout.trim(),
+  },
+];
+
+export type FileAgentContext = Omit<CaseContext, 'agent' | 'binary'> & { agent: FileAgent; modules: string };
+
+function check(checks: Check[], ok: boolean, text: string): void {
+  checks.push({ ok, text });
+}
+
+/** The environment of one run: HOME and PATH, nothing of KeyBridge's, no proxy. */
+function cleanEnv(dirs: RunDirs): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: dirs.home, LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+}
+
+export async function runConnectedFileAgent(ctx: FileAgentContext): Promise<CaseReport> {
+  const saw: string[] = [];
+  const checks: Check[] = [];
+  const { agent } = ctx;
+  const dirs = makeDirs(agent, 'connected');
+  const bridge = await startBridge(ctx, dirs.root);
+  try {
+    const userPath = join(dirs.home, ...agent.userFile.path);
+    mkdirSync(dirname(userPath), { recursive: true });
+    writeFileSync(userPath, agent.userFile.text);
+    const connected = connectFile(agent.target, { baseUrls: bridgeUrls(bridge), token: ctx.token, home: dirs.home });
+    saw.push(`Connect Agents wrote ${agent.userFile.path.join('/')}: ${quote(connected.lines.join(' | ').split(ctx.token).join('<token>'), 400)}`);
+
+    ctx.fake.reset();
+    const answer = `pong KB-CONNECTED-${randomBytes(4).toString('hex')}`;
+    ctx.fake.setResponder(() => ({ text: answer }));
+    const env = cleanEnv(dirs);
+    const result = await runAgent({ command: process.execPath, args: [join(ctx.modules, agent.pkg, agent.script), ...agent.args('Reply with the single word pong.')], cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
+    const printed = agent.answer(result.stdout);
+    const entries = modelRequests(ctx.fake);
+    const how = result.timedOut ? 'KILLED at the time limit' : `exit ${result.code ?? result.signal}`;
+    saw.push(`agent ${how} after ${(result.ms / 1000).toFixed(1)} s; printed ${quote(printed)}`);
+    if (result.code !== 0) saw.push(`stderr ${quote(result.stderr, 400)}`);
+    for (const e of entries) saw.push(`provider got ${e.endpoint} model ${e.model ?? '?'} with ${e.key === ctx.secrets[agent.protocol].k1 ? 'pool key k1' : 'another credential'} → ${e.status}`);
+
+    const leaked = Object.keys(env).filter((k) => /^(ANTHROPIC_|OPENAI_|KEYBRIDGE_|QWEN_|CONTINUE_)/.test(k));
+    check(checks, leaked.length === 0, `the agent's environment has no KeyBridge or agent variable (${leaked.join(', ') || 'none'})`);
+    check(checks, !result.timedOut && result.code === 0, 'the agent finished on its own with exit 0');
+    check(checks, printed.includes(answer), `the agent printed the provider's answer ${quote(answer)}`);
+    check(checks, entries.length >= 1 && entries.every((e) => e.key === ctx.secrets[agent.protocol].k1 && e.status === 200), 'every model request went through the bridge to pool key k1 and got 200');
+    check(checks, !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token)), 'the local token never reached the provider (the bridge swapped in the pool key)');
+
+    saw.push(`Disconnect: ${agent.userFile.path.join('/')} ${disconnectFile(connected.record, connected.previous)}`);
+    const after = readFileSync(userPath, 'utf8');
+    check(checks, after === agent.userFile.text, `Disconnect gave ${agent.userFile.path.join('/')} back byte for byte${after === agent.userFile.text ? '' : ` (now ${quote(after, 300)})`}`);
+  } finally {
+    await bridge.stop();
+    rmSync(dirs.root, { recursive: true, force: true });
+  }
+  return { saw, checks };
+}
