@@ -69,6 +69,14 @@ describe('Connect Agents: Continue config.yaml', () => {
     assert.ok(plan.after.includes('\n# >>> keybridge (managed; Disconnect removes this) >>>\n  - name: "KeyBridge (OpenAI)"\n'));
   });
 
+  it('keeps a comment above the user’s first entry with that entry', () => {
+    const before = `${HEADER}models:\n  # my own\n  # (two lines)\n${MINE}`;
+    const plan = planConnect('continue-config', ctx, before);
+    assert.ok(plan.after.startsWith(`${HEADER}models:\n# >>> keybridge`), plan.after);
+    assert.ok(plan.after.endsWith(`# <<< keybridge <<<\n  # my own\n  # (two lines)\n${MINE}`), plan.after);
+    assert.equal(planDisconnect(plan.record, {}, plan.after), before);
+  });
+
   it('follows a list written at the key’s own indentation', () => {
     const plan = planConnect('continue-config', ctx, UNINDENTED);
     assert.deepEqual(models(plan.after).slice(0, 2), OURS);

@@ -47,7 +47,18 @@ export function modelsSlot(text: string, key: string): ModelsSlot {
   const itemLine = text.lastIndexOf('\n', first - 1) + 1;
   const indent = text.slice(itemLine, first);
   if (indent.trim() !== '') throw new YamlShapeError(`its "${key}" list does not start on a line of its own`);
-  return { kind: 'before-item', offset: itemLine, indent };
+  return { kind: 'before-item', offset: aboveComments(text, itemLine), indent };
+}
+
+/** The start of the comment lines right above a line (they describe the user's first entry, and stay with it). */
+function aboveComments(text: string, lineStart: number): number {
+  let start = lineStart;
+  while (start > 0) {
+    const previous = text.lastIndexOf('\n', start - 2) + 1;
+    if (!text.slice(previous, start).trim().startsWith('#')) break;
+    start = previous;
+  }
+  return start;
 }
 
 /** The list items of the user's `key` list, as plain values (for checking that our entries are in it). */
