@@ -1,11 +1,12 @@
 // Connect Agents in a real VS Code (code-server, temporary HOME): the packaged VSIX beside a stand-in for the
 // Claude Code extension (a generated extension with the id anthropic.claude-code that declares
 // `claudeCode.environmentVariables`, so VS Code lets KeyBridge write that setting). The user's own files are
-// there before: ~/.claude/settings.json, ~/.codex/config.toml with a block of another tool's, and an
-// opencode.json that is not valid JSON.
+// there before: ~/.claude/settings.json, ~/.codex/config.toml with a block of another tool's, Continue's
+// ~/.continue/config.yaml with a model of the user's, and an opencode.json that is not valid JSON.
 //
 //   welcome view link "Connect Agents" → multi-select quick pick (Claude Code file and User setting
-//   preselected: the extension is installed; Codex and opencode ticked by hand) → preview document and modal
+//   preselected: the extension is installed; Codex, Continue, Qwen Code and opencode ticked by hand) →
+//   preview document and modal
 //   (opencode: left untouched) → Connect → "Make Default" for Codex → the tree's Agents section shows Claude
 //   Code and Codex connected (screenshot) → the files and the User settings on disk hold exactly our lines →
 //   Disconnect Agents from the palette → every file and settings.json byte for byte as before (the section goes,
@@ -32,6 +33,7 @@ const USER_TOML = [
 ].join('\n');
 const USER_CLAUDE = '{\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}'; // no final newline
 const MALFORMED_OPENCODE = '{ "provider": { "mine": {}, } }\n';
+const USER_YAML = 'name: My Config\nversion: 1.0.0\nschema: v1\nmodels:\n  # my local model\n  - name: Local Llama\n    provider: ollama\n    model: llama3\n';
 
 /** A stand-in for Claude Code's extension: only its id and the setting KeyBridge writes. */
 function claudeStandIn(dir, repoRoot) {
@@ -79,16 +81,18 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
       codex: path.join(home, '.codex', 'config.toml'),
       profile: path.join(home, '.codex', 'keybridge.config.toml'),
       opencode: path.join(server.config, 'opencode', 'opencode.json'),
+      continue: path.join(home, '.continue', 'config.yaml'),
+      qwen: path.join(home, '.qwen', 'settings.json'),
       userSettings: path.join(server.userDataDir, 'User', 'settings.json'),
     };
-    for (const [file, text] of [[files.claude, USER_CLAUDE], [files.codex, USER_TOML], [files.opencode, MALFORMED_OPENCODE]]) {
+    for (const [file, text] of [[files.claude, USER_CLAUDE], [files.codex, USER_TOML], [files.continue, USER_YAML], [files.opencode, MALFORMED_OPENCODE]]) {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, text);
     }
     const userSettingsBefore = fs.readFileSync(files.userSettings, 'utf8');
     await server.installVsix(vsix);
     await server.installVsix(standIn);
-    ok('KeyBridge and a stand-in for the Claude Code extension install; the user’s own agent files are in the temporary HOME', true, `HOME ${home}; ~/.claude/settings.json, ~/.codex/config.toml (with another tool's block), ${path.relative(server.root, files.opencode)} (not valid JSON)`);
+    ok('KeyBridge and a stand-in for the Claude Code extension install; the user’s own agent files are in the temporary HOME', true, `HOME ${home}; ~/.claude/settings.json, ~/.codex/config.toml (with another tool's block), ~/.continue/config.yaml, ${path.relative(server.root, files.opencode)} (not valid JSON)`);
 
     const opened = await openWorkbench(server, browser);
     page = opened.page;
@@ -109,9 +113,11 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     const pre = { claudeFile: await checked('Claude Code: ~/.claude/settings.json'), claudeUser: await checked('Claude Code extension: User settings'), codex: await checked('Codex: ~/.codex/config.toml') };
     await rowOf('Codex: ~/.codex/config.toml').locator('.label-name').first().click();
     await rowOf('opencode:').locator('.label-name').first().click();
+    await rowOf('Continue: ~/.continue/config.yaml').locator('.label-name').first().click();
+    await rowOf('Qwen Code: ~/.qwen/settings.json').locator('.label-name').first().click();
     await shot(page, 'pick');
     ok('Connect Agents (welcome view link) offers the agents, the detected Claude Code extension ticked, Codex not detected and not ticked',
-      pre.claudeFile && pre.claudeUser && !pre.codex && offered.length >= 4,
+      pre.claudeFile && pre.claudeUser && !pre.codex && offered.length >= 6,
       `rows: ${offered.map((o) => `"${o.slice(0, 90)}"`).join(' | ')}; ticked before: ${JSON.stringify(pre)}`);
     await widget.locator('.quick-input-box input').press('Enter');
 
@@ -123,7 +129,7 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     const question = (await dialog.innerText()).replace(/\s+/g, ' ').trim();
     await shot(page, 'preview-modal');
     ok('a preview document lists the exact lines (token masked) and a modal asks before anything is written; the malformed opencode.json is named as left untouched',
-      tab === 1 && /Connect these 4 agent settings to KeyBridge\?/.test(question) && /opencode\.json.*left untouched/.test(question) && fs.readFileSync(files.codex, 'utf8') === USER_TOML,
+      tab === 1 && /Connect these 6 agent settings to KeyBridge\?/.test(question) && /opencode\.json.*left untouched/.test(question) && fs.readFileSync(files.codex, 'utf8') === USER_TOML,
       `tab "Connect Agents.md": ${tab}; editor starts "${editorText.replace(/\s+/g, ' ').slice(0, 120)}"; dialog: "${question.slice(0, 400)}"`);
     await dialog.getByRole('button', { name: 'Connect', exact: true }).click();
     const second = page.locator('.monaco-dialog-box', { hasText: 'default provider of Codex' });
@@ -135,6 +141,8 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     const codexRow = treeRow(page, 'Codex');
     await claudeRow.filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await codexRow.filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await treeRow(page, 'Continue').filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await treeRow(page, 'Qwen Code').filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.mouse.move(900, 500);
     await shot(page, 'connected');
     const claude = JSON.parse(fs.readFileSync(files.claude, 'utf8'));
@@ -147,10 +155,15 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     const claudeOk = claude.env.DISABLE_TELEMETRY === '1' && claude.env.ANTHROPIC_BASE_URL === anthropic && /^kb-/.test(claude.env.ANTHROPIC_API_KEY);
     const tomlOk = toml.includes(USER_TOML.slice(0, USER_TOML.indexOf('[mcp_servers.docs]'))) && defaultAt > 0 && defaultAt < lines.indexOf('[mcp_servers.docs]')
       && lines[defaultAt + 1] === 'model_provider = "keybridge"' && toml.includes(`[model_providers.keybridge]\nname = "KeyBridge"\nbase_url = "http://127.0.0.1:${port}/openai/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-`);
+    const yaml = fs.readFileSync(files.continue, 'utf8');
+    const yamlOk = yaml.startsWith('name: My Config\nversion: 1.0.0\nschema: v1\nmodels:\n# >>> keybridge (managed; Disconnect removes this) >>>\n  - name: "KeyBridge (OpenAI)"\n')
+      && yaml.includes(`    apiBase: "http://127.0.0.1:${port}/anthropic/v1/"\n`) && yaml.endsWith('# <<< keybridge <<<\n  # my local model\n  - name: Local Llama\n    provider: ollama\n    model: llama3\n');
+    const qwen = JSON.parse(fs.readFileSync(files.qwen, 'utf8'));
+    const qwenOk = qwen.env.OPENAI_BASE_URL === `http://127.0.0.1:${port}/openai/v1` && /^kb-/.test(qwen.env.OPENAI_API_KEY) && qwen.env.OPENAI_MODEL === 'gpt-4.1';
     const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_API_KEY' && /^kb-/.test(e.value));
-    ok('the Agents section shows Claude Code and Codex connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file and claudeCode.environmentVariables in User settings hold our lines; opencode.json untouched',
-      claudeOk && tomlOk && settingOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
-      `rows: ${await treeRowsText(page)}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);
+    ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables in User settings hold our lines; opencode.json untouched',
+      claudeOk && tomlOk && settingOk && yamlOk && qwenOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
+      `rows: ${await treeRowsText(page)}; config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);
 
     // ---- Disconnect: everything back byte for byte
     await paletteCommand(page, 'KeyBridge: Disconnect Agents…');
@@ -171,11 +184,13 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
       'settings.json': fs.readFileSync(files.claude, 'utf8') === USER_CLAUDE,
       'config.toml': fs.readFileSync(files.codex, 'utf8') === USER_TOML,
       'keybridge.config.toml gone': !fs.existsSync(files.profile),
+      'config.yaml': fs.readFileSync(files.continue, 'utf8') === USER_YAML,
+      '~/.qwen gone': !fs.existsSync(path.dirname(files.qwen)),
       'User settings.json': fs.readFileSync(files.userSettings, 'utf8') === userSettingsBefore,
       'opencode.json untouched': fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
     };
     if (!same['User settings.json']) fs.writeFileSync(path.join(artifacts, 'ui-connect-user-settings.txt'), `before:\n${userSettingsBefore}\n---- after Disconnect:\n${fs.readFileSync(files.userSettings, 'utf8')}`);
-    ok('Disconnect Agents (palette, confirmed in the modal) restores ~/.claude/settings.json, ~/.codex/config.toml and the User settings byte for byte and removes the profile file it created',
+    ok('Disconnect Agents (palette, confirmed in the modal) restores ~/.claude/settings.json, ~/.codex/config.toml, ~/.continue/config.yaml and the User settings byte for byte and removes the profile file and the ~/.qwen folder it created',
       Object.values(same).every(Boolean),
       `dialog: "${confirmText.slice(0, 300)}"; ${Object.entries(same).map(([k, v]) => `${k}: ${v}`).join(', ')}; the welcome view is back`);
   } catch (error) {
