@@ -1,6 +1,6 @@
 import { connectFile, currentFileState, disconnectFile, planFile, readTextIfExists, refreshFile } from '../core/agents/agentFiles';
-import { FILE_TARGETS, type ConnectContext, type FileTargetId } from '../core/agents/connectTargets';
-import { claudeEnvValues, CLAUDE_ENV_SETTING, envSettingState, mergeEnvSetting, refreshEnvSetting, restoreEnvSetting, type EnvSettingRecord } from '../core/agents/envVarSetting';
+import { claudeEnvValues, FILE_TARGETS, type ConnectContext, type FileTargetId } from '../core/agents/connectTargets';
+import { CLAUDE_ENV_SETTING, envSettingState, mergeEnvSetting, refreshEnvSetting, restoreEnvSetting, type EnvSettingRecord } from '../core/agents/envVarSetting';
 import { ConnectRefused, type FileRecord, type FileState, type PreviousValues } from '../core/agents/fileConnection';
 import { Emitter } from '../core/emitter';
 import type { Logger } from '../core/logger';

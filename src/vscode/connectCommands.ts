@@ -26,7 +26,7 @@ interface Choice {
 }
 
 const CHOICES: readonly Choice[] = [
-  { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY in its "env": read by the claude CLI and the Claude Code extension' },
+  { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension' },
   { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, for every workspace' },
   { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only' },
   { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },

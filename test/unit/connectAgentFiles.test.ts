@@ -54,7 +54,7 @@ describe('Connect Agents: files on disk', () => {
     symlinkSync(real, join(home, '.claude', 'settings.json'));
     const connected = connectFile('claude-settings', ctx);
     assert.ok(lstatSync(join(home, '.claude', 'settings.json')).isSymbolicLink());
-    assert.match(readFileSync(real, 'utf8'), /ANTHROPIC_API_KEY/);
+    assert.match(readFileSync(real, 'utf8'), /ANTHROPIC_AUTH_TOKEN/);
     disconnectFile(connected.record, connected.previous);
     assert.equal(readFileSync(real, 'utf8'), '{}\n');
   });

@@ -22,14 +22,16 @@ function roundTrip(id: FileTargetId, before: string | undefined): string {
 const SETTINGS = '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}\n';
 
 describe('Connect Agents: ~/.claude/settings.json', () => {
-  it('sets only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY inside env, after the user’s own variables', () => {
+  it('sets only ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN inside env, after the user’s own variables', () => {
+    // ANTHROPIC_AUTH_TOKEN, not ANTHROPIC_API_KEY: interactive Claude Code asks before it uses an API key from
+    // its environment, with "No (recommended)" preselected.
     const plan = planConnect('claude-settings', ctx, SETTINGS);
     assert.equal(plan.path, '/home/u/.claude/settings.json');
     assert.equal(
       plan.after,
-      '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1",\n    "ANTHROPIC_BASE_URL": "http://127.0.0.1:17381/anthropic",\n    "ANTHROPIC_API_KEY": "kb-test-token"\n  }\n}\n',
+      '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1",\n    "ANTHROPIC_BASE_URL": "http://127.0.0.1:17381/anthropic",\n    "ANTHROPIC_AUTH_TOKEN": "kb-test-token"\n  }\n}\n',
     );
-    assert.deepEqual(plan.previous, { ANTHROPIC_BASE_URL: null, ANTHROPIC_API_KEY: null });
+    assert.deepEqual(plan.previous, { ANTHROPIC_BASE_URL: null, ANTHROPIC_AUTH_TOKEN: null });
   });
 
   for (const [name, before] of [
@@ -42,7 +44,7 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
     ['a CRLF file', SETTINGS.replace(/\n/g, '\r\n')],
     ['a tab-indented file without a final newline', '{\n\t"env": {\n\t\t"A": "1"\n\t}\n}'],
     ['a one-line file', '{"model":"opus","env":{"A":"1"}}'],
-    ['a file whose env already has our keys', '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own",\n    "ANTHROPIC_BASE_URL": "https://proxy.example"\n  }\n}\n'],
+    ['a file whose env already has our keys', '{\n  "env": {\n    "ANTHROPIC_AUTH_TOKEN": "users-own-token",\n    "ANTHROPIC_BASE_URL": "https://proxy.example"\n  }\n}\n'],
   ] as const) {
     it(`Connect then Disconnect restores ${name} byte for byte`, () => {
       assert.equal(roundTrip('claude-settings', before), before ?? '<deleted>');
@@ -53,21 +55,21 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
     const crlf = planConnect('claude-settings', ctx, SETTINGS.replace(/\n/g, '\r\n')).after;
     assert.ok(!/[^\r]\n/.test(crlf));
     const tabs = planConnect('claude-settings', ctx, '{\n\t"env": {\n\t\t"A": "1"\n\t}\n}').after;
-    assert.match(tabs, /\n\t\t"ANTHROPIC_API_KEY": "kb-test-token"\n\t}\n}$/);
+    assert.match(tabs, /\n\t\t"ANTHROPIC_AUTH_TOKEN": "kb-test-token"\n\t}\n}$/);
   });
 
   it('remembers the user’s own values apart (they may be credentials) and puts them back in place', () => {
-    const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own",\n    "OTHER": "x"\n  }\n}\n';
+    const before = '{\n  "env": {\n    "ANTHROPIC_AUTH_TOKEN": "users-own-token",\n    "OTHER": "x"\n  }\n}\n';
     const plan = planConnect('claude-settings', ctx, before);
-    assert.equal(plan.previous.ANTHROPIC_API_KEY, '"sk-ant-users-own"');
-    assert.ok(!JSON.stringify(plan.record).includes('sk-ant-users-own'), 'the record kept in globalState holds no previous value');
+    assert.equal(plan.previous.ANTHROPIC_AUTH_TOKEN, '"users-own-token"');
+    assert.ok(!JSON.stringify(plan.record).includes('users-own-token'), 'the record kept in globalState holds no previous value');
     assert.ok(!JSON.stringify(plan.record).includes('kb-test-token'), 'nor the local token');
     assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
   });
 
   it('keeps members the user added beside ours since Connect', () => {
     const plan = planConnect('claude-settings', ctx, '{\n  "model": "opus"\n}\n');
-    const edited = plan.after.replace('"ANTHROPIC_API_KEY": "kb-test-token"', '"ANTHROPIC_API_KEY": "kb-test-token",\n    "MINE": "1"');
+    const edited = plan.after.replace('"ANTHROPIC_AUTH_TOKEN": "kb-test-token"', '"ANTHROPIC_AUTH_TOKEN": "kb-test-token",\n    "MINE": "1"');
     assert.equal(planDisconnect(plan.record, plan.previous, edited), '{\n  "model": "opus",\n  "env": {\n    "MINE": "1"\n  }\n}\n');
   });
 
@@ -108,6 +110,15 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
   it('says so when the file already points at KeyBridge', () => {
     const plan = planConnect('claude-settings', ctx, SETTINGS);
     assert.throws(() => planConnect('claude-settings', ctx, plan.after), /already points at KeyBridge/);
+  });
+});
+
+describe('Connect Agents: ~/.claude/settings.json with the user’s own ANTHROPIC_API_KEY', () => {
+  it('leaves it as it is (the bridge reads the bearer token first) and restores the file byte for byte', () => {
+    const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own"\n  }\n}\n';
+    const plan = planConnect('claude-settings', ctx, before);
+    assert.deepEqual(JSON.parse(plan.after).env, { ANTHROPIC_API_KEY: 'sk-ant-users-own', ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: 'kb-test-token' });
+    assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
   });
 });
 

@@ -18,7 +18,7 @@ describe('README "Connect agents"', () => {
     const section = readme.slice(readme.indexOf('### Connect agents'), readme.indexOf('### Agent end-to-end tests'));
     const blocks = [...section.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.deepEqual(blocks, [planConnect('codex-provider', ctx, undefined).after, planConnect('codex-default', ctx, '[t]\n').after.replace(/\n\[t\]\n$/, '')]);
-    assert.match(section, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"`, `"ANTHROPIC_API_KEY": "kb-your-local-token"`/);
+    assert.match(section, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"`, `"ANTHROPIC_AUTH_TOKEN": "kb-your-local-token"`/);
     const yaml = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
     const header = 'name: Local Config\nversion: 1.0.0\nschema: v1\n';
     assert.deepEqual(yaml, [planConnect('continue-config', ctx, `${header}models: []\n`).after.slice(header.length)]);

@@ -152,7 +152,7 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     const anthropic = `http://127.0.0.1:${port}/anthropic`;
     const lines = toml.split('\n');
     const defaultAt = lines.indexOf('# >>> keybridge default provider (managed; Disconnect removes this) >>>');
-    const claudeOk = claude.env.DISABLE_TELEMETRY === '1' && claude.env.ANTHROPIC_BASE_URL === anthropic && /^kb-/.test(claude.env.ANTHROPIC_API_KEY);
+    const claudeOk = claude.env.DISABLE_TELEMETRY === '1' && claude.env.ANTHROPIC_BASE_URL === anthropic && /^kb-/.test(claude.env.ANTHROPIC_AUTH_TOKEN);
     const tomlOk = toml.includes(USER_TOML.slice(0, USER_TOML.indexOf('[mcp_servers.docs]'))) && defaultAt > 0 && defaultAt < lines.indexOf('[mcp_servers.docs]')
       && lines[defaultAt + 1] === 'model_provider = "keybridge"' && toml.includes(`[model_providers.keybridge]\nname = "KeyBridge"\nbase_url = "http://127.0.0.1:${port}/openai/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-`);
     const yaml = fs.readFileSync(files.continue, 'utf8');
@@ -160,7 +160,7 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
       && yaml.includes(`    apiBase: "http://127.0.0.1:${port}/anthropic/v1/"\n`) && yaml.endsWith('# <<< keybridge <<<\n  # my local model\n  - name: Local Llama\n    provider: ollama\n    model: llama3\n');
     const qwen = JSON.parse(fs.readFileSync(files.qwen, 'utf8'));
     const qwenOk = qwen.env.OPENAI_BASE_URL === `http://127.0.0.1:${port}/openai/v1` && /^kb-/.test(qwen.env.OPENAI_API_KEY) && qwen.env.OPENAI_MODEL === 'gpt-4.1';
-    const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_API_KEY' && /^kb-/.test(e.value));
+    const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_AUTH_TOKEN' && /^kb-/.test(e.value));
     ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables in User settings hold our lines; opencode.json untouched',
       claudeOk && tomlOk && settingOk && yamlOk && qwenOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
       `rows: ${await treeRowsText(page)}; config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);

@@ -125,7 +125,7 @@ describe('Connect Agents (VS Code glue)', () => {
     const done = await commands.connectAgents();
     assert.deepEqual(done, ['claude-settings', 'codex-provider', 'codex-profile', 'codex-default']);
     const claude = JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'));
-    assert.deepEqual(claude, { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_API_KEY: TOKEN } });
+    assert.deepEqual(claude, { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: TOKEN } });
     const toml = readFileSync(join(home, '.codex', 'config.toml'), 'utf8');
     assert.ok(toml.startsWith('model = "gpt-5"\r\n\r\n# >>> keybridge default provider (managed; Disconnect removes this) >>>\r\nmodel_provider = "keybridge"\r\n'), toml);
     assert.match(toml, /\[mcp_servers\.docs\]\r\ncommand = "docs-mcp"\r\n\r\n# >>> keybridge \(managed; Disconnect removes this\) >>>\r\n\[model_providers\.keybridge\]/);
@@ -147,20 +147,20 @@ describe('Connect Agents (VS Code glue)', () => {
 
   it('sets claudeCode.environmentVariables beside the user’s entries and restores their own value on Disconnect', async () => {
     fake.extensions.add('anthropic.claude-code');
-    settings.values.user = [{ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-users-own' }, { name: 'FOO', value: '1' }];
+    settings.values.user = [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }];
     fake.pickAnswers.push(pickMany('Claude Code extension: User'));
     fake.messageAnswers.push('Connect');
     await commands.connectAgents('claude-code');
     assert.deepEqual(settings.values.user, [
-      { name: 'ANTHROPIC_API_KEY', value: TOKEN },
+      { name: 'ANTHROPIC_AUTH_TOKEN', value: TOKEN },
       { name: 'FOO', value: '1' },
       { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:17381/anthropic' },
     ]);
-    assert.ok(!JSON.stringify([...state.values.values()]).includes('sk-ant-users-own'), 'the user’s own key is not in globalState');
-    assert.ok([...secrets.values.values()].some((v) => v.includes('sk-ant-users-own')), 'it is kept in the secret storage');
+    assert.ok(!JSON.stringify([...state.values.values()]).includes('users-own-gateway-token'), 'the user’s own key is not in globalState');
+    assert.ok([...secrets.values.values()].some((v) => v.includes('users-own-gateway-token')), 'it is kept in the secret storage');
     fake.messageAnswers.push('Disconnect');
     await commands.disconnectAgents('claude-code');
-    assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_API_KEY', value: 'sk-ant-users-own' }, { name: 'FOO', value: '1' }]);
+    assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }]);
     assert.equal(secrets.values.size, 0);
   });
 

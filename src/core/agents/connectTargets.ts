@@ -75,6 +75,15 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The token goes in ANTHROPIC_AUTH_TOKEN (sent as `Authorization: Bearer`, which the bridge takes), not
+ * ANTHROPIC_API_KEY: interactive Claude Code asks before it uses an API key found in its environment, with
+ * "No (recommended)" preselected, and a user who presses Enter is sent to the login screen.
+ */
+export function claudeEnvValues(ctx: Pick<ConnectContext, 'baseUrls' | 'token'>): Record<string, string> {
+  return { ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_AUTH_TOKEN: ctx.token };
+}
+
 const claudeSettings: JsonMembersTarget = {
   id: 'claude-settings',
   title: 'Claude Code (CLI and extension): ~/.claude/settings.json',
@@ -82,8 +91,7 @@ const claudeSettings: JsonMembersTarget = {
   path: (ctx) => join(ctx.env?.CLAUDE_CONFIG_DIR || join(ctx.home, '.claude'), 'settings.json'),
   seed: '{}\n',
   objectPath: ['env'],
-  // The same pair as Copy Agent Setup and the terminal variables (agentSetup.ts).
-  values: (ctx) => ({ ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token }),
+  values: (ctx) => claudeEnvValues(ctx),
 };
 
 const codexProvider: TomlBlockTarget = {

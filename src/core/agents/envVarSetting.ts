@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { ConnectContext } from './connectTargets';
 import type { FileState, PreviousValues } from './fileConnection';
 
 /**
@@ -20,11 +19,6 @@ interface EnvEntry {
   name: unknown;
   value: unknown;
   [other: string]: unknown;
-}
-
-/** The same pair as the terminal variables and Copy Agent Setup (agentSetup.ts). */
-export function claudeEnvValues(ctx: Pick<ConnectContext, 'baseUrls' | 'token'>): Record<string, string> {
-  return { ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token };
 }
 
 function digest(value: unknown): string {

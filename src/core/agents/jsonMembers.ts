@@ -5,7 +5,7 @@ type JsonObject = Extract<JsonNode, { kind: 'object' }>;
 
 /**
  * How to take our members out of a JSON file again. Kept by Connect; `previous` may hold a user's own
- * credential (an ANTHROPIC_API_KEY we replaced), so the hosts keep it with their secrets.
+ * credential (a user's ANTHROPIC_AUTH_TOKEN we replaced), so the hosts keep it with their secrets.
  */
 export interface JsonMembersUndo {
   /** The object our members live in, e.g. `["env"]`. */
