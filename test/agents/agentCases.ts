@@ -8,7 +8,7 @@ import type { FakeProvider, Fault, LedgerEntry, Reply } from '../fakeProvider/fa
 import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
 import type { BaseUrls } from './agentSettings';
 import { BridgeProcess, type KeyMark } from './bridgeProcess';
-import { runAgent, type AgentRunResult } from './processes';
+import { runAgent, runInTerminal, type AgentRunResult } from './processes';
 import { ResponseTap, type TappedResponse } from './responseTap';
 
 const KEY_IDS = ['k1', 'k2', 'k3'] as const;
@@ -521,6 +521,38 @@ const USER_FILES = {
 } as const;
 
 /**
+ * Claude Code as a user starts it, in a terminal, with only the settings Connect Agents wrote: it must answer
+ * through the bridge without first asking whether to use "a custom API key" (it asks that of an
+ * ANTHROPIC_API_KEY, with "No" preselected; Connect writes ANTHROPIC_AUTH_TOKEN). Its own first-run screens
+ * (theme, folder trust) are marked done in ~/.claude.json, as after a user's first start.
+ */
+async function interactiveClaude(ctx: CaseContext, dirs: RunDirs, bridge: BridgeProcess, saw: string[], checks: Check[]): Promise<void> {
+  const state = join(dirs.home, '.claude.json');
+  const previous = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>) : {};
+  const projects = { ...(previous.projects as Record<string, unknown> | undefined), [dirs.work]: { hasTrustDialogAccepted: true } };
+  writeFileSync(state, JSON.stringify({ ...previous, hasCompletedOnboarding: true, theme: 'dark', projects }));
+  ctx.fake.reset();
+  const answer = `pong KB-INTERACTIVE-${randomBytes(4).toString('hex')}`;
+  ctx.fake.setResponder(() => ({ text: answer }));
+  const base = ctx.agent.connectedCommand(ctx.binary, dirs, '', {});
+  const asked = 'DetectedacustomAPIkey';
+  const run = await runInTerminal({
+    command: base.command,
+    args: [],
+    cwd: dirs.work,
+    env: { ...base.env, TERM: 'xterm-256color' },
+    timeoutMs: Math.min(ctx.agentTimeoutMs, 60_000),
+    input: 'Reply with the single word pong.',
+    done: (screen) => screen.includes(answer.replace(/\s+/g, '')) || screen.includes(asked),
+  });
+  const entries = modelRequests(ctx.fake).filter((e) => e.endpoint === 'messages');
+  saw.push(`interactive (in a terminal): ${run.timedOut ? 'KILLED at the time limit' : 'ended with Ctrl-C'} after ${(run.ms / 1000).toFixed(1)} s; the screen ends ${quote(run.screen.slice(-200).split(ctx.token.slice(-12)).join('<token-end>'), 200)}`, ...timeline(ctx, bridge, entries, run.startedAt));
+  check(checks, !run.screen.includes(asked), 'interactive: Claude Code did not ask whether to use "a custom API key" (the token is ANTHROPIC_AUTH_TOKEN)');
+  check(checks, run.screen.includes(answer.replace(/\s+/g, '')), `interactive: the provider's answer ${quote(answer)} appeared on the screen`);
+  check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), 'interactive: every model request went through the bridge to pool key k1 and got 200');
+}
+
+/**
  * (6) The agent started with nothing of KeyBridge in its environment (no ANTHROPIC_*, OPENAI_*, KEYBRIDGE_*,
  * no CODEX_HOME): only what Connect Agents wrote into its HOME, by the same module the command uses
  * (src/core/agents/agentFiles.ts), beside a file of the user's own. Codex runs twice: with
@@ -564,6 +596,8 @@ const connectedByConnectAgents: AgentCase = {
         check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), `${label}: every model request went through the bridge to pool key k1 and got 200`);
         protocolHeadersChecks(ctx, checks, entries);
       }
+
+      if (ctx.agent.id === 'claude-code') await interactiveClaude(ctx, dirs, bridge, saw, checks);
 
       for (const c of [...connected].reverse()) saw.push(`Disconnect: ${c.record.path.slice(dirs.home.length + 1)} ${disconnectFile(c.record, c.previous)}`);
       check(checks, readFileSync(userPath, 'utf8') === user.text, `Disconnect gave ${user.path.join('/')} back byte for byte`);

@@ -68,3 +68,83 @@ export function runAgent(options: AgentRunOptions): Promise<AgentRunResult> {
     });
   });
 }
+
+export interface TerminalRunOptions {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Typed (then Enter) once the screen has been still for a moment. */
+  input: string;
+  /** Ends the run (two Ctrl-C) once the screen, without escape codes and white space, satisfies it. */
+  done(screen: string): boolean;
+}
+
+export interface TerminalRunResult {
+  /** What the agent drew, without escape codes and white space (a full-screen UI moves its cursor instead of printing spaces). */
+  screen: string;
+  timedOut: boolean;
+  ms: number;
+  startedAt: number;
+}
+
+/** The text of a terminal transcript without escape sequences and white space, for `includes` checks. */
+function screenText(raw: string): string {
+  return raw
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, '') // OSC (window titles, links)
+    .replace(/\x1b\[[0-9;?<>=]*[ -/]*[@-~]/g, '') // CSI
+    .replace(/\x1b[()*+][0-9A-Za-z]/g, '') // character set selection
+    .replace(/\x1b[@-_78=>]/g, '')
+    .replace(/[\s\x00-\x1f\x7f]+/g, '');
+}
+
+/**
+ * Runs a full-screen agent as a user does, in a pseudo-terminal (util-linux `script`), in its own process
+ * group: waits until its screen is still for 1.5 s, types `input` and Enter, and ends it with two Ctrl-C
+ * once `done` holds or the time limit passes. The group is killed at the end either way.
+ */
+export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunResult> {
+  const startedAt = Date.now();
+  const quoted = [options.command, ...options.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qfc', quoted, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    let raw = '';
+    let typed = false;
+    let ending = false;
+    let hitLimit = false;
+    let still: NodeJS.Timeout | undefined;
+    const end = (): void => {
+      if (ending) return;
+      ending = true;
+      child.stdin.write('\x03');
+      setTimeout(() => child.stdin.write('\x03'), 500);
+      setTimeout(() => signalGroup(child, 'SIGKILL'), 3_000);
+    };
+    const onOutput = (chunk: string): void => {
+      raw += chunk;
+      if (options.done(screenText(raw))) return end();
+      if (typed) return;
+      clearTimeout(still);
+      still = setTimeout(() => {
+        typed = true;
+        child.stdin.write(options.input);
+        setTimeout(() => child.stdin.write('\r'), 300);
+      }, 1_500);
+    };
+    child.stdout.setEncoding('utf8').on('data', onOutput);
+    child.stderr.setEncoding('utf8').on('data', onOutput);
+    child.stdin.on('error', () => undefined);
+    const timer = setTimeout(() => {
+      hitLimit = true;
+      end();
+    }, options.timeoutMs);
+    child.on('error', (error) => (raw += `\n[runner] could not start script: ${error.message}`));
+    child.on('close', () => {
+      clearTimeout(timer);
+      clearTimeout(still);
+      signalGroup(child, 'SIGKILL');
+      resolve({ screen: screenText(raw), timedOut: hitLimit, ms: Date.now() - startedAt, startedAt });
+    });
+  });
+}
