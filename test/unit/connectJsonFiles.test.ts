@@ -122,6 +122,18 @@ describe('Connect Agents: ~/.claude/settings.json with the user’s own ANTHROPI
   });
 });
 
+describe('Connect Agents: a file connected by a version that wrote other members', () => {
+  it('is not rewritten in place (the old member would stay behind) and Disconnect still takes out what that version wrote', () => {
+    const before = '{\n  "env": {\n    "A": "1"\n  }\n}\n';
+    const plan = planConnect('claude-settings', ctx, before);
+    // What the earlier build wrote: the token as ANTHROPIC_API_KEY.
+    const older = plan.after.replace('"ANTHROPIC_AUTH_TOKEN"', '"ANTHROPIC_API_KEY"');
+    const record = { ...plan.record, digests: { ANTHROPIC_BASE_URL: plan.record.digests.ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY: plan.record.digests.ANTHROPIC_AUTH_TOKEN } };
+    assert.equal(fileState(record, ctx, older), 'drifted');
+    assert.equal(planDisconnect(record, {}, older), before);
+  });
+});
+
 describe('Connect Agents: opencode.json', () => {
   it('adds a keybridge provider beside the user’s providers and takes it out again byte for byte', () => {
     const before = '{\n  "$schema": "https://opencode.ai/config.json",\n  "provider": {\n    "mine": { "npm": "x" }\n  },\n  "model": "mine/m"\n}\n';

@@ -171,7 +171,15 @@ export function fileState(record: FileRecord, ctx: ConnectContext, current: stri
   if (current === undefined) return 'missing';
   const written = currentDigests(record, current);
   if (!written || !sameRecord(written, record.digests)) return 'drifted';
-  return sameRecord(written, expectedDigests(record, ctx)) ? 'connected' : 'outdated';
+  const expected = expectedDigests(record, ctx);
+  // Written by a version that set other members: rewriting values in place would leave the old ones behind,
+  // so the user is asked to reconnect (Disconnect takes out what that version wrote).
+  if (!sameKeys(expected, record.digests)) return 'drifted';
+  return sameRecord(written, expected) ? 'connected' : 'outdated';
+}
+
+function sameKeys(a: Record<string, string>, b: Record<string, string>): boolean {
+  return Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => k in b);
 }
 
 /** Rewrites only our part for the current port and token (for an `outdated` file). */
