@@ -32,14 +32,20 @@ const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
 
 /**
  * Environment variables that point the common agents at the bridge. Claude
- * Code and the Anthropic SDK read the ANTHROPIC_* pair (server root, no /v1);
+ * Code and the Anthropic SDK read the ANTHROPIC_* variables (server root, no /v1);
  * the OpenAI SDK, Codex's default provider, Qwen Code and opencode read
  * OPENAI_BASE_URL; Aider (through LiteLLM) reads OPENAI_API_BASE.
+ *
+ * The token is both ANTHROPIC_API_KEY (what most Anthropic clients read) and
+ * ANTHROPIC_AUTH_TOKEN (sent as a bearer token, which the bridge reads first):
+ * interactive Claude Code asks before it uses an API key from its environment,
+ * with "No" preselected, and with the bearer token set either answer works.
  */
 export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'token'>): Record<string, string> {
   return {
     ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic,
     ANTHROPIC_API_KEY: ctx.token,
+    ANTHROPIC_AUTH_TOKEN: ctx.token,
     OPENAI_BASE_URL: ctx.baseUrls.openai,
     OPENAI_API_BASE: ctx.baseUrls.openai,
     OPENAI_API_KEY: ctx.token,
@@ -62,7 +68,8 @@ const BUILDERS: Record<AgentId, (ctx: AgentSetupContext) => Omit<AgentSetup, 'id
   'claude-code': (ctx) => ({
     title: 'Claude Code',
     where: 'shell, before running claude',
-    text: `${shellExports({ ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_API_KEY: ctx.token })}\nclaude`,
+    // ANTHROPIC_AUTH_TOKEN: Claude Code uses it without the question it asks of an ANTHROPIC_API_KEY.
+    text: `${shellExports({ ANTHROPIC_BASE_URL: ctx.baseUrls.anthropic, ANTHROPIC_AUTH_TOKEN: ctx.token })}\nclaude`,
   }),
   codex: (ctx) => ({
     title: 'Codex CLI',

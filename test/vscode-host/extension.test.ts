@@ -204,6 +204,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
       OPENAI_API_BASE: urls.openai,
       KEYBRIDGE_URL: `http://127.0.0.1:${port}`,
       ANTHROPIC_API_KEY: token,
+      ANTHROPIC_AUTH_TOKEN: token,
       OPENAI_API_KEY: token,
       KEYBRIDGE_TOKEN: token,
     };

@@ -539,7 +539,7 @@ describe('commands', () => {
       const token = keyStore.snapshot?.tokens?.token as string;
       fake.pickAnswers.push('Claude Code');
       await run('keybridge.copyAgentSetup');
-      assert.equal(fake.clipboard, `export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_API_KEY=${token}\nclaude`);
+      assert.equal(fake.clipboard, `export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_AUTH_TOKEN=${token}\nclaude`);
       const offered = fake.quickPicks[0].items.map((i) => i.label);
       for (const agent of ['Claude Code', 'Codex CLI', 'OpenAI SDK (Python, Node)', 'Anthropic SDK (Python, Node)', 'opencode', 'Aider', 'Cline / Roo Code', 'Continue']) {
         assert.ok(offered.includes(agent), `${agent} offered`);

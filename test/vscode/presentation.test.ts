@@ -299,7 +299,7 @@ describe('agent setup lines', () => {
   });
 
   it('writes the forms each client expects', () => {
-    assert.equal(agentSetup('claude-code', ctx).text, 'export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_API_KEY=kb-TOKEN\nclaude');
+    assert.equal(agentSetup('claude-code', ctx).text, 'export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_AUTH_TOKEN=kb-TOKEN\nclaude');
     const codex = agentSetup('codex', ctx).text;
     assert.ok(codex.indexOf('model_provider = "keybridge"') < codex.indexOf('[model_providers.keybridge]'), 'top-level key before the table (TOML)');
     const opencode = JSON.parse(agentSetup('opencode', ctx).text.split('\n\n# shell')[0]) as { provider: { keybridge: { options: { baseURL: string; apiKey: string } } } };
@@ -314,6 +314,7 @@ describe('agent setup lines', () => {
     assert.deepEqual(agentEnvironment(ctx), {
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic',
       ANTHROPIC_API_KEY: 'kb-TOKEN',
+      ANTHROPIC_AUTH_TOKEN: 'kb-TOKEN',
       OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_BASE: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_KEY: 'kb-TOKEN',
