@@ -9,6 +9,7 @@ import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
 import type { BaseUrls } from './agentSettings';
 import { BridgeProcess, type KeyMark } from './bridgeProcess';
 import { runAgent, runInTerminal, type AgentRunResult } from './processes';
+import { agentEnvironment } from '../../src/core/agentSetup';
 import { ResponseTap, type TappedResponse } from './responseTap';
 
 const KEY_IDS = ['k1', 'k2', 'k3'] as const;
@@ -199,6 +200,12 @@ const plainTurn: AgentCase = {
       check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), 'every model request reached the provider on pool key k1 and got 200');
       check(checks, entries.some((e) => e.stream), 'the turn was streamed');
       protocolHeadersChecks(ctx, checks, entries);
+      if (ctx.agent.id === 'claude-code') {
+        // A VS Code terminal carries ANTHROPIC_API_KEY too (for other clients): Claude Code asks about it, and
+        // the preselected "No" must still leave it working, on the bearer token.
+        const env = { ...ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env, ...agentEnvironment({ baseUrls: bridgeUrls(bridge), token: ctx.token }) };
+        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, in a VS Code terminal’s variables, Enter on every question', env, inputs: ['\r', 'Reply with the single word pong.'], mustNotAsk: false });
+      }
     } finally {
       await bridge.stop();
       rmSync(dirs.root, { recursive: true, force: true });
@@ -521,12 +528,19 @@ const USER_FILES = {
 } as const;
 
 /**
- * Claude Code as a user starts it, in a terminal, with only the settings Connect Agents wrote: it must answer
- * through the bridge without first asking whether to use "a custom API key" (it asks that of an
- * ANTHROPIC_API_KEY, with "No" preselected; Connect writes ANTHROPIC_AUTH_TOKEN). Its own first-run screens
- * (theme, folder trust) are marked done in ~/.claude.json, as after a user's first start.
+ * Claude Code as a user starts it, in a terminal (a pseudo-terminal), typing a prompt. Its own first-run
+ * screens (theme, folder trust) are marked done in ~/.claude.json, as after a user's first start. It asks
+ * before it uses an ANTHROPIC_API_KEY from its environment ("Detected a custom API key…", with "No"
+ * preselected); `mustNotAsk` holds it to never asking (Connect Agents writes ANTHROPIC_AUTH_TOKEN), and
+ * `inputs` may answer the question first, as a user pressing Enter does.
  */
-async function interactiveClaude(ctx: CaseContext, dirs: RunDirs, bridge: BridgeProcess, saw: string[], checks: Check[]): Promise<void> {
+async function interactiveClaude(
+  ctx: CaseContext,
+  dirs: RunDirs,
+  bridge: BridgeProcess,
+  report: { saw: string[]; checks: Check[] },
+  how: { label: string; env: NodeJS.ProcessEnv; inputs: string[]; mustNotAsk: boolean },
+): Promise<void> {
   const state = join(dirs.home, '.claude.json');
   const previous = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>) : {};
   const projects = { ...(previous.projects as Record<string, unknown> | undefined), [dirs.work]: { hasTrustDialogAccepted: true } };
@@ -534,22 +548,26 @@ async function interactiveClaude(ctx: CaseContext, dirs: RunDirs, bridge: Bridge
   ctx.fake.reset();
   const answer = `pong KB-INTERACTIVE-${randomBytes(4).toString('hex')}`;
   ctx.fake.setResponder(() => ({ text: answer }));
-  const base = ctx.agent.connectedCommand(ctx.binary, dirs, '', {});
   const asked = 'DetectedacustomAPIkey';
+  const shown = answer.replace(/\s+/g, '');
   const run = await runInTerminal({
-    command: base.command,
+    command: ctx.binary,
     args: [],
     cwd: dirs.work,
-    env: { ...base.env, TERM: 'xterm-256color' },
+    env: { ...how.env, TERM: 'xterm-256color' },
     timeoutMs: Math.min(ctx.agentTimeoutMs, 60_000),
-    input: 'Reply with the single word pong.',
-    done: (screen) => screen.includes(answer.replace(/\s+/g, '')) || screen.includes(asked),
+    inputs: how.inputs,
+    done: (screen) => screen.includes(shown) || (how.mustNotAsk && screen.includes(asked)),
   });
   const entries = modelRequests(ctx.fake).filter((e) => e.endpoint === 'messages');
-  saw.push(`interactive (in a terminal): ${run.timedOut ? 'KILLED at the time limit' : 'ended with Ctrl-C'} after ${(run.ms / 1000).toFixed(1)} s; the screen ends ${quote(run.screen.slice(-200).split(ctx.token.slice(-12)).join('<token-end>'), 200)}`, ...timeline(ctx, bridge, entries, run.startedAt));
-  check(checks, !run.screen.includes(asked), 'interactive: Claude Code did not ask whether to use "a custom API key" (the token is ANTHROPIC_AUTH_TOKEN)');
-  check(checks, run.screen.includes(answer.replace(/\s+/g, '')), `interactive: the provider's answer ${quote(answer)} appeared on the screen`);
-  check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), 'interactive: every model request went through the bridge to pool key k1 and got 200');
+  const wasAsked = run.screen.includes(asked);
+  report.saw.push(
+    `${how.label}: ${run.timedOut ? 'KILLED at the time limit' : 'ended with Ctrl-C'} after ${(run.ms / 1000).toFixed(1)} s; asked about an API key: ${wasAsked ? 'yes' : 'no'}; the screen ends ${quote(run.screen.slice(-200).split(ctx.token.slice(-12)).join('<token-end>'), 200)}`,
+    ...timeline(ctx, bridge, entries, run.startedAt),
+  );
+  if (how.mustNotAsk) check(report.checks, !wasAsked, `${how.label}: Claude Code did not ask whether to use "a custom API key"`);
+  check(report.checks, run.screen.includes(shown), `${how.label}: the provider's answer ${quote(answer)} appeared on the screen`);
+  check(report.checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), `${how.label}: every model request went through the bridge to pool key k1 and got 200`);
 }
 
 /**
@@ -597,7 +615,10 @@ const connectedByConnectAgents: AgentCase = {
         protocolHeadersChecks(ctx, checks, entries);
       }
 
-      if (ctx.agent.id === 'claude-code') await interactiveClaude(ctx, dirs, bridge, saw, checks);
+      if (ctx.agent.id === 'claude-code') {
+        const env = ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env;
+        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, only settings.json', env, inputs: ['Reply with the single word pong.'], mustNotAsk: true });
+      }
 
       for (const c of [...connected].reverse()) saw.push(`Disconnect: ${c.record.path.slice(dirs.home.length + 1)} ${disconnectFile(c.record, c.previous)}`);
       check(checks, readFileSync(userPath, 'utf8') === user.text, `Disconnect gave ${user.path.join('/')} back byte for byte`);

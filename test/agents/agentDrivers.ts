@@ -104,7 +104,7 @@ const CLAUDE_OFFLINE: Record<string, string> = {
 
 /**
  * Claude Code: ANTHROPIC_BASE_URL is the bridge's Anthropic base (no /v1),
- * ANTHROPIC_API_KEY carries the local token; print mode with JSON output.
+ * ANTHROPIC_AUTH_TOKEN carries the local token; print mode with JSON output.
  */
 const claudeCode: AgentDriver = {
   id: 'claude-code',

@@ -75,8 +75,8 @@ export interface TerminalRunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  /** Typed (then Enter) once the screen has been still for a moment. */
-  input: string;
+  /** Typed one at a time, each once the screen has been still for a moment; a line that is not '\r' gets Enter after it. */
+  inputs: string[];
   /** Ends the run (two Ctrl-C) once the screen, without escape codes and white space, satisfies it. */
   done(screen: string): boolean;
 }
@@ -101,7 +101,7 @@ function screenText(raw: string): string {
 
 /**
  * Runs a full-screen agent as a user does, in a pseudo-terminal (util-linux `script`), in its own process
- * group: waits until its screen is still for 1.5 s, types `input` and Enter, and ends it with two Ctrl-C
+ * group: each time its screen is still for 1.5 s, types the next of `inputs`, and ends it with two Ctrl-C
  * once `done` holds or the time limit passes. The group is killed at the end either way.
  */
 export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunResult> {
@@ -110,7 +110,7 @@ export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunR
   return new Promise((resolve) => {
     const child = spawn('script', ['-qfc', quoted, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     let raw = '';
-    let typed = false;
+    const pending = [...options.inputs];
     let ending = false;
     let hitLimit = false;
     let still: NodeJS.Timeout | undefined;
@@ -124,12 +124,12 @@ export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunR
     const onOutput = (chunk: string): void => {
       raw += chunk;
       if (options.done(screenText(raw))) return end();
-      if (typed) return;
+      if (pending.length === 0) return;
       clearTimeout(still);
       still = setTimeout(() => {
-        typed = true;
-        child.stdin.write(options.input);
-        setTimeout(() => child.stdin.write('\r'), 300);
+        const input = pending.shift() ?? '';
+        child.stdin.write(input);
+        if (input !== '\r') setTimeout(() => child.stdin.write('\r'), 300);
       }, 1_500);
     };
     child.stdout.setEncoding('utf8').on('data', onOutput);
