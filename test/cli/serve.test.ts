@@ -88,7 +88,9 @@ describe('keybridge CLI', () => {
     }
   });
 
-  it('refuses bad configs with exit code 2 and a message naming the field', async () => {
+  it('refuses bad configs with exit code 2 and a message naming the field', async function () {
+    // Fifteen CLI processes one after another: each Node start takes 0.3 s here, and over a second on a loaded machine.
+    this.timeout(60_000);
     const cases: [unknown, Record<string, string>, RegExp][] = [
       [goodConfig(), {}, /pools\[0\]\.keys\[0\]\.env: environment variable CLI_OA_KEY_1 is not set/],
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] }, env, /pools\[0\]\.keys\[0\]\.secret: keys are never written in the config file/],
