@@ -36,7 +36,7 @@ async function startEndlessProvider(): Promise<{ server: Server; url: string; se
 }
 
 describe('an upstream streaming an endless event', function () {
-  this.timeout(25_000);
+  this.timeout(60_000);
   let h: Harness;
   let endless: Awaited<ReturnType<typeof startEndlessProvider>>;
   before(async () => {
@@ -52,7 +52,7 @@ describe('an upstream streaming an endless event', function () {
         { protocol: 'openai', match: 'committed-*', targets: [{ pool: 'endless' }] },
       ],
       // A first-byte timeout far beyond the test's own: only the size limit can end these attempts in time.
-      tuning: { breakerMinRequests: 100, firstByteTimeoutMs: 10_000, firstEventTimeoutMs: 10_000, headersTimeoutMs: 10_000 },
+      tuning: { breakerMinRequests: 100, firstByteTimeoutMs: 30_000, firstEventTimeoutMs: 30_000, headersTimeoutMs: 30_000 },
     });
   });
   after(async () => {
@@ -67,7 +67,8 @@ describe('an upstream streaming an endless event', function () {
     assert.equal(res.status, 200);
     assert.equal(sseEvents(res.text).at(-1)?.data, '[DONE]', 'the next target answered in full');
     assert.equal(h.provider.ledger.length, 1);
-    assert.ok(Date.now() - started < 8_000, `answered after ${Date.now() - started} ms, long before the first-byte timeout`);
+    // About 3 s here; the margin is for a loaded CI machine, still far from the 30 s timeout.
+    assert.ok(Date.now() - started < 20_000, `answered after ${Date.now() - started} ms, long before the first-byte timeout`);
     for (const bytes of endless.sent) assert.ok(bytes <= 24 * 1024 * 1024, `the bridge read ${(bytes / 1024 / 1024).toFixed(0)} MiB of one unfinished event`);
   });
 
