@@ -79,7 +79,9 @@ export class KeyStore extends Disposable {
     this.debounceMs = options.debounceMs ?? 50;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
-    this.secrets = new KeySecrets(storage, options.timeoutMs ?? 3_000, this.logger);
+    // Long enough for a keyring that is slow rather than broken (a loaded machine, a keyring daemon starting:
+    // 3 s timed out in code-server under load); a call that gives up may still complete after it.
+    this.secrets = new KeySecrets(storage, options.timeoutMs ?? 10_000, this.logger);
     this._register(storage.onDidChange(() => this.scheduleRefresh()));
     this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
   }
