@@ -136,7 +136,10 @@ describe('Connect Agents: Continue config.yaml', () => {
     const secretLine = '  apiKey: sk-live-abcdefghijklmnop1234\n';
     for (const [bad, why] of [
       [`${HEADER}models:\n  - name: a\n${secretLine}  - name: b\n bad: [\n`, /cannot take KeyBridge's entries \(line \d+:/],
-      [`${HEADER}name: twice\n`, /line 4: Map keys must be unique/],
+      [`${HEADER}name: twice\n`, /line 4: a key appears twice in one mapping/],
+      // Parser messages that would quote the file: a block scalar header, an alias without its anchor.
+      [`${HEADER}models:\n  - name: a\n    apiKey: |sk-live-abcdefghijklmnop1234\n`, /line 6: /],
+      [`${HEADER}models:\n  - name: a\n    apiKey: *sk-live-abcdefghijklmnop1234\n`, /an alias \(\*name\) has no anchor/],
       ['- just\n- a list\n', /top level is not a list of `key: value` settings/],
       [`${HEADER}models: [{ name: a, provider: openai }]\n`, /written on one line in brackets/],
       [`${HEADER}models: none\n`, /its "models" is not a list/],
@@ -146,6 +149,13 @@ describe('Connect Agents: Continue config.yaml', () => {
       assert.match(message, why);
       assert.ok(!message.includes('sk-live'), 'the refusal quotes the file');
     }
+  });
+
+  it('refuses an edit that would change anything else Continue reads', () => {
+    // A keep-chomped block scalar at the end would take the blank line before an appended block as its own.
+    assert.match(refusal(`${HEADER}rules: |+\n  be nice\n`), /would not read as the same file with two more models/);
+    // An anchored list is aliased elsewhere: the alias would pick up KeyBridge's entries too.
+    assert.match(refusal(`${HEADER}models: &mine\n  - name: a\n    provider: ollama\nbackup: *mine\n`), /would not read as the same file with two more models/);
   });
 
   it('refuses a list that already has entries with our names (pasted from Copy Agent Setup)', () => {

@@ -3,7 +3,7 @@ import { FILE_TARGETS, type ConnectContext, type FileTargetId, type JsonMembersT
 import { checkJsonObject, readJsonMembers, restoreJsonMembers, setJsonMembers, type JsonMembersUndo } from './jsonMembers';
 import { appendBlock, findBlock, insertBlockAt, removeBlock, replaceBlockBody, replaceLinesWithBlock, type BlockPlacement } from './markedBlock';
 import { outlineToml, TomlShapeError } from './tomlOutline';
-import { listValues, modelsSlot, readYaml, YamlShapeError } from './yamlModels';
+import { modelsSlot, readYaml, splitList, YamlShapeError } from './yamlModels';
 
 /**
  * Connect, Disconnect and the state of one file target, on the file's text (no I/O here: agentFiles.ts
@@ -127,7 +127,8 @@ function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, 
     throw error;
   }
   if (!('absent' in findBlock(base, target.markers))) throw new ConnectRefused(`${path} already has a KeyBridge block ("${target.markers.begin}").`);
-  const taken = (listValues(base, target.key) ?? []).map((item) => (item as { name?: unknown } | null)?.name).filter((name) => target.names.includes(name as string));
+  const before = splitList(base, target.key);
+  const taken = before.items.map((item) => (item as { name?: unknown } | null)?.name).filter((name) => target.names.includes(name as string));
   if (taken.length) throw new ConnectRefused(`${path} was left untouched: its ${target.key} list already has an entry named ${JSON.stringify(taken[0])}; remove it, then connect again.`);
   const shape: YamlShape = slot.kind === 'before-item' ? { withKey: false, indent: slot.indent } : { withKey: true, indent: '  ' };
   const lines = yamlLines(target, ctx, shape);
@@ -135,9 +136,16 @@ function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, 
   if (slot.kind === 'append') placed = appendBlock(base, target.markers, lines);
   else if (slot.kind === 'replace-line') placed = replaceLinesWithBlock(base, slot.start, slot.end, target.markers, lines);
   else placed = insertBlockAt(base, slot.offset, target.markers, lines, false);
-  // The edit is textual: read the result back as Continue will before anything is written.
-  const names = (listValuesOrUndefined(placed.text, target.key) ?? []).map((item) => (item as { name?: unknown } | null)?.name);
-  if (!target.names.every((name) => names.includes(name))) throw new ConnectRefused(`${path} was left untouched: KeyBridge's entries would not read as part of its ${target.key} list (is the file indented unusually?).`);
+  // The edit is textual: read the result back as Continue will before anything is written. Our entries must
+  // head the list, the user's must follow unchanged, and nothing else may read differently (an anchored list,
+  // a block scalar kept with its trailing blank lines).
+  const after = splitListOrUndefined(placed.text, target.key);
+  const ours = target.names.length;
+  const names = after?.items.slice(0, ours).map((item) => (item as { name?: unknown } | null)?.name);
+  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+  if (!after || !same(names, target.names) || !same(after.items.slice(ours), before.items) || !same(after.rest, before.rest)) {
+    throw new ConnectRefused(`${path} was left untouched: with KeyBridge's entries added it would not read as the same file with two more models (an anchor, a trailing block scalar, or unusual indentation).`);
+  }
   record.placement = placed.placement;
   record.yaml = shape;
   record.digests = { [BLOCK_KEY]: digest(lines.join('\n')) };
@@ -149,9 +157,9 @@ function yamlLines(target: YamlListTarget, ctx: ConnectContext, shape: YamlShape
   return shape.withKey ? [`${target.key}:`, ...items] : items;
 }
 
-function listValuesOrUndefined(text: string, key: string): unknown[] | undefined {
+function splitListOrUndefined(text: string, key: string): ReturnType<typeof splitList> | undefined {
   try {
-    return listValues(text, key);
+    return splitList(text, key);
   } catch (error) {
     if (error instanceof YamlShapeError) return undefined;
     throw error;

@@ -16,19 +16,38 @@ export type ModelsSlot =
 
 export class YamlShapeError extends Error {}
 
-/** Parses the file as Continue would; a YamlShapeError says why it cannot be edited (never quoting the file). */
-export function readYaml(text: string): Document.Parsed {
+/** The parser's error codes in words. Its messages are not used: some quote the file, which may hold keys. */
+const YAML_ERRORS: Partial<Record<string, string>> = {
+  DUPLICATE_KEY: 'a key appears twice in one mapping',
+  BAD_INDENT: 'a line is indented where YAML does not allow it',
+  TAB_AS_INDENT: 'a tab is used for indentation',
+  MULTIPLE_DOCS: 'it holds more than one YAML document',
+  MISSING_CHAR: 'a quote or bracket is not closed',
+  BAD_DQ_ESCAPE: 'a double-quoted string has an invalid escape',
+  BLOCK_SCALAR_HEADER_ERROR: 'a block scalar (| or >) has a malformed header',
+  TAG_RESOLVE_FAILED: 'a !tag is not one YAML knows',
+  BAD_ALIAS: 'an alias (*name) has no anchor',
+};
+
+/** Parses the file as Continue would; a YamlShapeError says why it cannot be edited, never quoting the file. */
+export function readYaml(text: string): { doc: Document.Parsed; data: unknown } {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0] as (typeof doc.errors)[number] | undefined;
-  // The message alone, with a line number: the parser's excerpt of the file could show a key.
-  if (error) throw new YamlShapeError(`line ${lineOf(text, error.pos[0])}: ${error.message.split('\n')[0]}`);
+  if (error) throw new YamlShapeError(`line ${lineOf(text, error.pos[0])}: ${YAML_ERRORS[error.code] ?? `it does not read as YAML (${error.code.toLowerCase().replace(/_/g, ' ')})`}`);
   if (doc.contents !== null && !isMap(doc.contents)) throw new YamlShapeError('its top level is not a list of `key: value` settings');
   if (isMap(doc.contents) && doc.contents.flow) throw new YamlShapeError('its settings are written on one line in braces ({…})');
-  return doc;
+  let data: unknown;
+  try {
+    // Resolving aliases happens here, not in the parse: an alias without its anchor throws.
+    data = doc.toJS();
+  } catch {
+    throw new YamlShapeError(YAML_ERRORS.BAD_ALIAS);
+  }
+  return { doc, data };
 }
 
 export function modelsSlot(text: string, key: string): ModelsSlot {
-  const doc = readYaml(text);
+  const { doc } = readYaml(text);
   const pair = isMap(doc.contents) ? doc.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined;
   if (!pair) return { kind: 'append' };
   const value = pair.value;
@@ -61,10 +80,11 @@ function aboveComments(text: string, lineStart: number): number {
   return start;
 }
 
-/** The list items of the user's `key` list, as plain values (for checking that our entries are in it). */
-export function listValues(text: string, key: string): unknown[] | undefined {
-  const value: unknown = (readYaml(text).toJS() as Record<string, unknown> | null)?.[key];
-  return Array.isArray(value) ? value : undefined;
+/** The file as plain data, split into the `key` list's items and everything else (to compare before and after an edit). */
+export function splitList(text: string, key: string): { items: unknown[]; rest: Record<string, unknown> } {
+  const { data } = readYaml(text);
+  const { [key]: list, ...rest } = (data ?? {}) as Record<string, unknown>;
+  return { items: Array.isArray(list) ? (list as unknown[]) : [], rest };
 }
 
 /** Offset just past the line end of the line holding `offset` (or the text's end). */
