@@ -67,6 +67,9 @@ export function envSettingState(current: unknown, record: EnvSettingRecord, ours
   const names = Object.keys(record.digests);
   const now = names.map((name) => value.find((e) => e.name === name));
   if (now.some((entry, i) => !entry || digest(entry.value) !== record.digests[names[i]])) return 'drifted';
+  // Written by a version that set other variables: refreshing in place would leave the old ones (and the
+  // token) behind, so it is left for the user to reconnect, as with the files.
+  if (names.length !== Object.keys(ours).length || !names.every((name) => name in ours)) return 'drifted';
   return names.every((name) => name in ours && digest(ours[name]) === record.digests[name]) ? 'connected' : 'outdated';
 }
 
