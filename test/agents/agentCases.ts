@@ -106,6 +106,11 @@ function rel(t: number, t0: number): string {
   return `+${((t - t0) / 1000).toFixed(2)}s`;
 }
 
+/** Takes the local token, and the tails of it agents show ("sk-ant-…" plus its last 20 characters), out of test output. */
+export function maskToken(text: string, token: string): string {
+  return [token, token.slice(-20), token.slice(-12)].reduce((out, piece) => out.split(piece).join('<token>'), text);
+}
+
 export function quote(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return JSON.stringify(flat.length > max ? `${flat.slice(0, max)}…` : flat);
@@ -204,7 +209,7 @@ const plainTurn: AgentCase = {
         // A VS Code terminal carries ANTHROPIC_API_KEY too (for other clients): Claude Code asks about it, and
         // the preselected "No" must still leave it working, on the bearer token.
         const env = { ...ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env, ...agentEnvironment({ baseUrls: bridgeUrls(bridge), token: ctx.token }) };
-        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, in a VS Code terminal’s variables, Enter on every question', env, inputs: ['\r', 'Reply with the single word pong.'], mustNotAsk: false });
+        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, in a VS Code terminal’s variables, Enter on the API-key question', env, mustNotAsk: false });
       }
     } finally {
       await bridge.stop();
@@ -532,14 +537,14 @@ const USER_FILES = {
  * screens (theme, folder trust) are marked done in ~/.claude.json, as after a user's first start. It asks
  * before it uses an ANTHROPIC_API_KEY from its environment ("Detected a custom API key…", with "No"
  * preselected); `mustNotAsk` holds it to never asking (Connect Agents writes ANTHROPIC_AUTH_TOKEN), and
- * `inputs` may answer the question first, as a user pressing Enter does.
+ * otherwise Enter answers the question, as a user in a hurry does.
  */
 async function interactiveClaude(
   ctx: CaseContext,
   dirs: RunDirs,
   bridge: BridgeProcess,
   report: { saw: string[]; checks: Check[] },
-  how: { label: string; env: NodeJS.ProcessEnv; inputs: string[]; mustNotAsk: boolean },
+  how: { label: string; env: NodeJS.ProcessEnv; mustNotAsk: boolean },
 ): Promise<void> {
   const state = join(dirs.home, '.claude.json');
   const previous = existsSync(state) ? (JSON.parse(readFileSync(state, 'utf8')) as Record<string, unknown>) : {};
@@ -556,13 +561,15 @@ async function interactiveClaude(
     cwd: dirs.work,
     env: { ...how.env, TERM: 'xterm-256color' },
     timeoutMs: Math.min(ctx.agentTimeoutMs, 60_000),
-    inputs: how.inputs,
+    input: 'Reply with the single word pong.',
+    // Enter takes the preselected answer, "No (recommended)", as a user in a hurry does.
+    answer: how.mustNotAsk ? undefined : { shown: asked, keys: '\r' },
     done: (screen) => screen.includes(shown) || (how.mustNotAsk && screen.includes(asked)),
   });
   const entries = modelRequests(ctx.fake).filter((e) => e.endpoint === 'messages');
   const wasAsked = run.screen.includes(asked);
   report.saw.push(
-    `${how.label}: ${run.timedOut ? 'KILLED at the time limit' : 'ended with Ctrl-C'} after ${(run.ms / 1000).toFixed(1)} s; asked about an API key: ${wasAsked ? 'yes' : 'no'}; the screen ends ${quote(run.screen.slice(-200).split(ctx.token.slice(-12)).join('<token-end>'), 200)}`,
+    `${how.label}: ${run.timedOut ? 'KILLED at the time limit' : 'ended'} after ${(run.ms / 1000).toFixed(1)} s; asked about an API key: ${wasAsked ? 'yes' : 'no'}; the screen ends ${quote(maskToken(run.screen.slice(-200), ctx.token), 200)}`,
     ...timeline(ctx, bridge, entries, run.startedAt),
   );
   if (how.mustNotAsk) check(report.checks, !wasAsked, `${how.label}: Claude Code did not ask whether to use "a custom API key"`);
@@ -617,7 +624,7 @@ const connectedByConnectAgents: AgentCase = {
 
       if (ctx.agent.id === 'claude-code') {
         const env = ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env;
-        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, only settings.json', env, inputs: ['Reply with the single word pong.'], mustNotAsk: true });
+        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, only settings.json', env, mustNotAsk: true });
       }
 
       for (const c of [...connected].reverse()) saw.push(`Disconnect: ${c.record.path.slice(dirs.home.length + 1)} ${disconnectFile(c.record, c.previous)}`);

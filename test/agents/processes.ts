@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface AgentRunResult {
   code: number | null;
@@ -75,8 +78,10 @@ export interface TerminalRunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
-  /** Typed one at a time, each once the screen has been still for a moment; a line that is not '\r' gets Enter after it. */
-  inputs: string[];
+  /** Typed, then Enter, once the screen has been still for a moment. */
+  input: string;
+  /** A question the agent may ask first: when `shown` is on the screen, `keys` are typed (before `input`). */
+  answer?: { shown: string; keys: string };
   /** Ends the run (two Ctrl-C) once the screen, without escape codes and white space, satisfies it. */
   done(screen: string): boolean;
 }
@@ -99,38 +104,95 @@ function screenText(raw: string): string {
     .replace(/[\s\x00-\x1f\x7f]+/g, '');
 }
 
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function groupOf(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
+
+function ownGroup(): number {
+  return groupOf(readFileSync('/proc/self/stat', 'utf8'));
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Runs a full-screen agent as a user does, in a pseudo-terminal (util-linux `script`), in its own process
- * group: each time its screen is still for 1.5 s, types the next of `inputs`, and ends it with two Ctrl-C
- * once `done` holds or the time limit passes. The group is killed at the end either way.
+ * Runs a full-screen agent as a user does, in a pseudo-terminal (util-linux `script`): each time its screen
+ * has been still for 1.5 s it answers the expected question if it is showing, else types `input` (once), and
+ * it ends the agent with two Ctrl-C once `done` holds or the time limit passes. `script` starts the agent in
+ * a session of its own, so the agent's process group is not `script`'s: a small shell writes its pid to a
+ * file before it becomes the agent, and that pid's group is killed and waited for at the end either way.
  */
 export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunResult> {
   const startedAt = Date.now();
-  const quoted = [options.command, ...options.args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const pidFile = join(tmpdir(), `kb-agent-pty-${process.pid}-${startedAt}-${Math.random().toString(36).slice(2)}.pid`);
+  const inner = ['sh', '-c', 'echo $$ >"$0"; exec "$@"', pidFile, options.command, ...options.args].map(shellQuote).join(' ');
+  // The agent's process group: the group of the shell that wrote its pid (script's session leader runs that
+  // shell as a child, in its own group), read from /proc once and kept for after the agent has gone.
+  let pgid: number | undefined;
+  const agentGroup = (): number | undefined => {
+    if (pgid !== undefined || !existsSync(pidFile)) return pgid;
+    try {
+      const stat = readFileSync(`/proc/${readFileSync(pidFile, 'utf8').trim()}/stat`, 'utf8');
+      const group = groupOf(stat);
+      // Never this test's own group, whatever `script` did.
+      if (Number.isInteger(group) && group > 1 && group !== ownGroup()) pgid = group;
+    } catch {
+      // Not written yet, or already gone.
+    }
+    return pgid;
+  };
+  const killAgent = (): void => {
+    const group = agentGroup();
+    if (group !== undefined && groupAlive(group)) process.kill(-group, 'SIGKILL');
+  };
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qfc', quoted, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    const child = spawn('script', ['-qfc', inner, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     let raw = '';
-    const pending = [...options.inputs];
+    let answered = false;
+    let typed = false;
     let ending = false;
     let hitLimit = false;
     let still: NodeJS.Timeout | undefined;
     const end = (): void => {
       if (ending) return;
       ending = true;
+      clearTimeout(still);
       child.stdin.write('\x03');
       setTimeout(() => child.stdin.write('\x03'), 500);
-      setTimeout(() => signalGroup(child, 'SIGKILL'), 3_000);
+      setTimeout(() => {
+        killAgent();
+        signalGroup(child, 'SIGKILL');
+      }, 3_000);
+    };
+    const onStill = (): void => {
+      const screen = screenText(raw);
+      if (options.answer && !answered && screen.includes(options.answer.shown)) {
+        answered = true;
+        child.stdin.write(options.answer.keys);
+        return;
+      }
+      if (typed) return;
+      typed = true;
+      child.stdin.write(options.input);
+      setTimeout(() => child.stdin.write('\r'), 300);
     };
     const onOutput = (chunk: string): void => {
       raw += chunk;
+      agentGroup();
+      if (ending) return;
       if (options.done(screenText(raw))) return end();
-      if (pending.length === 0) return;
       clearTimeout(still);
-      still = setTimeout(() => {
-        const input = pending.shift() ?? '';
-        child.stdin.write(input);
-        if (input !== '\r') setTimeout(() => child.stdin.write('\r'), 300);
-      }, 1_500);
+      still = setTimeout(onStill, 1_500);
     };
     child.stdout.setEncoding('utf8').on('data', onOutput);
     child.stderr.setEncoding('utf8').on('data', onOutput);
@@ -144,7 +206,13 @@ export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunR
       clearTimeout(timer);
       clearTimeout(still);
       signalGroup(child, 'SIGKILL');
-      resolve({ screen: screenText(raw), timedOut: hitLimit, ms: Date.now() - startedAt, startedAt });
+      killAgent();
+      void (async () => {
+        const group = agentGroup();
+        for (let waited = 0; group !== undefined && groupAlive(group) && waited < 5_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+        rmSync(pidFile, { force: true });
+        resolve({ screen: screenText(raw), timedOut: hitLimit, ms: Date.now() - startedAt, startedAt });
+      })();
     });
   });
 }
