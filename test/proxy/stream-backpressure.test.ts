@@ -43,11 +43,11 @@ describe('stream backpressure', () => {
   }
 });
 
-/** The count once it has not moved for 400 ms (checked every 100 ms, for at most 20 s). */
+/** The count once it has not moved for a second (checked every 100 ms, for at most 20 s). */
 async function settledCount(read: () => number): Promise<number> {
   let last = read();
   let still = 0;
-  for (let waited = 0; waited < 20_000 && still < 400; waited += 100) {
+  for (let waited = 0; waited < 20_000 && still < 1_000; waited += 100) {
     await new Promise((r) => setTimeout(r, 100));
     const now = read();
     still = now === last ? still + 100 : 0;
