@@ -115,9 +115,9 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
 
 describe('Connect Agents: ~/.claude/settings.json with the user’s own ANTHROPIC_API_KEY', () => {
   it('leaves it as it is (the bridge reads the bearer token first) and restores the file byte for byte', () => {
-    const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "sk-ant-users-own"\n  }\n}\n';
+    const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "test-key-users-own"\n  }\n}\n';
     const plan = planConnect('claude-settings', ctx, before);
-    assert.deepEqual(JSON.parse(plan.after).env, { ANTHROPIC_API_KEY: 'sk-ant-users-own', ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: 'kb-test-token' });
+    assert.deepEqual(JSON.parse(plan.after).env, { ANTHROPIC_API_KEY: 'test-key-users-own', ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: 'kb-test-token' });
     assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
   });
 });

@@ -133,13 +133,13 @@ describe('Connect Agents: Continue config.yaml', () => {
   });
 
   it('leaves a file Continue could not read untouched, saying why without quoting it', () => {
-    const secretLine = '  apiKey: sk-live-abcdefghijklmnop1234\n';
+    const secretLine = '  apiKey: test-key-yaml-quoted-1\n';
     for (const [bad, why] of [
       [`${HEADER}models:\n  - name: a\n${secretLine}  - name: b\n bad: [\n`, /cannot take KeyBridge's entries \(line \d+:/],
       [`${HEADER}name: twice\n`, /line 4: a key appears twice in one mapping/],
       // Parser messages that would quote the file: a block scalar header, an alias without its anchor.
-      [`${HEADER}models:\n  - name: a\n    apiKey: |sk-live-abcdefghijklmnop1234\n`, /line 6: /],
-      [`${HEADER}models:\n  - name: a\n    apiKey: *sk-live-abcdefghijklmnop1234\n`, /an alias \(\*name\) has no anchor/],
+      [`${HEADER}models:\n  - name: a\n    apiKey: |test-key-yaml-quoted-1\n`, /line 6: /],
+      [`${HEADER}models:\n  - name: a\n    apiKey: *test-key-yaml-quoted-1\n`, /an alias \(\*name\) has no anchor/],
       ['- just\n- a list\n', /top level is not a list of `key: value` settings/],
       [`${HEADER}models: [{ name: a, provider: openai }]\n`, /written on one line in brackets/],
       [`${HEADER}models: none\n`, /its "models" is not a list/],
@@ -147,7 +147,7 @@ describe('Connect Agents: Continue config.yaml', () => {
       const message = refusal(bad);
       assert.match(message, /\/home\/u\/\.continue\/config\.yaml was left untouched/);
       assert.match(message, why);
-      assert.ok(!message.includes('sk-live'), 'the refusal quotes the file');
+      assert.ok(!message.includes('test-key-yaml-quoted'), 'the refusal quotes the file');
     }
   });
 
