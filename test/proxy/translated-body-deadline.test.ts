@@ -10,7 +10,7 @@ import { Bridge } from '../../src/core/bridge';
 import { TEST_TUNING } from '../helpers/harness';
 
 const TOKEN = 'kb-translated-body-token';
-const KEY = 'sk-' + 'translated-Kq3vX9mP2rT8wY5zA1bC';
+const KEY = 'sk-test-key-translated-body-0000';
 
 describe('a translated non-streamed answer (read whole before it is translated)', () => {
   let upstream: Server;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { describeSkipped, parseKeyLines, selectKeyCandidates } from '../../src/core/keys/keyListParser';
 import { fingerprintSecret } from '../../src/core/secrets';
 
-const OPENAI_1 = 'sk-' + 'proj-aaaaaaaaaaaaaaaaaaaa1111';
-const OPENAI_2 = 'sk-' + 'proj-bbbbbbbbbbbbbbbbbbbb2222';
-const OPENAI_3 = 'sk-' + 'cccccccccccccccccccccccc3333';
-const ANTHROPIC = 'sk-' + 'ant-api03-dddddddddddddddddd4444';
+const OPENAI_1 = 'sk-test-key-openai-one-1111';
+const OPENAI_2 = 'sk-test-key-openai-two-2222';
+const OPENAI_3 = 'sk-test-key-openai-three-3333';
+const ANTHROPIC = 'sk-ant-test-key-anthropic-4444';
 const GROQ = 'gsk_' + 'eeeeeeeeeeeeeeeeeeeeeeee5555';
 
 const openaiRules = { keyPrefixes: ['sk-'], foreignPrefixes: ['sk-ant-', 'sk-or-', 'gsk_', 'xai-', 'AIza'], inPool: new Set<string>() };
@@ -64,7 +64,7 @@ describe('key list parser', () => {
       'KEYBRIDGE_TOKEN=kb-abcdefghijklmnopqrstuvwxyz012345',
       'see https://platform.openai.com/api-keys',
       'sk-0123456789', // too short
-      `PADDED=${'sk-' + 'x'.repeat(600)}1`, // too long
+      `PADDED=sk-test-key-${'x'.repeat(600)}`, // too long
     ].join('\n');
     const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), openaiRules);
     assert.deepEqual(candidates, [{ line: 2, name: 'OPENAI_API_KEY', secret: OPENAI_1 }]);

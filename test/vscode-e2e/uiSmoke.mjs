@@ -42,9 +42,9 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
   const run = Math.random().toString(16).slice(2, 10);
   const FIRST = `sk-kbui-${run}-first-key-1111`;
   const SECOND = `sk-kbui-${run}-second-key-2222`;
-  const BULK_A = `sk-kbui-${run}-bulk-a-key-5555`;
-  const BULK_BAD = `sk-kbui-${run}-bulk-b-key-6666`;
-  const BULK_C = `sk-kbui-${run}-bulk-c-key-7777`;
+  const BULK_A = `sk-test-key-ui-${run}-bulk-a-5555`;
+  const BULK_BAD = `sk-test-key-ui-${run}-bulk-b-6666`;
+  const BULK_C = `sk-test-key-ui-${run}-bulk-c-7777`;
   const { ok, shot } = layerSteps({ layer: 'ui', prefix: 'ui', check, artifacts, repoRoot });
 
   const server = await startCodeServer({

@@ -13,9 +13,9 @@ import { say } from './hostLog';
 
 const EXTENSION_ID = 'keybridge.keybridge';
 const run = randomBytes(4).toString('hex');
-const OPENAI_FIRST = `sk-kblm-${run}-first-5555`;
-const OPENAI_SECOND = `sk-kblm-${run}-second-6666`;
-const ANTHROPIC_KEY = `sk-ant-kblm-${run}-7777`;
+const OPENAI_FIRST = `sk-test-key-lm-${run}-first-5555`;
+const OPENAI_SECOND = `sk-test-key-lm-${run}-second-6666`;
+const ANTHROPIC_KEY = `sk-ant-test-key-lm-${run}-7777`;
 const ROUTES = [
   { protocol: 'openai', match: 'lm-gpt', targets: [{ pool: 'lm-openai' }] },
   { protocol: 'anthropic', match: 'lm-claude', targets: [{ pool: 'lm-anthropic' }] },

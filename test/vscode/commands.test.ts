@@ -300,9 +300,9 @@ describe('commands', () => {
 
   describe('Add Keys from File and from Clipboard', () => {
     // Three keys for the in-repo fake provider, one of which it refuses (401), plus lines that are no keys.
-    const GOOD_1 = 'sk-' + 'bulk-aaaaaaaaaaaaaaaaaaaa1111';
-    const BAD = 'sk-' + 'bulk-bbbbbbbbbbbbbbbbbbbb2222';
-    const GOOD_3 = 'sk-' + 'bulk-cccccccccccccccccccc3333';
+    const GOOD_1 = 'sk-test-key-bulk-good-1111';
+    const BAD = 'sk-test-key-bulk-bad-2222';
+    const GOOD_3 = 'sk-test-key-bulk-good-3333';
     const ENV = [
       '# keys for the fake provider',
       `OPENAI_KEY_WORK=${GOOD_1}`,

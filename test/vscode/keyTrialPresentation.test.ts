@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { CandidateResult } from '../../src/core/engine/candidateKeyTests';
 import { keyTrialItems, labelsFor } from '../../src/vscode/keyTrialPresentation';
 
-const KEY = 'sk-' + 'trial-aaaaaaaaaaaaaaaaaaaa9999';
+const KEY = 'sk-test-key-trial-9999';
 const result = (outcome: CandidateResult['outcome'], message = ''): CandidateResult => ({ outcome, message, latencyMs: 41.6 });
 
 describe('key trial presentation', () => {
