@@ -16,6 +16,7 @@ import type { BridgeStatus, KeyStatus } from '../../src/core/status';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { say } from './hostLog';
 import { loopbackRequest, type LoopbackResponse } from './loopbackHttp';
+import { sleep, until } from './until';
 
 const EXTENSION_ID = 'keybridge.keybridge';
 /** The product default; a test run must never take it from a user's own bridge. */
@@ -29,24 +30,6 @@ const ANTHROPIC_FIRST = `sk-ant-kbe2e-${run}-first-3333`;
 const ANTHROPIC_SECOND = `sk-ant-kbe2e-${run}-second-4444`;
 
 const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 12);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns something truthy; fails with what it last saw. */
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(100);
-  }
-}
 
 /** Resolves with the promise's value, or fails after `ms` (a command stuck on UI would hang the suite). */
 async function settle<T>(what: string, pending: Thenable<T>, ms = 10_000): Promise<T> {

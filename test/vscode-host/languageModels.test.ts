@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { KeyBridgeApi } from '../../src/extension';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { say } from './hostLog';
+import { until } from './until';
 
 const EXTENSION_ID = 'keybridge.keybridge';
 const run = randomBytes(4).toString('hex');
@@ -22,23 +23,6 @@ const ROUTES = [
 ];
 const WEATHER: vscode.LanguageModelChatTool = { name: 'weather', description: 'Weather by city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(150);
-  }
-}
 
 const keybridgeModels = (): Thenable<vscode.LanguageModelChat[]> => vscode.lm.selectChatModels({ vendor: 'keybridge' });
 
