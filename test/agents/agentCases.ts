@@ -132,7 +132,7 @@ function timeline(ctx: CaseContext, bridge: BridgeProcess, entries: LedgerEntry[
   return items.sort((a, b) => a.at - b.at).map((i) => `${rel(i.at, t0)} ${i.text}`);
 }
 
-function check(checks: Check[], ok: boolean, text: string): boolean {
+export function check(checks: Check[], ok: boolean, text: string): boolean {
   checks.push({ ok, text });
   return ok;
 }

@@ -156,6 +156,23 @@ const claudeCode: AgentDriver = {
   },
 };
 
+/** `codex exec` non-interactively: the final message to a file, `-c` overrides, and `--strict-config`. */
+function codexExecArgs(dirs: RunDirs, prompt: string, overrides: string[], before: string[] = []): string[] {
+  return [
+    'exec',
+    ...before,
+    '--skip-git-repo-check',
+    // Fails the run if this Codex version does not know a key of the config it reads.
+    '--strict-config',
+    ...overrides.flatMap((o) => ['-c', o]),
+    '--color',
+    'never',
+    '--output-last-message',
+    join(dirs.root, 'codex-last-message.txt'),
+    prompt,
+  ];
+}
+
 /**
  * Codex CLI: a CODEX_HOME with a config.toml naming a custom provider whose
  * base_url is the bridge's OpenAI base (with /v1) and whose env_key names
@@ -181,18 +198,7 @@ const codexCli: AgentDriver = {
     }
     return {
       command: binary,
-      args: [
-        'exec',
-        '--skip-git-repo-check',
-        // Fails the run if this Codex version does not know a key of the guide's config.
-        '--strict-config',
-        ...overrides.flatMap((o) => ['-c', o]),
-        '--color',
-        'never',
-        '--output-last-message',
-        join(dirs.root, 'codex-last-message.txt'),
-        run.prompt,
-      ],
+      args: codexExecArgs(dirs, run.prompt, overrides),
       env: { ...baseEnv(dirs.home), CODEX_HOME: codexHome, ...user },
       settings: `config.toml and ${Object.keys(user).join(', ')} from ${setup.source}; plus -c ${overrides.join(' -c ')}`,
     };
@@ -202,18 +208,7 @@ const codexCli: AgentDriver = {
     const overrides = ['check_for_update_on_startup=false', 'analytics.enabled=false'];
     return {
       command: binary,
-      args: [
-        'exec',
-        ...(options.profile ? ['--profile', 'keybridge'] : []),
-        '--skip-git-repo-check',
-        '--strict-config',
-        ...overrides.flatMap((o) => ['-c', o]),
-        '--color',
-        'never',
-        '--output-last-message',
-        join(dirs.root, 'codex-last-message.txt'),
-        prompt,
-      ],
+      args: codexExecArgs(dirs, prompt, overrides, options.profile ? ['--profile', 'keybridge'] : []),
       env: baseEnv(dirs.home),
       settings: `only ~/.codex/config.toml${options.profile ? ' and keybridge.config.toml (--profile keybridge)' : ' (keybridge as the default provider)'} as Connect Agents wrote them; plus -c ${overrides.join(' -c ')}`,
     };

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connectFile, disconnectFile } from '../../src/core/agents/agentFiles';
 import type { FileTargetId } from '../../src/core/agents/connectTargets';
-import { bridgeUrls, makeDirs, maskToken, modelRequests, quote, startBridge, type CaseContext, type CaseReport, type Check } from './agentCases';
+import { bridgeUrls, check, makeDirs, maskToken, modelRequests, quote, startBridge, type CaseContext, type CaseReport, type Check } from './agentCases';
 import type { RunDirs } from './agentDrivers';
 import { runAgent } from './processes';
 
@@ -11,7 +11,7 @@ import { runAgent } from './processes';
  * Agents KeyBridge reaches only through their own config files (Qwen Code's settings.json, Continue's
  * config.yaml): each is started with nothing of KeyBridge in its environment, beside a file of the user's
  * own, and must answer through the bridge with what Connect Agents wrote. Unlike Claude Code and Codex,
- * they are Node programs, run with this Node.
+ * they are Node programs, run with this Node; both take a prompt with `-p` and speak OpenAI Chat to the bridge.
  */
 export interface FileAgent {
   id: 'qwen-code' | 'continue';
@@ -20,12 +20,8 @@ export interface FileAgent {
   pkg: string;
   script: string;
   target: FileTargetId;
-  protocol: 'openai' | 'anthropic';
   /** The user's own file before Connect: Disconnect must give it back byte for byte. */
   userFile: { path: string[]; text: string };
-  args(prompt: string): string[];
-  /** The printed answer, without the agent's own notices. */
-  answer(stdout: string): string;
 }
 
 export const FILE_AGENTS: readonly FileAgent[] = [
@@ -35,11 +31,8 @@ export const FILE_AGENTS: readonly FileAgent[] = [
     pkg: '@qwen-code/qwen-code',
     script: 'cli-entry.js',
     target: 'qwen-settings',
-    protocol: 'openai',
     // `$version` 4 is what Qwen Code 0.24 migrates a settings file to (it rewrites an older one).
     userFile: { path: ['.qwen', 'settings.json'], text: '{\n  "$version": 4,\n  "ui": {\n    "theme": "Default"\n  }\n}\n' },
-    args: (prompt) => ['-p', prompt],
-    answer: (stdout) => stdout.trim(),
   },
   {
     id: 'continue',
@@ -47,19 +40,12 @@ export const FILE_AGENTS: readonly FileAgent[] = [
     pkg: '@continuedev/cli',
     script: 'dist/cn.js',
     target: 'continue-config',
-    protocol: 'openai',
     // Continue's first config, with its empty models list: KeyBridge's block takes that line's place.
     userFile: { path: ['.continue', 'config.yaml'], text: 'name: Local Config\nversion: 1.0.0\nschema: v1\nmodels: []\ncontext:\n  - provider: code\n' },
-    args: (prompt) => ['-p', prompt],
-    answer: (stdout) => stdout.trim(),
   },
 ];
 
 export type FileAgentContext = Omit<CaseContext, 'agent' | 'binary'> & { agent: FileAgent; modules: string };
-
-function check(checks: Check[], ok: boolean, text: string): void {
-  checks.push({ ok, text });
-}
 
 /** The environment of one run: HOME and PATH, nothing of KeyBridge's or the agent's own variables, no proxy. */
 function cleanEnv(dirs: RunDirs): NodeJS.ProcessEnv {
@@ -79,21 +65,22 @@ export async function runConnectedFileAgent(ctx: FileAgentContext): Promise<Case
     const connected = connectFile(agent.target, { baseUrls: bridgeUrls(bridge), token: ctx.token, home: dirs.home });
     saw.push(`Connect Agents wrote ${agent.userFile.path.join('/')}: ${quote(connected.lines.join(' | ').split(ctx.token).join('<token>'), 400)}`);
 
+    const k1 = ctx.secrets.openai.k1;
     ctx.fake.reset();
     const answer = `pong KB-CONNECTED-${randomBytes(4).toString('hex')}`;
     ctx.fake.setResponder(() => ({ text: answer }));
     const env = cleanEnv(dirs);
-    const result = await runAgent({ command: process.execPath, args: [join(ctx.modules, agent.pkg, agent.script), ...agent.args('Reply with the single word pong.')], cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
-    const printed = agent.answer(result.stdout);
+    const result = await runAgent({ command: process.execPath, args: [join(ctx.modules, agent.pkg, agent.script), '-p', 'Reply with the single word pong.'], cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
+    const printed = result.stdout.trim();
     const entries = modelRequests(ctx.fake);
     const how = result.timedOut ? 'KILLED at the time limit' : `exit ${result.code ?? result.signal}`;
     saw.push(`agent ${how} after ${(result.ms / 1000).toFixed(1)} s; printed ${quote(maskToken(printed, ctx.token))}`);
     if (result.code !== 0) saw.push(`stderr ${quote(maskToken(result.stderr, ctx.token), 400)}`);
-    for (const e of entries) saw.push(`provider got ${e.endpoint} model ${e.model ?? '?'} with ${e.key === ctx.secrets[agent.protocol].k1 ? 'pool key k1' : 'another credential'} → ${e.status}`);
+    for (const e of entries) saw.push(`provider got ${e.endpoint} model ${e.model ?? '?'} with ${e.key === k1 ? 'pool key k1' : 'another credential'} → ${e.status}`);
 
     check(checks, !result.timedOut && result.code === 0, 'the agent finished on its own with exit 0');
     check(checks, printed.includes(answer), `the agent printed the provider's answer ${quote(answer)}`);
-    check(checks, entries.length >= 1 && entries.every((e) => e.key === ctx.secrets[agent.protocol].k1 && e.status === 200), 'every model request went through the bridge to pool key k1 and got 200');
+    check(checks, entries.length >= 1 && entries.every((e) => e.key === k1 && e.status === 200), 'every model request went through the bridge to pool key k1 and got 200');
     check(checks, !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token)), 'the local token never reached the provider (the bridge swapped in the pool key)');
 
     saw.push(`Disconnect: ${agent.userFile.path.join('/')} ${disconnectFile(connected.record, connected.previous)}`);
