@@ -59,7 +59,7 @@ export function makeSecrets(): CaseContext['secrets'] {
 }
 
 /** One fresh bridge per case, so key health never leaks from one case into the next. */
-export async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
+async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
   const pools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
@@ -80,12 +80,34 @@ export async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 't
   return bridge;
 }
 
-export function makeDirs(agent: { id: string }, caseId: string): RunDirs {
+function makeDirs(agent: { id: string }, caseId: string): RunDirs {
   const root = mkdtempSync(join(tmpdir(), `kb-agents-${agent.id}-${caseId}-`));
   const dirs = { root, home: join(root, 'home'), work: join(root, 'work') };
   mkdirSync(dirs.home);
   mkdirSync(dirs.work);
   return dirs;
+}
+
+/**
+ * One case's fresh bridge and run folders, torn down whatever the case does; the case fills in what it saw
+ * and its checks.
+ */
+export async function withFreshBridge(
+  ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'> & { agent: { id: string } },
+  caseId: string,
+  routes: unknown[],
+  body: (run: { dirs: RunDirs; bridge: BridgeProcess } & CaseReport) => Promise<void>,
+): Promise<CaseReport> {
+  const report: CaseReport = { saw: [], checks: [] };
+  const dirs = makeDirs(ctx.agent, caseId);
+  const bridge = await startBridge(ctx, dirs.root, routes);
+  try {
+    await body({ dirs, bridge, ...report });
+  } finally {
+    await bridge.stop();
+    rmSync(dirs.root, { recursive: true, force: true });
+  }
+  return report;
 }
 
 /** Requests that carry a model turn (not Claude Code's HEAD probe, not model lists). */
@@ -188,11 +210,7 @@ const plainTurn: AgentCase = {
   id: 'plain',
   title: 'a plain turn',
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'plain');
-    const bridge = await startBridge(ctx, dirs.root);
-    try {
+    return withFreshBridge(ctx, 'plain', [], async ({ dirs, bridge, saw, checks }) => {
       ctx.fake.reset();
       const answer = `pong KB-PLAIN-${randomBytes(4).toString('hex')}`;
       ctx.fake.setResponder(() => ({ text: answer }));
@@ -211,11 +229,7 @@ const plainTurn: AgentCase = {
         const env = { ...ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env, ...agentEnvironment({ baseUrls: bridgeUrls(bridge), token: ctx.token }) };
         await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, in a VS Code terminal’s variables, Enter on the API-key question', env, mustNotAsk: false });
       }
-    } finally {
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+    });
   },
 };
 
@@ -254,11 +268,7 @@ const toolRoundTrip: AgentCase = {
   id: 'tool',
   title: 'a tool-call round trip',
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'tool');
-    const bridge = await startBridge(ctx, dirs.root);
-    try {
+    return withFreshBridge(ctx, 'tool', [], async ({ dirs, bridge, saw, checks }) => {
       ctx.fake.reset();
       const files = writeNonceFiles(dirs, 1);
       const respond = toolResponder(ctx, dirs, files);
@@ -275,11 +285,7 @@ const toolRoundTrip: AgentCase = {
       check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} and sent the file's content back to the model`);
       check(checks, run.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
       check(checks, entries.every((e) => e.status === 200), 'every model request got 200');
-    } finally {
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+    });
   },
 };
 
@@ -317,13 +323,9 @@ const keyRevokedBetweenTurns: AgentCase = {
   id: 'revoked',
   title: "the session's key rate-limited, then revoked, between turns",
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'revoked');
-    const bridge = await startBridge(ctx, dirs.root);
-    const pool = POOL_OF[ctx.agent.protocol];
-    const [k1, k2] = [ctx.secrets[ctx.agent.protocol].k1, ctx.secrets[ctx.agent.protocol].k2];
-    try {
+    return withFreshBridge(ctx, 'revoked', [], async ({ dirs, bridge, saw, checks }) => {
+      const pool = POOL_OF[ctx.agent.protocol];
+      const [k1, k2] = [ctx.secrets[ctx.agent.protocol].k1, ctx.secrets[ctx.agent.protocol].k2];
       ctx.fake.reset();
       const files = writeNonceFiles(dirs, 2);
       const armed = new Set<number>();
@@ -378,11 +380,7 @@ const keyRevokedBetweenTurns: AgentCase = {
       check(checks, turn3 !== undefined && turn3.key !== k1, `turn 3 completed on another key (${turn3 ? keyIdOf(ctx, turn3.key) : 'none'})`);
       const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
       check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')}): the failures stayed inside the bridge`);
-    } finally {
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+    });
   },
 };
 
@@ -402,47 +400,42 @@ const allKeysRateLimited: AgentCase = {
   id: 'all-limited',
   title: 'every key rate-limited',
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'limited');
-    const bridge = await startBridge(ctx, dirs.root);
-    const tap = new ResponseTap(bridge.url);
-    await tap.listen();
-    try {
-      ctx.fake.reset();
-      ctx.fake.always('*', rateLimitFault(ctx.agent.protocol, RETRY_AFTER_S));
-      ctx.fake.setResponder(() => ({ text: 'should never be produced' }));
-      const t0 = Date.now();
-      const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic` }, 'Reply with the single word pong.', AGENT_RETRIES);
-      const entries = modelRequests(ctx.fake);
-      const received = tap.seen.filter((r) => r.method === 'POST');
-      const limitPrefix = ctx.agent.protocol === 'openai' ? 'x-ratelimit-' : 'anthropic-ratelimit-';
-      const got = received.map((r) => {
-        const limits = Object.keys(r.headers).filter((h) => h.startsWith(limitPrefix));
-        return { at: r.at, text: `agent    sent ${r.method} ${r.path}, got ${r.status} — ${headerText(r.headers, ['retry-after', 'retry-after-ms', ...limits])}` };
-      });
-      saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0, got));
+    return withFreshBridge(ctx, 'limited', [], async ({ dirs, bridge, saw, checks }) => {
+      const tap = new ResponseTap(bridge.url);
+      await tap.listen();
+      try {
+        ctx.fake.reset();
+        ctx.fake.always('*', rateLimitFault(ctx.agent.protocol, RETRY_AFTER_S));
+        ctx.fake.setResponder(() => ({ text: 'should never be produced' }));
+        const t0 = Date.now();
+        const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic` }, 'Reply with the single word pong.', AGENT_RETRIES);
+        const entries = modelRequests(ctx.fake);
+        const received = tap.seen.filter((r) => r.method === 'POST');
+        const limitPrefix = ctx.agent.protocol === 'openai' ? 'x-ratelimit-' : 'anthropic-ratelimit-';
+        const got = received.map((r) => {
+          const limits = Object.keys(r.headers).filter((h) => h.startsWith(limitPrefix));
+          return { at: r.at, text: `agent    sent ${r.method} ${r.path}, got ${r.status} — ${headerText(r.headers, ['retry-after', 'retry-after-ms', ...limits])}` };
+        });
+        saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0, got));
 
-      const secs = (run.result.ms / 1000).toFixed(1);
-      check(checks, !run.result.timedOut, run.result.timedOut ? `the agent was still retrying at the ${secs} s time limit` : `the agent gave up by itself after ${secs} s (limit ${ctx.agentTimeoutMs / 1000} s)`);
-      check(checks, run.outcome.error !== undefined && /429|rate|limit/i.test(run.outcome.error), 'the agent reported the rate limit');
-      check(checks, received.length >= 1 && received.every((r) => r.status === 429), `every answer the agent received was a 429 (${received.map((r) => r.status).join(', ')})`);
-      const retryAfterOk = received.every((r) => Number(r.headers['retry-after']) >= 1 && r.headers['retry-after-ms'] !== undefined);
-      check(checks, received.length > 0 && retryAfterOk, 'each 429 carried Retry-After (seconds) and retry-after-ms');
-      const remaining = ctx.agent.protocol === 'openai' ? 'x-ratelimit-remaining-requests' : 'anthropic-ratelimit-requests-remaining';
-      const limitsOk = received.every((r) => r.headers[remaining] === '0');
-      check(checks, received.length > 0 && limitsOk, `each 429 carried the provider's ${limitPrefix}* headers`);
-      check(checks, received.length <= 1 + AGENT_RETRIES, `the agent sent ${received.length} request(s): at most 1 + its ${AGENT_RETRIES} retries`);
-      const gaps = received.slice(1).map((r, i) => r.at - received[i]!.at);
-      const minGap = (RETRY_AFTER_S - 1) * 1000;
-      check(checks, gaps.every((g) => g >= minGap), `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`);
-      check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`);
-    } finally {
-      await tap.close();
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+        const secs = (run.result.ms / 1000).toFixed(1);
+        check(checks, !run.result.timedOut, run.result.timedOut ? `the agent was still retrying at the ${secs} s time limit` : `the agent gave up by itself after ${secs} s (limit ${ctx.agentTimeoutMs / 1000} s)`);
+        check(checks, run.outcome.error !== undefined && /429|rate|limit/i.test(run.outcome.error), 'the agent reported the rate limit');
+        check(checks, received.length >= 1 && received.every((r) => r.status === 429), `every answer the agent received was a 429 (${received.map((r) => r.status).join(', ')})`);
+        const retryAfterOk = received.every((r) => Number(r.headers['retry-after']) >= 1 && r.headers['retry-after-ms'] !== undefined);
+        check(checks, received.length > 0 && retryAfterOk, 'each 429 carried Retry-After (seconds) and retry-after-ms');
+        const remaining = ctx.agent.protocol === 'openai' ? 'x-ratelimit-remaining-requests' : 'anthropic-ratelimit-requests-remaining';
+        const limitsOk = received.every((r) => r.headers[remaining] === '0');
+        check(checks, received.length > 0 && limitsOk, `each 429 carried the provider's ${limitPrefix}* headers`);
+        check(checks, received.length <= 1 + AGENT_RETRIES, `the agent sent ${received.length} request(s): at most 1 + its ${AGENT_RETRIES} retries`);
+        const gaps = received.slice(1).map((r, i) => r.at - received[i]!.at);
+        const minGap = (RETRY_AFTER_S - 1) * 1000;
+        check(checks, gaps.every((g) => g >= minGap), `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`);
+        check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`);
+      } finally {
+        await tap.close();
+      }
+    });
   },
 };
 
@@ -472,57 +465,52 @@ const translatedFallback: AgentCase = {
   id: 'translated',
   title: 'only a pool of the other protocol healthy (translated fallback)',
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'translated');
     const own = ctx.agent.protocol;
     const other = OTHER[own];
     const routes = [{ protocol: own, match: '*', targets: [{ pool: POOL_OF[own] }, { pool: POOL_OF[other], model: FALLBACK_MODEL }] }];
-    const bridge = await startBridge(ctx, dirs.root, routes);
-    const strict = ctx.fake.options.strictRequests;
-    try {
-      ctx.fake.reset();
-      ctx.fake.options.strictRequests = true;
-      for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
-      const answer = `pong KB-TRANSLATED-${randomBytes(4).toString('hex')}`;
-      ctx.fake.setResponder(() => ({ text: answer }));
-      const t0 = Date.now();
-      const plain = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Reply with the single word pong.');
-      const plainEntries = modelRequests(ctx.fake);
-      saw.push('plain turn:', ...agentLines(plain), ...timeline(ctx, bridge, plainEntries, t0));
-      agentFinished(checks, plain);
-      check(checks, plain.outcome.text.includes(answer), `the agent printed the other provider's answer ${quote(answer)}`);
-      const translated = plainEntries.filter((e) => e.protocol === other);
-      const otherPath = other === 'openai' ? '/chat/completions' : '/v1/messages';
-      check(
-        checks,
-        translated.length >= 1 && translated.every((e) => e.path.endsWith(otherPath) && e.model === FALLBACK_MODEL && e.status === 200),
-        `the turn reached the ${other} pool as ${otherPath} for ${FALLBACK_MODEL} and got 200 (strict request rules on)`,
-      );
-      check(checks, translated.some((e) => e.stream), 'the translated turn was streamed');
+    return withFreshBridge(ctx, 'translated', routes, async ({ dirs, bridge, saw, checks }) => {
+      const strict = ctx.fake.options.strictRequests;
+      try {
+        ctx.fake.reset();
+        ctx.fake.options.strictRequests = true;
+        for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
+        const answer = `pong KB-TRANSLATED-${randomBytes(4).toString('hex')}`;
+        ctx.fake.setResponder(() => ({ text: answer }));
+        const t0 = Date.now();
+        const plain = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Reply with the single word pong.');
+        const plainEntries = modelRequests(ctx.fake);
+        saw.push('plain turn:', ...agentLines(plain), ...timeline(ctx, bridge, plainEntries, t0));
+        agentFinished(checks, plain);
+        check(checks, plain.outcome.text.includes(answer), `the agent printed the other provider's answer ${quote(answer)}`);
+        const translated = plainEntries.filter((e) => e.protocol === other);
+        const otherPath = other === 'openai' ? '/chat/completions' : '/v1/messages';
+        check(
+          checks,
+          translated.length >= 1 && translated.every((e) => e.path.endsWith(otherPath) && e.model === FALLBACK_MODEL && e.status === 200),
+          `the turn reached the ${other} pool as ${otherPath} for ${FALLBACK_MODEL} and got 200 (strict request rules on)`,
+        );
+        check(checks, translated.some((e) => e.stream), 'the translated turn was streamed');
 
-      ctx.fake.reset();
-      for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
-      const files = writeNonceFiles(dirs, 1);
-      const respond = toolResponder(ctx, dirs, files, undefined, translatedToolOutputs);
-      ctx.fake.setResponder((req) => respond(req.body));
-      const t1 = Date.now();
-      const tool = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Read note1.txt and tell me what it says.');
-      const toolEntries = modelRequests(ctx.fake).filter((e) => e.protocol === other);
-      saw.push('tool round trip:', ...agentLines(tool), ...timeline(ctx, bridge, toolEntries, t1));
-      agentFinished(checks, tool);
-      const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(files[0]!.nonce)));
-      check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} on the translated tool call and its output reached the ${other} pool`);
-      check(checks, tool.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
-      check(checks, toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200), `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`);
-      const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
-      check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`);
-    } finally {
-      ctx.fake.options.strictRequests = strict;
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+        ctx.fake.reset();
+        for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
+        const files = writeNonceFiles(dirs, 1);
+        const respond = toolResponder(ctx, dirs, files, undefined, translatedToolOutputs);
+        ctx.fake.setResponder((req) => respond(req.body));
+        const t1 = Date.now();
+        const tool = await runTurns(ctx, dirs, bridgeUrls(bridge), 'Read note1.txt and tell me what it says.');
+        const toolEntries = modelRequests(ctx.fake).filter((e) => e.protocol === other);
+        saw.push('tool round trip:', ...agentLines(tool), ...timeline(ctx, bridge, toolEntries, t1));
+        agentFinished(checks, tool);
+        const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(files[0]!.nonce)));
+        check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} on the translated tool call and its output reached the ${other} pool`);
+        check(checks, tool.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
+        check(checks, toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200), `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`);
+        const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
+        check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`);
+      } finally {
+        ctx.fake.options.strictRequests = strict;
+      }
+    });
   },
 };
 
@@ -588,11 +576,7 @@ const connectedByConnectAgents: AgentCase = {
   id: 'connected',
   title: 'started with only what Connect Agents wrote',
   async run(ctx) {
-    const saw: string[] = [];
-    const checks: Check[] = [];
-    const dirs = makeDirs(ctx.agent, 'connected');
-    const bridge = await startBridge(ctx, dirs.root);
-    try {
+    return withFreshBridge(ctx, 'connected', [], async ({ dirs, bridge, saw, checks }) => {
       const user = USER_FILES[ctx.agent.id];
       const userPath = join(dirs.home, ...user.path);
       mkdirSync(join(dirs.home, user.path[0]), { recursive: true });
@@ -631,11 +615,7 @@ const connectedByConnectAgents: AgentCase = {
       check(checks, readFileSync(userPath, 'utf8') === user.text, `Disconnect gave ${user.path.join('/')} back byte for byte`);
       const created = connected.filter((c) => c.record.createdFile).map((c) => c.record.path);
       check(checks, created.every((p) => !existsSync(p)), `Disconnect removed the file(s) Connect created (${created.map((p) => p.slice(dirs.home.length + 1)).join(', ') || 'none'})`);
-    } finally {
-      await bridge.stop();
-      rmSync(dirs.root, { recursive: true, force: true });
-    }
-    return { saw, checks };
+    });
   },
 };
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connectFile, disconnectFile } from '../../src/core/agents/agentFiles';
 import type { FileTargetId } from '../../src/core/agents/connectTargets';
-import { bridgeUrls, check, makeDirs, maskToken, modelRequests, quote, startBridge, type CaseContext, type CaseReport, type Check } from './agentCases';
+import { bridgeUrls, check, maskToken, modelRequests, quote, withFreshBridge, type CaseContext, type CaseReport } from './agentCases';
 import type { RunDirs } from './agentDrivers';
 import { runAgent } from './processes';
 
@@ -52,13 +52,9 @@ function cleanEnv(dirs: RunDirs): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: dirs.home, LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
 }
 
-export async function runConnectedFileAgent(ctx: FileAgentContext): Promise<CaseReport> {
-  const saw: string[] = [];
-  const checks: Check[] = [];
+export function runConnectedFileAgent(ctx: FileAgentContext): Promise<CaseReport> {
   const { agent } = ctx;
-  const dirs = makeDirs(agent, 'connected');
-  const bridge = await startBridge(ctx, dirs.root);
-  try {
+  return withFreshBridge(ctx, 'connected', [], async ({ dirs, bridge, saw, checks }) => {
     const userPath = join(dirs.home, ...agent.userFile.path);
     mkdirSync(dirname(userPath), { recursive: true });
     writeFileSync(userPath, agent.userFile.text);
@@ -86,9 +82,5 @@ export async function runConnectedFileAgent(ctx: FileAgentContext): Promise<Case
     saw.push(`Disconnect: ${agent.userFile.path.join('/')} ${disconnectFile(connected.record, connected.previous)}`);
     const after = readFileSync(userPath, 'utf8');
     check(checks, after === agent.userFile.text, `Disconnect gave ${agent.userFile.path.join('/')} back byte for byte${after === agent.userFile.text ? '' : ` (now ${quote(after, 300)})`}`);
-  } finally {
-    await bridge.stop();
-    rmSync(dirs.root, { recursive: true, force: true });
-  }
-  return { saw, checks };
+  });
 }
