@@ -6,6 +6,7 @@ import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamT
 import type { ProtocolAdapter } from '../protocols/protocol';
 import { protocolAdapter } from '../protocols/registry';
 import type { TargetTranslation } from '../translation/targetTranslation';
+import type { Wire } from '../translation/wire';
 import type { ResolvedRoute } from '../routing/router';
 import type { RequestSummary } from '../status';
 import { redactSecrets } from '../secrets';
@@ -43,6 +44,8 @@ export interface TargetPlan {
   path: string;
   /** Set when the pool speaks another protocol: the exchange is translated both ways (docs/ARCHITECTURE.md §9). */
   translation: TargetTranslation | undefined;
+  /** Set for a model list the routes add to: the provider's list is read whole and answered merged (./modelList.ts). */
+  mergeModels: ((list: Wire) => Wire) | undefined;
   deadlines: AttemptDeadlines;
   /** A later target of the route could still serve the request. */
   hasNext: boolean;
@@ -104,6 +107,13 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   }
 
   const sse = isEventStream(headers);
+  if (target.mergeModels && !sse) {
+    const relay = new TranslatedBody(response.body, target.mergeModels, key.secret);
+    const gate = await relay.gate(deadlines.idleMs);
+    if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
+    commit(engine, request, target, key, started);
+    return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
+  }
   if (target.translation) {
     const translated = await translatedGate(engine, request, adapter, target, key, response.body, sse, clock.now() - started);
     if (translated.kind === 'fail') return failed(translated.verdict, status, headers);
@@ -174,7 +184,7 @@ async function translatedGate(
   return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
 }
 
-/** Moves a committed translated answer to the client. No continuation: a cut is ended with the client's error. */
+/** Moves a committed translated (or merged) answer to the client. No continuation: a cut is ended with the client's error. */
 async function relayTranslated(
   engine: Engine,
   target: TargetPlan,

@@ -3,7 +3,7 @@ import { resolveDeadlines } from '../config';
 import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
-import type { ProtocolAdapter } from '../protocols/protocol';
+import type { ListedModel, ProtocolAdapter } from '../protocols/protocol';
 import { protocolAdapter } from '../protocols/registry';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
@@ -15,6 +15,7 @@ import { sendAttempt, type AttemptDone, type TargetPlan } from './attempt';
 import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
 import { bodyForModel, type ProxyRequest } from './proxyRequest';
+import { routedModelList } from './modelList';
 import { crossProtocol } from '../translation/targetTranslation';
 import { isThinkingSignatureError, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
@@ -32,10 +33,11 @@ type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failu
 export async function proxyWithFailover(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
   const run = new RequestRun(engine, request);
   const route = engine.router.route(request.protocol, request.model);
+  const routedModels = routedModelList(engine, request);
   /** A target could take this kind of request (whether or not it had a key ready). */
   let servable = false;
   for (let t = 0; t < route.targets.length; t++) {
-    const planned = planTarget(engine, request, route, t);
+    const planned = planTarget(engine, request, route, t, routedModels);
     if (!planned) continue;
     if (planned.kind === 'send') servable = true;
     if (planned.kind === 'refused') {
@@ -45,10 +47,12 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
     if (planned.kind === 'estimate-tokens') return run.answerTokenEstimate(res, planned.pool);
     const end = await serveTarget(run, planned.target, res);
     if (end.kind === 'served') return run.finish(end.done.status, end.done.outcome, end.done.error);
-    if (end.kind === 'answer') return run.answerVerbatim(res, end.failure);
+    if (end.kind === 'answer') return routedModels ? run.answerModels(res, routedModels) : run.answerVerbatim(res, end.failure);
     if (end.kind === 'stop') break;
   }
   if (request.signal.aborted) return run.finish(499, 'aborted', 'client went away');
+  // The routes' models are worth listing even when no provider's list could be had (no pool, no key, no such endpoint).
+  if (routedModels) return run.answerModels(res, routedModels);
   if (run.held) return run.answerVerbatim(res, run.held);
   // Only targets that cannot take this kind of request: the client's request is what to change, not the keys.
   // A target that could take it but had no key ready (cooling since an earlier request) leaves no failure behind:
@@ -176,7 +180,7 @@ type PlannedTarget =
   | { kind: 'refused'; failure: FailedAttempt };
 
 /** The pool, model, body, breaker and deadlines of target `t`; undefined when its pool is gone. */
-function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute, t: number): PlannedTarget | undefined {
+function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute, t: number, routedModels: ListedModel[] | undefined): PlannedTarget | undefined {
   const target = route.targets[t];
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
@@ -213,6 +217,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
       body,
       path: cross ? cross.upstreamPath : request.upstreamPath,
       translation: cross,
+      mergeModels: routedModels && !cross ? (list) => protocolAdapter(request.protocol).listModels(routedModels, list) : undefined,
       deadlines: attemptDeadlines(deadlines, request.stream, hasNext),
       hasNext,
     },
@@ -286,6 +291,14 @@ class RequestRun {
     res.end(body);
     this.summary.pool = pool.id;
     return this.finish(200, 'ok', `estimated for pool "${pool.id}" (it counts no tokens)`);
+  }
+
+  /** The routes' models alone, when the provider's list could not be had. */
+  answerModels(res: ServerResponse, routedModels: ListedModel[]): RequestSummary {
+    const body = JSON.stringify(this.adapter.listModels(routedModels, undefined));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+    return this.finish(200, 'ok', this.failures.length ? `the routes' models only: ${this.failures.at(-1)?.verdict.reason}` : "the routes' models only");
   }
 
   answerVerbatim(res: ServerResponse, failure: FailedAttempt): RequestSummary {

@@ -1,4 +1,4 @@
-import type { BridgeErrorType, Endpoint, ProtocolAdapter, StreamFacts } from './protocol';
+import { modelEntries, type BridgeErrorType, type Endpoint, type ProtocolAdapter, type StreamFacts } from './protocol';
 import type { SseEvent } from './sse';
 
 // OpenAI has no overloaded/api error types of its own; its SDK only reads `type` and `code` loosely.
@@ -56,4 +56,13 @@ export const openaiProtocol: ProtocolAdapter = {
 
   isTerminal: (event: SseEvent) =>
     event.data === '[DONE]' || event.name === 'response.completed' || event.name === 'response.incomplete' || event.name === 'response.failed',
+
+  modelPageParams: ['after'],
+
+  // OpenAI's list has no display name: `owned_by` is the one free-text field clients show beside the id.
+  listModels(routed, upstream) {
+    const ours = routed.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.label }));
+    const ids = new Set(routed.map((m) => m.id));
+    return { ...upstream, object: 'list', data: [...ours, ...modelEntries(upstream).filter((e) => !ids.has(e.id as string))] };
+  },
 };

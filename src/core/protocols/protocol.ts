@@ -24,6 +24,16 @@ export interface StreamFacts {
   lastSequence?: number;
 }
 
+/** A model the bridge's routes offer, as a model list shows it. */
+export interface ListedModel {
+  id: string;
+  /** What a picker shows: the model and the pools its route tries. */
+  label: string;
+}
+
+/** A decoded JSON object. */
+export type JsonObject = Record<string, unknown>;
+
 export interface ProtocolAdapter {
   readonly protocol: Protocol;
   /** Path, relative to a pool's base URL, of the cheap request that tests a key. */
@@ -40,4 +50,18 @@ export interface ProtocolAdapter {
   isPreamble(event: SseEvent): boolean;
   /** Whether this event ends the stream normally. */
   isTerminal(event: SseEvent): boolean;
+  /** Query parameters that ask a model list for a later page: the routes' models are offered on the first only. */
+  readonly modelPageParams: readonly string[];
+  /**
+   * The model list in this protocol's shape: `routed` first, then the provider's own entries that are not among
+   * them. `upstream` is the provider's list, or undefined when it could not be had (the routes' models alone).
+   */
+  listModels(routed: readonly ListedModel[], upstream: JsonObject | undefined): JsonObject;
+}
+
+/** The entries of a provider's model list, and only those that are objects with a string id. */
+export function modelEntries(list: JsonObject | undefined): JsonObject[] {
+  const data = list?.data;
+  if (!Array.isArray(data)) return [];
+  return data.filter((entry): entry is JsonObject => typeof entry === 'object' && entry !== null && typeof (entry as JsonObject).id === 'string');
 }

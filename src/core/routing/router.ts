@@ -9,7 +9,15 @@ export interface ResolvedRoute {
 
 interface CompiledRoute extends ResolvedRoute {
   protocol: Protocol;
+  match: string;
   pattern: RegExp;
+}
+
+/** A model name a client of one protocol can ask for and a route serves: what the model list offers (§2). */
+export interface RoutedModel {
+  id: string;
+  /** The pools that serve it, in the order the route tries them. */
+  pools: string[];
 }
 
 /** The pool a protocol's requests go to when no route matches: `defaults`, else the first pool of that protocol. */
@@ -30,6 +38,7 @@ export class Router {
   constructor(config: BridgeConfig) {
     this.routes = config.routes.map((r) => ({
       protocol: r.protocol,
+      match: r.match,
       pattern: compilePattern(r.match),
       targets: r.targets,
       deadlines: r.deadlines,
@@ -47,5 +56,31 @@ export class Router {
       for (const route of this.routes) if (route.protocol === protocol && route.pattern.test(model)) return route;
     }
     return this.defaults.get(protocol) ?? { targets: [] };
+  }
+
+  /**
+   * The model names the routes of `protocol` give a client: each concrete `match` (a pattern with `*` names no
+   * model), then each target's own model where asking for it by name reaches that target's pool. A target model
+   * that another route or the default pool would take instead is not offered: the list must not promise a route
+   * the request would not follow.
+   */
+  namedModels(protocol: Protocol): RoutedModel[] {
+    const named = new Map<string, RoutedModel>();
+    const offer = (id: string, route: ResolvedRoute): void => {
+      if (!named.has(id)) named.set(id, { id, pools: route.targets.map((t) => t.pool) });
+    };
+    for (const route of this.routes) {
+      if (route.protocol !== protocol) continue;
+      if (!route.match.includes('*')) offer(route.match, this.route(protocol, route.match));
+    }
+    for (const route of this.routes) {
+      if (route.protocol !== protocol) continue;
+      for (const target of route.targets) {
+        if (target.model === undefined || named.has(target.model)) continue;
+        const served = this.route(protocol, target.model);
+        if (served.targets.some((t) => t.pool === target.pool)) offer(target.model, served);
+      }
+    }
+    return [...named.values()];
   }
 }
