@@ -70,12 +70,11 @@ export class KeyCommands {
     if (!id) return undefined;
     const label = this.targets.poolStatus(id)?.label ?? id;
     const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing the keys of ${label}…` }, () => this.services.host.testPool(id));
-    const ok = results.filter((r) => r.ok);
-    const failed = results.filter((r) => !r.ok);
     const details = results.map((r) => `${this.targets.keyName({ pool: id, key: r.key }, false)}: ${sanitizeText(r.message)} (${Math.round(r.latencyMs)} ms)`).join('; ');
-    const line = results.length === 0 ? `${label} has no keys to test.` : `${label}: ${ok.length} of ${results.length} key(s) OK. ${details}`;
+    const tally = poolTestTally(results);
+    const line = results.length === 0 ? `${label} has no keys to test.` : `${label}: ${tally.text}. ${details}`;
     this.services.logger.info(`test pool ${id}: ${line}`);
-    if (failed.length || results.length === 0) void vscode.window.showWarningMessage(`KeyBridge: ${line}`);
+    if (!tally.allReady || results.length === 0) void vscode.window.showWarningMessage(`KeyBridge: ${line}`);
     else void vscode.window.showInformationMessage(`KeyBridge: ${line}`);
     return results;
   }
@@ -183,4 +182,18 @@ function keyCheck(preset: ProviderPreset | undefined, stored: Set<string>): KeyC
     });
     return check;
   };
+}
+
+/**
+ * "1 of 2 key(s) ready, 1 rate-limited": a rate-limited key is a valid one (the test passed) but it serves
+ * nothing until its cooldown ends, so it is not counted ready and the message is a warning.
+ */
+function poolTestTally(results: readonly KeyTestResult[]): { text: string; allReady: boolean } {
+  const limited = results.filter((r) => r.ok && (r.status === 429 || r.state === 'cooling')).length;
+  const failed = results.filter((r) => !r.ok).length;
+  const ready = results.length - limited - failed;
+  const parts = [`${ready} of ${results.length} key(s) ready`];
+  if (limited) parts.push(`${limited} rate-limited (valid, cooling)`);
+  if (failed) parts.push(`${failed} failed`);
+  return { text: parts.join(', '), allReady: ready === results.length };
 }

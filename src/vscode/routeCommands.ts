@@ -32,6 +32,8 @@ interface ChosenRoute extends RouteRef {
 }
 
 const PROTOCOL_NAMES: Record<Protocol, string> = { anthropic: 'Anthropic', openai: 'OpenAI' };
+/** The provider kind with its article: "an OpenAI provider", never "a Anthropic provider". */
+const PROVIDER_KIND: Record<Protocol, string> = { anthropic: 'an Anthropic provider', openai: 'an OpenAI-compatible provider' };
 const MODEL_EXAMPLE: Record<Protocol, string> = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-5' };
 
 /** Add Fallback to Route and Remove from Route: the `keybridge.routes` setting, written at user level like the pools. */
@@ -141,7 +143,7 @@ export class RouteCommands {
     return vscode.window.showInputBox({
       title: `KeyBridge: Add Fallback to ${routeLabel(route)} — model`,
       prompt: translated
-        ? `Model name at ${name} (e.g. ${example}). The client's model name means nothing to a ${PROTOCOL_NAMES[pool.protocol]} provider.`
+        ? `Model name at ${name} (e.g. ${example}). The client's model name means nothing to ${PROVIDER_KIND[pool.protocol]}.`
         : `Model name at ${name} (e.g. ${example}); leave empty to keep the client's model.`,
       placeHolder: translated ? example : "empty: the client's model",
       ignoreFocusOut: true,

@@ -66,7 +66,10 @@ class FakeHost {
   }
   async testKey(pool: string, key: string): Promise<KeyTestResult> {
     this.calls.push(`test ${pool}/${key}`);
-    const bad = this.states.get(key) === 'invalid';
+    const state = this.states.get(key);
+    // As the key tester reports a 429: the key was accepted (ok) and now cools.
+    if (state === 'cooling') return { pool, key, ok: true, status: 429, latencyMs: 123.4, state, message: 'accepted but rate-limited (HTTP 429 rate_limit_exceeded)' };
+    const bad = state === 'invalid';
     return { pool, key, ok: !bad, status: bad ? 401 : 200, latencyMs: 123.4, state: bad ? 'invalid' : 'ready', message: bad ? 'HTTP 401 invalid_api_key' : 'OK (HTTP 200)' };
   }
   async testPool(pool: string): Promise<KeyTestResult[]> {
@@ -477,9 +480,25 @@ describe('commands', () => {
       await run('keybridge.testPool', poolNode('oa'));
       const message = fake.messages.at(-1);
       assert.equal(message?.level, 'warning');
-      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) OK/);
+      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) ready, 1 failed\./);
       assert.match(message?.text ?? '', /spare \(sk-…2222\): HTTP 401 invalid_api_key \(123 ms\)/);
       assert.match(message?.text ?? '', /work \(sk-…1111\): OK \(HTTP 200\) \(123 ms\)/);
+    });
+
+    it('Test Pool counts a rate-limited key as valid but not ready, and warns', async () => {
+      host.states.set(keyNode('oa', 'spare').key.id, 'cooling');
+      await run('keybridge.testPool', poolNode('oa'));
+      const message = fake.messages.at(-1);
+      assert.equal(message?.level, 'warning');
+      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) ready, 1 rate-limited \(valid, cooling\)\./);
+      assert.match(message?.text ?? '', /spare \(sk-…2222\): accepted but rate-limited/);
+    });
+
+    it('Test Pool with every key ready is information, not a warning', async () => {
+      await run('keybridge.testPool', poolNode('oa'));
+      const message = fake.messages.at(-1);
+      assert.equal(message?.level, 'info');
+      assert.match(message?.text ?? '', /OpenAI: 2 of 2 key\(s\) ready\./);
     });
 
     it('Retire and Restore act on the host; the palette offers only keys that fit', async () => {

@@ -70,6 +70,7 @@ describe('route commands', () => {
     fake.inputAnswers.push((box) => {
       assert.equal(box.value, undefined, 'nothing pre-filled');
       assert.match(box.prompt ?? '', /^Model name at OpenRouter \(e\.g\. openai\/gpt-4\.1\)/);
+      assert.match(box.prompt ?? '', /means nothing to an OpenAI-compatible provider\.$/);
       const empty = box.validateInput?.('') as { message: string; severity: number };
       assert.equal(empty.severity, InputBoxValidationSeverity.Warning, 'a translated target without a model is warned about, not refused');
       return ' gpt-4.1 ';
@@ -93,6 +94,17 @@ describe('route commands', () => {
     ]);
     assert.match(logs.join('\n'), /route anthropic claude-\*: or → gpt-4\.1 added \(translated\)/);
     assert.equal(fake.messages.at(-1)?.text, 'KeyBridge: anthropic claude-* falls back to OpenRouter (translated)');
+  });
+
+  it('Add Fallback to an Anthropic pool names the provider kind with its article', async () => {
+    fake.settings.set(ROUTES, [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'or' }] }]);
+    fake.pickAnswers.push('Anthropic');
+    fake.inputAnswers.push((box) => {
+      assert.match(box.prompt ?? '', /The client's model name means nothing to an Anthropic provider\.$/);
+      return 'claude-sonnet-4-5';
+    });
+    await run('keybridge.addRouteTarget', routeRows()[0]);
+    assert.deepEqual((routesSetting()[0] as { targets: unknown[] }).targets.at(-1), { pool: 'an', model: 'claude-sonnet-4-5' });
   });
 
   it('New route from the palette: clients, pattern, pool; an empty model keeps the client’s; it goes before the catch-all', async () => {
