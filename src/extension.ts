@@ -154,7 +154,7 @@ class KeyBridgeExtension extends Disposable {
     const serving = (role === 'owner' || role === 'follower') && token !== undefined;
     this.tree.setAgents(this.agents.section(serving ? { baseUrls: this.host.baseUrls, token } : undefined, (status?.pools.length ?? 0) > 0));
     this.statusBar.update({ role, detail: this.host.detail, port: this.host.port, status, portTaken: this.host.portTaken });
-    this.treeView.message = this.treeMessage(role);
+    this.treeView.message = this.treeMessage(role, (status?.pools.length ?? 0) > 0);
     const settings = this.sync.settings;
     if (this.host.portTaken) this.terminal.withhold();
     else this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
@@ -166,11 +166,12 @@ class KeyBridgeExtension extends Disposable {
     }
   }
 
-  private treeMessage(role: HostRole): string | undefined {
+  private treeMessage(role: HostRole, hasPools: boolean): string | undefined {
     if (this.sync.state === 'loading') return 'Reading keys from VS Code’s secret storage…';
     if (this.sync.state === 'unavailable') return this.sync.error?.message;
     if (role === 'blocked' || role === 'stopped') return this.host.detail;
-    if (role === 'follower') return 'Served by another VS Code window; changes made here reach it.';
+    // A message hides the welcome view: with no pools the follower's welcome says it follows, and offers Add Pool.
+    if (role === 'follower' && hasPools) return 'Served by another VS Code window; changes made here reach it.';
     return undefined;
   }
 }

@@ -63,6 +63,12 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     b.setDefaultTimeout(STEP_TIMEOUT_MS);
     await openActivityBarView(b, 'KeyBridge');
     ok('window A serves the port; window B opens in the same browser', true, `A: "${await statusBarText(a)}"; B: "${await statusBarText(b)}"`);
+    // With no pools yet, the follower shows the welcome (it says it follows) and its Add Pool link, not a bare message.
+    const welcomeB = b.locator('.part.sidebar .welcome-view-content', { hasText: 'This window follows the KeyBridge served by another VS Code window' });
+    await welcomeB.waitFor({ timeout: STEP_TIMEOUT_MS });
+    const addPoolB = await welcomeB.getByRole('button', { name: 'Add Pool' }).count();
+    ok('window B, with no pools yet, shows the welcome with Add Pool', addPoolB === 1, `B welcome: "${(await welcomeB.innerText()).replace(/\s+/g, ' ').slice(0, 160)}"; Add Pool buttons: ${addPoolB}`);
+    await shot(b, 'b-welcome');
 
     // ---- 2. keys added in A while B is open
     await a.bringToFront();
