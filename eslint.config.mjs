@@ -130,6 +130,12 @@ export default defineConfig(
         files: ['src/core/agents/**/*.ts'],
         rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES, ...TOP], "agents/ edits agents' settings files and imports no other part of the core")),
     },
+    // The simulated provider of `keybridge demo` stands beside the layers like agents/: a server of its own and the
+    // pools a user would set up for it, built on the leaves only (the hosts compose it with the bridge).
+    {
+        files: ['src/core/demo/**/*.ts'],
+        rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES, ...TOP], 'demo/ simulates a provider and imports no other part of the core')),
+    },
     // 9. The server sits under the bridge that composes it.
     { files: ['src/core/server/**/*.ts'], rules: restrict(forbid(['bridge'], 'server/ does not import the bridge that composes it')) },
 );

@@ -6,25 +6,33 @@ import { redactSecrets } from './core/secrets';
 import { FileStateStore } from './core/state';
 import { loadServeConfig, type ServeConfig } from './cli/configFile';
 import { HELP } from './cli/help';
+import { runDemo } from './cli/demo';
+
+/** The demo's own client sends a request this often: a line every second or two to watch. */
+const DEMO_INTERVAL_MS = 1_500;
 
 declare const KEYBRIDGE_VERSION: string | undefined;
 const VERSION = typeof KEYBRIDGE_VERSION === 'string' ? KEYBRIDGE_VERSION : 'dev';
 
 interface Args {
-  command: 'serve' | 'check' | 'help' | 'version';
+  command: 'serve' | 'check' | 'demo' | 'start' | 'help' | 'version';
   config?: string;
   port?: number;
   state?: string;
   quiet: boolean;
+  /** demo: seconds until it ends by itself. */
+  duration?: number;
+  /** demo: no requests of its own, only the agents'. */
+  quietTraffic?: boolean;
 }
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Args {
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   const args: Args = { command: 'help', quiet: false };
   const rest = [...argv];
   const first = rest.at(0);
-  if (first === 'serve' || first === 'check') {
+  if (first === 'serve' || first === 'check' || first === 'demo' || first === 'start') {
     args.command = first;
     rest.shift();
   } else if (first === '--version' || first === '-v' || first === 'version') {
@@ -55,6 +63,15 @@ function parseArgs(argv: string[]): Args {
       case '--quiet':
         args.quiet = true;
         break;
+      case '--duration': {
+        const seconds = Number(value());
+        if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--duration must be a number of seconds above 0');
+        args.duration = seconds;
+        break;
+      }
+      case '--no-traffic':
+        args.quietTraffic = true;
+        break;
       case '--help':
       case '-h':
         return { command: 'help', quiet: false };
@@ -62,7 +79,13 @@ function parseArgs(argv: string[]): Args {
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
+  if (args.command === 'start') {
+    // `npm start`: a config serves it; without one the main job still runs, over the simulated provider.
+    args.config ??= env.KEYBRIDGE_CONFIG || undefined;
+    args.command = args.config ? 'serve' : 'demo';
+  }
   if ((args.command === 'serve' || args.command === 'check') && !args.config) throw new UsageError('--config FILE is required');
+  if (args.command !== 'demo' && (args.duration !== undefined || args.quietTraffic)) throw new UsageError('--duration and --no-traffic are options of "demo"');
   return args;
 }
 
@@ -128,7 +151,7 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
 export async function main(argv: string[]): Promise<void> {
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, process.env);
   } catch (error) {
     process.stderr.write(`keybridge: ${(error as Error).message}\nRun "keybridge --help" for usage.\n`);
     process.exitCode = 2;
@@ -140,6 +163,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (args.command === 'version') {
     process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (args.command === 'demo') {
+    process.exitCode = await runDemo({ port: args.port, durationS: args.duration, intervalMs: args.quietTraffic ? 0 : DEMO_INTERVAL_MS, out: process.stdout, err: process.stderr });
     return;
   }
   let config: ServeConfig;

@@ -24,6 +24,9 @@ export const HELP = `keybridge — key pools, rotation and failover for coding a
 Usage:
   keybridge serve --config FILE [--port N] [--state FILE] [--quiet]
   keybridge check --config FILE     validate a config (and that its key variables are set), then exit
+  keybridge demo [--port N] [--duration S] [--no-traffic]
+                                    the bridge over a built-in simulated provider: no key needed
+  keybridge start [--config FILE]   serve FILE (or $KEYBRIDGE_CONFIG); with neither, run the demo
   keybridge --help | --version
 
 Options:
@@ -31,6 +34,9 @@ Options:
   --port N        Listen on 127.0.0.1:N; overrides the config's "port". 0 = any free port.
   --state FILE    Where key health (never secrets) is kept across restarts; overrides "stateFile".
   --quiet         Print only the listening URL and errors, not one line per request.
+  --duration S    demo: end after S seconds (default: at Ctrl-C).
+  --no-traffic    demo: send no requests of its own; only your agents' show.
+                  The demo listens on 17381, or on any free port when that is taken.
   -h, --help      This text.
   -v, --version   The version.
 
