@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
 import type { CandidateResult } from '../core/engine/candidateKeyTests';
+import { keyStarts } from '../core/keys/keyIssuers';
 import { describeSkipped, parseKeyLines, selectKeyCandidates, type KeyCandidate } from '../core/keys/keyListParser';
 import { maskSecret } from '../core/secrets';
 import type { PoolSetting } from './bridgeConfig';
 import type { CommandServices } from './commandServices';
-import { keyTrialItems, labelsFor, passedTrial, trialSummary } from './keyTrialPresentation';
+import { candidateItems, keyTrialItems, labelsFor, passedTrial, trialSummary } from './keyTrialPresentation';
 import { presetById, PROVIDER_PRESETS } from './providerPresets';
 
 /** A key list is a few kilobytes; anything larger was picked by mistake and is not read whole. */
@@ -16,14 +17,17 @@ const MAX_CANDIDATES = 100;
 type PoolChooser = (arg: unknown) => Promise<PoolSetting | undefined>;
 
 /**
- * Keys in bulk, from a `.env`/text file or from the clipboard (a block with one key per line). Every key is
- * tested against the pool's provider first and the results are shown in a quick pick; only the keys left
- * checked are stored. The clipboard stands in for a multi-line input box: VS Code's input box drops line
- * breaks, and an untitled editor to paste into would be backed up to disk by hot exit within a second.
+ * Keys in bulk, from a `.env`/text file or from the clipboard (a block with one key per line). The text is read
+ * here, and nothing leaves the machine until the user has ticked keys in a first quick pick: only the candidates
+ * that may be the pool provider's keys are listed (keyListParser.ts decides), ticked only where their name or
+ * prefix says so. The ticked keys alone are tested against the pool's provider, the results are shown in a second
+ * quick pick, and the keys left checked there are stored. The clipboard stands in for a multi-line input box:
+ * VS Code's input box drops line breaks, and an untitled editor to paste into would be backed up to disk by hot
+ * exit within a second.
  */
 export class BulkKeyCommands {
   constructor(
-    private readonly services: CommandServices,
+    private readonly services: Pick<CommandServices, 'keyStore' | 'testCandidateKeys' | 'logger'>,
     private readonly poolToAddTo: PoolChooser,
   ) {}
 
@@ -54,23 +58,24 @@ export class BulkKeyCommands {
     return this.addKeyList(pool, text, 'the clipboard');
   }
 
-  /** Parse, test, show, store what is picked. Returns how many keys were stored. */
+  /** Parse, let the user tick, test the ticked, show, store what is picked. Returns how many keys were stored. */
   private async addKeyList(pool: PoolSetting, text: string, source: string): Promise<number> {
     const preset = presetById(pool.provider) ?? PROVIDER_PRESETS.find((p) => p.baseUrl === pool.baseUrl);
-    const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), {
-      keyPrefixes: preset?.keyPrefixes ?? [],
-      foreignPrefixes: PROVIDER_PRESETS.filter((p) => p !== preset).flatMap((p) => p.keyPrefixes),
+    const { candidates: found, skipped } = selectKeyCandidates(parseKeyLines(text), {
+      provider: preset?.keys,
       inPool: this.services.keyStore.fingerprints(pool.id),
     });
     const skippedNote = skipped.length ? ` Left out: ${describeSkipped(skipped)}.` : '';
-    this.services.logger.info(`add keys to ${pool.id} from ${source}: ${candidates.length} candidate(s).${skippedNote}`);
-    if (candidates.length === 0) {
-      const expected = preset?.keyPrefixes.length ? ` ${preset.label} keys start with ${preset.keyPrefixes.join(' or ')}.` : '';
+    this.services.logger.info(`add keys to ${pool.id} from ${source}: ${found.length} candidate(s).${skippedNote}`);
+    if (found.length === 0) {
+      const expected = preset?.keys?.keyPrefixes.length ? ` ${preset.label} keys start with ${keyStarts(preset.keys).join(' or ')}.` : '';
       void vscode.window.showWarningMessage(`KeyBridge: no new key for ${poolName(pool)} in ${source}.${expected}${skippedNote}`);
       return 0;
     }
-    if (candidates.length > MAX_CANDIDATES) throw new Error(`${source} lists ${candidates.length} keys; add at most ${MAX_CANDIDATES} at a time.`);
+    if (found.length > MAX_CANDIDATES) throw new Error(`${source} lists ${found.length} keys; add at most ${MAX_CANDIDATES} at a time.`);
 
+    const candidates = await this.pickToTest(pool, preset?.keys?.label, found, skipped.length);
+    if (!candidates) return 0;
     const results = await this.test(pool, candidates);
     if (!results) return 0;
     this.services.logger.info(`tested for ${pool.id}: ${candidates.map((c, i) => `${maskSecret(c.secret)} ${trialSummary(results[i])}`).join('; ')}`);
@@ -102,7 +107,29 @@ export class BulkKeyCommands {
     return count;
   }
 
-  /** Every candidate tested, a few at a time, under a cancellable notification; undefined when cancelled. */
+  /**
+   * The keys the user ticks to be tested, before any is sent: a test hands the key to the pool's host, and a
+   * list may hold keys of another provider that share a prefix or a name that says nothing. Undefined when none.
+   */
+  private async pickToTest(pool: PoolSetting, provider: string | undefined, found: readonly KeyCandidate[], leftOut: number): Promise<KeyCandidate[] | undefined> {
+    const host = hostOf(pool.baseUrl);
+    const picked = await vscode.window.showQuickPick(candidateItems(found, provider), {
+      title: `KeyBridge: Add Keys to ${poolName(pool)} — tick the keys to test at ${host}`,
+      placeHolder: `Only the ticked keys are sent, to ${host}, for a test; nothing is sent before Enter.${leftOut ? ` ${leftOut} other line(s) left out (see the log).` : ''}`,
+      canPickMany: true,
+      ignoreFocusOut: true,
+      matchOnDescription: true,
+      matchOnDetail: true,
+    });
+    if (!picked) return undefined;
+    if (picked.length === 0) {
+      void vscode.window.showInformationMessage('KeyBridge: no key ticked; nothing was tested or saved.');
+      return undefined;
+    }
+    return picked.map((item) => item.index).sort((a, b) => a - b).map((i) => found[i]);
+  }
+
+  /** Every ticked key tested, a few at a time, under a cancellable notification; undefined when cancelled. */
   private async test(pool: PoolSetting, candidates: readonly KeyCandidate[]): Promise<CandidateResult[] | undefined> {
     const abort = new AbortController();
     const results = await vscode.window.withProgress(
@@ -122,6 +149,14 @@ export class BulkKeyCommands {
       },
     );
     return abort.signal.aborted ? undefined : results;
+  }
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
   }
 }
 

@@ -130,7 +130,7 @@ export class KeyCommands {
     const text = await vscode.window.showInputBox({
       title: `KeyBridge: Add Keys to ${pool.label ?? pool.id}`,
       prompt: 'Paste one or more API keys, separated by spaces or commas (a list with one key per line: Add Keys from Clipboard or from File). They go to VS Code’s secret storage, never to settings.',
-      placeHolder: preset?.keyPrefixes.length ? `${preset.keyPrefixes[0]}…` : 'API key',
+      placeHolder: preset?.keys?.keyPrefixes.length ? `${preset.keys.keyPrefixes[0]}…` : 'API key',
       password: true,
       ignoreFocusOut: true,
       validateInput: (value) => {

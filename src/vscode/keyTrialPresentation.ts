@@ -5,8 +5,9 @@ import { maskSecret } from '../core/secrets';
 import { sanitizeText } from './keyPresentation';
 
 /**
- * How keys tested before they are added read in the quick pick and the log. No `vscode` import: tested on Node.
- * A row names a key only masked (`sk-…abcd`); the provider's message is sanitised as everywhere else.
+ * How keys found in a list read in the two quick picks — which to test, then which to save — and in the log.
+ * No `vscode` import: tested on Node. A row names a key only masked (`sk-…abcd`); the provider's message is
+ * sanitised as everywhere else.
  */
 
 /** A quick pick row; `index` points back to the candidate, so the secret never has to ride on the item. */
@@ -28,6 +29,36 @@ const OUTCOMES: Record<ProbeOutcome, { icon: string; word: string; valid: boolea
   unreachable: { icon: '$(debug-disconnect)', word: 'unreachable', valid: false },
 };
 
+/**
+ * The rows to tick before anything is sent: a key starts ticked only when its variable's name or a prefix no one
+ * else uses says it is the provider's; the others say why they are not. `provider` is undefined for a custom URL.
+ */
+export function candidateItems(candidates: readonly KeyCandidate[], provider: string | undefined): KeyTrialItem[] {
+  return candidates.map((candidate, index) => ({
+    label: maskSecret(candidate.secret),
+    description: candidateEvidence(candidate, provider),
+    detail: lineOf(candidate),
+    picked: candidate.evidence !== undefined,
+    index,
+  }));
+}
+
+function candidateEvidence(candidate: KeyCandidate, provider: string | undefined): string {
+  if (candidate.evidence === 'name') return `named for ${provider ?? 'this provider'}`;
+  if (candidate.evidence === 'prefix') return `shaped as ${provider ?? 'this provider'}'s keys are`;
+  const whose = provider ? `${provider}'s` : 'issued for this base URL';
+  const doubt = candidate.sharedPrefix
+    ? `${candidate.sharedPrefix.prefix} keys are also ${candidate.sharedPrefix.with.join(' and ')}'s`
+    : candidate.name
+      ? `${candidate.name} names no provider`
+      : 'nothing names its provider';
+  return `unticked: ${doubt}; tick only if it is ${whose}`;
+}
+
+function lineOf(candidate: KeyCandidate): string {
+  return candidate.name ? `line ${candidate.line} · ${candidate.name}` : `line ${candidate.line}`;
+}
+
 /** Whether a result counts as a working key: these rows start checked. */
 export function passedTrial(result: CandidateResult): boolean {
   return OUTCOMES[result.outcome].valid;
@@ -48,7 +79,7 @@ export function keyTrialItems(candidates: readonly KeyCandidate[], results: read
     return {
       label: `${OUTCOMES[result.outcome].icon} ${maskSecret(candidate.secret)}`,
       description: trialSummary(result),
-      detail: candidate.name ? `line ${candidate.line} · ${candidate.name}` : `line ${candidate.line}`,
+      detail: lineOf(candidate),
       picked: passedTrial(result),
       index,
     };

@@ -1,4 +1,5 @@
 import type { Protocol } from '../core/config';
+import { keyStarts, PROVIDER_KEY_ISSUERS, type KeyIssuer } from '../core/keys/keyIssuers';
 
 type PresetId = 'openai' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral' | 'xai' | 'together' | 'gemini' | 'custom';
 
@@ -8,8 +9,11 @@ export interface ProviderPreset {
   protocol: Protocol;
   /** In the form the provider's SDK takes: OpenAI-compatible with the version path, Anthropic the server root. */
   baseUrl: string;
-  /** Prefixes the provider's keys start with; a paste that matches none gets a warning, not a refusal. */
-  keyPrefixes: string[];
+  /**
+   * How the provider's keys are recognised (variable names, prefixes); none for a custom base URL. A paste that
+   * lacks the prefix gets a warning, not a refusal; bulk import offers only what these facts fit.
+   */
+  keys?: KeyIssuer;
   headers?: Record<string, string>;
   /** The authenticated GET that tests a key, when the model list needs no key. */
   testPath?: string;
@@ -22,13 +26,13 @@ export interface ProviderPreset {
 }
 
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
-  { id: 'openai', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', keyPrefixes: ['sk-'], keysPage: 'https://platform.openai.com/api-keys', exampleModel: 'gpt-4.1' },
+  { id: 'openai', label: 'OpenAI', protocol: 'openai', baseUrl: 'https://api.openai.com/v1', keys: PROVIDER_KEY_ISSUERS.openai, keysPage: 'https://platform.openai.com/api-keys', exampleModel: 'gpt-4.1' },
   {
     id: 'anthropic',
     label: 'Anthropic',
     protocol: 'anthropic',
     baseUrl: 'https://api.anthropic.com',
-    keyPrefixes: ['sk-ant-'],
+    keys: PROVIDER_KEY_ISSUERS.anthropic,
     keysPage: 'https://console.anthropic.com/settings/keys',
     exampleModel: 'claude-sonnet-4-5',
   },
@@ -37,7 +41,7 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     label: 'OpenRouter',
     protocol: 'openai',
     baseUrl: 'https://openrouter.ai/api/v1',
-    keyPrefixes: ['sk-or-'],
+    keys: PROVIDER_KEY_ISSUERS.openrouter,
     // OpenRouter attributes traffic by these two optional headers.
     headers: { 'HTTP-Referer': 'https://github.com/keybridge/keybridge', 'X-Title': 'KeyBridge' },
     // OpenRouter lists models without a key; its key endpoint answers 401 for a bad one.
@@ -46,25 +50,25 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     exampleModel: 'openai/gpt-4.1',
   },
     // Groq, xAI and OpenRouter serve /responses as well; the four below without it speak Chat Completions only.
-  { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keyPrefixes: ['gsk_'], keysPage: 'https://console.groq.com/keys', exampleModel: 'llama-3.3-70b-versatile' },
+  { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keys: PROVIDER_KEY_ISSUERS.groq, keysPage: 'https://console.groq.com/keys', exampleModel: 'llama-3.3-70b-versatile' },
   {
     id: 'deepseek',
     label: 'DeepSeek',
     protocol: 'openai',
     baseUrl: 'https://api.deepseek.com/v1',
-    keyPrefixes: ['sk-'],
+    keys: PROVIDER_KEY_ISSUERS.deepseek,
     keysPage: 'https://platform.deepseek.com/api_keys',
     responses: false,
     exampleModel: 'deepseek-chat',
   },
-  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keyPrefixes: [], keysPage: 'https://console.mistral.ai/api-keys', responses: false, exampleModel: 'mistral-large-latest' },
-  { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keyPrefixes: ['xai-'], keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
+  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keys: PROVIDER_KEY_ISSUERS.mistral, keysPage: 'https://console.mistral.ai/api-keys', responses: false, exampleModel: 'mistral-large-latest' },
+  { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keys: PROVIDER_KEY_ISSUERS.xai, keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
   {
     id: 'together',
     label: 'Together',
     protocol: 'openai',
     baseUrl: 'https://api.together.xyz/v1',
-    keyPrefixes: [],
+    keys: PROVIDER_KEY_ISSUERS.together,
     keysPage: 'https://api.together.ai/settings/api-keys',
     // Together's /responses serves only a few listed models and keeps no stored responses; Chat serves them all.
     responses: false,
@@ -75,12 +79,12 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     label: 'Gemini (OpenAI-compatible)',
     protocol: 'openai',
     baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
-    keyPrefixes: ['AIza'],
+    keys: PROVIDER_KEY_ISSUERS.gemini,
     keysPage: 'https://aistudio.google.com/apikey',
     responses: false,
     exampleModel: 'gemini-2.5-pro',
   },
-  { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '', keyPrefixes: [] },
+  { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '' },
 ];
 
 export function presetById(id: string | undefined): ProviderPreset | undefined {
@@ -124,8 +128,8 @@ export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefine
     else if (!KEY_CHARS.test(key)) errors.push(`${which} contains characters API keys do not use.`);
     else if (/^kb(admin)?-/.test(key)) errors.push(`${which} is a KeyBridge token, not a provider key.`);
     else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0)) errors.push(`${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.`);
-    else if (preset && preset.keyPrefixes.length && !preset.keyPrefixes.some((p) => key.startsWith(p))) {
-      warnings.push(`${which} does not start with ${preset.keyPrefixes.join(' or ')}, as ${preset.label} keys do.`);
+    else if (preset?.keys?.keyPrefixes.length && !preset.keys.keyPrefixes.some((p) => key.startsWith(p))) {
+      warnings.push(`${which} does not start with ${keyStarts(preset.keys).join(' or ')}, as ${preset.label} keys do.`);
     }
   });
   return { errors, warnings };

@@ -7,8 +7,9 @@
 //   the bridge while the fake provider rate-limits the first key → that row shows "cooling m:ss" and
 //   counts down → Retire Key with the row's inline action → Remove Key from the row's context menu,
 //   confirmed in the modal dialog → a new terminal echoes $ANTHROPIC_BASE_URL → Add Keys from File… with a .env
-//   of three keys, one of which the fake provider refuses: the quick pick shows each key's test result with the
-//   two valid ones checked, Enter saves those two, the tree shows them and not the third.
+//   of three keys, one of which the fake provider refuses: a first quick pick lists them unticked (the pool is
+//   a custom URL) and nothing reaches the provider until all are ticked; the second shows each key's test
+//   result with the two valid ones checked, Enter saves those two, the tree shows them and not the third.
 //
 // Every step prints what it saw and saves a screenshot to test-results/vscode-e2e/ui-*.png.
 // Traffic comes from a terminal (node with the variables the extension put there), as an agent would
@@ -201,20 +202,25 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await paletteCommand(page, 'KeyBridge: Add Keys from File…');
     // code-server's open dialog is VS Code's own file picker in a quick input: the path is typed.
     const fileDialog = await answerQuickInput(page, { title: 'from File', text: envFile });
+    // Nothing is sent before the user ticks: for a custom base URL every key waits unticked.
+    const tickTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'tick the keys to test' });
+    await tickTitle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+    const tickRows = await quickPickRows(page);
+    const sentBeforeTick = fake.ledger.length - testsBefore;
+    await shot(page, 'bulk-tick');
+    ok('Add Keys from File… lists the three keys of the .env unticked, and sends none before the user ticks',
+      tickRows.length === 3 && tickRows.every((r) => r.startsWith('[ ]')) && ['5555', '6666', '7777'].every((tail) => tickRows.some((r) => r.includes(`sk-…${tail}`))) && sentBeforeTick === 0,
+      `quick pick: ${tickRows.map((r) => `"${r}"`).join(' ')}; requests before the tick: ${sentBeforeTick}`);
+    await page.locator('.quick-input-widget .quick-input-check-all').click({ timeout: STEP_TIMEOUT_MS });
+    await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
     const resultsTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'passed the test' });
     await resultsTitle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     const heading = (await resultsTitle.innerText()).trim();
-    const resultRows = await page.locator('.quick-input-widget .monaco-list-row').evaluateAll((els) =>
-      els.map((el) => {
-        const box = el.querySelector('input[type=checkbox]');
-        const checked = box ? box.checked : el.getAttribute('aria-checked') === 'true';
-        return `${checked ? '[x]' : '[ ]'} ${el.innerText.replace(/\s+/g, ' ').trim()}`;
-      }),
-    );
+    const resultRows = await quickPickRows(page);
     await shot(page, 'bulk-results');
     const tested = fake.ledger.slice(testsBefore).filter((e) => e.endpoint === 'models').map((e) => (e.key === BULK_BAD ? 'bad' : e.key === BULK_A ? 'a' : e.key === BULK_C ? 'c' : 'other'));
     const rowOk = (tail, checked, word) => resultRows.some((r) => r.startsWith(checked ? '[x]' : '[ ]') && r.includes(`sk-…${tail}`) && r.includes(word));
-    ok('Add Keys from File… tests each key of the .env and shows the results, the two valid keys checked',
+    ok('the ticked keys are tested and the results shown, the two valid keys checked',
       heading.includes('2 of 3 passed the test') && resultRows.length === 3 && rowOk('5555', true, 'ok') && rowOk('6666', false, 'invalid') && rowOk('7777', true, 'ok') && tested.sort().join(',') === 'a,bad,c',
       `file dialog "${fileDialog}"; quick pick "${heading}": ${resultRows.map((r) => `"${r}"`).join(' ')}; provider tested ${tested.join(', ')}`);
     await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
@@ -295,6 +301,17 @@ export async function answerQuickInput(page, { title, text, pick }) {
   }
   await heading.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
   return seen;
+}
+
+/** The rows of the open multi-select quick pick: `[x] label description…` or `[ ] …`. */
+async function quickPickRows(page) {
+  return page.locator('.quick-input-widget .monaco-list-row').evaluateAll((els) =>
+    els.map((el) => {
+      const box = el.querySelector('input[type=checkbox]');
+      const checked = box ? box.checked : el.getAttribute('aria-checked') === 'true';
+      return `${checked ? '[x]' : '[ ]'} ${el.innerText.replace(/\s+/g, ' ').trim()}`;
+    }),
+  );
 }
 
 export function treeRow(page, label) {

@@ -334,32 +334,43 @@ describe('commands', () => {
       assert.equal(fake.files.get(ENV_PATH), ENV, 'the picked file is never changed');
     });
 
-    const bulkPick = () => fake.quickPicks.find((p) => (p.options as { canPickMany?: boolean }).canPickMany);
+    const bulkPicks = () => fake.quickPicks.filter((p) => (p.options as { canPickMany?: boolean }).canPickMany);
     const acceptChecked = (items: QuickPickItemLike[]) => items.filter((i) => i.picked);
     const testsSeen = (since: number) => provider.ledger.slice(since).map((e) => `${e.endpoint} ${e.key === BAD ? 'bad' : e.key === GOOD_1 ? 'good1' : e.key === GOOD_3 ? 'good3' : 'other'}`);
 
-    it('tests every key of a .env file, shows the results with the valid keys checked, and saves what stays checked', async () => {
+    it('lists the keys of a .env file to tick, tests the ticked ones, shows the results with the valid keys checked, and saves what stays checked', async () => {
       const before = provider.ledger.length;
       fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
-      fake.pickAnswers.push(acceptChecked);
+      fake.pickAnswers.push((items) => {
+        assert.equal(provider.ledger.length, before, 'nothing is sent before the user has ticked');
+        return acceptChecked(items);
+      }, acceptChecked);
       assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 2);
 
       assert.deepEqual(testsSeen(before).sort(), ['models bad', 'models good1', 'models good3'], 'one cheap test request per key, the Anthropic key not sent');
-      const pick = bulkPick();
-      assert.ok(pick);
-      const options = pick.options as { title: string; canPickMany: boolean; ignoreFocusOut: boolean };
+      const [toTick, results] = bulkPicks();
+      assert.match((toTick.options as { title: string }).title, /Add Keys to OpenAI — tick the keys to test at 127\.0\.0\.1:\d+/);
+      assert.deepEqual(
+        toTick.items.map((i) => [i.label, i.picked, i.description, i.detail]),
+        [
+          ['sk-…1111', true, 'named for OpenAI', 'line 2 · OPENAI_KEY_WORK'],
+          ['sk-…2222', true, 'named for OpenAI', 'line 3 · OPENAI_KEY_OLD'],
+          ['sk-…3333', true, 'named for OpenAI', 'line 5 · OPENAI_KEY_SPARE'],
+        ],
+      );
+      const options = results.options as { title: string; canPickMany: boolean; ignoreFocusOut: boolean };
       assert.equal(options.ignoreFocusOut, true);
       assert.match(options.title, /Add Keys to OpenAI — 2 of 3 passed the test/);
       assert.deepEqual(
-        pick.items.map((i) => [i.label, i.picked, i.detail]),
+        results.items.map((i) => [i.label, i.picked, i.detail]),
         [
           ['$(pass) sk-…1111', true, 'line 2 · OPENAI_KEY_WORK'],
           ['$(error) sk-…2222', false, 'line 3 · OPENAI_KEY_OLD'],
           ['$(pass) sk-…3333', true, 'line 5 · OPENAI_KEY_SPARE'],
         ],
       );
-      assert.match(String(pick.items[0].description), /^ok · \d+ ms$/);
-      assert.match(String(pick.items[1].description), /^invalid · HTTP 401.* · \d+ ms$/);
+      assert.match(String(results.items[0].description), /^ok · \d+ ms$/);
+      assert.match(String(results.items[1].description), /^invalid · HTTP 401.* · \d+ ms$/);
       assert.deepEqual(
         keysOf('oa').map((k) => [k.label, k.secret]),
         [
@@ -372,35 +383,49 @@ describe('commands', () => {
       assert.ok(logs.some((l) => /sk-…2222 invalid · HTTP 401/.test(l)), 'the log has each result, masked');
     });
 
-    it('saves only the keys the user leaves checked, the invalid one included if checked', async () => {
+    it('tests only the keys left ticked, and saves only the keys left checked, the invalid one included if checked', async () => {
+      const before = provider.ledger.length;
       fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
-      fake.pickAnswers.push(['$(error) sk-…2222', '$(pass) sk-…3333']);
+      fake.pickAnswers.push(['sk-…2222', 'sk-…3333'], ['$(error) sk-…2222', '$(pass) sk-…3333']);
       assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 2);
+      assert.deepEqual(testsSeen(before).sort(), ['models bad', 'models good3'], 'the unticked key never reaches the provider');
       assert.deepEqual(
         keysOf('oa').map((k) => k.secret),
         [BAD, GOOD_3],
       );
     });
 
-    it('saves nothing on Escape at the results, on Cancel of the tests, or with every key unchecked', async () => {
+    it('sends and saves nothing on Escape or with nothing ticked before the tests, and saves nothing on Escape at the results, on Cancel of the tests, or with every key unchecked', async () => {
+      const before = provider.ledger.length;
       fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
       fake.pickAnswers.push(undefined);
       assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
-
       fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
       fake.pickAnswers.push(() => []);
       assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
+      assert.match(fake.messagesOf('info').at(-1) ?? '', /no key ticked; nothing was tested or saved/);
+      assert.equal(provider.ledger.length, before, 'nothing reached the provider');
+      assert.deepEqual(candidateTests, []);
+
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(acceptChecked, undefined);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
+
+      fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(acceptChecked, () => []);
+      assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0);
       assert.match(fake.messagesOf('info').at(-1) ?? '', /nothing was saved/);
 
-      // Cancel while the keys are being tested: the quick pick never opens.
+      // Cancel while the keys are being tested: the results never open.
       provider.always(GOOD_1, { kind: 'slowFirstByte', ms: 5_000 });
       fake.openDialogAnswers.push([Uri.file(ENV_PATH)]);
+      fake.pickAnswers.push(acceptChecked);
       const pending = run('keybridge.addKeysFromFile', 'oa');
       await new Promise((resolve) => setTimeout(resolve, 100));
       fake.cancelProgress();
       assert.equal(await pending, 0);
       provider.always(GOOD_1, undefined);
-      assert.equal(fake.quickPicks.length, 2, 'no results shown after Cancel');
+      assert.equal(fake.quickPicks.length, 7, 'no results shown after Cancel');
 
       fake.openDialogAnswers.push(undefined);
       assert.equal(await run('keybridge.addKeysFromFile', 'oa'), 0, 'Cancel in the open dialog');
@@ -408,16 +433,23 @@ describe('commands', () => {
     });
 
     it('takes a file Uri given as the argument, without an open dialog', async () => {
-      fake.pickAnswers.push(acceptChecked);
+      fake.pickAnswers.push(acceptChecked, acceptChecked);
       assert.equal(await run('keybridge.addKeysFromFile', Uri.file(ENV_PATH)), 2);
       assert.equal(fake.openDialogs.length, 0);
     });
 
-    it('adds a block of keys from the clipboard, one per line, leaving out keys the pool holds', async () => {
+    it('adds a block of keys from the clipboard, one per line, offered unticked (sk- is DeepSeek’s too), leaving out keys the pool holds', async () => {
       await keyStore.addKeys('oa', [{ secret: GOOD_1 }]);
       fake.clipboard = `${GOOD_1}\n${BAD}\n\n${GOOD_3}\n${GOOD_3}\n`;
-      fake.pickAnswers.push(acceptChecked);
+      fake.pickAnswers.push((items) => items, acceptChecked);
       assert.equal(await run('keybridge.addKeysFromClipboard', poolNode('oa')), 1);
+      assert.deepEqual(
+        bulkPicks()[0].items.map((i) => [i.label, i.picked, i.description]),
+        [
+          ['sk-…2222', false, "unticked: sk- keys are also DeepSeek's; tick only if it is OpenAI's"],
+          ['sk-…3333', false, "unticked: sk- keys are also DeepSeek's; tick only if it is OpenAI's"],
+        ],
+      );
       assert.deepEqual(candidateTests, [2], 'the key already in the pool and the repeat are not tested');
       assert.deepEqual(
         keysOf('oa').map((k) => [k.label, k.secret]),

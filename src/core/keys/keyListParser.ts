@@ -1,8 +1,10 @@
 import { fingerprintSecret } from '../secrets';
+import { ALL_KEY_ISSUERS, issuersNamedBy, issuersShapedLike, type KeyIssuer } from './keyIssuers';
 
 /**
- * Keys in bulk: a `.env` file or a pasted block with one key per line, turned into the candidates worth
- * testing. Pure text work, so the extension's file and clipboard commands and any other host share it.
+ * Keys in bulk: a `.env` file or a pasted block with one key per line, turned into the candidates to offer the
+ * user for one pool. Pure text work, so the extension's file and clipboard commands and any other host share it;
+ * nothing here sends anything. Which values fit which pool is read from the declared facts of keyIssuers.ts.
  * Nothing here ever returns a secret in a reason: skipped lines are named by number only.
  */
 
@@ -19,9 +21,16 @@ export interface KeyCandidate {
   line: number;
   name?: string;
   secret: string;
+  /**
+   * What says it is a key of the pool's provider: its variable's name (`DEEPSEEK_API_KEY`), or a prefix no other
+   * issuer uses (`gsk_` for Groq). Without either, it is offered unticked: nothing leaves unless the user ticks it.
+   */
+  evidence?: 'name' | 'prefix';
+  /** A prefix other issuers' keys start with too (`sk-`: OpenAI's and DeepSeek's), to say why it is unticked. */
+  sharedPrefix?: { prefix: string; with: string[] };
 }
 
-type SkipReason = 'not a key' | 'another provider' | 'KeyBridge token' | 'listed twice' | 'already in the pool';
+type SkipReason = 'not a key' | 'another provider' | 'another service' | 'wrong prefix' | 'KeyBridge token' | 'listed twice' | 'already in the pool';
 
 export interface SkippedEntry {
   line: number;
@@ -29,14 +38,9 @@ export interface SkippedEntry {
   reason: SkipReason;
 }
 
-/** What the pool's provider lets us check; `keyPrefixes` empty means any key shape. */
 export interface KeyListRules {
-  keyPrefixes: readonly string[];
-  /**
-   * Prefixes of other providers' keys: `sk-ant-` starts with OpenAI's `sk-` but is an Anthropic key, so a value
-   * whose longest matching prefix is another provider's is left out.
-   */
-  foreignPrefixes?: readonly string[];
+  /** The pool's provider; none for a custom base URL, whose keys nothing tells apart. */
+  provider?: KeyIssuer;
   /** Fingerprints of the keys the pool holds already. */
   inPool: ReadonlySet<string>;
 }
@@ -79,35 +83,51 @@ export function parseKeyLines(text: string): KeyListEntry[] {
   return entries;
 }
 
-function longestPrefix(value: string, prefixes: readonly string[]): number {
-  return Math.max(0, ...prefixes.filter((prefix) => value.startsWith(prefix)).map((prefix) => prefix.length));
-}
+type Verdict = { skip: SkipReason } | Pick<KeyCandidate, 'evidence' | 'sharedPrefix'>;
 
-function skipReason(entry: KeyListEntry, rules: KeyListRules): SkipReason | undefined {
+/** One value for one pool: not a key; anyone else's, by name or prefix (out); or how sure it is the provider's. */
+function judge(entry: KeyListEntry, rules: KeyListRules): Verdict {
   const { value, name } = entry;
-  if (value.length < MIN_KEY_LENGTH || value.length > MAX_KEY_LENGTH || !KEY_CHARS.test(value) || value.includes('://')) return 'not a key';
-  if (/^kb(admin)?-/.test(value)) return 'KeyBridge token';
+  if (value.length < MIN_KEY_LENGTH || value.length > MAX_KEY_LENGTH || !KEY_CHARS.test(value) || value.includes('://')) return { skip: 'not a key' };
+  if (/^kb(admin)?-/.test(value)) return { skip: 'KeyBridge token' };
   // A key is letters and digits mixed; a word, a path or a number alone is not one.
-  if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return 'not a key';
-  if (rules.keyPrefixes.length) {
-    const own = longestPrefix(value, rules.keyPrefixes);
-    if (own === 0 || longestPrefix(value, rules.foreignPrefixes ?? []) > own) return 'another provider';
-    return undefined;
-  }
-  if (name !== undefined && !CREDENTIAL_NAME.test(name)) return 'not a key';
-  return undefined;
+  if (!/[0-9]/.test(value) || !/[A-Za-z]/.test(value)) return { skip: 'not a key' };
+  const own = rules.provider;
+  const { issuers: shaped, prefix } = issuersShapedLike(value, ALL_KEY_ISSUERS);
+  // Someone else's credential, by its name or by a prefix that is theirs: it never leaves for this pool. A prefix
+  // several issuers share (`sk-`) names none of them, so a custom pool (an OpenAI-compatible gateway) may take it.
+  const otherByName = issuersNamedBy(name, ALL_KEY_ISSUERS).find((issuer) => issuer !== own);
+  const ownShape = own !== undefined && shaped.includes(own);
+  const otherByShape = shaped.length > 0 && !ownShape && (own !== undefined || shaped.length === 1) ? shaped[0] : undefined;
+  const other = otherByName ?? otherByShape;
+  if (other) return { skip: other.llm ? 'another provider' : 'another service' };
+  if (own?.keyPrefixes.length && shaped.length === 0) return { skip: 'wrong prefix' };
+  if (own && name !== undefined && issuersNamedBy(name, [own]).length) return { evidence: 'name' };
+  if (ownShape && shaped.length === 1) return { evidence: 'prefix' };
+  // A `.env` holds more than keys: a value with no prefix to go by counts only under a credential's name.
+  if (shaped.length === 0 && name !== undefined && !CREDENTIAL_NAME.test(name)) return { skip: 'not a key' };
+  const sharedWith = shaped.filter((issuer) => issuer !== own).map((issuer) => issuer.label);
+  return sharedWith.length ? { sharedPrefix: { prefix, with: sharedWith } } : {};
 }
 
 /**
- * The entries that look like keys of the pool's provider, each once, minus those the pool holds; every
- * other entry with why it was left out.
+ * The entries that may be keys of the pool's provider, each once, minus those the pool holds, with what
+ * speaks for each; every other entry with why it was left out. A value that is another issuer's credential
+ * anywhere in the list (`AWS_SECRET_ACCESS_KEY=…`) is left out wherever it appears again, a bare line included.
  */
 export function selectKeyCandidates(entries: readonly KeyListEntry[], rules: KeyListRules): { candidates: KeyCandidate[]; skipped: SkippedEntry[] } {
+  const verdicts = entries.map((entry) => judge(entry, rules));
+  const foreign = new Map<string, SkipReason>();
+  entries.forEach((entry, i) => {
+    const verdict = verdicts[i];
+    if ('skip' in verdict && (verdict.skip === 'another provider' || verdict.skip === 'another service')) foreign.set(entry.value, verdict.skip);
+  });
   const candidates: KeyCandidate[] = [];
   const skipped: SkippedEntry[] = [];
   const seen = new Set<string>();
-  for (const entry of entries) {
-    let reason = skipReason(entry, rules);
+  entries.forEach((entry, i) => {
+    const verdict = verdicts[i];
+    let reason = 'skip' in verdict ? verdict.skip : foreign.get(entry.value);
     if (!reason) {
       const fingerprint = fingerprintSecret(entry.value);
       if (rules.inPool.has(fingerprint)) reason = 'already in the pool';
@@ -115,8 +135,8 @@ export function selectKeyCandidates(entries: readonly KeyListEntry[], rules: Key
       seen.add(fingerprint);
     }
     if (reason) skipped.push({ line: entry.line, name: entry.name, reason });
-    else candidates.push({ line: entry.line, name: entry.name, secret: entry.value });
-  }
+    else candidates.push({ line: entry.line, name: entry.name, secret: entry.value, ...verdict });
+  });
   return { candidates, skipped };
 }
 
