@@ -211,7 +211,8 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     ok('Add Keys from File… lists the three keys of the .env unticked, and sends none before the user ticks',
       tickRows.length === 3 && tickRows.every((r) => r.startsWith('[ ]')) && ['5555', '6666', '7777'].every((tail) => tickRows.some((r) => r.includes(`sk-…${tail}`))) && sentBeforeTick === 0,
       `quick pick: ${tickRows.map((r) => `"${r}"`).join(' ')}; requests before the tick: ${sentBeforeTick}`);
-    await page.locator('.quick-input-widget .quick-input-check-all').click({ timeout: STEP_TIMEOUT_MS });
+    // The header's "Toggle all checkboxes" (a native input in older VS Code, a custom toggle in newer).
+    await page.locator('.quick-input-widget').getByRole('checkbox', { name: 'Toggle all checkboxes' }).click({ timeout: STEP_TIMEOUT_MS });
     await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
     const resultsTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'passed the test' });
     await resultsTitle.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
