@@ -41,6 +41,8 @@ interface SecretForms {
   longest: number;
   /** What a relayed body is searched for: the middle of the key and of each base64 form (see `mayQuote`). */
   needles: Buffer[];
+  /** For each ASCII code, 1 when the key holds that character: a JSON escape of one may spell part of the key. */
+  characters: Uint8Array;
 }
 
 const formsCache = new Map<string, SecretForms>();
@@ -100,7 +102,9 @@ function formsOf(secret: string): SecretForms {
     whole.push(secret);
   }
   const needles = [...new Set([secret, ...base64Cores(secret)].map(middle))].map((text) => Buffer.from(text, 'latin1'));
-  forms = { masked: maskSecret(secret), maskedAscii: maskSecret(secret, '...'), anchors, whole, longest: Math.max(secret.length, ...whole.map((form) => form.length)), needles };
+  const characters = new Uint8Array(128);
+  for (let i = 0; i < secret.length; i++) if (secret.charCodeAt(i) < 128) characters[secret.charCodeAt(i)] = 1;
+  forms = { masked: maskSecret(secret), maskedAscii: maskSecret(secret, '...'), anchors, whole, longest: Math.max(secret.length, ...whole.map((form) => form.length)), needles, characters };
   // Bounded: the keys of a session number in the tens; a host that cycles through more only recomputes.
   if (formsCache.size >= 256) formsCache.clear();
   formsCache.set(secret, forms);
@@ -217,21 +221,41 @@ export function redactSecrets(text: string, secrets: Iterable<string>, style: Re
   return out + text.slice(last);
 }
 
-/** The longest quote of the secret `mayQuote` looks for. */
+/** The longest spelling of a quote `mayQuote` looks for: every character of it a six-byte JSON escape. */
 export function longestQuote(secret: string): number {
-  return formsOf(secret).longest;
+  return 6 * formsOf(secret).longest;
+}
+
+const JSON_ESCAPE_START = Buffer.from('\\u00', 'latin1');
+
+/**
+ * Whether the bytes hold a JSON `\u00XX` escape of one of the key's characters. JSON text rarely escapes
+ * letters or digits (Go's encoder escapes `<`, `>` and `&`, which no key holds), so an answer that does is
+ * searched in full: its client's JSON parse would give back the key, whatever mixture of escaped and plain
+ * characters spelt it.
+ */
+function escapesKeyCharacter(bytes: Buffer, characters: Uint8Array): boolean {
+  for (let at = bytes.indexOf(JSON_ESCAPE_START); at !== -1; at = bytes.indexOf(JSON_ESCAPE_START, at + 4)) {
+    // An escape cut at the end of the bytes may be one: searched in full rather than guessed.
+    if (at + 6 > bytes.length) return true;
+    const code = parseInt(bytes.toString('latin1', at + 4, at + 6), 16);
+    if (code < 128 && characters[code] === 1) return true;
+  }
+  return false;
 }
 
 /**
  * Whether relayed bytes may quote the secret, in a handful of native
  * searches: whether they hold a BODY_NEEDLE-character window near the middle
- * of the key or of one of its base64 forms. Searching a body for every run would cost each answer
+ * of the key or of one of its base64 forms, or a JSON escape of one of the key's characters.
+ * Searching a body for every run would cost each answer
  * about as much as the rest of the relay, so a body is scrubbed of quotes that
- * cover the middle of the key, not of shorter fragments (nor of a key spelt
- * with JSON escapes); texts the bridge writes itself get the full search.
+ * cover the middle of the key, not of shorter plain fragments (escaped ones are searched in full);
+ * texts the bridge writes itself get the full search.
  */
 export function mayQuote(bytes: Buffer, secret: string): boolean {
   if (secret.length < MIN_SECRET) return false;
-  for (const needle of formsOf(secret).needles) if (bytes.indexOf(needle) !== -1) return true;
-  return false;
+  const forms = formsOf(secret);
+  for (const needle of forms.needles) if (bytes.indexOf(needle) !== -1) return true;
+  return escapesKeyCharacter(bytes, forms.characters);
 }

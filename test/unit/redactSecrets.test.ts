@@ -53,4 +53,12 @@ describe('redactSecrets', () => {
     assert.equal(mayQuote(Buffer.from(`{"text":"${KEY.slice(1, -1)}"}`), KEY), true);
     assert.equal(mayQuote(Buffer.from(`{"auth":"${Buffer.from(`Bearer ${KEY}`).toString('base64')}"}`), KEY), true);
   });
+
+  it('sends a body that escapes one of the key’s characters to the full search, not one escaping only what no key holds', () => {
+    // Go's encoder escapes `<`, `>` and `&`; a provider echoing the key may escape its letters.
+    assert.equal(mayQuote(Buffer.from('{"text":"a \\u003cb\\u003e \\u0026 \\u00e9"}'), KEY), false);
+    const spelt = `${KEY.slice(0, 14)}\\u00${KEY.charCodeAt(14).toString(16)}${KEY.slice(15)}`;
+    assert.equal(mayQuote(Buffer.from(`{"text":"${spelt}"}`), KEY), true);
+    assert.equal(mayQuote(Buffer.from(`{"text":"cut \\u00`), KEY), true, 'an escape cut at the end of a chunk');
+  });
 });

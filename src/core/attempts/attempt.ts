@@ -18,6 +18,7 @@ import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
 import { TranslatedBody } from '../upstream/translatedBody';
 import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
+import { pieceRedactor } from '../upstream/pieceRedaction';
 import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
 import { continueCutStream } from './continueStream';
@@ -178,7 +179,8 @@ async function translatedGate(
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }
-  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}) };
+  const translator = translation.stream(model, request.decodeJson?.() ?? {}, pieceRedactor(key.secret));
+  const client = { adapter, endpoint: request.endpoint, translator, secret: key.secret };
   const relay = new TranslatedSseRelay(body, protocolAdapter(translation.upstreamProtocol), translation.upstreamEndpoint, client);
   const gate = await relay.gate(deadlines.firstEventMs - elapsed, () => engine.clock.now());
   return gate.kind === 'fail' ? gate : { kind: 'commit', relay };

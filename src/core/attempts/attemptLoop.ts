@@ -14,12 +14,12 @@ import { buildClientHeaders } from '../upstream/headers';
 import { sendAttempt, type AttemptDone, type TargetPlan } from './attempt';
 import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
-import { bodyForModel, type ProxyRequest } from './proxyRequest';
+import { bodyForModel, renamesModel, type ProxyRequest } from './proxyRequest';
 import { routedModelList } from './modelList';
 import { crossProtocol } from '../translation/targetTranslation';
 import { isThinkingSignatureError, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
-import { parseWire } from '../translation/wire';
+import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire } from '../translation/wire';
 
 /** How the attempts on one target ended. */
 type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failure: FailedAttempt } | { kind: 'next' } | { kind: 'stop' };
@@ -165,12 +165,14 @@ function retryWithoutThinking(run: RequestRun, target: TargetPlan, failure: Fail
   if (upstream !== 'anthropic' || failure.status === undefined || !target.body) return false;
   if (!isThinkingSignatureError(failure.status, failure.raw?.toString('utf8') ?? '')) return false;
   const sent = parseWire(target.body.toString('utf8'));
-  const stripped = sent && withoutThinking(sent);
+  const stripped = sent && !nestedTooDeep(sent) && withoutThinking(sent);
   if (!stripped) return false;
   target.body = Buffer.from(JSON.stringify(stripped));
   run.engine.logger.info(`request ${run.request.id}: pool "${target.pool.id}" refused thinking history it did not sign; sent again without it`);
   return true;
 }
+
+const TOO_DEEP = `the request is nested deeper than ${MAX_WIRE_DEPTH} levels, too deep for the bridge to rewrite`;
 
 type PlannedTarget =
   | { kind: 'send'; target: TargetPlan }
@@ -189,6 +191,9 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
   const refuse = (reason: string): PlannedTarget => ({ kind: 'refused', failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } } });
   if (cross?.kind === 'refused') return refuse(cross.reason);
   if (cross?.kind === 'estimate-tokens') return { kind: 'estimate-tokens', pool };
+  // A body this target gets rewritten (translated or renamed) is walked; one too deep for that is refused here,
+  // where a target that relays it as it is may still take it.
+  if ((cross || renamesModel(request, target.model)) && request.decodeJson && nestedTooDeep(request.decodeJson())) return refuse(TOO_DEEP);
   let body = bodyForModel(request, target.model);
   if (cross) {
     const client = request.decodeJson?.();
@@ -196,6 +201,8 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     // A stored answer lives with the provider that made it; another one cannot look it up.
     if (request.previousResponseId) return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
     const translated = cross.request(client, model ?? '');
+    // Tool-call arguments arrive as JSON text and are parsed by the translation: they are measured only now.
+    if (nestedTooDeep(translated.body)) return refuse(TOO_DEEP);
     body = Buffer.from(JSON.stringify(translated.body));
     // What the target did not get is worth a line; a translation that carried everything is routine.
     const { dropped } = translated.notes;
@@ -286,7 +293,13 @@ class RequestRun {
 
   /** count_tokens for a target that counts none: the documented estimate (docs/TRANSLATION.md), no key used. */
   answerTokenEstimate(res: ServerResponse, pool: KeyPool): RequestSummary {
-    const body = JSON.stringify({ input_tokens: estimateInputTokens(this.request.decodeJson?.() ?? {}) });
+    const client = this.request.decodeJson?.() ?? {};
+    if (nestedTooDeep(client)) {
+      this.summary.pool = pool.id;
+      sendError(res, this.adapter, 400, 'invalid_request_error', `KeyBridge: ${TOO_DEEP}.`);
+      return this.finish(400, 'error', TOO_DEEP);
+    }
+    const body = JSON.stringify({ input_tokens: estimateInputTokens(client) });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-keybridge-estimate': 'input_tokens' });
     res.end(body);
     this.summary.pool = pool.id;

@@ -20,6 +20,7 @@ import { redactSecrets } from '../secrets';
 import type { ProviderOutcome } from '../failover/circuitBreaker';
 import { attemptDeadlines, providerOutcome, type AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
+import { MAX_WIRE_DEPTH, nestedTooDeep } from '../translation/wire';
 
 export type ContinuationOutcome = { kind: 'continued'; pool: string } | { kind: 'failed'; reason: string } | { kind: 'client-gone' };
 
@@ -49,7 +50,10 @@ export async function continueCutStream(
     if (pool?.protocol !== request.protocol) continue;
     const key = pool.pick(engine.clock.now(), { scope: model });
     if (!key || !request.decodeJson) continue;
-    const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
+    const client = request.decodeJson();
+    // The continuation is the client's request rewritten: one too deep to walk cannot be.
+    if (nestedTooDeep(client)) return { kind: 'failed', reason: `not continued: the request is nested deeper than ${MAX_WIRE_DEPTH} levels` };
+    const plan = continuationRequest(transcript.endpoint, client, transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);

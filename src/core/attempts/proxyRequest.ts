@@ -26,8 +26,13 @@ export interface ProxyRequest {
   signal: AbortSignal;
 }
 
+/** Whether a target asking for `model` gets the client's body rewritten with another model name. */
+export function renamesModel(request: ProxyRequest, model: string | undefined): boolean {
+  return model !== undefined && model !== request.model && request.decodeJson !== undefined;
+}
+
 /** The body for a target that renames the model; the original bytes otherwise. */
 export function bodyForModel(request: ProxyRequest, model: string | undefined): Buffer | undefined {
-  if (model === undefined || model === request.model || !request.decodeJson) return request.body;
+  if (!renamesModel(request, model) || !request.decodeJson) return request.body;
   return Buffer.from(JSON.stringify({ ...request.decodeJson(), model }));
 }

@@ -1,7 +1,7 @@
 import type { SseEvent } from '../protocols/sse';
 import { ResponsesWriter, type ResponsesEnding, type ResponsesUsage } from './responsesWriter';
 import { continuesCall } from './chatToMessages';
-import type { StreamTranslator } from './streamTranslator';
+import { passPieces, type PieceRedactor, type StreamTranslator } from './streamTranslator';
 import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /** Chat's finish_reason as the way a response ends; tool calls end a `completed` response with function_call items. */
@@ -58,7 +58,11 @@ export class ChatToResponsesStream implements StreamTranslator {
   private finish: unknown;
   private usage: Wire | undefined;
 
-  constructor(model: string, createdAt: number) {
+  constructor(
+    model: string,
+    createdAt: number,
+    private readonly redact: PieceRedactor = passPieces,
+  ) {
     this.writer = new ResponsesWriter(model, createdAt);
   }
 
@@ -78,11 +82,11 @@ export class ChatToResponsesStream implements StreamTranslator {
       const delta = asWire(choice.delta);
       if (typeof delta?.content === 'string' && delta.content !== '') {
         this.call = undefined;
-        out.push(...this.writer.text(delta.content));
+        out.push(...this.writer.text(this.redact('content', delta.content)));
       }
       if (typeof delta?.refusal === 'string' && delta.refusal !== '') {
         this.call = undefined;
-        out.push(...this.writer.refusal(delta.refusal));
+        out.push(...this.writer.refusal(this.redact('refusal', delta.refusal)));
       }
       for (const call of wireArray(delta?.tool_calls)) out.push(...this.toolCall(call));
       if (choice.finish_reason != null) this.finish = choice.finish_reason;
@@ -107,7 +111,7 @@ export class ChatToResponsesStream implements StreamTranslator {
       this.call = { call: typeof call.index === 'number' ? call.index : undefined, id };
       out.push(...this.writer.functionCall(id, stringOr(fn?.name, '')));
     }
-    if (typeof fn?.arguments === 'string') out.push(...this.writer.functionArguments(fn.arguments));
+    if (typeof fn?.arguments === 'string') out.push(...this.writer.functionArguments(this.redact(`call ${this.calls}`, fn.arguments)));
     return out;
   }
 }

@@ -1,5 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
-import type { StreamTranslator } from './streamTranslator';
+import { passPieces, type PieceRedactor, type StreamTranslator } from './streamTranslator';
 import { asWire, numberOr, parseWire, stringOr, toolArguments, wireArray, type Wire } from './wire';
 
 /** Chat's finish_reason as Anthropic's stop_reason. Chat does not say whether a stop sequence ended the answer. */
@@ -73,7 +73,10 @@ export class ChatToMessagesStream implements StreamTranslator {
   private finish: unknown;
   private usage: Wire | undefined;
 
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    private readonly redact: PieceRedactor = passPieces,
+  ) {}
 
   get finishSeen(): boolean {
     return this.finish != null;
@@ -122,7 +125,8 @@ export class ChatToMessagesStream implements StreamTranslator {
       this.open = { kind: 'text', index: this.nextIndex++ };
       out.push(event('content_block_start', { type: 'content_block_start', index: this.open.index, content_block: { type: 'text', text: '' } }));
     }
-    out.push(event('content_block_delta', { type: 'content_block_delta', index: this.open.index, delta: { type: 'text_delta', text } }));
+    const piece = this.redact(String(this.open.index), text);
+    out.push(event('content_block_delta', { type: 'content_block_delta', index: this.open.index, delta: { type: 'text_delta', text: piece } }));
     return out;
   }
 
@@ -142,7 +146,8 @@ export class ChatToMessagesStream implements StreamTranslator {
     }
     const args = fn?.arguments;
     if (typeof args === 'string' && args !== '') {
-      out.push(event('content_block_delta', { type: 'content_block_delta', index: open.index, delta: { type: 'input_json_delta', partial_json: args } }));
+      const piece = this.redact(String(open.index), args);
+      out.push(event('content_block_delta', { type: 'content_block_delta', index: open.index, delta: { type: 'input_json_delta', partial_json: piece } }));
     }
     return out;
   }

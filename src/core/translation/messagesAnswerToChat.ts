@@ -1,5 +1,5 @@
 import type { SseEvent } from '../protocols/sse';
-import type { StreamTranslator } from './streamTranslator';
+import { passPieces, type PieceRedactor, type StreamTranslator } from './streamTranslator';
 import { asWire, contentText, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /** Anthropic's stop_reason as Chat's finish_reason. */
@@ -67,6 +67,7 @@ export class MessagesToChatStream implements StreamTranslator {
     private readonly created: number,
     /** The client set stream_options.include_usage: a last chunk carries usage. */
     private readonly includeUsage: boolean,
+    private readonly redact: PieceRedactor = passPieces,
   ) {}
 
   get finishSeen(): boolean {
@@ -116,10 +117,11 @@ export class MessagesToChatStream implements StreamTranslator {
   }
 
   private delta(index: number, delta: Wire | undefined): SseEvent[] {
-    if (delta?.type === 'text_delta' && typeof delta.text === 'string' && delta.text !== '') return [this.chunk({ content: delta.text })];
+    // Chat has one content string however many text blocks made it: the client joins them.
+    if (delta?.type === 'text_delta' && typeof delta.text === 'string' && delta.text !== '') return [this.chunk({ content: this.redact('content', delta.text) })];
     const call = this.toolCalls.get(index);
     if (delta?.type === 'input_json_delta' && call !== undefined && typeof delta.partial_json === 'string' && delta.partial_json !== '') {
-      return [this.chunk({ tool_calls: [{ index: call, function: { arguments: delta.partial_json } }] })];
+      return [this.chunk({ tool_calls: [{ index: call, function: { arguments: this.redact(`call ${call}`, delta.partial_json) } }] })];
     }
     return [];
   }

@@ -1,6 +1,6 @@
 import type { SseEvent } from '../protocols/sse';
 import { ResponsesWriter, type ResponsesEnding, type ResponsesUsage } from './responsesWriter';
-import type { StreamTranslator } from './streamTranslator';
+import { passPieces, type PieceRedactor, type StreamTranslator } from './streamTranslator';
 import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from './wire';
 
 /**
@@ -64,7 +64,11 @@ export class MessagesToResponsesStream implements StreamTranslator {
   private usage: Wire = {};
   private stop: unknown;
 
-  constructor(model: string, createdAt: number) {
+  constructor(
+    model: string,
+    createdAt: number,
+    private readonly redact: PieceRedactor = passPieces,
+  ) {
     this.writer = new ResponsesWriter(model, createdAt);
   }
 
@@ -111,7 +115,7 @@ export class MessagesToResponsesStream implements StreamTranslator {
   private blockStart(index: number, block: Wire | undefined): SseEvent[] {
     if (block?.type === 'text') {
       this.blocks.set(index, 'text');
-      return this.writer.text(stringOr(block.text, ''));
+      return this.writer.text(this.redact(String(index), stringOr(block.text, '')));
     }
     if (block?.type === 'tool_use') {
       this.blocks.set(index, 'call');
@@ -122,8 +126,8 @@ export class MessagesToResponsesStream implements StreamTranslator {
 
   private delta(index: number, delta: Wire | undefined): SseEvent[] {
     const kind = this.blocks.get(index);
-    if (kind === 'text' && delta?.type === 'text_delta') return this.writer.text(stringOr(delta.text, ''));
-    if (kind === 'call' && delta?.type === 'input_json_delta') return this.writer.functionArguments(stringOr(delta.partial_json, ''));
+    if (kind === 'text' && delta?.type === 'text_delta') return this.writer.text(this.redact(String(index), stringOr(delta.text, '')));
+    if (kind === 'call' && delta?.type === 'input_json_delta') return this.writer.functionArguments(this.redact(String(index), stringOr(delta.partial_json, '')));
     return [];
   }
 }

@@ -9,7 +9,7 @@ import { messagesToResponsesResponse, MessagesToResponsesStream } from './messag
 import { messagesToChat, type ChatTarget } from './messagesToChat';
 import { responsesToChat } from './responsesToChat';
 import { responsesToMessages } from './responsesToMessages';
-import type { StreamTranslator } from './streamTranslator';
+import type { PieceRedactor, StreamTranslator } from './streamTranslator';
 import { anthropicInputSchema, geminiSchema, isGemini } from './toolSchema';
 import { asWire, wireArray, type TranslationNotes, type Wire } from './wire';
 
@@ -44,8 +44,11 @@ export interface TargetTranslation {
   request(client: Wire, model: string): { body: Wire; notes: TranslationNotes };
   /** The target's non-streamed answer as the client's. */
   answer(upstream: Wire, model: string): Wire;
-  /** A stream translator for one answer; `client` is the client's request (some answers repeat what it asked). */
-  stream(model: string, client: Wire): StreamTranslator;
+  /**
+   * A stream translator for one answer; `client` is the client's request (some answers repeat what it asked),
+   * `redact` masks the key in each piece of text it passes on.
+   */
+  stream(model: string, client: Wire, redact: PieceRedactor): StreamTranslator;
   /** The target's error answer as the client's protocol writes it. */
   error(status: number, body: string, pool: string): { status: number; body: string };
 }
@@ -85,7 +88,7 @@ function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamPath: '/chat/completions',
     request: (client, model) => forChatPool(messagesToChat(client, chatTarget(pool.baseUrl, model)), pool),
     answer: (upstream, model) => chatToMessagesResponse(upstream, model),
-    stream: (model) => new ChatToMessagesStream(model),
+    stream: (model, _client, redact) => new ChatToMessagesStream(model, redact),
     error: (status, body, poolId) => translateErrorAnswer('anthropic', status, body, poolId),
   };
 }
@@ -99,7 +102,7 @@ function chatToMessagesTranslation(): TargetTranslation {
     upstreamPath: '/v1/messages',
     request: (client, model) => forAnthropic(chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
     answer: (upstream, model) => messagesToChatResponse(upstream, model, nowSeconds()),
-    stream: (model, client) => new MessagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true),
+    stream: (model, client, redact) => new MessagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true, redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
@@ -113,7 +116,7 @@ function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamPath: '/chat/completions',
     request: (client, model) => forChatPool(responsesToChat(client, chatTarget(pool.baseUrl, model)), pool),
     answer: (upstream, model) => chatToResponsesResponse(upstream, model, nowSeconds()),
-    stream: (model) => new ChatToResponsesStream(model, nowSeconds()),
+    stream: (model, _client, redact) => new ChatToResponsesStream(model, nowSeconds(), redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
@@ -127,7 +130,7 @@ function responsesToMessagesTranslation(): TargetTranslation {
     upstreamPath: '/v1/messages',
     request: (client, model) => forAnthropic(responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
     answer: (upstream, model) => messagesToResponsesResponse(upstream, model, nowSeconds()),
-    stream: (model) => new MessagesToResponsesStream(model, nowSeconds()),
+    stream: (model, _client, redact) => new MessagesToResponsesStream(model, nowSeconds(), redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }

@@ -1,13 +1,15 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { redactSecrets } from '../secrets';
-import { parseWire, type Wire } from '../translation/wire';
+import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
 import { scanUsage } from './streamFacts';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+const TOO_DEEP = { kind: 'transient', reason: `an answer nested deeper than ${MAX_WIRE_DEPTH} levels` } as const;
 
 /**
  * A non-streamed answer from a pool of another protocol. It must be read whole to be translated, so the gate
@@ -37,9 +39,14 @@ export class TranslatedBody {
     }
     const answer = parseWire(text);
     if (!answer) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer that is not a JSON object' } };
+    // Translation serialises what it carries (tool inputs as arguments text, arguments text parsed as inputs):
+    // an answer nested too deep for that is this target's fault, and the route moves on.
+    if (nestedTooDeep(answer)) return { kind: 'fail', verdict: TOO_DEEP };
+    const translated = this.translate(answer);
+    if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
     scanUsage(text, this.usage);
     // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
-    this.out = Buffer.from(redactSecrets(JSON.stringify(this.translate(answer)), [this.secret]));
+    this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));
     return { kind: 'commit' };
   }
 

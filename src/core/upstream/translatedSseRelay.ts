@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { classifyTransportError, errorFactsFromJson } from '../failover/classify';
 import type { Endpoint, ProtocolAdapter } from '../protocols/protocol';
 import { encodeSseEvent, type SseEvent } from '../protocols/sse';
+import { redactSecrets } from '../secrets';
 import type { StreamTranslator } from '../translation/streamTranslator';
 import { pumpBody, type RelayResult } from './relayPump';
 import { SseRelay } from './sseRelay';
@@ -13,6 +14,8 @@ export interface ClientStream {
   adapter: ProtocolAdapter;
   endpoint: Endpoint;
   translator: StreamTranslator;
+  /** The attempt's key: what the translator built is searched for it before it goes out. */
+  secret: string;
 }
 
 /**
@@ -86,7 +89,7 @@ export class TranslatedSseRelay extends SseRelay {
         out += this.terminalError(`the provider reported an error: ${errorFactsFromJson(parseEventJson(event)).message ?? 'no message'}`);
         continue;
       }
-      for (const translated of this.client.translator.push(event)) out += encodeSseEvent(translated);
+      out += this.encode(this.client.translator.push(event));
       if (this.adapter.isTerminal(event)) out += this.close();
     }
     return out;
@@ -94,13 +97,22 @@ export class TranslatedSseRelay extends SseRelay {
 
   private close(): string {
     this.closed = true;
+    return this.encode(this.client.translator.end());
+  }
+
+  /**
+   * The client's bytes for translated events. The translator masked the key in the text it passed on, piece by
+   * piece; each event is searched whole as well, for a quote in any other field (an id, a name).
+   */
+  private encode(events: SseEvent[]): string {
     let out = '';
-    for (const event of this.client.translator.end()) out += encodeSseEvent(event);
+    for (const event of events) out += encodeSseEvent(event.data === undefined ? event : { ...event, data: redactSecrets(event.data, [this.client.secret], 'body') });
     return out;
   }
 
   private terminalError(reason: string): string {
     this.closed = true;
-    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${reason}`, this.facts);
+    // The reason may quote the provider's error message, which may quote the key.
+    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${redactSecrets(reason, [this.client.secret])}`, this.facts);
   }
 }
