@@ -99,10 +99,23 @@ describe('Connect Agents: files on disk', () => {
     writeFileSync(join(shared, 'settings.json'), '{}\n', { mode: 0o600 });
     mkdirSync(join(home, '.claude'));
     symlinkSync(join(shared, 'settings.json'), join(home, '.claude', 'settings.json'));
-    const refusal = new RegExp(`link to ${escape(join(shared, 'settings.json'))}\\): ${escape(shared)} can be written by other users \\(mode 0777\\)`);
+    const refusal = new RegExp(`leads to ${escape(join(shared, 'settings.json'))}\\): ${escape(shared)} can be written by other users \\(mode 0777\\)`);
     assert.throws(() => planFile('claude-settings', ctx), refusal);
     assert.throws(() => connectFile('claude-settings', ctx), refusal);
     assert.equal(readFileSync(join(shared, 'settings.json'), 'utf8'), '{}\n', 'nothing written there');
+  });
+
+  it('refuses a linked agent folder that others can write, and a link to a file that does not exist', () => {
+    const shared = join(home, 'shared-codex');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    symlinkSync(shared, join(home, '.codex'));
+    assert.throws(() => connectFile('codex-provider', ctx), new RegExp(`: ${escape(shared)} can be written by other users \\(mode 0777\\)`));
+    assert.deepEqual(readdirSync(shared), []);
+    mkdirSync(join(home, '.claude'));
+    symlinkSync(join(home, 'gone.json'), join(home, '.claude', 'settings.json'));
+    assert.throws(() => connectFile('claude-settings', ctx), /settings\.json was left untouched: it is a link to a file that does not exist/);
+    assert.ok(!existsSync(join(home, 'gone.json')));
   });
 
   it('refuses a symlink to a file in a folder of another user, naming it', () => {

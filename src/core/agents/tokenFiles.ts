@@ -53,19 +53,9 @@ interface TokenPlace {
  */
 export function checkTokenPlace(path: string, user: FileUser | undefined): TokenPlace {
   if (!isAbsolute(path)) throw new ConnectRefused(`${path} is a relative path: KeyBridge writes the local token only at an absolute path.`);
-  const link = lstatOrUndefined(path)?.isSymbolicLink() ?? false;
-  let real = path;
-  if (link) {
-    try {
-      real = realpathSync(path);
-    } catch {
-      throw new ConnectRefused(`${path} was left untouched: it is a link to a file that does not exist.`);
-    }
-  } else {
-    real = join(realpathOfExisting(dirname(path)), basename(path));
-  }
+  const real = lstatOrUndefined(path)?.isSymbolicLink() ? linkTarget(path) : join(realpathOfExisting(dirname(path)), basename(path));
   const file = lstatOrUndefined(real);
-  const through = real === path ? '' : ` (it is a link to ${real})`;
+  const through = real === path ? '' : ` (it leads to ${real})`;
   if (file && !file.isFile()) throw new ConnectRefused(`${path} was left untouched: ${real} is not a regular file.`);
   if (!user) return { real, mode: file && file.mode & 0o7777 };
   // The folders holding the link and the file must be writable by the user alone; folders further up may be
@@ -82,6 +72,14 @@ export function checkTokenPlace(path: string, user: FileUser | undefined): Token
   }
   if (file && file.uid !== user.uid) throw new ConnectRefused(`${path} was left untouched${through}: ${real} belongs to another user (uid ${file.uid}).`);
   return { real, mode: file && file.mode & 0o7777 };
+}
+
+function linkTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    throw new ConnectRefused(`${path} was left untouched: it is a link to a file that does not exist.`);
+  }
 }
 
 function unsafeFolder(stats: Stats, user: FileUser, holder: boolean): string | undefined {
