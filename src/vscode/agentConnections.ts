@@ -38,7 +38,21 @@ export interface TargetPlan {
   where: string;
   lines: string[];
   refused?: string;
+  /** Said beside the lines: a link followed, a mode tightened. */
+  notes?: string[];
+  /** Asked about before anything is written (the token in a file that is often committed). */
+  warning?: string;
 }
+
+/**
+ * Workspace settings live in the folder (`.vscode/settings.json`, or the `.code-workspace` file of a
+ * multi-root workspace), which is often committed and shared, and which VS Code creates readable by every
+ * local user.
+ */
+const USER_SETTINGS_NOTE = 'VS Code keeps User settings in its settings.json, which it creates readable by other users of this machine under the usual umask; KeyBridge does not change its mode';
+
+const WORKSPACE_SETTINGS_WARNING =
+  'Workspace settings are stored in this folder’s .vscode/settings.json (or the .code-workspace file), which is often committed to a repository and usually readable by other users of this machine: the local token would be in it. User settings keep it out of the folder.';
 
 interface StoredConnections {
   version: 1;
@@ -104,24 +118,27 @@ export class AgentConnections {
       if (!this.deps.settings.registered()) return { id, where, lines: [], refused: `the Claude Code extension is not installed, so VS Code has no "${CLAUDE_ENV_SETTING}" setting` };
       if (scope === 'workspace' && !this.deps.settings.hasWorkspace()) return { id, where, lines: [], refused: 'no folder or workspace is open' };
       const values = claudeEnvValues(ctx);
-      return { id, where, lines: Object.entries(values).map(([name, value]) => JSON.stringify({ name, value })) };
+      const lines = Object.entries(values).map(([name, value]) => JSON.stringify({ name, value }));
+      return scope === 'workspace' ? { id, where, lines, warning: WORKSPACE_SETTINGS_WARNING } : { id, where, lines, notes: [USER_SETTINGS_NOTE] };
     }
     const fileId = id as FileTargetId;
     const target = FILE_TARGETS[fileId];
     const path = target.path(ctx);
     try {
       const planned = planFile(fileId, ctx);
-      return { id, where: this.display(path), lines: planned.lines };
+      return { id, where: this.display(path), lines: planned.lines, notes: planned.notes };
     } catch (error) {
       if (error instanceof ConnectRefused) return { id, where: this.display(path), lines: [], refused: error.message };
       throw error;
     }
   }
 
-  async connect(id: ConnectionTargetId, ctx: ConnectContext): Promise<void> {
+  /** Writes one target; returns what the user should hear besides "connected" (a mode tightened…). */
+  async connect(id: ConnectionTargetId, ctx: ConnectContext): Promise<string[]> {
     const stored = this.stored();
     const scope = scopeOf(id);
     let previous: PreviousValues;
+    let notes: string[] = [];
     if (scope) {
       const merged = mergeEnvSetting(this.deps.settings.read(scope), claudeEnvValues(ctx));
       await this.deps.settings.write(scope, merged.value);
@@ -131,10 +148,12 @@ export class AgentConnections {
       const connected = connectFile(id as FileTargetId, ctx);
       stored.files[id as FileTargetId] = connected.record;
       previous = connected.previous;
+      notes = connected.notes;
     }
     if (Object.values(previous).some((v) => v !== null)) await this.deps.secrets.store(previousSecret(id), JSON.stringify(previous));
     await this.save(stored);
-    this.deps.logger.info(`Connect Agents: wrote ${id} (${this.status(id, ctx).where})`);
+    this.deps.logger.info(`Connect Agents: wrote ${id} (${this.status(id, ctx).where})${notes.length ? `: ${notes.join('; ')}` : ''}`);
+    return notes;
   }
 
   /** Takes our part out; returns what happened, in words. */
@@ -174,10 +193,11 @@ export class AgentConnections {
     for (const [id, record] of Object.entries(stored.files) as [FileTargetId, FileRecord][]) {
       try {
         const next = refreshFile(record, ctx);
-        if (next !== record) {
-          stored.files[id] = next;
+        if (next.record !== record) {
+          stored.files[id] = next.record;
           changed++;
         }
+        if (next.notes.length) this.deps.logger.info(`Connect Agents: ${this.display(record.path)}: ${next.notes.join('; ')}`);
       } catch (error) {
         this.deps.logger.warn(`Connect Agents: could not update ${this.display(record.path)}: ${(error as Error).message}`);
       }

@@ -28,7 +28,7 @@ interface Choice {
 const CHOICES: readonly Choice[] = [
   { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension' },
   { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, for every workspace' },
-  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only' },
+  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only: in .vscode/settings.json, often committed (asks first)' },
   { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },
   { agent: 'opencode', targets: ['opencode'], label: 'opencode: ~/.config/opencode/opencode.json', detail: 'a keybridge provider (model keybridge/gpt-4.1)' },
   { agent: 'continue', targets: ['continue-config'], label: 'Continue: ~/.continue/config.yaml', detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI' },
@@ -52,7 +52,8 @@ export class ConnectCommands {
     if (!chosen?.length) return undefined;
     const plans = chosen.flatMap((c) => c.targets).map((t) => this.services.connections.plan(t, ctx));
     await this.services.showPreview(connectPreviewMarkdown(plans, ctx.token, presence.filter(isPresent)));
-    const writable = plans.filter((p) => !p.refused);
+    const writable = await this.heedWarnings(plans.filter((p) => !p.refused));
+    if (writable === undefined) return undefined;
     if (writable.length === 0) {
       void vscode.window.showErrorMessage(`KeyBridge: nothing was written.\n${connectSummary(plans)}`);
       return undefined;
@@ -107,6 +108,21 @@ export class ConnectCommands {
     return chosen.map((s) => s.id);
   }
 
+  /** Asks about each plan that carries a warning before the main question; a plan not confirmed is dropped. */
+  private async heedWarnings(plans: TargetPlan[]): Promise<TargetPlan[] | undefined> {
+    const kept: TargetPlan[] = [];
+    for (const plan of plans) {
+      if (!plan.warning) {
+        kept.push(plan);
+        continue;
+      }
+      const answer = await vscode.window.showWarningMessage(`Put the local token in ${plan.where}?`, { modal: true, detail: plan.warning }, 'Write It There', 'Skip');
+      if (answer === undefined) return undefined;
+      if (answer === 'Write It There') kept.push(plan);
+    }
+    return kept;
+  }
+
   private offered(choice: Choice): boolean {
     if (choice.targets.includes('claude-setting-user')) return this.services.settingRegistered();
     if (choice.targets.includes('claude-setting-workspace')) return this.services.settingRegistered() && this.services.hasWorkspace();
@@ -147,17 +163,20 @@ export class ConnectCommands {
   private async apply(plans: readonly TargetPlan[], ctx: ConnectContext, presence: readonly AgentPresence[]): Promise<ConnectionTargetId[]> {
     const done: TargetPlan[] = [];
     const failed: string[] = [];
+    const notes: string[] = [];
     for (const plan of plans) {
       try {
-        await this.services.connections.connect(plan.id, ctx);
+        const said = await this.services.connections.connect(plan.id, ctx);
+        notes.push(...said.map((note) => `${plan.where}: ${note}`));
         done.push(plan);
       } catch (error) {
         failed.push(`${plan.where}: ${(error as Error).message}`);
       }
     }
     if (done.length) {
-      const notes = notesOf(presence);
-      void vscode.window.showInformationMessage(`KeyBridge connected ${done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`).join(', ')}. Restart running agents to pick it up.${notes ? ` ${notes}` : ''}`);
+      const others = notesOf(presence);
+      const files = notes.length ? ` ${notes.join('; ')}.` : '';
+      void vscode.window.showInformationMessage(`KeyBridge connected ${done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`).join(', ')}.${files} Restart running agents to pick it up.${others ? ` ${others}` : ''}`);
     }
     if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not connect: ${failed.join('; ')}`);
     return done.map((p) => p.id);

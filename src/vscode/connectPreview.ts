@@ -16,7 +16,10 @@ export function connectPreviewMarkdown(plans: readonly TargetPlan[], token: stri
       out.push(`Not written: ${plan.refused}`, '');
       continue;
     }
+    if (plan.warning) out.push(`**Warning:** ${plan.warning}`, '');
     out.push('```', ...plan.lines.map((l) => l.split(token).join(masked)), '```', '');
+    for (const note of plan.notes ?? []) out.push(`- ${note}`);
+    if (plan.notes?.length) out.push('');
   }
   out.push(`The local token is shown as \`${masked}\`.`, '');
   const notes = others.filter((p) => p.agent.instead);
@@ -30,5 +33,5 @@ export function connectPreviewMarkdown(plans: readonly TargetPlan[], token: stri
 
 /** The modal's detail: one line per target. */
 export function connectSummary(plans: readonly TargetPlan[]): string {
-  return plans.map((p) => (p.refused ? `✗ ${p.refused}` : `✓ ${p.where}: ${p.lines.length} line(s)`)).join('\n');
+  return plans.map((p) => (p.refused ? `✗ ${p.refused}` : `✓ ${p.where}: ${p.lines.length} line(s)${p.notes?.length ? ` (${p.notes.join('; ')})` : ''}`)).join('\n');
 }

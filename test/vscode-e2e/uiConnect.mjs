@@ -8,7 +8,7 @@
 //   preselected: the extension is installed; Codex, Continue, Qwen Code and opencode ticked by hand) →
 //   preview document and modal
 //   (opencode: left untouched) → Connect → "Make Default" for Codex → the tree's Agents section shows Claude
-//   Code and Codex connected (screenshot) → the files and the User settings on disk hold exactly our lines →
+//   Code and Codex connected (screenshot) → the files (0600) and the User settings on disk hold exactly our lines →
 //   Disconnect Agents from the palette → every file and settings.json byte for byte as before (the section goes,
 //   the welcome view is back); the malformed file never touched.
 
@@ -160,10 +160,13 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
       && yaml.includes(`    apiBase: "http://127.0.0.1:${port}/anthropic/v1/"\n`) && yaml.endsWith('# <<< keybridge <<<\n  # my local model\n  - name: Local Llama\n    provider: ollama\n    model: llama3\n');
     const qwen = JSON.parse(fs.readFileSync(files.qwen, 'utf8'));
     const qwenOk = qwen.env.OPENAI_BASE_URL === `http://127.0.0.1:${port}/openai/v1` && /^kb-/.test(qwen.env.OPENAI_API_KEY) && qwen.env.OPENAI_MODEL === 'gpt-4.1';
+    // The user's own files were written 0644 above; holding the token, they must end private.
+    const modes = Object.fromEntries(['claude', 'codex', 'profile', 'continue', 'qwen'].map((k) => [k, (fs.statSync(files[k]).mode & 0o777).toString(8)]));
+    const privateOk = Object.values(modes).every((m) => m === '600');
     const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_AUTH_TOKEN' && /^kb-/.test(e.value));
-    ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables in User settings hold our lines; opencode.json untouched',
-      claudeOk && tomlOk && settingOk && yamlOk && qwenOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
-      `rows: ${await treeRowsText(page)}; config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);
+    ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables in User settings hold our lines, every agent file 0600; opencode.json untouched',
+      claudeOk && tomlOk && settingOk && yamlOk && qwenOk && privateOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
+      `rows: ${await treeRowsText(page)}; modes ${JSON.stringify(modes)} (VS Code's User settings.json ${(fs.statSync(files.userSettings).mode & 0o777).toString(8)}); config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);
 
     // ---- Disconnect: everything back byte for byte
     await paletteCommand(page, 'KeyBridge: Disconnect Agents…');

@@ -1,10 +1,11 @@
 // Guards the Connect Agents glue: nothing is written before the modal is confirmed, the preview lists the
 // exact lines with the token masked, Codex's default provider needs its own second yes, Disconnect puts
 // every file and the Claude Code setting back byte for byte, a file that does not parse is left untouched,
-// the tree tells connected / drifted / not connected apart, and a port change rewrites only our part.
+// the tree tells connected / drifted / not connected apart, a port change rewrites only our part, Workspace
+// settings (often committed) are warned about first, and a tightened file mode is said.
 import './vscodeHook';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fake, type QuickPickItemLike } from './fakeVscode';
@@ -162,6 +163,55 @@ describe('Connect Agents (VS Code glue)', () => {
     await commands.disconnectAgents('claude-code');
     assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }]);
     assert.equal(secrets.values.size, 0);
+  });
+
+  it('warns before putting the token in Workspace settings: Skip writes only the rest, Write It There writes it', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    fake.pickAnswers.push(pickMany('Claude Code extension: Workspace', 'opencode'));
+    fake.messageAnswers.push('Skip', 'Connect');
+    assert.deepEqual(await commands.connectAgents(), ['opencode']);
+    assert.equal(settings.values.workspace, undefined, 'nothing in Workspace settings');
+    assert.match(previews[0]!, /## Workspace settings: "claudeCode\.environmentVariables"\n\n\*\*Warning:\*\* Workspace settings are stored in this folder’s \.vscode\/settings\.json .*often committed to a repository/);
+    const [warning, main] = fake.messages.filter((m) => m.modal);
+    assert.equal(warning!.level, 'warning');
+    assert.equal(warning!.text, 'Put the local token in Workspace settings: "claudeCode.environmentVariables"?');
+    assert.deepEqual(warning!.items, ['Write It There', 'Skip']);
+    assert.equal(main!.text, 'Connect this agent setting to KeyBridge?');
+
+    fake.reset();
+    fake.extensions.add('anthropic.claude-code');
+    fake.pickAnswers.push(pickMany('Claude Code extension: Workspace'));
+    fake.messageAnswers.push('Write It There', 'Connect');
+    assert.deepEqual(await commands.connectAgents(), ['claude-setting-workspace']);
+    assert.deepEqual(settings.values.workspace, [
+      { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:17381/anthropic' },
+      { name: 'ANTHROPIC_AUTH_TOKEN', value: TOKEN },
+    ]);
+  });
+
+  it('writes nothing when the Workspace settings warning is dismissed', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    fake.pickAnswers.push(pickMany('Claude Code extension: Workspace', 'opencode'));
+    fake.messageAnswers.push(undefined);
+    assert.equal(await commands.connectAgents(), undefined);
+    assert.equal(settings.values.workspace, undefined);
+    assert.ok(!existsSync(join(home, '.config')), 'opencode.json not written either');
+  });
+
+  it('says in the preview and afterwards that an existing file’s mode was tightened, and refuses a relative CODEX_HOME by name', async () => {
+    mkdirSync(join(home, '.claude'));
+    writeFileSync(join(home, '.claude', 'settings.json'), '{}\n', { mode: 0o644 });
+    chmodSync(join(home, '.claude', 'settings.json'), 0o644);
+    fake.pickAnswers.push(pickMany('Claude Code: ~/.claude'));
+    fake.messageAnswers.push('Connect');
+    await commands.connectAgents();
+    assert.match(previews[0]!, /```\n\n- its mode goes from 0644 to 0600: it will hold the local token\n/);
+    assert.equal(statSync(join(home, '.claude', 'settings.json')).mode & 0o777, 0o600);
+    assert.ok(fake.messagesOf('info').some((m) => m.startsWith('KeyBridge connected Claude Code (~/.claude/settings.json). ~/.claude/settings.json: mode tightened from 0644 to 0600. Restart')), fake.messagesOf('info').join('\n'));
+
+    const relative = new AgentConnections({ state, secrets, settings, home, env: { CODEX_HOME: 'codex' }, logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } });
+    const plan = relative.plan('codex-provider', { ...ctx(), env: { CODEX_HOME: 'codex' } });
+    assert.match(plan.refused ?? '', /^CODEX_HOME is "codex", a relative path/);
   });
 
   it('does not offer the Claude Code setting while the extension is not installed', async () => {

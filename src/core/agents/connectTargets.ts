@@ -13,7 +13,7 @@ export interface ConnectContext {
   token: string;
   /** The user's home folder: `os.homedir()` in the hosts, a temporary folder in tests. */
   home: string;
-  /** CODEX_HOME, CLAUDE_CONFIG_DIR and XDG_CONFIG_HOME move the agents' folders when set. */
+  /** CODEX_HOME, CLAUDE_CONFIG_DIR, XDG_CONFIG_HOME, CONTINUE_GLOBAL_DIR and QWEN_HOME move the agents' folders when set. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -24,6 +24,8 @@ interface TargetBase {
   /** What the user reads in the preview and the tree. */
   title: string;
   path(ctx: ConnectContext): string;
+  /** The environment variable that moves the agent's folder (Connect refuses a relative one). */
+  homeVariable: string;
   /** A new file starts as this text (so Disconnect can tell that nothing but ours was ever in it). */
   seed: string;
   /** A file the agent reads instead while this one does not exist: creating this one would hide it. */
@@ -67,8 +69,13 @@ const CODEX_PROVIDER = 'keybridge';
 const DEFAULT_OPENAI_MODEL = 'gpt-4.1';
 const DEFAULT_ANTHROPIC_MODEL = 'claude-sonnet-4-5';
 
+/** The agent's folder: where `variable` moves it when set, else `fallback` in the home folder. */
+function agentHome(ctx: ConnectContext, variable: string, fallback: string): string {
+  return ctx.env?.[variable] || join(ctx.home, fallback);
+}
+
 function codexHome(ctx: ConnectContext): string {
-  return ctx.env?.CODEX_HOME || join(ctx.home, '.codex');
+  return agentHome(ctx, 'CODEX_HOME', '.codex');
 }
 
 function tomlString(value: string): string {
@@ -88,7 +95,8 @@ const claudeSettings: JsonMembersTarget = {
   id: 'claude-settings',
   title: 'Claude Code (CLI and extension): ~/.claude/settings.json',
   format: 'json-members',
-  path: (ctx) => join(ctx.env?.CLAUDE_CONFIG_DIR || join(ctx.home, '.claude'), 'settings.json'),
+  path: (ctx) => join(agentHome(ctx, 'CLAUDE_CONFIG_DIR', '.claude'), 'settings.json'),
+  homeVariable: 'CLAUDE_CONFIG_DIR',
   seed: '{}\n',
   objectPath: ['env'],
   values: (ctx) => claudeEnvValues(ctx),
@@ -99,6 +107,7 @@ const codexProvider: TomlBlockTarget = {
   title: 'Codex: the keybridge provider in config.toml',
   format: 'toml-block',
   path: (ctx) => join(codexHome(ctx), 'config.toml'),
+  homeVariable: 'CODEX_HOME',
   seed: '',
   markers: hashMarkers('keybridge'),
   placement: 'end',
@@ -122,6 +131,7 @@ const codexProfile: TomlBlockTarget = {
   title: 'Codex: the keybridge profile (codex --profile keybridge)',
   format: 'toml-block',
   path: (ctx) => join(codexHome(ctx), `${CODEX_PROVIDER}.config.toml`),
+  homeVariable: 'CODEX_HOME',
   seed: '',
   markers: hashMarkers('keybridge'),
   placement: 'root',
@@ -135,6 +145,7 @@ const codexDefault: TomlBlockTarget = {
   title: 'Codex: keybridge as the default provider in config.toml',
   format: 'toml-block',
   path: (ctx) => join(codexHome(ctx), 'config.toml'),
+  homeVariable: 'CODEX_HOME',
   seed: '',
   markers: hashMarkers('keybridge default provider'),
   placement: 'root',
@@ -150,7 +161,8 @@ const opencode: JsonMembersTarget = {
   id: 'opencode',
   title: 'opencode: the keybridge provider in opencode.json',
   format: 'json-members',
-  path: (ctx) => join(ctx.env?.XDG_CONFIG_HOME || join(ctx.home, '.config'), 'opencode', 'opencode.json'),
+  path: (ctx) => join(agentHome(ctx, 'XDG_CONFIG_HOME', '.config'), 'opencode', 'opencode.json'),
+  homeVariable: 'XDG_CONFIG_HOME',
   seed: '{}\n',
   objectPath: ['provider'],
   values: (ctx) => ({
@@ -166,7 +178,7 @@ const opencode: JsonMembersTarget = {
 const CONTINUE_MODELS = { openai: 'KeyBridge (OpenAI)', anthropic: 'KeyBridge (Anthropic)' };
 
 function continueHome(ctx: ConnectContext): string {
-  return ctx.env?.CONTINUE_GLOBAL_DIR || join(ctx.home, '.continue');
+  return agentHome(ctx, 'CONTINUE_GLOBAL_DIR', '.continue');
 }
 
 // The VS Code extension and the `cn` CLI read the same file. Strings are written as JSON strings, which
@@ -176,6 +188,7 @@ const continueConfig: YamlListTarget = {
   title: 'Continue: two KeyBridge models in config.yaml',
   format: 'yaml-list',
   path: (ctx) => join(continueHome(ctx), 'config.yaml'),
+  homeVariable: 'CONTINUE_GLOBAL_DIR',
   // Continue refuses a config.yaml without these three lines.
   seed: 'name: Local Config\nversion: 1.0.0\nschema: v1\n',
   olderFile: (ctx) => join(continueHome(ctx), 'config.json'),
@@ -207,7 +220,8 @@ const qwenSettings: JsonMembersTarget = {
   id: 'qwen-settings',
   title: 'Qwen Code: ~/.qwen/settings.json',
   format: 'json-members',
-  path: (ctx) => join(ctx.env?.QWEN_HOME || join(ctx.home, '.qwen'), 'settings.json'),
+  path: (ctx) => join(agentHome(ctx, 'QWEN_HOME', '.qwen'), 'settings.json'),
+  homeVariable: 'QWEN_HOME',
   seed: '{}\n',
   objectPath: ['env'],
   values: (ctx) => ({ OPENAI_BASE_URL: ctx.baseUrls.openai, OPENAI_API_KEY: ctx.token, OPENAI_MODEL: DEFAULT_OPENAI_MODEL }),
