@@ -42,13 +42,13 @@ export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoin
   if (plan.kind !== 'request') assert.fail(`refused: ${plan.reason}`);
   const continuation = await captureStream(endpointUrl(fake, endpoint), keyHeaders(endpoint, 'test-key-2'), plan.body);
   assert.equal(continuation.status, 200, `the target accepted the continuation request: ${continuation.bytes.toString()}`);
-  return splice(interrupted, plan.body, continuation);
+  return splice(interrupted, plan.body, continuation, prefill);
 }
 
 /** Splices already captured continuation events. */
-export function splice(interrupted: Interrupted, request: Record<string, unknown>, continuation: CapturedStream): Continued {
+export function splice(interrupted: Interrupted, request: Record<string, unknown>, continuation: CapturedStream, prefilled: boolean): Continued {
   const deliveredOutputTokens = interrupted.transcript.deliveredOutputTokens;
-  const splicer = new ContinuationSplicer(interrupted.transcript);
+  const splicer = new ContinuationSplicer(interrupted.transcript, prefilled);
   const spliced = continuation.events.map((event) => splicer.push(event)).join('');
   return { request, continuation, splicer, deliveredOutputTokens, clientBytes: Buffer.concat([interrupted.clientBytes, Buffer.from(spliced)]) };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
-import { restOfText } from '../fakeProvider/continuationReplies';
+import { divergingText, restartingText, restOfText } from '../fakeProvider/continuationReplies';
 import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
 const FULL = 'The quick brown fox jumps over the lazy dog, then rests under the old oak tree until the evening comes.';
@@ -91,6 +91,46 @@ describe('stream continuation after a cut', function () {
     assert.equal(text, FULL);
     assert.equal(ids.size, 1, 'one response id throughout');
     assert.equal(completed?.output_text ?? completed?.output?.[0]?.content?.[0]?.text, FULL);
+  });
+
+  /** A streamed Chat request through the SDK: the text, the last finish reason, and whether the stream broke. */
+  const chatText = async () => {
+    const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-test', stream: true, messages: [{ role: 'user', content: 'tell me' }] });
+    let text = '';
+    let finish: string | null = null;
+    try {
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+    } catch (error) {
+      return { text, finish, error: error as Error };
+    }
+    return { text, finish, error: undefined };
+  };
+
+  it('a Chat target that starts the answer again from the beginning: the client gets the text once, not twice', async () => {
+    await start(true);
+    h.provider.setResponder(restartingText(FULL));
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const { text, finish, error } = await chatText();
+    assert.equal(error, undefined);
+    assert.equal(text, FULL);
+    assert.equal(finish, 'stop');
+    assert.ok(h.logs.some((l) => /continued by pool "oa-b"/.test(l)));
+  });
+
+  it('a target that restarts and then gives another answer: the terminal error, as without continuation, never a success', async () => {
+    await start(true);
+    h.provider.setResponder(divergingText(FULL, 'The quick brown cat sleeps all afternoon in the warm sun.'));
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const { text, finish, error } = await chatText();
+    assert.ok(error, 'the stream ends with an error');
+    assert.equal(finish, null, 'never marked complete');
+    assert.ok(FULL.startsWith(text) && text.length < FULL.length, `only what was delivered before the cut: ${JSON.stringify(text)}`);
+    assert.equal(h.provider.ledger.length, 2, 'the continuation was asked for, and refused');
+    assert.ok(h.logs.some((l) => /repeated text the client already has/.test(l)), 'the request log says why');
   });
 
   it('is off by default: a cut ends with the terminal error and nothing is spliced', async () => {

@@ -213,7 +213,7 @@ describe('continuation: ContinuationSplicer', function () {
       sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } }),
       sse('message_stop', { type: 'message_stop' }),
     ];
-    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false });
+    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, true);
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
     assert.deepEqual(parsed.content.map((b: any) => b.type), ['text']);
@@ -244,7 +244,7 @@ describe('continuation: ContinuationSplicer', function () {
         response: { ...response, status: 'completed', output: [{ id: 'rs_b', type: 'reasoning', summary: [] }, message], usage: { input_tokens: 40, output_tokens: 30, total_tokens: 70, output_tokens_details: { reasoning_tokens: 20 } } },
       }),
     ];
-    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false });
+    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, false);
     assertWellFormed('responses', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);

@@ -49,13 +49,14 @@ export async function continueCutStream(
     if (pool?.protocol !== request.protocol) continue;
     const key = pool.pick(engine.clock.now(), { scope: model });
     if (!key || !request.decodeJson) continue;
-    const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
+    const prefill = transcript.endpoint === 'messages';
+    const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill });
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
     // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
     const tried = await engine.breaker(pool.id, model).guard(
-      () => continueOn(engine, request, pool, key, model, plan.body, deadlines, transcript, res),
+      () => continueOn(engine, request, pool, key, model, { body: plan.body, prefill }, deadlines, transcript, res),
       (r) => r.outcome,
     );
     if (!tried) continue;
@@ -74,7 +75,7 @@ async function continueOn(
   pool: KeyPool,
   key: KeyRecord,
   model: string | undefined,
-  body: Record<string, unknown>,
+  ask: { body: Record<string, unknown>; prefill: boolean },
   deadlines: AttemptDeadlines,
   transcript: StreamTranscript,
   res: ServerResponse,
@@ -88,7 +89,7 @@ async function continueOn(
       path: request.upstreamPath,
       method: 'POST',
       clientHeaders: request.headers,
-      body: Buffer.from(JSON.stringify(body)),
+      body: Buffer.from(JSON.stringify(ask.body)),
       signal: request.signal,
       headersTimeoutMs: deadlines.headersMs,
     });
@@ -104,11 +105,13 @@ async function continueOn(
     engine.judgeKey(pool, key, verdict, headers, { model, endpoint: request.endpoint });
     return { kind: 'failed', reason: `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`, outcome: providerOutcome(verdict) };
   }
-  const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
+  const splicer = new ContinuationSplicer(transcript, ask.prefill);
+  const relayed = await spliceInto(res, response.body, splicer, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
   key.stats.inputTokens += relayed.usage.input;
   key.stats.outputTokens += relayed.usage.output;
   if (relayed.status === 'client-gone') return { kind: 'client-gone', outcome: 'neutral' };
-  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote ? 'neutral' : 'failure' };
+  // A continuation that could not be joined answered; that is no fault of the target's, for its breaker.
+  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote || splicer.refusedJoin ? 'neutral' : 'failure' };
   key.stats.successes++;
   pool.succeeded(key, engine.clock.now());
   return { kind: 'continued', pool: pool.id, outcome: 'success' };
@@ -129,8 +132,7 @@ interface SpliceEnd {
  * within `firstEventMs`; the client's stream ends as soon as the splice has
  * written the final event.
  */
-async function spliceInto(res: ServerResponse, body: Readable, transcript: StreamTranscript, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
-  const splicer = new ContinuationSplicer(transcript);
+async function spliceInto(res: ServerResponse, body: Readable, splicer: ContinuationSplicer, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
   const scanner = new SseScanner();
   const usage = { input: 0, output: 0 };
   const firstEvent = setTimeout(() => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })), Math.max(1, firstEventMs));
