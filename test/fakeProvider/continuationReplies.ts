@@ -73,3 +73,23 @@ export function restartingSentence(fullText: string, back = 24): Responder {
 export function divergingText(fullText: string, other: string): Responder {
   return (req) => ({ text: deliveredIn(fullText, req) === undefined ? fullText : other });
 }
+
+/**
+ * A Chat model with prefix completion (Mistral; DeepSeek's beta): it continues a last assistant
+ * message marked `"prefix": true`, and answers anything else from the beginning, as a model handed
+ * a finished assistant turn would. `asked` keeps whether each continuation came as a prefix.
+ */
+export function prefixCompletion(fullText: string): Responder & { asked: boolean[] } {
+  const asked: boolean[] = [];
+  const responder = ((req) => {
+    const delivered = deliveredIn(fullText, req);
+    if (delivered === undefined) return { text: fullText };
+    const messages = asObject(req.body).messages;
+    const last = Array.isArray(messages) ? asObject(messages[messages.length - 1]) : {};
+    const prefixed = last.role === 'assistant' && last.prefix === true;
+    asked.push(prefixed);
+    return { text: prefixed ? fullText.slice(delivered.length) : fullText };
+  }) as Responder & { asked: boolean[] };
+  responder.asked = asked;
+  return responder;
+}

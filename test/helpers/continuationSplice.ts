@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import type { PrefillStyle } from '../../src/core/configSchema';
 import { continuationRequest } from '../../src/core/continuation/continuationRequest';
 import { ContinuationSplicer } from '../../src/core/continuation/continuationSplicer';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
@@ -37,12 +38,12 @@ export interface Continued {
 }
 
 /** Asks the fake (as the next target, key test-key-2) to continue, and splices its answer into the client's stream. */
-export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoint, interrupted: Interrupted, prefill: boolean): Promise<Continued> {
+export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoint, interrupted: Interrupted, prefill: PrefillStyle): Promise<Continued> {
   const plan = continuationRequest(endpoint, interrupted.body, interrupted.transcript, { prefill, model: 'model-b' });
   if (plan.kind !== 'request') assert.fail(`refused: ${plan.reason}`);
   const continuation = await captureStream(endpointUrl(fake, endpoint), keyHeaders(endpoint, 'test-key-2'), plan.body);
   assert.equal(continuation.status, 200, `the target accepted the continuation request: ${continuation.bytes.toString()}`);
-  return splice(interrupted, plan.body, continuation, prefill);
+  return splice(interrupted, plan.body, continuation, plan.prefilled);
 }
 
 /** Splices already captured continuation events. */

@@ -25,7 +25,7 @@ describe('continuation: a continuation that repeats the answer', function () {
         const interrupted = await interruptedStream(fake, endpoint, eventsThroughDelta(endpoint, 6));
         const delivered = interrupted.transcript.text;
         assert.ok(delivered.length > 20 && FULL.startsWith(delivered), `cut mid-answer: ${JSON.stringify(delivered)}`);
-        const continued = await continueOnFake(fake, endpoint, interrupted, false);
+        const continued = await continueOnFake(fake, endpoint, interrupted, 'none');
         return { interrupted, delivered, continued };
       };
 
@@ -67,7 +67,7 @@ describe('continuation: a continuation that repeats the answer', function () {
   it('Anthropic prefill: a provider that echoes the prefill before the rest gives the text once', async () => {
     fake.setResponder(restartingText(FULL));
     const interrupted = await interruptedStream(fake, 'messages', eventsThroughDelta('messages', 6));
-    const continued = await continueOnFake(fake, 'messages', interrupted, true);
+    const continued = await continueOnFake(fake, 'messages', interrupted, 'assistant');
     assert.equal(sdkText('messages', await parsedBySdk('messages', continued.clientBytes)), FULL);
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
+import type { PrefillStyle } from '../configSchema';
 import type { StreamTranscript } from '../continuation/streamTranscript';
 import type { Engine } from '../engine/engine';
 import { isEventStream } from '../upstream/headers';
@@ -49,16 +50,22 @@ export async function continueCutStream(
     if (pool?.protocol !== request.protocol) continue;
     const key = pool.pick(engine.clock.now(), { scope: model });
     if (!key || !request.decodeJson) continue;
-    const prefill = transcript.endpoint === 'messages';
-    const plan = continuationRequest(transcript.endpoint, request.decodeJson(), transcript, { model: target.model, prefill });
+    const decodeJson = request.decodeJson;
+    const ask = (prefill: PrefillStyle) => continuationRequest(transcript.endpoint, decodeJson(), transcript, { model: target.model, prefill });
+    const plan = ask(pool.prefill);
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
     // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
-    const tried = await engine.breaker(pool.id, model).guard(
-      () => continueOn(engine, request, pool, key, model, { body: plan.body, prefill }, deadlines, transcript, res),
-      (r) => r.outcome,
-    );
+    const tried = await engine.breaker(pool.id, model).guard(async () => {
+      const first = await continueOn(engine, request, pool, key, model, plan, deadlines, transcript, res);
+      // Some models of a provider that takes prefills refuse them (Claude 4.6 and later answer 400): ask once more
+      // without one, on the same key; the splice then drops whatever repeats the delivered text.
+      if (first.kind !== 'refused-prefill') return first;
+      const plain = ask('none');
+      if (plain.kind === 'refused') return { kind: 'failed' as const, reason: `not continued: ${plain.reason}`, outcome: 'neutral' as const };
+      return continueOn(engine, request, pool, key, model, plain, deadlines, transcript, res);
+    }, (r) => r.outcome);
     if (!tried) continue;
     if (tried.kind === 'continued' || tried.kind === 'client-gone') return tried;
     reason = tried.reason;
@@ -66,7 +73,8 @@ export async function continueCutStream(
   return { kind: 'failed', reason };
 }
 
-type Tried = ContinuationOutcome & { outcome: ProviderOutcome };
+/** refused-prefill: the target answered a prefilled request with a request error (retried without the prefill). */
+type Tried = (ContinuationOutcome | { kind: 'refused-prefill'; reason: string }) & { outcome: ProviderOutcome };
 
 /** One continuation request on one key, spliced into the client's stream when it answers. */
 async function continueOn(
@@ -75,7 +83,7 @@ async function continueOn(
   pool: KeyPool,
   key: KeyRecord,
   model: string | undefined,
-  ask: { body: Record<string, unknown>; prefill: boolean },
+  ask: { body: Record<string, unknown>; prefilled: boolean },
   deadlines: AttemptDeadlines,
   transcript: StreamTranscript,
   res: ServerResponse,
@@ -101,11 +109,13 @@ async function continueOn(
   if (response.statusCode < 200 || response.statusCode >= 300 || !isEventStream(headers)) {
     const { text } = await readBounded(response.body, 64 * 1024, Math.min(deadlines.idleMs, 10_000)).catch(() => ({ text: '' }));
     const verdict = classifyResponse(response.statusCode, parseErrorFacts(text));
+    const reason = `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`;
+    if (ask.prefilled && verdict.kind === 'caller') return { kind: 'refused-prefill', reason, outcome: 'neutral' };
     // A key failure met while continuing still marks the key.
     engine.judgeKey(pool, key, verdict, headers, { model, endpoint: request.endpoint });
-    return { kind: 'failed', reason: `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`, outcome: providerOutcome(verdict) };
+    return { kind: 'failed', reason, outcome: providerOutcome(verdict) };
   }
-  const splicer = new ContinuationSplicer(transcript, ask.prefill);
+  const splicer = new ContinuationSplicer(transcript, ask.prefilled);
   const relayed = await spliceInto(res, response.body, splicer, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
   key.stats.inputTokens += relayed.usage.input;
   key.stats.outputTokens += relayed.usage.output;
