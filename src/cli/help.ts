@@ -69,6 +69,7 @@ Config format (JSON):
       "testPath": "/key",                 // optional: GET used to test a key (default: the model list)
       "sharedLimits": false,              // optional: true when the keys share one account's rate limits
       "deadlines": { "firstEventTimeoutMs": 180000 }, // optional: this pool's deadlines (ms)
+      "prefill": "none",                  // optional: how the provider continues an answer ("assistant", "prefix", "none")
       "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]
     }],
     "routes": [{                          // optional; first match wins

@@ -3,7 +3,7 @@
  * accepts is defined once, in configSchema.ts; the types here are the shapes the core works with.
  */
 import * as v from 'valibot';
-import { DEADLINE_KNOBS, defaultsSchema, poolEntries, PROTOCOLS, routeSchema, SELECTION_STRATEGIES, TUNING_KNOBS, TUNING_KNOB_NAMES, testPathSchema, tuningSchema, type TuningKnob } from './configSchema';
+import { DEADLINE_KNOBS, defaultsSchema, poolEntries, PROTOCOLS, routeSchema, SELECTION_STRATEGIES, TUNING_KNOBS, TUNING_KNOB_NAMES, testPathSchema, tuningSchema, type PrefillStyle, type TuningKnob } from './configSchema';
 
 export { PROTOCOLS };
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -49,6 +49,12 @@ export interface PoolSpec {
   responses?: boolean;
   /** Deadlines for this pool's upstream; override the tuning's. */
   deadlines?: Partial<Deadlines>;
+  /**
+   * How the provider continues a started answer (continueOnCut): a final assistant
+   * message, one marked `"prefix": true`, or none (an instruction to continue).
+   * A property of the provider, declared here or by its preset, never guessed from the URL.
+   */
+  prefill?: PrefillStyle;
   keys: KeySpec[];
 }
 

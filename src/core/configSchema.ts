@@ -18,6 +18,10 @@ v.setGlobalMessage((issue) => `has the wrong type or value (expected ${issue.exp
 export const PROTOCOLS = ['openai', 'anthropic'] as const;
 export const SELECTION_STRATEGIES = ['fill-first', 'round-robin', 'weighted'] as const;
 
+/** How a provider takes the start of an answer to continue (a pool's `prefill`). */
+const PREFILL_STYLES = ['assistant', 'prefix', 'none'] as const;
+export type PrefillStyle = (typeof PREFILL_STYLES)[number];
+
 interface Knob {
   readonly default: number;
   readonly min: number;
@@ -183,6 +187,20 @@ export const poolEntries = {
     ),
   ),
   deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
+  prefill: v.optional(
+    v.pipe(
+      v.picklist(PREFILL_STYLES, `must be one of ${list(PREFILL_STYLES)}`),
+      v.metadata({
+        markdownDescription:
+          'How the provider continues a started answer, for a route\'s `continueOnCut`. Default: `assistant` for Anthropic pools, `none` for OpenAI-compatible ones; the provider presets set their own.',
+        enumDescriptions: [
+          'A final assistant message is the start of the answer (Anthropic Messages; OpenRouter, for the models that support it).',
+          'The final assistant message carries `"prefix": true` (Mistral; DeepSeek on its beta base URL `https://api.deepseek.com/beta`).',
+          'No prefill: the delivered text is sent as the assistant\'s turn with an instruction to continue, and what repeats it is dropped.',
+        ],
+      }),
+    ),
+  ),
 };
 
 const targetSchema = v.object(

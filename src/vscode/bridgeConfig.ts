@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
 import type { StoredKey } from './keyStore';
-import { routeSchema } from '../core/configSchema';
+import { routeSchema, type PrefillStyle } from '../core/configSchema';
 import { presetById } from './providerPresets';
 import { DEFAULT_PORT, poolSetting, SETTINGS } from './settingsSchema';
 
@@ -18,6 +18,8 @@ export interface PoolSetting {
   sharedLimits?: boolean;
   responses?: boolean;
   deadlines?: Partial<Deadlines>;
+  /** Overrides the preset's (and the protocol's) prefill style. */
+  prefill?: PrefillStyle;
 }
 
 /** The `keybridge.*` settings as plain values. */
@@ -37,7 +39,7 @@ export type SettingReader = (name: string) => unknown;
 const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
 /** Optional fields that only describe or switch an entry: a bad value is ignored instead of dropping the entry. */
-const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'responses', 'continueOnCut']);
+const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'responses', 'prefill', 'continueOnCut']);
 
 /**
  * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,
@@ -132,6 +134,8 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     sharedLimits: p.sharedLimits,
     responses: p.responses,
     deadlines: p.deadlines,
+    // The provider's own way of continuing an answer, declared by its preset unless the setting says otherwise.
+    prefill: p.prefill ?? presetById(p.provider)?.prefill,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),
   }));
   const full: BridgeConfig = { pools, routes: settings.routes, defaults: settings.defaults, tuning: settings.tuning };

@@ -1,4 +1,5 @@
 import type { Protocol } from '../core/config';
+import type { PrefillStyle } from '../core/configSchema';
 import { keyStarts, PROVIDER_KEY_ISSUERS, type KeyIssuer } from '../core/keys/keyIssuers';
 
 type PresetId = 'openai' | 'anthropic' | 'openrouter' | 'groq' | 'deepseek' | 'mistral' | 'xai' | 'together' | 'gemini' | 'custom';
@@ -23,6 +24,8 @@ export interface ProviderPreset {
   responses?: false;
   /** A model name in the provider's own spelling, for the Add Fallback prompt. */
   exampleModel?: string;
+  /** How the provider continues a started answer (continueOnCut), when not the protocol's default (the pool's `prefill`). */
+  prefill?: PrefillStyle;
 }
 
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
@@ -48,6 +51,8 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     testPath: '/key',
     keysPage: 'https://openrouter.ai/keys',
     exampleModel: 'openai/gpt-4.1',
+    // OpenRouter continues a trailing assistant message for the models that support it ("assistant prefill").
+    prefill: 'assistant',
   },
     // Groq, xAI and OpenRouter serve /responses as well; the four below without it speak Chat Completions only.
   { id: 'groq', label: 'Groq', protocol: 'openai', baseUrl: 'https://api.groq.com/openai/v1', keys: PROVIDER_KEY_ISSUERS.groq, keysPage: 'https://console.groq.com/keys', exampleModel: 'llama-3.3-70b-versatile' },
@@ -60,8 +65,21 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     keysPage: 'https://platform.deepseek.com/api_keys',
     responses: false,
     exampleModel: 'deepseek-chat',
+    // DeepSeek's prefix completion answers only on its beta base URL (https://api.deepseek.com/beta); a pool
+    // pointed there may declare prefill "prefix". On this one a continuation gets the instruction.
   },
-  { id: 'mistral', label: 'Mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', keys: PROVIDER_KEY_ISSUERS.mistral, keysPage: 'https://console.mistral.ai/api-keys', responses: false, exampleModel: 'mistral-large-latest' },
+  {
+    id: 'mistral',
+    label: 'Mistral',
+    protocol: 'openai',
+    baseUrl: 'https://api.mistral.ai/v1',
+    keys: PROVIDER_KEY_ISSUERS.mistral,
+    keysPage: 'https://console.mistral.ai/api-keys',
+    responses: false,
+    exampleModel: 'mistral-large-latest',
+    // Mistral continues a last assistant message marked "prefix": true.
+    prefill: 'prefix',
+  },
   { id: 'xai', label: 'xAI', protocol: 'openai', baseUrl: 'https://api.x.ai/v1', keys: PROVIDER_KEY_ISSUERS.xai, keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
   {
     id: 'together',

@@ -42,3 +42,54 @@ export function restOfText(fullText: string): Responder & { asked: Array<{ deliv
   responder.asked = asked;
   return responder;
 }
+
+/** The text a continuation request says was delivered (see deliveredStartOf), or undefined for a first request. */
+function deliveredIn(fullText: string, req: Parameters<Responder>[0]): string | undefined {
+  return deliveredStartOf(fullText, req.endpoint, asObject(req.body));
+}
+
+/**
+ * A model that ignores what was delivered and answers again from the beginning, as models
+ * asked to continue without a prefill often do: every request gets the whole text.
+ */
+export function restartingText(fullText: string): Responder {
+  return () => ({ text: fullText });
+}
+
+/**
+ * A model that restarts the sentence it was cut in: a continuation gets the text from the start
+ * of the word at least `back` characters before the end of what was delivered.
+ */
+export function restartingSentence(fullText: string, back = 24): Responder {
+  return (req) => {
+    const delivered = deliveredIn(fullText, req);
+    if (delivered === undefined) return { text: fullText };
+    const from = fullText.lastIndexOf(' ', Math.max(0, delivered.length - back)) + 1;
+    return { text: fullText.slice(from) };
+  };
+}
+
+/** A model that answers a continuation with another answer that begins like the first (`other`). */
+export function divergingText(fullText: string, other: string): Responder {
+  return (req) => ({ text: deliveredIn(fullText, req) === undefined ? fullText : other });
+}
+
+/**
+ * A Chat model with prefix completion (Mistral; DeepSeek's beta): it continues a last assistant
+ * message marked `"prefix": true`, and answers anything else from the beginning, as a model handed
+ * a finished assistant turn would. `asked` keeps whether each continuation came as a prefix.
+ */
+export function prefixCompletion(fullText: string): Responder & { asked: boolean[] } {
+  const asked: boolean[] = [];
+  const responder = ((req) => {
+    const delivered = deliveredIn(fullText, req);
+    if (delivered === undefined) return { text: fullText };
+    const messages = asObject(req.body).messages;
+    const last = Array.isArray(messages) ? asObject(messages[messages.length - 1]) : {};
+    const prefixed = last.role === 'assistant' && last.prefix === true;
+    asked.push(prefixed);
+    return { text: prefixed ? fullText.slice(delivered.length) : fullText };
+  }) as Responder & { asked: boolean[] };
+  responder.asked = asked;
+  return responder;
+}

@@ -36,7 +36,7 @@ import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, P
 export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest } from './types';
 export { defaultReplyParts } from './replyPlan';
 export { requestProblem } from './requestRules';
-export { restOfText } from './continuationReplies';
+export { divergingText, restartingSentence, restartingText, restOfText } from './continuationReplies';
 
 /** Header carrying ~1 MiB for the hugeHeader fault. */
 const HUGE_HEADER_NAME = 'x-fake-padding';

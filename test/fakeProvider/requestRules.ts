@@ -91,6 +91,10 @@ function chatProblem(body: Json): string | undefined {
       return `Missing required parameter: 'messages[${i}].content'.`;
     }
     if (m.role === 'tool' && typeof m.tool_call_id !== 'string') return `Missing required parameter: 'messages[${i}].tool_call_id'.`;
+    // Prefix completion (Mistral, DeepSeek's beta): only the last message, an assistant's, may be the prefix.
+    if (m.prefix === true && (m.role !== 'assistant' || i !== messages.length - 1)) {
+      return `Invalid 'messages[${i}].prefix': only the last message, with role 'assistant', can be a prefix.`;
+    }
   }
   const pairing = toolPairingProblem(messages.map((m) => asObject(m)));
   if (pairing) return pairing;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import type { PrefillStyle } from '../../src/core/configSchema';
 import { continuationRequest } from '../../src/core/continuation/continuationRequest';
 import { ContinuationSplicer } from '../../src/core/continuation/continuationSplicer';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
@@ -37,18 +38,18 @@ export interface Continued {
 }
 
 /** Asks the fake (as the next target, key test-key-2) to continue, and splices its answer into the client's stream. */
-export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoint, interrupted: Interrupted, prefill: boolean): Promise<Continued> {
+export async function continueOnFake(fake: FakeProvider, endpoint: StreamEndpoint, interrupted: Interrupted, prefill: PrefillStyle): Promise<Continued> {
   const plan = continuationRequest(endpoint, interrupted.body, interrupted.transcript, { prefill, model: 'model-b' });
   if (plan.kind !== 'request') assert.fail(`refused: ${plan.reason}`);
   const continuation = await captureStream(endpointUrl(fake, endpoint), keyHeaders(endpoint, 'test-key-2'), plan.body);
   assert.equal(continuation.status, 200, `the target accepted the continuation request: ${continuation.bytes.toString()}`);
-  return splice(interrupted, plan.body, continuation);
+  return splice(interrupted, plan.body, continuation, plan.prefilled);
 }
 
 /** Splices already captured continuation events. */
-export function splice(interrupted: Interrupted, request: Record<string, unknown>, continuation: CapturedStream): Continued {
+export function splice(interrupted: Interrupted, request: Record<string, unknown>, continuation: CapturedStream, prefilled: boolean): Continued {
   const deliveredOutputTokens = interrupted.transcript.deliveredOutputTokens;
-  const splicer = new ContinuationSplicer(interrupted.transcript);
+  const splicer = new ContinuationSplicer(interrupted.transcript, prefilled);
   const spliced = continuation.events.map((event) => splicer.push(event)).join('');
   return { request, continuation, splicer, deliveredOutputTokens, clientBytes: Buffer.concat([interrupted.clientBytes, Buffer.from(spliced)]) };
 }

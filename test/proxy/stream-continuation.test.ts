@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
-import { restOfText } from '../fakeProvider/continuationReplies';
+import { divergingText, prefixCompletion, restartingText, restOfText } from '../fakeProvider/continuationReplies';
 import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
 const FULL = 'The quick brown fox jumps over the lazy dog, then rests under the old oak tree until the evening comes.';
@@ -37,8 +37,10 @@ describe('stream continuation after a cut', function () {
     return sseEvents(await res.text());
   };
 
-  const start = async (continueOnCut: boolean) => {
-    h = await startHarness({ pools, routes: routes(continueOnCut), provider: { streamEvents: 12, strictRequests: true } });
+  /** `prefill`: what the second OpenAI-compatible pool declares (as the Mistral preset does: "prefix"). */
+  const start = async (continueOnCut: boolean, prefill?: 'assistant' | 'prefix' | 'none') => {
+    const declared = (p: FakeProvider) => pools(p).map((pool) => (pool.id === 'oa-b' && prefill ? { ...pool, prefill } : pool));
+    h = await startHarness({ pools: declared, routes: routes(continueOnCut), provider: { streamEvents: 12, strictRequests: true } });
     h.provider.setResponder(restOfText(FULL));
   };
 
@@ -91,6 +93,75 @@ describe('stream continuation after a cut', function () {
     assert.equal(text, FULL);
     assert.equal(ids.size, 1, 'one response id throughout');
     assert.equal(completed?.output_text ?? completed?.output?.[0]?.content?.[0]?.text, FULL);
+  });
+
+  /** A streamed Chat request through the SDK: the text, the last finish reason, and whether the stream broke. */
+  const chatText = async () => {
+    const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-test', stream: true, messages: [{ role: 'user', content: 'tell me' }] });
+    let text = '';
+    let finish: string | null = null;
+    try {
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+    } catch (error) {
+      return { text, finish, error: error as Error };
+    }
+    return { text, finish, error: undefined };
+  };
+
+  it('a Chat target that starts the answer again from the beginning: the client gets the text once, not twice', async () => {
+    await start(true);
+    h.provider.setResponder(restartingText(FULL));
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const { text, finish, error } = await chatText();
+    assert.equal(error, undefined);
+    assert.equal(text, FULL);
+    assert.equal(finish, 'stop');
+    assert.ok(h.logs.some((l) => /continued by pool "oa-b"/.test(l)));
+  });
+
+  it('a target that restarts and then gives another answer: the terminal error, as without continuation, never a success', async () => {
+    await start(true);
+    h.provider.setResponder(divergingText(FULL, 'The quick brown cat sleeps all afternoon in the warm sun.'));
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const { text, finish, error } = await chatText();
+    assert.ok(error, 'the stream ends with an error');
+    assert.equal(finish, null, 'never marked complete');
+    assert.ok(FULL.startsWith(text) && text.length < FULL.length, `only what was delivered before the cut: ${JSON.stringify(text)}`);
+    assert.equal(h.provider.ledger.length, 2, 'the continuation was asked for, and refused');
+    assert.ok(h.logs.some((l) => /repeated text the client already has/.test(l)), 'the request log says why');
+  });
+
+  it('a Chat pool declaring prefix completion is asked with the documented prefix message, and continues the text', async () => {
+    await start(true, 'prefix');
+    const model = prefixCompletion(FULL);
+    h.provider.setResponder(model);
+    h.provider.fault('oa-first-1', { kind: 'cut', afterEvents: 6 });
+    const { text, finish, error } = await chatText();
+    assert.equal(error, undefined);
+    assert.equal(text, FULL);
+    assert.equal(finish, 'stop');
+    const last = (h.provider.ledger[1].body as any).messages.at(-1);
+    assert.equal(last.role, 'assistant');
+    assert.equal(last.prefix, true);
+    assert.ok(FULL.startsWith(last.content) && last.content.length > 0, 'the prefix is what the client got');
+    assert.deepEqual(model.asked, [true], 'the model saw a prefix it could continue');
+  });
+
+  it('an Anthropic model that refuses prefills (400) is asked again without one, on the same key', async () => {
+    await start(true);
+    h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
+    const refusal = { type: 'error', error: { type: 'invalid_request_error', message: 'This model does not support assistant message prefill. The conversation must end with a user message.' } };
+    h.provider.fault('an-second-1', { kind: 'status', status: 400, body: refusal });
+    const client = new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0 });
+    const message = await client.messages.stream({ model: 'claude-test', max_tokens: 400, messages: [{ role: 'user', content: 'tell me' }] }).finalMessage();
+    assert.equal(message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), FULL);
+    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1', 'an-second-1']);
+    assert.equal((h.provider.ledger[1].body as any).messages.at(-1).role, 'assistant', 'first asked with a prefill');
+    assert.equal((h.provider.ledger[2].body as any).messages.at(-1).role, 'user', 'then with the instruction');
   });
 
   it('is off by default: a cut ends with the terminal error and nothing is spliced', async () => {

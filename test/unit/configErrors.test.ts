@@ -25,6 +25,7 @@ const placements: [string, (config: Record<string, unknown> & { pools: ReturnTyp
   ['pools[0].headers.x-key', (c) => Object.assign(c.pools[0], { headers: { 'x-key': [KEY] } })],
   ['pools[0].testPath', (c) => Object.assign(c.pools[0], { testPath: KEY })],
   ['pools[0].sharedLimits', (c) => Object.assign(c.pools[0], { sharedLimits: KEY })],
+  ['pools[0].prefill', (c) => Object.assign(c.pools[0], { prefill: KEY })],
   ['pools[0].deadlines', (c) => Object.assign(c.pools[0], { deadlines: KEY })],
   ['pools[0].deadlines.idleTimeoutMs', (c) => Object.assign(c.pools[0], { deadlines: { idleTimeoutMs: KEY } })],
   ['pools[0].keys', (c) => Object.assign(c.pools[0], { keys: KEY })],

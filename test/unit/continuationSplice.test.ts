@@ -2,6 +2,7 @@
 // as one answer the real SDKs parse: the full text, exactly one terminal event, the original ids, indices and
 // sequence numbers in order, and usage covering both parts. A continuation that fails before writing anything
 // is reported so the caller can end the stream with the protocol's terminal error.
+import type { PrefillStyle } from '../../src/core/configSchema';
 import assert from 'node:assert/strict';
 import { openaiProtocol } from '../../src/core/protocols/openai';
 import { anthropicProtocol } from '../../src/core/protocols/anthropic';
@@ -12,10 +13,10 @@ import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
 import { assertWellFormed } from '../helpers/wellFormedStream';
 
 const FULL = 'The quick brown fox jumps over the lazy dog, twice.';
-const ENDPOINTS: Array<{ endpoint: StreamEndpoint; prefill: boolean }> = [
-  { endpoint: 'messages', prefill: true },
-  { endpoint: 'chat', prefill: false },
-  { endpoint: 'responses', prefill: false },
+const ENDPOINTS: Array<{ endpoint: StreamEndpoint; prefill: PrefillStyle }> = [
+  { endpoint: 'messages', prefill: 'assistant' },
+  { endpoint: 'chat', prefill: 'none' },
+  { endpoint: 'responses', prefill: 'none' },
 ];
 
 describe('continuation: ContinuationSplicer', function () {
@@ -134,13 +135,13 @@ describe('continuation: ContinuationSplicer', function () {
   it('Anthropic: a continuation cut too ends with the terminal error, and a second continuation completes the answer', async () => {
     const first = await interruptedStream(fake, 'messages', eventsThroughDelta('messages', 1));
     fake.fault('test-key-2', { kind: 'cut', afterEvents: eventsThroughDelta('messages', 2) });
-    const cut = await continueOnFake(fake, 'messages', first, true);
+    const cut = await continueOnFake(fake, 'messages', first, 'assistant');
     assert.equal(cut.splicer.status, 'relaying');
     const errorBytes = anthropicProtocol.terminalStreamError('messages', 'KeyBridge: upstream stream interrupted', cut.splicer.facts);
     const withError = parseEvents(Buffer.concat([cut.clientBytes, Buffer.from(errorBytes)]));
     assert.equal(withError.at(-1)!.name, 'error');
     assert.equal(first.transcript.continuable, true);
-    const second = await continueOnFake(fake, 'messages', { ...first, clientBytes: cut.clientBytes }, true);
+    const second = await continueOnFake(fake, 'messages', { ...first, clientBytes: cut.clientBytes }, 'assistant');
     assert.equal(second.splicer.status, 'ended');
     assertWellFormed('messages', parseEvents(second.clientBytes));
     assert.equal(sdkText('messages', await parsedBySdk('messages', second.clientBytes)), FULL);
@@ -149,7 +150,7 @@ describe('continuation: ContinuationSplicer', function () {
   it('Responses: a continuation cut too ends with a response.failed that follows the sequence', async () => {
     const first = await interruptedStream(fake, 'responses', eventsThroughDelta('responses', 1));
     fake.fault('test-key-2', { kind: 'cut', afterEvents: eventsThroughDelta('responses', 2) });
-    const cut = await continueOnFake(fake, 'responses', first, false);
+    const cut = await continueOnFake(fake, 'responses', first, 'none');
     assert.equal(cut.splicer.status, 'relaying');
     const bytes = Buffer.concat([cut.clientBytes, Buffer.from(openaiProtocol.terminalStreamError('responses', 'interrupted', cut.splicer.facts))]);
     const events = parseEvents(bytes);
@@ -167,7 +168,7 @@ describe('continuation: ContinuationSplicer', function () {
     ];
     for (const e of original) transcript.note(e);
     const interrupted: Interrupted = { transcript, clientBytes: Buffer.from(sseBytes(original)), body: streamedBody('messages') };
-    const continued = await continueOnFake(fake, 'messages', interrupted, true);
+    const continued = await continueOnFake(fake, 'messages', interrupted, 'assistant');
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
     assert.deepEqual(parsed.content.map((b: any) => b.text), ['The quick brown fox ', 'jumps over the lazy dog, twice.']);
@@ -191,7 +192,7 @@ describe('continuation: ContinuationSplicer', function () {
     ];
     for (const e of original) transcript.note(e);
     const interrupted: Interrupted = { transcript, clientBytes: Buffer.from(sseBytes(original)), body: streamedBody('responses') };
-    const continued = await continueOnFake(fake, 'responses', interrupted, false);
+    const continued = await continueOnFake(fake, 'responses', interrupted, 'none');
     assertWellFormed('responses', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);
@@ -213,7 +214,7 @@ describe('continuation: ContinuationSplicer', function () {
       sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } }),
       sse('message_stop', { type: 'message_stop' }),
     ];
-    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false });
+    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, true);
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
     assert.deepEqual(parsed.content.map((b: any) => b.type), ['text']);
@@ -244,7 +245,7 @@ describe('continuation: ContinuationSplicer', function () {
         response: { ...response, status: 'completed', output: [{ id: 'rs_b', type: 'reasoning', summary: [] }, message], usage: { input_tokens: 40, output_tokens: 30, total_tokens: 70, output_tokens_details: { reasoning_tokens: 20 } } },
       }),
     ];
-    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false });
+    const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, false);
     assertWellFormed('responses', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);

@@ -236,6 +236,35 @@ describe('settings → bridge config', () => {
     assert.match(problems[0], /^keybridge\.routes\[0\]\.targets\[1\]\.pool: no pool with id "gone"/);
   });
 
+  it("gives each pool its provider's prefill style from the preset, unless the setting declares one", () => {
+    const { settings, problems } = parseSettings(
+      read({
+        pools: [
+          { id: 'mi', provider: 'mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1' },
+          { id: 'or', provider: 'openrouter', protocol: 'openai', baseUrl: 'https://openrouter.ai/api/v1' },
+          { id: 'ds', provider: 'deepseek', protocol: 'openai', baseUrl: 'https://api.deepseek.com/v1' },
+          { id: 'dsb', provider: 'deepseek', protocol: 'openai', baseUrl: 'https://api.deepseek.com/beta', prefill: 'prefix' },
+          { id: 'oa', provider: 'custom', protocol: 'openai', baseUrl: 'https://mistral.example/v1' },
+          { id: 'bad', provider: 'mistral', protocol: 'openai', baseUrl: 'https://api.mistral.ai/v1', prefill: 'yes' },
+        ],
+      }),
+    );
+    assert.deepEqual(problems, ['keybridge.pools[5].prefill must be one of assistant, prefix, none; ignored']);
+    const { config } = buildBridgeConfig(settings, []);
+    assert.deepEqual(
+      config.pools.map((p) => [p.id, p.prefill]),
+      [
+        ['mi', 'prefix'],
+        ['or', 'assistant'],
+        ['ds', undefined],
+        ['dsb', 'prefix'],
+        ['oa', undefined],
+        ['bad', 'prefix'],
+      ],
+      'declared by the preset or the setting, never guessed from the URL',
+    );
+  });
+
   it('keeps a route whose target is a pool of the other protocol: it is translated', () => {
     const { settings } = parseSettings(
       read({

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { ContinuationSplicer } from '../continuation/continuationSplicer';
 import { continuationRequest } from '../continuation/continuationRequest';
+import type { PrefillStyle } from '../configSchema';
 import type { StreamTranscript } from '../continuation/streamTranscript';
 import type { Engine } from '../engine/engine';
 import { isEventStream } from '../upstream/headers';
@@ -53,15 +54,21 @@ export async function continueCutStream(
     const client = request.decodeJson();
     // The continuation is the client's request rewritten: one too deep to walk cannot be.
     if (nestedTooDeep(client)) return { kind: 'failed', reason: `not continued: the request is nested deeper than ${MAX_WIRE_DEPTH} levels` };
-    const plan = continuationRequest(transcript.endpoint, client, transcript, { model: target.model, prefill: transcript.endpoint === 'messages' });
+    const ask = (prefill: PrefillStyle) => continuationRequest(transcript.endpoint, client, transcript, { model: target.model, prefill });
+    const plan = ask(pool.prefill);
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
     // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
-    const tried = await engine.breaker(pool.id, model).guard(
-      () => continueOn(engine, request, pool, key, model, plan.body, deadlines, transcript, res),
-      (r) => r.outcome,
-    );
+    const tried = await engine.breaker(pool.id, model).guard(async () => {
+      const first = await continueOn(engine, request, pool, key, model, plan, deadlines, transcript, res);
+      // Some models of a provider that takes prefills refuse them (Claude 4.6 and later answer 400): ask once more
+      // without one, on the same key; the splice then drops whatever repeats the delivered text.
+      if (first.kind !== 'refused-prefill') return first;
+      const plain = ask('none');
+      if (plain.kind === 'refused') return { kind: 'failed' as const, reason: `not continued: ${plain.reason}`, outcome: 'neutral' as const };
+      return continueOn(engine, request, pool, key, model, plain, deadlines, transcript, res);
+    }, (r) => r.outcome);
     if (!tried) continue;
     if (tried.kind === 'continued' || tried.kind === 'client-gone') return tried;
     reason = tried.reason;
@@ -69,7 +76,8 @@ export async function continueCutStream(
   return { kind: 'failed', reason };
 }
 
-type Tried = ContinuationOutcome & { outcome: ProviderOutcome };
+/** refused-prefill: the target answered a prefilled request with a request error (retried without the prefill). */
+type Tried = (ContinuationOutcome | { kind: 'refused-prefill'; reason: string }) & { outcome: ProviderOutcome };
 
 /** One continuation request on one key, spliced into the client's stream when it answers. */
 async function continueOn(
@@ -78,7 +86,7 @@ async function continueOn(
   pool: KeyPool,
   key: KeyRecord,
   model: string | undefined,
-  body: Record<string, unknown>,
+  ask: { body: Record<string, unknown>; prefilled: boolean },
   deadlines: AttemptDeadlines,
   transcript: StreamTranscript,
   res: ServerResponse,
@@ -92,7 +100,7 @@ async function continueOn(
       path: request.upstreamPath,
       method: 'POST',
       clientHeaders: request.headers,
-      body: Buffer.from(JSON.stringify(body)),
+      body: Buffer.from(JSON.stringify(ask.body)),
       signal: request.signal,
       headersTimeoutMs: deadlines.headersMs,
     });
@@ -104,15 +112,19 @@ async function continueOn(
   if (response.statusCode < 200 || response.statusCode >= 300 || !isEventStream(headers)) {
     const { text } = await readBounded(response.body, 64 * 1024, Math.min(deadlines.idleMs, 10_000)).catch(() => ({ text: '' }));
     const verdict = classifyResponse(response.statusCode, parseErrorFacts(text));
+    const reason = `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`;
+    if (ask.prefilled && verdict.kind === 'caller') return { kind: 'refused-prefill', reason, outcome: 'neutral' };
     // A key failure met while continuing still marks the key.
     engine.judgeKey(pool, key, verdict, headers, { model, endpoint: request.endpoint });
-    return { kind: 'failed', reason: `continuation failed (${redactSecrets(verdict.reason, [key.secret])})`, outcome: providerOutcome(verdict) };
+    return { kind: 'failed', reason, outcome: providerOutcome(verdict) };
   }
-  const relayed = await spliceInto(res, response.body, transcript, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
+  const splicer = new ContinuationSplicer(transcript, ask.prefilled);
+  const relayed = await spliceInto(res, response.body, splicer, deadlines.firstEventMs - (engine.clock.now() - started), deadlines.idleMs);
   key.stats.inputTokens += relayed.usage.input;
   key.stats.outputTokens += relayed.usage.output;
   if (relayed.status === 'client-gone') return { kind: 'client-gone', outcome: 'neutral' };
-  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote ? 'neutral' : 'failure' };
+  // A continuation that could not be joined answered; that is no fault of the target's, for its breaker.
+  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote || splicer.refusedJoin ? 'neutral' : 'failure' };
   key.stats.successes++;
   pool.succeeded(key, engine.clock.now());
   return { kind: 'continued', pool: pool.id, outcome: 'success' };
@@ -133,8 +145,7 @@ interface SpliceEnd {
  * within `firstEventMs`; the client's stream ends as soon as the splice has
  * written the final event.
  */
-async function spliceInto(res: ServerResponse, body: Readable, transcript: StreamTranscript, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
-  const splicer = new ContinuationSplicer(transcript);
+async function spliceInto(res: ServerResponse, body: Readable, splicer: ContinuationSplicer, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
   const scanner = new SseScanner();
   const usage = { input: 0, output: 0 };
   const firstEvent = setTimeout(() => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })), Math.max(1, firstEventMs));

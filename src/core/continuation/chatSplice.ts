@@ -6,7 +6,8 @@ const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details',
 
 /**
  * OpenAI Chat Completions: every chunk keeps the id, created and model the client
- * already has, the opening role chunk goes, and the usage chunk covers the whole answer.
+ * already has, the opening role chunk goes, the text loses what repeats the delivered
+ * text, and the usage chunk covers the whole answer.
  */
 export class ChatSplice implements SpliceMapper {
   constructor(
@@ -36,12 +37,11 @@ export class ChatSplice implements SpliceMapper {
     const delta: WireObject = Object.fromEntries(
       Object.entries(asWireObject(choice.delta) ?? {}).filter(([field]) => field !== 'role' && !REASONING_FIELDS.includes(field)),
     );
-    if (typeof delta.content === 'string') {
-      delta.content = this.context.join.next(delta.content);
-      if (delta.content === '') delete delta.content;
-    } else if (delta.content === null) {
-      delete delta.content;
-    }
+    // Text held back while it might repeat the delivered text comes out before the answer's text ends.
+    const textEnds = choice.finish_reason != null || delta.tool_calls != null || delta.function_call != null;
+    const content = (typeof delta.content === 'string' ? this.context.text(delta.content) : '') + (textEnds ? this.context.endText() : '');
+    if (content) delta.content = content;
+    else delete delta.content;
     if (delta.refusal === null) delete delta.refusal;
     return { ...choice, delta };
   }

@@ -1,3 +1,4 @@
+import type { PrefillStyle } from '../configSchema';
 import type { ContinuableEndpoint, StreamTranscript } from './streamTranscript';
 import { asWireObject, type WireObject } from './transcriptState';
 import { splitTrailingWhitespace } from './whitespaceJoin';
@@ -6,11 +7,12 @@ import { splitTrailingWhitespace } from './whitespaceJoin';
 export interface ContinuationTarget {
   /** The model to ask for, when the target renames it. */
   model?: string;
-  /** The target accepts a final assistant message as the start of its answer (Anthropic Messages does). */
-  prefill: boolean;
+  /** How the target takes the start of an answer to continue: its pool's declared `prefill`. */
+  prefill: PrefillStyle;
 }
 
-export type ContinuationPlan = { kind: 'request'; body: Record<string, unknown> } | { kind: 'refused'; reason: string };
+/** `prefilled`: the body ends with the delivered text as a prefill, so the answer carries on where it stopped. */
+export type ContinuationPlan = { kind: 'request'; body: Record<string, unknown>; prefilled: boolean } | { kind: 'refused'; reason: string };
 
 /** Said after the delivered text to a target that cannot take it as a prefill. */
 export const CONTINUE_INSTRUCTION =
@@ -46,17 +48,30 @@ export function continuationRequest(
     if (typeof limit === 'number' && Number.isFinite(limit)) body[field] = reducedLimit(limit, transcript.deliveredOutputTokens);
   }
   const delivered = transcript.text;
+  const style = prefillStyle(endpoint, target.prefill);
+  const prefilled = style !== 'none' && splitTrailingWhitespace(delivered).head !== '';
   if (endpoint === 'responses') {
     const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : [...(body.input as unknown[])];
-    body.input = withAssistantTurn(input, delivered, target.prefill, false);
+    body.input = withAssistantTurn(input, delivered, style, false);
   } else {
-    const messages = withAssistantTurn([...(body.messages as unknown[])], delivered, target.prefill, endpoint === 'messages');
+    const messages = withAssistantTurn([...(body.messages as unknown[])], delivered, style, endpoint === 'messages');
     body.messages = messages;
     // Anthropic refuses a prefill while extended thinking is on, and a thinking block in the middle of the answer
     // would be signed by another account; the thinking behind this answer is over anyway.
     if (endpoint === 'messages' && splitTrailingWhitespace(delivered).head) delete body.thinking;
   }
-  return { kind: 'request', body };
+  return { kind: 'request', body, prefilled };
+}
+
+/**
+ * The prefill the request can carry. The Responses API has none (its input items are a
+ * conversation, not the start of an answer); the prefix flag is a Chat Completions field,
+ * and on Anthropic Messages a final assistant message is the prefill already.
+ */
+function prefillStyle(endpoint: ContinuableEndpoint, declared: PrefillStyle): PrefillStyle {
+  if (endpoint === 'responses') return 'none';
+  if (endpoint === 'messages' && declared === 'prefix') return 'assistant';
+  return declared;
 }
 
 /** Requests a continuation cannot serve faithfully. */
@@ -98,21 +113,22 @@ function reducedLimit(limit: number, produced: number): number {
 /**
  * Adds the delivered text as the assistant's turn, without its trailing whitespace:
  * Anthropic rejects a final assistant message ending in whitespace, and the splice
- * drops the whitespace the continuation repeats. Anthropic takes a final assistant
- * message as the start of its answer, so there the text extends the client's own
- * prefill. Nothing but whitespace delivered: the request stays as it was and the
- * target answers from the start.
+ * drops the whitespace the continuation repeats. With a prefill the turn is last
+ * (and, for `prefix`, carries `"prefix": true`, as Mistral and DeepSeek take it);
+ * otherwise an instruction to continue follows it. On Anthropic the text extends
+ * the client's own prefill. Nothing but whitespace delivered: the request stays as
+ * it was and the target answers from the start.
  */
-function withAssistantTurn(messages: unknown[], delivered: string, prefill: boolean, clientPrefilled: boolean): unknown[] {
+function withAssistantTurn(messages: unknown[], delivered: string, style: PrefillStyle, clientPrefilled: boolean): unknown[] {
   const { head } = splitTrailingWhitespace(delivered);
   if (!head) return messages;
   const last = asWireObject(messages[messages.length - 1]);
   if (clientPrefilled && last?.role === 'assistant' && isTextOnly(last.content)) {
     messages[messages.length - 1] = { ...last, content: trimEndOfContent(appendText(last.content, delivered)) };
   } else {
-    messages.push({ role: 'assistant', content: head });
+    messages.push(style === 'prefix' ? { role: 'assistant', content: head, prefix: true } : { role: 'assistant', content: head });
   }
-  if (!prefill) messages.push({ role: 'user', content: CONTINUE_INSTRUCTION });
+  if (style === 'none') messages.push({ role: 'user', content: CONTINUE_INSTRUCTION });
   return messages;
 }
 

@@ -10,7 +10,8 @@ import { asWireObject } from './transcriptState';
 
 /**
  * waiting: nothing written yet (preamble so far); relaying: continuation bytes are in the client's stream;
- * ended: the client's stream has its terminal event; failed: the continuation failed before writing anything.
+ * ended: the client's stream has its terminal event; failed: the continuation failed before writing any of
+ * its text (before anything at all, or when its text turned out to repeat the answer and then depart from it).
  */
 export type SpliceStatus = 'waiting' | 'relaying' | 'ended' | 'failed';
 
@@ -18,17 +19,25 @@ export type SpliceStatus = 'waiting' | 'relaying' | 'ended' | 'failed';
  * Turns the continuation's SSE events into bytes for the client's already open
  * stream, so that what the client receives is one well-formed answer: the
  * continuation's preamble goes, its content lands in the client's open block or
- * item, ids and indices are the client's, usage covers the whole answer, and
- * there is exactly one terminal event. Everything written is noted in the
- * transcript, which therefore keeps describing what the client has.
+ * item without what repeats the text the client has (RepeatGuard), ids and
+ * indices are the client's, usage covers the whole answer, and there is exactly
+ * one terminal event. Everything written is noted in the transcript, which
+ * therefore keeps describing what the client has.
  */
 export class ContinuationSplicer {
   private state: SpliceStatus = 'waiting';
   private reason: string | undefined;
   private readonly mapper: SpliceMapper;
+  private readonly context: SpliceContext;
+  private refused = false;
 
-  constructor(private readonly transcript: StreamTranscript) {
-    const context = new SpliceContext(transcript);
+  /** `prefilled`: the continuation was asked for with a true prefill (see SpliceContext). */
+  constructor(
+    private readonly transcript: StreamTranscript,
+    prefilled: boolean,
+  ) {
+    const context = new SpliceContext(transcript, prefilled);
+    this.context = context;
     const position = transcript.position;
     this.mapper =
       position.endpoint === 'messages'
@@ -45,6 +54,11 @@ export class ContinuationSplicer {
   /** Why the continuation failed (status 'failed'): the target's own error message, or what it sent instead. */
   get failure(): string | undefined {
     return this.reason;
+  }
+
+  /** The continuation failed because it could not be joined honestly (it repeated the answer and then departed), not for a fault of its target. */
+  get refusedJoin(): boolean {
+    return this.refused;
   }
 
   /** For a terminal error written after a cut of the continuation itself: the client's ids and sequence. */
@@ -73,6 +87,12 @@ export class ContinuationSplicer {
       } else {
         out = this.mapper.map(event.name || (typeof json.type === 'string' ? json.type : ''), json);
       }
+    }
+    // Nothing of a continuation that cannot be joined is written: the caller ends the stream as without continuation.
+    const unjoinable = this.context.failure;
+    if (unjoinable) {
+      this.refused = true;
+      return this.fail(unjoinable);
     }
     let bytes = '';
     for (const spliced of out) {

@@ -6,13 +6,16 @@ const THINKING = new Set(['thinking', 'redacted_thinking']);
 /**
  * Anthropic Messages: the continuation's first text block becomes the rest of the
  * block the client has open (a second content_block_start for an open index would
- * make the SDKs add a second block), later blocks take the next free indices, and
- * its message_delta carries usage for the whole answer.
+ * make the SDKs add a second block), later blocks take the next free indices, the
+ * text loses what repeats the delivered text, and its message_delta carries usage
+ * for the whole answer.
  */
 export class MessagesSplice implements SpliceMapper {
   /** Continuation block index → the client's index. */
   private readonly indexOf = new Map<number, number>();
   private sawBlock = false;
+  /** The client's index of the continuation's latest text block. */
+  private textIndex: number | undefined;
 
   /** The client's position, which the transcript keeps current as spliced events are written. */
   constructor(
@@ -31,10 +34,14 @@ export class MessagesSplice implements SpliceMapper {
         return this.delta(json);
       case 'content_block_stop': {
         const index = this.indexOf.get(numberOr(json.index, -1));
-        return index === undefined ? [] : [splicedEvent(name, { ...json, index })];
+        return index === undefined ? [] : [...this.endText(index), splicedEvent(name, { ...json, index })];
       }
       case 'message_delta':
-        return [...this.closeOpenBlock(), splicedEvent(name, { ...json, usage: this.usage(asWireObject(json.usage) ?? {}) })];
+        return [
+          ...(this.textIndex === undefined ? [] : this.endText(this.textIndex)),
+          ...this.closeOpenBlock(),
+          splicedEvent(name, { ...json, usage: this.usage(asWireObject(json.usage) ?? {}) }),
+        ];
       default:
         return [splicedEvent(name, json)];
     }
@@ -50,12 +57,14 @@ export class MessagesSplice implements SpliceMapper {
     const open = this.position.openIndex;
     if (first && block.type === 'text' && open !== undefined) {
       this.indexOf.set(own, open);
+      this.textIndex = open;
       return this.textDelta(open, typeof block.text === 'string' ? block.text : '');
     }
     const out = this.closeOpenBlock();
     const index = this.position.nextIndex;
     this.indexOf.set(own, index);
-    const content_block = block.type === 'text' && typeof block.text === 'string' ? { ...block, text: this.context.join.next(block.text) } : block;
+    if (block.type === 'text') this.textIndex = index;
+    const content_block = block.type === 'text' && typeof block.text === 'string' ? { ...block, text: this.context.text(block.text) } : block;
     out.push(splicedEvent('content_block_start', { ...json, index, content_block }));
     return out;
   }
@@ -69,7 +78,15 @@ export class MessagesSplice implements SpliceMapper {
   }
 
   private textDelta(index: number, raw: string): SplicedEvent[] {
-    const text = this.context.join.next(raw);
+    return this.textEvent(index, this.context.text(raw));
+  }
+
+  /** The continuation's text block ends: the text held back while it might repeat the delivered text comes out first. */
+  private endText(index: number): SplicedEvent[] {
+    return index === this.textIndex ? this.textEvent(index, this.context.endText()) : [];
+  }
+
+  private textEvent(index: number, text: string): SplicedEvent[] {
     return text ? [splicedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } })] : [];
   }
 

@@ -27,6 +27,8 @@ export class ResponsesSplice implements SpliceMapper {
   /** Continuation output_index → its message item, whose text goes through the whitespace join. */
   private readonly messages = new Map<number, TrackedItem>();
   private sawItem = false;
+  /** Where the continuation's latest text delta went (the client's item, output and content index). */
+  private textAt: WireObject | undefined;
   private sequence: number;
 
   /** The client's position, which the transcript keeps current as spliced events are written. */
@@ -41,8 +43,9 @@ export class ResponsesSplice implements SpliceMapper {
     const type = typeof json.type === 'string' ? json.type : name;
     if (PREAMBLE.has(type)) return [];
     if (FINAL.has(type)) {
+      const held = this.endText();
       const closing = this.closeOpenItem();
-      return [...closing.events, this.event(type, { ...json, response: this.finalResponse(asWireObject(json.response) ?? {}, closing.item) })];
+      return [...held, ...closing.events, this.event(type, { ...json, response: this.finalResponse(asWireObject(json.response) ?? {}, closing.item) })];
     }
     if (type === 'response.output_item.added') return this.addItem(json);
     if (json.output_index === undefined) return [this.event(type, json)];
@@ -100,16 +103,31 @@ export class ResponsesSplice implements SpliceMapper {
     const part = open?.parts[contentIndex];
     switch (type) {
       case 'response.output_text.delta': {
-        const delta = typeof json.delta === 'string' ? this.context.join.next(json.delta) : json.delta;
+        this.textAt = { ...at, content_index: contentIndex };
+        const delta = typeof json.delta === 'string' ? this.context.text(json.delta) : json.delta;
         return delta === '' ? [] : [this.event(type, { ...mapped, delta })];
       }
-      case 'response.output_text.done':
-        return [this.event(type, { ...mapped, text: part?.text ?? json.text })];
+      case 'response.output_text.done': {
+        // The position learns of the held text only once its delta is written: the done event adds it itself.
+        const held = this.context.endText();
+        const events = held ? [this.textDelta({ ...at, content_index: contentIndex }, held)] : [];
+        return [...events, this.event(type, { ...mapped, text: part ? (typeof part.text === 'string' ? part.text : '') + held : json.text })];
+      }
       case 'response.content_part.done':
         return [this.event(type, { ...mapped, part: { ...(asWireObject(json.part) ?? {}), text: part?.text } })];
       default:
         return [this.event(type, mapped)];
     }
+  }
+
+  /** The text held back while it might repeat the delivered text, where the continuation's text was going. */
+  private endText(): SplicedEvent[] {
+    const held = this.context.endText();
+    return held && this.textAt ? [this.textDelta(this.textAt, held)] : [];
+  }
+
+  private textDelta(at: WireObject, delta: string): SplicedEvent {
+    return this.event('response.output_text.delta', { type: 'response.output_text.delta', ...at, delta, logprobs: [] });
   }
 
   /** Ends the client's open item with what it has, before an item of another kind or the end of the response. */

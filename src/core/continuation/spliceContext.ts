@@ -1,5 +1,6 @@
 import type { StreamTranscript } from './streamTranscript';
 import type { ReportedUsage, WireObject } from './transcriptState';
+import { RepeatGuard } from './repeatGuard';
 import { splitTrailingWhitespace, WhitespaceJoin } from './whitespaceJoin';
 
 /** One event to write: the name (empty for unnamed events) and its data, as the transcript takes them. */
@@ -16,16 +17,37 @@ export interface SpliceMapper {
 
 /** What every mapper needs from the moment the splice began. */
 export class SpliceContext {
-  readonly join: WhitespaceJoin;
+  private readonly repeats: RepeatGuard;
+  private readonly join: WhitespaceJoin;
   /** Output tokens of the delivered part, counted once, before the continuation adds to the transcript. */
   readonly deliveredOutputTokens: number;
   /** Usage the original stream reported (Anthropic: input and cache counts in message_start). */
   readonly originalUsage: ReportedUsage;
 
-  constructor(readonly transcript: StreamTranscript) {
+  /** `prefilled`: the continuation was asked for with a true prefill, so it carries on where the text stopped. */
+  constructor(
+    readonly transcript: StreamTranscript,
+    prefilled: boolean,
+  ) {
+    this.repeats = new RepeatGuard(transcript.text, !prefilled);
     this.join = new WhitespaceJoin(splitTrailingWhitespace(transcript.text).tail);
     this.deliveredOutputTokens = transcript.deliveredOutputTokens;
     this.originalUsage = { ...transcript.usage };
+  }
+
+  /** The part of a continuation text delta the client needs: without what repeats the delivered text, joined onto it. */
+  text(delta: string): string {
+    return this.join.next(this.repeats.push(delta));
+  }
+
+  /** The continuation's text ended (its block, part or choice is done): whatever was held back, if it is new. */
+  endText(): string {
+    return this.join.next(this.repeats.end());
+  }
+
+  /** Why the continuation cannot be joined onto the delivered text, if it cannot. */
+  get failure(): string | undefined {
+    return this.repeats.failure;
   }
 
   /**

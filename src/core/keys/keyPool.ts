@@ -1,4 +1,5 @@
 import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy } from '../config';
+import type { PrefillStyle } from '../configSchema';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
@@ -101,6 +102,11 @@ export class KeyPool {
   /** OpenAI-compatible pools: whether the provider has the Responses API (unless the config says otherwise, it has). */
   get responses(): boolean {
     return this.spec.responses !== false;
+  }
+
+  /** How the provider continues a started answer: as declared, else a final assistant message on Anthropic and none elsewhere. */
+  get prefill(): PrefillStyle {
+    return this.spec.prefill ?? (this.spec.protocol === 'anthropic' ? 'assistant' : 'none');
   }
 
   /** Whether the pool's keys share one account's limits: a 429 then cools the model for every key. */
