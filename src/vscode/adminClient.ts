@@ -1,44 +1,39 @@
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
+import { request, type Dispatcher } from 'undici';
 import { KEY_HANDOVER_PATH, parseFollowerKeyChange, type FollowerKeyChange, type HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
+import { provenDispatcher } from './provenConnection';
 
 const HOST = '127.0.0.1';
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 interface RawResponse {
   status: number;
   text: string;
 }
 
-/** One request to the admin API on 127.0.0.1, no keep-alive: nothing stays open after it. */
-function adminRequest(port: number, adminToken: string, method: string, path: string, body: unknown, timeoutMs: number): Promise<RawResponse> {
-  return new Promise<RawResponse>((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request(
-      {
-        host: HOST,
-        port,
-        method,
-        path,
-        agent: false,
-        headers: { authorization: `Bearer ${adminToken}`, ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
-        timeout: timeoutMs,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > 4 * 1024 * 1024) req.destroy(new Error('admin answer too large'));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end(payload);
+/** One request to the admin API on 127.0.0.1, on a connection whose peer proved it is our bridge. */
+async function adminRequest(dispatcher: Dispatcher, port: number, adminToken: string, method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<RawResponse> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const res = await request(`http://${HOST}:${port}${path}`, {
+    method,
+    dispatcher,
+    headers: { authorization: `Bearer ${adminToken}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: payload,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_ANSWER_BYTES) {
+      res.body.destroy();
+      throw new Error('admin answer too large');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return { status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') };
 }
 
 class AdminError extends Error {
@@ -51,8 +46,7 @@ class AdminError extends Error {
   }
 }
 
-async function adminPost<T>(port: number, adminToken: string, path: string, body: unknown, timeoutMs: number): Promise<T> {
-  const res = await adminRequest(port, adminToken, 'POST', path, body, timeoutMs);
+function parseAdminAnswer(res: RawResponse): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(res.text);
@@ -63,37 +57,46 @@ async function adminPost<T>(port: number, adminToken: string, path: string, body
     const message = (parsed as { error?: { message?: string } }).error?.message ?? `HTTP ${res.status}`;
     throw new AdminError(res.status, message);
   }
-  return parsed as T;
+  return parsed;
 }
 
-/** Key actions of a follower window, carried out by the owner. */
+/**
+ * Key actions of a follower window, carried out by the owner. Every
+ * connection proves its peer before the admin token goes on it
+ * (provenConnection.ts): the owner may have gone since the window began to
+ * follow it, and whoever holds the port now gets nothing.
+ */
 export class AdminClient {
+  private readonly dispatcher: Dispatcher;
+
   constructor(
     private readonly port: number,
     private readonly adminToken: string,
-  ) {}
+  ) {
+    this.dispatcher = provenDispatcher(port, adminToken);
+  }
 
   async testKey(pool: string, key: string): Promise<KeyTestResult> {
-    const { results } = await adminPost<{ results: KeyTestResult[] }>(this.port, this.adminToken, '/_keybridge/test', { pool, key }, 20_000);
+    const { results } = await this.post<{ results: KeyTestResult[] }>('/_keybridge/test', { pool, key }, 20_000);
     return results[0];
   }
 
   async testPool(pool: string): Promise<KeyTestResult[]> {
-    const { results } = await adminPost<{ results: KeyTestResult[] }>(this.port, this.adminToken, '/_keybridge/test', { pool }, 30_000);
+    const { results } = await this.post<{ results: KeyTestResult[] }>('/_keybridge/test', { pool }, 30_000);
     return results;
   }
 
   async retireKey(pool: string, key: string): Promise<void> {
-    await adminPost<BridgeStatus>(this.port, this.adminToken, '/_keybridge/retire', { pool, key }, 5_000);
+    await this.post<BridgeStatus>('/_keybridge/retire', { pool, key }, 5_000);
   }
 
   async restoreKey(pool: string, key: string): Promise<void> {
-    await adminPost<BridgeStatus>(this.port, this.adminToken, '/_keybridge/restore', { pool, key }, 5_000);
+    await this.post<BridgeStatus>('/_keybridge/restore', { pool, key }, 5_000);
   }
 
   /** The owner's keys, secrets included, for a window whose SecretStorage view is behind (see keyHandover.ts). */
   async fetchKeys(): Promise<HandedOverKey[]> {
-    const res = await adminRequest(this.port, this.adminToken, 'GET', KEY_HANDOVER_PATH, undefined, 5_000);
+    const res = await adminRequest(this.dispatcher, this.port, this.adminToken, 'GET', KEY_HANDOVER_PATH, undefined, 5_000);
     if (res.status !== 200) throw new AdminError(res.status, `the bridge owner answered HTTP ${res.status} to the key handover`);
     const parsed = JSON.parse(res.text) as { keys?: unknown };
     return parseFollowerKeyChange({ add: parsed.keys })?.add ?? [];
@@ -101,7 +104,16 @@ export class AdminClient {
 
   /** Tells the owner what this window added or removed, for an owner whose SecretStorage view is behind. */
   async sendKeys(change: FollowerKeyChange): Promise<void> {
-    await adminPost<unknown>(this.port, this.adminToken, KEY_HANDOVER_PATH, change, 10_000);
+    await this.post<unknown>(KEY_HANDOVER_PATH, change, 10_000);
+  }
+
+  /** Closes its kept-alive connections; the window no longer follows this owner. */
+  close(): void {
+    this.dispatcher.destroy().catch(() => undefined);
+  }
+
+  private async post<T>(path: string, body: unknown, timeoutMs: number): Promise<T> {
+    return parseAdminAnswer(await adminRequest(this.dispatcher, this.port, this.adminToken, 'POST', path, body, timeoutMs)) as T;
   }
 }
 
@@ -117,8 +129,8 @@ export interface StatusStreamHandlers {
  * than `stallMs` counts as the owner being gone.
  */
 export class StatusStream {
-  private req: ClientRequest | undefined;
-  private res: IncomingMessage | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly abort = new AbortController();
   private closed = false;
   private buffer = '';
   private stallTimer: NodeJS.Timeout | undefined;
@@ -129,23 +141,40 @@ export class StatusStream {
     private readonly handlers: StatusStreamHandlers,
     private readonly stallMs = 40_000,
   ) {
-    const req = request({ host: HOST, port, method: 'GET', path: '/_keybridge/events', agent: false, headers: { authorization: `Bearer ${adminToken}`, accept: 'text/event-stream' } });
-    this.req = req;
-    req.on('response', (res) => {
-      this.res = res;
-      if (res.statusCode !== 200) {
-        res.resume();
-        return this.finish(`status stream answered HTTP ${res.statusCode}`);
-      }
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => this.onData(chunk));
-      res.on('end', () => this.finish('the owner closed the status stream'));
-      res.on('error', (error) => this.finish(`status stream failed: ${error.message}`));
-      res.on('close', () => this.finish('the status stream closed'));
-    });
-    req.on('error', (error) => this.finish(`status stream failed: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
-    req.end();
+    // Its own dispatcher: the stream holds its proven connection for as long as the window follows.
+    this.dispatcher = provenDispatcher(port, adminToken);
+    void this.open(port, adminToken);
     this.armStallTimer();
+  }
+
+  private async open(port: number, adminToken: string): Promise<void> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`http://${HOST}:${port}/_keybridge/events`, {
+        dispatcher: this.dispatcher,
+        headers: { authorization: `Bearer ${adminToken}`, accept: 'text/event-stream' },
+        signal: this.abort.signal,
+        // Silence is the stall timer's to judge.
+        bodyTimeout: 0,
+      });
+    } catch (error) {
+      return this.finish(`status stream failed: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const body = res.body;
+    if (this.closed) {
+      body.destroy();
+      return;
+    }
+    if (res.statusCode !== 200) {
+      body.resume();
+      return this.finish(`status stream answered HTTP ${res.statusCode}`);
+    }
+    // undici's body ignores setEncoding; an event may be split inside a UTF-8 character.
+    const decoder = new StringDecoder('utf8');
+    body.on('data', (chunk: Buffer) => this.onData(decoder.write(chunk)));
+    body.on('end', () => this.finish('the owner closed the status stream'));
+    body.on('error', (error) => this.finish(`status stream failed: ${error.message}`));
+    body.on('close', () => this.finish('the status stream closed'));
   }
 
   close(): void {
@@ -192,9 +221,7 @@ export class StatusStream {
   private teardown(): void {
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
-    this.res?.destroy();
-    this.req?.destroy();
-    this.req = undefined;
-    this.res = undefined;
+    this.abort.abort();
+    this.dispatcher.destroy().catch(() => undefined);
   }
 }

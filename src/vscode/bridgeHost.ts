@@ -10,6 +10,7 @@ import { afterClaim, heldBridge, STOPPED_DETAIL, type HostRole, type HostState }
 import type { BridgeTokens } from './keyStore';
 import { claimedBridge, claimPort } from './portClaim';
 import { PortHolderNames } from './portHolder';
+import { OwnerNotProven } from './provenConnection';
 import { SharedStopFlag } from './stopFlag';
 import { createWindowBridge } from './windowBridge';
 
@@ -120,13 +121,13 @@ export class BridgeHost {
 
   /** The owner's keys with their secrets, while this window follows it. */
   async ownerKeys(): Promise<HandedOverKey[] | undefined> {
-    return this.state.role === 'follower' ? this.state.admin.fetchKeys() : undefined;
+    return this.state.role === 'follower' ? this.viaOwner((admin) => admin.fetchKeys()) : undefined;
   }
 
   /** Sends the owner what this window changed; false when this window does not follow one. */
   async sendKeysToOwner(change: FollowerKeyChange): Promise<boolean> {
     if (this.state.role !== 'follower') return false;
-    await this.state.admin.sendKeys(change);
+    await this.viaOwner((admin) => admin.sendKeys(change));
     return true;
   }
 
@@ -166,20 +167,20 @@ export class BridgeHost {
   }
 
   testKey(pool: string, key: string): Promise<KeyTestResult> {
-    return this.state.role === 'follower' ? this.state.admin.testKey(pool, key) : this.local().testKey(pool, key);
+    return this.state.role === 'follower' ? this.viaOwner((admin) => admin.testKey(pool, key)) : this.local().testKey(pool, key);
   }
 
   testPool(pool: string): Promise<KeyTestResult[]> {
-    return this.state.role === 'follower' ? this.state.admin.testPool(pool) : this.local().testPool(pool);
+    return this.state.role === 'follower' ? this.viaOwner((admin) => admin.testPool(pool)) : this.local().testPool(pool);
   }
 
   async retireKey(pool: string, key: string): Promise<void> {
-    if (this.state.role === 'follower') return this.state.admin.retireKey(pool, key);
+    if (this.state.role === 'follower') return this.viaOwner((admin) => admin.retireKey(pool, key));
     this.local().retireKey(pool, key);
   }
 
   async restoreKey(pool: string, key: string): Promise<void> {
-    if (this.state.role === 'follower') return this.state.admin.restoreKey(pool, key);
+    if (this.state.role === 'follower') return this.viaOwner((admin) => admin.restoreKey(pool, key));
     this.local().restoreKey(pool, key);
   }
 
@@ -198,6 +199,23 @@ export class BridgeHost {
   }
 
   /**
+   * A call to the owner this window follows. A connection whose peer could not
+   * prove it is our bridge means the owner is gone and something else may hold
+   * the port: nothing was sent, and the port is claimed again now rather than
+   * after the status stream notices.
+   */
+  private async viaOwner<T>(call: (admin: AdminClient) => Promise<T>): Promise<T> {
+    const state = this.state;
+    if (state.role !== 'follower') throw new Error('this window follows no bridge owner');
+    try {
+      return await call(state.admin);
+    } catch (error) {
+      if (error instanceof OwnerNotProven && this.state === state) this.scheduleRetry(0);
+      throw error;
+    }
+  }
+
+  /**
    * The one place the state changes. What the old state held and the new one
    * does not is released here (a bridge disposed, its in-flight requests given
    * `graceMs`; a status stream closed), so no path can leave one open.
@@ -207,6 +225,7 @@ export class BridgeHost {
     const previous = this.state;
     this.state = next;
     if (previous.role === 'follower' && (next.role !== 'follower' || next.stream !== previous.stream)) previous.stream.close();
+    if (previous.role === 'follower' && (next.role !== 'follower' || next.admin !== previous.admin)) previous.admin.close();
     const before = heldBridge(previous);
     const after = heldBridge(next);
     if (after !== before) {
@@ -374,6 +393,9 @@ export class BridgeHost {
 
 /** After shutdown: a step that was still under way keeps nothing it opened. */
 async function releaseAll(state: HostState): Promise<void> {
-  if (state.role === 'follower') state.stream.close();
+  if (state.role === 'follower') {
+    state.stream.close();
+    state.admin.close();
+  }
   await heldBridge(state)?.dispose(0);
 }

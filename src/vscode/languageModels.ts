@@ -55,14 +55,14 @@ function languageModelsSetting(): unknown {
   return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
 }
 
-/** The bridge on this machine's port, whichever window owns it; the token is this window's copy of the shared one. */
+/** The bridge on this machine's port, whichever window owns it; the tokens are this window's copy of the shared ones. */
 function bridgeAccess(host: BridgeHost, keyStore: KeyStore): BridgeAccess | BridgeUnavailable {
   if (host.portTaken) {
     return { unavailable: 'blocked', message: `Another program holds 127.0.0.1:${host.port}, so KeyBridge sends it no requests (the local token would go with them). See the KeyBridge log.` };
   }
-  const token = keyStore.snapshot?.tokens?.token;
-  if (!token) return { unavailable: 'not-running', message: 'KeyBridge is still reading its keys from secret storage; try again in a moment.' };
-  if (host.role === 'owner' || host.role === 'follower') return { baseUrls: host.baseUrls, token };
+  const tokens = keyStore.snapshot?.tokens;
+  if (!tokens) return { unavailable: 'not-running', message: 'KeyBridge is still reading its keys from secret storage; try again in a moment.' };
+  if (host.role === 'owner' || host.role === 'follower') return { baseUrls: host.baseUrls, token: tokens.token, adminToken: tokens.adminToken };
   if (host.role === 'stopped') return { unavailable: 'not-running', message: 'KeyBridge is stopped. Run "KeyBridge: Start Bridge" to use its models.' };
   return { unavailable: 'not-running', message: `KeyBridge is not serving yet: ${host.detail}.` };
 }

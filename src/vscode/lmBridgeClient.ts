@@ -2,20 +2,23 @@
  * Sends a language model request to this machine's bridge over loopback HTTP, with the local token, as an
  * agent would: whichever window owns the port serves it, and its routes, key rotation, failover, stream gate
  * and translation apply unchanged. The bridge does all key bookkeeping; an error answer here is only read.
- * Its own undici Agent, so VS Code's proxy settings never come between the window and 127.0.0.1. No `vscode`
- * import.
+ * Every connection proves its peer before the token goes on it (provenConnection.ts): whoever holds the port
+ * when it is not our bridge gets nothing. No `vscode` import.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Protocol } from '../core/config';
 import { SseScanner } from '../core/protocols/sse';
 import { asWire, parseWire, stringOr, type Wire } from '../core/translation/wire';
 import { answerReader, type AnswerPart } from './lmAnswer';
+import { OwnerNotProven, provenDispatcher } from './provenConnection';
 
 export interface BridgeAccess {
   baseUrls: Record<Protocol, string>;
   /** The local token, sent as the API key; never put in a message. */
   token: string;
+  /** Checks the owner proof of each connection; never sent. */
+  adminToken: string;
 }
 
 export type RefusalKind = 'no-permissions' | 'blocked' | 'not-found' | 'failed';
@@ -37,8 +40,8 @@ export class BridgeRefusal extends Error {
 const MAX_ERROR_BYTES = 64 * 1024;
 
 export class LoopbackBridgeClient {
-  // Keep-alive is short: a window that stops asking leaves no socket on the bridge for long.
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: 5_000 } });
+  /** One per port and admin token; keep-alive is short: a window that stops asking leaves no socket on the bridge for long. */
+  private dispatcher: { port: number; adminToken: string; agent: Dispatcher } | undefined;
 
   /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
   async *stream(access: BridgeAccess, protocol: Protocol, model: string, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
@@ -46,10 +49,11 @@ export class LoopbackBridgeClient {
     const auth: Record<string, string> = protocol === 'openai' ? { authorization: `Bearer ${access.token}` } : { 'x-api-key': access.token, 'anthropic-version': '2023-06-01' };
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await request(url, { method: 'POST', dispatcher: this.agent, headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body), signal });
+      response = await request(url, { method: 'POST', dispatcher: this.dispatcherFor(access, url), headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body), signal });
     } catch (error) {
       if (signal.aborted) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof OwnerNotProven && error.failure.kind !== 'unreachable') throw new BridgeRefusal('blocked', `KeyBridge sent no request: ${error.message}. See the KeyBridge status bar item.`, 0);
+      const code = error instanceof OwnerNotProven && error.failure.kind === 'unreachable' ? error.failure.detail : (error as NodeJS.ErrnoException).code;
       throw new BridgeRefusal('failed', `KeyBridge could not reach its bridge at ${new URL(url).host} (${code ?? (error as Error).message}). Is it running? See the KeyBridge status bar item.`, 0);
     }
     if (response.statusCode !== 200) {
@@ -67,7 +71,18 @@ export class LoopbackBridgeClient {
 
   /** Closes the idle connections; in-flight requests are aborted by their own signals. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    await this.dispatcher?.agent.destroy();
+    this.dispatcher = undefined;
+  }
+
+  private dispatcherFor(access: BridgeAccess, url: string): Dispatcher {
+    const port = Number(new URL(url).port);
+    const current = this.dispatcher;
+    if (current?.port === port && current.adminToken === access.adminToken) return current.agent;
+    // New tokens or a new port: requests under way finish, no new one goes on the old connections.
+    current?.agent.close().catch(() => undefined);
+    this.dispatcher = { port, adminToken: access.adminToken, agent: provenDispatcher(port, access.adminToken) };
+    return this.dispatcher.agent;
   }
 }
 

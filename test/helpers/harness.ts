@@ -5,6 +5,8 @@ import type { StateStore } from '../../src/core/state';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '../fakeProvider/fakeProvider';
 
 export const TOKEN = 'kb-test-local-token';
+/** The harness bridge's admin token: what a window checks the owner proof with. */
+export const ADMIN_TOKEN = 'kb-test-admin-token';
 
 /** Timings short enough for tests, long enough not to flake on a loaded 2-core machine. */
 export const TEST_TUNING: Partial<Tuning> = {
@@ -73,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     port: 0,
     token: TOKEN,
-    adminToken: 'kb-test-admin-token',
+    adminToken: ADMIN_TOKEN,
     logger,
     stateStore: options.stateStore,
     connectionLimits: options.connectionLimits,

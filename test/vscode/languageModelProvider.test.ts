@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/core/logger';
 import { KeyBridgeChatModels, type KeyBridgeModelInformation, type LanguageModelSources } from '../../src/vscode/languageModelProvider';
 import type { BridgeAccess } from '../../src/vscode/lmBridgeClient';
 import type { OfferedModel } from '../../src/vscode/offeredModels';
-import { startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { ADMIN_TOKEN, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import {
   CancellationError,
   CancellationTokenSource,
@@ -92,7 +92,7 @@ describe('KeyBridge language models through a real bridge', () => {
   beforeEach(async () => {
     h = await startHarness({ routes: [{ protocol: 'anthropic', match: 'claude-via-openai', targets: [{ pool: 'oa', model: 'gpt-test' }] }] });
     models = [GPT, CLAUDE, CROSS];
-    access = { baseUrls: h.bridge.baseUrls, token: TOKEN };
+    access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: ADMIN_TOKEN };
     provider = new KeyBridgeChatModels(sources, silentLogger);
   });
 
@@ -218,14 +218,14 @@ describe('KeyBridge language models through a real bridge', () => {
   });
 
   it('maps a refused local token to NoPermissions and an unknown model to NotFound', async () => {
-    access = { baseUrls: h.bridge.baseUrls, token: 'kb-not-the-token' };
+    access = { baseUrls: h.bridge.baseUrls, token: 'kb-not-the-token', adminToken: ADMIN_TOKEN };
     const refused = await send('gpt-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(refused.error instanceof LanguageModelError);
     assert.equal(refused.error.code, 'NoPermissions');
     assert.match(refused.error.message, /wrong local access token/);
     assert.ok(!refused.error.message.includes('kb-not-the-token'), 'the token is never in a message');
 
-    access = { baseUrls: h.bridge.baseUrls, token: TOKEN };
+    access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: ADMIN_TOKEN };
     h.provider.fault('an-key-1', { kind: 'status', status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'model: claude-test' } } });
     const unknown = await send('claude-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(unknown.error instanceof LanguageModelError);
@@ -243,7 +243,7 @@ describe('KeyBridge language models through a real bridge', () => {
   it('maps a protocol no pool serves to NotFound, and a stream cut after it began to an error', async () => {
     await h.close();
     h = await startHarness({ pools: (p) => [{ id: 'oa', protocol: 'openai', baseUrl: p.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }] }] });
-    access = { baseUrls: h.bridge.baseUrls, token: TOKEN };
+    access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: ADMIN_TOKEN };
     const unrouted = await send('claude-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(unrouted.error instanceof LanguageModelError);
     assert.equal(unrouted.error.code, 'NotFound');
@@ -253,6 +253,16 @@ describe('KeyBridge language models through a real bridge', () => {
     const cut = await send('gpt-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(cut.error instanceof LanguageModelError, String(cut.error));
     assert.ok(cut.text.length > 0, 'text before the cut was reported');
+  });
+
+  it('sends nothing to a bridge that cannot prove it knows this window’s admin token: Blocked, and the local token stays here', async () => {
+    access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: 'kbadmin-' + 'another-machine-profile' };
+    const result = await send('gpt-test', [user(new LanguageModelTextPart('hi'))]);
+    assert.ok(result.error instanceof LanguageModelError);
+    assert.equal(result.error.code, 'Blocked');
+    assert.match(result.error.message, /could not prove it is this machine's KeyBridge \(wrong owner proof\); nothing was sent to it/);
+    assert.equal(h.provider.ledger.length, 0);
+    assert.equal(h.bridge.status().totals.requests, 0, 'no request reached the bridge');
   });
 
   it('says why when the bridge cannot be used, without sending anything', async () => {

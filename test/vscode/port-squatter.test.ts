@@ -7,43 +7,15 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OWNER_PROOF_SCHEME } from '../../src/core/server/ownerProof';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
+import { impostor, startSquatter, stranger, type Squatter } from './squatter';
 import { freePort, waitFor } from './waitFor';
-
-interface Squatter {
-  server: Server;
-  /** Every byte any client sent, on any connection. */
-  raw: () => string;
-  requests: { method?: string; url?: string; headers: IncomingMessage['headers'] }[];
-}
-
-async function startSquatter(port: number, answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<Squatter> {
-  const chunks: Buffer[] = [];
-  const requests: Squatter['requests'] = [];
-  const server = createServer((req, res) => {
-    requests.push({ method: req.method, url: req.url, headers: req.headers });
-    req.resume();
-    req.on('end', () => answer(req, res));
-  });
-  server.on('connection', (socket) => socket.on('data', (d: Buffer) => chunks.push(d)));
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, requests, raw: () => Buffer.concat(chunks).toString('latin1') };
-}
-
-/** Answers like KeyBridge would, but cannot compute the proof: it does not know the admin token. */
-function impostor(req: IncomingMessage, res: ServerResponse): void {
-  const body = req.url?.startsWith('/_keybridge/owner-proof')
-    ? { scheme: OWNER_PROOF_SCHEME, port: 0, proof: 'ab'.repeat(32) }
-    : { running: true, pools: [], totals: { requests: 0, succeeded: 0, failed: 0 } };
-  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
 
 describe('a program squatting the bridge port', function () {
   this.timeout(20_000);
@@ -60,13 +32,13 @@ describe('a program squatting the bridge port', function () {
 
   afterEach(async () => {
     await deactivate();
-    if (squatter) await new Promise<void>((resolve) => squatter?.server.close(() => resolve()));
+    await squatter?.close();
     squatter = undefined;
     rmSync(storage, { recursive: true, force: true });
   });
 
   const scenarios: [string, (req: IncomingMessage, res: ServerResponse) => void][] = [
-    ['a plain web server', (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not here')],
+    ['a plain web server', stranger],
     ['an impostor that answers in KeyBridge’s shape', impostor],
   ];
 
@@ -118,8 +90,7 @@ describe('a program squatting the bridge port', function () {
     fake.settings.set('keybridge.tuning', {});
     const api = activate(context as never) as KeyBridgeApi;
     await waitFor(() => api.role() === 'blocked', 5_000, 'blocked');
-    await new Promise<void>((resolve) => squatter?.server.close(() => resolve()));
-    squatter.server.closeAllConnections();
+    await squatter.close();
     squatter = undefined;
     await waitFor(() => api.role() === 'owner', 8_000, 'the window takes the freed port');
     const env = context.environmentVariableCollection.vars;

@@ -1,12 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * The one admin endpoint that needs no token. A VS Code window that finds the
- * port taken asks whoever holds it to prove it is our bridge before it sends
- * the admin token: it sends a fresh nonce, the bridge answers an HMAC of it
- * keyed by the admin token. A squatter learns nothing it could use: the
- * answer is bound to the port the bridge listens on, so relaying the nonce to
- * a bridge on another port yields a proof that does not match.
+ * The one admin endpoint that needs no token. A VS Code window asks whoever
+ * holds the port to prove it is our bridge, on each connection, before it
+ * sends the admin token, the local token or a key on that connection: it
+ * sends a fresh nonce, the bridge answers an HMAC of it keyed by the admin
+ * token. A squatter learns nothing it could use: the answer is bound to the
+ * port the bridge listens on, so relaying the nonce to a bridge on another
+ * port yields a proof that does not match; and a proof vouches only for the
+ * connection it came on, so a program that takes the port later meets a new
+ * challenge (docs/ARCHITECTURE.md §6).
  */
 export const OWNER_PROOF_PATH = '/_keybridge/owner-proof';
 
