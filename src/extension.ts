@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { testCandidateKeys } from './core/engine/candidateKeyTests';
-import { routeStatus } from './core/engine/routeStatus';
+import { routeStatus, servedProtocols } from './core/engine/routeStatus';
 import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
 import { AgentConnect } from './vscode/agentConnect';
@@ -157,7 +157,8 @@ class KeyBridgeExtension extends Disposable {
     this.treeView.message = this.treeMessage(role, (status?.pools.length ?? 0) > 0);
     const settings = this.sync.settings;
     if (this.host.portTaken) this.terminal.withhold();
-    else this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token);
+    // What the bridge serves is read from its status: the configuration the port serves, pools with keys.
+    else this.terminal.update(settings.terminalEnv, this.host.port ? this.host.baseUrls : undefined, token, status ? servedProtocols(status) : undefined);
     const keys = `${this.sync.state}|${role}`;
     if (keys !== this.contextKeys) {
       this.contextKeys = keys;

@@ -3,6 +3,7 @@
  * extension's "Copy Agent Setup" command, its terminal environment, the CLI
  * and the README, so the three never disagree.
  */
+import { PROTOCOLS, type Protocol } from './config';
 import { bridgeRootOf } from './server/paths';
 
 export interface AgentSetupContext {
@@ -52,6 +53,23 @@ export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'toke
     KEYBRIDGE_URL: bridgeRootOf(ctx.baseUrls.openai),
     [TOKEN_ENV]: ctx.token,
   };
+}
+
+/** The variables of `agentEnvironment` that send one protocol's clients to the bridge. */
+const PROTOCOL_VARIABLES: Record<Protocol, readonly string[]> = {
+  anthropic: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'],
+  openai: ['OPENAI_BASE_URL', 'OPENAI_API_BASE', 'OPENAI_API_KEY'],
+};
+
+/**
+ * What new VS Code terminals get: a protocol's variables only while the bridge can serve that protocol, so a
+ * terminal keeps the user's own provider key where the bridge would answer "no pool is configured"; KeyBridge's
+ * own variables only while it serves anything. Nothing at all before a pool is set up.
+ */
+export function terminalEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'token'>, served: ReadonlySet<Protocol>): Record<string, string> {
+  if (served.size === 0) return {};
+  const withheld = new Set(PROTOCOLS.filter((p) => !served.has(p)).flatMap((p) => PROTOCOL_VARIABLES[p]));
+  return Object.fromEntries(Object.entries(agentEnvironment(ctx)).filter(([name]) => !withheld.has(name)));
 }
 
 function shellExports(vars: Record<string, string>): string {
@@ -183,7 +201,7 @@ const BUILDERS: Record<AgentId, (ctx: AgentSetupContext) => Omit<AgentSetup, 'id
   }),
   shell: (ctx) => ({
     title: 'Shell exports (all variables)',
-    where: 'shell (what KeyBridge puts in new VS Code terminals)',
+    where: 'shell (what KeyBridge puts in new VS Code terminals while both protocols are served)',
     text: shellExports(agentEnvironment(ctx)),
   }),
 };

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { agentEnvironment } from '../core/agentSetup';
+import { terminalEnvironment } from '../core/agentSetup';
+import type { Protocol } from '../core/config';
 
 const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
 
@@ -7,7 +8,10 @@ const WITHHELD = 'withheld';
 
 /**
  * Puts the base URLs and the local token in every new terminal of the
- * window, so `claude`, `codex` and the SDKs reach the bridge without setup.
+ * window, so `claude`, `codex` and the SDKs reach the bridge without setup —
+ * for each protocol only while a pool or route can serve it: before that, a
+ * terminal keeps the user's own key, which would otherwise be replaced by a
+ * token the bridge can only answer "no pool is configured" for.
  * VS Code applies the collection to new terminals only; open ones keep
  * their environment (it marks them stale), so the user is told once.
  */
@@ -25,24 +29,30 @@ export class TerminalEnvironment {
     collection.persistent = false;
   }
 
-  /** Applies the variables, or clears them when the setting is off; waits while the token is not known yet. */
-  update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined): void {
+  /**
+   * Applies the variables of the protocols the bridge serves (`served`), or clears them when the setting is
+   * off; waits while the token or what the bridge serves is not known yet.
+   */
+  update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined, served: ReadonlySet<Protocol> | undefined): void {
     if (!enabled) {
       if (this.applied !== '') this.collection.clear();
       this.applied = '';
       return;
     }
-    if (!baseUrls || !token) return;
-    const vars = agentEnvironment({ baseUrls, token });
+    if (!baseUrls || !token || !served) return;
+    const vars = terminalEnvironment({ baseUrls, token }, served);
     const signature = JSON.stringify(vars);
     if (signature === this.applied) return;
     this.collection.clear();
-    for (const [name, value] of Object.entries(vars)) this.collection.replace(name, value);
-    this.collection.description = new vscode.MarkdownString(
-      `KeyBridge points coding agents at ${baseUrls.anthropic} and ${baseUrls.openai}: sets ${Object.keys(vars).join(', ')}. New terminals only. Turn off with the \`keybridge.terminalEnv\` setting.`,
-    );
     this.applied = signature;
-    void this.tellOnce();
+    const names = Object.keys(vars);
+    if (names.length === 0) return;
+    for (const [name, value] of Object.entries(vars)) this.collection.replace(name, value);
+    const at = [served.has('anthropic') && `Anthropic clients at ${baseUrls.anthropic}`, served.has('openai') && `OpenAI clients at ${baseUrls.openai}`].filter(Boolean).join(' and ');
+    this.collection.description = new vscode.MarkdownString(
+      `KeyBridge points ${at}: sets ${names.join(', ')}. A protocol's variables are set only while a pool or route serves it. New terminals only. Turn off with the \`keybridge.terminalEnv\` setting.`,
+    );
+    void this.tellOnce(names.filter((name) => name.endsWith('_BASE_URL')));
   }
 
   /**
@@ -56,11 +66,11 @@ export class TerminalEnvironment {
     this.applied = WITHHELD;
   }
 
-  private async tellOnce(): Promise<void> {
+  private async tellOnce(baseUrlNames: readonly string[]): Promise<void> {
     if (this.globalState.get<boolean>(NOTICE_SHOWN_KEY)) return;
     await this.globalState.update(NOTICE_SHOWN_KEY, true);
     void vscode.window.showInformationMessage(
-      'KeyBridge set ANTHROPIC_BASE_URL, OPENAI_BASE_URL and the local token for new terminals. Terminals that are already open do not see them: open a new terminal to run claude, codex or other agents through KeyBridge.',
+      `KeyBridge set ${baseUrlNames.join(' and ')} and the local token for new terminals (a protocol's variables only while a pool or route serves it). Terminals that are already open do not see them: open a new terminal to run claude, codex or other agents through KeyBridge.`,
     );
   }
 }

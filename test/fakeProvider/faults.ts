@@ -21,7 +21,7 @@ export interface ErrorContext {
 
 const JSON_TYPE = 'application/json';
 
-function json(status: number, body: Json, headers: Record<string, string> = {}): HttpReply {
+function json(status: number, body: Json | Json[], headers: Record<string, string> = {}): HttpReply {
   return { status, headers: { 'content-type': JSON_TYPE, ...headers }, body: JSON.stringify(body) };
 }
 
@@ -64,6 +64,14 @@ export function httpFaultReply(fault: Fault, c: ErrorContext): HttpReply | undef
             'invalid_request_error',
             'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
           );
+    case 'spendLimit': {
+      const message = `You have reached your specified API usage limits. You will regain access on ${fault.regainOn ?? '2027-01-01 at 00:00 UTC'}.`;
+      return oa ? json(400, openaiError(message, 'invalid_request_error', null)) : an(400, 'invalid_request_error', message);
+    }
+    case 'gemini': {
+      const error = { code: 429, message: geminiMessage(fault.error, c.model), status: 'RESOURCE_EXHAUSTED' };
+      return json(429, fault.shape === 'object' ? { error } : [{ error }]);
+    }
     case 'invalidKey':
       return oa
         ? json(
@@ -141,6 +149,17 @@ export function httpFaultReply(fault: Fault, c: ErrorContext): HttpReply | undef
     default:
       return undefined;
   }
+}
+
+/** Gemini's words: a spent prepaid balance, and the free tier's per-minute limit (which also speaks of quota and billing). */
+function geminiMessage(error: 'creditsDepleted' | 'freeTierPerMinute', model: string): string {
+  if (error === 'creditsDepleted') return 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.';
+  return (
+    'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
+    'To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n' +
+    `* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 15, model: ${model}\n` +
+    'Please retry in 20.5s.'
+  );
 }
 
 function statusReply(fault: Extract<Fault, { kind: 'status' }>, c: ErrorContext): HttpReply {

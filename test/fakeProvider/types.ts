@@ -67,6 +67,13 @@ export type InStreamError = 'overloaded' | 'rateLimit' | 'quota' | 'server';
 export type Fault =
   | { kind: 'rateLimit'; headers?: Record<string, string> }
   | { kind: 'quota' }
+  /** Anthropic's spend limit, a 400 that names the day access returns (`regainOn`, default "2027-01-01 at 00:00 UTC"). */
+  | { kind: 'spendLimit'; regainOn?: string }
+  /**
+   * Gemini's 429s in its own words: prepaid credits spent (`creditsDepleted`), or the free tier's per-minute limit,
+   * which speaks of quota and billing too. Its OpenAI-compatible endpoint sends them as a JSON array (`shape`).
+   */
+  | { kind: 'gemini'; error: 'creditsDepleted' | 'freeTierPerMinute'; shape?: 'array' | 'object' }
   | { kind: 'invalidKey' }
   | { kind: 'forbiddenKey' }
   | { kind: 'forbiddenRequest' }

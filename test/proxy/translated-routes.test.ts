@@ -3,6 +3,8 @@
 // Anthropic to an OpenAI-compatible pool mid-way, errors in the client's shape, count_tokens estimated, the
 // thinking-signature retry. The fake provider checks each translated request as the real API would.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { keysSeen, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
@@ -198,6 +200,21 @@ describe('cross-protocol routes', () => {
       assert.equal(res.status, 400);
       assert.match(res.json().error.message, /embeddings requests have no translation to Anthropic/);
       assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'embeddings').length, 0);
+    });
+
+    it("gets an Anthropic pool that stays overloaded (529) as the bridge's 502 server error, as the README says", async () => {
+      h.provider.always('an-key-1', { kind: 'overloaded' });
+      await assert.rejects(openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.InternalServerError);
+        assert.equal(error.status, 502);
+        assert.equal((error.error as { type?: string }).type, 'server_error');
+        assert.match(error.message, /provider unavailable for pool "an": HTTP 529 overloaded_error/);
+        return true;
+      });
+      assert.deepEqual(keysSeen(h.provider), ['an-key-1', 'an-key-1', 'an-key-1'], 'retried as a provider failure, never passed on as it is');
+      // Issue 19, item 7: the README said 503 while clients got 502.
+      const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+      assert.match(readme, /Anthropic's 529[^.]*\b502\b/, "the README names the status an OpenAI client gets for Anthropic's 529");
     });
   });
 

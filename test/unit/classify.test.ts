@@ -19,6 +19,42 @@ describe('failure classification', () => {
     assert.equal(kind(400, { type: 'error', error: { type: 'billing_error', message: 'x' } }), 'quota');
   });
 
+  it("reads Anthropic's spend limit as quota until the day it names, not as the caller's fault", () => {
+    const body = { type: 'error', error: { type: 'invalid_request_error', message: 'You have reached your specified API usage limits. You will regain access on 2027-01-01 at 00:00 UTC.' } };
+    assert.deepEqual(classifyResponse(400, errorFactsFromJson(body)), { kind: 'quota', reason: 'HTTP 400 invalid_request_error', until: Date.UTC(2027, 0, 1) });
+    const later = { error: { message: 'You have reached your specified API usage limits. You will regain access on 2026-04-01 at 13:30 UTC.' } };
+    assert.equal(classifyResponse(400, errorFactsFromJson(later)).until, Date.UTC(2026, 3, 1, 13, 30));
+    assert.equal(classifyResponse(400, { message: 'You have reached your specified API usage limits. You will regain access on 2026-05-01.' }).until, Date.UTC(2026, 4, 1), 'a day without a time: its start');
+    assert.equal(classifyStreamError(errorFactsFromJson(body)).until, Date.UTC(2027, 0, 1), 'the same words inside a stream');
+    assert.equal(classifyResponse(400, errorFactsFromJson({ error: { message: 'Your credit balance is too low to access the Anthropic API.' } })).until, undefined, 'no day named: the usual re-test');
+  });
+
+  it("reads Gemini's errors, sent as a JSON array by its OpenAI-compatible endpoint: spent credits are quota, the free tier's per-minute limit a rate limit", () => {
+    const gemini = (message: string) => [{ error: { code: 429, message, status: 'RESOURCE_EXHAUSTED' } }];
+    const depleted = gemini('Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.');
+    assert.deepEqual(errorFactsFromJson(depleted), { type: undefined, code: '429', message: depleted[0].error.message, status: 'RESOURCE_EXHAUSTED' });
+    assert.deepEqual(classifyResponse(429, errorFactsFromJson(depleted)), { kind: 'quota', reason: 'HTTP 429 RESOURCE_EXHAUSTED' });
+    const perMinute =
+      'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
+      'To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 15, model: gemini-2.0-flash\nPlease retry in 20.5s.';
+    for (const body of [gemini(perMinute), gemini(perMinute)[0]]) {
+      assert.deepEqual(classifyResponse(429, errorFactsFromJson(body)), { kind: 'rate_limit', reason: 'HTTP 429 RESOURCE_EXHAUSTED', retryInMs: 20_500 });
+    }
+    assert.equal(classifyStreamError(errorFactsFromJson(gemini(perMinute))).kind, 'rate_limit', 'the same words inside a stream');
+    // Without the metric line or the retry, the link to the rate-limit docs still tells Gemini's window from a spent balance.
+    assert.equal(kind(429, gemini('You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.')), 'rate_limit');
+    assert.equal(kind(429, gemini('Resource has been exhausted (e.g. check quota).')), 'rate_limit');
+    assert.equal(classifyResponse(429, errorFactsFromJson(gemini('x Please retry in 9999999s.'))).retryInMs, 24 * 60 * 60_000, 'a day at most');
+    assert.deepEqual(errorFactsFromJson([]), {});
+  });
+
+  it("keeps OpenAI's spent balance quota: the same first sentence as Gemini's per-minute limit, none of its window", () => {
+    const message = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
+    assert.equal(kind(429, { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } }), 'quota');
+    assert.equal(kind(429, { error: message }), 'quota', 'by its words alone');
+    assert.equal(kind(429, { error: { message: `${message} Please retry in 20s.`, code: 'insufficient_quota' } }), 'quota', 'insufficient_quota is never a window');
+  });
+
   it('blames the key on 401, and on 403 only when the body speaks of the key', () => {
     assert.equal(kind(401, { error: { code: 'invalid_api_key' } }), 'auth');
     assert.equal(kind(403, { type: 'error', error: { type: 'permission_error', message: 'This API key does not have permission to use this resource.' } }), 'auth');

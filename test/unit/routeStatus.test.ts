@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { BridgeConfig, PoolSpec } from '../../src/core/config';
 import { Engine } from '../../src/core/engine/engine';
-import { routeStatus } from '../../src/core/engine/routeStatus';
+import { routeStatus, servedProtocols } from '../../src/core/engine/routeStatus';
 import type { Logger } from '../../src/core/logger';
 import { ManualClock } from '../helpers/manualClock';
 
@@ -75,5 +75,24 @@ describe('routeStatus', () => {
     engine.apply({ ...config, routes: [] });
     assert.equal(engine.status({ running: true }).routes?.some((r) => !r.implicit), false);
     await engine.close();
+  });
+
+  it('says which protocols a client can be served in: a route to a pool with a key not retired, translated or not', async () => {
+    const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const served = async (config: BridgeConfig, retire?: [string, string], withRoutes = true) => {
+      const engine = new Engine({ config, clock: new ManualClock(), logger: silent });
+      if (retire) engine.retireKey(...retire);
+      const status = engine.status({ running: true });
+      await engine.close();
+      return [...servedProtocols(withRoutes ? status : { pools: status.pools })].sort();
+    };
+    assert.deepEqual(await served({ pools: [], routes: [] }), [], 'no pool: nothing');
+    assert.deepEqual(await served({ pools: [pool('oa', 'openai', { keys: [] })], routes: [] }), [], 'a pool without a key serves nothing');
+    assert.deepEqual(await served({ pools: [pool('oa', 'openai')], routes: [] }), ['openai']);
+    assert.deepEqual(await served({ pools: [pool('oa', 'openai')], routes: [] }, ['oa', 'k1']), [], 'its only key retired');
+    assert.deepEqual(await served({ pools: POOLS, routes: [] }), ['anthropic', 'openai']);
+    const translated: BridgeConfig = { pools: [pool('an', 'anthropic')], routes: [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'an' }] }] };
+    assert.deepEqual(await served(translated), ['anthropic', 'openai'], 'by translation');
+    assert.deepEqual(await served(translated, undefined, false), ['anthropic'], 'an owner too old to list routes in its status: read by its pools');
   });
 });

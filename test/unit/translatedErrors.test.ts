@@ -25,15 +25,12 @@ describe('translation: error answers', () => {
     }
   });
 
-  it('writes an Anthropic provider error in OpenAI shape; 529 becomes 503, which OpenAI clients retry', () => {
+  it('writes an Anthropic provider error in OpenAI shape, with its status', () => {
     const limited = translateErrorAnswer('openai', 429, anthropicError('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), 'claude');
     assert.equal(limited.status, 429);
     assert.deepEqual(JSON.parse(limited.body), {
       error: { message: 'Number of request tokens has exceeded your per-minute rate limit (from pool "claude", translated)', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
     });
-    const overloaded = translateErrorAnswer('openai', 529, anthropicError('overloaded_error', 'Overloaded'), 'claude');
-    assert.equal(overloaded.status, 503);
-    assert.equal(JSON.parse(overloaded.body).error.type, 'server_error');
     const tooLong = translateErrorAnswer('openai', 400, anthropicError('invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), 'claude');
     assert.equal(JSON.parse(tooLong.body).error.type, 'invalid_request_error');
     assert.match(JSON.parse(tooLong.body).error.message, /^prompt is too long/);

@@ -1,6 +1,6 @@
 // Guards activation and shutdown: activate() returns at once even when secret storage never answers
-// (code-server with no browser), then the bridge comes up in the background; terminals get the base URLs
-// and the token; the log has one line per request and no secret; deactivate() frees the port well within
+// (code-server with no browser), then the bridge comes up in the background; terminals get the base URL
+// and the token of the protocol a pool serves; the log has one line per request and no secret; deactivate() frees the port well within
 // the 5 s VS Code allows.
 // Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import './vscodeHook';
@@ -87,10 +87,9 @@ describe('activation', function () {
     const token = backend.values.get('keybridge.token') as string;
     const env = context.environmentVariableCollection.vars;
     await waitFor(() => env.size > 0, 2_000, 'terminal environment set');
-    assert.equal(env.get('ANTHROPIC_BASE_URL'), `http://127.0.0.1:${port}/anthropic`);
     assert.equal(env.get('OPENAI_BASE_URL'), `http://127.0.0.1:${port}/openai/v1`);
-    assert.equal(env.get('ANTHROPIC_API_KEY'), token);
     assert.equal(env.get('OPENAI_API_KEY'), token);
+    assert.equal(env.get('ANTHROPIC_BASE_URL'), undefined, 'no pool or route serves Anthropic clients: they keep their own keys');
     assert.equal(env.get('KEYBRIDGE_TOKEN'), token);
     assert.ok(![...env.values()].includes(SECRET), 'terminals get the local token, never a provider key');
     assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /New terminals only/);
@@ -140,6 +139,10 @@ describe('activation', function () {
 
   it('follows the setting that turns the terminal environment off', async () => {
     const backend = new FakeSecretBackend();
+    const earlier = new KeyStore(backend.view());
+    await earlier.load();
+    await earlier.addKeys('oa', [{ secret: SECRET }]);
+    earlier.dispose();
     const context = contextFor(backend, storage);
     const api = activate(context as never) as KeyBridgeApi;
     await api.whenReady(5_000);

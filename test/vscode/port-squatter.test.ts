@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
+import { KeyStore } from '../../src/vscode/keyStore';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';
@@ -86,6 +87,12 @@ describe('a program squatting the bridge port', function () {
   it('once the squatter goes, the window serves the port and terminals get the variables back', async () => {
     squatter = await startSquatter(port, impostor);
     const backend = new FakeSecretBackend();
+    // A pool with a key: terminals get a protocol's variables only while something can serve it. Nothing is sent to it.
+    fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }]);
+    const earlier = new KeyStore(backend.view());
+    await earlier.load();
+    await earlier.addKeys('oa', [{ secret: 'sk-test-key-squatter-0001' }]);
+    earlier.dispose();
     const context = contextFor(backend, storage);
     fake.settings.set('keybridge.tuning', {});
     const api = activate(context as never) as KeyBridgeApi;

@@ -162,16 +162,19 @@ export class Engine {
     key.recordFailure(verdict.kind === 'context_length' || verdict.kind === 'client' ? 'caller' : verdict.kind, verdict.reason);
     switch (verdict.kind) {
       case 'rate_limit': {
-        const hinted = headers ? cooldownFromHeaders(headers, now) : undefined;
+        const hinted = (headers ? cooldownFromHeaders(headers, now) : undefined) ?? verdict.retryInMs;
         const ms = Math.max(MIN_COOLDOWN_MS, hinted ?? jitteredDefault(this.tuning.defaultCooldownMs));
         const scope = model ?? KEY_WIDE;
         const keys = pool?.sharedLimits ? pool.keys : [key];
         for (const k of keys) k.markCooling(now + ms, verdict.reason, now, scope);
         break;
       }
-      case 'quota':
-        key.markExhausted(verdict.reason, now + this.tuning.exhaustedRetestMs, now);
+      case 'quota': {
+        // A provider that names the day access returns (Anthropic's spend limit) is asked again then, not before.
+        const retestAt = verdict.until !== undefined && verdict.until > now ? verdict.until : now + this.tuning.exhaustedRetestMs;
+        key.markExhausted(verdict.reason, retestAt, now);
         break;
+      }
       case 'auth': {
         const backoff = Math.min(this.tuning.invalidRetestMs * 2 ** key.retestFailures, this.tuning.retestMaxMs);
         key.markInvalid(verdict.reason, now + backoff, now);

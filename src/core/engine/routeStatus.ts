@@ -1,6 +1,6 @@
 import { PROTOCOLS, type BridgeConfig, type PoolSpec, type Protocol, type RouteTarget } from '../config';
 import { defaultPoolId } from '../routing/router';
-import type { RouteStatus, RouteTargetStatus } from '../status';
+import type { BridgeStatus, RouteStatus, RouteTargetStatus } from '../status';
 
 /** What the routes depend on; the VS Code settings fit it too, so a command can list routes with no bridge running. */
 export interface RouteConfig extends Pick<BridgeConfig, 'routes' | 'defaults'> {
@@ -33,4 +33,21 @@ function targetStatus(protocol: Protocol, target: RouteTarget, pool: RoutePool |
   if (!pool) return [];
   const translated = pool.protocol !== protocol || (protocol === 'openai' && pool.responses === false);
   return [{ pool: target.pool, ...(target.model !== undefined && { model: target.model }), poolProtocol: pool.protocol, translated }];
+}
+
+/**
+ * The protocols whose clients the bridge can serve: a route of that protocol (configured, or the protocol's
+ * default pool) has a target whose pool holds a key that is not retired. A route to the other protocol's pool
+ * counts (translation serves it). Read from the status, so it is the configuration the port serves; the status
+ * of an owner too old to list routes is read by its pools alone.
+ */
+export function servedProtocols(status: Pick<BridgeStatus, 'pools' | 'routes'>): Set<Protocol> {
+  const usable = new Set(status.pools.filter((pool) => pool.keys.some((key) => key.state !== 'retired')).map((pool) => pool.id));
+  const served = new Set<Protocol>();
+  if (status.routes) {
+    for (const route of status.routes) if (route.targets.some((target) => usable.has(target.pool))) served.add(route.protocol);
+  } else {
+    for (const pool of status.pools) if (usable.has(pool.id)) served.add(pool.protocol);
+  }
+  return served;
 }

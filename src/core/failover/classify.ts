@@ -17,6 +17,10 @@ export interface Verdict {
   kind: VerdictKind;
   /** A short, secret-free summary for logs, the tree and error messages. */
   reason: string;
+  /** Quota: when the provider said the key regains access (epoch ms); its re-test is due then. */
+  until?: number;
+  /** Rate limit: how long the provider's words asked to wait (ms), for providers that say it in the body only. */
+  retryInMs?: number;
 }
 
 /** The parts of a provider error body that decide its class. */
@@ -24,14 +28,18 @@ export interface ErrorFacts {
   type?: string;
   code?: string;
   message?: string;
+  /** Google's status name (`RESOURCE_EXHAUSTED`): named in the reason when the error has no code or type. */
+  status?: string;
 }
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
-/** Reads OpenAI, Anthropic and Responses-stream error payloads alike. */
+/** Reads OpenAI, Anthropic, Google and Responses-stream error payloads alike. */
 export function errorFactsFromJson(json: unknown): ErrorFacts {
+  // Gemini's OpenAI-compatible endpoint sends its errors as a one-element array: `[{"error":{code,message,status}}]`.
+  if (Array.isArray(json)) return json.length > 0 ? errorFactsFromJson(json[0]) : {};
   if (!json || typeof json !== 'object') return {};
   const root = json as Record<string, unknown>;
   // Responses stream: {"type":"response.failed","response":{"error":{code,message}}}
@@ -39,7 +47,9 @@ export function errorFactsFromJson(json: unknown): ErrorFacts {
   const inner = root.error ?? response?.error;
   if (inner && typeof inner === 'object') {
     const e = inner as Record<string, unknown>;
-    return { type: str(e.type), code: str(e.code), message: str(e.message) };
+    const facts: ErrorFacts = { type: str(e.type), code: str(e.code), message: str(e.message) };
+    if (typeof e.status === 'string') facts.status = e.status;
+    return facts;
   }
   if (typeof inner === 'string') return { message: inner };
   // Responses stream `error` event: {"type":"error","code":..,"message":..}
@@ -55,25 +65,63 @@ export function parseErrorFacts(body: string): ErrorFacts {
   }
 }
 
-const QUOTA = /insufficient[_ ]quota|billing|credit balance|exceeded your current quota|out of credits|payment required|insufficient (credits|balance|funds)/i;
+// "You have reached your specified API usage limits" is Anthropic's spend limit; "credits are depleted" Gemini's prepaid balance.
+const QUOTA = /insufficient[_ ]quota|billing|credit balance|exceeded your current quota|out of credits|payment required|insufficient (credits|balance|funds)|specified API usage limits|credits are depleted/i;
+// Gemini words its per-minute (and per-day) limits like a billing problem ("You exceeded your current quota, please
+// check your plan and billing details … Quota exceeded for metric: …free_tier_requests, limit: 15 … Please retry in
+// 20s"), but they end by themselves: a rate limit. OpenAI's spent balance says the same first sentence without these.
+const QUOTA_WINDOW = /quota exceeded for (quota )?metric|please retry in \d|docs\/rate-limits/i;
 const RATE = /rate[_ ]limit/i;
 const CONTEXT = /context[_ ]length|context window|prompt is too long|maximum context|input length and `?max_tokens`? exceed|too many tokens/i;
 const POLICY = /content[_ ]policy|content[_ ]filter|usage polic|safety system/i;
 // 403 bodies that speak about the key or account itself, not about this request.
 const KEY_FORBIDDEN = /api[_ ]key|this key|your key|organization (has been|is) (disabled|deactivated|suspended)|account (has been|is) (disabled|deactivated|suspended)|not allowed to use this key/i;
+// Anthropic's spend limit names the day it lifts: "You will regain access on 2027-01-01 at 00:00 UTC."
+const REGAIN_ACCESS = /regain access on (\d{4})-(\d{2})-(\d{2})(?: at (\d{1,2}):(\d{2}))?/i;
+const RETRY_IN = /please retry in (\d+(?:\.\d+)?)s\b/i;
+const DAY_MS = 24 * 60 * 60_000;
 
 function describe(status: number | undefined, facts: ErrorFacts): string {
-  const label = facts.code ?? facts.type;
+  // A numeric code repeats the status (Google's `"code": 429`): its status name says more.
+  const code = facts.code !== undefined && /^\d+$/.test(facts.code) ? undefined : facts.code;
+  const label = code ?? facts.type ?? facts.status;
   const head = status !== undefined ? `HTTP ${status}` : 'stream error';
   return label ? `${head} ${label}` : head;
 }
 
+function textOf(facts: ErrorFacts): string {
+  return `${facts.type ?? ''} ${facts.code ?? ''} ${facts.message ?? ''}`;
+}
+
+/** The key's balance or spend limit is used up: words of a quota, unless they name a window that ends by itself. */
+function quotaSpent(text: string): boolean {
+  if (/insufficient_quota/i.test(text)) return true;
+  return QUOTA.test(text) && !QUOTA_WINDOW.test(text);
+}
+
+/** A quota verdict, with the day the provider said access returns when it said one. */
+function quota(reason: string, facts: ErrorFacts): Verdict {
+  const m = REGAIN_ACCESS.exec(facts.message ?? '');
+  if (!m) return { kind: 'quota', reason };
+  // The time is optional in the words: without it, access returns at the day's start.
+  const [, year, month, day, hour = '0', minute = '0'] = m as (string | undefined)[];
+  const until = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute));
+  return Number.isFinite(until) ? { kind: 'quota', reason, until } : { kind: 'quota', reason };
+}
+
+/** A rate-limit verdict, with the wait the provider's words asked for when they asked one (Gemini's "Please retry in 20.5s"). */
+function rateLimit(reason: string, facts: ErrorFacts): Verdict {
+  const m = RETRY_IN.exec(facts.message ?? '');
+  // Never longer than a day, as with the headers' hints: a key is not shelved on one body's say-so.
+  return m ? { kind: 'rate_limit', reason, retryInMs: Math.min(Math.round(Number(m[1]) * 1000), DAY_MS) } : { kind: 'rate_limit', reason };
+}
+
 /** Classifies an error payload that arrived without a telling status (in-stream errors). */
 export function classifyStreamError(facts: ErrorFacts): Verdict {
-  const text = `${facts.type ?? ''} ${facts.code ?? ''} ${facts.message ?? ''}`;
+  const text = textOf(facts);
   const reason = describe(undefined, facts);
-  if (QUOTA.test(text)) return { kind: 'quota', reason };
-  if (RATE.test(text)) return { kind: 'rate_limit', reason };
+  if (quotaSpent(text)) return quota(reason, facts);
+  if (RATE.test(text) || QUOTA_WINDOW.test(text)) return rateLimit(reason, facts);
   if (/authentication|invalid_api_key|permission/i.test(text)) return { kind: 'auth', reason };
   if (CONTEXT.test(text)) return { kind: 'context_length', reason };
   if (POLICY.test(text) || /invalid_request/i.test(text)) return { kind: 'caller', reason };
@@ -82,17 +130,17 @@ export function classifyStreamError(facts: ErrorFacts): Verdict {
 
 /** Classifies a non-2xx upstream response from its status and error body. */
 export function classifyResponse(status: number, facts: ErrorFacts): Verdict {
-  const text = `${facts.type ?? ''} ${facts.code ?? ''} ${facts.message ?? ''}`;
+  const text = textOf(facts);
   const reason = describe(status, facts);
   if (status === 401) return { kind: 'auth', reason };
-  if (status === 402) return { kind: 'quota', reason };
-  if (status === 429) return QUOTA.test(text) ? { kind: 'quota', reason } : { kind: 'rate_limit', reason };
+  if (status === 402) return quota(reason, facts);
+  if (status === 429) return quotaSpent(text) ? quota(reason, facts) : rateLimit(reason, facts);
   if (status === 403) return KEY_FORBIDDEN.test(facts.message ?? '') ? { kind: 'auth', reason } : { kind: 'caller', reason };
   if (status === 408 || status >= 500) return { kind: 'transient', reason };
   if (status === 400 || status === 413 || status === 422) {
     if (POLICY.test(text)) return { kind: 'caller', reason };
-    // Anthropic reports an empty credit balance as a 400.
-    if (QUOTA.test(text)) return { kind: 'quota', reason };
+    // Anthropic reports an empty credit balance and a reached spend limit as a 400.
+    if (quotaSpent(text)) return quota(reason, facts);
     if (CONTEXT.test(text)) return { kind: 'context_length', reason };
   }
   return { kind: 'caller', reason };

@@ -38,8 +38,9 @@ function messageOf(json: Wire | undefined, body: string): string {
 
 /**
  * A provider's error answer, as the client's protocol writes it, so an agent's own handling (its retries on
- * 429 and 5xx, its messages) works unchanged behind a translated target. The status is kept, except Anthropic's
- * 529, which OpenAI clients do not know: they get 503, which they retry the same way.
+ * 429, its messages) works unchanged behind a translated target. The status is kept. Only refusals come here
+ * (4xx the request or the key caused): a provider failure (5xx, Anthropic's 529) is retried and failed over,
+ * and when nothing is left the bridge answers it itself, with 502 (docs/ARCHITECTURE.md §2, step 6).
  */
 export function translateErrorAnswer(client: Protocol, status: number, body: string, pool: string): { status: number; body: string } {
   const json = parseWire(body);
@@ -47,7 +48,6 @@ export function translateErrorAnswer(client: Protocol, status: number, body: str
   if (client === 'anthropic') {
     return { status, body: JSON.stringify({ type: 'error', error: { type: anthropicType(status), message } }) };
   }
-  const out = status === 529 ? 503 : status;
   const code = stringOr(asWire(json?.error)?.type, '') || null;
-  return { status: out, body: JSON.stringify({ error: { message, type: openaiType(out), param: null, code } }) };
+  return { status, body: JSON.stringify({ error: { message, type: openaiType(status), param: null, code } }) };
 }
