@@ -16,6 +16,7 @@ function history(...samples: number[]): FirstEventHistory {
 describe('learned first-event deadline', () => {
   it('applies the configured deadline until a target has five streams of history', () => {
     assert.deepEqual(firstEventDeadline(tuning, undefined, learning), { ms: 45_000, source: 'tuning' });
+    assert.equal(new FirstEventHistory().count, 0, 'a new target has no history');
     const four = history(100, 100, 100, 100);
     assert.equal(four.percentile(), undefined);
     assert.deepEqual(firstEventDeadline(tuning, four, learning), { ms: 45_000, source: 'tuning' });

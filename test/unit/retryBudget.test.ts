@@ -115,6 +115,16 @@ describe('retry budget', () => {
     assert.ok(outage.sent >= 1_200 && outage.sent <= 1_210, `at most 1,000 + 200 + 10 (${outage.sent})`);
   });
 
+  it('keeps its window when the wall clock steps back', () => {
+    const clock = new ManualClock(1_000_000);
+    const budget = make({}, clock);
+    for (let i = 0; i < 5; i++) budget.deposit();
+    clock.advance(-3_000);
+    assert.equal(budget.balance(), 1);
+    clock.advance(3_000);
+    assert.equal(budget.balance(), 1, 'back where it was, the deposits are still in the window');
+  });
+
   it('with no share, retries only from the floor; with neither, never', () => {
     const budget = make({ percentCanRetry: 0, minRetriesPerSec: 0.5 });
     for (let i = 0; i < 100; i++) budget.deposit();
