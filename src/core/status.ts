@@ -1,5 +1,6 @@
 import type { Protocol, SelectionStrategy } from './config';
 import type { BreakerSnapshot, BreakerState } from './failover/circuitBreaker';
+import type { FirstEventSource } from './failover/firstEventDeadline';
 import type { Cooling, KeyState, KeyStats } from './keys/keyHealth';
 
 /** What the status API, the tree view and other windows see. Never a secret. */
@@ -26,6 +27,18 @@ export interface BreakerStatus extends BreakerSnapshot {
   model: string;
 }
 
+/** One target's first-event deadline: what a stream to it gets while its route has a later target. */
+export interface FirstEventStatus {
+  model: string;
+  /** Streams in its history (the most recent ones). */
+  samples: number;
+  /** The 95th percentile of their times to first content event; unset while there are too few. */
+  p95Ms?: number;
+  /** The deadline in force, unless a route sets its own. */
+  deadlineMs: number;
+  source: FirstEventSource;
+}
+
 export interface PoolStatus {
   id: string;
   label: string;
@@ -38,6 +51,8 @@ export interface PoolStatus {
   breaker: BreakerState;
   /** Breakers per model that have seen traffic in their window, or are not closed. */
   breakers?: BreakerStatus[];
+  /** First-event deadlines per model whose streams the pool has served. */
+  firstEvents?: FirstEventStatus[];
   keys: KeyStatus[];
 }
 

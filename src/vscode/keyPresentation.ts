@@ -1,5 +1,5 @@
 import type { FailureClass, KeyState } from '../core/keys/keyHealth';
-import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
+import type { BridgeStatus, FirstEventStatus, KeyStatus, PoolStatus } from '../core/status';
 
 /**
  * How keys read on screen: the tree, its tooltips and the status bar share
@@ -168,7 +168,23 @@ export function poolTooltipMarkdown(pool: PoolStatus, now: number): string {
     `Upstream: ${escapeMarkdown(pool.baseUrl)}`,
     `Keys: ${counts.usable} ready of ${counts.total}${pool.keys.length > counts.total ? ` (${pool.keys.length - counts.total} retired)` : ''}`,
     ...breakerLines(pool, now),
+    ...(pool.firstEvents ?? []).map(firstEventLine),
   ].join('  \n');
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
+const FIRST_EVENT_SOURCE: Record<FirstEventStatus['source'], string> = {
+  learned: 'learned',
+  pool: "the pool's own",
+  route: "the route's own",
+  tuning: 'firstEventTimeoutMs',
+};
+
+/** `First event gpt-5: gives up after 5.0 s (learned; p95 0.4 s over 32 streams)`: the deadline in force while a route has a later target. */
+function firstEventLine(f: FirstEventStatus): string {
+  const history = f.p95Ms === undefined ? `${f.samples} ${f.samples === 1 ? 'stream' : 'streams'} so far` : `p95 ${seconds(f.p95Ms)} over ${f.samples} streams`;
+  return `First event ${escapeMarkdown(shortModel(f.model))}: gives up after ${seconds(f.deadlineMs)} when the route has a later target (${FIRST_EVENT_SOURCE[f.source]}; ${history})`;
 }
 
 /** One line per target breaker that saw traffic (pool + model), or a single line when none did. */

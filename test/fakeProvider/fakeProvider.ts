@@ -74,7 +74,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   private readonly queues = new Map<string, Fault[]>();
   private readonly persistent = new Map<string, Fault>();
   private readonly scoped: { key: string; model?: string; path?: string; fault: Fault }[] = [];
-  private faultSource: ((key: string, seq: number) => Fault | undefined) | undefined;
+  private faultSource: ((key: string, seq: number, headers: http.IncomingHttpHeaders) => Fault | undefined) | undefined;
   private responder: Responder | undefined;
   private readonly sockets = new Set<Socket>();
   /** Makes ids unique across fake instances in one test run. */
@@ -121,7 +121,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     this.scoped.push({ key, ...match, fault });
   }
 
-  setFaultSource(fn: ((key: string, seq: number) => Fault | undefined) | undefined): void {
+  setFaultSource(fn: ((key: string, seq: number, headers: http.IncomingHttpHeaders) => Fault | undefined) | undefined): void {
     this.faultSource = fn;
   }
 
@@ -166,8 +166,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
 
   // ---------- requests ----------
 
-  private takeFault(key: string, seq: number): Fault | undefined {
-    const sourced = this.faultSource?.(key, seq);
+  private takeFault(key: string, seq: number, headers: http.IncomingHttpHeaders): Fault | undefined {
+    const sourced = this.faultSource?.(key, seq, headers);
     if (sourced) return sourced;
     const own = this.queues.get(key);
     if (own && own.length > 0) return own.shift();
@@ -186,7 +186,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const route = routeRequest(method, q < 0 ? path : path.slice(0, q), req.headers);
     const key = readKey(req.headers, route.protocol);
     // Taken on arrival, so queued faults follow the order requests arrive in.
-    const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key, seq) : undefined;
+    const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key, seq, req.headers) : undefined;
     const entry: LedgerEntry = {
       seq,
       method,

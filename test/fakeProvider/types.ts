@@ -105,8 +105,8 @@ export interface FakeProvider {
   always(key: string, fault: Fault | undefined): void;
   /** A persistent fault for one key ('*': any) limited to a model and/or a path prefix (pass-through paths included). */
   alwaysWhen(key: string, match: { model?: string; path?: string }, fault: Fault): void;
-  /** Decides a fault per request before any queued one (e.g. a seeded random share of failures). */
-  setFaultSource(fn: ((key: string, seq: number) => Fault | undefined) | undefined): void;
+  /** Decides a fault per request before any queued one (e.g. a seeded random share of failures, per client request by a header). */
+  setFaultSource(fn: ((key: string, seq: number, headers: IncomingHttpHeaders) => Fault | undefined) | undefined): void;
   setResponder(fn: Responder | undefined): void;
   reset(): void;
   waitFor(pred: (e: LedgerEntry) => boolean, timeoutMs: number): Promise<LedgerEntry>;

@@ -1,23 +1,13 @@
 // Guards partial outages: with 40 concurrent requests and a provider failing 30 % of attempts with 503/529,
 // only 11 of 40 Anthropic requests used to succeed — three consecutive failures opened the breaker of the only
-// target and everything behind it got a 502 for 15 s. Now transient faults are retried up to twice on other
-// keys, the breaker opens on a failure rate (not a handful of failures), and with nowhere else to go it lets
-// requests through: about 0.3³ ≈ 3 % may fail.
+// target and everything behind it got a 502 for 15 s. The breaker now opens on a failure rate (not a handful of
+// failures), and with nowhere else to go it lets requests through. Two retries a request still lost about
+// 0.3³ ≈ 3 %; the retry budget retries on as long as failed retries stay under 20 % of the requests, which a
+// 30 % partial outage needs only 13 % for, so at most one request in 400 may be lost (0.3⁸ each).
 import assert from 'node:assert/strict';
 import { chatBody, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
 import type { Fault } from '../fakeProvider/types';
-
-/** A seeded generator (mulberry32), so the share of faults is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../helpers/seeded';
 
 describe('a provider failing 30 % of attempts, no fallback', function () {
   this.timeout(60_000);
@@ -25,8 +15,8 @@ describe('a provider failing 30 % of attempts, no fallback', function () {
   afterEach(async () => h.close());
 
   for (const protocol of ['anthropic', 'openai'] as const) {
-    it(`keeps failures at or under 5 % of 400 requests, 40 at a time (${protocol})`, async () => {
-      // The real defaults for retries and the breaker; only the waits are shortened.
+    it(`loses at most one of 400 requests, 40 at a time (${protocol})`, async () => {
+      // The real defaults for retries, the retry budget and the breaker; only the waits are shortened.
       h = await startHarness({ tuning: { transientBackoffMs: 20, breakerOpenMs: 15_000, budgetMs: 20_000 } });
       const random = seeded(protocol === 'anthropic' ? 7 : 11);
       const faults: Fault[] = [{ kind: 'serverError', status: 503 }, { kind: 'overloaded' }];
@@ -44,7 +34,7 @@ describe('a provider failing 30 % of attempts, no fallback', function () {
       const attempts = h.provider.ledger.length;
       console.log(`      ${protocol}: ${failed}/${statuses.length} failed (${((100 * failed) / statuses.length).toFixed(1)} %), ${injected} faults in ${attempts} attempts`);
       assert.ok(injected / attempts > 0.25, 'the provider really failed about 30 % of attempts');
-      assert.ok(failed / statuses.length <= 0.05, `${failed} of ${statuses.length} failed`);
+      assert.ok(failed <= 1, `${failed} of ${statuses.length} failed`);
     });
   }
 });

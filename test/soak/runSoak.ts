@@ -12,6 +12,7 @@ import { startFakeProvider, type Fault, type FakeProvider } from '../fakeProvide
 import { everyFault, planFault, type PlannedFault } from './faultMix';
 import { startHeadlessBridge, type HeadlessBridge, type ProbeReading } from './headlessBridge';
 import { KeyTimeline, parseTransitions } from './keyTimeline';
+import { runOutagePhases } from './outagePhases';
 import { SeededRandom } from './random';
 import { SecretScanner } from './secretScan';
 import { SoakAnalysis, type CheckResult, type KeyRole, type SoakKey } from './soakChecks';
@@ -460,6 +461,10 @@ async function main(): Promise<number> {
   if (feeder.underruns > 0) coverage.push(`${feeder.underruns} attempts found the fault queue empty`);
   checks.push({ name: 'the soak exercised every fault, flip, retirement and abort it claims to', passed: coverage.length === 0, summary: coverage.length ? coverage.join('; ') : 'all exercised', samples: [] });
 
+  // The outages the retry budget is for, against a bridge and a provider of their own (issue 22).
+  const outages = await runOutagePhases(profile.cliPath, dir, random);
+  checks.push(...outages.checks);
+
   // ---- figures ----
   const upstream = provider.ledger;
   const retests = upstream.filter((e) => e.method === 'GET' && e.endpoint === 'models').length;
@@ -479,6 +484,7 @@ async function main(): Promise<number> {
   console.log(table(countBy(timeline.transitions, (t) => `${t.from} → ${t.to}`)));
   console.log(`memory (bridge, after GC): heap ${series}; rss ${mb(baseline.rss)} → ${mb(after.rss)}; sockets ${sockets(baseline)} → ${sockets(after)}, fds ${baseline.fds} → ${after.fds}`);
   console.log(`status API: ${statusSnapshots} snapshots, ${mb(eventStreamBytes)} of events; persisted state read ${stateSnapshots} times`);
+  for (const line of outages.figures) console.log(line);
   console.log(`soak process event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
 
   console.log('\nchecks:');

@@ -1,14 +1,28 @@
 // Guards the attempt policy as pure decisions: transient faults are retried up to twice on other keys before the
-// next target, rate limits switch at once and then back off, silence moves on, deadlines are short only where
+// next target, on the last target as long as the retry budget allows, rate limits switch at once and then back off, silence moves on, deadlines are short only where
 // the route has somewhere else to go, and only provider faults count against a breaker.
 import assert from 'node:assert/strict';
 import { DEFAULT_TUNING } from '../../src/core/config';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey, type PolicyFacts } from '../../src/core/failover/policy';
 
+/** A retry budget holding `n` retries, counting what it was asked. */
+function budget(n = Infinity): PolicyFacts['retryBudget'] & { asked: number } {
+  return {
+    asked: 0,
+    tryWithdraw() {
+      this.asked++;
+      if (n <= 0) return false;
+      n--;
+      return true;
+    },
+  };
+}
+
 const facts = (over: Partial<PolicyFacts> = {}): PolicyFacts => ({
   tuning: { ...DEFAULT_TUNING, transientRetries: 2, transientBackoffMs: 100, rateLimitBackoffMs: 100 },
   hasNextTarget: true,
   transientRetries: 0,
+  retryBudget: budget(),
   rateLimits: 0,
   random: 0.5,
   ...over,
@@ -23,6 +37,34 @@ describe('failover policy', () => {
     const low = afterFailure(transient, facts({ random: 0 }));
     const high = afterFailure(transient, facts({ random: 0.999 }));
     assert.ok(low.kind === 'retry' && high.kind === 'retry' && low.delayMs === 50 && high.delayMs === 150, 'jitter spans 0.5×–1.5×');
+  });
+
+  it('on the last target, retries a transient fault as long as the retry budget allows, backing off up to 2 s', () => {
+    const transient = { kind: 'transient' as const, reason: 'HTTP 529' };
+    const last = (over: Partial<PolicyFacts>) => facts({ hasNextTarget: false, ...over });
+    assert.deepEqual(afterFailure(transient, last({ transientRetries: 2 })), { kind: 'retry', delayMs: 400, avoidKey: true }, 'past transientRetries: the budget decides');
+    assert.deepEqual(afterFailure(transient, last({ transientRetries: 4 })), { kind: 'retry', delayMs: 1_600, avoidKey: true });
+    assert.deepEqual(afterFailure(transient, last({ transientRetries: 5 })), { kind: 'retry', delayMs: 2_000, avoidKey: true }, '3.2 s capped');
+    assert.deepEqual(afterFailure(transient, last({ transientRetries: 40, random: 0.999 })), { kind: 'retry', delayMs: 2_998, avoidKey: true }, 'the cap is jittered too');
+    const empty = budget(0);
+    assert.deepEqual(afterFailure(transient, last({ retryBudget: empty })), { kind: 'next-target' }, 'no retry left in the budget: give up here');
+    assert.equal(empty.asked, 1);
+    const one = budget(1);
+    assert.equal(afterFailure(transient, last({ retryBudget: one })).kind, 'retry');
+    assert.equal(afterFailure(transient, last({ retryBudget: one, transientRetries: 1 })).kind, 'next-target', 'each retry takes one');
+  });
+
+  it('with a later target, retries within transientRetries and the budget, and asks the budget only for a retry it would make', () => {
+    const transient = { kind: 'transient' as const, reason: 'HTTP 503' };
+    const spent = budget();
+    assert.deepEqual(afterFailure(transient, facts({ transientRetries: 2, retryBudget: spent })), { kind: 'next-target' });
+    assert.equal(spent.asked, 0, 'moving on takes nothing from the budget');
+    assert.deepEqual(afterFailure(transient, facts({ retryBudget: budget(0) })), { kind: 'next-target' }, 'an empty budget moves on at once');
+    const other = budget();
+    afterFailure({ kind: 'rate_limit', reason: 'HTTP 429' }, facts({ rateLimits: 1, retryBudget: other }));
+    afterFailure({ kind: 'quota', reason: 'HTTP 402' }, facts({ retryBudget: other }));
+    afterFailure({ kind: 'timeout', reason: 'no first event' }, facts({ retryBudget: other }));
+    assert.equal(other.asked, 0, 'key rotations and timeouts are not transient retries');
   });
 
   it('switches key at once on the first rate limit, then backs off before each further attempt', () => {

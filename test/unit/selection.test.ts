@@ -103,6 +103,12 @@ describe('key selection', () => {
     p.connectionFailed(k1, clock.now(), 10_000);
     assert.equal(k1.isBenched(clock.now()), true);
     assert.equal(p.pick(clock.now())!.id, 'k2');
+    assert.equal(p.pick(clock.now(), { avoid: new Set([k2]) })!.id, 'k3');
+    const k3 = p.key('k3')!;
+    p.connectionFailed(k3, clock.now(), 10_000);
+    p.connectionFailed(k3, clock.now(), 10_000);
+    assert.equal(p.pick(clock.now(), { avoid: new Set([k2]) })!.id, 'k1', 'every other key benched: a benched key before the one this request avoids');
+    assert.equal(p.pick(clock.now(), { avoid: new Set([k1, k2, k3]) })!.id, 'k2', 'avoiding every key still picks one: the one that worked');
     clock.advance(10_000);
     assert.equal(k1.isBenched(clock.now()), false);
     p.succeeded(k1, clock.now());

@@ -68,6 +68,28 @@ describe('key presentation', () => {
     assert.match(poolTooltipMarkdown(pool, NOW), /Circuit breaker gpt-5: open \(75 % of 12 failed, probes in 0:10\)/);
   });
 
+  it("shows each model's first-event deadline in force and where it comes from", () => {
+    const pool = {
+      id: 'p',
+      label: 'p',
+      protocol: 'openai' as const,
+      baseUrl: 'x',
+      strategy: 'fill-first' as const,
+      breaker: 'closed' as const,
+      firstEvents: [
+        { model: 'gpt-5', samples: 32, p95Ms: 420, deadlineMs: 5_000, source: 'learned' as const },
+        { model: 'o3', samples: 3, deadlineMs: 45_000, source: 'tuning' as const },
+        { model: 'o4', samples: 8, p95Ms: 30_000, deadlineMs: 120_000, source: 'pool' as const },
+      ],
+      keys: [],
+    };
+    const tooltip = poolTooltipMarkdown(pool, NOW);
+    assert.match(tooltip, /First event gpt-5: gives up after 5\.0 s when the route has a later target \(learned; p95 0\.4 s over 32 streams\)/);
+    assert.match(tooltip, /First event o3: gives up after 45 s when the route has a later target \(firstEventTimeoutMs; 3 streams so far\)/);
+    assert.match(tooltip, /First event o4: gives up after 120 s .*\(the pool's own; p95 30 s over 8 streams\)/);
+    assert.doesNotMatch(poolTooltipMarkdown({ ...pool, firstEvents: undefined }, NOW), /First event/);
+  });
+
   it('shortens reasons: the HTTP status, or a bounded sanitised text', () => {
     assert.equal(shortReason('HTTP 401 invalid_api_key'), '401');
     assert.equal(shortReason('HTTP 402'), '402');

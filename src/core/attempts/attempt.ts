@@ -21,6 +21,8 @@ import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
 import { pieceRedactor } from '../upstream/pieceRedaction';
 import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
+import type { FirstEventHistory } from '../failover/firstEventDeadline';
+import type { RetryBudget } from '../failover/retryBudget';
 import { continueCutStream } from './continueStream';
 import { classifyResponse, classifyTransportError, parseErrorFacts, type Verdict } from '../failover/classify';
 import type { FailedAttempt } from './exhaustion';
@@ -39,6 +41,12 @@ export interface TargetPlan {
   /** The model the target is asked for: the rate-limit scope and the breaker's. */
   model: string | undefined;
   breaker: CircuitBreaker;
+  /** The target's transient retries stay under a share of its requests. */
+  budget: RetryBudget;
+  /** The target's recent times to first content event, which its learned first-event deadline comes from. */
+  firstEvents: FirstEventHistory;
+  /** The stream runs under a first-event deadline learned from that history (not a configured one). */
+  firstEventLearned: boolean;
   /** The body sent to this target: the client's, renamed, translated, or stripped of thinking history after a refusal. */
   body: Buffer | undefined;
   /** Path below the pool's base URL: the client's, or the translated API's. */
@@ -80,11 +88,13 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   const started = clock.now();
   key.stats.requests++;
   key.stats.lastUsedAt = started;
-  const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult =>
+  const failed = (verdict: Verdict, status?: number, headers?: IncomingHttpHeaders, raw?: Buffer): AttemptResult => {
+    if (request.signal.aborted) return { kind: 'aborted' };
+    // Cut at a learned deadline: the target's first event takes at least this long now (see FirstEventHistory.record).
+    if (verdict.kind === 'timeout' && target.firstEventLearned) target.firstEvents.record(clock.now() - started);
     // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
-    request.signal.aborted
-      ? { kind: 'aborted' }
-      : { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw, translation: target.translation } };
+    return { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw, translation: target.translation } };
+  };
 
   let response;
   try {
@@ -118,7 +128,7 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   if (target.translation) {
     const translated = await translatedGate(engine, request, adapter, target, key, response.body, sse, clock.now() - started);
     if (translated.kind === 'fail') return failed(translated.verdict, status, headers);
-    commit(engine, request, target, key, started);
+    commit(engine, request, target, key, started, sse);
     const relay = translated.relay;
     return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
   }
@@ -130,7 +140,7 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
   if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
 
-  commit(engine, request, target, key, started);
+  commit(engine, request, target, key, started, sse);
   const answer: CommittedAnswer = { status, headers, relay, transcript };
   return { kind: 'committed', relay: () => relayAnswer(engine, request, target, key, answer, res) };
 }
@@ -139,8 +149,10 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
  * Committed: this key served. No markReady: the key was ready when this attempt picked it, so any other state
  * now is a newer verdict (a concurrent 429, 401 or quota error) that this older success must not undo.
  */
-function commit(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, started: number): void {
+function commit(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, started: number, sse: boolean): void {
   const now = engine.clock.now();
+  // A stream commits on its first content event: the time it took is what the learned deadline is made of.
+  if (sse && request.stream) target.firstEvents.record(now - started);
   target.pool.succeeded(key, now);
   key.stats.successes++;
   key.stats.lastLatencyMs = now - started;

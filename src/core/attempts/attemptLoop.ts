@@ -71,8 +71,23 @@ class Rotation {
   /** Met a transient fault: picked again only when no other key is ready. */
   readonly avoid = new Set<KeyRecord>();
   transientRetries = 0;
+  /** This request has paid into the target's retry budget (once, at its first attempt there). */
+  deposited = false;
   /** The target refused thinking history it did not sign, and the request went again without it. */
   thinkingStripped = false;
+
+  /**
+   * The key met a transient fault: the next attempt goes to another key. Once every usable key has had
+   * one, a new round begins in which only this key waits, so no retry goes straight back to the key that
+   * just failed while there is another.
+   */
+  avoidAfter(key: KeyRecord, pool: KeyPool, now: number, scope: string | undefined): void {
+    this.avoid.add(key);
+    if (pool.keys.every((k) => this.avoid.has(k) || this.tried.has(k) || !k.isAvailable(now, scope))) {
+      this.avoid.clear();
+      this.avoid.add(key);
+    }
+  }
 
   /** After a wait, keys that were limited earlier in this request may have recovered. */
   afterWait(): void {
@@ -102,6 +117,10 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
     const result = await target.breaker.guard(
       () => {
         run.noteAttempt(pool, key);
+        if (!rotation.deposited) {
+          rotation.deposited = true;
+          target.budget.deposit();
+        }
         return sendAttempt(engine, request, run.adapter, target, key, res);
       },
       (r) => (r.kind === 'failed' ? providerOutcome(r.failure.verdict) : r.kind === 'committed' ? 'success' : 'neutral'),
@@ -112,7 +131,11 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
       return { kind: 'next' };
     }
     if (result.kind === 'aborted') return { kind: 'stop' };
-    if (result.kind === 'committed') return { kind: 'served', done: await result.relay() };
+    if (result.kind === 'committed') {
+      // The retries found a working attempt: only failed retries count against the budget (§4).
+      if (rotation.transientRetries > 0) target.budget.refund();
+      return { kind: 'served', done: await result.relay() };
+    }
     const end = await afterFailedAttempt(run, target, key, result.failure, rotation);
     if (end) return end;
   }
@@ -137,13 +160,15 @@ async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyR
     tuning: engine.tuning,
     hasNextTarget: target.hasNext,
     transientRetries: rotation.transientRetries,
+    // A retry the request's own budget would not start takes nothing from the target's.
+    retryBudget: { tryWithdraw: () => !run.spent() && target.budget.tryWithdraw() },
     rateLimits: run.rateLimits,
     random: Math.random(),
   });
   switch (step.kind) {
     case 'retry':
       if (verdict.kind === 'transient') rotation.transientRetries++;
-      if (step.avoidKey) rotation.avoid.add(key);
+      if (step.avoidKey) rotation.avoidAfter(key, target.pool, engine.clock.now(), target.model);
       if (step.delayMs > 0 && !(await run.pause(step.delayMs))) return { kind: 'stop' };
       return undefined;
     case 'next-target':
@@ -210,7 +235,8 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
   }
   const hasNext = engine.hasLaterTarget(route, t);
-  const deadlines = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
+  const firstEvent = engine.firstEventDeadline(pool, model, route.deadlines?.firstEventTimeoutMs);
+  const deadlines = { ...resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), firstEventTimeoutMs: firstEvent.ms };
   return {
     kind: 'send',
     target: {
@@ -221,6 +247,9 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
       pool,
       model,
       breaker: engine.breaker(pool.id, model),
+      budget: engine.retryBudget(pool.id, model),
+      firstEvents: engine.firstEventHistory(pool.id, model),
+      firstEventLearned: request.stream && hasNext && firstEvent.source === 'learned',
       body,
       path: cross ? cross.upstreamPath : request.upstreamPath,
       translation: cross,

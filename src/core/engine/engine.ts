@@ -4,6 +4,8 @@ import type { Clock } from '../clock';
 import { Emitter } from '../emitter';
 import { CircuitBreaker } from '../failover/circuitBreaker';
 import type { Verdict } from '../failover/classify';
+import { firstEventDeadline, FirstEventHistory, type FirstEventDeadline } from '../failover/firstEventDeadline';
+import { RetryBudget } from '../failover/retryBudget';
 import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from '../keys/cooldown';
 import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from '../keys/keyHealth';
 import { KeyPool } from '../keys/keyPool';
@@ -20,6 +22,7 @@ import { KeyTester } from './keyTester';
 import { poolStatus } from './poolStatus';
 import { routeStatus } from './routeStatus';
 import { StatePersistence } from './statePersistence';
+import { TargetTable } from './targetTable';
 
 export interface EngineOptions {
   config: BridgeConfig;
@@ -51,8 +54,16 @@ export class Engine {
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly totals = { requests: 0, succeeded: 0, failed: 0 };
-  /** One per target: pool id → upstream model (or '*') → breaker. */
-  private readonly breakers = new Map<string, Map<string, CircuitBreaker>>();
+  /** Per target (pool + upstream model): a provider fails, and answers slowly, per model. */
+  private readonly breakers = new TargetTable(() => {
+    const t = this.tuning;
+    return new CircuitBreaker({ windowMs: t.breakerWindowMs, minRequests: t.breakerMinRequests, failureRate: t.breakerFailureRate, openMs: t.breakerOpenMs, probes: t.breakerProbes }, this.clock);
+  });
+  private readonly retryBudgets = new TargetTable(() => {
+    const t = this.tuning;
+    return new RetryBudget({ percentCanRetry: t.retryBudgetPercent, minRetriesPerSec: t.retryBudgetMinPerSec, windowMs: t.retryBudgetWindowMs }, this.clock);
+  });
+  private readonly firstEvents = new TargetTable(() => new FirstEventHistory());
   private readonly persistence: StatePersistence;
   private readonly tester: KeyTester;
 
@@ -77,6 +88,8 @@ export class Engine {
     // Breakers are made with the tuning of their time: new breaker knobs start them afresh.
     const knobs = ['breakerWindowMs', 'breakerMinRequests', 'breakerFailureRate', 'breakerOpenMs', 'breakerProbes'] as const;
     if (knobs.some((k) => before[k] !== this.tuning[k])) this.breakers.clear();
+    const budgetKnobs = ['retryBudgetPercent', 'retryBudgetMinPerSec', 'retryBudgetWindowMs'] as const;
+    if (budgetKnobs.some((k) => before[k] !== this.tuning[k])) this.retryBudgets.clear();
     this.router = new Router(config);
     this.routes = routeStatus(config);
     this.applyPools(config);
@@ -94,7 +107,9 @@ export class Engine {
     for (const id of [...this.pools.keys()]) {
       if (!seen.has(id)) {
         this.pools.delete(id);
-        this.breakers.delete(id);
+        this.breakers.deletePool(id);
+        this.retryBudgets.deletePool(id);
+        this.firstEvents.deletePool(id);
       }
     }
     this.persistence.restore();
@@ -108,24 +123,23 @@ export class Engine {
 
   /** The breaker of one target: a pool asked for one model (a provider may fail one model and serve another). */
   breaker(poolId: string, model: string | undefined): CircuitBreaker {
-    let byModel = this.breakers.get(poolId);
-    if (!byModel) {
-      byModel = new Map();
-      this.breakers.set(poolId, byModel);
-    }
-    const scope = model ?? KEY_WIDE;
-    let breaker = byModel.get(scope);
-    if (!breaker) {
-      const t = this.tuning;
-      breaker = new CircuitBreaker(
-        { windowMs: t.breakerWindowMs, minRequests: t.breakerMinRequests, failureRate: t.breakerFailureRate, openMs: t.breakerOpenMs, probes: t.breakerProbes },
-        this.clock,
-      );
-      // Bounded like every table a client can grow: a new model name per request must not grow it for ever.
-      if (byModel.size >= 256) byModel.delete(byModel.keys().next().value as string);
-      byModel.set(scope, breaker);
-    }
-    return breaker;
+    return this.breakers.get(poolId, model);
+  }
+
+  /** The retry budget of one target: its transient retries stay under a share of its requests (§4). */
+  retryBudget(poolId: string, model: string | undefined): RetryBudget {
+    return this.retryBudgets.get(poolId, model);
+  }
+
+  /** The recent times to first content event of one target's streams. */
+  firstEventHistory(poolId: string, model: string | undefined): FirstEventHistory {
+    return this.firstEvents.get(poolId, model);
+  }
+
+  /** The first-event deadline of a stream to this target while its route has a later one (§4). */
+  firstEventDeadline(pool: KeyPool, model: string | undefined, routeMs: number | undefined): FirstEventDeadline {
+    const configured = { tuningMs: this.tuning.firstEventTimeoutMs, poolMs: pool.deadlines?.firstEventTimeoutMs, routeMs };
+    return firstEventDeadline(configured, this.firstEvents.ofPool(pool.id)?.get(model ?? KEY_WIDE), { floorMs: this.tuning.firstEventFloorMs, margin: this.tuning.firstEventMargin });
   }
 
   /**
@@ -221,7 +235,9 @@ export class Engine {
 
   poolStatus(): PoolStatus[] {
     const now = this.clock.now();
-    return [...this.pools.values()].map((pool) => poolStatus(pool, this.breakers.get(pool.id), now));
+    return [...this.pools.values()].map((pool) =>
+      poolStatus(pool, { breakers: this.breakers.ofPool(pool.id), firstEvents: this.firstEvents.ofPool(pool.id) }, now, (model) => this.firstEventDeadline(pool, model, undefined)),
+    );
   }
 
   /** Counts a finished request, logs its one line and tells the listeners (status stream, tree). */

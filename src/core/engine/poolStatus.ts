@@ -1,11 +1,19 @@
 import type { BreakerState, CircuitBreaker } from '../failover/circuitBreaker';
+import type { FirstEventDeadline, FirstEventHistory } from '../failover/firstEventDeadline';
 import type { KeyPool } from '../keys/keyPool';
-import type { BreakerStatus, PoolStatus } from '../status';
+import type { BreakerStatus, FirstEventStatus, PoolStatus } from '../status';
+
+/** What the engine keeps per target of one pool, by model. */
+export interface PoolTargets {
+  breakers: ReadonlyMap<string, CircuitBreaker> | undefined;
+  firstEvents: ReadonlyMap<string, FirstEventHistory> | undefined;
+}
 
 const BREAKER_ORDER: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** A pool as the status API, the tree and other windows see it: health and counters, never a secret. */
-export function poolStatus(pool: KeyPool, breakers: ReadonlyMap<string, CircuitBreaker> | undefined, now: number): PoolStatus {
+export function poolStatus(pool: KeyPool, targets: PoolTargets, now: number, deadlineOf: (model: string) => FirstEventDeadline): PoolStatus {
+  const firstEvents = firstEventStatus(targets.firstEvents, deadlineOf);
   return {
     id: pool.id,
     label: pool.label,
@@ -13,7 +21,8 @@ export function poolStatus(pool: KeyPool, breakers: ReadonlyMap<string, CircuitB
     baseUrl: pool.baseUrl,
     strategy: pool.strategy,
     sharedLimits: pool.sharedLimits || undefined,
-    ...breakerStatus(breakers),
+    ...breakerStatus(targets.breakers),
+    ...(firstEvents.length && { firstEvents }),
     keys: pool.keys.map((key) => {
       const state = key.stateAt(now);
       const cooling = key.scopedCoolings(now);
@@ -44,4 +53,16 @@ function breakerStatus(breakers: ReadonlyMap<string, CircuitBreaker> | undefined
     if (snapshot.state !== 'closed' || snapshot.requests > 0) seen.push({ model, ...snapshot });
   }
   return { breaker: worst, breakers: seen.length ? seen : undefined };
+}
+
+/** The deadline in force for each model whose streams the pool served, with the history it was learned from. */
+function firstEventStatus(histories: ReadonlyMap<string, FirstEventHistory> | undefined, deadlineOf: (model: string) => FirstEventDeadline): FirstEventStatus[] {
+  const out: FirstEventStatus[] = [];
+  for (const [model, history] of histories ?? []) {
+    if (history.count === 0) continue;
+    const { ms, source } = deadlineOf(model);
+    const p95Ms = history.percentile();
+    out.push({ model, samples: history.count, ...(p95Ms !== undefined && { p95Ms }), deadlineMs: ms, source });
+  }
+  return out;
 }

@@ -15,6 +15,8 @@ export interface PolicyFacts {
   hasNextTarget: boolean;
   /** Transient retries already spent on the current target. */
   transientRetries: number;
+  /** The target's retry budget (./retryBudget.ts); a retry takes one from it. */
+  retryBudget: { tryWithdraw(): boolean };
   /** Rate limits met so far in this request, this one included. */
   rateLimits: number;
   /** 0 ≤ random < 1, for jitter. */
@@ -31,6 +33,8 @@ export type Step =
   | { kind: 'hold-and-next' };
 
 const MAX_RATE_LIMIT_BACKOFF_MS = 2_000;
+/** A provider failing at random recovers between two attempts or not at all: waiting longer only spends the budget. */
+const MAX_TRANSIENT_BACKOFF_MS = 2_000;
 
 function jitter(ms: number, random: number): number {
   return Math.round(ms * (0.5 + random));
@@ -49,11 +53,13 @@ export function afterFailure(verdict: Verdict, facts: PolicyFacts): Step {
     case 'auth':
       return { kind: 'retry', delayMs: 0, avoidKey: false };
     case 'transient':
+      // With a later target, a few retries here, then the next target is the better bet than a failing one.
+      if (facts.hasNextTarget && facts.transientRetries >= facts.tuning.transientRetries) return { kind: 'next-target' };
+      // On the last target a partly failing provider is retried until the request is served, as long as the
+      // target's retries stay under a share of its requests: an outage is not multiplied into a retry storm.
+      if (!facts.retryBudget.tryWithdraw()) return { kind: 'next-target' };
       // Each retry prefers a different key, so a fault tied to one key's connection or account costs one attempt.
-      if (facts.transientRetries < facts.tuning.transientRetries) {
-        return { kind: 'retry', delayMs: jitter(facts.tuning.transientBackoffMs * 2 ** facts.transientRetries, facts.random), avoidKey: true };
-      }
-      return { kind: 'next-target' };
+      return { kind: 'retry', delayMs: jitter(Math.min(facts.tuning.transientBackoffMs * 2 ** facts.transientRetries, MAX_TRANSIENT_BACKOFF_MS), facts.random), avoidKey: true };
     case 'timeout':
       // A silent provider costs the whole deadline again on each retry: move on.
       return { kind: 'next-target' };

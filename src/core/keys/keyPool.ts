@@ -116,15 +116,18 @@ export class KeyPool {
 
   /**
    * Chooses a key for one attempt. Keys benched for connection failures and
-   * keys in `avoid` are passed over while any other key is available; the
-   * preferred (session) key wins among what is left.
+   * keys in `avoid` are passed over while any other key is available (an
+   * avoided key last of all); the preferred (session) key wins among what is
+   * left.
    */
   pick(now: number, options: PickOptions = {}): KeyRecord | undefined {
     const { scope, exclude, avoid, prefer } = options;
     const available = this.records.filter((k) => k.isAvailable(now, scope) && !exclude?.has(k));
     if (available.length === 0) return undefined;
-    const fresh = available.filter((k) => !avoid?.has(k) && !k.isBenched(now));
-    const candidates = fresh.length > 0 ? fresh : available;
+    const unavoided = available.filter((k) => !avoid?.has(k));
+    const fresh = unavoided.filter((k) => !k.isBenched(now));
+    // A key that failed this very request is a worse bet than one benched for failures in recent ones.
+    const candidates = fresh.length > 0 ? fresh : unavoided.length > 0 ? unavoided : available;
     if (prefer) {
       const preferred = candidates.find((k) => k.id === prefer);
       if (preferred) return preferred;
