@@ -122,7 +122,7 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     const relay = new TranslatedBody(response.body, target.mergeModels, key.secret);
     const gate = await relay.gate(deadlines.idleMs);
     if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
-    commit(engine, request, target, key, started);
+    commit(engine, request, target, key, started, false);
     return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
   }
   if (target.translation) {
