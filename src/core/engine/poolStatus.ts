@@ -17,6 +17,7 @@ export function poolStatus(pool: KeyPool, breakers: ReadonlyMap<string, CircuitB
     keys: pool.keys.map((key) => {
       const state = key.stateAt(now);
       const cooling = key.scopedCoolings(now);
+      const quota = key.quotaReports();
       return {
         id: key.id,
         label: key.label,
@@ -28,6 +29,7 @@ export function poolStatus(pool: KeyPool, breakers: ReadonlyMap<string, CircuitB
         retestAt: state === 'invalid' || state === 'exhausted' ? key.retestAt : undefined,
         cooling: cooling.length ? cooling : undefined,
         benchedUntil: key.benchedUntilAt(now),
+        quota: quota.length ? quota : undefined,
         stats: { ...key.stats, failures: { ...key.stats.failures } },
       };
     }),

@@ -4,7 +4,7 @@ import { redactSecrets } from '../secrets';
 import { parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
-import { scanUsage } from './streamFacts';
+import { emptyUsage, scanUsage } from './streamFacts';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -16,7 +16,8 @@ const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
  */
 export class TranslatedBody {
   private out = Buffer.alloc(0);
-  private readonly usage = { input: 0, output: 0 };
+  private readonly usage = emptyUsage();
+  private model: string | undefined;
 
   constructor(
     private readonly body: Readable,
@@ -38,6 +39,7 @@ export class TranslatedBody {
     const answer = parseWire(text);
     if (!answer) return { kind: 'fail', verdict: { kind: 'transient', reason: 'an answer that is not a JSON object' } };
     scanUsage(text, this.usage);
+    if (typeof answer.model === 'string') this.model = answer.model;
     // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(this.translate(answer)), [this.secret]));
     return { kind: 'commit' };
@@ -46,7 +48,7 @@ export class TranslatedBody {
   pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): RelayResult {
     res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': this.out.length });
     res.end(this.out);
-    return { end: { kind: 'complete' }, usage: this.usage };
+    return { end: { kind: 'complete' }, usage: this.usage, model: this.model };
   }
 }
 
