@@ -112,7 +112,7 @@ export interface RequestSummary {
  * nor written to a prompt cache (OpenAI's `cached_tokens` are taken out of its prompt count), so the four add
  * up to everything the provider counted and each has its own price.
  */
-export interface TokenCounts {
+interface TokenCounts {
   input: number;
   output: number;
   cacheRead: number;

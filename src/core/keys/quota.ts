@@ -6,7 +6,7 @@
 import { parseGoDuration, type HeaderBag } from './cooldown';
 
 /** One limit window: how much is left of how much, and when it is whole again (epoch ms). */
-export interface QuotaWindow {
+interface QuotaWindow {
   limit?: number;
   remaining?: number;
   resetAt?: number;

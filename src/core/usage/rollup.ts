@@ -15,7 +15,7 @@ export interface RetentionPolicy {
   retentionMs: number;
 }
 
-export const DEFAULT_RETENTION_DAYS = 90;
+const DEFAULT_RETENTION_DAYS = 90;
 
 export function retentionPolicy(retentionDays = DEFAULT_RETENTION_DAYS): RetentionPolicy {
   const retentionMs = retentionDays * DAY_MS;

@@ -66,7 +66,7 @@ export async function readUsageFile(path: string): Promise<UsageFileContents> {
   return { rows, badLines, missing: false };
 }
 
-export function usageLines(rows: readonly UsageRow[]): string {
+function usageLines(rows: readonly UsageRow[]): string {
   let out = '';
   for (const row of rows) out += `${JSON.stringify(row)}\n`;
   return out;

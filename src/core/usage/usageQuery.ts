@@ -2,8 +2,8 @@ import { addTo, bucketStart, emptySums, groupOf } from './rollup';
 import type { UsageRow, UsageSums } from './usageRecord';
 
 /** The dimensions a report breaks its totals down by. */
-export const USAGE_DIMENSIONS = ['key', 'model', 'pool', 'agent', 'protocol', 'day'] as const;
-export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+const USAGE_DIMENSIONS = ['key', 'model', 'pool', 'agent', 'protocol', 'day'] as const;
+type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
 
 export interface UsageQuery {
   /** How far back, in ms (default 7 days). */
@@ -43,7 +43,7 @@ export interface UsageReport {
   breakdowns: Partial<Record<UsageDimension, UsageLine[]>>;
 }
 
-export const DEFAULT_SINCE_MS = 7 * 24 * 3_600_000;
+const DEFAULT_SINCE_MS = 7 * 24 * 3_600_000;
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 24 * 3_600_000, w: 7 * 24 * 3_600_000 };
 
