@@ -30,7 +30,7 @@ export interface BridgeOptions {
   connectionLimits?: Partial<ConnectionLimitOptions>;
   /** Request-body bytes in memory at once; default DEFAULT_BODY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
-  /** Where the usage store is kept (docs/ARCHITECTURE.md §11); no usage is recorded without it. */
+  /** Where the usage store is kept (docs/ARCHITECTURE.md §10); no usage is recorded without it. */
   usage?: { file: string; retentionDays?: number; flushMs?: number };
 }
 

@@ -3,7 +3,7 @@ import type { UsageGroup, UsageRecord, UsageRollup, UsageRow, UsageSums } from '
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-/** How long each grain of the store is kept (docs/ARCHITECTURE.md §11). */
+/** How long each grain of the store is kept (docs/ARCHITECTURE.md §10). */
 export interface RetentionPolicy {
   /** Raw records younger than this stay as they are. */
   rawMs: number;

@@ -2,7 +2,7 @@ import type { Protocol } from '../config';
 import type { RequestSummary } from '../status';
 
 /**
- * One request as the usage store keeps it (docs/ARCHITECTURE.md §11): who asked (agent, protocol), where it went
+ * One request as the usage store keeps it (docs/ARCHITECTURE.md §10): who asked (agent, protocol), where it went
  * (pool, key fingerprint, model asked and served), how it went, and the tokens the answer reported. Never a key,
  * a prompt or an answer.
  */

@@ -25,7 +25,7 @@ export interface UsageSource {
 }
 
 /**
- * The usage store's writer (docs/ARCHITECTURE.md §11). `record` only keeps the finished request's summary in a
+ * The usage store's writer (docs/ARCHITECTURE.md §10). `record` only keeps the finished request's summary in a
  * buffer (the request path pays one array push); a timer turns the buffer into records and appends them to the
  * file in one write, and another compacts the file into rollups. A file it cannot read is set aside and a write
  * that fails is logged: usage is never worth failing a request or the bridge for.
