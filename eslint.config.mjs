@@ -28,7 +28,7 @@ const restrict = (...patternLists) => ({
     '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...noHosts, ...patternLists.flat()] }],
 });
 
-const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server'];
+const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server', 'usage'];
 const TOP = ['engine', 'bridge', 'state'];
 
 // `require('vscode')` and `import('vscode')` are not imports to no-restricted-imports.
@@ -98,27 +98,27 @@ export default defineConfig(
     // 3. The failover policy is pure decisions (classification, breaker, what to do next): no I/O below it.
     {
         files: ['src/core/failover/**/*.ts'],
-        rules: restrict(forbid(['upstream', 'continuation', 'routing', 'attempts', 'server', ...TOP], 'failover/ (the policy) imports only keys/, protocols/ and the leaves')),
+        rules: restrict(forbid(['upstream', 'continuation', 'routing', 'attempts', 'server', 'usage', ...TOP], 'failover/ (the policy) imports only keys/, protocols/ and the leaves')),
     },
     // 4. The upstream plumbing asks the policy how to read an error, and knows nothing above it.
     {
         files: ['src/core/upstream/**/*.ts'],
-        rules: restrict(forbid(['continuation', 'routing', 'attempts', 'server', ...TOP], 'upstream/ imports only failover/, keys/, protocols/ and the leaves')),
+        rules: restrict(forbid(['continuation', 'routing', 'attempts', 'server', 'usage', ...TOP], 'upstream/ imports only failover/, keys/, protocols/ and the leaves')),
     },
     // 5. Continuation is pure: protocols, upstream and the leaves.
     {
         files: ['src/core/continuation/**/*.ts'],
-        rules: restrict(forbid(['keys', 'failover', 'routing', 'attempts', 'server', ...TOP], 'continuation/ imports only protocols/, upstream/ and the leaves')),
+        rules: restrict(forbid(['keys', 'failover', 'routing', 'attempts', 'server', 'usage', ...TOP], 'continuation/ imports only protocols/, upstream/ and the leaves')),
     },
     // 6. Routing is a lookup.
     {
         files: ['src/core/routing/**/*.ts'],
-        rules: restrict(forbid(['failover', 'upstream', 'continuation', 'attempts', 'server', ...TOP], 'routing/ imports nothing above it')),
+        rules: restrict(forbid(['failover', 'upstream', 'continuation', 'attempts', 'server', 'usage', ...TOP], 'routing/ imports nothing above it')),
     },
     // 7. The engine holds the pools, breakers and key marking; it does not know the attempts that use it.
     {
         files: ['src/core/engine/**/*.ts', 'src/core/state.ts'],
-        rules: restrict(forbid(['attempts', 'server', 'bridge'], 'The engine imports neither the attempt loop, the server nor the bridge')),
+        rules: restrict(forbid(['attempts', 'server', 'bridge', 'usage'], 'The engine imports neither the attempt loop, the server, the bridge nor the usage store')),
     },
     // 8. The attempt loop works on the engine's pools and breakers and answers through the protocols.
     {
@@ -135,6 +135,12 @@ export default defineConfig(
     {
         files: ['src/core/demo/**/*.ts'],
         rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES, ...TOP], 'demo/ simulates a provider and imports no other part of the core')),
+    },
+    // The usage store (records, rollups, queries, its file) is built on the leaves only: the bridge composes it and the
+    // server's status API reads it, and nothing on the request path below them knows it is there.
+    {
+        files: ['src/core/usage/**/*.ts'],
+        rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES.filter((f) => f !== 'usage'), ...TOP], 'usage/ imports only the leaves of the core')),
     },
     // 9. The server sits under the bridge that composes it.
     { files: ['src/core/server/**/*.ts'], rules: restrict(forbid(['bridge'], 'server/ does not import the bridge that composes it')) },

@@ -4,7 +4,10 @@ import { Bridge } from './core/bridge';
 import type { Logger } from './core/logger';
 import { redactSecrets } from './core/secrets';
 import { FileStateStore } from './core/state';
-import { loadServeConfig, type ServeConfig } from './cli/configFile';
+import { loadServeConfig, loadUsageLocation, usageFileFor, type ServeConfig } from './cli/configFile';
+import { usageText } from './cli/usageReport';
+import { readUsageFile } from './core/usage/usageFile';
+import { queryUsage, usageQueryFrom } from './core/usage/usageQuery';
 import { HELP } from './cli/help';
 import { runDemo } from './cli/demo';
 
@@ -15,7 +18,7 @@ declare const KEYBRIDGE_VERSION: string | undefined;
 const VERSION = typeof KEYBRIDGE_VERSION === 'string' ? KEYBRIDGE_VERSION : 'dev';
 
 interface Args {
-  command: 'serve' | 'check' | 'demo' | 'start' | 'help' | 'version';
+  command: 'serve' | 'check' | 'demo' | 'start' | 'usage' | 'help' | 'version';
   config?: string;
   port?: number;
   state?: string;
@@ -24,6 +27,10 @@ interface Args {
   duration?: number;
   /** demo: no requests of its own, only the agents'. */
   quietTraffic?: boolean;
+  /** usage: the window (`7d`) and the breakdown; JSON instead of text. */
+  since?: string;
+  by?: string;
+  json?: boolean;
 }
 
 class UsageError extends Error {}
@@ -32,7 +39,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   const args: Args = { command: 'help', quiet: false };
   const rest = [...argv];
   const first = rest.at(0);
-  if (first === 'serve' || first === 'check' || first === 'demo' || first === 'start') {
+  if (first === 'serve' || first === 'check' || first === 'demo' || first === 'start' || first === 'usage') {
     args.command = first;
     rest.shift();
   } else if (first === '--version' || first === '-v' || first === 'version') {
@@ -72,6 +79,15 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
       case '--no-traffic':
         args.quietTraffic = true;
         break;
+      case '--since':
+        args.since = value();
+        break;
+      case '--by':
+        args.by = value();
+        break;
+      case '--json':
+        args.json = true;
+        break;
       case '--help':
       case '-h':
         return { command: 'help', quiet: false };
@@ -84,7 +100,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     args.config ??= env.KEYBRIDGE_CONFIG || undefined;
     args.command = args.config ? 'serve' : 'demo';
   }
-  if ((args.command === 'serve' || args.command === 'check') && !args.config) throw new UsageError('--config FILE is required');
+  if ((args.command === 'serve' || args.command === 'check' || args.command === 'usage') && !args.config) throw new UsageError('--config FILE is required');
+  if (args.command !== 'usage' && (args.since !== undefined || args.by !== undefined || args.json)) throw new UsageError('--since, --by and --json are options of "usage"');
   if (args.command !== 'demo' && (args.duration !== undefined || args.quietTraffic)) throw new UsageError('--duration and --no-traffic are options of "demo"');
   return args;
 }
@@ -107,6 +124,7 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   const generated = config.token === undefined;
   const token = config.token ?? `kb-${randomBytes(24).toString('base64url')}`;
   const stateFile = args.state ?? config.stateFile;
+  const usageFile = usageFileFor(config.usageFile, stateFile);
   const bridge = new Bridge({
     config: config.bridge,
     port: args.port ?? config.port,
@@ -114,6 +132,7 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
     adminToken: config.adminToken,
     logger: consoleLogger([...secrets, token], args.quiet),
     stateStore: stateFile ? new FileStateStore(stateFile) : undefined,
+    usage: usageFile ? { file: usageFile, retentionDays: config.usageRetentionDays } : undefined,
   });
   try {
     await bridge.start();
@@ -129,6 +148,7 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   process.stdout.write(`keybridge ${VERSION}: OpenAI base URL ${urls.openai}\nkeybridge ${VERSION}: Anthropic base URL ${urls.anthropic}\n`);
   const keyCount = config.bridge.pools.reduce((n, p) => n + p.keys.length, 0);
   process.stdout.write(`keybridge: ${config.bridge.pools.length} pool(s), ${keyCount} key(s)${config.adminToken ? ', status API on' : ''}\n`);
+  process.stdout.write(usageFile ? `keybridge: usage recorded in ${usageFile}\n` : 'keybridge: usage not recorded (set "usageFile" or "stateFile")\n');
   if (generated) process.stdout.write(`keybridge: ${config.tokenEnv} is not set; this run's token: ${token}\n`);
 
   let stopping = false;
@@ -146,6 +166,36 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** `keybridge usage`: reads the store `keybridge serve` writes, never changing it. */
+async function usage(args: Args): Promise<number> {
+  const fail = (message: string): number => {
+    process.stderr.write(`keybridge: ${message}\n`);
+    return 2;
+  };
+  const query = usageQueryFrom({ get: (name) => (name === 'since' ? args.since : name === 'by' ? args.by : undefined) });
+  if (typeof query === 'string') return fail(`--${query}`);
+  let location;
+  try {
+    location = loadUsageLocation(args.config as string, args.state);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(`bad config: ${error.message}`);
+    throw error;
+  }
+  if (!location.usageFile) return fail(`${args.config} names no usage file: set "usageFile" or "stateFile"`);
+  let contents;
+  try {
+    contents = await readUsageFile(location.usageFile);
+  } catch (error) {
+    process.stderr.write(`keybridge: cannot read ${location.usageFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}\n`);
+    return 1;
+  }
+  if (contents.missing) process.stderr.write(`keybridge: no usage recorded yet (${location.usageFile} does not exist)\n`);
+  if (contents.badLines) process.stderr.write(`keybridge: ${contents.badLines} damaged line(s) in ${location.usageFile} left out\n`);
+  const report = queryUsage(contents.rows, query, Date.now());
+  process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : usageText(report, location.usageFile));
+  return 0;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -167,6 +217,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (args.command === 'demo') {
     process.exitCode = await runDemo({ port: args.port, durationS: args.duration, intervalMs: args.quietTraffic ? 0 : DEMO_INTERVAL_MS, out: process.stdout, err: process.stderr });
+    return;
+  }
+  if (args.command === 'usage') {
+    process.exitCode = await usage(args);
     return;
   }
   let config: ServeConfig;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, basename, extname, join, resolve } from 'node:path';
 import { ConfigError, parseWith, validateBridgeConfig, type BridgeConfig, type PoolSpec } from '../core/config';
 import { tokenProblem } from '../core/server/security';
 import { configFileSchema } from './fileSchema';
@@ -13,6 +13,24 @@ export interface ServeConfig {
   tokenEnv: string;
   adminToken: string | undefined;
   stateFile: string | undefined;
+  /** `usageFile` as the config gives it; `usageFileFor` places the store beside the state file otherwise. */
+  usageFile: string | undefined;
+  usageRetentionDays: number;
+}
+
+/** Where `keybridge usage` reads: only the file's locations, so the keys' variables need not be set. */
+export interface UsageLocation {
+  /** The usage file as `usageFile` (else the state file) places it; unset when the config names neither. */
+  usageFile: string | undefined;
+  retentionDays: number;
+}
+
+/** The usage file `keybridge serve` writes: `usageFile`, else beside the state file (`STATE.usage.jsonl`). */
+export function usageFileFor(usageFile: string | undefined, stateFile: string | undefined): string | undefined {
+  if (usageFile) return expandHome(usageFile);
+  if (!stateFile) return undefined;
+  const state = expandHome(stateFile);
+  return join(dirname(state), `${basename(state, extname(state))}.usage.jsonl`);
 }
 
 function expandHome(path: string): string {
@@ -66,10 +84,22 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
     tokenEnv: file.tokenEnv,
     adminToken,
     stateFile: file.stateFile ? expandHome(file.stateFile) : undefined,
+    usageFile: file.usageFile ? expandHome(file.usageFile) : undefined,
+    usageRetentionDays: file.usageRetentionDays,
   };
 }
 
 export function loadServeConfig(path: string, env: NodeJS.ProcessEnv): ServeConfig {
+  return parseServeConfig(readConfigJson(path), env);
+}
+
+/** The usage file a config places, and its retention; `stateFile` overrides the file's, as `--state` does for serve. */
+export function loadUsageLocation(path: string, stateFile?: string): UsageLocation {
+  const file = parseWith(configFileSchema, readConfigJson(path));
+  return { usageFile: usageFileFor(file.usageFile, stateFile ?? file.stateFile), retentionDays: file.usageRetentionDays };
+}
+
+function readConfigJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -82,5 +112,5 @@ export function loadServeConfig(path: string, env: NodeJS.ProcessEnv): ServeConf
   } catch (error) {
     throw new ConfigError('(file)', `${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseServeConfig(raw, env);
+  return raw;
 }

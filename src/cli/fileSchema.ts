@@ -34,6 +34,7 @@ const poolSchema = v.object(
 );
 
 const PORT = 'must be an integer from 0 to 65535 (0 = any free port)';
+const DAYS = 'must be a whole number of days from 1 to 3650';
 
 const fileEntries = {
   $schema: v.optional(v.pipe(v.string('must be a string'), v.description('Path or URL of keybridge.schema.json, so editors complete and check this file.'))),
@@ -41,6 +42,11 @@ const fileEntries = {
   tokenEnv: v.optional(text('Environment variable with the local access token (generated and printed when unset).'), 'KEYBRIDGE_TOKEN'),
   adminTokenEnv: v.optional(text('Environment variable with the status API token (the status API is closed when unset).'), 'KEYBRIDGE_ADMIN_TOKEN'),
   stateFile: optionalString('Where key health (never secrets) is kept across restarts; ~/ is the home folder.'),
+  usageFile: optionalString('Where the usage record of every request (never a key, prompt or answer) is kept; default: beside the state file (STATE.usage.jsonl); ~/ is the home folder.'),
+  usageRetentionDays: v.optional(
+    v.pipe(v.number(DAYS), v.integer(DAYS), v.minValue(1, DAYS), v.maxValue(3650, DAYS), v.description('Days of usage history kept (raw records for 48 hours, then hourly and daily rollups).')),
+    90,
+  ),
   pools: v.pipe(v.array(poolSchema, 'must list at least one pool'), v.minLength(1, 'must list at least one pool'), v.description('Key pools: one provider account kind each.')),
   routes: v.optional(v.pipe(v.array(routeSchema, 'must be an array'), v.description('Routes by model; first match wins. Unmatched models use the default pool.')), []),
   defaults: v.optional(defaultsSchema),

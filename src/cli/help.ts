@@ -27,6 +27,8 @@ Usage:
   keybridge demo [--port N] [--duration S] [--no-traffic]
                                     the bridge over a built-in simulated provider: no key needed
   keybridge start [--config FILE]   serve FILE (or $KEYBRIDGE_CONFIG); with neither, run the demo
+  keybridge usage --config FILE [--since 7d] [--by key|model|pool|agent|protocol|day] [--json]
+                                    tokens and requests from the usage file that serve writes
   keybridge --help | --version
 
 Options:
@@ -35,6 +37,11 @@ Options:
   --state FILE    Where key health (never secrets) is kept across restarts; overrides "stateFile".
   --quiet         Print only the listening URL and errors, not one line per request.
   --duration S    demo: end after S seconds (default: at Ctrl-C).
+  --since T       usage: how far back: 30m, 24h, 7d (default), 2w.
+  --by D          usage: one breakdown (key, model, pool, agent, protocol or day); default all.
+  --json          usage: the report as JSON: totals.{requests, inputTokens, outputTokens,
+                  cacheReadTokens, cacheWriteTokens, costUsd} (costUsd is null: no prices yet)
+                  and breakdowns.{key, model, …}.
   --no-traffic    demo: send no requests of its own; only your agents' show.
                   The demo listens on 17381, or on any free port when that is taken.
   -h, --help      This text.
@@ -49,7 +56,7 @@ Clients send the local access token as their API key (Authorization: Bearer or x
 Environment:
   KEYBRIDGE_TOKEN        The local access token (or the variable "tokenEnv" names).
                          When unset, a token is generated for this run and printed once.
-  KEYBRIDGE_ADMIN_TOKEN  Token of the status API (/_keybridge/status, /events, /test,
+  KEYBRIDGE_ADMIN_TOKEN  Token of the status API (/_keybridge/status, /events, /usage, /test,
                          /retire, /restore), or the variable "adminTokenEnv" names.
                          When unset, the status API is closed.
   Both tokens need at least 16 characters and must differ (exit code 2 otherwise).
@@ -60,6 +67,8 @@ Config format (JSON):
     "tokenEnv": "KEYBRIDGE_TOKEN",        // optional
     "adminTokenEnv": "KEYBRIDGE_ADMIN_TOKEN", // optional
     "stateFile": "~/.keybridge/state.json",   // optional
+    "usageFile": "~/.keybridge/usage.jsonl",  // optional; default: beside stateFile (state.usage.jsonl)
+    "usageRetentionDays": 90,             // optional: days of usage history (raw 48 h, then hourly and daily)
     "pools": [{
       "id": "openai-main",                // letters, digits, . _ -
       "protocol": "openai",               // "openai" or "anthropic"

@@ -9,6 +9,7 @@ import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
 import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from './status';
+import { UsageRecorder } from './usage/usageRecorder';
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -29,6 +30,8 @@ export interface BridgeOptions {
   connectionLimits?: Partial<ConnectionLimitOptions>;
   /** Request-body bytes in memory at once; default DEFAULT_BODY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
+  /** Where the usage store is kept (docs/ARCHITECTURE.md §10); no usage is recorded without it. */
+  usage?: { file: string; retentionDays?: number; flushMs?: number };
 }
 
 /**
@@ -43,6 +46,8 @@ export class Bridge {
   private retestTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: Subscription[];
   private readonly retestCheckMs: number;
+  /** The usage store's writer; set when the host named a file. */
+  readonly usage: UsageRecorder | undefined;
 
   constructor(options: BridgeOptions) {
     this.engine = new Engine({
@@ -52,6 +57,9 @@ export class Bridge {
       stateStore: options.stateStore,
     });
     this.adminToken = options.adminToken ?? generateToken('kbadmin');
+    this.usage = options.usage
+      ? new UsageRecorder({ ...options.usage, clock: options.clock ?? systemClock, logger: options.logger ?? silentLogger })
+      : undefined;
     this.server = new ProxyServer({
       engine: this.engine,
       port: options.port,
@@ -60,9 +68,12 @@ export class Bridge {
       keyHandover: options.keyHandover,
       connectionLimits: options.connectionLimits,
       bodyBudgetBytes: options.bodyBudgetBytes,
+      usage: this.usage,
     });
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
+    const usage = this.usage;
+    if (usage) this.subscriptions.push(this.engine.onRequest.on((summary) => usage.record(summary)));
   }
 
   get onKeyChange(): Emitter<KeyChangeEvent> {
@@ -93,6 +104,7 @@ export class Bridge {
 
   async start(): Promise<void> {
     await this.server.start();
+    await this.usage?.open();
     this.retestTimer = setInterval(() => void this.engine.runDueRetests(), this.retestCheckMs);
     this.retestTimer.unref();
     this.onDidChange.fire();
@@ -108,6 +120,8 @@ export class Bridge {
     this.engine.flushState();
     await this.server.stop(graceMs);
     this.engine.flushState();
+    // The requests of the grace period are in; the next owner of the port reads the file whole.
+    await this.usage?.close();
     this.onDidChange.fire();
   }
 

@@ -2,6 +2,7 @@ import type { Protocol, SelectionStrategy } from './config';
 import type { BreakerSnapshot, BreakerState } from './failover/circuitBreaker';
 import type { FirstEventSource } from './failover/firstEventDeadline';
 import type { Cooling, KeyState, KeyStats } from './keys/keyHealth';
+import type { KeyQuota } from './keys/quota';
 
 /** What the status API, the tree view and other windows see. Never a secret. */
 export interface KeyStatus {
@@ -19,6 +20,8 @@ export interface KeyStatus {
   cooling?: Cooling[];
   /** Passed over until then after its own connections kept failing while its siblings succeeded. */
   benchedUntil?: number;
+  /** The remaining quota the provider reported on its latest answer per model, with when each window resets; newest first. */
+  quota?: KeyQuota[];
   stats: KeyStats;
 }
 
@@ -107,6 +110,28 @@ export interface RequestSummary {
   attempts: number;
   ms: number;
   error?: string;
+  /** Targets of the route tried beyond the first. */
+  failovers?: number;
+  /** From the request's arrival to the answer's commit point (its first real event, or first body byte). */
+  firstByteMs?: number;
+  /** The model the answer named (a provider may resolve an alias); unset when it named none. */
+  servedModel?: string;
+  /** Tokens the answer reported (streamed or not, translated or not); unset when nothing was served. */
+  tokens?: TokenCounts;
+  /** The client's User-Agent (at most 200 characters): the usage record names the agent from it. */
+  userAgent?: string;
+}
+
+/**
+ * Tokens of one answer in disjoint categories, whatever the protocol: `input` is the input neither read from
+ * nor written to a prompt cache (OpenAI's `cached_tokens` are taken out of its prompt count), so the four add
+ * up to everything the provider counted and each has its own price.
+ */
+interface TokenCounts {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
 }
 
 export interface KeyTestResult {

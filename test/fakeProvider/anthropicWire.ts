@@ -31,8 +31,8 @@ export function message(p: ReplyPlan): Json {
 function usage(p: ReplyPlan, output: number): Json {
   return {
     input_tokens: p.usage.input,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: p.usage.cacheWrite ?? 0,
+    cache_read_input_tokens: p.usage.cacheRead ?? 0,
     output_tokens: output,
     service_tier: 'standard',
   };

@@ -317,6 +317,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     }
 
     const reply = this.ask(route, entry, key, body);
+    if (reply?.headers) ex.extraHeaders = { ...ex.extraHeaders, ...reply.headers };
     const plan = makePlan(entry.seq, `${this.instance}${entry.seq}`, plannedModel, reply, this.options, entry.bodyBytes);
     let events: SseEvent[];
     let errorEvent: (err: Parameters<typeof chatErrorEvent>[0], sequenceNumber: number) => SseEvent;

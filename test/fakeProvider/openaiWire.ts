@@ -87,7 +87,7 @@ function chatUsage(p: ReplyPlan): Json {
     prompt_tokens: p.usage.input,
     completion_tokens: p.usage.output,
     total_tokens: p.usage.input + p.usage.output,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: p.usage.cacheRead ?? 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
@@ -177,7 +177,7 @@ function responseOutputItems(p: ReplyPlan): Json[] {
 function responsesUsage(p: ReplyPlan): Json {
   return {
     input_tokens: p.usage.input,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: p.usage.cacheRead ?? 0 },
     output_tokens: p.usage.output,
     output_tokens_details: { reasoning_tokens: 0 },
     total_tokens: p.usage.input + p.usage.output,

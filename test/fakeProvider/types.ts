@@ -57,7 +57,13 @@ export interface Reply {
   toolCall?: { name: string; arguments: Record<string, unknown>; id?: string };
   events?: number;
   gapMs?: number;
-  usage?: { input: number; output: number };
+  /**
+   * What the answer reports, each protocol in its own terms: OpenAI's prompt count (`input`) includes `cacheRead`
+   * (sent as `cached_tokens`); Anthropic's `input_tokens` does not, and the cache reads and writes go beside it.
+   */
+  usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+  /** Headers added to the answer (e.g. the rate-limit headers a provider sends on every answer). */
+  headers?: Record<string, string>;
 }
 
 export type Responder = (req: ResponderRequest) => Reply | undefined;

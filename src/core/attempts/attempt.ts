@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine';
-import type { KeyRecord } from '../keys/keyHealth';
+import { KEY_WIDE, type KeyRecord } from '../keys/keyHealth';
+import { quotaFromHeaders } from '../keys/quota';
 import type { KeyPool } from '../keys/keyPool';
 import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamTranscript';
 import type { ProtocolAdapter } from '../protocols/protocol';
@@ -15,6 +16,7 @@ import { BodyScrubber } from '../upstream/bodyScrubber';
 import { buildClientHeaders, isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import type { RelayResult } from '../upstream/relayPump';
+import type { UsageSeen } from '../upstream/streamFacts';
 import { SseRelay } from '../upstream/sseRelay';
 import { TranslatedBody } from '../upstream/translatedBody';
 import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
@@ -68,6 +70,9 @@ export interface AttemptDone {
   status: number;
   outcome: RequestSummary['outcome'];
   error?: string;
+  /** Tokens the answer reported, and the model it named (for the usage record). */
+  usage?: UsageSeen;
+  servedModel?: string;
 }
 
 export type AttemptResult =
@@ -112,6 +117,8 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
 
   const status = response.statusCode;
   const headers = response.headers as IncomingHttpHeaders;
+  const quota = quotaFromHeaders(headers, target.model ?? KEY_WIDE, clock.now());
+  if (quota) key.noteQuota(quota);
   if (status < 200 || status >= 300) {
     const { verdict, raw } = await readErrorAnswer(response.body, status, deadlines);
     return failed(verdict, status, headers, raw);
@@ -246,10 +253,10 @@ async function relayAnswer(engine: Engine, request: ProxyRequest, target: Target
   if (!transcript || result.end.kind !== 'interrupted') return done;
   const cut = result.end.reason;
   const continued = await continueCutStream(engine, request, target.route, target.index, transcript, res);
-  if (continued.kind === 'continued') return { status, outcome: 'ok', error: `cut (${cut}), continued by pool "${continued.pool}"` };
-  if (continued.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+  if (continued.kind === 'continued') return { ...done, status, outcome: 'ok', error: `cut (${cut}), continued by pool "${continued.pool}"` };
+  if (continued.kind === 'client-gone') return { ...done, status, outcome: 'aborted', error: 'client went away' };
   relay.endWithError(res, cut, transcript.facts);
-  return { status, outcome: 'interrupted', error: `${cut}; ${continued.reason}` };
+  return { ...done, status, outcome: 'interrupted', error: `${cut}; ${continued.reason}` };
 }
 
 /** Books what the relayed answer showed: tokens, the response id, an in-band key error, how it ended. */
@@ -263,10 +270,11 @@ function settle(engine: Engine, target: TargetPlan, key: KeyRecord, status: numb
   // A quota or auth error inside a committed stream cannot be failed over, but the key must still be marked.
   if (inBand && (inBand.kind === 'quota' || inBand.kind === 'rate_limit' || inBand.kind === 'auth')) engine.markKey(key, inBand, undefined, target.model, pool);
   const { end } = result;
-  if (end.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+  const seen = { usage: result.usage, servedModel: result.model };
+  if (end.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away', ...seen };
   if (end.kind === 'interrupted') {
     key.recordFailure('stream', end.reason);
-    return { status, outcome: 'interrupted', error: end.reason };
+    return { status, outcome: 'interrupted', error: end.reason, ...seen };
   }
-  return { status, outcome: inBand ? 'error' : 'ok', error: inBand?.reason };
+  return { status, outcome: inBand ? 'error' : 'ok', error: inBand?.reason, ...seen };
 }

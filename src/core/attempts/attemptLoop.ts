@@ -46,7 +46,7 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
     }
     if (planned.kind === 'estimate-tokens') return run.answerTokenEstimate(res, planned.pool);
     const end = await serveTarget(run, planned.target, res);
-    if (end.kind === 'served') return run.finish(end.done.status, end.done.outcome, end.done.error);
+    if (end.kind === 'served') return run.served(end.done);
     if (end.kind === 'answer') return routedModels ? run.answerModels(res, routedModels) : run.answerVerbatim(res, end.failure);
     if (end.kind === 'stop') break;
   }
@@ -116,7 +116,7 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
     // failing provider into a fully failing one.
     const result = await target.breaker.guard(
       () => {
-        run.noteAttempt(pool, key);
+        run.noteAttempt(pool, key, target.index);
         if (!rotation.deposited) {
           rotation.deposited = true;
           target.budget.deposit();
@@ -134,6 +134,7 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
     if (result.kind === 'committed') {
       // The retries found a working attempt: only failed retries count against the budget (§4).
       if (rotation.transientRetries > 0) target.budget.refund();
+      run.summary.firstByteMs = engine.clock.now() - request.startedAt;
       return { kind: 'served', done: await result.relay() };
     }
     const end = await afterFailedAttempt(run, target, key, result.failure, rotation);
@@ -270,6 +271,8 @@ class RequestRun {
   /** A context-length answer kept while larger targets are tried. */
   held: FailedAttempt | undefined;
   private readonly affinity: KeyRef | undefined;
+  /** The route's target of the latest attempt: a later one is a failover. */
+  private lastTarget: number | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -289,6 +292,7 @@ class RequestRun {
       outcome: 'error',
       attempts: 0,
       ms: 0,
+      userAgent: request.headers['user-agent']?.slice(0, 200),
     };
   }
 
@@ -301,7 +305,9 @@ class RequestRun {
     return this.affinity?.pool === pool.id ? this.affinity.key : undefined;
   }
 
-  noteAttempt(pool: KeyPool, key: KeyRecord): void {
+  noteAttempt(pool: KeyPool, key: KeyRecord, target: number): void {
+    if (this.lastTarget !== undefined && target !== this.lastTarget) this.summary.failovers = (this.summary.failovers ?? 0) + 1;
+    this.lastTarget = target;
     this.summary.attempts++;
     this.summary.pool = pool.id;
     this.summary.key = key.masked;
@@ -351,6 +357,16 @@ class RequestRun {
     }
     sendVerbatim(res, failure);
     return this.finish(failure.status, 'error', failure.verdict.reason);
+  }
+
+  /** A committed answer ended: its tokens and model go with the summary (the usage record). */
+  served(done: AttemptDone): RequestSummary {
+    if (done.usage) {
+      const { input, output, cacheRead, cacheWrite, cachedInInput } = done.usage;
+      this.summary.tokens = { input: cachedInInput ? Math.max(0, input - cacheRead) : input, output, cacheRead, cacheWrite };
+    }
+    this.summary.servedModel = done.servedModel;
+    return this.finish(done.status, done.outcome, done.error);
   }
 
   finish(status: number, outcome: RequestSummary['outcome'], error?: string): RequestSummary {

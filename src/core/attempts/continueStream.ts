@@ -8,7 +8,7 @@ import type { Engine } from '../engine/engine';
 import { isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import { SseScanner } from '../protocols/sse';
-import { scanUsage } from '../upstream/streamFacts';
+import { emptyUsage, scanUsage } from '../upstream/streamFacts';
 import { pumpBody } from '../upstream/relayPump';
 import type { SseEvent } from '../protocols/sse';
 import { readBounded } from '../upstream/upstreamClient';
@@ -147,7 +147,7 @@ interface SpliceEnd {
  */
 async function spliceInto(res: ServerResponse, body: Readable, splicer: ContinuationSplicer, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
   const scanner = new SseScanner();
-  const usage = { input: 0, output: 0 };
+  const usage = emptyUsage();
   const firstEvent = setTimeout(() => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })), Math.max(1, firstEventMs));
   const feed = (events: SseEvent[], stop?: (reason: string) => void): Buffer | undefined => {
     let out = '';

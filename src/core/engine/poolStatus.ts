@@ -26,6 +26,7 @@ export function poolStatus(pool: KeyPool, targets: PoolTargets, now: number, dea
     keys: pool.keys.map((key) => {
       const state = key.stateAt(now);
       const cooling = key.scopedCoolings(now);
+      const quota = key.quotaReports();
       return {
         id: key.id,
         label: key.label,
@@ -37,6 +38,7 @@ export function poolStatus(pool: KeyPool, targets: PoolTargets, now: number, dea
         retestAt: state === 'invalid' || state === 'exhausted' ? key.retestAt : undefined,
         cooling: cooling.length ? cooling : undefined,
         benchedUntil: key.benchedUntilAt(now),
+        quota: quota.length ? quota : undefined,
         stats: { ...key.stats, failures: { ...key.stats.failures } },
       };
     }),

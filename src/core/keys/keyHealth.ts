@@ -1,4 +1,5 @@
 import { fingerprintSecret, maskSecret, redactSecrets } from '../secrets';
+import type { KeyQuota } from './quota';
 import type { KeySpec } from '../config';
 
 export type KeyState = 'ready' | 'cooling' | 'exhausted' | 'invalid' | 'retired';
@@ -60,6 +61,9 @@ const MAX_COOLINGS = 64;
  * One key's identity, health and stats. Cooling ends lazily: the state reads
  * `ready` once `until` has passed, so no timers are needed.
  */
+/** Models whose latest quota a key keeps; the oldest report goes first. */
+const MAX_QUOTA_SCOPES = 32;
+
 export class KeyRecord {
   readonly id: string;
   readonly label: string;
@@ -82,6 +86,8 @@ export class KeyRecord {
   private benchedUntil = 0;
   lastSuccessAt: number | undefined;
   readonly stats: KeyStats = { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 };
+  /** The latest quota the provider reported, per model (bounded: a client can name any model). */
+  private readonly quotas = new Map<string, KeyQuota>();
 
   constructor(spec: KeySpec, private readonly onChange: (change: KeyHealthChange) => void) {
     this.id = spec.id;
@@ -119,6 +125,18 @@ export class KeyRecord {
       if (until !== undefined && until > now) deadline = Math.max(deadline ?? 0, until);
     }
     return deadline;
+  }
+
+  /** Keeps the latest quota an answer reported for its model. */
+  noteQuota(quota: KeyQuota): void {
+    this.quotas.delete(quota.model);
+    if (this.quotas.size >= MAX_QUOTA_SCOPES) this.quotas.delete(this.quotas.keys().next().value as string);
+    this.quotas.set(quota.model, quota);
+  }
+
+  /** The latest quota per model, newest first. */
+  quotaReports(): KeyQuota[] {
+    return [...this.quotas.values()].reverse();
   }
 
   /** Cooldowns for single models that are still running (the key-wide one is `coolingDeadline`). */

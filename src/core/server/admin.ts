@@ -5,6 +5,8 @@ import { answerKeyHandover, KEY_HANDOVER_PATH, type KeyHandover } from './keyHan
 import { answerOwnerChallenge, OWNER_PROOF_PATH } from './ownerProof';
 import { readRequestBody } from './requestBody';
 import { sendJson } from './respond';
+import type { UsageSource } from '../usage/usageRecorder';
+import { usageQueryFrom } from '../usage/usageQuery';
 import { presentedToken, tokensEqual } from './security';
 
 type Describe = () => { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } };
@@ -24,6 +26,7 @@ export class AdminApi {
     private readonly describe: Describe,
     private readonly adminToken: string,
     private readonly keyHandover?: KeyHandover,
+    private readonly usage?: UsageSource,
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
@@ -38,6 +41,7 @@ export class AdminApi {
     const path = url.split('?')[0];
     if (req.method === 'GET' && path === '/_keybridge/status') return sendJson(res, 200, this.status());
     if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
+    if (req.method === 'GET' && path === '/_keybridge/usage') return this.answerUsage(res, url);
     if (path === KEY_HANDOVER_PATH && this.keyHandover) return answerKeyHandover(req, res, this.keyHandover);
     if (req.method === 'POST') {
       // The server leaves `100 Continue` to whoever checked the credentials.
@@ -77,6 +81,14 @@ export class AdminApi {
 
   status() {
     return this.engine.status(this.describe());
+  }
+
+  /** The usage report, with the options of `keybridge usage` in the query string (`since=7d`, `by=model`). */
+  private answerUsage(res: ServerResponse, url: string): void {
+    if (!this.usage) return sendJson(res, 404, { error: { type: 'not_found_error', message: 'KeyBridge records no usage here: the host named no usage file.' } });
+    const query = usageQueryFrom(new URLSearchParams(url.split('?')[1] ?? ''));
+    if (typeof query === 'string') return sendJson(res, 400, { error: { type: 'invalid_request_error', message: query } });
+    sendJson(res, 200, this.usage.query(query));
   }
 
   closeStreams(): void {

@@ -9,6 +9,7 @@ import { protocolAdapter } from '../protocols/registry';
 import { sessionIdOf } from '../routing/affinity';
 import { logField } from '../logLine';
 import { AdminApi } from './admin';
+import type { UsageSource } from '../usage/usageRecorder';
 import type { KeyHandover } from './keyHandover';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
@@ -43,6 +44,8 @@ export interface ProxyServerOptions {
   connectionLimits?: Partial<ConnectionLimitOptions>;
   /** Request-body bytes held in memory at once, over all requests; at least the largest body allowed. Default DEFAULT_BODY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
+  /** The usage store the status API reports (`GET /_keybridge/usage`). */
+  usage?: UsageSource;
 }
 
 /** Loopback HTTP front of the engine: security checks, routing, body reading, then the attempt loop. */
@@ -58,7 +61,7 @@ export class ProxyServer {
   private readonly bodyBudget: BodyBudget;
 
   constructor(private readonly options: ProxyServerOptions) {
-    this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover);
+    this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover, options.usage);
     this.bodyBudget = new BodyBudget(() => Math.max(options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES, options.engine.tuning.maxBodyBytes));
   }
 

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Verdict } from '../failover/classify';
 import type { BodyScrubber } from './bodyScrubber';
 import { holdUntilCommit, pumpBody, type RelayResult } from './relayPump';
-import { scanUsage } from './streamFacts';
+import { emptyUsage, scanModel, scanUsage } from './streamFacts';
 
 export type BodyGateResult = { kind: 'commit' } | { kind: 'fail'; verdict: Verdict };
 
@@ -46,7 +46,7 @@ export class BodyRelay {
   /** Sends the status and headers with the first byte, then the rest of the body. */
   async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number, wantResponseId: boolean): Promise<RelayResult> {
     res.writeHead(status, headers);
-    const usage = { input: 0, output: 0 };
+    const usage = emptyUsage();
     if (this.endedEmpty) {
       res.end();
       return { end: { kind: 'complete' }, usage };
@@ -77,7 +77,8 @@ export class BodyRelay {
       initial,
     );
     if (tail) scanUsage(tail.toString('utf8'), usage);
-    return { end, usage, responseId: wantResponseId && head ? responseIdOf(head) : undefined };
+    // The model comes early in every protocol's answer: the first chunk has it.
+    return { end, usage, model: head ? scanModel(head.toString('utf8')) : undefined, responseId: wantResponseId && head ? responseIdOf(head) : undefined };
   }
 }
 

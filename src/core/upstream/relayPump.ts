@@ -14,6 +14,8 @@ export interface RelayResult {
   end: RelayEnd;
   /** Token counts the answer reported. */
   usage: UsageSeen;
+  /** The model the answer named, when it named one. */
+  model?: string;
   /** A Responses id learnt from the answer, so `previous_response_id` can stay on its key. */
   responseId?: string;
   /** An error the provider reported inside the committed answer (quota, auth, rate limit still mark the key). */

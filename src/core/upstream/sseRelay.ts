@@ -9,7 +9,7 @@ export interface EventWitness {
 }
 import { SseScanner, type SseEvent } from '../protocols/sse';
 import { holdUntilCommit, pumpBody, type GateOutcome, type RelayEnd, type RelayResult } from './relayPump';
-import { isErrorEvent, noteStreamFacts, parseEventJson, scanUsage, type UsageSeen } from './streamFacts';
+import { emptyUsage, isErrorEvent, noteStreamFacts, parseEventJson, scanModel, scanUsage, type UsageSeen } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
 
@@ -39,7 +39,10 @@ function lastBoundaryEnd(data: Buffer): number {
  */
 export class SseRelay {
   readonly facts: StreamFacts = {};
-  readonly usage: UsageSeen = { input: 0, output: 0 };
+  readonly usage: UsageSeen = emptyUsage();
+  /** The model the answer named; looked for in its first few events only (every protocol names it early). */
+  private model: string | undefined;
+  private modelLooks = 0;
   /** Set when the provider reported an error inside a committed stream (e.g. quota). */
   inBandError: Verdict | undefined;
   protected readonly scanner = new SseScanner();
@@ -78,6 +81,7 @@ export class SseRelay {
           return true;
         }
         scanUsage(event.data, this.usage);
+        this.noteModel(event.data);
         if (!this.adapter.isPreamble(event)) {
           for (const earlier of this.preCommit) this.witness?.note(earlier);
           this.preCommit = [];
@@ -191,12 +195,18 @@ export class SseRelay {
   }
 
   protected result(end: RelayEnd): RelayResult {
-    return { end, usage: this.usage, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
+    return { end, usage: this.usage, model: this.model, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
   /** Ends the client's stream with the protocol's own terminal error. */
   endWithError(res: ServerResponse, reason: string, facts: StreamFacts): void {
     if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, facts));
+  }
+
+  private noteModel(data: string): void {
+    if (this.model !== undefined || this.modelLooks >= 3) return;
+    this.modelLooks++;
+    this.model = scanModel(data);
   }
 
   /** Post-commit look at events: usage, in-band errors (they still mark the key), the normal end. */
@@ -206,6 +216,7 @@ export class SseRelay {
       this.witness?.note(event);
       if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
       scanUsage(event.data, this.usage);
+      this.noteModel(event.data);
       if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));
       // Anthropic and Responses name their error events, and nothing follows them; a Chat error chunk is followed by [DONE].
       if (this.adapter.isTerminal(event) || event.name === 'error') this.terminalSeen = true;

@@ -4,7 +4,7 @@ import { redactSecrets } from '../secrets';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
-import { scanUsage } from './streamFacts';
+import { emptyUsage, scanUsage } from './streamFacts';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -18,7 +18,8 @@ const TOO_DEEP = { kind: 'transient', reason: `an answer nested deeper than ${MA
  */
 export class TranslatedBody {
   private out = Buffer.alloc(0);
-  private readonly usage = { input: 0, output: 0 };
+  private readonly usage = emptyUsage();
+  private model: string | undefined;
 
   constructor(
     private readonly body: Readable,
@@ -45,6 +46,7 @@ export class TranslatedBody {
     const translated = this.translate(answer);
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
     scanUsage(text, this.usage);
+    if (typeof answer.model === 'string') this.model = answer.model;
     // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));
     return { kind: 'commit' };
@@ -53,7 +55,7 @@ export class TranslatedBody {
   pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): RelayResult {
     res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': this.out.length });
     res.end(this.out);
-    return { end: { kind: 'complete' }, usage: this.usage };
+    return { end: { kind: 'complete' }, usage: this.usage, model: this.model };
   }
 }
 

@@ -1,0 +1,47 @@
+import type { UsageLine, UsageReport, UsageTotals } from '../core/usage/usageQuery';
+
+const COLUMNS: [string, (t: UsageTotals) => string][] = [
+  ['requests', (t) => count(t.requests)],
+  ['failed', (t) => count(t.errors)],
+  ['failovers', (t) => count(t.failovers)],
+  ['input', (t) => count(t.inputTokens)],
+  ['output', (t) => count(t.outputTokens)],
+  ['cache read', (t) => count(t.cacheReadTokens)],
+  ['cache write', (t) => count(t.cacheWriteTokens)],
+  ['mean ms', (t) => count(t.meanLatencyMs)],
+];
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function time(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function label(line: UsageLine, by: string): string {
+  if (by !== 'key') return line.name;
+  return [line.pool, line.keyMasked ?? line.name].filter(Boolean).join('/');
+}
+
+/** `keybridge usage` as text: the totals, then one table per breakdown, columns aligned. */
+export function usageText(report: UsageReport, file: string): string {
+  const out = [`usage from ${time(report.from)} to ${time(report.to)} (${file})`];
+  const t = report.totals;
+  out.push(
+    `total: ${count(t.requests)} request(s), ${count(t.errors)} failed, ${count(t.failovers)} failover(s); tokens: input ${count(t.inputTokens)}, output ${count(t.outputTokens)}, cache read ${count(t.cacheReadTokens)}, cache write ${count(t.cacheWriteTokens)}`,
+  );
+  out.push('cost: not estimated yet (prices are not known to KeyBridge yet)');
+  for (const [by, lines] of Object.entries(report.breakdowns)) {
+    out.push('', table([`by ${by}`, ...COLUMNS.map(([name]) => name)], lines.map((line) => [label(line, by), ...COLUMNS.map(([, cell]) => cell(line))])));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  if (!rows.length) return `${head[0]}: no requests`;
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  // The first column reads left to right; the numbers line up on the right.
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,114 @@
+import type { UsageGroup, UsageRecord, UsageRollup, UsageRow, UsageSums } from './usageRecord';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** How long each grain of the store is kept (docs/ARCHITECTURE.md §10). */
+export interface RetentionPolicy {
+  /** Raw records younger than this stay as they are. */
+  rawMs: number;
+  /** At most this many raw records; older ones are rolled up sooner (a bounded file under heavy traffic). */
+  maxRaw: number;
+  /** Hourly rollups younger than this stay hourly; older ones become daily. */
+  hourlyMs: number;
+  /** Nothing older than this is kept. */
+  retentionMs: number;
+}
+
+const DEFAULT_RETENTION_DAYS = 90;
+
+export function retentionPolicy(retentionDays = DEFAULT_RETENTION_DAYS): RetentionPolicy {
+  const retentionMs = retentionDays * DAY_MS;
+  return { rawMs: Math.min(48 * HOUR_MS, retentionMs), maxRaw: 100_000, hourlyMs: Math.min(14 * DAY_MS, retentionMs), retentionMs };
+}
+
+export function emptySums(): UsageSums {
+  return { requests: 0, errors: 0, failovers: 0, latencyMs: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+/** Adds one row (a record counts as one request) to running sums. */
+export function addTo(sums: UsageSums, row: UsageRow): void {
+  if (row.kind === 'request') {
+    sums.requests++;
+    if (row.outcome !== 'ok') sums.errors++;
+  } else {
+    sums.requests += row.requests;
+    sums.errors += row.errors;
+  }
+  sums.failovers += row.failovers;
+  sums.latencyMs += row.latencyMs;
+  sums.inputTokens += row.inputTokens;
+  sums.outputTokens += row.outputTokens;
+  sums.cacheReadTokens += row.cacheReadTokens;
+  sums.cacheWriteTokens += row.cacheWriteTokens;
+}
+
+export function groupOf(row: UsageRow): UsageGroup {
+  const model = row.kind === 'request' ? (row.servedModel ?? row.model) : row.model;
+  return { pool: row.pool, key: row.key, keyMasked: row.keyMasked, model, agent: row.agent, protocol: row.protocol };
+}
+
+/** A UTC hour's or day's start. */
+export function bucketStart(at: number, grain: 'hour' | 'day'): number {
+  const size = grain === 'hour' ? HOUR_MS : DAY_MS;
+  return Math.floor(at / size) * size;
+}
+
+/** Folds rows into rollups of one grain, merged per group and bucket (with any rollups already there). */
+class Folder {
+  private readonly rollups = new Map<string, UsageRollup>();
+
+  constructor(private readonly grain: 'hour' | 'day') {}
+
+  add(row: UsageRow): void {
+    const group = groupOf(row);
+    const at = bucketStart(row.at, this.grain);
+    const id = JSON.stringify([at, group.pool, group.key, group.model, group.agent, group.protocol]);
+    let rollup = this.rollups.get(id);
+    if (!rollup) {
+      rollup = { kind: this.grain, at, ...group, ...emptySums() };
+      if (rollup.keyMasked === undefined) delete rollup.keyMasked;
+      this.rollups.set(id, rollup);
+    }
+    rollup.keyMasked ??= group.keyMasked;
+    addTo(rollup, row);
+  }
+
+  rows(): UsageRollup[] {
+    return [...this.rollups.values()];
+  }
+}
+
+/**
+ * The store after time has passed: raw records past their window (or beyond `maxRaw`) become hourly rollups,
+ * hourly rollups past theirs become daily, and nothing older than the retention is kept. Pure and idempotent:
+ * the same rows and time give the same result, in time order.
+ */
+export function compact(rows: readonly UsageRow[], now: number, policy: RetentionPolicy): UsageRow[] {
+  const oldest = now - policy.retentionMs;
+  const raw = rows.filter((r): r is UsageRecord => r.kind === 'request').sort((a, b) => a.at - b.at);
+  const keepFrom = Math.max(0, raw.length - policy.maxRaw);
+  const hours = new Folder('hour');
+  const days = new Folder('day');
+  const keptRaw: UsageRecord[] = [];
+  raw.forEach((record, i) => {
+    if (i >= keepFrom && record.at >= now - policy.rawMs) keptRaw.push(record);
+    else hours.add(record);
+  });
+  for (const row of rows) {
+    if (row.kind === 'hour') hours.add(row);
+    else if (row.kind === 'day') days.add(row);
+  }
+  const keptHours: UsageRollup[] = [];
+  for (const hour of hours.rows()) {
+    if (hour.at >= bucketStart(now - policy.hourlyMs, 'hour')) keptHours.push(hour);
+    else days.add(hour);
+  }
+  const all: UsageRow[] = [...days.rows(), ...keptHours, ...keptRaw];
+  // A rollup stays while any part of its hour or day is within the retention.
+  return all.filter((row) => row.at + spanOf(row) > oldest).sort((a, b) => a.at - b.at);
+}
+
+function spanOf(row: UsageRow): number {
+  return row.kind === 'day' ? DAY_MS : row.kind === 'hour' ? HOUR_MS : 0;
+}

@@ -1,0 +1,255 @@
+// Guards the usage store as a headless user meets it (issue 21): the tokens the provider reported for each
+// answer — streamed or not, both protocols, a translated route, cache tokens — are what `keybridge usage`
+// reports after `keybridge serve` restarted; the file holds no prompt or answer text; a damaged file is set
+// aside and serving goes on; the remaining quota a provider reports shows in the status API; and
+// `GET /_keybridge/usage` answers only with the admin token.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFakeProvider, type FakeProvider, type Reply } from '../fakeProvider/fakeProvider';
+
+const CLI = resolve(__dirname, '../../../dist/cli.js');
+const TOKEN = 'kb-usage-test-token-0001';
+const ADMIN = 'kb-usage-test-admin-0001';
+const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
+/** Words of the prompts and answers: none may reach the usage file. */
+const PROMPT = 'zebra-prompt-words';
+const ANSWER = 'okapi-answer-words';
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitForUrl(r: Run): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const match = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(r.stdout());
+    if (match && /usage (not )?recorded/.test(r.stdout())) return match[1];
+    if (r.child.exitCode !== null) break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`no URL printed; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
+}
+
+describe('keybridge usage', function () {
+  // Several CLI processes one after another: each Node start takes a second or more on a loaded machine.
+  this.timeout(90_000);
+  let provider: FakeProvider;
+  let dir: string;
+  const running: Run[] = [];
+  before(async () => {
+    provider = await startFakeProvider({ streamEvents: 3 });
+    dir = mkdtempSync(join(tmpdir(), 'keybridge-usage-cli-'));
+  });
+  after(async () => {
+    for (const r of running) r.child.kill('SIGKILL');
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const config = (extra: Record<string, unknown>): string => {
+    const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        port: 0,
+        pools: [
+          { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, keys: [{ id: 'oa1', env: 'USAGE_OA_KEY' }] },
+          { id: 'an', protocol: 'anthropic', baseUrl: provider.anthropicBaseUrl, keys: [{ id: 'an1', env: 'USAGE_AN_KEY' }] },
+        ],
+        // Anthropic clients asking for a gpt-* model are served by the OpenAI pool, translated both ways.
+        routes: [{ protocol: 'anthropic', match: 'gpt-*', targets: [{ pool: 'oa' }] }],
+        ...extra,
+      }),
+    );
+    return path;
+  };
+
+  const serve = async (configFile: string): Promise<{ r: Run; url: string }> => {
+    const r = run(['serve', '--config', configFile]);
+    running.push(r);
+    return { r, url: await waitForUrl(r) };
+  };
+
+  const stop = async (r: Run): Promise<void> => {
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0, r.stderr());
+  };
+
+  const post = async (url: string, path: string, body: unknown, userAgent: string): Promise<string> => {
+    const anthropic = path.startsWith('/anthropic');
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...(anthropic ? { 'x-api-key': TOKEN } : { authorization: `Bearer ${TOKEN}` }), 'content-type': 'application/json', 'user-agent': userAgent },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    return text;
+  };
+
+  it('records the tokens the provider reported, every protocol and a translated route, and reports them after a restart', async () => {
+    const usageFile = join(dir, 'usage.jsonl');
+    const configFile = config({ usageFile });
+    // Each request gets its own token counts, so a mix-up between them shows; OpenAI's prompt count includes its cached tokens.
+    const plans: Record<string, { input: number; output: number; cacheRead?: number; cacheWrite?: number }> = {
+      'gpt-chat': { input: 1000, output: 11, cacheRead: 400 },
+      'gpt-chat-stream': { input: 2000, output: 22, cacheRead: 800 },
+      'gpt-resp-stream': { input: 3000, output: 33, cacheRead: 100 },
+      'claude-msg': { input: 40, output: 44, cacheRead: 4000, cacheWrite: 400 },
+      'claude-msg-stream': { input: 50, output: 55, cacheRead: 5000, cacheWrite: 500 },
+      'gpt-translated': { input: 600, output: 66, cacheRead: 60 },
+      'gpt-translated-stream': { input: 700, output: 77 },
+    };
+    provider.setResponder((req) => {
+      const usage = plans[req.model ?? ''];
+      return usage ? { usage, text: `${ANSWER} for ${req.model}` } : undefined;
+    });
+    const { r, url } = await serve(configFile);
+    const messages = [{ role: 'user', content: PROMPT }];
+    await post(url, '/openai/v1/chat/completions', { model: 'gpt-chat', messages }, 'OpenAI/JS 5.0.0');
+    await post(url, '/openai/v1/chat/completions', { model: 'gpt-chat-stream', messages, stream: true, stream_options: { include_usage: true } }, 'OpenAI/JS 5.0.0');
+    await post(url, '/openai/v1/responses', { model: 'gpt-resp-stream', input: PROMPT, stream: true }, 'codex_cli_rs/0.46.0');
+    await post(url, '/anthropic/v1/messages', { model: 'claude-msg', max_tokens: 64, messages }, 'claude-cli/2.0.0 (external, cli)');
+    await post(url, '/anthropic/v1/messages', { model: 'claude-msg-stream', max_tokens: 64, messages, stream: true }, 'claude-cli/2.0.0 (external, cli)');
+    const translated = await post(url, '/anthropic/v1/messages', { model: 'gpt-translated', max_tokens: 64, messages }, 'Anthropic/JS 0.60.0');
+    assert.match(translated, /"type":"message"/, 'the OpenAI answer went back to the client as an Anthropic message');
+    await post(url, '/anthropic/v1/messages', { model: 'gpt-translated-stream', max_tokens: 64, messages, stream: true }, 'Anthropic/JS 0.60.0');
+    await stop(r);
+
+    // A second run of the bridge adds to the same file.
+    const second = await serve(configFile);
+    await post(second.url, '/openai/v1/chat/completions', { model: 'gpt-chat', messages }, 'OpenAI/JS 5.0.0');
+    await stop(second.r);
+
+    const text = readFileSync(usageFile, 'utf8');
+    assert.ok(!text.includes(PROMPT) && !text.includes(ANSWER), 'no prompt or answer text in the usage file');
+    for (const secret of Object.values(env)) assert.ok(!text.includes(secret), 'no key or token in the usage file');
+
+    const report = run(['usage', '--config', configFile, '--json']);
+    assert.equal(await report.exited, 0, report.stderr());
+    const json = JSON.parse(report.stdout()) as {
+      totals: Record<string, number | null>;
+      breakdowns: Record<string, { name: string; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }[]>;
+    };
+    // What each answer reported, in disjoint categories: OpenAI's cached tokens come out of its prompt count.
+    const billed = Object.entries(plans).map(([model, u]) => {
+      const openai = model.startsWith('gpt');
+      return { model, input: openai ? u.input - (u.cacheRead ?? 0) : u.input, output: u.output, cacheRead: u.cacheRead ?? 0, cacheWrite: u.cacheWrite ?? 0 };
+    });
+    billed.push(billed[0]); // gpt-chat again, after the restart
+    const sum = (field: 'input' | 'output' | 'cacheRead' | 'cacheWrite'): number => billed.reduce((n, b) => n + b[field], 0);
+    assert.deepEqual(json.totals, {
+      requests: 8,
+      errors: 0,
+      failovers: 0,
+      inputTokens: sum('input'),
+      outputTokens: sum('output'),
+      cacheReadTokens: sum('cacheRead'),
+      cacheWriteTokens: sum('cacheWrite'),
+      meanLatencyMs: json.totals.meanLatencyMs,
+      costUsd: null,
+    });
+    for (const b of billed) {
+      const line = json.breakdowns.model.find((l) => l.name === b.model);
+      assert.ok(line, `a line for ${b.model}`);
+      const times = b.model === 'gpt-chat' ? 2 : 1;
+      assert.deepEqual([line.inputTokens, line.outputTokens, line.cacheReadTokens, line.cacheWriteTokens], [b.input * times, b.output * times, b.cacheRead * times, b.cacheWrite * times], b.model);
+    }
+    assert.deepEqual(
+      Object.fromEntries(json.breakdowns.agent.map((l) => [l.name, l.requests])),
+      { 'openai-sdk': 3, codex: 1, 'claude-code': 2, 'anthropic-sdk': 2 },
+    );
+    assert.deepEqual(Object.fromEntries(json.breakdowns.pool.map((l) => [l.name, l.requests])), { oa: 6, an: 2 });
+
+    const table = run(['usage', '--config', configFile, '--by', 'model', '--since', '1d']);
+    assert.equal(await table.exited, 0, table.stderr());
+    assert.match(table.stdout(), /total: 8 request\(s\)/);
+    assert.match(table.stdout(), /by model\s+requests\s+failed/);
+    assert.match(table.stdout(), /^gpt-chat\s+2\s+0\s+0\s+1,200\s+22\s+800\s+0/m);
+    assert.match(table.stdout(), /cost: not estimated yet/);
+
+    const bad = run(['usage', '--config', configFile, '--since', 'forever']);
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.stderr(), /--since must be a count and a unit/);
+  });
+
+  it('sets a damaged usage file aside and goes on serving and recording', async () => {
+    const stateFile = join(dir, 'damaged', 'state.json');
+    const usageFile = join(dir, 'damaged', 'state.usage.jsonl');
+    const configFile = config({ stateFile });
+    provider.setResponder(() => ({ usage: { input: 9, output: 9 } }));
+    // The file sits beside the state file by default.
+    const first = await serve(configFile);
+    await post(first.url, '/openai/v1/chat/completions', { model: 'gpt-a', messages: [{ role: 'user', content: 'hi' }] }, 'curl/8.5.0');
+    await stop(first.r);
+    writeFileSync(usageFile, `${readFileSync(usageFile, 'utf8')}{"kind": "request", "at": "not a time"}\n\u0000\u0001garbage\n`);
+
+    const { r, url } = await serve(configFile);
+    assert.match(r.stderr(), /usage: .*state\.usage\.jsonl had 2 damaged line\(s\); set aside as .*state\.usage\.jsonl\.damaged-/);
+    await post(url, '/openai/v1/chat/completions', { model: 'gpt-a', messages: [{ role: 'user', content: 'hi' }] }, 'curl/8.5.0');
+    await stop(r);
+    assert.equal(readdirSync(join(dir, 'damaged')).filter((n) => n.includes('.damaged-')).length, 1);
+    const report = run(['usage', '--config', configFile, '--json', '--by', 'agent']);
+    assert.equal(await report.exited, 0, report.stderr());
+    const json = JSON.parse(report.stdout()) as { totals: { requests: number; inputTokens: number }; breakdowns: { agent: { name: string }[] } };
+    assert.equal(json.totals.requests, 2, 'the good record was kept and the new one added');
+    assert.equal(json.totals.inputTokens, 18);
+    assert.deepEqual(json.breakdowns.agent.map((l) => l.name), ['curl']);
+  });
+
+  it('shows the remaining quota per key in the status API, and reports usage there only with the admin token', async () => {
+    const resetAt = new Date(Date.now() + 90_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    provider.setResponder((req): Reply =>
+      req.protocol === 'openai'
+        ? { headers: { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '29000', 'x-ratelimit-reset-tokens': '6m0s' } }
+        : { headers: { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '49', 'anthropic-ratelimit-requests-reset': resetAt, 'anthropic-ratelimit-input-tokens-limit': '40000', 'anthropic-ratelimit-input-tokens-remaining': '39000', 'anthropic-ratelimit-input-tokens-reset': resetAt } },
+    );
+    const { r, url } = await serve(config({ usageFile: join(dir, 'quota.usage.jsonl') }));
+    const before = Date.now();
+    await post(url, '/openai/v1/chat/completions', { model: 'gpt-q', messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
+    await post(url, '/anthropic/v1/messages', { model: 'claude-q', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, 'Anthropic/JS 0.60.0');
+    const status = (await (await fetch(`${url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+      pools: { id: string; keys: { quota?: { model: string; seenAt: number; requests?: { limit?: number; remaining?: number; resetAt?: number }; tokens?: { remaining?: number; resetAt?: number }; inputTokens?: { remaining?: number; resetAt?: number } }[] }[] }[];
+    };
+    const oa = status.pools.find((p) => p.id === 'oa')?.keys[0].quota?.[0];
+    assert.ok(oa, JSON.stringify(status.pools));
+    assert.equal(oa.model, 'gpt-q');
+    assert.deepEqual([oa.requests?.limit, oa.requests?.remaining, oa.tokens?.remaining], [500, 499, 29000]);
+    assert.ok(oa.tokens?.resetAt && oa.tokens.resetAt >= before + 360_000 && oa.tokens.resetAt <= Date.now() + 360_000, 'a Go duration reset becomes a time');
+    const an = status.pools.find((p) => p.id === 'an')?.keys[0].quota?.[0];
+    assert.ok(an);
+    assert.equal(an.model, 'claude-q');
+    assert.deepEqual([an.requests?.remaining, an.inputTokens?.remaining, an.inputTokens?.resetAt], [49, 39000, Date.parse(resetAt)]);
+
+    const anonymous = await fetch(`${url}/_keybridge/usage`);
+    assert.equal(anonymous.status, 401);
+    const withClientToken = await fetch(`${url}/_keybridge/usage`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(withClientToken.status, 401, 'the agents’ token is not the admin token');
+    const usage = await fetch(`${url}/_keybridge/usage?since=1h&by=pool`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(usage.status, 200);
+    const report = (await usage.json()) as { totals: { requests: number; costUsd: null }; breakdowns: Record<string, { name: string }[]> };
+    assert.equal(report.totals.requests, 2, 'the records not yet written are reported too');
+    assert.equal(report.totals.costUsd, null);
+    assert.deepEqual(Object.keys(report.breakdowns), ['pool']);
+    const bad = await fetch(`${url}/_keybridge/usage?by=colour`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /by must be one of key, model, pool, agent, protocol, day/);
+    await stop(r);
+  });
+});

@@ -1,0 +1,52 @@
+// Guards the reading of what answers report beyond their content (issue 21): the remaining quota in the
+// providers' rate-limit headers, and the cache tokens and served model in their usage, without parsing the body.
+import assert from 'node:assert/strict';
+import { quotaFromHeaders } from '../../src/core/keys/quota';
+import { emptyUsage, scanModel, scanUsage } from '../../src/core/upstream/streamFacts';
+
+const NOW = Date.parse('2026-11-21T10:00:00Z');
+
+describe('remaining quota and usage from answers', () => {
+  it('reads OpenAI rate-limit headers, resets as Go durations', () => {
+    const quota = quotaFromHeaders(
+      { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-remaining-tokens': '1000', 'x-ratelimit-reset-tokens': '1m30s' },
+      'gpt-x',
+      NOW,
+    );
+    assert.deepEqual(quota, { model: 'gpt-x', seenAt: NOW, requests: { limit: 500, remaining: 499, resetAt: NOW + 120 }, tokens: { limit: undefined, remaining: 1000, resetAt: NOW + 90_000 } });
+  });
+
+  it('reads Anthropic rate-limit headers, resets as RFC 3339 times', () => {
+    const quota = quotaFromHeaders(
+      {
+        'anthropic-ratelimit-requests-limit': '50',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': '2026-11-21T10:00:30Z',
+        'anthropic-ratelimit-output-tokens-remaining': '800',
+        'anthropic-ratelimit-tokens-remaining': 'lots',
+      },
+      '*',
+      NOW,
+    );
+    assert.deepEqual(quota, { model: '*', seenAt: NOW, requests: { limit: 50, remaining: 0, resetAt: NOW + 30_000 }, outputTokens: { limit: undefined, remaining: 800, resetAt: undefined } });
+  });
+
+  it('reports nothing for answers without them', () => {
+    assert.equal(quotaFromHeaders({ 'content-type': 'application/json', 'x-ratelimit-reset-tokens': '1s' }, 'm', NOW), undefined);
+  });
+
+  it('reads cache tokens in every protocol, and the model an answer names', () => {
+    const anthropic = emptyUsage();
+    scanUsage('{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":5,"cache_creation_input_tokens":7,"cache_read_input_tokens":300,"output_tokens":1}}}', anthropic);
+    scanUsage('{"type":"message_delta","usage":{"output_tokens":42}}', anthropic);
+    assert.deepEqual(anthropic, { input: 5, output: 42, cacheRead: 300, cacheWrite: 7 });
+    const chat = emptyUsage();
+    scanUsage('{"usage":{"prompt_tokens":1000,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":600}}}', chat);
+    assert.deepEqual(chat, { input: 1000, output: 9, cacheRead: 600, cacheWrite: 0, cachedInInput: true });
+    const responses = emptyUsage();
+    scanUsage('{"type":"response.completed","response":{"usage":{"input_tokens":80,"input_tokens_details":{"cached_tokens":64},"output_tokens":3}}}', responses);
+    assert.deepEqual(responses, { input: 80, output: 3, cacheRead: 64, cacheWrite: 0, cachedInInput: true });
+    assert.equal(scanModel('{"id":"chatcmpl-1","model":"gpt-4.1-2025-04-14","choices":[]}'), 'gpt-4.1-2025-04-14');
+    assert.equal(scanModel('{"content":"say \\"model\\": \\"forged\\""}'), undefined, 'a quote inside a string cannot name a model');
+  });
+});

@@ -1,0 +1,234 @@
+// Guards the usage store (docs/ARCHITECTURE.md §11): raw records roll up into hourly then daily sums and leave
+// at the retention, with a manual clock; reports add up the same either way; a damaged file is set aside with
+// its good lines kept; the file holds no prompt or answer text; the agent is named from its User-Agent.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../../src/core/logger';
+import type { RequestSummary } from '../../src/core/status';
+import { compact, retentionPolicy } from '../../src/core/usage/rollup';
+import { parseUsageLine, readUsageFile } from '../../src/core/usage/usageFile';
+import { parseSince, queryUsage } from '../../src/core/usage/usageQuery';
+import { agentOf, recordFromSummary, type UsageRow } from '../../src/core/usage/usageRecord';
+import { UsageRecorder } from '../../src/core/usage/usageRecorder';
+import { ManualClock } from '../helpers/manualClock';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const START = Date.parse('2026-03-01T00:00:00Z');
+
+function summary(overrides: Partial<RequestSummary> = {}): RequestSummary {
+  return {
+    id: 1,
+    method: 'POST',
+    path: '/openai/v1/chat/completions',
+    protocol: 'openai',
+    model: 'gpt-test',
+    stream: true,
+    status: 200,
+    outcome: 'ok',
+    pool: 'oa',
+    key: 'test…ey-1',
+    fingerprint: 'abcdef123456',
+    attempts: 1,
+    ms: 120,
+    firstByteMs: 40,
+    servedModel: 'gpt-test-2026',
+    tokens: { input: 100, output: 20, cacheRead: 30, cacheWrite: 5 },
+    userAgent: 'claude-cli/2.0.1 (external, cli)',
+    ...overrides,
+  };
+}
+
+function logger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, debug: () => undefined, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+}
+
+describe('usage store', () => {
+  it('names the agent from its User-Agent', () => {
+    assert.equal(agentOf('claude-cli/2.0.14 (external, cli)'), 'claude-code');
+    assert.equal(agentOf('codex_cli_rs/0.46.0 (Mac OS 15.0; arm64)'), 'codex');
+    assert.equal(agentOf('OpenAI/JS 5.12.0'), 'openai-sdk');
+    assert.equal(agentOf('OpenAI/Python 1.99.0'), 'openai-sdk');
+    assert.equal(agentOf('Anthropic/JS 0.60.0'), 'anthropic-sdk');
+    assert.equal(agentOf('opencode/0.14 ai-sdk/5'), 'opencode');
+    assert.equal(agentOf('curl/8.5.0'), 'curl');
+    assert.equal(agentOf(undefined), 'unknown');
+    assert.equal(agentOf('{"x":1}'), 'unknown');
+    assert.equal(agentOf('A'.repeat(500)).length, 32, 'an unknown product name is bounded');
+  });
+
+  it('reads since windows', () => {
+    assert.equal(parseSince('7d'), 7 * DAY);
+    assert.equal(parseSince('24h'), DAY);
+    assert.equal(parseSince('30m'), 30 * 60_000);
+    assert.equal(parseSince('2w'), 14 * DAY);
+    for (const bad of ['', '7', 'd', '0d', '-1d', '7 days', '1e3d']) assert.equal(parseSince(bad), undefined, bad);
+  });
+
+  it('rolls raw records into hours after 48 h, hours into days after 14 days, and drops them after the retention', () => {
+    const policy = retentionPolicy(90);
+    const rows: UsageRow[] = [];
+    // Three requests in one hour, one of them failed, on two models.
+    rows.push(recordFromSummary(summary(), START + 10 * 60_000));
+    rows.push(recordFromSummary(summary({ outcome: 'error', status: 502, tokens: undefined, failovers: 1 }), START + 20 * 60_000));
+    rows.push(recordFromSummary(summary({ servedModel: 'other', tokens: { input: 7, output: 3, cacheRead: 0, cacheWrite: 0 } }), START + 30 * 60_000));
+    const before = queryUsage(rows, { sinceMs: 365 * DAY }, START + HOUR);
+
+    const fresh = compact(rows, START + HOUR, policy);
+    assert.equal(fresh.filter((r) => r.kind === 'request').length, 3, 'young records stay raw');
+
+    const hourly = compact(rows, START + 3 * DAY, policy);
+    assert.deepEqual(
+      hourly.map((r) => [r.kind, r.at, r.model]),
+      [
+        ['hour', START, 'gpt-test-2026'],
+        ['hour', START, 'other'],
+      ],
+    );
+    const hour = hourly[0];
+    assert.ok(hour.kind === 'hour');
+    assert.equal(hour.requests, 2);
+    assert.equal(hour.errors, 1);
+    assert.equal(hour.failovers, 1);
+    assert.equal(hour.inputTokens, 100);
+    assert.equal(hour.cacheReadTokens, 30);
+    assert.equal(hour.keyMasked, 'test…ey-1');
+    assert.deepEqual(compact(hourly, START + 3 * DAY, policy), hourly, 'compaction is idempotent');
+
+    const daily = compact(hourly, START + 20 * DAY, policy);
+    assert.deepEqual(
+      daily.map((r) => [r.kind, r.at]),
+      [
+        ['day', START],
+        ['day', START],
+      ],
+    );
+    // The same totals at every grain.
+    for (const grain of [hourly, daily]) {
+      const after = queryUsage(grain, { sinceMs: 365 * DAY }, START + HOUR);
+      assert.deepEqual(after.totals, before.totals);
+    }
+    assert.equal(before.totals.requests, 3);
+    assert.equal(before.totals.errors, 1);
+    assert.equal(before.totals.inputTokens, 107);
+    assert.equal(before.totals.costUsd, null);
+
+    assert.equal(compact(daily, START + 90 * DAY - 1, policy).length, 2, 'kept while within the retention');
+    assert.deepEqual(compact(daily, START + 91 * DAY, policy), [], 'gone after it');
+    assert.deepEqual(compact(rows, START + 8 * DAY, retentionPolicy(7)), [], 'a shorter retention drops them sooner');
+  });
+
+  it('rolls up the oldest raw records early when there are too many', () => {
+    const policy = { ...retentionPolicy(90), maxRaw: 2 };
+    const rows = [0, 1, 2, 3].map((i) => recordFromSummary(summary(), START + i * 60_000));
+    const out = compact(rows, START + HOUR, policy);
+    assert.deepEqual(
+      out.map((r) => r.kind),
+      ['hour', 'request', 'request'],
+    );
+    assert.equal(queryUsage(out, {}, START + HOUR).totals.requests, 4);
+  });
+
+  it('breaks the totals down by key, model, pool, agent, protocol and day', () => {
+    const rows = [
+      recordFromSummary(summary(), START),
+      recordFromSummary(summary({ protocol: 'anthropic', pool: 'an', fingerprint: 'fedcba654321', key: 'test…ey-2', userAgent: 'Anthropic/JS 0.60', servedModel: 'claude-x' }), START + DAY),
+    ];
+    const report = queryUsage(rows, { sinceMs: 7 * DAY }, START + DAY + HOUR);
+    assert.deepEqual(
+      report.breakdowns.key?.map((l) => [l.name, l.pool, l.keyMasked, l.requests]),
+      [
+        ['abcdef123456', 'oa', 'test…ey-1', 1],
+        ['fedcba654321', 'an', 'test…ey-2', 1],
+      ],
+    );
+    assert.deepEqual(report.breakdowns.agent?.map((l) => l.name).sort(), ['anthropic-sdk', 'claude-code']);
+    assert.deepEqual(report.breakdowns.day?.map((l) => l.name), ['2026-03-01', '2026-03-02']);
+    assert.deepEqual(report.breakdowns.model?.map((l) => l.name).sort(), ['claude-x', 'gpt-test-2026']);
+    const since = queryUsage(rows, { sinceMs: 2 * HOUR, by: 'pool' }, START + DAY + HOUR);
+    assert.equal(since.totals.requests, 1, 'only the window counts');
+    assert.deepEqual(Object.keys(since.breakdowns), ['pool']);
+  });
+
+  describe('file', () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'keybridge-usage-'))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('writes in batches, survives a reopen, rolls up on compaction, and holds no prompt or answer text', async () => {
+      const file = join(dir, 'sub', 'usage.jsonl');
+      const clock = new ManualClock(START);
+      const log = logger();
+      const recorder = new UsageRecorder({ file, clock, logger: log, flushMs: 60_000 });
+      await recorder.open();
+      recorder.record(summary({ error: 'secret prompt text must not be kept', path: '/openai/v1/chat/completions?q=prompt' }));
+      assert.equal(readFileSync(file, 'utf8'), '', 'nothing written on the request path');
+      assert.equal(recorder.query({}).totals.requests, 1, 'but queries see it at once');
+      await recorder.flush();
+      const text = readFileSync(file, 'utf8');
+      assert.equal(text.split('\n').filter(Boolean).length, 1);
+      assert.ok(!text.includes('prompt') && !text.includes('error'), text);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      const record = parseUsageLine(text.trim());
+      assert.ok(record?.kind === 'request');
+      assert.equal(record.agent, 'claude-code');
+      assert.equal(record.key, 'abcdef123456');
+      assert.equal(record.firstByteMs, 40);
+
+      recorder.record(summary());
+      await recorder.close();
+      const reopened = new UsageRecorder({ file, clock, logger: log });
+      await reopened.open();
+      assert.equal(reopened.query({}).totals.requests, 2, 'both survive the restart');
+      clock.advance(3 * DAY);
+      await reopened.compactNow();
+      const rows = (await readUsageFile(file)).rows;
+      assert.deepEqual(
+        rows.map((r) => r.kind),
+        ['hour'],
+      );
+      assert.equal(statSync(file).mode & 0o777, 0o600, 'a rewritten file stays owner-only');
+      assert.equal(reopened.query({ sinceMs: 7 * DAY }).totals.inputTokens, 200);
+      await reopened.close();
+      assert.deepEqual(log.lines, []);
+    });
+
+    it('sets a damaged file aside with a message, keeps its good records and goes on recording', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const good = JSON.stringify(recordFromSummary(summary(), START));
+      writeFileSync(file, `${good}\nnot json\n{"kind":"request","at":"yesterday"}\n${good}\n{"kind":"req`);
+      const clock = new ManualClock(START + HOUR);
+      const log = logger();
+      const recorder = new UsageRecorder({ file, clock, logger: log });
+      await recorder.open();
+      const aside = readdirSync(dir).filter((name) => name.startsWith('usage.jsonl.damaged-'));
+      assert.equal(aside.length, 1, readdirSync(dir).join(', '));
+      assert.ok(readFileSync(join(dir, aside[0]), 'utf8').includes('not json'), 'the damaged file is kept for a look');
+      assert.equal(log.lines.length, 1);
+      assert.match(log.lines[0], /had 3 damaged line\(s\); set aside as .*usage\.jsonl\.damaged-.*2 good record\(s\) kept/);
+      recorder.record(summary());
+      await recorder.close();
+      const { rows, badLines } = await readUsageFile(file);
+      assert.equal(badLines, 0);
+      assert.equal(rows.length, 3);
+    });
+
+    it('never fails on a file it cannot write: it logs once and keeps the records in memory', async () => {
+      const blocker = join(dir, 'not-a-dir');
+      writeFileSync(blocker, '');
+      const log = logger();
+      const recorder = new UsageRecorder({ file: join(blocker, 'usage.jsonl'), clock: new ManualClock(START), logger: log });
+      await recorder.open();
+      recorder.record(summary());
+      await recorder.flush();
+      recorder.record(summary());
+      await recorder.close();
+      assert.equal(recorder.query({}).totals.requests, 2);
+      assert.equal(log.lines.filter((l) => /cannot write/.test(l)).length, 1, log.lines.join('\n'));
+      assert.ok(!existsSync(join(dir, 'usage.jsonl')));
+    });
+  });
+});
