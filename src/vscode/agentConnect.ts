@@ -73,6 +73,10 @@ export class AgentConnect extends Disposable {
         const doc = await vscode.workspace.openTextDocument(uri);
         await vscode.window.showTextDocument(doc, { preview: true });
       },
+      closePreview: async () => {
+        const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === PREVIEW_URI);
+        if (tabs.length) await vscode.window.tabGroups.close(tabs);
+      },
     });
     const subscription = this.connections.onDidChange.on(() => {
       this.stale = true;

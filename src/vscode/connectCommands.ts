@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectContext } from '../core/agents/connectTargets';
 import { AGENTS, agentOfTarget, detectAgents, isPresent, type AgentId, type AgentPresence, type ConnectionTargetId } from './agentCatalog';
 import type { AgentConnections, TargetPlan } from './agentConnections';
-import { connectPreviewMarkdown, connectSummary } from './connectPreview';
+import { byPlace, connectPreviewMarkdown, connectSummary } from './connectPreview';
 
 export interface ConnectServices {
   connections: AgentConnections;
@@ -15,6 +15,8 @@ export interface ConnectServices {
   hasWorkspace(): boolean;
   /** Opens the preview document beside the editor. */
   showPreview(markdown: string): Promise<void>;
+  /** Closes it again once the user has answered: it was there to read before answering. */
+  closePreview(): Promise<void>;
 }
 
 /** One row of the Connect quick pick: a place to write, named as the user knows it. */
@@ -52,6 +54,14 @@ export class ConnectCommands {
     if (!chosen?.length) return undefined;
     const plans = chosen.flatMap((c) => c.targets).map((t) => this.services.connections.plan(t, ctx));
     await this.services.showPreview(connectPreviewMarkdown(plans, ctx.token, presence.filter(isPresent)));
+    try {
+      return await this.confirmAndApply(plans, ctx, presence);
+    } finally {
+      await this.services.closePreview();
+    }
+  }
+
+  private async confirmAndApply(plans: TargetPlan[], ctx: ConnectContext, presence: readonly AgentPresence[]): Promise<ConnectionTargetId[] | undefined> {
     const writable = await this.heedWarnings(plans.filter((p) => !p.refused));
     if (writable === undefined) return undefined;
     if (writable.length === 0) {
@@ -79,18 +89,28 @@ export class ConnectCommands {
       void vscode.window.showInformationMessage(`KeyBridge: ${wanted ? agentTitle(wanted) : 'no agent'} is connected.`);
       return undefined;
     }
+    // One row per file or setting: what shares a file is taken out together.
+    const places = [...byPlace(connected).entries()];
     let chosen = connected;
-    if (!wanted && connected.length > 1) {
+    if (!wanted && places.length > 1) {
       const picked = await vscode.window.showQuickPick(
-        connected.map((s) => ({ label: `${agentOfTarget(s.id).title}: ${s.where}`, description: s.state === 'drifted' ? 'changed since Connect' : s.state, picked: true, status: s })),
+        places.map(([where, statuses]) => {
+          const drifted = statuses.some((s) => s.state === 'drifted');
+          return { label: `${agentOfTarget(statuses[0].id).title}: ${where}`, description: drifted ? 'changed since Connect' : statuses[0].state, picked: true, statuses };
+        }),
         { title: 'KeyBridge: Disconnect Agents', placeHolder: 'What should KeyBridge take out again?', canPickMany: true },
       );
       if (!picked?.length) return undefined;
-      chosen = picked.map((p) => p.status);
+      chosen = picked.flatMap((p) => p.statuses);
     }
+    const chosenPlaces = [...byPlace(chosen).entries()];
+    const agents = new Set(chosen.map((s) => agentOfTarget(s.id).title));
     const answer = await vscode.window.showWarningMessage(
-      `Disconnect ${chosen.length === 1 ? agentOfTarget(chosen[0].id).title : `${chosen.length} agent settings`} from KeyBridge?`,
-      { modal: true, detail: `${chosen.map((s) => `${s.where}${s.state === 'drifted' ? ' (changed since Connect: values you changed stay as they are)' : ''}`).join('\n')}\n\nKeyBridge removes its lines and puts back what was there before.` },
+      `Disconnect ${agents.size === 1 && chosenPlaces.length === 1 ? [...agents][0] : `${chosenPlaces.length} agent settings`} from KeyBridge?`,
+      {
+        modal: true,
+        detail: `${chosenPlaces.map(([where, statuses]) => `${where}${statuses.some((s) => s.state === 'drifted') ? ' (changed since Connect: values you changed stay as they are)' : ''}`).join('\n')}\n\nKeyBridge removes its lines and puts back what was there before.`,
+      },
       'Disconnect',
     );
     if (answer !== 'Disconnect') return undefined;
@@ -103,7 +123,7 @@ export class ConnectCommands {
         failed.push(`${status.where}: ${(error as Error).message}`);
       }
     }
-    if (done.length) void vscode.window.showInformationMessage(`KeyBridge disconnected: ${done.join('; ')}. Restart running agents to drop the bridge.`);
+    if (done.length) void vscode.window.showInformationMessage(`KeyBridge disconnected: ${[...new Set(done)].join('; ')}. Restart running agents to drop the bridge.`);
     if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not disconnect: ${failed.join('; ')}`);
     return chosen.map((s) => s.id);
   }
@@ -176,7 +196,8 @@ export class ConnectCommands {
     if (done.length) {
       const others = notesOf(presence);
       const files = notes.length ? ` ${notes.join('; ')}.` : '';
-      void vscode.window.showInformationMessage(`KeyBridge connected ${done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`).join(', ')}.${files} Restart running agents to pick it up.${others ? ` ${others}` : ''}`);
+      const places = [...new Set(done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`))];
+      void vscode.window.showInformationMessage(`KeyBridge connected ${places.join(', ')}.${files} Restart running agents to pick it up.${others ? ` ${others}` : ''}`);
     }
     if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not connect: ${failed.join('; ')}`);
     return done.map((p) => p.id);

@@ -144,6 +144,9 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     await treeRow(page, 'Continue').filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await treeRow(page, 'Qwen Code').filter({ hasText: /connected · / }).waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.mouse.move(900, 500);
+    // The preview was there to read before answering: once connected, its tab is closed.
+    const previewTabs = await page.locator('.tabs-container .tab', { hasText: 'Connect Agents' }).count();
+    ok('the preview tab closes once the questions are answered', previewTabs === 0, `tabs named "Connect Agents": ${previewTabs}`);
     await shot(page, 'connected');
     const claude = JSON.parse(fs.readFileSync(files.claude, 'utf8'));
     const toml = fs.readFileSync(files.codex, 'utf8');
@@ -171,6 +174,11 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     // ---- Disconnect: everything back byte for byte
     await paletteCommand(page, 'KeyBridge: Disconnect Agents…');
     await widget.locator('.quick-input-title', { hasText: 'Disconnect Agents' }).waitFor({ state: 'visible' });
+    // One row per file or setting: config.toml holds two of our blocks, and is listed once.
+    const disconnectRows = await widget.locator('.monaco-list-row').evaluateAll((els) => els.map((el) => el.innerText.replace(/\s+/g, ' ').trim()));
+    const tomlRows = disconnectRows.filter((r) => r.includes('.codex/config.toml')).length;
+    ok('Disconnect Agents lists each file once (config.toml once, though it holds two blocks)', tomlRows === 1 && new Set(disconnectRows).size === disconnectRows.length,
+      `rows: ${disconnectRows.map((r) => `"${r}"`).join(' ')}`);
     await widget.locator('.quick-input-box input').press('Enter');
     const confirm = page.locator('.monaco-dialog-box');
     await confirm.waitFor({ timeout: STEP_TIMEOUT_MS });

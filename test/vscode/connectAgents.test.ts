@@ -70,6 +70,8 @@ describe('Connect Agents (VS Code glue)', () => {
   let commands: ConnectCommands;
   let port: number;
   let previews: string[];
+  /** How many previews are open: Connect opens one and closes it once answered. */
+  let openPreviews: number;
 
   const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` });
   const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
@@ -84,6 +86,7 @@ describe('Connect Agents (VS Code glue)', () => {
     secrets = new MemorySecrets();
     port = 17381;
     previews = [];
+    openPreviews = 0;
     const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
     connections = new AgentConnections({ state, secrets, settings, home, env: {}, logger });
     commands = new ConnectCommands({
@@ -97,6 +100,10 @@ describe('Connect Agents (VS Code glue)', () => {
       hasWorkspace: () => true,
       showPreview: async (markdown) => {
         previews.push(markdown);
+        openPreviews++;
+      },
+      closePreview: async () => {
+        openPreviews = 0;
       },
     });
   });
@@ -115,6 +122,7 @@ describe('Connect Agents (VS Code glue)', () => {
     assert.ok(!preview.includes(TOKEN), 'the preview never shows the token itself');
     const modal = fake.messages.find((m) => m.modal)!;
     assert.match(modal.text, /Connect these 3 agent settings to KeyBridge\?/);
+    assert.equal(openPreviews, 0, 'the preview is closed once the question is answered, here with Cancel');
   });
 
   it('connects Claude Code and Codex (default provider on the second yes), and Disconnect restores every file byte for byte', async () => {
@@ -136,8 +144,16 @@ describe('Connect Agents (VS Code glue)', () => {
     assert.equal(row('Codex').contextValue, 'agent.connected');
     assert.equal(row('opencode').contextValue, 'agent.notConnected');
 
+    assert.equal(openPreviews, 0, 'the preview is closed once connected');
+    const connected = fake.messages.at(-1)?.text ?? '';
+    assert.equal(connected.split('Codex (~/.codex/config.toml)').length, 2, `config.toml named once: ${connected}`);
+
     fake.messageAnswers.push('Disconnect');
     await commands.disconnectAgents({ kind: 'agent', agent: 'codex' });
+    const asked = fake.messages.find((m) => m.modal && m.text.startsWith('Disconnect'));
+    assert.equal(asked?.text, 'Disconnect 2 agent settings from KeyBridge?', 'two files: config.toml (two blocks) and keybridge.config.toml');
+    const disconnected = fake.messages.at(-1)?.text ?? '';
+    assert.equal(disconnected.split('~/.codex/config.toml').length, 2, `config.toml named once: ${disconnected}`);
     assert.equal(readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), userToml);
     assert.ok(!existsSync(join(home, '.codex', 'keybridge.config.toml')));
     fake.messageAnswers.push('Disconnect');
