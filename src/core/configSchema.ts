@@ -39,6 +39,7 @@ export const TUNING_KNOBS = {
   idleTimeoutMs: { default: 120_000, min: 1, meaning: 'Longest silence inside an answer (stall detection).' },
   nonStreamTimeoutMs: { default: 600_000, min: 1, meaning: 'Non-streamed answers: request to complete headers; room for long reasoning.' },
   maxBodyBytes: { default: 32 * 1024 * 1024, min: 1, integer: true, meaning: 'Largest request body the bridge accepts.' },
+  maxAnswerBytes: { default: 32 * 1024 * 1024, min: 1, integer: true, meaning: "Most of one streamed answer the bridge holds in memory: a Responses stream translated from another protocol (its last event repeats the whole output) is ended with the client's error past it, and a stream is no longer continued after a cut." },
   defaultCooldownMs: { default: 30_000, min: 0, meaning: 'Cooldown after a 429 without retry hints; jittered by ±20 %.' },
   transientRetries: { default: 2, min: 0, integer: true, meaning: 'Retries of a 5xx, 529 or reset on the same target, each on another key when one is ready.' },
   transientBackoffMs: { default: 250, min: 0, meaning: 'Base of the exponential backoff before each transient retry.' },

@@ -17,6 +17,7 @@ import type { RelayResult } from '../upstream/relayPump';
 import { SseRelay } from '../upstream/sseRelay';
 import { TranslatedBody } from '../upstream/translatedBody';
 import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
+import { AnswerHold } from '../upstream/answerHold';
 import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
 import { continueCutStream } from './continueStream';
@@ -111,13 +112,16 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     const relay = translated.relay;
     return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
   }
-  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint) : undefined;
+  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint, answerHold(engine, request)) : undefined;
   const relay = sse
     ? new SseRelay(response.body, adapter, request.endpoint, transcript)
     : new BodyRelay(response.body, new BodyScrubber(key.secret, Number(headers['content-length'])));
   const remaining = (sse ? deadlines.firstEventMs : deadlines.idleMs) - (sse ? clock.now() - started : 0);
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
-  if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
+  if (gate.kind === 'fail') {
+    transcript?.releaseHold();
+    return failed(gate.verdict, status, headers);
+  }
 
   commit(engine, request, target, key, started);
   const answer: CommittedAnswer = { status, headers, relay, transcript };
@@ -168,7 +172,7 @@ async function translatedGate(
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }
-  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}) };
+  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}), hold: answerHold(engine, request) };
   const relay = new TranslatedSseRelay(body, protocolAdapter(translation.upstreamProtocol), translation.upstreamEndpoint, client);
   const gate = await relay.gate(deadlines.firstEventMs - elapsed, () => engine.clock.now());
   return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
@@ -187,7 +191,16 @@ async function relayTranslated(
   delete headers['content-length'];
   if (relay instanceof TranslatedBody) return settle(engine, target, key, status, relay.pipeTo(res, status, headers));
   headers['content-type'] = 'text/event-stream; charset=utf-8';
-  return settle(engine, target, key, status, await relay.pipeTo(res, status, headers, target.deadlines.idleMs));
+  try {
+    return settle(engine, target, key, status, await relay.pipeTo(res, status, headers, target.deadlines.idleMs));
+  } finally {
+    relay.releaseHold();
+  }
+}
+
+/** Room for what one answer holds beyond the event in flight: capped per answer, counted in the memory budget. */
+function answerHold(engine: Engine, request: ProxyRequest): AnswerHold {
+  return new AnswerHold(engine.tuning.maxAnswerBytes, request.memory);
 }
 
 /** A failed answer's verdict, from its body: read bounded in size and time, so a bad provider cannot hold the attempt. */
@@ -213,6 +226,14 @@ interface CommittedAnswer {
 
 /** Moves a committed answer to the client; a text stream cut on a route with `continueOnCut` is continued (§5). */
 async function relayAnswer(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
+  try {
+    return await relayAndContinue(engine, request, target, key, answer, res);
+  } finally {
+    answer.transcript?.releaseHold();
+  }
+}
+
+async function relayAndContinue(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
   const { status, relay, transcript } = answer;
   const { idleMs } = target.deadlines;
   const clientHeaders = buildClientHeaders(answer.headers, key.secret);
@@ -240,6 +261,8 @@ function settle(engine: Engine, target: TargetPlan, key: KeyRecord, status: numb
   if (inBand && (inBand.kind === 'quota' || inBand.kind === 'rate_limit' || inBand.kind === 'auth')) engine.markKey(key, inBand, undefined, target.model, pool);
   const { end } = result;
   if (end.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away' };
+  // The bridge's own limit, not the key's fault: logged with the request, nothing marked.
+  if (end.kind === 'over-limit') return { status, outcome: 'error', error: end.reason };
   if (end.kind === 'interrupted') {
     key.recordFailure('stream', end.reason);
     return { status, outcome: 'interrupted', error: end.reason };

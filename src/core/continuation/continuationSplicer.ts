@@ -28,6 +28,7 @@ export class ContinuationSplicer {
   private readonly mapper: SpliceMapper;
 
   constructor(private readonly transcript: StreamTranscript) {
+    transcript.keepOutputItems();
     const context = new SpliceContext(transcript);
     const position = transcript.position;
     this.mapper =

@@ -75,6 +75,9 @@ export class ChatToMessagesStream implements StreamTranslator {
 
   constructor(private readonly model: string) {}
 
+  /** Nothing is held: every event goes out as it is translated. */
+  readonly heldChars = 0;
+
   get finishSeen(): boolean {
     return this.finish != null;
   }

@@ -1,3 +1,4 @@
+import type { StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 import { ResponsesWriter, type ResponsesEnding, type ResponsesUsage } from './responsesWriter';
 import type { StreamTranslator } from './streamTranslator';
@@ -66,6 +67,14 @@ export class MessagesToResponsesStream implements StreamTranslator {
 
   constructor(model: string, createdAt: number) {
     this.writer = new ResponsesWriter(model, createdAt);
+  }
+
+  get heldChars(): number {
+    return this.writer.heldChars;
+  }
+
+  get facts(): StreamFacts {
+    return this.writer.facts;
   }
 
   get finishSeen(): boolean {
