@@ -26,6 +26,8 @@ import type { FailedAttempt } from './exhaustion';
 import type { AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
 
+/** Budget bytes a translated answer takes per byte it holds: its last events repeat the output, as strings and bytes (bench/answerMemory.ts). */
+const FINAL_EVENT_COPIES = 4;
 /** Error bodies are read to be classified; a provider sending more than this is not sending an error we can use. */
 const MAX_ERROR_BODY = 1024 * 1024;
 /** An error body comes right after its headers; one that does not is not worth waiting minutes for. */
@@ -172,7 +174,8 @@ async function translatedGate(
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }
-  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}), hold: answerHold(engine, request) };
+  // A Responses answer's last events repeat what is held three or four times (the item's done events, the response), and encoding them once more.
+  const client = { adapter, endpoint: request.endpoint, translator: translation.stream(model, request.decodeJson?.() ?? {}), hold: answerHold(engine, request, FINAL_EVENT_COPIES) };
   const relay = new TranslatedSseRelay(body, protocolAdapter(translation.upstreamProtocol), translation.upstreamEndpoint, client);
   const gate = await relay.gate(deadlines.firstEventMs - elapsed, () => engine.clock.now());
   return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
@@ -199,8 +202,8 @@ async function relayTranslated(
 }
 
 /** Room for what one answer holds beyond the event in flight: capped per answer, counted in the memory budget. */
-function answerHold(engine: Engine, request: ProxyRequest): AnswerHold {
-  return new AnswerHold(engine.tuning.maxAnswerBytes, request.memory);
+function answerHold(engine: Engine, request: ProxyRequest, copies = 1): AnswerHold {
+  return new AnswerHold(engine.tuning.maxAnswerBytes, request.memory, copies);
 }
 
 /** A failed answer's verdict, from its body: read bounded in size and time, so a bad provider cannot hold the attempt. */

@@ -15,6 +15,8 @@ export class AnswerHold {
   constructor(
     private readonly limit: number,
     private readonly budget: MemoryBudget,
+    /** Bytes of the budget each held byte costs: copies the holder makes of it before letting go (its last event). */
+    private readonly copies = 1,
   ) {}
 
   /**
@@ -25,7 +27,7 @@ export class AnswerHold {
     if (total <= this.held) return undefined;
     if (total > this.limit) return `the ${sizeText(this.limit)} the bridge holds of one answer (tuning.maxAnswerBytes)`;
     this.lease ??= this.budget.reserve(0);
-    if (!this.lease?.grow(total - this.held)) return 'the memory budget left by the other large answers and request bodies held at once';
+    if (!this.lease?.grow((total - this.held) * this.copies)) return 'the memory budget left by the other large answers and request bodies held at once';
     this.held = total;
     return undefined;
   }
