@@ -47,8 +47,9 @@ describe('translated answers held in memory', function () {
   };
   const last = (events: { event: string; data: string }[]) => ({ event: events.at(-1)?.event, json: JSON.parse(events.at(-1)?.data ?? '{}') });
 
+  // A held byte costs the budget four: the answer's last events repeat it (FINAL_EVENT_COPIES).
   it('ends a Responses stream whose tool call outgrows the cap with response.failed, logs why, and serves the next answer', async () => {
-    await start(3 * MiB / 2, MiB);
+    await start(9 * MiB / 2, MiB);
     h.provider.setResponder(bigToolCall(2 * MiB));
     const events = await responsesStream();
     assert.ok(!events.some((e) => e.event === 'response.completed'), 'no completed response repeating two mebibytes');
@@ -62,7 +63,7 @@ describe('translated answers held in memory', function () {
     assert.match(end.json.response.error.message, /grew past the 1 MiB the bridge holds of one answer \(tuning\.maxAnswerBytes\)/);
     assert.ok(h.logs.some((l) => /POST \/openai\/v1\/responses 200 error pool=an .*grew past the 1 MiB/.test(l)), h.logs.join('\n'));
 
-    // The reservation was given back: an answer just under the cap still fits the 1.5 MiB budget.
+    // The reservation was given back: an answer just under the cap (3.6 MiB of budget) still fits the 4.5 MiB budget.
     h.provider.setResponder(bigToolCall(900 * KiB));
     const next = await responsesStream();
     const done = last(next);
@@ -71,14 +72,14 @@ describe('translated answers held in memory', function () {
   });
 
   it('bounds concurrent large answers by the memory budget, and gives every reservation back', async () => {
-    // Each answer fits the cap; four at once do not fit the budget.
-    await start(5 * MiB / 2, MiB);
+    // Each answer fits the cap; four at once (14.4 MiB of budget) do not fit a 10 MiB budget, two do.
+    await start(10 * MiB, MiB);
     h.provider.setResponder(bigToolCall(900 * KiB, 30, 15));
     const ends = await Promise.all(Array.from({ length: 4 }, () => responsesStream().then(last)));
     const failed = ends.filter((e) => e.event === 'response.failed');
     const completed = ends.filter((e) => e.event === 'response.completed');
     assert.equal(failed.length + completed.length, 4);
-    assert.ok(failed.length >= 1, 'four answers of 900 KiB do not all fit a 2.5 MiB budget');
+    assert.ok(failed.length >= 1, 'four answers of 900 KiB do not all fit a 10 MiB budget');
     assert.ok(completed.length >= 1, 'the budget serves those that fit');
     for (const end of failed) assert.match(end.json.response.error.message, /grew past the memory budget/);
     assert.ok(h.logs.some((l) => / 200 error pool=an .*grew past the memory budget/.test(l)));
@@ -90,7 +91,7 @@ describe('translated answers held in memory', function () {
   });
 
   it('holds nothing for a Chat client of a translated target: a large tool call passes', async () => {
-    await start(3 * MiB / 2, MiB);
+    await start(9 * MiB / 2, MiB);
     h.provider.setResponder(bigToolCall(2 * MiB));
     const res = await fetch(`${h.openaiBase}/chat/completions`, {
       method: 'POST',
