@@ -28,7 +28,7 @@ export interface BridgeOptions {
   keyHandover?: KeyHandover;
   /** Caps on client connections; defaults in DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimitOptions>;
-  /** Request-body bytes in memory at once; default DEFAULT_BODY_BUDGET_BYTES. */
+  /** Request-body and held answer bytes in memory at once; default DEFAULT_MEMORY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
   /** Where the usage store is kept (docs/ARCHITECTURE.md §10); no usage is recorded without it. */
   usage?: { file: string; retentionDays?: number; flushMs?: number };

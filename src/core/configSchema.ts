@@ -43,6 +43,8 @@ export const TUNING_KNOBS = {
   idleTimeoutMs: { default: 120_000, min: 1, meaning: 'Longest silence inside an answer (stall detection).' },
   nonStreamTimeoutMs: { default: 600_000, min: 1, meaning: 'Non-streamed answers: request to complete headers; room for long reasoning.' },
   maxBodyBytes: { default: 32 * 1024 * 1024, min: 1, integer: true, meaning: 'Largest request body the bridge accepts.' },
+  // At most 64 MiB: the last event of a Responses answer repeats its text up to four times, in one string, and V8 strings stop at 512 MiB.
+  maxAnswerBytes: { default: 16 * 1024 * 1024, min: 1, max: 64 * 1024 * 1024, integer: true, meaning: "Most of one streamed answer the bridge holds in memory: a Responses stream translated from another protocol (its last event repeats the whole output) is ended with the client's error past it, and a stream is no longer continued after a cut." },
   defaultCooldownMs: { default: 30_000, min: 0, meaning: 'Cooldown after a 429 without retry hints; jittered by ±20 %.' },
   transientRetries: {
     default: 2,
@@ -97,6 +99,7 @@ function knobSchema(name: TuningKnob) {
   const message = `must be ${knobRange(name)}`;
   const about = `${knob.meaning} Default: ${knob.default}.`;
   // finite: JSON's 1e999 reads as Infinity, which Node's timers take as 1 ms.
+  if (knob.max !== undefined && knob.integer) return v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
   if (knob.max !== undefined) return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
   if (knob.integer) return v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
   return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));

@@ -21,6 +21,7 @@ import { SseRelay } from '../upstream/sseRelay';
 import { TranslatedBody } from '../upstream/translatedBody';
 import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
 import { pieceRedactor } from '../upstream/pieceRedaction';
+import { AnswerHold } from '../upstream/answerHold';
 import { readBounded, type UpstreamResponse } from '../upstream/upstreamClient';
 import type { CircuitBreaker } from '../failover/circuitBreaker';
 import type { FirstEventHistory } from '../failover/firstEventDeadline';
@@ -31,6 +32,8 @@ import type { FailedAttempt } from './exhaustion';
 import type { AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
 
+/** Budget bytes a translated answer takes per byte it holds: its last events repeat the output, as strings and bytes (bench/answerMemory.ts). */
+const FINAL_EVENT_COPIES = 4;
 /** Error bodies are read to be classified; a provider sending more than this is not sending an error we can use. */
 const MAX_ERROR_BODY = 1024 * 1024;
 /** An error body comes right after its headers; one that does not is not worth waiting minutes for. */
@@ -139,13 +142,16 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     const relay = translated.relay;
     return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
   }
-  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint) : undefined;
+  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint, answerHold(engine, request)) : undefined;
   const relay = sse
     ? new SseRelay(response.body, adapter, request.endpoint, transcript)
     : new BodyRelay(response.body, new BodyScrubber(key.secret, Number(headers['content-length'])));
   const remaining = (sse ? deadlines.firstEventMs : deadlines.idleMs) - (sse ? clock.now() - started : 0);
   const gate = relay instanceof SseRelay ? await relay.gate(remaining, () => clock.now()) : await relay.gate(remaining);
-  if (gate.kind === 'fail') return failed(gate.verdict, status, headers);
+  if (gate.kind === 'fail') {
+    transcript?.releaseHold();
+    return failed(gate.verdict, status, headers);
+  }
 
   commit(engine, request, target, key, started, sse);
   const answer: CommittedAnswer = { status, headers, relay, transcript };
@@ -199,7 +205,8 @@ async function translatedGate(
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }
   const translator = translation.stream(model, request.decodeJson?.() ?? {}, pieceRedactor(key.secret));
-  const client = { adapter, endpoint: request.endpoint, translator, secret: key.secret };
+  // A Responses answer's last events repeat what is held three or four times (the item's done events, the response), and encoding them once more.
+  const client = { adapter, endpoint: request.endpoint, translator, secret: key.secret, hold: answerHold(engine, request, FINAL_EVENT_COPIES) };
   const relay = new TranslatedSseRelay(body, protocolAdapter(translation.upstreamProtocol), translation.upstreamEndpoint, client);
   const gate = await relay.gate(deadlines.firstEventMs - elapsed, () => engine.clock.now());
   return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
@@ -218,7 +225,16 @@ async function relayTranslated(
   delete headers['content-length'];
   if (relay instanceof TranslatedBody) return settle(engine, target, key, status, relay.pipeTo(res, status, headers));
   headers['content-type'] = 'text/event-stream; charset=utf-8';
-  return settle(engine, target, key, status, await relay.pipeTo(res, status, headers, target.deadlines.idleMs));
+  try {
+    return settle(engine, target, key, status, await relay.pipeTo(res, status, headers, target.deadlines.idleMs));
+  } finally {
+    relay.releaseHold();
+  }
+}
+
+/** Room for what one answer holds beyond the event in flight: capped per answer, counted in the memory budget. */
+function answerHold(engine: Engine, request: ProxyRequest, copies = 1): AnswerHold {
+  return new AnswerHold(engine.tuning.maxAnswerBytes, request.memory, copies);
 }
 
 /** A failed answer's verdict, from its body: read bounded in size and time, so a bad provider cannot hold the attempt. */
@@ -244,6 +260,14 @@ interface CommittedAnswer {
 
 /** Moves a committed answer to the client; a text stream cut on a route with `continueOnCut` is continued (§5). */
 async function relayAnswer(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
+  try {
+    return await relayAndContinue(engine, request, target, key, answer, res);
+  } finally {
+    answer.transcript?.releaseHold();
+  }
+}
+
+async function relayAndContinue(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
   const { status, relay, transcript } = answer;
   const { idleMs } = target.deadlines;
   const clientHeaders = buildClientHeaders(answer.headers, key.secret);
@@ -272,6 +296,8 @@ function settle(engine: Engine, target: TargetPlan, key: KeyRecord, status: numb
   const { end } = result;
   const seen = { usage: result.usage, servedModel: result.model };
   if (end.kind === 'client-gone') return { status, outcome: 'aborted', error: 'client went away', ...seen };
+  // The bridge's own limit, not the key's fault: logged with the request, nothing marked.
+  if (end.kind === 'over-limit') return { status, outcome: 'error', error: end.reason, ...seen };
   if (end.kind === 'interrupted') {
     key.recordFailure('stream', end.reason);
     return { status, outcome: 'interrupted', error: end.reason, ...seen };

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Protocol } from '../config';
+import type { MemoryBudget } from '../memoryBudget';
 import type { Endpoint } from '../protocols/protocol';
 
 /** One client request, read and checked once, replayed on every attempt. */
@@ -24,6 +25,8 @@ export interface ProxyRequest {
   startedAt: number;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+  /** The memory budget request bodies share; what an answer holds is reserved from it too. */
+  memory: MemoryBudget;
 }
 
 /** Whether a target asking for `model` gets the client's body rewritten with another model name. */

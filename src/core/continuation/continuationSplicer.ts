@@ -36,6 +36,7 @@ export class ContinuationSplicer {
     private readonly transcript: StreamTranscript,
     prefilled: boolean,
   ) {
+    transcript.keepOutputItems();
     const context = new SpliceContext(transcript, prefilled);
     this.context = context;
     const position = transcript.position;

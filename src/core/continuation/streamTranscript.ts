@@ -1,5 +1,6 @@
 import type { Endpoint, StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
+import type { AnswerHold } from '../upstream/answerHold';
 import { readChatChunk } from './chatReader';
 import { readMessagesEvent } from './messagesReader';
 import { readResponsesEvent } from './responsesReader';
@@ -30,8 +31,16 @@ export class StreamTranscript {
   private finished = false;
   private terminated = false;
   private readonly sink: TranscriptSink;
+  /** The text outgrew its room: it is no longer kept, and the answer is not continued. */
+  private overflowed = false;
+  /** A continuation is spliced in: its last event is built from the output items, so all are kept. */
+  private splicing = false;
 
-  constructor(readonly endpoint: ContinuableEndpoint) {
+  constructor(
+    readonly endpoint: ContinuableEndpoint,
+    /** Room for the delivered text (capped, counted in the memory budget); without one, tests only, it is unbounded. */
+    private readonly hold?: AnswerHold,
+  ) {
     this.position =
       endpoint === 'messages'
         ? { endpoint, nextIndex: 0 }
@@ -40,7 +49,7 @@ export class StreamTranscript {
           : { endpoint, doneItems: [], nextOutputIndex: 0 };
     this.sink = {
       usage: this.usage,
-      appendText: (text) => (this.delivered += text),
+      appendText: (text) => this.keepText(text),
       block: (reason) => (this.blocker ??= reason),
       finish: () => (this.finished = true),
       terminate: () => (this.terminated = true),
@@ -70,6 +79,34 @@ export class StreamTranscript {
     if (position.endpoint === 'messages') readMessagesEvent(event.name || (typeof json.type === 'string' ? json.type : ''), json, position, this.sink);
     else if (position.endpoint === 'chat') readChatChunk(json, position, this.sink);
     else readResponsesEvent(event.name, json, position, this.sink);
+    // The output items are kept only to end a continuation's response; an answer that cannot be continued needs none
+    // (a tool call's arguments could be hundreds of megabytes).
+    if (this.blocker !== undefined && !this.splicing && position.endpoint === 'responses') {
+      position.doneItems.length = 0;
+      position.openItem = undefined;
+    }
+  }
+
+  /** A continuation is being spliced in: keep every output item from here, even once it could not be continued again. */
+  keepOutputItems(): void {
+    this.splicing = true;
+  }
+
+  /** Gives back the memory the text held; the attempt calls it however the answer ended. */
+  releaseHold(): void {
+    this.hold?.release();
+  }
+
+  /** Text the client received, kept while there is room for it; past that the answer is not continued. */
+  private keepText(text: string): void {
+    if (this.overflowed) return;
+    this.delivered += text;
+    const limit = this.hold?.growTo(this.delivered.length);
+    if (limit === undefined) return;
+    this.overflowed = true;
+    this.blocker ??= `more text than ${limit}`;
+    this.delivered = '';
+    this.hold?.release();
   }
 
   /** The client's stream has its terminal event (or an in-band error). */

@@ -11,7 +11,7 @@ import { logField } from '../logLine';
 import { AdminApi } from './admin';
 import type { UsageSource } from '../usage/usageRecorder';
 import type { KeyHandover } from './keyHandover';
-import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './bodyBudget';
+import { MemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from '../memoryBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
 import { guessProtocol, hasDotSegment, loopbackBaseUrls, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
@@ -42,7 +42,7 @@ export interface ProxyServerOptions {
   keyHandover?: KeyHandover;
   /** Defaults: DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimitOptions>;
-  /** Request-body bytes held in memory at once, over all requests; at least the largest body allowed. Default DEFAULT_BODY_BUDGET_BYTES. */
+  /** Request-body and held answer bytes in memory at once, over all requests; at least the largest body allowed. Default DEFAULT_MEMORY_BUDGET_BYTES. */
   bodyBudgetBytes?: number;
   /** The usage store the status API reports (`GET /_keybridge/usage`). */
   usage?: UsageSource;
@@ -58,11 +58,11 @@ export class ProxyServer {
   private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
   private connections: ConnectionLimiter | undefined;
-  private readonly bodyBudget: BodyBudget;
+  private readonly memoryBudget: MemoryBudget;
 
   constructor(private readonly options: ProxyServerOptions) {
     this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover, options.usage);
-    this.bodyBudget = new BodyBudget(() => Math.max(options.bodyBudgetBytes ?? DEFAULT_BODY_BUDGET_BYTES, options.engine.tuning.maxBodyBytes));
+    this.memoryBudget = new MemoryBudget(() => Math.max(options.bodyBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.engine.tuning.maxBodyBytes));
   }
 
   get port(): number {
@@ -246,7 +246,7 @@ export class ProxyServer {
     const declared = Number(req.headers['content-length']);
     // A declared body over the limit gets its 413 from readRequestBody; one of unknown length is taken from the budget as it arrives.
     const reserved = Number.isFinite(declared) && declared >= 0 && declared <= limit ? declared : 0;
-    const lease = this.bodyBudget.reserve(reserved);
+    const lease = this.memoryBudget.reserve(reserved);
     if (!lease) throw new RequestBodyError(503, BODY_BUDGET_SPENT);
     if (expectsContinue) {
       res.removeHeader('connection');
@@ -277,6 +277,7 @@ export class ProxyServer {
         previousResponseId: fields.previousResponseId,
         startedAt,
         signal: controller.signal,
+        memory: this.memoryBudget,
       };
       const summary = await proxyWithFailover(engine, request, res);
       engine.recordRequest(summary);

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
-import type { BodyLease } from './bodyBudget';
+import type { MemoryLease } from '../memoryBudget';
 
 /** Why a request is turned away while too many large bodies are in memory. */
 export const BODY_BUDGET_SPENT = 'too many large request bodies are in memory at once; nothing was sent to the provider, retry shortly';
@@ -18,7 +18,7 @@ export class RequestBodyError extends Error {
  * Reads the whole body once (it is replayed on every attempt), refusing more than `limit` bytes.
  * With a lease holding `reserved` bytes of the body budget, bytes past those are taken from the budget as they arrive.
  */
-export function readRequestBody(req: IncomingMessage, limit: number, lease?: BodyLease, reserved = 0): Promise<Buffer> {
+export function readRequestBody(req: IncomingMessage, limit: number, lease?: MemoryLease, reserved = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new RequestBodyError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`));

@@ -78,6 +78,9 @@ export class ChatToMessagesStream implements StreamTranslator {
     private readonly redact: PieceRedactor = passPieces,
   ) {}
 
+  /** Nothing is held: every event goes out as it is translated. */
+  readonly heldChars = 0;
+
   get finishSeen(): boolean {
     return this.finish != null;
   }

@@ -70,6 +70,9 @@ export class MessagesToChatStream implements StreamTranslator {
     private readonly redact: PieceRedactor = passPieces,
   ) {}
 
+  /** Nothing is held: every event goes out as it is translated. */
+  readonly heldChars = 0;
+
   get finishSeen(): boolean {
     return this.finish != null;
   }

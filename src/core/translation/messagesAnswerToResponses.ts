@@ -1,3 +1,4 @@
+import type { StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 import { ResponsesWriter, type ResponsesEnding, type ResponsesUsage } from './responsesWriter';
 import { passPieces, type PieceRedactor, type StreamTranslator } from './streamTranslator';
@@ -70,6 +71,14 @@ export class MessagesToResponsesStream implements StreamTranslator {
     private readonly redact: PieceRedactor = passPieces,
   ) {
     this.writer = new ResponsesWriter(model, createdAt);
+  }
+
+  get heldChars(): number {
+    return this.writer.heldChars;
+  }
+
+  get facts(): StreamFacts {
+    return this.writer.facts;
   }
 
   get finishSeen(): boolean {

@@ -1,3 +1,4 @@
+import type { StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 import type { Wire } from './wire';
 
@@ -49,6 +50,8 @@ export class ResponsesWriter {
   private readonly output: Wire[] = [];
   private open: OpenItem | undefined;
   private final: Wire | undefined;
+  /** Text and argument characters held for the output items, which the last event repeats whole. */
+  private held = 0;
 
   constructor(
     private readonly model: string,
@@ -58,6 +61,16 @@ export class ResponsesWriter {
   /** The finished response object (what response.completed carried); only after `finish`. */
   get response(): Wire {
     return this.final ?? this.responseObject('in_progress', null, null);
+  }
+
+  /** Characters of text and arguments held: the final response object carries them all. */
+  get heldChars(): number {
+    return this.held;
+  }
+
+  /** The id, model and last sequence number the client has seen, for a response.failed that fits the stream. */
+  get facts(): StreamFacts {
+    return { responseId: this.id, model: this.model, createdAt: this.createdAt, lastSequence: this.sequence - 1 };
   }
 
   /** response.created and response.in_progress, under an id made from the upstream's own. */
@@ -91,6 +104,7 @@ export class ResponsesWriter {
   functionArguments(delta: string): SseEvent[] {
     if (this.open?.kind !== 'call' || delta === '') return [];
     this.open.args += delta;
+    this.held += delta.length;
     return [this.event('response.function_call_arguments.delta', { item_id: this.open.id, output_index: this.open.index, delta })];
   }
 
@@ -135,6 +149,7 @@ export class ResponsesWriter {
       out.push(this.event('response.content_part.added', { item_id: item.id, output_index: item.index, content_index: item.parts.length, part: partWire(item.part) }));
     }
     item.part.text += delta;
+    this.held += delta.length;
     const at = { item_id: item.id, output_index: item.index, content_index: item.parts.length };
     out.push(type === 'output_text' ? this.event('response.output_text.delta', { ...at, delta, logprobs: [] }) : this.event('response.refusal.delta', { ...at, delta }));
     return out;

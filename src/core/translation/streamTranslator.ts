@@ -1,3 +1,4 @@
+import type { StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 
 /**
@@ -14,6 +15,13 @@ export interface StreamTranslator {
    * was cut short, and is ended with the client's terminal error rather than passed off as complete.
    */
   readonly finishSeen: boolean;
+  /**
+   * Characters of the answer held for a later event (a Responses stream's last event repeats its whole output);
+   * 0 for a translator that passes everything on. The relay caps it and counts it in the memory budget.
+   */
+  readonly heldChars: number;
+  /** What a terminal error written now must repeat, where the client's protocol has any (Responses: id, sequence). */
+  readonly facts?: StreamFacts;
 }
 
 /**

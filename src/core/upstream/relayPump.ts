@@ -7,6 +7,7 @@ import { discardBody } from './upstreamClient';
 export type RelayEnd =
   | { kind: 'complete' } // the upstream ended cleanly
   | { kind: 'interrupted'; reason: string } // the upstream broke or stalled; the relay ended the client's answer its own way
+  | { kind: 'over-limit'; reason: string } // the answer outgrew what the bridge may hold of it; the relay ended it with the client's error
   | { kind: 'client-gone' };
 
 /** What either relay reports once the answer ended, one way or the other. */

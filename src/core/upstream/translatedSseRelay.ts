@@ -5,6 +5,7 @@ import type { Endpoint, ProtocolAdapter } from '../protocols/protocol';
 import { encodeSseEvent, type SseEvent } from '../protocols/sse';
 import { redactSecrets } from '../secrets';
 import type { StreamTranslator } from '../translation/streamTranslator';
+import type { AnswerHold } from './answerHold';
 import { pumpBody, type RelayResult } from './relayPump';
 import { SseRelay } from './sseRelay';
 import { isErrorEvent, parseEventJson } from './streamFacts';
@@ -16,6 +17,8 @@ export interface ClientStream {
   translator: StreamTranslator;
   /** The attempt's key: what the translator built is searched for it before it goes out. */
   secret: string;
+  /** Room for what the translator holds (capped, counted in the memory budget); the attempt releases it. */
+  hold: AnswerHold;
 }
 
 /**
@@ -28,6 +31,8 @@ export interface ClientStream {
 export class TranslatedSseRelay extends SseRelay {
   /** The client's answer is closed: its final event or its terminal error went out. */
   private closed = false;
+  /** Why the bridge ended the answer itself: it outgrew what may be held of it. */
+  private overLimit: string | undefined;
 
   constructor(
     body: Readable,
@@ -75,8 +80,15 @@ export class TranslatedSseRelay extends SseRelay {
       first,
     );
     this.clearGrace();
+    // Said even when the client left after the error: the log must say why the answer ended.
+    if (this.overLimit !== undefined) return this.result({ kind: 'over-limit', reason: this.overLimit });
     if (end.kind === 'interrupted' && this.closed) return this.result({ kind: 'complete' });
     return this.result(end);
+  }
+
+  /** Gives back the memory the answer held; the attempt calls it however the answer ended. */
+  releaseHold(): void {
+    this.client.hold.release();
   }
 
   /** The client's bytes for some upstream events; closes the answer at the upstream's final or error event. */
@@ -90,6 +102,15 @@ export class TranslatedSseRelay extends SseRelay {
         continue;
       }
       out += this.encode(this.client.translator.push(event));
+      // Checked before the final event is written: it is the one that would repeat all that is held.
+      const limit = this.client.hold.growTo(this.client.translator.heldChars);
+      if (limit !== undefined) {
+        this.overLimit = `the translated answer grew past ${limit}`;
+        // Nothing more is held from here: the room goes back at once, not when the upstream lets go.
+        this.client.hold.release();
+        out += this.terminalError(`${this.overLimit}; it was ended here`);
+        continue;
+      }
       if (this.adapter.isTerminal(event)) out += this.close();
     }
     return out;
@@ -113,6 +134,6 @@ export class TranslatedSseRelay extends SseRelay {
   private terminalError(reason: string): string {
     this.closed = true;
     // The reason may quote the provider's error message, which may quote the key.
-    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${redactSecrets(reason, [this.client.secret])}`, this.facts);
+    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${redactSecrets(reason, [this.client.secret])}`, this.client.translator.facts ?? this.facts);
   }
 }
