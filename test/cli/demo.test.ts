@@ -2,31 +2,16 @@
 // over the built-in simulated provider, prints the agent setup in export form that the real SDKs work with at
 // once, and shows rotation, a revoked key, a cooldown and a cross-protocol failover live, then ends by itself.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { runCli, type CliRun } from './cliProcess';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 
-const CLI = resolve(__dirname, '../../../dist/cli.js');
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+type Run = CliRun;
+const run = runCli;
 
 async function until(what: string, r: Run, test: (out: string) => boolean, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -2,33 +2,18 @@
 // one line per request without secrets, refuses bad configs naming the field (exit 2), and shuts down
 // cleanly on SIGTERM with in-flight requests finished or aborted upstream.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { runCli, type CliRun } from './cliProcess';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { knobRange, TUNING_KNOB_NAMES, TUNING_KNOBS } from '../../src/core/configSchema';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 
-const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TOKEN = 'kb-cli-test-token';
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (err += c));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+type Run = CliRun;
+const run = runCli;
 
 async function waitForUrl(r: Run): Promise<string> {
   const deadline = Date.now() + 10_000;

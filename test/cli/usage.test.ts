@@ -4,13 +4,12 @@
 // aside and serving goes on; the remaining quota a provider reports shows in the status API; and
 // `GET /_keybridge/usage` answers only with the admin token.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { runCli, type CliRun } from './cliProcess';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { startFakeProvider, type FakeProvider, type Reply } from '../fakeProvider/fakeProvider';
 
-const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TOKEN = 'kb-usage-test-token-0001';
 const ADMIN = 'kb-usage-test-admin-0001';
 const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
@@ -18,22 +17,8 @@ const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_AN_KEY: 'test-key-usage
 const PROMPT = 'zebra-prompt-words';
 const ANSWER = 'okapi-answer-words';
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (err += c));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+type Run = CliRun;
+const run = (args: string[]): Run => runCli(args, env);
 
 async function waitForUrl(r: Run): Promise<string> {
   const deadline = Date.now() + 20_000;
