@@ -10,6 +10,7 @@ import {
   restoreEnvSetting,
   restoreLoginPrompt,
   type EnvSettingRecord,
+  type LoginPromptRecord,
 } from '../core/agents/envVarSetting';
 import { ConnectRefused, type FileRecord, type FileState, type PreviousValues } from '../core/agents/fileConnection';
 import { Emitter } from '../core/emitter';
@@ -153,10 +154,17 @@ export class AgentConnections {
     if (scope) {
       const merged = mergeEnvSetting(this.deps.settings.read(scope, CLAUDE_ENV_SETTING), claudeEnvValues(ctx));
       // Connecting again keeps what was there before the first Connect, not our own true.
-      const loginPrompt = stored.settings[scope]?.loginPrompt ?? loginPromptRecord(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING));
+      let loginPrompt: LoginPromptRecord | undefined = stored.settings[scope]?.loginPrompt ?? loginPromptRecord(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING));
       await this.deps.settings.write(scope, CLAUDE_ENV_SETTING, merged.value);
-      await this.deps.settings.write(scope, CLAUDE_LOGIN_PROMPT_SETTING, true);
-      stored.settings[scope] = { ...merged.record, loginPrompt };
+      try {
+        await this.deps.settings.write(scope, CLAUDE_LOGIN_PROMPT_SETTING, true);
+      } catch (error) {
+        // A Claude Code version that does not declare it: the variables are what matters, so they stay
+        // (and are recorded for Disconnect); the user hears why the login screen may still show.
+        loginPrompt = undefined;
+        notes = [`${CLAUDE_LOGIN_PROMPT_SETTING} was not set (${(error as Error).message}); the extension may still show its login screen`];
+      }
+      stored.settings[scope] = { ...merged.record, ...(loginPrompt && { loginPrompt }) };
       previous = merged.previous;
     } else {
       const connected = connectFile(id as FileTargetId, ctx);

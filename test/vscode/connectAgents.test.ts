@@ -21,6 +21,8 @@ class MemorySettings implements EnvSettingAccess {
   values: Partial<Record<SettingScope, unknown>> = {};
   others: Partial<Record<SettingScope, Record<string, unknown>>> = {};
   installed = true;
+  /** Settings VS Code would refuse to write: no installed extension declares them. */
+  undeclared = new Set<string>();
   registered(): boolean {
     return this.installed;
   }
@@ -31,6 +33,7 @@ class MemorySettings implements EnvSettingAccess {
     return setting === CLAUDE_ENV_SETTING ? this.values[scope] : this.others[scope]?.[setting];
   }
   async write(scope: SettingScope, setting: string, value: unknown): Promise<void> {
+    if (this.undeclared.has(setting)) throw new Error(`Unable to write to User Settings because ${setting} is not a registered configuration.`);
     if (setting === CLAUDE_ENV_SETTING) {
       if (value === undefined) delete this.values[scope];
       else this.values[scope] = value;
@@ -222,6 +225,19 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Disconnect');
     await commands.disconnectAgents('claude-code');
     assert.equal(settings.text('user'), '{"claudeCode.disableLoginPrompt":false}', 'ours are gone, the user’s false stays');
+  });
+
+  it('connects the variables with a Claude Code that does not declare claudeCode.disableLoginPrompt, says so, and Disconnect restores the rest', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    settings.undeclared.add('claudeCode.disableLoginPrompt');
+    fake.pickAnswers.push(pickMany('Claude Code extension: User'));
+    fake.messageAnswers.push('Connect');
+    assert.deepEqual(await commands.connectAgents('claude-code'), ['claude-setting-user']);
+    assert.equal((settings.values.user as unknown[]).length, 2, 'the variables are written');
+    assert.match(fake.messages.at(-1)?.text ?? '', /claudeCode\.disableLoginPrompt was not set .*not a registered configuration/);
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('claude-code');
+    assert.equal(settings.text('user'), '{}');
   });
 
   it('warns before putting the token in Workspace settings: Skip writes only the rest, Write It There writes it', async () => {
