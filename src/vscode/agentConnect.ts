@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { ConnectContext } from '../core/agents/connectTargets';
-import { CLAUDE_ENV_SETTING } from '../core/agents/envVarSetting';
 import type { Logger } from '../core/logger';
 import { AgentConnections, type EnvSettingAccess, type MementoLike } from './agentConnections';
 import { AgentRows, type AgentsNode } from './agentTree';
@@ -12,16 +11,16 @@ import type { SecretStorageLike } from './keySecrets';
 const CLAUDE_EXTENSION = 'anthropic.claude-code';
 const PREVIEW_URI = 'keybridge-connect:/Connect%20Agents.md';
 
-/** Claude Code's `claudeCode.environmentVariables` through VS Code's configuration API. */
+/** Claude Code's settings (`claudeCode.environmentVariables`, `claudeCode.disableLoginPrompt`) through VS Code's configuration API. */
 const claudeSetting: EnvSettingAccess = {
   registered: () => vscode.extensions.getExtension(CLAUDE_EXTENSION) !== undefined,
   hasWorkspace: () => (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
-  read: (scope) => {
-    const inspected = vscode.workspace.getConfiguration().inspect(CLAUDE_ENV_SETTING);
+  read: (scope, setting) => {
+    const inspected = vscode.workspace.getConfiguration().inspect(setting);
     return scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue;
   },
-  write: async (scope, value) => {
-    await vscode.workspace.getConfiguration().update(CLAUDE_ENV_SETTING, value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+  write: async (scope, setting, value) => {
+    await vscode.workspace.getConfiguration().update(setting, value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
   },
 };
 

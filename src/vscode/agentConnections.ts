@@ -1,6 +1,17 @@
 import { connectFile, currentFileState, disconnectFile, planFile, readTextIfExists, refreshFile } from '../core/agents/agentFiles';
 import { claudeEnvValues, FILE_TARGETS, type ConnectContext, type FileTargetId } from '../core/agents/connectTargets';
-import { CLAUDE_ENV_SETTING, envSettingState, mergeEnvSetting, refreshEnvSetting, restoreEnvSetting, type EnvSettingRecord } from '../core/agents/envVarSetting';
+import {
+  CLAUDE_ENV_SETTING,
+  CLAUDE_LOGIN_PROMPT_SETTING,
+  envSettingState,
+  loginPromptRecord,
+  mergeEnvSetting,
+  refreshEnvSetting,
+  restoreEnvSetting,
+  restoreLoginPrompt,
+  type EnvSettingRecord,
+  type LoginPromptRecord,
+} from '../core/agents/envVarSetting';
 import { ConnectRefused, type FileRecord, type FileState, type PreviousValues } from '../core/agents/fileConnection';
 import { Emitter } from '../core/emitter';
 import type { Logger } from '../core/logger';
@@ -9,13 +20,14 @@ import type { SecretStorageLike } from './keySecrets';
 
 export type SettingScope = 'user' | 'workspace';
 
-/** Claude Code's VS Code setting at user or workspace scope; VS Code's configuration API in the extension, a map in tests. */
+/** Claude Code's VS Code settings at user or workspace scope; VS Code's configuration API in the extension, a map in tests. */
 export interface EnvSettingAccess {
   /** VS Code refuses to write a setting no installed extension declares. */
   registered(): boolean;
   hasWorkspace(): boolean;
-  read(scope: SettingScope): unknown;
-  write(scope: SettingScope, value: unknown): Promise<void>;
+  read(scope: SettingScope, setting: string): unknown;
+  /** undefined removes the setting from that scope. */
+  write(scope: SettingScope, setting: string, value: unknown): Promise<void>;
 }
 
 export interface MementoLike {
@@ -100,7 +112,7 @@ export class AgentConnections {
       const record = stored.settings[scope];
       const where = scope === 'user' ? 'User settings' : 'Workspace settings';
       if (!record) return { id, state: 'not-connected', where };
-      return { id, state: envSettingState(this.deps.settings.read(scope), record, ctx ? claudeEnvValues(ctx) : {}), where };
+      return { id, state: envSettingState(this.deps.settings.read(scope, CLAUDE_ENV_SETTING), record, ctx ? claudeEnvValues(ctx) : {}), where };
     }
     const fileId = id as FileTargetId;
     const record = stored.files[fileId];
@@ -118,7 +130,7 @@ export class AgentConnections {
       if (!this.deps.settings.registered()) return { id, where, lines: [], refused: `the Claude Code extension is not installed, so VS Code has no "${CLAUDE_ENV_SETTING}" setting` };
       if (scope === 'workspace' && !this.deps.settings.hasWorkspace()) return { id, where, lines: [], refused: 'no folder or workspace is open' };
       const values = claudeEnvValues(ctx);
-      const lines = Object.entries(values).map(([name, value]) => JSON.stringify({ name, value }));
+      const lines = [...Object.entries(values).map(([name, value]) => JSON.stringify({ name, value })), `"${CLAUDE_LOGIN_PROMPT_SETTING}": true`];
       return scope === 'workspace' ? { id, where, lines, warning: WORKSPACE_SETTINGS_WARNING } : { id, where, lines, notes: [USER_SETTINGS_NOTE] };
     }
     const fileId = id as FileTargetId;
@@ -140,9 +152,19 @@ export class AgentConnections {
     let previous: PreviousValues;
     let notes: string[] = [];
     if (scope) {
-      const merged = mergeEnvSetting(this.deps.settings.read(scope), claudeEnvValues(ctx));
-      await this.deps.settings.write(scope, merged.value);
-      stored.settings[scope] = merged.record;
+      const merged = mergeEnvSetting(this.deps.settings.read(scope, CLAUDE_ENV_SETTING), claudeEnvValues(ctx));
+      // Connecting again keeps what was there before the first Connect, not our own true.
+      let loginPrompt: LoginPromptRecord | undefined = stored.settings[scope]?.loginPrompt ?? loginPromptRecord(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING));
+      await this.deps.settings.write(scope, CLAUDE_ENV_SETTING, merged.value);
+      try {
+        await this.deps.settings.write(scope, CLAUDE_LOGIN_PROMPT_SETTING, true);
+      } catch (error) {
+        // A Claude Code version that does not declare it: the variables are what matters, so they stay
+        // (and are recorded for Disconnect); the user hears why the login screen may still show.
+        loginPrompt = undefined;
+        notes = [`${CLAUDE_LOGIN_PROMPT_SETTING} was not set (${(error as Error).message}); the extension may still show its login screen`];
+      }
+      stored.settings[scope] = { ...merged.record, ...(loginPrompt && { loginPrompt }) };
       previous = merged.previous;
     } else {
       const connected = connectFile(id as FileTargetId, ctx);
@@ -165,7 +187,9 @@ export class AgentConnections {
     if (scope) {
       const record = stored.settings[scope];
       if (!record) return 'was not connected';
-      await this.deps.settings.write(scope, restoreEnvSetting(this.deps.settings.read(scope), record, previous));
+      await this.deps.settings.write(scope, CLAUDE_ENV_SETTING, restoreEnvSetting(this.deps.settings.read(scope, CLAUDE_ENV_SETTING), record, previous));
+      const loginPrompt = record.loginPrompt && restoreLoginPrompt(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING), record.loginPrompt);
+      if (loginPrompt && loginPrompt !== 'changed') await this.deps.settings.write(scope, CLAUDE_LOGIN_PROMPT_SETTING, loginPrompt.value);
       stored.settings = withoutKey(stored.settings, scope);
       outcome = 'restored';
     } else {
@@ -203,10 +227,10 @@ export class AgentConnections {
       }
     }
     for (const [scope, record] of Object.entries(stored.settings) as [SettingScope, EnvSettingRecord][]) {
-      const current = this.deps.settings.read(scope);
+      const current = this.deps.settings.read(scope, CLAUDE_ENV_SETTING);
       if (envSettingState(current, record, claudeEnvValues(ctx)) !== 'outdated') continue;
       const refreshed = refreshEnvSetting(current, claudeEnvValues(ctx));
-      await this.deps.settings.write(scope, refreshed.value);
+      await this.deps.settings.write(scope, CLAUDE_ENV_SETTING, refreshed.value);
       stored.settings[scope] = { ...record, ...refreshed.record };
       changed++;
     }

@@ -1,11 +1,10 @@
 import * as vscode from 'vscode';
-import type { CandidateResult } from '../core/engine/candidateKeyTests';
 import { keyStarts } from '../core/keys/keyIssuers';
 import { describeSkipped, parseKeyLines, selectKeyCandidates, type KeyCandidate } from '../core/keys/keyListParser';
-import { maskSecret } from '../core/secrets';
 import type { PoolSetting } from './bridgeConfig';
 import type { CommandServices } from './commandServices';
-import { candidateItems, keyTrialItems, labelsFor, passedTrial, trialSummary } from './keyTrialPresentation';
+import { candidateItems, labelsFor } from './keyTrialPresentation';
+import { pickTestedKeys, poolName, testKeysForPool } from './keyTrialSteps';
 import { presetById, PROVIDER_PRESETS } from './providerPresets';
 
 /** A key list is a few kilobytes; anything larger was picked by mistake and is not read whole. */
@@ -76,26 +75,11 @@ export class BulkKeyCommands {
 
     const candidates = await this.pickToTest(pool, preset?.keys?.label, found, skipped.length);
     if (!candidates) return 0;
-    const results = await this.test(pool, candidates);
+    const results = await testKeysForPool(this.services, pool, candidates);
     if (!results) return 0;
-    this.services.logger.info(`tested for ${pool.id}: ${candidates.map((c, i) => `${maskSecret(c.secret)} ${trialSummary(results[i])}`).join('; ')}`);
-
-    const passed = results.filter(passedTrial).length;
-    const picked = await vscode.window.showQuickPick(keyTrialItems(candidates, results), {
-      title: `KeyBridge: Add Keys to ${poolName(pool)} — ${passed} of ${candidates.length} passed the test`,
-      placeHolder: 'Enter saves the checked keys to secret storage; Escape saves none',
-      canPickMany: true,
-      ignoreFocusOut: true,
-      matchOnDescription: true,
-      matchOnDetail: true,
-    });
-    if (!picked) return 0;
-    if (picked.length === 0) {
-      void vscode.window.showInformationMessage('KeyBridge: no key checked; nothing was saved.');
-      return 0;
-    }
+    const chosen = await pickTestedKeys(pool, candidates, results);
+    if (!chosen) return 0;
     const labels = labelsFor(candidates);
-    const chosen = picked.map((item) => item.index);
     const stored = await this.services.keyStore.addKeys(
       pool.id,
       chosen.map((i) => ({ secret: candidates[i].secret, label: labels[i] })),
@@ -128,28 +112,6 @@ export class BulkKeyCommands {
     }
     return picked.map((item) => item.index).sort((a, b) => a - b).map((i) => found[i]);
   }
-
-  /** Every ticked key tested, a few at a time, under a cancellable notification; undefined when cancelled. */
-  private async test(pool: PoolSetting, candidates: readonly KeyCandidate[]): Promise<CandidateResult[] | undefined> {
-    const abort = new AbortController();
-    const results = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing ${candidates.length} key(s) for ${poolName(pool)}…`, cancellable: true },
-      async (_progress, token) => {
-        const cancelled = token.onCancellationRequested(() => abort.abort());
-        const candidatePool = { id: pool.id, protocol: pool.protocol, baseUrl: pool.baseUrl, headers: pool.headers, testPath: presetById(pool.provider)?.testPath };
-        try {
-          return await this.services.testCandidateKeys(
-            candidatePool,
-            candidates.map((c) => c.secret),
-            { signal: abort.signal },
-          );
-        } finally {
-          cancelled.dispose();
-        }
-      },
-    );
-    return abort.signal.aborted ? undefined : results;
-  }
 }
 
 function hostOf(baseUrl: string): string {
@@ -158,10 +120,6 @@ function hostOf(baseUrl: string): string {
   } catch {
     return baseUrl;
   }
-}
-
-function poolName(pool: PoolSetting): string {
-  return pool.label ?? pool.id;
 }
 
 async function pickKeyFile(pool: PoolSetting): Promise<vscode.Uri | undefined> {

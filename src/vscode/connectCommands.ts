@@ -29,8 +29,8 @@ interface Choice {
 
 const CHOICES: readonly Choice[] = [
   { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension' },
-  { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, for every workspace' },
-  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, for this workspace only: in .vscode/settings.json, often committed (asks first)' },
+  { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for every workspace' },
+  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for this workspace only: in .vscode/settings.json, often committed (asks first)' },
   { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },
   { agent: 'opencode', targets: ['opencode'], label: 'opencode: ~/.config/opencode/opencode.json', detail: 'a keybridge provider (model keybridge/gpt-4.1)' },
   { agent: 'continue', targets: ['continue-config'], label: 'Continue: ~/.continue/config.yaml', detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI' },

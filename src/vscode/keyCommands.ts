@@ -5,6 +5,8 @@ import type { PoolSetting } from './bridgeConfig';
 import type { CommandServices } from './commandServices';
 import { keyRefOf, poolIdOf, type CommandTargets } from './commandTargets';
 import { sanitizeText } from './keyPresentation';
+import { passedTrial } from './keyTrialPresentation';
+import { pickTestedKeys, testKeysForPool } from './keyTrialSteps';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys, type ProviderPreset } from './providerPresets';
 
 type KeyCheck = (keys: string[]) => { errors: string[]; warnings: string[] };
@@ -25,7 +27,10 @@ export class KeyCommands {
     private readonly links: KeyCommandLinks,
   ) {}
 
-  /** Adds one or many keys; `secrets` given from code skips the input box but not the checks. */
+  /**
+   * Adds one or many keys; `secrets` given from code skips the input box but not the checks. Pasted keys are
+   * tested first: all passed, they are stored; any failed, the results are shown and the keys left checked stored.
+   */
   async addKeys(arg?: unknown, secrets?: string[]): Promise<number> {
     const pool = await this.poolToAddTo(arg);
     if (!pool) return 0;
@@ -39,6 +44,15 @@ export class KeyCommands {
     } else {
       const pasted = await this.askForKeys(pool, preset, check);
       if (!pasted) return 0;
+      // Tested like keys from a list, but with no tick step first: the user pasted these for this pool, so
+      // sending them to its provider is what they asked for (a list may hold other providers' keys).
+      const candidates = pasted.map((secret, i) => ({ line: i + 1, secret }));
+      const results = await testKeysForPool(this.services, pool, candidates);
+      if (!results) return 0;
+      if (!results.every(passedTrial)) {
+        const chosen = await pickTestedKeys(pool, candidates, results, (i) => (pasted.length > 1 ? `pasted key ${i + 1}` : 'the pasted key'));
+        return chosen ? this.store(pool, chosen.map((i) => pasted[i]), undefined) : 0;
+      }
       keys = pasted;
     }
     let label: string | undefined;

@@ -1,6 +1,6 @@
 // Connect Agents in a real VS Code (code-server, temporary HOME): the packaged VSIX beside a stand-in for the
 // Claude Code extension (a generated extension with the id anthropic.claude-code that declares
-// `claudeCode.environmentVariables`, so VS Code lets KeyBridge write that setting). The user's own files are
+// `claudeCode.environmentVariables` and `claudeCode.disableLoginPrompt`, so VS Code lets KeyBridge write them). The user's own files are
 // there before: ~/.claude/settings.json, ~/.codex/config.toml with a block of another tool's, Continue's
 // ~/.continue/config.yaml with a model of the user's, and an opencode.json that is not valid JSON.
 //
@@ -41,7 +41,7 @@ function claudeStandIn(dir, repoRoot) {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
     name: 'claude-code',
     displayName: 'Claude Code (KeyBridge e2e stand-in)',
-    description: 'Declares claudeCode.environmentVariables for test/vscode-e2e/uiConnect.mjs',
+    description: 'Declares claudeCode.environmentVariables and claudeCode.disableLoginPrompt for test/vscode-e2e/uiConnect.mjs',
     version: '0.0.1',
     publisher: 'anthropic',
     license: 'MIT',
@@ -52,6 +52,7 @@ function claudeStandIn(dir, repoRoot) {
         title: 'Claude Code',
         properties: {
           'claudeCode.environmentVariables': { type: 'array', items: { type: 'object' }, default: [], description: 'Environment variables for Claude.' },
+          'claudeCode.disableLoginPrompt': { type: 'boolean', default: false, description: 'Skip the login screen.' },
         },
       },
     },
@@ -166,10 +167,11 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     // The user's own files were written 0644 above; holding the token, they must end private.
     const modes = Object.fromEntries(['claude', 'codex', 'profile', 'continue', 'qwen'].map((k) => [k, (fs.statSync(files[k]).mode & 0o777).toString(8)]));
     const privateOk = Object.values(modes).every((m) => m === '600');
-    const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_AUTH_TOKEN' && /^kb-/.test(e.value));
-    ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables in User settings hold our lines, every agent file 0600; opencode.json untouched',
+    const settingOk = envSetting.some((e) => e.name === 'ANTHROPIC_BASE_URL' && e.value === anthropic) && envSetting.some((e) => e.name === 'ANTHROPIC_AUTH_TOKEN' && /^kb-/.test(e.value))
+      && userSettings['claudeCode.disableLoginPrompt'] === true;
+    ok('the Agents section shows Claude Code, Codex, Continue and Qwen Code connected; settings.json env, config.toml (provider at the end, default before the first table, the other tool’s block kept), the profile file, config.yaml (our two models ahead of the user’s), ~/.qwen/settings.json and claudeCode.environmentVariables (with claudeCode.disableLoginPrompt: true) in User settings hold our lines, every agent file 0600; opencode.json untouched',
       claudeOk && tomlOk && settingOk && yamlOk && qwenOk && privateOk && fs.existsSync(files.profile) && fs.readFileSync(files.opencode, 'utf8') === MALFORMED_OPENCODE,
-      `rows: ${await treeRowsText(page)}; modes ${JSON.stringify(modes)} (VS Code's User settings.json ${(fs.statSync(files.userSettings).mode & 0o777).toString(8)}); config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}; config.toml default block at line ${defaultAt + 1}`);
+      `rows: ${await treeRowsText(page)}; modes ${JSON.stringify(modes)} (VS Code's User settings.json ${(fs.statSync(files.userSettings).mode & 0o777).toString(8)}); config.yaml as expected: ${yamlOk}; ~/.qwen/settings.json env: ${qwenOk}; Claude Code: "${await rowDescription(claudeRow)}"; settings.json env keys ${Object.keys(claude.env).join(', ')}; User settings claudeCode.environmentVariables names ${envSetting.map((e) => e.name).join(', ')}, claudeCode.disableLoginPrompt ${userSettings['claudeCode.disableLoginPrompt']}; config.toml default block at line ${defaultAt + 1}`);
 
     // ---- Disconnect: everything back byte for byte
     await paletteCommand(page, 'KeyBridge: Disconnect Agents…');

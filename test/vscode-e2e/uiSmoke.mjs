@@ -90,7 +90,8 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     ok('Add Pool asks provider, base URL, protocol, id, key and label, and the tree shows the pool and key', true,
       `${asked.map((a) => `"${a}"`).join(' → ')}; rows: ${await treeRowsText(page)}`);
 
-    // ---- 3. a second key through Add Key(s)
+    // ---- 3. a second key through Add Key(s): tested at the fake provider before the label is asked
+    const pasteTestsBefore = fake.ledger.length;
     await paletteCommand(page, 'KeyBridge: Add Key(s)');
     const keyPrompt = await answerQuickInput(page, { title: 'Add Keys to', text: SECOND, password: true });
     await answerQuickInput(page, { title: 'key label', text: 'second' });
@@ -98,8 +99,10 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await secondRow.waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.waitForFunction(() => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((r) => /sk-…\d{4}/.test(r.innerText)).length === 2, null, { timeout: STEP_TIMEOUT_MS });
     const rowsReady = await treeRowsText(page);
-    ok('Add Key(s) adds the second key; both rows show ready (masked key as description)', rowsReady.includes('[first — sk-…1111]') && rowsReady.includes('[second — sk-…2222]'),
-      `"${keyPrompt}"; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`);
+    const pasteTests = fake.ledger.slice(pasteTestsBefore).map((e) => `${e.endpoint} ${e.key === SECOND ? 'second' : 'other'}`);
+    ok('Add Key(s) tests the pasted key (one request) and adds it; both rows show ready (masked key as description)',
+      rowsReady.includes('[first — sk-…1111]') && rowsReady.includes('[second — sk-…2222]') && pasteTests.join(',') === 'models second',
+      `"${keyPrompt}"; requests for the paste: ${pasteTests.join(', ')}; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`);
     await shot(page, 'two-keys');
 
     // ---- 3b. a route for Anthropic clients to the OpenAI-compatible pool: a translated target

@@ -105,6 +105,12 @@ describe('commands', () => {
   let logShown: number;
   /** How many keys each call of testCandidateKeys was given. */
   let candidateTests: number[];
+  /** The host each call of testCandidateKeys was for (the pool's), before it is sent to the fake provider. */
+  let candidateHosts: string[];
+  let provider: FakeProvider;
+
+  before(async () => (provider = await startFakeProvider()));
+  after(async () => provider.close());
 
   const run = (id: string, ...args: unknown[]): Promise<unknown> => {
     const fn = fake.commands.get(id);
@@ -143,13 +149,19 @@ describe('commands', () => {
       writeRoutesSetting,
       testCandidateKeys: (pool, secrets, options) => {
         candidateTests.push(secrets.length);
-        return testCandidateKeys(pool, secrets, { ...options, timeoutMs: 2_000 });
+        candidateHosts.push(new URL(pool.baseUrl).host);
+        // Test traffic stays on loopback: a pool on a provider's real URL (a preset's) is tested against the
+        // in-repo fake provider instead.
+        const onLoopback = new URL(pool.baseUrl).hostname === '127.0.0.1';
+        const baseUrl = onLoopback ? pool.baseUrl : pool.protocol === 'anthropic' ? provider.anthropicBaseUrl : provider.openaiBaseUrl;
+        return testCandidateKeys({ ...pool, baseUrl }, secrets, { ...options, timeoutMs: 2_000 });
       },
       refresh: async () => undefined,
       showLog: () => logShown++,
       logger,
     };
     candidateTests = [];
+    candidateHosts = [];
     registrations = new KeyBridgeCommands(services).register();
   });
 
@@ -186,6 +198,7 @@ describe('commands', () => {
       keysOf('anthropic').map((k) => k.secret),
       [ANTHROPIC_1, ANTHROPIC_2],
     );
+    assert.deepEqual(candidateHosts, ['api.anthropic.com'], 'the pasted keys were tested, once, for the pool’s provider');
     assert.ok(!JSON.stringify([...fake.settings.values()]).includes('sk-ant'), 'no key material in settings');
     assert.match(fake.messagesOf('info').at(-1) ?? '', /added 2 key\(s\) to Anthropic/);
     assert.ok(!logs.join('\n').includes(ANTHROPIC_1), 'the log names keys only masked');
@@ -239,7 +252,7 @@ describe('commands', () => {
   });
 
   describe('Add Key(s)', () => {
-    beforeEach(() => fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: 'https://api.openai.com/v1' }]));
+    beforeEach(() => fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]));
 
     it('asks a label for a single key and stores it under its pool', async () => {
       fake.inputAnswers.push(OPENAI_1, 'work');
@@ -249,6 +262,43 @@ describe('commands', () => {
         [['work', OPENAI_1, 'sk-…1111']],
       );
       assert.equal(fake.messages.at(-1)?.items[0], 'Test Now');
+    });
+
+    it('tests a pasted key with one request to the pool’s provider before storing it', async () => {
+      const before = provider.ledger.length;
+      fake.inputAnswers.push('sk-test-key-pasted-good-5555', 'work');
+      assert.equal(await run('keybridge.addKeys', 'oa'), 1);
+      assert.deepEqual(provider.ledger.slice(before).map((e) => e.key), ['sk-test-key-pasted-good-5555'], 'one test request, with the pasted key');
+      assert.equal(fake.quickPicks.length, 0, 'every key passed: no results to look at');
+      assert.deepEqual(keysOf('oa').map((k) => [k.label, k.masked]), [['work', 'sk-…5555']]);
+    });
+
+    it('does not store a pasted key the provider refuses without asking: the results show it unchecked', async () => {
+      const BAD = 'sk-test-key-pasted-bad-6666';
+      const GOOD = 'sk-test-key-pasted-good-7777';
+      provider.always(BAD, { kind: 'invalidKey' });
+      try {
+        fake.inputAnswers.push(`${BAD}, ${GOOD}`);
+        fake.pickAnswers.push((items) => items.filter((i) => i.picked));
+        assert.equal(await run('keybridge.addKeys', 'oa'), 1);
+        const results = fake.quickPicks.at(-1)!;
+        assert.match((results.options as { title: string }).title, /Add Keys to OpenAI — 1 of 2 passed the test/);
+        assert.deepEqual(
+          results.items.map((i) => [i.label, i.picked, i.detail]),
+          [
+            ['$(error) sk-…6666', false, 'pasted key 1'],
+            ['$(pass) sk-…7777', true, 'pasted key 2'],
+          ],
+        );
+        assert.deepEqual(keysOf('oa').map((k) => k.secret), [GOOD], 'only the key left checked is stored');
+
+        fake.inputAnswers.push(BAD);
+        fake.pickAnswers.push(undefined);
+        assert.equal(await run('keybridge.addKeys', 'oa'), 0, 'Escape at the results stores nothing');
+        assert.deepEqual(keysOf('oa').map((k) => k.secret), [GOOD]);
+      } finally {
+        provider.always(BAD, undefined);
+      }
     });
 
     it('refuses a key that is already in the pool and a key pasted twice, storing nothing', async () => {
@@ -317,10 +367,7 @@ describe('commands', () => {
     ].join('\r\n');
     const ENV_PATH = '/work/project/.env';
     const SECRETS = [GOOD_1, BAD, GOOD_3, ANTHROPIC_1];
-    let provider: FakeProvider;
 
-    before(async () => (provider = await startFakeProvider()));
-    after(async () => provider.close());
     beforeEach(() => {
       fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]);
       provider.always(BAD, { kind: 'invalidKey' });

@@ -12,24 +12,41 @@ import { fake, type QuickPickItemLike } from './fakeVscode';
 import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agentConnections';
 import { AgentRows, agentTreeItem } from '../../src/vscode/agentTree';
 import { ConnectCommands } from '../../src/vscode/connectCommands';
+import { CLAUDE_ENV_SETTING } from '../../src/core/agents/envVarSetting';
 
 const TOKEN = 'kb-glue-token-0123456789';
 
+/** A scope's settings as VS Code would keep them: `values` is claudeCode.environmentVariables, `others` the rest. */
 class MemorySettings implements EnvSettingAccess {
   values: Partial<Record<SettingScope, unknown>> = {};
+  others: Partial<Record<SettingScope, Record<string, unknown>>> = {};
   installed = true;
+  /** Settings VS Code would refuse to write: no installed extension declares them. */
+  undeclared = new Set<string>();
   registered(): boolean {
     return this.installed;
   }
   hasWorkspace(): boolean {
     return true;
   }
-  read(scope: SettingScope): unknown {
-    return this.values[scope];
+  read(scope: SettingScope, setting: string): unknown {
+    return setting === CLAUDE_ENV_SETTING ? this.values[scope] : this.others[scope]?.[setting];
   }
-  async write(scope: SettingScope, value: unknown): Promise<void> {
-    if (value === undefined) delete this.values[scope];
-    else this.values[scope] = value;
+  async write(scope: SettingScope, setting: string, value: unknown): Promise<void> {
+    if (this.undeclared.has(setting)) throw new Error(`Unable to write to User Settings because ${setting} is not a registered configuration.`);
+    if (setting === CLAUDE_ENV_SETTING) {
+      if (value === undefined) delete this.values[scope];
+      else this.values[scope] = value;
+      return;
+    }
+    const others = { ...this.others[scope] };
+    if (value === undefined) delete others[setting];
+    else others[setting] = value;
+    this.others[scope] = others;
+  }
+  /** The scope as settings.json would hold it, for byte-for-byte comparisons. */
+  text(scope: SettingScope): string {
+    return JSON.stringify({ ...(this.values[scope] === undefined ? {} : { [CLAUDE_ENV_SETTING]: this.values[scope] }), ...this.others[scope] });
   }
 }
 
@@ -179,6 +196,48 @@ describe('Connect Agents (VS Code glue)', () => {
     await commands.disconnectAgents('claude-code');
     assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }]);
     assert.equal(secrets.values.size, 0);
+  });
+
+  it('sets claudeCode.disableLoginPrompt beside the variables and Disconnect restores the scope byte for byte: unset, or the user’s own false', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    for (const before of [{}, { 'claudeCode.disableLoginPrompt': false, 'editor.tabSize': 2 }]) {
+      settings.values.user = undefined;
+      settings.others.user = { ...before };
+      const original = settings.text('user');
+      fake.pickAnswers.push(pickMany('Claude Code extension: User'));
+      fake.messageAnswers.push('Connect');
+      await commands.connectAgents('claude-code');
+      assert.match(previews.at(-1)!, /"claudeCode\.disableLoginPrompt": true\n```/, 'the preview shows the line');
+      assert.equal(settings.read('user', 'claudeCode.disableLoginPrompt'), true);
+      assert.equal((settings.values.user as unknown[]).length, 2);
+      fake.messageAnswers.push('Disconnect');
+      await commands.disconnectAgents('claude-code');
+      assert.equal(settings.text('user'), original, `restored from ${JSON.stringify(before)}`);
+    }
+  });
+
+  it('leaves a claudeCode.disableLoginPrompt the user changed since Connect as it is on Disconnect', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    fake.pickAnswers.push(pickMany('Claude Code extension: User'));
+    fake.messageAnswers.push('Connect');
+    await commands.connectAgents('claude-code');
+    await settings.write('user', 'claudeCode.disableLoginPrompt', false);
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('claude-code');
+    assert.equal(settings.text('user'), '{"claudeCode.disableLoginPrompt":false}', 'ours are gone, the user’s false stays');
+  });
+
+  it('connects the variables with a Claude Code that does not declare claudeCode.disableLoginPrompt, says so, and Disconnect restores the rest', async () => {
+    fake.extensions.add('anthropic.claude-code');
+    settings.undeclared.add('claudeCode.disableLoginPrompt');
+    fake.pickAnswers.push(pickMany('Claude Code extension: User'));
+    fake.messageAnswers.push('Connect');
+    assert.deepEqual(await commands.connectAgents('claude-code'), ['claude-setting-user']);
+    assert.equal((settings.values.user as unknown[]).length, 2, 'the variables are written');
+    assert.match(fake.messages.at(-1)?.text ?? '', /claudeCode\.disableLoginPrompt was not set .*not a registered configuration/);
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('claude-code');
+    assert.equal(settings.text('user'), '{}');
   });
 
   it('warns before putting the token in Workspace settings: Skip writes only the rest, Write It There writes it', async () => {

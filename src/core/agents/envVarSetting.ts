@@ -8,11 +8,26 @@ import type { FileState, PreviousValues } from './fileConnection';
  */
 export const CLAUDE_ENV_SETTING = 'claudeCode.environmentVariables';
 
+/**
+ * The extension may show its login screen even when its environment names a gateway; this setting, true, is
+ * its documented way to skip that screen for users authenticated some other way. Connect sets it at the same
+ * scope as the variables, and Disconnect puts back what was there.
+ */
+export const CLAUDE_LOGIN_PROMPT_SETTING = 'claudeCode.disableLoginPrompt';
+
+/** What `claudeCode.disableLoginPrompt` held before Connect set it to true (a setting, never a credential). */
+export interface LoginPromptRecord {
+  wasUnset: boolean;
+  before?: unknown;
+}
+
 export interface EnvSettingRecord {
   /** The setting had no value at this scope: Disconnect removes it again when nothing but ours is left. */
   wasUnset: boolean;
   /** sha256 of each value we wrote. */
   digests: Record<string, string>;
+  /** Absent in records from versions that did not set it: Disconnect then leaves it alone. */
+  loginPrompt?: LoginPromptRecord;
 }
 
 interface EnvEntry {
@@ -77,4 +92,17 @@ export function envSettingState(current: unknown, record: EnvSettingRecord, ours
 export function refreshEnvSetting(current: unknown, ours: Record<string, string>): { value: EnvEntry[]; record: Pick<EnvSettingRecord, 'digests'> } {
   const merged = mergeEnvSetting(current, ours);
   return { value: merged.value, record: { digests: merged.record.digests } };
+}
+
+export function loginPromptRecord(current: unknown): LoginPromptRecord {
+  return current === undefined ? { wasUnset: true } : { wasUnset: false, before: current };
+}
+
+/**
+ * What Disconnect writes to `claudeCode.disableLoginPrompt`: the value from before Connect (undefined: remove
+ * it), or 'changed' when the user set it to something else since, which then stays as it is.
+ */
+export function restoreLoginPrompt(current: unknown, record: LoginPromptRecord): { value: unknown } | 'changed' {
+  if (current !== true) return 'changed';
+  return { value: record.wasUnset ? undefined : record.before };
 }
