@@ -8,6 +8,7 @@ import { AgentConnect } from './vscode/agentConnect';
 import { BridgeHost } from './vscode/bridgeHost';
 import type { HostRole } from './vscode/hostState';
 import { BridgeSync } from './vscode/bridgeSync';
+import { UsageDashboard } from './vscode/dashboardPanel';
 import { KeyBridgeCommands } from './vscode/commands';
 import { Disposable, Throttle, toDisposable } from './vscode/disposable';
 import { KeyStore } from './vscode/keyStore';
@@ -52,6 +53,7 @@ class KeyBridgeExtension extends Disposable {
   private readonly statusBar: BridgeStatusBar;
   private readonly terminal: TerminalEnvironment;
   private readonly agents: AgentConnect;
+  private readonly dashboard: UsageDashboard;
   private readonly render = this._register(new Throttle(100, () => this.renderNow()));
   private contextKeys = '';
   readonly logger: Logger;
@@ -75,6 +77,7 @@ class KeyBridgeExtension extends Disposable {
     this.tree = this._register(new KeyTreeProvider(this.host));
     this.treeView = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree }));
     this.statusBar = this._register(new BridgeStatusBar());
+    this.dashboard = this._register(new UsageDashboard(this.host, context.extensionUri, logger));
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection, context.globalState);
     this.agents = this._register(
       new AgentConnect(context, { baseUrls: () => this.host.baseUrls, token: () => this.keyStore.snapshot?.tokens?.token, logger, changed: () => this.render.schedule() }),
@@ -95,6 +98,7 @@ class KeyBridgeExtension extends Disposable {
         return this.sync.refresh();
       },
       showLog: () => channel.show(true),
+      showDashboard: () => this.dashboard.show(),
       logger,
     }, this.agents.commands);
     for (const disposable of commands.register()) this._register(disposable);

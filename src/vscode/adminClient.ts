@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { request, type Dispatcher } from 'undici';
 import { KEY_HANDOVER_PATH, parseFollowerKeyChange, type FollowerKeyChange, type HandedOverKey } from '../core/server/keyHandover';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
+import type { UsageQuery, UsageReport } from '../core/usage/usageQuery';
 import { provenDispatcher } from './provenConnection';
 
 const HOST = '127.0.0.1';
@@ -105,6 +106,16 @@ export class AdminClient {
   /** Tells the owner what this window added or removed, for an owner whose SecretStorage view is behind. */
   async sendKeys(change: FollowerKeyChange): Promise<void> {
     await this.post<unknown>(KEY_HANDOVER_PATH, change, 10_000);
+  }
+
+  /** The owner's usage report, records it has not written yet included (docs/ARCHITECTURE.md §10). */
+  async usage(query: UsageQuery): Promise<UsageReport> {
+    const params = new URLSearchParams();
+    // The admin API takes `since` as a count and a unit; whole minutes are fine-grained enough for a report.
+    if (query.sinceMs !== undefined) params.set('since', `${Math.max(1, Math.round(query.sinceMs / 60_000))}m`);
+    if (query.by) params.set('by', query.by);
+    const search = params.toString() ? `?${params.toString()}` : '';
+    return parseAdminAnswer(await adminRequest(this.dispatcher, this.port, this.adminToken, 'GET', `/_keybridge/usage${search}`, undefined, 10_000)) as UsageReport;
   }
 
   /** Closes its kept-alive connections; the window no longer follows this owner. */

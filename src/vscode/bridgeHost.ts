@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger';
 import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
 import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus, KeyTestResult } from '../core/status';
+import type { UsageQuery, UsageReport } from '../core/usage/usageQuery';
 import { AdminClient, StatusStream } from './adminClient';
 import { afterClaim, heldBridge, STOPPED_DETAIL, type HostRole, type HostState } from './hostState';
 import type { BridgeTokens } from './keyStore';
@@ -182,6 +183,14 @@ export class BridgeHost {
   async restoreKey(pool: string, key: string): Promise<void> {
     if (this.state.role === 'follower') return this.viaOwner((admin) => admin.restoreKey(pool, key));
     this.local().restoreKey(pool, key);
+  }
+
+  /** The usage report: from this window's store when it owns the bridge, else from the owner's over the admin API. */
+  async usage(query: UsageQuery): Promise<UsageReport> {
+    if (this.state.role === 'follower') return this.viaOwner((admin) => admin.usage(query));
+    const recorder = this.local().usage;
+    if (!recorder) throw new Error('KeyBridge records no usage in this window.');
+    return recorder.query(query);
   }
 
   /** Closes everything; in-flight requests get `graceMs`. What `deactivate()` awaits. */

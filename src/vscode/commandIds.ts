@@ -17,6 +17,7 @@ export const COMMAND_IDS = [
   'keybridge.connectAgents',
   'keybridge.disconnectAgents',
   'keybridge.showLog',
+  'keybridge.showDashboard',
   'keybridge.startBridge',
   'keybridge.stopBridge',
   'keybridge.restartBridge',

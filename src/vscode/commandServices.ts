@@ -21,5 +21,7 @@ export interface CommandServices {
   testCandidateKeys(pool: CandidatePool, secrets: readonly string[], options: { signal: AbortSignal }): Promise<CandidateResult[]>;
   refresh(): Promise<void>;
   showLog(): void;
+  /** Opens (or reveals) the usage dashboard. */
+  showDashboard(): void;
   logger: Logger;
 }

@@ -57,6 +57,10 @@ export class KeyBridgeCommands {
         this.services.showLog();
         return Promise.resolve();
       },
+      'keybridge.showDashboard': () => {
+        this.services.showDashboard();
+        return Promise.resolve();
+      },
       'keybridge.startBridge': () => this.startBridge(),
       'keybridge.stopBridge': () => this.stopBridge(),
       'keybridge.restartBridge': () => this.restartBridge(),

@@ -1,10 +1,13 @@
 import * as vscode from 'vscode';
 import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus } from '../core/status';
+import type { CommandId } from './commandIds';
 import type { HostRole } from './hostState';
 import { Disposable } from './disposable';
 import { countKeys } from './keyPresentation';
 import { VIEW_ID } from './treeContext';
+
+const DASHBOARD_COMMAND: CommandId = 'keybridge.showDashboard';
 
 export interface StatusBarView {
   role: HostRole;
@@ -42,6 +45,7 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
       lines.push(`Anthropic base URL: \`${urls.anthropic}\``);
       if (view.status) lines.push(`Requests: ${view.status.totals.requests} (${view.status.totals.failed} failed)`);
       if (view.role === 'follower') lines.push('Served by another VS Code window; this window follows it.');
+      lines.push(`[$(graph-line) Usage dashboard](command:${DASHBOARD_COMMAND})`);
       const unusable = counts.usable === 0;
       if (unusable) lines.push(counts.total === 0 ? 'No keys yet: add keys in the KeyBridge view.' : 'No key can take a request right now.');
       return { text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`, tooltip: lines.join('  \n'), background: unusable ? 'warning' : undefined };
@@ -64,7 +68,10 @@ export class BridgeStatusBar extends Disposable {
   update(view: StatusBarView): void {
     const look = statusBarLook(view, this.now());
     this.item.text = look.text;
-    this.item.tooltip = new vscode.MarkdownString(look.tooltip);
+    const tooltip = new vscode.MarkdownString(look.tooltip, true);
+    // The dashboard link is the one command the tooltip may run.
+    tooltip.isTrusted = { enabledCommands: [DASHBOARD_COMMAND] };
+    this.item.tooltip = tooltip;
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
   }
 }

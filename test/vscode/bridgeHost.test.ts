@@ -5,6 +5,7 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/bridgeHost';
@@ -183,5 +184,27 @@ describe('BridgeHost: one bridge across windows', function () {
     );
     await a.shutdown(0);
     assert.equal(await listening(next), false);
+  });
+
+  it('the owner records usage beside the state file; a follower reads the same report through the owner', async () => {
+    const a = openWindow();
+    await a.configure({ config: configFor(provider), tokens: TOKENS });
+    const b = openWindow();
+    await b.configure({ config: configFor(provider), tokens: TOKENS });
+    assert.equal(b.role, 'follower');
+    for (let i = 0; i < 3; i++) assert.equal((await chat(port)).status, 200);
+
+    const own = await a.usage({ sinceMs: 3_600_000, by: 'model' });
+    assert.equal(own.totals.requests, 3, 'the owner counts the requests it has not written yet');
+    assert.ok(own.totals.inputTokens > 0, 'tokens from the fake provider answers');
+    assert.deepEqual(own.breakdowns.model?.map((l) => [l.name, l.requests]), [['gpt-test', 3]]);
+    const followed = await b.usage({ sinceMs: 3_600_000, by: 'model' });
+    assert.deepEqual(followed.breakdowns, own.breakdowns, 'the follower gets the owner report');
+    assert.deepEqual(followed.totals, own.totals);
+
+    await a.shutdown(0); // flushes the store
+    const lines = readFileSync(join(stateDir, 'key-state.usage.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.ok(!lines.join('').includes('oa-key-'), 'no secret in the usage file');
   });
 });

@@ -103,6 +103,7 @@ describe('commands', () => {
   let registrations: DisposableLike[];
   let logs: string[];
   let logShown: number;
+  let dashboardsShown: number;
   /** How many keys each call of testCandidateKeys was given. */
   let candidateTests: number[];
   /** The host each call of testCandidateKeys was for (the pool's), before it is sent to the fake provider. */
@@ -137,6 +138,7 @@ describe('commands', () => {
     host = new FakeHost(keyStore);
     logs = [];
     logShown = 0;
+    dashboardsShown = 0;
     const logger: Logger = { debug: () => undefined, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(`error ${m}`) };
     const services: CommandServices = {
       host: host as unknown as CommandServices['host'],
@@ -158,6 +160,7 @@ describe('commands', () => {
       },
       refresh: async () => undefined,
       showLog: () => logShown++,
+      showDashboard: () => dashboardsShown++,
       logger,
     };
     candidateTests = [];
@@ -651,13 +654,15 @@ describe('commands', () => {
       for (const key of [OPENAI_1, OPENAI_2, ANTHROPIC_1]) assert.ok(!fake.clipboard.includes(key), 'provider keys are never copied');
     });
 
-    it('Start, Stop and Restart go to the host; Show Log opens the channel', async () => {
+    it('Start, Stop and Restart go to the host; Show Log opens the channel; Show Usage Dashboard opens the dashboard', async () => {
       await run('keybridge.stopBridge');
       await run('keybridge.startBridge');
       await run('keybridge.restartBridge');
       await run('keybridge.showLog');
+      await run('keybridge.showDashboard');
       assert.deepEqual(host.calls, ['stop', 'start', 'restart']);
       assert.equal(logShown, 1);
+      assert.equal(dashboardsShown, 1);
       assert.match(fake.messagesOf('info')[0], /stopped in every window/);
     });
 

@@ -34,6 +34,7 @@ export function contextFor(backend: FakeSecretBackend, storage: string) {
   return {
     secrets: backend.view(),
     globalStorageUri: { scheme: 'file', fsPath: storage, path: storage },
+    extensionUri: { scheme: 'file', fsPath: '/extension', path: '/extension' },
     environmentVariableCollection: new FakeEnvironmentCollection(),
     globalState: new FakeMemento(),
     subscriptions: [] as { dispose(): unknown }[],

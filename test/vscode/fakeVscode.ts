@@ -51,7 +51,16 @@ export class ThemeIcon {
 }
 
 export class MarkdownString {
-  constructor(public value = '') {}
+  isTrusted?: boolean | { enabledCommands: string[] };
+  constructor(
+    public value = '',
+    public supportThemeIcons = false,
+  ) {}
+}
+
+export enum ViewColumn {
+  Active = -1,
+  One = 1,
 }
 
 export class TreeItem {
@@ -92,7 +101,74 @@ export enum InputBoxValidationSeverity {
 export const Uri = {
   file: (path: string): FakeUri => ({ scheme: 'file', fsPath: path, path }),
   parse: (text: string): FakeUri => ({ scheme: text.slice(0, text.indexOf(':')), fsPath: text, path: text }),
+  joinPath: (base: FakeUri, ...parts: string[]): FakeUri => {
+    const path = [base.path, ...parts].join('/');
+    return { scheme: base.scheme, fsPath: path, path };
+  },
 };
+
+/** A webview panel as `window.createWebviewPanel` made it: its page, what it was posted, and how to act as its user. */
+export interface FakeWebviewPanel {
+  viewType: string;
+  title: string;
+  options: unknown;
+  visible: boolean;
+  revealed: number;
+  disposed: boolean;
+  webview: { html: string; cspSource: string; posted: unknown[]; asWebviewUri(uri: FakeUri): string; postMessage(message: unknown): Promise<boolean>; onDidReceiveMessage: (listener: (m: unknown) => void) => Disposable };
+  /** What the page's script sends, as it would. */
+  receive(message: unknown): void;
+  /** The user hides (another tab in front) or shows the panel. */
+  setVisible(visible: boolean): void;
+  reveal(): void;
+  dispose(): void;
+  onDidChangeViewState: (listener: () => void) => Disposable;
+  onDidDispose: (listener: () => void) => Disposable;
+}
+
+function webviewPanel(viewType: string, title: string, options: unknown): FakeWebviewPanel {
+  const received = new EventEmitter<unknown>();
+  const viewState = new EventEmitter<void>();
+  const disposed = new EventEmitter<void>();
+  const panel: FakeWebviewPanel = {
+    viewType,
+    title,
+    options,
+    visible: true,
+    revealed: 0,
+    disposed: false,
+    webview: {
+      html: '',
+      cspSource: 'https://fake.vscode-cdn.net',
+      posted: [],
+      asWebviewUri: (uri) => `https://fake.vscode-cdn.net${uri.path}`,
+      postMessage: (message) => {
+        if (panel.disposed) return Promise.resolve(false);
+        panel.webview.posted.push(message);
+        return Promise.resolve(true);
+      },
+      onDidReceiveMessage: received.event,
+    },
+    receive: (message) => received.fire(message),
+    setVisible: (visible) => {
+      panel.visible = visible;
+      viewState.fire();
+    },
+    reveal: () => {
+      panel.revealed++;
+      panel.setVisible(true);
+    },
+    dispose: () => {
+      if (panel.disposed) return;
+      panel.disposed = true;
+      panel.visible = false;
+      disposed.fire();
+    },
+    onDidChangeViewState: viewState.event,
+    onDidDispose: disposed.event,
+  };
+  return panel;
+}
 
 // ---- scripting ----------------------------------------------------------------
 
@@ -172,6 +248,7 @@ export const fake = {
   contexts: new Map<string, unknown>(),
   channels: [] as FakeOutputChannel[],
   statusBarItems: [] as FakeStatusBarItem[],
+  webviewPanels: [] as FakeWebviewPanel[],
   treeViews: [] as { id: string; message: string | undefined; provider: unknown }[],
   /** Language model chat providers by vendor, as `lm.registerLanguageModelChatProvider` got them. */
   lmProviders: new Map<string, unknown>(),
@@ -205,6 +282,7 @@ export const fake = {
     this.contexts = new Map();
     this.channels = [];
     this.statusBarItems = [];
+    this.webviewPanels = [];
     this.treeViews = [];
     this.lmProviders = new Map();
     this.configListeners = new EventEmitter();
@@ -317,6 +395,12 @@ export const window = {
       show: () => channel.shown++,
       dispose: () => undefined,
     });
+  },
+
+  createWebviewPanel(viewType: string, title: string, _column: unknown, options: unknown): FakeWebviewPanel {
+    const panel = webviewPanel(viewType, title, options);
+    fake.webviewPanels.push(panel);
+    return panel;
   },
 
   createStatusBarItem(id: string): FakeStatusBarItem & { show(): void; hide(): void; dispose(): void } {

@@ -52,6 +52,7 @@ describe('route commands', () => {
       writeRoutesSetting,
       refresh: async () => undefined,
       showLog: () => undefined,
+      showDashboard: () => undefined,
       logger,
     } as unknown as CommandServices;
     registrations = new KeyBridgeCommands(services).register();

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Logger } from '../core/logger';
+import type { BridgeHost } from './bridgeHost';
+import { dashboardData } from './dashboardData';
+import { Disposable, toDisposable } from './disposable';
+
+/** What the dashboard reads: the host's usage report (either role) and status. */
+export type DashboardSource = Pick<BridgeHost, 'usage' | 'status' | 'role'>;
+
+const VIEW_TYPE = 'keybridge.dashboard';
+const REFRESH_MS = 3_000;
+/** The charts cover two weeks: the hourly rollups' span, and enough to see a trend (docs/ARCHITECTURE.md §10). */
+const WINDOW_MS = 14 * 24 * 3_600_000;
+
+/** The page: our own script and styles only, inline styles for the chart's layout, no remote content. */
+function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css'));
+  const csp = [
+    "default-src 'none'",
+    `script-src ${webview.cspSource} 'nonce-${nonce}'`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `img-src ${webview.cspSource} data:`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${String(style)}">
+<title>KeyBridge Usage</title>
+</head>
+<body>
+<main id="dashboard"><p class="muted">Reading usage…</p></main>
+<script nonce="${nonce}" src="${String(script)}"></script>
+</body>
+</html>`;
+}
+
+/**
+ * The usage dashboard (docs/ARCHITECTURE.md §10): one webview panel, fed by
+ * postMessage every few seconds while it is visible, so it follows the bridge
+ * live — in a follower window through the owner's admin API.
+ */
+export class UsageDashboard extends Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+
+  constructor(
+    private readonly source: DashboardSource,
+    private readonly extensionUri: vscode.Uri,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    this._register(
+      toDisposable(() => {
+        if (this.timer) clearInterval(this.timer);
+        this.timer = undefined;
+        this.panel?.dispose();
+      }),
+    );
+  }
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'KeyBridge Usage', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    });
+    this.panel = panel;
+    panel.webview.html = dashboardHtml(panel.webview, this.extensionUri, randomBytes(16).toString('base64'));
+    // The script asks once it listens; a message posted before that would be lost.
+    panel.webview.onDidReceiveMessage((message: { type?: string }) => message.type === 'ready' && void this.refresh());
+    panel.onDidChangeViewState(() => this.schedule());
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.schedule();
+    });
+    this.schedule();
+  }
+
+  /** Posts a fresh report; a failure (the owner went, no store yet) shows as a line on the page. */
+  async refresh(): Promise<void> {
+    const panel = this.panel;
+    if (!panel || this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const report = await this.source.usage({ sinceMs: WINDOW_MS });
+      await panel.webview.postMessage({ type: 'usage', data: dashboardData(report, this.source.status(), this.source.role, this.now()) });
+    } catch (error) {
+      this.logger.debug(`dashboard: ${(error as Error).message}`);
+      await panel.webview.postMessage({ type: 'error', message: (error as Error).message });
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Refreshes on a timer only while the panel is visible. */
+  private schedule(): void {
+    const live = this.panel?.visible === true;
+    if (live && !this.timer) {
+      this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+      this.timer.unref();
+    } else if (!live && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
