@@ -17,6 +17,8 @@ const WINDOW_MS = 14 * 24 * 3_600_000;
 function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'dashboard.css'));
+  // uPlot's own stylesheet, which esbuild writes beside the page script.
+  const chartStyle = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'dashboard.css'));
   const csp = [
     "default-src 'none'",
     `script-src ${webview.cspSource} 'nonce-${nonce}'`,
@@ -29,6 +31,7 @@ function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${String(chartStyle)}">
 <link rel="stylesheet" href="${String(style)}">
 <title>KeyBridge Usage</title>
 </head>

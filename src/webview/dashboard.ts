@@ -1,6 +1,8 @@
 // The usage dashboard's page script (docs/ARCHITECTURE.md §10), bundled for the browser into dist/dashboard.js.
 // It only draws what the extension posts: no network, no storage, nothing remote. Type-checked with the DOM
 // library by its own tsconfig.json (the extension's code must not see browser globals).
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { DashboardData, DashboardQuota, DashboardRow } from '../vscode/dashboardData';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
@@ -42,14 +44,18 @@ interface Series {
   values: number[];
 }
 
-/** A small line chart of per-day series; the canvas is sized for the device pixel ratio. */
+/**
+ * A line chart of per-day series, drawn by uPlot (a chart library made for time series, 52 KB minified: see
+ * docs/ARCHITECTURE.md §10 for the comparison). Our own legend and caption; uPlot's legend would repeat values
+ * the tables below already give.
+ */
 function lineChart(title: string, labels: string[], series: Series[]): HTMLElement {
   const figure = el('figure', undefined, 'chart');
   figure.append(el('figcaption', title));
-  const canvas = el('canvas');
-  canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', `${title}: ${series.map((s) => `${s.label} ${s.values.reduce((a, b) => a + b, 0)}`).join(', ')}`);
-  figure.append(canvas);
+  const plot = el('div', undefined, 'plot');
+  plot.setAttribute('role', 'img');
+  plot.setAttribute('aria-label', `${title}: ${series.map((s) => `${s.label} ${s.values.reduce((a, b) => a + b, 0)}`).join(', ')}`);
+  figure.append(plot);
   const legend = el('div', undefined, 'legend');
   for (const s of series) {
     const item = el('span', s.label);
@@ -57,50 +63,30 @@ function lineChart(title: string, labels: string[], series: Series[]): HTMLEleme
     legend.append(item);
   }
   figure.append(legend);
-  requestAnimationFrame(() => drawLines(canvas, labels, series));
+  requestAnimationFrame(() => drawChart(plot, labels, series));
   return figure;
 }
 
-function drawLines(canvas: HTMLCanvasElement, labels: string[], series: Series[]): void {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 480;
-  const height = 180;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  ctx.scale(ratio, ratio);
-  const pad = { left: 44, right: 10, top: 10, bottom: 22 };
-  const plotW = width - pad.left - pad.right;
-  const plotH = height - pad.top - pad.bottom;
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+function drawChart(plot: HTMLElement, labels: string[], series: Series[]): void {
   const fg = themeColor('--vscode-foreground', '#888');
-  ctx.font = `11px ${themeColor('--vscode-font-family', 'sans-serif')}`;
-  ctx.fillStyle = fg;
-  ctx.strokeStyle = themeColor('--vscode-widget-border', 'rgba(128,128,128,0.35)');
-  ctx.globalAlpha = 0.6;
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.top + plotH - (plotH * i) / 4;
-    ctx.beginPath();
-    ctx.moveTo(pad.left, y);
-    ctx.lineTo(pad.left + plotW, y);
-    ctx.stroke();
-    ctx.fillText(compact.format((max * i) / 4), 2, y + 4);
-  }
-  const x = (i: number): number => pad.left + (labels.length <= 1 ? plotW / 2 : (plotW * i) / (labels.length - 1));
-  const step = Math.max(1, Math.ceil(labels.length / 7));
-  labels.forEach((label, i) => i % step === 0 && ctx.fillText(label.slice(5), x(i) - 14, height - 6));
-  ctx.globalAlpha = 1;
-  for (const s of series) {
-    ctx.strokeStyle = s.color;
-    ctx.fillStyle = s.color;
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    s.values.forEach((v, i) => (i ? ctx.lineTo(x(i), pad.top + plotH - (plotH * v) / max) : ctx.moveTo(x(i), pad.top + plotH - (plotH * v) / max)));
-    ctx.stroke();
-    s.values.forEach((v, i) => ctx.fillRect(x(i) - 2, pad.top + plotH - (plotH * v) / max - 2, 4, 4));
-  }
+  const grid = themeColor('--vscode-widget-border', 'rgba(128,128,128,0.35)');
+  const font = `11px ${themeColor('--vscode-font-family', 'sans-serif')}`;
+  const axis = { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const options: uPlot.Options = {
+    width: plot.clientWidth || 480,
+    height: 180,
+    legend: { show: false },
+    cursor: { drag: { x: false, y: false } },
+    // One point per day with data, labelled by its day: a time axis would stretch a single day across years.
+    scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    axes: [
+      { ...axis, incrs: [1, 2, 7], values: (_u, ticks) => ticks.map((t) => labels[t]?.slice(5) ?? '') },
+      { ...axis, values: (_u, ticks) => ticks.map((v) => compact.format(v)) },
+    ],
+    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 5, fill: s.color } }))],
+  };
+  const data: uPlot.AlignedData = [labels.map((_, i) => i), ...series.map((s) => s.values)];
+  new uPlot(options, data, plot);
 }
 
 function card(label: string, value: string, id: string): HTMLElement {

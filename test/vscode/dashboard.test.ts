@@ -46,7 +46,7 @@ describe('Usage dashboard', function () {
     assert.ok(!/script-src[^;]*'unsafe-inline'/.test(csp), 'no inline script');
     const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
     assert.deepEqual(scripts, [` nonce="${nonce}" src="https://fake.vscode-cdn.net/extension/dist/dashboard.js"`]);
-    assert.deepEqual([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1].startsWith(panel.webview.cspSource)), [true, true], 'no remote content');
+    assert.deepEqual([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1].startsWith(panel.webview.cspSource)), [true, true, true], 'no remote content: both stylesheets (the chart library and ours) and the script are our own files');
     assert.equal((panel.options as { enableScripts?: boolean }).enableScripts, true);
 
     // Opening it again brings the same panel forward, with a fresh nonce only for a new panel.
