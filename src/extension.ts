@@ -15,7 +15,8 @@ import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
 import { registerLanguageModels } from './vscode/languageModels';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
-import { addPoolSetting, readSettings, removePoolSetting, routesSetting, writeRoutesSetting } from './vscode/settings';
+import { addPoolSetting, poolsSetting, readSettings, removePoolSetting, routesSetting, writeListSetting, writeRoutesSetting } from './vscode/settings';
+import { SimulatedDemo } from './vscode/simulatedDemo';
 import { BridgeStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 
@@ -52,6 +53,7 @@ class KeyBridgeExtension extends Disposable {
   private readonly statusBar: BridgeStatusBar;
   private readonly terminal: TerminalEnvironment;
   private readonly agents: AgentConnect;
+  private readonly demo: SimulatedDemo;
   private readonly render = this._register(new Throttle(100, () => this.renderNow()));
   private contextKeys = '';
   readonly logger: Logger;
@@ -72,7 +74,19 @@ class KeyBridgeExtension extends Disposable {
     this.host = new BridgeHost({ port: readSettings().settings.port, stateDir, logger });
     this.sync = this._register(new BridgeSync(this.keyStore, this.host, logger));
 
-    this.tree = this._register(new KeyTreeProvider(this.host));
+    this.demo = new SimulatedDemo({
+      keyStore: this.keyStore,
+      pools: () => this.sync.settings.pools,
+      listSetting: (name) => (name === 'pools' ? poolsSetting() : routesSetting()),
+      writeListSetting,
+      bridge: () => {
+        const token = this.keyStore.snapshot?.tokens?.token;
+        const serving = this.host.role === 'owner' || this.host.role === 'follower';
+        return serving && token ? { baseUrls: this.host.baseUrls, token, status: this.host.status() } : undefined;
+      },
+      logger,
+    });
+    this.tree = this._register(new KeyTreeProvider(this.host, Date.now, (pool) => this.sync.settings.pools.some((p) => p.id === pool && p.demo === true)));
     this.treeView = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree }));
     this.statusBar = this._register(new BridgeStatusBar());
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection, context.globalState);
@@ -96,7 +110,7 @@ class KeyBridgeExtension extends Disposable {
       },
       showLog: () => channel.show(true),
       logger,
-    }, this.agents.commands);
+    }, this.agents.commands, this.demo);
     for (const disposable of commands.register()) this._register(disposable);
     this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
 
@@ -106,7 +120,7 @@ class KeyBridgeExtension extends Disposable {
   }
 
   start(): void {
-    void this.sync.start();
+    void this.sync.start().then(() => this.sync.state !== 'ready' ? undefined : this.demo.cleanUpStale().catch((error: unknown) => this.logger.warn(`Removing the demo pools of an earlier session failed: ${(error as Error).message}`)));
   }
 
   whenReady(timeoutMs: number): Promise<HostRole> {
@@ -142,7 +156,7 @@ class KeyBridgeExtension extends Disposable {
 
   async shutdown(): Promise<void> {
     this.dispose();
-    await this.host.shutdown(1_500);
+    await Promise.all([this.host.shutdown(1_500), this.demo.dispose()]);
   }
 
   private renderNow(): void {

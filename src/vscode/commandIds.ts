@@ -21,6 +21,8 @@ export const COMMAND_IDS = [
   'keybridge.stopBridge',
   'keybridge.restartBridge',
   'keybridge.refresh',
+  'keybridge.tryDemo',
+  'keybridge.removeDemo',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];
