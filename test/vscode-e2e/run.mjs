@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // KeyBridge in a real VS Code: both layers against code-server and headless Chromium (system Node 20).
 //
-//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui|takeover] [--no-package]
+//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui|takeover|connect|demo] [--no-package]
 //
 //   1. compile  the extension-host suite (test/vscode-host, its own tsconfig) into out/
 //   2. package  `npm run package` -> keybridge-<version>.vsix (the production bundle)
@@ -11,6 +11,7 @@
 //               (uiSmoke.mjs)
 //   5. takeover two windows of one code-server: keys added in A, A closes, B serves them (uiTakeover.mjs)
 //   6. connect  Connect Agents / Disconnect Agents on the user's own files in a temporary HOME (uiConnect.mjs)
+//   7. demo     Try with a Simulated Provider from the welcome view, the demo in the tree, Remove (uiDemo.mjs)
 //
 // Each layer gets its own free loopback port for keybridge.port, never the default 17381. Prints what
 // every check saw, the timings, and a closing `vscode e2e: N passed, N failed`; exit 1 on any failure.
@@ -27,6 +28,7 @@ import { groupAlive, launchBrowser, loadEnv, removeOnExit, runExtensionTests, st
 import { runUiSmoke } from './uiSmoke.mjs';
 import { runUiTakeover } from './uiTakeover.mjs';
 import { runUiConnect } from './uiConnect.mjs';
+import { runUiDemo } from './uiDemo.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -35,14 +37,15 @@ const DEFAULT_PORT = 17381;
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-if (only && !['host', 'ui', 'takeover', 'connect'].includes(only)) {
-  console.error(`--only takes "host", "ui", "takeover" or "connect", not ${only}`);
+if (only && !['host', 'ui', 'takeover', 'connect', 'demo'].includes(only)) {
+  console.error(`--only takes "host", "ui", "takeover", "connect" or "demo", not ${only}`);
   process.exit(2);
 }
 const wantHost = !only || only === 'host';
 const wantUi = !only || only === 'ui';
 const wantTakeover = !only || only === 'takeover';
 const wantConnect = !only || only === 'connect';
+const wantDemo = !only || only === 'demo';
 
 const t0 = Date.now();
 const results = [];
@@ -189,7 +192,7 @@ try {
       if (r.code !== 0 || !fs.existsSync(vsix)) throw new Error(`npm run package failed (exit ${r.code}):\n${r.output.slice(-3000)}`);
       console.log(`   ${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
     });
-  } else if ((wantUi || wantTakeover || wantConnect) && !fs.existsSync(vsix)) {
+  } else if ((wantUi || wantTakeover || wantConnect || wantDemo) && !fs.existsSync(vsix)) {
     throw new Error(`--no-package, but ${vsix} does not exist`);
   }
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
@@ -212,6 +215,12 @@ try {
     await timed('connect agents', async () => {
       const port = await freePort();
       await runUiConnect({ browser, vsix, port, artifacts, repoRoot, check });
+    });
+  }
+  if (wantDemo) {
+    await timed('simulated provider', async () => {
+      const port = await freePort();
+      await runUiDemo({ browser, vsix, port, artifacts, repoRoot, check });
     });
   }
   check('all', 'no browser request left 127.0.0.1 in the whole run', browser.blocked.length === 0, browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty');
