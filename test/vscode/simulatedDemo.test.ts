@@ -11,6 +11,11 @@ import { join } from 'node:path';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keyStore';
 import { INDEX_SECRET } from '../../src/vscode/keySecrets';
+import { SimulatedDemo } from '../../src/vscode/simulatedDemo';
+import { systemClock } from '../../src/core/clock';
+import { demoScenario } from '../../src/core/demo/demoScenario';
+import { startSimulatedProvider } from '../../src/core/demo/simulatedProvider';
+import type { PoolSetting } from '../../src/vscode/bridgeConfig';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
@@ -175,5 +180,33 @@ describe('Try with a Simulated Provider', function () {
     await waitFor(() => JSON.stringify(secretsView(backend)) === JSON.stringify(secretsBefore), 10_000, 'demo keys removed');
     await waitFor(() => api.status()?.pools.length === 0, 10_000, 'the bridge serves no demo pool');
     assert.match(fake.channels.at(-1)?.lines.join('\n') ?? '', /simulated provider of an earlier session is gone/);
+  });
+
+  it('on activation, leaves demo pools whose simulator another window still runs', async () => {
+    // Another window's simulator: its pools in the settings, its process alive on loopback.
+    const other = await startSimulatedProvider(demoScenario().accounts, systemClock);
+    try {
+      const pools: PoolSetting[] = [
+        { id: 'demo-alpha', label: 'Demo alpha (simulated)', protocol: 'openai', baseUrl: other.openaiBaseUrl, demo: true },
+        { id: 'demo-beta', label: 'Demo beta (simulated)', protocol: 'anthropic', baseUrl: other.anthropicBaseUrl, demo: true },
+      ];
+      const writes: string[] = [];
+      const removed: string[] = [];
+      const demo = new SimulatedDemo({
+        keyStore: { addKeys: () => Promise.reject(new Error('not expected')), removePool: (id) => (removed.push(id), Promise.resolve(0)) },
+        pools: () => pools,
+        listSetting: (name) => (name === 'pools' ? [...pools] : []),
+        writeListSetting: (name) => (writes.push(name), Promise.resolve()),
+        bridge: () => undefined,
+        logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      assert.deepEqual(await demo.cleanUpStale(), { pools: [] });
+      assert.deepEqual([writes, removed], [[], []], 'nothing written while the simulator answers');
+      await other.close();
+      assert.deepEqual(await demo.cleanUpStale(), { pools: ['demo-alpha', 'demo-beta'] }, 'once it is gone, the pools go');
+      assert.deepEqual([writes, removed], [['pools'], ['demo-alpha', 'demo-beta']]);
+    } finally {
+      await other.close();
+    }
   });
 });
