@@ -16,7 +16,8 @@ import { KeyTreeProvider, type KeyTreeNode } from './vscode/keyTree';
 import { registerLanguageModels } from './vscode/languageModels';
 import { VIEW_ID } from './vscode/treeContext';
 import { channelLogger } from './vscode/log';
-import { addPoolSetting, readSettings, removePoolSetting, routesSetting, writeRoutesSetting } from './vscode/settings';
+import { addPoolSetting, poolsSetting, readSettings, removePoolSetting, routesSetting, writeListSetting, writeRoutesSetting } from './vscode/settings';
+import { SimulatedDemo } from './vscode/simulatedDemo';
 import { BridgeStatusBar } from './vscode/statusBar';
 import { TerminalEnvironment } from './vscode/terminalEnv';
 
@@ -54,6 +55,7 @@ class KeyBridgeExtension extends Disposable {
   private readonly terminal: TerminalEnvironment;
   private readonly agents: AgentConnect;
   private readonly dashboard: UsageDashboard;
+  private readonly demo: SimulatedDemo;
   private readonly render = this._register(new Throttle(100, () => this.renderNow()));
   private contextKeys = '';
   readonly logger: Logger;
@@ -74,7 +76,19 @@ class KeyBridgeExtension extends Disposable {
     this.host = new BridgeHost({ port: readSettings().settings.port, stateDir, logger });
     this.sync = this._register(new BridgeSync(this.keyStore, this.host, logger));
 
-    this.tree = this._register(new KeyTreeProvider(this.host));
+    this.demo = new SimulatedDemo({
+      keyStore: this.keyStore,
+      pools: () => this.sync.settings.pools,
+      listSetting: (name) => (name === 'pools' ? poolsSetting() : routesSetting()),
+      writeListSetting,
+      bridge: () => {
+        const token = this.keyStore.snapshot?.tokens?.token;
+        const serving = this.host.role === 'owner' || this.host.role === 'follower';
+        return serving && token ? { baseUrls: this.host.baseUrls, token, status: this.host.status() } : undefined;
+      },
+      logger,
+    });
+    this.tree = this._register(new KeyTreeProvider(this.host, Date.now, (pool) => this.sync.settings.pools.some((p) => p.id === pool && p.demo === true)));
     this.treeView = this._register(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: this.tree }));
     this.statusBar = this._register(new BridgeStatusBar());
     this.dashboard = this._register(new UsageDashboard(this.host, context.extensionUri, logger));
@@ -100,7 +114,7 @@ class KeyBridgeExtension extends Disposable {
       showLog: () => channel.show(true),
       showDashboard: () => this.dashboard.show(),
       logger,
-    }, this.agents.commands);
+    }, this.agents.commands, this.demo);
     for (const disposable of commands.register()) this._register(disposable);
     this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
 
@@ -110,7 +124,7 @@ class KeyBridgeExtension extends Disposable {
   }
 
   start(): void {
-    void this.sync.start();
+    void this.sync.start().then(() => this.sync.state !== 'ready' ? undefined : this.demo.cleanUpStale().catch((error: unknown) => this.logger.warn(`Removing the demo pools of an earlier session failed: ${(error as Error).message}`)));
   }
 
   whenReady(timeoutMs: number): Promise<HostRole> {
@@ -146,7 +160,7 @@ class KeyBridgeExtension extends Disposable {
 
   async shutdown(): Promise<void> {
     this.dispose();
-    await this.host.shutdown(1_500);
+    await Promise.all([this.host.shutdown(1_500), this.demo.dispose()]);
   }
 
   private renderNow(): void {

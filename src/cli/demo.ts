@@ -3,6 +3,7 @@ import { agentSetup } from '../core/agentSetup';
 import { Bridge } from '../core/bridge';
 import { systemClock } from '../core/clock';
 import { demoScenario, DEMO_MODELS } from '../core/demo/demoScenario';
+import { driveDemoTraffic } from '../core/demo/demoTraffic';
 import { startSimulatedProvider } from '../core/demo/simulatedProvider';
 import type { Logger } from '../core/logger';
 import { redactSecrets } from '../core/secrets';
@@ -63,7 +64,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const timer = options.durationS === undefined ? undefined : setTimeout(onSignal, options.durationS * 1000);
-  const traffic = options.intervalMs > 0 ? driveTraffic(bridge, token, options.intervalMs, stop.signal) : Promise.resolve();
+  const traffic = options.intervalMs > 0 ? driveDemoTraffic(bridge.baseUrls, token, options.intervalMs, stop.signal) : Promise.resolve();
   await ended;
   clearTimeout(timer);
   process.off('SIGINT', onSignal);
@@ -94,26 +95,6 @@ function introduction(bridge: Bridge, token: string, story: string[]): string {
     '',
     '',
   ].join('\n');
-}
-
-/** The demo's own client: alternately an OpenAI and an Anthropic request, streamed every other time. */
-async function driveTraffic(bridge: Bridge, token: string, intervalMs: number, signal: AbortSignal): Promise<void> {
-  for (let n = 0; !signal.aborted; n++) {
-    const anthropic = n % 2 === 1;
-    const stream = n % 4 < 2;
-    const url = anthropic ? `${bridge.baseUrls.anthropic}/v1/messages` : `${bridge.baseUrls.openai}/chat/completions`;
-    const body = anthropic
-      ? { model: DEMO_MODELS.anthropic, max_tokens: 64, stream, messages: [{ role: 'user', content: 'hi' }] }
-      : { model: DEMO_MODELS.openai, stream, messages: [{ role: 'user', content: 'hi' }] };
-    const headers: Record<string, string> = anthropic ? { 'x-api-key': token, 'anthropic-version': '2023-06-01' } : { authorization: `Bearer ${token}` };
-    try {
-      const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
-      await res.arrayBuffer();
-    } catch {
-      // The demo is ending (the signal aborted the request), or the bridge is: the summary line says the rest.
-    }
-    await systemClock.sleep(intervalMs, signal).catch(() => undefined);
-  }
 }
 
 /** Key labels by fingerprint: a request summary names its key masked, the demo prints its label too. */

@@ -20,6 +20,8 @@ export interface PoolSetting {
   deadlines?: Partial<Deadlines>;
   /** Overrides the preset's (and the protocol's) prefill style. */
   prefill?: PrefillStyle;
+  /** A pool of the simulated provider (Try with a Simulated Provider), removed with it. */
+  demo?: boolean;
 }
 
 /** The `keybridge.*` settings as plain values. */
@@ -39,7 +41,7 @@ export type SettingReader = (name: string) => unknown;
 const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
 /** Optional fields that only describe or switch an entry: a bad value is ignored instead of dropping the entry. */
-const SOFT_FIELDS = new Set(['label', 'provider', 'sharedLimits', 'responses', 'prefill', 'continueOnCut']);
+const SOFT_FIELDS = new Set(['label', 'provider', 'demo', 'sharedLimits', 'responses', 'prefill', 'continueOnCut']);
 
 /**
  * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,

@@ -22,6 +22,8 @@ export const COMMAND_IDS = [
   'keybridge.stopBridge',
   'keybridge.restartBridge',
   'keybridge.refresh',
+  'keybridge.tryDemo',
+  'keybridge.removeDemo',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

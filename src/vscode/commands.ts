@@ -11,6 +11,7 @@ import { sanitizeText } from './keyPresentation';
 import { SecretStoreError } from './keySecrets';
 import { PoolCommands, type AddPoolArgs } from './poolCommands';
 import { RouteCommands } from './routeCommands';
+import type { SimulatedDemo } from './simulatedDemo';
 
 /** Registers every `keybridge.*` command; the handlers live with their kind (pools, keys, routes, agents, the bridge). */
 export class KeyBridgeCommands {
@@ -23,6 +24,7 @@ export class KeyBridgeCommands {
   constructor(
     private readonly services: CommandServices,
     private readonly connect?: ConnectCommands,
+    private readonly demo?: SimulatedDemo,
   ) {
     const targets = new CommandTargets(services);
     this.keys = new KeyCommands(services, targets, {
@@ -65,6 +67,8 @@ export class KeyBridgeCommands {
       'keybridge.stopBridge': () => this.stopBridge(),
       'keybridge.restartBridge': () => this.restartBridge(),
       'keybridge.refresh': () => this.services.refresh(),
+      'keybridge.tryDemo': () => this.tryDemo(),
+      'keybridge.removeDemo': () => this.removeDemo(),
     };
     return COMMAND_IDS.map((id) => vscode.commands.registerCommand(id, (...args: unknown[]) => this.guard(id, () => handlers[id](...args))));
   }
@@ -94,6 +98,22 @@ export class KeyBridgeCommands {
   private async restartBridge(): Promise<void> {
     await this.services.host.restart();
     this.tellRole();
+  }
+
+  private async tryDemo(): Promise<void> {
+    if (!this.demo) return;
+    await this.demo.start();
+    const choice = await vscode.window.showInformationMessage(
+      'KeyBridge: a simulated provider runs in this window, with the pools "Demo alpha (simulated)" and "Demo beta (simulated)". Its own client sends a request every 2 s for a minute, so a cooldown, a revoked key and a failover show in the tree; nothing leaves this machine and no real key is used.',
+      'Remove Simulated Provider',
+    );
+    if (choice) await this.removeDemo();
+  }
+
+  private async removeDemo(): Promise<void> {
+    if (!this.demo) return;
+    const { pools } = await this.demo.remove();
+    void vscode.window.setStatusBarMessage(pools.length ? 'KeyBridge: the simulated provider and its pools are removed.' : 'KeyBridge: no simulated provider to remove.', 5_000);
   }
 
   /** Start and Restart end in a role: a short note when it serves, a warning naming why when it does not. */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { KeyState } from '../core/keys/keyHealth';
 import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
 import { Disposable, IntervalTimer } from './disposable';
-import { KEY_CONTEXT, POOL_CONTEXT } from './treeContext';
+import { KEY_CONTEXT, POOL_CONTEXT, SIMULATED_POOL_CONTEXT } from './treeContext';
 import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
 import { routeNodes, routeTreeItem, type RouteTreeNode, type RoutesNode } from './routeTree';
 import { agentTreeItem, type AgentsNode, type AgentTreeNode } from './agentTree';
@@ -58,6 +58,8 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
   constructor(
     private readonly source: StatusSource,
     private readonly now: () => number = Date.now,
+    /** Pools of the simulated provider (Try with a Simulated Provider), marked apart from the user's own. */
+    private readonly simulated: (poolId: string) => boolean = () => false,
   ) {
     super();
     this.ticker = this._register(new IntervalTimer(1_000, () => this.refreshChanged()));
@@ -130,7 +132,17 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
       item.description = poolDescription(node.pool, now);
       item.tooltip = new vscode.MarkdownString(poolTooltipMarkdown(node.pool, now));
       item.contextValue = POOL_CONTEXT;
-      item.iconPath = poolIcon(node.pool, now);
+      const icon = poolIcon(node.pool, now);
+      item.iconPath = icon;
+      if (this.simulated(node.pool.id)) {
+        // A demo must never pass for a real pool: its own icon and words, and only Remove on it.
+        item.description = `simulated · ${item.description}`;
+        item.tooltip = new vscode.MarkdownString(
+          `${poolTooltipMarkdown(node.pool, now)}\n\n**Simulated provider** (Try with a Simulated Provider): nothing leaves this machine. **KeyBridge: Remove Simulated Provider** takes it out.`,
+        );
+        item.contextValue = SIMULATED_POOL_CONTEXT;
+        item.iconPath = new vscode.ThemeIcon('beaker', icon.color);
+      }
       return item;
     }
     const state = effectiveState(node.key, now);

@@ -49,3 +49,13 @@ export function routesSetting(): unknown[] {
 export async function writeRoutesSetting(routes: unknown[]): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update('routes', routes, vscode.ConfigurationTarget.Global);
 }
+
+/** The user's `keybridge.pools` as written, entries this version does not understand included. */
+export function poolsSetting(): unknown[] {
+  return rawList('pools');
+}
+
+/** Replaces `keybridge.pools` or `keybridge.routes`; an empty list removes the setting, as it was before any entry. */
+export async function writeListSetting(name: 'pools' | 'routes', list: unknown[]): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(name, list.length ? list : undefined, vscode.ConfigurationTarget.Global);
+}

@@ -40,6 +40,14 @@ export const poolSetting = v.object(
         v.description('The preset the pool was made from (decides the key-shape hint).'),
       ),
     ),
+    // The mark of KeyBridge: Try with a Simulated Provider: such a pool is the demo's, never the user's config,
+    // and Remove Simulated Provider (or the next activation, once the simulator is gone) takes it out again.
+    demo: v.optional(
+      v.pipe(
+        v.boolean('must be true or false'),
+        v.description('Set by **KeyBridge: Try with a Simulated Provider**: the pool serves a simulated provider and is removed with it.'),
+      ),
+    ),
   },
   objectMessage('{"id": "...", "protocol": "...", "baseUrl": "..."}'),
 );

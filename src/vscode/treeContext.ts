@@ -5,6 +5,8 @@ export const VIEW_ID = 'keybridge.keys';
 
 /** `contextValue`s the tree emits; package.json menus match them with `viewItem == …` (the manifest test checks). */
 export const POOL_CONTEXT = 'pool';
+/** A pool of the simulated provider: it offers only Remove Simulated Provider. */
+export const SIMULATED_POOL_CONTEXT = 'pool.simulated';
 export const KEY_CONTEXT: Record<KeyState, string> = {
   ready: 'key.ready',
   cooling: 'key.cooling',
@@ -29,6 +31,7 @@ export const AGENT_CONTEXT: Record<AgentRowState, string> = {
 };
 export const TREE_CONTEXT_VALUES: readonly string[] = [
   POOL_CONTEXT,
+  SIMULATED_POOL_CONTEXT,
   ...Object.values(KEY_CONTEXT),
   ROUTES_CONTEXT,
   ROUTE_CONTEXT,

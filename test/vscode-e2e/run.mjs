@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // KeyBridge in a real VS Code: both layers against code-server and headless Chromium (system Node 20).
 //
-//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui|takeover|connect|dashboard] [--no-package]
+//   bash test/vscode-e2e/setup.sh && node test/vscode-e2e/run.mjs [--only host|ui|takeover|connect|dashboard|demo] [--no-package]
 //
 //   1. compile  the extension-host suite (test/vscode-host, its own tsconfig) into out/
 //   2. package  `npm run package` -> keybridge-<version>.vsix (the production bundle)
@@ -12,11 +12,12 @@
 //   5. takeover two windows of one code-server: keys added in A, A closes, B serves them (uiTakeover.mjs)
 //   6. connect  Connect Agents / Disconnect Agents on the user's own files in a temporary HOME (uiConnect.mjs)
 //   7. dashboard  real traffic from a terminal, then the usage dashboard from the palette (uiDashboard.mjs)
+//   8. demo     Try with a Simulated Provider from the welcome view, the demo in the tree, Remove (uiDemo.mjs)
 //
 // Each layer gets its own free loopback port for keybridge.port, never the default 17381. Prints what
 // every check saw, the timings, and a closing `vscode e2e: N passed, N failed`; exit 1 on any failure.
 // Screenshots and logs go to test-results/vscode-e2e/. A watchdog ends everything after
-// KEYBRIDGE_E2E_TIMEOUT_S (default 540 s); codeServer.mjs kills every process group it started on exit.
+// KEYBRIDGE_E2E_TIMEOUT_S (default 900 s); codeServer.mjs kills every process group it started on exit.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ import { runUiSmoke } from './uiSmoke.mjs';
 import { runUiTakeover } from './uiTakeover.mjs';
 import { runUiConnect } from './uiConnect.mjs';
 import { runUiDashboard } from './uiDashboard.mjs';
+import { runUiDemo } from './uiDemo.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -37,8 +39,8 @@ const DEFAULT_PORT = 17381;
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-if (only && !['host', 'ui', 'takeover', 'connect', 'dashboard'].includes(only)) {
-  console.error(`--only takes "host", "ui", "takeover", "connect" or "dashboard", not ${only}`);
+if (only && !['host', 'ui', 'takeover', 'connect', 'dashboard', 'demo'].includes(only)) {
+  console.error(`--only takes "host", "ui", "takeover", "connect", "dashboard" or "demo", not ${only}`);
   process.exit(2);
 }
 const wantHost = !only || only === 'host';
@@ -46,12 +48,13 @@ const wantUi = !only || only === 'ui';
 const wantTakeover = !only || only === 'takeover';
 const wantConnect = !only || only === 'connect';
 const wantDashboard = !only || only === 'dashboard';
+const wantDemo = !only || only === 'demo';
 
 const t0 = Date.now();
 const results = [];
 const timings = {};
 
-const limitS = Number(process.env.KEYBRIDGE_E2E_TIMEOUT_S || 540);
+const limitS = Number(process.env.KEYBRIDGE_E2E_TIMEOUT_S || 900);
 const watchdog = setTimeout(() => {
   console.error(`vscode e2e: hard time limit of ${limitS} s reached; killing everything`);
   const failed = results.filter((r) => !r.ok).length + 1;
@@ -192,7 +195,7 @@ try {
       if (r.code !== 0 || !fs.existsSync(vsix)) throw new Error(`npm run package failed (exit ${r.code}):\n${r.output.slice(-3000)}`);
       console.log(`   ${path.basename(vsix)}: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
     });
-  } else if ((wantUi || wantTakeover || wantConnect || wantDashboard) && !fs.existsSync(vsix)) {
+  } else if ((wantUi || wantTakeover || wantConnect || wantDashboard || wantDemo) && !fs.existsSync(vsix)) {
     throw new Error(`--no-package, but ${vsix} does not exist`);
   }
   if (!fs.existsSync(path.join(repoRoot, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run npm run build');
@@ -221,6 +224,12 @@ try {
     await timed('usage dashboard', async () => {
       const port = await freePort();
       await runUiDashboard({ browser, vsix, port, artifacts, repoRoot, check });
+    });
+  }
+  if (wantDemo) {
+    await timed('simulated provider', async () => {
+      const port = await freePort();
+      await runUiDemo({ browser, vsix, port, artifacts, repoRoot, check });
     });
   }
   check('all', 'no browser request left 127.0.0.1 in the whole run', browser.blocked.length === 0, browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty');

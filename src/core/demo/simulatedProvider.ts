@@ -5,7 +5,7 @@ import { simulatedAnswer, type AnswerShape } from './simulatedAnswers';
 
 /**
  * A provider that is not there: two accounts behind one loopback server, with the faults a real key pool meets,
- * on a schedule a newcomer can watch in a minute (docs/ARCHITECTURE.md §10). It speaks just enough of both
+ * on a schedule a newcomer can watch in a minute (docs/ARCHITECTURE.md §1). It speaks just enough of both
  * wire formats for the bridge, the SDKs and the agents: Chat Completions, Responses and Messages, streamed and
  * not, the model lists and token counting. It is a demonstration, never a test double: the tests run against
  * the fault-injecting fake provider of test/fakeProvider.
