@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { groupAlive, openActivityBarView, openWorkbench, startCodeServer } from './codeServer.mjs';
 import {
+  COOLING_ROW,
   STEP_TIMEOUT_MS,
   TRAFFIC_SCRIPT,
   answerQuickInput,
