@@ -42,6 +42,17 @@ export interface FirstEventStatus {
   source: FirstEventSource;
 }
 
+/** How many of a pool's keys can serve one model in use (asked of the pool lately). */
+export interface ModelAvailability {
+  model: string;
+  /** Keys that can take a request for the model now. */
+  usable: number;
+  /** Keys that are not retired. */
+  total: number;
+  /** When the first key cooling for the model recovers; unset when none is cooling for it. */
+  firstBackAt?: number;
+}
+
 export interface PoolStatus {
   id: string;
   label: string;
@@ -56,6 +67,12 @@ export interface PoolStatus {
   breakers?: BreakerStatus[];
   /** First-event deadlines per model whose streams the pool has served. */
   firstEvents?: FirstEventStatus[];
+  /**
+   * Models requests asked of the pool in the last minutes, most recent first, with the keys that can serve each:
+   * a key cooling for one model reads `ready` key-wide, so only this says a model in use has no usable key.
+   * Unset when none was asked (and from an owner that predates it).
+   */
+  models?: ModelAvailability[];
   keys: KeyStatus[];
 }
 

@@ -1,5 +1,5 @@
 import type { FailureClass, KeyState } from '../core/keys/keyHealth';
-import type { BridgeStatus, FirstEventStatus, KeyStatus, PoolStatus } from '../core/status';
+import type { BridgeStatus, FirstEventStatus, KeyStatus, ModelAvailability, PoolStatus } from '../core/status';
 
 /**
  * How keys read on screen: the tree, its tooltips and the status bar share
@@ -35,16 +35,47 @@ function activeScopedCoolings(key: Pick<KeyStatus, 'cooling'>, now: number): { s
   return (key.cooling ?? []).filter((c) => c.until > now).sort((a, b) => a.until - b.until);
 }
 
+/**
+ * The state a key's icon shows: a key cooling for a model in use reads `cooling` (it cannot serve what is being
+ * asked), though key-wide it is ready for other models and its menus stay those of a ready key.
+ */
+export function keyLookState(pool: Pick<PoolStatus, 'models'>, key: KeyStatus, now: number): KeyState {
+  const state = effectiveState(key, now);
+  if (state !== 'ready') return state;
+  const inUse = new Set((pool.models ?? []).map((m) => m.model));
+  return activeScopedCoolings(key, now).some((c) => inUse.has(c.scope)) ? 'cooling' : 'ready';
+}
+
+/** A model in use none of whose keys can serve it (as of the snapshot, unless its first key is back by `now`). */
+function isStranded(m: ModelAvailability, now: number): boolean {
+  return m.usable === 0 && m.total > 0 && !(m.firstBackAt !== undefined && m.firstBackAt <= now);
+}
+
+/** The pool's models in use that no key can serve now. */
+export function strandedModels(pool: Pick<PoolStatus, 'models'>, now: number): ModelAvailability[] {
+  return (pool.models ?? []).filter((m) => isStranded(m, now));
+}
+
+/** `gpt-4.1-mini: 0 of 2 usable, first back in 3:55`: one model in use, for tooltips. */
+export function modelAvailabilityLine(m: ModelAvailability, now: number): string {
+  const stranded = isStranded(m, now);
+  // A snapshot's count goes stale when its first key comes back: at least that one is usable then.
+  const usable = !stranded && m.usable === 0 && m.total > 0 ? 1 : m.usable;
+  const back = stranded && m.firstBackAt !== undefined ? `, first back in ${formatCountdown(m.firstBackAt - now)}` : '';
+  return `${escapeMarkdown(shortModel(m.model))}: ${usable} of ${m.total} usable${back}`;
+}
+
 export function keyDescription(key: KeyStatus, now: number): string {
   const state = effectiveState(key, now);
   switch (state) {
     case 'ready': {
       // A key cooling for some models is still usable for the others: it reads ready, and names what is cooling.
       const scoped = activeScopedCoolings(key, now);
+      // The countdown first: a narrow sidebar cuts the end of a description, and a long model name would take it.
       if (scoped.length > 0) {
         const [first] = scoped;
         const more = scoped.length > 1 ? ` +${scoped.length - 1}` : '';
-        return `cooling: ${shortModel(first.scope)} ${formatCountdown(first.until - now)}${more}`;
+        return `${formatCountdown(first.until - now)} · cooling ${shortModel(first.scope)}${more}`;
       }
       // Unlabelled keys are labelled with their masked form already.
       return key.label === key.masked ? 'ready' : key.masked;
@@ -61,7 +92,7 @@ export function keyDescription(key: KeyStatus, now: number): string {
 }
 
 /** Model names are the provider's; long ones are shortened for a tree row. */
-function shortModel(model: string): string {
+export function shortModel(model: string): string {
   const clean = sanitizeText(model);
   return clean.length > 28 ? `${clean.slice(0, 27)}…` : clean;
 }
@@ -154,10 +185,20 @@ export function countKeys(pools: readonly PoolStatus[], now: number): KeyCounts 
 export function poolDescription(pool: PoolStatus, now: number): string {
   const counts = countKeys([pool], now);
   const parts = [pool.protocol, pool.keys.length === 0 ? 'no keys' : `${counts.usable}/${counts.total} ready`];
+  // A model in use that no key can serve comes first, with its countdown: keys ready for other models say nothing of it.
+  const stranded = strandedModels(pool, now);
+  if (stranded.length > 0) parts.unshift(strandedText(stranded, now));
   const open = (pool.breakers ?? []).filter((b) => b.state === 'open').map((b) => shortModel(b.model));
   if (open.length > 0) parts.push(`provider failing for ${open[0]}${open.length > 1 ? ` +${open.length - 1}` : ''}`);
   else if (pool.breaker === 'open') parts.push('provider failing');
   return parts.join(' · ');
+}
+
+/** `gpt-4.1-mini 0/2 · back 3:55 +1`: the first stranded model, when its first key is back, and how many more. */
+function strandedText(stranded: readonly ModelAvailability[], now: number): string {
+  const [first] = stranded;
+  const back = first.firstBackAt !== undefined ? ` · back ${formatCountdown(first.firstBackAt - now)}` : '';
+  return `${shortModel(first.model)} 0/${first.total}${back}${stranded.length > 1 ? ` +${stranded.length - 1}` : ''}`;
 }
 
 export function poolTooltipMarkdown(pool: PoolStatus, now: number): string {
@@ -167,6 +208,7 @@ export function poolTooltipMarkdown(pool: PoolStatus, now: number): string {
     `Protocol: ${pool.protocol} · strategy: ${pool.strategy}`,
     `Upstream: ${escapeMarkdown(pool.baseUrl)}`,
     `Keys: ${counts.usable} ready of ${counts.total}${pool.keys.length > counts.total ? ` (${pool.keys.length - counts.total} retired)` : ''}`,
+    ...(pool.models ?? []).map((m) => `Model ${modelAvailabilityLine(m, now)}`),
     ...breakerLines(pool, now),
     ...(pool.firstEvents ?? []).map(firstEventLine),
   ].join('  \n');

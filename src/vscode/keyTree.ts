@@ -3,7 +3,7 @@ import type { KeyState } from '../core/keys/keyHealth';
 import type { BridgeStatus, KeyStatus, PoolStatus } from '../core/status';
 import { Disposable, IntervalTimer } from './disposable';
 import { KEY_CONTEXT, POOL_CONTEXT, SIMULATED_POOL_CONTEXT } from './treeContext';
-import { anyCooling, countKeys, effectiveState, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown } from './keyPresentation';
+import { anyCooling, countKeys, effectiveState, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, strandedModels } from './keyPresentation';
 import { routeNodes, routeTreeItem, type RouteTreeNode, type RoutesNode } from './routeTree';
 import { agentTreeItem, type AgentsNode, type AgentTreeNode } from './agentTree';
 
@@ -151,7 +151,9 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
     item.description = keyDescription(node.key, now);
     item.tooltip = new vscode.MarkdownString(keyTooltipMarkdown(node.pool, node.key, now));
     item.contextValue = KEY_CONTEXT[state];
-    item.iconPath = new vscode.ThemeIcon(KEY_ICONS[state].icon, new vscode.ThemeColor(KEY_ICONS[state].color));
+    // The icon follows the models in use (a key cooling for the one being asked is not green); the menus follow the key.
+    const look = KEY_ICONS[keyLookState(node.pool, node.key, now)];
+    item.iconPath = new vscode.ThemeIcon(look.icon, new vscode.ThemeColor(look.color));
     return item;
   }
 
@@ -217,7 +219,7 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
       node.kind === 'key'
         ? [node.key.stats, node.key.reason, node.key.retestAt, node.pool.label]
         : node.kind === 'pool'
-          ? [node.pool.baseUrl, node.pool.strategy, node.pool.breaker]
+          ? [node.pool.baseUrl, node.pool.strategy, node.pool.breaker, node.pool.models]
           : // A route row's text comes from the configuration alone (a change rebuilds the section), and its target's tooltip names the pool's label.
             node.kind === 'routeTarget'
             ? [this.poolNodes.find((p) => p.pool.id === node.target.pool)?.pool.label]
@@ -246,6 +248,7 @@ export class KeyTreeProvider extends Disposable implements vscode.TreeDataProvid
 
 function poolIcon(pool: PoolStatus, now: number): vscode.ThemeIcon {
   const { usable, total } = countKeys([pool], now);
-  const color = total === 0 ? 'disabledForeground' : usable === 0 ? 'testing.iconFailed' : usable < total || pool.breaker === 'open' ? 'charts.yellow' : 'testing.iconPassed';
+  const degraded = usable < total || pool.breaker === 'open' || strandedModels(pool, now).length > 0;
+  const color = total === 0 ? 'disabledForeground' : usable === 0 ? 'testing.iconFailed' : degraded ? 'charts.yellow' : 'testing.iconPassed';
   return new vscode.ThemeIcon('server', new vscode.ThemeColor(color));
 }

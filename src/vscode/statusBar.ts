@@ -3,8 +3,8 @@ import { loopbackBaseUrls } from '../core/server/paths';
 import type { BridgeStatus } from '../core/status';
 import type { CommandId } from './commandIds';
 import type { HostRole } from './hostState';
-import { Disposable } from './disposable';
-import { countKeys } from './keyPresentation';
+import { Disposable, IntervalTimer } from './disposable';
+import { anyCooling, countKeys, escapeMarkdown, modelAvailabilityLine, shortModel, strandedModels } from './keyPresentation';
 import { VIEW_ID } from './treeContext';
 
 const DASHBOARD_COMMAND: CommandId = 'keybridge.showDashboard';
@@ -39,7 +39,11 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
       return { text: `$(error) KeyBridge ${port}${view.portTaken ? ' taken' : ''}`, tooltip: lines.join('  \n'), background: 'error' };
     case 'owner':
     case 'follower': {
-      lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}`);
+      const pools = view.status?.pools ?? [];
+      // Keys ready key-wide may all be cooling for the model the agent asks for: that model is what the bar names.
+      const stranded = pools.flatMap((pool) => strandedModels(pool, now).map((m) => ({ pool, m })));
+      for (const { pool, m } of stranded) lines.push(`**${modelAvailabilityLine(m, now)}** (pool ${escapeMarkdown(pool.label)})`);
+      lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}${stranded.length ? ', for other models' : ''}`);
       const urls = loopbackBaseUrls(view.port);
       lines.push(`OpenAI base URL: \`${urls.openai}\``);
       lines.push(`Anthropic base URL: \`${urls.anthropic}\``);
@@ -48,7 +52,10 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
       lines.push(`[$(graph-line) Usage dashboard](command:${DASHBOARD_COMMAND})`);
       const unusable = counts.usable === 0;
       if (unusable) lines.push(counts.total === 0 ? 'No keys yet: add keys in the KeyBridge view.' : 'No key can take a request right now.');
-      return { text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`, tooltip: lines.join('  \n'), background: unusable ? 'warning' : undefined };
+      if (unusable || stranded.length === 0) return { text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`, tooltip: lines.join('  \n'), background: unusable ? 'warning' : undefined };
+      const [first] = stranded;
+      const more = stranded.length > 1 ? ` +${stranded.length - 1}` : '';
+      return { text: `$(warning) KeyBridge ${port} ${shortModel(first.m.model)} 0/${first.m.total}${more}`, tooltip: lines.join('  \n'), background: 'warning' };
     }
   }
 }
@@ -56,6 +63,9 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
 /** Bridge state, port and ready keys at a glance; a click opens the KeyBridge view. */
 export class BridgeStatusBar extends Disposable {
   private readonly item: vscode.StatusBarItem;
+  private view: StatusBarView | undefined;
+  /** While a key cools, the look is redrawn each second: the warning ends when the first key is back, with no event. */
+  private readonly ticker = this._register(new IntervalTimer(1_000, () => this.render()));
 
   constructor(private readonly now: () => number = Date.now) {
     super();
@@ -66,12 +76,21 @@ export class BridgeStatusBar extends Disposable {
   }
 
   update(view: StatusBarView): void {
-    const look = statusBarLook(view, this.now());
+    this.view = view;
+    this.render();
+  }
+
+  private render(): void {
+    if (!this.view || this.isDisposed) return;
+    const now = this.now();
+    const look = statusBarLook(this.view, now);
     this.item.text = look.text;
     const tooltip = new vscode.MarkdownString(look.tooltip, true);
     // The dashboard link is the one command the tooltip may run.
     tooltip.isTrusted = { enabledCommands: [DASHBOARD_COMMAND] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = look.background ? new vscode.ThemeColor(`statusBarItem.${look.background}Background`) : undefined;
+    if (anyCooling(this.view.status, now)) this.ticker.start();
+    else this.ticker.stop();
   }
 }

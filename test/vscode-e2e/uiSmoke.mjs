@@ -21,6 +21,8 @@ import { createRequire } from 'node:module';
 import { groupAlive, openActivityBarView, openWorkbench, startCodeServer } from './codeServer.mjs';
 
 export const STEP_TIMEOUT_MS = 20_000;
+/** A key row cooling: key-wide (`cooling 0:42`) or for one model, countdown first (`0:42 · cooling gpt-5`). */
+export const COOLING_ROW = /cooling \d+:\d\d|\d+:\d\d · cooling/;
 
 /** A script in the workspace that a user runs in the terminal: one chat request through the bridge. */
 export const TRAFFIC_SCRIPT = `// Written by test/vscode-e2e/uiSmoke.mjs: one request through KeyBridge, as an agent in this terminal would send it.
@@ -150,15 +152,45 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
 
     // ---- 5. the first row shows cooling and counts down
     // The terminal opened in the panel; the KeyBridge view is still showing in the sidebar.
-    await firstRow.filter({ hasText: /cooling(: \S+)? \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await firstRow.filter({ hasText: COOLING_ROW }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const coolingA = await rowDescription(firstRow);
     await page.waitForTimeout(2_200);
     const coolingB = await rowDescription(firstRow);
     const seconds = (t) => { const m = /(\d+):(\d\d)/.exec(t); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
     const secondState = await rowDescription(secondRow);
-    ok('the first key row shows cooling with a countdown that ticks; the second stays ready', seconds(coolingA) >= 50 && seconds(coolingA) <= 60 && seconds(coolingB) < seconds(coolingA) && /sk-…2222/.test(secondState),
+    ok('the first key row shows cooling with a countdown that ticks, countdown first; the second stays ready', /^\d+:\d\d · cooling gpt-4\.1-mini$/.test(coolingA) && seconds(coolingA) >= 50 && seconds(coolingA) <= 60 && seconds(coolingB) < seconds(coolingA) && /sk-…2222/.test(secondState),
       `first: "${coolingA}" then "${coolingB}" 2.2 s later; second: "${secondState}"; pool: "${await rowDescription(treeRow(page, 'fake'))}"; status bar: "${await statusBarText(page)}"`);
     await shot(page, 'cooling');
+
+    // ---- 5b. the second key is limited for the same model too: the model in use has no usable key
+    fake.fault(SECOND, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
+    await paletteCommand(page, 'Terminal: Create New Terminal');
+    await typeInTerminal(page, 'node kb-traffic.mjs');
+    const strandedLine = await waitForTerminalLine(page, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
+    const poolRow = treeRow(page, 'fake');
+    await poolRow.filter({ hasText: /gpt-4\.1-mini 0\/2 · back \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    let bar = await statusBarText(page);
+    for (const until = Date.now() + STEP_TIMEOUT_MS; !bar.includes('gpt-4.1-mini 0/2') && Date.now() < until; bar = await statusBarText(page)) await page.waitForTimeout(250);
+    const barLook = await page.locator('.part.statusbar .statusbar-item', { hasText: 'KeyBridge' }).first().evaluate((el) => ({ classes: el.className, background: getComputedStyle(el).backgroundColor }));
+    // The countdown leads the row, so the sidebar's ellipsis at its default width never reaches it.
+    const countdownShown = await firstRow.locator('.label-description').first().evaluate((el) => {
+      const text = el.firstChild;
+      if (!text || !/^\d+:\d\d/.test(el.textContent ?? '')) return false;
+      const range = document.createRange();
+      range.setStart(text, 0);
+      range.setEnd(text, (el.textContent ?? '').indexOf(' '));
+      const row = el.closest('.monaco-list-row').getBoundingClientRect();
+      return range.getBoundingClientRect().right <= row.right && range.getBoundingClientRect().right <= el.getBoundingClientRect().right;
+    });
+    const rowIcons = await page.locator('.part.sidebar .monaco-list-row .custom-view-tree-node-item-icon, .part.sidebar .monaco-list-row .codicon').evaluateAll((els) => els.map((e) => e.className).filter((c) => /codicon-(watch|pass-filled)/.test(c)).map((c) => /codicon-(watch|pass-filled)/.exec(c)[1]));
+    // VS Code marks an item with a warning background by class; its colour is the theme's, never transparent.
+    const barWarned = /warning/.test(barLook.classes) || !/rgba\(0, 0, 0, 0\)|transparent/.test(barLook.background);
+    const firstDescription = await rowDescription(firstRow);
+    const secondDescription = await rowDescription(secondRow);
+    ok('both keys limited for the model in use: the status bar warns with the model, the pool row says 0/2 with the countdown, both key rows lead with theirs',
+      /HTTP 429/.test(strandedLine) && bar.includes('gpt-4.1-mini 0/2') && barWarned && countdownShown && /^\d+:\d\d · cooling/.test(firstDescription) && /^\d+:\d\d · cooling/.test(secondDescription) && !rowIcons.includes('pass-filled'),
+      `terminal: "${strandedLine}"; status bar: "${bar}" (${barLook.classes}; ${barLook.background}); pool: "${await rowDescription(poolRow)}"; first: "${firstDescription}" (countdown visible: ${countdownShown}); second: "${secondDescription}"; key icons: ${rowIcons.join(', ')}`);
+    await shot(page, 'model-stranded');
 
     // ---- 6. retire the first key with its inline action
     await firstRow.click();

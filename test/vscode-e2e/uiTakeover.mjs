@@ -16,6 +16,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { groupAlive, openActivityBarView, openWorkbench, startCodeServer } from './codeServer.mjs';
 import {
+  COOLING_ROW,
   STEP_TIMEOUT_MS,
   TRAFFIC_SCRIPT,
   answerQuickInput,
@@ -98,7 +99,7 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     await typeInTerminal(a, 'node kb-traffic.mjs');
     const lineA = await waitForTerminalLine(a, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
     const seenA = fake.ledger.slice(ledgerFrom).filter((e) => e.endpoint === 'chat').map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
-    await treeRow(a, 'first').filter({ hasText: /cooling(: \S+)? \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await treeRow(a, 'first').filter({ hasText: COOLING_ROW }).waitFor({ timeout: STEP_TIMEOUT_MS });
     ok('a request from A: 429 on the first key, 200 on the second; the first is cooling', /HTTP 200/.test(lineA) && seenA.join(',') === 'first→429,second→200',
       `terminal A: "${lineA}"; provider saw ${seenA.join(', ')}; A first: "${await rowDescription(treeRow(a, 'first'))}"`);
 
@@ -110,10 +111,10 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     await followerMessage(b).waitFor({ state: 'detached', timeout: TAKEOVER_TIMEOUT_MS });
     const tookMs = Date.now() - closing;
     await treeRow(b, 'first').waitFor({ timeout: STEP_TIMEOUT_MS });
-    await treeRow(b, 'first').filter({ hasText: /cooling(: \S+)? \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await treeRow(b, 'first').filter({ hasText: COOLING_ROW }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const rowsB = await treeRowsText(b);
     const statusB = await statusBarText(b);
-    ok('A closed: B serves the port with both keys A added, the first still cooling', rowsB.includes('[second — sk-…6666]') && /cooling(: \S+)? \d+:\d\d/.test(rowsB) && statusB.includes(`:${port}`),
+    ok('A closed: B serves the port with both keys A added, the first still cooling', rowsB.includes('[second — sk-…6666]') && COOLING_ROW.test(rowsB) && statusB.includes(`:${port}`),
       `B took over ${(tookMs / 1000).toFixed(1)} s after A's tab closed; B rows: ${rowsB}; status bar: "${statusB}"`);
     await shot(b, 'b-after-takeover');
 

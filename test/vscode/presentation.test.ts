@@ -8,7 +8,7 @@ import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSet
 import type { BridgeStatus, KeyStatus } from '../../src/core/status';
 import { buildBridgeConfig, parseSettings } from '../../src/vscode/bridgeConfig';
 import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
-import { anyCooling, effectiveState, formatCountdown, keyDescription, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
+import { anyCooling, effectiveState, formatCountdown, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
 import type { StoredKey } from '../../src/vscode/keyStore';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/providerPresets';
 import { statusBarLook } from '../../src/vscode/statusBar';
@@ -40,8 +40,8 @@ describe('key presentation', () => {
   it('shows a cooldown for one model on a key that still reads usable, and counts it down', () => {
     const key = k('ready', { label: 'work', cooling: [{ scope: 'gpt-5', until: NOW + 42_000 }, { scope: 'o3', until: NOW + 90_000 }] });
     assert.equal(effectiveState(key, NOW), 'ready', 'usable for other models');
-    assert.equal(keyDescription(key, NOW), 'cooling: gpt-5 0:42 +1');
-    assert.equal(keyDescription(key, NOW + 42_000), 'cooling: o3 0:48', 'an ended cooldown drops out of the row');
+    assert.equal(keyDescription(key, NOW), '0:42 · cooling gpt-5 +1', 'the countdown first: a narrow sidebar cuts the end');
+    assert.equal(keyDescription(key, NOW + 42_000), '0:48 · cooling o3', 'an ended cooldown drops out of the row');
     assert.equal(keyDescription(key, NOW + 90_000), 'sk-…abcd');
     const tooltip = keyTooltipMarkdown({ label: 'OpenAI' }, key, NOW);
     assert.match(tooltip, /Cooling for gpt-5 only: 0:42/);
@@ -135,6 +135,23 @@ describe('status bar look', () => {
     }
     assert.match(statusBarLook({ role: 'follower', detail: '', port: 1, status: status(['ready']) }, NOW).tooltip, /another VS Code window/);
     assert.equal(statusBarLook({ role: 'owner', detail: '', port: 1, status: status([]) }, NOW).background, 'warning');
+  });
+
+  it('warns about a model in use with no usable key until its first key is back, and not about models no longer asked', () => {
+    const key = k('ready', { cooling: [{ scope: 'gpt-4.1-mini', until: NOW + 235_000 }, { scope: 'o3', until: NOW + 60_000 }] });
+    const pool = { ...status(['ready']).pools[0], keys: [key, { ...key, id: 'k2' }], models: [{ model: 'gpt-4.1-mini', usable: 0, total: 2, firstBackAt: NOW + 235_000 }] };
+    const view = { role: 'owner' as const, detail: '', port: 17381, status: { ...status([]), pools: [pool] } };
+    const look = statusBarLook(view, NOW);
+    assert.deepEqual([look.text, look.background], ['$(warning) KeyBridge :17381 gpt-4.1-mini 0/2', 'warning']);
+    assert.match(look.tooltip, /gpt-4\.1-mini: 0 of 2 usable, first back in 3:55/);
+    assert.equal(poolDescription(pool, NOW), 'gpt-4.1-mini 0/2 · back 3:55 · openai · 2/2 ready');
+    assert.equal(keyLookState(pool, key, NOW), 'cooling', 'cooling for the model in use: not a green tick');
+    assert.equal(keyLookState({ models: [] }, key, NOW), 'ready', 'cooling only for models not asked lately: still green');
+    assert.equal(keyLookState({}, key, NOW), 'ready', 'none asked lately (or an owner that predates the list): the key-wide state');
+    const later = statusBarLook(view, NOW + 235_000);
+    assert.deepEqual([later.text, later.background], ['$(key) KeyBridge :17381 2/2', undefined], 'the first key is back: the warning ends');
+    assert.equal(poolDescription(pool, NOW + 235_000), 'openai · 2/2 ready');
+    assert.match(poolTooltipMarkdown(pool, NOW + 235_000), /Model gpt-4\.1-mini: 1 of 2 usable/);
   });
 
   it('says stopped, starting or blocked', () => {

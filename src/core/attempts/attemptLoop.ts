@@ -101,6 +101,7 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
   const { engine, request } = run;
   const { pool, model } = target;
   const rotation = new Rotation();
+  if (model !== undefined) pool.noteAsked(model, engine.clock.now());
   for (;;) {
     if (request.signal.aborted || run.spent()) return { kind: 'stop' };
     const now = engine.clock.now();

@@ -1,7 +1,7 @@
 import type { BreakerState, CircuitBreaker } from '../failover/circuitBreaker';
 import type { FirstEventDeadline, FirstEventHistory } from '../failover/firstEventDeadline';
 import type { KeyPool } from '../keys/keyPool';
-import type { BreakerStatus, FirstEventStatus, PoolStatus } from '../status';
+import type { BreakerStatus, FirstEventStatus, ModelAvailability, PoolStatus } from '../status';
 
 /** What the engine keeps per target of one pool, by model. */
 export interface PoolTargets {
@@ -9,11 +9,15 @@ export interface PoolTargets {
   firstEvents: ReadonlyMap<string, FirstEventHistory> | undefined;
 }
 
+/** A model asked of a pool this recently is "in use": its keys' health for it is shown and warned about. */
+export const MODEL_IN_USE_MS = 10 * 60_000;
+
 const BREAKER_ORDER: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 /** A pool as the status API, the tree and other windows see it: health and counters, never a secret. */
 export function poolStatus(pool: KeyPool, targets: PoolTargets, now: number, deadlineOf: (model: string) => FirstEventDeadline): PoolStatus {
   const firstEvents = firstEventStatus(targets.firstEvents, deadlineOf);
+  const models = modelAvailability(pool, now);
   return {
     id: pool.id,
     label: pool.label,
@@ -23,6 +27,7 @@ export function poolStatus(pool: KeyPool, targets: PoolTargets, now: number, dea
     sharedLimits: pool.sharedLimits || undefined,
     ...breakerStatus(targets.breakers),
     ...(firstEvents.length && { firstEvents }),
+    ...(models.length && { models }),
     keys: pool.keys.map((key) => {
       const state = key.stateAt(now);
       const cooling = key.scopedCoolings(now);
@@ -67,4 +72,13 @@ function firstEventStatus(histories: ReadonlyMap<string, FirstEventHistory> | un
     out.push({ model, samples: history.count, ...(p95Ms !== undefined && { p95Ms }), deadlineMs: ms, source });
   }
   return out;
+}
+
+/** For each model asked of the pool in the last `MODEL_IN_USE_MS`, the keys that can serve it and when the first comes back. */
+function modelAvailability(pool: KeyPool, now: number): ModelAvailability[] {
+  return pool.modelsAskedSince(now - MODEL_IN_USE_MS).map((model) => {
+    const { counts, soonestRecovery } = pool.availability(now, model);
+    const total = pool.keys.length - counts.retired;
+    return { model, usable: counts.ready, total, ...(soonestRecovery !== undefined && { firstBackAt: soonestRecovery }) };
+  });
 }

@@ -3,6 +3,9 @@ import type { PrefillStyle } from '../configSchema';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
+/** Models whose last request time a pool keeps; the one asked longest ago goes first. */
+const MAX_ASKED_MODELS = 32;
+
 export interface PoolAvailability {
   counts: Record<KeyState, number>;
   /** Earliest moment a cooling key becomes ready again, if any key is cooling. */
@@ -37,6 +40,8 @@ export class KeyPool {
   private spec: PoolSpec;
   private selector: KeySelector;
   private records: KeyRecord[] = [];
+  /** When each model was last asked of this pool, oldest first (bounded: a client can name any model). */
+  private readonly asked = new Map<string, number>();
 
   constructor(spec: PoolSpec, private readonly onChange: (pool: KeyPool, change: KeyHealthChange) => void) {
     this.spec = spec;
@@ -133,6 +138,18 @@ export class KeyPool {
       if (preferred) return preferred;
     }
     return this.selector.pick(candidates, this.records);
+  }
+
+  /** A request asked this pool for `model`: the health display names the models in use. */
+  noteAsked(model: string, now: number): void {
+    this.asked.delete(model);
+    if (this.asked.size >= MAX_ASKED_MODELS) this.asked.delete(this.asked.keys().next().value as string);
+    this.asked.set(model, now);
+  }
+
+  /** Models asked of this pool at or after `since`, most recent first. */
+  modelsAskedSince(since: number): string[] {
+    return [...this.asked].filter(([, at]) => at >= since).reverse().map(([model]) => model);
   }
 
   succeeded(key: KeyRecord, now: number): void {
