@@ -312,6 +312,7 @@ export class BridgeHost {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
     if (this.disposed) return;
     const port = this.inputs.port;
+    const configAtClaim = this.inputs.config;
     const claim = await claimPort(this.createBridge(tokens, port), port, tokens.adminToken, this.holders);
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by dispose() during the await
     if (this.disposed) {
@@ -321,6 +322,8 @@ export class BridgeHost {
     const verdict = afterClaim(claim, port, heldBridge(this.state));
     if ('follow' in verdict) return this.follow(verdict.follow, port, tokens.adminToken);
     await this.transition(verdict.next);
+    // Settings changed while the port was being claimed reached no bridge (none was held yet): the one now held gets them.
+    if (this.inputs.config !== configAtClaim && heldBridge(this.state)) this.applyConfig(this.inputs.config);
     if (verdict.retry === 'soon') this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
     if (verdict.retry === 'later') this.scheduleRetry(this.retryMs);
   }
