@@ -9,7 +9,14 @@ import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
 import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from './status';
+import { Pricer } from './usage/price';
+import { bundledPriceCatalog } from './usage/priceCatalog';
 import { UsageRecorder } from './usage/usageRecorder';
+
+/** The prices of a config: each pool's own, over the bundled price data. */
+function pricerFor(config: BridgeConfig): Pricer {
+  return new Pricer(bundledPriceCatalog, config.pools);
+}
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -73,6 +80,7 @@ export class Bridge {
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
     const usage = this.usage;
+    usage?.setPricer(pricerFor(options.config));
     if (usage) this.subscriptions.push(this.engine.onRequest.on((summary) => usage.record(summary)));
   }
 
@@ -134,6 +142,7 @@ export class Bridge {
 
   apply(config: BridgeConfig): void {
     this.engine.apply(config);
+    this.usage?.setPricer(pricerFor(config));
     this.onDidChange.fire();
   }
 

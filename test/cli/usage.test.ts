@@ -163,7 +163,9 @@ describe('keybridge usage', function () {
       cacheReadTokens: sum('cacheRead'),
       cacheWriteTokens: sum('cacheWrite'),
       meanLatencyMs: json.totals.meanLatencyMs,
+      // Made-up model names have no price: no cost, and every token counted as unpriced.
       costUsd: null,
+      unpricedTokens: sum('input') + sum('output') + sum('cacheRead') + sum('cacheWrite'),
     });
     for (const b of billed) {
       const line = json.breakdowns.model.find((l) => l.name === b.model);
@@ -182,11 +184,45 @@ describe('keybridge usage', function () {
     assert.match(table.stdout(), /total: 8 request\(s\)/);
     assert.match(table.stdout(), /by model\s+requests\s+failed/);
     assert.match(table.stdout(), /^gpt-chat\s+2\s+0\s+0\s+1,200\s+22\s+800\s+0/m);
-    assert.match(table.stdout(), /cost: not estimated yet/);
+    assert.match(table.stdout(), /cost \(estimate\): unknown — no price known for the models used; 1\d,\d{3} token\(s\) of models without a known price left out/);
 
     const bad = run(['usage', '--config', configFile, '--since', 'forever']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /--since must be a count and a unit/);
+  });
+
+  it("estimates the cost of known models from the bundled prices and of others from the pool's own, and says what it could not price", async () => {
+    const usageFile = join(dir, 'priced.jsonl');
+    const configFile = config({ usageFile });
+    const withPrices = JSON.parse(readFileSync(configFile, 'utf8')) as { pools: Record<string, unknown>[] };
+    withPrices.pools[0].prices = { 'house-*': { input: 2, output: 4 } };
+    writeFileSync(configFile, JSON.stringify(withPrices));
+    const plans: Record<string, { input: number; output: number; cacheRead?: number }> = {
+      // OpenAI's prompt count includes the cached tokens: 800k uncached at $0.40, 200k cached at $0.10, 100k out at $1.60.
+      'gpt-4.1-mini': { input: 1_000_000, output: 100_000, cacheRead: 200_000 },
+      'house-model': { input: 1_000_000, output: 1_000_000 },
+      'mystery-model': { input: 10, output: 5 },
+    };
+    provider.setResponder((req) => {
+      const usage = plans[req.model ?? ''];
+      return usage ? { usage } : undefined;
+    });
+    const { r, url } = await serve(configFile);
+    for (const model of Object.keys(plans)) await post(url, '/openai/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
+    await stop(r);
+
+    const report = run(['usage', '--config', configFile, '--json', '--by', 'model']);
+    assert.equal(await report.exited, 0, report.stderr());
+    const json = JSON.parse(report.stdout()) as { totals: { costUsd: number | null; unpricedTokens: number }; breakdowns: { model: { name: string; costUsd: number | null }[] } };
+    assert.equal(json.totals.costUsd, 0.5 + 6);
+    assert.equal(json.totals.unpricedTokens, 15);
+    assert.deepEqual(Object.fromEntries(json.breakdowns.model.map((l) => [l.name, l.costUsd])), { 'gpt-4.1-mini': 0.5, 'house-model': 6, 'mystery-model': null });
+
+    const table = run(['usage', '--config', configFile, '--by', 'model']);
+    assert.equal(await table.exited, 0, table.stderr());
+    assert.match(table.stdout(), /cost \(estimate\): \$6\.50; 15 token\(s\) of models without a known price left out/);
+    assert.match(table.stdout(), /by model .*cost \(est\.\)/);
+    assert.match(table.stdout(), /^mystery-model\s.*\s-$/m);
   });
 
   it('sets a damaged usage file aside and goes on serving and recording', async () => {
