@@ -182,22 +182,24 @@ const capLimit = (description: string) => {
   return v.optional(v.pipe(v.number(message), v.finite(message), v.gtValue(0, message), v.description(description)));
 };
 
-/** One opt-in usage cap: a key (or the pool) that reaches it is passed over until the UTC period turns. */
-// At least one limit is checked in validateBridgeConfig: a `check` has no JSON Schema form.
+/**
+ * One opt-in usage cap: a key (or the pool) that reaches it is passed over until the UTC period turns. At least
+ * one limit is checked in validateBridgeConfig: a `check` has no JSON Schema form.
+ */
 const capSchema = v.strictObject(
-    {
-      per: v.pipe(v.picklist(CAP_SCOPES, 'must be "key" or "pool"'), v.description('Whether the cap counts each key on its own or the whole pool.')),
-      period: v.pipe(v.picklist(CAP_PERIODS, 'must be "day" or "month"'), v.description('The UTC day or calendar month the cap counts over.')),
-      requests: capLimit('Requests per period.'),
-      tokens: capLimit('Tokens (input, output and cache) per period.'),
-      costUsd: capLimit('Estimated cost in USD per period (from the prices KeyBridge knows; unpriced models count nothing).'),
-    },
-    (issue) =>
-      issue.expected === 'never'
-        ? 'unknown field (known: per, period, requests, tokens, costUsd)'
-        : issue.expected === 'Object'
-          ? 'must be an object like {"per": "key", "period": "day", "requests": 200}'
-          : 'is required',
+  {
+    per: v.pipe(v.picklist(CAP_SCOPES, 'must be "key" or "pool"'), v.description('Whether the cap counts each key on its own or the whole pool.')),
+    period: v.pipe(v.picklist(CAP_PERIODS, 'must be "day" or "month"'), v.description('The UTC day or calendar month the cap counts over.')),
+    requests: capLimit('Requests per period.'),
+    tokens: capLimit('Tokens (input, output and cache) per period.'),
+    costUsd: capLimit('Estimated cost in USD per period (from the prices KeyBridge knows; unpriced models count nothing).'),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? 'unknown field (known: per, period, requests, tokens, costUsd)'
+      : issue.expected === 'Object'
+        ? 'must be an object like {"per": "key", "period": "day", "requests": 200}'
+        : 'is required',
 );
 
 /** The fields of a pool that both hosts accept; each host adds its own (the CLI its keys, VS Code the preset). */

@@ -76,6 +76,12 @@ export class UsageRecorder implements UsageSource {
     return queryUsage(this.rows, query, this.options.clock.now(), this.pricer);
   }
 
+  /** The rows at or after `from` (epoch ms), what is buffered included: the history caps count from. */
+  rowsSince(from: number): UsageRow[] {
+    this.absorb();
+    return this.rows.filter((row) => row.at >= from);
+  }
+
   /** The prices reports use from now on (a config change re-prices the whole history). */
   setPricer(pricer: Pricer): void {
     this.pricer = pricer;
