@@ -13,7 +13,7 @@ import { startFakeProvider, type FakeProvider, type Reply } from '../fakeProvide
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TOKEN = 'kb-usage-test-token-0001';
 const ADMIN = 'kb-usage-test-admin-0001';
-const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
+const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_OA_KEY2: 'test-key-usage-oa-2', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
 /** Words of the prompts and answers: none may reach the usage file. */
 const PROMPT = 'zebra-prompt-words';
 const ANSWER = 'okapi-answer-words';
@@ -223,6 +223,38 @@ describe('keybridge usage', function () {
     assert.match(table.stdout(), /cost \(estimate\): \$6\.50; 15 token\(s\) of models without a known price left out/);
     assert.match(table.stdout(), /by model .*cost \(est\.\)/);
     assert.match(table.stdout(), /^mystery-model\s.*\s-$/m);
+  });
+
+  it('keeps a daily cap across a restart: the counts start from the usage store, and the status says why the key rests', async () => {
+    const usageFile = join(dir, 'capped.jsonl');
+    const configFile = config({ usageFile });
+    const capped = JSON.parse(readFileSync(configFile, 'utf8')) as { pools: Record<string, unknown>[] };
+    capped.pools[0].keys = [{ id: 'oa1', env: 'USAGE_OA_KEY' }, { id: 'oa2', env: 'USAGE_OA_KEY2' }];
+    capped.pools[0].caps = [{ per: 'key', period: 'day', requests: 2 }];
+    writeFileSync(configFile, JSON.stringify(capped));
+    provider.setResponder(() => ({ usage: { input: 3, output: 3 } }));
+    const seen = provider.ledger.length;
+    const ask = (url: string) => post(url, '/openai/v1/chat/completions', { model: 'gpt-capped', messages: [{ role: 'user', content: 'hi' }] }, 'curl/8.5.0');
+    const first = await serve(configFile);
+    await ask(first.url);
+    await stop(first.r);
+    // The second run has counted one request of today from the file: one more, then the next key.
+    const second = await serve(configFile);
+    await ask(second.url);
+    const deadline = Date.now() + 10_000;
+    let key: { state: string; reason?: string } | undefined;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${second.url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const status = (await res.json()) as { pools: { id: string; keys: { state: string; reason?: string }[] }[] };
+      key = status.pools.find((p) => p.id === 'oa')!.keys[0];
+      if (key.state !== 'ready') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(key?.state, 'cooling');
+    assert.equal(key?.reason, 'daily cap of 2 requests reached; resets 00:00 UTC');
+    await ask(second.url);
+    await stop(second.r);
+    assert.deepEqual(provider.ledger.slice(seen).map((e) => e.key), ['test-key-usage-oa-1', 'test-key-usage-oa-1', 'test-key-usage-oa-2']);
   });
 
   it('sets a damaged usage file aside and goes on serving and recording', async () => {
