@@ -7,6 +7,8 @@ import { FileStateStore } from './core/state';
 import { loadServeConfig, loadUsageLocation, usageFileFor, type ServeConfig } from './cli/configFile';
 import { usageText } from './cli/usageReport';
 import { readUsageFile } from './core/usage/usageFile';
+import { Pricer } from './core/usage/price';
+import { bundledPriceCatalog } from './core/usage/priceCatalog';
 import { queryUsage, usageQueryFrom } from './core/usage/usageQuery';
 import { HELP } from './cli/help';
 import { runDemo } from './cli/demo';
@@ -193,7 +195,7 @@ async function usage(args: Args): Promise<number> {
   }
   if (contents.missing) process.stderr.write(`keybridge: no usage recorded yet (${location.usageFile} does not exist)\n`);
   if (contents.badLines) process.stderr.write(`keybridge: ${contents.badLines} damaged line(s) in ${location.usageFile} left out\n`);
-  const report = queryUsage(contents.rows, query, Date.now());
+  const report = queryUsage(contents.rows, query, Date.now(), new Pricer(bundledPriceCatalog, location.pools));
   process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : usageText(report, location.usageFile));
   return 0;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, basename, extname, join, resolve } from 'node:path';
+import type { PricedPool } from '../core/usage/price';
 import { ConfigError, parseWith, validateBridgeConfig, type BridgeConfig, type PoolSpec } from '../core/config';
 import { tokenProblem } from '../core/server/security';
 import { configFileSchema } from './fileSchema';
@@ -23,6 +24,8 @@ export interface UsageLocation {
   /** The usage file as `usageFile` (else the state file) places it; unset when the config names neither. */
   usageFile: string | undefined;
   retentionDays: number;
+  /** The pools as pricing reads them: the report prices their models (docs/ARCHITECTURE.md §10). */
+  pools: PricedPool[];
 }
 
 /** The usage file `keybridge serve` writes: `usageFile`, else beside the state file (`STATE.usage.jsonl`). */
@@ -96,7 +99,11 @@ export function loadServeConfig(path: string, env: NodeJS.ProcessEnv): ServeConf
 /** The usage file a config places, and its retention; `stateFile` overrides the file's, as `--state` does for serve. */
 export function loadUsageLocation(path: string, stateFile?: string): UsageLocation {
   const file = parseWith(configFileSchema, readConfigJson(path));
-  return { usageFile: usageFileFor(file.usageFile, stateFile ?? file.stateFile), retentionDays: file.usageRetentionDays };
+  return {
+    usageFile: usageFileFor(file.usageFile, stateFile ?? file.stateFile),
+    retentionDays: file.usageRetentionDays,
+    pools: file.pools.map((pool) => ({ id: pool.id, baseUrl: pool.baseUrl, prices: pool.prices })),
+  };
 }
 
 function readConfigJson(path: string): unknown {

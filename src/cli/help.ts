@@ -40,8 +40,8 @@ Options:
   --since T       usage: how far back: 30m, 24h, 7d (default), 2w.
   --by D          usage: one breakdown (key, model, pool, agent, protocol or day); default all.
   --json          usage: the report as JSON: totals.{requests, inputTokens, outputTokens,
-                  cacheReadTokens, cacheWriteTokens, costUsd} (costUsd is null: no prices yet)
-                  and breakdowns.{key, model, …}.
+                  cacheReadTokens, cacheWriteTokens, costUsd, unpricedTokens} and
+                  breakdowns.{key, model, …}; costUsd is an estimate (null: no price known).
   --no-traffic    demo: send no requests of its own; only your agents' show.
                   The demo listens on 17381, or on any free port when that is taken.
   -h, --help      This text.
@@ -79,6 +79,8 @@ Config format (JSON):
       "sharedLimits": false,              // optional: true when the keys share one account's rate limits
       "deadlines": { "firstEventTimeoutMs": 180000 }, // optional: this pool's deadlines (ms)
       "prefill": "none",                  // optional: how the provider continues an answer ("assistant", "prefix", "none")
+      "prices": { "gpt-4.1-*": { "input": 0.4, "output": 1.6 } }, // optional: USD per million tokens, over the bundled prices
+      "caps": [{ "per": "key", "period": "day", "requests": 200 }], // optional: a capped key rests until the UTC day/month turns
       "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]
     }],
     "routes": [{                          // optional; first match wins

@@ -9,7 +9,13 @@ const COLUMNS: [string, (t: UsageTotals) => string][] = [
   ['cache read', (t) => count(t.cacheReadTokens)],
   ['cache write', (t) => count(t.cacheWriteTokens)],
   ['mean ms', (t) => count(t.meanLatencyMs)],
+  ['cost (est.)', (t) => usd(t.costUsd)],
 ];
+
+function usd(n: number | null): string {
+  if (n === null) return '-';
+  return `$${n < 0.01 && n > 0 ? n.toPrecision(2) : n.toFixed(2)}`;
+}
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
@@ -31,7 +37,9 @@ export function usageText(report: UsageReport, file: string): string {
   out.push(
     `total: ${count(t.requests)} request(s), ${count(t.errors)} failed, ${count(t.failovers)} failover(s); tokens: input ${count(t.inputTokens)}, output ${count(t.outputTokens)}, cache read ${count(t.cacheReadTokens)}, cache write ${count(t.cacheWriteTokens)}`,
   );
-  out.push('cost: not estimated yet (prices are not known to KeyBridge yet)');
+  // Always called an estimate: the prices are list prices (or the config's), and a rollup prices at the base tier.
+  const unpriced = t.unpricedTokens ? `; ${count(t.unpricedTokens)} token(s) of models without a known price left out` : '';
+  out.push(t.costUsd === null ? `cost (estimate): unknown — no price known for the models used${unpriced}` : `cost (estimate): ${usd(t.costUsd)}${unpriced}`);
   for (const [by, lines] of Object.entries(report.breakdowns)) {
     out.push('', table([`by ${by}`, ...COLUMNS.map(([name]) => name)], lines.map((line) => [label(line, by), ...COLUMNS.map(([, cell]) => cell(line))])));
   }

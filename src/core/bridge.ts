@@ -9,7 +9,17 @@ import { ProxyServer } from './server/proxyServer';
 import { generateToken } from './server/security';
 import type { StateStore } from './state';
 import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from './status';
+import type { KeyPool } from './keys/keyPool';
+import { CapLedger, periodOf } from './usage/capLedger';
+import { costOf, Pricer } from './usage/price';
+import { bundledPriceCatalog } from './usage/priceCatalog';
+import { recordFromSummary, type UsageRow } from './usage/usageRecord';
 import { UsageRecorder } from './usage/usageRecorder';
+
+/** The prices of a config: each pool's own, over the bundled price data. */
+function pricerFor(config: BridgeConfig): Pricer {
+  return new Pricer(bundledPriceCatalog, config.pools);
+}
 
 export interface BridgeOptions {
   config: BridgeConfig;
@@ -48,6 +58,9 @@ export class Bridge {
   private readonly retestCheckMs: number;
   /** The usage store's writer; set when the host named a file. */
   readonly usage: UsageRecorder | undefined;
+  /** What capped pools used this UTC day and month (docs/ARCHITECTURE.md §10). */
+  private caps = new CapLedger();
+  private pricer: Pricer;
 
   constructor(options: BridgeOptions) {
     this.engine = new Engine({
@@ -73,7 +86,10 @@ export class Bridge {
     this.retestCheckMs = options.retestCheckMs ?? 10_000;
     this.subscriptions = [this.engine.onKeyChange.on(() => this.onDidChange.fire()), this.engine.onRequest.on(() => this.onDidChange.fire())];
     const usage = this.usage;
+    this.pricer = pricerFor(options.config);
+    usage?.setPricer(this.pricer);
     if (usage) this.subscriptions.push(this.engine.onRequest.on((summary) => usage.record(summary)));
+    this.subscriptions.push(this.engine.onRequest.on((summary) => this.countForCaps(summary)));
   }
 
   get onKeyChange(): Emitter<KeyChangeEvent> {
@@ -105,6 +121,7 @@ export class Bridge {
   async start(): Promise<void> {
     await this.server.start();
     await this.usage?.open();
+    this.recountCaps();
     this.retestTimer = setInterval(() => void this.engine.runDueRetests(), this.retestCheckMs);
     this.retestTimer.unref();
     this.onDidChange.fire();
@@ -134,7 +151,46 @@ export class Bridge {
 
   apply(config: BridgeConfig): void {
     this.engine.apply(config);
+    this.pricer = pricerFor(config);
+    this.usage?.setPricer(this.pricer);
+    this.recountCaps();
     this.onDidChange.fire();
+  }
+
+  /** A finished request counts towards its pool's caps; a key that reached one cools until the period turns. */
+  private countForCaps(summary: RequestSummary): void {
+    const pool = summary.pool === undefined ? undefined : this.engine.pools.get(summary.pool);
+    // Pools without caps count nothing: the request path pays nothing for a feature not in use.
+    if (!pool?.caps.length || !summary.fingerprint) return;
+    const now = this.engine.clock.now();
+    this.countRow(recordFromSummary(summary, now));
+    this.enforceCaps(pool, now);
+  }
+
+  private countRow(row: UsageRow): void {
+    const prices = this.pricer.pricesOf(row.pool, row.kind === 'request' ? (row.servedModel ?? row.model) : row.model);
+    const tokens = row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens;
+    this.caps.add({ pool: row.pool, key: row.key, at: row.at, requests: row.kind === 'request' ? 1 : row.requests, tokens, costUsd: prices && costOf(row, prices) });
+  }
+
+  /** Counts this month's history from the usage store again (at start, and when the config changes the caps or prices). */
+  private recountCaps(): void {
+    const capped = [...this.engine.pools.values()].filter((pool) => pool.caps.length);
+    const now = this.engine.clock.now();
+    // Without a store, the counts of this run are all there is: kept.
+    if (this.usage) {
+      this.caps = new CapLedger();
+      const ids = new Set(capped.map((pool) => pool.id));
+      for (const row of this.usage.rowsSince(periodOf(now, 'month').start)) if (ids.has(row.pool) && row.key) this.countRow(row);
+    }
+    for (const pool of capped) this.enforceCaps(pool, now);
+  }
+
+  private enforceCaps(pool: KeyPool, now: number): void {
+    for (const key of pool.keys) {
+      const reached = this.caps.reached(pool.id, key.fingerprint, pool.caps, now);
+      if (reached) key.markCooling(reached.until, reached.reason, now);
+    }
   }
 
   status(): BridgeStatus {

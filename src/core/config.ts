@@ -55,7 +55,30 @@ export interface PoolSpec {
    * A property of the provider, declared here or by its preset, never guessed from the URL.
    */
   prefill?: PrefillStyle;
+  /** Prices of this pool's models (model or `*` pattern → USD per million tokens), over the bundled ones. */
+  prices?: Record<string, TokenPrices>;
+  /** Opt-in usage caps (docs/ARCHITECTURE.md §10). */
+  caps?: UsageCap[];
   keys: KeySpec[];
+}
+
+/** What a model costs, in USD per million tokens of each kind (docs/ARCHITECTURE.md §10). */
+export interface TokenPrices {
+  input: number;
+  output: number;
+  /** Unset: cached input costs what input costs. */
+  cacheRead?: number;
+  /** Unset: writing the cache costs what input costs. */
+  cacheWrite?: number;
+}
+
+/** A cap on a key's or the pool's use per UTC day or month; at least one of the limits is set. */
+export interface UsageCap {
+  per: 'key' | 'pool';
+  period: 'day' | 'month';
+  requests?: number;
+  tokens?: number;
+  costUsd?: number;
 }
 
 export interface RouteTarget {
@@ -169,6 +192,9 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
     pool.keys.forEach((key, k) => {
       if (keyIds.has(key.id)) throw new ConfigError(`${at}.keys[${k}].id`, `duplicate key id "${key.id}"`);
       keyIds.add(key.id);
+    });
+    pool.caps?.forEach((cap, c) => {
+      if (cap.requests === undefined && cap.tokens === undefined && cap.costUsd === undefined) throw new ConfigError(`${at}.caps[${c}]`, 'must set requests, tokens or costUsd');
     });
   });
   config.routes.forEach((route, i) => {

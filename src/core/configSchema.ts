@@ -161,6 +161,50 @@ const protocolSchema = v.picklist(PROTOCOLS, 'must be "openai" or "anthropic"');
 
 const POOL_ID = /^[A-Za-z0-9._-]+$/;
 
+const usdPerMillion = (description: string) => {
+  const message = 'must be a price in USD per million tokens (a number ≥ 0)';
+  return v.pipe(v.number(message), v.finite(message), v.minValue(0, message), v.description(description));
+};
+
+/** What a model costs at this pool, overriding the bundled price data (docs/ARCHITECTURE.md §10). */
+const tokenPricesSchema = v.strictObject(
+  {
+    input: usdPerMillion('USD per million input tokens.'),
+    output: usdPerMillion('USD per million output tokens.'),
+    cacheRead: v.optional(usdPerMillion('USD per million cached input tokens read (default: the input price).')),
+    cacheWrite: v.optional(usdPerMillion('USD per million input tokens written to the cache (default: the input price).')),
+  },
+  (issue) => (issue.expected === 'never' ? 'unknown price (known: input, output, cacheRead, cacheWrite)' : issue.expected === 'Object' ? 'must be an object like {"input": 0.4, "output": 1.6}' : 'is required'),
+);
+
+const CAP_PERIODS = ['day', 'month'] as const;
+const CAP_SCOPES = ['key', 'pool'] as const;
+
+const capLimit = (description: string) => {
+  const message = 'must be a number > 0';
+  return v.optional(v.pipe(v.number(message), v.finite(message), v.gtValue(0, message), v.description(description)));
+};
+
+/**
+ * One opt-in usage cap: a key (or the pool) that reaches it is passed over until the UTC period turns. At least
+ * one limit is checked in validateBridgeConfig: a `check` has no JSON Schema form.
+ */
+const capSchema = v.strictObject(
+  {
+    per: v.pipe(v.picklist(CAP_SCOPES, 'must be "key" or "pool"'), v.description('Whether the cap counts each key on its own or the whole pool.')),
+    period: v.pipe(v.picklist(CAP_PERIODS, 'must be "day" or "month"'), v.description('The UTC day or calendar month the cap counts over.')),
+    requests: capLimit('Requests per period.'),
+    tokens: capLimit('Tokens (input, output and cache) per period.'),
+    costUsd: capLimit('Estimated cost in USD per period (from the prices KeyBridge knows; unpriced models count nothing).'),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? 'unknown field (known: per, period, requests, tokens, costUsd)'
+      : issue.expected === 'Object'
+        ? 'must be an object like {"per": "key", "period": "day", "requests": 200}'
+        : 'is required',
+);
+
 /** The fields of a pool that both hosts accept; each host adds its own (the CLI its keys, VS Code the preset). */
 export const poolEntries = {
   id: v.pipe(v.string('must be letters, digits, dot, dash or underscore'), v.regex(POOL_ID, 'must be letters, digits, dot, dash or underscore'), v.description('Short id used in routes, logs and the key store.')),
@@ -210,6 +254,24 @@ export const poolEntries = {
     ),
   ),
   deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
+  prices: v.optional(
+    v.pipe(
+      v.record(nonEmpty(), tokenPricesSchema, 'must map model names or patterns to prices'),
+      v.metadata({
+        markdownDescription:
+          'Prices of this pool\'s models in USD per million tokens, for negotiated prices and providers the bundled price data lacks: `{"gpt-4.1-mini": {"input": 0.4, "output": 1.6, "cacheRead": 0.1}}`; a key may have `*` wildcards. Costs are always estimates.',
+      }),
+    ),
+  ),
+  caps: v.optional(
+    v.pipe(
+      v.array(capSchema, 'must be an array of caps'),
+      v.metadata({
+        markdownDescription:
+          'Opt-in usage caps: `[{"per": "key", "period": "day", "requests": 200}]`. A key at a cap is passed over like an exhausted key until the UTC day or month turns; the route goes on to the next key or target.',
+      }),
+    ),
+  ),
   prefill: v.optional(
     v.pipe(
       v.picklist(PREFILL_STYLES, `must be one of ${list(PREFILL_STYLES)}`),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type Tuning } from '../core/config';
+import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type TokenPrices, type Tuning, type UsageCap } from '../core/config';
 import type { StoredKey } from './keyStore';
 import { routeSchema, type PrefillStyle } from '../core/configSchema';
 import { presetById } from './providerPresets';
@@ -22,6 +22,9 @@ export interface PoolSetting {
   prefill?: PrefillStyle;
   /** A pool of the simulated provider (Try with a Simulated Provider), removed with it. */
   demo?: boolean;
+  /** This pool's prices over the bundled ones (docs/ARCHITECTURE.md §10). */
+  prices?: Record<string, TokenPrices>;
+  caps?: UsageCap[];
 }
 
 /** The `keybridge.*` settings as plain values. */
@@ -138,6 +141,8 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     deadlines: p.deadlines,
     // The provider's own way of continuing an answer, declared by its preset unless the setting says otherwise.
     prefill: p.prefill ?? presetById(p.provider)?.prefill,
+    prices: p.prices,
+    caps: p.caps,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),
   }));
   const full: BridgeConfig = { pools, routes: settings.routes, defaults: settings.defaults, tuning: settings.tuning };

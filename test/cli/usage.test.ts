@@ -12,7 +12,7 @@ import { startFakeProvider, type FakeProvider, type Reply } from '../fakeProvide
 
 const TOKEN = 'kb-usage-test-token-0001';
 const ADMIN = 'kb-usage-test-admin-0001';
-const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
+const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_OA_KEY2: 'test-key-usage-oa-2', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
 /** Words of the prompts and answers: none may reach the usage file. */
 const PROMPT = 'zebra-prompt-words';
 const ANSWER = 'okapi-answer-words';
@@ -148,7 +148,9 @@ describe('keybridge usage', function () {
       cacheReadTokens: sum('cacheRead'),
       cacheWriteTokens: sum('cacheWrite'),
       meanLatencyMs: json.totals.meanLatencyMs,
+      // Made-up model names have no price: no cost, and every token counted as unpriced.
       costUsd: null,
+      unpricedTokens: sum('input') + sum('output') + sum('cacheRead') + sum('cacheWrite'),
     });
     for (const b of billed) {
       const line = json.breakdowns.model.find((l) => l.name === b.model);
@@ -167,11 +169,77 @@ describe('keybridge usage', function () {
     assert.match(table.stdout(), /total: 8 request\(s\)/);
     assert.match(table.stdout(), /by model\s+requests\s+failed/);
     assert.match(table.stdout(), /^gpt-chat\s+2\s+0\s+0\s+1,200\s+22\s+800\s+0/m);
-    assert.match(table.stdout(), /cost: not estimated yet/);
+    assert.match(table.stdout(), /cost \(estimate\): unknown — no price known for the models used; 1\d,\d{3} token\(s\) of models without a known price left out/);
 
     const bad = run(['usage', '--config', configFile, '--since', 'forever']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /--since must be a count and a unit/);
+  });
+
+  it("estimates the cost of known models from the bundled prices and of others from the pool's own, and says what it could not price", async () => {
+    const usageFile = join(dir, 'priced.jsonl');
+    const configFile = config({ usageFile });
+    const withPrices = JSON.parse(readFileSync(configFile, 'utf8')) as { pools: Record<string, unknown>[] };
+    withPrices.pools[0].prices = { 'house-*': { input: 2, output: 4 } };
+    writeFileSync(configFile, JSON.stringify(withPrices));
+    const plans: Record<string, { input: number; output: number; cacheRead?: number }> = {
+      // OpenAI's prompt count includes the cached tokens: 800k uncached at $0.40, 200k cached at $0.10, 100k out at $1.60.
+      'gpt-4.1-mini': { input: 1_000_000, output: 100_000, cacheRead: 200_000 },
+      'house-model': { input: 1_000_000, output: 1_000_000 },
+      'mystery-model': { input: 10, output: 5 },
+    };
+    provider.setResponder((req) => {
+      const usage = plans[req.model ?? ''];
+      return usage ? { usage } : undefined;
+    });
+    const { r, url } = await serve(configFile);
+    for (const model of Object.keys(plans)) await post(url, '/openai/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
+    await stop(r);
+
+    const report = run(['usage', '--config', configFile, '--json', '--by', 'model']);
+    assert.equal(await report.exited, 0, report.stderr());
+    const json = JSON.parse(report.stdout()) as { totals: { costUsd: number | null; unpricedTokens: number }; breakdowns: { model: { name: string; costUsd: number | null }[] } };
+    assert.equal(json.totals.costUsd, 0.5 + 6);
+    assert.equal(json.totals.unpricedTokens, 15);
+    assert.deepEqual(Object.fromEntries(json.breakdowns.model.map((l) => [l.name, l.costUsd])), { 'gpt-4.1-mini': 0.5, 'house-model': 6, 'mystery-model': null });
+
+    const table = run(['usage', '--config', configFile, '--by', 'model']);
+    assert.equal(await table.exited, 0, table.stderr());
+    assert.match(table.stdout(), /cost \(estimate\): \$6\.50; 15 token\(s\) of models without a known price left out/);
+    assert.match(table.stdout(), /by model .*cost \(est\.\)/);
+    assert.match(table.stdout(), /^mystery-model\s.*\s-$/m);
+  });
+
+  it('keeps a daily cap across a restart: the counts start from the usage store, and the status says why the key rests', async () => {
+    const usageFile = join(dir, 'capped.jsonl');
+    const configFile = config({ usageFile });
+    const capped = JSON.parse(readFileSync(configFile, 'utf8')) as { pools: Record<string, unknown>[] };
+    capped.pools[0].keys = [{ id: 'oa1', env: 'USAGE_OA_KEY' }, { id: 'oa2', env: 'USAGE_OA_KEY2' }];
+    capped.pools[0].caps = [{ per: 'key', period: 'day', requests: 2 }];
+    writeFileSync(configFile, JSON.stringify(capped));
+    provider.setResponder(() => ({ usage: { input: 3, output: 3 } }));
+    const seen = provider.ledger.length;
+    const ask = (url: string) => post(url, '/openai/v1/chat/completions', { model: 'gpt-capped', messages: [{ role: 'user', content: 'hi' }] }, 'curl/8.5.0');
+    const first = await serve(configFile);
+    await ask(first.url);
+    await stop(first.r);
+    // The second run has counted one request of today from the file: one more, then the next key.
+    const second = await serve(configFile);
+    await ask(second.url);
+    const deadline = Date.now() + 10_000;
+    let key: { state: string; reason?: string } | undefined;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${second.url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const status = (await res.json()) as { pools: { id: string; keys: { state: string; reason?: string }[] }[] };
+      key = status.pools.find((p) => p.id === 'oa')!.keys[0];
+      if (key.state !== 'ready') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(key?.state, 'cooling');
+    assert.equal(key?.reason, 'daily cap of 2 requests reached; resets 00:00 UTC');
+    await ask(second.url);
+    await stop(second.r);
+    assert.deepEqual(provider.ledger.slice(seen).map((e) => e.key), ['test-key-usage-oa-1', 'test-key-usage-oa-1', 'test-key-usage-oa-2']);
   });
 
   it('sets a damaged usage file aside and goes on serving and recording', async () => {

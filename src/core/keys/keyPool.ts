@@ -1,4 +1,4 @@
-import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy } from '../config';
+import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy, UsageCap } from '../config';
 import type { PrefillStyle } from '../configSchema';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
@@ -90,6 +90,11 @@ export class KeyPool {
       const existing = byId.get(k.id);
       return existing && existing.secret === k.secret && existing.weight === (k.weight ?? 1) ? existing : this.createRecord(k);
     });
+  }
+
+  /** Opt-in usage caps; a key at one cools key-wide until its period turns (docs/ARCHITECTURE.md §10). */
+  get caps(): readonly UsageCap[] {
+    return this.spec.caps ?? [];
   }
 
   get deadlines(): Partial<Deadlines> | undefined {

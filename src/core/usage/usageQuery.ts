@@ -1,3 +1,4 @@
+import { costOf, type Pricer } from './price';
 import { addTo, bucketStart, emptySums, groupOf } from './rollup';
 import type { UsageRow, UsageSums } from './usageRecord';
 
@@ -22,8 +23,10 @@ export interface UsageTotals {
   cacheWriteTokens: number;
   /** Mean latency in ms over the requests (0 when none). */
   meanLatencyMs: number;
-  /** Always null for now: prices are not known yet (issue 21, item 3). */
-  costUsd: null;
+  /** An estimate from the prices known (docs/ARCHITECTURE.md §10); null when no token of these had a price. */
+  costUsd: number | null;
+  /** Tokens of models without a known price, which `costUsd` leaves out. */
+  unpricedTokens: number;
 }
 
 export interface UsageLine extends UsageTotals {
@@ -72,9 +75,43 @@ export function usageQueryFrom(options: { get(name: string): string | null | und
   return query;
 }
 
-function totalsOf(sums: UsageSums): UsageTotals {
+/** Running sums and the cost of the rows that had a price. */
+interface Tally {
+  sums: UsageSums;
+  costUsd: number;
+  priced: number;
+  unpricedTokens: number;
+}
+
+function emptyTally(): Tally {
+  return { sums: emptySums(), costUsd: 0, priced: 0, unpricedTokens: 0 };
+}
+
+/** Adds a row and its cost (undefined: no price known for its model). */
+function tally(into: Tally, row: UsageRow, cost: number | undefined): void {
+  addTo(into.sums, row);
+  if (cost === undefined) into.unpricedTokens += tokensOf(row);
+  else {
+    into.costUsd += cost;
+    into.priced++;
+  }
+}
+
+function totalsOf({ sums, costUsd, priced, unpricedTokens }: Tally): UsageTotals {
   const { requests, errors, failovers, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, latencyMs } = sums;
-  return { requests, errors, failovers, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, meanLatencyMs: requests ? Math.round(latencyMs / requests) : 0, costUsd: null };
+  return {
+    requests,
+    errors,
+    failovers,
+    inputTokens,
+    outputTokens,
+    cacheReadTokens,
+    cacheWriteTokens,
+    meanLatencyMs: requests ? Math.round(latencyMs / requests) : 0,
+    // Rounded to a millionth of a dollar: the sum of many small floats should not print as 0.30000000000000004.
+    costUsd: priced ? Math.round(costUsd * 1e6) / 1e6 : null,
+    unpricedTokens,
+  };
 }
 
 function nameOf(row: UsageRow, by: UsageDimension): string {
@@ -83,35 +120,40 @@ function nameOf(row: UsageRow, by: UsageDimension): string {
   return group[by] || '-';
 }
 
-/** Totals and breakdowns of the rows in the window ending `now`. Pure: the same rows and time give the same report. */
-export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: number): UsageReport {
+/**
+ * Totals and breakdowns of the rows in the window ending `now`, priced now by `pricer` (so a price update
+ * re-prices the history). Pure: the same rows, prices and time give the same report.
+ */
+export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: number, pricer?: Pricer): UsageReport {
   const from = now - (query.sinceMs ?? DEFAULT_SINCE_MS);
   const dimensions = query.by ? [query.by] : USAGE_DIMENSIONS;
-  const total = emptySums();
-  const groups = new Map<UsageDimension, Map<string, { sums: UsageSums; pool?: string; keyMasked?: string }>>(dimensions.map((d) => [d, new Map()]));
+  const total = emptyTally();
+  const groups = new Map<UsageDimension, Map<string, Tally & { pool?: string; keyMasked?: string }>>(dimensions.map((d) => [d, new Map()]));
   for (const row of rows) {
     if (row.at < from || row.at > now) continue;
-    addTo(total, row);
+    const prices = pricer?.pricesOf(row.pool, groupOf(row).model);
+    const cost = prices && costOf(row, prices);
+    tally(total, row, cost);
     for (const [dimension, lines] of groups) {
       const name = nameOf(row, dimension);
       let line = lines.get(name);
       if (!line) {
-        line = { sums: emptySums(), ...(dimension === 'key' ? { pool: row.pool || undefined, keyMasked: row.keyMasked } : {}) };
+        line = { ...emptyTally(), ...(dimension === 'key' ? { pool: row.pool || undefined, keyMasked: row.keyMasked } : {}) };
         lines.set(name, line);
       }
       if (dimension === 'key') line.keyMasked ??= row.keyMasked;
-      addTo(line.sums, row);
+      tally(line, row, cost);
     }
   }
   const breakdowns: UsageReport['breakdowns'] = {};
   for (const [dimension, lines] of groups) {
-    const out = [...lines].map(([name, { sums, pool, keyMasked }]) => ({ name, ...(pool ? { pool } : {}), ...(keyMasked ? { keyMasked } : {}), ...totalsOf(sums) }));
+    const out = [...lines].map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
     breakdowns[dimension] =
       dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort((a, b) => tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name));
   }
   return { from, to: now, totals: totalsOf(total), breakdowns };
 }
 
-function tokensOf(t: UsageTotals): number {
+function tokensOf(t: Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {
   return t.inputTokens + t.outputTokens + t.cacheReadTokens + t.cacheWriteTokens;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { RequestSummary } from '../status';
+import type { Pricer } from './price';
 import { compact, retentionPolicy, type RetentionPolicy } from './rollup';
 import { appendUsageRows, readUsageFile, rewriteUsageFile, setAsideUsageFile } from './usageFile';
 import { queryUsage, type UsageQuery, type UsageReport } from './usageQuery';
@@ -42,6 +43,8 @@ export class UsageRecorder implements UsageSource {
   private chain: Promise<void> = Promise.resolve();
   private writeFailing = false;
   private opened = false;
+  /** Prices for the reports, from the current config; set by the bridge. */
+  private pricer: Pricer | undefined;
 
   constructor(private readonly options: UsageRecorderOptions) {
     this.policy = retentionPolicy(options.retentionDays);
@@ -70,7 +73,18 @@ export class UsageRecorder implements UsageSource {
 
   query(query: UsageQuery): UsageReport {
     this.absorb();
-    return queryUsage(this.rows, query, this.options.clock.now());
+    return queryUsage(this.rows, query, this.options.clock.now(), this.pricer);
+  }
+
+  /** The rows at or after `from` (epoch ms), what is buffered included: the history caps count from. */
+  rowsSince(from: number): UsageRow[] {
+    this.absorb();
+    return this.rows.filter((row) => row.at >= from);
+  }
+
+  /** The prices reports use from now on (a config change re-prices the whole history). */
+  setPricer(pricer: Pricer): void {
+    this.pricer = pricer;
   }
 
   /** Appends what the buffer holds (compacting instead when the raw records outgrow their bound). */
