@@ -4,7 +4,7 @@ import { describeSkipped, parseKeyLines, selectKeyCandidates, type KeyCandidate 
 import type { PoolSetting } from './bridgeConfig';
 import type { CommandServices } from './commandServices';
 import { candidateItems, labelsFor } from './keyTrialPresentation';
-import { pickTestedKeys, poolName, testKeysForPool } from './keyTrialSteps';
+import { pickKeyIndexes, pickTestedKeys, poolName, testKeysForPool } from './keyTrialSteps';
 import { presetById, PROVIDER_PRESETS } from './providerPresets';
 
 /** A key list is a few kilobytes; anything larger was picked by mistake and is not read whole. */
@@ -97,20 +97,12 @@ export class BulkKeyCommands {
    */
   private async pickToTest(pool: PoolSetting, provider: string | undefined, found: readonly KeyCandidate[], leftOut: number): Promise<KeyCandidate[] | undefined> {
     const host = hostOf(pool.baseUrl);
-    const picked = await vscode.window.showQuickPick(candidateItems(found, provider), {
+    const picked = await pickKeyIndexes(candidateItems(found, provider), {
       title: `KeyBridge: Add Keys to ${poolName(pool)} — tick the keys to test at ${host}`,
       placeHolder: `Only the ticked keys are sent, to ${host}, for a test; nothing is sent before Enter.${leftOut ? ` ${leftOut} other line(s) left out (see the log).` : ''}`,
-      canPickMany: true,
-      ignoreFocusOut: true,
-      matchOnDescription: true,
-      matchOnDetail: true,
+      noneChecked: 'KeyBridge: no key ticked; nothing was tested or saved.',
     });
-    if (!picked) return undefined;
-    if (picked.length === 0) {
-      void vscode.window.showInformationMessage('KeyBridge: no key ticked; nothing was tested or saved.');
-      return undefined;
-    }
-    return picked.map((item) => item.index).sort((a, b) => a - b).map((i) => found[i]);
+    return picked?.map((i) => found[i]);
   }
 }
 

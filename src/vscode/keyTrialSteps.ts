@@ -4,7 +4,7 @@ import type { KeyCandidate } from '../core/keys/keyListParser';
 import { maskSecret } from '../core/secrets';
 import type { PoolSetting } from './bridgeConfig';
 import type { CommandServices } from './commandServices';
-import { keyTrialItems, passedTrial, trialSummary } from './keyTrialPresentation';
+import { keyTrialItems, passedTrial, trialSummary, type KeyTrialItem } from './keyTrialPresentation';
 import { presetById } from './providerPresets';
 
 /**
@@ -57,18 +57,23 @@ export async function pickTestedKeys(
 ): Promise<number[] | undefined> {
   const passed = results.filter(passedTrial).length;
   const items = keyTrialItems(candidates, results).map((item) => (detail ? { ...item, detail: detail(item.index) } : item));
-  const picked = await vscode.window.showQuickPick(items, {
+  return pickKeyIndexes(items, {
     title: `KeyBridge: Add Keys to ${poolName(pool)} — ${passed} of ${candidates.length} passed the test`,
     placeHolder: 'Enter saves the checked keys to secret storage; Escape saves none',
-    canPickMany: true,
-    ignoreFocusOut: true,
-    matchOnDescription: true,
-    matchOnDetail: true,
+    noneChecked: 'KeyBridge: no key checked; nothing was saved.',
   });
+}
+
+/**
+ * A multi-select pick over keys (masked), the rows pointing back at their candidate by index: the indexes of
+ * the rows left checked, in list order; undefined on Escape, or when none is checked (saying so).
+ */
+export async function pickKeyIndexes(items: readonly KeyTrialItem[], text: { title: string; placeHolder: string; noneChecked: string }): Promise<number[] | undefined> {
+  const picked = await vscode.window.showQuickPick(items, { title: text.title, placeHolder: text.placeHolder, canPickMany: true, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
   if (!picked) return undefined;
   if (picked.length === 0) {
-    void vscode.window.showInformationMessage('KeyBridge: no key checked; nothing was saved.');
+    void vscode.window.showInformationMessage(text.noneChecked);
     return undefined;
   }
-  return picked.map((item) => item.index);
+  return picked.map((item) => item.index).sort((a, b) => a - b);
 }
