@@ -23,7 +23,9 @@ const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
 function usd(value: number | null): string {
-  return value === null ? 'no prices yet' : `$${value.toFixed(2)}`;
+  if (value === null) return 'no prices yet';
+  // A few requests cost fractions of a cent: two significant digits say more than "$0.00".
+  return value >= 1 || value === 0 ? `$${value.toFixed(2)}` : `$${value.toPrecision(2)}`;
 }
 
 function countdown(ms: number): string {
@@ -161,7 +163,7 @@ function render(data: DashboardData): void {
     card('Failovers', integer.format(totals.failovers), 'total-failovers'),
     card('Cache hit rate', data.cacheHitRate === null ? '—' : `${(data.cacheHitRate * 100).toFixed(1)}%`, 'cache-hit-rate'),
     card('Mean latency', `${integer.format(totals.meanLatencyMs)} ms`, 'mean-latency'),
-    card('Cost', usd(totals.costUsd), 'total-cost'),
+    card('Cost (estimate)', usd(totals.costUsd), 'total-cost'),
   );
   const charts = el('div', undefined, 'charts');
   charts.append(
@@ -176,7 +178,7 @@ function render(data: DashboardData): void {
     ]),
   );
   const costs = el('section');
-  costs.append(el('h2', 'Cost per day'));
+  costs.append(el('h2', 'Cost per day (estimate)'));
   if (data.days.every((d) => d.costUsd === null)) costs.append(el('p', 'No prices yet: token counts are shown above.', 'muted'));
   else costs.append(lineChart('Cost per day (USD)', days, [{ label: 'USD', color: colors.green, values: data.days.map((d) => d.costUsd ?? 0) }]));
   const tables = el('div', undefined, 'tables');
