@@ -41,11 +41,11 @@ async function main(): Promise<number> {
 
   let passed = 0;
   let failed = 0;
-  const readmeChecks = checkReadmeGuide(resolve(__dirname, '../../../README.md'));
+  const readmeChecks = checkReadmeGuide(resolve(__dirname, '../../../docs/agents.md'));
   const readmeOk = readmeChecks.every((c) => c.ok);
-  print(`── README.md "Agent setup" against src/core/agentSetup.ts`);
+  print(`── docs/agents.md "Agent setup" against src/core/agentSetup.ts`);
   for (const c of readmeChecks) if (!c.ok) print(`   ✗ ${c.text}`);
-  print(`${readmeOk ? 'PASS' : 'FAIL'} README guide: ${readmeChecks.filter((c) => c.ok).length}/${readmeChecks.length} blocks match`);
+  print(`${readmeOk ? 'PASS' : 'FAIL'} docs/agents.md guide: ${readmeChecks.filter((c) => c.ok).length}/${readmeChecks.length} blocks match`);
   if (readmeOk) passed++;
   else failed++;
   print('');

@@ -202,7 +202,7 @@ describe('cross-protocol routes', () => {
       assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'embeddings').length, 0);
     });
 
-    it("gets an Anthropic pool that stays overloaded (529) as the bridge's 502 server error, as the README says", async () => {
+    it("gets an Anthropic pool that stays overloaded (529) as the bridge's 502 server error, as docs/routes-across-protocols.md says", async () => {
       h.provider.always('an-key-1', { kind: 'overloaded' });
       await assert.rejects(openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
         assert.ok(error instanceof OpenAI.InternalServerError);
@@ -215,8 +215,8 @@ describe('cross-protocol routes', () => {
       const seen = keysSeen(h.provider);
       assert.ok(seen.length >= 2 && seen.every((key) => key === 'an-key-1'), `retried as a provider failure: ${seen.join(', ')}`);
       // Issue 19, item 7: the README said 503 while clients got 502.
-      const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
-      assert.match(readme, /Anthropic's 529[^.]*\b502\b/, "the README names the status an OpenAI client gets for Anthropic's 529");
+      const readme = readFileSync(resolve(__dirname, '../../../docs/routes-across-protocols.md'), 'utf8');
+      assert.match(readme, /Anthropic's 529[^.]*\b502\b/, "the documentation names the status an OpenAI client gets for Anthropic's 529");
     });
   });
 

@@ -6,7 +6,7 @@ import { checkReadmeGuide } from '../agents/readmeGuide';
 
 describe('README agent setup guides', () => {
   it('match src/core/agentSetup.ts block for block', () => {
-    const checks = checkReadmeGuide(resolve(__dirname, '../../../README.md'));
+    const checks = checkReadmeGuide(resolve(__dirname, '../../../docs/agents.md'));
     assert.ok(checks.length >= 9);
     assert.deepEqual(
       checks.filter((c) => !c.ok).map((c) => c.text),

@@ -14,7 +14,7 @@ const ctx = {
 
 describe('README "Connect agents"', () => {
   it('shows the Codex and Continue blocks and the Qwen Code members exactly as Connect Agents writes them', () => {
-    const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+    const readme = readFileSync(resolve(__dirname, '../../../docs/agents.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Connect agents'), readme.indexOf('### Agent end-to-end tests'));
     const blocks = [...section.matchAll(/```toml\n([\s\S]*?)```/g)].map((m) => m[1]);
     assert.deepEqual(blocks, [planConnect('codex-provider', ctx, undefined).after, planConnect('codex-default', ctx, '[t]\n').after.replace(/\n\[t\]\n$/, '')]);

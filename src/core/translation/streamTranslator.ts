@@ -27,7 +27,7 @@ export interface StreamTranslator {
 /**
  * Masks quotes of the attempt's key in a piece of text the translator passes on (a text delta, a tool call's
  * argument fragment). `field` names the text the piece continues, so a quote split across pieces is found;
- * the result has the piece's length. The relay supplies it (README, Security); translators only call it.
+ * the result has the piece's length. The relay supplies it (docs/security.md); translators only call it.
  */
 export type PieceRedactor = (field: string, piece: string) => string;
 

@@ -47,7 +47,7 @@ export class TranslatedBody {
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
     scanUsage(text, this.usage);
     if (typeof answer.model === 'string') this.model = answer.model;
-    // As a relayed body is scrubbed (README, Security): a provider may quote the key it was sent.
+    // As a relayed body is scrubbed (docs/security.md): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));
     return { kind: 'commit' };
   }
