@@ -1,4 +1,4 @@
-// Guards the usage store (docs/ARCHITECTURE.md §11): raw records roll up into hourly then daily sums and leave
+// Guards the usage store (docs/ARCHITECTURE.md §10): raw records roll up into hourly then daily sums and leave
 // at the retention, with a manual clock; reports add up the same either way; a damaged file is set aside with
 // its good lines kept; the file holds no prompt or answer text; the agent is named from its User-Agent.
 import assert from 'node:assert/strict';

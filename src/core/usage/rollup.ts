@@ -16,10 +16,14 @@ export interface RetentionPolicy {
 }
 
 const DEFAULT_RETENTION_DAYS = 90;
+const MAX_RAW_RECORDS = 2_000;
 
 export function retentionPolicy(retentionDays = DEFAULT_RETENTION_DAYS): RetentionPolicy {
   const retentionMs = retentionDays * DAY_MS;
-  return { rawMs: Math.min(48 * HOUR_MS, retentionMs), maxRaw: 100_000, hourlyMs: Math.min(14 * DAY_MS, retentionMs), retentionMs };
+  // The store's rows live in memory as well (reports and caps read them): the raw records are its one part that
+  // grows with traffic, so they are bounded to a few thousand (about a megabyte); older ones become hourly sums,
+  // which is the finest grain any report shows.
+  return { rawMs: Math.min(48 * HOUR_MS, retentionMs), maxRaw: MAX_RAW_RECORDS, hourlyMs: Math.min(14 * DAY_MS, retentionMs), retentionMs };
 }
 
 export function emptySums(): UsageSums {
