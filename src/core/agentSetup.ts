@@ -1,7 +1,7 @@
 /**
  * The exact lines each coding agent needs to use the bridge. Shared by the
  * extension's "Copy Agent Setup" command, its terminal environment, the CLI
- * and the README, so the three never disagree.
+ * and docs/agents.md, so the three never disagree.
  */
 import { PROTOCOLS, type Protocol } from './config';
 import { bridgeRootOf } from './server/paths';
