@@ -237,8 +237,11 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
   }
   const hasNext = engine.hasLaterTarget(route, t);
-  const firstEvent = engine.firstEventDeadline(pool, model, route.deadlines?.firstEventTimeoutMs);
-  const deadlines = { ...resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), firstEventTimeoutMs: firstEvent.ms };
+  // The first-event deadline counts only for a stream with somewhere else to go (attemptDeadlines): the learned one
+  // (a percentile of the target's history) is worked out only then, off the path of every other request.
+  const firstEvent = request.stream && hasNext ? engine.firstEventDeadline(pool, model, route.deadlines?.firstEventTimeoutMs) : undefined;
+  const resolved = resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines);
+  const deadlines = firstEvent ? { ...resolved, firstEventTimeoutMs: firstEvent.ms } : resolved;
   return {
     kind: 'send',
     target: {
@@ -251,7 +254,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
       breaker: engine.breaker(pool.id, model),
       budget: engine.retryBudget(pool.id, model),
       firstEvents: engine.firstEventHistory(pool.id, model),
-      firstEventLearned: request.stream && hasNext && firstEvent.source === 'learned',
+      firstEventLearned: firstEvent?.source === 'learned',
       body,
       path: cross ? cross.upstreamPath : request.upstreamPath,
       translation: cross,
