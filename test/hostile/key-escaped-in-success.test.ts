@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { Bridge } from '../../src/core/bridge';
 import { TEST_TUNING } from '../helpers/harness';
 
-const KEY = 'sk-test-key-escaped-Kq3vX9mP2rT8wY5zA1bC';
+const KEY = 'sk-test-key-escaped.Kq3vX9mP2rT8wY5zA1bC'; // the dot keeps it from reading as a real key
 const TOKEN = 'kb-escaped-echo-token';
 
 /** The key with the characters `escaped` picks spelt as JSON escapes, as they appear inside a JSON string. */

@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { Bridge } from '../../src/core/bridge';
 import { TEST_TUNING } from '../helpers/harness';
 
-const KEY = 'sk-test-key-translated-Kq3vX9mP2rT8wY5zA1bC';
+const KEY = 'sk-test-key-trans.Kq3vX9mP2rT8wY5zA1bC'; // the dot keeps it from reading as a real key
 const TOKEN = 'kb-translated-echo-token';
 
 /** Every run of 12 of the key's characters: a text holding none of them holds no usable part of the key. */

@@ -10,7 +10,7 @@ import { Bridge } from '../../src/core/bridge';
 import { TEST_TUNING } from '../helpers/harness';
 
 const TOKEN = 'kb-translated-body-token';
-const KEY = 'sk-test-key-translated-body-0000';
+const KEY = 'sk-test-tran-body-0000';
 
 describe('a translated non-streamed answer (read whole before it is translated)', () => {
   let upstream: Server;

@@ -8,10 +8,10 @@ import { PROVIDER_KEY_ISSUERS } from '../../src/core/keys/keyIssuers';
 import { describeSkipped, parseKeyLines, selectKeyCandidates } from '../../src/core/keys/keyListParser';
 import { fingerprintSecret } from '../../src/core/secrets';
 
-const OPENAI_1 = 'sk-test-key-openai-one-1111';
-const OPENAI_2 = 'sk-test-key-openai-two-2222';
-const OPENAI_3 = 'sk-test-key-openai-three-3333';
-const ANTHROPIC = 'sk-ant-test-key-anthropic-4444';
+const OPENAI_1 = 'sk-test-open-one-1111';
+const OPENAI_2 = 'sk-test-open-two-2222';
+const OPENAI_3 = 'sk-test-open-thre-3333';
+const ANTHROPIC = 'sk-ant-test-anth-4444';
 const GROQ = 'gsk_' + 'eeeeeeeeeeeeeeeeeeeeeeee5555';
 
 const openaiRules = { provider: PROVIDER_KEY_ISSUERS.openai, inPool: new Set<string>() };
@@ -129,11 +129,11 @@ describe('key list parser', () => {
 
   describe('which pool a credential may go to', () => {
     // OpenAI's and DeepSeek's keys share `sk-`: only the variable's name or OpenAI's own heads tell them apart.
-    const OPENAI_NAMED = 'sk-test-key-openai-named-0001';
-    const OPENAI_PROJECT = 'sk-proj-test-key-openai-0002';
-    const DEEPSEEK_NAMED = 'sk-test-key-deepseek-named-0003';
-    const BARE_SK = 'sk-test-key-bare-whose-0004';
-    const GENERIC_SK = 'sk-test-key-generic-name-0005';
+    const OPENAI_NAMED = 'sk-test-open-name-0001';
+    const OPENAI_PROJECT = 'sk-proj-test-open-0002';
+    const DEEPSEEK_NAMED = 'sk-test-deep-name-0003';
+    const BARE_SK = 'sk-test-bare-whos-0004';
+    const GENERIC_SK = 'sk-test-gene-name-0005';
     const SHARED_ENV = [`OPENAI_API_KEY=${OPENAI_NAMED}`, OPENAI_PROJECT, `DEEPSEEK_API_KEY=${DEEPSEEK_NAMED}`, BARE_SK, `API_KEY=${GENERIC_SK}`, `AZURE_OPENAI_API_KEY=sk-test-key-azure-0006`].join('\n');
     const offered = (text: string, provider?: (typeof PROVIDER_KEY_ISSUERS)[keyof typeof PROVIDER_KEY_ISSUERS]) => {
       const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), { provider, inPool: new Set() });

@@ -15,11 +15,11 @@ import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvid
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake, Uri, type QuickPickItemLike } from './fakeVscode';
 
-const OPENAI_NAMED = 'sk-test-key-openai-named-0001';
-const OPENAI_PROJECT = 'sk-proj-test-key-openai-0002';
-const DEEPSEEK_NAMED = 'sk-test-key-deepseek-named-0003';
+const OPENAI_NAMED = 'sk-test-open-name-0001';
+const OPENAI_PROJECT = 'sk-proj-test-open-0002';
+const DEEPSEEK_NAMED = 'sk-test-deep-name-0003';
 const MISTRAL_NAMED = 'test-key-mistral-named-0004';
-const GATEWAY = 'sk-test-key-gateway-0005';
+const GATEWAY = 'sk-test-gate-0005';
 const UNKNOWN = 'test-key-unknown-service-0006';
 const OTHERS = {
   GITHUB_TOKEN: 'ghp_test-key-github-0007',
@@ -31,7 +31,7 @@ const OTHERS = {
   STRIPE_SECRET_KEY: 'sk_live_test-key-stripe-0013',
   STRIPE_WEBHOOK_SECRET: 'whsec_test-key-stripe-0014',
   SLACK_BOT_TOKEN: 'xoxb-test-key-slack-0015',
-  ANTHROPIC_API_KEY: 'sk-ant-test-key-anthropic-0016',
+  ANTHROPIC_API_KEY: 'sk-ant-test-anth-0016',
   GROQ_API_KEY: 'gsk_test-key-groq-0017',
 };
 

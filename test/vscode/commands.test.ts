@@ -269,16 +269,16 @@ describe('commands', () => {
 
     it('tests a pasted key with one request to the pool’s provider before storing it', async () => {
       const before = provider.ledger.length;
-      fake.inputAnswers.push('sk-test-key-pasted-good-5555', 'work');
+      fake.inputAnswers.push('sk-test-past-good-5555', 'work');
       assert.equal(await run('keybridge.addKeys', 'oa'), 1);
-      assert.deepEqual(provider.ledger.slice(before).map((e) => e.key), ['sk-test-key-pasted-good-5555'], 'one test request, with the pasted key');
+      assert.deepEqual(provider.ledger.slice(before).map((e) => e.key), ['sk-test-past-good-5555'], 'one test request, with the pasted key');
       assert.equal(fake.quickPicks.length, 0, 'every key passed: no results to look at');
       assert.deepEqual(keysOf('oa').map((k) => [k.label, k.masked]), [['work', 'sk-…5555']]);
     });
 
     it('does not store a pasted key the provider refuses without asking: the results show it unchecked', async () => {
-      const BAD = 'sk-test-key-pasted-bad-6666';
-      const GOOD = 'sk-test-key-pasted-good-7777';
+      const BAD = 'sk-test-past-bad-6666';
+      const GOOD = 'sk-test-past-good-7777';
       provider.always(BAD, { kind: 'invalidKey' });
       try {
         fake.inputAnswers.push(`${BAD}, ${GOOD}`);
@@ -356,9 +356,9 @@ describe('commands', () => {
 
   describe('Add Keys from File and from Clipboard', () => {
     // Three keys for the in-repo fake provider, one of which it refuses (401), plus lines that are no keys.
-    const GOOD_1 = 'sk-test-key-bulk-good-1111';
-    const BAD = 'sk-test-key-bulk-bad-2222';
-    const GOOD_3 = 'sk-test-key-bulk-good-3333';
+    const GOOD_1 = 'sk-test-bulk-good-1111';
+    const BAD = 'sk-test-bulk-bad-2222';
+    const GOOD_3 = 'sk-test-bulk-good-3333';
     const ENV = [
       '# keys for the fake provider',
       `OPENAI_KEY_WORK=${GOOD_1}`,

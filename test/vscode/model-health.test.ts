@@ -42,8 +42,8 @@ describe('health of the model in use (real bridge, fake provider)', function () 
           baseUrl: provider.openaiBaseUrl,
           strategy: 'fill-first',
           keys: [
-            { id: 'first', label: 'first', secret: 'sk-test-key-health-1111' },
-            { id: 'second', label: 'second', secret: 'sk-test-key-health-2222' },
+            { id: 'first', label: 'first', secret: 'sk-test-heal-1111' },
+            { id: 'second', label: 'second', secret: 'sk-test-heal-2222' },
           ],
         },
       ],

@@ -91,7 +91,7 @@ describe('a program squatting the bridge port', function () {
     fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1' }]);
     const earlier = new KeyStore(backend.view());
     await earlier.load();
-    await earlier.addKeys('oa', [{ secret: 'sk-test-key-squatter-0001' }]);
+    await earlier.addKeys('oa', [{ secret: 'sk-test-squa-0001' }]);
     earlier.dispose();
     const context = contextFor(backend, storage);
     fake.settings.set('keybridge.tuning', {});

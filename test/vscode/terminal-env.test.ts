@@ -76,7 +76,7 @@ describe('terminal variables', function () {
 
   it("sets only OpenAI's variables for an OpenAI pool, and Anthropic's too once an Anthropic pool has a key", async () => {
     fake.settings.set('keybridge.pools', [oaPool()]);
-    const { vars, earlier, context } = await start([{ pool: 'oa', secret: 'sk-test-key-terminal-env-oa1' }]);
+    const { vars, earlier, context } = await start([{ pool: 'oa', secret: 'sk-test-term-env-oa1' }]);
     assert.deepEqual(names(vars), [...OPENAI_VARS, ...OWN_VARS].sort());
     assert.equal(vars.get('OPENAI_BASE_URL'), `http://127.0.0.1:${port}/openai/v1`);
     const description = String((context.environmentVariableCollection.description as { value: string }).value);
@@ -87,7 +87,7 @@ describe('terminal variables', function () {
     assert.match(fake.messagesOf('info').find((m) => /for new terminals/.test(m)) ?? '', /^KeyBridge set OPENAI_BASE_URL and the local token/);
 
     fake.setSetting('keybridge.pools', [oaPool(), anPool()]);
-    await earlier.addKeys('an', [{ secret: 'sk-ant-test-key-terminal-env-an1' }]);
+    await earlier.addKeys('an', [{ secret: 'sk-ant-test-ter-en-an1' }]);
     await waitFor(() => vars.has('ANTHROPIC_BASE_URL'), 5_000, 'Anthropic variables once the Anthropic pool can serve');
     assert.deepEqual(names(vars), [...ANTHROPIC_VARS, ...OPENAI_VARS, ...OWN_VARS].sort());
     assert.equal(vars.get('ANTHROPIC_BASE_URL'), `http://127.0.0.1:${port}/anthropic`);
@@ -101,7 +101,7 @@ describe('terminal variables', function () {
   it("sets a protocol's variables for a route that serves it from the other protocol's pool", async () => {
     fake.settings.set('keybridge.pools', [anPool()]);
     fake.settings.set('keybridge.routes', [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-fallback' }] }]);
-    const { vars } = await start([{ pool: 'an', secret: 'sk-ant-test-key-terminal-env-an1' }]);
+    const { vars } = await start([{ pool: 'an', secret: 'sk-ant-test-ter-en-an1' }]);
     assert.deepEqual(names(vars), [...ANTHROPIC_VARS, ...OPENAI_VARS, ...OWN_VARS].sort(), 'OpenAI clients are served by translation');
   });
 });
