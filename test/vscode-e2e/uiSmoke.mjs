@@ -331,13 +331,25 @@ export async function answerQuickInput(page, { title, text, pick }) {
   if (pick !== undefined) {
     await input.fill(pick);
     await widget.locator('.monaco-list-row', { hasText: pick }).first().click({ timeout: STEP_TIMEOUT_MS });
-  } else {
-    await input.fill(text);
-    await page.waitForTimeout(150); // let validateInput run on the final value
-    await input.press('Enter');
+    await heading.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    return seen;
   }
-  await heading.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
-  return seen;
+  // VS Code's own file picker (code-server's open dialog) lists the typed folder and autocompletes while the
+  // value changes, and ignores Enter while that is under way; on a slow machine the first Enter can be lost
+  // (seen on a fresh 2-core CI machine). Enter again, with the value typed again, until the input closes.
+  const deadline = Date.now() + 2 * STEP_TIMEOUT_MS;
+  for (;;) {
+    if ((await input.inputValue().catch(() => text)) !== text) await input.fill(text);
+    await widget.locator('.quick-input-progress .monaco-progress-container.active').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+    await page.waitForTimeout(150); // let validateInput run on the final value
+    await input.press('Enter').catch(() => {});
+    const closed = await heading.waitFor({ state: 'hidden', timeout: 4_000 }).then(() => true, () => false);
+    if (closed) return seen;
+    if (Date.now() > deadline) {
+      const message = (await widget.locator('.quick-input-message').innerText().catch(() => '')).trim();
+      throw new Error(`the input "${seen}" stayed open after Enter on "${text}"${message ? `: "${message}"` : ''}`);
+    }
+  }
 }
 
 /** The rows of the open multi-select quick pick: `[x] label description…` or `[ ] …`. */
