@@ -28,7 +28,7 @@ const restrict = (...patternLists) => ({
     '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...noHosts, ...patternLists.flat()] }],
 });
 
-const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server', 'usage'];
+const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server', 'usage', 'notices'];
 const TOP = ['engine', 'bridge', 'state'];
 
 // `require('vscode')` and `import('vscode')` are not imports to no-restricted-imports.

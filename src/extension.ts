@@ -6,6 +6,7 @@ import type { Logger } from './core/logger';
 import type { BridgeStatus } from './core/status';
 import { AgentConnect } from './vscode/agentConnect';
 import { BridgeHost } from './vscode/bridgeHost';
+import { BridgeNotices } from './vscode/bridgeNotices';
 import type { HostRole } from './vscode/hostState';
 import { BridgeSync } from './vscode/bridgeSync';
 import { UsageDashboard } from './vscode/dashboardPanel';
@@ -117,6 +118,9 @@ class KeyBridgeExtension extends Disposable {
     }, this.agents.commands, this.demo);
     for (const disposable of commands.register()) this._register(disposable);
     this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
+    this._register(
+      new BridgeNotices(this.host, () => this.sync.settings.notifications, (pool) => this.sync.settings.pools.find((p) => p.id === pool)?.protocol),
+    );
 
     const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
     this._register(toDisposable(() => subscriptions.forEach((s) => s.dispose())));

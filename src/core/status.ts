@@ -164,6 +164,8 @@ export interface KeyTestResult {
 export interface KeyChangeEvent {
   pool: string;
   key: string;
+  /** The name the tree shows. */
+  label: string;
   masked: string;
   previous: KeyState;
   state: KeyState;

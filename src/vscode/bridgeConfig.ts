@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type TokenPrices, type Tuning, type UsageCap } from '../core/config';
 import type { StoredKey } from './keyStore';
+import { NOTICE_LEVELS, type NoticeLevel } from '../core/notices/noticePolicy';
 import { routeSchema, type PrefillStyle } from '../core/configSchema';
 import { presetById } from './providerPresets';
 import { DEFAULT_PORT, poolSetting, SETTINGS } from './settingsSchema';
@@ -35,6 +36,8 @@ export interface KeyBridgeSettings {
   defaults: Partial<Record<Protocol, string>>;
   tuning: Partial<Tuning>;
   terminalEnv: boolean;
+  /** Which bridge events interrupt the user (the core's NoticePolicy). */
+  notifications: NoticeLevel;
 }
 
 /** Reads one setting by name, as `WorkspaceConfiguration.get` does. */
@@ -118,7 +121,10 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
   }
 
   const terminalEnv = read('terminalEnv') !== false;
-  return { settings: { port, pools, routes, defaults, tuning, terminalEnv }, problems };
+  const rawNotifications = read('notifications');
+  const notifications = NOTICE_LEVELS.find((level) => level === rawNotifications) ?? 'keys';
+  if (rawNotifications !== undefined && rawNotifications !== notifications) problems.push(`keybridge.notifications must be one of ${NOTICE_LEVELS.map((l) => `"${l}"`).join(', ')}; using "keys"`);
+  return { settings: { port, pools, routes, defaults, tuning, terminalEnv, notifications }, problems };
 }
 
 /**

@@ -4,7 +4,7 @@ import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
 import { loopbackBaseUrls } from '../core/server/paths';
-import type { BridgeStatus, KeyTestResult } from '../core/status';
+import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from '../core/status';
 import type { UsageQuery, UsageReport } from '../core/usage/usageQuery';
 import { AdminClient, StatusStream } from './adminClient';
 import { afterClaim, heldBridge, STOPPED_DETAIL, type HostRole, type HostState } from './hostState';
@@ -57,12 +57,16 @@ interface HostInputs {
  */
 export class BridgeHost {
   readonly onDidChange = new Emitter<void>();
+  /** Key changes of the bridge this window serves; none while it follows another window or is stopped. */
+  readonly onServedKeyChange = new Emitter<KeyChangeEvent>();
+  /** Finished requests of the bridge this window serves, as onServedKeyChange. */
+  readonly onServedRequest = new Emitter<RequestSummary>();
   /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
   reloadBeforeServing: ConfigReload | undefined;
   /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
   acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
   private state: HostState = { role: 'idle', detail: 'starting' };
-  private bridgeSubscription: Subscription | undefined;
+  private bridgeSubscriptions: Subscription[] = [];
   private readonly inputs: HostInputs;
   private chain: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -238,8 +242,16 @@ export class BridgeHost {
     const before = heldBridge(previous);
     const after = heldBridge(next);
     if (after !== before) {
-      this.bridgeSubscription?.dispose();
-      this.bridgeSubscription = after?.onDidChange.on(() => this.onDidChange.fire());
+      for (const subscription of this.bridgeSubscriptions) subscription.dispose();
+      // Only the serving window speaks of the bridge's events: every window hears of them, one tells the user.
+      const serving = (): boolean => this.state.role === 'owner';
+      this.bridgeSubscriptions = after
+        ? [
+            after.onDidChange.on(() => this.onDidChange.fire()),
+            after.onKeyChange.on((event) => serving() && this.onServedKeyChange.fire(event)),
+            after.onRequest.on((summary) => serving() && this.onServedRequest.fire(summary)),
+          ]
+        : [];
     }
     if (!this.disposed) {
       if (next.role !== previous.role || next.detail !== previous.detail) this.logRole(next);

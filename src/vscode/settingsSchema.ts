@@ -6,6 +6,7 @@
  */
 import * as v from 'valibot';
 import { defaultsSchema, objectMessage, poolEntries, routeSchema, tuningSchema } from '../core/configSchema';
+import { NOTICE_LEVELS } from '../core/notices/noticePolicy';
 import { languageModelsSetting } from './lmModelSchema';
 import { PROVIDER_PRESETS } from './providerPresets';
 
@@ -80,6 +81,20 @@ export const SETTINGS = {
       default: true,
       markdownDescription:
         'Set `ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`, `OPENAI_BASE_URL`, `OPENAI_API_BASE`, `OPENAI_API_KEY`, `KEYBRIDGE_URL` and `KEYBRIDGE_TOKEN` in new terminals, so agents started there use the bridge: a protocol\'s variables (`ANTHROPIC_*`, `OPENAI_*`) only while a pool or route can serve that protocol (its pool has a key), and none before any can. Terminals already open keep their environment.',
+    }),
+  ),
+  notifications: v.pipe(
+    v.picklist(NOTICE_LEVELS, 'must be "off", "keys" or "all"'),
+    v.metadata({
+      order: 6,
+      default: 'keys',
+      enumDescriptions: [
+        'No notifications: the tree, the status bar and the dashboard show everything.',
+        'A key refused by its provider or out of quota: the user has to act.',
+        'Those, and a request that fell back to a pool of another protocol (translated).',
+      ],
+      markdownDescription:
+        'Which bridge events show a notification, in the window that serves the bridge: at most one per kind and pool every 10 minutes.',
     }),
   ),
   languageModels: languageModelsSetting,

@@ -3,7 +3,7 @@
 //
 //   the welcome view's "Try with a Simulated Provider" link → the two demo pools appear in the tree, marked
 //   "(simulated)" → the demo's own client drives traffic until a key row shows "cooling m:ss" or the revoked
-//   key shows invalid → Remove Simulated Provider (the pool row's inline action) → the welcome view is back
+//   key shows invalid → the revoked key's notification (once, masked) → Remove Simulated Provider (the pool row's inline action) → the welcome view is back
 //   and the User settings.json is byte for byte what it was.
 //
 // Every step prints what it saw and saves a screenshot to test-results/vscode-e2e/ui-demo-*.png. All traffic
@@ -57,6 +57,21 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     const rows = await treeRowsText(page);
     ok('the demo traffic shows a cooling countdown or the revoked key in the tree', /cooling \d+:\d\d|invalid/i.test(rows), `rows: ${rows}`);
     await shot(page, 'demo-running');
+
+    // ---- 3b. the revoked key is told once, as a notification naming it masked, with its two actions
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'was refused by the provider' });
+    await toast.first().waitFor({ timeout: 60_000 });
+    const toastText = (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
+    const toastCount = await toast.count();
+    const actions = await toast.first().locator('.monaco-button').allInnerTexts();
+    ok('the revoked key shows one notification, the key masked, with Show Keys and Notification Settings',
+      toastCount === 1 && /KeyBridge: Key demo-alpha\/alpha-2 \(sim-…[0-9a-f]{4}\) was refused by the provider/.test(toastText) && actions.includes('Show Keys') && actions.includes('Notification Settings'),
+      `toasts: ${toastCount}; "${toastText.slice(0, 200)}"; actions: ${actions.join(', ')}`);
+    await shot(page, 'notification');
+    await toast.first().locator('.monaco-button', { hasText: 'Show Keys' }).click();
+    await toast.first().waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
+    // Show Keys focuses the Key Pools view; the palette opened before that lands would lose its focus to it.
+    await page.waitForFunction(() => document.activeElement?.closest('.part.sidebar') != null, null, { timeout: STEP_TIMEOUT_MS });
 
     // ---- 4. Remove Simulated Provider from the palette: the welcome view comes back, settings as they were
     await paletteCommand(page, 'KeyBridge: Remove Simulated Provider');

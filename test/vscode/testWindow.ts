@@ -1,5 +1,6 @@
 import type { Logger } from '../../src/core/logger';
 import { BridgeHost } from '../../src/vscode/bridgeHost';
+import { BridgeNotices } from '../../src/vscode/bridgeNotices';
 import { BridgeSync } from '../../src/vscode/bridgeSync';
 import type { SecretStorageLike } from '../../src/vscode/keySecrets';
 import { KeyStore } from '../../src/vscode/keyStore';
@@ -18,12 +19,14 @@ export async function openTestWindow(secrets: SecretStorageLike, options: { port
   const keyStore = new KeyStore(secrets, { timeoutMs: 1_000, debounceMs: 10 });
   const host = new BridgeHost({ port, stateDir, logger, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
   const sync = new BridgeSync(keyStore, host, logger);
+  const notices = new BridgeNotices(host, () => sync.settings.notifications, (pool) => sync.settings.pools.find((p) => p.id === pool)?.protocol);
   await sync.start();
   return {
     keyStore,
     host,
     sync,
     async close() {
+      notices.dispose();
       sync.dispose();
       keyStore.dispose();
       await host.shutdown(100);

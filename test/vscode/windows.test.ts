@@ -74,6 +74,34 @@ describe('two windows sharing SecretStorage and a state folder', function () {
     assert.equal(b.host.status()?.pools[0].keys[0].label, 'work');
   });
 
+  it('a key refused by the provider is told once, by the serving window only, masked; a second refused key of the pool is not', async () => {
+    const a = await openWindow();
+    await waitFor(() => a.host.role === 'owner', 5_000, 'window A owns the port');
+    const b = await openWindow();
+    await waitFor(() => b.host.role === 'follower', 5_000, 'window B follows');
+    await a.keyStore.addKeys('oa', [
+      { secret: 'oa-key-revoked-1', label: 'old' },
+      { secret: 'oa-key-revoked-2', label: 'older' },
+      { secret: 'oa-key-good', label: 'good' },
+    ]);
+    await waitFor(() => a.host.status()?.pools[0].keys.length === 3, 3_000, 'the owner serves the three keys');
+    provider.always('oa-key-revoked-1', { kind: 'invalidKey' });
+    provider.always('oa-key-revoked-2', { kind: 'invalidKey' });
+    const token = a.keyStore.snapshot?.tokens?.token as string;
+    assert.equal((await chat(port, token)).status, 200, 'the request is served by the good key');
+    await waitFor(() => fake.messagesOf('warning').length > 0, 3_000, 'a notification');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a second window's notice would come now
+    const warnings = fake.messagesOf('warning');
+    assert.equal(warnings.length, 1, `one notification for the pool, from one window: ${JSON.stringify(warnings)}`);
+    assert.match(warnings[0], /^KeyBridge: Key oa\/old \(oa-…ed-1\) was refused by the provider: .*Requests go to the pool's other keys\.$/);
+    assert.ok(!warnings[0].includes('oa-key-revoked-1'), 'the key appears masked only');
+    assert.deepEqual(
+      a.host.status()?.pools[0].keys.map((k) => k.state),
+      ['invalid', 'invalid', 'ready'],
+      'both revoked keys were tried and marked, the second without a notification of its own',
+    );
+  });
+
   it('a pool added in settings reaches the running bridge without a restart', async () => {
     const a = await openWindow();
     await waitFor(() => a.host.role === 'owner', 5_000, 'owner');

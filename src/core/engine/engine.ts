@@ -276,7 +276,7 @@ export class Engine {
     const state = key.stateAt(now, scope);
     const until = key.coolingDeadline(now, scope);
     const reason = scope === undefined ? key.reason : key.scopedCoolings(now).find((c) => c.scope === scope)?.reason;
-    const event: KeyChangeEvent = { pool: pool.id, key: key.id, masked: key.masked, previous: change.previous, state, reason, until, scope };
+    const event: KeyChangeEvent = { pool: pool.id, key: key.id, label: key.label, masked: key.masked, previous: change.previous, state, reason, until, scope };
     const forModel = scope === undefined ? '' : ` for ${scope}`;
     const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
     this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
