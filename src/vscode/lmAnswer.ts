@@ -6,7 +6,8 @@
  */
 import type { Protocol } from '../core/config';
 import type { SseEvent } from '../core/protocols/sse';
-import { ChatToMessagesStream } from '../core/translation/chatToMessages';
+import { chatToMessagesStream } from '../core/translation/answerTranslation';
+import type { StreamTranslator } from '../core/translation/streamTranslator';
 import { asWire, parseWire, stringOr, toolArguments, type Wire } from '../core/translation/wire';
 
 export type AnswerPart = { kind: 'text'; text: string } | { kind: 'toolCall'; callId: string; name: string; input: object };
@@ -86,11 +87,11 @@ class MessagesAnswerReader implements AnswerReader {
  * translator would pass over, so that is looked for first.
  */
 class ChatAnswerReader implements AnswerReader {
-  private readonly translator: ChatToMessagesStream;
+  private readonly translator: StreamTranslator;
   private readonly messages = new MessagesAnswerReader();
 
   constructor(model: string) {
-    this.translator = new ChatToMessagesStream(model);
+    this.translator = chatToMessagesStream(model);
   }
 
   push(event: SseEvent): AnswerPart[] {
