@@ -114,6 +114,14 @@ describe('answers of real Chat providers, across protocols', () => {
       const stream = anthropic.messages.stream({ model: 'claude-cut', max_tokens: 64, messages: [{ role: 'user', content: 'go on' }] });
       await assert.rejects(stream.finalMessage(), (error: Error) => /before it was complete/.test(error.message));
     });
+
+    it('gets the route’s failure, not half an answer, when DeepSeek stops for want of capacity before a non-streamed answer is sent', async () => {
+      await assert.rejects(
+        anthropic.messages.create({ model: 'claude-cut', max_tokens: 64, messages: [{ role: 'user', content: 'go on' }] }),
+        (error: InstanceType<typeof Anthropic.APIError>) => error.status === 502,
+      );
+      assert.ok(h.logs.some((l) => l.includes('the provider stopped its answer before it was complete')), 'the log says why');
+    });
   });
 
   describe('a Responses client (Codex) on a Chat-only pool', () => {

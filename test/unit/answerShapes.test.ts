@@ -60,6 +60,7 @@ describe('answer shapes of real providers', () => {
     ]);
     assert.deepEqual([message.content[0].name, message.content[0].input, message.stop_reason], ['Read', { file_path: '/a' }, 'tool_use']);
     const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', tool_calls: [{ id: 'x.y:1', type: 'function', function: { name: 'Read', arguments: { file_path: '/b' } } }] }, finish_reason: 'tool_calls' }] }, 'claude-x');
+    assert.ok(answer, 'a finished answer');
     assert.deepEqual((answer.content as { id: string; input: unknown }[]).map((b) => [b.id, b.input]), [['x_y_1', { file_path: '/b' }]]);
   });
 

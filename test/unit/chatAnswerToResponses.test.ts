@@ -165,6 +165,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       usage: usageChunk.data && JSON.parse(usageChunk.data).usage,
     };
     const answer = chatToResponsesAnswer(chat, 'gpt-5-codex', CREATED);
+    assert.ok(answer, 'a finished answer');
     const streamed = await responsesBySdk(translate(upstream));
     assert.deepEqual(answer.output, withoutSdkFields(streamed.final.output));
     assert.equal(answer.status, 'completed');
@@ -182,6 +183,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       'gpt-5',
       0,
     );
+    assert.ok(answer, 'a finished answer');
     assert.deepEqual((answer.output as any[]).map((item) => item.content ?? item.arguments), [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}']);
   });
 

@@ -80,6 +80,7 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
     assert.equal(message.stop_reason, 'tool_use', 'an agent loop that waits for tool_use would stop here');
     const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, finish_reason: 'stop' }] }, 'claude-x');
+    assert.ok(answer, 'a finished answer');
     assert.equal(answer.stop_reason, 'tool_use');
   });
 

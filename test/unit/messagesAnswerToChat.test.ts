@@ -79,6 +79,7 @@ describe('translation: Anthropic Messages → Chat Completions answer', () => {
       'gpt-4.1',
       7,
     );
+    assert.ok(answer, 'a finished answer');
     assert.deepEqual(answer, {
       id: 'chatcmpl-msg_2',
       object: 'chat.completion',

@@ -104,6 +104,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     const { final } = await responsesBySdk(events);
     assert.equal(sdkText('responses', final), 'Listing ');
     const refused = messagesToResponsesAnswer({ id: 'msg_r', content: [], stop_reason: 'refusal', usage: { input_tokens: 3, output_tokens: 0 } }, 'gpt-5', 0);
+    assert.ok(refused, 'a finished answer');
     assert.equal(refused.status, 'incomplete');
     assert.deepEqual(refused.incomplete_details, { reason: 'content_filter' });
   });
@@ -137,6 +138,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       'gpt-5-codex',
       CREATED,
     );
+    assert.ok(answer, 'a finished answer');
     const streamed = await responsesBySdk(translate(upstream));
     assert.deepEqual(answer.output, withoutSdkFields(streamed.final.output));
     assert.equal(answer.status, 'completed');

@@ -64,11 +64,14 @@ export function chatToMessagesStream(model: string, redact?: PieceRedactor, carr
   return new TranslatedStream(new ChatEventReader(), new MessagesEventWriter(model, redact, carry));
 }
 
-/** A non-streamed Chat completion as an Anthropic message, under the model name the client knows. */
-export function chatToMessagesAnswer(chat: Wire, model: string, carry?: DialectId): Wire {
+/**
+ * A non-streamed Chat completion as an Anthropic message, under the model name the client knows; undefined (as
+ * for every non-streamed answer below) when the provider stopped it unfinished, which is not an answer to pass on.
+ */
+export function chatToMessagesAnswer(chat: Wire, model: string, carry?: DialectId): Wire | undefined {
   const writer = new MessagesAnswerWriter(model, carry);
   readChatAnswer(chat, writer);
-  return writer.message();
+  return writer.finishSeen ? writer.message() : undefined;
 }
 
 /** An Anthropic Messages stream as a Chat Completions stream; `includeUsage`: the client asked for a usage chunk. */
@@ -77,10 +80,10 @@ export function messagesToChatStream(model: string, created: number, includeUsag
 }
 
 /** A non-streamed Anthropic message as a Chat completion. */
-export function messagesToChatAnswer(message: Wire, model: string, created: number): Wire {
+export function messagesToChatAnswer(message: Wire, model: string, created: number): Wire | undefined {
   const writer = new ChatAnswerWriter(model, created);
   readMessagesAnswer(message, writer);
-  return writer.completion();
+  return writer.finishSeen ? writer.completion() : undefined;
 }
 
 /** An Anthropic Messages stream as a Responses stream. */
@@ -89,7 +92,7 @@ export function messagesToResponsesStream(model: string, createdAt: number, reda
 }
 
 /** A non-streamed Anthropic message as a Responses response. */
-export function messagesToResponsesAnswer(message: Wire, model: string, createdAt: number): Wire {
+export function messagesToResponsesAnswer(message: Wire, model: string, createdAt: number): Wire | undefined {
   return writeResponsesAnswer((sink: AnswerSink) => readMessagesAnswer(message, sink), model, createdAt);
 }
 
@@ -99,6 +102,6 @@ export function chatToResponsesStream(model: string, createdAt: number, redact?:
 }
 
 /** A non-streamed Chat completion as a Responses response. */
-export function chatToResponsesAnswer(chat: Wire, model: string, createdAt: number, carry?: DialectId): Wire {
+export function chatToResponsesAnswer(chat: Wire, model: string, createdAt: number, carry?: DialectId): Wire | undefined {
   return writeResponsesAnswer((sink) => readChatAnswer(chat, sink), model, createdAt, carry);
 }

@@ -52,8 +52,8 @@ export interface TargetTranslation {
   readonly upstreamPath: string;
   /** The client's request body as the target's, asking for `model`. */
   request(client: Wire, model: string): { body: Wire; notes: TranslationNotes };
-  /** The target's non-streamed answer as the client's. */
-  answer(upstream: Wire, model: string): Wire;
+  /** The target's non-streamed answer as the client's; undefined when the provider stopped it unfinished. */
+  answer(upstream: Wire, model: string): Wire | undefined;
   /**
    * A stream translator for one answer; `client` is the client's request (some answers repeat what it asked),
    * `redact` masks the key in each piece of text it passes on.

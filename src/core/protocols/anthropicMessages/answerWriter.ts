@@ -23,6 +23,11 @@ export class MessagesAnswerWriter implements AnswerSink {
     private readonly carry?: DialectId,
   ) {}
 
+  /** Whether the answer said how it ended, and did not end unfinished (a `cut`). */
+  get finishSeen(): boolean {
+    return this.finishReason !== undefined && this.finishReason !== 'cut';
+  }
+
   start(id: string): void {
     this.id = id;
   }

@@ -16,6 +16,11 @@ export class ChatAnswerWriter implements AnswerSink {
     private readonly created: number,
   ) {}
 
+  /** Whether the answer said how it ended, and did not end unfinished (a `cut`). */
+  get finishSeen(): boolean {
+    return this.finishReason !== undefined && this.finishReason !== 'cut';
+  }
+
   start(id: string): void {
     this.id = id;
   }

@@ -5,11 +5,11 @@ import { ResponsesEventWriter } from './eventWriter';
 
 /**
  * A non-streamed Responses answer, written by the stream's writer so both have the same output items: `read`
- * reads the provider's answer into the sink it is given.
+ * reads the provider's answer into the sink it is given. Undefined for an answer the provider stopped unfinished.
  */
-export function writeResponsesAnswer(read: (sink: AnswerSink) => void, model: string, createdAt: number, carry?: DialectId): Wire {
+export function writeResponsesAnswer(read: (sink: AnswerSink) => void, model: string, createdAt: number, carry?: DialectId): Wire | undefined {
   const writer = new ResponsesEventWriter(model, createdAt, undefined, carry);
   read(writer);
   writer.end();
-  return writer.response;
+  return writer.finishSeen ? writer.response : undefined;
 }
