@@ -2,6 +2,7 @@
  * The bridge's configuration: plain data shared by the VS Code extension and the CLI. What each field
  * accepts is defined once, in configSchema.ts; the types here are the shapes the core works with.
  */
+import type { DialectId } from './providers/dialect';
 import * as v from 'valibot';
 import { DEADLINE_KNOBS, defaultsSchema, poolEntries, PROTOCOLS, routeSchema, SELECTION_STRATEGIES, TUNING_KNOBS, TUNING_KNOB_NAMES, testPathSchema, tuningSchema, type PrefillStyle, type TuningKnob } from './configSchema';
 
@@ -47,6 +48,11 @@ export interface PoolSpec {
    * Responses requests sent here are translated to Chat Completions.
    */
   responses?: boolean;
+  /**
+   * OpenAI-compatible pools: how the provider's API differs from OpenAI's (docs/ARCHITECTURE.md §9); known
+   * providers' hosts need none (poolDialect).
+   */
+  dialect?: DialectId;
   /** Deadlines for this pool's upstream; override the tuning's. */
   deadlines?: Partial<Deadlines>;
   /**

@@ -9,6 +9,7 @@
  * the generated JSON Schema closes them (additionalProperties: false) so an editor flags the typo. The
  * tuning and deadline objects are strict at run time too: a misspelt knob would otherwise do nothing.
  */
+import { DIALECT_IDS } from './providers/dialect';
 import * as v from 'valibot';
 
 // A check without its own message would fall back to valibot's, which quotes the value it refused, and a value
@@ -250,6 +251,15 @@ export const poolEntries = {
         default: true,
         markdownDescription:
           'OpenAI-compatible pools: whether the provider has the Responses API (`/responses`). Set `false` for providers with Chat Completions only (DeepSeek, Mistral, Together, Gemini): a Responses request routed here is translated to Chat Completions.',
+      }),
+    ),
+  ),
+  dialect: v.optional(
+    v.pipe(
+      v.picklist(DIALECT_IDS, `must be one of ${list(DIALECT_IDS)}`),
+      v.metadata({
+        markdownDescription:
+          'OpenAI-compatible pools: the provider whose dialect of the API this is, for translated requests and answers (e.g. `deepseek` and `moonshot` get their reasoning back on later turns, `gemini` its thought signatures). Default: the one its base URL\'s host is known for, else `generic`.',
       }),
     ),
   ),

@@ -1,13 +1,15 @@
 /**
  * The bridge's streamed answer as the parts VS Code's language model API reports: text as it arrives, and
- * each tool call once its arguments are complete (VS Code takes a call's input as one object). A Chat
- * Completions stream is read through the bridge's own Chat → Messages stream translator, so one reader
- * serves both protocols. No `vscode` import.
+ * each tool call once its arguments are complete (VS Code takes a call's input as one object). Both protocols
+ * are read by the core's own event readers into the answer model, so one sink serves both. No `vscode` import.
  */
 import type { Protocol } from '../core/config';
+import type { AnswerSink, FinishReason } from '../core/conversation/answerEvents';
+import { MessagesEventReader } from '../core/protocols/anthropicMessages/eventReader';
+import type { AnswerEventReader } from '../core/protocols/answerStream';
+import { ChatEventReader } from '../core/protocols/openaiChat/eventReader';
 import type { SseEvent } from '../core/protocols/sse';
-import { ChatToMessagesStream } from '../core/translation/chatToMessages';
-import { asWire, parseWire, stringOr, toolArguments, type Wire } from '../core/translation/wire';
+import { asWire, parseWire, stringOr, toolArguments } from '../core/translation/wire';
 
 export type AnswerPart = { kind: 'text'; text: string } | { kind: 'toolCall'; callId: string; name: string; input: object };
 
@@ -30,81 +32,109 @@ export interface AnswerReader {
   end(): void;
 }
 
-export function answerReader(protocol: Protocol, model: string): AnswerReader {
-  return protocol === 'anthropic' ? new MessagesAnswerReader() : new ChatAnswerReader(model);
+export function answerReader(protocol: Protocol): AnswerReader {
+  return new BridgeAnswerReader(protocol === 'anthropic' ? new MessagesEventReader() : new ChatEventReader(), protocol === 'anthropic');
 }
 
-/** Reads Anthropic Messages events: text deltas, tool_use blocks assembled from their input_json_delta fragments. */
-class MessagesAnswerReader implements AnswerReader {
-  private readonly tools = new Map<number, { id: string; name: string; json: string }>();
-  private stopped = false;
+/** The answer model as response parts: text at once, a tool call when its block ends (or the next one starts). */
+class PartsSink implements AnswerSink {
+  parts: AnswerPart[] = [];
+  finishReason: FinishReason | undefined;
+  private call: { id: string; name: string; json: string } | undefined;
+  private calls = 0;
 
-  push(event: SseEvent): AnswerPart[] {
-    const data = event.data === undefined ? undefined : parseWire(event.data);
-    if (!data) return [];
-    const index = typeof data.index === 'number' ? data.index : -1;
-    switch (data.type) {
-      case 'error': {
-        const error = asWire(data.error);
-        throw new AnswerStreamError(stringOr(error?.message, 'the provider ended the answer with an error'), stringOr(error?.type, '') || undefined);
-      }
-      case 'content_block_start': {
-        const block = asWire(data.content_block);
-        if (block?.type === 'tool_use') this.tools.set(index, { id: stringOr(block.id, `call_${index}`), name: stringOr(block.name, ''), json: '' });
-        else if (block?.type === 'text' && typeof block.text === 'string' && block.text) return [{ kind: 'text', text: block.text }];
-        return [];
-      }
-      case 'content_block_delta': {
-        const delta = asWire(data.delta);
-        if (delta?.type === 'text_delta' && typeof delta.text === 'string' && delta.text) return [{ kind: 'text', text: delta.text }];
-        const tool = this.tools.get(index);
-        if (delta?.type === 'input_json_delta' && tool) tool.json += stringOr(delta.partial_json, '');
-        // Thinking deltas stay out: VS Code's stable API has no part for them.
-        return [];
-      }
-      case 'content_block_stop': {
-        const tool = this.tools.get(index);
-        if (!tool) return [];
-        this.tools.delete(index);
-        return [{ kind: 'toolCall', callId: tool.id, name: tool.name, input: toolArguments(tool.json) }];
-      }
-      case 'message_stop':
-        this.stopped = true;
-        return [];
-      default:
-        return [];
-    }
+  start(): void {
+    /* nothing to report */
   }
 
-  end(): void {
-    if (!this.stopped) throw new AnswerStreamError('the answer ended before it was complete');
+  text(delta: string): void {
+    this.blockEnd();
+    if (delta !== '') this.parts.push({ kind: 'text', text: delta });
+  }
+
+  refusal(delta: string): void {
+    this.text(delta);
+  }
+
+  // Reasoning stays out: VS Code's stable API has no part for it.
+  reasoning(): void {
+    /* not reported */
+  }
+
+  reasoningSignature(): void {
+    /* not reported */
+  }
+
+  toolCall(id: string, name: string): void {
+    this.blockEnd();
+    this.call = { id: id || `call_${this.calls}`, name, json: '' };
+    this.calls++;
+  }
+
+  toolArguments(delta: string): void {
+    if (this.call) this.call.json += delta;
+  }
+
+  blockEnd(): void {
+    const call = this.call;
+    if (!call) return;
+    this.call = undefined;
+    this.parts.push({ kind: 'toolCall', callId: call.id, name: call.name, input: toolArguments(call.json) });
+  }
+
+  usage(): void {
+    /* not reported */
+  }
+
+  finish(reason: FinishReason): void {
+    this.finishReason = reason;
+  }
+
+  other(): void {
+    /* nothing to report */
+  }
+
+  take(): AnswerPart[] {
+    const parts = this.parts;
+    this.parts = [];
+    return parts;
   }
 }
 
 /**
- * Reads Chat Completions chunks. The bridge ends a failed Chat stream with an `{"error": …}` chunk, which the
- * translator would pass over, so that is looked for first.
+ * Reads the bridge's stream in either protocol. An error event (the bridge ends a failed stream with one) is
+ * thrown; an answer is complete at Anthropic's message_stop, or once a Chat stream said how it finished.
  */
-class ChatAnswerReader implements AnswerReader {
-  private readonly translator: ChatToMessagesStream;
-  private readonly messages = new MessagesAnswerReader();
+class BridgeAnswerReader implements AnswerReader {
+  private readonly sink = new PartsSink();
+  private finalSeen = false;
 
-  constructor(model: string) {
-    this.translator = new ChatToMessagesStream(model);
-  }
+  constructor(
+    private readonly reader: AnswerEventReader,
+    private readonly anthropic: boolean,
+  ) {}
 
   push(event: SseEvent): AnswerPart[] {
-    const chunk: Wire | undefined = event.data === undefined || event.data === '[DONE]' ? undefined : parseWire(event.data);
-    const error = asWire(chunk?.error);
+    if (event.data === undefined || this.finalSeen) return [];
+    const json = event.data === '[DONE]' ? undefined : parseWire(event.data);
+    const error = json?.type === 'error' ? asWire(json.error) : asWire(json?.error);
     if (error) throw new AnswerStreamError(stringOr(error.message, 'the provider ended the answer with an error'), stringOr(error.type, '') || undefined);
-    // `[DONE]` without a finish reason would close the translated message, but the answer was cut short.
-    if (event.data === '[DONE]' && !this.translator.finishSeen) throw new AnswerStreamError('the answer ended before it was complete');
-    return this.translator.push(event).flatMap((e) => this.messages.push(e));
+    this.finalSeen = json ? this.reader.readJson(event.name, json, this.sink) : this.reader.read(event, this.sink);
+    if (this.finalSeen) {
+      // `[DONE]` without a finish reason: the answer was cut short.
+      if (!this.complete) throw new AnswerStreamError('the answer ended before it was complete');
+      this.sink.blockEnd();
+    }
+    return this.sink.take();
   }
 
   end(): void {
-    if (!this.translator.finishSeen) throw new AnswerStreamError('the answer ended before it was complete');
-    for (const event of this.translator.end()) this.messages.push(event);
-    this.messages.end();
+    if (!this.complete) throw new AnswerStreamError('the answer ended before it was complete');
+  }
+
+  private get complete(): boolean {
+    if (this.anthropic) return this.finalSeen;
+    const finish = this.sink.finishReason;
+    return finish !== undefined && finish !== 'cut';
   }
 }

@@ -44,7 +44,7 @@ export class LoopbackBridgeClient {
   private dispatcher: { port: number; adminToken: string; agent: Dispatcher } | undefined;
 
   /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
-  async *stream(access: BridgeAccess, protocol: Protocol, model: string, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
+  async *stream(access: BridgeAccess, protocol: Protocol, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
     const url = protocol === 'openai' ? `${access.baseUrls.openai}/chat/completions` : `${access.baseUrls.anthropic}/v1/messages`;
     const auth: Record<string, string> = protocol === 'openai' ? { authorization: `Bearer ${access.token}` } : { 'x-api-key': access.token, 'anthropic-version': '2023-06-01' };
     let response: Awaited<ReturnType<typeof request>>;
@@ -61,7 +61,7 @@ export class LoopbackBridgeClient {
       throw refusalFor(response.statusCode, response.headers, text);
     }
     const scanner = new SseScanner();
-    const reader = answerReader(protocol, model);
+    const reader = answerReader(protocol);
     for await (const chunk of response.body) {
       for (const event of scanner.push(chunk as Buffer)) yield* reader.push(event);
     }

@@ -30,7 +30,7 @@ import {
 } from './openaiWire';
 import { estimateTokens, makePlan } from './replyPlan';
 import { requestProblem } from './requestRules';
-import { asObject, SSE_HEADERS, type Json } from './sse';
+import { asObject, dataEvent, SSE_HEADERS, type Json } from './sse';
 import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent } from './types';
 
 export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest } from './types';
@@ -321,7 +321,11 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const plan = makePlan(entry.seq, `${this.instance}${entry.seq}`, plannedModel, reply, this.options, entry.bodyBytes);
     let events: SseEvent[];
     let errorEvent: (err: Parameters<typeof chatErrorEvent>[0], sequenceNumber: number) => SseEvent;
-    if (endpoint === 'chat') {
+    if (endpoint === 'chat' && reply?.recorded) {
+      if (!entry.stream) return this.answer(ex, errCtx, reply.recorded.completion as Json, streamFault);
+      events = [...reply.recorded.chunks.map((chunk, i) => dataEvent(chunk, i === 0 ? 'open' : 'content')), { text: 'data: [DONE]\n\n', phase: 'terminal' }];
+      errorEvent = chatErrorEvent;
+    } else if (endpoint === 'chat') {
       if (!entry.stream) return this.answer(ex, errCtx, chatCompletion(plan), streamFault);
       events = chatStreamEvents(plan, asObject(body.stream_options).include_usage === true);
       errorEvent = chatErrorEvent;

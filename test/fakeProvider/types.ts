@@ -64,6 +64,11 @@ export interface Reply {
   usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
   /** Headers added to the answer (e.g. the rate-limit headers a provider sends on every answer). */
   headers?: Record<string, string>;
+  /**
+   * A Chat Completions answer in one provider's own shape (test/fakeProvider/recordedShapes.ts), sent as it is:
+   * `chunks` as the stream's `data:` events, then `[DONE]`; `completion` as the non-streamed body.
+   */
+  recorded?: { chunks: object[]; completion: object };
 }
 
 export type Responder = (req: ResponderRequest) => Reply | undefined;

@@ -5,7 +5,7 @@
 // non-streamed answer must carry the same output items.
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { ChatToResponsesStream, chatToResponsesResponse } from '../../src/core/translation/chatAnswerToResponses';
+import { chatToResponsesAnswer, chatToResponsesStream } from '../../src/core/translation/answerTranslation';
 import { responsesToChat } from '../../src/core/translation/responsesToChat';
 import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
@@ -43,7 +43,7 @@ const upstream: SseEvent[] = [
 ];
 
 function translate(events: SseEvent[]): SseEvent[] {
-  const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
+  const stream = chatToResponsesStream('gpt-5-codex', CREATED);
   return events.flatMap((e) => stream.push(e));
 }
 
@@ -104,7 +104,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
   });
 
   it('passes the first argument fragment on before the rest of the call has come, and finishes each call before the next', () => {
-    const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
+    const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const seen = upstream.slice(0, 6).flatMap((e) => stream.push(e));
     const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => json(e).delta);
     assert.deepEqual(fragments, ['{"comm'], 'the first fragment reaches the client while the call is still streaming');
@@ -117,7 +117,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
   });
 
   it('does not pass reasoning on, and holds response.completed until the usage chunk and [DONE] have come', () => {
-    const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
+    const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const beforeDone = upstream.slice(0, 11).flatMap((e) => stream.push(e));
     assert.ok(stream.finishSeen);
     assert.ok(!beforeDone.some((e) => e.name === 'response.completed'));
@@ -129,7 +129,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
   });
 
   it('ends an answer cut by the token limit as response.incomplete with max_output_tokens, which the SDK still reads', async () => {
-    const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
+    const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const events = [...[chunk({ content: 'Partial ans' }), chunk({}, 'length')].flatMap((e) => stream.push(e)), ...stream.end(), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
     const terminal = json(events.at(-1)!).response;
@@ -138,7 +138,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     assert.equal(terminal.output[0].status, 'incomplete');
     const { final } = await responsesBySdk(events);
     assert.equal(final.output[0].content[0].text, 'Partial ans');
-    const filtered = new ChatToResponsesStream('m', 0);
+    const filtered = chatToResponsesStream('m', 0);
     const filteredEnd = [chunk({}, 'content_filter'), DONE].flatMap((e) => filtered.push(e)).at(-1)!;
     assert.deepEqual(json(filteredEnd).response.incomplete_details, { reason: 'content_filter' });
   });
@@ -164,7 +164,8 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       ],
       usage: usageChunk.data && JSON.parse(usageChunk.data).usage,
     };
-    const answer = chatToResponsesResponse(chat, 'gpt-5-codex', CREATED);
+    const answer = chatToResponsesAnswer(chat, 'gpt-5-codex', CREATED);
+    assert.ok(answer, 'a finished answer');
     const streamed = await responsesBySdk(translate(upstream));
     assert.deepEqual(answer.output, withoutSdkFields(streamed.final.output));
     assert.equal(answer.status, 'completed');
@@ -174,7 +175,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
   });
 
   it('carries a refusal as a refusal part, and a call without arguments as an empty object', () => {
-    const answer = chatToResponsesResponse(
+    const answer = chatToResponsesAnswer(
       {
         id: 'c1',
         choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, refusal: 'I cannot help with that.', tool_calls: [{ id: 'call_n', type: 'function', function: { name: 'now', arguments: '' } }] } }],
@@ -182,6 +183,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       'gpt-5',
       0,
     );
+    assert.ok(answer, 'a finished answer');
     assert.deepEqual((answer.output as any[]).map((item) => item.content ?? item.arguments), [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}']);
   });
 
@@ -192,7 +194,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       const { body } = responsesToChat(codexRequest(), { model: 'gpt-4.1', tokenLimitField: 'max_tokens', reasoningEffort: false });
       const upstreamAnswer = await captureStream(endpointUrl(fake, 'chat'), keyHeaders('chat', 'test-key-1'), body);
       assert.equal(upstreamAnswer.status, 200, upstreamAnswer.bytes.toString());
-      const stream = new ChatToResponsesStream('gpt-5-codex', CREATED);
+      const stream = chatToResponsesStream('gpt-5-codex', CREATED);
       const events = upstreamAnswer.events.flatMap((e) => stream.push(e));
       assert.ok(stream.finishSeen);
       assertWellFormed('responses', events);

@@ -3,7 +3,7 @@
 // usage), with tool-call arguments passed on as they arrive rather than buffered to the end.
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { ChatToMessagesStream, chatToMessagesResponse } from '../../src/core/translation/chatToMessages';
+import { chatToMessagesAnswer, chatToMessagesStream } from '../../src/core/translation/answerTranslation';
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
@@ -27,7 +27,7 @@ const upstream: SseEvent[] = [
 ];
 
 function translate(events: SseEvent[]): SseEvent[] {
-  const stream = new ChatToMessagesStream('claude-sonnet-4-5');
+  const stream = chatToMessagesStream('claude-sonnet-4-5');
   return events.flatMap((e) => stream.push(e));
 }
 
@@ -79,19 +79,20 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     ]);
     const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
     assert.equal(message.stop_reason, 'tool_use', 'an agent loop that waits for tool_use would stop here');
-    const answer = chatToMessagesResponse({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, finish_reason: 'stop' }] }, 'claude-x');
+    const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, finish_reason: 'stop' }] }, 'claude-x');
+    assert.ok(answer, 'a finished answer');
     assert.equal(answer.stop_reason, 'tool_use');
   });
 
   it('passes each argument fragment on as it arrives, not buffered to the end of the call', () => {
-    const stream = new ChatToMessagesStream('claude-sonnet-4-5');
+    const stream = chatToMessagesStream('claude-sonnet-4-5');
     const seen = upstream.slice(0, 5).flatMap((e) => stream.push(e));
     const partial = seen.filter((e) => e.data?.includes('input_json_delta')).map((e) => (JSON.parse(e.data!) as { delta: { partial_json: string } }).delta.partial_json);
     assert.deepEqual(partial, ['{"ci'], 'the first fragment reaches the client before the rest of the call has come');
   });
 
   it('ends a stream that stops without [DONE] with one message_stop when asked to', () => {
-    const stream = new ChatToMessagesStream('claude-x');
+    const stream = chatToMessagesStream('claude-x');
     const events = [...[chunk({ content: 'Hi' }), chunk({}, 'length')].flatMap((e) => stream.push(e)), ...stream.end(), ...stream.end()];
     assertWellFormed('messages', events);
     assert.match(events.at(-2)!.data!, /"stop_reason":"max_tokens"/);
@@ -110,7 +111,7 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
       choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: 'On it.', tool_calls: [{ id: 'call_z', type: 'function', function: { name: 'ls', arguments: '{"path":"."}' } }] } }],
       usage: { prompt_tokens: 50, completion_tokens: 7 },
     };
-    assert.deepEqual(chatToMessagesResponse(chat, 'claude-x'), {
+    assert.deepEqual(chatToMessagesAnswer(chat, 'claude-x'), {
       id: 'msg_chatcmpl-9',
       type: 'message',
       role: 'assistant',

@@ -10,7 +10,7 @@ const anthropicEvent = (payload: { type: string } & Record<string, unknown>): Ss
 const chunk = (delta: unknown, finish: string | null = null): SseEvent => data({ id: 'c1', choices: [{ index: 0, delta, finish_reason: finish }] });
 
 function readAll(protocol: 'openai' | 'anthropic', events: SseEvent[]): AnswerPart[][] {
-  const reader = answerReader(protocol, 'm');
+  const reader = answerReader(protocol);
   const out = events.map((e) => reader.push(e));
   reader.end();
   return out;
@@ -70,24 +70,24 @@ describe('bridge answer stream → VS Code response parts', () => {
   });
 
   it('throws the message of an error event (the bridge ends a failed stream with one)', () => {
-    const anthropic = answerReader('anthropic', 'm');
+    const anthropic = answerReader('anthropic');
     assert.throws(
       () => anthropic.push(anthropicEvent({ type: 'error', error: { type: 'overloaded_error', message: 'KeyBridge: the provider stalled' } })),
       (e: unknown) => e instanceof AnswerStreamError && e.message === 'KeyBridge: the provider stalled' && e.type === 'overloaded_error',
     );
-    const chat = answerReader('openai', 'm');
+    const chat = answerReader('openai');
     chat.push(chunk({ content: 'Hal' }));
     assert.throws(() => chat.push(data({ error: { message: 'KeyBridge: stream cut', type: 'server_error' } })), /KeyBridge: stream cut/);
   });
 
   it('throws when the stream ends without saying the answer is complete', () => {
-    const anthropic = answerReader('anthropic', 'm');
+    const anthropic = answerReader('anthropic');
     anthropic.push(anthropicEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Half' } }));
     assert.throws(() => anthropic.end(), AnswerStreamError);
-    const chat = answerReader('openai', 'm');
+    const chat = answerReader('openai');
     chat.push(chunk({ content: 'Half' }));
     assert.throws(() => chat.push(data('[DONE]')), /ended before it was complete/);
-    const silent = answerReader('openai', 'm');
+    const silent = answerReader('openai');
     silent.push(chunk({ content: 'Half' }));
     assert.throws(() => silent.end(), /ended before it was complete/);
   });

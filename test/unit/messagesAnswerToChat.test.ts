@@ -3,7 +3,7 @@
 // usage with cache reads), with argument fragments passed on as they arrive, and thinking never passed on.
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { MessagesToChatStream, messagesToChatResponse } from '../../src/core/translation/messagesAnswerToChat';
+import { messagesToChatAnswer, messagesToChatStream } from '../../src/core/translation/answerTranslation';
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
@@ -32,7 +32,7 @@ const upstream: SseEvent[] = [
 
 describe('translation: Anthropic Messages → Chat Completions answer', () => {
   it('streams an answer the real openai SDK assembles: text, both tool calls, finish reason, usage', async () => {
-    const stream = new MessagesToChatStream('gpt-4.1', 1_700_000_000, true);
+    const stream = messagesToChatStream('gpt-4.1', 1_700_000_000, true);
     const events = upstream.flatMap((e) => stream.push(e));
     assertWellFormed('chat', events);
     const completion = await parsedBySdk('chat', Buffer.from(sseBytes(events)));
@@ -51,21 +51,21 @@ describe('translation: Anthropic Messages → Chat Completions answer', () => {
   });
 
   it('never passes thinking or its signature on, and passes argument fragments on as they arrive', () => {
-    const stream = new MessagesToChatStream('gpt-4.1', 0, false);
+    const stream = messagesToChatStream('gpt-4.1', 0, false);
     const events = upstream.slice(0, 12).flatMap((e) => stream.push(e));
     assert.doesNotMatch(events.map((e) => e.data).join(''), /secret plan|sig-anthropic/);
     assert.match(events.at(-1)!.data!, /"arguments":"\{\\"pa"/, 'the first fragment is out before the call is complete');
   });
 
   it('adds no usage chunk unless the client asked for one', () => {
-    const stream = new MessagesToChatStream('gpt-4.1', 0, false);
+    const stream = messagesToChatStream('gpt-4.1', 0, false);
     const events = upstream.flatMap((e) => stream.push(e));
     assertWellFormed('chat', events);
     assert.ok(!events.some((e) => e.data?.includes('"usage"')));
   });
 
   it('translates a non-streamed answer', () => {
-    const answer = messagesToChatResponse(
+    const answer = messagesToChatAnswer(
       {
         id: 'msg_2',
         type: 'message',
@@ -79,6 +79,7 @@ describe('translation: Anthropic Messages → Chat Completions answer', () => {
       'gpt-4.1',
       7,
     );
+    assert.ok(answer, 'a finished answer');
     assert.deepEqual(answer, {
       id: 'chatcmpl-msg_2',
       object: 'chat.completion',

@@ -5,7 +5,7 @@
 // on, and a non-streamed answer carrying the same output items.
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { MessagesToResponsesStream, messagesToResponsesResponse } from '../../src/core/translation/messagesAnswerToResponses';
+import { messagesToResponsesAnswer, messagesToResponsesStream } from '../../src/core/translation/answerTranslation';
 import { responsesToMessages } from '../../src/core/translation/responsesToMessages';
 import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
@@ -45,7 +45,7 @@ const upstream: SseEvent[] = [
 const json = (event: SseEvent): any => JSON.parse(event.data!);
 
 function translate(events: SseEvent[]): SseEvent[] {
-  const stream = new MessagesToResponsesStream('gpt-5-codex', CREATED);
+  const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
   return events.flatMap((e) => stream.push(e));
 }
 
@@ -72,7 +72,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
   });
 
   it('never passes thinking or its signature on, and passes the first argument fragment on before the call is complete', () => {
-    const stream = new MessagesToResponsesStream('gpt-5-codex', CREATED);
+    const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     const seen = upstream.slice(0, 13).flatMap((e) => stream.push(e));
     assert.doesNotMatch(seen.map((e) => e.data).join(''), /secret plan|sig-anthropic|thinking|reasoning/);
     const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => json(e).delta);
@@ -94,7 +94,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 16 } }),
       sse('message_stop', { type: 'message_stop' }),
     ];
-    const stream = new MessagesToResponsesStream('gpt-5-codex', CREATED);
+    const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     const events = [...cut.flatMap((e) => stream.push(e)), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
     const terminal = json(events.at(-1)!).response;
@@ -103,13 +103,14 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     assert.equal(terminal.usage.output_tokens, 16);
     const { final } = await responsesBySdk(events);
     assert.equal(sdkText('responses', final), 'Listing ');
-    const refused = messagesToResponsesResponse({ id: 'msg_r', content: [], stop_reason: 'refusal', usage: { input_tokens: 3, output_tokens: 0 } }, 'gpt-5', 0);
+    const refused = messagesToResponsesAnswer({ id: 'msg_r', content: [], stop_reason: 'refusal', usage: { input_tokens: 3, output_tokens: 0 } }, 'gpt-5', 0);
+    assert.ok(refused, 'a finished answer');
     assert.equal(refused.status, 'incomplete');
     assert.deepEqual(refused.incomplete_details, { reason: 'content_filter' });
   });
 
   it('knows the finish only from message_delta, and closes once', () => {
-    const stream = new MessagesToResponsesStream('gpt-5-codex', CREATED);
+    const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     upstream.slice(0, 18).forEach((e) => stream.push(e));
     assert.equal(stream.finishSeen, false, 'a stream cut here is not passed off as complete');
     stream.push(upstream[18]);
@@ -120,7 +121,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
   });
 
   it('translates a non-streamed answer into the same output items, status and usage as the stream', async () => {
-    const answer = messagesToResponsesResponse(
+    const answer = messagesToResponsesAnswer(
       {
         id: 'msg_1',
         type: 'message',
@@ -137,6 +138,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       'gpt-5-codex',
       CREATED,
     );
+    assert.ok(answer, 'a finished answer');
     const streamed = await responsesBySdk(translate(upstream));
     assert.deepEqual(answer.output, withoutSdkFields(streamed.final.output));
     assert.equal(answer.status, 'completed');
@@ -151,7 +153,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       const { body } = responsesToMessages(codexRequest(), { model: 'claude-sonnet-4-5', defaultMaxTokens: 8192 });
       const upstreamAnswer = await captureStream(endpointUrl(fake, 'messages'), keyHeaders('messages', 'test-key-1'), body);
       assert.equal(upstreamAnswer.status, 200, upstreamAnswer.bytes.toString());
-      const stream = new MessagesToResponsesStream('gpt-5-codex', CREATED);
+      const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
       const events = upstreamAnswer.events.flatMap((e) => stream.push(e));
       assert.ok(stream.finishSeen);
       assertWellFormed('responses', events);

@@ -1,6 +1,6 @@
 import type { PrefillStyle } from '../configSchema';
 import type { ContinuableEndpoint, StreamTranscript } from './streamTranscript';
-import { asWireObject, type WireObject } from './transcriptState';
+import { asWire as asWireObject, type Wire as WireObject } from '../protocols/wire';
 import { splitTrailingWhitespace } from './whitespaceJoin';
 
 /** The route target that will continue the answer. */

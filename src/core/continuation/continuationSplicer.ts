@@ -6,7 +6,7 @@ import { MessagesSplice } from './messagesSplice';
 import { ResponsesSplice } from './responsesSplice';
 import { SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
 import type { StreamTranscript } from './streamTranscript';
-import { asWireObject } from './transcriptState';
+import { asWire as asWireObject } from '../protocols/wire';
 
 /**
  * waiting: nothing written yet (preamble so far); relaying: continuation bytes are in the client's stream;

@@ -1,5 +1,6 @@
 import { splicedEvent, type SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
-import { asWireObject, numberOr, type MessagesPosition, type WireObject } from './transcriptState';
+import { asWire, numberOr, type Wire } from '../protocols/wire';
+import type { MessagesPosition } from './transcriptState';
 
 const THINKING = new Set(['thinking', 'redacted_thinking']);
 
@@ -23,7 +24,7 @@ export class MessagesSplice implements SpliceMapper {
     private readonly position: MessagesPosition,
   ) {}
 
-  map(name: string, json: WireObject): SplicedEvent[] {
+  map(name: string, json: Wire): SplicedEvent[] {
     switch (name) {
       case 'message_start':
       case 'ping':
@@ -40,15 +41,15 @@ export class MessagesSplice implements SpliceMapper {
         return [
           ...(this.textIndex === undefined ? [] : this.endText(this.textIndex)),
           ...this.closeOpenBlock(),
-          splicedEvent(name, { ...json, usage: this.usage(asWireObject(json.usage) ?? {}) }),
+          splicedEvent(name, { ...json, usage: this.usage(asWire(json.usage) ?? {}) }),
         ];
       default:
         return [splicedEvent(name, json)];
     }
   }
 
-  private startBlock(json: WireObject): SplicedEvent[] {
-    const block = asWireObject(json.content_block) ?? {};
+  private startBlock(json: Wire): SplicedEvent[] {
+    const block = asWire(json.content_block) ?? {};
     // Thinking from the continuation target is its own, signed by another account, and no part of the answer text.
     if (THINKING.has(String(block.type))) return [];
     const own = numberOr(json.index, -1);
@@ -69,10 +70,10 @@ export class MessagesSplice implements SpliceMapper {
     return out;
   }
 
-  private delta(json: WireObject): SplicedEvent[] {
+  private delta(json: Wire): SplicedEvent[] {
     const index = this.indexOf.get(numberOr(json.index, -1));
     if (index === undefined) return [];
-    const delta = asWireObject(json.delta);
+    const delta = asWire(json.delta);
     if (delta?.type === 'text_delta' && typeof delta.text === 'string') return this.textDelta(index, delta.text);
     return [splicedEvent('content_block_delta', { ...json, index })];
   }
@@ -97,10 +98,10 @@ export class MessagesSplice implements SpliceMapper {
     return [splicedEvent('content_block_stop', { type: 'content_block_stop', index: open })];
   }
 
-  private usage(usage: WireObject): WireObject {
+  private usage(usage: Wire): Wire {
     const merged = this.context.mergedTokens(usage.input_tokens, usage.output_tokens);
     const original = this.context.originalUsage;
-    const out: WireObject = { ...usage, output_tokens: merged.output };
+    const out: Wire = { ...usage, output_tokens: merged.output };
     // The SDKs overwrite message_start's counts with any present here, so they must describe the same request.
     if (merged.input !== undefined && usage.input_tokens != null) out.input_tokens = merged.input;
     if (original.cacheCreationInput !== undefined && usage.cache_creation_input_tokens != null) out.cache_creation_input_tokens = original.cacheCreationInput;

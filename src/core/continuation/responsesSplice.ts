@@ -1,5 +1,6 @@
 import { splicedEvent, type SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
-import { asWireObject, numberOr, type ResponsesPosition, type WireObject } from './transcriptState';
+import { asWire, numberOr, type Wire } from '../protocols/wire';
+import type { ResponsesPosition } from './transcriptState';
 
 const PREAMBLE = new Set(['response.created', 'response.in_progress', 'response.queued']);
 const FINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
@@ -28,7 +29,7 @@ export class ResponsesSplice implements SpliceMapper {
   private readonly messages = new Map<number, TrackedItem>();
   private sawItem = false;
   /** Where the continuation's latest text delta went (the client's item, output and content index). */
-  private textAt: WireObject | undefined;
+  private textAt: Wire | undefined;
   private sequence: number;
 
   /** The client's position, which the transcript keeps current as spliced events are written. */
@@ -39,13 +40,13 @@ export class ResponsesSplice implements SpliceMapper {
     this.sequence = position.lastSequence ?? -1;
   }
 
-  map(name: string, json: WireObject): SplicedEvent[] {
+  map(name: string, json: Wire): SplicedEvent[] {
     const type = typeof json.type === 'string' ? json.type : name;
     if (PREAMBLE.has(type)) return [];
     if (FINAL.has(type)) {
       const held = this.endText();
       const closing = this.closeOpenItem();
-      return [...held, ...closing.events, this.event(type, { ...json, response: this.finalResponse(asWireObject(json.response) ?? {}, closing.item) })];
+      return [...held, ...closing.events, this.event(type, { ...json, response: this.finalResponse(asWire(json.response) ?? {}, closing.item) })];
     }
     if (type === 'response.output_item.added') return this.addItem(json);
     if (json.output_index === undefined) return [this.event(type, json)];
@@ -57,9 +58,9 @@ export class ResponsesSplice implements SpliceMapper {
     return this.messageEvent(type, json, message);
   }
 
-  private addItem(json: WireObject): SplicedEvent[] {
+  private addItem(json: Wire): SplicedEvent[] {
     const own = numberOr(json.output_index, -1);
-    const item = asWireObject(json.item) ?? {};
+    const item = asWire(json.item) ?? {};
     // Reasoning items belong to the continuation target's account (encrypted content) and hold no answer text.
     if (item.type === 'reasoning') {
       this.dropped.add(own);
@@ -82,11 +83,11 @@ export class ResponsesSplice implements SpliceMapper {
   }
 
   /** Text events of a message item: joined onto the delivered text, and the done events repeat the text the client has. */
-  private messageEvent(type: string, json: WireObject, message: TrackedItem): SplicedEvent[] {
+  private messageEvent(type: string, json: Wire, message: TrackedItem): SplicedEvent[] {
     const at = { item_id: message.id, output_index: message.outputIndex };
     const open = this.position.openItem?.id === message.id ? this.position.openItem : undefined;
     if (type === 'response.output_item.done') {
-      const item: WireObject = { ...(asWireObject(json.item) ?? {}), id: message.id };
+      const item: Wire = { ...(asWire(json.item) ?? {}), id: message.id };
       if (open) item.content = open.parts;
       return [this.event(type, { ...json, output_index: message.outputIndex, item })];
     }
@@ -114,7 +115,7 @@ export class ResponsesSplice implements SpliceMapper {
         return [...events, this.event(type, { ...mapped, text: part ? (typeof part.text === 'string' ? part.text : '') + held : json.text })];
       }
       case 'response.content_part.done':
-        return [this.event(type, { ...mapped, part: { ...(asWireObject(json.part) ?? {}), text: part?.text } })];
+        return [this.event(type, { ...mapped, part: { ...(asWire(json.part) ?? {}), text: part?.text } })];
       default:
         return [this.event(type, mapped)];
     }
@@ -126,12 +127,12 @@ export class ResponsesSplice implements SpliceMapper {
     return held && this.textAt ? [this.textDelta(this.textAt, held)] : [];
   }
 
-  private textDelta(at: WireObject, delta: string): SplicedEvent {
+  private textDelta(at: Wire, delta: string): SplicedEvent {
     return this.event('response.output_text.delta', { type: 'response.output_text.delta', ...at, delta, logprobs: [] });
   }
 
   /** Ends the client's open item with what it has, before an item of another kind or the end of the response. */
-  private closeOpenItem(): { events: SplicedEvent[]; item?: { outputIndex: number; item: WireObject } } {
+  private closeOpenItem(): { events: SplicedEvent[]; item?: { outputIndex: number; item: Wire } } {
     const open = this.position.openItem;
     if (!open || [...this.messages.values()].some((message) => message.id === open.id)) return { events: [] };
     const out: SplicedEvent[] = [];
@@ -147,17 +148,17 @@ export class ResponsesSplice implements SpliceMapper {
   }
 
   /** The continuation's final response object, as the one answer the client started receiving. */
-  private finalResponse(response: WireObject, closed: { outputIndex: number; item: WireObject } | undefined): WireObject {
+  private finalResponse(response: Wire, closed: { outputIndex: number; item: Wire } | undefined): Wire {
     const position = this.position;
     const original = position.response ?? {};
-    const out: WireObject = { ...response, id: position.id ?? response.id, model: position.model ?? response.model };
+    const out: Wire = { ...response, id: position.id ?? response.id, model: position.model ?? response.model };
     if (position.createdAt !== undefined) out.created_at = position.createdAt;
     if ('max_output_tokens' in original) out.max_output_tokens = original.max_output_tokens;
     // doneItems is indexed by output_index and may have holes: spread, they read undefined.
-    const output: (WireObject | undefined)[] = [...position.doneItems];
+    const output: (Wire | undefined)[] = [...position.doneItems];
     if (closed) output[closed.outputIndex] = closed.item;
     out.output = output.filter((item) => item !== undefined);
-    const usage = asWireObject(response.usage);
+    const usage = asWire(response.usage);
     if (usage) {
       const merged = this.context.mergedTokens(usage.input_tokens, usage.output_tokens);
       const input = merged.input ?? 0;
@@ -166,7 +167,7 @@ export class ResponsesSplice implements SpliceMapper {
     return out;
   }
 
-  private event(type: string, json: WireObject): SplicedEvent {
+  private event(type: string, json: Wire): SplicedEvent {
     this.sequence += 1;
     return splicedEvent(type, { ...json, sequence_number: this.sequence });
   }

@@ -1,5 +1,6 @@
 import type { StreamTranscript } from './streamTranscript';
-import type { ReportedUsage, WireObject } from './transcriptState';
+import type { Wire } from '../protocols/wire';
+import type { ReportedUsage } from './transcriptState';
 import { RepeatGuard } from './repeatGuard';
 import { splitTrailingWhitespace, WhitespaceJoin } from './whitespaceJoin';
 
@@ -12,7 +13,7 @@ export interface SplicedEvent {
 /** Maps the continuation's events, one at a time, onto the client's open stream. */
 export interface SpliceMapper {
   /** Events for the client in place of this continuation event (often none, or the same one renumbered). */
-  map(name: string, json: WireObject): SplicedEvent[];
+  map(name: string, json: Wire): SplicedEvent[];
 }
 
 /** What every mapper needs from the moment the splice began. */
@@ -62,6 +63,6 @@ export class SpliceContext {
   }
 }
 
-export function splicedEvent(name: string, json: WireObject): SplicedEvent {
+export function splicedEvent(name: string, json: Wire): SplicedEvent {
   return { name, data: JSON.stringify(json) };
 }

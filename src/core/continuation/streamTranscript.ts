@@ -1,10 +1,14 @@
 import type { Endpoint, StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 import type { AnswerHold } from '../upstream/answerHold';
-import { readChatChunk } from './chatReader';
-import { readMessagesEvent } from './messagesReader';
-import { readResponsesEvent } from './responsesReader';
-import { asWireObject, type ReportedUsage, type StreamPosition, type TranscriptSink } from './transcriptState';
+import { MessagesEventReader } from '../protocols/anthropicMessages/eventReader';
+import type { AnswerEventReader } from '../protocols/answerStream';
+import { ChatEventReader } from '../protocols/openaiChat/eventReader';
+import { ResponsesEventReader } from '../protocols/openaiResponses/eventReader';
+import { parseWire } from '../protocols/wire';
+import { TranscriptSink } from './answerNotes';
+import { notePosition } from './streamPosition';
+import type { ReportedUsage, StreamPosition } from './transcriptState';
 
 /** The streamed endpoints a continuation can extend. */
 export type ContinuableEndpoint = 'messages' | 'chat' | 'responses';
@@ -30,6 +34,8 @@ export class StreamTranscript {
   private blocker: string | undefined;
   private finished = false;
   private terminated = false;
+  /** The client's format's own event reader: a continuation reads the answer as translation does. */
+  private readonly reader: AnswerEventReader;
   private readonly sink: TranscriptSink;
   /** The text outgrew its room: it is no longer kept, and the answer is not continued. */
   private overflowed = false;
@@ -47,13 +53,13 @@ export class StreamTranscript {
         : endpoint === 'chat'
           ? { endpoint }
           : { endpoint, doneItems: [], nextOutputIndex: 0 };
-    this.sink = {
-      usage: this.usage,
-      appendText: (text) => this.keepText(text),
-      block: (reason) => (this.blocker ??= reason),
+    this.reader = endpoint === 'messages' ? new MessagesEventReader() : endpoint === 'chat' ? new ChatEventReader() : new ResponsesEventReader();
+    const notes = {
+      appendText: (text: string) => this.keepText(text),
+      block: (reason: string) => (this.blocker ??= reason),
       finish: () => (this.finished = true),
-      terminate: () => (this.terminated = true),
     };
+    this.sink = new TranscriptSink(notes, this.usage, endpoint === 'messages');
   }
 
   /** Takes one whole event exactly as the client received it. */
@@ -64,21 +70,15 @@ export class StreamTranscript {
       this.terminated = true;
       return;
     }
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = asWireObject(JSON.parse(data));
-    } catch {
-      json = undefined;
-    }
+    const json = parseWire(data);
     // The client got something we cannot read; continuing after it could contradict it.
     if (!json) {
       this.blocker ??= 'an event that is not JSON';
       return;
     }
     const position = this.position;
-    if (position.endpoint === 'messages') readMessagesEvent(event.name || (typeof json.type === 'string' ? json.type : ''), json, position, this.sink);
-    else if (position.endpoint === 'chat') readChatChunk(json, position, this.sink);
-    else readResponsesEvent(event.name, json, position, this.sink);
+    notePosition(position, event.name, json);
+    if (this.reader.readJson(event.name, json, this.sink)) this.terminated = true;
     // The output items are kept only to end a continuation's response; an answer that cannot be continued needs none
     // (a tool call's arguments could be hundreds of megabytes).
     if (this.blocker !== undefined && !this.splicing && position.endpoint === 'responses') {

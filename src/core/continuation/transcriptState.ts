@@ -1,5 +1,4 @@
-/** A JSON object as it came off the wire. */
-export type WireObject = Record<string, unknown>;
+import type { Wire } from '../protocols/wire';
 
 /** Token counts the committed stream reported so far (undefined: not reported yet). */
 export interface ReportedUsage {
@@ -33,9 +32,9 @@ export interface ChatPosition {
 interface OpenResponsesItem {
   id: string;
   outputIndex: number;
-  item: WireObject;
+  item: Wire;
   /** Content parts by content_index, text accumulated from the deltas. */
-  parts: WireObject[];
+  parts: Wire[];
   /** The content_index whose part is open (no content_part.done yet). */
   openPart?: number;
 }
@@ -47,33 +46,13 @@ export interface ResponsesPosition {
   model?: string;
   createdAt?: number;
   /** The response object of response.created: the base of the final one. */
-  response?: WireObject;
+  response?: Wire;
   lastSequence?: number;
   openItem?: OpenResponsesItem;
   /** Items the client saw completed (output_item.done), by output_index. */
-  doneItems: WireObject[];
+  doneItems: Wire[];
   /** The output_index a new item takes. */
   nextOutputIndex: number;
 }
 
 export type StreamPosition = MessagesPosition | ChatPosition | ResponsesPosition;
-
-/** What a reader learns from one event: text delivered, a reason the answer cannot be continued, its end. */
-export interface TranscriptSink {
-  usage: ReportedUsage;
-  appendText(text: string): void;
-  block(reason: string): void;
-  /** The answer reached its last content (finish_reason, message_delta): nothing is left to continue. */
-  finish(): void;
-  terminate(): void;
-}
-
-export function asWireObject(value: unknown): WireObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as WireObject) : undefined;
-}
-
-export function numberOr(value: unknown, fallback: number): number;
-export function numberOr(value: unknown, fallback: number | undefined): number | undefined;
-export function numberOr(value: unknown, fallback: number | undefined): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}

@@ -1,5 +1,6 @@
 import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy, UsageCap } from '../config';
 import type { PrefillStyle } from '../configSchema';
+import type { DialectId } from '../providers/dialect';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
@@ -115,6 +116,11 @@ export class KeyPool {
   }
 
   /** How the provider continues a started answer: as declared, else a final assistant message on Anthropic and none elsewhere. */
+  /** The dialect the pool declares, if it declares one (poolDialect resolves the rest). */
+  get dialect(): DialectId | undefined {
+    return this.spec.dialect;
+  }
+
   get prefill(): PrefillStyle {
     return this.spec.prefill ?? (this.spec.protocol === 'anthropic' ? 'assistant' : 'none');
   }

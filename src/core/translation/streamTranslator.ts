@@ -1,6 +1,8 @@
 import type { StreamFacts } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 
+export type { PieceRedactor } from '../protocols/answerStream';
+
 /**
  * One upstream stream turned into the client's protocol, event by event. A translator only maps shapes: the
  * relay around it keeps the commit gate, backpressure, deadlines and terminal errors (docs/ARCHITECTURE.md §2).
@@ -23,13 +25,3 @@ export interface StreamTranslator {
   /** What a terminal error written now must repeat, where the client's protocol has any (Responses: id, sequence). */
   readonly facts?: StreamFacts;
 }
-
-/**
- * Masks quotes of the attempt's key in a piece of text the translator passes on (a text delta, a tool call's
- * argument fragment). `field` names the text the piece continues, so a quote split across pieces is found;
- * the result has the piece's length. The relay supplies it (docs/security.md); translators only call it.
- */
-export type PieceRedactor = (field: string, piece: string) => string;
-
-/** For translators run where no key is involved (the VS Code language-model answer reader, tests). */
-export const passPieces: PieceRedactor = (_field, piece) => piece;

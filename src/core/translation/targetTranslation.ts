@@ -1,11 +1,19 @@
 import type { Protocol } from '../config';
 import type { Endpoint } from '../protocols/protocol';
-import { chatToResponsesResponse, ChatToResponsesStream } from './chatAnswerToResponses';
+import { poolDialect, type DialectId } from '../providers/dialect';
+import {
+  carriedDialect,
+  chatToMessagesAnswer,
+  chatToMessagesStream,
+  chatToResponsesAnswer,
+  chatToResponsesStream,
+  messagesToChatAnswer,
+  messagesToChatStream,
+  messagesToResponsesAnswer,
+  messagesToResponsesStream,
+} from './answerTranslation';
 import { chatRequestToMessages } from './chatRequestToMessages';
-import { chatToMessagesResponse, ChatToMessagesStream } from './chatToMessages';
 import { translateErrorAnswer } from './errorAnswer';
-import { messagesToChatResponse, MessagesToChatStream } from './messagesAnswerToChat';
-import { messagesToResponsesResponse, MessagesToResponsesStream } from './messagesAnswerToResponses';
 import { messagesToChat, type ChatTarget } from './messagesToChat';
 import { responsesToChat } from './responsesToChat';
 import { responsesToMessages } from './responsesToMessages';
@@ -25,6 +33,8 @@ export interface PoolSide {
   baseUrl: string;
   /** OpenAI-compatible pools: false when the provider has no Responses API. */
   responses: boolean;
+  /** The provider's dialect as the pool declares it; resolved with poolDialect (docs/ARCHITECTURE.md §9). */
+  dialect?: DialectId;
 }
 
 /**
@@ -42,8 +52,8 @@ export interface TargetTranslation {
   readonly upstreamPath: string;
   /** The client's request body as the target's, asking for `model`. */
   request(client: Wire, model: string): { body: Wire; notes: TranslationNotes };
-  /** The target's non-streamed answer as the client's. */
-  answer(upstream: Wire, model: string): Wire;
+  /** The target's non-streamed answer as the client's; undefined when the provider stopped it unfinished. */
+  answer(upstream: Wire, model: string): Wire | undefined;
   /**
    * A stream translator for one answer; `client` is the client's request (some answers repeat what it asked),
    * `redact` masks the key in each piece of text it passes on.
@@ -87,8 +97,8 @@ function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
     request: (client, model) => forChatPool(messagesToChat(client, chatTarget(pool.baseUrl, model)), pool),
-    answer: (upstream, model) => chatToMessagesResponse(upstream, model),
-    stream: (model, _client, redact) => new ChatToMessagesStream(model, redact),
+    answer: (upstream, model) => chatToMessagesAnswer(upstream, model, carriedDialect(poolDialect(pool))),
+    stream: (model, _client, redact) => chatToMessagesStream(model, redact, carriedDialect(poolDialect(pool))),
     error: (status, body, poolId) => translateErrorAnswer('anthropic', status, body, poolId),
   };
 }
@@ -101,8 +111,8 @@ function chatToMessagesTranslation(): TargetTranslation {
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
     request: (client, model) => forAnthropic(chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
-    answer: (upstream, model) => messagesToChatResponse(upstream, model, nowSeconds()),
-    stream: (model, client, redact) => new MessagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true, redact),
+    answer: (upstream, model) => messagesToChatAnswer(upstream, model, nowSeconds()),
+    stream: (model, client, redact) => messagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true, redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
@@ -115,8 +125,8 @@ function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
     request: (client, model) => forChatPool(responsesToChat(client, chatTarget(pool.baseUrl, model)), pool),
-    answer: (upstream, model) => chatToResponsesResponse(upstream, model, nowSeconds()),
-    stream: (model, _client, redact) => new ChatToResponsesStream(model, nowSeconds(), redact),
+    answer: (upstream, model) => chatToResponsesAnswer(upstream, model, nowSeconds(), carriedDialect(poolDialect(pool))),
+    stream: (model, _client, redact) => chatToResponsesStream(model, nowSeconds(), redact, carriedDialect(poolDialect(pool))),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
@@ -129,8 +139,8 @@ function responsesToMessagesTranslation(): TargetTranslation {
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
     request: (client, model) => forAnthropic(responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
-    answer: (upstream, model) => messagesToResponsesResponse(upstream, model, nowSeconds()),
-    stream: (model, _client, redact) => new MessagesToResponsesStream(model, nowSeconds(), redact),
+    answer: (upstream, model) => messagesToResponsesAnswer(upstream, model, nowSeconds()),
+    stream: (model, _client, redact) => messagesToResponsesStream(model, nowSeconds(), redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }

@@ -1,40 +1,10 @@
-/** A JSON object as it came over the wire: every field is checked before it is trusted. */
-export type Wire = Record<string, unknown>;
+import { parseWire, stringOr, wireArray, type Wire } from '../protocols/wire';
 
-export function asWire(value: unknown): Wire | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Wire) : undefined;
-}
-
-export function wireArray(value: unknown): Wire[] {
-  if (!Array.isArray(value)) return [];
-  const out: Wire[] = [];
-  for (const item of value as unknown[]) {
-    const wire = asWire(item);
-    if (wire) out.push(wire);
-  }
-  return out;
-}
-
-export function stringOr(value: unknown, fallback: string): string {
-  return typeof value === 'string' ? value : fallback;
-}
+export { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from '../protocols/wire';
 
 /** What a translation left out or changed, said once per request so the log shows what the target did not get. */
 export interface TranslationNotes {
   dropped: string[];
-}
-
-export function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' ? value : fallback;
-}
-
-/** A JSON object from wire text; undefined for anything else, malformed JSON included. */
-export function parseWire(text: string): Wire | undefined {
-  try {
-    return asWire(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
 }
 
 /**

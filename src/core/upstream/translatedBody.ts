@@ -23,7 +23,8 @@ export class TranslatedBody {
 
   constructor(
     private readonly body: Readable,
-    private readonly translate: (answer: Wire) => Wire,
+    /** Undefined for an answer the provider stopped unfinished (DeepSeek's `insufficient_system_resource`). */
+    private readonly translate: (answer: Wire) => Wire | undefined,
     /** The attempt's key: any quote of it in the answer is masked. */
     private readonly secret: string,
   ) {}
@@ -44,6 +45,8 @@ export class TranslatedBody {
     // an answer nested too deep for that is this target's fault, and the route moves on.
     if (nestedTooDeep(answer)) return { kind: 'fail', verdict: TOO_DEEP };
     const translated = this.translate(answer);
+    // The provider's own failure, said in a 200: the route can still fail over, as for a broken body.
+    if (!translated) return { kind: 'fail', verdict: { kind: 'transient', reason: 'the provider stopped its answer before it was complete' } };
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
     scanUsage(text, this.usage);
     if (typeof answer.model === 'string') this.model = answer.model;

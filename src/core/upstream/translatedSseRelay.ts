@@ -111,7 +111,9 @@ export class TranslatedSseRelay extends SseRelay {
         out += this.terminalError(`${this.overLimit}; it was ended here`);
         continue;
       }
-      if (this.adapter.isTerminal(event)) out += this.close();
+      // A final event after an answer the provider stopped unfinished (DeepSeek's insufficient_system_resource)
+      // is a cut, not a complete answer.
+      if (this.adapter.isTerminal(event)) out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream stopped its answer before it was complete');
     }
     return out;
   }

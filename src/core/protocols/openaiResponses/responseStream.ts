@@ -1,6 +1,6 @@
-import type { StreamFacts } from '../protocols/protocol';
-import type { SseEvent } from '../protocols/sse';
-import type { Wire } from './wire';
+import type { StreamFacts } from '../protocol';
+import type { SseEvent } from '../sse';
+import type { Wire } from '../wire';
 
 /** Token counts in the Responses sense: `inputTokens` includes the cached ones, `outputTokens` the reasoning ones. */
 export interface ResponsesUsage {
@@ -18,7 +18,8 @@ export type ResponsesEnding = 'completed' | 'max_output_tokens' | 'content_filte
 
 type OpenItem =
   | { kind: 'message'; index: number; id: string; parts: Wire[]; part: { type: 'output_text' | 'refusal'; text: string } | undefined }
-  | { kind: 'call'; index: number; id: string; callId: string; name: string; args: string };
+  | { kind: 'call'; index: number; id: string; callId: string; name: string; args: string }
+  | { kind: 'reasoning'; index: number; id: string; summary: string | undefined; encrypted: string };
 
 function usageWire(usage: ResponsesUsage): Wire {
   return {
@@ -37,9 +38,8 @@ function partWire(part: { type: 'output_text' | 'refusal'; text: string }): Wire
 /**
  * Writes one answer as the typed events of an OpenAI Responses stream — response.created and in_progress, each
  * output item added, its content streamed and done, then response.completed or response.incomplete with usage —
- * with sequence numbers 0, 1, 2…, output and content indices, and item ids. Both answer directions into Responses
- * (from Chat, from Anthropic Messages) drive it, streamed or not, so a non-streamed answer has exactly the output
- * items the stream would have built. Items follow one another: opening the next closes the one before, as OpenAI
+ * with sequence numbers 0, 1, 2…, output and content indices, and item ids. The Responses answer writer drives it,
+ * streamed or not, so a non-streamed answer has exactly the output items the stream would have built. Items follow one another: opening the next closes the one before, as OpenAI
  * does, so a client can act on a finished function call before the answer ends.
  */
 export class ResponsesWriter {
@@ -98,6 +98,39 @@ export class ResponsesWriter {
     this.open = { kind: 'call', index, id: `fc_${this.tail()}_${index}`, callId, name, args: '' };
     out.push(this.event('response.output_item.added', { output_index: index, item: this.callItem(this.open, 'in_progress') }));
     return out;
+  }
+
+  /**
+   * Opens a reasoning item whose `encrypted_content` is `encrypted` (what the client returns verbatim); its
+   * summary text follows through `reasoningSummary`.
+   */
+  reasoningItem(encrypted: string): SseEvent[] {
+    if (this.finished) return [];
+    const out = [...this.ensureStarted(), ...this.closeItem('completed')];
+    const index = this.output.length;
+    this.open = { kind: 'reasoning', index, id: `rs_${this.tail()}_${index}`, summary: undefined, encrypted };
+    out.push(this.event('response.output_item.added', { output_index: index, item: this.reasoningWire(this.open, []) }));
+    return out;
+  }
+
+  /** Summary text of the open reasoning item, as it came. */
+  reasoningSummary(delta: string): SseEvent[] {
+    const item = this.open;
+    if (item?.kind !== 'reasoning' || delta === '') return [];
+    const out: SseEvent[] = [];
+    if (item.summary === undefined) {
+      item.summary = '';
+      out.push(this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: item.index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+    }
+    item.summary += delta;
+    this.held += delta.length;
+    out.push(this.event('response.reasoning_summary_text.delta', { item_id: item.id, output_index: item.index, summary_index: 0, delta }));
+    return out;
+  }
+
+  /** What the open item is, if one is open. */
+  get openKind(): OpenItem['kind'] | undefined {
+    return this.open?.kind;
   }
 
   /** An argument fragment of the open call, passed on the moment it came (never buffered to the end). */
@@ -175,6 +208,14 @@ export class ResponsesWriter {
     if (item.kind === 'message') {
       out.push(...this.closePart(item));
       wire = this.messageItem(item, status);
+    } else if (item.kind === 'reasoning') {
+      const summary = item.summary === undefined ? [] : [{ type: 'summary_text', text: item.summary }];
+      if (item.summary !== undefined) {
+        const at = { item_id: item.id, output_index: item.index, summary_index: 0 };
+        out.push(this.event('response.reasoning_summary_text.done', { ...at, text: item.summary }));
+        out.push(this.event('response.reasoning_summary_part.done', { ...at, part: summary[0] }));
+      }
+      wire = this.reasoningWire(item, summary);
     } else {
       // A call without arguments still needs a JSON object: clients parse the arguments as one.
       if (item.args === '') {
@@ -191,6 +232,10 @@ export class ResponsesWriter {
 
   private messageItem(item: OpenItem & { kind: 'message' }, status: string): Wire {
     return { id: item.id, type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : item.parts };
+  }
+
+  private reasoningWire(item: OpenItem & { kind: 'reasoning' }, summary: Wire[]): Wire {
+    return { id: item.id, type: 'reasoning', summary, encrypted_content: item.encrypted };
   }
 
   private callItem(item: OpenItem & { kind: 'call' }, status: string): Wire {
