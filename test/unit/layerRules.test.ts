@@ -20,7 +20,7 @@ const refused: [string, string, string][] = [
   ['src/core/upstream/sseRelay.ts', '../attempts/attempt', 'the relay reaching up to the attempt plumbing'],
   ['src/core/protocols/openai.ts', '../upstream/headers', 'a wire fact depending on the plumbing'],
   ['src/core/keys/keyPool.ts', '../routing/router', 'key health depending on routing'],
-  ['src/core/translation/messagesToChat.ts', '../upstream/upstreamClient', 'a translator doing I/O'],
+  ['src/core/translation/targetTranslation.ts', '../upstream/upstreamClient', 'a translator doing I/O'],
   ['src/core/engine/engine.ts', '../attempts/attemptLoop', 'the engine knowing the loop that uses it'],
   ['src/core/attempts/exhaustion.ts', '../server/respond', 'the loop reaching up to the server'],
   ['src/core/server/proxyServer.ts', '../bridge', 'the server knowing the bridge that composes it'],

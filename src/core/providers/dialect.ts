@@ -26,6 +26,11 @@ export interface DialectTraits {
   /** The JSON Schema the provider takes in tool parameters: all of it, or Gemini's OpenAPI subset. */
   readonly toolSchema: 'json-schema' | 'gemini-subset';
   readonly reasoningReturn: ReasoningReturn;
+  /**
+   * The tool-call ids the provider takes back in a history: OpenAI's rule (at most 40 characters) or Mistral's
+   * (exactly nine letters and digits), which refuses the ids of every other provider.
+   */
+  readonly toolCallIds: 'up-to-40' | 'nine-alphanumeric';
 }
 
 const OPENAI_REASONING_MODEL = /^(o\d|gpt-5)/;
@@ -36,6 +41,7 @@ const compatible = (id: DialectId, traits: Partial<DialectTraits> = {}): Dialect
   reasoningEffort: () => false,
   toolSchema: 'json-schema',
   reasoningReturn: 'none',
+  toolCallIds: 'up-to-40',
   ...traits,
 });
 
@@ -46,7 +52,7 @@ const DIALECTS: Record<DialectId, DialectTraits> = {
   gemini: compatible('gemini', { toolSchema: 'gemini-subset', reasoningReturn: 'thought_signature' }),
   moonshot: compatible('moonshot', { reasoningReturn: 'reasoning_content' }),
   openrouter: compatible('openrouter'),
-  mistral: compatible('mistral'),
+  mistral: compatible('mistral', { toolCallIds: 'nine-alphanumeric' }),
   groq: compatible('groq'),
   xai: compatible('xai'),
   together: compatible('together'),
