@@ -200,6 +200,9 @@ function messagesTranslationProblem(body: Json, messages: Json[]): string | unde
  */
 function chatTranslationProblem(body: Json, messages: Json[]): string | undefined {
   const model = String(body.model);
+  if (Array.isArray(body.stop) && body.stop.length > 4) {
+    return `Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length ${body.stop.length} instead.`;
+  }
   const lastUser = messages.map((m) => m.role).lastIndexOf('user');
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i];

@@ -145,4 +145,15 @@ describe('translated requests pass the rules of the provider they go to', () => 
     assert.equal(messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'gpt-4.1').body)[1].tool_calls![0].id, 'toolu_01A09q90qw90lq917835lq9');
     assert.match(requestProblem('chat', { ...first, model: 'mistral-large-latest', messages: messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'x').body) }) ?? '', /must be a-z, A-Z, 0-9, with a length of 9/);
   });
+
+  it('sends OpenAI at most four stop sequences, and none to its reasoning models, saying what stayed behind', () => {
+    const request = { model: 'claude-sonnet-4-5', max_tokens: 100, stop_sequences: ['a', 'b', 'c', 'd', 'e'], messages: [{ role: 'user', content: 'hi' }] };
+    const chat = translation(MESSAGES, OPENAI).request(request, 'gpt-4.1');
+    assert.equal(requestProblem('chat', chat.body), undefined);
+    assert.deepEqual(chat.body.stop, ['a', 'b', 'c', 'd']);
+    assert.deepEqual(chat.notes.dropped, ['stop sequences past the fourth']);
+    const reasoning = translation(MESSAGES, OPENAI).request(request, 'o4-mini');
+    assert.equal(reasoning.body.stop, undefined);
+    assert.deepEqual(reasoning.notes.dropped, ['stop sequences (the reasoning model takes none)']);
+  });
 });

@@ -16,6 +16,8 @@ export interface ChatTarget {
  */
 const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
+const MAX_STOP_SEQUENCES = 4;
+
 /**
  * Our conversation as an OpenAI Chat Completions request for the target's dialect (docs/ARCHITECTURE.md §9):
  * the token-limit field it takes, reasoning_effort only where the model takes it, tool schemas in Gemini's subset
@@ -42,7 +44,12 @@ export function writeChatRequest(conversation: Conversation, target: ChatTarget)
     }
   }
   if (conversation.topK !== undefined) notes.push('top_k');
-  if (conversation.stop.length) body.stop = conversation.stop;
+  // OpenAI takes up to four stop sequences, and none on its reasoning models ("'stop' is not supported with this model").
+  if (conversation.stop.length && reasoningModel) notes.push('stop sequences (the reasoning model takes none)');
+  else if (conversation.stop.length) {
+    body.stop = conversation.stop.slice(0, MAX_STOP_SEQUENCES);
+    if (conversation.stop.length > MAX_STOP_SEQUENCES) notes.push('stop sequences past the fourth');
+  }
   if (conversation.stream) {
     body.stream = true;
     // Usage comes in a last chunk only when asked for; the client's last event needs it.
