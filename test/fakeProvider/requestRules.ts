@@ -186,6 +186,10 @@ function messagesTranslationProblem(body: Json, messages: Json[]): string | unde
     for (let j = 0; j < blocks.length; j++) {
       const b = blocks[j];
       if (b.type === 'text' && b.text === '') return 'messages: text content blocks must be non-empty';
+      const media = asObject(b.source).media_type;
+      if (b.type === 'image' && media !== undefined && !['image/jpeg', 'image/png', 'image/gif', 'image/webp'].includes(String(media))) {
+        return `messages.${i}.content.${j}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+      }
       const id = b.type === 'tool_use' ? ['tool_use.id', b.id] : b.type === 'tool_result' ? ['tool_result.tool_use_id', b.tool_use_id] : undefined;
       if (id && !/^[a-zA-Z0-9_-]+$/.test(String(id[1]))) return `messages.${i}.content.${j}.${String(id[0])}: String should match pattern '^[a-zA-Z0-9_-]+$'`;
     }
@@ -211,6 +215,9 @@ function chatTranslationProblem(body: Json, messages: Json[]): string | undefine
       if (part.type === 'image_url' && detail !== undefined && !['low', 'high', 'auto'].includes(String(detail))) {
         return `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`;
       }
+    }
+    if (/^deepseek-/.test(model) && Array.isArray(m.content) && m.content.some((p) => asObject(p).type === 'image_url')) {
+      return `Failed to deserialize the JSON body into the target type: messages[${i}]: unknown variant \`image_url\`, expected \`text\``;
     }
     const calls = Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => asObject(c)) : [];
     const ids = m.role === 'tool' ? [String(m.tool_call_id)] : calls.map((c) => String(c.id));

@@ -9,6 +9,7 @@ import { requestProblem } from '../fakeProvider/requestRules';
 // Each pool names its dialect and its base URL: the translation reads the dialect, never the host.
 const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const, baseUrl: 'https://api.anthropic.com', responses: true };
 const OPENAI = { protocol: 'openai' as const, dialect: 'openai' as const, baseUrl: 'https://api.openai.com/v1', responses: false };
+const DEEPSEEK = { protocol: 'openai' as const, dialect: 'deepseek' as const, baseUrl: 'https://api.deepseek.com/v1', responses: false };
 const MISTRAL = { protocol: 'openai' as const, dialect: 'mistral' as const, baseUrl: 'https://api.mistral.ai/v1', responses: false };
 
 const CHAT = { protocol: 'openai' as const, endpoint: 'chat' as const };
@@ -155,5 +156,43 @@ describe('translated requests pass the rules of the provider they go to', () => 
     const reasoning = translation(MESSAGES, OPENAI).request(request, 'o4-mini');
     assert.equal(reasoning.body.stop, undefined);
     assert.deepEqual(reasoning.notes.dropped, ['stop sequences (the reasoning model takes none)']);
+  });
+
+  it('gives DeepSeek, which takes no images, a line where each image was, and says so', () => {
+    const request = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'What is on it?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Shot', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: { type: 'url', url: 'https://example.test/s.png' } }] }] },
+      ],
+    };
+    for (const stream of [true, false]) {
+      const { body, notes } = translation(MESSAGES, DEEPSEEK).request({ ...request, stream }, 'deepseek-chat');
+      assert.equal(requestProblem('chat', body), undefined);
+      assert.equal(messagesOf(body)[0].content, 'What is on it?\n\n(an image was here; this provider takes none)');
+      assert.equal(messagesOf(body)[3].content, '(an image was here; this provider takes none)');
+      assert.deepEqual(notes.dropped, ['images (the provider takes none)']);
+    }
+    const openai = translation(MESSAGES, OPENAI).request(request, 'gpt-4.1').body;
+    assert.match(requestProblem('chat', { ...openai, model: 'deepseek-chat' }) ?? '', /unknown variant `image_url`, expected `text`/);
+  });
+
+  it('sends Anthropic only the image types it takes, and a prefill without the trailing whitespace it refuses', () => {
+    const request = {
+      model: 'gpt-x',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Compare' }, { type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+        { role: 'assistant', content: 'The first one is \n' },
+      ],
+    };
+    const { body, notes } = translation(CHAT, ANTHROPIC).request(request, 'claude-sonnet-4-5');
+    assert.equal(requestProblem('messages', body), undefined);
+    assert.deepEqual(messagesOf(body), [
+      { role: 'user', content: [{ type: 'text', text: 'Compare' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'The first one is' }] },
+    ]);
+    assert.deepEqual(notes.dropped, ['an image of a type Anthropic does not take (image/bmp)']);
   });
 });

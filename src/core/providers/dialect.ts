@@ -31,6 +31,8 @@ export interface DialectTraits {
    * (exactly nine letters and digits), which refuses the ids of every other provider.
    */
   readonly toolCallIds: 'up-to-40' | 'nine-alphanumeric';
+  /** Whether the API takes image parts at all: DeepSeek's refuses the request over one ("unknown variant `image_url`"). */
+  readonly images: boolean;
 }
 
 const OPENAI_REASONING_MODEL = /^(o\d|gpt-5)/;
@@ -42,13 +44,14 @@ const compatible = (id: DialectId, traits: Partial<DialectTraits> = {}): Dialect
   toolSchema: 'json-schema',
   reasoningReturn: 'none',
   toolCallIds: 'up-to-40',
+  images: true,
   ...traits,
 });
 
 const DIALECTS: Record<DialectId, DialectTraits> = {
   openai: compatible('openai', { tokenLimitField: 'max_completion_tokens', reasoningEffort: (model) => OPENAI_REASONING_MODEL.test(model) }),
   azure: compatible('azure', { tokenLimitField: 'max_completion_tokens', reasoningEffort: (model) => OPENAI_REASONING_MODEL.test(model) }),
-  deepseek: compatible('deepseek', { reasoningReturn: 'reasoning_content' }),
+  deepseek: compatible('deepseek', { reasoningReturn: 'reasoning_content', images: false }),
   gemini: compatible('gemini', { toolSchema: 'gemini-subset', reasoningReturn: 'thought_signature' }),
   moonshot: compatible('moonshot', { reasoningReturn: 'reasoning_content' }),
   openrouter: compatible('openrouter'),

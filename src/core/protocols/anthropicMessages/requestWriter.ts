@@ -28,6 +28,7 @@ export function writeMessagesRequest(conversation: Conversation, target: Message
   const turns: MessagesTurn[] = [];
   for (const turn of conversation.turns) addToTurns(turns, turn.role, turn.role === 'assistant' ? assistantBlocks(turn, notes) : userBlocks(turn, notes));
   for (const turn of turns) if (turn.role === 'user') turn.content.sort((a, b) => resultsFirst(a) - resultsFirst(b));
+  endPrefill(turns);
 
   const body: Wire = { model: target.model, max_tokens: conversation.maxTokens ?? target.defaultMaxTokens, messages: turns };
   const systemText = conversation.system.filter((s) => s !== '').join('\n\n');
@@ -71,6 +72,20 @@ function addToTurns(turns: MessagesTurn[], role: MessagesTurn['role'], content: 
   else turns.push({ role, content });
 }
 
+/**
+ * A conversation ending on an assistant turn asks Anthropic to continue it (a prefill), which it refuses when the
+ * text ends in whitespace ("final assistant content cannot end with trailing whitespace"): the whitespace goes.
+ */
+function endPrefill(turns: MessagesTurn[]): void {
+  const last = turns.at(-1);
+  const block = last?.role === 'assistant' ? last.content.at(-1) : undefined;
+  if (!last || block?.type !== 'text' || typeof block.text !== 'string') return;
+  block.text = block.text.trimEnd();
+  if (block.text !== '') return;
+  last.content.pop();
+  if (last.content.length === 0) turns.pop();
+}
+
 /** Anthropic wants a user turn's tool_result blocks before anything else in it. */
 function resultsFirst(block: Wire): number {
   return block.type === 'tool_result' ? 0 : 1;
@@ -112,6 +127,9 @@ function thinkingBlock(state: ReasoningState): Wire | undefined {
   return { type: 'thinking', signature: state.signature };
 }
 
+/** The image types Anthropic takes; it refuses the request over any other. */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
 /** Text and images as Anthropic blocks: empty text is left out (Anthropic refuses it), images only as base64 or http(s). */
 function contentBlocks(parts: (TextPart | ImagePart)[], notes: string[]): Wire[] {
   const out: Wire[] = [];
@@ -121,7 +139,8 @@ function contentBlocks(parts: (TextPart | ImagePart)[], notes: string[]): Wire[]
       continue;
     }
     const data = /^data:([^;,]+);base64,(.*)$/s.exec(part.url);
-    if (data) out.push({ type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } });
+    if (data && !IMAGE_TYPES.has(data[1])) noteOnce(notes, `an image of a type Anthropic does not take (${data[1]})`);
+    else if (data) out.push({ type: 'image', source: { type: 'base64', media_type: data[1], data: data[2] } });
     else if (/^https?:\/\//i.test(part.url)) out.push({ type: 'image', source: { type: 'url', url: part.url } });
     else noteOnce(notes, 'an image source the target cannot take');
   }

@@ -18,6 +18,8 @@ const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
 const MAX_STOP_SEQUENCES = 4;
 
+const IMAGE_NOT_SENT = '(an image was here; this provider takes none)';
+
 /**
  * Our conversation as an OpenAI Chat Completions request for the target's dialect (docs/ARCHITECTURE.md §9):
  * the token-limit field it takes, reasoning_effort only where the model takes it, tool schemas in Gemini's subset
@@ -87,6 +89,12 @@ function chatMessages(turns: Turn[], dialect: DialectTraits, notes: string[]): W
   const messages: Wire[] = [];
   const reasoning = reasoningReturn(turns, dialect, notes);
   let toolImages: Part[] = [];
+  // A provider that takes no images gets a line where each was, so the model knows one was there.
+  const chatContent = (parts: Part[]): string | Wire[] => {
+    if (dialect.images || !parts.some((p) => p.kind === 'image')) return contentOf(parts);
+    noteOnce(notes, 'images (the provider takes none)');
+    return contentOf(parts.map((p) => (p.kind === 'image' ? { kind: 'text', text: IMAGE_NOT_SENT } : p)));
+  };
   const flushImages = (): void => {
     if (toolImages.length) messages.push({ role: 'user', content: chatContent(toolImages) });
     toolImages = [];
@@ -138,7 +146,7 @@ function assistantMessage(turn: Turn, dialect: DialectTraits, notes: string[]): 
   return message;
 }
 
-function chatContent(parts: Part[]): string | Wire[] {
+function contentOf(parts: Part[]): string | Wire[] {
   const content = parts.filter((p): p is TextPart | ImagePart => p.kind === 'text' || p.kind === 'image');
   if (content.every((p) => p.kind === 'text')) return content.map((p) => p.text).join('\n\n');
   return content.map((p) => {
