@@ -199,8 +199,9 @@ function messagesTranslationProblem(body: Json, messages: Json[]): string | unde
 
 /**
  * Rules of the OpenAI-compatible APIs a translated request has broken, each provider's by its models: OpenAI's
- * enums and id length, Mistral's nine-character ids, DeepSeek's reasoning_content and Gemini 3's thought
- * signatures in the tool loop still open (the assistant messages after the last user message).
+ * enums and id length, Mistral's nine-character ids, DeepSeek's reasoning_content
+ * on every assistant message with tool calls, and Gemini 3's thought signatures in the tool loop still open (the
+ * assistant messages after the last user message).
  */
 function chatTranslationProblem(body: Json, messages: Json[]): string | undefined {
   const model = String(body.model);
@@ -228,10 +229,11 @@ function chatTranslationProblem(body: Json, messages: Json[]): string | undefine
       const field = m.role === 'tool' ? `messages[${i}].tool_call_id` : `messages[${i}].tool_calls[${ids.indexOf(id)}].id`;
       if (id.length > 40) return `Invalid '${field}': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`;
     }
-    if (i < lastUser || calls.length === 0) continue;
+    if (calls.length === 0) continue;
     if (/^deepseek-reasoner/.test(model) && typeof m.reasoning_content !== 'string') {
       return 'The `reasoning_content` in the thinking mode must be passed back to the API.';
     }
+    if (i < lastUser) continue;
     const signature = asObject(asObject(calls[0].extra_content).google).thought_signature;
     if (/^gemini-3/.test(model) && typeof signature !== 'string') {
       return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${String(asObject(calls[0].function).name)}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;

@@ -1,7 +1,8 @@
 // Guards issue 20's "reasoning that survives a switch" on the request side: reasoning state a Chat provider needs
 // back — DeepSeek's reasoning_content, Gemini 3's thought signatures — carried in the client's own history (an
 // Anthropic thinking block's signature, a Responses reasoning item's encrypted_content) goes back to the dialect
-// that produced it, for the tool loop still open, and never to another provider nor to Anthropic. The fake
+// that produced it (DeepSeek: every turn that made tool calls; Gemini: the calls, with a skip value in the loop still
+// open), and never to another provider nor to Anthropic. The fake
 // provider refuses the next tool turn without it, in DeepSeek's and Gemini's words.
 import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
@@ -57,18 +58,19 @@ function claudeHistory(signature: (step: string) => string, stream = true): Reco
 }
 
 describe('reasoning carried through the client goes back only to the provider that made it', () => {
-  it("gives DeepSeek its reasoning_content back on the open loop's assistant turns, streamed or not", () => {
+  it('gives DeepSeek its reasoning_content back on every assistant turn that made tool calls, streamed or not', () => {
     const carrier = () => encodeCarriedReasoning({ dialect: 'deepseek' });
     for (const stream of [true, false]) {
       const { body, notes } = translation(MESSAGES, DEEPSEEK).request(claudeHistory(carrier, stream), 'deepseek-reasoner');
       assert.equal(requestProblem('chat', body), undefined);
-      assert.deepEqual(assistants(body).map((m) => m.reasoning_content), [undefined, undefined, 'First I list.', 'Then I read.']);
+      // "in all subsequent user interaction turns" (DeepSeek's thinking-mode guide): the closed loop's too; a turn of text alone needs none.
+      assert.deepEqual(assistants(body).map((m) => m.reasoning_content), ['An earlier loop.', undefined, 'First I list.', 'Then I read.']);
       assert.deepEqual(notes.dropped, []);
       assert.doesNotMatch(JSON.stringify(body), /kbr1\./);
     }
   });
 
-  it('the fake provider refuses the open loop without it, as DeepSeek does', () => {
+  it('the fake provider refuses a tool turn without it, as DeepSeek does', () => {
     const plain = translation(MESSAGES, OPENAI).request(claudeHistory(() => encodeCarriedReasoning({ dialect: 'deepseek' })), 'gpt-4.1').body;
     assert.equal(requestProblem('chat', { ...plain, model: 'deepseek-reasoner' }), 'The `reasoning_content` in the thinking mode must be passed back to the API.');
   });

@@ -160,8 +160,10 @@ function contentOf(parts: Part[]): string | Wire[] {
 /**
  * Reasoning given back to the provider that produced it, in the place its dialect wants it, and dropped — named
  * in the notes — for any other target (docs/ARCHITECTURE.md §9). Returns what adds it to an assistant message.
- * "The tool loop still open" is the turns after the last user message that is not only tool results: DeepSeek
- * refuses a request whose open loop lacks its reasoning_content, Gemini 3 one whose calls lack a signature.
+ * DeepSeek wants the reasoning_content of every assistant turn that made tool calls "in all subsequent user
+ * interaction turns" (its thinking-mode guide), not only of the loop still open. Gemini 3 checks the signatures of
+ * the tool loop still open — the turns after the last user message that is not only tool results — where a call
+ * without a carried one gets the documented skip value; earlier calls get theirs when carried.
  */
 function reasoningReturn(turns: Turn[], dialect: DialectTraits, notes: string[]): (message: Wire, at: number) => Wire {
   let lastUser = -1;
@@ -177,7 +179,7 @@ function reasoningReturn(turns: Turn[], dialect: DialectTraits, notes: string[])
   }
   if (dialect.reasoningReturn === 'reasoning_content') {
     return (message, at) => {
-      if (at <= lastUser || message.tool_calls === undefined) return message;
+      if (message.tool_calls === undefined) return message;
       const text = turns[at].parts.flatMap((part) => (part.kind === 'reasoning' && ours(part) ? [part.text] : [])).join('');
       return text === '' ? message : { ...message, reasoning_content: text };
     };
