@@ -81,6 +81,11 @@ export default defineConfig(
             forbid(['protocols', 'upstream', 'continuation', 'routing', 'server', ...TOP], 'A leaf of the core imports no other part of it'),
         ),
     },
+    // Our conversation model and the provider dialects are leaves too: the protocols' readers and writers use them.
+    {
+        files: ['src/core/{conversation,providers}/**/*.ts'],
+        rules: restrict(forbid([...FOLDERS_ABOVE_LEAVES, ...TOP], 'conversation/ and providers/ import only the leaves of the core')),
+    },
     // 2. Key health and the protocols' wire facts sit on the leaves only.
     {
         files: ['src/core/keys/**/*.ts'],

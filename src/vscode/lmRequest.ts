@@ -5,9 +5,11 @@
  * import: lmMessages.ts turns VS Code's parts into these plain ones.
  */
 import type { Protocol } from '../core/config';
-import { messagesToChat } from '../core/translation/messagesToChat';
-import { anthropicInputSchema } from '../core/translation/toolSchema';
-import type { TranslationNotes, Wire } from '../core/translation/wire';
+import { anthropicInputSchema } from '../core/protocols/anthropicMessages/inputSchema';
+import { readMessagesRequest } from '../core/protocols/anthropicMessages/requestReader';
+import { writeChatRequest } from '../core/protocols/openaiChat/requestWriter';
+import type { TranslationNotes, Wire } from '../core/protocols/wire';
+import { dialectTraits } from '../core/providers/dialect';
 
 export type LmContent = { kind: 'text'; text: string } | { kind: 'image'; mimeType: string; data: Uint8Array };
 
@@ -56,7 +58,7 @@ export function bridgeRequestBody(target: LmTarget, request: LmChatRequest): { b
   if (target.protocol === 'anthropic') return { body: messages, notes };
   // A token limit only when the caller set one: OpenAI's reasoning models refuse `max_tokens`.
   if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
-  const chat = messagesToChat(messages, { model: target.model, tokenLimitField: 'max_tokens', reasoningEffort: false });
+  const chat = writeChatRequest(readMessagesRequest(messages), { model: target.model, dialect: dialectTraits('generic') });
   return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
 }
 
@@ -86,7 +88,7 @@ function anthropicMessages(target: LmTarget, request: LmChatRequest, notes: Tran
   const stop = stopSequences(options.stop_sequences ?? options.stop);
   if (stop.length) body.stop_sequences = stop;
   if (request.tools.length) {
-    body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: anthropicInputSchema((tool.inputSchema ?? { type: 'object', properties: {} }) as Wire, notes) }));
+    body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: anthropicInputSchema((tool.inputSchema ?? { type: 'object', properties: {} }) as Wire, notes.dropped) }));
     if (request.toolMode === 'required') body.tool_choice = { type: 'any' };
   }
   return body;

@@ -59,6 +59,8 @@ function messagesProblem(body: Json): string | undefined {
   }
   const pairing = messagesPairingProblem(messages.map((m) => asObject(m)));
   if (pairing) return pairing;
+  const translated = messagesTranslationProblem(body, messages.map((m) => asObject(m)));
+  if (translated) return translated;
   const last = asObject(messages[messages.length - 1]);
   if (last.role === 'assistant') {
     const text = textOf(last.content);
@@ -98,6 +100,8 @@ function chatProblem(body: Json): string | undefined {
   }
   const pairing = toolPairingProblem(messages.map((m) => asObject(m)));
   if (pairing) return pairing;
+  const translated = chatTranslationProblem(body, messages.map((m) => asObject(m)));
+  if (translated) return translated;
   for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
     if (body[field] !== undefined && body[field] !== null && !isPositiveInteger(body[field])) {
       return `Invalid '${field}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(body[field])} instead.`;
@@ -156,6 +160,84 @@ function messagesPairingProblem(messages: Json[]): string | undefined {
     if (stray.length) return `messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
     const open = asked.filter((id) => !answered.includes(id));
     if (open.length) return `messages.${i - 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+  }
+  return undefined;
+}
+
+/** Claude models that refuse temperature and top_p together (Opus 4.1, Sonnet and Haiku 4.5, and later ones). */
+const CLAUDE_ONE_SAMPLER = /^claude-(opus-4-[1-9]|(sonnet|haiku)-4-[5-9]|(opus|sonnet|haiku)-[5-9])/;
+
+/** Rules of Anthropic's API a request translated from another protocol has broken, worded as Anthropic words them. */
+function messagesTranslationProblem(body: Json, messages: Json[]): string | undefined {
+  if (typeof body.temperature === 'number' && typeof body.top_p === 'number' && CLAUDE_ONE_SAMPLER.test(String(body.model))) {
+    return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
+  }
+  const tools = Array.isArray(body.tools) ? body.tools.map((tool) => asObject(tool)) : [];
+  for (let i = 0; i < tools.length; i++) {
+    const schema = asObject(tools[i].input_schema);
+    if (tools[i].type !== undefined && tools[i].type !== 'custom') continue;
+    if (schema.oneOf !== undefined || schema.anyOf !== undefined || schema.allOf !== undefined) {
+      return `tools.${i}.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level`;
+    }
+    if (schema.type !== 'object') return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const blocks = Array.isArray(messages[i].content) ? (messages[i].content as unknown[]).map((b) => asObject(b)) : [];
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j];
+      if (b.type === 'text' && b.text === '') return 'messages: text content blocks must be non-empty';
+      const media = asObject(b.source).media_type;
+      if (b.type === 'image' && media !== undefined && !['image/jpeg', 'image/png', 'image/gif', 'image/webp'].includes(String(media))) {
+        return `messages.${i}.content.${j}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+      }
+      const id = b.type === 'tool_use' ? ['tool_use.id', b.id] : b.type === 'tool_result' ? ['tool_result.tool_use_id', b.tool_use_id] : undefined;
+      if (id && !/^[a-zA-Z0-9_-]+$/.test(String(id[1]))) return `messages.${i}.content.${j}.${String(id[0])}: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Rules of the OpenAI-compatible APIs a translated request has broken, each provider's by its models: OpenAI's
+ * enums and id length, Mistral's nine-character ids, DeepSeek's reasoning_content
+ * on every assistant message with tool calls, and Gemini 3's thought signatures in the tool loop still open (the
+ * assistant messages after the last user message).
+ */
+function chatTranslationProblem(body: Json, messages: Json[]): string | undefined {
+  const model = String(body.model);
+  if (Array.isArray(body.stop) && body.stop.length > 4) {
+    return `Invalid 'stop': array too long. Expected an array with maximum length 4, but got an array with length ${body.stop.length} instead.`;
+  }
+  const lastUser = messages.map((m) => m.role).lastIndexOf('user');
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    for (const part of Array.isArray(m.content) ? m.content.map((p) => asObject(p)) : []) {
+      const detail = asObject(part.image_url).detail;
+      if (part.type === 'image_url' && detail !== undefined && !['low', 'high', 'auto'].includes(String(detail))) {
+        return `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`;
+      }
+    }
+    if (/^deepseek-/.test(model) && Array.isArray(m.content) && m.content.some((p) => asObject(p).type === 'image_url')) {
+      return `Failed to deserialize the JSON body into the target type: messages[${i}]: unknown variant \`image_url\`, expected \`text\``;
+    }
+    const calls = Array.isArray(m.tool_calls) ? m.tool_calls.map((c) => asObject(c)) : [];
+    const ids = m.role === 'tool' ? [String(m.tool_call_id)] : calls.map((c) => String(c.id));
+    for (const id of ids) {
+      if (/^(mistral|codestral|devstral|magistral|ministral)/.test(model) && !/^[a-zA-Z0-9]{9}$/.test(id)) {
+        return `Tool call id was ${id} but must be a-z, A-Z, 0-9, with a length of 9.`;
+      }
+      const field = m.role === 'tool' ? `messages[${i}].tool_call_id` : `messages[${i}].tool_calls[${ids.indexOf(id)}].id`;
+      if (id.length > 40) return `Invalid '${field}': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`;
+    }
+    if (calls.length === 0) continue;
+    if (/^deepseek-reasoner/.test(model) && typeof m.reasoning_content !== 'string') {
+      return 'The `reasoning_content` in the thinking mode must be passed back to the API.';
+    }
+    if (i < lastUser) continue;
+    const signature = asObject(asObject(calls[0].extra_content).google).thought_signature;
+    if (/^gemini-3/.test(model) && typeof signature !== 'string') {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${String(asObject(calls[0].function).name)}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
   }
   return undefined;
 }

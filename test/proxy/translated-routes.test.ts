@@ -21,6 +21,8 @@ const routes = [
   { protocol: 'anthropic' as const, match: 'claude-haiku-*', targets: [{ pool: 'oa', model: 'gpt-fallback' }, { pool: 'an' }] },
   { protocol: 'anthropic' as const, match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-fallback' }] },
   { protocol: 'openai' as const, match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-fallback' }] },
+  // A Chat client whose session was on Kimi, now on a Claude model that refuses temperature with top_p.
+  { protocol: 'openai' as const, match: 'kimi-*', targets: [{ pool: 'an', model: 'claude-sonnet-4-5' }] },
   { protocol: 'openai' as const, match: 'chatonly-*', targets: [{ pool: 'oa-chat' }] },
   { protocol: 'openai' as const, match: 'codex-*', targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-fallback' }, { pool: 'oa-chat', model: 'chat-fallback' }] },
 ];
@@ -187,6 +189,32 @@ describe('cross-protocol routes', () => {
       messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'KEYBRIDGE-9' });
       const second = await openai.chat.completions.create({ model: 'gpt-4.1', messages, tools });
       assert.equal(second.choices[0].message.content, 'Read: KEYBRIDGE-9');
+    });
+
+    it("has a Kimi session's history, a tool schema with a root oneOf and temperature with top_p accepted, streamed and not", async () => {
+      const tools: OpenAI.ChatCompletionTool[] = [
+        { type: 'function', function: { name: 'Open', parameters: { oneOf: [{ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] }, { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] }] } } },
+      ];
+      const messages: OpenAI.ChatCompletionMessageParam[] = [
+        { role: 'user', content: 'open it' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'functions.Open:0', type: 'function', function: { name: 'Open', arguments: '{"path":"/tmp/x"}' } }] },
+        { role: 'tool', tool_call_id: 'functions.Open:0', content: 'opened' },
+      ];
+      const request = { model: 'kimi-k2', messages, tools, temperature: 0.3, top_p: 0.9 };
+      const completion = await openai.chat.completions.create(request);
+      assert.match(completion.choices[0].message.content ?? '', /^Reply \d+/);
+      let text = '';
+      for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
+      assert.match(text, /^Reply \d+/);
+      const sent = h.provider.ledger.filter((e) => e.endpoint === 'messages').map((e) => e.body as { messages: { content: { id?: string; tool_use_id?: string }[] }[]; top_p?: number; tools: { input_schema: Record<string, unknown> }[] });
+      assert.equal(sent.length, 2, 'each accepted the first time');
+      for (const body of sent) {
+        assert.equal(body.messages[1].content[0].id, 'functions_Open_0');
+        assert.equal(body.messages[2].content[0].tool_use_id, 'functions_Open_0');
+        assert.equal(body.top_p, undefined);
+        assert.deepEqual(body.tools[0].input_schema, { type: 'object', properties: { path: { type: 'string' }, url: { type: 'string' } } });
+      }
+      assert.ok(h.logs.some((l) => /OpenAI Chat → Anthropic Messages for pool "an"; not carried: top_p \(with temperature\), a tool schema's oneOf at its root/.test(l)), h.logs.join('\n'));
     });
 
     it('gets an Anthropic overload as an OpenAI server error, and embeddings refused in OpenAI’s shape', async () => {

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
 import { chatToResponsesAnswer, chatToResponsesStream } from '../../src/core/translation/answerTranslation';
-import { responsesToChat } from '../../src/core/translation/responsesToChat';
+import { dialectTraits } from '../../src/core/providers/dialect';
+import { responsesToChat } from '../helpers/requestTranslation';
 import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
 import { endpointUrl, keyHeaders, sse } from '../helpers/continuationFixtures';
@@ -191,7 +192,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     const fake = await startFakeProvider({ strictRequests: true, streamEvents: 4 });
     try {
       fake.setResponder(() => ({ text: 'Running the tests.', toolCall: { name: 'shell', arguments: { command: ['npm', 'test'] }, id: 'call_t' } }));
-      const { body } = responsesToChat(codexRequest(), { model: 'gpt-4.1', tokenLimitField: 'max_tokens', reasoningEffort: false });
+      const { body } = responsesToChat(codexRequest(), { model: 'gpt-4.1', dialect: dialectTraits('generic') });
       const upstreamAnswer = await captureStream(endpointUrl(fake, 'chat'), keyHeaders('chat', 'test-key-1'), body);
       assert.equal(upstreamAnswer.status, 200, upstreamAnswer.bytes.toString());
       const stream = chatToResponsesStream('gpt-5-codex', CREATED);

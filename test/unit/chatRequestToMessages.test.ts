@@ -2,7 +2,8 @@
 // request must become one the Messages API accepts (the fake provider's rules, worded as the real API words them:
 // roles alternate, every tool_use answered in the next turn) and carry what the client asked for.
 import assert from 'node:assert/strict';
-import { chatRequestToMessages, type MessagesTarget } from '../../src/core/translation/chatRequestToMessages';
+import type { MessagesTarget } from '../../src/core/protocols/anthropicMessages/requestWriter';
+import { chatRequestToMessages } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
 
 const target: MessagesTarget = { model: 'claude-sonnet-4-5', defaultMaxTokens: 8192 };

@@ -20,7 +20,8 @@ const refused: [string, string, string][] = [
   ['src/core/upstream/sseRelay.ts', '../attempts/attempt', 'the relay reaching up to the attempt plumbing'],
   ['src/core/protocols/openai.ts', '../upstream/headers', 'a wire fact depending on the plumbing'],
   ['src/core/keys/keyPool.ts', '../routing/router', 'key health depending on routing'],
-  ['src/core/translation/messagesToChat.ts', '../upstream/upstreamClient', 'a translator doing I/O'],
+  ['src/core/translation/targetTranslation.ts', '../upstream/upstreamClient', 'a translator doing I/O'],
+  ['src/core/conversation/conversation.ts', '../protocols/wire', 'our conversation model depending on a wire format'],
   ['src/core/engine/engine.ts', '../attempts/attemptLoop', 'the engine knowing the loop that uses it'],
   ['src/core/attempts/exhaustion.ts', '../server/respond', 'the loop reaching up to the server'],
   ['src/core/server/proxyServer.ts', '../bridge', 'the server knowing the bridge that composes it'],
@@ -35,6 +36,7 @@ const allowed: [string, string][] = [
   ['src/core/attempts/attemptLoop.ts', '../engine/engine'],
   ['src/core/server/proxyServer.ts', '../attempts/attemptLoop'],
   ['src/core/protocols/anthropic.ts', './sse'],
+  ['src/core/protocols/openaiChat/requestWriter.ts', '../../providers/dialect'],
   ['src/vscode/bridgeHost.ts', 'vscode'],
 ];
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
 import { messagesToResponsesAnswer, messagesToResponsesStream } from '../../src/core/translation/answerTranslation';
-import { responsesToMessages } from '../../src/core/translation/responsesToMessages';
+import { responsesToMessages } from '../helpers/requestTranslation';
 import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
 import { endpointUrl, keyHeaders, sse } from '../helpers/continuationFixtures';

@@ -2,10 +2,12 @@
 // one the Chat API accepts (the fake provider's rules, worded as the real API words them), and must carry what the
 // client asked for — system, turns, images, tools with their schema, tool results in order, limits, stops.
 import assert from 'node:assert/strict';
-import { messagesToChat, type ChatTarget } from '../../src/core/translation/messagesToChat';
+import type { ChatTarget } from '../../src/core/protocols/openaiChat/requestWriter';
+import { dialectTraits } from '../../src/core/providers/dialect';
+import { messagesToChat } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
 
-const target: ChatTarget = { model: 'gpt-4.1', tokenLimitField: 'max_tokens', reasoningEffort: false };
+const target: ChatTarget = { model: 'gpt-4.1', dialect: dialectTraits('generic') };
 const WEATHER_SCHEMA = {
   type: 'object',
   properties: { city: { type: 'string', description: 'City name' }, days: { type: 'integer', minimum: 1, maximum: 7 } },
@@ -94,14 +96,14 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     assert.equal(body.temperature, 0.2);
     assert.equal(body.stream, true);
     assert.deepEqual(body.stream_options, { include_usage: true });
-    const reasoning = messagesToChat(conversation, { model: 'o4-mini', tokenLimitField: 'max_completion_tokens', reasoningEffort: true }).body;
+    const reasoning = messagesToChat(conversation, { model: 'o4-mini', dialect: dialectTraits('openai') }).body;
     assert.equal(reasoning.max_completion_tokens, 4096);
     assert.equal(reasoning.max_tokens, undefined);
     assert.equal(requestProblem('chat', reasoning), undefined);
   });
 
   it('leaves temperature and top_p out for an OpenAI reasoning model, which refuses them, and says so', () => {
-    const { body, notes } = messagesToChat({ ...conversation, top_p: 0.9 }, { model: 'o4-mini', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    const { body, notes } = messagesToChat({ ...conversation, top_p: 0.9 }, { model: 'o4-mini', dialect: dialectTraits('openai') });
     assert.equal(body.temperature, undefined);
     assert.equal(body.top_p, undefined);
     assert.ok(notes.dropped.includes('temperature and top_p (the reasoning model takes neither)'), notes.dropped.join(', '));
@@ -112,7 +114,7 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     const { body, notes } = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, target);
     assert.doesNotMatch(JSON.stringify(body), /sig-from-anthropic|Two calls/);
     assert.deepEqual(notes.dropped.sort(), ['thinking', 'thinking history']);
-    const effort = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, { ...target, reasoningEffort: true }).body;
+    const effort = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, { model: 'o4-mini', dialect: dialectTraits('openai') }).body;
     assert.equal(effort.reasoning_effort, 'medium');
   });
 

@@ -3,12 +3,13 @@
 // right after it, no tool message without its call, no empty assistant message) and carry what the client asked for,
 // while encrypted reasoning, which belongs to OpenAI, never leaves for another provider.
 import assert from 'node:assert/strict';
-import type { ChatTarget } from '../../src/core/translation/messagesToChat';
-import { responsesToChat } from '../../src/core/translation/responsesToChat';
+import type { ChatTarget } from '../../src/core/protocols/openaiChat/requestWriter';
+import { dialectTraits } from '../../src/core/providers/dialect';
+import { responsesToChat } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
 import { codexRequest, ENCRYPTED, PLAN_SCHEMA, SHELL_SCHEMA } from '../helpers/codexRequest';
 
-const target: ChatTarget = { model: 'qwen3-coder', tokenLimitField: 'max_tokens', reasoningEffort: false };
+const target: ChatTarget = { model: 'qwen3-coder', dialect: dialectTraits('generic') };
 const call = (id: string, args: string) => ({ id, type: 'function', function: { name: 'shell', arguments: args } });
 
 describe('translation: OpenAI Responses → Chat Completions request', () => {
@@ -70,7 +71,7 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
     assert.equal(choice('required'), 'required');
     assert.equal(choice('none'), 'none');
     assert.deepEqual(choice({ type: 'function', name: 'shell' }), { type: 'function', function: { name: 'shell' } });
-    const reasoning = responsesToChat(codexRequest({ max_output_tokens: 4000, parallel_tool_calls: false }), { model: 'o4-mini', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    const reasoning = responsesToChat(codexRequest({ max_output_tokens: 4000, parallel_tool_calls: false }), { model: 'o4-mini', dialect: dialectTraits('openai') });
     assert.equal(reasoning.body.max_completion_tokens, 4000);
     assert.equal(reasoning.body.max_tokens, undefined);
     assert.equal(reasoning.body.reasoning_effort, 'medium');
@@ -100,7 +101,7 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
   });
 
   it('leaves temperature and top_p out for an OpenAI reasoning model, which refuses them, and says so', () => {
-    const { body, notes } = responsesToChat(codexRequest({ temperature: 0.3, top_p: 0.9 }), { model: 'gpt-5', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    const { body, notes } = responsesToChat(codexRequest({ temperature: 0.3, top_p: 0.9 }), { model: 'gpt-5', dialect: dialectTraits('openai') });
     assert.equal(body.temperature, undefined);
     assert.equal(body.top_p, undefined);
     assert.ok(notes.dropped.includes('temperature and top_p (the reasoning model takes neither)'), notes.dropped.join(', '));

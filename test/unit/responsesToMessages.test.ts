@@ -3,8 +3,8 @@
 // every tool_use answered at the head of the next turn, max_tokens present) and carry what the client asked for,
 // while encrypted reasoning, which belongs to OpenAI, never leaves for another provider.
 import assert from 'node:assert/strict';
-import type { MessagesTarget } from '../../src/core/translation/chatRequestToMessages';
-import { responsesToMessages } from '../../src/core/translation/responsesToMessages';
+import type { MessagesTarget } from '../../src/core/protocols/anthropicMessages/requestWriter';
+import { responsesToMessages } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
 import { codexRequest, ENCRYPTED, PLAN_SCHEMA, SHELL_SCHEMA } from '../helpers/codexRequest';
 

@@ -3,13 +3,13 @@
 // the target refuses (Gemini's JSON Schema subset, Anthropic's object-only input_schema), each change noted.
 import assert from 'node:assert/strict';
 import { crossProtocol, type TargetTranslation } from '../../src/core/translation/targetTranslation';
-import { chatRequestToMessages } from '../../src/core/translation/chatRequestToMessages';
-import { messagesToChat } from '../../src/core/translation/messagesToChat';
+import { dialectTraits } from '../../src/core/providers/dialect';
+import { chatRequestToMessages, messagesToChat } from '../helpers/requestTranslation';
 
-const OPENAI = { protocol: 'openai' as const, baseUrl: 'https://api.openai.com/v1', responses: true };
-const OPENROUTER = { protocol: 'openai' as const, baseUrl: 'https://openrouter.ai/api/v1', responses: true };
-const GEMINI = { protocol: 'openai' as const, baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', responses: false };
-const ANTHROPIC = { protocol: 'anthropic' as const, baseUrl: 'https://api.anthropic.com', responses: true };
+const OPENAI = { protocol: 'openai' as const, dialect: 'openai' as const, responses: true };
+const OPENROUTER = { protocol: 'openai' as const, dialect: 'openrouter' as const, responses: true };
+const GEMINI = { protocol: 'openai' as const, dialect: 'gemini' as const, responses: false };
+const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const, responses: true };
 
 function translation(client: Parameters<typeof crossProtocol>[0], pool: Parameters<typeof crossProtocol>[1]): TargetTranslation {
   const cross = crossProtocol(client, pool);
@@ -58,7 +58,7 @@ describe('targets of another protocol', () => {
     const toRouter = translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENROUTER).request(request, 'o3');
     assert.deepEqual(pick(toRouter.body, 'max_completion_tokens', 'max_tokens', 'reasoning_effort'), { max_tokens: 900 });
     assert.deepEqual(toRouter.notes.dropped, ['thinking']);
-    const adaptive = messagesToChat({ ...request, thinking: { type: 'adaptive' } }, { model: 'o3', tokenLimitField: 'max_completion_tokens', reasoningEffort: true });
+    const adaptive = messagesToChat({ ...request, thinking: { type: 'adaptive' } }, { model: 'o3', dialect: dialectTraits('openai') });
     assert.equal(adaptive.body.reasoning_effort, 'medium');
   });
 

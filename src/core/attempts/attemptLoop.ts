@@ -16,6 +16,7 @@ import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
 import { bodyForModel, renamesModel, type ProxyRequest } from './proxyRequest';
 import { routedModelList } from './modelList';
+import { poolDialect } from '../providers/dialect';
 import { crossProtocol } from '../translation/targetTranslation';
 import { isThinkingSignatureError, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
@@ -214,7 +215,14 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
   const model = target.model ?? request.model;
-  const cross = crossProtocol(request, pool);
+  // The dialect is worked out only when a translation asks for it: a same-protocol relay never does.
+  const cross = crossProtocol(request, {
+    protocol: pool.protocol,
+    responses: pool.responses,
+    get dialect() {
+      return poolDialect(pool);
+    },
+  });
   const refuse = (reason: string): PlannedTarget => ({ kind: 'refused', failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } } });
   if (cross?.kind === 'refused') return refuse(cross.reason);
   if (cross?.kind === 'estimate-tokens') return { kind: 'estimate-tokens', pool };

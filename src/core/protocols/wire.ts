@@ -22,6 +22,11 @@ export function stringOr(value: unknown, fallback: string): string {
   return typeof value === 'string' ? value : fallback;
 }
 
+/** What a translation left out or changed, said once per request so the log shows what the target did not get. */
+export interface TranslationNotes {
+  dropped: string[];
+}
+
 export function numberOr(value: unknown, fallback: number): number;
 export function numberOr(value: unknown, fallback: number | undefined): number | undefined;
 export function numberOr(value: unknown, fallback: number | undefined): number | undefined {
@@ -35,4 +40,66 @@ export function parseWire(text: string): Wire | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A Chat tool call's `arguments` string as an Anthropic tool_use `input`, which must be an object. Arguments a
+ * model got wrong are kept under `_raw_arguments`, so the agent's own error handling sees what came.
+ */
+export function toolArguments(args: unknown): Wire {
+  if (typeof args !== 'string' || args === '') return {};
+  return parseWire(args) ?? { _raw_arguments: args };
+}
+
+/** The text of a content field in either protocol: a plain string, or the text parts of a list, joined. */
+export function contentText(content: unknown, separator: string): string {
+  if (typeof content === 'string') return content;
+  return wireArray(content)
+    .filter((part) => part.type === 'text')
+    .map((part) => stringOr(part.text, ''))
+    .join(separator);
+}
+
+/**
+ * How deep the bridge follows JSON it rewrites. JSON.parse takes any depth, but JSON.stringify and the
+ * recursive walks of translation overflow the stack a few thousand levels down; real requests and answers
+ * (tool schemas, tool inputs, content lists) stay within a few dozen.
+ */
+export const MAX_WIRE_DEPTH = 256;
+
+/** Values already measured: the client's decoded body is asked about once per target of its route. */
+const measured = new WeakMap<object, boolean>();
+
+/**
+ * Whether a parsed JSON value nests deeper than MAX_WIRE_DEPTH objects and arrays. Iterative, so it measures
+ * safely the very values a recursive walk would overflow on.
+ */
+export function nestedTooDeep(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const known = measured.get(value);
+  if (known !== undefined) return known;
+  // Each node with its depth (the outermost object or array is 1), in one array: the walk allocates nothing else.
+  const pending: unknown[] = [value, 1];
+  let tooDeep = false;
+  while (pending.length > 0) {
+    const depth = pending.pop() as number;
+    const node = pending.pop() as Record<string, unknown> | unknown[];
+    if (depth > MAX_WIRE_DEPTH) {
+      tooDeep = true;
+      break;
+    }
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child = node[i];
+        if (typeof child === 'object' && child !== null) pending.push(child, depth + 1);
+      }
+    } else {
+      for (const name in node) {
+        const child = node[name];
+        if (typeof child === 'object' && child !== null) pending.push(child, depth + 1);
+      }
+    }
+  }
+  measured.set(value, tooDeep);
+  return tooDeep;
 }

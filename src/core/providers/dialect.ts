@@ -10,8 +10,9 @@ export type ReasoningReturn =
   /** Nothing: earlier reasoning is not sent (most providers ignore or refuse it). */
   | 'none'
   /**
-   * The assistant turn's `reasoning_content` beside its `tool_calls`, for the turns of the tool loop still open
-   * (DeepSeek's thinking mode refuses the next request without it; Kimi's thinking models want it kept).
+   * The assistant turn's `reasoning_content` beside its `tool_calls`, on every turn that made tool calls: DeepSeek's
+   * thinking mode refuses a later request without it ("in all subsequent user interaction turns", not only in the
+   * tool loop still open); Kimi's thinking models want it kept.
    */
   | 'reasoning_content'
   /** Each tool call's `extra_content.google.thought_signature` (Gemini 3 refuses a function call without one). */
@@ -26,6 +27,13 @@ export interface DialectTraits {
   /** The JSON Schema the provider takes in tool parameters: all of it, or Gemini's OpenAPI subset. */
   readonly toolSchema: 'json-schema' | 'gemini-subset';
   readonly reasoningReturn: ReasoningReturn;
+  /**
+   * The tool-call ids the provider takes back in a history: OpenAI's rule (at most 40 characters) or Mistral's
+   * (exactly nine letters and digits), which refuses the ids of every other provider.
+   */
+  readonly toolCallIds: 'up-to-40' | 'nine-alphanumeric';
+  /** Whether the API takes image parts at all: DeepSeek's refuses the request over one ("unknown variant `image_url`"). */
+  readonly images: boolean;
 }
 
 const OPENAI_REASONING_MODEL = /^(o\d|gpt-5)/;
@@ -36,17 +44,19 @@ const compatible = (id: DialectId, traits: Partial<DialectTraits> = {}): Dialect
   reasoningEffort: () => false,
   toolSchema: 'json-schema',
   reasoningReturn: 'none',
+  toolCallIds: 'up-to-40',
+  images: true,
   ...traits,
 });
 
 const DIALECTS: Record<DialectId, DialectTraits> = {
   openai: compatible('openai', { tokenLimitField: 'max_completion_tokens', reasoningEffort: (model) => OPENAI_REASONING_MODEL.test(model) }),
   azure: compatible('azure', { tokenLimitField: 'max_completion_tokens', reasoningEffort: (model) => OPENAI_REASONING_MODEL.test(model) }),
-  deepseek: compatible('deepseek', { reasoningReturn: 'reasoning_content' }),
+  deepseek: compatible('deepseek', { reasoningReturn: 'reasoning_content', images: false }),
   gemini: compatible('gemini', { toolSchema: 'gemini-subset', reasoningReturn: 'thought_signature' }),
   moonshot: compatible('moonshot', { reasoningReturn: 'reasoning_content' }),
   openrouter: compatible('openrouter'),
-  mistral: compatible('mistral'),
+  mistral: compatible('mistral', { toolCallIds: 'nine-alphanumeric' }),
   groq: compatible('groq'),
   xai: compatible('xai'),
   together: compatible('together'),

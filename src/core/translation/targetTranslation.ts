@@ -1,6 +1,11 @@
 import type { Protocol } from '../config';
+import { readMessagesRequest } from '../protocols/anthropicMessages/requestReader';
+import { writeMessagesRequest } from '../protocols/anthropicMessages/requestWriter';
+import { readChatRequest } from '../protocols/openaiChat/requestReader';
+import { writeChatRequest } from '../protocols/openaiChat/requestWriter';
+import { readResponsesRequest } from '../protocols/openaiResponses/requestReader';
 import type { Endpoint } from '../protocols/protocol';
-import { poolDialect, type DialectId } from '../providers/dialect';
+import { dialectTraits, type DialectId } from '../providers/dialect';
 import {
   carriedDialect,
   chatToMessagesAnswer,
@@ -12,14 +17,9 @@ import {
   messagesToResponsesAnswer,
   messagesToResponsesStream,
 } from './answerTranslation';
-import { chatRequestToMessages } from './chatRequestToMessages';
 import { translateErrorAnswer } from './errorAnswer';
-import { messagesToChat, type ChatTarget } from './messagesToChat';
-import { responsesToChat } from './responsesToChat';
-import { responsesToMessages } from './responsesToMessages';
 import type { PieceRedactor, StreamTranslator } from './streamTranslator';
-import { anthropicInputSchema, geminiSchema, isGemini } from './toolSchema';
-import { asWire, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, type TranslationNotes, type Wire } from './wire';
 
 /** What the request looks like on the client's side. */
 export interface ClientSide {
@@ -30,11 +30,10 @@ export interface ClientSide {
 /** What the translation needs to know of the target's pool. */
 export interface PoolSide {
   protocol: Protocol;
-  baseUrl: string;
+  /** How the provider's API differs from its protocol's reference, declared with the pool (providers/dialect.ts). */
+  dialect: DialectId;
   /** OpenAI-compatible pools: false when the provider has no Responses API. */
   responses: boolean;
-  /** The provider's dialect as the pool declares it; resolved with poolDialect (docs/ARCHITECTURE.md §9). */
-  dialect?: DialectId;
 }
 
 /**
@@ -96,9 +95,9 @@ function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamProtocol: 'openai',
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
-    request: (client, model) => forChatPool(messagesToChat(client, chatTarget(pool.baseUrl, model)), pool),
-    answer: (upstream, model) => chatToMessagesAnswer(upstream, model, carriedDialect(poolDialect(pool))),
-    stream: (model, _client, redact) => chatToMessagesStream(model, redact, carriedDialect(poolDialect(pool))),
+    request: (client, model) => writeChatRequest(readMessagesRequest(client), { model, dialect: dialectTraits(pool.dialect) }),
+    answer: (upstream, model) => chatToMessagesAnswer(upstream, model, carriedDialect(pool.dialect)),
+    stream: (model, _client, redact) => chatToMessagesStream(model, redact, carriedDialect(pool.dialect)),
     error: (status, body, poolId) => translateErrorAnswer('anthropic', status, body, poolId),
   };
 }
@@ -110,7 +109,7 @@ function chatToMessagesTranslation(): TargetTranslation {
     upstreamProtocol: 'anthropic',
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
-    request: (client, model) => forAnthropic(chatRequestToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
+    request: (client, model) => writeMessagesRequest(readChatRequest(client), { model, defaultMaxTokens: defaultMaxTokens(model) }),
     answer: (upstream, model) => messagesToChatAnswer(upstream, model, nowSeconds()),
     stream: (model, client, redact) => messagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true, redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
@@ -124,9 +123,9 @@ function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
     upstreamProtocol: 'openai',
     upstreamEndpoint: 'chat',
     upstreamPath: '/chat/completions',
-    request: (client, model) => forChatPool(responsesToChat(client, chatTarget(pool.baseUrl, model)), pool),
-    answer: (upstream, model) => chatToResponsesAnswer(upstream, model, nowSeconds(), carriedDialect(poolDialect(pool))),
-    stream: (model, _client, redact) => chatToResponsesStream(model, nowSeconds(), redact, carriedDialect(poolDialect(pool))),
+    request: (client, model) => writeChatRequest(readResponsesRequest(client), { model, dialect: dialectTraits(pool.dialect) }),
+    answer: (upstream, model) => chatToResponsesAnswer(upstream, model, nowSeconds(), carriedDialect(pool.dialect)),
+    stream: (model, _client, redact) => chatToResponsesStream(model, nowSeconds(), redact, carriedDialect(pool.dialect)),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
@@ -138,46 +137,15 @@ function responsesToMessagesTranslation(): TargetTranslation {
     upstreamProtocol: 'anthropic',
     upstreamEndpoint: 'messages',
     upstreamPath: '/v1/messages',
-    request: (client, model) => forAnthropic(responsesToMessages(client, { model, defaultMaxTokens: defaultMaxTokens(model) })),
+    request: (client, model) => writeMessagesRequest(readResponsesRequest(client), { model, defaultMaxTokens: defaultMaxTokens(model) }),
     answer: (upstream, model) => messagesToResponsesAnswer(upstream, model, nowSeconds()),
     stream: (model, _client, redact) => messagesToResponsesStream(model, nowSeconds(), redact),
     error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
   };
 }
 
-type Translated = { body: Wire; notes: TranslationNotes };
-
-/** Tool schemas as the Chat provider takes them: untouched, except for Gemini, which refuses most of JSON Schema. */
-function forChatPool(translated: Translated, pool: PoolSide): Translated {
-  if (!isGemini(pool.baseUrl)) return translated;
-  for (const tool of wireArray(translated.body.tools)) {
-    const fn = asWire(tool.function);
-    const parameters = asWire(fn?.parameters);
-    if (fn && parameters) fn.parameters = geminiSchema(parameters, translated.notes);
-  }
-  return translated;
-}
-
-/** Tool schemas as Anthropic takes them: each must describe an object. */
-function forAnthropic(translated: Translated): Translated {
-  for (const tool of wireArray(translated.body.tools)) {
-    const schema = asWire(tool.input_schema);
-    if (schema) tool.input_schema = anthropicInputSchema(schema, translated.notes);
-  }
-  return translated;
-}
-
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-/**
- * OpenAI's own API wants `max_completion_tokens` (its reasoning models refuse `max_tokens`) and takes
- * `reasoning_effort` on reasoning models only; other OpenAI-compatible providers know `max_tokens`.
- */
-function chatTarget(baseUrl: string, model: string): ChatTarget {
-  const openai = hostOf(baseUrl) === 'api.openai.com';
-  return { model, tokenLimitField: openai ? 'max_completion_tokens' : 'max_tokens', reasoningEffort: openai && /^(o\d|gpt-5)/.test(model) };
 }
 
 /**
@@ -188,12 +156,4 @@ function defaultMaxTokens(model: string): number {
   if (/^claude-3-(opus|sonnet|haiku)/.test(model)) return 4_096;
   if (/^claude-3-5/.test(model)) return 8_192;
   return 32_000;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
 }

@@ -1,4 +1,4 @@
-import { asWire, wireArray, type TranslationNotes, type Wire } from './wire';
+import { asWire, wireArray, type Wire } from '../wire';
 
 /**
  * The JSON Schema keywords Gemini's OpenAI-compatible endpoint takes in tool parameters (an OpenAPI subset);
@@ -26,24 +26,15 @@ const GEMINI_KEYWORDS = new Set([
   'propertyOrdering',
 ]);
 
-/** Whether a pool's base URL is Gemini's OpenAI-compatible endpoint. */
-export function isGemini(baseUrl: string): boolean {
-  try {
-    return new URL(baseUrl).hostname.toLowerCase() === 'generativelanguage.googleapis.com';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A tool's JSON Schema in the subset Gemini takes: unknown keywords dropped (their names noted once),
  * `const` as a one-value `enum`, and a `["string", "null"]` type as the type with `nullable`. Property names
  * are data, not keywords: they are kept whatever they are called.
  */
-export function geminiSchema(schema: Wire, notes: TranslationNotes): Wire {
+export function geminiSchema(schema: Wire, notes: string[]): Wire {
   const dropped = new Set<string>();
   const out = adapt(schema, dropped);
-  if (dropped.size) notes.dropped.push(`tool schema keywords Gemini refuses (${[...dropped].sort().join(', ')})`);
+  if (dropped.size) notes.push(`tool schema keywords Gemini refuses (${[...dropped].sort().join(', ')})`);
   return out;
 }
 
@@ -72,15 +63,4 @@ function adapt(schema: Wire, dropped: Set<string>): Wire {
     }
   }
   return out;
-}
-
-/**
- * Anthropic requires a tool's `input_schema` to describe an object. A schema without a type but with
- * properties is one; anything else cannot be carried as it is and is noted.
- */
-export function anthropicInputSchema(schema: Wire, notes: TranslationNotes): Wire {
-  if (schema.type === 'object') return schema;
-  if (schema.type === undefined && asWire(schema.properties)) return { ...schema, type: 'object' };
-  notes.dropped.push('a tool schema that is not an object (sent as an empty object)');
-  return { type: 'object', properties: {} };
 }
