@@ -10,6 +10,7 @@
  * tuning and deadline objects are strict at run time too: a misspelt knob would otherwise do nothing.
  */
 import * as v from 'valibot';
+import { DIALECT_IDS } from './providers/dialect';
 
 // A check without its own message would fall back to valibot's, which quotes the value it refused, and a value
 // in the wrong place may be a key. Every check here names what it wants; this catches any that does not.
@@ -254,6 +255,15 @@ export const poolEntries = {
     ),
   ),
   deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
+  dialect: v.optional(
+    v.pipe(
+      v.picklist(DIALECT_IDS, `must be one of ${list(DIALECT_IDS)}`),
+      v.metadata({
+        markdownDescription:
+          "OpenAI-compatible pools: how the provider's API differs from OpenAI's, for requests translated to it (token limit field, tool schemas, reasoning it wants back). Default: the provider preset's, else the one the base URL's host is known for, else `generic`.",
+      }),
+    ),
+  ),
   prices: v.optional(
     v.pipe(
       v.record(nonEmpty(), tokenPricesSchema, 'must map model names or patterns to prices'),

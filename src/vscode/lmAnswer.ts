@@ -5,7 +5,9 @@
  * serves both protocols. No `vscode` import.
  */
 import type { Protocol } from '../core/config';
+import type { WireFormat } from '../core/protocols/protocol';
 import type { SseEvent } from '../core/protocols/sse';
+import { primaryFormat } from '../core/protocols/table';
 import { ChatToMessagesStream } from '../core/translation/chatToMessages';
 import { asWire, parseWire, stringOr, toolArguments, type Wire } from '../core/translation/wire';
 
@@ -30,8 +32,16 @@ export interface AnswerReader {
   end(): void;
 }
 
+/** The readers of the formats the bridge's own clients speak (each protocol's primary format). */
+const READERS: Partial<Record<WireFormat['id'], (model: string) => AnswerReader>> = {
+  anthropicMessages: () => new MessagesAnswerReader(),
+  openaiChat: (model) => new ChatAnswerReader(model),
+};
+
 export function answerReader(protocol: Protocol, model: string): AnswerReader {
-  return protocol === 'anthropic' ? new MessagesAnswerReader() : new ChatAnswerReader(model);
+  const reader = READERS[primaryFormat(protocol).id];
+  if (!reader) throw new Error(`no answer reader for ${primaryFormat(protocol).label}`);
+  return reader(model);
 }
 
 /** Reads Anthropic Messages events: text deltas, tool_use blocks assembled from their input_json_delta fragments. */

@@ -5,6 +5,8 @@
  * import: lmMessages.ts turns VS Code's parts into these plain ones.
  */
 import type { Protocol } from '../core/config';
+import type { WireFormat } from '../core/protocols/protocol';
+import { primaryFormat } from '../core/protocols/table';
 import { messagesToChat } from '../core/translation/messagesToChat';
 import { anthropicInputSchema } from '../core/translation/toolSchema';
 import type { TranslationNotes, Wire } from '../core/translation/wire';
@@ -53,12 +55,23 @@ const toolId = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, '_') || 'ca
 export function bridgeRequestBody(target: LmTarget, request: LmChatRequest): { body: Wire; notes: TranslationNotes } {
   const notes: TranslationNotes = { dropped: [] };
   const messages = anthropicMessages(target, request, notes);
-  if (target.protocol === 'anthropic') return { body: messages, notes };
-  // A token limit only when the caller set one: OpenAI's reasoning models refuse `max_tokens`.
-  if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
-  const chat = messagesToChat(messages, { model: target.model, tokenLimitField: 'max_tokens', reasoningEffort: false });
-  return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  const write = FROM_MESSAGES[primaryFormat(target.protocol).id];
+  if (!write) throw new Error(`no request writer for ${primaryFormat(target.protocol).label}`);
+  return write(messages, target, request, notes);
 }
+
+type BodyWriter = (messages: Wire, target: LmTarget, request: LmChatRequest, notes: TranslationNotes) => { body: Wire; notes: TranslationNotes };
+
+/** From the Messages body built here to the format the model's protocol speaks (each protocol's primary format). */
+const FROM_MESSAGES: Partial<Record<WireFormat['id'], BodyWriter>> = {
+  anthropicMessages: (messages, _target, _request, notes) => ({ body: messages, notes }),
+  openaiChat(messages, target, request, notes) {
+    // A token limit only when the caller set one: OpenAI's reasoning models refuse `max_tokens`.
+    if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
+    const chat = messagesToChat(messages, { model: target.model, tokenLimitField: 'max_tokens', reasoningEffort: false });
+    return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  },
+};
 
 function anthropicMessages(target: LmTarget, request: LmChatRequest, notes: TranslationNotes): Wire {
   const system: string[] = [];

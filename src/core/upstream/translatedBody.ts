@@ -4,7 +4,7 @@ import { redactSecrets } from '../secrets';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
-import { emptyUsage, scanUsage } from './streamFacts';
+import { ANY_USAGE, emptyUsage } from '../protocols/tokenUsage';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -45,7 +45,7 @@ export class TranslatedBody {
     if (nestedTooDeep(answer)) return { kind: 'fail', verdict: TOO_DEEP };
     const translated = this.translate(answer);
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
-    scanUsage(text, this.usage);
+    ANY_USAGE.scan(text, this.usage);
     if (typeof answer.model === 'string') this.model = answer.model;
     // As a relayed body is scrubbed (docs/security.md): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));
