@@ -5,11 +5,11 @@ import { modelEntries, type Endpoint, type ProtocolAdapter } from './protocol';
 const DEFAULT_VERSION = '2023-06-01';
 
 // Anthropic's paths below its base URL (the server root) hold the version.
-const ENDPOINTS = new Map<string, Endpoint>([
+const ENDPOINTS: readonly (readonly [string, Endpoint])[] = [
   [anthropicMessagesFormat.path, 'messages'],
   ['/v1/messages/count_tokens', 'count_tokens'],
   ['/v1/models', 'models'],
-]);
+];
 
 export const anthropicProtocol: ProtocolAdapter = {
   protocol: 'anthropic',
@@ -18,7 +18,7 @@ export const anthropicProtocol: ProtocolAdapter = {
   clientPrefix: '/anthropic',
   routedPrefix: '/anthropic/v1/',
   barePrefix: '',
-  endpointOf: (rest) => ENDPOINTS.get(rest) ?? 'other',
+  endpoints: ENDPOINTS,
   // Of the bare `/v1/...` paths, `/v1/messages*` is Anthropic's, and `/v1/models` when it carries Anthropic's headers.
   claimsBarePath: (path, headers) =>
     path === '/v1/messages' || path.startsWith('/v1/messages/') || (path === '/v1/models' && (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined)),

@@ -4,12 +4,12 @@ import { openaiResponsesFormat } from './openaiResponses/format';
 import { modelEntries, type Endpoint, type ProtocolAdapter } from './protocol';
 
 // OpenAI's paths below its base URL (which holds the version).
-const ENDPOINTS = new Map<string, Endpoint>([
+const ENDPOINTS: readonly (readonly [string, Endpoint])[] = [
   [openaiChatFormat.path, 'chat'],
   [openaiResponsesFormat.path, 'responses'],
   ['/embeddings', 'embeddings'],
   ['/models', 'models'],
-]);
+];
 
 export const openaiProtocol: ProtocolAdapter = {
   protocol: 'openai',
@@ -18,7 +18,7 @@ export const openaiProtocol: ProtocolAdapter = {
   clientPrefix: '/openai/v1',
   routedPrefix: '/openai/v1/',
   barePrefix: '/v1',
-  endpointOf: (rest) => ENDPOINTS.get(rest) ?? 'other',
+  endpoints: ENDPOINTS,
   // The default protocol: it takes every bare path and unknown URL another protocol does not claim.
   claimsBarePath: () => false,
   claimsUnknownUrl: () => false,

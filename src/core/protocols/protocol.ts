@@ -110,8 +110,8 @@ export interface ProtocolAdapter {
   readonly routedPrefix: string;
   /** The part of a bare `/v1/...` client path that is not below a pool's base URL: `/v1` when the base URL holds the version. */
   readonly barePrefix: string;
-  /** The endpoint of a path below a pool's base URL (the path grammar); `other` for what the bridge only relays. */
-  endpointOf(rest: string): Endpoint;
+  /** Its path grammar: the endpoint of each path below a pool's base URL; any other path is `other`, only relayed. */
+  readonly endpoints: readonly (readonly [string, Endpoint])[];
   /** Whether a bare `/v1/...` client path is this protocol's (the table's default protocol takes the rest). */
   claimsBarePath(path: string, headers: IncomingHttpHeaders): boolean;
   /** Whether a URL that is no known path (a refusal's, a 404's) should be answered in this protocol. */
@@ -159,4 +159,13 @@ export function isJsonFormat(format: unknown): boolean {
   if (typeof format !== 'object' || format === null) return false;
   const type = (format as JsonObject).type;
   return type === 'json_schema' || type === 'json_object';
+}
+
+/**
+ * The endpoint of a path below a pool's base URL, from a protocol's few paths; `other` for the rest. Compared one by
+ * one rather than looked up: a fresh path string would be hashed for a map, and a length check ends most compares.
+ */
+export function endpointIn(paths: readonly (readonly [string, Endpoint])[], rest: string): Endpoint {
+  for (let i = 0; i < paths.length; i++) if (paths[i][0] === rest) return paths[i][1];
+  return 'other';
 }

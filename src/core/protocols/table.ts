@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { PROTOCOLS, type PoolSpec, type Protocol } from '../config';
 import { anthropicProtocol } from './anthropic';
 import { openaiProtocol } from './openai';
-import type { Endpoint, ProtocolAdapter, RoutingFields, WireFormat } from './protocol';
+import { endpointIn, type Endpoint, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
 
 const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol };
 
@@ -83,21 +83,22 @@ export function resolveClientPath(url: string, headers: IncomingHttpHeaders): Cl
   const path = q === -1 ? url : url.slice(0, q);
   const query = q === -1 ? '' : url.slice(q);
   if (path.includes('..') || path.includes('//')) return undefined;
-  for (const adapter of PROTOCOL_ADAPTERS) {
+  for (let i = 0; i < PROTOCOL_ADAPTERS.length; i++) {
+    const adapter = PROTOCOL_ADAPTERS[i];
     if (path.startsWith(adapter.routedPrefix)) return pathOf(adapter, path.slice(adapter.clientPrefix.length), query);
   }
   if (!path.startsWith('/v1/')) return undefined;
-  for (const adapter of CLAIMING) if (adapter.claimsBarePath(path, headers)) return pathOf(adapter, path.slice(adapter.barePrefix.length), query);
+  for (let i = 0; i < CLAIMING.length; i++) if (CLAIMING[i].claimsBarePath(path, headers)) return pathOf(CLAIMING[i], path.slice(CLAIMING[i].barePrefix.length), query);
   return pathOf(DEFAULT_PROTOCOL, path.slice(DEFAULT_PROTOCOL.barePrefix.length), query);
 }
 
 function pathOf(adapter: ProtocolAdapter, rest: string, query: string): ClientPath {
-  return { protocol: adapter.protocol, endpoint: adapter.endpointOf(rest), upstreamPath: rest + query };
+  return { protocol: adapter.protocol, endpoint: endpointIn(adapter.endpoints, rest), upstreamPath: rest + query };
 }
 
 /** The protocol to answer in when the path says nothing reliable. */
 export function guessProtocol(url: string, headers: IncomingHttpHeaders): Protocol {
-  for (const adapter of CLAIMING) if (adapter.claimsUnknownUrl(url, headers)) return adapter.protocol;
+  for (let i = 0; i < CLAIMING.length; i++) if (CLAIMING[i].claimsUnknownUrl(url, headers)) return CLAIMING[i].protocol;
   return DEFAULT_PROTOCOL.protocol;
 }
 
