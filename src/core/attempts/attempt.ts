@@ -5,7 +5,7 @@ import { quotaFromHeaders } from '../keys/quota';
 import type { KeyPool } from '../keys/keyPool';
 import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamTranscript';
 import type { ProtocolAdapter } from '../protocols/protocol';
-import { PROTOCOL_ADAPTERS, protocolAdapter, wireFormatOf } from '../protocols/table';
+import { foreignHeaderPrefixes, protocolAdapter, wireFormatOf } from '../protocols/table';
 import type { TargetTranslation } from '../translation/targetTranslation';
 import type { Wire } from '../translation/wire';
 import type { ResolvedRoute } from '../routing/router';
@@ -177,7 +177,7 @@ function commit(engine: Engine, request: ProxyRequest, target: TargetPlan, key: 
  * organisations) mean nothing there, and the target's defaults fill in what it needs.
  */
 function headersFor(headers: IncomingHttpHeaders, translation: TargetTranslation): IncomingHttpHeaders {
-  const foreign = PROTOCOL_ADAPTERS.filter((a) => a.protocol !== translation.upstreamProtocol).map((a) => a.ownHeaderPrefix);
+  const foreign = foreignHeaderPrefixes(translation.upstreamProtocol);
   const out: IncomingHttpHeaders = {};
   for (const name in headers) if (!foreign.some((prefix) => name.startsWith(prefix))) out[name] = headers[name];
   return out;

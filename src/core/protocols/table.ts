@@ -30,6 +30,14 @@ export function primaryFormat(protocol: Protocol): WireFormat {
 /** Every protocol's entry, in PROTOCOLS order. */
 export const PROTOCOL_ADAPTERS: readonly ProtocolAdapter[] = PROTOCOLS.map((p) => TABLE[p]);
 
+const FOREIGN_HEADERS = {} as Record<Protocol, readonly string[]>;
+for (const protocol of PROTOCOLS) FOREIGN_HEADERS[protocol] = PROTOCOL_ADAPTERS.filter((a) => a.protocol !== protocol).map((a) => a.ownHeaderPrefix);
+
+/** The prefixes of request headers that belong to the other protocols: dropped when a request goes to a pool of `protocol`. */
+export function foreignHeaderPrefixes(protocol: Protocol): readonly string[] {
+  return FOREIGN_HEADERS[protocol];
+}
+
 /** The wire format an endpoint speaks; undefined for endpoints the bridge only relays (model lists, embeddings…). */
 export function wireFormatOf(endpoint: Endpoint): WireFormat | undefined {
   return BY_ENDPOINT[endpoint];
