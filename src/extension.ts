@@ -1,3 +1,4 @@
+import type { BaseUrls } from './core/config';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { testCandidateKeys } from './core/engine/candidateKeyTests';
@@ -38,7 +39,7 @@ export interface KeyBridgeApi {
   readonly activationMs: number;
   role(): HostRole;
   status(): BridgeStatus | undefined;
-  baseUrls(): { openai: string; anthropic: string };
+  baseUrls(): BaseUrls;
   /** Resolves once this window owns or follows the bridge (or gives up after `timeoutMs`). */
   whenReady(timeoutMs?: number): Promise<HostRole>;
   /** The tree's rows as rendered now, pools each followed by their keys, then the routes (for the extension-host tests). */

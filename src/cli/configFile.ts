@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, basename, extname, join, resolve } from 'node:path';
 import type { PricedPool } from '../core/usage/price';
-import { ConfigError, parseWith, validateBridgeConfig, type BridgeConfig, type PoolSpec } from '../core/config';
+import { ConfigError, parseWith, validateBridgeConfig, type BridgeConfig, type KeySpec, type PoolSpec } from '../core/config';
+import { presetById, withPreset, type ProviderPreset } from '../core/providers/presets';
 import { tokenProblem } from '../core/server/security';
 import { configFileSchema } from './fileSchema';
 
@@ -59,18 +60,26 @@ function refuseInlineKeys(raw: unknown): void {
   });
 }
 
+/** The pool's keys, each read from the environment variable it names. */
+function resolveKeys(keys: readonly { id?: string; label?: string; env: string; weight?: number }[], i: number, env: NodeJS.ProcessEnv): KeySpec[] {
+  return keys.map((key, k) => {
+    const secret = env[key.env]?.trim();
+    if (!secret) throw new ConfigError(`pools[${i}].keys[${k}].env`, `environment variable ${key.env} is not set`);
+    return { id: key.id ?? key.env, label: key.label, secret, weight: key.weight };
+  });
+}
+
 /** Parses and checks a config object; every error names the field at fault. */
 function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
   refuseInlineKeys(raw);
   const file = parseWith(configFileSchema, raw);
-  const pools: PoolSpec[] = file.pools.map((pool, i) => ({
-    ...pool,
-    keys: pool.keys.map((key, k) => {
-      const secret = env[key.env]?.trim();
-      if (!secret) throw new ConfigError(`pools[${i}].keys[${k}].env`, `environment variable ${key.env} is not set`);
-      return { id: key.id ?? key.env, label: key.label, secret, weight: key.weight };
-    }),
-  }));
+  const pools: PoolSpec[] = file.pools.map(({ preset, ...own }, i) => {
+    const pool = preset === undefined ? own : withPreset(own, presetById(preset) as ProviderPreset);
+    const { protocol, baseUrl } = pool;
+    if (protocol === undefined) throw new ConfigError(`pools[${i}].protocol`, 'is required unless the pool names a "preset"');
+    if (baseUrl === undefined) throw new ConfigError(`pools[${i}].baseUrl`, 'is required unless the pool names a "preset" (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")');
+    return { ...pool, protocol, baseUrl, keys: resolveKeys(pool.keys, i, env) };
+  });
   const bridge = validateBridgeConfig({ pools, routes: file.routes, defaults: file.defaults, tuning: file.tuning });
   const token = env[file.tokenEnv] || undefined;
   const adminToken = env[file.adminTokenEnv] || undefined;
@@ -102,7 +111,7 @@ export function loadUsageLocation(path: string, stateFile?: string): UsageLocati
   return {
     usageFile: usageFileFor(file.usageFile, stateFile ?? file.stateFile),
     retentionDays: file.usageRetentionDays,
-    pools: file.pools.map((pool) => ({ id: pool.id, baseUrl: pool.baseUrl, prices: pool.prices })),
+    pools: file.pools.map((pool) => ({ id: pool.id, baseUrl: pool.baseUrl ?? presetById(pool.preset)?.baseUrl ?? '', prices: pool.prices })),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { defaultsSchema, objectMessage, poolEntries, routeSchema, testPathSchema, tuningSchema } from '../core/configSchema';
+import { PRESET_IDS, PROVIDER_PRESETS } from '../core/providers/presets';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_MESSAGE = 'must name an environment variable that holds the key';
@@ -24,13 +25,28 @@ const keySchema = v.object(
   objectMessage('{"id": "work", "env": "OPENAI_KEY_WORK"}'),
 );
 
+const PRESET = `must be one of ${PRESET_IDS.join(', ')}`;
+
 const poolSchema = v.object(
   {
     ...poolEntries,
+    // With a preset, the preset gives them (configFile.ts fills them in and then requires them).
+    protocol: v.optional(poolEntries.protocol),
+    baseUrl: v.optional(poolEntries.baseUrl),
+    preset: v.optional(
+      v.pipe(
+        v.picklist(PRESET_IDS, PRESET),
+        v.metadata({
+          markdownDescription:
+            'A known provider: fills in `protocol`, `baseUrl`, `headers`, `testPath`, `responses`, `prefill` and `dialect` where the pool gives none (its own values win).',
+          enumDescriptions: PROVIDER_PRESETS.map((p) => `${p.label}: ${p.baseUrl}`),
+        }),
+      ),
+    ),
     testPath: v.optional(testPathSchema),
     keys: v.optional(v.pipe(v.array(keySchema, 'must be an array'), v.description('The keys, each named by the environment variable that holds it.')), []),
   },
-  objectMessage('{"id": "...", "protocol": "...", "baseUrl": "...", "keys": [...]}'),
+  objectMessage('{"id": "...", "preset": "..." or "protocol" and "baseUrl", "keys": [...]}'),
 );
 
 const PORT = 'must be an integer from 0 to 65535 (0 = any free port)';

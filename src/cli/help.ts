@@ -71,6 +71,7 @@ Config format (JSON):
     "usageRetentionDays": 90,             // optional: days of usage history (raw 48 h, then hourly and daily)
     "pools": [{
       "id": "openai-main",                // letters, digits, . _ -
+      "preset": "openai",                 // optional: a known provider fills the fields below it leaves out
       "protocol": "openai",               // "openai" or "anthropic"
       "baseUrl": "https://api.openai.com/v1",  // OpenAI-style: with /v1; Anthropic: server root
       "strategy": "fill-first",           // "fill-first" (sticky), "round-robin" or "weighted"
@@ -79,6 +80,7 @@ Config format (JSON):
       "sharedLimits": false,              // optional: true when the keys share one account's rate limits
       "deadlines": { "firstEventTimeoutMs": 180000 }, // optional: this pool's deadlines (ms)
       "prefill": "none",                  // optional: how the provider continues an answer ("assistant", "prefix", "none")
+      "dialect": "openai",                // optional: how an OpenAI-compatible provider differs (deepseek, gemini, …)
       "prices": { "gpt-4.1-*": { "input": 0.4, "output": 1.6 } }, // optional: USD per million tokens, over the bundled prices
       "caps": [{ "per": "key", "period": "day", "requests": 200 }], // optional: a capped key rests until the UTC day/month turns
       "keys": [{ "id": "work", "env": "OPENAI_KEY_WORK", "weight": 1 }]

@@ -3,12 +3,12 @@
  * extension's "Copy Agent Setup" command, its terminal environment, the CLI
  * and docs/agents.md, so the three never disagree.
  */
-import { PROTOCOLS, type Protocol } from './config';
+import { PROTOCOLS, type BaseUrls, type Protocol } from './config';
 import { bridgeRootOf } from './server/paths';
 
 export interface AgentSetupContext {
   /** `{ openai: http://127.0.0.1:PORT/openai/v1, anthropic: http://127.0.0.1:PORT/anthropic }` */
-  baseUrls: { openai: string; anthropic: string };
+  baseUrls: BaseUrls;
   /** The local access token agents send as their API key. */
   token: string;
   /** Model names to put in configs that must name one. */
@@ -50,7 +50,7 @@ export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'toke
     OPENAI_BASE_URL: ctx.baseUrls.openai,
     OPENAI_API_BASE: ctx.baseUrls.openai,
     OPENAI_API_KEY: ctx.token,
-    KEYBRIDGE_URL: bridgeRootOf(ctx.baseUrls.openai),
+    KEYBRIDGE_URL: bridgeRootOf(ctx.baseUrls),
     [TOKEN_ENV]: ctx.token,
   };
 }

@@ -1,4 +1,4 @@
-import type { BridgeConfig } from './config';
+import type { BaseUrls, BridgeConfig } from './config';
 import { systemClock, type Clock } from './clock';
 import { Emitter, type Subscription } from './emitter';
 import { Engine } from './engine/engine';
@@ -112,7 +112,7 @@ export class Bridge {
     return this.server.running;
   }
 
-  get baseUrls(): { openai: string; anthropic: string } {
+  get baseUrls(): BaseUrls {
     const described = this.server.describe();
     if (!described.baseUrls) throw new Error('the bridge is not running');
     return described.baseUrls;

@@ -2,12 +2,14 @@
  * The bridge's configuration: plain data shared by the VS Code extension and the CLI. What each field
  * accepts is defined once, in configSchema.ts; the types here are the shapes the core works with.
  */
-import type { DialectId } from './providers/dialect';
 import * as v from 'valibot';
+import type { DialectId } from './providers/dialect';
 import { DEADLINE_KNOBS, defaultsSchema, poolEntries, PROTOCOLS, routeSchema, SELECTION_STRATEGIES, TUNING_KNOBS, TUNING_KNOB_NAMES, testPathSchema, tuningSchema, type PrefillStyle, type TuningKnob } from './configSchema';
 
 export { PROTOCOLS };
 export type Protocol = (typeof PROTOCOLS)[number];
+/** The bridge's base URL for each protocol's clients, as agents are given them. */
+export type BaseUrls = Record<Protocol, string>;
 export type SelectionStrategy = (typeof SELECTION_STRATEGIES)[number];
 
 /** A key as the host resolved it. `secret` lives only in memory. */
@@ -48,11 +50,6 @@ export interface PoolSpec {
    * Responses requests sent here are translated to Chat Completions.
    */
   responses?: boolean;
-  /**
-   * OpenAI-compatible pools: how the provider's API differs from OpenAI's (docs/ARCHITECTURE.md §9); known
-   * providers' hosts need none (poolDialect).
-   */
-  dialect?: DialectId;
   /** Deadlines for this pool's upstream; override the tuning's. */
   deadlines?: Partial<Deadlines>;
   /**
@@ -61,6 +58,11 @@ export interface PoolSpec {
    * A property of the provider, declared here or by its preset, never guessed from the URL.
    */
   prefill?: PrefillStyle;
+  /**
+   * How the provider's OpenAI-compatible API differs from OpenAI's (providers/dialect.ts), declared here or by its
+   * preset; undefined: the one its base URL's host is known for, else `generic` (resolved once, by the key pool).
+   */
+  dialect?: DialectId;
   /** Prices of this pool's models (model or `*` pattern → USD per million tokens), over the bundled ones. */
   prices?: Record<string, TokenPrices>;
   /** Opt-in usage caps (docs/ARCHITECTURE.md §10). */

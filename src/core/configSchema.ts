@@ -9,8 +9,8 @@
  * the generated JSON Schema closes them (additionalProperties: false) so an editor flags the typo. The
  * tuning and deadline objects are strict at run time too: a misspelt knob would otherwise do nothing.
  */
-import { DIALECT_IDS } from './providers/dialect';
 import * as v from 'valibot';
+import { DIALECT_IDS } from './providers/dialect';
 
 // A check without its own message would fall back to valibot's, which quotes the value it refused, and a value
 // in the wrong place may be a key. Every check here names what it wants; this catches any that does not.
@@ -254,16 +254,16 @@ export const poolEntries = {
       }),
     ),
   ),
+  deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
   dialect: v.optional(
     v.pipe(
       v.picklist(DIALECT_IDS, `must be one of ${list(DIALECT_IDS)}`),
       v.metadata({
         markdownDescription:
-          'OpenAI-compatible pools: the provider whose dialect of the API this is, for translated requests and answers (e.g. `deepseek` and `moonshot` get their reasoning back on later turns, `gemini` its thought signatures). Default: the one its base URL\'s host is known for, else `generic`.',
+          "OpenAI-compatible pools: how the provider's API differs from OpenAI's, for requests translated to it (token limit field, tool schemas, reasoning it wants back). Default: the provider preset's, else the one the base URL's host is known for, else `generic`.",
       }),
     ),
   ),
-  deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
   prices: v.optional(
     v.pipe(
       v.record(nonEmpty(), tokenPricesSchema, 'must map model names or patterns to prices'),

@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../core/config';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { ConnectContext } from '../core/agents/connectTargets';
@@ -43,7 +44,7 @@ export class AgentConnect extends Disposable {
 
   constructor(
     context: { globalState: MementoLike; secrets: SecretStorageLike },
-    services: { baseUrls(): { openai: string; anthropic: string }; token(): string | undefined; logger: Logger; changed(): void },
+    services: { baseUrls(): BaseUrls; token(): string | undefined; logger: Logger; changed(): void },
     home: string = homedir(),
   ) {
     super();

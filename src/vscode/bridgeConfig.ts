@@ -3,6 +3,7 @@ import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type D
 import type { StoredKey } from './keyStore';
 import { NOTICE_LEVELS, type NoticeLevel } from '../core/notices/noticePolicy';
 import { routeSchema, type PrefillStyle } from '../core/configSchema';
+import type { DialectId } from '../core/providers/dialect';
 import { presetById } from './providerPresets';
 import { DEFAULT_PORT, poolSetting, SETTINGS } from './settingsSchema';
 
@@ -21,6 +22,8 @@ export interface PoolSetting {
   deadlines?: Partial<Deadlines>;
   /** Overrides the preset's (and the protocol's) prefill style. */
   prefill?: PrefillStyle;
+  /** Overrides the preset's (and the base URL's) dialect. */
+  dialect?: DialectId;
   /** A pool of the simulated provider (Try with a Simulated Provider), removed with it. */
   demo?: boolean;
   /** This pool's prices over the bundled ones (docs/ARCHITECTURE.md §10). */
@@ -47,7 +50,7 @@ export type SettingReader = (name: string) => unknown;
 const named = (at: string, field: string): string => (!field ? at : field.startsWith('[') ? `${at}${field}` : `${at}.${field}`);
 
 /** Optional fields that only describe or switch an entry: a bad value is ignored instead of dropping the entry. */
-const SOFT_FIELDS = new Set(['label', 'provider', 'demo', 'sharedLimits', 'responses', 'prefill', 'continueOnCut']);
+const SOFT_FIELDS = new Set(['label', 'provider', 'demo', 'sharedLimits', 'responses', 'prefill', 'dialect', 'continueOnCut']);
 
 /**
  * The entries of a list setting that pass `schema`; a broken entry is skipped and its first problem named,
@@ -147,6 +150,8 @@ export function buildBridgeConfig(settings: KeyBridgeSettings, keys: readonly St
     deadlines: p.deadlines,
     // The provider's own way of continuing an answer, declared by its preset unless the setting says otherwise.
     prefill: p.prefill ?? presetById(p.provider)?.prefill,
+    // Likewise its dialect: how translation speaks to it (docs/ARCHITECTURE.md §7).
+    dialect: p.dialect ?? presetById(p.provider)?.dialect,
     prices: p.prices,
     caps: p.caps,
     keys: keys.filter((k) => k.pool === p.id).map((k) => ({ id: k.id, label: k.label, secret: k.secret })),

@@ -1,5 +1,5 @@
 import type { Bridge } from '../core/bridge';
-import type { BridgeConfig } from '../core/config';
+import type { BaseUrls, BridgeConfig } from '../core/config';
 import { Emitter, type Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
 import type { FollowerKeyChange, HandedOverKey } from '../core/server/keyHandover';
@@ -137,7 +137,7 @@ export class BridgeHost {
   }
 
   /** The base URLs agents use; stable whoever owns the port. */
-  get baseUrls(): { openai: string; anthropic: string } {
+  get baseUrls(): BaseUrls {
     return loopbackBaseUrls(this.inputs.port);
   }
 

@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../core/config';
 import * as vscode from 'vscode';
 import type { ConnectContext } from '../core/agents/connectTargets';
 import { AGENTS, agentOfTarget, detectAgents, isPresent, type AgentId, type AgentPresence, type ConnectionTargetId } from './agentCatalog';
@@ -6,7 +7,7 @@ import { byPlace, connectPreviewMarkdown, connectSummary } from './connectPrevie
 
 export interface ConnectServices {
   connections: AgentConnections;
-  baseUrls(): { openai: string; anthropic: string };
+  baseUrls(): BaseUrls;
   token(): string | undefined;
   home: string;
   env: Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Subscription } from '../core/emitter';
 import type { Logger } from '../core/logger';
+import { primaryFormat, protocolAdapter } from '../core/protocols/table';
 import { estimateInputTokens } from '../core/translation/tokenEstimate';
 import { Disposable, toDisposable } from './disposable';
 import { AnswerStreamError, type AnswerPart } from './lmAnswer';
@@ -66,7 +67,7 @@ export class KeyBridgeChatModels extends Disposable implements vscode.LanguageMo
       version: m.model,
       model: m.model,
       detail: 'KeyBridge',
-      tooltip: `${m.model} through KeyBridge (${m.protocol === 'anthropic' ? 'Anthropic Messages' : 'OpenAI Chat Completions'}): ${m.servedBy}. Keys rotate and fail over as the route says.`,
+      tooltip: `${m.model} through KeyBridge (${protocolAdapter(m.protocol).label} ${primaryFormat(m.protocol).label}): ${m.servedBy}. Keys rotate and fail over as the route says.`,
       maxInputTokens: m.maxInputTokens,
       maxOutputTokens: m.maxOutputTokens,
       capabilities: { toolCalling: m.toolCalling, imageInput: m.imageInput },

@@ -8,7 +8,9 @@ import type { AnswerSink, FinishReason } from '../core/conversation/answerEvents
 import { MessagesEventReader } from '../core/protocols/anthropicMessages/eventReader';
 import type { AnswerEventReader } from '../core/protocols/answerStream';
 import { ChatEventReader } from '../core/protocols/openaiChat/eventReader';
+import type { WireFormat } from '../core/protocols/protocol';
 import type { SseEvent } from '../core/protocols/sse';
+import { primaryFormat } from '../core/protocols/table';
 import { asWire, parseWire, stringOr, toolArguments } from '../core/translation/wire';
 
 export type AnswerPart = { kind: 'text'; text: string } | { kind: 'toolCall'; callId: string; name: string; input: object };
@@ -32,8 +34,21 @@ export interface AnswerReader {
   end(): void;
 }
 
+/**
+ * The readers of the formats the bridge's own clients speak (each protocol's primary format), and whether the
+ * format's final event alone says the answer is complete (Anthropic's message_stop) or its finish reason does.
+ */
+const READERS: Partial<Record<WireFormat['id'], () => { reader: AnswerEventReader; completeAtFinalEvent: boolean }>> = {
+  anthropicMessages: () => ({ reader: new MessagesEventReader(), completeAtFinalEvent: true }),
+  openaiChat: () => ({ reader: new ChatEventReader(), completeAtFinalEvent: false }),
+};
+
 export function answerReader(protocol: Protocol): AnswerReader {
-  return new BridgeAnswerReader(protocol === 'anthropic' ? new MessagesEventReader() : new ChatEventReader(), protocol === 'anthropic');
+  const format = primaryFormat(protocol);
+  const make = READERS[format.id];
+  if (!make) throw new Error(`no answer reader for ${format.label}`);
+  const { reader, completeAtFinalEvent } = make();
+  return new BridgeAnswerReader(reader, completeAtFinalEvent);
 }
 
 /** The answer model as response parts: text at once, a tool call when its block ends (or the next one starts). */
@@ -111,7 +126,7 @@ class BridgeAnswerReader implements AnswerReader {
 
   constructor(
     private readonly reader: AnswerEventReader,
-    private readonly anthropic: boolean,
+    private readonly completeAtFinalEvent: boolean,
   ) {}
 
   push(event: SseEvent): AnswerPart[] {
@@ -133,7 +148,7 @@ class BridgeAnswerReader implements AnswerReader {
   }
 
   private get complete(): boolean {
-    if (this.anthropic) return this.finalSeen;
+    if (this.completeAtFinalEvent) return this.finalSeen;
     const finish = this.sink.finishReason;
     return finish !== undefined && finish !== 'cut';
   }

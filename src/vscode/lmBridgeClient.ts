@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { request, type Dispatcher } from 'undici';
 import type { Protocol } from '../core/config';
 import { SseScanner } from '../core/protocols/sse';
+import { primaryFormat, protocolAdapter } from '../core/protocols/table';
 import { asWire, parseWire, stringOr, type Wire } from '../core/translation/wire';
 import { answerReader, type AnswerPart } from './lmAnswer';
 import { OwnerNotProven, provenDispatcher } from './provenConnection';
@@ -45,8 +46,10 @@ export class LoopbackBridgeClient {
 
   /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
   async *stream(access: BridgeAccess, protocol: Protocol, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
-    const url = protocol === 'openai' ? `${access.baseUrls.openai}/chat/completions` : `${access.baseUrls.anthropic}/v1/messages`;
-    const auth: Record<string, string> = protocol === 'openai' ? { authorization: `Bearer ${access.token}` } : { 'x-api-key': access.token, 'anthropic-version': '2023-06-01' };
+    // The protocol's own format at the bridge's base URL for it, with the credentials and versions its clients send.
+    const url = access.baseUrls[protocol] + primaryFormat(protocol).path;
+    const adapter = protocolAdapter(protocol);
+    const auth: Record<string, string> = { ...adapter.authHeaders(access.token), ...adapter.defaultHeaders() };
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(url, { method: 'POST', dispatcher: this.dispatcherFor(access, url), headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body), signal });

@@ -8,6 +8,8 @@ import type { Protocol } from '../core/config';
 import { anthropicInputSchema } from '../core/protocols/anthropicMessages/inputSchema';
 import { readMessagesRequest } from '../core/protocols/anthropicMessages/requestReader';
 import { writeChatRequest } from '../core/protocols/openaiChat/requestWriter';
+import type { WireFormat } from '../core/protocols/protocol';
+import { primaryFormat } from '../core/protocols/table';
 import type { TranslationNotes, Wire } from '../core/protocols/wire';
 import { dialectTraits } from '../core/providers/dialect';
 
@@ -55,12 +57,23 @@ const toolId = (id: string): string => id.replace(/[^A-Za-z0-9_-]/g, '_') || 'ca
 export function bridgeRequestBody(target: LmTarget, request: LmChatRequest): { body: Wire; notes: TranslationNotes } {
   const notes: TranslationNotes = { dropped: [] };
   const messages = anthropicMessages(target, request, notes);
-  if (target.protocol === 'anthropic') return { body: messages, notes };
-  // A token limit only when the caller set one: OpenAI's reasoning models refuse `max_tokens`.
-  if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
-  const chat = writeChatRequest(readMessagesRequest(messages), { model: target.model, dialect: dialectTraits('generic') });
-  return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  const write = FROM_MESSAGES[primaryFormat(target.protocol).id];
+  if (!write) throw new Error(`no request writer for ${primaryFormat(target.protocol).label}`);
+  return write(messages, target, request, notes);
 }
+
+type BodyWriter = (messages: Wire, target: LmTarget, request: LmChatRequest, notes: TranslationNotes) => { body: Wire; notes: TranslationNotes };
+
+/** From the Messages body built here to the format the model's protocol speaks (each protocol's primary format). */
+const FROM_MESSAGES: Partial<Record<WireFormat['id'], BodyWriter>> = {
+  anthropicMessages: (messages, _target, _request, notes) => ({ body: messages, notes }),
+  openaiChat(messages, target, request, notes) {
+    // A token limit only when the caller set one: OpenAI's reasoning models refuse `max_tokens`.
+    if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
+    const chat = writeChatRequest(readMessagesRequest(messages), { model: target.model, dialect: dialectTraits('generic') });
+    return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  },
+};
 
 function anthropicMessages(target: LmTarget, request: LmChatRequest, notes: TranslationNotes): Wire {
   const system: string[] = [];

@@ -1,5 +1,6 @@
 import type { Protocol } from '../core/config';
 import type { RouteStatus, RouteTargetStatus } from '../core/status';
+import { poolTranslatesFor } from '../core/protocols/table';
 import { escapeMarkdown } from './keyPresentation';
 
 /**
@@ -16,7 +17,7 @@ export type TargetRelation = 'same' | 'translated' | 'responsesToChat';
 
 export function targetRelation(protocol: Protocol, pool: { protocol: Protocol; responses?: boolean }): TargetRelation {
   if (pool.protocol !== protocol) return 'translated';
-  return protocol === 'openai' && pool.responses === false ? 'responsesToChat' : 'same';
+  return poolTranslatesFor(protocol, pool) ? 'responsesToChat' : 'same';
 }
 
 function relationOf(route: Pick<RouteStatus, 'protocol'>, target: RouteTargetStatus): TargetRelation {
@@ -25,16 +26,16 @@ function relationOf(route: Pick<RouteStatus, 'protocol'>, target: RouteTargetSta
 }
 
 /** `Anthropic → OpenAI Chat`, `OpenAI → Anthropic`, `Responses → Chat`; empty for a same-protocol target. */
-function translationName(protocol: Protocol, relation: TargetRelation): string {
+function translationName(protocol: Protocol, poolProtocol: Protocol, relation: TargetRelation): string {
   if (relation === 'responsesToChat') return 'Responses → Chat';
-  if (relation === 'translated') return `${CLIENT_WIRE[protocol]} → ${WIRE[protocol === 'anthropic' ? 'openai' : 'anthropic']}`;
+  if (relation === 'translated') return `${CLIENT_WIRE[protocol]} → ${WIRE[poolProtocol]}`;
   return '';
 }
 
 /** The Add Fallback quick pick's description of a pool for a route of `protocol`. */
 export function poolChoiceDescription(protocol: Protocol, pool: { protocol: Protocol; responses?: boolean }): string {
   const relation = targetRelation(protocol, pool);
-  if (relation === 'translated') return `translated (${translationName(protocol, relation)})`;
+  if (relation === 'translated') return `translated (${translationName(protocol, pool.protocol, relation)})`;
   if (relation === 'responsesToChat') return 'same protocol; Responses requests translated to Chat';
   return 'same protocol, relayed as is';
 }
@@ -58,7 +59,7 @@ export function targetLabel(target: RouteTargetStatus, index: number): string {
 
 export function targetDescription(route: Pick<RouteStatus, 'protocol'>, target: RouteTargetStatus): string {
   const relation = relationOf(route, target);
-  return relation === 'same' ? '' : `translated: ${translationName(route.protocol, relation)}`;
+  return relation === 'same' ? '' : `translated: ${translationName(route.protocol, target.poolProtocol, relation)}`;
 }
 
 /** Inline code for text from settings: a backtick in it would end the span. */
@@ -100,7 +101,7 @@ export function targetTooltipMarkdown(route: Pick<RouteStatus, 'protocol'>, targ
   return [
     name,
     model,
-    `**Translated: ${translationName(route.protocol, relation)}.** KeyBridge converts each request and its answer (streams included) between the two protocols. Text, images and tool calls carry over.`,
+    `**Translated: ${translationName(route.protocol, target.poolProtocol, relation)}.** KeyBridge converts each request and its answer (streams included) between the two protocols. Text, images and tool calls carry over.`,
     'Lost on the way: thinking blocks and their signatures, prompt-cache marks, server-side tools, stored Responses state. Name a model of this pool: the client’s model name means nothing there.',
   ].join('  \n');
 }

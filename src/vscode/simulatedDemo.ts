@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../core/config';
 import { systemClock } from '../core/clock';
 import { demoScenario, DEMO_MODELS } from '../core/demo/demoScenario';
 import { driveDemoTraffic } from '../core/demo/demoTraffic';
@@ -16,7 +17,7 @@ export interface SimulatedDemoServices {
   listSetting(name: 'pools' | 'routes'): unknown[];
   writeListSetting(name: 'pools' | 'routes', list: unknown[]): Promise<void>;
   /** Where the bridge listens, its token and what it serves, for the demo's own client; unset while it does not serve. */
-  bridge(): { baseUrls: { openai: string; anthropic: string }; token: string; status: BridgeStatus | undefined } | undefined;
+  bridge(): { baseUrls: BaseUrls; token: string; status: BridgeStatus | undefined } | undefined;
   logger: Logger;
 }
 

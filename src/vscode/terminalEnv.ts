@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { terminalEnvironment } from '../core/agentSetup';
-import type { Protocol } from '../core/config';
+import type { BaseUrls, Protocol } from '../core/config';
+import { PROTOCOL_ADAPTERS } from '../core/protocols/table';
 
 const NOTICE_SHOWN_KEY = 'keybridge.terminalEnvNoticeShown';
 
@@ -33,7 +34,7 @@ export class TerminalEnvironment {
    * Applies the variables of the protocols the bridge serves (`served`), or clears them when the setting is
    * off; waits while the token or what the bridge serves is not known yet.
    */
-  update(enabled: boolean, baseUrls: { openai: string; anthropic: string } | undefined, token: string | undefined, served: ReadonlySet<Protocol> | undefined): void {
+  update(enabled: boolean, baseUrls: BaseUrls | undefined, token: string | undefined, served: ReadonlySet<Protocol> | undefined): void {
     if (!enabled) {
       if (this.applied !== '') this.collection.clear();
       this.applied = '';
@@ -48,7 +49,7 @@ export class TerminalEnvironment {
     const names = Object.keys(vars);
     if (names.length === 0) return;
     for (const [name, value] of Object.entries(vars)) this.collection.replace(name, value);
-    const at = [served.has('anthropic') && `Anthropic clients at ${baseUrls.anthropic}`, served.has('openai') && `OpenAI clients at ${baseUrls.openai}`].filter(Boolean).join(' and ');
+    const at = PROTOCOL_ADAPTERS.filter((a) => served.has(a.protocol)).map((a) => `${a.label} clients at ${baseUrls[a.protocol]}`).join(' and ');
     this.collection.description = new vscode.MarkdownString(
       `KeyBridge points ${at}: sets ${names.join(', ')}. A protocol's variables are set only while a pool or route serves it. New terminals only. Turn off with the \`keybridge.terminalEnv\` setting.`,
     );

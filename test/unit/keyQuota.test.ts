@@ -2,7 +2,8 @@
 // providers' rate-limit headers, and the cache tokens and served model in their usage, without parsing the body.
 import assert from 'node:assert/strict';
 import { quotaFromHeaders } from '../../src/core/keys/quota';
-import { emptyUsage, scanModel, scanUsage } from '../../src/core/upstream/streamFacts';
+import { emptyUsage, scanModel } from '../../src/core/protocols/tokenUsage';
+import { wireFormatOf } from '../../src/core/protocols/table';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
 
@@ -76,14 +77,14 @@ describe('remaining quota and usage from answers', () => {
 
   it('reads cache tokens in every protocol, and the model an answer names', () => {
     const anthropic = emptyUsage();
-    scanUsage('{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":5,"cache_creation_input_tokens":7,"cache_read_input_tokens":300,"output_tokens":1}}}', anthropic);
-    scanUsage('{"type":"message_delta","usage":{"output_tokens":42}}', anthropic);
+    wireFormatOf('messages')?.usage.scan('{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":5,"cache_creation_input_tokens":7,"cache_read_input_tokens":300,"output_tokens":1}}}', anthropic);
+    wireFormatOf('messages')?.usage.scan('{"type":"message_delta","usage":{"output_tokens":42}}', anthropic);
     assert.deepEqual(anthropic, { input: 5, output: 42, cacheRead: 300, cacheWrite: 7 });
     const chat = emptyUsage();
-    scanUsage('{"usage":{"prompt_tokens":1000,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":600}}}', chat);
+    wireFormatOf('chat')?.usage.scan('{"usage":{"prompt_tokens":1000,"completion_tokens":9,"prompt_tokens_details":{"cached_tokens":600}}}', chat);
     assert.deepEqual(chat, { input: 1000, output: 9, cacheRead: 600, cacheWrite: 0, cachedInInput: true });
     const responses = emptyUsage();
-    scanUsage('{"type":"response.completed","response":{"usage":{"input_tokens":80,"input_tokens_details":{"cached_tokens":64},"output_tokens":3}}}', responses);
+    wireFormatOf('responses')?.usage.scan('{"type":"response.completed","response":{"usage":{"input_tokens":80,"input_tokens_details":{"cached_tokens":64},"output_tokens":3}}}', responses);
     assert.deepEqual(responses, { input: 80, output: 3, cacheRead: 64, cacheWrite: 0, cachedInInput: true });
     assert.equal(scanModel('{"id":"chatcmpl-1","model":"gpt-4.1-2025-04-14","choices":[]}'), 'gpt-4.1-2025-04-14');
     assert.equal(scanModel('{"content":"say \\"model\\": \\"forged\\""}'), undefined, 'a quote inside a string cannot name a model');

@@ -91,7 +91,7 @@ describe('terminal variables', function () {
     await waitFor(() => vars.has('ANTHROPIC_BASE_URL'), 5_000, 'Anthropic variables once the Anthropic pool can serve');
     assert.deepEqual(names(vars), [...ANTHROPIC_VARS, ...OPENAI_VARS, ...OWN_VARS].sort());
     assert.equal(vars.get('ANTHROPIC_BASE_URL'), `http://127.0.0.1:${port}/anthropic`);
-    assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /Anthropic clients at .* and OpenAI clients at /);
+    assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /OpenAI clients at .* and Anthropic clients at /);
 
     fake.setSetting('keybridge.pools', [anPool()]);
     await waitFor(() => !vars.has('OPENAI_BASE_URL'), 5_000, 'OpenAI variables gone with the OpenAI pool');

@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../config';
 import { join } from 'node:path';
 import { hashMarkers, type BlockMarkers } from './markedBlock';
 import type { TomlOutline } from './tomlOutline';
@@ -8,7 +9,7 @@ import type { TomlOutline } from './tomlOutline';
  * launcher never see the variables KeyBridge puts in VS Code's terminals.
  */
 export interface ConnectContext {
-  baseUrls: { openai: string; anthropic: string };
+  baseUrls: BaseUrls;
   /** The local access token agents send as their API key (not a provider key, but still kept out of logs). */
   token: string;
   /** The user's home folder: `os.homedir()` in the hosts, a temporary folder in tests. */

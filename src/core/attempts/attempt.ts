@@ -5,7 +5,7 @@ import { quotaFromHeaders } from '../keys/quota';
 import type { KeyPool } from '../keys/keyPool';
 import { isContinuableEndpoint, StreamTranscript } from '../continuation/streamTranscript';
 import type { ProtocolAdapter } from '../protocols/protocol';
-import { protocolAdapter } from '../protocols/registry';
+import { foreignHeaderPrefixes, protocolAdapter, wireFormatOf } from '../protocols/table';
 import type { TargetTranslation } from '../translation/targetTranslation';
 import type { Wire } from '../translation/wire';
 import type { ResolvedRoute } from '../routing/router';
@@ -16,7 +16,7 @@ import { BodyScrubber } from '../upstream/bodyScrubber';
 import { buildClientHeaders, isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import type { RelayResult } from '../upstream/relayPump';
-import type { UsageSeen } from '../upstream/streamFacts';
+import type { UsageSeen } from '../protocols/tokenUsage';
 import { SseRelay } from '../upstream/sseRelay';
 import { TranslatedBody } from '../upstream/translatedBody';
 import { TranslatedSseRelay } from '../upstream/translatedSseRelay';
@@ -177,9 +177,9 @@ function commit(engine: Engine, request: ProxyRequest, target: TargetPlan, key: 
  * organisations) mean nothing there, and the target's defaults fill in what it needs.
  */
 function headersFor(headers: IncomingHttpHeaders, translation: TargetTranslation): IncomingHttpHeaders {
-  const foreign = translation.upstreamProtocol === 'openai' ? 'anthropic-' : 'openai-';
+  const foreign = foreignHeaderPrefixes(translation.upstreamProtocol);
   const out: IncomingHttpHeaders = {};
-  for (const name in headers) if (!name.startsWith(foreign)) out[name] = headers[name];
+  for (const name in headers) if (!foreign.some((prefix) => name.startsWith(prefix))) out[name] = headers[name];
   return out;
 }
 
@@ -271,7 +271,7 @@ async function relayAndContinue(engine: Engine, request: ProxyRequest, target: T
   const { status, relay, transcript } = answer;
   const { idleMs } = target.deadlines;
   const clientHeaders = buildClientHeaders(answer.headers, key.secret);
-  if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, idleMs, request.endpoint === 'responses'));
+  if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, idleMs, wireFormatOf(request.endpoint)));
   const result = await relay.pipeTo(res, status, clientHeaders, idleMs, transcript !== undefined);
   const done = settle(engine, target, key, status, result);
   if (!transcript || result.end.kind !== 'interrupted') return done;

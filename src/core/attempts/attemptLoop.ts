@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { ListedModel, ProtocolAdapter } from '../protocols/protocol';
-import { protocolAdapter } from '../protocols/registry';
+import { protocolAdapter } from '../protocols/table';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
@@ -190,7 +190,7 @@ async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyR
  */
 function retryWithoutThinking(run: RequestRun, target: TargetPlan, failure: FailedAttempt): boolean {
   const upstream = target.translation?.upstreamProtocol ?? target.pool.protocol;
-  if (upstream !== 'anthropic' || failure.status === undefined || !target.body) return false;
+  if (!protocolAdapter(upstream).signsThinking || failure.status === undefined || !target.body) return false;
   if (!isThinkingSignatureError(failure.status, failure.raw?.toString('utf8') ?? '')) return false;
   const sent = parseWire(target.body.toString('utf8'));
   const stripped = sent && !nestedTooDeep(sent) && withoutThinking(sent);

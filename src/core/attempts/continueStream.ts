@@ -8,7 +8,8 @@ import type { Engine } from '../engine/engine';
 import { isEventStream } from '../upstream/headers';
 import { sendWithKey } from '../upstream/sendWithKey';
 import { SseScanner } from '../protocols/sse';
-import { emptyUsage, scanUsage } from '../upstream/streamFacts';
+import { protocolAdapter } from '../protocols/table';
+import { ANY_USAGE, emptyUsage } from '../protocols/tokenUsage';
 import { pumpBody } from '../upstream/relayPump';
 import type { SseEvent } from '../protocols/sse';
 import { readBounded } from '../upstream/upstreamClient';
@@ -55,7 +56,7 @@ export async function continueCutStream(
     // The continuation is the client's request rewritten: one too deep to walk cannot be.
     if (nestedTooDeep(client)) return { kind: 'failed', reason: `not continued: the request is nested deeper than ${MAX_WIRE_DEPTH} levels` };
     const ask = (prefill: PrefillStyle) => continuationRequest(transcript.endpoint, client, transcript, { model: target.model, prefill });
-    const plan = ask(pool.prefill);
+    const plan = ask(pool.prefill ?? protocolAdapter(pool.protocol).defaultPrefill);
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
@@ -152,7 +153,7 @@ async function spliceInto(res: ServerResponse, body: Readable, splicer: Continua
   const feed = (events: SseEvent[], stop?: (reason: string) => void): Buffer | undefined => {
     let out = '';
     for (const event of events) {
-      if (event.data) scanUsage(event.data, usage);
+      if (event.data) ANY_USAGE.scan(event.data, usage);
       out += splicer.push(event);
       if (splicer.status !== 'waiting') clearTimeout(firstEvent);
       if (splicer.status === 'failed') stop?.(splicer.failure ?? 'the continuation failed');

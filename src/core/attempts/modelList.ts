@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine';
 import type { ListedModel } from '../protocols/protocol';
-import { protocolAdapter } from '../protocols/registry';
+import { isModelList, protocolAdapter } from '../protocols/table';
 import type { ProxyRequest } from './proxyRequest';
 
 /**
@@ -10,7 +10,7 @@ import type { ProxyRequest } from './proxyRequest';
  * gateway" — so a route's model names must be in it even when no provider lists them (docs/ARCHITECTURE.md §2).
  */
 export function routedModelList(engine: Engine, request: ProxyRequest): ListedModel[] | undefined {
-  if (request.endpoint !== 'models' || request.method !== 'GET') return undefined;
+  if (!isModelList(request.endpoint) || request.method !== 'GET') return undefined;
   const q = request.upstreamPath.indexOf('?');
   const query = new URLSearchParams(q === -1 ? '' : request.upstreamPath.slice(q + 1));
   if (protocolAdapter(request.protocol).modelPageParams.some((name) => query.has(name))) return undefined;

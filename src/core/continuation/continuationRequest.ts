@@ -1,4 +1,6 @@
 import type { PrefillStyle } from '../configSchema';
+import type { ContinuationFacts, WireFormat } from '../protocols/protocol';
+import { wireFormatOf } from '../protocols/table';
 import type { ContinuableEndpoint, StreamTranscript } from './streamTranscript';
 import { asWire as asWireObject, type Wire as WireObject } from '../protocols/wire';
 import { splitTrailingWhitespace } from './whitespaceJoin';
@@ -22,12 +24,6 @@ export const CONTINUE_INSTRUCTION =
 /** Never ask for fewer output tokens than this: the rest of a sentence must fit. */
 export const MIN_CONTINUATION_OUTPUT_TOKENS = 64;
 
-const MAX_TOKEN_FIELDS: Record<ContinuableEndpoint, string[]> = {
-  messages: ['max_tokens'],
-  chat: ['max_tokens', 'max_completion_tokens'],
-  responses: ['max_output_tokens'],
-};
-
 /**
  * The request that asks the next target for the rest of an interrupted answer:
  * the original request, plus the delivered text as the assistant's turn
@@ -39,71 +35,34 @@ export function continuationRequest(
   transcript: StreamTranscript,
   target: ContinuationTarget,
 ): ContinuationPlan {
-  const refusal = transcript.notContinuableBecause ?? refusalFor(endpoint, originalBody);
+  const format = wireFormatOf(endpoint) as WireFormat;
+  const facts = format.continuation;
+  const refusal = transcript.notContinuableBecause ?? refusalFor(facts, originalBody);
   if (refusal) return { kind: 'refused', reason: refusal };
   const body: WireObject = { ...originalBody, stream: true };
   if (target.model) body.model = target.model;
-  for (const field of MAX_TOKEN_FIELDS[endpoint]) {
+  for (const field of facts.limitFields) {
     const limit = body[field];
     if (typeof limit === 'number' && Number.isFinite(limit)) body[field] = reducedLimit(limit, transcript.deliveredOutputTokens);
   }
   const delivered = transcript.text;
-  const style = prefillStyle(endpoint, target.prefill);
+  const style = facts.prefill(target.prefill);
   const prefilled = style !== 'none' && splitTrailingWhitespace(delivered).head !== '';
-  if (endpoint === 'responses') {
-    const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : [...(body.input as unknown[])];
-    body.input = withAssistantTurn(input, delivered, style, false);
-  } else {
-    const messages = withAssistantTurn([...(body.messages as unknown[])], delivered, style, endpoint === 'messages');
-    body.messages = messages;
-    // Anthropic refuses a prefill while extended thinking is on, and a thinking block in the middle of the answer
-    // would be signed by another account; the thinking behind this answer is over anyway.
-    if (endpoint === 'messages' && splitTrailingWhitespace(delivered).head) delete body.thinking;
-  }
+  // The refusals let through only a list of turns, or the Responses API's input as a bare string (a user turn).
+  const turns = body[facts.turnsField];
+  const list = typeof turns === 'string' ? [{ role: 'user', content: turns }] : [...(turns as unknown[])];
+  body[facts.turnsField] = withAssistantTurn(list, delivered, style, facts.clientPrefill);
+  if (facts.prefillDropsThinking && splitTrailingWhitespace(delivered).head) delete body.thinking;
   return { kind: 'request', body, prefilled };
 }
 
-/**
- * The prefill the request can carry. The Responses API has none (its input items are a
- * conversation, not the start of an answer); the prefix flag is a Chat Completions field,
- * and on Anthropic Messages a final assistant message is the prefill already.
- */
-function prefillStyle(endpoint: ContinuableEndpoint, declared: PrefillStyle): PrefillStyle {
-  if (endpoint === 'responses') return 'none';
-  if (endpoint === 'messages' && declared === 'prefix') return 'assistant';
-  return declared;
-}
-
-/** Requests a continuation cannot serve faithfully. */
-function refusalFor(endpoint: ContinuableEndpoint, body: Record<string, unknown>): string | undefined {
-  if (endpoint === 'responses') {
-    // Stored state belongs to the account that answered; another target cannot read it (404), and without it the
-    // continuation would not see the conversation it continues. The agent retrying the turn is the better outcome.
-    if (body.previous_response_id != null) return 'the request continues a stored response (previous_response_id)';
-    if (body.conversation != null) return 'the request belongs to a stored conversation';
-    // Stored (the API's default), the answer may be chained to by id next turn; under that id the provider holds
-    // only the interrupted part, or nothing, so the next turn would lose the rest or fail. Clients that send the
-    // whole input each turn (Codex sends store: false) can be continued.
-    if (body.store !== false) return 'the response is stored under its id (store is not false)';
-    if (typeof body.input !== 'string' && !Array.isArray(body.input)) return 'the request has no input';
-  } else if (!Array.isArray(body.messages) || body.messages.length === 0) {
-    return 'the request has no messages';
-  } else if (endpoint === 'chat' && typeof body.n === 'number' && body.n > 1) {
-    return 'the request asks for several choices';
-  }
+/** Requests a continuation cannot serve faithfully (each format's own reasons are its table entry's). */
+function refusalFor(facts: ContinuationFacts, body: Record<string, unknown>): string | undefined {
+  const own = facts.refusal(body);
+  if (own) return own;
   // A second model told to continue a JSON document writes a new one; the joined text would not parse.
-  if (structuredOutput(endpoint, body)) return 'the request asks for structured output';
+  if (facts.structuredOutput(body)) return 'the request asks for structured output';
   return undefined;
-}
-
-function structuredOutput(endpoint: ContinuableEndpoint, body: Record<string, unknown>): boolean {
-  const isJsonFormat = (format: unknown): boolean => {
-    const type = asWireObject(format)?.type;
-    return type === 'json_schema' || type === 'json_object';
-  };
-  if (endpoint === 'chat') return isJsonFormat(body.response_format);
-  if (endpoint === 'responses') return isJsonFormat(asWireObject(body.text)?.format);
-  return body.output_format != null || isJsonFormat(asWireObject(body.output_config)?.format);
 }
 
 function reducedLimit(limit: number, produced: number): number {

@@ -7,7 +7,15 @@ import { ResponsesSplice } from './responsesSplice';
 import { SpliceContext, type SplicedEvent, type SpliceMapper } from './spliceContext';
 import type { StreamTranscript } from './streamTranscript';
 import { asWire as asWireObject } from '../protocols/wire';
+import type { StreamPosition } from './transcriptState';
 
+
+/** Each format's splice, by the endpoint the transcript's position names. */
+const SPLICES: { [E in StreamPosition['endpoint']]: (context: SpliceContext, position: Extract<StreamPosition, { endpoint: E }>) => SpliceMapper } = {
+  messages: (context, position) => new MessagesSplice(context, position),
+  chat: (context, position) => new ChatSplice(context, position),
+  responses: (context, position) => new ResponsesSplice(context, position),
+};
 /**
  * waiting: nothing written yet (preamble so far); relaying: continuation bytes are in the client's stream;
  * ended: the client's stream has its terminal event; failed: the continuation failed before writing any of
@@ -40,12 +48,7 @@ export class ContinuationSplicer {
     const context = new SpliceContext(transcript, prefilled);
     this.context = context;
     const position = transcript.position;
-    this.mapper =
-      position.endpoint === 'messages'
-        ? new MessagesSplice(context, position)
-        : position.endpoint === 'chat'
-          ? new ChatSplice(context, position)
-          : new ResponsesSplice(context, position);
+    this.mapper = (SPLICES[position.endpoint] as (context: SpliceContext, position: StreamPosition) => SpliceMapper)(context, position);
   }
 
   get status(): SpliceStatus {

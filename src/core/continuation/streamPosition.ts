@@ -7,10 +7,15 @@ import type { ChatPosition, MessagesPosition, ResponsesPosition, StreamPosition 
  * the place in the client's stream.
  */
 export function notePosition(position: StreamPosition, name: string, json: Wire): void {
-  if (position.endpoint === 'messages') noteMessages(position, name || stringOr(json.type, ''), json);
-  else if (position.endpoint === 'chat') noteChat(position, json);
-  else noteResponses(position, stringOr(json.type, name), json);
+  (NOTERS[position.endpoint] as (position: StreamPosition, name: string, json: Wire) => void)(position, name, json);
 }
+
+/** Each format's noter, by the endpoint the position names (an event's type is its SSE name or its `type` field). */
+const NOTERS: { [E in StreamPosition['endpoint']]: (position: Extract<StreamPosition, { endpoint: E }>, name: string, json: Wire) => void } = {
+  messages: (position, name, json) => noteMessages(position, name || stringOr(json.type, ''), json),
+  chat: (position, _name, json) => noteChat(position, json),
+  responses: (position, name, json) => noteResponses(position, stringOr(json.type, name), json),
+};
 
 function noteMessages(position: MessagesPosition, type: string, json: Wire): void {
   if (type === 'message_start') {

@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../config';
 import { systemClock } from '../clock';
 import { DEMO_MODELS } from './demoScenario';
 
@@ -6,7 +7,7 @@ import { DEMO_MODELS } from './demoScenario';
  * other pair, every `intervalMs` until `signal` aborts. Enough traffic for rotation, cooldowns, a revoked key
  * and failover to show without an agent; `keybridge demo` and the editor's simulated provider both use it.
  */
-export async function driveDemoTraffic(baseUrls: { openai: string; anthropic: string }, token: string, intervalMs: number, signal: AbortSignal): Promise<void> {
+export async function driveDemoTraffic(baseUrls: BaseUrls, token: string, intervalMs: number, signal: AbortSignal): Promise<void> {
   for (let n = 0; !signal.aborted; n++) {
     const anthropic = n % 2 === 1;
     const stream = n % 4 < 2;

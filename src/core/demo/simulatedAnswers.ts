@@ -2,9 +2,10 @@
  * The simulated provider's answers, in the shapes real providers send: a JSON body, or the events of a stream
  * (each a complete SSE frame). Text only; the usage is counted in words, which is what a demonstration needs.
  */
+import type { Protocol } from '../config';
 
 export interface AnswerShape {
-  protocol: 'openai' | 'anthropic';
+  protocol: Protocol;
   endpoint: 'chat' | 'responses' | 'messages' | 'count_tokens' | 'models';
   model: string;
   stream: boolean;
@@ -17,7 +18,7 @@ export interface SimulatedAnswer {
   events: string[];
 }
 
-const MODELS = { openai: ['sim-gpt', 'sim-gpt-mini'], anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'] };
+const MODELS: Record<Protocol, string[]> = { openai: ['sim-gpt', 'sim-gpt-mini'], anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'] };
 
 let sequence = 0;
 
@@ -25,27 +26,27 @@ export function simulatedAnswer(shape: AnswerShape, text: string): SimulatedAnsw
   const id = `sim${Date.now().toString(36)}${(sequence++).toString(36)}`;
   const words = text.split(' ').map((word, i) => (i === 0 ? word : ` ${word}`));
   const usage = { input: 12, output: words.length };
-  switch (shape.endpoint) {
-    case 'models':
-      return { json: modelList(shape), events: [] };
-    case 'count_tokens':
-      return { json: { input_tokens: usage.input }, events: [] };
-    case 'chat':
-      return chatAnswer(id, shape, text, words, usage);
-    case 'responses':
-      return responsesAnswer(id, shape, text, words, usage);
-    case 'messages':
-      return messagesAnswer(id, shape, text, words, usage);
-  }
+  return ANSWERS[shape.endpoint](id, shape, text, words, usage);
 }
 
-function modelList(shape: AnswerShape): unknown {
-  if (shape.protocol === 'anthropic') {
+type Answer = (id: string, shape: AnswerShape, text: string, words: string[], usage: Usage) => SimulatedAnswer;
+
+const ANSWERS: Record<AnswerShape['endpoint'], Answer> = {
+  models: (_id, shape) => ({ json: MODEL_LISTS[shape.protocol](), events: [] }),
+  count_tokens: (_id, _shape, _text, _words, usage) => ({ json: { input_tokens: usage.input }, events: [] }),
+  chat: (...args) => chatAnswer(...args),
+  responses: (...args) => responsesAnswer(...args),
+  messages: (...args) => messagesAnswer(...args),
+};
+
+/** Each provider's model list, in its own shape. */
+const MODEL_LISTS: Record<Protocol, () => unknown> = {
+  anthropic() {
     const data = MODELS.anthropic.map((id) => ({ type: 'model', id, display_name: id, created_at: '2026-01-01T00:00:00Z' }));
     return { data, has_more: false, first_id: data[0].id, last_id: data[data.length - 1].id };
-  }
-  return { object: 'list', data: MODELS.openai.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: 'simulated' })) };
-}
+  },
+  openai: () => ({ object: 'list', data: MODELS.openai.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: 'simulated' })) }),
+};
 
 type Usage = { input: number; output: number };
 

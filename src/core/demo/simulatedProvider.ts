@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../clock';
+import type { Protocol } from '../config';
 import { simulatedAnswer, type AnswerShape } from './simulatedAnswers';
 
 /**
@@ -21,7 +22,7 @@ type KeyBehaviour =
 export interface SimulatedAccount {
   /** Who the answers say they come from ("alpha"). */
   name: string;
-  protocol: 'openai' | 'anthropic';
+  protocol: Protocol;
   keys: { label: string; secret: string; behaviour: KeyBehaviour }[];
   /** The account's provider is overloaded for `lengthMs` of every `everyMs`, starting `offsetMs` into the run. */
   outage?: { offsetMs: number; lengthMs: number; everyMs: number };
@@ -60,36 +61,32 @@ export async function startSimulatedProvider(accounts: SimulatedAccount[], clock
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
-    const protocol = path.startsWith('/anthropic/') ? 'anthropic' : 'openai';
-    const endpoint = endpointOf(path);
+    const route = ROUTES.get(path);
+    const protocol: Protocol = route?.protocol ?? (path.startsWith('/anthropic/') ? ANTHROPIC : OPENAI);
+    const voice = VOICES[protocol];
     const body = await readJson(req);
-    if (!endpoint) return refuse(res, protocol, 404, 'not_found_error', `Unknown path ${path.slice(0, 100)}.`);
-    const secret = protocol === 'anthropic' ? header(req, 'x-api-key') : header(req, 'authorization')?.replace(/^Bearer /i, '');
+    if (!route) return refuse(res, voice, 404, 'not_found_error', `Unknown path ${path.slice(0, 100)}.`);
+    const endpoint = route.endpoint;
+    const secret = voice.secret(req);
     const key = secret === undefined ? undefined : keys.get(secret);
-    if (!key || key.account.protocol !== protocol || key.behaviour.kind === 'revoked') {
-      return protocol === 'anthropic'
-        ? refuse(res, protocol, 401, 'authentication_error', 'invalid x-api-key')
-        : refuse(res, protocol, 401, 'invalid_request_error', `Incorrect API key provided: ${maskForProvider(secret)}. You can find your API key in your account settings.`, 'invalid_api_key');
-    }
+    if (!key || key.account.protocol !== protocol || key.behaviour.kind === 'revoked') return voice.unauthorized(res, secret);
     const now = clock.now();
-    if (inOutage(key.account, now - started)) {
-      return protocol === 'anthropic' ? refuse(res, protocol, 529, 'overloaded_error', 'Overloaded') : refuse(res, protocol, 503, 'server_error', 'The server is overloaded. Please retry your request shortly.');
-    }
-    if (endpoint !== 'models') {
+    if (inOutage(key.account, now - started)) return voice.overloaded(res);
+    if (route.counted) {
       const limited = spend(key, now);
-      if (limited) return rateLimited(res, protocol, limited);
+      if (limited) return voice.rateLimited(res, Math.max(1, Math.ceil(limited / 1000)));
     }
-    if (body === undefined && req.method === 'POST') return refuse(res, protocol, 400, 'invalid_request_error', 'The request body is not valid JSON.');
+    if (body === undefined && req.method === 'POST') return refuse(res, voice, 400, 'invalid_request_error', 'The request body is not valid JSON.');
     served++;
     const shape: AnswerShape = { protocol, endpoint, model: typeof body?.model === 'string' ? body.model : 'simulated', stream: body?.stream === true, includeUsage: hasUsageOption(body) };
     const answer = simulatedAnswer(shape, `Simulated answer ${served} from account ${key.account.name}, key ${key.label}. It reached you through KeyBridge.`);
-    if (!shape.stream || endpoint === 'models' || endpoint === 'count_tokens') {
+    if (!shape.stream || !route.streams) {
       const text = JSON.stringify(answer.json);
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...limitHeaders(key, protocol, now) });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...limitHeaders(key, voice, now) });
       res.end(text);
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...limitHeaders(key, protocol, now) });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...limitHeaders(key, voice, now) });
     for (const event of answer.events) {
       if (res.destroyed) return;
       res.write(event);
@@ -115,23 +112,56 @@ export async function startSimulatedProvider(accounts: SimulatedAccount[], clock
   };
 }
 
-function endpointOf(path: string): AnswerShape['endpoint'] | undefined {
-  switch (path) {
-    case '/openai/v1/chat/completions':
-      return 'chat';
-    case '/openai/v1/responses':
-      return 'responses';
-    case '/anthropic/v1/messages':
-      return 'messages';
-    case '/anthropic/v1/messages/count_tokens':
-      return 'count_tokens';
-    case '/openai/v1/models':
-    case '/anthropic/v1/models':
-      return 'models';
-    default:
-      return undefined;
-  }
+const OPENAI: Protocol = 'openai';
+const ANTHROPIC: Protocol = 'anthropic';
+
+/** The paths it serves: whose they are, what they answer, whether they count against a key's window and can stream. */
+const ROUTES = new Map<string, { protocol: Protocol; endpoint: AnswerShape['endpoint']; counted: boolean; streams: boolean }>([
+  ['/openai/v1/chat/completions', { protocol: OPENAI, endpoint: 'chat', counted: true, streams: true }],
+  ['/openai/v1/responses', { protocol: OPENAI, endpoint: 'responses', counted: true, streams: true }],
+  ['/anthropic/v1/messages', { protocol: ANTHROPIC, endpoint: 'messages', counted: true, streams: true }],
+  ['/anthropic/v1/messages/count_tokens', { protocol: ANTHROPIC, endpoint: 'count_tokens', counted: true, streams: false }],
+  ['/openai/v1/models', { protocol: OPENAI, endpoint: 'models', counted: false, streams: false }],
+  ['/anthropic/v1/models', { protocol: ANTHROPIC, endpoint: 'models', counted: false, streams: false }],
+]);
+
+/** How each provider says things: where its key is, its error envelope, its refusals and its quota headers, in its own words. */
+interface ProviderVoice {
+  secret(req: IncomingMessage): string | undefined;
+  errorBody(type: string, message: string, code?: string): unknown;
+  unauthorized(res: ServerResponse, secret: string | undefined): void;
+  overloaded(res: ServerResponse): void;
+  rateLimited(res: ServerResponse, seconds: number): void;
+  limitHeaders(requests: number, remaining: string, now: number, resetMs: number): Record<string, string>;
 }
+
+const VOICES: Record<Protocol, ProviderVoice> = {
+  openai: {
+    secret: (req) => header(req, 'authorization')?.replace(/^Bearer /i, ''),
+    errorBody: (type, message, code) => ({ error: { message, type, param: null, code: code ?? null } }),
+    unauthorized: (res, secret) =>
+      refuse(res, VOICES.openai, 401, 'invalid_request_error', `Incorrect API key provided: ${maskForProvider(secret)}. You can find your API key in your account settings.`, 'invalid_api_key'),
+    overloaded: (res) => refuse(res, VOICES.openai, 503, 'server_error', 'The server is overloaded. Please retry your request shortly.'),
+    rateLimited: (res, seconds) =>
+      refuse(res, VOICES.openai, 429, 'requests', `Rate limit reached for requests. Please try again in ${seconds}s.`, 'rate_limit_exceeded', { 'retry-after': String(seconds) }),
+    limitHeaders: (requests, remaining, _now, resetMs) => ({ 'x-ratelimit-limit-requests': String(requests), 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': `${Math.ceil(resetMs / 1000)}s` }),
+  },
+  anthropic: {
+    secret: (req) => header(req, 'x-api-key'),
+    errorBody: (type, message) => ({ type: 'error', error: { type, message } }),
+    unauthorized: (res) => refuse(res, VOICES.anthropic, 401, 'authentication_error', 'invalid x-api-key'),
+    overloaded: (res) => refuse(res, VOICES.anthropic, 529, 'overloaded_error', 'Overloaded'),
+    rateLimited: (res, seconds) =>
+      refuse(res, VOICES.anthropic, 429, 'rate_limit_error', 'This request would exceed the rate limit for your organization of requests per minute. Please retry after the time in the retry-after header.', undefined, {
+        'retry-after': String(seconds),
+      }),
+    limitHeaders: (requests, remaining, now, resetMs) => ({
+      'anthropic-ratelimit-requests-limit': String(requests),
+      'anthropic-ratelimit-requests-remaining': remaining,
+      'anthropic-ratelimit-requests-reset': new Date(now + resetMs).toISOString(),
+    }),
+  },
+};
 
 function inOutage(account: SimulatedAccount, elapsed: number): boolean {
   const outage = account.outage;
@@ -153,29 +183,14 @@ function spend(key: KeyState, now: number): number | undefined {
 }
 
 /** The remaining-quota headers each provider sends with every answer. */
-function limitHeaders(key: KeyState, protocol: 'openai' | 'anthropic', now: number): Record<string, string> {
+function limitHeaders(key: KeyState, voice: ProviderVoice, now: number): Record<string, string> {
   if (key.behaviour.kind !== 'limited') return {};
   const { requests, windowMs } = key.behaviour;
-  const remaining = String(Math.max(0, requests - key.used));
-  const resetMs = Math.max(0, key.windowStart + windowMs - now);
-  return protocol === 'anthropic'
-    ? { 'anthropic-ratelimit-requests-limit': String(requests), 'anthropic-ratelimit-requests-remaining': remaining, 'anthropic-ratelimit-requests-reset': new Date(now + resetMs).toISOString() }
-    : { 'x-ratelimit-limit-requests': String(requests), 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': `${Math.ceil(resetMs / 1000)}s` };
+  return voice.limitHeaders(requests, String(Math.max(0, requests - key.used)), now, Math.max(0, key.windowStart + windowMs - now));
 }
 
-function rateLimited(res: ServerResponse, protocol: 'openai' | 'anthropic', waitMs: number): void {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  const headers = { 'retry-after': String(seconds) };
-  if (protocol === 'anthropic') {
-    refuse(res, protocol, 429, 'rate_limit_error', 'This request would exceed the rate limit for your organization of requests per minute. Please retry after the time in the retry-after header.', undefined, headers);
-  } else {
-    refuse(res, protocol, 429, 'requests', `Rate limit reached for requests. Please try again in ${seconds}s.`, 'rate_limit_exceeded', headers);
-  }
-}
-
-function refuse(res: ServerResponse, protocol: 'openai' | 'anthropic', status: number, type: string, message: string, code?: string, headers: Record<string, string> = {}): void {
-  const body = protocol === 'anthropic' ? { type: 'error', error: { type, message } } : { error: { message, type, param: null, code: code ?? null } };
-  const text = JSON.stringify(body);
+function refuse(res: ServerResponse, voice: ProviderVoice, status: number, type: string, message: string, code?: string, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(voice.errorBody(type, message, code));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }

@@ -12,6 +12,7 @@ import { KeyPool } from '../keys/keyPool';
 import { logField } from '../logLine';
 import type { Logger } from '../logger';
 import type { Endpoint } from '../protocols/protocol';
+import { KEY_ENDPOINTS } from '../protocols/table';
 import { AffinityTable } from '../routing/affinity';
 import { Router, type ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
@@ -32,8 +33,6 @@ export interface EngineOptions {
 }
 
 const MIN_COOLDOWN_MS = 100;
-/** Paths whose answers speak for the key itself; a 401 elsewhere may be about the path (see judgeKey). */
-const CORE_ENDPOINTS: ReadonlySet<Endpoint> = new Set(['chat', 'responses', 'embeddings', 'models', 'messages', 'count_tokens']);
 
 /**
  * The bridge's state: pools and their keys, routes, breakers, affinity and
@@ -150,7 +149,7 @@ export class Engine {
    * if the test fails too.
    */
   judgeKey(pool: KeyPool, key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined, context: { model: string | undefined; endpoint: Endpoint }): boolean {
-    if (verdict.kind === 'auth' && !CORE_ENDPOINTS.has(context.endpoint)) {
+    if (verdict.kind === 'auth' && !KEY_ENDPOINTS.has(context.endpoint)) {
       key.recordFailure('caller', verdict.reason);
       this.tester.verify(pool, key);
       return false;

@@ -3,7 +3,7 @@ import { classifyResponse, parseErrorFacts, type Verdict } from '../failover/cla
 import type { HeaderBag } from '../keys/cooldown';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
-import { protocolAdapter } from '../protocols/registry';
+import { protocolAdapter } from '../protocols/table';
 import { redactSecrets } from '../secrets';
 import { sendWithKey } from '../upstream/sendWithKey';
 import { readBounded, type UpstreamClient } from '../upstream/upstreamClient';

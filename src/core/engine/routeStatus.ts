@@ -1,4 +1,5 @@
 import { PROTOCOLS, type BridgeConfig, type PoolSpec, type Protocol, type RouteTarget } from '../config';
+import { poolTranslatesFor } from '../protocols/table';
 import { defaultPoolId } from '../routing/router';
 import type { BridgeStatus, RouteStatus, RouteTargetStatus } from '../status';
 
@@ -31,7 +32,7 @@ export function routeStatus(config: RouteConfig): RouteStatus[] {
 function targetStatus(protocol: Protocol, target: RouteTarget, pool: RoutePool | undefined): RouteTargetStatus[] {
   // The config is validated before the engine takes it, so every target names a pool; a stale one is left out.
   if (!pool) return [];
-  const translated = pool.protocol !== protocol || (protocol === 'openai' && pool.responses === false);
+  const translated = poolTranslatesFor(protocol, pool);
   return [{ pool: target.pool, ...(target.model !== undefined && { model: target.model }), poolProtocol: pool.protocol, translated }];
 }
 

@@ -1,6 +1,6 @@
 import type { Deadlines, KeySpec, PoolSpec, Protocol, SelectionStrategy, UsageCap } from '../config';
 import type { PrefillStyle } from '../configSchema';
-import type { DialectId } from '../providers/dialect';
+import { poolDialect, type DialectId } from '../providers/dialect';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
@@ -44,8 +44,12 @@ export class KeyPool {
   /** When each model was last asked of this pool, oldest first (bounded: a client can name any model). */
   private readonly asked = new Map<string, number>();
 
+  /** The provider's dialect, resolved once per configuration: the pool's (or its preset's), else its base URL's (providers/dialect.ts). */
+  private resolvedDialect: DialectId;
+
   constructor(spec: PoolSpec, private readonly onChange: (pool: KeyPool, change: KeyHealthChange) => void) {
     this.spec = spec;
+    this.resolvedDialect = poolDialect(spec);
     this.selector = makeSelector(spec.strategy);
     this.records = spec.keys.map((k) => this.createRecord(k));
   }
@@ -87,6 +91,7 @@ export class KeyPool {
     if (spec.strategy !== this.spec.strategy) this.selector = makeSelector(spec.strategy);
     const byId = new Map(this.records.map((r) => [r.id, r]));
     this.spec = spec;
+    this.resolvedDialect = poolDialect(spec);
     this.records = spec.keys.map((k) => {
       const existing = byId.get(k.id);
       return existing && existing.secret === k.secret && existing.weight === (k.weight ?? 1) ? existing : this.createRecord(k);
@@ -110,19 +115,19 @@ export class KeyPool {
     });
   }
 
+  /** How the provider's OpenAI-compatible API differs from OpenAI's: what translation to it must do differently. */
+  get dialect(): DialectId {
+    return this.resolvedDialect;
+  }
+
   /** OpenAI-compatible pools: whether the provider has the Responses API (unless the config says otherwise, it has). */
   get responses(): boolean {
     return this.spec.responses !== false;
   }
 
-  /** How the provider continues a started answer: as declared, else a final assistant message on Anthropic and none elsewhere. */
-  /** The dialect the pool declares, if it declares one (poolDialect resolves the rest). */
-  get dialect(): DialectId | undefined {
-    return this.spec.dialect;
-  }
-
-  get prefill(): PrefillStyle {
-    return this.spec.prefill ?? (this.spec.protocol === 'anthropic' ? 'assistant' : 'none');
+  /** How the provider continues a started answer, as the pool declares it; undefined: its protocol's default (the protocol table's). */
+  get prefill(): PrefillStyle | undefined {
+    return this.spec.prefill;
   }
 
   /** Whether the pool's keys share one account's limits: a 429 then cools the model for every key. */

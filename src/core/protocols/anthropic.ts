@@ -1,28 +1,46 @@
-import { modelEntries, type ProtocolAdapter } from './protocol';
-import type { SseEvent } from './sse';
+import { anthropicErrorBody, anthropicMessagesFormat, anthropicStatusErrorBody } from './anthropicMessages/format';
+import { modelEntries, type Endpoint, type ProtocolAdapter } from './protocol';
 
 /** The version Anthropic's API requires when a client sends none (e.g. a bare `GET /v1/models`). */
 const DEFAULT_VERSION = '2023-06-01';
 
+// Anthropic's paths below its base URL (the server root) hold the version.
+const ENDPOINTS: readonly (readonly [string, Endpoint])[] = [
+  [anthropicMessagesFormat.path, 'messages'],
+  ['/v1/messages/count_tokens', 'count_tokens'],
+  ['/v1/models', 'models'],
+];
+
 export const anthropicProtocol: ProtocolAdapter = {
   protocol: 'anthropic',
+  label: 'Anthropic',
+  formats: [anthropicMessagesFormat],
+  clientPrefix: '/anthropic',
+  routedPrefix: '/anthropic/v1/',
+  barePrefix: '',
+  endpoints: ENDPOINTS,
+  // Of the bare `/v1/...` paths, `/v1/messages*` is Anthropic's, and `/v1/models` when it carries Anthropic's headers.
+  claimsBarePath: (path, headers) =>
+    path === '/v1/messages' || path.startsWith('/v1/messages/') || (path === '/v1/models' && (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined)),
+  claimsUnknownUrl: (url, headers) => url.startsWith('/anthropic') || url.startsWith('/v1/messages') || headers['anthropic-version'] !== undefined,
+  ownHeaderPrefix: 'anthropic-',
+  defaultPrefill: 'assistant',
+  signsThinking: true,
   testPath: '/v1/models',
 
   authHeaders: (secret) => ({ 'x-api-key': secret }),
 
   defaultHeaders: () => ({ 'anthropic-version': DEFAULT_VERSION }),
 
-  errorBody(type, message) {
-    return JSON.stringify({ type: 'error', error: { type: type === 'timeout_error' ? 'api_error' : type, message } });
-  },
+  errorBody: anthropicErrorBody,
 
-  terminalStreamError(_endpoint, message) {
-    return `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`;
-  },
+  statusErrorBody: (status, message) => anthropicStatusErrorBody(status, message),
 
-  isPreamble: (event: SseEvent) => event.name === 'message_start' || event.name === 'ping',
+  terminalStreamError: (_endpoint, message, facts) => anthropicMessagesFormat.terminalStreamError(message, facts),
 
-  isTerminal: (event: SseEvent) => event.name === 'message_stop',
+  isPreamble: (event) => anthropicMessagesFormat.isPreamble(event),
+
+  isTerminal: (event) => anthropicMessagesFormat.isTerminal(event),
 
   modelPageParams: ['after_id', 'before_id'],
 

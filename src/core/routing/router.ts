@@ -1,4 +1,4 @@
-import type { BridgeConfig, Deadlines, Protocol, RouteTarget } from '../config';
+import { PROTOCOLS, type BridgeConfig, type Deadlines, type Protocol, type RouteTarget } from '../config';
 
 /** What a request's (protocol, model) maps to. */
 export interface ResolvedRoute {
@@ -44,7 +44,7 @@ export class Router {
       deadlines: r.deadlines,
       continueOnCut: r.continueOnCut,
     }));
-    for (const protocol of ['openai', 'anthropic'] as const) {
+    for (const protocol of PROTOCOLS) {
       const id = defaultPoolId(config, protocol);
       if (id) this.defaults.set(protocol, { targets: [{ pool: id }] });
     }

@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../config';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Engine } from '../engine/engine';
 import type { Subscription } from '../emitter';
@@ -9,7 +10,7 @@ import type { UsageSource } from '../usage/usageRecorder';
 import { usageQueryFrom } from '../usage/usageQuery';
 import { presentedToken, tokensEqual } from './security';
 
-type Describe = () => { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } };
+type Describe = () => { running: boolean; url?: string; port?: number; baseUrls?: BaseUrls };
 
 const EVENT_THROTTLE_MS = 250;
 const HEARTBEAT_MS = 15_000;

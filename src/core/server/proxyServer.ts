@@ -1,3 +1,4 @@
+import type { BaseUrls } from '../config';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -5,7 +6,7 @@ import type { Engine } from '../engine/engine';
 import { proxyWithFailover } from '../attempts/attemptLoop';
 import type { ProxyRequest } from '../attempts/proxyRequest';
 import type { BridgeErrorType, ProtocolAdapter } from '../protocols/protocol';
-import { protocolAdapter } from '../protocols/registry';
+import { guessProtocol, isClientPrefix, protocolAdapter, resolveClientPath, wireFormatOf, type ClientPath } from '../protocols/table';
 import { sessionIdOf } from '../routing/affinity';
 import { logField } from '../logLine';
 import { AdminApi } from './admin';
@@ -13,7 +14,7 @@ import type { UsageSource } from '../usage/usageRecorder';
 import type { KeyHandover } from './keyHandover';
 import { MemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from '../memoryBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
-import { guessProtocol, hasDotSegment, loopbackBaseUrls, resolveClientPath, ANTHROPIC_PREFIX, OPENAI_PREFIX } from './paths';
+import { baseUrlList, hasDotSegment, loopbackBaseUrls } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from '../protocols/errorAnswer';
 import { hostAllowed, presentedToken, tokensEqual } from './security';
@@ -81,7 +82,7 @@ export class ProxyServer {
     return this.inFlight.size;
   }
 
-  describe(): { running: boolean; url?: string; port?: number; baseUrls?: { openai: string; anthropic: string } } {
+  describe(): { running: boolean; url?: string; port?: number; baseUrls?: BaseUrls } {
     if (!this.server) return { running: false };
     return { running: true, url: this.url, port: this.boundPort, baseUrls: loopbackBaseUrls(this.boundPort) };
   }
@@ -118,7 +119,7 @@ export class ProxyServer {
     });
     // Clients pointed at the bridge as an HTTP proxy (HTTPS_PROXY) send CONNECT: tell them what it is.
     server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-      socket.end(rawClientError(405, `KeyBridge is not an HTTP proxy: use http://${LOOPBACK}:${this.boundPort}${OPENAI_PREFIX} or ${ANTHROPIC_PREFIX} as the base URL.`));
+      socket.end(rawClientError(405, `KeyBridge is not an HTTP proxy: use ${baseUrlList(`http://${LOOPBACK}:${this.boundPort}`)} as the base URL.`));
     });
     return new Promise<number>((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -172,7 +173,7 @@ export class ProxyServer {
       }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
-        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${url.slice(0, 200)}. Use ${this.url}${OPENAI_PREFIX} or ${this.url}${ANTHROPIC_PREFIX} as the base URL.`);
+        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${url.slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`);
       }
       const pathAdapter = protocolAdapter(path.protocol);
       const token = presentedToken(req.headers);
@@ -213,9 +214,9 @@ export class ProxyServer {
       res.end();
       return true;
     }
-    if (req.method === 'GET' && (url === '/' || url === OPENAI_PREFIX || url === ANTHROPIC_PREFIX)) {
+    if (req.method === 'GET' && (url === '/' || isClientPrefix(url))) {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`KeyBridge is running. Base URLs: ${this.url}${OPENAI_PREFIX} (OpenAI), ${this.url}${ANTHROPIC_PREFIX} (Anthropic).\n`);
+      res.end(`KeyBridge is running. Base URLs: ${baseUrlList(this.url, ', ')}.\n`);
       return true;
     }
     return false;
@@ -239,7 +240,7 @@ export class ProxyServer {
     else res.destroy();
   }
 
-  private async proxy(req: IncomingMessage, res: ServerResponse, path: NonNullable<ReturnType<typeof resolveClientPath>>, expectsContinue: boolean): Promise<void> {
+  private async proxy(req: IncomingMessage, res: ServerResponse, path: ClientPath, expectsContinue: boolean): Promise<void> {
     const engine = this.options.engine;
     const startedAt = engine.clock.now();
     const limit = req.method === 'GET' || req.method === 'DELETE' ? 1024 * 1024 : engine.tuning.maxBodyBytes;
@@ -260,7 +261,7 @@ export class ProxyServer {
     this.inFlight.add(controller);
     try {
       const body = await readRequestBody(req, limit, lease, reserved);
-      const fields = parseRequestFields(body, req.headers['content-type']);
+      const fields = parseRequestFields(body, req.headers['content-type'], wireFormatOf(path.endpoint)?.routing);
       const request: ProxyRequest = {
         id: this.nextId++,
         protocol: path.protocol,

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { MemoryLease } from '../memoryBudget';
+import type { RoutingFields } from '../protocols/protocol';
+import { RELAYED_ROUTING } from '../protocols/table';
 
 /** Why a request is turned away while too many large bodies are in memory. */
 export const BODY_BUDGET_SPENT = 'too many large request bodies are in memory at once; nothing was sent to the provider, retry shortly';
@@ -89,8 +91,8 @@ function decoded(lazy: LazyJson): Record<string, unknown> {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Checks a JSON body and reads the few fields routing needs. */
-export function parseRequestFields(body: Buffer, contentType: string | undefined): RequestFields {
+/** Checks a JSON body and reads the few fields routing needs, under the names its format gives them (`routing`). */
+export function parseRequestFields(body: Buffer, contentType: string | undefined, routing: RoutingFields = RELAYED_ROUTING): RequestFields {
   if (body.length === 0) return { decodeJson: undefined, model: undefined, stream: false, previousResponseId: undefined };
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new RequestBodyError(415, `content-type "${contentType.slice(0, 80)}" is not supported; send application/json`);
@@ -111,9 +113,9 @@ export function parseRequestFields(body: Buffer, contentType: string | undefined
   const lazy: LazyJson = { body, parsed: undefined };
   return {
     decodeJson: () => decoded(lazy),
-    model: textField(fields, lazy, 'model'),
-    stream: fields.stream === true,
-    previousResponseId: textField(fields, lazy, 'previous_response_id'),
+    model: textField(fields, lazy, routing.model),
+    stream: fields[routing.stream] === true,
+    previousResponseId: routing.previousResponse === undefined ? undefined : textField(fields, lazy, routing.previousResponse),
   };
 }
 

@@ -1,29 +1,6 @@
 import type { Protocol } from '../config';
+import { protocolAdapter } from '../protocols/table';
 import { asWire, parseWire, stringOr, type Wire } from './wire';
-
-/** Anthropic's error type for a status, as its API documents them. */
-function anthropicType(status: number): string {
-  if (status === 400) return 'invalid_request_error';
-  if (status === 401) return 'authentication_error';
-  if (status === 402) return 'billing_error';
-  if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 413) return 'request_too_large';
-  if (status === 429) return 'rate_limit_error';
-  if (status === 503 || status === 529) return 'overloaded_error';
-  if (status >= 500) return 'api_error';
-  return 'invalid_request_error';
-}
-
-/** OpenAI's error type for a status: what its SDK and agents built on it read. */
-function openaiType(status: number): string {
-  if (status === 401) return 'authentication_error';
-  if (status === 403) return 'permission_error';
-  if (status === 404) return 'not_found_error';
-  if (status === 429) return 'rate_limit_error';
-  if (status >= 500) return 'server_error';
-  return 'invalid_request_error';
-}
 
 /** The provider's own words: the message of either protocol's error shape, or the body itself when it is short text. */
 function messageOf(json: Wire | undefined, body: string): string {
@@ -45,9 +22,7 @@ function messageOf(json: Wire | undefined, body: string): string {
 export function translateErrorAnswer(client: Protocol, status: number, body: string, pool: string): { status: number; body: string } {
   const json = parseWire(body);
   const message = `${messageOf(json, body)} (from pool "${pool}", translated)`;
-  if (client === 'anthropic') {
-    return { status, body: JSON.stringify({ type: 'error', error: { type: anthropicType(status), message } }) };
-  }
-  const code = stringOr(asWire(json?.error)?.type, '') || null;
-  return { status, body: JSON.stringify({ error: { message, type: openaiType(status), param: null, code } }) };
+  // The provider's own error type goes along as OpenAI's `code`, where a client's protocol has such a field.
+  const code = stringOr(asWire(json?.error)?.type, '') || undefined;
+  return { status, body: protocolAdapter(client).statusErrorBody(status, message, code) };
 }

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 import type { Verdict } from '../failover/classify';
 import type { BodyScrubber } from './bodyScrubber';
 import { holdUntilCommit, pumpBody, type RelayResult } from './relayPump';
-import { emptyUsage, scanModel, scanUsage } from './streamFacts';
+import type { WireFormat } from '../protocols/protocol';
+import { ANY_USAGE, emptyUsage, scanModel } from '../protocols/tokenUsage';
 
 export type BodyGateResult = { kind: 'commit' } | { kind: 'fail'; verdict: Verdict };
 
@@ -43,8 +44,8 @@ export class BodyRelay {
     return outcome.kind === 'commit' ? { kind: 'commit' } : outcome;
   }
 
-  /** Sends the status and headers with the first byte, then the rest of the body. */
-  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number, wantResponseId: boolean): Promise<RelayResult> {
+  /** Sends the status and headers with the first byte, then the rest of the body; `format` is the endpoint's, for its usage and answer id. */
+  async pipeTo(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, idleTimeoutMs: number, format: WireFormat | undefined): Promise<RelayResult> {
     res.writeHead(status, headers);
     const usage = emptyUsage();
     if (this.endedEmpty) {
@@ -76,9 +77,9 @@ export class BodyRelay {
       },
       initial,
     );
-    if (tail) scanUsage(tail.toString('utf8'), usage);
+    if (tail) (format?.usage ?? ANY_USAGE).scan(tail.toString('utf8'), usage);
     // The model comes early in every protocol's answer: the first chunk has it.
-    return { end, usage, model: head ? scanModel(head.toString('utf8')) : undefined, responseId: wantResponseId && head ? responseIdOf(head) : undefined };
+    return { end, usage, model: head ? scanModel(head.toString('utf8')) : undefined, responseId: format?.chainsAnswers && head ? responseIdOf(head) : undefined };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Verdict } from '../failover/classify';
-import type { UsageSeen } from './streamFacts';
+import type { UsageSeen } from '../protocols/tokenUsage';
 import { discardBody } from './upstreamClient';
 
 export type RelayEnd =

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
-import { protocolAdapter } from '../protocols/registry';
+import { protocolAdapter } from '../protocols/table';
 import { buildUpstreamHeaders } from './headers';
 import { splitBaseUrl, type UpstreamClient, type UpstreamResponse } from './upstreamClient';
 

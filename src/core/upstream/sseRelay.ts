@@ -1,7 +1,9 @@
 import type { ServerResponse, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { classifyStreamError, classifyTransportError, errorFactsFromJson, type Verdict } from '../failover/classify';
-import type { Endpoint, ProtocolAdapter, StreamFacts } from '../protocols/protocol';
+import type { Endpoint, ProtocolAdapter, StreamFacts, WireFormat } from '../protocols/protocol';
+import { wireFormatOf } from '../protocols/table';
+import { ANY_USAGE, emptyUsage, scanModel, type UsageReader, type UsageSeen } from '../protocols/tokenUsage';
 
 /** Takes every whole event the client received, in order (the continuation transcript). */
 export interface EventWitness {
@@ -9,7 +11,7 @@ export interface EventWitness {
 }
 import { SseScanner, type SseEvent } from '../protocols/sse';
 import { holdUntilCommit, pumpBody, type GateOutcome, type RelayEnd, type RelayResult } from './relayPump';
-import { emptyUsage, isErrorEvent, noteStreamFacts, parseEventJson, scanModel, scanUsage, type UsageSeen } from './streamFacts';
+import { isErrorEvent, noteStreamFacts, parseEventJson } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
 
@@ -59,13 +61,19 @@ export class SseRelay {
   private bytesAfterEnd = 0;
   /** Events scanned before the commit, for the witness: they go out with the held bytes. */
   private preCommit: SseEvent[] = [];
+  /** The endpoint's wire format (undefined for a stream on a path the bridge only relays), looked up once. */
+  private readonly format: WireFormat | undefined;
+  private readonly usageReader: UsageReader;
 
   constructor(
     protected readonly body: Readable,
     protected readonly adapter: ProtocolAdapter,
     protected readonly endpoint: Endpoint,
     private readonly witness?: EventWitness,
-  ) {}
+  ) {
+    this.format = wireFormatOf(endpoint);
+    this.usageReader = this.format?.usage ?? ANY_USAGE;
+  }
 
 
   async gate(timeoutMs: number, now: () => number): Promise<GateResult> {
@@ -80,7 +88,7 @@ export class SseRelay {
           settle({ kind: 'fail', verdict: classifyStreamError(errorFactsFromJson(parseEventJson(event))) });
           return true;
         }
-        scanUsage(event.data, this.usage);
+        this.usageReader.scan(event.data, this.usage);
         this.noteModel(event.data);
         if (!this.adapter.isPreamble(event)) {
           for (const earlier of this.preCommit) this.witness?.note(earlier);
@@ -195,7 +203,7 @@ export class SseRelay {
   }
 
   protected result(end: RelayEnd): RelayResult {
-    return { end, usage: this.usage, model: this.model, responseId: this.endpoint === 'responses' ? this.facts.responseId : undefined, inBandError: this.inBandError };
+    return { end, usage: this.usage, model: this.model, responseId: this.format?.chainsAnswers ? this.facts.responseId : undefined, inBandError: this.inBandError };
   }
 
   /** Ends the client's stream with the protocol's own terminal error. */
@@ -214,8 +222,8 @@ export class SseRelay {
     for (const event of events) {
       if (event.data === undefined) continue;
       this.witness?.note(event);
-      if (this.endpoint === 'responses') noteStreamFacts(event, this.facts);
-      scanUsage(event.data, this.usage);
+      if (this.format?.terminalRepeatsFacts) noteStreamFacts(event, this.facts);
+      this.usageReader.scan(event.data, this.usage);
       this.noteModel(event.data);
       if (isErrorEvent(event)) this.inBandError = classifyStreamError(errorFactsFromJson(parseEventJson(event)));
       // Anthropic and Responses name their error events, and nothing follows them; a Chat error chunk is followed by [DONE].

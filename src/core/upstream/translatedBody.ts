@@ -4,7 +4,7 @@ import { redactSecrets } from '../secrets';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
-import { emptyUsage, scanUsage } from './streamFacts';
+import { ANY_USAGE, emptyUsage } from '../protocols/tokenUsage';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -48,7 +48,7 @@ export class TranslatedBody {
     // The provider's own failure, said in a 200: the route can still fail over, as for a broken body.
     if (!translated) return { kind: 'fail', verdict: { kind: 'transient', reason: 'the provider stopped its answer before it was complete' } };
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
-    scanUsage(text, this.usage);
+    ANY_USAGE.scan(text, this.usage);
     if (typeof answer.model === 'string') this.model = answer.model;
     // As a relayed body is scrubbed (docs/security.md): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { PROTOCOLS } from '../configSchema';
 import type { UsageRow } from './usageRecord';
 
 /** What a usage file held: the rows that have the right shape, and how many lines did not. */
@@ -10,7 +11,7 @@ export interface UsageFileContents {
   missing: boolean;
 }
 
-const PROTOCOLS = new Set(['openai', 'anthropic']);
+const PROTOCOL_NAMES: ReadonlySet<string> = new Set(PROTOCOLS);
 const OUTCOMES = new Set(['ok', 'error', 'interrupted', 'aborted']);
 const COUNTS = ['at', 'latencyMs', 'failovers', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'] as const;
 
@@ -29,7 +30,7 @@ export function parseUsageLine(line: string): UsageRow | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const row = value as Record<string, unknown>;
   if (typeof row.pool !== 'string' || typeof row.key !== 'string' || typeof row.model !== 'string' || typeof row.agent !== 'string') return undefined;
-  if (!PROTOCOLS.has(row.protocol as string) || !COUNTS.every((name) => isCount(row[name]))) return undefined;
+  if (!PROTOCOL_NAMES.has(row.protocol as string) || !COUNTS.every((name) => isCount(row[name]))) return undefined;
   if (row.keyMasked !== undefined && typeof row.keyMasked !== 'string') return undefined;
   if (row.kind === 'request') {
     if (!OUTCOMES.has(row.outcome as string) || !isCount(row.status) || !isCount(row.attempts) || typeof row.stream !== 'boolean') return undefined;

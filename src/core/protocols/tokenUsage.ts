@@ -1,0 +1,82 @@
+/**
+ * Token counts as providers report them; `max` because some repeat cumulative totals in later events.
+ * `input` is the provider's own figure: OpenAI's counts the cached tokens too (`cachedInInput`), Anthropic's
+ * does not (its cache reads and writes are counted beside it).
+ */
+export interface UsageSeen {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** The cache read came as OpenAI's `cached_tokens`, a part of `input` rather than beside it. */
+  cachedInInput?: boolean;
+}
+
+export function emptyUsage(): UsageSeen {
+  return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+}
+
+/** Reads token counts out of a JSON text without parsing it (hot path: only texts that carry a usage are searched). */
+export interface UsageReader {
+  scan(text: string, usage: UsageSeen): void;
+}
+
+/** The names a format gives its token counts. */
+export interface UsageFields {
+  input: readonly string[];
+  output: readonly string[];
+  /** A cache read counted beside the input (Anthropic). */
+  cacheRead?: string;
+  cacheWrite?: string;
+  /** A cache read counted inside the input (OpenAI's `cached_tokens`); a `cacheRead` in the same text wins. */
+  cachedInInput?: string;
+}
+
+const field = (names: readonly string[]): RegExp => new RegExp(`"(?:${names.join('|')})"\\s*:\\s*(\\d+)`);
+
+/** A reader for one format's names; its patterns are compiled once, when the format is defined. */
+export function usageReader(fields: UsageFields): UsageReader {
+  const input = field(fields.input);
+  const output = field(fields.output);
+  const cacheRead = fields.cacheRead === undefined ? undefined : field([fields.cacheRead]);
+  const cacheWrite = fields.cacheWrite === undefined ? undefined : field([fields.cacheWrite]);
+  const cached = fields.cachedInInput === undefined ? undefined : field([fields.cachedInInput]);
+  return {
+    scan(text, usage) {
+      if (!text.includes('"usage"')) return;
+      const inputSeen = input.exec(text);
+      const outputSeen = output.exec(text);
+      if (inputSeen) usage.input = Math.max(usage.input, Number(inputSeen[1]));
+      if (outputSeen) usage.output = Math.max(usage.output, Number(outputSeen[1]));
+      if (!text.includes('cache')) return;
+      const read = cacheRead?.exec(text);
+      if (read) usage.cacheRead = Math.max(usage.cacheRead, Number(read[1]));
+      const write = cacheWrite?.exec(text);
+      if (write) usage.cacheWrite = Math.max(usage.cacheWrite, Number(write[1]));
+      const inInput = read ? undefined : cached?.exec(text);
+      if (inInput) {
+        usage.cacheRead = Math.max(usage.cacheRead, Number(inInput[1]));
+        usage.cachedInInput = true;
+      }
+    },
+  };
+}
+
+/** For answers of no known format (embeddings, pass-through paths) and mixed texts: every name any format uses. */
+export const ANY_USAGE: UsageReader = usageReader({
+  input: ['input_tokens', 'prompt_tokens'],
+  output: ['output_tokens', 'completion_tokens'],
+  cacheRead: 'cache_read_input_tokens',
+  cacheWrite: 'cache_creation_input_tokens',
+  cachedInInput: 'cached_tokens',
+});
+
+const MODEL = /"model"\s*:\s*"([^"\\]{1,200})"/;
+
+/**
+ * The model an answer names (the one that served it, which a provider may resolve from an alias), from a JSON
+ * text without parsing it; a quote inside a JSON string is escaped, so the prompt or answer text cannot forge it.
+ */
+export function scanModel(text: string): string | undefined {
+  return MODEL.exec(text)?.[1];
+}
