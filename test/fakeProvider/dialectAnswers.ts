@@ -41,6 +41,12 @@ export function assignDialectToolId(dialect: StrictDialect, plan: ReplyPlan, bod
     case 'deepseek':
       tool.id = `call_00_${alnum(24)}`;
       break;
+    case 'anthropic':
+      tool.id = `toolu_01${alnum(22)}`;
+      break;
+    case 'openai':
+      tool.id = `call_${alnum(24)}`;
+      break;
     default:
       break;
   }

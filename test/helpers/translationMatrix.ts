@@ -45,7 +45,7 @@ export const MATRIX: MatrixCase[] = (['messages', 'chat', 'responses'] as const)
   ),
 );
 
-const keyOf = (dialect: StrictDialect): string => `test-key-${dialect}-1`;
+export const keyOf = (dialect: StrictDialect): string => `test-key-${dialect}-1`;
 
 /** One pool per dialect, each the only target of a route per client protocol named after it (`to-deepseek`). */
 function pools(provider: FakeProvider): PoolSpec[] {
@@ -65,9 +65,19 @@ function pools(provider: FakeProvider): PoolSpec[] {
   });
 }
 
+const target = (dialect: StrictDialect) => ({ pool: `p-${dialect}`, model: DIALECT_MODEL[dialect] });
+
+/**
+ * `to-{d}`: the dialect's pool alone. `anthropic-then-{d}` / `{d}-then-anthropic`: a session that moves between
+ * Anthropic and another provider when the first target's key is rate-limited (the fallback the bridge is for).
+ */
 function routes(): RouteSpec[] {
   return (['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).flatMap((dialect) =>
-    (['anthropic', 'openai'] as const).map((protocol) => ({ protocol, match: `to-${dialect}`, targets: [{ pool: `p-${dialect}`, model: DIALECT_MODEL[dialect] }] })),
+    (['anthropic', 'openai'] as const).flatMap((protocol) => [
+      { protocol, match: `to-${dialect}`, targets: [target(dialect)] },
+      { protocol, match: `anthropic-then-${dialect}`, targets: [target('anthropic'), target(dialect)] },
+      { protocol, match: `${dialect}-then-anthropic`, targets: [target(dialect), target('anthropic')] },
+    ]),
   );
 }
 
@@ -145,11 +155,29 @@ function assertCall(turn: number, call: SeenCall | undefined): SeenCall {
   return call;
 }
 
-async function anthropicSession(h: Harness, model: string, stream: boolean): Promise<void> {
+export interface SessionOptions {
+  /** Ask for extended thinking, as Claude Code does. */
+  thinking?: boolean;
+  /** Called before each of the three turns (0, 1, 2): where a test makes a target fail. */
+  beforeTurn?: (turn: number) => void;
+  /** Leave the tool ids to the providers of later turns to judge (default: the client checks Anthropic's pattern). */
+  providersJudgeIds?: boolean;
+}
+
+export async function anthropicSession(h: Harness, model: string, stream: boolean, options: SessionOptions = {}): Promise<void> {
   const client = new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 });
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'List the folder, then read a.txt.' }];
+  let turns = 0;
   const ask = (): Promise<Anthropic.Message> => {
-    const params = { model, max_tokens: 2048, system: 'You are a coding agent.', messages, tools: ANTHROPIC_TOOLS };
+    options.beforeTurn?.(turns++);
+    const params = {
+      model,
+      max_tokens: 2048,
+      system: 'You are a coding agent.',
+      messages,
+      tools: ANTHROPIC_TOOLS,
+      ...(options.thinking ? { thinking: { type: 'enabled' as const, budget_tokens: 1024 } } : {}),
+    };
     return stream ? client.messages.stream(params).finalMessage() : client.messages.create(params);
   };
   for (let turn = 0; turn < 2; turn++) {
@@ -158,7 +186,7 @@ async function anthropicSession(h: Harness, model: string, stream: boolean): Pro
     const use = answer.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
     const call = assertCall(turn, use && { id: use.id, name: use.name, input: use.input });
     // Claude Code sends these ids to whatever target comes next, Anthropic's own included.
-    assert.match(call.id, /^[a-zA-Z0-9_-]+$/, 'a tool_use id Anthropic would take');
+    if (!options.providersJudgeIds) assert.match(call.id, /^[a-zA-Z0-9_-]+$/, 'a tool_use id Anthropic would take');
     messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: RESULTS[turn]! }] });
   }
   const final = await ask();
@@ -188,11 +216,13 @@ async function chatSession(h: Harness, model: string, stream: boolean): Promise<
   assert.equal(final.choices[0]!.message.content, FINAL_TEXT);
 }
 
-async function responsesSession(h: Harness, model: string, stream: boolean): Promise<void> {
+export async function responsesSession(h: Harness, model: string, stream: boolean, options: SessionOptions = {}): Promise<void> {
   const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 });
   // As Codex sends it: stateless, the whole history each turn, encrypted reasoning asked for.
   const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'List the folder, then read a.txt.' }];
+  let turns = 0;
   const ask = async (): Promise<OpenAI.Responses.Response> => {
+    options.beforeTurn?.(turns++);
     const params = { model, instructions: 'You are a coding agent.', input, tools: RESPONSES_TOOLS, store: false, include: ['reasoning.encrypted_content' as const] };
     return stream ? client.responses.stream(params).finalResponse() : client.responses.create(params);
   };
