@@ -303,7 +303,10 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     if (!bodyOk) return this.reply(ex, errCtx, badJsonReply(errCtx));
     if (route.dialect) {
       const refused = dialectRefusal(route.dialect, endpoint, body, this.issued, errCtx);
-      if (refused) return this.reply(ex, errCtx, refused);
+      if (refused) {
+        entry.refusal = String(refused.body);
+        return this.reply(ex, errCtx, refused);
+      }
     } else if (this.options.strictRequests) {
       const problem = requestProblem(endpoint, body);
       if (problem) return this.reply(ex, errCtx, invalidRequestReply(errCtx, problem));

@@ -33,6 +33,8 @@ export interface LedgerEntry {
   fault?: Fault['kind'];
   /** The provider the fake played for this request (strictDialects.ts). */
   dialect?: StrictDialect;
+  /** The body of a strict dialect's refusal, as sent. */
+  refusal?: string;
   status?: number;
   startedAt: number;
   headersSentAt?: number;
