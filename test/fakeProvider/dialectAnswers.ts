@@ -12,7 +12,7 @@ import type { SseEvent, StrictDialect } from './types';
  */
 
 /** The reasoning a thinking provider streams before its answer, in two deltas. */
-export function reasoningParts(plan: ReplyPlan): string[] {
+function reasoningParts(plan: ReplyPlan): string[] {
   return [`Reasoning about reply ${plan.seq}:`, ' the tool or the answer comes next.'];
 }
 

@@ -26,7 +26,7 @@ import type { Endpoint, StrictDialect } from './types';
  * its own status and error body, and its own answer shapes (dialectAnswers.ts). A pool reaches a dialect through
  * its base URL: `{url}/dialect/{name}/v1` (OpenAI-compatible) or `{url}/dialect/anthropic`.
  */
-export const STRICT_DIALECTS: readonly StrictDialect[] = ['anthropic', 'openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
+const STRICT_DIALECTS: readonly StrictDialect[] = ['anthropic', 'openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
 
 const PREFIX = '/dialect/';
 

@@ -213,7 +213,7 @@ export function deepseekReasoningReturned(body: Json): string | undefined {
 // ---------- Gemini 3 (OpenAI-compatible endpoint) ----------
 
 /** The documented stand-in Gemini takes for a signature it cannot have (a call made by another model). */
-export const GEMINI_SKIP_SIGNATURE = 'skip_thought_signature_validator';
+const GEMINI_SKIP_SIGNATURE = 'skip_thought_signature_validator';
 
 /**
  * Gemini 3 validates the function calls of the current turn: the first call of each step carries the thought

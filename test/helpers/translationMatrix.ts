@@ -8,7 +8,7 @@ import type { PoolSpec, RouteSpec } from '../../src/core/config';
 import type { FakeProvider, ResponderRequest, StrictDialect } from '../fakeProvider/fakeProvider';
 import { startHarness, TOKEN, type Harness } from './harness';
 
-export type ClientFormat = 'messages' | 'chat' | 'responses';
+type ClientFormat = 'messages' | 'chat' | 'responses';
 
 export interface MatrixCase {
   client: ClientFormat;
@@ -19,7 +19,7 @@ export interface MatrixCase {
 }
 
 /** The model each provider's pool is asked for: names that switch on the model-family rules (Gemini 3, GPT-5, Claude 4.5). */
-export const DIALECT_MODEL: Record<StrictDialect, string> = {
+const DIALECT_MODEL: Record<StrictDialect, string> = {
   anthropic: 'claude-sonnet-4-5',
   openai: 'gpt-5-mini',
   deepseek: 'deepseek-v4-flash',
@@ -33,7 +33,7 @@ export const DIALECT_MODEL: Record<StrictDialect, string> = {
 const CHAT_DIALECTS: StrictDialect[] = ['openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
 
 /** The dialects a client format is translated to: the other protocol's providers (a same-protocol target is a relay). */
-export function targetsOf(client: ClientFormat): StrictDialect[] {
+function targetsOf(client: ClientFormat): StrictDialect[] {
   if (client === 'messages') return CHAT_DIALECTS;
   if (client === 'chat') return ['anthropic'];
   return ['anthropic', ...CHAT_DIALECTS];
@@ -89,7 +89,7 @@ export async function startMatrixHarness(): Promise<Harness> {
 
 // ---------- the provider's side: two tool calls, then text naming both results ----------
 
-export const RESULTS = ['OUT-ONE', 'OUT-TWO'];
+const RESULTS = ['OUT-ONE', 'OUT-TWO'];
 
 /** The tool results in a request, whichever format the target reads. */
 function toolResults(req: ResponderRequest): string[] {

@@ -2,6 +2,7 @@
 // API refuses, with its status, body shape and wording, and takes the request once the rule is met; each dialect
 // answers in its provider's shapes. The translation tests lean on these refusals, so they must be able to fail.
 import assert from 'node:assert/strict';
+import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { startFakeProvider, type FakeProvider, type StrictDialect } from '../fakeProvider/fakeProvider';
 import { sseEvents } from '../helpers/harness';
 
@@ -94,7 +95,7 @@ const RULES: RuleCase[] = [
   {
     dialect: 'anthropic',
     rule: 'thinking signatures it did not issue are refused (our kbr1. carriers included)',
-    refused: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: 'kbr1.eyJkaWFsZWN0IjoiZGVlcHNlZWsifQ' }, { type: 'text', text: 'hi' }] }, user] }),
+    refused: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: encodeCarriedReasoning({ dialect: 'deepseek' }) }, { type: 'text', text: 'hi' }] }, user] }),
     accepted: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'text', text: 'hi' }] }, user] }),
     expect: anthropicError(/^messages\.1\.content\.0: Invalid `signature` in `thinking` block$/),
   },
