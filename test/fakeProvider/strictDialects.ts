@@ -21,11 +21,12 @@ import {
 } from './strictRules';
 import type { Endpoint, StrictDialect } from './types';
 
-/**
- * A provider the fake can play: its own rules on top of the API's general ones (requestRules.ts), refused with
- * its own status and error body, and its own answer shapes (dialectAnswers.ts). A pool reaches a dialect through
- * its base URL: `{url}/dialect/{name}/v1` (OpenAI-compatible) or `{url}/dialect/anthropic`.
+/*
+ * The providers the fake can play, each with its own rules on top of the API's general ones (requestRules.ts),
+ * refused with its own status and error body, and its own answer shapes (dialectAnswers.ts). A pool reaches one
+ * through its base URL: `{url}/dialect/{name}/v1` (OpenAI-compatible) or `{url}/dialect/anthropic`.
  */
+
 const STRICT_DIALECTS: readonly StrictDialect[] = ['anthropic', 'openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
 
 const PREFIX = '/dialect/';
