@@ -104,11 +104,15 @@ function toolResults(req: ResponderRequest): string[] {
   return texts;
 }
 
+/** What every answer reports (issue 20, item 4: the client reads what the provider reported, where it reads it). */
+const USAGE = { input: 1234, output: 56 };
+const USAGES = [USAGE, USAGE, USAGE].map((u) => [u.input, u.output]);
+
 function twoRoundTrips(req: ResponderRequest) {
   const results = toolResults(req);
-  if (results.length === 0) return { toolCall: { name: 'Bash', arguments: { command: 'ls' } } };
-  if (results.length === 1) return { toolCall: { name: 'Read', arguments: { file_path: '/tmp/a.txt' } } };
-  return { text: `Done: ${results.join(', ')}` };
+  if (results.length === 0) return { toolCall: { name: 'Bash', arguments: { command: 'ls' } }, usage: USAGE };
+  if (results.length === 1) return { toolCall: { name: 'Read', arguments: { file_path: '/tmp/a.txt' } }, usage: USAGE };
+  return { text: `Done: ${results.join(', ')}`, usage: USAGE };
 }
 
 // ---------- the client's side ----------
@@ -180,8 +184,10 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
     };
     return stream ? client.messages.stream(params).finalMessage() : client.messages.create(params);
   };
+  const usages: number[][] = [];
   for (let turn = 0; turn < 2; turn++) {
     const answer = await ask();
+    usages.push([answer.usage.input_tokens, answer.usage.output_tokens]);
     assert.equal(answer.stop_reason, 'tool_use');
     const use = answer.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
     const call = assertCall(turn, use && { id: use.id, name: use.name, input: use.input });
@@ -190,8 +196,10 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
     messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: RESULTS[turn]! }] });
   }
   const final = await ask();
+  usages.push([final.usage.input_tokens, final.usage.output_tokens]);
   assert.equal(final.stop_reason, 'end_turn');
   assert.equal(final.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join(''), FINAL_TEXT);
+  assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
 }
 
 async function chatSession(h: Harness, model: string, stream: boolean): Promise<void> {
@@ -202,18 +210,22 @@ async function chatSession(h: Harness, model: string, stream: boolean): Promise<
   ];
   const ask = (): Promise<OpenAI.ChatCompletion> => {
     const params = { model, messages, tools: CHAT_TOOLS, max_tokens: 2048 };
-    return stream ? client.chat.completions.stream(params).finalChatCompletion() : client.chat.completions.create(params);
+    return stream ? client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion() : client.chat.completions.create(params);
   };
+  const usages: (number | undefined)[][] = [];
   for (let turn = 0; turn < 2; turn++) {
     const answer = await ask();
+    usages.push([answer.usage?.prompt_tokens, answer.usage?.completion_tokens]);
     assert.equal(answer.choices[0]!.finish_reason, 'tool_calls');
     const tc = answer.choices[0]!.message.tool_calls?.[0];
     const call = assertCall(turn, tc && tc.type === 'function' ? { id: tc.id, name: tc.function.name, input: JSON.parse(tc.function.arguments) } : undefined);
     messages.push(answer.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: RESULTS[turn]! });
   }
   const final = await ask();
+  usages.push([final.usage?.prompt_tokens, final.usage?.completion_tokens]);
   assert.equal(final.choices[0]!.finish_reason, 'stop');
   assert.equal(final.choices[0]!.message.content, FINAL_TEXT);
+  assert.deepEqual(usages, USAGES, 'prompt and completion tokens as the provider reported them, on every turn');
 }
 
 export async function responsesSession(h: Harness, model: string, stream: boolean, options: SessionOptions = {}): Promise<void> {
@@ -226,16 +238,20 @@ export async function responsesSession(h: Harness, model: string, stream: boolea
     const params = { model, instructions: 'You are a coding agent.', input, tools: RESPONSES_TOOLS, store: false, include: ['reasoning.encrypted_content' as const] };
     return stream ? client.responses.stream(params).finalResponse() : client.responses.create(params);
   };
+  const usages: (number | undefined)[][] = [];
   for (let turn = 0; turn < 2; turn++) {
     const answer = await ask();
+    usages.push([answer.usage?.input_tokens, answer.usage?.output_tokens]);
     assert.equal(answer.status, 'completed');
     const fc = answer.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call');
     const call = assertCall(turn, fc && { id: fc.call_id, name: fc.name, input: JSON.parse(fc.arguments) });
     input.push(...(answer.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: call.id, output: RESULTS[turn]! });
   }
   const final = await ask();
+  usages.push([final.usage?.input_tokens, final.usage?.output_tokens]);
   assert.equal(final.status, 'completed');
   // The text of the message items (`output_text` is a convenience of create(), not of a stream's finalResponse()).
   const text = final.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => (part.type === 'output_text' ? part.text : '')).join('');
   assert.equal(text, FINAL_TEXT);
+  assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
 }
