@@ -6,6 +6,7 @@ import { asObject, type Json } from './sse';
 import {
   anthropicSamplingPair,
   anthropicThinkingSignature,
+  anthropicThinkingTemperature,
   anthropicToolIdPattern,
   anthropicToolSchema,
   deepseekReasoningReturned,
@@ -14,6 +15,7 @@ import {
   mistralToolCallId,
   openaiFunctionName,
   openaiImageDetail,
+  openaiImageRole,
   openaiMessageFields,
   openaiReasoningMaxTokens,
   openaiToolCallIdLength,
@@ -90,6 +92,7 @@ function dialectProblem(dialect: StrictDialect, endpoint: Endpoint, body: Json, 
       () => anthropicToolIdPattern(body),
       () => anthropicToolSchema(body),
       () => anthropicSamplingPair(body),
+      () => anthropicThinkingTemperature(body),
       () => anthropicThinkingSignature(body, issued.anthropic),
     );
   }
@@ -99,6 +102,7 @@ function dialectProblem(dialect: StrictDialect, endpoint: Endpoint, body: Json, 
       return firstOf<ChatRefusal>(
         () => openaiMessageFields(body),
         () => openaiImageDetail(body),
+        () => openaiImageRole(body),
         () => openaiFunctionName(body),
         () => openaiToolCallIdLength(body),
         () => openaiReasoningMaxTokens(body),

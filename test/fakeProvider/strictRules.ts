@@ -74,6 +74,16 @@ export function anthropicSamplingPair(body: Json): string | undefined {
 }
 
 /**
+ * With thinking on, `temperature` stays at its default of 1.
+ * https://github.com/MartialBE/one-hub/issues/529
+ */
+export function anthropicThinkingTemperature(body: Json): string | undefined {
+  const thinking = asObject(body.thinking).type;
+  if ((thinking !== 'enabled' && thinking !== 'adaptive') || body.temperature === undefined || body.temperature === 1) return undefined;
+  return '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking';
+}
+
+/**
  * A thinking block is sent back with the signature Anthropic gave it; any other (another account's, or a
  * carrier of ours such as `kbr1.…`) is refused. `issued` holds the signatures this fake handed out.
  */
@@ -115,6 +125,25 @@ export function openaiImageDetail(body: Json): ChatRefusal | undefined {
           code: 'invalid_value',
         };
       }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Images go in user messages only: a tool result carrying one (Claude Code reading a screenshot) is refused.
+ * https://github.com/OpenHands/OpenHands/issues/7700
+ */
+export function openaiImageRole(body: Json): ChatRefusal | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.role !== 'user' && list(m.content).some((part) => part.type === 'image_url')) {
+      return {
+        message: `Invalid 'messages[${i}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${String(m.role)}' contains an image URL.`,
+        param: `messages[${i}]`,
+        code: 'invalid_value',
+      };
     }
   }
   return undefined;

@@ -2,6 +2,7 @@
 // refuses (issue 20, items 2 and 3), through the real bridge and SDKs against the strict fake provider. Each case
 // names what it holds; the ones failing on p20-base are listed in translationPending.ts.
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { StrictDialect } from '../fakeProvider/fakeProvider';
 import type { Harness } from './harness';
@@ -49,6 +50,30 @@ function chatToClaude(name: string, params: Partial<OpenAI.ChatCompletionCreateP
   };
 }
 
+/** Claude Code's history after reading a screenshot: the tool result is an image, which Chat takes from users only. */
+const imageToolResult: SessionCase = {
+  name: 'messages → openai: a tool result holding an image',
+  async run(h) {
+    h.provider.setResponder(() => ({ text: 'A red dot.' }));
+    const client = new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 });
+    const message = await client.messages.create({
+      model: 'to-gpt-4o',
+      max_tokens: 256,
+      messages: [
+        { role: 'user', content: 'What is in shot.png?' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A2b3C4d5E6f7G8h9I0j1K2', name: 'Read', input: { file_path: '/tmp/shot.png' } }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_01A2b3C4d5E6f7G8h9I0j1K2', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }],
+        },
+      ],
+    });
+    assert.equal(message.stop_reason, 'end_turn');
+    assert.deepEqual(h.provider.ledger.map((e) => `${e.dialect} ${e.status}`), ['openai 200']);
+    assert.ok(JSON.stringify(h.provider.ledger[0]!.body).includes('"url":"data:image/png;base64,iVBORw0KGgo="'), 'the image reached the provider');
+  },
+};
+
 const ROOT_ANY_OF: OpenAI.ChatCompletionTool = {
   type: 'function',
   function: {
@@ -75,4 +100,6 @@ export const SESSION_CASES: SessionCase[] = [
   // What the outside corpus showed reaching Anthropic from Chat clients.
   chatToClaude('temperature and top_p together', { temperature: 0.2, top_p: 0.9 }),
   chatToClaude('a tool schema with anyOf at its root', { tools: [ROOT_ANY_OF] }),
+  chatToClaude('reasoning_effort with a temperature', { reasoning_effort: 'high', temperature: 0.3 }),
+  imageToolResult,
 ];

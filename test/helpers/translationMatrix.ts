@@ -72,13 +72,15 @@ const target = (dialect: StrictDialect) => ({ pool: `p-${dialect}`, model: DIALE
  * Anthropic and another provider when the first target's key is rate-limited (the fallback the bridge is for).
  */
 function routes(): RouteSpec[] {
-  return (['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).flatMap((dialect) =>
+  // OpenAI with a model outside its reasoning family, for the rules that are not about the token limit.
+  const gpt4o: RouteSpec = { protocol: 'anthropic', match: 'to-gpt-4o', targets: [{ pool: 'p-openai', model: 'gpt-4o' }] };
+  return [gpt4o, ...(['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).flatMap((dialect) =>
     (['anthropic', 'openai'] as const).flatMap((protocol) => [
       { protocol, match: `to-${dialect}`, targets: [target(dialect)] },
       { protocol, match: `anthropic-then-${dialect}`, targets: [target('anthropic'), target(dialect)] },
       { protocol, match: `${dialect}-then-anthropic`, targets: [target(dialect), target('anthropic')] },
     ]),
-  );
+  )];
 }
 
 export async function startMatrixHarness(): Promise<Harness> {

@@ -94,6 +94,13 @@ const RULES: RuleCase[] = [
   },
   {
     dialect: 'anthropic',
+    rule: 'temperature stays 1 with thinking on',
+    refused: messagesBody({ max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: 0.2 }),
+    accepted: messagesBody({ max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: 1 }),
+    expect: anthropicError(/^`temperature` may only be set to 1 when thinking is enabled\. Please consult our documentation at https:\/\/docs\.anthropic\.com\//),
+  },
+  {
+    dialect: 'anthropic',
     rule: 'thinking signatures it did not issue are refused (our kbr1. carriers included)',
     refused: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: encodeCarriedReasoning({ dialect: 'deepseek' }) }, { type: 'text', text: 'hi' }] }, user] }),
     accepted: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'text', text: 'hi' }] }, user] }),
@@ -105,6 +112,13 @@ const RULES: RuleCase[] = [
     refused: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'LOW' } }] }] },
     accepted: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'low' } }] }] },
     expect: openaiError(/^Invalid value: 'LOW'\. Supported values are: 'low', 'high', and 'auto'\.$/, 'messages[0].content[0].image_url.detail', 'invalid_value'),
+  },
+  {
+    dialect: 'openai',
+    rule: 'images only in user messages',
+    refused: { model: 'gpt-4o', messages: [...chatTurn('call_1').slice(0, 2), { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] },
+    accepted: { model: 'gpt-4o', messages: [...chatTurn('call_1'), { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] },
+    expect: openaiError(/^Invalid 'messages\[2\]'\. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL\.$/, 'messages[2]', 'invalid_value'),
   },
   {
     dialect: 'openai',
