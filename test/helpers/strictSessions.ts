@@ -74,6 +74,35 @@ const imageToolResult: SessionCase = {
   },
 };
 
+/**
+ * A provider's refusal in its own error body — Gemini's JSON array, Mistral's `object: "error"` — reaches the
+ * client as the provider's message in the client's error shape, not as the raw body.
+ */
+function refusalReadAs(client: 'messages' | 'responses', dialect: StrictDialect, body: unknown, message: string): SessionCase {
+  return {
+    name: `${client} → ${dialect}: a refusal in ${dialect}'s error body reaches the client as its message`,
+    async run(h) {
+      h.provider.always(keyOf(dialect), { kind: 'status', status: 400, body });
+      const seen = (error: unknown): string => {
+        const e = error as { status?: number; error?: { error?: { message?: string }; message?: string } };
+        assert.equal(e.status, 400);
+        return String(client === 'messages' ? e.error?.error?.message : (e.error as { message?: string } | undefined)?.message);
+      };
+      const ask =
+        client === 'messages'
+          ? new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 }).messages.create({ model: `to-${dialect}`, max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] })
+          : new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 }).responses.create({ model: `to-${dialect}`, input: 'hi' });
+      await assert.rejects(ask, (error: unknown) => {
+        assert.ok(seen(error).startsWith(message), `the provider's message first, not its raw body: ${seen(error)}`);
+        return true;
+      });
+    },
+  };
+}
+
+const GEMINI_REFUSAL = [{ error: { code: 400, message: 'Corrupted thought signature.', status: 'INVALID_ARGUMENT' } }];
+const MISTRAL_REFUSAL = { object: 'error', message: 'Tool call id was call_1 but must be a-z, A-Z, 0-9, with a length of 9.', type: 'invalid_request_error', param: null, code: null };
+
 const ROOT_ANY_OF: OpenAI.ChatCompletionTool = {
   type: 'function',
   function: {
@@ -102,4 +131,9 @@ export const SESSION_CASES: SessionCase[] = [
   chatToClaude('a tool schema with anyOf at its root', { tools: [ROOT_ANY_OF] }),
   chatToClaude('reasoning_effort with a temperature', { reasoning_effort: 'high', temperature: 0.3 }),
   imageToolResult,
+  // Error envelopes of the providers that do not use OpenAI's.
+  refusalReadAs('messages', 'gemini', GEMINI_REFUSAL, 'Corrupted thought signature.'),
+  refusalReadAs('responses', 'gemini', GEMINI_REFUSAL, 'Corrupted thought signature.'),
+  refusalReadAs('messages', 'mistral', MISTRAL_REFUSAL, 'Tool call id was call_1 but must be'),
+  refusalReadAs('responses', 'mistral', MISTRAL_REFUSAL, 'Tool call id was call_1 but must be'),
 ];

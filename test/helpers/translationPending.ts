@@ -5,6 +5,9 @@ const GEMINI_MISSING =
   '400 [{"error":{"code":400,"message":"Function call is missing a thought_signature in functionCall parts. … function call `default_api:Bash` , position 3. …","status":"INVALID_ARGUMENT"}}] (from pool "p-gemini", translated) — the Gemini array body reaches the client as text';
 const DEEPSEEK_MISSING = '400 The `reasoning_content` in the thinking mode must be passed back to the API. (from pool "p-deepseek", translated) — on the second turn';
 
+const GEMINI_RAW = 'the client\'s error message is Gemini\'s raw body, `[{"error":{"code":400,"message":"Corrupted thought signature.","status":"INVALID_ARGUMENT"}}] (from pool "p-gemini", translated)`';
+const MISTRAL_RAW = 'the client\'s error message is Mistral\'s raw body, `{"object":"error","message":"Tool call id was call_1 but must be …","type":"invalid_request_error","param":null,"code":null} (from pool "p-mistral", translated)`';
+
 export const PENDING: Readonly<Record<string, string>> = {
   'messages → openai, not streamed': "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead. — on the first turn (gpt-5-mini)",
   'messages → openai, streamed': "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead. — on the first turn (gpt-5-mini)",
@@ -29,4 +32,8 @@ export const PENDING: Readonly<Record<string, string>> = {
   'chat → anthropic: temperature and top_p together': '400 `temperature` and `top_p` cannot both be specified for this model. Please use only one. (from pool "p-anthropic", translated)',
   'chat → anthropic: a tool schema with anyOf at its root':
     '400 tools.0.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level (from pool "p-anthropic", translated)',
+  "messages → gemini: a refusal in gemini's error body reaches the client as its message": GEMINI_RAW,
+  "responses → gemini: a refusal in gemini's error body reaches the client as its message": GEMINI_RAW,
+  "messages → mistral: a refusal in mistral's error body reaches the client as its message": MISTRAL_RAW,
+  "responses → mistral: a refusal in mistral's error body reaches the client as its message": MISTRAL_RAW,
 };
