@@ -152,7 +152,36 @@ export async function runMatrixCase(h: Harness, c: MatrixCase): Promise<void> {
     [1, 2, 3].map(() => `${c.dialect} 200`),
     'three requests, each served by the strict provider',
   );
+  for (const e of sent.slice(1)) REASONING_CARRIED[c.dialect]?.(e.body as { messages: ChatMessage[] });
 }
+
+interface ChatMessage {
+  role: string;
+  reasoning_content?: unknown;
+  tool_calls?: { extra_content?: { google?: { thought_signature?: unknown } } }[];
+}
+
+const assistantCalls = (body: { messages: ChatMessage[] }): ChatMessage[] => body.messages.filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
+const carriesReasoning = (body: { messages: ChatMessage[] }): void => {
+  for (const m of assistantCalls(body)) {
+    assert.match(String(m.reasoning_content), /^Reasoning about reply \d+: the tool or the answer comes next\.$/, 'the reasoning the provider gave with its tool call comes back with it');
+  }
+};
+
+/**
+ * Beyond what the provider enforces (an empty `reasoning_content`, or Gemini's stand-in signature, would be
+ * taken): the state the provider gave on each of its tool-call turns comes back as it gave it (issue 20, item 3).
+ */
+const REASONING_CARRIED: Partial<Record<StrictDialect, (body: { messages: ChatMessage[] }) => void>> = {
+  deepseek: carriesReasoning,
+  moonshot: carriesReasoning,
+  gemini: (body) => {
+    for (const m of assistantCalls(body)) {
+      const signature = m.tool_calls?.[0]?.extra_content?.google?.thought_signature;
+      assert.ok(typeof signature === 'string' && signature !== 'skip_thought_signature_validator', 'the thought signature Gemini gave comes back, not the stand-in');
+    }
+  },
+};
 
 function assertCall(turn: number, call: SeenCall | undefined): SeenCall {
   assert.ok(call, `turn ${turn + 1} answers with a tool call`);

@@ -8,6 +8,9 @@ const DEEPSEEK_MISSING = '400 The `reasoning_content` in the thinking mode must 
 const GEMINI_RAW = 'the client\'s error message is Gemini\'s raw body, `[{"error":{"code":400,"message":"Corrupted thought signature.","status":"INVALID_ARGUMENT"}}] (from pool "p-gemini", translated)`';
 const MISTRAL_RAW = 'the client\'s error message is Mistral\'s raw body, `{"object":"error","message":"Tool call id was call_1 but must be …","type":"invalid_request_error","param":null,"code":null} (from pool "p-mistral", translated)`';
 
+const KIMI_REASONING =
+  "Kimi's `reasoning_content` is not carried back with its tool calls (Kimi takes the request, the thinking model loses its reasoning; dialect.ts: reasoningReturn 'reasoning_content'): assertion 'the reasoning the provider gave with its tool call comes back with it' on the second request";
+
 export const PENDING: Readonly<Record<string, string>> = {
   'messages → openai, not streamed': "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead. — on the first turn (gpt-5-mini)",
   'messages → openai, streamed': "400 Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead. — on the first turn (gpt-5-mini)",
@@ -17,6 +20,8 @@ export const PENDING: Readonly<Record<string, string>> = {
   'messages → gemini, streamed': GEMINI_MISSING,
   'messages → moonshot, not streamed': 'the tool_use id reaches the Anthropic client as Kimi sent it, `functions.Bash:0`, which Anthropic refuses on a later turn',
   'messages → moonshot, streamed': 'the tool_use id reaches the Anthropic client as Kimi sent it, `functions.Bash:0`, which Anthropic refuses on a later turn',
+  'responses → moonshot, not streamed': KIMI_REASONING,
+  'responses → moonshot, streamed': KIMI_REASONING,
   'responses → deepseek, not streamed': DEEPSEEK_MISSING,
   'responses → deepseek, streamed': DEEPSEEK_MISSING,
   'responses → gemini, not streamed': GEMINI_MISSING,
