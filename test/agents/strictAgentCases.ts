@@ -70,12 +70,35 @@ function strictFallback(dialect: StrictDialect): AgentCase {
           check(checks, carried.every(Boolean), `both tool outputs reached the ${dialect} pool (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
           check(checks, strict.length >= 3 && strict.every((e) => e.status === 200), `three or more requests to the strict ${dialect} pool, every one taken (${strict.map((e) => e.status).join(', ')})`);
           check(checks, files.every((f) => run.outcome.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
+          const state = CARRIED[dialect];
+          if (state) {
+            const turns = strict.flatMap((e) => ((e.body as { messages?: AssistantTurn[] }).messages ?? []).filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0));
+            check(checks, turns.length > 0 && turns.every(state.holds), `${state.what} (${turns.length} assistant tool-call turns sent back)`);
+          }
         },
         { pools: [strictPool], env: { [STRICT_KEY_ENV]: secret } },
       );
     },
   };
 }
+
+interface AssistantTurn {
+  role: string;
+  reasoning_content?: unknown;
+  tool_calls?: { extra_content?: { google?: { thought_signature?: unknown } } }[];
+}
+
+/** What the provider gave with each tool call, back as it gave it: more than the provider enforces. */
+const CARRIED: Partial<Record<StrictDialect, { what: string; holds: (m: AssistantTurn) => boolean }>> = {
+  deepseek: { what: "DeepSeek's reasoning came back with each of its tool calls", holds: (m) => typeof m.reasoning_content === 'string' && m.reasoning_content.startsWith('Reasoning about reply') },
+  gemini: {
+    what: "Gemini's own thought signature came back with each of its tool calls, not the stand-in",
+    holds: (m) => {
+      const signature = m.tool_calls?.[0]?.extra_content?.google?.thought_signature;
+      return typeof signature === 'string' && signature !== 'skip_thought_signature_validator';
+    },
+  },
+};
 
 /** In `npm run test:agents`: a strict Groq pool, which refuses reasoning fields sent back to it, passes today. */
 export const STRICT_AGENT_CASES: readonly AgentCase[] = [strictFallback('groq')];
