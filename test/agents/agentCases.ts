@@ -12,7 +12,7 @@ import { runAgent, runInTerminal, type AgentRunResult } from './processes';
 import { agentEnvironment } from '../../src/core/agentSetup';
 import { ResponseTap, type TappedResponse } from './responseTap';
 
-const KEY_IDS = ['k1', 'k2', 'k3'] as const;
+export const KEY_IDS = ['k1', 'k2', 'k3'] as const;
 type KeyId = (typeof KEY_IDS)[number];
 
 /** Everything a case needs: the agent, its binary, the shared fake provider and the bridge's settings. */
@@ -45,7 +45,7 @@ export interface AgentCase {
   run(ctx: CaseContext): Promise<CaseReport>;
 }
 
-const POOL_OF = { openai: 'oa', anthropic: 'an' } as const;
+export const POOL_OF = { openai: 'oa', anthropic: 'an' } as const;
 const OTHER = { openai: 'anthropic', anthropic: 'openai' } as const;
 
 function envName(protocol: 'openai' | 'anthropic', key: KeyId): string {
@@ -58,15 +58,22 @@ export function makeSecrets(): CaseContext['secrets'] {
   return { openai: make('sk-fake-oa'), anthropic: make('sk-ant-fake-an') };
 }
 
+/** A pool beside `oa` and `an` (a strict provider's), and the environment its keys are read from. */
+export interface ExtraPools {
+  pools: unknown[];
+  env: Record<string, string>;
+}
+
 /** One fresh bridge per case, so key health never leaks from one case into the next. */
-async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = []): Promise<BridgeProcess> {
-  const pools = (['openai', 'anthropic'] as const).map((protocol) => ({
+async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = [], extra?: ExtraPools): Promise<BridgeProcess> {
+  const ownPools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
     baseUrl: protocol === 'openai' ? ctx.fake.openaiBaseUrl : ctx.fake.anthropicBaseUrl,
     strategy: 'fill-first',
     keys: KEY_IDS.map((id) => ({ id, env: envName(protocol, id) })),
   }));
+  const pools = [...ownPools, ...(extra?.pools ?? [])];
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     KEYBRIDGE_TOKEN: ctx.token,
@@ -75,6 +82,7 @@ async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' |
   for (const protocol of ['openai', 'anthropic'] as const) {
     for (const id of KEY_IDS) env[envName(protocol, id)] = ctx.secrets[protocol][id];
   }
+  Object.assign(env, extra?.env);
   const bridge = new BridgeProcess({ cli: ctx.cli, dir, config: { pools, routes }, env, adminToken: ctx.adminToken });
   await bridge.start();
   return bridge;
@@ -97,10 +105,11 @@ export async function withFreshBridge(
   caseId: string,
   routes: unknown[],
   body: (run: { dirs: RunDirs; bridge: BridgeProcess } & CaseReport) => Promise<void>,
+  extra?: ExtraPools,
 ): Promise<CaseReport> {
   const report: CaseReport = { saw: [], checks: [] };
   const dirs = makeDirs(ctx.agent, caseId);
-  const bridge = await startBridge(ctx, dirs.root, routes);
+  const bridge = await startBridge(ctx, dirs.root, routes, extra);
   try {
     await body({ dirs, bridge, ...report });
   } finally {
@@ -121,6 +130,8 @@ function keyIdOf(ctx: CaseContext, secret: string | undefined): string {
   const other = OTHER[ctx.agent.protocol];
   for (const id of KEY_IDS) if (ctx.secrets[other][id] === secret) return `${POOL_OF[other]}/${id}`;
   if (secret === ctx.token) return 'LOCAL-TOKEN';
+  // A strict provider's pool (strictAgentCases.ts).
+  if (secret?.startsWith('sk-fake-strict-')) return 'strict/k1';
   return secret === undefined ? 'none' : 'unknown';
 }
 
@@ -144,7 +155,7 @@ interface Timed {
 }
 
 /** What the bridge logged (key marks, one line per request) and what the provider received, in time order. */
-function timeline(ctx: CaseContext, bridge: BridgeProcess, entries: LedgerEntry[], t0: number, extra: Timed[] = []): string[] {
+export function timeline(ctx: CaseContext, bridge: BridgeProcess, entries: LedgerEntry[], t0: number, extra: Timed[] = []): string[] {
   const items: Timed[] = [...extra];
   for (const m of bridge.keyMarks()) items.push({ at: m.at, text: `bridge   key ${m.pool}/${m.key} ${m.from} → ${m.to}${m.reason ? `: ${m.reason}` : ''}` });
   for (const r of bridge.requests()) items.push({ at: r.at, text: `bridge   ${r.text}` });
@@ -165,7 +176,7 @@ interface AgentRun {
   settings: string;
 }
 
-async function runTurns(ctx: CaseContext, dirs: RunDirs, baseUrls: BaseUrls, prompt: string, maxRetries?: number): Promise<AgentRun> {
+export async function runTurns(ctx: CaseContext, dirs: RunDirs, baseUrls: BaseUrls, prompt: string, maxRetries?: number): Promise<AgentRun> {
   const cmd = ctx.agent.command(ctx.binary, dirs, { baseUrls, token: ctx.token, prompt, maxRetries });
   const result = await runAgent({ ...cmd, cwd: dirs.work, timeoutMs: ctx.agentTimeoutMs });
   return { result, outcome: ctx.agent.outcome(result, dirs), settings: cmd.settings };
@@ -175,7 +186,7 @@ export function bridgeUrls(bridge: BridgeProcess): BaseUrls {
   return { openai: bridge.openaiBase, anthropic: bridge.anthropicBase };
 }
 
-function agentLines(run: AgentRun): string[] {
+export function agentLines(run: AgentRun): string[] {
   const { result, outcome } = run;
   const how = result.timedOut ? 'KILLED at the time limit' : `exit ${result.code ?? result.signal}`;
   const lines = [`settings: ${run.settings}`, `agent ${how} after ${(result.ms / 1000).toFixed(1)} s; final answer ${quote(outcome.text)}`];
@@ -183,7 +194,7 @@ function agentLines(run: AgentRun): string[] {
   return lines;
 }
 
-function agentFinished(checks: Check[], run: AgentRun): void {
+export function agentFinished(checks: Check[], run: AgentRun): void {
   check(checks, !run.result.timedOut && run.result.code === 0 && !run.outcome.error, 'the agent finished on its own with exit 0 and no error');
 }
 
@@ -234,7 +245,7 @@ const plainTurn: AgentCase = {
 };
 
 /** Answers with tool calls until `files` have all been read back, then quotes what came back. */
-function toolResponder(
+export function toolResponder(
   ctx: CaseContext,
   dirs: RunDirs,
   files: Array<{ path: string; nonce: string }>,
@@ -252,7 +263,7 @@ function toolResponder(
   };
 }
 
-function writeNonceFiles(dirs: RunDirs, count: number): Array<{ path: string; nonce: string }> {
+export function writeNonceFiles(dirs: RunDirs, count: number): Array<{ path: string; nonce: string }> {
   const files = [];
   for (let i = 1; i <= count; i++) {
     const nonce = `KB-TOOL-${i}-${randomBytes(4).toString('hex')}`;
@@ -289,7 +300,7 @@ const toolRoundTrip: AgentCase = {
   },
 };
 
-function rateLimitFault(protocol: 'openai' | 'anthropic', seconds: number): Fault {
+export function rateLimitFault(protocol: 'openai' | 'anthropic', seconds: number): Fault {
   const reset = new Date(Date.now() + seconds * 1000).toISOString();
   const headers: Record<string, string> =
     protocol === 'openai'
@@ -440,7 +451,7 @@ const allKeysRateLimited: AgentCase = {
 };
 
 /** Tool outputs carried back in a body of the other protocol: Chat `tool` messages, Anthropic `tool_result` blocks. */
-function translatedToolOutputs(body: unknown): string[] {
+export function translatedToolOutputs(body: unknown): string[] {
   const messages = (body as { messages?: unknown }).messages;
   if (!Array.isArray(messages)) return [];
   const out: string[] = [];

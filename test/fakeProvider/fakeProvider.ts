@@ -31,9 +31,11 @@ import {
 import { estimateTokens, makePlan } from './replyPlan';
 import { requestProblem } from './requestRules';
 import { asObject, dataEvent, SSE_HEADERS, type Json } from './sse';
-import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent } from './types';
+import { assignDialectToolId, dialectChatCompletion, dialectChatEvents, thinkingMessage, thinkingMessageEvents } from './dialectAnswers';
+import { asksForThinking, dialectBaseUrl, dialectRefusal, splitDialectPath, type IssuedSignatures } from './strictDialects';
+import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent, StrictDialect } from './types';
 
-export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest } from './types';
+export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest, StrictDialect } from './types';
 export { defaultReplyParts } from './replyPlan';
 export { requestProblem } from './requestRules';
 export { divergingText, restartingSentence, restartingText, restOfText } from './continuationReplies';
@@ -57,6 +59,8 @@ interface Route {
   endpoint: Endpoint;
   /** GET /v1/models/{id} */
   modelId?: string;
+  /** The provider played, from the `/dialect/{name}` prefix of the path. */
+  dialect?: StrictDialect;
 }
 
 let hugeHeader: string | undefined;
@@ -79,6 +83,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   private readonly sockets = new Set<Socket>();
   /** Makes ids unique across fake instances in one test run. */
   private readonly instance = randomBytes(3).toString('hex');
+  /** Signatures handed out while playing a dialect: the only ones it takes back. Kept across reset(), like a provider's. */
+  private readonly issued: IssuedSignatures = { anthropic: new Set(), gemini: new Set() };
   private readonly server: http.Server;
   private closed: Promise<void> | undefined;
 
@@ -105,6 +111,10 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   }
 
   // ---------- public API ----------
+
+  dialectBaseUrl(dialect: StrictDialect): string {
+    return dialectBaseUrl(this.url, dialect);
+  }
 
   fault(key: string, ...faults: Fault[]): void {
     const q = this.queues.get(key);
@@ -183,7 +193,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const q = path.indexOf('?');
-    const route = routeRequest(method, q < 0 ? path : path.slice(0, q), req.headers);
+    const { dialect, rest } = splitDialectPath(q < 0 ? path : path.slice(0, q));
+    const route: Route = { ...routeRequest(method, rest, req.headers), ...(dialect ? { dialect } : {}) };
     const key = readKey(req.headers, route.protocol);
     // Taken on arrival, so queued faults follow the order requests arrive in.
     const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key, seq, req.headers) : undefined;
@@ -203,6 +214,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       aborted: false,
     };
     if (fault) entry.fault = fault.kind;
+    if (dialect) entry.dialect = dialect;
     this.journal.add(entry);
     const ex = new Exchange(req, res, entry, this);
     const chunks: Buffer[] = [];
@@ -289,7 +301,13 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       }
     }
     if (!bodyOk) return this.reply(ex, errCtx, badJsonReply(errCtx));
-    if (this.options.strictRequests) {
+    if (route.dialect) {
+      const refused = dialectRefusal(route.dialect, endpoint, body, this.issued, errCtx);
+      if (refused) {
+        entry.refusal = String(refused.body);
+        return this.reply(ex, errCtx, refused);
+      }
+    } else if (this.options.strictRequests) {
       const problem = requestProblem(endpoint, body);
       if (problem) return this.reply(ex, errCtx, invalidRequestReply(errCtx, problem));
     }
@@ -319,6 +337,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const reply = this.ask(route, entry, key, body);
     if (reply?.headers) ex.extraHeaders = { ...ex.extraHeaders, ...reply.headers };
     const plan = makePlan(entry.seq, `${this.instance}${entry.seq}`, plannedModel, reply, this.options, entry.bodyBytes);
+    const dialect = route.dialect;
+    if (dialect) assignDialectToolId(dialect, plan, body);
     let events: SseEvent[];
     let errorEvent: (err: Parameters<typeof chatErrorEvent>[0], sequenceNumber: number) => SseEvent;
     if (endpoint === 'chat' && reply?.recorded) {
@@ -326,16 +346,22 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       events = [...reply.recorded.chunks.map((chunk, i) => dataEvent(chunk, i === 0 ? 'open' : 'content')), { text: 'data: [DONE]\n\n', phase: 'terminal' }];
       errorEvent = chatErrorEvent;
     } else if (endpoint === 'chat') {
-      if (!entry.stream) return this.answer(ex, errCtx, chatCompletion(plan), streamFault);
+      if (!entry.stream) {
+        const completion = chatCompletion(plan);
+        return this.answer(ex, errCtx, dialect ? dialectChatCompletion(dialect, plan, completion, this.issued) : completion, streamFault);
+      }
       events = chatStreamEvents(plan, asObject(body.stream_options).include_usage === true);
+      if (dialect) events = dialectChatEvents(dialect, plan, events, this.issued);
       errorEvent = chatErrorEvent;
     } else if (endpoint === 'responses') {
       if (!entry.stream) return this.answer(ex, errCtx, responseObject(plan, body, 'completed'), streamFault);
       events = responsesStreamEvents(plan, body);
       errorEvent = (err, n) => responsesFailedEvent(plan, body, err, n);
     } else {
-      if (!entry.stream) return this.answer(ex, errCtx, message(plan), streamFault);
+      const thinks = dialect === 'anthropic' && asksForThinking(body);
+      if (!entry.stream) return this.answer(ex, errCtx, thinks ? thinkingMessage(plan, message(plan), this.issued) : message(plan), streamFault);
       events = messageStreamEvents(plan);
+      if (thinks) events = thinkingMessageEvents(plan, events, this.issued);
       errorEvent = anthropicErrorEvent;
     }
     return this.stream(ex, errCtx, scriptStream(events, streamFault, errorEvent), plan.gapMs);

@@ -12,6 +12,8 @@ export interface FakeProviderOptions {
 }
 
 export type Protocol = 'openai' | 'anthropic';
+/** A provider the fake can play strictly (strictDialects.ts). */
+export type StrictDialect = 'anthropic' | 'openai' | 'deepseek' | 'gemini' | 'moonshot' | 'mistral' | 'groq' | 'openrouter';
 export type Endpoint = 'chat' | 'responses' | 'embeddings' | 'models' | 'messages' | 'count_tokens' | 'other';
 
 export interface LedgerEntry {
@@ -29,6 +31,10 @@ export interface LedgerEntry {
   bodyBytes: number;
   body?: unknown;
   fault?: Fault['kind'];
+  /** The provider the fake played for this request (strictDialects.ts). */
+  dialect?: StrictDialect;
+  /** The body of a strict dialect's refusal, as sent. */
+  refusal?: string;
   status?: number;
   startedAt: number;
   headersSentAt?: number;
@@ -112,6 +118,11 @@ export interface FakeProvider {
   readonly anthropicBaseUrl: string;
   readonly ledger: LedgerEntry[];
   options: Required<FakeProviderOptions>;
+  /**
+   * The base URL of a pool whose provider the fake plays strictly, refusing in that provider's words what it
+   * refuses (strictDialects.ts): `deepseek`, `gemini`, `anthropic`… — whatever `strictRequests` says.
+   */
+  dialectBaseUrl(dialect: StrictDialect): string;
   fault(key: string, ...faults: Fault[]): void;
   always(key: string, fault: Fault | undefined): void;
   /** A persistent fault for one key ('*': any) limited to a model and/or a path prefix (pass-through paths included). */

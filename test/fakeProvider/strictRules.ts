@@ -1,0 +1,299 @@
+import { asObject, type Json } from './sse';
+
+/**
+ * The rules real providers enforce on a request, one small function each, in our own words; each returns the
+ * provider's error message (quoted as it sends it) or undefined when the request passes. strictDialects.ts picks
+ * the rules a dialect plays and wraps the message in that provider's error body.
+ */
+
+const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map((x) => asObject(x)) : []);
+
+/** Chat messages after the last user message: the turn still open, where a tool loop is running. */
+function openTurn(messages: Json[]): { message: Json; index: number }[] {
+  let start = 0;
+  messages.forEach((m, i) => {
+    if (m.role === 'user') start = i + 1;
+  });
+  return messages.slice(start).map((message, i) => ({ message, index: start + i }));
+}
+
+// ---------- Anthropic Messages ----------
+
+const ANTHROPIC_ID = /^[a-zA-Z0-9_-]+$/;
+const ANTHROPIC_TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
+/**
+ * tool_use ids and the tool_result ids that answer them must match `^[a-zA-Z0-9_-]+$`: Kimi's `functions.Bash:0`
+ * is refused. https://github.com/CommandCodeAI/command-code/issues/323
+ */
+export function anthropicToolIdPattern(body: Json): string | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const blocks = list(messages[i]!.content);
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (b.type === 'tool_use' && !ANTHROPIC_ID.test(String(b.id))) {
+        return `messages.${i}.content.${j}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+      }
+      if (b.type === 'tool_result' && !ANTHROPIC_ID.test(String(b.tool_use_id))) {
+        return `messages.${i}.content.${j}.tool_result.tool_use_id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A tool's input_schema is an object schema, and its root may not combine schemas: one such tool fails every
+ * request of the session. https://github.com/anthropics/claude-code/issues/5973
+ */
+export function anthropicToolSchema(body: Json): string | undefined {
+  const tools = list(body.tools);
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i]!;
+    // Server tools (web_search_…, bash_…) carry a type and no schema.
+    if (tool.type !== undefined && tool.type !== 'custom') continue;
+    if (!ANTHROPIC_TOOL_NAME.test(String(tool.name))) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+    const schema = asObject(tool.input_schema);
+    if (schema.oneOf !== undefined || schema.anyOf !== undefined || schema.allOf !== undefined) {
+      return `tools.${i}.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level`;
+    }
+    if (schema.type !== 'object') return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
+  }
+  return undefined;
+}
+
+/**
+ * Claude models from 2025 on (Sonnet/Opus/Haiku 4 and later) take one of `temperature` and `top_p`, not both;
+ * the Claude 3 family still takes both. https://github.com/anomalyco/opencode/issues/28930
+ */
+export function anthropicSamplingPair(body: Json): string | undefined {
+  if (body.temperature === undefined || body.top_p === undefined) return undefined;
+  if (/^claude-3/.test(String(body.model))) return undefined;
+  return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
+}
+
+/**
+ * With thinking on, `temperature` stays at its default of 1.
+ * https://github.com/MartialBE/one-hub/issues/529
+ */
+export function anthropicThinkingTemperature(body: Json): string | undefined {
+  const thinking = asObject(body.thinking).type;
+  if ((thinking !== 'enabled' && thinking !== 'adaptive') || body.temperature === undefined || body.temperature === 1) return undefined;
+  return '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking';
+}
+
+/**
+ * A thinking block is sent back with the signature Anthropic gave it; any other (another account's, or a
+ * carrier of ours such as `kbr1.…`) is refused. `issued` holds the signatures this fake handed out.
+ */
+export function anthropicThinkingSignature(body: Json, issued: ReadonlySet<string>): string | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const blocks = list(messages[i]!.content);
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]!;
+      if (b.type === 'thinking' && !issued.has(String(b.signature))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+    }
+  }
+  return undefined;
+}
+
+// ---------- OpenAI Chat Completions ----------
+
+const OPENAI_NAME = /^[a-zA-Z0-9_-]+$/;
+const IMAGE_DETAIL = new Set(['low', 'high', 'auto']);
+
+/** What a Chat refusal names besides its message: the parameter and OpenAI's error code. */
+export interface ChatRefusal {
+  message: string;
+  param: string | null;
+  code: string | null;
+}
+
+/** image_url.detail is one of low, high, auto. https://github.com/quarkiverse/quarkus-langchain4j/issues/412 */
+export function openaiImageDetail(body: Json): ChatRefusal | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const parts = list(messages[i]!.content);
+    for (let j = 0; j < parts.length; j++) {
+      const detail = asObject(parts[j]!.image_url).detail;
+      if (parts[j]!.type === 'image_url' && detail !== undefined && !IMAGE_DETAIL.has(String(detail))) {
+        return {
+          message: `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`,
+          param: `messages[${i}].content[${j}].image_url.detail`,
+          code: 'invalid_value',
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Images go in user messages only: a tool result carrying one (Claude Code reading a screenshot) is refused.
+ * https://github.com/OpenHands/OpenHands/issues/7700
+ */
+export function openaiImageRole(body: Json): ChatRefusal | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.role !== 'user' && list(m.content).some((part) => part.type === 'image_url')) {
+      return {
+        message: `Invalid 'messages[${i}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${String(m.role)}' contains an image URL.`,
+        param: `messages[${i}]`,
+        code: 'invalid_value',
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Function names, declared or called, match `^[a-zA-Z0-9_-]+$`.
+ * https://github.com/hackers365/xiaozhi-esp32-server-golang/issues/268
+ */
+export function openaiFunctionName(body: Json): ChatRefusal | undefined {
+  const refuse = (param: string): ChatRefusal => ({
+    message: `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+    param,
+    code: 'invalid_value',
+  });
+  const tools = list(body.tools);
+  for (let i = 0; i < tools.length; i++) {
+    if (!OPENAI_NAME.test(String(asObject(tools[i]!.function).name))) return refuse(`tools[${i}].function.name`);
+  }
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const calls = list(messages[i]!.tool_calls);
+    for (let j = 0; j < calls.length; j++) {
+      if (!OPENAI_NAME.test(String(asObject(calls[j]!.function).name))) return refuse(`messages[${i}].tool_calls[${j}].function.name`);
+    }
+  }
+  return undefined;
+}
+
+/** Tool call ids are at most 40 characters. https://github.com/vercel/ai/issues/8132 */
+export function openaiToolCallIdLength(body: Json): ChatRefusal | undefined {
+  const tooLong = (param: string, id: string): ChatRefusal => ({
+    message: `Invalid '${param}': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`,
+    param,
+    code: 'string_above_max_length',
+  });
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const calls = list(m.tool_calls);
+    for (let j = 0; j < calls.length; j++) {
+      const id = String(calls[j]!.id);
+      if (id.length > 40) return tooLong(`messages[${i}].tool_calls[${j}].id`, id);
+    }
+    if (m.role === 'tool' && typeof m.tool_call_id === 'string' && m.tool_call_id.length > 40) return tooLong(`messages[${i}].tool_call_id`, m.tool_call_id);
+  }
+  return undefined;
+}
+
+/**
+ * OpenAI's reasoning models (o-series, GPT-5) refuse `max_tokens`.
+ * https://github.com/griptape-ai/ComfyUI-Griptape/issues/312
+ */
+export function openaiReasoningMaxTokens(body: Json): ChatRefusal | undefined {
+  if (body.max_tokens === undefined || !/^(o\d|gpt-5)/.test(String(body.model))) return undefined;
+  return {
+    message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    param: 'max_tokens',
+    code: 'unsupported_parameter',
+  };
+}
+
+/** The fields a Chat message of each role takes at OpenAI; another provider's (`reasoning_content`) is refused. */
+const CHAT_MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
+  system: new Set(['role', 'content', 'name']),
+  developer: new Set(['role', 'content', 'name']),
+  user: new Set(['role', 'content', 'name']),
+  assistant: new Set(['role', 'content', 'name', 'tool_calls', 'refusal', 'audio', 'function_call']),
+  tool: new Set(['role', 'content', 'tool_call_id']),
+};
+
+/** A message property OpenAI does not take. https://github.com/microsoft/autogen/issues/1174 */
+export function openaiMessageFields(body: Json): ChatRefusal | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const allowed = CHAT_MESSAGE_FIELDS[String(messages[i]!.role)];
+    const extra = allowed && Object.keys(messages[i]!).find((field) => !allowed.has(field));
+    if (extra) return { message: `Additional properties are not allowed ('${extra}' was unexpected) - 'messages.${i}'`, param: null, code: null };
+  }
+  return undefined;
+}
+
+// ---------- DeepSeek (thinking mode) ----------
+
+/**
+ * In thinking mode (on unless `thinking.type` is "disabled"), each assistant turn that called tools in the loop
+ * still open must come back with its `reasoning_content` (an empty one is taken).
+ * https://api-docs.deepseek.com/guides/thinking_mode (wording: https://github.com/dataelement/Clawith/issues/570)
+ */
+export function deepseekReasoningReturned(body: Json): string | undefined {
+  if (asObject(body.thinking).type === 'disabled') return undefined;
+  const missing = openTurn(list(body.messages)).find(({ message }) => message.role === 'assistant' && list(message.tool_calls).length > 0 && typeof message.reasoning_content !== 'string');
+  return missing ? 'The `reasoning_content` in the thinking mode must be passed back to the API.' : undefined;
+}
+
+// ---------- Gemini 3 (OpenAI-compatible endpoint) ----------
+
+/** The documented stand-in Gemini takes for a signature it cannot have (a call made by another model). */
+const GEMINI_SKIP_SIGNATURE = 'skip_thought_signature_validator';
+
+/**
+ * Gemini 3 validates the function calls of the current turn: the first call of each step carries the thought
+ * signature Gemini gave it (`extra_content.google.thought_signature`), or the documented stand-in; one it did not
+ * give is refused too (https://github.com/heyhuynhgiabuu/proxypal/issues/119).
+ * https://ai.google.dev/gemini-api/docs/thought-signatures (wording: https://github.com/manthanabc/paws/issues/103)
+ */
+export function geminiThoughtSignature(body: Json, issued: ReadonlySet<string>): string | undefined {
+  if (!/gemini-3/.test(String(body.model))) return undefined;
+  for (const { message, index } of openTurn(list(body.messages))) {
+    const first = list(message.tool_calls)[0];
+    if (message.role !== 'assistant' || !first) continue;
+    const signature = asObject(asObject(first.extra_content).google).thought_signature;
+    const name = String(asObject(first.function).name);
+    if (signature === undefined) {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${index + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
+    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(String(signature))) return 'Corrupted thought signature.';
+  }
+  return undefined;
+}
+
+// ---------- Mistral ----------
+
+const MISTRAL_ID = /^[a-zA-Z0-9]{9}$/;
+
+/**
+ * Tool call ids, in assistant turns and in the tool messages answering them, are nine letters or digits.
+ * https://github.com/jackmpcollins/magentic/issues/276
+ */
+export function mistralToolCallId(body: Json): string | undefined {
+  for (const m of list(body.messages)) {
+    const ids = [...list(m.tool_calls).map((call) => call.id), ...(m.role === 'tool' ? [m.tool_call_id] : [])];
+    const bad = ids.find((id) => !MISTRAL_ID.test(String(id)));
+    if (bad !== undefined) return `Tool call id was ${String(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`;
+  }
+  return undefined;
+}
+
+// ---------- Groq ----------
+
+/**
+ * Groq validates message properties and refuses another provider's reasoning fields sent back.
+ * https://github.com/NousResearch/hermes-agent/issues/11089
+ */
+export function groqMessageFields(body: Json): string | undefined {
+  const messages = list(body.messages);
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const extra = ['reasoning_content', 'reasoning_details', 'extra_content'].find((field) => m[field] !== undefined);
+    if (extra) return `'messages.${i}' : for 'role:${String(m.role)}' the following must be satisfied[('messages.${i}' : property '${extra}' is unsupported)]`;
+  }
+  return undefined;
+}
