@@ -2,13 +2,10 @@
  * `npm run test:agents`: the real Claude Code and Codex CLI, pinned and cached
  * outside the repo, run non-interactively and offline through the headless
  * bridge (`dist/cli.js serve`, a child process) in front of the in-repo fake
- * provider. Seven cases per agent (the fifth a translated fallback, the sixth only what Connect Agents wrote, the
- * seventh a fallback to a strict Groq pool, strictAgentCases.ts),
+ * provider. Nine cases per agent (the fifth a translated fallback, the sixth only what Connect Agents wrote, the
+ * seventh to ninth fallbacks to strict Groq, DeepSeek-thinking and Gemini 3 pools, strictAgentCases.ts),
  * then Qwen Code and Continue's CLI with only what Connect Agents wrote, after checking that the README's
  * agent guide is the text of src/core/agentSetup.ts; prints what each saw and ends with `N passed, N failed`.
- *
- * `--pending` runs instead the cases waiting for a fix (strictAgentCases.ts: fallbacks to strict DeepSeek and
- * Gemini 3 pools), which fail until it lands.
  *
  * Environment: KEYBRIDGE_AGENTS_CACHE (install folder), KEYBRIDGE_AGENTS
  * (comma list of agent ids to run), KEYBRIDGE_AGENT_CASES (comma list of case ids),
@@ -23,9 +20,8 @@ import { AGENT_DRIVERS } from './agentDrivers';
 import { ensureAgents, installedVersions } from './agentInstall';
 import { FILE_AGENTS, runConnectedFileAgent } from './fileAgents';
 import { checkReadmeGuide } from './readmeGuide';
-import { PENDING_AGENT_CASES, STRICT_AGENT_CASES } from './strictAgentCases';
+import { STRICT_AGENT_CASES } from './strictAgentCases';
 
-const PENDING = process.argv.includes('--pending');
 
 function selected<T extends { id: string }>(all: readonly T[], list: string | undefined): T[] {
   if (!list) return [...all];
@@ -48,16 +44,14 @@ async function main(): Promise<number> {
 
   let passed = 0;
   let failed = 0;
-  if (!PENDING) {
-    const readmeChecks = checkReadmeGuide(resolve(__dirname, '../../../docs/agents.md'));
-    const readmeOk = readmeChecks.every((c) => c.ok);
-    print(`── docs/agents.md "Agent setup" against src/core/agentSetup.ts`);
-    for (const c of readmeChecks) if (!c.ok) print(`   ✗ ${c.text}`);
-    print(`${readmeOk ? 'PASS' : 'FAIL'} docs/agents.md guide: ${readmeChecks.filter((c) => c.ok).length}/${readmeChecks.length} blocks match`);
-    if (readmeOk) passed++;
-    else failed++;
-    print('');
-  }
+  const readmeChecks = checkReadmeGuide(resolve(__dirname, '../../../docs/agents.md'));
+  const readmeOk = readmeChecks.every((c) => c.ok);
+  print(`── docs/agents.md "Agent setup" against src/core/agentSetup.ts`);
+  for (const c of readmeChecks) if (!c.ok) print(`   ✗ ${c.text}`);
+  print(`${readmeOk ? 'PASS' : 'FAIL'} docs/agents.md guide: ${readmeChecks.filter((c) => c.ok).length}/${readmeChecks.length} blocks match`);
+  if (readmeOk) passed++;
+  else failed++;
+  print('');
 
   const agents = ensureAgents(print);
   const versions = installedVersions(agents.dir);
@@ -90,7 +84,7 @@ async function main(): Promise<number> {
       else failed++;
     };
     const tokens = () => ({ secrets: makeSecrets(), token: `kb-agents-${randomBytes(12).toString('hex')}`, adminToken: `kb-agents-admin-${randomBytes(12).toString('hex')}` });
-    const cases = selected(PENDING ? PENDING_AGENT_CASES : [...AGENT_CASES, ...STRICT_AGENT_CASES], process.env.KEYBRIDGE_AGENT_CASES);
+    const cases = selected([...AGENT_CASES, ...STRICT_AGENT_CASES], process.env.KEYBRIDGE_AGENT_CASES);
     for (const agent of selected(AGENT_DRIVERS, process.env.KEYBRIDGE_AGENTS)) {
       for (const testCase of cases) {
         const ctx: CaseContext = { agent, binary: binaries[agent.id], fake, cli, ...tokens(), agentTimeoutMs };

@@ -100,11 +100,9 @@ const CARRIED: Partial<Record<StrictDialect, { what: string; holds: (m: Assistan
   },
 };
 
-/** In `npm run test:agents`: a strict Groq pool, which refuses reasoning fields sent back to it, passes today. */
-export const STRICT_AGENT_CASES: readonly AgentCase[] = [strictFallback('groq')];
-
 /**
- * Not in `npm run test:agents` until the translators carry reasoning across protocols (they fail on p20-base);
- * `npm run test:agents:pending` runs them.
+ * In `npm run test:agents`: a strict Groq pool, which refuses reasoning fields sent back to it; DeepSeek's thinking
+ * mode and Gemini 3, which refuse the second tool turn without their reasoning (before issue 20's translation, both
+ * agents failed there on the first tool result).
  */
-export const PENDING_AGENT_CASES: readonly AgentCase[] = [strictFallback('deepseek'), strictFallback('gemini')];
+export const STRICT_AGENT_CASES: readonly AgentCase[] = [strictFallback('groq'), strictFallback('deepseek'), strictFallback('gemini')];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type ReasoningReturn } from '../../src/core/providers/dialect';
 import { crossProtocol, type TargetTranslation } from '../../src/core/translation/targetTranslation';
+import { CARRIER_MARK, withoutCarriedReasoning } from '../../src/core/translation/thinking';
 import { requestProblem } from '../fakeProvider/requestRules';
 
 const DEEPSEEK = { protocol: 'openai' as const, dialect: 'deepseek' as const, baseUrl: 'https://api.deepseek.com/v1', responses: false };
@@ -136,8 +137,69 @@ describe('reasoning carried through the client goes back only to the provider th
     }
   });
 
-  it('treats a carrier it cannot read as reasoning nobody gets back', () => {
+  it('treats a carrier it cannot read as reasoning nobody gets back: the tool turn goes back with an empty reasoning_content', () => {
     const { body } = translation(MESSAGES, DEEPSEEK).request(claudeHistory(() => 'kbr1.not-base64-json'), 'deepseek-chat');
-    assert.doesNotMatch(JSON.stringify(body), /reasoning_content|kbr1\./);
+    assert.doesNotMatch(JSON.stringify(body), /kbr1\./);
+    const toolTurns = (body.messages as { role: string; tool_calls?: unknown[]; reasoning_content?: string }[]).filter((m) => m.role === 'assistant' && m.tool_calls);
+    assert.ok(toolTurns.length > 0);
+    for (const turn of toolTurns) assert.equal(turn.reasoning_content, '', 'present, so thinking mode takes the request, and empty');
+  });
+});
+
+describe('reasoning carried for a Chat provider, on a relay to the client\'s own protocol', () => {
+  const carrier = encodeCarriedReasoning({ dialect: 'deepseek' });
+
+  it('leaves an Anthropic request without it, and without the thinking setting when the last turn lost its thinking', () => {
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'list the files' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should run ls.', signature: carrier }, { type: 'tool_use', id: 'call_1', name: 'Bash', input: { command: 'ls' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'a.txt' }] },
+      ],
+    };
+    assert.ok(CARRIER_MARK.length > 0 && Buffer.from(JSON.stringify(request)).includes(CARRIER_MARK), 'the relay finds it by its bytes');
+    const stripped = withoutCarriedReasoning(request);
+    assert.deepEqual(stripped, {
+      model: 'claude-x',
+      messages: [request.messages[0], { role: 'assistant', content: [request.messages[1].content[1]] }, request.messages[2]],
+    });
+  });
+
+  it('keeps Anthropic\'s own signed thinking, and the thinking setting, when only an earlier turn carried ours', () => {
+    const own = { type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' };
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'and now?' },
+        { role: 'assistant', content: [own, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] },
+      ],
+    };
+    const stripped = withoutCarriedReasoning(request);
+    assert.deepEqual(stripped?.thinking, request.thinking);
+    assert.deepEqual((stripped?.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'hello' }]);
+    assert.deepEqual((stripped?.messages as { content: unknown }[])[3].content, request.messages[3].content);
+  });
+
+  it('leaves a Responses request without the reasoning items it carried, and OpenAI\'s own items as they are', () => {
+    const ownItem = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABopenai' };
+    const request = {
+      model: 'gpt-5',
+      input: [
+        { role: 'user', content: 'run it' },
+        { type: 'reasoning', id: 'rs_kb', summary: [{ type: 'summary_text', text: 'thinking' }], encrypted_content: carrier },
+        { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+        { type: 'function_call_output', call_id: 'call_1', output: 'ok' },
+        ownItem,
+      ],
+    };
+    const stripped = withoutCarriedReasoning(request);
+    assert.deepEqual(stripped?.input, [request.input[0], request.input[2], request.input[3], ownItem]);
+    assert.equal(withoutCarriedReasoning({ model: 'gpt-5', input: [ownItem] }), undefined, 'nothing of ours: nothing to rewrite');
   });
 });

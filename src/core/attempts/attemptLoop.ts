@@ -16,9 +16,8 @@ import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
 import { bodyForModel, renamesModel, type ProxyRequest } from './proxyRequest';
 import { routedModelList } from './modelList';
-import { poolDialect } from '../providers/dialect';
 import { crossProtocol } from '../translation/targetTranslation';
-import { isThinkingSignatureError, withoutThinking } from '../translation/thinking';
+import { CARRIER_MARK, isThinkingSignatureError, withoutCarriedReasoning, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire } from '../translation/wire';
 
@@ -215,14 +214,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
   const model = target.model ?? request.model;
-  // The dialect is worked out only when a translation asks for it: a same-protocol relay never does.
-  const cross = crossProtocol(request, {
-    protocol: pool.protocol,
-    responses: pool.responses,
-    get dialect() {
-      return poolDialect(pool);
-    },
-  });
+  const cross = crossProtocol(request, { protocol: pool.protocol, responses: pool.responses, dialect: pool.dialect });
   const refuse = (reason: string): PlannedTarget => ({ kind: 'refused', failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } } });
   if (cross?.kind === 'refused') return refuse(cross.reason);
   if (cross?.kind === 'estimate-tokens') return { kind: 'estimate-tokens', pool };
@@ -243,6 +235,15 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     const { dropped } = translated.notes;
     if (dropped.length) engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.join(', ')}`);
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
+  } else if (body?.includes(CARRIER_MARK)) {
+    // History from a Chat provider's turns (reasoning it wants back) going to the client's own protocol: found by
+    // its bytes, so a relay without it pays one search and parses nothing.
+    const client = parseWire(body.toString('utf8'));
+    const stripped = client && !nestedTooDeep(client) ? withoutCarriedReasoning(client) : undefined;
+    if (stripped) {
+      body = Buffer.from(JSON.stringify(stripped));
+      engine.logger.info(`request ${request.id}: for pool "${pool.id}"; not carried: reasoning kept for another provider`);
+    }
   }
   const hasNext = engine.hasLaterTarget(route, t);
   // The first-event deadline counts only for a stream with somewhere else to go (attemptDeadlines): the learned one

@@ -1,12 +1,28 @@
 import type { Protocol } from '../config';
 import { protocolAdapter } from '../protocols/table';
-import { asWire, parseWire, stringOr, type Wire } from './wire';
+import { asWire, stringOr, type Wire } from './wire';
 
-/** The provider's own words: the message of either protocol's error shape, or the body itself when it is short text. */
-function messageOf(json: Wire | undefined, body: string): string {
-  const error = json?.error;
-  if (typeof error === 'string') return error;
-  const message = asWire(error)?.message;
+/**
+ * The error object of a provider's body: `{error: …}` in either protocol's shape, Gemini's `[{error: …}]` (its
+ * OpenAI-compatible endpoint answers with the array of its own API), or the body itself where it is the error
+ * (Mistral's `{object: "error", message, type}`).
+ */
+function errorOf(body: string): Wire | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const json = asWire(Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed);
+  if (!json) return undefined;
+  if (typeof json.error === 'string') return { message: json.error };
+  return asWire(json.error) ?? (json.object === 'error' ? json : undefined);
+}
+
+/** The provider's own words: the message of its error, or the body itself when it is short text. */
+function messageOf(error: Wire | undefined, body: string): string {
+  const message = error?.message;
   if (typeof message === 'string') return message;
   // Not an error of either shape: an HTML page or plain text from a gateway in front of the provider.
   const text = body.trim();
@@ -20,9 +36,9 @@ function messageOf(json: Wire | undefined, body: string): string {
  * and when nothing is left the bridge answers it itself, with 502 (docs/ARCHITECTURE.md §2, step 6).
  */
 export function translateErrorAnswer(client: Protocol, status: number, body: string, pool: string): { status: number; body: string } {
-  const json = parseWire(body);
-  const message = `${messageOf(json, body)} (from pool "${pool}", translated)`;
-  // The provider's own error type goes along as OpenAI's `code`, where a client's protocol has such a field.
-  const code = stringOr(asWire(json?.error)?.type, '') || undefined;
+  const error = errorOf(body);
+  const message = `${messageOf(error, body)} (from pool "${pool}", translated)`;
+  // The provider's own error type (Gemini's status) goes along as OpenAI's `code`, where a client's protocol has such a field.
+  const code = stringOr(error?.type, '') || stringOr(error?.status, '') || undefined;
   return { status, body: protocolAdapter(client).statusErrorBody(status, message, code) };
 }

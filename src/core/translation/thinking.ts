@@ -1,4 +1,5 @@
-import { wireArray, type Wire } from './wire';
+import { isCarriedReasoning } from '../conversation/reasoningCarry';
+import { asWire, wireArray, type Wire } from './wire';
 
 /**
  * Anthropic's answer to a thinking block whose signature it did not make, e.g. "messages.1.content.0: Invalid
@@ -27,4 +28,43 @@ export function withoutThinking(request: Wire): Wire | undefined {
   const out: Wire = { ...request, messages };
   delete out.thinking;
   return out;
+}
+
+/** What every carrier starts with, found in a body's bytes without parsing it (reasoningCarry.ts). */
+export const CARRIER_MARK = Buffer.from('"kbr1.');
+
+/**
+ * The request without the reasoning our carrier took through the client for a Chat provider (a `thinking` block
+ * signed with it, a Responses `reasoning` item whose `encrypted_content` it is), or undefined when it has none.
+ * A relay to the client's own protocol sends the rest as it came: Anthropic and OpenAI would refuse a signature
+ * they did not make. When the last assistant turn loses its thinking, the `thinking` setting goes too (Anthropic
+ * wants an unfinished tool loop's turn to start with its thinking block, which is what was taken out).
+ */
+export function withoutCarriedReasoning(request: Wire): Wire | undefined {
+  let changed = false;
+  const out: Wire = { ...request };
+  if (Array.isArray(request.messages)) {
+    const messages = wireArray(request.messages);
+    const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
+    out.messages = messages.map((message, at) => {
+      if (message.role !== 'assistant' || !Array.isArray(message.content)) return message;
+      const content = wireArray(message.content).filter((block) => !(block.type === 'thinking' && isCarriedReasoning(block.signature)));
+      if (content.length === (message.content as unknown[]).length) return message;
+      changed = true;
+      if (at === lastAssistant) delete out.thinking;
+      return { ...message, content: content.length > 0 ? content : [{ type: 'text', text: '(thinking omitted)' }] };
+    });
+  }
+  if (Array.isArray(request.input)) {
+    const input = request.input as unknown[];
+    const kept = input.filter((item) => {
+      const wire = asWire(item);
+      return !(wire?.type === 'reasoning' && isCarriedReasoning(wire.encrypted_content));
+    });
+    if (kept.length !== input.length) {
+      changed = true;
+      out.input = kept;
+    }
+  }
+  return changed ? out : undefined;
 }

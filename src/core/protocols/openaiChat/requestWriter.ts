@@ -180,8 +180,11 @@ function reasoningReturn(turns: Turn[], dialect: DialectTraits, notes: string[])
   if (dialect.reasoningReturn === 'reasoning_content') {
     return (message, at) => {
       if (message.tool_calls === undefined) return message;
+      // A tool turn another model made (before a failover) has no reasoning of this provider's: it goes back empty,
+      // which DeepSeek's thinking mode takes, where a missing field refuses the whole request. Another model's
+      // reasoning is never sent in its place (it belongs to that provider).
       const text = turns[at].parts.flatMap((part) => (part.kind === 'reasoning' && ours(part) ? [part.text] : [])).join('');
-      return text === '' ? message : { ...message, reasoning_content: text };
+      return { ...message, reasoning_content: text };
     };
   }
   if (dialect.reasoningReturn === 'thought_signature') {
