@@ -1,6 +1,6 @@
 import { costOf, type Pricer } from './price';
 import { addTo, bucketStart, emptySums, groupOf } from './rollup';
-import type { UsageRow, UsageSums } from './usageRecord';
+import type { UsageGroup, UsageRow, UsageSums } from './usageRecord';
 
 /** The dimensions a report breaks its totals down by. */
 const USAGE_DIMENSIONS = ['key', 'model', 'pool', 'agent', 'protocol', 'day'] as const;
@@ -11,6 +11,42 @@ export interface UsageQuery {
   sinceMs?: number;
   /** One breakdown; all of them when unset. */
   by?: UsageDimension;
+  /** Also the series over time, one point per UTC hour or day, in total and per model, key, pool and agent. */
+  series?: SeriesGrain;
+}
+
+const SERIES_GRAINS = ['hour', 'day'] as const;
+type SeriesGrain = (typeof SERIES_GRAINS)[number];
+/** The dimensions a report has series over time for. */
+const SERIES_DIMENSIONS = ['model', 'key', 'pool', 'agent'] as const;
+type SeriesDimension = (typeof SERIES_DIMENSIONS)[number];
+
+/** One value per bucket of the series, oldest first. */
+interface SeriesValues {
+  requests: number[];
+  errors: number[];
+  failovers: number[];
+  /** All four kinds of tokens. */
+  tokens: number[];
+  cacheReadTokens: number[];
+  /** The estimate for the bucket; null where none of its rows had a price. */
+  costUsd: (number | null)[];
+}
+
+export interface SeriesLine extends SeriesValues {
+  /** As in the breakdowns: a key fingerprint (with `pool` and `keyMasked`), model, pool or agent. */
+  name: string;
+  pool?: string;
+  keyMasked?: string;
+}
+
+export interface UsageSeries {
+  grain: SeriesGrain;
+  /** Each bucket's start (epoch ms, UTC), oldest first: every hour or day of the window, empty ones included. */
+  at: number[];
+  total: SeriesValues;
+  /** Per dimension, the largest token users first (the order of the breakdowns). */
+  by: Record<SeriesDimension, SeriesLine[]>;
 }
 
 export interface UsageTotals {
@@ -44,6 +80,8 @@ export interface UsageReport {
   totals: UsageTotals;
   /** Per dimension, the largest token users first. */
   breakdowns: Partial<Record<UsageDimension, UsageLine[]>>;
+  /** When the query asked for them. */
+  series?: UsageSeries;
 }
 
 const DEFAULT_SINCE_MS = 7 * 24 * 3_600_000;
@@ -58,10 +96,14 @@ export function parseSince(text: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-/** A query from `since` and `by` options (a query string, the CLI's flags); a string says what is wrong. */
+/** A query from `since`, `by` and `series` options (a query string, the CLI's flags); a string says what is wrong. */
 export function usageQueryFrom(options: { get(name: string): string | null | undefined }): UsageQuery | string {
   const since = options.get('since');
   const by = options.get('by');
+  const series = options.get('series');
+  if (series) {
+    if (!(SERIES_GRAINS as readonly string[]).includes(series)) return `series must be hour or day (got "${series.slice(0, 40)}")`;
+  }
   const query: UsageQuery = {};
   if (since) {
     const ms = parseSince(since);
@@ -72,6 +114,7 @@ export function usageQueryFrom(options: { get(name: string): string | null | und
     if (!(USAGE_DIMENSIONS as readonly string[]).includes(by)) return `by must be one of ${USAGE_DIMENSIONS.join(', ')} (got "${by.slice(0, 40)}")`;
     query.by = by as UsageDimension;
   }
+  if (series) query.series = series as SeriesGrain;
   return query;
 }
 
@@ -129,11 +172,14 @@ export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: num
   const dimensions = query.by ? [query.by] : USAGE_DIMENSIONS;
   const total = emptyTally();
   const groups = new Map<UsageDimension, Map<string, Tally & { pool?: string; keyMasked?: string }>>(dimensions.map((d) => [d, new Map()]));
+  const series = query.series && new SeriesTally(query.series, from, now);
   for (const row of rows) {
     if (row.at < from || row.at > now) continue;
-    const prices = pricer?.pricesOf(row.pool, groupOf(row).model);
+    const group = groupOf(row);
+    const prices = pricer?.pricesOf(row.pool, group.model);
     const cost = prices && costOf(row, prices);
     tally(total, row, cost);
+    series?.add(row, group, cost);
     for (const [dimension, lines] of groups) {
       const name = nameOf(row, dimension);
       let line = lines.get(name);
@@ -151,7 +197,93 @@ export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: num
     breakdowns[dimension] =
       dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort((a, b) => tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name));
   }
-  return { from, to: now, totals: totalsOf(total), breakdowns };
+  const report: UsageReport = { from, to: now, totals: totalsOf(total), breakdowns };
+  if (series) report.series = series.result();
+  return report;
+}
+
+function emptyValues(length: number): SeriesValues {
+  const zeros = (): number[] => new Array<number>(length).fill(0);
+  return { requests: zeros(), errors: zeros(), failovers: zeros(), tokens: zeros(), cacheReadTokens: zeros(), costUsd: new Array<number | null>(length).fill(null) };
+}
+
+function addAt(values: SeriesValues, i: number, row: UsageRow, cost: number | undefined): void {
+  if (row.kind === 'request') {
+    values.requests[i]++;
+    if (row.outcome !== 'ok') values.errors[i]++;
+  } else {
+    values.requests[i] += row.requests;
+    values.errors[i] += row.errors;
+  }
+  values.failovers[i] += row.failovers;
+  values.tokens[i] += tokensOf(row);
+  values.cacheReadTokens[i] += row.cacheReadTokens;
+  if (cost !== undefined) values.costUsd[i] = (values.costUsd[i] ?? 0) + cost;
+}
+
+/**
+ * The series over time: one point per UTC hour or day from the window's first bucket to `now`'s. A row lands in
+ * the bucket its `at` falls in (a rollup's is its hour's or day's start), so a daily rollup is one hourly point.
+ */
+class SeriesTally {
+  private readonly first: number;
+  private readonly size: number;
+  private readonly length: number;
+  private readonly total: SeriesValues;
+  private readonly lines = new Map<SeriesDimension, Map<string, SeriesLine & { weight: number }>>(SERIES_DIMENSIONS.map((d) => [d, new Map()]));
+
+  constructor(
+    private readonly grain: SeriesGrain,
+    from: number,
+    now: number,
+  ) {
+    this.first = bucketStart(from, grain);
+    this.size = grain === 'hour' ? 3_600_000 : 24 * 3_600_000;
+    this.length = Math.floor((bucketStart(now, grain) - this.first) / this.size) + 1;
+    this.total = emptyValues(this.length);
+  }
+
+  add(row: UsageRow, group: UsageGroup, cost: number | undefined): void {
+    const i = Math.floor((row.at - this.first) / this.size);
+    addAt(this.total, i, row, cost);
+    for (const [dimension, lines] of this.lines) {
+      const name = group[dimension] || '-';
+      let line = lines.get(name);
+      if (!line) {
+        line = { name, ...(dimension === 'key' ? { pool: group.pool || undefined, keyMasked: group.keyMasked } : {}), ...emptyValues(this.length), weight: 0 };
+        lines.set(name, line);
+      }
+      if (dimension === 'key') line.keyMasked ??= group.keyMasked;
+      line.weight += tokensOf(row);
+      addAt(line, i, row, cost);
+    }
+  }
+
+  result(): UsageSeries {
+    const at = Array.from({ length: this.length }, (_, i) => this.first + i * this.size);
+    const by = {} as UsageSeries['by'];
+    for (const [dimension, lines] of this.lines) {
+      const sorted = [...lines.values()].sort((a, b) => b.weight - a.weight || sum(b.requests) - sum(a.requests) || a.name.localeCompare(b.name));
+      by[dimension] = sorted.map(({ name, pool, keyMasked, requests, errors, failovers, tokens, cacheReadTokens, costUsd }) => ({
+        name,
+        ...(pool ? { pool } : {}),
+        ...(keyMasked ? { keyMasked } : {}),
+        ...{ requests, errors, failovers, tokens, cacheReadTokens },
+        costUsd: costUsd.map(roundUsd),
+      }));
+    }
+    return { grain: this.grain, at, total: { ...this.total, costUsd: this.total.costUsd.map(roundUsd) }, by };
+  }
+}
+
+function sum(values: number[]): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
+
+function roundUsd(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 1e6) / 1e6;
 }
 
 function tokensOf(t: Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {
