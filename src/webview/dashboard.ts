@@ -52,8 +52,10 @@ interface ChartSpec {
   at: number[];
   grain: 'hour' | 'day';
   series: Series[];
-  /** Stacked areas (each series on top of the ones before it) instead of lines. */
-  stacked?: boolean;
+  /** Bars, stacked (each series on top of the ones before it), instead of lines. */
+  bars?: boolean;
+  /** Whole counts: no ticks between integers. */
+  counts?: boolean;
   format?: (value: number) => string;
 }
 
@@ -71,8 +73,8 @@ function translucent(color: string, alpha: number): string {
 
 /**
  * A chart of series over time, drawn by uPlot (a chart library made for time series, 52 KB minified: see
- * docs/ARCHITECTURE.md §10 for the comparison). Its legend names each series with its colour and, under the
- * cursor, the bucket's value of each; the time axis is in UTC, like the buckets.
+ * docs/ARCHITECTURE.md §10 for the comparison). Its legend names each series with its colour and its total over
+ * the range, or under the cursor the bucket's value; the time axis is in UTC, like the buckets.
  */
 function timeChart(spec: ChartSpec, id: string): HTMLElement {
   const figure = el('figure', undefined, 'chart');
@@ -80,14 +82,32 @@ function timeChart(spec: ChartSpec, id: string): HTMLElement {
   figure.append(el('figcaption', spec.title));
   const plot = el('div', undefined, 'plot');
   plot.setAttribute('role', 'img');
-  plot.setAttribute('aria-label', `${spec.title}: ${spec.series.map((s) => `${s.label} ${integer.format(s.values.reduce<number>((a, b) => a + (b ?? 0), 0))}`).join(', ')}`);
+  plot.setAttribute('aria-label', `${spec.title}: ${spec.series.map((s) => `${s.label} ${total(s.values)}`).join(', ')}`);
   figure.append(plot);
   requestAnimationFrame(() => drawChart(plot, spec));
   return figure;
 }
 
+function total(values: (number | null)[]): number {
+  let sum = 0;
+  for (const v of values) sum += v ?? 0;
+  return sum;
+}
+
 const utcDay = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric' });
-const utcHour = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const utcHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
+/** Tick steps in seconds: hours that divide a day for hourly points, whole days (and weeks) for daily ones. */
+const TIME_INCRS = { hour: [HOUR_S, 2 * HOUR_S, 3 * HOUR_S, 4 * HOUR_S, 6 * HOUR_S, 12 * HOUR_S, DAY_S], day: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S] };
+const COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8, 1e9];
+
+/** A tick of the time axis: the hour, or the day at midnight and for daily points. */
+function timeTick(seconds: number, grain: 'hour' | 'day'): string {
+  const date = new Date(seconds * 1000);
+  const hour = date.getUTCHours();
+  return grain === 'hour' && hour !== 0 ? `${String(hour).padStart(2, '0')}:00` : utcDay.format(date);
+}
 
 function drawChart(plot: HTMLElement, spec: ChartSpec): void {
   const fg = themeColor('--vscode-foreground', '#888');
@@ -95,41 +115,47 @@ function drawChart(plot: HTMLElement, spec: ChartSpec): void {
   const font = `11px ${themeColor('--vscode-font-family', 'sans-serif')}`;
   const axis = { stroke: fg, font, grid: { stroke: translucent(grid, 0.5), width: 1 }, ticks: { stroke: grid, width: 1 } };
   const format = spec.format ?? ((v: number) => compact.format(v));
-  // Stacked: each series is drawn as the sum of itself and the ones before it, filled down to the one below.
+  const bucket = spec.grain === 'hour' ? HOUR_S : DAY_S;
+  // Stacked: each series is drawn as the sum of itself and the ones before it, the tallest first, so each bar
+  // shows through only above the ones drawn over it; the legend lists them top of the stack first.
+  const order = spec.bars ? [...spec.series.keys()].reverse() : [...spec.series.keys()];
   const raw = spec.series.map((s) => s.values);
-  const drawn: (number | null)[][] = [];
-  if (spec.stacked) {
+  let drawn: (number | null)[][] = raw;
+  if (spec.bars) {
     const sums = new Array<number>(spec.at.length).fill(0);
-    for (const values of raw) drawn.push(values.map((v, i) => (sums[i] += v ?? 0)));
-  } else drawn.push(...raw);
-  const bands: uPlot.Band[] = spec.stacked ? spec.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number] })) : [];
+    drawn = raw.map((values) => values.map((v, i) => (sums[i] += v ?? 0)));
+  }
+  const bars = uPlot.paths.bars?.({ size: [0.8, 36, 2], gap: 1 });
   const options: uPlot.Options = {
     width: Math.max(240, plot.clientWidth || 480),
-    height: 190,
+    height: 200,
     // The buckets are UTC hours or days: the axis and the legend read in UTC too.
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
     legend: { live: true },
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
-    bands,
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.08 : 1] } },
+    scales: {
+      // Half a bucket on either side, so the first and last bars are whole.
+      x: { time: true, range: (_u, min, max) => [min - bucket / 2, max + bucket / 2] },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
     axes: [
-      { ...axis, space: 64 },
-      { ...axis, size: 52, values: (_u, ticks) => ticks.map((v) => format(v)) },
+      { ...axis, space: 56, incrs: TIME_INCRS[spec.grain], values: (_u, ticks) => ticks.map((t) => timeTick(t, spec.grain)) },
+      // As wide as its longest label (a cost has more digits than a count), so none is cut at the edge.
+      { ...axis, size: (_u, values) => 16 + 7 * Math.max(3, ...values.map((v) => v.length)), ...(spec.counts ? { incrs: COUNT_INCRS } : {}), values: (_u, ticks) => ticks.map((v) => format(v)) },
     ],
     series: [
-      { label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v: number | null) => (v === null ? '—' : (spec.grain === 'hour' ? utcHour : utcDay).format(v * 1000)) },
-      ...spec.series.map((s, i) => ({
-        label: s.label,
-        stroke: s.color,
-        width: spec.stacked ? 1 : 2,
-        fill: spec.stacked ? translucent(s.color, 0.45) : undefined,
-        points: { show: spec.at.length <= 31, size: 4, fill: s.color },
-        // The legend shows the series' own value, not the stacked sum it is drawn at.
-        value: (_u: uPlot, _v: number | null, _si: number, idx: number | null) => (idx === null ? '—' : raw[i][idx] === null ? '—' : format(raw[i][idx] ?? 0)),
-      })),
+      { label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v: number | null) => (v === null ? 'all' : spec.grain === 'hour' ? utcHour.format(v * 1000) : utcDay.format(v * 1000)) },
+      ...order.map((i) => {
+        const s = spec.series[i];
+        // The series' own value under the cursor (not the stacked sum it is drawn at), else its total.
+        const value = (_u: uPlot, _v: number | null, _si: number, idx: number | null): string => (idx === null ? format(total(raw[i])) : format(raw[i][idx] ?? 0));
+        return spec.bars
+          ? { label: s.label, stroke: s.color, fill: s.color, width: 0, paths: bars, points: { show: false }, value }
+          : { label: s.label, stroke: s.color, width: 2, points: { show: spec.at.length <= 31, size: 4, fill: s.color }, value };
+      }),
     ],
   };
-  const data: uPlot.AlignedData = [spec.at.map((t) => t / 1000), ...drawn];
+  const data: uPlot.AlignedData = [spec.at.map((t) => t / 1000), ...order.map((i) => drawn[i])];
   new uPlot(options, data, plot);
 }
 
@@ -286,13 +312,14 @@ function render(data: DashboardData): void {
   if (!series.at.length) charts.append(el('p', 'Nothing yet.', 'muted'));
   else {
     charts.append(
-      timeChart({ title: `Tokens by ${byLabel}`, at: series.at, grain: series.grain, stacked: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.tokens })) }, 'chart-tokens-by'),
-      timeChart({ title: `Requests by ${byLabel}`, at: series.at, grain: series.grain, stacked: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.requests })) }, 'chart-requests-by'),
+      timeChart({ title: `Tokens by ${byLabel}`, at: series.at, grain: series.grain, bars: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.tokens })) }, 'chart-tokens-by'),
+      timeChart({ title: `Requests by ${byLabel}`, at: series.at, grain: series.grain, bars: true, counts: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.requests })) }, 'chart-requests-by'),
       timeChart(
         {
           title: 'Errors and failovers',
           at: series.at,
           grain: series.grain,
+          counts: true,
           series: [
             { label: 'errors', color: red, values: series.errors },
             { label: 'failovers', color: orange, values: series.failovers },
@@ -317,7 +344,7 @@ function render(data: DashboardData): void {
       const none = el('figure', undefined, 'chart');
       none.append(el('figcaption', 'Cost (estimate, USD)'), el('p', 'No prices known for the models used: token counts are shown above.', 'muted'));
       charts.append(none);
-    } else charts.append(timeChart({ title: `Cost per ${per} (estimate, USD)`, at: series.at, grain: series.grain, format: (v) => usd(v), series: [{ label: 'USD', color: blue, values: series.costUsd }] }, 'chart-cost'));
+    } else charts.append(timeChart({ title: `Cost per ${per} (estimate, USD)`, at: series.at, grain: series.grain, bars: true, format: (v) => usd(v), series: [{ label: 'USD', color: blue, values: series.costUsd }] }, 'chart-cost'));
   }
   over.append(charts);
   const tables = el('div', undefined, 'tables');

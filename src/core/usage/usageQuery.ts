@@ -1,6 +1,6 @@
 import { costOf, type Pricer } from './price';
 import { addTo, bucketStart, emptySums, groupOf } from './rollup';
-import type { UsageGroup, UsageRow, UsageSums } from './usageRecord';
+import type { UsageRow, UsageSums } from './usageRecord';
 
 /** The dimensions a report breaks its totals down by. */
 const USAGE_DIMENSIONS = ['key', 'model', 'pool', 'agent', 'protocol', 'day'] as const;
@@ -157,10 +157,15 @@ function totalsOf({ sums, costUsd, priced, unpricedTokens }: Tally): UsageTotals
   };
 }
 
-function nameOf(row: UsageRow, by: UsageDimension): string {
-  if (by === 'day') return new Date(bucketStart(row.at, 'day')).toISOString().slice(0, 10);
-  const group = groupOf(row);
-  return group[by] || '-';
+/** `YYYY-MM-DD` of a UTC day's start, made once per day of a report rather than once per row. */
+function dayName(at: number, days: Map<number, string>): string {
+  const start = bucketStart(at, 'day');
+  let name = days.get(start);
+  if (name === undefined) {
+    name = new Date(start).toISOString().slice(0, 10);
+    days.set(start, name);
+  }
+  return name;
 }
 
 /**
@@ -169,38 +174,71 @@ function nameOf(row: UsageRow, by: UsageDimension): string {
  */
 export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: number, pricer?: Pricer): UsageReport {
   const from = now - (query.sinceMs ?? DEFAULT_SINCE_MS);
-  const dimensions = query.by ? [query.by] : USAGE_DIMENSIONS;
+  const dimensions: readonly UsageDimension[] = query.by ? [query.by] : USAGE_DIMENSIONS;
+  const frame = query.series && new SeriesFrame(query.series, from, now);
+  // The series per model, key, pool and agent ride on the breakdown's lines: one lookup per row and dimension.
+  const tallied = frame ? [...new Set<UsageDimension>([...dimensions, ...SERIES_DIMENSIONS])] : dimensions;
   const total = emptyTally();
-  const groups = new Map<UsageDimension, Map<string, Tally & { pool?: string; keyMasked?: string }>>(dimensions.map((d) => [d, new Map()]));
-  const series = query.series && new SeriesTally(query.series, from, now);
+  const totalValues = frame && emptyValues(frame.length);
+  const groups = new Map<UsageDimension, Map<string, Line>>(tallied.map((d) => [d, new Map()]));
+  const days = new Map<number, string>();
   for (const row of rows) {
     if (row.at < from || row.at > now) continue;
     const group = groupOf(row);
     const prices = pricer?.pricesOf(row.pool, group.model);
     const cost = prices && costOf(row, prices);
     tally(total, row, cost);
-    series?.add(row, group, cost);
+    const bucket = frame ? frame.index(row.at) : 0;
+    if (totalValues) addAt(totalValues, bucket, row, cost);
     for (const [dimension, lines] of groups) {
-      const name = nameOf(row, dimension);
+      const name = dimension === 'day' ? dayName(row.at, days) : group[dimension] || '-';
       let line = lines.get(name);
       if (!line) {
         line = { ...emptyTally(), ...(dimension === 'key' ? { pool: row.pool || undefined, keyMasked: row.keyMasked } : {}) };
+        if (frame && dimension !== 'protocol' && dimension !== 'day') line.values = emptyValues(frame.length);
         lines.set(name, line);
       }
       if (dimension === 'key') line.keyMasked ??= row.keyMasked;
       tally(line, row, cost);
+      if (line.values) addAt(line.values, bucket, row, cost);
     }
   }
   const breakdowns: UsageReport['breakdowns'] = {};
-  for (const [dimension, lines] of groups) {
-    const out = [...lines].map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
-    breakdowns[dimension] =
-      dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort((a, b) => tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name));
+  for (const dimension of dimensions) {
+    const lines = [...(groups.get(dimension) ?? [])];
+    const out = lines.map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
+    breakdowns[dimension] = dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort(largestFirst);
   }
   const report: UsageReport = { from, to: now, totals: totalsOf(total), breakdowns };
-  if (series) report.series = series.result();
+  if (frame && totalValues) {
+    const by = {} as UsageSeries['by'];
+    for (const dimension of SERIES_DIMENSIONS) {
+      const lines = [...(groups.get(dimension) ?? [])].map(([name, line]) => ({ name, line, ...line.sums }));
+      by[dimension] = lines.sort(largestFirst).map(({ name, line }) => ({
+        name,
+        ...(line.pool ? { pool: line.pool } : {}),
+        ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}),
+        ...roundedValues(line.values ?? emptyValues(frame.length)),
+      }));
+    }
+    report.series = { grain: frame.grain, at: frame.starts(), total: roundedValues(totalValues), by };
+  }
   return report;
 }
+
+/** A line of a breakdown: its sums, and its series when the report has them. */
+interface Line extends Tally {
+  pool?: string;
+  keyMasked?: string;
+  values?: SeriesValues;
+}
+
+/** The largest token users first, then the busiest, then by name. */
+function largestFirst(a: { name: string; requests: number } & TokenSums, b: { name: string; requests: number } & TokenSums): number {
+  return tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name);
+}
+
+type TokenSums = Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
 
 function emptyValues(length: number): SeriesValues {
   const zeros = (): number[] => new Array<number>(length).fill(0);
@@ -222,64 +260,35 @@ function addAt(values: SeriesValues, i: number, row: UsageRow, cost: number | un
 }
 
 /**
- * The series over time: one point per UTC hour or day from the window's first bucket to `now`'s. A row lands in
+ * The buckets of the series over time: one per UTC hour or day from the window's first to `now`'s. A row lands in
  * the bucket its `at` falls in (a rollup's is its hour's or day's start), so a daily rollup is one hourly point.
  */
-class SeriesTally {
+class SeriesFrame {
   private readonly first: number;
   private readonly size: number;
-  private readonly length: number;
-  private readonly total: SeriesValues;
-  private readonly lines = new Map<SeriesDimension, Map<string, SeriesLine & { weight: number }>>(SERIES_DIMENSIONS.map((d) => [d, new Map()]));
+  readonly length: number;
 
   constructor(
-    private readonly grain: SeriesGrain,
+    readonly grain: SeriesGrain,
     from: number,
     now: number,
   ) {
     this.first = bucketStart(from, grain);
     this.size = grain === 'hour' ? 3_600_000 : 24 * 3_600_000;
     this.length = Math.floor((bucketStart(now, grain) - this.first) / this.size) + 1;
-    this.total = emptyValues(this.length);
   }
 
-  add(row: UsageRow, group: UsageGroup, cost: number | undefined): void {
-    const i = Math.floor((row.at - this.first) / this.size);
-    addAt(this.total, i, row, cost);
-    for (const [dimension, lines] of this.lines) {
-      const name = group[dimension] || '-';
-      let line = lines.get(name);
-      if (!line) {
-        line = { name, ...(dimension === 'key' ? { pool: group.pool || undefined, keyMasked: group.keyMasked } : {}), ...emptyValues(this.length), weight: 0 };
-        lines.set(name, line);
-      }
-      if (dimension === 'key') line.keyMasked ??= group.keyMasked;
-      line.weight += tokensOf(row);
-      addAt(line, i, row, cost);
-    }
+  index(at: number): number {
+    return Math.floor((at - this.first) / this.size);
   }
 
-  result(): UsageSeries {
-    const at = Array.from({ length: this.length }, (_, i) => this.first + i * this.size);
-    const by = {} as UsageSeries['by'];
-    for (const [dimension, lines] of this.lines) {
-      const sorted = [...lines.values()].sort((a, b) => b.weight - a.weight || sum(b.requests) - sum(a.requests) || a.name.localeCompare(b.name));
-      by[dimension] = sorted.map(({ name, pool, keyMasked, requests, errors, failovers, tokens, cacheReadTokens, costUsd }) => ({
-        name,
-        ...(pool ? { pool } : {}),
-        ...(keyMasked ? { keyMasked } : {}),
-        ...{ requests, errors, failovers, tokens, cacheReadTokens },
-        costUsd: costUsd.map(roundUsd),
-      }));
-    }
-    return { grain: this.grain, at, total: { ...this.total, costUsd: this.total.costUsd.map(roundUsd) }, by };
+  starts(): number[] {
+    return Array.from({ length: this.length }, (_, i) => this.first + i * this.size);
   }
 }
 
-function sum(values: number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
+function roundedValues(values: SeriesValues): SeriesValues {
+  return { ...values, costUsd: values.costUsd.map(roundUsd) };
 }
 
 function roundUsd(value: number | null): number | null {
