@@ -121,6 +121,19 @@ describe('usage store', () => {
     assert.deepEqual(compact(rows, START + 8 * DAY, retentionPolicy(7)), [], 'a shorter retention drops them sooner');
   });
 
+  it('merges rollups of one group and hour without changing the rows it was given', () => {
+    const hour: UsageRow = { kind: 'hour', at: START, pool: 'oa', key: 'abcdef123456', keyMasked: 'test…ey-1', model: 'gpt-test', agent: 'codex', protocol: 'openai', requests: 2, errors: 0, failovers: 0, latencyMs: 20, inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const again: UsageRow = { ...hour, requests: 3, inputTokens: 5 };
+    const other: UsageRow = { ...hour, agent: 'opencode' };
+    const before = JSON.stringify([hour, again, other]);
+    const out = compact([hour, again, other, recordFromSummary(summary({ servedModel: undefined, model: 'gpt-test', userAgent: 'codex_cli_rs/0.1' }), START + 2 * 60_000)], START + 3 * DAY, retentionPolicy(90));
+    assert.equal(JSON.stringify([hour, again, other]), before, 'the rows passed in are unchanged');
+    const merged = out.find((r) => r.kind === 'hour' && r.agent === 'codex');
+    assert.deepEqual(merged && [merged.kind === 'hour' && merged.requests, merged.inputTokens], [6, 115], 'both rollups and the record of the same hour and group, as one');
+    assert.equal(out.filter((r) => r.kind === 'hour').length, 2);
+    assert.deepEqual(compact(out, START + 3 * DAY, retentionPolicy(90)), out, 'idempotent');
+  });
+
   it('rolls up the oldest raw records early when there are too many', () => {
     const policy = { ...retentionPolicy(90), maxRaw: 2 };
     const rows = [0, 1, 2, 3].map((i) => recordFromSummary(summary(), START + i * 60_000));
