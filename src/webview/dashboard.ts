@@ -140,8 +140,9 @@ function drawChart(plot: HTMLElement, spec: ChartSpec): void {
     },
     axes: [
       { ...axis, space: 56, incrs: TIME_INCRS[spec.grain], values: (_u, ticks) => ticks.map((t) => timeTick(t, spec.grain)) },
-      // As wide as its longest label (a cost has more digits than a count), so none is cut at the edge.
-      { ...axis, size: (_u, values) => 16 + 7 * Math.max(3, ...values.map((v) => v.length)), ...(spec.counts ? { incrs: COUNT_INCRS } : {}), values: (_u, ticks) => ticks.map((v) => format(v)) },
+      // As wide as its longest label (a cost has more digits than a count), so none is cut at the edge; uPlot asks
+      // once before it has the labels (null).
+      { ...axis, size: (_u, values: string[] | null) => 16 + 7 * Math.max(3, ...(Array.isArray(values) ? values.map((v) => v.length) : [])), ...(spec.counts ? { incrs: COUNT_INCRS } : {}), values: (_u, ticks) => ticks.map((v) => format(v)) },
     ],
     series: [
       { label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v: number | null) => (v === null ? 'all' : spec.grain === 'hour' ? utcHour.format(v * 1000) : utcDay.format(v * 1000)) },
