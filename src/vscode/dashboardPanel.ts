@@ -10,6 +10,11 @@ export type DashboardSource = Pick<BridgeHost, 'usage' | 'status' | 'role'>;
 
 const VIEW_TYPE = 'keybridge.dashboard';
 const REFRESH_MS = 3_000;
+/**
+ * With no new request since the last report, the page is asked again only this often (its reset countdowns run
+ * by themselves): a 90-day report over a long history takes a tenth of a second of the extension host.
+ */
+const IDLE_REFRESH_MS = 60_000;
 
 /** The page: our own script and styles only, inline styles for the chart's layout, no remote content. */
 function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
@@ -50,6 +55,8 @@ export class UsageDashboard extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
   private again = false;
+  /** What the last report posted was of (range, role, the bridge's request count), and when. */
+  private posted: { of: string; at: number } | undefined;
   /** The window the page asked for; a week until it asks. */
   private range: DashboardRange = '7d';
 
@@ -84,9 +91,13 @@ export class UsageDashboard extends Disposable {
     panel.webview.onDidReceiveMessage((message: { type?: string; range?: unknown }) => {
       // The page names its window when it starts (it keeps the choice while hidden) and when the user picks one.
       if (isDashboardRange(message.range)) this.range = message.range;
-      if (message.type === 'ready' || message.type === 'range') void this.refresh();
+      if (message.type === 'ready' || (message.type === 'range' && isDashboardRange(message.range))) void this.refresh(true);
     });
-    panel.onDidChangeViewState(() => this.schedule());
+    panel.onDidChangeViewState(() => {
+      this.schedule();
+      // Shown again: at once, whatever the last report was (the page may have been kept while hidden).
+      if (panel.visible) void this.refresh(true);
+    });
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.schedule();
@@ -94,8 +105,11 @@ export class UsageDashboard extends Disposable {
     this.schedule();
   }
 
-  /** Posts a fresh report; a failure (the owner went, no store yet) shows as a line on the page. */
-  async refresh(): Promise<void> {
+  /**
+   * Posts a fresh report; a failure (the owner went, no store yet) shows as a line on the page. Unless `force`d
+   * (the page asked), a report of the same range with no request since the last one waits for IDLE_REFRESH_MS.
+   */
+  async refresh(force = false): Promise<void> {
     const panel = this.panel;
     if (!panel) return;
     if (this.refreshing) {
@@ -103,12 +117,17 @@ export class UsageDashboard extends Disposable {
       this.again = true;
       return;
     }
+    const range = this.range;
+    const status = this.source.status();
+    const of = `${range} ${this.source.role} ${status?.totals.requests ?? '-'}`;
+    if (!force && this.posted?.of === of && this.now() - this.posted.at < IDLE_REFRESH_MS) return;
     this.refreshing = true;
     try {
-      const range = this.range;
       const report = await this.source.usage(DASHBOARD_RANGES[range]);
-      await panel.webview.postMessage({ type: 'usage', data: dashboardData(report, this.source.status(), this.source.role, this.now(), range) });
+      await panel.webview.postMessage({ type: 'usage', data: dashboardData(report, status, this.source.role, this.now(), range) });
+      this.posted = { of, at: this.now() };
     } catch (error) {
+      this.posted = undefined;
       this.logger.debug(`dashboard: ${(error as Error).message}`);
       await panel.webview.postMessage({ type: 'error', message: (error as Error).message });
     } finally {
@@ -116,7 +135,7 @@ export class UsageDashboard extends Disposable {
     }
     if (this.again) {
       this.again = false;
-      await this.refresh();
+      await this.refresh(true);
     }
   }
 

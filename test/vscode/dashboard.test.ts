@@ -109,6 +109,11 @@ describe('Usage dashboard', function () {
     theirs.receive({ type: 'range', range: 'forever' });
     assert.equal(usagePosts(theirs).at(-1)?.range, '24h', 'a range the dashboard does not offer changes nothing');
 
+    // Visible but idle: with no new request the report is not made again every 3 s (the next tick would have).
+    const idleAt = usagePosts(theirs).length;
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.equal(usagePosts(theirs).length, idleAt, 'no new report without a new request');
+
     // Hidden, it stops asking; shown again, it resumes.
     mine.setVisible(false);
     const hiddenAt = mine.webview.posted.length;
