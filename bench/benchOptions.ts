@@ -81,6 +81,8 @@ export interface BenchOptions {
   reference: boolean;
   /** Another build of dist/cli.js, measured as a side of its own ("KeyBridge@compare"). */
   compareCli: string | undefined;
+  /** Also a second bridge that records usage to a file, measured as a side of its own: what recording costs. */
+  usageSide: boolean;
   /** Where the JSON and markdown results go. */
   outDir: string;
 }
@@ -98,6 +100,7 @@ export const USAGE = `npm run bench -- [options]
   --gap MS                   pause between streamed events (default 3)
   --events N                 content events per stream (default 20)
   --no-reference             skip the minimal pass-through proxy measured beside KeyBridge
+  --no-usage-side            skip the second bridge that records usage ("KeyBridge + usage file")
   --compare-cli FILE         also run another build of dist/cli.js as side "KeyBridge@compare", interleaved
                              with this one (to measure a hot-path change on a noisy machine)
   --cpu-prof DIR             write V8 CPU profiles of the bridge (and the other proxies) into DIR;
@@ -121,7 +124,7 @@ function parseTarget(value: string, option: string): { name: string; url: string
   if (parsed.protocol !== 'http:' || (parsed.hostname !== '127.0.0.1' && parsed.hostname !== 'localhost')) {
     throw new UsageError(`${option} ${name}: the benchmark only talks to http://127.0.0.1`);
   }
-  if (/^(direct|keybridge|minimal proxy)$/i.test(name)) throw new UsageError(`${option}: the name "${name}" is taken`);
+  if (/^(direct|keybridge|minimal proxy|keybridge \+ usage file)$/i.test(name)) throw new UsageError(`${option}: the name "${name}" is taken`);
   return { name, url };
 }
 
@@ -136,6 +139,7 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
     gapMs: 3,
     events: 20,
     reference: true,
+    usageSide: true,
     compareCli: undefined,
     outDir: defaultOutDir,
   };
@@ -189,6 +193,9 @@ export function parseBenchOptions(argv: string[], defaultOutDir: string): BenchO
         break;
       case '--events':
         options.events = count(1);
+        break;
+      case '--no-usage-side':
+        options.usageSide = false;
         break;
       case '--no-reference':
         options.reference = false;

@@ -196,6 +196,22 @@ export function renderMarkdown(results: BenchResults): string {
         `${mem.endIdle ? `${mib(mem.endIdle.rssKiB)} RSS, heap ${heap(mem.endIdle.heapUsed)}` : '–'} |`,
     );
   }
+  const d = results.dashboard;
+  if (d) {
+    const f1 = (v: number): string => v.toFixed(1);
+    lines.push('');
+    lines.push(
+      `**Dashboard over ${d.days} days of usage** (bench/dashboardLoad.ts, a process of its own; ${d.keys} keys in 5 pools, ${d.models} models, 4 agents, ` +
+        `${count(d.requests)} requests as the recorder keeps them: ${count(d.rows.raw)} raw records, ${count(d.rows.hourly)} hourly and ${count(d.rows.daily)} daily rollups, ${f1(d.fileMiB)} MiB). ` +
+        'From reading the file to the message the dashboard posts (the 90-day report with every breakdown and the daily series by model, key, pool and agent):',
+    );
+    lines.push('');
+    lines.push('| Read and parse | Open (compact) | Query, priced | Page data as JSON | **Total** | CPU time | Message | Peak RSS | Heap at peak | Heap held (the store) |');
+    lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      `| ${ms(d.readMs)} ms | ${ms(d.openMs)} ms | ${ms(d.queryMs)} ms | ${ms(d.shapeMs)} ms | **${ms(d.totalMs)} ms** | ${ms(d.cpuMs)} ms | ${f1(d.messageKiB)} KiB | ${f1(d.peakRssMiB)} MiB | +${f1(d.heapGrowthMiB)} MiB | ${f1(d.heapHeldMiB)} MiB |`,
+    );
+  }
   lines.push('');
   lines.push('**Goals** (issue 5):');
   lines.push('');

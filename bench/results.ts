@@ -97,6 +97,37 @@ export interface MemoryResult {
   endIdle?: MemorySample;
 }
 
+/** The dashboard opened over a long usage history (bench/dashboardLoad.ts), in a process of its own. */
+export interface DashboardLoadResult {
+  keys: number;
+  models: number;
+  days: number;
+  /** The rows of the file, by grain, after compaction. */
+  rows: { raw: number; hourly: number; daily: number };
+  fileMiB: number;
+  /** Reading and parsing the file. */
+  readMs: number;
+  /** Compacting it, as the store does when it opens. */
+  openMs: number;
+  /** The 90-day report with every breakdown and the daily series, priced. */
+  queryMs: number;
+  /** The page's data, shaped and serialised as the message posted to it. */
+  shapeMs: number;
+  totalMs: number;
+  /** CPU time of the process over the same steps (user + system): less moved by other work on the machine. */
+  cpuMs: number;
+  messageKiB: number;
+  peakRssMiB: number;
+  /** Heap used at the peak, above before reading. */
+  heapGrowthMiB: number;
+  /** Heap still used after a full GC with the store's rows held (what the owner keeps). */
+  heapHeldMiB: number;
+  requests: number;
+  /** The report's estimate, and what it could not price (0: every row was priced, as for a user). */
+  costUsd: number | null;
+  unpricedTokens: number;
+}
+
 export interface Machine {
   cpu: string;
   cores: number;
@@ -128,5 +159,6 @@ export interface BenchResults {
   workloads: WorkloadResult[];
   failover?: FailoverResult;
   memory?: MemoryResult;
+  dashboard?: DashboardLoadResult;
   goals: Goal[];
 }

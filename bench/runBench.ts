@@ -1,7 +1,8 @@
 // `npm run bench`: the fake provider and the headless bridge in processes of their own, a load generator here,
 // direct and bridged measured in the same run, interleaved, several rounds. See bench/README.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem, type } from 'node:os';
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from './benchOptions';
 import type { Side } from './loadGenerator';
@@ -9,8 +10,8 @@ import { OPENAI_MODEL } from './payloads';
 import { cpuAccounting, loadAverage } from './osProcess';
 import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
 import { evaluateGoals, renderMarkdown } from './report';
-import type { BenchResults, FailoverResult, MemoryResult, WorkloadResult } from './results';
-import { COMPARE, defineWorkloads, DIRECT, FAILOVER_KEYS, KEYBRIDGE, memorySample, REFERENCE, runFailover, runMemory, runWorkload, warmUp, type WorkloadContext } from './workloads';
+import type { BenchResults, DashboardLoadResult, FailoverResult, MemoryResult, WorkloadResult } from './results';
+import { COMPARE, defineWorkloads, DIRECT, FAILOVER_KEYS, KEYBRIDGE, memorySample, RECORDING, REFERENCE, runFailover, runMemory, runWorkload, warmUp, type WorkloadContext } from './workloads';
 
 const REPO = resolve(__dirname, '..', '..');
 /** The whole run is bounded; a hang must not outlive this. */
@@ -58,7 +59,16 @@ function bridgeConfig(provider: ProviderProcess, translated = true): { config: u
   return { config, env };
 }
 
-function sidesFor(options: BenchOptions, provider: ProviderProcess, bridge: BridgeProcess, reference: ReferenceProcess | undefined, compare: BridgeProcess | undefined): Side[] {
+/** The dashboard's opening over 90 days of usage, in a fresh process (bench/dashboardLoad.ts). */
+function measureDashboard(binDir: string): Promise<DashboardLoadResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(join(binDir, 'dashboardLoad.js'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (result) => resolvePromise(result as DashboardLoadResult));
+    child.once('exit', (code) => reject(new Error(`the dashboard load exited with code ${code} before its result`)));
+  });
+}
+
+function sidesFor(options: BenchOptions, provider: ProviderProcess, bridge: BridgeProcess, reference: ReferenceProcess | undefined, compare: BridgeProcess | undefined, recording: BridgeProcess | undefined): Side[] {
   const sides: Side[] = [
     {
       name: DIRECT,
@@ -80,6 +90,9 @@ function sidesFor(options: BenchOptions, provider: ProviderProcess, bridge: Brid
   ];
   if (compare) {
     sides.push({ ...sides[1], name: COMPARE, origin: compare.url, pid: compare.pid });
+  }
+  if (recording) {
+    sides.push({ ...sides[1], name: RECORDING, origin: recording.url, pid: recording.pid });
   }
   if (reference) {
     sides.push({
@@ -134,6 +147,10 @@ async function main(): Promise<void> {
   let bridge: BridgeProcess | undefined;
   let reference: ReferenceProcess | undefined;
   let compare: BridgeProcess | undefined;
+  let recording: BridgeProcess | undefined;
+  let dashboard: DashboardLoadResult | undefined;
+  // The usage file of the recording bridge: written as a user's would be, removed at the end.
+  const usageDir = mkdtempSync(join(tmpdir(), 'keybridge-bench-usage-'));
   const workloads: WorkloadResult[] = [];
   let failover: FailoverResult | undefined;
   let memory: MemoryResult | undefined;
@@ -144,8 +161,9 @@ async function main(): Promise<void> {
     bridge = await startBridge({ binDir, config, env, cpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir) });
     const cpuProfileDir = options.cpuProfileDir && resolve(options.cpuProfileDir);
     if (options.compareCli) compare = await startBridge({ binDir, config: bridgeConfig(provider, process.env.KEYBRIDGE_BENCH_COMPARE_TRANSLATES === '1').config, env, cliPath: resolve(options.compareCli), cpuProfileDir });
+    if (options.usageSide) recording = await startBridge({ binDir, config: { ...(config as object), usageFile: join(usageDir, 'usage.jsonl') }, env, cpuProfileDir });
     if (options.reference) reference = await startReference(binDir, provider.urls.url, cpuProfileDir);
-    sides = sidesFor(options, provider, bridge, reference, compare);
+    sides = sidesFor(options, provider, bridge, reference, compare, recording);
     log(
       `bench: fake provider ${provider.urls.url} (pid ${provider.pid}), bridge ${bridge.url} (pid ${bridge.pid})` +
         `${reference ? `, minimal proxy ${reference.url} (pid ${reference.pid})` : ''}${options.targets.length ? `, targets ${options.targets.map((t) => t.name).join(', ')}` : ''}`,
@@ -159,7 +177,13 @@ async function main(): Promise<void> {
     }
     if (wanted('failover')) failover = await runFailover(ctx, provider);
     if (memory) memory.endIdle = await memorySample(bridge);
+    if (wanted('dashboard')) {
+      log('bench: dashboard over 90 days of usage (50 keys, 20 models)');
+      dashboard = await measureDashboard(binDir);
+    }
   } finally {
+    await recording?.stop();
+    rmSync(usageDir, { recursive: true, force: true });
     await reference?.stop();
     await compare?.stop();
     await bridge?.stop();
@@ -187,6 +211,7 @@ async function main(): Promise<void> {
     workloads,
     failover,
     memory,
+    dashboard,
     goals: [],
   };
   results.goals = evaluateGoals(results);

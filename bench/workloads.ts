@@ -12,6 +12,8 @@ export const DIRECT = 'direct';
 export const KEYBRIDGE = 'KeyBridge';
 export const REFERENCE = 'minimal proxy';
 export const COMPARE = 'KeyBridge@compare';
+/** The same build with usage recorded to a file (the bench's main bridge records none): what recording costs. */
+export const RECORDING = 'KeyBridge + usage file';
 
 export interface Workload {
   id: string;

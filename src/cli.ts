@@ -32,6 +32,8 @@ interface Args {
   /** usage: the window (`7d`) and the breakdown; JSON instead of text. */
   since?: string;
   by?: string;
+  /** usage: series over time, per `hour` or `day`. */
+  series?: string;
   json?: boolean;
 }
 
@@ -87,6 +89,9 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
       case '--by':
         args.by = value();
         break;
+      case '--series':
+        args.series = value();
+        break;
       case '--json':
         args.json = true;
         break;
@@ -103,7 +108,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     args.command = args.config ? 'serve' : 'demo';
   }
   if ((args.command === 'serve' || args.command === 'check' || args.command === 'usage') && !args.config) throw new UsageError('--config FILE is required');
-  if (args.command !== 'usage' && (args.since !== undefined || args.by !== undefined || args.json)) throw new UsageError('--since, --by and --json are options of "usage"');
+  if (args.command !== 'usage' && (args.since !== undefined || args.by !== undefined || args.series !== undefined || args.json)) throw new UsageError('--since, --by, --series and --json are options of "usage"');
   if (args.command !== 'demo' && (args.duration !== undefined || args.quietTraffic)) throw new UsageError('--duration and --no-traffic are options of "demo"');
   return args;
 }
@@ -176,7 +181,8 @@ async function usage(args: Args): Promise<number> {
     process.stderr.write(`keybridge: ${message}\n`);
     return 2;
   };
-  const query = usageQueryFrom({ get: (name) => (name === 'since' ? args.since : name === 'by' ? args.by : undefined) });
+  const flags: Record<string, string | undefined> = { since: args.since, by: args.by, series: args.series };
+  const query = usageQueryFrom({ get: (name) => flags[name] });
   if (typeof query === 'string') return fail(`--${query}`);
   let location;
   try {

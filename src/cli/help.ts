@@ -27,7 +27,7 @@ Usage:
   keybridge demo [--port N] [--duration S] [--no-traffic]
                                     the bridge over a built-in simulated provider: no key needed
   keybridge start [--config FILE]   serve FILE (or $KEYBRIDGE_CONFIG); with neither, run the demo
-  keybridge usage --config FILE [--since 7d] [--by key|model|pool|agent|protocol|day] [--json]
+  keybridge usage --config FILE [--since 7d] [--by key|model|pool|agent|protocol|day] [--series hour|day] [--json]
                                     tokens and requests from the usage file that serve writes
   keybridge --help | --version
 
@@ -39,6 +39,8 @@ Options:
   --duration S    demo: end after S seconds (default: at Ctrl-C).
   --since T       usage: how far back: 30m, 24h, 7d (default), 2w.
   --by D          usage: one breakdown (key, model, pool, agent, protocol or day); default all.
+  --series G      usage: also the series over time, one point per hour or day (in the JSON: series.{at,
+                  total, by.{model, key, pool, agent}}).
   --json          usage: the report as JSON: totals.{requests, inputTokens, outputTokens,
                   cacheReadTokens, cacheWriteTokens, costUsd, unpricedTokens} and
                   breakdowns.{key, model, …}; costUsd is an estimate (null: no price known).

@@ -43,6 +43,13 @@ export function usageText(report: UsageReport, file: string): string {
   for (const [by, lines] of Object.entries(report.breakdowns)) {
     out.push('', table([`by ${by}`, ...COLUMNS.map(([name]) => name)], lines.map((line) => [label(line, by), ...COLUMNS.map(([, cell]) => cell(line))])));
   }
+  const series = report.series;
+  if (series) {
+    // The points with requests; the JSON has every bucket, and the series per model, key, pool and agent.
+    const total = series.total;
+    const rows = series.at.flatMap((at, i) => (total.requests[i] ? [[time(at).slice(0, series.grain === 'day' ? 10 : 16), count(total.requests[i]), count(total.errors[i]), count(total.failovers[i]), count(total.tokens[i]), usd(total.costUsd[i])]] : []));
+    out.push('', table([`per ${series.grain} (UTC)`, 'requests', 'failed', 'failovers', 'tokens', 'cost (est.)'], rows));
+  }
   return `${out.join('\n')}\n`;
 }
 

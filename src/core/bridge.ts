@@ -10,7 +10,7 @@ import { generateToken } from './server/security';
 import type { StateStore } from './state';
 import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from './status';
 import type { KeyPool } from './keys/keyPool';
-import { CapLedger, periodOf } from './usage/capLedger';
+import { CapLedger, periodOf, RequestAdmission } from './usage/capLedger';
 import { costOf, Pricer } from './usage/price';
 import { bundledPriceCatalog } from './usage/priceCatalog';
 import { recordFromSummary, type UsageRow } from './usage/usageRecord';
@@ -60,6 +60,8 @@ export class Bridge {
   readonly usage: UsageRecorder | undefined;
   /** What capped pools used this UTC day and month (docs/ARCHITECTURE.md §10). */
   private caps = new CapLedger();
+  /** Places requests in flight hold against request caps; read against the current ledger. */
+  private readonly admission = new RequestAdmission(() => this.caps);
   private pricer: Pricer;
 
   constructor(options: BridgeOptions) {
@@ -89,6 +91,7 @@ export class Bridge {
     this.pricer = pricerFor(options.config);
     usage?.setPricer(this.pricer);
     if (usage) this.subscriptions.push(this.engine.onRequest.on((summary) => usage.record(summary)));
+    this.engine.admission = this.admission;
     this.subscriptions.push(this.engine.onRequest.on((summary) => this.countForCaps(summary)));
   }
 
@@ -159,6 +162,8 @@ export class Bridge {
 
   /** A finished request counts towards its pool's caps; a key that reached one cools until the period turns. */
   private countForCaps(summary: RequestSummary): void {
+    // The place the request held becomes its count in the same turn, so no other admission sees neither.
+    this.admission.release(summary.id);
     const pool = summary.pool === undefined ? undefined : this.engine.pools.get(summary.pool);
     // Pools without caps count nothing: the request path pays nothing for a feature not in use.
     if (!pool?.caps.length || !summary.fingerprint) return;

@@ -114,6 +114,7 @@ export class AdminClient {
     // The admin API takes `since` as a count and a unit; whole minutes are fine-grained enough for a report.
     if (query.sinceMs !== undefined) params.set('since', `${Math.max(1, Math.round(query.sinceMs / 60_000))}m`);
     if (query.by) params.set('by', query.by);
+    if (query.series) params.set('series', query.series);
     const search = params.toString() ? `?${params.toString()}` : '';
     return parseAdminAnswer(await adminRequest(this.dispatcher, this.port, this.adminToken, 'GET', `/_keybridge/usage${search}`, undefined, 10_000)) as UsageReport;
   }

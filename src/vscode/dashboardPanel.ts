@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/logger';
 import type { BridgeHost } from './bridgeHost';
-import { dashboardData } from './dashboardData';
+import { DASHBOARD_RANGES, dashboardData, isDashboardRange, type DashboardRange } from './dashboardData';
 import { Disposable, toDisposable } from './disposable';
 
 /** What the dashboard reads: the host's usage report (either role) and status. */
@@ -10,8 +10,11 @@ export type DashboardSource = Pick<BridgeHost, 'usage' | 'status' | 'role'>;
 
 const VIEW_TYPE = 'keybridge.dashboard';
 const REFRESH_MS = 3_000;
-/** The charts cover two weeks: the hourly rollups' span, and enough to see a trend (docs/ARCHITECTURE.md §10). */
-const WINDOW_MS = 14 * 24 * 3_600_000;
+/**
+ * With no new request since the last report, the page is asked again only this often (its reset countdowns run
+ * by themselves): a 90-day report over a long history takes a tenth of a second of the extension host.
+ */
+const IDLE_REFRESH_MS = 60_000;
 
 /** The page: our own script and styles only, inline styles for the chart's layout, no remote content. */
 function dashboardHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {
@@ -51,6 +54,11 @@ export class UsageDashboard extends Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
+  private again = false;
+  /** What the last report posted was of (range, role, the bridge's request count), and when. */
+  private posted: { of: string; at: number } | undefined;
+  /** The window the page asked for; a week until it asks. */
+  private range: DashboardRange = '7d';
 
   constructor(
     private readonly source: DashboardSource,
@@ -80,8 +88,16 @@ export class UsageDashboard extends Disposable {
     this.panel = panel;
     panel.webview.html = dashboardHtml(panel.webview, this.extensionUri, randomBytes(16).toString('base64'));
     // The script asks once it listens; a message posted before that would be lost.
-    panel.webview.onDidReceiveMessage((message: { type?: string }) => message.type === 'ready' && void this.refresh());
-    panel.onDidChangeViewState(() => this.schedule());
+    panel.webview.onDidReceiveMessage((message: { type?: string; range?: unknown }) => {
+      // The page names its window when it starts (it keeps the choice while hidden) and when the user picks one.
+      if (isDashboardRange(message.range)) this.range = message.range;
+      if (message.type === 'ready' || (message.type === 'range' && isDashboardRange(message.range))) void this.refresh(true);
+    });
+    panel.onDidChangeViewState(() => {
+      this.schedule();
+      // Shown again: at once, whatever the last report was (the page may have been kept while hidden).
+      if (panel.visible) void this.refresh(true);
+    });
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.schedule();
@@ -89,19 +105,37 @@ export class UsageDashboard extends Disposable {
     this.schedule();
   }
 
-  /** Posts a fresh report; a failure (the owner went, no store yet) shows as a line on the page. */
-  async refresh(): Promise<void> {
+  /**
+   * Posts a fresh report; a failure (the owner went, no store yet) shows as a line on the page. Unless `force`d
+   * (the page asked), a report of the same range with no request since the last one waits for IDLE_REFRESH_MS.
+   */
+  async refresh(force = false): Promise<void> {
     const panel = this.panel;
-    if (!panel || this.refreshing) return;
+    if (!panel) return;
+    if (this.refreshing) {
+      // A new range picked while a report is on its way: one more report follows it.
+      this.again = true;
+      return;
+    }
+    const range = this.range;
+    const status = this.source.status();
+    const of = `${range} ${this.source.role} ${status?.totals.requests ?? '-'}`;
+    if (!force && this.posted?.of === of && this.now() - this.posted.at < IDLE_REFRESH_MS) return;
     this.refreshing = true;
     try {
-      const report = await this.source.usage({ sinceMs: WINDOW_MS });
-      await panel.webview.postMessage({ type: 'usage', data: dashboardData(report, this.source.status(), this.source.role, this.now()) });
+      const report = await this.source.usage(DASHBOARD_RANGES[range]);
+      await panel.webview.postMessage({ type: 'usage', data: dashboardData(report, status, this.source.role, this.now(), range) });
+      this.posted = { of, at: this.now() };
     } catch (error) {
+      this.posted = undefined;
       this.logger.debug(`dashboard: ${(error as Error).message}`);
       await panel.webview.postMessage({ type: 'error', message: (error as Error).message });
     } finally {
       this.refreshing = false;
+    }
+    if (this.again) {
+      this.again = false;
+      await this.refresh(true);
     }
   }
 

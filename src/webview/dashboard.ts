@@ -3,9 +3,9 @@
 // library by its own tsconfig.json (the extension's code must not see browser globals).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { DashboardData, DashboardQuota, DashboardRow } from '../vscode/dashboardData';
+import type { DashboardData, DashboardDimension, DashboardQuota, DashboardRange, DashboardRow } from '../vscode/dashboardData';
 
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): Partial<PageState> | undefined; setState(state: PageState): void };
 
 const vscodeApi = acquireVsCodeApi();
 const root = document.getElementById('dashboard') as HTMLElement;
@@ -43,51 +43,120 @@ function themeColor(name: string, fallback: string): string {
 interface Series {
   label: string;
   color: string;
-  values: number[];
+  values: (number | null)[];
+}
+
+interface ChartSpec {
+  title: string;
+  /** Each bucket's start, epoch ms (UTC). */
+  at: number[];
+  grain: 'hour' | 'day';
+  series: Series[];
+  /** Bars, stacked (each series on top of the ones before it), instead of lines. */
+  bars?: boolean;
+  /** Whole counts: no ticks between integers. */
+  counts?: boolean;
+  format?: (value: number) => string;
+}
+
+/** A theme colour with some transparency, for the areas under the lines. */
+function translucent(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})([0-9a-f]{2})?$/i.exec(color);
+  if (hex) {
+    const digits = hex[1].length === 3 ? hex[1].split('').map((d) => d + d) : (hex[1].match(/../g) ?? []);
+    const [r, g, b] = digits.map((d) => parseInt(d, 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(color);
+  return rgb ? `rgba(${rgb[1]},${rgb[2]},${rgb[3]}, ${alpha})` : color;
 }
 
 /**
- * A line chart of per-day series, drawn by uPlot (a chart library made for time series, 52 KB minified: see
- * docs/ARCHITECTURE.md §10 for the comparison). Our own legend and caption; uPlot's legend would repeat values
- * the tables below already give.
+ * A chart of series over time, drawn by uPlot (a chart library made for time series, 52 KB minified: see
+ * docs/ARCHITECTURE.md §10 for the comparison). Its legend names each series with its colour and its total over
+ * the range, or under the cursor the bucket's value; the time axis is in UTC, like the buckets.
  */
-function lineChart(title: string, labels: string[], series: Series[]): HTMLElement {
+function timeChart(spec: ChartSpec, id: string): HTMLElement {
   const figure = el('figure', undefined, 'chart');
-  figure.append(el('figcaption', title));
+  figure.id = id;
+  figure.append(el('figcaption', spec.title));
   const plot = el('div', undefined, 'plot');
   plot.setAttribute('role', 'img');
-  plot.setAttribute('aria-label', `${title}: ${series.map((s) => `${s.label} ${s.values.reduce((a, b) => a + b, 0)}`).join(', ')}`);
+  plot.setAttribute('aria-label', `${spec.title}: ${spec.series.map((s) => `${s.label} ${total(s.values)}`).join(', ')}`);
   figure.append(plot);
-  const legend = el('div', undefined, 'legend');
-  for (const s of series) {
-    const item = el('span', s.label);
-    item.style.setProperty('--swatch', s.color);
-    legend.append(item);
-  }
-  figure.append(legend);
-  requestAnimationFrame(() => drawChart(plot, labels, series));
+  requestAnimationFrame(() => drawChart(plot, spec));
   return figure;
 }
 
-function drawChart(plot: HTMLElement, labels: string[], series: Series[]): void {
+function total(values: (number | null)[]): number {
+  let sum = 0;
+  for (const v of values) sum += v ?? 0;
+  return sum;
+}
+
+const utcDay = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric' });
+const utcHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
+/** Tick steps in seconds: hours that divide a day for hourly points, whole days (and weeks) for daily ones. */
+const TIME_INCRS = { hour: [HOUR_S, 2 * HOUR_S, 3 * HOUR_S, 4 * HOUR_S, 6 * HOUR_S, 12 * HOUR_S, DAY_S], day: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S] };
+const COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8, 1e9];
+
+/** A tick of the time axis: the hour, or the day at midnight and for daily points. */
+function timeTick(seconds: number, grain: 'hour' | 'day'): string {
+  const date = new Date(seconds * 1000);
+  const hour = date.getUTCHours();
+  return grain === 'hour' && hour !== 0 ? `${String(hour).padStart(2, '0')}:00` : utcDay.format(date);
+}
+
+function drawChart(plot: HTMLElement, spec: ChartSpec): void {
   const fg = themeColor('--vscode-foreground', '#888');
   const grid = themeColor('--vscode-widget-border', 'rgba(128,128,128,0.35)');
   const font = `11px ${themeColor('--vscode-font-family', 'sans-serif')}`;
-  const axis = { stroke: fg, font, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const axis = { stroke: fg, font, grid: { stroke: translucent(grid, 0.5), width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const format = spec.format ?? ((v: number) => compact.format(v));
+  const bucket = spec.grain === 'hour' ? HOUR_S : DAY_S;
+  // Stacked: each series is drawn as the sum of itself and the ones before it, the tallest first, so each bar
+  // shows through only above the ones drawn over it; the legend lists them top of the stack first.
+  const order = spec.bars ? [...spec.series.keys()].reverse() : [...spec.series.keys()];
+  const raw = spec.series.map((s) => s.values);
+  let drawn: (number | null)[][] = raw;
+  if (spec.bars) {
+    const sums = new Array<number>(spec.at.length).fill(0);
+    drawn = raw.map((values) => values.map((v, i) => (sums[i] += v ?? 0)));
+  }
+  const bars = uPlot.paths.bars?.({ size: [0.8, 36, 2], gap: 1 });
   const options: uPlot.Options = {
-    width: plot.clientWidth || 480,
-    height: 180,
-    legend: { show: false },
-    cursor: { drag: { x: false, y: false } },
-    // One point per day with data, labelled by its day: a time axis would stretch a single day across years.
-    scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+    width: Math.max(240, plot.clientWidth || 480),
+    height: 200,
+    // The buckets are UTC hours or days: the axis and the legend read in UTC too.
+    tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+    legend: { live: true },
+    cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+    scales: {
+      // Half a bucket on either side, so the first and last bars are whole.
+      x: { time: true, range: (_u, min, max) => [min - bucket / 2, max + bucket / 2] },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
     axes: [
-      { ...axis, incrs: [1, 2, 7], values: (_u, ticks) => ticks.map((t) => labels[t]?.slice(5) ?? '') },
-      { ...axis, values: (_u, ticks) => ticks.map((v) => compact.format(v)) },
+      { ...axis, space: 56, incrs: TIME_INCRS[spec.grain], values: (_u, ticks) => ticks.map((t) => timeTick(t, spec.grain)) },
+      // As wide as its longest label (a cost has more digits than a count), so none is cut at the edge; uPlot asks
+      // once before it has the labels (null).
+      { ...axis, size: (_u, values: string[] | null) => 16 + 7 * Math.max(3, ...(Array.isArray(values) ? values.map((v) => v.length) : [])), ...(spec.counts ? { incrs: COUNT_INCRS } : {}), values: (_u, ticks) => ticks.map((v) => format(v)) },
     ],
-    series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 5, fill: s.color } }))],
+    series: [
+      { label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v: number | null) => (v === null ? 'all' : spec.grain === 'hour' ? utcHour.format(v * 1000) : utcDay.format(v * 1000)) },
+      ...order.map((i) => {
+        const s = spec.series[i];
+        // The series' own value under the cursor (not the stacked sum it is drawn at), else its total.
+        const value = (_u: uPlot, _v: number | null, _si: number, idx: number | null): string => (idx === null ? format(total(raw[i])) : format(raw[i][idx] ?? 0));
+        return spec.bars
+          ? { label: s.label, stroke: s.color, fill: s.color, width: 0, paths: bars, points: { show: false }, value }
+          : { label: s.label, stroke: s.color, width: 2, points: { show: spec.at.length <= 31, size: 4, fill: s.color }, value };
+      }),
+    ],
   };
-  const data: uPlot.AlignedData = [labels.map((_, i) => i), ...series.map((s) => s.values)];
+  const data: uPlot.AlignedData = [spec.at.map((t) => t / 1000), ...order.map((i) => drawn[i])];
   new uPlot(options, data, plot);
 }
 
@@ -143,18 +212,77 @@ function quotaTable(quotas: DashboardQuota[]): HTMLElement {
   return section;
 }
 
+const RANGES: [DashboardRange, string][] = [
+  ['24h', '24 hours'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+  ['90d', '90 days'],
+];
+const DIMENSIONS: [DashboardDimension, string][] = [
+  ['model', 'Model'],
+  ['key', 'Key'],
+  ['pool', 'Pool'],
+  ['agent', 'Agent'],
+];
+
+/** What the user picked; kept by the webview while the panel is hidden. */
+interface PageState {
+  range: DashboardRange;
+  by: DashboardDimension;
+}
+const state: PageState = { range: '7d', by: 'model', ...(vscodeApi.getState() ?? {}) };
+
+/** A row of toggle buttons, one pressed. */
+function segmented<T extends string>(label: string, id: string, options: [T, string][], current: T, pick: (value: T) => void): HTMLElement {
+  const group = el('div', undefined, 'segmented');
+  group.id = id;
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', label);
+  for (const [value, text] of options) {
+    const button = el('button', text);
+    button.type = 'button';
+    button.dataset.value = value;
+    button.setAttribute('aria-pressed', String(value === current));
+    button.addEventListener('click', () => value !== current && pick(value));
+    group.append(button);
+  }
+  return group;
+}
+
+function palette(): string[] {
+  return [
+    themeColor('--vscode-charts-blue', '#3794ff'),
+    themeColor('--vscode-charts-purple', '#b180d7'),
+    themeColor('--vscode-charts-green', '#89d185'),
+    themeColor('--vscode-charts-orange', '#d18616'),
+    themeColor('--vscode-charts-yellow', '#cca700'),
+    themeColor('--vscode-charts-red', '#f14c4c'),
+  ];
+}
+
+function rangeTitle(range: DashboardRange): string {
+  return RANGES.find(([r]) => r === range)?.[1] ?? range;
+}
+
 function render(data: DashboardData): void {
-  const colors = {
-    blue: themeColor('--vscode-charts-blue', '#3794ff'),
-    red: themeColor('--vscode-charts-red', '#f14c4c'),
-    orange: themeColor('--vscode-charts-orange', '#d18616'),
-    green: themeColor('--vscode-charts-green', '#89d185'),
-    purple: themeColor('--vscode-charts-purple', '#b180d7'),
-  };
-  const { totals } = data;
-  const days = data.days.map((d) => d.name);
+  const colors = palette();
+  const [blue, purple, green, orange, , red] = colors;
+  const other = themeColor('--vscode-descriptionForeground', '#999');
+  const { totals, series } = data;
+  const per = series.grain === 'hour' ? 'hour' : 'day';
   const header = el('header');
-  header.append(el('h1', 'KeyBridge usage — last 14 days'), el('span', data.role === 'follower' ? 'served by another window' : data.role, 'muted'));
+  const title = el('div', undefined, 'title');
+  title.append(el('h1', `KeyBridge usage — last ${rangeTitle(data.range)}`), el('span', data.role === 'follower' ? 'served by another window' : `this window ${data.role === 'owner' ? 'owns the bridge' : `is ${data.role}`}`, 'muted'));
+  header.append(
+    title,
+    segmented('Range', 'range', RANGES, state.range, (range) => {
+      state.range = range;
+      vscodeApi.setState(state);
+      vscodeApi.postMessage({ type: 'range', range });
+      root.classList.add('loading');
+      render(data);
+    }),
+  );
   const cards = el('div', undefined, 'cards');
   cards.append(
     card('Requests', integer.format(totals.requests), 'total-requests'),
@@ -165,25 +293,64 @@ function render(data: DashboardData): void {
     card('Mean latency', `${integer.format(totals.meanLatencyMs)} ms`, 'mean-latency'),
     card('Cost (estimate)', usd(totals.costUsd), 'total-cost'),
   );
-  const charts = el('div', undefined, 'charts');
-  charts.append(
-    lineChart('Requests per day', days, [{ label: 'requests', color: colors.blue, values: data.days.map((d) => d.requests) }]),
-    lineChart('Tokens per day', days, [
-      { label: 'tokens', color: colors.purple, values: data.days.map((d) => d.tokens) },
-      { label: 'cache reads', color: colors.green, values: data.days.map((d) => d.cacheReadTokens) },
-    ]),
-    lineChart('Errors and failovers per day', days, [
-      { label: 'errors', color: colors.red, values: data.days.map((d) => d.errors) },
-      { label: 'failovers', color: colors.orange, values: data.days.map((d) => d.failovers) },
-    ]),
+
+  const byLabel = DIMENSIONS.find(([d]) => d === state.by)?.[1].toLowerCase() ?? state.by;
+  const stacks = series.by[state.by];
+  const stackColor = (name: string, i: number): string => (name.startsWith('other (') ? other : colors[i % colors.length]);
+  const over = el('section', undefined, 'over-time');
+  const toolbar = el('div', undefined, 'toolbar');
+  toolbar.append(
+    el('h2', `Over time, per ${per}`),
+    el('span', 'by', 'muted'),
+    segmented('Break down by', 'by', DIMENSIONS, state.by, (by) => {
+      state.by = by;
+      vscodeApi.setState(state);
+      render(data);
+    }),
   );
-  const costs = el('section');
-  costs.append(el('h2', 'Cost per day (estimate)'));
-  if (data.days.every((d) => d.costUsd === null)) costs.append(el('p', 'No prices yet: token counts are shown above.', 'muted'));
-  else costs.append(lineChart('Cost per day (USD)', days, [{ label: 'USD', color: colors.green, values: data.days.map((d) => d.costUsd ?? 0) }]));
+  over.append(toolbar);
+  const charts = el('div', undefined, 'charts');
+  if (!series.at.length) charts.append(el('p', 'Nothing yet.', 'muted'));
+  else {
+    charts.append(
+      timeChart({ title: `Tokens by ${byLabel}`, at: series.at, grain: series.grain, bars: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.tokens })) }, 'chart-tokens-by'),
+      timeChart({ title: `Requests by ${byLabel}`, at: series.at, grain: series.grain, bars: true, counts: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.requests })) }, 'chart-requests-by'),
+      timeChart(
+        {
+          title: 'Errors and failovers',
+          at: series.at,
+          grain: series.grain,
+          counts: true,
+          series: [
+            { label: 'errors', color: red, values: series.errors },
+            { label: 'failovers', color: orange, values: series.failovers },
+          ],
+        },
+        'chart-errors',
+      ),
+      timeChart(
+        {
+          title: 'Tokens and cache reads',
+          at: series.at,
+          grain: series.grain,
+          series: [
+            { label: 'all tokens', color: purple, values: series.tokens },
+            { label: 'cache reads', color: green, values: series.cacheReadTokens },
+          ],
+        },
+        'chart-cache',
+      ),
+    );
+    if (series.costUsd.every((c) => c === null)) {
+      const none = el('figure', undefined, 'chart');
+      none.append(el('figcaption', 'Cost (estimate, USD)'), el('p', 'No prices known for the models used: token counts are shown above.', 'muted'));
+      charts.append(none);
+    } else charts.append(timeChart({ title: `Cost per ${per} (estimate, USD)`, at: series.at, grain: series.grain, bars: true, format: (v) => usd(v), series: [{ label: 'USD', color: blue, values: series.costUsd }] }, 'chart-cost'));
+  }
+  over.append(charts);
   const tables = el('div', undefined, 'tables');
   tables.append(table('By model', data.breakdowns.model), table('By key', data.breakdowns.key), table('By pool', data.breakdowns.pool), table('By agent', data.breakdowns.agent));
-  root.replaceChildren(header, cards, charts, quotaTable(data.quotas), costs, tables);
+  root.replaceChildren(header, cards, over, quotaTable(data.quotas), tables);
 }
 
 // Resets count down between refreshes, so a glance shows the time left now.
@@ -195,6 +362,9 @@ setInterval(() => {
 window.addEventListener('message', (event: MessageEvent<{ type: string; data?: DashboardData; message?: string }>) => {
   const message = event.data;
   if (message.type === 'usage' && message.data) {
+    // A report for another range than the one now picked is on its way out: the next one is.
+    if (message.data.range !== state.range) return;
+    root.classList.remove('loading');
     latest = message.data;
     receivedAt = Date.now();
     render(latest);
@@ -205,5 +375,10 @@ window.addEventListener('message', (event: MessageEvent<{ type: string; data?: D
     else root.replaceChildren(note);
   }
 });
-window.addEventListener('resize', () => latest && render(latest));
-vscodeApi.postMessage({ type: 'ready' });
+// Redrawn at the new width once the resizing settles, not at every step of it.
+let resizing: number | undefined;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = window.setTimeout(() => latest && render(latest), 150);
+});
+vscodeApi.postMessage({ type: 'ready', range: state.range });

@@ -58,7 +58,7 @@ describe('keybridge CLI', () => {
   it('documents every option and the config format in --help', async () => {
     const r = run(['--help']);
     assert.equal(await r.exited, 0);
-    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', '"sharedLimits"', '"deadlines"', '"continueOnCut"', '"preset"', '"dialect"', '"breakerFailureRate"', '"nonStreamTimeoutMs"', 'Exit codes']) {
+    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', '"sharedLimits"', '"deadlines"', '"continueOnCut"', '"preset"', '"dialect"', '"breakerFailureRate"', '"nonStreamTimeoutMs"', '--series', 'Exit codes']) {
       assert.ok(r.stdout().includes(word), `--help mentions ${word}`);
     }
   });

@@ -171,6 +171,18 @@ describe('keybridge usage', function () {
     assert.match(table.stdout(), /^gpt-chat\s+2\s+0\s+0\s+1,200\s+22\s+800\s+0/m);
     assert.match(table.stdout(), /cost \(estimate\): unknown — no price known for the models used; 1\d,\d{3} token\(s\) of models without a known price left out/);
 
+    const perHour = run(['usage', '--config', configFile, '--since', '24h', '--series', 'hour']);
+    assert.equal(await perHour.exited, 0, perHour.stderr());
+    assert.match(perHour.stdout(), /^per hour \(UTC\)\s+requests\s+failed\s+failovers\s+tokens/m);
+    assert.match(perHour.stdout(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+[1-8]\s/m);
+    const seriesJson = run(['usage', '--config', configFile, '--since', '24h', '--series', 'hour', '--json']);
+    assert.equal(await seriesJson.exited, 0, seriesJson.stderr());
+    const series = (JSON.parse(seriesJson.stdout()) as { series: { grain: string; at: number[]; total: { requests: number[] }; by: Record<string, { name: string; requests: number[] }[]> } }).series;
+    assert.equal(series.grain, 'hour');
+    assert.equal(series.at.length, 25);
+    assert.equal(series.total.requests.reduce((a, b) => a + b, 0), 8);
+    assert.deepEqual(Object.fromEntries(series.by.pool.map((l) => [l.name, l.requests.reduce((a, b) => a + b, 0)])), { oa: 6, an: 2 });
+
     const bad = run(['usage', '--config', configFile, '--since', 'forever']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /--since must be a count and a unit/);
@@ -300,6 +312,11 @@ describe('keybridge usage', function () {
     assert.equal(report.totals.requests, 2, 'the records not yet written are reported too');
     assert.equal(report.totals.costUsd, null);
     assert.deepEqual(Object.keys(report.breakdowns), ['pool']);
+    const perDay = (await (await fetch(`${url}/_keybridge/usage?since=7d&by=model&series=day`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { series: { grain: string; at: number[]; by: { model: { name: string }[] } } };
+    assert.equal(perDay.series.grain, 'day');
+    assert.deepEqual(perDay.series.by.model.map((l) => l.name).sort(), ['claude-q', 'gpt-q']);
+    const badSeries = await fetch(`${url}/_keybridge/usage?series=minute`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    assert.equal(badSeries.status, 400);
     const bad = await fetch(`${url}/_keybridge/usage?by=colour`, { headers: { authorization: `Bearer ${ADMIN}` } });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: { message: string } }).error.message, /by must be one of key, model, pool, agent, protocol, day/);

@@ -53,4 +53,39 @@ describe('usage caps', () => {
     assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'oa-key-3']);
     assert.match(keyOf('cheap', 0).reason ?? '', /^monthly cap of the pool of 1 tokens reached; resets \d{4}-\d{2}-01 00:00 UTC$/);
   });
+
+  // Counted only when requests ended, c requests in flight at once all passed a cap of n (issue 21): each is now
+  // counted when it is admitted, so the provider sees no more than the caps allow however many arrive together.
+  it('holds a request cap against requests in flight at once: 7 concurrent, 2 keys capped at 2, 4 reach the provider', async () => {
+    h = await startHarness({
+      pools: (provider) => [
+        { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'round-robin', caps: [{ per: 'key', period: 'day', requests: 2 }], keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] },
+      ],
+    });
+    // Every answer waits, so all seven are in flight before the first ends.
+    h.provider.always('*', { kind: 'slowFirstByte', ms: 600 });
+    const statuses = (await Promise.all(Array.from({ length: 7 }, () => post(`${h!.openaiBase}/chat/completions`, chatBody())))).map((r) => r.status);
+    assert.deepEqual([...keysSeen(h.provider)].sort(), ['oa-key-1', 'oa-key-1', 'oa-key-2', 'oa-key-2']);
+    assert.deepEqual(statuses.sort(), [200, 200, 200, 200, 429, 429, 429], 'the rest get the exhausted answer, which the client retries');
+    await until(() => keyOf('oa', 0).state === 'cooling' && keyOf('oa', 1).state === 'cooling', 'both keys to rest at their cap');
+    assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 429);
+    assert.equal(keysSeen(h.provider).length, 4);
+  });
+
+  it("holds a pool's request cap against requests in flight; the rest go on to the route's next target", async () => {
+    h = await startHarness({
+      pools: (provider) => [
+        { id: 'capped', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'round-robin', caps: [{ per: 'pool', period: 'month', requests: 3 }], keys: [{ id: 'c1', secret: 'oa-key-1' }, { id: 'c2', secret: 'oa-key-2' }] },
+        { id: 'backup', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'b1', secret: 'oa-key-3' }] },
+      ],
+      routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'capped' }, { pool: 'backup' }] }],
+    });
+    h.provider.always('*', { kind: 'slowFirstByte', ms: 600 });
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => post(`${h!.openaiBase}/chat/completions`, chatBody())));
+    assert.deepEqual(statuses.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    const seen = keysSeen(h.provider);
+    assert.equal(seen.filter((k) => k !== 'oa-key-3').length, 3, `the capped pool served 3 of ${seen.join(', ')}`);
+    assert.equal(seen.filter((k) => k === 'oa-key-3').length, 3);
+  });
 });
+

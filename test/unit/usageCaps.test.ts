@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { validateBridgeConfig, type UsageCap } from '../../src/core/config';
 import { KeyPool } from '../../src/core/keys/keyPool';
-import { CapLedger, periodOf } from '../../src/core/usage/capLedger';
+import { CapLedger, periodOf, RequestAdmission } from '../../src/core/usage/capLedger';
 import { ManualClock } from '../helpers/manualClock';
 
 const DAY = 24 * 3_600_000;
@@ -70,4 +70,32 @@ describe('usage caps', () => {
     assert.throws(() => validateBridgeConfig(config([{ per: 'key', period: 'day', requests: 0 }])), /caps\[0\]\.requests: must be a number > 0/);
     assert.doesNotThrow(() => validateBridgeConfig(config([{ per: 'pool', period: 'month', costUsd: 20 }])));
   });
+
+  it('admits requests against request caps with the places in flight, moves a place with its request, and gives it back', () => {
+    const now = Date.parse('2026-03-01T12:00:00Z');
+    const ledger = new CapLedger();
+    const admission = new RequestAdmission(() => ledger);
+    const keyCap: UsageCap[] = [{ per: 'key', period: 'day', requests: 2 }];
+    ledger.add({ pool: 'oa', key: 'fp-1', at: now, requests: 1, tokens: 5, costUsd: undefined });
+    assert.equal(admission.admit(1, 'oa', keyCap, 'fp-1', now), true, 'one counted, one place left');
+    assert.equal(admission.admit(2, 'oa', keyCap, 'fp-1', now), false, 'the last place is held by request 1');
+    assert.equal(admission.admit(2, 'oa', keyCap, 'fp-2', now), true, 'another key has room');
+    // Request 1 moves to fp-2 (its attempt on fp-1 failed): fp-1 has its place back, fp-2 is full.
+    assert.equal(admission.admit(1, 'oa', keyCap, 'fp-2', now), true);
+    assert.equal(admission.admit(3, 'oa', keyCap, 'fp-2', now), false);
+    assert.equal(admission.admit(3, 'oa', keyCap, 'fp-1', now), true);
+    admission.release(3);
+    assert.equal(admission.admit(4, 'oa', keyCap, 'fp-1', now), true, 'a released place is free again');
+    // A token cap is only known at the end: it holds nothing back at admission.
+    assert.equal(admission.admit(5, 'oa', [{ per: 'key', period: 'day', tokens: 1 }], 'fp-1', now), true);
+    const poolCap: UsageCap[] = [{ per: 'pool', period: 'month', requests: 5 }];
+    assert.equal(admission.admit(6, 'oa', poolCap, 'fp-9', now), false, 'the pool holds 5: 1 counted and 4 in flight');
+    admission.release(5);
+    assert.equal(admission.admit(6, 'oa', poolCap, 'fp-9', now), true);
+    // A new month counts nothing from March, but the four requests still in flight hold their places.
+    const april = Date.parse('2026-04-01T00:00:00Z');
+    assert.equal(admission.admit(7, 'oa', poolCap, 'fp-9', april), true);
+    assert.equal(admission.admit(8, 'oa', poolCap, 'fp-9', april), false);
+  });
 });
+

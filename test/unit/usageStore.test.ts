@@ -9,7 +9,7 @@ import type { Logger } from '../../src/core/logger';
 import type { RequestSummary } from '../../src/core/status';
 import { compact, retentionPolicy } from '../../src/core/usage/rollup';
 import { parseUsageLine, readUsageFile } from '../../src/core/usage/usageFile';
-import { parseSince, queryUsage } from '../../src/core/usage/usageQuery';
+import { parseSince, queryUsage, usageQueryFrom } from '../../src/core/usage/usageQuery';
 import { agentOf, recordFromSummary, type UsageRow } from '../../src/core/usage/usageRecord';
 import { UsageRecorder } from '../../src/core/usage/usageRecorder';
 import { ManualClock } from '../helpers/manualClock';
@@ -121,6 +121,19 @@ describe('usage store', () => {
     assert.deepEqual(compact(rows, START + 8 * DAY, retentionPolicy(7)), [], 'a shorter retention drops them sooner');
   });
 
+  it('merges rollups of one group and hour without changing the rows it was given', () => {
+    const hour: UsageRow = { kind: 'hour', at: START, pool: 'oa', key: 'abcdef123456', keyMasked: 'test…ey-1', model: 'gpt-test', agent: 'codex', protocol: 'openai', requests: 2, errors: 0, failovers: 0, latencyMs: 20, inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const again: UsageRow = { ...hour, requests: 3, inputTokens: 5 };
+    const other: UsageRow = { ...hour, agent: 'opencode' };
+    const before = JSON.stringify([hour, again, other]);
+    const out = compact([hour, again, other, recordFromSummary(summary({ servedModel: undefined, model: 'gpt-test', userAgent: 'codex_cli_rs/0.1' }), START + 2 * 60_000)], START + 3 * DAY, retentionPolicy(90));
+    assert.equal(JSON.stringify([hour, again, other]), before, 'the rows passed in are unchanged');
+    const merged = out.find((r) => r.kind === 'hour' && r.agent === 'codex');
+    assert.deepEqual(merged && [merged.kind === 'hour' && merged.requests, merged.inputTokens], [6, 115], 'both rollups and the record of the same hour and group, as one');
+    assert.equal(out.filter((r) => r.kind === 'hour').length, 2);
+    assert.deepEqual(compact(out, START + 3 * DAY, retentionPolicy(90)), out, 'idempotent');
+  });
+
   it('rolls up the oldest raw records early when there are too many', () => {
     const policy = { ...retentionPolicy(90), maxRaw: 2 };
     const rows = [0, 1, 2, 3].map((i) => recordFromSummary(summary(), START + i * 60_000));
@@ -151,6 +164,48 @@ describe('usage store', () => {
     const since = queryUsage(rows, { sinceMs: 2 * HOUR, by: 'pool' }, START + DAY + HOUR);
     assert.equal(since.totals.requests, 1, 'only the window counts');
     assert.deepEqual(Object.keys(since.breakdowns), ['pool']);
+  });
+
+  it('puts the series over time in hourly or daily buckets, in total and per model, key, pool and agent, and they add up to the totals', () => {
+    const now = START + 2 * DAY + 30 * 60_000; // 2026-03-03 00:30
+    const hourRollup: UsageRow = { kind: 'hour', at: START + DAY + 22 * HOUR, pool: 'oa', key: 'abcdef123456', keyMasked: 'test…ey-1', model: 'gpt-test-2026', agent: 'codex', protocol: 'openai', requests: 5, errors: 1, failovers: 2, latencyMs: 500, inputTokens: 50, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const rows: UsageRow[] = [
+      recordFromSummary(summary(), START + 12 * HOUR), // outside a 24 h window, inside 7 d
+      hourRollup,
+      recordFromSummary(summary({ outcome: 'error', status: 429, failovers: 1 }), START + 2 * DAY + 10 * 60_000),
+      recordFromSummary(summary({ pool: 'an', protocol: 'anthropic', fingerprint: 'fedcba654321', key: 'test…ey-2', servedModel: 'claude-x', userAgent: 'Anthropic/JS 0.60', tokens: { input: 1000, output: 1, cacheRead: 0, cacheWrite: 0 } }), START + 2 * DAY + 20 * 60_000),
+    ];
+    const hourly = queryUsage(rows, { sinceMs: DAY, series: 'hour' }, now).series!;
+    assert.equal(hourly.grain, 'hour');
+    assert.equal(hourly.at.length, 25, 'every hour of the window, empty ones included');
+    assert.equal(hourly.at[0], START + DAY);
+    assert.equal(hourly.at.at(-1), START + 2 * DAY);
+    const at = (t: number): number => hourly.at.indexOf(t);
+    assert.equal(hourly.total.requests[at(START + DAY + 22 * HOUR)], 5);
+    assert.equal(hourly.total.requests[at(START + 2 * DAY)], 2);
+    assert.equal(hourly.total.errors[at(START + 2 * DAY)], 1);
+    assert.equal(hourly.total.failovers[at(START + DAY + 22 * HOUR)], 2);
+    assert.equal(hourly.total.tokens[at(START + 2 * DAY)], 155 + 1001);
+    assert.equal(hourly.total.requests.reduce((a, b) => a + b, 0), 7, 'the record 36 h old is not in 24 h');
+    assert.deepEqual(hourly.by.model.map((l) => l.name), ['claude-x', 'gpt-test-2026'], 'largest token users first');
+    assert.deepEqual(hourly.by.agent.map((l) => l.name).sort(), ['anthropic-sdk', 'claude-code', 'codex']);
+    assert.deepEqual(hourly.by.key.map((l) => [l.name, l.pool, l.keyMasked]), [['fedcba654321', 'an', 'test…ey-2'], ['abcdef123456', 'oa', 'test…ey-1']]);
+    const oa = hourly.by.pool.find((l) => l.name === 'oa')!;
+    assert.deepEqual([oa.requests[at(START + DAY + 22 * HOUR)], oa.requests[at(START + 2 * DAY)]], [5, 1]);
+    assert.equal(hourly.total.costUsd.every((c) => c === null), true, 'no pricer: no cost');
+    const daily = queryUsage(rows, { sinceMs: 7 * DAY, series: 'day' }, now).series!;
+    assert.equal(daily.at.length, 8);
+    assert.deepEqual(daily.total.requests.slice(-3), [1, 5, 2]);
+    for (const dimension of ['model', 'key', 'pool', 'agent'] as const) {
+      const summed = daily.total.requests.map((_, i) => daily.by[dimension].reduce((a, l) => a + l.requests[i], 0));
+      assert.deepEqual(summed, daily.total.requests, `the lines by ${dimension} add up to the total`);
+    }
+    assert.equal(queryUsage(rows, { sinceMs: DAY }, now).series, undefined, 'only when asked for');
+  });
+
+  it('reads the series grain from a query string', () => {
+    assert.deepEqual(usageQueryFrom(new URLSearchParams('since=24h&series=hour')), { sinceMs: DAY, series: 'hour' });
+    assert.match(usageQueryFrom(new URLSearchParams('series=minute')) as string, /^series must be hour or day/);
   });
 
   describe('file', () => {

@@ -83,8 +83,12 @@ describe('Usage dashboard', function () {
       assert.equal(data.totals.costUsd, null, 'no prices yet');
       assert.deepEqual(data.breakdowns.model.map((r) => [r.name, r.requests]), [['gpt-test', 2]]);
       assert.deepEqual(data.breakdowns.pool.map((r) => r.name), ['oa']);
-      assert.equal(data.days.length, 1);
-      assert.equal(data.days[0].requests, 2);
+      assert.equal(data.range, '7d', 'a week until the page asks for another range');
+      assert.equal(data.series.grain, 'day');
+      assert.equal(data.series.at.length, 8, 'every UTC day of the week, today included');
+      assert.equal(data.series.requests.at(-1), 2);
+      assert.deepEqual(data.series.by.model.map((s) => [s.name, s.requests.at(-1)]), [['gpt-test', 2]]);
+      assert.match(data.series.by.key[0].name, /^oa \S*…/, 'series by key are named by pool and masked form too');
       const text = JSON.stringify(data);
       assert.ok(!text.includes('oa-key-'), 'no secret reaches the page');
       assert.match(data.breakdowns.key[0].name, /^oa \S*…/, 'keys by pool and masked form');
@@ -94,6 +98,21 @@ describe('Usage dashboard', function () {
     // Live: a new request shows on the next refresh, without the page asking.
     assert.equal((await chat(bench.port)).status, 200);
     await waitFor(() => usagePosts(theirs).at(-1)?.totals.requests === 3, 10_000, 'the follower page sees the new request');
+
+    // The page picks the last 24 hours: the next report has hourly points, in either window.
+    theirs.receive({ type: 'range', range: '24h' });
+    await waitFor(() => usagePosts(theirs).at(-1)?.range === '24h', 10_000, 'a report for the range picked');
+    const hourly = usagePosts(theirs).at(-1)!.series;
+    assert.equal(hourly.grain, 'hour');
+    assert.equal(hourly.at.length, 25);
+    assert.equal(hourly.requests.reduce((a, b) => a + b, 0), 3);
+    theirs.receive({ type: 'range', range: 'forever' });
+    assert.equal(usagePosts(theirs).at(-1)?.range, '24h', 'a range the dashboard does not offer changes nothing');
+
+    // Visible but idle: with no new request the report is not made again every 3 s (the next tick would have).
+    const idleAt = usagePosts(theirs).length;
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.equal(usagePosts(theirs).length, idleAt, 'no new report without a new request');
 
     // Hidden, it stops asking; shown again, it resumes.
     mine.setVisible(false);
@@ -128,5 +147,39 @@ describe('Usage dashboard', function () {
     ]);
     assert.equal(data.cacheHitRate, 0.75);
     assert.deepEqual(data.breakdowns.agent.map((r) => [r.name, r.tokens]), [['claude-code', 420]]);
+  });
+
+  it('stacks the largest five models, keys, pools or agents over time and sums the rest as other', () => {
+    const now = Date.parse('2026-01-10T12:30:00Z');
+    const records: UsageRecord[] = Array.from({ length: 8 }, (_, m) => ({
+      kind: 'request' as const,
+      at: now - (m % 2) * 3_600_000,
+      pool: 'oa',
+      key: `fp${m}`,
+      keyMasked: `sk-…k00${m}`,
+      model: `model-${m}`,
+      protocol: 'openai' as const,
+      agent: 'codex',
+      status: 200,
+      outcome: 'ok' as const,
+      stream: false,
+      attempts: 1,
+      failovers: 0,
+      latencyMs: 10,
+      inputTokens: 1000 - m * 100,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    }));
+    const data = dashboardData(queryUsage(records, { sinceMs: 24 * 3_600_000, series: 'hour' }, now), undefined, 'owner', now, '24h');
+    const models = data.series.by.model;
+    assert.deepEqual(models.map((s) => s.name), ['model-0', 'model-1', 'model-2', 'model-3', 'model-4', 'other (3)']);
+    assert.deepEqual(models[5].tokens.slice(-2), [500 + 300, 400], 'model-5 and model-7 an hour ago, model-6 this hour');
+    assert.deepEqual(data.series.by.key.map((s) => s.name).slice(0, 2), ['oa sk-…k000', 'oa sk-…k001']);
+    assert.deepEqual(data.series.by.agent.map((s) => s.name), ['codex'], 'one agent: no other');
+    for (const i of [data.series.at.length - 2, data.series.at.length - 1]) {
+      assert.equal(models.reduce((a, s) => a + s.tokens[i], 0), data.series.tokens[i], 'the stack adds up to the total');
+    }
+    assert.ok(!JSON.stringify(data).includes('"fp'), 'no fingerprint reaches the page');
   });
 });

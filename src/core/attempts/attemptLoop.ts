@@ -31,6 +31,16 @@ type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failu
  * plumbing that carries it out. Writes the response; returns the log summary.
  */
 export async function proxyWithFailover(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
+  try {
+    return await serveRoute(engine, request, res);
+  } catch (error) {
+    // No summary will count this request: the place it held against request caps goes now.
+    engine.admission?.release(request.id);
+    throw error;
+  }
+}
+
+async function serveRoute(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
   const run = new RequestRun(engine, request);
   const route = engine.router.route(request.protocol, request.model);
   const routedModels = routedModelList(engine, request);
@@ -60,7 +70,7 @@ export async function proxyWithFailover(engine: Engine, request: ProxyRequest, r
   const last = run.failures.at(-1);
   if (!servable && last && run.failures.every(isRefusal)) return run.answerVerbatim(res, last);
   const targets = route.targets.map((t) => ({ pool: t.pool, model: t.model ?? request.model }));
-  const answer = answerExhausted(engine, request, run.adapter, targets, run.failures, res);
+  const answer = answerExhausted(engine, request, run.adapter, targets, run.failures, res, run.capsFull);
   return run.finish(answer.status, 'error', answer.message);
 }
 
@@ -113,6 +123,13 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
       rotation.afterWait();
       continue;
     }
+    // A key whose request caps are full with counted and in-flight requests is passed over like a tried one
+    // (docs/ARCHITECTURE.md §10); pools without caps ask nothing.
+    if (pool.caps.length && engine.admission && !engine.admission.admit(request.id, pool.id, pool.caps, key.fingerprint, now)) {
+      rotation.tried.add(key);
+      (run.capsFull ??= new Set()).add(pool.id);
+      continue;
+    }
     // With nowhere else to go, an open breaker still lets the attempt through: it must not turn a partly
     // failing provider into a fully failing one.
     const result = await target.breaker.guard(
@@ -128,6 +145,8 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
       !target.hasNext,
     );
     if (result === undefined) {
+      // Nothing was sent: the request holds no place against the caps.
+      if (pool.caps.length) engine.admission?.release(request.id);
       run.failures.push({ pool, verdict: { kind: 'transient', reason: 'circuit open after repeated provider failures' } });
       return { kind: 'next' };
     }
@@ -281,6 +300,8 @@ class RequestRun {
   readonly budgetEnd: number;
   readonly failures: FailedAttempt[] = [];
   rateLimits = 0;
+  /** Pools whose request caps held a ready key back (docs/ARCHITECTURE.md §10). */
+  capsFull: Set<string> | undefined;
   /** A context-length answer kept while larger targets are tried. */
   held: FailedAttempt | undefined;
   private readonly affinity: KeyRef | undefined;

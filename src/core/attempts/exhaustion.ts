@@ -49,17 +49,19 @@ export function answerExhausted(
   targets: readonly { pool: string; model: string | undefined }[],
   failures: readonly FailedAttempt[],
   res: ServerResponse,
+  /** Pools whose ready keys were all held back by request caps full with requests in flight. */
+  capsFull?: ReadonlySet<string>,
 ): { status: number; message: string } {
   const scoped = targets.flatMap((t) => {
     const pool = engine.pools.get(t.pool);
     return pool ? [{ pool, model: t.model }] : [];
   });
-  const answer = chooseAnswer(engine.clock.now(), request, scoped, failures);
+  const answer = chooseAnswer(engine.clock.now(), request, scoped, failures, capsFull);
   sendError(res, adapter, answer.status, answer.type, answer.message, answer.headers, answer.code);
   return { status: answer.status, message: answer.message };
 }
 
-function chooseAnswer(now: number, request: ProxyRequest, scoped: readonly ScopedPool[], failures: readonly FailedAttempt[]): Answer {
+function chooseAnswer(now: number, request: ProxyRequest, scoped: readonly ScopedPool[], failures: readonly FailedAttempt[], capsFull: ReadonlySet<string> | undefined): Answer {
   if (scoped.length === 0) {
     const message = `KeyBridge: no ${request.protocol} pool is configured. Add a pool and a key (KeyBridge view, or the "pools" of your config file).`;
     return { status: 503, type: 'api_error', message, headers: { 'x-should-retry': 'false' }, code: 'keybridge_no_pool' };
@@ -67,6 +69,7 @@ function chooseAnswer(now: number, request: ProxyRequest, scoped: readonly Scope
   const soonest = soonestRecovery(now, scoped);
   if (soonest !== undefined) return rateLimited(now, soonest, scoped, failures);
 
+  if (capsFull && !failures.length) return capsFullAnswer(capsFull);
   const last = failures.at(-1);
   if (last && (last.verdict.kind === 'transient' || last.verdict.kind === 'timeout')) {
     const timeout = last.verdict.kind === 'timeout';
@@ -105,6 +108,16 @@ function rateLimited(now: number, soonest: number, scoped: readonly ScopedPool[]
   const forModels = models.length ? ` for ${models.join(', ')}` : '';
   const message = `KeyBridge: every usable key of ${names} is rate-limited${forModels}; the first recovers in ${seconds} s.`;
   return { status: 429, type: 'rate_limit_error', message, headers, code: 'rate_limit_exceeded' };
+}
+
+/**
+ * Every ready key is held back by a request cap whose last places are taken by requests still in flight: 429 with
+ * a short Retry-After, by when those have ended and the key is either free or resting with its cap's reason.
+ */
+function capsFullAnswer(pools: ReadonlySet<string>): Answer {
+  const names = [...pools].map((id) => `"${id}"`).join(', ');
+  const message = `KeyBridge: the request caps of ${names} are reached with the requests in flight; retry shortly.`;
+  return { status: 429, type: 'rate_limit_error', message, headers: { 'retry-after': '1' }, code: 'rate_limit_exceeded' };
 }
 
 /** No key can serve and none will recover by itself: name each pool's keys by state, and the fix. */

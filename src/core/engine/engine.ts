@@ -1,4 +1,4 @@
-import type { BridgeConfig, Tuning } from '../config';
+import type { BridgeConfig, Tuning, UsageCap } from '../config';
 import { resolveTuning, validateBridgeConfig } from '../config';
 import type { Clock } from '../clock';
 import { Emitter } from '../emitter';
@@ -32,6 +32,16 @@ export interface EngineOptions {
   stateStore?: StateStore;
 }
 
+/**
+ * Asked as an attempt on a key of a pool with caps is about to be sent: whether the key may take one more request
+ * (request caps counted at admission, docs/ARCHITECTURE.md §10). The bridge sets it; `release` is called when
+ * the attempt was not sent after all, and by the bridge when the request ends.
+ */
+export interface AttemptAdmission {
+  admit(requestId: number, pool: string, caps: readonly UsageCap[], key: string, now: number): boolean;
+  release(requestId: number): void;
+}
+
 const MIN_COOLDOWN_MS = 100;
 
 /**
@@ -53,6 +63,8 @@ export class Engine {
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly totals = { requests: 0, succeeded: 0, failed: 0 };
+  /** Admission against request caps; unset, nothing is held back before it is sent. */
+  admission: AttemptAdmission | undefined;
   /** Per target (pool + upstream model): a provider fails, and answers slowly, per model. */
   private readonly breakers = new TargetTable(() => {
     const t = this.tuning;

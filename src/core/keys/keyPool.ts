@@ -4,6 +4,8 @@ import { poolDialect, type DialectId } from '../providers/dialect';
 import { FillFirstSelector, RoundRobinSelector, WeightedSelector, type KeySelector } from './selection';
 import { KeyRecord, type CoolingScope, type KeyHealthChange, type KeyState } from './keyHealth';
 
+const NO_CAPS: readonly UsageCap[] = Object.freeze([]);
+
 /** Models whose last request time a pool keeps; the one asked longest ago goes first. */
 const MAX_ASKED_MODELS = 32;
 
@@ -100,7 +102,8 @@ export class KeyPool {
 
   /** Opt-in usage caps; a key at one cools key-wide until its period turns (docs/ARCHITECTURE.md §10). */
   get caps(): readonly UsageCap[] {
-    return this.spec.caps ?? [];
+    // One shared empty list: every attempt asks, and a pool without caps should not pay an allocation for it.
+    return this.spec.caps ?? NO_CAPS;
   }
 
   get deadlines(): Partial<Deadlines> | undefined {

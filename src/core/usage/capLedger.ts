@@ -70,6 +70,12 @@ export class CapLedger {
     }
   }
 
+  /** Requests counted for the key (or its pool) in the cap's current period. */
+  requestsIn(pool: string, key: string, cap: UsageCap, now: number): number {
+    const entry = this.uses.get(cap.per === 'key' ? `key\u0000${pool}\u0000${key}\u0000${cap.period}` : `pool\u0000${pool}\u0000\u0000${cap.period}`);
+    return entry?.start === periodOf(now, cap.period).start ? entry.requests : 0;
+  }
+
   /** The first of `caps` the key (or its pool) has reached at `now`, if any. */
   reached(pool: string, key: string, caps: readonly UsageCap[], now: number): CapReached | undefined {
     for (const cap of caps) {
@@ -82,5 +88,56 @@ export class CapLedger {
       }
     }
     return undefined;
+  }
+}
+
+/** The key an admitted request holds a place on, until it finishes. */
+interface Admitted {
+  pool: string;
+  key: string;
+}
+
+/**
+ * Request caps counted when a request is admitted rather than when it ends (docs/ARCHITECTURE.md §10): a request
+ * about to be sent on a key of a capped pool holds a place against the key's and the pool's request caps, so c
+ * requests in flight at once cannot pass a cap of n. The place moves with the request to another key, goes when
+ * the request never reached a provider, and turns into the ledger's count when the request ends. Token and cost
+ * caps can only be known at the end, and stay counted there.
+ */
+export class RequestAdmission {
+  private readonly held = new Map<number, Admitted>();
+  /** Places held per `key\0pool\0fingerprint` and per `pool\0pool`. */
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly ledger: () => CapLedger) {}
+
+  /** Whether request `id` may be sent on `key`: every request cap has room for it beside the counted and held ones. */
+  admit(id: number, pool: string, caps: readonly UsageCap[], key: string, now: number): boolean {
+    this.release(id);
+    const ledger = this.ledger();
+    for (const cap of caps) {
+      if (cap.requests === undefined) continue;
+      const held = this.counts.get(cap.per === 'key' ? `key\u0000${pool}\u0000${key}` : `pool\u0000${pool}`) ?? 0;
+      if (ledger.requestsIn(pool, key, cap, now) + held + 1 > cap.requests) return false;
+    }
+    this.held.set(id, { pool, key });
+    this.bump(`key\u0000${pool}\u0000${key}`, 1);
+    this.bump(`pool\u0000${pool}`, 1);
+    return true;
+  }
+
+  /** Request `id` holds no place any more (it ended, moved on, or never reached a provider). */
+  release(id: number): void {
+    const admitted = this.held.get(id);
+    if (!admitted) return;
+    this.held.delete(id);
+    this.bump(`key\u0000${admitted.pool}\u0000${admitted.key}`, -1);
+    this.bump(`pool\u0000${admitted.pool}`, -1);
+  }
+
+  private bump(id: string, by: number): void {
+    const count = (this.counts.get(id) ?? 0) + by;
+    if (count > 0) this.counts.set(id, count);
+    else this.counts.delete(id);
   }
 }

@@ -11,6 +11,42 @@ export interface UsageQuery {
   sinceMs?: number;
   /** One breakdown; all of them when unset. */
   by?: UsageDimension;
+  /** Also the series over time, one point per UTC hour or day, in total and per model, key, pool and agent. */
+  series?: SeriesGrain;
+}
+
+const SERIES_GRAINS = ['hour', 'day'] as const;
+type SeriesGrain = (typeof SERIES_GRAINS)[number];
+/** The dimensions a report has series over time for. */
+const SERIES_DIMENSIONS = ['model', 'key', 'pool', 'agent'] as const;
+type SeriesDimension = (typeof SERIES_DIMENSIONS)[number];
+
+/** One value per bucket of the series, oldest first. */
+interface SeriesValues {
+  requests: number[];
+  errors: number[];
+  failovers: number[];
+  /** All four kinds of tokens. */
+  tokens: number[];
+  cacheReadTokens: number[];
+  /** The estimate for the bucket; null where none of its rows had a price. */
+  costUsd: (number | null)[];
+}
+
+export interface SeriesLine extends SeriesValues {
+  /** As in the breakdowns: a key fingerprint (with `pool` and `keyMasked`), model, pool or agent. */
+  name: string;
+  pool?: string;
+  keyMasked?: string;
+}
+
+export interface UsageSeries {
+  grain: SeriesGrain;
+  /** Each bucket's start (epoch ms, UTC), oldest first: every hour or day of the window, empty ones included. */
+  at: number[];
+  total: SeriesValues;
+  /** Per dimension, the largest token users first (the order of the breakdowns). */
+  by: Record<SeriesDimension, SeriesLine[]>;
 }
 
 export interface UsageTotals {
@@ -44,6 +80,8 @@ export interface UsageReport {
   totals: UsageTotals;
   /** Per dimension, the largest token users first. */
   breakdowns: Partial<Record<UsageDimension, UsageLine[]>>;
+  /** When the query asked for them. */
+  series?: UsageSeries;
 }
 
 const DEFAULT_SINCE_MS = 7 * 24 * 3_600_000;
@@ -58,10 +96,14 @@ export function parseSince(text: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-/** A query from `since` and `by` options (a query string, the CLI's flags); a string says what is wrong. */
+/** A query from `since`, `by` and `series` options (a query string, the CLI's flags); a string says what is wrong. */
 export function usageQueryFrom(options: { get(name: string): string | null | undefined }): UsageQuery | string {
   const since = options.get('since');
   const by = options.get('by');
+  const series = options.get('series');
+  if (series) {
+    if (!(SERIES_GRAINS as readonly string[]).includes(series)) return `series must be hour or day (got "${series.slice(0, 40)}")`;
+  }
   const query: UsageQuery = {};
   if (since) {
     const ms = parseSince(since);
@@ -72,6 +114,7 @@ export function usageQueryFrom(options: { get(name: string): string | null | und
     if (!(USAGE_DIMENSIONS as readonly string[]).includes(by)) return `by must be one of ${USAGE_DIMENSIONS.join(', ')} (got "${by.slice(0, 40)}")`;
     query.by = by as UsageDimension;
   }
+  if (series) query.series = series as SeriesGrain;
   return query;
 }
 
@@ -114,10 +157,15 @@ function totalsOf({ sums, costUsd, priced, unpricedTokens }: Tally): UsageTotals
   };
 }
 
-function nameOf(row: UsageRow, by: UsageDimension): string {
-  if (by === 'day') return new Date(bucketStart(row.at, 'day')).toISOString().slice(0, 10);
-  const group = groupOf(row);
-  return group[by] || '-';
+/** `YYYY-MM-DD` of a UTC day's start, made once per day of a report rather than once per row. */
+function dayName(at: number, days: Map<number, string>): string {
+  const start = bucketStart(at, 'day');
+  let name = days.get(start);
+  if (name === undefined) {
+    name = new Date(start).toISOString().slice(0, 10);
+    days.set(start, name);
+  }
+  return name;
 }
 
 /**
@@ -126,32 +174,125 @@ function nameOf(row: UsageRow, by: UsageDimension): string {
  */
 export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: number, pricer?: Pricer): UsageReport {
   const from = now - (query.sinceMs ?? DEFAULT_SINCE_MS);
-  const dimensions = query.by ? [query.by] : USAGE_DIMENSIONS;
+  const dimensions: readonly UsageDimension[] = query.by ? [query.by] : USAGE_DIMENSIONS;
+  const frame = query.series && new SeriesFrame(query.series, from, now);
+  // The series per model, key, pool and agent ride on the breakdown's lines: one lookup per row and dimension.
+  const tallied = frame ? [...new Set<UsageDimension>([...dimensions, ...SERIES_DIMENSIONS])] : dimensions;
   const total = emptyTally();
-  const groups = new Map<UsageDimension, Map<string, Tally & { pool?: string; keyMasked?: string }>>(dimensions.map((d) => [d, new Map()]));
+  const totalValues = frame && emptyValues(frame.length);
+  const groups = new Map<UsageDimension, Map<string, Line>>(tallied.map((d) => [d, new Map()]));
+  const days = new Map<number, string>();
   for (const row of rows) {
     if (row.at < from || row.at > now) continue;
-    const prices = pricer?.pricesOf(row.pool, groupOf(row).model);
+    const group = groupOf(row);
+    const prices = pricer?.pricesOf(row.pool, group.model);
     const cost = prices && costOf(row, prices);
     tally(total, row, cost);
+    const bucket = frame ? frame.index(row.at) : 0;
+    if (totalValues) addAt(totalValues, bucket, row, cost);
     for (const [dimension, lines] of groups) {
-      const name = nameOf(row, dimension);
+      const name = dimension === 'day' ? dayName(row.at, days) : group[dimension] || '-';
       let line = lines.get(name);
       if (!line) {
         line = { ...emptyTally(), ...(dimension === 'key' ? { pool: row.pool || undefined, keyMasked: row.keyMasked } : {}) };
+        if (frame && dimension !== 'protocol' && dimension !== 'day') line.values = emptyValues(frame.length);
         lines.set(name, line);
       }
       if (dimension === 'key') line.keyMasked ??= row.keyMasked;
       tally(line, row, cost);
+      if (line.values) addAt(line.values, bucket, row, cost);
     }
   }
   const breakdowns: UsageReport['breakdowns'] = {};
-  for (const [dimension, lines] of groups) {
-    const out = [...lines].map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
-    breakdowns[dimension] =
-      dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort((a, b) => tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name));
+  for (const dimension of dimensions) {
+    const lines = [...(groups.get(dimension) ?? [])];
+    const out = lines.map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
+    breakdowns[dimension] = dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort(largestFirst);
   }
-  return { from, to: now, totals: totalsOf(total), breakdowns };
+  const report: UsageReport = { from, to: now, totals: totalsOf(total), breakdowns };
+  if (frame && totalValues) {
+    const by = {} as UsageSeries['by'];
+    for (const dimension of SERIES_DIMENSIONS) {
+      const lines = [...(groups.get(dimension) ?? [])].map(([name, line]) => ({ name, line, ...line.sums }));
+      by[dimension] = lines.sort(largestFirst).map(({ name, line }) => ({
+        name,
+        ...(line.pool ? { pool: line.pool } : {}),
+        ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}),
+        ...roundedValues(line.values ?? emptyValues(frame.length)),
+      }));
+    }
+    report.series = { grain: frame.grain, at: frame.starts(), total: roundedValues(totalValues), by };
+  }
+  return report;
+}
+
+/** A line of a breakdown: its sums, and its series when the report has them. */
+interface Line extends Tally {
+  pool?: string;
+  keyMasked?: string;
+  values?: SeriesValues;
+}
+
+/** The largest token users first, then the busiest, then by name. */
+function largestFirst(a: { name: string; requests: number } & TokenSums, b: { name: string; requests: number } & TokenSums): number {
+  return tokensOf(b) - tokensOf(a) || b.requests - a.requests || a.name.localeCompare(b.name);
+}
+
+type TokenSums = Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>;
+
+function emptyValues(length: number): SeriesValues {
+  const zeros = (): number[] => new Array<number>(length).fill(0);
+  return { requests: zeros(), errors: zeros(), failovers: zeros(), tokens: zeros(), cacheReadTokens: zeros(), costUsd: new Array<number | null>(length).fill(null) };
+}
+
+function addAt(values: SeriesValues, i: number, row: UsageRow, cost: number | undefined): void {
+  if (row.kind === 'request') {
+    values.requests[i]++;
+    if (row.outcome !== 'ok') values.errors[i]++;
+  } else {
+    values.requests[i] += row.requests;
+    values.errors[i] += row.errors;
+  }
+  values.failovers[i] += row.failovers;
+  values.tokens[i] += tokensOf(row);
+  values.cacheReadTokens[i] += row.cacheReadTokens;
+  if (cost !== undefined) values.costUsd[i] = (values.costUsd[i] ?? 0) + cost;
+}
+
+/**
+ * The buckets of the series over time: one per UTC hour or day from the window's first to `now`'s. A row lands in
+ * the bucket its `at` falls in (a rollup's is its hour's or day's start), so a daily rollup is one hourly point.
+ */
+class SeriesFrame {
+  private readonly first: number;
+  private readonly size: number;
+  readonly length: number;
+
+  constructor(
+    readonly grain: SeriesGrain,
+    from: number,
+    now: number,
+  ) {
+    this.first = bucketStart(from, grain);
+    this.size = grain === 'hour' ? 3_600_000 : 24 * 3_600_000;
+    this.length = Math.floor((bucketStart(now, grain) - this.first) / this.size) + 1;
+  }
+
+  index(at: number): number {
+    return Math.floor((at - this.first) / this.size);
+  }
+
+  starts(): number[] {
+    return Array.from({ length: this.length }, (_, i) => this.first + i * this.size);
+  }
+}
+
+function roundedValues(values: SeriesValues): SeriesValues {
+  return { ...values, costUsd: values.costUsd.map(roundUsd) };
+}
+
+function roundUsd(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 1e6) / 1e6;
 }
 
 function tokensOf(t: Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>): number {
