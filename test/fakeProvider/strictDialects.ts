@@ -64,11 +64,13 @@ export interface IssuedSignatures {
 
 /** The dialect's refusal of a request, in its own status and body; undefined when it would be served. */
 export function dialectRefusal(dialect: StrictDialect, endpoint: Endpoint, body: Json, issued: IssuedSignatures, c: ErrorContext): HttpReply | undefined {
+  // The provider's own rules first: they answer in its exact shape (OpenAI's `param`), where the general rules of
+  // requestRules.ts, some of which say the same, answer with none.
+  const specific = dialectProblem(dialect, endpoint, body, issued);
+  if (specific !== undefined) return refusal(dialect, typeof specific === 'string' ? { message: specific, param: null, code: null } : specific, c);
   const own = OWN_CHAT_FIELDS[dialect];
   const general = requestProblem(endpoint, own && endpoint === 'chat' ? withoutFields(body, own) : body);
-  if (general !== undefined) return refusal(dialect, { message: general, param: null, code: null }, c);
-  const specific = dialectProblem(dialect, endpoint, body, issued);
-  return specific === undefined ? undefined : refusal(dialect, typeof specific === 'string' ? { message: specific, param: null, code: null } : specific, c);
+  return general === undefined ? undefined : refusal(dialect, { message: general, param: null, code: null }, c);
 }
 
 function withoutFields(body: Json, fields: readonly string[]): Json {
