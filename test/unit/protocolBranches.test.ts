@@ -22,7 +22,6 @@ const ABOUT_PROTOCOLS = /protocol|endpoint|format|upstream|client/i;
  */
 const NOT_YET: Record<string, string> = {
   'src/core/translation/targetTranslation.ts': 'the reader → model → writer pipeline picks by format',
-  'src/core/continuation/streamTranscript.ts': 'continuation reads events through the formats’ readers',
 };
 
 interface Finding {

@@ -11,10 +11,54 @@ import { notePosition } from './streamPosition';
 import type { ReportedUsage, StreamPosition } from './transcriptState';
 
 /** The streamed endpoints a continuation can extend. */
-export type ContinuableEndpoint = 'messages' | 'chat' | 'responses';
+export type ContinuableEndpoint = StreamPosition['endpoint'];
+
+/** What the transcript needs of each format it can extend: where it starts, its event reader, what it releases. */
+interface TranscriptFormat<E extends ContinuableEndpoint> {
+  position(): Extract<StreamPosition, { endpoint: E }>;
+  reader(): AnswerEventReader;
+  /** Anthropic Messages: input is counted apart from the cache, and reasoning comes as thinking blocks. */
+  messagesUsage: boolean;
+  /** Drops what it holds only to end a continuation's answer (the Responses output items). */
+  release(position: Extract<StreamPosition, { endpoint: E }>): void;
+  /** What a terminal error written now must repeat. */
+  facts(position: Extract<StreamPosition, { endpoint: E }>): StreamFacts;
+}
+
+const FORMATS: { [E in ContinuableEndpoint]: TranscriptFormat<E> } = {
+  messages: {
+    position: () => ({ endpoint: 'messages', nextIndex: 0 }),
+    reader: () => new MessagesEventReader(),
+    messagesUsage: true,
+    release: () => undefined,
+    facts: (p) => ({ responseId: p.id, model: p.model }),
+  },
+  chat: {
+    position: () => ({ endpoint: 'chat' }),
+    reader: () => new ChatEventReader(),
+    messagesUsage: false,
+    release: () => undefined,
+    facts: (p) => ({ responseId: p.id, model: p.model }),
+  },
+  responses: {
+    position: () => ({ endpoint: 'responses', doneItems: [], nextOutputIndex: 0 }),
+    reader: () => new ResponsesEventReader(),
+    messagesUsage: false,
+    release: (p) => {
+      p.doneItems.length = 0;
+      p.openItem = undefined;
+    },
+    facts: (p) => ({ responseId: p.id, model: p.model, createdAt: p.createdAt, lastSequence: p.lastSequence }),
+  },
+};
 
 export function isContinuableEndpoint(endpoint: Endpoint): endpoint is ContinuableEndpoint {
-  return endpoint === 'messages' || endpoint === 'chat' || endpoint === 'responses';
+  return Object.hasOwn(FORMATS, endpoint);
+}
+
+/** The transcript format of an endpoint, typed loosely: each entry is called only with its own position. */
+function formatOf(endpoint: ContinuableEndpoint): TranscriptFormat<ContinuableEndpoint> {
+  return FORMATS[endpoint] as unknown as TranscriptFormat<ContinuableEndpoint>;
 }
 
 /** A rough count for text a provider has not reported tokens for yet; about four characters a token. */
@@ -47,19 +91,15 @@ export class StreamTranscript {
     /** Room for the delivered text (capped, counted in the memory budget); without one, tests only, it is unbounded. */
     private readonly hold?: AnswerHold,
   ) {
-    this.position =
-      endpoint === 'messages'
-        ? { endpoint, nextIndex: 0 }
-        : endpoint === 'chat'
-          ? { endpoint }
-          : { endpoint, doneItems: [], nextOutputIndex: 0 };
-    this.reader = endpoint === 'messages' ? new MessagesEventReader() : endpoint === 'chat' ? new ChatEventReader() : new ResponsesEventReader();
+    const format = formatOf(endpoint);
+    this.position = format.position();
+    this.reader = format.reader();
     const notes = {
       appendText: (text: string) => this.keepText(text),
       block: (reason: string) => (this.blocker ??= reason),
       finish: () => (this.finished = true),
     };
-    this.sink = new TranscriptSink(notes, this.usage, endpoint === 'messages');
+    this.sink = new TranscriptSink(notes, this.usage, format.messagesUsage);
   }
 
   /** Takes one whole event exactly as the client received it. */
@@ -81,10 +121,7 @@ export class StreamTranscript {
     if (this.reader.readJson(event.name, json, this.sink)) this.terminated = true;
     // The output items are kept only to end a continuation's response; an answer that cannot be continued needs none
     // (a tool call's arguments could be hundreds of megabytes).
-    if (this.blocker !== undefined && !this.splicing && position.endpoint === 'responses') {
-      position.doneItems.length = 0;
-      position.openItem = undefined;
-    }
+    if (this.blocker !== undefined && !this.splicing) formatOf(this.endpoint).release(position);
   }
 
   /** A continuation is being spliced in: keep every output item from here, even once it could not be continued again. */
@@ -139,8 +176,6 @@ export class StreamTranscript {
 
   /** What a terminal error written now must repeat (Responses: id, model, sequence). */
   get facts(): StreamFacts {
-    const p = this.position;
-    if (p.endpoint === 'responses') return { responseId: p.id, model: p.model, createdAt: p.createdAt, lastSequence: p.lastSequence };
-    return { responseId: p.id, model: p.model };
+    return formatOf(this.endpoint).facts(this.position);
   }
 }
