@@ -1,4 +1,4 @@
-import type { AnswerSink } from '../conversation/answerEvents';
+import { emptyUsage, mergeUsage, type AnswerSink, type FinishReason, type UsageReport } from '../conversation/answerEvents';
 import type { StreamFacts } from './protocol';
 import type { SseEvent } from './sse';
 
@@ -36,3 +36,35 @@ export type PieceRedactor = (field: string, piece: string) => string;
 
 /** For answers written where no key is involved (the VS Code language-model answer reader, tests). */
 export const passPieces: PieceRedactor = (_field, piece) => piece;
+
+/**
+ * What every format's event writer keeps alike: the events written since the last take, how the answer finished
+ * and the usage reported so far. Each writer adds its format's events.
+ */
+export abstract class EventWriterBase {
+  protected out: SseEvent[] = [];
+  protected finishReason: FinishReason | undefined;
+  protected readonly usageKept = emptyUsage();
+
+  get finishSeen(): boolean {
+    return this.finishReason !== undefined && this.finishReason !== 'cut';
+  }
+
+  take(): SseEvent[] {
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  usage(report: UsageReport): void {
+    mergeUsage(this.usageKept, report);
+  }
+
+  finish(reason: FinishReason): void {
+    this.finishReason = reason;
+  }
+
+  other(): void {
+    /* nothing to write */
+  }
+}

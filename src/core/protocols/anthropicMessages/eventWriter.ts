@@ -1,7 +1,6 @@
-import { emptyUsage, mergeUsage, type FinishReason, type UsageReport } from '../../conversation/answerEvents';
 import { anthropicToolId } from '../../conversation/reasoningCarry';
 import type { DialectId } from '../../providers/dialect';
-import { passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
+import { EventWriterBase, passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
 import type { SseEvent } from '../sse';
 import type { Wire } from '../wire';
 import { anthropicUsage, carrierSignature, stopReason } from './carriedThinking';
@@ -17,36 +16,25 @@ function event(name: string, payload: Wire): SseEvent {
  * dialect of a provider that needs it back: as a thinking block whose signature carries that provider's state,
  * before the tool calls; anywhere else an unsigned thinking block would be refused when the client sends it back.
  */
-export class MessagesEventWriter implements AnswerEventWriter {
-  private out: SseEvent[] = [];
+export class MessagesEventWriter extends EventWriterBase implements AnswerEventWriter {
   private started = false;
   private finished = false;
   private nextIndex = 0;
   /** The block open now and its index. */
   private open: { kind: 'text' | 'thinking' | 'tool'; index: number } | undefined;
   private calls = 0;
-  private finishReason: FinishReason | undefined;
-  private readonly usageKept = emptyUsage();
 
   constructor(
     private readonly model: string,
     private readonly redact: PieceRedactor = passPieces,
     /** The dialect whose reasoning state is carried to the client, if it needs any back. */
     private readonly carry?: DialectId,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Nothing is held: every event goes out as it is written. */
   readonly heldChars = 0;
-
-  get finishSeen(): boolean {
-    return this.finishReason !== undefined && this.finishReason !== 'cut';
-  }
-
-  take(): SseEvent[] {
-    const out = this.out;
-    this.out = [];
-    return out;
-  }
 
   start(id: string): void {
     if (this.started) return;
@@ -100,18 +88,6 @@ export class MessagesEventWriter implements AnswerEventWriter {
 
   blockEnd(): void {
     this.closeBlock();
-  }
-
-  usage(report: UsageReport): void {
-    mergeUsage(this.usageKept, report);
-  }
-
-  finish(reason: FinishReason): void {
-    this.finishReason = reason;
-  }
-
-  other(): void {
-    /* nothing to write */
   }
 
   end(): SseEvent[] {

@@ -1,5 +1,4 @@
-import { emptyUsage, mergeUsage, type FinishReason, type UsageReport } from '../../conversation/answerEvents';
-import { passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
+import { EventWriterBase, passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
 import type { SseEvent } from '../sse';
 import type { Wire } from '../wire';
 import { chatUsageWire, finishReason } from './chatWriting';
@@ -10,14 +9,11 @@ import { chatUsageWire, finishReason } from './chatWriting';
  * chunk when the client asked for it, then [DONE]. Reasoning is not written: Chat has no field a client would
  * send back, and another provider's signature is for that provider alone.
  */
-export class ChatEventWriter implements AnswerEventWriter {
-  private out: SseEvent[] = [];
+export class ChatEventWriter extends EventWriterBase implements AnswerEventWriter {
   private id = 'chatcmpl-keybridge';
   private started = false;
   private finished = false;
   private calls = 0;
-  private finishReason: FinishReason | undefined;
-  private readonly usageKept = emptyUsage();
 
   constructor(
     private readonly model: string,
@@ -25,20 +21,12 @@ export class ChatEventWriter implements AnswerEventWriter {
     /** The client set stream_options.include_usage: a last chunk carries usage. */
     private readonly includeUsage: boolean,
     private readonly redact: PieceRedactor = passPieces,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Nothing is held: every event goes out as it is written. */
   readonly heldChars = 0;
-
-  get finishSeen(): boolean {
-    return this.finishReason !== undefined && this.finishReason !== 'cut';
-  }
-
-  take(): SseEvent[] {
-    const out = this.out;
-    this.out = [];
-    return out;
-  }
 
   start(id: string): void {
     if (this.started) return;
@@ -77,18 +65,6 @@ export class ChatEventWriter implements AnswerEventWriter {
 
   blockEnd(): void {
     /* Chat has no block ends */
-  }
-
-  usage(report: UsageReport): void {
-    mergeUsage(this.usageKept, report);
-  }
-
-  finish(reason: FinishReason): void {
-    this.finishReason = reason;
-  }
-
-  other(): void {
-    /* nothing to write */
   }
 
   /** The finish chunk, usage when asked for, and [DONE]; once. */

@@ -1,7 +1,7 @@
-import { emptyUsage, mergeUsage, type FinishReason, type UsageReport } from '../../conversation/answerEvents';
+import type { FinishReason } from '../../conversation/answerEvents';
 import { encodeCarriedReasoning } from '../../conversation/reasoningCarry';
 import type { DialectId } from '../../providers/dialect';
-import { passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
+import { EventWriterBase, passPieces, type AnswerEventWriter, type PieceRedactor } from '../answerStream';
 import type { StreamFacts } from '../protocol';
 import type { SseEvent } from '../sse';
 import type { Wire } from '../wire';
@@ -21,13 +21,10 @@ function ending(finish: FinishReason | undefined): ResponsesEnding {
  * needs it back: as a reasoning item whose `encrypted_content` carries that provider's state, which Codex returns
  * on the next turn; anywhere else a client would send back reasoning only its maker can read.
  */
-export class ResponsesEventWriter implements AnswerEventWriter {
-  private out: SseEvent[] = [];
+export class ResponsesEventWriter extends EventWriterBase implements AnswerEventWriter {
   readonly writer: ResponsesWriter;
   private finished = false;
   private calls = 0;
-  private finishReason: FinishReason | undefined;
-  private readonly usageKept = emptyUsage();
 
   constructor(
     model: string,
@@ -35,6 +32,7 @@ export class ResponsesEventWriter implements AnswerEventWriter {
     private readonly redact: PieceRedactor = passPieces,
     private readonly carry?: DialectId,
   ) {
+    super();
     this.writer = new ResponsesWriter(model, createdAt);
   }
 
@@ -46,19 +44,9 @@ export class ResponsesEventWriter implements AnswerEventWriter {
     return this.writer.facts;
   }
 
-  get finishSeen(): boolean {
-    return this.finishReason !== undefined && this.finishReason !== 'cut';
-  }
-
   /** The finished response object; only after `end`. */
   get response(): Wire {
     return this.writer.response;
-  }
-
-  take(): SseEvent[] {
-    const out = this.out;
-    this.out = [];
-    return out;
   }
 
   start(id: string): void {
@@ -103,18 +91,6 @@ export class ResponsesEventWriter implements AnswerEventWriter {
    */
   blockEnd(): void {
     if (this.writer.openKind !== 'message') this.out.push(...this.writer.closeOpenItem());
-  }
-
-  usage(report: UsageReport): void {
-    mergeUsage(this.usageKept, report);
-  }
-
-  finish(reason: FinishReason): void {
-    this.finishReason = reason;
-  }
-
-  other(): void {
-    /* nothing to write */
   }
 
   end(): SseEvent[] {
