@@ -1,5 +1,5 @@
 import type { BridgeStatus } from '../core/status';
-import type { SeriesLine, UsageLine, UsageQuery, UsageReport, UsageSeries, UsageTotals } from '../core/usage/usageQuery';
+import type { SeriesLine, SeriesValues, UsageLine, UsageQuery, UsageReport, UsageSeries, UsageTotals } from '../core/usage/usageQuery';
 
 /** One row of a breakdown table: a name and what the dashboard shows of it. */
 export interface DashboardRow {
@@ -48,16 +48,10 @@ interface DashboardStack {
 }
 
 /** The series over time: totals per bucket, and the largest few per dimension with the rest as `other`. */
-interface DashboardSeries {
+interface DashboardSeries extends SeriesValues {
   grain: 'hour' | 'day';
   /** Each bucket's start (epoch ms, UTC), oldest first. */
   at: number[];
-  requests: number[];
-  errors: number[];
-  failovers: number[];
-  tokens: number[];
-  cacheReadTokens: number[];
-  costUsd: (number | null)[];
   by: Record<DashboardDimension, DashboardStack[]>;
 }
 

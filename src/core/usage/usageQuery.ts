@@ -22,7 +22,7 @@ const SERIES_DIMENSIONS = ['model', 'key', 'pool', 'agent'] as const;
 type SeriesDimension = (typeof SERIES_DIMENSIONS)[number];
 
 /** One value per bucket of the series, oldest first. */
-interface SeriesValues {
+export interface SeriesValues {
   requests: number[];
   errors: number[];
   failovers: number[];
