@@ -2,7 +2,7 @@
 // and the rest of the code asks the table there. This scan fails when code outside that folder branches on a
 // protocol's, an endpoint's or a format's name again — a comparison, a switch case, or a set lookup.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { KEY_ENDPOINTS, PROTOCOL_ADAPTERS } from '../../src/core/protocols/table';
@@ -15,14 +15,6 @@ const NAMES = new Set<string>([...PROTOCOL_NAMES, ...KEY_ENDPOINTS, ...PROTOCOL_
 /** An endpoint name is common English ("messages", "models"): it counts when what it is compared with is a protocol, endpoint or format. */
 const ABOUT_PROTOCOLS = /protocol|endpoint|format|upstream|client/i;
 
-/**
- * Files that still branch, each with the work that removes it. They belong to the other halves of issue 20
- * (the translation pipeline and continuation reading events through the formats' readers); an entry comes off
- * when its file asks the table.
- */
-const NOT_YET: Record<string, string> = {
-  'src/core/translation/targetTranslation.ts': 'the reader → model → writer pipeline picks by format',
-};
 
 interface Finding {
   file: string;
@@ -93,19 +85,12 @@ describe('protocol names outside src/core/protocols/', () => {
   it('finds none in src/ outside the protocols folder', () => {
     const findings = sourceFiles(join(root, 'src'))
       .map((path) => relative(root, path).split('\\').join('/'))
-      .filter((file) => !file.startsWith('src/core/protocols/') && NOT_YET[file] === undefined)
+      .filter((file) => !file.startsWith('src/core/protocols/'))
       .flatMap((file) => nameBranches(file, readFileSync(join(root, file), 'utf8')));
     assert.deepEqual(
       findings.map((f) => `${f.file}:${f.line}: ${f.text}`),
       [],
       'ask the protocol table (src/core/protocols/table.ts) instead of comparing names',
     );
-  });
-
-  it('lists only files that still branch, so an entry goes once its file is done', () => {
-    for (const file of Object.keys(NOT_YET)) {
-      const path = join(root, file);
-      assert.ok(existsSync(path) && nameBranches(file, readFileSync(path, 'utf8')).length > 0, `${file} is gone or no longer branches on names: take it off NOT_YET`);
-    }
   });
 });

@@ -6,7 +6,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { PROTOCOLS, type PoolSpec, type Protocol } from '../config';
 import { anthropicProtocol } from './anthropic';
+import { anthropicMessagesCodec } from './anthropicMessages/codec';
+import type { FormatCodec } from './codec';
 import { openaiProtocol } from './openai';
+import { openaiChatCodec } from './openaiChat/codec';
+import { openaiResponsesCodec } from './openaiResponses/codec';
 import { endpointIn, type Endpoint, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
 
 const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol };
@@ -113,4 +117,33 @@ export function guessProtocol(url: string, headers: IncomingHttpHeaders): Protoc
 /** Whether a path is one of the base URLs agents are given (`/openai/v1`, `/anthropic`), with nothing below it. */
 export function isClientPrefix(path: string): boolean {
   return PROTOCOL_ADAPTERS.some((a) => a.clientPrefix === path);
+}
+
+const CODECS: Record<WireFormat['id'], FormatCodec> = {
+  openaiChat: openaiChatCodec,
+  openaiResponses: openaiResponsesCodec,
+  anthropicMessages: anthropicMessagesCodec,
+};
+
+/** A format's readers and writers for translation (codec.ts). */
+export function codecOf(format: WireFormat): FormatCodec {
+  return CODECS[format.id];
+}
+
+/** Whether the pool serves requests of this format as they are: its protocol's, and not one it lacks. */
+export function poolServes(pool: FormatSwitches & Pick<PoolSpec, 'protocol'>, format: WireFormat): boolean {
+  return format.protocol === pool.protocol && poolServesFormat(pool, format);
+}
+
+/** The format a request translated for the pool is sent in: the first of its protocol's it serves and one can be written in. */
+export function translationTargetOf(pool: FormatSwitches & Pick<PoolSpec, 'protocol'>): WireFormat | undefined {
+  return TABLE[pool.protocol].formats.find((format) => poolServesFormat(pool, format) && CODECS[format.id].writeRequest !== undefined);
+}
+
+/**
+ * Endpoints the bridge answers itself when the pool speaks another protocol: Anthropic's token count, which Chat
+ * providers do not have, with the estimate documented in docs/TRANSLATION.md.
+ */
+export function isEstimatedAcross(endpoint: Endpoint): boolean {
+  return endpoint === 'count_tokens';
 }

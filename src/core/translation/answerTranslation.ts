@@ -1,16 +1,9 @@
-import type { AnswerSink } from '../conversation/answerEvents';
 import { dialectTraits, type DialectId } from '../providers/dialect';
-import { readMessagesAnswer } from '../protocols/anthropicMessages/answerReader';
-import { MessagesAnswerWriter } from '../protocols/anthropicMessages/answerWriter';
-import { MessagesEventReader } from '../protocols/anthropicMessages/eventReader';
-import { MessagesEventWriter } from '../protocols/anthropicMessages/eventWriter';
+import { anthropicMessagesCodec } from '../protocols/anthropicMessages/codec';
 import type { AnswerEventReader, AnswerEventWriter, PieceRedactor } from '../protocols/answerStream';
-import { readChatAnswer } from '../protocols/openaiChat/answerReader';
-import { ChatAnswerWriter } from '../protocols/openaiChat/answerWriter';
-import { ChatEventReader } from '../protocols/openaiChat/eventReader';
-import { ChatEventWriter } from '../protocols/openaiChat/eventWriter';
-import { writeResponsesAnswer } from '../protocols/openaiResponses/answerWriter';
-import { ResponsesEventWriter } from '../protocols/openaiResponses/eventWriter';
+import type { AnswerContext, FormatCodec } from '../protocols/codec';
+import { openaiChatCodec } from '../protocols/openaiChat/codec';
+import { openaiResponsesCodec } from '../protocols/openaiResponses/codec';
 import type { SseEvent } from '../protocols/sse';
 import type { StreamTranslator } from './streamTranslator';
 import type { Wire } from './wire';
@@ -59,49 +52,52 @@ export function carriedDialect(dialect: DialectId | undefined): DialectId | unde
   return dialectTraits(dialect).reasoningReturn === 'none' ? undefined : dialect;
 }
 
-/** A Chat Completions stream as an Anthropic Messages stream. */
-export function chatToMessagesStream(model: string, redact?: PieceRedactor, carry?: DialectId): StreamTranslator {
-  return new TranslatedStream(new ChatEventReader(), new MessagesEventWriter(model, redact, carry));
+/** The upstream format's stream as the client format's, event by event. */
+export function translatedStream(upstream: FormatCodec, client: FormatCodec, context: AnswerContext): StreamTranslator {
+  return new TranslatedStream(upstream.eventReader(), client.eventWriter(context));
 }
 
 /**
- * A non-streamed Chat completion as an Anthropic message, under the model name the client knows; undefined (as
- * for every non-streamed answer below) when the provider stopped it unfinished, which is not an answer to pass on.
+ * The upstream format's non-streamed answer as the client format's; undefined when the provider stopped it
+ * unfinished, which is not an answer to pass on.
  */
+export function translatedAnswer(upstream: FormatCodec, client: FormatCodec, answer: Wire, context: AnswerContext): Wire | undefined {
+  const read = upstream.readAnswer;
+  if (!read) throw new Error(`no answer reader for ${upstream.name}`);
+  return client.writeAnswer(context, (sink) => read(answer, sink));
+}
+
+// Each direction by name, for the tests that pin one: the pairs above, nothing of their own.
+
+export function chatToMessagesStream(model: string, redact?: PieceRedactor, carry?: DialectId): StreamTranslator {
+  return translatedStream(openaiChatCodec, anthropicMessagesCodec, { model, createdAt: 0, client: {}, redact, carry });
+}
+
 export function chatToMessagesAnswer(chat: Wire, model: string, carry?: DialectId): Wire | undefined {
-  const writer = new MessagesAnswerWriter(model, carry);
-  readChatAnswer(chat, writer);
-  return writer.finishSeen ? writer.message() : undefined;
+  return translatedAnswer(openaiChatCodec, anthropicMessagesCodec, chat, { model, createdAt: 0, client: {}, carry });
 }
 
-/** An Anthropic Messages stream as a Chat Completions stream; `includeUsage`: the client asked for a usage chunk. */
+/** `includeUsage`: the client asked for a usage chunk. */
 export function messagesToChatStream(model: string, created: number, includeUsage: boolean, redact?: PieceRedactor): StreamTranslator {
-  return new TranslatedStream(new MessagesEventReader(), new ChatEventWriter(model, created, includeUsage, redact));
+  return translatedStream(anthropicMessagesCodec, openaiChatCodec, { model, createdAt: created, client: { stream_options: { include_usage: includeUsage } }, redact });
 }
 
-/** A non-streamed Anthropic message as a Chat completion. */
 export function messagesToChatAnswer(message: Wire, model: string, created: number): Wire | undefined {
-  const writer = new ChatAnswerWriter(model, created);
-  readMessagesAnswer(message, writer);
-  return writer.finishSeen ? writer.completion() : undefined;
+  return translatedAnswer(anthropicMessagesCodec, openaiChatCodec, message, { model, createdAt: created, client: {} });
 }
 
-/** An Anthropic Messages stream as a Responses stream. */
 export function messagesToResponsesStream(model: string, createdAt: number, redact?: PieceRedactor): StreamTranslator {
-  return new TranslatedStream(new MessagesEventReader(), new ResponsesEventWriter(model, createdAt, redact));
+  return translatedStream(anthropicMessagesCodec, openaiResponsesCodec, { model, createdAt, client: {}, redact });
 }
 
-/** A non-streamed Anthropic message as a Responses response. */
 export function messagesToResponsesAnswer(message: Wire, model: string, createdAt: number): Wire | undefined {
-  return writeResponsesAnswer((sink: AnswerSink) => readMessagesAnswer(message, sink), model, createdAt);
+  return translatedAnswer(anthropicMessagesCodec, openaiResponsesCodec, message, { model, createdAt, client: {} });
 }
 
-/** A Chat Completions stream as a Responses stream. */
 export function chatToResponsesStream(model: string, createdAt: number, redact?: PieceRedactor, carry?: DialectId): StreamTranslator {
-  return new TranslatedStream(new ChatEventReader(), new ResponsesEventWriter(model, createdAt, redact, carry));
+  return translatedStream(openaiChatCodec, openaiResponsesCodec, { model, createdAt, client: {}, redact, carry });
 }
 
-/** A non-streamed Chat completion as a Responses response. */
 export function chatToResponsesAnswer(chat: Wire, model: string, createdAt: number, carry?: DialectId): Wire | undefined {
-  return writeResponsesAnswer((sink) => readChatAnswer(chat, sink), model, createdAt, carry);
+  return translatedAnswer(openaiChatCodec, openaiResponsesCodec, chat, { model, createdAt, client: {}, carry });
 }

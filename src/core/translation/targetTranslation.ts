@@ -1,25 +1,11 @@
 import type { Protocol } from '../config';
-import { readMessagesRequest } from '../protocols/anthropicMessages/requestReader';
-import { writeMessagesRequest } from '../protocols/anthropicMessages/requestWriter';
-import { readChatRequest } from '../protocols/openaiChat/requestReader';
-import { writeChatRequest } from '../protocols/openaiChat/requestWriter';
-import { readResponsesRequest } from '../protocols/openaiResponses/requestReader';
-import type { Endpoint } from '../protocols/protocol';
+import type { Endpoint, WireFormat } from '../protocols/protocol';
+import { codecOf, isEstimatedAcross, poolServes, protocolAdapter, translationTargetOf, wireFormatOf } from '../protocols/table';
 import { dialectTraits, type DialectId } from '../providers/dialect';
-import {
-  carriedDialect,
-  chatToMessagesAnswer,
-  chatToMessagesStream,
-  chatToResponsesAnswer,
-  chatToResponsesStream,
-  messagesToChatAnswer,
-  messagesToChatStream,
-  messagesToResponsesAnswer,
-  messagesToResponsesStream,
-} from './answerTranslation';
+import { carriedDialect, translatedAnswer, translatedStream } from './answerTranslation';
 import { translateErrorAnswer } from './errorAnswer';
 import type { PieceRedactor, StreamTranslator } from './streamTranslator';
-import { asWire, type TranslationNotes, type Wire } from './wire';
+import type { TranslationNotes, Wire } from './wire';
 
 /** What the request looks like on the client's side. */
 export interface ClientSide {
@@ -65,95 +51,42 @@ export interface TargetTranslation {
 /** How a target serves a request of another protocol: translated, answered by the bridge itself, or not at all. */
 export type CrossProtocol = TargetTranslation | { kind: 'estimate-tokens' } | { kind: 'refused'; reason: string };
 
-const NAMES = { messages: 'Anthropic Messages', chat: 'OpenAI Chat', responses: 'OpenAI Responses' } as const;
-
 /**
- * Whether and how a request of `client` is served by a pool of `pool`: undefined when the pool speaks the
- * client's protocol and API (the request is relayed byte for byte, the common path).
+ * Whether and how a request of `client` is served by a pool of `pool`: undefined when the pool serves the client's
+ * format as it is (the request is relayed byte for byte, the common path). Otherwise the client format's reader
+ * is paired with the writer of the format the pool is reached in, both from the protocol table: a new format is a
+ * folder and a table entry, not a case here.
  */
 export function crossProtocol(client: ClientSide, pool: PoolSide): CrossProtocol | undefined {
-  if (client.protocol === pool.protocol) {
-    // Codex's wire format on a provider that only has Chat Completions.
-    if (client.protocol === 'openai' && client.endpoint === 'responses' && !pool.responses) return responsesToChatTranslation(pool);
-    return undefined;
+  const from = wireFormatOf(client.endpoint);
+  if (from ? poolServes(pool, from) : client.protocol === pool.protocol) return undefined;
+  const to = translationTargetOf(pool);
+  if (!from || !to) {
+    if (isEstimatedAcross(client.endpoint)) return { kind: 'estimate-tokens' };
+    return { kind: 'refused', reason: `${client.endpoint} requests have no translation to ${protocolAdapter(pool.protocol).label}` };
   }
-  if (client.protocol === 'anthropic') {
-    if (client.endpoint === 'messages') return messagesToChatTranslation(pool);
-    // Chat providers have no token counting endpoint; the estimate is documented in docs/TRANSLATION.md.
-    if (client.endpoint === 'count_tokens') return { kind: 'estimate-tokens' };
-    return { kind: 'refused', reason: `${client.endpoint} requests have no translation to OpenAI` };
-  }
-  if (client.endpoint === 'chat') return chatToMessagesTranslation();
-  if (client.endpoint === 'responses') return responsesToMessagesTranslation();
-  return { kind: 'refused', reason: `${client.endpoint} requests have no translation to Anthropic` };
+  return translation(from, to, pool, client.protocol);
 }
 
-function messagesToChatTranslation(pool: PoolSide): TargetTranslation {
+function translation(from: WireFormat, to: WireFormat, pool: PoolSide, clientProtocol: Protocol): TargetTranslation {
+  const client = codecOf(from);
+  const upstream = codecOf(to);
+  const write = upstream.writeRequest;
+  if (!write) throw new Error(`no request writer for ${upstream.name}`);
+  const carry = carriedDialect(pool.dialect);
   return {
     kind: 'translate',
-    label: `${NAMES.messages} → ${NAMES.chat}`,
-    upstreamProtocol: 'openai',
-    upstreamEndpoint: 'chat',
-    upstreamPath: '/chat/completions',
-    request: (client, model) => writeChatRequest(readMessagesRequest(client), { model, dialect: dialectTraits(pool.dialect) }),
-    answer: (upstream, model) => chatToMessagesAnswer(upstream, model, carriedDialect(pool.dialect)),
-    stream: (model, _client, redact) => chatToMessagesStream(model, redact, carriedDialect(pool.dialect)),
-    error: (status, body, poolId) => translateErrorAnswer('anthropic', status, body, poolId),
-  };
-}
-
-function chatToMessagesTranslation(): TargetTranslation {
-  return {
-    kind: 'translate',
-    label: `${NAMES.chat} → ${NAMES.messages}`,
-    upstreamProtocol: 'anthropic',
-    upstreamEndpoint: 'messages',
-    upstreamPath: '/v1/messages',
-    request: (client, model) => writeMessagesRequest(readChatRequest(client), { model, defaultMaxTokens: defaultMaxTokens(model) }),
-    answer: (upstream, model) => messagesToChatAnswer(upstream, model, nowSeconds()),
-    stream: (model, client, redact) => messagesToChatStream(model, nowSeconds(), asWire(client.stream_options)?.include_usage === true, redact),
-    error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
-  };
-}
-
-function responsesToChatTranslation(pool: PoolSide): TargetTranslation {
-  return {
-    kind: 'translate',
-    label: `${NAMES.responses} → ${NAMES.chat}`,
-    upstreamProtocol: 'openai',
-    upstreamEndpoint: 'chat',
-    upstreamPath: '/chat/completions',
-    request: (client, model) => writeChatRequest(readResponsesRequest(client), { model, dialect: dialectTraits(pool.dialect) }),
-    answer: (upstream, model) => chatToResponsesAnswer(upstream, model, nowSeconds(), carriedDialect(pool.dialect)),
-    stream: (model, _client, redact) => chatToResponsesStream(model, nowSeconds(), redact, carriedDialect(pool.dialect)),
-    error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
-  };
-}
-
-function responsesToMessagesTranslation(): TargetTranslation {
-  return {
-    kind: 'translate',
-    label: `${NAMES.responses} → ${NAMES.messages}`,
-    upstreamProtocol: 'anthropic',
-    upstreamEndpoint: 'messages',
-    upstreamPath: '/v1/messages',
-    request: (client, model) => writeMessagesRequest(readResponsesRequest(client), { model, defaultMaxTokens: defaultMaxTokens(model) }),
-    answer: (upstream, model) => messagesToResponsesAnswer(upstream, model, nowSeconds()),
-    stream: (model, _client, redact) => messagesToResponsesStream(model, nowSeconds(), redact),
-    error: (status, body, poolId) => translateErrorAnswer('openai', status, body, poolId),
+    label: `${client.name} → ${upstream.name}`,
+    upstreamProtocol: to.protocol,
+    upstreamEndpoint: to.endpoint,
+    upstreamPath: to.path,
+    request: (body, model) => write(client.readRequest(body), model, dialectTraits(pool.dialect)),
+    answer: (answer, model) => translatedAnswer(upstream, client, answer, { model, createdAt: nowSeconds(), client: {}, carry }),
+    stream: (model, request, redact) => translatedStream(upstream, client, { model, createdAt: nowSeconds(), client: request, redact, carry }),
+    error: (status, body, poolId) => translateErrorAnswer(clientProtocol, status, body, poolId),
   };
 }
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-/**
- * Anthropic requires `max_tokens`; Chat clients often leave it out. The largest every model of the family
- * takes: Claude 3 models stop at 4,096 output tokens (3.5 at 8,192), later ones take far more.
- */
-function defaultMaxTokens(model: string): number {
-  if (/^claude-3-(opus|sonnet|haiku)/.test(model)) return 4_096;
-  if (/^claude-3-5/.test(model)) return 8_192;
-  return 32_000;
 }
