@@ -6,6 +6,7 @@ import { asObject, type Json } from './sse';
 import {
   anthropicSamplingPair,
   anthropicThinkingSignature,
+  anthropicThinkingFirst,
   anthropicThinkingTemperature,
   anthropicToolIdPattern,
   anthropicToolSchema,
@@ -96,6 +97,7 @@ function dialectProblem(dialect: StrictDialect, endpoint: Endpoint, body: Json, 
       () => anthropicSamplingPair(body),
       () => anthropicThinkingTemperature(body),
       () => anthropicThinkingSignature(body, issued.anthropic),
+      () => anthropicThinkingFirst(body),
     );
   }
   if (endpoint !== 'chat') return undefined;

@@ -99,6 +99,22 @@ export function anthropicThinkingSignature(body: Json, issued: ReadonlySet<strin
   return undefined;
 }
 
+/**
+ * With thinking on, the last assistant message of an open tool loop starts with a thinking block (Anthropic:
+ * "a final `assistant` message must start with a thinking block").
+ */
+export function anthropicThinkingFirst(body: Json): string | undefined {
+  const thinking = asObject(body.thinking).type;
+  if (thinking !== 'enabled' && thinking !== 'adaptive') return undefined;
+  const messages = list(body.messages);
+  const last = messages.length - 1;
+  if (last < 1 || messages[last]!.role !== 'user' || !list(messages[last]!.content).some((b) => b.type === 'tool_result')) return undefined;
+  const i = last - 1;
+  const first = list(messages[i]!.content)[0];
+  if (messages[i]!.role !== 'assistant' || !first || first.type === 'thinking' || first.type === 'redacted_thinking') return undefined;
+  return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`;
+}
+
 // ---------- OpenAI Chat Completions ----------
 
 const OPENAI_NAME = /^[a-zA-Z0-9_-]+$/;

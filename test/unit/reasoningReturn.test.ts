@@ -159,7 +159,8 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'a.txt' }] },
       ],
     };
-    assert.ok(CARRIER_MARK.length > 0 && Buffer.from(JSON.stringify(request)).includes(CARRIER_MARK), 'the relay finds it by its bytes');
+    assert.ok(Buffer.from(JSON.stringify(request)).includes(CARRIER_MARK), 'the relay finds it by its bytes');
+    assert.ok(!Buffer.from(JSON.stringify({ ...request, messages: [request.messages[0]] })).includes(CARRIER_MARK), 'and only where it is');
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped, {
       model: 'claude-x',

@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { ListedModel, ProtocolAdapter } from '../protocols/protocol';
-import { protocolAdapter } from '../protocols/table';
+import { protocolAdapter, wireFormatOf } from '../protocols/table';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
@@ -20,6 +20,7 @@ import { crossProtocol } from '../translation/targetTranslation';
 import { CARRIER_MARK, isThinkingSignatureError, withoutCarriedReasoning, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire } from '../translation/wire';
+import { logField } from '../logLine';
 
 /** How the attempts on one target ended. */
 type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failure: FailedAttempt } | { kind: 'next' } | { kind: 'stop' };
@@ -252,11 +253,11 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     body = Buffer.from(JSON.stringify(translated.body));
     // What the target did not get is worth a line; a translation that carried everything is routine.
     const { dropped } = translated.notes;
-    if (dropped.length) engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.join(', ')}`);
+    if (dropped.length) engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.map((item) => logField(item)).join(', ')}`);
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
-  } else if (body?.includes(CARRIER_MARK)) {
+  } else if (wireFormatOf(request.endpoint)?.carriesReasoning && body?.includes(CARRIER_MARK)) {
     // History from a Chat provider's turns (reasoning it wants back) going to the client's own protocol: found by
-    // its bytes, so a relay without it pays one search and parses nothing.
+    // its bytes, so a relay without it pays one search and parses nothing (a Chat client's, not even the search).
     const client = parseWire(body.toString('utf8'));
     const stripped = client && !nestedTooDeep(client) ? withoutCarriedReasoning(client) : undefined;
     if (stripped) {

@@ -22,6 +22,7 @@ import { redactSecrets } from '../secrets';
 import type { ProviderOutcome } from '../failover/circuitBreaker';
 import { attemptDeadlines, providerOutcome, type AttemptDeadlines } from '../failover/policy';
 import type { ProxyRequest } from './proxyRequest';
+import { withoutCarriedReasoning } from '../translation/thinking';
 import { MAX_WIRE_DEPTH, nestedTooDeep } from '../translation/wire';
 
 export type ContinuationOutcome = { kind: 'continued'; pool: string } | { kind: 'failed'; reason: string } | { kind: 'client-gone' };
@@ -52,9 +53,11 @@ export async function continueCutStream(
     if (pool?.protocol !== request.protocol) continue;
     const key = pool.pick(engine.clock.now(), { scope: model });
     if (!key || !request.decodeJson) continue;
-    const client = request.decodeJson();
+    const decoded = request.decodeJson();
     // The continuation is the client's request rewritten: one too deep to walk cannot be.
-    if (nestedTooDeep(client)) return { kind: 'failed', reason: `not continued: the request is nested deeper than ${MAX_WIRE_DEPTH} levels` };
+    if (nestedTooDeep(decoded)) return { kind: 'failed', reason: `not continued: the request is nested deeper than ${MAX_WIRE_DEPTH} levels` };
+    // Reasoning carried for a Chat provider goes no more to this target than it did to the first attempt.
+    const client = withoutCarriedReasoning(decoded) ?? decoded;
     const ask = (prefill: PrefillStyle) => continuationRequest(transcript.endpoint, client, transcript, { model: target.model, prefill });
     const plan = ask(pool.prefill ?? protocolAdapter(pool.protocol).defaultPrefill);
     if (plan.kind === 'refused') return { kind: 'failed', reason: `not continued: ${plan.reason}` };

@@ -1,4 +1,4 @@
-import type { DialectId } from '../providers/dialect';
+import { DIALECT_IDS, type DialectId } from '../providers/dialect';
 
 /**
  * Reasoning state a Chat provider needs back on later turns (DeepSeek's `reasoning_content`, Gemini's thought
@@ -26,7 +26,8 @@ export function decodeCarriedReasoning(signature: unknown): CarriedReasoning | u
     const value: unknown = JSON.parse(Buffer.from(signature.slice(PREFIX.length), 'base64url').toString('utf8'));
     if (typeof value !== 'object' || value === null) return undefined;
     const { dialect, thoughtSignatures } = value as Record<string, unknown>;
-    if (typeof dialect !== 'string') return undefined;
+    // A dialect we do not know is no carrier of ours (a client could write anything here, and it is logged).
+    if (typeof dialect !== 'string' || !(DIALECT_IDS as readonly string[]).includes(dialect)) return undefined;
     const signatures = typeof thoughtSignatures === 'object' && thoughtSignatures !== null ? (thoughtSignatures as Record<string, unknown>) : {};
     const kept = Object.fromEntries(Object.entries(signatures).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     return { dialect: dialect as DialectId, ...(Object.keys(kept).length > 0 ? { thoughtSignatures: kept } : {}) };

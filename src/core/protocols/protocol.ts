@@ -83,6 +83,11 @@ export interface WireFormat {
   readonly usage: UsageReader;
   /** Whether its answers carry an id a later request can chain to (the relay remembers it for affinity). */
   readonly chainsAnswers: boolean;
+  /**
+   * Whether its clients return a Chat provider's reasoning to us in our carrier (an Anthropic thinking block's
+   * signature, a Responses reasoning item's encrypted_content): only then does a relay look for one to leave out.
+   */
+  readonly carriesReasoning: boolean;
   /** Whether a terminal error must repeat facts of the stream (ids, sequence numbers), so the relay notes them. */
   readonly terminalRepeatsFacts: boolean;
   /** Bytes that end a committed stream with this format's own error. */

@@ -36,6 +36,7 @@ export const anthropicMessagesFormat: WireFormat = {
   routing: { model: 'model', stream: 'stream' },
   usage: usageReader({ input: ['input_tokens'], output: ['output_tokens'], cacheRead: 'cache_read_input_tokens', cacheWrite: 'cache_creation_input_tokens' }),
   chainsAnswers: false,
+  carriesReasoning: true,
   terminalRepeatsFacts: false,
 
   terminalStreamError: (message) => `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'api_error', message } })}\n\n`,

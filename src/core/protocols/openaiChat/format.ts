@@ -13,6 +13,7 @@ export const openaiChatFormat: WireFormat = {
   routing: { model: 'model', stream: 'stream' },
   usage: usageReader({ input: ['prompt_tokens'], output: ['completion_tokens'], cachedInInput: 'cached_tokens' }),
   chainsAnswers: false,
+  carriesReasoning: false,
   terminalRepeatsFacts: false,
 
   // A Chat stream has no error event: an error object where a chunk would be, then the end marker.

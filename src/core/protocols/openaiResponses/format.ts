@@ -35,6 +35,7 @@ export const openaiResponsesFormat: WireFormat = {
   usage: usageReader({ input: ['input_tokens'], output: ['output_tokens'], cachedInInput: 'cached_tokens' }),
   chainsAnswers: true,
   // `response.failed` repeats the response's id, model and the next sequence number.
+  carriesReasoning: true,
   terminalRepeatsFacts: true,
 
   terminalStreamError: failedEvent,
