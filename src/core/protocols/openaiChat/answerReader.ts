@@ -1,6 +1,6 @@
 import type { AnswerSink } from '../../conversation/answerEvents';
 import { asWire, stringOr, wireArray, type Wire } from '../wire';
-import { argumentsText, chatFinish, chatUsage, readContent, reasoningText, reportedUsage, thoughtSignature } from './chatAnswerFacts';
+import { argumentsText, chatFinish, chatUsage, madeUpCallIds, readContent, reasoningText, reportedUsage, thoughtSignature } from './chatAnswerFacts';
 
 /** Reads a non-streamed Chat completion (its first choice) into the answer model, in the order a stream has it. */
 export function readChatAnswer(chat: Wire, sink: AnswerSink): void {
@@ -13,10 +13,11 @@ export function readChatAnswer(chat: Wire, sink: AnswerSink): void {
   if (typeof message.refusal === 'string' && message.refusal !== '') sink.refusal(message.refusal);
   const calls = wireArray(message.tool_calls);
   const legacy = asWire(message.function_call);
-  if (legacy) calls.push({ id: 'call_0', function: legacy });
+  if (legacy) calls.push({ function: legacy });
+  const madeUp = madeUpCallIds();
   calls.forEach((call, i) => {
     const fn = asWire(call.function);
-    sink.toolCall(stringOr(call.id, '') || `call_${i}`, stringOr(fn?.name, ''), thoughtSignature(call));
+    sink.toolCall(stringOr(call.id, '') || madeUp(i), stringOr(fn?.name, ''), thoughtSignature(call));
     const args = argumentsText(fn?.arguments);
     if (args !== '') sink.toolArguments(args);
     sink.blockEnd();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AnswerSink, FinishReason, UsageReport } from '../../conversation/answerEvents';
 import { asWire, numberOr, stringOr, wireArray, type Wire } from '../wire';
 
@@ -91,4 +92,14 @@ export function thoughtSignature(call: Wire): string | undefined {
 export function argumentsText(args: unknown): string {
   if (typeof args === 'string') return args;
   return args != null && typeof args === 'object' ? JSON.stringify(args) : '';
+}
+
+/**
+ * An id for a tool call the provider sent without one (the legacy `function_call`, some compatible servers): unique
+ * to this answer, so the calls of two answers never share an id in the client's history, where each pairs with
+ * its result. Drawn only when an id is missing.
+ */
+export function madeUpCallIds(): (index: number) => string {
+  let prefix: string | undefined;
+  return (index) => `call_kb${(prefix ??= randomBytes(6).toString('hex'))}_${index}`;
 }

@@ -2,7 +2,7 @@ import type { AnswerSink } from '../../conversation/answerEvents';
 import type { AnswerEventReader } from '../answerStream';
 import type { SseEvent } from '../sse';
 import { asWire, parseWire, stringOr, wireArray, type Wire } from '../wire';
-import { argumentsText, chatFinish, chatUsage, hasReasoningDetails, readContent, reasoningText, reportedUsage, thoughtSignature } from './chatAnswerFacts';
+import { argumentsText, chatFinish, chatUsage, hasReasoningDetails, madeUpCallIds, readContent, reasoningText, reportedUsage, thoughtSignature } from './chatAnswerFacts';
 
 /**
  * Reads a Chat Completions stream into the answer model, chunk by chunk: reasoning and text deltas, each tool
@@ -14,6 +14,7 @@ export class ChatEventReader implements AnswerEventReader {
   /** The Chat index and id of the call open now. */
   private call: { index: number | undefined; id: string } | undefined;
   private calls = 0;
+  private readonly madeUp = madeUpCallIds();
 
   read(event: SseEvent, sink: AnswerSink): boolean {
     const data = event.data;
@@ -59,7 +60,7 @@ export class ChatEventReader implements AnswerEventReader {
   private toolCall(call: Wire, sink: AnswerSink): void {
     const fn = asWire(call.function);
     if (!continuesCall(this.call, call)) {
-      const id = stringOr(call.id, '') || `call_${typeof call.index === 'number' ? call.index : this.calls}`;
+      const id = stringOr(call.id, '') || this.madeUp(typeof call.index === 'number' ? call.index : this.calls);
       this.calls++;
       this.call = { index: typeof call.index === 'number' ? call.index : undefined, id };
       sink.toolCall(id, stringOr(fn?.name, ''), thoughtSignature(call));
