@@ -114,14 +114,14 @@ describe('Chat answer reader', () => {
       },
       sink,
     );
-    assert.deepEqual(events, [
+    assert.deepEqual(madeUpIdsNamed(events), [
       ['start', 'chatcmpl-1', 'deepseek-reasoner'],
       ['reasoning', 'Think first.'],
       ['text', 'Running it.'],
       ['toolCall', 'call_a', 'Bash', 'gemini-sig'],
       ['arguments', '{"command":"ls"}'],
       ['blockEnd'],
-      ['toolCall', 'call_1', 'Read', undefined],
+      ['toolCall', 'made-up 1', 'Read', undefined],
       ['arguments', '{"path":"a.txt"}'],
       ['blockEnd'],
       ['toolCall', 'call_c', 'Noop', undefined],
@@ -134,10 +134,10 @@ describe('Chat answer reader', () => {
   it('reads a refusal and a legacy function_call, an answer that made calls ending in tool_use without a finish reason', () => {
     const { sink, events } = recorder();
     readChatAnswer({ choices: [{ message: { content: null, refusal: 'I cannot help.', function_call: { name: 'lookup', arguments: '{}' } } }] }, sink);
-    assert.deepEqual(events, [
+    assert.deepEqual(madeUpIdsNamed(events), [
       ['start', 'keybridge', undefined],
       ['refusal', 'I cannot help.'],
-      ['toolCall', 'call_0', 'lookup', undefined],
+      ['toolCall', 'made-up 0', 'lookup', undefined],
       ['arguments', '{}'],
       ['blockEnd'],
       ['finish', 'tool_use'],
@@ -153,6 +153,11 @@ describe('Chat answer reader', () => {
     ]);
     const empty = recorder();
     readChatAnswer({ choices: [{ message: { refusal: '', tool_calls: [{ function: {} }] }, finish_reason: 'length' }] }, empty.sink);
-    assert.deepEqual(empty.events, [['start', 'keybridge', undefined], ['toolCall', 'call_0', '', undefined], ['blockEnd'], ['finish', 'max_tokens']]);
+    assert.deepEqual(madeUpIdsNamed(empty.events), [['start', 'keybridge', undefined], ['toolCall', 'made-up 0', '', undefined], ['blockEnd'], ['finish', 'max_tokens']]);
   });
 });
+
+/** The ids the reader makes up for calls sent without one (unique to each answer, madeUpToolIds.test.ts) by their index. */
+function madeUpIdsNamed(events: unknown[][]): unknown[][] {
+  return events.map((event) => (event[0] === 'toolCall' && typeof event[1] === 'string' ? [event[0], event[1].replace(/^call_kb[0-9a-f]{12}_(\d+)$/, 'made-up $1'), ...event.slice(2)] : event));
+}
