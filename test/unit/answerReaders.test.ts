@@ -2,29 +2,11 @@
 // answer model in the order a stream of it would have come, so the writers write the same thing whether the
 // provider streamed or not. The sink here writes down every call it gets, nothing more: the events are the model.
 import assert from 'node:assert/strict';
-import type { AnswerSink } from '../../src/core/conversation/answerEvents';
+import { answerRecorder } from '../helpers/answerRecorder';
 import { readMessagesAnswer } from '../../src/core/protocols/anthropicMessages/answerReader';
 import { readChatAnswer } from '../../src/core/protocols/openaiChat/answerReader';
 
-type Event = [string, ...unknown[]];
-
-function recorder(): { sink: AnswerSink; events: Event[] } {
-  const events: Event[] = [];
-  const sink: AnswerSink = {
-    start: (id, model) => events.push(['start', id, model]),
-    text: (delta) => events.push(['text', delta]),
-    refusal: (delta) => events.push(['refusal', delta]),
-    reasoning: (delta) => events.push(['reasoning', delta]),
-    reasoningSignature: (signature) => events.push(['signature', signature]),
-    toolCall: (id, name, thoughtSignature) => events.push(['toolCall', id, name, thoughtSignature]),
-    toolArguments: (delta) => events.push(['arguments', delta]),
-    blockEnd: () => events.push(['blockEnd']),
-    usage: (usage) => events.push(['usage', usage]),
-    finish: (reason) => events.push(['finish', reason]),
-    other: (what) => events.push(['other', what]),
-  };
-  return { sink, events };
-}
+const recorder = answerRecorder;
 
 describe('Messages answer reader', () => {
   it('reads thinking, text and tool use block by block, with usage counted inside the input and the stop reason', () => {

@@ -3,26 +3,15 @@
 // Anthropic client would hold duplicate tool_use ids, and a Responses history would pair one result twice).
 import assert from 'node:assert/strict';
 import type { AnswerSink } from '../../src/core/conversation/answerEvents';
+import { answerRecorder } from '../helpers/answerRecorder';
 import { readChatAnswer } from '../../src/core/protocols/openaiChat/answerReader';
 import { ChatEventReader } from '../../src/core/protocols/openaiChat/eventReader';
 
+/** The ids of the tool calls an answer reader reported. */
 function recorder(): { sink: AnswerSink; ids: string[] } {
   const ids: string[] = [];
-  const none = (): void => undefined;
-  const sink: AnswerSink = {
-    start: none,
-    text: none,
-    refusal: none,
-    reasoning: none,
-    reasoningSignature: none,
-    toolCall: (id) => ids.push(id),
-    toolArguments: none,
-    blockEnd: none,
-    usage: none,
-    finish: none,
-    other: none,
-  };
-  return { sink, ids };
+  const { sink } = answerRecorder();
+  return { sink: { ...sink, toolCall: (id, name, thoughtSignature) => (ids.push(id), sink.toolCall(id, name, thoughtSignature)) }, ids };
 }
 
 const legacyAnswer = { id: 'chatcmpl-1', choices: [{ index: 0, message: { role: 'assistant', content: null, function_call: { name: 'ls', arguments: '{}' } }, finish_reason: 'function_call' }] };

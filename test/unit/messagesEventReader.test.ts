@@ -4,27 +4,10 @@
 // only message_stop or an error ends the stream. The sink here writes down every call it gets.
 import assert from 'node:assert/strict';
 import type { AnswerSink } from '../../src/core/conversation/answerEvents';
+import { answerRecorder } from '../helpers/answerRecorder';
 import { MessagesEventReader } from '../../src/core/protocols/anthropicMessages/eventReader';
 
-type Event = [string, ...unknown[]];
-
-function recorder(): { sink: AnswerSink; events: Event[] } {
-  const events: Event[] = [];
-  const sink: AnswerSink = {
-    start: (id, model) => events.push(['start', id, model]),
-    text: (delta) => events.push(['text', delta]),
-    refusal: (delta) => events.push(['refusal', delta]),
-    reasoning: (delta) => events.push(['reasoning', delta]),
-    reasoningSignature: (signature) => events.push(['signature', signature]),
-    toolCall: (id, name, thoughtSignature) => events.push(['toolCall', id, name, thoughtSignature]),
-    toolArguments: (delta) => events.push(['arguments', delta]),
-    blockEnd: () => events.push(['blockEnd']),
-    usage: (usage) => events.push(['usage', usage]),
-    finish: (reason) => events.push(['finish', reason]),
-    other: (what) => events.push(['other', what]),
-  };
-  return { sink, events };
-}
+const recorder = answerRecorder;
 
 /** Reads named events in order; answers which of them said the stream ended. */
 function readAll(reader: MessagesEventReader, sink: AnswerSink, events: [string, unknown][]): boolean[] {
