@@ -15,6 +15,7 @@ import { compact, retentionPolicy } from '../src/core/usage/rollup';
 import { readUsageFile, rewriteUsageFile } from '../src/core/usage/usageFile';
 import { queryUsage } from '../src/core/usage/usageQuery';
 import type { UsageRecord, UsageRollup, UsageRow } from '../src/core/usage/usageRecord';
+import { seeded } from '../test/helpers/seeded';
 import { DASHBOARD_RANGES, dashboardData } from '../src/vscode/dashboardData';
 import type { DashboardLoadResult } from './results';
 
@@ -35,17 +36,6 @@ const MODEL_NAMES = [
 /** Pools 0–2 are OpenAI's, 3–4 Anthropic's. */
 const protocolOf = (k: number): 'openai' | 'anthropic' => (k % POOLS >= 3 ? 'anthropic' : 'openai');
 
-/** A small seeded generator: the same history every run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * 50 keys in 5 pools of 10, 20 models (4 per pool), 4 agents. In a working hour about 70 % of the keys serve,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type ReasoningReturn } from '../../src/core/providers/dialect';
-import { crossProtocol, type TargetTranslation } from '../../src/core/translation/targetTranslation';
+import { translation } from '../helpers/requestTranslation';
 import { CARRIER_MARK, withoutCarriedReasoning } from '../../src/core/translation/thinking';
 import { requestProblem } from '../fakeProvider/requestRules';
 
@@ -18,11 +18,6 @@ const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const,
 const MESSAGES = { protocol: 'anthropic' as const, endpoint: 'messages' as const };
 const RESPONSES = { protocol: 'openai' as const, endpoint: 'responses' as const };
 
-function translation(client: Parameters<typeof crossProtocol>[0], pool: Parameters<typeof crossProtocol>[1]): TargetTranslation {
-  const cross = crossProtocol(client, pool);
-  assert.equal(cross?.kind, 'translate');
-  return cross as TargetTranslation;
-}
 
 type Message = { role: string; reasoning_content?: string; tool_calls?: { id: string; extra_content?: { google: { thought_signature: string } } }[] };
 const assistants = (body: Record<string, unknown>) => (body.messages as Message[]).filter((m) => m.role === 'assistant');

@@ -3,7 +3,7 @@
 // of temperature with top_p on current Claude models and of empty text blocks; OpenAI's image detail enum and
 // 40-character tool-call ids; Mistral's nine-character ids. Each rule is the fake provider's, in the provider's words.
 import assert from 'node:assert/strict';
-import { crossProtocol, type TargetTranslation } from '../../src/core/translation/targetTranslation';
+import { translation } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
 
 // Each pool names its dialect and its base URL: the translation reads the dialect, never the host.
@@ -16,11 +16,6 @@ const CHAT = { protocol: 'openai' as const, endpoint: 'chat' as const };
 const RESPONSES = { protocol: 'openai' as const, endpoint: 'responses' as const };
 const MESSAGES = { protocol: 'anthropic' as const, endpoint: 'messages' as const };
 
-function translation(client: Parameters<typeof crossProtocol>[0], pool: Parameters<typeof crossProtocol>[1]): TargetTranslation {
-  const cross = crossProtocol(client, pool);
-  assert.equal(cross?.kind, 'translate');
-  return cross as TargetTranslation;
-}
 
 type Body = Record<string, unknown>;
 const messagesOf = (body: Body) => body.messages as { role: string; content: unknown; tool_calls?: { id: string }[]; tool_call_id?: string }[];
