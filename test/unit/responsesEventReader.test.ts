@@ -162,6 +162,7 @@ describe('Responses stream reader', () => {
     assert.equal(reader.read({ name: 'response.completed', data: undefined }, sink), false);
     assert.equal(reader.read({ name: 'response.completed', data: 'not json' }, sink), false);
     assert.equal(reader.read({ name: 'response.output_text.delta', data: JSON.stringify({ delta: 'Hi' }) }, sink), false);
+    assert.equal(reader.read({ name: 'response.a_future_event', data: JSON.stringify({ delta: 'unseen' }) }, sink), false);
     assert.equal(reader.read({ name: 'response.completed', data: JSON.stringify({ response: {} }) }, sink), true);
     assert.deepEqual(events, [
       ['text', 'Hi'],

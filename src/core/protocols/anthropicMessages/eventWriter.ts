@@ -101,9 +101,12 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
     return this.take();
   }
 
-  /** The index of the open block of `kind`, opening it (and closing another) first when needed. */
+  /**
+   * The index of the open block of `kind`, opening it (and closing another) first when needed. A tool call always
+   * opens a block of its own: `toolCall` closes the open block before it comes here.
+   */
   private openBlock(kind: 'text' | 'thinking' | 'tool', block: Wire): number {
-    if (this.open?.kind === kind && kind !== 'tool') return this.open.index;
+    if (this.open?.kind === kind) return this.open.index;
     this.start('keybridge');
     this.closeBlock();
     const index = this.nextIndex++;

@@ -49,7 +49,7 @@ export class ChatEventReader implements AnswerEventReader {
     const reasoning = reasoningText(delta);
     if (reasoning !== '') sink.reasoning(reasoning);
     else if (hasReasoningDetails(delta)) sink.other('reasoning');
-    if (delta.content != null) readContent(delta.content, sink);
+    readContent(delta.content, sink);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') sink.refusal(delta.refusal);
     for (const call of wireArray(delta.tool_calls)) this.toolCall(call, sink);
     // The deprecated single call of older clients and providers: one call, no index, no id.
