@@ -105,4 +105,38 @@ describe('Messages stream reader', () => {
       ['other', 'a non-text block'],
     ]);
   });
+
+  it('fills in what an event left out: no message, no id or model, blocks and deltas without their text', () => {
+    const { sink, events } = recorder();
+    readAll(new MessagesEventReader(), sink, [
+      ['message_start', { type: 'message_start' }],
+      ['message_start', { type: 'message_start', message: { model: 7, usage: { input_tokens: 2, cache_creation_input_tokens: 5 } } }],
+      ['content_block_start', { index: 0, content_block: { type: 'text' } }],
+      ['content_block_delta', { index: 0, delta: { type: 'text_delta' } }],
+      ['content_block_start', { index: 1, content_block: { type: 'text', text: '' } }],
+      ['content_block_start', { index: 2, content_block: { type: 'thinking' } }],
+      ['content_block_delta', { index: 2, delta: { type: 'thinking_delta' } }],
+      ['content_block_delta', { index: 2, delta: { type: 'signature_delta' } }],
+      ['content_block_start', { index: 3, content_block: { type: 'tool_use' } }],
+      ['content_block_delta', { index: 3, delta: { type: 'input_json_delta' } }],
+      ['message_delta', { usage: { output_tokens: 3 } }],
+    ]);
+    assert.deepEqual(events, [
+      ['start', 'keybridge', undefined],
+      ['start', 'keybridge', undefined],
+      ['usage', { input: 7, cacheWrite: 5 }],
+      ['reasoning', ''],
+      ['reasoning', ''],
+      ['signature', ''],
+      ['toolCall', '', '', undefined],
+      ['usage', { input: 7, cacheWrite: 5, output: 3 }],
+    ]);
+    const outputOnly = recorder();
+    readAll(new MessagesEventReader(), outputOnly.sink, [['message_delta', { delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } }]]);
+    assert.deepEqual(outputOnly.events, [
+      ['finish', 'end'],
+      ['usage', { output: 3 }],
+    ]);
+  });
 });
+

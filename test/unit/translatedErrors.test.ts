@@ -41,4 +41,23 @@ describe('translation: error answers', () => {
     assert.match(JSON.parse(translateErrorAnswer('openai', 502, 'upstream connect error', 'p').body).error.message, /^upstream connect error/);
     assert.match(JSON.parse(translateErrorAnswer('openai', 502, '<html><body>Bad gateway</body></html>', 'p').body).error.message, /^the provider refused the request/);
   });
+
+  it('takes the message and code from the error shape of each provider, and the body itself only when it is short text', () => {
+    const long = 'x'.repeat(500);
+    const cases: [string, string, string | null][] = [
+      ['  padded text  ', 'padded text', null],
+      ['', 'the provider refused the request', null],
+      [long, long, null],
+      [`${long}y`, 'the provider refused the request', null],
+      ['null', 'null', null],
+      ['{"message":"not an error object"}', '{"message":"not an error object"}', null],
+      ['{"error":{"message":"no type"}}', 'no type', null],
+      ['{"object":"error","message":"Mistral says no","type":"invalid_model"}', 'Mistral says no', 'invalid_model'],
+      ['[{"error":{"code":400,"message":"Gemini says no","status":"INVALID_ARGUMENT"}}]', 'Gemini says no', 'INVALID_ARGUMENT'],
+    ];
+    for (const [body, message, code] of cases) {
+      const out = translateErrorAnswer('openai', 400, body, 'p');
+      assert.deepEqual(JSON.parse(out.body), { error: { message: `${message} (from pool "p", translated)`, type: 'invalid_request_error', param: null, code } }, body.slice(0, 80));
+    }
+  });
 });

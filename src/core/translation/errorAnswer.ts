@@ -12,7 +12,7 @@ function errorOf(body: string): Wire | undefined {
   try {
     parsed = JSON.parse(body);
   } catch {
-    return undefined;
+    // Not JSON: no error object (parsed stays undefined).
   }
   const json = asWire(Array.isArray(parsed) ? (parsed as unknown[])[0] : parsed);
   if (!json) return undefined;
