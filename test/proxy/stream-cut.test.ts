@@ -40,4 +40,28 @@ describe('a stream cut mid-way', () => {
     assert.equal(failed.response.status, 'failed');
     assert.ok(failed.sequence_number > JSON.parse(events[events.length - 2].data).sequence_number);
   });
+
+  it('ends a translated Responses stream (a Chat-only pool) with a response.failed that continues the stream the client got', async () => {
+    await h.close();
+    h = await startHarness({
+      pools: (provider) => [{ id: 'oa-chat', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', responses: false, keys: [{ id: 'k1', secret: 'oa-key-1' }] }],
+    });
+    h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 3 });
+    const res = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi', stream: true });
+    assert.equal(h.provider.ledger.at(-1)?.path, '/v1/chat/completions', 'the pool answered in Chat Completions');
+    const events = sseEvents(res.text).map((e) => ({ event: e.event, data: JSON.parse(e.data) as { sequence_number: number; response?: { id: string; status: string; model: string } } }));
+    const created = events.find((e) => e.event === 'response.created');
+    assert.ok(created?.data.response, 'the client got response.created');
+    const last = events.at(-1);
+    assert.equal(last?.event, 'response.failed');
+    assert.equal(last.data.response?.id, created.data.response.id, 'the failure names the response the client was receiving');
+    assert.equal(last.data.response?.model, created.data.response.model);
+    assert.equal(last.data.response?.status, 'failed');
+    assert.deepEqual(
+      events.map((e) => e.data.sequence_number),
+      events.map((_, i) => i),
+      'the failure takes the next sequence number',
+    );
+  });
 });
+

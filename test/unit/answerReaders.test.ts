@@ -67,6 +67,20 @@ describe('Messages answer reader', () => {
       ['finish', 'end'],
     ]);
   });
+
+  it('fills in the text, thinking, id and name a block left out, and a model that is not a name', () => {
+    const { sink, events } = recorder();
+    readMessagesAnswer({ model: 7, content: [{ type: 'text' }, { type: 'thinking' }, { type: 'tool_use' }], stop_reason: 'max_tokens' }, sink);
+    assert.deepEqual(events, [
+      ['start', 'keybridge', undefined],
+      ['blockEnd'],
+      ['blockEnd'],
+      ['toolCall', '', '', undefined],
+      ['arguments', '{}'],
+      ['blockEnd'],
+      ['finish', 'max_tokens'],
+    ]);
+  });
 });
 
 describe('Chat answer reader', () => {
@@ -136,6 +150,9 @@ describe('Chat answer reader', () => {
     const empty = recorder();
     readChatAnswer({ choices: [{ message: { refusal: '', tool_calls: [{ function: {} }] }, finish_reason: 'length' }] }, empty.sink);
     assert.deepEqual(madeUpIdsNamed(empty.events), [['start', 'keybridge', undefined], ['toolCall', 'made-up 0', '', undefined], ['blockEnd'], ['finish', 'max_tokens']]);
+    const noFunction = recorder();
+    readChatAnswer({ choices: [{ message: { tool_calls: [{ id: 'call_a', type: 'function' }] }, finish_reason: 'tool_calls' }] }, noFunction.sink);
+    assert.deepEqual(noFunction.events, [['start', 'keybridge', undefined], ['toolCall', 'call_a', '', undefined], ['blockEnd'], ['finish', 'tool_use']]);
   });
 });
 

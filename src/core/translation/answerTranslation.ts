@@ -40,8 +40,8 @@ class TranslatedStream implements StreamTranslator {
     return this.writer.finishSeen ? this.end() : this.writer.take();
   }
 
+  /** Every writer ends its answer once (a second end has nothing to write), so this only stops later pushes. */
   end(): SseEvent[] {
-    if (this.ended) return [];
     this.ended = true;
     return this.writer.end();
   }
