@@ -30,9 +30,9 @@ describe('Chat stream reader', () => {
       { id: 'chatcmpl-1', model: 'deepseek-reasoner', choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] },
       { id: 'chatcmpl-other', model: 'other', ...choice({ reasoning_content: 'DeepSeek thinks.' }) },
       choice({ reasoning: 'OpenRouter thinks.', reasoning_details: [{ type: 'reasoning.text', text: 'OpenRouter thinks.' }] }),
+      choice({ reasoning_details: [], content: null }),
       choice({ thinking: 'Another thinks.' }),
       choice({ reasoning_details: [{ type: 'reasoning.encrypted', data: 'opaque' }] }),
-      choice({ reasoning_details: [], content: null }),
       choice({ content: 'Hello' }),
       choice({
         content: [
@@ -111,6 +111,7 @@ describe('Chat stream reader', () => {
   it('reads usage wherever the provider puts it, passes further choices on as other, and ends on an error chunk', () => {
     const { events, ends } = read([
       { id: 'chatcmpl-2', choices: [{ index: 1, delta: { content: 'second choice' } }, { index: 0, delta: { content: 'first' } }], x_groq: { usage: { prompt_tokens: 3, completion_tokens: 1 } } },
+      { choices: [{ delta: { content: ' and only' } }] },
       { choices: [{ index: 0, delta: {}, finish_reason: 'length', usage: { prompt_tokens: 5, completion_tokens: 2, cached_tokens: 1 } }] },
       { choices: [], usage: { prompt_tokens: 6, completion_tokens: 2, prompt_cache_hit_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } } },
       { error: { message: 'Internal error' } },
@@ -120,11 +121,12 @@ describe('Chat stream reader', () => {
       ['other', 'several choices'],
       ['text', 'first'],
       ['usage', { input: 3, output: 1, cacheRead: undefined, reasoning: undefined }],
+      ['text', ' and only'],
       ['finish', 'max_tokens'],
       ['usage', { input: 5, output: 2, cacheRead: 1, reasoning: undefined }],
       ['usage', { input: 6, output: 2, cacheRead: 4, reasoning: 1 }],
     ]);
-    assert.deepEqual(ends, [3]);
+    assert.deepEqual(ends, [4]);
   });
 
   it('ignores comment blocks and data that is not JSON', () => {

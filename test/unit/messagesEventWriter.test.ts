@@ -95,7 +95,7 @@ describe('Messages stream writer', () => {
     ]);
   });
 
-  it('ends an answer that said nothing as a whole message, and keeps a text block open across text deltas', () => {
+  it('ends an answer that said nothing as a whole message, and keeps a text block open across text deltas until its upstream block ends', () => {
     assert.deepEqual(payloads(new MessagesEventWriter('claude-x').end()), [
       ['message_start', messageStart('msg_keybridge')],
       ['message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { input_tokens: 0, output_tokens: 0 } }],
@@ -104,6 +104,8 @@ describe('Messages stream writer', () => {
     const writer = new MessagesEventWriter('claude-x');
     writer.text('a');
     writer.text('b');
+    writer.blockEnd();
+    writer.text('c');
     writer.finish('max_tokens');
     assert.deepEqual(
       payloads(writer.end()).map(([name, payload]) => [name, payload.index]),
@@ -113,6 +115,9 @@ describe('Messages stream writer', () => {
         ['content_block_delta', 0],
         ['content_block_delta', 0],
         ['content_block_stop', 0],
+        ['content_block_start', 1],
+        ['content_block_delta', 1],
+        ['content_block_stop', 1],
         ['message_delta', undefined],
         ['message_stop', undefined],
       ],

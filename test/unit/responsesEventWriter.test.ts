@@ -158,6 +158,22 @@ describe('Responses stream writer', () => {
     });
   });
 
+  it('completes an open function call when text follows it without a block end', () => {
+    const writer = new ResponsesEventWriter('gpt-5-codex', CREATED);
+    writer.toolCall('call_a', 'shell', undefined);
+    writer.toolArguments('{}');
+    writer.text('Done.');
+    writer.finish('end');
+    const done = payloads([...writer.take(), ...writer.end()]).filter(([name]) => name === 'response.output_item.done');
+    assert.deepEqual(
+      done.map(([, payload]) => [(payload.item as Wire).type, (payload.item as Wire).status]),
+      [
+        ['function_call', 'completed'],
+        ['message', 'completed'],
+      ],
+    );
+  });
+
   it('ends a refused answer as incomplete by the content filter, once, and writes nothing after the end', () => {
     const writer = new ResponsesEventWriter('gpt-5-codex', CREATED);
     writer.start('up2');

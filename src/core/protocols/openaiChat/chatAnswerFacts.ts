@@ -62,7 +62,7 @@ export function hasReasoningDetails(message: Wire): boolean {
 
 /**
  * A content field into the sink: a string, or Mistral's list of chunks, where reasoning models put `thinking`
- * chunks (each a list of text chunks) beside the text.
+ * chunks (each a list of text chunks) beside the text. Anything else (null, a field left out) says nothing.
  */
 export function readContent(content: unknown, sink: AnswerSink): void {
   if (typeof content === 'string') {

@@ -23,7 +23,6 @@ function ending(finish: FinishReason | undefined): ResponsesEnding {
  */
 export class ResponsesEventWriter extends EventWriterBase implements AnswerEventWriter {
   readonly writer: ResponsesWriter;
-  private finished = false;
   private calls = 0;
 
   constructor(
@@ -44,8 +43,8 @@ export class ResponsesEventWriter extends EventWriterBase implements AnswerEvent
     return this.writer.facts;
   }
 
-  /** The finished response object; only after `end`. */
-  get response(): Wire {
+  /** The finished response object; undefined before `end`. */
+  get response(): Wire | undefined {
     return this.writer.response;
   }
 
@@ -93,12 +92,10 @@ export class ResponsesEventWriter extends EventWriterBase implements AnswerEvent
     if (this.writer.openKind !== 'message') this.out.push(...this.writer.closeOpenItem());
   }
 
+  /** The writer ends the response once: a second end writes nothing. */
   end(): SseEvent[] {
-    if (!this.finished) {
-      this.finished = true;
-      const u = this.usageKept;
-      this.out.push(...this.writer.finish(ending(this.finishReason), { inputTokens: u.input, cachedTokens: u.cacheRead, outputTokens: u.output, reasoningTokens: u.reasoning }));
-    }
+    const u = this.usageKept;
+    this.out.push(...this.writer.finish(ending(this.finishReason), { inputTokens: u.input, cachedTokens: u.cacheRead, outputTokens: u.output, reasoningTokens: u.reasoning }));
     return this.take();
   }
 }

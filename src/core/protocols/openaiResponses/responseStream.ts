@@ -58,9 +58,9 @@ export class ResponsesWriter {
     private readonly createdAt: number,
   ) {}
 
-  /** The finished response object (what response.completed carried); only after `finish`. */
-  get response(): Wire {
-    return this.final ?? this.responseObject('in_progress', null, null);
+  /** The finished response object (what response.completed carried); undefined before `finish`. */
+  get response(): Wire | undefined {
+    return this.final;
   }
 
   /** Characters of text and arguments held: the final response object carries them all. */
@@ -231,7 +231,8 @@ export class ResponsesWriter {
   }
 
   private messageItem(item: OpenItem & { kind: 'message' }, status: string): Wire {
-    return { id: item.id, type: 'message', status, role: 'assistant', content: status === 'in_progress' ? [] : item.parts };
+    // An item is added before its first part: while in progress its parts are still none.
+    return { id: item.id, type: 'message', status, role: 'assistant', content: item.parts };
   }
 
   private reasoningWire(item: OpenItem & { kind: 'reasoning' }, summary: Wire[]): Wire {
@@ -255,7 +256,8 @@ export class ResponsesWriter {
       error: null,
       incomplete_details: incomplete,
       model: this.model,
-      output: status === 'in_progress' ? [] : [...this.output],
+      // The in-progress object is written once, by `start`, before any output item.
+      output: [...this.output],
       usage,
     };
   }
