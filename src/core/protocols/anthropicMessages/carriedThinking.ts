@@ -31,6 +31,6 @@ export function anthropicUsage(usage: AnswerUsage): Wire {
  * (docs/ARCHITECTURE.md §9): the dialect alone for reasoning text the provider wants back (DeepSeek, Kimi), or a
  * Gemini thought signature under the tool call's id as the client sees it.
  */
-export function carrierSignature(dialect: DialectId, callId?: string, thoughtSignature?: string): string {
-  return encodeCarriedReasoning(callId !== undefined && thoughtSignature !== undefined ? { dialect, thoughtSignatures: { [callId]: thoughtSignature } } : { dialect });
+export function carrierSignature(dialect: DialectId, call?: { id: string; thoughtSignature: string }): string {
+  return encodeCarriedReasoning(call ? { dialect, thoughtSignatures: { [call.id]: call.thoughtSignature } } : { dialect });
 }

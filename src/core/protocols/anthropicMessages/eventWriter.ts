@@ -73,7 +73,7 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
     if (thoughtSignature !== undefined && this.carry !== undefined) {
       // The call's thought signature rides in a thinking block of its own, just before the call.
       const index = this.openBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
-      this.out.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: carrierSignature(this.carry, clientId, thoughtSignature) } }));
+      this.out.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: carrierSignature(this.carry, { id: clientId, thoughtSignature }) } }));
       this.out.push(event('content_block_stop', { type: 'content_block_stop', index }));
       this.open = undefined;
     }
