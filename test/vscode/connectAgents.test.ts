@@ -9,9 +9,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fake, type QuickPickItemLike } from './fakeVscode';
-import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agentConnections';
-import { AgentRows, agentTreeItem } from '../../src/vscode/agentTree';
-import { ConnectCommands } from '../../src/vscode/connectCommands';
+import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agents/agentConnections';
+import { AgentRows, agentTreeItem } from '../../src/vscode/agents/agentTree';
+import { ConnectCommands } from '../../src/vscode/agents/connectCommands';
 import { CLAUDE_ENV_SETTING } from '../../src/core/agents/envVarSetting';
 
 const TOKEN = 'kb-glue-token-0123456789';

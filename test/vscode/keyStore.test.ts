@@ -6,8 +6,9 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { fingerprintSecret } from '../../src/core/secrets';
-import { ADMIN_TOKEN_SECRET, INDEX_SECRET, keySecretName, SecretStoreError, TOKEN_SECRET } from '../../src/vscode/keySecrets';
-import { KeyStore, type KeyStoreChange } from '../../src/vscode/keyStore';
+import { ADMIN_TOKEN_SECRET, INDEX_SECRET, keySecretName, SecretStoreError, TOKEN_SECRET } from '../../src/vscode/keys/keySecrets';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
+import type { KeyStoreChange } from '../../src/vscode/keys/storedKey';
 import { FakeSecretBackend } from './fakeSecretStorage';
 
 const KEY_A = 'sk-' + 'test-aaaaaaaaaaaaaaaaaaaa1111';
