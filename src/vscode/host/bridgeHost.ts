@@ -1,51 +1,25 @@
 import type { Bridge } from '../../core/bridge';
 import type { BaseUrls, BridgeConfig } from '../../core/config';
-import { Emitter, type Subscription } from '../../core/emitter';
 import type { Logger } from '../../core/logger';
 import type { FollowerKeyChange, HandedOverKey } from '../../core/server/keyHandover';
 import { loopbackBaseUrls } from '../../core/server/paths';
-import type { BridgeStatus, KeyChangeEvent, KeyTestResult, RequestSummary } from '../../core/status';
+import type { BridgeStatus, KeyTestResult } from '../../core/status';
 import type { UsageQuery, UsageReport } from '../../core/usage/usageQuery';
-import { AdminClient, StatusStream } from '../../core/ownership/adminClient';
+import type { AdminClient } from '../../core/ownership/adminClient';
 import { afterClaim, heldBridge, STOPPED_DETAIL, type HostRole, type HostState } from '../../core/ownership/hostState';
 import type { BridgeTokens } from '../keys/storedKey';
 import { claimedBridge, claimPort } from '../../core/ownership/portClaim';
 import { PortHolderNames } from '../../core/ownership/portHolder';
-import { OwnerNotProven } from '../../core/ownership/provenConnection';
 import { SharedStopFlag } from '../../core/ownership/stopFlag';
+import { callOwner, followOwner } from './followOwner';
+import { hostTimings, type BridgeHostOptions, type ConfigReload, type HostInputs, type HostTimings } from './hostOptions';
+import { RetryTimer, SerialSteps } from './hostSteps';
+import { ServedEvents } from './servedEvents';
+import { closeFollowing, releaseAll } from './stateRelease';
+import { controlAction } from './stopControl';
 import { createWindowBridge } from './windowBridge';
 
-export interface BridgeHostOptions {
-  port: number;
-  /** Shared by every window of this machine: key state and the stop flag live here. */
-  stateDir: string;
-  logger: Logger;
-  /** How long in-flight requests may finish when the bridge stops. */
-  graceMs?: number;
-  /** How often a blocked port is tried again. */
-  retryMs?: number;
-  /** How often the shared stop flag is read. */
-  controlPollMs?: number;
-  /** Spreads takeover attempts of several followers; the loser follows the winner. */
-  takeoverJitterMs?: number;
-  /** Owner silence (no event, no heartbeat) after which a follower treats it as gone. */
-  stallMs?: number;
-}
-
-/**
- * Called before this window starts serving (first start and every takeover):
- * resolves the configuration as SecretStorage holds it now, so a window whose
- * key change events never arrived does not serve a stale key set.
- */
-export type ConfigReload = () => Promise<BridgeConfig | undefined>;
-
-/** What the window was given; the role follows from these and from who holds the port. */
-interface HostInputs {
-  config: BridgeConfig;
-  port: number;
-  /** Undefined until secret storage answers. */
-  tokens: BridgeTokens | undefined;
-}
+export type { BridgeHostOptions } from './hostOptions';
 
 /**
  * One bridge across windows (docs/ARCHITECTURE.md §6). Each window's host tries to listen on
@@ -56,20 +30,20 @@ interface HostInputs {
  * a time (`serial`).
  */
 export class BridgeHost {
-  readonly onDidChange = new Emitter<void>();
+  private readonly events = new ServedEvents();
+  readonly onDidChange = this.events.onDidChange;
   /** Key changes of the bridge this window serves; none while it follows another window or is stopped. */
-  readonly onServedKeyChange = new Emitter<KeyChangeEvent>();
+  readonly onServedKeyChange = this.events.onServedKeyChange;
   /** Finished requests of the bridge this window serves, as onServedKeyChange. */
-  readonly onServedRequest = new Emitter<RequestSummary>();
+  readonly onServedRequest = this.events.onServedRequest;
   /** Set by whoever keeps the configuration (BridgeSync); awaited before the port is taken. */
   reloadBeforeServing: ConfigReload | undefined;
   /** Set by whoever keeps the keys (BridgeSync): stores what a follower window added or removed. */
   acceptFollowerKeys: ((change: FollowerKeyChange) => Promise<void>) | undefined;
   private state: HostState = { role: 'idle', detail: 'starting' };
-  private bridgeSubscriptions: Subscription[] = [];
   private readonly inputs: HostInputs;
-  private chain: Promise<void> = Promise.resolve();
-  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly steps: SerialSteps;
+  private readonly retry = new RetryTimer();
   private readonly controlTimer: NodeJS.Timeout;
   private readonly stopFlag: SharedStopFlag;
   private readonly holders = new PortHolderNames();
@@ -78,21 +52,16 @@ export class BridgeHost {
   /** Shutdown released everything: a step that was still under way keeps nothing it opens. */
   private closed = false;
   private follows = 0;
-  private readonly graceMs: number;
-  private readonly retryMs: number;
-  private readonly takeoverJitterMs: number;
-  private readonly stallMs: number;
+  private readonly timings: HostTimings;
   private readonly logger: Logger;
 
   constructor(private readonly options: BridgeHostOptions) {
     this.inputs = { config: { pools: [], routes: [] }, port: options.port, tokens: undefined };
     this.logger = options.logger;
+    this.steps = new SerialSteps(options.logger);
     this.stopFlag = new SharedStopFlag(options.stateDir, options.logger);
-    this.graceMs = options.graceMs ?? 1_500;
-    this.retryMs = options.retryMs ?? 5_000;
-    this.takeoverJitterMs = options.takeoverJitterMs ?? 300;
-    this.stallMs = options.stallMs ?? 40_000;
-    this.controlTimer = setInterval(() => this.checkControl(), options.controlPollMs ?? 2_000);
+    this.timings = hostTimings(options);
+    this.controlTimer = setInterval(() => this.checkControl(), this.timings.controlPollMs);
     this.controlTimer.unref();
   }
 
@@ -149,7 +118,7 @@ export class BridgeHost {
     const portChanged = update.port !== undefined && update.port !== port;
     if (update.tokens) this.inputs.tokens = update.tokens;
     if (update.port !== undefined) this.inputs.port = update.port;
-    if (!tokensChanged && !portChanged) return this.chain;
+    if (!tokensChanged && !portChanged) return this.steps.settled;
     // A stopped window stays stopped (the claim reads the shared stop flag first); the first tokens give it pools to show.
     return this.serial(() => this.releaseAndClaim());
   }
@@ -198,34 +167,26 @@ export class BridgeHost {
   }
 
   /** Closes everything; in-flight requests get `graceMs`. What `deactivate()` awaits. */
-  async shutdown(graceMs = this.graceMs): Promise<void> {
+  async shutdown(graceMs = this.timings.graceMs): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     clearInterval(this.controlTimer);
-    this.clearRetry();
+    this.retry.clear();
     if (this.state.role === 'follower') this.state.stream.close();
     // A start or probe under way finishes within its own short timeouts; do not wait longer than that.
-    await Promise.race([this.chain, new Promise((r) => setTimeout(r, 2_500).unref())]);
+    await Promise.race([this.steps.settled, new Promise((r) => setTimeout(r, 2_500).unref())]);
     const closing = this.transition({ role: 'idle', detail: 'the window closed' }, graceMs);
     this.closed = true;
     await closing;
   }
 
-  /**
-   * A call to the owner this window follows. A connection whose peer could not
-   * prove it is our bridge means the owner is gone and something else may hold
-   * the port: nothing was sent, and the port is claimed again now rather than
-   * after the status stream notices.
-   */
-  private async viaOwner<T>(call: (admin: AdminClient) => Promise<T>): Promise<T> {
+  /** A call to the owner this window follows; an owner that cannot prove itself has the port claimed again at once. */
+  private viaOwner<T>(call: (admin: AdminClient) => Promise<T>): Promise<T> {
     const state = this.state;
-    if (state.role !== 'follower') throw new Error('this window follows no bridge owner');
-    try {
-      return await call(state.admin);
-    } catch (error) {
-      if (error instanceof OwnerNotProven && this.state === state) this.scheduleRetry(0);
-      throw error;
-    }
+    if (state.role !== 'follower') return Promise.reject(new Error('this window follows no bridge owner'));
+    return callOwner(state, call, () => {
+      if (this.state === state) this.scheduleRetry(0);
+    });
   }
 
   /**
@@ -237,22 +198,10 @@ export class BridgeHost {
     if (this.closed) return releaseAll(next);
     const previous = this.state;
     this.state = next;
-    if (previous.role === 'follower' && (next.role !== 'follower' || next.stream !== previous.stream)) previous.stream.close();
-    if (previous.role === 'follower' && (next.role !== 'follower' || next.admin !== previous.admin)) previous.admin.close();
+    closeFollowing(previous, next);
     const before = heldBridge(previous);
     const after = heldBridge(next);
-    if (after !== before) {
-      for (const subscription of this.bridgeSubscriptions) subscription.dispose();
-      // Only the serving window speaks of the bridge's events: every window hears of them, one tells the user.
-      const serving = (): boolean => this.state.role === 'owner';
-      this.bridgeSubscriptions = after
-        ? [
-            after.onDidChange.on(() => this.onDidChange.fire()),
-            after.onKeyChange.on((event) => serving() && this.onServedKeyChange.fire(event)),
-            after.onRequest.on((summary) => serving() && this.onServedRequest.fire(summary)),
-          ]
-        : [];
-    }
+    if (after !== before) this.events.listenTo(after, () => this.state.role === 'owner');
     if (!this.disposed) {
       if (next.role !== previous.role || next.detail !== previous.detail) this.logRole(next);
       this.onDidChange.fire();
@@ -267,9 +216,7 @@ export class BridgeHost {
   }
 
   private serial(step: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(step).catch((error: unknown) => this.logger.error(`bridge host: ${(error as Error).message}`));
-    this.chain = run;
-    return run;
+    return this.steps.run(step);
   }
 
   private local(): Bridge {
@@ -305,14 +252,14 @@ export class BridgeHost {
   /** Restart, new tokens or a new port: the held bridge stops, its key state on file, before a new one claims the port. */
   private async releaseAndClaim(): Promise<void> {
     const held = heldBridge(this.state);
-    if (held) await held.stop(this.graceMs);
+    if (held) await held.stop(this.timings.graceMs);
     await this.claim();
   }
 
   /** Serves the port, or finds out who does and follows it; nothing to do while this window serves it. */
   private async claim(): Promise<void> {
     if (this.disposed) return;
-    this.clearRetry();
+    this.retry.clear();
     const current = this.state;
     // Whom to follow is decided anew: the old stream's end must not start another claim.
     if (current.role === 'follower') current.stream.close();
@@ -336,8 +283,8 @@ export class BridgeHost {
     await this.transition(verdict.next);
     // Settings changed while the port was being claimed reached no bridge (none was held yet): the one now held gets them.
     if (this.inputs.config !== configAtClaim && heldBridge(this.state)) this.applyConfig(this.inputs.config);
-    if (verdict.retry === 'soon') this.scheduleRetry(100 + Math.random() * this.takeoverJitterMs);
-    if (verdict.retry === 'later') this.scheduleRetry(this.retryMs);
+    if (verdict.retry === 'soon') this.scheduleRetry(100 + Math.random() * this.timings.takeoverJitterMs);
+    if (verdict.retry === 'later') this.scheduleRetry(this.timings.retryMs);
   }
 
   private async reloadConfig(): Promise<void> {
@@ -352,74 +299,49 @@ export class BridgeHost {
 
   private follow(ownerStatus: BridgeStatus, port: number, adminToken: string): Promise<void> {
     this.follows++;
-    const following = (): Extract<HostState, { role: 'follower' }> | undefined => (this.state.role === 'follower' && this.state.stream === stream ? this.state : undefined);
-    const stream: StatusStream = new StatusStream(
-      port,
-      adminToken,
-      {
-        onStatus: (next) => {
-          const state = following();
-          if (state) void this.transition({ ...state, ownerStatus: next });
-        },
-        onClose: (reason) => {
-          if (!following() || this.disposed) return;
-          this.logger.info(`bridge: ${reason}; trying to take the port over`);
-          this.scheduleRetry(Math.random() * this.takeoverJitterMs);
-        },
+    const following = (stream: unknown): Extract<HostState, { role: 'follower' }> | undefined => (this.state.role === 'follower' && this.state.stream === stream ? this.state : undefined);
+    const state = followOwner(ownerStatus, port, adminToken, this.timings.stallMs, {
+      onStatus: (stream, next) => {
+        const current = following(stream);
+        if (current) void this.transition({ ...current, ownerStatus: next });
       },
-      this.stallMs,
-    );
-    const detail = `following the bridge of another window on 127.0.0.1:${port}`;
-    return this.transition({ role: 'follower', detail, admin: new AdminClient(port, adminToken), stream, ownerStatus });
+      onGone: (stream, reason) => {
+        if (!following(stream) || this.disposed) return;
+        this.logger.info(`bridge: ${reason}; trying to take the port over`);
+        this.scheduleRetry(Math.random() * this.timings.takeoverJitterMs);
+      },
+    });
+    return this.transition(state);
   }
 
   /** Stops serving; a bridge that does not listen still shows the pools and the persisted key state, and takes key actions. */
   private async showStopped(): Promise<void> {
     const held = heldBridge(this.state);
     // Stopping flushes the key state: a bridge built next, here or in another window, starts from it.
-    if (held?.running) await held.stop(this.graceMs);
+    if (held?.running) await held.stop(this.timings.graceMs);
     const tokens = this.inputs.tokens;
     const shown = held ?? (tokens ? this.createBridge(tokens, this.inputs.port) : undefined);
     return this.transition({ role: 'stopped', detail: STOPPED_DETAIL, bridge: shown });
   }
 
   private scheduleRetry(ms: number): void {
-    this.clearRetry();
+    this.retry.clear();
     if (this.disposed) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.serial(() => this.claimUnlessOwner());
-    }, ms);
-    this.retryTimer.unref();
-  }
-
-  private clearRetry(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+    this.retry.schedule(ms, () => void this.serial(() => this.claimUnlessOwner()));
   }
 
   /** Follows a Stop or Start made in another window. */
   private checkControl(): void {
     if (this.disposed) return;
-    const stopped = this.stopFlag.isSet();
-    const { role } = this.state;
-    if (stopped && (role === 'owner' || role === 'blocked')) {
+    const action = controlAction(this.stopFlag.isSet(), this.state.role);
+    if (action === 'stop') {
       void this.serial(async () => {
         if (this.stopFlag.isSet()) await this.showStopped();
       });
-    } else if (!stopped && role === 'stopped') {
+    } else if (action === 'start') {
       void this.serial(async () => {
         if (!this.stopFlag.isSet() && this.state.role === 'stopped') await this.releaseAndClaim();
       });
     }
   }
-}
-
-/** After shutdown: a step that was still under way keeps nothing it opened. */
-async function releaseAll(state: HostState): Promise<void> {
-  if (state.role === 'follower') {
-    state.stream.close();
-    state.admin.close();
-  }
-  await heldBridge(state)?.dispose(0);
 }
