@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectFile, disconnectFile, type ConnectedFile } from '../../src/core/agents/agentFiles';
-import type { FileTargetId } from '../../src/core/agents/connectTargets';
+import type { FileTargetId } from '../../src/core/agents/agentList';
 import type { FakeProvider, Fault, LedgerEntry, Reply } from '../fakeProvider/fakeProvider';
 import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
 import type { BaseUrls } from './agentSettings';

@@ -1,10 +1,5 @@
+import { AGENT_SPECS, type AgentId, type ConnectionTargetId } from './agentList';
 import { findOnPath } from './cliOnPath';
-import type { FileTargetId } from './connectTargets';
-
-/** A place Connect Agents writes: one of the agent files, or Claude Code's VS Code setting at one scope. */
-export type ConnectionTargetId = FileTargetId | 'claude-setting-user' | 'claude-setting-workspace';
-
-export type AgentId = 'claude-code' | 'codex' | 'opencode' | 'cline' | 'roo' | 'continue' | 'qwen-code' | 'aider';
 
 export interface AgentInfo {
   id: AgentId;
@@ -19,28 +14,15 @@ export interface AgentInfo {
   instead?: string;
 }
 
-export const AGENTS: readonly AgentInfo[] = [
-  { id: 'claude-code', title: 'Claude Code', extensions: ['anthropic.claude-code'], cli: 'claude', targets: ['claude-settings', 'claude-setting-user', 'claude-setting-workspace'] },
-  { id: 'codex', title: 'Codex', extensions: ['openai.chatgpt'], cli: 'codex', targets: ['codex-provider', 'codex-profile', 'codex-default'] },
-  { id: 'opencode', title: 'opencode', extensions: [], cli: 'opencode', targets: ['opencode'] },
-  {
-    id: 'cline',
-    title: 'Cline',
-    extensions: ['saoudrizwan.claude-dev'],
-    targets: [],
-    instead: 'keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model (KeyBridge offers its routes in VS Code\'s model picker), or use Copy Agent Setup for its OpenAI Compatible page',
-  },
-  {
-    id: 'roo',
-    title: 'Roo Code',
-    extensions: ['rooveterinaryinc.roo-cline'],
-    targets: [],
-    instead: 'keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model (KeyBridge offers its routes in VS Code\'s model picker), or use Copy Agent Setup for its OpenAI Compatible page',
-  },
-  { id: 'continue', title: 'Continue', extensions: ['continue.continue'], cli: 'cn', targets: ['continue-config'] },
-  { id: 'qwen-code', title: 'Qwen Code', extensions: [], cli: 'qwen', targets: ['qwen-settings'] },
-  { id: 'aider', title: 'Aider', extensions: [], cli: 'aider', targets: [], instead: 'reads OPENAI_API_BASE and OPENAI_API_KEY, which new VS Code terminals already carry' },
-];
+/** The agents of the list as detection and Connect see them: what it writes for each, files and settings alike. */
+export const AGENTS: readonly AgentInfo[] = AGENT_SPECS.map((spec): AgentInfo => ({
+  id: spec.id,
+  title: spec.title,
+  extensions: [...spec.extensions],
+  ...(spec.cli === undefined ? {} : { cli: spec.cli }),
+  targets: [...spec.files.map((file) => file.id), ...spec.settings],
+  ...(spec.instead === undefined ? {} : { instead: spec.instead }),
+}));
 
 export interface AgentPresence {
   agent: AgentInfo;

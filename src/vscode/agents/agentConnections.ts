@@ -1,5 +1,7 @@
 import { connectFile, currentFileState, disconnectFile, planFile, readTextIfExists, refreshFile } from '../../core/agents/agentFiles';
-import { claudeEnvValues, FILE_TARGETS, type ConnectContext, type FileTargetId } from '../../core/agents/connectTargets';
+import { FILE_TARGETS, type ConnectionTargetId, type FileTargetId } from '../../core/agents/agentList';
+import type { ConnectContext } from '../../core/agents/connectTargets';
+import { claudeEnvValues } from '../../core/agents/specs/claudeCode';
 import {
   CLAUDE_ENV_SETTING,
   CLAUDE_LOGIN_PROMPT_SETTING,
@@ -15,7 +17,6 @@ import {
 import { ConnectRefused, type FileRecord, type FileState, type PreviousValues } from '../../core/agents/fileConnection';
 import { Emitter } from '../../core/emitter';
 import type { Logger } from '../../core/logger';
-import type { ConnectionTargetId } from '../../core/agents/agentCatalog';
 import type { SecretStorageLike } from '../keys/keySecrets';
 
 export type SettingScope = 'user' | 'workspace';

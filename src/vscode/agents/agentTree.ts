@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectContext } from '../../core/agents/connectTargets';
-import { AGENTS, detectAgents, isPresent, type AgentId, type AgentPresence } from '../../core/agents/agentCatalog';
+import { AGENTS, detectAgents, isPresent, type AgentPresence } from '../../core/agents/agentCatalog';
+import type { AgentId } from '../../core/agents/agentList';
 import type { AgentConnections, TargetStatus } from './agentConnections';
 import { AGENT_CONTEXT, AGENTS_CONTEXT, type AgentRowState } from '../shared/treeContext';
 

@@ -1,7 +1,8 @@
 import type { BaseUrls } from '../../core/config';
 import * as vscode from 'vscode';
 import type { ConnectContext } from '../../core/agents/connectTargets';
-import { AGENTS, agentOfTarget, detectAgents, isPresent, type AgentId, type AgentPresence, type ConnectionTargetId } from '../../core/agents/agentCatalog';
+import { AGENTS, agentOfTarget, detectAgents, isPresent, type AgentPresence } from '../../core/agents/agentCatalog';
+import { AGENT_SPECS, type AgentId, type ConnectionTargetId } from '../../core/agents/agentList';
 import type { AgentConnections, TargetPlan } from './agentConnections';
 import { byPlace, connectPreviewMarkdown, connectSummary } from './connectPreview';
 
@@ -20,23 +21,15 @@ export interface ConnectServices {
   closePreview(): Promise<void>;
 }
 
-/** One row of the Connect quick pick: a place to write, named as the user knows it. */
+/** One row of the Connect quick pick: a place to write, named as the user knows it (each agent's spec says which). */
 interface Choice {
   agent: AgentId;
-  targets: ConnectionTargetId[];
+  targets: readonly ConnectionTargetId[];
   label: string;
   detail: string;
 }
 
-const CHOICES: readonly Choice[] = [
-  { agent: 'claude-code', targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension' },
-  { agent: 'claude-code', targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for every workspace' },
-  { agent: 'claude-code', targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for this workspace only: in .vscode/settings.json, often committed (asks first)' },
-  { agent: 'codex', targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' },
-  { agent: 'opencode', targets: ['opencode'], label: 'opencode: ~/.config/opencode/opencode.json', detail: 'a keybridge provider (model keybridge/gpt-4.1)' },
-  { agent: 'continue', targets: ['continue-config'], label: 'Continue: ~/.continue/config.yaml', detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI' },
-  { agent: 'qwen-code', targets: ['qwen-settings'], label: 'Qwen Code: ~/.qwen/settings.json', detail: 'OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL in its "env": its OpenAI-compatible sign-in, with no /auth step' },
-];
+const CHOICES: readonly Choice[] = AGENT_SPECS.flatMap((spec) => spec.choices.map((choice): Choice => ({ agent: spec.id, ...choice })));
 
 /** Connect Agents and Disconnect Agents: pick, preview the exact lines, confirm, write; and the way back. */
 export class ConnectCommands {

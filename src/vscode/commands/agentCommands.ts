@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { AGENT_IDS, agentSetup, type AgentId } from '../../core/agentSetup';
+import { AGENT_IDS, agentSetup, type SetupId } from '../../core/agentSetup';
 import { PROTOCOLS, type Protocol } from '../../core/config';
 import type { CommandServices } from './commandServices';
 import { poolIdOf, type CommandTargets } from './commandTargets';
@@ -37,7 +37,7 @@ export class AgentCommands {
     const token = this.services.keyStore.snapshot?.tokens?.token;
     if (!token) throw new Error('there is no local token yet: VS Code’s secret storage has not answered. Try again in a moment.');
     const ctx = { baseUrls: this.services.host.baseUrls, token };
-    let agent: AgentId | undefined = typeof arg === 'string' && (AGENT_IDS as string[]).includes(arg) ? (arg as AgentId) : undefined;
+    let agent: SetupId | undefined = typeof arg === 'string' && (AGENT_IDS as string[]).includes(arg) ? (arg as SetupId) : undefined;
     if (!agent) {
       const picked = await vscode.window.showQuickPick(
         AGENT_IDS.map((id) => {
