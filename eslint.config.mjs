@@ -90,6 +90,18 @@ export default defineConfig(
             '@typescript-eslint/no-confusing-void-expression': 'off',
         },
     },
+    // Tests are held to the rules of src/ that need no type information: no non-null `!` (narrow with
+    // test/helpers/must.ts or assert.ok, so a missing value fails where it is missing), no unused variable (an
+    // unused `_name` is allowed, as destructuring leaves out a field with it), `const` where nothing reassigns.
+    {
+        files: ['test/**/*.ts'],
+        plugins: { '@typescript-eslint': tseslint.plugin },
+        rules: {
+            '@typescript-eslint/no-non-null-assertion': 'error',
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+            'prefer-const': 'error',
+        },
+    },
     // A disable comment in the core that no longer suppresses anything fails, so none outlives its reason.
     { linterOptions: { reportUnusedDisableDirectives: 'off' } },
     { files: ['src/core/**/*.ts'], linterOptions: { reportUnusedDisableDirectives: 'error' }, rules: restrict() },

@@ -2,6 +2,7 @@
 // and key actions (test, retire, restore) that change what the proxy does.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 const ADMIN = 'kb-test-admin-token';
 
@@ -37,7 +38,7 @@ describe('status API', () => {
 
   it('streams a snapshot at once and after a key changes state', async () => {
     const res = await admin('events');
-    const reader = res.body!.getReader();
+    const reader = must(res.body).getReader();
     const decoder = new TextDecoder();
     let text = '';
     const readUntil = async (pred: (t: string) => boolean) => {
