@@ -22,11 +22,21 @@ const noHosts = [{
     message: `src/core never imports the CLI or the VS Code glue (${ARCHITECTURE}).`,
 }];
 
+// The host side of the core: what only the hosts use (the window that owns the port and the windows that follow
+// it, the words the tree and status bar show, the client of VS Code's model picker). Nothing below them imports them.
+const HOST_SIDE = ['ownership', 'presentation', 'languageModels'];
+const noHostSide = HOST_SIDE.map((name) => ({
+    regex: core(name),
+    message: `Only the hosts and the host side of the core import ${name}/ (${ARCHITECTURE}).`,
+}));
+
 // ESLint does not merge the options of one rule across config objects (the last match wins), so each
 // group states its whole list.
-const restrict = (...patternLists) => ({
-    '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...noHosts, ...patternLists.flat()] }],
+const restrictWith = (base) => (...patternLists) => ({
+    '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [...base, ...patternLists.flat()] }],
 });
+const restrict = restrictWith([...noHosts, ...noHostSide]);
+const restrictHostSide = restrictWith(noHosts);
 
 const FOLDERS_ABOVE_LEAVES = ['keys', 'protocols', 'translation', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server', 'usage', 'notices'];
 const TOP = ['engine', 'bridge', 'state'];
@@ -36,6 +46,22 @@ const noVscodeAtRuntime = ['error',
     { selector: "CallExpression[callee.name='require'][arguments.0.value='vscode']", message: noVscode.message },
     { selector: "ImportExpression[source.value='vscode']", message: noVscode.message },
 ];
+
+// Each VS Code folder with the sibling folders it may import (`folder` or `folder/file`); any other sibling is refused.
+function vscodeLayers(layers) {
+    const folders = layers.map(([folder]) => folder);
+    return layers.map(([folder, allowed, why]) => {
+        const allowedFiles = allowed.filter((name) => name.includes('/'));
+        const patterns = folders
+            .filter((other) => other !== folder && !allowed.includes(other))
+            .map((other) => {
+                const files = allowedFiles.filter((name) => name.startsWith(`${other}/`)).map((name) => name.slice(other.length + 1));
+                const except = files.length ? `(?!(${files.join('|')})$)` : '';
+                return { regex: `^\\.\\./${other}(/${except}|$)`, message: `${why} (${ARCHITECTURE}).` };
+            });
+        return { files: [`src/vscode/${folder}/**/*.ts`], rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } };
+    });
+}
 
 export default defineConfig(
     { ignores: ['dist/', 'out/', 'node_modules/', 'test-results/', '.vscode-test/', '.stryker-tmp/', 'reports/'] },
@@ -62,6 +88,18 @@ export default defineConfig(
         rules: {
             '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
             '@typescript-eslint/no-confusing-void-expression': 'off',
+        },
+    },
+    // Tests are held to the rules of src/ that need no type information: no non-null `!` (narrow with
+    // test/helpers/must.ts or assert.ok, so a missing value fails where it is missing), no unused variable (an
+    // unused `_name` is allowed, as destructuring leaves out a field with it), `const` where nothing reassigns.
+    {
+        files: ['test/**/*.ts'],
+        plugins: { '@typescript-eslint': tseslint.plugin },
+        rules: {
+            '@typescript-eslint/no-non-null-assertion': 'error',
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+            'prefer-const': 'error',
         },
     },
     // A disable comment in the core that no longer suppresses anything fails, so none outlives its reason.
@@ -149,4 +187,36 @@ export default defineConfig(
     },
     // 9. The server sits under the bridge that composes it.
     { files: ['src/core/server/**/*.ts'], rules: restrict(forbid(['bridge'], 'server/ does not import the bridge that composes it')) },
+    // The host side sits on top of the bridge. ownership/ (which process holds the port, proven connections to it,
+    // the admin client, the shared stop flag) may use all of the core below it.
+    {
+        files: ['src/core/ownership/**/*.ts'],
+        rules: restrictHostSide(forbid(['presentation', 'languageModels'], 'ownership/ imports no other part of the host side')),
+    },
+    // presentation/ words what the status snapshot and key tests say; it reads them and runs nothing.
+    {
+        files: ['src/core/presentation/**/*.ts'],
+        rules: restrictHostSide(forbid(['ownership', 'languageModels', 'upstream', 'continuation', 'attempts', 'server', 'bridge', 'usage'], 'presentation/ reads the snapshot and key verdicts only')),
+    },
+    // languageModels/ is a client of the bridge over HTTP (through ownership/'s proven connection): it writes requests
+    // and reads answers with the protocols and translation, and knows nothing of the engine behind the port.
+    {
+        files: ['src/core/languageModels/**/*.ts'],
+        rules: restrictHostSide(forbid(['presentation', 'keys', 'failover', 'upstream', 'continuation', 'routing', 'attempts', 'server', 'usage', ...TOP], 'languageModels/ is a client of the bridge, not a part of it')),
+    },
+    // The VS Code glue, by folder, lowest first. A folder imports only the folders before it in this list; the
+    // features (agents, language models, dashboard, demo) do not import one another; the tree imports the agents'
+    // rows and nothing else of theirs; only src/extension.ts imports commands/.
+    ...vscodeLayers([
+        ['shared', [], 'shared/ (disposables, log, tree context, command ids) imports no other VS Code folder'],
+        ['keys', ['shared'], 'keys/ (the key store in SecretStorage) imports only shared/'],
+        ['settings', ['shared', 'keys'], 'settings/ (pools, routes and presets from the settings) imports only shared/ and keys/'],
+        ['host', ['shared', 'keys', 'settings'], 'host/ (the bridge in this window, or the owner it follows) imports only shared/, keys/ and settings/'],
+        ['agents', ['shared', 'keys', 'settings', 'host'], 'agents/ imports no other feature'],
+        ['languageModels', ['shared', 'keys', 'settings', 'host'], 'languageModels/ imports no other feature'],
+        ['dashboard', ['shared', 'keys', 'settings', 'host'], 'dashboard/ imports no other feature'],
+        ['demo', ['shared', 'keys', 'settings', 'host'], 'demo/ imports no other feature'],
+        ['tree', ['shared', 'keys', 'settings', 'host', 'agents/agentTree'], "tree/ imports the features' rows only"],
+        ['commands', ['shared', 'keys', 'settings', 'host', 'agents', 'languageModels', 'dashboard', 'demo', 'tree'], 'commands/ imports every folder but is imported by none'],
+    ]),
 );

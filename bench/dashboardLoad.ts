@@ -16,7 +16,7 @@ import { readUsageFile, rewriteUsageFile } from '../src/core/usage/usageFile';
 import { queryUsage } from '../src/core/usage/usageQuery';
 import type { UsageRecord, UsageRollup, UsageRow } from '../src/core/usage/usageRecord';
 import { seeded } from '../test/helpers/seeded';
-import { DASHBOARD_RANGES, dashboardData } from '../src/vscode/dashboardData';
+import { DASHBOARD_RANGES, dashboardData } from '../src/core/usage/dashboardData';
 import type { DashboardLoadResult } from './results';
 
 const HOUR = 3_600_000;

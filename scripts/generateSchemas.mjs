@@ -1,6 +1,6 @@
 // Writes the JSON Schemas generated from the configuration's valibot schemas (scripts/jsonSchemas.ts):
 // keybridge.schema.json and package.json `contributes.configuration`. Run `npm run schemas` after changing
-// src/core/configSchema.ts, src/cli/fileSchema.ts or src/vscode/settingsSchema.ts; a unit test fails until then.
+// src/core/configSchema.ts, src/cli/fileSchema.ts or src/vscode/settings/settingsSchema.ts; a unit test fails until then.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build } from 'esbuild';

@@ -6,7 +6,7 @@
  */
 import { toJsonSchema, type ConversionConfig, type JsonSchema } from '@valibot/to-json-schema';
 import { configFileSchema } from '../src/cli/fileSchema';
-import { SETTINGS } from '../src/vscode/settingsSchema';
+import { SETTINGS } from '../src/vscode/settings/settingsSchema';
 
 const conversion: ConversionConfig = {
   // A check the converter cannot express must fail the generation, not vanish from the schema.

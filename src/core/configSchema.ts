@@ -1,6 +1,6 @@
 /**
  * The parts of the configuration that the CLI's config file and the VS Code settings share, defined once:
- * both hosts check their input with these schemas (cli/fileSchema.ts, vscode/settingsSchema.ts), and
+ * both hosts check their input with these schemas (cli/fileSchema.ts, vscode/settings/settingsSchema.ts), and
  * scripts/generateSchemas.mjs turns the same objects into the JSON Schemas editors read
  * (keybridge.schema.json, package.json `contributes.configuration`). Each message is what the user reads
  * after the field's name, so it says what the field accepts, never what it received (a value might be a key).

@@ -3,7 +3,7 @@
 // library by its own tsconfig.json (the extension's code must not see browser globals).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { DashboardData, DashboardDimension, DashboardQuota, DashboardRange, DashboardRow } from '../vscode/dashboardData';
+import type { DashboardData, DashboardDimension, DashboardQuota, DashboardRange, DashboardRow } from '../core/usage/dashboardData';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; getState(): Partial<PageState> | undefined; setState(state: PageState): void };
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectFile, disconnectFile, type ConnectedFile } from '../../src/core/agents/agentFiles';
-import type { FileTargetId } from '../../src/core/agents/connectTargets';
+import type { FileTargetId } from '../../src/core/agents/agentList';
 import type { FakeProvider, Fault, LedgerEntry, Reply } from '../fakeProvider/fakeProvider';
 import type { AgentDriver, AgentOutcome, RunDirs } from './agentDrivers';
 import type { BaseUrls } from './agentSettings';
@@ -11,6 +11,7 @@ import { BridgeProcess, type KeyMark } from './bridgeProcess';
 import { runAgent, runInTerminal, type AgentRunResult } from './processes';
 import { agentEnvironment } from '../../src/core/agentSetup';
 import { ResponseTap, type TappedResponse } from './responseTap';
+import { must } from '../helpers/must';
 
 export const KEY_IDS = ['k1', 'k2', 'k3'] as const;
 type KeyId = (typeof KEY_IDS)[number];
@@ -200,7 +201,7 @@ export function agentFinished(checks: Check[], run: AgentRun): void {
 
 function protocolHeadersChecks(ctx: CaseContext, checks: Check[], entries: LedgerEntry[]): void {
   if (entries.length === 0) return;
-  const first = entries[0]!;
+  const first = must(entries[0]);
   const leaked = entries.some((e) => JSON.stringify(e.headers).includes(ctx.token));
   check(checks, !leaked, "the local token never reached the provider (the bridge swapped in the pool key)");
   if (ctx.agent.protocol === 'anthropic') {
@@ -256,7 +257,7 @@ export function toolResponder(
     const outputs = outputsOf(body);
     const turn = outputs.length;
     const extra = onTurn?.(turn) ?? {};
-    if (turn < files.length) return { ...extra, toolCall: { name: ctx.agent.toolName, arguments: ctx.agent.readFileCall(files[turn]!.path, dirs) } };
+    if (turn < files.length) return { ...extra, toolCall: { name: ctx.agent.toolName, arguments: ctx.agent.readFileCall(must(files[turn]).path, dirs) } };
     const joined = outputs.join('\n');
     const found = files.map((f) => (joined.includes(f.nonce) ? f.nonce : 'MISSING'));
     return { ...extra, text: `The files say: ${found.join(' and ')}.` };
@@ -289,12 +290,12 @@ const toolRoundTrip: AgentCase = {
       const entries = modelRequests(ctx.fake);
       saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0));
       const outputs = entries.map((e) => ctx.agent.toolOutputs(e.body));
-      const carrying = outputs.findIndex((o) => o.some((text) => text.includes(files[0]!.nonce)));
-      if (carrying >= 0) saw.push(`tool output sent back in request ${carrying + 1}: ${quote(outputs[carrying]!.join(' | '))}`);
+      const carrying = outputs.findIndex((o) => o.some((text) => text.includes(must(files[0]).nonce)));
+      if (carrying >= 0) saw.push(`tool output sent back in request ${carrying + 1}: ${quote(must(outputs[carrying]).join(' | '))}`);
       agentFinished(checks, run);
       check(checks, entries.length >= 2, `${entries.length} model requests: the tool call, then its result`);
       check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} and sent the file's content back to the model`);
-      check(checks, run.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
+      check(checks, run.outcome.text.includes(must(files[0]).nonce), `the final answer quotes the tool output ${quote(must(files[0]).nonce)}`);
       check(checks, entries.every((e) => e.status === 200), 'every model request got 200');
     });
   },
@@ -366,7 +367,7 @@ const keyRevokedBetweenTurns: AgentCase = {
       );
 
       agentFinished(checks, run);
-      check(checks, run.outcome.text.includes(files[0]!.nonce) && run.outcome.text.includes(files[1]!.nonce), 'the final answer quotes both tool outputs: all three turns completed');
+      check(checks, run.outcome.text.includes(must(files[0]).nonce) && run.outcome.text.includes(must(files[1]).nonce), 'the final answer quotes both tool outputs: all three turns completed');
       const first = entries[0];
       check(checks, first !== undefined && first.key === k1 && first.status === 200, 'the session started on k1');
       const k1Entries = entries.filter((e) => e.key === k1);
@@ -439,7 +440,7 @@ const allKeysRateLimited: AgentCase = {
         const limitsOk = received.every((r) => r.headers[remaining] === '0');
         check(checks, received.length > 0 && limitsOk, `each 429 carried the provider's ${limitPrefix}* headers`);
         check(checks, received.length <= 1 + AGENT_RETRIES, `the agent sent ${received.length} request(s): at most 1 + its ${AGENT_RETRIES} retries`);
-        const gaps = received.slice(1).map((r, i) => r.at - received[i]!.at);
+        const gaps = received.slice(1).map((r, i) => r.at - must(received[i]).at);
         const minGap = (RETRY_AFTER_S - 1) * 1000;
         check(checks, gaps.every((g) => g >= minGap), `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`);
         check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`);
@@ -512,9 +513,9 @@ const translatedFallback: AgentCase = {
         const toolEntries = modelRequests(ctx.fake).filter((e) => e.protocol === other);
         saw.push('tool round trip:', ...agentLines(tool), ...timeline(ctx, bridge, toolEntries, t1));
         agentFinished(checks, tool);
-        const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(files[0]!.nonce)));
+        const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(must(files[0]).nonce)));
         check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} on the translated tool call and its output reached the ${other} pool`);
-        check(checks, tool.outcome.text.includes(files[0]!.nonce), `the final answer quotes the tool output ${quote(files[0]!.nonce)}`);
+        check(checks, tool.outcome.text.includes(must(files[0]).nonce), `the final answer quotes the tool output ${quote(must(files[0]).nonce)}`);
         check(checks, toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200), `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`);
         const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
         check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`);

@@ -2,8 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codexProviderId, codexTomlOf, exportsOf, setupText, type BaseUrls } from './agentSettings';
 import type { AgentRunResult } from './processes';
+import type { AgentId as SpecAgentId } from '../../src/core/agents/agentList';
 
-type AgentId = 'claude-code' | 'codex';
+/** The agents these drivers run for real; their ids are the specs' (src/core/agents/agentList.ts). */
+type AgentId = Extract<SpecAgentId, 'claude-code' | 'codex'>;
 
 /** Folders of one agent run: a clean HOME, the working directory, and room for agent config. */
 export interface RunDirs {

@@ -1,4 +1,5 @@
 import { agentSetup } from '../../src/core/agentSetup';
+import { must } from '../helpers/must';
 
 /**
  * The agents run with the settings users copy: the text of src/core/agentSetup.ts
@@ -21,8 +22,8 @@ export function exportsOf(text: string): Record<string, string> {
   for (const line of text.split('\n')) {
     const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
     if (!m) continue;
-    const raw = m[2]!;
-    env[m[1]!] = raw.startsWith("'") ? raw.slice(1, -1).replace(/'\\''/g, "'") : raw;
+    const raw = must(m[2]);
+    env[must(m[1])] = raw.startsWith("'") ? raw.slice(1, -1).replace(/'\\''/g, "'") : raw;
   }
   return env;
 }
@@ -39,5 +40,5 @@ export function codexTomlOf(text: string): string {
 export function codexProviderId(toml: string): string {
   const m = /^model_provider\s*=\s*"([^"]+)"/m.exec(toml);
   if (!m) throw new Error('the Codex guide sets no model_provider');
-  return m[1]!;
+  return must(m[1]);
 }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BridgeStatus } from '../../src/core/status';
 import { signalGroup } from './processes';
+import { must } from '../helpers/must';
 
 /** One line the bridge printed on stdout, with the time the bridge stamped on it. */
 export interface BridgeLine {
@@ -74,7 +75,7 @@ export class BridgeProcess {
         clearTimeout(timer);
         reject(new Error(`bridge exited with ${code} before listening; stderr: ${this.stderr.join('')}`));
       });
-      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      must(child.stdout).setEncoding('utf8').on('data', (chunk: string) => {
         pending += chunk;
         let nl: number;
         while ((nl = pending.indexOf('\n')) >= 0) {
@@ -87,27 +88,27 @@ export class BridgeProcess {
           }
           const base = /(OpenAI|Anthropic) base URL (\S+)/.exec(line);
           if (base) {
-            if (base[1] === 'OpenAI') this.openaiBase = base[2]!;
-            else this.anthropicBase = base[2]!;
+            if (base[1] === 'OpenAI') this.openaiBase = must(base[2]);
+            else this.anthropicBase = must(base[2]);
           }
           if (this.url && this.openaiBase && this.anthropicBase) resolve();
         }
       });
     });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    must(child.stderr).setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
     await ready;
   }
 
   private onLine(line: string): void {
     const m = STAMPED.exec(line);
-    this.lines.push({ at: m ? Date.parse(m[1]!) : Date.now(), text: m ? m[3]! : line });
+    this.lines.push({ at: m ? Date.parse(must(m[1])) : Date.now(), text: m ? must(m[3]) : line });
   }
 
   keyMarks(): KeyMark[] {
     const out: KeyMark[] = [];
     for (const line of this.lines) {
       const m = KEY_LINE.exec(line.text);
-      if (m) out.push({ at: line.at, pool: m[1]!, key: m[2]!, from: m[3]!, to: m[4]!, reason: m[5] ?? '' });
+      if (m) out.push({ at: line.at, pool: must(m[1]), key: must(m[2]), from: must(m[3]), to: must(m[4]), reason: m[5] ?? '' });
     }
     return out;
   }
@@ -116,7 +117,7 @@ export class BridgeProcess {
     const out: BridgeRequestLine[] = [];
     for (const line of this.lines) {
       const m = REQUEST_LINE.exec(line.text);
-      if (m) out.push({ at: line.at, method: m[1]!, path: m[2]!, status: Number(m[3]), outcome: m[4]!, pool: m[5]!, attempts: Number(m[6]), text: line.text });
+      if (m) out.push({ at: line.at, method: must(m[1]), path: must(m[2]), status: Number(m[3]), outcome: must(m[4]), pool: must(m[5]), attempts: Number(m[6]), text: line.text });
     }
     return out;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { connectFile, disconnectFile } from '../../src/core/agents/agentFiles';
-import type { FileTargetId } from '../../src/core/agents/connectTargets';
+import type { FileTargetId } from '../../src/core/agents/agentList';
 import { bridgeUrls, check, maskToken, modelRequests, quote, withFreshBridge, type CaseContext, type CaseReport } from './agentCases';
 import type { RunDirs } from './agentDrivers';
 import { runAgent } from './processes';

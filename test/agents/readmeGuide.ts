@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
 import type { Check } from './agentCases';
+import { must } from '../helpers/must';
 
 /** The context the README's guide is written for: the default port and a placeholder token. */
 const README_CONTEXT = {
@@ -17,7 +18,7 @@ const MARKED_BLOCK = /<!-- agent-setup:([a-z-]+) -->\n```[a-z]*\n([\s\S]*?)\n```
 export function checkReadmeGuide(readmePath: string): Check[] {
   const readme = readFileSync(readmePath, 'utf8');
   const blocks = new Map<string, string>();
-  for (const m of readme.matchAll(MARKED_BLOCK)) blocks.set(m[1]!, m[2]!);
+  for (const m of readme.matchAll(MARKED_BLOCK)) blocks.set(must(m[1]), must(m[2]));
   const checks: Check[] = [];
   for (const id of AGENT_IDS) {
     const expected = agentSetup(id, README_CONTEXT).text;

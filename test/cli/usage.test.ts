@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeProvider, type FakeProvider, type Reply } from '../fakeProvider/fakeProvider';
+import { must } from '../helpers/must';
 
 const TOKEN = 'kb-usage-test-token-0001';
 const ADMIN = 'kb-usage-test-admin-0001';
@@ -243,7 +244,7 @@ describe('keybridge usage', function () {
     while (Date.now() < deadline) {
       const res = await fetch(`${second.url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
       const status = (await res.json()) as { pools: { id: string; keys: { state: string; reason?: string }[] }[] };
-      key = status.pools.find((p) => p.id === 'oa')!.keys[0];
+      key = must(status.pools.find((p) => p.id === 'oa')).keys[0];
       if (key.state !== 'ready') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -1,6 +1,7 @@
 import type { ReplyPlan } from './replyPlan';
 import { typedEvent, type Json } from './sse';
 import type { InStreamError, SseEvent } from './types';
+import { must } from '../helpers/must';
 
 export const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-5';
 
@@ -121,5 +122,5 @@ export function anthropicModel(id: string): Json {
 
 export function anthropicModelList(): Json {
   const data = ANTHROPIC_MODELS.map((m) => anthropicModel(m[0]));
-  return { data, has_more: false, first_id: data[0]!.id, last_id: data[data.length - 1]!.id };
+  return { data, has_more: false, first_id: must(data[0]).id, last_id: must(data[data.length - 1]).id };
 }

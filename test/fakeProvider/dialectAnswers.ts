@@ -3,6 +3,7 @@ import type { ReplyPlan } from './replyPlan';
 import { asObject, dataEvent, typedEvent, type Json } from './sse';
 import type { IssuedSignatures } from './strictDialects';
 import type { SseEvent, StrictDialect } from './types';
+import { must } from '../helpers/must';
 
 /**
  * Answers in the shapes each provider sends (our own fixtures, written from their documentation and recorded
@@ -72,7 +73,7 @@ export function dialectChatCompletion(dialect: StrictDialect, plan: ReplyPlan, c
 /** A Chat stream as the provider sends it, from the plain OpenAI one. */
 export function dialectChatEvents(dialect: StrictDialect, plan: ReplyPlan, events: SseEvent[], issued: IssuedSignatures): SseEvent[] {
   const chunks = events.map((event) => (event.text.startsWith('data: {') ? { event, data: JSON.parse(event.text.slice(6)) as Json } : { event, data: undefined }));
-  const template = chunks[0]!.data!;
+  const template = must(must(chunks[0]).data);
   const out: SseEvent[] = [];
   for (const [i, { event, data }] of chunks.entries()) {
     if (!data) {
@@ -140,7 +141,7 @@ export function thinkingMessage(plan: ReplyPlan, message: Json, issued: IssuedSi
 /** Inserts a thinking block (thinking deltas, then its signature) at index 0 and moves the others up by one. */
 export function thinkingMessageEvents(plan: ReplyPlan, events: SseEvent[], issued: IssuedSignatures): SseEvent[] {
   const signature = anthropicSignature(issued);
-  const out: SseEvent[] = [events[0]!];
+  const out: SseEvent[] = [must(events[0])];
   const push = (type: string, payload: Json, phase: SseEvent['phase']): void => {
     out.push(typedEvent(type, { type, ...payload }, phase));
   };
@@ -150,12 +151,12 @@ export function thinkingMessageEvents(plan: ReplyPlan, events: SseEvent[], issue
   push('content_block_stop', { index: 0 }, 'close');
   for (const event of events.slice(1)) {
     const match = /^event: (\S+)\ndata: (.*)\n\n$/s.exec(event.text);
-    const data = match ? (JSON.parse(match[2]!) as Json) : undefined;
+    const data = match ? (JSON.parse(must(match[2])) as Json) : undefined;
     if (!match || !data || typeof data.index !== 'number') {
       out.push(event);
       continue;
     }
-    out.push(typedEvent(match[1]!, { ...data, index: data.index + 1 }, event.phase));
+    out.push(typedEvent(must(match[1]), { ...data, index: data.index + 1 }, event.phase));
   }
   return out;
 }

@@ -34,6 +34,7 @@ import { asObject, dataEvent, SSE_HEADERS, type Json } from './sse';
 import { assignDialectToolId, dialectChatCompletion, dialectChatEvents, thinkingMessage, thinkingMessageEvents } from './dialectAnswers';
 import { asksForThinking, dialectBaseUrl, dialectRefusal, splitDialectPath, type IssuedSignatures } from './strictDialects';
 import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent, StrictDialect } from './types';
+import { must } from '../helpers/must';
 
 export type { Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Reply, ResponderRequest, StrictDialect } from './types';
 export { defaultReplyParts } from './replyPlan';
@@ -224,7 +225,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       size += c.length;
     });
     req.on('end', () => {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const body = chunks.length === 1 ? must(chunks[0]) : Buffer.concat(chunks, size);
       this.handle(ex, route, key, fault, body).catch((err: unknown) => this.fail(ex, err));
     });
     // A broken upload ends in res 'close', which the Exchange records.
@@ -285,7 +286,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
         case 'endlessBody':
           return this.endlessBody(ex, errCtx);
         case 'errorEvent':
-          if (!entry.stream) return this.reply(ex, errCtx, httpFaultReply(httpFaultForInStreamError(fault.error), errCtx)!);
+          if (!entry.stream) return this.reply(ex, errCtx, must(httpFaultReply(httpFaultForInStreamError(fault.error), errCtx)));
           streamFault = fault;
           break;
         case 'cut':
@@ -297,7 +298,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
           streamFault = fault;
           break;
         default:
-          return this.reply(ex, errCtx, httpFaultReply(fault, errCtx)!);
+          return this.reply(ex, errCtx, must(httpFaultReply(fault, errCtx)));
       }
     }
     if (!bodyOk) return this.reply(ex, errCtx, badJsonReply(errCtx));
@@ -418,7 +419,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const events = script.events;
     for (let i = 0; i < events.length; i++) {
       if (i > 0 && gapMs > 0 && !(await ex.sleep(gapMs))) return;
-      if (!ex.writeEvent(events[i]!.text) && !(await ex.drain())) return;
+      if (!ex.writeEvent(must(events[i]).text) && !(await ex.drain())) return;
     }
     if (ex.closed) return;
     if (script.then === 'end') {

@@ -2,6 +2,7 @@ import type { ReplyPlan } from './replyPlan';
 import { estimateTokens } from './replyPlan';
 import { asObject, dataEvent, typedEvent, type Json } from './sse';
 import type { InStreamError, SseEvent } from './types';
+import { must } from '../helpers/must';
 
 export const OPENAI_DEFAULT_MODEL = 'gpt-4o-mini';
 
@@ -156,7 +157,7 @@ function outputTextPart(text: string): Json {
 }
 
 function functionCallItem(p: ReplyPlan, done: boolean): Json {
-  const t = p.tool!;
+  const t = must(p.tool);
   return {
     id: `fc_${p.idTail}`,
     type: 'function_call',

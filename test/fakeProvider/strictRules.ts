@@ -1,4 +1,5 @@
 import { asObject, type Json } from './sse';
+import { must } from '../helpers/must';
 
 /**
  * The rules real providers enforce on a request, one small function each, in our own words; each returns the
@@ -29,9 +30,9 @@ const ANTHROPIC_TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 export function anthropicToolIdPattern(body: Json): string | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const blocks = list(messages[i]!.content);
+    const blocks = list(must(messages[i]).content);
     for (let j = 0; j < blocks.length; j++) {
-      const b = blocks[j]!;
+      const b = must(blocks[j]);
       if (b.type === 'tool_use' && !ANTHROPIC_ID.test(String(b.id))) {
         return `messages.${i}.content.${j}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
       }
@@ -50,7 +51,7 @@ export function anthropicToolIdPattern(body: Json): string | undefined {
 export function anthropicToolSchema(body: Json): string | undefined {
   const tools = list(body.tools);
   for (let i = 0; i < tools.length; i++) {
-    const tool = tools[i]!;
+    const tool = must(tools[i]);
     // Server tools (web_search_…, bash_…) carry a type and no schema.
     if (tool.type !== undefined && tool.type !== 'custom') continue;
     if (!ANTHROPIC_TOOL_NAME.test(String(tool.name))) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
@@ -90,9 +91,9 @@ export function anthropicThinkingTemperature(body: Json): string | undefined {
 export function anthropicThinkingSignature(body: Json, issued: ReadonlySet<string>): string | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const blocks = list(messages[i]!.content);
+    const blocks = list(must(messages[i]).content);
     for (let j = 0; j < blocks.length; j++) {
-      const b = blocks[j]!;
+      const b = must(blocks[j]);
       if (b.type === 'thinking' && !issued.has(String(b.signature))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
     }
   }
@@ -108,10 +109,10 @@ export function anthropicThinkingFirst(body: Json): string | undefined {
   if (thinking !== 'enabled' && thinking !== 'adaptive') return undefined;
   const messages = list(body.messages);
   const last = messages.length - 1;
-  if (last < 1 || messages[last]!.role !== 'user' || !list(messages[last]!.content).some((b) => b.type === 'tool_result')) return undefined;
+  if (last < 1 || must(messages[last]).role !== 'user' || !list(must(messages[last]).content).some((b) => b.type === 'tool_result')) return undefined;
   const i = last - 1;
-  const first = list(messages[i]!.content)[0];
-  if (messages[i]!.role !== 'assistant' || !first || first.type === 'thinking' || first.type === 'redacted_thinking') return undefined;
+  const first = list(must(messages[i]).content)[0];
+  if (must(messages[i]).role !== 'assistant' || !first || first.type === 'thinking' || first.type === 'redacted_thinking') return undefined;
   return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`;
 }
 
@@ -131,10 +132,10 @@ export interface ChatRefusal {
 export function openaiImageDetail(body: Json): ChatRefusal | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const parts = list(messages[i]!.content);
+    const parts = list(must(messages[i]).content);
     for (let j = 0; j < parts.length; j++) {
-      const detail = asObject(parts[j]!.image_url).detail;
-      if (parts[j]!.type === 'image_url' && detail !== undefined && !IMAGE_DETAIL.has(String(detail))) {
+      const detail = asObject(must(parts[j]).image_url).detail;
+      if (must(parts[j]).type === 'image_url' && detail !== undefined && !IMAGE_DETAIL.has(String(detail))) {
         return {
           message: `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`,
           param: `messages[${i}].content[${j}].image_url.detail`,
@@ -153,7 +154,7 @@ export function openaiImageDetail(body: Json): ChatRefusal | undefined {
 export function openaiImageRole(body: Json): ChatRefusal | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
+    const m = must(messages[i]);
     if (m.role !== 'user' && list(m.content).some((part) => part.type === 'image_url')) {
       return {
         message: `Invalid 'messages[${i}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${String(m.role)}' contains an image URL.`,
@@ -177,13 +178,13 @@ export function openaiFunctionName(body: Json): ChatRefusal | undefined {
   });
   const tools = list(body.tools);
   for (let i = 0; i < tools.length; i++) {
-    if (!OPENAI_NAME.test(String(asObject(tools[i]!.function).name))) return refuse(`tools[${i}].function.name`);
+    if (!OPENAI_NAME.test(String(asObject(must(tools[i]).function).name))) return refuse(`tools[${i}].function.name`);
   }
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const calls = list(messages[i]!.tool_calls);
+    const calls = list(must(messages[i]).tool_calls);
     for (let j = 0; j < calls.length; j++) {
-      if (!OPENAI_NAME.test(String(asObject(calls[j]!.function).name))) return refuse(`messages[${i}].tool_calls[${j}].function.name`);
+      if (!OPENAI_NAME.test(String(asObject(must(calls[j]).function).name))) return refuse(`messages[${i}].tool_calls[${j}].function.name`);
     }
   }
   return undefined;
@@ -198,10 +199,10 @@ export function openaiToolCallIdLength(body: Json): ChatRefusal | undefined {
   });
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
+    const m = must(messages[i]);
     const calls = list(m.tool_calls);
     for (let j = 0; j < calls.length; j++) {
-      const id = String(calls[j]!.id);
+      const id = String(must(calls[j]).id);
       if (id.length > 40) return tooLong(`messages[${i}].tool_calls[${j}].id`, id);
     }
     if (m.role === 'tool' && typeof m.tool_call_id === 'string' && m.tool_call_id.length > 40) return tooLong(`messages[${i}].tool_call_id`, m.tool_call_id);
@@ -235,8 +236,8 @@ const CHAT_MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
 export function openaiMessageFields(body: Json): ChatRefusal | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const allowed = CHAT_MESSAGE_FIELDS[String(messages[i]!.role)];
-    const extra = allowed && Object.keys(messages[i]!).find((field) => !allowed.has(field));
+    const allowed = CHAT_MESSAGE_FIELDS[String(must(messages[i]).role)];
+    const extra = allowed && Object.keys(must(messages[i])).find((field) => !allowed.has(field));
     if (extra) return { message: `Additional properties are not allowed ('${extra}' was unexpected) - 'messages.${i}'`, param: null, code: null };
   }
   return undefined;
@@ -307,7 +308,7 @@ export function mistralToolCallId(body: Json): string | undefined {
 export function groqMessageFields(body: Json): string | undefined {
   const messages = list(body.messages);
   for (let i = 0; i < messages.length; i++) {
-    const m = messages[i]!;
+    const m = must(messages[i]);
     const extra = ['reasoning_content', 'reasoning_details', 'extra_content'].find((field) => m[field] !== undefined);
     if (extra) return `'messages.${i}' : for 'role:${String(m.role)}' the following must be satisfied[('messages.${i}' : property '${extra}' is unsupported)]`;
   }

@@ -9,6 +9,7 @@ import { SseScanner, type SseEvent } from '../../src/core/protocols/sse';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { endpointUrl, keyHeaders, streamedBody, type StreamEndpoint } from './continuationFixtures';
 import { captureStream, serveCannedStream, type CapturedStream } from './sseStreams';
+import { must } from './must';
 
 export interface Interrupted {
   transcript: StreamTranscript;
@@ -60,7 +61,7 @@ export function parseEvents(bytes: Buffer | string): SseEvent[] {
 }
 
 export function jsonOf(event: SseEvent): any {
-  return JSON.parse(event.data!);
+  return JSON.parse(must(event.data));
 }
 
 /** Serves the client's bytes to the real SDK of the endpoint and returns what it made of them. */

@@ -8,6 +8,7 @@ import type { StrictDialect } from '../fakeProvider/fakeProvider';
 import type { Harness } from './harness';
 import { TOKEN } from './harness';
 import { anthropicSession, keyOf, responsesSession } from './translationMatrix';
+import { must } from './must';
 
 export interface SessionCase {
   name: string;
@@ -44,7 +45,7 @@ function chatToClaude(name: string, params: Partial<OpenAI.ChatCompletionCreateP
       h.provider.setResponder(() => ({ text: 'Hello.' }));
       const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 });
       const completion = await client.chat.completions.create({ model: 'to-anthropic', messages: [{ role: 'user', content: 'hi' }], ...params });
-      assert.equal(completion.choices[0]!.finish_reason, 'stop');
+      assert.equal(must(completion.choices[0]).finish_reason, 'stop');
       assert.deepEqual(h.provider.ledger.map((e) => `${e.dialect} ${e.status}`), ['anthropic 200']);
     },
   };
@@ -70,7 +71,7 @@ const imageToolResult: SessionCase = {
     });
     assert.equal(message.stop_reason, 'end_turn');
     assert.deepEqual(h.provider.ledger.map((e) => `${e.dialect} ${e.status}`), ['openai 200']);
-    assert.ok(JSON.stringify(h.provider.ledger[0]!.body).includes('"url":"data:image/png;base64,iVBORw0KGgo="'), 'the image reached the provider');
+    assert.ok(JSON.stringify(must(h.provider.ledger[0]).body).includes('"url":"data:image/png;base64,iVBORw0KGgo="'), 'the image reached the provider');
   },
 };
 

@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import type { PoolSpec, RouteSpec } from '../../src/core/config';
 import type { FakeProvider, ResponderRequest, StrictDialect } from '../fakeProvider/fakeProvider';
 import { startHarness, TOKEN, type Harness } from './harness';
+import { must } from './must';
 
 type ClientFormat = 'messages' | 'chat' | 'responses';
 
@@ -185,8 +186,8 @@ const REASONING_CARRIED: Partial<Record<StrictDialect, (body: { messages: ChatMe
 
 function assertCall(turn: number, call: SeenCall | undefined): SeenCall {
   assert.ok(call, `turn ${turn + 1} answers with a tool call`);
-  assert.equal(call.name, EXPECTED_CALLS[turn]!.name);
-  assert.deepEqual(call.input, EXPECTED_CALLS[turn]!.input);
+  assert.equal(call.name, must(EXPECTED_CALLS[turn]).name);
+  assert.deepEqual(call.input, must(EXPECTED_CALLS[turn]).input);
   return call;
 }
 
@@ -224,7 +225,7 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
     const call = assertCall(turn, use && { id: use.id, name: use.name, input: use.input });
     // Claude Code sends these ids to whatever target comes next, Anthropic's own included.
     if (!options.providersJudgeIds) assert.match(call.id, /^[a-zA-Z0-9_-]+$/, 'a tool_use id Anthropic would take');
-    messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: RESULTS[turn]! }] });
+    messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: must(RESULTS[turn]) }] });
   }
   const final = await ask();
   usages.push([final.usage.input_tokens, final.usage.output_tokens]);
@@ -247,15 +248,15 @@ async function chatSession(h: Harness, model: string, stream: boolean): Promise<
   for (let turn = 0; turn < 2; turn++) {
     const answer = await ask();
     usages.push([answer.usage?.prompt_tokens, answer.usage?.completion_tokens]);
-    assert.equal(answer.choices[0]!.finish_reason, 'tool_calls');
-    const tc = answer.choices[0]!.message.tool_calls?.[0];
+    assert.equal(must(answer.choices[0]).finish_reason, 'tool_calls');
+    const tc = must(answer.choices[0]).message.tool_calls?.[0];
     const call = assertCall(turn, tc && tc.type === 'function' ? { id: tc.id, name: tc.function.name, input: JSON.parse(tc.function.arguments) } : undefined);
-    messages.push(answer.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: RESULTS[turn]! });
+    messages.push(must(answer.choices[0]).message, { role: 'tool', tool_call_id: call.id, content: must(RESULTS[turn]) });
   }
   const final = await ask();
   usages.push([final.usage?.prompt_tokens, final.usage?.completion_tokens]);
-  assert.equal(final.choices[0]!.finish_reason, 'stop');
-  assert.equal(final.choices[0]!.message.content, FINAL_TEXT);
+  assert.equal(must(final.choices[0]).finish_reason, 'stop');
+  assert.equal(must(final.choices[0]).message.content, FINAL_TEXT);
   assert.deepEqual(usages, USAGES, 'prompt and completion tokens as the provider reported them, on every turn');
 }
 
@@ -276,7 +277,7 @@ export async function responsesSession(h: Harness, model: string, stream: boolea
     assert.equal(answer.status, 'completed');
     const fc = answer.output.find((item): item is OpenAI.Responses.ResponseFunctionToolCall => item.type === 'function_call');
     const call = assertCall(turn, fc && { id: fc.call_id, name: fc.name, input: JSON.parse(fc.arguments) });
-    input.push(...(answer.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: call.id, output: RESULTS[turn]! });
+    input.push(...(answer.output as OpenAI.Responses.ResponseInputItem[]), { type: 'function_call_output', call_id: call.id, output: must(RESULTS[turn]) });
   }
   const final = await ask();
   usages.push([final.usage?.input_tokens, final.usage?.output_tokens]);

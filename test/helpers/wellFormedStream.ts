@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
 import type { StreamEndpoint } from './continuationFixtures';
+import { must } from './must';
 
 function json(event: SseEvent): any {
-  return JSON.parse(event.data!);
+  return JSON.parse(must(event.data));
 }
 
 /**
@@ -16,7 +17,7 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
   const real = events.filter((e) => e.data !== undefined);
   if (endpoint === 'messages') {
     assert.equal(real.filter((e) => e.name === 'message_stop').length, 1, 'one message_stop');
-    assert.equal(real.at(-1)!.name, 'message_stop', 'message_stop comes last');
+    assert.equal(must(real.at(-1)).name, 'message_stop', 'message_stop comes last');
     assert.equal(real.filter((e) => e.name === 'error').length, 0, 'no error event');
     assert.equal(real.filter((e) => e.name === 'message_start').length, 1, 'one message_start');
     assert.equal(real.filter((e) => e.name === 'message_delta').length, 1, 'one message_delta');
@@ -37,7 +38,7 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
     assert.equal(open, undefined, 'every block stopped');
   } else if (endpoint === 'chat') {
     assert.equal(real.filter((e) => e.data === '[DONE]').length, 1, 'one [DONE]');
-    assert.equal(real.at(-1)!.data, '[DONE]', '[DONE] comes last');
+    assert.equal(must(real.at(-1)).data, '[DONE]', '[DONE] comes last');
     const chunks = real.slice(0, -1).map(json);
     assert.ok(chunks.every((c) => c.error === undefined), 'no error chunk');
     assert.equal(new Set(chunks.map((c) => c.id)).size, 1, 'one completion id');
@@ -47,7 +48,7 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
   } else {
     const terminal = real.filter((e) => ['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(e.name));
     assert.equal(terminal.length, 1, 'one terminal event');
-    assert.equal(real.at(-1)!.name, responsesTerminal, `${responsesTerminal} comes last`);
+    assert.equal(must(real.at(-1)).name, responsesTerminal, `${responsesTerminal} comes last`);
     assert.deepEqual(real.map((e) => json(e).sequence_number), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
     const ids = new Set(real.filter((e) => json(e).response).map((e) => json(e).response.id));
     assert.equal(ids.size, 1, 'one response id');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { chatBody, messagesBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { errorMessage, parseRawAnswer, rawExchange, rawRequest } from './rawHttp';
+import { must } from '../helpers/must';
 
 const MiB = 1024 * 1024;
 const BUDGET = 4 * MiB;
@@ -26,7 +27,7 @@ describe('concurrent large uploads', function () {
   const holdBudget = async (bytes: number): Promise<void> => {
     holder = connect(h.bridge.port, '127.0.0.1');
     holder.on('error', () => undefined);
-    await new Promise((r) => holder!.once('connect', r));
+    await new Promise((r) => must(holder).once('connect', r));
     holder.write(rawRequest('POST', '/openai/v1/chat/completions', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(bytes)]], '{'));
     await new Promise((r) => setTimeout(r, 150));
   };
@@ -45,7 +46,7 @@ describe('concurrent large uploads', function () {
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
     assert.equal(h.provider.ledger.length, 1, 'the refused requests never reached the provider');
 
-    holder!.destroy();
+    must(holder).destroy();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await post(`${h.openaiBase}/chat/completions`, bigChat(2 * MiB))).status, 200, 'the retry is served once the budget is free');
   });

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fingerprintSecret } from '../../src/core/secrets';
+import { must } from '../helpers/must';
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
 const TOKEN = 'kb-quoted-key-local-token';
@@ -82,9 +83,9 @@ describe('keys quoted in a provider error code', function () {
     for (const name of names) env[`QK_${name}`] = KEYS[name as keyof typeof KEYS];
     child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
-    child.stdout!.on('data', (c) => (log += c));
-    child.stderr!.on('data', (c) => (log += c));
-    const exited = new Promise((r) => child!.on('exit', r));
+    must(child.stdout).on('data', (c) => (log += c));
+    must(child.stderr).on('data', (c) => (log += c));
+    const exited = new Promise((r) => must(child).on('exit', r));
     const deadline = Date.now() + 10_000;
     while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(log) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(log)?.[1];
@@ -112,9 +113,9 @@ describe('keys quoted in a provider error code', function () {
     const config = join(dir, 'stale-config.json');
     writeFileSync(config, JSON.stringify({ port: 0, stateFile, pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, keys: [{ id: 'stale', env: 'QK_STALE' }] }] }));
     child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, QK_STALE: KEYS.STALE_STATE }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise((r) => child!.on('exit', r));
+    const exited = new Promise((r) => must(child).on('exit', r));
     let out = '';
-    child.stdout!.on('data', (c) => (out += c));
+    must(child.stdout).on('data', (c) => (out += c));
     const deadline = Date.now() + 10_000;
     while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');

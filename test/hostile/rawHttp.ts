@@ -40,7 +40,8 @@ export function rawExchange(port: number, bytes: Buffer | string, options: { tim
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let byServer = true;
-    let dribble: NodeJS.Timeout | undefined;
+    // Set only when the request is written byte by byte; the close handler clears it either way.
+    const dribble: { timer?: NodeJS.Timeout } = {};
     const timer = setTimeout(() => {
       byServer = false;
       socket.destroy();
@@ -49,7 +50,7 @@ export function rawExchange(port: number, bytes: Buffer | string, options: { tim
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      clearInterval(dribble);
+      clearInterval(dribble.timer);
       const text = Buffer.concat(chunks).toString('latin1');
       resolve({ text, ...parseRawAnswer(text), closedByServer: byServer, ms: Date.now() - started });
     });
@@ -59,8 +60,8 @@ export function rawExchange(port: number, bytes: Buffer | string, options: { tim
       return;
     }
     let i = 0;
-    dribble = setInterval(() => {
-      if (socket.destroyed || i >= data.length) return void clearInterval(dribble);
+    dribble.timer = setInterval(() => {
+      if (socket.destroyed || i >= data.length) return void clearInterval(dribble.timer);
       socket.write(data.subarray(i, i + 1));
       i++;
     }, options.byteGapMs);

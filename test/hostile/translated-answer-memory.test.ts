@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { restOfText } from '../fakeProvider/continuationReplies';
 import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -60,11 +61,11 @@ describe('translated answers held in memory', function () {
     assert.ok(!events.some((e) => e.event === 'response.completed'), 'no completed response repeating two mebibytes');
     const end = last(events);
     assert.equal(end.event, 'response.failed');
-    const created = JSON.parse(events.find((e) => e.event === 'response.created')!.data);
+    const created = JSON.parse(must(events.find((e) => e.event === 'response.created')).data);
     assert.equal(end.json.response.id, created.response.id, 'the failed response is the one the client saw created');
     assert.equal(end.json.response.status, 'failed');
     assert.deepEqual(end.json.response.output, []);
-    assert.equal(end.json.sequence_number, JSON.parse(events.at(-2)!.data).sequence_number + 1, 'its sequence number follows the last event');
+    assert.equal(end.json.sequence_number, JSON.parse(must(events.at(-2)).data).sequence_number + 1, 'its sequence number follows the last event');
     assert.match(end.json.response.error.message, /grew past the 1 MiB the bridge holds of one answer \(tuning\.maxAnswerBytes\)/);
     // The request's line is written once the attempt loop returns, which may be just after the client read the end.
     assert.ok(await logged(/POST \/openai\/v1\/responses 200 error pool=an .*grew past the 1 MiB/), h.logs.join('\n'));
@@ -124,7 +125,7 @@ describe('translated answers held in memory', function () {
     const events = sseEvents(await res.text());
     assert.deepEqual(h.provider.ledger.map((e) => e.key), ['sk-test-key-oa-a'], 'no continuation was asked for');
     assert.equal(events.at(-1)?.data, '[DONE]');
-    assert.equal(JSON.parse(events.at(-2)!.data).error?.code, 'stream_interrupted');
+    assert.equal(JSON.parse(must(events.at(-2)).data).error?.code, 'stream_interrupted');
     assert.ok(await logged(/not continued: .*more text than the 1 MiB the bridge holds of one answer/), h.logs.join('\n'));
   });
 });

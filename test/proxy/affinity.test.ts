@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { must } from '../helpers/must';
 
 const pools = (p: FakeProvider) => [
   {
@@ -32,7 +33,7 @@ describe('session affinity', () => {
     const first = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi' });
     const firstId = first.json().id;
     const streamed = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'next', previous_response_id: firstId, stream: true });
-    const created = streamed.text.match(/"id":"(resp_[^"]+)"/)![1];
+    const created = must(streamed.text.match(/"id":"(resp_[^"]+)"/))[1];
     await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'more', previous_response_id: created });
     assert.deepEqual(keysSeen(h.provider, 'responses'), ['rr-key-2', 'rr-key-2', 'rr-key-2']);
   });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { chatBody, messagesBody, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 function openStream(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ firstChunk: Promise<void>; destroy(): void }> {
   return new Promise((resolve, reject) => {
@@ -28,7 +29,7 @@ describe('client disconnect', () => {
     const closedAt = Date.now();
     stream.destroy();
     const entry = await h.provider.waitFor((e) => e.aborted, 1_000);
-    assert.ok(entry.abortedAt! - closedAt <= 200, `provider saw the abort after ${entry.abortedAt! - closedAt} ms`);
+    assert.ok(must(entry.abortedAt) - closedAt <= 200, `provider saw the abort after ${must(entry.abortedAt) - closedAt} ms`);
     assert.equal(entry.completed, false);
   });
 
@@ -39,7 +40,7 @@ describe('client disconnect', () => {
     const closedAt = Date.now();
     stream.destroy();
     const entry = await h.provider.waitFor((e) => e.aborted, 1_000);
-    assert.ok(entry.abortedAt! - closedAt <= 200, `provider saw the abort after ${entry.abortedAt! - closedAt} ms`);
+    assert.ok(must(entry.abortedAt) - closedAt <= 200, `provider saw the abort after ${must(entry.abortedAt) - closedAt} ms`);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(h.provider.ledger.length, 1, 'a client that left is not failed over for');
   });

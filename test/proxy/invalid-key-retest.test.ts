@@ -2,19 +2,20 @@
 // back, so an upstream outage that answers 401 for a while does not kill keys for good.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('invalid keys and their re-test', () => {
   let h: Harness;
   beforeEach(async () => (h = await startHarness({ tuning: { invalidRetestMs: 50, retestMaxMs: 400 } })));
   afterEach(async () => h.close());
 
-  const key1 = () => h.bridge.status().pools.find((p) => p.id === 'oa')!.keys[0];
+  const key1 = () => must(h.bridge.status().pools.find((p) => p.id === 'oa')).keys[0];
 
   it('marks a 401 key invalid and serves the request with another key', async () => {
     h.provider.fault('oa-key-1', { kind: 'invalidKey' });
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
     assert.equal(key1().state, 'invalid');
-    assert.match(key1().reason!, /HTTP 401/);
+    assert.match(must(key1().reason), /HTTP 401/);
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.deepEqual(keysSeen(h.provider, 'chat'), ['oa-key-1', 'oa-key-2', 'oa-key-2']);
   });
@@ -22,11 +23,11 @@ describe('invalid keys and their re-test', () => {
   it('re-tests with doubling backoff and restores the key once the provider accepts it', async () => {
     h.provider.always('oa-key-1', { kind: 'invalidKey' });
     await post(`${h.openaiBase}/chat/completions`, chatBody());
-    const firstRetest = key1().retestAt!;
+    const firstRetest = must(key1().retestAt);
     await new Promise((r) => setTimeout(r, 60));
     await h.bridge.engine.runDueRetests();
     assert.equal(key1().state, 'invalid', 'still refused');
-    const secondRetest = key1().retestAt!;
+    const secondRetest = must(key1().retestAt);
     assert.ok(secondRetest - Date.now() > 60, `backoff doubled: next re-test in ${secondRetest - Date.now()} ms`);
     assert.ok(secondRetest > firstRetest);
     h.provider.always('oa-key-1', undefined);

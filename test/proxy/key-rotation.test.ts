@@ -2,6 +2,7 @@
 // as long as the provider asked (the retry-before-rotate bug wasted the budget on a key known to be limited).
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('key rotation on a rate limit', () => {
   let h: Harness;
@@ -16,10 +17,10 @@ describe('key rotation on a rate limit', () => {
     assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'oa-key-2']);
     const [first, second] = h.provider.ledger;
     assert.ok(second.startedAt - first.startedAt < 200, `the first switch is immediate (${second.startedAt - first.startedAt} ms)`);
-    const key = h.bridge.status().pools.find((p) => p.id === 'oa')!.keys[0];
+    const key = must(h.bridge.status().pools.find((p) => p.id === 'oa')).keys[0];
     assert.equal(key.state, 'ready', 'key-wide the key stays usable: the limit is for one model');
     assert.equal(key.cooling?.length, 1);
-    const [cooling] = key.cooling!;
+    const [cooling] = must(key.cooling);
     assert.equal(cooling.scope, 'gpt-test', 'cooling for the model the 429 was answered for');
     assert.ok(cooling.until >= started + 29_000 && cooling.until <= Date.now() + 30_000, 'cooldown follows retry-after');
     assert.equal(cooling.reason, 'HTTP 429 rate_limit_exceeded');
@@ -30,7 +31,7 @@ describe('key rotation on a rate limit', () => {
     for (let i = 0; i < 3; i++) assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody())).status, 200);
     assert.deepEqual(keysSeen(h.provider), ['an-key-1', 'an-key-2', 'an-key-2', 'an-key-2']);
     await new Promise((r) => setTimeout(r, 450));
-    const key = h.bridge.status().pools.find((p) => p.id === 'an')!.keys[0];
+    const key = must(h.bridge.status().pools.find((p) => p.id === 'an')).keys[0];
     assert.equal(key.cooling, undefined, 'cooling ends by itself when the deadline passes');
   });
 
@@ -41,8 +42,8 @@ describe('key rotation on a rate limit', () => {
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     const pools = h.bridge.status().pools;
-    const oaUntil = pools.find((p) => p.id === 'oa')!.keys[0].cooling![0].until - Date.now();
-    const anUntil = pools.find((p) => p.id === 'an')!.keys[0].cooling![0].until - Date.now();
+    const oaUntil = must(must(pools.find((p) => p.id === 'oa')).keys[0].cooling)[0].until - Date.now();
+    const anUntil = must(must(pools.find((p) => p.id === 'an')).keys[0].cooling)[0].until - Date.now();
     assert.ok(oaUntil > 350_000 && oaUntil <= 360_000, `6m0s → ${oaUntil}`);
     assert.ok(anUntil > 85_000 && anUntil <= 90_000, `reset timestamp → ${anUntil}`);
   });

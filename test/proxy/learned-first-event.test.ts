@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { chatBody, keysSeen, post, sseEvents, startHarness, type Harness } from '../helpers/harness';
+import type { BridgeStatus, FirstEventStatus } from '../../src/core/status';
+import { must } from '../helpers/must';
 
 const ADMIN = 'kb-test-admin-token';
 const tuning = { headersTimeoutMs: 10_000, firstEventTimeoutMs: 10_000, firstByteTimeoutMs: 10_000, firstEventFloorMs: 1_000, firstEventMargin: 3 };
@@ -24,10 +26,10 @@ async function stream(h: Harness): Promise<{ ms: number; key: string | undefined
   return { ms: Date.now() - started, key: keysSeen(h.provider).slice(before).at(-1) };
 }
 
-async function firstEvents(h: Harness, pool: string): Promise<any[]> {
+async function firstEvents(h: Harness, pool: string): Promise<FirstEventStatus[]> {
   const res = await fetch(`${h.bridge.url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  const status = (await res.json()) as any;
-  return status.pools.find((p: any) => p.id === pool).firstEvents ?? [];
+  const status = (await res.json()) as BridgeStatus;
+  return must(status.pools.find((p) => p.id === pool), `pool ${pool}`).firstEvents ?? [];
 }
 
 describe('learned first-event deadline', function () {

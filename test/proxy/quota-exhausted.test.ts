@@ -4,19 +4,20 @@
 // array and words its free tier's per-minute limit like a billing problem.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('quota and billing errors', () => {
   let h: Harness;
   beforeEach(async () => (h = await startHarness()));
   afterEach(async () => h.close());
 
-  const stateOf = (pool: string, index: number) => h.bridge.status().pools.find((p) => p.id === pool)!.keys[index];
+  const stateOf = (pool: string, index: number) => must(h.bridge.status().pools.find((p) => p.id === pool)).keys[index];
 
   it('marks OpenAI insufficient_quota exhausted and moves on', async () => {
     h.provider.fault('oa-key-1', { kind: 'quota' });
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
     assert.equal(stateOf('oa', 0).state, 'exhausted');
-    assert.ok(stateOf('oa', 0).retestAt! > Date.now() + 60_000, 'exhausted keys are re-tested on a long interval');
+    assert.ok(must(stateOf('oa', 0).retestAt) > Date.now() + 60_000, 'exhausted keys are re-tested on a long interval');
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'oa-key-2', 'oa-key-2']);
   });
@@ -55,7 +56,7 @@ describe('quota and billing errors', () => {
       const key = stateOf('oa', 0);
       assert.equal(key.state, 'ready', 'usable for other models');
       assert.deepEqual(key.cooling?.map((c) => c.scope), ['gpt-test']);
-      const ms = key.cooling![0].until - sent;
+      const ms = must(key.cooling)[0].until - sent;
       assert.ok(ms >= 20_000 && ms <= 21_000 + (Date.now() - sent), `cooling for the 20.5 s Gemini asked, not the default: ${ms} ms`);
     });
   }

@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { FileStateStore } from '../../src/core/state';
+import { FileStateStore, type PersistedState } from '../../src/core/state';
 import { chatBody, keysSeen, post, startHarness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('persisted key state', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keybridge-state-'));
@@ -26,14 +27,15 @@ describe('persisted key state', () => {
 
     const saved = readFileSync(path, 'utf8');
     for (const secret of ['oa-key-1', 'oa-key-2', 'oa-key-3', 'an-key-3']) assert.ok(!saved.includes(secret), `${secret} must not be persisted`);
+    const savedKeys = Object.values((JSON.parse(saved) as PersistedState).keys);
     assert.deepEqual(
-      Object.values(JSON.parse(saved).keys)
-        .map((k: any) => k.state)
+      savedKeys
+        .map((k) => k?.state)
         .sort(),
       ['exhausted', 'invalid', 'ready', 'retired'],
     );
-    const coolingSaved = Object.values(JSON.parse(saved).keys).find((k: any) => k.state === 'ready') as any;
-    assert.equal(coolingSaved.cooling[0].scope, 'gpt-test', 'the cooldown is kept for its model');
+    const coolingSaved = must(savedKeys.find((k) => k?.state === 'ready'), 'the saved ready key');
+    assert.equal(coolingSaved.cooling?.[0]?.scope, 'gpt-test', 'the cooldown is kept for its model');
 
     const second = await startHarness({ keys: { oa: ['oa-key-1', 'oa-key-2', 'oa-key-3', 'oa-key-4'] }, stateStore: new FileStateStore(path) });
     try {

@@ -2,6 +2,8 @@
 // and key actions (test, retire, restore) that change what the proxy does.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
+import type { BridgeStatus, KeyTestResult } from '../../src/core/status';
 
 const ADMIN = 'kb-test-admin-token';
 
@@ -21,14 +23,15 @@ describe('status API', () => {
   it('reports pools, masked keys, states, countdowns and stats', async () => {
     h.provider.fault('oa-key-1', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
     await post(`${h.openaiBase}/chat/completions`, chatBody());
-    const status = (await (await admin('status')).json()) as any;
+    const status = (await (await admin('status')).json()) as BridgeStatus;
     assert.equal(status.running, true);
-    assert.equal(status.baseUrls.openai, h.openaiBase);
-    const oa = status.pools.find((p: any) => p.id === 'oa');
+    assert.equal(status.baseUrls?.openai, h.openaiBase);
+    const oa = must(status.pools.find((p) => p.id === 'oa'));
     assert.equal(oa.keys[0].masked, 'oa-…ey-1');
     assert.equal(oa.keys[0].state, 'ready');
-    assert.equal(oa.keys[0].cooling[0].scope, 'gpt-test');
-    assert.ok(oa.keys[0].cooling[0].until > Date.now());
+    const cooling = must(oa.keys[0].cooling?.[0], 'a cooling model');
+    assert.equal(cooling.scope, 'gpt-test');
+    assert.ok(cooling.until > Date.now());
     assert.equal(oa.keys[1].stats.successes, 1);
     assert.ok(oa.keys[1].stats.outputTokens > 0, 'tokens seen in usage are counted');
     assert.deepEqual(status.totals, { requests: 1, succeeded: 1, failed: 0 });
@@ -37,7 +40,7 @@ describe('status API', () => {
 
   it('streams a snapshot at once and after a key changes state', async () => {
     const res = await admin('events');
-    const reader = res.body!.getReader();
+    const reader = must(res.body).getReader();
     const decoder = new TextDecoder();
     let text = '';
     const readUntil = async (pred: (t: string) => boolean) => {
@@ -55,8 +58,8 @@ describe('status API', () => {
 
   it('tests, retires and restores keys on demand', async () => {
     h.provider.fault('an-key-2', { kind: 'invalidKey' });
-    const tested = (await (await admin('test', { method: 'POST', body: JSON.stringify({ pool: 'an' }) })).json()) as any;
-    assert.deepEqual(tested.results.map((r: any) => [r.key, r.ok, r.state]), [
+    const tested = (await (await admin('test', { method: 'POST', body: JSON.stringify({ pool: 'an' }) })).json()) as { results: KeyTestResult[] };
+    assert.deepEqual(tested.results.map((r) => [r.key, r.ok, r.state]), [
       ['k1', true, 'ready'],
       ['k2', false, 'invalid'],
       ['k3', true, 'ready'],

@@ -2,6 +2,7 @@
 // replay tool calls); the client's stream ends with its protocol's own terminal error instead.
 import assert from 'node:assert/strict';
 import { chatBody, messagesBody, post, sseEvents, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('a stream cut mid-way', () => {
   let h: Harness;
@@ -32,7 +33,7 @@ describe('a stream cut mid-way', () => {
     h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 5 });
     const res = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi', stream: true });
     const events = sseEvents(res.text);
-    const created = JSON.parse(events.find((e) => e.event === 'response.created')!.data);
+    const created = JSON.parse(must(events.find((e) => e.event === 'response.created')).data);
     const last = events[events.length - 1];
     assert.equal(last.event, 'response.failed');
     const failed = JSON.parse(last.data);

@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import type { KeyStatus } from '../../src/core/status';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
+import { must } from '../helpers/must';
 
 describe('usage caps', () => {
   let h: Harness | undefined;
   afterEach(async () => h?.close());
 
-  const keyOf = (pool: string, index: number): KeyStatus => h!.bridge.status().pools.find((p) => p.id === pool)!.keys[index];
+  const keyOf = (pool: string, index: number): KeyStatus => must(must(h).bridge.status().pools.find((p) => p.id === pool)).keys[index];
 
   /** The cap is counted when the request's summary is out, which may be a moment after the client has its answer. */
   async function until(condition: () => boolean, what: string): Promise<void> {
@@ -64,7 +65,7 @@ describe('usage caps', () => {
     });
     // Every answer waits, so all seven are in flight before the first ends.
     h.provider.always('*', { kind: 'slowFirstByte', ms: 600 });
-    const statuses = (await Promise.all(Array.from({ length: 7 }, () => post(`${h!.openaiBase}/chat/completions`, chatBody())))).map((r) => r.status);
+    const statuses = (await Promise.all(Array.from({ length: 7 }, () => post(`${must(h).openaiBase}/chat/completions`, chatBody())))).map((r) => r.status);
     assert.deepEqual([...keysSeen(h.provider)].sort(), ['oa-key-1', 'oa-key-1', 'oa-key-2', 'oa-key-2']);
     assert.deepEqual(statuses.sort(), [200, 200, 200, 200, 429, 429, 429], 'the rest get the exhausted answer, which the client retries');
     await until(() => keyOf('oa', 0).state === 'cooling' && keyOf('oa', 1).state === 'cooling', 'both keys to rest at their cap');
@@ -81,7 +82,7 @@ describe('usage caps', () => {
       routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'capped' }, { pool: 'backup' }] }],
     });
     h.provider.always('*', { kind: 'slowFirstByte', ms: 600 });
-    const statuses = await Promise.all(Array.from({ length: 6 }, () => post(`${h!.openaiBase}/chat/completions`, chatBody())));
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => post(`${must(h).openaiBase}/chat/completions`, chatBody())));
     assert.deepEqual(statuses.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
     const seen = keysSeen(h.provider);
     assert.equal(seen.filter((k) => k !== 'oa-key-3').length, 3, `the capped pool served 3 of ${seen.join(', ')}`);

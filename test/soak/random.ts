@@ -1,3 +1,4 @@
+import { must } from '../helpers/must';
 /** A seeded generator (mulberry32), so a failing soak can be replayed with `--seed`. */
 export class SeededRandom {
   private state: number;
@@ -36,6 +37,6 @@ export class SeededRandom {
       roll -= weight;
       if (roll < 0) return name;
     }
-    return entries[entries.length - 1]![0];
+    return must(entries[entries.length - 1])[0];
   }
 }

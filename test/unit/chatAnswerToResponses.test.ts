@@ -15,6 +15,7 @@ import { sdkText } from '../helpers/continuationSplice';
 import { responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
 import { captureStream } from '../helpers/sseStreams';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { must } from '../helpers/must';
 
 const CREATED = 1_700_000_000;
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -48,7 +49,7 @@ function translate(events: SseEvent[]): SseEvent[] {
   return events.flatMap((e) => stream.push(e));
 }
 
-const json = (event: SseEvent): any => JSON.parse(event.data!);
+const json = (event: SseEvent): any => JSON.parse(must(event.data));
 
 describe('translation: Chat Completions → OpenAI Responses answer', () => {
   it('streams an answer the real openai SDK assembles: text, both function calls with their arguments, status, usage', async () => {
@@ -123,8 +124,8 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     assert.ok(stream.finishSeen);
     assert.ok(!beforeDone.some((e) => e.name === 'response.completed'));
     const closing = stream.push(DONE);
-    assert.equal(closing.at(-1)!.name, 'response.completed');
-    assert.equal(json(closing.at(-1)!).response.usage.input_tokens, 120);
+    assert.equal(must(closing.at(-1)).name, 'response.completed');
+    assert.equal(json(must(closing.at(-1))).response.usage.input_tokens, 120);
     assert.doesNotMatch([...beforeDone, ...closing].map((e) => e.data).join(''), /secret plan|reasoning_content/);
     assert.deepEqual(stream.end(), [], 'closed once');
   });
@@ -133,14 +134,14 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const events = [...[chunk({ content: 'Partial ans' }), chunk({}, 'length')].flatMap((e) => stream.push(e)), ...stream.end(), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
-    const terminal = json(events.at(-1)!).response;
+    const terminal = json(must(events.at(-1))).response;
     assert.equal(terminal.status, 'incomplete');
     assert.deepEqual(terminal.incomplete_details, { reason: 'max_output_tokens' });
     assert.equal(terminal.output[0].status, 'incomplete');
     const { final } = await responsesBySdk(events);
     assert.equal(final.output[0].content[0].text, 'Partial ans');
     const filtered = chatToResponsesStream('m', 0);
-    const filteredEnd = [chunk({}, 'content_filter'), DONE].flatMap((e) => filtered.push(e)).at(-1)!;
+    const filteredEnd = must([chunk({}, 'content_filter'), DONE].flatMap((e) => filtered.push(e)).at(-1));
     assert.deepEqual(json(filteredEnd).response.incomplete_details, { reason: 'content_filter' });
   });
 

@@ -7,6 +7,7 @@ import { chatToMessagesAnswer, chatToMessagesStream } from '../../src/core/trans
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { must } from '../helpers/must';
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   sse('', { id: 'chatcmpl-7', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [{ index: 0, delta, finish_reason: finish }] });
@@ -87,7 +88,7 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
   it('passes each argument fragment on as it arrives, not buffered to the end of the call', () => {
     const stream = chatToMessagesStream('claude-sonnet-4-5');
     const seen = upstream.slice(0, 5).flatMap((e) => stream.push(e));
-    const partial = seen.filter((e) => e.data?.includes('input_json_delta')).map((e) => (JSON.parse(e.data!) as { delta: { partial_json: string } }).delta.partial_json);
+    const partial = seen.filter((e) => e.data?.includes('input_json_delta')).map((e) => (JSON.parse(must(e.data)) as { delta: { partial_json: string } }).delta.partial_json);
     assert.deepEqual(partial, ['{"ci'], 'the first fragment reaches the client before the rest of the call has come');
   });
 
@@ -95,7 +96,7 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     const stream = chatToMessagesStream('claude-x');
     const events = [...[chunk({ content: 'Hi' }), chunk({}, 'length')].flatMap((e) => stream.push(e)), ...stream.end(), ...stream.end()];
     assertWellFormed('messages', events);
-    assert.match(events.at(-2)!.data!, /"stop_reason":"max_tokens"/);
+    assert.match(must(must(events.at(-2)).data), /"stop_reason":"max_tokens"/);
   });
 
   it('does not pass reasoning deltas on: an unsigned thinking block would be refused when sent back to Anthropic', () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { ConfigError, parseWith, validateBridgeConfig } from '../../src/core/config';
 import { configFileSchema } from '../../src/cli/fileSchema';
-import { parseSettings } from '../../src/vscode/bridgeConfig';
+import { parseSettings } from '../../src/vscode/settings/bridgeConfig';
 
 const KEY = 'sk-proj-' + 'Zq9xPasted0KeyMaterial';
 

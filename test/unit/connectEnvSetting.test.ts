@@ -3,7 +3,7 @@
 // would leave the token behind after Disconnect; the setting reads as drifted and Disconnect still takes out
 // what that version wrote.
 import assert from 'node:assert/strict';
-import { claudeEnvValues } from '../../src/core/agents/connectTargets';
+import { claudeEnvValues } from '../../src/core/agents/specs/claudeCode';
 import { envSettingState, mergeEnvSetting, restoreEnvSetting } from '../../src/core/agents/envVarSetting';
 
 const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-test-token' };

@@ -2,7 +2,8 @@
 // are set, in the file's own indentation and line ends; the previous values come back on Disconnect byte for
 // byte; a member the user changed since is left as they set it; a file that is not JSON is left untouched.
 import assert from 'node:assert/strict';
-import type { ConnectContext, FileTargetId } from '../../src/core/agents/connectTargets';
+import type { FileTargetId } from '../../src/core/agents/agentList';
+import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
 
 const ctx: ConnectContext = {

@@ -2,7 +2,8 @@
 // file, taken out byte for byte by Disconnect (LF, CRLF, no final newline, lines the user added around it),
 // a file that does not read as TOML left untouched, and a port or token change rewriting only our block.
 import assert from 'node:assert/strict';
-import type { ConnectContext, FileTargetId } from '../../src/core/agents/connectTargets';
+import type { FileTargetId } from '../../src/core/agents/agentList';
+import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
 import { outlineToml, TomlShapeError } from '../../src/core/agents/tomlOutline';
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { restOfText, startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { endpointUrl, keyHeaders, streamedBody } from '../helpers/continuationFixtures';
 import { captureStream } from '../helpers/sseStreams';
+import { must } from '../helpers/must';
 
 const prefilled = (text: string) => streamedBody('messages', { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: text }] });
 
@@ -48,7 +49,7 @@ describe('continuation: fake provider support', () => {
     fake.setResponder(responder);
     const text = async (body: Record<string, unknown>) =>
       (await captureStream(endpointUrl(fake, 'messages'), keyHeaders('messages', 'test-key-1'), body)).events
-        .map((e) => JSON.parse(e.data!))
+        .map((e) => JSON.parse(must(e.data)))
         .filter((e) => e.type === 'content_block_delta')
         .map((e) => e.delta.text)
         .join('');

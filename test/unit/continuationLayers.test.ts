@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isContinuableEndpoint } from '../../src/core/continuation/streamTranscript';
+import { must } from '../helpers/must';
 
 const DIR = join(__dirname, '..', '..', '..', 'src', 'core', 'continuation');
 
@@ -12,7 +13,7 @@ describe('continuation: module boundaries', () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
     assert.ok(files.length >= 5, `found the sources in ${DIR}`);
     for (const file of files) {
-      const imports = [...readFileSync(join(DIR, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      const imports = [...readFileSync(join(DIR, file), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => must(m[1]));
       for (const source of imports) {
         assert.ok(!/failover|engine|server|^vscode$/.test(source), `${file} imports ${source}`);
       }

@@ -11,6 +11,7 @@ import { eventsThroughDelta, sse, sseBytes, streamedBody, type StreamEndpoint } 
 import { continueOnFake, interruptedStream, jsonOf, parsedBySdk, parseEvents, sdkText, splice, type Interrupted } from '../helpers/continuationSplice';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { must } from '../helpers/must';
 
 const FULL = 'The quick brown fox jumps over the lazy dog, twice.';
 const ENDPOINTS: Array<{ endpoint: StreamEndpoint; prefill: PrefillStyle }> = [
@@ -78,7 +79,7 @@ describe('continuation: ContinuationSplicer', function () {
 
       it('relays a tool call the continuation makes after the text', async () => {
         fake.setResponder((req) => {
-          const rest = restOfText(FULL)(req)!;
+          const rest = must(restOfText(FULL)(req));
           return rest.text === FULL ? rest : { ...rest, toolCall: { name: 'Read', arguments: { path: '/tmp/x' }, id: 'call_7' } };
         });
         const interrupted = await interruptedStream(fake, endpoint, eventsThroughDelta(endpoint, 1));
@@ -108,14 +109,14 @@ describe('continuation: ContinuationSplicer', function () {
         const events = parseEvents(continued.clientBytes).filter((e) => e.data !== undefined);
         const terminal: string[] = { messages: ['message_stop', 'error'], chat: [] as string[], responses: ['response.completed', 'response.failed', 'error'] }[endpoint];
         if (endpoint === 'chat') {
-          assert.equal(events.filter((e) => e.data!.includes('"error"')).length, 1);
-          assert.ok(jsonOf(events.at(-1)!).error, 'the error chunk ends the stream');
+          assert.equal(events.filter((e) => must(e.data).includes('"error"')).length, 1);
+          assert.ok(jsonOf(must(events.at(-1))).error, 'the error chunk ends the stream');
         } else {
           assert.deepEqual(events.filter((e) => terminal.includes(e.name)).map((e) => e.name), [endpoint === 'messages' ? 'error' : 'response.failed']);
         }
         if (endpoint === 'responses') {
           assert.deepEqual(events.map((e) => jsonOf(e).sequence_number), events.map((_, i) => i));
-          assert.equal(jsonOf(events.at(-1)!).response.id, jsonOf(events[0]).response.id);
+          assert.equal(jsonOf(must(events.at(-1))).response.id, jsonOf(events[0]).response.id);
         }
         assert.equal(interrupted.transcript.ended, true);
       });
@@ -125,7 +126,7 @@ describe('continuation: ContinuationSplicer', function () {
         const interrupted = await interruptedStream(fake, endpoint, eventsThroughDelta(endpoint, 2));
         const continued = await continueOnFake(fake, endpoint, interrupted, prefill);
         assert.equal(continued.splicer.status, 'failed');
-        assert.match(continued.splicer.failure!, /overloaded/i);
+        assert.match(must(continued.splicer.failure), /overloaded/i);
         assert.equal(continued.clientBytes.length, interrupted.clientBytes.length, 'not a byte of the failed continuation reached the client');
         assert.equal(interrupted.transcript.text, 'The quick brown fox ');
       });
@@ -139,7 +140,7 @@ describe('continuation: ContinuationSplicer', function () {
     assert.equal(cut.splicer.status, 'relaying');
     const errorBytes = anthropicProtocol.terminalStreamError('messages', 'KeyBridge: upstream stream interrupted', cut.splicer.facts);
     const withError = parseEvents(Buffer.concat([cut.clientBytes, Buffer.from(errorBytes)]));
-    assert.equal(withError.at(-1)!.name, 'error');
+    assert.equal(must(withError.at(-1)).name, 'error');
     assert.equal(first.transcript.continuable, true);
     const second = await continueOnFake(fake, 'messages', { ...first, clientBytes: cut.clientBytes }, 'assistant');
     assert.equal(second.splicer.status, 'ended');
@@ -155,7 +156,7 @@ describe('continuation: ContinuationSplicer', function () {
     const bytes = Buffer.concat([cut.clientBytes, Buffer.from(openaiProtocol.terminalStreamError('responses', 'interrupted', cut.splicer.facts))]);
     const events = parseEvents(bytes);
     assert.deepEqual(events.map((e) => jsonOf(e).sequence_number), events.map((_, i) => i));
-    assert.equal(jsonOf(events.at(-1)!).response.id, jsonOf(events[0]).response.id);
+    assert.equal(jsonOf(must(events.at(-1))).response.id, jsonOf(events[0]).response.id);
   });
 
   it('Anthropic: the client had closed its text block; the continuation opens the next index', async () => {

@@ -6,6 +6,7 @@ import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
 import { restOfText, startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { endpointUrl, eventsThroughDelta, keyHeaders, sse, streamedBody, type StreamEndpoint } from '../helpers/continuationFixtures';
 import { captureStream } from '../helpers/sseStreams';
+import { must } from '../helpers/must';
 
 const FULL = 'The quick brown fox jumps over the lazy dog, twice.';
 
@@ -36,11 +37,11 @@ describe('continuation: StreamTranscript', () => {
       const p = t.position;
       assert.equal(p.endpoint, 'messages');
       if (p.endpoint !== 'messages') return;
-      assert.match(p.id!, /^msg_/);
+      assert.match(must(p.id), /^msg_/);
       assert.equal(p.model, 'claude-test');
       assert.equal(p.openIndex, 0);
       assert.equal(p.nextIndex, 1);
-      assert.ok(t.usage.input! > 0, 'message_start reported the input tokens');
+      assert.ok(must(t.usage.input) > 0, 'message_start reported the input tokens');
       assert.equal(t.deliveredOutputTokens, Math.ceil('The quick brown fox '.length / 4));
     });
 
@@ -50,7 +51,7 @@ describe('continuation: StreamTranscript', () => {
       assert.equal(t.continuable, true);
       const p = t.position;
       if (p.endpoint !== 'chat') return assert.fail('chat position');
-      assert.match(p.id!, /^chatcmpl-/);
+      assert.match(must(p.id), /^chatcmpl-/);
       assert.equal(p.model, 'gpt-test');
       assert.equal(typeof p.created, 'number');
       assert.equal(p.systemFingerprint, 'fp_fake');
@@ -62,12 +63,12 @@ describe('continuation: StreamTranscript', () => {
       assert.equal(t.continuable, true);
       const p = t.position;
       if (p.endpoint !== 'responses') return assert.fail('responses position');
-      assert.match(p.id!, /^resp_/);
+      assert.match(must(p.id), /^resp_/);
       assert.equal(p.lastSequence, 4);
       assert.equal(p.openItem?.outputIndex, 0);
-      assert.match(p.openItem!.id, /^msg_/);
+      assert.match(must(p.openItem).id, /^msg_/);
       assert.equal(p.openItem?.openPart, 0);
-      assert.equal(p.openItem?.parts[0]!.text, 'The quick ');
+      assert.equal(must(p.openItem?.parts[0]).text, 'The quick ');
       assert.equal(p.nextOutputIndex, 1);
       assert.deepEqual(t.facts, { responseId: p.id, model: 'gpt-test', createdAt: p.createdAt, lastSequence: 4 });
     });

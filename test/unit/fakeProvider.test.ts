@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { defaultReplyParts, startFakeProvider, type FakeProvider, type Fault } from '../fakeProvider/fakeProvider';
+import { must } from '../helpers/must';
 
 interface Sse {
   event?: string;
@@ -63,7 +64,7 @@ describe('fakeProvider', function () {
     assert.equal(plain.status, 200);
     assert.equal(plain.json.object, 'chat.completion');
     assert.equal(plain.json.model, 'gpt-x');
-    assert.equal(plain.json.choices[0].message.content, defaultReplyParts(fp.ledger[0]!.seq, 5).join(''));
+    assert.equal(plain.json.choices[0].message.content, defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
     assert.equal(plain.json.choices[0].finish_reason, 'stop');
     assert.equal(plain.json.usage.total_tokens, plain.json.usage.prompt_tokens + plain.json.usage.completion_tokens);
 
@@ -74,15 +75,15 @@ describe('fakeProvider', function () {
     });
     assert.match(streamed.headers.get('content-type') ?? '', /text\/event-stream/);
     const events = parseSse(streamed.text);
-    assert.equal(events.at(-1)!.data, '[DONE]');
+    assert.equal(must(events.at(-1)).data, '[DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
     assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '' });
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
-    assert.equal(text, defaultReplyParts(fp.ledger[1]!.seq, 5).join(''));
+    assert.equal(text, defaultReplyParts(must(fp.ledger[1]).seq, 5).join(''));
     assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
     assert.deepEqual(chunks.at(-1).choices, []);
     assert.ok(chunks.at(-1).usage.completion_tokens > 0);
-    const entry = fp.ledger[1]!;
+    const entry = must(fp.ledger[1]);
     assert.equal(entry.endpoint, 'chat');
     assert.equal(entry.stream, true);
     assert.equal(entry.eventsSent, events.length);
@@ -126,7 +127,7 @@ describe('fakeProvider', function () {
     const done = payloads.at(-1).response;
     assert.equal(done.status, 'completed');
     assert.match(done.id, /^resp_/);
-    assert.equal(done.output[0].content[0].text, defaultReplyParts(fp.ledger[0]!.seq, 5).join(''));
+    assert.equal(done.output[0].content[0].text, defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
     assert.equal(done.usage.total_tokens, done.usage.input_tokens + done.usage.output_tokens);
   });
 
@@ -198,7 +199,7 @@ describe('fakeProvider', function () {
     assert.match(data[6].content_block.id, /^toolu_/);
     assert.deepEqual(JSON.parse(data[7].delta.partial_json + data[8].delta.partial_json), { path: '/x' });
     assert.equal(data[10].delta.stop_reason, 'tool_use');
-    assert.equal(fp.ledger[1]!.path, '/v1/messages?beta=true');
+    assert.equal(must(fp.ledger[1]).path, '/v1/messages?beta=true');
 
     const count = await post(`${fp.anthropicBaseUrl}/v1/messages/count_tokens`, AN(), { model: 'claude-x', messages: [] });
     assert.ok(count.json.input_tokens > 0);
@@ -271,12 +272,12 @@ describe('fakeProvider', function () {
       events.map((e) => e.event),
       ['message_start', 'ping', 'error'],
     );
-    assert.equal(JSON.parse(events[2]!.data).error.type, 'overloaded_error');
+    assert.equal(JSON.parse(must(events[2]).data).error.type, 'overloaded_error');
 
     const chat = await post(`${fp.openaiBaseUrl}/chat/completions`, OA(), { model: 'm', stream: true });
     const chunks = parseSse(chat.text);
     assert.equal(chunks.length, 4); // role chunk, 2 deltas, error
-    assert.equal(JSON.parse(chunks[3]!.data).error.code, 'insufficient_quota');
+    assert.equal(JSON.parse(must(chunks[3]).data).error.code, 'insufficient_quota');
   });
 
   it('answers HTTP faults with the statuses and bodies providers use', async () => {
@@ -317,10 +318,10 @@ describe('fakeProvider', function () {
     assert.equal(empty.status, 200);
     assert.equal(empty.text, '');
     const noDone = parseSse((await post(url, AN(), { stream: true })).text);
-    assert.equal(noDone.at(-1)!.event, 'message_delta');
+    assert.equal(must(noDone.at(-1)).event, 'message_delta');
     const malformed = await post(url, AN(), { stream: true });
     assert.ok(malformed.text.includes('\ndata: {not json\n\n'));
-    assert.equal(parseSse(malformed.text).at(-1)!.event, 'message_stop');
+    assert.equal(must(parseSse(malformed.text).at(-1)).event, 'message_stop');
   });
 
   it('cuts a stream after N events and resets before headers', async () => {
@@ -348,13 +349,13 @@ describe('fakeProvider', function () {
       body: JSON.stringify({ stream: true }),
       signal: ctrl.signal,
     });
-    const reader = res.body!.getReader();
+    const reader = must(res.body).getReader();
     await reader.read();
     assert.equal(fp.openStreams(), 1);
     const t0 = Date.now();
     ctrl.abort();
     const entry = await fp.waitFor((e) => e.aborted, 200);
-    assert.ok(entry.abortedAt! - t0 < 200);
+    assert.ok(must(entry.abortedAt) - t0 < 200);
     assert.equal(entry.completed, false);
     assert.equal(fp.openStreams(), 0);
   });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { KeyRecord, type KeyHealthChange, type PersistedKeyHealth } from '../../src/core/keys/keyHealth';
 import { ManualClock } from '../helpers/manualClock';
+import { must } from '../helpers/must';
 
 function record(changes: KeyHealthChange[] = []): KeyRecord {
   return new KeyRecord({ id: 'k1', secret: 'sk-' + 'test-key-0000000001abcd' }, (c) => changes.push(c));
@@ -65,7 +66,7 @@ describe('key health', () => {
     assert.ok(!JSON.stringify(key).includes('sk-test-key'), 'serialising a key record must not reveal the secret');
     assert.equal(key.masked, 'sk-…abcd');
     const fresh = record();
-    fresh.restorePersisted(saved!, clock.now());
+    fresh.restorePersisted(must(saved), clock.now());
     assert.equal(fresh.stateAt(clock.now()), 'invalid');
   });
 
@@ -102,7 +103,7 @@ describe('key health', () => {
     const clock = new ManualClock();
     const key = record();
     key.markCooling(clock.now() + 20_000, 'HTTP 429', clock.now(), 'model-a');
-    const saved = key.persisted(clock.now())!;
+    const saved = must(key.persisted(clock.now()));
     assert.equal(saved.state, 'ready');
     const fresh = record();
     fresh.restorePersisted(JSON.parse(JSON.stringify(saved)), clock.now());

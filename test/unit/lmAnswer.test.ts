@@ -3,7 +3,7 @@
 // than a short answer passed off as complete — in both protocols.
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { answerReader, AnswerStreamError, type AnswerPart } from '../../src/vscode/lmAnswer';
+import { answerReader, AnswerStreamError, type AnswerPart } from '../../src/core/languageModels/lmAnswer';
 
 const data = (payload: unknown, name = ''): SseEvent => ({ name, data: typeof payload === 'string' ? payload : JSON.stringify(payload) });
 const anthropicEvent = (payload: { type: string } & Record<string, unknown>): SseEvent => data(payload, payload.type);

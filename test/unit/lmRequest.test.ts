@@ -3,7 +3,7 @@
 // Chat: a `tool` message right after the assistant's tool_calls), images as images, the tool mode as
 // tool_choice, and no max_tokens to OpenAI unless asked (reasoning models refuse it).
 import assert from 'node:assert/strict';
-import { bridgeRequestBody, type LmChatRequest, type LmTarget } from '../../src/vscode/lmRequest';
+import { bridgeRequestBody, type LmChatRequest, type LmTarget } from '../../src/core/languageModels/lmRequest';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
 

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMAND_IDS } from '../../src/vscode/commandIds';
-import { LANGUAGE_MODEL_VENDOR } from '../../src/vscode/lmModelSchema';
-import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
-import { TREE_CONTEXT_VALUES, VIEW_ID } from '../../src/vscode/treeContext';
+import { COMMAND_IDS } from '../../src/vscode/shared/commandIds';
+import { LANGUAGE_MODEL_VENDOR } from '../../src/vscode/settings/lmModelSchema';
+import { DEFAULT_PORT } from '../../src/vscode/settings/settingsSchema';
+import { TREE_CONTEXT_VALUES, VIEW_ID } from '../../src/vscode/shared/treeContext';
 
 const root = join(__dirname, '..', '..', '..');
 

@@ -7,6 +7,7 @@ import { messagesToChatAnswer, messagesToChatStream } from '../../src/core/trans
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { must } from '../helpers/must';
 
 const upstream: SseEvent[] = [
   sse('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 1 } } }),
@@ -54,7 +55,7 @@ describe('translation: Anthropic Messages → Chat Completions answer', () => {
     const stream = messagesToChatStream('gpt-4.1', 0, false);
     const events = upstream.slice(0, 12).flatMap((e) => stream.push(e));
     assert.doesNotMatch(events.map((e) => e.data).join(''), /secret plan|sig-anthropic/);
-    assert.match(events.at(-1)!.data!, /"arguments":"\{\\"pa"/, 'the first fragment is out before the call is complete');
+    assert.match(must(must(events.at(-1)).data), /"arguments":"\{\\"pa"/, 'the first fragment is out before the call is complete');
   });
 
   it('adds no usage chunk unless the client asked for one', () => {

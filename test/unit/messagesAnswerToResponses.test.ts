@@ -14,6 +14,7 @@ import { sdkText } from '../helpers/continuationSplice';
 import { responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
 import { captureStream } from '../helpers/sseStreams';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { must } from '../helpers/must';
 
 const CREATED = 1_700_000_000;
 const USAGE = { input_tokens: 20, cache_read_input_tokens: 100, cache_creation_input_tokens: 30, output_tokens: 1 };
@@ -42,7 +43,7 @@ const upstream: SseEvent[] = [
   sse('message_stop', { type: 'message_stop' }),
 ];
 
-const json = (event: SseEvent): any => JSON.parse(event.data!);
+const json = (event: SseEvent): any => JSON.parse(must(event.data));
 
 function translate(events: SseEvent[]): SseEvent[] {
   const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
@@ -97,7 +98,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     const events = [...cut.flatMap((e) => stream.push(e)), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
-    const terminal = json(events.at(-1)!).response;
+    const terminal = json(must(events.at(-1))).response;
     assert.equal(terminal.status, 'incomplete');
     assert.deepEqual(terminal.incomplete_details, { reason: 'max_output_tokens' });
     assert.equal(terminal.usage.output_tokens, 16);
@@ -115,7 +116,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     assert.equal(stream.finishSeen, false, 'a stream cut here is not passed off as complete');
     stream.push(upstream[18]);
     assert.ok(stream.finishSeen);
-    assert.equal(stream.end().at(-1)!.name, 'response.completed');
+    assert.equal(must(stream.end().at(-1)).name, 'response.completed');
     assert.deepEqual(stream.end(), []);
     assert.deepEqual(stream.push(upstream[19]), []);
   });

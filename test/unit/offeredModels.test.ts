@@ -2,9 +2,9 @@
 // model name; a set list → exactly those the bridge can route (a model nothing serves would fail every
 // request, so it is left out and named); a repeated id is refused rather than shadowing another model.
 import assert from 'node:assert/strict';
-import { parseSettings } from '../../src/vscode/bridgeConfig';
-import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from '../../src/vscode/lmModelSchema';
-import { offeredModels } from '../../src/vscode/offeredModels';
+import { parseSettings } from '../../src/vscode/settings/bridgeConfig';
+import { DEFAULT_MAX_INPUT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from '../../src/vscode/settings/lmModelSchema';
+import { offeredModels } from '../../src/vscode/languageModels/offeredModels';
 
 const settings = parseSettings(
   (name) =>

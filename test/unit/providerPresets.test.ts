@@ -10,7 +10,7 @@ import { ConfigError, type PoolSpec } from '../../src/core/config';
 import { KeyPool } from '../../src/core/keys/keyPool';
 import { dialectTraits, type ReasoningReturn } from '../../src/core/providers/dialect';
 import { presetById, PROVIDER_PRESETS } from '../../src/core/providers/presets';
-import { buildBridgeConfig, parseSettings } from '../../src/vscode/bridgeConfig';
+import { buildBridgeConfig, parseSettings } from '../../src/vscode/settings/bridgeConfig';
 
 const ENV = { DEEPSEEK_KEY: 'sk-test-key-deepseek-1', MISTRAL_KEY: 'sk-test-key-mistral-1', PLAIN_KEY: 'sk-test-key-plain-1' };
 

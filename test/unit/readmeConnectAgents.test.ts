@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FILE_TARGETS } from '../../src/core/agents/connectTargets';
+import { FILE_TARGETS } from '../../src/core/agents/agentList';
 import { planConnect } from '../../src/core/agents/fileConnection';
 
 const ctx = {

@@ -3,6 +3,7 @@
 // must be exactly what a plain UTF-8 JSON.parse gives, escapes and multi-byte text included.
 import assert from 'node:assert/strict';
 import { parseRequestFields, RequestBodyError } from '../../src/core/server/requestBody';
+import { must } from '../helpers/must';
 
 function utf8Error(text: string): string {
   try {
@@ -32,10 +33,10 @@ describe('request fields (latin1 fast read)', () => {
       assert.equal(fields.model, typeof expected.model === 'string' ? expected.model : undefined);
       assert.equal(fields.stream, expected.stream === true);
       assert.equal(fields.previousResponseId, typeof expected.previous_response_id === 'string' ? expected.previous_response_id : undefined);
-      const json = fields.decodeJson!();
+      const json = must(fields.decodeJson)();
       assert.deepEqual(json, expected);
       assert.equal(JSON.stringify({ ...json, model: 'renamed' }), JSON.stringify({ ...expected, model: 'renamed' }));
-      assert.equal(fields.decodeJson!(), json, 'decoded once');
+      assert.equal(must(fields.decodeJson)(), json, 'decoded once');
     });
   }
 

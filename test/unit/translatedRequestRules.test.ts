@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { translation } from '../helpers/requestTranslation';
 import { requestProblem } from '../fakeProvider/requestRules';
+import { must } from '../helpers/must';
 
 // Each pool names its dialect and its base URL: the translation reads the dialect, never the host.
 const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const, baseUrl: 'https://api.anthropic.com', responses: true };
@@ -113,9 +114,9 @@ describe('translated requests pass the rules of the provider they go to', () => 
     const { body } = translation(RESPONSES, OPENAI).request(request, 'gpt-4.1');
     assert.equal(requestProblem('chat', body), undefined);
     const [, call, result] = messagesOf(body);
-    assert.ok(call.tool_calls![0].id.length <= 40);
-    assert.equal(result.tool_call_id, call.tool_calls![0].id);
-    assert.notEqual(call.tool_calls![0].id, long);
+    assert.ok(must(call.tool_calls)[0].id.length <= 40);
+    assert.equal(result.tool_call_id, must(call.tool_calls)[0].id);
+    assert.notEqual(must(call.tool_calls)[0].id, long);
   });
 
   it("gives Mistral nine-character tool-call ids for Claude Code's, the same on every turn", () => {
@@ -131,14 +132,14 @@ describe('translated requests pass the rules of the provider they go to', () => 
     const first = translation(MESSAGES, MISTRAL).request(claudeHistory, 'mistral-large-latest').body;
     assert.equal(requestProblem('chat', first), undefined);
     const [, call, result] = messagesOf(first);
-    assert.match(call.tool_calls![0].id, /^[a-zA-Z0-9]{9}$/);
-    assert.equal(result.tool_call_id, call.tool_calls![0].id);
+    assert.match(must(call.tool_calls)[0].id, /^[a-zA-Z0-9]{9}$/);
+    assert.equal(result.tool_call_id, must(call.tool_calls)[0].id);
     const again = translation(MESSAGES, MISTRAL).request(claudeHistory, 'mistral-large-latest').body;
-    assert.equal(messagesOf(again)[1].tool_calls![0].id, call.tool_calls![0].id, 'a later request maps the id the same way');
+    assert.equal(must(messagesOf(again)[1].tool_calls)[0].id, must(call.tool_calls)[0].id, 'a later request maps the id the same way');
     // Mistral's own ids (from an answer it gave) go back as they came; other providers keep theirs.
     const own = { ...claudeHistory, messages: JSON.parse(JSON.stringify(claudeHistory.messages).replaceAll('toolu_01A09q90qw90lq917835lq9', 'D681PevKs')) as unknown[] };
-    assert.equal(messagesOf(translation(MESSAGES, MISTRAL).request(own, 'mistral-large-latest').body)[1].tool_calls![0].id, 'D681PevKs');
-    assert.equal(messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'gpt-4.1').body)[1].tool_calls![0].id, 'toolu_01A09q90qw90lq917835lq9');
+    assert.equal(must(messagesOf(translation(MESSAGES, MISTRAL).request(own, 'mistral-large-latest').body)[1].tool_calls)[0].id, 'D681PevKs');
+    assert.equal(must(messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'gpt-4.1').body)[1].tool_calls)[0].id, 'toolu_01A09q90qw90lq917835lq9');
     assert.match(requestProblem('chat', { ...first, model: 'mistral-large-latest', messages: messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'x').body) }) ?? '', /must be a-z, A-Z, 0-9, with a length of 9/);
   });
 

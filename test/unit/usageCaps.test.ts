@@ -6,6 +6,7 @@ import { validateBridgeConfig, type UsageCap } from '../../src/core/config';
 import { KeyPool } from '../../src/core/keys/keyPool';
 import { CapLedger, periodOf, RequestAdmission } from '../../src/core/usage/capLedger';
 import { ManualClock } from '../helpers/manualClock';
+import { must } from '../helpers/must';
 
 const DAY = 24 * 3_600_000;
 
@@ -24,7 +25,7 @@ describe('usage caps', () => {
     const ledger = new CapLedger();
     const [k1, k2] = pool.keys;
     const serve = (): string => {
-      const key = pool.pick(clock.now())!;
+      const key = must(pool.pick(clock.now()));
       ledger.add({ pool: 'oa', key: key.fingerprint, at: clock.now(), requests: 1, tokens: 10, costUsd: undefined });
       const reached = ledger.reached('oa', key.fingerprint, caps, clock.now());
       if (reached) key.markCooling(reached.until, reached.reason, clock.now());
@@ -52,10 +53,10 @@ describe('usage caps', () => {
     // Last month's history counts nothing.
     ledger.add({ pool: 'p', key: 'fa', at: Date.parse('2026-02-27T00:00:00Z'), requests: 400, tokens: 10_000_000, costUsd: 50 });
     assert.equal(ledger.reached('p', 'fa', [{ per: 'key', period: 'day', tokens: 1000 }], at), undefined);
-    assert.match(ledger.reached('p', 'fa', [{ per: 'pool', period: 'day', tokens: 1000 }], at)!.reason, /^daily cap of the pool of 1000 tokens reached/);
+    assert.match(must(ledger.reached('p', 'fa', [{ per: 'pool', period: 'day', tokens: 1000 }], at)).reason, /^daily cap of the pool of 1000 tokens reached/);
     assert.equal(ledger.reached('p', 'fa', [{ per: 'key', period: 'day', costUsd: 1 }], at), undefined);
     assert.equal(ledger.reached('p', 'fa', [{ per: 'key', period: 'month', costUsd: 6 }], at), undefined);
-    const monthly = ledger.reached('p', 'fa', [{ per: 'key', period: 'month', costUsd: 5.75 }], at)!;
+    const monthly = must(ledger.reached('p', 'fa', [{ per: 'key', period: 'month', costUsd: 5.75 }], at));
     assert.equal(monthly.reason, 'monthly cap of $5.75 (estimated cost) reached; resets 2026-04-01 00:00 UTC');
     assert.equal(monthly.until, Date.parse('2026-04-01T00:00:00Z'));
     assert.ok(ledger.reached('p', 'fa', [{ per: 'key', period: 'month', requests: 41 }], at));

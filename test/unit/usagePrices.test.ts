@@ -8,6 +8,7 @@ import { bundledPriceCatalog } from '../../src/core/usage/priceCatalog';
 import { compact, retentionPolicy } from '../../src/core/usage/rollup';
 import { queryUsage } from '../../src/core/usage/usageQuery';
 import { recordFromSummary, type UsageRow } from '../../src/core/usage/usageRecord';
+import { must } from '../helpers/must';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
 
@@ -64,7 +65,7 @@ describe('usage prices', () => {
     const report = queryUsage(rows, query, NOW, pricer);
     assert.equal(report.totals.costUsd, 0.4 + 1.6 + 0.1 + 0.4);
     assert.equal(report.totals.unpricedTokens, 330);
-    const lines = Object.fromEntries(report.breakdowns.model!.map((l) => [l.name, l]));
+    const lines = Object.fromEntries(must(report.breakdowns.model).map((l) => [l.name, l]));
     assert.equal(lines['gpt-4.1-mini'].costUsd, 2.5);
     assert.equal(lines['gpt-4.1-mini'].unpricedTokens, 0);
     assert.equal(lines['made-up-model'].costUsd, null);

@@ -13,6 +13,7 @@ import { parseSince, queryUsage, usageQueryFrom } from '../../src/core/usage/usa
 import { agentOf, recordFromSummary, type UsageRow } from '../../src/core/usage/usageRecord';
 import { UsageRecorder } from '../../src/core/usage/usageRecorder';
 import { ManualClock } from '../helpers/manualClock';
+import { must } from '../helpers/must';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -175,7 +176,7 @@ describe('usage store', () => {
       recordFromSummary(summary({ outcome: 'error', status: 429, failovers: 1 }), START + 2 * DAY + 10 * 60_000),
       recordFromSummary(summary({ pool: 'an', protocol: 'anthropic', fingerprint: 'fedcba654321', key: 'test…ey-2', servedModel: 'claude-x', userAgent: 'Anthropic/JS 0.60', tokens: { input: 1000, output: 1, cacheRead: 0, cacheWrite: 0 } }), START + 2 * DAY + 20 * 60_000),
     ];
-    const hourly = queryUsage(rows, { sinceMs: DAY, series: 'hour' }, now).series!;
+    const hourly = must(queryUsage(rows, { sinceMs: DAY, series: 'hour' }, now).series);
     assert.equal(hourly.grain, 'hour');
     assert.equal(hourly.at.length, 25, 'every hour of the window, empty ones included');
     assert.equal(hourly.at[0], START + DAY);
@@ -190,10 +191,10 @@ describe('usage store', () => {
     assert.deepEqual(hourly.by.model.map((l) => l.name), ['claude-x', 'gpt-test-2026'], 'largest token users first');
     assert.deepEqual(hourly.by.agent.map((l) => l.name).sort(), ['anthropic-sdk', 'claude-code', 'codex']);
     assert.deepEqual(hourly.by.key.map((l) => [l.name, l.pool, l.keyMasked]), [['fedcba654321', 'an', 'test…ey-2'], ['abcdef123456', 'oa', 'test…ey-1']]);
-    const oa = hourly.by.pool.find((l) => l.name === 'oa')!;
+    const oa = must(hourly.by.pool.find((l) => l.name === 'oa'));
     assert.deepEqual([oa.requests[at(START + DAY + 22 * HOUR)], oa.requests[at(START + 2 * DAY)]], [5, 1]);
     assert.equal(hourly.total.costUsd.every((c) => c === null), true, 'no pricer: no cost');
-    const daily = queryUsage(rows, { sinceMs: 7 * DAY, series: 'day' }, now).series!;
+    const daily = must(queryUsage(rows, { sinceMs: 7 * DAY, series: 'day' }, now).series);
     assert.equal(daily.at.length, 8);
     assert.deepEqual(daily.total.requests.slice(-3), [1, 5, 2]);
     for (const dimension of ['model', 'key', 'pool', 'agent'] as const) {

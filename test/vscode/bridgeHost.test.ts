@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/bridgeHost';
+import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/host/bridgeHost';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { chat, configFor, hostBench, TOKENS } from './hostFixtures';
 import { freePort, listening, waitFor } from './waitFor';

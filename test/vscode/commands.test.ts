@@ -7,20 +7,21 @@ import assert from 'node:assert/strict';
 import type { KeyState } from '../../src/core/keys/keyHealth';
 import type { Logger } from '../../src/core/logger';
 import type { BridgeStatus, KeyTestResult } from '../../src/core/status';
-import { parseSettings } from '../../src/vscode/bridgeConfig';
-import type { HostRole } from '../../src/vscode/hostState';
-import { COMMAND_IDS } from '../../src/vscode/commandIds';
-import type { CommandServices } from '../../src/vscode/commandServices';
-import { KeyBridgeCommands } from '../../src/vscode/commands';
-import type { DisposableLike } from '../../src/vscode/disposable';
-import { KeyStore } from '../../src/vscode/keyStore';
-import type { KeyNode, PoolNode } from '../../src/vscode/keyTree';
+import { parseSettings } from '../../src/vscode/settings/bridgeConfig';
+import type { HostRole } from '../../src/core/ownership/hostState';
+import { COMMAND_IDS } from '../../src/vscode/shared/commandIds';
+import type { CommandServices } from '../../src/vscode/commands/commandServices';
+import { KeyBridgeCommands } from '../../src/vscode/commands/commands';
+import type { DisposableLike } from '../../src/vscode/shared/disposable';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
+import type { KeyNode, PoolNode } from '../../src/vscode/tree/keyTree';
 import { testCandidateKeys } from '../../src/core/engine/candidateKeyTests';
 import { routeStatus } from '../../src/core/engine/routeStatus';
-import { addPoolSetting, removePoolSetting, routesSetting, writeRoutesSetting } from '../../src/vscode/settings';
+import { addPoolSetting, removePoolSetting, routesSetting, writeRoutesSetting } from '../../src/vscode/settings/settings';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { fake, InputBoxValidationSeverity, Uri, type InputBoxOptions, type QuickPickItemLike } from './fakeVscode';
+import { must } from '../helpers/must';
 
 const OPENAI_1 = 'sk-' + 'proj-aaaaaaaaaaaaaaaaaaaaaaaa1111';
 const OPENAI_2 = 'sk-' + 'proj-bbbbbbbbbbbbbbbbbbbbbbbb2222';
@@ -122,11 +123,11 @@ describe('commands', () => {
   const keysOf = (pool: string) => (keyStore.snapshot?.keys ?? []).filter((k) => k.pool === pool);
   const keyNode = (pool: string, label: string): KeyNode => {
     const status = host.status();
-    const p = status.pools.find((x) => x.id === pool)!;
-    const k = p.keys.find((x) => x.label === label)!;
+    const p = must(status.pools.find((x) => x.id === pool));
+    const k = must(p.keys.find((x) => x.label === label));
     return { kind: 'key', id: `key:${pool}/${k.id}`, poolId: pool, pool: p, key: k };
   };
-  const poolNode = (pool: string): PoolNode => ({ kind: 'pool', id: `pool:${pool}`, pool: host.status().pools.find((x) => x.id === pool)! });
+  const poolNode = (pool: string): PoolNode => ({ kind: 'pool', id: `pool:${pool}`, pool: must(host.status().pools.find((x) => x.id === pool)) });
   const keyBoxes = (): InputBoxOptions[] => fake.inputBoxes.filter((b) => b.title?.startsWith('KeyBridge: Add Keys'));
 
   beforeEach(async () => {
@@ -284,7 +285,7 @@ describe('commands', () => {
         fake.inputAnswers.push(`${BAD}, ${GOOD}`);
         fake.pickAnswers.push((items) => items.filter((i) => i.picked));
         assert.equal(await run('keybridge.addKeys', 'oa'), 1);
-        const results = fake.quickPicks.at(-1)!;
+        const results = must(fake.quickPicks.at(-1));
         assert.match((results.options as { title: string }).title, /Add Keys to OpenAI — 1 of 2 passed the test/);
         assert.deepEqual(
           results.items.map((i) => [i.label, i.picked, i.detail]),

@@ -9,10 +9,11 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fake, type QuickPickItemLike } from './fakeVscode';
-import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agentConnections';
-import { AgentRows, agentTreeItem } from '../../src/vscode/agentTree';
-import { ConnectCommands } from '../../src/vscode/connectCommands';
+import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../../src/vscode/agents/agentConnections';
+import { AgentRows, agentTreeItem } from '../../src/vscode/agents/agentTree';
+import { ConnectCommands } from '../../src/vscode/agents/connectCommands';
 import { CLAUDE_ENV_SETTING } from '../../src/core/agents/envVarSetting';
+import { must } from '../helpers/must';
 
 const TOKEN = 'kb-glue-token-0123456789';
 
@@ -93,7 +94,7 @@ describe('Connect Agents (VS Code glue)', () => {
   const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` });
   const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
   const rows = () => new AgentRows(connections, (id) => fake.extensions.has(id), { PATH: '' }).build(ctx(), true).agents.map((a) => agentTreeItem(a));
-  const row = (title: string) => rows().find((r) => r.label === title)!;
+  const row = (title: string) => must(rows().find((r) => r.label === title));
 
   beforeEach(() => {
     fake.reset();
@@ -131,13 +132,13 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push(undefined); // the modal: Cancel
     assert.equal(await commands.connectAgents(), undefined);
     assert.ok(!existsSync(join(home, '.claude')) && !existsSync(join(home, '.codex')), 'nothing written');
-    const preview = previews[0]!;
+    const preview = must(previews[0]);
     assert.match(preview, /## ~\/\.claude\/settings\.json/);
     assert.match(preview, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"/);
     assert.match(preview, /## ~\/\.codex\/config\.toml\n\n```\n\[model_providers\.keybridge\]\nname = "KeyBridge"\nbase_url = "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-…6789"\n```/);
     assert.match(preview, /## ~\/\.codex\/keybridge\.config\.toml\n\n```\nmodel_provider = "keybridge"\n```/);
     assert.ok(!preview.includes(TOKEN), 'the preview never shows the token itself');
-    const modal = fake.messages.find((m) => m.modal)!;
+    const modal = must(fake.messages.find((m) => m.modal));
     assert.match(modal.text, /Connect these 3 agent settings to KeyBridge\?/);
     assert.equal(openPreviews, 0, 'the preview is closed once the question is answered, here with Cancel');
   });
@@ -207,7 +208,7 @@ describe('Connect Agents (VS Code glue)', () => {
       fake.pickAnswers.push(pickMany('Claude Code extension: User'));
       fake.messageAnswers.push('Connect');
       await commands.connectAgents('claude-code');
-      assert.match(previews.at(-1)!, /"claudeCode\.disableLoginPrompt": true\n```/, 'the preview shows the line');
+      assert.match(must(previews.at(-1)), /"claudeCode\.disableLoginPrompt": true\n```/, 'the preview shows the line');
       assert.equal(settings.read('user', 'claudeCode.disableLoginPrompt'), true);
       assert.equal((settings.values.user as unknown[]).length, 2);
       fake.messageAnswers.push('Disconnect');
@@ -246,12 +247,12 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Skip', 'Connect');
     assert.deepEqual(await commands.connectAgents(), ['opencode']);
     assert.equal(settings.values.workspace, undefined, 'nothing in Workspace settings');
-    assert.match(previews[0]!, /## Workspace settings: "claudeCode\.environmentVariables"\n\n\*\*Warning:\*\* Workspace settings are stored in this folder’s \.vscode\/settings\.json .*often committed to a repository/);
+    assert.match(must(previews[0]), /## Workspace settings: "claudeCode\.environmentVariables"\n\n\*\*Warning:\*\* Workspace settings are stored in this folder’s \.vscode\/settings\.json .*often committed to a repository/);
     const [warning, main] = fake.messages.filter((m) => m.modal);
-    assert.equal(warning!.level, 'warning');
-    assert.equal(warning!.text, 'Put the local token in Workspace settings: "claudeCode.environmentVariables"?');
-    assert.deepEqual(warning!.items, ['Write It There', 'Skip']);
-    assert.equal(main!.text, 'Connect this agent setting to KeyBridge?');
+    assert.equal(must(warning).level, 'warning');
+    assert.equal(must(warning).text, 'Put the local token in Workspace settings: "claudeCode.environmentVariables"?');
+    assert.deepEqual(must(warning).items, ['Write It There', 'Skip']);
+    assert.equal(must(main).text, 'Connect this agent setting to KeyBridge?');
 
     fake.reset();
     fake.extensions.add('anthropic.claude-code');
@@ -280,7 +281,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.pickAnswers.push(pickMany('Claude Code: ~/.claude'));
     fake.messageAnswers.push('Connect');
     await commands.connectAgents();
-    assert.match(previews[0]!, /```\n\n- its mode goes from 0644 to 0600: it will hold the local token\n/);
+    assert.match(must(previews[0]), /```\n\n- its mode goes from 0644 to 0600: it will hold the local token\n/);
     assert.equal(statSync(join(home, '.claude', 'settings.json')).mode & 0o777, 0o600);
     assert.ok(fake.messagesOf('info').some((m) => m.startsWith('KeyBridge connected Claude Code (~/.claude/settings.json). ~/.claude/settings.json: mode tightened from 0644 to 0600. Restart')), fake.messagesOf('info').join('\n'));
 
@@ -293,7 +294,7 @@ describe('Connect Agents (VS Code glue)', () => {
     settings.installed = false;
     fake.pickAnswers.push(undefined);
     await commands.connectAgents();
-    const labels = fake.quickPicks[0]!.items.map((i) => i.label);
+    const labels = must(fake.quickPicks[0]).items.map((i) => i.label);
     assert.ok(!labels.some((l) => l.startsWith('Claude Code extension')), labels.join(', '));
   });
 
@@ -304,8 +305,8 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Connect', 'Profile Only');
     await commands.connectAgents();
     assert.equal(readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), 'model = "gpt-5\n');
-    assert.match(previews[0]!, /Not written: .*config\.toml was left untouched: it does not read as TOML \(line 1: a string is not closed on its line\)/);
-    const modal = fake.messages.find((m) => m.modal)!;
+    assert.match(must(previews[0]), /Not written: .*config\.toml was left untouched: it does not read as TOML \(line 1: a string is not closed on its line\)/);
+    const modal = must(fake.messages.find((m) => m.modal));
     assert.equal(modal.text, 'Connect this agent setting to KeyBridge?', 'only the profile file is offered');
   });
 
@@ -329,7 +330,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.pickAnswers.push(pickMany('opencode'));
     fake.messageAnswers.push('Connect');
     await commands.connectAgents();
-    assert.match(previews[0]!, /\*\*Cline\*\* keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model/);
+    assert.match(must(previews[0]), /\*\*Cline\*\* keeps its settings in its own storage: choose its "VS Code LM API" provider and a KeyBridge model/);
     assert.ok(fake.messagesOf('info').some((m) => /connected opencode .*Cline keeps its settings in its own storage/.test(m)));
   });
 
@@ -345,7 +346,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.pickAnswers.push(pickMany('Continue', 'Qwen Code'));
     fake.messageAnswers.push('Connect');
     assert.deepEqual(await commands.connectAgents(), ['continue-config', 'qwen-settings']);
-    assert.match(previews[0]!, /## ~\/\.continue\/config\.yaml\n\n```\nmodels:\n  - name: "KeyBridge \(OpenAI\)"\n    provider: openai\n    model: "gpt-4\.1"\n    apiBase: "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\n    apiKey: "kb-…6789"\n/);
+    assert.match(must(previews[0]), /## ~\/\.continue\/config\.yaml\n\n```\nmodels:\n  - name: "KeyBridge \(OpenAI\)"\n    provider: openai\n    model: "gpt-4\.1"\n    apiBase: "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\n    apiKey: "kb-…6789"\n/);
     const yaml = readFileSync(join(home, '.continue', 'config.yaml'), 'utf8');
     assert.ok(yaml.startsWith('name: Local Config\nversion: 1.0.0\nschema: v1\n# >>> keybridge (managed; Disconnect removes this) >>>\nmodels:\n'), yaml);
     assert.ok(yaml.endsWith('# <<< keybridge <<<\ncontext:\n  - provider: code\n'), yaml);

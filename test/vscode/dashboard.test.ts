@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import type { BridgeStatus } from '../../src/core/status';
 import { queryUsage } from '../../src/core/usage/usageQuery';
 import type { UsageRecord } from '../../src/core/usage/usageRecord';
-import type { DashboardData } from '../../src/vscode/dashboardData';
-import { dashboardData } from '../../src/vscode/dashboardData';
-import { UsageDashboard } from '../../src/vscode/dashboardPanel';
+import type { DashboardData } from '../../src/core/usage/dashboardData';
+import { dashboardData } from '../../src/core/usage/dashboardData';
+import { UsageDashboard } from '../../src/vscode/dashboard/dashboardPanel';
 import { fake, Uri, type FakeWebviewPanel } from './fakeVscode';
 import { chat, configFor, hostBench, TOKENS } from './hostFixtures';
 import { waitFor } from './waitFor';
+import { must } from '../helpers/must';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -102,7 +103,7 @@ describe('Usage dashboard', function () {
     // The page picks the last 24 hours: the next report has hourly points, in either window.
     theirs.receive({ type: 'range', range: '24h' });
     await waitFor(() => usagePosts(theirs).at(-1)?.range === '24h', 10_000, 'a report for the range picked');
-    const hourly = usagePosts(theirs).at(-1)!.series;
+    const hourly = must(usagePosts(theirs).at(-1)).series;
     assert.equal(hourly.grain, 'hour');
     assert.equal(hourly.at.length, 25);
     assert.equal(hourly.requests.reduce((a, b) => a + b, 0), 3);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BridgeConfig } from '../../src/core/config';
 import type { Logger } from '../../src/core/logger';
-import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/bridgeHost';
+import { BridgeHost, type BridgeHostOptions } from '../../src/vscode/host/bridgeHost';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { freePort, listening } from './waitFor';
 

@@ -9,7 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server } from 'node:net';
 import { Bridge } from '../../src/core/bridge';
 import type { FollowerKeyChange } from '../../src/core/server/keyHandover';
-import { afterClaim } from '../../src/vscode/hostState';
+import { afterClaim } from '../../src/core/ownership/hostState';
 import { chat, configFor, hostBench, TOKENS } from './hostFixtures';
 import { listening, waitFor } from './waitFor';
 

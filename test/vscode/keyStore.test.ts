@@ -6,9 +6,11 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import { fingerprintSecret } from '../../src/core/secrets';
-import { ADMIN_TOKEN_SECRET, INDEX_SECRET, keySecretName, SecretStoreError, TOKEN_SECRET } from '../../src/vscode/keySecrets';
-import { KeyStore, type KeyStoreChange } from '../../src/vscode/keyStore';
+import { ADMIN_TOKEN_SECRET, INDEX_SECRET, keySecretName, SecretStoreError, TOKEN_SECRET } from '../../src/vscode/keys/keySecrets';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
+import type { KeyStoreChange } from '../../src/vscode/keys/storedKey';
 import { FakeSecretBackend } from './fakeSecretStorage';
+import { must } from '../helpers/must';
 
 const KEY_A = 'sk-' + 'test-aaaaaaaaaaaaaaaaaaaa1111';
 const KEY_B = 'sk-' + 'test-bbbbbbbbbbbbbbbbbbbb2222';
@@ -115,7 +117,7 @@ describe('KeyStore (SecretStorage adapter)', () => {
       [KEY_A, KEY_B],
     );
 
-    const id = windowB.snapshot!.keys[0].id;
+    const id = must(windowB.snapshot).keys[0].id;
     await windowA.removeKey('p', id);
     await waitFor(() => seen.length > 1);
     await settle();
@@ -143,7 +145,7 @@ describe('KeyStore (SecretStorage adapter)', () => {
     assert.equal(seen.length, 0);
 
     // Another process changes a secret behind our back and sends an empty event: the diff finds it.
-    const id = store.snapshot!.keys[0].id;
+    const id = must(store.snapshot).keys[0].id;
     backend.values.set(keySecretName('p', id), KEY_C);
     backend.fireAll('');
     await waitFor(() => seen.length === 1);

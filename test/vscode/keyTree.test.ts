@@ -6,8 +6,8 @@ import './vscodeHook';
 import assert from 'node:assert/strict';
 import type { KeyState } from '../../src/core/keys/keyHealth';
 import type { BridgeStatus, KeyStatus, PoolStatus } from '../../src/core/status';
-import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/keyTree';
-import { KEY_CONTEXT, TREE_CONTEXT_VALUES } from '../../src/vscode/treeContext';
+import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/tree/keyTree';
+import { KEY_CONTEXT, TREE_CONTEXT_VALUES } from '../../src/vscode/shared/treeContext';
 import { fake, type MarkdownString, type ThemeIcon, type TreeItem } from './fakeVscode';
 
 const NOW = 1_800_000_000_000;

@@ -2,7 +2,7 @@
 // (accepted, or accepted but rate-limited) checked, the rest not; the key masked; the provider's text sanitised.
 import assert from 'node:assert/strict';
 import type { CandidateResult } from '../../src/core/engine/candidateKeyTests';
-import { candidateItems, keyTrialItems, labelsFor } from '../../src/vscode/keyTrialPresentation';
+import { candidateItems, keyTrialItems, labelsFor } from '../../src/core/presentation/keyTrialPresentation';
 
 const KEY = 'sk-test-key-trial-9999';
 const result = (outcome: CandidateResult['outcome'], message = ''): CandidateResult => ({ outcome, message, latencyMs: 41.6 });

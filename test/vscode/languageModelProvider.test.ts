@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import type * as vscodeTypes from 'vscode';
 import { Emitter } from '../../src/core/emitter';
 import { silentLogger } from '../../src/core/logger';
-import { KeyBridgeChatModels, type KeyBridgeModelInformation, type LanguageModelSources } from '../../src/vscode/languageModelProvider';
-import type { BridgeAccess } from '../../src/vscode/lmBridgeClient';
-import type { OfferedModel } from '../../src/vscode/offeredModels';
+import { KeyBridgeChatModels, type KeyBridgeModelInformation, type LanguageModelSources } from '../../src/vscode/languageModels/languageModelProvider';
+import type { BridgeAccess } from '../../src/core/languageModels/lmBridgeClient';
+import type { OfferedModel } from '../../src/vscode/languageModels/offeredModels';
 import { ADMIN_TOKEN, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import {
   CancellationError,

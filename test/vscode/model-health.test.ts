@@ -6,8 +6,8 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import type { BridgeStatus } from '../../src/core/status';
-import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/keyTree';
-import { BridgeStatusBar } from '../../src/vscode/statusBar';
+import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/tree/keyTree';
+import { BridgeStatusBar } from '../../src/vscode/host/statusBar';
 import { startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { fake, type MarkdownString, type ThemeIcon, type TreeItem } from './fakeVscode';
 

@@ -1,6 +1,6 @@
 // A bridge host in a process of its own, for the test where an owner window dies without shutting down.
 // argv: port stateDir providerOpenaiBaseUrl; prints "owner" once it serves the port.
-import { BridgeHost } from '../../src/vscode/bridgeHost';
+import { BridgeHost } from '../../src/vscode/host/bridgeHost';
 
 const [port, stateDir, baseUrl] = process.argv.slice(2);
 const host = new BridgeHost({ port: Number(port), stateDir, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) } });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
-import { KeyStore } from '../../src/vscode/keyStore';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { fake } from './fakeVscode';

@@ -6,12 +6,12 @@ import './vscodeHook';
 import assert from 'node:assert/strict';
 import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSetup';
 import type { BridgeStatus, KeyStatus } from '../../src/core/status';
-import { buildBridgeConfig, parseSettings } from '../../src/vscode/bridgeConfig';
-import { DEFAULT_PORT } from '../../src/vscode/settingsSchema';
-import { anyCooling, effectiveState, formatCountdown, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/vscode/keyPresentation';
-import type { StoredKey } from '../../src/vscode/keyStore';
-import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/providerPresets';
-import { statusBarLook } from '../../src/vscode/statusBar';
+import { buildBridgeConfig, parseSettings } from '../../src/vscode/settings/bridgeConfig';
+import { DEFAULT_PORT } from '../../src/vscode/settings/settingsSchema';
+import { anyCooling, effectiveState, formatCountdown, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/core/presentation/keyPresentation';
+import type { StoredKey } from '../../src/vscode/keys/storedKey';
+import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/settings/providerPresets';
+import { statusBarLook } from '../../src/vscode/host/statusBar';
 
 const NOW = 1_800_000_000_000;
 const stats = { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 };

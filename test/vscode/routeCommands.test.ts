@@ -6,12 +6,12 @@ import './vscodeHook';
 import assert from 'node:assert/strict';
 import { routeStatus } from '../../src/core/engine/routeStatus';
 import type { Logger } from '../../src/core/logger';
-import { parseSettings } from '../../src/vscode/bridgeConfig';
-import type { CommandServices } from '../../src/vscode/commandServices';
-import { KeyBridgeCommands } from '../../src/vscode/commands';
-import type { DisposableLike } from '../../src/vscode/disposable';
-import { routeNodes } from '../../src/vscode/routeTree';
-import { routesSetting, writeRoutesSetting } from '../../src/vscode/settings';
+import { parseSettings } from '../../src/vscode/settings/bridgeConfig';
+import type { CommandServices } from '../../src/vscode/commands/commandServices';
+import { KeyBridgeCommands } from '../../src/vscode/commands/commands';
+import type { DisposableLike } from '../../src/vscode/shared/disposable';
+import { routeNodes } from '../../src/vscode/tree/routeTree';
+import { routesSetting, writeRoutesSetting } from '../../src/vscode/settings/settings';
 import { fake, InputBoxValidationSeverity } from './fakeVscode';
 
 const POOLS = [

@@ -5,8 +5,8 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import type { BridgeStatus, PoolStatus, RouteStatus } from '../../src/core/status';
-import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/keyTree';
-import { TREE_CONTEXT_VALUES } from '../../src/vscode/treeContext';
+import { KeyTreeProvider, type KeyTreeNode } from '../../src/vscode/tree/keyTree';
+import { TREE_CONTEXT_VALUES } from '../../src/vscode/shared/treeContext';
 import { fake, type MarkdownString, type ThemeIcon, type TreeItem } from './fakeVscode';
 
 const NOW = 1_800_000_000_000;

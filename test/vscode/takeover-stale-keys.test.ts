@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
-import type { SecretStorageLike } from '../../src/vscode/keySecrets';
+import type { SecretStorageLike } from '../../src/vscode/keys/keySecrets';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { chat } from './hostFixtures';

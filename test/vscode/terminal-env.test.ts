@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
-import { KeyStore } from '../../src/vscode/keyStore';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';

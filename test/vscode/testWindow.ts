@@ -1,9 +1,9 @@
 import type { Logger } from '../../src/core/logger';
-import { BridgeHost } from '../../src/vscode/bridgeHost';
-import { BridgeNotices } from '../../src/vscode/bridgeNotices';
-import { BridgeSync } from '../../src/vscode/bridgeSync';
-import type { SecretStorageLike } from '../../src/vscode/keySecrets';
-import { KeyStore } from '../../src/vscode/keyStore';
+import { BridgeHost } from '../../src/vscode/host/bridgeHost';
+import { BridgeNotices } from '../../src/vscode/host/bridgeNotices';
+import { BridgeSync } from '../../src/vscode/host/bridgeSync';
+import type { SecretStorageLike } from '../../src/vscode/keys/keySecrets';
+import { KeyStore } from '../../src/vscode/keys/keyStore';
 
 /** One VS Code window as the glue composes it: its key store, its bridge host, and the sync between them. */
 export interface TestWindow {

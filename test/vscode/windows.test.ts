@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
-import { KeyTreeProvider } from '../../src/vscode/keyTree';
+import { KeyTreeProvider } from '../../src/vscode/tree/keyTree';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { chat } from './hostFixtures';
 import { fake, type TreeItem } from './fakeVscode';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { FILE_TARGETS, type ConnectContext, type FileTargetId } from './connectTargets';
+import { FILE_TARGETS, type FileTargetId } from './agentList';
+import type { ConnectContext } from './connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh, type ConnectPlan, type FileRecord, type FileState, type PreviousValues } from './fileConnection';
 import { checkTokenPlace, privateMode, processUser, replaceFile, tightened, type FileUser } from './tokenFiles';
 

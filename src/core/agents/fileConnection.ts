@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { FILE_TARGETS, type ConnectContext, type FileTargetId, type JsonMembersTarget, type TomlBlockTarget, type YamlListTarget } from './connectTargets';
+import { FILE_TARGETS, type FileTargetId } from './agentList';
+import type { ConnectContext, JsonMembersTarget, TomlBlockTarget, YamlListTarget } from './connectTargets';
 import { checkJsonObject, readJsonMembers, restoreJsonMembers, setJsonMembers, type JsonMembersUndo } from './jsonMembers';
 import { appendBlock, findBlock, insertBlockAt, removeBlock, replaceBlockBody, replaceLinesWithBlock, type BlockPlacement } from './markedBlock';
 import { outlineToml, TomlShapeError } from './tomlOutline';

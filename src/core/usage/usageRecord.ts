@@ -1,3 +1,4 @@
+import { AGENT_SPECS } from '../agents/agentList';
 import type { Protocol } from '../config';
 import type { RequestSummary } from '../status';
 
@@ -100,16 +101,8 @@ export function recordFromSummary(summary: RequestSummary, at: number): UsageRec
   };
 }
 
-/** The agents and SDKs known by their User-Agent, first match wins. */
-const AGENTS: [RegExp, string][] = [
-  [/^claude-cli\//i, 'claude-code'],
-  [/^codex/i, 'codex'],
-  [/opencode/i, 'opencode'],
-  [/qwen-?code/i, 'qwen-code'],
-  [/^continue/i, 'continue'],
-  [/^OpenAI\//, 'openai-sdk'],
-  [/^Anthropic\//, 'anthropic-sdk'],
-];
+/** The agents and SDKs known by their User-Agent (their specs, agents/specs/), first match wins. */
+const AGENTS: [RegExp, string][] = AGENT_SPECS.flatMap((spec): [RegExp, string][] => (spec.userAgent ? [[spec.userAgent, spec.id]] : []));
 
 /** The agent a User-Agent names: a known one, else its first product token (bounded), else `unknown`. */
 export function agentOf(userAgent: string | undefined): string {
