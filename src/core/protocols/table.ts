@@ -11,7 +11,7 @@ import type { FormatCodec } from './codec';
 import { openaiProtocol } from './openai';
 import { openaiChatCodec } from './openaiChat/codec';
 import { openaiResponsesCodec } from './openaiResponses/codec';
-import { endpointIn, type Endpoint, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
+import { endpointIn, type Endpoint, type PathRoute, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
 
 const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol };
 
@@ -33,6 +33,11 @@ export function primaryFormat(protocol: Protocol): WireFormat {
 
 /** Every protocol's entry, in PROTOCOLS order. */
 export const PROTOCOL_ADAPTERS: readonly ProtocolAdapter[] = PROTOCOLS.map((p) => TABLE[p]);
+
+/** One fact of every protocol's entry, by protocol (the labels screens show). */
+export function byProtocol<T>(pick: (adapter: ProtocolAdapter) => T): Record<Protocol, T> {
+  return Object.fromEntries(PROTOCOL_ADAPTERS.map((a) => [a.protocol, pick(a)])) as Record<Protocol, T>;
+}
 
 const FOREIGN_HEADERS = {} as Record<Protocol, readonly string[]>;
 for (const protocol of PROTOCOLS) FOREIGN_HEADERS[protocol] = PROTOCOL_ADAPTERS.filter((a) => a.protocol !== protocol).map((a) => a.ownHeaderPrefix);
@@ -76,12 +81,9 @@ export function poolTranslatesFor(clientProtocol: Protocol, pool: FormatSwitches
   return pool.protocol !== clientProtocol || TABLE[clientProtocol].formats.some((f) => !poolServesFormat(pool, f));
 }
 
-/** Where a client request goes: its protocol, its endpoint, and its path below a pool's base URL. */
-export interface ClientPath {
+/** Where a client request goes: its protocol, its endpoint, its path below a pool's base URL, and what the path says of the model. */
+export interface ClientPath extends PathRoute {
   protocol: Protocol;
-  endpoint: Endpoint;
-  /** Path below the pool's base URL, with the query string. */
-  upstreamPath: string;
 }
 
 
@@ -105,7 +107,20 @@ export function resolveClientPath(url: string, headers: IncomingHttpHeaders): Cl
 }
 
 function pathOf(adapter: ProtocolAdapter, rest: string, query: string): ClientPath {
-  return { protocol: adapter.protocol, endpoint: endpointIn(adapter.endpoints, rest), upstreamPath: rest + query };
+  // The local token may come in the query (Gemini's `?key=`): it never goes upstream, where the pool key goes in a header.
+  const forwarded = query === '' || adapter.queryToken === undefined ? query : withoutParam(query, adapter.queryToken);
+  const routed = adapter.routePath?.(rest, forwarded);
+  if (routed) return { protocol: adapter.protocol, ...routed };
+  return { protocol: adapter.protocol, endpoint: endpointIn(adapter.endpoints, rest), upstreamPath: rest + forwarded };
+}
+
+/** A query string without the parameter `name`. */
+function withoutParam(query: string, name: string): string {
+  if (!query.includes(`${name}=`)) return query;
+  const params = new URLSearchParams(query.slice(1));
+  params.delete(name);
+  const rest = params.toString();
+  return rest === '' ? '' : `?${rest}`;
 }
 
 /** The protocol to answer in when the path says nothing reliable. */
