@@ -5,7 +5,7 @@ import type { SseEvent } from './sse';
 import type { UsageReader } from './tokenUsage';
 
 /** The endpoints that speak a wire format of their own (one folder each under protocols/, docs/ARCHITECTURE.md §7). */
-type FormatEndpoint = 'chat' | 'responses' | 'messages';
+type FormatEndpoint = 'chat' | 'responses' | 'messages' | 'generate';
 
 /** Which API a request is for; decides terminal stream errors and the parts of a body worth reading. */
 export type Endpoint = FormatEndpoint | 'embeddings' | 'models' | 'count_tokens' | 'other';
@@ -76,7 +76,7 @@ export interface ContinuationFacts {
   /** The fields that cap the answer's length. */
   readonly limitFields: readonly string[];
   /** The body field that holds the conversation: a list of messages, or the Responses API's `input` (a string or items). */
-  readonly turnsField: 'messages' | 'input';
+  readonly turnsField: 'messages' | 'input' | 'contents';
   /** The prefill a request of this format can carry, given the pool's declared style. */
   prefill(declared: PrefillStyle): PrefillStyle;
   /** Whether a final assistant message the client sent is a prefill the continuation extends. */
@@ -95,7 +95,7 @@ export interface ContinuationFacts {
  * its terminal error; the error envelope of a whole body is its protocol's.
  */
 export interface WireFormat {
-  readonly id: 'openaiChat' | 'openaiResponses' | 'anthropicMessages';
+  readonly id: 'openaiChat' | 'openaiResponses' | 'anthropicMessages' | 'geminiGenerate';
   readonly protocol: Protocol;
   /** What a person reads: "Chat Completions", "Responses", "Messages". */
   readonly label: string;

@@ -6,6 +6,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { PROTOCOLS, type PoolSpec, type Protocol } from '../config';
 import { anthropicProtocol } from './anthropic';
+import { geminiProtocol } from './gemini';
+import { geminiGenerateCodec } from './geminiGenerate/codec';
 import { anthropicMessagesCodec } from './anthropicMessages/codec';
 import type { FormatCodec } from './codec';
 import { openaiProtocol } from './openai';
@@ -13,7 +15,7 @@ import { openaiChatCodec } from './openaiChat/codec';
 import { openaiResponsesCodec } from './openaiResponses/codec';
 import { endpointIn, type Endpoint, type PathRoute, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
 
-const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol };
+const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol, gemini: geminiProtocol };
 
 /** The protocol a request is answered in when nothing claims it for another (bare `/v1/...` paths, unknown URLs). */
 const DEFAULT_PROTOCOL: ProtocolAdapter = openaiProtocol;
@@ -138,6 +140,7 @@ const CODECS: Record<WireFormat['id'], FormatCodec> = {
   openaiChat: openaiChatCodec,
   openaiResponses: openaiResponsesCodec,
   anthropicMessages: anthropicMessagesCodec,
+  geminiGenerate: geminiGenerateCodec,
 };
 
 /** A format's readers and writers for translation (codec.ts). */
