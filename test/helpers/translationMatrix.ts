@@ -356,7 +356,7 @@ async function geminiSession(h: Harness, model: string, stream: boolean): Promis
     const call = assertCall(turn, fc && { id: fc.id ?? '', name: fc.name ?? '', input: fc.args });
     contents.push(
       { role: 'model', parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall !== undefined || (p.text ?? '') !== '') },
-      { role: 'user', parts: [{ functionResponse: { name: call.name, response: { output: RESULTS[turn]! } } }] },
+      { role: 'user', parts: [{ functionResponse: { name: call.name, response: { output: RESULTS[turn] ?? '' } } }] },
     );
   }
   const final = await ask();
