@@ -213,15 +213,14 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
     dropped: ['reasoning kept for gemini'],
   },
   {
-    name: 'Gemini gets its thought signatures back, and the skip value for calls of the open loop that have none',
+    name: 'Gemini gets its thought signatures back, and the skip value for calls of the open loop (after the last turn the user wrote or showed) that have none',
     conversation: {
       ...EMPTY,
       turns: [
         HI,
         assistant(carried('gemini', '', { call_a: 'sig-a' }), toolCall('call_a'), toolCall('call_old')),
-        user(toolResult('call_a', text('ok')), toolResult('call_old', text('ok'))),
-        user(text('Next')),
-        assistant(carried('gemini', '', { call_b: 'sig-b' }), toolCall('call_b'), toolCall('call_c')),
+        user(toolResult('call_a', text('ok')), toolResult('call_old', text('ok')), image('https://example.test/next.png')),
+        assistant(carried('gemini', '', { call_b: 'sig-b' }), text('Reading.'), toolCall('call_b'), toolCall('call_c')),
         user(toolResult('call_b', text('ok')), toolResult('call_c', text('ok'))),
         assistant(carried('deepseek', 'DeepSeek’s.'), toolCall('call_d')),
         user(toolResult('call_d', text('ok'))),
@@ -242,10 +241,10 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
         },
         { role: 'tool', tool_call_id: 'call_a', content: 'ok' },
         { role: 'tool', tool_call_id: 'call_old', content: 'ok' },
-        { role: 'user', content: 'Next' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.test/next.png' } }] },
         {
           role: 'assistant',
-          content: null,
+          content: 'Reading.',
           tool_calls: [
             { id: 'call_b', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'sig-b' } } },
             { id: 'call_c', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } },
@@ -262,6 +261,18 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
       ],
     },
     dropped: ['reasoning kept for deepseek'],
+  },
+  {
+    name: 'Gemini: a history that opens on a call is all open loop',
+    conversation: { ...EMPTY, turns: [assistant(toolCall('call_a')), user(toolResult('call_a', text('ok')))] },
+    target: target('gemini'),
+    body: {
+      model: 'some-model',
+      messages: [
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }] },
+        { role: 'tool', tool_call_id: 'call_a', content: 'ok' },
+      ],
+    },
   },
   {
     name: 'a provider that takes no reasoning back drops a carrier naming it',

@@ -26,7 +26,7 @@ export function decodeCarriedReasoning(signature: unknown): CarriedReasoning | u
     // JSON that is no object has no dialect, and `null` throws here: neither is a carrier.
     const { dialect, thoughtSignatures } = JSON.parse(Buffer.from(signature.slice(PREFIX.length), 'base64url').toString('utf8')) as Record<string, unknown>;
     // A dialect we do not know is no carrier of ours (a client could write anything here, and it is logged).
-    if (typeof dialect !== 'string' || !(DIALECT_IDS as readonly string[]).includes(dialect)) return undefined;
+    if (!(DIALECT_IDS as readonly unknown[]).includes(dialect)) return undefined;
     const signatures = typeof thoughtSignatures === 'object' && thoughtSignatures !== null ? (thoughtSignatures as Record<string, unknown>) : {};
     const kept = Object.fromEntries(Object.entries(signatures).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     return { dialect: dialect as DialectId, ...(Object.keys(kept).length > 0 ? { thoughtSignatures: kept } : {}) };
