@@ -275,6 +275,21 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
     },
   },
   {
+    name: 'Gemini: the open loop starts after the last text the user wrote',
+    conversation: { ...EMPTY, turns: [assistant(toolCall('call_a')), user(toolResult('call_a', text('ok'))), user(text('Next')), assistant(toolCall('call_b')), user(toolResult('call_b', text('ok')))] },
+    target: target('gemini'),
+    body: {
+      model: 'some-model',
+      messages: [
+        callMessage('call_a'),
+        { role: 'tool', tool_call_id: 'call_a', content: 'ok' },
+        { role: 'user', content: 'Next' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_b', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }] },
+        { role: 'tool', tool_call_id: 'call_b', content: 'ok' },
+      ],
+    },
+  },
+  {
     name: 'a provider that takes no reasoning back drops a carrier naming it',
     conversation: { ...EMPTY, turns: [HI, assistant(carried('groq', 'Groq’s.'), text('Done.')), user(text('Next'))] },
     target: target('groq'),
@@ -302,6 +317,27 @@ describe('OpenAI Chat request writer', () => {
       assert.equal(requestProblem('chat', written.body), undefined);
     });
   }
+
+  it('keeps tool-call ids the target takes and derives the same stand-in for a call and its result otherwise', () => {
+    const idsSent = (dialect: DialectId, ids: string[]) => {
+      const turns = [HI, assistant(...ids.map(toolCall)), user(...ids.map((id) => toolResult(id, text('ok'))))];
+      const { body } = writeChatRequest({ ...EMPTY, turns }, target(dialect));
+      assert.equal(requestProblem('chat', body), undefined);
+      const messages = body.messages as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
+      const calls = (messages[1].tool_calls ?? []).map((call) => call.id);
+      assert.deepStrictEqual(messages.slice(2).map((m) => m.tool_call_id), calls, 'each result under its call’s id');
+      return calls;
+    };
+    const forty = 'toolu_' + 'a'.repeat(34);
+    const [kept, long] = idsSent('generic', [forty, forty + 'b']);
+    assert.equal(kept, forty, 'OpenAI takes up to 40 characters');
+    assert.match(long, /^call_[a-zA-Z0-9]{30}$/);
+    const [nine, ten, kimi] = idsSent('mistral', ['abc123XYZ', 'abc123XYZ0', 'functions.Bash:0']);
+    assert.equal(nine, 'abc123XYZ', 'Mistral takes nine letters and digits');
+    assert.match(ten, /^[a-zA-Z0-9]{9}$/);
+    assert.notEqual(ten, 'abc123XYZ');
+    assert.match(kimi, /^[a-zA-Z0-9]{9}$/);
+  });
 
   it('sends each effort as the nearest step a reasoning model takes, and names it for a model that takes none', () => {
     for (const { effort, sent } of effortCases) {

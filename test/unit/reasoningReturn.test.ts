@@ -225,9 +225,27 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'hi' }] },
         { role: 'assistant', content: [{ type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'and now?' },
         { role: 'assistant', content: 'plain text' },
       ],
     };
     assert.equal(withoutCarriedReasoning(request), undefined);
+  });
+
+  it('turns thinking off when ours came out of an earlier turn and the last assistant turn is plain text', () => {
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'and now?' },
+        { role: 'assistant', content: 'plain text' },
+      ],
+    };
+    assert.deepEqual(withoutCarriedReasoning(request), {
+      model: 'claude-x',
+      messages: [request.messages[0], { role: 'assistant', content: [{ type: 'text', text: 'hello' }] }, request.messages[2], request.messages[3]],
+    });
   });
 });
