@@ -98,18 +98,28 @@ function connectionsIn(trace: string): string[] {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|\[::ffff:127\.\d+\.\d+\.\d+\]):/;
 
-function parseOutput(stdout: string): { response?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined {
-  const start = stdout.indexOf('{');
-  if (start < 0) return undefined;
-  try {
-    return JSON.parse(stdout.slice(start)) as { response?: unknown; error?: { message?: unknown } };
-  } catch {
-    return undefined;
+type GeminiOutput = { response?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } };
+
+/**
+ * The JSON `--output-format json` prints: on stdout after an answer, on stderr (after its log lines and the
+ * stack) when the run failed. The last object that starts a line is it.
+ */
+function parseOutput(text: string): GeminiOutput | undefined {
+  const starts = [...text.matchAll(/^\{/gm)].map((m) => m.index);
+  for (const start of starts.reverse()) {
+    try {
+      return JSON.parse(text.slice(start)) as GeminiOutput;
+    } catch {
+      // a brace that does not start the whole rest
+    }
   }
+  return undefined;
 }
 
 async function runGemini(ctx: GeminiCaseContext, dirs: RunDirs, baseUrl: string, key: string, prompt: string, options: { model?: string; maxAttempts?: number } = {}): Promise<GeminiRun> {
   const settings = writeSettings(dirs.home, options.maxAttempts);
+  const tmp = join(dirs.root, 'tmp');
+  mkdirSync(tmp, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: dirs.home,
@@ -118,15 +128,17 @@ async function runGemini(ctx: GeminiCaseContext, dirs: RunDirs, baseUrl: string,
     NO_COLOR: '1',
     NO_PROXY: '127.0.0.1,localhost',
     no_proxy: '127.0.0.1,localhost',
+    // Its error reports go to the temp folder: this run's, removed with it.
+    TMPDIR: tmp,
     GEMINI_CLI_TRUST_WORKSPACE: 'true',
     GEMINI_API_KEY: key,
     GOOGLE_GEMINI_BASE_URL: baseUrl,
   };
   const gemini = [process.execPath, ctx.script, '-p', prompt, '-m', options.model ?? MODEL, '--output-format', 'json'];
   const trace = join(dirs.root, 'connect.trace');
-  const [command, ...args] = STRACE ? [STRACE, '-f', '-qq', '-e', 'trace=connect', '-o', trace, ...gemini] : gemini;
+  const [command, ...args] = STRACE ? [STRACE, '-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', trace, ...gemini] : gemini;
   const result = await runAgent({ command: command ?? process.execPath, args, cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
-  const output = parseOutput(result.stdout);
+  const output = parseOutput(result.stdout) ?? parseOutput(result.stderr);
   const text = typeof output?.response === 'string' ? output.response : '';
   let error: string | undefined;
   if (output?.error) error = `${String(output.error.type ?? 'error')}: ${String(output.error.message ?? '')}`;
@@ -383,7 +395,7 @@ const revoked: GeminiCase = {
   },
 };
 
-const RETRY_DELAY_S = 3;
+const RETRY_DELAY_S = 5;
 const GEMINI_ATTEMPTS = 3;
 
 /**
