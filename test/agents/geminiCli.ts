@@ -174,7 +174,8 @@ function loopbackOnly(checks: Check[], run: GeminiRun): void {
 
 /** Model turns the fake received (not model lists or token counts). */
 function turns(fake: FakeProvider, protocol?: LedgerEntry['protocol']): LedgerEntry[] {
-  return fake.ledger.filter((e) => (e.endpoint === 'generate_content' || e.endpoint === 'messages' || e.endpoint === 'chat') && (protocol === undefined || e.protocol === protocol));
+  const model = new Set<LedgerEntry['endpoint']>(['generate_content', 'messages', 'chat', 'responses']);
+  return fake.ledger.filter((e) => model.has(e.endpoint) && (protocol === undefined || e.protocol === protocol));
 }
 
 /** The outputs of the function calls a Gemini request carries back (`functionResponse` parts). */
@@ -457,36 +458,42 @@ function retryDelayOf(body: string | undefined): string | undefined {
 const FALLBACK_MODEL = 'kb-translated-fallback';
 
 /**
- * (5) The Gemini pool exhausted (every key rate-limited for a minute): the route falls back to the Anthropic pool
- * of the strict fake, translated. Two tool round trips complete, each request valid Anthropic Messages.
+ * (5) The Gemini pool exhausted (every key rate-limited for a minute): the route falls back to the Anthropic or
+ * the OpenAI pool of the strict fake, translated. Two tool round trips complete, each request valid in the
+ * pool's own protocol.
  */
-const translated: GeminiCase = {
-  id: 'translated',
-  title: 'Gemini pool exhausted, fallback to an Anthropic pool (translated): two tool round trips',
-  run(ctx) {
-    const routes = [{ protocol: 'gemini', match: '*', targets: [{ pool: POOL }, { pool: 'an', model: FALLBACK_MODEL }] }];
-    return onBridge(ctx, 'translated', routes, ({ dirs, bridge, saw, checks }) =>
-      withStrict(ctx.fake, async () => {
-        ctx.fake.reset();
-        for (const id of KEY_IDS) ctx.fake.always(ctx.geminiSecrets[id], { kind: 'rateLimit', retryDelayS: 60 });
-        const files = writeNonceFiles(dirs, 2);
-        const respond = readFiles(files, translatedToolOutputs);
-        ctx.fake.setResponder((req) => respond(req.body));
-        const t0 = Date.now();
-        const run = await runGemini(ctx, dirs, geminiBase(bridge.url), ctx.token, 'Read note1.txt, then note2.txt, and tell me what they say.');
-        const other = turns(ctx.fake, 'anthropic');
-        saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, turns(ctx.fake), t0));
-        for (const e of other) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
-        finished(checks, run);
-        const carried = files.map((f) => other.some((e) => translatedToolOutputs(e.body).some((o) => o.includes(f.nonce))));
-        check(checks, carried.every(Boolean), `both tool outputs reached the Anthropic pool as tool_result blocks (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
-        check(checks, other.length >= 3 && other.every((e) => e.path.startsWith('/v1/messages') && e.model === FALLBACK_MODEL && e.status === 200), `three or more Messages requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${other.map((e) => e.status).join(', ')})`);
-        check(checks, files.every((f) => run.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
-        const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
-        check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`);
-      }),
-    );
-  },
-};
+function translated(other: 'anthropic' | 'openai'): GeminiCase {
+  const pool = other === 'anthropic' ? 'an' : 'oa';
+  const name = other === 'anthropic' ? 'Anthropic' : 'OpenAI';
+  return {
+    id: 'translated',
+    title: `Gemini pool exhausted, fallback to an ${name} pool (translated): two tool round trips`,
+    run(ctx) {
+      const routes = [{ protocol: 'gemini', match: '*', targets: [{ pool: POOL }, { pool, model: FALLBACK_MODEL }] }];
+      return onBridge(ctx, `translated-${pool}`, routes, ({ dirs, bridge, saw, checks }) =>
+        withStrict(ctx.fake, async () => {
+          ctx.fake.reset();
+          for (const id of KEY_IDS) ctx.fake.always(ctx.geminiSecrets[id], { kind: 'rateLimit', retryDelayS: 60 });
+          const files = writeNonceFiles(dirs, 2);
+          const respond = readFiles(files, translatedToolOutputs);
+          ctx.fake.setResponder((req) => respond(req.body));
+          const t0 = Date.now();
+          const run = await runGemini(ctx, dirs, geminiBase(bridge.url), ctx.token, 'Read note1.txt, then note2.txt, and tell me what they say.');
+          const taken = turns(ctx.fake, other);
+          saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, turns(ctx.fake), t0));
+          for (const e of taken) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
+          finished(checks, run);
+          const carried = files.map((f) => taken.some((e) => translatedToolOutputs(e.body).some((o) => o.includes(f.nonce))));
+          check(checks, carried.every(Boolean), `both tool outputs reached the ${name} pool in its own form (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
+          const path = other === 'anthropic' ? '/v1/messages' : '/v1/chat/completions';
+          check(checks, taken.length >= 3 && taken.every((e) => e.path.startsWith(path) && e.model === FALLBACK_MODEL && e.status === 200), `three or more ${path} requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${taken.map((e) => e.status).join(', ')})`);
+          check(checks, files.every((f) => run.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
+          const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
+          check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`);
+        }),
+      );
+    },
+  };
+}
 
-export const GEMINI_CASES: readonly GeminiCase[] = [direct, plain, tool, revoked, allLimited, translated];
+export const GEMINI_CASES: readonly GeminiCase[] = [direct, plain, tool, revoked, allLimited, translated('anthropic'), translated('openai')];
