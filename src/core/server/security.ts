@@ -59,7 +59,7 @@ const QUERY_KEY = /([?&]key=)[^&#]*/gi;
 
 /** A URL as logs and error messages may show it: a `key=` value in its query (a client's token) masked. */
 export function withoutQueryKey(url: string): string {
-  return url.includes('key=') ? url.replace(QUERY_KEY, '$1…') : url;
+  return /key=/i.test(url) ? url.replace(QUERY_KEY, '$1…') : url;
 }
 
 /**

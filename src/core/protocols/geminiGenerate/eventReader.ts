@@ -1,6 +1,7 @@
 import type { AnswerSink, FinishReason, UsageReport } from '../../conversation/answerEvents';
 import type { AnswerEventReader } from '../answerStream';
 import type { SseEvent } from '../sse';
+import { madeUpCallIds } from '../openaiChat/chatAnswerFacts';
 import { asWire, numberOr, parseWire, stringOr, wireArray, type Wire } from '../wire';
 
 /** Gemini's finish reasons that are a refusal of the content (its safety filters, recitation, blocked terms). */
@@ -27,12 +28,14 @@ export function geminiUsage(usage: Wire): UsageReport {
 /**
  * Reads Gemini's answer chunks (each a GenerateContentResponse) into the answer model: text and thought parts as
  * they come, each function call whole (Gemini does not stream arguments) with its thought signature, usage, and
- * the finish reason, whose chunk is the stream's last. Calls without an id get one from their place. One candidate
+ * the finish reason, whose chunk is the stream's last. Calls without an id get one unique to the answer. One candidate
  * is read: the others are `other`.
  */
 export class GeminiEventReader implements AnswerEventReader {
   private started = false;
   private calls = 0;
+  /** Gemini's API gives calls no id: each gets one unique to this answer, so two answers' calls never share one. */
+  private readonly madeUp = madeUpCallIds();
 
   read(event: SseEvent, sink: AnswerSink): boolean {
     const json = event.data === undefined ? undefined : parseWire(event.data);
@@ -66,7 +69,7 @@ export class GeminiEventReader implements AnswerEventReader {
   private readPart(part: Wire, sink: AnswerSink): void {
     const call = asWire(part.functionCall);
     if (call) {
-      const id = stringOr(call.id, '') || `call_${this.calls}`;
+      const id = stringOr(call.id, '') || this.madeUp(this.calls);
       this.calls++;
       sink.toolCall(id, stringOr(call.name, ''), typeof part.thoughtSignature === 'string' ? part.thoughtSignature : undefined);
       sink.toolArguments(JSON.stringify(asWire(call.args) ?? {}));
