@@ -26,7 +26,7 @@ function pools(fp: FakeProvider): PoolSpec[] {
 }
 
 /** The text of the tool result the last turn of a request holds, whatever its format; undefined when it holds none. */
-export function toolResultOf(body: Record<string, unknown>): string | undefined {
+function toolResultOf(body: Record<string, unknown>): string | undefined {
   const contents = body.contents as { parts?: { functionResponse?: { response?: { output?: string } } }[] }[] | undefined;
   if (contents) return contents.at(-1)?.parts?.find((p) => p.functionResponse)?.functionResponse?.response?.output;
   const messages = (body.messages ?? []) as { role: string; content: unknown }[];

@@ -7,7 +7,7 @@ import { contentText, toolArguments, type TranslationNotes, type Wire } from '..
 const MAX_STOP_SEQUENCES = 5;
 
 /** The thinking budget for an effort step (Gemini 2.5 counts tokens; Gemini 3 maps a budget to its own levels). */
-const EFFORT_BUDGET: Record<string, number> = { minimal: 512, low: 1_024, medium: 8_192, high: 24_576, xhigh: 32_768 };
+const EFFORT_BUDGET: Partial<Record<string, number>> = { minimal: 512, low: 1_024, medium: 8_192, high: 24_576, xhigh: 32_768 };
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 
