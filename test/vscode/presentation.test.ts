@@ -344,13 +344,14 @@ describe('key paste checks and presets', () => {
   it('has every provider the issue names, each with a base URL in its SDK form', () => {
     assert.deepEqual(
       PROVIDER_PRESETS.map((p) => p.id),
-      ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'custom'],
+      ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'gemini-native', 'custom'],
     );
     for (const preset of PROVIDER_PRESETS.filter((p) => p.id !== 'custom')) {
       assert.match(preset.baseUrl, /^https:\/\/[^/]+/);
-      if (preset.protocol === 'anthropic') assert.doesNotMatch(preset.baseUrl, /\/v1$/, 'Anthropic base URLs are the server root');
+      if (preset.protocol !== 'openai') assert.doesNotMatch(preset.baseUrl, /\/v1/, 'Anthropic and Gemini base URLs are the server root');
     }
     assert.equal(presetById('gemini')?.baseUrl, 'https://generativelanguage.googleapis.com/v1beta/openai');
+    assert.equal(presetById('gemini-native')?.baseUrl, 'https://generativelanguage.googleapis.com');
   });
 });
 
@@ -386,6 +387,8 @@ describe('agent setup lines', () => {
       OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_BASE: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_KEY: 'kb-TOKEN',
+      GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:17381/gemini',
+      GEMINI_API_KEY: 'kb-TOKEN',
       KEYBRIDGE_URL: 'http://127.0.0.1:17381',
       KEYBRIDGE_TOKEN: 'kb-TOKEN',
     });
