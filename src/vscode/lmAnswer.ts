@@ -8,6 +8,7 @@ import type { AnswerSink, FinishReason } from '../core/conversation/answerEvents
 import { MessagesEventReader } from '../core/protocols/anthropicMessages/eventReader';
 import type { AnswerEventReader } from '../core/protocols/answerStream';
 import { ChatEventReader } from '../core/protocols/openaiChat/eventReader';
+import { GeminiEventReader } from '../core/protocols/geminiGenerate/eventReader';
 import type { WireFormat } from '../core/protocols/protocol';
 import type { SseEvent } from '../core/protocols/sse';
 import { primaryFormat } from '../core/protocols/table';
@@ -41,6 +42,7 @@ export interface AnswerReader {
 const READERS: Partial<Record<WireFormat['id'], () => { reader: AnswerEventReader; completeAtFinalEvent: boolean }>> = {
   anthropicMessages: () => ({ reader: new MessagesEventReader(), completeAtFinalEvent: true }),
   openaiChat: () => ({ reader: new ChatEventReader(), completeAtFinalEvent: false }),
+  geminiGenerate: () => ({ reader: new GeminiEventReader(), completeAtFinalEvent: true }),
 };
 
 export function answerReader(protocol: Protocol): AnswerReader {

@@ -8,6 +8,7 @@ import type { Protocol } from '../core/config';
 import { anthropicInputSchema } from '../core/protocols/anthropicMessages/inputSchema';
 import { readMessagesRequest } from '../core/protocols/anthropicMessages/requestReader';
 import { writeChatRequest } from '../core/protocols/openaiChat/requestWriter';
+import { writeGeminiRequest } from '../core/protocols/geminiGenerate/requestWriter';
 import type { WireFormat } from '../core/protocols/protocol';
 import { primaryFormat } from '../core/protocols/table';
 import type { TranslationNotes, Wire } from '../core/protocols/wire';
@@ -72,6 +73,10 @@ const FROM_MESSAGES: Partial<Record<WireFormat['id'], BodyWriter>> = {
     if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
     const chat = writeChatRequest(readMessagesRequest(messages), { model: target.model, dialect: dialectTraits('generic') });
     return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  },
+  geminiGenerate(messages, _target, _request, notes) {
+    const gemini = writeGeminiRequest(readMessagesRequest(messages), dialectTraits('gemini'));
+    return { body: gemini.body, notes: { dropped: [...notes.dropped, ...gemini.notes.dropped] } };
   },
 };
 

@@ -9,6 +9,7 @@ import { agentSetup } from '../../src/core/agentSetup';
 export interface BaseUrls {
   openai: string;
   anthropic: string;
+  gemini: string;
 }
 
 export function setupText(id: 'claude-code' | 'codex', baseUrls: BaseUrls, token: string): { text: string; source: string } {

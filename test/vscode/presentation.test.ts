@@ -228,7 +228,7 @@ describe('settings → bridge config', () => {
     );
     assert.deepEqual(problems, [
       'keybridge.routes[0].targets must list at least one target {"pool": "...", "model"?: "..."}',
-      'keybridge.routes[1].protocol must be "openai" or "anthropic"',
+      'keybridge.routes[1].protocol must be "openai", "anthropic" or "gemini"',
       'keybridge.routes[2].continueOnCut must be true or false; ignored',
       'keybridge.defaults.openai must be a non-empty string; using the first pool of each protocol',
     ]);
@@ -355,7 +355,7 @@ describe('key paste checks and presets', () => {
 });
 
 describe('agent setup lines', () => {
-  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-TOKEN' };
+  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-TOKEN' };
 
   it('gives every agent lines that use the bridge URLs and the token', () => {
     for (const id of AGENT_IDS) {
