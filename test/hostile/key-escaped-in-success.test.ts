@@ -42,7 +42,7 @@ describe('a key echoed with JSON escapes in a successful answer', () => {
   before(async () => {
     upstream = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => (body += c));
+      req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const { model } = JSON.parse(body) as { model: string };
         const [spelling, framing] = model.split('/');

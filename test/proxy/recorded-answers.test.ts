@@ -126,7 +126,7 @@ describe('answers of real Chat providers, across protocols', () => {
 
   describe('a Responses client (Codex) on a Chat-only pool', () => {
     const input = [{ role: 'user' as const, content: 'go on' }];
-    const tools = TOOLS.map((t) => ({ type: 'function' as const, name: t.name, parameters: t.input_schema as Record<string, unknown>, strict: false }));
+    const tools = TOOLS.map((t) => ({ type: 'function' as const, name: t.name, parameters: t.input_schema, strict: false }));
 
     for (const streamed of [true, false]) {
       const how = streamed ? 'streamed' : 'not streamed';

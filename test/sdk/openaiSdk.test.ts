@@ -73,7 +73,7 @@ describe('openai SDK through the bridge', () => {
     const stream = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true });
     await assert.rejects(
       (async () => {
-        for await (const _ of stream) void _;
+        for await (const _ of stream) _;
       })(),
       /interrupted/,
     );
