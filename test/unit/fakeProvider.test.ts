@@ -114,7 +114,7 @@ describe('fakeProvider', function () {
       'response.in_progress',
       'response.output_item.added',
       'response.content_part.added',
-      ...Array(5).fill('response.output_text.delta'),
+      ...Array<string>(5).fill('response.output_text.delta'),
       'response.output_text.done',
       'response.content_part.done',
       'response.output_item.done',
