@@ -62,7 +62,7 @@ function pools(provider: FakeProvider): PoolSpec[] {
       // API is a protocol, not a dialect of OpenAI's.
       ...(dialect === 'anthropic' ? {} : { responses: false, dialect }),
     };
-    return pool;
+    return pool as PoolSpec;
   });
 }
 
@@ -124,8 +124,8 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
   { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } },
   { name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
 ];
-const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema } }));
-const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, strict: false, parameters: t.input_schema }));
+const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema as Record<string, unknown> } }));
+const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, strict: false, parameters: t.input_schema as Record<string, unknown> }));
 
 const EXPECTED_CALLS = [
   { name: 'Bash', input: { command: 'ls' } },
@@ -230,7 +230,7 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
   const final = await ask();
   usages.push([final.usage.input_tokens, final.usage.output_tokens]);
   assert.equal(final.stop_reason, 'end_turn');
-  assert.equal(final.content.filter((b) => b.type === 'text').map((b) => (b).text).join(''), FINAL_TEXT);
+  assert.equal(final.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join(''), FINAL_TEXT);
   assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
 }
 
