@@ -10,6 +10,7 @@ import { createServer, request, type Server, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { must } from '../test/helpers/must';
 
 const MiB = 1024 * 1024;
 const FRAGMENT_BYTES = 64 * 1024;
@@ -99,7 +100,7 @@ function ask(url: string, client: Scenario['client']): Promise<{ last: string; e
 async function startBridge(cli: string, config: string): Promise<{ bridge: ChildProcess; url: string }> {
   const bridge = spawn(process.execPath, [cli, 'serve', '--quiet', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, BENCH_KEY: 'sk-ant-' + 'answer-memory-test-key' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  bridge.stdout!.on('data', (c) => (out += c));
+  bridge.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const started = Date.now();
   while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(out) && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
   const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
@@ -117,12 +118,13 @@ async function run(cli: string, scenario: Scenario): Promise<void> {
   const baseUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
   writeFileSync(config, JSON.stringify({ port: 0, pools: [{ id: 'an', protocol: 'anthropic', baseUrl, keys: [{ id: 'k', env: 'BENCH_KEY' }] }], routes: [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-bench' }] }] }));
   const { bridge, url } = await startBridge(cli, config);
+  const pid = must(bridge.pid, 'the bridge process id');
   const killer = setTimeout(() => bridge.kill('SIGKILL'), TIME_LIMIT_MS);
   // A build without the cap can die on a huge answer (a string past V8's limit): say so, and go on.
   let peak = 0;
   const sample = setInterval(() => {
     try {
-      peak = Math.max(peak, statusField(bridge.pid!, 'VmHWM'));
+      peak = Math.max(peak, statusField(pid, 'VmHWM'));
     } catch {
       // the process is gone
     }
@@ -130,11 +132,11 @@ async function run(cli: string, scenario: Scenario): Promise<void> {
   const exited = new Promise<string>((r) => bridge.once('exit', (code, signal) => r(`the bridge exited (${signal ?? `code ${code}`})`)));
   try {
     await new Promise((r) => setTimeout(r, 500));
-    const before = statusField(bridge.pid!, 'VmRSS');
+    const before = statusField(pid, 'VmRSS');
     const started = Date.now();
-    const answers = Promise.all(Array.from({ length: scenario.answers }, () => ask(url, scenario.client).catch((error: Error) => ({ last: `no answer (${error.message})`, error: undefined }))));
+    const answers = Promise.all(Array.from({ length: scenario.answers }, () => ask(url, scenario.client).catch((error: unknown) => ({ last: `no answer (${error instanceof Error ? error.message : String(error)})`, error: undefined }))));
     const ends = await Promise.race([answers, exited.then((why) => [{ last: why, error: undefined }])]);
-    if (bridge.exitCode === null && bridge.signalCode === null) peak = Math.max(peak, statusField(bridge.pid!, 'VmHWM'));
+    if (bridge.exitCode === null && bridge.signalCode === null) peak = Math.max(peak, statusField(pid, 'VmHWM'));
     const counts = new Map<string, number>();
     for (const end of ends) counts.set(end.last, (counts.get(end.last) ?? 0) + 1);
     const endings = [...counts].map(([last, n]) => `${n} × ${last}`).join(', ');

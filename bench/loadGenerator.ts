@@ -82,7 +82,7 @@ export class SideClient {
     const started = performance.now();
     return new Promise<CallResult>((resolve) => {
       const failed = (error: unknown, status = 0): void =>
-        resolve({ ok: false, status, ms: performance.now() - started, error: (error as Error).message ?? String(error) });
+        resolve({ ok: false, status, ms: performance.now() - started, error: error instanceof Error ? error.message : String(error) });
       this.pool
         .request({ path: path as string, method: 'POST', headers, body: spec.body, signal })
         .then(({ statusCode, body }) => {

@@ -27,7 +27,7 @@ function main(): void {
     process.stderr.write('usage: profileSummary FILE.cpuprofile [TOP]\n');
     process.exit(2);
   }
-  const top = Number(topArg ?? 40);
+  const top = Number(topArg || 40);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();

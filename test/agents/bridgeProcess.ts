@@ -108,7 +108,8 @@ export class BridgeProcess {
     const out: KeyMark[] = [];
     for (const line of this.lines) {
       const m = KEY_LINE.exec(line.text);
-      if (m) out.push({ at: line.at, pool: must(m[1]), key: must(m[2]), from: must(m[3]), to: must(m[4]), reason: m[5] ?? '' });
+      // The reason group is optional: at() says a group that did not match is undefined, where m[5] would not.
+      if (m) out.push({ at: line.at, pool: must(m[1]), key: must(m[2]), from: must(m[3]), to: must(m[4]), reason: m.at(5) ?? '' });
     }
     return out;
   }

@@ -103,7 +103,7 @@ describe('keybridge usage', function () {
       'gpt-translated-stream': { input: 700, output: 77 },
     };
     provider.setResponder((req) => {
-      const usage = plans[req.model ?? ''];
+      const usage = new Map(Object.entries(plans)).get(req.model ?? '');
       return usage ? { usage, text: `${ANSWER} for ${req.model}` } : undefined;
     });
     const { r, url } = await serve(configFile);
@@ -202,7 +202,7 @@ describe('keybridge usage', function () {
       'mystery-model': { input: 10, output: 5 },
     };
     provider.setResponder((req) => {
-      const usage = plans[req.model ?? ''];
+      const usage = new Map(Object.entries(plans)).get(req.model ?? '');
       return usage ? { usage } : undefined;
     });
     const { r, url } = await serve(configFile);
@@ -248,7 +248,7 @@ describe('keybridge usage', function () {
       if (key.state !== 'ready') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.equal(key?.state, 'cooling');
+    assert.equal(must(key, 'the key').state, 'cooling');
     assert.equal(key?.reason, 'daily cap of 2 requests reached; resets 00:00 UTC');
     await ask(second.url);
     await stop(second.r);

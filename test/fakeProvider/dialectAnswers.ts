@@ -63,7 +63,7 @@ export function dialectChatCompletion(dialect: StrictDialect, plan: ReplyPlan, c
     message.reasoning = reasoning;
     message.reasoning_details = [{ type: 'reasoning.text', text: reasoning, format: 'unknown', index: 0 }];
   }
-  const call = list(message.tool_calls)[0];
+  const call = list(message.tool_calls).at(0);
   if (dialect === 'gemini' && call) call.extra_content = { google: { thought_signature: geminiSignature(issued) } };
   if (dialect === 'groq') completion.x_groq = { id: `req_${plan.idTail}` };
   if (dialect === 'deepseek') completion.usage = deepseekUsage(asObject(completion.usage));
@@ -81,7 +81,7 @@ export function dialectChatEvents(dialect: StrictDialect, plan: ReplyPlan, event
       continue;
     }
     const delta = asObject(asObject(list(data.choices)[0]).delta);
-    const call = list(delta.tool_calls)[0];
+    const call = list(delta.tool_calls).at(0);
     if (dialect === 'gemini' && call && typeof call.id === 'string') call.extra_content = { google: { thought_signature: geminiSignature(issued) } };
     if (dialect === 'deepseek' && data.usage) data.usage = deepseekUsage(asObject(data.usage));
     const last = chunks.slice(i + 1).every((c) => !c.data);

@@ -9,6 +9,7 @@ import { SseScanner, type SseEvent } from '../../src/core/protocols/sse';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { endpointUrl, keyHeaders, streamedBody, type StreamEndpoint } from './continuationFixtures';
 import { captureStream, serveCannedStream, type CapturedStream } from './sseStreams';
+import { parseJson } from './json';
 import { must } from './must';
 
 export interface Interrupted {
@@ -60,12 +61,19 @@ export function parseEvents(bytes: Buffer | string): SseEvent[] {
   return [...scanner.push(Buffer.from(bytes)), ...scanner.end()];
 }
 
-export function jsonOf(event: SseEvent): any {
-  return JSON.parse(must(event.data));
+export function jsonOf(event: SseEvent): unknown {
+  return parseJson(must(event.data));
 }
 
+/** A whole answer as each SDK assembles it from a stream. */
+type SdkAnswer = Anthropic.Message | OpenAI.Chat.ChatCompletion | OpenAI.Responses.Response;
+
 /** Serves the client's bytes to the real SDK of the endpoint and returns what it made of them. */
-export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Promise<any> {
+export async function parsedBySdk(endpoint: 'messages', bytes: Buffer): Promise<Anthropic.Message>;
+export async function parsedBySdk(endpoint: 'chat', bytes: Buffer): Promise<OpenAI.Chat.ChatCompletion>;
+export async function parsedBySdk(endpoint: 'responses', bytes: Buffer): Promise<OpenAI.Responses.Response>;
+export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Promise<SdkAnswer>;
+export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Promise<SdkAnswer> {
   const server = await serveCannedStream(bytes);
   try {
     if (endpoint === 'messages') {
@@ -84,14 +92,30 @@ export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Prom
   }
 }
 
-/** The answer text as each SDK assembles it. */
-export function sdkText(endpoint: StreamEndpoint, parsed: any): string {
-  if (endpoint === 'messages') return parsed.content.filter((b: any) => b.type === 'text').map((b: any) => b.text).join('');
-  if (endpoint === 'chat') return parsed.choices[0].message.content;
-  return parsed.output
-    .filter((item: any) => item.type === 'message')
-    .flatMap((item: any) => item.content)
-    .filter((part: any) => part.type === 'output_text')
-    .map((part: any) => part.text)
+/** The SDK's answer as an Anthropic message; another endpoint's shape fails. */
+export function asMessage(parsed: SdkAnswer): Anthropic.Message {
+  assert.ok('type' in parsed, 'the Anthropic SDK assembled a message');
+  return parsed;
+}
+
+/** The SDK's answer as a chat completion; another endpoint's shape fails. */
+export function asChatCompletion(parsed: SdkAnswer): OpenAI.Chat.ChatCompletion {
+  assert.ok('object' in parsed && parsed.object === 'chat.completion', 'the OpenAI SDK assembled a chat completion');
+  return parsed;
+}
+
+/** The SDK's answer as a Responses response; another endpoint's shape fails. */
+export function asResponse(parsed: SdkAnswer): OpenAI.Responses.Response {
+  assert.ok('object' in parsed && parsed.object === 'response', 'the OpenAI SDK assembled a response');
+  return parsed;
+}
+
+/** The answer text as each SDK assembles it; an answer of another endpoint's shape fails. */
+export function sdkText(endpoint: StreamEndpoint, parsed: SdkAnswer): string {
+  if (endpoint === 'messages') return asMessage(parsed).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+  if (endpoint === 'chat') return must(must(asChatCompletion(parsed).choices[0], 'a choice').message.content, 'the message content');
+  return asResponse(parsed).output
+    .flatMap((item) => (item.type === 'message' ? item.content : []))
+    .map((part) => (part.type === 'output_text' ? part.text : ''))
     .join('');
 }

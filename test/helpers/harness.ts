@@ -99,7 +99,7 @@ export interface SimpleResponse {
   status: number;
   headers: Headers;
   text: string;
-  json(): any;
+  json(): unknown;
 }
 
 /** POSTs JSON with the local token and reads the whole answer. */
@@ -111,7 +111,7 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     signal: AbortSignal.timeout(15_000),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return { status: res.status, headers: res.headers, text, json: (): unknown => JSON.parse(text) };
 }
 
 export const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], ...extra });

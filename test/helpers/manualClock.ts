@@ -12,12 +12,14 @@ export class ManualClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
+      // An AbortSignal's reason is an Error (an AbortError) unless the caller gave it another.
+      const reason = (): Error => (signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
+      if (signal?.aborted) return reject(reason());
       const entry = { until: this.current + ms, resolve };
       this.sleepers.push(entry);
       signal?.addEventListener('abort', () => {
         this.sleepers = this.sleepers.filter((s) => s !== entry);
-        reject(signal.reason);
+        reject(reason());
       });
     });
   }

@@ -20,5 +20,5 @@ export const responsesToMessages = (request: Wire, target: MessagesTarget): Tran
 export function translation(client: Parameters<typeof crossProtocol>[0], pool: Parameters<typeof crossProtocol>[1]): TargetTranslation {
   const cross = crossProtocol(client, pool);
   assert.equal(cross?.kind, 'translate');
-  return cross as TargetTranslation;
+  return cross;
 }

@@ -87,7 +87,7 @@ function refusalReadAs(client: 'messages' | 'responses', dialect: StrictDialect,
       const seen = (error: unknown): string => {
         const e = error as { status?: number; error?: { error?: { message?: string }; message?: string } };
         assert.equal(e.status, 400);
-        return String(client === 'messages' ? e.error?.error?.message : (e.error as { message?: string } | undefined)?.message);
+        return String(client === 'messages' ? e.error?.error?.message : (e.error)?.message);
       };
       const ask =
         client === 'messages'

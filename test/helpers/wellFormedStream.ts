@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import type { SseEvent } from '../../src/core/protocols/sse';
 import type { StreamEndpoint } from './continuationFixtures';
+import { arrAt, at, numAt, parseJson } from './json';
 import { must } from './must';
 
-function json(event: SseEvent): any {
-  return JSON.parse(must(event.data));
+function json(event: SseEvent): unknown {
+  return parseJson(must(event.data));
 }
 
 /**
@@ -26,12 +27,12 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
     for (const e of real) {
       if (e.name === 'content_block_start') {
         assert.equal(open, undefined, 'a block starts only once the previous one stopped');
-        assert.equal(json(e).index, next++, 'blocks start in index order');
-        open = json(e).index;
+        assert.equal(at(json(e), 'index'), next++, 'blocks start in index order');
+        open = numAt(json(e), 'index');
       } else if (e.name === 'content_block_delta') {
-        assert.equal(json(e).index, open, 'deltas go to the open block');
+        assert.equal(at(json(e), 'index'), open, 'deltas go to the open block');
       } else if (e.name === 'content_block_stop') {
-        assert.equal(json(e).index, open, 'the open block stops');
+        assert.equal(at(json(e), 'index'), open, 'the open block stops');
         open = undefined;
       }
     }
@@ -40,21 +41,21 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
     assert.equal(real.filter((e) => e.data === '[DONE]').length, 1, 'one [DONE]');
     assert.equal(must(real.at(-1)).data, '[DONE]', '[DONE] comes last');
     const chunks = real.slice(0, -1).map(json);
-    assert.ok(chunks.every((c) => c.error === undefined), 'no error chunk');
-    assert.equal(new Set(chunks.map((c) => c.id)).size, 1, 'one completion id');
-    assert.equal(new Set(chunks.map((c) => c.model)).size, 1, 'one model');
-    assert.equal(chunks.filter((c) => c.choices.some((ch: any) => ch.finish_reason)).length, 1, 'one finish_reason');
-    assert.ok(chunks[0].choices[0].delta.role === 'assistant' && chunks.slice(1).every((c) => c.choices.every((ch: any) => ch.delta.role === undefined)), 'the role once, first');
+    assert.ok(chunks.every((c) => at(c, 'error') === undefined), 'no error chunk');
+    assert.equal(new Set(chunks.map((c) => at(c, 'id'))).size, 1, 'one completion id');
+    assert.equal(new Set(chunks.map((c) => at(c, 'model'))).size, 1, 'one model');
+    assert.equal(chunks.filter((c) => arrAt(c, 'choices').some((ch) => Boolean(at(ch, 'finish_reason')))).length, 1, 'one finish_reason');
+    assert.ok(at(chunks[0], 'choices', 0, 'delta', 'role') === 'assistant' && chunks.slice(1).every((c) => arrAt(c, 'choices').every((ch) => at(ch, 'delta', 'role') === undefined)), 'the role once, first');
   } else {
     const terminal = real.filter((e) => ['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(e.name));
     assert.equal(terminal.length, 1, 'one terminal event');
     assert.equal(must(real.at(-1)).name, responsesTerminal, `${responsesTerminal} comes last`);
-    assert.deepEqual(real.map((e) => json(e).sequence_number), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
-    const ids = new Set(real.filter((e) => json(e).response).map((e) => json(e).response.id));
+    assert.deepEqual(real.map((e) => at(json(e), 'sequence_number')), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
+    const ids = new Set(real.filter((e) => Boolean(at(json(e), 'response'))).map((e) => at(json(e), 'response', 'id')));
     assert.equal(ids.size, 1, 'one response id');
-    const added = real.filter((e) => e.name === 'response.output_item.added').map((e) => json(e).output_index);
+    const added = real.filter((e) => e.name === 'response.output_item.added').map((e) => at(json(e), 'output_index'));
     assert.deepEqual(added, added.map((_, i) => i), 'items added in output_index order');
-    const addedIds = real.filter((e) => e.name === 'response.output_item.added').map((e) => json(e).item.id);
+    const addedIds = real.filter((e) => e.name === 'response.output_item.added').map((e) => at(json(e), 'item', 'id'));
     assert.equal(new Set(addedIds).size, addedIds.length, 'each item added once');
   }
 }

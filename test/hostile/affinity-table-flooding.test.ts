@@ -4,6 +4,7 @@
 // by the soak's heap figures: the table was most of the bridge's heap growth).
 import assert from 'node:assert/strict';
 import { chatBody, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
+import { strAt } from '../helpers/json';
 
 describe('affinity table flooding', () => {
   let h: Harness;
@@ -20,6 +21,6 @@ describe('affinity table flooding', () => {
       assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody({ stream: true }))).status, 200);
     }
     assert.equal(h.bridge.engine.affinity.size, 2, 'one entry per Responses answer, none for messages or chat');
-    assert.ok(h.bridge.engine.affinity.get(`resp:${whole.json().id}`), 'the Responses id is there to be looked up');
+    assert.ok(h.bridge.engine.affinity.get(`resp:${strAt(whole.json(), 'id')}`), 'the Responses id is there to be looked up');
   });
 });

@@ -33,8 +33,8 @@ describe('config changes and retirements while requests are in flight', function
     const keys = (prefix: string): PoolSpec['keys'] => rotate([1, 2, 3, 4].filter((n) => n !== 1 + (variant % 4)).map((n) => ({ id: `k${n}`, secret: `${prefix}-key-${n}`, weight: n })));
     return {
       pools: [
-        { id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: strategies[variant % 3] as SelectionStrategy, keys: keys('oa') },
-        { id: 'an', protocol: 'anthropic', baseUrl: h.provider.anthropicBaseUrl, strategy: strategies[(variant + 1) % 3] as SelectionStrategy, keys: keys('an') },
+        { id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: strategies[variant % 3], keys: keys('oa') },
+        { id: 'an', protocol: 'anthropic', baseUrl: h.provider.anthropicBaseUrl, strategy: strategies[(variant + 1) % 3], keys: keys('an') },
       ],
       routes: variant % 2 ? [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }] }] : [],
       tuning: { ...TEST_TUNING, budgetMs: 8_000 + variant, idleTimeoutMs: 1_500 + variant * 10 },

@@ -5,6 +5,7 @@
 // from the count_tokens estimate. Never the bridge's internal error.
 import assert from 'node:assert/strict';
 import { post, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { at, strAt } from '../helpers/json';
 
 /** An object nested `depth` levels deep, as JSON text (JSON.stringify itself would overflow on it). */
 const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -44,7 +45,7 @@ describe('JSON nested thousands deep on translated routes', () => {
   it('fails over from a provider answer nested 5,000 deep to the next target (Anthropic client, Chat pool)', async () => {
     const res = await post(`${h.anthropicBase}/v1/messages`, { model: 'claude-then-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, anthropicHeaders);
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.json().type, 'message');
+    assert.equal(at(res.json(), 'type'), 'message');
     assert.equal(h.provider.ledger.at(-1)?.model, 'claude-ok', 'the next target served');
     assert.ok(!h.logs.some((line) => /internal error/.test(line)), 'no internal error was logged');
   });
@@ -52,27 +53,27 @@ describe('JSON nested thousands deep on translated routes', () => {
   it('fails over from a provider answer nested 5,000 deep to the next target (Chat client, Anthropic pool)', async () => {
     const res = await post(`${h.openaiBase}/chat/completions`, { model: 'gpt-then-x', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.json().object, 'chat.completion');
+    assert.equal(at(res.json(), 'object'), 'chat.completion');
     assert.equal(h.provider.ledger.at(-1)?.model, 'gpt-ok', 'the next target served');
   });
 
   it('answers 502 in the client’s protocol when no target is left after a deep answer', async () => {
     const an = await post(`${h.anthropicBase}/v1/messages`, { model: 'claude-only-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, anthropicHeaders);
     assert.equal(an.status, 502, an.text);
-    assert.equal(an.json().type, 'error');
-    assert.match(an.json().error.message, /nested deeper/);
+    assert.equal(at(an.json(), 'type'), 'error');
+    assert.match(strAt(an.json(), 'error', 'message'), /nested deeper/);
     const oa = await post(`${h.openaiBase}/chat/completions`, { model: 'gpt-only-x', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(oa.status, 502, oa.text);
-    assert.match(oa.json().error.message, /nested deeper/);
+    assert.match(strAt(oa.json(), 'error', 'message'), /nested deeper/);
   });
 
   it('refuses a Messages request nested 20,000 deep on a translated route with an Anthropic 400, sending nothing', async () => {
     const body = `{"model":"claude-only-x","max_tokens":64,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"Read","input":${nested(20_000)}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}`;
     const res = await post(`${h.anthropicBase}/v1/messages`, body, anthropicHeaders);
     assert.equal(res.status, 400, res.text);
-    assert.equal(res.json().type, 'error');
-    assert.equal(res.json().error.type, 'invalid_request_error');
-    assert.match(res.json().error.message, /nested deeper than \d+ levels/);
+    assert.equal(at(res.json(), 'type'), 'error');
+    assert.equal(at(res.json(), 'error', 'type'), 'invalid_request_error');
+    assert.match(strAt(res.json(), 'error', 'message'), /nested deeper than \d+ levels/);
     assert.equal(h.provider.ledger.length, 0);
   });
 
@@ -80,8 +81,8 @@ describe('JSON nested thousands deep on translated routes', () => {
     const body = `{"model":"gpt-only-x","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"Read","parameters":${nested(20_000)}}}]}`;
     const res = await post(`${h.openaiBase}/chat/completions`, body);
     assert.equal(res.status, 400, res.text);
-    assert.equal(res.json().error.type, 'invalid_request_error');
-    assert.match(res.json().error.message, /nested deeper than \d+ levels/);
+    assert.equal(at(res.json(), 'error', 'type'), 'invalid_request_error');
+    assert.match(strAt(res.json(), 'error', 'message'), /nested deeper than \d+ levels/);
     assert.equal(h.provider.ledger.length, 0);
   });
 
@@ -89,8 +90,8 @@ describe('JSON nested thousands deep on translated routes', () => {
     const body = `{"model":"claude-only-x","messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"tool_use","id":"t","name":"x","input":${nested(20_000)}}]}]}]}`;
     const res = await post(`${h.anthropicBase}/v1/messages/count_tokens`, body, anthropicHeaders);
     assert.equal(res.status, 400, res.text);
-    assert.equal(res.json().type, 'error');
-    assert.match(res.json().error.message, /nested deeper than \d+ levels/);
+    assert.equal(at(res.json(), 'type'), 'error');
+    assert.match(strAt(res.json(), 'error', 'message'), /nested deeper than \d+ levels/);
   });
 
   it('still relays a deep request byte for byte where no target translates it', async () => {

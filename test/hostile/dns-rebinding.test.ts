@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { errorMessage, rawExchange, rawRequest } from './rawHttp';
+import { at, parseJson } from '../helpers/json';
 
 describe('DNS rebinding', () => {
   let h: Harness;
@@ -44,7 +45,7 @@ describe('DNS rebinding', () => {
         }
         assert.equal(answer.status, 403, label);
         assert.match(errorMessage(answer.body) ?? '', /answers only to 127\.0\.0\.1/, label);
-        if (anthropic) assert.equal(JSON.parse(answer.body ?? '{}').type, 'error', label);
+        if (anthropic) assert.equal(at(parseJson(answer.body ?? '{}'), 'type'), 'error', label);
       }
     }
   });

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { chatBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { errorMessage, rawExchange, rawRequest } from './rawHttp';
+import { at, parseJson } from '../helpers/json';
 
 describe('invalid UTF-8', () => {
   let h: Harness;
@@ -30,7 +31,7 @@ describe('invalid UTF-8', () => {
         const answer = await rawExchange(h.bridge.port, rawRequest('POST', path, [host(), [...auth], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Connection', 'close']], body));
         assert.equal(answer.status, 400, path);
         assert.match(errorMessage(answer.body) ?? '', /not valid UTF-8/, path);
-        if (anthropic) assert.equal(JSON.parse(answer.body ?? '{}').type, 'error');
+        if (anthropic) assert.equal(at(parseJson(answer.body ?? '{}'), 'type'), 'error');
       }
       assert.equal(h.provider.ledger.length, 0);
     });

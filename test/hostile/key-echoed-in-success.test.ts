@@ -20,9 +20,9 @@ describe('a key echoed in a successful answer', () => {
   before(async () => {
     upstream = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => (body += c));
+      req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
         if (stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'x-echo-key': key });

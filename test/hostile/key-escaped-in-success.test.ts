@@ -12,7 +12,7 @@ const TOKEN = 'kb-escaped-echo-token';
 
 /** The key with the characters `escaped` picks spelt as JSON escapes, as they appear inside a JSON string. */
 function spell(key: string, escaped: (i: number) => boolean, upper = false): string {
-  return [...key]
+  return Array.from(key)
     .map((c, i) => {
       if (!escaped(i)) return c;
       const hex = c.charCodeAt(0).toString(16).padStart(4, '0');
@@ -42,7 +42,7 @@ describe('a key echoed with JSON escapes in a successful answer', () => {
   before(async () => {
     upstream = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => (body += c));
+      req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         const { model } = JSON.parse(body) as { model: string };
         const [spelling, framing] = model.split('/');

@@ -39,7 +39,7 @@ async function startQuotingProvider(): Promise<Server> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       let code = key;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (key === KEYS.QUOTED_CUT) code = key.slice(0, -1);
@@ -83,8 +83,8 @@ describe('keys quoted in a provider error code', function () {
     for (const name of names) env[`QK_${name}`] = KEYS[name as keyof typeof KEYS];
     child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
-    must(child.stdout).on('data', (c) => (log += c));
-    must(child.stderr).on('data', (c) => (log += c));
+    must(child.stdout).on('data', (c: Buffer) => (log += c.toString()));
+    must(child.stderr).on('data', (c: Buffer) => (log += c.toString()));
     const exited = new Promise((r) => must(child).on('exit', r));
     const deadline = Date.now() + 10_000;
     while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(log) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -115,7 +115,7 @@ describe('keys quoted in a provider error code', function () {
     child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, QK_STALE: KEYS.STALE_STATE }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise((r) => must(child).on('exit', r));
     let out = '';
-    must(child.stdout).on('data', (c) => (out += c));
+    must(child.stdout).on('data', (c: Buffer) => (out += c.toString()));
     const deadline = Date.now() + 10_000;
     while (!/^http:\/\/127\.0\.0\.1:\d+$/m.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGTERM');

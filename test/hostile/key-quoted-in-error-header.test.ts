@@ -19,7 +19,7 @@ describe('a key quoted in an error header', () => {
     upstream = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         res.writeHead(400, { 'content-type': 'application/json', 'x-echo-key': `sent ${key}` });
         res.end(JSON.stringify({ error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', code: 'unsupported_value', param: 'temperature' } }));
       });

@@ -29,7 +29,7 @@ function pieces(text: string, size: number): string[] {
 }
 
 /** The key with every third character spelt as a JSON escape, as it appears inside JSON text. */
-const escapedKey = [...KEY].map((c, i) => (i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+const escapedKey = Array.from(KEY).map((c, i) => (i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
 
 /** What the provider says, with the key it was sent. */
 function answer(key: string): { text: string[]; args: string[] } {
@@ -78,7 +78,10 @@ describe('a key quoted in a translated stream', () => {
         const key = anthropicSide ? String(req.headers['x-api-key']) : String(req.headers.authorization).replace(/^Bearer /, '');
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         const events = (anthropicSide ? messagesStream(key) : chatStream(key)).split(/(?<=\n\n)/);
-        const next = (): void => void (events.length ? res.write(events.shift(), () => setImmediate(next)) : res.end());
+        const next = (): void => {
+          if (events.length) res.write(events.shift(), () => setImmediate(next));
+          else res.end();
+        };
         next();
       });
     });

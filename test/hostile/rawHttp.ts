@@ -61,7 +61,7 @@ export function rawExchange(port: number, bytes: Buffer | string, options: { tim
     }
     let i = 0;
     dribble.timer = setInterval(() => {
-      if (socket.destroyed || i >= data.length) return void clearInterval(dribble.timer);
+      if (socket.destroyed || i >= data.length) return clearInterval(dribble.timer);
       socket.write(data.subarray(i, i + 1));
       i++;
     }, options.byteGapMs);

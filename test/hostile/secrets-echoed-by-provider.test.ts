@@ -21,9 +21,9 @@ const ADMIN = 'kb-echo-admin';
 async function startEchoingProvider(): Promise<Server> {
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => (body += c));
+    req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
-      const key = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
+      const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
       const model = req.method === 'GET' ? 'test' : ((JSON.parse(body) as { model?: string }).model ?? '');
       const error = (status: number, type: string, code: string | null, headers: Record<string, string> = {}): void => {
         const text = JSON.stringify({ error: { message: `Key ${key} was refused (${code ?? type})`, type, code, param: null } });

@@ -5,6 +5,7 @@
 // Key-shaped test values are split after their prefix, so no literal in the repository looks like a real key.
 import assert from 'node:assert/strict';
 import { chatBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { at } from '../helpers/json';
 
 const ADMIN = 'kb-test-admin-token';
 
@@ -31,7 +32,7 @@ describe('token guessing', () => {
     it(`refuses ${name}`, async () => {
       const res = await post(`${h.openaiBase}/chat/completions`, chatBody(), headers);
       assert.equal(res.status, 401);
-      assert.equal(res.json().error.type, 'authentication_error');
+      assert.equal(at(res.json(), 'error', 'type'), 'authentication_error');
       for (const value of Object.values(headers).map((v) => v.replace(/^(Bearer|Basic) /, ''))) {
         if (value.length >= 12) assert.ok(!res.text.includes(value), 'the presented credential is not echoed');
       }

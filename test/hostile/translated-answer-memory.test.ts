@@ -9,6 +9,7 @@ import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { restOfText } from '../fakeProvider/continuationReplies';
 import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { must } from '../helpers/must';
+import { arr, arrAt, at, numAt, parseJson, str, strAt } from '../helpers/json';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -51,7 +52,7 @@ describe('translated answers held in memory', function () {
     for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) if (h.logs.some((l) => pattern.test(l))) return true;
     return h.logs.some((l) => pattern.test(l));
   };
-  const last = (events: { event: string; data: string }[]) => ({ event: events.at(-1)?.event, json: JSON.parse(events.at(-1)?.data ?? '{}') });
+  const last = (events: { event: string; data: string }[]) => ({ event: events.at(-1)?.event, json: parseJson(events.at(-1)?.data ?? '{}') });
 
   // A held byte costs the budget four: the answer's last events repeat it (FINAL_EVENT_COPIES).
   it('ends a Responses stream whose tool call outgrows the cap with response.failed, logs why, and serves the next answer', async () => {
@@ -61,12 +62,12 @@ describe('translated answers held in memory', function () {
     assert.ok(!events.some((e) => e.event === 'response.completed'), 'no completed response repeating two mebibytes');
     const end = last(events);
     assert.equal(end.event, 'response.failed');
-    const created = JSON.parse(must(events.find((e) => e.event === 'response.created')).data);
-    assert.equal(end.json.response.id, created.response.id, 'the failed response is the one the client saw created');
-    assert.equal(end.json.response.status, 'failed');
-    assert.deepEqual(end.json.response.output, []);
-    assert.equal(end.json.sequence_number, JSON.parse(must(events.at(-2)).data).sequence_number + 1, 'its sequence number follows the last event');
-    assert.match(end.json.response.error.message, /grew past the 1 MiB the bridge holds of one answer \(tuning\.maxAnswerBytes\)/);
+    const created = parseJson(must(events.find((e) => e.event === 'response.created')).data);
+    assert.equal(at(end.json, 'response', 'id'), at(created, 'response', 'id'), 'the failed response is the one the client saw created');
+    assert.equal(at(end.json, 'response', 'status'), 'failed');
+    assert.deepEqual(at(end.json, 'response', 'output'), []);
+    assert.equal(at(end.json, 'sequence_number'), numAt(parseJson(must(events.at(-2)).data), 'sequence_number') + 1, 'its sequence number follows the last event');
+    assert.match(strAt(end.json, 'response', 'error', 'message'), /grew past the 1 MiB the bridge holds of one answer \(tuning\.maxAnswerBytes\)/);
     // The request's line is written once the attempt loop returns, which may be just after the client read the end.
     assert.ok(await logged(/POST \/openai\/v1\/responses 200 error pool=an .*grew past the 1 MiB/), h.logs.join('\n'));
 
@@ -75,7 +76,7 @@ describe('translated answers held in memory', function () {
     const next = await responsesStream();
     const done = last(next);
     assert.equal(done.event, 'response.completed');
-    assert.equal(JSON.parse(done.json.response.output[0].arguments).content.length, 900 * KiB);
+    assert.equal(strAt(parseJson(strAt(done.json, 'response', 'output', 0, 'arguments')), 'content').length, 900 * KiB);
   });
 
   it('bounds concurrent large answers by the memory budget, and gives every reservation back', async () => {
@@ -88,7 +89,7 @@ describe('translated answers held in memory', function () {
     assert.equal(failed.length + completed.length, 4);
     assert.ok(failed.length >= 1, 'four answers of 900 KiB do not all fit a 10 MiB budget');
     assert.ok(completed.length >= 1, 'the budget serves those that fit');
-    for (const end of failed) assert.match(end.json.response.error.message, /grew past the memory budget/);
+    for (const end of failed) assert.match(strAt(end.json, 'response', 'error', 'message'), /grew past the memory budget/);
     assert.ok(await logged(/ 200 error pool=an .*grew past the memory budget/), h.logs.join('\n'));
 
     // All given back: two at once fit again.
@@ -107,8 +108,12 @@ describe('translated answers held in memory', function () {
     });
     const events = sseEvents(await res.text());
     assert.equal(events.at(-1)?.data, '[DONE]');
-    const args = events.flatMap((e) => (e.data === '[DONE]' ? [] : (JSON.parse(e.data).choices?.[0]?.delta?.tool_calls ?? []))).map((c: any) => c.function?.arguments ?? '').join('');
-    assert.equal(JSON.parse(args).content.length, 2 * MiB);
+    const toolCalls = (chunk: unknown): unknown[] => {
+      const choice = arrAt(chunk, 'choices')[0];
+      return choice === undefined ? [] : arr(at(choice, 'delta', 'tool_calls') ?? []);
+    };
+    const args = events.flatMap((e) => (e.data === '[DONE]' ? [] : toolCalls(parseJson(e.data)))).map((c) => str(at(c, 'function', 'arguments') ?? '')).join('');
+    assert.equal(strAt(parseJson(args), 'content').length, 2 * MiB);
   });
 
   it('does not continue a cut stream whose text outgrew the cap: it ends with the terminal error, as without continuation', async () => {
@@ -125,7 +130,7 @@ describe('translated answers held in memory', function () {
     const events = sseEvents(await res.text());
     assert.deepEqual(h.provider.ledger.map((e) => e.key), ['sk-test-key-oa-a'], 'no continuation was asked for');
     assert.equal(events.at(-1)?.data, '[DONE]');
-    assert.equal(JSON.parse(must(events.at(-2)).data).error?.code, 'stream_interrupted');
+    assert.equal(at(parseJson(must(events.at(-2)).data), 'error', 'code'), 'stream_interrupted');
     assert.ok(await logged(/not continued: .*more text than the 1 MiB the bridge holds of one answer/), h.logs.join('\n'));
   });
 });

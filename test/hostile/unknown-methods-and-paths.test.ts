@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { errorMessage, rawExchange, rawRequest } from './rawHttp';
+import { at, parseJson } from '../helpers/json';
 
 describe('unknown methods and paths', () => {
   let h: Harness;
@@ -20,11 +21,11 @@ describe('unknown methods and paths', () => {
       const openai = await send(method, '/openai/v1/chat/completions', [['X-Echo', TOKEN]]);
       assert.equal(openai.status, 405);
       assert.match(openai.text, /\r\nallow: GET, POST, DELETE, HEAD\r\n/i);
-      assert.equal(typeof JSON.parse(openai.body ?? '{}').error?.type, 'string');
+      assert.equal(typeof at(parseJson(openai.body ?? '{}'), 'error', 'type'), 'string');
       assert.ok(!openai.text.includes(TOKEN), 'the token is never echoed');
       const anthropic = await send(method, '/anthropic/v1/messages');
       assert.equal(anthropic.status, 405);
-      assert.equal(JSON.parse(anthropic.body ?? '{}').type, 'error');
+      assert.equal(at(parseJson(anthropic.body ?? '{}'), 'type'), 'error');
     });
   }
 

@@ -14,7 +14,7 @@ async function startEndlessProvider(): Promise<{ server: Server; url: string; se
   const sent: number[] = [];
   const server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => (body += c));
+    req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const slot = sent.push(0) - 1;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -23,8 +23,8 @@ async function startEndlessProvider(): Promise<{ server: Server; url: string; se
       }
       res.write('data: {"endless":"');
       const pump = (): void => {
-        while (!res.destroyed && (sent[slot] as number) < 256 * 1024 * 1024) {
-          sent[slot] = (sent[slot] as number) + CHUNK.length;
+        while (!res.destroyed && (sent[slot]) < 256 * 1024 * 1024) {
+          sent[slot] = (sent[slot]) + CHUNK.length;
           if (!res.write(CHUNK)) return void res.once('drain', pump);
         }
       };

@@ -15,8 +15,8 @@ function check(config: string, env: Record<string, string>): Promise<{ code: num
     const child = spawn(process.execPath, [CLI, 'check', '--config', config], { env: { PATH: process.env.PATH ?? '', WT_KEY: 'sk-' + 'weak-token-test-key', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (code) => done({ code, stdout, stderr }));
   });
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { must } from '../helpers/must';
+import { at } from '../helpers/json';
 
 const pools = (p: FakeProvider) => [
   {
@@ -31,7 +32,7 @@ describe('session affinity', () => {
   it('keeps previous_response_id on the key that produced the response, streamed or not', async () => {
     await post(`${h.openaiBase}/chat/completions`, chatBody()); // moves round-robin past k1
     const first = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi' });
-    const firstId = first.json().id;
+    const firstId = at(first.json(), 'id');
     const streamed = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'next', previous_response_id: firstId, stream: true });
     const created = must(streamed.text.match(/"id":"(resp_[^"]+)"/))[1];
     await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'more', previous_response_id: created });

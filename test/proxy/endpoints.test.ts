@@ -2,6 +2,7 @@
 // and protocol headers intact, and agents' unauthenticated `HEAD /` probe gets an answer.
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { arrAt, at, strAt } from '../helpers/json';
 
 describe('endpoints', () => {
   let h: Harness;
@@ -12,11 +13,11 @@ describe('endpoints', () => {
   it('relays OpenAI chat, responses and embeddings to the OpenAI pool', async () => {
     const chat = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(chat.status, 200);
-    assert.equal(chat.json().object, 'chat.completion');
+    assert.equal(at(chat.json(), 'object'), 'chat.completion');
     const responses = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi' });
-    assert.equal(responses.json().object, 'response');
+    assert.equal(at(responses.json(), 'object'), 'response');
     const embeddings = await post(`${h.openaiBase}/embeddings`, { model: 'emb-test', input: ['a', 'b'] });
-    assert.equal(embeddings.json().data.length, 2);
+    assert.equal(arrAt(embeddings.json(), 'data').length, 2);
     assert.deepEqual(
       h.provider.ledger.map((e) => [e.path, e.key]),
       [
@@ -45,7 +46,7 @@ describe('endpoints', () => {
       'anthropic-beta': 'context-management-2025-06-27',
     });
     assert.equal(res.status, 200);
-    assert.equal(res.json().type, 'message');
+    assert.equal(at(res.json(), 'type'), 'message');
     const entry = h.provider.ledger[0];
     assert.equal(entry.path, '/v1/messages?beta=true');
     assert.equal(entry.headers['anthropic-beta'], 'context-management-2025-06-27');
@@ -56,7 +57,7 @@ describe('endpoints', () => {
   it('adds anthropic-version when a client leaves it out, and serves count_tokens', async () => {
     const res = await post(`${h.anthropicBase}/v1/messages/count_tokens`, messagesBody());
     assert.equal(res.status, 200);
-    assert.equal(typeof res.json().input_tokens, 'number');
+    assert.equal(typeof at(res.json(), 'input_tokens'), 'number');
     assert.equal(h.provider.ledger[0].headers['anthropic-version'], '2023-06-01');
   });
 
@@ -85,6 +86,6 @@ describe('endpoints', () => {
   it('answers an unknown path with a 404 that names the base URLs', async () => {
     const res = await post(`${h.bridge.url}/nope`, {});
     assert.equal(res.status, 404);
-    assert.match(res.json().error.message, /openai\/v1/);
+    assert.match(strAt(res.json(), 'error', 'message'), /openai\/v1/);
   });
 });

@@ -3,6 +3,7 @@
 // pool and the fix when no key is usable — in the client's own protocol.
 import assert from 'node:assert/strict';
 import { chatBody, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
+import { at, obj, strAt } from '../helpers/json';
 
 describe('answers when every key is spent', () => {
   let h: Harness;
@@ -17,8 +18,8 @@ describe('answers when every key is spent', () => {
     assert.equal(res.headers.get('retry-after'), '3');
     assert.ok(Number(res.headers.get('retry-after-ms')) <= 2500);
     assert.equal(res.headers.get('x-ratelimit-remaining-tokens'), '0', 'the last upstream 429’s headers are forwarded');
-    assert.equal(res.json().error.type, 'rate_limit_error');
-    assert.match(res.json().error.message, /rate-limited for gpt-test; the first recovers in 3 s/);
+    assert.equal(at(res.json(), 'error', 'type'), 'rate_limit_error');
+    assert.match(strAt(res.json(), 'error', 'message'), /rate-limited for gpt-test; the first recovers in 3 s/);
   });
 
   it('answers in Anthropic’s format on the Anthropic endpoint', async () => {
@@ -27,8 +28,8 @@ describe('answers when every key is spent', () => {
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '7');
     assert.equal(res.headers.get('anthropic-ratelimit-requests-remaining'), '0');
-    assert.deepEqual(Object.keys(res.json()), ['type', 'error']);
-    assert.equal(res.json().error.type, 'rate_limit_error');
+    assert.deepEqual(Object.keys(obj(res.json())), ['type', 'error']);
+    assert.equal(at(res.json(), 'error', 'type'), 'rate_limit_error');
   });
 
   it('names the pool and the fix when every key is invalid, exhausted or retired', async () => {
@@ -37,7 +38,7 @@ describe('answers when every key is spent', () => {
     const res = await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('x-should-retry'), 'false', 'SDKs must not retry a request no key can serve');
-    assert.match(res.json().error.message, /no usable key in "an" \(1 invalid, 1 retired\)\. Add a key, or test and restore keys/);
+    assert.match(strAt(res.json(), 'error', 'message'), /no usable key in "an" \(1 invalid, 1 retired\)\. Add a key, or test and restore keys/);
     assert.equal(h.provider.ledger.length, 1, 'the retired key was never tried');
   });
 });

@@ -126,7 +126,7 @@ describe('answers of real Chat providers, across protocols', () => {
 
   describe('a Responses client (Codex) on a Chat-only pool', () => {
     const input = [{ role: 'user' as const, content: 'go on' }];
-    const tools = TOOLS.map((t) => ({ type: 'function' as const, name: t.name, parameters: t.input_schema as Record<string, unknown>, strict: false }));
+    const tools = TOOLS.map((t) => ({ type: 'function' as const, name: t.name, parameters: t.input_schema, strict: false }));
 
     for (const streamed of [true, false]) {
       const how = streamed ? 'streamed' : 'not streamed';
@@ -141,9 +141,9 @@ describe('answers of real Chat providers, across protocols', () => {
         const call = response.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
         assert.deepEqual([call.call_id, call.arguments], ['call_00_Xq3d8', '{"file_path":"/tmp/a.txt"}']);
         assert.equal(response.usage?.input_tokens, 900);
-        assert.equal(response.usage?.input_tokens_details.cached_tokens, 640);
-        assert.equal(response.usage?.output_tokens, 120);
-        assert.equal(response.usage?.output_tokens_details.reasoning_tokens, 80);
+        assert.equal(response.usage.input_tokens_details.cached_tokens, 640);
+        assert.equal(response.usage.output_tokens, 120);
+        assert.equal(response.usage.output_tokens_details.reasoning_tokens, 80);
       });
 
       it(`gets Gemini's thought signature as a reasoning item before its call, keyed by the call_id (${how})`, async () => {
@@ -158,7 +158,7 @@ describe('answers of real Chat providers, across protocols', () => {
       it(`gets the usage Kimi reports inside the choice (${how})`, async () => {
         const response = await respond('codex-kimi');
         assert.equal(response.usage?.input_tokens, 1_200);
-        assert.equal(response.usage?.output_tokens, 48);
+        assert.equal(response.usage.output_tokens, 48);
         const call = response.output.find((i) => i.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
         assert.equal(call.arguments, '{"command": "ls -la"}');
       });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Fault } from '../fakeProvider/types';
 import { chatBody, messagesBody, post, sseEvents, startHarness, type Harness } from '../helpers/harness';
 import { seeded } from '../helpers/seeded';
+import { at, parseJson } from '../helpers/json';
 
 const CONCURRENCY = 40;
 const MAX_ATTEMPTS = 8;
@@ -29,7 +30,7 @@ const send = (h: Harness, protocol: 'anthropic' | 'openai', stream: boolean, id:
 
 /** A complete answer: a whole non-streamed body, or a stream that reached its protocol's last event. */
 function complete(protocol: 'anthropic' | 'openai', stream: boolean, text: string): boolean {
-  if (!stream) return JSON.parse(text).usage !== undefined;
+  if (!stream) return at(parseJson(text), 'usage') !== undefined;
   const last = sseEvents(text).at(-1);
   return protocol === 'anthropic' ? last?.event === 'message_stop' : last?.data === '[DONE]';
 }

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { chatBody, messagesBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { at, parseJson, strAt } from '../helpers/json';
 
 function rawRequest(port: number, headers: Record<string, string>, body = ''): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/openai/v1/chat/completions', headers, setHost: false }, (res) => {
       let text = '';
-      res.on('data', (c) => (text += c));
+      res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
@@ -40,12 +41,12 @@ describe('security', () => {
   it('requires the local token, by Bearer or x-api-key, and answers in the client protocol', async () => {
     const missing = await post(`${h.openaiBase}/chat/completions`, chatBody(), { authorization: '' });
     assert.equal(missing.status, 401);
-    assert.equal(missing.json().error.type, 'authentication_error');
-    assert.match(missing.json().error.message, /missing local access token/);
+    assert.equal(at(missing.json(), 'error', 'type'), 'authentication_error');
+    assert.match(strAt(missing.json(), 'error', 'message'), /missing local access token/);
     const wrong = await post(`${h.anthropicBase}/v1/messages`, messagesBody(), { authorization: '', 'x-api-key': 'sk-wrong' });
     assert.equal(wrong.status, 401);
-    assert.equal(wrong.json().type, 'error');
-    assert.equal(wrong.json().error.type, 'authentication_error');
+    assert.equal(at(wrong.json(), 'type'), 'error');
+    assert.equal(at(wrong.json(), 'error', 'type'), 'authentication_error');
     assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody(), { authorization: '', 'x-api-key': TOKEN })).status, 200);
     assert.equal(h.provider.ledger.length, 1, 'rejected requests never reach the provider');
   });
@@ -85,14 +86,14 @@ describe('security', () => {
   it('rejects a Host that is not ours (DNS rebinding)', async () => {
     const res = await rawRequest(h.bridge.port, { host: `evil.example:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, JSON.stringify(chatBody()));
     assert.equal(res.status, 403);
-    assert.match(JSON.parse(res.text).error.message, /answers only to 127\.0\.0\.1/);
+    assert.match(strAt(parseJson(res.text), 'error', 'message'), /answers only to 127\.0\.0\.1/);
     assert.equal(h.provider.ledger.length, 0);
   });
 
   it('rejects requests from a browser page (Origin)', async () => {
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody(), { origin: 'https://evil.example' });
     assert.equal(res.status, 403);
-    assert.match(res.json().error.message, /web pages/);
+    assert.match(strAt(res.json(), 'error', 'message'), /web pages/);
     assert.equal(res.headers.get('access-control-allow-origin'), null, 'no CORS');
     assert.equal(h.provider.ledger.length, 0);
   });
@@ -100,18 +101,18 @@ describe('security', () => {
   it('refuses a body over the limit with 413, without reaching the provider', async () => {
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody({ padding: 'x'.repeat(70 * 1024) }));
     assert.equal(res.status, 413);
-    assert.equal(res.json().error.type, 'invalid_request_error');
-    assert.match(res.json().error.message, /over the 65536-byte limit/);
+    assert.equal(at(res.json(), 'error', 'type'), 'invalid_request_error');
+    assert.match(strAt(res.json(), 'error', 'message'), /over the 65536-byte limit/);
     assert.equal(h.provider.ledger.length, 0);
   });
 
   it('answers malformed JSON with 400, a wrong content type with 415, invalid UTF-8 with 400', async () => {
     const bad = await post(`${h.openaiBase}/chat/completions`, '{"model": "x",');
     assert.equal(bad.status, 400);
-    assert.match(bad.json().error.message, /not valid JSON/);
+    assert.match(strAt(bad.json(), 'error', 'message'), /not valid JSON/);
     const type = await post(`${h.anthropicBase}/v1/messages`, 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(type.status, 415);
-    assert.equal(type.json().type, 'error');
+    assert.equal(at(type.json(), 'type'), 'error');
     const utf8 = await rawRequest(h.bridge.port, { host: `127.0.0.1:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, '{"model":"\xff"}');
     assert.equal(utf8.status, 200, 'latin1-encoded by node: still valid UTF-8 bytes');
     const invalid = await new Promise<number>((resolve, reject) => {

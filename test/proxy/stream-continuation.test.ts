@@ -8,6 +8,14 @@ import OpenAI from 'openai';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { divergingText, prefixCompletion, restartingText, restOfText } from '../fakeProvider/continuationReplies';
 import { sseEvents, startHarness, TOKEN, type Harness } from '../helpers/harness';
+import { arrAt, at, objAt, str, strAt, type JsonObject } from '../helpers/json';
+import { must } from '../helpers/must';
+
+/** The last message of the request body the fake recorded in this ledger entry. */
+const lastMessage = (entry: { body?: unknown } | undefined): JsonObject => {
+  const messages = arrAt(must(entry, 'a ledger entry').body, 'messages');
+  return objAt(messages, messages.length - 1);
+};
 
 const FULL = 'The quick brown fox jumps over the lazy dog, then rests under the old oak tree until the evening comes.';
 
@@ -54,9 +62,10 @@ describe('stream continuation after a cut', function () {
     assert.equal(text, FULL);
     assert.equal(message.stop_reason, 'end_turn');
     assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1']);
-    const continuation = h.provider.ledger[1].body as any;
-    assert.equal(continuation.messages.at(-1).role, 'assistant', 'asked as a prefill');
-    assert.ok(FULL.startsWith(continuation.messages.at(-1).content[0]?.text ?? continuation.messages.at(-1).content), 'the prefill is what the client got');
+    const prefill = lastMessage(h.provider.ledger[1]);
+    assert.equal(prefill.role, 'assistant', 'asked as a prefill');
+    const content = prefill.content;
+    assert.ok(FULL.startsWith(typeof content === 'string' ? content : strAt(content, 0, 'text')), 'the prefill is what the client got');
     assert.ok(h.logs.some((l) => /continued by pool "an-b"/.test(l)), 'the request log says it was continued');
   });
 
@@ -73,8 +82,7 @@ describe('stream continuation after a cut', function () {
     }
     assert.equal(text, FULL);
     assert.equal(finish, 'stop');
-    const continuation = h.provider.ledger[1].body as any;
-    assert.equal(continuation.messages.at(-1).role, 'user', 'an instruction to continue follows the delivered text');
+    assert.equal(lastMessage(h.provider.ledger[1]).role, 'user', 'an instruction to continue follows the delivered text');
   });
 
   it('continues a cut Responses stream (store: false, as Codex sends): one response, the whole text', async () => {
@@ -83,16 +91,18 @@ describe('stream continuation after a cut', function () {
     const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0 });
     const stream = await client.responses.create({ model: 'gpt-test', stream: true, store: false, input: 'tell me' });
     let text = '';
-    let completed: any;
+    let completed: OpenAI.Responses.Response | undefined;
     const ids = new Set<string>();
     for await (const event of stream) {
       if (event.type === 'response.output_text.delta') text += event.delta;
-      if ('response' in event && event.response) ids.add(event.response.id);
+      if ('response' in event) ids.add(event.response.id);
       if (event.type === 'response.completed') completed = event.response;
     }
     assert.equal(text, FULL);
     assert.equal(ids.size, 1, 'one response id throughout');
-    assert.equal(completed?.output_text ?? completed?.output?.[0]?.content?.[0]?.text, FULL);
+    const response = must(completed, 'response.completed');
+    // The SDK adds output_text to the answers it assembles, not to the response object of a raw stream event.
+    assert.equal(at(response, 'output_text') ?? at(response, 'output', 0, 'content', 0, 'text'), FULL);
   });
 
   /** A streamed Chat request through the SDK: the text, the last finish reason, and whether the stream broke. */
@@ -144,10 +154,11 @@ describe('stream continuation after a cut', function () {
     assert.equal(error, undefined);
     assert.equal(text, FULL);
     assert.equal(finish, 'stop');
-    const last = (h.provider.ledger[1].body as any).messages.at(-1);
+    const last = lastMessage(h.provider.ledger[1]);
     assert.equal(last.role, 'assistant');
     assert.equal(last.prefix, true);
-    assert.ok(FULL.startsWith(last.content) && last.content.length > 0, 'the prefix is what the client got');
+    const prefix = str(last.content, 'the prefix text');
+    assert.ok(FULL.startsWith(prefix) && prefix.length > 0, 'the prefix is what the client got');
     assert.deepEqual(model.asked, [true], 'the model saw a prefix it could continue');
   });
 
@@ -160,8 +171,8 @@ describe('stream continuation after a cut', function () {
     const message = await client.messages.stream({ model: 'claude-test', max_tokens: 400, messages: [{ role: 'user', content: 'tell me' }] }).finalMessage();
     assert.equal(message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), FULL);
     assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1', 'an-second-1']);
-    assert.equal((h.provider.ledger[1].body as any).messages.at(-1).role, 'assistant', 'first asked with a prefill');
-    assert.equal((h.provider.ledger[2].body as any).messages.at(-1).role, 'user', 'then with the instruction');
+    assert.equal(lastMessage(h.provider.ledger[1]).role, 'assistant', 'first asked with a prefill');
+    assert.equal(lastMessage(h.provider.ledger[2]).role, 'user', 'then with the instruction');
   });
 
   it('is off by default: a cut ends with the terminal error and nothing is spliced', async () => {

@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { startFakeProvider, type FakeProvider, type StrictDialect } from '../fakeProvider/fakeProvider';
 import { sseEvents } from '../helpers/harness';
+import { arrAt, at, numAt, objAt, parseJson, strAt } from '../helpers/json';
+import { must } from '../helpers/must';
 
 const KEY = 'test-key-strict-1';
 
-async function send(p: FakeProvider, dialect: StrictDialect, body: Record<string, unknown>): Promise<{ status: number; json: any; text: string }> {
+async function send(p: FakeProvider, dialect: StrictDialect, body: Record<string, unknown>): Promise<{ status: number; json: unknown; text: string }> {
   const anthropic = dialect === 'anthropic';
   const res = await fetch(`${p.dialectBaseUrl(dialect)}${anthropic ? '/v1/messages' : '/chat/completions'}`, {
     method: 'POST',
@@ -47,20 +49,20 @@ interface RuleCase {
   refused: Record<string, unknown>;
   accepted: Record<string, unknown>;
   /** The provider's body, as it sends it. */
-  expect: (json: any) => void;
+  expect: (json: unknown) => void;
 }
 
-const anthropicError = (message: RegExp) => (json: any) => {
-  assert.equal(json.type, 'error');
-  assert.equal(json.error.type, 'invalid_request_error');
-  assert.match(json.error.message, message);
-  assert.match(json.request_id, /^req_/);
+const anthropicError = (message: RegExp) => (json: unknown) => {
+  assert.equal(at(json, 'type'), 'error');
+  assert.equal(at(json, 'error', 'type'), 'invalid_request_error');
+  assert.match(strAt(json, 'error', 'message'), message);
+  assert.match(strAt(json, 'request_id'), /^req_/);
 };
-const openaiError = (message: RegExp, param: string | null, code: string | null) => (json: any) => {
-  assert.match(json.error.message, message);
-  assert.equal(json.error.type, 'invalid_request_error');
-  assert.equal(json.error.param, param);
-  assert.equal(json.error.code, code);
+const openaiError = (message: RegExp, param: string | null, code: string | null) => (json: unknown) => {
+  assert.match(strAt(json, 'error', 'message'), message);
+  assert.equal(at(json, 'error', 'type'), 'invalid_request_error');
+  assert.equal(at(json, 'error', 'param'), param);
+  assert.equal(at(json, 'error', 'code'), code);
 };
 
 const RULES: RuleCase[] = [
@@ -162,9 +164,9 @@ const RULES: RuleCase[] = [
     accepted: { model: 'gemini-3-pro-preview', messages: chatTurn('call_1', {}, { extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }) },
     expect: (json) => {
       assert.ok(Array.isArray(json), 'an array of Google error objects');
-      assert.equal(json[0].error.code, 400);
-      assert.equal(json[0].error.status, 'INVALID_ARGUMENT');
-      assert.match(json[0].error.message, /^Function call is missing a thought_signature in functionCall parts\. .* function call `default_api:Bash` , position 2\./);
+      assert.equal(at(json, 0, 'error', 'code'), 400);
+      assert.equal(at(json, 0, 'error', 'status'), 'INVALID_ARGUMENT');
+      assert.match(strAt(json, 0, 'error', 'message'), /^Function call is missing a thought_signature in functionCall parts\. .* function call `default_api:Bash` , position 2\./);
     },
   },
   {
@@ -172,7 +174,7 @@ const RULES: RuleCase[] = [
     rule: 'Gemini 3: a signature it did not give is refused',
     refused: { model: 'gemini-3-pro-preview', messages: chatTurn('call_1', {}, { extra_content: { google: { thought_signature: 'kbr1.made-up' } } }) },
     accepted: { model: 'gemini-2.5-flash', messages: chatTurn('call_1') },
-    expect: (json) => assert.equal(json[0].error.message, 'Corrupted thought signature.'),
+    expect: (json) => assert.equal(at(json, 0, 'error', 'message'), 'Corrupted thought signature.'),
   },
   {
     dialect: 'mistral',
@@ -186,7 +188,7 @@ const RULES: RuleCase[] = [
     rule: 'reasoning fields sent back are refused',
     refused: { model: 'openai/gpt-oss-120b', messages: chatTurn('call_1', { reasoning_content: 'hm' }) },
     accepted: { model: 'openai/gpt-oss-120b', messages: chatTurn('call_1') },
-    expect: (json) => assert.equal(json.error.message, "'messages.1' : for 'role:assistant' the following must be satisfied[('messages.1' : property 'reasoning_content' is unsupported)]"),
+    expect: (json) => assert.equal(at(json, 'error', 'message'), "'messages.1' : for 'role:assistant' the following must be satisfied[('messages.1' : property 'reasoning_content' is unsupported)]"),
   },
 ];
 
@@ -208,21 +210,21 @@ describe('fake provider: strict dialects', () => {
   it('keeps the general rules of the API under every dialect, and takes the fields a provider adds', async () => {
     const unpaired = await send(p, 'deepseek', { model: 'deepseek-v4-flash', messages: [user, { role: 'tool', tool_call_id: 'call_9', content: 'x' }] });
     assert.equal(unpaired.status, 400);
-    assert.match(unpaired.json.error.message, /messages with role 'tool' must be a response/);
+    assert.match(strAt(unpaired.json, 'error', 'message'), /messages with role 'tool' must be a response/);
     const own = await send(p, 'deepseek', { model: 'deepseek-v4-flash', messages: [user], thinking: { type: 'enabled' } });
     assert.equal(own.status, 200, own.text);
     const foreign = await send(p, 'openai', { model: 'gpt-4o', messages: [user], thinking: { type: 'enabled' } });
     assert.equal(foreign.status, 400);
-    assert.match(foreign.json.error.message, /^Unrecognized request argument supplied: thinking$/);
+    assert.match(strAt(foreign.json, 'error', 'message'), /^Unrecognized request argument supplied: thinking$/);
   });
 
   it('checks signatures against what it issued: a Gemini 3 signature from its own answer comes back valid', async () => {
     p.setResponder(() => ({ toolCall: { name: 'Bash', arguments: { command: 'ls' } } }));
     try {
       const first = await send(p, 'gemini', { model: 'gemini-3-pro-preview', messages: [user] });
-      const call = first.json.choices[0].message.tool_calls[0];
-      assert.equal(typeof call.extra_content.google.thought_signature, 'string');
-      const again = await send(p, 'gemini', { model: 'gemini-3-pro-preview', messages: [user, first.json.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'ok' }] });
+      const call = at(first.json, 'choices', 0, 'message', 'tool_calls', 0);
+      assert.equal(typeof at(call, 'extra_content', 'google', 'thought_signature'), 'string');
+      const again = await send(p, 'gemini', { model: 'gemini-3-pro-preview', messages: [user, at(first.json, 'choices', 0, 'message'), { role: 'tool', tool_call_id: at(call, 'id'), content: 'ok' }] });
       assert.equal(again.status, 200, again.text);
     } finally {
       p.setResponder(undefined);
@@ -232,18 +234,18 @@ describe('fake provider: strict dialects', () => {
   it('signs a thinking block when Claude is asked to think, and takes that signature back', async () => {
     const thinking = { type: 'enabled', budget_tokens: 1024 };
     const first = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking }));
-    const [block, text] = first.json.content;
-    assert.equal(block.type, 'thinking');
-    assert.equal(text.type, 'text');
-    const again = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking, messages: [user, { role: 'assistant', content: first.json.content }, user] }));
+    const [block, text] = arrAt(first.json, 'content');
+    assert.equal(at(block, 'type'), 'thinking');
+    assert.equal(at(text, 'type'), 'text');
+    const again = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking, messages: [user, { role: 'assistant', content: at(first.json, 'content') }, user] }));
     assert.equal(again.status, 200, again.text);
     const streamed = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking, stream: true }));
-    const events = sseEvents(streamed.text).map((e) => JSON.parse(e.data));
+    const events = sseEvents(streamed.text).map((e) => parseJson(e.data));
     assert.deepEqual(
-      events.filter((e) => e.type === 'content_block_start').map((e) => [e.index, e.content_block.type]),
+      events.filter((e) => at(e, 'type') === 'content_block_start').map((e) => [at(e, 'index'), at(e, 'content_block', 'type')]),
       [[0, 'thinking'], [1, 'text']],
     );
-    assert.ok(events.some((e) => e.type === 'content_block_delta' && e.index === 0 && e.delta.type === 'signature_delta'));
+    assert.ok(events.some((e) => at(e, 'type') === 'content_block_delta' && at(e, 'index') === 0 && at(e, 'delta', 'type') === 'signature_delta'));
   });
 });
 
@@ -255,46 +257,50 @@ describe('fake provider: answer shapes per dialect', () => {
   });
   after(async () => p.close());
 
-  const chunks = async (dialect: StrictDialect, model: string, extra: Record<string, unknown> = {}): Promise<any[]> => {
+  const chunks = async (dialect: StrictDialect, model: string, extra: Record<string, unknown> = {}): Promise<unknown[]> => {
     const res = await send(p, dialect, { model, messages: [user], stream: true, ...extra });
     assert.equal(res.status, 200, res.text);
     const events = sseEvents(res.text);
     assert.equal(events.at(-1)?.data, '[DONE]');
-    return events.slice(0, -1).map((e) => JSON.parse(e.data));
+    return events.slice(0, -1).map((e) => parseJson(e.data));
   };
+  /** The delta of a chunk's first choice; a chunk with no choices (usage) has none. */
+  const delta = (chunk: unknown): unknown => (arrAt(chunk, 'choices').length ? at(chunk, 'choices', 0, 'delta') : undefined);
+  /** The first tool call streamed with an id. */
+  const firstCall = (all: unknown[]): unknown => at(must(all.find((c) => delta(c) !== undefined && at(delta(c), 'tool_calls') !== undefined && at(delta(c), 'tool_calls', 0, 'id')), 'a tool call with an id'), 'choices', 0, 'delta', 'tool_calls', 0);
 
   it('DeepSeek: reasoning_content deltas, then the tool call, then a usage chunk with no choices', async () => {
     const all = await chunks('deepseek', 'deepseek-v4-flash', { stream_options: { include_usage: true } });
-    const kinds = all.map((c) => (c.choices.length === 0 ? 'usage' : c.choices[0].delta.reasoning_content ? 'reasoning' : c.choices[0].delta.tool_calls ? 'tool' : 'other'));
+    const kinds = all.map((c) => (delta(c) === undefined ? 'usage' : at(delta(c), 'reasoning_content') ? 'reasoning' : at(delta(c), 'tool_calls') ? 'tool' : 'other'));
     assert.deepEqual(kinds.filter((k, i) => k !== kinds[i - 1]), ['other', 'reasoning', 'tool', 'other', 'usage']);
-    const usage = all.at(-1).usage;
-    assert.equal(usage.prompt_cache_hit_tokens + usage.prompt_cache_miss_tokens, usage.prompt_tokens);
-    assert.match(all.find((c) => c.choices[0]?.delta.tool_calls?.[0].id).choices[0].delta.tool_calls[0].id, /^call_00_/);
+    const usage = objAt(all.at(-1), 'usage');
+    assert.equal(numAt(usage, 'prompt_cache_hit_tokens') + numAt(usage, 'prompt_cache_miss_tokens'), usage.prompt_tokens);
+    assert.match(strAt(firstCall(all), 'id'), /^call_00_/);
   });
 
   it('Gemini: the tool call carries extra_content.google.thought_signature', async () => {
     const all = await chunks('gemini', 'gemini-3-pro-preview');
-    const call = all.find((c) => c.choices[0]?.delta.tool_calls?.[0].id).choices[0].delta.tool_calls[0];
-    assert.match(call.extra_content.google.thought_signature, /^[A-Za-z0-9+/=]{20,}$/);
+    assert.match(strAt(firstCall(all), 'extra_content', 'google', 'thought_signature'), /^[A-Za-z0-9+/=]{20,}$/);
   });
 
   it('Kimi: ids in its functions.Name:idx form, counting the calls of the conversation', async () => {
     const all = await chunks('moonshot', 'kimi-k2-thinking', { messages: chatTurn('functions.Bash:0') });
-    assert.equal(all.find((c) => c.choices[0]?.delta.tool_calls?.[0].id).choices[0].delta.tool_calls[0].id, 'functions.Bash:1');
+    assert.equal(at(firstCall(all), 'id'), 'functions.Bash:1');
   });
 
   it('Mistral: nine-character ids; Groq: usage under x_groq on the last chunk', async () => {
     const mistral = await chunks('mistral', 'mistral-large-latest');
-    assert.match(mistral.find((c) => c.choices[0]?.delta.tool_calls?.[0].id).choices[0].delta.tool_calls[0].id, /^[a-zA-Z0-9]{9}$/);
+    assert.match(strAt(firstCall(mistral), 'id'), /^[a-zA-Z0-9]{9}$/);
     const groq = await chunks('groq', 'openai/gpt-oss-120b');
-    assert.equal(groq.at(-1).x_groq.usage.total_tokens, groq.at(-1).x_groq.usage.prompt_tokens + groq.at(-1).x_groq.usage.completion_tokens);
-    assert.ok(groq.slice(0, -1).every((c) => c.x_groq === undefined));
+    const groqUsage = objAt(groq.at(-1), 'x_groq', 'usage');
+    assert.equal(groqUsage.total_tokens, numAt(groqUsage, 'prompt_tokens') + numAt(groqUsage, 'completion_tokens'));
+    assert.ok(groq.slice(0, -1).every((c) => at(c, 'x_groq') === undefined));
   });
 
   it('OpenRouter: reasoning and reasoning_details deltas', async () => {
     const all = await chunks('openrouter', 'deepseek/deepseek-r1');
-    const reasoning = all.filter((c) => c.choices[0]?.delta.reasoning);
+    const reasoning = all.filter((c) => delta(c) !== undefined && at(delta(c), 'reasoning'));
     assert.equal(reasoning.length, 2);
-    assert.equal(reasoning[0].choices[0].delta.reasoning_details[0].type, 'reasoning.text');
+    assert.equal(at(reasoning[0], 'choices', 0, 'delta', 'reasoning_details', 0, 'type'), 'reasoning.text');
   });
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { at, strAt } from '../helpers/json';
 
 const pools = (p: FakeProvider) => [
   { id: 'a1', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'first-key-1' }] },
@@ -40,8 +41,8 @@ describe('provider-transient failures', () => {
     h.provider.always('second-key-1', { kind: 'serverError' });
     const res = await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     assert.equal(res.status, 502);
-    assert.equal(res.json().type, 'error');
-    assert.match(res.json().error.message, /provider unavailable for pool "a2": HTTP 500/);
+    assert.equal(at(res.json(), 'type'), 'error');
+    assert.match(strAt(res.json(), 'error', 'message'), /provider unavailable for pool "a2": HTTP 500/);
     assert.deepEqual(keysSeen(h.provider), [...Array(3).fill('first-key-1'), ...Array(5).fill('second-key-1')], 'three attempts on the first target, the rest of maxAttempts (8) on the last');
   });
 });

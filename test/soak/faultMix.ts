@@ -112,7 +112,7 @@ function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS -
 
 /** One random fault; `variant` picks a fixed form (status, header form, error) instead of a random one. */
 export function planFault(random: SeededRandom, kind: FaultKind = random.weighted(WEIGHTS), variant?: number): PlannedFault {
-  const pick = <T>(items: readonly T[]): T => (variant === undefined ? random.pick(items) : (items[variant % items.length] as T));
+  const pick = <T>(items: readonly T[]): T => (variant === undefined ? random.pick(items) : (items[variant % items.length]));
   switch (kind) {
     case 'none':
       // A zero wait is a clean answer that still takes the queued slot, so the queue keeps its order.

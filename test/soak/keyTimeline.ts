@@ -20,7 +20,7 @@ export function parseTransitions(lines: readonly string[]): KeyTransition[] {
   for (const line of lines) {
     const m = TRANSITION.exec(line);
     if (!m) continue;
-    out.push({ at: Date.parse(m[1] as string), ref: m[2] as string, from: m[3] as KeyState, to: m[4] as KeyState, reason: m[5] });
+    out.push({ at: Date.parse(m[1]), ref: m[2], from: m[3] as KeyState, to: m[4] as KeyState, reason: m[5] });
   }
   return out;
 }
@@ -66,7 +66,7 @@ export class KeyTimeline {
     let hi = list.length; // first transition after `at`
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((list[mid] as KeyTransition).at <= at) lo = mid + 1;
+      if ((list[mid]).at <= at) lo = mid + 1;
       else hi = mid;
     }
     return lo === 0 ? undefined : list[lo - 1];

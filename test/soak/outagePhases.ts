@@ -86,7 +86,7 @@ export async function runOutagePhases(cliPath: string, dir: string, random: Seed
   });
   for (const s of keys.down) provider.always(s, { kind: 'serverError', status: 503 });
   const bridge = await startHeadlessBridge({ cliPath, configPath, env });
-  const phase: Phase = { provider, bridgeUrl: bridge.url, token: env.KB_OUTAGE_TOKEN as string, agent: new Agent({ keepAliveTimeout: 4_000 }) };
+  const phase: Phase = { provider, bridgeUrl: bridge.url, token: env.KB_OUTAGE_TOKEN, agent: new Agent({ keepAliveTimeout: 4_000 }) };
   try {
     // Partial outage: 40 at once, per protocol, streamed and not.
     const lost: string[] = [];

@@ -288,7 +288,7 @@ export class SoakAnalysis {
         committedSeen++;
         if (i < attempts.length - 1) violations.push(`${this.trail(record)}: attempted again after #${entry.seq} reached the client`);
       });
-      const last = attempts[attempts.length - 1];
+      const last = attempts.at(-1);
       if (!last) continue;
       if (record.seqSeen !== undefined && record.seqSeen !== last.seq) violations.push(`${this.trail(record)}: the client got the answer of #${record.seqSeen}, not of the last attempt #${last.seq}`);
       if (record.kind === 'embeddings' && record.outcome === 'complete' && record.firstComponent !== Math.fround(Math.sin(last.seq * 31) / 2)) {

@@ -66,7 +66,7 @@ export function installResponder(provider: FakeProvider, expected: Map<number, E
     if (!Number.isFinite(soak)) return undefined;
     if (req.endpoint === 'count_tokens') return { usage: { input: req.seq, output: 0 } };
     const words: string[] = [];
-    for (let i = 0; i < 4 + (req.seq % 17); i++) words.push(FILLER[(req.seq * 7 + i) % FILLER.length] as string);
+    for (let i = 0; i < 4 + (req.seq % 17); i++) words.push(FILLER[(req.seq * 7 + i) % FILLER.length]);
     const events = 3 + (req.seq % 6);
     const gapMs = req.seq % 3 === 0 ? 0 : req.seq % 20;
     if (Array.isArray(req.body?.tools) && req.body.tools.length > 0) {

@@ -24,7 +24,7 @@ describe('agent specs', () => {
     for (const file of files) {
       const exported = Object.values(require(join(SPECS_DIR, file)) as Record<string, unknown>).filter(isSpec);
       assert.equal(exported.length, 1, `${file} exports one spec`);
-      assert.ok(listed.has(exported[0] as AgentSpec), `${file}'s spec is in AGENT_SPECS`);
+      assert.ok(listed.has(exported[0]), `${file}'s spec is in AGENT_SPECS`);
     }
     const ids = AGENT_SPECS.map((spec) => spec.id);
     assert.equal(new Set(ids).size, ids.length, `ids are unique: ${ids.join(', ')}`);

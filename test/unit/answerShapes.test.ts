@@ -3,6 +3,7 @@
 // sent as an object, finish reasons beyond OpenAI's, and an Anthropic-compatible provider that states its input
 // only in message_delta. Each answer is read by the real SDK of the client it is written for.
 import assert from 'node:assert/strict';
+import type Anthropic from '@anthropic-ai/sdk';
 import { decodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type DialectId, type ReasoningReturn } from '../../src/core/providers/dialect';
 import type { SseEvent } from '../../src/core/protocols/sse';
@@ -10,6 +11,8 @@ import { carriedDialect, chatToMessagesAnswer, chatToMessagesStream, messagesToC
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { at } from '../helpers/json';
+import { must } from '../helpers/must';
 
 const chunk = (choice: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
   sse('', { id: 'cmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, finish_reason: null, ...choice }], ...extra });
@@ -48,7 +51,7 @@ describe('answer shapes of real providers', () => {
       ],
       'moonshot',
     );
-    assert.equal(message.content[0].thinking, 'Think.');
+    assert.equal(at(message.content[0], 'thinking'), 'Think.');
   });
 
   it('reads the deprecated function_call and arguments sent as an object, and ends on function_call as tool_use', async () => {
@@ -58,7 +61,7 @@ describe('answer shapes of real providers', () => {
       chunk({ delta: {}, finish_reason: 'function_call' }),
       { name: '', data: '[DONE]' },
     ]);
-    assert.deepEqual([message.content[0].name, message.content[0].input, message.stop_reason], ['Read', { file_path: '/a' }, 'tool_use']);
+    assert.deepEqual([at(message.content[0], 'name'), at(message.content[0], 'input'), message.stop_reason], ['Read', { file_path: '/a' }, 'tool_use']);
     const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', tool_calls: [{ id: 'x.y:1', type: 'function', function: { name: 'Read', arguments: { file_path: '/b' } } }] }, finish_reason: 'tool_calls' }] }, 'claude-x');
     assert.ok(answer, 'a finished answer');
     assert.deepEqual((answer.content as { id: string; input: unknown }[]).map((b) => [b.id, b.input]), [['x_y_1', { file_path: '/b' }]]);
@@ -71,7 +74,7 @@ describe('answer shapes of real providers', () => {
       chunk({ delta: {}, finish_reason: 'content_filter' }),
       { name: '', data: '[DONE]' },
     ]);
-    assert.deepEqual([message.content[0].text, message.stop_reason], ['Par', 'refusal']);
+    assert.deepEqual([at(message.content[0], 'text'), message.stop_reason], ['Par', 'refusal']);
   });
 
   it('gives a Chat and a Responses client the input an Anthropic-compatible provider states only in message_delta', async () => {
@@ -85,17 +88,19 @@ describe('answer shapes of real providers', () => {
     ];
     const chat = messagesToChatStream('gpt-x', 1, true);
     const completion = await parsedBySdk('chat', Buffer.from(sseBytes(upstream.flatMap((e) => chat.push(e)))));
-    assert.deepEqual([completion.usage.prompt_tokens, completion.usage.prompt_tokens_details.cached_tokens, completion.usage.completion_tokens], [100, 30, 5]);
+    const chatUsage = must(completion.usage, 'the usage');
+    assert.deepEqual([chatUsage.prompt_tokens, chatUsage.prompt_tokens_details?.cached_tokens, chatUsage.completion_tokens], [100, 30, 5]);
     const responses = messagesToResponsesStream('gpt-x', 1);
     const response = await parsedBySdk('responses', Buffer.from(sseBytes(upstream.flatMap((e) => responses.push(e)))));
-    assert.deepEqual([response.usage.input_tokens, response.usage.input_tokens_details.cached_tokens, response.usage.output_tokens], [100, 30, 5]);
+    const responseUsage = must(response.usage, 'the usage');
+    assert.deepEqual([responseUsage.input_tokens, responseUsage.input_tokens_details.cached_tokens, responseUsage.output_tokens], [100, 30, 5]);
   });
 
   it('carries reasoning to the client for exactly the dialects that want it back, under their own name', async () => {
     const wants: Record<DialectId, ReasoningReturn> = Object.fromEntries(DIALECT_IDS.map((id) => [id, dialectTraits(id).reasoningReturn])) as Record<DialectId, ReasoningReturn>;
     for (const id of DIALECT_IDS) {
       const message = await toAnthropic([chunk({ delta: { role: 'assistant', reasoning_content: 'Hm.' } }), chunk({ delta: { content: 'Ok.' }, finish_reason: 'stop' }), { name: '', data: '[DONE]' }], carriedDialect(id));
-      const thinking = message.content.find((b: { type: string }) => b.type === 'thinking');
+      const thinking = message.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking');
       if (wants[id] === 'none') assert.equal(thinking, undefined, `${id} wants no reasoning back`);
       else assert.deepEqual(decodeCarriedReasoning(thinking?.signature), { dialect: id }, `${id} gets its reasoning back`);
     }

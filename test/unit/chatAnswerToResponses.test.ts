@@ -12,7 +12,8 @@ import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
 import { endpointUrl, keyHeaders, sse } from '../helpers/continuationFixtures';
 import { sdkText } from '../helpers/continuationSplice';
-import { responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
+import { functionCalls, responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
+import { arr, at, objAt, parseJson } from '../helpers/json';
 import { captureStream } from '../helpers/sseStreams';
 import { assertWellFormed } from '../helpers/wellFormedStream';
 import { must } from '../helpers/must';
@@ -49,7 +50,7 @@ function translate(events: SseEvent[]): SseEvent[] {
   return events.flatMap((e) => stream.push(e));
 }
 
-const json = (event: SseEvent): any => JSON.parse(must(event.data));
+const json = (event: SseEvent): unknown => parseJson(must(event.data));
 
 describe('translation: Chat Completions → OpenAI Responses answer', () => {
   it('streams an answer the real openai SDK assembles: text, both function calls with their arguments, status, usage', async () => {
@@ -60,7 +61,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     assert.equal(final.model, 'gpt-5-codex');
     assert.equal(final.created_at, CREATED);
     assert.deepEqual(
-      final.output.map((item: any) => [item.type, item.status]),
+      final.output.map((item) => [item.type, at(item, 'status')]),
       [
         ['message', 'completed'],
         ['function_call', 'completed'],
@@ -68,9 +69,8 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       ],
     );
     assert.equal(sdkText('responses', final), 'Checking both.');
-    const calls = final.output.filter((item: any) => item.type === 'function_call');
     assert.deepEqual(
-      calls.map((c: any) => [c.call_id, c.name, JSON.parse(c.arguments)]),
+      functionCalls(final.output).map((c) => [c.call_id, c.name, parseJson(c.arguments)]),
       [
         ['call_a', 'shell', { command: ['ls'] }],
         ['call_b', 'shell', { command: ['cat', 'a.ts'] }],
@@ -95,7 +95,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       assertWellFormed('responses', events);
       const { final } = await responsesBySdk(events);
       assert.deepEqual(
-        final.output.filter((item: any) => item.type === 'function_call').map((c: any) => [c.call_id, JSON.parse(c.arguments)]),
+        functionCalls(final.output).map((c) => [c.call_id, parseJson(c.arguments)]),
         [
           ['function-call-1', { command: ['ls'] }],
           ['function-call-2', { command: ['pwd'] }],
@@ -108,7 +108,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
   it('passes the first argument fragment on before the rest of the call has come, and finishes each call before the next', () => {
     const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const seen = upstream.slice(0, 6).flatMap((e) => stream.push(e));
-    const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => json(e).delta);
+    const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => at(json(e), 'delta'));
     assert.deepEqual(fragments, ['{"comm'], 'the first fragment reaches the client while the call is still streaming');
     assert.ok(!seen.some((e) => e.name === 'response.function_call_arguments.done'));
     const next = upstream.slice(6, 8).flatMap((e) => stream.push(e));
@@ -125,7 +125,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     assert.ok(!beforeDone.some((e) => e.name === 'response.completed'));
     const closing = stream.push(DONE);
     assert.equal(must(closing.at(-1)).name, 'response.completed');
-    assert.equal(json(must(closing.at(-1))).response.usage.input_tokens, 120);
+    assert.equal(at(json(must(closing.at(-1))), 'response', 'usage', 'input_tokens'), 120);
     assert.doesNotMatch([...beforeDone, ...closing].map((e) => e.data).join(''), /secret plan|reasoning_content/);
     assert.deepEqual(stream.end(), [], 'closed once');
   });
@@ -134,15 +134,15 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     const stream = chatToResponsesStream('gpt-5-codex', CREATED);
     const events = [...[chunk({ content: 'Partial ans' }), chunk({}, 'length')].flatMap((e) => stream.push(e)), ...stream.end(), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
-    const terminal = json(must(events.at(-1))).response;
+    const terminal = objAt(json(must(events.at(-1))), 'response');
     assert.equal(terminal.status, 'incomplete');
     assert.deepEqual(terminal.incomplete_details, { reason: 'max_output_tokens' });
-    assert.equal(terminal.output[0].status, 'incomplete');
+    assert.equal(at(terminal, 'output', 0, 'status'), 'incomplete');
     const { final } = await responsesBySdk(events);
-    assert.equal(final.output[0].content[0].text, 'Partial ans');
+    assert.equal(at(final.output[0], 'content', 0, 'text'), 'Partial ans');
     const filtered = chatToResponsesStream('m', 0);
     const filteredEnd = must([chunk({}, 'content_filter'), DONE].flatMap((e) => filtered.push(e)).at(-1));
-    assert.deepEqual(json(filteredEnd).response.incomplete_details, { reason: 'content_filter' });
+    assert.deepEqual(at(json(filteredEnd), 'response', 'incomplete_details'), { reason: 'content_filter' });
   });
 
   it('translates a non-streamed answer into the same output items, status and usage as the stream', async () => {
@@ -164,7 +164,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
           },
         },
       ],
-      usage: usageChunk.data && JSON.parse(usageChunk.data).usage,
+      usage: at(parseJson(must(usageChunk.data)), 'usage'),
     };
     const answer = chatToResponsesAnswer(chat, 'gpt-5-codex', CREATED);
     assert.ok(answer, 'a finished answer');
@@ -186,7 +186,7 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       0,
     );
     assert.ok(answer, 'a finished answer');
-    assert.deepEqual((answer.output as any[]).map((item) => item.content ?? item.arguments), [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}']);
+    assert.deepEqual(arr(answer.output).map((item) => at(item, 'content') ?? at(item, 'arguments')), [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}']);
   });
 
   it('end to end on 127.0.0.1: a Codex request, translated, is accepted by the strict fake, and its answer reaches the SDK', async () => {
@@ -202,10 +202,11 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       assertWellFormed('responses', events);
       const { final } = await responsesBySdk(events);
       assert.equal(sdkText('responses', final), 'Running the tests.');
-      const call = final.output.find((item: any) => item.type === 'function_call');
-      assert.deepEqual([call.call_id, call.name, JSON.parse(call.arguments)], ['call_t', 'shell', { command: ['npm', 'test'] }]);
-      assert.ok(final.usage.input_tokens > 0 && final.usage.output_tokens > 0, JSON.stringify(final.usage));
-      assert.equal(final.usage.total_tokens, final.usage.input_tokens + final.usage.output_tokens);
+      const call = must(functionCalls(final.output)[0], 'a function call');
+      assert.deepEqual([call.call_id, call.name, parseJson(call.arguments)], ['call_t', 'shell', { command: ['npm', 'test'] }]);
+      const usage = must(final.usage, 'the usage');
+      assert.ok(usage.input_tokens > 0 && usage.output_tokens > 0, JSON.stringify(usage));
+      assert.equal(usage.total_tokens, usage.input_tokens + usage.output_tokens);
     } finally {
       await fake.close();
     }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cliConfigJsonSchema, settingsContribution } from '../../scripts/jsonSchemas';
 import { TUNING_KNOB_NAMES, TUNING_KNOBS } from '../../src/core/configSchema';
 import { loadServeConfig } from '../../src/cli/configFile';
+import { must } from '../helpers/must';
 
 const root = join(__dirname, '..', '..', '..');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8'));
@@ -58,11 +59,11 @@ describe('generated configuration schemas', () => {
       assert.deepEqual(Object.keys(tuning?.properties ?? {}), TUNING_KNOB_NAMES);
       for (const name of TUNING_KNOB_NAMES) {
         const knob: { default: number; min: number; max?: number } = TUNING_KNOBS[name];
-        const property = tuning?.properties?.[name];
-        assert.equal(property?.default, knob.default, `${name} default`);
-        assert.equal(property?.minimum, knob.min, `${name} minimum`);
-        assert.equal(property?.maximum, knob.max, `${name} maximum`);
-        assert.ok(property?.description?.startsWith(TUNING_KNOBS[name].meaning), `${name} says what it means`);
+        const property = must(tuning?.properties?.[name], `the schema of ${name}`);
+        assert.equal(property.default, knob.default, `${name} default`);
+        assert.equal(property.minimum, knob.min, `${name} minimum`);
+        assert.equal(property.maximum, knob.max, `${name} maximum`);
+        assert.ok(property.description?.startsWith(TUNING_KNOBS[name].meaning), `${name} says what it means`);
       }
     }
   });

@@ -6,6 +6,7 @@ import { restOfText, startFakeProvider, type FakeProvider } from '../fakeProvide
 import { endpointUrl, keyHeaders, streamedBody } from '../helpers/continuationFixtures';
 import { captureStream } from '../helpers/sseStreams';
 import { must } from '../helpers/must';
+import { at, parseJson, strAt } from '../helpers/json';
 
 const prefilled = (text: string) => streamedBody('messages', { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: text }] });
 
@@ -25,7 +26,7 @@ describe('continuation: fake provider support', () => {
     fake.options.strictRequests = true;
     const strict = await captureStream(url, keyHeaders('messages', 'test-key-1'), prefilled('The quick '));
     assert.equal(strict.status, 400);
-    assert.deepEqual(JSON.parse(strict.bytes.toString()).error, {
+    assert.deepEqual(at(parseJson(strict.bytes.toString()), 'error'), {
       type: 'invalid_request_error',
       message: 'messages: final assistant content cannot end with trailing whitespace',
     });
@@ -39,7 +40,7 @@ describe('continuation: fake provider support', () => {
     assert.equal((await captureStream(endpointUrl(fake, 'messages'), keyHeaders('messages', 'test-key-1'), empty)).status, 400);
     const chat = await captureStream(endpointUrl(fake, 'chat'), keyHeaders('chat', 'test-key-1'), { ...streamedBody('chat'), stream: false });
     assert.equal(chat.status, 400);
-    assert.equal(JSON.parse(chat.bytes.toString()).error.message, "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+    assert.equal(at(parseJson(chat.bytes.toString()), 'error', 'message'), "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
     const responses = await captureStream(endpointUrl(fake, 'responses'), keyHeaders('responses', 'test-key-1'), streamedBody('responses', { max_output_tokens: 8 }));
     assert.equal(responses.status, 400);
   });
@@ -49,9 +50,9 @@ describe('continuation: fake provider support', () => {
     fake.setResponder(responder);
     const text = async (body: Record<string, unknown>) =>
       (await captureStream(endpointUrl(fake, 'messages'), keyHeaders('messages', 'test-key-1'), body)).events
-        .map((e) => JSON.parse(must(e.data)))
-        .filter((e) => e.type === 'content_block_delta')
-        .map((e) => e.delta.text)
+        .map((e) => parseJson(must(e.data)))
+        .filter((e) => at(e, 'type') === 'content_block_delta')
+        .map((e) => strAt(e, 'delta', 'text'))
         .join('');
     assert.equal(await text(streamedBody('messages')), 'The quick brown fox.');
     assert.equal(await text(prefilled('The quick')), ' brown fox.');

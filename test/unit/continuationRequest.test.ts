@@ -11,6 +11,7 @@ import {
 import { StreamTranscript, type ContinuableEndpoint } from '../../src/core/continuation/streamTranscript';
 import { requestProblem } from '../fakeProvider/fakeProvider';
 import { sse, streamedBody } from '../helpers/continuationFixtures';
+import { arrAt } from '../helpers/json';
 
 /** A transcript of a text-only answer cut after `text`, built from the events each API streams. */
 function delivered(endpoint: ContinuableEndpoint, text: string, outputTokensReported?: number): StreamTranscript {
@@ -30,7 +31,7 @@ function delivered(endpoint: ContinuableEndpoint, text: string, outputTokensRepo
   return t;
 }
 
-function body(plan: ContinuationPlan): Record<string, any> {
+function body(plan: ContinuationPlan): Record<string, unknown> {
   if (plan.kind !== 'request') assert.fail(`refused: ${plan.reason}`);
   return plan.body;
 }
@@ -41,7 +42,7 @@ describe('continuation: continuationRequest', () => {
       const original = streamedBody('messages');
       const snapshot = structuredClone(original);
       const b = body(continuationRequest('messages', original, delivered('messages', 'The quick brown fox \n'), { prefill: 'assistant', model: 'claude-other' }));
-      assert.deepEqual(b.messages, [
+      assert.deepEqual(arrAt(b, 'messages'), [
         { role: 'user', content: 'Say the sentence.' },
         { role: 'assistant', content: 'The quick brown fox' },
       ]);
@@ -59,15 +60,15 @@ describe('continuation: continuationRequest', () => {
     it("extends the client's own prefill instead of adding a second assistant turn", () => {
       const original = streamedBody('messages', { messages: [{ role: 'user', content: 'JSON please' }, { role: 'assistant', content: [{ type: 'text', text: '{"a":' }] }] });
       const b = body(continuationRequest('messages', original, delivered('messages', ' 1, "b": '), { prefill: 'assistant' }));
-      assert.deepEqual(b.messages[1], { role: 'assistant', content: [{ type: 'text', text: '{"a": 1, "b":' }] });
-      assert.equal(b.messages.length, 2);
+      assert.deepEqual(arrAt(b, 'messages')[1], { role: 'assistant', content: [{ type: 'text', text: '{"a": 1, "b":' }] });
+      assert.equal(arrAt(b, 'messages').length, 2);
       assert.equal(requestProblem('messages', b), undefined);
     });
 
     it('asks again from the start when only whitespace was delivered (no empty prefill)', () => {
       const original = streamedBody('messages');
       const b = body(continuationRequest('messages', original, delivered('messages', '\n\n'), { prefill: 'assistant' }));
-      assert.deepEqual(b.messages, original.messages);
+      assert.deepEqual(arrAt(b, 'messages'), original.messages);
       assert.equal(requestProblem('messages', b), undefined);
     });
 
@@ -84,7 +85,7 @@ describe('continuation: continuationRequest', () => {
     it('Chat: the delivered text as the last message with prefix: true, no instruction, and the rules accept it', () => {
       const plan = continuationRequest('chat', streamedBody('chat'), delivered('chat', 'Half of it '), { prefill: 'prefix' });
       const b = body(plan);
-      assert.deepEqual(b.messages, [
+      assert.deepEqual(arrAt(b, 'messages'), [
         { role: 'user', content: 'Say the sentence.' },
         { role: 'assistant', content: 'Half of it', prefix: true },
       ]);
@@ -101,13 +102,13 @@ describe('continuation: continuationRequest', () => {
 
     it('Responses has no prefill: the instruction form, whatever the pool declares', () => {
       const plan = continuationRequest('responses', streamedBody('responses'), delivered('responses', 'The quick'), { prefill: 'prefix' });
-      assert.deepEqual(body(plan).input.at(-1), { role: 'user', content: CONTINUE_INSTRUCTION });
+      assert.deepEqual(arrAt(body(plan), 'input').at(-1), { role: 'user', content: CONTINUE_INSTRUCTION });
       assert.equal(plan.kind === 'request' && plan.prefilled, false);
     });
 
     it('Anthropic Messages has no prefix field: a final assistant message is its prefill', () => {
       const b = body(continuationRequest('messages', streamedBody('messages'), delivered('messages', 'Some text'), { prefill: 'prefix' }));
-      assert.deepEqual(b.messages.at(-1), { role: 'assistant', content: 'Some text' });
+      assert.deepEqual(arrAt(b, 'messages').at(-1), { role: 'assistant', content: 'Some text' });
     });
 
     it('nothing but whitespace delivered: no prefill, the target answers from the start', () => {
@@ -121,7 +122,7 @@ describe('continuation: continuationRequest', () => {
     it('Chat: the delivered text as an assistant turn, then the instruction to continue', () => {
       const original = streamedBody('chat');
       const b = body(continuationRequest('chat', original, delivered('chat', 'Continuatio'), { prefill: 'none' }));
-      assert.deepEqual(b.messages, [
+      assert.deepEqual(arrAt(b, 'messages'), [
         { role: 'user', content: 'Say the sentence.' },
         { role: 'assistant', content: 'Continuatio' },
         { role: 'user', content: CONTINUE_INSTRUCTION },
@@ -132,13 +133,13 @@ describe('continuation: continuationRequest', () => {
 
     it('Chat with a prefill target: the assistant turn last, no instruction', () => {
       const b = body(continuationRequest('chat', streamedBody('chat'), delivered('chat', 'Half of it '), { prefill: 'assistant' }));
-      assert.deepEqual(b.messages.at(-1), { role: 'assistant', content: 'Half of it' });
+      assert.deepEqual(arrAt(b, 'messages').at(-1), { role: 'assistant', content: 'Half of it' });
     });
 
     it('Responses: a string input becomes items, then the assistant turn and the instruction', () => {
       const original = streamedBody('responses', { instructions: 'Be brief.' });
       const b = body(continuationRequest('responses', original, delivered('responses', 'The quick '), { prefill: 'none', model: 'gpt-other' }));
-      assert.deepEqual(b.input, [
+      assert.deepEqual(arrAt(b, 'input'), [
         { role: 'user', content: 'Say the sentence.' },
         { role: 'assistant', content: 'The quick' },
         { role: 'user', content: CONTINUE_INSTRUCTION },
@@ -150,7 +151,7 @@ describe('continuation: continuationRequest', () => {
 
     it('Anthropic target configured without prefill: the assistant turn and the instruction', () => {
       const b = body(continuationRequest('messages', streamedBody('messages'), delivered('messages', 'Some text'), { prefill: 'none' }));
-      assert.deepEqual(b.messages.slice(1), [
+      assert.deepEqual(arrAt(b, 'messages').slice(1), [
         { role: 'assistant', content: 'Some text' },
         { role: 'user', content: CONTINUE_INSTRUCTION },
       ]);

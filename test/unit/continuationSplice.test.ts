@@ -8,7 +8,8 @@ import { openaiProtocol } from '../../src/core/protocols/openai';
 import { anthropicProtocol } from '../../src/core/protocols/anthropic';
 import { restOfText, startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { eventsThroughDelta, sse, sseBytes, streamedBody, type StreamEndpoint } from '../helpers/continuationFixtures';
-import { continueOnFake, interruptedStream, jsonOf, parsedBySdk, parseEvents, sdkText, splice, type Interrupted } from '../helpers/continuationSplice';
+import { asChatCompletion, asMessage, asResponse, continueOnFake, interruptedStream, jsonOf, parsedBySdk, parseEvents, sdkText, splice, type Interrupted } from '../helpers/continuationSplice';
+import { at, numAt, objAt } from '../helpers/json';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
 import { assertWellFormed } from '../helpers/wellFormedStream';
 import { must } from '../helpers/must';
@@ -52,28 +53,33 @@ describe('continuation: ContinuationSplicer', function () {
         const parsed = await parsedBySdk(endpoint, continued.clientBytes);
         const originalEvents = parseEvents(interrupted.clientBytes).map(jsonOf);
         if (endpoint === 'messages') {
-          const contOutput = contEvents.find((e) => e.type === 'message_delta').usage.output_tokens;
-          assert.equal(parsed.id, originalEvents[0].message.id);
-          assert.equal(parsed.model, 'claude-test');
-          assert.equal(parsed.usage.output_tokens, continued.deliveredOutputTokens + contOutput);
-          assert.equal(parsed.usage.input_tokens, originalInput, "the original request's input, which the client saw in message_start");
-          assert.equal(parsed.stop_reason, 'end_turn');
+          const message = asMessage(parsed);
+          const contOutput = numAt(contEvents.find((e) => at(e, 'type') === 'message_delta'), 'usage', 'output_tokens');
+          assert.equal(message.id, at(originalEvents[0], 'message', 'id'));
+          assert.equal(message.model, 'claude-test');
+          assert.equal(message.usage.output_tokens, continued.deliveredOutputTokens + contOutput);
+          assert.equal(message.usage.input_tokens, originalInput, "the original request's input, which the client saw in message_start");
+          assert.equal(message.stop_reason, 'end_turn');
         } else if (endpoint === 'chat') {
-          const contUsage = contEvents.find((e) => e.usage).usage;
-          assert.equal(parsed.id, originalEvents[0].id);
-          assert.equal(parsed.model, 'gpt-test');
-          assert.equal(parsed.usage.completion_tokens, continued.deliveredOutputTokens + contUsage.completion_tokens);
-          assert.equal(parsed.usage.prompt_tokens, contUsage.prompt_tokens, 'the original never reported its input; the continuation read it all');
-          assert.equal(parsed.usage.total_tokens, parsed.usage.prompt_tokens + parsed.usage.completion_tokens);
-          assert.equal(parsed.choices[0].finish_reason, 'stop');
+          const completion = asChatCompletion(parsed);
+          const usage = must(completion.usage, 'the usage');
+          const contUsage = contEvents.find((e) => at(e, 'usage'));
+          assert.equal(at(originalEvents[0], 'id'), completion.id);
+          assert.equal(completion.model, 'gpt-test');
+          assert.equal(usage.completion_tokens, continued.deliveredOutputTokens + numAt(contUsage, 'usage', 'completion_tokens'));
+          assert.equal(usage.prompt_tokens, at(contUsage, 'usage', 'prompt_tokens'), 'the original never reported its input; the continuation read it all');
+          assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+          assert.equal(must(completion.choices[0], 'a choice').finish_reason, 'stop');
         } else {
-          const contUsage = contEvents.find((e) => e.type === 'response.completed').response.usage;
-          assert.equal(parsed.id, originalEvents[0].response.id);
-          assert.equal(parsed.model, 'gpt-test');
-          assert.equal(parsed.usage.output_tokens, continued.deliveredOutputTokens + contUsage.output_tokens);
-          assert.equal(parsed.usage.input_tokens, contUsage.input_tokens);
-          assert.equal(parsed.status, 'completed');
-          assert.equal(parsed.output.length, 1, 'one message item, not two');
+          const response = asResponse(parsed);
+          const usage = must(response.usage, 'the usage');
+          const contUsage = objAt(contEvents.find((e) => at(e, 'type') === 'response.completed'), 'response', 'usage');
+          assert.equal(response.id, at(originalEvents[0], 'response', 'id'));
+          assert.equal(response.model, 'gpt-test');
+          assert.equal(usage.output_tokens, continued.deliveredOutputTokens + numAt(contUsage, 'output_tokens'));
+          assert.equal(usage.input_tokens, contUsage.input_tokens);
+          assert.equal(response.status, 'completed');
+          assert.equal(response.output.length, 1, 'one message item, not two');
         }
       });
 
@@ -88,15 +94,18 @@ describe('continuation: ContinuationSplicer', function () {
         const parsed = await parsedBySdk(endpoint, continued.clientBytes);
         assert.equal(sdkText(endpoint, parsed), FULL);
         if (endpoint === 'messages') {
-          assert.deepEqual(parsed.content.map((b: any) => b.type), ['text', 'tool_use']);
-          assert.deepEqual(parsed.content[1].input, { path: '/tmp/x' });
-          assert.equal(parsed.stop_reason, 'tool_use');
+          const message = asMessage(parsed);
+          assert.deepEqual(message.content.map((b) => b.type), ['text', 'tool_use']);
+          assert.deepEqual(at(message.content[1], 'input'), { path: '/tmp/x' });
+          assert.equal(message.stop_reason, 'tool_use');
         } else if (endpoint === 'chat') {
-          assert.equal(parsed.choices[0].message.tool_calls[0].function.arguments, '{"path":"/tmp/x"}');
-          assert.equal(parsed.choices[0].finish_reason, 'tool_calls');
+          const choice = must(asChatCompletion(parsed).choices[0], 'a choice');
+          assert.equal(at(choice.message.tool_calls, 0, 'function', 'arguments'), '{"path":"/tmp/x"}');
+          assert.equal(choice.finish_reason, 'tool_calls');
         } else {
-          assert.deepEqual(parsed.output.map((item: any) => item.type), ['message', 'function_call']);
-          assert.equal(parsed.output[1].arguments, '{"path":"/tmp/x"}');
+          const response = asResponse(parsed);
+          assert.deepEqual(response.output.map((item) => item.type), ['message', 'function_call']);
+          assert.equal(at(response.output[1], 'arguments'), '{"path":"/tmp/x"}');
         }
         assert.equal(interrupted.transcript.continuable, false, 'past a tool call, no further continuation');
       });
@@ -110,13 +119,13 @@ describe('continuation: ContinuationSplicer', function () {
         const terminal: string[] = { messages: ['message_stop', 'error'], chat: [] as string[], responses: ['response.completed', 'response.failed', 'error'] }[endpoint];
         if (endpoint === 'chat') {
           assert.equal(events.filter((e) => must(e.data).includes('"error"')).length, 1);
-          assert.ok(jsonOf(must(events.at(-1))).error, 'the error chunk ends the stream');
+          assert.ok(at(jsonOf(must(events.at(-1))), 'error'), 'the error chunk ends the stream');
         } else {
           assert.deepEqual(events.filter((e) => terminal.includes(e.name)).map((e) => e.name), [endpoint === 'messages' ? 'error' : 'response.failed']);
         }
         if (endpoint === 'responses') {
-          assert.deepEqual(events.map((e) => jsonOf(e).sequence_number), events.map((_, i) => i));
-          assert.equal(jsonOf(must(events.at(-1))).response.id, jsonOf(events[0]).response.id);
+          assert.deepEqual(events.map((e) => at(jsonOf(e), 'sequence_number')), events.map((_, i) => i));
+          assert.equal(at(jsonOf(must(events.at(-1))), 'response', 'id'), at(jsonOf(must(events[0])), 'response', 'id'));
         }
         assert.equal(interrupted.transcript.ended, true);
       });
@@ -155,8 +164,8 @@ describe('continuation: ContinuationSplicer', function () {
     assert.equal(cut.splicer.status, 'relaying');
     const bytes = Buffer.concat([cut.clientBytes, Buffer.from(openaiProtocol.terminalStreamError('responses', 'interrupted', cut.splicer.facts))]);
     const events = parseEvents(bytes);
-    assert.deepEqual(events.map((e) => jsonOf(e).sequence_number), events.map((_, i) => i));
-    assert.equal(jsonOf(must(events.at(-1))).response.id, jsonOf(events[0]).response.id);
+    assert.deepEqual(events.map((e) => at(jsonOf(e), 'sequence_number')), events.map((_, i) => i));
+    assert.equal(at(jsonOf(must(events.at(-1))), 'response', 'id'), at(jsonOf(must(events[0])), 'response', 'id'));
   });
 
   it('Anthropic: the client had closed its text block; the continuation opens the next index', async () => {
@@ -172,7 +181,7 @@ describe('continuation: ContinuationSplicer', function () {
     const continued = await continueOnFake(fake, 'messages', interrupted, 'assistant');
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
-    assert.deepEqual(parsed.content.map((b: any) => b.text), ['The quick brown fox ', 'jumps over the lazy dog, twice.']);
+    assert.deepEqual(parsed.content.map((b) => at(b, 'text')), ['The quick brown fox ', 'jumps over the lazy dog, twice.']);
     assert.equal(parsed.id, 'msg_orig');
   });
 
@@ -180,15 +189,15 @@ describe('continuation: ContinuationSplicer', function () {
     const transcript = new StreamTranscript('responses');
     const item = { id: 'msg_orig', type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
-    const at = { item_id: 'msg_orig', output_index: 0, content_index: 0 };
+    const place = { item_id: 'msg_orig', output_index: 0, content_index: 0 };
     const response = { id: 'resp_orig', object: 'response', created_at: 1, status: 'in_progress', model: 'gpt-test', output: [], usage: null };
     const original = [
       sse('response.created', { type: 'response.created', sequence_number: 0, response }),
       sse('response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item }),
-      sse('response.content_part.added', { type: 'response.content_part.added', sequence_number: 2, ...at, part }),
-      sse('response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, ...at, delta: 'The quick brown fox ', logprobs: [] }),
-      sse('response.output_text.done', { type: 'response.output_text.done', sequence_number: 4, ...at, text: 'The quick brown fox ', logprobs: [] }),
-      sse('response.content_part.done', { type: 'response.content_part.done', sequence_number: 5, ...at, part: { ...part, text: 'The quick brown fox ' } }),
+      sse('response.content_part.added', { type: 'response.content_part.added', sequence_number: 2, ...place, part }),
+      sse('response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, ...place, delta: 'The quick brown fox ', logprobs: [] }),
+      sse('response.output_text.done', { type: 'response.output_text.done', sequence_number: 4, ...place, text: 'The quick brown fox ', logprobs: [] }),
+      sse('response.content_part.done', { type: 'response.content_part.done', sequence_number: 5, ...place, part: { ...part, text: 'The quick brown fox ' } }),
       sse('response.output_item.done', { type: 'response.output_item.done', sequence_number: 6, output_index: 0, item: { ...item, status: 'completed', content: [{ ...part, text: 'The quick brown fox ' }] } }),
     ];
     for (const e of original) transcript.note(e);
@@ -198,7 +207,7 @@ describe('continuation: ContinuationSplicer', function () {
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);
     assert.equal(parsed.output.length, 2);
-    assert.equal(parsed.output[0].id, 'msg_orig');
+    assert.equal(at(parsed.output[0], 'id'), 'msg_orig');
   });
 
   it("Anthropic: the continuation target's thinking is left out", async () => {
@@ -218,8 +227,8 @@ describe('continuation: ContinuationSplicer', function () {
     const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, true);
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
-    assert.deepEqual(parsed.content.map((b: any) => b.type), ['text']);
-    assert.equal(parsed.content[0].text, FULL);
+    assert.deepEqual(parsed.content.map((b) => b.type), ['text']);
+    assert.equal(at(parsed.content[0], 'text'), FULL);
     assert.equal(parsed.usage.output_tokens, continued.deliveredOutputTokens + 15, 'the thinking tokens were produced and count');
   });
 
@@ -228,7 +237,7 @@ describe('continuation: ContinuationSplicer', function () {
     let seq = 0;
     const ev = (type: string, payload: Record<string, unknown>) => sse(type, { type, sequence_number: seq++, ...payload });
     const response = { id: 'resp_b', object: 'response', created_at: 2, status: 'in_progress', model: 'model-b', output: [], usage: null };
-    const at = { item_id: 'msg_b', output_index: 1, content_index: 0 };
+    const place = { item_id: 'msg_b', output_index: 1, content_index: 0 };
     const text = ' jumps over the lazy dog, twice.';
     const message = { id: 'msg_b', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
     const continuation = [
@@ -237,10 +246,10 @@ describe('continuation: ContinuationSplicer', function () {
       ev('response.reasoning_summary_text.delta', { item_id: 'rs_b', output_index: 0, summary_index: 0, delta: 'Finish it.' }),
       ev('response.output_item.done', { output_index: 0, item: { id: 'rs_b', type: 'reasoning', summary: [], encrypted_content: 'b3RoZXIgYWNjb3VudA' } }),
       ev('response.output_item.added', { output_index: 1, item: { ...message, status: 'in_progress', content: [] } }),
-      ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }),
-      ev('response.output_text.delta', { ...at, delta: text, logprobs: [] }),
-      ev('response.output_text.done', { ...at, text, logprobs: [] }),
-      ev('response.content_part.done', { ...at, part: message.content[0] }),
+      ev('response.content_part.added', { ...place, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }),
+      ev('response.output_text.delta', { ...place, delta: text, logprobs: [] }),
+      ev('response.output_text.done', { ...place, text, logprobs: [] }),
+      ev('response.content_part.done', { ...place, part: message.content[0] }),
       ev('response.output_item.done', { output_index: 1, item: message }),
       ev('response.completed', {
         response: { ...response, status: 'completed', output: [{ id: 'rs_b', type: 'reasoning', summary: [] }, message], usage: { input_tokens: 40, output_tokens: 30, total_tokens: 70, output_tokens_details: { reasoning_tokens: 20 } } },
@@ -250,8 +259,8 @@ describe('continuation: ContinuationSplicer', function () {
     assertWellFormed('responses', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);
-    assert.deepEqual(parsed.output.map((item: any) => item.type), ['message']);
-    assert.equal(parsed.usage.output_tokens, continued.deliveredOutputTokens + 30);
+    assert.deepEqual(parsed.output.map((item) => item.type), ['message']);
+    assert.equal(must(parsed.usage, 'the usage').output_tokens, continued.deliveredOutputTokens + 30);
     assert.ok(!continued.clientBytes.toString().includes('encrypted_content'), "no trace of the other account's reasoning");
   });
 });

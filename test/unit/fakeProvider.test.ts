@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { defaultReplyParts, startFakeProvider, type FakeProvider, type Fault } from '../fakeProvider/fakeProvider';
 import { must } from '../helpers/must';
+import { arr, arrAt, at, numAt, objAt, parseJson, str, strAt } from '../helpers/json';
 
 interface Sse {
   event?: string;
@@ -31,10 +32,10 @@ const AN = (key = 'test-key-1'): Record<string, string> => ({
   'content-type': 'application/json',
 });
 
-async function post(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+async function post(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
   const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   const text = await res.text();
-  let json: any;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
@@ -62,11 +63,11 @@ describe('fakeProvider', function () {
   it('serves chat completions, plain and streamed with usage', async () => {
     const plain = await post(`${fp.openaiBaseUrl}/chat/completions`, OA(), { model: 'gpt-x', messages: [] });
     assert.equal(plain.status, 200);
-    assert.equal(plain.json.object, 'chat.completion');
-    assert.equal(plain.json.model, 'gpt-x');
-    assert.equal(plain.json.choices[0].message.content, defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
-    assert.equal(plain.json.choices[0].finish_reason, 'stop');
-    assert.equal(plain.json.usage.total_tokens, plain.json.usage.prompt_tokens + plain.json.usage.completion_tokens);
+    assert.equal(at(plain.json, 'object'), 'chat.completion');
+    assert.equal(at(plain.json, 'model'), 'gpt-x');
+    assert.equal(at(plain.json, 'choices', 0, 'message', 'content'), defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
+    assert.equal(at(plain.json, 'choices', 0, 'finish_reason'), 'stop');
+    assert.equal(at(plain.json, 'usage', 'total_tokens'), numAt(plain.json, 'usage', 'prompt_tokens') + numAt(plain.json, 'usage', 'completion_tokens'));
 
     const streamed = await post(`${fp.openaiBaseUrl}/chat/completions`, OA(), {
       model: 'gpt-x',
@@ -76,13 +77,13 @@ describe('fakeProvider', function () {
     assert.match(streamed.headers.get('content-type') ?? '', /text\/event-stream/);
     const events = parseSse(streamed.text);
     assert.equal(must(events.at(-1)).data, '[DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data));
-    assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: '' });
-    const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    const chunks = events.slice(0, -1).map((e) => parseJson(e.data));
+    assert.deepEqual(at(chunks[0], 'choices', 0, 'delta'), { role: 'assistant', content: '' });
+    const text = chunks.map((c) => (arrAt(c, 'choices').length ? str(at(c, 'choices', 0, 'delta', 'content') ?? '') : '')).join('');
     assert.equal(text, defaultReplyParts(must(fp.ledger[1]).seq, 5).join(''));
-    assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
-    assert.deepEqual(chunks.at(-1).choices, []);
-    assert.ok(chunks.at(-1).usage.completion_tokens > 0);
+    assert.equal(at(chunks.at(-2), 'choices', 0, 'finish_reason'), 'stop');
+    assert.deepEqual(at(chunks.at(-1), 'choices'), []);
+    assert.ok(numAt(chunks.at(-1), 'usage', 'completion_tokens') > 0);
     const entry = must(fp.ledger[1]);
     assert.equal(entry.endpoint, 'chat');
     assert.equal(entry.stream, true);
@@ -96,12 +97,12 @@ describe('fakeProvider', function () {
     const r = await post(`${fp.openaiBaseUrl}/chat/completions`, OA(), { model: 'm', stream: true });
     const chunks = parseSse(r.text)
       .filter((e) => e.data !== '[DONE]')
-      .map((e) => JSON.parse(e.data));
-    const calls = chunks.flatMap((c) => c.choices[0].delta.tool_calls ?? []);
-    assert.equal(calls[0].function.name, 'shell');
-    assert.match(calls[0].id, /^call_/);
-    assert.deepEqual(JSON.parse(calls.map((c: any) => c.function.arguments).join('')), { cmd: 'ls -la' });
-    assert.equal(chunks.at(-1).choices[0].finish_reason, 'tool_calls');
+      .map((e) => parseJson(e.data));
+    const calls = chunks.flatMap((c) => arr(at(c, 'choices', 0, 'delta', 'tool_calls') ?? []));
+    assert.equal(at(calls[0], 'function', 'name'), 'shell');
+    assert.match(strAt(calls[0], 'id'), /^call_/);
+    assert.deepEqual(parseJson(calls.map((c) => strAt(c, 'function', 'arguments')).join('')), { cmd: 'ls -la' });
+    assert.equal(at(chunks.at(-1), 'choices', 0, 'finish_reason'), 'tool_calls');
   });
 
   it('serves responses streams with typed events through response.completed', async () => {
@@ -113,30 +114,30 @@ describe('fakeProvider', function () {
       'response.in_progress',
       'response.output_item.added',
       'response.content_part.added',
-      ...Array(5).fill('response.output_text.delta'),
+      ...Array<string>(5).fill('response.output_text.delta'),
       'response.output_text.done',
       'response.content_part.done',
       'response.output_item.done',
       'response.completed',
     ]);
-    const payloads = events.map((e) => JSON.parse(e.data));
+    const payloads = events.map((e) => parseJson(e.data));
     payloads.forEach((p, i) => {
-      assert.equal(p.type, types[i]);
-      assert.equal(p.sequence_number, i);
+      assert.equal(at(p, 'type'), types[i]);
+      assert.equal(at(p, 'sequence_number'), i);
     });
-    const done = payloads.at(-1).response;
+    const done = objAt(payloads.at(-1), 'response');
     assert.equal(done.status, 'completed');
-    assert.match(done.id, /^resp_/);
-    assert.equal(done.output[0].content[0].text, defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
-    assert.equal(done.usage.total_tokens, done.usage.input_tokens + done.usage.output_tokens);
+    assert.match(strAt(done, 'id'), /^resp_/);
+    assert.equal(at(done, 'output', 0, 'content', 0, 'text'), defaultReplyParts(must(fp.ledger[0]).seq, 5).join(''));
+    assert.equal(at(done, 'usage', 'total_tokens'), numAt(done, 'usage', 'input_tokens') + numAt(done, 'usage', 'output_tokens'));
   });
 
   it('answers responses function calls without streaming', async () => {
     fp.setResponder((req) => (req.endpoint === 'responses' ? { toolCall: { name: 'apply_patch', arguments: { a: 1 }, id: 'call_x' } } : undefined));
     const r = await post(`${fp.openaiBaseUrl}/responses`, OA(), { model: 'gpt-5', input: 'hi' });
-    assert.equal(r.json.object, 'response');
-    assert.deepEqual(r.json.output[0], {
-      id: r.json.output[0].id,
+    assert.equal(at(r.json, 'object'), 'response');
+    assert.deepEqual(at(r.json, 'output', 0), {
+      id: at(r.json, 'output', 0, 'id'),
       type: 'function_call',
       status: 'completed',
       arguments: '{"a":1}',
@@ -147,17 +148,17 @@ describe('fakeProvider', function () {
 
   it('serves embeddings (base64 and float) and model lists for both protocols', async () => {
     const b64 = await post(`${fp.openaiBaseUrl}/embeddings`, OA(), { model: 'e', input: ['a', 'b'], encoding_format: 'base64' });
-    assert.equal(b64.json.data.length, 2);
-    assert.equal(Buffer.from(b64.json.data[1].embedding, 'base64').length, 16 * 4);
+    assert.equal(arrAt(b64.json, 'data').length, 2);
+    assert.equal(Buffer.from(strAt(b64.json, 'data', 1, 'embedding'), 'base64').length, 16 * 4);
     const floats = await post(`${fp.openaiBaseUrl}/embeddings`, OA(), { model: 'e', input: 'a', dimensions: 3 });
-    assert.equal(floats.json.data[0].embedding.length, 3);
+    assert.equal(arrAt(floats.json, 'data', 0, 'embedding').length, 3);
 
-    const oa = (await (await fetch(`${fp.openaiBaseUrl}/models`, { headers: OA() })).json()) as any;
-    assert.equal(oa.object, 'list');
-    assert.equal(oa.data[0].object, 'model');
-    const an = (await (await fetch(`${fp.anthropicBaseUrl}/v1/models`, { headers: AN() })).json()) as any;
-    assert.equal(an.data[0].type, 'model');
-    assert.equal(an.has_more, false);
+    const oa: unknown = await (await fetch(`${fp.openaiBaseUrl}/models`, { headers: OA() })).json();
+    assert.equal(at(oa, 'object'), 'list');
+    assert.equal(at(oa, 'data', 0, 'object'), 'model');
+    const an: unknown = await (await fetch(`${fp.anthropicBaseUrl}/v1/models`, { headers: AN() })).json();
+    assert.equal(at(an, 'data', 0, 'type'), 'model');
+    assert.equal(at(an, 'has_more'), false);
     assert.deepEqual(
       fp.ledger.filter((e) => e.endpoint === 'models').map((e) => e.protocol),
       ['openai', 'anthropic'],
@@ -166,10 +167,10 @@ describe('fakeProvider', function () {
 
   it('serves anthropic messages, plain and streamed, with the query string kept', async () => {
     const plain = await post(`${fp.anthropicBaseUrl}/v1/messages`, AN(), { model: 'claude-x', max_tokens: 10, messages: [] });
-    assert.equal(plain.json.type, 'message');
-    assert.equal(plain.json.model, 'claude-x');
-    assert.equal(plain.json.content[0].type, 'text');
-    assert.equal(plain.json.stop_reason, 'end_turn');
+    assert.equal(at(plain.json, 'type'), 'message');
+    assert.equal(at(plain.json, 'model'), 'claude-x');
+    assert.equal(at(plain.json, 'content', 0, 'type'), 'text');
+    assert.equal(at(plain.json, 'stop_reason'), 'end_turn');
     assert.ok(plain.headers.get('request-id'));
 
     fp.setResponder(() => ({ text: 'Let me look.', toolCall: { name: 'Read', arguments: { path: '/x' } }, events: 2 }));
@@ -192,29 +193,29 @@ describe('fakeProvider', function () {
         'message_stop',
       ],
     );
-    const data = events.map((e) => JSON.parse(e.data));
-    assert.equal(data[1].content_block.type, 'text');
-    assert.equal(data[3].delta.text + data[4].delta.text, 'Let me look.');
-    assert.equal(data[6].content_block.type, 'tool_use');
-    assert.match(data[6].content_block.id, /^toolu_/);
-    assert.deepEqual(JSON.parse(data[7].delta.partial_json + data[8].delta.partial_json), { path: '/x' });
-    assert.equal(data[10].delta.stop_reason, 'tool_use');
+    const data = events.map((e) => parseJson(e.data));
+    assert.equal(at(data, 1, 'content_block', 'type'), 'text');
+    assert.equal(strAt(data, 3, 'delta', 'text') + strAt(data, 4, 'delta', 'text'), 'Let me look.');
+    assert.equal(at(data, 6, 'content_block', 'type'), 'tool_use');
+    assert.match(strAt(data, 6, 'content_block', 'id'), /^toolu_/);
+    assert.deepEqual(parseJson(strAt(data, 7, 'delta', 'partial_json') + strAt(data, 8, 'delta', 'partial_json')), { path: '/x' });
+    assert.equal(at(data, 10, 'delta', 'stop_reason'), 'tool_use');
     assert.equal(must(fp.ledger[1]).path, '/v1/messages?beta=true');
 
     const count = await post(`${fp.anthropicBaseUrl}/v1/messages/count_tokens`, AN(), { model: 'claude-x', messages: [] });
-    assert.ok(count.json.input_tokens > 0);
+    assert.ok(numAt(count.json, 'input_tokens') > 0);
   });
 
   it('answers a missing key, an unknown path and a non-JSON body in the provider format', async () => {
     const noKey = await post(`${fp.openaiBaseUrl}/chat/completions`, { 'content-type': 'application/json' }, { model: 'm' });
     assert.equal(noKey.status, 401);
-    assert.equal(noKey.json.error.type, 'invalid_request_error');
+    assert.equal(at(noKey.json, 'error', 'type'), 'invalid_request_error');
     const unknown = await post(`${fp.url}/v1/nope`, AN(), {});
     assert.equal(unknown.status, 404);
-    assert.equal(unknown.json.error.type, 'not_found_error');
+    assert.equal(at(unknown.json, 'error', 'type'), 'not_found_error');
     const bad = await post(`${fp.anthropicBaseUrl}/v1/messages`, AN(), '{oops');
     assert.equal(bad.status, 400);
-    assert.equal(bad.json.type, 'error');
+    assert.equal(at(bad.json, 'type'), 'error');
     assert.deepEqual(
       fp.ledger.map((e) => [e.endpoint, e.key, e.status]),
       [
@@ -232,12 +233,12 @@ describe('fakeProvider', function () {
     assert.equal(a.status, 429);
     assert.equal(a.headers.get('retry-after'), '7');
     assert.equal(a.headers.get('x-ratelimit-reset-requests'), '6m0s');
-    assert.equal(a.json.error.code, 'rate_limit_exceeded');
+    assert.equal(at(a.json, 'error', 'code'), 'rate_limit_exceeded');
     const other = await post(url, OA('test-key-2'), { model: 'm' });
     assert.equal(other.status, 200);
     const b = await post(url, OA(), { model: 'm' });
     assert.equal(b.status, 429);
-    assert.equal(b.json.error.code, 'insufficient_quota');
+    assert.equal(at(b.json, 'error', 'code'), 'insufficient_quota');
     assert.equal((await post(url, OA(), { model: 'm' })).status, 200);
     assert.deepEqual(
       fp.ledger.map((e) => e.fault),
@@ -251,10 +252,10 @@ describe('fakeProvider', function () {
     fp.fault('test-key-9', { kind: 'invalidKey' });
     const own = await post(url, AN('test-key-9'), { model: 'c' });
     assert.equal(own.status, 401);
-    assert.equal(own.json.error.type, 'authentication_error');
+    assert.equal(at(own.json, 'error', 'type'), 'authentication_error');
     const any = await post(url, AN('test-key-3'), { model: 'c' });
     assert.equal(any.status, 529);
-    assert.equal(any.json.error.type, 'overloaded_error');
+    assert.equal(at(any.json, 'error', 'type'), 'overloaded_error');
     assert.equal((await post(url, AN('test-key-3'), { model: 'c' })).status, 200);
 
     fp.always('test-key-4', { kind: 'forbiddenKey' });
@@ -272,12 +273,12 @@ describe('fakeProvider', function () {
       events.map((e) => e.event),
       ['message_start', 'ping', 'error'],
     );
-    assert.equal(JSON.parse(must(events[2]).data).error.type, 'overloaded_error');
+    assert.equal(at(parseJson(must(events[2]).data), 'error', 'type'), 'overloaded_error');
 
     const chat = await post(`${fp.openaiBaseUrl}/chat/completions`, OA(), { model: 'm', stream: true });
     const chunks = parseSse(chat.text);
     assert.equal(chunks.length, 4); // role chunk, 2 deltas, error
-    assert.equal(JSON.parse(must(chunks[3]).data).error.code, 'insufficient_quota');
+    assert.equal(at(parseJson(must(chunks[3]).data), 'error', 'code'), 'insufficient_quota');
   });
 
   it('answers HTTP faults with the statuses and bodies providers use', async () => {

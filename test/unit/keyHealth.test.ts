@@ -106,7 +106,7 @@ describe('key health', () => {
     const saved = must(key.persisted(clock.now()));
     assert.equal(saved.state, 'ready');
     const fresh = record();
-    fresh.restorePersisted(JSON.parse(JSON.stringify(saved)), clock.now());
+    fresh.restorePersisted(JSON.parse(JSON.stringify(saved)) as typeof saved, clock.now());
     assert.equal(fresh.stateAt(clock.now(), 'model-a'), 'cooling');
     assert.equal(fresh.stateAt(clock.now(), 'model-b'), 'ready');
     const old = record();
@@ -294,7 +294,7 @@ describe('key health', () => {
     assert.equal(key.retestAt, now + 60_000);
     assert.equal(key.retestFailures, 3);
     assert.equal(key.restorePersisted({ state: 'exhausted', reason: `quota for ${secret}` }, now), true, 'a quoted key is scrubbed and saved again');
-    assert.ok(key.reason?.startsWith('quota for ') && !key.reason.includes(secret), key.reason);
+    assert.ok(key.reason.startsWith('quota for ') && !key.reason.includes(secret), key.reason);
     assert.equal(key.restorePersisted({ state: 'ready', reason: 'stale', cooling: [{ scope: 'm', until: now + 1_000, reason: `limit ${secret}` }] }, now), true);
     assert.equal(key.reason, undefined, 'a ready key has no reason');
 

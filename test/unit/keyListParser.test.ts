@@ -228,7 +228,7 @@ describe('key list parser', () => {
     });
 
     it('a Gemini pool takes GOOGLE_API_KEY but not a Maps or Firebase key that shares AIza', () => {
-      const key = (n: number) => `AIza${'test-key-google-'}${String(n).padStart(4, '0')}`;
+      const key = (n: number) => ['AIza', 'test-key-google-', String(n).padStart(4, '0')].join('');
       assert.deepEqual(offered([`GOOGLE_API_KEY=${key(1)}`, `GEMINI_KEY=${key(2)}`, key(3), `GOOGLE_MAPS_API_KEY=${key(4)}`, `FIREBASE_API_KEY=${key(5)}`].join('\n'), PROVIDER_KEY_ISSUERS.gemini), {
         offered: [
           [key(1), 'name'],

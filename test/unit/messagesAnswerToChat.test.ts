@@ -7,6 +7,7 @@ import { messagesToChatAnswer, messagesToChatStream } from '../../src/core/trans
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
+import { at } from '../helpers/json';
 import { must } from '../helpers/must';
 
 const upstream: SseEvent[] = [
@@ -41,7 +42,7 @@ describe('translation: Anthropic Messages → Chat Completions answer', () => {
     assert.equal(completion.model, 'gpt-4.1');
     assert.equal(message.content, 'Listing both.');
     assert.deepEqual(
-      message.tool_calls.map((c: any) => [c.id, c.function.name, c.function.arguments]),
+      must(message.tool_calls, 'the tool calls').map((c) => [c.id, at(c, 'function', 'name'), at(c, 'function', 'arguments')]),
       [
         ['toolu_a', 'ls', '{"path":"src"}'],
         ['toolu_b', 'ls', '{"path":"test"}'],

@@ -11,7 +11,8 @@ import { startFakeProvider } from '../fakeProvider/fakeProvider';
 import { codexRequest } from '../helpers/codexRequest';
 import { endpointUrl, keyHeaders, sse } from '../helpers/continuationFixtures';
 import { sdkText } from '../helpers/continuationSplice';
-import { responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
+import { functionCalls, responsesBySdk, withoutSdkFields } from '../helpers/responsesSdk';
+import { at, objAt, parseJson } from '../helpers/json';
 import { captureStream } from '../helpers/sseStreams';
 import { assertWellFormed } from '../helpers/wellFormedStream';
 import { must } from '../helpers/must';
@@ -43,7 +44,7 @@ const upstream: SseEvent[] = [
   sse('message_stop', { type: 'message_stop' }),
 ];
 
-const json = (event: SseEvent): any => JSON.parse(must(event.data));
+const json = (event: SseEvent): unknown => parseJson(must(event.data));
 
 function translate(events: SseEvent[]): SseEvent[] {
   const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
@@ -60,7 +61,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     assert.equal(final.model, 'gpt-5-codex');
     assert.equal(sdkText('responses', final), 'Listing both.');
     assert.deepEqual(
-      final.output.filter((item: any) => item.type === 'function_call').map((c: any) => [c.call_id, c.name, JSON.parse(c.arguments), c.status]),
+      functionCalls(final.output).map((c) => [c.call_id, c.name, parseJson(c.arguments), c.status]),
       [
         ['toolu_a', 'shell', { command: ['ls', 'src'] }, 'completed'],
         ['toolu_b', 'shell', { command: ['ls', 'test'] }, 'completed'],
@@ -76,7 +77,7 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     const seen = upstream.slice(0, 13).flatMap((e) => stream.push(e));
     assert.doesNotMatch(seen.map((e) => e.data).join(''), /secret plan|sig-anthropic|thinking|reasoning/);
-    const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => json(e).delta);
+    const fragments = seen.filter((e) => e.name === 'response.function_call_arguments.delta').map((e) => at(json(e), 'delta'));
     assert.deepEqual(fragments, ['{"comm']);
     assert.ok(!seen.some((e) => e.name === 'response.function_call_arguments.done'));
     const stop = upstream.slice(13, 15).flatMap((e) => stream.push(e));
@@ -98,10 +99,10 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
     const stream = messagesToResponsesStream('gpt-5-codex', CREATED);
     const events = [...cut.flatMap((e) => stream.push(e)), ...stream.end()];
     assertWellFormed('responses', events, 'response.incomplete');
-    const terminal = json(must(events.at(-1))).response;
+    const terminal = objAt(json(must(events.at(-1))), 'response');
     assert.equal(terminal.status, 'incomplete');
     assert.deepEqual(terminal.incomplete_details, { reason: 'max_output_tokens' });
-    assert.equal(terminal.usage.output_tokens, 16);
+    assert.equal(at(terminal, 'usage', 'output_tokens'), 16);
     const { final } = await responsesBySdk(events);
     assert.equal(sdkText('responses', final), 'Listing ');
     const refused = messagesToResponsesAnswer({ id: 'msg_r', content: [], stop_reason: 'refusal', usage: { input_tokens: 3, output_tokens: 0 } }, 'gpt-5', 0);
@@ -160,9 +161,10 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       assertWellFormed('responses', events);
       const { final } = await responsesBySdk(events);
       assert.equal(sdkText('responses', final), 'Running the tests.');
-      const call = final.output.find((item: any) => item.type === 'function_call');
-      assert.deepEqual([call.call_id, call.name, JSON.parse(call.arguments)], ['toolu_t', 'shell', { command: ['npm', 'test'] }]);
-      assert.ok(final.usage.input_tokens > 0 && final.usage.output_tokens > 0, JSON.stringify(final.usage));
+      const call = must(functionCalls(final.output)[0], 'a function call');
+      assert.deepEqual([call.call_id, call.name, parseJson(call.arguments)], ['toolu_t', 'shell', { command: ['npm', 'test'] }]);
+      const usage = must(final.usage, 'the usage');
+      assert.ok(usage.input_tokens > 0 && usage.output_tokens > 0, JSON.stringify(usage));
     } finally {
       await fake.close();
     }

@@ -14,7 +14,7 @@ const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const,
 function translation(client: Parameters<typeof crossProtocol>[0], pool: Parameters<typeof crossProtocol>[1]): TargetTranslation {
   const cross = crossProtocol(client, pool);
   assert.equal(cross?.kind, 'translate');
-  return cross as TargetTranslation;
+  return cross;
 }
 
 /** A tool as Claude Code sends it: draft-07 `$schema`, closed objects, a nullable field, a constant. */

@@ -2,6 +2,7 @@
 // protocol's error shape, with a status its SDK's retry rules read the same way, so an agent's handling is unchanged.
 import assert from 'node:assert/strict';
 import { translateErrorAnswer } from '../../src/core/translation/errorAnswer';
+import { at, parseJson, strAt } from '../helpers/json';
 
 const anthropicError = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message } });
 const openaiError = (message: string, type: string, code: string | null = null) => JSON.stringify({ error: { message, type, param: null, code } });
@@ -32,14 +33,14 @@ describe('translation: error answers', () => {
       error: { message: 'Number of request tokens has exceeded your per-minute rate limit (from pool "claude", translated)', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
     });
     const tooLong = translateErrorAnswer('openai', 400, anthropicError('invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), 'claude');
-    assert.equal(JSON.parse(tooLong.body).error.type, 'invalid_request_error');
-    assert.match(JSON.parse(tooLong.body).error.message, /^prompt is too long/);
+    assert.equal(at(parseJson(tooLong.body), 'error', 'type'), 'invalid_request_error');
+    assert.match(strAt(parseJson(tooLong.body), 'error', 'message'), /^prompt is too long/);
   });
 
   it('keeps the words of string errors and short text bodies, and never passes an HTML page on', () => {
-    assert.match(JSON.parse(translateErrorAnswer('anthropic', 400, JSON.stringify({ error: 'model not found' }), 'p').body).error.message, /^model not found/);
-    assert.match(JSON.parse(translateErrorAnswer('openai', 502, 'upstream connect error', 'p').body).error.message, /^upstream connect error/);
-    assert.match(JSON.parse(translateErrorAnswer('openai', 502, '<html><body>Bad gateway</body></html>', 'p').body).error.message, /^the provider refused the request/);
+    assert.match(strAt(parseJson(translateErrorAnswer('anthropic', 400, JSON.stringify({ error: 'model not found' }), 'p').body), 'error', 'message'), /^model not found/);
+    assert.match(strAt(parseJson(translateErrorAnswer('openai', 502, 'upstream connect error', 'p').body), 'error', 'message'), /^upstream connect error/);
+    assert.match(strAt(parseJson(translateErrorAnswer('openai', 502, '<html><body>Bad gateway</body></html>', 'p').body), 'error', 'message'), /^the provider refused the request/);
   });
 
   it('takes the message and code from the error shape of each provider, and the body itself only when it is short text', () => {

@@ -69,7 +69,7 @@ describe('KeyBridge models in VS Code\'s language model API', function () {
   after(async () => {
     await config().update('languageModels', undefined, vscode.ConfigurationTarget.Global);
     await config().update('routes', routesBefore, vscode.ConfigurationTarget.Global);
-    await fake?.close();
+    await fake.close();
   });
 
   it('lists one model per route with a concrete model name while keybridge.languageModels is unset', async () => {
@@ -148,7 +148,7 @@ describe('KeyBridge models in VS Code\'s language model API', function () {
       const { parts, error } = await read(response, () => source.cancel());
       const entry = await fake.waitFor((e) => e.endpoint === 'messages' && e.aborted, 5_000);
       assert.ok(entry.eventsSent < 60, `the provider sent all ${entry.eventsSent} events`);
-      say(`cancelled after ${parts.length} part(s) (${error ? `stream ended with ${String(error)}` : 'stream ended'}); provider saw the request aborted after ${entry.eventsSent} of 60+ events`);
+      say(`cancelled after ${parts.length} part(s) (${error ? `stream ended with ${error instanceof Error ? String(error) : JSON.stringify(error)}` : 'stream ended'}); provider saw the request aborted after ${entry.eventsSent} of 60+ events`);
     } finally {
       fake.setResponder(undefined);
     }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
+import { activate, deactivate } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keys/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { contextFor } from './fakeExtensionContext';
@@ -50,7 +50,7 @@ describe('activation', function () {
     // Variables already in the collection stay until the token is known (they are replaced, never cleared, on the way up).
     context.environmentVariableCollection.replace('OPENAI_BASE_URL', `http://127.0.0.1:${port}/openai/v1`);
     const started = process.hrtime.bigint();
-    const api = activate(context as never) as KeyBridgeApi;
+    const api = activate(context as never);
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`      (activate() took ${wallMs.toFixed(1)} ms wall, ${api.activationMs} ms as measured inside)`);
     assert.ok(wallMs < 500, `activation took ${wallMs} ms`);
@@ -79,7 +79,7 @@ describe('activation', function () {
 
     const context = contextFor(backend, storage);
     const started = Date.now();
-    const api = activate(context as never) as KeyBridgeApi;
+    const api = activate(context as never);
     assert.equal(await api.whenReady(5_000), 'owner');
     console.log(`      (activate() ${api.activationMs} ms; bridge listening ${Date.now() - started} ms after activation began)`);
     assert.equal(api.status()?.port, port);
@@ -92,7 +92,7 @@ describe('activation', function () {
     assert.equal(env.get('ANTHROPIC_BASE_URL'), undefined, 'no pool or route serves Anthropic clients: they keep their own keys');
     assert.equal(env.get('KEYBRIDGE_TOKEN'), token);
     assert.ok(![...env.values()].includes(SECRET), 'terminals get the local token, never a provider key');
-    assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /New terminals only/);
+    assert.match((context.environmentVariableCollection.description as { value: string }).value, /New terminals only/);
     // Issue 14, item 10: a persistent collection is written in plain text to VS Code's workspace state.
     assert.equal(context.environmentVariableCollection.persistent, false, 'the local token is not persisted in workspace state');
     await waitFor(() => fake.messagesOf('info').some((m) => /already open do not see them/.test(m)), 2_000, 'the new-terminals notice');
@@ -144,7 +144,7 @@ describe('activation', function () {
     await earlier.addKeys('oa', [{ secret: SECRET }]);
     earlier.dispose();
     const context = contextFor(backend, storage);
-    const api = activate(context as never) as KeyBridgeApi;
+    const api = activate(context as never);
     await api.whenReady(5_000);
     await waitFor(() => context.environmentVariableCollection.vars.size > 0, 2_000, 'env set');
     fake.setSetting('keybridge.terminalEnv', false);

@@ -142,7 +142,7 @@ describe('commands', () => {
     dashboardsShown = 0;
     const logger: Logger = { debug: () => undefined, info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(`error ${m}`) };
     const services: CommandServices = {
-      host: host as unknown as CommandServices['host'],
+      host: host,
       keyStore,
       pools,
       addPoolSetting,

@@ -48,7 +48,10 @@ describe('BridgeHost transitions', function () {
   it('owner → owner (Restart): the port is released and served again, with the key state the old bridge held', async () => {
     const a = bench.openWindow();
     let claims = 0;
-    a.reloadBeforeServing = async () => void claims++;
+    a.reloadBeforeServing = async () => {
+      claims++;
+      return undefined;
+    };
     await a.configure({ config: configFor(bench.provider), tokens: TOKENS });
     await a.retireKey('oa', 'k1');
     await a.restart();

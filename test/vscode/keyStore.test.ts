@@ -172,7 +172,7 @@ describe('KeyStore (SecretStorage adapter)', () => {
       seen[0].added.map((k) => k.id),
       ['kx'],
     );
-    assert.equal(store.snapshot?.missing.length, 0);
+    assert.equal(store.snapshot.missing.length, 0);
   });
 
   it('never waits for ever on a secret storage that does not answer', async () => {

@@ -93,7 +93,7 @@ describe('KeyTreeProvider', () => {
     const poolRow = item(tree.getChildren()[0]);
     assert.equal(poolRow.id, 'pool:oa');
     assert.equal(poolRow.contextValue, 'pool');
-    assert.ok(TREE_CONTEXT_VALUES.includes(poolRow.contextValue as string));
+    assert.ok(TREE_CONTEXT_VALUES.includes(poolRow.contextValue));
     assert.equal(poolRow.description, 'openai · 1/4 ready');
     assert.equal((poolRow.iconPath as ThemeIcon).color?.id, 'charts.yellow');
   });

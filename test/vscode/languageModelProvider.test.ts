@@ -76,9 +76,9 @@ describe('KeyBridge language models through a real bridge', () => {
       await provider.provideLanguageModelChatResponse(
         info(id),
         messages,
-        { toolMode: LanguageModelChatToolMode.Auto, ...options } as vscodeTypes.ProvideLanguageModelChatResponseOptions,
+        { toolMode: LanguageModelChatToolMode.Auto, ...options },
         { report: (part) => (parts.push(part), onPart?.(part)) },
-        source.token as vscodeTypes.CancellationToken,
+        source.token,
       );
     } catch (caught) {
       error = caught;
@@ -235,7 +235,7 @@ describe('KeyBridge language models through a real bridge', () => {
     const stale = info('gpt-test');
     models = [];
     await assert.rejects(
-      provider.provideLanguageModelChatResponse(stale, [user(new LanguageModelTextPart('hi'))], { toolMode: LanguageModelChatToolMode.Auto }, { report: () => undefined }, new CancellationTokenSource().token as vscodeTypes.CancellationToken),
+      provider.provideLanguageModelChatResponse(stale, [user(new LanguageModelTextPart('hi'))], { toolMode: LanguageModelChatToolMode.Auto }, { report: () => undefined }, new CancellationTokenSource().token),
       (e: unknown) => e instanceof LanguageModelError && e.code === 'NotFound',
     );
   });

@@ -54,7 +54,7 @@ describe('health of the model in use (real bridge, fake provider)', function () 
     status = h.bridge.status();
   });
   after(async () => {
-    await h?.close();
+    await h.close();
   });
 
   beforeEach(() => fake.reset());
@@ -106,9 +106,9 @@ describe('health of the model in use (real bridge, fake provider)', function () 
       assert.equal((pool.iconPath as ThemeIcon).color?.id, 'charts.yellow', 'the pool is not green');
       for (const keyNode of tree.getChildren(poolNode)) {
         const row = item(keyNode);
-        assert.match(String(row.description), /^3:[45]\d · cooling gpt-4\.1-mini$/, `${String(row.label)}: the countdown leads`);
+        assert.match(String(row.description), /^3:[45]\d · cooling gpt-4\.1-mini$/, `${row.label}: the countdown leads`);
         const icon = row.iconPath as ThemeIcon;
-        assert.deepEqual([icon.id, icon.color?.id], ['watch', 'charts.yellow'], `${String(row.label)}: not a green tick`);
+        assert.deepEqual([icon.id, icon.color?.id], ['watch', 'charts.yellow'], `${row.label}: not a green tick`);
         assert.equal(row.contextValue, 'key.ready', 'menus stay those of a key usable for other models');
       }
     } finally {

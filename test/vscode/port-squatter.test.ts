@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
+import { activate, deactivate } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keys/keyStore';
 import { contextFor } from './fakeExtensionContext';
 import { FakeSecretBackend } from './fakeSecretStorage';
@@ -52,7 +52,7 @@ describe('a program squatting the bridge port', function () {
       // What VS Code restored from an earlier session: the port and the token, pointing at the squatter now.
       context.environmentVariableCollection.replace('OPENAI_BASE_URL', `http://127.0.0.1:${port}/openai/v1`);
       context.environmentVariableCollection.replace('OPENAI_API_KEY', 'kb-' + 'restored-token');
-      const api = activate(context as never) as KeyBridgeApi;
+      const api = activate(context as never);
       await waitFor(() => api.role() === 'blocked', 5_000, 'the window sees the port blocked');
       await waitFor(() => /taken/.test(fake.statusBarItems[0]?.text ?? ''), 2_000, 'status bar updated');
       // Let the host retry a few times (every 5 s by default; once is enough to be sure it sends nothing later).
@@ -95,7 +95,7 @@ describe('a program squatting the bridge port', function () {
     earlier.dispose();
     const context = contextFor(backend, storage);
     fake.settings.set('keybridge.tuning', {});
-    const api = activate(context as never) as KeyBridgeApi;
+    const api = activate(context as never);
     await waitFor(() => api.role() === 'blocked', 5_000, 'blocked');
     await squatter.close();
     squatter = undefined;

@@ -80,7 +80,7 @@ describe('Try with a Simulated Provider', function () {
   });
 
   it('adds marked pools that serve through the bridge and show a revoked key; Remove restores settings and secrets', async () => {
-    const api = activate(contextFor(backend, storage) as never) as KeyBridgeApi;
+    const api = activate(contextFor(backend, storage) as never);
     assert.equal(await api.whenReady(10_000), 'owner');
     await waitFor(() => fake.contexts.get('keybridge.loaded') === true, 10_000, 'keys loaded');
     const settingsBefore = settingsText();
@@ -131,7 +131,7 @@ describe('Try with a Simulated Provider', function () {
       await earlier.load();
       await earlier.addKeys('oa', [{ secret: USER_SECRET, label: 'work' }]);
       earlier.dispose();
-      const api = activate(contextFor(backend, storage) as never) as KeyBridgeApi;
+      const api = activate(contextFor(backend, storage) as never);
       assert.equal(await api.whenReady(10_000), 'owner');
       await waitFor(() => api.status()?.pools.some((p) => p.id === 'oa' && p.keys.length === 1) === true, 10_000, 'the user pool served');
       const settingsBefore = settingsText();
@@ -162,7 +162,7 @@ describe('Try with a Simulated Provider', function () {
   });
 
   it('after a reload, removes demo pools whose simulator is gone', async () => {
-    let api = activate(contextFor(backend, storage) as never) as KeyBridgeApi;
+    let api = activate(contextFor(backend, storage) as never);
     assert.equal(await api.whenReady(10_000), 'owner');
     await waitFor(() => fake.contexts.get('keybridge.loaded') === true, 10_000, 'keys loaded');
     const secretsBefore = secretsView(backend);
@@ -175,7 +175,7 @@ describe('Try with a Simulated Provider', function () {
     assert.equal(await listening(simulatorPort), false, 'the simulator ended with its extension host');
     assert.equal((fake.settings.get('keybridge.pools') as unknown[]).length, 2);
     fake.commands.clear();
-    api = activate(contextFor(backend, storage) as never) as KeyBridgeApi;
+    api = activate(contextFor(backend, storage) as never);
     await waitFor(() => fake.settings.get('keybridge.pools') === undefined && fake.settings.get('keybridge.routes') === undefined, 15_000, 'demo pools and route removed');
     await waitFor(() => JSON.stringify(secretsView(backend)) === JSON.stringify(secretsBefore), 10_000, 'demo keys removed');
     await waitFor(() => api.status()?.pools.length === 0, 10_000, 'the bridge serves no demo pool');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activate, deactivate, type KeyBridgeApi } from '../../src/extension';
+import { activate, deactivate } from '../../src/extension';
 import { KeyStore } from '../../src/vscode/keys/keyStore';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { contextFor } from './fakeExtensionContext';
@@ -52,7 +52,7 @@ describe('terminal variables', function () {
     await store.load();
     for (const key of keys) await store.addKeys(key.pool, [{ secret: key.secret }]);
     const context = contextFor(backend, storage);
-    const api = activate(context as never) as KeyBridgeApi;
+    const api = activate(context as never);
     assert.equal(await api.whenReady(5_000), 'owner');
     // The status bar and the terminal variables are drawn in the same pass: once it shows the port, the variables are decided.
     await waitFor(() => new RegExp(`KeyBridge :${port} \\d+/\\d+$`).test(fake.statusBarItems[0]?.text ?? ''), 5_000, 'the bridge rendered as serving');
@@ -79,7 +79,7 @@ describe('terminal variables', function () {
     const { vars, earlier, context } = await start([{ pool: 'oa', secret: 'sk-test-term-env-oa1' }]);
     assert.deepEqual(names(vars), [...OPENAI_VARS, ...OWN_VARS].sort());
     assert.equal(vars.get('OPENAI_BASE_URL'), `http://127.0.0.1:${port}/openai/v1`);
-    const description = String((context.environmentVariableCollection.description as { value: string }).value);
+    const description = (context.environmentVariableCollection.description as { value: string }).value;
     assert.match(description, /OpenAI clients at http:\/\/127\.0\.0\.1:\d+\/openai\/v1/);
     assert.doesNotMatch(description, /ANTHROPIC|Anthropic clients/, 'the description names only what is set');
     assert.match(description, /only while a pool or route serves it/);
@@ -91,7 +91,7 @@ describe('terminal variables', function () {
     await waitFor(() => vars.has('ANTHROPIC_BASE_URL'), 5_000, 'Anthropic variables once the Anthropic pool can serve');
     assert.deepEqual(names(vars), [...ANTHROPIC_VARS, ...OPENAI_VARS, ...OWN_VARS].sort());
     assert.equal(vars.get('ANTHROPIC_BASE_URL'), `http://127.0.0.1:${port}/anthropic`);
-    assert.match(String((context.environmentVariableCollection.description as { value: string }).value), /OpenAI clients at .* and Anthropic clients at /);
+    assert.match((context.environmentVariableCollection.description as { value: string }).value, /OpenAI clients at .* and Anthropic clients at /);
 
     fake.setSetting('keybridge.pools', [anPool()]);
     await waitFor(() => !vars.has('OPENAI_BASE_URL'), 5_000, 'OpenAI variables gone with the OpenAI pool');
