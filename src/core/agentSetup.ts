@@ -20,7 +20,8 @@ export interface AgentSetup extends AgentSetupText {
  * Environment variables that point the common agents at the bridge. Claude
  * Code and the Anthropic SDK read the ANTHROPIC_* variables (server root, no /v1);
  * the OpenAI SDK, Codex's default provider, Qwen Code and opencode read
- * OPENAI_BASE_URL; Aider (through LiteLLM) reads OPENAI_API_BASE.
+ * OPENAI_BASE_URL; Aider (through LiteLLM) reads OPENAI_API_BASE; Gemini CLI reads GOOGLE_GEMINI_BASE_URL and
+ * GEMINI_API_KEY (sent as `x-goog-api-key`).
  *
  * The token is both ANTHROPIC_API_KEY (what most Anthropic clients read) and
  * ANTHROPIC_AUTH_TOKEN (sent as a bearer token, which the bridge reads first):
@@ -35,6 +36,8 @@ export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'toke
     OPENAI_BASE_URL: ctx.baseUrls.openai,
     OPENAI_API_BASE: ctx.baseUrls.openai,
     OPENAI_API_KEY: ctx.token,
+    GOOGLE_GEMINI_BASE_URL: ctx.baseUrls.gemini,
+    GEMINI_API_KEY: ctx.token,
     KEYBRIDGE_URL: bridgeRootOf(ctx.baseUrls),
     [TOKEN_ENV]: ctx.token,
   };
@@ -44,6 +47,7 @@ export function agentEnvironment(ctx: Pick<AgentSetupContext, 'baseUrls' | 'toke
 const PROTOCOL_VARIABLES: Record<Protocol, readonly string[]> = {
   anthropic: ['ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'],
   openai: ['OPENAI_BASE_URL', 'OPENAI_API_BASE', 'OPENAI_API_KEY'],
+  gemini: ['GOOGLE_GEMINI_BASE_URL', 'GEMINI_API_KEY'],
 };
 
 /**

@@ -16,7 +16,7 @@ import { DIALECT_IDS } from './providers/dialect';
 // in the wrong place may be a key. Every check here names what it wants; this catches any that does not.
 v.setGlobalMessage((issue) => `has the wrong type or value (expected ${issue.expected ?? 'something else'})`);
 
-export const PROTOCOLS = ['openai', 'anthropic'] as const;
+export const PROTOCOLS = ['openai', 'anthropic', 'gemini'] as const;
 export const SELECTION_STRATEGIES = ['fill-first', 'round-robin', 'weighted'] as const;
 
 /** How a provider takes the start of an answer to continue (a pool's `prefill`). */
@@ -158,7 +158,7 @@ const nonEmpty = (description?: string) => {
 
 const boolean = (markdownDescription: string) => v.optional(v.pipe(v.boolean('must be true or false'), v.metadata({ default: false, markdownDescription })));
 
-const protocolSchema = v.picklist(PROTOCOLS, 'must be "openai" or "anthropic"');
+const protocolSchema = v.picklist(PROTOCOLS, 'must be "openai", "anthropic" or "gemini"');
 
 const POOL_ID = /^[A-Za-z0-9._-]+$/;
 

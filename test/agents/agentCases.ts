@@ -184,7 +184,7 @@ export async function runTurns(ctx: CaseContext, dirs: RunDirs, baseUrls: BaseUr
 }
 
 export function bridgeUrls(bridge: BridgeProcess): BaseUrls {
-  return { openai: bridge.openaiBase, anthropic: bridge.anthropicBase };
+  return { openai: bridge.openaiBase, anthropic: bridge.anthropicBase, gemini: bridge.openaiBase.replace(/\/openai\/v1$/, '/gemini') };
 }
 
 export function agentLines(run: AgentRun): string[] {
@@ -420,7 +420,7 @@ const allKeysRateLimited: AgentCase = {
         ctx.fake.always('*', rateLimitFault(ctx.agent.protocol, RETRY_AFTER_S));
         ctx.fake.setResponder(() => ({ text: 'should never be produced' }));
         const t0 = Date.now();
-        const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic` }, 'Reply with the single word pong.', AGENT_RETRIES);
+        const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic`, gemini: `${tap.url}/gemini` }, 'Reply with the single word pong.', AGENT_RETRIES);
         const entries = modelRequests(ctx.fake);
         const received = tap.seen.filter((r) => r.method === 'POST');
         const limitPrefix = ctx.agent.protocol === 'openai' ? 'x-ratelimit-' : 'anthropic-ratelimit-';

@@ -14,7 +14,12 @@ const PINNED_AGENTS = {
   // Node programs reached only through their config files (test/agents/fileAgents.ts).
   '@qwen-code/qwen-code': '0.24.4',
   '@continuedev/cli': '1.5.47',
+  // A Node program speaking Gemini's own API, run headless (test/agents/geminiCli.ts).
+  '@google/gemini-cli': '0.61.0',
 } as const;
+
+/** Gemini CLI's entry script (its package's `bin`), run with this Node. */
+const GEMINI_SCRIPT = ['@google', 'gemini-cli', 'bundle', 'gemini.js'];
 
 export interface InstalledAgents {
   dir: string;
@@ -22,6 +27,7 @@ export interface InstalledAgents {
   modules: string;
   claude: string;
   codex: string;
+  gemini: string;
   /** True when this call ran npm; false when the cache already held these versions. */
   installed: boolean;
   ms: number;
@@ -64,13 +70,14 @@ function findCodexBinary(modules: string): string | undefined {
   return undefined;
 }
 
-function resolveIn(dir: string): { claude: string; codex: string; modules: string } | undefined {
+function resolveIn(dir: string): { claude: string; codex: string; gemini: string; modules: string } | undefined {
   const modules = join(dir, 'node_modules');
   const claude = findClaudeBinary(modules);
   const codex = findCodexBinary(modules);
   const nodeAgents = Object.keys(PINNED_AGENTS).filter((name) => !name.startsWith('@anthropic-ai/') && !name.startsWith('@openai/'));
   if (!nodeAgents.every((name) => existsSync(join(modules, name, 'package.json')))) return undefined;
-  return claude && codex ? { claude, codex, modules } : undefined;
+  const gemini = join(modules, ...GEMINI_SCRIPT);
+  return claude && codex && existsSync(gemini) ? { claude, codex, gemini, modules } : undefined;
 }
 
 /**
@@ -95,7 +102,8 @@ export function ensureAgents(log: (line: string) => void, env: NodeJS.ProcessEnv
   writeFileSync(join(scratch, 'package.json'), `${JSON.stringify({ name: 'keybridge-agents-cache', private: true, dependencies: PINNED_AGENTS }, null, 2)}\n`);
   log(`installing ${Object.entries(PINNED_AGENTS).map(([n, v]) => `${n}@${v}`).join(' ')} into ${dir}`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  // --ignore-scripts: Claude Code's postinstall only copies the platform binary we run directly.
+  // --ignore-scripts: Claude Code's postinstall only copies the platform binary we run directly; Gemini CLI's
+  // node-pty build is for its interactive shell, which a headless run does not use.
   // engine-strict off: the Claude Code wrapper asks for Node 22, which its native binary does not need.
   const result = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--engine-strict=false', '--loglevel=error'], {
     cwd: scratch,

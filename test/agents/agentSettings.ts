@@ -10,6 +10,7 @@ import { must } from '../helpers/must';
 export interface BaseUrls {
   openai: string;
   anthropic: string;
+  gemini: string;
 }
 
 export function setupText(id: 'claude-code' | 'codex', baseUrls: BaseUrls, token: string): { text: string; source: string } {

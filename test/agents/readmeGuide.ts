@@ -5,7 +5,7 @@ import { must } from '../helpers/must';
 
 /** The context the README's guide is written for: the default port and a placeholder token. */
 const README_CONTEXT = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
   token: 'kb-your-local-token',
 };
 

@@ -8,13 +8,18 @@ export interface TappedResponse {
   at: number;
   status: number;
   headers: http.IncomingHttpHeaders;
+  /** The body of an error answer (first 16 KB), when the tap keeps them. */
+  body?: string;
 }
+
+const ERROR_BODY_LIMIT = 16 * 1024;
 
 /**
  * A transparent relay between an agent and the bridge that records the status
  * and headers of every response, so a test can show what the agent itself was
- * told (a 429's Retry-After and rate-limit headers). Bodies stream through
- * untouched; only Host is rewritten, since the bridge checks it.
+ * told (a 429's Retry-After and rate-limit headers, and with `errorBodies` the
+ * error body, e.g. Gemini's RetryInfo). Bodies stream through untouched; only
+ * Host is rewritten, since the bridge checks it.
  */
 export class ResponseTap {
   url = '';
@@ -23,7 +28,10 @@ export class ResponseTap {
   private readonly sockets = new Set<Socket>();
   private readonly target: URL;
 
-  constructor(targetOrigin: string) {
+  constructor(
+    targetOrigin: string,
+    private readonly options: { errorBodies?: boolean } = {},
+  ) {
     this.target = new URL(targetOrigin);
     this.server = http.createServer((req, res) => this.relay(req, res));
     this.server.keepAliveTimeout = 1_000;
@@ -49,7 +57,14 @@ export class ResponseTap {
     const upstream = http.request(
       { hostname: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers, agent: false },
       (up) => {
-        this.seen.push({ method: req.method ?? '', path: req.url ?? '', at, status: up.statusCode ?? 0, headers: up.headers });
+        const seen: TappedResponse = { method: req.method ?? '', path: req.url ?? '', at, status: up.statusCode ?? 0, headers: up.headers };
+        this.seen.push(seen);
+        if (this.options.errorBodies && seen.status >= 400) {
+          seen.body = '';
+          up.on('data', (chunk: Buffer) => {
+            if ((seen.body ?? '').length < ERROR_BODY_LIMIT) seen.body = `${seen.body ?? ''}${chunk.toString('utf8')}`.slice(0, ERROR_BODY_LIMIT);
+          });
+        }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
         up.on('error', () => res.destroy());

@@ -4,8 +4,10 @@
  * bridge (`dist/cli.js serve`, a child process) in front of the in-repo fake
  * provider. Nine cases per agent (the fifth a translated fallback, the sixth only what Connect Agents wrote, the
  * seventh to ninth fallbacks to strict Groq, DeepSeek-thinking and Gemini 3 pools, strictAgentCases.ts),
- * then Qwen Code and Continue's CLI with only what Connect Agents wrote, after checking that the README's
- * agent guide is the text of src/core/agentSetup.ts; prints what each saw and ends with `N passed, N failed`.
+ * then Qwen Code and Continue's CLI with only what Connect Agents wrote, then Gemini CLI on Gemini's own API
+ * (geminiCli.ts: straight at the fake, then a plain turn, a tool round trip, a revoked key, every key
+ * rate-limited and a translated fallback through the bridge), after checking that the README's agent guide is
+ * the text of src/core/agentSetup.ts; prints what each saw and ends with `N passed, N failed`.
  *
  * Environment: KEYBRIDGE_AGENTS_CACHE (install folder), KEYBRIDGE_AGENTS
  * (comma list of agent ids to run), KEYBRIDGE_AGENT_CASES (comma list of case ids),
@@ -19,6 +21,7 @@ import { AGENT_CASES, makeSecrets, type CaseContext, type CaseReport } from './a
 import { AGENT_DRIVERS } from './agentDrivers';
 import { ensureAgents, installedVersions } from './agentInstall';
 import { FILE_AGENTS, runConnectedFileAgent } from './fileAgents';
+import { GEMINI_CASES, makeGeminiSecrets } from './geminiCli';
 import { checkReadmeGuide } from './readmeGuide';
 import { STRICT_AGENT_CASES } from './strictAgentCases';
 
@@ -95,6 +98,12 @@ async function main(): Promise<number> {
     if (cases.some((c) => c.id === 'connected')) {
       for (const agent of selected(FILE_AGENTS, process.env.KEYBRIDGE_AGENTS)) {
         await runCase(`${agent.name}: started with only what Connect Agents wrote`, () => runConnectedFileAgent({ agent, modules: agents.modules, fake, cli, ...tokens(), agentTimeoutMs }));
+      }
+    }
+    if (selected([{ id: 'gemini-cli' }], process.env.KEYBRIDGE_AGENTS).length > 0) {
+      for (const testCase of selected(GEMINI_CASES, process.env.KEYBRIDGE_AGENT_CASES)) {
+        const ctx = { script: agents.gemini, fake, cli, ...tokens(), geminiSecrets: makeGeminiSecrets(), agentTimeoutMs };
+        await runCase(`Gemini CLI: ${testCase.title}`, () => testCase.run(ctx));
       }
     }
   } finally {

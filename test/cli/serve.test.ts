@@ -79,7 +79,7 @@ describe('keybridge CLI', () => {
     const cases: [unknown, Record<string, string>, RegExp][] = [
       [goodConfig(), {}, /pools\[0\]\.keys\[0\]\.env: environment variable CLI_OA_KEY_1 is not set/],
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] }, env, /pools\[0\]\.keys\[0\]\.secret: keys are never written in the config file/],
-      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], protocol: 'grpc' }] }, env, /pools\[0\]\.protocol: must be "openai" or "anthropic"/],
+      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], protocol: 'grpc' }] }, env, /pools\[0\]\.protocol: must be "openai", "anthropic" or "gemini"/],
       [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'missing' }] }] }, env, /routes\[0\]\.targets\[0\]\.pool: no pool with id "missing"/],
       [{ ...goodConfig(), port: 'x' }, env, /port: must be an integer/],
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], sharedLimits: 'yes' }] }, env, /pools\[0\]\.sharedLimits: must be true or false/],

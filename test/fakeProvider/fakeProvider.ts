@@ -15,6 +15,18 @@ import {
   type HttpReply,
   type StreamScript,
 } from './faults';
+import { geminiBadJsonReply, geminiFaultReply, geminiInvalidRequestReply, geminiMissingKeyReply, geminiNotFoundReply } from './geminiFaults';
+import {
+  generateContentResponse,
+  generateContentStreamEvents,
+  geminiAnswerOptions,
+  geminiCountTokens,
+  geminiErrorEvent,
+  geminiModel,
+  geminiModelPage,
+  geminiRoute,
+  GEMINI_DEFAULT_MODEL,
+} from './geminiWire';
 import { Ledger } from './ledger';
 import {
   chatCompletion,
@@ -32,7 +44,7 @@ import { estimateTokens, makePlan } from './replyPlan';
 import { requestProblem } from './requestRules';
 import { asObject, dataEvent, SSE_HEADERS, type Json } from './sse';
 import { assignDialectToolId, dialectChatCompletion, dialectChatEvents, thinkingMessage, thinkingMessageEvents } from './dialectAnswers';
-import { asksForThinking, dialectBaseUrl, dialectRefusal, splitDialectPath, type IssuedSignatures } from './strictDialects';
+import { asksForThinking, dialectBaseUrl, dialectRefusal, geminiNativeRefusal, splitDialectPath, type IssuedSignatures } from './strictDialects';
 import type { Endpoint, Fault, FakeProvider, FakeProviderOptions, LedgerEntry, Protocol, Reply, Responder, SseEvent, StrictDialect } from './types';
 import { must } from '../helpers/must';
 
@@ -58,8 +70,10 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
 interface Route {
   protocol: Protocol;
   endpoint: Endpoint;
-  /** GET /v1/models/{id} */
+  /** GET /v1/models/{id}; Gemini's model, from its path. */
   modelId?: string;
+  /** Gemini's `:streamGenerateContent`. */
+  stream?: boolean;
   /** The provider played, from the `/dialect/{name}` prefix of the path. */
   dialect?: StrictDialect;
 }
@@ -71,6 +85,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   url = '';
   openaiBaseUrl = '';
   anthropicBaseUrl = '';
+  geminiBaseUrl = '';
   readonly journal = new Ledger();
   readonly ledger: LedgerEntry[] = this.journal.entries;
   closing = false;
@@ -106,6 +121,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
         this.url = `http://127.0.0.1:${port}`;
         this.openaiBaseUrl = `${this.url}/v1`;
         this.anthropicBaseUrl = this.url;
+        this.geminiBaseUrl = this.url;
         resolve();
       });
     });
@@ -113,8 +129,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
 
   // ---------- public API ----------
 
-  dialectBaseUrl(dialect: StrictDialect): string {
-    return dialectBaseUrl(this.url, dialect);
+  dialectBaseUrl(dialect: StrictDialect, wire?: 'native'): string {
+    return dialectBaseUrl(this.url, dialect, wire);
   }
 
   fault(key: string, ...faults: Fault[]): void {
@@ -195,8 +211,9 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     const path = req.url ?? '/';
     const q = path.indexOf('?');
     const { dialect, rest } = splitDialectPath(q < 0 ? path : path.slice(0, q));
-    const route: Route = { ...routeRequest(method, rest, req.headers), ...(dialect ? { dialect } : {}) };
-    const key = readKey(req.headers, route.protocol);
+    const query = new URLSearchParams(q < 0 ? '' : path.slice(q + 1));
+    const route: Route = { ...routeRequest(method, rest, req.headers, query), ...(dialect ? { dialect } : {}) };
+    const key = readKey(req.headers, route.protocol, query);
     // Taken on arrival, so queued faults follow the order requests arrive in.
     const fault = route.endpoint !== 'other' && key !== undefined ? this.takeFault(key, seq, req.headers) : undefined;
     const entry: LedgerEntry = {
@@ -226,7 +243,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     });
     req.on('end', () => {
       const body = chunks.length === 1 ? must(chunks[0]) : Buffer.concat(chunks, size);
-      this.handle(ex, route, key, fault, body).catch((err: unknown) => this.fail(ex, err));
+      this.handle(ex, route, key, fault, body, query).catch((err: unknown) => this.fail(ex, err));
     });
     // A broken upload ends in res 'close', which the Exchange records.
     req.on('error', () => undefined);
@@ -237,7 +254,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     return this.scoped.find((s) => (s.key === key || s.key === '*') && (s.model === undefined || s.model === model) && (s.path === undefined || path.startsWith(s.path)))?.fault;
   }
 
-  private async handle(ex: Exchange, route: Route, key: string | undefined, arrivalFault: Fault | undefined, raw: Buffer): Promise<void> {
+  private async handle(ex: Exchange, route: Route, key: string | undefined, arrivalFault: Fault | undefined, raw: Buffer, query: URLSearchParams): Promise<void> {
     const { entry } = ex;
     const { protocol, endpoint } = route;
     entry.bodyBytes = raw.length;
@@ -256,7 +273,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     if (model !== undefined) entry.model = model;
     const fault = arrivalFault ?? (key !== undefined ? this.scopedFault(key, model, entry.path) : undefined);
     if (fault) entry.fault = fault.kind;
-    entry.stream = (endpoint === 'chat' || endpoint === 'responses' || endpoint === 'messages') && body.stream === true;
+    entry.stream = protocol === 'gemini' ? route.stream === true : (endpoint === 'chat' || endpoint === 'responses' || endpoint === 'messages') && body.stream === true;
     if (parsed !== undefined && this.options.recordBodies) entry.body = parsed;
     this.journal.updated(entry);
 
@@ -264,12 +281,14 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       protocol,
       requestId: `req_${this.instance}${entry.seq}`,
       key,
-      model: model ?? (protocol === 'openai' ? OPENAI_DEFAULT_MODEL : ANTHROPIC_DEFAULT_MODEL),
+      model: model ?? (protocol === 'openai' ? OPENAI_DEFAULT_MODEL : protocol === 'gemini' ? GEMINI_DEFAULT_MODEL : ANTHROPIC_DEFAULT_MODEL),
       method: entry.method,
       path: entry.path,
     };
-    if (endpoint === 'other' && !fault) return this.reply(ex, errCtx, notFoundReply(errCtx));
-    if (key === undefined) return this.reply(ex, errCtx, missingKeyReply(errCtx));
+    const gemini = protocol === 'gemini';
+    if (endpoint === 'other' && !fault) return this.reply(ex, errCtx, gemini ? geminiNotFoundReply(errCtx) : notFoundReply(errCtx));
+    if (key === undefined) return this.reply(ex, errCtx, gemini ? geminiMissingKeyReply() : missingKeyReply(errCtx));
+    const faultReply = gemini ? geminiFaultReply : httpFaultReply;
 
     let streamFault: Fault | undefined;
     if (fault) {
@@ -286,7 +305,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
         case 'endlessBody':
           return this.endlessBody(ex, errCtx);
         case 'errorEvent':
-          if (!entry.stream) return this.reply(ex, errCtx, must(httpFaultReply(httpFaultForInStreamError(fault.error), errCtx)));
+          if (!entry.stream) return this.reply(ex, errCtx, must(faultReply(httpFaultForInStreamError(fault.error), errCtx)));
           streamFault = fault;
           break;
         case 'cut':
@@ -298,12 +317,18 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
           streamFault = fault;
           break;
         default:
-          return this.reply(ex, errCtx, must(httpFaultReply(fault, errCtx)));
+          return this.reply(ex, errCtx, must(faultReply(fault, errCtx)));
       }
     }
-    if (!bodyOk) return this.reply(ex, errCtx, badJsonReply(errCtx));
+    if (!bodyOk) return this.reply(ex, errCtx, gemini ? geminiBadJsonReply() : badJsonReply(errCtx));
     if (route.dialect) {
       const refused = dialectRefusal(route.dialect, endpoint, body, this.issued, errCtx);
+      if (refused) {
+        entry.refusal = String(refused.body);
+        return this.reply(ex, errCtx, refused);
+      }
+    } else if (this.options.strictRequests && gemini) {
+      const refused = endpoint === 'generate_content' ? geminiNativeRefusal(body, errCtx.model, this.issued) : undefined;
       if (refused) {
         entry.refusal = String(refused.body);
         return this.reply(ex, errCtx, refused);
@@ -314,6 +339,7 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     }
 
     const plannedModel = errCtx.model;
+    if (gemini) return this.gemini(ex, errCtx, route, entry, key, body, query, streamFault);
     switch (endpoint) {
       case 'models': {
         const payload = route.modelId
@@ -368,12 +394,34 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     return this.stream(ex, errCtx, scriptStream(events, streamFault, errorEvent), plan.gapMs);
   }
 
+  /** Gemini's native API: the model list (paged), a model, countTokens, and generateContent streamed or not. */
+  private gemini(ex: Exchange, c: ErrorContext, route: Route, entry: LedgerEntry, key: string, body: Json, query: URLSearchParams, streamFault: Fault | undefined): Promise<void> | void {
+    if (route.endpoint === 'models') {
+      const payload = route.modelId === undefined ? geminiModelPage(query) : geminiModel(route.modelId);
+      if (payload) return this.answer(ex, c, payload, streamFault);
+      return this.reply(ex, c, route.modelId === undefined ? geminiInvalidRequestReply('Invalid page token.') : geminiNotFoundReply(c));
+    }
+    const reply = this.ask(route, entry, key, body);
+    if (route.endpoint === 'count_tokens') return this.answer(ex, c, geminiCountTokens(reply?.usage?.input ?? estimateTokens(entry.bodyBytes)), streamFault);
+    if (reply?.headers) ex.extraHeaders = { ...ex.extraHeaders, ...reply.headers };
+    const plan = makePlan(entry.seq, `${this.instance}${entry.seq}`, c.model, reply, this.options, entry.bodyBytes);
+    const options = geminiAnswerOptions(body, () => geminiSignature(this.issued));
+    if (!entry.stream) return this.answer(ex, c, generateContentResponse(plan, options), streamFault);
+    // Without `alt=sse` the stream is one JSON array, written element by element.
+    const form = query.get('alt') === 'sse' ? 'sse' : 'array';
+    const events = generateContentStreamEvents(plan, options, form);
+    const headers = form === 'sse' ? undefined : { 'content-type': 'application/json; charset=UTF-8' };
+    return this.stream(ex, c, scriptStream(events, streamFault, geminiErrorEvent(form)), plan.gapMs, headers);
+  }
+
   private ask(route: Route, entry: LedgerEntry, key: string | undefined, body: Json): Reply | undefined {
     if (!this.responder) return undefined;
     return this.responder({ protocol: route.protocol, endpoint: route.endpoint, model: entry.model, body, key, seq: entry.seq });
   }
 
   private idHeader(c: ErrorContext): Record<string, string> {
+    // Google's answers carry no request id header.
+    if (c.protocol === 'gemini') return {};
     return c.protocol === 'openai' ? { 'x-request-id': c.requestId } : { 'request-id': c.requestId };
   }
 
@@ -413,8 +461,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     }
   }
 
-  private async stream(ex: Exchange, c: ErrorContext, script: StreamScript, gapMs: number): Promise<void> {
-    ex.startStreaming(200, { ...this.idHeader(c), ...SSE_HEADERS });
+  private async stream(ex: Exchange, c: ErrorContext, script: StreamScript, gapMs: number, headers: Record<string, string> = SSE_HEADERS): Promise<void> {
+    ex.startStreaming(200, { ...this.idHeader(c), ...headers });
     if (script.firstDelayMs > 0 && !(await ex.sleep(script.firstDelayMs))) return;
     const events = script.events;
     for (let i = 0; i < events.length; i++) {
@@ -455,7 +503,9 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   }
 }
 
-function routeRequest(method: string, pathname: string, headers: http.IncomingHttpHeaders): Route {
+function routeRequest(method: string, pathname: string, headers: http.IncomingHttpHeaders, query: URLSearchParams): Route {
+  const gemini = geminiRoute(method, pathname, headers['x-goog-api-key'] !== undefined || query.has('key'));
+  if (gemini) return { protocol: 'gemini', ...gemini };
   const anthropicish = headers['x-api-key'] !== undefined || headers['anthropic-version'] !== undefined;
   if (method === 'POST') {
     switch (pathname) {
@@ -484,10 +534,21 @@ function routeRequest(method: string, pathname: string, headers: http.IncomingHt
   return { protocol: anthropicish ? 'anthropic' : 'openai', endpoint: 'other' };
 }
 
-function readKey(headers: http.IncomingHttpHeaders, protocol: Protocol): string | undefined {
+function readKey(headers: http.IncomingHttpHeaders, protocol: Protocol, query: URLSearchParams): string | undefined {
+  if (protocol === 'gemini') {
+    const goog = headers['x-goog-api-key'];
+    return (Array.isArray(goog) ? goog[0] : goog) || query.get('key') || undefined;
+  }
   const auth = headers.authorization;
   const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '').trim() || undefined : undefined;
   const raw = headers['x-api-key'];
   const xKey = (Array.isArray(raw) ? raw[0] : raw) || undefined;
   return protocol === 'anthropic' ? (xKey ?? bearer) : (bearer ?? xKey);
+}
+
+/** A Gemini 3 thought signature, remembered: strict mode takes back only the ones it gave. */
+function geminiSignature(issued: IssuedSignatures): string {
+  const signature = randomBytes(48).toString('base64');
+  issued.gemini.add(signature);
+  return signature;
 }

@@ -13,7 +13,7 @@ export interface ReplyPlan {
   text: string;
   tool: PlannedToolCall | undefined;
   gapMs: number;
-  usage: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+  usage: { input: number; output: number; cacheRead?: number; cacheWrite?: number; thoughts?: number };
 }
 
 interface PlannedToolCall {

@@ -1,5 +1,6 @@
 import { anthropicError } from './anthropicWire';
 import type { ErrorContext, HttpReply } from './faults';
+import { geminiInvalidRequestReply } from './geminiFaults';
 import { openaiError } from './openaiWire';
 import { requestProblem } from './requestRules';
 import { asObject, type Json } from './sse';
@@ -11,7 +12,14 @@ import {
   anthropicToolIdPattern,
   anthropicToolSchema,
   deepseekReasoningReturned,
+  geminiEmptyParts,
+  geminiFunctionTurns,
+  geminiGenerationConfig,
+  geminiNativeThoughtSignature,
+  geminiRequestFields,
+  geminiRoles,
   geminiThoughtSignature,
+  geminiToolSchemas,
   groqMessageFields,
   mistralToolCallId,
   openaiFunctionName,
@@ -27,7 +35,8 @@ import type { Endpoint, StrictDialect } from './types';
 /*
  * The providers the fake can play, each with its own rules on top of the API's general ones (requestRules.ts),
  * refused with its own status and error body, and its own answer shapes (dialectAnswers.ts). A pool reaches one
- * through its base URL: `{url}/dialect/{name}/v1` (OpenAI-compatible) or `{url}/dialect/anthropic`.
+ * through its base URL: `{url}/dialect/{name}/v1` (OpenAI-compatible) or `{url}/dialect/anthropic`; Gemini's
+ * native API is played at `{url}/dialect/gemini` (its paths start `/v1beta/models/`, which the compatible one's never do).
  */
 
 const STRICT_DIALECTS: readonly StrictDialect[] = ['anthropic', 'openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
@@ -43,8 +52,8 @@ export function splitDialectPath(pathname: string): { dialect: StrictDialect | u
   return { dialect: name, rest: end < 0 ? '/' : pathname.slice(end) };
 }
 
-export function dialectBaseUrl(url: string, dialect: StrictDialect): string {
-  return dialect === 'anthropic' ? `${url}${PREFIX}anthropic` : `${url}${PREFIX}${dialect}/v1`;
+export function dialectBaseUrl(url: string, dialect: StrictDialect, wire?: 'native'): string {
+  return dialect === 'anthropic' || (dialect === 'gemini' && wire === 'native') ? `${url}${PREFIX}${dialect}` : `${url}${PREFIX}${dialect}/v1`;
 }
 
 /** Top-level Chat fields a provider takes beyond OpenAI's own (the general rules refuse unknown ones). */
@@ -65,6 +74,7 @@ export interface IssuedSignatures {
 
 /** The dialect's refusal of a request, in its own status and body; undefined when it would be served. */
 export function dialectRefusal(dialect: StrictDialect, endpoint: Endpoint, body: Json, issued: IssuedSignatures, c: ErrorContext): HttpReply | undefined {
+  if (c.protocol === 'gemini') return endpoint === 'generate_content' ? geminiNativeRefusal(body, c.model, issued) : undefined;
   // The provider's own rules first: they answer in its exact shape (OpenAI's `param`), where the general rules of
   // requestRules.ts, some of which say the same, answer with none.
   const specific = dialectProblem(dialect, endpoint, body, issued);
@@ -122,6 +132,23 @@ function dialectProblem(dialect: StrictDialect, endpoint: Endpoint, body: Json, 
     default:
       return undefined;
   }
+}
+
+/**
+ * Gemini's native API refusing a generateContent request that breaks its rules, in its words (a 400
+ * INVALID_ARGUMENT `google.rpc.Status`). Played by the `gemini` dialect, and by `strictRequests`.
+ */
+export function geminiNativeRefusal(body: Json, model: string, issued: IssuedSignatures): HttpReply | undefined {
+  const problem = firstOf(
+    () => geminiRequestFields(body),
+    () => geminiRoles(body),
+    () => geminiEmptyParts(body),
+    () => geminiToolSchemas(body),
+    () => geminiGenerationConfig(body),
+    () => geminiFunctionTurns(body),
+    () => geminiNativeThoughtSignature(body, model, issued.gemini),
+  );
+  return problem === undefined ? undefined : geminiInvalidRequestReply(problem);
 }
 
 const json = (status: number, body: Json | Json[]): HttpReply => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -314,3 +314,213 @@ export function groqMessageFields(body: Json): string | undefined {
   }
   return undefined;
 }
+
+// ---------- Gemini (native API) ----------
+
+/** Proto field names arrive in JSON as lowerCamelCase or as snake_case: both name the same field. */
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function field(o: Json, camel: string): unknown {
+  return o[camel] ?? o[snake(camel)];
+}
+
+const unknownName = (name: string, at?: string): string => `Invalid JSON payload received. Unknown name "${name}"${at === undefined ? '' : ` at '${at}'`}: Cannot find field.`;
+
+function unknownField(o: Json, known: ReadonlySet<string>, at?: string): string | undefined {
+  const extra = Object.keys(o).find((name) => !known.has(snake(name)));
+  return extra === undefined ? undefined : unknownName(extra, at);
+}
+
+const GEMINI_REQUEST_FIELDS = new Set(['model', 'contents', 'tools', 'tool_config', 'safety_settings', 'system_instruction', 'generation_config', 'cached_content']);
+const GEMINI_CONTENT_FIELDS = new Set(['role', 'parts']);
+const GEMINI_PART_FIELDS = new Set([
+  'text', 'inline_data', 'function_call', 'function_response', 'file_data', 'executable_code', 'code_execution_result',
+  'thought', 'thought_signature', 'video_metadata', 'part_metadata', 'media_resolution',
+]);
+
+/**
+ * The request is a GenerateContentRequest: any other field, on it, a content or a part (an Anthropic `type`, a
+ * Chat `content`), is refused by name, the way Google's JSON parser does.
+ */
+export function geminiRequestFields(body: Json): string | undefined {
+  const top = unknownField(body, GEMINI_REQUEST_FIELDS);
+  if (top) return top;
+  const system = asObject(field(body, 'systemInstruction'));
+  const contents: [Json, string][] = [[system, 'system_instruction'], ...list(body.contents).map((c, i): [Json, string] => [c, `contents[${i}]`])];
+  for (const [content, at] of contents) {
+    const own = unknownField(content, GEMINI_CONTENT_FIELDS, at);
+    if (own) return own;
+    const parts = list(content.parts);
+    for (let j = 0; j < parts.length; j++) {
+      const part = unknownField(parts[j] ?? {}, GEMINI_PART_FIELDS, `${at}.parts[${j}]`);
+      if (part) return part;
+    }
+  }
+  return undefined;
+}
+
+/** Roles are `user` and `model`: a system prompt goes in `systemInstruction`, never as a `system` turn. */
+export function geminiRoles(body: Json): string | undefined {
+  const bad = list(body.contents).some((c) => c.role !== undefined && c.role !== 'user' && c.role !== 'model');
+  return bad ? 'Please use a valid role: user, model.' : undefined;
+}
+
+/** At least one content, and no content without parts. */
+export function geminiEmptyParts(body: Json): string | undefined {
+  const contents = list(body.contents);
+  if (contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified\n';
+  const i = contents.findIndex((c) => list(c.parts).length === 0);
+  return i < 0 ? undefined : `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`;
+}
+
+const callsOf = (content: Json | undefined): Json[] => list(content?.parts).map((p) => asObject(field(p, 'functionCall'))).filter((c) => Object.keys(c).length > 0);
+const responsesOf = (content: Json | undefined): Json[] => list(content?.parts).map((p) => asObject(field(p, 'functionResponse'))).filter((r) => Object.keys(r).length > 0);
+
+/**
+ * A model turn of function calls follows a user turn (or a turn of function responses), and the very next turn
+ * answers each call with a function response: as many, with the calls' names (and ids, when the call has one).
+ * Gemini's wording for a response that names no call of its turn is not known: ours says so in its terms.
+ */
+export function geminiFunctionTurns(body: Json): string | undefined {
+  const contents = list(body.contents);
+  for (let i = 0; i < contents.length; i++) {
+    const content = contents[i];
+    const calls = callsOf(content);
+    const previous = i > 0 ? contents[i - 1] : undefined;
+    if (calls.length > 0 && (previous === undefined || previous.role === 'model')) {
+      return 'Please ensure that function call turn comes immediately after a user turn or after a function response turn.';
+    }
+    const responses = responsesOf(content);
+    if (responses.length > 0 && callsOf(previous).length === 0) return 'Please ensure that function response turn comes immediately after a function call turn.';
+    if (calls.length > 0 && i + 1 < contents.length) {
+      const answers = responsesOf(contents[i + 1]);
+      if (answers.length !== calls.length) return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
+      const open = [...calls];
+      for (const answer of answers) {
+        const at = open.findIndex((call) => call.name === answer.name && (call.id === undefined || call.id === answer.id));
+        if (at < 0) return `Please ensure that each function response part matches a function call part of the function call turn (function response \`${String(answer.name)}\`${answer.id === undefined ? '' : ` id \`${String(answer.id)}\``}).`;
+        open.splice(at, 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Gemini 3, natively: in the current turn (after the last user turn that is not function responses) the first
+ * function call of each model step carries the `thoughtSignature` Gemini gave it, or the documented stand-in.
+ * https://ai.google.dev/gemini-api/docs/thought-signatures
+ */
+export function geminiNativeThoughtSignature(body: Json, model: string, issued: ReadonlySet<string>): string | undefined {
+  if (!/gemini-3/.test(model)) return undefined;
+  const contents = list(body.contents);
+  let start = 0;
+  contents.forEach((c, i) => {
+    if (c.role === 'user' && list(c.parts).some((p) => field(p, 'functionResponse') === undefined)) start = i + 1;
+  });
+  for (let i = start; i < contents.length; i++) {
+    const content = contents[i] ?? {};
+    const first = list(content.parts).find((p) => field(p, 'functionCall') !== undefined);
+    if (content.role !== 'model' || !first) continue;
+    const signature = field(first, 'thoughtSignature');
+    const name = String(asObject(field(first, 'functionCall')).name);
+    if (signature === undefined) {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
+    }
+    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(String(signature))) return 'Corrupted thought signature.';
+  }
+  return undefined;
+}
+
+const GEMINI_TOOL_FIELDS = new Set(['function_declarations', 'google_search', 'google_search_retrieval', 'code_execution', 'url_context', 'computer_use', 'file_search', 'google_maps']);
+const GEMINI_DECLARATION_FIELDS = new Set(['name', 'description', 'parameters', 'parameters_json_schema', 'response', 'response_json_schema', 'behavior']);
+/** The fields of Gemini's `Schema` (an OpenAPI subset): `$schema`, `additionalProperties`, `const`… are not among them. */
+const GEMINI_SCHEMA_FIELDS = new Set([
+  'type', 'format', 'title', 'description', 'nullable', 'enum', 'items', 'max_items', 'min_items', 'properties', 'required',
+  'min_properties', 'max_properties', 'minimum', 'maximum', 'min_length', 'max_length', 'pattern', 'example', 'any_of',
+  'property_ordering', 'default',
+]);
+const GEMINI_FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$/;
+
+function schemaProblem(schema: Json, at: string): string | undefined {
+  for (const [name, value] of Object.entries(schema)) {
+    if (!GEMINI_SCHEMA_FIELDS.has(snake(name))) return unknownName(name, at);
+    if (name === 'type' && Array.isArray(value)) return `Invalid JSON payload received. Unknown name "type" at '${at}': Proto field is not repeating, cannot start list.`;
+  }
+  const properties = asObject(schema.properties);
+  for (const [key, sub] of Object.entries(properties)) {
+    const found = schemaProblem(asObject(sub), `${at}.properties[${JSON.stringify(key)}].value`);
+    if (found) return found;
+  }
+  if (schema.items !== undefined) {
+    const found = schemaProblem(asObject(schema.items), `${at}.items`);
+    if (found) return found;
+  }
+  const anyOf = list(field(schema, 'anyOf'));
+  for (let k = 0; k < anyOf.length; k++) {
+    const found = schemaProblem(anyOf[k] ?? {}, `${at}.any_of[${k}]`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Function declarations: a name Gemini takes, and `parameters` in its Schema subset (`parametersJsonSchema` takes
+ * full JSON Schema instead). One tool that breaks this fails every request of the session.
+ */
+export function geminiToolSchemas(body: Json): string | undefined {
+  const tools = list(body.tools);
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i] ?? {};
+    const own = unknownField(tool, GEMINI_TOOL_FIELDS, `tools[${i}]`);
+    if (own) return own;
+    const declarations = list(field(tool, 'functionDeclarations'));
+    for (let j = 0; j < declarations.length; j++) {
+      const declaration = declarations[j] ?? {};
+      const at = `tools[${i}].function_declarations[${j}]`;
+      const extra = unknownField(declaration, GEMINI_DECLARATION_FIELDS, at);
+      if (extra) return extra;
+      if (!GEMINI_FUNCTION_NAME.test(String(declaration.name))) {
+        return `* GenerateContentRequest.${at}.name: Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.\n`;
+      }
+      if (declaration.parameters !== undefined) {
+        const found = schemaProblem(asObject(declaration.parameters), `${at}.parameters`);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+const GENERATION_CONFIG_FIELDS = new Set([
+  'stop_sequences', 'response_mime_type', 'response_schema', 'response_json_schema', 'response_modalities', 'candidate_count',
+  'max_output_tokens', 'temperature', 'top_p', 'top_k', 'seed', 'presence_penalty', 'frequency_penalty', 'response_logprobs',
+  'logprobs', 'enable_enhanced_civic_answers', 'speech_config', 'thinking_config', 'image_config', 'media_resolution',
+]);
+const THINKING_CONFIG_FIELDS = new Set(['include_thoughts', 'thinking_budget', 'thinking_level']);
+const GEMINI_ENUMS: Array<{ path: string[]; at: string; type: string; values: string[] }> = [
+  { path: ['thinkingConfig', 'thinkingLevel'], at: 'generation_config.thinking_config.thinking_level', type: 'GenerationConfig.ThinkingConfig.ThinkingLevel', values: ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] },
+  { path: ['mediaResolution'], at: 'generation_config.media_resolution', type: 'GenerationConfig.MediaResolution', values: ['MEDIA_RESOLUTION_UNSPECIFIED', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_HIGH'] },
+];
+const MODALITIES = ['MODALITY_UNSPECIFIED', 'TEXT', 'IMAGE', 'AUDIO'];
+
+const invalidEnum = (at: string, type: string, value: unknown): string =>
+  `Invalid value at '${at}' (type.googleapis.com/google.ai.generativelanguage.v1beta.${type}), ${JSON.stringify(value)}`;
+
+/** generationConfig: Gemini's field names (an OpenAI `max_tokens` is refused by name) and its enum values. */
+export function geminiGenerationConfig(body: Json): string | undefined {
+  const config = asObject(field(body, 'generationConfig'));
+  const own = unknownField(config, GENERATION_CONFIG_FIELDS, 'generation_config');
+  if (own) return own;
+  const thinking = unknownField(asObject(field(config, 'thinkingConfig')), THINKING_CONFIG_FIELDS, 'generation_config.thinking_config');
+  if (thinking) return thinking;
+  for (const e of GEMINI_ENUMS) {
+    const value = e.path.reduce<unknown>((o, name) => field(asObject(o), name), config);
+    if (value !== undefined && !e.values.includes(String(value).toUpperCase())) return invalidEnum(e.at, e.type, value);
+  }
+  const modalities = field(config, 'responseModalities');
+  const modality = Array.isArray(modalities) ? modalities.find((m) => !MODALITIES.includes(String(m).toUpperCase())) : undefined;
+  return modality === undefined ? undefined : invalidEnum('generation_config.response_modalities[0]', 'GenerationConfig.Modality', modality);
+}

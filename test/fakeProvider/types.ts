@@ -11,10 +11,11 @@ export interface FakeProviderOptions {
   strictRequests?: boolean;
 }
 
-export type Protocol = 'openai' | 'anthropic';
+export type Protocol = 'openai' | 'anthropic' | 'gemini';
 /** A provider the fake can play strictly (strictDialects.ts). */
 export type StrictDialect = 'anthropic' | 'openai' | 'deepseek' | 'gemini' | 'moonshot' | 'mistral' | 'groq' | 'openrouter';
-export type Endpoint = 'chat' | 'responses' | 'embeddings' | 'models' | 'messages' | 'count_tokens' | 'other';
+/** `generate_content`: Gemini's `:generateContent` and `:streamGenerateContent` (the ledger's `stream` tells them apart). */
+export type Endpoint = 'chat' | 'responses' | 'embeddings' | 'models' | 'messages' | 'count_tokens' | 'generate_content' | 'other';
 
 export interface LedgerEntry {
   seq: number;
@@ -23,7 +24,10 @@ export interface LedgerEntry {
   path: string;
   protocol: Protocol;
   endpoint: Endpoint;
-  /** As received: Authorization Bearer (openai) or x-api-key (anthropic); either header is accepted as a fallback. */
+  /**
+   * As received: Authorization Bearer (openai) or x-api-key (anthropic), either header accepted as a fallback;
+   * Gemini's x-goog-api-key header, else its `?key=` query parameter.
+   */
   key: string | undefined;
   model?: string;
   stream: boolean;
@@ -67,7 +71,7 @@ export interface Reply {
    * What the answer reports, each protocol in its own terms: OpenAI's prompt count (`input`) includes `cacheRead`
    * (sent as `cached_tokens`); Anthropic's `input_tokens` does not, and the cache reads and writes go beside it.
    */
-  usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number };
+  usage?: { input: number; output: number; cacheRead?: number; cacheWrite?: number; thoughts?: number };
   /** Headers added to the answer (e.g. the rate-limit headers a provider sends on every answer). */
   headers?: Record<string, string>;
   /**
@@ -82,13 +86,16 @@ export type Responder = (req: ResponderRequest) => Reply | undefined;
 export type InStreamError = 'overloaded' | 'rateLimit' | 'quota' | 'server';
 
 export type Fault =
-  | { kind: 'rateLimit'; headers?: Record<string, string> }
+  /** Gemini: a per-minute quota, with `google.rpc.RetryInfo` of `retryDelayS` seconds (default 20). */
+  | { kind: 'rateLimit'; headers?: Record<string, string>; retryDelayS?: number }
+  /** Gemini: a per-day quota (its QuotaFailure names the day's quota id). */
   | { kind: 'quota' }
   /** Anthropic's spend limit, a 400 that names the day access returns (`regainOn`, default "2027-01-01 at 00:00 UTC"). */
   | { kind: 'spendLimit'; regainOn?: string }
   /**
    * Gemini's 429s in its own words: prepaid credits spent (`creditsDepleted`), or the free tier's per-minute limit,
-   * which speaks of quota and billing too. Its OpenAI-compatible endpoint sends them as a JSON array (`shape`).
+   * which speaks of quota and billing too. Its OpenAI-compatible endpoint sends them as a JSON array (`shape`);
+   * its native API as one object, with the QuotaFailure and RetryInfo details.
    */
   | { kind: 'gemini'; error: 'creditsDepleted' | 'freeTierPerMinute'; shape?: 'array' | 'object' }
   | { kind: 'invalidKey' }
@@ -116,13 +123,16 @@ export interface FakeProvider {
   readonly url: string;
   readonly openaiBaseUrl: string;
   readonly anthropicBaseUrl: string;
+  /** Gemini's native API (the server root: clients add `/v1beta/models/…`). */
+  readonly geminiBaseUrl: string;
   readonly ledger: LedgerEntry[];
   options: Required<FakeProviderOptions>;
   /**
    * The base URL of a pool whose provider the fake plays strictly, refusing in that provider's words what it
    * refuses (strictDialects.ts): `deepseek`, `gemini`, `anthropic`… — whatever `strictRequests` says.
+   * `native`: Gemini's own API rather than its OpenAI-compatible endpoint (the server root, like geminiBaseUrl).
    */
-  dialectBaseUrl(dialect: StrictDialect): string;
+  dialectBaseUrl(dialect: StrictDialect, wire?: 'native'): string;
   fault(key: string, ...faults: Fault[]): void;
   always(key: string, fault: Fault | undefined): void;
   /** A persistent fault for one key ('*': any) limited to a model and/or a path prefix (pass-through paths included). */

@@ -1,27 +1,32 @@
-// The translation matrix (issue 20): every client format × every provider dialect it can be translated to ×
-// streamed or not, each a session of two tool round trips through the real bridge, with the real SDKs, against
-// the fake provider playing that provider strictly (test/fakeProvider/strictDialects.ts).
+// The translation matrix (issue 20, issue 24): every client format × every provider dialect it can be translated
+// to × streamed or not, each a session of two tool round trips through the real bridge, with the real SDKs (Gemini's
+// included), against the fake provider playing that provider strictly (test/fakeProvider/strictDialects.ts).
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI, type Content, type GenerateContentResponse, type Tool } from '@google/genai';
 import OpenAI from 'openai';
 import type { PoolSpec, RouteSpec } from '../../src/core/config';
 import type { FakeProvider, ResponderRequest, StrictDialect } from '../fakeProvider/fakeProvider';
 import { startHarness, TOKEN, type Harness } from './harness';
 import { must } from './must';
 
-type ClientFormat = 'messages' | 'chat' | 'responses';
+type ClientFormat = 'messages' | 'chat' | 'responses' | 'generate';
+
+/** A provider the matrix reaches: a strict dialect of the fake, or Gemini's own API (`gemini-native`). */
+type Target = StrictDialect | 'gemini-native';
 
 export interface MatrixCase {
   client: ClientFormat;
-  dialect: StrictDialect;
+  dialect: Target;
   stream: boolean;
   /** How the case is named in test titles and in the pending list. */
   name: string;
 }
 
 /** The model each provider's pool is asked for: names that switch on the model-family rules (Gemini 3, GPT-5, Claude 4.5). */
-const DIALECT_MODEL: Record<StrictDialect, string> = {
+const DIALECT_MODEL: Record<Target, string> = {
   anthropic: 'claude-sonnet-4-5',
+  'gemini-native': 'gemini-3-pro-preview',
   openai: 'gpt-5-mini',
   deepseek: 'deepseek-v4-flash',
   gemini: 'gemini-3-pro-preview',
@@ -33,24 +38,36 @@ const DIALECT_MODEL: Record<StrictDialect, string> = {
 
 const CHAT_DIALECTS: StrictDialect[] = ['openai', 'deepseek', 'gemini', 'moonshot', 'mistral', 'groq', 'openrouter'];
 
-/** The dialects a client format is translated to: the other protocol's providers (a same-protocol target is a relay). */
-function targetsOf(client: ClientFormat): StrictDialect[] {
-  if (client === 'messages') return CHAT_DIALECTS;
-  if (client === 'chat') return ['anthropic'];
-  return ['anthropic', ...CHAT_DIALECTS];
+/** The dialects a client format is translated to: the other protocols' providers (a same-protocol target is a relay). */
+function targetsOf(client: ClientFormat): Target[] {
+  if (client === 'messages') return [...CHAT_DIALECTS, 'gemini-native'];
+  if (client === 'chat') return ['anthropic', 'gemini-native'];
+  if (client === 'generate') return ['anthropic', ...CHAT_DIALECTS];
+  return ['anthropic', ...CHAT_DIALECTS, 'gemini-native'];
 }
 
-export const MATRIX: MatrixCase[] = (['messages', 'chat', 'responses'] as const).flatMap((client) =>
+/** The provider the fake plays for a target, as its ledger names it. */
+const playedBy = (target: Target): StrictDialect => (target === 'gemini-native' ? 'gemini' : target);
+
+export const MATRIX: MatrixCase[] = (['messages', 'chat', 'responses', 'generate'] as const).flatMap((client) =>
   targetsOf(client).flatMap((dialect) =>
     [false, true].map((stream) => ({ client, dialect, stream, name: `${client} → ${dialect}, ${stream ? 'streamed' : 'not streamed'}` })),
   ),
 );
 
-export const keyOf = (dialect: StrictDialect): string => `test-key-${dialect}-1`;
+export const keyOf = (dialect: Target): string => `test-key-${dialect}-1`;
 
 /** One pool per dialect, each the only target of a route per client protocol named after it (`to-deepseek`). */
 function pools(provider: FakeProvider): PoolSpec[] {
-  return (['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).map((dialect) => {
+  const native: PoolSpec = {
+    id: 'p-gemini-native',
+    protocol: 'gemini',
+    baseUrl: provider.dialectBaseUrl('gemini', 'native'),
+    strategy: 'fill-first',
+    keys: [{ id: 'k1', secret: keyOf('gemini-native') }],
+    dialect: 'gemini',
+  };
+  return [native, ...(['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).map((dialect) => {
     const pool = {
       id: `p-${dialect}`,
       protocol: dialect === 'anthropic' ? ('anthropic' as const) : ('openai' as const),
@@ -63,10 +80,10 @@ function pools(provider: FakeProvider): PoolSpec[] {
       ...(dialect === 'anthropic' ? {} : { responses: false, dialect }),
     };
     return pool as PoolSpec;
-  });
+  })];
 }
 
-const target = (dialect: StrictDialect) => ({ pool: `p-${dialect}`, model: DIALECT_MODEL[dialect] });
+const target = (dialect: Target) => ({ pool: `p-${dialect}`, model: DIALECT_MODEL[dialect] });
 
 /**
  * `to-{d}`: the dialect's pool alone. `anthropic-then-{d}` / `{d}-then-anthropic`: a session that moves between
@@ -75,8 +92,8 @@ const target = (dialect: StrictDialect) => ({ pool: `p-${dialect}`, model: DIALE
 function routes(): RouteSpec[] {
   // OpenAI with a model outside its reasoning family, for the rules that are not about the token limit.
   const gpt4o: RouteSpec = { protocol: 'anthropic', match: 'to-gpt-4o', targets: [{ pool: 'p-openai', model: 'gpt-4o' }] };
-  return [gpt4o, ...(['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).flatMap((dialect) =>
-    (['anthropic', 'openai'] as const).flatMap((protocol) => [
+  return [gpt4o, ...(['anthropic', ...CHAT_DIALECTS, 'gemini-native'] as Target[]).flatMap((dialect) =>
+    (['anthropic', 'openai', 'gemini'] as const).flatMap((protocol) => [
       { protocol, match: `to-${dialect}`, targets: [target(dialect)] },
       { protocol, match: `anthropic-then-${dialect}`, targets: [target('anthropic'), target(dialect)] },
       { protocol, match: `${dialect}-then-anthropic`, targets: [target(dialect), target('anthropic')] },
@@ -96,8 +113,9 @@ const RESULTS = ['OUT-ONE', 'OUT-TWO'];
 
 /** The tool results in a request, whichever format the target reads. */
 function toolResults(req: ResponderRequest): string[] {
-  const body = req.body as { messages?: { role: string; content: unknown }[]; input?: unknown };
+  const body = req.body as { messages?: { role: string; content: unknown }[]; contents?: { parts?: { functionResponse?: { response?: { output?: string } } }[] }[] };
   const texts: string[] = [];
+  for (const c of body.contents ?? []) for (const p of c.parts ?? []) if (p.functionResponse) texts.push(p.functionResponse.response?.output ?? '');
   const textOf = (content: unknown): string =>
     typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: { text?: string }) => p.text ?? '').join('') : JSON.stringify(content);
   for (const m of body.messages ?? []) {
@@ -113,9 +131,11 @@ const USAGES = [USAGE, USAGE, USAGE].map((u) => [u.input, u.output]);
 
 function twoRoundTrips(req: ResponderRequest) {
   const results = toolResults(req);
-  if (results.length === 0) return { toolCall: { name: 'Bash', arguments: { command: 'ls' } }, usage: USAGE };
-  if (results.length === 1) return { toolCall: { name: 'Read', arguments: { file_path: '/tmp/a.txt' } }, usage: USAGE };
-  return { text: `Done: ${results.join(', ')}`, usage: USAGE };
+  // Gemini counts thinking as output beside the answer's tokens: none here, so every client reads the same counts.
+  const usage = req.protocol === 'gemini' ? { ...USAGE, thoughts: 0 } : USAGE;
+  if (results.length === 0) return { toolCall: { name: 'Bash', arguments: { command: 'ls' } }, usage };
+  if (results.length === 1) return { toolCall: { name: 'Read', arguments: { file_path: '/tmp/a.txt' } }, usage };
+  return { text: `Done: ${results.join(', ')}`, usage };
 }
 
 // ---------- the client's side ----------
@@ -125,6 +145,7 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
   { name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
 ];
 const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema as Record<string, unknown> } }));
+const GEMINI_TOOLS: Tool[] = [{ functionDeclarations: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.input_schema })) }];
 const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, strict: false, parameters: t.input_schema as Record<string, unknown> }));
 
 const EXPECTED_CALLS = [
@@ -146,14 +167,36 @@ export async function runMatrixCase(h: Harness, c: MatrixCase): Promise<void> {
   const before = h.provider.ledger.length;
   if (c.client === 'messages') await anthropicSession(h, model, c.stream);
   else if (c.client === 'chat') await chatSession(h, model, c.stream);
+  else if (c.client === 'generate') await geminiSession(h, model, c.stream);
   else await responsesSession(h, model, c.stream);
   const sent = h.provider.ledger.slice(before);
   assert.deepEqual(
     sent.map((e) => `${e.dialect} ${e.status}`),
-    [1, 2, 3].map(() => `${c.dialect} 200`),
+    [1, 2, 3].map(() => `${playedBy(c.dialect)} 200`),
     'three requests, each served by the strict provider',
   );
-  for (const e of sent.slice(1)) REASONING_CARRIED[c.dialect]?.(e.body as { messages: ChatMessage[] });
+  if (c.dialect === 'gemini-native') for (const e of sent.slice(1)) nativeSignaturesCarried(e.body as { contents: GeminiContent[] }, c.client);
+  // A Gemini client has no place for another provider's reasoning (docs/routes-across-protocols.md): DeepSeek and
+  // Kimi get their tool turns back without it, which they take; Gemini's own signatures do come back.
+  else if (c.client !== 'generate' || c.dialect === 'gemini') for (const e of sent.slice(1)) REASONING_CARRIED[c.dialect]?.(e.body as { messages: ChatMessage[] });
+}
+
+interface GeminiContent {
+  role: string;
+  parts: { functionCall?: unknown; thoughtSignature?: string }[];
+}
+
+/**
+ * Gemini's own thought signature comes back with each call where the client has a place for our carrier (an
+ * Anthropic thinking block, a Responses reasoning item); a Chat client has none, and sends the stand-in.
+ */
+function nativeSignaturesCarried(body: { contents: GeminiContent[] }, client: ClientFormat): void {
+  const calls = body.contents.filter((c) => c.role === 'model').flatMap((c) => c.parts.filter((p) => p.functionCall !== undefined));
+  assert.ok(calls.length > 0);
+  for (const call of calls) {
+    if (client === 'chat') assert.equal(call.thoughtSignature, 'skip_thought_signature_validator');
+    else assert.ok(typeof call.thoughtSignature === 'string' && call.thoughtSignature !== 'skip_thought_signature_validator' && !call.thoughtSignature.startsWith('kbr1.'), 'Gemini’s own signature');
+  }
 }
 
 interface ChatMessage {
@@ -286,4 +329,40 @@ export async function responsesSession(h: Harness, model: string, stream: boolea
   const text = final.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => (part.type === 'output_text' ? part.text : '')).join('');
   assert.equal(text, FINAL_TEXT);
   assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
+}
+
+async function collectChunks(stream: AsyncGenerator<GenerateContentResponse>): Promise<GenerateContentResponse[]> {
+  const chunks: GenerateContentResponse[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+/** A Gemini CLI-like session with the real `@google/genai` SDK: the model's parts go back as they came. */
+async function geminiSession(h: Harness, model: string, stream: boolean): Promise<void> {
+  const ai = new GoogleGenAI({ apiKey: TOKEN, httpOptions: { baseUrl: `${h.bridge.url}/gemini`, timeout: 15_000 } });
+  const contents: Content[] = [{ role: 'user', parts: [{ text: 'List the folder, then read a.txt.' }] }];
+  const config = { systemInstruction: 'You are a coding agent.', tools: GEMINI_TOOLS, maxOutputTokens: 2048 };
+  const ask = async (): Promise<GenerateContentResponse[]> =>
+    stream ? collectChunks(await ai.models.generateContentStream({ model, contents, config })) : [await ai.models.generateContent({ model, contents, config })];
+  const usages: (number | undefined)[][] = [];
+  const usageOf = (chunks: GenerateContentResponse[]) => {
+    const usage = chunks.at(-1)?.usageMetadata;
+    return [usage?.promptTokenCount, (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0)];
+  };
+  for (let turn = 0; turn < 2; turn++) {
+    const chunks = await ask();
+    usages.push(usageOf(chunks));
+    assert.equal(chunks.at(-1)?.candidates?.[0]?.finishReason, 'STOP');
+    const fc = chunks.flatMap((c) => c.functionCalls ?? [])[0];
+    const call = assertCall(turn, fc && { id: fc.id ?? '', name: fc.name ?? '', input: fc.args });
+    contents.push(
+      { role: 'model', parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall !== undefined || (p.text ?? '') !== '') },
+      { role: 'user', parts: [{ functionResponse: { name: call.name, response: { output: RESULTS[turn] ?? '' } } }] },
+    );
+  }
+  const final = await ask();
+  usages.push(usageOf(final));
+  assert.equal(final.at(-1)?.candidates?.[0]?.finishReason, 'STOP');
+  assert.equal(final.map((c) => c.text ?? '').join(''), FINAL_TEXT);
+  assert.deepEqual(usages, USAGES, 'prompt and output tokens as the provider reported them, on every turn');
 }

@@ -37,7 +37,7 @@ describe('Connect Agents: files on disk', () => {
 
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'cn-home-'));
-    ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-disk-token', home };
+    ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-disk-token', home };
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 

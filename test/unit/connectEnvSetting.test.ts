@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { claudeEnvValues } from '../../src/core/agents/specs/claudeCode';
 import { envSettingState, mergeEnvSetting, restoreEnvSetting } from '../../src/core/agents/envVarSetting';
 
-const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-test-token' };
+const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-test-token' };
 
 describe('Connect Agents: claudeCode.environmentVariables', () => {
   it('is connected with what this version writes, outdated after a port change', () => {
     const merged = mergeEnvSetting([{ name: 'FOO', value: '1' }], claudeEnvValues(ctx));
     assert.equal(envSettingState(merged.value, merged.record, claudeEnvValues(ctx)), 'connected');
-    const moved = { ...ctx, baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic' } };
+    const moved = { ...ctx, baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
     assert.equal(envSettingState(merged.value, merged.record, claudeEnvValues(moved)), 'outdated');
   });
 

@@ -7,7 +7,7 @@ import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
 
 const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
   token: 'kb-test-token',
   home: '/home/u',
 };
@@ -84,7 +84,7 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
 
   it('rewrites only our values after a port or token change', () => {
     const plan = planConnect('claude-settings', ctx, SETTINGS);
-    const next = { ...ctx, token: 'kb-rotated', baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic' } };
+    const next = { ...ctx, token: 'kb-rotated', baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
     assert.equal(fileState(plan.record, next, plan.after), 'outdated');
     const refreshed = planRefresh(plan.record, next, plan.after);
     assert.equal(refreshed.after, plan.after.replace('kb-test-token', 'kb-rotated').replace('17381', '18000'));

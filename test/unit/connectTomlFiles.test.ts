@@ -8,11 +8,11 @@ import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } f
 import { outlineToml, TomlShapeError } from '../../src/core/agents/tomlOutline';
 
 const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
   token: 'kb-test-token',
   home: '/home/u',
 };
-const moved: ConnectContext = { ...ctx, baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic' } };
+const moved: ConnectContext = { ...ctx, baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
 
 function roundTrip(id: FileTargetId, before: string | undefined): string {
   const plan = planConnect(id, ctx, before);

@@ -71,6 +71,9 @@ describe('protocol names outside src/core/protocols/', () => {
       "switch (position.endpoint) { case 'messages': break; }",
       "if (served.has('openai')) show();",
       "if (format.id === 'openaiChat') write();",
+      "if (clientProtocol !== 'gemini') strip();",
+      "if (upstreamEndpoint === 'generate') wrap();",
+      "const native = format.id === 'geminiGenerate';",
       // Not branches on a protocol: an ordinary word, a value, a path.
       "if (part.type === 'text' || role === 'messages') go();",
       "const pool = { protocol: 'openai' as const };",
@@ -78,7 +81,7 @@ describe('protocol names outside src/core/protocols/', () => {
     ].join('\n');
     assert.deepEqual(
       nameBranches('sample.ts', code).map((f) => f.line),
-      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5, 6, 7, 8],
     );
   });
 

@@ -40,7 +40,9 @@ describe('protocol table', () => {
       for (const format of adapter.formats) {
         assert.equal(format.protocol, adapter.protocol, format.id);
         assert.equal(wireFormatOf(format.endpoint), format);
-        assert.deepEqual(resolveClientPath(`${adapter.clientPrefix}${format.path}`, {}), { protocol: adapter.protocol, endpoint: format.endpoint, upstreamPath: format.path });
+        const path = format.requestPath('some-model', false);
+        const resolved = resolveClientPath(`${adapter.clientPrefix}${path}`, {});
+        assert.deepEqual([resolved?.protocol, resolved?.endpoint, resolved?.upstreamPath], [adapter.protocol, format.endpoint, path]);
       }
     }
     assert.equal(wireFormatOf('models'), undefined, 'a model list is relayed, not a format');

@@ -7,7 +7,7 @@ import { FILE_TARGETS } from '../../src/core/agents/agentList';
 import { planConnect } from '../../src/core/agents/fileConnection';
 
 const ctx = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' },
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
   token: 'kb-your-local-token',
   home: '/home/you',
 };

@@ -43,8 +43,8 @@ describe('targets of another protocol', () => {
     assert.equal(crossProtocol({ protocol: 'anthropic', endpoint: 'messages' }, ANTHROPIC), undefined);
     assert.equal(translation({ protocol: 'openai', endpoint: 'responses' }, GEMINI).label, 'OpenAI Responses → OpenAI Chat');
     assert.equal(translation({ protocol: 'openai', endpoint: 'responses' }, ANTHROPIC).label, 'OpenAI Responses → Anthropic Messages');
-    assert.equal(translation({ protocol: 'openai', endpoint: 'chat' }, ANTHROPIC).upstreamPath, '/v1/messages');
-    assert.equal(translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENAI).upstreamPath, '/chat/completions');
+    assert.equal(translation({ protocol: 'openai', endpoint: 'chat' }, ANTHROPIC).upstreamPath('claude-x', true), '/v1/messages');
+    assert.equal(translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENAI).upstreamPath('gpt-x', false), '/chat/completions');
     assert.deepEqual(crossProtocol({ protocol: 'anthropic', endpoint: 'count_tokens' }, OPENAI), { kind: 'estimate-tokens' });
     assert.deepEqual(crossProtocol({ protocol: 'openai', endpoint: 'embeddings' }, ANTHROPIC), { kind: 'refused', reason: 'embeddings requests have no translation to Anthropic' });
     assert.deepEqual(crossProtocol({ protocol: 'anthropic', endpoint: 'models' }, OPENAI), { kind: 'refused', reason: 'models requests have no translation to OpenAI' });

@@ -105,7 +105,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
   });
 
   it('serves the bridge on the configured port', async () => {
-    assert.deepEqual(api.baseUrls(), { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` });
+    assert.deepEqual(api.baseUrls(), { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` });
     const root = await loopbackRequest(`http://127.0.0.1:${port}/`);
     assert.equal(root.status, 200);
     assert.match(root.text, /KeyBridge is running/);

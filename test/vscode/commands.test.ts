@@ -36,7 +36,7 @@ class FakeHost {
   calls: string[] = [];
   constructor(private readonly keyStore: KeyStore) {}
   get baseUrls() {
-    return { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' };
+    return { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' };
   }
   status(): BridgeStatus {
     const pools = parseSettings((name) => fake.settings.get(`keybridge.${name}`)).settings.pools;

@@ -91,7 +91,7 @@ describe('Connect Agents (VS Code glue)', () => {
   /** How many previews are open: Connect opens one and closes it once answered. */
   let openPreviews: number;
 
-  const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` });
+  const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` });
   const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
   const rows = () => new AgentRows(connections, (id) => fake.extensions.has(id), { PATH: '' }).build(ctx(), true).agents.map((a) => agentTreeItem(a));
   const row = (title: string) => must(rows().find((r) => r.label === title));

@@ -29,7 +29,7 @@ function assertNothingSecret(holder: Squatter): void {
 
 /** A model request through the language-model client, as VS Code's chat would send it; resolves how it ended. */
 async function modelRequest(client: LoopbackBridgeClient, port: number): Promise<unknown> {
-  const access: BridgeAccess = { baseUrls: { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic` }, token: TOKENS.token, adminToken: TOKENS.adminToken };
+  const access: BridgeAccess = { baseUrls: { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` }, token: TOKENS.token, adminToken: TOKENS.adminToken };
   try {
     for await (const part of client.stream(access, 'openai', CHAT, AbortSignal.timeout(10_000))) void part;
     return 'answered';

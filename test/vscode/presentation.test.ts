@@ -228,7 +228,7 @@ describe('settings → bridge config', () => {
     );
     assert.deepEqual(problems, [
       'keybridge.routes[0].targets must list at least one target {"pool": "...", "model"?: "..."}',
-      'keybridge.routes[1].protocol must be "openai" or "anthropic"',
+      'keybridge.routes[1].protocol must be "openai", "anthropic" or "gemini"',
       'keybridge.routes[2].continueOnCut must be true or false; ignored',
       'keybridge.defaults.openai must be a non-empty string; using the first pool of each protocol',
     ]);
@@ -344,18 +344,19 @@ describe('key paste checks and presets', () => {
   it('has every provider the issue names, each with a base URL in its SDK form', () => {
     assert.deepEqual(
       PROVIDER_PRESETS.map((p) => p.id),
-      ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'custom'],
+      ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'gemini-native', 'custom'],
     );
     for (const preset of PROVIDER_PRESETS.filter((p) => p.id !== 'custom')) {
       assert.match(preset.baseUrl, /^https:\/\/[^/]+/);
-      if (preset.protocol === 'anthropic') assert.doesNotMatch(preset.baseUrl, /\/v1$/, 'Anthropic base URLs are the server root');
+      if (preset.protocol !== 'openai') assert.doesNotMatch(preset.baseUrl, /\/v1/, 'Anthropic and Gemini base URLs are the server root');
     }
     assert.equal(presetById('gemini')?.baseUrl, 'https://generativelanguage.googleapis.com/v1beta/openai');
+    assert.equal(presetById('gemini-native')?.baseUrl, 'https://generativelanguage.googleapis.com');
   });
 });
 
 describe('agent setup lines', () => {
-  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic' }, token: 'kb-TOKEN' };
+  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-TOKEN' };
 
   it('gives every agent lines that use the bridge URLs and the token', () => {
     for (const id of AGENT_IDS) {
@@ -386,6 +387,8 @@ describe('agent setup lines', () => {
       OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_BASE: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_KEY: 'kb-TOKEN',
+      GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:17381/gemini',
+      GEMINI_API_KEY: 'kb-TOKEN',
       KEYBRIDGE_URL: 'http://127.0.0.1:17381',
       KEYBRIDGE_TOKEN: 'kb-TOKEN',
     });

@@ -200,7 +200,7 @@ async function translatedGate(
   const model = target.model ?? '';
   const { deadlines } = target;
   if (!sse) {
-    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model), key.secret);
+    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model), key.secret, translation.upstreamUsage);
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }

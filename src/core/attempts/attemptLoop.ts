@@ -14,7 +14,7 @@ import { buildClientHeaders } from '../upstream/headers';
 import { sendAttempt, type AttemptDone, type TargetPlan } from './attempt';
 import { answerExhausted, type FailedAttempt } from './exhaustion';
 import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../failover/policy';
-import { bodyForModel, renamesModel, type ProxyRequest } from './proxyRequest';
+import { bodyForModel, pathForModel, renamesModel, type ProxyRequest } from './proxyRequest';
 import { routedModelList } from './modelList';
 import { crossProtocol } from '../translation/targetTranslation';
 import { CARRIER_MARK, isThinkingSignatureError, withoutCarriedReasoning, withoutThinking } from '../translation/thinking';
@@ -247,7 +247,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     if (!client) return refuse('a translated request needs a JSON body');
     // A stored answer lives with the provider that made it; another one cannot look it up.
     if (request.previousResponseId) return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
-    const translated = cross.request(client, model ?? '');
+    const translated = cross.request(client, model ?? '', request.stream);
     // Tool-call arguments arrive as JSON text and are parsed by the translation: they are measured only now.
     if (nestedTooDeep(translated.body)) return refuse(TOO_DEEP);
     body = Buffer.from(JSON.stringify(translated.body));
@@ -285,7 +285,7 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
       firstEvents: engine.firstEventHistory(pool.id, model),
       firstEventLearned: firstEvent?.source === 'learned',
       body,
-      path: cross ? cross.upstreamPath : request.upstreamPath,
+      path: cross ? cross.upstreamPath(model ?? '', request.stream) : pathForModel(request, target.model),
       translation: cross,
       mergeModels: routedModels && !cross ? (list) => protocolAdapter(request.protocol).listModels(routedModels, list) : undefined,
       deadlines: attemptDeadlines(deadlines, request.stream, hasNext),
@@ -369,7 +369,7 @@ class RequestRun {
       sendError(res, this.adapter, 400, 'invalid_request_error', `KeyBridge: ${TOO_DEEP}.`);
       return this.finish(400, 'error', TOO_DEEP);
     }
-    const body = JSON.stringify({ input_tokens: estimateInputTokens(client) });
+    const body = JSON.stringify(this.adapter.tokenCountBody(estimateInputTokens(client)));
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-keybridge-estimate': 'input_tokens' });
     res.end(body);
     this.summary.pool = pool.id;

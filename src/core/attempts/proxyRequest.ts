@@ -19,6 +19,8 @@ export interface ProxyRequest {
   decodeJson: (() => Record<string, unknown>) | undefined;
   model: string | undefined;
   stream: boolean;
+  /** Set where the path names the model (Gemini): the upstream path for another model; the body never names one. */
+  pathForModel?: (model: string) => string;
   /** Affinity handles: the session header, the Responses `previous_response_id`. */
   sessionId: string | undefined;
   previousResponseId: string | undefined;
@@ -31,7 +33,12 @@ export interface ProxyRequest {
 
 /** Whether a target asking for `model` gets the client's body rewritten with another model name. */
 export function renamesModel(request: ProxyRequest, model: string | undefined): boolean {
-  return model !== undefined && model !== request.model && request.decodeJson !== undefined;
+  return model !== undefined && model !== request.model && request.decodeJson !== undefined && request.pathForModel === undefined;
+}
+
+/** The path below the pool's base URL for a target asking for `model`: the client's, or one naming the target's model where the path names it. */
+export function pathForModel(request: ProxyRequest, model: string | undefined): string {
+  return model === undefined || model === request.model || request.pathForModel === undefined ? request.upstreamPath : request.pathForModel(model);
 }
 
 /** The body for a target that renames the model; the original bytes otherwise. */

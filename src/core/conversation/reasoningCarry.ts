@@ -15,6 +15,12 @@ export interface CarriedReasoning {
 
 const PREFIX = 'kbr1.';
 
+/**
+ * Gemini's documented value for a function call whose thought signature is unknown (history from another model):
+ * it skips the validation that would refuse the call ("Function call is missing a thought_signature").
+ */
+export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
 export function encodeCarriedReasoning(carried: CarriedReasoning): string {
   return PREFIX + Buffer.from(JSON.stringify(carried), 'utf8').toString('base64url');
 }

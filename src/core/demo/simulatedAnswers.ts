@@ -18,7 +18,7 @@ export interface SimulatedAnswer {
   events: string[];
 }
 
-const MODELS: Record<Protocol, string[]> = { openai: ['sim-gpt', 'sim-gpt-mini'], anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'] };
+const MODELS: Record<Protocol, string[]> = { openai: ['sim-gpt', 'sim-gpt-mini'], anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'], gemini: ['gemini-sim-pro', 'gemini-sim-flash'] };
 
 let sequence = 0;
 
@@ -46,6 +46,7 @@ const MODEL_LISTS: Record<Protocol, () => unknown> = {
     return { data, has_more: false, first_id: data[0].id, last_id: data[data.length - 1].id };
   },
   openai: () => ({ object: 'list', data: MODELS.openai.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: 'simulated' })) }),
+  gemini: () => ({ models: MODELS.gemini.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'countTokens'] })) }),
 };
 
 type Usage = { input: number; output: number };

@@ -161,7 +161,28 @@ const VOICES: Record<Protocol, ProviderVoice> = {
       'anthropic-ratelimit-requests-reset': new Date(now + resetMs).toISOString(),
     }),
   },
+  // Gemini's `google.rpc.Status`; its wait is in a RetryInfo detail, and it sends no remaining-quota headers.
+  gemini: {
+    secret: (req) => header(req, 'x-goog-api-key'),
+    errorBody: (type, message) => {
+      const code = GOOGLE_CODES[type] ?? 400;
+      return { error: { code, message, status: Object.keys(GOOGLE_CODES).find((name) => GOOGLE_CODES[name] === code && name === name.toUpperCase()) } };
+    },
+    unauthorized: (res) => refuse(res, VOICES.gemini, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'),
+    overloaded: (res) => refuse(res, VOICES.gemini, 503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
+    rateLimited: (res, seconds) => {
+      const text = JSON.stringify({
+        error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` }] },
+      });
+      res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    },
+    limitHeaders: () => ({}),
+  },
 };
+
+/** The HTTP code of each Google status the simulation sends (the other voices' error types read as a bad request). */
+const GOOGLE_CODES: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_FOUND: 404, not_found_error: 404, RESOURCE_EXHAUSTED: 429, UNAVAILABLE: 503 };
 
 function inOutage(account: SimulatedAccount, elapsed: number): boolean {
   const outage = account.outage;

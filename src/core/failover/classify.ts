@@ -30,6 +30,12 @@ export interface ErrorFacts {
   message?: string;
   /** Google's status name (`RESOURCE_EXHAUSTED`): named in the reason when the error has no code or type. */
   status?: string;
+  /** Google's `RetryInfo.retryDelay` detail, in ms. */
+  retryDelayMs?: number;
+  /** Google's `QuotaFailure` detail: the quota ids and metrics each violation names. */
+  quotas?: string[];
+  /** Google's `ErrorInfo.reason` detail (`API_KEY_INVALID`). */
+  reason?: string;
 }
 
 function str(value: unknown): string | undefined {
@@ -49,12 +55,36 @@ export function errorFactsFromJson(json: unknown): ErrorFacts {
     const e = inner as Record<string, unknown>;
     const facts: ErrorFacts = { type: str(e.type), code: str(e.code), message: str(e.message) };
     if (typeof e.status === 'string') facts.status = e.status;
+    if (Array.isArray(e.details)) readGoogleDetails(e.details as unknown[], facts);
     return facts;
   }
   if (typeof inner === 'string') return { message: inner };
   // Responses stream `error` event: {"type":"error","code":..,"message":..}
   if (root.type === 'error') return { code: str(root.code), message: str(root.message) };
   return {};
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)s$/;
+
+/** Google's error details (`google.rpc.RetryInfo`, `QuotaFailure`, `ErrorInfo`), named by their `@type`. */
+function readGoogleDetails(details: unknown[], facts: ErrorFacts): void {
+  for (const detail of details) {
+    if (!detail || typeof detail !== 'object') continue;
+    const d = detail as Record<string, unknown>;
+    const type = typeof d['@type'] === 'string' ? d['@type'] : '';
+    if (type.endsWith('.RetryInfo')) {
+      const m = typeof d.retryDelay === 'string' ? DURATION.exec(d.retryDelay) : null;
+      if (m) facts.retryDelayMs = Math.round(Number(m[1]) * 1000);
+    } else if (type.endsWith('.QuotaFailure') && Array.isArray(d.violations)) {
+      for (const v of d.violations as unknown[]) {
+        if (!v || typeof v !== 'object') continue;
+        const { quotaId, quotaMetric } = v as Record<string, unknown>;
+        for (const name of [quotaId, quotaMetric]) if (typeof name === 'string') (facts.quotas ??= []).push(name);
+      }
+    } else if (type.endsWith('.ErrorInfo') && typeof d.reason === 'string') {
+      facts.reason = d.reason;
+    }
+  }
 }
 
 export function parseErrorFacts(body: string): ErrorFacts {
@@ -80,6 +110,12 @@ const KEY_FORBIDDEN = /api[_ ]key|this key|your key|organization (has been|is) (
 const REGAIN_ACCESS = /regain access on (\d{4})-(\d{2})-(\d{2})(?: at (\d{1,2}):(\d{2}))?/i;
 const RETRY_IN = /please retry in (\d+(?:\.\d+)?)s\b/i;
 const DAY_MS = 24 * 60 * 60_000;
+// Spent money, whatever else the words say: Gemini's prepaid balance, a project without billing.
+const MONEY_SPENT = /insufficient_quota|credits are depleted|prepayment credits|billing (is not|has not been) enabled|enable billing/i;
+// Google's QuotaFailure names a quota that resets daily (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`).
+const DAILY_QUOTA = /per ?day/i;
+// Google's ErrorInfo reasons that speak about the key or its project, not the request.
+const KEY_REASON = /^(API_KEY_|CONSUMER_SUSPENDED|SERVICE_DISABLED)/;
 
 function describe(status: number | undefined, facts: ErrorFacts): string {
   // A numeric code repeats the status (Google's `"code": 429`): its status name says more.
@@ -95,7 +131,7 @@ function textOf(facts: ErrorFacts): string {
 
 /** The key's balance or spend limit is used up: words of a quota, unless they name a window that ends by itself. */
 function quotaSpent(text: string): boolean {
-  if (/insufficient_quota/i.test(text)) return true;
+  if (MONEY_SPENT.test(text)) return true;
   return QUOTA.test(text) && !QUOTA_WINDOW.test(text);
 }
 
@@ -109,8 +145,26 @@ function quota(reason: string, facts: ErrorFacts): Verdict {
   return Number.isFinite(until) ? { kind: 'quota', reason, until } : { kind: 'quota', reason };
 }
 
-/** A rate-limit verdict, with the wait the provider's words asked for when they asked one (Gemini's "Please retry in 20.5s"). */
+/**
+ * Daily quotas reset at midnight Pacific time (Google's rate-limit documentation): the next one after `now`.
+ * Pacific time is UTC-8, or UTC-7 under daylight saving; the hour is read from the zone's own clock.
+ */
+export function nextPacificMidnight(now: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(now);
+  const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const sinceMidnight = ((part('hour') * 60 + part('minute')) * 60 + part('second')) * 1000 + (now % 1000);
+  return now - sinceMidnight + DAY_MS;
+}
+
+/** A 429 whose QuotaFailure names only daily quotas: the key is spent until they reset, not cooling for a minute. */
+function dailyQuota(facts: ErrorFacts): boolean {
+  const ids = facts.quotas?.filter((q) => !q.includes('/'));
+  return ids !== undefined && ids.length > 0 && ids.every((id) => DAILY_QUOTA.test(id));
+}
+
+/** A rate-limit verdict, with the wait the provider asked for when it asked one (Google's RetryInfo, Gemini's "Please retry in 20.5s"). */
 function rateLimit(reason: string, facts: ErrorFacts): Verdict {
+  if (facts.retryDelayMs !== undefined) return { kind: 'rate_limit', reason, retryInMs: Math.min(facts.retryDelayMs, DAY_MS) };
   const m = RETRY_IN.exec(facts.message ?? '');
   // Never longer than a day, as with the headers' hints: a key is not shelved on one body's say-so.
   return m ? { kind: 'rate_limit', reason, retryInMs: Math.min(Math.round(Number(m[1]) * 1000), DAY_MS) } : { kind: 'rate_limit', reason };
@@ -134,8 +188,15 @@ export function classifyResponse(status: number, facts: ErrorFacts): Verdict {
   const reason = describe(status, facts);
   if (status === 401) return { kind: 'auth', reason };
   if (status === 402) return quota(reason, facts);
-  if (status === 429) return quotaSpent(text) ? quota(reason, facts) : rateLimit(reason, facts);
-  if (status === 403) return KEY_FORBIDDEN.test(facts.message ?? '') ? { kind: 'auth', reason } : { kind: 'caller', reason };
+  if (status === 429) {
+    if (quotaSpent(text)) return quota(reason, facts);
+    return dailyQuota(facts) ? { kind: 'quota', reason, until: nextPacificMidnight(Date.now()) } : rateLimit(reason, facts);
+  }
+  if (facts.reason !== undefined && KEY_REASON.test(facts.reason) && (status === 400 || status === 403)) return { kind: 'auth', reason };
+  if (status === 403) {
+    if (MONEY_SPENT.test(text)) return quota(reason, facts);
+    return KEY_FORBIDDEN.test(facts.message ?? '') ? { kind: 'auth', reason } : { kind: 'caller', reason };
+  }
   if (status === 408 || status >= 500) return { kind: 'transient', reason };
   if (status === 400 || status === 413 || status === 422) {
     if (POLICY.test(text)) return { kind: 'caller', reason };

@@ -8,6 +8,7 @@ import type { AnswerSink, FinishReason } from '../conversation/answerEvents';
 import { MessagesEventReader } from '../protocols/anthropicMessages/eventReader';
 import type { AnswerEventReader } from '../protocols/answerStream';
 import { ChatEventReader } from '../protocols/openaiChat/eventReader';
+import { GeminiEventReader } from '../protocols/geminiGenerate/eventReader';
 import type { WireFormat } from '../protocols/protocol';
 import type { SseEvent } from '../protocols/sse';
 import { primaryFormat } from '../protocols/table';
@@ -41,6 +42,7 @@ export interface AnswerReader {
 const READERS: Partial<Record<WireFormat['id'], () => { reader: AnswerEventReader; completeAtFinalEvent: boolean }>> = {
   anthropicMessages: () => ({ reader: new MessagesEventReader(), completeAtFinalEvent: true }),
   openaiChat: () => ({ reader: new ChatEventReader(), completeAtFinalEvent: false }),
+  geminiGenerate: () => ({ reader: new GeminiEventReader(), completeAtFinalEvent: true }),
 };
 
 export function answerReader(protocol: Protocol): AnswerReader {

@@ -45,9 +45,9 @@ export class LoopbackBridgeClient {
   private dispatcher: { port: number; adminToken: string; agent: Dispatcher } | undefined;
 
   /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
-  async *stream(access: BridgeAccess, protocol: Protocol, body: Wire, signal: AbortSignal): AsyncGenerator<AnswerPart> {
-    // The protocol's own format at the bridge's base URL for it, with the credentials and versions its clients send.
-    const url = access.baseUrls[protocol] + primaryFormat(protocol).path;
+  async *stream(access: BridgeAccess, protocol: Protocol, body: Wire, signal: AbortSignal, model = typeof body.model === 'string' ? body.model : ''): AsyncGenerator<AnswerPart> {
+    // The protocol's own format at the bridge's base URL for it (Gemini's path names the model), with the credentials and versions its clients send.
+    const url = access.baseUrls[protocol] + primaryFormat(protocol).requestPath(model, true);
     const adapter = protocolAdapter(protocol);
     const auth: Record<string, string> = { ...adapter.authHeaders(access.token), ...adapter.defaultHeaders() };
     let response: Awaited<ReturnType<typeof request>>;
@@ -116,6 +116,6 @@ function refusalFor(status: number, headers: IncomingHttpHeaders, text: string):
   if (status === 401) return new BridgeRefusal('no-permissions', ours ? `${message} (this window's token does not match the bridge's; run "KeyBridge: Refresh")` : message, status);
   if (status === 403) return new BridgeRefusal('blocked', message, status);
   // A model no route or pool serves: the bridge's "no pool" answer, or the provider's unknown model.
-  if (status === 404 || code === 'keybridge_no_pool' || (ours && /no (openai|anthropic) pool is configured/.test(message))) return new BridgeRefusal('not-found', message, status);
+  if (status === 404 || code === 'keybridge_no_pool' || (ours && /no (openai|anthropic|gemini) pool is configured/.test(message))) return new BridgeRefusal('not-found', message, status);
   return new BridgeRefusal('failed', message, status);
 }

@@ -8,6 +8,7 @@ import type { Protocol } from '../config';
 import { anthropicInputSchema } from '../protocols/anthropicMessages/inputSchema';
 import { readMessagesRequest } from '../protocols/anthropicMessages/requestReader';
 import { writeChatRequest } from '../protocols/openaiChat/requestWriter';
+import { writeGeminiRequest } from '../protocols/geminiGenerate/requestWriter';
 import type { WireFormat } from '../protocols/protocol';
 import { primaryFormat } from '../protocols/table';
 import type { TranslationNotes, Wire } from '../protocols/wire';
@@ -72,6 +73,10 @@ const FROM_MESSAGES: Partial<Record<WireFormat['id'], BodyWriter>> = {
     if (typeof request.modelOptions?.max_tokens !== 'number') delete messages.max_tokens;
     const chat = writeChatRequest(readMessagesRequest(messages), { model: target.model, dialect: dialectTraits('generic') });
     return { body: chat.body, notes: { dropped: [...notes.dropped, ...chat.notes.dropped] } };
+  },
+  geminiGenerate(messages, _target, _request, notes) {
+    const gemini = writeGeminiRequest(readMessagesRequest(messages), dialectTraits('gemini'));
+    return { body: gemini.body, notes: { dropped: [...notes.dropped, ...gemini.notes.dropped] } };
   },
 };
 

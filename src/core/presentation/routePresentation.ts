@@ -1,6 +1,6 @@
 import type { Protocol } from '../config';
 import type { RouteStatus, RouteTargetStatus } from '../status';
-import { poolTranslatesFor } from '../protocols/table';
+import { byProtocol, poolTranslatesFor } from '../protocols/table';
 import { escapeMarkdown } from './keyPresentation';
 
 /**
@@ -9,8 +9,8 @@ import { escapeMarkdown } from './keyPresentation';
  */
 
 /** The wire format each side speaks when a target is translated: Anthropic clients reach OpenAI pools through Chat Completions. */
-const WIRE: Record<Protocol, string> = { anthropic: 'Anthropic', openai: 'OpenAI Chat' };
-const CLIENT_WIRE: Record<Protocol, string> = { anthropic: 'Anthropic', openai: 'OpenAI' };
+const WIRE = byProtocol((a) => a.wireName);
+const CLIENT_WIRE = byProtocol((a) => a.label);
 
 /** What happens to a request of `protocol` sent to a pool: relayed as is, translated, or (Responses only) converted to Chat. */
 export type TargetRelation = 'same' | 'translated' | 'responsesToChat';
@@ -65,10 +65,7 @@ export function targetDescription(route: Pick<RouteStatus, 'protocol'>, target: 
 /** Inline code for text from settings: a backtick in it would end the span. */
 const code = (text: string): string => `\`${text.replace(/`/g, "'")}\``;
 
-const CLIENTS: Record<Protocol, string> = {
-  anthropic: 'Anthropic clients (Claude Code, `/anthropic`)',
-  openai: 'OpenAI clients (Codex, Chat Completions, `/openai/v1`)',
-};
+const CLIENTS = byProtocol((a) => a.clients);
 
 export function routeTooltipMarkdown(route: RouteStatus): string {
   if (route.implicit) {

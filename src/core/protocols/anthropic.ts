@@ -14,6 +14,10 @@ const ENDPOINTS: readonly (readonly [string, Endpoint])[] = [
 export const anthropicProtocol: ProtocolAdapter = {
   protocol: 'anthropic',
   label: 'Anthropic',
+  providerKind: 'an Anthropic provider',
+  modelExample: 'claude-sonnet-4-5',
+  wireName: 'Anthropic',
+  clients: 'Anthropic clients (Claude Code, `/anthropic`)',
   formats: [anthropicMessagesFormat],
   clientPrefix: '/anthropic',
   routedPrefix: '/anthropic/v1/',
@@ -41,6 +45,8 @@ export const anthropicProtocol: ProtocolAdapter = {
   isPreamble: (event) => anthropicMessagesFormat.isPreamble(event),
 
   isTerminal: (event) => anthropicMessagesFormat.isTerminal(event),
+
+  tokenCountBody: (tokens) => ({ input_tokens: tokens }),
 
   modelPageParams: ['after_id', 'before_id'],
 

@@ -18,7 +18,8 @@ export function sendError(
     res.destroy();
     return;
   }
-  const body = adapter.errorBody(type, message, code);
+  const retryAfterMs = Number(headers['retry-after-ms']);
+  const body = adapter.errorBody(type, message, code, { status, retryAfterMs: Number.isFinite(retryAfterMs) ? retryAfterMs : undefined });
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json',

@@ -14,6 +14,10 @@ const ENDPOINTS: readonly (readonly [string, Endpoint])[] = [
 export const openaiProtocol: ProtocolAdapter = {
   protocol: 'openai',
   label: 'OpenAI',
+  providerKind: 'an OpenAI-compatible provider',
+  modelExample: 'gpt-4.1',
+  wireName: 'OpenAI Chat',
+  clients: 'OpenAI clients (Codex, Chat Completions, `/openai/v1`)',
   formats: [openaiChatFormat, openaiResponsesFormat],
   clientPrefix: '/openai/v1',
   routedPrefix: '/openai/v1/',
@@ -40,6 +44,9 @@ export const openaiProtocol: ProtocolAdapter = {
   isPreamble: (event) => openaiResponsesFormat.isPreamble(event),
 
   isTerminal: (event) => openaiChatFormat.isTerminal(event) || openaiResponsesFormat.isTerminal(event),
+
+  // Never asked: OpenAI has no token count endpoint of its own.
+  tokenCountBody: (tokens) => ({ input_tokens: tokens }),
 
   modelPageParams: ['after'],
 

@@ -5,7 +5,7 @@ import type { SseEvent } from './sse';
 import type { UsageReader } from './tokenUsage';
 
 /** The endpoints that speak a wire format of their own (one folder each under protocols/, docs/ARCHITECTURE.md §7). */
-type FormatEndpoint = 'chat' | 'responses' | 'messages';
+type FormatEndpoint = 'chat' | 'responses' | 'messages' | 'generate';
 
 /** Which API a request is for; decides terminal stream errors and the parts of a body worth reading. */
 export type Endpoint = FormatEndpoint | 'embeddings' | 'models' | 'count_tokens' | 'other';
@@ -37,6 +37,29 @@ export interface ListedModel {
   label: string;
 }
 
+/** What a refusal's error body may say besides its type and message: the status it goes with, when to retry. */
+export interface ErrorContext {
+  status?: number;
+  /** The wait a 429 asks for, for envelopes that carry it in the body (Google's `RetryInfo`). */
+  retryAfterMs?: number;
+}
+
+/**
+ * A client path whose grammar has parameters (Gemini's `/v1beta/models/{model}:{method}`): its endpoint, and the
+ * routing facts the path holds rather than the body.
+ */
+export interface PathRoute {
+  endpoint: Endpoint;
+  /** Path below the pool's base URL, with the query string (never the local token's `key=`). */
+  upstreamPath: string;
+  /** The model the path names. */
+  model?: string;
+  /** Whether the path asks for a stream of events. */
+  stream?: boolean;
+  /** The same path naming another model: a target's model goes into the path, the body stays as it came. */
+  pathForModel?: (model: string) => string;
+}
+
 /** A decoded JSON object. */
 export type JsonObject = Record<string, unknown>;
 
@@ -53,7 +76,7 @@ export interface ContinuationFacts {
   /** The fields that cap the answer's length. */
   readonly limitFields: readonly string[];
   /** The body field that holds the conversation: a list of messages, or the Responses API's `input` (a string or items). */
-  readonly turnsField: 'messages' | 'input';
+  readonly turnsField: 'messages' | 'input' | 'contents';
   /** The prefill a request of this format can carry, given the pool's declared style. */
   prefill(declared: PrefillStyle): PrefillStyle;
   /** Whether a final assistant message the client sent is a prefill the continuation extends. */
@@ -72,13 +95,15 @@ export interface ContinuationFacts {
  * its terminal error; the error envelope of a whole body is its protocol's.
  */
 export interface WireFormat {
-  readonly id: 'openaiChat' | 'openaiResponses' | 'anthropicMessages';
+  readonly id: 'openaiChat' | 'openaiResponses' | 'anthropicMessages' | 'geminiGenerate';
   readonly protocol: Protocol;
   /** What a person reads: "Chat Completions", "Responses", "Messages". */
   readonly label: string;
   readonly endpoint: FormatEndpoint;
-  /** Its path below the protocol's base URL, as a pool's base URL takes it. */
+  /** Its path below the protocol's base URL, as a pool's base URL takes it (a pattern where the path names the model). */
   readonly path: string;
+  /** The path a translated request for `model` goes to: `path`, or, where the path names the model and the stream (Gemini), the one for them. */
+  requestPath(model: string, stream: boolean): string;
   readonly routing: RoutingFields;
   readonly usage: UsageReader;
   /** Whether its answers carry an id a later request can chain to (the relay remembers it for affinity). */
@@ -107,6 +132,14 @@ export interface ProtocolAdapter {
   readonly protocol: Protocol;
   /** What a person reads: "OpenAI", "Anthropic". */
   readonly label: string;
+  /** The provider kind with its article, for screens: "an OpenAI-compatible provider". */
+  readonly providerKind: string;
+  /** A model name a person would type for one of its pools. */
+  readonly modelExample: string;
+  /** How a translated target of this protocol's pools is named on screen: the format it is reached in ("OpenAI Chat"). */
+  readonly wireName: string;
+  /** Its clients and their base path, for tooltips: "Anthropic clients (Claude Code, `/anthropic`)". */
+  readonly clients: string;
   /** The formats this protocol's clients speak; the first is the one a pool without more is assumed to serve. */
   readonly formats: readonly WireFormat[];
   /** The base path agents are given below the bridge's root (`/openai/v1`, `/anthropic`). */
@@ -117,10 +150,17 @@ export interface ProtocolAdapter {
   readonly barePrefix: string;
   /** Its path grammar: the endpoint of each path below a pool's base URL; any other path is `other`, only relayed. */
   readonly endpoints: readonly (readonly [string, Endpoint])[];
+  /**
+   * Paths whose grammar has parameters (the model in the path): undefined for a protocol whose paths are all in
+   * `endpoints`, and for a path that is none of them. Tried before `endpoints`.
+   */
+  routePath?(rest: string, query: string): PathRoute | undefined;
   /** Whether a bare `/v1/...` client path is this protocol's (the table's default protocol takes the rest). */
   claimsBarePath(path: string, headers: IncomingHttpHeaders): boolean;
   /** Whether a URL that is no known path (a refusal's, a 404's) should be answered in this protocol. */
   claimsUnknownUrl(url: string, headers: IncomingHttpHeaders): boolean;
+  /** The query parameter its clients may send their key in (Gemini's `key`): the local token is taken from it, and it never goes upstream. */
+  readonly queryToken?: string;
   /** Request headers that belong to this protocol alone (versions, betas): dropped when the request goes to another. */
   readonly ownHeaderPrefix: string;
   /** How the provider continues a started answer when its pool declares nothing. */
@@ -134,7 +174,9 @@ export interface ProtocolAdapter {
   /** Headers the provider requires that some clients leave out. */
   defaultHeaders(): Record<string, string>;
   /** A complete error body in the client's protocol. */
-  errorBody(type: BridgeErrorType, message: string, code?: string): string;
+  errorBody(type: BridgeErrorType, message: string, code?: string, context?: ErrorContext): string;
+  /** The answer to a token count the bridge estimated itself (the pool speaks another protocol). */
+  tokenCountBody(tokens: number): JsonObject;
   /** A provider's refusal with `status` in this protocol's envelope, its type as this protocol names that status; `code` where the envelope has one. */
   statusErrorBody(status: number, message: string, code?: string): string;
   /** Bytes that end a committed stream with the protocol's own error (the endpoint's format's, else the first format's). */

@@ -6,14 +6,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { PROTOCOLS, type PoolSpec, type Protocol } from '../config';
 import { anthropicProtocol } from './anthropic';
+import { geminiProtocol } from './gemini';
+import { geminiGenerateCodec } from './geminiGenerate/codec';
 import { anthropicMessagesCodec } from './anthropicMessages/codec';
 import type { FormatCodec } from './codec';
 import { openaiProtocol } from './openai';
 import { openaiChatCodec } from './openaiChat/codec';
 import { openaiResponsesCodec } from './openaiResponses/codec';
-import { endpointIn, type Endpoint, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
+import { endpointIn, type Endpoint, type PathRoute, type ProtocolAdapter, type RoutingFields, type WireFormat } from './protocol';
 
-const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol };
+const TABLE: Readonly<Record<Protocol, ProtocolAdapter>> = { openai: openaiProtocol, anthropic: anthropicProtocol, gemini: geminiProtocol };
 
 /** The protocol a request is answered in when nothing claims it for another (bare `/v1/...` paths, unknown URLs). */
 const DEFAULT_PROTOCOL: ProtocolAdapter = openaiProtocol;
@@ -33,6 +35,11 @@ export function primaryFormat(protocol: Protocol): WireFormat {
 
 /** Every protocol's entry, in PROTOCOLS order. */
 export const PROTOCOL_ADAPTERS: readonly ProtocolAdapter[] = PROTOCOLS.map((p) => TABLE[p]);
+
+/** One fact of every protocol's entry, by protocol (the labels screens show). */
+export function byProtocol<T>(pick: (adapter: ProtocolAdapter) => T): Record<Protocol, T> {
+  return Object.fromEntries(PROTOCOL_ADAPTERS.map((a) => [a.protocol, pick(a)])) as Record<Protocol, T>;
+}
 
 const FOREIGN_HEADERS = {} as Record<Protocol, readonly string[]>;
 for (const protocol of PROTOCOLS) FOREIGN_HEADERS[protocol] = PROTOCOL_ADAPTERS.filter((a) => a.protocol !== protocol).map((a) => a.ownHeaderPrefix);
@@ -76,12 +83,9 @@ export function poolTranslatesFor(clientProtocol: Protocol, pool: FormatSwitches
   return pool.protocol !== clientProtocol || TABLE[clientProtocol].formats.some((f) => !poolServesFormat(pool, f));
 }
 
-/** Where a client request goes: its protocol, its endpoint, and its path below a pool's base URL. */
-export interface ClientPath {
+/** Where a client request goes: its protocol, its endpoint, its path below a pool's base URL, and what the path says of the model. */
+export interface ClientPath extends PathRoute {
   protocol: Protocol;
-  endpoint: Endpoint;
-  /** Path below the pool's base URL, with the query string. */
-  upstreamPath: string;
 }
 
 
@@ -105,7 +109,20 @@ export function resolveClientPath(url: string, headers: IncomingHttpHeaders): Cl
 }
 
 function pathOf(adapter: ProtocolAdapter, rest: string, query: string): ClientPath {
-  return { protocol: adapter.protocol, endpoint: endpointIn(adapter.endpoints, rest), upstreamPath: rest + query };
+  // The local token may come in the query (Gemini's `?key=`): it never goes upstream, where the pool key goes in a header.
+  const forwarded = query === '' || adapter.queryToken === undefined ? query : withoutParam(query, adapter.queryToken);
+  const routed = adapter.routePath?.(rest, forwarded);
+  if (routed) return { protocol: adapter.protocol, ...routed };
+  return { protocol: adapter.protocol, endpoint: endpointIn(adapter.endpoints, rest), upstreamPath: rest + forwarded };
+}
+
+/** A query string without the parameter `name`. */
+function withoutParam(query: string, name: string): string {
+  if (!query.includes(`${name}=`)) return query;
+  const params = new URLSearchParams(query.slice(1));
+  params.delete(name);
+  const rest = params.toString();
+  return rest === '' ? '' : `?${rest}`;
 }
 
 /** The protocol to answer in when the path says nothing reliable. */
@@ -123,6 +140,7 @@ const CODECS: Record<WireFormat['id'], FormatCodec> = {
   openaiChat: openaiChatCodec,
   openaiResponses: openaiResponsesCodec,
   anthropicMessages: anthropicMessagesCodec,
+  geminiGenerate: geminiGenerateCodec,
 };
 
 /** A format's readers and writers for translation (codec.ts). */

@@ -71,7 +71,8 @@ export const ANY_USAGE: UsageReader = usageReader({
   cachedInInput: 'cached_tokens',
 });
 
-const MODEL = /"model"\s*:\s*"([^"\\]{1,200})"/;
+// Gemini names it `modelVersion`.
+const MODEL = /"model(?:Version)?"\s*:\s*"([^"\\]{1,200})"/;
 
 /**
  * The model an answer names (the one that served it, which a provider may resolve from an alias), from a JSON

@@ -7,7 +7,7 @@ import type { Protocol } from '../config';
 import type { PrefillStyle } from '../configSchema';
 import type { DialectId } from './dialect';
 
-export const PRESET_IDS = ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini'] as const;
+export const PRESET_IDS = ['openai', 'anthropic', 'openrouter', 'groq', 'deepseek', 'mistral', 'xai', 'together', 'gemini', 'gemini-native'] as const;
 export type PresetId = (typeof PRESET_IDS)[number];
 
 /** The pool fields a preset fills in; a pool's own value wins over each. */
@@ -22,7 +22,7 @@ interface PresetPoolFields {
   responses?: false;
   /** How the provider continues a started answer (continueOnCut), when not the protocol's default. */
   prefill?: PrefillStyle;
-  /** How the provider's OpenAI-compatible API differs from OpenAI's; Anthropic pools have none. */
+  /** How the provider's API differs from its protocol's reference (dialect.ts); Anthropic pools have none, Gemini's are `gemini`. */
   dialect?: DialectId;
 }
 
@@ -80,6 +80,9 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     responses: false,
   },
   { id: 'gemini', label: 'Gemini (OpenAI-compatible)', protocol: 'openai', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', dialect: 'gemini', responses: false },
+  // Gemini's own API: Gemini CLI's protocol, its rate-limit details (RetryInfo, QuotaFailure) and thought signatures
+  // as they are. A new id: pools saved with `gemini` keep the OpenAI-compatible endpoint they were made for.
+  { id: 'gemini-native', label: 'Gemini (native API)', protocol: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', dialect: 'gemini' },
 ];
 
 export function presetById(id: string | undefined): ProviderPreset | undefined {

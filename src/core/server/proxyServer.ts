@@ -17,7 +17,7 @@ import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptio
 import { baseUrlList, hasDotSegment, loopbackBaseUrls } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from '../protocols/errorAnswer';
-import { hostAllowed, presentedToken, tokensEqual } from './security';
+import { hostAllowed, presentedToken, tokensEqual, withoutQueryKey } from './security';
 
 /** The only address the bridge listens on. There is deliberately no setting to widen it. */
 const LOOPBACK = '127.0.0.1';
@@ -173,12 +173,12 @@ export class ProxyServer {
       }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
-        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${url.slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`);
+        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${withoutQueryKey(url).slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`);
       }
       const pathAdapter = protocolAdapter(path.protocol);
-      const token = presentedToken(req.headers);
+      const token = presentedToken(req.headers, url, pathAdapter.queryToken);
       if (!token || !tokensEqual(token, this.options.token)) {
-        return sendError(res, pathAdapter, 401, 'authentication_error', `KeyBridge: ${token ? 'wrong' : 'missing'} local access token. Send the KeyBridge token as your API key (Authorization: Bearer or x-api-key).`);
+        return sendError(res, pathAdapter, 401, 'authentication_error', `KeyBridge: ${token ? 'wrong' : 'missing'} local access token. Send the KeyBridge token as your API key (Authorization: Bearer, x-api-key or x-goog-api-key).`);
       }
       if (!ALLOWED_METHODS.has(req.method ?? '')) {
         return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, { allow: 'GET, POST, DELETE, HEAD' });
@@ -223,7 +223,7 @@ export class ProxyServer {
   }
 
   private answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, adapter: ProtocolAdapter): void {
-    const url = req.url ?? '/';
+    const url = withoutQueryKey(req.url ?? '/');
     if (error instanceof RequestBodyError) {
       // The client may still be sending; do not keep reading a body we refused.
       res.setHeader('connection', 'close');
@@ -272,8 +272,9 @@ export class ProxyServer {
         headers: req.headers,
         body: body.length ? body : undefined,
         decodeJson: fields.decodeJson,
-        model: fields.model,
-        stream: fields.stream,
+        model: path.model ?? fields.model,
+        stream: path.stream ?? fields.stream,
+        pathForModel: path.pathForModel,
         sessionId: sessionIdOf(req.headers),
         previousResponseId: fields.previousResponseId,
         startedAt,

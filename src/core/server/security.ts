@@ -39,13 +39,27 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), expectedDigest);
 }
 
-/** The credential an agent sent: `Authorization: Bearer …` or `x-api-key`. */
-export function presentedToken(headers: IncomingHttpHeaders): string | undefined {
+/**
+ * The credential an agent sent: `Authorization: Bearer …`, `x-api-key`, Gemini's `x-goog-api-key`, or the query
+ * parameter `queryToken` of the URL where the client's protocol has one (Gemini's `?key=`; the path resolver never
+ * forwards it, and logs show the URL through `withoutQueryKey`). Anywhere else a token in the URL is ignored.
+ */
+export function presentedToken(headers: IncomingHttpHeaders, url = '', queryToken?: string): string | undefined {
   const auth = headers.authorization;
   if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
-  const apiKey = headers['x-api-key'];
+  const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
   if (typeof apiKey === 'string' && apiKey) return apiKey.trim();
-  return undefined;
+  const q = queryToken === undefined ? -1 : url.indexOf('?');
+  if (q === -1 || queryToken === undefined) return undefined;
+  const key = new URLSearchParams(url.slice(q + 1)).get(queryToken);
+  return key ? key.trim() : undefined;
+}
+
+const QUERY_KEY = /([?&]key=)[^&#]*/gi;
+
+/** A URL as logs and error messages may show it: a `key=` value in its query (a client's token) masked. */
+export function withoutQueryKey(url: string): string {
+  return /key=/i.test(url) ? url.replace(QUERY_KEY, '$1…') : url;
 }
 
 /**

@@ -6,6 +6,7 @@ import { carriedDialect, translatedAnswer, translatedStream } from './answerTran
 import { translateErrorAnswer } from './errorAnswer';
 import type { PieceRedactor, StreamTranslator } from './streamTranslator';
 import type { TranslationNotes, Wire } from './wire';
+import type { UsageReader } from '../protocols/tokenUsage';
 
 /** What the request looks like on the client's side. */
 export interface ClientSide {
@@ -33,10 +34,12 @@ export interface TargetTranslation {
   readonly label: string;
   readonly upstreamProtocol: Protocol;
   readonly upstreamEndpoint: Endpoint;
-  /** Path below the pool's base URL. */
-  readonly upstreamPath: string;
-  /** The client's request body as the target's, asking for `model`. */
-  request(client: Wire, model: string): { body: Wire; notes: TranslationNotes };
+  /** Path below the pool's base URL, for `model` and a stream or not (Gemini's path names both). */
+  upstreamPath(model: string, stream: boolean): string;
+  /** How the target's answers name their token counts. */
+  readonly upstreamUsage: UsageReader;
+  /** The client's request body as the target's, asking for `model`; `stream` is what routing read (from the body, or the path), else the body's. */
+  request(client: Wire, model: string, stream?: boolean): { body: Wire; notes: TranslationNotes };
   /** The target's non-streamed answer as the client's; undefined when the provider stopped it unfinished. */
   answer(upstream: Wire, model: string): Wire | undefined;
   /**
@@ -79,8 +82,13 @@ function translation(from: WireFormat, to: WireFormat, pool: PoolSide, clientPro
     label: `${client.name} → ${upstream.name}`,
     upstreamProtocol: to.protocol,
     upstreamEndpoint: to.endpoint,
-    upstreamPath: to.path,
-    request: (body, model) => write(client.readRequest(body), model, dialectTraits(pool.dialect)),
+    upstreamPath: (model, stream) => to.requestPath(model, stream),
+    upstreamUsage: to.usage,
+    request: (body, model, stream) => {
+      const conversation = client.readRequest(body);
+      if (stream !== undefined) conversation.stream = stream;
+      return write(conversation, model, dialectTraits(pool.dialect));
+    },
     answer: (answer, model) => translatedAnswer(upstream, client, answer, { model, createdAt: nowSeconds(), client: {}, carry }),
     stream: (model, request, redact) => translatedStream(upstream, client, { model, createdAt: nowSeconds(), client: request, redact, carry }),
     error: (status, body, poolId) => translateErrorAnswer(clientProtocol, status, body, poolId),

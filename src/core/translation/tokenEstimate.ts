@@ -1,4 +1,4 @@
-import { stringOr, wireArray, type Wire } from './wire';
+import { asWire, stringOr, wireArray, type Wire } from './wire';
 
 /** The providers' rule of thumb for English text and code: about four characters per token. */
 const CHARS_PER_TOKEN = 4;
@@ -21,8 +21,14 @@ function blockTokens(block: Wire): number {
   return textTokens(JSON.stringify(block).length);
 }
 
+function partTokens(part: Wire): number {
+  if (typeof part.text === 'string') return textTokens(part.text.length);
+  if (part.inlineData !== undefined || part.fileData !== undefined) return TOKENS_PER_IMAGE;
+  return textTokens(JSON.stringify(part).length);
+}
+
 /**
- * What `count_tokens` answers on an Anthropic route whose target is not Anthropic, where no tokenizer of the
+ * What `count_tokens` answers on an Anthropic or Gemini route whose target is of another protocol, where no tokenizer of the
  * target is at hand: an estimate, not a count. Text, tool inputs and tool definitions at four characters per
  * token, each image at 1,600 tokens. Agents use the figure to decide when to compact a conversation, so an
  * estimate a little high is the safe side; this one is within the spread of real tokenizers for English and code.
@@ -36,5 +42,12 @@ export function estimateInputTokens(request: Wire): number {
     tokens += typeof content === 'string' ? textTokens(content.length) : wireArray(content).reduce((sum, block) => sum + blockTokens(block), 0);
   }
   for (const tool of wireArray(request.tools)) tokens += textTokens(JSON.stringify(tool).length);
+  // Gemini's countTokens: `contents` (or a whole `generateContentRequest`) of parts, and its system instruction.
+  const gemini = asWire(request.generateContentRequest) ?? request;
+  const instruction = asWire(gemini.systemInstruction);
+  for (const content of instruction ? [instruction, ...wireArray(gemini.contents)] : wireArray(gemini.contents)) {
+    for (const part of wireArray(content.parts)) tokens += partTokens(part);
+  }
+  if (gemini !== request) for (const tool of wireArray(gemini.tools)) tokens += textTokens(JSON.stringify(tool).length);
   return Math.max(1, tokens);
 }

@@ -26,6 +26,7 @@ const HOP_BY_HOP = new Set([
 const CLIENT_ONLY = new Set([
   'authorization',
   'x-api-key',
+  'x-goog-api-key',
   'api-key',
   'openai-organization',
   'openai-project',

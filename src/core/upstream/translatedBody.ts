@@ -4,7 +4,7 @@ import { redactSecrets } from '../secrets';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire, type Wire } from '../translation/wire';
 import type { BodyGateResult } from './bodyRelay';
 import type { RelayResult } from './relayPump';
-import { ANY_USAGE, emptyUsage } from '../protocols/tokenUsage';
+import { ANY_USAGE, emptyUsage, type UsageReader } from '../protocols/tokenUsage';
 
 /** Far beyond any real answer; a provider sending more is not sending one we can translate. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
@@ -27,6 +27,8 @@ export class TranslatedBody {
     private readonly translate: (answer: Wire) => Wire | undefined,
     /** The attempt's key: any quote of it in the answer is masked. */
     private readonly secret: string,
+    /** How the upstream's answer names its token counts. */
+    private readonly usageReader: UsageReader = ANY_USAGE,
   ) {}
 
   /** `idleMs`: the longest silence in the body, as the byte relay allows (a slow answer that keeps coming is read whole). */
@@ -48,8 +50,10 @@ export class TranslatedBody {
     // The provider's own failure, said in a 200: the route can still fail over, as for a broken body.
     if (!translated) return { kind: 'fail', verdict: { kind: 'transient', reason: 'the provider stopped its answer before it was complete' } };
     if (nestedTooDeep(translated)) return { kind: 'fail', verdict: TOO_DEEP };
-    ANY_USAGE.scan(text, this.usage);
-    if (typeof answer.model === 'string') this.model = answer.model;
+    this.usageReader.scan(text, this.usage);
+    // Gemini names the model that answered `modelVersion`.
+    const model = answer.model ?? answer.modelVersion;
+    if (typeof model === 'string') this.model = model;
     // As a relayed body is scrubbed (docs/security.md): a provider may quote the key it was sent.
     this.out = Buffer.from(redactSecrets(JSON.stringify(translated), [this.secret]));
     return { kind: 'commit' };

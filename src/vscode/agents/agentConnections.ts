@@ -241,7 +241,7 @@ export class AgentConnections {
   }
 
   private context(ctx: ConnectContext | undefined): ConnectContext {
-    return ctx ?? { baseUrls: { openai: '', anthropic: '' }, token: '', home: this.deps.home, env: this.deps.env };
+    return ctx ?? { baseUrls: { openai: '', anthropic: '', gemini: '' }, token: '', home: this.deps.home, env: this.deps.env };
   }
 
   private display(path: string): string {

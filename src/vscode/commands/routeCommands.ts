@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Protocol, RouteTarget } from '../../core/config';
+import { byProtocol } from '../../core/protocols/table';
 import type { RouteStatus } from '../../core/status';
 import type { PoolSetting } from '../settings/bridgeConfig';
 import type { CommandServices } from './commandServices';
@@ -31,10 +32,10 @@ interface ChosenRoute extends RouteRef {
   first: RouteTarget[];
 }
 
-const PROTOCOL_NAMES: Record<Protocol, string> = { anthropic: 'Anthropic', openai: 'OpenAI' };
+const PROTOCOL_NAMES = byProtocol((a) => a.label);
 /** The provider kind with its article: "an OpenAI provider", never "a Anthropic provider". */
-const PROVIDER_KIND: Record<Protocol, string> = { anthropic: 'an Anthropic provider', openai: 'an OpenAI-compatible provider' };
-const MODEL_EXAMPLE: Record<Protocol, string> = { openai: 'gpt-4.1', anthropic: 'claude-sonnet-4-5' };
+const PROVIDER_KIND = byProtocol((a) => a.providerKind);
+const MODEL_EXAMPLE = byProtocol((a) => a.modelExample);
 
 /** Add Fallback to Route and Remove from Route: the `keybridge.routes` setting, written at user level like the pools. */
 export class RouteCommands {

@@ -99,7 +99,7 @@ export class KeyBridgeChatModels extends Disposable implements vscode.LanguageMo
     const cancelled = token.onCancellationRequested(() => abort.abort());
     if (token.isCancellationRequested) abort.abort();
     try {
-      for await (const part of this.client.stream(access, offered.protocol, body, abort.signal)) progress.report(responsePart(part));
+      for await (const part of this.client.stream(access, offered.protocol, body, abort.signal, offered.model)) progress.report(responsePart(part));
     } catch (error) {
       // Aborting the request is what ends it upstream: the bridge sees the client go and stops the provider's answer.
       if (abort.signal.aborted) throw new vscode.CancellationError();

@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { PROTOCOLS } from '../../core/config';
+import { PROTOCOL_ADAPTERS } from '../../core/protocols/table';
 import { objectMessage } from '../../core/configSchema';
 
 /** The vendor VS Code lists the models under; package.json `contributes.languageModelChatProviders` names it too. */
@@ -22,9 +23,9 @@ export const languageModelEntry = v.object(
     id: v.optional(v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('Identifier other extensions select the model by (default: the model name).'))),
     name: v.optional(v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('Name in the model picker (default: "<model> (KeyBridge)").'))),
     protocol: v.pipe(
-      v.picklist(PROTOCOLS, 'must be "openai" or "anthropic"'),
+      v.picklist(PROTOCOLS, 'must be "openai", "anthropic" or "gemini"'),
       v.description('The protocol the request is sent to the bridge in; its routes and default pool then apply.'),
-      v.metadata({ enumDescriptions: ['OpenAI Chat Completions (/openai/v1/chat/completions)', 'Anthropic Messages (/anthropic/v1/messages)'] }),
+      v.metadata({ enumDescriptions: PROTOCOL_ADAPTERS.map((a) => `${a.label} ${a.formats[0].label} (${a.clientPrefix}${a.formats[0].path})`) }),
     ),
     model: v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('The model name sent to the bridge, as an agent would send it; routes match on it.')),
     maxInputTokens: positive(`Context the model accepts, in tokens (default ${DEFAULT_MAX_INPUT_TOKENS}).`),

@@ -25,6 +25,7 @@ const UI: Record<PresetId, Pick<ProviderPreset, 'keys' | 'keysPage' | 'exampleMo
   xai: { keys: PROVIDER_KEY_ISSUERS.xai, keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
   together: { keys: PROVIDER_KEY_ISSUERS.together, keysPage: 'https://api.together.ai/settings/api-keys', exampleModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo' },
   gemini: { keys: PROVIDER_KEY_ISSUERS.gemini, keysPage: 'https://aistudio.google.com/apikey', exampleModel: 'gemini-2.5-pro' },
+  'gemini-native': { keys: PROVIDER_KEY_ISSUERS.gemini, keysPage: 'https://aistudio.google.com/apikey', exampleModel: 'gemini-2.5-pro' },
 };
 
 export const PROVIDER_PRESETS: readonly ProviderPreset[] = [...CORE_PRESETS.map((preset) => ({ ...preset, ...UI[preset.id] })), { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '' }];

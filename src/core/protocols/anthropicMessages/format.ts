@@ -33,6 +33,9 @@ export const anthropicMessagesFormat: WireFormat = {
   label: 'Messages',
   endpoint: 'messages',
   path: '/v1/messages',
+  requestPath() {
+    return this.path;
+  },
   routing: { model: 'model', stream: 'stream' },
   usage: usageReader({ input: ['input_tokens'], output: ['output_tokens'], cacheRead: 'cache_read_input_tokens', cacheWrite: 'cache_creation_input_tokens' }),
   chainsAnswers: false,

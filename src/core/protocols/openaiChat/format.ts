@@ -10,6 +10,9 @@ export const openaiChatFormat: WireFormat = {
   label: 'Chat Completions',
   endpoint: 'chat',
   path: '/chat/completions',
+  requestPath() {
+    return this.path;
+  },
   routing: { model: 'model', stream: 'stream' },
   usage: usageReader({ input: ['prompt_tokens'], output: ['completion_tokens'], cachedInInput: 'cached_tokens' }),
   chainsAnswers: false,

@@ -1,4 +1,5 @@
 import { noteOnce, type Conversation, type ImagePart, type Part, type ReasoningPart, type TextPart, type ToolChoice, type Turn } from '../../conversation/conversation';
+import { SKIP_THOUGHT_SIGNATURE } from '../../conversation/reasoningCarry';
 import type { DialectTraits } from '../../providers/dialect';
 import type { TranslationNotes, Wire } from '../wire';
 import { geminiSchema } from './geminiSchema';
@@ -10,11 +11,6 @@ export interface ChatTarget {
   dialect: DialectTraits;
 }
 
-/**
- * Gemini's documented value for a function call whose thought signature is unknown (history from another model):
- * it skips the validation that would refuse the call ("Function call is missing a thought_signature").
- */
-const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
 const MAX_STOP_SEQUENCES = 4;
 

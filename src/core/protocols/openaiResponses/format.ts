@@ -31,6 +31,9 @@ export const openaiResponsesFormat: WireFormat = {
   label: 'Responses',
   endpoint: 'responses',
   path: '/responses',
+  requestPath() {
+    return this.path;
+  },
   routing: { model: 'model', stream: 'stream', previousResponse: 'previous_response_id' },
   usage: usageReader({ input: ['input_tokens'], output: ['output_tokens'], cachedInInput: 'cached_tokens' }),
   chainsAnswers: true,
