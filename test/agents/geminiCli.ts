@@ -98,18 +98,28 @@ function connectionsIn(trace: string): string[] {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|\[::ffff:127\.\d+\.\d+\.\d+\]):/;
 
-function parseOutput(stdout: string): { response?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } } | undefined {
-  const start = stdout.indexOf('{');
-  if (start < 0) return undefined;
-  try {
-    return JSON.parse(stdout.slice(start)) as { response?: unknown; error?: { message?: unknown } };
-  } catch {
-    return undefined;
+type GeminiOutput = { response?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } };
+
+/**
+ * The JSON `--output-format json` prints: on stdout after an answer, on stderr (after its log lines and the
+ * stack) when the run failed. The last object that starts a line is it.
+ */
+function parseOutput(text: string): GeminiOutput | undefined {
+  const starts = [...text.matchAll(/^\{/gm)].map((m) => m.index);
+  for (const start of starts.reverse()) {
+    try {
+      return JSON.parse(text.slice(start)) as GeminiOutput;
+    } catch {
+      // a brace that does not start the whole rest
+    }
   }
+  return undefined;
 }
 
 async function runGemini(ctx: GeminiCaseContext, dirs: RunDirs, baseUrl: string, key: string, prompt: string, options: { model?: string; maxAttempts?: number } = {}): Promise<GeminiRun> {
   const settings = writeSettings(dirs.home, options.maxAttempts);
+  const tmp = join(dirs.root, 'tmp');
+  mkdirSync(tmp, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: dirs.home,
@@ -118,15 +128,17 @@ async function runGemini(ctx: GeminiCaseContext, dirs: RunDirs, baseUrl: string,
     NO_COLOR: '1',
     NO_PROXY: '127.0.0.1,localhost',
     no_proxy: '127.0.0.1,localhost',
+    // Its error reports go to the temp folder: this run's, removed with it.
+    TMPDIR: tmp,
     GEMINI_CLI_TRUST_WORKSPACE: 'true',
     GEMINI_API_KEY: key,
     GOOGLE_GEMINI_BASE_URL: baseUrl,
   };
   const gemini = [process.execPath, ctx.script, '-p', prompt, '-m', options.model ?? MODEL, '--output-format', 'json'];
   const trace = join(dirs.root, 'connect.trace');
-  const [command, ...args] = STRACE ? [STRACE, '-f', '-qq', '-e', 'trace=connect', '-o', trace, ...gemini] : gemini;
+  const [command, ...args] = STRACE ? [STRACE, '-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', trace, ...gemini] : gemini;
   const result = await runAgent({ command: command ?? process.execPath, args, cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
-  const output = parseOutput(result.stdout);
+  const output = parseOutput(result.stdout) ?? parseOutput(result.stderr);
   const text = typeof output?.response === 'string' ? output.response : '';
   let error: string | undefined;
   if (output?.error) error = `${String(output.error.type ?? 'error')}: ${String(output.error.message ?? '')}`;
@@ -162,7 +174,8 @@ function loopbackOnly(checks: Check[], run: GeminiRun): void {
 
 /** Model turns the fake received (not model lists or token counts). */
 function turns(fake: FakeProvider, protocol?: LedgerEntry['protocol']): LedgerEntry[] {
-  return fake.ledger.filter((e) => (e.endpoint === 'generate_content' || e.endpoint === 'messages' || e.endpoint === 'chat') && (protocol === undefined || e.protocol === protocol));
+  const model = new Set<LedgerEntry['endpoint']>(['generate_content', 'messages', 'chat', 'responses']);
+  return fake.ledger.filter((e) => model.has(e.endpoint) && (protocol === undefined || e.protocol === protocol));
 }
 
 /** The outputs of the function calls a Gemini request carries back (`functionResponse` parts). */
@@ -383,7 +396,7 @@ const revoked: GeminiCase = {
   },
 };
 
-const RETRY_DELAY_S = 3;
+const RETRY_DELAY_S = 5;
 const GEMINI_ATTEMPTS = 3;
 
 /**
@@ -445,36 +458,42 @@ function retryDelayOf(body: string | undefined): string | undefined {
 const FALLBACK_MODEL = 'kb-translated-fallback';
 
 /**
- * (5) The Gemini pool exhausted (every key rate-limited for a minute): the route falls back to the Anthropic pool
- * of the strict fake, translated. Two tool round trips complete, each request valid Anthropic Messages.
+ * (5) The Gemini pool exhausted (every key rate-limited for a minute): the route falls back to the Anthropic or
+ * the OpenAI pool of the strict fake, translated. Two tool round trips complete, each request valid in the
+ * pool's own protocol.
  */
-const translated: GeminiCase = {
-  id: 'translated',
-  title: 'Gemini pool exhausted, fallback to an Anthropic pool (translated): two tool round trips',
-  run(ctx) {
-    const routes = [{ protocol: 'gemini', match: '*', targets: [{ pool: POOL }, { pool: 'an', model: FALLBACK_MODEL }] }];
-    return onBridge(ctx, 'translated', routes, ({ dirs, bridge, saw, checks }) =>
-      withStrict(ctx.fake, async () => {
-        ctx.fake.reset();
-        for (const id of KEY_IDS) ctx.fake.always(ctx.geminiSecrets[id], { kind: 'rateLimit', retryDelayS: 60 });
-        const files = writeNonceFiles(dirs, 2);
-        const respond = readFiles(files, translatedToolOutputs);
-        ctx.fake.setResponder((req) => respond(req.body));
-        const t0 = Date.now();
-        const run = await runGemini(ctx, dirs, geminiBase(bridge.url), ctx.token, 'Read note1.txt, then note2.txt, and tell me what they say.');
-        const other = turns(ctx.fake, 'anthropic');
-        saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, turns(ctx.fake), t0));
-        for (const e of other) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
-        finished(checks, run);
-        const carried = files.map((f) => other.some((e) => translatedToolOutputs(e.body).some((o) => o.includes(f.nonce))));
-        check(checks, carried.every(Boolean), `both tool outputs reached the Anthropic pool as tool_result blocks (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
-        check(checks, other.length >= 3 && other.every((e) => e.path.startsWith('/v1/messages') && e.model === FALLBACK_MODEL && e.status === 200), `three or more Messages requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${other.map((e) => e.status).join(', ')})`);
-        check(checks, files.every((f) => run.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
-        const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
-        check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`);
-      }),
-    );
-  },
-};
+function translated(other: 'anthropic' | 'openai'): GeminiCase {
+  const pool = other === 'anthropic' ? 'an' : 'oa';
+  const name = other === 'anthropic' ? 'Anthropic' : 'OpenAI';
+  return {
+    id: 'translated',
+    title: `Gemini pool exhausted, fallback to an ${name} pool (translated): two tool round trips`,
+    run(ctx) {
+      const routes = [{ protocol: 'gemini', match: '*', targets: [{ pool: POOL }, { pool, model: FALLBACK_MODEL }] }];
+      return onBridge(ctx, `translated-${pool}`, routes, ({ dirs, bridge, saw, checks }) =>
+        withStrict(ctx.fake, async () => {
+          ctx.fake.reset();
+          for (const id of KEY_IDS) ctx.fake.always(ctx.geminiSecrets[id], { kind: 'rateLimit', retryDelayS: 60 });
+          const files = writeNonceFiles(dirs, 2);
+          const respond = readFiles(files, translatedToolOutputs);
+          ctx.fake.setResponder((req) => respond(req.body));
+          const t0 = Date.now();
+          const run = await runGemini(ctx, dirs, geminiBase(bridge.url), ctx.token, 'Read note1.txt, then note2.txt, and tell me what they say.');
+          const taken = turns(ctx.fake, other);
+          saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, turns(ctx.fake), t0));
+          for (const e of taken) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
+          finished(checks, run);
+          const carried = files.map((f) => taken.some((e) => translatedToolOutputs(e.body).some((o) => o.includes(f.nonce))));
+          check(checks, carried.every(Boolean), `both tool outputs reached the ${name} pool in its own form (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
+          const path = other === 'anthropic' ? '/v1/messages' : '/v1/chat/completions';
+          check(checks, taken.length >= 3 && taken.every((e) => e.path.startsWith(path) && e.model === FALLBACK_MODEL && e.status === 200), `three or more ${path} requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${taken.map((e) => e.status).join(', ')})`);
+          check(checks, files.every((f) => run.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
+          const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
+          check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`);
+        }),
+      );
+    },
+  };
+}
 
-export const GEMINI_CASES: readonly GeminiCase[] = [direct, plain, tool, revoked, allLimited, translated];
+export const GEMINI_CASES: readonly GeminiCase[] = [direct, plain, tool, revoked, allLimited, translated('anthropic'), translated('openai')];

@@ -269,7 +269,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       }
     }
     const body = asObject(parsed);
-    const model = typeof body.model === 'string' ? body.model : route.modelId;
+    // Gemini names the model in the path, which wins over a `model` in the body.
+    const model = protocol === 'gemini' ? route.modelId : typeof body.model === 'string' ? body.model : route.modelId;
     if (model !== undefined) entry.model = model;
     const fault = arrivalFault ?? (key !== undefined ? this.scopedFault(key, model, entry.path) : undefined);
     if (fault) entry.fault = fault.kind;

@@ -135,6 +135,24 @@ describe('Gemini SDK through the bridge', function () {
     assert.equal(entry.key, 'gm-key-1');
   });
 
+  it('answers streamGenerateContent without alt=sse as a JSON array: relayed as it is, and written so when translated', async () => {
+    const send = (model: string) =>
+      fetch(`${gemini()}/v1beta/models/${model}:streamGenerateContent`, {
+        method: 'POST',
+        headers: { 'x-goog-api-key': TOKEN, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      });
+    const relayed = (await (await send('gemini-2.5-flash')).json()) as { candidates: unknown[] }[];
+    assert.ok(Array.isArray(relayed) && relayed.length > 1, 'Gemini’s own chunks, as it sent them');
+    assert.equal(h.provider.ledger[0].path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent');
+    const translated = (await (await send('claude-test')).json()) as { candidates: { content: { parts: { text: string }[] }; finishReason: string }[] }[];
+    assert.ok(Array.isArray(translated), 'a list, as the client asked');
+    assert.equal(translated.length, 1);
+    assert.match(translated[0].candidates[0].content.parts[0].text, /^Reply \d+ part 1/);
+    assert.equal(translated[0].candidates[0].finishReason, 'STOP');
+    assert.equal(h.provider.ledger[1].stream, false, 'the Anthropic pool is asked for one answer');
+  });
+
   it('falls back from a Gemini pool to an Anthropic pool, translated, when every Gemini key is rate-limited', async () => {
     for (const key of ['gm-key-1', 'gm-key-2', 'gm-key-3']) h.provider.always(key, { kind: 'rateLimit', retryDelayS: 30 });
     const res = await ai.models.generateContent({ model: 'fallback-pro', contents: 'hi' });

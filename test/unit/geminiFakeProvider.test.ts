@@ -104,17 +104,18 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     assert.ok(text.endsWith('\r\n\r\n'));
   });
 
-  it('streams without alt=sse as one JSON array, and takes the key from ?key=', async () => {
+  it('streams without alt=sse as one JSON array, takes the key from ?key= and the model from the path', async () => {
     const raw = await fetch(`${fp.geminiBaseUrl}/v1beta/models/gemini-2.5-flash:streamGenerateContent?key=${KEY}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      body: JSON.stringify({ model: 'models/gemini-2.0-flash', contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
     });
     assert.equal(raw.status, 200);
     const chunks = JSON.parse(await raw.text()) as Array<{ candidates: Array<{ content: { parts: Array<{ text: string }> }; finishReason?: string }> }>;
     assert.equal(chunks.length, 5);
     assert.equal(chunks.at(-1)?.candidates[0]?.finishReason, 'STOP');
     assert.equal(last(fp).key, KEY);
+    assert.equal(last(fp).model, 'gemini-2.5-flash');
   });
 
   it('answers a function call with its thought signature on Gemini 3, and a thought summary first when asked', async () => {

@@ -510,6 +510,9 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
     assert.deepEqual(route('/gemini/v1beta/models/gemini-2.5-pro:generateContent'), ['gemini', 'generate', 'gemini-2.5-pro', false, '/v1beta/models/gemini-2.5-pro:generateContent', '/v1beta/models/other:generateContent']);
     assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=sse&key=kb-local'), ['gemini', 'generate', 'g', true, '/v1beta/models/g:streamGenerateContent?alt=sse', '/v1beta/models/other:streamGenerateContent?alt=sse']);
     assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?key=kb-local'), ['gemini', 'generate', 'g', false, '/v1beta/models/g:streamGenerateContent', '/v1beta/models/other:streamGenerateContent']);
+    assert.equal(resolveClientPath('/gemini/v1beta/models/g:streamGenerateContent', {})?.answerInList, true, 'without alt=sse the answer is a list');
+    assert.equal(resolveClientPath('/gemini/v1beta/models/g:streamGenerateContent?alt=sse', {})?.answerInList, undefined);
+    assert.equal(resolveClientPath('/gemini/v1beta/models/g:generateContent', {})?.answerInList, undefined);
     assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=ssex'), ['gemini', 'generate', 'g', false, '/v1beta/models/g:streamGenerateContent?alt=ssex', '/v1beta/models/other:streamGenerateContent?alt=ssex']);
     assert.deepEqual(route('/gemini/v1/models/a%2Fb:countTokens'), ['gemini', 'count_tokens', 'a/b', false, '/v1/models/a%2Fb:countTokens', '/v1/models/other:countTokens']);
     assert.deepEqual(route('/gemini/v1beta/models?pageSize=5&key=kb-local'), ['gemini', 'models', undefined, undefined, '/v1beta/models?pageSize=5', undefined]);

@@ -200,7 +200,11 @@ async function translatedGate(
   const model = target.model ?? '';
   const { deadlines } = target;
   if (!sse) {
-    const relay = new TranslatedBody(body, (answer) => translation.answer(answer, model), key.secret, translation.upstreamUsage);
+    const translate = (answer: Wire): Wire | Wire[] | undefined => {
+      const written = translation.answer(answer, model);
+      return written && request.answerInList ? [written] : written;
+    };
+    const relay = new TranslatedBody(body, translate, key.secret, translation.upstreamUsage);
     const gate = await relay.gate(deadlines.idleMs);
     return gate.kind === 'fail' ? gate : { kind: 'commit', relay };
   }

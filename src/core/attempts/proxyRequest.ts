@@ -21,6 +21,8 @@ export interface ProxyRequest {
   stream: boolean;
   /** Set where the path names the model (Gemini): the upstream path for another model; the body never names one. */
   pathForModel?: (model: string) => string;
+  /** Its path asks for the answer as a list of chunks (Gemini's stream without `alt=sse`): a translated answer is written as a list of one. */
+  answerInList?: boolean;
   /** Affinity handles: the session header, the Responses `previous_response_id`. */
   sessionId: string | undefined;
   previousResponseId: string | undefined;

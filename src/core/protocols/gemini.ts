@@ -25,6 +25,7 @@ function routeModelMethod(rest: string, query: string): PathRoute | undefined {
     upstreamPath: rest + query,
     model: decodeURIComponent(model),
     stream,
+    ...(method === 'streamGenerateContent' && !stream ? { answerInList: true } : {}),
     pathForModel: (other) => `/${version}/models/${encodeURIComponent(bareModel(other))}:${method}${query}`,
   };
 }

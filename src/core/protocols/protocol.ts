@@ -58,6 +58,8 @@ export interface PathRoute {
   stream?: boolean;
   /** The same path naming another model: a target's model goes into the path, the body stays as it came. */
   pathForModel?: (model: string) => string;
+  /** The answer is a list of the format's answers, not one (Gemini's `streamGenerateContent` without `alt=sse`). */
+  answerInList?: boolean;
 }
 
 /** A decoded JSON object. */

@@ -275,6 +275,7 @@ export class ProxyServer {
         model: path.model ?? fields.model,
         stream: path.stream ?? fields.stream,
         pathForModel: path.pathForModel,
+        answerInList: path.answerInList,
         sessionId: sessionIdOf(req.headers),
         previousResponseId: fields.previousResponseId,
         startedAt,

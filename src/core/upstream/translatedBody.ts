@@ -24,7 +24,7 @@ export class TranslatedBody {
   constructor(
     private readonly body: Readable,
     /** Undefined for an answer the provider stopped unfinished (DeepSeek's `insufficient_system_resource`). */
-    private readonly translate: (answer: Wire) => Wire | undefined,
+    private readonly translate: (answer: Wire) => Wire | Wire[] | undefined,
     /** The attempt's key: any quote of it in the answer is masked. */
     private readonly secret: string,
     /** How the upstream's answer names its token counts. */
