@@ -20,11 +20,21 @@ describe('carried reasoning (shared contract)', () => {
     assert.equal(isCarriedReasoning('EqQBCkgIARABGAIiQL'), false);
     const withJunk = `kbr1.${Buffer.from(JSON.stringify({ dialect: 'gemini', thoughtSignatures: { a: 'x', b: 7 } })).toString('base64url')}`;
     assert.deepEqual(decodeCarriedReasoning(withJunk), { dialect: 'gemini', thoughtSignatures: { a: 'x' } }, 'only string signatures are kept');
+    const payload = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    assert.deepEqual(decodeCarriedReasoning(`kbr1.${payload({ dialect: 'deepseek', thoughtSignatures: null })}`), { dialect: 'deepseek' });
+    for (const value of [null, 'deepseek', ['deepseek'], { dialect: 'acme' }, { dialect: 7 }]) {
+      assert.equal(decodeCarriedReasoning(`kbr1.${payload(value)}`), undefined, JSON.stringify(value));
+    }
+    // A provider's own signature that happens to be as long as our prefix and base64 after it.
+    assert.equal(decodeCarriedReasoning(`EqQB.${payload({ dialect: 'deepseek' })}`), undefined);
+    for (const other of [undefined, 42, 'EqQB.kbr1.']) assert.equal(isCarriedReasoning(other), false, String(other));
   });
 
   it('makes tool-call ids fit Anthropic’s pattern, the same way every time', () => {
     assert.equal(anthropicToolId('toolu_01AbC-d'), 'toolu_01AbC-d');
     assert.equal(anthropicToolId('functions.Bash:0'), 'functions_Bash_0');
+    assert.equal(anthropicToolId('a'), 'a');
+    assert.equal(anthropicToolId('call:1/2 é'), 'call_1_2__');
     assert.equal(anthropicToolId('functions.Bash:0'), anthropicToolId('functions.Bash:0'));
     assert.match(anthropicToolId(''), /^[a-zA-Z0-9_-]+$/);
   });

@@ -197,5 +197,55 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped?.input, [request.input[0], request.input[2], request.input[3], ownItem]);
     assert.equal(withoutCarriedReasoning({ model: 'gpt-5', input: [ownItem] }), undefined, 'nothing of ours: nothing to rewrite');
+    assert.deepEqual(withoutCarriedReasoning({ model: 'gpt-5', input: [request.input[1], 'junk'] }), { model: 'gpt-5', input: ['junk'] }, 'no messages field appears');
+  });
+
+  it('keeps a turn that held only our thinking as placeholder text, and the thinking setting where the last turn opens with redacted thinking', () => {
+    const redacted = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' };
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }] },
+        { role: 'user', content: 'and now?' },
+        { role: 'assistant', content: [redacted, { type: 'text', text: 'done' }] },
+      ],
+    };
+    assert.deepEqual(withoutCarriedReasoning(request), {
+      ...request,
+      messages: [request.messages[0], { role: 'assistant', content: [{ type: 'text', text: '(thinking omitted)' }] }, request.messages[2], request.messages[3]],
+    });
+  });
+
+  it('answers undefined for an Anthropic request that carries nothing of ours', () => {
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'and now?' },
+        { role: 'assistant', content: 'plain text' },
+      ],
+    };
+    assert.equal(withoutCarriedReasoning(request), undefined);
+  });
+
+  it('turns thinking off when ours came out of an earlier turn and the last assistant turn is plain text', () => {
+    const request = {
+      model: 'claude-x',
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }, { type: 'text', text: 'hello' }] },
+        { role: 'user', content: 'and now?' },
+        { role: 'assistant', content: 'plain text' },
+      ],
+    };
+    assert.deepEqual(withoutCarriedReasoning(request), {
+      model: 'claude-x',
+      messages: [request.messages[0], { role: 'assistant', content: [{ type: 'text', text: 'hello' }] }, request.messages[2], request.messages[3]],
+    });
   });
 });

@@ -126,6 +126,17 @@ describe('targets of another protocol', () => {
     );
     assert.deepEqual(out.notes.dropped, ['a tool schema that is not an object (sent as an empty object)']);
   });
+
+  it('dates a translated answer now, in seconds, as Chat and Responses clients read it', () => {
+    const answer = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } };
+    const before = Math.floor(Date.now() / 1000);
+    const chat = translation({ protocol: 'openai', endpoint: 'chat' }, ANTHROPIC).answer(answer, 'claude-x');
+    const responses = translation({ protocol: 'openai', endpoint: 'responses' }, ANTHROPIC).answer(answer, 'claude-x');
+    const after = Math.ceil(Date.now() / 1000);
+    for (const created of [chat?.created, responses?.created_at]) {
+      assert.ok(typeof created === 'number' && created >= before && created <= after, `created ${String(created)} within [${before}, ${after}]`);
+    }
+  });
 });
 
 function pick(body: Record<string, unknown>, ...fields: string[]): Record<string, unknown> {

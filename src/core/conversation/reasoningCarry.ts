@@ -22,18 +22,17 @@ const PREFIX = 'kbr1.';
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
 export function encodeCarriedReasoning(carried: CarriedReasoning): string {
-  return PREFIX + Buffer.from(JSON.stringify(carried), 'utf8').toString('base64url');
+  return PREFIX + Buffer.from(JSON.stringify(carried)).toString('base64url');
 }
 
 /** The carried state in a signature or encrypted_content; undefined for anything else (a real provider's own). */
 export function decodeCarriedReasoning(signature: unknown): CarriedReasoning | undefined {
   if (typeof signature !== 'string' || !signature.startsWith(PREFIX)) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(signature.slice(PREFIX.length), 'base64url').toString('utf8'));
-    if (typeof value !== 'object' || value === null) return undefined;
-    const { dialect, thoughtSignatures } = value as Record<string, unknown>;
+    // JSON that is no object has no dialect, and `null` throws here: neither is a carrier.
+    const { dialect, thoughtSignatures } = JSON.parse(Buffer.from(signature.slice(PREFIX.length), 'base64url').toString('utf8')) as Record<string, unknown>;
     // A dialect we do not know is no carrier of ours (a client could write anything here, and it is logged).
-    if (typeof dialect !== 'string' || !(DIALECT_IDS as readonly string[]).includes(dialect)) return undefined;
+    if (!(DIALECT_IDS as readonly unknown[]).includes(dialect)) return undefined;
     const signatures = typeof thoughtSignatures === 'object' && thoughtSignatures !== null ? (thoughtSignatures as Record<string, unknown>) : {};
     const kept = Object.fromEntries(Object.entries(signatures).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
     return { dialect: dialect as DialectId, ...(Object.keys(kept).length > 0 ? { thoughtSignatures: kept } : {}) };
@@ -53,7 +52,6 @@ export function isCarriedReasoning(signature: unknown): boolean {
  * result, so a call and its result still pair up on every later turn.
  */
 export function anthropicToolId(id: string): string {
-  if (/^[a-zA-Z0-9_-]+$/.test(id)) return id;
   const cleaned = id.replace(/[^a-zA-Z0-9_-]/g, '_');
   return cleaned === '' ? 'toolu_keybridge' : cleaned;
 }

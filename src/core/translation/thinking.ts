@@ -50,25 +50,27 @@ export function withoutCarriedReasoning(request: Wire): Wire | undefined {
   if (Array.isArray(request.messages)) {
     const messages = wireArray(request.messages);
     const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant');
-    out.messages = messages.map((message) => {
+    const kept = messages.map((message) => {
       if (message.role !== 'assistant' || !Array.isArray(message.content)) return message;
-      const content = wireArray(message.content).filter((block) => !(block.type === 'thinking' && isCarriedReasoning(block.signature)));
+      // Only a thinking block has a signature.
+      const content = wireArray(message.content).filter((block) => !isCarriedReasoning(block.signature));
       if (content.length === (message.content as unknown[]).length) return message;
-      changed = true;
       return { ...message, content: content.length > 0 ? content : [{ type: 'text', text: '(thinking omitted)' }] };
     });
+    out.messages = kept;
     // Anthropic wants the last assistant turn to start with its thinking while thinking is on: one that does not
-    // (ours stripped now, or a turn answered after an earlier strip turned thinking off) turns it off again.
-    const last = lastAssistant === -1 ? undefined : wireArray((out.messages as Wire[])[lastAssistant].content)[0];
-    const stripped = (out.messages as Wire[]).some((message, at) => message !== messages[at]);
-    if (stripped && lastAssistant !== -1 && last?.type !== 'thinking' && last?.type !== 'redacted_thinking') delete out.thinking;
+    // (ours stripped now, or a turn answered after an earlier strip turned thinking off) turns it off again. Only
+    // assistant turns are stripped, so when any was, there is a last one.
+    if (kept.some((message, at) => message !== messages[at])) {
+      changed = true;
+      const first = wireArray(kept[lastAssistant].content).at(0);
+      if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') delete out.thinking;
+    }
   }
   if (Array.isArray(request.input)) {
     const input = request.input as unknown[];
-    const kept = input.filter((item) => {
-      const wire = asWire(item);
-      return !(wire?.type === 'reasoning' && isCarriedReasoning(wire.encrypted_content));
-    });
+    // Only a reasoning item has encrypted_content.
+    const kept = input.filter((item) => !isCarriedReasoning(asWire(item)?.encrypted_content));
     if (kept.length !== input.length) {
       changed = true;
       out.input = kept;

@@ -66,7 +66,7 @@ function userParts(content: unknown, notes: string[]): Part[] {
           const image = imagePart(part);
           if (image) results.push(image);
           else noteOnce(notes, 'an image source the target cannot take');
-        }
+        } else noteOnce(notes, `a ${stringOr(part.type, 'unknown')} block in a tool result`);
       }
       parts.push({ kind: 'tool-result', id: stringOr(block.tool_use_id, ''), content: results, error: block.is_error === true });
     } else if (block.type === 'text') {

@@ -30,7 +30,8 @@ export function writeMessagesRequest(conversation: Conversation, target: Message
   for (const turn of turns) if (turn.role === 'user') turn.content.sort((a, b) => resultsFirst(a) - resultsFirst(b));
   endPrefill(turns);
 
-  const body: Wire = { model: target.model, max_tokens: conversation.maxTokens ?? target.defaultMaxTokens, messages: turns };
+  const maxTokens = conversation.maxTokens ?? target.defaultMaxTokens;
+  const body: Wire = { model: target.model, max_tokens: maxTokens, messages: turns };
   const systemText = conversation.system.filter((s) => s !== '').join('\n\n');
   if (systemText) body.system = systemText;
   if (conversation.temperature !== undefined) {
@@ -59,7 +60,8 @@ export function writeMessagesRequest(conversation: Conversation, target: Message
     if (choice) body.tool_choice = choice;
   }
   if (conversation.user !== undefined) body.metadata = { user_id: conversation.user };
-  if (conversation.reasoning && !thinkingFor(conversation, body) && conversation.reasoning.effort !== 'none') noteOnce(notes, conversation.reasoning.askedAs);
+  const { reasoning } = conversation;
+  if (reasoning && !thinkingFor(reasoning, conversation.turns, maxTokens, body) && reasoning.effort !== 'none') noteOnce(notes, reasoning.askedAs);
   if (conversation.responseFormat) noteOnce(notes, conversation.responseFormat.askedAs);
   return { body, notes: { dropped: notes } };
 }
@@ -166,14 +168,13 @@ const THINKING_BUDGETS: Partial<Record<string, number>> = { minimal: 1_024, low:
  * no room in max_tokens, nor in the middle of a tool loop: with thinking on, Anthropic wants the turn that made
  * the calls to start with its signed thinking, which a client of another protocol never has to send back.
  */
-function thinkingFor(conversation: Conversation, body: Wire): boolean {
-  const budget = conversation.reasoning?.turnsThinkingOn ? THINKING_BUDGETS[conversation.reasoning.effort] : undefined;
+function thinkingFor(reasoning: NonNullable<Conversation['reasoning']>, turns: Turn[], maxTokens: number, body: Wire): boolean {
+  const budget = reasoning.turnsThinkingOn ? THINKING_BUDGETS[reasoning.effort] : undefined;
   if (budget === undefined || body.temperature !== undefined || body.top_p !== undefined) return false;
   const forced = (body.tool_choice as Wire | undefined)?.type;
   if (forced === 'any' || forced === 'tool') return false;
-  const last = conversation.turns.at(-1);
+  const last = turns.at(-1);
   if (last?.role !== 'user' || last.parts.some((part) => part.kind === 'tool-result')) return false;
-  const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
   if (maxTokens <= budget) return false;
   body.thinking = { type: 'enabled', budget_tokens: budget };
   return true;

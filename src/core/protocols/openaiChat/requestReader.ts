@@ -11,7 +11,8 @@ const CHAT_ONLY_FIELDS = ['n', 'logprobs', 'seed', 'presence_penalty', 'frequenc
  */
 export function readChatRequest(request: Wire): Conversation {
   const notCarried: string[] = [];
-  const conversation: Conversation = { system: [], turns: [], tools: [], stop: [], stream: request.stream === true, notCarried };
+  const stop = typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop.filter((s): s is string => typeof s === 'string') : [];
+  const conversation: Conversation = { system: [], turns: [], tools: [], stop, stream: request.stream === true, notCarried };
   for (const message of wireArray(request.messages)) {
     if (message.role === 'system' || message.role === 'developer') conversation.system.push(contentText(message.content, '\n'));
     else if (message.role === 'assistant') conversation.turns.push({ role: 'assistant', parts: assistantParts(message, notCarried) });
@@ -24,7 +25,6 @@ export function readChatRequest(request: Wire): Conversation {
   if (typeof limit === 'number') conversation.maxTokens = limit;
   if (typeof request.temperature === 'number') conversation.temperature = request.temperature;
   if (typeof request.top_p === 'number') conversation.topP = request.top_p;
-  conversation.stop = typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop.filter((s): s is string => typeof s === 'string') : [];
   for (const tool of wireArray(request.tools)) {
     const fn = asWire(tool.function);
     if (tool.type !== 'function' || !fn) {
@@ -41,9 +41,7 @@ export function readChatRequest(request: Wire): Conversation {
   if (choice) conversation.toolChoice = choice;
   if (typeof request.parallel_tool_calls === 'boolean') conversation.parallelToolCalls = request.parallel_tool_calls;
   if (typeof request.user === 'string') conversation.user = request.user;
-  if (request.reasoning_effort !== undefined && request.reasoning_effort !== null) {
-    conversation.reasoning = { effort: stringOr(request.reasoning_effort, ''), askedAs: 'reasoning_effort', turnsThinkingOn: true };
-  }
+  if (typeof request.reasoning_effort === 'string') conversation.reasoning = { effort: request.reasoning_effort, askedAs: 'reasoning_effort', turnsThinkingOn: true };
   const format = asWire(request.response_format);
   if (format) conversation.responseFormat = { format, askedAs: 'response_format' };
   for (const field of CHAT_ONLY_FIELDS) {

@@ -1,4 +1,4 @@
-import { noteOnce, type Conversation, type ImagePart, type Part, type ReasoningPart, type TextPart, type ToolChoice, type Turn } from '../../conversation/conversation';
+import { noteOnce, type Conversation, type ImagePart, type ReasoningPart, type ReasoningState, type TextPart, type ToolChoice, type Turn } from '../../conversation/conversation';
 import { SKIP_THOUGHT_SIGNATURE } from '../../conversation/reasoningCarry';
 import type { DialectTraits } from '../../providers/dialect';
 import type { TranslationNotes, Wire } from '../wire';
@@ -15,6 +15,11 @@ export interface ChatTarget {
 const MAX_STOP_SEQUENCES = 4;
 
 const IMAGE_NOT_SENT = '(an image was here; this provider takes none)';
+
+/** What a Chat message's content holds. */
+type ContentPart = TextPart | ImagePart;
+
+type CarriedState = Extract<ReasoningState, { kind: 'carried' }>;
 
 /**
  * Our conversation as an OpenAI Chat Completions request for the target's dialect (docs/ARCHITECTURE.md §9):
@@ -84,9 +89,9 @@ export function writeChatRequest(conversation: Conversation, target: ChatTarget)
 function chatMessages(turns: Turn[], dialect: DialectTraits, notes: string[]): Wire[] {
   const messages: Wire[] = [];
   const reasoning = reasoningReturn(turns, dialect, notes);
-  let toolImages: Part[] = [];
+  let toolImages: ContentPart[] = [];
   // A provider that takes no images gets a line where each was, so the model knows one was there.
-  const chatContent = (parts: Part[]): string | Wire[] => {
+  const chatContent = (parts: ContentPart[]): string | Wire[] => {
     if (dialect.images || !parts.some((p) => p.kind === 'image')) return contentOf(parts);
     noteOnce(notes, 'images (the provider takes none)');
     return contentOf(parts.map((p) => (p.kind === 'image' ? { kind: 'text', text: IMAGE_NOT_SENT } : p)));
@@ -104,7 +109,7 @@ function chatMessages(turns: Turn[], dialect: DialectTraits, notes: string[]): W
     }
     const results = turn.parts.filter((part) => part.kind === 'tool-result');
     if (results.length === 0) flushImages();
-    const parts: Part[] = [];
+    const parts: ContentPart[] = [];
     for (const part of turn.parts) {
       if (part.kind === 'tool-result') {
         const text = part.content.flatMap((p) => (p.kind === 'text' ? [p.text] : [])).join('\n');
@@ -142,8 +147,7 @@ function assistantMessage(turn: Turn, dialect: DialectTraits, notes: string[]): 
   return message;
 }
 
-function contentOf(parts: Part[]): string | Wire[] {
-  const content = parts.filter((p): p is TextPart | ImagePart => p.kind === 'text' || p.kind === 'image');
+function contentOf(content: ContentPart[]): string | Wire[] {
   if (content.every((p) => p.kind === 'text')) return content.map((p) => p.text).join('\n\n');
   return content.map((p) => {
     if (p.kind === 'text') return { type: 'text', text: p.text };
@@ -166,7 +170,8 @@ function reasoningReturn(turns: Turn[], dialect: DialectTraits, notes: string[])
   turns.forEach((turn, at) => {
     if (turn.role === 'user' && turn.parts.some((part) => part.kind === 'text' || part.kind === 'image')) lastUser = at;
   });
-  const ours = (part: ReasoningPart): boolean => part.state.kind === 'carried' && part.state.carried.dialect === dialect.id && dialect.reasoningReturn !== 'none';
+  const ours = (part: ReasoningPart): part is ReasoningPart & { state: CarriedState } =>
+    part.state.kind === 'carried' && part.state.carried.dialect === dialect.id && dialect.reasoningReturn !== 'none';
   for (const turn of turns) {
     for (const part of turn.parts) {
       if (part.kind !== 'reasoning' || ours(part)) continue;
@@ -187,7 +192,7 @@ function reasoningReturn(turns: Turn[], dialect: DialectTraits, notes: string[])
     const signatures = new Map<string, string>();
     for (const turn of turns) {
       for (const part of turn.parts) {
-        if (part.kind !== 'reasoning' || part.state.kind !== 'carried' || !ours(part)) continue;
+        if (part.kind !== 'reasoning' || !ours(part)) continue;
         for (const [id, signature] of Object.entries(part.state.carried.thoughtSignatures ?? {})) signatures.set(id, signature);
       }
     }

@@ -30,8 +30,9 @@ type ItemTurn =
  */
 export function readResponsesRequest(request: Wire): Conversation {
   const notCarried: string[] = [];
-  const conversation: Conversation = { system: [], turns: [], tools: [], stop: [], stream: request.stream === true, notCarried };
-  for (const turn of responsesTurns(request, notCarried)) {
+  const turns = responsesTurns(request, notCarried);
+  const conversation: Conversation = { system: [], turns: [], tools: functionTools(request.tools, notCarried), stop: [], stream: request.stream === true, notCarried };
+  for (const turn of turns) {
     if (turn.role === 'system') conversation.system.push(turn.text);
     else if (turn.role === 'user') conversation.turns.push({ role: 'user', parts: turn.parts });
     else if (turn.role === 'assistant') {
@@ -41,7 +42,6 @@ export function readResponsesRequest(request: Wire): Conversation {
       conversation.turns.push({ role: 'assistant', parts });
     } else conversation.turns.push({ role: 'user', parts: [{ kind: 'tool-result', id: turn.callId, content: turn.output, error: false }] });
   }
-  conversation.tools = functionTools(request.tools, notCarried);
   if (typeof request.max_output_tokens === 'number') conversation.maxTokens = request.max_output_tokens;
   if (typeof request.temperature === 'number') conversation.temperature = request.temperature;
   if (typeof request.top_p === 'number') conversation.topP = request.top_p;
