@@ -4,6 +4,7 @@ import { Bridge } from './core/bridge';
 import type { Logger } from './core/logger';
 import { redactSecrets } from './core/secrets';
 import { FileStateStore } from './core/state';
+import { PROTOCOL_ADAPTERS } from './core/protocols/table';
 import { loadServeConfig, loadUsageLocation, usageFileFor, type ServeConfig } from './cli/configFile';
 import { usageText } from './cli/usageReport';
 import { readUsageFile } from './core/usage/usageFile';
@@ -150,14 +151,8 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const urls = bridge.baseUrls;
-  process.stdout.write(`${bridge.url}\n`);
-  process.stdout.write(`keybridge ${VERSION}: OpenAI base URL ${urls.openai}\nkeybridge ${VERSION}: Anthropic base URL ${urls.anthropic}\n`);
-  const keyCount = config.bridge.pools.reduce((n, p) => n + p.keys.length, 0);
-  process.stdout.write(`keybridge: ${config.bridge.pools.length} pool(s), ${keyCount} key(s)${config.adminToken ? ', status API on' : ''}\n`);
-  process.stdout.write(usageFile ? `keybridge: usage recorded in ${usageFile}\n` : 'keybridge: usage not recorded (set "usageFile" or "stateFile")\n');
-  if (generated) process.stdout.write(`keybridge: ${config.tokenEnv} is not set; this run's token: ${token}\n`);
-
+  // Listening for the stop signals before the URL is printed: a supervisor that stops the bridge the moment it sees
+  // the URL must still get the orderly shutdown that writes the key state, not the default kill.
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {
@@ -173,6 +168,13 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  const urls = bridge.baseUrls;
+  process.stdout.write(`${bridge.url}\n`);
+  for (const adapter of PROTOCOL_ADAPTERS) process.stdout.write(`keybridge ${VERSION}: ${adapter.label} base URL ${urls[adapter.protocol]}\n`);
+  const keyCount = config.bridge.pools.reduce((n, p) => n + p.keys.length, 0);
+  process.stdout.write(`keybridge: ${config.bridge.pools.length} pool(s), ${keyCount} key(s)${config.adminToken ? ', status API on' : ''}\n`);
+  process.stdout.write(usageFile ? `keybridge: usage recorded in ${usageFile}\n` : 'keybridge: usage not recorded (set "usageFile" or "stateFile")\n');
+  if (generated) process.stdout.write(`keybridge: ${config.tokenEnv} is not set; this run's token: ${token}\n`);
 }
 
 /** `keybridge usage`: reads the store `keybridge serve` writes, never changing it. */

@@ -1,8 +1,10 @@
+import type { CancelSignal } from './cancel';
+
 /** Time as the core sees it; tests substitute a manual clock. */
 export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: CancelSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
@@ -27,6 +29,6 @@ export const systemClock: Clock = {
 };
 
 /** What an aborted sleep rejects with: the abort's own reason (callers tell who aborted by it), always an Error. */
-function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: CancelSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }

@@ -12,9 +12,12 @@ export interface CliRun {
   exited: Promise<number | null>;
 }
 
-/** Starts `keybridge ARGS` with only PATH and `env`: nothing of the test runner's environment leaks in. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `keybridge ARGS` with only PATH and `env`: nothing of the test runner's environment leaks in. `nodeArgs` go
+ * to Node before the script (a `--require` that plays a supervisor from inside the process).
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): CliRun {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));

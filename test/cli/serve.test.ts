@@ -3,10 +3,11 @@
 // cleanly on SIGTERM with in-flight requests finished or aborted upstream.
 import assert from 'node:assert/strict';
 import { runCli, type CliRun } from './cliProcess';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fingerprintSecret } from '../../src/core/secrets';
 import { knobRange, TUNING_KNOB_NAMES, TUNING_KNOBS } from '../../src/core/configSchema';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 
@@ -141,6 +142,34 @@ describe('keybridge CLI', () => {
       assert.ok(!r.stdout().includes(secret) && !r.stderr().includes(secret), 'no key in CLI output');
     }
     assert.ok(!r.stdout().includes(TOKEN), 'a token from the environment is never printed');
+  });
+
+  it('writes the key state when a stop signal comes the moment the URL is printed', async () => {
+    // A supervisor may stop the bridge as soon as it reads the URL. The signal is raised from inside the process as
+    // the URL line is written, the earliest any supervisor could send it: with no handler installed yet, its default
+    // action kills the bridge before the state it loaded (scrubbed of a quoted key) is written back.
+    const stateFile = join(dir, 'signal-state.json');
+    const savedAt = Date.now();
+    const quoted = { state: 'invalid', reason: `HTTP 401 for ${env.CLI_OA_KEY_1}`, retestAt: savedAt + 3_600_000 };
+    writeFileSync(stateFile, JSON.stringify({ version: 1, savedAt, keys: { [fingerprintSecret(env.CLI_OA_KEY_1)]: quoted } }));
+    const preload = join(dir, 'stop-at-url.js');
+    writeFileSync(
+      preload,
+      `const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  const written = write(chunk, ...rest);
+  if (/^http:\\/\\/127\\.0\\.0\\.1:\\d+$/m.test(String(chunk))) process.kill(process.pid, 'SIGTERM');
+  return written;
+};
+`,
+    );
+    const r = run(['serve', '--config', writeConfig({ ...goodConfig(), stateFile })], env, ['--require', preload]);
+    running.push(r);
+    assert.equal(await r.exited, 0, `exit code; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
+    assert.match(r.stdout(), /SIGTERM, shutting down/);
+    const state = readFileSync(stateFile, 'utf8');
+    assert.match(state, /"invalid"/, 'the key health is kept');
+    assert.ok(!state.includes(env.CLI_OA_KEY_1), 'the quoted key is gone from the state file');
   });
 
   it('exits 1 with a clear message when the port is taken', async () => {

@@ -39,6 +39,26 @@ describe('local security rules', () => {
     assert.equal(tokensEqual('d'.repeat(16), 'd'.repeat(16)), true);
   });
 
+  it('refuses every near miss: a prefix, the token padded with NUL, a longer one, other bytes of the same length', () => {
+    const expected = 'test-local-token-ü-1234';
+    assert.equal(tokensEqual(expected, expected), true, 'multi-byte characters compare as their UTF-8 bytes');
+    assert.equal(tokensEqual(expected.slice(0, -1), expected), false, 'a prefix');
+    assert.equal(tokensEqual(`${expected.slice(0, -1)}\u0000`, expected), false, 'the last character as NUL');
+    assert.equal(tokensEqual(`${expected}\u0000`, expected), false, 'the token and a NUL');
+    assert.equal(tokensEqual(expected.replace('ü', 'u\u0000'), expected), false, 'a character swapped for one of another byte length');
+    assert.equal(tokensEqual(expected.replace('ü', 'üü'), expected), false, 'a longer token whose start fills the expected bytes');
+    assert.equal(tokensEqual('', ''), true);
+    assert.equal(tokensEqual('\u0000', ''), false);
+    // The admin API compares against another token: alternating between the two keeps each answer right.
+    const admin = 'test-admin-token-5678-abcdef';
+    for (let i = 0; i < 3; i++) {
+      assert.equal(tokensEqual(admin, admin), true);
+      assert.equal(tokensEqual(expected, admin), false);
+      assert.equal(tokensEqual(expected, expected), true);
+      assert.equal(tokensEqual(admin, expected), false);
+    }
+  });
+
   it('reads the credential from a Bearer header or x-api-key, trimmed, and nothing else', () => {
     assert.equal(presentedToken({ authorization: 'Bearer  local-token ' }), 'local-token');
     assert.equal(presentedToken({ authorization: 'bearer local-token' }), 'local-token');

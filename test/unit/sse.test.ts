@@ -1,6 +1,27 @@
 // Guards the SSE scanner: events split across chunks and multi-byte characters, comments, CRLF framing.
 import assert from 'node:assert/strict';
-import { SseScanner } from '../../src/core/protocols/sse';
+import { SseScanner, type SseEvent } from '../../src/core/protocols/sse';
+
+/** The events of a whole stream by the letter of the SSE framing rules: blank lines (CRLF, LF or CR) end events. */
+function eventsByTheRules(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of text.split(/\r\n\r\n|\n\n|\r\r/)) {
+    if (!block.trim()) continue;
+    let name = '';
+    let data: string | undefined;
+    for (const line of block.split(/\r\n|\n|\r/)) {
+      if (!line || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') name = value;
+      else if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+    }
+    events.push({ name, data });
+  }
+  return events;
+}
+
 
 describe('SSE scanner', () => {
   it('reassembles events split at any byte, including inside a UTF-8 character', () => {
@@ -24,5 +45,27 @@ describe('SSE scanner', () => {
       { name: 'x', data: '1' },
       { name: '', data: '[DONE]' },
     ]);
+  });
+
+  it('finds the same events whatever the line endings and wherever a chunk ends (LF-only streams take a shortcut)', () => {
+    const streams = [
+      'data: {"a":1}\n\ndata: {"b":2}\n\n\n\ndata: [DONE]\n\n',
+      'event: x\ndata: 1\ndata: 2\n\n: keepalive\n\nevent: y\ndata:3\n\n',
+      'data: lf\n\ndata: crlf\r\n\r\ndata: cr\r\rdata: after\n\n',
+      'data: a\r\n\ndata: b\n\r\ndata: c\r\n\r\n',
+      'event: ping\n\n\n\n\ndata: x\n\n',
+      'data: no blank line at the end\ndata: second line',
+    ];
+    for (const text of streams) {
+      const bytes = Buffer.from(text);
+      const expected = eventsByTheRules(text);
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        for (let second = cut; second <= bytes.length; second += 3) {
+          const scanner = new SseScanner();
+          const events = [...scanner.push(bytes.subarray(0, cut)), ...scanner.push(bytes.subarray(cut, second)), ...scanner.push(bytes.subarray(second)), ...scanner.end()];
+          assert.deepEqual(events, expected, `${JSON.stringify(text)} cut at ${cut} and ${second}`);
+        }
+      }
+    }
   });
 });

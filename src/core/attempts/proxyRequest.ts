@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CancelSignal } from '../cancel';
 import type { Protocol } from '../config';
 import type { MemoryBudget } from '../memoryBudget';
 import type { Endpoint } from '../protocols/protocol';
@@ -28,7 +29,7 @@ export interface ProxyRequest {
   previousResponseId: string | undefined;
   startedAt: number;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** The memory budget request bodies share; what an answer holds is reserved from it too. */
   memory: MemoryBudget;
 }

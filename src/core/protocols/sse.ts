@@ -8,6 +8,7 @@ export interface SseEvent {
 }
 
 const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+const LINE_END = /\r\n|\n|\r/;
 
 /**
  * Splits an SSE byte stream into events as far as the proxy needs to look
@@ -36,14 +37,24 @@ export class SseScanner {
 
   private drain(): SseEvent[] {
     const events: SseEvent[] = [];
-    BOUNDARY.lastIndex = 0;
+    const pending = this.pending;
     let start = 0;
-    for (let m = BOUNDARY.exec(this.pending); m; m = BOUNDARY.exec(this.pending)) {
-      const block = this.pending.slice(start, m.index);
-      start = m.index + m[0].length;
-      if (block) events.push(parseBlock(block));
+    if (pending.indexOf('\r') === -1) {
+      // Providers frame with LF alone: with no CR anywhere, the blank lines the pattern would find are exactly the
+      // "\n\n" a native search finds, left to right without overlap, at a fraction of the cost per chunk.
+      for (let at = pending.indexOf('\n\n'); at !== -1; at = pending.indexOf('\n\n', start)) {
+        if (at > start) events.push(parseBlock(pending.slice(start, at)));
+        start = at + 2;
+      }
+    } else {
+      BOUNDARY.lastIndex = 0;
+      for (let m = BOUNDARY.exec(pending); m; m = BOUNDARY.exec(pending)) {
+        const block = pending.slice(start, m.index);
+        start = m.index + m[0].length;
+        if (block) events.push(parseBlock(block));
+      }
     }
-    this.pending = start ? this.pending.slice(start) : this.pending;
+    this.pending = start ? pending.slice(start) : pending;
     if (this.pending.length > this.maxEventChars) this.pending = '';
     return events;
   }
@@ -52,7 +63,7 @@ export class SseScanner {
 function parseBlock(block: string): SseEvent {
   let name = '';
   let data: string | undefined;
-  for (const line of block.split(/\r\n|\n|\r/)) {
+  for (const line of block.indexOf('\r') === -1 ? block.split('\n') : block.split(LINE_END)) {
     if (!line || line.startsWith(':')) continue;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);

@@ -1,4 +1,5 @@
 import type { BaseUrls } from '../config';
+import { RequestCancel } from '../cancel';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -54,7 +55,7 @@ export class ProxyServer {
   private server: Server | undefined;
   private boundPort = 0;
   private nextId = 1;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<RequestCancel>();
   /** Responses still open, per connection: an error for a bad pipelined request must not be spliced into one already under way. */
   private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
@@ -149,7 +150,7 @@ export class ProxyServer {
     this.admin.closeStreams();
     const deadline = Date.now() + graceMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    for (const controller of this.inFlight) controller.abort(new Error('bridge stopping'));
+    for (const cancel of this.inFlight) cancel.abort(new Error('bridge stopping'));
     await new Promise((r) => setTimeout(r, 10));
     server.closeAllConnections();
     await closed;
@@ -253,12 +254,12 @@ export class ProxyServer {
       res.removeHeader('connection');
       res.writeContinue();
     }
-    const controller = new AbortController();
+    const cancel = new RequestCancel();
     const onClose = (): void => {
-      if (!res.writableFinished) controller.abort(new Error('client went away'));
+      if (!res.writableFinished) cancel.abort(new Error('client went away'));
     };
     res.on('close', onClose);
-    this.inFlight.add(controller);
+    this.inFlight.add(cancel);
     try {
       const body = await readRequestBody(req, limit, lease, reserved);
       const fields = parseRequestFields(body, req.headers['content-type'], wireFormatOf(path.endpoint)?.routing);
@@ -279,14 +280,14 @@ export class ProxyServer {
         sessionId: sessionIdOf(req.headers),
         previousResponseId: fields.previousResponseId,
         startedAt,
-        signal: controller.signal,
+        signal: cancel,
         memory: this.memoryBudget,
       };
       const summary = await proxyWithFailover(engine, request, res);
       engine.recordRequest(summary);
     } finally {
       lease.release();
-      this.inFlight.delete(controller);
+      this.inFlight.delete(cancel);
       res.off('close', onClose);
     }
   }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CancelSignal } from '../cancel';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import { protocolAdapter } from '../protocols/table';
@@ -12,7 +13,7 @@ export interface KeyedRequest {
   /** The client's headers, filtered on the way out; none for the bridge's own requests (key tests). */
   clientHeaders?: IncomingHttpHeaders;
   body: Buffer | undefined;
-  signal: AbortSignal;
+  signal: CancelSignal;
   headersTimeoutMs: number;
 }
 

@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
+import type { CancelSignal } from '../cancel';
 import type { Tuning } from '../config';
 
 export interface UpstreamRequest {
@@ -7,7 +8,7 @@ export interface UpstreamRequest {
   method: string;
   headers: Record<string, string>;
   body: Buffer | undefined;
-  signal: AbortSignal;
+  signal: CancelSignal;
   headersTimeoutMs: number;
 }
 
@@ -39,6 +40,7 @@ export class UpstreamClient {
       method: request.method,
       headers: request.headers,
       body: request.body,
+      // undici reads `aborted` and `reason` and adds and removes an abort listener: a CancelSignal is all it uses.
       signal: request.signal,
       headersTimeout: request.headersTimeoutMs,
       bodyTimeout: 0,
