@@ -33,7 +33,7 @@ export interface GeminiCase {
 }
 
 const AGENT = { id: 'gemini-cli' } as const;
-const POOL = 'ge';
+export const POOL = 'ge';
 const MODEL = 'gemini-2.5-pro';
 /** The model of the tool cases: Gemini 3 signs its calls, and the strict fake checks they come back signed. */
 const SIGNING_MODEL = 'gemini-3-pro-preview';
@@ -45,7 +45,7 @@ export function makeGeminiSecrets(): Record<KeyId, string> {
 }
 
 /** The Gemini pool beside the bridge's `oa` and `an` pools: the native API of the fake provider. */
-function geminiPool(ctx: GeminiCaseContext, baseUrl = ctx.fake.geminiBaseUrl): { pools: unknown[]; env: Record<string, string> } {
+export function geminiPool(ctx: GeminiCaseContext, baseUrl = ctx.fake.geminiBaseUrl): { pools: unknown[]; env: Record<string, string> } {
   return {
     pools: [{ id: POOL, protocol: 'gemini', preset: 'gemini-native', baseUrl, strategy: 'fill-first', keys: KEY_IDS.map((id) => ({ id, env: keyEnv(id) })) }],
     env: Object.fromEntries(KEY_IDS.map((id) => [keyEnv(id), ctx.geminiSecrets[id]])),
@@ -104,7 +104,7 @@ type GeminiOutput = { response?: unknown; error?: { message?: unknown; type?: un
  * The JSON `--output-format json` prints: on stdout after an answer, on stderr (after its log lines and the
  * stack) when the run failed. The last object that starts a line is it.
  */
-function parseOutput(text: string): GeminiOutput | undefined {
+export function parseOutput(text: string): GeminiOutput | undefined {
   const starts = [...text.matchAll(/^\{/gm)].map((m) => m.index);
   for (const start of starts.reverse()) {
     try {
@@ -173,7 +173,7 @@ function loopbackOnly(checks: Check[], run: GeminiRun): void {
 }
 
 /** Model turns the fake received (not model lists or token counts). */
-function turns(fake: FakeProvider, protocol?: LedgerEntry['protocol']): LedgerEntry[] {
+export function turns(fake: FakeProvider, protocol?: LedgerEntry['protocol']): LedgerEntry[] {
   const model = new Set<LedgerEntry['endpoint']>(['generate_content', 'messages', 'chat', 'responses']);
   return fake.ledger.filter((e) => model.has(e.endpoint) && (protocol === undefined || e.protocol === protocol));
 }
@@ -231,7 +231,7 @@ function makeDirs(caseId: string): RunDirs {
 /** The bridge's Gemini base URL: where GOOGLE_GEMINI_BASE_URL points. */
 const geminiBase = (bridgeUrl: string): string => `${bridgeUrl}/gemini`;
 
-function withStrict<T>(fake: FakeProvider, body: () => Promise<T>): Promise<T> {
+export function withStrict<T>(fake: FakeProvider, body: () => Promise<T>): Promise<T> {
   const before = fake.options.strictRequests;
   fake.options.strictRequests = true;
   return body().finally(() => {

@@ -6,7 +6,8 @@
  * seventh to ninth fallbacks to strict Groq, DeepSeek-thinking and Gemini 3 pools, strictAgentCases.ts),
  * then Qwen Code and Continue's CLI with only what Connect Agents wrote, then Gemini CLI on Gemini's own API
  * (geminiCli.ts: straight at the fake, then a plain turn, a tool round trip, a revoked key, every key
- * rate-limited and a translated fallback through the bridge), after checking that the README's agent guide is
+ * rate-limited and a translated fallback through the bridge; geminiConnected.ts: only what Connect Agents
+ * wrote, through a fallback to another protocol's pool), after checking that the README's agent guide is
  * the text of src/core/agentSetup.ts; prints what each saw and ends with `N passed, N failed`.
  *
  * Environment: KEYBRIDGE_AGENTS_CACHE (install folder), KEYBRIDGE_AGENTS
@@ -22,6 +23,7 @@ import { AGENT_DRIVERS } from './agentDrivers';
 import { ensureAgents, installedVersions } from './agentInstall';
 import { FILE_AGENTS, runConnectedFileAgent } from './fileAgents';
 import { GEMINI_CASES, makeGeminiSecrets } from './geminiCli';
+import { GEMINI_CONNECT_CASES } from './geminiConnected';
 import { checkReadmeGuide } from './readmeGuide';
 import { STRICT_AGENT_CASES } from './strictAgentCases';
 
@@ -101,7 +103,7 @@ async function main(): Promise<number> {
       }
     }
     if (selected([{ id: 'gemini-cli' }], process.env.KEYBRIDGE_AGENTS).length > 0) {
-      for (const testCase of selected(GEMINI_CASES, process.env.KEYBRIDGE_AGENT_CASES)) {
+      for (const testCase of selected([...GEMINI_CASES, ...GEMINI_CONNECT_CASES], process.env.KEYBRIDGE_AGENT_CASES)) {
         const ctx = { script: agents.gemini, fake, cli, ...tokens(), geminiSecrets: makeGeminiSecrets(), agentTimeoutMs };
         await runCase(`Gemini CLI: ${testCase.title}`, () => testCase.run(ctx));
       }

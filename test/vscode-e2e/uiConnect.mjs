@@ -117,8 +117,9 @@ export async function runUiConnect({ browser, vsix, port, artifacts, repoRoot, c
     await rowOf('Continue: ~/.continue/config.yaml').locator('.label-name').first().click();
     await rowOf('Qwen Code: ~/.qwen/settings.json').locator('.label-name').first().click();
     await shot(page, 'pick');
-    ok('Connect Agents (welcome view link) offers the agents, the detected Claude Code extension ticked, Codex not detected and not ticked',
-      pre.claudeFile && pre.claudeUser && !pre.codex && offered.length >= 6,
+    const gemini = offered.some((o) => o.startsWith('Gemini CLI: ~/.gemini/.env and settings.json'));
+    ok('Connect Agents (welcome view link) offers the agents (Gemini CLI among them), the detected Claude Code extension ticked, Codex not detected and not ticked',
+      pre.claudeFile && pre.claudeUser && !pre.codex && offered.length >= 6 && gemini,
       `rows: ${offered.map((o) => `"${o.slice(0, 90)}"`).join(' | ')}; ticked before: ${JSON.stringify(pre)}`);
     await widget.locator('.quick-input-box input').press('Enter');
 

@@ -90,6 +90,8 @@ describe('Connect Agents (VS Code glue)', () => {
   let previews: string[];
   /** How many previews are open: Connect opens one and closes it once answered. */
   let openPreviews: number;
+  /** Every line the extension logged. */
+  let logs: string[];
 
   const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` });
   const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
@@ -105,7 +107,9 @@ describe('Connect Agents (VS Code glue)', () => {
     port = 17381;
     previews = [];
     openPreviews = 0;
-    const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    logs = [];
+    const log = (message: string) => void logs.push(message);
+    const logger = { info: log, warn: log, error: log, debug: log };
     connections = new AgentConnections({ state, secrets, settings, home, env: {}, logger });
     commands = new ConnectCommands({
       connections,
@@ -367,5 +371,34 @@ describe('Connect Agents (VS Code glue)', () => {
     assert.equal(readFileSync(join(home, '.continue', 'config.yaml'), 'utf8'), userYaml);
     assert.equal(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8'), userQwen);
     assert.equal(row('Continue').contextValue, 'agent.notConnected');
+  });
+
+  it('connects Gemini CLI in ~/.gemini (.env and settings.json), shows both first, follows a port change, and Disconnect leaves no ~/.gemini behind', async () => {
+    fake.pickAnswers.push(pickMany('Gemini CLI'));
+    fake.messageAnswers.push('Connect');
+    assert.deepEqual(await commands.connectAgents(), ['gemini-env', 'gemini-settings']);
+    const preview = must(previews[0]);
+    assert.match(preview, /## ~\/\.gemini\/\.env\n\n```\nGOOGLE_GEMINI_BASE_URL="http:\/\/127\.0\.0\.1:17381\/gemini"\nGEMINI_API_KEY="kb-…6789"\n```/);
+    assert.match(preview, /## ~\/\.gemini\/settings\.json\n\n```\nin "security\.auth":\n  "selectedType": "gemini-api-key"\n```/);
+    assert.ok(!preview.includes(TOKEN), 'the preview never shows the token itself');
+    assert.equal(
+      readFileSync(join(home, '.gemini', '.env'), 'utf8'),
+      `# >>> keybridge (managed; Disconnect removes this) >>>\nGOOGLE_GEMINI_BASE_URL="http://127.0.0.1:17381/gemini"\nGEMINI_API_KEY="${TOKEN}"\n# <<< keybridge <<<\n`,
+    );
+    assert.deepEqual(JSON.parse(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8')), { security: { auth: { selectedType: 'gemini-api-key' } } });
+    assert.equal(row('Gemini CLI').contextValue, 'agent.connected');
+
+    port = 18556;
+    await connections.follow(ctx());
+    assert.match(readFileSync(join(home, '.gemini', '.env'), 'utf8'), /^GOOGLE_GEMINI_BASE_URL="http:\/\/127\.0\.0\.1:18556\/gemini"$/m);
+    assert.equal(row('Gemini CLI').contextValue, 'agent.connected');
+
+    fake.messageAnswers.push('Disconnect');
+    await commands.disconnectAgents('gemini-cli');
+    assert.ok(!existsSync(join(home, '.gemini')), 'the files and the folder Connect created are gone');
+    assert.equal(row('Gemini CLI').contextValue, 'agent.notConnected');
+    const said = [...logs, ...fake.messagesOf('info')].join('\n');
+    assert.ok(said.includes('.gemini'), 'the log names the files it wrote');
+    assert.ok(!said.includes(TOKEN), 'the log never holds the local token');
   });
 });

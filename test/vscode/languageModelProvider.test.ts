@@ -24,7 +24,7 @@ import {
   LanguageModelToolResultPart,
 } from './fakeVscode';
 
-const model = (id: string, protocol: 'openai' | 'anthropic', extra: Partial<OfferedModel> = {}): OfferedModel => ({
+const model = (id: string, protocol: 'openai' | 'anthropic' | 'gemini', extra: Partial<OfferedModel> = {}): OfferedModel => ({
   id,
   name: `${id} (KeyBridge)`,
   protocol,
@@ -238,6 +238,39 @@ describe('KeyBridge language models through a real bridge', () => {
       provider.provideLanguageModelChatResponse(stale, [user(new LanguageModelTextPart('hi'))], { toolMode: LanguageModelChatToolMode.Auto }, { report: () => undefined }, new CancellationTokenSource().token),
       (e: unknown) => e instanceof LanguageModelError && e.code === 'NotFound',
     );
+  });
+
+  it('offers Gemini-protocol routes: a native Gemini pool failing over from a rate-limited key, and a Gemini route translated to the OpenAI pool', async () => {
+    await h.close();
+    h = await startHarness({
+      pools: (p) => [
+        { id: 'oa', protocol: 'openai', baseUrl: p.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }] },
+        { id: 'gm', protocol: 'gemini', baseUrl: p.geminiBaseUrl, dialect: 'gemini', strategy: 'fill-first', keys: [1, 2].map((i) => ({ id: `k${i}`, secret: `gm-key-${i}` })) },
+      ],
+      routes: [{ protocol: 'gemini', match: 'gemini-via-openai', targets: [{ pool: 'oa', model: 'gpt-test' }] }],
+    });
+    access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: ADMIN_TOKEN };
+    models = [model('gemini-test', 'gemini'), model('gemini-via-openai', 'gemini')];
+    assert.match(String(info('gemini-test').tooltip), /through KeyBridge \(Gemini /);
+
+    h.provider.fault('gm-key-1', { kind: 'rateLimit', retryDelayS: 30 });
+    h.provider.setResponder(() => ({ text: 'Let me check.', toolCall: { name: 'weather', arguments: { city: 'Rome' } }, events: 3 }));
+    const native = await send('gemini-test', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
+    assert.equal(native.error, undefined, String(native.error));
+    assert.equal(native.text, 'Let me check.');
+    assert.deepEqual(native.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
+    const gemini = upstream('generate_content');
+    assert.deepEqual(gemini.map((e) => [e.key, e.fault ?? 'ok', e.model, e.stream]), [
+      ['gm-key-1', 'rateLimit', 'gemini-test', true],
+      ['gm-key-2', 'ok', 'gemini-test', true],
+    ]);
+    assert.deepEqual((gemini[1]?.body as { contents: unknown }).contents, [{ role: 'user', parts: [{ text: 'Rome?' }] }]);
+
+    const crossed = await send('gemini-via-openai', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
+    assert.equal(crossed.error, undefined, String(crossed.error));
+    assert.equal(crossed.text, 'Let me check.');
+    assert.deepEqual(crossed.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
+    assert.deepEqual(upstream('chat').map((e) => [e.key, e.model]), [['oa-key-1', 'gpt-test']], 'the Gemini request went to the OpenAI pool as the route says');
   });
 
   it('maps a protocol no pool serves to NotFound, and a stream cut after it began to an error', async () => {

@@ -5,6 +5,7 @@ import { claudeCode } from './specs/claudeCode';
 import { cline } from './specs/cline';
 import { codex } from './specs/codex';
 import { continueDev } from './specs/continueDev';
+import { geminiCli } from './specs/geminiCli';
 import { opencode } from './specs/opencode';
 import { openaiSdk } from './specs/openaiSdk';
 import { qwenCode } from './specs/qwenCode';
@@ -14,7 +15,7 @@ import { roo } from './specs/roo';
  * Every agent KeyBridge knows, one spec each (specs/, docs/ARCHITECTURE.md §1). The order is the tree's, Copy
  * Agent Setup's and the order User-Agents are matched in. Adding an agent: a spec file and its line here.
  */
-export const AGENT_SPECS = [claudeCode, codex, opencode, continueDev, qwenCode, cline, roo, aider, openaiSdk, anthropicSdk] as const;
+export const AGENT_SPECS = [claudeCode, codex, opencode, continueDev, qwenCode, geminiCli, cline, roo, aider, openaiSdk, anthropicSdk] as const;
 
 type AgentSpecs = (typeof AGENT_SPECS)[number];
 export type AgentId = AgentSpecs['id'];

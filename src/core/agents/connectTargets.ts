@@ -14,7 +14,7 @@ export interface ConnectContext {
   token: string;
   /** The user's home folder: `os.homedir()` in the hosts, a temporary folder in tests. */
   home: string;
-  /** CODEX_HOME, CLAUDE_CONFIG_DIR, XDG_CONFIG_HOME, CONTINUE_GLOBAL_DIR and QWEN_HOME move the agents' folders when set. */
+  /** CODEX_HOME, CLAUDE_CONFIG_DIR, XDG_CONFIG_HOME, CONTINUE_GLOBAL_DIR, QWEN_HOME and GEMINI_CLI_HOME move the agents' folders when set. */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -47,6 +47,22 @@ export interface JsonMembersTarget<Id extends string = string> extends TargetBas
   format: 'json-members';
   objectPath: string[];
   values(ctx: ConnectContext): Record<string, unknown>;
+  /**
+   * The values are ones a user may have set without KeyBridge (Gemini CLI's sign-in choice): a file that
+   * already has them is connected, not refused as "already points at KeyBridge".
+   */
+  notOursAlone?: boolean;
+}
+
+/**
+ * A marked block of `NAME=value` lines at the end of a dotenv file. Last, because a name assigned twice takes
+ * its last value there: ours apply while connected, and the user's own lines above come back into force on
+ * Disconnect, untouched.
+ */
+export interface EnvBlockTarget<Id extends string = string> extends TargetBase<Id> {
+  format: 'env-block';
+  markers: BlockMarkers;
+  lines(ctx: ConnectContext): string[];
 }
 
 /** Marked items at the head of a top-level YAML list (Continue's `models:`), the list created when missing. */
@@ -60,7 +76,7 @@ export interface YamlListTarget<Id extends string = string> extends TargetBase<I
   names: string[];
 }
 
-export type FileTarget<Id extends string = string> = TomlBlockTarget<Id> | JsonMembersTarget<Id> | YamlListTarget<Id>;
+export type FileTarget<Id extends string = string> = TomlBlockTarget<Id> | JsonMembersTarget<Id> | YamlListTarget<Id> | EnvBlockTarget<Id>;
 
 /** The agent's folder: where `variable` moves it when set, else `fallback` in the home folder. */
 export function agentHome(ctx: ConnectContext, variable: string, fallback: string): string {
@@ -69,4 +85,9 @@ export function agentHome(ctx: ConnectContext, variable: string, fallback: strin
 
 export function tomlString(value: string): string {
   return JSON.stringify(value);
+}
+
+/** A dotenv line; the value double-quoted (dotenv reads it back as written: our values have no quotes or newlines). */
+export function envLine(name: string, value: string): string {
+  return `${name}=${JSON.stringify(value)}`;
 }

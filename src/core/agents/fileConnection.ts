@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FILE_TARGETS, type FileTargetId } from './agentList';
-import type { ConnectContext, JsonMembersTarget, TomlBlockTarget, YamlListTarget } from './connectTargets';
+import type { ConnectContext, EnvBlockTarget, JsonMembersTarget, TomlBlockTarget, YamlListTarget } from './connectTargets';
 import { checkJsonObject, readJsonMembers, restoreJsonMembers, setJsonMembers, type JsonMembersUndo } from './jsonMembers';
 import { appendBlock, findBlock, insertBlockAt, removeBlock, replaceBlockBody, replaceLinesWithBlock, type BlockPlacement } from './markedBlock';
 import { outlineToml, TomlShapeError } from './tomlOutline';
@@ -76,11 +76,15 @@ export function planConnect(id: FileTargetId, ctx: ConnectContext, before: strin
     const { after, lines } = connectYaml(target, ctx, base, path, record);
     return { path, before, after, lines, record, previous: {} };
   }
+  if (target.format === 'env-block') {
+    const lines = target.lines(ctx);
+    return { path, before, after: connectEnv(target, base, lines, path, record), lines, record, previous: {} };
+  }
   const values = target.values(ctx);
   const refusal = checkJsonObject(base);
   if (refusal) throw new ConnectRefused(`${path} was left untouched: ${refusal}.`);
   const existing = readJsonMembers(base, target.objectPath, Object.keys(values)) ?? {};
-  if (Object.keys(existing).length > 0 && sameValues(existing, values)) throw new ConnectRefused(`${path} already points at KeyBridge.`);
+  if (!target.notOursAlone && Object.keys(existing).length > 0 && sameValues(existing, values)) throw new ConnectRefused(`${path} already points at KeyBridge.`);
   let result;
   try {
     result = setJsonMembers(base, target.objectPath, values);
@@ -104,6 +108,14 @@ function connectToml(target: TomlBlockTarget, base: string, lines: string[], pat
   } else {
     placed = insertBlockAt(base, blockStartAround(base, outline.firstTable), target.markers, lines);
   }
+  record.placement = placed.placement;
+  record.digests = { [BLOCK_KEY]: digest(lines.join('\n')) };
+  return placed.text;
+}
+
+function connectEnv(target: EnvBlockTarget, base: string, lines: string[], path: string, record: FileRecord): string {
+  if (!('absent' in findBlock(base, target.markers))) throw new ConnectRefused(`${path} already has a KeyBridge block ("${target.markers.begin}").`);
+  const placed = appendBlock(base, target.markers, lines);
   record.placement = placed.placement;
   record.digests = { [BLOCK_KEY]: digest(lines.join('\n')) };
   return placed.text;
@@ -261,7 +273,7 @@ function expectedDigests(record: FileRecord, ctx: ConnectContext): Record<string
 /** The lines between our markers for the current port and token. */
 function blockLines(record: FileRecord, ctx: ConnectContext): string[] {
   const target = FILE_TARGETS[record.target];
-  if (target.format === 'toml-block') return target.lines(ctx);
+  if (target.format === 'toml-block' || target.format === 'env-block') return target.lines(ctx);
   if (target.format === 'yaml-list') return yamlLines(target, ctx, record.yaml ?? { withKey: true, indent: '  ' });
   throw new Error(`${record.target} has no block`);
 }

@@ -110,7 +110,8 @@ export class ConnectCommands {
     if (answer !== 'Disconnect') return undefined;
     const done: string[] = [];
     const failed: string[] = [];
-    for (const status of chosen) {
+    // Last connected first: the file that created a shared folder (~/.gemini, ~/.codex) goes last, and takes the folder with it.
+    for (const status of [...chosen].reverse()) {
       try {
         done.push(`${status.where} ${await this.services.connections.disconnect(status.id)}`);
       } catch (error) {
