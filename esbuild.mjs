@@ -22,5 +22,13 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' }),
   build({ ...common, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   // The usage dashboard's page script runs in the webview, a browser.
-  build({ ...common, entryPoints: ['src/webview/dashboard.ts'], outfile: 'dist/dashboard.js', platform: 'browser', format: 'iife', target: 'es2022', external: [] }),
+  build({
+    ...common,
+    entryPoints: ['src/webview/dashboard.ts'],
+    outfile: 'dist/dashboard.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    external: [],
+  }),
 ]);

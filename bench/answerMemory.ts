@@ -32,7 +32,9 @@ const SCENARIOS: Scenario[] = [
 ];
 
 function statusField(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Math.round(Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024);
 }
 
@@ -46,8 +48,25 @@ async function write(res: ServerResponse, text: string): Promise<void> {
 /** An Anthropic Messages stream whose one tool_use block carries `bytes` of input, in 64 KiB fragments. */
 async function streamToolCall(res: ServerResponse, bytes: number): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  await write(res, sse('message_start', { type: 'message_start', message: { id: 'msg_bench', type: 'message', role: 'assistant', model: 'claude-bench', content: [], stop_reason: null, usage: { input_tokens: 10, output_tokens: 1 } } }));
-  await write(res, sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_bench', name: 'Write', input: {} } }));
+  await write(
+    res,
+    sse('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_bench',
+        type: 'message',
+        role: 'assistant',
+        model: 'claude-bench',
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: 10, output_tokens: 1 },
+      },
+    }),
+  );
+  await write(
+    res,
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_bench', name: 'Write', input: {} } }),
+  );
   await write(res, sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"content":"' } }));
   const fragment = 'x'.repeat(FRAGMENT_BYTES);
   for (let sent = 0; sent < bytes && !res.destroyed; sent += FRAGMENT_BYTES) {
@@ -72,33 +91,46 @@ async function startProvider(bytes: number): Promise<Server> {
 /** Streams one answer, keeping only its end: how it finished (the last event's name) and any error message. */
 function ask(url: string, client: Scenario['client']): Promise<{ last: string; error: string | undefined }> {
   const path = client === 'responses' ? '/openai/v1/responses' : '/anthropic/v1/messages';
-  const body = client === 'responses' ? { model: 'gpt-bench', stream: true, input: 'write the file' } : { model: 'claude-bench', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'write the file' }] };
+  const body =
+    client === 'responses'
+      ? { model: 'gpt-bench', stream: true, input: 'write the file' }
+      : { model: 'claude-bench', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'write the file' }] };
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((done, fail) => {
-    const req = request(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'x-api-key': TOKEN, 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
-      // The last event may be megabytes long: its name is found as it passes, and only an error's start is kept.
-      let tail = '';
-      let last = `HTTP ${res.statusCode ?? 0}`;
-      let lastEvent = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const window = tail + chunk;
-        const at = window.lastIndexOf('event: ');
-        if (at !== -1 && window.indexOf('\n', at) !== -1) {
-          last = window.slice(at + 7, window.indexOf('\n', at));
-          lastEvent = window.slice(at, at + 2048);
-        } else if (lastEvent && lastEvent.length < 2048) lastEvent += chunk.slice(0, 2048 - lastEvent.length);
-        tail = window.slice(-256);
-      });
-      res.on('end', () => done({ last, error: /"message":"([^"]*)"/.exec(lastEvent)?.[1] }));
-    });
+    const req = request(
+      `${url}${path}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'x-api-key': TOKEN, 'content-type': 'application/json', 'content-length': payload.length },
+      },
+      (res) => {
+        // The last event may be megabytes long: its name is found as it passes, and only an error's start is kept.
+        let tail = '';
+        let last = `HTTP ${res.statusCode ?? 0}`;
+        let lastEvent = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const window = tail + chunk;
+          const at = window.lastIndexOf('event: ');
+          if (at !== -1 && window.indexOf('\n', at) !== -1) {
+            last = window.slice(at + 7, window.indexOf('\n', at));
+            lastEvent = window.slice(at, at + 2048);
+          } else if (lastEvent && lastEvent.length < 2048) lastEvent += chunk.slice(0, 2048 - lastEvent.length);
+          tail = window.slice(-256);
+        });
+        res.on('end', () => done({ last, error: /"message":"([^"]*)"/.exec(lastEvent)?.[1] }));
+      },
+    );
     req.on('error', fail);
     req.end(payload);
   });
 }
 
 async function startBridge(cli: string, config: string): Promise<{ bridge: ChildProcess; url: string }> {
-  const bridge = spawn(process.execPath, [cli, 'serve', '--quiet', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, BENCH_KEY: 'sk-ant-' + 'answer-memory-test-key' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const bridge = spawn(process.execPath, [cli, 'serve', '--quiet', '--config', config], {
+    env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, BENCH_KEY: 'sk-ant-' + 'answer-memory-test-key' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   bridge.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const started = Date.now();
@@ -116,7 +148,14 @@ async function run(cli: string, scenario: Scenario): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keybridge-answers-'));
   const config = join(dir, 'config.json');
   const baseUrl = `http://127.0.0.1:${(provider.address() as AddressInfo).port}`;
-  writeFileSync(config, JSON.stringify({ port: 0, pools: [{ id: 'an', protocol: 'anthropic', baseUrl, keys: [{ id: 'k', env: 'BENCH_KEY' }] }], routes: [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-bench' }] }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      port: 0,
+      pools: [{ id: 'an', protocol: 'anthropic', baseUrl, keys: [{ id: 'k', env: 'BENCH_KEY' }] }],
+      routes: [{ protocol: 'openai', match: 'gpt-*', targets: [{ pool: 'an', model: 'claude-bench' }] }],
+    }),
+  );
   const { bridge, url } = await startBridge(cli, config);
   const pid = must(bridge.pid, 'the bridge process id');
   const killer = setTimeout(() => bridge.kill('SIGKILL'), TIME_LIMIT_MS);
@@ -134,7 +173,14 @@ async function run(cli: string, scenario: Scenario): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     const before = statusField(pid, 'VmRSS');
     const started = Date.now();
-    const answers = Promise.all(Array.from({ length: scenario.answers }, () => ask(url, scenario.client).catch((error: unknown) => ({ last: `no answer (${error instanceof Error ? error.message : String(error)})`, error: undefined }))));
+    const answers = Promise.all(
+      Array.from({ length: scenario.answers }, () =>
+        ask(url, scenario.client).catch((error: unknown) => ({
+          last: `no answer (${error instanceof Error ? error.message : String(error)})`,
+          error: undefined,
+        })),
+      ),
+    );
     const ends = await Promise.race([answers, exited.then((why) => [{ last: why, error: undefined }])]);
     if (bridge.exitCode === null && bridge.signalCode === null) peak = Math.max(peak, statusField(pid, 'VmHWM'));
     const counts = new Map<string, number>();

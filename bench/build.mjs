@@ -3,7 +3,16 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['bench/runBench.ts', 'bench/fakeProviderProcess.ts', 'bench/bridgeProcess.ts', 'bench/referenceProxyProcess.ts', 'bench/profileSummary.ts', 'bench/uploadMemory.ts', 'bench/answerMemory.ts', 'bench/dashboardLoad.ts'],
+  entryPoints: [
+    'bench/runBench.ts',
+    'bench/fakeProviderProcess.ts',
+    'bench/bridgeProcess.ts',
+    'bench/referenceProxyProcess.ts',
+    'bench/profileSummary.ts',
+    'bench/uploadMemory.ts',
+    'bench/answerMemory.ts',
+    'bench/dashboardLoad.ts',
+  ],
   outdir: 'out/bench-bin',
   bundle: true,
   platform: 'node',

@@ -36,7 +36,6 @@ const MODEL_NAMES = [
 /** Pools 0–2 are OpenAI's, 3–4 Anthropic's. */
 const protocolOf = (k: number): 'openai' | 'anthropic' => (k % POOLS >= 3 ? 'anthropic' : 'openai');
 
-
 /**
  * 50 keys in 5 pools of 10, 20 models (4 per pool), 4 agents. In a working hour about 70 % of the keys serve,
  * each one to three (model, agent) pairs with a few to a few dozen requests; nights and weekends are quieter.
@@ -45,7 +44,11 @@ const protocolOf = (k: number): 'openai' | 'anthropic' => (k % POOLS >= 3 ? 'ant
 export function usageHistory(now: number): UsageRow[] {
   const random = seeded(21);
   const rows: UsageRow[] = [];
-  const keyOf = (k: number): { pool: string; key: string; keyMasked: string } => ({ pool: `pool-${k % POOLS}`, key: `fp${String(k).padStart(10, '0')}`, keyMasked: `sk-…${String(k).padStart(4, '0')}` });
+  const keyOf = (k: number): { pool: string; key: string; keyMasked: string } => ({
+    pool: `pool-${k % POOLS}`,
+    key: `fp${String(k).padStart(10, '0')}`,
+    keyMasked: `sk-…${String(k).padStart(4, '0')}`,
+  });
   const modelOf = (k: number, m: number): string => MODEL_NAMES[k % POOLS][m];
   const sums = (requests: number): Omit<UsageRollup, 'kind' | 'at' | 'pool' | 'key' | 'keyMasked' | 'model' | 'agent' | 'protocol'> => {
     const input = requests * Math.round(2_000 + random() * 20_000);
@@ -97,7 +100,26 @@ export function usageHistory(now: number): UsageRow[] {
           const s = sums(1);
           const at = hour + Math.floor(random() * HOUR);
           if (at > now) continue;
-          raw.push({ kind: 'request', at, ...keyOf(k), model, servedModel: model, protocol, agent, status: s.errors ? 429 : 200, outcome: s.errors ? 'error' : 'ok', stream: true, attempts: 1 + s.failovers, failovers: s.failovers, latencyMs: s.latencyMs, firstByteMs: 300, inputTokens: s.inputTokens, outputTokens: s.outputTokens, cacheReadTokens: s.cacheReadTokens, cacheWriteTokens: s.cacheWriteTokens });
+          raw.push({
+            kind: 'request',
+            at,
+            ...keyOf(k),
+            model,
+            servedModel: model,
+            protocol,
+            agent,
+            status: s.errors ? 429 : 200,
+            outcome: s.errors ? 'error' : 'ok',
+            stream: true,
+            attempts: 1 + s.failovers,
+            failovers: s.failovers,
+            latencyMs: s.latencyMs,
+            firstByteMs: 300,
+            inputTokens: s.inputTokens,
+            outputTokens: s.outputTokens,
+            cacheReadTokens: s.cacheReadTokens,
+            cacheWriteTokens: s.cacheWriteTokens,
+          });
         }
       }
     }

@@ -62,7 +62,14 @@ export class SideClient {
   ) {
     const host = new URL(side.origin).hostname;
     if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`refusing to load ${side.origin}: the benchmark talks to 127.0.0.1 only`);
-    this.pool = new Pool(side.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    this.pool = new Pool(side.origin, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 60_000,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
     this.headers = {
       openai: { 'content-type': 'application/json', ...side.openaiAuth },
       anthropic: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...side.anthropicAuth },
@@ -83,25 +90,25 @@ export class SideClient {
     return new Promise<CallResult>((resolve) => {
       const failed = (error: unknown, status = 0): void =>
         resolve({ ok: false, status, ms: performance.now() - started, error: error instanceof Error ? error.message : String(error) });
-      this.pool
-        .request({ path: path as string, method: 'POST', headers, body: spec.body, signal })
-        .then(({ statusCode, body }) => {
-          let firstContentMs: number | undefined;
-          let events = 0;
-          body.on('data', (chunk: Buffer) => {
-            if (!spec.stream) return;
-            if (firstContentMs === undefined && chunk.indexOf(marker) >= 0) {
-              firstContentMs = performance.now() - started;
-              spec.onFirstContent?.();
-            }
-            events += countEvents(chunk);
-          });
-          body.on('end', () => {
-            const ms = performance.now() - started;
-            resolve(spec.stream ? { ok: statusCode === 200, status: statusCode, ms, firstContentMs, events } : { ok: statusCode === 200, status: statusCode, ms });
-          });
-          body.on('error', (error) => failed(error, statusCode));
-        }, failed);
+      this.pool.request({ path: path as string, method: 'POST', headers, body: spec.body, signal }).then(({ statusCode, body }) => {
+        let firstContentMs: number | undefined;
+        let events = 0;
+        body.on('data', (chunk: Buffer) => {
+          if (!spec.stream) return;
+          if (firstContentMs === undefined && chunk.indexOf(marker) >= 0) {
+            firstContentMs = performance.now() - started;
+            spec.onFirstContent?.();
+          }
+          events += countEvents(chunk);
+        });
+        body.on('end', () => {
+          const ms = performance.now() - started;
+          resolve(
+            spec.stream ? { ok: statusCode === 200, status: statusCode, ms, firstContentMs, events } : { ok: statusCode === 200, status: statusCode, ms },
+          );
+        });
+        body.on('error', (error) => failed(error, statusCode));
+      }, failed);
     });
   }
 

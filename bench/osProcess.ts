@@ -36,7 +36,8 @@ const SUM_EXEC = /^se\.sum_exec_runtime\s*:\s*([\d.]+)/m;
 /** Which of the two the benchmark's CPU figures come from on this kernel. */
 export function cpuAccounting(): string {
   try {
-    if (SUM_EXEC.test(readFileSync(`/proc/${process.pid}/task/${process.pid}/sched`, 'utf8'))) return 'se.sum_exec_runtime of every thread, /proc/<pid>/task/*/sched';
+    if (SUM_EXEC.test(readFileSync(`/proc/${process.pid}/task/${process.pid}/sched`, 'utf8')))
+      return 'se.sum_exec_runtime of every thread, /proc/<pid>/task/*/sched';
   } catch {
     // not exposed by this kernel
   }

@@ -78,9 +78,13 @@ export class ProviderProcess extends IpcPeer {
 }
 
 export async function startProvider(binDir: string, options: { events: number; gapMs: number; port: number }): Promise<ProviderProcess> {
-  const child = fork(join(binDir, 'fakeProviderProcess.js'), ['--events', String(options.events), '--gap', String(options.gapMs), '--port', String(options.port)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    join(binDir, 'fakeProviderProcess.js'),
+    ['--events', String(options.events), '--gap', String(options.gapMs), '--port', String(options.port)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const ready = await waitReady<ProviderReady>(child, 'the fake provider');
   return new ProviderProcess(child, ready);
 }

@@ -54,7 +54,10 @@ function main(): void {
   const busy = total - idle;
   const print = (title: string, map: Map<string, number>): void => {
     process.stdout.write(`\n${title} (of ${(busy / 1000).toFixed(0)} ms busy, ${(idle / 1000).toFixed(0)} ms idle)\n`);
-    const rows = [...map].filter(([name]) => name !== '(idle)' && name !== '(root)').sort((a, b) => b[1] - a[1]).slice(0, top);
+    const rows = [...map]
+      .filter(([name]) => name !== '(idle)' && name !== '(root)')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top);
     for (const [name, us] of rows) process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${name}\n`);
   };
   print('self time', self);

@@ -76,14 +76,24 @@ export function evaluateGoals(results: BenchResults): Goal[] {
       floor: floor.length ? show(floor, fmt) : undefined,
     });
   };
-  add('added median latency, non-streaming, c=1: ≤ 0.25 ms', (n) => collect(n, ['openai-small-c1', 'anthropic-small-c1'], (s) => s.addedMs), (v) => `${signed(v)} ms`, (v) => v <= 0.25);
+  add(
+    'added median latency, non-streaming, c=1: ≤ 0.25 ms',
+    (n) => collect(n, ['openai-small-c1', 'anthropic-small-c1'], (s) => s.addedMs),
+    (v) => `${signed(v)} ms`,
+    (v) => v <= 0.25,
+  );
   add(
     'added median time to first streamed content, c=1: ≤ 0.3 ms',
     (n) => collect(n, ['openai-stream-c1', 'anthropic-stream-c1'], (s) => s.addedFirstMs),
     (v) => `${signed(v)} ms`,
     (v) => v <= 0.3,
   );
-  add('proxy CPU per small request, c=1: ≤ 0.15 ms', (n) => collect(n, ['openai-small-c1', 'anthropic-small-c1'], (s) => s.cpuPerRequestMs), (v) => `${ms(v)} ms`, (v) => v <= 0.15);
+  add(
+    'proxy CPU per small request, c=1: ≤ 0.15 ms',
+    (n) => collect(n, ['openai-small-c1', 'anthropic-small-c1'], (s) => s.cpuPerRequestMs),
+    (v) => `${ms(v)} ms`,
+    (v) => v <= 0.15,
+  );
   add(
     'proxy CPU for a 64 KiB prompt: ≤ 1.2× a small one (both c=1)',
     (n) => {
@@ -94,13 +104,30 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     ratio,
     (v) => v <= 1.2,
   );
-  add('throughput at c=64, non-streaming: ≥ 0.7× direct', (n) => collect(n, ['openai-small-c64', 'anthropic-small-c64'], (s) => s.throughputRatio), ratio, (v) => v >= 0.7);
-  add('throughput at c=64, streaming: ≥ 0.85× direct', (n) => collect(n, ['openai-stream-c64'], (s) => s.throughputRatio), ratio, (v) => v >= 0.85);
+  add(
+    'throughput at c=64, non-streaming: ≥ 0.7× direct',
+    (n) => collect(n, ['openai-small-c64', 'anthropic-small-c64'], (s) => s.throughputRatio),
+    ratio,
+    (v) => v >= 0.7,
+  );
+  add(
+    'throughput at c=64, streaming: ≥ 0.85× direct',
+    (n) => collect(n, ['openai-stream-c64'], (s) => s.throughputRatio),
+    ratio,
+    (v) => v >= 0.85,
+  );
   const f = results.failover;
   add(
     'failover to a second key: one upstream round trip + ≤ 0.5 ms',
     (n) =>
-      f && n === KEYBRIDGE ? [{ id: `failover ${ms(f.bridgeFailoverMs)} ms − healthy ${ms(f.bridgeOkMs)} ms − direct 429 round trip ${ms(f.direct429Ms)} ms`, value: f.switchCostMs }] : [],
+      f && n === KEYBRIDGE
+        ? [
+            {
+              id: `failover ${ms(f.bridgeFailoverMs)} ms − healthy ${ms(f.bridgeOkMs)} ms − direct 429 round trip ${ms(f.direct429Ms)} ms`,
+              value: f.switchCostMs,
+            },
+          ]
+        : [],
     (v) => `${signed(v)} ms`,
     (v) => v <= 0.5,
   );
@@ -153,7 +180,7 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('');
     lines.push(
       `**CPU per request** (per stream for streams), as the kernel accounts it to each process (${m.cpuAccounting}; median of the rounds; ` +
-        'loopback TCP work done in a sender\'s system calls counts as its own). The fake provider column is one plain Node server hop, for scale:',
+        "loopback TCP work done in a sender's system calls counts as its own). The fake provider column is one plain Node server hop, for scale:",
     );
     lines.push('');
     const cpuHeader = ['Workload', 'c', ...measured, 'fake provider (direct run)'];
@@ -175,7 +202,9 @@ export function renderMarkdown(results: BenchResults): string {
     lines.push('');
     lines.push(`**Failover** (c=1, ${f.requestsPerKind} requests of each kind per round; the first key answers 429, the second succeeds):`);
     lines.push('');
-    lines.push('| Direct, healthy key | Direct, 429 round trip | KeyBridge, healthy key | KeyBridge, failover | Switch cost beyond the 429 round trip | Failover vs direct healthy |');
+    lines.push(
+      '| Direct, healthy key | Direct, 429 round trip | KeyBridge, healthy key | KeyBridge, failover | Switch cost beyond the 429 round trip | Failover vs direct healthy |',
+    );
     lines.push('|---:|---:|---:|---:|---:|---:|');
     lines.push(
       `| ${ms(f.directOkMs)} ms | ${ms(f.direct429Ms)} ms | ${ms(f.bridgeOkMs)} ms | ${ms(f.bridgeFailoverMs)} ms | ${signed(f.switchCostMs)} ms | ${ratio(f.failoverVsDirect)} |${f.errors ? ` ⚠ ${f.errors} errors` : ''}`,
@@ -206,7 +235,9 @@ export function renderMarkdown(results: BenchResults): string {
         'From reading the file to the message the dashboard posts (the 90-day report with every breakdown and the daily series by model, key, pool and agent):',
     );
     lines.push('');
-    lines.push('| Read and parse | Open (compact) | Query, priced | Page data as JSON | **Total** | CPU time | Message | Peak RSS | Heap at peak | Heap held (the store) |');
+    lines.push(
+      '| Read and parse | Open (compact) | Query, priced | Page data as JSON | **Total** | CPU time | Message | Peak RSS | Heap at peak | Heap held (the store) |',
+    );
     lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     lines.push(
       `| ${ms(d.readMs)} ms | ${ms(d.openMs)} ms | ${ms(d.queryMs)} ms | ${ms(d.shapeMs)} ms | **${ms(d.totalMs)} ms** | ${ms(d.cpuMs)} ms | ${f1(d.messageKiB)} KiB | ${f1(d.peakRssMiB)} MiB | +${f1(d.heapGrowthMiB)} MiB | ${f1(d.heapHeldMiB)} MiB |`,

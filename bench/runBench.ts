@@ -11,7 +11,21 @@ import { cpuAccounting, loadAverage } from './osProcess';
 import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
 import { evaluateGoals, renderMarkdown } from './report';
 import type { BenchResults, DashboardLoadResult, FailoverResult, MemoryResult, WorkloadResult } from './results';
-import { COMPARE, defineWorkloads, DIRECT, FAILOVER_KEYS, KEYBRIDGE, memorySample, RECORDING, REFERENCE, runFailover, runMemory, runWorkload, warmUp, type WorkloadContext } from './workloads';
+import {
+  COMPARE,
+  defineWorkloads,
+  DIRECT,
+  FAILOVER_KEYS,
+  KEYBRIDGE,
+  memorySample,
+  RECORDING,
+  REFERENCE,
+  runFailover,
+  runMemory,
+  runWorkload,
+  warmUp,
+  type WorkloadContext,
+} from './workloads';
 
 const REPO = resolve(__dirname, '..', '..');
 /** The whole run is bounded; a hang must not outlive this. */
@@ -68,7 +82,14 @@ function measureDashboard(binDir: string): Promise<DashboardLoadResult> {
   });
 }
 
-function sidesFor(options: BenchOptions, provider: ProviderProcess, bridge: BridgeProcess, reference: ReferenceProcess | undefined, compare: BridgeProcess | undefined, recording: BridgeProcess | undefined): Side[] {
+function sidesFor(
+  options: BenchOptions,
+  provider: ProviderProcess,
+  bridge: BridgeProcess,
+  reference: ReferenceProcess | undefined,
+  compare: BridgeProcess | undefined,
+  recording: BridgeProcess | undefined,
+): Side[] {
   const sides: Side[] = [
     {
       name: DIRECT,
@@ -160,8 +181,16 @@ async function main(): Promise<void> {
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
     bridge = await startBridge({ binDir, config, env, cpuProfileDir: options.cpuProfileDir && resolve(options.cpuProfileDir) });
     const cpuProfileDir = options.cpuProfileDir && resolve(options.cpuProfileDir);
-    if (options.compareCli) compare = await startBridge({ binDir, config: bridgeConfig(provider, process.env.KEYBRIDGE_BENCH_COMPARE_TRANSLATES === '1').config, env, cliPath: resolve(options.compareCli), cpuProfileDir });
-    if (options.usageSide) recording = await startBridge({ binDir, config: { ...(config as object), usageFile: join(usageDir, 'usage.jsonl') }, env, cpuProfileDir });
+    if (options.compareCli)
+      compare = await startBridge({
+        binDir,
+        config: bridgeConfig(provider, process.env.KEYBRIDGE_BENCH_COMPARE_TRANSLATES === '1').config,
+        env,
+        cliPath: resolve(options.compareCli),
+        cpuProfileDir,
+      });
+    if (options.usageSide)
+      recording = await startBridge({ binDir, config: { ...(config as object), usageFile: join(usageDir, 'usage.jsonl') }, env, cpuProfileDir });
     if (options.reference) reference = await startReference(binDir, provider.urls.url, cpuProfileDir);
     sides = sidesFor(options, provider, bridge, reference, compare, recording);
     log(

@@ -18,7 +18,9 @@ const TIME_LIMIT_MS = 180_000;
 const TOKEN = 'kb-upload-memory-token';
 
 function statusField(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Math.round(Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024);
 }
 
@@ -28,7 +30,14 @@ async function startProvider(): Promise<Server> {
     req.on('end', () =>
       setTimeout(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'gpt-test', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+        res.end(
+          JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            model: 'gpt-test',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          }),
+        );
       }, 500),
     );
   });
@@ -38,10 +47,14 @@ async function startProvider(): Promise<Server> {
 
 function upload(url: string, body: Buffer): Promise<{ status: number; retryAfter: string | undefined }> {
   return new Promise((done, fail) => {
-    const req = request(`${url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.on('end', () => done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
-    });
+    const req = request(
+      `${url}/openai/v1/chat/completions`,
+      { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => done({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }));
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
@@ -52,8 +65,19 @@ async function main(): Promise<void> {
   const provider = await startProvider();
   const dir = mkdtempSync(join(tmpdir(), 'keybridge-uploads-'));
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ port: 0, pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, keys: [{ id: 'k', env: 'UPLOAD_KEY' }] }] }));
-  const bridge = spawn(process.execPath, [cli, 'serve', '--quiet', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, UPLOAD_KEY: 'sk-' + 'upload-memory-test-key' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  writeFileSync(
+    config,
+    JSON.stringify({
+      port: 0,
+      pools: [
+        { id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, keys: [{ id: 'k', env: 'UPLOAD_KEY' }] },
+      ],
+    }),
+  );
+  const bridge = spawn(process.execPath, [cli, 'serve', '--quiet', '--config', config], {
+    env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, UPLOAD_KEY: 'sk-' + 'upload-memory-test-key' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const pid = must(bridge.pid, 'the bridge process id');
   const killer = setTimeout(() => bridge.kill('SIGKILL'), TIME_LIMIT_MS);
   try {
@@ -78,7 +102,9 @@ async function main(): Promise<void> {
     }
     const peak = statusField(pid, 'VmHWM');
     const statuses = [...new Set(firstTry.map((r) => r.status))].join(', ');
-    console.log(`${cli}\n  ${UPLOADS} concurrent uploads of ${UPLOAD_BYTES / 1024 / 1024} MiB: first-try statuses ${statuses}; ${refused} turned away with 503 (Retry-After ${firstTry.find((r) => r.retryAfter)?.retryAfter ?? '-'}), ${pending} still refused after retries`);
+    console.log(
+      `${cli}\n  ${UPLOADS} concurrent uploads of ${UPLOAD_BYTES / 1024 / 1024} MiB: first-try statuses ${statuses}; ${refused} turned away with 503 (Retry-After ${firstTry.find((r) => r.retryAfter)?.retryAfter ?? '-'}), ${pending} still refused after retries`,
+    );
     console.log(`  resident memory: ${before} MiB before, peak ${peakAfterFirstTry} MiB after the concurrent burst, peak ${peak} MiB with the retries`);
   } finally {
     clearTimeout(killer);

@@ -119,7 +119,13 @@ function summariseRound(roundIndex: number, order: number, results: CallResult[]
     elapsedMs: round(elapsedMs),
     throughput: round((good.length * 1000) / elapsedMs, 1),
     medianMs: round(median(good.map((r) => r.ms)), 4),
-    p90Ms: round(quantile(good.map((r) => r.ms), 0.9), 4),
+    p90Ms: round(
+      quantile(
+        good.map((r) => r.ms),
+        0.9,
+      ),
+      4,
+    ),
   };
   if (stream) {
     out.medianFirstMs = round(median(good.map((r) => r.firstContentMs ?? Number.NaN).filter(Number.isFinite)), 4);
@@ -244,10 +250,43 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
     };
     if (w.stream) s.medianFirstMs = round(median(own.map((r) => r.medianFirstMs ?? Number.NaN)), 4);
     if (client.side.name !== DIRECT && direct.length) {
-      s.addedMs = round(paired(direct, own, (r) => r.medianMs, (a, b) => a - b) ?? Number.NaN, 4);
-      s.latencyRatio = round(paired(direct, own, (r) => r.medianMs, (a, b) => a / b) ?? Number.NaN, 3);
-      s.throughputRatio = round(paired(direct, own, (r) => r.throughput, (a, b) => a / b) ?? Number.NaN, 3);
-      if (w.stream) s.addedFirstMs = round(paired(direct, own, (r) => r.medianFirstMs, (a, b) => a - b) ?? Number.NaN, 4);
+      s.addedMs = round(
+        paired(
+          direct,
+          own,
+          (r) => r.medianMs,
+          (a, b) => a - b,
+        ) ?? Number.NaN,
+        4,
+      );
+      s.latencyRatio = round(
+        paired(
+          direct,
+          own,
+          (r) => r.medianMs,
+          (a, b) => a / b,
+        ) ?? Number.NaN,
+        3,
+      );
+      s.throughputRatio = round(
+        paired(
+          direct,
+          own,
+          (r) => r.throughput,
+          (a, b) => a / b,
+        ) ?? Number.NaN,
+        3,
+      );
+      if (w.stream)
+        s.addedFirstMs = round(
+          paired(
+            direct,
+            own,
+            (r) => r.medianFirstMs,
+            (a, b) => a - b,
+          ) ?? Number.NaN,
+          4,
+        );
     }
     if (client.side.pid && tally.requests) {
       // Median of the rounds, like every other figure: a round that shared the machine with a burst from elsewhere does not move it.
@@ -279,8 +318,18 @@ function describeWorkload(r: WorkloadResult): string {
     const main = r.focus === 'latency' ? `${s.medianMs.toFixed(3)} ms` : `${s.throughput.toFixed(0)}/s`;
     const first = s.medianFirstMs !== undefined ? ` first ${s.medianFirstMs.toFixed(2)} ms` : '';
     const added = (v: number | undefined): string => (v === undefined ? '?' : `${v >= 0 ? '+' : ''}${v.toFixed(3)}`);
-    const vs = s.addedMs !== undefined ? (r.focus === 'latency' ? ` (${added(r.stream ? s.addedFirstMs : s.addedMs)} ms${r.stream ? ' first' : ''})` : ` (${s.throughputRatio?.toFixed(2)}×)`) : '';
-    const cpu = s.cpuPerRequestMs !== undefined ? ` cpu ${s.cpuPerRequestMs.toFixed(3)} ms/req` : s.providerCpuPerRequestMs !== undefined ? ` provider cpu ${s.providerCpuPerRequestMs.toFixed(3)} ms/req` : '';
+    const vs =
+      s.addedMs !== undefined
+        ? r.focus === 'latency'
+          ? ` (${added(r.stream ? s.addedFirstMs : s.addedMs)} ms${r.stream ? ' first' : ''})`
+          : ` (${s.throughputRatio?.toFixed(2)}×)`
+        : '';
+    const cpu =
+      s.cpuPerRequestMs !== undefined
+        ? ` cpu ${s.cpuPerRequestMs.toFixed(3)} ms/req`
+        : s.providerCpuPerRequestMs !== undefined
+          ? ` provider cpu ${s.providerCpuPerRequestMs.toFixed(3)} ms/req`
+          : '';
     const errors = s.errors ? ` ERRORS ${s.errors}` : '';
     return `${s.side} ${main}${first}${vs}${cpu}${errors}`;
   });

@@ -7,7 +7,14 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url);
 const bundle = new URL('out/scripts/jsonSchemas.cjs', root);
-await build({ entryPoints: [new URL('scripts/jsonSchemas.ts', root).pathname], bundle: true, platform: 'node', format: 'cjs', outfile: bundle.pathname, logLevel: 'warning' });
+await build({
+  entryPoints: [new URL('scripts/jsonSchemas.ts', root).pathname],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: bundle.pathname,
+  logLevel: 'warning',
+});
 const { cliConfigJsonSchema, settingsContribution } = createRequire(import.meta.url)(bundle.pathname);
 
 const json = (value) => `${JSON.stringify(value, null, 2)}\n`;

@@ -109,7 +109,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     args.command = args.config ? 'serve' : 'demo';
   }
   if ((args.command === 'serve' || args.command === 'check' || args.command === 'usage') && !args.config) throw new UsageError('--config FILE is required');
-  if (args.command !== 'usage' && (args.since !== undefined || args.by !== undefined || args.series !== undefined || args.json)) throw new UsageError('--since, --by, --series and --json are options of "usage"');
+  if (args.command !== 'usage' && (args.since !== undefined || args.by !== undefined || args.series !== undefined || args.json))
+    throw new UsageError('--since, --by, --series and --json are options of "usage"');
   if (args.command !== 'demo' && (args.duration !== undefined || args.quietTraffic)) throw new UsageError('--duration and --no-traffic are options of "demo"');
   return args;
 }
@@ -146,7 +147,9 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
     await bridge.start();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`keybridge: cannot listen on 127.0.0.1:${args.port ?? config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}\n`);
+    process.stderr.write(
+      `keybridge: cannot listen on 127.0.0.1:${args.port ?? config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}\n`,
+    );
     await bridge.dispose(0);
     process.exitCode = 1;
     return;
@@ -226,7 +229,13 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   if (args.command === 'demo') {
-    process.exitCode = await runDemo({ port: args.port, durationS: args.duration, intervalMs: args.quietTraffic ? 0 : DEMO_INTERVAL_MS, out: process.stdout, err: process.stderr });
+    process.exitCode = await runDemo({
+      port: args.port,
+      durationS: args.duration,
+      intervalMs: args.quietTraffic ? 0 : DEMO_INTERVAL_MS,
+      out: process.stdout,
+      err: process.stderr,
+    });
     return;
   }
   if (args.command === 'usage') {

@@ -96,31 +96,44 @@ class KeyBridgeExtension extends Disposable {
     this.dashboard = this._register(new UsageDashboard(this.host, context.extensionUri, logger));
     this.terminal = new TerminalEnvironment(context.environmentVariableCollection, context.globalState);
     this.agents = this._register(
-      new AgentConnect(context, { baseUrls: () => this.host.baseUrls, token: () => this.keyStore.snapshot?.tokens?.token, logger, changed: () => this.render.schedule() }),
+      new AgentConnect(context, {
+        baseUrls: () => this.host.baseUrls,
+        token: () => this.keyStore.snapshot?.tokens?.token,
+        logger,
+        changed: () => this.render.schedule(),
+      }),
     );
 
-    const commands = new KeyBridgeCommands({
-      host: this.host,
-      keyStore: this.keyStore,
-      pools: () => this.sync.settings.pools,
-      addPoolSetting,
-      removePoolSetting,
-      routes: () => routeStatus(this.sync.settings),
-      routesSetting,
-      writeRoutesSetting,
-      testCandidateKeys,
-      refresh: () => {
-        this.agents.refresh();
-        return this.sync.refresh();
+    const commands = new KeyBridgeCommands(
+      {
+        host: this.host,
+        keyStore: this.keyStore,
+        pools: () => this.sync.settings.pools,
+        addPoolSetting,
+        removePoolSetting,
+        routes: () => routeStatus(this.sync.settings),
+        routesSetting,
+        writeRoutesSetting,
+        testCandidateKeys,
+        refresh: () => {
+          this.agents.refresh();
+          return this.sync.refresh();
+        },
+        showLog: () => channel.show(true),
+        showDashboard: () => this.dashboard.show(),
+        logger,
       },
-      showLog: () => channel.show(true),
-      showDashboard: () => this.dashboard.show(),
-      logger,
-    }, this.agents.commands, this.demo);
+      this.agents.commands,
+      this.demo,
+    );
     for (const disposable of commands.register()) this._register(disposable);
     this._register(registerLanguageModels({ host: this.host, keyStore: this.keyStore, sync: this.sync, logger }));
     this._register(
-      new BridgeNotices(this.host, () => this.sync.settings.notifications, (pool) => this.sync.settings.pools.find((p) => p.id === pool)?.protocol),
+      new BridgeNotices(
+        this.host,
+        () => this.sync.settings.notifications,
+        (pool) => this.sync.settings.pools.find((p) => p.id === pool)?.protocol,
+      ),
     );
 
     const subscriptions = [this.host.onDidChange.on(() => this.render.schedule()), this.sync.onDidChange.on(() => this.render.schedule())];
@@ -129,7 +142,15 @@ class KeyBridgeExtension extends Disposable {
   }
 
   start(): void {
-    void this.sync.start().then(() => this.sync.state !== 'ready' ? undefined : this.demo.cleanUpStale().catch((error: unknown) => this.logger.warn(`Removing the demo pools of an earlier session failed: ${(error as Error).message}`)));
+    void this.sync
+      .start()
+      .then(() =>
+        this.sync.state !== 'ready'
+          ? undefined
+          : this.demo
+              .cleanUpStale()
+              .catch((error: unknown) => this.logger.warn(`Removing the demo pools of an earlier session failed: ${(error as Error).message}`)),
+      );
   }
 
   whenReady(timeoutMs: number): Promise<HostRole> {
@@ -155,7 +176,13 @@ class KeyBridgeExtension extends Disposable {
       for (const node of nodes) {
         const item = this.tree.getTreeItem(node);
         const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-        rows.push({ id: item.id ?? node.id, depth, label, description: typeof item.description === 'string' ? item.description : '', contextValue: item.contextValue ?? '' });
+        rows.push({
+          id: item.id ?? node.id,
+          depth,
+          label,
+          description: typeof item.description === 'string' ? item.description : '',
+          contextValue: item.contextValue ?? '',
+        });
         visit(this.tree.getChildren(node), depth + 1);
       }
     };

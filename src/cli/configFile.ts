@@ -55,7 +55,8 @@ function refuseInlineKeys(raw: unknown): void {
     if (!Array.isArray(keys)) return;
     keys.forEach((key: unknown, k) => {
       const inline = INLINE_KEY_FIELDS.find((name) => typeof key === 'object' && key !== null && name in key);
-      if (inline) throw new ConfigError(`pools[${i}].keys[${k}].${inline}`, 'keys are never written in the config file; name an environment variable with "env"');
+      if (inline)
+        throw new ConfigError(`pools[${i}].keys[${k}].${inline}`, 'keys are never written in the config file; name an environment variable with "env"');
     });
   });
 }
@@ -77,7 +78,11 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
     const pool = preset === undefined ? own : withPreset(own, presetById(preset) as ProviderPreset);
     const { protocol, baseUrl } = pool;
     if (protocol === undefined) throw new ConfigError(`pools[${i}].protocol`, 'is required unless the pool names a "preset"');
-    if (baseUrl === undefined) throw new ConfigError(`pools[${i}].baseUrl`, 'is required unless the pool names a "preset" (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")');
+    if (baseUrl === undefined)
+      throw new ConfigError(
+        `pools[${i}].baseUrl`,
+        'is required unless the pool names a "preset" (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")',
+      );
     return { ...pool, protocol, baseUrl, keys: resolveKeys(pool.keys, i, env) };
   });
   const bridge = validateBridgeConfig({ pools, routes: file.routes, defaults: file.defaults, tuning: file.tuning });
@@ -86,7 +91,7 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
   // A generated local token is always strong; one the user supplies must be too.
   const problem = tokenProblem(token, adminToken);
   if (problem) {
-    const hint = 'generate one with: node -e "console.log(\'kb-\'+require(\'crypto\').randomBytes(24).toString(\'base64url\'))"';
+    const hint = "generate one with: node -e \"console.log('kb-'+require('crypto').randomBytes(24).toString('base64url'))\"";
     throw new ConfigError(problem.which === 'token' ? file.tokenEnv : file.adminTokenEnv, `${problem.message}; ${hint}`);
   }
   return {

@@ -49,7 +49,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await bridge.dispose(0);
     await provider.close();
     const code = (error as NodeJS.ErrnoException).code;
-    options.err.write(`keybridge demo: cannot listen on 127.0.0.1:${options.port ?? DEFAULT_PORT}: ${code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : (error as Error).message}\n`);
+    options.err.write(
+      `keybridge demo: cannot listen on 127.0.0.1:${options.port ?? DEFAULT_PORT}: ${code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : (error as Error).message}\n`,
+    );
     return 1;
   }
   const labels = keyLabels(bridge);
@@ -108,7 +110,11 @@ function keyLabels(bridge: Bridge): Map<string, string> {
 function firstPoolByModel(bridge: Bridge): (summary: RequestSummary) => string | undefined {
   const routes = bridge.status().routes ?? [];
   return (summary) => {
-    const route = routes.find((r) => r.protocol === summary.protocol && (r.implicit || new RegExp(`^${r.match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(summary.model ?? '')));
+    const route = routes.find(
+      (r) =>
+        r.protocol === summary.protocol &&
+        (r.implicit || new RegExp(`^${r.match.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(summary.model ?? '')),
+    );
     return route?.targets[0]?.pool;
   };
 }
@@ -143,4 +149,3 @@ function quietLogger(err: NodeJS.WritableStream, secrets: string[]): Logger {
     error: (m) => err.write(line('error', m)),
   };
 }
-

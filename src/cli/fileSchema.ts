@@ -19,8 +19,14 @@ const keySchema = v.object(
   {
     id: optionalString('Key id shown in logs and the status (default: the variable name).'),
     label: optionalString('Name shown in the status.'),
-    env: v.pipe(v.string(ENV_MESSAGE), v.regex(ENV_NAME, ENV_MESSAGE), v.description('The environment variable that holds the key. Keys are never written in this file.')),
-    weight: v.optional(v.pipe(v.number(POSITIVE), v.finite(POSITIVE), v.gtValue(0, POSITIVE), v.description('Share of requests with the "weighted" strategy.'))),
+    env: v.pipe(
+      v.string(ENV_MESSAGE),
+      v.regex(ENV_NAME, ENV_MESSAGE),
+      v.description('The environment variable that holds the key. Keys are never written in this file.'),
+    ),
+    weight: v.optional(
+      v.pipe(v.number(POSITIVE), v.finite(POSITIVE), v.gtValue(0, POSITIVE), v.description('Share of requests with the "weighted" strategy.')),
+    ),
   },
   objectMessage('{"id": "work", "env": "OPENAI_KEY_WORK"}'),
 );
@@ -54,17 +60,35 @@ const DAYS = 'must be a whole number of days from 1 to 3650';
 
 const fileEntries = {
   $schema: v.optional(v.pipe(v.string('must be a string'), v.description('Path or URL of keybridge.schema.json, so editors complete and check this file.'))),
-  port: v.optional(v.pipe(v.number(PORT), v.integer(PORT), v.minValue(0, PORT), v.maxValue(65535, PORT), v.description('Port on 127.0.0.1 (0 = any free port).')), 0),
+  port: v.optional(
+    v.pipe(v.number(PORT), v.integer(PORT), v.minValue(0, PORT), v.maxValue(65535, PORT), v.description('Port on 127.0.0.1 (0 = any free port).')),
+    0,
+  ),
   tokenEnv: v.optional(text('Environment variable with the local access token (generated and printed when unset).'), 'KEYBRIDGE_TOKEN'),
   adminTokenEnv: v.optional(text('Environment variable with the status API token (the status API is closed when unset).'), 'KEYBRIDGE_ADMIN_TOKEN'),
   stateFile: optionalString('Where key health (never secrets) is kept across restarts; ~/ is the home folder.'),
-  usageFile: optionalString('Where the usage record of every request (never a key, prompt or answer) is kept; default: beside the state file (STATE.usage.jsonl); ~/ is the home folder.'),
+  usageFile: optionalString(
+    'Where the usage record of every request (never a key, prompt or answer) is kept; default: beside the state file (STATE.usage.jsonl); ~/ is the home folder.',
+  ),
   usageRetentionDays: v.optional(
-    v.pipe(v.number(DAYS), v.integer(DAYS), v.minValue(1, DAYS), v.maxValue(3650, DAYS), v.description('Days of usage history kept (raw records for 48 hours, then hourly and daily rollups).')),
+    v.pipe(
+      v.number(DAYS),
+      v.integer(DAYS),
+      v.minValue(1, DAYS),
+      v.maxValue(3650, DAYS),
+      v.description('Days of usage history kept (raw records for 48 hours, then hourly and daily rollups).'),
+    ),
     90,
   ),
-  pools: v.pipe(v.array(poolSchema, 'must list at least one pool'), v.minLength(1, 'must list at least one pool'), v.description('Key pools: one provider account kind each.')),
-  routes: v.optional(v.pipe(v.array(routeSchema, 'must be an array'), v.description('Routes by model; first match wins. Unmatched models use the default pool.')), []),
+  pools: v.pipe(
+    v.array(poolSchema, 'must list at least one pool'),
+    v.minLength(1, 'must list at least one pool'),
+    v.description('Key pools: one provider account kind each.'),
+  ),
+  routes: v.optional(
+    v.pipe(v.array(routeSchema, 'must be an array'), v.description('Routes by model; first match wins. Unmatched models use the default pool.')),
+    [],
+  ),
   defaults: v.optional(defaultsSchema),
   tuning: v.optional(tuningSchema),
 };

@@ -15,7 +15,9 @@ function wrap(text: string, indent: string): string {
 
 /** Every tuning knob with its default, its meaning and what it accepts, as the schema defines them. */
 function tuningKnobs(): string {
-  return TUNING_KNOB_NAMES.map((name) => `  "${name}": ${TUNING_KNOBS[name].default}   (${knobRange(name)})\n${wrap(TUNING_KNOBS[name].meaning, '      ')}`).join('\n');
+  return TUNING_KNOB_NAMES.map(
+    (name) => `  "${name}": ${TUNING_KNOBS[name].default}   (${knobRange(name)})\n${wrap(TUNING_KNOBS[name].meaning, '      ')}`,
+  ).join('\n');
 }
 
 /** The text of `keybridge --help`; it documents every option and the config format. */

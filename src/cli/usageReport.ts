@@ -41,13 +41,32 @@ export function usageText(report: UsageReport, file: string): string {
   const unpriced = t.unpricedTokens ? `; ${count(t.unpricedTokens)} token(s) of models without a known price left out` : '';
   out.push(t.costUsd === null ? `cost (estimate): unknown — no price known for the models used${unpriced}` : `cost (estimate): ${usd(t.costUsd)}${unpriced}`);
   for (const [by, lines] of Object.entries(report.breakdowns)) {
-    out.push('', table([`by ${by}`, ...COLUMNS.map(([name]) => name)], lines.map((line) => [label(line, by), ...COLUMNS.map(([, cell]) => cell(line))])));
+    out.push(
+      '',
+      table(
+        [`by ${by}`, ...COLUMNS.map(([name]) => name)],
+        lines.map((line) => [label(line, by), ...COLUMNS.map(([, cell]) => cell(line))]),
+      ),
+    );
   }
   const series = report.series;
   if (series) {
     // The points with requests; the JSON has every bucket, and the series per model, key, pool and agent.
     const total = series.total;
-    const rows = series.at.flatMap((at, i) => (total.requests[i] ? [[time(at).slice(0, series.grain === 'day' ? 10 : 16), count(total.requests[i]), count(total.errors[i]), count(total.failovers[i]), count(total.tokens[i]), usd(total.costUsd[i])]] : []));
+    const rows = series.at.flatMap((at, i) =>
+      total.requests[i]
+        ? [
+            [
+              time(at).slice(0, series.grain === 'day' ? 10 : 16),
+              count(total.requests[i]),
+              count(total.errors[i]),
+              count(total.failovers[i]),
+              count(total.tokens[i]),
+              usd(total.costUsd[i]),
+            ],
+          ]
+        : [],
+    );
     out.push('', table([`per ${series.grain} (UTC)`, 'requests', 'failed', 'failovers', 'tokens', 'cost (est.)'], rows));
   }
   return `${out.join('\n')}\n`;
@@ -57,6 +76,10 @@ function table(head: string[], rows: string[][]): string {
   if (!rows.length) return `${head[0]}: no requests`;
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   // The first column reads left to right; the numbers line up on the right.
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }

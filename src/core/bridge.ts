@@ -175,7 +175,14 @@ export class Bridge {
   private countRow(row: UsageRow): void {
     const prices = this.pricer.pricesOf(row.pool, row.kind === 'request' ? (row.servedModel ?? row.model) : row.model);
     const tokens = row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens;
-    this.caps.add({ pool: row.pool, key: row.key, at: row.at, requests: row.kind === 'request' ? 1 : row.requests, tokens, costUsd: prices && costOf(row, prices) });
+    this.caps.add({
+      pool: row.pool,
+      key: row.key,
+      at: row.at,
+      requests: row.kind === 'request' ? 1 : row.requests,
+      tokens,
+      costUsd: prices && costOf(row, prices),
+    });
   }
 
   /** Counts this month's history from the usage store again (at start, and when the config changes the caps or prices). */

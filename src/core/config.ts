@@ -4,7 +4,20 @@
  */
 import * as v from 'valibot';
 import type { DialectId } from './providers/dialect';
-import { DEADLINE_KNOBS, defaultsSchema, poolEntries, PROTOCOLS, routeSchema, SELECTION_STRATEGIES, TUNING_KNOBS, TUNING_KNOB_NAMES, testPathSchema, tuningSchema, type PrefillStyle, type TuningKnob } from './configSchema';
+import {
+  DEADLINE_KNOBS,
+  defaultsSchema,
+  poolEntries,
+  PROTOCOLS,
+  routeSchema,
+  SELECTION_STRATEGIES,
+  TUNING_KNOBS,
+  TUNING_KNOB_NAMES,
+  testPathSchema,
+  tuningSchema,
+  type PrefillStyle,
+  type TuningKnob,
+} from './configSchema';
 
 export { PROTOCOLS };
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -130,7 +143,10 @@ export interface BridgeConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -151,7 +167,9 @@ type Checked<S extends v.GenericSchema> = { ok: true; value: v.InferOutput<S> } 
 /** The value as the schema reads it (defaults filled in), or every problem, each naming its field relative to `value`. */
 export function checkWith<S extends v.GenericSchema>(schema: S, value: unknown): Checked<S> {
   const result = v.safeParse(schema, value);
-  return result.success ? { ok: true, value: result.output } : { ok: false, problems: result.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message })) };
+  return result.success
+    ? { ok: true, value: result.output }
+    : { ok: false, problems: result.issues.map((issue) => ({ field: fieldOf(issue), message: issue.message })) };
 }
 
 /**
@@ -202,7 +220,8 @@ export function validateBridgeConfig(config: BridgeConfig): BridgeConfig {
       keyIds.add(key.id);
     });
     pool.caps?.forEach((cap, c) => {
-      if (cap.requests === undefined && cap.tokens === undefined && cap.costUsd === undefined) throw new ConfigError(`${at}.caps[${c}]`, 'must set requests, tokens or costUsd');
+      if (cap.requests === undefined && cap.tokens === undefined && cap.costUsd === undefined)
+        throw new ConfigError(`${at}.caps[${c}]`, 'must set requests, tokens or costUsd');
     });
   });
   config.routes.forEach((route, i) => {

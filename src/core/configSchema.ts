@@ -39,13 +39,24 @@ export const TUNING_KNOBS = {
   waitThresholdMs: { default: 3_000, min: 0, meaning: 'Longest wait for a cooling key of the current target before moving on.' },
   connectTimeoutMs: { default: 10_000, min: 1, meaning: 'Time to open a connection to the provider.' },
   headersTimeoutMs: { default: 30_000, min: 1, meaning: "Streams: time to response headers before moving to the route's next target." },
-  firstEventTimeoutMs: { default: 45_000, min: 1, meaning: "Streams: time to the first content event (lifecycle events do not count) before moving to the route's next target." },
+  firstEventTimeoutMs: {
+    default: 45_000,
+    min: 1,
+    meaning: "Streams: time to the first content event (lifecycle events do not count) before moving to the route's next target.",
+  },
   firstByteTimeoutMs: { default: 240_000, min: 1, meaning: "Streams on the route's last target: longest wait for headers and the first event." },
   idleTimeoutMs: { default: 120_000, min: 1, meaning: 'Longest silence inside an answer (stall detection).' },
   nonStreamTimeoutMs: { default: 600_000, min: 1, meaning: 'Non-streamed answers: request to complete headers; room for long reasoning.' },
   maxBodyBytes: { default: 32 * 1024 * 1024, min: 1, integer: true, meaning: 'Largest request body the bridge accepts.' },
   // At most 64 MiB: the last event of a Responses answer repeats its text up to four times, in one string, and V8 strings stop at 512 MiB.
-  maxAnswerBytes: { default: 16 * 1024 * 1024, min: 1, max: 64 * 1024 * 1024, integer: true, meaning: "Most of one streamed answer the bridge holds in memory: a Responses stream translated from another protocol (its last event repeats the whole output) is ended with the client's error past it, and a stream is no longer continued after a cut." },
+  maxAnswerBytes: {
+    default: 16 * 1024 * 1024,
+    min: 1,
+    max: 64 * 1024 * 1024,
+    integer: true,
+    meaning:
+      "Most of one streamed answer the bridge holds in memory: a Responses stream translated from another protocol (its last event repeats the whole output) is ended with the client's error past it, and a stream is no longer continued after a cut.",
+  },
   defaultCooldownMs: { default: 30_000, min: 0, meaning: 'Cooldown after a 429 without retry hints; jittered by ±20 %.' },
   transientRetries: {
     default: 2,
@@ -58,9 +69,14 @@ export const TUNING_KNOBS = {
     default: 0.2,
     min: 0,
     max: 1,
-    meaning: "Retries of transient faults a target may take, as a share of its recent requests: under a total outage the provider sees at most about (1 + this)× the requests, plus the floor.",
+    meaning:
+      'Retries of transient faults a target may take, as a share of its recent requests: under a total outage the provider sees at most about (1 + this)× the requests, plus the floor.',
   },
-  retryBudgetMinPerSec: { default: 3, min: 0, meaning: 'Retries per second a target may take whatever its traffic (the floor of the retry budget), so a quiet target still retries.' },
+  retryBudgetMinPerSec: {
+    default: 3,
+    min: 0,
+    meaning: 'Retries per second a target may take whatever its traffic (the floor of the retry budget), so a quiet target still retries.',
+  },
   retryBudgetWindowMs: { default: 10_000, min: 100, meaning: 'How long requests count towards the retry budget, and retries against it.' },
   firstEventFloorMs: {
     default: 5_000,
@@ -86,7 +102,13 @@ const KNOBS: Record<TuningKnob, Knob> = TUNING_KNOBS;
 export const TUNING_KNOB_NAMES = Object.keys(KNOBS) as TuningKnob[];
 
 /** The knobs a pool or a route may override (ARCHITECTURE §4: tuning → pool → route). */
-export const DEADLINE_KNOBS = ['headersTimeoutMs', 'firstEventTimeoutMs', 'firstByteTimeoutMs', 'idleTimeoutMs', 'nonStreamTimeoutMs'] as const satisfies readonly TuningKnob[];
+export const DEADLINE_KNOBS = [
+  'headersTimeoutMs',
+  'firstEventTimeoutMs',
+  'firstByteTimeoutMs',
+  'idleTimeoutMs',
+  'nonStreamTimeoutMs',
+] as const satisfies readonly TuningKnob[];
 
 /** "must be a whole number ≥ 1", "must be a number from 0.01 to 1": what --help and the errors say. */
 export function knobRange(name: TuningKnob): string {
@@ -100,9 +122,34 @@ function knobSchema(name: TuningKnob) {
   const message = `must be ${knobRange(name)}`;
   const about = `${knob.meaning} Default: ${knob.default}.`;
   // finite: JSON's 1e999 reads as Infinity, which Node's timers take as 1 ms.
-  if (knob.max !== undefined && knob.integer) return v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
-  if (knob.max !== undefined) return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.maxValue(knob.max, message), v.description(about), v.metadata({ default: knob.default }));
-  if (knob.integer) return v.pipe(v.number(message), v.finite(message), v.integer(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
+  if (knob.max !== undefined && knob.integer)
+    return v.pipe(
+      v.number(message),
+      v.finite(message),
+      v.integer(message),
+      v.minValue(knob.min, message),
+      v.maxValue(knob.max, message),
+      v.description(about),
+      v.metadata({ default: knob.default }),
+    );
+  if (knob.max !== undefined)
+    return v.pipe(
+      v.number(message),
+      v.finite(message),
+      v.minValue(knob.min, message),
+      v.maxValue(knob.max, message),
+      v.description(about),
+      v.metadata({ default: knob.default }),
+    );
+  if (knob.integer)
+    return v.pipe(
+      v.number(message),
+      v.finite(message),
+      v.integer(message),
+      v.minValue(knob.min, message),
+      v.description(about),
+      v.metadata({ default: knob.default }),
+    );
   return v.pipe(v.number(message), v.finite(message), v.minValue(knob.min, message), v.description(about), v.metadata({ default: knob.default }));
 }
 
@@ -110,7 +157,10 @@ const list = (names: readonly string[]): string => names.join(', ');
 
 export const tuningSchema = v.pipe(
   v.strictObject(
-    Object.fromEntries(TUNING_KNOB_NAMES.map((name) => [name, v.optional(knobSchema(name))])) as Record<TuningKnob, v.OptionalSchema<ReturnType<typeof knobSchema>, undefined>>,
+    Object.fromEntries(TUNING_KNOB_NAMES.map((name) => [name, v.optional(knobSchema(name))])) as Record<
+      TuningKnob,
+      v.OptionalSchema<ReturnType<typeof knobSchema>, undefined>
+    >,
     (issue) => (issue.expected === 'never' ? `unknown setting; known: ${list(TUNING_KNOB_NAMES)}` : 'must be an object of tuning knobs'),
   ),
   v.description('Failover knobs; every value has a safe default.'),
@@ -153,7 +203,9 @@ export const objectMessage =
 
 const nonEmpty = (description?: string) => {
   const message = 'must be a non-empty string';
-  return description === undefined ? v.pipe(v.string(message), v.nonEmpty(message)) : v.pipe(v.string(message), v.nonEmpty(message), v.description(description));
+  return description === undefined
+    ? v.pipe(v.string(message), v.nonEmpty(message))
+    : v.pipe(v.string(message), v.nonEmpty(message), v.description(description));
 };
 
 const boolean = (markdownDescription: string) => v.optional(v.pipe(v.boolean('must be true or false'), v.metadata({ default: false, markdownDescription })));
@@ -175,7 +227,12 @@ const tokenPricesSchema = v.strictObject(
     cacheRead: v.optional(usdPerMillion('USD per million cached input tokens read (default: the input price).')),
     cacheWrite: v.optional(usdPerMillion('USD per million input tokens written to the cache (default: the input price).')),
   },
-  (issue) => (issue.expected === 'never' ? 'unknown price (known: input, output, cacheRead, cacheWrite)' : issue.expected === 'Object' ? 'must be an object like {"input": 0.4, "output": 1.6}' : 'is required'),
+  (issue) =>
+    issue.expected === 'never'
+      ? 'unknown price (known: input, output, cacheRead, cacheWrite)'
+      : issue.expected === 'Object'
+        ? 'must be an object like {"input": 0.4, "output": 1.6}'
+        : 'is required',
 );
 
 const CAP_PERIODS = ['day', 'month'] as const;
@@ -208,9 +265,17 @@ const capSchema = v.strictObject(
 
 /** The fields of a pool that both hosts accept; each host adds its own (the CLI its keys, VS Code the preset). */
 export const poolEntries = {
-  id: v.pipe(v.string('must be letters, digits, dot, dash or underscore'), v.regex(POOL_ID, 'must be letters, digits, dot, dash or underscore'), v.description('Short id used in routes, logs and the key store.')),
+  id: v.pipe(
+    v.string('must be letters, digits, dot, dash or underscore'),
+    v.regex(POOL_ID, 'must be letters, digits, dot, dash or underscore'),
+    v.description('Short id used in routes, logs and the key store.'),
+  ),
   label: v.optional(nonEmpty('Name shown in the tree and the status.')),
-  protocol: v.pipe(protocolSchema, v.description('The wire protocol the provider speaks.'), v.metadata({ enumDescriptions: ['OpenAI-compatible: /chat/completions, /responses, /embeddings', 'Anthropic Messages: /v1/messages'] })),
+  protocol: v.pipe(
+    protocolSchema,
+    v.description('The wire protocol the provider speaks.'),
+    v.metadata({ enumDescriptions: ['OpenAI-compatible: /chat/completions, /responses, /embeddings', 'Anthropic Messages: /v1/messages'] }),
+  ),
   baseUrl: v.pipe(
     v.string('is required (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")'),
     // The URL check alone would take ftp: or file: URLs; the pattern alone would take "http://[".
@@ -218,7 +283,8 @@ export const poolEntries = {
     v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\/\S+$/, 'must be an absolute http(s) URL'),
     v.url('must be an absolute http(s) URL'),
     v.metadata({
-      markdownDescription: "As the provider's SDK takes it: OpenAI-compatible with the version (`https://api.openai.com/v1`), Anthropic the server root (`https://api.anthropic.com`).",
+      markdownDescription:
+        "As the provider's SDK takes it: OpenAI-compatible with the version (`https://api.openai.com/v1`), Anthropic the server root (`https://api.anthropic.com`).",
     }),
   ),
   strategy: v.optional(
@@ -254,7 +320,9 @@ export const poolEntries = {
       }),
     ),
   ),
-  deadlines: v.optional(deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.')),
+  deadlines: v.optional(
+    deadlinesSchema('Deadlines for this pool (ms), overriding the `tuning` ones; e.g. a longer `firstEventTimeoutMs` for reasoning models.'),
+  ),
   dialect: v.optional(
     v.pipe(
       v.picklist(DIALECT_IDS, `must be one of ${list(DIALECT_IDS)}`),
@@ -287,11 +355,11 @@ export const poolEntries = {
       v.picklist(PREFILL_STYLES, `must be one of ${list(PREFILL_STYLES)}`),
       v.metadata({
         markdownDescription:
-          'How the provider continues a started answer, for a route\'s `continueOnCut`. Default: `assistant` for Anthropic pools, `none` for OpenAI-compatible ones; the provider presets set their own.',
+          "How the provider continues a started answer, for a route's `continueOnCut`. Default: `assistant` for Anthropic pools, `none` for OpenAI-compatible ones; the provider presets set their own.",
         enumDescriptions: [
           'A final assistant message is the start of the answer (Anthropic Messages; OpenRouter, for the models that support it).',
           'The final assistant message carries `"prefix": true` (Mistral; DeepSeek on its beta base URL `https://api.deepseek.com/beta`).',
-          'No prefill: the delivered text is sent as the assistant\'s turn with an instruction to continue, and what repeats it is dropped.',
+          "No prefill: the delivered text is sent as the assistant's turn with an instruction to continue, and what repeats it is dropped.",
         ],
       }),
     ),
@@ -316,7 +384,11 @@ export const testPathSchema = v.pipe(
 export const routeSchema = v.object(
   {
     protocol: v.pipe(protocolSchema, v.description('The protocol of the requests this route matches.')),
-    match: v.pipe(v.string('must be a model name or pattern'), v.nonEmpty('must be a model name or pattern'), v.description('Model name, or a pattern with * wildcards.')),
+    match: v.pipe(
+      v.string('must be a model name or pattern'),
+      v.nonEmpty('must be a model name or pattern'),
+      v.description('Model name, or a pattern with * wildcards.'),
+    ),
     targets: v.pipe(
       v.array(targetSchema, 'must list at least one target {"pool": "...", "model"?: "..."}'),
       v.minLength(1, 'must list at least one target {"pool": "...", "model"?: "..."}'),
@@ -334,4 +406,3 @@ export const defaultsSchema = v.pipe(
   v.object({ openai: v.optional(nonEmpty()), anthropic: v.optional(nonEmpty()) }, objectMessage('{"openai": "pool-id"}')),
   v.description('The pool each protocol uses when no route matches (default: the first pool of that protocol).'),
 );
-

@@ -104,7 +104,15 @@ function formsOf(secret: string): SecretForms {
   const needles = [...new Set([secret, ...base64Cores(secret)].map(middle))].map((text) => Buffer.from(text, 'latin1'));
   const characters = new Uint8Array(128);
   for (let i = 0; i < secret.length; i++) if (secret.charCodeAt(i) < 128) characters[secret.charCodeAt(i)] = 1;
-  forms = { masked: maskSecret(secret), maskedAscii: maskSecret(secret, '...'), anchors, whole, longest: Math.max(secret.length, ...whole.map((form) => form.length)), needles, characters };
+  forms = {
+    masked: maskSecret(secret),
+    maskedAscii: maskSecret(secret, '...'),
+    anchors,
+    whole,
+    longest: Math.max(secret.length, ...whole.map((form) => form.length)),
+    needles,
+    characters,
+  };
   // Bounded: the keys of a session number in the tens; a host that cycles through more only recomputes.
   if (formsCache.size >= 256) formsCache.clear();
   formsCache.set(secret, forms);

@@ -99,8 +99,14 @@ const utcHour = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'shor
 const HOUR_S = 3600;
 const DAY_S = 24 * HOUR_S;
 /** Tick steps in seconds: hours that divide a day for hourly points, whole days (and weeks) for daily ones. */
-const TIME_INCRS = { hour: [HOUR_S, 2 * HOUR_S, 3 * HOUR_S, 4 * HOUR_S, 6 * HOUR_S, 12 * HOUR_S, DAY_S], day: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S] };
-const COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8, 1e9];
+const TIME_INCRS = {
+  hour: [HOUR_S, 2 * HOUR_S, 3 * HOUR_S, 4 * HOUR_S, 6 * HOUR_S, 12 * HOUR_S, DAY_S],
+  day: [DAY_S, 2 * DAY_S, 7 * DAY_S, 14 * DAY_S, 28 * DAY_S],
+};
+const COUNT_INCRS = [
+  1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1e3, 2e3, 2.5e3, 5e3, 1e4, 2e4, 2.5e4, 5e4, 1e5, 2e5, 2.5e5, 5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8,
+  1e9,
+];
 
 /** A tick of the time axis: the hour, or the day at midnight and for daily points. */
 function timeTick(seconds: number, grain: 'hour' | 'day'): string {
@@ -142,14 +148,23 @@ function drawChart(plot: HTMLElement, spec: ChartSpec): void {
       { ...axis, space: 56, incrs: TIME_INCRS[spec.grain], values: (_u, ticks) => ticks.map((t) => timeTick(t, spec.grain)) },
       // As wide as its longest label (a cost has more digits than a count), so none is cut at the edge; uPlot asks
       // once before it has the labels (null).
-      { ...axis, size: (_u, values: string[] | null) => 16 + 7 * Math.max(3, ...(Array.isArray(values) ? values.map((v) => v.length) : [])), ...(spec.counts ? { incrs: COUNT_INCRS } : {}), values: (_u, ticks) => ticks.map((v) => format(v)) },
+      {
+        ...axis,
+        size: (_u, values: string[] | null) => 16 + 7 * Math.max(3, ...(Array.isArray(values) ? values.map((v) => v.length) : [])),
+        ...(spec.counts ? { incrs: COUNT_INCRS } : {}),
+        values: (_u, ticks) => ticks.map((v) => format(v)),
+      },
     ],
     series: [
-      { label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)', value: (_u, v: number | null) => (v === null ? 'all' : spec.grain === 'hour' ? utcHour.format(v * 1000) : utcDay.format(v * 1000)) },
+      {
+        label: spec.grain === 'hour' ? 'Hour (UTC)' : 'Day (UTC)',
+        value: (_u, v: number | null) => (v === null ? 'all' : spec.grain === 'hour' ? utcHour.format(v * 1000) : utcDay.format(v * 1000)),
+      },
       ...order.map((i) => {
         const s = spec.series[i];
         // The series' own value under the cursor (not the stacked sum it is drawn at), else its total.
-        const value = (_u: uPlot, _v: number | null, _si: number, idx: number | null): string => (idx === null ? format(total(raw[i])) : format(raw[i][idx] ?? 0));
+        const value = (_u: uPlot, _v: number | null, _si: number, idx: number | null): string =>
+          idx === null ? format(total(raw[i])) : format(raw[i][idx] ?? 0);
         return spec.bars
           ? { label: s.label, stroke: s.color, fill: s.color, width: 0, paths: bars, points: { show: false }, value }
           : { label: s.label, stroke: s.color, width: 2, points: { show: spec.at.length <= 31, size: 4, fill: s.color }, value };
@@ -182,7 +197,14 @@ function table(title: string, rows: DashboardRow[]): HTMLElement {
   t.append(head);
   for (const row of rows.slice(0, 12)) {
     const tr = el('tr');
-    tr.append(el('td', row.name), el('td', integer.format(row.requests)), el('td', compact.format(row.tokens)), el('td', integer.format(row.errors)), el('td', integer.format(row.failovers)), el('td', usd(row.costUsd)));
+    tr.append(
+      el('td', row.name),
+      el('td', integer.format(row.requests)),
+      el('td', compact.format(row.tokens)),
+      el('td', integer.format(row.errors)),
+      el('td', integer.format(row.failovers)),
+      el('td', usd(row.costUsd)),
+    );
     t.append(tr);
   }
   section.append(t);
@@ -272,7 +294,10 @@ function render(data: DashboardData): void {
   const per = series.grain === 'hour' ? 'hour' : 'day';
   const header = el('header');
   const title = el('div', undefined, 'title');
-  title.append(el('h1', `KeyBridge usage — last ${rangeTitle(data.range)}`), el('span', data.role === 'follower' ? 'served by another window' : `this window ${data.role === 'owner' ? 'owns the bridge' : `is ${data.role}`}`, 'muted'));
+  title.append(
+    el('h1', `KeyBridge usage — last ${rangeTitle(data.range)}`),
+    el('span', data.role === 'follower' ? 'served by another window' : `this window ${data.role === 'owner' ? 'owns the bridge' : `is ${data.role}`}`, 'muted'),
+  );
   header.append(
     title,
     segmented('Range', 'range', RANGES, state.range, (range) => {
@@ -313,8 +338,27 @@ function render(data: DashboardData): void {
   if (!series.at.length) charts.append(el('p', 'Nothing yet.', 'muted'));
   else {
     charts.append(
-      timeChart({ title: `Tokens by ${byLabel}`, at: series.at, grain: series.grain, bars: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.tokens })) }, 'chart-tokens-by'),
-      timeChart({ title: `Requests by ${byLabel}`, at: series.at, grain: series.grain, bars: true, counts: true, series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.requests })) }, 'chart-requests-by'),
+      timeChart(
+        {
+          title: `Tokens by ${byLabel}`,
+          at: series.at,
+          grain: series.grain,
+          bars: true,
+          series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.tokens })),
+        },
+        'chart-tokens-by',
+      ),
+      timeChart(
+        {
+          title: `Requests by ${byLabel}`,
+          at: series.at,
+          grain: series.grain,
+          bars: true,
+          counts: true,
+          series: stacks.map((s, i) => ({ label: s.name, color: stackColor(s.name, i), values: s.requests })),
+        },
+        'chart-requests-by',
+      ),
       timeChart(
         {
           title: 'Errors and failovers',
@@ -345,11 +389,29 @@ function render(data: DashboardData): void {
       const none = el('figure', undefined, 'chart');
       none.append(el('figcaption', 'Cost (estimate, USD)'), el('p', 'No prices known for the models used: token counts are shown above.', 'muted'));
       charts.append(none);
-    } else charts.append(timeChart({ title: `Cost per ${per} (estimate, USD)`, at: series.at, grain: series.grain, bars: true, format: (v) => usd(v), series: [{ label: 'USD', color: blue, values: series.costUsd }] }, 'chart-cost'));
+    } else
+      charts.append(
+        timeChart(
+          {
+            title: `Cost per ${per} (estimate, USD)`,
+            at: series.at,
+            grain: series.grain,
+            bars: true,
+            format: (v) => usd(v),
+            series: [{ label: 'USD', color: blue, values: series.costUsd }],
+          },
+          'chart-cost',
+        ),
+      );
   }
   over.append(charts);
   const tables = el('div', undefined, 'tables');
-  tables.append(table('By model', data.breakdowns.model), table('By key', data.breakdowns.key), table('By pool', data.breakdowns.pool), table('By agent', data.breakdowns.agent));
+  tables.append(
+    table('By model', data.breakdowns.model),
+    table('By key', data.breakdowns.key),
+    table('By pool', data.breakdowns.pool),
+    table('By agent', data.breakdowns.agent),
+  );
   root.replaceChildren(header, cards, over, quotaTable(data.quotas), tables);
 }
 

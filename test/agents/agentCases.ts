@@ -66,7 +66,12 @@ export interface ExtraPools {
 }
 
 /** One fresh bridge per case, so key health never leaks from one case into the next. */
-async function startBridge(ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>, dir: string, routes: unknown[] = [], extra?: ExtraPools): Promise<BridgeProcess> {
+async function startBridge(
+  ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>,
+  dir: string,
+  routes: unknown[] = [],
+  extra?: ExtraPools,
+): Promise<BridgeProcess> {
   const ownPools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
@@ -203,10 +208,14 @@ function protocolHeadersChecks(ctx: CaseContext, checks: Check[], entries: Ledge
   if (entries.length === 0) return;
   const first = must(entries[0]);
   const leaked = entries.some((e) => JSON.stringify(e.headers).includes(ctx.token));
-  check(checks, !leaked, "the local token never reached the provider (the bridge swapped in the pool key)");
+  check(checks, !leaked, 'the local token never reached the provider (the bridge swapped in the pool key)');
   if (ctx.agent.protocol === 'anthropic') {
     check(checks, first.path.endsWith('?beta=true'), `the query string reached the provider untouched (${first.path})`);
-    check(checks, typeof first.headers['anthropic-beta'] === 'string' && typeof first.headers['anthropic-version'] === 'string', 'anthropic-beta and anthropic-version reached the provider');
+    check(
+      checks,
+      typeof first.headers['anthropic-beta'] === 'string' && typeof first.headers['anthropic-version'] === 'string',
+      'anthropic-beta and anthropic-version reached the provider',
+    );
   } else {
     const codexHeaders = Object.keys(first.headers).filter((h) => h.startsWith('x-codex-'));
     check(checks, codexHeaders.length > 0, `Codex's own headers reached the provider (${codexHeaders.join(', ')})`);
@@ -232,14 +241,28 @@ const plainTurn: AgentCase = {
       saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0));
       agentFinished(checks, run);
       check(checks, run.outcome.text.includes(answer), `the agent printed the provider's answer ${quote(answer)}`);
-      check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), 'every model request reached the provider on pool key k1 and got 200');
-      check(checks, entries.some((e) => e.stream), 'the turn was streamed');
+      check(
+        checks,
+        entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200),
+        'every model request reached the provider on pool key k1 and got 200',
+      );
+      check(
+        checks,
+        entries.some((e) => e.stream),
+        'the turn was streamed',
+      );
       protocolHeadersChecks(ctx, checks, entries);
       if (ctx.agent.id === 'claude-code') {
         // A VS Code terminal carries ANTHROPIC_API_KEY too (for other clients): Claude Code asks about it, and
         // the preselected "No" must still leave it working, on the bearer token.
         const env = { ...ctx.agent.connectedCommand(ctx.binary, dirs, '', {}).env, ...agentEnvironment({ baseUrls: bridgeUrls(bridge), token: ctx.token }) };
-        await interactiveClaude(ctx, dirs, bridge, { saw, checks }, { label: 'interactive, in a VS Code terminal’s variables, Enter on the API-key question', env, mustNotAsk: false });
+        await interactiveClaude(
+          ctx,
+          dirs,
+          bridge,
+          { saw, checks },
+          { label: 'interactive, in a VS Code terminal’s variables, Enter on the API-key question', env, mustNotAsk: false },
+        );
       }
     });
   },
@@ -296,7 +319,11 @@ const toolRoundTrip: AgentCase = {
       check(checks, entries.length >= 2, `${entries.length} model requests: the tool call, then its result`);
       check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} and sent the file's content back to the model`);
       check(checks, run.outcome.text.includes(must(files[0]).nonce), `the final answer quotes the tool output ${quote(must(files[0]).nonce)}`);
-      check(checks, entries.every((e) => e.status === 200), 'every model request got 200');
+      check(
+        checks,
+        entries.every((e) => e.status === 200),
+        'every model request got 200',
+      );
     });
   },
 };
@@ -367,7 +394,11 @@ const keyRevokedBetweenTurns: AgentCase = {
       );
 
       agentFinished(checks, run);
-      check(checks, run.outcome.text.includes(must(files[0]).nonce) && run.outcome.text.includes(must(files[1]).nonce), 'the final answer quotes both tool outputs: all three turns completed');
+      check(
+        checks,
+        run.outcome.text.includes(must(files[0]).nonce) && run.outcome.text.includes(must(files[1]).nonce),
+        'the final answer quotes both tool outputs: all three turns completed',
+      );
       const first = entries[0];
       check(checks, first !== undefined && first.key === k1 && first.status === 200, 'the session started on k1');
       const k1Entries = entries.filter((e) => e.key === k1);
@@ -382,7 +413,11 @@ const keyRevokedBetweenTurns: AgentCase = {
       }
       const turn2 = entries.find((e) => e.key !== k1 && e.status === 200 && ctx.agent.toolOutputs(e.body).length === 1);
       check(checks, turn2 !== undefined && turn2.key === k2, `turn 2 completed on another key (${turn2 ? keyIdOf(ctx, turn2.key) : 'none'})`);
-      check(checks, k1Entries.some((e) => e.status === 401) && invalid !== undefined, 'after its cooldown k1 answered 401 (revoked) and the bridge marked it invalid');
+      check(
+        checks,
+        k1Entries.some((e) => e.status === 401) && invalid !== undefined,
+        'after its cooldown k1 answered 401 (revoked) and the bridge marked it invalid',
+      );
       if (invalid) {
         const after = k1Entries.filter((e) => e.startedAt > invalid.at);
         check(checks, after.length === 0, `no request reached the revoked key after it was marked (${after.length} after ${rel(invalid.at, t0)})`);
@@ -391,7 +426,11 @@ const keyRevokedBetweenTurns: AgentCase = {
       const turn3 = entries.find((e) => e.status === 200 && ctx.agent.toolOutputs(e.body).length === 2);
       check(checks, turn3 !== undefined && turn3.key !== k1, `turn 3 completed on another key (${turn3 ? keyIdOf(ctx, turn3.key) : 'none'})`);
       const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
-      check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')}): the failures stayed inside the bridge`);
+      check(
+        checks,
+        agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200),
+        `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')}): the failures stayed inside the bridge`,
+      );
     });
   },
 };
@@ -420,20 +459,39 @@ const allKeysRateLimited: AgentCase = {
         ctx.fake.always('*', rateLimitFault(ctx.agent.protocol, RETRY_AFTER_S));
         ctx.fake.setResponder(() => ({ text: 'should never be produced' }));
         const t0 = Date.now();
-        const run = await runTurns(ctx, dirs, { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic`, gemini: `${tap.url}/gemini` }, 'Reply with the single word pong.', AGENT_RETRIES);
+        const run = await runTurns(
+          ctx,
+          dirs,
+          { openai: `${tap.url}/openai/v1`, anthropic: `${tap.url}/anthropic`, gemini: `${tap.url}/gemini` },
+          'Reply with the single word pong.',
+          AGENT_RETRIES,
+        );
         const entries = modelRequests(ctx.fake);
         const received = tap.seen.filter((r) => r.method === 'POST');
         const limitPrefix = ctx.agent.protocol === 'openai' ? 'x-ratelimit-' : 'anthropic-ratelimit-';
         const got = received.map((r) => {
           const limits = Object.keys(r.headers).filter((h) => h.startsWith(limitPrefix));
-          return { at: r.at, text: `agent    sent ${r.method} ${r.path}, got ${r.status} — ${headerText(r.headers, ['retry-after', 'retry-after-ms', ...limits])}` };
+          return {
+            at: r.at,
+            text: `agent    sent ${r.method} ${r.path}, got ${r.status} — ${headerText(r.headers, ['retry-after', 'retry-after-ms', ...limits])}`,
+          };
         });
         saw.push(...agentLines(run), ...timeline(ctx, bridge, entries, t0, got));
 
         const secs = (run.result.ms / 1000).toFixed(1);
-        check(checks, !run.result.timedOut, run.result.timedOut ? `the agent was still retrying at the ${secs} s time limit` : `the agent gave up by itself after ${secs} s (limit ${ctx.agentTimeoutMs / 1000} s)`);
+        check(
+          checks,
+          !run.result.timedOut,
+          run.result.timedOut
+            ? `the agent was still retrying at the ${secs} s time limit`
+            : `the agent gave up by itself after ${secs} s (limit ${ctx.agentTimeoutMs / 1000} s)`,
+        );
         check(checks, run.outcome.error !== undefined && /429|rate|limit/i.test(run.outcome.error), 'the agent reported the rate limit');
-        check(checks, received.length >= 1 && received.every((r) => r.status === 429), `every answer the agent received was a 429 (${received.map((r) => r.status).join(', ')})`);
+        check(
+          checks,
+          received.length >= 1 && received.every((r) => r.status === 429),
+          `every answer the agent received was a 429 (${received.map((r) => r.status).join(', ')})`,
+        );
         const retryAfterOk = received.every((r) => Number(r.headers['retry-after']) >= 1 && r.headers['retry-after-ms'] !== undefined);
         check(checks, received.length > 0 && retryAfterOk, 'each 429 carried Retry-After (seconds) and retry-after-ms');
         const remaining = ctx.agent.protocol === 'openai' ? 'x-ratelimit-remaining-requests' : 'anthropic-ratelimit-requests-remaining';
@@ -442,8 +500,16 @@ const allKeysRateLimited: AgentCase = {
         check(checks, received.length <= 1 + AGENT_RETRIES, `the agent sent ${received.length} request(s): at most 1 + its ${AGENT_RETRIES} retries`);
         const gaps = received.slice(1).map((r, i) => r.at - must(received[i]).at);
         const minGap = (RETRY_AFTER_S - 1) * 1000;
-        check(checks, gaps.every((g) => g >= minGap), `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`);
-        check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`);
+        check(
+          checks,
+          gaps.every((g) => g >= minGap),
+          `the agent waited between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'}; Retry-After was ${RETRY_AFTER_S} s)`,
+        );
+        check(
+          checks,
+          entries.length <= KEY_IDS.length * Math.max(1, received.length),
+          `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} agent request(s) and ${KEY_IDS.length} keys`,
+        );
       } finally {
         await tap.close();
       }
@@ -501,7 +567,11 @@ const translatedFallback: AgentCase = {
           translated.length >= 1 && translated.every((e) => e.path.endsWith(otherPath) && e.model === FALLBACK_MODEL && e.status === 200),
           `the turn reached the ${other} pool as ${otherPath} for ${FALLBACK_MODEL} and got 200 (strict request rules on)`,
         );
-        check(checks, translated.some((e) => e.stream), 'the translated turn was streamed');
+        check(
+          checks,
+          translated.some((e) => e.stream),
+          'the translated turn was streamed',
+        );
 
         ctx.fake.reset();
         for (const id of KEY_IDS) ctx.fake.always(ctx.secrets[own][id], rateLimitFault(own, 60));
@@ -516,9 +586,17 @@ const translatedFallback: AgentCase = {
         const carrying = toolEntries.findIndex((e) => translatedToolOutputs(e.body).some((text) => text.includes(must(files[0]).nonce)));
         check(checks, carrying >= 1, `the agent ran ${ctx.agent.toolName} on the translated tool call and its output reached the ${other} pool`);
         check(checks, tool.outcome.text.includes(must(files[0]).nonce), `the final answer quotes the tool output ${quote(must(files[0]).nonce)}`);
-        check(checks, toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200), `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`);
+        check(
+          checks,
+          toolEntries.length >= 2 && toolEntries.every((e) => e.status === 200),
+          `every translated request got 200 (${toolEntries.map((e) => e.status).join(', ')})`,
+        );
         const agentSaw = bridge.requests().filter((r) => r.method === 'POST');
-        check(checks, agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200), `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`);
+        check(
+          checks,
+          agentSaw.length >= 3 && agentSaw.every((r) => r.status === 200),
+          `the agent got 200 on every turn (${agentSaw.map((r) => r.status).join(', ')})`,
+        );
       } finally {
         ctx.fake.options.strictRequests = strict;
       }
@@ -574,7 +652,11 @@ async function interactiveClaude(
   );
   if (how.mustNotAsk) check(report.checks, !wasAsked, `${how.label}: Claude Code did not ask whether to use "a custom API key"`);
   check(report.checks, run.screen.includes(shown), `${how.label}: the provider's answer ${quote(answer)} appeared on the screen`);
-  check(report.checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), `${how.label}: every model request went through the bridge to pool key k1 and got 200`);
+  check(
+    report.checks,
+    entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200),
+    `${how.label}: every model request went through the bridge to pool key k1 and got 200`,
+  );
 }
 
 /**
@@ -596,9 +678,16 @@ const connectedByConnectAgents: AgentCase = {
       const connectCtx = { baseUrls: bridgeUrls(bridge), token: ctx.token, home: dirs.home };
       const targets: FileTargetId[] = ctx.agent.id === 'claude-code' ? ['claude-settings'] : ['codex-provider', 'codex-profile'];
       const connected: ConnectedFile[] = targets.map((t) => connectFile(t, connectCtx));
-      for (const c of connected) saw.push(`Connect Agents wrote ${c.record.path.slice(dirs.home.length + 1)}: ${quote(c.lines.join(' | ').split(ctx.token).join('<token>'), 300)}`);
+      for (const c of connected)
+        saw.push(`Connect Agents wrote ${c.record.path.slice(dirs.home.length + 1)}: ${quote(c.lines.join(' | ').split(ctx.token).join('<token>'), 300)}`);
 
-      const runs: Array<{ label: string; profile: boolean }> = ctx.agent.id === 'codex' ? [{ label: '--profile keybridge', profile: true }, { label: 'default provider', profile: false }] : [{ label: 'settings.json', profile: false }];
+      const runs: Array<{ label: string; profile: boolean }> =
+        ctx.agent.id === 'codex'
+          ? [
+              { label: '--profile keybridge', profile: true },
+              { label: 'default provider', profile: false },
+            ]
+          : [{ label: 'settings.json', profile: false }];
       for (const { label, profile } of runs) {
         if (ctx.agent.id === 'codex' && !profile) connected.push(connectFile('codex-default', connectCtx));
         ctx.fake.reset();
@@ -614,7 +703,11 @@ const connectedByConnectAgents: AgentCase = {
         check(checks, leaked.length === 0, `${label}: the agent's environment has no KeyBridge variable (${leaked.join(', ') || 'none'})`);
         agentFinished(checks, run);
         check(checks, run.outcome.text.includes(answer), `${label}: the agent printed the provider's answer ${quote(answer)}`);
-        check(checks, entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200), `${label}: every model request went through the bridge to pool key k1 and got 200`);
+        check(
+          checks,
+          entries.length >= 1 && entries.every((e) => keyIdOf(ctx, e.key) === 'k1' && e.status === 200),
+          `${label}: every model request went through the bridge to pool key k1 and got 200`,
+        );
         protocolHeadersChecks(ctx, checks, entries);
       }
 
@@ -626,9 +719,20 @@ const connectedByConnectAgents: AgentCase = {
       for (const c of [...connected].reverse()) saw.push(`Disconnect: ${c.record.path.slice(dirs.home.length + 1)} ${disconnectFile(c.record, c.previous)}`);
       check(checks, readFileSync(userPath, 'utf8') === user.text, `Disconnect gave ${user.path.join('/')} back byte for byte`);
       const created = connected.filter((c) => c.record.createdFile).map((c) => c.record.path);
-      check(checks, created.every((p) => !existsSync(p)), `Disconnect removed the file(s) Connect created (${created.map((p) => p.slice(dirs.home.length + 1)).join(', ') || 'none'})`);
+      check(
+        checks,
+        created.every((p) => !existsSync(p)),
+        `Disconnect removed the file(s) Connect created (${created.map((p) => p.slice(dirs.home.length + 1)).join(', ') || 'none'})`,
+      );
     });
   },
 };
 
-export const AGENT_CASES: readonly AgentCase[] = [plainTurn, toolRoundTrip, keyRevokedBetweenTurns, allKeysRateLimited, translatedFallback, connectedByConnectAgents];
+export const AGENT_CASES: readonly AgentCase[] = [
+  plainTurn,
+  toolRoundTrip,
+  keyRevokedBetweenTurns,
+  allKeysRateLimited,
+  translatedFallback,
+  connectedByConnectAgents,
+];

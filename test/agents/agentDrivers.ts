@@ -239,7 +239,7 @@ const codexCli: AgentDriver = {
       .filter((line) => /^ERROR\b|error:/i.test(line))
       .map((line) => line.trim());
     const failed = result.code !== 0 || (errors.length > 0 && !text);
-    return { text, error: failed ? errors[errors.length - 1] ?? `exit ${result.code}` : undefined };
+    return { text, error: failed ? (errors[errors.length - 1] ?? `exit ${result.code}`) : undefined };
   },
 };
 

@@ -100,7 +100,11 @@ export function ensureAgents(log: (line: string) => void, env: NodeJS.ProcessEnv
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   writeFileSync(join(scratch, 'package.json'), `${JSON.stringify({ name: 'keybridge-agents-cache', private: true, dependencies: PINNED_AGENTS }, null, 2)}\n`);
-  log(`installing ${Object.entries(PINNED_AGENTS).map(([n, v]) => `${n}@${v}`).join(' ')} into ${dir}`);
+  log(
+    `installing ${Object.entries(PINNED_AGENTS)
+      .map(([n, v]) => `${n}@${v}`)
+      .join(' ')} into ${dir}`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // --ignore-scripts: Claude Code's postinstall only copies the platform binary we run directly; Gemini CLI's
   // node-pty build is for its interactive shell, which a headless run does not use.

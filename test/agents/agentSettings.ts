@@ -35,7 +35,10 @@ export function codexTomlOf(text: string): string {
   const start = lines.findIndex((l) => /^#.*config\.toml/.test(l));
   const end = lines.findIndex((l, i) => i > start && /^# shell/.test(l));
   if (start < 0) throw new Error('the Codex guide has no "# … config.toml" heading');
-  return `${lines.slice(start + 1, end < 0 ? undefined : end).join('\n').trim()}\n`;
+  return `${lines
+    .slice(start + 1, end < 0 ? undefined : end)
+    .join('\n')
+    .trim()}\n`;
 }
 
 export function codexProviderId(toml: string): string {

@@ -75,27 +75,31 @@ export class BridgeProcess {
         clearTimeout(timer);
         reject(new Error(`bridge exited with ${code} before listening; stderr: ${this.stderr.join('')}`));
       });
-      must(child.stdout).setEncoding('utf8').on('data', (chunk: string) => {
-        pending += chunk;
-        let nl: number;
-        while ((nl = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          this.onLine(line);
-          if (!this.url && /^http:\/\/127\.0\.0\.1:\d+$/.test(line)) {
-            this.url = line;
-            clearTimeout(timer);
+      must(child.stdout)
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => {
+          pending += chunk;
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            this.onLine(line);
+            if (!this.url && /^http:\/\/127\.0\.0\.1:\d+$/.test(line)) {
+              this.url = line;
+              clearTimeout(timer);
+            }
+            const base = /(OpenAI|Anthropic) base URL (\S+)/.exec(line);
+            if (base) {
+              if (base[1] === 'OpenAI') this.openaiBase = must(base[2]);
+              else this.anthropicBase = must(base[2]);
+            }
+            if (this.url && this.openaiBase && this.anthropicBase) resolve();
           }
-          const base = /(OpenAI|Anthropic) base URL (\S+)/.exec(line);
-          if (base) {
-            if (base[1] === 'OpenAI') this.openaiBase = must(base[2]);
-            else this.anthropicBase = must(base[2]);
-          }
-          if (this.url && this.openaiBase && this.anthropicBase) resolve();
-        }
-      });
+        });
     });
-    must(child.stderr).setEncoding('utf8').on('data', (chunk: string) => this.stderr.push(chunk));
+    must(child.stderr)
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => this.stderr.push(chunk));
     await ready;
   }
 
@@ -118,7 +122,17 @@ export class BridgeProcess {
     const out: BridgeRequestLine[] = [];
     for (const line of this.lines) {
       const m = REQUEST_LINE.exec(line.text);
-      if (m) out.push({ at: line.at, method: must(m[1]), path: must(m[2]), status: Number(m[3]), outcome: must(m[4]), pool: must(m[5]), attempts: Number(m[6]), text: line.text });
+      if (m)
+        out.push({
+          at: line.at,
+          method: must(m[1]),
+          path: must(m[2]),
+          status: Number(m[3]),
+          outcome: must(m[4]),
+          pool: must(m[5]),
+          attempts: Number(m[6]),
+          text: line.text,
+        });
     }
     return out;
   }

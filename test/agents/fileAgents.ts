@@ -49,7 +49,15 @@ export type FileAgentContext = Omit<CaseContext, 'agent' | 'binary'> & { agent: 
 
 /** The environment of one run: HOME and PATH, nothing of KeyBridge's or the agent's own variables, no proxy. */
 function cleanEnv(dirs: RunDirs): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: dirs.home, LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1', NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+  return {
+    PATH: process.env.PATH,
+    HOME: dirs.home,
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    NO_COLOR: '1',
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+  };
 }
 
 export function runConnectedFileAgent(ctx: FileAgentContext): Promise<CaseReport> {
@@ -66,21 +74,40 @@ export function runConnectedFileAgent(ctx: FileAgentContext): Promise<CaseReport
     const answer = `pong KB-CONNECTED-${randomBytes(4).toString('hex')}`;
     ctx.fake.setResponder(() => ({ text: answer }));
     const env = cleanEnv(dirs);
-    const result = await runAgent({ command: process.execPath, args: [join(ctx.modules, agent.pkg, agent.script), '-p', 'Reply with the single word pong.'], cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
+    const result = await runAgent({
+      command: process.execPath,
+      args: [join(ctx.modules, agent.pkg, agent.script), '-p', 'Reply with the single word pong.'],
+      cwd: dirs.work,
+      env,
+      timeoutMs: ctx.agentTimeoutMs,
+    });
     const printed = result.stdout.trim();
     const entries = modelRequests(ctx.fake);
     const how = result.timedOut ? 'KILLED at the time limit' : `exit ${result.code ?? result.signal}`;
     saw.push(`agent ${how} after ${(result.ms / 1000).toFixed(1)} s; printed ${quote(maskToken(printed, ctx.token))}`);
     if (result.code !== 0) saw.push(`stderr ${quote(maskToken(result.stderr, ctx.token), 400)}`);
-    for (const e of entries) saw.push(`provider got ${e.endpoint} model ${e.model ?? '?'} with ${e.key === k1 ? 'pool key k1' : 'another credential'} → ${e.status}`);
+    for (const e of entries)
+      saw.push(`provider got ${e.endpoint} model ${e.model ?? '?'} with ${e.key === k1 ? 'pool key k1' : 'another credential'} → ${e.status}`);
 
     check(checks, !result.timedOut && result.code === 0, 'the agent finished on its own with exit 0');
     check(checks, printed.includes(answer), `the agent printed the provider's answer ${quote(answer)}`);
-    check(checks, entries.length >= 1 && entries.every((e) => e.key === k1 && e.status === 200), 'every model request went through the bridge to pool key k1 and got 200');
-    check(checks, !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token)), 'the local token never reached the provider (the bridge swapped in the pool key)');
+    check(
+      checks,
+      entries.length >= 1 && entries.every((e) => e.key === k1 && e.status === 200),
+      'every model request went through the bridge to pool key k1 and got 200',
+    );
+    check(
+      checks,
+      !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token)),
+      'the local token never reached the provider (the bridge swapped in the pool key)',
+    );
 
     saw.push(`Disconnect: ${agent.userFile.path.join('/')} ${disconnectFile(connected.record, connected.previous)}`);
     const after = readFileSync(userPath, 'utf8');
-    check(checks, after === agent.userFile.text, `Disconnect gave ${agent.userFile.path.join('/')} back byte for byte${after === agent.userFile.text ? '' : ` (now ${quote(after, 300)})`}`);
+    check(
+      checks,
+      after === agent.userFile.text,
+      `Disconnect gave ${agent.userFile.path.join('/')} back byte for byte${after === agent.userFile.text ? '' : ` (now ${quote(after, 300)})`}`,
+    );
   });
 }

@@ -56,7 +56,12 @@ export function geminiPool(ctx: GeminiCaseContext, baseUrl = ctx.fake.geminiBase
 function writeSettings(home: string, maxAttempts?: number): string {
   const general: Record<string, unknown> = { enableAutoUpdate: false, enableAutoUpdateNotification: false };
   if (maxAttempts !== undefined) general.maxAttempts = maxAttempts;
-  const settings = { security: { auth: { selectedType: 'gemini-api-key' } }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false }, general };
+  const settings = {
+    security: { auth: { selectedType: 'gemini-api-key' } },
+    privacy: { usageStatisticsEnabled: false },
+    telemetry: { enabled: false },
+    general,
+  };
   mkdirSync(join(home, '.gemini'), { recursive: true });
   writeFileSync(join(home, '.gemini', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
   return JSON.stringify(settings);
@@ -116,7 +121,14 @@ export function parseOutput(text: string): GeminiOutput | undefined {
   return undefined;
 }
 
-async function runGemini(ctx: GeminiCaseContext, dirs: RunDirs, baseUrl: string, key: string, prompt: string, options: { model?: string; maxAttempts?: number } = {}): Promise<GeminiRun> {
+async function runGemini(
+  ctx: GeminiCaseContext,
+  dirs: RunDirs,
+  baseUrl: string,
+  key: string,
+  prompt: string,
+  options: { model?: string; maxAttempts?: number } = {},
+): Promise<GeminiRun> {
   const settings = writeSettings(dirs.home, options.maxAttempts);
   const tmp = join(dirs.root, 'tmp');
   mkdirSync(tmp, { recursive: true });
@@ -157,7 +169,9 @@ function runLines(run: GeminiRun, token: string): string[] {
   const how = run.result.timedOut ? 'KILLED at the time limit' : `exit ${run.result.code ?? run.result.signal}`;
   const lines = [`settings: ${run.settings}`, `gemini ${how} after ${(run.result.ms / 1000).toFixed(1)} s; final answer ${quote(run.text)}`];
   if (run.error) lines.push(`gemini reported ${quote(run.error.split(token).join('<token>'), 400)}`);
-  lines.push(run.connections ? `sockets it connected: ${run.connections.join(', ') || 'none'}` : 'sockets it connected: not traced (no strace on this machine)');
+  lines.push(
+    run.connections ? `sockets it connected: ${run.connections.join(', ') || 'none'}` : 'sockets it connected: not traced (no strace on this machine)',
+  );
   return lines;
 }
 
@@ -169,7 +183,11 @@ function finished(checks: Check[], run: GeminiRun): void {
 function loopbackOnly(checks: Check[], run: GeminiRun): void {
   if (!run.connections) return;
   const away = run.connections.filter((c) => !LOOPBACK.test(c));
-  check(checks, run.connections.length > 0 && away.length === 0, `every socket Gemini CLI connected was on loopback (${away.length ? `also ${away.join(', ')}` : `${run.connections.length} address(es)`})`);
+  check(
+    checks,
+    run.connections.length > 0 && away.length === 0,
+    `every socket Gemini CLI connected was on loopback (${away.length ? `also ${away.join(', ')}` : `${run.connections.length} address(es)`})`,
+  );
 }
 
 /** Model turns the fake received (not model lists or token counts). */
@@ -193,7 +211,11 @@ function geminiToolOutputs(body: unknown): string[] {
 }
 
 /** Asks for read_file on each file in turn, then quotes what came back. */
-function readFiles(files: Array<{ path: string; nonce: string }>, outputsOf: (body: unknown) => string[], onTurn?: (turn: number) => Partial<Reply> | undefined): (body: unknown) => Reply {
+function readFiles(
+  files: Array<{ path: string; nonce: string }>,
+  outputsOf: (body: unknown) => string[],
+  onTurn?: (turn: number) => Partial<Reply> | undefined,
+): (body: unknown) => Reply {
   return (body) => {
     const outputs = outputsOf(body);
     const turn = outputs.length;
@@ -207,16 +229,28 @@ function readFiles(files: Array<{ path: string; nonce: string }>, outputsOf: (bo
 
 function keyName(ctx: GeminiCaseContext, secret: string | undefined): string {
   for (const id of KEY_IDS) if (ctx.geminiSecrets[id] === secret) return id;
-  for (const protocol of ['openai', 'anthropic'] as const) for (const id of KEY_IDS) if (ctx.secrets[protocol][id] === secret) return `${protocol === 'openai' ? 'oa' : 'an'}/${id}`;
+  for (const protocol of ['openai', 'anthropic'] as const)
+    for (const id of KEY_IDS) if (ctx.secrets[protocol][id] === secret) return `${protocol === 'openai' ? 'oa' : 'an'}/${id}`;
   if (secret === ctx.token) return 'LOCAL-TOKEN';
   return secret === undefined ? 'none' : 'other';
 }
 
-function timeline(ctx: GeminiCaseContext, bridge: BridgeProcess | undefined, entries: LedgerEntry[], t0: number, extra: Array<{ at: number; text: string }> = []): string[] {
+function timeline(
+  ctx: GeminiCaseContext,
+  bridge: BridgeProcess | undefined,
+  entries: LedgerEntry[],
+  t0: number,
+  extra: Array<{ at: number; text: string }> = [],
+): string[] {
   const items = [...extra];
-  for (const m of bridge?.keyMarks() ?? []) items.push({ at: m.at, text: `bridge   key ${m.pool}/${m.key} ${m.from} → ${m.to}${m.reason ? `: ${m.reason}` : ''}` });
+  for (const m of bridge?.keyMarks() ?? [])
+    items.push({ at: m.at, text: `bridge   key ${m.pool}/${m.key} ${m.from} → ${m.to}${m.reason ? `: ${m.reason}` : ''}` });
   for (const r of bridge?.requests() ?? []) items.push({ at: r.at, text: `bridge   ${r.text}` });
-  for (const e of entries) items.push({ at: e.startedAt, text: `provider ${e.method} ${e.path.replace(/([?&]key=)[^&]+/, '$1…')} key=${keyName(ctx, e.key)} → ${e.status ?? '-'}${e.fault ? ` (${e.fault})` : ''}` });
+  for (const e of entries)
+    items.push({
+      at: e.startedAt,
+      text: `provider ${e.method} ${e.path.replace(/([?&]key=)[^&]+/, '$1…')} key=${keyName(ctx, e.key)} → ${e.status ?? '-'}${e.fault ? ` (${e.fault})` : ''}`,
+    });
   return items.sort((a, b) => a.at - b.at).map((i) => `+${((i.at - t0) / 1000).toFixed(2)}s ${i.text}`);
 }
 
@@ -267,7 +301,11 @@ const direct: GeminiCase = {
       const first = plainEntries[0];
       check(
         checks,
-        plainEntries.length >= 1 && first !== undefined && /^\/dialect\/gemini\/v1beta\/models\/[^:]+:streamGenerateContent\?alt=sse$/.test(first.path) && first.key === key && first.status === 200,
+        plainEntries.length >= 1 &&
+          first !== undefined &&
+          /^\/dialect\/gemini\/v1beta\/models\/[^:]+:streamGenerateContent\?alt=sse$/.test(first.path) &&
+          first.key === key &&
+          first.status === 200,
         `it streamed from ${first?.path ?? 'nowhere'} with its key in x-goog-api-key, and the strict fake took it`,
       );
       loopbackOnly(checks, plain);
@@ -282,8 +320,16 @@ const direct: GeminiCase = {
       saw.push('tool round trip:', ...runLines(tool, ctx.token), ...timeline(ctx, undefined, entries, t1));
       for (const e of entries) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
       finished(checks, tool);
-      check(checks, entries.length >= 2 && entries.every((e) => e.status === 200), `${entries.length} requests, every one taken by the strict fake (${entries.map((e) => e.status).join(', ')}): the signed call came back signed`);
-      check(checks, entries.some((e) => geminiToolOutputs(e.body).some((o) => o.includes(files[0]?.nonce ?? '-'))), 'Gemini CLI ran read_file and sent the file back as a functionResponse');
+      check(
+        checks,
+        entries.length >= 2 && entries.every((e) => e.status === 200),
+        `${entries.length} requests, every one taken by the strict fake (${entries.map((e) => e.status).join(', ')}): the signed call came back signed`,
+      );
+      check(
+        checks,
+        entries.some((e) => geminiToolOutputs(e.body).some((o) => o.includes(files[0]?.nonce ?? '-'))),
+        'Gemini CLI ran read_file and sent the file back as a functionResponse',
+      );
       check(checks, tool.text.includes(files[0]?.nonce ?? '-'), `the final answer quotes the tool output ${quote(files[0]?.nonce ?? '')}`);
       loopbackOnly(checks, tool);
     } finally {
@@ -294,14 +340,27 @@ const direct: GeminiCase = {
 };
 
 /** Runs a case on a fresh bridge with the Gemini pool beside the others. */
-function onBridge(ctx: GeminiCaseContext, caseId: string, routes: unknown[], body: (run: { dirs: RunDirs; bridge: BridgeProcess } & CaseReport) => Promise<void>): Promise<CaseReport> {
+function onBridge(
+  ctx: GeminiCaseContext,
+  caseId: string,
+  routes: unknown[],
+  body: (run: { dirs: RunDirs; bridge: BridgeProcess } & CaseReport) => Promise<void>,
+): Promise<CaseReport> {
   return withFreshBridge({ ...ctx, agent: AGENT }, caseId, routes, body, geminiPool(ctx));
 }
 
 /** The checks every turn through the bridge answers to: the pool key, never the local token, the path as sent. */
 function passedThrough(ctx: GeminiCaseContext, checks: Check[], entries: LedgerEntry[]): void {
-  check(checks, entries.length > 0 && !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token) || e.path.includes(ctx.token)), 'the local token never reached the provider (the bridge sent the pool key)');
-  check(checks, entries.length > 0 && entries.every((e) => e.path.endsWith(':streamGenerateContent?alt=sse')), `each turn reached the provider as Gemini CLI sent it (${entries[0]?.path ?? 'none'})`);
+  check(
+    checks,
+    entries.length > 0 && !entries.some((e) => JSON.stringify(e.headers).includes(ctx.token) || e.path.includes(ctx.token)),
+    'the local token never reached the provider (the bridge sent the pool key)',
+  );
+  check(
+    checks,
+    entries.length > 0 && entries.every((e) => e.path.endsWith(':streamGenerateContent?alt=sse')),
+    `each turn reached the provider as Gemini CLI sent it (${entries[0]?.path ?? 'none'})`,
+  );
 }
 
 /** (1) One plain turn through the bridge. */
@@ -319,7 +378,11 @@ const plain: GeminiCase = {
       saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, entries, t0));
       finished(checks, run);
       check(checks, run.text.includes(answer), `Gemini CLI printed the provider's answer ${quote(answer)}`);
-      check(checks, entries.length >= 1 && entries.every((e) => e.protocol === 'gemini' && e.key === ctx.geminiSecrets.k1 && e.status === 200), 'every model request reached the Gemini pool on key k1 and got 200');
+      check(
+        checks,
+        entries.length >= 1 && entries.every((e) => e.protocol === 'gemini' && e.key === ctx.geminiSecrets.k1 && e.status === 200),
+        'every model request reached the Gemini pool on key k1 and got 200',
+      );
       passedThrough(ctx, checks, entries);
       loopbackOnly(checks, run);
     });
@@ -346,7 +409,11 @@ const tool: GeminiCase = {
         const carrying = entries.findIndex((e) => geminiToolOutputs(e.body).some((o) => o.includes(files[0]?.nonce ?? '-')));
         check(checks, entries.length >= 2 && carrying >= 1, `${entries.length} model requests: the call, then its result (in request ${carrying + 1})`);
         check(checks, run.text.includes(files[0]?.nonce ?? '-'), `the final answer quotes the tool output ${quote(files[0]?.nonce ?? '')}`);
-        check(checks, entries.every((e) => e.status === 200), `every request taken by the strict fake (${entries.map((e) => e.status).join(', ')}): the call came back with its thought signature`);
+        check(
+          checks,
+          entries.every((e) => e.status === 200),
+          `every request taken by the strict fake (${entries.map((e) => e.status).join(', ')}): the call came back with its thought signature`,
+        );
         passedThrough(ctx, checks, entries);
       }),
     );
@@ -379,19 +446,35 @@ const revoked: GeminiCase = {
       const entries = turns(ctx.fake);
       const status = await bridge.status();
       const k1Status = status.pools.find((p) => p.id === POOL)?.keys.find((k) => k.id === 'k1');
-      saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, entries, t0), `status API: k1 is ${k1Status?.state ?? 'missing'}${k1Status?.reason ? ` (${k1Status.reason})` : ''}`);
+      saw.push(
+        ...runLines(run, ctx.token),
+        ...timeline(ctx, bridge, entries, t0),
+        `status API: k1 is ${k1Status?.state ?? 'missing'}${k1Status?.reason ? ` (${k1Status.reason})` : ''}`,
+      );
       finished(checks, run);
-      check(checks, files.every((f) => run.text.includes(f.nonce)), 'the final answer quotes both files: all three turns completed');
+      check(
+        checks,
+        files.every((f) => run.text.includes(f.nonce)),
+        'the final answer quotes both files: all three turns completed',
+      );
       check(checks, entries[0]?.key === k1 && entries[0].status === 200, 'the session started on k1');
       const refusedAt = entries.find((e) => e.key === k1 && e.status === 400);
       const invalid = bridge.keyMarks().find((m) => m.pool === POOL && m.key === 'k1' && m.to === 'invalid');
       check(checks, refusedAt !== undefined && invalid !== undefined, 'k1 answered 400 API_KEY_INVALID and the bridge marked it invalid');
       if (invalid) check(checks, !entries.some((e) => e.key === k1 && e.startedAt > invalid.at), 'no request reached k1 after it was marked');
       const later = entries.filter((e) => e.key !== k1 && e.status === 200);
-      check(checks, later.length >= 2 && later.every((e) => e.key === k2), `turns 2 and 3 completed on k2 (${later.map((e) => keyName(ctx, e.key)).join(', ')})`);
+      check(
+        checks,
+        later.length >= 2 && later.every((e) => e.key === k2),
+        `turns 2 and 3 completed on k2 (${later.map((e) => keyName(ctx, e.key)).join(', ')})`,
+      );
       check(checks, k1Status?.state === 'invalid', 'the status API shows k1 invalid');
       const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
-      check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')}): the failure stayed inside the bridge`);
+      check(
+        checks,
+        clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200),
+        `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')}): the failure stayed inside the bridge`,
+      );
     });
   },
 };
@@ -420,17 +503,44 @@ const allLimited: GeminiCase = {
         const entries = turns(ctx.fake);
         const received = tap.seen.filter((r) => r.method === 'POST');
         const delays = received.map((r) => retryDelayOf(r.body));
-        const got = received.map((r, i) => ({ at: r.at, text: `gemini   sent ${r.method} ${r.path}, got ${r.status} ${statusOf(r.body)}, retryDelay ${delays[i] ?? 'none'}` }));
+        const got = received.map((r, i) => ({
+          at: r.at,
+          text: `gemini   sent ${r.method} ${r.path}, got ${r.status} ${statusOf(r.body)}, retryDelay ${delays[i] ?? 'none'}`,
+        }));
         saw.push(...runLines(run, ctx.token), ...timeline(ctx, bridge, entries, t0, got));
         const secs = (run.result.ms / 1000).toFixed(1);
-        check(checks, !run.result.timedOut, run.result.timedOut ? `Gemini CLI was still retrying at the ${secs} s limit` : `Gemini CLI gave up by itself after ${secs} s`);
+        check(
+          checks,
+          !run.result.timedOut,
+          run.result.timedOut ? `Gemini CLI was still retrying at the ${secs} s limit` : `Gemini CLI gave up by itself after ${secs} s`,
+        );
         check(checks, run.error !== undefined && /429|quota|exhausted|rate/i.test(run.error), 'Gemini CLI reported the rate limit');
-        check(checks, received.length >= 1 && received.every((r) => r.status === 429 && statusOf(r.body) === 'RESOURCE_EXHAUSTED'), `every answer it received was a 429 RESOURCE_EXHAUSTED (${received.map((r) => r.status).join(', ')})`);
-        check(checks, received.length > 0 && delays.every((d) => d !== undefined && parseFloat(d) >= 1), `each carried google.rpc.RetryInfo with a retryDelay (${delays.join(', ')})`);
-        check(checks, received.length >= 2 && received.length <= GEMINI_ATTEMPTS, `it tried ${received.length} time(s): it retried, within the ${GEMINI_ATTEMPTS} attempts its settings allow`);
+        check(
+          checks,
+          received.length >= 1 && received.every((r) => r.status === 429 && statusOf(r.body) === 'RESOURCE_EXHAUSTED'),
+          `every answer it received was a 429 RESOURCE_EXHAUSTED (${received.map((r) => r.status).join(', ')})`,
+        );
+        check(
+          checks,
+          received.length > 0 && delays.every((d) => d !== undefined && parseFloat(d) >= 1),
+          `each carried google.rpc.RetryInfo with a retryDelay (${delays.join(', ')})`,
+        );
+        check(
+          checks,
+          received.length >= 2 && received.length <= GEMINI_ATTEMPTS,
+          `it tried ${received.length} time(s): it retried, within the ${GEMINI_ATTEMPTS} attempts its settings allow`,
+        );
         const gaps = received.slice(1).map((r, i) => r.at - (received[i]?.at ?? r.at));
-        check(checks, gaps.length > 0 && gaps.every((g) => g >= (RETRY_DELAY_S - 1) * 1000), `it waited the retryDelay between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'})`);
-        check(checks, entries.length <= KEY_IDS.length * Math.max(1, received.length), `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} from Gemini CLI`);
+        check(
+          checks,
+          gaps.length > 0 && gaps.every((g) => g >= (RETRY_DELAY_S - 1) * 1000),
+          `it waited the retryDelay between tries (${gaps.map((g) => `${(g / 1000).toFixed(1)} s`).join(', ') || 'no retry'})`,
+        );
+        check(
+          checks,
+          entries.length <= KEY_IDS.length * Math.max(1, received.length),
+          `the bridge did not multiply the traffic: ${entries.length} provider request(s) for ${received.length} from Gemini CLI`,
+        );
       } finally {
         await tap.close();
       }
@@ -484,12 +594,28 @@ function translated(other: 'anthropic' | 'openai'): GeminiCase {
           for (const e of taken) if (e.refusal) saw.push(`refused ${e.status}: ${quote(e.refusal, 400)}`);
           finished(checks, run);
           const carried = files.map((f) => taken.some((e) => translatedToolOutputs(e.body).some((o) => o.includes(f.nonce))));
-          check(checks, carried.every(Boolean), `both tool outputs reached the ${name} pool in its own form (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
+          check(
+            checks,
+            carried.every(Boolean),
+            `both tool outputs reached the ${name} pool in its own form (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`,
+          );
           const path = other === 'anthropic' ? '/v1/messages' : '/v1/chat/completions';
-          check(checks, taken.length >= 3 && taken.every((e) => e.path.startsWith(path) && e.model === FALLBACK_MODEL && e.status === 200), `three or more ${path} requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${taken.map((e) => e.status).join(', ')})`);
-          check(checks, files.every((f) => run.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
+          check(
+            checks,
+            taken.length >= 3 && taken.every((e) => e.path.startsWith(path) && e.model === FALLBACK_MODEL && e.status === 200),
+            `three or more ${path} requests for ${FALLBACK_MODEL}, every one taken by the strict fake (${taken.map((e) => e.status).join(', ')})`,
+          );
+          check(
+            checks,
+            files.every((f) => run.text.includes(f.nonce)),
+            `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`,
+          );
           const clientSaw = bridge.requests().filter((r) => r.method === 'POST');
-          check(checks, clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200), `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`);
+          check(
+            checks,
+            clientSaw.length >= 3 && clientSaw.every((r) => r.status === 200),
+            `Gemini CLI got 200 on every turn (${clientSaw.map((r) => r.status).join(', ')})`,
+          );
         }),
       );
     },

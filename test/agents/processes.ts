@@ -156,7 +156,12 @@ export function runInTerminal(options: TerminalRunOptions): Promise<TerminalRunR
     if (group !== undefined && groupAlive(group)) process.kill(-group, 'SIGKILL');
   };
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qfc', inner, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    const child = spawn('script', ['-qfc', inner, '/dev/null'], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    });
     let raw = '';
     let answered = false;
     let typed = false;

@@ -27,7 +27,6 @@ import { GEMINI_CONNECT_CASES } from './geminiConnected';
 import { checkReadmeGuide } from './readmeGuide';
 import { STRICT_AGENT_CASES } from './strictAgentCases';
 
-
 function selected<T extends { id: string }>(all: readonly T[], list: string | undefined): T[] {
   if (!list) return [...all];
   const ids = list.split(',').map((s) => s.trim());
@@ -88,7 +87,11 @@ async function main(): Promise<number> {
       if (ok) passed++;
       else failed++;
     };
-    const tokens = () => ({ secrets: makeSecrets(), token: `kb-agents-${randomBytes(12).toString('hex')}`, adminToken: `kb-agents-admin-${randomBytes(12).toString('hex')}` });
+    const tokens = () => ({
+      secrets: makeSecrets(),
+      token: `kb-agents-${randomBytes(12).toString('hex')}`,
+      adminToken: `kb-agents-admin-${randomBytes(12).toString('hex')}`,
+    });
     const cases = selected([...AGENT_CASES, ...STRICT_AGENT_CASES], process.env.KEYBRIDGE_AGENT_CASES);
     for (const agent of selected(AGENT_DRIVERS, process.env.KEYBRIDGE_AGENTS)) {
       for (const testCase of cases) {
@@ -99,7 +102,9 @@ async function main(): Promise<number> {
     // Agents reached through their config files only take the 'connected' case.
     if (cases.some((c) => c.id === 'connected')) {
       for (const agent of selected(FILE_AGENTS, process.env.KEYBRIDGE_AGENTS)) {
-        await runCase(`${agent.name}: started with only what Connect Agents wrote`, () => runConnectedFileAgent({ agent, modules: agents.modules, fake, cli, ...tokens(), agentTimeoutMs }));
+        await runCase(`${agent.name}: started with only what Connect Agents wrote`, () =>
+          runConnectedFileAgent({ agent, modules: agents.modules, fake, cli, ...tokens(), agentTimeoutMs }),
+        );
       }
     }
     if (selected([{ id: 'gemini-cli' }], process.env.KEYBRIDGE_AGENTS).length > 0) {

@@ -68,11 +68,21 @@ function strictFallback(dialect: StrictDialect): AgentCase {
           agentFinished(checks, run);
           const carried = files.map((f) => strict.some((e) => translatedToolOutputs(e.body).some((text) => text.includes(f.nonce))));
           check(checks, carried.every(Boolean), `both tool outputs reached the ${dialect} pool (${carried.map((c) => (c ? 'yes' : 'no')).join(', ')})`);
-          check(checks, strict.length >= 3 && strict.every((e) => e.status === 200), `three or more requests to the strict ${dialect} pool, every one taken (${strict.map((e) => e.status).join(', ')})`);
-          check(checks, files.every((f) => run.outcome.text.includes(f.nonce)), `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`);
+          check(
+            checks,
+            strict.length >= 3 && strict.every((e) => e.status === 200),
+            `three or more requests to the strict ${dialect} pool, every one taken (${strict.map((e) => e.status).join(', ')})`,
+          );
+          check(
+            checks,
+            files.every((f) => run.outcome.text.includes(f.nonce)),
+            `the final answer quotes both tool outputs (${files.map((f) => f.nonce).join(', ')})`,
+          );
           const state = CARRIED[dialect];
           if (state) {
-            const turns = strict.flatMap((e) => ((e.body as { messages?: AssistantTurn[] }).messages ?? []).filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0));
+            const turns = strict.flatMap((e) =>
+              ((e.body as { messages?: AssistantTurn[] }).messages ?? []).filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0),
+            );
             check(checks, turns.length > 0 && turns.every(state.holds), `${state.what} (${turns.length} assistant tool-call turns sent back)`);
           }
         },
@@ -90,7 +100,10 @@ interface AssistantTurn {
 
 /** What the provider gave with each tool call, back as it gave it: more than the provider enforces. */
 const CARRIED: Partial<Record<StrictDialect, { what: string; holds: (m: AssistantTurn) => boolean }>> = {
-  deepseek: { what: "DeepSeek's reasoning came back with each of its tool calls", holds: (m) => typeof m.reasoning_content === 'string' && m.reasoning_content.startsWith('Reasoning about reply') },
+  deepseek: {
+    what: "DeepSeek's reasoning came back with each of its tool calls",
+    holds: (m) => typeof m.reasoning_content === 'string' && m.reasoning_content.startsWith('Reasoning about reply'),
+  },
   gemini: {
     what: "Gemini's own thought signature came back with each of its tool calls, not the stand-in",
     holds: (m) => {

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 
-
 type Run = CliRun;
 const run = runCli;
 
@@ -61,7 +60,11 @@ describe('keybridge demo', function () {
     const out = demo.stdout();
     assert.match(out, /key demo-alpha\/alpha-2: ready → invalid \(HTTP 401 invalid_api_key\)/, 'the revoked key is found and marked');
     assert.match(out, /key demo-alpha\/alpha-1: ready → cooling for sim-gpt, back in \d+ s \(HTTP 429 rate_limit_exceeded\)/, 'the limited key cools');
-    assert.match(out, /200 ok +anthropic claude-sim-sonnet.* by demo-alpha\/alpha-3, failed over from demo-beta after \d+ attempts/, 'the overloaded account fails over across protocols');
+    assert.match(
+      out,
+      /200 ok +anthropic claude-sim-sonnet.* by demo-alpha\/alpha-3, failed over from demo-beta after \d+ attempts/,
+      'the overloaded account fails over across protocols',
+    );
     const totals = /keybridge demo: (\d+) request\(s\), (\d+) served, (\d+) failed\. Stopped\./.exec(out);
     assert.ok(totals, out);
     assert.ok(Number(totals[1]) >= 8, `at least 8 requests in 18 s: ${totals[0]}`);
@@ -80,7 +83,10 @@ describe('keybridge demo', function () {
     const dir = mkdtempSync(join(tmpdir(), 'keybridge-start-'));
     try {
       const file = join(dir, 'keybridge.json');
-      writeFileSync(file, JSON.stringify({ pools: [{ id: 'p', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1', keys: [{ id: 'k', env: 'KB_START_KEY' }] }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({ pools: [{ id: 'p', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1', keys: [{ id: 'k', env: 'KB_START_KEY' }] }] }),
+      );
       const serve = run(['start', '--port', '0'], { KEYBRIDGE_CONFIG: file, KB_START_KEY: 'test-key-start-1', KEYBRIDGE_TOKEN: 'kb-start-test-token-1234' });
       running.push(serve);
       await until('the serve banner', serve, (out) => /keybridge: 1 pool\(s\), 1 key\(s\)/.test(out));

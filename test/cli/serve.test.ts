@@ -50,7 +50,15 @@ describe('keybridge CLI', () => {
   const goodConfig = () => ({
     port: 0,
     pools: [
-      { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, keys: [{ id: 'work', env: 'CLI_OA_KEY_1' }, { id: 'home', env: 'CLI_OA_KEY_2' }] },
+      {
+        id: 'oa',
+        protocol: 'openai',
+        baseUrl: provider.openaiBaseUrl,
+        keys: [
+          { id: 'work', env: 'CLI_OA_KEY_1' },
+          { id: 'home', env: 'CLI_OA_KEY_2' },
+        ],
+      },
       { id: 'an', protocol: 'anthropic', baseUrl: provider.anthropicBaseUrl, strategy: 'round-robin', keys: [{ env: 'CLI_AN_KEY_1' }] },
     ],
   });
@@ -59,7 +67,32 @@ describe('keybridge CLI', () => {
   it('documents every option and the config format in --help', async () => {
     const r = run(['--help']);
     assert.equal(await r.exited, 0);
-    for (const word of ['serve', '--config', '--port', '--state', '--quiet', '--version', 'KEYBRIDGE_TOKEN', 'KEYBRIDGE_ADMIN_TOKEN', '"pools"', '"routes"', '"defaults"', '"tuning"', '"stateFile"', '"env"', '"strategy"', '"sharedLimits"', '"deadlines"', '"continueOnCut"', '"preset"', '"dialect"', '"breakerFailureRate"', '"nonStreamTimeoutMs"', '--series', 'Exit codes']) {
+    for (const word of [
+      'serve',
+      '--config',
+      '--port',
+      '--state',
+      '--quiet',
+      '--version',
+      'KEYBRIDGE_TOKEN',
+      'KEYBRIDGE_ADMIN_TOKEN',
+      '"pools"',
+      '"routes"',
+      '"defaults"',
+      '"tuning"',
+      '"stateFile"',
+      '"env"',
+      '"strategy"',
+      '"sharedLimits"',
+      '"deadlines"',
+      '"continueOnCut"',
+      '"preset"',
+      '"dialect"',
+      '"breakerFailureRate"',
+      '"nonStreamTimeoutMs"',
+      '--series',
+      'Exit codes',
+    ]) {
       assert.ok(r.stdout().includes(word), `--help mentions ${word}`);
     }
   });
@@ -79,17 +112,37 @@ describe('keybridge CLI', () => {
     this.timeout(60_000);
     const cases: [unknown, Record<string, string>, RegExp][] = [
       [goodConfig(), {}, /pools\[0\]\.keys\[0\]\.env: environment variable CLI_OA_KEY_1 is not set/],
-      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] }, env, /pools\[0\]\.keys\[0\]\.secret: keys are never written in the config file/],
+      [
+        { ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] },
+        env,
+        /pools\[0\]\.keys\[0\]\.secret: keys are never written in the config file/,
+      ],
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], protocol: 'grpc' }] }, env, /pools\[0\]\.protocol: must be "openai", "anthropic" or "gemini"/],
-      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'missing' }] }] }, env, /routes\[0\]\.targets\[0\]\.pool: no pool with id "missing"/],
+      [
+        { ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'missing' }] }] },
+        env,
+        /routes\[0\]\.targets\[0\]\.pool: no pool with id "missing"/,
+      ],
       [{ ...goodConfig(), port: 'x' }, env, /port: must be an integer/],
       [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], sharedLimits: 'yes' }] }, env, /pools\[0\]\.sharedLimits: must be true or false/],
       [{ ...goodConfig(), tuning: { maxAttempts: 0 } }, env, /tuning\.maxAttempts: must be a whole number ≥ 1/],
       [{ ...goodConfig(), tuning: { idleTimeoutMs: 0 } }, env, /tuning\.idleTimeoutMs: must be a number ≥ 1/],
       [{ ...goodConfig(), tuning: { breakerFailureRate: 5 } }, env, /tuning\.breakerFailureRate: must be a number from 0\.01 to 1/],
-      [{ ...goodConfig(), pools: [{ ...goodConfig().pools[0], deadlines: { firstEventTimeoutMs: 0 } }] }, env, /pools\[0\]\.deadlines\.firstEventTimeoutMs: must be a number of milliseconds/],
-      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], deadlines: { firstTokenMs: 5 } }] }, env, /routes\[0\]\.deadlines\.firstTokenMs: unknown deadline/],
-      [{ ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: 1 }] }, env, /routes\[0\]\.continueOnCut: must be true or false/],
+      [
+        { ...goodConfig(), pools: [{ ...goodConfig().pools[0], deadlines: { firstEventTimeoutMs: 0 } }] },
+        env,
+        /pools\[0\]\.deadlines\.firstEventTimeoutMs: must be a number of milliseconds/,
+      ],
+      [
+        { ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], deadlines: { firstTokenMs: 5 } }] },
+        env,
+        /routes\[0\]\.deadlines\.firstTokenMs: unknown deadline/,
+      ],
+      [
+        { ...goodConfig(), routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }], continueOnCut: 1 }] },
+        env,
+        /routes\[0\]\.continueOnCut: must be true or false/,
+      ],
     ];
     for (const [config, e, pattern] of cases) {
       const r = run(['serve', '--config', writeConfig(config)], e);

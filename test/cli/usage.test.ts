@@ -13,7 +13,13 @@ import { must } from '../helpers/must';
 
 const TOKEN = 'kb-usage-test-token-0001';
 const ADMIN = 'kb-usage-test-admin-0001';
-const env = { USAGE_OA_KEY: 'test-key-usage-oa-1', USAGE_OA_KEY2: 'test-key-usage-oa-2', USAGE_AN_KEY: 'test-key-usage-an-1', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
+const env = {
+  USAGE_OA_KEY: 'test-key-usage-oa-1',
+  USAGE_OA_KEY2: 'test-key-usage-oa-2',
+  USAGE_AN_KEY: 'test-key-usage-an-1',
+  KEYBRIDGE_TOKEN: TOKEN,
+  KEYBRIDGE_ADMIN_TOKEN: ADMIN,
+};
 /** Words of the prompts and answers: none may reach the usage file. */
 const PROMPT = 'zebra-prompt-words';
 const ANSWER = 'okapi-answer-words';
@@ -109,7 +115,12 @@ describe('keybridge usage', function () {
     const { r, url } = await serve(configFile);
     const messages = [{ role: 'user', content: PROMPT }];
     await post(url, '/openai/v1/chat/completions', { model: 'gpt-chat', messages }, 'OpenAI/JS 5.0.0');
-    await post(url, '/openai/v1/chat/completions', { model: 'gpt-chat-stream', messages, stream: true, stream_options: { include_usage: true } }, 'OpenAI/JS 5.0.0');
+    await post(
+      url,
+      '/openai/v1/chat/completions',
+      { model: 'gpt-chat-stream', messages, stream: true, stream_options: { include_usage: true } },
+      'OpenAI/JS 5.0.0',
+    );
     await post(url, '/openai/v1/responses', { model: 'gpt-resp-stream', input: PROMPT, stream: true }, 'codex_cli_rs/0.46.0');
     await post(url, '/anthropic/v1/messages', { model: 'claude-msg', max_tokens: 64, messages }, 'claude-cli/2.0.0 (external, cli)');
     await post(url, '/anthropic/v1/messages', { model: 'claude-msg-stream', max_tokens: 64, messages, stream: true }, 'claude-cli/2.0.0 (external, cli)');
@@ -131,7 +142,10 @@ describe('keybridge usage', function () {
     assert.equal(await report.exited, 0, report.stderr());
     const json = JSON.parse(report.stdout()) as {
       totals: Record<string, number | null>;
-      breakdowns: Record<string, { name: string; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }[]>;
+      breakdowns: Record<
+        string,
+        { name: string; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }[]
+      >;
     };
     // What each answer reported, in disjoint categories: OpenAI's cached tokens come out of its prompt count.
     const billed = Object.entries(plans).map(([model, u]) => {
@@ -157,12 +171,18 @@ describe('keybridge usage', function () {
       const line = json.breakdowns.model.find((l) => l.name === b.model);
       assert.ok(line, `a line for ${b.model}`);
       const times = b.model === 'gpt-chat' ? 2 : 1;
-      assert.deepEqual([line.inputTokens, line.outputTokens, line.cacheReadTokens, line.cacheWriteTokens], [b.input * times, b.output * times, b.cacheRead * times, b.cacheWrite * times], b.model);
+      assert.deepEqual(
+        [line.inputTokens, line.outputTokens, line.cacheReadTokens, line.cacheWriteTokens],
+        [b.input * times, b.output * times, b.cacheRead * times, b.cacheWrite * times],
+        b.model,
+      );
     }
-    assert.deepEqual(
-      Object.fromEntries(json.breakdowns.agent.map((l) => [l.name, l.requests])),
-      { 'openai-sdk': 3, codex: 1, 'claude-code': 2, 'anthropic-sdk': 2 },
-    );
+    assert.deepEqual(Object.fromEntries(json.breakdowns.agent.map((l) => [l.name, l.requests])), {
+      'openai-sdk': 3,
+      codex: 1,
+      'claude-code': 2,
+      'anthropic-sdk': 2,
+    });
     assert.deepEqual(Object.fromEntries(json.breakdowns.pool.map((l) => [l.name, l.requests])), { oa: 6, an: 2 });
 
     const table = run(['usage', '--config', configFile, '--by', 'model', '--since', '1d']);
@@ -170,7 +190,10 @@ describe('keybridge usage', function () {
     assert.match(table.stdout(), /total: 8 request\(s\)/);
     assert.match(table.stdout(), /by model\s+requests\s+failed/);
     assert.match(table.stdout(), /^gpt-chat\s+2\s+0\s+0\s+1,200\s+22\s+800\s+0/m);
-    assert.match(table.stdout(), /cost \(estimate\): unknown — no price known for the models used; 1\d,\d{3} token\(s\) of models without a known price left out/);
+    assert.match(
+      table.stdout(),
+      /cost \(estimate\): unknown — no price known for the models used; 1\d,\d{3} token\(s\) of models without a known price left out/,
+    );
 
     const perHour = run(['usage', '--config', configFile, '--since', '24h', '--series', 'hour']);
     assert.equal(await perHour.exited, 0, perHour.stderr());
@@ -178,10 +201,17 @@ describe('keybridge usage', function () {
     assert.match(perHour.stdout(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}\s+[1-8]\s/m);
     const seriesJson = run(['usage', '--config', configFile, '--since', '24h', '--series', 'hour', '--json']);
     assert.equal(await seriesJson.exited, 0, seriesJson.stderr());
-    const series = (JSON.parse(seriesJson.stdout()) as { series: { grain: string; at: number[]; total: { requests: number[] }; by: Record<string, { name: string; requests: number[] }[]> } }).series;
+    const series = (
+      JSON.parse(seriesJson.stdout()) as {
+        series: { grain: string; at: number[]; total: { requests: number[] }; by: Record<string, { name: string; requests: number[] }[]> };
+      }
+    ).series;
     assert.equal(series.grain, 'hour');
     assert.equal(series.at.length, 25);
-    assert.equal(series.total.requests.reduce((a, b) => a + b, 0), 8);
+    assert.equal(
+      series.total.requests.reduce((a, b) => a + b, 0),
+      8,
+    );
     assert.deepEqual(Object.fromEntries(series.by.pool.map((l) => [l.name, l.requests.reduce((a, b) => a + b, 0)])), { oa: 6, an: 2 });
 
     const bad = run(['usage', '--config', configFile, '--since', 'forever']);
@@ -206,15 +236,23 @@ describe('keybridge usage', function () {
       return usage ? { usage } : undefined;
     });
     const { r, url } = await serve(configFile);
-    for (const model of Object.keys(plans)) await post(url, '/openai/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
+    for (const model of Object.keys(plans))
+      await post(url, '/openai/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
     await stop(r);
 
     const report = run(['usage', '--config', configFile, '--json', '--by', 'model']);
     assert.equal(await report.exited, 0, report.stderr());
-    const json = JSON.parse(report.stdout()) as { totals: { costUsd: number | null; unpricedTokens: number }; breakdowns: { model: { name: string; costUsd: number | null }[] } };
+    const json = JSON.parse(report.stdout()) as {
+      totals: { costUsd: number | null; unpricedTokens: number };
+      breakdowns: { model: { name: string; costUsd: number | null }[] };
+    };
     assert.equal(json.totals.costUsd, 0.5 + 6);
     assert.equal(json.totals.unpricedTokens, 15);
-    assert.deepEqual(Object.fromEntries(json.breakdowns.model.map((l) => [l.name, l.costUsd])), { 'gpt-4.1-mini': 0.5, 'house-model': 6, 'mystery-model': null });
+    assert.deepEqual(Object.fromEntries(json.breakdowns.model.map((l) => [l.name, l.costUsd])), {
+      'gpt-4.1-mini': 0.5,
+      'house-model': 6,
+      'mystery-model': null,
+    });
 
     const table = run(['usage', '--config', configFile, '--by', 'model']);
     assert.equal(await table.exited, 0, table.stderr());
@@ -227,7 +265,10 @@ describe('keybridge usage', function () {
     const usageFile = join(dir, 'capped.jsonl');
     const configFile = config({ usageFile });
     const capped = JSON.parse(readFileSync(configFile, 'utf8')) as { pools: Record<string, unknown>[] };
-    capped.pools[0].keys = [{ id: 'oa1', env: 'USAGE_OA_KEY' }, { id: 'oa2', env: 'USAGE_OA_KEY2' }];
+    capped.pools[0].keys = [
+      { id: 'oa1', env: 'USAGE_OA_KEY' },
+      { id: 'oa2', env: 'USAGE_OA_KEY2' },
+    ];
     capped.pools[0].caps = [{ per: 'key', period: 'day', requests: 2 }];
     writeFileSync(configFile, JSON.stringify(capped));
     provider.setResponder(() => ({ usage: { input: 3, output: 3 } }));
@@ -252,7 +293,10 @@ describe('keybridge usage', function () {
     assert.equal(key?.reason, 'daily cap of 2 requests reached; resets 00:00 UTC');
     await ask(second.url);
     await stop(second.r);
-    assert.deepEqual(provider.ledger.slice(seen).map((e) => e.key), ['test-key-usage-oa-1', 'test-key-usage-oa-1', 'test-key-usage-oa-2']);
+    assert.deepEqual(
+      provider.ledger.slice(seen).map((e) => e.key),
+      ['test-key-usage-oa-1', 'test-key-usage-oa-1', 'test-key-usage-oa-2'],
+    );
   });
 
   it('sets a damaged usage file aside and goes on serving and recording', async () => {
@@ -276,22 +320,54 @@ describe('keybridge usage', function () {
     const json = JSON.parse(report.stdout()) as { totals: { requests: number; inputTokens: number }; breakdowns: { agent: { name: string }[] } };
     assert.equal(json.totals.requests, 2, 'the good record was kept and the new one added');
     assert.equal(json.totals.inputTokens, 18);
-    assert.deepEqual(json.breakdowns.agent.map((l) => l.name), ['curl']);
+    assert.deepEqual(
+      json.breakdowns.agent.map((l) => l.name),
+      ['curl'],
+    );
   });
 
   it('shows the remaining quota per key in the status API, and reports usage there only with the admin token', async () => {
     const resetAt = new Date(Date.now() + 90_000).toISOString().replace(/\.\d+Z$/, 'Z');
     provider.setResponder((req): Reply =>
       req.protocol === 'openai'
-        ? { headers: { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '29000', 'x-ratelimit-reset-tokens': '6m0s' } }
-        : { headers: { 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '49', 'anthropic-ratelimit-requests-reset': resetAt, 'anthropic-ratelimit-input-tokens-limit': '40000', 'anthropic-ratelimit-input-tokens-remaining': '39000', 'anthropic-ratelimit-input-tokens-reset': resetAt } },
+        ? {
+            headers: {
+              'x-ratelimit-limit-requests': '500',
+              'x-ratelimit-remaining-requests': '499',
+              'x-ratelimit-reset-requests': '120ms',
+              'x-ratelimit-limit-tokens': '30000',
+              'x-ratelimit-remaining-tokens': '29000',
+              'x-ratelimit-reset-tokens': '6m0s',
+            },
+          }
+        : {
+            headers: {
+              'anthropic-ratelimit-requests-limit': '50',
+              'anthropic-ratelimit-requests-remaining': '49',
+              'anthropic-ratelimit-requests-reset': resetAt,
+              'anthropic-ratelimit-input-tokens-limit': '40000',
+              'anthropic-ratelimit-input-tokens-remaining': '39000',
+              'anthropic-ratelimit-input-tokens-reset': resetAt,
+            },
+          },
     );
     const { r, url } = await serve(config({ usageFile: join(dir, 'quota.usage.jsonl') }));
     const before = Date.now();
     await post(url, '/openai/v1/chat/completions', { model: 'gpt-q', messages: [{ role: 'user', content: 'hi' }] }, 'OpenAI/JS 5.0.0');
     await post(url, '/anthropic/v1/messages', { model: 'claude-q', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }, 'Anthropic/JS 0.60.0');
     const status = (await (await fetch(`${url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
-      pools: { id: string; keys: { quota?: { model: string; seenAt: number; requests?: { limit?: number; remaining?: number; resetAt?: number }; tokens?: { remaining?: number; resetAt?: number }; inputTokens?: { remaining?: number; resetAt?: number } }[] }[] }[];
+      pools: {
+        id: string;
+        keys: {
+          quota?: {
+            model: string;
+            seenAt: number;
+            requests?: { limit?: number; remaining?: number; resetAt?: number };
+            tokens?: { remaining?: number; resetAt?: number };
+            inputTokens?: { remaining?: number; resetAt?: number };
+          }[];
+        }[];
+      }[];
     };
     const oa = status.pools.find((p) => p.id === 'oa')?.keys[0].quota?.[0];
     assert.ok(oa, JSON.stringify(status.pools));
@@ -313,7 +389,9 @@ describe('keybridge usage', function () {
     assert.equal(report.totals.requests, 2, 'the records not yet written are reported too');
     assert.equal(report.totals.costUsd, null);
     assert.deepEqual(Object.keys(report.breakdowns), ['pool']);
-    const perDay = (await (await fetch(`${url}/_keybridge/usage?since=7d&by=model&series=day`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { series: { grain: string; at: number[]; by: { model: { name: string }[] } } };
+    const perDay = (await (await fetch(`${url}/_keybridge/usage?since=7d&by=model&series=day`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+      series: { grain: string; at: number[]; by: { model: { name: string }[] } };
+    };
     assert.equal(perDay.series.grain, 'day');
     assert.deepEqual(perDay.series.by.model.map((l) => l.name).sort(), ['claude-q', 'gpt-q']);
     const badSeries = await fetch(`${url}/_keybridge/usage?series=minute`, { headers: { authorization: `Bearer ${ADMIN}` } });

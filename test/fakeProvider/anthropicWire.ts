@@ -81,11 +81,7 @@ export function messageStreamEvents(p: ReplyPlan): SseEvent[] {
     push('content_block_stop', { index }, 'close');
   }
   if (!pinged) ping();
-  push(
-    'message_delta',
-    { delta: { stop_reason: p.tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: p.usage.output } },
-    'close',
-  );
+  push('message_delta', { delta: { stop_reason: p.tool ? 'tool_use' : 'end_turn', stop_sequence: null }, usage: { output_tokens: p.usage.output } }, 'close');
   push('message_stop', {}, 'terminal');
   return events;
 }

@@ -7,7 +7,10 @@ function assistantText(message: unknown): string | undefined {
   if (m.role !== 'assistant') return undefined;
   if (typeof m.content === 'string') return m.content;
   if (!Array.isArray(m.content)) return undefined;
-  return m.content.map((part) => asObject(part)).map((part) => (typeof part.text === 'string' ? part.text : '')).join('');
+  return m.content
+    .map((part) => asObject(part))
+    .map((part) => (typeof part.text === 'string' ? part.text : ''))
+    .join('');
 }
 
 /**

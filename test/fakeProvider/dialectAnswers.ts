@@ -72,7 +72,9 @@ export function dialectChatCompletion(dialect: StrictDialect, plan: ReplyPlan, c
 
 /** A Chat stream as the provider sends it, from the plain OpenAI one. */
 export function dialectChatEvents(dialect: StrictDialect, plan: ReplyPlan, events: SseEvent[], issued: IssuedSignatures): SseEvent[] {
-  const chunks = events.map((event) => (event.text.startsWith('data: {') ? { event, data: JSON.parse(event.text.slice(6)) as Json } : { event, data: undefined }));
+  const chunks = events.map((event) =>
+    event.text.startsWith('data: {') ? { event, data: JSON.parse(event.text.slice(6)) as Json } : { event, data: undefined },
+  );
   const template = must(must(chunks[0]).data);
   const out: SseEvent[] = [];
   for (const [i, { event, data }] of chunks.entries()) {
@@ -96,7 +98,9 @@ function reasoningChunks(dialect: StrictDialect, plan: ReplyPlan, template: Json
   const chunk = (delta: Json): SseEvent => dataEvent({ ...template, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] }, 'content');
   if (dialect === 'deepseek' || dialect === 'moonshot') return reasoningParts(plan).map((part) => chunk({ content: null, reasoning_content: part }));
   if (dialect === 'openrouter') {
-    return reasoningParts(plan).map((part) => chunk({ content: '', reasoning: part, reasoning_details: [{ type: 'reasoning.text', text: part, format: 'unknown', index: 0 }] }));
+    return reasoningParts(plan).map((part) =>
+      chunk({ content: '', reasoning: part, reasoning_details: [{ type: 'reasoning.text', text: part, format: 'unknown', index: 0 }] }),
+    );
   }
   return [];
 }

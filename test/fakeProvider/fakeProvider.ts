@@ -251,10 +251,19 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
 
   /** A persistent fault for this key and the request's model or path, known once the body is read. */
   private scopedFault(key: string, model: string | undefined, path: string): Fault | undefined {
-    return this.scoped.find((s) => (s.key === key || s.key === '*') && (s.model === undefined || s.model === model) && (s.path === undefined || path.startsWith(s.path)))?.fault;
+    return this.scoped.find(
+      (s) => (s.key === key || s.key === '*') && (s.model === undefined || s.model === model) && (s.path === undefined || path.startsWith(s.path)),
+    )?.fault;
   }
 
-  private async handle(ex: Exchange, route: Route, key: string | undefined, arrivalFault: Fault | undefined, raw: Buffer, query: URLSearchParams): Promise<void> {
+  private async handle(
+    ex: Exchange,
+    route: Route,
+    key: string | undefined,
+    arrivalFault: Fault | undefined,
+    raw: Buffer,
+    query: URLSearchParams,
+  ): Promise<void> {
     const { entry } = ex;
     const { protocol, endpoint } = route;
     entry.bodyBytes = raw.length;
@@ -274,7 +283,8 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
     if (model !== undefined) entry.model = model;
     const fault = arrivalFault ?? (key !== undefined ? this.scopedFault(key, model, entry.path) : undefined);
     if (fault) entry.fault = fault.kind;
-    entry.stream = protocol === 'gemini' ? route.stream === true : (endpoint === 'chat' || endpoint === 'responses' || endpoint === 'messages') && body.stream === true;
+    entry.stream =
+      protocol === 'gemini' ? route.stream === true : (endpoint === 'chat' || endpoint === 'responses' || endpoint === 'messages') && body.stream === true;
     if (parsed !== undefined && this.options.recordBodies) entry.body = parsed;
     this.journal.updated(entry);
 
@@ -396,7 +406,16 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
   }
 
   /** Gemini's native API: the model list (paged), a model, countTokens, and generateContent streamed or not. */
-  private gemini(ex: Exchange, c: ErrorContext, route: Route, entry: LedgerEntry, key: string, body: Json, query: URLSearchParams, streamFault: Fault | undefined): Promise<void> | void {
+  private gemini(
+    ex: Exchange,
+    c: ErrorContext,
+    route: Route,
+    entry: LedgerEntry,
+    key: string,
+    body: Json,
+    query: URLSearchParams,
+    streamFault: Fault | undefined,
+  ): Promise<void> | void {
     if (route.endpoint === 'models') {
       const payload = route.modelId === undefined ? geminiModelPage(query) : geminiModel(route.modelId);
       if (payload) return this.answer(ex, c, payload, streamFault);
@@ -500,7 +519,11 @@ class FakeProviderServer implements FakeProvider, ExchangeHost {
       return;
     }
     const message = err instanceof Error ? err.message : String(err);
-    ex.send(500, { 'content-type': 'application/json' }, JSON.stringify({ error: { message: `fake provider: ${message}`, type: 'server_error', param: null, code: null } }));
+    ex.send(
+      500,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ error: { message: `fake provider: ${message}`, type: 'server_error', param: null, code: null } }),
+    );
   }
 }
 

@@ -153,7 +153,8 @@ export function httpFaultReply(fault: Fault, c: ErrorContext): HttpReply | undef
 
 /** Gemini's words: a spent prepaid balance, and the free tier's per-minute limit (which also speaks of quota and billing). */
 function geminiMessage(error: 'creditsDepleted' | 'freeTierPerMinute', model: string): string {
-  if (error === 'creditsDepleted') return 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.';
+  if (error === 'creditsDepleted')
+    return 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.';
   return (
     'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. ' +
     'To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n' +
@@ -250,11 +251,7 @@ export interface StreamScript {
 }
 
 /** Rewrites a normal event list according to a stream fault. */
-export function scriptStream(
-  events: SseEvent[],
-  fault: Fault | undefined,
-  errorEvent: (err: InStreamError, sequenceNumber: number) => SseEvent,
-): StreamScript {
+export function scriptStream(events: SseEvent[], fault: Fault | undefined, errorEvent: (err: InStreamError, sequenceNumber: number) => SseEvent): StreamScript {
   switch (fault?.kind) {
     case 'cut':
       return { events: events.slice(0, Math.max(0, fault.afterEvents)), then: 'cut', firstDelayMs: 0 };

@@ -51,7 +51,12 @@ function quotaExceeded(q: Quota, model: string, retryS: number, headers?: Record
   return json(429, googleError(429, message, [quotaFailure(q, model), help, retryInfo(retryS)]), headers);
 }
 
-const errorInfo = (reason: string): Json => ({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com', metadata: { service: SERVICE } });
+const errorInfo = (reason: string): Json => ({
+  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+  reason,
+  domain: 'googleapis.com',
+  metadata: { service: SERVICE },
+});
 
 const localized = (message: string): Json => ({ '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message });
 
@@ -78,7 +83,10 @@ export function geminiFaultReply(fault: Fault, c: ErrorContext): HttpReply | und
       return json(400, googleError(400, 'User location is not supported for the API use.', undefined, 'FAILED_PRECONDITION'));
     case 'serverError': {
       const status = fault.status ?? 500;
-      const message = status === 500 ? 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting' : `Fake status ${status}`;
+      const message =
+        status === 500
+          ? 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting'
+          : `Fake status ${status}`;
       return json(status, googleError(status, message));
     }
     case 'overloaded':
@@ -87,7 +95,11 @@ export function geminiFaultReply(fault: Fault, c: ErrorContext): HttpReply | und
       return json(400, googleError(400, 'The input token count (1250000) exceeds the maximum number of tokens allowed (1048576).'));
     case 'contentPolicy':
       // Gemini blocks a prompt with a 200 that has no candidates, only the reason.
-      return json(200, { promptFeedback: { blockReason: 'PROHIBITED_CONTENT' }, usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 }, modelVersion: c.model });
+      return json(200, {
+        promptFeedback: { blockReason: 'PROHIBITED_CONTENT' },
+        usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 },
+        modelVersion: c.model,
+      });
     case 'status':
       if (fault.body !== undefined || fault.status < 400) return httpFaultReply(fault, c);
       return json(fault.status, googleError(fault.status, `Fake status ${fault.status}`), fault.headers);
@@ -99,13 +111,19 @@ export function geminiFaultReply(fault: Fault, c: ErrorContext): HttpReply | und
 
 /** Prepaid credits spent: a 429 like a rate limit, but nothing comes back until someone pays. */
 function creditsDepleted(): HttpReply {
-  return json(429, googleError(429, 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.'));
+  return json(
+    429,
+    googleError(429, 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.'),
+  );
 }
 
 export function geminiMissingKeyReply(): HttpReply {
   return json(
     403,
-    googleError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."),
+    googleError(
+      403,
+      "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+    ),
   );
 }
 

@@ -111,7 +111,14 @@ export function generateContentResponse(p: ReplyPlan, o: GeminiAnswerOptions): J
   const parts: Json[] = [];
   for (const part of chunkParts(p, o).flat()) {
     const last = parts.at(-1);
-    if (last && typeof part.text === 'string' && typeof last.text === 'string' && part.thought !== true && last.thought !== true && last.thoughtSignature === undefined) {
+    if (
+      last &&
+      typeof part.text === 'string' &&
+      typeof last.text === 'string' &&
+      part.thought !== true &&
+      last.thought !== true &&
+      last.thoughtSignature === undefined
+    ) {
       last.text += part.text;
       if (part.thoughtSignature !== undefined) last.thoughtSignature = part.thoughtSignature;
     } else {
@@ -221,7 +228,11 @@ export function geminiModelPage(query: URLSearchParams): Json | undefined {
   const token = query.get('pageToken');
   let start = 0;
   if (token) {
-    start = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^offset:/, ''));
+    start = Number(
+      Buffer.from(token, 'base64url')
+        .toString('utf8')
+        .replace(/^offset:/, ''),
+    );
     if (!Number.isInteger(start) || start < 0 || start > GEMINI_MODELS.length) return undefined;
   }
   const models = GEMINI_MODELS.slice(start, start + size).map((m) => geminiModel(m[0]));

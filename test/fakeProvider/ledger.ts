@@ -39,9 +39,7 @@ export class Ledger {
         resolve,
         reject,
         timer: setTimeout(() => {
-          this.settle(w, () =>
-            reject(new Error(`fake provider: no ledger entry matched within ${timeoutMs} ms (${this.entries.length} entries)`)),
-          );
+          this.settle(w, () => reject(new Error(`fake provider: no ledger entry matched within ${timeoutMs} ms (${this.entries.length} entries)`)));
         }, timeoutMs),
       };
       this.waiters.push(w);

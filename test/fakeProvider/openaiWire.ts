@@ -15,9 +15,7 @@ export function openaiError(message: string, type: string, code: string | null, 
 export function chatCompletion(p: ReplyPlan): Json {
   const message: Json = { role: 'assistant', content: p.textDeltas ? p.text : null, refusal: null };
   if (p.tool) {
-    message.tool_calls = [
-      { id: chatToolCallId(p), type: 'function', function: { name: p.tool.name, arguments: p.tool.argumentsJson } },
-    ];
+    message.tool_calls = [{ id: chatToolCallId(p), type: 'function', function: { name: p.tool.name, arguments: p.tool.argumentsJson } }];
   }
   return {
     id: `chatcmpl-${p.idTail}`,
@@ -47,13 +45,7 @@ export function chatStreamEvents(p: ReplyPlan, includeUsage: boolean): SseEvent[
   const events: SseEvent[] = [chunk({ role: 'assistant', content: '' }, null, 'open')];
   for (const d of p.textDeltas ?? []) events.push(chunk({ content: d }, null, 'content'));
   if (p.tool) {
-    events.push(
-      chunk(
-        { tool_calls: [{ index: 0, id: chatToolCallId(p), type: 'function', function: { name: p.tool.name, arguments: '' } }] },
-        null,
-        'open',
-      ),
-    );
+    events.push(chunk({ tool_calls: [{ index: 0, id: chatToolCallId(p), type: 'function', function: { name: p.tool.name, arguments: '' } }] }, null, 'open'));
     for (const d of p.tool.argumentDeltas) {
       events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: d } }] }, null, 'content'));
     }
@@ -211,11 +203,7 @@ export function responsesStreamEvents(p: ReplyPlan, body: Json): SseEvent[] {
     for (const delta of p.tool.argumentDeltas) {
       push('response.function_call_arguments.delta', { item_id: itemId, output_index: outputIndex, delta }, 'content');
     }
-    push(
-      'response.function_call_arguments.done',
-      { item_id: itemId, output_index: outputIndex, name: p.tool.name, arguments: p.tool.argumentsJson },
-      'close',
-    );
+    push('response.function_call_arguments.done', { item_id: itemId, output_index: outputIndex, name: p.tool.name, arguments: p.tool.argumentsJson }, 'close');
     push('response.output_item.done', { output_index: outputIndex, item: functionCallItem(p, true) }, 'close');
   }
   push('response.completed', { response: responseObject(p, body, 'completed') }, 'terminal');

@@ -19,7 +19,8 @@ function completion(id: string, model: string, message: object, finish: string, 
 export function kimiToolCall(): { chunks: object[]; completion: object } {
   const id = 'chatcmpl-kimi-7f3a';
   const model = 'kimi-k2-thinking';
-  const c = (delta: object, finish: string | null = null, extra: object = {}) => chunk(id, model, { choices: [{ index: 0, delta, finish_reason: finish, ...extra }] });
+  const c = (delta: object, finish: string | null = null, extra: object = {}) =>
+    chunk(id, model, { choices: [{ index: 0, delta, finish_reason: finish, ...extra }] });
   const usage = { prompt_tokens: 1_200, completion_tokens: 48, total_tokens: 1_248, cached_tokens: 1_024 };
   return {
     chunks: [
@@ -54,7 +55,8 @@ export function kimiToolCall(): { chunks: object[]; completion: object } {
 export function deepseekToolCall(): { chunks: object[]; completion: object } {
   const id = 'd1c5e0b2-4a7e-4f5b-9d61-0c7f2b7e5a10';
   const model = 'deepseek-reasoner';
-  const c = (delta: object, finish: string | null = null) => chunk(id, model, { system_fingerprint: 'fp_ds_0001', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+  const c = (delta: object, finish: string | null = null) =>
+    chunk(id, model, { system_fingerprint: 'fp_ds_0001', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
   const usage = {
     prompt_tokens: 900,
     completion_tokens: 120,
@@ -69,7 +71,11 @@ export function deepseekToolCall(): { chunks: object[]; completion: object } {
       c({ role: 'assistant', content: null, reasoning_content: '' }),
       c({ content: null, reasoning_content: 'I need the file first.' }),
       c({ content: null, reasoning_content: ' Reading it.' }),
-      c({ content: null, reasoning_content: null, tool_calls: [{ index: 0, id: 'call_00_Xq3d8', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/tmp/a.txt"}' } }] }),
+      c({
+        content: null,
+        reasoning_content: null,
+        tool_calls: [{ index: 0, id: 'call_00_Xq3d8', type: 'function', function: { name: 'Read', arguments: '{"file_path":"/tmp/a.txt"}' } }],
+      }),
       c({ content: null, reasoning_content: null }, 'tool_calls'),
       chunk(id, model, { system_fingerprint: 'fp_ds_0001', choices: [], usage }),
     ],
@@ -92,10 +98,16 @@ export function deepseekToolCall(): { chunks: object[]; completion: object } {
 export function deepseekInsufficientResource(): { chunks: object[]; completion: object } {
   const id = 'e2a9b7c4-1d3f-4e6a-8b0c-5f7d9e1a3b20';
   const model = 'deepseek-chat';
-  const c = (delta: object, finish: string | null = null) => chunk(id, model, { choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
+  const c = (delta: object, finish: string | null = null) =>
+    chunk(id, model, { choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null });
   const usage = { prompt_tokens: 40, completion_tokens: 3, total_tokens: 43 };
   return {
-    chunks: [c({ role: 'assistant', content: '' }), c({ content: 'The answer is' }), c({ content: '' }, 'insufficient_system_resource'), chunk(id, model, { choices: [], usage })],
+    chunks: [
+      c({ role: 'assistant', content: '' }),
+      c({ content: 'The answer is' }),
+      c({ content: '' }, 'insufficient_system_resource'),
+      chunk(id, model, { choices: [], usage }),
+    ],
     completion: completion(id, model, { role: 'assistant', content: 'The answer is' }, 'insufficient_system_resource', usage),
   };
 }
@@ -109,7 +121,12 @@ export function geminiToolCalls(): { chunks: object[]; completion: object } {
   const id = 'gK3mZ9a1BqT7cD2e';
   const model = 'gemini-3-pro-preview';
   const calls = [
-    { id: 'function-call-4f1a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' }, extra_content: { google: { thought_signature: 'EsoBCscBAdHtim9example0signature0one' } } },
+    {
+      id: 'function-call-4f1a',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+      extra_content: { google: { thought_signature: 'EsoBCscBAdHtim9example0signature0one' } },
+    },
     { id: 'function-call-4f1b', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
   ];
   const usage = { prompt_tokens: 310, completion_tokens: 42, total_tokens: 352 };
@@ -123,7 +140,8 @@ export function geminiToolCalls(): { chunks: object[]; completion: object } {
 export function groqText(): { chunks: object[]; completion: object } {
   const id = 'chatcmpl-5b8e2c1d-groq';
   const model = 'llama-3.3-70b-versatile';
-  const c = (delta: object, finish: string | null = null, extra: object = {}) => chunk(id, model, { system_fingerprint: 'fp_groq_01', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
+  const c = (delta: object, finish: string | null = null, extra: object = {}) =>
+    chunk(id, model, { system_fingerprint: 'fp_groq_01', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
   const usage = { queue_time: 0.02, prompt_tokens: 75, prompt_time: 0.004, completion_tokens: 9, completion_time: 0.008, total_tokens: 84, total_time: 0.012 };
   return {
     chunks: [

@@ -29,16 +29,63 @@ function isEmptyContent(content: unknown): boolean {
 
 /** The top-level fields the Messages API takes (2026); anything else is refused as an extra input. */
 const MESSAGES_FIELDS = new Set([
-  'model', 'max_tokens', 'messages', 'system', 'metadata', 'stop_sequences', 'stream', 'temperature', 'top_p', 'top_k',
-  'tools', 'tool_choice', 'thinking', 'service_tier', 'container', 'mcp_servers', 'context_management', 'output_config', 'output_format',
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'metadata',
+  'stop_sequences',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'service_tier',
+  'container',
+  'mcp_servers',
+  'context_management',
+  'output_config',
+  'output_format',
 ]);
 
 /** The top-level fields Chat Completions takes (2026); anything else is an unrecognized argument. */
 const CHAT_FIELDS = new Set([
-  'model', 'messages', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'n', 'stream', 'stream_options', 'stop',
-  'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'user', 'tools', 'tool_choice',
-  'parallel_tool_calls', 'response_format', 'seed', 'reasoning_effort', 'service_tier', 'store', 'metadata', 'modalities',
-  'audio', 'prediction', 'web_search_options', 'functions', 'function_call', 'verbosity', 'safety_identifier', 'prompt_cache_key',
+  'model',
+  'messages',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'n',
+  'stream',
+  'stream_options',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'seed',
+  'reasoning_effort',
+  'service_tier',
+  'store',
+  'metadata',
+  'modalities',
+  'audio',
+  'prediction',
+  'web_search_options',
+  'functions',
+  'function_call',
+  'verbosity',
+  'safety_identifier',
+  'prompt_cache_key',
 ]);
 
 /** Anthropic Messages. */
@@ -59,7 +106,10 @@ function messagesProblem(body: Json): string | undefined {
   }
   const pairing = messagesPairingProblem(messages.map((m) => asObject(m)));
   if (pairing) return pairing;
-  const translated = messagesTranslationProblem(body, messages.map((m) => asObject(m)));
+  const translated = messagesTranslationProblem(
+    body,
+    messages.map((m) => asObject(m)),
+  );
   if (translated) return translated;
   const last = asObject(messages[messages.length - 1]);
   if (last.role === 'assistant') {
@@ -78,14 +128,16 @@ const CHAT_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 
 
 /** OpenAI Chat Completions. */
 function chatProblem(body: Json): string | undefined {
-  if (typeof body.model !== 'string') return "you must provide a model parameter";
+  if (typeof body.model !== 'string') return 'you must provide a model parameter';
   const extra = Object.keys(body).find((field) => !CHAT_FIELDS.has(field));
   if (extra !== undefined) return `Unrecognized request argument supplied: ${extra}`;
   const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) return "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
+  if (!Array.isArray(messages) || messages.length === 0)
+    return "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.";
   for (let i = 0; i < messages.length; i++) {
     const m = asObject(messages[i]);
-    if (!CHAT_ROLES.has(String(m.role))) return `Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`;
+    if (!CHAT_ROLES.has(String(m.role)))
+      return `Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`;
     if (m.role === 'assistant' && isEmptyContent(m.content) && m.tool_calls === undefined && m.function_call === undefined) {
       return `Invalid value for 'content': expected a string, got null.`;
     }
@@ -100,7 +152,10 @@ function chatProblem(body: Json): string | undefined {
   }
   const pairing = toolPairingProblem(messages.map((m) => asObject(m)));
   if (pairing) return pairing;
-  const translated = chatTranslationProblem(body, messages.map((m) => asObject(m)));
+  const translated = chatTranslationProblem(
+    body,
+    messages.map((m) => asObject(m)),
+  );
   if (translated) return translated;
   for (const field of ['max_tokens', 'max_completion_tokens', 'n']) {
     if (body[field] !== undefined && body[field] !== null && !isPositiveInteger(body[field])) {
@@ -122,7 +177,8 @@ function responsesProblem(body: Json): string | undefined {
     for (let i = 0; i < input.length; i++) {
       const item = asObject(input[i]);
       if (item.type !== undefined && item.type !== 'message') continue;
-      if (!RESPONSES_ROLES.has(String(item.role))) return `Invalid value: '${String(item.role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`;
+      if (!RESPONSES_ROLES.has(String(item.role)))
+        return `Invalid value: '${String(item.role)}'. Supported values are: 'assistant', 'system', 'developer', and 'user'.`;
       if (typeof item.content !== 'string' && !Array.isArray(item.content)) return `Missing required parameter: 'input[${i}].content'.`;
     }
   }
@@ -138,7 +194,8 @@ function toolPairingProblem(messages: Json[]): string | undefined {
   let open: Set<string> | undefined;
   for (const m of messages) {
     if (m.role === 'tool') {
-      if (!open?.delete(String(m.tool_call_id))) return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
+      if (!open?.delete(String(m.tool_call_id)))
+        return "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.";
       continue;
     }
     if (open && open.size > 0) {
@@ -154,12 +211,24 @@ function toolPairingProblem(messages: Json[]): string | undefined {
 function messagesPairingProblem(messages: Json[]): string | undefined {
   const blocksOf = (m: Json): Json[] => (Array.isArray(m.content) ? m.content.map((b) => asObject(b)) : []);
   for (let i = 0; i < messages.length; i++) {
-    const asked = i > 0 && messages[i - 1].role === 'assistant' ? blocksOf(messages[i - 1]).filter((b) => b.type === 'tool_use').map((b) => String(b.id)) : [];
-    const answered = messages[i].role === 'user' ? blocksOf(messages[i]).filter((b) => b.type === 'tool_result').map((b) => String(b.tool_use_id)) : [];
+    const asked =
+      i > 0 && messages[i - 1].role === 'assistant'
+        ? blocksOf(messages[i - 1])
+            .filter((b) => b.type === 'tool_use')
+            .map((b) => String(b.id))
+        : [];
+    const answered =
+      messages[i].role === 'user'
+        ? blocksOf(messages[i])
+            .filter((b) => b.type === 'tool_result')
+            .map((b) => String(b.tool_use_id))
+        : [];
     const stray = answered.filter((id) => !asked.includes(id));
-    if (stray.length) return `messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    if (stray.length)
+      return `messages.${i}.content.0: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${stray.join(', ')}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
     const open = asked.filter((id) => !answered.includes(id));
-    if (open.length) return `messages.${i - 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+    if (open.length)
+      return `messages.${i - 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${open.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
   }
   return undefined;
 }
@@ -227,7 +296,8 @@ function chatTranslationProblem(body: Json, messages: Json[]): string | undefine
         return `Tool call id was ${id} but must be a-z, A-Z, 0-9, with a length of 9.`;
       }
       const field = m.role === 'tool' ? `messages[${i}].tool_call_id` : `messages[${i}].tool_calls[${ids.indexOf(id)}].id`;
-      if (id.length > 40) return `Invalid '${field}': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`;
+      if (id.length > 40)
+        return `Invalid '${field}': string too long. Expected a string with maximum length 40, but got a string with length ${id.length} instead.`;
     }
     if (calls.length === 0) continue;
     if (/^deepseek-reasoner/.test(model) && typeof m.reasoning_content !== 'string') {

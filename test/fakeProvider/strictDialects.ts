@@ -122,7 +122,10 @@ function dialectProblem(dialect: StrictDialect, endpoint: Endpoint, body: Json, 
         () => openaiReasoningMaxTokens(body),
       );
     case 'deepseek':
-      return firstOf<string | ChatRefusal>(() => openaiFunctionName(body), () => deepseekReasoningReturned(body));
+      return firstOf<string | ChatRefusal>(
+        () => openaiFunctionName(body),
+        () => deepseekReasoningReturned(body),
+      );
     case 'gemini':
       return geminiThoughtSignature(body, issued.gemini);
     case 'mistral':

@@ -252,7 +252,9 @@ export function openaiMessageFields(body: Json): ChatRefusal | undefined {
  */
 export function deepseekReasoningReturned(body: Json): string | undefined {
   if (asObject(body.thinking).type === 'disabled') return undefined;
-  const missing = openTurn(list(body.messages)).find(({ message }) => message.role === 'assistant' && list(message.tool_calls).length > 0 && typeof message.reasoning_content !== 'string');
+  const missing = openTurn(list(body.messages)).find(
+    ({ message }) => message.role === 'assistant' && list(message.tool_calls).length > 0 && typeof message.reasoning_content !== 'string',
+  );
   return missing ? 'The `reasoning_content` in the thinking mode must be passed back to the API.' : undefined;
 }
 
@@ -326,18 +328,38 @@ function field(o: Json, camel: string): unknown {
   return o[camel] ?? o[snake(camel)];
 }
 
-const unknownName = (name: string, at?: string): string => `Invalid JSON payload received. Unknown name "${name}"${at === undefined ? '' : ` at '${at}'`}: Cannot find field.`;
+const unknownName = (name: string, at?: string): string =>
+  `Invalid JSON payload received. Unknown name "${name}"${at === undefined ? '' : ` at '${at}'`}: Cannot find field.`;
 
 function unknownField(o: Json, known: ReadonlySet<string>, at?: string): string | undefined {
   const extra = Object.keys(o).find((name) => !known.has(snake(name)));
   return extra === undefined ? undefined : unknownName(extra, at);
 }
 
-const GEMINI_REQUEST_FIELDS = new Set(['model', 'contents', 'tools', 'tool_config', 'safety_settings', 'system_instruction', 'generation_config', 'cached_content']);
+const GEMINI_REQUEST_FIELDS = new Set([
+  'model',
+  'contents',
+  'tools',
+  'tool_config',
+  'safety_settings',
+  'system_instruction',
+  'generation_config',
+  'cached_content',
+]);
 const GEMINI_CONTENT_FIELDS = new Set(['role', 'parts']);
 const GEMINI_PART_FIELDS = new Set([
-  'text', 'inline_data', 'function_call', 'function_response', 'file_data', 'executable_code', 'code_execution_result',
-  'thought', 'thought_signature', 'video_metadata', 'part_metadata', 'media_resolution',
+  'text',
+  'inline_data',
+  'function_call',
+  'function_response',
+  'file_data',
+  'executable_code',
+  'code_execution_result',
+  'thought',
+  'thought_signature',
+  'video_metadata',
+  'part_metadata',
+  'media_resolution',
 ]);
 
 /**
@@ -375,8 +397,14 @@ export function geminiEmptyParts(body: Json): string | undefined {
   return i < 0 ? undefined : `* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`;
 }
 
-const callsOf = (content: Json | undefined): Json[] => list(content?.parts).map((p) => asObject(field(p, 'functionCall'))).filter((c) => Object.keys(c).length > 0);
-const responsesOf = (content: Json | undefined): Json[] => list(content?.parts).map((p) => asObject(field(p, 'functionResponse'))).filter((r) => Object.keys(r).length > 0);
+const callsOf = (content: Json | undefined): Json[] =>
+  list(content?.parts)
+    .map((p) => asObject(field(p, 'functionCall')))
+    .filter((c) => Object.keys(c).length > 0);
+const responsesOf = (content: Json | undefined): Json[] =>
+  list(content?.parts)
+    .map((p) => asObject(field(p, 'functionResponse')))
+    .filter((r) => Object.keys(r).length > 0);
 
 /**
  * A model turn of function calls follows a user turn (or a turn of function responses), and the very next turn
@@ -393,14 +421,17 @@ export function geminiFunctionTurns(body: Json): string | undefined {
       return 'Please ensure that function call turn comes immediately after a user turn or after a function response turn.';
     }
     const responses = responsesOf(content);
-    if (responses.length > 0 && callsOf(previous).length === 0) return 'Please ensure that function response turn comes immediately after a function call turn.';
+    if (responses.length > 0 && callsOf(previous).length === 0)
+      return 'Please ensure that function response turn comes immediately after a function call turn.';
     if (calls.length > 0 && i + 1 < contents.length) {
       const answers = responsesOf(contents[i + 1]);
-      if (answers.length !== calls.length) return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
+      if (answers.length !== calls.length)
+        return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
       const open = [...calls];
       for (const answer of answers) {
         const at = open.findIndex((call) => call.name === answer.name && (call.id === undefined || call.id === answer.id));
-        if (at < 0) return `Please ensure that each function response part matches a function call part of the function call turn (function response \`${String(answer.name)}\`${answer.id === undefined ? '' : ` id \`${String(answer.id)}\``}).`;
+        if (at < 0)
+          return `Please ensure that each function response part matches a function call part of the function call turn (function response \`${String(answer.name)}\`${answer.id === undefined ? '' : ` id \`${String(answer.id)}\``}).`;
         open.splice(at, 1);
       }
     }
@@ -434,20 +465,49 @@ export function geminiNativeThoughtSignature(body: Json, model: string, issued: 
   return undefined;
 }
 
-const GEMINI_TOOL_FIELDS = new Set(['function_declarations', 'google_search', 'google_search_retrieval', 'code_execution', 'url_context', 'computer_use', 'file_search', 'google_maps']);
+const GEMINI_TOOL_FIELDS = new Set([
+  'function_declarations',
+  'google_search',
+  'google_search_retrieval',
+  'code_execution',
+  'url_context',
+  'computer_use',
+  'file_search',
+  'google_maps',
+]);
 const GEMINI_DECLARATION_FIELDS = new Set(['name', 'description', 'parameters', 'parameters_json_schema', 'response', 'response_json_schema', 'behavior']);
 /** The fields of Gemini's `Schema` (an OpenAPI subset): `$schema`, `additionalProperties`, `const`… are not among them. */
 const GEMINI_SCHEMA_FIELDS = new Set([
-  'type', 'format', 'title', 'description', 'nullable', 'enum', 'items', 'max_items', 'min_items', 'properties', 'required',
-  'min_properties', 'max_properties', 'minimum', 'maximum', 'min_length', 'max_length', 'pattern', 'example', 'any_of',
-  'property_ordering', 'default',
+  'type',
+  'format',
+  'title',
+  'description',
+  'nullable',
+  'enum',
+  'items',
+  'max_items',
+  'min_items',
+  'properties',
+  'required',
+  'min_properties',
+  'max_properties',
+  'minimum',
+  'maximum',
+  'min_length',
+  'max_length',
+  'pattern',
+  'example',
+  'any_of',
+  'property_ordering',
+  'default',
 ]);
 const GEMINI_FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$/;
 
 function schemaProblem(schema: Json, at: string): string | undefined {
   for (const [name, value] of Object.entries(schema)) {
     if (!GEMINI_SCHEMA_FIELDS.has(snake(name))) return unknownName(name, at);
-    if (name === 'type' && Array.isArray(value)) return `Invalid JSON payload received. Unknown name "type" at '${at}': Proto field is not repeating, cannot start list.`;
+    if (name === 'type' && Array.isArray(value))
+      return `Invalid JSON payload received. Unknown name "type" at '${at}': Proto field is not repeating, cannot start list.`;
   }
   const properties = asObject(schema.properties);
   for (const [key, sub] of Object.entries(properties)) {
@@ -495,14 +555,41 @@ export function geminiToolSchemas(body: Json): string | undefined {
 }
 
 const GENERATION_CONFIG_FIELDS = new Set([
-  'stop_sequences', 'response_mime_type', 'response_schema', 'response_json_schema', 'response_modalities', 'candidate_count',
-  'max_output_tokens', 'temperature', 'top_p', 'top_k', 'seed', 'presence_penalty', 'frequency_penalty', 'response_logprobs',
-  'logprobs', 'enable_enhanced_civic_answers', 'speech_config', 'thinking_config', 'image_config', 'media_resolution',
+  'stop_sequences',
+  'response_mime_type',
+  'response_schema',
+  'response_json_schema',
+  'response_modalities',
+  'candidate_count',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'top_k',
+  'seed',
+  'presence_penalty',
+  'frequency_penalty',
+  'response_logprobs',
+  'logprobs',
+  'enable_enhanced_civic_answers',
+  'speech_config',
+  'thinking_config',
+  'image_config',
+  'media_resolution',
 ]);
 const THINKING_CONFIG_FIELDS = new Set(['include_thoughts', 'thinking_budget', 'thinking_level']);
 const GEMINI_ENUMS: Array<{ path: string[]; at: string; type: string; values: string[] }> = [
-  { path: ['thinkingConfig', 'thinkingLevel'], at: 'generation_config.thinking_config.thinking_level', type: 'GenerationConfig.ThinkingConfig.ThinkingLevel', values: ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'] },
-  { path: ['mediaResolution'], at: 'generation_config.media_resolution', type: 'GenerationConfig.MediaResolution', values: ['MEDIA_RESOLUTION_UNSPECIFIED', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_HIGH'] },
+  {
+    path: ['thinkingConfig', 'thinkingLevel'],
+    at: 'generation_config.thinking_config.thinking_level',
+    type: 'GenerationConfig.ThinkingConfig.ThinkingLevel',
+    values: ['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH'],
+  },
+  {
+    path: ['mediaResolution'],
+    at: 'generation_config.media_resolution',
+    type: 'GenerationConfig.MediaResolution',
+    values: ['MEDIA_RESOLUTION_UNSPECIFIED', 'MEDIA_RESOLUTION_LOW', 'MEDIA_RESOLUTION_MEDIUM', 'MEDIA_RESOLUTION_HIGH'],
+  },
 ];
 const MODALITIES = ['MODALITY_UNSPECIFIED', 'TEXT', 'IMAGE', 'AUDIO'];
 

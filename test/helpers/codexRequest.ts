@@ -16,7 +16,12 @@ export const PLAN_SCHEMA = {
     explanation: { type: 'string' },
     plan: {
       type: 'array',
-      items: { type: 'object', properties: { step: { type: 'string' }, status: { type: 'string', enum: ['pending', 'in_progress', 'completed'] } }, required: ['step', 'status'], additionalProperties: false },
+      items: {
+        type: 'object',
+        properties: { step: { type: 'string' }, status: { type: 'string', enum: ['pending', 'in_progress', 'completed'] } },
+        required: ['step', 'status'],
+        additionalProperties: false,
+      },
     },
   },
   required: ['plan'],

@@ -25,8 +25,10 @@ export function keyHeaders(endpoint: StreamEndpoint, key: string): Record<string
 
 /** A streamed request for each endpoint, as an agent would send it. */
 export function streamedBody(endpoint: StreamEndpoint, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  if (endpoint === 'messages') return { model: 'claude-test', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'Say the sentence.' }], ...extra };
-  if (endpoint === 'chat') return { model: 'gpt-test', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say the sentence.' }], ...extra };
+  if (endpoint === 'messages')
+    return { model: 'claude-test', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: 'Say the sentence.' }], ...extra };
+  if (endpoint === 'chat')
+    return { model: 'gpt-test', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say the sentence.' }], ...extra };
   return { model: 'gpt-test', stream: true, store: false, input: 'Say the sentence.', ...extra };
 }
 

@@ -78,7 +78,9 @@ export async function parsedBySdk(endpoint: StreamEndpoint, bytes: Buffer): Prom
   try {
     if (endpoint === 'messages') {
       const client = new Anthropic({ baseURL: server.url, apiKey: 'test-key-sdk', maxRetries: 0, timeout: 5_000 });
-      return await client.messages.stream({ model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'Say the sentence.' }] }).finalMessage();
+      return await client.messages
+        .stream({ model: 'claude-test', max_tokens: 1024, messages: [{ role: 'user', content: 'Say the sentence.' }] })
+        .finalMessage();
     }
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'test-key-sdk', maxRetries: 0, timeout: 5_000 });
     if (endpoint === 'chat') {
@@ -112,10 +114,13 @@ export function asResponse(parsed: SdkAnswer): OpenAI.Responses.Response {
 
 /** The answer text as each SDK assembles it; an answer of another endpoint's shape fails. */
 export function sdkText(endpoint: StreamEndpoint, parsed: SdkAnswer): string {
-  if (endpoint === 'messages') return asMessage(parsed).content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+  if (endpoint === 'messages')
+    return asMessage(parsed)
+      .content.map((b) => (b.type === 'text' ? b.text : ''))
+      .join('');
   if (endpoint === 'chat') return must(must(asChatCompletion(parsed).choices[0], 'a choice').message.content, 'the message content');
-  return asResponse(parsed).output
-    .flatMap((item) => (item.type === 'message' ? item.content : []))
+  return asResponse(parsed)
+    .output.flatMap((item) => (item.type === 'message' ? item.content : []))
     .map((part) => (part.type === 'output_text' ? part.text : ''))
     .join('');
 }

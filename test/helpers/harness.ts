@@ -115,7 +115,12 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 export const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], ...extra });
-export const messagesBody = (extra: Record<string, unknown> = {}) => ({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], ...extra });
+export const messagesBody = (extra: Record<string, unknown> = {}) => ({
+  model: 'claude-test',
+  max_tokens: 64,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+});
 
 /** Parses an SSE text into (event, data) pairs, as a client would. */
 export function sseEvents(text: string): { event: string; data: string }[] {

@@ -39,10 +39,13 @@ export function withoutSdkFields(output: OpenAI.Responses.ResponseOutputItem[]):
   return output.map((item) => {
     const { parsed_arguments: _args, ...rest } = item as OpenAI.Responses.ResponseOutputItem & { parsed_arguments?: unknown };
     if (rest.type !== 'message') return rest;
-    return { ...rest, content: rest.content.map((part) => {
-      const { parsed: _parsed, ...written } = part as typeof part & { parsed?: unknown };
-      return written;
-    }) };
+    return {
+      ...rest,
+      content: rest.content.map((part) => {
+        const { parsed: _parsed, ...written } = part as typeof part & { parsed?: unknown };
+        return written;
+      }),
+    };
   });
 }
 

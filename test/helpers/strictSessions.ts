@@ -46,7 +46,10 @@ function chatToClaude(name: string, params: Partial<OpenAI.ChatCompletionCreateP
       const client = new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 });
       const completion = await client.chat.completions.create({ model: 'to-anthropic', messages: [{ role: 'user', content: 'hi' }], ...params });
       assert.equal(must(completion.choices[0]).finish_reason, 'stop');
-      assert.deepEqual(h.provider.ledger.map((e) => `${e.dialect} ${e.status}`), ['anthropic 200']);
+      assert.deepEqual(
+        h.provider.ledger.map((e) => `${e.dialect} ${e.status}`),
+        ['anthropic 200'],
+      );
     },
   };
 }
@@ -65,12 +68,21 @@ const imageToolResult: SessionCase = {
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01A2b3C4d5E6f7G8h9I0j1K2', name: 'Read', input: { file_path: '/tmp/shot.png' } }] },
         {
           role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: 'toolu_01A2b3C4d5E6f7G8h9I0j1K2', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }],
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_01A2b3C4d5E6f7G8h9I0j1K2',
+              content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }],
+            },
+          ],
         },
       ],
     });
     assert.equal(message.stop_reason, 'end_turn');
-    assert.deepEqual(h.provider.ledger.map((e) => `${e.dialect} ${e.status}`), ['openai 200']);
+    assert.deepEqual(
+      h.provider.ledger.map((e) => `${e.dialect} ${e.status}`),
+      ['openai 200'],
+    );
     assert.ok(JSON.stringify(must(h.provider.ledger[0]).body).includes('"url":"data:image/png;base64,iVBORw0KGgo="'), 'the image reached the provider');
   },
 };
@@ -87,11 +99,15 @@ function refusalReadAs(client: 'messages' | 'responses', dialect: StrictDialect,
       const seen = (error: unknown): string => {
         const e = error as { status?: number; error?: { error?: { message?: string }; message?: string } };
         assert.equal(e.status, 400);
-        return String(client === 'messages' ? e.error?.error?.message : (e.error)?.message);
+        return String(client === 'messages' ? e.error?.error?.message : e.error?.message);
       };
       const ask =
         client === 'messages'
-          ? new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 }).messages.create({ model: `to-${dialect}`, max_tokens: 256, messages: [{ role: 'user', content: 'hi' }] })
+          ? new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 }).messages.create({
+              model: `to-${dialect}`,
+              max_tokens: 256,
+              messages: [{ role: 'user', content: 'hi' }],
+            })
           : new OpenAI({ baseURL: h.openaiBase, apiKey: TOKEN, maxRetries: 0, timeout: 15_000 }).responses.create({ model: `to-${dialect}`, input: 'hi' });
       await assert.rejects(ask, (error: unknown) => {
         assert.ok(seen(error).startsWith(message), `the provider's message first, not its raw body: ${seen(error)}`);
@@ -102,13 +118,23 @@ function refusalReadAs(client: 'messages' | 'responses', dialect: StrictDialect,
 }
 
 const GEMINI_REFUSAL = [{ error: { code: 400, message: 'Corrupted thought signature.', status: 'INVALID_ARGUMENT' } }];
-const MISTRAL_REFUSAL = { object: 'error', message: 'Tool call id was call_1 but must be a-z, A-Z, 0-9, with a length of 9.', type: 'invalid_request_error', param: null, code: null };
+const MISTRAL_REFUSAL = {
+  object: 'error',
+  message: 'Tool call id was call_1 but must be a-z, A-Z, 0-9, with a length of 9.',
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+};
 
 const ROOT_ANY_OF: OpenAI.ChatCompletionTool = {
   type: 'function',
   function: {
     name: 'Edit',
-    parameters: { type: 'object', properties: { path: { type: 'string' }, line: { type: 'integer' }, pattern: { type: 'string' } }, anyOf: [{ required: ['line'] }, { required: ['pattern'] }] },
+    parameters: {
+      type: 'object',
+      properties: { path: { type: 'string' }, line: { type: 'integer' }, pattern: { type: 'string' } },
+      anyOf: [{ required: ['line'] }, { required: ['pattern'] }],
+    },
   },
 };
 

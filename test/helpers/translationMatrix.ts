@@ -67,20 +67,23 @@ function pools(provider: FakeProvider): PoolSpec[] {
     keys: [{ id: 'k1', secret: keyOf('gemini-native') }],
     dialect: 'gemini',
   };
-  return [native, ...(['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).map((dialect) => {
-    const pool = {
-      id: `p-${dialect}`,
-      protocol: dialect === 'anthropic' ? ('anthropic' as const) : ('openai' as const),
-      baseUrl: provider.dialectBaseUrl(dialect),
-      strategy: 'fill-first' as const,
-      keys: [{ id: 'k1', secret: keyOf(dialect) }],
-      // The providers of Chat Completions only: a Responses client is translated to Chat there. The pool's
-      // declared dialect (issue 20) is what translation reads instead of guessing from the host; Anthropic's own
-      // API is a protocol, not a dialect of OpenAI's.
-      ...(dialect === 'anthropic' ? {} : { responses: false, dialect }),
-    };
-    return pool as PoolSpec;
-  })];
+  return [
+    native,
+    ...(['anthropic', ...CHAT_DIALECTS] as StrictDialect[]).map((dialect) => {
+      const pool = {
+        id: `p-${dialect}`,
+        protocol: dialect === 'anthropic' ? ('anthropic' as const) : ('openai' as const),
+        baseUrl: provider.dialectBaseUrl(dialect),
+        strategy: 'fill-first' as const,
+        keys: [{ id: 'k1', secret: keyOf(dialect) }],
+        // The providers of Chat Completions only: a Responses client is translated to Chat there. The pool's
+        // declared dialect (issue 20) is what translation reads instead of guessing from the host; Anthropic's own
+        // API is a protocol, not a dialect of OpenAI's.
+        ...(dialect === 'anthropic' ? {} : { responses: false, dialect }),
+      };
+      return pool as PoolSpec;
+    }),
+  ];
 }
 
 const target = (dialect: Target) => ({ pool: `p-${dialect}`, model: DIALECT_MODEL[dialect] });
@@ -92,13 +95,16 @@ const target = (dialect: Target) => ({ pool: `p-${dialect}`, model: DIALECT_MODE
 function routes(): RouteSpec[] {
   // OpenAI with a model outside its reasoning family, for the rules that are not about the token limit.
   const gpt4o: RouteSpec = { protocol: 'anthropic', match: 'to-gpt-4o', targets: [{ pool: 'p-openai', model: 'gpt-4o' }] };
-  return [gpt4o, ...(['anthropic', ...CHAT_DIALECTS, 'gemini-native'] as Target[]).flatMap((dialect) =>
-    (['anthropic', 'openai', 'gemini'] as const).flatMap((protocol) => [
-      { protocol, match: `to-${dialect}`, targets: [target(dialect)] },
-      { protocol, match: `anthropic-then-${dialect}`, targets: [target('anthropic'), target(dialect)] },
-      { protocol, match: `${dialect}-then-anthropic`, targets: [target(dialect), target('anthropic')] },
-    ]),
-  )];
+  return [
+    gpt4o,
+    ...(['anthropic', ...CHAT_DIALECTS, 'gemini-native'] as Target[]).flatMap((dialect) =>
+      (['anthropic', 'openai', 'gemini'] as const).flatMap((protocol) => [
+        { protocol, match: `to-${dialect}`, targets: [target(dialect)] },
+        { protocol, match: `anthropic-then-${dialect}`, targets: [target('anthropic'), target(dialect)] },
+        { protocol, match: `${dialect}-then-anthropic`, targets: [target(dialect), target('anthropic')] },
+      ]),
+    ),
+  ];
 }
 
 export async function startMatrixHarness(): Promise<Harness> {
@@ -113,14 +119,18 @@ const RESULTS = ['OUT-ONE', 'OUT-TWO'];
 
 /** The tool results in a request, whichever format the target reads. */
 function toolResults(req: ResponderRequest): string[] {
-  const body = req.body as { messages?: { role: string; content: unknown }[]; contents?: { parts?: { functionResponse?: { response?: { output?: string } } }[] }[] };
+  const body = req.body as {
+    messages?: { role: string; content: unknown }[];
+    contents?: { parts?: { functionResponse?: { response?: { output?: string } } }[] }[];
+  };
   const texts: string[] = [];
   for (const c of body.contents ?? []) for (const p of c.parts ?? []) if (p.functionResponse) texts.push(p.functionResponse.response?.output ?? '');
   const textOf = (content: unknown): string =>
     typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: { text?: string }) => p.text ?? '').join('') : JSON.stringify(content);
   for (const m of body.messages ?? []) {
     if (m.role === 'tool') texts.push(textOf(m.content));
-    if (Array.isArray(m.content)) for (const b of m.content as { type: string; content?: unknown }[]) if (b.type === 'tool_result') texts.push(textOf(b.content));
+    if (Array.isArray(m.content))
+      for (const b of m.content as { type: string; content?: unknown }[]) if (b.type === 'tool_result') texts.push(textOf(b.content));
   }
   return texts;
 }
@@ -144,9 +154,20 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
   { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } },
   { name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
 ];
-const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.input_schema as Record<string, unknown> } }));
-const GEMINI_TOOLS: Tool[] = [{ functionDeclarations: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.input_schema })) }];
-const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, strict: false, parameters: t.input_schema as Record<string, unknown> }));
+const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({
+  type: 'function',
+  function: { name: t.name, description: t.description, parameters: t.input_schema as Record<string, unknown> },
+}));
+const GEMINI_TOOLS: Tool[] = [
+  { functionDeclarations: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.input_schema })) },
+];
+const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({
+  type: 'function',
+  name: t.name,
+  description: t.description ?? null,
+  strict: false,
+  parameters: t.input_schema as Record<string, unknown>,
+}));
 
 const EXPECTED_CALLS = [
   { name: 'Bash', input: { command: 'ls' } },
@@ -178,7 +199,8 @@ export async function runMatrixCase(h: Harness, c: MatrixCase): Promise<void> {
   if (c.dialect === 'gemini-native') for (const e of sent.slice(1)) nativeSignaturesCarried(e.body as { contents: GeminiContent[] }, c.client);
   // A Gemini client has no place for another provider's reasoning (docs/routes-across-protocols.md): DeepSeek and
   // Kimi get their tool turns back without it, which they take; Gemini's own signatures do come back.
-  else if (c.client !== 'generate' || c.dialect === 'gemini') for (const e of sent.slice(1)) REASONING_CARRIED[c.dialect]?.(e.body as { messages: ChatMessage[] });
+  else if (c.client !== 'generate' || c.dialect === 'gemini')
+    for (const e of sent.slice(1)) REASONING_CARRIED[c.dialect]?.(e.body as { messages: ChatMessage[] });
 }
 
 interface GeminiContent {
@@ -195,7 +217,11 @@ function nativeSignaturesCarried(body: { contents: GeminiContent[] }, client: Cl
   assert.ok(calls.length > 0);
   for (const call of calls) {
     if (client === 'chat') assert.equal(call.thoughtSignature, 'skip_thought_signature_validator');
-    else assert.ok(typeof call.thoughtSignature === 'string' && call.thoughtSignature !== 'skip_thought_signature_validator' && !call.thoughtSignature.startsWith('kbr1.'), 'Gemini’s own signature');
+    else
+      assert.ok(
+        typeof call.thoughtSignature === 'string' && call.thoughtSignature !== 'skip_thought_signature_validator' && !call.thoughtSignature.startsWith('kbr1.'),
+        'Gemini’s own signature',
+      );
   }
 }
 
@@ -205,10 +231,15 @@ interface ChatMessage {
   tool_calls?: { extra_content?: { google?: { thought_signature?: unknown } } }[];
 }
 
-const assistantCalls = (body: { messages: ChatMessage[] }): ChatMessage[] => body.messages.filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
+const assistantCalls = (body: { messages: ChatMessage[] }): ChatMessage[] =>
+  body.messages.filter((m) => m.role === 'assistant' && (m.tool_calls?.length ?? 0) > 0);
 const carriesReasoning = (body: { messages: ChatMessage[] }): void => {
   for (const m of assistantCalls(body)) {
-    assert.match(String(m.reasoning_content), /^Reasoning about reply \d+: the tool or the answer comes next\.$/, 'the reasoning the provider gave with its tool call comes back with it');
+    assert.match(
+      String(m.reasoning_content),
+      /^Reasoning about reply \d+: the tool or the answer comes next\.$/,
+      'the reasoning the provider gave with its tool call comes back with it',
+    );
   }
 };
 
@@ -222,7 +253,10 @@ const REASONING_CARRIED: Partial<Record<StrictDialect, (body: { messages: ChatMe
   gemini: (body) => {
     for (const m of assistantCalls(body)) {
       const signature = m.tool_calls?.[0]?.extra_content?.google?.thought_signature;
-      assert.ok(typeof signature === 'string' && signature !== 'skip_thought_signature_validator', 'the thought signature Gemini gave comes back, not the stand-in');
+      assert.ok(
+        typeof signature === 'string' && signature !== 'skip_thought_signature_validator',
+        'the thought signature Gemini gave comes back, not the stand-in',
+      );
     }
   },
 };
@@ -268,12 +302,21 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
     const call = assertCall(turn, use && { id: use.id, name: use.name, input: use.input });
     // Claude Code sends these ids to whatever target comes next, Anthropic's own included.
     if (!options.providersJudgeIds) assert.match(call.id, /^[a-zA-Z0-9_-]+$/, 'a tool_use id Anthropic would take');
-    messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: must(RESULTS[turn]) }] });
+    messages.push(
+      { role: 'assistant', content: answer.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: must(RESULTS[turn]) }] },
+    );
   }
   const final = await ask();
   usages.push([final.usage.input_tokens, final.usage.output_tokens]);
   assert.equal(final.stop_reason, 'end_turn');
-  assert.equal(final.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join(''), FINAL_TEXT);
+  assert.equal(
+    final.content
+      .filter((b) => b.type === 'text')
+      .map((b) => (b as Anthropic.TextBlock).text)
+      .join(''),
+    FINAL_TEXT,
+  );
   assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
 }
 
@@ -285,7 +328,9 @@ async function chatSession(h: Harness, model: string, stream: boolean): Promise<
   ];
   const ask = (): Promise<OpenAI.ChatCompletion> => {
     const params = { model, messages, tools: CHAT_TOOLS, max_tokens: 2048 };
-    return stream ? client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion() : client.chat.completions.create(params);
+    return stream
+      ? client.chat.completions.stream({ ...params, stream_options: { include_usage: true } }).finalChatCompletion()
+      : client.chat.completions.create(params);
   };
   const usages: (number | undefined)[][] = [];
   for (let turn = 0; turn < 2; turn++) {
@@ -310,7 +355,14 @@ export async function responsesSession(h: Harness, model: string, stream: boolea
   let turns = 0;
   const ask = async (): Promise<OpenAI.Responses.Response> => {
     options.beforeTurn?.(turns++);
-    const params = { model, instructions: 'You are a coding agent.', input, tools: RESPONSES_TOOLS, store: false, include: ['reasoning.encrypted_content' as const] };
+    const params = {
+      model,
+      instructions: 'You are a coding agent.',
+      input,
+      tools: RESPONSES_TOOLS,
+      store: false,
+      include: ['reasoning.encrypted_content' as const],
+    };
     return stream ? client.responses.stream(params).finalResponse() : client.responses.create(params);
   };
   const usages: (number | undefined)[][] = [];
@@ -326,7 +378,10 @@ export async function responsesSession(h: Harness, model: string, stream: boolea
   usages.push([final.usage?.input_tokens, final.usage?.output_tokens]);
   assert.equal(final.status, 'completed');
   // The text of the message items (`output_text` is a convenience of create(), not of a stream's finalResponse()).
-  const text = final.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => (part.type === 'output_text' ? part.text : '')).join('');
+  const text = final.output
+    .flatMap((item) => (item.type === 'message' ? item.content : []))
+    .map((part) => (part.type === 'output_text' ? part.text : ''))
+    .join('');
   assert.equal(text, FINAL_TEXT);
   assert.deepEqual(usages, USAGES, 'input and output tokens as the provider reported them, on every turn');
 }
@@ -356,7 +411,10 @@ async function geminiSession(h: Harness, model: string, stream: boolean): Promis
     const fc = chunks.flatMap((c) => c.functionCalls ?? [])[0];
     const call = assertCall(turn, fc && { id: fc.id ?? '', name: fc.name ?? '', input: fc.args });
     contents.push(
-      { role: 'model', parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall !== undefined || (p.text ?? '') !== '') },
+      {
+        role: 'model',
+        parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall !== undefined || (p.text ?? '') !== ''),
+      },
       { role: 'user', parts: [{ functionResponse: { name: call.name, response: { output: RESULTS[turn] ?? '' } } }] },
     );
   }

@@ -14,7 +14,11 @@ function json(event: SseEvent): unknown {
  * numbers 0, 1, 2…, one response id, items added in output_index order, ending with `responsesTerminal`; Chat chunks of
  * one id and model.
  */
-export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], responsesTerminal: 'response.completed' | 'response.incomplete' = 'response.completed'): void {
+export function assertWellFormed(
+  endpoint: StreamEndpoint,
+  events: SseEvent[],
+  responsesTerminal: 'response.completed' | 'response.incomplete' = 'response.completed',
+): void {
   const real = events.filter((e) => e.data !== undefined);
   if (endpoint === 'messages') {
     assert.equal(real.filter((e) => e.name === 'message_stop').length, 1, 'one message_stop');
@@ -41,20 +45,35 @@ export function assertWellFormed(endpoint: StreamEndpoint, events: SseEvent[], r
     assert.equal(real.filter((e) => e.data === '[DONE]').length, 1, 'one [DONE]');
     assert.equal(must(real.at(-1)).data, '[DONE]', '[DONE] comes last');
     const chunks = real.slice(0, -1).map(json);
-    assert.ok(chunks.every((c) => at(c, 'error') === undefined), 'no error chunk');
+    assert.ok(
+      chunks.every((c) => at(c, 'error') === undefined),
+      'no error chunk',
+    );
     assert.equal(new Set(chunks.map((c) => at(c, 'id'))).size, 1, 'one completion id');
     assert.equal(new Set(chunks.map((c) => at(c, 'model'))).size, 1, 'one model');
     assert.equal(chunks.filter((c) => arrAt(c, 'choices').some((ch) => Boolean(at(ch, 'finish_reason')))).length, 1, 'one finish_reason');
-    assert.ok(at(chunks[0], 'choices', 0, 'delta', 'role') === 'assistant' && chunks.slice(1).every((c) => arrAt(c, 'choices').every((ch) => at(ch, 'delta', 'role') === undefined)), 'the role once, first');
+    assert.ok(
+      at(chunks[0], 'choices', 0, 'delta', 'role') === 'assistant' &&
+        chunks.slice(1).every((c) => arrAt(c, 'choices').every((ch) => at(ch, 'delta', 'role') === undefined)),
+      'the role once, first',
+    );
   } else {
     const terminal = real.filter((e) => ['response.completed', 'response.incomplete', 'response.failed', 'error'].includes(e.name));
     assert.equal(terminal.length, 1, 'one terminal event');
     assert.equal(must(real.at(-1)).name, responsesTerminal, `${responsesTerminal} comes last`);
-    assert.deepEqual(real.map((e) => at(json(e), 'sequence_number')), real.map((_, i) => i), 'sequence numbers 0, 1, 2…');
+    assert.deepEqual(
+      real.map((e) => at(json(e), 'sequence_number')),
+      real.map((_, i) => i),
+      'sequence numbers 0, 1, 2…',
+    );
     const ids = new Set(real.filter((e) => Boolean(at(json(e), 'response'))).map((e) => at(json(e), 'response', 'id')));
     assert.equal(ids.size, 1, 'one response id');
     const added = real.filter((e) => e.name === 'response.output_item.added').map((e) => at(json(e), 'output_index'));
-    assert.deepEqual(added, added.map((_, i) => i), 'items added in output_index order');
+    assert.deepEqual(
+      added,
+      added.map((_, i) => i),
+      'items added in output_index order',
+    );
     const addedIds = real.filter((e) => e.name === 'response.output_item.added').map((e) => at(json(e), 'item', 'id'));
     assert.equal(new Set(addedIds).size, addedIds.length, 'each item added once');
   }

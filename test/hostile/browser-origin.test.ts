@@ -66,7 +66,12 @@ describe('browser origins', () => {
   it('still serves a same-machine agent, which sends no Origin, or Sec-Fetch-Site: none', async () => {
     const answer = await rawExchange(
       h.bridge.port,
-      rawRequest('GET', '/openai/v1/models', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Sec-Fetch-Site', 'none'], ['Connection', 'close']]),
+      rawRequest('GET', '/openai/v1/models', [
+        ['Host', `127.0.0.1:${h.bridge.port}`],
+        ['Authorization', `Bearer ${TOKEN}`],
+        ['Sec-Fetch-Site', 'none'],
+        ['Connection', 'close'],
+      ]),
     );
     assert.equal(answer.status, 200, errorMessage(answer.body));
     h.provider.reset();

@@ -12,12 +12,25 @@ describe('a client hanging up mid-upload', () => {
 
   it('drops the request quietly and keeps serving', async () => {
     for (let i = 0; i < 5; i++) {
-      const head = rawRequest('POST', '/openai/v1/chat/completions', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', '100000']], '{"model":"gpt-test","messages":[');
+      const head = rawRequest(
+        'POST',
+        '/openai/v1/chat/completions',
+        [
+          ['Host', `127.0.0.1:${h.bridge.port}`],
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Content-Type', 'application/json'],
+          ['Content-Length', '100000'],
+        ],
+        '{"model":"gpt-test","messages":[',
+      );
       const answer = await rawExchange(h.bridge.port, head, { timeoutMs: 200 });
       assert.equal(answer.status, undefined, 'no answer to a request that never arrived whole');
     }
     await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(h.logs.filter((l) => l.startsWith('error') || l.startsWith('warn')), []);
+    assert.deepEqual(
+      h.logs.filter((l) => l.startsWith('error') || l.startsWith('warn')),
+      [],
+    );
     assert.equal(h.bridge.activeRequests, 0);
     assert.equal(h.provider.ledger.length, 0);
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);

@@ -29,7 +29,19 @@ describe('concurrent large uploads', function () {
     holder = connect(h.bridge.port, '127.0.0.1');
     holder.on('error', () => undefined);
     await new Promise((r) => must(holder).once('connect', r));
-    holder.write(rawRequest('POST', '/openai/v1/chat/completions', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(bytes)]], '{'));
+    holder.write(
+      rawRequest(
+        'POST',
+        '/openai/v1/chat/completions',
+        [
+          ['Host', `127.0.0.1:${h.bridge.port}`],
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Content-Type', 'application/json'],
+          ['Content-Length', String(bytes)],
+        ],
+        '{',
+      ),
+    );
     await new Promise((r) => setTimeout(r, 150));
   };
 
@@ -39,7 +51,9 @@ describe('concurrent large uploads', function () {
     assert.equal(openai.status, 503, openai.text.slice(0, 200));
     assert.equal(openai.headers.get('retry-after'), '1');
     assert.match(strAt(openai.json(), 'error', 'message'), /retry shortly/);
-    const anthropic = await post(`${h.anthropicBase}/v1/messages`, messagesBody({ messages: [{ role: 'user', content: 'x'.repeat(2 * MiB) }] }), { 'anthropic-version': '2023-06-01' });
+    const anthropic = await post(`${h.anthropicBase}/v1/messages`, messagesBody({ messages: [{ role: 'user', content: 'x'.repeat(2 * MiB) }] }), {
+      'anthropic-version': '2023-06-01',
+    });
     assert.equal(anthropic.status, 503);
     assert.equal(at(anthropic.json(), 'type'), 'error');
     assert.equal(at(anthropic.json(), 'error', 'type'), 'overloaded_error');
@@ -56,14 +70,38 @@ describe('concurrent large uploads', function () {
     await holdBudget(3 * MiB);
     const chunk = Buffer.alloc(256 * 1024, 'x');
     const chunks = Array.from({ length: 8 }, () => `${chunk.length.toString(16)}\r\n${chunk.toString('latin1')}\r\n`).join('');
-    const answer = await rawExchange(h.bridge.port, rawRequest('POST', '/openai/v1/chat/completions', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], `${chunks}0\r\n\r\n`), { timeoutMs: 5_000 });
+    const answer = await rawExchange(
+      h.bridge.port,
+      rawRequest(
+        'POST',
+        '/openai/v1/chat/completions',
+        [
+          ['Host', `127.0.0.1:${h.bridge.port}`],
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Content-Type', 'application/json'],
+          ['Transfer-Encoding', 'chunked'],
+        ],
+        `${chunks}0\r\n\r\n`,
+      ),
+      { timeoutMs: 5_000 },
+    );
     assert.equal(answer.status, 503, answer.text.slice(0, 200));
     assert.match(errorMessage(answer.body) ?? '', /retry shortly/);
   });
 
   it('refuses an Expect: 100-continue upload before asking for its body', async () => {
     await holdBudget(3 * MiB);
-    const answer = await rawExchange(h.bridge.port, rawRequest('POST', '/openai/v1/chat/completions', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(2 * MiB)], ['Expect', '100-continue']]), { timeoutMs: 3_000 });
+    const answer = await rawExchange(
+      h.bridge.port,
+      rawRequest('POST', '/openai/v1/chat/completions', [
+        ['Host', `127.0.0.1:${h.bridge.port}`],
+        ['Authorization', `Bearer ${TOKEN}`],
+        ['Content-Type', 'application/json'],
+        ['Content-Length', String(2 * MiB)],
+        ['Expect', '100-continue'],
+      ]),
+      { timeoutMs: 3_000 },
+    );
     assert.doesNotMatch(answer.text, /100 Continue/);
     assert.equal(parseRawAnswer(answer.text).status, 503, answer.text.slice(0, 200));
   });

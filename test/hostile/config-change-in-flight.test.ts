@@ -30,7 +30,8 @@ describe('config changes and retirements while requests are in flight', function
   const config = (variant: number): BridgeConfig => {
     const strategies: SelectionStrategy[] = ['fill-first', 'round-robin', 'weighted'];
     const rotate = <T>(items: T[]): T[] => [...items.slice(variant % items.length), ...items.slice(0, variant % items.length)];
-    const keys = (prefix: string): PoolSpec['keys'] => rotate([1, 2, 3, 4].filter((n) => n !== 1 + (variant % 4)).map((n) => ({ id: `k${n}`, secret: `${prefix}-key-${n}`, weight: n })));
+    const keys = (prefix: string): PoolSpec['keys'] =>
+      rotate([1, 2, 3, 4].filter((n) => n !== 1 + (variant % 4)).map((n) => ({ id: `k${n}`, secret: `${prefix}-key-${n}`, weight: n })));
     return {
       pools: [
         { id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: strategies[variant % 3], keys: keys('oa') },
@@ -46,7 +47,10 @@ describe('config changes and retirements while requests are in flight', function
     for (let i = 0; i < 24; i++) {
       const anthropic = i % 2 === 1;
       inFlight.push(
-        (anthropic ? post(`${h.anthropicBase}/v1/messages`, messagesBody({ stream: true })) : post(`${h.openaiBase}/chat/completions`, chatBody({ stream: true }))).then((res) => [res, anthropic]),
+        (anthropic
+          ? post(`${h.anthropicBase}/v1/messages`, messagesBody({ stream: true }))
+          : post(`${h.openaiBase}/chat/completions`, chatBody({ stream: true }))
+        ).then((res) => [res, anthropic]),
       );
       if (i % 2 === 1) h.bridge.apply(config(i));
       await new Promise((r) => setTimeout(r, 25));
@@ -70,7 +74,10 @@ describe('config changes and retirements while requests are in flight', function
   it('finishes the streams of a key retired mid-stream, and sends nothing new to it until restored', async () => {
     const streams = Array.from({ length: 6 }, () => post(`${h.openaiBase}/chat/completions`, chatBody({ stream: true })));
     await h.provider.waitFor((e) => e.eventsSent > 2, 2_000);
-    assert.ok(h.provider.ledger.every((e) => e.key === 'oa-key-1'), 'fill-first: all on key 1');
+    assert.ok(
+      h.provider.ledger.every((e) => e.key === 'oa-key-1'),
+      'fill-first: all on key 1',
+    );
     h.bridge.retireKey('oa', 'k1');
     const during = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(during.status, 200);
@@ -82,13 +89,35 @@ describe('config changes and retirements while requests are in flight', function
   });
 
   it('never sends a new attempt with a key removed from its pool, even for a request already in flight', async () => {
-    h.bridge.apply({ pools: [{ id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] }], routes: [], tuning: { ...TEST_TUNING, transientBackoffMs: 600 } });
+    h.bridge.apply({
+      pools: [
+        {
+          id: 'oa',
+          protocol: 'openai',
+          baseUrl: h.provider.openaiBaseUrl,
+          strategy: 'fill-first',
+          keys: [
+            { id: 'k1', secret: 'oa-key-1' },
+            { id: 'k2', secret: 'oa-key-2' },
+          ],
+        },
+      ],
+      routes: [],
+      tuning: { ...TEST_TUNING, transientBackoffMs: 600 },
+    });
     h.provider.fault('oa-key-1', { kind: 'serverError' });
     const pending = post(`${h.openaiBase}/chat/completions`, chatBody());
     await h.provider.waitFor((e) => e.key === 'oa-key-1' && e.completed, 2_000);
     // The request now waits out its transient backoff; the user removes key 1 meanwhile.
-    h.bridge.apply({ pools: [{ id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k2', secret: 'oa-key-2' }] }], routes: [], tuning: { ...TEST_TUNING, transientBackoffMs: 600 } });
+    h.bridge.apply({
+      pools: [{ id: 'oa', protocol: 'openai', baseUrl: h.provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k2', secret: 'oa-key-2' }] }],
+      routes: [],
+      tuning: { ...TEST_TUNING, transientBackoffMs: 600 },
+    });
     assert.equal((await pending).status, 200);
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['oa-key-1', 'oa-key-2']);
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['oa-key-1', 'oa-key-2'],
+    );
   });
 });

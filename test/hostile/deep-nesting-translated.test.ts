@@ -13,7 +13,13 @@ const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat
 const deepChatAnswer = JSON.stringify({
   id: 'chatcmpl-deep',
   object: 'chat.completion',
-  choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'Read', arguments: nested(5_000) } }] }, finish_reason: 'tool_calls' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'Read', arguments: nested(5_000) } }] },
+      finish_reason: 'tool_calls',
+    },
+  ],
 });
 /** An Anthropic answer whose tool_use input is nested 5,000 deep: the Chat client gets it as arguments text. */
 const deepMessagesAnswer = `{"id":"msg_deep","type":"message","role":"assistant","model":"m","content":[{"type":"tool_use","id":"toolu_1","name":"Read","input":${nested(5_000)}}],"stop_reason":"tool_use","usage":{"input_tokens":1,"output_tokens":1}}`;
@@ -27,10 +33,24 @@ describe('JSON nested thousands deep on translated routes', () => {
       (h = await startHarness({
         routes: [
           // An Anthropic client on a Chat pool, then on its own protocol.
-          { protocol: 'anthropic', match: 'claude-then-*', targets: [{ pool: 'oa', model: 'gpt-deep' }, { pool: 'an', model: 'claude-ok' }] },
+          {
+            protocol: 'anthropic',
+            match: 'claude-then-*',
+            targets: [
+              { pool: 'oa', model: 'gpt-deep' },
+              { pool: 'an', model: 'claude-ok' },
+            ],
+          },
           { protocol: 'anthropic', match: 'claude-only-*', targets: [{ pool: 'oa', model: 'gpt-deep' }] },
           // A Chat client on an Anthropic pool, then on its own protocol.
-          { protocol: 'openai', match: 'gpt-then-*', targets: [{ pool: 'an', model: 'claude-deep' }, { pool: 'oa', model: 'gpt-ok' }] },
+          {
+            protocol: 'openai',
+            match: 'gpt-then-*',
+            targets: [
+              { pool: 'an', model: 'claude-deep' },
+              { pool: 'oa', model: 'gpt-ok' },
+            ],
+          },
           { protocol: 'openai', match: 'gpt-only-*', targets: [{ pool: 'an', model: 'claude-deep' }] },
         ],
       })),
@@ -43,7 +63,11 @@ describe('JSON nested thousands deep on translated routes', () => {
   });
 
   it('fails over from a provider answer nested 5,000 deep to the next target (Anthropic client, Chat pool)', async () => {
-    const res = await post(`${h.anthropicBase}/v1/messages`, { model: 'claude-then-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, anthropicHeaders);
+    const res = await post(
+      `${h.anthropicBase}/v1/messages`,
+      { model: 'claude-then-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] },
+      anthropicHeaders,
+    );
     assert.equal(res.status, 200, res.text);
     assert.equal(at(res.json(), 'type'), 'message');
     assert.equal(h.provider.ledger.at(-1)?.model, 'claude-ok', 'the next target served');
@@ -58,7 +82,11 @@ describe('JSON nested thousands deep on translated routes', () => {
   });
 
   it('answers 502 in the client’s protocol when no target is left after a deep answer', async () => {
-    const an = await post(`${h.anthropicBase}/v1/messages`, { model: 'claude-only-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, anthropicHeaders);
+    const an = await post(
+      `${h.anthropicBase}/v1/messages`,
+      { model: 'claude-only-x', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] },
+      anthropicHeaders,
+    );
     assert.equal(an.status, 502, an.text);
     assert.equal(at(an.json(), 'type'), 'error');
     assert.match(strAt(an.json(), 'error', 'message'), /nested deeper/);

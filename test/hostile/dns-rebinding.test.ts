@@ -33,8 +33,17 @@ describe('DNS rebinding', () => {
 
   it('refuses every Host but 127.0.0.1:PORT and localhost:PORT, on both protocols and the admin API', async () => {
     for (const host of hosts(h.bridge.port)) {
-      for (const [path, anthropic] of [['/openai/v1/chat/completions', false], ['/anthropic/v1/messages', true], ['/_keybridge/status', false]] as const) {
-        const headers: [string, string][] = [['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', '2'], ['Connection', 'close']];
+      for (const [path, anthropic] of [
+        ['/openai/v1/chat/completions', false],
+        ['/anthropic/v1/messages', true],
+        ['/_keybridge/status', false],
+      ] as const) {
+        const headers: [string, string][] = [
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Content-Type', 'application/json'],
+          ['Content-Length', '2'],
+          ['Connection', 'close'],
+        ];
         if (host !== undefined) headers.unshift(['Host', host]);
         const answer = await rawExchange(h.bridge.port, rawRequest('POST', path, headers, '{}'));
         const label = `Host ${JSON.stringify(host)} on ${path}`;
@@ -52,7 +61,14 @@ describe('DNS rebinding', () => {
 
   it('serves the two names it answers to', async () => {
     for (const host of [`127.0.0.1:${h.bridge.port}`, `localhost:${h.bridge.port}`]) {
-      const answer = await rawExchange(h.bridge.port, rawRequest('GET', '/openai/v1/models', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Connection', 'close']]));
+      const answer = await rawExchange(
+        h.bridge.port,
+        rawRequest('GET', '/openai/v1/models', [
+          ['Host', host],
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Connection', 'close'],
+        ]),
+      );
       assert.equal(answer.status, 200, host);
     }
     h.provider.reset();

@@ -7,7 +7,20 @@ import assert from 'node:assert/strict';
 import { startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { errorMessage, rawExchange, rawRequest } from './rawHttp';
 
-const DISGUISES = ['%2e%2e/%2e%2e/x', '%2E%2e/x', '.%2e/x', '%2e./x', '%252e%252e/x', 'models%2f..%2fx', 'a/%2e%2e%2fx', '%2e%2e%5cx', '..%5cx', 'a\\..\\x', './chat/completions', '%2e/chat/completions'];
+const DISGUISES = [
+  '%2e%2e/%2e%2e/x',
+  '%2E%2e/x',
+  '.%2e/x',
+  '%2e./x',
+  '%252e%252e/x',
+  'models%2f..%2fx',
+  'a/%2e%2e%2fx',
+  '%2e%2e%5cx',
+  '..%5cx',
+  'a\\..\\x',
+  './chat/completions',
+  '%2e/chat/completions',
+];
 const PREFIXES = ['/openai/v1/', '/anthropic/v1/', '/v1/'];
 
 describe('encoded dot segments', function () {
@@ -22,7 +35,19 @@ describe('encoded dot segments', function () {
         const path = prefix + disguise;
         const answer = await rawExchange(
           h.bridge.port,
-          rawRequest('POST', path, [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['x-api-key', TOKEN], ['Content-Type', 'application/json'], ['Content-Length', '2'], ['Connection', 'close']], '{}'),
+          rawRequest(
+            'POST',
+            path,
+            [
+              ['Host', `127.0.0.1:${h.bridge.port}`],
+              ['Authorization', `Bearer ${TOKEN}`],
+              ['x-api-key', TOKEN],
+              ['Content-Type', 'application/json'],
+              ['Content-Length', '2'],
+              ['Connection', 'close'],
+            ],
+            '{}',
+          ),
         );
         assert.equal(answer.status, 400, `${path}: ${answer.text.slice(0, 200)}`);
         assert.match(errorMessage(answer.body) ?? '', /path/i, path);

@@ -63,7 +63,14 @@ describe('Expect: 100-continue', function () {
   it('sends no 100 Continue before refusing a request without the token', async () => {
     const body = Buffer.from(JSON.stringify(chatBody()));
     const before = h.provider.ledger.length;
-    const exchange = await expectContinue(h.bridge.port, [['host', `127.0.0.1:${h.bridge.port}`], ['content-type', 'application/json']], body);
+    const exchange = await expectContinue(
+      h.bridge.port,
+      [
+        ['host', `127.0.0.1:${h.bridge.port}`],
+        ['content-type', 'application/json'],
+      ],
+      body,
+    );
     assert.equal(exchange.continued, false, 'a 100 Continue went out before the 401');
     assert.equal(parseRawAnswer(exchange.text).status, 401, exchange.text.slice(0, 300));
     assert.equal(h.provider.ledger.length, before);

@@ -50,7 +50,10 @@ describe('hostile JSON bodies', () => {
   });
 
   it('rewrites a body with __proto__ and constructor keys without polluting any prototype', async () => {
-    const res = await post(`${h.openaiBase}/chat/completions`, '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"model":"rename-me"}');
+    const res = await post(
+      `${h.openaiBase}/chat/completions`,
+      '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"model":"rename-me"}',
+    );
     assert.equal(res.status, 200);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
@@ -61,11 +64,15 @@ describe('hostile JSON bodies', () => {
 
   it('refuses a chunked body over the limit while it streams in, and closes the connection', async () => {
     const answer = await new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
-      const req = request(`${h.openaiBase}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
-      });
+      const req = request(
+        `${h.openaiBase}/chat/completions`,
+        { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
+        },
+      );
       req.on('error', reject);
       const chunk = `"${'x'.repeat(64 * 1024)}",`;
       let sent = 0;

@@ -40,7 +40,9 @@ describe('idle connection flood', function () {
   this.timeout(20_000);
   let h: Harness;
   const opened: Idle[] = [];
-  before(async () => (h = await startHarness({ connectionLimits: { maxConnections: CAP, idleTimeoutMs: IDLE_MS }, provider: { streamEvents: 3, eventGapMs: 600 } })));
+  before(
+    async () => (h = await startHarness({ connectionLimits: { maxConnections: CAP, idleTimeoutMs: IDLE_MS }, provider: { streamEvents: 3, eventGapMs: 600 } })),
+  );
   afterEach(() => {
     for (const idle of opened.splice(0)) idle.socket.destroy();
   });
@@ -51,7 +53,10 @@ describe('idle connection flood', function () {
     await until(() => opened.filter((i) => !i.closed).length <= CAP, 2_000);
     const open = opened.filter((i) => !i.closed);
     assert.ok(open.length <= CAP, `${open.length} of 300 idle connections still open, over the cap of ${CAP}`);
-    assert.ok(opened.slice(-10).every((i) => !i.closed), 'the newest connections were kept, the oldest evicted');
+    assert.ok(
+      opened.slice(-10).every((i) => !i.closed),
+      'the newest connections were kept, the oldest evicted',
+    );
     const started = Date.now();
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(res.status, 200);
@@ -62,7 +67,10 @@ describe('idle connection flood', function () {
     opened.push(...(await Promise.all(Array.from({ length: 20 }, () => openIdle(h.bridge.port)))));
     const started = Date.now();
     await until(() => opened.every((i) => i.closed), IDLE_MS + 3_000);
-    assert.ok(opened.every((i) => i.closed), `${opened.filter((i) => !i.closed).length} of 20 idle connections still open after ${Date.now() - started} ms`);
+    assert.ok(
+      opened.every((i) => i.closed),
+      `${opened.filter((i) => !i.closed).length} of 20 idle connections still open after ${Date.now() - started} ms`,
+    );
     assert.ok(Date.now() - started >= IDLE_MS - 200, 'not closed before the idle timeout');
   });
 

@@ -14,7 +14,8 @@ describe('invalid UTF-8', () => {
   beforeEach(() => h.provider.reset());
 
   const host = (): [string, string] => ['Host', `127.0.0.1:${h.bridge.port}`];
-  const withBytes = (bytes: number[]): Buffer => Buffer.concat([Buffer.from('{"model":"gpt-test","messages":[{"role":"user","content":"'), Buffer.from(bytes), Buffer.from('"}]}')]);
+  const withBytes = (bytes: number[]): Buffer =>
+    Buffer.concat([Buffer.from('{"model":"gpt-test","messages":[{"role":"user","content":"'), Buffer.from(bytes), Buffer.from('"}]}')]);
   const bad: [string, number[]][] = [
     ['a lone continuation byte', [0x80]],
     ['0xFF', [0xff]],
@@ -26,9 +27,20 @@ describe('invalid UTF-8', () => {
 
   for (const [name, bytes] of bad) {
     it(`refuses a body with ${name} with a 400 in the client's protocol`, async () => {
-      for (const [path, auth, anthropic] of [['/openai/v1/chat/completions', ['Authorization', `Bearer ${TOKEN}`], false], ['/anthropic/v1/messages', ['x-api-key', TOKEN], true]] as const) {
+      for (const [path, auth, anthropic] of [
+        ['/openai/v1/chat/completions', ['Authorization', `Bearer ${TOKEN}`], false],
+        ['/anthropic/v1/messages', ['x-api-key', TOKEN], true],
+      ] as const) {
         const body = withBytes(bytes);
-        const answer = await rawExchange(h.bridge.port, rawRequest('POST', path, [host(), [...auth], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Connection', 'close']], body));
+        const answer = await rawExchange(
+          h.bridge.port,
+          rawRequest(
+            'POST',
+            path,
+            [host(), [...auth], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Connection', 'close']],
+            body,
+          ),
+        );
         assert.equal(answer.status, 400, path);
         assert.match(errorMessage(answer.body) ?? '', /not valid UTF-8/, path);
         if (anthropic) assert.equal(at(parseJson(answer.body ?? '{}'), 'type'), 'error');
@@ -39,7 +51,15 @@ describe('invalid UTF-8', () => {
 
   it('refuses a body whose last character is cut short', async () => {
     const body = Buffer.concat([Buffer.from('{"model":"gpt-test"}'), Buffer.from([0xe2, 0x82])]);
-    const answer = await rawExchange(h.bridge.port, rawRequest('POST', '/openai/v1/chat/completions', [host(), ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Connection', 'close']], body));
+    const answer = await rawExchange(
+      h.bridge.port,
+      rawRequest(
+        'POST',
+        '/openai/v1/chat/completions',
+        [host(), ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)], ['Connection', 'close']],
+        body,
+      ),
+    );
     assert.equal(answer.status, 400);
     assert.equal(h.provider.ledger.length, 0);
   });
@@ -53,7 +73,19 @@ describe('invalid UTF-8', () => {
   it('passes non-ASCII header bytes through without crashing or opening the circuit', async () => {
     for (let i = 0; i < 5; i++) {
       const body = JSON.stringify(chatBody());
-      const head = rawRequest('POST', '/openai/v1/chat/completions', [host(), ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['X-Session-Id', 'caf\xe9-\xff\xfe'], ['Content-Length', String(body.length)], ['Connection', 'close']], body);
+      const head = rawRequest(
+        'POST',
+        '/openai/v1/chat/completions',
+        [
+          host(),
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['Content-Type', 'application/json'],
+          ['X-Session-Id', 'caf\xe9-\xff\xfe'],
+          ['Content-Length', String(body.length)],
+          ['Connection', 'close'],
+        ],
+        body,
+      );
       const answer = await rawExchange(h.bridge.port, head);
       assert.equal(answer.status, 200, answer.text.slice(0, 200));
     }
@@ -61,7 +93,11 @@ describe('invalid UTF-8', () => {
   });
 
   it('refuses raw non-ASCII bytes in the URL with a 400', async () => {
-    const head = Buffer.concat([Buffer.from('GET /openai/v1/models'), Buffer.from([0xff, 0xfe]), Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1:${h.bridge.port}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`)]);
+    const head = Buffer.concat([
+      Buffer.from('GET /openai/v1/models'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from(` HTTP/1.1\r\nHost: 127.0.0.1:${h.bridge.port}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`),
+    ]);
     const answer = await rawExchange(h.bridge.port, head);
     assert.equal(answer.status, 400);
     assert.ok(errorMessage(answer.body));

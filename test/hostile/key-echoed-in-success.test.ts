@@ -30,7 +30,12 @@ describe('a key echoed in a successful answer', () => {
           return void res.end('data: [DONE]\n\n');
         }
         // The key cut across two writes, far apart in a body of several chunks.
-        const text = JSON.stringify({ id: 'c1', object: 'chat.completion', note: `${'x'.repeat(70_000)} your key ${key} ${'y'.repeat(70_000)}`, choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] });
+        const text = JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          note: `${'x'.repeat(70_000)} your key ${key} ${'y'.repeat(70_000)}`,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        });
         const cut = text.indexOf(key) + 10;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-echo-key': `key=${key}` });
         res.write(text.slice(0, cut));
@@ -39,7 +44,19 @@ describe('a key echoed in a successful answer', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     bridge = new Bridge({
-      config: { pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: KEY }] }], routes: [], tuning: TEST_TUNING },
+      config: {
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+            strategy: 'fill-first',
+            keys: [{ id: 'k1', secret: KEY }],
+          },
+        ],
+        routes: [],
+        tuning: TEST_TUNING,
+      },
       port: 0,
       token: TOKEN,
       adminToken: 'kb-success-echo-admin',
@@ -53,7 +70,11 @@ describe('a key echoed in a successful answer', () => {
   });
 
   const chat = (stream: boolean) =>
-    fetch(`${bridge.url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-test', messages: [], stream }) });
+    fetch(`${bridge.url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-test', messages: [], stream }),
+    });
 
   it('masks the key in the headers and body of a non-streamed answer, keeping its length', async () => {
     const res = await chat(false);

@@ -49,7 +49,12 @@ describe('a key echoed with JSON escapes in a successful answer', () => {
         const quoted = SPELLINGS[spelling];
         const pad = framing === 'whole' ? 10 : 70_000;
         // JSON.stringify would escape the backslashes: the escapes are spliced into the text as a provider writes them.
-        const text = JSON.stringify({ id: 'c1', object: 'chat.completion', note: `${'x'.repeat(pad)} your key QUOTE ${'y'.repeat(pad)}`, choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }] }).replace('QUOTE', quoted);
+        const text = JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          note: `${'x'.repeat(pad)} your key QUOTE ${'y'.repeat(pad)}`,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        }).replace('QUOTE', quoted);
         if (framing === 'whole') {
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
           return void res.end(text);
@@ -63,7 +68,19 @@ describe('a key echoed with JSON escapes in a successful answer', () => {
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     bridge = new Bridge({
-      config: { pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: KEY }] }], routes: [], tuning: TEST_TUNING },
+      config: {
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+            strategy: 'fill-first',
+            keys: [{ id: 'k1', secret: KEY }],
+          },
+        ],
+        routes: [],
+        tuning: TEST_TUNING,
+      },
       port: 0,
       token: TOKEN,
       adminToken: 'kb-escaped-echo-admin',

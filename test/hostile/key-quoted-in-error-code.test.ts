@@ -29,7 +29,9 @@ function leaks(text: string): string[] {
   const found: string[] = [];
   for (const [name, key] of Object.entries(KEYS)) {
     const material = key.slice(7);
-    for (let i = 0; i + 12 <= material.length; i++) if (text.includes(material.slice(i, i + 12))) found.push(`${name} in: ${text.slice(Math.max(0, text.indexOf(material.slice(i, i + 12)) - 150), text.indexOf(material.slice(i, i + 12)) + 50)}`);
+    for (let i = 0; i + 12 <= material.length; i++)
+      if (text.includes(material.slice(i, i + 12)))
+        found.push(`${name} in: ${text.slice(Math.max(0, text.indexOf(material.slice(i, i + 12)) - 150), text.indexOf(material.slice(i, i + 12)) + 50)}`);
   }
   return found;
 }
@@ -46,7 +48,10 @@ async function startQuotingProvider(): Promise<Server> {
       if (key === KEYS.QUOTED_BASE64) headers['x-request-auth'] = Buffer.from(`Bearer ${key}`).toString('base64');
       let body = JSON.stringify({ error: { message: `Incorrect API key provided: ${code}`, type: 'invalid_request_error', code, param: null } });
       if (key === KEYS.QUOTED_ESCAPED) body = body.split(key).join(key.replace(/-/g, '\\u002d'));
-      if (key === KEYS.QUOTED_BASE64) body = JSON.stringify({ error: { message: 'Incorrect API key', type: 'invalid_request_error', code: Buffer.from(`Bearer ${key}`).toString('base64') } });
+      if (key === KEYS.QUOTED_BASE64)
+        body = JSON.stringify({
+          error: { message: 'Incorrect API key', type: 'invalid_request_error', code: Buffer.from(`Bearer ${key}`).toString('base64') },
+        });
       res.writeHead(401, headers);
       res.end(body);
     });
@@ -75,10 +80,32 @@ describe('keys quoted in a provider error code', function () {
   it('keeps every copy out of the state file, the status API, the log and the answer', async () => {
     const stateFile = join(dir, 'state.json');
     // Written by a bridge from before the fix: the reason quotes the key.
-    writeFileSync(stateFile, JSON.stringify({ version: 1, savedAt: Date.now(), keys: { [fingerprintSecret(KEYS.STALE_STATE)]: { state: 'invalid', reason: `HTTP 401 ${KEYS.STALE_STATE}`, retestAt: Date.now() + 3_600_000 } } }));
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        savedAt: Date.now(),
+        keys: { [fingerprintSecret(KEYS.STALE_STATE)]: { state: 'invalid', reason: `HTTP 401 ${KEYS.STALE_STATE}`, retestAt: Date.now() + 3_600_000 } },
+      }),
+    );
     const names = Object.keys(KEYS);
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ port: 0, stateFile, pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, strategy: 'round-robin', keys: names.map((name) => ({ id: name.toLowerCase(), env: `QK_${name}` })) }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        port: 0,
+        stateFile,
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`,
+            strategy: 'round-robin',
+            keys: names.map((name) => ({ id: name.toLowerCase(), env: `QK_${name}` })),
+          },
+        ],
+      }),
+    );
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, KEYBRIDGE_ADMIN_TOKEN: ADMIN };
     for (const name of names) env[`QK_${name}`] = KEYS[name as keyof typeof KEYS];
     child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,7 +120,11 @@ describe('keys quoted in a provider error code', function () {
 
     const seen: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-test', messages: [] }) });
+      const res = await fetch(`${url}/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-test', messages: [] }),
+      });
       seen.push(`answer ${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`);
     }
     const status = await fetch(`${url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -109,10 +140,40 @@ describe('keys quoted in a provider error code', function () {
 
   it('rewrites a state file that quotes a key as soon as it is loaded, with no request served', async () => {
     const stateFile = join(dir, 'stale-state.json');
-    writeFileSync(stateFile, JSON.stringify({ version: 1, savedAt: Date.now(), keys: { [fingerprintSecret(KEYS.STALE_STATE)]: { state: 'exhausted', reason: `HTTP 429 insufficient_quota for ${KEYS.STALE_STATE}`, retestAt: Date.now() + 3_600_000 } } }));
+    writeFileSync(
+      stateFile,
+      JSON.stringify({
+        version: 1,
+        savedAt: Date.now(),
+        keys: {
+          [fingerprintSecret(KEYS.STALE_STATE)]: {
+            state: 'exhausted',
+            reason: `HTTP 429 insufficient_quota for ${KEYS.STALE_STATE}`,
+            retestAt: Date.now() + 3_600_000,
+          },
+        },
+      }),
+    );
     const config = join(dir, 'stale-config.json');
-    writeFileSync(config, JSON.stringify({ port: 0, stateFile, pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`, keys: [{ id: 'stale', env: 'QK_STALE' }] }] }));
-    child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, QK_STALE: KEYS.STALE_STATE }, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      config,
+      JSON.stringify({
+        port: 0,
+        stateFile,
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`,
+            keys: [{ id: 'stale', env: 'QK_STALE' }],
+          },
+        ],
+      }),
+    );
+    child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
+      env: { PATH: process.env.PATH ?? '', KEYBRIDGE_TOKEN: TOKEN, QK_STALE: KEYS.STALE_STATE },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise((r) => must(child).on('exit', r));
     let out = '';
     must(child.stdout).on('data', (c: Buffer) => (out += c.toString()));

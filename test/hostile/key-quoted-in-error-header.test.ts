@@ -21,12 +21,28 @@ describe('a key quoted in an error header', () => {
       req.on('end', () => {
         const key = (req.headers.authorization ?? '').replace(/^Bearer /, '');
         res.writeHead(400, { 'content-type': 'application/json', 'x-echo-key': `sent ${key}` });
-        res.end(JSON.stringify({ error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', code: 'unsupported_value', param: 'temperature' } }));
+        res.end(
+          JSON.stringify({
+            error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', code: 'unsupported_value', param: 'temperature' },
+          }),
+        );
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     bridge = new Bridge({
-      config: { pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: KEY }] }], routes: [], tuning: TEST_TUNING },
+      config: {
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+            strategy: 'fill-first',
+            keys: [{ id: 'k1', secret: KEY }],
+          },
+        ],
+        routes: [],
+        tuning: TEST_TUNING,
+      },
       port: 0,
       token: TOKEN,
       adminToken: 'kb-header-quote-admin',
@@ -40,7 +56,11 @@ describe('a key quoted in an error header', () => {
   });
 
   it("reaches the client with the provider's status and body, the key masked in ASCII", async () => {
-    const res = await fetch(`${bridge.url}/openai/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-test', messages: [], temperature: 9 }) });
+    const res = await fetch(`${bridge.url}/openai/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-test', messages: [], temperature: 9 }),
+    });
     const text = await res.text();
     assert.equal(res.status, 400, text);
     assert.match(text, /Unsupported value: temperature/);

@@ -29,7 +29,9 @@ function pieces(text: string, size: number): string[] {
 }
 
 /** The key with every third character spelt as a JSON escape, as it appears inside JSON text. */
-const escapedKey = Array.from(KEY).map((c, i) => (i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+const escapedKey = Array.from(KEY)
+  .map((c, i) => (i % 3 === 0 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c))
+  .join('');
 
 /** What the provider says, with the key it was sent. */
 function answer(key: string): { text: string[]; args: string[] } {
@@ -40,7 +42,8 @@ function answer(key: string): { text: string[]; args: string[] } {
 }
 
 function chatStream(key: string): string {
-  const chunk = (delta: unknown, finish: string | null = null) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const { text, args } = answer(key);
   let out = chunk({ role: 'assistant', content: '' });
   for (const piece of text) out += chunk({ content: piece });
@@ -52,7 +55,9 @@ function chatStream(key: string): string {
 function messagesStream(key: string): string {
   const event = (name: string, data: Record<string, unknown>) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
   const { text, args } = answer(key);
-  let out = event('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } } });
+  let out = event('message_start', {
+    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage: { input_tokens: 1, output_tokens: 0 } },
+  });
   out += event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
   for (const piece of text) out += event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } });
   out += event('content_block_stop', { index: 0 });
@@ -147,7 +152,10 @@ describe('a key quoted in a translated stream', () => {
       const response = await openai.responses.stream({ model, input: 'hi' }).finalResponse();
       const call = response.output.find((item) => item.type === 'function_call');
       assert.ok(call?.type === 'function_call');
-      const text = response.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => (part.type === 'output_text' ? part.text : '')).join('');
+      const text = response.output
+        .flatMap((item) => (item.type === 'message' ? item.content : []))
+        .map((part) => (part.type === 'output_text' ? part.text : ''))
+        .join('');
       assertMasked(text, JSON.parse(call.arguments));
     });
   }

@@ -18,7 +18,11 @@ describe('log injection', function () {
     const res = await post(`${h.openaiBase}/chat/completions?x=%0a`, chatBody({ model }));
     assert.equal(res.status, 200);
     // A provider whose error code carries a line break and a colour, for the key-change line.
-    h.provider.fault('oa-key-1', { kind: 'status', status: 401, body: { error: { type: 'invalid_request_error', code: `invalid_api_key\n${FORGED}\x1b[2J`, message: 'no' } } });
+    h.provider.fault('oa-key-1', {
+      kind: 'status',
+      status: 401,
+      body: { error: { type: 'invalid_request_error', code: `invalid_api_key\n${FORGED}\x1b[2J`, message: 'no' } },
+    });
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
 
     const lines = h.logs.filter((l) => /chat\/completions|→ invalid/.test(l));
@@ -27,6 +31,9 @@ describe('log injection', function () {
       assert.doesNotMatch(line, /[\n\r\x1b\u2028]/, `raw control character in: ${JSON.stringify(line.slice(0, 300))}`);
       assert.ok(line.length < 1_000, `a ${line.length}-character line`);
     }
-    assert.ok(h.logs.some((l) => l.includes('model=gpt-test\\x0a2026-01-01')), 'the model is still readable, escaped');
+    assert.ok(
+      h.logs.some((l) => l.includes('model=gpt-test\\x0a2026-01-01')),
+      'the model is still readable, escaped',
+    );
   });
 });

@@ -12,7 +12,15 @@ describe('oversized request headers', () => {
   beforeEach(() => h.provider.reset());
 
   const cases: [string, (host: string) => Buffer][] = [
-    ['one 64 KiB header', (host) => rawRequest('GET', '/openai/v1/models', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['X-Big', 'b'.repeat(64 * 1024)]])],
+    [
+      'one 64 KiB header',
+      (host) =>
+        rawRequest('GET', '/openai/v1/models', [
+          ['Host', host],
+          ['Authorization', `Bearer ${TOKEN}`],
+          ['X-Big', 'b'.repeat(64 * 1024)],
+        ]),
+    ],
     [
       'a thousand headers',
       (host) =>
@@ -22,7 +30,14 @@ describe('oversized request headers', () => {
           ...Array.from({ length: 1_000 }, (_, i): [string, string] => [`x-header-${i}`, 'value-value']),
         ]),
     ],
-    ['a 40 KiB URL', (host) => rawRequest('GET', `/openai/v1/models?q=${'u'.repeat(40 * 1024)}`, [['Host', host], ['Authorization', `Bearer ${TOKEN}`]])],
+    [
+      'a 40 KiB URL',
+      (host) =>
+        rawRequest('GET', `/openai/v1/models?q=${'u'.repeat(40 * 1024)}`, [
+          ['Host', host],
+          ['Authorization', `Bearer ${TOKEN}`],
+        ]),
+    ],
   ];
 
   for (const [name, build] of cases) {

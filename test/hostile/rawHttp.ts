@@ -33,7 +33,11 @@ export function parseRawAnswer(text: string): Pick<RawAnswer, 'status' | 'body'>
  * `byteGapMs`) and collects the answer until the server closes, or until
  * `timeoutMs`, when we close. The socket never outlives the call.
  */
-export function rawExchange(port: number, bytes: Buffer | string, options: { timeoutMs?: number; byteGapMs?: number; endAfterWrite?: boolean } = {}): Promise<RawAnswer> {
+export function rawExchange(
+  port: number,
+  bytes: Buffer | string,
+  options: { timeoutMs?: number; byteGapMs?: number; endAfterWrite?: boolean } = {},
+): Promise<RawAnswer> {
   const data = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
   const started = Date.now();
   return new Promise<RawAnswer>((resolve) => {

@@ -17,15 +17,128 @@ describe('request smuggling', () => {
   const smuggled = (host: string): string => `GET /openai/v1/models HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`;
   const json = JSON.stringify(chatBody());
   const cases: [string, (host: string) => Buffer][] = [
-    ['Content-Length with Transfer-Encoding (CL.TE)', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', '4'], ['Transfer-Encoding', 'chunked']], `0\r\n\r\n${smuggled(host)}`)],
-    ['two different Content-Lengths', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Content-Length', String(json.length)], ['Content-Length', '0']], `${json}${smuggled(host)}`)],
-    ['Transfer-Encoding: chunked, identity', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Transfer-Encoding', 'chunked, identity']], `0\r\n\r\n${smuggled(host)}`)],
-    ['Transfer-Encoding: xchunked', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Transfer-Encoding', 'xchunked']], `0\r\n\r\n${smuggled(host)}`)],
-    ['a space before the Transfer-Encoding colon', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Transfer-Encoding ', 'chunked']], `0\r\n\r\n${smuggled(host)}`)],
-    ['two Transfer-Encoding headers', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Transfer-Encoding', 'chunked'], ['Transfer-Encoding', 'identity']], `0\r\n\r\n${smuggled(host)}`)],
-    ['a chunk size that is not hex', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Transfer-Encoding', 'chunked']], `zz\r\n{}\r\n0\r\n\r\n${smuggled(host)}`)],
-    ['bare LF line ends', (host) => Buffer.from(`POST /openai/v1/chat/completions HTTP/1.1\nHost: ${host}\nAuthorization: Bearer ${TOKEN}\nContent-Length: 2\n\n{}${smuggled(host)}`)],
-    ['a NUL byte in a header', (host) => rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['X-Trick', 'a\0b'], ['Content-Length', '2']], `{}${smuggled(host)}`)],
+    [
+      'Content-Length with Transfer-Encoding (CL.TE)',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Content-Type', 'application/json'],
+            ['Content-Length', '4'],
+            ['Transfer-Encoding', 'chunked'],
+          ],
+          `0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'two different Content-Lengths',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Content-Length', String(json.length)],
+            ['Content-Length', '0'],
+          ],
+          `${json}${smuggled(host)}`,
+        ),
+    ],
+    [
+      'Transfer-Encoding: chunked, identity',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Transfer-Encoding', 'chunked, identity'],
+          ],
+          `0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'Transfer-Encoding: xchunked',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Transfer-Encoding', 'xchunked'],
+          ],
+          `0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'a space before the Transfer-Encoding colon',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Transfer-Encoding ', 'chunked'],
+          ],
+          `0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'two Transfer-Encoding headers',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Transfer-Encoding', 'chunked'],
+            ['Transfer-Encoding', 'identity'],
+          ],
+          `0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'a chunk size that is not hex',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['Transfer-Encoding', 'chunked'],
+          ],
+          `zz\r\n{}\r\n0\r\n\r\n${smuggled(host)}`,
+        ),
+    ],
+    [
+      'bare LF line ends',
+      (host) =>
+        Buffer.from(`POST /openai/v1/chat/completions HTTP/1.1\nHost: ${host}\nAuthorization: Bearer ${TOKEN}\nContent-Length: 2\n\n{}${smuggled(host)}`),
+    ],
+    [
+      'a NUL byte in a header',
+      (host) =>
+        rawRequest(
+          'POST',
+          '/openai/v1/chat/completions',
+          [
+            ['Host', host],
+            ['Authorization', `Bearer ${TOKEN}`],
+            ['X-Trick', 'a\0b'],
+            ['Content-Length', '2'],
+          ],
+          `{}${smuggled(host)}`,
+        ),
+    ],
   ];
 
   for (const [name, build] of cases) {
@@ -53,7 +166,17 @@ describe('request smuggling', () => {
   it('never splices an error for a bad pipelined request into a streaming answer under way', async () => {
     const host = `127.0.0.1:${h.bridge.port}`;
     const body = JSON.stringify(chatBody({ stream: true }));
-    const first = rawRequest('POST', '/openai/v1/chat/completions', [['Host', host], ['Authorization', `Bearer ${TOKEN}`], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body);
+    const first = rawRequest(
+      'POST',
+      '/openai/v1/chat/completions',
+      [
+        ['Host', host],
+        ['Authorization', `Bearer ${TOKEN}`],
+        ['Content-Type', 'application/json'],
+        ['Content-Length', String(body.length)],
+      ],
+      body,
+    );
     // The garbage follows once the answer has started, as on a connection the client reuses while reading.
     const text = await new Promise<string>((resolve) => {
       const socket = connect(h.bridge.port, '127.0.0.1');

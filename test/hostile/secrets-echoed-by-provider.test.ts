@@ -36,7 +36,15 @@ async function startEchoingProvider(): Promise<Server> {
       if (model === 'echo-500') return error(500, 'server_error', null);
       if (model === 'echo-400') return error(400, 'invalid_request_error', 'invalid_value');
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -55,7 +63,15 @@ describe('keys quoted back by a provider', () => {
     const log = (level: string) => (message: string) => void written.push(`${level} ${message}`);
     bridge = new Bridge({
       config: {
-        pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, strategy: 'round-robin', keys: KEYS.map((secret, i) => ({ id: `k${i + 1}`, secret })) }],
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+            strategy: 'round-robin',
+            keys: KEYS.map((secret, i) => ({ id: `k${i + 1}`, secret })),
+          },
+        ],
         routes: [],
         tuning: { ...TEST_TUNING, waitThresholdMs: 0 },
       },
@@ -82,7 +98,12 @@ describe('keys quoted back by a provider', () => {
       const res = await fetch(`${bridge.url}${path}`, init);
       written.push(`answer ${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`);
     };
-    const chat = (model: string) => call('/openai/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [] }) });
+    const chat = (model: string) =>
+      call('/openai/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [] }),
+      });
     for (const model of ['ok', 'echo-400', 'echo-500', 'echo-429', 'echo-401', 'ok', 'echo-400']) await chat(model);
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
     await call('/_keybridge/test', { method: 'POST', headers: admin, body: JSON.stringify({ pool: 'oa' }) });

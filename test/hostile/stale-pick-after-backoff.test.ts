@@ -20,7 +20,13 @@ describe('a key marked during a rate-limit backoff', () => {
     // Meanwhile another request finds key 3 revoked.
     const other = await post(`${h.openaiBase}/chat/completions`, chatBody(), { 'x-request': 'other' });
     assert.equal(other.status, 429, 'nothing usable left for the other request');
-    assert.equal(h.bridge.status().pools.find((p) => p.id === 'oa')?.keys.find((k) => k.id === 'k3')?.state, 'invalid');
+    assert.equal(
+      h.bridge
+        .status()
+        .pools.find((p) => p.id === 'oa')
+        ?.keys.find((k) => k.id === 'k3')?.state,
+      'invalid',
+    );
     const res = await waiting;
     assert.equal(res.status, 429, 'the waiting request has nothing usable left either');
     const usedKey3 = h.provider.ledger.filter((e) => e.key === 'oa-key-3').map((e) => e.headers['x-request']);

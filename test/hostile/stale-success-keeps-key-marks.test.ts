@@ -21,7 +21,10 @@ describe('a stale success does not undo a newer key mark', () => {
       const marking = await post(`${h.openaiBase}/chat/completions`, chatBody());
       assert.equal(marking.status, 200, 'the second request failed over to key 2');
       assert.equal((await older).status, 200, 'the older request succeeded on key 1 after the mark');
-      const key = h.bridge.status().pools.find((p) => p.id === 'oa')?.keys.find((k) => k.id === 'k1');
+      const key = h.bridge
+        .status()
+        .pools.find((p) => p.id === 'oa')
+        ?.keys.find((k) => k.id === 'k1');
       // A 429 cools the key for the model it was answered for; the key itself stays ready for other models.
       assert.equal(state === 'cooling' ? key?.cooling?.[0]?.scope && 'cooling' : key?.state, state);
       await post(`${h.openaiBase}/chat/completions`, chatBody());

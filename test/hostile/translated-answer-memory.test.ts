@@ -27,7 +27,9 @@ const routes = [
 ];
 
 /** A tool call whose arguments are about `bytes` long, streamed in `events` fragments `gapMs` apart. */
-const bigToolCall = (bytes: number, events = 16, gapMs = 0) => () => ({ toolCall: { name: 'Write', arguments: { content: 'x'.repeat(bytes) } }, events, gapMs });
+const bigToolCall =
+  (bytes: number, events = 16, gapMs = 0) =>
+  () => ({ toolCall: { name: 'Write', arguments: { content: 'x'.repeat(bytes) } }, events, gapMs });
 
 describe('translated answers held in memory', function () {
   this.timeout(30_000);
@@ -35,7 +37,9 @@ describe('translated answers held in memory', function () {
   afterEach(async () => h.close());
 
   const start = (budget: number, maxAnswerBytes: number) =>
-    startHarness({ pools, routes, bodyBudgetBytes: budget, tuning: { maxAnswerBytes, maxBodyBytes: 64 * KiB, idleTimeoutMs: 10_000 } }).then((harness) => (h = harness));
+    startHarness({ pools, routes, bodyBudgetBytes: budget, tuning: { maxAnswerBytes, maxBodyBytes: 64 * KiB, idleTimeoutMs: 10_000 } }).then(
+      (harness) => (h = harness),
+    );
 
   /** A streamed Responses request as raw events (an SDK would throw on response.failed). */
   const responsesStream = async (model = 'gpt-test') => {
@@ -49,14 +53,15 @@ describe('translated answers held in memory', function () {
   };
   /** Whether a log line matches within a few seconds. */
   const logged = async (pattern: RegExp): Promise<boolean> => {
-    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20))) if (h.logs.some((l) => pattern.test(l))) return true;
+    for (const until = Date.now() + 5_000; Date.now() < until; await new Promise((r) => setTimeout(r, 20)))
+      if (h.logs.some((l) => pattern.test(l))) return true;
     return h.logs.some((l) => pattern.test(l));
   };
   const last = (events: { event: string; data: string }[]) => ({ event: events.at(-1)?.event, json: parseJson(events.at(-1)?.data ?? '{}') });
 
   // A held byte costs the budget four: the answer's last events repeat it (FINAL_EVENT_COPIES).
   it('ends a Responses stream whose tool call outgrows the cap with response.failed, logs why, and serves the next answer', async () => {
-    await start(9 * MiB / 2, MiB);
+    await start((9 * MiB) / 2, MiB);
     h.provider.setResponder(bigToolCall(2 * MiB));
     const events = await responsesStream();
     assert.ok(!events.some((e) => e.event === 'response.completed'), 'no completed response repeating two mebibytes');
@@ -66,7 +71,11 @@ describe('translated answers held in memory', function () {
     assert.equal(at(end.json, 'response', 'id'), at(created, 'response', 'id'), 'the failed response is the one the client saw created');
     assert.equal(at(end.json, 'response', 'status'), 'failed');
     assert.deepEqual(at(end.json, 'response', 'output'), []);
-    assert.equal(at(end.json, 'sequence_number'), numAt(parseJson(must(events.at(-2)).data), 'sequence_number') + 1, 'its sequence number follows the last event');
+    assert.equal(
+      at(end.json, 'sequence_number'),
+      numAt(parseJson(must(events.at(-2)).data), 'sequence_number') + 1,
+      'its sequence number follows the last event',
+    );
     assert.match(strAt(end.json, 'response', 'error', 'message'), /grew past the 1 MiB the bridge holds of one answer \(tuning\.maxAnswerBytes\)/);
     // The request's line is written once the attempt loop returns, which may be just after the client read the end.
     assert.ok(await logged(/POST \/openai\/v1\/responses 200 error pool=an .*grew past the 1 MiB/), h.logs.join('\n'));
@@ -95,11 +104,14 @@ describe('translated answers held in memory', function () {
     // All given back: two at once fit again.
     h.provider.setResponder(bigToolCall(900 * KiB, 8));
     const again = await Promise.all([responsesStream().then(last), responsesStream().then(last)]);
-    assert.deepEqual(again.map((e) => e.event), ['response.completed', 'response.completed']);
+    assert.deepEqual(
+      again.map((e) => e.event),
+      ['response.completed', 'response.completed'],
+    );
   });
 
   it('holds nothing for a Chat client of a translated target: a large tool call passes', async () => {
-    await start(9 * MiB / 2, MiB);
+    await start((9 * MiB) / 2, MiB);
     h.provider.setResponder(bigToolCall(2 * MiB));
     const res = await fetch(`${h.openaiBase}/chat/completions`, {
       method: 'POST',
@@ -112,7 +124,10 @@ describe('translated answers held in memory', function () {
       const choice = arrAt(chunk, 'choices')[0];
       return choice === undefined ? [] : arr(at(choice, 'delta', 'tool_calls') ?? []);
     };
-    const args = events.flatMap((e) => (e.data === '[DONE]' ? [] : toolCalls(parseJson(e.data)))).map((c) => str(at(c, 'function', 'arguments') ?? '')).join('');
+    const args = events
+      .flatMap((e) => (e.data === '[DONE]' ? [] : toolCalls(parseJson(e.data))))
+      .map((c) => str(at(c, 'function', 'arguments') ?? ''))
+      .join('');
     assert.equal(strAt(parseJson(args), 'content').length, 2 * MiB);
   });
 
@@ -128,7 +143,11 @@ describe('translated answers held in memory', function () {
       body: JSON.stringify({ model: 'relay-test', stream: true, messages: [{ role: 'user', content: 'tell me' }] }),
     });
     const events = sseEvents(await res.text());
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['sk-test-key-oa-a'], 'no continuation was asked for');
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['sk-test-key-oa-a'],
+      'no continuation was asked for',
+    );
     assert.equal(events.at(-1)?.data, '[DONE]');
     assert.equal(at(parseJson(must(events.at(-2)).data), 'error', 'code'), 'stream_interrupted');
     assert.ok(await logged(/not continued: .*more text than the 1 MiB the bridge holds of one answer/), h.logs.join('\n'));

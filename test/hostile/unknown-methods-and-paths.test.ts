@@ -14,7 +14,10 @@ describe('unknown methods and paths', () => {
   afterEach(() => assert.equal(h.provider.ledger.length, 0, 'nothing reached the provider'));
 
   const send = (method: string, path: string, headers: [string, string][] = []) =>
-    rawExchange(h.bridge.port, rawRequest(method, path, [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Connection', 'close'], ...headers]));
+    rawExchange(
+      h.bridge.port,
+      rawRequest(method, path, [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', `Bearer ${TOKEN}`], ['Connection', 'close'], ...headers]),
+    );
 
   for (const method of ['PUT', 'PATCH', 'TRACE', 'OPTIONS', 'PROPFIND', 'PURGE']) {
     it(`answers ${method} on an API path with a 405 in the protocol's shape, naming the allowed methods`, async () => {
@@ -42,9 +45,21 @@ describe('unknown methods and paths', () => {
     assert.match(errorMessage(answer.body) ?? '', /malformed HTTP request/);
   });
 
-  for (const path of ['/', '/nope', '/openai/v2/chat/completions', '/anthropic/messages', '/openai/v1/../../_keybridge/status', '/openai//v1/models', '/openai/v1/models/../../../etc/passwd', '/v2/models']) {
+  for (const path of [
+    '/',
+    '/nope',
+    '/openai/v2/chat/completions',
+    '/anthropic/messages',
+    '/openai/v1/../../_keybridge/status',
+    '/openai//v1/models',
+    '/openai/v1/models/../../../etc/passwd',
+    '/v2/models',
+  ]) {
     it(`answers ${path} without reaching the provider or the admin API`, async () => {
-      const answer = await send('POST', path, [['Content-Type', 'application/json'], ['Content-Length', '2']]);
+      const answer = await send('POST', path, [
+        ['Content-Type', 'application/json'],
+        ['Content-Length', '2'],
+      ]);
       // Dot segments are refused as such (encoded-dot-segments.test.ts), before the path is looked up.
       if (path.includes('..')) assert.equal(answer.status, 400, answer.text.slice(0, 200));
       else {
@@ -59,9 +74,29 @@ describe('unknown methods and paths', () => {
     const status = await send('GET', '/_keybridge/status');
     assert.equal(status.status, 401);
     assert.doesNotMatch(status.body ?? '', /"pools"/);
-    const unknown = await rawExchange(h.bridge.port, rawRequest('POST', '/_keybridge/shutdown', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', 'Bearer kb-test-admin-token'], ['Connection', 'close'], ['Content-Length', '2']], '{}'));
+    const unknown = await rawExchange(
+      h.bridge.port,
+      rawRequest(
+        'POST',
+        '/_keybridge/shutdown',
+        [
+          ['Host', `127.0.0.1:${h.bridge.port}`],
+          ['Authorization', 'Bearer kb-test-admin-token'],
+          ['Connection', 'close'],
+          ['Content-Length', '2'],
+        ],
+        '{}',
+      ),
+    );
     assert.equal(unknown.status, 400, 'a POST without a pool is refused before anything else');
-    const unknownGet = await rawExchange(h.bridge.port, rawRequest('GET', '/_keybridge/keys', [['Host', `127.0.0.1:${h.bridge.port}`], ['Authorization', 'Bearer kb-test-admin-token'], ['Connection', 'close']]));
+    const unknownGet = await rawExchange(
+      h.bridge.port,
+      rawRequest('GET', '/_keybridge/keys', [
+        ['Host', `127.0.0.1:${h.bridge.port}`],
+        ['Authorization', 'Bearer kb-test-admin-token'],
+        ['Connection', 'close'],
+      ]),
+    );
     assert.equal(unknownGet.status, 404);
   });
 });

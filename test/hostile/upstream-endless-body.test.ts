@@ -12,7 +12,10 @@ describe('an upstream sending an endless body', () => {
 
   it('relays with backpressure, and aborts upstream as soon as the client hangs up', async () => {
     h.provider.fault('oa-key-1', { kind: 'endlessBody' });
-    const req = request(`${h.openaiBase}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } });
+    const req = request(`${h.openaiBase}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    });
     req.on('error', () => undefined);
     req.end(JSON.stringify(chatBody()));
     const res = await new Promise<IncomingMessage>((resolve) => req.on('response', resolve));

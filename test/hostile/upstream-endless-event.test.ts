@@ -19,12 +19,14 @@ async function startEndlessProvider(): Promise<{ server: Server; url: string; se
       const slot = sent.push(0) - 1;
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       if ((JSON.parse(body) as { model?: string }).model === 'committed-then-endless') {
-        res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' } }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hello' } }] })}\n\n`,
+        );
       }
       res.write('data: {"endless":"');
       const pump = (): void => {
-        while (!res.destroyed && (sent[slot]) < 256 * 1024 * 1024) {
-          sent[slot] = (sent[slot]) + CHUNK.length;
+        while (!res.destroyed && sent[slot] < 256 * 1024 * 1024) {
+          sent[slot] = sent[slot] + CHUNK.length;
           if (!res.write(CHUNK)) return void res.once('drain', pump);
         }
       };

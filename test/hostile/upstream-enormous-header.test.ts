@@ -26,7 +26,15 @@ describe('an upstream sending an enormous header', () => {
     assert.equal(at(res.json(), 'type'), 'error');
     assert.match(strAt(res.json(), 'error', 'message'), /upstream headers too large/);
     assert.ok(res.text.length < 1_000, 'none of the header reached the client');
-    assert.deepEqual(new Set(h.bridge.status().pools.find((p) => p.id === 'an')?.keys.map((k) => k.state)), new Set(['ready']));
+    assert.deepEqual(
+      new Set(
+        h.bridge
+          .status()
+          .pools.find((p) => p.id === 'an')
+          ?.keys.map((k) => k.state),
+      ),
+      new Set(['ready']),
+    );
     h.provider.reset();
     assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody())).status, 200, 'still serving');
   });

@@ -26,7 +26,10 @@ describe('an upstream silent after its headers', () => {
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(res.status, 200);
     assert.equal(at(res.json(), 'object'), 'chat.completion');
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['oa-key-1', 'oa-key-2']);
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['oa-key-1', 'oa-key-2'],
+    );
     assert.equal(h.provider.ledger[0].aborted, true, 'the silent upstream request was given up');
   });
 

@@ -12,7 +12,10 @@ const CLI = resolve(__dirname, '../../../dist/cli.js');
 
 function check(config: string, env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, 'check', '--config', config], { env: { PATH: process.env.PATH ?? '', WT_KEY: 'sk-' + 'weak-token-test-key', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'check', '--config', config], {
+      env: { PATH: process.env.PATH ?? '', WT_KEY: 'sk-' + 'weak-token-test-key', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -28,15 +31,26 @@ describe('weak tokens', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'keybridge-tokens-'));
     config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ port: 0, pools: [{ id: 'oa', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1', keys: [{ id: 'k', env: 'WT_KEY' }] }] }));
+    writeFileSync(
+      config,
+      JSON.stringify({ port: 0, pools: [{ id: 'oa', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1', keys: [{ id: 'k', env: 'WT_KEY' }] }] }),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: [string, Record<string, string>, RegExp][] = [
     ['a one-character local token', { KEYBRIDGE_TOKEN: 'x' }, /KEYBRIDGE_TOKEN: the local access token is 1 character\(s\); use at least 16/],
     ['a 15-character local token', { KEYBRIDGE_TOKEN: 'kb-0123456789ab' }, /KEYBRIDGE_TOKEN: the local access token is 15 character/],
-    ['a short admin token', { KEYBRIDGE_TOKEN: 'kb-0123456789abcdef', KEYBRIDGE_ADMIN_TOKEN: 'zq7w9' }, /KEYBRIDGE_ADMIN_TOKEN: the admin token is 5 character/],
-    ['an admin token equal to the local token', { KEYBRIDGE_TOKEN: 'kb-0123456789abcdef', KEYBRIDGE_ADMIN_TOKEN: 'kb-0123456789abcdef' }, /KEYBRIDGE_ADMIN_TOKEN: the admin token must differ from the local access token/],
+    [
+      'a short admin token',
+      { KEYBRIDGE_TOKEN: 'kb-0123456789abcdef', KEYBRIDGE_ADMIN_TOKEN: 'zq7w9' },
+      /KEYBRIDGE_ADMIN_TOKEN: the admin token is 5 character/,
+    ],
+    [
+      'an admin token equal to the local token',
+      { KEYBRIDGE_TOKEN: 'kb-0123456789abcdef', KEYBRIDGE_ADMIN_TOKEN: 'kb-0123456789abcdef' },
+      /KEYBRIDGE_ADMIN_TOKEN: the admin token must differ from the local access token/,
+    ],
   ];
   for (const [name, env, message] of cases) {
     it(`refuses ${name} with exit code 2`, async () => {

@@ -6,7 +6,16 @@ import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { at, strAt } from '../helpers/json';
 
 const pools = (p: FakeProvider) => [
-  { id: 'small', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'small-key-1' }, { id: 'k2', secret: 'small-key-2' }] },
+  {
+    id: 'small',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    keys: [
+      { id: 'k', secret: 'small-key-1' },
+      { id: 'k2', secret: 'small-key-2' },
+    ],
+  },
   { id: 'large', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'large-key-1' }] },
   { id: 'an', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'an-key-1' }] },
 ];

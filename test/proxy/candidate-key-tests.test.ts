@@ -22,7 +22,8 @@ function startProvider(): Promise<{ server: Server; baseUrl: string; inFlight: {
       setTimeout(() => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)), 30);
     };
     if (key.endsWith('silent')) return void silent.push(res);
-    if (key.endsWith('bad')) return answer(401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error', code: 'invalid_api_key' } });
+    if (key.endsWith('bad'))
+      return answer(401, { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error', code: 'invalid_api_key' } });
     if (key.endsWith('busy')) return answer(429, { error: { message: 'Rate limit reached', type: 'rate_limit_exceeded' } });
     if (key.endsWith('broke')) return answer(429, { error: { message: 'You exceeded your current quota', type: 'insufficient_quota' } });
     answer(200, { data: [] });
@@ -56,7 +57,10 @@ describe('testing keys before they are added', () => {
       ],
     );
     assert.ok(results.every((r) => r.latencyMs >= 0));
-    assert.ok(provider.seen.every((line) => line.startsWith('GET /v1/models ')), provider.seen.join(', '));
+    assert.ok(
+      provider.seen.every((line) => line.startsWith('GET /v1/models ')),
+      provider.seen.join(', '),
+    );
     const said = JSON.stringify(results);
     for (const key of keys) assert.ok(!said.includes(key.slice(0, 16)), `a result quotes ${key.slice(-5)}: ${said}`);
   });

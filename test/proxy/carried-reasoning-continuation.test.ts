@@ -18,18 +18,33 @@ describe('reasoning carried for a Chat provider, on a continuation', function ()
   let h: Harness;
   afterEach(async () => h.close());
   it('the continuation leaves out the carrier, as the first attempt does', async () => {
-    h = await startHarness({ pools, routes: [{ protocol: 'anthropic' as const, match: '*', targets: [{ pool: 'an-a' }, { pool: 'an-b' }], continueOnCut: true }], provider: { streamEvents: 12, strictRequests: true } });
+    h = await startHarness({
+      pools,
+      routes: [{ protocol: 'anthropic' as const, match: '*', targets: [{ pool: 'an-a' }, { pool: 'an-b' }], continueOnCut: true }],
+      provider: { streamEvents: 12, strictRequests: true },
+    });
     h.provider.setResponder(restOfText(FULL));
     h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
     const carrier = encodeCarriedReasoning({ dialect: 'deepseek' });
     const res = await fetch(`${h.anthropicBase}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': TOKEN },
-      body: JSON.stringify({ model: 'claude-test', max_tokens: 400, stream: true, messages: [
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'deepseek thought', signature: carrier }, { type: 'text', text: 'hello' }] },
-        { role: 'user', content: 'tell me' },
-      ] }),
+      body: JSON.stringify({
+        model: 'claude-test',
+        max_tokens: 400,
+        stream: true,
+        messages: [
+          { role: 'user', content: 'hi' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'deepseek thought', signature: carrier },
+              { type: 'text', text: 'hello' },
+            ],
+          },
+          { role: 'user', content: 'tell me' },
+        ],
+      }),
     });
     sseEvents(await res.text());
     const bodies = h.provider.ledger.map((e) => JSON.stringify(e.body));

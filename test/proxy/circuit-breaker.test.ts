@@ -27,7 +27,10 @@ describe('circuit breaker', () => {
     assert.deepEqual(keysSeen(h.provider), ['flaky-key-1', 'flaky-key-1', 'flaky-key-1', 'steady-key-1'], 'two retries, then the next target');
     const flaky = h.bridge.status().pools[0];
     assert.equal(flaky.breaker, 'open');
-    assert.deepEqual(flaky.breakers?.map((b) => [b.model, b.state, b.failures]), [['gpt-test', 'open', 3]]);
+    assert.deepEqual(
+      flaky.breakers?.map((b) => [b.model, b.state, b.failures]),
+      [['gpt-test', 'open', 3]],
+    );
 
     h.provider.reset();
     for (let i = 0; i < 3; i++) assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
@@ -59,7 +62,8 @@ describe('circuit breaker', () => {
   });
 
   it('does not count caller faults against the provider', async () => {
-    for (let i = 0; i < 5; i++) h.provider.fault('flaky-key-1', { kind: 'status', status: 400, body: { error: { type: 'invalid_request_error', message: 'bad' } } });
+    for (let i = 0; i < 5; i++)
+      h.provider.fault('flaky-key-1', { kind: 'status', status: 400, body: { error: { type: 'invalid_request_error', message: 'bad' } } });
     for (let i = 0; i < 5; i++) assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 400);
     assert.equal(h.bridge.status().pools[0].breaker, 'closed');
   });

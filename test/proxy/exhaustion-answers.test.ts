@@ -11,7 +11,10 @@ describe('answers when every key is spent', () => {
   afterEach(async () => h.close());
 
   it('answers 429 with Retry-After = soonest recovery rounded up, and the provider headers', async () => {
-    h.provider.fault('oa-key-1', { kind: 'rateLimit', headers: { 'retry-after': '40', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-limit-requests': '500' } });
+    h.provider.fault('oa-key-1', {
+      kind: 'rateLimit',
+      headers: { 'retry-after': '40', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-limit-requests': '500' },
+    });
     h.provider.fault('oa-key-2', { kind: 'rateLimit', headers: { 'retry-after-ms': '2500', 'x-ratelimit-remaining-tokens': '0' } });
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(res.status, 429);

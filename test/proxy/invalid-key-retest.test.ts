@@ -54,7 +54,14 @@ describe('invalid keys and their re-test', () => {
     const pools = h.bridge.status().pools;
     h.bridge.apply({
       pools: [
-        { id: 'oa', protocol: 'openai', baseUrl: pools[0].baseUrl, strategy: 'fill-first', testPath: '/models/key-check', keys: [{ id: 'k1', secret: 'oa-key-1' }] },
+        {
+          id: 'oa',
+          protocol: 'openai',
+          baseUrl: pools[0].baseUrl,
+          strategy: 'fill-first',
+          testPath: '/models/key-check',
+          keys: [{ id: 'k1', secret: 'oa-key-1' }],
+        },
       ],
       routes: [],
     });

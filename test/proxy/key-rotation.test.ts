@@ -38,7 +38,10 @@ describe('key rotation on a rate limit', () => {
   it('takes the cooldown from OpenAI reset headers and Anthropic reset timestamps', async () => {
     h.provider.fault('oa-key-1', { kind: 'rateLimit', headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6m0s' } });
     const reset = new Date(Date.now() + 90_000).toISOString();
-    h.provider.fault('an-key-1', { kind: 'rateLimit', headers: { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': reset } });
+    h.provider.fault('an-key-1', {
+      kind: 'rateLimit',
+      headers: { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': reset },
+    });
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     const pools = h.bridge.status().pools;

@@ -12,7 +12,14 @@ const ADMIN = 'kb-test-admin-token';
 const tuning = { headersTimeoutMs: 10_000, firstEventTimeoutMs: 10_000, firstByteTimeoutMs: 10_000, firstEventFloorMs: 1_000, firstEventMargin: 3 };
 
 const pools = (deadlines?: { firstEventTimeoutMs: number }) => (p: FakeProvider) => [
-  { id: 'primary', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'test-key-primary' }], deadlines },
+  {
+    id: 'primary',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    keys: [{ id: 'k', secret: 'test-key-primary' }],
+    deadlines,
+  },
   { id: 'backup', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'test-key-backup' }] },
 ];
 const routes = [{ protocol: 'openai' as const, match: '*', targets: [{ pool: 'primary' }, { pool: 'backup' }] }];
@@ -29,7 +36,12 @@ async function stream(h: Harness): Promise<{ ms: number; key: string | undefined
 async function firstEvents(h: Harness, pool: string): Promise<FirstEventStatus[]> {
   const res = await fetch(`${h.bridge.url}/_keybridge/status`, { headers: { authorization: `Bearer ${ADMIN}` } });
   const status = (await res.json()) as BridgeStatus;
-  return must(status.pools.find((p) => p.id === pool), `pool ${pool}`).firstEvents ?? [];
+  return (
+    must(
+      status.pools.find((p) => p.id === pool),
+      `pool ${pool}`,
+    ).firstEvents ?? []
+  );
 }
 
 describe('learned first-event deadline', function () {

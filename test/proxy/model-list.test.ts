@@ -17,7 +17,14 @@ const routes: RouteSpec[] = [
   { protocol: 'anthropic', match: 'claude-kb-fast', targets: [{ pool: 'anthropic-main' }, { pool: 'deepseek', model: 'deepseek-chat' }] },
   // A wildcard names no model of its own; its target model is reached by name only through this route.
   { protocol: 'anthropic', match: 'claude-kb-*', targets: [{ pool: 'deepseek', model: 'claude-kb-deep' }] },
-  { protocol: 'openai', match: 'team-coder', targets: [{ pool: 'deepseek', model: 'deepseek-coder' }, { pool: 'anthropic-main', model: 'claude-sonnet-4-5' }] },
+  {
+    protocol: 'openai',
+    match: 'team-coder',
+    targets: [
+      { pool: 'deepseek', model: 'deepseek-coder' },
+      { pool: 'anthropic-main', model: 'claude-sonnet-4-5' },
+    ],
+  },
 ];
 
 const anthropicHeaders = { 'x-api-key': TOKEN, 'anthropic-version': '2023-06-01' };
@@ -68,7 +75,10 @@ describe('model discovery', () => {
     assert.ok(!listed.some((m) => m.id === 'claude-sonnet-4-5'));
     assert.equal(listed[0].owned_by, 'team-coder · KeyBridge: deepseek → anthropic-main');
     assert.equal(listed[0].object, 'model');
-    assert.ok(listed.some((m) => m.id === 'gpt-4o-mini'), "the default pool's own models follow");
+    assert.ok(
+      listed.some((m) => m.id === 'gpt-4o-mini'),
+      "the default pool's own models follow",
+    );
   });
 
   it('reaches the Anthropic SDK as a list it reads', async () => {
@@ -83,7 +93,7 @@ describe('model discovery', () => {
     );
   });
 
-  it("leaves later pages to the provider", async () => {
+  it('leaves later pages to the provider', async () => {
     const { status, json } = await getJson(`${h.anthropicBase}/v1/models?limit=2&after_id=claude-opus-4-1`, anthropicHeaders);
     assert.equal(status, 200);
     assert.ok(!ids(json).includes('claude-kb-fast'));
@@ -96,7 +106,10 @@ describe('model discovery', () => {
     assert.deepEqual(ids(json), ['claude-kb-fast', 'claude-kb-deep']);
     assert.equal(json.first_id, 'claude-kb-fast');
     assert.equal(json.last_id, 'claude-kb-deep');
-    assert.ok(h.logs.some((line) => line.includes("the routes' models only")), h.logs.join('\n'));
+    assert.ok(
+      h.logs.some((line) => line.includes("the routes' models only")),
+      h.logs.join('\n'),
+    );
   });
 });
 

@@ -23,8 +23,14 @@ describe('no secret in anything the bridge writes', () => {
     outputs.push(JSON.stringify(await h.bridge.testPool('an')));
     outputs.push(JSON.stringify(h.bridge.status()));
     outputs.push(...h.logs);
-    assert.ok(h.logs.some((l) => /key oa\/k1 \(oa-…ey-1\) ready → invalid/.test(l)), 'state changes are logged with the masked key');
-    assert.ok(h.logs.some((l) => / pool=oa key=oa-…ey-\d fp=[0-9a-f]{8} attempts=/.test(l)), 'one line per request with the key fingerprint');
+    assert.ok(
+      h.logs.some((l) => /key oa\/k1 \(oa-…ey-1\) ready → invalid/.test(l)),
+      'state changes are logged with the masked key',
+    );
+    assert.ok(
+      h.logs.some((l) => / pool=oa key=oa-…ey-\d fp=[0-9a-f]{8} attempts=/.test(l)),
+      'one line per request with the key fingerprint',
+    );
     const all = outputs.join('\n');
     for (const secret of secrets) assert.ok(!all.includes(secret), `${secret} leaked`);
   });

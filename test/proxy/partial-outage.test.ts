@@ -32,7 +32,9 @@ describe('a provider failing 30 % of attempts, no fallback', function () {
       for (let round = 0; round < 10; round++) statuses.push(...(await Promise.all(Array.from({ length: 40 }, send))).map((r) => r.status));
       const failed = statuses.filter((s) => s !== 200).length;
       const attempts = h.provider.ledger.length;
-      console.log(`      ${protocol}: ${failed}/${statuses.length} failed (${((100 * failed) / statuses.length).toFixed(1)} %), ${injected} faults in ${attempts} attempts`);
+      console.log(
+        `      ${protocol}: ${failed}/${statuses.length} failed (${((100 * failed) / statuses.length).toFixed(1)} %), ${injected} faults in ${attempts} attempts`,
+      );
       assert.ok(injected / attempts > 0.25, 'the provider really failed about 30 % of attempts');
       assert.ok(failed <= 1, `${failed} of ${statuses.length} failed`);
     });

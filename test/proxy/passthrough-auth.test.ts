@@ -8,11 +8,11 @@ describe('401 on a pass-through path', () => {
   let h: Harness;
   afterEach(async () => h.close());
 
-  it('answers the provider\'s 401 and keeps the key when its test request passes', async () => {
+  it("answers the provider's 401 and keeps the key when its test request passes", async () => {
     h = await startHarness();
     h.provider.alwaysWhen('oa-key-1', { path: '/v1/files' }, { kind: 'invalidKey' });
     const res = await post(`${h.openaiBase}/files`, { purpose: 'batch' });
-    assert.equal(res.status, 401, 'the client gets the provider\'s answer');
+    assert.equal(res.status, 401, "the client gets the provider's answer");
     await h.provider.waitFor((e) => e.key === 'oa-key-1' && e.endpoint === 'models', 2_000);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(h.bridge.status().pools[0].keys[0].state, 'ready', 'the key passed its test: not invalid');

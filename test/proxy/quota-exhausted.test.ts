@@ -55,7 +55,10 @@ describe('quota and billing errors', () => {
       assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'oa-key-2']);
       const key = stateOf('oa', 0);
       assert.equal(key.state, 'ready', 'usable for other models');
-      assert.deepEqual(key.cooling?.map((c) => c.scope), ['gpt-test']);
+      assert.deepEqual(
+        key.cooling?.map((c) => c.scope),
+        ['gpt-test'],
+      );
       const ms = must(key.cooling)[0].until - sent;
       assert.ok(ms >= 20_000 && ms <= 21_000 + (Date.now() - sent), `cooling for the 20.5 s Gemini asked, not the default: ${ms} ms`);
     });

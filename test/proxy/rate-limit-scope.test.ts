@@ -7,7 +7,13 @@ import { chatBody, post, startHarness, type Harness } from '../helpers/harness';
 import { at, strAt } from '../helpers/json';
 
 const pools = (p: FakeProvider) => [
-  { id: 'oa', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: ['oa-key-1', 'oa-key-2', 'oa-key-3'].map((secret, i) => ({ id: `k${i + 1}`, secret })) },
+  {
+    id: 'oa',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    keys: ['oa-key-1', 'oa-key-2', 'oa-key-3'].map((secret, i) => ({ id: `k${i + 1}`, secret })),
+  },
 ];
 const routes = [
   { protocol: 'openai' as const, match: 'model-a', targets: [{ pool: 'oa' }, { pool: 'oa', model: 'model-b' }] },
@@ -38,12 +44,22 @@ describe('rate-limit scope', () => {
     const before = h.provider.ledger.length;
     const other = await post(`${h.openaiBase}/chat/completions`, chatBody({ model: 'model-c' }));
     assert.equal(other.status, 200);
-    assert.deepEqual(h.provider.ledger.slice(before).map((e) => [e.key, e.model]), [['oa-key-1', 'model-c']], 'another model goes straight to the first key');
+    assert.deepEqual(
+      h.provider.ledger.slice(before).map((e) => [e.key, e.model]),
+      [['oa-key-1', 'model-c']],
+      'another model goes straight to the first key',
+    );
 
     const key = h.bridge.status().pools[0].keys[0];
     assert.equal(key.state, 'ready', 'a key cooling for one model reads as usable');
-    assert.deepEqual(key.cooling?.map((c) => c.scope), ['model-a']);
-    assert.ok(h.logs.some((l) => /ready → cooling for model-a/.test(l)), 'the log names the model');
+    assert.deepEqual(
+      key.cooling?.map((c) => c.scope),
+      ['model-a'],
+    );
+    assert.ok(
+      h.logs.some((l) => /ready → cooling for model-a/.test(l)),
+      'the log names the model',
+    );
   });
 
   it('answers Retry-After for the soonest recovery of the requested model, not of another one', async () => {

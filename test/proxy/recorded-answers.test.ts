@@ -26,10 +26,12 @@ const pools = (p: FakeProvider) =>
     dialect: DIALECTS[shape],
     keys: [{ id: 'k1', secret: `test-key-${shape}-1` }],
   }));
-const routes = (Object.keys(SHAPES) as Shape[]).flatMap((shape) => [
-  { protocol: 'anthropic' as const, match: `claude-${shape}`, targets: [{ pool: shape, model: `${shape}-model` }] },
-  { protocol: 'openai' as const, match: `codex-${shape}`, targets: [{ pool: shape, model: `${shape}-model` }] },
-]).concat([{ protocol: 'openai' as const, match: 'kimi-direct', targets: [{ pool: 'kimi', model: 'kimi-model' }] }]);
+const routes = (Object.keys(SHAPES) as Shape[])
+  .flatMap((shape) => [
+    { protocol: 'anthropic' as const, match: `claude-${shape}`, targets: [{ pool: shape, model: `${shape}-model` }] },
+    { protocol: 'openai' as const, match: `codex-${shape}`, targets: [{ pool: shape, model: `${shape}-model` }] },
+  ])
+  .concat([{ protocol: 'openai' as const, match: 'kimi-direct', targets: [{ pool: 'kimi', model: 'kimi-model' }] }]);
 
 const TOOLS: Anthropic.Tool[] = [
   { name: 'Bash', input_schema: { type: 'object', properties: { command: { type: 'string' } } } },
@@ -62,7 +64,10 @@ describe('answers of real Chat providers, across protocols', () => {
 
       it(`gets Kimi's tool call under an id Anthropic takes, after a thinking block that carries the reasoning back (${how})`, async () => {
         const answer = await message('claude-kimi');
-        assert.deepEqual(answer.content.map((b) => b.type), ['thinking', 'tool_use']);
+        assert.deepEqual(
+          answer.content.map((b) => b.type),
+          ['thinking', 'tool_use'],
+        );
         const [thinking, use] = answer.content as [Anthropic.ThinkingBlock, Anthropic.ToolUseBlock];
         assert.match(use.id, ANTHROPIC_ID, 'Kimi’s functions.Bash:0 would have the session refused by Anthropic');
         assert.deepEqual(use.input, { command: 'ls -la' });
@@ -94,9 +99,15 @@ describe('answers of real Chat providers, across protocols', () => {
 
       it(`gets Gemini's thought signature in a thinking block before the call it belongs to, keyed by that call's id (${how})`, async () => {
         const answer = await message('claude-gemini');
-        assert.deepEqual(answer.content.map((b) => b.type), ['thinking', 'tool_use', 'tool_use']);
+        assert.deepEqual(
+          answer.content.map((b) => b.type),
+          ['thinking', 'tool_use', 'tool_use'],
+        );
         const [thinking, first, second] = answer.content as [Anthropic.ThinkingBlock, Anthropic.ToolUseBlock, Anthropic.ToolUseBlock];
-        assert.deepEqual(decodeCarriedReasoning(thinking.signature), { dialect: 'gemini', thoughtSignatures: { [first.id]: 'EsoBCscBAdHtim9example0signature0one' } });
+        assert.deepEqual(decodeCarriedReasoning(thinking.signature), {
+          dialect: 'gemini',
+          thoughtSignatures: { [first.id]: 'EsoBCscBAdHtim9example0signature0one' },
+        });
         assert.deepEqual([first.input, second.input], [{ city: 'Paris' }, { city: 'Oslo' }]);
         assert.equal(answer.stop_reason, 'tool_use', 'Gemini says stop after calls');
         assert.deepEqual([answer.usage.input_tokens, answer.usage.output_tokens], [310, 42]);
@@ -120,7 +131,10 @@ describe('answers of real Chat providers, across protocols', () => {
         anthropic.messages.create({ model: 'claude-cut', max_tokens: 64, messages: [{ role: 'user', content: 'go on' }] }),
         (error: InstanceType<typeof Anthropic.APIError>) => error.status === 502,
       );
-      assert.ok(h.logs.some((l) => l.includes('the provider stopped its answer before it was complete')), 'the log says why');
+      assert.ok(
+        h.logs.some((l) => l.includes('the provider stopped its answer before it was complete')),
+        'the log says why',
+      );
     });
   });
 
@@ -130,11 +144,15 @@ describe('answers of real Chat providers, across protocols', () => {
 
     for (const streamed of [true, false]) {
       const how = streamed ? 'streamed' : 'not streamed';
-      const respond = (model: string) => (streamed ? openai.responses.stream({ model, input, tools }).finalResponse() : openai.responses.create({ model, input, tools }));
+      const respond = (model: string) =>
+        streamed ? openai.responses.stream({ model, input, tools }).finalResponse() : openai.responses.create({ model, input, tools });
 
       it(`gets DeepSeek's reasoning as a reasoning item whose encrypted_content carries it back, and the reported usage (${how})`, async () => {
         const response = await respond('codex-deepseek');
-        assert.deepEqual(response.output.map((i) => i.type), ['reasoning', 'function_call']);
+        assert.deepEqual(
+          response.output.map((i) => i.type),
+          ['reasoning', 'function_call'],
+        );
         const reasoning = response.output[0] as OpenAI.Responses.ResponseReasoningItem;
         assert.deepEqual(reasoning.summary, [{ type: 'summary_text', text: 'I need the file first. Reading it.' }]);
         assert.deepEqual(decodeCarriedReasoning(reasoning.encrypted_content), { dialect: 'deepseek' });
@@ -148,9 +166,15 @@ describe('answers of real Chat providers, across protocols', () => {
 
       it(`gets Gemini's thought signature as a reasoning item before its call, keyed by the call_id (${how})`, async () => {
         const response = await respond('codex-gemini');
-        assert.deepEqual(response.output.map((i) => i.type), ['reasoning', 'function_call', 'function_call']);
+        assert.deepEqual(
+          response.output.map((i) => i.type),
+          ['reasoning', 'function_call', 'function_call'],
+        );
         const reasoning = response.output[0] as OpenAI.Responses.ResponseReasoningItem;
-        assert.deepEqual(decodeCarriedReasoning(reasoning.encrypted_content), { dialect: 'gemini', thoughtSignatures: { 'function-call-4f1a': 'EsoBCscBAdHtim9example0signature0one' } });
+        assert.deepEqual(decodeCarriedReasoning(reasoning.encrypted_content), {
+          dialect: 'gemini',
+          thoughtSignatures: { 'function-call-4f1a': 'EsoBCscBAdHtim9example0signature0one' },
+        });
         assert.deepEqual(reasoning.summary, []);
         assert.equal(response.status, 'completed');
       });

@@ -76,7 +76,8 @@ describe('retry budget', function () {
         byRequest.set(id, [...(byRequest.get(id) ?? []), { key: e.key, faulted: e.fault !== undefined }]);
       }
       for (const [id, attempts] of byRequest) {
-        for (let i = 1; i < attempts.length; i++) assert.notEqual(attempts[i].key, attempts[i - 1].key, `request ${id}, attempt ${i + 1} went back to the key that just failed`);
+        for (let i = 1; i < attempts.length; i++)
+          assert.notEqual(attempts[i].key, attempts[i - 1].key, `request ${id}, attempt ${i + 1} went back to the key that just failed`);
       }
     });
   }
@@ -99,7 +100,10 @@ describe('retry budget', function () {
       const windows = 1 + Math.floor((Date.now() - started) / windowMs);
       const allowed = 1.2 * requests + minPerSec * (windowMs / 1_000) * windows;
       const seen = h.provider.ledger.length;
-      assert.ok(statuses.every((s) => s >= 500), `every request failed, as the provider did: ${[...new Set(statuses)].join(', ')}`);
+      assert.ok(
+        statuses.every((s) => s >= 500),
+        `every request failed, as the provider did: ${[...new Set(statuses)].join(', ')}`,
+      );
       assert.ok(seen >= requests, 'each request was tried');
       assert.ok(seen <= allowed, `the provider saw ${seen} requests for ${requests}; at most ${allowed} allowed`);
     });

@@ -65,16 +65,20 @@ describe('security', () => {
   });
 
   it('drops hop-by-hop headers and those the Connection header names', async () => {
-    const res = await rawRequest(h.bridge.port, {
-      host: `127.0.0.1:${h.bridge.port}`,
-      authorization: `Bearer ${TOKEN}`,
-      'content-type': 'application/json',
-      connection: 'keep-alive, x-secret-hop',
-      'x-secret-hop': 'drop me',
-      'proxy-authorization': 'Basic abc',
-      te: 'trailers',
-      'x-kept': 'yes',
-    }, JSON.stringify(chatBody()));
+    const res = await rawRequest(
+      h.bridge.port,
+      {
+        host: `127.0.0.1:${h.bridge.port}`,
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        connection: 'keep-alive, x-secret-hop',
+        'x-secret-hop': 'drop me',
+        'proxy-authorization': 'Basic abc',
+        te: 'trailers',
+        'x-kept': 'yes',
+      },
+      JSON.stringify(chatBody()),
+    );
     assert.equal(res.status, 200);
     const headers = h.provider.ledger[0].headers;
     assert.equal(headers['x-secret-hop'], undefined);
@@ -84,7 +88,11 @@ describe('security', () => {
   });
 
   it('rejects a Host that is not ours (DNS rebinding)', async () => {
-    const res = await rawRequest(h.bridge.port, { host: `evil.example:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, JSON.stringify(chatBody()));
+    const res = await rawRequest(
+      h.bridge.port,
+      { host: `evil.example:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      JSON.stringify(chatBody()),
+    );
     assert.equal(res.status, 403);
     assert.match(strAt(parseJson(res.text), 'error', 'message'), /answers only to 127\.0\.0\.1/);
     assert.equal(h.provider.ledger.length, 0);
@@ -113,13 +121,26 @@ describe('security', () => {
     const type = await post(`${h.anthropicBase}/v1/messages`, 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(type.status, 415);
     assert.equal(at(type.json(), 'type'), 'error');
-    const utf8 = await rawRequest(h.bridge.port, { host: `127.0.0.1:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, '{"model":"\xff"}');
+    const utf8 = await rawRequest(
+      h.bridge.port,
+      { host: `127.0.0.1:${h.bridge.port}`, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      '{"model":"\xff"}',
+    );
     assert.equal(utf8.status, 200, 'latin1-encoded by node: still valid UTF-8 bytes');
     const invalid = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: h.bridge.port, method: 'POST', path: '/openai/v1/chat/completions', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: h.bridge.port,
+          method: 'POST',
+          path: '/openai/v1/chat/completions',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(Buffer.from([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]));
     });

@@ -16,7 +16,7 @@ describe('keys that share one account', () => {
   let h: Harness;
   afterEach(async () => h.close());
 
-  it('waits for a short Retry-After instead of cycling the account\'s other keys', async () => {
+  it("waits for a short Retry-After instead of cycling the account's other keys", async () => {
     h = await startHarness({ pools: pools(true), routes, tuning: { waitThresholdMs: 1_000 } });
     h.provider.fault('acct-key-1', { kind: 'rateLimit', headers: { 'retry-after-ms': '300' } });
     const started = Date.now();
@@ -28,7 +28,7 @@ describe('keys that share one account', () => {
     assert.equal(coolingKeys.length, 0, 'the cooldown is over');
   });
 
-  it('moves down the route at once when the account\'s Retry-After is long', async () => {
+  it("moves down the route at once when the account's Retry-After is long", async () => {
     h = await startHarness({ pools: pools(true), routes, tuning: { waitThresholdMs: 1_000 } });
     h.provider.fault('acct-key-1', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);

@@ -28,13 +28,11 @@ describe('persisted key state', () => {
     const saved = readFileSync(path, 'utf8');
     for (const secret of ['oa-key-1', 'oa-key-2', 'oa-key-3', 'an-key-3']) assert.ok(!saved.includes(secret), `${secret} must not be persisted`);
     const savedKeys = Object.values((JSON.parse(saved) as PersistedState).keys);
-    assert.deepEqual(
-      savedKeys
-        .map((k) => k?.state)
-        .sort(),
-      ['exhausted', 'invalid', 'ready', 'retired'],
+    assert.deepEqual(savedKeys.map((k) => k?.state).sort(), ['exhausted', 'invalid', 'ready', 'retired']);
+    const coolingSaved = must(
+      savedKeys.find((k) => k?.state === 'ready'),
+      'the saved ready key',
     );
-    const coolingSaved = must(savedKeys.find((k) => k?.state === 'ready'), 'the saved ready key');
     assert.equal(coolingSaved.cooling?.[0]?.scope, 'gpt-test', 'the cooldown is kept for its model');
 
     const second = await startHarness({ keys: { oa: ['oa-key-1', 'oa-key-2', 'oa-key-3', 'oa-key-4'] }, stateStore: new FileStateStore(path) });
@@ -64,7 +62,9 @@ describe('persisted key state', () => {
     await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
     const { port } = slow.address() as AddressInfo;
     const harness = await startHarness({
-      pools: () => [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-slow' }] }],
+      pools: () => [
+        { id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-slow' }] },
+      ],
       stateStore: new FileStateStore(path),
     });
     try {
@@ -73,7 +73,11 @@ describe('persisted key state', () => {
       await harness.bridge.stop(5_000);
       assert.equal((await answer).status, 429);
       const saved = JSON.parse(readFileSync(path, 'utf8')) as { keys: Record<string, { cooling?: { scope: string }[] }> };
-      assert.deepEqual(Object.values(saved.keys).map((k) => k.cooling?.[0]?.scope), ['gpt-test'], 'the 429 that came during the grace period is on file');
+      assert.deepEqual(
+        Object.values(saved.keys).map((k) => k.cooling?.[0]?.scope),
+        ['gpt-test'],
+        'the 429 that came during the grace period is on file',
+      );
     } finally {
       await harness.close();
       slow.close();

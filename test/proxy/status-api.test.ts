@@ -13,7 +13,10 @@ describe('status API', () => {
   afterEach(async () => h.close());
 
   const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${h.bridge.url}/_keybridge/${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    fetch(`${h.bridge.url}/_keybridge/${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
 
   it('refuses the local access token and anonymous callers', async () => {
     assert.equal((await fetch(`${h.bridge.url}/_keybridge/status`)).status, 401);
@@ -59,11 +62,14 @@ describe('status API', () => {
   it('tests, retires and restores keys on demand', async () => {
     h.provider.fault('an-key-2', { kind: 'invalidKey' });
     const tested = (await (await admin('test', { method: 'POST', body: JSON.stringify({ pool: 'an' }) })).json()) as { results: KeyTestResult[] };
-    assert.deepEqual(tested.results.map((r) => [r.key, r.ok, r.state]), [
-      ['k1', true, 'ready'],
-      ['k2', false, 'invalid'],
-      ['k3', true, 'ready'],
-    ]);
+    assert.deepEqual(
+      tested.results.map((r) => [r.key, r.ok, r.state]),
+      [
+        ['k1', true, 'ready'],
+        ['k2', false, 'invalid'],
+        ['k3', true, 'ready'],
+      ],
+    );
     assert.equal((await admin('retire', { method: 'POST', body: JSON.stringify({ pool: 'oa', key: 'k1' }) })).status, 200);
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal((await admin('restore', { method: 'POST', body: JSON.stringify({ pool: 'oa', key: 'k1' }) })).status, 200);

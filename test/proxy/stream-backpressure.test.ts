@@ -7,7 +7,13 @@ import { startHarness, TOKEN, type Harness } from '../helpers/harness';
 describe('stream backpressure', () => {
   let h: Harness;
   // `claude-translated` goes to the OpenAI pool: a translated stream must hold back the same way.
-  before(async () => (h = await startHarness({ provider: { streamEvents: 1000 }, routes: [{ protocol: 'anthropic', match: 'claude-translated', targets: [{ pool: 'oa', model: 'gpt-test' }] }] })));
+  before(
+    async () =>
+      (h = await startHarness({
+        provider: { streamEvents: 1000 },
+        routes: [{ protocol: 'anthropic', match: 'claude-translated', targets: [{ pool: 'oa', model: 'gpt-test' }] }],
+      })),
+  );
   after(async () => h.close());
   beforeEach(() => h.provider.reset());
 

@@ -61,12 +61,18 @@ describe('stream continuation after a cut', function () {
     const text = message.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
     assert.equal(text, FULL);
     assert.equal(message.stop_reason, 'end_turn');
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1']);
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['an-first-1', 'an-second-1'],
+    );
     const prefill = lastMessage(h.provider.ledger[1]);
     assert.equal(prefill.role, 'assistant', 'asked as a prefill');
     const content = prefill.content;
     assert.ok(FULL.startsWith(typeof content === 'string' ? content : strAt(content, 0, 'text')), 'the prefill is what the client got');
-    assert.ok(h.logs.some((l) => /continued by pool "an-b"/.test(l)), 'the request log says it was continued');
+    assert.ok(
+      h.logs.some((l) => /continued by pool "an-b"/.test(l)),
+      'the request log says it was continued',
+    );
   });
 
   it('continues a cut Chat stream without prefill: the SDK gets the whole text and one [DONE]', async () => {
@@ -142,7 +148,10 @@ describe('stream continuation after a cut', function () {
     assert.equal(finish, null, 'never marked complete');
     assert.ok(FULL.startsWith(text) && text.length < FULL.length, `only what was delivered before the cut: ${JSON.stringify(text)}`);
     assert.equal(h.provider.ledger.length, 2, 'the continuation was asked for, and refused');
-    assert.ok(h.logs.some((l) => /repeated text the client already has/.test(l)), 'the request log says why');
+    assert.ok(
+      h.logs.some((l) => /repeated text the client already has/.test(l)),
+      'the request log says why',
+    );
   });
 
   it('a Chat pool declaring prefix completion is asked with the documented prefix message, and continues the text', async () => {
@@ -165,12 +174,21 @@ describe('stream continuation after a cut', function () {
   it('an Anthropic model that refuses prefills (400) is asked again without one, on the same key', async () => {
     await start(true);
     h.provider.fault('an-first-1', { kind: 'cut', afterEvents: 6 });
-    const refusal = { type: 'error', error: { type: 'invalid_request_error', message: 'This model does not support assistant message prefill. The conversation must end with a user message.' } };
+    const refusal = {
+      type: 'error',
+      error: {
+        type: 'invalid_request_error',
+        message: 'This model does not support assistant message prefill. The conversation must end with a user message.',
+      },
+    };
     h.provider.fault('an-second-1', { kind: 'status', status: 400, body: refusal });
     const client = new Anthropic({ baseURL: h.anthropicBase, apiKey: TOKEN, maxRetries: 0 });
     const message = await client.messages.stream({ model: 'claude-test', max_tokens: 400, messages: [{ role: 'user', content: 'tell me' }] }).finalMessage();
     assert.equal(message.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), FULL);
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-first-1', 'an-second-1', 'an-second-1']);
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['an-first-1', 'an-second-1', 'an-second-1'],
+    );
     assert.equal(lastMessage(h.provider.ledger[1]).role, 'assistant', 'first asked with a prefill');
     assert.equal(lastMessage(h.provider.ledger[2]).role, 'user', 'then with the instruction');
   });

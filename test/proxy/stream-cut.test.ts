@@ -46,12 +46,24 @@ describe('a stream cut mid-way', () => {
   it('ends a translated Responses stream (a Chat-only pool) with a response.failed that continues the stream the client got', async () => {
     await h.close();
     h = await startHarness({
-      pools: (provider) => [{ id: 'oa-chat', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', responses: false, keys: [{ id: 'k1', secret: 'oa-key-1' }] }],
+      pools: (provider) => [
+        {
+          id: 'oa-chat',
+          protocol: 'openai',
+          baseUrl: provider.openaiBaseUrl,
+          strategy: 'fill-first',
+          responses: false,
+          keys: [{ id: 'k1', secret: 'oa-key-1' }],
+        },
+      ],
     });
     h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 3 });
     const res = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi', stream: true });
     assert.equal(h.provider.ledger.at(-1)?.path, '/v1/chat/completions', 'the pool answered in Chat Completions');
-    const events = sseEvents(res.text).map((e) => ({ event: e.event, data: JSON.parse(e.data) as { sequence_number: number; response?: { id: string; status: string; model: string } } }));
+    const events = sseEvents(res.text).map((e) => ({
+      event: e.event,
+      data: JSON.parse(e.data) as { sequence_number: number; response?: { id: string; status: string; model: string } },
+    }));
     const created = events.find((e) => e.event === 'response.created');
     assert.ok(created?.data.response, 'the client got response.created');
     const last = events.at(-1);
@@ -66,4 +78,3 @@ describe('a stream cut mid-way', () => {
     );
   });
 });
-

@@ -54,7 +54,11 @@ describe('stream commit gate', () => {
     });
     const direct = await directRes.text();
     const bridged = await post(`${h.anthropicBase}/v1/messages`, messagesBody({ stream: true }));
-    const normalise = (text: string) => text.replace(/msg_[A-Za-z0-9]+/g, 'msg_X').replace(/Reply \d+/g, 'Reply N').replace(/"input_tokens":\d+/g, '"input_tokens":N');
+    const normalise = (text: string) =>
+      text
+        .replace(/msg_[A-Za-z0-9]+/g, 'msg_X')
+        .replace(/Reply \d+/g, 'Reply N')
+        .replace(/"input_tokens":\d+/g, '"input_tokens":N');
     assert.equal(normalise(bridged.text), normalise(direct));
     assert.equal(bridged.headers.get('content-type'), directRes.headers.get('content-type'));
   });

@@ -14,7 +14,9 @@ async function send(p: FakeProvider, dialect: StrictDialect, body: Record<string
   const anthropic = dialect === 'anthropic';
   const res = await fetch(`${p.dialectBaseUrl(dialect)}${anthropic ? '/v1/messages' : '/chat/completions'}`, {
     method: 'POST',
-    headers: anthropic ? { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' } : { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    headers: anthropic
+      ? { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }
+      : { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -99,28 +101,65 @@ const RULES: RuleCase[] = [
     rule: 'temperature stays 1 with thinking on',
     refused: messagesBody({ max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: 0.2 }),
     accepted: messagesBody({ max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: 1 }),
-    expect: anthropicError(/^`temperature` may only be set to 1 when thinking is enabled\. Please consult our documentation at https:\/\/docs\.anthropic\.com\//),
+    expect: anthropicError(
+      /^`temperature` may only be set to 1 when thinking is enabled\. Please consult our documentation at https:\/\/docs\.anthropic\.com\//,
+    ),
   },
   {
     dialect: 'anthropic',
     rule: 'thinking signatures it did not issue are refused (our kbr1. carriers included)',
-    refused: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'thinking', thinking: 'hm', signature: encodeCarriedReasoning({ dialect: 'deepseek' }) }, { type: 'text', text: 'hi' }] }, user] }),
+    refused: messagesBody({
+      messages: [
+        user,
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hm', signature: encodeCarriedReasoning({ dialect: 'deepseek' }) },
+            { type: 'text', text: 'hi' },
+          ],
+        },
+        user,
+      ],
+    }),
     accepted: messagesBody({ messages: [user, { role: 'assistant', content: [{ type: 'text', text: 'hi' }] }, user] }),
     expect: anthropicError(/^messages\.1\.content\.0: Invalid `signature` in `thinking` block$/),
   },
   {
     dialect: 'openai',
     rule: 'image detail is low, high or auto',
-    refused: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'LOW' } }] }] },
-    accepted: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'low' } }] }] },
-    expect: openaiError(/^Invalid value: 'LOW'\. Supported values are: 'low', 'high', and 'auto'\.$/, 'messages[0].content[0].image_url.detail', 'invalid_value'),
+    refused: {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'LOW' } }] }],
+    },
+    accepted: {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==', detail: 'low' } }] }],
+    },
+    expect: openaiError(
+      /^Invalid value: 'LOW'\. Supported values are: 'low', 'high', and 'auto'\.$/,
+      'messages[0].content[0].image_url.detail',
+      'invalid_value',
+    ),
   },
   {
     dialect: 'openai',
     rule: 'images only in user messages',
-    refused: { model: 'gpt-4o', messages: [...chatTurn('call_1').slice(0, 2), { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] },
-    accepted: { model: 'gpt-4o', messages: [...chatTurn('call_1'), { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] },
-    expect: openaiError(/^Invalid 'messages\[2\]'\. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL\.$/, 'messages[2]', 'invalid_value'),
+    refused: {
+      model: 'gpt-4o',
+      messages: [
+        ...chatTurn('call_1').slice(0, 2),
+        { role: 'tool', tool_call_id: 'call_1', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] },
+      ],
+    },
+    accepted: {
+      model: 'gpt-4o',
+      messages: [...chatTurn('call_1'), { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }],
+    },
+    expect: openaiError(
+      /^Invalid 'messages\[2\]'\. Image URLs are only allowed for messages with role 'user', but this message with role 'tool' contains an image URL\.$/,
+      'messages[2]',
+      'invalid_value',
+    ),
   },
   {
     dialect: 'openai',
@@ -134,14 +173,22 @@ const RULES: RuleCase[] = [
     rule: 'tool call ids are at most 40 characters',
     refused: { model: 'gpt-4o', messages: chatTurn(`toolu_${'x'.repeat(40)}`) },
     accepted: { model: 'gpt-4o', messages: chatTurn(`toolu_${'x'.repeat(34)}`) },
-    expect: openaiError(/^Invalid 'messages\[1\]\.tool_calls\[0\]\.id': string too long\. Expected a string with maximum length 40, but got a string with length 46 instead\.$/, 'messages[1].tool_calls[0].id', 'string_above_max_length'),
+    expect: openaiError(
+      /^Invalid 'messages\[1\]\.tool_calls\[0\]\.id': string too long\. Expected a string with maximum length 40, but got a string with length 46 instead\.$/,
+      'messages[1].tool_calls[0].id',
+      'string_above_max_length',
+    ),
   },
   {
     dialect: 'openai',
     rule: 'reasoning models refuse max_tokens',
     refused: { model: 'gpt-5-mini', messages: [user], max_tokens: 100 },
     accepted: { model: 'gpt-5-mini', messages: [user], max_completion_tokens: 100 },
-    expect: openaiError(/^Unsupported parameter: 'max_tokens' is not supported with this model\. Use 'max_completion_tokens' instead\.$/, 'max_tokens', 'unsupported_parameter'),
+    expect: openaiError(
+      /^Unsupported parameter: 'max_tokens' is not supported with this model\. Use 'max_completion_tokens' instead\.$/,
+      'max_tokens',
+      'unsupported_parameter',
+    ),
   },
   {
     dialect: 'openai',
@@ -155,18 +202,32 @@ const RULES: RuleCase[] = [
     rule: 'thinking mode: the open tool loop carries reasoning_content back',
     refused: { model: 'deepseek-v4-flash', messages: chatTurn('call_1') },
     accepted: { model: 'deepseek-v4-flash', messages: chatTurn('call_1', { reasoning_content: '' }) },
-    expect: (json) => assert.deepEqual(json, { error: { message: 'The `reasoning_content` in the thinking mode must be passed back to the API.', type: 'invalid_request_error', param: null, code: 'invalid_request_error' } }),
+    expect: (json) =>
+      assert.deepEqual(json, {
+        error: {
+          message: 'The `reasoning_content` in the thinking mode must be passed back to the API.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_request_error',
+        },
+      }),
   },
   {
     dialect: 'gemini',
     rule: 'Gemini 3: the current turn’s function calls carry their thought signature (or the documented stand-in)',
     refused: { model: 'gemini-3-pro-preview', messages: chatTurn('call_1') },
-    accepted: { model: 'gemini-3-pro-preview', messages: chatTurn('call_1', {}, { extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }) },
+    accepted: {
+      model: 'gemini-3-pro-preview',
+      messages: chatTurn('call_1', {}, { extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }),
+    },
     expect: (json) => {
       assert.ok(Array.isArray(json), 'an array of Google error objects');
       assert.equal(at(json, 0, 'error', 'code'), 400);
       assert.equal(at(json, 0, 'error', 'status'), 'INVALID_ARGUMENT');
-      assert.match(strAt(json, 0, 'error', 'message'), /^Function call is missing a thought_signature in functionCall parts\. .* function call `default_api:Bash` , position 2\./);
+      assert.match(
+        strAt(json, 0, 'error', 'message'),
+        /^Function call is missing a thought_signature in functionCall parts\. .* function call `default_api:Bash` , position 2\./,
+      );
     },
   },
   {
@@ -181,14 +242,25 @@ const RULES: RuleCase[] = [
     rule: 'tool call ids are nine letters or digits',
     refused: { model: 'mistral-large-latest', messages: chatTurn('call_0fypS1hVX') },
     accepted: { model: 'mistral-large-latest', messages: chatTurn('0fypS1hVX') },
-    expect: (json) => assert.deepEqual(json, { object: 'error', message: 'Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.', type: 'invalid_request_error', param: null, code: null }),
+    expect: (json) =>
+      assert.deepEqual(json, {
+        object: 'error',
+        message: 'Tool call id was call_0fypS1hVX but must be a-z, A-Z, 0-9, with a length of 9.',
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      }),
   },
   {
     dialect: 'groq',
     rule: 'reasoning fields sent back are refused',
     refused: { model: 'openai/gpt-oss-120b', messages: chatTurn('call_1', { reasoning_content: 'hm' }) },
     accepted: { model: 'openai/gpt-oss-120b', messages: chatTurn('call_1') },
-    expect: (json) => assert.equal(at(json, 'error', 'message'), "'messages.1' : for 'role:assistant' the following must be satisfied[('messages.1' : property 'reasoning_content' is unsupported)]"),
+    expect: (json) =>
+      assert.equal(
+        at(json, 'error', 'message'),
+        "'messages.1' : for 'role:assistant' the following must be satisfied[('messages.1' : property 'reasoning_content' is unsupported)]",
+      ),
   },
 ];
 
@@ -224,7 +296,10 @@ describe('fake provider: strict dialects', () => {
       const first = await send(p, 'gemini', { model: 'gemini-3-pro-preview', messages: [user] });
       const call = at(first.json, 'choices', 0, 'message', 'tool_calls', 0);
       assert.equal(typeof at(call, 'extra_content', 'google', 'thought_signature'), 'string');
-      const again = await send(p, 'gemini', { model: 'gemini-3-pro-preview', messages: [user, at(first.json, 'choices', 0, 'message'), { role: 'tool', tool_call_id: at(call, 'id'), content: 'ok' }] });
+      const again = await send(p, 'gemini', {
+        model: 'gemini-3-pro-preview',
+        messages: [user, at(first.json, 'choices', 0, 'message'), { role: 'tool', tool_call_id: at(call, 'id'), content: 'ok' }],
+      });
       assert.equal(again.status, 200, again.text);
     } finally {
       p.setResponder(undefined);
@@ -237,13 +312,20 @@ describe('fake provider: strict dialects', () => {
     const [block, text] = arrAt(first.json, 'content');
     assert.equal(at(block, 'type'), 'thinking');
     assert.equal(at(text, 'type'), 'text');
-    const again = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking, messages: [user, { role: 'assistant', content: at(first.json, 'content') }, user] }));
+    const again = await send(
+      p,
+      'anthropic',
+      messagesBody({ max_tokens: 2048, thinking, messages: [user, { role: 'assistant', content: at(first.json, 'content') }, user] }),
+    );
     assert.equal(again.status, 200, again.text);
     const streamed = await send(p, 'anthropic', messagesBody({ max_tokens: 2048, thinking, stream: true }));
     const events = sseEvents(streamed.text).map((e) => parseJson(e.data));
     assert.deepEqual(
       events.filter((e) => at(e, 'type') === 'content_block_start').map((e) => [at(e, 'index'), at(e, 'content_block', 'type')]),
-      [[0, 'thinking'], [1, 'text']],
+      [
+        [0, 'thinking'],
+        [1, 'text'],
+      ],
     );
     assert.ok(events.some((e) => at(e, 'type') === 'content_block_delta' && at(e, 'index') === 0 && at(e, 'delta', 'type') === 'signature_delta'));
   });
@@ -267,12 +349,28 @@ describe('fake provider: answer shapes per dialect', () => {
   /** The delta of a chunk's first choice; a chunk with no choices (usage) has none. */
   const delta = (chunk: unknown): unknown => (arrAt(chunk, 'choices').length ? at(chunk, 'choices', 0, 'delta') : undefined);
   /** The first tool call streamed with an id. */
-  const firstCall = (all: unknown[]): unknown => at(must(all.find((c) => delta(c) !== undefined && at(delta(c), 'tool_calls') !== undefined && at(delta(c), 'tool_calls', 0, 'id')), 'a tool call with an id'), 'choices', 0, 'delta', 'tool_calls', 0);
+  const firstCall = (all: unknown[]): unknown =>
+    at(
+      must(
+        all.find((c) => delta(c) !== undefined && at(delta(c), 'tool_calls') !== undefined && at(delta(c), 'tool_calls', 0, 'id')),
+        'a tool call with an id',
+      ),
+      'choices',
+      0,
+      'delta',
+      'tool_calls',
+      0,
+    );
 
   it('DeepSeek: reasoning_content deltas, then the tool call, then a usage chunk with no choices', async () => {
     const all = await chunks('deepseek', 'deepseek-v4-flash', { stream_options: { include_usage: true } });
-    const kinds = all.map((c) => (delta(c) === undefined ? 'usage' : at(delta(c), 'reasoning_content') ? 'reasoning' : at(delta(c), 'tool_calls') ? 'tool' : 'other'));
-    assert.deepEqual(kinds.filter((k, i) => k !== kinds[i - 1]), ['other', 'reasoning', 'tool', 'other', 'usage']);
+    const kinds = all.map((c) =>
+      delta(c) === undefined ? 'usage' : at(delta(c), 'reasoning_content') ? 'reasoning' : at(delta(c), 'tool_calls') ? 'tool' : 'other',
+    );
+    assert.deepEqual(
+      kinds.filter((k, i) => k !== kinds[i - 1]),
+      ['other', 'reasoning', 'tool', 'other', 'usage'],
+    );
     const usage = objAt(all.at(-1), 'usage');
     assert.equal(numAt(usage, 'prompt_cache_hit_tokens') + numAt(usage, 'prompt_cache_miss_tokens'), usage.prompt_tokens);
     assert.match(strAt(firstCall(all), 'id'), /^call_00_/);

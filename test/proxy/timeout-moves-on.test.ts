@@ -6,14 +6,30 @@ import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import { strAt } from '../helpers/json';
 
 const pools = (p: FakeProvider) => [
-  { id: 'slow', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'slow-key-1' }, { id: 'k2', secret: 'slow-key-2' }] },
+  {
+    id: 'slow',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    keys: [
+      { id: 'k', secret: 'slow-key-1' },
+      { id: 'k2', secret: 'slow-key-2' },
+    ],
+  },
   { id: 'fast', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'fast-key-1' }] },
 ];
 const routes = [{ protocol: 'openai' as const, match: '*', targets: [{ pool: 'slow' }, { pool: 'fast' }] }];
 
 describe('timeouts before the first byte', () => {
   let h: Harness;
-  beforeEach(async () => (h = await startHarness({ pools, routes, tuning: { headersTimeoutMs: 300, firstEventTimeoutMs: 300, firstByteTimeoutMs: 300, nonStreamTimeoutMs: 300 } })));
+  beforeEach(
+    async () =>
+      (h = await startHarness({
+        pools,
+        routes,
+        tuning: { headersTimeoutMs: 300, firstEventTimeoutMs: 300, firstByteTimeoutMs: 300, nonStreamTimeoutMs: 300 },
+      })),
+  );
   afterEach(async () => h.close());
 
   it('moves to the next target when headers do not come in time', async () => {

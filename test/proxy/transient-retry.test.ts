@@ -43,6 +43,10 @@ describe('provider-transient failures', () => {
     assert.equal(res.status, 502);
     assert.equal(at(res.json(), 'type'), 'error');
     assert.match(strAt(res.json(), 'error', 'message'), /provider unavailable for pool "a2": HTTP 500/);
-    assert.deepEqual(keysSeen(h.provider), [...Array(3).fill('first-key-1'), ...Array(5).fill('second-key-1')], 'three attempts on the first target, the rest of maxAttempts (8) on the last');
+    assert.deepEqual(
+      keysSeen(h.provider),
+      [...Array(3).fill('first-key-1'), ...Array(5).fill('second-key-1')],
+      'three attempts on the first target, the rest of maxAttempts (8) on the last',
+    );
   });
 });

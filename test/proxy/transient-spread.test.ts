@@ -13,7 +13,13 @@ describe('transient faults tied to one key', () => {
   for (const strategy of ['fill-first', 'round-robin'] as const) {
     it(`serves every request from the healthy keys when one key's connections reset (${strategy})`, async () => {
       const pools = (p: FakeProvider) => [
-        { id: 'oa', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy, keys: ['oa-key-1', 'oa-key-2', 'oa-key-3'].map((secret, i) => ({ id: `k${i + 1}`, secret })) },
+        {
+          id: 'oa',
+          protocol: 'openai' as const,
+          baseUrl: p.openaiBaseUrl,
+          strategy,
+          keys: ['oa-key-1', 'oa-key-2', 'oa-key-3'].map((secret, i) => ({ id: `k${i + 1}`, secret })),
+        },
       ];
       h = await startHarness({ pools, tuning: { keyBenchMs: 60_000 } });
       h.provider.always('oa-key-1', { kind: 'reset' });
@@ -22,7 +28,11 @@ describe('transient faults tied to one key', () => {
         const answers = await Promise.all(Array.from({ length: 6 }, () => post(`${h.openaiBase}/chat/completions`, chatBody())));
         statuses.push(...answers.map((a) => a.status));
       }
-      assert.deepEqual(statuses.filter((s) => s !== 200), [], 'no request fails while two keys are healthy');
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+        'no request fails while two keys are healthy',
+      );
       const toBroken = h.provider.ledger.filter((e) => e.key === 'oa-key-1').length;
       assert.ok(toBroken <= 8, `the failing key is passed over once its siblings succeed (${toBroken} attempts of ${h.provider.ledger.length})`);
       const status = h.bridge.status().pools[0];
@@ -38,6 +48,10 @@ describe('transient faults tied to one key', () => {
     h.provider.fault('an-key-1', { kind: 'overloaded' }, { kind: 'overloaded' });
     const res = await post(`${h.anthropicBase}/v1/messages`, messagesBody());
     assert.equal(res.status, 200);
-    assert.deepEqual(h.provider.ledger.map((e) => e.key), ['an-key-1', 'an-key-2'], 'the retry goes to another key');
+    assert.deepEqual(
+      h.provider.ledger.map((e) => e.key),
+      ['an-key-1', 'an-key-2'],
+      'the retry goes to another key',
+    );
   });
 });

@@ -25,7 +25,12 @@ describe('a translated non-streamed answer (read whole before it is translated)'
       req.on('end', () => {
         // A provider that quotes the key it was sent, inside the answer a translation carries (README, Security).
         const content = echo ? `your key is ${String(req.headers.authorization).replace(/^Bearer /, '')}` : 'slow but sure';
-        const answer = JSON.stringify({ id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4 } });
+        const answer = JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 3, completion_tokens: 4 },
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         const pieces = ['\n', '\n', '\n', '\n', answer];
         const next = (): void => {
@@ -40,7 +45,15 @@ describe('a translated non-streamed answer (read whole before it is translated)'
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     bridge = new Bridge({
       config: {
-        pools: [{ id: 'oa', protocol: 'openai', baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, strategy: 'fill-first', keys: [{ id: 'k1', secret: KEY }] }],
+        pools: [
+          {
+            id: 'oa',
+            protocol: 'openai',
+            baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+            strategy: 'fill-first',
+            keys: [{ id: 'k1', secret: KEY }],
+          },
+        ],
         routes: [{ protocol: 'anthropic', match: '*', targets: [{ pool: 'oa', model: 'gpt-slow' }] }],
         // Idle 800 ms; the whole body takes about 4 × 500 ms.
         tuning: { ...TEST_TUNING, idleTimeoutMs: 800, nonStreamTimeoutMs: 5_000 },

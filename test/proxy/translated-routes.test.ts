@@ -14,9 +14,25 @@ import type { ResponderRequest } from '../fakeProvider/types';
 
 const pools = (p: FakeProvider) => [
   { id: 'an', protocol: 'anthropic' as const, baseUrl: p.anthropicBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k1', secret: 'an-key-1' }] },
-  { id: 'oa', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] },
+  {
+    id: 'oa',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    keys: [
+      { id: 'k1', secret: 'oa-key-1' },
+      { id: 'k2', secret: 'oa-key-2' },
+    ],
+  },
   // A provider with Chat Completions only (DeepSeek, Mistral, Gemini …): Responses requests are translated to Chat.
-  { id: 'oa-chat', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, responses: false, keys: [{ id: 'k1', secret: 'oa-chat-key-1' }] },
+  {
+    id: 'oa-chat',
+    protocol: 'openai' as const,
+    baseUrl: p.openaiBaseUrl,
+    strategy: 'fill-first' as const,
+    responses: false,
+    keys: [{ id: 'k1', secret: 'oa-chat-key-1' }],
+  },
 ];
 const routes = [
   { protocol: 'anthropic' as const, match: 'claude-haiku-*', targets: [{ pool: 'oa', model: 'gpt-fallback' }, { pool: 'an' }] },
@@ -25,7 +41,11 @@ const routes = [
   // A Chat client whose session was on Kimi, now on a Claude model that refuses temperature with top_p.
   { protocol: 'openai' as const, match: 'kimi-*', targets: [{ pool: 'an', model: 'claude-sonnet-4-5' }] },
   { protocol: 'openai' as const, match: 'chatonly-*', targets: [{ pool: 'oa-chat' }] },
-  { protocol: 'openai' as const, match: 'codex-*', targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-fallback' }, { pool: 'oa-chat', model: 'chat-fallback' }] },
+  {
+    protocol: 'openai' as const,
+    match: 'codex-*',
+    targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-fallback' }, { pool: 'oa-chat', model: 'chat-fallback' }],
+  },
 ];
 
 /** A tool loop: the first turn asks for Read, a turn carrying its result is answered in text. */
@@ -54,7 +74,12 @@ describe('cross-protocol routes', () => {
     beforeEach(() => h.provider.always('an-key-1', { kind: 'invalidKey' }));
 
     it('gets a message, not streamed, from Chat Completions under the route’s model', async () => {
-      const message = await anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, system: 'be brief', messages: [{ role: 'user', content: 'hi' }] });
+      const message = await anthropic.messages.create({
+        model: 'claude-sonnet-test',
+        max_tokens: 64,
+        system: 'be brief',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       const translated = h.provider.ledger.at(-1);
       assert.equal(translated?.path, '/v1/chat/completions');
       assert.equal(translated?.model, 'gpt-fallback');
@@ -63,7 +88,7 @@ describe('cross-protocol routes', () => {
       assert.equal(message.type, 'message');
       assert.equal(message.model, 'gpt-fallback');
       assert.equal(message.content[0].type, 'text');
-      assert.match((message.content[0]).text, /^Reply \d+/);
+      assert.match(message.content[0].text, /^Reply \d+/);
       assert.equal(message.stop_reason, 'end_turn');
       assert.ok(message.usage.output_tokens > 0 && message.usage.input_tokens > 0);
     });
@@ -72,15 +97,22 @@ describe('cross-protocol routes', () => {
       const text = await anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalText();
       assert.match(text, /^Reply \d+ part 1/);
       h.provider.setResponder(toolLoop);
-      const tools: Anthropic.Tool[] = [{ name: 'Read', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } }];
-      const final = await anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, top_k: 5, messages: [{ role: 'user', content: 'read it' }], tools }).finalMessage();
+      const tools: Anthropic.Tool[] = [
+        { name: 'Read', input_schema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
+      ];
+      const final = await anthropic.messages
+        .stream({ model: 'claude-sonnet-test', max_tokens: 64, top_k: 5, messages: [{ role: 'user', content: 'read it' }], tools })
+        .finalMessage();
       const use = final.content.find((b) => b.type === 'tool_use');
       assert.equal(use?.name, 'Read');
       assert.deepEqual(use?.input, { file_path: '/tmp/x' });
       assert.equal(final.stop_reason, 'tool_use');
       const sent = h.provider.ledger.at(-1)?.body as { tools: { function: { parameters: unknown } }[] };
       assert.deepEqual(sent.tools[0].function.parameters, tools[0].input_schema, 'the JSON Schema goes across untouched');
-      assert.ok(h.logs.some((l) => /^info request \d+: Anthropic Messages → OpenAI Chat for pool "oa"; not carried: top_k$/.test(l)), 'what the target did not get is logged');
+      assert.ok(
+        h.logs.some((l) => /^info request \d+: Anthropic Messages → OpenAI Chat for pool "oa"; not carried: top_k$/.test(l)),
+        'what the target did not get is logged',
+      );
     });
 
     it('counts tokens with the documented estimate instead of failing', async () => {
@@ -90,27 +122,39 @@ describe('cross-protocol routes', () => {
     });
 
     it('gets a provider’s refusal as an Anthropic error, and a rate-limited pool as an Anthropic 429 with Retry-After', async () => {
-      h.provider.always('oa-key-1', { kind: 'status', status: 400, body: { error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', code: null } } });
-      await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
-        assert.ok(error instanceof Anthropic.BadRequestError);
-        assert.match(error.message, /Unsupported value: temperature \(from pool \\?"oa\\?", translated\)/);
-        assert.equal((error.error as { error: { type: string } }).error.type, 'invalid_request_error');
-        return true;
+      h.provider.always('oa-key-1', {
+        kind: 'status',
+        status: 400,
+        body: { error: { message: 'Unsupported value: temperature', type: 'invalid_request_error', code: null } },
       });
+      await assert.rejects(
+        anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+        (error: unknown) => {
+          assert.ok(error instanceof Anthropic.BadRequestError);
+          assert.match(error.message, /Unsupported value: temperature \(from pool \\?"oa\\?", translated\)/);
+          assert.equal((error.error as { error: { type: string } }).error.type, 'invalid_request_error');
+          return true;
+        },
+      );
       h.provider.always('oa-key-1', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
       h.provider.always('oa-key-2', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
-      await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
-        assert.ok(error instanceof Anthropic.RateLimitError);
-        assert.ok(Number(error.headers?.get('retry-after')) >= 1);
-        return true;
-      });
+      await assert.rejects(
+        anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+        (error: unknown) => {
+          assert.ok(error instanceof Anthropic.RateLimitError);
+          assert.ok(Number(error.headers?.get('retry-after')) >= 1);
+          return true;
+        },
+      );
     });
 
     it('holds a translated stream at the gate: a silent target before its first event fails over, a finished one without [DONE] is complete', async () => {
       h.bridge.engine.tuning.firstEventTimeoutMs = 300;
       h.provider.fault('oa-key-1', { kind: 'slowFirstEvent', ms: 2_000 });
       h.provider.always('an-key-1', undefined);
-      const relayed = await anthropic.messages.stream({ model: 'claude-haiku-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+      const relayed = await anthropic.messages
+        .stream({ model: 'claude-haiku-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
+        .finalMessage();
       assert.equal(relayed.model, 'claude-haiku-test', 'the next target, Anthropic itself, served');
       assert.deepEqual(keysSeen(h.provider), ['oa-key-1', 'an-key-1']);
       h.provider.fault('oa-key-1', { kind: 'noDone' });
@@ -121,7 +165,10 @@ describe('cross-protocol routes', () => {
 
     it('ends a stream cut after it started with an Anthropic error event the SDK throws on', async () => {
       h.provider.fault('oa-key-1', { kind: 'cut', afterEvents: 3 });
-      await assert.rejects(anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(), /interrupted/);
+      await assert.rejects(
+        anthropic.messages.stream({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(),
+        /interrupted/,
+      );
     });
   });
 
@@ -156,7 +203,13 @@ describe('cross-protocol routes', () => {
 
   describe('an OpenAI Chat client on an Anthropic pool', () => {
     it('gets a completion, not streamed and streamed with usage, from Messages', async () => {
-      const completion = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }] });
+      const completion = await openai.chat.completions.create({
+        model: 'gpt-4.1',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hi' },
+        ],
+      });
       const sent = h.provider.ledger.at(-1);
       assert.equal(sent?.path, '/v1/messages');
       assert.equal(sent?.model, 'claude-fallback');
@@ -166,7 +219,12 @@ describe('cross-protocol routes', () => {
       assert.match(completion.choices[0].message.content ?? '', /^Reply \d+/);
       assert.equal(completion.choices[0].finish_reason, 'stop');
       assert.ok((completion.usage?.completion_tokens ?? 0) > 0);
-      const stream = await openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-4.1',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = '';
       let usage: OpenAI.CompletionUsage | undefined | null;
       for await (const chunk of stream) {
@@ -179,7 +237,9 @@ describe('cross-protocol routes', () => {
 
     it('runs a tool round trip through the SDK’s stream helper', async () => {
       h.provider.setResponder(toolLoop);
-      const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'Read', parameters: { type: 'object', properties: { file_path: { type: 'string' } } } } }];
+      const tools: OpenAI.ChatCompletionTool[] = [
+        { type: 'function', function: { name: 'Read', parameters: { type: 'object', properties: { file_path: { type: 'string' } } } } },
+      ];
       const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'read /tmp/x' }];
       const first = await openai.chat.completions.stream({ model: 'gpt-4.1', messages, tools }).finalChatCompletion();
       const call = first.choices[0].message.tool_calls?.[0];
@@ -194,11 +254,26 @@ describe('cross-protocol routes', () => {
 
     it("has a Kimi session's history, a tool schema with a root oneOf and temperature with top_p accepted, streamed and not", async () => {
       const tools: OpenAI.ChatCompletionTool[] = [
-        { type: 'function', function: { name: 'Open', parameters: { oneOf: [{ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] }, { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] }] } } },
+        {
+          type: 'function',
+          function: {
+            name: 'Open',
+            parameters: {
+              oneOf: [
+                { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+                { type: 'object', properties: { url: { type: 'string' } }, required: ['url'] },
+              ],
+            },
+          },
+        },
       ];
       const messages: OpenAI.ChatCompletionMessageParam[] = [
         { role: 'user', content: 'open it' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'functions.Open:0', type: 'function', function: { name: 'Open', arguments: '{"path":"/tmp/x"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'functions.Open:0', type: 'function', function: { name: 'Open', arguments: '{"path":"/tmp/x"}' } }],
+        },
         { role: 'tool', tool_call_id: 'functions.Open:0', content: 'opened' },
       ];
       const request = { model: 'kimi-k2', messages, tools, temperature: 0.3, top_p: 0.9 };
@@ -207,7 +282,12 @@ describe('cross-protocol routes', () => {
       let text = '';
       for await (const chunk of await openai.chat.completions.create({ ...request, stream: true })) text += chunk.choices[0]?.delta.content ?? '';
       assert.match(text, /^Reply \d+/);
-      const sent = h.provider.ledger.filter((e) => e.endpoint === 'messages').map((e) => e.body as { messages: { content: { id?: string; tool_use_id?: string }[] }[]; top_p?: number; tools: { input_schema: Record<string, unknown> }[] });
+      const sent = h.provider.ledger
+        .filter((e) => e.endpoint === 'messages')
+        .map(
+          (e) =>
+            e.body as { messages: { content: { id?: string; tool_use_id?: string }[] }[]; top_p?: number; tools: { input_schema: Record<string, unknown> }[] },
+        );
       assert.equal(sent.length, 2, 'each accepted the first time');
       for (const body of sent) {
         assert.equal(body.messages[1].content[0].id, 'functions_Open_0');
@@ -215,11 +295,20 @@ describe('cross-protocol routes', () => {
         assert.equal(body.top_p, undefined);
         assert.deepEqual(body.tools[0].input_schema, { type: 'object', properties: { path: { type: 'string' }, url: { type: 'string' } } });
       }
-      assert.ok(h.logs.some((l) => /OpenAI Chat → Anthropic Messages for pool "an"; not carried: top_p \(with temperature\), a tool schema's oneOf at its root/.test(l)), h.logs.join('\n'));
+      assert.ok(
+        h.logs.some((l) =>
+          /OpenAI Chat → Anthropic Messages for pool "an"; not carried: top_p \(with temperature\), a tool schema's oneOf at its root/.test(l),
+        ),
+        h.logs.join('\n'),
+      );
     });
 
     it('gets an Anthropic overload as an OpenAI server error, and embeddings refused in OpenAI’s shape', async () => {
-      h.provider.always('an-key-1', { kind: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: roles must alternate' } } });
+      h.provider.always('an-key-1', {
+        kind: 'status',
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: roles must alternate' } },
+      });
       await assert.rejects(openai.chat.completions.create({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
         assert.ok(error instanceof OpenAI.BadRequestError);
         assert.match(error.message, /roles must alternate \(from pool "an", translated\)/);
@@ -250,7 +339,9 @@ describe('cross-protocol routes', () => {
   });
 
   describe('a Responses client (Codex’s wire format) on an Anthropic pool and on a Chat-only pool', () => {
-    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'Read', strict: false, parameters: { type: 'object', properties: { file_path: { type: 'string' } } } }];
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'Read', strict: false, parameters: { type: 'object', properties: { file_path: { type: 'string' } } } },
+    ];
     it('streams a tool round trip from Anthropic as typed Responses events, store:false and encrypted reasoning left behind', async () => {
       h.provider.always('oa-key-1', { kind: 'invalidKey' });
       h.provider.always('oa-key-2', { kind: 'invalidKey' });
@@ -259,7 +350,9 @@ describe('cross-protocol routes', () => {
         { role: 'user', content: 'read /tmp/x' },
         { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAA-opaque-to-anyone-but-openai' },
       ];
-      const first = await openai.responses.stream({ model: 'codex-test', input, tools, store: false, include: ['reasoning.encrypted_content'] }).finalResponse();
+      const first = await openai.responses
+        .stream({ model: 'codex-test', input, tools, store: false, include: ['reasoning.encrypted_content'] })
+        .finalResponse();
       const sent = h.provider.ledger.at(-1);
       assert.equal(sent?.path, '/v1/messages');
       assert.ok(!JSON.stringify(sent?.body).includes('gAAAA'), 'encrypted reasoning never leaves for another provider');
@@ -314,30 +407,56 @@ describe('cross-protocol routes', () => {
   });
 
   it('sends a request again without thinking history when a provider refuses its signature, once', async () => {
-    const signatureError = { type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } };
+    const signatureError = {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
+    };
     h.provider.fault('an-key-1', { kind: 'status', status: 400, body: signatureError });
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'hi' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' }, { type: 'text', text: 'hello' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' },
+          { type: 'text', text: 'hello' },
+        ],
+      },
       { role: 'user', content: 'again' },
     ];
-    const message = await anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 1024 }, messages });
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-test',
+      max_tokens: 2048,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      messages,
+    });
     assert.equal(message.content[0].type, 'text');
     const [refused, retried] = h.provider.ledger.filter((e) => e.endpoint === 'messages');
     assert.equal((refused.body as { messages: { content: unknown[] }[] }).messages[1].content.length, 2);
     const body = retried.body as { messages: { content: { type: string }[] }[]; thinking?: unknown };
-    assert.deepEqual(body.messages[1].content.map((b) => b.type), ['text']);
+    assert.deepEqual(
+      body.messages[1].content.map((b) => b.type),
+      ['text'],
+    );
     assert.equal(body.thinking, undefined);
     assert.equal(retried.key, 'an-key-1', 'the same target and key: the key did nothing wrong');
     assert.ok(h.logs.some((l) => /refused thinking history it did not sign/.test(l)));
   });
 
   it('retries without thinking history only once: a provider that still refuses gets its answer to the client', async () => {
-    const signatureError = { type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } };
+    const signatureError = {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' },
+    };
     h.provider.always('an-key-1', { kind: 'status', status: 400, body: signatureError });
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'hi' },
-      { role: 'assistant', content: [{ type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' }, { type: 'text', text: 'hello' }] },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'hmm', signature: 'sig-from-another-account' },
+          { type: 'text', text: 'hello' },
+        ],
+      },
       { role: 'user', content: 'again' },
     ];
     await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 2048, messages }), (error: unknown) => {

@@ -10,7 +10,12 @@ describe('usage caps', () => {
   let h: Harness | undefined;
   afterEach(async () => h?.close());
 
-  const keyOf = (pool: string, index: number): KeyStatus => must(must(h).bridge.status().pools.find((p) => p.id === pool)).keys[index];
+  const keyOf = (pool: string, index: number): KeyStatus =>
+    must(
+      must(h)
+        .bridge.status()
+        .pools.find((p) => p.id === pool),
+    ).keys[index];
 
   /** The cap is counted when the request's summary is out, which may be a moment after the client has its answer. */
   async function until(condition: () => boolean, what: string): Promise<void> {
@@ -24,7 +29,17 @@ describe('usage caps', () => {
   it('serves a daily cap of requests on the first key, then moves to the second and shows the first capped', async () => {
     h = await startHarness({
       pools: (provider) => [
-        { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', caps: [{ per: 'key', period: 'day', requests: 3 }], keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] },
+        {
+          id: 'oa',
+          protocol: 'openai',
+          baseUrl: provider.openaiBaseUrl,
+          strategy: 'fill-first',
+          caps: [{ per: 'key', period: 'day', requests: 3 }],
+          keys: [
+            { id: 'k1', secret: 'oa-key-1' },
+            { id: 'k2', secret: 'oa-key-2' },
+          ],
+        },
       ],
     });
     for (let i = 0; i < 3; i++) assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
@@ -40,10 +55,20 @@ describe('usage caps', () => {
     assert.equal(keyOf('oa', 1).state, 'ready');
   });
 
-  it("passes over a pool at its own cap, and the route goes on to its next target", async () => {
+  it('passes over a pool at its own cap, and the route goes on to its next target', async () => {
     h = await startHarness({
       pools: (provider) => [
-        { id: 'cheap', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', caps: [{ per: 'pool', period: 'month', tokens: 1 }], keys: [{ id: 'c1', secret: 'oa-key-1' }, { id: 'c2', secret: 'oa-key-2' }] },
+        {
+          id: 'cheap',
+          protocol: 'openai',
+          baseUrl: provider.openaiBaseUrl,
+          strategy: 'fill-first',
+          caps: [{ per: 'pool', period: 'month', tokens: 1 }],
+          keys: [
+            { id: 'c1', secret: 'oa-key-1' },
+            { id: 'c2', secret: 'oa-key-2' },
+          ],
+        },
         { id: 'backup', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'b1', secret: 'oa-key-3' }] },
       ],
       routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'cheap' }, { pool: 'backup' }] }],
@@ -60,7 +85,17 @@ describe('usage caps', () => {
   it('holds a request cap against requests in flight at once: 7 concurrent, 2 keys capped at 2, 4 reach the provider', async () => {
     h = await startHarness({
       pools: (provider) => [
-        { id: 'oa', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'round-robin', caps: [{ per: 'key', period: 'day', requests: 2 }], keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] },
+        {
+          id: 'oa',
+          protocol: 'openai',
+          baseUrl: provider.openaiBaseUrl,
+          strategy: 'round-robin',
+          caps: [{ per: 'key', period: 'day', requests: 2 }],
+          keys: [
+            { id: 'k1', secret: 'oa-key-1' },
+            { id: 'k2', secret: 'oa-key-2' },
+          ],
+        },
       ],
     });
     // Every answer waits, so all seven are in flight before the first ends.
@@ -76,17 +111,29 @@ describe('usage caps', () => {
   it("holds a pool's request cap against requests in flight; the rest go on to the route's next target", async () => {
     h = await startHarness({
       pools: (provider) => [
-        { id: 'capped', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'round-robin', caps: [{ per: 'pool', period: 'month', requests: 3 }], keys: [{ id: 'c1', secret: 'oa-key-1' }, { id: 'c2', secret: 'oa-key-2' }] },
+        {
+          id: 'capped',
+          protocol: 'openai',
+          baseUrl: provider.openaiBaseUrl,
+          strategy: 'round-robin',
+          caps: [{ per: 'pool', period: 'month', requests: 3 }],
+          keys: [
+            { id: 'c1', secret: 'oa-key-1' },
+            { id: 'c2', secret: 'oa-key-2' },
+          ],
+        },
         { id: 'backup', protocol: 'openai', baseUrl: provider.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'b1', secret: 'oa-key-3' }] },
       ],
       routes: [{ protocol: 'openai', match: '*', targets: [{ pool: 'capped' }, { pool: 'backup' }] }],
     });
     h.provider.always('*', { kind: 'slowFirstByte', ms: 600 });
     const statuses = await Promise.all(Array.from({ length: 6 }, () => post(`${must(h).openaiBase}/chat/completions`, chatBody())));
-    assert.deepEqual(statuses.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+    assert.deepEqual(
+      statuses.map((r) => r.status),
+      [200, 200, 200, 200, 200, 200],
+    );
     const seen = keysSeen(h.provider);
     assert.equal(seen.filter((k) => k !== 'oa-key-3').length, 3, `the capped pool served 3 of ${seen.join(', ')}`);
     assert.equal(seen.filter((k) => k === 'oa-key-3').length, 3);
   });
 });
-

@@ -43,18 +43,29 @@ describe('Anthropic SDK through the bridge', () => {
     messages.push({ role: 'assistant', content: first.content });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'KEYBRIDGE-7' }] });
     const second = await client.messages.stream({ model: 'claude-test', max_tokens: 64, messages, tools }).finalMessage();
-    assert.deepEqual(second.content.map((b) => (b.type === 'text' ? b.text : b.type)), ['Read: KEYBRIDGE-7']);
+    assert.deepEqual(
+      second.content.map((b) => (b.type === 'text' ? b.text : b.type)),
+      ['Read: KEYBRIDGE-7'],
+    );
     assert.deepEqual(keysSeen(h.provider), ['an-key-1', 'an-key-1', 'an-key-2']);
   });
 
   it('sends beta messages with their query string and headers', async () => {
-    await client.beta.messages.create({ model: 'claude-test', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], betas: ['context-management-2025-06-27'] });
+    await client.beta.messages.create({
+      model: 'claude-test',
+      max_tokens: 16,
+      messages: [{ role: 'user', content: 'hi' }],
+      betas: ['context-management-2025-06-27'],
+    });
     assert.match(h.provider.ledger[0].headers['anthropic-beta'] as string, /context-management/);
   });
 
   it('throws on a cut stream (its error event) and gets a 502 APIError when every target is overloaded', async () => {
     h.provider.fault('*', { kind: 'cut', afterEvents: 4 });
-    await assert.rejects(client.messages.stream({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(), /interrupted/);
+    await assert.rejects(
+      client.messages.stream({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage(),
+      /interrupted/,
+    );
     h.provider.always('*', { kind: 'overloaded' });
     await assert.rejects(client.messages.create({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
       assert.ok(error instanceof Anthropic.APIError);

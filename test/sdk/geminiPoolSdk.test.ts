@@ -14,7 +14,14 @@ const SKIP = 'skip_thought_signature_validator';
 
 function pools(fp: FakeProvider): PoolSpec[] {
   return [
-    { id: 'gm', protocol: 'gemini', baseUrl: fp.geminiBaseUrl, dialect: 'gemini', strategy: 'fill-first', keys: [1, 2].map((i) => ({ id: `k${i}`, secret: `gm-key-${i}` })) },
+    {
+      id: 'gm',
+      protocol: 'gemini',
+      baseUrl: fp.geminiBaseUrl,
+      dialect: 'gemini',
+      strategy: 'fill-first',
+      keys: [1, 2].map((i) => ({ id: `k${i}`, secret: `gm-key-${i}` })),
+    },
     { id: 'an', protocol: 'anthropic', baseUrl: fp.anthropicBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'an-key-1' }] },
   ];
 }
@@ -72,7 +79,10 @@ describe('a native Gemini pool behind Anthropic and OpenAI clients', function ()
       assert.deepEqual(use.input, { file_path: `/tmp/${turn}` });
       const thinking = answer.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking');
       assert.match(thinking?.signature ?? '', /^kbr1\./, 'the signature rides in our carrier');
-      messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: `file ${turn}` }] });
+      messages.push(
+        { role: 'assistant', content: answer.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: `file ${turn}` }] },
+      );
     }
     const last = await client.messages.create({ model: MODEL, max_tokens: 256, messages, tools });
     assert.deepEqual(
@@ -81,7 +91,8 @@ describe('a native Gemini pool behind Anthropic and OpenAI clients', function ()
     );
     const sent = signaturesSent(h.provider);
     assert.equal(sent.length, 2);
-    for (const signature of sent) assert.ok(signature !== undefined && signature !== SKIP && !signature.startsWith('kbr1.'), `Gemini's own signature went back: ${signature}`);
+    for (const signature of sent)
+      assert.ok(signature !== undefined && signature !== SKIP && !signature.startsWith('kbr1.'), `Gemini's own signature went back: ${signature}`);
     assert.deepEqual(keysSeen(h.provider), ['gm-key-1', 'gm-key-1', 'gm-key-1']);
   });
 
@@ -106,7 +117,9 @@ describe('a native Gemini pool behind Anthropic and OpenAI clients', function ()
 
   it('OpenAI SDK, Responses: two tool turns, the signatures back to Gemini through the reasoning items', async () => {
     const client = new OpenAI({ baseURL: `${h.bridge.url}/openai/v1`, apiKey: TOKEN, maxRetries: 0, timeout: 10_000 });
-    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'Read', strict: false, parameters: { type: 'object', properties: { file_path: { type: 'string' } } } }];
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'Read', strict: false, parameters: { type: 'object', properties: { file_path: { type: 'string' } } } },
+    ];
     const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'read two files' }];
     for (let turn = 1; turn <= 2; turn++) {
       const answer = await client.responses.create({ model: MODEL, input, tools, store: false, include: ['reasoning.encrypted_content'] });
@@ -121,12 +134,15 @@ describe('a native Gemini pool behind Anthropic and OpenAI clients', function ()
     assert.equal(last.output_text, 'Read: file 1 + file 2');
     const sent = signaturesSent(h.provider);
     assert.equal(sent.length, 2);
-    for (const signature of sent) assert.ok(signature !== undefined && signature !== SKIP && !signature.startsWith('kbr1.'), `Gemini's own signature went back: ${signature}`);
+    for (const signature of sent)
+      assert.ok(signature !== undefined && signature !== SKIP && !signature.startsWith('kbr1.'), `Gemini's own signature went back: ${signature}`);
   });
 
   it('OpenAI SDK, Chat: two tool turns with the documented stand-in, as Chat has no place for the signatures', async () => {
     const client = new OpenAI({ baseURL: `${h.bridge.url}/openai/v1`, apiKey: TOKEN, maxRetries: 0, timeout: 10_000 });
-    const tools: OpenAI.Chat.ChatCompletionTool[] = [{ type: 'function', function: { name: 'Read', parameters: { type: 'object', properties: { file_path: { type: 'string' } } } } }];
+    const tools: OpenAI.Chat.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'Read', parameters: { type: 'object', properties: { file_path: { type: 'string' } } } } },
+    ];
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: 'read two files' }];
     for (let turn = 1; turn <= 2; turn++) {
       const stream = await client.chat.completions.create({ model: MODEL, messages, tools, stream: true });
@@ -139,7 +155,10 @@ describe('a native Gemini pool behind Anthropic and OpenAI clients', function ()
         }
       }
       assert.equal(args, JSON.stringify({ file_path: `/tmp/${turn}` }));
-      messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'Read', arguments: args } }] }, { role: 'tool', tool_call_id: id, content: `file ${turn}` });
+      messages.push(
+        { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'Read', arguments: args } }] },
+        { role: 'tool', tool_call_id: id, content: `file ${turn}` },
+      );
     }
     const last = await client.chat.completions.create({ model: MODEL, messages, tools });
     assert.equal(last.choices[0].message.content, 'Read: file 1 + file 2');

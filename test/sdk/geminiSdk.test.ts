@@ -11,7 +11,11 @@ import { keysSeen, startHarness, TOKEN, type Harness } from '../helpers/harness'
 const TOOLS: Tool[] = [
   {
     functionDeclarations: [
-      { name: 'Read', description: 'Reads a file', parametersJsonSchema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] } },
+      {
+        name: 'Read',
+        description: 'Reads a file',
+        parametersJsonSchema: { type: 'object', properties: { file_path: { type: 'string' } }, required: ['file_path'] },
+      },
     ],
   },
 ];
@@ -51,7 +55,9 @@ async function collect(stream: AsyncGenerator<GenerateContentResponse>): Promise
 }
 
 /** The SDK's ApiError: its status and Google's error object, which its message carries. */
-async function apiError(call: Promise<unknown>): Promise<{ status: number; error: { code: number; status: string; message: string; details?: Record<string, unknown>[] } }> {
+async function apiError(
+  call: Promise<unknown>,
+): Promise<{ status: number; error: { code: number; status: string; message: string; details?: Record<string, unknown>[] } }> {
   try {
     await call;
   } catch (err) {
@@ -75,7 +81,14 @@ describe('Gemini SDK through the bridge', function () {
       routes: [
         { protocol: 'gemini', match: 'claude-*', targets: [{ pool: 'an' }] },
         { protocol: 'gemini', match: 'gpt-*', targets: [{ pool: 'oa' }] },
-        { protocol: 'gemini', match: 'fallback-pro', targets: [{ pool: 'gm', model: 'gemini-2.5-pro' }, { pool: 'an', model: 'claude-test' }] },
+        {
+          protocol: 'gemini',
+          match: 'fallback-pro',
+          targets: [
+            { pool: 'gm', model: 'gemini-2.5-pro' },
+            { pool: 'an', model: 'claude-test' },
+          ],
+        },
       ],
     });
     ai = new GoogleGenAI({ apiKey: TOKEN, httpOptions: { baseUrl: gemini(), timeout: 15_000 } });
@@ -94,7 +107,9 @@ describe('Gemini SDK through the bridge', function () {
       for (const streamed of [false, true]) {
         h.provider.ledger.length = 0;
         const send = async (contents: Content[]): Promise<GenerateContentResponse[]> =>
-          streamed ? collect(await ai.models.generateContentStream({ model, contents, config: { tools: TOOLS } })) : [await ai.models.generateContent({ model, contents, config: { tools: TOOLS } })];
+          streamed
+            ? collect(await ai.models.generateContentStream({ model, contents, config: { tools: TOOLS } }))
+            : [await ai.models.generateContent({ model, contents, config: { tools: TOOLS } })];
         const contents: Content[] = [{ role: 'user', parts: [{ text: 'read /tmp/x' }] }];
         const first = await send(contents);
         const calls = first.flatMap((c) => c.functionCalls ?? []);
@@ -104,7 +119,10 @@ describe('Gemini SDK through the bridge', function () {
           `${pool} streamed=${streamed}`,
         );
         // The SDK's history: the model's parts as they came (a relayed Gemini 3 call keeps its thought signature).
-        contents.push({ role: 'model', parts: first.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall || (p.text ?? '') !== '') });
+        contents.push({
+          role: 'model',
+          parts: first.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall || (p.text ?? '') !== ''),
+        });
         contents.push({ role: 'user', parts: [{ functionResponse: { name: 'Read', response: { output: 'KEYBRIDGE-7' } } }] });
         const second = await send(contents);
         assert.equal(second.map((c) => c.text ?? '').join(''), 'Read: KEYBRIDGE-7');
@@ -126,7 +144,11 @@ describe('Gemini SDK through the bridge', function () {
 
   it('relays to a Gemini pool byte for byte, the route’s model written into the path', async () => {
     const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { temperature: 0.5 } });
-    const res = await fetch(`${gemini()}/v1beta/models/fallback-pro:generateContent`, { method: 'POST', headers: { 'x-goog-api-key': TOKEN, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${gemini()}/v1beta/models/fallback-pro:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': TOKEN, 'content-type': 'application/json' },
+      body,
+    });
     assert.equal(res.status, 200);
     const entry = h.provider.ledger[0];
     assert.equal(entry.path, '/v1beta/models/gemini-2.5-pro:generateContent');
@@ -198,7 +220,11 @@ describe('Gemini SDK through the bridge', function () {
     assert.equal(direct.status, 400);
     assert.equal(direct.error.status, 'FAILED_PRECONDITION', 'the provider’s own answer, as it came');
     assert.deepEqual(keysSeen(h.provider), ['gm-key-1'], 'a request the provider refuses is no key’s fault');
-    h.provider.fault('an-key-1', { kind: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: bad turn' } } });
+    h.provider.fault('an-key-1', {
+      kind: 'status',
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: bad turn' } },
+    });
     const translated = await apiError(ai.models.generateContent({ model: 'claude-test', contents: 'hi' }));
     assert.equal(translated.status, 400);
     assert.equal(translated.error.status, 'INVALID_ARGUMENT');
@@ -254,7 +280,11 @@ describe('Gemini SDK through the bridge', function () {
     const unknown = await wrong.text();
     assert.ok(!unknown.includes(TOKEN), unknown);
     assert.ok(!h.logs.some((line) => line.includes(TOKEN)), 'no log line holds the token');
-    const refused = await fetch(`${gemini()}/v1beta/models/gemini-2.5-flash:generateContent?key=not-the-token-at-all`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${gemini()}/v1beta/models/gemini-2.5-flash:generateContent?key=not-the-token-at-all`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(refused.status, 401);
     assert.equal(((await refused.json()) as { error: { status: string } }).error.status, 'UNAUTHENTICATED');
   });

@@ -17,7 +17,12 @@ describe('openai SDK through the bridge', () => {
   it('completes a chat, non-streamed and streamed', async () => {
     const completion = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
     assert.match(completion.choices[0].message.content ?? '', /^Reply \d+ part 1/);
-    const stream = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined | null;
     for await (const chunk of stream) {
@@ -34,7 +39,9 @@ describe('openai SDK through the bridge', () => {
       const tool = messages.find((m) => m.role === 'tool');
       return tool ? { text: `The file says: ${tool.content}` } : { toolCall: { name: 'read_file', arguments: { path: 'notes.txt' } } };
     });
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } } } } }];
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: 'function', function: { name: 'read_file', parameters: { type: 'object', properties: { path: { type: 'string' } } } } },
+    ];
     const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'read notes.txt' }];
     const first = await client.chat.completions.create({ model: 'gpt-test', messages, tools, stream: true });
     let callId = '';

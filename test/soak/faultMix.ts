@@ -85,7 +85,15 @@ function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS -
       const s = random.pick(['2s', '2.5s', '3s', '0m3s']);
       const ms = s === '0m3s' ? 3_000 : Number.parseFloat(s) * 1000;
       return {
-        fault: { kind: 'rateLimit', headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': s, 'x-ratelimit-remaining-tokens': '9000', 'x-ratelimit-reset-tokens': '1ms' } },
+        fault: {
+          kind: 'rateLimit',
+          headers: {
+            'x-ratelimit-remaining-requests': '0',
+            'x-ratelimit-reset-requests': s,
+            'x-ratelimit-remaining-tokens': '9000',
+            'x-ratelimit-reset-tokens': '1ms',
+          },
+        },
         label: '429 x-ratelimit-reset (Go duration)',
         coolingFloorMs: ms,
       };
@@ -93,7 +101,10 @@ function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS -
     case 5: {
       const until = now + 3_000;
       return {
-        fault: { kind: 'rateLimit', headers: { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': new Date(until).toISOString() } },
+        fault: {
+          kind: 'rateLimit',
+          headers: { 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': new Date(until).toISOString() },
+        },
         label: '429 anthropic-ratelimit-reset (RFC 3339)',
         coolingUntil: until,
       };
@@ -106,13 +117,17 @@ function rateLimit(random: SeededRandom, form = random.int(0, RATE_LIMIT_FORMS -
         coolingFloorMs: DEFAULT_COOLING_FLOOR,
       };
     default:
-      return { fault: { kind: 'rateLimit', headers: { 'retry-after': '2', 'retry-after-ms': '2500' } }, label: '429 retry-after-ms + retry-after', coolingFloorMs: 2_500 };
+      return {
+        fault: { kind: 'rateLimit', headers: { 'retry-after': '2', 'retry-after-ms': '2500' } },
+        label: '429 retry-after-ms + retry-after',
+        coolingFloorMs: 2_500,
+      };
   }
 }
 
 /** One random fault; `variant` picks a fixed form (status, header form, error) instead of a random one. */
 export function planFault(random: SeededRandom, kind: FaultKind = random.weighted(WEIGHTS), variant?: number): PlannedFault {
-  const pick = <T>(items: readonly T[]): T => (variant === undefined ? random.pick(items) : (items[variant % items.length]));
+  const pick = <T>(items: readonly T[]): T => (variant === undefined ? random.pick(items) : items[variant % items.length]);
   switch (kind) {
     case 'none':
       // A zero wait is a clean answer that still takes the queued slot, so the queue keeps its order.
@@ -147,11 +162,19 @@ export function planFault(random: SeededRandom, kind: FaultKind = random.weighte
     }
     case 'errorEventFirst': {
       const error = pick(['overloaded', 'server', 'rateLimit', 'overloaded', 'server'] as const);
-      return { fault: { kind: 'errorEvent', error, afterEvents: 0 }, label: `error event first (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
+      return {
+        fault: { kind: 'errorEvent', error, afterEvents: 0 },
+        label: `error event first (${error})`,
+        ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}),
+      };
     }
     case 'errorEventMid': {
       const error = pick(['overloaded', 'server', 'rateLimit', 'overloaded', 'server'] as const);
-      return { fault: { kind: 'errorEvent', error, afterEvents: random.int(1, 3) }, label: `error event mid-stream (${error})`, ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}) };
+      return {
+        fault: { kind: 'errorEvent', error, afterEvents: random.int(1, 3) },
+        label: `error event mid-stream (${error})`,
+        ...(error === 'rateLimit' ? { coolingFloorMs: DEFAULT_COOLING_FLOOR } : {}),
+      };
     }
   }
 }

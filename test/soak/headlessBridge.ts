@@ -37,10 +37,14 @@ export interface HeadlessBridge {
 export async function startHeadlessBridge(options: { cliPath: string; configPath: string; env: Record<string, string> }): Promise<HeadlessBridge> {
   if (!existsSync(options.cliPath)) throw new Error(`${options.cliPath} does not exist: run "npm run build" first`);
   const probePath = resolve(__dirname, 'heapProbe.js');
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--require', probePath, options.cliPath, 'serve', '--config', options.configPath, '--port', '0'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--expose-gc', '--require', probePath, options.cliPath, 'serve', '--config', options.configPath, '--port', '0'],
+    {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdoutLines: string[] = [];
   const stderrLines: string[] = [];
   const probeWaiters: ((reading: ProbeReading) => void)[] = [];

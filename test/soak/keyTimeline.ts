@@ -66,7 +66,7 @@ export class KeyTimeline {
     let hi = list.length; // first transition after `at`
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((list[mid]).at <= at) lo = mid + 1;
+      if (list[mid].at <= at) lo = mid + 1;
       else hi = mid;
     }
     return lo === 0 ? undefined : list[lo - 1];

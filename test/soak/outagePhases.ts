@@ -30,7 +30,9 @@ async function send(phase: Phase, protocol: 'openai' | 'anthropic', model: strin
   const res = await request(`${phase.bridgeUrl}${openai ? '/openai/v1/chat/completions' : '/anthropic/v1/messages'}`, {
     method: 'POST',
     dispatcher: phase.agent,
-    headers: openai ? { authorization: `Bearer ${phase.token}`, 'content-type': 'application/json' } : { 'x-api-key': phase.token, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+    headers: openai
+      ? { authorization: `Bearer ${phase.token}`, 'content-type': 'application/json' }
+      : { 'x-api-key': phase.token, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
     body: JSON.stringify({ model, max_tokens: 64, stream, messages: [{ role: 'user', content: 'outage phase' }] }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -49,7 +51,10 @@ export async function runOutagePhases(cliPath: string, dir: string, random: Seed
   const secret = (name: string): string => `sk-soak-${name}-${randomBytes(18).toString('base64url')}`;
   const keys = { oaFlaky: [secret('oaf1'), secret('oaf2')], anFlaky: [secret('anf1'), secret('anf2')], down: [secret('down1'), secret('down2')] };
   const scanner = new SecretScanner(Object.values(keys).flat());
-  const env: Record<string, string> = { KB_OUTAGE_TOKEN: `kb-soak-${randomBytes(16).toString('base64url')}`, KB_OUTAGE_ADMIN_TOKEN: `kb-soak-admin-${randomBytes(16).toString('base64url')}` };
+  const env: Record<string, string> = {
+    KB_OUTAGE_TOKEN: `kb-soak-${randomBytes(16).toString('base64url')}`,
+    KB_OUTAGE_ADMIN_TOKEN: `kb-soak-admin-${randomBytes(16).toString('base64url')}`,
+  };
   const pool = (id: string, protocol: 'openai' | 'anthropic', secrets: string[]) => ({
     id,
     protocol,
@@ -93,7 +98,9 @@ export async function runOutagePhases(cliPath: string, dir: string, random: Seed
     let partialRequests = 0;
     for (const protocol of ['openai', 'anthropic'] as const) {
       for (const stream of [false, true]) {
-        const answers = await Promise.all(Array.from({ length: PARTIAL_CONCURRENCY }, () => send(phase, protocol, protocol === 'openai' ? 'gpt-flaky' : 'claude-flaky', stream)));
+        const answers = await Promise.all(
+          Array.from({ length: PARTIAL_CONCURRENCY }, () => send(phase, protocol, protocol === 'openai' ? 'gpt-flaky' : 'claude-flaky', stream)),
+        );
         partialRequests += answers.length;
         answers.forEach((a, i) => {
           if (!a.complete) lost.push(`${protocol} ${stream ? 'stream' : 'plain'} #${i}: HTTP ${a.status}`);
@@ -131,7 +138,7 @@ export async function runOutagePhases(cliPath: string, dir: string, random: Seed
           samples: [],
         },
         {
-          name: 'no key secret appears in the outage bridge\'s log',
+          name: "no key secret appears in the outage bridge's log",
           passed: scanner.hits.length === 0,
           summary: `${Object.values(keys).flat().length} secrets; scanned ${bridge.stdoutLines.length + bridge.stderrLines.length} log lines`,
           samples: scanner.hits.map((h) => `${h.source}: …${h.secretTail} in "${h.excerpt}"`),

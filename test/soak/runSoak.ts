@@ -137,7 +137,8 @@ class FaultFeeder {
     const ledger = this.provider.ledger;
     for (; this.scanned < ledger.length; this.scanned++) {
       const entry = ledger[this.scanned];
-      if (!entry || entry.key === undefined || entry.endpoint === 'other' || this.ownFaultKeys.has(entry.key) || (entry.fault && PHASE_FAULTS.has(entry.fault))) continue;
+      if (!entry || entry.key === undefined || entry.endpoint === 'other' || this.ownFaultKeys.has(entry.key) || (entry.fault && PHASE_FAULTS.has(entry.fault)))
+        continue;
       if (entry.fault === undefined) {
         this.underruns++;
         continue;
@@ -207,7 +208,12 @@ class AdminClient {
   async watchEvents(signal: AbortSignal): Promise<number> {
     let bytes = 0;
     try {
-      const res = await request(`${this.url}/_keybridge/events`, { method: 'GET', dispatcher: this.agent, headers: { authorization: `Bearer ${this.token}` }, signal });
+      const res = await request(`${this.url}/_keybridge/events`, {
+        method: 'GET',
+        dispatcher: this.agent,
+        headers: { authorization: `Bearer ${this.token}` },
+        signal,
+      });
       for await (const chunk of res.body) {
         const text = (chunk as Buffer).toString('utf8');
         bytes += text.length;
@@ -236,7 +242,15 @@ async function retireKeys(admin: AdminClient, random: SeededRandom, keys: readon
   }
 }
 
-async function runClients(ctx: TrafficContext, random: SeededRandom, profile: SoakProfile, until: number, counter: { next: number }, expected: Map<number, ExpectedAnswer>, records: ClientRecord[]): Promise<void> {
+async function runClients(
+  ctx: TrafficContext,
+  random: SeededRandom,
+  profile: SoakProfile,
+  until: number,
+  counter: { next: number },
+  expected: Map<number, ExpectedAnswer>,
+  records: ClientRecord[],
+): Promise<void> {
   const worker = async (): Promise<void> => {
     while (Date.now() < until && counter.next <= profile.maxRequests) {
       const id = counter.next++;
@@ -283,7 +297,9 @@ const cleanups: (() => Promise<unknown> | void)[] = [];
 async function main(): Promise<number> {
   const profile = parseSoakArgs(process.argv.slice(2));
   const random = new SeededRandom(profile.seed);
-  console.log(`KeyBridge chaos soak: profile ${profile.name}, seed ${profile.seed}, ${profile.loadMs / 1000} s of load, ${profile.concurrency} clients, bridge ${profile.cliPath}`);
+  console.log(
+    `KeyBridge chaos soak: profile ${profile.name}, seed ${profile.seed}, ${profile.loadMs / 1000} s of load, ${profile.concurrency} clients, bridge ${profile.cliPath}`,
+  );
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
 
@@ -320,7 +336,14 @@ async function main(): Promise<number> {
   // Warm-up, then the baseline: JIT, pools and caches settle before we measure.
   let clientAgent = new Agent({ keepAliveTimeout: 4_000 });
   cleanups.push(() => clientAgent.destroy());
-  const context = (agent: Agent): TrafficContext => ({ agent, openaiBase: `${bridge.url}/openai/v1`, anthropicBase: `${bridge.url}/anthropic`, token, scanner, hangMs });
+  const context = (agent: Agent): TrafficContext => ({
+    agent,
+    openaiBase: `${bridge.url}/openai/v1`,
+    anthropicBase: `${bridge.url}/anthropic`,
+    token,
+    scanner,
+    hangMs,
+  });
   await runClients(context(clientAgent), random, profile, Date.now() + profile.warmupMs, counter, expected, records);
   await clientAgent.close();
   const baseline = await settledProbe(bridge, startup, 20_000);
@@ -415,7 +438,11 @@ async function main(): Promise<number> {
   const servedAll = responsesServed(0, records.length);
   const allowance = HEAP_NOISE + affinityBound(servedAll) - affinityBound(servedInWarmup);
   const secondHalfAllowance = HEAP_NOISE + affinityBound(servedAll) - affinityBound(servedAtHalf);
-  const series = [`start ${mb(baseline.heapUsed)}`, ...heapSeries.map((h) => `${h.at} ${mb(h.heapUsed)} (${h.requests} requests)`), `end ${mb(after.heapUsed)}`].join(', ');
+  const series = [
+    `start ${mb(baseline.heapUsed)}`,
+    ...heapSeries.map((h) => `${h.at} ${mb(h.heapUsed)} (${h.requests} requests)`),
+    `end ${mb(after.heapUsed)}`,
+  ].join(', ');
   checks.push({
     name: 'memory returns to its baseline: heap growth after GC within noise plus what the bounded affinity table may hold, for the run and for its second half',
     passed: heapGrowth <= allowance && secondHalf <= secondHalfAllowance,
@@ -457,9 +484,16 @@ async function main(): Promise<number> {
   if (windows.retireCycles === 0) coverage.push('no key was retired and restored');
   if (!records.some((r) => r.abortedAt !== undefined && r.headersAt !== undefined)) coverage.push('no client hung up mid-answer');
   if (!records.some((r) => r.outcome === 'interrupted')) coverage.push('no stream was interrupted');
-  for (const protocol of ['openai', 'anthropic']) if (!records.some((r) => r.protocol === protocol && r.tool && r.stream && r.outcome === 'complete')) coverage.push(`no streamed ${protocol} tool call completed`);
+  for (const protocol of ['openai', 'anthropic'])
+    if (!records.some((r) => r.protocol === protocol && r.tool && r.stream && r.outcome === 'complete'))
+      coverage.push(`no streamed ${protocol} tool call completed`);
   if (feeder.underruns > 0) coverage.push(`${feeder.underruns} attempts found the fault queue empty`);
-  checks.push({ name: 'the soak exercised every fault, flip, retirement and abort it claims to', passed: coverage.length === 0, summary: coverage.length ? coverage.join('; ') : 'all exercised', samples: [] });
+  checks.push({
+    name: 'the soak exercised every fault, flip, retirement and abort it claims to',
+    passed: coverage.length === 0,
+    summary: coverage.length ? coverage.join('; ') : 'all exercised',
+    samples: [],
+  });
 
   // The outages the retry budget is for, against a bridge and a provider of their own (issue 22).
   const outages = await runOutagePhases(profile.cliPath, dir, random);
@@ -468,21 +502,31 @@ async function main(): Promise<number> {
   // ---- figures ----
   const upstream = provider.ledger;
   const retests = upstream.filter((e) => e.method === 'GET' && e.endpoint === 'models').length;
-  console.log(`\nrequests: ${records.length} in ${((Date.now() - started) / 1000).toFixed(0)} s (${warmupRequests} warm-up, ${records.length - warmupRequests} under load at ${((records.length - warmupRequests) / (loadMs / 1000)).toFixed(0)}/s)`);
+  console.log(
+    `\nrequests: ${records.length} in ${((Date.now() - started) / 1000).toFixed(0)} s (${warmupRequests} warm-up, ${records.length - warmupRequests} under load at ${((records.length - warmupRequests) / (loadMs / 1000)).toFixed(0)}/s)`,
+  );
   console.log(table(countBy(records, (r) => `${r.kind}${r.stream ? ' stream' : ''}${r.tool ? ' +tool' : ''}`)));
   console.log(`client view (outcomes):`);
-  console.log(table(countBy(records, (r) => (r.outcome === 'error' ? `error HTTP ${r.status}${r.bridgeError ? ' (bridge)' : ' (provider, verbatim)'}` : r.outcome))));
-  console.log(`upstream attempts: ${upstream.length} (${(upstream.length / Math.max(1, records.length)).toFixed(2)} per request; ${retests} key re-tests), by key role:`);
+  console.log(
+    table(countBy(records, (r) => (r.outcome === 'error' ? `error HTTP ${r.status}${r.bridgeError ? ' (bridge)' : ' (provider, verbatim)'}` : r.outcome))),
+  );
+  console.log(
+    `upstream attempts: ${upstream.length} (${(upstream.length / Math.max(1, records.length)).toFixed(2)} per request; ${retests} key re-tests), by key role:`,
+  );
   const roleOf = new Map(keys.map((k) => [k.secret, `${k.pool} ${k.role}`]));
   console.log(table(countBy(upstream, (e) => (e.key ? roleOf.get(e.key) : undefined))));
   console.log('complete answers served by:');
   console.log(table(countBy(records, (r) => (r.outcome === 'complete' ? roleOf.get(analysis.lastAttempt(r)?.key ?? '')?.split(' ')[0] : undefined))));
   console.log(`faults injected at random (per attempt):`);
   console.log(table([...feeder.injected.entries()].sort((a, b) => b[1] - a[1])));
-  console.log(`key phases: ${[...windows.phaseCycles.entries()].map(([k, n]) => `${k} ${n} on/off cycles`).join(', ')}; ${windows.retireCycles} retire/restore cycles; phase faults served: ${phaseServed.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `key phases: ${[...windows.phaseCycles.entries()].map(([k, n]) => `${k} ${n} on/off cycles`).join(', ')}; ${windows.retireCycles} retire/restore cycles; phase faults served: ${phaseServed.map(([k, n]) => `${k} ${n}`).join(', ')}`,
+  );
   console.log(`failures seen by the bridge (logged key transitions):`);
   console.log(table(countBy(timeline.transitions, (t) => `${t.from} → ${t.to}`)));
-  console.log(`memory (bridge, after GC): heap ${series}; rss ${mb(baseline.rss)} → ${mb(after.rss)}; sockets ${sockets(baseline)} → ${sockets(after)}, fds ${baseline.fds} → ${after.fds}`);
+  console.log(
+    `memory (bridge, after GC): heap ${series}; rss ${mb(baseline.rss)} → ${mb(after.rss)}; sockets ${sockets(baseline)} → ${sockets(after)}, fds ${baseline.fds} → ${after.fds}`,
+  );
   console.log(`status API: ${statusSnapshots} snapshots, ${mb(eventStreamBytes)} of events; persisted state read ${stateSnapshots} times`);
   for (const line of outages.figures) console.log(line);
   console.log(`soak process event-loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
@@ -503,7 +547,22 @@ async function main(): Promise<number> {
     writeFileSync(
       join(out, 'ledger.jsonl'),
       upstream
-        .map((e) => JSON.stringify({ seq: e.seq, soak: e.headers['x-soak-id'], key: e.key ? refOf.get(e.key) : undefined, method: e.method, path: e.path, fault: feeder.planned.get(e.seq)?.label ?? e.fault, status: e.status, stream: e.stream, events: e.eventsSent, startedAt: e.startedAt, endedAt: e.endedAt, aborted: e.aborted }))
+        .map((e) =>
+          JSON.stringify({
+            seq: e.seq,
+            soak: e.headers['x-soak-id'],
+            key: e.key ? refOf.get(e.key) : undefined,
+            method: e.method,
+            path: e.path,
+            fault: feeder.planned.get(e.seq)?.label ?? e.fault,
+            status: e.status,
+            stream: e.stream,
+            events: e.eventsSent,
+            startedAt: e.startedAt,
+            endedAt: e.endedAt,
+            aborted: e.aborted,
+          }),
+        )
         .join('\n'),
     );
     console.log(`\nthe bridge's log and the provider's ledger are in ${out}`);

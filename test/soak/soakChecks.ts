@@ -44,7 +44,12 @@ const ABORT_SLACK_MS = 1_000;
 const MAX_SAMPLES = 6;
 
 function result(name: string, violations: string[], summary: string): CheckResult {
-  return { name, passed: violations.length === 0, summary: violations.length ? `${violations.length} violation(s); ${summary}` : summary, samples: violations.slice(0, MAX_SAMPLES) };
+  return {
+    name,
+    passed: violations.length === 0,
+    summary: violations.length ? `${violations.length} violation(s); ${summary}` : summary,
+    samples: violations.slice(0, MAX_SAMPLES),
+  };
 }
 
 export class SoakAnalysis {
@@ -109,7 +114,8 @@ export class SoakAnalysis {
     const events: [number, string][] = [];
     for (const t of this.evidence.timeline.of(ref)) if (t.at > at - 15_000 && t.at < at + 2_000) events.push([t.at, `${t.from}→${t.to}`]);
     for (const e of this.entriesByKey.get(secret) ?? []) {
-      if (e.startedAt > at - 15_000 && e.startedAt < at + 2_000 && soakIdOf(e) === undefined) events.push([e.startedAt, `test #${e.seq} ${e.fault ?? ''} → ${e.status ?? '-'} (ended ${e.endedAt === undefined ? '-' : e.endedAt - at})`]);
+      if (e.startedAt > at - 15_000 && e.startedAt < at + 2_000 && soakIdOf(e) === undefined)
+        events.push([e.startedAt, `test #${e.seq} ${e.fault ?? ''} → ${e.status ?? '-'} (ended ${e.endedAt === undefined ? '-' : e.endedAt - at})`]);
     }
     return events
       .sort((a, b) => a[0] - b[0])
@@ -125,7 +131,11 @@ export class SoakAnalysis {
       // A stream always ends with the protocol's terminal error; only a non-streamed answer the provider broke may be cut.
       else if (record.outcome === 'cut' && (record.stream || !this.brokeAfterCommit(record))) violations.push(this.trail(record));
     }
-    return result('every request ends with a complete answer or a clean protocol-shaped error (no hang, no silent truncation)', violations, `${this.evidence.records.length} requests`);
+    return result(
+      'every request ends with a complete answer or a clean protocol-shaped error (no hang, no silent truncation)',
+      violations,
+      `${this.evidence.records.length} requests`,
+    );
   }
 
   checkBudget(): CheckResult {
@@ -138,7 +148,11 @@ export class SoakAnalysis {
       longest = Math.max(longest, ms);
       if (ms > bound) violations.push(this.trail(record));
     }
-    return result(`every request ends inside the request budget (${bound} ms: budget + first-byte timeout + idle timeout + slack)`, violations, `longest ${longest} ms`);
+    return result(
+      `every request ends inside the request budget (${bound} ms: budget + first-byte timeout + idle timeout + slack)`,
+      violations,
+      `longest ${longest} ms`,
+    );
   }
 
   /** While a route has a healthy key, everything without a provider fault after the commit point succeeds. */
@@ -180,7 +194,11 @@ export class SoakAnalysis {
         );
       }
     }
-    return result('no request reaches a key marked invalid, exhausted or retired', violations, `${checked} proxied attempts checked against ${this.evidence.timeline.transitions.length} logged key transitions`);
+    return result(
+      'no request reaches a key marked invalid, exhausted or retired',
+      violations,
+      `${checked} proxied attempts checked against ${this.evidence.timeline.transitions.length} logged key transitions`,
+    );
   }
 
   /** A dead key comes back only through a passing re-test; a cooling key never comes back early. */
@@ -196,12 +214,22 @@ export class SoakAnalysis {
       if (t.from !== 'invalid' && t.from !== 'exhausted') continue;
       const secret = this.evidence.keys.find((k) => k.ref === t.ref)?.secret;
       const test = (secret ? (this.entriesByKey.get(secret) ?? []) : []).find(
-        (e) => e.method === 'GET' && e.endpoint === 'models' && (e.status === 200 || e.status === 429) && e.endedAt !== undefined && e.endedAt <= t.at + 250 && e.endedAt >= t.at - 3_000,
+        (e) =>
+          e.method === 'GET' &&
+          e.endpoint === 'models' &&
+          (e.status === 200 || e.status === 429) &&
+          e.endedAt !== undefined &&
+          e.endedAt <= t.at + 250 &&
+          e.endedAt >= t.at - 3_000,
       );
       if (test) retested++;
       else violations.push(`${t.ref} ${t.from} → ready at ${new Date(t.at).toISOString()} with no passing re-test`);
     }
-    return result('a key marked invalid or exhausted comes back only through a passing re-test; no cooldown ends early', violations, `${retested} keys revived by a re-test`);
+    return result(
+      'a key marked invalid or exhausted comes back only through a passing re-test; no cooldown ends early',
+      violations,
+      `${retested} keys revived by a re-test`,
+    );
   }
 
   /** No request for the limited model reaches a key before the cooldown its 429 asked for has passed (other models may use it). */
@@ -232,7 +260,9 @@ export class SoakAnalysis {
         // A 429 cools the key for the model it was answered for; one that named no model cools it for all.
         if (entry.model !== undefined && other.model !== entry.model) continue;
         if (other.startedAt > from && other.startedAt < to) {
-          violations.push(`#${other.seq} reached ${ref} ${other.startedAt - entry.endedAt} ms after the ${plan.label} of #${entry.seq} ended; cooling until ${to - entry.endedAt} ms after it at least`);
+          violations.push(
+            `#${other.seq} reached ${ref} ${other.startedAt - entry.endedAt} ms after the ${plan.label} of #${entry.seq} ended; cooling until ${to - entry.endedAt} ms after it at least`,
+          );
         }
       }
     }
@@ -257,12 +287,18 @@ export class SoakAnalysis {
       for (const entry of this.attempts(record)) {
         const ended = entry.endedAt ?? Number.POSITIVE_INFINITY;
         if (record.abortedAt !== undefined && ended > record.abortedAt) maxLag = Math.max(maxLag, ended - record.abortedAt);
-        if (ended > gone + ABORT_SLACK_MS) violations.push(`${this.trail(record)}: #${entry.seq} ${entry.endedAt === undefined ? 'never ended' : `ended ${ended - gone} ms after the client`}`);
-        else if (entry.startedAt > gone + ABORT_SLACK_MS) violations.push(`${this.trail(record)}: #${entry.seq} started ${entry.startedAt - gone} ms after the client left`);
+        if (ended > gone + ABORT_SLACK_MS)
+          violations.push(`${this.trail(record)}: #${entry.seq} ${entry.endedAt === undefined ? 'never ended' : `ended ${ended - gone} ms after the client`}`);
+        else if (entry.startedAt > gone + ABORT_SLACK_MS)
+          violations.push(`${this.trail(record)}: #${entry.seq} started ${entry.startedAt - gone} ms after the client left`);
       }
     }
     return {
-      result: result('no upstream request keeps running after its client went away', violations, `${aborted} client aborts; slowest upstream stop ${maxLag} ms after the client hung up`),
+      result: result(
+        'no upstream request keeps running after its client went away',
+        violations,
+        `${aborted} client aborts; slowest upstream stop ${maxLag} ms after the client hung up`,
+      ),
       maxAbortLagMs: maxLag,
     };
   }
@@ -290,12 +326,17 @@ export class SoakAnalysis {
       });
       const last = attempts.at(-1);
       if (!last) continue;
-      if (record.seqSeen !== undefined && record.seqSeen !== last.seq) violations.push(`${this.trail(record)}: the client got the answer of #${record.seqSeen}, not of the last attempt #${last.seq}`);
+      if (record.seqSeen !== undefined && record.seqSeen !== last.seq)
+        violations.push(`${this.trail(record)}: the client got the answer of #${record.seqSeen}, not of the last attempt #${last.seq}`);
       if (record.kind === 'embeddings' && record.outcome === 'complete' && record.firstComponent !== Math.fround(Math.sin(last.seq * 31) / 2)) {
         violations.push(`${this.trail(record)}: the embedding is not the one of #${last.seq}`);
       }
     }
-    return result('no upstream request is repeated once bytes of its answer reached the client; no answer is spliced', violations, `${committedSeen} committed answers`);
+    return result(
+      'no upstream request is repeated once bytes of its answer reached the client; no answer is spliced',
+      violations,
+      `${committedSeen} committed answers`,
+    );
   }
 
   /** Whether the bridge had passed this attempt's commit point (docs/ARCHITECTURE.md §5), from what the provider sent. */

@@ -112,7 +112,11 @@ const TOOLS_OPENAI_CHAT = [{ type: 'function', function: { name: 'lookup', param
 const TOOLS_RESPONSES = [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
 const TOOLS_ANTHROPIC = [{ name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } } } }];
 
-function buildRequest(ctx: TrafficContext, id: number, p: PlannedRequest): { url: string; headers: Record<string, string>; body: string; protocol: 'openai' | 'anthropic' } {
+function buildRequest(
+  ctx: TrafficContext,
+  id: number,
+  p: PlannedRequest,
+): { url: string; headers: Record<string, string>; body: string; protocol: 'openai' | 'anthropic' } {
   const openaiHeaders = { 'content-type': 'application/json', authorization: `Bearer ${ctx.token}`, 'x-soak-id': String(id) };
   const anthropicHeaders = { 'content-type': 'application/json', 'x-api-key': ctx.token, 'anthropic-version': '2023-06-01', 'x-soak-id': String(id) };
   const messages = [{ role: 'user', content: `soak request ${id}` }];
@@ -140,7 +144,12 @@ function buildRequest(ctx: TrafficContext, id: number, p: PlannedRequest): { url
         body: JSON.stringify({ model: 'gpt-soak', input: `soak request ${id}`, stream: p.stream, ...(p.tool ? { tools: TOOLS_RESPONSES } : {}), soak_id: id }),
       };
     case 'embeddings':
-      return { protocol: 'openai', url: `${ctx.openaiBase}/embeddings`, headers: openaiHeaders, body: JSON.stringify({ model: 'text-embedding-soak', input: ['a', `b${id}`], soak_id: id }) };
+      return {
+        protocol: 'openai',
+        url: `${ctx.openaiBase}/embeddings`,
+        headers: openaiHeaders,
+        body: JSON.stringify({ model: 'text-embedding-soak', input: ['a', `b${id}`], soak_id: id }),
+      };
     case 'messages':
     case 'translated':
       return {
@@ -157,7 +166,12 @@ function buildRequest(ctx: TrafficContext, id: number, p: PlannedRequest): { url
         }),
       };
     case 'count_tokens':
-      return { protocol: 'anthropic', url: `${ctx.anthropicBase}/v1/messages/count_tokens`, headers: anthropicHeaders, body: JSON.stringify({ model: 'claude-soak', messages, soak_id: id }) };
+      return {
+        protocol: 'anthropic',
+        url: `${ctx.anthropicBase}/v1/messages/count_tokens`,
+        headers: anthropicHeaders,
+        body: JSON.stringify({ model: 'claude-soak', messages, soak_id: id }),
+      };
   }
 }
 
@@ -182,7 +196,8 @@ function readEvent(kind: RequestKind, name: string, data: string, parts: AnswerP
       parts.done = true;
       return;
     }
-    const json = safeJson(data) as { error?: unknown; choices?: { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] } | undefined;
+    const json = safeJson(data) as
+      { error?: unknown; choices?: { delta?: { content?: unknown; tool_calls?: { function?: { arguments?: unknown } }[] } }[] } | undefined;
     if (json?.error) {
       parts.errorEvent = data;
       return;
@@ -242,7 +257,12 @@ function isMarkerStart(got: string, head: string): boolean {
 }
 
 /** Checks that an answer (whole or, when interrupted, its start) is the one the fake planned for the seq it names. */
-function judgeAnswer(id: number, parts: Pick<AnswerParts, 'text' | 'args'>, whole: boolean, expected: Map<number, ExpectedAnswer>): { seq?: number; wrong?: string } {
+function judgeAnswer(
+  id: number,
+  parts: Pick<AnswerParts, 'text' | 'args'>,
+  whole: boolean,
+  expected: Map<number, ExpectedAnswer>,
+): { seq?: number; wrong?: string } {
   const match = SEQ_IN_TEXT.exec(parts.text) ?? SEQ_IN_ARGS.exec(parts.args);
   if (!match) {
     // Cut before the whole marker arrived: what did arrive must be the start of one.
@@ -264,7 +284,16 @@ function judgeAnswer(id: number, parts: Pick<AnswerParts, 'text' | 'args'>, whol
 /** Sends one client request and records what the client saw; never throws. */
 export async function runClientRequest(ctx: TrafficContext, id: number, plan: PlannedRequest, expected: Map<number, ExpectedAnswer>): Promise<ClientRecord> {
   const built = buildRequest(ctx, id, plan);
-  const record: ClientRecord = { id, kind: plan.kind, protocol: built.protocol, stream: plan.stream, tool: plan.tool, sentAt: Date.now(), endedAt: 0, outcome: 'dropped' };
+  const record: ClientRecord = {
+    id,
+    kind: plan.kind,
+    protocol: built.protocol,
+    stream: plan.stream,
+    tool: plan.tool,
+    sentAt: Date.now(),
+    endedAt: 0,
+    outcome: 'dropped',
+  };
   const controller = new AbortController();
   let finished = false;
   let hung = false;

@@ -33,18 +33,25 @@ describe('agent specs', () => {
   it('gives each place Connect writes to one agent, offered by one of its rows', () => {
     const places = AGENT_SPECS.flatMap((spec) => [...spec.files.map((f) => f.id), ...spec.settings]);
     assert.equal(new Set(places).size, places.length, `no place is written for two agents: ${places.join(', ')}`);
-    assert.deepEqual(Object.keys(FILE_TARGETS), AGENT_SPECS.flatMap((spec) => spec.files.map((f) => f.id)));
+    assert.deepEqual(
+      Object.keys(FILE_TARGETS),
+      AGENT_SPECS.flatMap((spec) => spec.files.map((f) => f.id)),
+    );
     for (const spec of AGENT_SPECS) {
       const own = new Set<string>([...spec.files.map((f) => f.id), ...spec.settings]);
       const offered = new Set<string>(spec.choices.flatMap((c) => c.targets));
       for (const target of offered) assert.ok(own.has(target), `${spec.id} offers ${target}, which is not its own`);
       if (own.size > 0) assert.ok(offered.size > 0, `${spec.id} writes files but offers no row to write them`);
-      if (own.size === 0 && (spec.extensions.length > 0 || spec.cli)) assert.ok(spec.instead, `${spec.id} is detected but Connect cannot write for it: it says where to point it instead`);
+      if (own.size === 0 && (spec.extensions.length > 0 || spec.cli))
+        assert.ok(spec.instead, `${spec.id} is detected but Connect cannot write for it: it says where to point it instead`);
     }
   });
 
   it('is what detection, Copy Agent Setup and the usage records read', () => {
-    assert.deepEqual(AGENTS.map((a) => a.id), AGENT_SPECS.map((s) => s.id));
+    assert.deepEqual(
+      AGENTS.map((a) => a.id),
+      AGENT_SPECS.map((s) => s.id),
+    );
     assert.deepEqual(AGENTS.find((a) => a.id === 'claude-code')?.targets, ['claude-settings', 'claude-setting-user', 'claude-setting-workspace']);
     assert.deepEqual(AGENT_IDS, [...AGENT_SPECS.filter((s) => s.setup).map((s) => s.id), 'shell']);
     assert.equal(agentOf('claude-cli/2.0.14 (external, cli)'), 'claude-code');

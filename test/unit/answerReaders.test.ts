@@ -98,7 +98,12 @@ describe('Chat answer reader', () => {
               reasoning_content: 'Think first.',
               content: 'Running it.',
               tool_calls: [
-                { id: 'call_a', type: 'function', function: { name: 'Bash', arguments: '{"command":"ls"}' }, extra_content: { google: { thought_signature: 'gemini-sig' } } },
+                {
+                  id: 'call_a',
+                  type: 'function',
+                  function: { name: 'Bash', arguments: '{"command":"ls"}' },
+                  extra_content: { google: { thought_signature: 'gemini-sig' } },
+                },
                 { type: 'function', function: { name: 'Read', arguments: { path: 'a.txt' } } },
                 { id: 'call_c', type: 'function', function: { name: 'Noop', arguments: '' } },
               ],
@@ -149,7 +154,12 @@ describe('Chat answer reader', () => {
     ]);
     const empty = recorder();
     readChatAnswer({ choices: [{ message: { refusal: '', tool_calls: [{ function: {} }] }, finish_reason: 'length' }] }, empty.sink);
-    assert.deepEqual(madeUpIdsNamed(empty.events), [['start', 'keybridge', undefined], ['toolCall', 'made-up 0', '', undefined], ['blockEnd'], ['finish', 'max_tokens']]);
+    assert.deepEqual(madeUpIdsNamed(empty.events), [
+      ['start', 'keybridge', undefined],
+      ['toolCall', 'made-up 0', '', undefined],
+      ['blockEnd'],
+      ['finish', 'max_tokens'],
+    ]);
     const noFunction = recorder();
     readChatAnswer({ choices: [{ message: { tool_calls: [{ id: 'call_a', type: 'function' }] }, finish_reason: 'tool_calls' }] }, noFunction.sink);
     assert.deepEqual(noFunction.events, [['start', 'keybridge', undefined], ['toolCall', 'call_a', '', undefined], ['blockEnd'], ['finish', 'tool_use']]);
@@ -158,5 +168,9 @@ describe('Chat answer reader', () => {
 
 /** The ids the reader makes up for calls sent without one (unique to each answer, madeUpToolIds.test.ts) by their index. */
 function madeUpIdsNamed(events: unknown[][]): unknown[][] {
-  return events.map((event) => (event[0] === 'toolCall' && typeof event[1] === 'string' ? [event[0], event[1].replace(/^call_kb[0-9a-f]{12}_(\d+)$/, 'made-up $1'), ...event.slice(2)] : event));
+  return events.map((event) =>
+    event[0] === 'toolCall' && typeof event[1] === 'string'
+      ? [event[0], event[1].replace(/^call_kb[0-9a-f]{12}_(\d+)$/, 'made-up $1'), ...event.slice(2)]
+      : event,
+  );
 }

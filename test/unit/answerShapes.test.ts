@@ -7,7 +7,13 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { decodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type DialectId, type ReasoningReturn } from '../../src/core/providers/dialect';
 import type { SseEvent } from '../../src/core/protocols/sse';
-import { carriedDialect, chatToMessagesAnswer, chatToMessagesStream, messagesToChatStream, messagesToResponsesStream } from '../../src/core/translation/answerTranslation';
+import {
+  carriedDialect,
+  chatToMessagesAnswer,
+  chatToMessagesStream,
+  messagesToChatStream,
+  messagesToResponsesStream,
+} from '../../src/core/translation/answerTranslation';
 import { sse, sseBytes } from '../helpers/continuationFixtures';
 import { parsedBySdk } from '../helpers/continuationSplice';
 import { assertWellFormed } from '../helpers/wellFormedStream';
@@ -62,9 +68,24 @@ describe('answer shapes of real providers', () => {
       { name: '', data: '[DONE]' },
     ]);
     assert.deepEqual([at(message.content[0], 'name'), at(message.content[0], 'input'), message.stop_reason], ['Read', { file_path: '/a' }, 'tool_use']);
-    const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', tool_calls: [{ id: 'x.y:1', type: 'function', function: { name: 'Read', arguments: { file_path: '/b' } } }] }, finish_reason: 'tool_calls' }] }, 'claude-x');
+    const answer = chatToMessagesAnswer(
+      {
+        id: 'c',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', tool_calls: [{ id: 'x.y:1', type: 'function', function: { name: 'Read', arguments: { file_path: '/b' } } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      'claude-x',
+    );
     assert.ok(answer, 'a finished answer');
-    assert.deepEqual((answer.content as { id: string; input: unknown }[]).map((b) => [b.id, b.input]), [['x_y_1', { file_path: '/b' }]]);
+    assert.deepEqual(
+      (answer.content as { id: string; input: unknown }[]).map((b) => [b.id, b.input]),
+      [['x_y_1', { file_path: '/b' }]],
+    );
   });
 
   it('says a content filter as a refusal, and a second choice is left out', async () => {
@@ -79,11 +100,18 @@ describe('answer shapes of real providers', () => {
 
   it('gives a Chat and a Responses client the input an Anthropic-compatible provider states only in message_delta', async () => {
     const upstream: SseEvent[] = [
-      sse('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: 'glm', usage: { output_tokens: 0 } } }),
+      sse('message_start', {
+        type: 'message_start',
+        message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: 'glm', usage: { output_tokens: 0 } },
+      }),
       sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
       sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi.' } }),
       sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
-      sse('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 70, cache_read_input_tokens: 30, output_tokens: 5 } }),
+      sse('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn' },
+        usage: { input_tokens: 70, cache_read_input_tokens: 30, output_tokens: 5 },
+      }),
       sse('message_stop', { type: 'message_stop' }),
     ];
     const chat = messagesToChatStream('gpt-x', 1, true);
@@ -97,9 +125,19 @@ describe('answer shapes of real providers', () => {
   });
 
   it('carries reasoning to the client for exactly the dialects that want it back, under their own name', async () => {
-    const wants: Record<DialectId, ReasoningReturn> = Object.fromEntries(DIALECT_IDS.map((id) => [id, dialectTraits(id).reasoningReturn])) as Record<DialectId, ReasoningReturn>;
+    const wants: Record<DialectId, ReasoningReturn> = Object.fromEntries(DIALECT_IDS.map((id) => [id, dialectTraits(id).reasoningReturn])) as Record<
+      DialectId,
+      ReasoningReturn
+    >;
     for (const id of DIALECT_IDS) {
-      const message = await toAnthropic([chunk({ delta: { role: 'assistant', reasoning_content: 'Hm.' } }), chunk({ delta: { content: 'Ok.' }, finish_reason: 'stop' }), { name: '', data: '[DONE]' }], carriedDialect(id));
+      const message = await toAnthropic(
+        [
+          chunk({ delta: { role: 'assistant', reasoning_content: 'Hm.' } }),
+          chunk({ delta: { content: 'Ok.' }, finish_reason: 'stop' }),
+          { name: '', data: '[DONE]' },
+        ],
+        carriedDialect(id),
+      );
       const thinking = message.content.find((b): b is Anthropic.ThinkingBlock => b.type === 'thinking');
       if (wants[id] === 'none') assert.equal(thinking, undefined, `${id} wants no reasoning back`);
       else assert.deepEqual(decodeCarriedReasoning(thinking?.signature), { dialect: id }, `${id} gets its reasoning back`);

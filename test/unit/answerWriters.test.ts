@@ -46,7 +46,7 @@ describe('Messages answer writer', () => {
     assert.deepEqual(message.usage, { input_tokens: 0, output_tokens: 0 });
   });
 
-  it('says Anthropic\'s stop reason for each of ours, a cut answer ending the turn', () => {
+  it("says Anthropic's stop reason for each of ours, a cut answer ending the turn", () => {
     const cases: [Parameters<MessagesAnswerWriter['finish']>[0], string][] = [
       ['end', 'end_turn'],
       ['stop_sequence', 'stop_sequence'],
@@ -218,7 +218,7 @@ describe('Chat answer writer', () => {
     assert.equal(choice.finish_reason, 'content_filter');
   });
 
-  it('says Chat\'s finish_reason for each of ours', () => {
+  it("says Chat's finish_reason for each of ours", () => {
     const cases: [Parameters<ChatAnswerWriter['finish']>[0], string][] = [
       ['end', 'stop'],
       ['stop_sequence', 'stop'],

@@ -10,7 +10,11 @@ const merged = (keywords: string) => `a tool schema's ${keywords} at its root (s
 const str = { type: 'string' };
 
 const cases: { name: string; schema: Wire; sent: Wire; note?: string }[] = [
-  { name: 'an object schema as it is', schema: { type: 'object', properties: { a: str }, required: ['a'] }, sent: { type: 'object', properties: { a: str }, required: ['a'] } },
+  {
+    name: 'an object schema as it is',
+    schema: { type: 'object', properties: { a: str }, required: ['a'] },
+    sent: { type: 'object', properties: { a: str }, required: ['a'] },
+  },
   { name: 'a typeless schema with properties as an object', schema: { properties: { a: str } }, sent: { type: 'object', properties: { a: str } } },
   { name: 'an empty schema as an empty object, noted', schema: {}, sent: EMPTY_OBJECT, note: NOT_AN_OBJECT },
   { name: 'an array schema as an empty object, noted', schema: { type: 'array', items: str, properties: { a: str } }, sent: EMPTY_OBJECT, note: NOT_AN_OBJECT },

@@ -25,7 +25,13 @@ const usageChunk = sse('', {
   id: 'chatcmpl-7',
   object: 'chat.completion.chunk',
   choices: [],
-  usage: { prompt_tokens: 120, completion_tokens: 31, total_tokens: 151, prompt_tokens_details: { cached_tokens: 100 }, completion_tokens_details: { reasoning_tokens: 12 } },
+  usage: {
+    prompt_tokens: 120,
+    completion_tokens: 31,
+    total_tokens: 151,
+    prompt_tokens_details: { cached_tokens: 100 },
+    completion_tokens_details: { reasoning_tokens: 12 },
+  },
 });
 const DONE: SseEvent = { name: '', data: '[DONE]' };
 
@@ -77,12 +83,26 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
       ],
     );
     assert.equal(textSnapshots.get(0), 'Checking both.', 'the deltas add up to the text');
-    assert.deepEqual([argumentSnapshots.get(1), argumentSnapshots.get(2)], ['{"command":["ls"]}', '{"command":["cat","a.ts"]}'], 'the deltas add up to the arguments');
-    assert.deepEqual(final.usage, { input_tokens: 120, input_tokens_details: { cached_tokens: 100 }, output_tokens: 31, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 151 });
+    assert.deepEqual(
+      [argumentSnapshots.get(1), argumentSnapshots.get(2)],
+      ['{"command":["ls"]}', '{"command":["cat","a.ts"]}'],
+      'the deltas add up to the arguments',
+    );
+    assert.deepEqual(final.usage, {
+      input_tokens: 120,
+      input_tokens_details: { cached_tokens: 100 },
+      output_tokens: 31,
+      output_tokens_details: { reasoning_tokens: 12 },
+      total_tokens: 151,
+    });
   });
 
   it('keeps parallel calls apart when the provider gives no index or the same index to each (Gemini), by their ids', async () => {
-    const call = (id: string | undefined, args: string, index?: number) => ({ ...(index !== undefined && { index }), ...(id && { id, type: 'function', function: { name: 'shell', arguments: args } }), ...(!id && { function: { arguments: args } }) });
+    const call = (id: string | undefined, args: string, index?: number) => ({
+      ...(index !== undefined && { index }),
+      ...(id && { id, type: 'function', function: { name: 'shell', arguments: args } }),
+      ...(!id && { function: { arguments: args } }),
+    });
     for (const index of [undefined, 0]) {
       const events = translate([
         chunk({ role: 'assistant', tool_calls: [call('function-call-1', '{"command":', index)] }),
@@ -114,7 +134,13 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     const next = upstream.slice(6, 8).flatMap((e) => stream.push(e));
     assert.deepEqual(
       next.map((e) => e.name),
-      ['response.function_call_arguments.delta', 'response.function_call_arguments.done', 'response.output_item.done', 'response.output_item.added', 'response.function_call_arguments.delta'],
+      [
+        'response.function_call_arguments.delta',
+        'response.function_call_arguments.done',
+        'response.output_item.done',
+        'response.output_item.added',
+        'response.function_call_arguments.delta',
+      ],
     );
   });
 
@@ -180,13 +206,27 @@ describe('translation: Chat Completions → OpenAI Responses answer', () => {
     const answer = chatToResponsesAnswer(
       {
         id: 'c1',
-        choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, refusal: 'I cannot help with that.', tool_calls: [{ id: 'call_n', type: 'function', function: { name: 'now', arguments: '' } }] } }],
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'tool_calls',
+            message: {
+              role: 'assistant',
+              content: null,
+              refusal: 'I cannot help with that.',
+              tool_calls: [{ id: 'call_n', type: 'function', function: { name: 'now', arguments: '' } }],
+            },
+          },
+        ],
       },
       'gpt-5',
       0,
     );
     assert.ok(answer, 'a finished answer');
-    assert.deepEqual(arr(answer.output).map((item) => at(item, 'content') ?? at(item, 'arguments')), [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}']);
+    assert.deepEqual(
+      arr(answer.output).map((item) => at(item, 'content') ?? at(item, 'arguments')),
+      [[{ type: 'refusal', refusal: 'I cannot help with that.' }], '{}'],
+    );
   });
 
   it('end to end on 127.0.0.1: a Codex request, translated, is accepted by the strict fake, and its answer reaches the SDK', async () => {

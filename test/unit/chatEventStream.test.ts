@@ -17,11 +17,17 @@ function read(chunks: (Wire | string | undefined)[]): { events: AnswerEvent[]; e
     .map((chunk) => reader.read({ name: '', data: chunk === undefined || typeof chunk === 'string' ? chunk : JSON.stringify(chunk) }, sink))
     .map((end, i) => (end ? i : -1))
     .filter((i) => i >= 0);
-  const named = events.map((event): AnswerEvent => (event[0] === 'toolCall' && typeof event[1] === 'string' ? [event[0], event[1].replace(/^call_kb[0-9a-f]{12}_(\d+)$/, 'made-up $1'), ...event.slice(2)] : event));
+  const named = events.map((event): AnswerEvent =>
+    event[0] === 'toolCall' && typeof event[1] === 'string'
+      ? [event[0], event[1].replace(/^call_kb[0-9a-f]{12}_(\d+)$/, 'made-up $1'), ...event.slice(2)]
+      : event,
+  );
   return { events: named, ends };
 }
 
-const choice = (delta: Wire | undefined, finish: string | null = null, extra: Wire = {}) => ({ choices: [{ index: 0, ...(delta && { delta }), finish_reason: finish, ...extra }] });
+const choice = (delta: Wire | undefined, finish: string | null = null, extra: Wire = {}) => ({
+  choices: [{ index: 0, ...(delta && { delta }), finish_reason: finish, ...extra }],
+});
 const call = (fields: Wire) => choice({ tool_calls: [fields] });
 
 describe('Chat stream reader', () => {
@@ -65,7 +71,16 @@ describe('Chat stream reader', () => {
 
   it('tells tool calls apart by index and by id, whichever the provider sends, and passes each fragment on', () => {
     const { events } = read([
-      { model: 7, ...call({ index: 0, id: 'call_a', type: 'function', function: { name: 'Bash', arguments: '' }, extra_content: { google: { thought_signature: 'sig-a' } } }) },
+      {
+        model: 7,
+        ...call({
+          index: 0,
+          id: 'call_a',
+          type: 'function',
+          function: { name: 'Bash', arguments: '' },
+          extra_content: { google: { thought_signature: 'sig-a' } },
+        }),
+      },
       call({ function: { arguments: '{"command":' } }),
       call({ index: 0, id: 'call_a', function: { arguments: '"ls"}' } }),
       call({ index: 0, id: 'call_b', function: { name: 'Read', arguments: { path: 'a.txt' } }, extra_content: { google: { thought_signature: '' } } }),
@@ -85,32 +100,48 @@ describe('Chat stream reader', () => {
       ['toolCall', 'made-up 4', '', undefined],
       ['finish', 'tool_use'],
     ]);
-    assert.deepEqual(read([choice({ function_call: { name: 'legacy', arguments: '' } }), choice({ function_call: { arguments: '{}' } }), choice({}, 'function_call')]).events, [
-      ['start', 'keybridge', undefined],
-      ['toolCall', 'made-up 0', 'legacy', undefined],
-      ['arguments', '{}'],
-      ['finish', 'tool_use'],
-    ]);
+    assert.deepEqual(
+      read([choice({ function_call: { name: 'legacy', arguments: '' } }), choice({ function_call: { arguments: '{}' } }), choice({}, 'function_call')]).events,
+      [
+        ['start', 'keybridge', undefined],
+        ['toolCall', 'made-up 0', 'legacy', undefined],
+        ['arguments', '{}'],
+        ['finish', 'tool_use'],
+      ],
+    );
   });
 
   it('continues a call opened without an index by a fragment with one, and one opened with a non-numeric index by the next fragment', () => {
-    assert.deepEqual(read([call({ id: 'function-call-1', function: { name: 'Bash', arguments: '{' } }), call({ index: 0, function: { arguments: '}' } })]).events, [
-      ['start', 'keybridge', undefined],
-      ['toolCall', 'function-call-1', 'Bash', undefined],
-      ['arguments', '{'],
-      ['arguments', '}'],
-    ]);
-    assert.deepEqual(read([call({ index: '0', id: 'call_a', function: { name: 'Bash', arguments: '{' } }), call({ index: 1, function: { arguments: '}' } })]).events, [
-      ['start', 'keybridge', undefined],
-      ['toolCall', 'call_a', 'Bash', undefined],
-      ['arguments', '{'],
-      ['arguments', '}'],
-    ]);
+    assert.deepEqual(
+      read([call({ id: 'function-call-1', function: { name: 'Bash', arguments: '{' } }), call({ index: 0, function: { arguments: '}' } })]).events,
+      [
+        ['start', 'keybridge', undefined],
+        ['toolCall', 'function-call-1', 'Bash', undefined],
+        ['arguments', '{'],
+        ['arguments', '}'],
+      ],
+    );
+    assert.deepEqual(
+      read([call({ index: '0', id: 'call_a', function: { name: 'Bash', arguments: '{' } }), call({ index: 1, function: { arguments: '}' } })]).events,
+      [
+        ['start', 'keybridge', undefined],
+        ['toolCall', 'call_a', 'Bash', undefined],
+        ['arguments', '{'],
+        ['arguments', '}'],
+      ],
+    );
   });
 
   it('reads usage wherever the provider puts it, passes further choices on as other, and ends on an error chunk', () => {
     const { events, ends } = read([
-      { id: 'chatcmpl-2', choices: [{ index: 1, delta: { content: 'second choice' } }, { index: 0, delta: { content: 'first' } }], x_groq: { usage: { prompt_tokens: 3, completion_tokens: 1 } } },
+      {
+        id: 'chatcmpl-2',
+        choices: [
+          { index: 1, delta: { content: 'second choice' } },
+          { index: 0, delta: { content: 'first' } },
+        ],
+        x_groq: { usage: { prompt_tokens: 3, completion_tokens: 1 } },
+      },
       { choices: [{ delta: { content: ' and only' } }] },
       { choices: [{ index: 0, delta: {}, finish_reason: 'length', usage: { prompt_tokens: 5, completion_tokens: 2, cached_tokens: 1 } }] },
       { choices: [], usage: { prompt_tokens: 6, completion_tokens: 2, prompt_cache_hit_tokens: 4, completion_tokens_details: { reasoning_tokens: 1 } } },
@@ -177,7 +208,16 @@ describe('Chat stream writer', () => {
       delta({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'Read', arguments: '' } }] }),
       delta({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] }),
       delta({}, 'tool_calls'),
-      frame({ choices: [], usage: { prompt_tokens: 10, completion_tokens: 4, total_tokens: 14, prompt_tokens_details: { cached_tokens: 3 }, completion_tokens_details: { reasoning_tokens: 2 } } }),
+      frame({
+        choices: [],
+        usage: {
+          prompt_tokens: 10,
+          completion_tokens: 4,
+          total_tokens: 14,
+          prompt_tokens_details: { cached_tokens: 3 },
+          completion_tokens_details: { reasoning_tokens: 2 },
+        },
+      }),
       '[DONE]',
     ]);
     assert.deepEqual(writer.end(), [], 'the answer is ended once');

@@ -8,7 +8,10 @@ import type { Wire } from '../../src/core/protocols/wire';
 
 const EMPTY: Conversation = { system: [], turns: [], tools: [], stop: [], stream: false, notCarried: [] };
 const text = (value: string) => ({ kind: 'text' as const, text: value });
-const result = (id: string, content: { kind: 'text'; text: string }[]) => ({ role: 'user' as const, parts: [{ kind: 'tool-result' as const, id, content, error: false }] });
+const result = (id: string, content: { kind: 'text'; text: string }[]) => ({
+  role: 'user' as const,
+  parts: [{ kind: 'tool-result' as const, id, content, error: false }],
+});
 
 const cases: { name: string; request: Wire; expected: Conversation }[] = [
   { name: 'an empty request', request: {}, expected: EMPTY },
@@ -16,7 +19,13 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     name: 'system and developer messages (parts joined by lines), user text, sampling, limits, a stop string and the user',
     request: {
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Use tools.' }] },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'Be brief.' },
+            { type: 'text', text: 'Use tools.' },
+          ],
+        },
         { role: 'developer', content: 'Plan first.' },
         { role: 'user', content: 'Hello' },
         { content: '' },
@@ -34,7 +43,10 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     expected: {
       ...EMPTY,
       system: ['Be brief.\nUse tools.', 'Plan first.'],
-      turns: [{ role: 'user', parts: [text('Hello')] }, { role: 'user', parts: [] }],
+      turns: [
+        { role: 'user', parts: [text('Hello')] },
+        { role: 'user', parts: [] },
+      ],
       stream: true,
       maxTokens: 1024,
       temperature: 0.5,
@@ -112,7 +124,10 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
       messages: [
         {
           role: 'assistant',
-          content: [{ type: 'text', text: 'Listing.' }, { type: 'image_url', image_url: { url: 'https://example.test/a.png' } }],
+          content: [
+            { type: 'text', text: 'Listing.' },
+            { type: 'image_url', image_url: { url: 'https://example.test/a.png' } },
+          ],
           tool_calls: [
             { id: 'call_a', type: 'function', function: { name: 'shell', arguments: '{"cmd":"ls"}' } },
             { id: 'call_b', type: 'function', function: { name: 'read' } },
@@ -120,7 +135,14 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
           ],
         },
         { role: 'tool', tool_call_id: 'call_a', content: 'a\nb' },
-        { role: 'tool', tool_call_id: 'call_b', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] },
+        {
+          role: 'tool',
+          tool_call_id: 'call_b',
+          content: [
+            { type: 'text', text: 'one' },
+            { type: 'text', text: 'two' },
+          ],
+        },
         { role: 'tool', content: '' },
         { role: 'assistant', content: null },
       ],
@@ -148,7 +170,10 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     name: 'function tools with their schema and description; other tools named',
     request: {
       tools: [
-        { type: 'function', function: { name: 'shell', description: 'Runs a command.', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } } },
+        {
+          type: 'function',
+          function: { name: 'shell', description: 'Runs a command.', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
+        },
         { type: 'function', function: { description: 5 } },
         { type: 'function' },
         { type: 'custom', custom: { name: 'apply_patch' } },

@@ -14,7 +14,13 @@ const chat = {
   messages: [
     { role: 'system', content: 'You are a coding agent.' },
     { role: 'developer', content: 'Be brief.' },
-    { role: 'user', content: [{ type: 'text', text: 'List two dirs.' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'List two dirs.' },
+        { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+      ],
+    },
     {
       role: 'assistant',
       content: null,
@@ -90,14 +96,23 @@ describe('translation: Chat Completions → Anthropic Messages request', () => {
   });
 
   it('sets the max_tokens Anthropic requires when the client sent none, and names what it could not carry', () => {
-    const { body, notes } = chatRequestToMessages({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }], n: 2, response_format: { type: 'json_object' } }, target);
+    const { body, notes } = chatRequestToMessages(
+      { model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }], n: 2, response_format: { type: 'json_object' } },
+      target,
+    );
     assert.equal(body.max_tokens, 8192);
     assert.equal(requestProblem('messages', body), undefined);
     assert.deepEqual(notes.dropped, ['n', 'response_format']);
   });
 
   it('keeps arguments a model got wrong where the agent can read them, since Anthropic takes only an object', () => {
-    const broken = { ...chat, messages: [chat.messages[2], { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'ls', arguments: '{"path": ' } }] }] };
+    const broken = {
+      ...chat,
+      messages: [
+        chat.messages[2],
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'ls', arguments: '{"path": ' } }] },
+      ],
+    };
     const assistant = (chatRequestToMessages(broken, target).body.messages as { content: { input?: unknown }[] }[])[1];
     assert.deepEqual(assistant.content[0].input, { _raw_arguments: '{"path": ' });
   });

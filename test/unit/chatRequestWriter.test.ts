@@ -26,7 +26,11 @@ const SHELL = { name: 'shell', parameters: { type: 'object', properties: { cmd: 
 const target = (dialect: DialectId, model = 'some-model'): ChatTarget => ({ model, dialect: dialectTraits(dialect) });
 const GENERIC = target('generic');
 const HI_MESSAGE = { role: 'user', content: 'Hi' };
-const callMessage = (...ids: string[]) => ({ role: 'assistant', content: null, tool_calls: ids.map((id) => ({ id, type: 'function', function: { name: 'shell', arguments: '{}' } })) });
+const callMessage = (...ids: string[]) => ({
+  role: 'assistant',
+  content: null,
+  tool_calls: ids.map((id) => ({ id, type: 'function', function: { name: 'shell', arguments: '{}' } })),
+});
 
 const cases: { name: string; conversation: Conversation; target?: ChatTarget; body: Wire; dropped?: string[] }[] = [
   {
@@ -36,7 +40,16 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
   },
   {
     name: 'system pieces as system messages first, without empty ones; sampling, stops, streaming with usage, the user',
-    conversation: { ...EMPTY, system: ['Be brief.', '', 'Use tools.'], turns: [HI], maxTokens: 1000, temperature: 0.5, stop: ['A', 'B', 'C', 'D'], stream: true, user: 'user-1' },
+    conversation: {
+      ...EMPTY,
+      system: ['Be brief.', '', 'Use tools.'],
+      turns: [HI],
+      maxTokens: 1000,
+      temperature: 0.5,
+      stop: ['A', 'B', 'C', 'D'],
+      stream: true,
+      user: 'user-1',
+    },
     body: {
       model: 'some-model',
       messages: [{ role: 'system', content: 'Be brief.' }, { role: 'system', content: 'Use tools.' }, HI_MESSAGE],
@@ -56,14 +69,30 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
   },
   {
     name: 'an OpenAI reasoning model: max_completion_tokens, no sampling, no stops, its effort',
-    conversation: { ...EMPTY, turns: [HI], maxTokens: 1000, temperature: 0.5, stop: ['A'], reasoning: { effort: 'xhigh', askedAs: 'reasoning.effort', turnsThinkingOn: false } },
+    conversation: {
+      ...EMPTY,
+      turns: [HI],
+      maxTokens: 1000,
+      temperature: 0.5,
+      stop: ['A'],
+      reasoning: { effort: 'xhigh', askedAs: 'reasoning.effort', turnsThinkingOn: false },
+    },
     target: target('openai', 'o4-mini'),
     body: { model: 'o4-mini', messages: [HI_MESSAGE], max_completion_tokens: 1000, reasoning_effort: 'high' },
     dropped: ['temperature and top_p (the reasoning model takes neither)', 'stop sequences (the reasoning model takes none)'],
   },
   {
     name: 'tools with description and strictness, the choice and parallel calls',
-    conversation: { ...EMPTY, turns: [HI], tools: [{ ...SHELL, description: 'Runs a command.', strict: true }, { ...SHELL, name: 'plain' }], toolChoice: { mode: 'function', name: 'shell' }, parallelToolCalls: false },
+    conversation: {
+      ...EMPTY,
+      turns: [HI],
+      tools: [
+        { ...SHELL, description: 'Runs a command.', strict: true },
+        { ...SHELL, name: 'plain' },
+      ],
+      toolChoice: { mode: 'function', name: 'shell' },
+      parallelToolCalls: false,
+    },
     body: {
       model: 'some-model',
       messages: [HI_MESSAGE],
@@ -150,13 +179,22 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
         HI_MESSAGE,
         callMessage('call_a'),
         { role: 'tool', tool_call_id: 'call_a', content: '' },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.test/a.png', detail: 'low' } }, { type: 'text', text: 'What is it?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'https://example.test/a.png', detail: 'low' } },
+            { type: 'text', text: 'What is it?' },
+          ],
+        },
       ],
     },
   },
   {
     name: 'images a tool returned come before the user’s next turn, not in it',
-    conversation: { ...EMPTY, turns: [HI, assistant(toolCall('call_a')), user(toolResult('call_a', image('https://example.test/a.png'))), user(text('What is it?'))] },
+    conversation: {
+      ...EMPTY,
+      turns: [HI, assistant(toolCall('call_a')), user(toolResult('call_a', image('https://example.test/a.png'))), user(text('What is it?'))],
+    },
     body: {
       model: 'some-model',
       messages: [
@@ -173,7 +211,12 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
     conversation: { ...EMPTY, turns: [HI, assistant(toolCall('call_a')), user(toolResult('call_a', image('https://example.test/a.png')))] },
     body: {
       model: 'some-model',
-      messages: [HI_MESSAGE, callMessage('call_a'), { role: 'tool', tool_call_id: 'call_a', content: '' }, { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.test/a.png' } }] }],
+      messages: [
+        HI_MESSAGE,
+        callMessage('call_a'),
+        { role: 'tool', tool_call_id: 'call_a', content: '' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.test/a.png' } }] },
+      ],
     },
   },
   {
@@ -247,7 +290,12 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
           content: 'Reading.',
           tool_calls: [
             { id: 'call_b', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'sig-b' } } },
-            { id: 'call_c', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } },
+            {
+              id: 'call_c',
+              type: 'function',
+              function: { name: 'shell', arguments: '{}' },
+              extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } },
+            },
           ],
         },
         { role: 'tool', tool_call_id: 'call_b', content: 'ok' },
@@ -255,7 +303,14 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
         {
           role: 'assistant',
           content: null,
-          tool_calls: [{ id: 'call_d', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }],
+          tool_calls: [
+            {
+              id: 'call_d',
+              type: 'function',
+              function: { name: 'shell', arguments: '{}' },
+              extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } },
+            },
+          ],
         },
         { role: 'tool', tool_call_id: 'call_d', content: 'ok' },
       ],
@@ -269,14 +324,34 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
     body: {
       model: 'some-model',
       messages: [
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_a',
+              type: 'function',
+              function: { name: 'shell', arguments: '{}' },
+              extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } },
+            },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_a', content: 'ok' },
       ],
     },
   },
   {
     name: 'Gemini: the open loop starts after the last text the user wrote',
-    conversation: { ...EMPTY, turns: [assistant(toolCall('call_a')), user(toolResult('call_a', text('ok'))), user(text('Next')), assistant(toolCall('call_b')), user(toolResult('call_b', text('ok')))] },
+    conversation: {
+      ...EMPTY,
+      turns: [
+        assistant(toolCall('call_a')),
+        user(toolResult('call_a', text('ok'))),
+        user(text('Next')),
+        assistant(toolCall('call_b')),
+        user(toolResult('call_b', text('ok'))),
+      ],
+    },
     target: target('gemini'),
     body: {
       model: 'some-model',
@@ -284,7 +359,18 @@ const cases: { name: string; conversation: Conversation; target?: ChatTarget; bo
         callMessage('call_a'),
         { role: 'tool', tool_call_id: 'call_a', content: 'ok' },
         { role: 'user', content: 'Next' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_b', type: 'function', function: { name: 'shell', arguments: '{}' }, extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            {
+              id: 'call_b',
+              type: 'function',
+              function: { name: 'shell', arguments: '{}' },
+              extra_content: { google: { thought_signature: 'skip_thought_signature_validator' } },
+            },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_b', content: 'ok' },
       ],
     },
@@ -325,7 +411,11 @@ describe('OpenAI Chat request writer', () => {
       assert.equal(requestProblem('chat', body), undefined);
       const messages = body.messages as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
       const calls = (messages[1].tool_calls ?? []).map((call) => call.id);
-      assert.deepStrictEqual(messages.slice(2).map((m) => m.tool_call_id), calls, 'each result under its call’s id');
+      assert.deepStrictEqual(
+        messages.slice(2).map((m) => m.tool_call_id),
+        calls,
+        'each result under its call’s id',
+      );
       return calls;
     };
     const forty = 'toolu_' + 'a'.repeat(34);

@@ -23,7 +23,13 @@ const upstream: SseEvent[] = [
   chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'weather', arguments: '{"city":' } }] }),
   chunk({ tool_calls: [{ index: 1, function: { arguments: '"Oslo","days":2}' } }] }),
   chunk({}, 'tool_calls'),
-  sse('', { id: 'chatcmpl-7', object: 'chat.completion.chunk', model: 'gpt-4.1', choices: [], usage: { prompt_tokens: 120, completion_tokens: 31, prompt_tokens_details: { cached_tokens: 100 } } }),
+  sse('', {
+    id: 'chatcmpl-7',
+    object: 'chat.completion.chunk',
+    model: 'gpt-4.1',
+    choices: [],
+    usage: { prompt_tokens: 120, completion_tokens: 31, prompt_tokens_details: { cached_tokens: 100 } },
+  }),
   { name: '', data: '[DONE]' },
 ];
 
@@ -50,7 +56,11 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
   });
 
   it('keeps parallel calls apart when the provider gives no index or the same index to each (Gemini), by their ids', async () => {
-    const call = (id: string | undefined, args: string, index?: number) => ({ ...(index !== undefined && { index }), ...(id && { id, type: 'function', function: { name: 'weather', arguments: args } }), ...(!id && { function: { arguments: args } }) });
+    const call = (id: string | undefined, args: string, index?: number) => ({
+      ...(index !== undefined && { index }),
+      ...(id && { id, type: 'function', function: { name: 'weather', arguments: args } }),
+      ...(!id && { function: { arguments: args } }),
+    });
     for (const index of [undefined, 0]) {
       const events = translate([
         chunk({ role: 'assistant', tool_calls: [call('function-call-1', '{"city":', index)] }),
@@ -80,7 +90,19 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     ]);
     const message = await parsedBySdk('messages', Buffer.from(sseBytes(events)));
     assert.equal(message.stop_reason, 'tool_use', 'an agent loop that waits for tool_use would stop here');
-    const answer = chatToMessagesAnswer({ id: 'c', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] }, finish_reason: 'stop' }] }, 'claude-x');
+    const answer = chatToMessagesAnswer(
+      {
+        id: 'c',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+            finish_reason: 'stop',
+          },
+        ],
+      },
+      'claude-x',
+    );
     assert.ok(answer, 'a finished answer');
     assert.equal(answer.stop_reason, 'tool_use');
   });
@@ -88,7 +110,9 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
   it('passes each argument fragment on as it arrives, not buffered to the end of the call', () => {
     const stream = chatToMessagesStream('claude-sonnet-4-5');
     const seen = upstream.slice(0, 5).flatMap((e) => stream.push(e));
-    const partial = seen.filter((e) => e.data?.includes('input_json_delta')).map((e) => (JSON.parse(must(e.data)) as { delta: { partial_json: string } }).delta.partial_json);
+    const partial = seen
+      .filter((e) => e.data?.includes('input_json_delta'))
+      .map((e) => (JSON.parse(must(e.data)) as { delta: { partial_json: string } }).delta.partial_json);
     assert.deepEqual(partial, ['{"ci'], 'the first fragment reaches the client before the rest of the call has come');
   });
 
@@ -109,7 +133,17 @@ describe('translation: Chat Completions → Anthropic Messages answer', () => {
     const chat = {
       id: 'chatcmpl-9',
       object: 'chat.completion',
-      choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: 'On it.', tool_calls: [{ id: 'call_z', type: 'function', function: { name: 'ls', arguments: '{"path":"."}' } }] } }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'tool_calls',
+          message: {
+            role: 'assistant',
+            content: 'On it.',
+            tool_calls: [{ id: 'call_z', type: 'function', function: { name: 'ls', arguments: '{"path":"."}' } }],
+          },
+        },
+      ],
       usage: { prompt_tokens: 50, completion_tokens: 7 },
     };
     assert.deepEqual(chatToMessagesAnswer(chat, 'claude-x'), {

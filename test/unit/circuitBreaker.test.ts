@@ -13,7 +13,11 @@ function make(clock = new ManualClock()): CircuitBreaker {
 
 /** Runs one attempt through the breaker; undefined when it was not admitted. */
 function attempt(breaker: CircuitBreaker, outcome: ProviderOutcome, force = false): Promise<ProviderOutcome | undefined> {
-  return breaker.guard(async () => outcome, (o) => o, force);
+  return breaker.guard(
+    async () => outcome,
+    (o) => o,
+    force,
+  );
 }
 
 describe('circuit breaker', () => {
@@ -44,7 +48,11 @@ describe('circuit breaker', () => {
     // Two probes at once are admitted, a third is not.
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const slow = (): Promise<ProviderOutcome | undefined> => breaker.guard(async () => (await held, 'success' as ProviderOutcome), (o) => o);
+    const slow = (): Promise<ProviderOutcome | undefined> =>
+      breaker.guard(
+        async () => (await held, 'success' as ProviderOutcome),
+        (o) => o,
+      );
     const probes = [slow(), slow()];
     assert.equal(await attempt(breaker, 'success'), undefined, 'only two probes at a time');
     release();
@@ -86,7 +94,13 @@ describe('circuit breaker', () => {
     const breaker = make(clock);
     for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
     clock.advance(5_000);
-    for (let i = 0; i < 2; i++) await assert.rejects(breaker.guard(async () => Promise.reject(new Error('boom')), () => 'neutral'));
+    for (let i = 0; i < 2; i++)
+      await assert.rejects(
+        breaker.guard(
+          async () => Promise.reject(new Error('boom')),
+          () => 'neutral',
+        ),
+      );
     assert.equal(breaker.admits(), true, 'both slots are free again');
   });
 
@@ -94,7 +108,10 @@ describe('circuit breaker', () => {
     const clock = new ManualClock();
     const breaker = make(clock);
     let finishSlow!: (o: ProviderOutcome) => void;
-    const slow = breaker.guard(() => new Promise<ProviderOutcome>((r) => (finishSlow = r)), (o) => o);
+    const slow = breaker.guard(
+      () => new Promise<ProviderOutcome>((r) => (finishSlow = r)),
+      (o) => o,
+    );
     for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
     assert.equal(breaker.state(), 'open');
     clock.advance(5_000);
@@ -110,7 +127,12 @@ describe('circuit breaker', () => {
     const breaker = make();
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const inFlight = Array.from({ length: 5 }, () => breaker.guard(async () => (await held, 'success' as ProviderOutcome), (o) => o));
+    const inFlight = Array.from({ length: 5 }, () =>
+      breaker.guard(
+        async () => (await held, 'success' as ProviderOutcome),
+        (o) => o,
+      ),
+    );
     assert.equal(breaker.admits(), true, 'five in flight, more than the two probes, and still admitting');
     assert.equal(await attempt(breaker, 'success'), 'success');
     release();
@@ -126,7 +148,11 @@ describe('circuit breaker', () => {
     assert.equal(breaker.admits(), true, 'half-open, no probe out');
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const slow = (): Promise<ProviderOutcome | undefined> => breaker.guard(async () => (await held, 'failure' as ProviderOutcome), (o) => o);
+    const slow = (): Promise<ProviderOutcome | undefined> =>
+      breaker.guard(
+        async () => (await held, 'failure' as ProviderOutcome),
+        (o) => o,
+      );
     const first = slow();
     assert.equal(breaker.admits(), true, 'one of two probe slots taken');
     const second = slow();
@@ -139,14 +165,23 @@ describe('circuit breaker', () => {
     const breaker = make();
     for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
     let ran = false;
-    assert.equal(await breaker.guard(async () => ((ran = true), 'success' as ProviderOutcome), (o) => o), undefined);
+    assert.equal(
+      await breaker.guard(
+        async () => ((ran = true), 'success' as ProviderOutcome),
+        (o) => o,
+      ),
+      undefined,
+    );
     assert.equal(ran, false);
   });
 
   it('does not close on the late success of an attempt admitted before it opened', async () => {
     const breaker = make();
     let finishSlow!: (o: ProviderOutcome) => void;
-    const slow = breaker.guard(() => new Promise<ProviderOutcome>((r) => (finishSlow = r)), (o) => o);
+    const slow = breaker.guard(
+      () => new Promise<ProviderOutcome>((r) => (finishSlow = r)),
+      (o) => o,
+    );
     for (let i = 0; i < 10; i++) await attempt(breaker, 'failure');
     finishSlow('success');
     await slow;

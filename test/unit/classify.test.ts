@@ -15,18 +15,32 @@ describe('failure classification', () => {
 
   it('marks billing errors exhausted: 402 and Anthropic credit-balance 400s', () => {
     assert.equal(kind(402, {}), 'quota');
-    assert.equal(kind(400, { type: 'error', error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API.' } }), 'quota');
+    assert.equal(
+      kind(400, { type: 'error', error: { type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API.' } }),
+      'quota',
+    );
     assert.equal(kind(400, { type: 'error', error: { type: 'billing_error', message: 'x' } }), 'quota');
   });
 
   it("reads Anthropic's spend limit as quota until the day it names, not as the caller's fault", () => {
-    const body = { type: 'error', error: { type: 'invalid_request_error', message: 'You have reached your specified API usage limits. You will regain access on 2027-01-01 at 00:00 UTC.' } };
+    const body = {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'You have reached your specified API usage limits. You will regain access on 2027-01-01 at 00:00 UTC.' },
+    };
     assert.deepEqual(classifyResponse(400, errorFactsFromJson(body)), { kind: 'quota', reason: 'HTTP 400 invalid_request_error', until: Date.UTC(2027, 0, 1) });
     const later = { error: { message: 'You have reached your specified API usage limits. You will regain access on 2026-04-01 at 13:30 UTC.' } };
     assert.equal(classifyResponse(400, errorFactsFromJson(later)).until, Date.UTC(2026, 3, 1, 13, 30));
-    assert.equal(classifyResponse(400, { message: 'You have reached your specified API usage limits. You will regain access on 2026-05-01.' }).until, Date.UTC(2026, 4, 1), 'a day without a time: its start');
+    assert.equal(
+      classifyResponse(400, { message: 'You have reached your specified API usage limits. You will regain access on 2026-05-01.' }).until,
+      Date.UTC(2026, 4, 1),
+      'a day without a time: its start',
+    );
     assert.equal(classifyStreamError(errorFactsFromJson(body)).until, Date.UTC(2027, 0, 1), 'the same words inside a stream');
-    assert.equal(classifyResponse(400, errorFactsFromJson({ error: { message: 'Your credit balance is too low to access the Anthropic API.' } })).until, undefined, 'no day named: the usual re-test');
+    assert.equal(
+      classifyResponse(400, errorFactsFromJson({ error: { message: 'Your credit balance is too low to access the Anthropic API.' } })).until,
+      undefined,
+      'no day named: the usual re-test',
+    );
   });
 
   it("reads Gemini's errors, sent as a JSON array by its OpenAI-compatible endpoint: spent credits are quota, the free tier's per-minute limit a rate limit", () => {
@@ -42,22 +56,38 @@ describe('failure classification', () => {
     }
     assert.equal(classifyStreamError(errorFactsFromJson(gemini(perMinute))).kind, 'rate_limit', 'the same words inside a stream');
     // Without the metric line or the retry, the link to the rate-limit docs still tells Gemini's window from a spent balance.
-    assert.equal(kind(429, gemini('You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.')), 'rate_limit');
+    assert.equal(
+      kind(
+        429,
+        gemini(
+          'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.',
+        ),
+      ),
+      'rate_limit',
+    );
     assert.equal(kind(429, gemini('Resource has been exhausted (e.g. check quota).')), 'rate_limit');
     assert.equal(classifyResponse(429, errorFactsFromJson(gemini('x Please retry in 9999999s.'))).retryInMs, 24 * 60 * 60_000, 'a day at most');
     assert.deepEqual(errorFactsFromJson([]), {});
   });
 
   it("keeps OpenAI's spent balance quota: the same first sentence as Gemini's per-minute limit, none of its window", () => {
-    const message = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
+    const message =
+      'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.';
     assert.equal(kind(429, { error: { message, type: 'insufficient_quota', param: null, code: 'insufficient_quota' } }), 'quota');
     assert.equal(kind(429, { error: message }), 'quota', 'by its words alone');
-    assert.equal(kind(429, { error: { message: `${message} Please retry in 20s.`, code: 'insufficient_quota' } }), 'quota', 'insufficient_quota is never a window');
+    assert.equal(
+      kind(429, { error: { message: `${message} Please retry in 20s.`, code: 'insufficient_quota' } }),
+      'quota',
+      'insufficient_quota is never a window',
+    );
   });
 
   it('blames the key on 401, and on 403 only when the body speaks of the key', () => {
     assert.equal(kind(401, { error: { code: 'invalid_api_key' } }), 'auth');
-    assert.equal(kind(403, { type: 'error', error: { type: 'permission_error', message: 'This API key does not have permission to use this resource.' } }), 'auth');
+    assert.equal(
+      kind(403, { type: 'error', error: { type: 'permission_error', message: 'This API key does not have permission to use this resource.' } }),
+      'auth',
+    );
     assert.equal(kind(403, { error: { message: 'Project does not have access to model gpt-x' } }), 'caller');
     assert.equal(kind(403, { error: { message: 'unsupported_country_region_territory' } }), 'caller');
   });
@@ -69,15 +99,24 @@ describe('failure classification', () => {
 
   it('lets context-length errors fail over but keeps content-policy errors verbatim', () => {
     assert.equal(kind(400, { error: { code: 'context_length_exceeded', message: "This model's maximum context length is 128000 tokens" } }), 'context_length');
-    assert.equal(kind(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } }), 'context_length');
+    assert.equal(
+      kind(400, { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 250000 tokens > 200000 maximum' } }),
+      'context_length',
+    );
     assert.equal(kind(400, { error: { code: 'content_policy_violation', message: 'Your request was rejected by our safety system' } }), 'caller');
   });
 
   it('classifies in-stream errors of each protocol', () => {
     assert.equal(classifyStreamError(errorFactsFromJson({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).kind, 'transient');
     assert.equal(classifyStreamError(errorFactsFromJson({ error: { type: 'insufficient_quota', code: 'insufficient_quota' } })).kind, 'quota');
-    assert.equal(classifyStreamError(errorFactsFromJson({ type: 'response.failed', response: { error: { code: 'rate_limit_exceeded', message: 'x' } } })).kind, 'rate_limit');
-    assert.equal(classifyStreamError(errorFactsFromJson({ type: 'response.failed', response: { error: { code: 'server_error', message: 'x' } } })).kind, 'transient');
+    assert.equal(
+      classifyStreamError(errorFactsFromJson({ type: 'response.failed', response: { error: { code: 'rate_limit_exceeded', message: 'x' } } })).kind,
+      'rate_limit',
+    );
+    assert.equal(
+      classifyStreamError(errorFactsFromJson({ type: 'response.failed', response: { error: { code: 'server_error', message: 'x' } } })).kind,
+      'transient',
+    );
   });
 
   it('maps transport errors: header timeouts move on, resets are transient', () => {
@@ -89,10 +128,21 @@ describe('failure classification', () => {
   });
 
   it('reads each error body shape: nested objects, a bare string, the Responses error event, numeric codes', () => {
-    assert.deepEqual(errorFactsFromJson({ error: { type: 'invalid_request_error', code: 429, message: 'x' } }), { type: 'invalid_request_error', code: '429', message: 'x' });
-    assert.deepEqual(errorFactsFromJson({ error: { type: true, code: null, message: { text: 'x' } } }), { type: undefined, code: undefined, message: undefined }, 'only strings and numbers are facts');
+    assert.deepEqual(errorFactsFromJson({ error: { type: 'invalid_request_error', code: 429, message: 'x' } }), {
+      type: 'invalid_request_error',
+      code: '429',
+      message: 'x',
+    });
+    assert.deepEqual(
+      errorFactsFromJson({ error: { type: true, code: null, message: { text: 'x' } } }),
+      { type: undefined, code: undefined, message: undefined },
+      'only strings and numbers are facts',
+    );
     assert.deepEqual(errorFactsFromJson({ error: 'Invalid API key provided' }), { message: 'Invalid API key provided' });
-    assert.deepEqual(errorFactsFromJson({ type: 'error', code: 'rate_limit_exceeded', message: 'Rate limit reached' }), { code: 'rate_limit_exceeded', message: 'Rate limit reached' });
+    assert.deepEqual(errorFactsFromJson({ type: 'error', code: 'rate_limit_exceeded', message: 'Rate limit reached' }), {
+      code: 'rate_limit_exceeded',
+      message: 'Rate limit reached',
+    });
     assert.deepEqual(errorFactsFromJson({ type: 'response.completed' }), {});
     assert.deepEqual(errorFactsFromJson({}), {});
     assert.deepEqual(errorFactsFromJson(null), {});
@@ -133,7 +183,10 @@ describe('failure classification', () => {
     assert.equal(kind(422, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'context_length');
     assert.equal(kind(422, { error: { message: 'Your credit balance is too low' } }), 'quota');
     assert.equal(kind(404, { error: { message: "This model's maximum context length is 32768 tokens" } }), 'caller');
-    for (const message of ['input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000', 'input length and max_tokens exceed context limit: 197000 + 8192 > 200000']) {
+    for (const message of [
+      'input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000',
+      'input length and max_tokens exceed context limit: 197000 + 8192 > 200000',
+    ]) {
       assert.equal(kind(400, { type: 'error', error: { type: 'invalid_request_error', message } }), 'context_length', 'with or without the backticks');
     }
     assert.equal(kind(409, { error: { message: 'billing' } }), 'caller');
@@ -154,7 +207,11 @@ describe('failure classification', () => {
     assert.deepEqual(classifyTransportError({ code: 'FIRST_EVENT_TIMEOUT' }), { kind: 'timeout', reason: 'no first event in time' });
     assert.equal(classifyTransportError({ code: 'UND_ERR_BODY_TIMEOUT' }).kind, 'timeout');
     assert.deepEqual(classifyTransportError({ code: 'UND_ERR_CONNECT_TIMEOUT' }), { kind: 'timeout', reason: 'connect timeout' });
-    assert.deepEqual(classifyTransportError(Object.assign(new Error('fetch failed'), { cause: { code: 'UND_ERR_CONNECT_TIMEOUT' } })), { kind: 'timeout', reason: 'connect timeout' }, 'undici wraps it in a cause');
+    assert.deepEqual(
+      classifyTransportError(Object.assign(new Error('fetch failed'), { cause: { code: 'UND_ERR_CONNECT_TIMEOUT' } })),
+      { kind: 'timeout', reason: 'connect timeout' },
+      'undici wraps it in a cause',
+    );
   });
 
   it('blames the request, never a provider or key, when the client refuses to send it', () => {

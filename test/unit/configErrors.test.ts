@@ -74,7 +74,10 @@ describe('configuration errors never repeat the value', () => {
       place(config);
       const values: Record<string, unknown> = { ...config, pools: config.pools.map((p) => (typeof p === 'object' ? { ...p, keys: undefined } : p)) };
       const { problems } = parseSettings((name) => values[name]);
-      assert.ok(problems.some((p) => p.startsWith(`keybridge.${field}`)), `${field}: ${problems.join(' | ')}`);
+      assert.ok(
+        problems.some((p) => p.startsWith(`keybridge.${field}`)),
+        `${field}: ${problems.join(' | ')}`,
+      );
       for (const problem of problems) assert.ok(!problem.includes('Zq9x'), problem);
       checked++;
     }
@@ -90,16 +93,29 @@ describe('configuration errors never repeat the value', () => {
       { pools: [], routes: KEY },
     ];
     for (const config of bad) {
-      assert.throws(() => validateBridgeConfig(config as never), (error: Error) => error instanceof ConfigError && !error.message.includes('Zq9x'));
+      assert.throws(
+        () => validateBridgeConfig(config as never),
+        (error: Error) => error instanceof ConfigError && !error.message.includes('Zq9x'),
+      );
     }
   });
 });
 
 describe('configuration ranges', () => {
   it('refuses a knob or a deadline of Infinity (JSON 1e999), which Node would run as a 1 ms timer', () => {
-    const config = JSON.parse('{"pools":[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}]}],"tuning":{"idleTimeoutMs":1e999}}') as unknown;
-    assert.throws(() => parseWith(configFileSchema, config), (error: Error) => error instanceof ConfigError && error.field === 'tuning.idleTimeoutMs');
-    const pools = JSON.parse('[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}],"deadlines":{"firstEventTimeoutMs":1e999}}]') as unknown;
-    assert.throws(() => parseWith(configFileSchema, { pools }), (error: Error) => error instanceof ConfigError && error.field === 'pools[0].deadlines.firstEventTimeoutMs');
+    const config = JSON.parse(
+      '{"pools":[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}]}],"tuning":{"idleTimeoutMs":1e999}}',
+    ) as unknown;
+    assert.throws(
+      () => parseWith(configFileSchema, config),
+      (error: Error) => error instanceof ConfigError && error.field === 'tuning.idleTimeoutMs',
+    );
+    const pools = JSON.parse(
+      '[{"id":"oa","protocol":"openai","baseUrl":"https://x.example/v1","keys":[{"id":"k","env":"K"}],"deadlines":{"firstEventTimeoutMs":1e999}}]',
+    ) as unknown;
+    assert.throws(
+      () => parseWith(configFileSchema, { pools }),
+      (error: Error) => error instanceof ConfigError && error.field === 'pools[0].deadlines.firstEventTimeoutMs',
+    );
   });
 });

@@ -35,13 +35,27 @@ describe('generated configuration schemas', () => {
   });
 
   it('loads every example config the README shows, cross-protocol routes included', () => {
-    const env = { OPENAI_KEY_WORK: 'sk-a', OPENAI_KEY_PERSONAL: 'sk-b', ANTHROPIC_KEY_TEAM: 'sk-ant-c', ANTHROPIC_KEY_BACKUP: 'sk-ant-d', ANTHROPIC_KEY_PERSONAL: 'sk-ant-e', OPENROUTER_KEY: 'sk-or-f', GEMINI_KEY: 'AIza-g' };
+    const env = {
+      OPENAI_KEY_WORK: 'sk-a',
+      OPENAI_KEY_PERSONAL: 'sk-b',
+      ANTHROPIC_KEY_TEAM: 'sk-ant-c',
+      ANTHROPIC_KEY_BACKUP: 'sk-ant-d',
+      ANTHROPIC_KEY_PERSONAL: 'sk-ant-e',
+      OPENROUTER_KEY: 'sk-or-f',
+      GEMINI_KEY: 'AIza-g',
+    };
     for (const name of ['keybridge.json', 'claude-code-fallback.json']) {
       const loaded = loadServeConfig(join(root, 'examples', name), env);
-      assert.ok(loaded.bridge.pools.every((p) => p.keys.length > 0), name);
+      assert.ok(
+        loaded.bridge.pools.every((p) => p.keys.length > 0),
+        name,
+      );
     }
     const fallback = loadServeConfig(join(root, 'examples', 'claude-code-fallback.json'), env).bridge;
-    assert.deepEqual(fallback.routes[0].targets.map((t) => fallback.pools.find((p) => p.id === t.pool)?.protocol), ['anthropic', 'openai', 'openai']);
+    assert.deepEqual(
+      fallback.routes[0].targets.map((t) => fallback.pools.find((p) => p.id === t.pool)?.protocol),
+      ['anthropic', 'openai', 'openai'],
+    );
     assert.equal(fallback.pools.find((p) => p.id === 'gemini')?.responses, false);
   });
 

@@ -4,7 +4,20 @@
 // another user could read or change, and a relative agent home, are refused by name; a temporary file
 // planted as a link cannot capture the token; a file that does not parse is not written at all.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connectFile, currentFileState, disconnectFile, planFile, refreshFile } from '../../src/core/agents/agentFiles';
@@ -37,7 +50,11 @@ describe('Connect Agents: files on disk', () => {
 
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'cn-home-'));
-    ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-disk-token', home };
+    ctx = {
+      baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
+      token: 'kb-disk-token',
+      home,
+    };
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
@@ -82,7 +99,10 @@ describe('Connect Agents: files on disk', () => {
     writeFileSync(real, '{}\n', { mode: 0o644 });
     mkdirSync(join(home, '.claude'));
     symlinkSync(real, join(home, '.claude', 'settings.json'));
-    assert.deepEqual(planFile('claude-settings', ctx).notes, [`written through the link, at ${real}`, 'its mode goes from 0644 to 0600: it will hold the local token']);
+    assert.deepEqual(planFile('claude-settings', ctx).notes, [
+      `written through the link, at ${real}`,
+      'its mode goes from 0644 to 0600: it will hold the local token',
+    ]);
     const connected = connectFile('claude-settings', ctx);
     assert.ok(lstatSync(join(home, '.claude', 'settings.json')).isSymbolicLink());
     assert.match(readFileSync(real, 'utf8'), /ANTHROPIC_AUTH_TOKEN/);
@@ -149,13 +169,20 @@ describe('Connect Agents: files on disk', () => {
     chmodSync(codexHome, 0o775); // umask 002, as Debian and Ubuntu give users with a group of their own
     const env = { CODEX_HOME: codexHome };
     const uid = statSync(codexHome).uid;
-    assert.throws(() => connectFile('codex-provider', { ...ctx, env }, { uid }), new RegExp(`${escape(codexHome)} can be written by other users \\(mode 0775\\)`));
+    assert.throws(
+      () => connectFile('codex-provider', { ...ctx, env }, { uid }),
+      new RegExp(`${escape(codexHome)} can be written by other users \\(mode 0775\\)`),
+    );
     connectFile('codex-provider', { ...ctx, env }, { uid, ownGroup: statSync(codexHome).gid });
     assert.equal(statSync(join(codexHome, 'config.toml')).mode & 0o777, 0o600);
   });
 
   it('refuses a relative agent home, naming the variable', () => {
-    for (const [id, variable] of [['codex-provider', 'CODEX_HOME'], ['claude-settings', 'CLAUDE_CONFIG_DIR'], ['opencode', 'XDG_CONFIG_HOME']] as const) {
+    for (const [id, variable] of [
+      ['codex-provider', 'CODEX_HOME'],
+      ['claude-settings', 'CLAUDE_CONFIG_DIR'],
+      ['opencode', 'XDG_CONFIG_HOME'],
+    ] as const) {
       const env = { [variable]: 'agent-home' };
       assert.throws(() => planFile(id, { ...ctx, env }), new RegExp(`^Error: ${variable} is "agent-home", a relative path`));
       assert.throws(() => connectFile(id, { ...ctx, env }), /a relative path/);

@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import { claudeEnvValues } from '../../src/core/agents/specs/claudeCode';
 import { envSettingState, mergeEnvSetting, restoreEnvSetting } from '../../src/core/agents/envVarSetting';
 
-const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-test-token' };
+const ctx = {
+  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
+  token: 'kb-test-token',
+};
 
 describe('Connect Agents: claudeCode.environmentVariables', () => {
   it('is connected with what this version writes, outdated after a port change', () => {

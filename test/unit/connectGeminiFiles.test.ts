@@ -11,7 +11,10 @@ const ctx: ConnectContext = {
   token: 'kb-test-token',
   home: '/home/u',
 };
-const moved: ConnectContext = { ...ctx, baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
+const moved: ConnectContext = {
+  ...ctx,
+  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
+};
 
 function roundTrip(id: FileTargetId, before: string | undefined): string {
   const plan = planConnect(id, ctx, before);
@@ -87,7 +90,10 @@ describe('Connect Agents: Gemini CLI ~/.gemini/.env', () => {
 
   it('refuses a file that already has a KeyBridge block', () => {
     const once = planConnect('gemini-env', ctx, USER_ENV).after;
-    assert.throws(() => planConnect('gemini-env', ctx, once), (e: Error) => e instanceof ConnectRefused && /already has a KeyBridge block/.test(e.message));
+    assert.throws(
+      () => planConnect('gemini-env', ctx, once),
+      (e: Error) => e instanceof ConnectRefused && /already has a KeyBridge block/.test(e.message),
+    );
   });
 
   it('moves with GEMINI_CLI_HOME (which stands in for the home folder)', () => {
@@ -97,13 +103,18 @@ describe('Connect Agents: Gemini CLI ~/.gemini/.env', () => {
 });
 
 // Gemini CLI's own settings file: nested sections, written by its /settings dialog.
-const USER_SETTINGS = '{\n  "general": {\n    "vimMode": true\n  },\n  "security": {\n    "folderTrust": {\n      "enabled": true\n    }\n  },\n  "ui": {\n    "theme": "GitHub"\n  }\n}\n';
+const USER_SETTINGS =
+  '{\n  "general": {\n    "vimMode": true\n  },\n  "security": {\n    "folderTrust": {\n      "enabled": true\n    }\n  },\n  "ui": {\n    "theme": "GitHub"\n  }\n}\n';
 
 describe('Connect Agents: Gemini CLI ~/.gemini/settings.json', () => {
   it('sets security.auth.selectedType to gemini-api-key and keeps every other setting', () => {
     const plan = planConnect('gemini-settings', ctx, USER_SETTINGS);
     assert.equal(plan.path, '/home/u/.gemini/settings.json');
-    assert.deepEqual(JSON.parse(plan.after), { general: { vimMode: true }, security: { folderTrust: { enabled: true }, auth: { selectedType: 'gemini-api-key' } }, ui: { theme: 'GitHub' } });
+    assert.deepEqual(JSON.parse(plan.after), {
+      general: { vimMode: true },
+      security: { folderTrust: { enabled: true }, auth: { selectedType: 'gemini-api-key' } },
+      ui: { theme: 'GitHub' },
+    });
     assert.deepEqual(plan.previous, { selectedType: null });
   });
 

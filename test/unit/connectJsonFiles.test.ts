@@ -45,7 +45,10 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
     ['a CRLF file', SETTINGS.replace(/\n/g, '\r\n')],
     ['a tab-indented file without a final newline', '{\n\t"env": {\n\t\t"A": "1"\n\t}\n}'],
     ['a one-line file', '{"model":"opus","env":{"A":"1"}}'],
-    ['a file whose env already has our keys', '{\n  "env": {\n    "ANTHROPIC_AUTH_TOKEN": "users-own-token",\n    "ANTHROPIC_BASE_URL": "https://proxy.example"\n  }\n}\n'],
+    [
+      'a file whose env already has our keys',
+      '{\n  "env": {\n    "ANTHROPIC_AUTH_TOKEN": "users-own-token",\n    "ANTHROPIC_BASE_URL": "https://proxy.example"\n  }\n}\n',
+    ],
   ] as const) {
     it(`Connect then Disconnect restores ${name} byte for byte`, () => {
       assert.equal(roundTrip('claude-settings', before), before ?? '<deleted>');
@@ -84,7 +87,11 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
 
   it('rewrites only our values after a port or token change', () => {
     const plan = planConnect('claude-settings', ctx, SETTINGS);
-    const next = { ...ctx, token: 'kb-rotated', baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
+    const next = {
+      ...ctx,
+      token: 'kb-rotated',
+      baseUrls: { ...ctx.baseUrls, anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
+    };
     assert.equal(fileState(plan.record, next, plan.after), 'outdated');
     const refreshed = planRefresh(plan.record, next, plan.after);
     assert.equal(refreshed.after, plan.after.replace('kb-test-token', 'kb-rotated').replace('17381', '18000'));
@@ -104,7 +111,10 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
     ['env that is not an object', '{"env": "x"}'],
   ] as const) {
     it(`leaves a file with ${why} untouched, saying why`, () => {
-      assert.throws(() => planConnect('claude-settings', ctx, text), (e: Error) => e instanceof ConnectRefused && /left untouched/.test(e.message));
+      assert.throws(
+        () => planConnect('claude-settings', ctx, text),
+        (e: Error) => e instanceof ConnectRefused && /left untouched/.test(e.message),
+      );
     });
   }
 
@@ -118,7 +128,11 @@ describe('Connect Agents: ~/.claude/settings.json with the user’s own ANTHROPI
   it('leaves it as it is (the bridge reads the bearer token first) and restores the file byte for byte', () => {
     const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "test-key-users-own"\n  }\n}\n';
     const plan = planConnect('claude-settings', ctx, before);
-    assert.deepEqual(JSON.parse(plan.after).env, { ANTHROPIC_API_KEY: 'test-key-users-own', ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: 'kb-test-token' });
+    assert.deepEqual(JSON.parse(plan.after).env, {
+      ANTHROPIC_API_KEY: 'test-key-users-own',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic',
+      ANTHROPIC_AUTH_TOKEN: 'kb-test-token',
+    });
     assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
   });
 });
@@ -129,7 +143,10 @@ describe('Connect Agents: a file connected by a version that wrote other members
     const plan = planConnect('claude-settings', ctx, before);
     // What the earlier build wrote: the token as ANTHROPIC_API_KEY.
     const older = plan.after.replace('"ANTHROPIC_AUTH_TOKEN"', '"ANTHROPIC_API_KEY"');
-    const record = { ...plan.record, digests: { ANTHROPIC_BASE_URL: plan.record.digests.ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY: plan.record.digests.ANTHROPIC_AUTH_TOKEN } };
+    const record = {
+      ...plan.record,
+      digests: { ANTHROPIC_BASE_URL: plan.record.digests.ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY: plan.record.digests.ANTHROPIC_AUTH_TOKEN },
+    };
     assert.equal(fileState(record, ctx, older), 'drifted');
     assert.equal(planDisconnect(record, {}, older), before);
   });

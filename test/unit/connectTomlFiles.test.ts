@@ -12,7 +12,10 @@ const ctx: ConnectContext = {
   token: 'kb-test-token',
   home: '/home/u',
 };
-const moved: ConnectContext = { ...ctx, baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
+const moved: ConnectContext = {
+  ...ctx,
+  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
+};
 
 function roundTrip(id: FileTargetId, before: string | undefined): string {
   const plan = planConnect(id, ctx, before);
@@ -21,7 +24,8 @@ function roundTrip(id: FileTargetId, before: string | undefined): string {
   return after === null ? '<deleted>' : (after ?? '<untouched>');
 }
 
-const USER_CONFIG = 'model = "gpt-5"\napproval_policy = "on-request"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\nargs = [\n  "--port", # comment ] inside\n  "9000",\n]\n';
+const USER_CONFIG =
+  'model = "gpt-5"\napproval_policy = "on-request"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\nargs = [\n  "--port", # comment ] inside\n  "9000",\n]\n';
 
 describe('Connect Agents: Codex config.toml', () => {
   it('appends the provider as a marked block at the end and writes these exact lines', () => {
@@ -93,12 +97,18 @@ describe('Connect Agents: Codex config.toml', () => {
   });
 
   it('refuses the default provider when the user already chose one, naming why', () => {
-    assert.throws(() => planConnect('codex-default', ctx, 'model_provider = "openai"\n'), (e: Error) => e instanceof ConnectRefused && /already sets model_provider/.test(e.message));
+    assert.throws(
+      () => planConnect('codex-default', ctx, 'model_provider = "openai"\n'),
+      (e: Error) => e instanceof ConnectRefused && /already sets model_provider/.test(e.message),
+    );
     assert.throws(() => planConnect('codex-default', ctx, 'profile = "work"\n'), /legacy `profile`/);
   });
 
   it('refuses a provider table the user already has, and a second block of ours', () => {
-    assert.throws(() => planConnect('codex-provider', ctx, '[model_providers.keybridge]\nbase_url = "x"\n'), /already has a \[model_providers.keybridge\] table/);
+    assert.throws(
+      () => planConnect('codex-provider', ctx, '[model_providers.keybridge]\nbase_url = "x"\n'),
+      /already has a \[model_providers.keybridge\] table/,
+    );
     const plan = planConnect('codex-provider', ctx, USER_CONFIG);
     assert.throws(() => planConnect('codex-provider', ctx, plan.after), /already has a KeyBridge block/);
   });
@@ -111,7 +121,10 @@ describe('Connect Agents: Codex config.toml', () => {
     ['an unclosed array', 'args = [\n  "a",\n'],
   ] as const) {
     it(`leaves a file with ${why} untouched, with a message naming the line`, () => {
-      assert.throws(() => planConnect('codex-provider', ctx, text), (e: Error) => e instanceof ConnectRefused && /left untouched: it does not read as TOML \(line \d+|file ends inside/.test(e.message));
+      assert.throws(
+        () => planConnect('codex-provider', ctx, text),
+        (e: Error) => e instanceof ConnectRefused && /left untouched: it does not read as TOML \(line \d+|file ends inside/.test(e.message),
+      );
     });
   }
 
@@ -163,6 +176,9 @@ describe('TOML outline', () => {
   });
 
   it('names the line that is not TOML', () => {
-    assert.throws(() => outlineToml('a = 1\n\nb = ]\n'), (e: Error) => e instanceof TomlShapeError && /^line 3/.test(e.message));
+    assert.throws(
+      () => outlineToml('a = 1\n\nb = ]\n'),
+      (e: Error) => e instanceof TomlShapeError && /^line 3/.test(e.message),
+    );
   });
 });

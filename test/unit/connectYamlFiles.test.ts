@@ -12,7 +12,11 @@ const ctx: ConnectContext = {
   token: 'kb-test-token',
   home: '/home/u',
 };
-const moved: ConnectContext = { ...ctx, token: 'kb-other-token', baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' } };
+const moved: ConnectContext = {
+  ...ctx,
+  token: 'kb-other-token',
+  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
+};
 
 const OURS = [
   {
@@ -179,7 +183,9 @@ describe('Connect Agents: Continue config.yaml', () => {
     const refreshed = planRefresh(plan.record, moved, plan.after);
     assert.equal(fileState(refreshed.record, moved, refreshed.after), 'connected');
     assert.deepEqual(
-      models(refreshed.after).slice(0, 2).map((m) => (m as { apiBase: string; apiKey: string }).apiBase + ' ' + (m as { apiKey: string }).apiKey),
+      models(refreshed.after)
+        .slice(0, 2)
+        .map((m) => (m as { apiBase: string; apiKey: string }).apiBase + ' ' + (m as { apiKey: string }).apiKey),
       ['http://127.0.0.1:18000/openai/v1 kb-other-token', 'http://127.0.0.1:18000/anthropic/v1/ kb-other-token'],
     );
     assert.equal(planDisconnect(refreshed.record, {}, refreshed.after), WITH_MODELS);
@@ -189,6 +195,9 @@ describe('Connect Agents: Continue config.yaml', () => {
   it('leaves the file alone when taking the block out would leave the user’s entries without their key', () => {
     const plan = planConnect('continue-config', ctx, `${HEADER}models: []\n`);
     const below = `${plan.after}  - name: Mine\n    provider: ollama\n    model: llama3\n`;
-    assert.throws(() => planDisconnect(plan.record, {}, below), (e: unknown) => e instanceof ConnectRefused && /would not read as YAML/.test(e.message));
+    assert.throws(
+      () => planDisconnect(plan.record, {}, below),
+      (e: unknown) => e instanceof ConnectRefused && /would not read as YAML/.test(e.message),
+    );
   });
 });

@@ -8,7 +8,13 @@ import { captureStream } from '../helpers/sseStreams';
 import { must } from '../helpers/must';
 import { at, parseJson, strAt } from '../helpers/json';
 
-const prefilled = (text: string) => streamedBody('messages', { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: text }] });
+const prefilled = (text: string) =>
+  streamedBody('messages', {
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: text },
+    ],
+  });
 
 describe('continuation: fake provider support', () => {
   let fake: FakeProvider;
@@ -36,12 +42,21 @@ describe('continuation: fake provider support', () => {
 
   it('refuses, when strict, an empty non-final message and a chat body OpenAI would reject, in the OpenAI shape', async () => {
     fake.options.strictRequests = true;
-    const empty = streamedBody('messages', { messages: [{ role: 'user', content: '' }, { role: 'assistant', content: 'x' }] });
+    const empty = streamedBody('messages', {
+      messages: [
+        { role: 'user', content: '' },
+        { role: 'assistant', content: 'x' },
+      ],
+    });
     assert.equal((await captureStream(endpointUrl(fake, 'messages'), keyHeaders('messages', 'test-key-1'), empty)).status, 400);
     const chat = await captureStream(endpointUrl(fake, 'chat'), keyHeaders('chat', 'test-key-1'), { ...streamedBody('chat'), stream: false });
     assert.equal(chat.status, 400);
     assert.equal(at(parseJson(chat.bytes.toString()), 'error', 'message'), "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
-    const responses = await captureStream(endpointUrl(fake, 'responses'), keyHeaders('responses', 'test-key-1'), streamedBody('responses', { max_output_tokens: 8 }));
+    const responses = await captureStream(
+      endpointUrl(fake, 'responses'),
+      keyHeaders('responses', 'test-key-1'),
+      streamedBody('responses', { max_output_tokens: 8 }),
+    );
     assert.equal(responses.status, 400);
   });
 
@@ -56,6 +71,9 @@ describe('continuation: fake provider support', () => {
         .join('');
     assert.equal(await text(streamedBody('messages')), 'The quick brown fox.');
     assert.equal(await text(prefilled('The quick')), ' brown fox.');
-    assert.deepEqual(responder.asked.map((a) => a.delivered), [undefined, 'The quick']);
+    assert.deepEqual(
+      responder.asked.map((a) => a.delivered),
+      [undefined, 'The quick'],
+    );
   });
 });

@@ -21,9 +21,10 @@ describe('continuation: module boundaries', () => {
   });
 
   it('continues only the three streamed answer endpoints', () => {
-    assert.deepEqual(
-      (['chat', 'responses', 'messages', 'embeddings', 'models', 'count_tokens', 'other'] as const).filter(isContinuableEndpoint),
-      ['chat', 'responses', 'messages'],
-    );
+    assert.deepEqual((['chat', 'responses', 'messages', 'embeddings', 'models', 'count_tokens', 'other'] as const).filter(isContinuableEndpoint), [
+      'chat',
+      'responses',
+      'messages',
+    ]);
   });
 });

@@ -17,16 +17,46 @@ import { arrAt } from '../helpers/json';
 function delivered(endpoint: ContinuableEndpoint, text: string, outputTokensReported?: number): StreamTranscript {
   const t = new StreamTranscript(endpoint);
   if (endpoint === 'messages') {
-    t.note(sse('message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude-test', usage: { input_tokens: 12, output_tokens: outputTokensReported ?? 1 } } }));
+    t.note(
+      sse('message_start', {
+        type: 'message_start',
+        message: { id: 'msg_1', model: 'claude-test', usage: { input_tokens: 12, output_tokens: outputTokensReported ?? 1 } },
+      }),
+    );
     t.note(sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
     t.note(sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }));
   } else if (endpoint === 'chat') {
     t.note(sse('', { id: 'chatcmpl-1', model: 'gpt-test', created: 1, choices: [{ index: 0, delta: { role: 'assistant', content: text } }] }));
   } else {
     t.note(sse('response.created', { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', model: 'gpt-test', output: [] } }));
-    t.note(sse('response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { id: 'msg_1', type: 'message', role: 'assistant', content: [] } }));
-    t.note(sse('response.content_part.added', { type: 'response.content_part.added', sequence_number: 2, item_id: 'msg_1', output_index: 0, content_index: 0, part: { type: 'output_text', text: '' } }));
-    t.note(sse('response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, item_id: 'msg_1', output_index: 0, content_index: 0, delta: text }));
+    t.note(
+      sse('response.output_item.added', {
+        type: 'response.output_item.added',
+        sequence_number: 1,
+        output_index: 0,
+        item: { id: 'msg_1', type: 'message', role: 'assistant', content: [] },
+      }),
+    );
+    t.note(
+      sse('response.content_part.added', {
+        type: 'response.content_part.added',
+        sequence_number: 2,
+        item_id: 'msg_1',
+        output_index: 0,
+        content_index: 0,
+        part: { type: 'output_text', text: '' },
+      }),
+    );
+    t.note(
+      sse('response.output_text.delta', {
+        type: 'response.output_text.delta',
+        sequence_number: 3,
+        item_id: 'msg_1',
+        output_index: 0,
+        content_index: 0,
+        delta: text,
+      }),
+    );
   }
   return t;
 }
@@ -41,7 +71,9 @@ describe('continuation: continuationRequest', () => {
     it('ends the messages with the delivered text as the assistant turn, trailing whitespace left out, and the API accepts it', () => {
       const original = streamedBody('messages');
       const snapshot = structuredClone(original);
-      const b = body(continuationRequest('messages', original, delivered('messages', 'The quick brown fox \n'), { prefill: 'assistant', model: 'claude-other' }));
+      const b = body(
+        continuationRequest('messages', original, delivered('messages', 'The quick brown fox \n'), { prefill: 'assistant', model: 'claude-other' }),
+      );
       assert.deepEqual(arrAt(b, 'messages'), [
         { role: 'user', content: 'Say the sentence.' },
         { role: 'assistant', content: 'The quick brown fox' },
@@ -53,12 +85,23 @@ describe('continuation: continuationRequest', () => {
     });
 
     it('would be refused by the API with the whitespace kept: the rule the fake enforces is the real one', () => {
-      const naive = { ...streamedBody('messages'), messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'The quick ' }] };
+      const naive = {
+        ...streamedBody('messages'),
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'The quick ' },
+        ],
+      };
       assert.equal(requestProblem('messages', naive), 'messages: final assistant content cannot end with trailing whitespace');
     });
 
     it("extends the client's own prefill instead of adding a second assistant turn", () => {
-      const original = streamedBody('messages', { messages: [{ role: 'user', content: 'JSON please' }, { role: 'assistant', content: [{ type: 'text', text: '{"a":' }] }] });
+      const original = streamedBody('messages', {
+        messages: [
+          { role: 'user', content: 'JSON please' },
+          { role: 'assistant', content: [{ type: 'text', text: '{"a":' }] },
+        ],
+      });
       const b = body(continuationRequest('messages', original, delivered('messages', ' 1, "b": '), { prefill: 'assistant' }));
       assert.deepEqual(arrAt(b, 'messages')[1], { role: 'assistant', content: [{ type: 'text', text: '{"a": 1, "b":' }] });
       assert.equal(arrAt(b, 'messages').length, 2);
@@ -94,7 +137,13 @@ describe('continuation: continuationRequest', () => {
     });
 
     it('the fake refuses a prefix anywhere but on the last, assistant message, as the providers do', () => {
-      const misplaced = { ...streamedBody('chat'), messages: [{ role: 'assistant', content: 'Half', prefix: true }, { role: 'user', content: CONTINUE_INSTRUCTION }] };
+      const misplaced = {
+        ...streamedBody('chat'),
+        messages: [
+          { role: 'assistant', content: 'Half', prefix: true },
+          { role: 'user', content: CONTINUE_INSTRUCTION },
+        ],
+      };
       assert.match(requestProblem('chat', misplaced) ?? '', /only the last message/);
       const onUser = { ...streamedBody('chat'), messages: [{ role: 'user', content: 'Hi', prefix: true }] };
       assert.match(requestProblem('chat', onUser) ?? '', /prefix/);
@@ -163,22 +212,35 @@ describe('continuation: continuationRequest', () => {
     const text = 'x'.repeat(400); // about 100 tokens by the estimate
 
     it('reduces max_tokens, max_completion_tokens and max_output_tokens by the output already produced', () => {
-      assert.equal(body(continuationRequest('messages', streamedBody('messages', { max_tokens: 1000 }), delivered('messages', text), { prefill: 'assistant' })).max_tokens, 900);
-      const chat = body(continuationRequest('chat', streamedBody('chat', { max_tokens: 500, max_completion_tokens: 600 }), delivered('chat', text), { prefill: 'none' }));
+      assert.equal(
+        body(continuationRequest('messages', streamedBody('messages', { max_tokens: 1000 }), delivered('messages', text), { prefill: 'assistant' })).max_tokens,
+        900,
+      );
+      const chat = body(
+        continuationRequest('chat', streamedBody('chat', { max_tokens: 500, max_completion_tokens: 600 }), delivered('chat', text), { prefill: 'none' }),
+      );
       assert.equal(chat.max_tokens, 400);
       assert.equal(chat.max_completion_tokens, 500);
-      assert.equal(body(continuationRequest('responses', streamedBody('responses', { max_output_tokens: 300 }), delivered('responses', text), { prefill: 'none' })).max_output_tokens, 200);
+      assert.equal(
+        body(continuationRequest('responses', streamedBody('responses', { max_output_tokens: 300 }), delivered('responses', text), { prefill: 'none' }))
+          .max_output_tokens,
+        200,
+      );
     });
 
     it("uses the provider's own count when it reported more than the estimate", () => {
-      const b = body(continuationRequest('messages', streamedBody('messages', { max_tokens: 1000 }), delivered('messages', 'short', 250), { prefill: 'assistant' }));
+      const b = body(
+        continuationRequest('messages', streamedBody('messages', { max_tokens: 1000 }), delivered('messages', 'short', 250), { prefill: 'assistant' }),
+      );
       assert.equal(b.max_tokens, 750);
     });
 
     it('never goes below the floor, nor above the original limit', () => {
       const low = body(continuationRequest('messages', streamedBody('messages', { max_tokens: 120 }), delivered('messages', text), { prefill: 'assistant' }));
       assert.equal(low.max_tokens, MIN_CONTINUATION_OUTPUT_TOKENS);
-      const tiny = body(continuationRequest('responses', streamedBody('responses', { max_output_tokens: 32 }), delivered('responses', text), { prefill: 'none' }));
+      const tiny = body(
+        continuationRequest('responses', streamedBody('responses', { max_output_tokens: 32 }), delivered('responses', text), { prefill: 'none' }),
+      );
       assert.equal(tiny.max_output_tokens, 32);
       assert.equal(requestProblem('responses', tiny), undefined);
     });
@@ -187,12 +249,19 @@ describe('continuation: continuationRequest', () => {
   describe('refusals', () => {
     it('an answer that is not continuable (the transcript says why)', () => {
       const t = delivered('chat', 'Let me check');
-      t.note(sse('', { id: 'chatcmpl-1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', function: { name: 'Read', arguments: '' } }] } }] }));
-      assert.deepEqual(continuationRequest('chat', streamedBody('chat'), t, { prefill: 'none' }), { kind: 'refused', reason: 'the answer contains a tool call' });
+      t.note(
+        sse('', { id: 'chatcmpl-1', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', function: { name: 'Read', arguments: '' } }] } }] }),
+      );
+      assert.deepEqual(continuationRequest('chat', streamedBody('chat'), t, { prefill: 'none' }), {
+        kind: 'refused',
+        reason: 'the answer contains a tool call',
+      });
     });
 
     it('a Responses request that continues stored state another account cannot read', () => {
-      const plan = continuationRequest('responses', streamedBody('responses', { previous_response_id: 'resp_0' }), delivered('responses', 'Hi'), { prefill: 'none' });
+      const plan = continuationRequest('responses', streamedBody('responses', { previous_response_id: 'resp_0' }), delivered('responses', 'Hi'), {
+        prefill: 'none',
+      });
       assert.deepEqual(plan, { kind: 'refused', reason: 'the request continues a stored response (previous_response_id)' });
     });
 
@@ -204,9 +273,16 @@ describe('continuation: continuationRequest', () => {
     });
 
     it('structured output, and several chat choices', () => {
-      const json = continuationRequest('chat', streamedBody('chat', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }), delivered('chat', '{"a"'), { prefill: 'none' });
+      const json = continuationRequest(
+        'chat',
+        streamedBody('chat', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: {} } } }),
+        delivered('chat', '{"a"'),
+        { prefill: 'none' },
+      );
       assert.deepEqual(json, { kind: 'refused', reason: 'the request asks for structured output' });
-      const format = continuationRequest('responses', streamedBody('responses', { text: { format: { type: 'json_object' } } }), delivered('responses', '{'), { prefill: 'none' });
+      const format = continuationRequest('responses', streamedBody('responses', { text: { format: { type: 'json_object' } } }), delivered('responses', '{'), {
+        prefill: 'none',
+      });
       assert.equal(format.kind, 'refused');
       const n = continuationRequest('chat', streamedBody('chat', { n: 2 }), delivered('chat', 'A'), { prefill: 'none' });
       assert.deepEqual(n, { kind: 'refused', reason: 'the request asks for several choices' });

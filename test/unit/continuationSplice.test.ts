@@ -8,7 +8,19 @@ import { openaiProtocol } from '../../src/core/protocols/openai';
 import { anthropicProtocol } from '../../src/core/protocols/anthropic';
 import { restOfText, startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
 import { eventsThroughDelta, sse, sseBytes, streamedBody, type StreamEndpoint } from '../helpers/continuationFixtures';
-import { asChatCompletion, asMessage, asResponse, continueOnFake, interruptedStream, jsonOf, parsedBySdk, parseEvents, sdkText, splice, type Interrupted } from '../helpers/continuationSplice';
+import {
+  asChatCompletion,
+  asMessage,
+  asResponse,
+  continueOnFake,
+  interruptedStream,
+  jsonOf,
+  parsedBySdk,
+  parseEvents,
+  sdkText,
+  splice,
+  type Interrupted,
+} from '../helpers/continuationSplice';
 import { at, numAt, objAt } from '../helpers/json';
 import { StreamTranscript } from '../../src/core/continuation/streamTranscript';
 import { assertWellFormed } from '../helpers/wellFormedStream';
@@ -54,7 +66,11 @@ describe('continuation: ContinuationSplicer', function () {
         const originalEvents = parseEvents(interrupted.clientBytes).map(jsonOf);
         if (endpoint === 'messages') {
           const message = asMessage(parsed);
-          const contOutput = numAt(contEvents.find((e) => at(e, 'type') === 'message_delta'), 'usage', 'output_tokens');
+          const contOutput = numAt(
+            contEvents.find((e) => at(e, 'type') === 'message_delta'),
+            'usage',
+            'output_tokens',
+          );
           assert.equal(message.id, at(originalEvents[0], 'message', 'id'));
           assert.equal(message.model, 'claude-test');
           assert.equal(message.usage.output_tokens, continued.deliveredOutputTokens + contOutput);
@@ -73,7 +89,11 @@ describe('continuation: ContinuationSplicer', function () {
         } else {
           const response = asResponse(parsed);
           const usage = must(response.usage, 'the usage');
-          const contUsage = objAt(contEvents.find((e) => at(e, 'type') === 'response.completed'), 'response', 'usage');
+          const contUsage = objAt(
+            contEvents.find((e) => at(e, 'type') === 'response.completed'),
+            'response',
+            'usage',
+          );
           assert.equal(response.id, at(originalEvents[0], 'response', 'id'));
           assert.equal(response.model, 'gpt-test');
           assert.equal(usage.output_tokens, continued.deliveredOutputTokens + numAt(contUsage, 'output_tokens'));
@@ -95,7 +115,10 @@ describe('continuation: ContinuationSplicer', function () {
         assert.equal(sdkText(endpoint, parsed), FULL);
         if (endpoint === 'messages') {
           const message = asMessage(parsed);
-          assert.deepEqual(message.content.map((b) => b.type), ['text', 'tool_use']);
+          assert.deepEqual(
+            message.content.map((b) => b.type),
+            ['text', 'tool_use'],
+          );
           assert.deepEqual(at(message.content[1], 'input'), { path: '/tmp/x' });
           assert.equal(message.stop_reason, 'tool_use');
         } else if (endpoint === 'chat') {
@@ -104,7 +127,10 @@ describe('continuation: ContinuationSplicer', function () {
           assert.equal(choice.finish_reason, 'tool_calls');
         } else {
           const response = asResponse(parsed);
-          assert.deepEqual(response.output.map((item) => item.type), ['message', 'function_call']);
+          assert.deepEqual(
+            response.output.map((item) => item.type),
+            ['message', 'function_call'],
+          );
           assert.equal(at(response.output[1], 'arguments'), '{"path":"/tmp/x"}');
         }
         assert.equal(interrupted.transcript.continuable, false, 'past a tool call, no further continuation');
@@ -116,15 +142,23 @@ describe('continuation: ContinuationSplicer', function () {
         const continued = await continueOnFake(fake, endpoint, interrupted, prefill);
         assert.equal(continued.splicer.status, 'ended');
         const events = parseEvents(continued.clientBytes).filter((e) => e.data !== undefined);
-        const terminal: string[] = { messages: ['message_stop', 'error'], chat: [] as string[], responses: ['response.completed', 'response.failed', 'error'] }[endpoint];
+        const terminal: string[] = { messages: ['message_stop', 'error'], chat: [] as string[], responses: ['response.completed', 'response.failed', 'error'] }[
+          endpoint
+        ];
         if (endpoint === 'chat') {
           assert.equal(events.filter((e) => must(e.data).includes('"error"')).length, 1);
           assert.ok(at(jsonOf(must(events.at(-1))), 'error'), 'the error chunk ends the stream');
         } else {
-          assert.deepEqual(events.filter((e) => terminal.includes(e.name)).map((e) => e.name), [endpoint === 'messages' ? 'error' : 'response.failed']);
+          assert.deepEqual(
+            events.filter((e) => terminal.includes(e.name)).map((e) => e.name),
+            [endpoint === 'messages' ? 'error' : 'response.failed'],
+          );
         }
         if (endpoint === 'responses') {
-          assert.deepEqual(events.map((e) => at(jsonOf(e), 'sequence_number')), events.map((_, i) => i));
+          assert.deepEqual(
+            events.map((e) => at(jsonOf(e), 'sequence_number')),
+            events.map((_, i) => i),
+          );
           assert.equal(at(jsonOf(must(events.at(-1))), 'response', 'id'), at(jsonOf(must(events[0])), 'response', 'id'));
         }
         assert.equal(interrupted.transcript.ended, true);
@@ -164,14 +198,29 @@ describe('continuation: ContinuationSplicer', function () {
     assert.equal(cut.splicer.status, 'relaying');
     const bytes = Buffer.concat([cut.clientBytes, Buffer.from(openaiProtocol.terminalStreamError('responses', 'interrupted', cut.splicer.facts))]);
     const events = parseEvents(bytes);
-    assert.deepEqual(events.map((e) => at(jsonOf(e), 'sequence_number')), events.map((_, i) => i));
+    assert.deepEqual(
+      events.map((e) => at(jsonOf(e), 'sequence_number')),
+      events.map((_, i) => i),
+    );
     assert.equal(at(jsonOf(must(events.at(-1))), 'response', 'id'), at(jsonOf(must(events[0])), 'response', 'id'));
   });
 
   it('Anthropic: the client had closed its text block; the continuation opens the next index', async () => {
     const transcript = new StreamTranscript('messages');
     const original = [
-      sse('message_start', { type: 'message_start', message: { id: 'msg_orig', type: 'message', role: 'assistant', model: 'claude-test', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 1 } } }),
+      sse('message_start', {
+        type: 'message_start',
+        message: {
+          id: 'msg_orig',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-test',
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 20, output_tokens: 1 },
+        },
+      }),
       sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
       sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'The quick brown fox ' } }),
       sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
@@ -181,7 +230,10 @@ describe('continuation: ContinuationSplicer', function () {
     const continued = await continueOnFake(fake, 'messages', interrupted, 'assistant');
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
-    assert.deepEqual(parsed.content.map((b) => at(b, 'text')), ['The quick brown fox ', 'jumps over the lazy dog, twice.']);
+    assert.deepEqual(
+      parsed.content.map((b) => at(b, 'text')),
+      ['The quick brown fox ', 'jumps over the lazy dog, twice.'],
+    );
     assert.equal(parsed.id, 'msg_orig');
   });
 
@@ -198,7 +250,12 @@ describe('continuation: ContinuationSplicer', function () {
       sse('response.output_text.delta', { type: 'response.output_text.delta', sequence_number: 3, ...place, delta: 'The quick brown fox ', logprobs: [] }),
       sse('response.output_text.done', { type: 'response.output_text.done', sequence_number: 4, ...place, text: 'The quick brown fox ', logprobs: [] }),
       sse('response.content_part.done', { type: 'response.content_part.done', sequence_number: 5, ...place, part: { ...part, text: 'The quick brown fox ' } }),
-      sse('response.output_item.done', { type: 'response.output_item.done', sequence_number: 6, output_index: 0, item: { ...item, status: 'completed', content: [{ ...part, text: 'The quick brown fox ' }] } }),
+      sse('response.output_item.done', {
+        type: 'response.output_item.done',
+        sequence_number: 6,
+        output_index: 0,
+        item: { ...item, status: 'completed', content: [{ ...part, text: 'The quick brown fox ' }] },
+      }),
     ];
     for (const e of original) transcript.note(e);
     const interrupted: Interrupted = { transcript, clientBytes: Buffer.from(sseBytes(original)), body: streamedBody('responses') };
@@ -213,7 +270,10 @@ describe('continuation: ContinuationSplicer', function () {
   it("Anthropic: the continuation target's thinking is left out", async () => {
     const interrupted = await interruptedStream(fake, 'messages', eventsThroughDelta('messages', 2));
     const continuation = [
-      sse('message_start', { type: 'message_start', message: { id: 'msg_b', type: 'message', role: 'assistant', model: 'model-b', content: [], usage: { input_tokens: 30, output_tokens: 1 } } }),
+      sse('message_start', {
+        type: 'message_start',
+        message: { id: 'msg_b', type: 'message', role: 'assistant', model: 'model-b', content: [], usage: { input_tokens: 30, output_tokens: 1 } },
+      }),
       sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
       sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Finish it.' } }),
       sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'c2lnbmF0dXJl' } }),
@@ -227,7 +287,10 @@ describe('continuation: ContinuationSplicer', function () {
     const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, true);
     assertWellFormed('messages', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('messages', continued.clientBytes);
-    assert.deepEqual(parsed.content.map((b) => b.type), ['text']);
+    assert.deepEqual(
+      parsed.content.map((b) => b.type),
+      ['text'],
+    );
     assert.equal(at(parsed.content[0], 'text'), FULL);
     assert.equal(parsed.usage.output_tokens, continued.deliveredOutputTokens + 15, 'the thinking tokens were produced and count');
   });
@@ -239,7 +302,13 @@ describe('continuation: ContinuationSplicer', function () {
     const response = { id: 'resp_b', object: 'response', created_at: 2, status: 'in_progress', model: 'model-b', output: [], usage: null };
     const place = { item_id: 'msg_b', output_index: 1, content_index: 0 };
     const text = ' jumps over the lazy dog, twice.';
-    const message = { id: 'msg_b', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
+    const message = {
+      id: 'msg_b',
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+    };
     const continuation = [
       ev('response.created', { response }),
       ev('response.output_item.added', { output_index: 0, item: { id: 'rs_b', type: 'reasoning', summary: [] } }),
@@ -252,14 +321,22 @@ describe('continuation: ContinuationSplicer', function () {
       ev('response.content_part.done', { ...place, part: message.content[0] }),
       ev('response.output_item.done', { output_index: 1, item: message }),
       ev('response.completed', {
-        response: { ...response, status: 'completed', output: [{ id: 'rs_b', type: 'reasoning', summary: [] }, message], usage: { input_tokens: 40, output_tokens: 30, total_tokens: 70, output_tokens_details: { reasoning_tokens: 20 } } },
+        response: {
+          ...response,
+          status: 'completed',
+          output: [{ id: 'rs_b', type: 'reasoning', summary: [] }, message],
+          usage: { input_tokens: 40, output_tokens: 30, total_tokens: 70, output_tokens_details: { reasoning_tokens: 20 } },
+        },
       }),
     ];
     const continued = splice(interrupted, {}, { status: 200, bytes: Buffer.from(sseBytes(continuation)), events: continuation, cut: false }, false);
     assertWellFormed('responses', parseEvents(continued.clientBytes));
     const parsed = await parsedBySdk('responses', continued.clientBytes);
     assert.equal(sdkText('responses', parsed), FULL);
-    assert.deepEqual(parsed.output.map((item) => item.type), ['message']);
+    assert.deepEqual(
+      parsed.output.map((item) => item.type),
+      ['message'],
+    );
     assert.equal(must(parsed.usage, 'the usage').output_tokens, continued.deliveredOutputTokens + 30);
     assert.ok(!continued.clientBytes.toString().includes('encrypted_content'), "no trace of the other account's reasoning");
   });

@@ -111,7 +111,14 @@ describe('continuation: StreamTranscript', () => {
     it('Responses: a reasoning item before the message', () => {
       const t = new StreamTranscript('responses');
       t.note(sse('response.created', { type: 'response.created', sequence_number: 0, response: { id: 'resp_1', model: 'gpt-test', output: [] } }));
-      t.note(sse('response.output_item.added', { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { id: 'rs_1', type: 'reasoning', summary: [] } }));
+      t.note(
+        sse('response.output_item.added', {
+          type: 'response.output_item.added',
+          sequence_number: 1,
+          output_index: 0,
+          item: { id: 'rs_1', type: 'reasoning', summary: [] },
+        }),
+      );
       assert.equal(t.notContinuableBecause, 'the answer contains reasoning');
     });
   });

@@ -56,8 +56,14 @@ describe('cooldown from provider headers', () => {
   it('returns undefined when no signal is usable, and the default is jittered within ±20%', () => {
     assert.equal(cooldownFromHeaders({ 'retry-after': 'soon' }, NOW), undefined);
     assert.equal(cooldownFromHeaders({}, NOW), undefined);
-    assert.equal(jitteredDefault(10_000, () => 0), 8_000);
-    assert.equal(jitteredDefault(10_000, () => 1), 12_000);
+    assert.equal(
+      jitteredDefault(10_000, () => 0),
+      8_000,
+    );
+    assert.equal(
+      jitteredDefault(10_000, () => 1),
+      12_000,
+    );
   });
 
   it('reads fractional Go durations and surrounding space, and refuses trailing text', () => {
@@ -84,7 +90,11 @@ describe('cooldown from provider headers', () => {
     assert.equal(cooldownFromHeaders({ 'retry-after-ms': '1500' }, NOW), 1500);
     assert.equal(cooldownFromHeaders({ 'retry-after-ms': '12.25' }, NOW), 12.25);
     assert.equal(cooldownFromHeaders({ 'retry-after-ms': ' 250 ' }, NOW), 250);
-    assert.equal(cooldownFromHeaders({ 'retry-after-ms': '1e3', 'retry-after': '5' }, NOW), 5000, 'an exponent is not plain milliseconds: the next signal decides');
+    assert.equal(
+      cooldownFromHeaders({ 'retry-after-ms': '1e3', 'retry-after': '5' }, NOW),
+      5000,
+      'an exponent is not plain milliseconds: the next signal decides',
+    );
   });
 
   it('ignores a hint too large to be a number; an Anthropic reset already past means no wait', () => {
@@ -98,7 +108,12 @@ describe('cooldown from provider headers', () => {
   });
 
   it('a reset header it cannot read does not hide one it can', () => {
-    const openai = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': 'soon', 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '2s' };
+    const openai = {
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': 'soon',
+      'x-ratelimit-remaining-tokens': '0',
+      'x-ratelimit-reset-tokens': '2s',
+    };
     assert.equal(cooldownFromHeaders(openai, NOW), 2000);
     const anthropic = {
       'anthropic-ratelimit-requests-remaining': '0',

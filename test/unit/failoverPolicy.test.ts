@@ -42,10 +42,18 @@ describe('failover policy', () => {
   it('on the last target, retries a transient fault as long as the retry budget allows, backing off up to 2 s', () => {
     const transient = { kind: 'transient' as const, reason: 'HTTP 529' };
     const last = (over: Partial<PolicyFacts>) => facts({ hasNextTarget: false, ...over });
-    assert.deepEqual(afterFailure(transient, last({ transientRetries: 2 })), { kind: 'retry', delayMs: 400, avoidKey: true }, 'past transientRetries: the budget decides');
+    assert.deepEqual(
+      afterFailure(transient, last({ transientRetries: 2 })),
+      { kind: 'retry', delayMs: 400, avoidKey: true },
+      'past transientRetries: the budget decides',
+    );
     assert.deepEqual(afterFailure(transient, last({ transientRetries: 4 })), { kind: 'retry', delayMs: 1_600, avoidKey: true });
     assert.deepEqual(afterFailure(transient, last({ transientRetries: 5 })), { kind: 'retry', delayMs: 2_000, avoidKey: true }, '3.2 s capped');
-    assert.deepEqual(afterFailure(transient, last({ transientRetries: 40, random: 0.999 })), { kind: 'retry', delayMs: 2_998, avoidKey: true }, 'the cap is jittered too');
+    assert.deepEqual(
+      afterFailure(transient, last({ transientRetries: 40, random: 0.999 })),
+      { kind: 'retry', delayMs: 2_998, avoidKey: true },
+      'the cap is jittered too',
+    );
     const empty = budget(0);
     assert.deepEqual(afterFailure(transient, last({ retryBudget: empty })), { kind: 'next-target' }, 'no retry left in the budget: give up here');
     assert.equal(empty.asked, 1);

@@ -48,7 +48,11 @@ describe('learned first-event deadline', () => {
     const at = history(15_000, 15_000, 15_000, 15_000, 15_000);
     assert.deepEqual(firstEventDeadline(tuning, at, learning), { ms: 45_000, source: 'tuning' }, 'reaching the ceiling is the configured deadline');
     assert.deepEqual(firstEventDeadline({ tuningMs: 800 }, fast, learning), { ms: 800, source: 'tuning' }, 'a floor above the tuning turns learning off');
-    assert.deepEqual(firstEventDeadline(tuning, history(100.2, 100.2, 100.2, 100.2, 100.2), { floorMs: 1, margin: 1 }), { ms: 101, source: 'learned' }, 'whole ms, rounded up');
+    assert.deepEqual(
+      firstEventDeadline(tuning, history(100.2, 100.2, 100.2, 100.2, 100.2), { floorMs: 1, margin: 1 }),
+      { ms: 101, source: 'learned' },
+      'whole ms, rounded up',
+    );
   });
 
   it('lets a deadline set on the route, then on the pool, win over the history', () => {

@@ -18,7 +18,9 @@ function last(fp: FakeProvider): LedgerEntry {
 }
 
 /** The SDK's ApiError for a failed call: its status, and the Google error body its message carries. */
-async function apiError(call: Promise<unknown>): Promise<{ status: number; error: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> } }> {
+async function apiError(
+  call: Promise<unknown>,
+): Promise<{ status: number; error: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> } }> {
   try {
     await call;
   } catch (err) {
@@ -74,7 +76,12 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     fp.setResponder(() => ({ text: 'cached', usage: { input: 100, output: 5, cacheRead: 60, thoughts: 9 } }));
     const thinking = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' });
     assert.deepEqual(
-      [thinking.usageMetadata?.promptTokenCount, thinking.usageMetadata?.cachedContentTokenCount, thinking.usageMetadata?.thoughtsTokenCount, thinking.usageMetadata?.totalTokenCount],
+      [
+        thinking.usageMetadata?.promptTokenCount,
+        thinking.usageMetadata?.cachedContentTokenCount,
+        thinking.usageMetadata?.thoughtsTokenCount,
+        thinking.usageMetadata?.totalTokenCount,
+      ],
       [100, 60, 9, 114],
     );
     fp.setResponder(() => ({ text: 'plain', usage: { input: 10, output: 2 } }));
@@ -88,7 +95,10 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     const entry = last(fp);
     assert.equal(chunks.map((c) => c.text ?? '').join(''), defaultReplyParts(entry.seq, 5).join(''));
     assert.equal(chunks.length, 5);
-    assert.deepEqual(chunks.map((c) => c.candidates?.[0]?.finishReason), [undefined, undefined, undefined, undefined, 'STOP']);
+    assert.deepEqual(
+      chunks.map((c) => c.candidates?.[0]?.finishReason),
+      [undefined, undefined, undefined, undefined, 'STOP'],
+    );
     assert.ok(chunks.at(-1)?.usageMetadata?.candidatesTokenCount);
     assert.equal(entry.stream, true);
     assert.match(entry.path, /:streamGenerateContent\?alt=sse$/);
@@ -120,11 +130,18 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
 
   it('answers a function call with its thought signature on Gemini 3, and a thought summary first when asked', async () => {
     fp.setResponder(() => ({ toolCall: { name: 'read_file', arguments: { path: 'a.txt' } } }));
-    const res = await ai.models.generateContent({ model: 'gemini-3-pro-preview', contents: 'read a.txt', config: { thinkingConfig: { includeThoughts: true } } });
+    const res = await ai.models.generateContent({
+      model: 'gemini-3-pro-preview',
+      contents: 'read a.txt',
+      config: { thinkingConfig: { includeThoughts: true } },
+    });
     const parts = res.candidates?.[0]?.content?.parts ?? [];
     assert.equal(parts[0]?.thought, true);
     assert.match(parts[0]?.text ?? '', /^Reasoning about reply/);
-    assert.deepEqual(res.functionCalls?.map((c) => [c.name, c.args]), [['read_file', { path: 'a.txt' }]]);
+    assert.deepEqual(
+      res.functionCalls?.map((c) => [c.name, c.args]),
+      [['read_file', { path: 'a.txt' }]],
+    );
     const call = parts.find((p) => p.functionCall);
     assert.ok(call?.thoughtSignature && call.thoughtSignature.length > 20);
     assert.equal(call.functionCall?.id, undefined, 'no id unless the responder gave one');
@@ -133,7 +150,11 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     const chunks = await collect(await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'read b.txt' }));
     const calls = chunks.flatMap((c) => c.functionCalls ?? []);
     assert.deepEqual(calls, [{ name: 'read_file', args: { path: 'b.txt' }, id: 'call-7' }], 'one call, whole, in one chunk');
-    assert.equal(chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).some((p) => p.thoughtSignature !== undefined), false, 'Gemini 2.5 signs nothing');
+    assert.equal(
+      chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).some((p) => p.thoughtSignature !== undefined),
+      false,
+      'Gemini 2.5 signs nothing',
+    );
   });
 
   it('counts tokens and lists models page by page', async () => {
@@ -191,10 +212,17 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     assert.deepEqual([internal.status, internal.error.status], [500, 'INTERNAL']);
 
     const overloaded = await failed({ kind: 'overloaded' });
-    assert.deepEqual([overloaded.status, overloaded.error.status, overloaded.error.message], [503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.']);
+    assert.deepEqual(
+      [overloaded.status, overloaded.error.status, overloaded.error.message],
+      [503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'],
+    );
 
     // The SDK will not send without a key: a client without one, asked directly.
-    const anonymousRes = await fetch(`${fp.geminiBaseUrl}/v1beta/models/gemini-2.5-pro:generateContent`, { method: 'POST', body: '{"contents":[]}', headers: { 'content-type': 'application/json' } });
+    const anonymousRes = await fetch(`${fp.geminiBaseUrl}/v1beta/models/gemini-2.5-pro:generateContent`, {
+      method: 'POST',
+      body: '{"contents":[]}',
+      headers: { 'content-type': 'application/json' },
+    });
     const anonymous = { status: anonymousRes.status, error: ((await anonymousRes.json()) as { error: { status: string } }).error };
     assert.deepEqual([anonymous.status, anonymous.error.status], [403, 'PERMISSION_DENIED']);
   });
@@ -219,7 +247,10 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     });
 
     const user = (text: string): Content => ({ role: 'user', parts: [{ text }] });
-    const answer = (name: string, id?: string): Content => ({ role: 'user', parts: [{ functionResponse: { name, response: { output: 'ok' }, ...(id ? { id } : {}) } }] });
+    const answer = (name: string, id?: string): Content => ({
+      role: 'user',
+      parts: [{ functionResponse: { name, response: { output: 'ok' }, ...(id ? { id } : {}) } }],
+    });
     const tools = [{ functionDeclarations: [{ name: 'read_file', parameters: { type: Type.OBJECT, properties: { path: { type: Type.STRING } } } }] }];
     const refused = async (contents: Content[], model = 'gemini-3-pro-preview', config: object = { tools }) => {
       const error = await apiError(strict.models.generateContent({ model, contents, config }));
@@ -233,28 +264,59 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
       const first = await strict.models.generateContent({ model: 'gemini-3-pro-preview', contents: [user('read a.txt')], config: { tools } });
       const turn = first.candidates?.[0]?.content;
       assert.ok(turn);
-      const done = await strict.models.generateContent({ model: 'gemini-3-pro-preview', contents: [user('read a.txt'), turn, answer('read_file')], config: { tools } });
+      const done = await strict.models.generateContent({
+        model: 'gemini-3-pro-preview',
+        contents: [user('read a.txt'), turn, answer('read_file')],
+        config: { tools },
+      });
       assert.equal(done.text, 'done');
 
       const call = { functionCall: { name: 'read_file', args: { path: 'a.txt' } } };
-      const stand = await strict.models.generateContent({ model: 'gemini-3-pro-preview', contents: [user('x'), { role: 'model', parts: [{ ...call, thoughtSignature: 'skip_thought_signature_validator' }] }, answer('read_file')], config: { tools } });
+      const stand = await strict.models.generateContent({
+        model: 'gemini-3-pro-preview',
+        contents: [user('x'), { role: 'model', parts: [{ ...call, thoughtSignature: 'skip_thought_signature_validator' }] }, answer('read_file')],
+        config: { tools },
+      });
       assert.equal(stand.text, 'done');
-      assert.match(await refused([user('x'), { role: 'model', parts: [call] }, answer('read_file')]), /Function call is missing a thought_signature in functionCall parts.*default_api:read_file/);
-      assert.equal(await refused([user('x'), { role: 'model', parts: [{ ...call, thoughtSignature: 'c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ==' }] }, answer('read_file')]), 'Corrupted thought signature.');
+      assert.match(
+        await refused([user('x'), { role: 'model', parts: [call] }, answer('read_file')]),
+        /Function call is missing a thought_signature in functionCall parts.*default_api:read_file/,
+      );
+      assert.equal(
+        await refused([user('x'), { role: 'model', parts: [{ ...call, thoughtSignature: 'c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ==' }] }, answer('read_file')]),
+        'Corrupted thought signature.',
+      );
       // Gemini 2.5 does not check, and a call before the current turn is not checked either.
-      await strict.models.generateContent({ model: 'gemini-2.5-pro', contents: [user('x'), { role: 'model', parts: [call] }, answer('read_file')], config: { tools } });
-      await strict.models.generateContent({ model: 'gemini-3-pro-preview', contents: [user('x'), { role: 'model', parts: [call] }, answer('read_file'), { role: 'model', parts: [{ text: 'ok' }] }, user('next')], config: { tools } });
+      await strict.models.generateContent({
+        model: 'gemini-2.5-pro',
+        contents: [user('x'), { role: 'model', parts: [call] }, answer('read_file')],
+        config: { tools },
+      });
+      await strict.models.generateContent({
+        model: 'gemini-3-pro-preview',
+        contents: [user('x'), { role: 'model', parts: [call] }, answer('read_file'), { role: 'model', parts: [{ text: 'ok' }] }, user('next')],
+        config: { tools },
+      });
     });
 
     it('refuses function calls left unanswered or answered by another name or id, and misplaced turns', async () => {
-      const call = (name: string, id?: string) => ({ functionCall: { name, args: {}, ...(id ? { id } : {}) }, thoughtSignature: 'skip_thought_signature_validator' });
+      const call = (name: string, id?: string) => ({
+        functionCall: { name, args: {}, ...(id ? { id } : {}) },
+        thoughtSignature: 'skip_thought_signature_validator',
+      });
       const model = 'gemini-2.5-pro';
-      assert.match(await refused([user('x'), { role: 'model', parts: [call('read_file'), call('read_file')] }, answer('read_file')], model), /number of function response parts is equal to the number of function call parts/);
+      assert.match(
+        await refused([user('x'), { role: 'model', parts: [call('read_file'), call('read_file')] }, answer('read_file')], model),
+        /number of function response parts is equal to the number of function call parts/,
+      );
       assert.match(await refused([user('x'), { role: 'model', parts: [call('read_file')] }, user('never mind')], model), /number of function response parts/);
       assert.match(await refused([user('x'), { role: 'model', parts: [call('read_file')] }, answer('write_file')], model), /function response `write_file`/);
       assert.match(await refused([user('x'), { role: 'model', parts: [call('read_file', 'c1')] }, answer('read_file', 'c2')], model), /id `c2`/);
       assert.match(await refused([user('x'), answer('read_file')], model), /function response turn comes immediately after a function call turn/);
-      assert.match(await refused([user('x'), { role: 'model', parts: [{ text: 'hm' }] }, { role: 'model', parts: [call('read_file')] }, answer('read_file')], model), /function call turn comes immediately after a user turn/);
+      assert.match(
+        await refused([user('x'), { role: 'model', parts: [{ text: 'hm' }] }, { role: 'model', parts: [call('read_file')] }, answer('read_file')], model),
+        /function call turn comes immediately after a user turn/,
+      );
     });
 
     /** A request the SDK would tidy up first (it drops Schema fields it does not know): sent as it is. */
@@ -275,9 +337,18 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
       assert.match(await refused([user('hi'), { role: 'model', parts: [] }, user('again')], model), /contents\[1\]\.parts: contents.parts must not be empty/);
       const badName = [{ functionDeclarations: [{ name: 'mcp/read file', parameters: { type: Type.OBJECT } }] }];
       assert.match(await refused([user('hi')], model, { tools: badName }), /Invalid function name/);
-      assert.match(await refused([user('hi')], model, { thinkingConfig: { thinkingLevel: 'EXTREME' } }), /Invalid value at 'generation_config\.thinking_config\.thinking_level'.*"EXTREME"/);
+      assert.match(
+        await refused([user('hi')], model, { thinkingConfig: { thinkingLevel: 'EXTREME' } }),
+        /Invalid value at 'generation_config\.thinking_config\.thinking_level'.*"EXTREME"/,
+      );
       // Full JSON Schema is taken as parametersJsonSchema.
-      const json = [{ functionDeclarations: [{ name: 'read_file', parametersJsonSchema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false } }] }];
+      const json = [
+        {
+          functionDeclarations: [
+            { name: 'read_file', parametersJsonSchema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false } },
+          ],
+        },
+      ];
       await strict.models.generateContent({ model, contents: [user('hi')], config: { tools: json } });
 
       const contents = [user('hi')];
@@ -286,15 +357,28 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
         await rawRefusal(declared({ type: 'OBJECT', properties: { path: { type: 'STRING' } }, additionalProperties: false })),
         `Invalid JSON payload received. Unknown name "additionalProperties" at 'tools[0].function_declarations[0].parameters': Cannot find field.`,
       );
-      assert.match(await rawRefusal(declared({ type: 'OBJECT', properties: { path: { type: ['STRING', 'NULL'] } } })), /Unknown name "type" at '.*properties\["path"\]\.value': Proto field is not repeating, cannot start list\./);
-      assert.equal(await rawRefusal({ contents: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }] }), `Invalid JSON payload received. Unknown name "type" at 'contents[0].parts[0]': Cannot find field.`);
-      assert.equal(await rawRefusal({ contents, generationConfig: { max_tokens: 10 } }), `Invalid JSON payload received. Unknown name "max_tokens" at 'generation_config': Cannot find field.`);
+      assert.match(
+        await rawRefusal(declared({ type: 'OBJECT', properties: { path: { type: ['STRING', 'NULL'] } } })),
+        /Unknown name "type" at '.*properties\["path"\]\.value': Proto field is not repeating, cannot start list\./,
+      );
+      assert.equal(
+        await rawRefusal({ contents: [{ role: 'user', parts: [{ type: 'text', text: 'hi' }] }] }),
+        `Invalid JSON payload received. Unknown name "type" at 'contents[0].parts[0]': Cannot find field.`,
+      );
+      assert.equal(
+        await rawRefusal({ contents, generationConfig: { max_tokens: 10 } }),
+        `Invalid JSON payload received. Unknown name "max_tokens" at 'generation_config': Cannot find field.`,
+      );
       assert.equal(await rawRefusal({ contents, system: 'be brief' }), 'Invalid JSON payload received. Unknown name "system": Cannot find field.');
       // snake_case is the same field as lowerCamelCase.
       const snake = await fetch(`${fp.dialectBaseUrl('gemini', 'native')}/v1beta/models/${model}:generateContent`, {
         method: 'POST',
         headers: { 'x-goog-api-key': KEY, 'content-type': 'application/json' },
-        body: JSON.stringify({ contents, system_instruction: { parts: [{ text: 'be brief' }] }, generation_config: { max_output_tokens: 10, thinking_config: { thinking_budget: 0 } } }),
+        body: JSON.stringify({
+          contents,
+          system_instruction: { parts: [{ text: 'be brief' }] },
+          generation_config: { max_output_tokens: 10, thinking_config: { thinking_budget: 0 } },
+        }),
       });
       assert.equal(snake.status, 200);
     });

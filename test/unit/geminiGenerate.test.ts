@@ -28,15 +28,59 @@ describe('Gemini generateContent: requests read', () => {
     const read = readGeminiRequest({
       systemInstruction: { parts: [{ text: 'Be brief.' }, { text: 'Be kind.' }] },
       contents: [
-        { role: 'user', parts: [{ text: 'look' }, { inlineData: { mimeType: 'image/png', data: 'AAAA' } }, { fileData: { mimeType: 'image/jpeg', fileUri: 'https://x/y.jpg' } }] },
-        { role: 'model', parts: [{ text: 'thinking…', thought: true }, { functionCall: { name: 'Read', args: { p: 1 } }, thoughtSignature: 'sig-a' }, { functionCall: { name: 'Grep', args: {} } }] },
-        { role: 'user', parts: [{ functionResponse: { name: 'Grep', response: { output: 'g' } } }, { functionResponse: { name: 'Read', response: { error: 'no such file' } } }] },
+        {
+          role: 'user',
+          parts: [
+            { text: 'look' },
+            { inlineData: { mimeType: 'image/png', data: 'AAAA' } },
+            { fileData: { mimeType: 'image/jpeg', fileUri: 'https://x/y.jpg' } },
+          ],
+        },
+        {
+          role: 'model',
+          parts: [
+            { text: 'thinking…', thought: true },
+            { functionCall: { name: 'Read', args: { p: 1 } }, thoughtSignature: 'sig-a' },
+            { functionCall: { name: 'Grep', args: {} } },
+          ],
+        },
+        {
+          role: 'user',
+          parts: [
+            { functionResponse: { name: 'Grep', response: { output: 'g' } } },
+            { functionResponse: { name: 'Read', response: { error: 'no such file' } } },
+          ],
+        },
         { role: 'model', parts: [{ functionCall: { id: 'given', name: 'Read' } }] },
-        { role: 'user', parts: [{ functionResponse: { id: 'given', name: 'Read', response: { lines: 3, text: 'x' } } }, { functionResponse: { name: 'Other', response: {} } }] },
+        {
+          role: 'user',
+          parts: [
+            { functionResponse: { id: 'given', name: 'Read', response: { lines: 3, text: 'x' } } },
+            { functionResponse: { name: 'Other', response: {} } },
+          ],
+        },
       ],
-      tools: [{ functionDeclarations: [{ name: 'Read', description: 'reads', parametersJsonSchema: { type: 'object' } }, { name: 'Grep', parameters: { type: 'OBJECT' } }, { name: 'Bare' }] }, { googleSearch: {} }],
+      tools: [
+        {
+          functionDeclarations: [
+            { name: 'Read', description: 'reads', parametersJsonSchema: { type: 'object' } },
+            { name: 'Grep', parameters: { type: 'OBJECT' } },
+            { name: 'Bare' },
+          ],
+        },
+        { googleSearch: {} },
+      ],
       toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['Read'] } },
-      generationConfig: { maxOutputTokens: 99, temperature: 0.2, topP: 0.9, topK: 40, stopSequences: ['END', 7], candidateCount: 1, seed: 3, thinkingConfig: { thinkingLevel: 'HIGH' } },
+      generationConfig: {
+        maxOutputTokens: 99,
+        temperature: 0.2,
+        topP: 0.9,
+        topK: 40,
+        stopSequences: ['END', 7],
+        candidateCount: 1,
+        seed: 3,
+        thinkingConfig: { thinkingLevel: 'HIGH' },
+      },
       safetySettings: [],
     });
     assert.deepEqual(read, {
@@ -100,23 +144,61 @@ describe('Gemini generateContent: requests read', () => {
     ['ANY of several', { toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['a', 'b'] } } }, { toolChoice: { mode: 'required' } }],
     ['ANY of none named', { toolConfig: { functionCallingConfig: { mode: 'ANY' } } }, { toolChoice: { mode: 'required' } }],
     ['an unknown mode', { toolConfig: { functionCallingConfig: { mode: 'X' } } }, {}],
-    ['a budget of 0', { generationConfig: { thinkingConfig: { thinkingBudget: 0 } } }, { reasoning: { effort: 'none', askedAs: 'thinkingConfig', turnsThinkingOn: false } }],
-    ['a budget of 2048', { generationConfig: { thinkingConfig: { thinkingBudget: 2048 } } }, { reasoning: { effort: 'low', askedAs: 'thinkingConfig', turnsThinkingOn: true } }],
-    ['a budget of 2049', { generationConfig: { thinkingConfig: { thinkingBudget: 2049 } } }, { reasoning: { effort: 'medium', askedAs: 'thinkingConfig', turnsThinkingOn: true } }],
-    ['a budget of 16384', { generationConfig: { thinkingConfig: { thinkingBudget: 16384 } } }, { reasoning: { effort: 'medium', askedAs: 'thinkingConfig', turnsThinkingOn: true } }],
-    ['a budget of 16385', { generationConfig: { thinkingConfig: { thinkingBudget: 16385 } } }, { reasoning: { effort: 'high', askedAs: 'thinkingConfig', turnsThinkingOn: true } }],
-    ['a dynamic budget', { generationConfig: { thinkingConfig: { thinkingBudget: -1 } } }, { reasoning: { effort: 'high', askedAs: 'thinkingConfig', turnsThinkingOn: true } }],
+    [
+      'a budget of 0',
+      { generationConfig: { thinkingConfig: { thinkingBudget: 0 } } },
+      { reasoning: { effort: 'none', askedAs: 'thinkingConfig', turnsThinkingOn: false } },
+    ],
+    [
+      'a budget of 2048',
+      { generationConfig: { thinkingConfig: { thinkingBudget: 2048 } } },
+      { reasoning: { effort: 'low', askedAs: 'thinkingConfig', turnsThinkingOn: true } },
+    ],
+    [
+      'a budget of 2049',
+      { generationConfig: { thinkingConfig: { thinkingBudget: 2049 } } },
+      { reasoning: { effort: 'medium', askedAs: 'thinkingConfig', turnsThinkingOn: true } },
+    ],
+    [
+      'a budget of 16384',
+      { generationConfig: { thinkingConfig: { thinkingBudget: 16384 } } },
+      { reasoning: { effort: 'medium', askedAs: 'thinkingConfig', turnsThinkingOn: true } },
+    ],
+    [
+      'a budget of 16385',
+      { generationConfig: { thinkingConfig: { thinkingBudget: 16385 } } },
+      { reasoning: { effort: 'high', askedAs: 'thinkingConfig', turnsThinkingOn: true } },
+    ],
+    [
+      'a dynamic budget',
+      { generationConfig: { thinkingConfig: { thinkingBudget: -1 } } },
+      { reasoning: { effort: 'high', askedAs: 'thinkingConfig', turnsThinkingOn: true } },
+    ],
     [
       'a JSON schema',
       { generationConfig: { responseMimeType: 'application/json', responseJsonSchema: { type: 'object' } } },
-      { responseFormat: { format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'object' } } }, askedAs: 'generationConfig.responseSchema' } },
+      {
+        responseFormat: {
+          format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'object' } } },
+          askedAs: 'generationConfig.responseSchema',
+        },
+      },
     ],
     [
       'an OpenAPI schema',
       { generationConfig: { responseSchema: { type: 'OBJECT' } } },
-      { responseFormat: { format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'OBJECT' } } }, askedAs: 'generationConfig.responseSchema' } },
+      {
+        responseFormat: {
+          format: { type: 'json_schema', json_schema: { name: 'response', schema: { type: 'OBJECT' } } },
+          askedAs: 'generationConfig.responseSchema',
+        },
+      },
     ],
-    ['JSON without a schema', { generationConfig: { responseMimeType: 'application/json' } }, { responseFormat: { format: { type: 'json_object' }, askedAs: 'generationConfig.responseMimeType' } }],
+    [
+      'JSON without a schema',
+      { generationConfig: { responseMimeType: 'application/json' } },
+      { responseFormat: { format: { type: 'json_object' }, askedAs: 'generationConfig.responseMimeType' } },
+    ],
     ['two candidates', { generationConfig: { candidateCount: 2, presencePenalty: 1 } }, { notCarried: ['candidateCount', 'presencePenalty'] }],
     ['cached content', { cachedContent: 'cachedContents/x' }, { notCarried: ['cachedContent'] }],
   ];
@@ -129,7 +211,15 @@ describe('Gemini generateContent: requests read', () => {
   it('names the parts it cannot carry once each, and reads a turn without a role as the user’s', () => {
     const read = readGeminiRequest({
       contents: [
-        { parts: [{ inlineData: { mimeType: 'application/pdf', data: 'x' } }, { fileData: { mimeType: 'video/mp4', fileUri: 'u' } }, { executableCode: { code: '1' } }, { executableCode: {} }, { thoughtSignature: 's' }] },
+        {
+          parts: [
+            { inlineData: { mimeType: 'application/pdf', data: 'x' } },
+            { fileData: { mimeType: 'video/mp4', fileUri: 'u' } },
+            { executableCode: { code: '1' } },
+            { executableCode: {} },
+            { thoughtSignature: 's' },
+          ],
+        },
       ],
     });
     assert.deepEqual(read.turns, [{ role: 'user', parts: [] }]);
@@ -139,25 +229,60 @@ describe('Gemini generateContent: requests read', () => {
 
 describe('Gemini generateContent: requests written', () => {
   it('writes contents with merged turns, calls with their signatures or the stand-in, responses by name, and config', () => {
-    const signature = { kind: 'reasoning' as const, text: '', state: { kind: 'carried' as const, carried: { dialect: 'gemini' as const, thoughtSignatures: { c1: 'sig-1' } } } };
+    const signature = {
+      kind: 'reasoning' as const,
+      text: '',
+      state: { kind: 'carried' as const, carried: { dialect: 'gemini' as const, thoughtSignatures: { c1: 'sig-1' } } },
+    };
     const written = writeGeminiRequest(
       conversation({
         system: ['One.', '', 'Two.'],
         turns: [
-          { role: 'user', parts: [{ kind: 'text', text: 'hi' }, { kind: 'text', text: '' }] },
-          { role: 'user', parts: [{ kind: 'image', url: 'data:image/webp;base64,QUJD' }, { kind: 'image', url: 'https://h/p.PNG?x=1' }, { kind: 'image', url: 'https://h/p' }] },
-          { role: 'assistant', parts: [signature, { kind: 'tool-call', id: 'c1', name: 'Read', arguments: '{"a":1}' }, { kind: 'tool-call', id: 'c2', name: 'Grep', arguments: 'not json' }] },
           {
             role: 'user',
             parts: [
-              { kind: 'tool-result', id: 'c1', content: [{ kind: 'text', text: 'a' }, { kind: 'text', text: 'b' }], error: false },
+              { kind: 'text', text: 'hi' },
+              { kind: 'text', text: '' },
+            ],
+          },
+          {
+            role: 'user',
+            parts: [
+              { kind: 'image', url: 'data:image/webp;base64,QUJD' },
+              { kind: 'image', url: 'https://h/p.PNG?x=1' },
+              { kind: 'image', url: 'https://h/p' },
+            ],
+          },
+          {
+            role: 'assistant',
+            parts: [
+              signature,
+              { kind: 'tool-call', id: 'c1', name: 'Read', arguments: '{"a":1}' },
+              { kind: 'tool-call', id: 'c2', name: 'Grep', arguments: 'not json' },
+            ],
+          },
+          {
+            role: 'user',
+            parts: [
+              {
+                kind: 'tool-result',
+                id: 'c1',
+                content: [
+                  { kind: 'text', text: 'a' },
+                  { kind: 'text', text: 'b' },
+                ],
+                error: false,
+              },
               { kind: 'tool-result', id: 'c2', content: [{ kind: 'image', url: 'data:image/png;base64,AA' }], error: true },
               { kind: 'tool-result', id: 'c9', content: [], error: false },
             ],
           },
           { role: 'assistant', parts: [{ kind: 'reasoning', text: 'old', state: { kind: 'anthropic', signature: 'x' } }] },
         ],
-        tools: [{ name: 'Read', description: 'reads', parameters: { type: 'object', additionalProperties: false } }, { name: 'Grep', parameters: {} }],
+        tools: [
+          { name: 'Read', description: 'reads', parameters: { type: 'object', additionalProperties: false } },
+          { name: 'Grep', parameters: {} },
+        ],
         toolChoice: { mode: 'function', name: 'Read' },
         parallelToolCalls: false,
         maxTokens: 100,
@@ -200,7 +325,14 @@ describe('Gemini generateContent: requests written', () => {
         },
       ],
       systemInstruction: { parts: [{ text: 'One.\n\nTwo.' }] },
-      tools: [{ functionDeclarations: [{ name: 'Read', description: 'reads', parametersJsonSchema: { type: 'object', additionalProperties: false } }, { name: 'Grep', parametersJsonSchema: {} }] }],
+      tools: [
+        {
+          functionDeclarations: [
+            { name: 'Read', description: 'reads', parametersJsonSchema: { type: 'object', additionalProperties: false } },
+            { name: 'Grep', parametersJsonSchema: {} },
+          ],
+        },
+      ],
       toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['Read'] } },
       generationConfig: {
         maxOutputTokens: 100,
@@ -213,13 +345,25 @@ describe('Gemini generateContent: requests written', () => {
         thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
       },
     });
-    assert.deepEqual(written.notes.dropped, ['seed', 'thinking history', 'images in tool results', 'parallel_tool_calls', 'stop sequences past the fifth', 'user']);
+    assert.deepEqual(written.notes.dropped, [
+      'seed',
+      'thinking history',
+      'images in tool results',
+      'parallel_tool_calls',
+      'stop sequences past the fifth',
+      'user',
+    ]);
   });
 
   it('gives another dialect’s signatures to no one, and the stand-in in their place', () => {
     const carried = { kind: 'reasoning' as const, text: '', state: { kind: 'carried' as const, carried: { dialect: 'deepseek' as const } } };
-    const written = writeGeminiRequest(conversation({ turns: [{ role: 'assistant', parts: [carried, { kind: 'tool-call', id: 'c1', name: 'Read', arguments: '' }] }] }), GEMINI);
-    assert.deepEqual(written.body, { contents: [{ role: 'model', parts: [{ functionCall: { name: 'Read', args: {} }, thoughtSignature: 'skip_thought_signature_validator' }] }] });
+    const written = writeGeminiRequest(
+      conversation({ turns: [{ role: 'assistant', parts: [carried, { kind: 'tool-call', id: 'c1', name: 'Read', arguments: '' }] }] }),
+      GEMINI,
+    );
+    assert.deepEqual(written.body, {
+      contents: [{ role: 'model', parts: [{ functionCall: { name: 'Read', args: {} }, thoughtSignature: 'skip_thought_signature_validator' }] }],
+    });
     assert.deepEqual(written.notes.dropped, ['reasoning kept for deepseek']);
   });
 
@@ -228,14 +372,44 @@ describe('Gemini generateContent: requests written', () => {
     ['none', { toolChoice: { mode: 'none' } }, undefined, []],
     ['required', { toolChoice: { mode: 'required' } }, undefined, []],
     ['json_object', { responseFormat: { format: { type: 'json_object' }, askedAs: 'response_format' } }, { responseMimeType: 'application/json' }, []],
-    ['a schema-less json_schema', { responseFormat: { format: { type: 'json_schema', json_schema: {} }, askedAs: 'response_format' } }, { responseMimeType: 'application/json' }, []],
+    [
+      'a schema-less json_schema',
+      { responseFormat: { format: { type: 'json_schema', json_schema: {} }, askedAs: 'response_format' } },
+      { responseMimeType: 'application/json' },
+      [],
+    ],
     ['plain text format', { responseFormat: { format: { type: 'text' }, askedAs: 'text.format' } }, undefined, ['text.format']],
     ['no reasoning', { reasoning: { effort: 'none', askedAs: 'thinking', turnsThinkingOn: false } }, { thinkingConfig: { thinkingBudget: 0 } }, []],
-    ['low', { reasoning: { effort: 'low', askedAs: 'thinking', turnsThinkingOn: true } }, { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } }, []],
-    ['minimal', { reasoning: { effort: 'minimal', askedAs: 'thinking', turnsThinkingOn: true } }, { thinkingConfig: { thinkingBudget: 512, includeThoughts: true } }, []],
-    ['high', { reasoning: { effort: 'high', askedAs: 'thinking', turnsThinkingOn: true } }, { thinkingConfig: { thinkingBudget: 24576, includeThoughts: true } }, []],
-    ['xhigh', { reasoning: { effort: 'xhigh', askedAs: 'thinking', turnsThinkingOn: true } }, { thinkingConfig: { thinkingBudget: 32768, includeThoughts: true } }, []],
-    ['an effort Gemini has no budget for', { reasoning: { effort: 'max', askedAs: 'reasoning.effort', turnsThinkingOn: true } }, undefined, ['reasoning.effort']],
+    [
+      'low',
+      { reasoning: { effort: 'low', askedAs: 'thinking', turnsThinkingOn: true } },
+      { thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } },
+      [],
+    ],
+    [
+      'minimal',
+      { reasoning: { effort: 'minimal', askedAs: 'thinking', turnsThinkingOn: true } },
+      { thinkingConfig: { thinkingBudget: 512, includeThoughts: true } },
+      [],
+    ],
+    [
+      'high',
+      { reasoning: { effort: 'high', askedAs: 'thinking', turnsThinkingOn: true } },
+      { thinkingConfig: { thinkingBudget: 24576, includeThoughts: true } },
+      [],
+    ],
+    [
+      'xhigh',
+      { reasoning: { effort: 'xhigh', askedAs: 'thinking', turnsThinkingOn: true } },
+      { thinkingConfig: { thinkingBudget: 32768, includeThoughts: true } },
+      [],
+    ],
+    [
+      'an effort Gemini has no budget for',
+      { reasoning: { effort: 'max', askedAs: 'reasoning.effort', turnsThinkingOn: true } },
+      undefined,
+      ['reasoning.effort'],
+    ],
     ['an effort sent with every request', { reasoning: { effort: 'high', askedAs: 'reasoning.effort', turnsThinkingOn: false } }, undefined, []],
     ['four stop sequences', { stop: ['a', 'b', 'c', 'd', 'e'] }, { stopSequences: ['a', 'b', 'c', 'd', 'e'] }, []],
   ];
@@ -255,12 +429,36 @@ describe('Gemini generateContent: answers read', () => {
     const { sink, events } = answerRecorder();
     const reader = new GeminiEventReader();
     const chunk = (json: Record<string, unknown>) => reader.read({ name: '', data: JSON.stringify(json) }, sink);
-    assert.equal(chunk({ candidates: [{ content: { role: 'model', parts: [{ text: 'hm', thought: true }] } }], responseId: 'r1', modelVersion: 'gemini-3-pro' }), false);
-    assert.equal(chunk({ candidates: [{ content: { parts: [{ text: 'Hi' }, { functionCall: { name: 'Read', args: { a: 1 } }, thoughtSignature: 'sig' }, { functionCall: { id: 'own', name: 'Grep' } }] } }] }), false);
+    assert.equal(
+      chunk({ candidates: [{ content: { role: 'model', parts: [{ text: 'hm', thought: true }] } }], responseId: 'r1', modelVersion: 'gemini-3-pro' }),
+      false,
+    );
+    assert.equal(
+      chunk({
+        candidates: [
+          {
+            content: {
+              parts: [
+                { text: 'Hi' },
+                { functionCall: { name: 'Read', args: { a: 1 } }, thoughtSignature: 'sig' },
+                { functionCall: { id: 'own', name: 'Grep' } },
+              ],
+            },
+          },
+        ],
+      }),
+      false,
+    );
     assert.equal(chunk({ candidates: [{ content: { parts: [{ executableCode: {} }, { thoughtSignature: 'only' }] } }, { content: {} }] }), false);
     assert.equal(reader.read({ name: '', data: undefined }, sink), false);
     assert.equal(reader.read({ name: '', data: 'not json' }, sink), false);
-    assert.equal(chunk({ candidates: [{ content: { parts: [] }, finishReason: 'STOP' }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4, thoughtsTokenCount: 3, cachedContentTokenCount: 2 } }), true);
+    assert.equal(
+      chunk({
+        candidates: [{ content: { parts: [] }, finishReason: 'STOP' }],
+        usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4, thoughtsTokenCount: 3, cachedContentTokenCount: 2 },
+      }),
+      true,
+    );
     const made = events[3][1] as string;
     assert.match(made, /^call_kb[0-9a-f]{12}_0$/);
     assert.deepEqual(events, [
@@ -291,7 +489,14 @@ describe('Gemini generateContent: answers read', () => {
       ['finish', 'refusal'],
     ]);
     const feedbackWithAnswer = answerRecorder();
-    assert.equal(new GeminiEventReader().readJson('', { promptFeedback: { blockReason: 'X' }, candidates: [{ content: { parts: [{ text: 'a' }] } }] }, feedbackWithAnswer.sink), false);
+    assert.equal(
+      new GeminiEventReader().readJson(
+        '',
+        { promptFeedback: { blockReason: 'X' }, candidates: [{ content: { parts: [{ text: 'a' }] } }] },
+        feedbackWithAnswer.sink,
+      ),
+      false,
+    );
   });
 
   it('reads a whole answer, taking one without a finish reason as finished', () => {
@@ -358,10 +563,17 @@ describe('Gemini generateContent: answers written', () => {
     writer.finish('tool_use');
     writer.other();
     assert.equal(writer.finishSeen, true);
-    const chunk = (parts: unknown[]) => JSON.stringify({ candidates: [{ content: { role: 'model', parts }, index: 0 }], modelVersion: 'gemini-x', responseId: 'r9' });
+    const chunk = (parts: unknown[]) =>
+      JSON.stringify({ candidates: [{ content: { role: 'model', parts }, index: 0 }], modelVersion: 'gemini-x', responseId: 'r9' });
     assert.deepEqual(
       writer.take().map((e) => e.data),
-      [chunk([{ text: 'think', thought: true }]), chunk([{ text: 'Hello ******' }]), chunk([{ text: 'no' }]), chunk([{ functionCall: { name: 'Read', args: { a: 1 } }, thoughtSignature: 'sig-1' }]), chunk([{ functionCall: { name: 'Grep', args: {} } }])],
+      [
+        chunk([{ text: 'think', thought: true }]),
+        chunk([{ text: 'Hello ******' }]),
+        chunk([{ text: 'no' }]),
+        chunk([{ functionCall: { name: 'Read', args: { a: 1 } }, thoughtSignature: 'sig-1' }]),
+        chunk([{ functionCall: { name: 'Grep', args: {} } }]),
+      ],
     );
     const last = writer.end();
     assert.deepEqual(
@@ -419,7 +631,13 @@ describe('Gemini generateContent: answers written', () => {
         {
           content: {
             role: 'model',
-            parts: [{ text: 'ab', thought: true }, { text: 'Hello!' }, { functionCall: { name: 'Read', args: { p: 2 } }, thoughtSignature: 'sig' }, { text: 'after' }, { functionCall: { name: 'Grep', args: {} } }],
+            parts: [
+              { text: 'ab', thought: true },
+              { text: 'Hello!' },
+              { functionCall: { name: 'Read', args: { p: 2 } }, thoughtSignature: 'sig' },
+              { text: 'after' },
+              { functionCall: { name: 'Grep', args: {} } },
+            ],
           },
           index: 0,
           finishReason: 'MAX_TOKENS',
@@ -432,11 +650,22 @@ describe('Gemini generateContent: answers written', () => {
   });
 
   it('says each finish in Gemini’s words and usage in its fields', () => {
-    assert.deepEqual(
-      (['end', 'stop_sequence', 'tool_use', 'pause', 'max_tokens', 'refusal', 'cut', undefined] as const).map(geminiFinishReason),
-      ['STOP', 'STOP', 'STOP', 'STOP', 'MAX_TOKENS', 'SAFETY', 'OTHER', 'STOP'],
-    );
-    assert.deepEqual(geminiUsageMetadata({ input: 1, output: 1, reasoning: 3, cacheRead: 0, cacheWrite: 0 }), { promptTokenCount: 1, candidatesTokenCount: 0, totalTokenCount: 2, thoughtsTokenCount: 3 });
+    assert.deepEqual((['end', 'stop_sequence', 'tool_use', 'pause', 'max_tokens', 'refusal', 'cut', undefined] as const).map(geminiFinishReason), [
+      'STOP',
+      'STOP',
+      'STOP',
+      'STOP',
+      'MAX_TOKENS',
+      'SAFETY',
+      'OTHER',
+      'STOP',
+    ]);
+    assert.deepEqual(geminiUsageMetadata({ input: 1, output: 1, reasoning: 3, cacheRead: 0, cacheWrite: 0 }), {
+      promptTokenCount: 1,
+      candidatesTokenCount: 0,
+      totalTokenCount: 2,
+      thoughtsTokenCount: 3,
+    });
   });
 });
 
@@ -473,8 +702,14 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
   });
 
   it('answers in google.rpc.Status, with RetryInfo on its own 429', () => {
-    assert.equal(geminiErrorBody('rate_limit_error', 'wait', 'code', { status: 429, retryAfterMs: 30_500 }), '{"error":{"code":429,"message":"wait","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"31s"}]}}');
-    assert.equal(geminiErrorBody('rate_limit_error', 'wait', undefined, { status: 429, retryAfterMs: 10 }), '{"error":{"code":429,"message":"wait","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1s"}]}}');
+    assert.equal(
+      geminiErrorBody('rate_limit_error', 'wait', 'code', { status: 429, retryAfterMs: 30_500 }),
+      '{"error":{"code":429,"message":"wait","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"31s"}]}}',
+    );
+    assert.equal(
+      geminiErrorBody('rate_limit_error', 'wait', undefined, { status: 429, retryAfterMs: 10 }),
+      '{"error":{"code":429,"message":"wait","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1s"}]}}',
+    );
     assert.equal(geminiErrorBody('rate_limit_error', 'wait'), '{"error":{"code":429,"message":"wait","status":"RESOURCE_EXHAUSTED"}}');
     assert.equal(geminiErrorBody('api_error', 'no pool', undefined, { status: 503 }), '{"error":{"code":503,"message":"no pool","status":"UNAVAILABLE"}}');
     const types = [
@@ -498,7 +733,8 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
       [529, 'UNAVAILABLE'],
       [402, 'FAILED_PRECONDITION'],
     ];
-    for (const [status, name] of statuses) assert.equal(geminiStatusErrorBody(status, 'x'), JSON.stringify({ error: { code: status, message: 'x', status: name } }));
+    for (const [status, name] of statuses)
+      assert.equal(geminiStatusErrorBody(status, 'x'), JSON.stringify({ error: { code: status, message: 'x', status: name } }));
     assert.equal(geminiProtocol.statusErrorBody(404, 'gone'), '{"error":{"code":404,"message":"gone","status":"NOT_FOUND"}}');
   });
 
@@ -507,18 +743,64 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
       const path = resolveClientPath(url, {});
       return path && [path.protocol, path.endpoint, path.model, path.stream, path.upstreamPath, path.pathForModel?.('models/other')];
     };
-    assert.deepEqual(route('/gemini/v1beta/models/gemini-2.5-pro:generateContent'), ['gemini', 'generate', 'gemini-2.5-pro', false, '/v1beta/models/gemini-2.5-pro:generateContent', '/v1beta/models/other:generateContent']);
-    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=sse&key=kb-local'), ['gemini', 'generate', 'g', true, '/v1beta/models/g:streamGenerateContent?alt=sse', '/v1beta/models/other:streamGenerateContent?alt=sse']);
-    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?key=kb-local'), ['gemini', 'generate', 'g', false, '/v1beta/models/g:streamGenerateContent', '/v1beta/models/other:streamGenerateContent']);
+    assert.deepEqual(route('/gemini/v1beta/models/gemini-2.5-pro:generateContent'), [
+      'gemini',
+      'generate',
+      'gemini-2.5-pro',
+      false,
+      '/v1beta/models/gemini-2.5-pro:generateContent',
+      '/v1beta/models/other:generateContent',
+    ]);
+    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=sse&key=kb-local'), [
+      'gemini',
+      'generate',
+      'g',
+      true,
+      '/v1beta/models/g:streamGenerateContent?alt=sse',
+      '/v1beta/models/other:streamGenerateContent?alt=sse',
+    ]);
+    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?key=kb-local'), [
+      'gemini',
+      'generate',
+      'g',
+      false,
+      '/v1beta/models/g:streamGenerateContent',
+      '/v1beta/models/other:streamGenerateContent',
+    ]);
     assert.equal(resolveClientPath('/gemini/v1beta/models/g:streamGenerateContent', {})?.answerInList, true, 'without alt=sse the answer is a list');
     assert.equal(resolveClientPath('/gemini/v1beta/models/g:streamGenerateContent?alt=sse', {})?.answerInList, undefined);
     assert.equal(resolveClientPath('/gemini/v1beta/models/g:generateContent', {})?.answerInList, undefined);
-    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=ssex'), ['gemini', 'generate', 'g', false, '/v1beta/models/g:streamGenerateContent?alt=ssex', '/v1beta/models/other:streamGenerateContent?alt=ssex']);
-    assert.deepEqual(route('/gemini/v1/models/a%2Fb:countTokens'), ['gemini', 'count_tokens', 'a/b', false, '/v1/models/a%2Fb:countTokens', '/v1/models/other:countTokens']);
-    assert.deepEqual(route('/gemini/v1beta/models?pageSize=5&key=kb-local'), ['gemini', 'models', undefined, undefined, '/v1beta/models?pageSize=5', undefined]);
+    assert.deepEqual(route('/gemini/v1beta/models/g:streamGenerateContent?alt=ssex'), [
+      'gemini',
+      'generate',
+      'g',
+      false,
+      '/v1beta/models/g:streamGenerateContent?alt=ssex',
+      '/v1beta/models/other:streamGenerateContent?alt=ssex',
+    ]);
+    assert.deepEqual(route('/gemini/v1/models/a%2Fb:countTokens'), [
+      'gemini',
+      'count_tokens',
+      'a/b',
+      false,
+      '/v1/models/a%2Fb:countTokens',
+      '/v1/models/other:countTokens',
+    ]);
+    assert.deepEqual(route('/gemini/v1beta/models?pageSize=5&key=kb-local'), [
+      'gemini',
+      'models',
+      undefined,
+      undefined,
+      '/v1beta/models?pageSize=5',
+      undefined,
+    ]);
     assert.deepEqual(route('/gemini/v1beta/models/g:embedContent'), ['gemini', 'other', undefined, undefined, '/v1beta/models/g:embedContent', undefined]);
     assert.deepEqual(route('/gemini/v1beta/models/g'), ['gemini', 'other', undefined, undefined, '/v1beta/models/g', undefined]);
-    assert.deepEqual(route('/openai/v1/chat/completions?key=kept'), ['openai', 'chat', undefined, undefined, '/chat/completions?key=kept', undefined], 'only Gemini takes its key in the query');
+    assert.deepEqual(
+      route('/openai/v1/chat/completions?key=kept'),
+      ['openai', 'chat', undefined, undefined, '/chat/completions?key=kept', undefined],
+      'only Gemini takes its key in the query',
+    );
     assert.equal(geminiProtocol.claimsUnknownUrl('/gemini/x', {}), true);
     assert.equal(geminiProtocol.claimsUnknownUrl('/x', { 'x-goog-api-key': 'k' }), true);
     assert.equal(geminiProtocol.claimsUnknownUrl('/x', {}), false);
@@ -529,8 +811,14 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
   });
 
   it("lists the routes' models first, then the provider's own that are not among them", () => {
-    const routed = [{ id: 'gemini-2.5-pro', label: 'gemini-2.5-pro · KeyBridge: gm' }, { id: 'models/fast', label: 'fast' }];
-    const upstream = { models: [{ name: 'models/gemini-2.5-pro', displayName: 'theirs' }, { name: 'models/other' }, 'junk', { displayName: 'no name' }], nextPageToken: 't' };
+    const routed = [
+      { id: 'gemini-2.5-pro', label: 'gemini-2.5-pro · KeyBridge: gm' },
+      { id: 'models/fast', label: 'fast' },
+    ];
+    const upstream = {
+      models: [{ name: 'models/gemini-2.5-pro', displayName: 'theirs' }, { name: 'models/other' }, 'junk', { displayName: 'no name' }],
+      nextPageToken: 't',
+    };
     assert.deepEqual(geminiProtocol.listModels(routed, upstream), {
       models: [
         { name: 'models/gemini-2.5-pro', displayName: 'gemini-2.5-pro · KeyBridge: gm', supportedGenerationMethods: ['generateContent', 'countTokens'] },
@@ -542,5 +830,4 @@ describe('Gemini generateContent: the format and the protocol entry', () => {
     assert.deepEqual(geminiProtocol.listModels([], undefined), { models: [] });
     assert.deepEqual(geminiProtocol.listModels([], { models: 'x' }), { models: [] });
   });
-
 });

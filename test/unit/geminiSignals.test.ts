@@ -5,18 +5,30 @@ import assert from 'node:assert/strict';
 import { classifyResponse, nextPacificMidnight, parseErrorFacts } from '../../src/core/failover/classify';
 import { presentedToken, withoutQueryKey } from '../../src/core/server/security';
 
-const google = (code: number, message: string, details: unknown[] = [], status = 'RESOURCE_EXHAUSTED') => JSON.stringify({ error: { code, message, status, details } });
+const google = (code: number, message: string, details: unknown[] = [], status = 'RESOURCE_EXHAUSTED') =>
+  JSON.stringify({ error: { code, message, status, details } });
 const retry = (delay: string) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay });
 const quotaFailure = (...ids: string[]) => ({
   '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
   violations: ids.map((quotaId) => ({ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId })),
 });
 const errorInfo = (reason: string) => ({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' });
-const EXCEEDED = 'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
+const EXCEEDED =
+  'You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits.';
 
 describe('Google error details', () => {
   it('reads RetryInfo, QuotaFailure and ErrorInfo, and skips what is not one of them', () => {
-    const facts = parseErrorFacts(google(429, 'm', [retry('12.5s'), quotaFailure('PerMinute'), errorInfo('RATE'), 'junk', { '@type': 'x.Help' }, { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: 'soon' }, { '@type': 'y.QuotaFailure', violations: ['z', { quotaId: 3 }] }]));
+    const facts = parseErrorFacts(
+      google(429, 'm', [
+        retry('12.5s'),
+        quotaFailure('PerMinute'),
+        errorInfo('RATE'),
+        'junk',
+        { '@type': 'x.Help' },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: 'soon' },
+        { '@type': 'y.QuotaFailure', violations: ['z', { quotaId: 3 }] },
+      ]),
+    );
     assert.deepEqual(facts, {
       type: undefined,
       code: '429',
@@ -29,21 +41,42 @@ describe('Google error details', () => {
   });
 
   it('cools a key for the RetryInfo delay, which wins over the words, capped at a day', () => {
-    assert.deepEqual(classifyResponse(429, parseErrorFacts(google(429, `${EXCEEDED} Please retry in 3s.`, [quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), retry('37s')]))), {
-      kind: 'rate_limit',
-      reason: 'HTTP 429 RESOURCE_EXHAUSTED',
-      retryInMs: 37_000,
-    });
+    assert.deepEqual(
+      classifyResponse(
+        429,
+        parseErrorFacts(google(429, `${EXCEEDED} Please retry in 3s.`, [quotaFailure('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), retry('37s')])),
+      ),
+      {
+        kind: 'rate_limit',
+        reason: 'HTTP 429 RESOURCE_EXHAUSTED',
+        retryInMs: 37_000,
+      },
+    );
     assert.equal(classifyResponse(429, parseErrorFacts(google(429, 'm', [retry('999999s')]))).retryInMs, 24 * 60 * 60_000);
     assert.equal(classifyResponse(429, parseErrorFacts(google(429, `${EXCEEDED} Please retry in 3s.`))).retryInMs, 3_000, 'the words when no detail says it');
   });
 
   it('marks a key spent until midnight Pacific when only daily quotas are exceeded', () => {
     const before = Date.now();
-    const verdict = classifyResponse(429, parseErrorFacts(google(429, EXCEEDED, [quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier'), retry('43s')])));
+    const verdict = classifyResponse(
+      429,
+      parseErrorFacts(google(429, EXCEEDED, [quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier'), retry('43s')])),
+    );
     assert.equal(verdict.kind, 'quota');
     assert.ok(verdict.until !== undefined && verdict.until > before && verdict.until <= before + 24 * 60 * 60_000 + 1_000);
-    assert.equal(classifyResponse(429, parseErrorFacts(google(429, EXCEEDED, [quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier', 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), retry('10s')]))).kind, 'rate_limit', 'a minute’s limit among them ends first');
+    assert.equal(
+      classifyResponse(
+        429,
+        parseErrorFacts(
+          google(429, EXCEEDED, [
+            quotaFailure('GenerateRequestsPerDayPerProjectPerModel-FreeTier', 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier'),
+            retry('10s'),
+          ]),
+        ),
+      ).kind,
+      'rate_limit',
+      'a minute’s limit among them ends first',
+    );
   });
 
   it('finds midnight in Pacific time, standard and daylight saving alike', () => {
@@ -56,17 +89,40 @@ describe('Google error details', () => {
   it('takes spent credits and a project without billing as quota, in a 429 or a 403', () => {
     const credits = 'Your prepayment credits are depleted. Please go to AI Studio at https://ai.studio/projects to manage your project and billing.';
     assert.equal(classifyResponse(429, parseErrorFacts(google(429, credits))).kind, 'quota');
-    assert.equal(classifyResponse(403, parseErrorFacts(google(403, 'This API method requires billing to be enabled. Please enable billing on project 1.', [], 'PERMISSION_DENIED'))).kind, 'quota');
+    assert.equal(
+      classifyResponse(
+        403,
+        parseErrorFacts(google(403, 'This API method requires billing to be enabled. Please enable billing on project 1.', [], 'PERMISSION_DENIED')),
+      ).kind,
+      'quota',
+    );
     assert.equal(classifyResponse(429, parseErrorFacts(google(429, EXCEEDED))).kind, 'rate_limit', 'the words of a window are no spent balance');
   });
 
   it('revokes a key Google says is invalid or blocked, and leaves other refusals to the request', () => {
     const invalid = parseErrorFacts(google(400, 'API key not valid. Please pass a valid API key.', [errorInfo('API_KEY_INVALID')], 'INVALID_ARGUMENT'));
     assert.deepEqual(classifyResponse(400, invalid), { kind: 'auth', reason: 'HTTP 400 INVALID_ARGUMENT' });
-    assert.equal(classifyResponse(403, parseErrorFacts(google(403, 'Requests to this API are blocked.', [errorInfo('API_KEY_SERVICE_BLOCKED')], 'PERMISSION_DENIED'))).kind, 'auth');
-    assert.equal(classifyResponse(403, parseErrorFacts(google(403, 'Permission denied: Consumer has been suspended.', [errorInfo('CONSUMER_SUSPENDED')], 'PERMISSION_DENIED'))).kind, 'auth');
-    assert.equal(classifyResponse(403, parseErrorFacts(google(403, 'Your API key was reported as leaked. Please use another API key.', [], 'PERMISSION_DENIED'))).kind, 'auth');
-    assert.equal(classifyResponse(400, parseErrorFacts(google(400, 'User location is not supported for the API use.', [errorInfo('LOCATION')], 'FAILED_PRECONDITION'))).kind, 'caller');
+    assert.equal(
+      classifyResponse(403, parseErrorFacts(google(403, 'Requests to this API are blocked.', [errorInfo('API_KEY_SERVICE_BLOCKED')], 'PERMISSION_DENIED')))
+        .kind,
+      'auth',
+    );
+    assert.equal(
+      classifyResponse(
+        403,
+        parseErrorFacts(google(403, 'Permission denied: Consumer has been suspended.', [errorInfo('CONSUMER_SUSPENDED')], 'PERMISSION_DENIED')),
+      ).kind,
+      'auth',
+    );
+    assert.equal(
+      classifyResponse(403, parseErrorFacts(google(403, 'Your API key was reported as leaked. Please use another API key.', [], 'PERMISSION_DENIED'))).kind,
+      'auth',
+    );
+    assert.equal(
+      classifyResponse(400, parseErrorFacts(google(400, 'User location is not supported for the API use.', [errorInfo('LOCATION')], 'FAILED_PRECONDITION')))
+        .kind,
+      'caller',
+    );
     assert.equal(classifyResponse(429, parseErrorFacts(google(429, 'm', [errorInfo('API_KEY_INVALID')]))).kind, 'rate_limit', 'a 429 is about the rate');
   });
 });

@@ -34,8 +34,15 @@ describe('key handover over the admin API', () => {
   };
   const get = (b: Bridge, token?: string) => fetch(`${b.url}${KEY_HANDOVER_PATH}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const post = (b: Bridge, token: string | undefined, body: unknown) =>
-    fetch(`${b.url}${KEY_HANDOVER_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  const change: FollowerKeyChange = { add: [{ pool: 'oa', id: 'k2', label: 'home', secret: 'sk-' + 'handover-from-follower' }], remove: [{ pool: 'oa', id: 'k9' }] };
+    fetch(`${b.url}${KEY_HANDOVER_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const change: FollowerKeyChange = {
+    add: [{ pool: 'oa', id: 'k2', label: 'home', secret: 'sk-' + 'handover-from-follower' }],
+    remove: [{ pool: 'oa', id: 'k9' }],
+  };
 
   it('hands the keys to the admin token only', async () => {
     const b = await start(true);

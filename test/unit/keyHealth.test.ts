@@ -62,7 +62,14 @@ describe('key health', () => {
     const key = record();
     key.markInvalid('HTTP 401', clock.now() + 60_000, clock.now());
     const saved = key.persisted(clock.now());
-    assert.deepEqual(saved, { state: 'invalid', until: undefined, reason: 'HTTP 401', retestAt: clock.now() + 60_000, retestFailures: undefined, cooling: undefined });
+    assert.deepEqual(saved, {
+      state: 'invalid',
+      until: undefined,
+      reason: 'HTTP 401',
+      retestAt: clock.now() + 60_000,
+      retestFailures: undefined,
+      cooling: undefined,
+    });
     assert.ok(!JSON.stringify(key).includes('sk-test-key'), 'serialising a key record must not reveal the secret');
     assert.equal(key.masked, 'sk-…abcd');
     const fresh = record();
@@ -81,7 +88,10 @@ describe('key health', () => {
     assert.equal(key.coolingDeadline(clock.now(), 'model-a'), clock.now() + 30_000);
     assert.equal(key.coolingDeadline(clock.now(), 'model-b'), undefined);
     assert.deepEqual(key.scopedCoolings(clock.now()), [{ scope: 'model-a', until: clock.now() + 30_000, reason: 'HTTP 429' }]);
-    assert.deepEqual(changes.map((c) => [c.previous, c.scope]), [['ready', 'model-a']]);
+    assert.deepEqual(
+      changes.map((c) => [c.previous, c.scope]),
+      [['ready', 'model-a']],
+    );
     clock.advance(30_000);
     assert.equal(key.stateAt(clock.now(), 'model-a'), 'ready');
     assert.deepEqual(key.scopedCoolings(clock.now()), []);
@@ -116,7 +126,7 @@ describe('key health', () => {
     assert.equal(old.stateAt(clock.now()), 'ready');
   });
 
-  it('a passing test clears a key-wide cooldown but keeps the provider\'s per-model ones', () => {
+  it("a passing test clears a key-wide cooldown but keeps the provider's per-model ones", () => {
     const clock = new ManualClock();
     const key = record();
     key.markCooling(clock.now() + 20_000, 'HTTP 429', clock.now());
@@ -181,7 +191,11 @@ describe('key health', () => {
     key.markCooling(until + 5_000, 'HTTP 429 again', clock.now());
     assert.equal(changes.length, 3);
     assert.equal(key.coolingDeadline(clock.now()), until + 5_000, 'the same reason with a later deadline extends it');
-    assert.deepEqual(changes.map((c) => c.scope), [undefined, undefined, undefined], 'key-wide changes name no scope');
+    assert.deepEqual(
+      changes.map((c) => c.scope),
+      [undefined, undefined, undefined],
+      'key-wide changes name no scope',
+    );
   });
 
   it('a cooldown for one model does not touch the key-wide reason', () => {
@@ -218,7 +232,10 @@ describe('key health', () => {
     assert.ok(scopes.includes('model-0') && scopes.includes('model-new'));
     assert.equal(key.coolingDeadline(start), start + 1_000, 'the key-wide cooldown stays though it ends sooner');
     key.markCooling(start + 95_000, 'HTTP 429', start, 'model-new');
-    assert.ok(key.scopedCoolings(start).some((c) => c.scope === 'model-61'), 'a scope already held needs no room');
+    assert.ok(
+      key.scopedCoolings(start).some((c) => c.scope === 'model-61'),
+      'a scope already held needs no room',
+    );
 
     clock.advance(1_000);
     key.markCooling(clock.now() + 5_000, 'HTTP 429', clock.now(), 'model-late');
@@ -264,14 +281,24 @@ describe('key health', () => {
     key.markInvalid('HTTP 403 key disabled', 9_000, clock.now());
     assert.equal(changes.length, 3);
     key.markExhausted('HTTP 403 key disabled', 9_000, clock.now());
-    assert.deepEqual(changes.map((c) => c.previous), ['ready', 'invalid', 'invalid', 'invalid']);
+    assert.deepEqual(
+      changes.map((c) => c.previous),
+      ['ready', 'invalid', 'invalid', 'invalid'],
+    );
   });
 
   it('persists a key-wide cooldown with its deadline and reason; a per-model one without a key-wide reason', () => {
     const clock = new ManualClock();
     const wide = record();
     wide.markCooling(clock.now() + 5_000, 'HTTP 429', clock.now());
-    assert.deepEqual(wide.persisted(clock.now()), { state: 'cooling', until: clock.now() + 5_000, reason: 'HTTP 429', retestAt: undefined, retestFailures: undefined, cooling: undefined });
+    assert.deepEqual(wide.persisted(clock.now()), {
+      state: 'cooling',
+      until: clock.now() + 5_000,
+      reason: 'HTTP 429',
+      retestAt: undefined,
+      retestFailures: undefined,
+      cooling: undefined,
+    });
     const scoped = record();
     scoped.markCooling(clock.now() + 5_000, 'HTTP 429', clock.now(), 'model-a');
     assert.deepEqual(scoped.persisted(clock.now()), {
@@ -295,7 +322,10 @@ describe('key health', () => {
     assert.equal(key.retestFailures, 3);
     assert.equal(key.restorePersisted({ state: 'exhausted', reason: `quota for ${secret}` }, now), true, 'a quoted key is scrubbed and saved again');
     assert.ok(key.reason.startsWith('quota for ') && !key.reason.includes(secret), key.reason);
-    assert.equal(key.restorePersisted({ state: 'ready', reason: 'stale', cooling: [{ scope: 'm', until: now + 1_000, reason: `limit ${secret}` }] }, now), true);
+    assert.equal(
+      key.restorePersisted({ state: 'ready', reason: 'stale', cooling: [{ scope: 'm', until: now + 1_000, reason: `limit ${secret}` }] }, now),
+      true,
+    );
     assert.equal(key.reason, undefined, 'a ready key has no reason');
 
     const garbage = [
@@ -356,6 +386,9 @@ describe('key health', () => {
     key.restorePersisted({ state: 'cooling', until: clock.now() + 5_000 }, clock.now());
     key.markReady(clock.now());
     assert.equal(key.stateAt(clock.now()), 'ready');
-    assert.deepEqual(changes.map((c) => c.previous), ['cooling']);
+    assert.deepEqual(
+      changes.map((c) => c.previous),
+      ['cooling'],
+    );
   });
 });

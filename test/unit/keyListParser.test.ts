@@ -79,7 +79,14 @@ describe('key list parser', () => {
   });
 
   it('for a provider without a key prefix takes key-shaped values of credential-named variables and bare lines', () => {
-    const text = ['MISTRAL_API_KEY=AbCdEfGh0123456789xyzWQ', 'BUILD_ID=20240101abcdef0123456', 'MY_TOKEN=zz0123456789ZZZZZZZZ', 'Qq0123456789qqqqqqqqQQ', '/usr/local/bin:/usr/bin:/bin', 'abcdefghijklmnopqrstuvwxyz'].join('\n');
+    const text = [
+      'MISTRAL_API_KEY=AbCdEfGh0123456789xyzWQ',
+      'BUILD_ID=20240101abcdef0123456',
+      'MY_TOKEN=zz0123456789ZZZZZZZZ',
+      'Qq0123456789qqqqqqqqQQ',
+      '/usr/local/bin:/usr/bin:/bin',
+      'abcdefghijklmnopqrstuvwxyz',
+    ].join('\n');
     const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), mistralRules);
     assert.deepEqual(
       candidates.map((c) => [c.line, c.evidence]),
@@ -134,10 +141,20 @@ describe('key list parser', () => {
     const DEEPSEEK_NAMED = 'sk-test-deep-name-0003';
     const BARE_SK = 'sk-test-bare-whos-0004';
     const GENERIC_SK = 'sk-test-gene-name-0005';
-    const SHARED_ENV = [`OPENAI_API_KEY=${OPENAI_NAMED}`, OPENAI_PROJECT, `DEEPSEEK_API_KEY=${DEEPSEEK_NAMED}`, BARE_SK, `API_KEY=${GENERIC_SK}`, `AZURE_OPENAI_API_KEY=sk-test-key-azure-0006`].join('\n');
+    const SHARED_ENV = [
+      `OPENAI_API_KEY=${OPENAI_NAMED}`,
+      OPENAI_PROJECT,
+      `DEEPSEEK_API_KEY=${DEEPSEEK_NAMED}`,
+      BARE_SK,
+      `API_KEY=${GENERIC_SK}`,
+      `AZURE_OPENAI_API_KEY=sk-test-key-azure-0006`,
+    ].join('\n');
     const offered = (text: string, provider?: (typeof PROVIDER_KEY_ISSUERS)[keyof typeof PROVIDER_KEY_ISSUERS]) => {
       const { candidates, skipped } = selectKeyCandidates(parseKeyLines(text), { provider, inPool: new Set() });
-      return { offered: candidates.map((c) => [c.secret, c.evidence ?? c.sharedPrefix ?? 'unsure']), left: skipped.map((s) => `${s.line} ${s.name ?? ''} ${s.reason}`.replace('  ', ' ')) };
+      return {
+        offered: candidates.map((c) => [c.secret, c.evidence ?? c.sharedPrefix ?? 'unsure']),
+        left: skipped.map((s) => `${s.line} ${s.name ?? ''} ${s.reason}`.replace('  ', ' ')),
+      };
     };
 
     it('a DeepSeek pool is never offered an OpenAI key, by name or by OpenAI’s own prefix, and ticks only what names DeepSeek', () => {
@@ -229,14 +246,20 @@ describe('key list parser', () => {
 
     it('a Gemini pool takes GOOGLE_API_KEY but not a Maps or Firebase key that shares AIza', () => {
       const key = (n: number) => ['AIza', 'test-key-google-', String(n).padStart(4, '0')].join('');
-      assert.deepEqual(offered([`GOOGLE_API_KEY=${key(1)}`, `GEMINI_KEY=${key(2)}`, key(3), `GOOGLE_MAPS_API_KEY=${key(4)}`, `FIREBASE_API_KEY=${key(5)}`].join('\n'), PROVIDER_KEY_ISSUERS.gemini), {
-        offered: [
-          [key(1), 'name'],
-          [key(2), 'name'],
-          [key(3), 'prefix'],
-        ],
-        left: ['4 GOOGLE_MAPS_API_KEY another service', '5 FIREBASE_API_KEY another service'],
-      });
+      assert.deepEqual(
+        offered(
+          [`GOOGLE_API_KEY=${key(1)}`, `GEMINI_KEY=${key(2)}`, key(3), `GOOGLE_MAPS_API_KEY=${key(4)}`, `FIREBASE_API_KEY=${key(5)}`].join('\n'),
+          PROVIDER_KEY_ISSUERS.gemini,
+        ),
+        {
+          offered: [
+            [key(1), 'name'],
+            [key(2), 'name'],
+            [key(3), 'prefix'],
+          ],
+          left: ['4 GOOGLE_MAPS_API_KEY another service', '5 FIREBASE_API_KEY another service'],
+        },
+      );
     });
   });
 

@@ -65,7 +65,11 @@ describe('bridge answer stream → VS Code response parts', () => {
   });
 
   it('keeps tool arguments that are not JSON where the caller can see them', () => {
-    const parts = readAll('openai', [chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'run', arguments: '{"cmd": ' } }] }), chunk({}, 'tool_calls'), data('[DONE]')]).flat();
+    const parts = readAll('openai', [
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'run', arguments: '{"cmd": ' } }] }),
+      chunk({}, 'tool_calls'),
+      data('[DONE]'),
+    ]).flat();
     assert.deepEqual(parts, [{ kind: 'toolCall', callId: 'call_a', name: 'run', input: { _raw_arguments: '{"cmd": ' } }]);
   });
 

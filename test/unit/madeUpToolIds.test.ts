@@ -14,7 +14,10 @@ function recorder(): { sink: AnswerSink; ids: string[] } {
   return { sink: { ...sink, toolCall: (id, name, thoughtSignature) => (ids.push(id), sink.toolCall(id, name, thoughtSignature)) }, ids };
 }
 
-const legacyAnswer = { id: 'chatcmpl-1', choices: [{ index: 0, message: { role: 'assistant', content: null, function_call: { name: 'ls', arguments: '{}' } }, finish_reason: 'function_call' }] };
+const legacyAnswer = {
+  id: 'chatcmpl-1',
+  choices: [{ index: 0, message: { role: 'assistant', content: null, function_call: { name: 'ls', arguments: '{}' } }, finish_reason: 'function_call' }],
+};
 
 describe('tool calls that came without an id', () => {
   it('get an id of their own in each non-streamed answer, the same for a call everywhere it is read', () => {
@@ -35,17 +38,34 @@ describe('tool calls that came without an id', () => {
       const { sink, ids: seen } = recorder();
       reader.readJson('', { id: 'chatcmpl-2', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: 'ls', arguments: '' } }] } }] }, sink);
       reader.readJson('', { id: 'chatcmpl-2', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{}' } }] } }] }, sink);
-      reader.readJson('', { id: 'chatcmpl-2', choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { name: 'cat', arguments: '{}' } }] } }] }, sink);
+      reader.readJson(
+        '',
+        { id: 'chatcmpl-2', choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { name: 'cat', arguments: '{}' } }] } }] },
+        sink,
+      );
       ids.push(seen);
     }
     assert.equal(ids[0].length, 2, 'two calls, the second fragment continuing the first');
     assert.notEqual(ids[0][0], ids[0][1]);
-    assert.ok(ids[0].every((id) => !ids[1].includes(id)), `no id shared between answers: ${JSON.stringify(ids)}`);
+    assert.ok(
+      ids[0].every((id) => !ids[1].includes(id)),
+      `no id shared between answers: ${JSON.stringify(ids)}`,
+    );
   });
 
   it('keep the id the provider gave', () => {
     const { sink, ids } = recorder();
-    readChatAnswer({ choices: [{ message: { role: 'assistant', tool_calls: [{ id: 'call_given', type: 'function', function: { name: 'ls', arguments: '{}' } }] }, finish_reason: 'tool_calls' }] }, sink);
+    readChatAnswer(
+      {
+        choices: [
+          {
+            message: { role: 'assistant', tool_calls: [{ id: 'call_given', type: 'function', function: { name: 'ls', arguments: '{}' } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      sink,
+    );
     assert.deepEqual(ids, ['call_given']);
   });
 });

@@ -76,12 +76,16 @@ describe('package.json manifest', () => {
         checked++;
         if (clause.op === '=~') {
           const re = new RegExp(clause.value.replace(/\\\//g, '/'));
-          assert.ok(TREE_CONTEXT_VALUES.some((v) => re.test(v)), `${item.command}: /${clause.value}/ matches no contextValue (${TREE_CONTEXT_VALUES.join(', ')})`);
+          assert.ok(
+            TREE_CONTEXT_VALUES.some((v) => re.test(v)),
+            `${item.command}: /${clause.value}/ matches no contextValue (${TREE_CONTEXT_VALUES.join(', ')})`,
+          );
         } else {
           assert.ok(TREE_CONTEXT_VALUES.includes(clause.value), `${item.command}: viewItem ${clause.op} ${clause.value} is not a contextValue the tree emits`);
         }
       }
-      if (item.menu === 'view/item/context') assert.match(item.when ?? '', new RegExp(`view == ${VIEW_ID.replace('.', '\\.')}`), `${item.command} is scoped to the KeyBridge view`);
+      if (item.menu === 'view/item/context')
+        assert.match(item.when ?? '', new RegExp(`view == ${VIEW_ID.replace('.', '\\.')}`), `${item.command} is scoped to the KeyBridge view`);
     }
     assert.ok(checked >= 10, `only ${checked} viewItem clauses found: the parser or the menus changed`);
     // Every key state has inline actions: test/retire for live keys, restore for retired ones.
@@ -100,7 +104,11 @@ describe('package.json manifest', () => {
       views.map((v) => v.id),
       [VIEW_ID],
     );
-    assert.deepEqual(Object.keys(manifest.contributes.views), manifest.contributes.viewsContainers.activitybar.map((c) => c.id), 'the view lives in its own activity-bar container');
+    assert.deepEqual(
+      Object.keys(manifest.contributes.views),
+      manifest.contributes.viewsContainers.activitybar.map((c) => c.id),
+      'the view lives in its own activity-bar container',
+    );
     for (const item of allMenuItems) {
       for (const m of (item.when ?? '').matchAll(/\bview == ([\w.]+)/g)) assert.equal(m[1], VIEW_ID);
     }
@@ -113,7 +121,10 @@ describe('package.json manifest', () => {
 
   it('targets an engine at least as new as @types/vscode, with activation events', () => {
     const types = JSON.parse(readFileSync(join(root, 'node_modules', '@types', 'vscode', 'package.json'), 'utf8')) as { version: string };
-    assert.ok(compare(version(manifest.engines.vscode), version(types.version)) >= 0, `engines.vscode ${manifest.engines.vscode} is older than @types/vscode ${types.version}`);
+    assert.ok(
+      compare(version(manifest.engines.vscode), version(types.version)) >= 0,
+      `engines.vscode ${manifest.engines.vscode} is older than @types/vscode ${types.version}`,
+    );
     assert.ok(Array.isArray(manifest.activationEvents) && manifest.activationEvents.length > 0, 'activationEvents present');
     assert.ok(manifest.activationEvents.includes('onStartupFinished'));
     assert.deepEqual(manifest.extensionKind, ['workspace'], 'the proxy runs where the workspace (and the agents) run');
@@ -127,7 +138,13 @@ describe('package.json manifest', () => {
   });
 
   it('points at icon files that exist; command icons are codicons', () => {
-    const files = [manifest.icon, ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon), ...Object.values(manifest.contributes.views).flat().map((v) => v.icon)];
+    const files = [
+      manifest.icon,
+      ...manifest.contributes.viewsContainers.activitybar.map((c) => c.icon),
+      ...Object.values(manifest.contributes.views)
+        .flat()
+        .map((v) => v.icon),
+    ];
     for (const file of files) {
       assert.ok(file, 'an icon is set');
       assert.ok(existsSync(join(root, file)), `${file} exists`);
@@ -151,7 +168,8 @@ describe('package.json manifest', () => {
     assert.equal(port.scope, 'machine');
     assert.equal(port.default, DEFAULT_PORT);
     assert.ok(![3000, 3456, 4000, 4141, 8080, 8787].includes(DEFAULT_PORT));
-    for (const name of ['keybridge.pools', 'keybridge.routes', 'keybridge.defaults', 'keybridge.tuning']) assert.equal(props[name].scope, 'machine', `${name} is the same in every window`);
+    for (const name of ['keybridge.pools', 'keybridge.routes', 'keybridge.defaults', 'keybridge.tuning'])
+      assert.equal(props[name].scope, 'machine', `${name} is the same in every window`);
     assert.ok(props['keybridge.terminalEnv'], 'terminal environment can be turned off');
     assert.ok(!JSON.stringify(props['keybridge.pools']).includes('"secret"'), 'no place for a secret in settings');
   });

@@ -11,7 +11,17 @@ import { at } from '../helpers/json';
 import { must } from '../helpers/must';
 
 const upstream: SseEvent[] = [
-  sse('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 1 } } }),
+  sse('message_start', {
+    type: 'message_start',
+    message: {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [],
+      usage: { input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 1 },
+    },
+  }),
   sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }),
   sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'secret plan' } }),
   sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-anthropic' } }),

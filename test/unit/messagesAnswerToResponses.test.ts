@@ -22,7 +22,10 @@ const USAGE = { input_tokens: 20, cache_read_input_tokens: 100, cache_creation_i
 
 /** Anthropic's stream: thinking with its signature, a text block, two tool_use blocks with input in fragments. */
 const upstream: SseEvent[] = [
-  sse('message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: USAGE } }),
+  sse('message_start', {
+    type: 'message_start',
+    message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: USAGE },
+  }),
   sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }),
   sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'secret plan' } }),
   sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig-anthropic' } }),
@@ -68,9 +71,19 @@ describe('translation: Anthropic Messages → OpenAI Responses answer', () => {
       ],
     );
     assert.equal(textSnapshots.get(0), 'Listing both.', 'the deltas add up to the text');
-    assert.deepEqual([argumentSnapshots.get(1), argumentSnapshots.get(2)], ['{"command":["ls","src"]}', '{"command":["ls","test"]}'], 'the deltas add up to the arguments');
+    assert.deepEqual(
+      [argumentSnapshots.get(1), argumentSnapshots.get(2)],
+      ['{"command":["ls","src"]}', '{"command":["ls","test"]}'],
+      'the deltas add up to the arguments',
+    );
     // 20 uncached + 100 read from the cache + 30 written to it: Responses counts all of them as input.
-    assert.deepEqual(final.usage, { input_tokens: 150, input_tokens_details: { cached_tokens: 100 }, output_tokens: 42, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 192 });
+    assert.deepEqual(final.usage, {
+      input_tokens: 150,
+      input_tokens_details: { cached_tokens: 100 },
+      output_tokens: 42,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 192,
+    });
   });
 
   it('never passes thinking or its signature on, and passes the first argument fragment on before the call is complete', () => {

@@ -18,7 +18,10 @@ describe('Messages stream reader', () => {
   it('reads thinking, text and a tool call block by block, with the stop reason and the usage of both ends', () => {
     const { sink, events } = recorder();
     const ends = readAll(new MessagesEventReader(), sink, [
-      ['message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 10, cache_read_input_tokens: 4, output_tokens: 1 } } }],
+      [
+        'message_start',
+        { type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 10, cache_read_input_tokens: 4, output_tokens: 1 } } },
+      ],
       ['content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '' } }],
       ['content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Let me look.' } }],
       ['content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'anthropic-signature' } }],
@@ -139,4 +142,3 @@ describe('Messages stream reader', () => {
     ]);
   });
 });
-

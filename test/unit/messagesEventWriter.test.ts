@@ -21,7 +21,16 @@ function payloads(events: SseEvent[]): [string, Wire][] {
 }
 
 const messageStart = (id: string) => ({
-  message: { id, type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+  message: {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-x',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 0, output_tokens: 0 },
+  },
 });
 const blockStart = (index: number, content_block: Wire): [string, Wire] => ['content_block_start', { index, content_block }];
 const blockDelta = (index: number, delta: Wire): [string, Wire] => ['content_block_delta', { index, delta }];
@@ -70,7 +79,13 @@ describe('Messages stream writer', () => {
       blockStop(4),
       blockStart(5, { type: 'tool_use', id: 'call_2', name: 'noop2', input: {} }),
       blockStop(5),
-      ['message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { input_tokens: 5, output_tokens: 4, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 } }],
+      [
+        'message_delta',
+        {
+          delta: { stop_reason: 'tool_use', stop_sequence: null },
+          usage: { input_tokens: 5, output_tokens: 4, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 },
+        },
+      ],
       ['message_stop', {}],
     ]);
     assert.deepEqual(writer.end(), [], 'the answer is ended once');

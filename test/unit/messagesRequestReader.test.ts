@@ -17,7 +17,10 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
   {
     name: 'system blocks joined, string content, stop sequences without non-strings, sampling, limits and the user',
     request: {
-      system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Use tools.' }],
+      system: [
+        { type: 'text', text: 'Be brief.' },
+        { type: 'text', text: 'Use tools.' },
+      ],
       messages: [{ role: 'user', content: 'Hello' }, { role: 'assistant', content: 'Hi' }, { content: 'no role' }],
       stop_sequences: ['END', 7, 'STOP'],
       stream: true,
@@ -42,7 +45,17 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
   },
   {
     name: 'fields of the wrong type are left out',
-    request: { system: '', stop_sequences: 'END', stream: 'yes', max_tokens: '1024', temperature: '0.5', top_p: null, top_k: '40', metadata: { user_id: 42 }, tool_choice: { type: 'sometimes' } },
+    request: {
+      system: '',
+      stop_sequences: 'END',
+      stream: 'yes',
+      max_tokens: '1024',
+      temperature: '0.5',
+      top_p: null,
+      top_k: '40',
+      metadata: { user_id: 42 },
+      tool_choice: { type: 'sometimes' },
+    },
     expected: EMPTY,
   },
   {
@@ -69,7 +82,9 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     },
     expected: {
       ...EMPTY,
-      turns: [user(text('Look:'), text(''), { kind: 'image', url: 'data:image/png;base64,iVBORw0KGgo=' }, { kind: 'image', url: 'https://example.test/a.png' })],
+      turns: [
+        user(text('Look:'), text(''), { kind: 'image', url: 'data:image/png;base64,iVBORw0KGgo=' }, { kind: 'image', url: 'https://example.test/a.png' }),
+      ],
       notCarried: ['an image source the target cannot take', 'a document block', 'a unknown block'],
     },
   },
@@ -114,7 +129,11 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
   },
   {
     name: 'a tool result of a document alone: the loss is named',
-    request: { messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: [{ type: 'document', source: { type: 'text', data: 'x' } }, {}] }] }] },
+    request: {
+      messages: [
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: [{ type: 'document', source: { type: 'text', data: 'x' } }, {}] }] },
+      ],
+    },
     expected: {
       ...EMPTY,
       turns: [user({ kind: 'tool-result', id: 'toolu_a', content: [], error: false })],

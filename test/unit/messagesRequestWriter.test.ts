@@ -15,7 +15,12 @@ const user = (...parts: Part[]) => ({ role: 'user' as const, parts });
 const assistant = (...parts: Part[]) => ({ role: 'assistant' as const, parts });
 const HI = user(text('Hi'));
 const SHELL = { name: 'shell', parameters: { type: 'object', properties: { cmd: { type: 'string' } } } };
-const body = (fields: Wire): Wire => ({ model: 'claude-sonnet-4-5', max_tokens: 8192, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }], ...fields });
+const body = (fields: Wire): Wire => ({
+  model: 'claude-sonnet-4-5',
+  max_tokens: 8192,
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+  ...fields,
+});
 
 const cases: { name: string; conversation: Conversation; body: Wire; dropped?: string[] }[] = [
   {
@@ -25,8 +30,26 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
   },
   {
     name: 'system pieces joined without empty ones, sampling, top_k, stop sequences, streaming and the user',
-    conversation: { ...EMPTY, system: ['Be brief.', '', 'Use tools.'], turns: [HI], maxTokens: 1000, temperature: 1, topK: 40, stop: ['END'], stream: true, user: 'user-1' },
-    body: body({ max_tokens: 1000, system: 'Be brief.\n\nUse tools.', temperature: 1, top_k: 40, stop_sequences: ['END'], stream: true, metadata: { user_id: 'user-1' } }),
+    conversation: {
+      ...EMPTY,
+      system: ['Be brief.', '', 'Use tools.'],
+      turns: [HI],
+      maxTokens: 1000,
+      temperature: 1,
+      topK: 40,
+      stop: ['END'],
+      stream: true,
+      user: 'user-1',
+    },
+    body: body({
+      max_tokens: 1000,
+      system: 'Be brief.\n\nUse tools.',
+      temperature: 1,
+      top_k: 40,
+      stop_sequences: ['END'],
+      stream: true,
+      metadata: { user_id: 'user-1' },
+    }),
   },
   {
     name: 'only empty system pieces',
@@ -46,8 +69,20 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
   },
   {
     name: 'tools with their description; no tool_choice unless asked; strict schemas named',
-    conversation: { ...EMPTY, turns: [HI], tools: [{ ...SHELL, description: 'Runs a command.', strict: true }, { ...SHELL, name: 'plain', strict: false }] },
-    body: body({ tools: [{ name: 'shell', input_schema: SHELL.parameters, description: 'Runs a command.' }, { name: 'plain', input_schema: SHELL.parameters }] }),
+    conversation: {
+      ...EMPTY,
+      turns: [HI],
+      tools: [
+        { ...SHELL, description: 'Runs a command.', strict: true },
+        { ...SHELL, name: 'plain', strict: false },
+      ],
+    },
+    body: body({
+      tools: [
+        { name: 'shell', input_schema: SHELL.parameters, description: 'Runs a command.' },
+        { name: 'plain', input_schema: SHELL.parameters },
+      ],
+    }),
     dropped: ['strict function schemas'],
   },
   {
@@ -61,7 +96,11 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
       ...EMPTY,
       turns: [
         HI,
-        assistant(text('Listing.'), { kind: 'tool-call', id: 'functions.Bash:0', name: 'Bash', arguments: '{"command":"ls"}' }, { kind: 'tool-call', id: 'call_b', name: 'Read', arguments: '' }),
+        assistant(
+          text('Listing.'),
+          { kind: 'tool-call', id: 'functions.Bash:0', name: 'Bash', arguments: '{"command":"ls"}' },
+          { kind: 'tool-call', id: 'call_b', name: 'Read', arguments: '' },
+        ),
         user(text('Also this:')),
         user(
           { kind: 'tool-result', id: 'functions.Bash:0', content: [text('a'), text('b')], error: false },
@@ -107,7 +146,16 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_a', name: 'Shot', input: {} }] },
         {
           role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: 'toolu_a', content: [{ type: 'text', text: 'shot:' }, { type: 'image', source: { type: 'url', url: 'https://example.test/a.png' } }] }],
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_a',
+              content: [
+                { type: 'text', text: 'shot:' },
+                { type: 'image', source: { type: 'url', url: 'https://example.test/a.png' } },
+              ],
+            },
+          ],
         },
       ],
     }),
@@ -202,7 +250,17 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
       ...EMPTY,
       turns: [HI, assistant({ kind: 'reasoning', text: 'x', state: { kind: 'unbound' } }), user(text('Again'))],
     },
-    body: body({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Again' }] }] }),
+    body: body({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Hi' },
+            { type: 'text', text: 'Again' },
+          ],
+        },
+      ],
+    }),
   },
   {
     name: 'a closing assistant turn (a prefill) loses its trailing whitespace; earlier turns keep theirs',
@@ -234,28 +292,64 @@ const cases: { name: string; conversation: Conversation; body: Wire; dropped?: s
 ];
 
 /** A conversation that asks for a high effort, with `fields` over it. */
-const thinking = (fields: Partial<Conversation>): Conversation => ({ ...EMPTY, turns: [HI], reasoning: { effort: 'high', askedAs: 'reasoning_effort', turnsThinkingOn: true }, ...fields });
+const thinking = (fields: Partial<Conversation>): Conversation => ({
+  ...EMPTY,
+  turns: [HI],
+  reasoning: { effort: 'high', askedAs: 'reasoning_effort', turnsThinkingOn: true },
+  ...fields,
+});
 const thinkingCases: { name: string; conversation: Conversation; thinking?: Wire; dropped?: string[] }[] = [
   { name: 'an effort with room for its budget', conversation: thinking({ maxTokens: 16_001 }), thinking: { type: 'enabled', budget_tokens: 16_000 } },
   { name: 'a budget that fills max_tokens', conversation: thinking({ maxTokens: 16_000 }), dropped: ['reasoning_effort'] },
-  { name: 'the default max_tokens leaves room for medium', conversation: thinking({ reasoning: { effort: 'medium', askedAs: 'thinking', turnsThinkingOn: true } }), thinking: { type: 'enabled', budget_tokens: 4096 } },
-  { name: 'an effort that does not turn thinking on (Codex sends one always)', conversation: thinking({ reasoning: { effort: 'low', askedAs: 'reasoning.effort', turnsThinkingOn: false } }), dropped: ['reasoning.effort'] },
-  { name: 'effort none, which asks for no thinking', conversation: thinking({ reasoning: { effort: 'none', askedAs: 'reasoning_effort', turnsThinkingOn: true } }) },
-  { name: 'an effort with no budget', conversation: thinking({ reasoning: { effort: 'max', askedAs: 'reasoning_effort', turnsThinkingOn: true } }), dropped: ['reasoning_effort'] },
+  {
+    name: 'the default max_tokens leaves room for medium',
+    conversation: thinking({ reasoning: { effort: 'medium', askedAs: 'thinking', turnsThinkingOn: true } }),
+    thinking: { type: 'enabled', budget_tokens: 4096 },
+  },
+  {
+    name: 'an effort that does not turn thinking on (Codex sends one always)',
+    conversation: thinking({ reasoning: { effort: 'low', askedAs: 'reasoning.effort', turnsThinkingOn: false } }),
+    dropped: ['reasoning.effort'],
+  },
+  {
+    name: 'effort none, which asks for no thinking',
+    conversation: thinking({ reasoning: { effort: 'none', askedAs: 'reasoning_effort', turnsThinkingOn: true } }),
+  },
+  {
+    name: 'an effort with no budget',
+    conversation: thinking({ reasoning: { effort: 'max', askedAs: 'reasoning_effort', turnsThinkingOn: true } }),
+    dropped: ['reasoning_effort'],
+  },
   { name: 'temperature beside it', conversation: thinking({ maxTokens: 20_000, temperature: 0.5 }), dropped: ['reasoning_effort'] },
   { name: 'top_p beside it', conversation: thinking({ maxTokens: 20_000, topP: 0.5 }), dropped: ['reasoning_effort'] },
-  { name: 'a forced tool', conversation: thinking({ maxTokens: 20_000, tools: [SHELL], toolChoice: { mode: 'function', name: 'shell' } }), dropped: ['reasoning_effort'] },
+  {
+    name: 'a forced tool',
+    conversation: thinking({ maxTokens: 20_000, tools: [SHELL], toolChoice: { mode: 'function', name: 'shell' } }),
+    dropped: ['reasoning_effort'],
+  },
   { name: 'a required tool', conversation: thinking({ maxTokens: 20_000, tools: [SHELL], toolChoice: { mode: 'required' } }), dropped: ['reasoning_effort'] },
-  { name: 'a free tool choice', conversation: thinking({ maxTokens: 20_000, tools: [SHELL], toolChoice: { mode: 'auto' } }), thinking: { type: 'enabled', budget_tokens: 16_000 } },
+  {
+    name: 'a free tool choice',
+    conversation: thinking({ maxTokens: 20_000, tools: [SHELL], toolChoice: { mode: 'auto' } }),
+    thinking: { type: 'enabled', budget_tokens: 16_000 },
+  },
   {
     name: 'the middle of a tool loop',
     conversation: thinking({
       maxTokens: 20_000,
-      turns: [HI, assistant({ kind: 'tool-call', id: 'toolu_a', name: 'shell', arguments: '{}' }), user({ kind: 'tool-result', id: 'toolu_a', content: [], error: false }, text('and go on'))],
+      turns: [
+        HI,
+        assistant({ kind: 'tool-call', id: 'toolu_a', name: 'shell', arguments: '{}' }),
+        user({ kind: 'tool-result', id: 'toolu_a', content: [], error: false }, text('and go on')),
+      ],
     }),
     dropped: ['reasoning_effort'],
   },
-  { name: 'a conversation ending on the assistant', conversation: thinking({ maxTokens: 20_000, turns: [HI, assistant(text('Sure'))] }), dropped: ['reasoning_effort'] },
+  {
+    name: 'a conversation ending on the assistant',
+    conversation: thinking({ maxTokens: 20_000, turns: [HI, assistant(text('Sure'))] }),
+    dropped: ['reasoning_effort'],
+  },
   { name: 'no turns', conversation: thinking({ maxTokens: 20_000, turns: [] }), dropped: ['reasoning_effort'] },
 ];
 
@@ -265,7 +359,11 @@ const choiceCases: { name: string; fields: Partial<Conversation>; choice?: Wire 
   { name: 'none', fields: { toolChoice: { mode: 'none' } }, choice: { type: 'none' } },
   { name: 'one function', fields: { toolChoice: { mode: 'function', name: 'shell' } }, choice: { type: 'tool', name: 'shell' } },
   { name: 'one call at a time alone', fields: { parallelToolCalls: false }, choice: { type: 'auto', disable_parallel_tool_use: true } },
-  { name: 'one function, one call at a time', fields: { toolChoice: { mode: 'function', name: 'shell' }, parallelToolCalls: false }, choice: { type: 'tool', name: 'shell', disable_parallel_tool_use: true } },
+  {
+    name: 'one function, one call at a time',
+    fields: { toolChoice: { mode: 'function', name: 'shell' }, parallelToolCalls: false },
+    choice: { type: 'tool', name: 'shell', disable_parallel_tool_use: true },
+  },
   { name: 'none, one call at a time', fields: { toolChoice: { mode: 'none' }, parallelToolCalls: false }, choice: { type: 'none' } },
   { name: 'parallel calls allowed outright', fields: { parallelToolCalls: true } },
 ];

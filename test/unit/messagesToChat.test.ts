@@ -19,7 +19,10 @@ const WEATHER_SCHEMA = {
 const conversation = {
   model: 'claude-sonnet-4-5',
   max_tokens: 4096,
-  system: [{ type: 'text', text: 'You are a coding agent.' }, { type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+  system: [
+    { type: 'text', text: 'You are a coding agent.' },
+    { type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } },
+  ],
   messages: [
     { role: 'user', content: 'Weather in Paris and Oslo?' },
     {
@@ -34,7 +37,14 @@ const conversation = {
     {
       role: 'user',
       content: [
-        { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: '18°C' }, { type: 'text', text: 'sunny' }] },
+        {
+          type: 'tool_result',
+          tool_use_id: 'toolu_1',
+          content: [
+            { type: 'text', text: '18°C' },
+            { type: 'text', text: 'sunny' },
+          ],
+        },
         { type: 'tool_result', tool_use_id: 'toolu_2', is_error: true, content: 'service down' },
         { type: 'text', text: 'And this chart?' },
         { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
@@ -86,7 +96,10 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     assert.equal(body.tool_choice, 'auto');
     assert.equal(body.parallel_tool_calls, false);
     assert.deepEqual(messagesToChat({ ...conversation, tool_choice: { type: 'any' } }, target).body.tool_choice, 'required');
-    assert.deepEqual(messagesToChat({ ...conversation, tool_choice: { type: 'tool', name: 'weather' } }, target).body.tool_choice, { type: 'function', function: { name: 'weather' } });
+    assert.deepEqual(messagesToChat({ ...conversation, tool_choice: { type: 'tool', name: 'weather' } }, target).body.tool_choice, {
+      type: 'function',
+      function: { name: 'weather' },
+    });
   });
 
   it('maps limits, stops, sampling and streaming, with the token field the target takes', () => {
@@ -114,7 +127,10 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     const { body, notes } = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, target);
     assert.doesNotMatch(JSON.stringify(body), /sig-from-anthropic|Two calls/);
     assert.deepEqual(notes.dropped.sort(), ['thinking', 'thinking history']);
-    const effort = messagesToChat({ ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } }, { model: 'o4-mini', dialect: dialectTraits('openai') }).body;
+    const effort = messagesToChat(
+      { ...conversation, thinking: { type: 'enabled', budget_tokens: 8000 } },
+      { model: 'o4-mini', dialect: dialectTraits('openai') },
+    ).body;
     assert.equal(effort.reasoning_effort, 'medium');
   });
 
@@ -129,7 +145,10 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
     };
     const { body } = messagesToChat(request, target);
     assert.equal(requestProblem('chat', body), undefined);
-    assert.deepEqual(body.messages, [{ role: 'user', content: 'hi' }, { role: 'user', content: 'again' }]);
+    assert.deepEqual(body.messages, [
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: 'again' },
+    ]);
   });
 
   it('names server tools it cannot carry instead of sending them', () => {
@@ -139,11 +158,23 @@ describe('translation: Anthropic Messages → Chat Completions request', () => {
   });
 
   it('the fake provider refuses what the real API refuses: a tool result without its call, a call without its result', () => {
-    const orphan = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_1', content: 'r' }] };
+    const orphan = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'tool', tool_call_id: 'call_1', content: 'r' },
+      ],
+    };
     assert.match(requestProblem('chat', orphan) ?? '', /must be a response to a preceeding message with 'tool_calls'/);
     // Unknown fields are refused as the real APIs refuse them, so a translator cannot pass one through.
-    assert.equal(requestProblem('chat', { model: 'm', messages: [{ role: 'user', content: 'hi' }], top_k: 5 }), 'Unrecognized request argument supplied: top_k');
-    assert.equal(requestProblem('messages', { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream_options: {} }), 'stream_options: Extra inputs are not permitted');
+    assert.equal(
+      requestProblem('chat', { model: 'm', messages: [{ role: 'user', content: 'hi' }], top_k: 5 }),
+      'Unrecognized request argument supplied: top_k',
+    );
+    assert.equal(
+      requestProblem('messages', { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], stream_options: {} }),
+      'stream_options: Extra inputs are not permitted',
+    );
     const unanswered = {
       model: 'm',
       messages: [

@@ -14,7 +14,8 @@ function threeKeys(): KeyPool {
   return new KeyPool({ id: 'p', protocol: 'openai', baseUrl: 'https://p.example.com/v1', strategy: 'fill-first', keys }, () => undefined);
 }
 
-const statusOf = (pool: KeyPool, now: number): PoolStatus => poolStatus(pool, { breakers: undefined, firstEvents: undefined }, now, () => ({ ms: 1_000, source: 'tuning' }));
+const statusOf = (pool: KeyPool, now: number): PoolStatus =>
+  poolStatus(pool, { breakers: undefined, firstEvents: undefined }, now, () => ({ ms: 1_000, source: 'tuning' }));
 
 describe('model availability in the pool status', () => {
   it('counts the keys that can serve each model in use, most recent first, and when the first cooling key is back', () => {
@@ -30,7 +31,11 @@ describe('model availability in the pool status', () => {
       { model: 'gpt-b', usable: 1, total: 3, firstBackAt: T0 + 30_000 },
       { model: 'gpt-a', usable: 0, total: 3, firstBackAt: T0 + 120_000 },
     ]);
-    assert.deepEqual(statusOf(pool, T0 + 120_000).models?.find((m) => m.model === 'gpt-a'), { model: 'gpt-a', usable: 1, total: 3, firstBackAt: T0 + 235_000 }, 'the first key is back');
+    assert.deepEqual(
+      statusOf(pool, T0 + 120_000).models?.find((m) => m.model === 'gpt-a'),
+      { model: 'gpt-a', usable: 1, total: 3, firstBackAt: T0 + 235_000 },
+      'the first key is back',
+    );
   });
 
   it('forgets a model not asked for a while, and leaves retired keys out of the count', () => {

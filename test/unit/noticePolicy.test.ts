@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { NOTICE_QUIET_MS, NoticePolicy, type NoticeLevel } from '../../src/core/notices/noticePolicy';
 import type { KeyChangeEvent, RequestSummary } from '../../src/core/status';
 
-const change = (over: Partial<KeyChangeEvent>): KeyChangeEvent => ({ pool: 'work', key: 'k1', label: 'first', masked: 'sk-…abcd', previous: 'ready', state: 'invalid', ...over });
+const change = (over: Partial<KeyChangeEvent>): KeyChangeEvent => ({
+  pool: 'work',
+  key: 'k1',
+  label: 'first',
+  masked: 'sk-…abcd',
+  previous: 'ready',
+  state: 'invalid',
+  ...over,
+});
 const request = (over: Partial<RequestSummary>): RequestSummary => ({
   id: 1,
   method: 'POST',
@@ -25,14 +33,25 @@ const poolProtocol = (pool: string): 'openai' | 'anthropic' | undefined => proto
 
 function policy(level: NoticeLevel): { notices: NoticePolicy; advance(ms: number): void } {
   let now = 1_000_000;
-  return { notices: new NoticePolicy(() => level, () => now, NOTICE_QUIET_MS), advance: (ms) => (now += ms) };
+  return {
+    notices: new NoticePolicy(
+      () => level,
+      () => now,
+      NOTICE_QUIET_MS,
+    ),
+    advance: (ms) => (now += ms),
+  };
 }
 
 describe('notices: which bridge events interrupt the user', () => {
   it('says when a key is refused or out of quota, naming it masked and saying what happens next', () => {
     const { notices } = policy('keys');
     const refused = notices.onKeyChange(change({ reason: 'HTTP 401 invalid_api_key' }));
-    assert.deepEqual(refused, { kind: 'key-invalid', pool: 'work', message: "Key work/first (sk-…abcd) was refused by the provider: HTTP 401 invalid_api_key. Requests go to the pool's other keys." });
+    assert.deepEqual(refused, {
+      kind: 'key-invalid',
+      pool: 'work',
+      message: "Key work/first (sk-…abcd) was refused by the provider: HTTP 401 invalid_api_key. Requests go to the pool's other keys.",
+    });
     const spent = notices.onKeyChange(change({ key: 'k2', label: 'second', masked: 'sk-…wxyz', state: 'exhausted' }));
     assert.equal(spent?.kind, 'key-exhausted');
     assert.match(spent?.message ?? '', /^Key work\/second \(sk-…wxyz\) is out of quota\. /);
@@ -40,7 +59,13 @@ describe('notices: which bridge events interrupt the user', () => {
 
   it('keeps quiet about cooling, retiring, recovering and unchanged states', () => {
     const { notices } = policy('all');
-    for (const [previous, state] of [['ready', 'cooling'], ['ready', 'retired'], ['invalid', 'ready'], ['cooling', 'ready'], ['invalid', 'invalid']] as const) {
+    for (const [previous, state] of [
+      ['ready', 'cooling'],
+      ['ready', 'retired'],
+      ['invalid', 'ready'],
+      ['cooling', 'ready'],
+      ['invalid', 'invalid'],
+    ] as const) {
       assert.equal(notices.onKeyChange(change({ previous, state })), undefined, `${previous} → ${state}`);
     }
   });

@@ -29,7 +29,13 @@ describe('offered language models', () => {
       models.map((m) => [m.id, m.name, m.protocol, m.model, m.servedBy]),
       [
         // The wildcard route comes first and catches claude-sonnet-4-5 too: the tooltip says where it really goes.
-        ['claude-sonnet-4-5', 'claude-sonnet-4-5 (KeyBridge)', 'anthropic', 'claude-sonnet-4-5', 'route claude-* → anthropic, openrouter (anthropic/claude-sonnet-4.5)'],
+        [
+          'claude-sonnet-4-5',
+          'claude-sonnet-4-5 (KeyBridge)',
+          'anthropic',
+          'claude-sonnet-4-5',
+          'route claude-* → anthropic, openrouter (anthropic/claude-sonnet-4.5)',
+        ],
         ['deepseek-chat', 'deepseek-chat (KeyBridge)', 'openai', 'deepseek-chat', 'route deepseek-chat → openrouter (deepseek/deepseek-chat)'],
       ],
     );
@@ -66,7 +72,9 @@ describe('offered language models', () => {
   });
 
   it('leaves out a model no route or pool serves', () => {
-    const anthropicOnly = parseSettings((name) => (name === 'pools' ? [{ id: 'a', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' }] : undefined)).settings;
+    const anthropicOnly = parseSettings((name) =>
+      name === 'pools' ? [{ id: 'a', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com' }] : undefined,
+    ).settings;
     const { models, problems } = offeredModels([{ protocol: 'openai', model: 'gpt-4.1' }], anthropicOnly);
     assert.deepEqual(models, []);
     assert.deepEqual(problems, ['keybridge.languageModels[0]: no route or openai pool serves "gpt-4.1"']);

@@ -23,7 +23,8 @@ describe('owner proof (challenge–response before the admin token is sent)', ()
     assert.equal(ownerProofMatches('kbadmin-' + 'someone-else', 17381, nonce, proof), false);
     assert.equal(ownerProofMatches(ADMIN, 17382, nonce, proof), false, 'a proof relayed from a bridge on another port');
     assert.equal(ownerProofMatches(ADMIN, 17381, newOwnerNonce(), proof), false, 'a replayed proof');
-    for (const junk of [undefined, '', 'x', proof.toUpperCase(), `${proof}00`, 42, { proof }]) assert.equal(ownerProofMatches(ADMIN, 17381, nonce, junk), false);
+    for (const junk of [undefined, '', 'x', proof.toUpperCase(), `${proof}00`, 42, { proof }])
+      assert.equal(ownerProofMatches(ADMIN, 17381, nonce, junk), false);
   });
 
   it('takes only fresh-looking nonces', () => {

@@ -15,7 +15,6 @@ const NAMES = new Set<string>([...PROTOCOL_NAMES, ...KEY_ENDPOINTS, ...PROTOCOL_
 /** An endpoint name is common English ("messages", "models"): it counts when what it is compared with is a protocol, endpoint or format. */
 const ABOUT_PROTOCOLS = /protocol|endpoint|format|upstream|client/i;
 
-
 interface Finding {
   file: string;
   line: number;
@@ -31,7 +30,12 @@ function isNameBranch(name: string | undefined, other: ts.Node, source: ts.Sourc
   return PROTOCOL_NAMES.has(name) || ABOUT_PROTOCOLS.test(other.getText(source));
 }
 
-const EQUALITY = new Set([ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken]);
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
 
 /** The branches on a protocol's, endpoint's or format's name in one source text. */
 export function nameBranches(file: string, text: string): Finding[] {

@@ -3,7 +3,15 @@
 // (a Chat-only provider) reads as translated.
 import assert from 'node:assert/strict';
 import { PROTOCOLS } from '../../src/core/config';
-import { guessProtocol, poolTranslatesFor, primaryFormat, protocolAdapter, PROTOCOL_ADAPTERS, resolveClientPath, wireFormatOf } from '../../src/core/protocols/table';
+import {
+  guessProtocol,
+  poolTranslatesFor,
+  primaryFormat,
+  protocolAdapter,
+  PROTOCOL_ADAPTERS,
+  resolveClientPath,
+  wireFormatOf,
+} from '../../src/core/protocols/table';
 import { emptyUsage } from '../../src/core/protocols/tokenUsage';
 
 describe('protocol table', () => {
@@ -56,7 +64,10 @@ describe('protocol table', () => {
     const responses = wireFormatOf('responses')?.terminalStreamError('cut', facts) ?? '';
     assert.match(responses, /^event: response\.failed\n/);
     assert.match(responses, /"sequence_number":8,"response":\{"id":"resp_1"/);
-    assert.match(wireFormatOf('messages')?.terminalStreamError('cut', facts) ?? '', /^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"cut"\}\}/);
+    assert.match(
+      wireFormatOf('messages')?.terminalStreamError('cut', facts) ?? '',
+      /^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"cut"\}\}/,
+    );
     assert.equal(protocolAdapter('openai').terminalStreamError('responses', 'cut', facts), responses);
     assert.equal(protocolAdapter('openai').terminalStreamError('other', 'cut', facts), chat);
   });

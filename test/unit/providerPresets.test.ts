@@ -45,9 +45,18 @@ describe('provider presets', () => {
   });
 
   it('refuses an unknown preset, and a pool with neither preset nor protocol, naming the field', () => {
-    assert.throws(() => load([{ id: 'x', preset: 'nosuch', keys: [{ env: 'PLAIN_KEY' }] }]), (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].preset' && /must be one of .*deepseek/.test(e.message));
-    assert.throws(() => load([{ id: 'x', baseUrl: 'https://api.example.com/v1', keys: [{ env: 'PLAIN_KEY' }] }]), (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].protocol' && /preset/.test(e.message));
-    assert.throws(() => load([{ id: 'x', preset: 'openai', dialect: 'nosuch', keys: [{ env: 'PLAIN_KEY' }] }]), (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].dialect');
+    assert.throws(
+      () => load([{ id: 'x', preset: 'nosuch', keys: [{ env: 'PLAIN_KEY' }] }]),
+      (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].preset' && /must be one of .*deepseek/.test(e.message),
+    );
+    assert.throws(
+      () => load([{ id: 'x', baseUrl: 'https://api.example.com/v1', keys: [{ env: 'PLAIN_KEY' }] }]),
+      (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].protocol' && /preset/.test(e.message),
+    );
+    assert.throws(
+      () => load([{ id: 'x', preset: 'openai', dialect: 'nosuch', keys: [{ env: 'PLAIN_KEY' }] }]),
+      (e: unknown) => e instanceof ConfigError && e.field === 'pools[0].dialect',
+    );
   });
 
   it('resolves the running pool’s dialect once: declared, else the preset’s, else the base URL’s host, else generic', () => {

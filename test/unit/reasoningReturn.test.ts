@@ -12,12 +12,16 @@ import { CARRIER_MARK, withoutCarriedReasoning } from '../../src/core/translatio
 import { requestProblem } from '../fakeProvider/requestRules';
 
 const DEEPSEEK = { protocol: 'openai' as const, dialect: 'deepseek' as const, baseUrl: 'https://api.deepseek.com/v1', responses: false };
-const GEMINI = { protocol: 'openai' as const, dialect: 'gemini' as const, baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', responses: false };
+const GEMINI = {
+  protocol: 'openai' as const,
+  dialect: 'gemini' as const,
+  baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+  responses: false,
+};
 const OPENAI = { protocol: 'openai' as const, dialect: 'openai' as const, baseUrl: 'https://api.openai.com/v1', responses: true };
 const ANTHROPIC = { protocol: 'anthropic' as const, dialect: 'generic' as const, baseUrl: 'https://api.anthropic.com', responses: true };
 const MESSAGES = { protocol: 'anthropic' as const, endpoint: 'messages' as const };
 const RESPONSES = { protocol: 'openai' as const, endpoint: 'responses' as const };
-
 
 type Message = { role: string; reasoning_content?: string; tool_calls?: { id: string; extra_content?: { google: { thought_signature: string } } }[] };
 const assistants = (body: Record<string, unknown>) => (body.messages as Message[]).filter((m) => m.role === 'assistant');
@@ -31,7 +35,10 @@ const tool = { name: 'Bash', input_schema: { type: 'object', properties: { comma
 function claudeHistory(signature: (step: string) => string, stream = true): Record<string, unknown> {
   const step = (id: string, thought: string) => ({
     role: 'assistant',
-    content: [{ type: 'thinking', thinking: thought, signature: signature(id) }, { type: 'tool_use', id, name: 'Bash', input: { command: 'ls' } }],
+    content: [
+      { type: 'thinking', thinking: thought, signature: signature(id) },
+      { type: 'tool_use', id, name: 'Bash', input: { command: 'ls' } },
+    ],
   });
   const result = (id: string) => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: 'a.ts' }] });
   return {
@@ -60,15 +67,24 @@ describe('reasoning carried through the client goes back only to the provider th
       const { body, notes } = translation(MESSAGES, DEEPSEEK).request(claudeHistory(carrier, stream), 'deepseek-reasoner');
       assert.equal(requestProblem('chat', body), undefined);
       // "in all subsequent user interaction turns" (DeepSeek's thinking-mode guide): the closed loop's too; a turn of text alone needs none.
-      assert.deepEqual(assistants(body).map((m) => m.reasoning_content), ['An earlier loop.', undefined, 'First I list.', 'Then I read.']);
+      assert.deepEqual(
+        assistants(body).map((m) => m.reasoning_content),
+        ['An earlier loop.', undefined, 'First I list.', 'Then I read.'],
+      );
       assert.deepEqual(notes.dropped, []);
       assert.doesNotMatch(JSON.stringify(body), /kbr1\./);
     }
   });
 
   it('the fake provider refuses a tool turn without it, as DeepSeek does', () => {
-    const plain = translation(MESSAGES, OPENAI).request(claudeHistory(() => encodeCarriedReasoning({ dialect: 'deepseek' })), 'gpt-4.1').body;
-    assert.equal(requestProblem('chat', { ...plain, model: 'deepseek-reasoner' }), 'The `reasoning_content` in the thinking mode must be passed back to the API.');
+    const plain = translation(MESSAGES, OPENAI).request(
+      claudeHistory(() => encodeCarriedReasoning({ dialect: 'deepseek' })),
+      'gpt-4.1',
+    ).body;
+    assert.equal(
+      requestProblem('chat', { ...plain, model: 'deepseek-reasoner' }),
+      'The `reasoning_content` in the thinking mode must be passed back to the API.',
+    );
   });
 
   it("gives Gemini each call's thought signature, and the documented skip value for an open-loop call without one", () => {
@@ -133,15 +149,20 @@ describe('reasoning carried through the client goes back only to the provider th
   });
 
   it('treats a carrier it cannot read as reasoning nobody gets back: the tool turn goes back with an empty reasoning_content', () => {
-    const { body } = translation(MESSAGES, DEEPSEEK).request(claudeHistory(() => 'kbr1.not-base64-json'), 'deepseek-chat');
+    const { body } = translation(MESSAGES, DEEPSEEK).request(
+      claudeHistory(() => 'kbr1.not-base64-json'),
+      'deepseek-chat',
+    );
     assert.doesNotMatch(JSON.stringify(body), /kbr1\./);
-    const toolTurns = (body.messages as { role: string; tool_calls?: unknown[]; reasoning_content?: string }[]).filter((m) => m.role === 'assistant' && m.tool_calls);
+    const toolTurns = (body.messages as { role: string; tool_calls?: unknown[]; reasoning_content?: string }[]).filter(
+      (m) => m.role === 'assistant' && m.tool_calls,
+    );
     assert.ok(toolTurns.length > 0);
     for (const turn of toolTurns) assert.equal(turn.reasoning_content, '', 'present, so thinking mode takes the request, and empty');
   });
 });
 
-describe('reasoning carried for a Chat provider, on a relay to the client\'s own protocol', () => {
+describe("reasoning carried for a Chat provider, on a relay to the client's own protocol", () => {
   const carrier = encodeCarriedReasoning({ dialect: 'deepseek' });
 
   it('leaves an Anthropic request without it, and without the thinking setting when the last turn lost its thinking', () => {
@@ -150,7 +171,13 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [
         { role: 'user', content: 'list the files' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'I should run ls.', signature: carrier }, { type: 'tool_use', id: 'call_1', name: 'Bash', input: { command: 'ls' } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'I should run ls.', signature: carrier },
+            { type: 'tool_use', id: 'call_1', name: 'Bash', input: { command: 'ls' } },
+          ],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'a.txt' }] },
       ],
     };
@@ -163,14 +190,20 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
     });
   });
 
-  it('keeps Anthropic\'s own signed thinking, and the thinking setting, when only an earlier turn carried ours', () => {
+  it("keeps Anthropic's own signed thinking, and the thinking setting, when only an earlier turn carried ours", () => {
     const own = { type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' };
     const request = {
       model: 'claude-x',
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [
         { role: 'user', content: 'hi' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }, { type: 'text', text: 'hello' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'theirs', signature: carrier },
+            { type: 'text', text: 'hello' },
+          ],
+        },
         { role: 'user', content: 'and now?' },
         { role: 'assistant', content: [own, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {} }] },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok' }] },
@@ -182,7 +215,7 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
     assert.deepEqual((stripped?.messages as { content: unknown }[])[3].content, request.messages[3].content);
   });
 
-  it('leaves a Responses request without the reasoning items it carried, and OpenAI\'s own items as they are', () => {
+  it("leaves a Responses request without the reasoning items it carried, and OpenAI's own items as they are", () => {
     const ownItem = { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAAAABopenai' };
     const request = {
       model: 'gpt-5',
@@ -197,7 +230,11 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped?.input, [request.input[0], request.input[2], request.input[3], ownItem]);
     assert.equal(withoutCarriedReasoning({ model: 'gpt-5', input: [ownItem] }), undefined, 'nothing of ours: nothing to rewrite');
-    assert.deepEqual(withoutCarriedReasoning({ model: 'gpt-5', input: [request.input[1], 'junk'] }), { model: 'gpt-5', input: ['junk'] }, 'no messages field appears');
+    assert.deepEqual(
+      withoutCarriedReasoning({ model: 'gpt-5', input: [request.input[1], 'junk'] }),
+      { model: 'gpt-5', input: ['junk'] },
+      'no messages field appears',
+    );
   });
 
   it('keeps a turn that held only our thinking as placeholder text, and the thinking setting where the last turn opens with redacted thinking', () => {
@@ -224,7 +261,13 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [
         { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' }, { type: 'text', text: 'hello' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' },
+            { type: 'text', text: 'hello' },
+          ],
+        },
         { role: 'user', content: 'and now?' },
         { role: 'assistant', content: 'plain text' },
       ],
@@ -238,7 +281,13 @@ describe('reasoning carried for a Chat provider, on a relay to the client\'s own
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [
         { role: 'user', content: 'hi' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'theirs', signature: carrier }, { type: 'text', text: 'hello' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'theirs', signature: carrier },
+            { type: 'text', text: 'hello' },
+          ],
+        },
         { role: 'user', content: 'and now?' },
         { role: 'assistant', content: 'plain text' },
       ],

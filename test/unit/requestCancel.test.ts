@@ -9,13 +9,45 @@ import { RequestCancel, type CancelSignal } from '../../src/core/cancel';
 type Step = ['add', number] | ['remove', number] | ['abort', string];
 
 const SCRIPTS: Step[][] = [
-  [['add', 1], ['add', 2], ['abort', 'gone']],
-  [['add', 1], ['add', 1], ['abort', 'twice added, once run']],
-  [['add', 1], ['add', 2], ['remove', 1], ['abort', 'one removed']],
-  [['remove', 3], ['add', 3], ['abort', 'removed before added']],
-  [['add', 1], ['abort', 'first'], ['add', 2], ['abort', 'second abort changes nothing']],
-  [['abort', 'nobody listens'], ['add', 1], ['remove', 1]],
-  [['add', 2], ['add', 1], ['remove', 2], ['add', 2], ['abort', 'order of adding']],
+  [
+    ['add', 1],
+    ['add', 2],
+    ['abort', 'gone'],
+  ],
+  [
+    ['add', 1],
+    ['add', 1],
+    ['abort', 'twice added, once run'],
+  ],
+  [
+    ['add', 1],
+    ['add', 2],
+    ['remove', 1],
+    ['abort', 'one removed'],
+  ],
+  [
+    ['remove', 3],
+    ['add', 3],
+    ['abort', 'removed before added'],
+  ],
+  [
+    ['add', 1],
+    ['abort', 'first'],
+    ['add', 2],
+    ['abort', 'second abort changes nothing'],
+  ],
+  [
+    ['abort', 'nobody listens'],
+    ['add', 1],
+    ['remove', 1],
+  ],
+  [
+    ['add', 2],
+    ['add', 1],
+    ['remove', 2],
+    ['add', 2],
+    ['abort', 'order of adding'],
+  ],
 ];
 
 /** Runs a script on a signal and its abort function; returns the calls, with what `aborted` and `reason` read. */
@@ -45,7 +77,11 @@ describe('RequestCancel', () => {
       const controller = new AbortController();
       const expected = run(script, controller.signal, (reason) => controller.abort(reason));
       const cancel = new RequestCancel();
-      assert.deepEqual(run(script, cancel, (reason) => cancel.abort(reason)), expected, JSON.stringify(script));
+      assert.deepEqual(
+        run(script, cancel, (reason) => cancel.abort(reason)),
+        expected,
+        JSON.stringify(script),
+      );
     }
   });
 

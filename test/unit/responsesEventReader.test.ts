@@ -55,7 +55,13 @@ describe('Responses stream reader', () => {
         type: 'response.completed',
         response: response({
           status: 'completed',
-          usage: { input_tokens: 120, input_tokens_details: { cached_tokens: 100 }, output_tokens: 31, output_tokens_details: { reasoning_tokens: 12 }, total_tokens: 151 },
+          usage: {
+            input_tokens: 120,
+            input_tokens_details: { cached_tokens: 100 },
+            output_tokens: 31,
+            output_tokens_details: { reasoning_tokens: 12 },
+            total_tokens: 151,
+          },
         }),
       },
     ]);
@@ -100,11 +106,23 @@ describe('Responses stream reader', () => {
   it('ends an answer that made no call as end, and one the provider cut short by its reason', () => {
     const cases: [Record<string, unknown>, AnswerEvent[]][] = [
       [{ type: 'response.completed', response: response({ status: 'completed' }) }, [['finish', 'end']]],
-      [{ type: 'response.incomplete', response: response({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }) }, [['finish', 'max_tokens']]],
-      [{ type: 'response.incomplete', response: response({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } }) }, [['finish', 'refusal']]],
+      [
+        { type: 'response.incomplete', response: response({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } }) },
+        [['finish', 'max_tokens']],
+      ],
+      [
+        { type: 'response.incomplete', response: response({ status: 'incomplete', incomplete_details: { reason: 'content_filter' } }) },
+        [['finish', 'refusal']],
+      ],
       [{ type: 'response.incomplete', response: response({ status: 'incomplete', incomplete_details: { reason: 'a_future_reason' } }) }, [['finish', 'end']]],
       [{ type: 'response.incomplete' }, [['finish', 'end']]],
-      [{ type: 'response.completed', response: response({ usage: { input_tokens: 7, output_tokens: 2 } }) }, [['usage', { input: 7, output: 2, cacheRead: undefined, reasoning: undefined }], ['finish', 'end']]],
+      [
+        { type: 'response.completed', response: response({ usage: { input_tokens: 7, output_tokens: 2 } }) },
+        [
+          ['usage', { input: 7, output: 2, cacheRead: undefined, reasoning: undefined }],
+          ['finish', 'end'],
+        ],
+      ],
     ];
     for (const [terminal, expected] of cases) {
       const { events, ends } = read([{ type: 'response.output_item.added', item: { type: 'message' } }, terminal]);

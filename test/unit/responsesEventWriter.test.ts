@@ -62,7 +62,13 @@ describe('Responses stream writer', () => {
     const carrier = encodeCarriedReasoning({ dialect: 'gemini' });
     const callCarrier = encodeCarriedReasoning({ dialect: 'gemini', thoughtSignatures: { call_a: 'sig-a' } });
     const reasoning = { id: 'rs_up1_0', type: 'reasoning', summary: [{ type: 'summary_text', text: 'Plan it.' }], encrypted_content: carrier };
-    const message = { id: 'msg_up1_1', type: 'message', status: 'completed', role: 'assistant', content: [textPart('Hi'), { type: 'refusal', refusal: 'No' }, textPart('!')] };
+    const message = {
+      id: 'msg_up1_1',
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [textPart('Hi'), { type: 'refusal', refusal: 'No' }, textPart('!')],
+    };
     const signatureItem = { id: 'rs_up1_2', type: 'reasoning', summary: [], encrypted_content: callCarrier };
     const call = { id: 'fc_up1_3', type: 'function_call', status: 'completed', arguments: '{"c":1}', call_id: 'call_a', name: 'shell' };
     const noop = { id: 'fc_up1_4', type: 'function_call', status: 'incomplete', arguments: '{}', call_id: 'call_1', name: 'noop' };
@@ -109,7 +115,13 @@ describe('Responses stream writer', () => {
         {
           response: responseObject('resp_up1', 'incomplete', [reasoning, message, signatureItem, call, noop], {
             incomplete_details: { reason: 'max_output_tokens' },
-            usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 3 }, output_tokens: 4, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 14 },
+            usage: {
+              input_tokens: 10,
+              input_tokens_details: { cached_tokens: 3 },
+              output_tokens: 4,
+              output_tokens_details: { reasoning_tokens: 2 },
+              total_tokens: 14,
+            },
           }),
         },
       ],
@@ -183,10 +195,22 @@ describe('Responses stream writer', () => {
     const first = payloads([...writer.take(), ...writer.end()]);
     assert.deepEqual(
       first.map(([name]) => name),
-      ['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.refusal.delta', 'response.refusal.done', 'response.content_part.done', 'response.output_item.done', 'response.incomplete'],
+      [
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        'response.refusal.delta',
+        'response.refusal.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.incomplete',
+      ],
     );
     assert.deepEqual(first.at(-1)?.[1].response, {
-      ...responseObject('resp_up2', 'incomplete', [{ id: 'msg_up2_0', type: 'message', status: 'incomplete', role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] }]),
+      ...responseObject('resp_up2', 'incomplete', [
+        { id: 'msg_up2_0', type: 'message', status: 'incomplete', role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] },
+      ]),
       incomplete_details: { reason: 'content_filter' },
       usage: { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 },
     });

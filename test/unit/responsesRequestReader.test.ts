@@ -28,7 +28,14 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     name: 'system and developer messages, text parts joined, a message without a type, empty ones',
     request: {
       input: [
-        { type: 'message', role: 'system', content: [{ type: 'input_text', text: 'One ' }, { type: 'text', text: 'two' }] },
+        {
+          type: 'message',
+          role: 'system',
+          content: [
+            { type: 'input_text', text: 'One ' },
+            { type: 'text', text: 'two' },
+          ],
+        },
         { role: 'developer', content: 'Three' },
         { role: 'user', content: '' },
         { role: 'user', content: [{ type: 'input_text' }, { type: 'input_text', text: 'Hi' }] },
@@ -40,7 +47,13 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
       system: ['One two', 'Three'],
       turns: [
         { role: 'user', parts: [] },
-        { role: 'user', parts: [{ kind: 'text', text: '' }, { kind: 'text', text: 'Hi' }] },
+        {
+          role: 'user',
+          parts: [
+            { kind: 'text', text: '' },
+            { kind: 'text', text: 'Hi' },
+          ],
+        },
         { role: 'assistant', parts: [] },
       ],
     },
@@ -173,7 +186,12 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
         { role: 'assistant', content: 'Listing.' },
         { type: 'function_call', call_id: 'call_a', name: 'shell', arguments: '{}' },
         { type: 'function_call_output', call_id: 'call_a', output: 'ok' },
-        { type: 'reasoning', content: [{ type: 'other', text: 'x' }], summary: [{ type: 'summary_text', text: 'Sum ' }, { type: 'summary_text' }, { text: 'up.' }], encrypted_content: DEEPSEEK },
+        {
+          type: 'reasoning',
+          content: [{ type: 'other', text: 'x' }],
+          summary: [{ type: 'summary_text', text: 'Sum ' }, { type: 'summary_text' }, { text: 'up.' }],
+          encrypted_content: DEEPSEEK,
+        },
         { type: 'function_call', call_id: 'call_b', name: 'shell', arguments: '{}' },
         { type: 'reasoning', summary: [{ type: 'summary_text', text: 'Joins the open turn.' }], encrypted_content: DEEPSEEK },
         { type: 'function_call', call_id: 'call_c', name: 'shell', arguments: '{}' },
@@ -188,7 +206,11 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
         { role: 'user', parts: [{ kind: 'text', text: 'Go' }] },
         {
           role: 'assistant',
-          parts: [{ kind: 'reasoning', text: 'Full thought.', state: { kind: 'carried', carried: { dialect: 'deepseek' } } }, { kind: 'text', text: 'Listing.' }, call('call_a')],
+          parts: [
+            { kind: 'reasoning', text: 'Full thought.', state: { kind: 'carried', carried: { dialect: 'deepseek' } } },
+            { kind: 'text', text: 'Listing.' },
+            call('call_a'),
+          ],
         },
         { role: 'user', parts: [result('call_a', 'ok')] },
         {
@@ -215,7 +237,13 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
     name: 'function tools with their schema, description and strictness; hosted and custom tools named',
     request: {
       tools: [
-        { type: 'function', name: 'shell', description: 'Runs a command.', strict: true, parameters: { type: 'object', properties: { cmd: { type: 'string' } } } },
+        {
+          type: 'function',
+          name: 'shell',
+          description: 'Runs a command.',
+          strict: true,
+          parameters: { type: 'object', properties: { cmd: { type: 'string' } } },
+        },
         { type: 'function', name: 'plain', strict: false },
         { type: 'function', description: 3, strict: 'yes', parameters: 'none' },
         { type: 'web_search' },
@@ -251,7 +279,10 @@ const cases: { name: string; request: Wire; expected: Conversation }[] = [
       topP: 0.9,
       parallelToolCalls: false,
       reasoning: { effort: 'high', askedAs: 'reasoning.effort', turnsThinkingOn: false },
-      responseFormat: { format: { type: 'json_schema', json_schema: { name: 'plan', schema: { type: 'object' }, description: 'A plan.', strict: true } }, askedAs: 'text.format' },
+      responseFormat: {
+        format: { type: 'json_schema', json_schema: { name: 'plan', schema: { type: 'object' }, description: 'A plan.', strict: true } },
+        askedAs: 'text.format',
+      },
       user: 'user-1',
     },
   },
@@ -317,7 +348,11 @@ const choiceCases: { choice: unknown; mode: Conversation['toolChoice']; notCarri
   { choice: 'none', mode: { mode: 'none' } },
   { choice: 'required', mode: { mode: 'required' } },
   { choice: { type: 'function', name: 'shell' }, mode: { mode: 'function', name: 'shell' } },
-  { choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'shell' }] }, mode: { mode: 'required' }, notCarried: ['tool_choice allowed_tools (every tool stays offered)'] },
+  {
+    choice: { type: 'allowed_tools', mode: 'required', tools: [{ type: 'function', name: 'shell' }] },
+    mode: { mode: 'required' },
+    notCarried: ['tool_choice allowed_tools (every tool stays offered)'],
+  },
   { choice: { type: 'allowed_tools', mode: 'auto', tools: [] }, mode: { mode: 'auto' }, notCarried: ['tool_choice allowed_tools (every tool stays offered)'] },
   { choice: { type: 'web_search_preview' }, mode: { mode: 'auto' }, notCarried: ['tool_choice web_search_preview'] },
   { choice: { type: 'function' }, mode: { mode: 'auto' }, notCarried: ['tool_choice function'] },

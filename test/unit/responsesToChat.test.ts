@@ -71,7 +71,10 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
     assert.equal(choice('required'), 'required');
     assert.equal(choice('none'), 'none');
     assert.deepEqual(choice({ type: 'function', name: 'shell' }), { type: 'function', function: { name: 'shell' } });
-    const reasoning = responsesToChat(codexRequest({ max_output_tokens: 4000, parallel_tool_calls: false }), { model: 'o4-mini', dialect: dialectTraits('openai') });
+    const reasoning = responsesToChat(codexRequest({ max_output_tokens: 4000, parallel_tool_calls: false }), {
+      model: 'o4-mini',
+      dialect: dialectTraits('openai'),
+    });
     assert.equal(reasoning.body.max_completion_tokens, 4000);
     assert.equal(reasoning.body.max_tokens, undefined);
     assert.equal(reasoning.body.reasoning_effort, 'medium');
@@ -108,7 +111,10 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
   });
 
   it('takes a plain string input, and leaves tool_choice out when only hosted tools came (Chat refuses it without tools)', () => {
-    const { body, notes } = responsesToChat({ model: 'gpt-5', input: 'hello', tools: [{ type: 'web_search' }], tool_choice: 'required', parallel_tool_calls: false }, target);
+    const { body, notes } = responsesToChat(
+      { model: 'gpt-5', input: 'hello', tools: [{ type: 'web_search' }], tool_choice: 'required', parallel_tool_calls: false },
+      target,
+    );
     assert.deepEqual(body.messages, [{ role: 'user', content: 'hello' }]);
     assert.equal(body.tools, undefined);
     assert.equal(body.tool_choice, undefined);
@@ -155,7 +161,14 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
           { role: 'user', content: 'shoot' },
           { type: 'function_call', call_id: 'call_1', name: 'screenshot', arguments: '' },
           { role: 'user', content: 'hurry' },
-          { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'input_text', text: 'taken' }, { type: 'input_image', image_url: 'https://example.test/s.png', detail: 'high' }] },
+          {
+            type: 'function_call_output',
+            call_id: 'call_1',
+            output: [
+              { type: 'input_text', text: 'taken' },
+              { type: 'input_image', image_url: 'https://example.test/s.png', detail: 'high' },
+            ],
+          },
         ],
       },
       target,
@@ -171,9 +184,21 @@ describe('translation: OpenAI Responses → Chat Completions request', () => {
   });
 
   it('the fake provider refuses what the real API refuses: a tool message without its call, an empty assistant message', () => {
-    const orphan = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'call_1', content: 'r' }] };
+    const orphan = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'tool', tool_call_id: 'call_1', content: 'r' },
+      ],
+    };
     assert.match(requestProblem('chat', orphan) ?? '', /must be a response to a preceeding message with 'tool_calls'/);
-    const empty = { model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: null }] };
+    const empty = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'x' },
+        { role: 'assistant', content: null },
+      ],
+    };
     assert.match(requestProblem('chat', empty) ?? '', /expected a string, got null/);
   });
 });

@@ -134,7 +134,14 @@ describe('translation: OpenAI Responses → Anthropic Messages request', () => {
           { role: 'user', content: 'shoot' },
           { type: 'function_call', call_id: 'call_1', name: 'screenshot', arguments: '{}' },
           { type: 'function_call', call_id: 'call_2', name: 'screenshot', arguments: '{}' },
-          { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'input_text', text: 'taken' }, { type: 'input_image', image_url: 'https://example.test/s.png' }] },
+          {
+            type: 'function_call_output',
+            call_id: 'call_1',
+            output: [
+              { type: 'input_text', text: 'taken' },
+              { type: 'input_image', image_url: 'https://example.test/s.png' },
+            ],
+          },
         ],
       },
       target,

@@ -64,7 +64,10 @@ describe('routeStatus', () => {
 
   it('reaches the engine’s status, free of secrets, and follows a new configuration', async () => {
     const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const config: BridgeConfig = { pools: POOLS, routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-4.1' }] }] };
+    const config: BridgeConfig = {
+      pools: POOLS,
+      routes: [{ protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'an' }, { pool: 'oa', model: 'gpt-4.1' }] }],
+    };
     const engine = new Engine({ config, clock: new ManualClock(), logger: silent });
     const before = engine.status({ running: true });
     assert.deepEqual(
@@ -73,7 +76,10 @@ describe('routeStatus', () => {
     );
     assert.ok(!JSON.stringify(before.routes).includes(SECRET));
     engine.apply({ ...config, routes: [] });
-    assert.equal(engine.status({ running: true }).routes?.some((r) => !r.implicit), false);
+    assert.equal(
+      engine.status({ running: true }).routes?.some((r) => !r.implicit),
+      false,
+    );
     await engine.close();
   });
 

@@ -63,7 +63,11 @@ describe('local security rules', () => {
     assert.equal(presentedToken({ authorization: 'Bearer  local-token ' }), 'local-token');
     assert.equal(presentedToken({ authorization: 'bearer local-token' }), 'local-token');
     assert.equal(presentedToken({ 'x-api-key': ' local-token ' }), 'local-token');
-    assert.equal(presentedToken({ authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': 'local-token' }), 'local-token', 'a non-Bearer Authorization is not the credential');
+    assert.equal(
+      presentedToken({ authorization: 'Basic dXNlcjpwYXNz', 'x-api-key': 'local-token' }),
+      'local-token',
+      'a non-Bearer Authorization is not the credential',
+    );
     assert.equal(presentedToken({ authorization: 'Token bearer local-token' }), undefined, 'Bearer only at the start');
     assert.equal(presentedToken({ 'x-api-key': '' }), undefined);
     assert.equal(presentedToken({}), undefined);

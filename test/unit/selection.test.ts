@@ -56,7 +56,11 @@ describe('key selection', () => {
     }
     assert.deepEqual(counts, { k1: 300, k2: 100 });
     const spread = pool('weighted', [3, 1]);
-    assert.deepEqual(Array.from({ length: 8 }, () => must(spread.pick(clock.now())).id), ['k1', 'k1', 'k2', 'k1', 'k1', 'k1', 'k2', 'k1'], 'the light key comes between the heavy picks, not after them');
+    assert.deepEqual(
+      Array.from({ length: 8 }, () => must(spread.pick(clock.now())).id),
+      ['k1', 'k1', 'k2', 'k1', 'k1', 'k1', 'k2', 'k1'],
+      'the light key comes between the heavy picks, not after them',
+    );
   });
 
   it('prefers the affinity key while it is available, and excludes keys that failed this request', () => {
@@ -72,7 +76,16 @@ describe('key selection', () => {
     const clock = new ManualClock();
     const p = pool('fill-first');
     must(p.key('k1')).markCooling(clock.now() + 5_000, '429', clock.now());
-    p.update({ id: 'p', protocol: 'openai', baseUrl: 'http://127.0.0.1:1/v1', strategy: 'fill-first', keys: [{ id: 'k1', secret: 'test-key-1' }, { id: 'k9', secret: 'test-key-9' }] });
+    p.update({
+      id: 'p',
+      protocol: 'openai',
+      baseUrl: 'http://127.0.0.1:1/v1',
+      strategy: 'fill-first',
+      keys: [
+        { id: 'k1', secret: 'test-key-1' },
+        { id: 'k9', secret: 'test-key-9' },
+      ],
+    });
     assert.equal(must(p.key('k1')).stateAt(clock.now()), 'cooling');
     assert.equal(p.keys.length, 2);
     p.update({ id: 'p', protocol: 'openai', baseUrl: 'http://127.0.0.1:1/v1', strategy: 'fill-first', keys: [{ id: 'k1', secret: 'test-key-1-rotated' }] });
@@ -119,9 +132,15 @@ describe('key selection', () => {
   it('round-robin takes turns whatever the weights; weighted breaks a tie for the key listed first', () => {
     const clock = new ManualClock();
     const rr = pool('round-robin', [3, 1]);
-    assert.deepEqual(Array.from({ length: 4 }, () => must(rr.pick(clock.now())).id), ['k1', 'k2', 'k1', 'k2']);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => must(rr.pick(clock.now())).id),
+      ['k1', 'k2', 'k1', 'k2'],
+    );
     const weighted = pool('weighted', [1, 1]);
-    assert.deepEqual(Array.from({ length: 4 }, () => must(weighted.pick(clock.now())).id), ['k1', 'k2', 'k1', 'k2']);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => must(weighted.pick(clock.now())).id),
+      ['k1', 'k2', 'k1', 'k2'],
+    );
   });
 
   it('a selector asked with nothing available picks nothing and keeps its place', () => {
@@ -148,7 +167,10 @@ describe('key selection', () => {
     p.update(spec('fill-first'));
     assert.equal(must(p.pick(clock.now())).id, 'k2', 'the same strategy keeps its selector and its sticky key');
     p.update(spec('round-robin'));
-    assert.deepEqual(Array.from({ length: 3 }, () => must(p.pick(clock.now())).id), ['k1', 'k2', 'k3']);
+    assert.deepEqual(
+      Array.from({ length: 3 }, () => must(p.pick(clock.now())).id),
+      ['k1', 'k2', 'k3'],
+    );
     assert.equal(p.strategy, 'round-robin');
   });
 
@@ -170,7 +192,10 @@ describe('key selection', () => {
       keys: [{ id: 'k1', secret: 'test-key-1' }],
     };
     const p = new KeyPool(spec, () => undefined);
-    assert.deepEqual([p.id, p.label, p.protocol, p.baseUrl, p.extraHeaders, p.deadlines], ['p', 'Work', 'anthropic', 'http://127.0.0.1:1', { 'x-team': 'a' }, { idleTimeoutMs: 5_000 }]);
+    assert.deepEqual(
+      [p.id, p.label, p.protocol, p.baseUrl, p.extraHeaders, p.deadlines],
+      ['p', 'Work', 'anthropic', 'http://127.0.0.1:1', { 'x-team': 'a' }, { idleTimeoutMs: 5_000 }],
+    );
     assert.equal(pool('fill-first').label, 'p');
   });
 
@@ -192,7 +217,10 @@ describe('key selection', () => {
     const [k1, k2] = p.keys;
     k1.markCooling(clock.now() + 5_000, 'HTTP 429', clock.now());
     k2.markCooling(clock.now() + 9_000, 'HTTP 429', clock.now());
-    assert.deepEqual(p.availability(clock.now()), { counts: { ready: 1, cooling: 2, exhausted: 0, invalid: 0, retired: 0 }, soonestRecovery: clock.now() + 5_000 });
+    assert.deepEqual(p.availability(clock.now()), {
+      counts: { ready: 1, cooling: 2, exhausted: 0, invalid: 0, retired: 0 },
+      soonestRecovery: clock.now() + 5_000,
+    });
   });
 
   it('benches a key only from its second failure in a row, and only for a sibling success since the run began', () => {

@@ -22,7 +22,6 @@ function eventsByTheRules(text: string): SseEvent[] {
   return events;
 }
 
-
 describe('SSE scanner', () => {
   it('reassembles events split at any byte, including inside a UTF-8 character', () => {
     const text = 'event: message_start\ndata: {"a":"héllo ✓"}\n\n: comment\n\ndata: {"b":2}\ndata: more\n\n';
@@ -62,7 +61,12 @@ describe('SSE scanner', () => {
       for (let cut = 0; cut <= bytes.length; cut++) {
         for (let second = cut; second <= bytes.length; second += 3) {
           const scanner = new SseScanner();
-          const events = [...scanner.push(bytes.subarray(0, cut)), ...scanner.push(bytes.subarray(cut, second)), ...scanner.push(bytes.subarray(second)), ...scanner.end()];
+          const events = [
+            ...scanner.push(bytes.subarray(0, cut)),
+            ...scanner.push(bytes.subarray(cut, second)),
+            ...scanner.push(bytes.subarray(second)),
+            ...scanner.end(),
+          ];
           assert.deepEqual(events, expected, `${JSON.stringify(text)} cut at ${cut} and ${second}`);
         }
       }

@@ -46,14 +46,23 @@ describe('targets of another protocol', () => {
     assert.equal(translation({ protocol: 'openai', endpoint: 'chat' }, ANTHROPIC).upstreamPath('claude-x', true), '/v1/messages');
     assert.equal(translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENAI).upstreamPath('gpt-x', false), '/chat/completions');
     assert.deepEqual(crossProtocol({ protocol: 'anthropic', endpoint: 'count_tokens' }, OPENAI), { kind: 'estimate-tokens' });
-    assert.deepEqual(crossProtocol({ protocol: 'openai', endpoint: 'embeddings' }, ANTHROPIC), { kind: 'refused', reason: 'embeddings requests have no translation to Anthropic' });
-    assert.deepEqual(crossProtocol({ protocol: 'anthropic', endpoint: 'models' }, OPENAI), { kind: 'refused', reason: 'models requests have no translation to OpenAI' });
+    assert.deepEqual(crossProtocol({ protocol: 'openai', endpoint: 'embeddings' }, ANTHROPIC), {
+      kind: 'refused',
+      reason: 'embeddings requests have no translation to Anthropic',
+    });
+    assert.deepEqual(crossProtocol({ protocol: 'anthropic', endpoint: 'models' }, OPENAI), {
+      kind: 'refused',
+      reason: 'models requests have no translation to OpenAI',
+    });
   });
 
-  it("uses the token-limit field and reasoning effort each provider takes", () => {
+  it('uses the token-limit field and reasoning effort each provider takes', () => {
     const request = { model: 'claude-x', max_tokens: 900, thinking: { type: 'enabled', budget_tokens: 20_000 }, messages: [{ role: 'user', content: 'hi' }] };
     const toOpenai = translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENAI);
-    assert.deepEqual(pick(toOpenai.request(request, 'gpt-5').body, 'max_completion_tokens', 'max_tokens', 'reasoning_effort'), { max_completion_tokens: 900, reasoning_effort: 'high' });
+    assert.deepEqual(pick(toOpenai.request(request, 'gpt-5').body, 'max_completion_tokens', 'max_tokens', 'reasoning_effort'), {
+      max_completion_tokens: 900,
+      reasoning_effort: 'high',
+    });
     assert.deepEqual(pick(toOpenai.request(request, 'gpt-4.1').body, 'max_completion_tokens', 'reasoning_effort'), { max_completion_tokens: 900 });
     const toRouter = translation({ protocol: 'anthropic', endpoint: 'messages' }, OPENROUTER).request(request, 'o3');
     assert.deepEqual(pick(toRouter.body, 'max_completion_tokens', 'max_tokens', 'reasoning_effort'), { max_tokens: 900 });
@@ -122,13 +131,24 @@ describe('targets of another protocol', () => {
     const out = chat.request({ model: 'gpt-x', tools, messages: [{ role: 'user', content: 'hi' }] }, 'claude-sonnet-4-5');
     assert.deepEqual(
       (out.body.tools as { input_schema: unknown }[]).map((t) => t.input_schema),
-      [{ properties: { q: { type: 'string' } }, type: 'object' }, { type: 'object', properties: {} }],
+      [
+        { properties: { q: { type: 'string' } }, type: 'object' },
+        { type: 'object', properties: {} },
+      ],
     );
     assert.deepEqual(out.notes.dropped, ['a tool schema that is not an object (sent as an empty object)']);
   });
 
   it('dates a translated answer now, in seconds, as Chat and Responses clients read it', () => {
-    const answer = { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } };
+    const answer = {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-x',
+      content: [{ type: 'text', text: 'hi' }],
+      stop_reason: 'end_turn',
+      usage: { input_tokens: 1, output_tokens: 1 },
+    };
     const before = Math.floor(Date.now() / 1000);
     const chat = translation({ protocol: 'openai', endpoint: 'chat' }, ANTHROPIC).answer(answer, 'claude-x');
     const responses = translation({ protocol: 'openai', endpoint: 'responses' }, ANTHROPIC).answer(answer, 'claude-x');

@@ -16,7 +16,19 @@ describe('translation: count_tokens estimate', () => {
       messages: [
         { role: 'user', content: 'hi' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'read', input: { path: 'a'.repeat(100) } }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'b'.repeat(400) }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'x' } }] }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't',
+              content: [
+                { type: 'text', text: 'b'.repeat(400) },
+                { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'x' } },
+              ],
+            },
+          ],
+        },
       ],
       tools: [{ name: 'read', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } }],
     };
@@ -27,13 +39,35 @@ describe('translation: count_tokens estimate', () => {
 
   it('counts each kind of block by what the model reads of it', () => {
     const count = (system: unknown, content: unknown) => estimateInputTokens({ system, messages: [{ role: 'user', content }] });
-    assert.equal(count([{ type: 'text', text: 'x'.repeat(40) }, { type: 'text', text: 'y'.repeat(4) }], ''), 11, 'system blocks, each rounded up');
+    assert.equal(
+      count(
+        [
+          { type: 'text', text: 'x'.repeat(40) },
+          { type: 'text', text: 'y'.repeat(4) },
+        ],
+        '',
+      ),
+      11,
+      'system blocks, each rounded up',
+    );
     assert.equal(count(undefined, [{ type: 'text' }]), 0 + 1, 'a text block without text reads as nothing (the floor is 1)');
     // name 4 + {"path":"abcd"} 15 = 19 characters: 5 tokens; no input reads as {}.
     assert.equal(count(undefined, [{ type: 'tool_use', id: 'toolu_1', name: 'read', input: { path: 'abcd' } }]), 5);
-    assert.equal(count(undefined, [{ type: 'tool_use', id: 'toolu_1', name: 'read' }, { type: 'tool_use', input: {} }]), 2 + 1);
+    assert.equal(
+      count(undefined, [
+        { type: 'tool_use', id: 'toolu_1', name: 'read' },
+        { type: 'tool_use', input: {} },
+      ]),
+      2 + 1,
+    );
     assert.equal(count(undefined, [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'z'.repeat(8) }]), 2);
-    assert.equal(count(undefined, [{ type: 'tool_result', tool_use_id: 'toolu_1' }, { type: 'image', source: {} }]), 1_600);
+    assert.equal(
+      count(undefined, [
+        { type: 'tool_result', tool_use_id: 'toolu_1' },
+        { type: 'image', source: {} },
+      ]),
+      1_600,
+    );
     // A thinking block by its JSON: {"type":"thinking","thinking":"hmm","signature":"s"} is 51 characters.
     assert.equal(count(undefined, [{ type: 'thinking', thinking: 'hmm', signature: 's' }]), 13);
   });

@@ -27,20 +27,41 @@ describe('translation: error answers', () => {
   });
 
   it('writes an Anthropic provider error in OpenAI shape, with its status', () => {
-    const limited = translateErrorAnswer('openai', 429, anthropicError('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'), 'claude');
+    const limited = translateErrorAnswer(
+      'openai',
+      429,
+      anthropicError('rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'),
+      'claude',
+    );
     assert.equal(limited.status, 429);
     assert.deepEqual(JSON.parse(limited.body), {
-      error: { message: 'Number of request tokens has exceeded your per-minute rate limit (from pool "claude", translated)', type: 'rate_limit_error', param: null, code: 'rate_limit_error' },
+      error: {
+        message: 'Number of request tokens has exceeded your per-minute rate limit (from pool "claude", translated)',
+        type: 'rate_limit_error',
+        param: null,
+        code: 'rate_limit_error',
+      },
     });
-    const tooLong = translateErrorAnswer('openai', 400, anthropicError('invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'), 'claude');
+    const tooLong = translateErrorAnswer(
+      'openai',
+      400,
+      anthropicError('invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum'),
+      'claude',
+    );
     assert.equal(at(parseJson(tooLong.body), 'error', 'type'), 'invalid_request_error');
     assert.match(strAt(parseJson(tooLong.body), 'error', 'message'), /^prompt is too long/);
   });
 
   it('keeps the words of string errors and short text bodies, and never passes an HTML page on', () => {
-    assert.match(strAt(parseJson(translateErrorAnswer('anthropic', 400, JSON.stringify({ error: 'model not found' }), 'p').body), 'error', 'message'), /^model not found/);
+    assert.match(
+      strAt(parseJson(translateErrorAnswer('anthropic', 400, JSON.stringify({ error: 'model not found' }), 'p').body), 'error', 'message'),
+      /^model not found/,
+    );
     assert.match(strAt(parseJson(translateErrorAnswer('openai', 502, 'upstream connect error', 'p').body), 'error', 'message'), /^upstream connect error/);
-    assert.match(strAt(parseJson(translateErrorAnswer('openai', 502, '<html><body>Bad gateway</body></html>', 'p').body), 'error', 'message'), /^the provider refused the request/);
+    assert.match(
+      strAt(parseJson(translateErrorAnswer('openai', 502, '<html><body>Bad gateway</body></html>', 'p').body), 'error', 'message'),
+      /^the provider refused the request/,
+    );
   });
 
   it('takes the message and code from the error shape of each provider, and the body itself only when it is short text', () => {
@@ -58,7 +79,11 @@ describe('translation: error answers', () => {
     ];
     for (const [body, message, code] of cases) {
       const out = translateErrorAnswer('openai', 400, body, 'p');
-      assert.deepEqual(JSON.parse(out.body), { error: { message: `${message} (from pool "p", translated)`, type: 'invalid_request_error', param: null, code } }, body.slice(0, 80));
+      assert.deepEqual(
+        JSON.parse(out.body),
+        { error: { message: `${message} (from pool "p", translated)`, type: 'invalid_request_error', param: null, code } },
+        body.slice(0, 80),
+      );
     }
   });
 });

@@ -17,7 +17,6 @@ const CHAT = { protocol: 'openai' as const, endpoint: 'chat' as const };
 const RESPONSES = { protocol: 'openai' as const, endpoint: 'responses' as const };
 const MESSAGES = { protocol: 'anthropic' as const, endpoint: 'messages' as const };
 
-
 type Body = Record<string, unknown>;
 const messagesOf = (body: Body) => body.messages as { role: string; content: unknown; tool_calls?: { id: string }[]; tool_call_id?: string }[];
 
@@ -51,7 +50,14 @@ describe('translated requests pass the rules of the provider they go to', () => 
         { type: 'object', properties: { url: { type: 'string' }, force: { type: 'boolean' } }, required: ['url', 'force'] },
       ],
     };
-    const parts = { type: 'object', description: 'Fetch', allOf: [{ properties: { url: { type: 'string' } }, required: ['url'] }, { type: 'object', properties: { depth: { type: 'integer' } } }] };
+    const parts = {
+      type: 'object',
+      description: 'Fetch',
+      allOf: [
+        { properties: { url: { type: 'string' } }, required: ['url'] },
+        { type: 'object', properties: { depth: { type: 'integer' } } },
+      ],
+    };
     const tools = [
       { type: 'function', function: { name: 'open', parameters: alternatives } },
       { type: 'function', function: { name: 'fetch', parameters: parts } },
@@ -61,16 +67,26 @@ describe('translated requests pass the rules of the provider they go to', () => 
     assert.deepEqual(
       (body.tools as { input_schema: unknown }[]).map((t) => t.input_schema),
       [
-        { type: 'object', properties: { path: { type: 'string' }, force: { type: 'boolean' } , url: { type: 'string' } }, required: ['force'] },
+        { type: 'object', properties: { path: { type: 'string' }, force: { type: 'boolean' }, url: { type: 'string' } }, required: ['force'] },
         { type: 'object', description: 'Fetch', properties: { url: { type: 'string' }, depth: { type: 'integer' } }, required: ['url'] },
       ],
     );
     assert.ok(notes.dropped.includes("a tool schema's oneOf at its root (sent as one object with every branch's properties)"), notes.dropped.join(', '));
     assert.ok(notes.dropped.includes("a tool schema's allOf at its root (sent as one object with every branch's properties)"), notes.dropped.join(', '));
-    assert.equal(requestProblem('messages', { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 'open', input_schema: alternatives }] }),
-      'tools.0.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level');
+    assert.equal(
+      requestProblem('messages', {
+        model: 'm',
+        max_tokens: 8,
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ name: 'open', input_schema: alternatives }],
+      }),
+      'tools.0.custom.input_schema: input_schema does not support oneOf, allOf, or anyOf at the top level',
+    );
     // Codex's tools reach Anthropic through the same writer.
-    const codex = translation(RESPONSES, ANTHROPIC).request({ model: 'gpt-5', input: 'hi', tools: [{ type: 'function', name: 'open', parameters: { type: 'object', anyOf: alternatives.oneOf } }] }, 'claude-sonnet-4-5');
+    const codex = translation(RESPONSES, ANTHROPIC).request(
+      { model: 'gpt-5', input: 'hi', tools: [{ type: 'function', name: 'open', parameters: { type: 'object', anyOf: alternatives.oneOf } }] },
+      'claude-sonnet-4-5',
+    );
     assert.equal(requestProblem('messages', codex.body), undefined);
   });
 
@@ -81,21 +97,49 @@ describe('translated requests pass the rules of the provider they go to', () => 
     assert.equal(body.top_p, undefined);
     assert.ok(notes.dropped.includes('top_p (with temperature)'));
     assert.equal(translation(CHAT, ANTHROPIC).request(kimiHistory({ top_p: 0.9 }), 'claude-sonnet-4-5').body.top_p, 0.9, 'top_p alone still goes');
-    assert.match(requestProblem('messages', { model: 'claude-haiku-4-5', max_tokens: 8, temperature: 1, top_p: 1, messages: [{ role: 'user', content: 'hi' }] }) ?? '', /cannot both be specified/);
+    assert.match(
+      requestProblem('messages', { model: 'claude-haiku-4-5', max_tokens: 8, temperature: 1, top_p: 1, messages: [{ role: 'user', content: 'hi' }] }) ?? '',
+      /cannot both be specified/,
+    );
   });
 
   it('leaves out the empty text parts a Chat client may send, which Anthropic refuses as blocks', () => {
-    const request = { model: 'gpt-x', messages: [{ role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'hi' }] }] };
+    const request = {
+      model: 'gpt-x',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '' },
+            { type: 'text', text: 'hi' },
+          ],
+        },
+      ],
+    };
     const { body } = translation(CHAT, ANTHROPIC).request(request, 'claude-sonnet-4-5');
     assert.equal(requestProblem('messages', body), undefined);
     assert.deepEqual(messagesOf(body), [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
   });
 
   it("sends an image detail Chat knows: Responses' `original` step is left to the provider's default", () => {
-    const image = (detail: string) => ({ model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, { type: 'input_image', image_url: 'https://example.test/a.png', detail }] }] });
+    const image = (detail: string) => ({
+      model: 'gpt-5',
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'see' },
+            { type: 'input_image', image_url: 'https://example.test/a.png', detail },
+          ],
+        },
+      ],
+    });
     const original = translation(RESPONSES, OPENAI).request(image('original'), 'gpt-4.1').body;
     assert.equal(requestProblem('chat', original), undefined);
-    assert.deepEqual(messagesOf(original)[0].content, [{ type: 'text', text: 'see' }, { type: 'image_url', image_url: { url: 'https://example.test/a.png' } }]);
+    assert.deepEqual(messagesOf(original)[0].content, [
+      { type: 'text', text: 'see' },
+      { type: 'image_url', image_url: { url: 'https://example.test/a.png' } },
+    ]);
     const low = translation(RESPONSES, OPENAI).request(image('low'), 'gpt-4.1').body;
     assert.deepEqual((messagesOf(low)[0].content as Body[])[1], { type: 'image_url', image_url: { url: 'https://example.test/a.png', detail: 'low' } });
   });
@@ -137,10 +181,20 @@ describe('translated requests pass the rules of the provider they go to', () => 
     const again = translation(MESSAGES, MISTRAL).request(claudeHistory, 'mistral-large-latest').body;
     assert.equal(must(messagesOf(again)[1].tool_calls)[0].id, must(call.tool_calls)[0].id, 'a later request maps the id the same way');
     // Mistral's own ids (from an answer it gave) go back as they came; other providers keep theirs.
-    const own = { ...claudeHistory, messages: JSON.parse(JSON.stringify(claudeHistory.messages).replaceAll('toolu_01A09q90qw90lq917835lq9', 'D681PevKs')) as unknown[] };
+    const own = {
+      ...claudeHistory,
+      messages: JSON.parse(JSON.stringify(claudeHistory.messages).replaceAll('toolu_01A09q90qw90lq917835lq9', 'D681PevKs')) as unknown[],
+    };
     assert.equal(must(messagesOf(translation(MESSAGES, MISTRAL).request(own, 'mistral-large-latest').body)[1].tool_calls)[0].id, 'D681PevKs');
     assert.equal(must(messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'gpt-4.1').body)[1].tool_calls)[0].id, 'toolu_01A09q90qw90lq917835lq9');
-    assert.match(requestProblem('chat', { ...first, model: 'mistral-large-latest', messages: messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'x').body) }) ?? '', /must be a-z, A-Z, 0-9, with a length of 9/);
+    assert.match(
+      requestProblem('chat', {
+        ...first,
+        model: 'mistral-large-latest',
+        messages: messagesOf(translation(MESSAGES, OPENAI).request(claudeHistory, 'x').body),
+      }) ?? '',
+      /must be a-z, A-Z, 0-9, with a length of 9/,
+    );
   });
 
   it('sends OpenAI at most four stop sequences, and none to its reasoning models, saying what stayed behind', () => {
@@ -159,9 +213,18 @@ describe('translated requests pass the rules of the provider they go to', () => 
       model: 'claude-sonnet-4-5',
       max_tokens: 100,
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'What is on it?' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is on it?' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Shot', input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: { type: 'url', url: 'https://example.test/s.png' } }] }] },
+        {
+          role: 'user',
+          content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: { type: 'url', url: 'https://example.test/s.png' } }] }],
+        },
       ],
     };
     for (const stream of [true, false]) {
@@ -179,14 +242,27 @@ describe('translated requests pass the rules of the provider they go to', () => 
     const request = {
       model: 'gpt-x',
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'Compare' }, { type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Compare' },
+            { type: 'image_url', image_url: { url: 'data:image/bmp;base64,Qk0=' } },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
         { role: 'assistant', content: 'The first one is \n' },
       ],
     };
     const { body, notes } = translation(CHAT, ANTHROPIC).request(request, 'claude-sonnet-4-5');
     assert.equal(requestProblem('messages', body), undefined);
     assert.deepEqual(messagesOf(body), [
-      { role: 'user', content: [{ type: 'text', text: 'Compare' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Compare' },
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+        ],
+      },
       { role: 'assistant', content: [{ type: 'text', text: 'The first one is' }] },
     ]);
     assert.deepEqual(notes.dropped, ['an image of a type Anthropic does not take (image/bmp)']);

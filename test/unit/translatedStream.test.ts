@@ -49,6 +49,9 @@ describe('translated stream', () => {
   });
 
   it('refuses a non-streamed answer from a format that has no answer reader', () => {
-    assert.throws(() => translatedAnswer(openaiResponsesCodec, openaiChatCodec, {}, { model: 'm', createdAt: 0, client: {} }), /no answer reader for OpenAI Responses/);
+    assert.throws(
+      () => translatedAnswer(openaiResponsesCodec, openaiChatCodec, {}, { model: 'm', createdAt: 0, client: {} }),
+      /no answer reader for OpenAI Responses/,
+    );
   });
 });

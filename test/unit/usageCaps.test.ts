@@ -20,7 +20,19 @@ describe('usage caps', () => {
 
   it('rests a key at its daily request cap until the UTC day turns, then it serves again', () => {
     const clock = new ManualClock(Date.parse('2026-03-01T22:00:00Z'));
-    const pool = new KeyPool({ id: 'oa', protocol: 'openai', baseUrl: 'http://127.0.0.1:1/v1', strategy: 'fill-first', keys: [{ id: 'k1', secret: 'test-key-cap-1' }, { id: 'k2', secret: 'test-key-cap-2' }] }, () => undefined);
+    const pool = new KeyPool(
+      {
+        id: 'oa',
+        protocol: 'openai',
+        baseUrl: 'http://127.0.0.1:1/v1',
+        strategy: 'fill-first',
+        keys: [
+          { id: 'k1', secret: 'test-key-cap-1' },
+          { id: 'k2', secret: 'test-key-cap-2' },
+        ],
+      },
+      () => undefined,
+    );
     const caps: UsageCap[] = [{ per: 'key', period: 'day', requests: 2 }];
     const ledger = new CapLedger();
     const [k1, k2] = pool.keys;
@@ -65,8 +77,22 @@ describe('usage caps', () => {
   });
 
   it('says which cap sets no limit, and which field of a cap is wrong', () => {
-    const config = (caps: unknown) => ({ pools: [{ id: 'oa', protocol: 'openai' as const, baseUrl: 'https://api.openai.com/v1', strategy: 'fill-first' as const, caps: caps as UsageCap[], keys: [] }], routes: [] });
-    assert.throws(() => validateBridgeConfig(config([{ per: 'key', period: 'day', requests: 5 }, { per: 'key', period: 'day' }])), /pools\[0\]\.caps\[1\]: must set requests, tokens or costUsd/);
+    const config = (caps: unknown) => ({
+      pools: [
+        { id: 'oa', protocol: 'openai' as const, baseUrl: 'https://api.openai.com/v1', strategy: 'fill-first' as const, caps: caps as UsageCap[], keys: [] },
+      ],
+      routes: [],
+    });
+    assert.throws(
+      () =>
+        validateBridgeConfig(
+          config([
+            { per: 'key', period: 'day', requests: 5 },
+            { per: 'key', period: 'day' },
+          ]),
+        ),
+      /pools\[0\]\.caps\[1\]: must set requests, tokens or costUsd/,
+    );
     assert.throws(() => validateBridgeConfig(config([{ per: 'key', period: 'week', requests: 5 }])), /pools\[0\]\.caps\[0\]\.period: must be "day" or "month"/);
     assert.throws(() => validateBridgeConfig(config([{ per: 'key', period: 'day', requests: 0 }])), /caps\[0\]\.requests: must be a number > 0/);
     assert.doesNotThrow(() => validateBridgeConfig(config([{ per: 'pool', period: 'month', costUsd: 20 }])));
@@ -99,4 +125,3 @@ describe('usage caps', () => {
     assert.equal(admission.admit(8, 'oa', poolCap, 'fp-9', april), false);
   });
 });
-

@@ -14,7 +14,22 @@ const NOW = Date.parse('2026-03-02T12:00:00Z');
 
 function row(model: string, counts: { input: number; output: number; cacheRead?: number }, pool = 'oa', at = NOW - 60_000): UsageRow {
   const tokens = { cacheRead: 0, cacheWrite: 0, ...counts };
-  const summary: RequestSummary = { id: 1, method: 'POST', path: '/openai/v1/chat/completions', protocol: 'openai', model, stream: false, status: 200, outcome: 'ok', pool, key: 'test…ey-1', fingerprint: 'abcdef123456', attempts: 1, ms: 10, tokens };
+  const summary: RequestSummary = {
+    id: 1,
+    method: 'POST',
+    path: '/openai/v1/chat/completions',
+    protocol: 'openai',
+    model,
+    stream: false,
+    status: 200,
+    outcome: 'ok',
+    pool,
+    key: 'test…ey-1',
+    fingerprint: 'abcdef123456',
+    attempts: 1,
+    ms: 10,
+    tokens,
+  };
   return recordFromSummary(summary, at);
 }
 
@@ -41,7 +56,11 @@ describe('usage prices', () => {
 
   it("takes the pool's own prices over the bundled ones: an exact model over a pattern, a longer pattern over a shorter", () => {
     const pricer = new Pricer(bundledPriceCatalog, [
-      { id: 'oa', baseUrl: 'https://api.openai.com/v1', prices: { 'gpt-4.1-mini': { input: 0.2, output: 0.8 }, 'gpt-*': { input: 9, output: 9 }, 'gpt-4*': { input: 5, output: 5 } } },
+      {
+        id: 'oa',
+        baseUrl: 'https://api.openai.com/v1',
+        prices: { 'gpt-4.1-mini': { input: 0.2, output: 0.8 }, 'gpt-*': { input: 9, output: 9 }, 'gpt-4*': { input: 5, output: 5 } },
+      },
       { id: 'local', baseUrl: 'http://127.0.0.1:4000/v1', prices: { 'my-model': { input: 1, output: 2, cacheRead: 0.5 } } },
     ]);
     assert.deepEqual(pricer.pricesOf('oa', 'gpt-4.1-mini'), { input: 0.2, output: 0.8 });
@@ -73,8 +92,13 @@ describe('usage prices', () => {
 
     // A changed override re-prices the history, rolled-up rows included.
     const rolled = compact(rows, NOW + 3 * 86_400_000, retentionPolicy(90));
-    assert.ok(rolled.every((r) => r.kind !== 'request'), 'the rows are rollups now');
-    const negotiated = new Pricer(bundledPriceCatalog, [{ id: 'oa', baseUrl: 'https://api.openai.com/v1', prices: { 'gpt-4.1-*': { input: 0.1, output: 0.1 } } }]);
+    assert.ok(
+      rolled.every((r) => r.kind !== 'request'),
+      'the rows are rollups now',
+    );
+    const negotiated = new Pricer(bundledPriceCatalog, [
+      { id: 'oa', baseUrl: 'https://api.openai.com/v1', prices: { 'gpt-4.1-*': { input: 0.1, output: 0.1 } } },
+    ]);
     const later = queryUsage(rolled, { sinceMs: 7 * 86_400_000 }, NOW + 3 * 86_400_000, negotiated);
     assert.equal(later.totals.costUsd, 0.4);
     // Without prices at all, nothing is priced.

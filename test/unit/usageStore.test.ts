@@ -123,14 +123,39 @@ describe('usage store', () => {
   });
 
   it('merges rollups of one group and hour without changing the rows it was given', () => {
-    const hour: UsageRow = { kind: 'hour', at: START, pool: 'oa', key: 'abcdef123456', keyMasked: 'test…ey-1', model: 'gpt-test', agent: 'codex', protocol: 'openai', requests: 2, errors: 0, failovers: 0, latencyMs: 20, inputTokens: 10, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const hour: UsageRow = {
+      kind: 'hour',
+      at: START,
+      pool: 'oa',
+      key: 'abcdef123456',
+      keyMasked: 'test…ey-1',
+      model: 'gpt-test',
+      agent: 'codex',
+      protocol: 'openai',
+      requests: 2,
+      errors: 0,
+      failovers: 0,
+      latencyMs: 20,
+      inputTokens: 10,
+      outputTokens: 1,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
     const again: UsageRow = { ...hour, requests: 3, inputTokens: 5 };
     const other: UsageRow = { ...hour, agent: 'opencode' };
     const before = JSON.stringify([hour, again, other]);
-    const out = compact([hour, again, other, recordFromSummary(summary({ servedModel: undefined, model: 'gpt-test', userAgent: 'codex_cli_rs/0.1' }), START + 2 * 60_000)], START + 3 * DAY, retentionPolicy(90));
+    const out = compact(
+      [hour, again, other, recordFromSummary(summary({ servedModel: undefined, model: 'gpt-test', userAgent: 'codex_cli_rs/0.1' }), START + 2 * 60_000)],
+      START + 3 * DAY,
+      retentionPolicy(90),
+    );
     assert.equal(JSON.stringify([hour, again, other]), before, 'the rows passed in are unchanged');
     const merged = out.find((r) => r.kind === 'hour' && r.agent === 'codex');
-    assert.deepEqual(merged && [merged.kind === 'hour' && merged.requests, merged.inputTokens], [6, 115], 'both rollups and the record of the same hour and group, as one');
+    assert.deepEqual(
+      merged && [merged.kind === 'hour' && merged.requests, merged.inputTokens],
+      [6, 115],
+      'both rollups and the record of the same hour and group, as one',
+    );
     assert.equal(out.filter((r) => r.kind === 'hour').length, 2);
     assert.deepEqual(compact(out, START + 3 * DAY, retentionPolicy(90)), out, 'idempotent');
   });
@@ -149,7 +174,10 @@ describe('usage store', () => {
   it('breaks the totals down by key, model, pool, agent, protocol and day', () => {
     const rows = [
       recordFromSummary(summary(), START),
-      recordFromSummary(summary({ protocol: 'anthropic', pool: 'an', fingerprint: 'fedcba654321', key: 'test…ey-2', userAgent: 'Anthropic/JS 0.60', servedModel: 'claude-x' }), START + DAY),
+      recordFromSummary(
+        summary({ protocol: 'anthropic', pool: 'an', fingerprint: 'fedcba654321', key: 'test…ey-2', userAgent: 'Anthropic/JS 0.60', servedModel: 'claude-x' }),
+        START + DAY,
+      ),
     ];
     const report = queryUsage(rows, { sinceMs: 7 * DAY }, START + DAY + HOUR);
     assert.deepEqual(
@@ -160,7 +188,10 @@ describe('usage store', () => {
       ],
     );
     assert.deepEqual(report.breakdowns.agent?.map((l) => l.name).sort(), ['anthropic-sdk', 'claude-code']);
-    assert.deepEqual(report.breakdowns.day?.map((l) => l.name), ['2026-03-01', '2026-03-02']);
+    assert.deepEqual(
+      report.breakdowns.day?.map((l) => l.name),
+      ['2026-03-01', '2026-03-02'],
+    );
     assert.deepEqual(report.breakdowns.model?.map((l) => l.name).sort(), ['claude-x', 'gpt-test-2026']);
     const since = queryUsage(rows, { sinceMs: 2 * HOUR, by: 'pool' }, START + DAY + HOUR);
     assert.equal(since.totals.requests, 1, 'only the window counts');
@@ -169,12 +200,40 @@ describe('usage store', () => {
 
   it('puts the series over time in hourly or daily buckets, in total and per model, key, pool and agent, and they add up to the totals', () => {
     const now = START + 2 * DAY + 30 * 60_000; // 2026-03-03 00:30
-    const hourRollup: UsageRow = { kind: 'hour', at: START + DAY + 22 * HOUR, pool: 'oa', key: 'abcdef123456', keyMasked: 'test…ey-1', model: 'gpt-test-2026', agent: 'codex', protocol: 'openai', requests: 5, errors: 1, failovers: 2, latencyMs: 500, inputTokens: 50, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const hourRollup: UsageRow = {
+      kind: 'hour',
+      at: START + DAY + 22 * HOUR,
+      pool: 'oa',
+      key: 'abcdef123456',
+      keyMasked: 'test…ey-1',
+      model: 'gpt-test-2026',
+      agent: 'codex',
+      protocol: 'openai',
+      requests: 5,
+      errors: 1,
+      failovers: 2,
+      latencyMs: 500,
+      inputTokens: 50,
+      outputTokens: 10,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
     const rows: UsageRow[] = [
       recordFromSummary(summary(), START + 12 * HOUR), // outside a 24 h window, inside 7 d
       hourRollup,
       recordFromSummary(summary({ outcome: 'error', status: 429, failovers: 1 }), START + 2 * DAY + 10 * 60_000),
-      recordFromSummary(summary({ pool: 'an', protocol: 'anthropic', fingerprint: 'fedcba654321', key: 'test…ey-2', servedModel: 'claude-x', userAgent: 'Anthropic/JS 0.60', tokens: { input: 1000, output: 1, cacheRead: 0, cacheWrite: 0 } }), START + 2 * DAY + 20 * 60_000),
+      recordFromSummary(
+        summary({
+          pool: 'an',
+          protocol: 'anthropic',
+          fingerprint: 'fedcba654321',
+          key: 'test…ey-2',
+          servedModel: 'claude-x',
+          userAgent: 'Anthropic/JS 0.60',
+          tokens: { input: 1000, output: 1, cacheRead: 0, cacheWrite: 0 },
+        }),
+        START + 2 * DAY + 20 * 60_000,
+      ),
     ];
     const hourly = must(queryUsage(rows, { sinceMs: DAY, series: 'hour' }, now).series);
     assert.equal(hourly.grain, 'hour');
@@ -187,13 +246,31 @@ describe('usage store', () => {
     assert.equal(hourly.total.errors[at(START + 2 * DAY)], 1);
     assert.equal(hourly.total.failovers[at(START + DAY + 22 * HOUR)], 2);
     assert.equal(hourly.total.tokens[at(START + 2 * DAY)], 155 + 1001);
-    assert.equal(hourly.total.requests.reduce((a, b) => a + b, 0), 7, 'the record 36 h old is not in 24 h');
-    assert.deepEqual(hourly.by.model.map((l) => l.name), ['claude-x', 'gpt-test-2026'], 'largest token users first');
+    assert.equal(
+      hourly.total.requests.reduce((a, b) => a + b, 0),
+      7,
+      'the record 36 h old is not in 24 h',
+    );
+    assert.deepEqual(
+      hourly.by.model.map((l) => l.name),
+      ['claude-x', 'gpt-test-2026'],
+      'largest token users first',
+    );
     assert.deepEqual(hourly.by.agent.map((l) => l.name).sort(), ['anthropic-sdk', 'claude-code', 'codex']);
-    assert.deepEqual(hourly.by.key.map((l) => [l.name, l.pool, l.keyMasked]), [['fedcba654321', 'an', 'test…ey-2'], ['abcdef123456', 'oa', 'test…ey-1']]);
+    assert.deepEqual(
+      hourly.by.key.map((l) => [l.name, l.pool, l.keyMasked]),
+      [
+        ['fedcba654321', 'an', 'test…ey-2'],
+        ['abcdef123456', 'oa', 'test…ey-1'],
+      ],
+    );
     const oa = must(hourly.by.pool.find((l) => l.name === 'oa'));
     assert.deepEqual([oa.requests[at(START + DAY + 22 * HOUR)], oa.requests[at(START + 2 * DAY)]], [5, 1]);
-    assert.equal(hourly.total.costUsd.every((c) => c === null), true, 'no pricer: no cost');
+    assert.equal(
+      hourly.total.costUsd.every((c) => c === null),
+      true,
+      'no pricer: no cost',
+    );
     const daily = must(queryUsage(rows, { sinceMs: 7 * DAY, series: 'day' }, now).series);
     assert.equal(daily.at.length, 8);
     assert.deepEqual(daily.total.requests.slice(-3), [1, 5, 2]);

@@ -65,7 +65,9 @@ function within(promise, ms) {
   let timer;
   return Promise.race([
     promise,
-    new Promise((r) => { timer = setTimeout(r, ms); }),
+    new Promise((r) => {
+      timer = setTimeout(r, ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -121,16 +123,28 @@ function installExitHandlers() {
   handlersInstalled = true;
   process.on('exit', () => {
     for (const pgid of liveGroups) {
-      try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
     for (const dir of tempDirs) {
-      try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 }); } catch { /* best effort */ }
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+      } catch {
+        /* best effort */
+      }
     }
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
       for (const pgid of liveGroups) {
-        try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
       process.exit(128 + (os.constants.signals[sig] || 1));
     });
@@ -161,10 +175,18 @@ export async function killGroup(pgid, { graceMs = 3000 } = {}) {
     }
     return !groupAlive(pgid);
   };
-  try { process.kill(-pgid, 'SIGTERM'); } catch { /* already gone */ }
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
   let gone = await waitGone(graceMs);
   if (!gone) {
-    try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     gone = await waitGone(2000);
   }
   liveGroups.delete(pgid);
@@ -191,7 +213,9 @@ async function runBounded(cmd, args, { env, cwd, timeoutMs }) {
       child.once('error', reject);
       child.once('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
     }),
-    new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); }),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    }),
   ]);
   clearTimeout(timer);
   await killGroup(child.pid, { graceMs: 1000 });
@@ -270,10 +294,7 @@ export async function startCodeServer(options = {}) {
   const workspace = options.workspace ?? path.join(root, 'workspace');
   await fsp.mkdir(workspace, { recursive: true });
   await fsp.mkdir(path.join(dirs.userDataDir, 'User'), { recursive: true });
-  await fsp.writeFile(
-    path.join(dirs.userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2),
-  );
+  await fsp.writeFile(path.join(dirs.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...(options.settings ?? {}) }, null, 2));
   if (options.machineSettings) {
     await fsp.mkdir(path.join(dirs.userDataDir, 'Machine'), { recursive: true });
     await fsp.writeFile(path.join(dirs.userDataDir, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
@@ -313,15 +334,18 @@ export async function startCodeServer(options = {}) {
 
   const args = [
     tools.codeServerEntry,
-    '--auth', 'none',
-    '--bind-addr', '127.0.0.1:0',
+    '--auth',
+    'none',
+    '--bind-addr',
+    '127.0.0.1:0',
     ...common,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
     '--ignore-last-opened',
-    '--reconnection-grace-time', '5',
+    '--reconnection-grace-time',
+    '5',
     ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
     ...(options.args ?? []),
     workspace,
@@ -330,17 +354,25 @@ export async function startCodeServer(options = {}) {
   server.pid = child.pid;
   const logStream = fs.createWriteStream(server.logFile);
   let output = '';
-  const onData = (d) => { output += d; logStream.write(d); };
+  const onData = (d) => {
+    output += d;
+    logStream.write(d);
+  };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   server.output = () => output;
   let exited = null;
-  child.once('exit', (code, signal) => { exited = { code, signal }; });
+  child.once('exit', (code, signal) => {
+    exited = { code, signal };
+  });
 
-  const watchdog = setTimeout(() => {
-    log(`code-server ${child.pid} reached maxLifetimeMs; killing its group`);
-    killGroup(child.pid, { graceMs: 500 }).catch(() => {});
-  }, options.maxLifetimeMs ?? 15 * 60_000);
+  const watchdog = setTimeout(
+    () => {
+      log(`code-server ${child.pid} reached maxLifetimeMs; killing its group`);
+      killGroup(child.pid, { graceMs: 500 }).catch(() => {});
+    },
+    options.maxLifetimeMs ?? 15 * 60_000,
+  );
   watchdog.unref();
 
   let stopped = false;
@@ -394,9 +426,12 @@ export async function installVsix(server, vsixPath, { timeoutMs = 60_000 } = {})
     server.tools.node24,
     [
       server.tools.codeServerEntry,
-      '--user-data-dir', server.userDataDir,
-      '--extensions-dir', server.extensionsDir,
-      '--install-extension', path.resolve(vsixPath),
+      '--user-data-dir',
+      server.userDataDir,
+      '--extensions-dir',
+      server.extensionsDir,
+      '--install-extension',
+      path.resolve(vsixPath),
       '--force',
     ],
     { env: server.env, cwd: server.root, timeoutMs },
@@ -411,7 +446,11 @@ export async function installVsix(server, vsixPath, { timeoutMs = 60_000 } = {})
 
 function isLocalUrl(raw) {
   let u;
-  try { u = new URL(raw); } catch { return false; }
+  try {
+    u = new URL(raw);
+  } catch {
+    return false;
+  }
   if (['data:', 'blob:', 'about:'].includes(u.protocol)) return true;
   return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
 }
@@ -573,7 +612,9 @@ export async function runExtensionTests(server, options) {
       ['extensionDevelopmentPath', server.remoteUri(extensionDevelopmentPath)],
       ['extensionTestsPath', server.remoteUri(extensionTestsPath)],
     ];
-    const timedOut = new Promise((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
+    const timedOut = new Promise((r) => {
+      timer = setTimeout(() => r('timeout'), timeoutMs);
+    });
     await Promise.race([
       page.goto(server.workbenchUrl({ folder: options.folder ?? server.workspace, payload }), {
         waitUntil: 'domcontentloaded',
@@ -593,7 +634,11 @@ export async function runExtensionTests(server, options) {
     };
   } finally {
     clearTimeout(timer);
-    if (page) await within(page.close().catch(() => {}), 5000);
+    if (page)
+      await within(
+        page.close().catch(() => {}),
+        5000,
+      );
     if (ownBrowser) await b.close();
   }
 }

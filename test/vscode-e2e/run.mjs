@@ -90,7 +90,11 @@ function runCommand(cmd, cmdArgs, { timeoutMs, cwd = repoRoot }) {
     child.stderr.on('data', (d) => (output += d));
     const timer = setTimeout(() => {
       output += `\n[killed after ${timeoutMs} ms]`;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -154,7 +158,10 @@ async function runHostSuite(browser) {
         const counts = /^kb-host: (\d+) passed, (\d+) failed/.exec(line);
         if (counts) {
           summary = { passed: Number(counts[1]), failed: Number(counts[2]) };
-          shot = page.screenshot({ path: path.join(artifacts, 'host-suite-end.png') }).then(() => true, () => false);
+          shot = page.screenshot({ path: path.join(artifacts, 'host-suite-end.png') }).then(
+            () => true,
+            () => false,
+          );
         }
       },
     });
@@ -163,15 +170,24 @@ async function runHostSuite(browser) {
       const test = /^(PASS|FAIL|SKIP) (.*?)(?: \(\d+ ms\))?$/.exec(line.split('\n')[0]);
       if (test && test[1] !== 'SKIP') results.push({ layer: 'host', name: test[2], ok: test[1] === 'PASS' });
     }
-    check('host', 'the suite ran to the end in the extension host and exited 0', run.exitCode === 0 && summary && summary.failed === 0,
-      `exit code ${run.exitCode}${run.error ? ` (${run.error})` : ''}; ${summary ? `${summary.passed} passed, ${summary.failed} failed` : 'no summary line'}; ${(run.durationMs / 1000).toFixed(1)} s`);
+    check(
+      'host',
+      'the suite ran to the end in the extension host and exited 0',
+      run.exitCode === 0 && summary && summary.failed === 0,
+      `exit code ${run.exitCode}${run.error ? ` (${run.error})` : ''}; ${summary ? `${summary.passed} passed, ${summary.failed} failed` : 'no summary line'}; ${(run.durationMs / 1000).toFixed(1)} s`,
+    );
     if (shot && (await shot)) console.log('   screenshot: test-results/vscode-e2e/host-suite-end.png');
     check('host', 'no request left 127.0.0.1', run.blocked.length === 0, run.blocked.length ? run.blocked.slice(0, 5).join(', ') : 'blocked list empty');
   } finally {
     const stopped = Date.now();
     const gone = await server.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
-    check('host', 'code-server and its extension host ended', gone && !groupAlive(server.pid), `process group ${server.pid} gone in ${Date.now() - stopped} ms`);
+    check(
+      'host',
+      'code-server and its extension host ended',
+      gone && !groupAlive(server.pid),
+      `process group ${server.pid} gone in ${Date.now() - stopped} ms`,
+    );
   }
 }
 
@@ -232,7 +248,12 @@ try {
       await runUiDemo({ browser, vsix, port, artifacts, repoRoot, check });
     });
   }
-  check('all', 'no browser request left 127.0.0.1 in the whole run', browser.blocked.length === 0, browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty');
+  check(
+    'all',
+    'no browser request left 127.0.0.1 in the whole run',
+    browser.blocked.length === 0,
+    browser.blocked.length ? browser.blocked.slice(0, 5).join(', ') : 'blocked list empty',
+  );
 } catch (error) {
   check('all', `unexpected error: ${error.stack || error}`, false);
 } finally {
@@ -240,7 +261,11 @@ try {
 }
 
 timings.total = Date.now() - t0;
-console.log(`\ntimings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+console.log(
+  `\ntimings: ${Object.entries(timings)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+    .join(', ')}`,
+);
 console.log('artifacts: test-results/vscode-e2e/ (screenshots, host-suite.log, ui code-server log)');
 const failed = results.filter((r) => !r.ok);
 for (const f of failed) console.log(`failed: [${f.layer}] ${f.name.split('\n')[0]}`);

@@ -20,15 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import {
-  startCodeServer,
-  runExtensionTests,
-  launchBrowser,
-  openWorkbench,
-  openActivityBarView,
-  groupAlive,
-  removeOnExit,
-} from './codeServer.mjs';
+import { startCodeServer, runExtensionTests, launchBrowser, openWorkbench, openActivityBarView, groupAlive, removeOnExit } from './codeServer.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -93,7 +85,7 @@ exports.deactivate = function deactivate() {};
     'media/icon.svg':
       '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2"><circle cx="8" cy="15" r="4"/><path d="M11 12l9-9M17 6l3 3"/></svg>\n',
     'README.md': '# KB e2e selfcheck\n\nThrowaway extension for the e2e infrastructure self-check.\n',
-    'LICENSE': 'MIT\n',
+    LICENSE: 'MIT\n',
     // A tiny mocha-free runner: run() rejects when a test fails -> exit code 1.
     'test/harness.js': `
 const tests = [];
@@ -220,7 +212,10 @@ try {
   servers.push(s2);
   const inst = await s2.installVsix(vsix);
   timings.installVsix = inst.ms;
-  check('VSIX installs', fs.readdirSync(s2.extensionsDir).some((d) => d.startsWith('keybridge-e2e.kb-e2e-selfcheck')));
+  check(
+    'VSIX installs',
+    fs.readdirSync(s2.extensionsDir).some((d) => d.startsWith('keybridge-e2e.kb-e2e-selfcheck')),
+  );
 
   const wb = await openWorkbench(s2, browser);
   timings.workbenchLoad = wb.loadMs;
@@ -231,7 +226,11 @@ try {
   await row.first().waitFor({ state: 'visible', timeout: 30_000 });
   timings.viewVisible = ms(t0);
   const rows = await page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
-  check('activity-bar view shows the tree rows', ['alpha key', 'beta key', 'gamma key'].every((r) => rows.some((x) => x.includes(r))), rows.join(' | '));
+  check(
+    'activity-bar view shows the tree rows',
+    ['alpha key', 'beta key', 'gamma key'].every((r) => rows.some((x) => x.includes(r))),
+    rows.join(' | '),
+  );
   await page.mouse.move(700, 450); // drop the activity-bar hover before the screenshot
   await page.waitForTimeout(300);
   const shot = path.join(artifacts, 'selfcheck-workbench.png');
@@ -241,9 +240,16 @@ try {
   check('no request left 127.0.0.1 (blocked list empty)', browser.blocked.length === 0, browser.blocked.slice(0, 5).join(', '));
   // The guard itself: a request off loopback is aborted and recorded.
   const probe = await browser.newPage();
-  const err = await probe.goto('http://example.invalid/kb-e2e-probe', { timeout: 10_000 }).then(() => null, (e) => e.message);
+  const err = await probe.goto('http://example.invalid/kb-e2e-probe', { timeout: 10_000 }).then(
+    () => null,
+    (e) => e.message,
+  );
   await probe.close();
-  check('a request off loopback is aborted and recorded', /ERR_BLOCKED_BY_CLIENT/.test(err ?? '') && browser.blocked.some((u) => u.includes('example.invalid')), (err ?? 'loaded!').split('\n')[0]);
+  check(
+    'a request off loopback is aborted and recorded',
+    /ERR_BLOCKED_BY_CLIENT/.test(err ?? '') && browser.blocked.some((u) => u.includes('example.invalid')),
+    (err ?? 'loaded!').split('\n')[0],
+  );
   fs.copyFileSync(s2.logFile, path.join(artifacts, 'selfcheck-code-server.log'));
 } catch (e) {
   check(`unexpected error: ${e.stack || e}`, false);

@@ -16,7 +16,10 @@ import { STEP_TIMEOUT_MS, layerSteps, paletteCommand, treeRow, treeRowsText } fr
 
 export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, check }) {
   const { ok, shot } = layerSteps({ layer: 'demo', prefix: 'ui-demo', check, artifacts, repoRoot });
-  const server = await startCodeServer({ machineSettings: { 'keybridge.port': port }, settings: { 'workbench.hover.delay': 300, 'extensions.autoUpdate': 'off' } });
+  const server = await startCodeServer({
+    machineSettings: { 'keybridge.port': port },
+    settings: { 'workbench.hover.delay': 300, 'extensions.autoUpdate': 'off' },
+  });
   let page;
   try {
     const userSettings = path.join(server.userDataDir, 'User', 'settings.json');
@@ -31,7 +34,10 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     await openActivityBarView(page, 'KeyBridge');
     const welcome = sidebar.locator('.welcome-view-content', { hasText: 'No key pools yet' });
     await welcome.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const link = welcome.getByRole('button', { name: 'Try with a Simulated Provider' }).or(welcome.locator('a', { hasText: 'Try with a Simulated Provider' })).first();
+    const link = welcome
+      .getByRole('button', { name: 'Try with a Simulated Provider' })
+      .or(welcome.locator('a', { hasText: 'Try with a Simulated Provider' }))
+      .first();
     await link.waitFor({ timeout: STEP_TIMEOUT_MS });
     ok('the welcome view offers "Try with a Simulated Provider"', true, `view: "${(await welcome.innerText()).replace(/\s+/g, ' ').slice(0, 160)}…"`);
     await shot(page, 'welcome');
@@ -42,9 +48,14 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     const beta = treeRow(page, 'Demo beta (simulated)');
     await alpha.waitFor({ timeout: STEP_TIMEOUT_MS });
     await beta.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const marked = await page.locator('.part.sidebar .monaco-list-row', { hasText: '(simulated)' }).evaluateAll((els) => els.map((el) => ({ beaker: !!el.querySelector('.codicon-beaker'), text: el.innerText })));
-    ok('the demo pools appear in the tree, labelled "(simulated)" with the beaker icon and "simulated" in their description',
-      marked.length === 2 && marked.every((r) => r.beaker && /simulated ·/.test(r.text)), `rows: ${await treeRowsText(page)}`);
+    const marked = await page
+      .locator('.part.sidebar .monaco-list-row', { hasText: '(simulated)' })
+      .evaluateAll((els) => els.map((el) => ({ beaker: !!el.querySelector('.codicon-beaker'), text: el.innerText })));
+    ok(
+      'the demo pools appear in the tree, labelled "(simulated)" with the beaker icon and "simulated" in their description',
+      marked.length === 2 && marked.every((r) => r.beaker && /simulated ·/.test(r.text)),
+      `rows: ${await treeRowsText(page)}`,
+    );
 
     // ---- 3. the demo's own client: a cooldown and the revoked key show without the user doing anything
     await page.waitForFunction(
@@ -64,9 +75,14 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     const toastText = (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
     const toastCount = await toast.count();
     const actions = await toast.first().locator('.monaco-button').allInnerTexts();
-    ok('the revoked key shows one notification, the key masked, with Show Keys and Notification Settings',
-      toastCount === 1 && /KeyBridge: Key demo-alpha\/alpha-2 \(sim-…[0-9a-f]{4}\) was refused by the provider/.test(toastText) && actions.includes('Show Keys') && actions.includes('Notification Settings'),
-      `toasts: ${toastCount}; "${toastText.slice(0, 200)}"; actions: ${actions.join(', ')}`);
+    ok(
+      'the revoked key shows one notification, the key masked, with Show Keys and Notification Settings',
+      toastCount === 1 &&
+        /KeyBridge: Key demo-alpha\/alpha-2 \(sim-…[0-9a-f]{4}\) was refused by the provider/.test(toastText) &&
+        actions.includes('Show Keys') &&
+        actions.includes('Notification Settings'),
+      `toasts: ${toastCount}; "${toastText.slice(0, 200)}"; actions: ${actions.join(', ')}`,
+    );
     await shot(page, 'notification');
     await toast.first().locator('.monaco-button', { hasText: 'Show Keys' }).click();
     await toast.first().waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
@@ -78,9 +94,13 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     await alpha.waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
     await welcome.waitFor({ timeout: STEP_TIMEOUT_MS });
     let after = fs.readFileSync(userSettings, 'utf8');
-    for (const until = Date.now() + 5_000; after !== before && Date.now() < until; after = fs.readFileSync(userSettings, 'utf8')) await page.waitForTimeout(200);
-    ok('Remove Simulated Provider takes the pools out, the welcome view is back, User settings.json is byte for byte as before',
-      after === before, after === before ? `${Buffer.byteLength(after)} bytes unchanged` : `before:\n${before}\nafter:\n${after}`);
+    for (const until = Date.now() + 5_000; after !== before && Date.now() < until; after = fs.readFileSync(userSettings, 'utf8'))
+      await page.waitForTimeout(200);
+    ok(
+      'Remove Simulated Provider takes the pools out, the welcome view is back, User settings.json is byte for byte as before',
+      after === before,
+      after === before ? `${Buffer.byteLength(after)} bytes unchanged` : `before:\n${before}\nafter:\n${after}`,
+    );
     await shot(page, 'removed');
   } finally {
     if (page) await page.close().catch(() => {});

@@ -59,8 +59,11 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
   try {
     fs.writeFileSync(path.join(server.workspace, 'kb-traffic.mjs'), TRAFFIC_SCRIPT);
     const install = await server.installVsix(vsix);
-    ok('the packaged VSIX installs into code-server', fs.readdirSync(server.extensionsDir).some((d) => d.startsWith('keybridge.keybridge-')),
-      `${path.basename(vsix)} installed in ${install.ms} ms; code-server ${server.url}, keybridge.port ${port}, fake provider ${fake.url}`);
+    ok(
+      'the packaged VSIX installs into code-server',
+      fs.readdirSync(server.extensionsDir).some((d) => d.startsWith('keybridge.keybridge-')),
+      `${path.basename(vsix)} installed in ${install.ms} ms; code-server ${server.url}, keybridge.port ${port}, fake provider ${fake.url}`,
+    );
 
     const opened = await openWorkbench(server, browser);
     page = opened.page;
@@ -73,9 +76,13 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await welcome.waitFor({ timeout: STEP_TIMEOUT_MS });
     // The window reads SecretStorage before it takes the port, so the view can show before the bridge serves.
     let status = await statusBarText(page);
-    for (const until = Date.now() + STEP_TIMEOUT_MS; !status.includes(String(port)) && Date.now() < until; status = await statusBarText(page)) await page.waitForTimeout(250);
-    ok('the KeyBridge view opens with its welcome view, the status bar shows the bridge', /KeyBridge :?\d*/.test(status) && status.includes(String(port)),
-      `workbench in ${opened.loadMs} ms; view: "${(await welcome.innerText()).split('\n')[0].slice(0, 70)}…"; status bar: "${status}"`);
+    for (const until = Date.now() + STEP_TIMEOUT_MS; !status.includes(String(port)) && Date.now() < until; status = await statusBarText(page))
+      await page.waitForTimeout(250);
+    ok(
+      'the KeyBridge view opens with its welcome view, the status bar shows the bridge',
+      /KeyBridge :?\d*/.test(status) && status.includes(String(port)),
+      `workbench in ${opened.loadMs} ms; view: "${(await welcome.innerText()).split('\n')[0].slice(0, 70)}…"; status bar: "${status}"`,
+    );
     await shot(page, 'view-empty');
 
     // ---- 2. Add Pool through the palette and its inputs, with the first key
@@ -89,8 +96,11 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     asked.push(await answerQuickInput(page, { title: 'key label', text: 'first' }));
     const firstRow = treeRow(page, 'first');
     await firstRow.waitFor({ timeout: STEP_TIMEOUT_MS });
-    ok('Add Pool asks provider, base URL, protocol, id, key and label, and the tree shows the pool and key', true,
-      `${asked.map((a) => `"${a}"`).join(' → ')}; rows: ${await treeRowsText(page)}`);
+    ok(
+      'Add Pool asks provider, base URL, protocol, id, key and label, and the tree shows the pool and key',
+      true,
+      `${asked.map((a) => `"${a}"`).join(' → ')}; rows: ${await treeRowsText(page)}`,
+    );
 
     // ---- 3. a second key through Add Key(s): tested at the fake provider before the label is asked
     const pasteTestsBefore = fake.ledger.length;
@@ -99,12 +109,18 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await answerQuickInput(page, { title: 'key label', text: 'second' });
     const secondRow = treeRow(page, 'second');
     await secondRow.waitFor({ timeout: STEP_TIMEOUT_MS });
-    await page.waitForFunction(() => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((r) => /sk-…\d{4}/.test(r.innerText)).length === 2, null, { timeout: STEP_TIMEOUT_MS });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((r) => /sk-…\d{4}/.test(r.innerText)).length === 2,
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
     const rowsReady = await treeRowsText(page);
     const pasteTests = fake.ledger.slice(pasteTestsBefore).map((e) => `${e.endpoint} ${e.key === SECOND ? 'second' : 'other'}`);
-    ok('Add Key(s) tests the pasted key (one request) and adds it; both rows show ready (masked key as description)',
+    ok(
+      'Add Key(s) tests the pasted key (one request) and adds it; both rows show ready (masked key as description)',
       rowsReady.includes('[first — sk-…1111]') && rowsReady.includes('[second — sk-…2222]') && pasteTests.join(',') === 'models second',
-      `"${keyPrompt}"; requests for the paste: ${pasteTests.join(', ')}; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`);
+      `"${keyPrompt}"; requests for the paste: ${pasteTests.join(', ')}; rows: ${rowsReady}; status bar: "${await statusBarText(page)}"`,
+    );
     await shot(page, 'two-keys');
 
     // ---- 3b. a route for Anthropic clients to the OpenAI-compatible pool: a translated target
@@ -122,9 +138,14 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const targetDescription = await rowDescription(targetRow);
     const swapIcons = await targetRow.locator('.codicon-arrow-swap').count();
     const routeRows = await treeRowsText(page);
-    ok('Add Fallback to Route makes a route for Anthropic clients; the OpenAI-compatible pool is offered and shown as translated',
-      poolChoices.some((c) => c.includes('translated (Anthropic → OpenAI Chat)')) && targetDescription === 'translated: Anthropic → OpenAI Chat' && swapIcons === 1 && routeRows.includes('[anthropic claude-* — 1 target · 1 translated]'),
-      `${routeAsked.map((a) => `"${a}"`).join(' → ')}; pool offered as "${poolChoices.join(' | ')}"; target row "${targetDescription}" (arrow-swap icon: ${swapIcons}); rows: ${routeRows}`);
+    ok(
+      'Add Fallback to Route makes a route for Anthropic clients; the OpenAI-compatible pool is offered and shown as translated',
+      poolChoices.some((c) => c.includes('translated (Anthropic → OpenAI Chat)')) &&
+        targetDescription === 'translated: Anthropic → OpenAI Chat' &&
+        swapIcons === 1 &&
+        routeRows.includes('[anthropic claude-* — 1 target · 1 translated]'),
+      `${routeAsked.map((a) => `"${a}"`).join(' → ')}; pool offered as "${poolChoices.join(' | ')}"; target row "${targetDescription}" (arrow-swap icon: ${swapIcons}); rows: ${routeRows}`,
+    );
     await page.mouse.move(900, 500);
     await shot(page, 'route-translated');
 
@@ -135,10 +156,18 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await removeTarget.click();
     const routeDialog = page.locator('.monaco-dialog-box');
     await routeDialog.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const routeQuestion = (await routeDialog.innerText({ timeout: 5_000 }).catch(() => '')).split('\n').map((l) => l.trim()).filter((l) => l && !['Cancel', 'Remove Route'].includes(l)).join(' ');
+    const routeQuestion = (await routeDialog.innerText({ timeout: 5_000 }).catch(() => ''))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !['Cancel', 'Remove Route'].includes(l))
+      .join(' ');
     await routeDialog.getByRole('button', { name: 'Remove Route', exact: true }).click();
     await treeRow(page, 'anthropic claude-*').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
-    ok('Remove from Route on the last target asks in a modal dialog, then the route is gone', true, `dialog: "${routeQuestion}"; rows: ${await treeRowsText(page)}`);
+    ok(
+      'Remove from Route on the last target asks in a modal dialog, then the route is gone',
+      true,
+      `dialog: "${routeQuestion}"; rows: ${await treeRowsText(page)}`,
+    );
 
     // ---- 4. traffic from a terminal while the first key is rate-limited
     fake.fault(FIRST, { kind: 'rateLimit', headers: { 'retry-after': '60' } });
@@ -146,9 +175,15 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await paletteCommand(page, 'Terminal: Create New Terminal');
     await typeInTerminal(page, 'node kb-traffic.mjs');
     const trafficLine = await waitForTerminalLine(page, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
-    const upstream = fake.ledger.slice(ledgerBefore).filter((e) => e.endpoint === 'chat').map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
-    ok('a request from the terminal goes through the bridge: 429 on the first key, 200 on the second', /HTTP 200/.test(trafficLine) && upstream.join(',') === 'first→429,second→200',
-      `terminal: "${trafficLine}"; fake provider saw ${upstream.join(', ')}`);
+    const upstream = fake.ledger
+      .slice(ledgerBefore)
+      .filter((e) => e.endpoint === 'chat')
+      .map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
+    ok(
+      'a request from the terminal goes through the bridge: 429 on the first key, 200 on the second',
+      /HTTP 200/.test(trafficLine) && upstream.join(',') === 'first→429,second→200',
+      `terminal: "${trafficLine}"; fake provider saw ${upstream.join(', ')}`,
+    );
 
     // ---- 5. the first row shows cooling and counts down
     // The terminal opened in the panel; the KeyBridge view is still showing in the sidebar.
@@ -156,10 +191,20 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const coolingA = await rowDescription(firstRow);
     await page.waitForTimeout(2_200);
     const coolingB = await rowDescription(firstRow);
-    const seconds = (t) => { const m = /(\d+):(\d\d)/.exec(t); return m ? Number(m[1]) * 60 + Number(m[2]) : NaN; };
+    const seconds = (t) => {
+      const m = /(\d+):(\d\d)/.exec(t);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+    };
     const secondState = await rowDescription(secondRow);
-    ok('the first key row shows cooling with a countdown that ticks, countdown first; the second stays ready', /^\d+:\d\d · cooling gpt-4\.1-mini$/.test(coolingA) && seconds(coolingA) >= 50 && seconds(coolingA) <= 60 && seconds(coolingB) < seconds(coolingA) && /sk-…2222/.test(secondState),
-      `first: "${coolingA}" then "${coolingB}" 2.2 s later; second: "${secondState}"; pool: "${await rowDescription(treeRow(page, 'fake'))}"; status bar: "${await statusBarText(page)}"`);
+    ok(
+      'the first key row shows cooling with a countdown that ticks, countdown first; the second stays ready',
+      /^\d+:\d\d · cooling gpt-4\.1-mini$/.test(coolingA) &&
+        seconds(coolingA) >= 50 &&
+        seconds(coolingA) <= 60 &&
+        seconds(coolingB) < seconds(coolingA) &&
+        /sk-…2222/.test(secondState),
+      `first: "${coolingA}" then "${coolingB}" 2.2 s later; second: "${secondState}"; pool: "${await rowDescription(treeRow(page, 'fake'))}"; status bar: "${await statusBarText(page)}"`,
+    );
     await shot(page, 'cooling');
 
     // ---- 5b. the second key is limited for the same model too: the model in use has no usable key
@@ -170,26 +215,48 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const poolRow = treeRow(page, 'fake');
     await poolRow.filter({ hasText: /gpt-4\.1-mini 0\/2 · back \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     let bar = await statusBarText(page);
-    for (const until = Date.now() + STEP_TIMEOUT_MS; !bar.includes('gpt-4.1-mini 0/2') && Date.now() < until; bar = await statusBarText(page)) await page.waitForTimeout(250);
-    const barLook = await page.locator('.part.statusbar .statusbar-item', { hasText: 'KeyBridge' }).first().evaluate((el) => ({ classes: el.className, background: getComputedStyle(el).backgroundColor }));
+    for (const until = Date.now() + STEP_TIMEOUT_MS; !bar.includes('gpt-4.1-mini 0/2') && Date.now() < until; bar = await statusBarText(page))
+      await page.waitForTimeout(250);
+    const barLook = await page
+      .locator('.part.statusbar .statusbar-item', { hasText: 'KeyBridge' })
+      .first()
+      .evaluate((el) => ({ classes: el.className, background: getComputedStyle(el).backgroundColor }));
     // The countdown leads the row, so the sidebar's ellipsis at its default width never reaches it.
-    const countdownShown = await firstRow.locator('.label-description').first().evaluate((el) => {
-      const text = el.firstChild;
-      if (!text || !/^\d+:\d\d/.test(el.textContent ?? '')) return false;
-      const range = document.createRange();
-      range.setStart(text, 0);
-      range.setEnd(text, (el.textContent ?? '').indexOf(' '));
-      const row = el.closest('.monaco-list-row').getBoundingClientRect();
-      return range.getBoundingClientRect().right <= row.right && range.getBoundingClientRect().right <= el.getBoundingClientRect().right;
-    });
-    const rowIcons = await page.locator('.part.sidebar .monaco-list-row .custom-view-tree-node-item-icon, .part.sidebar .monaco-list-row .codicon').evaluateAll((els) => els.map((e) => e.className).filter((c) => /codicon-(watch|pass-filled)/.test(c)).map((c) => /codicon-(watch|pass-filled)/.exec(c)[1]));
+    const countdownShown = await firstRow
+      .locator('.label-description')
+      .first()
+      .evaluate((el) => {
+        const text = el.firstChild;
+        if (!text || !/^\d+:\d\d/.test(el.textContent ?? '')) return false;
+        const range = document.createRange();
+        range.setStart(text, 0);
+        range.setEnd(text, (el.textContent ?? '').indexOf(' '));
+        const row = el.closest('.monaco-list-row').getBoundingClientRect();
+        return range.getBoundingClientRect().right <= row.right && range.getBoundingClientRect().right <= el.getBoundingClientRect().right;
+      });
+    const rowIcons = await page
+      .locator('.part.sidebar .monaco-list-row .custom-view-tree-node-item-icon, .part.sidebar .monaco-list-row .codicon')
+      .evaluateAll((els) =>
+        els
+          .map((e) => e.className)
+          .filter((c) => /codicon-(watch|pass-filled)/.test(c))
+          .map((c) => /codicon-(watch|pass-filled)/.exec(c)[1]),
+      );
     // VS Code marks an item with a warning background by class; its colour is the theme's, never transparent.
     const barWarned = /warning/.test(barLook.classes) || !/rgba\(0, 0, 0, 0\)|transparent/.test(barLook.background);
     const firstDescription = await rowDescription(firstRow);
     const secondDescription = await rowDescription(secondRow);
-    ok('both keys limited for the model in use: the status bar warns with the model, the pool row says 0/2 with the countdown, both key rows lead with theirs',
-      /HTTP 429/.test(strandedLine) && bar.includes('gpt-4.1-mini 0/2') && barWarned && countdownShown && /^\d+:\d\d · cooling/.test(firstDescription) && /^\d+:\d\d · cooling/.test(secondDescription) && !rowIcons.includes('pass-filled'),
-      `terminal: "${strandedLine}"; status bar: "${bar}" (${barLook.classes}; ${barLook.background}); pool: "${await rowDescription(poolRow)}"; first: "${firstDescription}" (countdown visible: ${countdownShown}); second: "${secondDescription}"; key icons: ${rowIcons.join(', ')}`);
+    ok(
+      'both keys limited for the model in use: the status bar warns with the model, the pool row says 0/2 with the countdown, both key rows lead with theirs',
+      /HTTP 429/.test(strandedLine) &&
+        bar.includes('gpt-4.1-mini 0/2') &&
+        barWarned &&
+        countdownShown &&
+        /^\d+:\d\d · cooling/.test(firstDescription) &&
+        /^\d+:\d\d · cooling/.test(secondDescription) &&
+        !rowIcons.includes('pass-filled'),
+      `terminal: "${strandedLine}"; status bar: "${bar}" (${barLook.classes}; ${barLook.background}); pool: "${await rowDescription(poolRow)}"; first: "${firstDescription}" (countdown visible: ${countdownShown}); second: "${secondDescription}"; key icons: ${rowIcons.join(', ')}`,
+    );
     await shot(page, 'model-stranded');
 
     // ---- 6. retire the first key with its inline action
@@ -198,8 +265,11 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await retire.click({ timeout: STEP_TIMEOUT_MS });
     await firstRow.filter({ hasText: 'retired' }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const restoreVisible = await firstRow.locator('.actions .action-label[aria-label="Restore Key"]').count();
-    ok('Retire Key (inline action on the row) retires the key; the row then offers Restore', restoreVisible === 1,
-      `first: "${await rowDescription(firstRow)}", inline actions now: ${(await firstRow.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(', ')}; pool: "${await rowDescription(treeRow(page, 'fake'))}"`);
+    ok(
+      'Retire Key (inline action on the row) retires the key; the row then offers Restore',
+      restoreVisible === 1,
+      `first: "${await rowDescription(firstRow)}", inline actions now: ${(await firstRow.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).join(', ')}; pool: "${await rowDescription(treeRow(page, 'fake'))}"`,
+    );
     await page.mouse.move(900, 500);
     await shot(page, 'retired');
 
@@ -225,13 +295,27 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await typeInTerminal(page, 'echo "KBE2E-URL=$ANTHROPIC_BASE_URL KBE2E-OPENAI=$OPENAI_BASE_URL"');
     const urlLine = await waitForTerminalLine(page, /KBE2E-URL=\S*[^\n]*/);
     // Only an OpenAI-compatible pool exists: Anthropic clients keep their own keys (issue 19, item 8).
-    ok('a new terminal sees OPENAI_BASE_URL of the bridge, and no ANTHROPIC_BASE_URL while no pool serves Anthropic clients', urlLine.startsWith('KBE2E-URL= ') && urlLine.includes(`KBE2E-OPENAI=http://127.0.0.1:${port}/openai/v1`),
-      `terminal: "${urlLine}"`);
+    ok(
+      'a new terminal sees OPENAI_BASE_URL of the bridge, and no ANTHROPIC_BASE_URL while no pool serves Anthropic clients',
+      urlLine.startsWith('KBE2E-URL= ') && urlLine.includes(`KBE2E-OPENAI=http://127.0.0.1:${port}/openai/v1`),
+      `terminal: "${urlLine}"`,
+    );
     await shot(page, 'terminal');
 
     // ---- 9. Add Keys from File…: a .env of three keys, one refused by the provider
     const envFile = path.join(server.workspace, '.env');
-    fs.writeFileSync(envFile, ['# keys for the fake provider', `BULK_KEY_A=${BULK_A}`, `export BULK_KEY_B="${BULK_BAD}"`, '', `BULK_KEY_C='${BULK_C}' # spare`, 'NODE_ENV=production', ''].join('\r\n'));
+    fs.writeFileSync(
+      envFile,
+      [
+        '# keys for the fake provider',
+        `BULK_KEY_A=${BULK_A}`,
+        `export BULK_KEY_B="${BULK_BAD}"`,
+        '',
+        `BULK_KEY_C='${BULK_C}' # spare`,
+        'NODE_ENV=production',
+        '',
+      ].join('\r\n'),
+    );
     const envBefore = fs.readFileSync(envFile, 'utf8');
     fake.always(BULK_BAD, { kind: 'invalidKey' });
     const testsBefore = fake.ledger.length;
@@ -244,9 +328,14 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const tickRows = await quickPickRows(page);
     const sentBeforeTick = fake.ledger.length - testsBefore;
     await shot(page, 'bulk-tick');
-    ok('Add Keys from File… lists the three keys of the .env unticked, and sends none before the user ticks',
-      tickRows.length === 3 && tickRows.every((r) => r.startsWith('[ ]')) && ['5555', '6666', '7777'].every((tail) => tickRows.some((r) => r.includes(`sk-…${tail}`))) && sentBeforeTick === 0,
-      `quick pick: ${tickRows.map((r) => `"${r}"`).join(' ')}; requests before the tick: ${sentBeforeTick}`);
+    ok(
+      'Add Keys from File… lists the three keys of the .env unticked, and sends none before the user ticks',
+      tickRows.length === 3 &&
+        tickRows.every((r) => r.startsWith('[ ]')) &&
+        ['5555', '6666', '7777'].every((tail) => tickRows.some((r) => r.includes(`sk-…${tail}`))) &&
+        sentBeforeTick === 0,
+      `quick pick: ${tickRows.map((r) => `"${r}"`).join(' ')}; requests before the tick: ${sentBeforeTick}`,
+    );
     // The header's "Toggle all checkboxes" (a native input in older VS Code, a custom toggle in newer).
     await page.locator('.quick-input-widget').getByRole('checkbox', { name: 'Toggle all checkboxes' }).click({ timeout: STEP_TIMEOUT_MS });
     await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
@@ -255,21 +344,37 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const heading = (await resultsTitle.innerText()).trim();
     const resultRows = await quickPickRows(page);
     await shot(page, 'bulk-results');
-    const tested = fake.ledger.slice(testsBefore).filter((e) => e.endpoint === 'models').map((e) => (e.key === BULK_BAD ? 'bad' : e.key === BULK_A ? 'a' : e.key === BULK_C ? 'c' : 'other'));
+    const tested = fake.ledger
+      .slice(testsBefore)
+      .filter((e) => e.endpoint === 'models')
+      .map((e) => (e.key === BULK_BAD ? 'bad' : e.key === BULK_A ? 'a' : e.key === BULK_C ? 'c' : 'other'));
     const rowOk = (tail, checked, word) => resultRows.some((r) => r.startsWith(checked ? '[x]' : '[ ]') && r.includes(`sk-…${tail}`) && r.includes(word));
-    ok('the ticked keys are tested and the results shown, the two valid keys checked',
-      heading.includes('2 of 3 passed the test') && resultRows.length === 3 && rowOk('5555', true, 'ok') && rowOk('6666', false, 'invalid') && rowOk('7777', true, 'ok') && tested.sort().join(',') === 'a,bad,c',
-      `file dialog "${fileDialog}"; quick pick "${heading}": ${resultRows.map((r) => `"${r}"`).join(' ')}; provider tested ${tested.join(', ')}`);
+    ok(
+      'the ticked keys are tested and the results shown, the two valid keys checked',
+      heading.includes('2 of 3 passed the test') &&
+        resultRows.length === 3 &&
+        rowOk('5555', true, 'ok') &&
+        rowOk('6666', false, 'invalid') &&
+        rowOk('7777', true, 'ok') &&
+        tested.sort().join(',') === 'a,bad,c',
+      `file dialog "${fileDialog}"; quick pick "${heading}": ${resultRows.map((r) => `"${r}"`).join(' ')}; provider tested ${tested.join(', ')}`,
+    );
     await page.locator('.quick-input-widget .quick-input-box input').press('Enter');
     await resultsTitle.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT_MS });
     await treeRow(page, 'BULK_KEY_A').waitFor({ timeout: STEP_TIMEOUT_MS });
     await treeRow(page, 'BULK_KEY_C').waitFor({ timeout: STEP_TIMEOUT_MS });
     const bulkRows = await treeRowsText(page);
     const pageText = await page.locator('body').innerText();
-    ok('Enter saves the two checked keys: the tree shows them and not the refused one; the file is unchanged and no key shows in full',
-      bulkRows.includes('[BULK_KEY_A — sk-…5555]') && bulkRows.includes('[BULK_KEY_C — sk-…7777]') && !bulkRows.includes('BULK_KEY_B') && !bulkRows.includes('6666') &&
-        fs.readFileSync(envFile, 'utf8') === envBefore && ![BULK_A, BULK_BAD, BULK_C].some((k) => pageText.includes(k)),
-      `rows: ${bulkRows}`);
+    ok(
+      'Enter saves the two checked keys: the tree shows them and not the refused one; the file is unchanged and no key shows in full',
+      bulkRows.includes('[BULK_KEY_A — sk-…5555]') &&
+        bulkRows.includes('[BULK_KEY_C — sk-…7777]') &&
+        !bulkRows.includes('BULK_KEY_B') &&
+        !bulkRows.includes('6666') &&
+        fs.readFileSync(envFile, 'utf8') === envBefore &&
+        ![BULK_A, BULK_BAD, BULK_C].some((k) => pageText.includes(k)),
+      `rows: ${bulkRows}`,
+    );
     await page.mouse.move(900, 500);
     await shot(page, 'bulk-added');
   } catch (error) {
@@ -340,13 +445,24 @@ export async function answerQuickInput(page, { title, text, pick }) {
   const deadline = Date.now() + 2 * STEP_TIMEOUT_MS;
   for (;;) {
     if ((await input.inputValue().catch(() => text)) !== text) await input.fill(text);
-    await widget.locator('.quick-input-progress .monaco-progress-container.active').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+    await widget
+      .locator('.quick-input-progress .monaco-progress-container.active')
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .catch(() => {});
     await page.waitForTimeout(150); // let validateInput run on the final value
     await input.press('Enter').catch(() => {});
-    const closed = await heading.waitFor({ state: 'hidden', timeout: 4_000 }).then(() => true, () => false);
+    const closed = await heading.waitFor({ state: 'hidden', timeout: 4_000 }).then(
+      () => true,
+      () => false,
+    );
     if (closed) return seen;
     if (Date.now() > deadline) {
-      const message = (await widget.locator('.quick-input-message').innerText().catch(() => '')).trim();
+      const message = (
+        await widget
+          .locator('.quick-input-message')
+          .innerText()
+          .catch(() => '')
+      ).trim();
       throw new Error(`the input "${seen}" stayed open after Enter on "${text}"${message ? `: "${message}"` : ''}`);
     }
   }
@@ -364,11 +480,19 @@ async function quickPickRows(page) {
 }
 
 export function treeRow(page, label) {
-  return page.locator('.part.sidebar .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+  return page
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
 }
 
 export async function rowDescription(row) {
-  return (await row.locator('.label-description').first().innerText({ timeout: 2_000 }).catch(() => '')).trim();
+  return (
+    await row
+      .locator('.label-description')
+      .first()
+      .innerText({ timeout: 2_000 })
+      .catch(() => '')
+  ).trim();
 }
 
 export async function treeRowsText(page) {
@@ -391,7 +515,9 @@ export async function statusBarText(page) {
 export async function typeInTerminal(page, line) {
   const rows = page.locator('.terminal-wrapper.active .xterm-rows');
   await rows.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.waitForFunction(() => /\S/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
+  await page.waitForFunction(() => /\S/.test(document.querySelector('.terminal-wrapper.active .xterm-rows')?.textContent ?? ''), null, {
+    timeout: STEP_TIMEOUT_MS,
+  });
   await page.locator('.terminal-wrapper.active .xterm').click();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
@@ -402,8 +528,14 @@ export async function waitForTerminalLine(page, pattern, timeoutMs = STEP_TIMEOU
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = await page.locator('.terminal-wrapper.active .xterm-rows').innerText().catch(() => '');
-    const hit = text.split('\n').map((l) => l.trim()).find((l) => pattern.test(l) && !/\becho\b|node kb-traffic/.test(l));
+    text = await page
+      .locator('.terminal-wrapper.active .xterm-rows')
+      .innerText()
+      .catch(() => '');
+    const hit = text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => pattern.test(l) && !/\becho\b|node kb-traffic/.test(l));
     if (hit) return pattern.exec(hit)[0].trim();
     await page.waitForTimeout(200);
   }

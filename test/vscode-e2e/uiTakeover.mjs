@@ -59,7 +59,11 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     a.setDefaultTimeout(STEP_TIMEOUT_MS);
     await openActivityBarView(a, 'KeyBridge');
     await a.locator('.part.sidebar .welcome-view-content', { hasText: 'No key pools yet' }).waitFor({ timeout: STEP_TIMEOUT_MS });
-    await a.waitForFunction((p) => [...document.querySelectorAll('.part.statusbar .statusbar-item')].some((e) => e.textContent.includes(`KeyBridge :${p}`)), port, { timeout: STEP_TIMEOUT_MS });
+    await a.waitForFunction(
+      (p) => [...document.querySelectorAll('.part.statusbar .statusbar-item')].some((e) => e.textContent.includes(`KeyBridge :${p}`)),
+      port,
+      { timeout: STEP_TIMEOUT_MS },
+    );
     b = (await openWorkbench(server, browser)).page;
     b.setDefaultTimeout(STEP_TIMEOUT_MS);
     await openActivityBarView(b, 'KeyBridge');
@@ -68,7 +72,11 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     const welcomeB = b.locator('.part.sidebar .welcome-view-content', { hasText: 'This window follows the KeyBridge served by another VS Code window' });
     await welcomeB.waitFor({ timeout: STEP_TIMEOUT_MS });
     const addPoolB = await welcomeB.getByRole('button', { name: 'Add Pool' }).count();
-    ok('window B, with no pools yet, shows the welcome with Add Pool', addPoolB === 1, `B welcome: "${(await welcomeB.innerText()).replace(/\s+/g, ' ').slice(0, 160)}"; Add Pool buttons: ${addPoolB}`);
+    ok(
+      'window B, with no pools yet, shows the welcome with Add Pool',
+      addPoolB === 1,
+      `B welcome: "${(await welcomeB.innerText()).replace(/\s+/g, ' ').slice(0, 160)}"; Add Pool buttons: ${addPoolB}`,
+    );
     await shot(b, 'b-welcome');
 
     // ---- 2. keys added in A while B is open
@@ -98,10 +106,16 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     await paletteCommand(a, 'Terminal: Create New Terminal');
     await typeInTerminal(a, 'node kb-traffic.mjs');
     const lineA = await waitForTerminalLine(a, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
-    const seenA = fake.ledger.slice(ledgerFrom).filter((e) => e.endpoint === 'chat').map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
+    const seenA = fake.ledger
+      .slice(ledgerFrom)
+      .filter((e) => e.endpoint === 'chat')
+      .map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
     await treeRow(a, 'first').filter({ hasText: COOLING_ROW }).waitFor({ timeout: STEP_TIMEOUT_MS });
-    ok('a request from A: 429 on the first key, 200 on the second; the first is cooling', /HTTP 200/.test(lineA) && seenA.join(',') === 'first→429,second→200',
-      `terminal A: "${lineA}"; provider saw ${seenA.join(', ')}; A first: "${await rowDescription(treeRow(a, 'first'))}"`);
+    ok(
+      'a request from A: 429 on the first key, 200 on the second; the first is cooling',
+      /HTTP 200/.test(lineA) && seenA.join(',') === 'first→429,second→200',
+      `terminal A: "${lineA}"; provider saw ${seenA.join(', ')}; A first: "${await rowDescription(treeRow(a, 'first'))}"`,
+    );
 
     // ---- 4. A closes; B takes the port over
     const closing = Date.now();
@@ -114,8 +128,11 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     await treeRow(b, 'first').filter({ hasText: COOLING_ROW }).waitFor({ timeout: STEP_TIMEOUT_MS });
     const rowsB = await treeRowsText(b);
     const statusB = await statusBarText(b);
-    ok('A closed: B serves the port with both keys A added, the first still cooling', rowsB.includes('[second — sk-…6666]') && COOLING_ROW.test(rowsB) && statusB.includes(`:${port}`),
-      `B took over ${(tookMs / 1000).toFixed(1)} s after A's tab closed; B rows: ${rowsB}; status bar: "${statusB}"`);
+    ok(
+      'A closed: B serves the port with both keys A added, the first still cooling',
+      rowsB.includes('[second — sk-…6666]') && COOLING_ROW.test(rowsB) && statusB.includes(`:${port}`),
+      `B took over ${(tookMs / 1000).toFixed(1)} s after A's tab closed; B rows: ${rowsB}; status bar: "${statusB}"`,
+    );
     await shot(b, 'b-after-takeover');
 
     // ---- 5. B serves through the bridge
@@ -123,13 +140,23 @@ export async function runUiTakeover({ browser, vsix, port, artifacts, repoRoot, 
     await paletteCommand(b, 'Terminal: Create New Terminal');
     await typeInTerminal(b, 'node kb-traffic.mjs');
     const lineB = await waitForTerminalLine(b, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
-    const seenB = fake.ledger.slice(ledgerFrom).filter((e) => e.endpoint === 'chat').map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
-    ok('a request from B after the takeover: 200 from the second key, the cooling key not tried', /HTTP 200/.test(lineB) && seenB.join(',') === 'second→200',
-      `terminal B: "${lineB}"; provider saw ${seenB.join(', ') || 'nothing'}`);
+    const seenB = fake.ledger
+      .slice(ledgerFrom)
+      .filter((e) => e.endpoint === 'chat')
+      .map((e) => `${e.key === FIRST ? 'first' : e.key === SECOND ? 'second' : 'other'}→${e.fault === 'rateLimit' ? 429 : 200}`);
+    ok(
+      'a request from B after the takeover: 200 from the second key, the cooling key not tried',
+      /HTTP 200/.test(lineB) && seenB.join(',') === 'second→200',
+      `terminal B: "${lineB}"; provider saw ${seenB.join(', ') || 'nothing'}`,
+    );
     await shot(b, 'b-serves');
   } catch (error) {
     ok(`takeover step failed: ${error.message.split('\n').slice(0, 3).join(' ')}`, false);
-    for (const [name, page] of [['a', a], ['b', b]]) if (page) await shot(page, `failure-${name}`).catch(() => {});
+    for (const [name, page] of [
+      ['a', a],
+      ['b', b],
+    ])
+      if (page) await shot(page, `failure-${name}`).catch(() => {});
   } finally {
     for (const page of [a, b]) if (page) await page.close().catch(() => {});
     await fake.close();

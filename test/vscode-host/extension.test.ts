@@ -105,7 +105,11 @@ describe('KeyBridge in a real VS Code extension host', function () {
   });
 
   it('serves the bridge on the configured port', async () => {
-    assert.deepEqual(api.baseUrls(), { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` });
+    assert.deepEqual(api.baseUrls(), {
+      openai: `http://127.0.0.1:${port}/openai/v1`,
+      anthropic: `http://127.0.0.1:${port}/anthropic`,
+      gemini: `http://127.0.0.1:${port}/gemini`,
+    });
     const root = await loopbackRequest(`http://127.0.0.1:${port}/`);
     assert.equal(root.status, 200);
     assert.match(root.text, /KeyBridge is running/);
@@ -130,9 +134,23 @@ describe('KeyBridge in a real VS Code extension host', function () {
   });
 
   it('stores keys added by command in SecretStorage, not in settings, and reads them back', async () => {
-    const openaiId = await command<string>('keybridge.addPool', { preset: 'custom', id: 'e2e-openai', label: 'E2E OpenAI', baseUrl: fake.openaiBaseUrl, protocol: 'openai', keys: [OPENAI_FIRST, OPENAI_SECOND] });
+    const openaiId = await command<string>('keybridge.addPool', {
+      preset: 'custom',
+      id: 'e2e-openai',
+      label: 'E2E OpenAI',
+      baseUrl: fake.openaiBaseUrl,
+      protocol: 'openai',
+      keys: [OPENAI_FIRST, OPENAI_SECOND],
+    });
     assert.equal(openaiId, 'e2e-openai');
-    const anthropicId = await command<string>('keybridge.addPool', { preset: 'custom', id: 'e2e-anthropic', label: 'E2E Anthropic', baseUrl: fake.anthropicBaseUrl, protocol: 'anthropic', keys: [ANTHROPIC_FIRST] });
+    const anthropicId = await command<string>('keybridge.addPool', {
+      preset: 'custom',
+      id: 'e2e-anthropic',
+      label: 'E2E Anthropic',
+      baseUrl: fake.anthropicBaseUrl,
+      protocol: 'anthropic',
+      keys: [ANTHROPIC_FIRST],
+    });
     assert.equal(anthropicId, 'e2e-anthropic');
     await until('both pools with their keys in the bridge', () => pool('e2e-openai')?.keys.length === 2 && pool('e2e-anthropic')?.keys.length === 1);
     const first = keyOf('e2e-openai', OPENAI_FIRST);
@@ -143,8 +161,16 @@ describe('KeyBridge in a real VS Code extension host', function () {
     for (const secret of [OPENAI_FIRST, OPENAI_SECOND, ANTHROPIC_FIRST]) assert.ok(!settings.includes(secret), 'a key secret reached the settings');
     const ids = pool('e2e-openai')?.keys.map((k) => k.id);
     await command('keybridge.refresh');
-    assert.deepEqual(pool('e2e-openai')?.keys.map((k) => k.id), ids, 'keys changed after re-reading SecretStorage');
-    say(`pools ${status().pools.map((p) => `${p.id}[${p.keys.map((k) => `${k.id} ${k.masked} ${k.fingerprint}`).join(', ')}]`).join('; ')}; settings hold no secret`);
+    assert.deepEqual(
+      pool('e2e-openai')?.keys.map((k) => k.id),
+      ids,
+      'keys changed after re-reading SecretStorage',
+    );
+    say(
+      `pools ${status()
+        .pools.map((p) => `${p.id}[${p.keys.map((k) => `${k.id} ${k.masked} ${k.fingerprint}`).join(', ')}]`)
+        .join('; ')}; settings hold no secret`,
+    );
   });
 
   it('shows the pools and keys from SecretStorage in the tree', async () => {
@@ -169,7 +195,11 @@ describe('KeyBridge in a real VS Code extension host', function () {
   it('puts the base URLs and the token in new terminals', async function () {
     if (process.platform === 'win32') this.skip();
     const file = join(scratchDir, 'terminal-env.txt');
-    const terminal = vscode.window.createTerminal({ name: 'KeyBridge e2e env', shellPath: '/bin/sh', shellArgs: ['-c', `env > '${file}.tmp' && mv '${file}.tmp' '${file}'`] });
+    const terminal = vscode.window.createTerminal({
+      name: 'KeyBridge e2e env',
+      shellPath: '/bin/sh',
+      shellArgs: ['-c', `env > '${file}.tmp' && mv '${file}.tmp' '${file}'`],
+    });
     try {
       await until('the terminal to write its environment', () => existsSync(file) && statSync(file).size > 0, 20_000);
     } finally {
@@ -192,7 +222,9 @@ describe('KeyBridge in a real VS Code extension host', function () {
       KEYBRIDGE_TOKEN: token,
     };
     for (const [name, value] of Object.entries(expected)) assert.equal(env.get(name), value, `${name} in a new terminal`);
-    say(`new terminal: ANTHROPIC_BASE_URL=${env.get('ANTHROPIC_BASE_URL')} OPENAI_BASE_URL=${env.get('OPENAI_BASE_URL')} KEYBRIDGE_URL=${env.get('KEYBRIDGE_URL')} OPENAI_API_KEY=kb-…${token.slice(-4)}`);
+    say(
+      `new terminal: ANTHROPIC_BASE_URL=${env.get('ANTHROPIC_BASE_URL')} OPENAI_BASE_URL=${env.get('OPENAI_BASE_URL')} KEYBRIDGE_URL=${env.get('KEYBRIDGE_URL')} OPENAI_API_KEY=kb-…${token.slice(-4)}`,
+    );
   });
 
   it('fails over from a rate-limited key to the next and shows the first one cooling', async () => {
@@ -226,12 +258,20 @@ describe('KeyBridge in a real VS Code extension host', function () {
     assert.match(row.description, /^(0:5\d|1:00) · cooling \S+$/);
     const poolRow = api.treeRows().find((r) => r.id === 'pool:e2e-openai');
     assert.equal(poolRow?.description, 'openai · 2/2 ready', 'a key cooling for one model still counts as usable');
-    const later = await until('the countdown to move', () => {
-      const r = rowOf('e2e-openai', OPENAI_FIRST);
-      return r && r.description !== row.description && r;
-    }, 3_000);
-    say(`upstream saw ${upstream.map((e) => `${e.key === OPENAI_FIRST ? 'first' : 'second'}→${e.fault ? 429 : 200}`).join(', ')}; client got 200 "${String(content).slice(0, 40)}"`);
-    say(`tree: ${rowText(row)} … then ${later.description}; pool: ${poolRow?.description}; second key ${rowText(rowOf('e2e-openai', OPENAI_SECOND) as KeyBridgeTreeRow)}`);
+    const later = await until(
+      'the countdown to move',
+      () => {
+        const r = rowOf('e2e-openai', OPENAI_FIRST);
+        return r && r.description !== row.description && r;
+      },
+      3_000,
+    );
+    say(
+      `upstream saw ${upstream.map((e) => `${e.key === OPENAI_FIRST ? 'first' : 'second'}→${e.fault ? 429 : 200}`).join(', ')}; client got 200 "${String(content).slice(0, 40)}"`,
+    );
+    say(
+      `tree: ${rowText(row)} … then ${later.description}; pool: ${poolRow?.description}; second key ${rowText(rowOf('e2e-openai', OPENAI_SECOND) as KeyBridgeTreeRow)}`,
+    );
 
     const message = await loopbackRequest(`${api.baseUrls().anthropic}/v1/messages`, {
       headers: { 'x-api-key': token, 'anthropic-version': '2023-06-01' },
@@ -245,10 +285,16 @@ describe('KeyBridge in a real VS Code extension host', function () {
   describe('every contributed command', () => {
     it('is registered', async () => {
       const extension = vscode.extensions.getExtension(EXTENSION_ID);
-      const contributed = ((extension?.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map((c) => c.command);
+      const contributed = ((extension?.packageJSON as { contributes?: { commands?: { command: string }[] } }).contributes?.commands ?? []).map(
+        (c) => c.command,
+      );
       assert.ok(contributed.length >= 15, `only ${contributed.length} commands in the manifest`);
       const registered = new Set(await vscode.commands.getCommands(true));
-      assert.deepEqual(contributed.filter((id) => !registered.has(id)), [], 'contributed but not registered');
+      assert.deepEqual(
+        contributed.filter((id) => !registered.has(id)),
+        [],
+        'contributed but not registered',
+      );
       say(`${contributed.length} commands registered: ${contributed.map((c) => c.replace('keybridge.', '')).join(', ')}`);
     });
 
@@ -276,7 +322,10 @@ describe('KeyBridge in a real VS Code extension host', function () {
       const result = await command<{ ok: boolean; message: string; state: string }>('keybridge.testKey', { pool: 'e2e-anthropic', key: key.id });
       assert.equal(result?.ok, true, `test failed: ${result?.message}`);
       const results = await command<{ ok: boolean }[]>('keybridge.testPool', 'e2e-anthropic');
-      assert.deepEqual(results?.map((r) => r.ok), [true]);
+      assert.deepEqual(
+        results?.map((r) => r.ok),
+        [true],
+      );
       const seen = fake.ledger.slice(before).map((e) => `${e.method} ${e.path}`);
       assert.ok(fake.ledger.slice(before).every((e) => e.key === ANTHROPIC_FIRST) && seen.length === 2, `provider saw ${seen.join(', ')}`);
       say(`testKey: ${result.message} (${result.state}); testPool: ${results.length} ok; provider saw ${seen.join(', ')}`);
@@ -320,7 +369,9 @@ describe('KeyBridge in a real VS Code extension host', function () {
       await command('keybridge.refresh');
       assert.ok(keyOf('e2e-anthropic', ANTHROPIC_SECOND), 'the key was deleted without a confirmation');
       assert.match(JSON.stringify(vscode.workspace.getConfiguration('keybridge').inspect('pools')), /e2e-anthropic/);
-      say(`unconfirmed: removeKey → ${JSON.stringify(keyResult ?? null)}, removePool → ${JSON.stringify(poolResult ?? null)}; pool e2e-anthropic still has ${pool('e2e-anthropic')?.keys.length} keys after a SecretStorage re-read`);
+      say(
+        `unconfirmed: removeKey → ${JSON.stringify(keyResult ?? null)}, removePool → ${JSON.stringify(poolResult ?? null)}; pool e2e-anthropic still has ${pool('e2e-anthropic')?.keys.length} keys after a SecretStorage re-read`,
+      );
     });
 
     it('addRouteTarget writes a route whose translated target the tree marks; removeRouteTarget keeps the last target unconfirmed', async () => {
@@ -328,7 +379,11 @@ describe('KeyBridge in a real VS Code extension host', function () {
       try {
         await command('keybridge.addRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-anthropic', model: '' });
         const route = await command('keybridge.addRouteTarget', { protocol: 'anthropic', match: 'claude-*', pool: 'e2e-openai', model: 'gpt-4.1-mini' });
-        assert.deepEqual(route, { protocol: 'anthropic', match: 'claude-*', targets: [{ pool: 'e2e-anthropic' }, { pool: 'e2e-openai', model: 'gpt-4.1-mini' }] });
+        assert.deepEqual(route, {
+          protocol: 'anthropic',
+          match: 'claude-*',
+          targets: [{ pool: 'e2e-anthropic' }, { pool: 'e2e-openai', model: 'gpt-4.1-mini' }],
+        });
         const rows = await until('the route and its translated target in the tree', () => {
           const current = api.treeRows();
           return current.some((r) => r.id === 'route:0/target:1') && current.filter((r) => r.id === 'routes' || r.id.startsWith('route:'));
@@ -359,7 +414,18 @@ describe('KeyBridge in a real VS Code extension host', function () {
 
     it('commands that ask for input open their picker and cancel cleanly', async () => {
       // Without arguments these ask through a quick pick; Escape (closeQuickOpen) must end them quietly.
-      const interactive = ['addPool', 'addKeys', 'testKey', 'testPool', 'retireKey', 'removeKey', 'removePool', 'addRouteTarget', 'copyBaseUrl', 'copyAgentSetup'];
+      const interactive = [
+        'addPool',
+        'addKeys',
+        'testKey',
+        'testPool',
+        'retireKey',
+        'removeKey',
+        'removePool',
+        'addRouteTarget',
+        'copyBaseUrl',
+        'copyAgentSetup',
+      ];
       const seen: string[] = [];
       for (const name of interactive) {
         let done = false;
@@ -398,7 +464,9 @@ describe('KeyBridge in a real VS Code extension host', function () {
       const response = await chat();
       assert.equal(response.status, 200);
       assert.equal(fake.ledger.at(-1)?.key, OPENAI_SECOND, 'the cooling key was used after the restart');
-      say(`stop → ${refused}; start → GET / 200; restart → owner, first key still cooling for ${keyOf('e2e-openai', OPENAI_FIRST)?.cooling?.[0]?.scope}, request served by the second key`);
+      say(
+        `stop → ${refused}; start → GET / 200; restart → owner, first key still cooling for ${keyOf('e2e-openai', OPENAI_FIRST)?.cooling?.[0]?.scope}, request served by the second key`,
+      );
     });
   });
 });

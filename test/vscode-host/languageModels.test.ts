@@ -21,13 +21,19 @@ const ROUTES = [
   { protocol: 'openai', match: 'lm-gpt', targets: [{ pool: 'lm-openai' }] },
   { protocol: 'anthropic', match: 'lm-claude', targets: [{ pool: 'lm-anthropic' }] },
 ];
-const WEATHER: vscode.LanguageModelChatTool = { name: 'weather', description: 'Weather by city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
-
+const WEATHER: vscode.LanguageModelChatTool = {
+  name: 'weather',
+  description: 'Weather by city',
+  inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 const keybridgeModels = (): Thenable<vscode.LanguageModelChat[]> => vscode.lm.selectChatModels({ vendor: 'keybridge' });
 
 /** Reads the whole stream; `onPart` may cancel. Resolves with the parts and the error the stream ended with. */
-async function read(response: vscode.LanguageModelChatResponse, onPart?: (part: unknown) => void): Promise<{ parts: unknown[]; text: string; error?: unknown }> {
+async function read(
+  response: vscode.LanguageModelChatResponse,
+  onPart?: (part: unknown) => void,
+): Promise<{ parts: unknown[]; text: string; error?: unknown }> {
   const parts: unknown[] = [];
   let error: unknown;
   try {
@@ -42,12 +48,13 @@ async function read(response: vscode.LanguageModelChatResponse, onPart?: (part: 
   return { parts, text, error };
 }
 
-describe('KeyBridge models in VS Code\'s language model API', function () {
+describe("KeyBridge models in VS Code's language model API", function () {
   let api: KeyBridgeApi;
   let fake: FakeProvider;
   let routesBefore: unknown;
   const config = () => vscode.workspace.getConfiguration('keybridge');
-  const model = async (id: string): Promise<vscode.LanguageModelChat> => until(`the model ${id}`, async () => (await keybridgeModels()).find((m) => m.id === id));
+  const model = async (id: string): Promise<vscode.LanguageModelChat> =>
+    until(`the model ${id}`, async () => (await keybridgeModels()).find((m) => m.id === id));
 
   before(async function () {
     this.timeout(60_000);
@@ -57,8 +64,22 @@ describe('KeyBridge models in VS Code\'s language model API', function () {
     api = await extension.activate();
     assert.equal(await api.whenReady(20_000), 'owner');
     routesBefore = config().inspect('routes')?.globalValue;
-    await vscode.commands.executeCommand('keybridge.addPool', { preset: 'custom', id: 'lm-openai', label: 'LM OpenAI', baseUrl: fake.openaiBaseUrl, protocol: 'openai', keys: [OPENAI_FIRST, OPENAI_SECOND] });
-    await vscode.commands.executeCommand('keybridge.addPool', { preset: 'custom', id: 'lm-anthropic', label: 'LM Anthropic', baseUrl: fake.anthropicBaseUrl, protocol: 'anthropic', keys: [ANTHROPIC_KEY] });
+    await vscode.commands.executeCommand('keybridge.addPool', {
+      preset: 'custom',
+      id: 'lm-openai',
+      label: 'LM OpenAI',
+      baseUrl: fake.openaiBaseUrl,
+      protocol: 'openai',
+      keys: [OPENAI_FIRST, OPENAI_SECOND],
+    });
+    await vscode.commands.executeCommand('keybridge.addPool', {
+      preset: 'custom',
+      id: 'lm-anthropic',
+      label: 'LM Anthropic',
+      baseUrl: fake.anthropicBaseUrl,
+      protocol: 'anthropic',
+      keys: [ANTHROPIC_KEY],
+    });
     await until('both pools with their keys in the bridge', () => {
       const pools = api.status()?.pools ?? [];
       return pools.find((p) => p.id === 'lm-openai')?.keys.length === 2 && pools.find((p) => p.id === 'lm-anthropic')?.keys.length === 1;
@@ -119,18 +140,26 @@ describe('KeyBridge models in VS Code\'s language model API', function () {
     );
     const seq = upstream[1].seq;
     assert.equal(text, [1, 2, 3, 4, 5].map((i) => `Reply ${seq} part ${i}.`).join(' '));
-    say(`sendRequest lm-gpt: upstream ${upstream.map((e) => `${e.key === OPENAI_FIRST ? 'first' : 'second'}→${e.fault ? 429 : 200}`).join(', ')}; ${parts.length} text parts: "${text.slice(0, 50)}…"`);
+    say(
+      `sendRequest lm-gpt: upstream ${upstream.map((e) => `${e.key === OPENAI_FIRST ? 'first' : 'second'}→${e.fault ? 429 : 200}`).join(', ')}; ${parts.length} text parts: "${text.slice(0, 50)}…"`,
+    );
   });
 
   it('streams a tool call with its input assembled', async () => {
     fake.setResponder((req) => (req.endpoint === 'messages' ? { toolCall: { name: 'weather', arguments: { city: 'Oslo' } }, events: 4 } : undefined));
     try {
       const claude = await model('lm-claude');
-      const response = await claude.sendRequest([vscode.LanguageModelChatMessage.User('Weather in Oslo?')], { tools: [WEATHER], toolMode: vscode.LanguageModelChatToolMode.Required });
+      const response = await claude.sendRequest([vscode.LanguageModelChatMessage.User('Weather in Oslo?')], {
+        tools: [WEATHER],
+        toolMode: vscode.LanguageModelChatToolMode.Required,
+      });
       const { parts, error } = await read(response);
       assert.equal(error, undefined, `the stream failed: ${String(error)}`);
       const calls = parts.filter((p): p is vscode.LanguageModelToolCallPart => p instanceof vscode.LanguageModelToolCallPart);
-      assert.deepEqual(calls.map((c) => [c.name, c.input]), [['weather', { city: 'Oslo' }]]);
+      assert.deepEqual(
+        calls.map((c) => [c.name, c.input]),
+        [['weather', { city: 'Oslo' }]],
+      );
       const body = fake.ledger.filter((e) => e.endpoint === 'messages').at(-1)?.body as { tool_choice?: unknown; tools?: { name: string }[] };
       assert.deepEqual(body.tool_choice, { type: 'any' });
       say(`sendRequest lm-claude with a tool: ${calls.map((c) => `${c.name}(${JSON.stringify(c.input)}) id ${c.callId}`).join(', ')}`);
@@ -148,13 +177,15 @@ describe('KeyBridge models in VS Code\'s language model API', function () {
       const { parts, error } = await read(response, () => source.cancel());
       const entry = await fake.waitFor((e) => e.endpoint === 'messages' && e.aborted, 5_000);
       assert.ok(entry.eventsSent < 60, `the provider sent all ${entry.eventsSent} events`);
-      say(`cancelled after ${parts.length} part(s) (${error ? `stream ended with ${error instanceof Error ? String(error) : JSON.stringify(error)}` : 'stream ended'}); provider saw the request aborted after ${entry.eventsSent} of 60+ events`);
+      say(
+        `cancelled after ${parts.length} part(s) (${error ? `stream ended with ${error instanceof Error ? String(error) : JSON.stringify(error)}` : 'stream ended'}); provider saw the request aborted after ${entry.eventsSent} of 60+ events`,
+      );
     } finally {
       fake.setResponder(undefined);
     }
   });
 
-  it('answers an exhausted route with the bridge\'s message', async () => {
+  it("answers an exhausted route with the bridge's message", async () => {
     fake.always(ANTHROPIC_KEY, { kind: 'rateLimit', headers: { 'retry-after': '30' } });
     try {
       const claude = await model('lm-claude');

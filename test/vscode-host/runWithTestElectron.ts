@@ -61,7 +61,17 @@ async function main(): Promise<number> {
     mkdirSync(workspace, { recursive: true });
     writeFileSync(
       join(userData, 'User', 'settings.json'),
-      JSON.stringify({ 'keybridge.port': port, 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false }, null, 2),
+      JSON.stringify(
+        {
+          'keybridge.port': port,
+          'security.workspace.trust.enabled': false,
+          'telemetry.telemetryLevel': 'off',
+          'update.mode': 'none',
+          'extensions.autoCheckUpdates': false,
+        },
+        null,
+        2,
+      ),
     );
     console.log(`test:vscode: ${executable}, keybridge.port ${port}`);
     const code = await Promise.race([
@@ -69,7 +79,18 @@ async function main(): Promise<number> {
         vscodeExecutablePath: executable,
         extensionDevelopmentPath: repoRoot,
         extensionTestsPath: join(__dirname, 'index.js'),
-        launchArgs: [workspace, '--user-data-dir', userData, '--extensions-dir', join(scratch, 'extensions'), '--disable-extensions', '--disable-workspace-trust', '--password-store=basic', '--skip-welcome', '--skip-release-notes'],
+        launchArgs: [
+          workspace,
+          '--user-data-dir',
+          userData,
+          '--extensions-dir',
+          join(scratch, 'extensions'),
+          '--disable-extensions',
+          '--disable-workspace-trust',
+          '--password-store=basic',
+          '--skip-welcome',
+          '--skip-release-notes',
+        ],
       }),
       deadline(Number(process.env.KEYBRIDGE_VSCODE_TIMEOUT_S ?? 300) * 1000, 'the suite did not finish in time'),
     ]);

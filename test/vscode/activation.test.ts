@@ -59,7 +59,11 @@ describe('activation', function () {
     assert.equal(fake.statusBarItems[0].text, '$(sync~spin) KeyBridge');
     assert.equal(fake.treeViews[0].message, 'Reading keys from VS Code’s secret storage…');
     assert.equal(await listening(port), false, 'no bridge without the tokens');
-    assert.equal(context.environmentVariableCollection.vars.get('OPENAI_BASE_URL'), `http://127.0.0.1:${port}/openai/v1`, 'restored terminal variables stay while secrets load');
+    assert.equal(
+      context.environmentVariableCollection.vars.get('OPENAI_BASE_URL'),
+      `http://127.0.0.1:${port}/openai/v1`,
+      'restored terminal variables stay while secrets load',
+    );
     assert.deepEqual(
       [...fake.commands.keys()].sort(),
       manifest.contributes.commands.map((c) => c.command).sort(),

@@ -93,7 +93,9 @@ describe('BridgeHost: one bridge across windows', function () {
   });
 
   it('takes the port over when the owner process dies without shutting down (SIGKILL)', async () => {
-    const child = spawn(process.execPath, [join(__dirname, 'ownerProcess.js'), String(port), stateDir, provider.openaiBaseUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(__dirname, 'ownerProcess.js'), String(port), stateDir, provider.openaiBaseUrl], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const role = await new Promise<string>((resolve, reject) => {
         child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
@@ -197,7 +199,10 @@ describe('BridgeHost: one bridge across windows', function () {
     const own = await a.usage({ sinceMs: 3_600_000, by: 'model' });
     assert.equal(own.totals.requests, 3, 'the owner counts the requests it has not written yet');
     assert.ok(own.totals.inputTokens > 0, 'tokens from the fake provider answers');
-    assert.deepEqual(own.breakdowns.model?.map((l) => [l.name, l.requests]), [['gpt-test', 3]]);
+    assert.deepEqual(
+      own.breakdowns.model?.map((l) => [l.name, l.requests]),
+      [['gpt-test', 3]],
+    );
     const followed = await b.usage({ sinceMs: 3_600_000, by: 'model' });
     assert.deepEqual(followed.breakdowns, own.breakdowns, 'the follower gets the owner report');
     assert.deepEqual(followed.totals, own.totals);

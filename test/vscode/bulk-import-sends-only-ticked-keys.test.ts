@@ -54,7 +54,12 @@ const last4 = (secret: string) => secret.slice(-4);
 
 describe('bulk import sends only the ticked keys, each to its own pool’s host', function () {
   this.timeout(30_000);
-  const hosts: Record<'openai' | 'deepseek' | 'mistral' | 'custom', FakeProvider | undefined> = { openai: undefined, deepseek: undefined, mistral: undefined, custom: undefined };
+  const hosts: Record<'openai' | 'deepseek' | 'mistral' | 'custom', FakeProvider | undefined> = {
+    openai: undefined,
+    deepseek: undefined,
+    mistral: undefined,
+    custom: undefined,
+  };
   let keyStore: KeyStore;
   let logs: string[];
   let bulk: BulkKeyCommands;
@@ -145,7 +150,10 @@ describe('bulk import sends only the ticked keys, each to its own pool’s host'
     assert.deepEqual(sent(), { ...nothingSent, mistral: [MISTRAL_NAMED] });
 
     // The user ticks the unknown credential too: it is sent because they ticked it, and nothing else is.
-    fake.pickAnswers.push(tick((items) => items), () => []);
+    fake.pickAnswers.push(
+      tick((items) => items),
+      () => [],
+    );
     for (const h of Object.values(hosts)) h?.ledger.splice(0);
     fake.quickPicks.splice(0);
     assert.equal(await importFile('mistral'), 0);
@@ -163,7 +171,10 @@ describe('bulk import sends only the ticked keys, each to its own pool’s host'
     assert.match(fake.messagesOf('info').at(-1) ?? '', /no key ticked; nothing was tested or saved/);
     assert.deepEqual(sent(), nothingSent);
 
-    fake.pickAnswers.push(tick((items) => items.filter((i) => i.label === 'sk-…0005')), ticked);
+    fake.pickAnswers.push(
+      tick((items) => items.filter((i) => i.label === 'sk-…0005')),
+      ticked,
+    );
     fake.quickPicks.splice(0);
     assert.equal(await importFile('custom'), 1);
     assert.deepEqual(sent(), { ...nothingSent, custom: [GATEWAY] });
@@ -171,7 +182,10 @@ describe('bulk import sends only the ticked keys, each to its own pool’s host'
 
   it('from the clipboard, the same: a bare list for DeepSeek holding an OpenAI project key never offers it', async () => {
     fake.clipboard = [DEEPSEEK_NAMED, OPENAI_PROJECT, OTHERS.GITHUB_TOKEN, OTHERS.STRIPE_SECRET_KEY].join('\n');
-    fake.pickAnswers.push(tick((items) => items), ticked);
+    fake.pickAnswers.push(
+      tick((items) => items),
+      ticked,
+    );
     assert.equal(await bulk.addKeysFromClipboard('deepseek'), 1);
     assert.deepEqual(offered(), [['sk-…0003', false]]);
     assert.deepEqual(sent(), { ...nothingSent, deepseek: [DEEPSEEK_NAMED] });

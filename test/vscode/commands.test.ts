@@ -69,9 +69,18 @@ class FakeHost {
     this.calls.push(`test ${pool}/${key}`);
     const state = this.states.get(key);
     // As the key tester reports a 429: the key was accepted (ok) and now cools.
-    if (state === 'cooling') return { pool, key, ok: true, status: 429, latencyMs: 123.4, state, message: 'accepted but rate-limited (HTTP 429 rate_limit_exceeded)' };
+    if (state === 'cooling')
+      return { pool, key, ok: true, status: 429, latencyMs: 123.4, state, message: 'accepted but rate-limited (HTTP 429 rate_limit_exceeded)' };
     const bad = state === 'invalid';
-    return { pool, key, ok: !bad, status: bad ? 401 : 200, latencyMs: 123.4, state: bad ? 'invalid' : 'ready', message: bad ? 'HTTP 401 invalid_api_key' : 'OK (HTTP 200)' };
+    return {
+      pool,
+      key,
+      ok: !bad,
+      status: bad ? 401 : 200,
+      latencyMs: 123.4,
+      state: bad ? 'invalid' : 'ready',
+      message: bad ? 'HTTP 401 invalid_api_key' : 'OK (HTTP 200)',
+    };
   }
   async testPool(pool: string): Promise<KeyTestResult[]> {
     this.calls.push(`testPool ${pool}`);
@@ -187,12 +196,25 @@ describe('commands', () => {
     assert.equal(await run('keybridge.addPool'), 'anthropic');
 
     const presets = fake.quickPicks[0].items.map((i) => i.label);
-    for (const name of ['OpenAI', 'Anthropic', 'OpenRouter', 'Groq', 'DeepSeek', 'Mistral', 'xAI', 'Together', 'Gemini (OpenAI-compatible)', 'Custom base URL']) {
+    for (const name of [
+      'OpenAI',
+      'Anthropic',
+      'OpenRouter',
+      'Groq',
+      'DeepSeek',
+      'Mistral',
+      'xAI',
+      'Together',
+      'Gemini (OpenAI-compatible)',
+      'Custom base URL',
+    ]) {
       assert.ok(presets.includes(name), `preset ${name} offered`);
     }
     assert.deepEqual(fake.settingWrites.at(-1), {
       key: 'keybridge.pools',
-      value: [{ id: 'anthropic', label: 'Anthropic', provider: 'anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', strategy: 'fill-first' }],
+      value: [
+        { id: 'anthropic', label: 'Anthropic', provider: 'anthropic', protocol: 'anthropic', baseUrl: 'https://api.anthropic.com', strategy: 'fill-first' },
+      ],
       target: 1, // ConfigurationTarget.Global
     });
     const box = keyBoxes()[0];
@@ -256,7 +278,9 @@ describe('commands', () => {
   });
 
   describe('Add Key(s)', () => {
-    beforeEach(() => fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]));
+    beforeEach(() =>
+      fake.settings.set('keybridge.pools', [{ id: 'oa', label: 'OpenAI', provider: 'openai', protocol: 'openai', baseUrl: provider.openaiBaseUrl }]),
+    );
 
     it('asks a label for a single key and stores it under its pool', async () => {
       fake.inputAnswers.push(OPENAI_1, 'work');
@@ -272,9 +296,16 @@ describe('commands', () => {
       const before = provider.ledger.length;
       fake.inputAnswers.push('sk-test-past-good-5555', 'work');
       assert.equal(await run('keybridge.addKeys', 'oa'), 1);
-      assert.deepEqual(provider.ledger.slice(before).map((e) => e.key), ['sk-test-past-good-5555'], 'one test request, with the pasted key');
+      assert.deepEqual(
+        provider.ledger.slice(before).map((e) => e.key),
+        ['sk-test-past-good-5555'],
+        'one test request, with the pasted key',
+      );
       assert.equal(fake.quickPicks.length, 0, 'every key passed: no results to look at');
-      assert.deepEqual(keysOf('oa').map((k) => [k.label, k.masked]), [['work', 'sk-…5555']]);
+      assert.deepEqual(
+        keysOf('oa').map((k) => [k.label, k.masked]),
+        [['work', 'sk-…5555']],
+      );
     });
 
     it('does not store a pasted key the provider refuses without asking: the results show it unchecked', async () => {
@@ -294,12 +325,19 @@ describe('commands', () => {
             ['$(pass) sk-…7777', true, 'pasted key 2'],
           ],
         );
-        assert.deepEqual(keysOf('oa').map((k) => k.secret), [GOOD], 'only the key left checked is stored');
+        assert.deepEqual(
+          keysOf('oa').map((k) => k.secret),
+          [GOOD],
+          'only the key left checked is stored',
+        );
 
         fake.inputAnswers.push(BAD);
         fake.pickAnswers.push(undefined);
         assert.equal(await run('keybridge.addKeys', 'oa'), 0, 'Escape at the results stores nothing');
-        assert.deepEqual(keysOf('oa').map((k) => k.secret), [GOOD]);
+        assert.deepEqual(
+          keysOf('oa').map((k) => k.secret),
+          [GOOD],
+        );
       } finally {
         provider.always(BAD, undefined);
       }
@@ -387,7 +425,8 @@ describe('commands', () => {
 
     const bulkPicks = () => fake.quickPicks.filter((p) => (p.options as { canPickMany?: boolean }).canPickMany);
     const acceptChecked = (items: QuickPickItemLike[]) => items.filter((i) => i.picked);
-    const testsSeen = (since: number) => provider.ledger.slice(since).map((e) => `${e.endpoint} ${e.key === BAD ? 'bad' : e.key === GOOD_1 ? 'good1' : e.key === GOOD_3 ? 'good3' : 'other'}`);
+    const testsSeen = (since: number) =>
+      provider.ledger.slice(since).map((e) => `${e.endpoint} ${e.key === BAD ? 'bad' : e.key === GOOD_1 ? 'good1' : e.key === GOOD_3 ? 'good3' : 'other'}`);
 
     it('lists the keys of a .env file to tick, tests the ticked ones, shows the results with the valid keys checked, and saves what stays checked', async () => {
       const before = provider.ledger.length;
@@ -430,8 +469,14 @@ describe('commands', () => {
         ],
       );
       assert.match(fake.messagesOf('info').at(-1) ?? '', /added 2 tested key\(s\) to OpenAI/);
-      assert.ok(logs.some((l) => /Left out: 1 not a key \(line 6\); 1 another provider \(line 7\)/.test(l)), logs.join('\n'));
-      assert.ok(logs.some((l) => /sk-…2222 invalid · HTTP 401/.test(l)), 'the log has each result, masked');
+      assert.ok(
+        logs.some((l) => /Left out: 1 not a key \(line 6\); 1 another provider \(line 7\)/.test(l)),
+        logs.join('\n'),
+      );
+      assert.ok(
+        logs.some((l) => /sk-…2222 invalid · HTTP 401/.test(l)),
+        'the log has each result, masked',
+      );
     });
 
     it('tests only the keys left ticked, and saves only the keys left checked, the invalid one included if checked', async () => {
@@ -518,7 +563,10 @@ describe('commands', () => {
 
       fake.clipboard = `ANTHROPIC_API_KEY=${ANTHROPIC_1}\nhello world`;
       assert.equal(await run('keybridge.addKeysFromClipboard', 'oa'), 0);
-      assert.match(fake.messagesOf('warning').at(-1) ?? '', /no new key for OpenAI in the clipboard\. OpenAI keys start with sk-\. Left out: 1 another provider \(line 1\); 2 not a key \(line 2\)\./);
+      assert.match(
+        fake.messagesOf('warning').at(-1) ?? '',
+        /no new key for OpenAI in the clipboard\. OpenAI keys start with sk-\. Left out: 1 another provider \(line 1\); 2 not a key \(line 2\)\./,
+      );
       assert.deepEqual(candidateTests, []);
     });
   });
@@ -643,7 +691,16 @@ describe('commands', () => {
       await run('keybridge.copyAgentSetup');
       assert.equal(fake.clipboard, `export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_AUTH_TOKEN=${token}\nclaude`);
       const offered = fake.quickPicks[0].items.map((i) => i.label);
-      for (const agent of ['Claude Code', 'Codex CLI', 'OpenAI SDK (Python, Node)', 'Anthropic SDK (Python, Node)', 'opencode', 'Aider', 'Cline / Roo Code', 'Continue']) {
+      for (const agent of [
+        'Claude Code',
+        'Codex CLI',
+        'OpenAI SDK (Python, Node)',
+        'Anthropic SDK (Python, Node)',
+        'opencode',
+        'Aider',
+        'Cline / Roo Code',
+        'Continue',
+      ]) {
         assert.ok(offered.includes(agent), `${agent} offered`);
       }
       await run('keybridge.copyAgentSetup', 'codex');

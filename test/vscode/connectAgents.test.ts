@@ -93,7 +93,11 @@ describe('Connect Agents (VS Code glue)', () => {
   /** Every line the extension logged. */
   let logs: string[];
 
-  const urls = () => ({ openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` });
+  const urls = () => ({
+    openai: `http://127.0.0.1:${port}/openai/v1`,
+    anthropic: `http://127.0.0.1:${port}/anthropic`,
+    gemini: `http://127.0.0.1:${port}/gemini`,
+  });
   const ctx = () => ({ baseUrls: urls(), token: TOKEN, home, env: {} });
   const rows = () => new AgentRows(connections, (id) => fake.extensions.has(id), { PATH: '' }).build(ctx(), true).agents.map((a) => agentTreeItem(a));
   const row = (title: string) => must(rows().find((r) => r.label === title));
@@ -139,7 +143,10 @@ describe('Connect Agents (VS Code glue)', () => {
     const preview = must(previews[0]);
     assert.match(preview, /## ~\/\.claude\/settings\.json/);
     assert.match(preview, /"ANTHROPIC_BASE_URL": "http:\/\/127\.0\.0\.1:17381\/anthropic"/);
-    assert.match(preview, /## ~\/\.codex\/config\.toml\n\n```\n\[model_providers\.keybridge\]\nname = "KeyBridge"\nbase_url = "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-…6789"\n```/);
+    assert.match(
+      preview,
+      /## ~\/\.codex\/config\.toml\n\n```\n\[model_providers\.keybridge\]\nname = "KeyBridge"\nbase_url = "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\nwire_api = "responses"\nexperimental_bearer_token = "kb-…6789"\n```/,
+    );
     assert.match(preview, /## ~\/\.codex\/keybridge\.config\.toml\n\n```\nmodel_provider = "keybridge"\n```/);
     assert.ok(!preview.includes(TOKEN), 'the preview never shows the token itself');
     const modal = must(fake.messages.find((m) => m.modal));
@@ -158,9 +165,18 @@ describe('Connect Agents (VS Code glue)', () => {
     const claude = JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'));
     assert.deepEqual(claude, { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: TOKEN } });
     const toml = readFileSync(join(home, '.codex', 'config.toml'), 'utf8');
-    assert.ok(toml.startsWith('model = "gpt-5"\r\n\r\n# >>> keybridge default provider (managed; Disconnect removes this) >>>\r\nmodel_provider = "keybridge"\r\n'), toml);
-    assert.match(toml, /\[mcp_servers\.docs\]\r\ncommand = "docs-mcp"\r\n\r\n# >>> keybridge \(managed; Disconnect removes this\) >>>\r\n\[model_providers\.keybridge\]/);
-    assert.equal(readFileSync(join(home, '.codex', 'keybridge.config.toml'), 'utf8'), '# >>> keybridge (managed; Disconnect removes this) >>>\nmodel_provider = "keybridge"\n# <<< keybridge <<<\n');
+    assert.ok(
+      toml.startsWith('model = "gpt-5"\r\n\r\n# >>> keybridge default provider (managed; Disconnect removes this) >>>\r\nmodel_provider = "keybridge"\r\n'),
+      toml,
+    );
+    assert.match(
+      toml,
+      /\[mcp_servers\.docs\]\r\ncommand = "docs-mcp"\r\n\r\n# >>> keybridge \(managed; Disconnect removes this\) >>>\r\n\[model_providers\.keybridge\]/,
+    );
+    assert.equal(
+      readFileSync(join(home, '.codex', 'keybridge.config.toml'), 'utf8'),
+      '# >>> keybridge (managed; Disconnect removes this) >>>\nmodel_provider = "keybridge"\n# <<< keybridge <<<\n',
+    );
     assert.ok(!JSON.stringify([...state.values.values()]).includes(TOKEN), 'globalState holds no token');
     assert.match(row('Claude Code').description as string, /^connected · ~\/\.claude\/settings\.json$/);
     assert.equal(row('Codex').contextValue, 'agent.connected');
@@ -186,7 +202,10 @@ describe('Connect Agents (VS Code glue)', () => {
 
   it('sets claudeCode.environmentVariables beside the user’s entries and restores their own value on Disconnect', async () => {
     fake.extensions.add('anthropic.claude-code');
-    settings.values.user = [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }];
+    settings.values.user = [
+      { name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' },
+      { name: 'FOO', value: '1' },
+    ];
     fake.pickAnswers.push(pickMany('Claude Code extension: User'));
     fake.messageAnswers.push('Connect');
     await commands.connectAgents('claude-code');
@@ -196,10 +215,16 @@ describe('Connect Agents (VS Code glue)', () => {
       { name: 'ANTHROPIC_BASE_URL', value: 'http://127.0.0.1:17381/anthropic' },
     ]);
     assert.ok(!JSON.stringify([...state.values.values()]).includes('users-own-gateway-token'), 'the user’s own key is not in globalState');
-    assert.ok([...secrets.values.values()].some((v) => v.includes('users-own-gateway-token')), 'it is kept in the secret storage');
+    assert.ok(
+      [...secrets.values.values()].some((v) => v.includes('users-own-gateway-token')),
+      'it is kept in the secret storage',
+    );
     fake.messageAnswers.push('Disconnect');
     await commands.disconnectAgents('claude-code');
-    assert.deepEqual(settings.values.user, [{ name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' }, { name: 'FOO', value: '1' }]);
+    assert.deepEqual(settings.values.user, [
+      { name: 'ANTHROPIC_AUTH_TOKEN', value: 'users-own-gateway-token' },
+      { name: 'FOO', value: '1' },
+    ]);
     assert.equal(secrets.values.size, 0);
   });
 
@@ -251,7 +276,10 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Skip', 'Connect');
     assert.deepEqual(await commands.connectAgents(), ['opencode']);
     assert.equal(settings.values.workspace, undefined, 'nothing in Workspace settings');
-    assert.match(must(previews[0]), /## Workspace settings: "claudeCode\.environmentVariables"\n\n\*\*Warning:\*\* Workspace settings are stored in this folder’s \.vscode\/settings\.json .*often committed to a repository/);
+    assert.match(
+      must(previews[0]),
+      /## Workspace settings: "claudeCode\.environmentVariables"\n\n\*\*Warning:\*\* Workspace settings are stored in this folder’s \.vscode\/settings\.json .*often committed to a repository/,
+    );
     const [warning, main] = fake.messages.filter((m) => m.modal);
     assert.equal(must(warning).level, 'warning');
     assert.equal(must(warning).text, 'Put the local token in Workspace settings: "claudeCode.environmentVariables"?');
@@ -287,9 +315,23 @@ describe('Connect Agents (VS Code glue)', () => {
     await commands.connectAgents();
     assert.match(must(previews[0]), /```\n\n- its mode goes from 0644 to 0600: it will hold the local token\n/);
     assert.equal(statSync(join(home, '.claude', 'settings.json')).mode & 0o777, 0o600);
-    assert.ok(fake.messagesOf('info').some((m) => m.startsWith('KeyBridge connected Claude Code (~/.claude/settings.json). ~/.claude/settings.json: mode tightened from 0644 to 0600. Restart')), fake.messagesOf('info').join('\n'));
+    assert.ok(
+      fake
+        .messagesOf('info')
+        .some((m) =>
+          m.startsWith('KeyBridge connected Claude Code (~/.claude/settings.json). ~/.claude/settings.json: mode tightened from 0644 to 0600. Restart'),
+        ),
+      fake.messagesOf('info').join('\n'),
+    );
 
-    const relative = new AgentConnections({ state, secrets, settings, home, env: { CODEX_HOME: 'codex' }, logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } });
+    const relative = new AgentConnections({
+      state,
+      secrets,
+      settings,
+      home,
+      env: { CODEX_HOME: 'codex' },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined },
+    });
     const plan = relative.plan('codex-provider', { ...ctx(), env: { CODEX_HOME: 'codex' } });
     assert.match(plan.refused ?? '', /^CODEX_HOME is "codex", a relative path/);
   });
@@ -322,7 +364,10 @@ describe('Connect Agents (VS Code glue)', () => {
     port = 18555;
     await connections.follow(ctx());
     assert.match(readFileSync(path, 'utf8'), /base_url = "http:\/\/127\.0\.0\.1:18555\/openai\/v1"/);
-    assert.equal(JSON.parse(readFileSync(join(home, '.config', 'opencode', 'opencode.json'), 'utf8')).provider.keybridge.options.baseURL, 'http://127.0.0.1:18555/openai/v1');
+    assert.equal(
+      JSON.parse(readFileSync(join(home, '.config', 'opencode', 'opencode.json'), 'utf8')).provider.keybridge.options.baseURL,
+      'http://127.0.0.1:18555/openai/v1',
+    );
     assert.equal(row('Codex').contextValue, 'agent.connected');
     writeFileSync(path, readFileSync(path, 'utf8').replace('wire_api = "responses"', 'wire_api = "chat"'));
     assert.equal(row('Codex').contextValue, 'agent.drifted');
@@ -350,11 +395,18 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.pickAnswers.push(pickMany('Continue', 'Qwen Code'));
     fake.messageAnswers.push('Connect');
     assert.deepEqual(await commands.connectAgents(), ['continue-config', 'qwen-settings']);
-    assert.match(must(previews[0]), /## ~\/\.continue\/config\.yaml\n\n```\nmodels:\n  - name: "KeyBridge \(OpenAI\)"\n    provider: openai\n    model: "gpt-4\.1"\n    apiBase: "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\n    apiKey: "kb-…6789"\n/);
+    assert.match(
+      must(previews[0]),
+      /## ~\/\.continue\/config\.yaml\n\n```\nmodels:\n  - name: "KeyBridge \(OpenAI\)"\n    provider: openai\n    model: "gpt-4\.1"\n    apiBase: "http:\/\/127\.0\.0\.1:17381\/openai\/v1"\n    apiKey: "kb-…6789"\n/,
+    );
     const yaml = readFileSync(join(home, '.continue', 'config.yaml'), 'utf8');
     assert.ok(yaml.startsWith('name: Local Config\nversion: 1.0.0\nschema: v1\n# >>> keybridge (managed; Disconnect removes this) >>>\nmodels:\n'), yaml);
     assert.ok(yaml.endsWith('# <<< keybridge <<<\ncontext:\n  - provider: code\n'), yaml);
-    assert.deepEqual(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env, { OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1', OPENAI_API_KEY: TOKEN, OPENAI_MODEL: 'gpt-4.1' });
+    assert.deepEqual(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env, {
+      OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
+      OPENAI_API_KEY: TOKEN,
+      OPENAI_MODEL: 'gpt-4.1',
+    });
     assert.equal(row('Continue').contextValue, 'agent.connected');
     assert.equal(row('Qwen Code').contextValue, 'agent.connected');
 

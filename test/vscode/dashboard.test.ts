@@ -47,7 +47,11 @@ describe('Usage dashboard', function () {
     assert.ok(!/script-src[^;]*'unsafe-inline'/.test(csp), 'no inline script');
     const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
     assert.deepEqual(scripts, [` nonce="${nonce}" src="https://fake.vscode-cdn.net/extension/dist/dashboard.js"`]);
-    assert.deepEqual([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1].startsWith(panel.webview.cspSource)), [true, true, true], 'no remote content: both stylesheets (the chart library and ours) and the script are our own files');
+    assert.deepEqual(
+      [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1].startsWith(panel.webview.cspSource)),
+      [true, true, true],
+      'no remote content: both stylesheets (the chart library and ours) and the script are our own files',
+    );
     assert.equal((panel.options as { enableScripts?: boolean }).enableScripts, true);
 
     // Opening it again brings the same panel forward, with a fresh nonce only for a new panel.
@@ -82,13 +86,22 @@ describe('Usage dashboard', function () {
       assert.equal(data.totals.requests, 2);
       assert.ok(data.totals.tokens > 0);
       assert.equal(data.totals.costUsd, null, 'no prices yet');
-      assert.deepEqual(data.breakdowns.model.map((r) => [r.name, r.requests]), [['gpt-test', 2]]);
-      assert.deepEqual(data.breakdowns.pool.map((r) => r.name), ['oa']);
+      assert.deepEqual(
+        data.breakdowns.model.map((r) => [r.name, r.requests]),
+        [['gpt-test', 2]],
+      );
+      assert.deepEqual(
+        data.breakdowns.pool.map((r) => r.name),
+        ['oa'],
+      );
       assert.equal(data.range, '7d', 'a week until the page asks for another range');
       assert.equal(data.series.grain, 'day');
       assert.equal(data.series.at.length, 8, 'every UTC day of the week, today included');
       assert.equal(data.series.requests.at(-1), 2);
-      assert.deepEqual(data.series.by.model.map((s) => [s.name, s.requests.at(-1)]), [['gpt-test', 2]]);
+      assert.deepEqual(
+        data.series.by.model.map((s) => [s.name, s.requests.at(-1)]),
+        [['gpt-test', 2]],
+      );
       assert.match(data.series.by.key[0].name, /^oa \S*…/, 'series by key are named by pool and masked form too');
       const text = JSON.stringify(data);
       assert.ok(!text.includes('oa-key-'), 'no secret reaches the page');
@@ -106,7 +119,10 @@ describe('Usage dashboard', function () {
     const hourly = must(usagePosts(theirs).at(-1)).series;
     assert.equal(hourly.grain, 'hour');
     assert.equal(hourly.at.length, 25);
-    assert.equal(hourly.requests.reduce((a, b) => a + b, 0), 3);
+    assert.equal(
+      hourly.requests.reduce((a, b) => a + b, 0),
+      3,
+    );
     theirs.receive({ type: 'range', range: 'forever' });
     assert.equal(usagePosts(theirs).at(-1)?.range, '24h', 'a range the dashboard does not offer changes nothing');
 
@@ -136,10 +152,43 @@ describe('Usage dashboard', function () {
   it('shapes remaining quota per key with its reset countdown, and the cache-hit rate', () => {
     const now = Date.parse('2026-01-10T12:00:00Z');
     const records: UsageRecord[] = [
-      { kind: 'request', at: now - 60_000, pool: 'an', key: 'fp1', keyMasked: 'sk-…k001', model: 'claude-test', servedModel: 'claude-test', protocol: 'anthropic', agent: 'claude-code', status: 200, outcome: 'ok', stream: true, attempts: 1, failovers: 0, latencyMs: 100, firstByteMs: 50, inputTokens: 100, outputTokens: 20, cacheReadTokens: 300, cacheWriteTokens: 0 },
+      {
+        kind: 'request',
+        at: now - 60_000,
+        pool: 'an',
+        key: 'fp1',
+        keyMasked: 'sk-…k001',
+        model: 'claude-test',
+        servedModel: 'claude-test',
+        protocol: 'anthropic',
+        agent: 'claude-code',
+        status: 200,
+        outcome: 'ok',
+        stream: true,
+        attempts: 1,
+        failovers: 0,
+        latencyMs: 100,
+        firstByteMs: 50,
+        inputTokens: 100,
+        outputTokens: 20,
+        cacheReadTokens: 300,
+        cacheWriteTokens: 0,
+      },
     ];
     const status = {
-      pools: [{ id: 'an', keys: [{ masked: 'sk-…k001', quota: [{ model: 'claude-test', seenAt: now - 1_000, requests: { limit: 50, remaining: 49, resetAt: now + 90_000 }, tokens: { remaining: 1000 } }] }] }],
+      pools: [
+        {
+          id: 'an',
+          keys: [
+            {
+              masked: 'sk-…k001',
+              quota: [
+                { model: 'claude-test', seenAt: now - 1_000, requests: { limit: 50, remaining: 49, resetAt: now + 90_000 }, tokens: { remaining: 1000 } },
+              ],
+            },
+          ],
+        },
+      ],
     } as unknown as BridgeStatus;
     const data = dashboardData(queryUsage(records, {}, now), status, 'owner', now);
     assert.deepEqual(data.quotas, [
@@ -147,7 +196,10 @@ describe('Usage dashboard', function () {
       { pool: 'an', key: 'sk-…k001', model: 'claude-test', window: 'tokens', remaining: 1000, limit: undefined, resetInMs: undefined },
     ]);
     assert.equal(data.cacheHitRate, 0.75);
-    assert.deepEqual(data.breakdowns.agent.map((r) => [r.name, r.tokens]), [['claude-code', 420]]);
+    assert.deepEqual(
+      data.breakdowns.agent.map((r) => [r.name, r.tokens]),
+      [['claude-code', 420]],
+    );
   });
 
   it('stacks the largest five models, keys, pools or agents over time and sums the rest as other', () => {
@@ -174,12 +226,23 @@ describe('Usage dashboard', function () {
     }));
     const data = dashboardData(queryUsage(records, { sinceMs: 24 * 3_600_000, series: 'hour' }, now), undefined, 'owner', now, '24h');
     const models = data.series.by.model;
-    assert.deepEqual(models.map((s) => s.name), ['model-0', 'model-1', 'model-2', 'model-3', 'model-4', 'other (3)']);
+    assert.deepEqual(
+      models.map((s) => s.name),
+      ['model-0', 'model-1', 'model-2', 'model-3', 'model-4', 'other (3)'],
+    );
     assert.deepEqual(models[5].tokens.slice(-2), [500 + 300, 400], 'model-5 and model-7 an hour ago, model-6 this hour');
     assert.deepEqual(data.series.by.key.map((s) => s.name).slice(0, 2), ['oa sk-…k000', 'oa sk-…k001']);
-    assert.deepEqual(data.series.by.agent.map((s) => s.name), ['codex'], 'one agent: no other');
+    assert.deepEqual(
+      data.series.by.agent.map((s) => s.name),
+      ['codex'],
+      'one agent: no other',
+    );
     for (const i of [data.series.at.length - 2, data.series.at.length - 1]) {
-      assert.equal(models.reduce((a, s) => a + s.tokens[i], 0), data.series.tokens[i], 'the stack adds up to the total');
+      assert.equal(
+        models.reduce((a, s) => a + s.tokens[i], 0),
+        data.series.tokens[i],
+        'the stack adds up to the total',
+      );
     }
     assert.ok(!JSON.stringify(data).includes('"fp'), 'no fingerprint reaches the page');
   });

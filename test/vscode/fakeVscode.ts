@@ -115,7 +115,14 @@ export interface FakeWebviewPanel {
   visible: boolean;
   revealed: number;
   disposed: boolean;
-  webview: { html: string; cspSource: string; posted: unknown[]; asWebviewUri(uri: FakeUri): string; postMessage(message: unknown): Promise<boolean>; onDidReceiveMessage: (listener: (m: unknown) => void) => Disposable };
+  webview: {
+    html: string;
+    cspSource: string;
+    posted: unknown[];
+    asWebviewUri(uri: FakeUri): string;
+    postMessage(message: unknown): Promise<boolean>;
+    onDidReceiveMessage: (listener: (m: unknown) => void) => Disposable;
+  };
   /** What the page's script sends, as it would. */
   receive(message: unknown): void;
   /** The user hides (another tab in front) or shows the panel. */
@@ -336,7 +343,10 @@ export const window = {
     return value;
   },
 
-  async showQuickPick(items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>, options?: unknown): Promise<QuickPickItemLike | QuickPickItemLike[] | undefined> {
+  async showQuickPick(
+    items: QuickPickItemLike[] | Promise<QuickPickItemLike[]>,
+    options?: unknown,
+  ): Promise<QuickPickItemLike | QuickPickItemLike[] | undefined> {
     const list = await items;
     fake.quickPicks.push({ items: list, options });
     if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string })?.title)}`);

@@ -29,7 +29,11 @@ function assertNothingSecret(holder: Squatter): void {
 
 /** A model request through the language-model client, as VS Code's chat would send it; resolves how it ended. */
 async function modelRequest(client: LoopbackBridgeClient, port: number): Promise<unknown> {
-  const access: BridgeAccess = { baseUrls: { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` }, token: TOKENS.token, adminToken: TOKENS.adminToken };
+  const access: BridgeAccess = {
+    baseUrls: { openai: `http://127.0.0.1:${port}/openai/v1`, anthropic: `http://127.0.0.1:${port}/anthropic`, gemini: `http://127.0.0.1:${port}/gemini` },
+    token: TOKENS.token,
+    adminToken: TOKENS.adminToken,
+  };
   try {
     for await (const part of client.stream(access, 'openai', CHAT, AbortSignal.timeout(10_000))) part;
     return 'answered';
@@ -76,7 +80,11 @@ describe('a follower window whose owner has gone from the port', function () {
       const b = bench.openWindow({ takeoverJitterMs: 30_000 });
       await b.configure({ config: configFor(bench.provider), tokens: TOKENS });
       assert.equal(b.role, 'follower');
-      assert.deepEqual((await b.ownerKeys())?.map((k) => k.id), ['k1', 'k2'], 'the proven owner hands its keys over');
+      assert.deepEqual(
+        (await b.ownerKeys())?.map((k) => k.id),
+        ['k1', 'k2'],
+        'the proven owner hands its keys over',
+      );
       assert.equal(await modelRequest(lm, bench.port), 'answered', 'the model request reaches the proven owner');
 
       // The owner goes; the follower waits (here: 30 s) before it takes the port, and another program is quicker.
@@ -105,12 +113,18 @@ describe('a follower window whose owner has gone from the port', function () {
         ['the key fetch', fetched],
         ['the key test', tested],
       ] as const) {
-        assert.ok(outcome instanceof Error && /could not prove it is this machine's KeyBridge/.test(outcome.message), `${what} failed closed: ${String(outcome)}`);
+        assert.ok(
+          outcome instanceof Error && /could not prove it is this machine's KeyBridge/.test(outcome.message),
+          `${what} failed closed: ${String(outcome)}`,
+        );
       }
       assert.match(events.reason, /could not prove/);
       assert.equal(events.snapshots, 0);
       assert.ok(isBlocked(model), `the model request is refused as blocked: ${String(model)}`);
-      assert.ok(!holder.requests.some((r) => r.url !== undefined && !r.url.startsWith('/_keybridge/owner-proof')), `only owner challenges reached the holder: ${holder.requests.map((r) => r.url).join(', ')}`);
+      assert.ok(
+        !holder.requests.some((r) => r.url !== undefined && !r.url.startsWith('/_keybridge/owner-proof')),
+        `only owner challenges reached the holder: ${holder.requests.map((r) => r.url).join(', ')}`,
+      );
 
       // The failed proof makes the window look at the port again now, and it reports it taken, as the probe does.
       await waitFor(() => b.role === 'blocked', 5_000, 'the window reports the port blocked');
@@ -159,7 +173,12 @@ describe('a follower window whose owner has gone from the port', function () {
     holder = await startRelay(bench.port, ownerPort);
     const admin = new AdminClient(bench.port, TOKENS.adminToken);
     try {
-      const [handover, pool, events, model] = await Promise.all([admin.sendKeys(change).catch((e: unknown) => e), admin.testPool('oa').catch((e: unknown) => e), eventStream(bench.port), modelRequest(lm, bench.port)]);
+      const [handover, pool, events, model] = await Promise.all([
+        admin.sendKeys(change).catch((e: unknown) => e),
+        admin.testPool('oa').catch((e: unknown) => e),
+        eventStream(bench.port),
+        modelRequest(lm, bench.port),
+      ]);
       assertNothingSecret(holder);
       assert.ok(holder.raw().includes('/_keybridge/owner-proof?nonce='), 'the relay did pass the challenge on');
       for (const outcome of [handover, pool]) assert.match(String(outcome), /could not prove it is this machine's KeyBridge \(wrong owner proof\)/);

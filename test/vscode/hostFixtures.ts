@@ -64,7 +64,16 @@ export function hostBench(): HostBench {
   const bench = {
     logs: [] as string[],
     openWindow(extra: Partial<BridgeHostOptions> = {}): BridgeHost {
-      const host = new BridgeHost({ port: bench.port, stateDir: bench.stateDir, logger: memoryLogger(bench.logs), graceMs: 200, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50, ...extra });
+      const host = new BridgeHost({
+        port: bench.port,
+        stateDir: bench.stateDir,
+        logger: memoryLogger(bench.logs),
+        graceMs: 200,
+        retryMs: 300,
+        controlPollMs: 150,
+        takeoverJitterMs: 50,
+        ...extra,
+      });
       hosts.push(host);
       return host;
     },

@@ -149,8 +149,14 @@ describe('BridgeHost transitions', function () {
       return 'next' in verdict ? verdict.next.detail : '';
     };
     assert.equal(blocked({ kind: 'cannotListen', bridge, code: 'EACCES' }), `cannot listen on 127.0.0.1:${port}: EACCES`);
-    assert.match(blocked({ kind: 'foreign', bridge, holder: '"nc" (pid 7, user me)', detail: 'HTTP 404' }), new RegExp(`^port ${port} is used by another program, "nc" \\(pid 7, user me\\) \\(HTTP 404\\);`));
-    assert.match(blocked({ kind: 'unauthorized', bridge, holder: undefined }), new RegExp(`^port ${port} is served by another KeyBridge with a different admin token \\(a "keybridge serve"\\?\\)`));
+    assert.match(
+      blocked({ kind: 'foreign', bridge, holder: '"nc" (pid 7, user me)', detail: 'HTTP 404' }),
+      new RegExp(`^port ${port} is used by another program, "nc" \\(pid 7, user me\\) \\(HTTP 404\\);`),
+    );
+    assert.match(
+      blocked({ kind: 'unauthorized', bridge, holder: undefined }),
+      new RegExp(`^port ${port} is served by another KeyBridge with a different admin token \\(a "keybridge serve"\\?\\)`),
+    );
     void bridge.dispose(0);
     void shown.dispose(0);
   });

@@ -120,7 +120,15 @@ describe('KeyTreeProvider', () => {
     ]);
     tree.update();
     const tooltip = (keyRows()[0].tooltip as MarkdownString).value;
-    for (const expected of ['Requests: 12 (9 succeeded)', 'rate limit 2', 'auth 1', 'Last used: 2 min ago', 'Latency: 312 ms', '12,345 in / 678 out', 'Next automatic test in 1:00']) {
+    for (const expected of [
+      'Requests: 12 (9 succeeded)',
+      'rate limit 2',
+      'auth 1',
+      'Last used: 2 min ago',
+      'Latency: 312 ms',
+      '12,345 in / 678 out',
+      'Next automatic test in 1:00',
+    ]) {
       assert.ok(tooltip.includes(expected), `tooltip has "${expected}":\n${tooltip}`);
     }
     assert.ok(!tooltip.includes(secret) && !tooltip.includes('abcdefghijklmnop'), 'the key in a provider error is masked');
@@ -128,7 +136,10 @@ describe('KeyTreeProvider', () => {
   });
 
   it('counts down once a second while a key cools, refreshing only the rows that change', () => {
-    source.value = status([pool([key('k1', 'ready'), key('k2', 'cooling', { until: NOW + 2_500 })]), pool([key('k9', 'ready')], { id: 'an', label: 'Anthropic', protocol: 'anthropic' })]);
+    source.value = status([
+      pool([key('k1', 'ready'), key('k2', 'cooling', { until: NOW + 2_500 })]),
+      pool([key('k9', 'ready')], { id: 'an', label: 'Anthropic', protocol: 'anthropic' }),
+    ]);
     tree.update();
     assert.equal(fired.length, 1);
     assert.equal(fired[0], undefined, 'a new structure refreshes the whole tree');
@@ -139,20 +150,13 @@ describe('KeyTreeProvider', () => {
     now += 1_000;
     (tree as unknown as { refreshChanged(): void }).refreshChanged(); // what the 1 s timer calls
     assert.equal(fired.length, 1);
-    assert.deepEqual(
-      idsOf(fired[0]),
-      ['key:oa/k2'],
-      'only the cooling row is refreshed',
-    );
+    assert.deepEqual(idsOf(fired[0]), ['key:oa/k2'], 'only the cooling row is refreshed');
     assert.equal(keyRows()[1].description, 'cooling 0:02');
 
     fired.length = 0;
     now += 2_000; // cooling has ended: the core says so lazily, the tree must not wait for an event
     (tree as unknown as { refreshChanged(): void }).refreshChanged();
-    assert.deepEqual(
-      idsOf(fired[0]),
-      ['pool:oa', 'key:oa/k2'],
-    );
+    assert.deepEqual(idsOf(fired[0]), ['pool:oa', 'key:oa/k2']);
     assert.equal(keyRows()[1].contextValue, 'key.ready');
     assert.equal(tree.ticking, false, 'nothing cools: the timer stops');
   });
@@ -167,10 +171,7 @@ describe('KeyTreeProvider', () => {
     const after = tree.getChildren(tree.getChildren()[0]);
     assert.equal(after[0], before[0], 'same node object for the same key');
     assert.equal(after[1], before[1]);
-    assert.deepEqual(
-      idsOf(fired[0]),
-      ['pool:oa', 'key:oa/k2'],
-    );
+    assert.deepEqual(idsOf(fired[0]), ['pool:oa', 'key:oa/k2']);
     assert.equal(tree.ticking, false);
 
     fired.length = 0;

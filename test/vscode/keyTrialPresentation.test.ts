@@ -17,7 +17,10 @@ describe('key trial presentation', () => {
       result('unavailable', 'provider unavailable (HTTP 503)'),
       result('unreachable', `provider unreachable (ECONNREFUSED) while sending ${KEY}\u0007`),
     ];
-    const items = keyTrialItems(outcomes.map((_, i) => ({ line: i + 1, secret: KEY })), outcomes);
+    const items = keyTrialItems(
+      outcomes.map((_, i) => ({ line: i + 1, secret: KEY })),
+      outcomes,
+    );
     assert.deepEqual(
       items.map((i) => [i.label, i.picked, i.description]),
       [
@@ -53,7 +56,10 @@ describe('key trial presentation', () => {
         ['…6666', false, "unticked: nothing names its provider; tick only if it is DeepSeek's", 'line 5'],
       ],
     );
-    assert.equal(candidateItems([candidates[4]], undefined)[0].description, 'unticked: nothing names its provider; tick only if it is issued for this base URL');
+    assert.equal(
+      candidateItems([candidates[4]], undefined)[0].description,
+      'unticked: nothing names its provider; tick only if it is issued for this base URL',
+    );
   });
 
   it('labels a key with its variable name only when no other key of the list has it', () => {

@@ -43,9 +43,17 @@ const CLAUDE = model('claude-test', 'anthropic');
 const CROSS = model('claude-via-openai', 'anthropic');
 
 const user = (...content: unknown[]): vscodeTypes.LanguageModelChatRequestMessage => ({ role: LanguageModelChatMessageRole.User, content, name: undefined });
-const assistant = (...content: unknown[]): vscodeTypes.LanguageModelChatRequestMessage => ({ role: LanguageModelChatMessageRole.Assistant, content, name: undefined });
+const assistant = (...content: unknown[]): vscodeTypes.LanguageModelChatRequestMessage => ({
+  role: LanguageModelChatMessageRole.Assistant,
+  content,
+  name: undefined,
+});
 
-const WEATHER = { name: 'weather', description: 'Weather by city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const WEATHER = {
+  name: 'weather',
+  description: 'Weather by city',
+  inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 describe('KeyBridge language models through a real bridge', () => {
   let h: Harness;
@@ -155,7 +163,10 @@ describe('KeyBridge language models through a real bridge', () => {
     assert.match(result.calls[0].callId, /^toolu_/);
     const body = upstream('messages')[0].body as { messages: unknown[]; tool_choice: unknown; tools: { name: string }[]; max_tokens: number };
     assert.deepEqual(body.tool_choice, { type: 'any' });
-    assert.deepEqual(body.tools.map((t) => t.name), ['weather']);
+    assert.deepEqual(
+      body.tools.map((t) => t.name),
+      ['weather'],
+    );
     assert.equal(body.max_tokens, 1_024);
     assert.deepEqual(body.messages.slice(1), [
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_prev', name: 'weather', input: { city: 'Bergen' } }] },
@@ -168,20 +179,32 @@ describe('KeyBridge language models through a real bridge', () => {
     const chat = await send('gpt-test', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
     assert.equal(chat.error, undefined, String(chat.error));
     assert.equal(chat.text, 'Let me check.');
-    assert.deepEqual(chat.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
+    assert.deepEqual(
+      chat.calls.map((c) => [c.name, c.input]),
+      [['weather', { city: 'Rome' }]],
+    );
     assert.equal(chat.parts.at(-1), chat.calls[0], 'the call comes after the text');
 
     const crossed = await send('claude-via-openai', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
     assert.equal(crossed.error, undefined, String(crossed.error));
     assert.equal(crossed.text, 'Let me check.');
-    assert.deepEqual(crossed.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
+    assert.deepEqual(
+      crossed.calls.map((c) => [c.name, c.input]),
+      [['weather', { city: 'Rome' }]],
+    );
     const last = upstream('chat').at(-1);
     assert.equal(last?.model, 'gpt-test', 'the Anthropic request went to the OpenAI pool as the route says');
   });
 
   it('sends images from data parts and leaves cache hints out', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
-    const result = await send('claude-test', [user(new LanguageModelTextPart('What is this?'), new LanguageModelDataPart(png, 'image/png'), new LanguageModelDataPart(new TextEncoder().encode('ephemeral'), 'cache_control'))]);
+    const result = await send('claude-test', [
+      user(
+        new LanguageModelTextPart('What is this?'),
+        new LanguageModelDataPart(png, 'image/png'),
+        new LanguageModelDataPart(new TextEncoder().encode('ephemeral'), 'cache_control'),
+      ),
+    ]);
     assert.equal(result.error, undefined, String(result.error));
     const body = upstream('messages')[0].body as { messages: { content: unknown[] }[] };
     assert.deepEqual(body.messages[0].content, [
@@ -208,7 +231,7 @@ describe('KeyBridge language models through a real bridge', () => {
     assert.equal(upstream('chat').length, 0);
   });
 
-  it('answers with the bridge\'s message when every key is rate-limited, marking nothing itself', async () => {
+  it("answers with the bridge's message when every key is rate-limited, marking nothing itself", async () => {
     for (const key of ['oa-key-1', 'oa-key-2', 'oa-key-3']) h.provider.always(key, { kind: 'rateLimit', headers: { 'retry-after': '30' } });
     const result = await send('gpt-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(result.error instanceof LanguageModelError, String(result.error));
@@ -235,7 +258,13 @@ describe('KeyBridge language models through a real bridge', () => {
     const stale = info('gpt-test');
     models = [];
     await assert.rejects(
-      provider.provideLanguageModelChatResponse(stale, [user(new LanguageModelTextPart('hi'))], { toolMode: LanguageModelChatToolMode.Auto }, { report: () => undefined }, new CancellationTokenSource().token),
+      provider.provideLanguageModelChatResponse(
+        stale,
+        [user(new LanguageModelTextPart('hi'))],
+        { toolMode: LanguageModelChatToolMode.Auto },
+        { report: () => undefined },
+        new CancellationTokenSource().token,
+      ),
       (e: unknown) => e instanceof LanguageModelError && e.code === 'NotFound',
     );
   });
@@ -245,7 +274,14 @@ describe('KeyBridge language models through a real bridge', () => {
     h = await startHarness({
       pools: (p) => [
         { id: 'oa', protocol: 'openai', baseUrl: p.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }] },
-        { id: 'gm', protocol: 'gemini', baseUrl: p.geminiBaseUrl, dialect: 'gemini', strategy: 'fill-first', keys: [1, 2].map((i) => ({ id: `k${i}`, secret: `gm-key-${i}` })) },
+        {
+          id: 'gm',
+          protocol: 'gemini',
+          baseUrl: p.geminiBaseUrl,
+          dialect: 'gemini',
+          strategy: 'fill-first',
+          keys: [1, 2].map((i) => ({ id: `k${i}`, secret: `gm-key-${i}` })),
+        },
       ],
       routes: [{ protocol: 'gemini', match: 'gemini-via-openai', targets: [{ pool: 'oa', model: 'gpt-test' }] }],
     });
@@ -258,24 +294,39 @@ describe('KeyBridge language models through a real bridge', () => {
     const native = await send('gemini-test', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
     assert.equal(native.error, undefined, String(native.error));
     assert.equal(native.text, 'Let me check.');
-    assert.deepEqual(native.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
+    assert.deepEqual(
+      native.calls.map((c) => [c.name, c.input]),
+      [['weather', { city: 'Rome' }]],
+    );
     const gemini = upstream('generate_content');
-    assert.deepEqual(gemini.map((e) => [e.key, e.fault ?? 'ok', e.model, e.stream]), [
-      ['gm-key-1', 'rateLimit', 'gemini-test', true],
-      ['gm-key-2', 'ok', 'gemini-test', true],
-    ]);
+    assert.deepEqual(
+      gemini.map((e) => [e.key, e.fault ?? 'ok', e.model, e.stream]),
+      [
+        ['gm-key-1', 'rateLimit', 'gemini-test', true],
+        ['gm-key-2', 'ok', 'gemini-test', true],
+      ],
+    );
     assert.deepEqual((gemini[1]?.body as { contents: unknown }).contents, [{ role: 'user', parts: [{ text: 'Rome?' }] }]);
 
     const crossed = await send('gemini-via-openai', [user(new LanguageModelTextPart('Rome?'))], { tools: [WEATHER] });
     assert.equal(crossed.error, undefined, String(crossed.error));
     assert.equal(crossed.text, 'Let me check.');
-    assert.deepEqual(crossed.calls.map((c) => [c.name, c.input]), [['weather', { city: 'Rome' }]]);
-    assert.deepEqual(upstream('chat').map((e) => [e.key, e.model]), [['oa-key-1', 'gpt-test']], 'the Gemini request went to the OpenAI pool as the route says');
+    assert.deepEqual(
+      crossed.calls.map((c) => [c.name, c.input]),
+      [['weather', { city: 'Rome' }]],
+    );
+    assert.deepEqual(
+      upstream('chat').map((e) => [e.key, e.model]),
+      [['oa-key-1', 'gpt-test']],
+      'the Gemini request went to the OpenAI pool as the route says',
+    );
   });
 
   it('maps a protocol no pool serves to NotFound, and a stream cut after it began to an error', async () => {
     await h.close();
-    h = await startHarness({ pools: (p) => [{ id: 'oa', protocol: 'openai', baseUrl: p.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }] }] });
+    h = await startHarness({
+      pools: (p) => [{ id: 'oa', protocol: 'openai', baseUrl: p.openaiBaseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }] }],
+    });
     access = { baseUrls: h.bridge.baseUrls, token: TOKEN, adminToken: ADMIN_TOKEN };
     const unrouted = await send('claude-test', [user(new LanguageModelTextPart('hi'))]);
     assert.ok(unrouted.error instanceof LanguageModelError);

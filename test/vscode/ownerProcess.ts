@@ -3,11 +3,29 @@
 import { BridgeHost } from '../../src/vscode/host/bridgeHost';
 
 const [port, stateDir, baseUrl] = process.argv.slice(2);
-const host = new BridgeHost({ port: Number(port), stateDir, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) } });
+const host = new BridgeHost({
+  port: Number(port),
+  stateDir,
+  logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => process.stderr.write(`${m}\n`) },
+});
 void host
   .configure({
     tokens: { token: 'kb-host-test-token', adminToken: 'kbadmin-host-test' },
-    config: { pools: [{ id: 'oa', protocol: 'openai', baseUrl, strategy: 'fill-first', keys: [{ id: 'k1', secret: 'oa-key-1' }, { id: 'k2', secret: 'oa-key-2' }] }], routes: [] },
+    config: {
+      pools: [
+        {
+          id: 'oa',
+          protocol: 'openai',
+          baseUrl,
+          strategy: 'fill-first',
+          keys: [
+            { id: 'k1', secret: 'oa-key-1' },
+            { id: 'k2', secret: 'oa-key-2' },
+          ],
+        },
+      ],
+      routes: [],
+    },
   })
   .then(() => process.stdout.write(`${host.role}\n`));
 // The parent kills this process; a watchdog ends it if the parent dies first.

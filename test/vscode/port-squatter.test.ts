@@ -65,12 +65,16 @@ describe('a program squatting the bridge port', function () {
       const raw = squatter.raw();
       assert.ok(!raw.includes(adminToken), `the squatter received the admin token: ${raw.slice(0, 400).replace(adminToken, '<ADMIN TOKEN>')}`);
       assert.ok(!raw.includes(token), 'the squatter received the local token');
-      assert.ok(squatter.requests.every((r) => r.headers.authorization === undefined && r.headers['x-api-key'] === undefined), 'no credential header of any kind');
+      assert.ok(
+        squatter.requests.every((r) => r.headers.authorization === undefined && r.headers['x-api-key'] === undefined),
+        'no credential header of any kind',
+      );
 
       const item = fake.statusBarItems[0];
       assert.equal(item.text, `$(error) KeyBridge :${port} taken`);
       // The holder is looked up in /proc after the port is found taken: slower than 300 ms on a loaded machine.
-      const holderNamed = (): boolean => new RegExp(`pid ${process.pid}\\b`).test((fake.statusBarItems[0].tooltip as { value: string } | undefined)?.value ?? '');
+      const holderNamed = (): boolean =>
+        new RegExp(`pid ${process.pid}\\b`).test((fake.statusBarItems[0].tooltip as { value: string } | undefined)?.value ?? '');
       await waitFor(holderNamed, 10_000, 'the tooltip names the process holding the port');
       const tooltip = (fake.statusBarItems[0].tooltip as { value: string }).value;
       assert.match(tooltip, new RegExp(`port ${port}`));
@@ -80,7 +84,11 @@ describe('a program squatting the bridge port', function () {
       assert.match(log, new RegExp(`warn bridge: blocked — port ${port} .*pid ${process.pid}`));
       assert.ok(!log.includes(adminToken) && !log.includes(token), 'no token in the log');
 
-      assert.equal(context.environmentVariableCollection.vars.size, 0, `terminal variables withheld, found ${[...context.environmentVariableCollection.vars.keys()].join(', ')}`);
+      assert.equal(
+        context.environmentVariableCollection.vars.size,
+        0,
+        `terminal variables withheld, found ${[...context.environmentVariableCollection.vars.keys()].join(', ')}`,
+      );
     });
   }
 

@@ -8,14 +8,33 @@ import { agentEnvironment, agentSetup, AGENT_IDS } from '../../src/core/agentSet
 import type { BridgeStatus, KeyStatus } from '../../src/core/status';
 import { buildBridgeConfig, parseSettings } from '../../src/vscode/settings/bridgeConfig';
 import { DEFAULT_PORT } from '../../src/vscode/settings/settingsSchema';
-import { anyCooling, effectiveState, formatCountdown, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, sanitizeText, shortReason } from '../../src/core/presentation/keyPresentation';
+import {
+  anyCooling,
+  effectiveState,
+  formatCountdown,
+  keyDescription,
+  keyLookState,
+  keyTooltipMarkdown,
+  poolDescription,
+  poolTooltipMarkdown,
+  sanitizeText,
+  shortReason,
+} from '../../src/core/presentation/keyPresentation';
 import type { StoredKey } from '../../src/vscode/keys/storedKey';
 import { checkKeyShapes, presetById, PROVIDER_PRESETS, splitPastedKeys } from '../../src/vscode/settings/providerPresets';
 import { statusBarLook } from '../../src/vscode/host/statusBar';
 
 const NOW = 1_800_000_000_000;
 const stats = { requests: 0, successes: 0, failures: {}, inputTokens: 0, outputTokens: 0 };
-const k = (state: KeyStatus['state'], extra: Partial<KeyStatus> = {}): KeyStatus => ({ id: 'k', label: 'k', masked: 'sk-…abcd', fingerprint: 'f', state, stats, ...extra });
+const k = (state: KeyStatus['state'], extra: Partial<KeyStatus> = {}): KeyStatus => ({
+  id: 'k',
+  label: 'k',
+  masked: 'sk-…abcd',
+  fingerprint: 'f',
+  state,
+  stats,
+  ...extra,
+});
 
 describe('key presentation', () => {
   it('formats countdowns rounded up, minutes and hours', () => {
@@ -38,7 +57,13 @@ describe('key presentation', () => {
   });
 
   it('shows a cooldown for one model on a key that still reads usable, and counts it down', () => {
-    const key = k('ready', { label: 'work', cooling: [{ scope: 'gpt-5', until: NOW + 42_000 }, { scope: 'o3', until: NOW + 90_000 }] });
+    const key = k('ready', {
+      label: 'work',
+      cooling: [
+        { scope: 'gpt-5', until: NOW + 42_000 },
+        { scope: 'o3', until: NOW + 90_000 },
+      ],
+    });
     assert.equal(effectiveState(key, NOW), 'ready', 'usable for other models');
     assert.equal(keyDescription(key, NOW), '0:42 · cooling gpt-5 +1', 'the countdown first: a narrow sidebar cuts the end');
     assert.equal(keyDescription(key, NOW + 42_000), '0:48 · cooling o3', 'an ended cooldown drops out of the row');
@@ -46,12 +71,17 @@ describe('key presentation', () => {
     const tooltip = keyTooltipMarkdown({ label: 'OpenAI' }, key, NOW);
     assert.match(tooltip, /Cooling for gpt-5 only: 0:42/);
     assert.match(tooltip, /other models use this key/);
-    const status = { running: true, now: NOW, totals: { requests: 0, succeeded: 0, failed: 0 }, pools: [{ id: 'p', label: 'p', protocol: 'openai' as const, baseUrl: 'x', strategy: 'fill-first' as const, breaker: 'closed' as const, keys: [key] }] };
+    const status = {
+      running: true,
+      now: NOW,
+      totals: { requests: 0, succeeded: 0, failed: 0 },
+      pools: [{ id: 'p', label: 'p', protocol: 'openai' as const, baseUrl: 'x', strategy: 'fill-first' as const, breaker: 'closed' as const, keys: [key] }],
+    };
     assert.equal(anyCooling(status, NOW), true, 'the countdown ticks for scoped cooldowns too');
     assert.equal(anyCooling(status, NOW + 90_000), false);
   });
 
-  it('names passed-over keys and each model\'s breaker', () => {
+  it("names passed-over keys and each model's breaker", () => {
     const key = k('ready', { benchedUntil: NOW + 20_000 });
     assert.match(keyTooltipMarkdown({ label: 'OpenAI' }, key, NOW), /Passed over for 0:20: its connections kept failing/);
     const pool = {
@@ -114,7 +144,17 @@ describe('status bar look', () => {
     port: 17381,
     now: NOW,
     totals: { requests: 5, succeeded: 4, failed: 1 },
-    pools: [{ id: 'p', label: 'P', protocol: 'openai', baseUrl: 'https://x/v1', strategy: 'fill-first', breaker: 'closed', keys: states.map((s, i) => k(s, { id: `k${i}`, until: s === 'cooling' ? NOW + 5_000 : undefined })) }],
+    pools: [
+      {
+        id: 'p',
+        label: 'P',
+        protocol: 'openai',
+        baseUrl: 'https://x/v1',
+        strategy: 'fill-first',
+        breaker: 'closed',
+        keys: states.map((s, i) => k(s, { id: `k${i}`, until: s === 'cooling' ? NOW + 5_000 : undefined })),
+      },
+    ],
   });
 
   it('shows port and ready keys of all live keys (retired keys do not count)', () => {
@@ -138,8 +178,17 @@ describe('status bar look', () => {
   });
 
   it('warns about a model in use with no usable key until its first key is back, and not about models no longer asked', () => {
-    const key = k('ready', { cooling: [{ scope: 'gpt-4.1-mini', until: NOW + 235_000 }, { scope: 'o3', until: NOW + 60_000 }] });
-    const pool = { ...status(['ready']).pools[0], keys: [key, { ...key, id: 'k2' }], models: [{ model: 'gpt-4.1-mini', usable: 0, total: 2, firstBackAt: NOW + 235_000 }] };
+    const key = k('ready', {
+      cooling: [
+        { scope: 'gpt-4.1-mini', until: NOW + 235_000 },
+        { scope: 'o3', until: NOW + 60_000 },
+      ],
+    });
+    const pool = {
+      ...status(['ready']).pools[0],
+      keys: [key, { ...key, id: 'k2' }],
+      models: [{ model: 'gpt-4.1-mini', usable: 0, total: 2, firstBackAt: NOW + 235_000 }],
+    };
     const view = { role: 'owner' as const, detail: '', port: 17381, status: { ...status([]), pools: [pool] } };
     const look = statusBarLook(view, NOW);
     assert.deepEqual([look.text, look.background], ['$(warning) KeyBridge :17381 gpt-4.1-mini 0/2', 'warning']);
@@ -191,7 +240,10 @@ describe('settings → bridge config', () => {
     assert.ok(problems.some((p) => p.startsWith('keybridge.pools[1].id')));
     assert.ok(problems.some((p) => p.startsWith('keybridge.pools[4].baseUrl')));
     assert.ok(problems.some((p) => p === 'keybridge.tuning.nope is not a known setting'));
-    assert.ok(problems.some((p) => p === 'keybridge.tuning.budgetMs must be a number ≥ 1; using the default'), 'a knob out of range is named and left at its default');
+    assert.ok(
+      problems.some((p) => p === 'keybridge.tuning.budgetMs must be a number ≥ 1; using the default'),
+      'a knob out of range is named and left at its default',
+    );
     assert.equal(settings.terminalEnv, true);
     assert.equal(parseSettings(read({ port: 70000 })).settings.port, DEFAULT_PORT);
     assert.equal(parseSettings(read({ port: 18000, terminalEnv: false })).settings.terminalEnv, false);
@@ -244,7 +296,10 @@ describe('settings → bridge config', () => {
     const { settings, problems } = parseSettings(
       read({ pools: [{ id: 'oa', label: '', provider: null, protocol: 'openai', baseUrl: 'HTTPS://api.example.com/v1', sharedLimits: 'true' }] }),
     );
-    assert.deepEqual(settings.pools.map((p) => [p.id, p.label, p.provider, p.sharedLimits, p.baseUrl]), [['oa', undefined, undefined, undefined, 'HTTPS://api.example.com/v1']]);
+    assert.deepEqual(
+      settings.pools.map((p) => [p.id, p.label, p.provider, p.sharedLimits, p.baseUrl]),
+      [['oa', undefined, undefined, undefined, 'HTTPS://api.example.com/v1']],
+    );
     assert.deepEqual(problems.sort(), [
       'keybridge.pools[0].label must be a non-empty string; ignored',
       'keybridge.pools[0].provider must be a string; ignored',
@@ -335,10 +390,18 @@ describe('key paste checks and presets', () => {
     assert.match(mismatch.warnings[0], /does not start with sk-/);
     const bad = checkKeyShapes(['short', 'x'.repeat(600), 'has space? no: has"quote"aaaaaaaaaaaaa'], undefined);
     assert.equal(bad.errors.length, 3);
-    assert.ok(bad.errors.every((e) => !e.includes('aaaa')), 'errors never repeat the pasted text');
+    assert.ok(
+      bad.errors.every((e) => !e.includes('aaaa')),
+      'errors never repeat the pasted text',
+    );
     assert.deepEqual(checkKeyShapes(['anything-long-enough-here'], presetById('mistral')), { errors: [], warnings: [] });
-    const glued = checkKeyShapes(['sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaasK-ant-x', 'sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaask-' + 'ant-api03-bbbbbbbbbbbbbbbbbbbb'], presetById('anthropic'));
-    assert.deepEqual(glued.errors, ['Key 2 looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.']);
+    const glued = checkKeyShapes(
+      ['sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaasK-ant-x', 'sk-' + 'ant-api03-aaaaaaaaaaaaaaaaaaaask-' + 'ant-api03-bbbbbbbbbbbbbbbbbbbb'],
+      presetById('anthropic'),
+    );
+    assert.deepEqual(glued.errors, [
+      'Key 2 looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.',
+    ]);
   });
 
   it('has every provider the issue names, each with a base URL in its SDK form', () => {
@@ -356,7 +419,10 @@ describe('key paste checks and presets', () => {
 });
 
 describe('agent setup lines', () => {
-  const ctx = { baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' }, token: 'kb-TOKEN' };
+  const ctx = {
+    baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
+    token: 'kb-TOKEN',
+  };
 
   it('gives every agent lines that use the bridge URLs and the token', () => {
     for (const id of AGENT_IDS) {
@@ -368,10 +434,15 @@ describe('agent setup lines', () => {
   });
 
   it('writes the forms each client expects', () => {
-    assert.equal(agentSetup('claude-code', ctx).text, 'export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_AUTH_TOKEN=kb-TOKEN\nclaude');
+    assert.equal(
+      agentSetup('claude-code', ctx).text,
+      'export ANTHROPIC_BASE_URL=http://127.0.0.1:17381/anthropic\nexport ANTHROPIC_AUTH_TOKEN=kb-TOKEN\nclaude',
+    );
     const codex = agentSetup('codex', ctx).text;
     assert.ok(codex.indexOf('model_provider = "keybridge"') < codex.indexOf('[model_providers.keybridge]'), 'top-level key before the table (TOML)');
-    const opencode = JSON.parse(agentSetup('opencode', ctx).text.split('\n\n# shell')[0]) as { provider: { keybridge: { options: { baseURL: string; apiKey: string } } } };
+    const opencode = JSON.parse(agentSetup('opencode', ctx).text.split('\n\n# shell')[0]) as {
+      provider: { keybridge: { options: { baseURL: string; apiKey: string } } };
+    };
     assert.deepEqual(opencode.provider.keybridge.options, { baseURL: 'http://127.0.0.1:17381/openai/v1', apiKey: '{env:KEYBRIDGE_TOKEN}' });
     assert.match(agentSetup('aider', ctx).text, /^export OPENAI_API_BASE=http:\/\/127\.0\.0\.1:17381\/openai\/v1$/m);
     assert.match(agentSetup('continue', ctx).text, /apiBase: http:\/\/127\.0\.0\.1:17381\/anthropic\/v1\//);

@@ -26,7 +26,14 @@ const ROUTES: RouteStatus[] = [
       { pool: 'openrouter', model: 'gpt-4.1', poolProtocol: 'openai', translated: true },
     ],
   },
-  { protocol: 'openai', match: '*', targets: [{ pool: 'openrouter', poolProtocol: 'openai', translated: false }, { pool: 'deepseek', model: 'deepseek-chat', poolProtocol: 'openai', translated: true }] },
+  {
+    protocol: 'openai',
+    match: '*',
+    targets: [
+      { pool: 'openrouter', poolProtocol: 'openai', translated: false },
+      { pool: 'deepseek', model: 'deepseek-chat', poolProtocol: 'openai', translated: true },
+    ],
+  },
   { protocol: 'anthropic', match: '*', implicit: true, targets: [{ pool: 'anthropic-main', poolProtocol: 'anthropic', translated: false }] },
 ];
 
@@ -68,16 +75,37 @@ describe('KeyTreeProvider routes', () => {
       ['pool:anthropic-main', 'pool:openrouter', 'pool:deepseek', 'routes'],
     );
     const section = routesSection();
-    assert.deepEqual(row(section), { id: 'routes', label: 'Routes', description: 'first match wins', contextValue: 'routes', icon: 'list-ordered', color: undefined });
+    assert.deepEqual(row(section), {
+      id: 'routes',
+      label: 'Routes',
+      description: 'first match wins',
+      contextValue: 'routes',
+      icon: 'list-ordered',
+      color: undefined,
+    });
     const routes = tree.getChildren(section);
     assert.deepEqual(routes.map(row), [
       { id: 'route:0', label: 'anthropic claude-*', description: '2 targets · 1 translated', contextValue: 'route', icon: 'arrow-right', color: undefined },
       { id: 'route:1', label: 'openai *', description: '2 targets · 1 translated', contextValue: 'route', icon: 'arrow-right', color: undefined },
-      { id: 'route:default:anthropic', label: 'anthropic *', description: 'default: no route matched', contextValue: 'route.default', icon: 'arrow-right', color: 'disabledForeground' },
+      {
+        id: 'route:default:anthropic',
+        label: 'anthropic *',
+        description: 'default: no route matched',
+        contextValue: 'route.default',
+        icon: 'arrow-right',
+        color: 'disabledForeground',
+      },
     ]);
     assert.deepEqual(tree.getChildren(routes[0]).map(row), [
       { id: 'route:0/target:0', label: '1. anthropic-main', description: '', contextValue: 'routeTarget', icon: 'server', color: undefined },
-      { id: 'route:0/target:1', label: '2. openrouter → gpt-4.1', description: 'translated: Anthropic → OpenAI Chat', contextValue: 'routeTarget', icon: 'arrow-swap', color: 'charts.purple' },
+      {
+        id: 'route:0/target:1',
+        label: '2. openrouter → gpt-4.1',
+        description: 'translated: Anthropic → OpenAI Chat',
+        contextValue: 'routeTarget',
+        icon: 'arrow-swap',
+        color: 'charts.purple',
+      },
     ]);
     assert.deepEqual(
       tree.getChildren(routes[1]).map((n) => item(n).description),

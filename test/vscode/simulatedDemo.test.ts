@@ -58,7 +58,9 @@ async function send(api: KeyBridgeApi, token: string, protocol: 'openai' | 'anth
   return res;
 }
 
-const demoServed = (api: KeyBridgeApi): boolean => DEMO_POOLS.every((id) => api.status()?.pools.some((p) => p.id === id && p.keys.length > 0)) && (api.status()?.routes ?? []).some((r) => !r.implicit && r.targets.some((t) => t.pool === 'demo-beta'));
+const demoServed = (api: KeyBridgeApi): boolean =>
+  DEMO_POOLS.every((id) => api.status()?.pools.some((p) => p.id === id && p.keys.length > 0)) &&
+  (api.status()?.routes ?? []).some((r) => !r.implicit && r.targets.some((t) => t.pool === 'demo-beta'));
 
 describe('Try with a Simulated Provider', function () {
   this.timeout(60_000);
@@ -89,7 +91,11 @@ describe('Try with a Simulated Provider', function () {
 
     await fake.commands.get('keybridge.tryDemo')?.();
     const pools = fake.settings.get('keybridge.pools') as { id: string; label: string; demo?: boolean; baseUrl: string }[];
-    assert.deepEqual(pools.map((p) => [p.id, p.demo, /\(simulated\)/.test(p.label)]), DEMO_POOLS.map((id) => [id, true, true]), 'marked pools in the settings');
+    assert.deepEqual(
+      pools.map((p) => [p.id, p.demo, /\(simulated\)/.test(p.label)]),
+      DEMO_POOLS.map((id) => [id, true, true]),
+      'marked pools in the settings',
+    );
     assert.match(pools[0].baseUrl, /^http:\/\/127\.0\.0\.1:\d+\//, 'the simulator listens on loopback');
     const simulatorPort = Number(new URL(pools[0].baseUrl).port);
     assert.deepEqual(
@@ -103,12 +109,20 @@ describe('Try with a Simulated Provider', function () {
     assert.equal((await send(api, token, 'openai', 'sim-gpt')).status, 200);
     assert.equal((await send(api, token, 'anthropic', 'claude-sim-sonnet')).status, 200);
     // Round-robin reaches the revoked key within a few requests; the tree shows it.
-    for (let i = 0; i < 6 && !api.treeRows().some((r) => r.contextValue === 'key.invalid'); i++) assert.equal((await send(api, token, 'openai', 'sim-gpt')).status, 200);
+    for (let i = 0; i < 6 && !api.treeRows().some((r) => r.contextValue === 'key.invalid'); i++)
+      assert.equal((await send(api, token, 'openai', 'sim-gpt')).status, 200);
     await waitFor(() => api.treeRows().some((r) => r.contextValue === 'key.invalid'), 10_000, 'a revoked key row');
     const rows = api.treeRows();
     const poolRows = rows.filter((r) => r.depth === 0 && r.id.startsWith('pool:'));
-    assert.deepEqual(poolRows.map((r) => r.contextValue), ['pool.simulated', 'pool.simulated'], 'demo pools offer only Remove');
-    assert.ok(poolRows.every((r) => /\(simulated\)$/.test(r.label) && r.description.startsWith('simulated · ')), JSON.stringify(poolRows));
+    assert.deepEqual(
+      poolRows.map((r) => r.contextValue),
+      ['pool.simulated', 'pool.simulated'],
+      'demo pools offer only Remove',
+    );
+    assert.ok(
+      poolRows.every((r) => /\(simulated\)$/.test(r.label) && r.description.startsWith('simulated · ')),
+      JSON.stringify(poolRows),
+    );
     assert.equal(rows.find((r) => r.contextValue === 'key.invalid')?.label, 'alpha-2');
     const log = fake.channels[0].lines.join('\n');
     for (const key of (await new KeyStore(backend.view()).load()).keys) assert.ok(!log.includes(key.secret), 'no demo key in the log');
@@ -148,7 +162,10 @@ describe('Try with a Simulated Provider', function () {
       const before = provider.ledger.length;
       assert.equal((await send(api, token, 'openai', 'sim-gpt')).status, 200);
       assert.equal((await send(api, token, 'anthropic', 'claude-sim-sonnet')).status, 200);
-      assert.ok(provider.ledger.slice(before).every((entry) => entry.model !== 'sim-gpt'), 'the demo’s traffic never reaches the user’s provider');
+      assert.ok(
+        provider.ledger.slice(before).every((entry) => entry.model !== 'sim-gpt'),
+        'the demo’s traffic never reaches the user’s provider',
+      );
       assert.equal((await send(api, token, 'openai', 'gpt-test')).status, 200);
       assert.equal(provider.ledger.at(-1)?.key, USER_SECRET, 'the user’s traffic still goes to the user’s pool');
 
@@ -176,7 +193,11 @@ describe('Try with a Simulated Provider', function () {
     assert.equal((fake.settings.get('keybridge.pools') as unknown[]).length, 2);
     fake.commands.clear();
     api = activate(contextFor(backend, storage) as never);
-    await waitFor(() => fake.settings.get('keybridge.pools') === undefined && fake.settings.get('keybridge.routes') === undefined, 15_000, 'demo pools and route removed');
+    await waitFor(
+      () => fake.settings.get('keybridge.pools') === undefined && fake.settings.get('keybridge.routes') === undefined,
+      15_000,
+      'demo pools and route removed',
+    );
     await waitFor(() => JSON.stringify(secretsView(backend)) === JSON.stringify(secretsBefore), 10_000, 'demo keys removed');
     await waitFor(() => api.status()?.pools.length === 0, 10_000, 'the bridge serves no demo pool');
     assert.match(fake.channels.at(-1)?.lines.join('\n') ?? '', /simulated provider of an earlier session is gone/);

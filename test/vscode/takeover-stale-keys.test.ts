@@ -37,7 +37,6 @@ describe('a window that takes the port over after keys were added in another win
     return window;
   };
 
-
   beforeEach(async () => {
     fake.reset();
     lines.length = 0;
@@ -90,7 +89,10 @@ describe('a window that takes the port over after keys were added in another win
     assert.deepEqual(
       keys.map((k) => k.label),
       ['first', 'second'],
-      `the new owner serves every key SecretStorage holds (log: ${lines.filter((l) => /key|bridge/.test(l)).slice(-6).join(' | ')})`,
+      `the new owner serves every key SecretStorage holds (log: ${lines
+        .filter((l) => /key|bridge/.test(l))
+        .slice(-6)
+        .join(' | ')})`,
     );
     assert.match(JSON.stringify(keys[0]), /cooling/, `the first key is still cooling, as the old owner persisted: ${JSON.stringify(keys[0])}`);
     provider.reset();

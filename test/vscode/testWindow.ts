@@ -19,7 +19,11 @@ export async function openTestWindow(secrets: SecretStorageLike, options: { port
   const keyStore = new KeyStore(secrets, { timeoutMs: 1_000, debounceMs: 10 });
   const host = new BridgeHost({ port, stateDir, logger, graceMs: 100, retryMs: 300, controlPollMs: 150, takeoverJitterMs: 50 });
   const sync = new BridgeSync(keyStore, host, logger);
-  const notices = new BridgeNotices(host, () => sync.settings.notifications, (pool) => sync.settings.pools.find((p) => p.id === pool)?.protocol);
+  const notices = new BridgeNotices(
+    host,
+    () => sync.settings.notifications,
+    (pool) => sync.settings.pools.find((p) => p.id === pool)?.protocol,
+  );
   await sync.start();
   return {
     keyStore,

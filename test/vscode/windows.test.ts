@@ -153,7 +153,11 @@ describe('two windows sharing SecretStorage and a state folder', function () {
       ]);
 
       fake.setSetting('keybridge.routes', [{ protocol: 'openai', match: '*', targets: [{ pool: 'oa' }, { pool: 'an', model: 'claude-sonnet-4-5' }] }]);
-      await waitFor(() => b.host.status()?.routes?.[0]?.match === '*' && b.host.status()?.routes?.[0]?.protocol === 'openai', 3_000, 'the follower hears of the new routes');
+      await waitFor(
+        () => b.host.status()?.routes?.[0]?.match === '*' && b.host.status()?.routes?.[0]?.protocol === 'openai',
+        3_000,
+        'the follower hears of the new routes',
+      );
       assert.deepEqual(
         b.host.status()?.routes?.[0].targets.map((t) => [t.pool, t.translated]),
         [

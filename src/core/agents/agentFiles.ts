@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync
 import { dirname, isAbsolute } from 'node:path';
 import { FILE_TARGETS, type FileTargetId } from './agentList';
 import type { ConnectContext } from './connectTargets';
-import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh, type ConnectPlan, type FileRecord, type FileState, type PreviousValues } from './fileConnection';
+import {
+  ConnectRefused,
+  fileState,
+  planConnect,
+  planDisconnect,
+  planRefresh,
+  type ConnectPlan,
+  type FileRecord,
+  type FileState,
+  type PreviousValues,
+} from './fileConnection';
 import { checkTokenPlace, privateMode, processUser, replaceFile, tightened, type FileUser } from './tokenFiles';
 
 /**
@@ -84,7 +94,9 @@ function checkedPath(id: FileTargetId, ctx: ConnectContext): string {
   const { homeVariable } = target;
   const value = ctx.env?.[homeVariable];
   if (value && !isAbsolute(value)) {
-    throw new ConnectRefused(`${homeVariable} is "${value}", a relative path: the agent would look for it from whatever folder it starts in. Set ${homeVariable} to an absolute path, then connect again.`);
+    throw new ConnectRefused(
+      `${homeVariable} is "${value}", a relative path: the agent would look for it from whatever folder it starts in. Set ${homeVariable} to an absolute path, then connect again.`,
+    );
   }
   return target.path(ctx);
 }

@@ -25,4 +25,7 @@ export type FileTargetId = AgentSpecs['files'][number]['id'];
 export type ConnectionTargetId = FileTargetId | AgentSpecs['settings'][number];
 
 /** Every file Connect Agents may write, by id. */
-export const FILE_TARGETS = Object.fromEntries(AGENT_SPECS.flatMap((spec): readonly FileTarget[] => spec.files).map((target) => [target.id, target])) as Record<FileTargetId, FileTarget<FileTargetId>>;
+export const FILE_TARGETS = Object.fromEntries(AGENT_SPECS.flatMap((spec): readonly FileTarget[] => spec.files).map((target) => [target.id, target])) as Record<
+  FileTargetId,
+  FileTarget<FileTargetId>
+>;

@@ -54,6 +54,8 @@ export interface AgentSpec<Id extends string = string, File extends string = str
 }
 
 /** Keeps a spec's literal ids (the agent's, its files', its settings'), from which agentList.ts derives the id unions. */
-export function defineAgent<const Id extends string, const File extends string = never, const Setting extends string = never>(spec: AgentSpec<Id, File, Setting>): AgentSpec<Id, File, Setting> {
+export function defineAgent<const Id extends string, const File extends string = never, const Setting extends string = never>(
+  spec: AgentSpec<Id, File, Setting>,
+): AgentSpec<Id, File, Setting> {
   return spec;
 }

@@ -37,7 +37,9 @@ interface EnvEntry {
 }
 
 function digest(value: unknown): string {
-  return createHash('sha256').update(typeof value === 'string' ? value : JSON.stringify(value)).digest('hex');
+  return createHash('sha256')
+    .update(typeof value === 'string' ? value : JSON.stringify(value))
+    .digest('hex');
 }
 
 function entriesOf(current: unknown): EnvEntry[] {

@@ -63,7 +63,9 @@ export function planConnect(id: FileTargetId, ctx: ConnectContext, before: strin
   const path = target.path(ctx);
   const older = before === undefined ? target.olderFile?.(ctx) : undefined;
   if (older && exists(older)) {
-    throw new ConnectRefused(`${path} was not created: the agent reads ${older} while there is none, and a new one would take its place. Move to the newer file first, or copy the lines from Copy Agent Setup.`);
+    throw new ConnectRefused(
+      `${path} was not created: the agent reads ${older} while there is none, and a new one would take its place. Move to the newer file first, or copy the lines from Copy Agent Setup.`,
+    );
   }
   const base = before ?? target.seed;
   const record: FileRecord = { target: id, path, createdFile: before === undefined, createdDirs: [], digests: {} };
@@ -84,7 +86,8 @@ export function planConnect(id: FileTargetId, ctx: ConnectContext, before: strin
   const refusal = checkJsonObject(base);
   if (refusal) throw new ConnectRefused(`${path} was left untouched: ${refusal}.`);
   const existing = readJsonMembers(base, target.objectPath, Object.keys(values)) ?? {};
-  if (!target.notOursAlone && Object.keys(existing).length > 0 && sameValues(existing, values)) throw new ConnectRefused(`${path} already points at KeyBridge.`);
+  if (!target.notOursAlone && Object.keys(existing).length > 0 && sameValues(existing, values))
+    throw new ConnectRefused(`${path} already points at KeyBridge.`);
   let result;
   try {
     result = setJsonMembers(base, target.objectPath, values);
@@ -142,7 +145,10 @@ function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, 
   if (!('absent' in findBlock(base, target.markers))) throw new ConnectRefused(`${path} already has a KeyBridge block ("${target.markers.begin}").`);
   const before = splitList(base, target.key);
   const taken = before.items.map((item) => (item as { name?: unknown } | null)?.name).filter((name) => target.names.includes(name as string));
-  if (taken.length) throw new ConnectRefused(`${path} was left untouched: its ${target.key} list already has an entry named ${JSON.stringify(taken[0])}; remove it, then connect again.`);
+  if (taken.length)
+    throw new ConnectRefused(
+      `${path} was left untouched: its ${target.key} list already has an entry named ${JSON.stringify(taken[0])}; remove it, then connect again.`,
+    );
   const shape: YamlShape = slot.kind === 'before-item' ? { withKey: false, indent: slot.indent } : { withKey: true, indent: '  ' };
   const lines = yamlLines(target, ctx, shape);
   let placed;
@@ -157,7 +163,9 @@ function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, 
   const names = after?.items.slice(0, ours).map((item) => (item as { name?: unknown } | null)?.name);
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   if (!after || !same(names, target.names) || !same(after.items.slice(ours), before.items) || !same(after.rest, before.rest)) {
-    throw new ConnectRefused(`${path} was left untouched: with KeyBridge's entries added it would not read as the same file with two more models (an anchor, a trailing block scalar, or unusual indentation).`);
+    throw new ConnectRefused(
+      `${path} was left untouched: with KeyBridge's entries added it would not read as the same file with two more models (an anchor, a trailing block scalar, or unusual indentation).`,
+    );
   }
   record.placement = placed.placement;
   record.yaml = shape;
@@ -166,7 +174,10 @@ function connectYaml(target: YamlListTarget, ctx: ConnectContext, base: string, 
 }
 
 function yamlLines(target: YamlListTarget, ctx: ConnectContext, shape: YamlShape): string[] {
-  const items = target.items(ctx).flat().map((line) => shape.indent + line);
+  const items = target
+    .items(ctx)
+    .flat()
+    .map((line) => shape.indent + line);
   return shape.withKey ? [`${target.key}:`, ...items] : items;
 }
 
@@ -250,7 +261,9 @@ function checkYamlAfterRemoval(after: string, path: string): void {
     readYaml(after);
   } catch (error) {
     if (!(error instanceof YamlShapeError)) throw error;
-    throw new ConnectRefused(`${path} was left untouched: without KeyBridge's block it would not read as YAML (${error.message}). Remove KeyBridge's lines by hand.`);
+    throw new ConnectRefused(
+      `${path} was left untouched: without KeyBridge's block it would not read as YAML (${error.message}). Remove KeyBridge's lines by hand.`,
+    );
   }
 }
 
@@ -294,5 +307,11 @@ function sameValues(a: Record<string, unknown>, b: Record<string, unknown>): boo
 /** Our members as they will read (in the object `objectPath` names), for the preview. */
 function jsonLines(target: JsonMembersTarget, values: Record<string, unknown>): string[] {
   const members = Object.entries(values).map(([key, value]) => `${JSON.stringify(key)}: ${JSON.stringify(value, null, 2)}`);
-  return [`in "${target.objectPath.join('.')}":`, ...members.join(',\n').split('\n').map((l) => `  ${l}`)];
+  return [
+    `in "${target.objectPath.join('.')}":`,
+    ...members
+      .join(',\n')
+      .split('\n')
+      .map((l) => `  ${l}`),
+  ];
 }

@@ -80,7 +80,8 @@ export function restoreJsonMembers(text: string, undo: JsonMembersUndo): string 
     const top = anchor.members.find((m) => m.key === undo.path[anchorDepth]);
     if (!top) return text;
     // Nothing but ours under what we created: take the whole member away, as it was added.
-    if (onlyOurs(JSON.parse(text.slice(top.value.start, top.value.end)), undo.path.slice(anchorDepth + 1), keys)) return removeMember(text, anchor, top, undo.emptyRaw);
+    if (onlyOurs(JSON.parse(text.slice(top.value.start, top.value.end)), undo.path.slice(anchorDepth + 1), keys))
+      return removeMember(text, anchor, top, undo.emptyRaw);
   }
   for (const key of [...keys].reverse()) {
     const target = tryObjectAt(text, undo.path);
@@ -97,7 +98,8 @@ export function restoreJsonMembers(text: string, undo: JsonMembersUndo): string 
     // The user added members beside ours: ours are gone, and what we created is empty now.
     const top = tryObjectAt(text, undo.path.slice(0, anchorDepth))?.members.find((m) => m.key === undo.path[anchorDepth]);
     const topAnchor = tryObjectAt(text, undo.path.slice(0, anchorDepth));
-    if (top && topAnchor && onlyOurs(JSON.parse(text.slice(top.value.start, top.value.end)), undo.path.slice(anchorDepth + 1), [])) text = removeMember(text, topAnchor, top, undo.emptyRaw);
+    if (top && topAnchor && onlyOurs(JSON.parse(text.slice(top.value.start, top.value.end)), undo.path.slice(anchorDepth + 1), []))
+      text = removeMember(text, topAnchor, top, undo.emptyRaw);
   }
   return text;
 }

@@ -72,14 +72,26 @@ export function appendBlock(text: string, markers: BlockMarkers, bodyLines: read
  * Inserts the block at the start of the line at `offset`: before a TOML table header with a blank line
  * after it, or (`blankAfter` false) before the first item of a list.
  */
-export function insertBlockAt(text: string, offset: number, markers: BlockMarkers, bodyLines: readonly string[], blankAfter = true): { text: string; placement: BlockPlacement } {
+export function insertBlockAt(
+  text: string,
+  offset: number,
+  markers: BlockMarkers,
+  bodyLines: readonly string[],
+  blankAfter = true,
+): { text: string; placement: BlockPlacement } {
   const eol = eolOf(text);
   const after = blankAfter && offset < text.length ? eol : '';
   return { text: text.slice(0, offset) + renderBlock(markers, bodyLines, eol) + after + text.slice(offset), placement: { before: '', after } };
 }
 
 /** Puts the block in place of the whole lines from `start` to `end`, remembering them for Disconnect. */
-export function replaceLinesWithBlock(text: string, start: number, end: number, markers: BlockMarkers, bodyLines: readonly string[]): { text: string; placement: BlockPlacement } {
+export function replaceLinesWithBlock(
+  text: string,
+  start: number,
+  end: number,
+  markers: BlockMarkers,
+  bodyLines: readonly string[],
+): { text: string; placement: BlockPlacement } {
   const block = renderBlock(markers, bodyLines, eolOf(text));
   return { text: text.slice(0, start) + block + text.slice(end), placement: { before: '', after: '', replaced: text.slice(start, end) } };
 }

@@ -30,7 +30,9 @@ export function processUser(): FileUser | undefined {
 function isPrivateGroup(gid: number, username: string): boolean {
   const rows = (file: string): string[][] => {
     try {
-      return readFileSync(file, 'utf8').split('\n').map((line) => line.split(':'));
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line) => line.split(':'));
     } catch {
       return [];
     }
@@ -68,7 +70,10 @@ export function checkTokenPlace(path: string, user: FileUser | undefined): Token
     const stats = lstatOrUndefined(folder);
     if (!stats) continue;
     const why = unsafeFolder(stats, user, holders.has(folder));
-    if (why) throw new ConnectRefused(`${path} was left untouched${through}: ${folder} ${why}. KeyBridge writes the local token only where no other user can read or replace it.`);
+    if (why)
+      throw new ConnectRefused(
+        `${path} was left untouched${through}: ${folder} ${why}. KeyBridge writes the local token only where no other user can read or replace it.`,
+      );
   }
   if (file && file.uid !== user.uid) throw new ConnectRefused(`${path} was left untouched${through}: ${real} belongs to another user (uid ${file.uid}).`);
   return { real, mode: file && file.mode & 0o7777 };

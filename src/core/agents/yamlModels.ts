@@ -33,7 +33,10 @@ const YAML_ERRORS: Partial<Record<string, string>> = {
 export function readYaml(text: string): { doc: Document.Parsed; data: unknown } {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0] as (typeof doc.errors)[number] | undefined;
-  if (error) throw new YamlShapeError(`line ${lineOf(text, error.pos[0])}: ${YAML_ERRORS[error.code] ?? `it does not read as YAML (${error.code.toLowerCase().replace(/_/g, ' ')})`}`);
+  if (error)
+    throw new YamlShapeError(
+      `line ${lineOf(text, error.pos[0])}: ${YAML_ERRORS[error.code] ?? `it does not read as YAML (${error.code.toLowerCase().replace(/_/g, ' ')})`}`,
+    );
   if (doc.contents !== null && !isMap(doc.contents)) throw new YamlShapeError('its top level is not a list of `key: value` settings');
   if (isMap(doc.contents) && doc.contents.flow) throw new YamlShapeError('its settings are written on one line in braces ({…})');
   let data: unknown;
@@ -61,7 +64,10 @@ export function modelsSlot(text: string, key: string): ModelsSlot {
     return { kind: 'replace-line', start: lineStart, end: lineEnd };
   }
   if (!isSeq(value)) throw new YamlShapeError(`its "${key}" is not a list`);
-  if (value.flow) throw new YamlShapeError(`its "${key}" list is written on one line in brackets ([…]): write it as one "- " item per line, or add KeyBridge's entries by hand`);
+  if (value.flow)
+    throw new YamlShapeError(
+      `its "${key}" list is written on one line in brackets ([…]): write it as one "- " item per line, or add KeyBridge's entries by hand`,
+    );
   const first = value.range[0];
   const itemLine = text.lastIndexOf('\n', first - 1) + 1;
   const indent = text.slice(itemLine, first);

@@ -90,7 +90,14 @@ export type AttemptResult =
  * happens after the commit (relaying) is returned as `relay`, so the
  * breaker's verdict does not wait for the end of a long stream.
  */
-export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter: ProtocolAdapter, target: TargetPlan, key: KeyRecord, res: ServerResponse): Promise<AttemptResult> {
+export async function sendAttempt(
+  engine: Engine,
+  request: ProxyRequest,
+  adapter: ProtocolAdapter,
+  target: TargetPlan,
+  key: KeyRecord,
+  res: ServerResponse,
+): Promise<AttemptResult> {
   const { clock } = engine;
   const { pool, deadlines } = target;
   const started = clock.now();
@@ -101,7 +108,18 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     // Cut at a learned deadline: the target's first event takes at least this long now (see FirstEventHistory.record).
     if (verdict.kind === 'timeout' && target.firstEventLearned) target.firstEvents.record(clock.now() - started);
     // A reason may quote the key (some providers put it in the error code); it reaches the client's answer and the log.
-    return { kind: 'failed', failure: { pool, key, verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) }, status, headers, raw, translation: target.translation } };
+    return {
+      kind: 'failed',
+      failure: {
+        pool,
+        key,
+        verdict: { ...verdict, reason: redactSecrets(verdict.reason, [key.secret]) },
+        status,
+        headers,
+        raw,
+        translation: target.translation,
+      },
+    };
   };
 
   let response;
@@ -142,7 +160,8 @@ export async function sendAttempt(engine: Engine, request: ProxyRequest, adapter
     const relay = translated.relay;
     return { kind: 'committed', relay: () => relayTranslated(engine, target, key, { status, headers, relay }, res) };
   }
-  const transcript = sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint, answerHold(engine, request)) : undefined;
+  const transcript =
+    sse && target.continueOnCut && isContinuableEndpoint(request.endpoint) ? new StreamTranscript(request.endpoint, answerHold(engine, request)) : undefined;
   const relay = sse
     ? new SseRelay(response.body, adapter, request.endpoint, transcript)
     : new BodyRelay(response.body, new BodyScrubber(key.secret, Number(headers['content-length'])));
@@ -263,7 +282,14 @@ interface CommittedAnswer {
 }
 
 /** Moves a committed answer to the client; a text stream cut on a route with `continueOnCut` is continued (§5). */
-async function relayAnswer(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
+async function relayAnswer(
+  engine: Engine,
+  request: ProxyRequest,
+  target: TargetPlan,
+  key: KeyRecord,
+  answer: CommittedAnswer,
+  res: ServerResponse,
+): Promise<AttemptDone> {
   try {
     return await relayAndContinue(engine, request, target, key, answer, res);
   } finally {
@@ -271,11 +297,19 @@ async function relayAnswer(engine: Engine, request: ProxyRequest, target: Target
   }
 }
 
-async function relayAndContinue(engine: Engine, request: ProxyRequest, target: TargetPlan, key: KeyRecord, answer: CommittedAnswer, res: ServerResponse): Promise<AttemptDone> {
+async function relayAndContinue(
+  engine: Engine,
+  request: ProxyRequest,
+  target: TargetPlan,
+  key: KeyRecord,
+  answer: CommittedAnswer,
+  res: ServerResponse,
+): Promise<AttemptDone> {
   const { status, relay, transcript } = answer;
   const { idleMs } = target.deadlines;
   const clientHeaders = buildClientHeaders(answer.headers, key.secret);
-  if (!(relay instanceof SseRelay)) return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, idleMs, wireFormatOf(request.endpoint)));
+  if (!(relay instanceof SseRelay))
+    return settle(engine, target, key, status, await relay.pipeTo(res, status, clientHeaders, idleMs, wireFormatOf(request.endpoint)));
   const result = await relay.pipeTo(res, status, clientHeaders, idleMs, transcript !== undefined);
   const done = settle(engine, target, key, status, result);
   if (!transcript || result.end.kind !== 'interrupted') return done;

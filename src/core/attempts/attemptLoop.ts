@@ -164,7 +164,13 @@ async function serveTarget(run: RequestRun, target: TargetPlan, res: ServerRespo
 }
 
 /** Marks the key as the failure says and carries out the policy's next step; undefined means try again here. */
-async function afterFailedAttempt(run: RequestRun, target: TargetPlan, key: KeyRecord, failure: FailedAttempt, rotation: Rotation): Promise<TargetEnd | undefined> {
+async function afterFailedAttempt(
+  run: RequestRun,
+  target: TargetPlan,
+  key: KeyRecord,
+  failure: FailedAttempt,
+  rotation: Rotation,
+): Promise<TargetEnd | undefined> {
   const { engine, request } = run;
   const { verdict } = failure;
   run.failures.push(failure);
@@ -229,13 +235,22 @@ type PlannedTarget =
   | { kind: 'refused'; failure: FailedAttempt };
 
 /** The pool, model, body, breaker and deadlines of target `t`; undefined when its pool is gone. */
-function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute, t: number, routedModels: ListedModel[] | undefined): PlannedTarget | undefined {
+function planTarget(
+  engine: Engine,
+  request: ProxyRequest,
+  route: ResolvedRoute,
+  t: number,
+  routedModels: ListedModel[] | undefined,
+): PlannedTarget | undefined {
   const target = route.targets[t];
   const pool = engine.pools.get(target.pool);
   if (!pool) return undefined;
   const model = target.model ?? request.model;
   const cross = crossProtocol(request, { protocol: pool.protocol, responses: pool.responses, dialect: pool.dialect });
-  const refuse = (reason: string): PlannedTarget => ({ kind: 'refused', failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } } });
+  const refuse = (reason: string): PlannedTarget => ({
+    kind: 'refused',
+    failure: { pool, verdict: { kind: 'client', reason: `pool "${pool.id}": ${reason}` } },
+  });
   if (cross?.kind === 'refused') return refuse(cross.reason);
   if (cross?.kind === 'estimate-tokens') return { kind: 'estimate-tokens', pool };
   // A body this target gets rewritten (translated or renamed) is walked; one too deep for that is refused here,
@@ -246,14 +261,16 @@ function planTarget(engine: Engine, request: ProxyRequest, route: ResolvedRoute,
     const client = request.decodeJson?.();
     if (!client) return refuse('a translated request needs a JSON body');
     // A stored answer lives with the provider that made it; another one cannot look it up.
-    if (request.previousResponseId) return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
+    if (request.previousResponseId)
+      return refuse('previous_response_id names an answer stored by another provider; send the whole conversation (store: false) to fail over');
     const translated = cross.request(client, model ?? '', request.stream);
     // Tool-call arguments arrive as JSON text and are parsed by the translation: they are measured only now.
     if (nestedTooDeep(translated.body)) return refuse(TOO_DEEP);
     body = Buffer.from(JSON.stringify(translated.body));
     // What the target did not get is worth a line; a translation that carried everything is routine.
     const { dropped } = translated.notes;
-    if (dropped.length) engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.map((item) => logField(item)).join(', ')}`);
+    if (dropped.length)
+      engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.map((item) => logField(item)).join(', ')}`);
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
   } else if (wireFormatOf(request.endpoint)?.carriesReasoning && body?.includes(CARRIER_MARK)) {
     // History from a Chat provider's turns (reasoning it wants back) going to the client's own protocol: found by

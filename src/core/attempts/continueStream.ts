@@ -64,15 +64,18 @@ export async function continueCutStream(
     const hasNext = engine.hasLaterTarget(route, t);
     const deadlines = attemptDeadlines(resolveDeadlines(engine.tuning, pool.deadlines, route.deadlines), true, hasNext);
     // The target's breaker sees the continuation like any attempt; an open one is skipped (the stream has waited enough).
-    const tried = await engine.breaker(pool.id, model).guard(async () => {
-      const first = await continueOn(engine, request, pool, key, model, plan, deadlines, transcript, res);
-      // Some models of a provider that takes prefills refuse them (Claude 4.6 and later answer 400): ask once more
-      // without one, on the same key; the splice then drops whatever repeats the delivered text.
-      if (first.kind !== 'refused-prefill') return first;
-      const plain = ask('none');
-      if (plain.kind === 'refused') return { kind: 'failed' as const, reason: `not continued: ${plain.reason}`, outcome: 'neutral' as const };
-      return continueOn(engine, request, pool, key, model, plain, deadlines, transcript, res);
-    }, (r) => r.outcome);
+    const tried = await engine.breaker(pool.id, model).guard(
+      async () => {
+        const first = await continueOn(engine, request, pool, key, model, plan, deadlines, transcript, res);
+        // Some models of a provider that takes prefills refuse them (Claude 4.6 and later answer 400): ask once more
+        // without one, on the same key; the splice then drops whatever repeats the delivered text.
+        if (first.kind !== 'refused-prefill') return first;
+        const plain = ask('none');
+        if (plain.kind === 'refused') return { kind: 'failed' as const, reason: `not continued: ${plain.reason}`, outcome: 'neutral' as const };
+        return continueOn(engine, request, pool, key, model, plain, deadlines, transcript, res);
+      },
+      (r) => r.outcome,
+    );
     if (!tried) continue;
     if (tried.kind === 'continued' || tried.kind === 'client-gone') return tried;
     reason = tried.reason;
@@ -128,7 +131,8 @@ async function continueOn(
   key.stats.outputTokens += relayed.usage.output;
   if (relayed.status === 'client-gone') return { kind: 'client-gone', outcome: 'neutral' };
   // A continuation that could not be joined answered; that is no fault of the target's, for its breaker.
-  if (relayed.status === 'failed') return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote || splicer.refusedJoin ? 'neutral' : 'failure' };
+  if (relayed.status === 'failed')
+    return { kind: 'failed', reason: `continuation failed (${relayed.reason})`, outcome: relayed.wrote || splicer.refusedJoin ? 'neutral' : 'failure' };
   key.stats.successes++;
   pool.succeeded(key, engine.clock.now());
   return { kind: 'continued', pool: pool.id, outcome: 'success' };
@@ -152,7 +156,10 @@ interface SpliceEnd {
 async function spliceInto(res: ServerResponse, body: Readable, splicer: ContinuationSplicer, firstEventMs: number, idleMs: number): Promise<SpliceEnd> {
   const scanner = new SseScanner();
   const usage = emptyUsage();
-  const firstEvent = setTimeout(() => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })), Math.max(1, firstEventMs));
+  const firstEvent = setTimeout(
+    () => body.destroy(Object.assign(new Error('no first event in time'), { code: 'FIRST_EVENT_TIMEOUT' })),
+    Math.max(1, firstEventMs),
+  );
   const feed = (events: SseEvent[], stop?: (reason: string) => void): Buffer | undefined => {
     let out = '';
     for (const event of events) {

@@ -61,7 +61,13 @@ export function answerExhausted(
   return { status: answer.status, message: answer.message };
 }
 
-function chooseAnswer(now: number, request: ProxyRequest, scoped: readonly ScopedPool[], failures: readonly FailedAttempt[], capsFull: ReadonlySet<string> | undefined): Answer {
+function chooseAnswer(
+  now: number,
+  request: ProxyRequest,
+  scoped: readonly ScopedPool[],
+  failures: readonly FailedAttempt[],
+  capsFull: ReadonlySet<string> | undefined,
+): Answer {
   if (scoped.length === 0) {
     const message = `KeyBridge: no ${request.protocol} pool is configured. Add a pool and a key (KeyBridge view, or the "pools" of your config file).`;
     return { status: 503, type: 'api_error', message, headers: { 'x-should-retry': 'false' }, code: 'keybridge_no_pool' };

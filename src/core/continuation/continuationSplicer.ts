@@ -9,7 +9,6 @@ import type { StreamTranscript } from './streamTranscript';
 import { asWire as asWireObject } from '../protocols/wire';
 import type { StreamPosition } from './transcriptState';
 
-
 /** Each format's splice, by the endpoint the transcript's position names. */
 const SPLICES: { [E in StreamPosition['endpoint']]: (context: SpliceContext, position: Extract<StreamPosition, { endpoint: E }>) => SpliceMapper } = {
   messages: (context, position) => new MessagesSplice(context, position),

@@ -142,7 +142,8 @@ export class RepeatGuard {
   private resolve(ended: boolean): string {
     const complete = this.candidates
       .filter((c) => c.alive && c.matched === c.text.length)
-      .sort((a, b) => b.text.length - a.text.length).at(0);
+      .sort((a, b) => b.text.length - a.text.length)
+      .at(0);
     // Held at the end, a long match that never reached the end of the delivered text: the repeat stopped short.
     const stoppedShort = ended && this.candidates.some((c) => c.alive && c.matched < c.text.length && isRepeat(c, c.matched));
     if (complete && !stoppedShort) {

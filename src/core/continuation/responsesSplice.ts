@@ -139,7 +139,9 @@ export class ResponsesSplice implements SpliceMapper {
     const at = { item_id: open.id, output_index: open.outputIndex };
     if (open.openPart !== undefined) {
       const part = open.parts[open.openPart] ?? { type: 'output_text', text: '', annotations: [] };
-      out.push(this.event('response.output_text.done', { type: 'response.output_text.done', ...at, content_index: open.openPart, text: part.text, logprobs: [] }));
+      out.push(
+        this.event('response.output_text.done', { type: 'response.output_text.done', ...at, content_index: open.openPart, text: part.text, logprobs: [] }),
+      );
       out.push(this.event('response.content_part.done', { type: 'response.content_part.done', ...at, content_index: open.openPart, part }));
     }
     const item = { ...open.item, status: 'completed', content: open.parts };

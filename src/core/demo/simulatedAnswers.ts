@@ -18,7 +18,11 @@ export interface SimulatedAnswer {
   events: string[];
 }
 
-const MODELS: Record<Protocol, string[]> = { openai: ['sim-gpt', 'sim-gpt-mini'], anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'], gemini: ['gemini-sim-pro', 'gemini-sim-flash'] };
+const MODELS: Record<Protocol, string[]> = {
+  openai: ['sim-gpt', 'sim-gpt-mini'],
+  anthropic: ['claude-sim-sonnet', 'claude-sim-haiku'],
+  gemini: ['gemini-sim-pro', 'gemini-sim-flash'],
+};
 
 let sequence = 0;
 
@@ -46,7 +50,9 @@ const MODEL_LISTS: Record<Protocol, () => unknown> = {
     return { data, has_more: false, first_id: data[0].id, last_id: data[data.length - 1].id };
   },
   openai: () => ({ object: 'list', data: MODELS.openai.map((id) => ({ id, object: 'model', created: 1767225600, owned_by: 'simulated' })) }),
-  gemini: () => ({ models: MODELS.gemini.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'countTokens'] })) }),
+  gemini: () => ({
+    models: MODELS.gemini.map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent', 'countTokens'] })),
+  }),
 };
 
 type Usage = { input: number; output: number };
@@ -108,13 +114,25 @@ function responsesAnswer(id: string, shape: AnswerShape, text: string, words: st
 function messagesAnswer(id: string, shape: AnswerShape, text: string, words: string[], usage: Usage): SimulatedAnswer {
   const message = { id: `msg_${id}`, type: 'message', role: 'assistant', model: shape.model };
   const events = [
-    frame({ type: 'message_start', message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } } }, 'message_start'),
+    frame(
+      {
+        type: 'message_start',
+        message: { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: 1 } },
+      },
+      'message_start',
+    ),
     frame({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
     ...words.map((word) => frame({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } }, 'content_block_delta')),
     frame({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
     frame({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: usage.output } }, 'message_delta'),
     frame({ type: 'message_stop' }, 'message_stop'),
   ];
-  const json = { ...message, content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: usage.input, output_tokens: usage.output } };
+  const json = {
+    ...message,
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: usage.input, output_tokens: usage.output },
+  };
   return { json, events };
 }

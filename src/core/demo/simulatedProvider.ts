@@ -78,7 +78,13 @@ export async function startSimulatedProvider(accounts: SimulatedAccount[], clock
     }
     if (body === undefined && req.method === 'POST') return refuse(res, voice, 400, 'invalid_request_error', 'The request body is not valid JSON.');
     served++;
-    const shape: AnswerShape = { protocol, endpoint, model: typeof body?.model === 'string' ? body.model : 'simulated', stream: body?.stream === true, includeUsage: hasUsageOption(body) };
+    const shape: AnswerShape = {
+      protocol,
+      endpoint,
+      model: typeof body?.model === 'string' ? body.model : 'simulated',
+      stream: body?.stream === true,
+      includeUsage: hasUsageOption(body),
+    };
     const answer = simulatedAnswer(shape, `Simulated answer ${served} from account ${key.account.name}, key ${key.label}. It reached you through KeyBridge.`);
     if (!shape.stream || !route.streams) {
       const text = JSON.stringify(answer.json);
@@ -140,11 +146,24 @@ const VOICES: Record<Protocol, ProviderVoice> = {
     secret: (req) => header(req, 'authorization')?.replace(/^Bearer /i, ''),
     errorBody: (type, message, code) => ({ error: { message, type, param: null, code: code ?? null } }),
     unauthorized: (res, secret) =>
-      refuse(res, VOICES.openai, 401, 'invalid_request_error', `Incorrect API key provided: ${maskForProvider(secret)}. You can find your API key in your account settings.`, 'invalid_api_key'),
+      refuse(
+        res,
+        VOICES.openai,
+        401,
+        'invalid_request_error',
+        `Incorrect API key provided: ${maskForProvider(secret)}. You can find your API key in your account settings.`,
+        'invalid_api_key',
+      ),
     overloaded: (res) => refuse(res, VOICES.openai, 503, 'server_error', 'The server is overloaded. Please retry your request shortly.'),
     rateLimited: (res, seconds) =>
-      refuse(res, VOICES.openai, 429, 'requests', `Rate limit reached for requests. Please try again in ${seconds}s.`, 'rate_limit_exceeded', { 'retry-after': String(seconds) }),
-    limitHeaders: (requests, remaining, _now, resetMs) => ({ 'x-ratelimit-limit-requests': String(requests), 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': `${Math.ceil(resetMs / 1000)}s` }),
+      refuse(res, VOICES.openai, 429, 'requests', `Rate limit reached for requests. Please try again in ${seconds}s.`, 'rate_limit_exceeded', {
+        'retry-after': String(seconds),
+      }),
+    limitHeaders: (requests, remaining, _now, resetMs) => ({
+      'x-ratelimit-limit-requests': String(requests),
+      'x-ratelimit-remaining-requests': remaining,
+      'x-ratelimit-reset-requests': `${Math.ceil(resetMs / 1000)}s`,
+    }),
   },
   anthropic: {
     secret: (req) => header(req, 'x-api-key'),
@@ -152,9 +171,17 @@ const VOICES: Record<Protocol, ProviderVoice> = {
     unauthorized: (res) => refuse(res, VOICES.anthropic, 401, 'authentication_error', 'invalid x-api-key'),
     overloaded: (res) => refuse(res, VOICES.anthropic, 529, 'overloaded_error', 'Overloaded'),
     rateLimited: (res, seconds) =>
-      refuse(res, VOICES.anthropic, 429, 'rate_limit_error', 'This request would exceed the rate limit for your organization of requests per minute. Please retry after the time in the retry-after header.', undefined, {
-        'retry-after': String(seconds),
-      }),
+      refuse(
+        res,
+        VOICES.anthropic,
+        429,
+        'rate_limit_error',
+        'This request would exceed the rate limit for your organization of requests per minute. Please retry after the time in the retry-after header.',
+        undefined,
+        {
+          'retry-after': String(seconds),
+        },
+      ),
     limitHeaders: (requests, remaining, now, resetMs) => ({
       'anthropic-ratelimit-requests-limit': String(requests),
       'anthropic-ratelimit-requests-remaining': remaining,
@@ -172,7 +199,12 @@ const VOICES: Record<Protocol, ProviderVoice> = {
     overloaded: (res) => refuse(res, VOICES.gemini, 503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
     rateLimited: (res, seconds) => {
       const text = JSON.stringify({
-        error: { code: 429, message: 'Resource has been exhausted (e.g. check quota).', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` }] },
+        error: {
+          code: 429,
+          message: 'Resource has been exhausted (e.g. check quota).',
+          status: 'RESOURCE_EXHAUSTED',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` }],
+        },
       });
       res.writeHead(429, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
@@ -210,7 +242,15 @@ function limitHeaders(key: KeyState, voice: ProviderVoice, now: number): Record<
   return voice.limitHeaders(requests, String(Math.max(0, requests - key.used)), now, Math.max(0, key.windowStart + windowMs - now));
 }
 
-function refuse(res: ServerResponse, voice: ProviderVoice, status: number, type: string, message: string, code?: string, headers: Record<string, string> = {}): void {
+function refuse(
+  res: ServerResponse,
+  voice: ProviderVoice,
+  status: number,
+  type: string,
+  message: string,
+  code?: string,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(voice.errorBody(type, message, code));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);

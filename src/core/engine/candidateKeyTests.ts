@@ -27,10 +27,7 @@ export interface CandidateTestOptions {
 export async function testCandidateKeys(pool: CandidatePool, secrets: readonly string[], options: CandidateTestOptions = {}): Promise<CandidateResult[]> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const clock = options.clock ?? systemClock;
-  const trial = new KeyPool(
-    { ...pool, strategy: 'fill-first', keys: secrets.map((secret, i) => ({ id: `candidate-${i + 1}`, secret })) },
-    () => undefined,
-  );
+  const trial = new KeyPool({ ...pool, strategy: 'fill-first', keys: secrets.map((secret, i) => ({ id: `candidate-${i + 1}`, secret })) }, () => undefined);
   const upstream = new UpstreamClient({ connectTimeoutMs: timeoutMs, firstByteTimeoutMs: timeoutMs });
   const results: CandidateResult[] = new Array<CandidateResult>(secrets.length);
   let next = 0;

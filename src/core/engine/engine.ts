@@ -68,7 +68,10 @@ export class Engine {
   /** Per target (pool + upstream model): a provider fails, and answers slowly, per model. */
   private readonly breakers = new TargetTable(() => {
     const t = this.tuning;
-    return new CircuitBreaker({ windowMs: t.breakerWindowMs, minRequests: t.breakerMinRequests, failureRate: t.breakerFailureRate, openMs: t.breakerOpenMs, probes: t.breakerProbes }, this.clock);
+    return new CircuitBreaker(
+      { windowMs: t.breakerWindowMs, minRequests: t.breakerMinRequests, failureRate: t.breakerFailureRate, openMs: t.breakerOpenMs, probes: t.breakerProbes },
+      this.clock,
+    );
   });
   private readonly retryBudgets = new TargetTable(() => {
     const t = this.tuning;
@@ -150,7 +153,10 @@ export class Engine {
   /** The first-event deadline of a stream to this target while its route has a later one (§4). */
   firstEventDeadline(pool: KeyPool, model: string | undefined, routeMs: number | undefined): FirstEventDeadline {
     const configured = { tuningMs: this.tuning.firstEventTimeoutMs, poolMs: pool.deadlines?.firstEventTimeoutMs, routeMs };
-    return firstEventDeadline(configured, this.firstEvents.ofPool(pool.id)?.get(model ?? KEY_WIDE), { floorMs: this.tuning.firstEventFloorMs, margin: this.tuning.firstEventMargin });
+    return firstEventDeadline(configured, this.firstEvents.ofPool(pool.id)?.get(model ?? KEY_WIDE), {
+      floorMs: this.tuning.firstEventFloorMs,
+      margin: this.tuning.firstEventMargin,
+    });
   }
 
   /**
@@ -160,7 +166,13 @@ export class Engine {
    * path may be about the path, so the key is tested first and marked only
    * if the test fails too.
    */
-  judgeKey(pool: KeyPool, key: KeyRecord, verdict: Verdict, headers: HeaderBag | undefined, context: { model: string | undefined; endpoint: Endpoint }): boolean {
+  judgeKey(
+    pool: KeyPool,
+    key: KeyRecord,
+    verdict: Verdict,
+    headers: HeaderBag | undefined,
+    context: { model: string | undefined; endpoint: Endpoint },
+  ): boolean {
     if (verdict.kind === 'auth' && !KEY_ENDPOINTS.has(context.endpoint)) {
       key.recordFailure('caller', verdict.reason);
       this.tester.verify(pool, key);
@@ -247,7 +259,9 @@ export class Engine {
   poolStatus(): PoolStatus[] {
     const now = this.clock.now();
     return [...this.pools.values()].map((pool) =>
-      poolStatus(pool, { breakers: this.breakers.ofPool(pool.id), firstEvents: this.firstEvents.ofPool(pool.id) }, now, (model) => this.firstEventDeadline(pool, model, undefined)),
+      poolStatus(pool, { breakers: this.breakers.ofPool(pool.id), firstEvents: this.firstEvents.ofPool(pool.id) }, now, (model) =>
+        this.firstEventDeadline(pool, model, undefined),
+      ),
     );
   }
 
@@ -258,7 +272,11 @@ export class Engine {
     else this.totals.failed++;
     const key = summary.key ? ` key=${summary.key} fp=${summary.fingerprint?.slice(0, 8)}` : '';
     // The request's key is unknown here: check them all (a handful of indexOf calls per key, once per request).
-    if (summary.error) summary.error = redactSecrets(summary.error, [...this.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)));
+    if (summary.error)
+      summary.error = redactSecrets(
+        summary.error,
+        [...this.pools.values()].flatMap((pool) => pool.keys.map((key) => key.secret)),
+      );
     // Path, model and error come from the client or the provider: escaped, so none can forge or recolour a line.
     const error = summary.error ? ` (${logField(summary.error)})` : '';
     this.logger.info(

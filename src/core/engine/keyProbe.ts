@@ -30,7 +30,14 @@ export interface KeyProbe {
  * A cheap real request with the key (the provider's model list, or the pool's test path). Never throws for a
  * provider's answer or an unreachable provider. The key tests of the engine and of keys not yet added share it.
  */
-export async function probeKey(upstream: UpstreamClient, pool: KeyPool, key: KeyRecord, clock: Clock, timeoutMs: number, cancel?: AbortSignal): Promise<KeyProbe> {
+export async function probeKey(
+  upstream: UpstreamClient,
+  pool: KeyPool,
+  key: KeyRecord,
+  clock: Clock,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<KeyProbe> {
   const started = clock.now();
   const probe = (outcome: ProbeOutcome, message: string, extra: Partial<KeyProbe> = {}): KeyProbe => ({
     outcome,

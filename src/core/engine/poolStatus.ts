@@ -63,7 +63,10 @@ function breakerStatus(breakers: ReadonlyMap<string, CircuitBreaker> | undefined
 }
 
 /** The deadline in force for each model whose streams the pool served, with the history it was learned from. */
-function firstEventStatus(histories: ReadonlyMap<string, FirstEventHistory> | undefined, deadlineOf: (model: string) => FirstEventDeadline): FirstEventStatus[] {
+function firstEventStatus(
+  histories: ReadonlyMap<string, FirstEventHistory> | undefined,
+  deadlineOf: (model: string) => FirstEventDeadline,
+): FirstEventStatus[] {
   const out: FirstEventStatus[] = [];
   for (const [model, history] of histories ?? []) {
     if (history.count === 0) continue;

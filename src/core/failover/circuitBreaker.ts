@@ -55,7 +55,12 @@ export class CircuitBreaker {
   snapshot(): BreakerSnapshot {
     this.slide();
     const state = this.state();
-    return { state, requests: sum(this.successes) + sum(this.failures), failures: sum(this.failures), reopensAt: state === 'open' ? this.openUntil : undefined };
+    return {
+      state,
+      requests: sum(this.successes) + sum(this.failures),
+      failures: sum(this.failures),
+      reopensAt: state === 'open' ? this.openUntil : undefined,
+    };
   }
 
   /** Whether an attempt would be admitted now (does not take a probe slot). */

@@ -96,7 +96,8 @@ export function parseErrorFacts(body: string): ErrorFacts {
 }
 
 // "You have reached your specified API usage limits" is Anthropic's spend limit; "credits are depleted" Gemini's prepaid balance.
-const QUOTA = /insufficient[_ ]quota|billing|credit balance|exceeded your current quota|out of credits|payment required|insufficient (credits|balance|funds)|specified API usage limits|credits are depleted/i;
+const QUOTA =
+  /insufficient[_ ]quota|billing|credit balance|exceeded your current quota|out of credits|payment required|insufficient (credits|balance|funds)|specified API usage limits|credits are depleted/i;
 // Gemini words its per-minute (and per-day) limits like a billing problem ("You exceeded your current quota, please
 // check your plan and billing details … Quota exceeded for metric: …free_tier_requests, limit: 15 … Please retry in
 // 20s"), but they end by themselves: a rate limit. OpenAI's spent balance says the same first sentence without these.
@@ -105,7 +106,8 @@ const RATE = /rate[_ ]limit/i;
 const CONTEXT = /context[_ ]length|context window|prompt is too long|maximum context|input length and `?max_tokens`? exceed|too many tokens/i;
 const POLICY = /content[_ ]policy|content[_ ]filter|usage polic|safety system/i;
 // 403 bodies that speak about the key or account itself, not about this request.
-const KEY_FORBIDDEN = /api[_ ]key|this key|your key|organization (has been|is) (disabled|deactivated|suspended)|account (has been|is) (disabled|deactivated|suspended)|not allowed to use this key/i;
+const KEY_FORBIDDEN =
+  /api[_ ]key|this key|your key|organization (has been|is) (disabled|deactivated|suspended)|account (has been|is) (disabled|deactivated|suspended)|not allowed to use this key/i;
 // Anthropic's spend limit names the day it lifts: "You will regain access on 2027-01-01 at 00:00 UTC."
 const REGAIN_ACCESS = /regain access on (\d{4})-(\d{2})-(\d{2})(?: at (\d{1,2}):(\d{2}))?/i;
 const RETRY_IN = /please retry in (\d+(?:\.\d+)?)s\b/i;
@@ -150,7 +152,13 @@ function quota(reason: string, facts: ErrorFacts): Verdict {
  * Pacific time is UTC-8, or UTC-7 under daylight saving; the hour is read from the zone's own clock.
  */
 export function nextPacificMidnight(now: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Los_Angeles', hourCycle: 'h23', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Los_Angeles',
+    hourCycle: 'h23',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(now);
   const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const sinceMidnight = ((part('hour') * 60 + part('minute')) * 60 + part('second')) * 1000 + (now % 1000);
   return now - sinceMidnight + DAY_MS;
@@ -224,7 +232,13 @@ export function classifyTransportError(error: unknown): Verdict {
   if (code === 'UND_ERR_CONNECT_TIMEOUT') return { kind: 'timeout', reason: 'connect timeout' };
   // undici refuses some requests before sending them (e.g. `Expect: 100-continue`, a header it cannot encode):
   // the request is at fault, and no provider or key may be blamed for it.
-  if (code === 'UND_ERR_NOT_SUPPORTED' || code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_CHAR' || code === 'ERR_HTTP_INVALID_HEADER_VALUE') {
+  if (
+    code === 'UND_ERR_NOT_SUPPORTED' ||
+    code === 'UND_ERR_INVALID_ARG' ||
+    code === 'ERR_INVALID_ARG_VALUE' ||
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_HTTP_INVALID_HEADER_VALUE'
+  ) {
     return { kind: 'client', reason: `request refused before sending (${code})` };
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') return { kind: 'transient', reason: 'upstream headers too large' };

@@ -48,7 +48,11 @@ export function afterFailure(verdict: Verdict, facts: PolicyFacts): Step {
       // probably shared (one organisation, one IP), so each further attempt backs off instead of bursting through the pool.
       // The limited key itself is out of the running: it is cooling for this model.
       if (facts.rateLimits < 2) return { kind: 'retry', delayMs: 0, avoidKey: false };
-      return { kind: 'retry', delayMs: jitter(Math.min(facts.tuning.rateLimitBackoffMs * 2 ** (facts.rateLimits - 2), MAX_RATE_LIMIT_BACKOFF_MS), facts.random), avoidKey: false };
+      return {
+        kind: 'retry',
+        delayMs: jitter(Math.min(facts.tuning.rateLimitBackoffMs * 2 ** (facts.rateLimits - 2), MAX_RATE_LIMIT_BACKOFF_MS), facts.random),
+        avoidKey: false,
+      };
     case 'quota':
     case 'auth':
       return { kind: 'retry', delayMs: 0, avoidKey: false };
@@ -59,7 +63,11 @@ export function afterFailure(verdict: Verdict, facts: PolicyFacts): Step {
       // target's retries stay under a share of its requests: an outage is not multiplied into a retry storm.
       if (!facts.retryBudget.tryWithdraw()) return { kind: 'next-target' };
       // Each retry prefers a different key, so a fault tied to one key's connection or account costs one attempt.
-      return { kind: 'retry', delayMs: jitter(Math.min(facts.tuning.transientBackoffMs * 2 ** facts.transientRetries, MAX_TRANSIENT_BACKOFF_MS), facts.random), avoidKey: true };
+      return {
+        kind: 'retry',
+        delayMs: jitter(Math.min(facts.tuning.transientBackoffMs * 2 ** facts.transientRetries, MAX_TRANSIENT_BACKOFF_MS), facts.random),
+        avoidKey: true,
+      };
     case 'timeout':
       // A silent provider costs the whole deadline again on each retry: move on.
       return { kind: 'next-target' };

@@ -17,7 +17,7 @@ function header(headers: HeaderBag, name: string): string | undefined {
 export function parseGoDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
-  const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
+  const unitMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
   const part = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
   let total = 0;
   let consumed = 0;

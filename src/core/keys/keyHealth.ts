@@ -89,7 +89,10 @@ export class KeyRecord {
   /** The latest quota the provider reported, per model (bounded: a client can name any model). */
   private readonly quotas = new Map<string, KeyQuota>();
 
-  constructor(spec: KeySpec, private readonly onChange: (change: KeyHealthChange) => void) {
+  constructor(
+    spec: KeySpec,
+    private readonly onChange: (change: KeyHealthChange) => void,
+  ) {
     this.id = spec.id;
     this.label = spec.label ?? spec.id;
     this.#secret = spec.secret;
@@ -166,7 +169,10 @@ export class KeyRecord {
   private pruneCoolings(now: number, adding: CoolingScope): void {
     for (const [scope, { until }] of this.coolings) if (until <= now) this.coolings.delete(scope);
     if (this.coolings.size < MAX_COOLINGS || this.coolings.has(adding)) return;
-    const soonest = [...this.coolings].filter(([scope]) => scope !== KEY_WIDE).sort((a, b) => a[1].until - b[1].until).at(0);
+    const soonest = [...this.coolings]
+      .filter(([scope]) => scope !== KEY_WIDE)
+      .sort((a, b) => a[1].until - b[1].until)
+      .at(0);
     if (soonest) this.coolings.delete(soonest[0]);
   }
 
@@ -274,12 +280,14 @@ export class KeyRecord {
     };
     this.baseState = saved.state === 'cooling' ? 'ready' : saved.state;
     this.coolings.clear();
-    if (saved.state === 'cooling' && (saved.until ?? 0) > now) this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: clean(saved.reason) ?? 'rate limit' });
+    if (saved.state === 'cooling' && (saved.until ?? 0) > now)
+      this.coolings.set(KEY_WIDE, { until: saved.until ?? 0, reason: clean(saved.reason) ?? 'rate limit' });
     // The file may be hand-edited or from another version: each entry is checked, not trusted.
     const entries: unknown[] = Array.isArray(saved.cooling) ? saved.cooling.slice(0, MAX_COOLINGS) : [];
     for (const entry of entries) {
       const c = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Cooling>;
-      if (typeof c.scope === 'string' && typeof c.until === 'number' && c.until > now) this.coolings.set(c.scope, { until: c.until, reason: clean(c.reason) ?? 'rate limit' });
+      if (typeof c.scope === 'string' && typeof c.until === 'number' && c.until > now)
+        this.coolings.set(c.scope, { until: c.until, reason: clean(c.reason) ?? 'rate limit' });
     }
     this.reason = saved.state === 'ready' ? undefined : clean(saved.reason);
     this.retestAt = saved.retestAt;

@@ -15,7 +15,12 @@ export interface KeyIssuer {
 }
 
 const provider = (label: string, nameWords: readonly string[], keyPrefixes: readonly string[]): KeyIssuer => ({ label, nameWords, keyPrefixes, llm: true });
-const service = (label: string, nameWords: readonly string[], keyPrefixes: readonly string[] = []): KeyIssuer => ({ label, nameWords, keyPrefixes, llm: false });
+const service = (label: string, nameWords: readonly string[], keyPrefixes: readonly string[] = []): KeyIssuer => ({
+  label,
+  nameWords,
+  keyPrefixes,
+  llm: false,
+});
 
 /** The providers the presets offer, by preset id. */
 export const PROVIDER_KEY_ISSUERS = {

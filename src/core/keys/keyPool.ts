@@ -49,7 +49,10 @@ export class KeyPool {
   /** The provider's dialect, resolved once per configuration: the pool's (or its preset's), else its base URL's (providers/dialect.ts). */
   private resolvedDialect: DialectId;
 
-  constructor(spec: PoolSpec, private readonly onChange: (pool: KeyPool, change: KeyHealthChange) => void) {
+  constructor(
+    spec: PoolSpec,
+    private readonly onChange: (pool: KeyPool, change: KeyHealthChange) => void,
+  ) {
     this.spec = spec;
     this.resolvedDialect = poolDialect(spec);
     this.selector = makeSelector(spec.strategy);
@@ -168,7 +171,10 @@ export class KeyPool {
 
   /** Models asked of this pool at or after `since`, most recent first. */
   modelsAskedSince(since: number): string[] {
-    return [...this.asked].filter(([, at]) => at >= since).reverse().map(([model]) => model);
+    return [...this.asked]
+      .filter(([, at]) => at >= since)
+      .reverse()
+      .map(([model]) => model);
   }
 
   succeeded(key: KeyRecord, now: number): void {

@@ -66,14 +66,32 @@ export function quotaFromHeaders(headers: HeaderBag, model: string, now: number)
     for (const [name, kind] of OPENAI) {
       const reset = header(headers, `x-ratelimit-reset-${kind}`);
       const ms = reset === undefined ? undefined : parseGoDuration(reset);
-      put(name, window(count(header(headers, `x-ratelimit-limit-${kind}`)), count(header(headers, `x-ratelimit-remaining-${kind}`)), ms === undefined ? undefined : now + ms));
+      put(
+        name,
+        window(
+          count(header(headers, `x-ratelimit-limit-${kind}`)),
+          count(header(headers, `x-ratelimit-remaining-${kind}`)),
+          ms === undefined ? undefined : now + ms,
+        ),
+      );
     }
   }
-  if (headers['anthropic-ratelimit-requests-remaining'] !== undefined || headers['anthropic-ratelimit-tokens-remaining'] !== undefined || headers['anthropic-ratelimit-input-tokens-remaining'] !== undefined) {
+  if (
+    headers['anthropic-ratelimit-requests-remaining'] !== undefined ||
+    headers['anthropic-ratelimit-tokens-remaining'] !== undefined ||
+    headers['anthropic-ratelimit-input-tokens-remaining'] !== undefined
+  ) {
     for (const [name, kind] of ANTHROPIC) {
       const reset = header(headers, `anthropic-ratelimit-${kind}-reset`);
       const at = reset === undefined ? NaN : Date.parse(reset);
-      put(name, window(count(header(headers, `anthropic-ratelimit-${kind}-limit`)), count(header(headers, `anthropic-ratelimit-${kind}-remaining`)), Number.isNaN(at) ? undefined : at));
+      put(
+        name,
+        window(
+          count(header(headers, `anthropic-ratelimit-${kind}-limit`)),
+          count(header(headers, `anthropic-ratelimit-${kind}-remaining`)),
+          Number.isNaN(at) ? undefined : at,
+        ),
+      );
     }
   }
   return quota;

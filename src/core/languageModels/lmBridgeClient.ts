@@ -45,19 +45,36 @@ export class LoopbackBridgeClient {
   private dispatcher: { port: number; adminToken: string; agent: Dispatcher } | undefined;
 
   /** Streams the answer's parts; throws BridgeRefusal, AnswerStreamError, or the abort when `signal` fires. */
-  async *stream(access: BridgeAccess, protocol: Protocol, body: Wire, signal: AbortSignal, model = typeof body.model === 'string' ? body.model : ''): AsyncGenerator<AnswerPart> {
+  async *stream(
+    access: BridgeAccess,
+    protocol: Protocol,
+    body: Wire,
+    signal: AbortSignal,
+    model = typeof body.model === 'string' ? body.model : '',
+  ): AsyncGenerator<AnswerPart> {
     // The protocol's own format at the bridge's base URL for it (Gemini's path names the model), with the credentials and versions its clients send.
     const url = access.baseUrls[protocol] + primaryFormat(protocol).requestPath(model, true);
     const adapter = protocolAdapter(protocol);
     const auth: Record<string, string> = { ...adapter.authHeaders(access.token), ...adapter.defaultHeaders() };
     let response: Awaited<ReturnType<typeof request>>;
     try {
-      response = await request(url, { method: 'POST', dispatcher: this.dispatcherFor(access, url), headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(body), signal });
+      response = await request(url, {
+        method: 'POST',
+        dispatcher: this.dispatcherFor(access, url),
+        headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify(body),
+        signal,
+      });
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof OwnerNotProven && error.failure.kind !== 'unreachable') throw new BridgeRefusal('blocked', `KeyBridge sent no request: ${error.message}. See the KeyBridge status bar item.`, 0);
+      if (error instanceof OwnerNotProven && error.failure.kind !== 'unreachable')
+        throw new BridgeRefusal('blocked', `KeyBridge sent no request: ${error.message}. See the KeyBridge status bar item.`, 0);
       const code = error instanceof OwnerNotProven && error.failure.kind === 'unreachable' ? error.failure.detail : (error as NodeJS.ErrnoException).code;
-      throw new BridgeRefusal('failed', `KeyBridge could not reach its bridge at ${new URL(url).host} (${code ?? (error as Error).message}). Is it running? See the KeyBridge status bar item.`, 0);
+      throw new BridgeRefusal(
+        'failed',
+        `KeyBridge could not reach its bridge at ${new URL(url).host} (${code ?? (error as Error).message}). Is it running? See the KeyBridge status bar item.`,
+        0,
+      );
     }
     if (response.statusCode !== 200) {
       const text = await readBounded(response.body);
@@ -113,9 +130,15 @@ function refusalFor(status: number, headers: IncomingHttpHeaders, text: string):
   const message = stringOr(error?.message, '') || `the bridge answered HTTP ${status}`;
   const code = stringOr(error?.code, '');
   const ours = headers['x-keybridge-error'] === '1';
-  if (status === 401) return new BridgeRefusal('no-permissions', ours ? `${message} (this window's token does not match the bridge's; run "KeyBridge: Refresh")` : message, status);
+  if (status === 401)
+    return new BridgeRefusal(
+      'no-permissions',
+      ours ? `${message} (this window's token does not match the bridge's; run "KeyBridge: Refresh")` : message,
+      status,
+    );
   if (status === 403) return new BridgeRefusal('blocked', message, status);
   // A model no route or pool serves: the bridge's "no pool" answer, or the provider's unknown model.
-  if (status === 404 || code === 'keybridge_no_pool' || (ours && /no (openai|anthropic|gemini) pool is configured/.test(message))) return new BridgeRefusal('not-found', message, status);
+  if (status === 404 || code === 'keybridge_no_pool' || (ours && /no (openai|anthropic|gemini) pool is configured/.test(message)))
+    return new BridgeRefusal('not-found', message, status);
   return new BridgeRefusal('failed', message, status);
 }

@@ -99,14 +99,23 @@ function anthropicMessages(target: LmTarget, request: LmChatRequest, notes: Tran
   for (const turn of turns) if (turn.role === 'user') turn.content.sort((a, b) => Number(b.type === 'tool_result') - Number(a.type === 'tool_result'));
 
   const options = request.modelOptions ?? {};
-  const body: Wire = { model: target.model, max_tokens: typeof options.max_tokens === 'number' ? options.max_tokens : target.maxOutputTokens, stream: true, messages: turns };
+  const body: Wire = {
+    model: target.model,
+    max_tokens: typeof options.max_tokens === 'number' ? options.max_tokens : target.maxOutputTokens,
+    stream: true,
+    messages: turns,
+  };
   if (system.length) body.system = system.join('\n\n');
   if (typeof options.temperature === 'number') body.temperature = options.temperature;
   if (typeof options.top_p === 'number') body.top_p = options.top_p;
   const stop = stopSequences(options.stop_sequences ?? options.stop);
   if (stop.length) body.stop_sequences = stop;
   if (request.tools.length) {
-    body.tools = request.tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: anthropicInputSchema((tool.inputSchema ?? { type: 'object', properties: {} }) as Wire, notes.dropped) }));
+    body.tools = request.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: anthropicInputSchema((tool.inputSchema ?? { type: 'object', properties: {} }) as Wire, notes.dropped),
+    }));
     if (request.toolMode === 'required') body.tool_choice = { type: 'any' };
   }
   return body;
@@ -138,7 +147,12 @@ function assistantBlocks(parts: readonly LmPart[], notes: TranslationNotes): Wir
     if (part.kind === 'text') {
       if (part.text) blocks.push({ type: 'text', text: part.text });
     } else if (part.kind === 'toolCall') {
-      blocks.push({ type: 'tool_use', id: toolId(part.callId), name: part.name, input: typeof part.input === 'object' && part.input !== null ? part.input : {} });
+      blocks.push({
+        type: 'tool_use',
+        id: toolId(part.callId),
+        name: part.name,
+        input: typeof part.input === 'object' && part.input !== null ? part.input : {},
+      });
     } else {
       notes.dropped.push(`${part.kind === 'image' ? 'an image' : 'a tool result'} in an assistant message`);
     }
@@ -149,7 +163,8 @@ function assistantBlocks(parts: readonly LmPart[], notes: TranslationNotes): Wir
 /** A text or image as Anthropic blocks; empty text is left out (Anthropic refuses empty text blocks). */
 function contentBlock(part: LmContent, notes: TranslationNotes): Wire[] {
   if (part.kind === 'text') return part.text ? [{ type: 'text', text: part.text }] : [];
-  if (IMAGE_TYPES.has(part.mimeType)) return [{ type: 'image', source: { type: 'base64', media_type: part.mimeType, data: Buffer.from(part.data).toString('base64') } }];
+  if (IMAGE_TYPES.has(part.mimeType))
+    return [{ type: 'image', source: { type: 'base64', media_type: part.mimeType, data: Buffer.from(part.data).toString('base64') } }];
   notes.dropped.push(`an attachment of type ${part.mimeType}`);
   return [];
 }

@@ -41,7 +41,11 @@ export class NoticePolicy {
     const key = `${event.pool}/${event.label} (${event.masked})`;
     const why = event.reason ? `: ${event.reason}` : '';
     if (event.state === 'invalid') {
-      return this.gate({ kind: 'key-invalid', pool: event.pool, message: `Key ${key} was refused by the provider${why}. Requests go to the pool's other keys.` });
+      return this.gate({
+        kind: 'key-invalid',
+        pool: event.pool,
+        message: `Key ${key} was refused by the provider${why}. Requests go to the pool's other keys.`,
+      });
     }
     if (event.state === 'exhausted') {
       return this.gate({ kind: 'key-exhausted', pool: event.pool, message: `Key ${key} is out of quota${why}. Requests go to the pool's other keys.` });

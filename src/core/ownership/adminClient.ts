@@ -14,7 +14,15 @@ interface RawResponse {
 }
 
 /** One request to the admin API on 127.0.0.1, on a connection whose peer proved it is our bridge. */
-async function adminRequest(dispatcher: Dispatcher, port: number, adminToken: string, method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<RawResponse> {
+async function adminRequest(
+  dispatcher: Dispatcher,
+  port: number,
+  adminToken: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+): Promise<RawResponse> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const res = await request(`http://${HOST}:${port}${path}`, {
     method,
@@ -116,7 +124,9 @@ export class AdminClient {
     if (query.by) params.set('by', query.by);
     if (query.series) params.set('series', query.series);
     const search = params.toString() ? `?${params.toString()}` : '';
-    return parseAdminAnswer(await adminRequest(this.dispatcher, this.port, this.adminToken, 'GET', `/_keybridge/usage${search}`, undefined, 10_000)) as UsageReport;
+    return parseAdminAnswer(
+      await adminRequest(this.dispatcher, this.port, this.adminToken, 'GET', `/_keybridge/usage${search}`, undefined, 10_000),
+    ) as UsageReport;
   }
 
   /** Closes its kept-alive connections; the window no longer follows this owner. */

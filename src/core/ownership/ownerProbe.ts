@@ -1,5 +1,13 @@
 import type { BridgeStatus } from '../status';
-import { exchangeFailure, openProvenExchange, OwnerNotProven, parseJsonObject, type Answer, type LoopbackExchange, type ProofFailure } from './provenConnection';
+import {
+  exchangeFailure,
+  openProvenExchange,
+  OwnerNotProven,
+  parseJsonObject,
+  type Answer,
+  type LoopbackExchange,
+  type ProofFailure,
+} from './provenConnection';
 
 /** Who answers on the bridge port, as far as the probe can tell. */
 export type OwnerProbe = { kind: 'keybridge'; status: BridgeStatus } | ProofFailure;

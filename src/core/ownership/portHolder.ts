@@ -55,7 +55,10 @@ async function userName(uid: number): Promise<string> {
 
 /** Process names may hold anything; keep what is safe in a log line and a tooltip. */
 function cleanName(raw: string): string {
-  return raw.replace(/[^\w.+@:/ -]/g, '?').trim().slice(0, 32);
+  return raw
+    .replace(/[^\w.+@:/ -]/g, '?')
+    .trim()
+    .slice(0, 32);
 }
 
 /**

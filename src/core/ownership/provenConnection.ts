@@ -170,7 +170,8 @@ export async function openProvenExchange(port: number, adminToken: string, timeo
       throw new OwnerNotProven(port, exchangeFailure(error));
     }
     const answer = parseJsonObject(challenge.text);
-    if (challenge.status !== 200 || answer?.scheme !== OWNER_PROOF_SCHEME) throw new OwnerNotProven(port, { kind: 'foreign', detail: `no KeyBridge owner proof, HTTP ${challenge.status}` });
+    if (challenge.status !== 200 || answer?.scheme !== OWNER_PROOF_SCHEME)
+      throw new OwnerNotProven(port, { kind: 'foreign', detail: `no KeyBridge owner proof, HTTP ${challenge.status}` });
     if (!ownerProofMatches(adminToken, port, nonce, answer.proof)) throw new OwnerNotProven(port, { kind: 'unauthorized' });
     return exchange;
   } catch (error) {

@@ -99,13 +99,11 @@ export function shortModel(model: string): string {
 
 /** Anything that looks like key material is masked; control characters go. For text from providers. */
 export function sanitizeText(text: string): string {
-  return (
-    text
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .replace(/\b((?:sk|gsk|xai|kb|kbadmin)[-_])[A-Za-z0-9_-]{8,}/g, (m, prefix: string) => `${prefix}…${m.slice(-4)}`)
-      .replace(/\bAIza[A-Za-z0-9_-]{20,}/g, (m) => `AIza…${m.slice(-4)}`)
-      .trim()
-  );
+  return text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\b((?:sk|gsk|xai|kb|kbadmin)[-_])[A-Za-z0-9_-]{8,}/g, (m, prefix: string) => `${prefix}…${m.slice(-4)}`)
+    .replace(/\bAIza[A-Za-z0-9_-]{20,}/g, (m) => `AIza…${m.slice(-4)}`)
+    .trim();
 }
 
 export function escapeMarkdown(text: string): string {
@@ -140,10 +138,13 @@ export function keyTooltipMarkdown(pool: Pick<PoolStatus, 'label'>, key: KeyStat
   if (state === 'cooling' && key.until) lines.push(`Cooling for ${formatCountdown(key.until - now)} (until ${new Date(key.until).toLocaleTimeString()})`);
   if (state === 'ready') {
     for (const c of activeScopedCoolings(key, now)) {
-      lines.push(`Cooling for ${escapeMarkdown(shortModel(c.scope))} only: ${formatCountdown(c.until - now)} (until ${new Date(c.until).toLocaleTimeString()}); other models use this key`);
+      lines.push(
+        `Cooling for ${escapeMarkdown(shortModel(c.scope))} only: ${formatCountdown(c.until - now)} (until ${new Date(c.until).toLocaleTimeString()}); other models use this key`,
+      );
     }
   }
-  if (key.benchedUntil !== undefined && key.benchedUntil > now) lines.push(`Passed over for ${formatCountdown(key.benchedUntil - now)}: its connections kept failing while other keys of the pool succeeded`);
+  if (key.benchedUntil !== undefined && key.benchedUntil > now)
+    lines.push(`Passed over for ${formatCountdown(key.benchedUntil - now)}: its connections kept failing while other keys of the pool succeeded`);
   if ((state === 'invalid' || state === 'exhausted') && key.reason) lines.push(`Reason: ${escapeMarkdown(sanitizeText(key.reason))}`);
   if ((state === 'invalid' || state === 'exhausted') && key.retestAt) lines.push(`Next automatic test in ${formatCountdown(key.retestAt - now)}`);
   const s = key.stats;

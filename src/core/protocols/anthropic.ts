@@ -25,7 +25,9 @@ export const anthropicProtocol: ProtocolAdapter = {
   endpoints: ENDPOINTS,
   // Of the bare `/v1/...` paths, `/v1/messages*` is Anthropic's, and `/v1/models` when it carries Anthropic's headers.
   claimsBarePath: (path, headers) =>
-    path === '/v1/messages' || path.startsWith('/v1/messages/') || (path === '/v1/models' && (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined)),
+    path === '/v1/messages' ||
+    path.startsWith('/v1/messages/') ||
+    (path === '/v1/models' && (headers['anthropic-version'] !== undefined || headers['x-api-key'] !== undefined)),
   claimsUnknownUrl: (url, headers) => url.startsWith('/anthropic') || url.startsWith('/v1/messages') || headers['anthropic-version'] !== undefined,
   ownHeaderPrefix: 'anthropic-',
   defaultPrefill: 'assistant',

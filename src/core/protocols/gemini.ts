@@ -79,7 +79,11 @@ export const geminiProtocol: ProtocolAdapter = {
 
   // Gemini CLI and the SDK read `name` (`models/…`), `displayName` and the methods a model supports.
   listModels(routed, upstream) {
-    const ours = routed.map((m) => ({ name: `models/${bareModel(m.id)}`, displayName: m.label, supportedGenerationMethods: ['generateContent', 'countTokens'] }));
+    const ours = routed.map((m) => ({
+      name: `models/${bareModel(m.id)}`,
+      displayName: m.label,
+      supportedGenerationMethods: ['generateContent', 'countTokens'],
+    }));
     const names = new Set(ours.map((m) => m.name));
     return { ...upstream, models: [...ours, ...geminiModels(upstream).filter((e) => !names.has(e.name as string))] };
   },

@@ -39,7 +39,8 @@ export const openaiProtocol: ProtocolAdapter = {
 
   statusErrorBody: openaiStatusErrorBody,
 
-  terminalStreamError: (endpoint, message, facts) => (endpoint === openaiResponsesFormat.endpoint ? openaiResponsesFormat : openaiChatFormat).terminalStreamError(message, facts),
+  terminalStreamError: (endpoint, message, facts) =>
+    (endpoint === openaiResponsesFormat.endpoint ? openaiResponsesFormat : openaiChatFormat).terminalStreamError(message, facts),
 
   isPreamble: (event) => openaiResponsesFormat.isPreamble(event),
 

@@ -77,6 +77,9 @@ function parseBlock(block: string): SseEvent {
 
 /** An event as SSE bytes: what a translated stream sends (relayed streams are never re-encoded). */
 export function encodeSseEvent(event: SseEvent): string {
-  const data = (event.data ?? '').split('\n').map((line) => `data: ${line}`).join('\n');
+  const data = (event.data ?? '')
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n');
   return event.name ? `event: ${event.name}\n${data}\n\n` : `${data}\n\n`;
 }

@@ -88,7 +88,6 @@ export interface ClientPath extends PathRoute {
   protocol: Protocol;
 }
 
-
 /**
  * Maps a client URL to a protocol and the path below a pool's base URL. `/openai/v1/...` and `/anthropic/v1/...`
  * are the documented forms. The bare `/v1/...` form is accepted too: a protocol claims what is its own
@@ -104,7 +103,8 @@ export function resolveClientPath(url: string, headers: IncomingHttpHeaders): Cl
     if (path.startsWith(adapter.routedPrefix)) return pathOf(adapter, path.slice(adapter.clientPrefix.length), query);
   }
   if (!path.startsWith('/v1/')) return undefined;
-  for (let i = 0; i < CLAIMING.length; i++) if (CLAIMING[i].claimsBarePath(path, headers)) return pathOf(CLAIMING[i], path.slice(CLAIMING[i].barePrefix.length), query);
+  for (let i = 0; i < CLAIMING.length; i++)
+    if (CLAIMING[i].claimsBarePath(path, headers)) return pathOf(CLAIMING[i], path.slice(CLAIMING[i].barePrefix.length), query);
   return pathOf(DEFAULT_PROTOCOL, path.slice(DEFAULT_PROTOCOL.barePrefix.length), query);
 }
 

@@ -79,7 +79,14 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
     // Together's /responses serves only a few listed models and keeps no stored responses; Chat serves them all.
     responses: false,
   },
-  { id: 'gemini', label: 'Gemini (OpenAI-compatible)', protocol: 'openai', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', dialect: 'gemini', responses: false },
+  {
+    id: 'gemini',
+    label: 'Gemini (OpenAI-compatible)',
+    protocol: 'openai',
+    baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai',
+    dialect: 'gemini',
+    responses: false,
+  },
   // Gemini's own API: Gemini CLI's protocol, its rate-limit details (RetryInfo, QuotaFailure) and thought signatures
   // as they are. A new id: pools saved with `gemini` keep the OpenAI-compatible endpoint they were made for.
   { id: 'gemini-native', label: 'Gemini (native API)', protocol: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', dialect: 'gemini' },

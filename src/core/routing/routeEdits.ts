@@ -51,7 +51,12 @@ export function withTargetAdded(routes: readonly unknown[], ref: RouteRef, targe
  * have changed since the tree was drawn); a route left without targets is removed. Undefined when that
  * target is not there.
  */
-export function withTargetRemoved(routes: readonly unknown[], ref: RouteRef, index: number, pool: string): { routes: unknown[]; routeRemoved: boolean } | undefined {
+export function withTargetRemoved(
+  routes: readonly unknown[],
+  ref: RouteRef,
+  index: number,
+  pool: string,
+): { routes: unknown[]; routeRemoved: boolean } | undefined {
   const at = findRoute(routes, ref);
   if (at < 0) return undefined;
   const entry = routes[at] as Entry;

@@ -21,7 +21,10 @@ export interface RoutedModel {
 }
 
 /** The pool a protocol's requests go to when no route matches: `defaults`, else the first pool of that protocol. */
-export function defaultPoolId(config: { pools: readonly { id: string; protocol: Protocol }[]; defaults?: BridgeConfig['defaults'] }, protocol: Protocol): string | undefined {
+export function defaultPoolId(
+  config: { pools: readonly { id: string; protocol: Protocol }[]; defaults?: BridgeConfig['defaults'] },
+  protocol: Protocol,
+): string | undefined {
   return config.defaults?.[protocol] ?? config.pools.find((p) => p.protocol === protocol)?.id;
 }
 

@@ -86,7 +86,8 @@ export class AdminApi {
 
   /** The usage report, with the options of `keybridge usage` in the query string (`since=7d`, `by=model`). */
   private answerUsage(res: ServerResponse, url: string): void {
-    if (!this.usage) return sendJson(res, 404, { error: { type: 'not_found_error', message: 'KeyBridge records no usage here: the host named no usage file.' } });
+    if (!this.usage)
+      return sendJson(res, 404, { error: { type: 'not_found_error', message: 'KeyBridge records no usage here: the host named no usage file.' } });
     const query = usageQueryFrom(new URLSearchParams(url.split('?')[1] ?? ''));
     if (typeof query === 'string') return sendJson(res, 400, { error: { type: 'invalid_request_error', message: query } });
     sendJson(res, 200, this.usage.query(query));

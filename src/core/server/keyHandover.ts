@@ -37,7 +37,13 @@ const MAX_CHANGE_BYTES = 256 * 1024;
 function isKey(value: unknown): value is HandedOverKey {
   if (typeof value !== 'object' || value === null) return false;
   const k = value as HandedOverKey;
-  return typeof k.pool === 'string' && typeof k.id === 'string' && typeof k.secret === 'string' && k.secret.length > 0 && (k.label === undefined || typeof k.label === 'string');
+  return (
+    typeof k.pool === 'string' &&
+    typeof k.id === 'string' &&
+    typeof k.secret === 'string' &&
+    k.secret.length > 0 &&
+    (k.label === undefined || typeof k.label === 'string')
+  );
 }
 
 function isRef(value: unknown): value is { pool: string; id: string } {
@@ -66,7 +72,10 @@ export async function answerKeyHandover(req: IncomingMessage, res: ServerRespons
   } catch {
     change = undefined;
   }
-  if (!change) return sendJson(res, 400, { error: { type: 'invalid_request_error', message: 'body must be {"add": [{"pool", "id", "label"?, "secret"}], "remove": [{"pool", "id"}]}' } });
+  if (!change)
+    return sendJson(res, 400, {
+      error: { type: 'invalid_request_error', message: 'body must be {"add": [{"pool", "id", "label"?, "secret"}], "remove": [{"pool", "id"}]}' },
+    });
   try {
     await handover.apply(change);
   } catch (error) {

@@ -105,7 +105,10 @@ export class ProxyServer {
       });
       void this.handle(req, res, expectsContinue);
     };
-    const server = createServer({ keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 }, accept(false));
+    const server = createServer(
+      { keepAliveTimeout: 5_000, headersTimeout: 15_000, requestTimeout: 120_000, connectionsCheckingInterval: 1_000 },
+      accept(false),
+    );
     // Node would answer `100 Continue` before any check; the client then uploads a body we may refuse. Handled here,
     // `100 Continue` goes out only once the request passed the origin, host and token checks (curl sends this header by
     // itself for bodies over about 1 MB).
@@ -170,19 +173,39 @@ export class ProxyServer {
       if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
       if (this.answeredLocally(req, res, url)) return;
       if (hasDotSegment(url)) {
-        return sendError(res, adapter, 400, 'invalid_request_error', 'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.');
+        return sendError(
+          res,
+          adapter,
+          400,
+          'invalid_request_error',
+          'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.',
+        );
       }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
-        return sendError(res, adapter, 404, 'not_found_error', `KeyBridge: unknown path ${withoutQueryKey(url).slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`);
+        return sendError(
+          res,
+          adapter,
+          404,
+          'not_found_error',
+          `KeyBridge: unknown path ${withoutQueryKey(url).slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`,
+        );
       }
       const pathAdapter = protocolAdapter(path.protocol);
       const token = presentedToken(req.headers, url, pathAdapter.queryToken);
       if (!token || !tokensEqual(token, this.options.token)) {
-        return sendError(res, pathAdapter, 401, 'authentication_error', `KeyBridge: ${token ? 'wrong' : 'missing'} local access token. Send the KeyBridge token as your API key (Authorization: Bearer, x-api-key or x-goog-api-key).`);
+        return sendError(
+          res,
+          pathAdapter,
+          401,
+          'authentication_error',
+          `KeyBridge: ${token ? 'wrong' : 'missing'} local access token. Send the KeyBridge token as your API key (Authorization: Bearer, x-api-key or x-goog-api-key).`,
+        );
       }
       if (!ALLOWED_METHODS.has(req.method ?? '')) {
-        return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, { allow: 'GET, POST, DELETE, HEAD' });
+        return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, {
+          allow: 'GET, POST, DELETE, HEAD',
+        });
       }
       await this.proxy(req, res, path, expectsContinue);
     } catch (error) {
@@ -202,7 +225,12 @@ export class ProxyServer {
     const transferEncoding = req.headers['transfer-encoding'];
     if (transferEncoding !== undefined && !/^\s*chunked\s*$/i.test(transferEncoding)) {
       // Node frames only `chunked`; any other coding leaves the body's end unknowable (a smuggling classic).
-      return { status: 400, type: 'invalid_request_error', message: `KeyBridge: unsupported Transfer-Encoding "${transferEncoding.slice(0, 40)}"; send Content-Length or chunked.`, close: true };
+      return {
+        status: 400,
+        type: 'invalid_request_error',
+        message: `KeyBridge: unsupported Transfer-Encoding "${transferEncoding.slice(0, 40)}"; send Content-Length or chunked.`,
+        close: true,
+      };
     }
     return undefined;
   }

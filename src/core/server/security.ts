@@ -10,10 +10,13 @@ const MIN_TOKEN_LENGTH = 16;
  * and terminal holds) never the admin token (which reads and changes key state).
  */
 export function tokenProblem(token: string | undefined, adminToken: string | undefined): { which: 'token' | 'adminToken'; message: string } | undefined {
-  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) return { which: 'token', message: `the local access token is ${token.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+    return { which: 'token', message: `the local access token is ${token.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
   if (adminToken === undefined) return undefined;
-  if (adminToken.length < MIN_TOKEN_LENGTH) return { which: 'adminToken', message: `the admin token is ${adminToken.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
-  if (adminToken === token) return { which: 'adminToken', message: 'the admin token must differ from the local access token (every agent holds the local one)' };
+  if (adminToken.length < MIN_TOKEN_LENGTH)
+    return { which: 'adminToken', message: `the admin token is ${adminToken.length} character(s); use at least ${MIN_TOKEN_LENGTH}` };
+  if (adminToken === token)
+    return { which: 'adminToken', message: 'the admin token must differ from the local access token (every agent holds the local one)' };
   return undefined;
 }
 

@@ -79,7 +79,12 @@ export function chatToMessagesAnswer(chat: Wire, model: string, carry?: DialectI
 
 /** `includeUsage`: the client asked for a usage chunk. */
 export function messagesToChatStream(model: string, created: number, includeUsage: boolean, redact?: PieceRedactor): StreamTranslator {
-  return translatedStream(anthropicMessagesCodec, openaiChatCodec, { model, createdAt: created, client: { stream_options: { include_usage: includeUsage } }, redact });
+  return translatedStream(anthropicMessagesCodec, openaiChatCodec, {
+    model,
+    createdAt: created,
+    client: { stream_options: { include_usage: includeUsage } },
+    redact,
+  });
 }
 
 export function messagesToChatAnswer(message: Wire, model: string, created: number): Wire | undefined {

@@ -79,7 +79,12 @@ export class BodyRelay {
     );
     if (tail) (format?.usage ?? ANY_USAGE).scan(tail.toString('utf8'), usage);
     // The model comes early in every protocol's answer: the first chunk has it.
-    return { end, usage, model: head ? scanModel(head.toString('utf8')) : undefined, responseId: format?.chainsAnswers && head ? responseIdOf(head) : undefined };
+    return {
+      end,
+      usage,
+      model: head ? scanModel(head.toString('utf8')) : undefined,
+      responseId: format?.chainsAnswers && head ? responseIdOf(head) : undefined,
+    };
   }
 }
 

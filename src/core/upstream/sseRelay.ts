@@ -15,7 +15,6 @@ import { isErrorEvent, noteStreamFacts, parseEventJson } from './streamFacts';
 
 export type GateResult = { kind: 'commit'; firstEventAt: number } | { kind: 'fail'; verdict: Verdict };
 
-
 /** How long an upstream may take to end its body after its final event before its connection is dropped. */
 const FINAL_EVENT_GRACE_MS = 200;
 
@@ -74,7 +73,6 @@ export class SseRelay {
     this.format = wireFormatOf(endpoint);
     this.usageReader = this.format?.usage ?? ANY_USAGE;
   }
-
 
   async gate(timeoutMs: number, now: () => number): Promise<GateResult> {
     type Settle = (outcome: GateOutcome<number>) => void;
@@ -203,12 +201,19 @@ export class SseRelay {
   }
 
   protected result(end: RelayEnd): RelayResult {
-    return { end, usage: this.usage, model: this.model, responseId: this.format?.chainsAnswers ? this.facts.responseId : undefined, inBandError: this.inBandError };
+    return {
+      end,
+      usage: this.usage,
+      model: this.model,
+      responseId: this.format?.chainsAnswers ? this.facts.responseId : undefined,
+      inBandError: this.inBandError,
+    };
   }
 
   /** Ends the client's stream with the protocol's own terminal error. */
   endWithError(res: ServerResponse, reason: string, facts: StreamFacts): void {
-    if (!res.writableEnded && !res.destroyed) res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, facts));
+    if (!res.writableEnded && !res.destroyed)
+      res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, facts));
   }
 
   private noteModel(data: string): void {

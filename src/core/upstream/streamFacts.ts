@@ -33,7 +33,8 @@ export function noteStreamFacts(event: SseEvent, facts: StreamFacts): void {
   const seq = SEQUENCE.exec(data);
   if (seq) facts.lastSequence = Number(seq[1]);
   if (event.name === 'response.created' || (facts.responseId === undefined && event.name === 'message_start')) {
-    const parsed = parseEventJson(event) as { response?: { id?: string; model?: string; created_at?: number }; message?: { id?: string; model?: string } } | undefined;
+    const parsed = parseEventJson(event) as
+      { response?: { id?: string; model?: string; created_at?: number }; message?: { id?: string; model?: string } } | undefined;
     const source = parsed?.response ?? parsed?.message;
     if (source) {
       facts.responseId = source.id;

@@ -69,7 +69,8 @@ export class TranslatedSseRelay extends SseRelay {
           const events = this.scanner.end();
           this.inspect(events);
           let out = this.translate(events);
-          if (!this.closed) out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream ended its stream before saying how the answer ended');
+          if (!this.closed)
+            out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream ended its stream before saying how the answer ended');
           res.end(out);
         },
         describeError: (error) => classifyTransportError(error).reason,
@@ -113,7 +114,8 @@ export class TranslatedSseRelay extends SseRelay {
       }
       // A final event after an answer the provider stopped unfinished (DeepSeek's insufficient_system_resource)
       // is a cut, not a complete answer.
-      if (this.adapter.isTerminal(event)) out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream stopped its answer before it was complete');
+      if (this.adapter.isTerminal(event))
+        out += this.client.translator.finishSeen ? this.close() : this.terminalError('the upstream stopped its answer before it was complete');
     }
     return out;
   }
@@ -129,13 +131,18 @@ export class TranslatedSseRelay extends SseRelay {
    */
   private encode(events: SseEvent[]): string {
     let out = '';
-    for (const event of events) out += encodeSseEvent(event.data === undefined ? event : { ...event, data: redactSecrets(event.data, [this.client.secret], 'body') });
+    for (const event of events)
+      out += encodeSseEvent(event.data === undefined ? event : { ...event, data: redactSecrets(event.data, [this.client.secret], 'body') });
     return out;
   }
 
   private terminalError(reason: string): string {
     this.closed = true;
     // The reason may quote the provider's error message, which may quote the key.
-    return this.client.adapter.terminalStreamError(this.client.endpoint, `KeyBridge: ${redactSecrets(reason, [this.client.secret])}`, this.client.translator.facts ?? this.facts);
+    return this.client.adapter.terminalStreamError(
+      this.client.endpoint,
+      `KeyBridge: ${redactSecrets(reason, [this.client.secret])}`,
+      this.client.translator.facts ?? this.facts,
+    );
   }
 }

@@ -72,7 +72,11 @@ export function splitBaseUrl(baseUrl: string): { origin: string; basePath: strin
  * bodies we must classify. Rejects with code ERROR_BODY_TIMEOUT when the body
  * does not end within `timeoutMs` (the upstream client sets no body timeout).
  */
-export async function readBounded(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, limit: number, timeoutMs = 10_000): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
+export async function readBounded(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  limit: number,
+  timeoutMs = 10_000,
+): Promise<{ raw: Buffer; text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;

@@ -94,7 +94,15 @@ function quotasOf(status: BridgeStatus | undefined, now: number): DashboardQuota
         for (const [field, window] of QUOTA_WINDOWS) {
           const w = quota[field];
           if (!w) continue;
-          out.push({ pool: pool.id, key: key.masked, model: quota.model, window, remaining: w.remaining, limit: w.limit, resetInMs: w.resetAt === undefined ? undefined : Math.max(0, w.resetAt - now) });
+          out.push({
+            pool: pool.id,
+            key: key.masked,
+            model: quota.model,
+            window,
+            remaining: w.remaining,
+            limit: w.limit,
+            resetInMs: w.resetAt === undefined ? undefined : Math.max(0, w.resetAt - now),
+          });
         }
       }
     }
@@ -113,7 +121,11 @@ function stacksOf(lines: SeriesLine[], length: number, name: (line: SeriesLine) 
   const top = fits ? lines : lines.slice(0, TOP_SERIES - 1);
   const stacks = top.map((line) => ({ name: name(line), tokens: line.tokens, requests: line.requests }));
   if (!fits) {
-    const other: DashboardStack = { name: `other (${lines.length - top.length})`, tokens: new Array<number>(length).fill(0), requests: new Array<number>(length).fill(0) };
+    const other: DashboardStack = {
+      name: `other (${lines.length - top.length})`,
+      tokens: new Array<number>(length).fill(0),
+      requests: new Array<number>(length).fill(0),
+    };
     for (const line of lines.slice(top.length)) {
       for (let i = 0; i < length; i++) {
         other.tokens[i] += line.tokens[i];
@@ -126,7 +138,18 @@ function stacksOf(lines: SeriesLine[], length: number, name: (line: SeriesLine) 
 }
 
 function seriesOf(series: UsageSeries | undefined): DashboardSeries {
-  if (!series) return { grain: 'day', at: [], requests: [], errors: [], failovers: [], tokens: [], cacheReadTokens: [], costUsd: [], by: { model: [], key: [], pool: [], agent: [] } };
+  if (!series)
+    return {
+      grain: 'day',
+      at: [],
+      requests: [],
+      errors: [],
+      failovers: [],
+      tokens: [],
+      cacheReadTokens: [],
+      costUsd: [],
+      by: { model: [], key: [], pool: [], agent: [] },
+    };
   const { total, by, at } = series;
   const plain = (line: SeriesLine): string => line.name;
   return {
@@ -138,7 +161,12 @@ function seriesOf(series: UsageSeries | undefined): DashboardSeries {
     tokens: total.tokens,
     cacheReadTokens: total.cacheReadTokens,
     costUsd: total.costUsd,
-    by: { model: stacksOf(by.model, at.length, plain), key: stacksOf(by.key, at.length, keyName), pool: stacksOf(by.pool, at.length, plain), agent: stacksOf(by.agent, at.length, plain) },
+    by: {
+      model: stacksOf(by.model, at.length, plain),
+      key: stacksOf(by.key, at.length, keyName),
+      pool: stacksOf(by.pool, at.length, plain),
+      agent: stacksOf(by.agent, at.length, plain),
+    },
   };
 }
 
@@ -150,7 +178,14 @@ export function dashboardData(report: UsageReport, status: BridgeStatus | undefi
     at: now,
     role,
     range,
-    totals: { requests: totals.requests, errors: totals.errors, failovers: totals.failovers, tokens: tokensOf(totals), meanLatencyMs: totals.meanLatencyMs, costUsd: totals.costUsd },
+    totals: {
+      requests: totals.requests,
+      errors: totals.errors,
+      failovers: totals.failovers,
+      tokens: tokensOf(totals),
+      meanLatencyMs: totals.meanLatencyMs,
+      costUsd: totals.costUsd,
+    },
     cacheHitRate: input ? totals.cacheReadTokens / input : null,
     series: seriesOf(report.series),
     breakdowns: {

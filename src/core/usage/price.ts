@@ -55,7 +55,10 @@ export class Pricer {
   private readonly pools: Map<string, PricedPool>;
   private readonly memo = new Map<string, TokenPrices | null>();
 
-  constructor(private readonly catalog: PriceCatalog | undefined, pools: readonly PricedPool[]) {
+  constructor(
+    private readonly catalog: PriceCatalog | undefined,
+    pools: readonly PricedPool[],
+  ) {
     this.pools = new Map(pools.map((pool) => [pool.id, pool]));
   }
 

@@ -206,7 +206,12 @@ export function queryUsage(rows: Iterable<UsageRow>, query: UsageQuery, now: num
   const breakdowns: UsageReport['breakdowns'] = {};
   for (const dimension of dimensions) {
     const lines = [...(groups.get(dimension) ?? [])];
-    const out = lines.map(([name, line]) => ({ name, ...(line.pool ? { pool: line.pool } : {}), ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}), ...totalsOf(line) }));
+    const out = lines.map(([name, line]) => ({
+      name,
+      ...(line.pool ? { pool: line.pool } : {}),
+      ...(line.keyMasked ? { keyMasked: line.keyMasked } : {}),
+      ...totalsOf(line),
+    }));
     breakdowns[dimension] = dimension === 'day' ? out.sort((a, b) => a.name.localeCompare(b.name)) : out.sort(largestFirst);
   }
   const report: UsageReport = { from, to: now, totals: totalsOf(total), breakdowns };
@@ -242,7 +247,14 @@ type TokenSums = Pick<UsageSums, 'inputTokens' | 'outputTokens' | 'cacheReadToke
 
 function emptyValues(length: number): SeriesValues {
   const zeros = (): number[] => new Array<number>(length).fill(0);
-  return { requests: zeros(), errors: zeros(), failovers: zeros(), tokens: zeros(), cacheReadTokens: zeros(), costUsd: new Array<number | null>(length).fill(null) };
+  return {
+    requests: zeros(),
+    errors: zeros(),
+    failovers: zeros(),
+    tokens: zeros(),
+    cacheReadTokens: zeros(),
+    costUsd: new Array<number | null>(length).fill(null),
+  };
 }
 
 function addAt(values: SeriesValues, i: number, row: UsageRow, cost: number | undefined): void {

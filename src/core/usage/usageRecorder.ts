@@ -158,7 +158,10 @@ export class UsageRecorder implements UsageSource {
       },
       (error: unknown) => {
         // Logged once per run of failures: a full disk must not fill the log too.
-        if (!this.writeFailing) this.options.logger.warn(`usage: cannot write ${this.options.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); records are kept in memory`);
+        if (!this.writeFailing)
+          this.options.logger.warn(
+            `usage: cannot write ${this.options.file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); records are kept in memory`,
+          );
         this.writeFailing = true;
       },
     );

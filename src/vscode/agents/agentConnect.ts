@@ -21,7 +21,9 @@ const claudeSetting: EnvSettingAccess = {
     return scope === 'user' ? inspected?.globalValue : inspected?.workspaceValue;
   },
   write: async (scope, setting, value) => {
-    await vscode.workspace.getConfiguration().update(setting, value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace
+      .getConfiguration()
+      .update(setting, value, scope === 'user' ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
   },
 };
 
@@ -51,11 +53,21 @@ export class AgentConnect extends Disposable {
     this.logger = services.logger;
     this.home = home;
     const env = process.env;
-    this.connections = new AgentConnections({ state: context.globalState, secrets: context.secrets, settings: claudeSetting, home, env, logger: services.logger });
+    this.connections = new AgentConnections({
+      state: context.globalState,
+      secrets: context.secrets,
+      settings: claudeSetting,
+      home,
+      env,
+      logger: services.logger,
+    });
     this.rows = new AgentRows(this.connections, (id) => vscode.extensions.getExtension(id) !== undefined, env);
     const previewChanged = this._register(new vscode.EventEmitter<vscode.Uri>());
     this._register(
-      vscode.workspace.registerTextDocumentContentProvider('keybridge-connect', { onDidChange: previewChanged.event, provideTextDocumentContent: () => this.preview }),
+      vscode.workspace.registerTextDocumentContentProvider('keybridge-connect', {
+        onDidChange: previewChanged.event,
+        provideTextDocumentContent: () => this.preview,
+      }),
     );
     this.commands = new ConnectCommands({
       connections: this.connections,
@@ -74,7 +86,9 @@ export class AgentConnect extends Disposable {
         await vscode.window.showTextDocument(doc, { preview: true });
       },
       closePreview: async () => {
-        const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === PREVIEW_URI);
+        const tabs = vscode.window.tabGroups.all
+          .flatMap((group) => group.tabs)
+          .filter((tab) => tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === PREVIEW_URI);
         if (tabs.length) await vscode.window.tabGroups.close(tabs);
       },
     });
@@ -104,7 +118,10 @@ export class AgentConnect extends Disposable {
    */
   section(serving: Pick<ConnectContext, 'baseUrls' | 'token'> | undefined, hasPools: boolean): AgentsNode | undefined {
     const ctx = serving && { ...serving, home: this.home, env: process.env };
-    if (ctx) void this.connections.follow(ctx).catch((error: unknown) => this.logger.warn(`Connect Agents: could not follow the port or token: ${(error as Error).message}`));
+    if (ctx)
+      void this.connections
+        .follow(ctx)
+        .catch((error: unknown) => this.logger.warn(`Connect Agents: could not follow the port or token: ${(error as Error).message}`));
     // Kept in memory only, like the token itself.
     const signature = JSON.stringify(ctx ? [ctx.baseUrls, ctx.token] : null);
     if (this.stale || signature !== this.builtFor) {

@@ -62,7 +62,8 @@ export interface TargetPlan {
  * multi-root workspace), which is often committed and shared, and which VS Code creates readable by every
  * local user.
  */
-const USER_SETTINGS_NOTE = 'VS Code keeps User settings in its settings.json, which it creates readable by other users of this machine under the usual umask; KeyBridge does not change its mode';
+const USER_SETTINGS_NOTE =
+  'VS Code keeps User settings in its settings.json, which it creates readable by other users of this machine under the usual umask; KeyBridge does not change its mode';
 
 const WORKSPACE_SETTINGS_WARNING =
   'Workspace settings are stored in this folder’s .vscode/settings.json (or the .code-workspace file), which is often committed to a repository and usually readable by other users of this machine: the local token would be in it. User settings keep it out of the folder.';
@@ -128,7 +129,8 @@ export class AgentConnections {
     const scope = scopeOf(id);
     if (scope) {
       const where = `${scope === 'user' ? 'User' : 'Workspace'} settings: "${CLAUDE_ENV_SETTING}"`;
-      if (!this.deps.settings.registered()) return { id, where, lines: [], refused: `the Claude Code extension is not installed, so VS Code has no "${CLAUDE_ENV_SETTING}" setting` };
+      if (!this.deps.settings.registered())
+        return { id, where, lines: [], refused: `the Claude Code extension is not installed, so VS Code has no "${CLAUDE_ENV_SETTING}" setting` };
       if (scope === 'workspace' && !this.deps.settings.hasWorkspace()) return { id, where, lines: [], refused: 'no folder or workspace is open' };
       const values = claudeEnvValues(ctx);
       const lines = [...Object.entries(values).map(([name, value]) => JSON.stringify({ name, value })), `"${CLAUDE_LOGIN_PROMPT_SETTING}": true`];
@@ -155,7 +157,8 @@ export class AgentConnections {
     if (scope) {
       const merged = mergeEnvSetting(this.deps.settings.read(scope, CLAUDE_ENV_SETTING), claudeEnvValues(ctx));
       // Connecting again keeps what was there before the first Connect, not our own true.
-      let loginPrompt: LoginPromptRecord | undefined = stored.settings[scope]?.loginPrompt ?? loginPromptRecord(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING));
+      let loginPrompt: LoginPromptRecord | undefined =
+        stored.settings[scope]?.loginPrompt ?? loginPromptRecord(this.deps.settings.read(scope, CLAUDE_LOGIN_PROMPT_SETTING));
       await this.deps.settings.write(scope, CLAUDE_ENV_SETTING, merged.value);
       try {
         await this.deps.settings.write(scope, CLAUDE_LOGIN_PROMPT_SETTING, true);
@@ -237,7 +240,9 @@ export class AgentConnections {
     }
     if (changed === 0) return;
     await this.save(stored);
-    this.deps.logger.info(`Connect Agents: updated ${changed} connected agent setting(s) for ${ctx.baseUrls.openai.replace(/\/openai\/v1$/, '')} and the current local token`);
+    this.deps.logger.info(
+      `Connect Agents: updated ${changed} connected agent setting(s) for ${ctx.baseUrls.openai.replace(/\/openai\/v1$/, '')} and the current local token`,
+    );
   }
 
   private context(ctx: ConnectContext | undefined): ConnectContext {
@@ -264,7 +269,9 @@ export class AgentConnections {
       const raw = await withinMs(this.deps.secrets.get(previousSecret(id)), 5_000);
       return raw ? (JSON.parse(raw) as PreviousValues) : {};
     } catch (error) {
-      this.deps.logger.warn(`Disconnect Agents: the values ${id} had before could not be read from the secret storage (${(error as Error).message}); KeyBridge's own are removed instead`);
+      this.deps.logger.warn(
+        `Disconnect Agents: the values ${id} had before could not be read from the secret storage (${(error as Error).message}); KeyBridge's own are removed instead`,
+      );
       return {};
     }
   }

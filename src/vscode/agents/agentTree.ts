@@ -43,8 +43,20 @@ export class AgentRows {
     const presence = this.presence;
     const agents = AGENTS.filter((a) => a.targets.length > 0).map((agent): AgentNode => {
       const targets = agent.targets.map((t) => this.connections.status(t, ctx)).filter((s) => s.state !== 'not-connected');
-      const state: AgentRowState = targets.some((s) => s.state === 'drifted' || s.state === 'missing') ? 'drifted' : targets.length > 0 ? 'connected' : 'not-connected';
-      return { kind: 'agent', id: `agent:${agent.id}`, agent: agent.id, title: agent.title, state, targets, presence: presence.find((p) => p.agent.id === agent.id) ?? { agent, extensions: [], cli: undefined } };
+      const state: AgentRowState = targets.some((s) => s.state === 'drifted' || s.state === 'missing')
+        ? 'drifted'
+        : targets.length > 0
+          ? 'connected'
+          : 'not-connected';
+      return {
+        kind: 'agent',
+        id: `agent:${agent.id}`,
+        agent: agent.id,
+        title: agent.title,
+        state,
+        targets,
+        presence: presence.find((p) => p.agent.id === agent.id) ?? { agent, extensions: [], cli: undefined },
+      };
     });
     return { kind: 'agents', id: 'agents', agents };
   }
@@ -62,7 +74,9 @@ export function agentTreeItem(node: AgentTreeNode): vscode.TreeItem {
     item.id = node.id;
     const connected = node.agents.filter((a) => a.state !== 'not-connected').length;
     item.description = `${connected} connected`;
-    item.tooltip = new vscode.MarkdownString('Agents whose own settings point at KeyBridge. **Connect Agents** shows the exact lines before it writes them; **Disconnect** restores what was there.');
+    item.tooltip = new vscode.MarkdownString(
+      'Agents whose own settings point at KeyBridge. **Connect Agents** shows the exact lines before it writes them; **Disconnect** restores what was there.',
+    );
     item.contextValue = AGENTS_CONTEXT;
     item.iconPath = new vscode.ThemeIcon('hubot');
     return item;
@@ -80,7 +94,8 @@ export function agentTreeItem(node: AgentTreeNode): vscode.TreeItem {
 function agentDescription(node: AgentNode): string {
   const where = [...new Set(node.targets.map((t) => t.where))].join(', ');
   if (node.state === 'connected') return `connected · ${where}`;
-  if (node.state === 'drifted') return `drifted · ${[...new Set(node.targets.filter((t) => t.state === 'drifted' || t.state === 'missing').map((t) => t.where))].join(', ')} changed since Connect`;
+  if (node.state === 'drifted')
+    return `drifted · ${[...new Set(node.targets.filter((t) => t.state === 'drifted' || t.state === 'missing').map((t) => t.where))].join(', ')} changed since Connect`;
   return isPresent(node.presence) ? 'not connected · detected' : 'not connected';
 }
 
@@ -89,7 +104,14 @@ function agentTooltip(node: AgentNode): string {
   const found = [...node.presence.extensions.map((id) => `extension \`${id}\``), ...(node.presence.cli ? [`\`${node.presence.cli}\``] : [])];
   lines.push(found.length ? `Found: ${found.join(', ')}` : 'Not found on this machine (no extension, nothing on PATH).', '');
   for (const t of node.targets) {
-    const state = t.state === 'outdated' ? 'connected (updating to the current port and token)' : t.state === 'drifted' ? 'changed since Connect' : t.state === 'missing' ? 'the file is gone' : 'connected';
+    const state =
+      t.state === 'outdated'
+        ? 'connected (updating to the current port and token)'
+        : t.state === 'drifted'
+          ? 'changed since Connect'
+          : t.state === 'missing'
+            ? 'the file is gone'
+            : 'connected';
     lines.push(`- ${t.where}: ${state}`);
   }
   return lines.join('\n');

@@ -39,9 +39,13 @@ export class ConnectCommands {
     const ctx = this.context();
     const presence = detectAgents((id) => this.services.hasExtension(id), this.services.env);
     const wanted = agentArg(arg);
-    const available = CHOICES.filter((c) => (!wanted || c.agent === wanted) && this.offered(c) && c.targets.some((t) => this.services.connections.status(t, ctx).state === 'not-connected'));
+    const available = CHOICES.filter(
+      (c) => (!wanted || c.agent === wanted) && this.offered(c) && c.targets.some((t) => this.services.connections.status(t, ctx).state === 'not-connected'),
+    );
     if (available.length === 0) {
-      void vscode.window.showInformationMessage(`KeyBridge: ${wanted ? `${agentTitle(wanted)} is` : 'every agent KeyBridge can write for is'} already connected. ${notesOf(presence)}`.trim());
+      void vscode.window.showInformationMessage(
+        `KeyBridge: ${wanted ? `${agentTitle(wanted)} is` : 'every agent KeyBridge can write for is'} already connected. ${notesOf(presence)}`.trim(),
+      );
       return undefined;
     }
     const chosen = available.length === 1 && wanted ? available : await this.pick(available, presence);
@@ -90,7 +94,12 @@ export class ConnectCommands {
       const picked = await vscode.window.showQuickPick(
         places.map(([where, statuses]) => {
           const drifted = statuses.some((s) => s.state === 'drifted');
-          return { label: `${agentOfTarget(statuses[0].id).title}: ${where}`, description: drifted ? 'changed since Connect' : statuses[0].state, picked: true, statuses };
+          return {
+            label: `${agentOfTarget(statuses[0].id).title}: ${where}`,
+            description: drifted ? 'changed since Connect' : statuses[0].state,
+            picked: true,
+            statuses,
+          };
         }),
         { title: 'KeyBridge: Disconnect Agents', placeHolder: 'What should KeyBridge take out again?', canPickMany: true },
       );
@@ -118,7 +127,8 @@ export class ConnectCommands {
         failed.push(`${status.where}: ${(error as Error).message}`);
       }
     }
-    if (done.length) void vscode.window.showInformationMessage(`KeyBridge disconnected: ${[...new Set(done)].join('; ')}. Restart running agents to drop the bridge.`);
+    if (done.length)
+      void vscode.window.showInformationMessage(`KeyBridge disconnected: ${[...new Set(done)].join('; ')}. Restart running agents to drop the bridge.`);
     if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not disconnect: ${failed.join('; ')}`);
     return chosen.map((s) => s.id);
   }
@@ -131,7 +141,12 @@ export class ConnectCommands {
         kept.push(plan);
         continue;
       }
-      const answer = await vscode.window.showWarningMessage(`Put the local token in ${plan.where}?`, { modal: true, detail: plan.warning }, 'Write It There', 'Skip');
+      const answer = await vscode.window.showWarningMessage(
+        `Put the local token in ${plan.where}?`,
+        { modal: true, detail: plan.warning },
+        'Write It There',
+        'Skip',
+      );
       if (answer === undefined) return undefined;
       if (answer === 'Write It There') kept.push(plan);
     }
@@ -149,10 +164,23 @@ export class ConnectCommands {
     const picked = await vscode.window.showQuickPick(
       available.map((choice) => {
         const here = found(choice.agent);
-        const how = here ? [...here.extensions.map(() => 'extension installed'), ...(here.cli ? [`${here.agent.cli} on PATH`] : [])].join(', ') : 'not detected';
-        return { label: choice.label, description: how, detail: choice.detail, picked: here !== undefined && !choice.targets.includes('claude-setting-workspace'), choice };
+        const how = here
+          ? [...here.extensions.map(() => 'extension installed'), ...(here.cli ? [`${here.agent.cli} on PATH`] : [])].join(', ')
+          : 'not detected';
+        return {
+          label: choice.label,
+          description: how,
+          detail: choice.detail,
+          picked: here !== undefined && !choice.targets.includes('claude-setting-workspace'),
+          choice,
+        };
       }),
-      { title: 'KeyBridge: Connect Agents', placeHolder: 'Which agents should use KeyBridge? Nothing is written before you confirm.', canPickMany: true, ignoreFocusOut: true },
+      {
+        title: 'KeyBridge: Connect Agents',
+        placeHolder: 'Which agents should use KeyBridge? Nothing is written before you confirm.',
+        canPickMany: true,
+        ignoreFocusOut: true,
+      },
     );
     return picked?.map((p) => p.choice);
   }
@@ -192,7 +220,9 @@ export class ConnectCommands {
       const others = notesOf(presence);
       const files = notes.length ? ` ${notes.join('; ')}.` : '';
       const places = [...new Set(done.map((p) => `${agentOfTarget(p.id).title} (${p.where})`))];
-      void vscode.window.showInformationMessage(`KeyBridge connected ${places.join(', ')}.${files} Restart running agents to pick it up.${others ? ` ${others}` : ''}`);
+      void vscode.window.showInformationMessage(
+        `KeyBridge connected ${places.join(', ')}.${files} Restart running agents to pick it up.${others ? ` ${others}` : ''}`,
+      );
     }
     if (failed.length) void vscode.window.showErrorMessage(`KeyBridge could not connect: ${failed.join('; ')}`);
     return done.map((p) => p.id);

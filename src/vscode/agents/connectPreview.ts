@@ -9,7 +9,12 @@ import type { AgentPresence } from '../../core/agents/agentCatalog';
  */
 export function connectPreviewMarkdown(plans: readonly TargetPlan[], token: string, others: readonly AgentPresence[]): string {
   const masked = maskSecret(token);
-  const out = ['# KeyBridge: Connect Agents', '', 'KeyBridge would write exactly these lines, and nothing else. **Disconnect** takes them out again and puts back what was there.', ''];
+  const out = [
+    '# KeyBridge: Connect Agents',
+    '',
+    'KeyBridge would write exactly these lines, and nothing else. **Disconnect** takes them out again and puts back what was there.',
+    '',
+  ];
   for (const [where, same] of byPlace(plans)) {
     out.push(`## ${where}`, '');
     for (const plan of same) {

@@ -49,7 +49,9 @@ export class TerminalEnvironment {
     const names = Object.keys(vars);
     if (names.length === 0) return;
     for (const [name, value] of Object.entries(vars)) this.collection.replace(name, value);
-    const at = PROTOCOL_ADAPTERS.filter((a) => served.has(a.protocol)).map((a) => `${a.label} clients at ${baseUrls[a.protocol]}`).join(' and ');
+    const at = PROTOCOL_ADAPTERS.filter((a) => served.has(a.protocol))
+      .map((a) => `${a.label} clients at ${baseUrls[a.protocol]}`)
+      .join(' and ');
     this.collection.description = new vscode.MarkdownString(
       `KeyBridge points ${at}: sets ${names.join(', ')}. A protocol's variables are set only while a pool or route serves it. New terminals only. Turn off with the \`keybridge.terminalEnv\` setting.`,
     );

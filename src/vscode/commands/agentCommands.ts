@@ -29,7 +29,9 @@ export class AgentCommands {
     }
     const url = urls[protocol];
     await vscode.env.clipboard.writeText(url);
-    void vscode.window.showInformationMessage(`KeyBridge: copied ${url}. Agents send the KeyBridge token as their API key ("Copy Agent Setup" has the exact lines).`);
+    void vscode.window.showInformationMessage(
+      `KeyBridge: copied ${url}. Agents send the KeyBridge token as their API key ("Copy Agent Setup" has the exact lines).`,
+    );
     return url;
   }
 
@@ -51,7 +53,9 @@ export class AgentCommands {
     }
     const setup = agentSetup(agent, ctx);
     await vscode.env.clipboard.writeText(setup.text);
-    void vscode.window.showInformationMessage(`KeyBridge: copied the ${setup.title} setup (for ${setup.where}). It holds the local KeyBridge token, which only works on this machine.`);
+    void vscode.window.showInformationMessage(
+      `KeyBridge: copied the ${setup.title} setup (for ${setup.where}). It holds the local KeyBridge token, which only works on this machine.`,
+    );
     return setup.text;
   }
 }

@@ -38,7 +38,8 @@ export class BulkKeyCommands {
     const uri = given ?? asUri(file) ?? (await pickKeyFile(pool));
     if (!uri) return 0;
     const { size } = await vscode.workspace.fs.stat(uri);
-    if (size > MAX_LIST_BYTES) throw new Error(`${baseName(uri)} is ${Math.round(size / 1024)} KB; a key list is a few KB. Pick the .env or text file that holds the keys.`);
+    if (size > MAX_LIST_BYTES)
+      throw new Error(`${baseName(uri)} is ${Math.round(size / 1024)} KB; a key list is a few KB. Pick the .env or text file that holds the keys.`);
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     return this.addKeyList(pool, text, baseName(uri));
   }
@@ -95,7 +96,12 @@ export class BulkKeyCommands {
    * The keys the user ticks to be tested, before any is sent: a test hands the key to the pool's host, and a
    * list may hold keys of another provider that share a prefix or a name that says nothing. Undefined when none.
    */
-  private async pickToTest(pool: PoolSetting, provider: string | undefined, found: readonly KeyCandidate[], leftOut: number): Promise<KeyCandidate[] | undefined> {
+  private async pickToTest(
+    pool: PoolSetting,
+    provider: string | undefined,
+    found: readonly KeyCandidate[],
+    leftOut: number,
+  ): Promise<KeyCandidate[] | undefined> {
     const host = hostOf(pool.baseUrl);
     const picked = await pickKeyIndexes(candidateItems(found, provider), {
       title: `KeyBridge: Add Keys to ${poolName(pool)} — tick the keys to test at ${host}`,

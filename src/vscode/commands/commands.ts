@@ -113,7 +113,10 @@ export class KeyBridgeCommands {
   private async removeDemo(): Promise<void> {
     if (!this.demo) return;
     const { pools } = await this.demo.remove();
-    void vscode.window.setStatusBarMessage(pools.length ? 'KeyBridge: the simulated provider and its pools are removed.' : 'KeyBridge: no simulated provider to remove.', 5_000);
+    void vscode.window.setStatusBarMessage(
+      pools.length ? 'KeyBridge: the simulated provider and its pools are removed.' : 'KeyBridge: no simulated provider to remove.',
+      5_000,
+    );
   }
 
   /** Start and Restart end in a role: a short note when it serves, a warning naming why when it does not. */

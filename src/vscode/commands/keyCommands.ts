@@ -51,7 +51,13 @@ export class KeyCommands {
       if (!results) return 0;
       if (!results.every(passedTrial)) {
         const chosen = await pickTestedKeys(pool, candidates, results, (i) => (pasted.length > 1 ? `pasted key ${i + 1}` : 'the pasted key'));
-        return chosen ? this.store(pool, chosen.map((i) => pasted[i]), undefined) : 0;
+        return chosen
+          ? this.store(
+              pool,
+              chosen.map((i) => pasted[i]),
+              undefined,
+            )
+          : 0;
       }
       keys = pasted;
     }
@@ -71,7 +77,9 @@ export class KeyCommands {
     const ref = keyRefOf(arg) ?? (await this.targets.pickKey('Test which key?'));
     if (!ref) return undefined;
     const name = this.targets.keyName(ref);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing ${name}…` }, () => this.services.host.testKey(ref.pool, ref.key));
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing ${name}…` }, () =>
+      this.services.host.testKey(ref.pool, ref.key),
+    );
     const line = `${name}: ${sanitizeText(result.message)} (${Math.round(result.latencyMs)} ms) — ${result.state}`;
     this.services.logger.info(`test ${ref.pool}/${ref.key}: ${line}`);
     if (result.ok) void vscode.window.showInformationMessage(`KeyBridge: ${line}`);
@@ -83,8 +91,13 @@ export class KeyCommands {
     const id = poolIdOf(arg) ?? (await this.targets.pickPool('Test which pool?'))?.id;
     if (!id) return undefined;
     const label = this.targets.poolStatus(id)?.label ?? id;
-    const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing the keys of ${label}…` }, () => this.services.host.testPool(id));
-    const details = results.map((r) => `${this.targets.keyName({ pool: id, key: r.key }, false)}: ${sanitizeText(r.message)} (${Math.round(r.latencyMs)} ms)`).join('; ');
+    const results = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing the keys of ${label}…` },
+      () => this.services.host.testPool(id),
+    );
+    const details = results
+      .map((r) => `${this.targets.keyName({ pool: id, key: r.key }, false)}: ${sanitizeText(r.message)} (${Math.round(r.latencyMs)} ms)`)
+      .join('; ');
     const tally = poolTestTally(results);
     const line = results.length === 0 ? `${label} has no keys to test.` : `${label}: ${tally.text}. ${details}`;
     this.services.logger.info(`test pool ${id}: ${line}`);
@@ -143,7 +156,8 @@ export class KeyCommands {
   private async askForKeys(pool: PoolSetting, preset: ProviderPreset | undefined, check: KeyCheck): Promise<string[] | undefined> {
     const text = await vscode.window.showInputBox({
       title: `KeyBridge: Add Keys to ${pool.label ?? pool.id}`,
-      prompt: 'Paste one or more API keys, separated by spaces or commas (a list with one key per line: Add Keys from Clipboard or from File). They go to VS Code’s secret storage, never to settings.',
+      prompt:
+        'Paste one or more API keys, separated by spaces or commas (a list with one key per line: Add Keys from Clipboard or from File). They go to VS Code’s secret storage, never to settings.',
       placeHolder: preset?.keys?.keyPrefixes.length ? `${preset.keys.keyPrefixes[0]}…` : 'API key',
       password: true,
       ignoreFocusOut: true,

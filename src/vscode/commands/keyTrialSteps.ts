@@ -28,7 +28,13 @@ export async function testKeysForPool(
     { location: vscode.ProgressLocation.Notification, title: `KeyBridge: testing ${candidates.length} key(s) for ${poolName(pool)}…`, cancellable: true },
     async (_progress, token) => {
       const cancelled = token.onCancellationRequested(() => abort.abort());
-      const candidatePool = { id: pool.id, protocol: pool.protocol, baseUrl: pool.baseUrl, headers: pool.headers, testPath: presetById(pool.provider)?.testPath };
+      const candidatePool = {
+        id: pool.id,
+        protocol: pool.protocol,
+        baseUrl: pool.baseUrl,
+        headers: pool.headers,
+        testPath: presetById(pool.provider)?.testPath,
+      };
       try {
         return await services.testCandidateKeys(
           candidatePool,
@@ -68,8 +74,18 @@ export async function pickTestedKeys(
  * A multi-select pick over keys (masked), the rows pointing back at their candidate by index: the indexes of
  * the rows left checked, in list order; undefined on Escape, or when none is checked (saying so).
  */
-export async function pickKeyIndexes(items: readonly KeyTrialItem[], text: { title: string; placeHolder: string; noneChecked: string }): Promise<number[] | undefined> {
-  const picked = await vscode.window.showQuickPick(items, { title: text.title, placeHolder: text.placeHolder, canPickMany: true, ignoreFocusOut: true, matchOnDescription: true, matchOnDetail: true });
+export async function pickKeyIndexes(
+  items: readonly KeyTrialItem[],
+  text: { title: string; placeHolder: string; noneChecked: string },
+): Promise<number[] | undefined> {
+  const picked = await vscode.window.showQuickPick(items, {
+    title: text.title,
+    placeHolder: text.placeHolder,
+    canPickMany: true,
+    ignoreFocusOut: true,
+    matchOnDescription: true,
+    matchOnDetail: true,
+  });
   if (!picked) return undefined;
   if (picked.length === 0) {
     void vscode.window.showInformationMessage(text.noneChecked);

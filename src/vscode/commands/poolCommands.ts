@@ -43,12 +43,22 @@ export class PoolCommands {
         prompt: 'A short id for this pool (used in routes and logs).',
         value: suggested,
         ignoreFocusOut: true,
-        validateInput: (value) => (!POOL_ID.test(value) ? 'Use letters, digits, dot, dash or underscore.' : taken.has(value) ? `A pool "${value}" exists already.` : undefined),
+        validateInput: (value) =>
+          !POOL_ID.test(value) ? 'Use letters, digits, dot, dash or underscore.' : taken.has(value) ? `A pool "${value}" exists already.` : undefined,
       }));
     if (!id) return undefined;
     if (!POOL_ID.test(id) || taken.has(id)) throw new Error(`pool id "${id}" is not valid or exists already`);
     const label = args.label ?? (preset.id === 'custom' ? id : id === preset.id ? preset.label : `${preset.label} (${id})`);
-    await this.services.addPoolSetting({ id, label, provider: preset.id, protocol, baseUrl, strategy: 'fill-first', headers: preset.headers, responses: preset.responses });
+    await this.services.addPoolSetting({
+      id,
+      label,
+      provider: preset.id,
+      protocol,
+      baseUrl,
+      strategy: 'fill-first',
+      headers: preset.headers,
+      responses: preset.responses,
+    });
     this.services.logger.info(`pool ${id} added (${protocol}, ${baseUrl})`);
     if (args.keys) await this.addKeys(id, args.keys);
     else if (args.addKeys !== false) await this.addKeys(id);

@@ -66,7 +66,10 @@ export class RouteCommands {
     const how = { same: '', translated: ' (translated)', responsesToChat: ' (Responses translated to Chat)' }[targetRelation(route.protocol, pool)];
     const fallback = route.first.length > 0 || before.some((r) => isRoute(r, route));
     this.services.logger.info(`route ${routeLabel(route)}: ${pool.id}${target.model ? ` → ${target.model}` : ''} added${how}`);
-    void vscode.window.setStatusBarMessage(`KeyBridge: ${fallback ? `${routeLabel(route)} falls back to` : `new route ${routeLabel(route)} →`} ${pool.label ?? pool.id}${how}`, 5_000);
+    void vscode.window.setStatusBarMessage(
+      `KeyBridge: ${fallback ? `${routeLabel(route)} falls back to` : `new route ${routeLabel(route)} →`} ${pool.label ?? pool.id}${how}`,
+      5_000,
+    );
     return routes.find((r) => isRoute(r, route));
   }
 
@@ -76,7 +79,9 @@ export class RouteCommands {
     if (!ref) return false;
     const edit = withTargetRemoved(this.services.routesSetting(), ref, ref.index, ref.pool);
     if (!edit) {
-      void vscode.window.showWarningMessage(`KeyBridge: route ${routeLabel(ref)} has no target "${ref.pool}" in your user settings; it may have been changed already.`);
+      void vscode.window.showWarningMessage(
+        `KeyBridge: route ${routeLabel(ref)} has no target "${ref.pool}" in your user settings; it may have been changed already.`,
+      );
       return false;
     }
     if (edit.routeRemoved) {
@@ -118,7 +123,8 @@ export class RouteCommands {
       prompt: 'The models this route takes: a name, or a pattern with * (claude-*, gpt-4*); * takes every model.',
       value: '*',
       ignoreFocusOut: true,
-      validateInput: (value) => (value.trim() === '' ? 'Enter a model name or a pattern.' : /\s/.test(value.trim()) ? 'Model names have no spaces.' : undefined),
+      validateInput: (value) =>
+        value.trim() === '' ? 'Enter a model name or a pattern.' : /\s/.test(value.trim()) ? 'Model names have no spaces.' : undefined,
     });
     if (!match) return undefined;
     return chosen(known, { protocol, match: match.trim() });
@@ -130,8 +136,17 @@ export class RouteCommands {
     const picked = await vscode.window.showQuickPick(
       [...pools]
         .sort((a, b) => order(a) - order(b))
-        .map((pool) => ({ label: pool.label ?? pool.id, description: poolChoiceDescription(route.protocol, pool), detail: `${pool.id} · ${pool.protocol} · ${pool.baseUrl}`, pool })),
-      { title: `KeyBridge: Add Fallback to ${routeLabel(route)} — pool`, placeHolder: 'Which pool serves when the ones before it cannot?', ignoreFocusOut: true },
+        .map((pool) => ({
+          label: pool.label ?? pool.id,
+          description: poolChoiceDescription(route.protocol, pool),
+          detail: `${pool.id} · ${pool.protocol} · ${pool.baseUrl}`,
+          pool,
+        })),
+      {
+        title: `KeyBridge: Add Fallback to ${routeLabel(route)} — pool`,
+        placeHolder: 'Which pool serves when the ones before it cannot?',
+        ignoreFocusOut: true,
+      },
     );
     return picked?.pool;
   }
@@ -150,7 +165,12 @@ export class RouteCommands {
       ignoreFocusOut: true,
       // A warning, not a refusal: a custom endpoint may answer to the client's model names.
       validateInput: (value) =>
-        translated && value.trim() === '' ? { message: `${name} speaks ${PROTOCOL_NAMES[pool.protocol]}: name one of its models, or requests will likely fail.`, severity: vscode.InputBoxValidationSeverity.Warning } : undefined,
+        translated && value.trim() === ''
+          ? {
+              message: `${name} speaks ${PROTOCOL_NAMES[pool.protocol]}: name one of its models, or requests will likely fail.`,
+              severity: vscode.InputBoxValidationSeverity.Warning,
+            }
+          : undefined,
     });
   }
 
@@ -212,8 +232,10 @@ function argsOf(arg: unknown): Partial<AddRouteTargetArgs> {
 function removeArgsOf(arg: unknown): RemoveRouteTargetArgs | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   const node = arg as KeyTreeNode;
-  if (node.kind === 'routeTarget') return node.route.implicit ? undefined : { protocol: node.route.protocol, match: node.route.match, pool: node.target.pool, index: node.index };
+  if (node.kind === 'routeTarget')
+    return node.route.implicit ? undefined : { protocol: node.route.protocol, match: node.route.match, pool: node.target.pool, index: node.index };
   const ref = arg as Partial<RemoveRouteTargetArgs>;
-  if (ref.protocol && typeof ref.match === 'string' && typeof ref.pool === 'string') return { protocol: ref.protocol, match: ref.match, pool: ref.pool, index: ref.index ?? 0 };
+  if (ref.protocol && typeof ref.match === 'string' && typeof ref.pool === 'string')
+    return { protocol: ref.protocol, match: ref.match, pool: ref.pool, index: ref.index ?? 0 };
   return undefined;
 }

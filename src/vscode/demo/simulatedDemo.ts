@@ -43,7 +43,12 @@ export class SimulatedDemo {
 
   /** Ids of the pools marked as the demo's in the settings (from any window). */
   private demoPoolIds(): Set<string> {
-    return new Set(this.services.pools().filter((p) => p.demo === true).map((p) => p.id));
+    return new Set(
+      this.services
+        .pools()
+        .filter((p) => p.demo === true)
+        .map((p) => p.id),
+    );
   }
 
   /** Starts the simulator and adds its pools, keys and route; a demo left by an earlier session is replaced. */
@@ -62,7 +67,11 @@ export class SimulatedDemo {
       this.provider = provider;
       const userHasPools = taken.size > 0;
       // Keys first, so the bridge never sees the pools without them.
-      for (const pool of config.pools) await this.services.keyStore.addKeys(pool.id, pool.keys.map((k) => ({ secret: k.secret, label: k.label })));
+      for (const pool of config.pools)
+        await this.services.keyStore.addKeys(
+          pool.id,
+          pool.keys.map((k) => ({ secret: k.secret, label: k.label })),
+        );
       const entries = config.pools.map((p) => ({ id: p.id, label: p.label, protocol: p.protocol, baseUrl: p.baseUrl, strategy: p.strategy, demo: true }));
       await this.services.writeListSetting('pools', [...this.services.listSetting('pools'), ...entries]);
       // With pools of the user's own, the demo's routes name only the demo's models, so none of the user's

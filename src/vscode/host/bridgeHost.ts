@@ -221,7 +221,8 @@ export class BridgeHost {
 
   private local(): Bridge {
     const bridge = heldBridge(this.state);
-    if (!bridge) throw new Error(this.state.role === 'idle' ? 'KeyBridge is still starting (waiting for secret storage).' : 'KeyBridge is not running in any window.');
+    if (!bridge)
+      throw new Error(this.state.role === 'idle' ? 'KeyBridge is still starting (waiting for secret storage).' : 'KeyBridge is not running in any window.');
     return bridge;
   }
 
@@ -299,7 +300,8 @@ export class BridgeHost {
 
   private follow(ownerStatus: BridgeStatus, port: number, adminToken: string): Promise<void> {
     this.follows++;
-    const following = (stream: unknown): Extract<HostState, { role: 'follower' }> | undefined => (this.state.role === 'follower' && this.state.stream === stream ? this.state : undefined);
+    const following = (stream: unknown): Extract<HostState, { role: 'follower' }> | undefined =>
+      this.state.role === 'follower' && this.state.stream === stream ? this.state : undefined;
     const state = followOwner(ownerStatus, port, adminToken, this.timings.stallMs, {
       onStatus: (stream, next) => {
         const current = following(stream);

@@ -141,7 +141,10 @@ export class BridgeSync extends Disposable {
     }
     const { config, problems } = buildBridgeConfig(this.settingsValue, snapshot.keys);
     this.showProblems([...this.settingsProblems, ...problems]);
-    if (snapshot.missing.length) this.logger.warn(`${snapshot.missing.length} key(s) are listed but their secret is missing: ${snapshot.missing.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
+    if (snapshot.missing.length)
+      this.logger.warn(
+        `${snapshot.missing.length} key(s) are listed but their secret is missing: ${snapshot.missing.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`,
+      );
     // The host compares tokens and port itself: only a real change moves the bridge.
     void this.host.configure({ config, tokens: snapshot.tokens, port: this.settingsValue.port });
     this.onDidChange.fire();
@@ -190,8 +193,10 @@ export class BridgeSync extends Disposable {
     this.problemsShown = text;
     if (!problems.length) return;
     for (const p of problems) this.logger.warn(`settings: ${p}`);
-    void vscode.window.showWarningMessage(`KeyBridge settings: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see the log)` : ''}`, 'Open Settings').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'keybridge');
-    });
+    void vscode.window
+      .showWarningMessage(`KeyBridge settings: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see the log)` : ''}`, 'Open Settings')
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'keybridge');
+      });
   }
 }

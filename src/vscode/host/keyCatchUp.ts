@@ -120,7 +120,8 @@ export class KeyCatchUp extends Disposable {
     this.listedByOwner = listed;
     const stale = (this.keyStore.snapshot?.keys ?? []).filter((k) => vanished.has(`${k.pool}/${k.id}`));
     for (const key of stale) await this.keyStore.removeKey(key.pool, key.id);
-    if (stale.length) this.logger.info(`dropped ${stale.length} key(s) removed in another window: ${stale.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
+    if (stale.length)
+      this.logger.info(`dropped ${stale.length} key(s) removed in another window: ${stale.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
   }
 
   private async takeKeysAddedElsewhere(): Promise<void> {
@@ -137,7 +138,9 @@ export class KeyCatchUp extends Disposable {
     if (!wanted.length) return;
     const imported = await this.keyStore.importKeys(wanted);
     if (imported.length) {
-      this.logger.info(`took ${imported.length} key(s) added in another window from the bridge owner (this window's secret storage did not show them): ${imported.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`);
+      this.logger.info(
+        `took ${imported.length} key(s) added in another window from the bridge owner (this window's secret storage did not show them): ${imported.map((k) => `${k.pool}/${k.id} (${k.masked})`).join(', ')}`,
+      );
     }
   }
 }

@@ -43,7 +43,9 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
       // Keys ready key-wide may all be cooling for the model the agent asks for: that model is what the bar names.
       const stranded = pools.flatMap((pool) => strandedModels(pool, now).map((m) => ({ pool, m })));
       for (const { pool, m } of stranded) lines.push(`**${modelAvailabilityLine(m, now)}** (pool ${escapeMarkdown(pool.label)})`);
-      lines.push(`Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}${stranded.length ? ', for other models' : ''}`);
+      lines.push(
+        `Keys ready: ${counts.usable} of ${counts.total}${counts.cooling ? ` (${counts.cooling} cooling)` : ''}${stranded.length ? ', for other models' : ''}`,
+      );
       const urls = loopbackBaseUrls(view.port);
       lines.push(`OpenAI base URL: \`${urls.openai}\``);
       lines.push(`Anthropic base URL: \`${urls.anthropic}\``);
@@ -52,10 +54,19 @@ export function statusBarLook(view: StatusBarView, now: number): StatusBarLook {
       lines.push(`[$(graph-line) Usage dashboard](command:${DASHBOARD_COMMAND})`);
       const unusable = counts.usable === 0;
       if (unusable) lines.push(counts.total === 0 ? 'No keys yet: add keys in the KeyBridge view.' : 'No key can take a request right now.');
-      if (unusable || stranded.length === 0) return { text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`, tooltip: lines.join('  \n'), background: unusable ? 'warning' : undefined };
+      if (unusable || stranded.length === 0)
+        return {
+          text: `${unusable ? '$(warning)' : '$(key)'} KeyBridge ${port} ${keys}`,
+          tooltip: lines.join('  \n'),
+          background: unusable ? 'warning' : undefined,
+        };
       const [first] = stranded;
       const more = stranded.length > 1 ? ` +${stranded.length - 1}` : '';
-      return { text: `$(warning) KeyBridge ${port} ${shortModel(first.m.model)} 0/${first.m.total}${more}`, tooltip: lines.join('  \n'), background: 'warning' };
+      return {
+        text: `$(warning) KeyBridge ${port} ${shortModel(first.m.model)} 0/${first.m.total}${more}`,
+        tooltip: lines.join('  \n'),
+        background: 'warning',
+      };
     }
   }
 }

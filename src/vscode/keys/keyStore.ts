@@ -224,7 +224,9 @@ export class KeyStore extends Disposable {
     if (initial && !previous) return;
     const change = diffSnapshots(previous ?? EMPTY_SNAPSHOT, next);
     if (change.added.length || change.removed.length || change.changed.length || change.tokensChanged) {
-      this.logger.debug(`key store changed: +${change.added.length} -${change.removed.length} ~${change.changed.length}${change.tokensChanged ? ' tokens' : ''}`);
+      this.logger.debug(
+        `key store changed: +${change.added.length} -${change.removed.length} ~${change.changed.length}${change.tokensChanged ? ' tokens' : ''}`,
+      );
       this.onDidChange.fire(change);
     }
   }

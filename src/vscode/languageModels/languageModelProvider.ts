@@ -85,7 +85,8 @@ export class KeyBridgeChatModels extends Disposable implements vscode.LanguageMo
     const offered = this.sources.models().find((m) => m.id === model.id);
     if (!offered) throw vscode.LanguageModelError.NotFound(`KeyBridge no longer offers the model "${model.id}" (see the keybridge.languageModels setting).`);
     const access = this.sources.access();
-    if ('unavailable' in access) throw access.unavailable === 'blocked' ? vscode.LanguageModelError.Blocked(access.message) : new vscode.LanguageModelError(access.message);
+    if ('unavailable' in access)
+      throw access.unavailable === 'blocked' ? vscode.LanguageModelError.Blocked(access.message) : new vscode.LanguageModelError(access.message);
     const tools = offered.toolCalling ? (options.tools ?? []) : [];
     const { body, notes } = bridgeRequestBody(offered, {
       messages: toLmMessages(messages),
@@ -115,7 +116,10 @@ export class KeyBridgeChatModels extends Disposable implements vscode.LanguageMo
    */
   provideTokenCount(model: KeyBridgeModelInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
     if (typeof text === 'string') return Promise.resolve(Math.ceil(text.length / 4));
-    const { body } = bridgeRequestBody({ protocol: 'anthropic', model: model.model, maxOutputTokens: 1 }, { messages: toLmMessages([text]), tools: [], toolMode: 'auto' });
+    const { body } = bridgeRequestBody(
+      { protocol: 'anthropic', model: model.model, maxOutputTokens: 1 },
+      { messages: toLmMessages([text]), tools: [], toolMode: 'auto' },
+    );
     return Promise.resolve(estimateInputTokens(body));
   }
 }

@@ -58,7 +58,10 @@ function languageModelsSetting(): unknown {
 /** The bridge on this machine's port, whichever window owns it; the tokens are this window's copy of the shared ones. */
 function bridgeAccess(host: BridgeHost, keyStore: KeyStore): BridgeAccess | BridgeUnavailable {
   if (host.portTaken) {
-    return { unavailable: 'blocked', message: `Another program holds 127.0.0.1:${host.port}, so KeyBridge sends it no requests (the local token would go with them). See the KeyBridge log.` };
+    return {
+      unavailable: 'blocked',
+      message: `Another program holds 127.0.0.1:${host.port}, so KeyBridge sends it no requests (the local token would go with them). See the KeyBridge log.`,
+    };
   }
   const tokens = keyStore.snapshot?.tokens;
   if (!tokens) return { unavailable: 'not-running', message: 'KeyBridge is still reading its keys from secret storage; try again in a moment.' };

@@ -34,7 +34,9 @@ export function offeredModels(raw: unknown, settings: KeyBridgeSettings): { mode
   let entries: { at: string; entry: LanguageModelEntry }[];
   if (raw === undefined || raw === null) {
     // A route for an exact model name is the user saying "requests for this model go here".
-    entries = config.routes.filter((r) => !r.match.includes('*')).map((r, i) => ({ at: `keybridge.routes[${i}]`, entry: { protocol: r.protocol, model: r.match } }));
+    entries = config.routes
+      .filter((r) => !r.match.includes('*'))
+      .map((r, i) => ({ at: `keybridge.routes[${i}]`, entry: { protocol: r.protocol, model: r.match } }));
   } else if (!Array.isArray(raw)) {
     return { models: [], problems: ['keybridge.languageModels must be an array'] };
   } else {
@@ -42,7 +44,8 @@ export function offeredModels(raw: unknown, settings: KeyBridgeSettings): { mode
     raw.forEach((value: unknown, index) => {
       const checked = checkWith(languageModelEntry, value);
       if (checked.ok) entries.push({ at: `keybridge.languageModels[${index}]`, entry: checked.value });
-      else problems.push(`keybridge.languageModels[${index}]${checked.problems[0].field ? `.${checked.problems[0].field}` : ''} ${checked.problems[0].message}`);
+      else
+        problems.push(`keybridge.languageModels[${index}]${checked.problems[0].field ? `.${checked.problems[0].field}` : ''} ${checked.problems[0].message}`);
     });
   }
   const models: OfferedModel[] = [];

@@ -1,5 +1,18 @@
 import * as v from 'valibot';
-import { ConfigError, checkWith, validateBridgeConfig, type BridgeConfig, type Deadlines, type PoolSpec, type Protocol, type RouteSpec, type SelectionStrategy, type TokenPrices, type Tuning, type UsageCap } from '../../core/config';
+import {
+  ConfigError,
+  checkWith,
+  validateBridgeConfig,
+  type BridgeConfig,
+  type Deadlines,
+  type PoolSpec,
+  type Protocol,
+  type RouteSpec,
+  type SelectionStrategy,
+  type TokenPrices,
+  type Tuning,
+  type UsageCap,
+} from '../../core/config';
 import type { StoredKey } from '../keys/storedKey';
 import { NOTICE_LEVELS, type NoticeLevel } from '../../core/notices/noticePolicy';
 import { routeSchema, type PrefillStyle } from '../../core/configSchema';
@@ -58,7 +71,7 @@ const SOFT_FIELDS = new Set(['label', 'provider', 'demo', 'sharedLimits', 'respo
  */
 function parseEntries<S extends v.GenericSchema>(raw: unknown, name: string, schema: S, problems: string[]): { index: number; value: v.InferOutput<S> }[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) return void problems.push(`keybridge.${name} must be an array`), [];
+  if (!Array.isArray(raw)) return (void problems.push(`keybridge.${name} must be an array`), []);
   const entries: { index: number; value: v.InferOutput<S> }[] = [];
   raw.forEach((entry: unknown, index) => {
     const at = `keybridge.${name}[${index}]`;
@@ -100,7 +113,10 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
     pools.push({ ...value, baseUrl: value.baseUrl.replace(/\/+$/, ''), sharedLimits: value.sharedLimits === true || undefined });
   }
 
-  const routes: RouteSpec[] = parseEntries(read('routes'), 'routes', routeSchema, problems).map(({ value }) => ({ ...value, continueOnCut: value.continueOnCut === true || undefined }));
+  const routes: RouteSpec[] = parseEntries(read('routes'), 'routes', routeSchema, problems).map(({ value }) => ({
+    ...value,
+    continueOnCut: value.continueOnCut === true || undefined,
+  }));
 
   let defaults: Partial<Record<Protocol, string>> = {};
   const rawDefaults = read('defaults');
@@ -118,7 +134,10 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
     // A knob out of range is left at its default, and said, rather than taking the bridge down.
     for (const [field, message] of bad) {
       if (!field) problems.push(`keybridge.tuning ${message}`);
-      else problems.push(message.startsWith('unknown') ? `keybridge.tuning.${field} is not a known setting` : `keybridge.tuning.${field} ${message}; using the default`);
+      else
+        problems.push(
+          message.startsWith('unknown') ? `keybridge.tuning.${field} is not a known setting` : `keybridge.tuning.${field} ${message}; using the default`,
+        );
     }
     if (!bad.has('')) for (const [name, value] of Object.entries(rawTuning as Record<string, number>)) if (!bad.has(name)) tuning[name as keyof Tuning] = value;
   }
@@ -126,7 +145,8 @@ export function parseSettings(read: SettingReader): { settings: KeyBridgeSetting
   const terminalEnv = read('terminalEnv') !== false;
   const rawNotifications = read('notifications');
   const notifications = NOTICE_LEVELS.find((level) => level === rawNotifications) ?? 'keys';
-  if (rawNotifications !== undefined && rawNotifications !== notifications) problems.push(`keybridge.notifications must be one of ${NOTICE_LEVELS.map((l) => `"${l}"`).join(', ')}; using "keys"`);
+  if (rawNotifications !== undefined && rawNotifications !== notifications)
+    problems.push(`keybridge.notifications must be one of ${NOTICE_LEVELS.map((l) => `"${l}"`).join(', ')}; using "keys"`);
   return { settings: { port, pools, routes, defaults, tuning, terminalEnv, notifications }, problems };
 }
 

@@ -20,18 +20,36 @@ const positive = (description: string) => v.optional(v.pipe(v.number(POSITIVE), 
 
 export const languageModelEntry = v.object(
   {
-    id: v.optional(v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('Identifier other extensions select the model by (default: the model name).'))),
-    name: v.optional(v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('Name in the model picker (default: "<model> (KeyBridge)").'))),
+    id: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.nonEmpty('must be a non-empty string'),
+        v.description('Identifier other extensions select the model by (default: the model name).'),
+      ),
+    ),
+    name: v.optional(
+      v.pipe(
+        v.string('must be a non-empty string'),
+        v.nonEmpty('must be a non-empty string'),
+        v.description('Name in the model picker (default: "<model> (KeyBridge)").'),
+      ),
+    ),
     protocol: v.pipe(
       v.picklist(PROTOCOLS, 'must be "openai", "anthropic" or "gemini"'),
       v.description('The protocol the request is sent to the bridge in; its routes and default pool then apply.'),
       v.metadata({ enumDescriptions: PROTOCOL_ADAPTERS.map((a) => `${a.label} ${a.formats[0].label} (${a.clientPrefix}${a.formats[0].path})`) }),
     ),
-    model: v.pipe(v.string('must be a non-empty string'), v.nonEmpty('must be a non-empty string'), v.description('The model name sent to the bridge, as an agent would send it; routes match on it.')),
+    model: v.pipe(
+      v.string('must be a non-empty string'),
+      v.nonEmpty('must be a non-empty string'),
+      v.description('The model name sent to the bridge, as an agent would send it; routes match on it.'),
+    ),
     maxInputTokens: positive(`Context the model accepts, in tokens (default ${DEFAULT_MAX_INPUT_TOKENS}).`),
     maxOutputTokens: positive(`Longest answer, in tokens; Anthropic requests ask for this as max_tokens (default ${DEFAULT_MAX_OUTPUT_TOKENS}).`),
     toolCalling: v.optional(v.pipe(v.boolean('must be true or false'), v.description('Whether VS Code may pass tools to this model (default true).'))),
-    imageInput: v.optional(v.pipe(v.boolean('must be true or false'), v.description('Whether VS Code may attach images (default false: not every provider takes them).'))),
+    imageInput: v.optional(
+      v.pipe(v.boolean('must be true or false'), v.description('Whether VS Code may attach images (default false: not every provider takes them).')),
+    ),
   },
   objectMessage('{"protocol": "anthropic", "model": "claude-sonnet-4-5"}'),
 );

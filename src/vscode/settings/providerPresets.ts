@@ -23,12 +23,19 @@ const UI: Record<PresetId, Pick<ProviderPreset, 'keys' | 'keysPage' | 'exampleMo
   deepseek: { keys: PROVIDER_KEY_ISSUERS.deepseek, keysPage: 'https://platform.deepseek.com/api_keys', exampleModel: 'deepseek-chat' },
   mistral: { keys: PROVIDER_KEY_ISSUERS.mistral, keysPage: 'https://console.mistral.ai/api-keys', exampleModel: 'mistral-large-latest' },
   xai: { keys: PROVIDER_KEY_ISSUERS.xai, keysPage: 'https://console.x.ai', exampleModel: 'grok-4' },
-  together: { keys: PROVIDER_KEY_ISSUERS.together, keysPage: 'https://api.together.ai/settings/api-keys', exampleModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo' },
+  together: {
+    keys: PROVIDER_KEY_ISSUERS.together,
+    keysPage: 'https://api.together.ai/settings/api-keys',
+    exampleModel: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+  },
   gemini: { keys: PROVIDER_KEY_ISSUERS.gemini, keysPage: 'https://aistudio.google.com/apikey', exampleModel: 'gemini-2.5-pro' },
   'gemini-native': { keys: PROVIDER_KEY_ISSUERS.gemini, keysPage: 'https://aistudio.google.com/apikey', exampleModel: 'gemini-2.5-pro' },
 };
 
-export const PROVIDER_PRESETS: readonly ProviderPreset[] = [...CORE_PRESETS.map((preset) => ({ ...preset, ...UI[preset.id] })), { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '' }];
+export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
+  ...CORE_PRESETS.map((preset) => ({ ...preset, ...UI[preset.id] })),
+  { id: 'custom', label: 'Custom base URL', protocol: 'openai', baseUrl: '' },
+];
 
 export function presetById(id: string | undefined): ProviderPreset | undefined {
   return PROVIDER_PRESETS.find((p) => p.id === id);
@@ -70,7 +77,10 @@ export function checkKeyShapes(keys: string[], preset: ProviderPreset | undefine
     else if (key.length > MAX_KEY_LENGTH) errors.push(`${which} is too long to be an API key (${key.length} characters).`);
     else if (!KEY_CHARS.test(key)) errors.push(`${which} contains characters API keys do not use.`);
     else if (/^kb(admin)?-/.test(key)) errors.push(`${which} is a KeyBridge token, not a provider key.`);
-    else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0)) errors.push(`${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.`);
+    else if (DISTINCT_HEADS.some((head) => key.indexOf(head, 1) > 0))
+      errors.push(
+        `${which} looks like two keys run together (the input box drops line breaks): separate keys with spaces or commas, or copy the list and run Add Keys from Clipboard.`,
+      );
     else if (preset?.keys?.keyPrefixes.length && !preset.keys.keyPrefixes.some((p) => key.startsWith(p))) {
       warnings.push(`${which} does not start with ${keyStarts(preset.keys).join(' or ')}, as ${preset.label} keys do.`);
     }

@@ -23,7 +23,14 @@ function rawList(name: 'pools' | 'routes'): unknown[] {
 /** Appends a pool to the user's `keybridge.pools`, keeping entries it does not understand as they are. */
 export async function addPoolSetting(pool: PoolSetting): Promise<void> {
   const pools = rawList('pools');
-  const fields: Record<string, unknown> = { id: pool.id, label: pool.label, provider: pool.provider, protocol: pool.protocol, baseUrl: pool.baseUrl, strategy: pool.strategy ?? 'fill-first' };
+  const fields: Record<string, unknown> = {
+    id: pool.id,
+    label: pool.label,
+    provider: pool.provider,
+    protocol: pool.protocol,
+    baseUrl: pool.baseUrl,
+    strategy: pool.strategy ?? 'fill-first',
+  };
   if (pool.headers && Object.keys(pool.headers).length) fields.headers = pool.headers;
   // Only the exception is written: a provider without the Responses API (true is the default).
   if (pool.responses === false) fields.responses = false;

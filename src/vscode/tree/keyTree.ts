@@ -3,7 +3,17 @@ import type { KeyState } from '../../core/keys/keyHealth';
 import type { BridgeStatus, KeyStatus, PoolStatus } from '../../core/status';
 import { Disposable, IntervalTimer } from '../shared/disposable';
 import { KEY_CONTEXT, POOL_CONTEXT, SIMULATED_POOL_CONTEXT } from '../shared/treeContext';
-import { anyCooling, countKeys, effectiveState, keyDescription, keyLookState, keyTooltipMarkdown, poolDescription, poolTooltipMarkdown, strandedModels } from '../../core/presentation/keyPresentation';
+import {
+  anyCooling,
+  countKeys,
+  effectiveState,
+  keyDescription,
+  keyLookState,
+  keyTooltipMarkdown,
+  poolDescription,
+  poolTooltipMarkdown,
+  strandedModels,
+} from '../../core/presentation/keyPresentation';
 import { routeNodes, routeTreeItem, type RouteTreeNode, type RoutesNode } from './routeTree';
 import { agentTreeItem, type AgentsNode, type AgentTreeNode } from '../agents/agentTree';
 

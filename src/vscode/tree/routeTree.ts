@@ -1,6 +1,13 @@
 import * as vscode from 'vscode';
 import type { RouteStatus, RouteTargetStatus } from '../../core/status';
-import { routeDescription, routeLabel, routeTooltipMarkdown, targetDescription, targetLabel, targetTooltipMarkdown } from '../../core/presentation/routePresentation';
+import {
+  routeDescription,
+  routeLabel,
+  routeTooltipMarkdown,
+  targetDescription,
+  targetLabel,
+  targetTooltipMarkdown,
+} from '../../core/presentation/routePresentation';
 import { DEFAULT_ROUTE_CONTEXT, DEFAULT_ROUTE_TARGET_CONTEXT, ROUTE_CONTEXT, ROUTE_TARGET_CONTEXT, ROUTES_CONTEXT } from '../shared/treeContext';
 
 /** The Routes section after the pools. */
@@ -53,7 +60,9 @@ export function routeTreeItem(node: RouteTreeNode, poolLabel: (id: string) => st
       const item = new vscode.TreeItem('Routes', vscode.TreeItemCollapsibleState.Expanded);
       item.id = node.id;
       item.description = 'first match wins';
-      item.tooltip = new vscode.MarkdownString('Which pools serve which models, in order. A target of the other protocol is **translated**. Add one with **Add Fallback to Route…**.');
+      item.tooltip = new vscode.MarkdownString(
+        'Which pools serve which models, in order. A target of the other protocol is **translated**. Add one with **Add Fallback to Route…**.',
+      );
       item.contextValue = ROUTES_CONTEXT;
       item.iconPath = new vscode.ThemeIcon('list-ordered');
       return item;
@@ -64,7 +73,9 @@ export function routeTreeItem(node: RouteTreeNode, poolLabel: (id: string) => st
       item.description = routeDescription(node.route);
       item.tooltip = new vscode.MarkdownString(routeTooltipMarkdown(node.route));
       item.contextValue = node.route.implicit ? DEFAULT_ROUTE_CONTEXT : ROUTE_CONTEXT;
-      item.iconPath = node.route.implicit ? new vscode.ThemeIcon('arrow-right', new vscode.ThemeColor('disabledForeground')) : new vscode.ThemeIcon('arrow-right');
+      item.iconPath = node.route.implicit
+        ? new vscode.ThemeIcon('arrow-right', new vscode.ThemeColor('disabledForeground'))
+        : new vscode.ThemeIcon('arrow-right');
       return item;
     }
     case 'routeTarget': {

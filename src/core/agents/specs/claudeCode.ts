@@ -32,9 +32,22 @@ export const claudeCode = defineAgent({
   // The extension's claudeCode.environmentVariables (and claudeCode.disableLoginPrompt), at either scope.
   settings: ['claude-setting-user', 'claude-setting-workspace'],
   choices: [
-    { targets: ['claude-settings'], label: 'Claude Code: ~/.claude/settings.json', detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension' },
-    { targets: ['claude-setting-user'], label: 'Claude Code extension: User settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for every workspace' },
-    { targets: ['claude-setting-workspace'], label: 'Claude Code extension: Workspace settings', detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for this workspace only: in .vscode/settings.json, often committed (asks first)' },
+    {
+      targets: ['claude-settings'],
+      label: 'Claude Code: ~/.claude/settings.json',
+      detail: 'ANTHROPIC_BASE_URL and ANTHROPIC_AUTH_TOKEN in its "env": read by the claude CLI and the Claude Code extension',
+    },
+    {
+      targets: ['claude-setting-user'],
+      label: 'Claude Code extension: User settings',
+      detail: 'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for every workspace',
+    },
+    {
+      targets: ['claude-setting-workspace'],
+      label: 'Claude Code extension: Workspace settings',
+      detail:
+        'the same two variables in claudeCode.environmentVariables, and claudeCode.disableLoginPrompt, for this workspace only: in .vscode/settings.json, often committed (asks first)',
+    },
   ],
   setup: (ctx) => ({
     title: 'Claude Code',

@@ -60,7 +60,8 @@ const codexDefault: TomlBlockTarget<'codex-default'> = {
   placement: 'root',
   lines: () => [`model_provider = ${tomlString(CODEX_PROVIDER)}`],
   clash: (outline) => {
-    if (outline.rootKeys.includes('model_provider')) return 'it already sets model_provider at the top: change that line yourself, or use `codex --profile keybridge`';
+    if (outline.rootKeys.includes('model_provider'))
+      return 'it already sets model_provider at the top: change that line yourself, or use `codex --profile keybridge`';
     if (outline.rootKeys.includes('profile')) return 'it sets the legacy `profile` selector, which this Codex refuses';
     return undefined;
   },
@@ -74,7 +75,13 @@ export const codex = defineAgent({
   files: [codexProvider, codexProfile, codexDefault],
   settings: [],
   // codex-default is offered only on a second confirmation, after the others.
-  choices: [{ targets: ['codex-provider', 'codex-profile'], label: 'Codex: ~/.codex/config.toml', detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge' }],
+  choices: [
+    {
+      targets: ['codex-provider', 'codex-profile'],
+      label: 'Codex: ~/.codex/config.toml',
+      detail: 'a keybridge provider (marked block) and a keybridge profile: codex --profile keybridge',
+    },
+  ],
   setup: (ctx) => ({
     title: 'Codex CLI',
     where: '~/.codex/config.toml (or $CODEX_HOME/config.toml), plus the token in your shell',

@@ -50,7 +50,13 @@ export const continueDev = defineAgent({
   cli: 'cn',
   files: [continueConfig],
   settings: [],
-  choices: [{ targets: ['continue-config'], label: 'Continue: ~/.continue/config.yaml', detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI' }],
+  choices: [
+    {
+      targets: ['continue-config'],
+      label: 'Continue: ~/.continue/config.yaml',
+      detail: 'two models, KeyBridge (OpenAI) and KeyBridge (Anthropic), at the head of its models list: read by the extension and the cn CLI',
+    },
+  ],
   setup: (ctx) => ({
     title: 'Continue',
     where: '~/.continue/config.yaml',

@@ -23,7 +23,13 @@ export const qwenCode = defineAgent({
   cli: 'qwen',
   files: [qwenSettings],
   settings: [],
-  choices: [{ targets: ['qwen-settings'], label: 'Qwen Code: ~/.qwen/settings.json', detail: 'OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL in its "env": its OpenAI-compatible sign-in, with no /auth step' }],
+  choices: [
+    {
+      targets: ['qwen-settings'],
+      label: 'Qwen Code: ~/.qwen/settings.json',
+      detail: 'OPENAI_BASE_URL, OPENAI_API_KEY and OPENAI_MODEL in its "env": its OpenAI-compatible sign-in, with no /auth step',
+    },
+  ],
   setup: (ctx) => ({
     title: 'Qwen Code',
     where: 'shell',

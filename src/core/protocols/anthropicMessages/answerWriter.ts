@@ -55,7 +55,8 @@ export class MessagesAnswerWriter implements AnswerSink {
     this.blockEnd();
     const clientId = anthropicToolId(id || `call_${this.calls}`);
     this.calls++;
-    if (thoughtSignature !== undefined && this.carry !== undefined) this.content.push({ type: 'thinking', thinking: '', signature: carrierSignature(this.carry, { id: clientId, thoughtSignature }) });
+    if (thoughtSignature !== undefined && this.carry !== undefined)
+      this.content.push({ type: 'thinking', thinking: '', signature: carrierSignature(this.carry, { id: clientId, thoughtSignature }) });
     this.open = { type: 'tool_use', id: clientId, name, input: {} };
     this.content.push(this.open);
   }

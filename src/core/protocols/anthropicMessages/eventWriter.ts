@@ -39,7 +39,16 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
   start(id: string): void {
     if (this.started) return;
     this.started = true;
-    const message = { id: `msg_${id}`, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: anthropicUsage(this.usageKept) };
+    const message = {
+      id: `msg_${id}`,
+      type: 'message',
+      role: 'assistant',
+      model: this.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(this.usageKept),
+    };
     this.out.push(event('message_start', { type: 'message_start', message }));
   }
 
@@ -58,7 +67,9 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
     if (this.carry === undefined) return;
     const index = this.openBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
     if (delta === '') return;
-    this.out.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: this.redact(String(index), delta) } }));
+    this.out.push(
+      event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: this.redact(String(index), delta) } }),
+    );
   }
 
   /** Another provider's signature is for that provider alone (and same-protocol answers are relayed, not written). */
@@ -73,7 +84,13 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
     if (thoughtSignature !== undefined && this.carry !== undefined) {
       // The call's thought signature rides in a thinking block of its own, just before the call.
       const index = this.openBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
-      this.out.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: carrierSignature(this.carry, { id: clientId, thoughtSignature }) } }));
+      this.out.push(
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'signature_delta', signature: carrierSignature(this.carry, { id: clientId, thoughtSignature }) },
+        }),
+      );
       this.out.push(event('content_block_stop', { type: 'content_block_stop', index }));
       this.open = undefined;
     }
@@ -83,7 +100,13 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
   toolArguments(delta: string): void {
     if (this.open?.kind !== 'tool') return;
     const index = this.open.index;
-    this.out.push(event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: this.redact(String(index), delta) } }));
+    this.out.push(
+      event('content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: this.redact(String(index), delta) },
+      }),
+    );
   }
 
   blockEnd(): void {
@@ -121,7 +144,13 @@ export class MessagesEventWriter extends EventWriterBase implements AnswerEventW
     this.open = undefined;
     // A thinking block the client keeps ends with the carrier: what the provider needs back on the next turn.
     if (open.kind === 'thinking' && this.carry !== undefined) {
-      this.out.push(event('content_block_delta', { type: 'content_block_delta', index: open.index, delta: { type: 'signature_delta', signature: carrierSignature(this.carry) } }));
+      this.out.push(
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index: open.index,
+          delta: { type: 'signature_delta', signature: carrierSignature(this.carry) },
+        }),
+      );
     }
     this.out.push(event('content_block_stop', { type: 'content_block_stop', index: open.index }));
   }

@@ -28,7 +28,8 @@ function mergedRoot(schema: Wire, combined: readonly (typeof COMBINATORS)[number
     for (const branch of branches) Object.assign(properties, asWire(branch.properties));
     const requiredByBranch = branches.map((branch) => stringList(branch.required));
     // allOf: each part must hold, so what any part requires is required; one of several alternatives: only what all require.
-    const kept = keyword === 'allOf' ? requiredByBranch.flat() : (requiredByBranch[0] ?? []).filter((name) => requiredByBranch.every((list) => list.includes(name)));
+    const kept =
+      keyword === 'allOf' ? requiredByBranch.flat() : (requiredByBranch[0] ?? []).filter((name) => requiredByBranch.every((list) => list.includes(name)));
     for (const name of kept) required.add(name);
   }
   out.properties = properties;

@@ -13,7 +13,9 @@ export function readMessagesRequest(request: Wire): Conversation {
   const conversation: Conversation = {
     system: system ? [system] : [],
     turns: wireArray(request.messages).map((message) =>
-      message.role === 'assistant' ? { role: 'assistant', parts: assistantParts(message.content, notCarried) } : { role: 'user', parts: userParts(message.content, notCarried) },
+      message.role === 'assistant'
+        ? { role: 'assistant', parts: assistantParts(message.content, notCarried) }
+        : { role: 'user', parts: userParts(message.content, notCarried) },
     ),
     tools: [],
     stop: Array.isArray(request.stop_sequences) ? request.stop_sequences.filter((s): s is string => typeof s === 'string') : [],
@@ -43,7 +45,11 @@ export function readMessagesRequest(request: Wire): Conversation {
   const thinking = asWire(request.thinking);
   // `adaptive` lets the model decide how long to think: the middle effort says the same to a reasoning model.
   if (thinking?.type === 'enabled' || thinking?.type === 'adaptive') {
-    conversation.reasoning = { effort: thinking.type === 'adaptive' ? 'medium' : effortFor(thinking.budget_tokens), askedAs: 'thinking', turnsThinkingOn: true };
+    conversation.reasoning = {
+      effort: thinking.type === 'adaptive' ? 'medium' : effortFor(thinking.budget_tokens),
+      askedAs: 'thinking',
+      turnsThinkingOn: true,
+    };
   }
   const userId = asWire(request.metadata)?.user_id;
   if (typeof userId === 'string') conversation.user = userId;
@@ -94,7 +100,12 @@ function assistantParts(content: unknown, notes: string[]): Part[] {
       if (carried) parts.push({ kind: 'reasoning', text, state: { kind: 'carried', carried } });
       // A carrier we cannot read any more (cut, edited) binds the reasoning to nobody: no provider gets it.
       else if (isCarriedReasoning(block.signature)) parts.push({ kind: 'reasoning', text, state: { kind: 'unbound' } });
-      else parts.push({ kind: 'reasoning', text, state: typeof block.signature === 'string' ? { kind: 'anthropic', signature: block.signature } : { kind: 'unbound' } });
+      else
+        parts.push({
+          kind: 'reasoning',
+          text,
+          state: typeof block.signature === 'string' ? { kind: 'anthropic', signature: block.signature } : { kind: 'unbound' },
+        });
     } else if (block.type === 'redacted_thinking') {
       parts.push({ kind: 'reasoning', text: '', state: { kind: 'anthropic', redactedData: stringOr(block.data, '') } });
     } else {

@@ -66,7 +66,10 @@ export class GeminiEventWriter extends EventWriterBase implements AnswerEventWri
     if (this.ended) return this.take();
     this.ended = true;
     this.closeCall();
-    this.out.push({ name: '', data: JSON.stringify(geminiResponse(this.id, this.model, [{ text: '' }], { finishReason: geminiFinishReason(this.finishReason), usage: this.usageKept })) });
+    this.out.push({
+      name: '',
+      data: JSON.stringify(geminiResponse(this.id, this.model, [{ text: '' }], { finishReason: geminiFinishReason(this.finishReason), usage: this.usageKept })),
+    });
     return this.take();
   }
 

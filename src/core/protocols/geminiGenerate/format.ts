@@ -43,7 +43,10 @@ function statusBody(code: number, message: string, details?: JsonObject[]): stri
 export function geminiErrorBody(type: BridgeErrorType, message: string, _code?: string, context?: ErrorContext): string {
   const code = context?.status ?? TYPE_STATUS[type];
   const wait = context?.retryAfterMs;
-  const details = code === 429 && wait !== undefined ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.max(1, Math.ceil(wait / 1000))}s` }] : undefined;
+  const details =
+    code === 429 && wait !== undefined
+      ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${Math.max(1, Math.ceil(wait / 1000))}s` }]
+      : undefined;
   return statusBody(code, message, details);
 }
 
@@ -116,6 +119,9 @@ export const geminiGenerateFormat: WireFormat = {
     clientPrefill: false,
     prefillDropsThinking: false,
     refusal: () => 'a Gemini answer is not continued by another target',
-    structuredOutput: (body: JsonObject) => typeof body.generationConfig === 'object' && body.generationConfig !== null && (body.generationConfig as JsonObject).responseMimeType === 'application/json',
+    structuredOutput: (body: JsonObject) =>
+      typeof body.generationConfig === 'object' &&
+      body.generationConfig !== null &&
+      (body.generationConfig as JsonObject).responseMimeType === 'application/json',
   },
 };

@@ -4,7 +4,16 @@ import { asWire, stringOr, wireArray, type Wire } from '../wire';
 
 /** Gemini request fields no other format has a place for: named, since each changes what the client gets. */
 const GEMINI_ONLY_FIELDS = ['safetySettings', 'cachedContent'] as const;
-const GENERATION_ONLY_FIELDS = ['candidateCount', 'presencePenalty', 'frequencyPenalty', 'seed', 'responseLogprobs', 'responseModalities', 'speechConfig', 'mediaResolution'] as const;
+const GENERATION_ONLY_FIELDS = [
+  'candidateCount',
+  'presencePenalty',
+  'frequencyPenalty',
+  'seed',
+  'responseLogprobs',
+  'responseModalities',
+  'speechConfig',
+  'mediaResolution',
+] as const;
 
 /** The thinking budget's rough effort step: Gemini counts tokens where other formats name a step. */
 function budgetEffort(budget: number): string {
@@ -42,7 +51,12 @@ class CallPairs {
 function responseText(response: Wire | undefined): string {
   if (!response) return '';
   const keys = Object.keys(response);
-  if (keys.length === 1 && typeof response[keys[0]] === 'string' && (keys[0] === 'output' || keys[0] === 'result' || keys[0] === 'content' || keys[0] === 'error')) return response[keys[0]] as string;
+  if (
+    keys.length === 1 &&
+    typeof response[keys[0]] === 'string' &&
+    (keys[0] === 'output' || keys[0] === 'result' || keys[0] === 'content' || keys[0] === 'error')
+  )
+    return response[keys[0]] as string;
   return JSON.stringify(response);
 }
 
@@ -61,7 +75,12 @@ function contentParts(content: Wire, pairs: CallPairs, notes: string[]): Part[] 
     } else if (result) {
       const response = asWire(result.response);
       const text = responseText(response);
-      parts.push({ kind: 'tool-result', id: pairs.result(result), content: text === '' ? [] : [{ kind: 'text', text }], error: response !== undefined && response.error !== undefined });
+      parts.push({
+        kind: 'tool-result',
+        id: pairs.result(result),
+        content: text === '' ? [] : [{ kind: 'text', text }],
+        error: response !== undefined && response.error !== undefined,
+      });
     } else if (typeof part.text === 'string') {
       // Thought summaries are for reading: no provider takes them back as such.
       if (part.thought === true) parts.push({ kind: 'reasoning', text: part.text, state: { kind: 'unbound' } });
@@ -74,7 +93,8 @@ function contentParts(content: Wire, pairs: CallPairs, notes: string[]): Part[] 
     else noteOnce(notes, `a ${Object.keys(part).find((k) => k !== 'thoughtSignature') ?? 'empty'} part`);
   }
   // Gemini's thought signatures, kept for a Gemini target of another format (its OpenAI-compatible endpoint).
-  if (Object.keys(signatures).length > 0) parts.unshift({ kind: 'reasoning', text: '', state: { kind: 'carried', carried: { dialect: 'gemini', thoughtSignatures: signatures } } });
+  if (Object.keys(signatures).length > 0)
+    parts.unshift({ kind: 'reasoning', text: '', state: { kind: 'carried', carried: { dialect: 'gemini', thoughtSignatures: signatures } } });
   return parts;
 }
 
@@ -134,12 +154,20 @@ export function readGeminiRequest(request: Wire): Conversation {
   if (typeof config.topK === 'number') conversation.topK = config.topK;
   if (Array.isArray(config.stopSequences)) conversation.stop = config.stopSequences.filter((s): s is string => typeof s === 'string');
   const schema = asWire(config.responseJsonSchema) ?? asWire(config.responseSchema);
-  if (schema) conversation.responseFormat = { format: { type: 'json_schema', json_schema: { name: 'response', schema } }, askedAs: 'generationConfig.responseSchema' };
-  else if (config.responseMimeType === 'application/json') conversation.responseFormat = { format: { type: 'json_object' }, askedAs: 'generationConfig.responseMimeType' };
+  if (schema)
+    conversation.responseFormat = { format: { type: 'json_schema', json_schema: { name: 'response', schema } }, askedAs: 'generationConfig.responseSchema' };
+  else if (config.responseMimeType === 'application/json')
+    conversation.responseFormat = { format: { type: 'json_object' }, askedAs: 'generationConfig.responseMimeType' };
   const thinking = asWire(config.thinkingConfig);
-  const effort = typeof thinking?.thinkingLevel === 'string' ? thinking.thinkingLevel.toLowerCase() : typeof thinking?.thinkingBudget === 'number' ? budgetEffort(thinking.thinkingBudget) : undefined;
+  const effort =
+    typeof thinking?.thinkingLevel === 'string'
+      ? thinking.thinkingLevel.toLowerCase()
+      : typeof thinking?.thinkingBudget === 'number'
+        ? budgetEffort(thinking.thinkingBudget)
+        : undefined;
   if (effort !== undefined) conversation.reasoning = { effort, askedAs: 'thinkingConfig', turnsThinkingOn: effort !== 'none' };
-  for (const field of GENERATION_ONLY_FIELDS) if (config[field] !== undefined && !(field === 'candidateCount' && config.candidateCount === 1)) notCarried.push(field);
+  for (const field of GENERATION_ONLY_FIELDS)
+    if (config[field] !== undefined && !(field === 'candidateCount' && config.candidateCount === 1)) notCarried.push(field);
   for (const field of GEMINI_ONLY_FIELDS) if (request[field] !== undefined) notCarried.push(field);
   return conversation;
 }

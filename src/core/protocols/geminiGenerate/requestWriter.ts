@@ -55,7 +55,10 @@ function geminiParts(turn: Turn, names: Map<string, string>, signatures: Map<str
       names.set(part.id, part.name);
       // Gemini 3 refuses a function call of the current turn without its signature; one from another model
       // (before a failover) gets the documented value that skips the check.
-      parts.push({ functionCall: { name: part.name, args: toolArguments(part.arguments) }, thoughtSignature: signatures.get(part.id) ?? SKIP_THOUGHT_SIGNATURE });
+      parts.push({
+        functionCall: { name: part.name, args: toolArguments(part.arguments) },
+        thoughtSignature: signatures.get(part.id) ?? SKIP_THOUGHT_SIGNATURE,
+      });
     } else if (part.kind === 'tool-result') {
       parts.push({ functionResponse: { name: names.get(part.id) ?? part.id, response: resultResponse(part, notes) } });
     }

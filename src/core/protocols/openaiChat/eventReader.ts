@@ -2,7 +2,17 @@ import type { AnswerSink } from '../../conversation/answerEvents';
 import type { AnswerEventReader } from '../answerStream';
 import type { SseEvent } from '../sse';
 import { asWire, parseWire, stringOr, wireArray, type Wire } from '../wire';
-import { argumentsText, chatFinish, chatUsage, hasReasoningDetails, madeUpCallIds, readContent, reasoningText, reportedUsage, thoughtSignature } from './chatAnswerFacts';
+import {
+  argumentsText,
+  chatFinish,
+  chatUsage,
+  hasReasoningDetails,
+  madeUpCallIds,
+  readContent,
+  reasoningText,
+  reportedUsage,
+  thoughtSignature,
+} from './chatAnswerFacts';
 
 /**
  * Reads a Chat Completions stream into the answer model, chunk by chunk: reasoning and text deltas, each tool

@@ -11,14 +11,18 @@ const CHAT_ONLY_FIELDS = ['n', 'logprobs', 'seed', 'presence_penalty', 'frequenc
  */
 export function readChatRequest(request: Wire): Conversation {
   const notCarried: string[] = [];
-  const stop = typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop.filter((s): s is string => typeof s === 'string') : [];
+  const stop =
+    typeof request.stop === 'string' ? [request.stop] : Array.isArray(request.stop) ? request.stop.filter((s): s is string => typeof s === 'string') : [];
   const conversation: Conversation = { system: [], turns: [], tools: [], stop, stream: request.stream === true, notCarried };
   for (const message of wireArray(request.messages)) {
     if (message.role === 'system' || message.role === 'developer') conversation.system.push(contentText(message.content, '\n'));
     else if (message.role === 'assistant') conversation.turns.push({ role: 'assistant', parts: assistantParts(message, notCarried) });
     else if (message.role === 'tool') {
       const text = contentText(message.content, '\n');
-      conversation.turns.push({ role: 'user', parts: [{ kind: 'tool-result', id: stringOr(message.tool_call_id, ''), content: text === '' ? [] : [{ kind: 'text', text }], error: false }] });
+      conversation.turns.push({
+        role: 'user',
+        parts: [{ kind: 'tool-result', id: stringOr(message.tool_call_id, ''), content: text === '' ? [] : [{ kind: 'text', text }], error: false }],
+      });
     } else conversation.turns.push({ role: 'user', parts: contentParts(message.content, notCarried) });
   }
   const limit = typeof request.max_completion_tokens === 'number' ? request.max_completion_tokens : request.max_tokens;
@@ -41,7 +45,8 @@ export function readChatRequest(request: Wire): Conversation {
   if (choice) conversation.toolChoice = choice;
   if (typeof request.parallel_tool_calls === 'boolean') conversation.parallelToolCalls = request.parallel_tool_calls;
   if (typeof request.user === 'string') conversation.user = request.user;
-  if (typeof request.reasoning_effort === 'string') conversation.reasoning = { effort: request.reasoning_effort, askedAs: 'reasoning_effort', turnsThinkingOn: true };
+  if (typeof request.reasoning_effort === 'string')
+    conversation.reasoning = { effort: request.reasoning_effort, askedAs: 'reasoning_effort', turnsThinkingOn: true };
   const format = asWire(request.response_format);
   if (format) conversation.responseFormat = { format, askedAs: 'response_format' };
   for (const field of CHAT_ONLY_FIELDS) {

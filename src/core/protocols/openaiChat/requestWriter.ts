@@ -1,4 +1,13 @@
-import { noteOnce, type Conversation, type ImagePart, type ReasoningPart, type ReasoningState, type TextPart, type ToolChoice, type Turn } from '../../conversation/conversation';
+import {
+  noteOnce,
+  type Conversation,
+  type ImagePart,
+  type ReasoningPart,
+  type ReasoningState,
+  type TextPart,
+  type ToolChoice,
+  type Turn,
+} from '../../conversation/conversation';
 import { SKIP_THOUGHT_SIGNATURE } from '../../conversation/reasoningCarry';
 import type { DialectTraits } from '../../providers/dialect';
 import type { TranslationNotes, Wire } from '../wire';
@@ -10,7 +19,6 @@ export interface ChatTarget {
   model: string;
   dialect: DialectTraits;
 }
-
 
 const MAX_STOP_SEQUENCES = 4;
 
@@ -137,7 +145,11 @@ function assistantMessage(turn: Turn, dialect: DialectTraits, notes: string[]): 
   for (const part of turn.parts) {
     if (part.kind === 'text') texts.push(part.text);
     else if (part.kind === 'tool-call') {
-      calls.push({ id: chatToolId(part.id, dialect), type: 'function', function: { name: part.name, arguments: part.arguments === '' ? '{}' : part.arguments } });
+      calls.push({
+        id: chatToolId(part.id, dialect),
+        type: 'function',
+        function: { name: part.name, arguments: part.arguments === '' ? '{}' : part.arguments },
+      });
     } else if (part.kind !== 'reasoning') noteOnce(notes, `an ${part.kind} in an assistant message`);
   }
   const text = texts.join('');

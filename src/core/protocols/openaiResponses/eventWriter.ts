@@ -95,7 +95,14 @@ export class ResponsesEventWriter extends EventWriterBase implements AnswerEvent
   /** The writer ends the response once: a second end writes nothing. */
   end(): SseEvent[] {
     const u = this.usageKept;
-    this.out.push(...this.writer.finish(ending(this.finishReason), { inputTokens: u.input, cachedTokens: u.cacheRead, outputTokens: u.output, reasoningTokens: u.reasoning }));
+    this.out.push(
+      ...this.writer.finish(ending(this.finishReason), {
+        inputTokens: u.input,
+        cachedTokens: u.cacheRead,
+        outputTokens: u.output,
+        reasoningTokens: u.reasoning,
+      }),
+    );
     return this.take();
   }
 }

@@ -1,4 +1,13 @@
-import { noteOnce, type Conversation, type ImagePart, type Part, type ReasoningPart, type TextPart, type Tool, type ToolChoice } from '../../conversation/conversation';
+import {
+  noteOnce,
+  type Conversation,
+  type ImagePart,
+  type Part,
+  type ReasoningPart,
+  type TextPart,
+  type Tool,
+  type ToolChoice,
+} from '../../conversation/conversation';
 import { decodeCarriedReasoning } from '../../conversation/reasoningCarry';
 import { asWire, stringOr, wireArray, type Wire } from '../wire';
 
@@ -31,7 +40,14 @@ type ItemTurn =
 export function readResponsesRequest(request: Wire): Conversation {
   const notCarried: string[] = [];
   const turns = responsesTurns(request, notCarried);
-  const conversation: Conversation = { system: [], turns: [], tools: functionTools(request.tools, notCarried), stop: [], stream: request.stream === true, notCarried };
+  const conversation: Conversation = {
+    system: [],
+    turns: [],
+    tools: functionTools(request.tools, notCarried),
+    stop: [],
+    stream: request.stream === true,
+    notCarried,
+  };
   for (const turn of turns) {
     if (turn.role === 'system') conversation.system.push(turn.text);
     else if (turn.role === 'user') conversation.turns.push({ role: 'user', parts: turn.parts });

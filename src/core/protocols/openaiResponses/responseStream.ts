@@ -120,7 +120,14 @@ export class ResponsesWriter {
     const out: SseEvent[] = [];
     if (item.summary === undefined) {
       item.summary = '';
-      out.push(this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: item.index, summary_index: 0, part: { type: 'summary_text', text: '' } }));
+      out.push(
+        this.event('response.reasoning_summary_part.added', {
+          item_id: item.id,
+          output_index: item.index,
+          summary_index: 0,
+          part: { type: 'summary_text', text: '' },
+        }),
+      );
     }
     item.summary += delta;
     this.held += delta.length;
@@ -179,12 +186,18 @@ export class ResponsesWriter {
     if (item.part?.type !== type) {
       out.push(...this.closePart(item));
       item.part = { type, text: '' };
-      out.push(this.event('response.content_part.added', { item_id: item.id, output_index: item.index, content_index: item.parts.length, part: partWire(item.part) }));
+      out.push(
+        this.event('response.content_part.added', { item_id: item.id, output_index: item.index, content_index: item.parts.length, part: partWire(item.part) }),
+      );
     }
     item.part.text += delta;
     this.held += delta.length;
     const at = { item_id: item.id, output_index: item.index, content_index: item.parts.length };
-    out.push(type === 'output_text' ? this.event('response.output_text.delta', { ...at, delta, logprobs: [] }) : this.event('response.refusal.delta', { ...at, delta }));
+    out.push(
+      type === 'output_text'
+        ? this.event('response.output_text.delta', { ...at, delta, logprobs: [] })
+        : this.event('response.refusal.delta', { ...at, delta }),
+    );
     return out;
   }
 
@@ -193,7 +206,10 @@ export class ResponsesWriter {
     if (!part) return [];
     item.part = undefined;
     const at = { item_id: item.id, output_index: item.index, content_index: item.parts.length };
-    const done = part.type === 'output_text' ? this.event('response.output_text.done', { ...at, text: part.text, logprobs: [] }) : this.event('response.refusal.done', { ...at, refusal: part.text });
+    const done =
+      part.type === 'output_text'
+        ? this.event('response.output_text.done', { ...at, text: part.text, logprobs: [] })
+        : this.event('response.refusal.done', { ...at, refusal: part.text });
     const wire = partWire(part);
     item.parts.push(wire);
     return [done, this.event('response.content_part.done', { ...at, part: wire })];
