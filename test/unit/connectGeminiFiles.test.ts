@@ -3,25 +3,13 @@
 // every setting of the user's; Disconnect gives both files back byte for byte, a missing file staying missing.
 import assert from 'node:assert/strict';
 import type { FileTargetId } from '../../src/core/agents/agentList';
-import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
+import { bridgeAt, connectRoundTrip } from '../helpers/connectPlans';
 
-const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
-  token: 'kb-test-token',
-  home: '/home/u',
-};
-const moved: ConnectContext = {
-  ...ctx,
-  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
-};
+const ctx = bridgeAt(17381);
+const moved = bridgeAt(18000);
 
-function roundTrip(id: FileTargetId, before: string | undefined): string {
-  const plan = planConnect(id, ctx, before);
-  assert.equal(fileState(plan.record, ctx, plan.after), 'connected');
-  const after = planDisconnect(plan.record, plan.previous, plan.after);
-  return after === null ? '<deleted>' : (after ?? '<untouched>');
-}
+const roundTrip = (id: FileTargetId, before: string | undefined): string => connectRoundTrip(id, ctx, before);
 
 /** What Gemini CLI's dotenv (16.x, bundled) makes of a file: every `NAME=value`, a later one replacing an earlier. */
 function dotenv(text: string): Record<string, string> {

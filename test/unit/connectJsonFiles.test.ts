@@ -3,22 +3,12 @@
 // byte; a member the user changed since is left as they set it; a file that is not JSON is left untouched.
 import assert from 'node:assert/strict';
 import type { FileTargetId } from '../../src/core/agents/agentList';
-import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
+import { bridgeAt, connectRoundTrip } from '../helpers/connectPlans';
 
-const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
-  token: 'kb-test-token',
-  home: '/home/u',
-};
+const ctx = bridgeAt(17381);
 
-function roundTrip(id: FileTargetId, before: string | undefined): string {
-  const plan = planConnect(id, ctx, before);
-  assert.equal(fileState(plan.record, ctx, plan.after), 'connected');
-  JSON.parse(plan.after);
-  const after = planDisconnect(plan.record, plan.previous, plan.after);
-  return after === null ? '<deleted>' : (after ?? '<untouched>');
-}
+const roundTrip = (id: FileTargetId, before: string | undefined): string => connectRoundTrip(id, ctx, before, (after) => JSON.parse(after));
 
 const SETTINGS = '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}\n';
 

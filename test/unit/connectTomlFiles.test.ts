@@ -3,26 +3,14 @@
 // a file that does not read as TOML left untouched, and a port or token change rewriting only our block.
 import assert from 'node:assert/strict';
 import type { FileTargetId } from '../../src/core/agents/agentList';
-import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
 import { outlineToml, TomlShapeError } from '../../src/core/agents/tomlOutline';
+import { bridgeAt, connectRoundTrip } from '../helpers/connectPlans';
 
-const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
-  token: 'kb-test-token',
-  home: '/home/u',
-};
-const moved: ConnectContext = {
-  ...ctx,
-  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
-};
+const ctx = bridgeAt(17381);
+const moved = bridgeAt(18000);
 
-function roundTrip(id: FileTargetId, before: string | undefined): string {
-  const plan = planConnect(id, ctx, before);
-  assert.equal(fileState(plan.record, ctx, plan.after), 'connected');
-  const after = planDisconnect(plan.record, plan.previous, plan.after);
-  return after === null ? '<deleted>' : (after ?? '<untouched>');
-}
+const roundTrip = (id: FileTargetId, before: string | undefined): string => connectRoundTrip(id, ctx, before);
 
 const USER_CONFIG =
   'model = "gpt-5"\napproval_policy = "on-request"\n\n[mcp_servers.docs]\ncommand = "docs-mcp"\nargs = [\n  "--port", # comment ] inside\n  "9000",\n]\n';

@@ -4,19 +4,11 @@
 // would not fit, is left untouched with the reason; a port or token change rewrites only our block.
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import type { ConnectContext } from '../../src/core/agents/connectTargets';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
+import { bridgeAt, connectRoundTrip } from '../helpers/connectPlans';
 
-const ctx: ConnectContext = {
-  baseUrls: { openai: 'http://127.0.0.1:17381/openai/v1', anthropic: 'http://127.0.0.1:17381/anthropic', gemini: 'http://127.0.0.1:17381/gemini' },
-  token: 'kb-test-token',
-  home: '/home/u',
-};
-const moved: ConnectContext = {
-  ...ctx,
-  token: 'kb-other-token',
-  baseUrls: { openai: 'http://127.0.0.1:18000/openai/v1', anthropic: 'http://127.0.0.1:18000/anthropic', gemini: 'http://127.0.0.1:18000/gemini' },
-};
+const ctx = bridgeAt(17381);
+const moved = bridgeAt(18000, 'kb-other-token');
 
 const OURS = [
   {
@@ -44,12 +36,7 @@ function models(text: string): unknown[] {
   return (parse(text) as { models: unknown[] }).models;
 }
 
-function roundTrip(before: string | undefined): string {
-  const plan = planConnect('continue-config', ctx, before);
-  assert.equal(fileState(plan.record, ctx, plan.after), 'connected');
-  const after = planDisconnect(plan.record, plan.previous, plan.after);
-  return after === null ? '<deleted>' : (after ?? '<untouched>');
-}
+const roundTrip = (before: string | undefined): string => connectRoundTrip('continue-config', ctx, before);
 
 function refusal(before: string | undefined, exists: (path: string) => boolean = () => false): string {
   try {
