@@ -19,13 +19,15 @@ export interface BridgeUsage {
 // A computed path keeps the bundler from inlining the CLI: the benchmark must run the real build.
 // `--compare-cli` points a second bridge at another build (e.g. main's) to measure a core change side by side.
 const cliPath = process.env.KEYBRIDGE_BENCH_CLI ?? resolve(__dirname, '..', '..', 'dist', 'cli.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the path is only known at run time
 const cli = require(cliPath) as { main(argv: string[]): Promise<void> };
 
 const gc = (globalThis as { gc?: () => void }).gc;
 // The IPC pipe must not keep the bridge alive once it has shut down (a CPU profile is written at exit).
 process.channel?.unref();
-process.on('message', (probe: BridgeProbe) => {
-  if (probe.op !== 'usage') return;
+// The message comes from the other process: checked, not trusted to be a probe.
+process.on('message', (probe: Partial<BridgeProbe> | null) => {
+  if (probe?.op !== 'usage' || probe.id === undefined) return;
   if (probe.gc && gc) {
     gc();
     gc();

@@ -29,6 +29,7 @@ function numberArg(argv: string[], name: string, fallback: number): number {
  * fixed upstream, so for that case only the next `listen(0)` is steered to the requested port.
  */
 function steerNextListen(port: number): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back with its server as `this` below
   const original = http.Server.prototype.listen;
   http.Server.prototype.listen = function (this: http.Server, ...args: unknown[]) {
     http.Server.prototype.listen = original;

@@ -4,7 +4,7 @@
 // costs on top of the floor any Node proxy pays on this machine.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -39,7 +39,7 @@ function main(): void {
     }
     if (anthropic) headers['x-api-key'] = key;
     else headers.authorization = `Bearer ${key}`;
-    const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
+    const method = req.method ?? 'GET';
     agent
       .request({ origin: upstream.origin, path, method, headers, body: method === 'GET' ? undefined : req })
       .then(({ statusCode, headers: answer, body }) => {

@@ -153,7 +153,8 @@ const claudeCode: AgentDriver = {
     if (!json) return { text: '', error: (result.stderr || result.stdout).trim().slice(-400) || `exit ${result.code}` };
     const text = typeof json.result === 'string' ? json.result : '';
     const failed = json.is_error === true || result.code !== 0;
-    const status = json.api_error_status ? ` (API status ${String(json.api_error_status)})` : '';
+    const apiStatus = json.api_error_status;
+    const status = typeof apiStatus === 'number' || (typeof apiStatus === 'string' && apiStatus) ? ` (API status ${apiStatus})` : '';
     return { text, error: failed ? `${text || String(json.subtype)}${status}` : undefined };
   },
 };

@@ -62,7 +62,7 @@ export function makePlan(
   const text = textDeltas ? textDeltas.join('') : '';
   let tool: PlannedToolCall | undefined;
   if (reply?.toolCall) {
-    const argumentsJson = JSON.stringify(reply.toolCall.arguments ?? {});
+    const argumentsJson = JSON.stringify(reply.toolCall.arguments);
     tool = {
       name: reply.toolCall.name,
       argumentsJson,

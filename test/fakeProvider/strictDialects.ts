@@ -85,9 +85,7 @@ export function dialectRefusal(dialect: StrictDialect, endpoint: Endpoint, body:
 }
 
 function withoutFields(body: Json, fields: readonly string[]): Json {
-  const copy = { ...body };
-  for (const field of fields) delete copy[field];
-  return copy;
+  return Object.fromEntries(Object.entries(body).filter(([field]) => !fields.includes(field)));
 }
 
 function firstOf<T>(...checks: (() => T | undefined)[]): T | undefined {

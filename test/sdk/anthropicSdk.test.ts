@@ -2,6 +2,7 @@
 // beta messages, tool use across a key failover, and protocol-shaped errors the SDK maps to its classes.
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
+import { arrAt } from '../helpers/json';
 import { keysSeen, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
 describe('Anthropic SDK through the bridge', () => {
@@ -28,8 +29,8 @@ describe('Anthropic SDK through the bridge', () => {
 
   it('keeps tool use working when the session key is revoked between turns', async () => {
     h.provider.setResponder((req) => {
-      const messages = (req.body?.messages ?? []) as { role: string; content: unknown }[];
-      const last = messages[messages.length - 1];
+      const messages = arrAt(req.body, 'messages') as { role: string; content: unknown }[];
+      const last = messages.at(-1);
       const result = Array.isArray(last?.content) ? (last.content as { type: string; content?: string }[]).find((b) => b.type === 'tool_result') : undefined;
       return result ? { text: `Read: ${result.content}` } : { toolCall: { name: 'Read', arguments: { file_path: '/tmp/x' } } };
     });

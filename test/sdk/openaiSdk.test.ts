@@ -2,6 +2,7 @@
 // tool calls, embeddings in the SDK's default base64 form, and a failover in the middle of a multi-turn exchange.
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { arrAt } from '../helpers/json';
 import { keysSeen, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
 describe('openai SDK through the bridge', () => {
@@ -35,7 +36,7 @@ describe('openai SDK through the bridge', () => {
 
   it('runs a tool-call round trip across a key failover', async () => {
     h.provider.setResponder((req) => {
-      const messages = (req.body?.messages ?? []) as { role: string; content?: string }[];
+      const messages = arrAt(req.body, 'messages') as { role: string; content?: string }[];
       const tool = messages.find((m) => m.role === 'tool');
       return tool ? { text: `The file says: ${tool.content}` } : { toolCall: { name: 'read_file', arguments: { path: 'notes.txt' } } };
     });

@@ -18,6 +18,7 @@ class FakeEnvironmentCollection {
 
 class FakeMemento {
   readonly values = new Map<string, unknown>();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- vscode.Memento's own signature
   get<T>(key: string): T | undefined {
     return this.values.get(key) as T | undefined;
   }
