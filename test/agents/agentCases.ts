@@ -273,7 +273,7 @@ export function toolResponder(
   ctx: CaseContext,
   dirs: RunDirs,
   files: Array<{ path: string; nonce: string }>,
-  onTurn?: (turn: number) => Partial<Reply> | void,
+  onTurn?: (turn: number) => Partial<Reply> | undefined,
   outputsOf: (body: unknown) => string[] = (body) => ctx.agent.toolOutputs(body),
 ): (body: unknown) => Reply {
   return (body) => {
@@ -399,7 +399,7 @@ const keyRevokedBetweenTurns: AgentCase = {
         run.outcome.text.includes(must(files[0]).nonce) && run.outcome.text.includes(must(files[1]).nonce),
         'the final answer quotes both tool outputs: all three turns completed',
       );
-      const first = entries[0];
+      const first = entries.at(0);
       check(checks, first !== undefined && first.key === k1 && first.status === 200, 'the session started on k1');
       const k1Entries = entries.filter((e) => e.key === k1);
       const k1Limited = k1Entries.find((e) => e.status === 429);

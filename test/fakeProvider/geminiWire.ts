@@ -10,7 +10,7 @@ import type { Endpoint, InStreamError, SseEvent } from './types';
 
 export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
 
-const METHODS: Record<string, { endpoint: Endpoint; stream: boolean }> = {
+const METHODS: Partial<Record<string, { endpoint: Endpoint; stream: boolean }>> = {
   generateContent: { endpoint: 'generate_content', stream: false },
   streamGenerateContent: { endpoint: 'generate_content', stream: true },
   countTokens: { endpoint: 'count_tokens', stream: false },
@@ -32,7 +32,8 @@ export function geminiRoute(method: string, pathname: string, keyed: boolean): G
   if (!m || (m[1] === 'v1' && !keyed && !pathname.includes(':'))) return undefined;
   let name: string;
   try {
-    name = decodeURIComponent(m[2] ?? '');
+    // The model segment is an optional group: absent for a bare `/models`.
+    name = decodeURIComponent(m.at(2) ?? '');
   } catch {
     return undefined;
   }

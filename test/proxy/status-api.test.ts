@@ -12,7 +12,7 @@ describe('status API', () => {
   beforeEach(async () => (h = await startHarness()));
   afterEach(async () => h.close());
 
-  const admin = (path: string, init: RequestInit = {}) =>
+  const admin = (path: string, init: Omit<RequestInit, 'headers'> & { headers?: Record<string, string> } = {}) =>
     fetch(`${h.bridge.url}/_keybridge/${path}`, {
       ...init,
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
@@ -43,7 +43,7 @@ describe('status API', () => {
 
   it('streams a snapshot at once and after a key changes state', async () => {
     const res = await admin('events');
-    const reader = must(res.body).getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = must(res.body).getReader();
     const decoder = new TextDecoder();
     let text = '';
     const readUntil = async (pred: (t: string) => boolean) => {

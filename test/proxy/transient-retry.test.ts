@@ -45,7 +45,7 @@ describe('provider-transient failures', () => {
     assert.match(strAt(res.json(), 'error', 'message'), /provider unavailable for pool "a2": HTTP 500/);
     assert.deepEqual(
       keysSeen(h.provider),
-      [...Array(3).fill('first-key-1'), ...Array(5).fill('second-key-1')],
+      [...Array<string>(3).fill('first-key-1'), ...Array<string>(5).fill('second-key-1')],
       'three attempts on the first target, the rest of maxAttempts (8) on the last',
     );
   });

@@ -16,8 +16,8 @@ function dotenv(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const line = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/gm;
   for (const m of text.replace(/\r\n?/g, '\n').matchAll(line)) {
-    const name = m[1];
-    if (name !== undefined) out[name] = (m[2] ?? '').trim().replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
+    // The value is an optional group a line may lack.
+    out[m[1]] = (m.at(2) ?? '').trim().replace(/^(['"`])([\s\S]*)\1$/gm, '$2');
   }
   return out;
 }

@@ -211,8 +211,8 @@ describe("reasoning carried for a Chat provider, on a relay to the client's own 
     };
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped?.thinking, request.thinking);
-    assert.deepEqual((stripped?.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'hello' }]);
-    assert.deepEqual((stripped?.messages as { content: unknown }[])[3].content, request.messages[3].content);
+    assert.deepEqual((stripped.messages as { content: unknown }[])[1].content, [{ type: 'text', text: 'hello' }]);
+    assert.deepEqual((stripped.messages as { content: unknown }[])[3].content, request.messages[3].content);
   });
 
   it("leaves a Responses request without the reasoning items it carried, and OpenAI's own items as they are", () => {
