@@ -73,7 +73,6 @@ const TESTS = ['test/**/*.ts', 'bench/**/*.ts'];
 // them, and nothing is added to it.
 const NOT_YET_TYPED = [
   'test/agents/geminiCli.ts',
-  'test/fakeProvider/requestRules.ts',
   'test/fakeProvider/strictRules.ts',
   'test/fakeProvider/types.ts',
   'test/helpers/translationMatrix.ts',
@@ -83,18 +82,11 @@ const NOT_YET_TYPED = [
   'test/soak/soakTraffic.ts',
   'test/unit/circuitBreaker.test.ts',
   'test/unit/connectJsonFiles.test.ts',
-  'test/unit/continuationTranscript.test.ts',
   'test/unit/geminiFakeProvider.test.ts',
-  'test/unit/noticePolicy.test.ts',
   'test/vscode-host/extension.test.ts',
-  'test/vscode-host/runWithTestElectron.ts',
   'test/vscode/commands.test.ts',
   'test/vscode/connectAgents.test.ts',
-  'test/vscode/fakeVscode.ts',
-  'test/vscode/follower-port-takeover.test.ts',
   'test/vscode/languageModelProvider.test.ts',
-  'test/vscode/takeover-stale-keys.test.ts',
-  'test/vscode/waitFor.ts',
 ];
 
 export default defineConfig(

@@ -256,7 +256,7 @@ function messagesTranslationProblem(body: Json, messages: Json[]): string | unde
       const b = blocks[j];
       if (b.type === 'text' && b.text === '') return 'messages: text content blocks must be non-empty';
       const media = asObject(b.source).media_type;
-      if (b.type === 'image' && media !== undefined && !['image/jpeg', 'image/png', 'image/gif', 'image/webp'].includes(String(media))) {
+      if (b.type === 'image' && media !== undefined && !(typeof media === 'string' && ['image/jpeg', 'image/png', 'image/gif', 'image/webp'].includes(media))) {
         return `messages.${i}.content.${j}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
       }
       const id = b.type === 'tool_use' ? ['tool_use.id', b.id] : b.type === 'tool_result' ? ['tool_result.tool_use_id', b.tool_use_id] : undefined;
@@ -282,8 +282,8 @@ function chatTranslationProblem(body: Json, messages: Json[]): string | undefine
     const m = messages[i];
     for (const part of Array.isArray(m.content) ? m.content.map((p) => asObject(p)) : []) {
       const detail = asObject(part.image_url).detail;
-      if (part.type === 'image_url' && detail !== undefined && !['low', 'high', 'auto'].includes(String(detail))) {
-        return `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`;
+      if (part.type === 'image_url' && detail !== undefined && !(typeof detail === 'string' && ['low', 'high', 'auto'].includes(detail))) {
+        return `Invalid value: '${typeof detail === 'string' ? detail : JSON.stringify(detail)}'. Supported values are: 'low', 'high', and 'auto'.`;
       }
     }
     if (/^deepseek-/.test(model) && Array.isArray(m.content) && m.content.some((p) => asObject(p).type === 'image_url')) {

@@ -36,7 +36,6 @@ describe('continuation: StreamTranscript', () => {
       assert.equal(t.notContinuableBecause, undefined);
       const p = t.position;
       assert.equal(p.endpoint, 'messages');
-      if (p.endpoint !== 'messages') return;
       assert.match(must(p.id), /^msg_/);
       assert.equal(p.model, 'claude-test');
       assert.equal(p.openIndex, 0);
@@ -67,8 +66,8 @@ describe('continuation: StreamTranscript', () => {
       assert.equal(p.lastSequence, 4);
       assert.equal(p.openItem?.outputIndex, 0);
       assert.match(must(p.openItem).id, /^msg_/);
-      assert.equal(p.openItem?.openPart, 0);
-      assert.equal(must(p.openItem?.parts[0]).text, 'The quick ');
+      assert.equal(p.openItem.openPart, 0);
+      assert.equal(must(p.openItem.parts[0]).text, 'The quick ');
       assert.equal(p.nextOutputIndex, 1);
       assert.deepEqual(t.facts, { responseId: p.id, model: 'gpt-test', createdAt: p.createdAt, lastSequence: 4 });
     });

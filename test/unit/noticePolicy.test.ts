@@ -31,7 +31,7 @@ const request = (over: Partial<RequestSummary>): RequestSummary => ({
 const protocols: Record<string, 'openai' | 'anthropic'> = { deepseek: 'openai', claude: 'anthropic' };
 const poolProtocol = (pool: string): 'openai' | 'anthropic' | undefined => protocols[pool];
 
-function policy(level: NoticeLevel): { notices: NoticePolicy; advance(ms: number): void } {
+function policy(level: NoticeLevel): { notices: NoticePolicy; advance: (ms: number) => void } {
   let now = 1_000_000;
   return {
     notices: new NoticePolicy(
@@ -54,7 +54,7 @@ describe('notices: which bridge events interrupt the user', () => {
     });
     const spent = notices.onKeyChange(change({ key: 'k2', label: 'second', masked: 'sk-…wxyz', state: 'exhausted' }));
     assert.equal(spent?.kind, 'key-exhausted');
-    assert.match(spent?.message ?? '', /^Key work\/second \(sk-…wxyz\) is out of quota\. /);
+    assert.match(spent.message, /^Key work\/second \(sk-…wxyz\) is out of quota\. /);
   });
 
   it('keeps quiet about cooling, retiring, recovering and unchanged states', () => {

@@ -22,7 +22,10 @@ function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port === DEFAULT_PORT || port === 0 ? freePort().then(done, fail) : done(port)));
+      server.close(() => {
+        if (port === DEFAULT_PORT || port === 0) freePort().then(done, fail);
+        else done(port);
+      });
     });
   });
 }
@@ -105,8 +108,8 @@ main().then(
     console.log(`test:vscode: ${code === 0 ? 'passed' : `failed (exit code ${code})`}`);
     process.exit(code);
   },
-  (error: Error) => {
-    console.error(`test:vscode: ${error.message}`);
+  (error: unknown) => {
+    console.error(`test:vscode: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );

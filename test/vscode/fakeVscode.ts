@@ -230,6 +230,11 @@ export interface FakeStatusBarItem {
   visible: boolean;
 }
 
+export enum UIKind {
+  Desktop = 1,
+  Web = 2,
+}
+
 export const fake = {
   inputAnswers: [] as InputAnswer[],
   pickAnswers: [] as PickAnswer[],
@@ -267,7 +272,7 @@ export const fake = {
   contentProviders: new Map<string, { provideTextDocumentContent(uri: unknown): string }>(),
   windowState: new EventEmitter<{ focused: boolean }>(),
   /** Web: browser-based VS Code (code-server), where each window has its own copy of SecretStorage. */
-  uiKind: 1 as number,
+  uiKind: UIKind.Desktop as UIKind,
 
   reset(): void {
     this.inputAnswers = [];
@@ -297,7 +302,7 @@ export const fake = {
     this.shownDocuments = [];
     this.contentProviders = new Map();
     this.windowState = new EventEmitter();
-    this.uiKind = 1;
+    this.uiKind = UIKind.Desktop;
   },
 
   /** Sets a `keybridge.*` setting as the user would, firing the change event. */
@@ -349,7 +354,7 @@ export const window = {
   ): Promise<QuickPickItemLike | QuickPickItemLike[] | undefined> {
     const list = await items;
     fake.quickPicks.push({ items: list, options });
-    if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string })?.title)}`);
+    if (fake.pickAnswers.length === 0) throw new Error(`unexpected quick pick: ${JSON.stringify((options as { title?: string } | undefined)?.title)}`);
     const answer = fake.pickAnswers.shift();
     if (answer === undefined) return undefined;
     if (typeof answer === 'function') return answer(list);
@@ -483,6 +488,7 @@ export const workspace = {
       get<T>(name: string, fallback?: T): T | undefined {
         return fake.settings.has(full(name)) ? (fake.settings.get(full(name)) as T) : fallback;
       },
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- WorkspaceConfiguration.inspect's own signature
       inspect<T>(name: string): { key: string; globalValue?: T } {
         return { key: full(name), globalValue: fake.settings.get(full(name)) as T | undefined };
       },
@@ -512,11 +518,6 @@ export const extensions = {
     return fake.extensions.has(id) ? { id } : undefined;
   },
 };
-
-export enum UIKind {
-  Desktop = 1,
-  Web = 2,
-}
 
 export const env = {
   get uiKind(): UIKind {

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
 import type { SecretStorageLike } from '../../src/vscode/keys/keySecrets';
 import { startFakeProvider, type FakeProvider } from '../fakeProvider/fakeProvider';
+import { must } from '../helpers/must';
 import { FakeSecretBackend } from './fakeSecretStorage';
 import { chat } from './hostFixtures';
-import { fake } from './fakeVscode';
+import { fake, UIKind } from './fakeVscode';
 import { openTestWindow, type TestWindow } from './testWindow';
 import { freePort, listening, waitFor } from './waitFor';
 
@@ -111,7 +112,7 @@ describe('a window that takes the port over after keys were added in another win
       lines.some((l) => /took 2 key\(s\) added in another window from the bridge owner/.test(l)),
       'the follower took the keys from the owner',
     );
-    assert.equal(backend.values.get('keybridge.key/oa/' + b.keyStore.snapshot?.keys[1].id), SECOND, 'and stored them in its own SecretStorage');
+    assert.equal(backend.values.get(`keybridge.key/oa/${must(b.keyStore.snapshot).keys[1].id}`), SECOND, 'and stored them in its own SecretStorage');
   });
 
   it('in code-server, keys added and removed in the follower reach the owner’s bridge and both trees', async () => {
@@ -142,7 +143,7 @@ describe('a window that takes the port over after keys were added in another win
   });
 
   it('in code-server, a key removed in the owner is not served again after a takeover', async () => {
-    fake.uiKind = 2; // UIKind.Web, as code-server reports
+    fake.uiKind = UIKind.Web; // as code-server reports
     const a = await openWindow(backend.browserTab());
     await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
     const b = await openWindow(backend.browserTab());
@@ -204,7 +205,7 @@ describe('a window that takes the port over after keys were added in another win
     backend.eventsStayInWindow = true;
     const a = await openWindow(backend.view());
     await waitFor(() => a.host.role === 'owner', 5_000, 'A owns');
-    await a.sync.dispose();
+    a.sync.dispose();
     await a.host.stop();
     await waitFor(() => a.host.role === 'stopped', 2_000, 'stopped');
     const b = await openWindow(backend.view());

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /** Polls `pred` until it holds; bounded in time so a broken build fails instead of hanging. */
@@ -23,7 +23,7 @@ export async function freePort(): Promise<number> {
 /** Whether something accepts connections on 127.0.0.1:port. */
 export function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = require('node:net').connect({ host: '127.0.0.1', port }) as import('node:net').Socket;
+    const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);
