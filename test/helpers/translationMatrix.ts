@@ -7,6 +7,7 @@ import { GoogleGenAI, type Content, type GenerateContentResponse, type Tool } fr
 import OpenAI from 'openai';
 import type { PoolSpec, RouteSpec } from '../../src/core/config';
 import type { FakeProvider, ResponderRequest, StrictDialect } from '../fakeProvider/fakeProvider';
+import { functionResponse } from './geminiParts';
 import { startHarness, TOKEN, type Harness } from './harness';
 import { must } from './must';
 
@@ -81,7 +82,7 @@ function pools(provider: FakeProvider): PoolSpec[] {
         // API is a protocol, not a dialect of OpenAI's.
         ...(dialect === 'anthropic' ? {} : { responses: false, dialect }),
       };
-      return pool as PoolSpec;
+      return pool;
     }),
   ];
 }
@@ -156,7 +157,7 @@ const ANTHROPIC_TOOLS: Anthropic.Tool[] = [
 ];
 const CHAT_TOOLS: OpenAI.ChatCompletionTool[] = ANTHROPIC_TOOLS.map((t) => ({
   type: 'function',
-  function: { name: t.name, description: t.description, parameters: t.input_schema as Record<string, unknown> },
+  function: { name: t.name, description: t.description, parameters: t.input_schema },
 }));
 const GEMINI_TOOLS: Tool[] = [
   { functionDeclarations: ANTHROPIC_TOOLS.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.input_schema })) },
@@ -166,7 +167,7 @@ const RESPONSES_TOOLS: OpenAI.Responses.Tool[] = ANTHROPIC_TOOLS.map((t) => ({
   name: t.name,
   description: t.description ?? null,
   strict: false,
-  parameters: t.input_schema as Record<string, unknown>,
+  parameters: t.input_schema,
 }));
 
 const EXPECTED_CALLS = [
@@ -313,7 +314,7 @@ export async function anthropicSession(h: Harness, model: string, stream: boolea
   assert.equal(
     final.content
       .filter((b) => b.type === 'text')
-      .map((b) => (b as Anthropic.TextBlock).text)
+      .map((b) => b.text)
       .join(''),
     FINAL_TEXT,
   );
@@ -408,14 +409,14 @@ async function geminiSession(h: Harness, model: string, stream: boolean): Promis
     const chunks = await ask();
     usages.push(usageOf(chunks));
     assert.equal(chunks.at(-1)?.candidates?.[0]?.finishReason, 'STOP');
-    const fc = chunks.flatMap((c) => c.functionCalls ?? [])[0];
+    const fc = chunks.flatMap((c) => c.functionCalls ?? []).at(0);
     const call = assertCall(turn, fc && { id: fc.id ?? '', name: fc.name ?? '', input: fc.args });
     contents.push(
       {
         role: 'model',
         parts: chunks.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall !== undefined || (p.text ?? '') !== ''),
       },
-      { role: 'user', parts: [{ functionResponse: { name: call.name, response: { output: RESULTS[turn] ?? '' } } }] },
+      { role: 'user', parts: [{ functionResponse: functionResponse({ name: call.name, response: { output: RESULTS[turn] ?? '' } }) }] },
     );
   }
   const final = await ask();

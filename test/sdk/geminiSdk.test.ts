@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse, type Tool } from '@google/genai';
 import type { PoolSpec } from '../../src/core/config';
 import type { FakeProvider, ResponderRequest } from '../fakeProvider/fakeProvider';
+import { functionResponse } from '../helpers/geminiParts';
 import { keysSeen, startHarness, TOKEN, type Harness } from '../helpers/harness';
 
 const TOOLS: Tool[] = [
@@ -123,22 +124,22 @@ describe('Gemini SDK through the bridge', function () {
           role: 'model',
           parts: first.flatMap((c) => c.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall || (p.text ?? '') !== ''),
         });
-        contents.push({ role: 'user', parts: [{ functionResponse: { name: 'Read', response: { output: 'KEYBRIDGE-7' } } }] });
+        contents.push({ role: 'user', parts: [{ functionResponse: functionResponse({ name: 'Read', response: { output: 'KEYBRIDGE-7' } }) }] });
         const second = await send(contents);
         assert.equal(second.map((c) => c.text ?? '').join(''), 'Read: KEYBRIDGE-7');
         const last = second.at(-1);
         assert.equal(last?.candidates?.[0]?.finishReason, 'STOP');
-        const usage = last?.usageMetadata;
+        const usage = last.usageMetadata;
         assert.equal(usage?.promptTokenCount, 21);
         // A relayed Gemini 3 answer reports its thinking beside the 7 candidate tokens; a translated one has none.
-        assert.equal(usage?.candidatesTokenCount, 7);
-        output += 2 * (7 + (usage?.thoughtsTokenCount ?? 0));
+        assert.equal(usage.candidatesTokenCount, 7);
+        output += 2 * (7 + (usage.thoughtsTokenCount ?? 0));
         assert.deepEqual(keysSeen(h.provider), [`${pool}-key-1`, `${pool}-key-1`]);
         assert.equal(h.provider.ledger[1].stream, streamed);
       }
       const key = h.bridge.engine.pools.get(pool)?.keys[0];
       assert.equal(key?.stats.inputTokens, 4 * 21, 'the usage of each answer is booked to the key that served it');
-      assert.equal(key?.stats.outputTokens, output);
+      assert.equal(key.stats.outputTokens, output);
     });
   }
 

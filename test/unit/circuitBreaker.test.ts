@@ -50,7 +50,10 @@ describe('circuit breaker', () => {
     const held = new Promise<void>((r) => (release = r));
     const slow = (): Promise<ProviderOutcome | undefined> =>
       breaker.guard(
-        async () => (await held, 'success' as ProviderOutcome),
+        async (): Promise<ProviderOutcome> => {
+          await held;
+          return 'success';
+        },
         (o) => o,
       );
     const probes = [slow(), slow()];
@@ -129,7 +132,10 @@ describe('circuit breaker', () => {
     const held = new Promise<void>((r) => (release = r));
     const inFlight = Array.from({ length: 5 }, () =>
       breaker.guard(
-        async () => (await held, 'success' as ProviderOutcome),
+        async (): Promise<ProviderOutcome> => {
+          await held;
+          return 'success';
+        },
         (o) => o,
       ),
     );
@@ -150,7 +156,10 @@ describe('circuit breaker', () => {
     const held = new Promise<void>((r) => (release = r));
     const slow = (): Promise<ProviderOutcome | undefined> =>
       breaker.guard(
-        async () => (await held, 'failure' as ProviderOutcome),
+        async (): Promise<ProviderOutcome> => {
+          await held;
+          return 'failure';
+        },
         (o) => o,
       );
     const first = slow();
@@ -167,7 +176,10 @@ describe('circuit breaker', () => {
     let ran = false;
     assert.equal(
       await breaker.guard(
-        async () => ((ran = true), 'success' as ProviderOutcome),
+        async (): Promise<ProviderOutcome> => {
+          ran = true;
+          return 'success';
+        },
         (o) => o,
       ),
       undefined,

@@ -4,6 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { ApiError, GoogleGenAI, Type, type Content, type GenerateContentResponse } from '@google/genai';
 import { defaultReplyParts, startFakeProvider, type FakeProvider, type Fault, type LedgerEntry } from '../fakeProvider/fakeProvider';
+import { functionResponse } from '../helpers/geminiParts';
+import { arrAt } from '../helpers/json';
 
 const KEY = 'test-key-gemini-1';
 
@@ -249,7 +251,7 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     const user = (text: string): Content => ({ role: 'user', parts: [{ text }] });
     const answer = (name: string, id?: string): Content => ({
       role: 'user',
-      parts: [{ functionResponse: { name, response: { output: 'ok' }, ...(id ? { id } : {}) } }],
+      parts: [{ functionResponse: functionResponse({ name, response: { output: 'ok' }, ...(id ? { id } : {}) }) }],
     });
     const tools = [{ functionDeclarations: [{ name: 'read_file', parameters: { type: Type.OBJECT, properties: { path: { type: Type.STRING } } } }] }];
     const refused = async (contents: Content[], model = 'gemini-3-pro-preview', config: object = { tools }) => {
@@ -260,7 +262,9 @@ describe('fake provider: Gemini native API with the real @google/genai SDK', fun
     };
 
     it('takes back a Gemini 3 call with the signature it gave, or the documented stand-in; refuses it without one or with another', async () => {
-      fp.setResponder((req) => (req.body.contents.length === 1 ? { toolCall: { name: 'read_file', arguments: { path: 'a.txt' } } } : { text: 'done' }));
+      fp.setResponder((req) =>
+        arrAt(req.body, 'contents').length === 1 ? { toolCall: { name: 'read_file', arguments: { path: 'a.txt' } } } : { text: 'done' },
+      );
       const first = await strict.models.generateContent({ model: 'gemini-3-pro-preview', contents: [user('read a.txt')], config: { tools } });
       const turn = first.candidates?.[0]?.content;
       assert.ok(turn);
