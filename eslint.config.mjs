@@ -76,13 +76,11 @@ const NOT_YET_TYPED = [
   'test/fakeProvider/strictRules.ts',
   'test/fakeProvider/types.ts',
   'test/proxy/translated-routes.test.ts',
-  'test/soak/runSoak.ts',
   'test/soak/soakTraffic.ts',
   'test/unit/connectJsonFiles.test.ts',
   'test/vscode-host/extension.test.ts',
   'test/vscode/commands.test.ts',
   'test/vscode/connectAgents.test.ts',
-  'test/vscode/languageModelProvider.test.ts',
 ];
 
 export default defineConfig(

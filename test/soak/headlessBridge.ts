@@ -9,7 +9,8 @@ export interface ProbeReading {
   rss: number;
   external: number;
   /** Active libuv handles by type (TCPSocketWrap = open sockets, Timeout, ...). */
-  resources: Record<string, number>;
+  // Only the kinds of resource alive at the reading are there.
+  resources: Partial<Record<string, number>>;
   fds: number;
   /** File descriptors that are sockets (listening, client and upstream connections). */
   socketFds: number;

@@ -137,13 +137,13 @@ class FaultFeeder {
     const ledger = this.provider.ledger;
     for (; this.scanned < ledger.length; this.scanned++) {
       const entry = ledger[this.scanned];
-      if (!entry || entry.key === undefined || entry.endpoint === 'other' || this.ownFaultKeys.has(entry.key) || (entry.fault && PHASE_FAULTS.has(entry.fault)))
-        continue;
+      if (entry.key === undefined || entry.endpoint === 'other' || this.ownFaultKeys.has(entry.key) || (entry.fault && PHASE_FAULTS.has(entry.fault))) continue;
       if (entry.fault === undefined) {
         this.underruns++;
         continue;
       }
-      const planned = this.queue[this.taken++];
+      // A faulted entry past the end of what was queued is not one of ours.
+      const planned = this.queue.at(this.taken++);
       if (!planned) continue;
       this.planned.set(entry.seq, planned);
       this.injected.set(planned.label, (this.injected.get(planned.label) ?? 0) + 1);
@@ -292,7 +292,7 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined)
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(1)} MB`;
 
 /** What must be closed however the soak ends: the bridge process, the provider, the temp dir. */
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => unknown)[] = [];
 
 async function main(): Promise<number> {
   const profile = parseSoakArgs(process.argv.slice(2));

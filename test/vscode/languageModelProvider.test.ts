@@ -6,6 +6,8 @@
 import './vscodeHook';
 import assert from 'node:assert/strict';
 import type * as vscodeTypes from 'vscode';
+// The enums by their real types (vscodeHook makes 'vscode' the fake at run time), as the provider's API takes them.
+import { LanguageModelChatMessageRole, LanguageModelChatToolMode } from 'vscode';
 import { Emitter } from '../../src/core/emitter';
 import { silentLogger } from '../../src/core/logger';
 import { KeyBridgeChatModels, type KeyBridgeModelInformation, type LanguageModelSources } from '../../src/vscode/languageModels/languageModelProvider';
@@ -15,8 +17,6 @@ import { ADMIN_TOKEN, startHarness, TOKEN, type Harness } from '../helpers/harne
 import {
   CancellationError,
   CancellationTokenSource,
-  LanguageModelChatMessageRole,
-  LanguageModelChatToolMode,
   LanguageModelDataPart,
   LanguageModelError,
   LanguageModelTextPart,
