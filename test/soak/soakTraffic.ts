@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { request, type Agent } from 'undici';
 import type { FakeProvider, ResponderRequest, Reply } from '../fakeProvider/fakeProvider';
+import type { JsonObject } from '../helpers/json';
 import type { SeededRandom } from './random';
 import type { SecretScanner } from './secretScan';
 
@@ -58,18 +59,24 @@ export interface ExpectedAnswer {
 
 const FILLER = 'the quick brown fox jumps over the lazy dog while keys rotate and streams resume'.split(' ');
 
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** Answers that name their soak request and provider seq, so a spliced or misrouted answer cannot pass. */
 export function installResponder(provider: FakeProvider, expected: Map<number, ExpectedAnswer>): void {
   provider.setResponder((req: ResponderRequest): Reply | undefined => {
     // A translated request carries no unknown fields; its user message still names the soak request.
-    const soak = Number(req.body?.soak_id ?? /^soak request (\d+)$/.exec(String(req.body?.messages?.at?.(-1)?.content))?.[1]);
+    // Any protocol's body comes here (Gemini's has no messages), so nothing in it is taken for granted.
+    const body = isObject(req.body) ? req.body : {};
+    const lastMessage = Array.isArray(body.messages) ? (body.messages as unknown[]).at(-1) : undefined;
+    const lastContent = isObject(lastMessage) ? lastMessage.content : undefined;
+    const soak = Number(body.soak_id ?? (typeof lastContent === 'string' ? /^soak request (\d+)$/.exec(lastContent)?.[1] : undefined));
     if (!Number.isFinite(soak)) return undefined;
     if (req.endpoint === 'count_tokens') return { usage: { input: req.seq, output: 0 } };
     const words: string[] = [];
     for (let i = 0; i < 4 + (req.seq % 17); i++) words.push(FILLER[(req.seq * 7 + i) % FILLER.length]);
     const events = 3 + (req.seq % 6);
     const gapMs = req.seq % 3 === 0 ? 0 : req.seq % 20;
-    if (Array.isArray(req.body?.tools) && req.body.tools.length > 0) {
+    if (Array.isArray(body.tools) && body.tools.length > 0) {
       const args = { soak, seq: req.seq, q: words.join(' ') };
       expected.set(req.seq, { soak, args: JSON.stringify(args) });
       return { toolCall: { name: 'lookup', arguments: args }, events, gapMs };
