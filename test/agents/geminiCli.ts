@@ -103,6 +103,10 @@ function connectionsIn(trace: string): string[] {
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|\[::ffff:127\.\d+\.\d+\.\d+\]):/;
 
+/** A field of JSON the CLI or the API printed, as text: a string as it is, anything else as JSON. */
+const shown = (value: unknown, missing: string): string =>
+  value === undefined || value === null ? missing : typeof value === 'string' ? value : JSON.stringify(value);
+
 type GeminiOutput = { response?: unknown; error?: { message?: unknown; type?: unknown; code?: unknown } };
 
 /**
@@ -149,11 +153,11 @@ async function runGemini(
   const gemini = [process.execPath, ctx.script, '-p', prompt, '-m', options.model ?? MODEL, '--output-format', 'json'];
   const trace = join(dirs.root, 'connect.trace');
   const [command, ...args] = STRACE ? [STRACE, '-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect', '-o', trace, ...gemini] : gemini;
-  const result = await runAgent({ command: command ?? process.execPath, args, cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
+  const result = await runAgent({ command, args, cwd: dirs.work, env, timeoutMs: ctx.agentTimeoutMs });
   const output = parseOutput(result.stdout) ?? parseOutput(result.stderr);
   const text = typeof output?.response === 'string' ? output.response : '';
   let error: string | undefined;
-  if (output?.error) error = `${String(output.error.type ?? 'error')}: ${String(output.error.message ?? '')}`;
+  if (output?.error) error = `${shown(output.error.type, 'error')}: ${shown(output.error.message, '')}`;
   else if (result.code !== 0 || result.timedOut) error = result.stderr.trim().split('\n').slice(-3).join(' ').slice(-400) || `exit ${result.code}`;
   const connections = STRACE && existsSync(trace) ? connectionsIn(readFileSync(trace, 'utf8')) : undefined;
   return {
@@ -220,7 +224,7 @@ function readFiles(
     const outputs = outputsOf(body);
     const turn = outputs.length;
     const extra = onTurn?.(turn) ?? {};
-    const file = files[turn];
+    const file = files.at(turn);
     if (file) return { ...extra, toolCall: { name: 'read_file', arguments: { file_path: file.path } } };
     const joined = outputs.join('\n');
     return { ...extra, text: `The files say: ${files.map((f) => (joined.includes(f.nonce) ? f.nonce : 'MISSING')).join(' and ')}.` };
@@ -298,7 +302,7 @@ const direct: GeminiCase = {
       saw.push('plain turn:', ...runLines(plain, ctx.token), ...timeline(ctx, undefined, plainEntries, t0));
       finished(checks, plain);
       check(checks, plain.text.includes(answer), `Gemini CLI printed the provider's answer ${quote(answer)}`);
-      const first = plainEntries[0];
+      const first = plainEntries.at(0);
       check(
         checks,
         plainEntries.length >= 1 &&
@@ -558,7 +562,7 @@ function errorOf(body: string | undefined): { status?: unknown; details?: Array<
   }
 }
 
-const statusOf = (body: string | undefined): string => String(errorOf(body)?.status ?? 'no Google error body');
+const statusOf = (body: string | undefined): string => shown(errorOf(body)?.status, 'no Google error body');
 
 function retryDelayOf(body: string | undefined): string | undefined {
   const info = errorOf(body)?.details?.find((d) => d['@type'] === 'type.googleapis.com/google.rpc.RetryInfo');
