@@ -78,7 +78,6 @@ const NOT_YET_TYPED = [
   'test/unit/connectJsonFiles.test.ts',
   'test/vscode-host/extension.test.ts',
   'test/vscode/commands.test.ts',
-  'test/vscode/connectAgents.test.ts',
 ];
 
 export default defineConfig(

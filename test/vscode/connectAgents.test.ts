@@ -13,6 +13,7 @@ import { AgentConnections, type EnvSettingAccess, type SettingScope } from '../.
 import { AgentRows, agentTreeItem } from '../../src/vscode/agents/agentTree';
 import { ConnectCommands } from '../../src/vscode/agents/connectCommands';
 import { CLAUDE_ENV_SETTING } from '../../src/core/agents/envVarSetting';
+import { at, parseJson, strAt } from '../helpers/json';
 import { must } from '../helpers/must';
 
 const TOKEN = 'kb-glue-token-0123456789';
@@ -35,14 +36,14 @@ class MemorySettings implements EnvSettingAccess {
   }
   async write(scope: SettingScope, setting: string, value: unknown): Promise<void> {
     if (this.undeclared.has(setting)) throw new Error(`Unable to write to User Settings because ${setting} is not a registered configuration.`);
+    // Writing undefined removes the setting.
     if (setting === CLAUDE_ENV_SETTING) {
-      if (value === undefined) delete this.values[scope];
-      else this.values[scope] = value;
+      this.values[scope] = value;
       return;
     }
-    const others = { ...this.others[scope] };
-    if (value === undefined) delete others[setting];
-    else others[setting] = value;
+    // A setting written again keeps its place in the file.
+    const others = Object.fromEntries(Object.entries(this.others[scope] ?? {}).filter(([name]) => value !== undefined || name !== setting));
+    if (value !== undefined) others[setting] = value;
     this.others[scope] = others;
   }
   /** The scope as settings.json would hold it, for byte-for-byte comparisons. */
@@ -53,6 +54,7 @@ class MemorySettings implements EnvSettingAccess {
 
 class MemoryStore {
   readonly values = new Map<string, unknown>();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- vscode.Memento's own signature
   get<T>(key: string): T | undefined {
     return this.values.get(key) as T | undefined;
   }
@@ -162,7 +164,7 @@ describe('Connect Agents (VS Code glue)', () => {
     fake.messageAnswers.push('Connect', 'Make Default');
     const done = await commands.connectAgents();
     assert.deepEqual(done, ['claude-settings', 'codex-provider', 'codex-profile', 'codex-default']);
-    const claude = JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'));
+    const claude = parseJson(readFileSync(join(home, '.claude', 'settings.json'), 'utf8'));
     assert.deepEqual(claude, { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic', ANTHROPIC_AUTH_TOKEN: TOKEN } });
     const toml = readFileSync(join(home, '.codex', 'config.toml'), 'utf8');
     assert.ok(
@@ -365,7 +367,7 @@ describe('Connect Agents (VS Code glue)', () => {
     await connections.follow(ctx());
     assert.match(readFileSync(path, 'utf8'), /base_url = "http:\/\/127\.0\.0\.1:18555\/openai\/v1"/);
     assert.equal(
-      JSON.parse(readFileSync(join(home, '.config', 'opencode', 'opencode.json'), 'utf8')).provider.keybridge.options.baseURL,
+      strAt(parseJson(readFileSync(join(home, '.config', 'opencode', 'opencode.json'), 'utf8')), 'provider', 'keybridge', 'options', 'baseURL'),
       'http://127.0.0.1:18555/openai/v1',
     );
     assert.equal(row('Codex').contextValue, 'agent.connected');
@@ -402,7 +404,7 @@ describe('Connect Agents (VS Code glue)', () => {
     const yaml = readFileSync(join(home, '.continue', 'config.yaml'), 'utf8');
     assert.ok(yaml.startsWith('name: Local Config\nversion: 1.0.0\nschema: v1\n# >>> keybridge (managed; Disconnect removes this) >>>\nmodels:\n'), yaml);
     assert.ok(yaml.endsWith('# <<< keybridge <<<\ncontext:\n  - provider: code\n'), yaml);
-    assert.deepEqual(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env, {
+    assert.deepEqual(at(parseJson(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')), 'env'), {
       OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_KEY: TOKEN,
       OPENAI_MODEL: 'gpt-4.1',
@@ -413,7 +415,7 @@ describe('Connect Agents (VS Code glue)', () => {
     port = 18556;
     await connections.follow(ctx());
     assert.match(readFileSync(join(home, '.continue', 'config.yaml'), 'utf8'), /apiBase: "http:\/\/127\.0\.0\.1:18556\/anthropic\/v1\/"/);
-    assert.equal(JSON.parse(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')).env.OPENAI_BASE_URL, 'http://127.0.0.1:18556/openai/v1');
+    assert.equal(at(parseJson(readFileSync(join(home, '.qwen', 'settings.json'), 'utf8')), 'env', 'OPENAI_BASE_URL'), 'http://127.0.0.1:18556/openai/v1');
     assert.equal(row('Continue').contextValue, 'agent.connected');
 
     fake.messageAnswers.push('Disconnect');
