@@ -75,7 +75,6 @@ const NOT_YET_TYPED = [
   'test/fakeProvider/strictRules.ts',
   'test/fakeProvider/types.ts',
   'test/proxy/translated-routes.test.ts',
-  'test/unit/connectJsonFiles.test.ts',
   'test/vscode-host/extension.test.ts',
   'test/vscode/commands.test.ts',
 ];

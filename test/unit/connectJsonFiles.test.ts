@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import type { FileTargetId } from '../../src/core/agents/agentList';
 import { ConnectRefused, fileState, planConnect, planDisconnect, planRefresh } from '../../src/core/agents/fileConnection';
 import { bridgeAt, connectRoundTrip } from '../helpers/connectPlans';
+import { at, objAt, parseJson } from '../helpers/json';
 
 const ctx = bridgeAt(17381);
 
-const roundTrip = (id: FileTargetId, before: string | undefined): string => connectRoundTrip(id, ctx, before, (after) => JSON.parse(after));
+const roundTrip = (id: FileTargetId, before: string | undefined): string => connectRoundTrip(id, ctx, before, parseJson);
 
 const SETTINGS = '{\n  "model": "opus",\n  "permissions": {\n    "allow": ["Bash(ls:*)"]\n  },\n  "env": {\n    "DISABLE_TELEMETRY": "1"\n  }\n}\n';
 
@@ -72,7 +73,7 @@ describe('Connect Agents: ~/.claude/settings.json', () => {
     const edited = plan.after.replace('http://127.0.0.1:17381/anthropic', 'https://elsewhere.example');
     assert.equal(fileState(plan.record, ctx, edited), 'drifted');
     const after = planDisconnect(plan.record, plan.previous, edited) as string;
-    assert.deepEqual(JSON.parse(after).env, { DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: 'https://elsewhere.example' });
+    assert.deepEqual(at(parseJson(after), 'env'), { DISABLE_TELEMETRY: '1', ANTHROPIC_BASE_URL: 'https://elsewhere.example' });
   });
 
   it('rewrites only our values after a port or token change', () => {
@@ -118,7 +119,7 @@ describe('Connect Agents: ~/.claude/settings.json with the user’s own ANTHROPI
   it('leaves it as it is (the bridge reads the bearer token first) and restores the file byte for byte', () => {
     const before = '{\n  "env": {\n    "ANTHROPIC_API_KEY": "test-key-users-own"\n  }\n}\n';
     const plan = planConnect('claude-settings', ctx, before);
-    assert.deepEqual(JSON.parse(plan.after).env, {
+    assert.deepEqual(at(parseJson(plan.after), 'env'), {
       ANTHROPIC_API_KEY: 'test-key-users-own',
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:17381/anthropic',
       ANTHROPIC_AUTH_TOKEN: 'kb-test-token',
@@ -147,10 +148,10 @@ describe('Connect Agents: opencode.json', () => {
     const before = '{\n  "$schema": "https://opencode.ai/config.json",\n  "provider": {\n    "mine": { "npm": "x" }\n  },\n  "model": "mine/m"\n}\n';
     const plan = planConnect('opencode', ctx, before);
     assert.equal(plan.path, '/home/u/.config/opencode/opencode.json');
-    const parsed = JSON.parse(plan.after);
-    assert.deepEqual(Object.keys(parsed.provider), ['mine', 'keybridge']);
-    assert.deepEqual(parsed.provider.keybridge.options, { baseURL: 'http://127.0.0.1:17381/openai/v1', apiKey: 'kb-test-token' });
-    assert.equal(parsed.model, 'mine/m', 'the user’s default model is not changed');
+    const parsed = parseJson(plan.after);
+    assert.deepEqual(Object.keys(objAt(parsed, 'provider')), ['mine', 'keybridge']);
+    assert.deepEqual(at(parsed, 'provider', 'keybridge', 'options'), { baseURL: 'http://127.0.0.1:17381/openai/v1', apiKey: 'kb-test-token' });
+    assert.equal(at(parsed, 'model'), 'mine/m', 'the user’s default model is not changed');
     assert.equal(planDisconnect(plan.record, plan.previous, plan.after), before);
     assert.equal(roundTrip('opencode', undefined), '<deleted>');
   });
@@ -167,14 +168,14 @@ describe('Connect Agents: Qwen Code settings.json', () => {
   it('sets the three variables that select its OpenAI-compatible sign-in, beside the user’s own, and restores the file', () => {
     const plan = planConnect('qwen-settings', ctx, QWEN);
     assert.equal(plan.path, '/home/u/.qwen/settings.json');
-    const parsed = JSON.parse(plan.after);
-    assert.deepEqual(parsed.env, {
+    const parsed = parseJson(plan.after);
+    assert.deepEqual(at(parsed, 'env'), {
       TAVILY_API_KEY: 'tvly-users-own',
       OPENAI_BASE_URL: 'http://127.0.0.1:17381/openai/v1',
       OPENAI_API_KEY: 'kb-test-token',
       OPENAI_MODEL: 'gpt-4.1',
     });
-    assert.deepEqual(parsed.ui, { theme: 'Default' });
+    assert.deepEqual(at(parsed, 'ui'), { theme: 'Default' });
     assert.equal(planDisconnect(plan.record, plan.previous, plan.after), QWEN);
     assert.equal(roundTrip('qwen-settings', undefined), '<deleted>');
   });
