@@ -7,6 +7,8 @@ import { must } from '../helpers/must';
  * the rules a dialect plays and wraps the message in that provider's error body.
  */
 
+/** A value from the request as the API would quote it: a string as it is, anything else as JSON. */
+const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map((x) => asObject(x)) : []);
 
 /** Chat messages after the last user message: the turn still open, where a tool loop is running. */
@@ -111,7 +113,7 @@ export function anthropicThinkingFirst(body: Json): string | undefined {
   const last = messages.length - 1;
   if (last < 1 || must(messages[last]).role !== 'user' || !list(must(messages[last]).content).some((b) => b.type === 'tool_result')) return undefined;
   const i = last - 1;
-  const first = list(must(messages[i]).content)[0];
+  const first = list(must(messages[i]).content).at(0);
   if (must(messages[i]).role !== 'assistant' || !first || first.type === 'thinking' || first.type === 'redacted_thinking') return undefined;
   return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.`;
 }
@@ -135,9 +137,9 @@ export function openaiImageDetail(body: Json): ChatRefusal | undefined {
     const parts = list(must(messages[i]).content);
     for (let j = 0; j < parts.length; j++) {
       const detail = asObject(must(parts[j]).image_url).detail;
-      if (must(parts[j]).type === 'image_url' && detail !== undefined && !IMAGE_DETAIL.has(String(detail))) {
+      if (must(parts[j]).type === 'image_url' && detail !== undefined && !IMAGE_DETAIL.has(shown(detail))) {
         return {
-          message: `Invalid value: '${String(detail)}'. Supported values are: 'low', 'high', and 'auto'.`,
+          message: `Invalid value: '${shown(detail)}'. Supported values are: 'low', 'high', and 'auto'.`,
           param: `messages[${i}].content[${j}].image_url.detail`,
           code: 'invalid_value',
         };
@@ -224,7 +226,7 @@ export function openaiReasoningMaxTokens(body: Json): ChatRefusal | undefined {
 }
 
 /** The fields a Chat message of each role takes at OpenAI; another provider's (`reasoning_content`) is refused. */
-const CHAT_MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
+const CHAT_MESSAGE_FIELDS: Partial<Record<string, ReadonlySet<string>>> = {
   system: new Set(['role', 'content', 'name']),
   developer: new Set(['role', 'content', 'name']),
   user: new Set(['role', 'content', 'name']),
@@ -272,14 +274,14 @@ const GEMINI_SKIP_SIGNATURE = 'skip_thought_signature_validator';
 export function geminiThoughtSignature(body: Json, issued: ReadonlySet<string>): string | undefined {
   if (!/gemini-3/.test(String(body.model))) return undefined;
   for (const { message, index } of openTurn(list(body.messages))) {
-    const first = list(message.tool_calls)[0];
+    const first = list(message.tool_calls).at(0);
     if (message.role !== 'assistant' || !first) continue;
     const signature = asObject(asObject(first.extra_content).google).thought_signature;
     const name = String(asObject(first.function).name);
     if (signature === undefined) {
       return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${index + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
     }
-    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(String(signature))) return 'Corrupted thought signature.';
+    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(shown(signature))) return 'Corrupted thought signature.';
   }
   return undefined;
 }
@@ -296,7 +298,7 @@ export function mistralToolCallId(body: Json): string | undefined {
   for (const m of list(body.messages)) {
     const ids = [...list(m.tool_calls).map((call) => call.id), ...(m.role === 'tool' ? [m.tool_call_id] : [])];
     const bad = ids.find((id) => !MISTRAL_ID.test(String(id)));
-    if (bad !== undefined) return `Tool call id was ${String(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`;
+    if (bad !== undefined) return `Tool call id was ${shown(bad)} but must be a-z, A-Z, 0-9, with a length of 9.`;
   }
   return undefined;
 }
@@ -431,7 +433,7 @@ export function geminiFunctionTurns(body: Json): string | undefined {
       for (const answer of answers) {
         const at = open.findIndex((call) => call.name === answer.name && (call.id === undefined || call.id === answer.id));
         if (at < 0)
-          return `Please ensure that each function response part matches a function call part of the function call turn (function response \`${String(answer.name)}\`${answer.id === undefined ? '' : ` id \`${String(answer.id)}\``}).`;
+          return `Please ensure that each function response part matches a function call part of the function call turn (function response \`${shown(answer.name)}\`${answer.id === undefined ? '' : ` id \`${shown(answer.id)}\``}).`;
         open.splice(at, 1);
       }
     }
@@ -460,7 +462,7 @@ export function geminiNativeThoughtSignature(body: Json, model: string, issued: 
     if (signature === undefined) {
       return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`;
     }
-    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(String(signature))) return 'Corrupted thought signature.';
+    if (signature !== GEMINI_SKIP_SIGNATURE && !issued.has(shown(signature))) return 'Corrupted thought signature.';
   }
   return undefined;
 }
@@ -605,9 +607,9 @@ export function geminiGenerationConfig(body: Json): string | undefined {
   if (thinking) return thinking;
   for (const e of GEMINI_ENUMS) {
     const value = e.path.reduce<unknown>((o, name) => field(asObject(o), name), config);
-    if (value !== undefined && !e.values.includes(String(value).toUpperCase())) return invalidEnum(e.at, e.type, value);
+    if (value !== undefined && !e.values.includes(shown(value).toUpperCase())) return invalidEnum(e.at, e.type, value);
   }
   const modalities = field(config, 'responseModalities');
-  const modality = Array.isArray(modalities) ? modalities.find((m) => !MODALITIES.includes(String(m).toUpperCase())) : undefined;
+  const modality = Array.isArray(modalities) ? (modalities as unknown[]).find((m) => !MODALITIES.includes(shown(m).toUpperCase())) : undefined;
   return modality === undefined ? undefined : invalidEnum('generation_config.response_modalities[0]', 'GenerationConfig.Modality', modality);
 }
