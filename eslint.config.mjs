@@ -73,7 +73,6 @@ const TESTS = ['test/**/*.ts', 'bench/**/*.ts'];
 // them, and nothing is added to it.
 const NOT_YET_TYPED = [
   'test/fakeProvider/types.ts',
-  'test/proxy/translated-routes.test.ts',
   'test/vscode-host/extension.test.ts',
   'test/vscode/commands.test.ts',
 ];

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { keysSeen, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
-import { strAt } from '../helpers/json';
+import { at, strAt } from '../helpers/json';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
 import type { ResponderRequest } from '../fakeProvider/types';
 
@@ -50,7 +50,7 @@ const routes = [
 
 /** A tool loop: the first turn asks for Read, a turn carrying its result is answered in text. */
 function toolLoop(req: ResponderRequest) {
-  const messages = (req.body?.messages ?? []) as { role: string; content: unknown }[];
+  const messages = (at(req.body, 'messages') ?? []) as { role: string; content: unknown }[];
   const last = messages.at(-1);
   if (last?.role === 'tool') return { text: `Read: ${String(last.content)}` };
   const result = Array.isArray(last?.content) ? (last.content as { type: string; content?: unknown }[]).find((b) => b.type === 'tool_result') : undefined;
@@ -82,9 +82,9 @@ describe('cross-protocol routes', () => {
       });
       const translated = h.provider.ledger.at(-1);
       assert.equal(translated?.path, '/v1/chat/completions');
-      assert.equal(translated?.model, 'gpt-fallback');
-      assert.equal(translated?.key, 'oa-key-1');
-      assert.deepEqual((translated?.body as { messages: unknown[] }).messages[0], { role: 'system', content: 'be brief' });
+      assert.equal(translated.model, 'gpt-fallback');
+      assert.equal(translated.key, 'oa-key-1');
+      assert.deepEqual((translated.body as { messages: unknown[] }).messages[0], { role: 'system', content: 'be brief' });
       assert.equal(message.type, 'message');
       assert.equal(message.model, 'gpt-fallback');
       assert.equal(message.content[0].type, 'text');
@@ -105,7 +105,7 @@ describe('cross-protocol routes', () => {
         .finalMessage();
       const use = final.content.find((b) => b.type === 'tool_use');
       assert.equal(use?.name, 'Read');
-      assert.deepEqual(use?.input, { file_path: '/tmp/x' });
+      assert.deepEqual(use.input, { file_path: '/tmp/x' });
       assert.equal(final.stop_reason, 'tool_use');
       const sent = h.provider.ledger.at(-1)?.body as { tools: { function: { parameters: unknown } }[] };
       assert.deepEqual(sent.tools[0].function.parameters, tools[0].input_schema, 'the JSON Schema goes across untouched');
@@ -142,7 +142,7 @@ describe('cross-protocol routes', () => {
         anthropic.messages.create({ model: 'claude-sonnet-test', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
         (error: unknown) => {
           assert.ok(error instanceof Anthropic.RateLimitError);
-          assert.ok(Number(error.headers?.get('retry-after')) >= 1);
+          assert.ok(Number(error.headers.get('retry-after')) >= 1);
           return true;
         },
       );
@@ -212,8 +212,8 @@ describe('cross-protocol routes', () => {
       });
       const sent = h.provider.ledger.at(-1);
       assert.equal(sent?.path, '/v1/messages');
-      assert.equal(sent?.model, 'claude-fallback');
-      assert.equal((sent?.body as { system: string }).system, 'be brief');
+      assert.equal(sent.model, 'claude-fallback');
+      assert.equal((sent.body as { system: string }).system, 'be brief');
       assert.equal(completion.object, 'chat.completion');
       assert.equal(completion.model, 'claude-fallback');
       assert.match(completion.choices[0].message.content ?? '', /^Reply \d+/);
@@ -244,7 +244,8 @@ describe('cross-protocol routes', () => {
       const first = await openai.chat.completions.stream({ model: 'gpt-4.1', messages, tools }).finalChatCompletion();
       const call = first.choices[0].message.tool_calls?.[0];
       assert.equal(first.choices[0].finish_reason, 'tool_calls');
-      assert.ok(call && call.type === 'function');
+      assert.ok(call);
+      assert.equal(call.type, 'function');
       assert.equal(call.function.name, 'Read');
       assert.deepEqual(JSON.parse(call.function.arguments), { file_path: '/tmp/x' });
       messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'KEYBRIDGE-9' });
@@ -355,7 +356,7 @@ describe('cross-protocol routes', () => {
         .finalResponse();
       const sent = h.provider.ledger.at(-1);
       assert.equal(sent?.path, '/v1/messages');
-      assert.ok(!JSON.stringify(sent?.body).includes('gAAAA'), 'encrypted reasoning never leaves for another provider');
+      assert.ok(!JSON.stringify(sent.body).includes('gAAAA'), 'encrypted reasoning never leaves for another provider');
       assert.equal(first.status, 'completed');
       const call = first.output.find((item) => item.type === 'function_call');
       assert.ok(call?.type === 'function_call');
@@ -377,8 +378,8 @@ describe('cross-protocol routes', () => {
       const final = await openai.responses.stream({ model: 'codex-test', input: 'hi', store: false }).finalResponse();
       const sent = h.provider.ledger.at(-1);
       assert.equal(sent?.path, '/v1/chat/completions');
-      assert.equal(sent?.key, 'oa-chat-key-1');
-      assert.equal(sent?.model, 'chat-fallback');
+      assert.equal(sent.key, 'oa-chat-key-1');
+      assert.equal(sent.model, 'chat-fallback');
       const message = final.output.find((item) => item.type === 'message');
       assert.ok(message?.type === 'message' && message.content[0].type === 'output_text');
       assert.match(message.content[0].text, /^Reply \d+ part 1/);
@@ -399,7 +400,7 @@ describe('cross-protocol routes', () => {
       // The same route now: the OpenAI pool has no ready key (nothing is sent there), the other two cannot take the request.
       await assert.rejects(openai.responses.create({ model: 'codex-test', input: 'again', previous_response_id: 'resp_123' }), (error: unknown) => {
         assert.ok(error instanceof OpenAI.RateLimitError, `a refusal would tell Codex to give up: ${String(error)}`);
-        assert.ok(Number(error.headers?.get('retry-after')) >= 1);
+        assert.ok(Number(error.headers.get('retry-after')) >= 1);
         return true;
       });
       assert.equal(h.provider.ledger.length, sent, 'nothing was sent');
