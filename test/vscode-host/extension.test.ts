@@ -46,8 +46,9 @@ async function settle<T>(what: string, pending: Thenable<T>, ms = 10_000): Promi
   }
 }
 
-function command<T = unknown>(id: string, ...args: unknown[]): Promise<T> {
-  return settle(id, vscode.commands.executeCommand<T>(id, ...args));
+/** A command's result: undefined when it returned nothing (or was cancelled), whatever type it is asked for. */
+function command<T = unknown>(id: string, ...args: unknown[]): Promise<T | undefined> {
+  return settle(id, vscode.commands.executeCommand<T | undefined>(id, ...args));
 }
 
 function rowText(row: KeyBridgeTreeRow): string {
@@ -88,6 +89,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
   });
 
   after(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unset when before() failed
     await fake?.close();
     if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   });
@@ -100,7 +102,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
     assert.equal(typeof api.activationMs, 'number');
     assert.ok(api.activationMs < 1_000, `activate() took ${api.activationMs} ms`);
     const role = await api.whenReady(20_000);
-    say(`activated in ${api.activationMs} ms (version ${extension.packageJSON.version}); role ${role}`);
+    say(`activated in ${api.activationMs} ms (version ${(extension.packageJSON as { version: string }).version}); role ${role}`);
     assert.equal(role, 'owner', `this window should serve the bridge, but its role is ${role}`);
   });
 
@@ -246,8 +248,8 @@ describe('KeyBridge in a real VS Code extension host', function () {
     // The 429 cools the key for the model it was answered for; key-wide it stays usable for other models.
     const cooling = keyOf('e2e-openai', OPENAI_FIRST);
     assert.equal(cooling?.state, 'ready');
-    assert.equal(cooling?.cooling?.length, 1, 'cooling for one model');
-    const left = (cooling?.cooling?.[0]?.until ?? 0) - Date.now();
+    assert.equal(cooling.cooling?.length, 1, 'cooling for one model');
+    const left = (cooling.cooling[0]?.until ?? 0) - Date.now();
     assert.ok(left > 50_000 && left <= 61_000, `cooling for ${left} ms, expected about 60 s (retry-after: 60)`);
     assert.equal(keyOf('e2e-openai', OPENAI_SECOND)?.state, 'ready');
     const row = await until('the first key row to show cooling', () => {
@@ -270,7 +272,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
       `upstream saw ${upstream.map((e) => `${e.key === OPENAI_FIRST ? 'first' : 'second'}→${e.fault ? 429 : 200}`).join(', ')}; client got 200 "${String(content).slice(0, 40)}"`,
     );
     say(
-      `tree: ${rowText(row)} … then ${later.description}; pool: ${poolRow?.description}; second key ${rowText(rowOf('e2e-openai', OPENAI_SECOND) as KeyBridgeTreeRow)}`,
+      `tree: ${rowText(row)} … then ${later.description}; pool: ${poolRow.description}; second key ${rowText(rowOf('e2e-openai', OPENAI_SECOND) as KeyBridgeTreeRow)}`,
     );
 
     const message = await loopbackRequest(`${api.baseUrls().anthropic}/v1/messages`, {
@@ -305,6 +307,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
       assert.equal(await command('keybridge.copyBaseUrl', 'e2e-anthropic'), urls.anthropic, 'a pool row copies its protocol’s URL');
       assert.equal(await vscode.env.clipboard.readText(), urls.anthropic);
       const claude = await command<string>('keybridge.copyAgentSetup', 'claude-code');
+      assert.ok(claude, 'Copy Agent Setup returned nothing for Claude Code');
       assert.ok(claude.includes(urls.anthropic) && claude.includes(token), 'the Claude Code setup names the Anthropic URL and the token');
       say(`clipboard: ${urls.openai}, ${urls.anthropic}; Claude Code setup ${claude.split('\n').length} line(s)`);
     });
@@ -434,6 +437,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
           return value;
         });
         const deadline = Date.now() + 10_000;
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the command's callback during the await
         while (!done && Date.now() < deadline) {
           await sleep(150);
           await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
@@ -450,7 +454,7 @@ describe('KeyBridge in a real VS Code extension host', function () {
       assert.equal(api.role(), 'stopped');
       const refused = await loopbackRequest(`http://127.0.0.1:${port}/`).then(
         (r) => `answered ${r.status}`,
-        (error: NodeJS.ErrnoException) => error.code ?? error.message,
+        (error: unknown) => (error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error)),
       );
       assert.equal(refused, 'ECONNREFUSED', 'the port still answers after Stop Bridge');
       await command('keybridge.startBridge');
