@@ -386,9 +386,9 @@ describe('commands', () => {
       assert.equal(await run('keybridge.addKeys', 'oa'), undefined);
       const error = fake.messages.at(-1);
       assert.equal(error?.level, 'error');
-      assert.match(error?.text ?? '', /keyring.*locked collection.*(gnome-keyring|password-store=basic)/s);
-      assert.deepEqual(error?.items, ['Show Log']);
-      assert.ok(!(error?.text ?? '').includes(OPENAI_1));
+      assert.match(error.text, /keyring.*locked collection.*(gnome-keyring|password-store=basic)/s);
+      assert.deepEqual(error.items, ['Show Log']);
+      assert.ok(!error.text.includes(OPENAI_1));
       assert.equal(keysOf('oa').length, 0);
     });
   });
@@ -611,9 +611,9 @@ describe('commands', () => {
       await run('keybridge.testPool', poolNode('oa'));
       const message = fake.messages.at(-1);
       assert.equal(message?.level, 'warning');
-      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) ready, 1 failed\./);
-      assert.match(message?.text ?? '', /spare \(sk-…2222\): HTTP 401 invalid_api_key \(123 ms\)/);
-      assert.match(message?.text ?? '', /work \(sk-…1111\): OK \(HTTP 200\) \(123 ms\)/);
+      assert.match(message.text, /OpenAI: 1 of 2 key\(s\) ready, 1 failed\./);
+      assert.match(message.text, /spare \(sk-…2222\): HTTP 401 invalid_api_key \(123 ms\)/);
+      assert.match(message.text, /work \(sk-…1111\): OK \(HTTP 200\) \(123 ms\)/);
     });
 
     it('Test Pool counts a rate-limited key as valid but not ready, and warns', async () => {
@@ -621,15 +621,15 @@ describe('commands', () => {
       await run('keybridge.testPool', poolNode('oa'));
       const message = fake.messages.at(-1);
       assert.equal(message?.level, 'warning');
-      assert.match(message?.text ?? '', /OpenAI: 1 of 2 key\(s\) ready, 1 rate-limited \(valid, cooling\)\./);
-      assert.match(message?.text ?? '', /spare \(sk-…2222\): accepted but rate-limited/);
+      assert.match(message.text, /OpenAI: 1 of 2 key\(s\) ready, 1 rate-limited \(valid, cooling\)\./);
+      assert.match(message.text, /spare \(sk-…2222\): accepted but rate-limited/);
     });
 
     it('Test Pool with every key ready is information, not a warning', async () => {
       await run('keybridge.testPool', poolNode('oa'));
       const message = fake.messages.at(-1);
       assert.equal(message?.level, 'info');
-      assert.match(message?.text ?? '', /OpenAI: 2 of 2 key\(s\) ready\./);
+      assert.match(message.text, /OpenAI: 2 of 2 key\(s\) ready\./);
     });
 
     it('Retire and Restore act on the host; the palette offers only keys that fit', async () => {
@@ -731,8 +731,8 @@ describe('commands', () => {
       await run('keybridge.testKey', keyNode('oa', 'work'));
       const error = fake.messages.at(-1);
       assert.equal(error?.level, 'error');
-      assert.match(error?.text ?? '', /ECONNREFUSED/);
-      assert.ok(!(error?.text ?? '').includes(OPENAI_1), 'a key inside an error message is masked');
+      assert.match(error.text, /ECONNREFUSED/);
+      assert.ok(!error.text.includes(OPENAI_1), 'a key inside an error message is masked');
       fake.messageAnswers.length = 0;
     });
   });
