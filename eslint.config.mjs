@@ -69,9 +69,6 @@ function vscodeLayers(layers) {
 }
 
 const TESTS = ['test/**/*.ts', 'bench/**/*.ts'];
-// Tests still read with `any` or otherwise short of the strict rules below; a file leaves this list once it passes
-// them, and nothing is added to it.
-const NOT_YET_TYPED = ['test/fakeProvider/types.ts'];
 
 export default defineConfig(
   { ignores: ['dist/', 'out/', 'node_modules/', 'test-results/', '.vscode-test/', '.stryker-tmp/', 'reports/'] },
@@ -106,10 +103,9 @@ export default defineConfig(
   // assert.ok, so a missing value fails where it is missing), no unused variable (an unused `_name` is allowed, as
   // destructuring leaves out a field with it). tsconfig.json leaves test/ out, so the project service cannot find
   // these files: the two test projects type them.
-  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: TESTS, ignores: NOT_YET_TYPED })),
+  ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: TESTS })),
   {
     files: TESTS,
-    ignores: NOT_YET_TYPED,
     languageOptions: {
       parserOptions: { project: ['./tsconfig.test.json', './test/vscode-host/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
@@ -125,23 +121,6 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
     },
   },
-  // The files not moved over yet keep the rules that need no type information.
-  ...(NOT_YET_TYPED.length === 0
-    ? []
-    : [
-        {
-          files: NOT_YET_TYPED,
-          plugins: { '@typescript-eslint': tseslint.plugin },
-          rules: {
-            '@typescript-eslint/no-non-null-assertion': 'error',
-            '@typescript-eslint/no-unused-vars': [
-              'error',
-              { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' },
-            ],
-            'prefer-const': 'error',
-          },
-        },
-      ]),
   // A disable comment in the core that no longer suppresses anything fails, so none outlives its reason.
   { linterOptions: { reportUnusedDisableDirectives: 'off' } },
   { files: ['src/core/**/*.ts'], linterOptions: { reportUnusedDisableDirectives: 'error' }, rules: restrict() },

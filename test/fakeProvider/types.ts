@@ -56,8 +56,8 @@ export interface ResponderRequest {
   protocol: Protocol;
   endpoint: Endpoint;
   model?: string;
-  // The request body as the client sent it: shapes differ per endpoint, so callers index it freely.
-  body: any;
+  // The request body as the client sent it: shapes differ per endpoint, so a reader narrows it (test/helpers/json.ts).
+  body: unknown;
   key?: string;
   seq: number;
 }
