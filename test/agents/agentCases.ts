@@ -65,13 +65,13 @@ export interface ExtraPools {
   env: Record<string, string>;
 }
 
-/** One fresh bridge per case, so key health never leaks from one case into the next. */
-async function startBridge(
+/** One fresh bridge per case, so key health never leaks from one case into the next; not started yet. */
+function makeBridge(
   ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'>,
   dir: string,
   routes: unknown[] = [],
   extra?: ExtraPools,
-): Promise<BridgeProcess> {
+): BridgeProcess {
   const ownPools = (['openai', 'anthropic'] as const).map((protocol) => ({
     id: POOL_OF[protocol],
     protocol,
@@ -89,9 +89,7 @@ async function startBridge(
     for (const id of KEY_IDS) env[envName(protocol, id)] = ctx.secrets[protocol][id];
   }
   Object.assign(env, extra?.env);
-  const bridge = new BridgeProcess({ cli: ctx.cli, dir, config: { pools, routes }, env, adminToken: ctx.adminToken });
-  await bridge.start();
-  return bridge;
+  return new BridgeProcess({ cli: ctx.cli, dir, config: { pools, routes }, env, adminToken: ctx.adminToken });
 }
 
 function makeDirs(agent: { id: string }, caseId: string): RunDirs {
@@ -103,8 +101,9 @@ function makeDirs(agent: { id: string }, caseId: string): RunDirs {
 }
 
 /**
- * One case's fresh bridge and run folders, torn down whatever the case does; the case fills in what it saw
- * and its checks.
+ * One case's fresh bridge and run folders, torn down whatever happens: the case fails, or the bridge never
+ * starts (a refused config, no URL in time: the child may still be running, and the folder holds its config);
+ * the case fills in what it saw and its checks.
  */
 export async function withFreshBridge(
   ctx: Pick<CaseContext, 'fake' | 'secrets' | 'token' | 'adminToken' | 'cli'> & { agent: { id: string } },
@@ -115,11 +114,15 @@ export async function withFreshBridge(
 ): Promise<CaseReport> {
   const report: CaseReport = { saw: [], checks: [] };
   const dirs = makeDirs(ctx.agent, caseId);
-  const bridge = await startBridge(ctx, dirs.root, routes, extra);
   try {
-    await body({ dirs, bridge, ...report });
+    const bridge = makeBridge(ctx, dirs.root, routes, extra);
+    try {
+      await bridge.start();
+      await body({ dirs, bridge, ...report });
+    } finally {
+      await bridge.stop();
+    }
   } finally {
-    await bridge.stop();
     rmSync(dirs.root, { recursive: true, force: true });
   }
   return report;
