@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { agentEnvironment, terminalEnvironment } from '../../src/core/agentSetup';
+import { AGENT_SPECS } from '../../src/core/agents/agentList';
+import { PROTOCOLS } from '../../src/core/config';
 import { COMMAND_IDS } from '../../src/vscode/shared/commandIds';
 import { LANGUAGE_MODEL_VENDOR } from '../../src/vscode/settings/lmModelSchema';
 import { DEFAULT_PORT } from '../../src/vscode/settings/settingsSchema';
@@ -117,6 +120,31 @@ describe('package.json manifest', () => {
       assert.equal(welcome.view, VIEW_ID);
       for (const m of welcome.contents.matchAll(/\(command:([\w.]+)\)/g)) assert.ok(declared.has(m[1]), `welcome links to undeclared ${m[1]}`);
     }
+  });
+
+  it('says what terminals get and which agents Connect Agents writes for, as the code does', () => {
+    const ctx = { baseUrls: { openai: 'http://o', anthropic: 'http://a', gemini: 'http://g' }, token: 'test-local-token' };
+    const welcome = manifest.contributes.viewsWelcome.find((w) => w.contents.includes('(command:keybridge.connectAgents)'));
+    assert.ok(welcome, 'a welcome text links Connect Agents');
+    // Each protocol's base-URL variable, as terminalEnv.ts names them in its notice.
+    for (const protocol of PROTOCOLS) {
+      const names = Object.keys(terminalEnvironment(ctx, new Set([protocol]))).filter((name) => name.endsWith('_BASE_URL'));
+      assert.ok(names.length > 0, `${protocol} has a base-URL variable`);
+      for (const name of names) assert.ok(welcome.contents.includes(name), `the welcome text names ${name} (${protocol})`);
+    }
+    // The agents with a file or a VS Code setting Connect Agents writes, and no other.
+    const connect = /\[Connect Agents\]\(command:keybridge\.connectAgents\)([^;]*)/.exec(welcome.contents)?.[1] ?? '';
+    for (const spec of AGENT_SPECS) {
+      const written = spec.files.length > 0 || spec.settings.length > 0;
+      assert.equal(
+        new RegExp(`\\b${spec.title}\\b`).test(connect),
+        written,
+        `${spec.title} ${written ? 'is' : 'is not'} among the agents Connect Agents writes for: ${connect}`,
+      );
+    }
+    // Every variable a terminal can get, in the setting that turns them off.
+    const setting = manifest.contributes.configuration.properties['keybridge.terminalEnv'].markdownDescription ?? '';
+    for (const name of Object.keys(agentEnvironment(ctx))) assert.ok(setting.includes(`\`${name}\``), `keybridge.terminalEnv names ${name}`);
   });
 
   it('targets an engine at least as new as @types/vscode, with activation events', () => {

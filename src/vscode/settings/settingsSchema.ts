@@ -80,7 +80,7 @@ export const SETTINGS = {
       order: 5,
       default: true,
       markdownDescription:
-        "Set `ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`, `OPENAI_BASE_URL`, `OPENAI_API_BASE`, `OPENAI_API_KEY`, `KEYBRIDGE_URL` and `KEYBRIDGE_TOKEN` in new terminals, so agents started there use the bridge: a protocol's variables (`ANTHROPIC_*`, `OPENAI_*`) only while a pool or route can serve that protocol (its pool has a key), and none before any can. Terminals already open keep their environment.",
+        "Set `ANTHROPIC_BASE_URL`, `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN`, `OPENAI_BASE_URL`, `OPENAI_API_BASE`, `OPENAI_API_KEY`, `GOOGLE_GEMINI_BASE_URL`, `GEMINI_API_KEY`, `KEYBRIDGE_URL` and `KEYBRIDGE_TOKEN` in new terminals, so agents started there use the bridge: a protocol's variables (`ANTHROPIC_*`, `OPENAI_*`, `GOOGLE_GEMINI_BASE_URL` and `GEMINI_API_KEY`) only while a pool or route can serve that protocol (its pool has a key), and none before any can. Terminals already open keep their environment.",
     }),
   ),
   notifications: v.pipe(
