@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { PROTOCOL_ADAPTERS } from '../protocols/table';
 import { redactSecrets } from '../secrets';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) and framing headers each hop sets for itself. */
@@ -19,14 +20,14 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /**
- * Client headers never forwarded: the local token (replaced by the pool key),
- * the caller's own account selectors (they belong to the caller's key, not
- * the pool's), browser context, and encodings we could not inspect.
+ * Client headers never forwarded: the local token (replaced by the pool key) in every header a protocol's
+ * clients carry a credential in (the protocol table's `authHeaders`: `authorization`, `x-api-key`,
+ * `x-goog-api-key`) and in `api-key` (Azure OpenAI's, which some OpenAI clients send); the caller's own account
+ * selectors (they belong to the caller's key, not the pool's), browser context, and encodings we could not
+ * inspect. Built once, at module load: this is looked up for every header of every request.
  */
 const CLIENT_ONLY = new Set([
-  'authorization',
-  'x-api-key',
-  'x-goog-api-key',
+  ...PROTOCOL_ADAPTERS.flatMap((adapter) => Object.keys(adapter.authHeaders(''))),
   'api-key',
   'openai-organization',
   'openai-project',
