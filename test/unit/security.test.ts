@@ -135,6 +135,7 @@ describe('local security rules', () => {
       ['/g?key=+kb-3%20', 'key', 'kb-3', 'decoded and trimmed'],
       ['/g?key=kb-4&key=kb-5', 'key', 'kb-4', 'the first of two'],
       ['/g?key=kb-6', undefined, undefined, 'the protocol names no query token'],
+      ['/g?undefined=kb-6', undefined, undefined, 'nor a parameter named like the missing name'],
       ['/g?key=kb-6', 'token', undefined, 'another parameter than the protocol names'],
       ['/g?token=kb-7', 'token', 'kb-7', 'whatever parameter the protocol names'],
       ['/g?KEY=kb-8', 'key', undefined, 'parameter names are case-sensitive'],

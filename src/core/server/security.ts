@@ -52,11 +52,13 @@ export function tokensEqual(presented: string, expectedToken: string): boolean {
  */
 export function presentedToken(headers: IncomingHttpHeaders, url = '', queryToken?: string): string | undefined {
   const auth = headers.authorization;
-  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim();
+  // The scheme and the whitespace after it are checked here; `trim` takes that whitespace off the token.
+  if (typeof auth === 'string' && /^bearer\s+/i.test(auth)) return auth.slice('bearer'.length).trim();
   const apiKey = headers['x-api-key'] ?? headers['x-goog-api-key'];
   if (typeof apiKey === 'string' && apiKey) return apiKey.trim();
-  const q = queryToken === undefined ? -1 : url.indexOf('?');
-  if (q === -1 || queryToken === undefined) return undefined;
+  if (queryToken === undefined) return undefined;
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
   const key = new URLSearchParams(url.slice(q + 1)).get(queryToken);
   return key ? key.trim() : undefined;
 }
@@ -73,6 +75,6 @@ export function withoutQueryKey(url: string): string {
  * but it cannot make the browser send our host name.
  */
 export function hostAllowed(host: string | undefined, port: number): boolean {
-  if (!host) return false;
+  // No Host header (undefined) equals neither form.
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
