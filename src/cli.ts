@@ -125,6 +125,7 @@ function consoleLogger(secrets: string[], quiet: boolean): Logger {
     },
     warn: (m) => process.stderr.write(line('warn', m)),
     error: (m) => process.stderr.write(line('error', m)),
+    writesInfo: !quiet,
   };
 }
 

@@ -4,6 +4,11 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /**
+   * False when info lines are dropped (`keybridge serve --quiet`): the request path then skips building its
+   * line per request. Absent means they are written.
+   */
+  readonly writesInfo?: boolean;
 }
 
 export const silentLogger: Logger = {
@@ -11,4 +16,5 @@ export const silentLogger: Logger = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
+  writesInfo: false,
 };

@@ -37,5 +37,15 @@ describe('after the final event', () => {
       while (!(line = h.logs.find((l) => /POST \/anthropic\/v1\/messages 200/.test(l))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.match(line ?? '', / ok /, 'logged as a complete answer');
     });
+
+    it(`ends a Responses stream at response.completed when the upstream ${then === 'cut' ? 'resets' : 'goes silent'} afterwards`, async () => {
+      h.provider.fault('oa-key-1', { kind: then, afterEvents: 1_000 });
+      const started = Date.now();
+      const res = await post(`${h.openaiBase}/responses`, { model: 'gpt-test', input: 'hi', stream: true });
+      const events = sseEvents(res.text).map((e) => e.event);
+      assert.equal(events.at(-1), 'response.completed');
+      assert.ok(!events.includes('response.failed'), 'no failure after response.completed');
+      assert.ok(Date.now() - started < 2_000, `the answer ended with its final event, not after the idle timeout (${Date.now() - started} ms)`);
+    });
   }
 });

@@ -72,4 +72,31 @@ describe('SSE scanner', () => {
       }
     }
   });
+
+  it('reads every line shape as the rules do: no colon, no space or two after it, colons in the value, other fields, comments', () => {
+    const shapes = [
+      'data',
+      'data:',
+      'data:x',
+      'data: x',
+      'data:  two spaces',
+      'data: a:b: c',
+      'event',
+      'event:name',
+      'event: name',
+      'eventx: y',
+      'dat: z',
+      'datax: y',
+      'id: 3',
+      ': comment',
+      'data: ✓ ünïcode',
+    ];
+    const blocks: string[][] = shapes.map((line) => [line]);
+    for (const a of shapes) for (const b of shapes) blocks.push([a, b], [a, b, 'data: third']);
+    for (const eol of ['\n', '\r\n']) {
+      const text = blocks.map((lines) => lines.join(eol)).join(eol + eol) + eol + eol;
+      const scanner = new SseScanner();
+      assert.deepEqual([...scanner.push(Buffer.from(text)), ...scanner.end()], eventsByTheRules(text), JSON.stringify(eol));
+    }
+  });
 });

@@ -45,6 +45,8 @@ export class KeyPool {
   private records: KeyRecord[] = [];
   /** When each model was last asked of this pool, oldest first (bounded: a client can name any model). */
   private readonly asked = new Map<string, number>();
+  /** The newest entry of `asked`: asked again (nearly every request of a session), it only takes the new time. */
+  private lastAsked: string | undefined;
 
   /** The provider's dialect, resolved once per configuration: the pool's (or its preset's), else its base URL's (providers/dialect.ts). */
   private resolvedDialect: DialectId;
@@ -149,12 +151,19 @@ export class KeyPool {
    */
   pick(now: number, options: PickOptions = {}): KeyRecord | undefined {
     const { scope, exclude, avoid, prefer } = options;
-    const available = this.records.filter((k) => k.isAvailable(now, scope) && !exclude?.has(k));
-    if (available.length === 0) return undefined;
-    const unavoided = available.filter((k) => !avoid?.has(k));
-    const fresh = unavoided.filter((k) => !k.isBenched(now));
+    // One pass sorts the available keys into tiers, each in pool order; a tier is only made when a key falls in it.
+    let fresh: KeyRecord[] | undefined;
+    let benched: KeyRecord[] | undefined;
+    let avoided: KeyRecord[] | undefined;
+    for (const k of this.records) {
+      if (!k.isAvailable(now, scope) || exclude?.has(k)) continue;
+      if (avoid?.has(k)) (avoided ??= []).push(k);
+      else if (k.isBenched(now)) (benched ??= []).push(k);
+      else (fresh ??= []).push(k);
+    }
     // A key that failed this very request is a worse bet than one benched for failures in recent ones.
-    const candidates = fresh.length > 0 ? fresh : unavoided.length > 0 ? unavoided : available;
+    const candidates = fresh ?? benched ?? avoided;
+    if (!candidates) return undefined;
     if (prefer) {
       const preferred = candidates.find((k) => k.id === prefer);
       if (preferred) return preferred;
@@ -164,8 +173,11 @@ export class KeyPool {
 
   /** A request asked this pool for `model`: the health display names the models in use. */
   noteAsked(model: string, now: number): void {
-    this.asked.delete(model);
-    if (this.asked.size >= MAX_ASKED_MODELS) this.asked.delete(this.asked.keys().next().value as string);
+    if (model !== this.lastAsked) {
+      this.asked.delete(model);
+      if (this.asked.size >= MAX_ASKED_MODELS) this.asked.delete(this.asked.keys().next().value as string);
+      this.lastAsked = model;
+    }
     this.asked.set(model, now);
   }
 

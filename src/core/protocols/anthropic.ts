@@ -47,6 +47,7 @@ export const anthropicProtocol: ProtocolAdapter = {
   isPreamble: (event) => anthropicMessagesFormat.isPreamble(event),
 
   isTerminal: (event) => anthropicMessagesFormat.isTerminal(event),
+  terminalMarks: anthropicMessagesFormat.terminalMarks,
 
   tokenCountBody: (tokens) => ({ input_tokens: tokens }),
 

@@ -72,6 +72,7 @@ export const geminiProtocol: ProtocolAdapter = {
   isPreamble: () => false,
 
   isTerminal: (event) => geminiGenerateFormat.isTerminal(event),
+  terminalMarks: geminiGenerateFormat.terminalMarks,
 
   tokenCountBody: (tokens) => ({ totalTokens: tokens }),
 

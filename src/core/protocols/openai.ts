@@ -45,6 +45,7 @@ export const openaiProtocol: ProtocolAdapter = {
   isPreamble: (event) => openaiResponsesFormat.isPreamble(event),
 
   isTerminal: (event) => openaiChatFormat.isTerminal(event) || openaiResponsesFormat.isTerminal(event),
+  terminalMarks: [...openaiChatFormat.terminalMarks, ...openaiResponsesFormat.terminalMarks],
 
   // Never asked: OpenAI has no token count endpoint of its own.
   tokenCountBody: (tokens) => ({ input_tokens: tokens }),

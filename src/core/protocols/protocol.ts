@@ -123,6 +123,8 @@ export interface WireFormat {
   isPreamble(event: SseEvent): boolean;
   /** Whether this event ends the stream normally. */
   isTerminal(event: SseEvent): boolean;
+  /** Text every event `isTerminal` accepts holds, in its name or data: events holding none need not be decoded to find the end. */
+  readonly terminalMarks: readonly string[];
   readonly continuation: ContinuationFacts;
 }
 
@@ -187,6 +189,8 @@ export interface ProtocolAdapter {
   isPreamble(event: SseEvent): boolean;
   /** Whether this event ends the stream normally, in any of the protocol's formats. */
   isTerminal(event: SseEvent): boolean;
+  /** Text every event `isTerminal` accepts holds (its formats' `terminalMarks`). */
+  readonly terminalMarks: readonly string[];
   /** Query parameters that ask a model list for a later page: the routes' models are offered on the first only. */
   readonly modelPageParams: readonly string[];
   /**

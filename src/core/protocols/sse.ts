@@ -16,7 +16,7 @@ const LINE_END = /\r\n|\n|\r/;
  * they came, so a malformed event reaches the client unchanged.
  */
 export class SseScanner {
-  private readonly decoder = new StringDecoder('utf8');
+  private decoder = new StringDecoder('utf8');
   private pending = '';
   /** Refuses to buffer an event larger than this; such a stream is not SSE we can reason about. */
   constructor(private readonly maxEventChars = 4 * 1024 * 1024) {}
@@ -24,6 +24,12 @@ export class SseScanner {
   push(chunk: Buffer): SseEvent[] {
     this.pending += this.decoder.write(chunk);
     return this.drain();
+  }
+
+  /** Drops what is buffered of an unfinished event, for a caller that keeps those bytes and pushes them again. */
+  forget(): void {
+    this.decoder = new StringDecoder('utf8');
+    this.pending = '';
   }
 
   /** Parses what is left when the stream ended without a final blank line. */
@@ -61,19 +67,43 @@ export class SseScanner {
 }
 
 function parseBlock(block: string): SseEvent {
-  let name = '';
-  let data: string | undefined;
-  for (const line of block.indexOf('\r') === -1 ? block.split('\n') : block.split(LINE_END)) {
-    if (!line || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') name = value;
-    else if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+  if (block.indexOf('\r') !== -1) return parseLines(block.split(LINE_END));
+  // LF framing (every provider): the lines are read in place, with no array of them and no copy of a field name;
+  // this runs for every event of every relayed stream (ARCHITECTURE §2).
+  const event: SseEvent = { name: '', data: undefined };
+  for (let start = 0; start < block.length; ) {
+    let end = block.indexOf('\n', start);
+    if (end === -1) end = block.length;
+    readLine(event, block, start, end);
+    start = end + 1;
   }
-  return { name, data };
+  return event;
 }
+
+/** One line `field: value` of an event block, `block[start, end)`: an empty line and a comment (`:…`) say nothing. */
+function readLine(event: SseEvent, block: string, start: number, end: number): void {
+  if (end === start || block.charCodeAt(start) === COLON) return;
+  const colon = block.indexOf(':', start);
+  const fieldEnd = colon === -1 || colon > end ? end : colon;
+  let valueStart = fieldEnd === end ? end : fieldEnd + 1;
+  if (valueStart < end && block.charCodeAt(valueStart) === SPACE) valueStart++;
+  const fieldLength = fieldEnd - start;
+  if (fieldLength === 5 && block.startsWith('event', start)) event.name = block.slice(valueStart, end);
+  else if (fieldLength === 4 && block.startsWith('data', start)) {
+    const value = block.slice(valueStart, end);
+    event.data = event.data === undefined ? value : `${event.data}\n${value}`;
+  }
+}
+
+/** An event block's lines read one by one: blocks framed with CR, which no provider sends but the format allows. */
+function parseLines(lines: string[]): SseEvent {
+  const event: SseEvent = { name: '', data: undefined };
+  for (const line of lines) readLine(event, line, 0, line.length);
+  return event;
+}
+
+const COLON = 0x3a;
+const SPACE = 0x20;
 
 /** An event as SSE bytes: what a translated stream sends (relayed streams are never re-encoded). */
 export function encodeSseEvent(event: SseEvent): string {

@@ -18,6 +18,11 @@ export function emptyUsage(): UsageSeen {
 
 /** Reads token counts out of a JSON text without parsing it (hot path: only texts that carry a usage are searched). */
 export interface UsageReader {
+  /**
+   * Text every text it takes a count from holds: a relay need not decode events without it. The end of the count
+   * fields' names, not the usage object's name: OpenAI streams asked for usage send `"usage":null` in every chunk.
+   */
+  readonly mark: string;
   scan(text: string, usage: UsageSeen): void;
 }
 
@@ -42,6 +47,7 @@ export function usageReader(fields: UsageFields): UsageReader {
   const cacheWrite = fields.cacheWrite === undefined ? undefined : field([fields.cacheWrite]);
   const cached = fields.cachedInInput === undefined ? undefined : field([fields.cachedInInput]);
   return {
+    mark: `${commonEnd([...fields.input, ...fields.output, fields.cacheRead, fields.cacheWrite, fields.cachedInInput])}"`,
     scan(text, usage) {
       if (!text.includes('"usage"')) return;
       const inputSeen = input.exec(text);
@@ -60,6 +66,14 @@ export function usageReader(fields: UsageFields): UsageReader {
       }
     },
   };
+}
+
+/** The longest text every name ends with (`_tokens`); empty when they share no end. */
+function commonEnd(names: readonly (string | undefined)[]): string {
+  const present = names.filter((name) => name !== undefined);
+  let end = present[0] ?? '';
+  for (const name of present) while (!name.endsWith(end)) end = end.slice(1);
+  return end;
 }
 
 /** For answers of no known format (embeddings, pass-through paths) and mixed texts: every name any format uses. */

@@ -138,6 +138,9 @@ export class SseRelay {
     };
     let first: Buffer | undefined = aligned(this.held.length === 1 ? this.held[0] : Buffer.concat(this.held));
     this.held = [];
+    // From here the scanner is given whole events only (the relay's own aligned bytes), so what it holds of an
+    // unfinished one is `carry`, pushed again with the bytes that finish it.
+    this.scanner.forget();
     if (this.terminalSeen) first = this.endAtFinal(res, first);
     const end = await pumpBody(
       this.body,
@@ -147,14 +150,15 @@ export class SseRelay {
       {
         onChunk: (chunk, stop) => {
           if (this.afterFinal(res, chunk, stop)) return undefined;
-          this.inspect(this.scanner.push(chunk));
           const out = aligned(carry ? Buffer.concat([carry, chunk]) : chunk);
+          if (out.length > 0 && this.worthReading(out)) this.inspect(this.scanner.push(out));
           if (this.terminalSeen) return this.endAtFinal(res, out);
           if (carry && carry.length > MAX_EVENT_BYTES) stop('an event over 4 MiB');
           return out;
         },
         onEnd: () => {
           if (res.writableEnded) return;
+          if (carry) this.inspect(this.scanner.push(carry));
           this.inspect(this.scanner.end());
           // A clean end without the protocol's terminal event still ends the client's stream at once.
           res.end(carry);
@@ -216,6 +220,20 @@ export class SseRelay {
       res.end(this.adapter.terminalStreamError(this.endpoint, `KeyBridge: upstream stream interrupted (${reason})`, facts));
   }
 
+  /**
+   * Whether whole events `bytes` may hold something the relay notes: the protocol's end, a usage, an error (by
+   * name or in the data), or, while still looked for, the model; every event, when a witness keeps them or the
+   * format's terminal error repeats facts of the stream. Most events of a stream are content deltas holding none of
+   * these texts: found absent by a few native searches, they are relayed without being decoded or parsed, which
+   * was most of what relaying an event cost (ARCHITECTURE §2).
+   */
+  private worthReading(bytes: Buffer): boolean {
+    if (this.witness || this.format?.terminalRepeatsFacts || (this.model === undefined && this.modelLooks < 3)) return true;
+    const marks = marksOf(this.adapter, this.usageReader);
+    for (const mark of marks) if (bytes.includes(mark)) return true;
+    return false;
+  }
+
   private noteModel(data: string): void {
     if (this.model !== undefined || this.modelLooks >= 3) return;
     this.modelLooks++;
@@ -235,4 +253,19 @@ export class SseRelay {
       if (this.adapter.isTerminal(event) || event.name === 'error') this.terminalSeen = true;
     }
   }
+}
+
+/** Texts that make an event worth decoding: in-band errors (named `error`, `response.failed`, or an `"error"` field) and the protocol's end and usage. */
+const ERROR_MARKS = ['error', 'response.failed'];
+const marksCache = new Map<ProtocolAdapter, Map<UsageReader, Buffer[]>>();
+
+function marksOf(adapter: ProtocolAdapter, usage: UsageReader): Buffer[] {
+  let byUsage = marksCache.get(adapter);
+  if (!byUsage) marksCache.set(adapter, (byUsage = new Map()));
+  let marks = byUsage.get(usage);
+  if (!marks) {
+    marks = [...new Set([...ERROR_MARKS, ...adapter.terminalMarks, usage.mark])].map((mark) => Buffer.from(mark, 'utf8'));
+    byUsage.set(usage, marks);
+  }
+  return marks;
 }

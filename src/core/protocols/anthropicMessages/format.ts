@@ -47,6 +47,7 @@ export const anthropicMessagesFormat: WireFormat = {
   isPreamble: (event: SseEvent) => event.name === 'message_start' || event.name === 'ping',
 
   isTerminal: (event: SseEvent) => event.name === 'message_stop',
+  terminalMarks: ['message_stop'],
 
   continuation: {
     limitFields: ['max_tokens'],

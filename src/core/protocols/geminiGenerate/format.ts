@@ -65,6 +65,8 @@ const CACHED = /"cachedContentTokenCount"\s*:\s*(\d+)/;
  * output beside `candidatesTokenCount`, so the output is their sum.
  */
 export const GEMINI_USAGE: UsageReader = {
+  // Every count field's name ends so (promptTokenCount, candidatesTokenCount, …).
+  mark: 'TokenCount"',
   scan(text: string, usage: UsageSeen): void {
     if (!text.includes('"usageMetadata"')) return;
     const prompt = PROMPT.exec(text);
@@ -111,6 +113,7 @@ export const geminiGenerateFormat: WireFormat = {
 
   // A quote inside a JSON string is escaped: only the field itself reads `"finishReason"`.
   isTerminal: (event: SseEvent) => event.data !== undefined && event.data.includes('"finishReason"'),
+  terminalMarks: ['"finishReason"'],
 
   continuation: {
     limitFields: [],

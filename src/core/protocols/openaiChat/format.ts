@@ -25,6 +25,7 @@ export const openaiChatFormat: WireFormat = {
   isPreamble: () => false,
 
   isTerminal: (event: SseEvent) => event.data === '[DONE]',
+  terminalMarks: ['[DONE]'],
 
   continuation: {
     limitFields: ['max_tokens', 'max_completion_tokens'],

@@ -46,6 +46,7 @@ export const openaiResponsesFormat: WireFormat = {
   isPreamble: (event: SseEvent) => PREAMBLE.has(event.name),
 
   isTerminal: (event: SseEvent) => event.name === 'response.completed' || event.name === 'response.incomplete' || event.name === 'response.failed',
+  terminalMarks: ['response.completed', 'response.incomplete', 'response.failed'],
 
   continuation: {
     limitFields: ['max_output_tokens'],
