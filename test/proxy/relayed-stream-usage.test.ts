@@ -22,7 +22,7 @@ describe('usage of relayed streams', () => {
 
   it('books a Chat stream’s usage, sent in its own chunk after the finish, with "usage":null in every chunk before', async () => {
     const res = await post(`${h.openaiBase}/chat/completions`, { ...chatBody({ stream: true }), stream_options: { include_usage: true } });
-    const data = sseEvents(res.text).map((e) => e.data ?? '');
+    const data = sseEvents(res.text).map((e) => e.data);
     assert.ok(data.filter((d) => d.includes('"usage":null')).length > 3, 'the chunks before the usage say "usage":null');
     assert.equal(data.at(-1), '[DONE]');
     assert.equal(keyStats('oa').inputTokens, USAGE.input);

@@ -71,7 +71,7 @@ function parseBlock(block: string): SseEvent {
   // LF framing (every provider): the lines are read in place, with no array of them and no copy of a field name;
   // this runs for every event of every relayed stream (ARCHITECTURE §2).
   const event: SseEvent = { name: '', data: undefined };
-  for (let start = 0; start < block.length; ) {
+  for (let start = 0; start < block.length;) {
     let end = block.indexOf('\n', start);
     if (end === -1) end = block.length;
     readLine(event, block, start, end);

@@ -261,7 +261,7 @@ const marksCache = new Map<ProtocolAdapter, Map<UsageReader, Buffer[]>>();
 
 function marksOf(adapter: ProtocolAdapter, usage: UsageReader): Buffer[] {
   let byUsage = marksCache.get(adapter);
-  if (!byUsage) marksCache.set(adapter, (byUsage = new Map()));
+  if (!byUsage) marksCache.set(adapter, (byUsage = new Map<UsageReader, Buffer[]>()));
   let marks = byUsage.get(usage);
   if (!marks) {
     marks = [...new Set([...ERROR_MARKS, ...adapter.terminalMarks, usage.mark])].map((mark) => Buffer.from(mark, 'utf8'));
