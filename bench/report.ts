@@ -1,5 +1,5 @@
 import type { BenchResults, Goal, SideSummary, WorkloadResult } from './results';
-import { DIRECT, KEYBRIDGE, REFERENCE } from './workloads';
+import { DIRECT, KEYBRIDGE, RECORDING, REFERENCE } from './workloads';
 
 function ms(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
@@ -52,7 +52,7 @@ function versus(w: WorkloadResult, s: SideSummary): string {
 
 type Found = { id: string; value: number }[];
 
-/** Verdicts against the goals of issue 5, with the minimal proxy's figure beside each where it has one. */
+/** Verdicts against the goals of issue 5, with the minimal proxy's figure beside each where it has one, then issue 25's, relative to it. */
 export function evaluateGoals(results: BenchResults): Goal[] {
   const goals: Goal[] = [];
   const of = (name: string, id: string): SideSummary | undefined => {
@@ -138,6 +138,56 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     (v) => `${v.toFixed(1)} kB`,
     (v) => v <= 60,
   );
+  // Issue 25: against the minimal proxy of the same run, with usage recorded as a user's bridge records it.
+  const relayed = results.sides.includes(RECORDING) ? RECORDING : KEYBRIDGE;
+  const relative = (
+    goal: string,
+    ids: string[],
+    value: (bridge: SideSummary, floor: SideSummary) => number | undefined,
+    fmt: (v: number) => string,
+    pass: (v: number) => boolean,
+  ): void => {
+    const found = ids.flatMap((id) => {
+      const bridge = of(relayed, id);
+      const floor = of(REFERENCE, id);
+      const v = bridge && floor ? value(bridge, floor) : undefined;
+      return v !== undefined && Number.isFinite(v) ? [{ id, value: v }] : [];
+    });
+    goals.push({
+      goal: `${goal} (${relayed})`,
+      measured: found.length ? show(found, fmt) : 'not measured',
+      met: found.length ? found.every((f) => pass(f.value)) : undefined,
+    });
+  };
+  const c64 = ['openai-small-c64', 'anthropic-small-c64', 'openai-stream-c64'];
+  relative(
+    'throughput at c=64: ≥ 0.95× the minimal proxy',
+    c64,
+    (b, f) => b.throughput / f.throughput,
+    ratio,
+    (v) => v >= 0.95,
+  );
+  relative(
+    'CPU per relayed request at c=64: ≤ 1.2× the minimal proxy',
+    c64,
+    (b, f) => (b.cpuPerRequestMs ?? NaN) / (f.cpuPerRequestMs ?? NaN),
+    ratio,
+    (v) => v <= 1.2,
+  );
+  relative(
+    "first streamed content at c=64: within 1 ms of the minimal proxy's median",
+    ['openai-stream-c64'],
+    (b, f) => (b.medianFirstMs ?? NaN) - (f.medianFirstMs ?? NaN),
+    (v) => `${signed(v)} ms`,
+    (v) => v <= 1,
+  );
+  relative(
+    'peak resident memory at c=64: within 20 MiB of the minimal proxy',
+    c64,
+    (b, f) => ((b.peakRssKiB ?? NaN) - (f.peakRssKiB ?? NaN)) / 1024,
+    (v) => `${signed(v)} MiB`,
+    (v) => v <= 20,
+  );
   return goals;
 }
 
@@ -196,6 +246,19 @@ export function renderMarkdown(results: BenchResults): string {
       row.push(provider !== undefined ? `${ms(provider)} ms` : '–');
       lines.push(`| ${row.join(' | ')} |`);
     }
+    lines.push('');
+    lines.push('**Peak resident memory** of each proxy while the workload ran (VmRSS from /proc/<pid>/status, sampled every 100 ms):');
+    lines.push('');
+    lines.push(`| ${['Workload', 'c', ...measured].join(' | ')} |`);
+    lines.push(`|${['', '', ...measured].map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
+    for (const w of results.workloads) {
+      const row = [w.title, String(w.concurrency)];
+      for (const o of measured) {
+        const rss = side(w, o)?.peakRssKiB;
+        row.push(rss !== undefined ? `${(rss / 1024).toFixed(1)} MiB` : '–');
+      }
+      lines.push(`| ${row.join(' | ')} |`);
+    }
   }
   const f = results.failover;
   if (f) {
@@ -244,7 +307,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
   lines.push('');
-  lines.push('**Goals** (issue 5):');
+  lines.push("**Goals** (issue 5; issue 25's four against the minimal proxy of the same run):");
   lines.push('');
   const floors = results.goals.some((g) => g.floor !== undefined);
   lines.push(`| Goal | KeyBridge | Met |${floors ? ` ${REFERENCE}, same run |` : ''}`);

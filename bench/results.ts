@@ -44,7 +44,7 @@ export interface SideSummary {
   cpuPerRequestRusageMs?: number;
   /** The fake provider's CPU per request during this side's rounds: the cost of one plain Node server hop. */
   providerCpuPerRequestMs?: number;
-  /** The bridge only: highest resident memory sampled during its rounds. */
+  /** A proxy side: highest resident memory sampled during its rounds (every 100 ms). */
   peakRssKiB?: number;
 }
 

@@ -97,7 +97,7 @@ async function rusageMs(bridge: BridgeProcess): Promise<number> {
   return (cpu.user + cpu.system) / 1000;
 }
 
-/** Samples the bridge's resident memory while a round runs; returns the peak. */
+/** Samples a proxy's resident memory while a round runs; returns the peak. */
 function rssSampler(pid: number): () => number {
   let peak = rssKiBOf(pid);
   const timer = setInterval(() => {
@@ -195,7 +195,7 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
   const spec: CallSpec = { protocol: w.protocol, body: w.body, stream: w.stream };
   const rounds = new Map<string, SideRound[]>(clients.map((c) => [c.side.name, []]));
   const cpu = new Map<string, CpuTally>(clients.map((c) => [c.side.name, { proxyMs: 0, rusageMs: 0, providerMs: 0, requests: 0 }]));
-  let peakRssKiB = 0;
+  const peakRssKiB = new Map<string, number>();
   try {
     for (const client of clients) {
       // Time-bound: a side that sat idle while the others ran needs a moment of traffic before its rounds.
@@ -207,7 +207,7 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
         const pid = client.side.pid;
         const isBridge = client.side.name === KEYBRIDGE;
         const rusageBefore = isBridge ? await rusageMs(ctx.bridge) : 0;
-        const stopSampling = isBridge ? rssSampler(ctx.bridge.pid) : undefined;
+        const stopSampling = pid ? rssSampler(pid) : undefined;
         const proxyBefore = pid ? cpuMsOf(pid) : 0;
         const providerBefore = cpuMsOf(ctx.providerPid);
         const loop = await closedLoop(w.concurrency, w.requests, w.ms, () => client.call(spec));
@@ -221,8 +221,8 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
           summary.proxyCpuMs = round(proxyMs, 3);
           tally.proxyMs += proxyMs;
         }
-        if (stopSampling) {
-          peakRssKiB = Math.max(peakRssKiB, stopSampling());
+        if (stopSampling) peakRssKiB.set(client.side.name, Math.max(peakRssKiB.get(client.side.name) ?? 0, stopSampling()));
+        if (isBridge) {
           const rusage = (await rusageMs(ctx.bridge)) - rusageBefore;
           summary.bridgeRusageMs = round(rusage, 3);
           tally.rusageMs += rusage;
@@ -292,10 +292,10 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
       // Median of the rounds, like every other figure: a round that shared the machine with a burst from elsewhere does not move it.
       s.cpuPerRequestMs = round(median(own.filter((r) => r.count > 0).map((r) => (r.proxyCpuMs ?? 0) / r.count)), 4);
       s.cpuPerRequestPooledMs = round(tally.proxyMs / tally.requests, 4);
+      s.peakRssKiB = peakRssKiB.get(client.side.name);
     }
     if (client.side.name === KEYBRIDGE && tally.requests) {
       s.cpuPerRequestRusageMs = round(tally.rusageMs / tally.requests, 4);
-      s.peakRssKiB = peakRssKiB;
     }
     return s;
   });
