@@ -63,6 +63,8 @@ export class SseRelay {
   /** The endpoint's wire format (undefined for a stream on a path the bridge only relays), looked up once. */
   private readonly format: WireFormat | undefined;
   private readonly usageReader: UsageReader;
+  /** The texts that make events worth reading here (worthReading), looked up once per answer. */
+  private readonly marks: readonly Buffer[];
 
   constructor(
     protected readonly body: Readable,
@@ -72,6 +74,7 @@ export class SseRelay {
   ) {
     this.format = wireFormatOf(endpoint);
     this.usageReader = this.format?.usage ?? ANY_USAGE;
+    this.marks = marksOf(adapter, this.usageReader);
   }
 
   async gate(timeoutMs: number, now: () => number): Promise<GateResult> {
@@ -229,8 +232,7 @@ export class SseRelay {
    */
   private worthReading(bytes: Buffer): boolean {
     if (this.witness || this.format?.terminalRepeatsFacts || (this.model === undefined && this.modelLooks < 3)) return true;
-    const marks = marksOf(this.adapter, this.usageReader);
-    for (const mark of marks) if (bytes.includes(mark)) return true;
+    for (const mark of this.marks) if (bytes.includes(mark)) return true;
     return false;
   }
 
