@@ -8,6 +8,8 @@ import { ANY_USAGE, emptyUsage, scanModel } from '../protocols/tokenUsage';
 
 export type BodyGateResult = { kind: 'commit' } | { kind: 'fail'; verdict: Verdict };
 
+const COMMIT: BodyGateResult = { kind: 'commit' };
+
 const RESPONSE_ID = /"id"\s*:\s*"(resp_[^"]+)"/;
 
 /**
@@ -28,6 +30,12 @@ export class BodyRelay {
   ) {}
 
   async gate(timeoutMs: number): Promise<BodyGateResult> {
+    // Most answers come in the read that brought their headers: then the first byte is here already, and
+    // taking it needs no listener, timer or pause (docs/ARCHITECTURE.md §2).
+    if (this.body.readableLength > 0) {
+      this.first = this.body.read() as Buffer;
+      return COMMIT;
+    }
     const outcome = await holdUntilCommit<undefined>(this.body, timeoutMs, {
       onData: (chunk, settle) => {
         this.first = chunk;
@@ -55,8 +63,16 @@ export class BodyRelay {
     const head = this.first;
     let tail = head;
     const scrubber = this.scrubber;
-    const initial = head && scrubber ? scrubber.push(head) : head;
+    if (head && hasEnded(this.body)) {
+      // The first chunk was the whole answer (most non-streamed answers are): it goes out in one write, with no
+      // pump to set up and take down for an end that is already known.
+      res.end(scrubber ? scrubber.push(head, true) : head);
+      const text = head.toString('utf8');
+      (format?.usage ?? ANY_USAGE).scan(text, usage);
+      return { end: { kind: 'complete' }, usage, model: scanModel(text), responseId: format?.chainsAnswers ? responseIdOf(head) : undefined };
+    }
     // The scrubber may hold the first bytes back; the status goes out now all the same, as the commit point says.
+    const initial = head && scrubber ? scrubber.push(head) : head;
     if (!initial || initial.length === 0) res.flushHeaders();
     const end = await pumpBody(
       this.body,
@@ -86,6 +102,15 @@ export class BodyRelay {
       responseId: format?.chainsAnswers && head ? responseIdOf(head) : undefined,
     };
   }
+}
+
+/**
+ * The upstream has sent the body's end and nothing is left buffered: no byte can follow what was read. Node keeps
+ * this in the stream's state only (its public `readableEnded` waits for the 'end' event, a tick and a listener
+ * away); where that state is not there the answer takes the pump, as every answer once did.
+ */
+function hasEnded(body: Readable): boolean {
+  return body.readableLength === 0 && (body as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
 function responseIdOf(head: Buffer): string | undefined {

@@ -24,11 +24,11 @@ export class BodyScrubber {
     this.keep = longestQuote(secret);
   }
 
-  /** The bytes that may go out now. */
-  push(chunk: Buffer): Buffer {
+  /** The bytes that may go out now; `last` says no chunk follows this one, so nothing need be held back. */
+  push(chunk: Buffer, last = false): Buffer {
     this.received += chunk.length;
     const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    if (this.received >= this.declaredLength) {
+    if (last || this.received >= this.declaredLength) {
       // The whole body is here (most answers come in one chunk): one write, no tail held back.
       this.carry = EMPTY;
       return mayQuote(window, this.secret) ? Buffer.from(redactSecrets(window.toString('latin1'), [this.secret], 'body'), 'latin1') : window;
