@@ -20,11 +20,22 @@ export class RequestBodyError extends Error {
  * Reads the whole body once (it is replayed on every attempt), refusing more than `limit` bytes.
  * With a lease holding `reserved` bytes of the body budget, bytes past those are taken from the budget as they arrive.
  */
-export function readRequestBody(req: IncomingMessage, limit: number, lease?: MemoryLease, reserved = 0): Promise<Buffer> {
+export async function readRequestBody(req: IncomingMessage, limit: number, lease?: MemoryLease, reserved = 0): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new RequestBodyError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`));
+    throw new RequestBodyError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
   }
+  // A body that came in the read that brought its headers is in the request's buffer once Node's parser has
+  // handed it over, a microtask later: when it is all the declared bytes, it is taken in one read, with no
+  // listeners and no wait for the 'end' event (docs/ARCHITECTURE.md §2). Anything else is read as it arrives.
+  if (declared > 0 && declared <= reserved) {
+    await Promise.resolve();
+    if (req.readableLength === declared) return req.read() as Buffer;
+  }
+  return readAsItArrives(req, limit, lease, reserved);
+}
+
+function readAsItArrives(req: IncomingMessage, limit: number, lease: MemoryLease | undefined, reserved: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
