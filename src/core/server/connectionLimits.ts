@@ -1,4 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface ConnectionLimitOptions {
   /** Client connections open at once; past it the oldest idle one is closed to make room. */
@@ -15,6 +17,14 @@ export interface ConnectionLimitOptions {
  */
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimitOptions = { maxConnections: 1024, idleTimeoutMs: 20_000 };
 
+/** One client connection: the responses under way on it (pipelining may make several), and since when it is idle. */
+interface Connection {
+  responses: Set<ServerResponse>;
+  /** When its last response ended (or it opened), and in which order connections became idle. */
+  idleSince: number;
+  idleOrder: number;
+}
+
 /**
  * Keeps connections that send nothing from piling up until the process runs
  * out of file descriptors: caps the connections open at once and closes idle
@@ -22,12 +32,14 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimitOptions = { maxConnection
  * in by closing the oldest idle one (an attacker's idle sockets are evicted,
  * a healthy client is served); only when every connection has a request in
  * flight is the new one refused.
+ *
+ * A request only touches its own connection's record: the idle ones are found by walking all of them, once a
+ * second for the timeout and at the cap for the eviction, rather than kept in an order every request rearranges.
  */
 export class ConnectionLimiter {
-  /** Idle connections and since when, oldest first (a connection that becomes idle again moves to the end). */
-  private readonly idle = new Map<Socket, number>();
-  /** Connections with requests in flight, and how many (pipelining). */
-  private readonly busy = new Map<Socket, number>();
+  /** Keyed by the sockets `accept` took; Node hands `clientError` the same socket as a Duplex. */
+  private readonly connections = new Map<Duplex, Connection>();
+  private idleCount = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -40,46 +52,60 @@ export class ConnectionLimiter {
   }
 
   get open(): number {
-    return this.idle.size + this.busy.size;
+    return this.connections.size;
   }
 
   /** A new connection: admitted (evicting the oldest idle one at the cap) or refused. */
   accept(socket: Socket): void {
     if (this.open >= this.options.maxConnections) {
-      const oldest = this.idle.keys().next();
-      if (oldest.done) return this.refuse(socket);
-      this.idle.delete(oldest.value);
-      oldest.value.destroy();
+      const oldest = this.oldestIdle();
+      if (!oldest) return this.refuse(socket);
+      this.connections.delete(oldest);
+      oldest.destroy();
     }
-    this.idle.set(socket, Date.now());
-    socket.once('close', () => {
-      this.idle.delete(socket);
-      this.busy.delete(socket);
-    });
+    this.connections.set(socket, { responses: new Set(), idleSince: Date.now(), idleOrder: this.idleCount++ });
+    socket.once('close', () => this.connections.delete(socket));
   }
 
-  requestStarted(socket: Socket): void {
-    if (socket.destroyed) return;
-    this.idle.delete(socket);
-    this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1);
+  requestStarted(socket: Socket, res: ServerResponse): void {
+    this.connections.get(socket)?.responses.add(res);
   }
 
-  requestEnded(socket: Socket): void {
-    const left = (this.busy.get(socket) ?? 1) - 1;
-    if (left > 0) return void this.busy.set(socket, left);
-    this.busy.delete(socket);
-    if (!socket.destroyed) this.idle.set(socket, Date.now());
+  requestEnded(socket: Socket, res: ServerResponse): void {
+    const connection = this.connections.get(socket);
+    if (!connection?.responses.delete(res) || connection.responses.size > 0) return;
+    if (socket.destroyed) return void this.connections.delete(socket);
+    connection.idleSince = Date.now();
+    connection.idleOrder = this.idleCount++;
+  }
+
+  /** A response on the connection has sent its head: an error for the connection must not be spliced into it. */
+  answering(socket: Duplex): boolean {
+    for (const res of this.connections.get(socket)?.responses ?? []) if (res.headersSent) return true;
+    return false;
   }
 
   dispose(): void {
     clearInterval(this.sweeper);
   }
 
+  private oldestIdle(): Duplex | undefined {
+    let oldest: Duplex | undefined;
+    let order = Infinity;
+    for (const [socket, connection] of this.connections) {
+      if (connection.responses.size === 0 && connection.idleOrder < order) {
+        oldest = socket;
+        order = connection.idleOrder;
+      }
+    }
+    return oldest;
+  }
+
   private closeIdle(): void {
     const cutoff = Date.now() - this.options.idleTimeoutMs;
-    for (const [socket, since] of this.idle) {
-      if (since > cutoff) break;
-      this.idle.delete(socket);
+    for (const [socket, connection] of this.connections) {
+      if (connection.responses.size > 0 || connection.idleSince > cutoff) continue;
+      this.connections.delete(socket);
       socket.destroy();
     }
   }

@@ -56,8 +56,6 @@ export class ProxyServer {
   private boundPort = 0;
   private nextId = 1;
   private readonly inFlight = new Set<RequestCancel>();
-  /** Responses still open, per connection: an error for a bad pipelined request must not be spliced into one already under way. */
-  private readonly responding = new WeakMap<object, Set<ServerResponse>>();
   private readonly admin: AdminApi;
   private connections: ConnectionLimiter | undefined;
   private readonly memoryBudget: MemoryBudget;
@@ -96,13 +94,8 @@ export class ProxyServer {
       socket.destroySoon();
     });
     const accept = (expectsContinue: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-      const open = this.responding.get(req.socket) ?? new Set<ServerResponse>();
-      this.responding.set(req.socket, open.add(res));
-      connections.requestStarted(req.socket);
-      res.once('close', () => {
-        open.delete(res);
-        connections.requestEnded(req.socket);
-      });
+      connections.requestStarted(req.socket, res);
+      res.once('close', () => connections.requestEnded(req.socket, res));
       void this.handle(req, res, expectsContinue);
     };
     const server = createServer(
@@ -116,7 +109,7 @@ export class ProxyServer {
     server.on('connection', (socket: Socket) => connections.accept(socket));
     // Slow, oversized or malformed requests (slowloris, huge headers, smuggling attempts) get a clear answer and a closed connection.
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable || [...(this.responding.get(socket) ?? [])].some((r) => r.headersSent)) return void socket.destroy();
+      if (!socket.writable || connections.answering(socket)) return void socket.destroy();
       if (error.code === 'HPE_HEADER_OVERFLOW') socket.end(rawClientError(431, 'KeyBridge: request headers too large.'));
       else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end(rawClientError(408, 'KeyBridge: the request was not received in time.'));
       else socket.end(rawClientError(400, `KeyBridge: malformed HTTP request (${error.code ?? 'parse error'}).`));
