@@ -48,8 +48,13 @@ export function usageReader(fields: UsageFields): UsageReader {
   const cached = fields.cachedInInput === undefined ? undefined : field([fields.cachedInInput]);
   return {
     mark: `${commonEnd([...fields.input, ...fields.output, fields.cacheRead, fields.cacheWrite, fields.cachedInInput])}"`,
-    scan(text, usage) {
-      if (!text.includes('"usage"')) return;
+    scan(whole, usage) {
+      // Every format keeps its counts inside its usage object: the search starts there, not at the top of an
+      // answer whose text (or embedding) may be most of it. A quote inside a JSON string is escaped, so the
+      // answer's own text cannot hold a `"usage"` that is not the key.
+      const at = whole.indexOf('"usage"');
+      if (at === -1) return;
+      const text = at === 0 ? whole : whole.slice(at);
       const inputSeen = input.exec(text);
       const outputSeen = output.exec(text);
       if (inputSeen) usage.input = Math.max(usage.input, Number(inputSeen[1]));
