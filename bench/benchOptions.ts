@@ -22,6 +22,9 @@ export interface RunProfile {
   warmMs: number;
   /** Unrecorded requests per side and protocol before anything is measured (JIT warm-up). */
   warmRequests: number;
+  /** CPU side by side (bench/sideBySide.ts): rounds, and how long each round sends at the fixed rate. */
+  sideBySideRounds: number;
+  sideBySideMs: number;
 }
 
 export const FULL: RunProfile = {
@@ -37,6 +40,8 @@ export const FULL: RunProfile = {
   failoverRequests: 50,
   warmMs: 500,
   warmRequests: 4_000,
+  sideBySideRounds: 9,
+  sideBySideMs: 3_000,
 };
 
 export const QUICK: RunProfile = {
@@ -52,6 +57,8 @@ export const QUICK: RunProfile = {
   failoverRequests: 25,
   warmMs: 200,
   warmRequests: 2_000,
+  sideBySideRounds: 3,
+  sideBySideMs: 1_500,
 };
 
 export interface TargetSpec {

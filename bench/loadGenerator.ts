@@ -141,3 +141,29 @@ export async function closedLoop(concurrency: number, maxRequests: number, maxMs
   await Promise.all(Array.from({ length: Math.min(concurrency, maxRequests) }, worker));
   return { results, elapsedMs: performance.now() - started };
 }
+
+/**
+ * An open loop: `count` requests started at `perSecond`, paced from the first (a slow answer does not hold the
+ * next back), none started after `maxMs`; resolves once every answer is read.
+ */
+export async function fixedRate(perSecond: number, count: number, maxMs: number, once: () => Promise<CallResult>): Promise<LoopResult> {
+  const results: CallResult[] = [];
+  const answers: Promise<void>[] = [];
+  let sent = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const elapsed = performance.now() - started;
+      const due = Math.min(count, Math.floor((elapsed * perSecond) / 1000) + 1);
+      for (; sent < due; sent++) answers.push(once().then((result) => void results.push(result)));
+      if (sent >= count || elapsed >= maxMs) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, 2);
+    tick();
+  });
+  await Promise.all(answers);
+  return { results, elapsedMs: performance.now() - started };
+}

@@ -167,13 +167,17 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     ratio,
     (v) => v >= 0.95,
   );
-  relative(
-    'CPU per relayed request at c=64: ≤ 1.2× the minimal proxy',
-    c64,
-    (b, f) => (b.cpuPerRequestMs ?? NaN) / (f.cpuPerRequestMs ?? NaN),
-    ratio,
-    (v) => v <= 1.2,
-  );
+  // CPU is judged side by side at a fixed rate, where both proxies ran in the same seconds (bench/sideBySide.ts);
+  // the c=64 rounds' CPU figures stay in the CPU table.
+  const cpuFound = (results.sideBySide ?? []).flatMap((w) => {
+    const v = w.sides.find((s) => s.side === relayed)?.vsFloor;
+    return v !== undefined && Number.isFinite(v) ? [{ id: w.id, value: v }] : [];
+  });
+  goals.push({
+    goal: `CPU per relayed request, side by side at a fixed rate: ≤ 1.2× the minimal proxy (${relayed})`,
+    measured: cpuFound.length ? show(cpuFound, ratio) : 'not measured',
+    met: cpuFound.length ? cpuFound.every((f) => f.value <= 1.2) : undefined,
+  });
   relative(
     "first streamed content at c=64: within 1 ms of the minimal proxy's median",
     ['openai-stream-c64'],
@@ -256,6 +260,28 @@ export function renderMarkdown(results: BenchResults): string {
       for (const o of measured) {
         const rss = side(w, o)?.peakRssKiB;
         row.push(rss !== undefined ? `${(rss / 1024).toFixed(1)} MiB` : '–');
+      }
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+  }
+  const rated = results.sideBySide ?? [];
+  if (rated.length) {
+    const names = rated[0].sides.map((s) => s.side);
+    lines.push('');
+    lines.push(
+      `**CPU per request, side by side** (bench/sideBySide.ts): every proxy sent the same requests per second during the same seconds, ` +
+        `${rated[0].rounds} rounds of ${(rated[0].requestsPerRound / rated[0].perSecond).toFixed(1)} s; the figure is the median of the rounds, the ratio the median ` +
+        `of each round's ratio to the ${REFERENCE} (quartiles in brackets). Less moved by the machine than the back-to-back rounds above:`,
+    );
+    lines.push('');
+    lines.push(`| ${['Workload', 'Rate', ...names].join(' | ')} |`);
+    lines.push(`|${['', '', ...names].map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
+    for (const w of rated) {
+      const row = [w.title, `${w.perSecond}${w.stream ? ' streams' : ''}/s`];
+      for (const name of names) {
+        const s = w.sides.find((x) => x.side === name);
+        const vs = s?.vsFloor !== undefined ? ` (**${ratio(s.vsFloor)}**, ${ratio(s.vsFloorQ25)}–${ratio(s.vsFloorQ75)})` : '';
+        row.push(s ? `${ms(s.cpuPerRequestMs)} ms${vs}${s.errors ? ` ⚠ ${s.errors} errors` : ''}` : '–');
       }
       lines.push(`| ${row.join(' | ')} |`);
     }

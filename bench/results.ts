@@ -60,6 +60,27 @@ export interface WorkloadResult {
   sides: SideSummary[];
 }
 
+/** Every proxy loaded at once at the same fixed rate (bench/sideBySide.ts): CPU per request, and each round's ratio to the minimal proxy. */
+export interface SideBySideResult {
+  id: string;
+  title: string;
+  stream: boolean;
+  /** Requests (or streams) each proxy was sent per second. */
+  perSecond: number;
+  rounds: number;
+  requestsPerRound: number;
+  sides: {
+    side: string;
+    /** Median over rounds. */
+    cpuPerRequestMs: number;
+    errors: number;
+    /** Over rounds: median and quartiles of this side's CPU per request / the minimal proxy's in the same round. */
+    vsFloor?: number;
+    vsFloorQ25?: number;
+    vsFloorQ75?: number;
+  }[];
+}
+
 export interface FailoverResult {
   rounds: number;
   requestsPerKind: number;
@@ -157,6 +178,7 @@ export interface BenchResults {
   machine: Machine;
   sides: string[];
   workloads: WorkloadResult[];
+  sideBySide?: SideBySideResult[];
   failover?: FailoverResult;
   memory?: MemoryResult;
   dashboard?: DashboardLoadResult;

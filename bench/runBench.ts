@@ -10,7 +10,8 @@ import { OPENAI_MODEL } from './payloads';
 import { cpuAccounting, loadAverage } from './osProcess';
 import { startBridge, startProvider, startReference, type BridgeProcess, type ProviderProcess, type ReferenceProcess } from './processes';
 import { evaluateGoals, renderMarkdown } from './report';
-import type { BenchResults, DashboardLoadResult, FailoverResult, MemoryResult, WorkloadResult } from './results';
+import type { BenchResults, DashboardLoadResult, FailoverResult, MemoryResult, SideBySideResult, WorkloadResult } from './results';
+import { runSideBySide, sideBySideWorkloads } from './sideBySide';
 import {
   COMPARE,
   defineWorkloads,
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
   // The usage file of the recording bridge: written as a user's would be, removed at the end.
   const usageDir = mkdtempSync(join(tmpdir(), 'keybridge-bench-usage-'));
   const workloads: WorkloadResult[] = [];
+  const sideBySide: SideBySideResult[] = [];
   let failover: FailoverResult | undefined;
   let memory: MemoryResult | undefined;
   let sides: Side[] = [];
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
     for (const w of defineWorkloads(options.profile)) {
       if (wanted(w.id)) workloads.push(await runWorkload(w, ctx));
     }
+    if (options.reference) for (const w of sideBySideWorkloads()) if (wanted(w.id)) sideBySide.push(await runSideBySide(w, ctx));
     if (wanted('failover')) failover = await runFailover(ctx, provider);
     if (memory) memory.endIdle = await memorySample(bridge);
     if (wanted('dashboard')) {
@@ -238,6 +241,7 @@ async function main(): Promise<void> {
     },
     sides: sides.map((s) => s.name),
     workloads,
+    sideBySide,
     failover,
     memory,
     dashboard,
