@@ -64,7 +64,7 @@ export class SseRelay {
   private readonly format: WireFormat | undefined;
   private readonly usageReader: UsageReader;
   /** The texts that make events worth reading here (worthReading), looked up once per answer. */
-  private readonly marks: readonly Buffer[];
+  private readonly marks: RegExp;
 
   constructor(
     protected readonly body: Readable,
@@ -227,13 +227,13 @@ export class SseRelay {
    * Whether whole events `bytes` may hold something the relay notes: the protocol's end, a usage, an error (by
    * name or in the data), or, while still looked for, the model; every event, when a witness keeps them or the
    * format's terminal error repeats facts of the stream. Most events of a stream are content deltas holding none of
-   * these texts: found absent by a few native searches, they are relayed without being decoded or parsed, which
-   * was most of what relaying an event cost (ARCHITECTURE §2).
+   * these texts: found absent by one search of the bytes read as latin1 (one character per byte, so the marks'
+   * UTF-8 bytes match as they are), they are relayed without being decoded or parsed, which was most of what
+   * relaying an event cost (ARCHITECTURE §2). One pattern over that text costs a third of a native search per mark.
    */
   private worthReading(bytes: Buffer): boolean {
     if (this.witness || this.format?.terminalRepeatsFacts || (this.model === undefined && this.modelLooks < 3)) return true;
-    for (const mark of this.marks) if (bytes.includes(mark)) return true;
-    return false;
+    return this.marks.test(bytes.toString('latin1'));
   }
 
   private noteModel(data: string): void {
@@ -259,14 +259,17 @@ export class SseRelay {
 
 /** Texts that make an event worth decoding: in-band errors (named `error`, `response.failed`, or an `"error"` field) and the protocol's end and usage. */
 const ERROR_MARKS = ['error', 'response.failed'];
-const marksCache = new Map<ProtocolAdapter, Map<UsageReader, Buffer[]>>();
+const marksCache = new Map<ProtocolAdapter, Map<UsageReader, RegExp>>();
+const SPECIAL = /[.*+?^${}()|[\]\\]/g;
 
-function marksOf(adapter: ProtocolAdapter, usage: UsageReader): Buffer[] {
+/** One pattern matching any of the marks' UTF-8 bytes in a latin1 reading of the relayed bytes. */
+function marksOf(adapter: ProtocolAdapter, usage: UsageReader): RegExp {
   let byUsage = marksCache.get(adapter);
-  if (!byUsage) marksCache.set(adapter, (byUsage = new Map<UsageReader, Buffer[]>()));
+  if (!byUsage) marksCache.set(adapter, (byUsage = new Map<UsageReader, RegExp>()));
   let marks = byUsage.get(usage);
   if (!marks) {
-    marks = [...new Set([...ERROR_MARKS, ...adapter.terminalMarks, usage.mark])].map((mark) => Buffer.from(mark, 'utf8'));
+    const texts = [...new Set([...ERROR_MARKS, ...adapter.terminalMarks, usage.mark])];
+    marks = new RegExp(texts.map((mark) => Buffer.from(mark, 'utf8').toString('latin1').replace(SPECIAL, '\\$&')).join('|'));
     byUsage.set(usage, marks);
   }
   return marks;
