@@ -22,6 +22,27 @@ describe('token usage reader', () => {
     assert.deepEqual(usage, { input: 1234, output: 56, cacheRead: 100, cacheWrite: 0 });
   });
 
+  it('books the usage object that ends the answer, not one inside a tool call or a value named "usage"', () => {
+    const answer = JSON.stringify({
+      id: 'msg_2',
+      type: 'message',
+      content: [
+        { type: 'tool_use', id: 'toolu_2', name: 'report', input: { metric: 'usage', usage: { input_tokens: 900000, output_tokens: 4096 } } },
+        { type: 'tool_use', id: 'toolu_3', name: 'note', input: { kind: 'usage', output_tokens: 777 } },
+      ],
+      usage: { input_tokens: 31, output_tokens: 9 },
+    });
+    const usage = emptyUsage();
+    anthropicMessagesFormat.usage.scan(answer, usage);
+    assert.deepEqual(usage, { input: 31, output: 9, cacheRead: 0, cacheWrite: 0 });
+    const nulls = emptyUsage();
+    openaiChatFormat.usage.scan('{"choices":[{"delta":{"content":"hi"}}],"usage":null}', nulls);
+    assert.deepEqual(nulls, emptyUsage());
+    const spaced = emptyUsage();
+    openaiChatFormat.usage.scan('{\n  "choices": [],\n  "usage" :\n    {\n      "prompt_tokens": 12,\n      "completion_tokens": 3\n    }\n}', spaced);
+    assert.deepEqual(spaced, { input: 12, output: 3, cacheRead: 0, cacheWrite: 0 });
+  });
+
   it('reads the counts at the end of a long answer, and nothing from a text without a usage object', () => {
     const embedding = Array.from({ length: 3072 }, (_, i) => Math.sin(i) / 10);
     const answer = `{"object":"list","data":[{"object":"embedding","index":0,"embedding":${JSON.stringify(embedding)}}],"model":"text-embedding-3-large","usage":{"prompt_tokens":8,"total_tokens":8}}`;

@@ -49,10 +49,7 @@ export function usageReader(fields: UsageFields): UsageReader {
   return {
     mark: `${commonEnd([...fields.input, ...fields.output, fields.cacheRead, fields.cacheWrite, fields.cachedInInput])}"`,
     scan(whole, usage) {
-      // Every format keeps its counts inside its usage object: the search starts there, not at the top of an
-      // answer whose text (or embedding) may be most of it. A quote inside a JSON string is escaped, so the
-      // answer's own text cannot hold a `"usage"` that is not the key.
-      const at = whole.indexOf('"usage"');
+      const at = usageObjectAt(whole);
       if (at === -1) return;
       const text = at === 0 ? whole : whole.slice(at);
       const inputSeen = input.exec(text);
@@ -71,6 +68,22 @@ export function usageReader(fields: UsageFields): UsageReader {
       }
     },
   };
+}
+
+const OBJECT_FOLLOWS = /\s*:\s*\{/y;
+
+/**
+ * Where the answer's usage object starts: the last `"usage"` key holding an object. Every format keeps its counts
+ * there, after the content, the tool calls and the echoed tool schemas; those may hold keys of the same names (an
+ * Anthropic tool call's input is a JSON object), and the answer's text or an embedding may be most of the answer,
+ * so the counts' patterns are not run over what comes before it.
+ */
+function usageObjectAt(text: string): number {
+  for (let at = text.lastIndexOf('"usage"'); at !== -1; at = at === 0 ? -1 : text.lastIndexOf('"usage"', at - 1)) {
+    OBJECT_FOLLOWS.lastIndex = at + '"usage"'.length;
+    if (OBJECT_FOLLOWS.test(text)) return at;
+  }
+  return -1;
 }
 
 /** The longest text every name ends with (`_tokens`); empty when they share no end. */
