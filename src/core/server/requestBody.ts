@@ -26,11 +26,17 @@ export async function readRequestBody(req: IncomingMessage, limit: number, lease
     throw new RequestBodyError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`);
   }
   // A body that came in the read that brought its headers is in the request's buffer once Node's parser has
-  // handed it over, a microtask later: when it is all the declared bytes, it is taken in one read, with no
-  // listeners and no wait for the 'end' event (docs/ARCHITECTURE.md §2). Anything else is read as it arrives.
+  // handed it over, a microtask later (before the parser marks the request complete): when it is all the declared
+  // bytes, it is taken in one read, with no listeners and no wait for the 'end' event (docs/ARCHITECTURE.md §2).
+  // Anything else is read as it arrives.
   if (declared > 0 && declared <= reserved) {
     await Promise.resolve();
-    if (req.readableLength === declared) return req.read() as Buffer;
+    if (req.readableLength === declared) {
+      const body = req.read() as Buffer;
+      // Nothing can follow the declared bytes: the request still ends and closes as a read one does.
+      req.resume();
+      return body;
+    }
   }
   return readAsItArrives(req, limit, lease, reserved);
 }

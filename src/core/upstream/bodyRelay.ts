@@ -67,6 +67,8 @@ export class BodyRelay {
       // The first chunk was the whole answer (most non-streamed answers are): it goes out in one write, with no
       // pump to set up and take down for an end that is already known.
       res.end(scrubber ? scrubber.push(head, true) : head);
+      // Let the body reach its 'end' and 'close' as a piped one does (undici lets go of the request's signal then).
+      this.body.resume();
       const text = head.toString('utf8');
       (format?.usage ?? ANY_USAGE).scan(text, usage);
       return { end: { kind: 'complete' }, usage, model: scanModel(text), responseId: format?.chainsAnswers ? responseIdOf(head) : undefined };
