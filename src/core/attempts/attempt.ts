@@ -282,7 +282,7 @@ interface CommittedAnswer {
 }
 
 /** Moves a committed answer to the client; a text stream cut on a route with `continueOnCut` is continued (§5). */
-async function relayAnswer(
+function relayAnswer(
   engine: Engine,
   request: ProxyRequest,
   target: TargetPlan,
@@ -290,11 +290,10 @@ async function relayAnswer(
   answer: CommittedAnswer,
   res: ServerResponse,
 ): Promise<AttemptDone> {
-  try {
-    return await relayAndContinue(engine, request, target, key, answer, res);
-  } finally {
-    answer.transcript?.releaseHold();
-  }
+  const relayed = relayAndContinue(engine, request, target, key, answer, res);
+  const transcript = answer.transcript;
+  // Most answers keep no transcript: they need no layer that waits for the end to let it go.
+  return transcript ? relayed.finally(() => transcript.releaseHold()) : relayed;
 }
 
 async function relayAndContinue(

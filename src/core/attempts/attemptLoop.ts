@@ -31,14 +31,14 @@ type TargetEnd = { kind: 'served'; done: AttemptDone } | { kind: 'answer'; failu
  * nothing is left. Policy (what next) lives in ./policy.ts; this is the
  * plumbing that carries it out. Writes the response; returns the log summary.
  */
-export async function proxyWithFailover(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
-  try {
-    return await serveRoute(engine, request, res);
-  } catch (error) {
-    // No summary will count this request: the place it held against request caps goes now.
-    engine.admission?.release(request.id);
-    throw error;
-  }
+export function proxyWithFailover(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {
+  // No summary will count a request that failed: the place it held against request caps goes now.
+  return serveRoute(engine, request, res).catch((error: unknown) => release(engine, request, error));
+}
+
+function release(engine: Engine, request: ProxyRequest, error: unknown): never {
+  engine.admission?.release(request.id);
+  throw error;
 }
 
 async function serveRoute(engine: Engine, request: ProxyRequest, res: ServerResponse): Promise<RequestSummary> {

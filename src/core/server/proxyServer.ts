@@ -154,21 +154,22 @@ export class ProxyServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const url = req.url ?? '/';
-    const adapter = protocolAdapter(guessProtocol(url, req.headers));
+    // The protocol errors are answered in before the path is resolved; only an error needs it.
+    const adapter = (): ProtocolAdapter => protocolAdapter(guessProtocol(url, req.headers));
     // A refused request's body was never asked for: the connection cannot carry another request after it.
     if (expectsContinue) res.setHeader('connection', 'close');
     try {
       const refused = this.refusal(req);
       if (refused) {
         if (refused.close) res.setHeader('connection', 'close');
-        return sendError(res, adapter, refused.status, refused.type, refused.message);
+        return sendError(res, adapter(), refused.status, refused.type, refused.message);
       }
       if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
       if (this.answeredLocally(req, res, url)) return;
       if (hasDotSegment(url)) {
         return sendError(
           res,
-          adapter,
+          adapter(),
           400,
           'invalid_request_error',
           'KeyBridge: the path holds a dot segment (`.` or `..`, possibly encoded); it could leave the provider base URL, so it is refused.',
@@ -178,7 +179,7 @@ export class ProxyServer {
       if (!path) {
         return sendError(
           res,
-          adapter,
+          adapter(),
           404,
           'not_found_error',
           `KeyBridge: unknown path ${withoutQueryKey(url).slice(0, 200)}. Use ${baseUrlList(this.url)} as the base URL.`,
@@ -202,7 +203,7 @@ export class ProxyServer {
       }
       await this.proxy(req, res, path, expectsContinue);
     } catch (error) {
-      this.answerFailure(error, req, res, adapter);
+      this.answerFailure(error, req, res, adapter());
     }
   }
 
@@ -263,6 +264,7 @@ export class ProxyServer {
   }
 
   private async proxy(req: IncomingMessage, res: ServerResponse, path: ClientPath, expectsContinue: boolean): Promise<void> {
+    const url = req.url ?? '';
     const engine = this.options.engine;
     const startedAt = engine.clock.now();
     const limit = req.method === 'GET' || req.method === 'DELETE' ? 1024 * 1024 : engine.tuning.maxBodyBytes;
@@ -289,7 +291,7 @@ export class ProxyServer {
         protocol: path.protocol,
         endpoint: path.endpoint,
         method: req.method ?? 'GET',
-        path: (req.url ?? '').split('?')[0],
+        path: pathPart(url),
         upstreamPath: path.upstreamPath,
         headers: req.headers,
         body: body.length ? body : undefined,
@@ -312,4 +314,10 @@ export class ProxyServer {
       res.off('close', onClose);
     }
   }
+}
+
+/** A request target without its query. */
+function pathPart(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
