@@ -19,7 +19,7 @@ export interface SideBySideWorkload {
   perSecond: number;
 }
 
-/** Below what this 2-core machine can carry with three proxies, the provider and the load generator on it. */
+/** Below what a 2-core machine carries with up to four proxies (`--compare-cli` adds one), the provider and the load generator on it. */
 export function sideBySideWorkloads(): SideBySideWorkload[] {
   return [
     { id: 'openai-small-rate', title: 'OpenAI chat, small', spec: { protocol: 'openai', body: openaiBody(), stream: false }, perSecond: 500 },
