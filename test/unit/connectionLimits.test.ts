@@ -92,8 +92,12 @@ describe('connection limiter', () => {
     l.accept(idle);
     l.accept(busy);
     l.requestStarted(busy, response());
-    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    // Polled rather than slept: the sweep runs every 50 ms here, later on a loaded machine.
+    while (!idle.destroyed && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 20));
     assert.equal(idle.destroyed, true);
+    assert.ok(Date.now() - started >= 50, 'not closed before the idle timeout');
+    await new Promise((r) => setTimeout(r, 150));
     assert.equal(busy.destroyed, false);
   });
 });
