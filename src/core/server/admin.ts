@@ -8,6 +8,7 @@ import { readRequestBody } from './requestBody';
 import { sendJson } from './respond';
 import type { UsageSource } from '../usage/usageRecorder';
 import { usageQueryFrom } from '../usage/usageQuery';
+import { withoutQuery } from './paths';
 import { presentedToken, tokensEqual } from './security';
 
 type Describe = () => { running: boolean; url?: string; port?: number; baseUrls?: BaseUrls };
@@ -31,7 +32,8 @@ export class AdminApi {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
-    if (url.split('?')[0] === OWNER_PROOF_PATH) {
+    const path = withoutQuery(url);
+    if (path === OWNER_PROOF_PATH) {
       const { status, body } = answerOwnerChallenge(req.method, url, this.adminToken, this.describe().port);
       return sendJson(res, status, body);
     }
@@ -39,7 +41,6 @@ export class AdminApi {
     if (!token || !tokensEqual(token, this.adminToken)) {
       return sendJson(res, 401, { error: { type: 'authentication_error', message: 'KeyBridge admin API: missing or wrong admin token.' } });
     }
-    const path = url.split('?')[0];
     if (req.method === 'GET' && path === '/_keybridge/status') return sendJson(res, 200, this.status());
     if (req.method === 'GET' && path === '/_keybridge/events') return this.openEventStream(req, res);
     if (req.method === 'GET' && path === '/_keybridge/usage') return this.answerUsage(res, url);

@@ -23,6 +23,12 @@ export function baseUrlList(root: string, join = ' or '): string {
 
 const PERCENT = /%([0-9a-f]{2})/gi;
 
+/** A request target without its query. */
+export function withoutQuery(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
 /**
  * Whether a client path holds a dot segment in any spelling a server on the
  * way might decode: `..` or `.` between slashes or backslashes, literal,
@@ -30,8 +36,7 @@ const PERCENT = /%([0-9a-f]{2})/gi;
  * pool's base path once the provider normalises it, with the pool's key.
  */
 export function hasDotSegment(url: string): boolean {
-  const q = url.indexOf('?');
-  let form = q === -1 ? url : url.slice(0, q);
+  let form = withoutQuery(url);
   // Nearly every API path holds no dot, escape or backslash at all: nothing to decode (hot path).
   if (!/[.%\\]/.test(form)) return false;
   for (let decodings = 0; decodings < 3; decodings++) {

@@ -15,7 +15,7 @@ import type { UsageSource } from '../usage/usageRecorder';
 import type { KeyHandover } from './keyHandover';
 import { MemoryBudget, DEFAULT_MEMORY_BUDGET_BYTES } from '../memoryBudget';
 import { ConnectionLimiter, DEFAULT_CONNECTION_LIMITS, type ConnectionLimitOptions } from './connectionLimits';
-import { baseUrlList, hasDotSegment, loopbackBaseUrls } from './paths';
+import { baseUrlList, hasDotSegment, loopbackBaseUrls, withoutQuery } from './paths';
 import { BODY_BUDGET_SPENT, parseRequestFields, readRequestBody, RequestBodyError } from './requestBody';
 import { sendError } from '../protocols/errorAnswer';
 import { hostAllowed, presentedToken, tokensEqual, withoutQueryKey } from './security';
@@ -291,7 +291,7 @@ export class ProxyServer {
         protocol: path.protocol,
         endpoint: path.endpoint,
         method: req.method ?? 'GET',
-        path: pathPart(url),
+        path: withoutQuery(url),
         upstreamPath: path.upstreamPath,
         headers: req.headers,
         body: body.length ? body : undefined,
@@ -314,10 +314,4 @@ export class ProxyServer {
       res.off('close', onClose);
     }
   }
-}
-
-/** A request target without its query. */
-function pathPart(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
 }
