@@ -45,6 +45,7 @@ export interface HarnessOptions {
   defaults?: BridgeConfig['defaults'];
   connectionLimits?: BridgeOptions['connectionLimits'];
   bodyBudgetBytes?: number;
+  usage?: BridgeOptions['usage'];
 }
 
 function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
@@ -80,6 +81,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stateStore: options.stateStore,
     connectionLimits: options.connectionLimits,
     bodyBudgetBytes: options.bodyBudgetBytes,
+    usage: options.usage,
   });
   await bridge.start();
   return {
