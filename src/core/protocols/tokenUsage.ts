@@ -110,9 +110,10 @@ const MODEL = /"model(?:Version)?"\s*:\s*"([^"\\]{1,200})"/;
  * The model an answer names (the one that served it, which a provider may resolve from an alias), from a JSON
  * text without parsing it; a quote inside a JSON string is escaped, so the prompt or answer text cannot forge it.
  * A copy, not the match: V8 makes a match of 13 characters or more a slice that keeps the whole text alive, and
- * the usage store keeps the name for days (a dated model name kept every answer it came in).
+ * the usage store keeps the name for days (a dated model name kept every answer it came in). Slicing a joined
+ * string makes V8 copy it out first (a fifth of the cost of a round trip through a Buffer).
  */
 export function scanModel(text: string): string | undefined {
   const name = MODEL.exec(text)?.[1];
-  return name === undefined ? undefined : Buffer.from(name, 'utf8').toString('utf8');
+  return name === undefined ? undefined : ` ${name}`.slice(1);
 }
