@@ -21,6 +21,13 @@ export interface SideRound {
   bridgeRusageMs?: number;
 }
 
+/** A median over rounds, with the quartiles around it. */
+export interface Spread {
+  median: number;
+  q25: number;
+  q75: number;
+}
+
 export interface SideSummary {
   side: string;
   rounds: SideRound[];
@@ -36,6 +43,13 @@ export interface SideSummary {
   latencyRatio?: number;
   throughputRatio?: number;
   addedFirstMs?: number;
+  /**
+   * Against the minimal proxy, paired by round like the figures against direct (both ran in the same round, one
+   * or two turns apart): each round's throughput ratio and, for streams, its difference in first content, with
+   * the quartiles of the rounds. What issue 25's goals are judged on.
+   */
+  vsFloorThroughput?: Spread;
+  vsFloorFirstMs?: Spread;
   /** Proxies the benchmark started: their CPU per request, the median of the rounds' figures. */
   cpuPerRequestMs?: number;
   /** The same pooled: all their rounds' CPU over all their requests. */

@@ -5,7 +5,7 @@ import { closedLoop, SideClient, type CallResult, type CallSpec, type Side } fro
 import { cpuMsOf, rssKiBOf } from './osProcess';
 import { anthropicBody, bigConversation, FAILOVER_MODEL, openaiBody, STALL_MODEL, TRANSLATED_MODEL } from './payloads';
 import type { BridgeProcess, ProviderProcess } from './processes';
-import type { FailoverResult, MemoryResult, MemorySample, SideRound, SideSummary, WorkloadResult } from './results';
+import type { FailoverResult, MemoryResult, MemorySample, SideRound, SideSummary, Spread, WorkloadResult } from './results';
 import { median, quantile, round, sum } from './stats';
 
 export const DIRECT = 'direct';
@@ -136,14 +136,25 @@ function summariseRound(roundIndex: number, order: number, results: CallResult[]
 
 /** Per-round pairing against direct: rounds are measured back to back, so each pair saw the same machine. */
 function paired(direct: SideRound[], other: SideRound[], pick: (r: SideRound) => number | undefined, op: (a: number, b: number) => number): number | undefined {
+  const values = pairs(direct, other, pick, op);
+  return values.length ? median(values) : undefined;
+}
+
+/** Each round's figure of `other` against the same round's of `base`. */
+function pairs(base: SideRound[], other: SideRound[], pick: (r: SideRound) => number | undefined, op: (a: number, b: number) => number): number[] {
   const values: number[] = [];
   for (const r of other) {
-    const d = direct.find((x) => x.round === r.round);
+    const d = base.find((x) => x.round === r.round);
     const a = pick(r);
     const b = d && pick(d);
     if (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b !== 0) values.push(op(a, b));
   }
-  return values.length ? median(values) : undefined;
+  return values;
+}
+
+function spread(values: number[], digits: number): Spread | undefined {
+  if (!values.length) return undefined;
+  return { median: round(median(values), digits), q25: round(quantile(values, 0.25), digits), q75: round(quantile(values, 0.75), digits) };
 }
 
 export interface WorkloadContext {
@@ -201,7 +212,8 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
       // Time-bound: a side that sat idle while the others ran needs a moment of traffic before its rounds.
       await closedLoop(w.concurrency, 1_000_000, ctx.profile.warmMs, () => client.call(spec));
     }
-    for (let r = 0; r < ctx.profile.rounds; r++) {
+    const roundCount = w.focus === 'throughput' ? ctx.profile.throughputRounds : ctx.profile.rounds;
+    for (let r = 0; r < roundCount; r++) {
       for (let k = 0; k < clients.length; k++) {
         const client = clients[(r + k) % clients.length];
         const pid = client.side.pid;
@@ -285,6 +297,28 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
             (r) => r.medianFirstMs,
             (a, b) => a - b,
           ) ?? Number.NaN,
+          4,
+        );
+    }
+    const floor = rounds.get(REFERENCE);
+    if (floor && client.side.pid && client.side.name !== REFERENCE && w.focus === 'throughput') {
+      s.vsFloorThroughput = spread(
+        pairs(
+          floor,
+          own,
+          (r) => r.throughput,
+          (a, b) => a / b,
+        ),
+        3,
+      );
+      if (w.stream)
+        s.vsFloorFirstMs = spread(
+          pairs(
+            floor,
+            own,
+            (r) => r.medianFirstMs,
+            (a, b) => a - b,
+          ),
           4,
         );
     }
