@@ -2,7 +2,7 @@
 // at the retention, with a manual clock; reports add up the same either way; a damaged file is set aside with
 // its good lines kept; the file holds no prompt or answer text; the agent is named from its User-Agent.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
@@ -329,6 +329,62 @@ describe('usage store', () => {
       assert.deepEqual(log.lines, []);
     });
 
+    it('leaves a long history alone when nothing new came, and appends to it when something did', async () => {
+      // Two weeks of hourly rollups for 12 models and keys: far more rows than the raw records' bound.
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START + 15 * DAY);
+      const history: UsageRow[] = [];
+      for (let hour = 0; hour < 14 * 24; hour++) {
+        for (let group = 0; group < 12; group++) {
+          const record = recordFromSummary(summary({ model: `model-${group}`, servedModel: undefined }), START + DAY + hour * HOUR);
+          history.push(...compact([record], START + 15 * DAY, { ...retentionPolicy(90), rawMs: 0 }));
+        }
+      }
+      assert.ok(history.length > 4_000 && history.every((row) => row.kind === 'hour'));
+      writeFileSync(file, history.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
+      await recorder.open();
+      const opened = statSync(file);
+      clock.advance(5_000);
+      await recorder.flush();
+      await recorder.flush();
+      assert.equal(statSync(file).ino, opened.ino, 'a flush with nothing to write leaves the file as it was');
+      assert.equal(statSync(file).mtimeMs, opened.mtimeMs);
+      recorder.record(summary());
+      await recorder.flush();
+      assert.equal(statSync(file).ino, opened.ino, 'one new record is appended, not the history rewritten with it');
+      assert.equal((await readUsageFile(file)).rows.length, history.length + 1);
+      await recorder.close();
+    });
+
+    it('holds a bounded number of raw records under heavy traffic, and loses none of them', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START);
+      const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
+      await recorder.open();
+      const raw = (): number => recorder.rowsSince(0).filter((row) => row.kind === 'request').length;
+      // 12,000 requests in 12 s between two flushes: 2,400 a flush interval at 200 a second is already past the bound.
+      let most = 0;
+      for (let i = 0; i < 12_000; i++) {
+        recorder.record(summary({ id: i, model: `model-${i % 3}`, servedModel: undefined }));
+        clock.advance(1);
+        if (i % 250 === 0) most = Math.max(most, raw());
+      }
+      assert.ok(most <= 3_000, `at most half again the bound of 2,000 raw records in memory, not ${most}`);
+      const totals = recorder.query({}).totals;
+      assert.equal(totals.requests, 12_000, 'the older records are summed, not dropped');
+      assert.equal(totals.inputTokens, 12_000 * 100);
+      await recorder.flush();
+      const written = (await readUsageFile(file)).rows;
+      assert.equal(queryUsage(written, {}, clock.now()).totals.requests, 12_000, 'the file has them all');
+      assert.ok(written.filter((row) => row.kind === 'request').length <= 3_000);
+      await recorder.close();
+      const reopened = new UsageRecorder({ file, clock, logger: logger() });
+      await reopened.open();
+      assert.deepEqual(reopened.query({}).totals, totals, 'a restart reads the same store');
+      await reopened.close();
+    });
+
     it('sets a damaged file aside with a message, keeps its good records and goes on recording', async () => {
       const file = join(dir, 'usage.jsonl');
       const good = JSON.stringify(recordFromSummary(summary(), START));
@@ -362,6 +418,13 @@ describe('usage store', () => {
       assert.equal(recorder.query({}).totals.requests, 2);
       assert.equal(log.lines.filter((l) => /cannot write/.test(l)).length, 1, log.lines.join('\n'));
       assert.ok(!existsSync(join(dir, 'usage.jsonl')));
+      // The disk takes writes again: the file gets every record, those of the failed writes too.
+      rmSync(blocker);
+      mkdirSync(blocker);
+      recorder.record(summary());
+      await recorder.flush();
+      assert.equal((await readUsageFile(join(blocker, 'usage.jsonl'))).rows.length, 3);
+      assert.ok(log.lines.some((l) => /works again/.test(l)), log.lines.join('\n'));
     });
   });
 });

@@ -99,6 +99,13 @@ class Folder {
   }
 }
 
+/** Records summed into hourly rollups, one per group and hour (a store may hold a second one until it is compacted). */
+export function rollUpHours(records: readonly UsageRecord[]): UsageRollup[] {
+  const hours = new Folder('hour');
+  for (const record of records) hours.add(record);
+  return hours.rows();
+}
+
 /**
  * The store after time has passed: raw records past their window (or beyond `maxRaw`) become hourly rollups,
  * hourly rollups past theirs become daily, and nothing older than the retention is kept. Pure and idempotent:

@@ -2,10 +2,10 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { RequestSummary } from '../status';
 import type { Pricer } from './price';
-import { compact, retentionPolicy, type RetentionPolicy } from './rollup';
+import { compact, retentionPolicy, rollUpHours, type RetentionPolicy } from './rollup';
 import { appendUsageRows, readUsageFile, rewriteUsageFile, setAsideUsageFile } from './usageFile';
 import { queryUsage, type UsageQuery, type UsageReport } from './usageQuery';
-import { recordFromSummary, type UsageRow } from './usageRecord';
+import { recordFromSummary, type UsageRecord, type UsageRow } from './usageRecord';
 
 export interface UsageRecorderOptions {
   /** The JSON-lines file; one process writes it (the headless bridge, or the VS Code window that owns the bridge). */
@@ -26,16 +26,22 @@ export interface UsageSource {
 }
 
 /**
- * The usage store's writer (docs/ARCHITECTURE.md §10). `record` only keeps the finished request's summary in a
- * buffer (the request path pays one array push); a timer turns the buffer into records and appends them to the
- * file in one write, and another compacts the file into rollups. A file it cannot read is set aside and a write
- * that fails is logged: usage is never worth failing a request or the bridge for.
+ * The usage store's writer (docs/ARCHITECTURE.md §10). `record` turns a finished request's summary into its record
+ * and keeps it (the request path pays for one small object and writes nothing); a timer appends the new records
+ * to the file in one write, and another compacts the store into rollups. Memory holds at most half again the raw
+ * records' bound at any rate: past it the oldest are summed into hours at once, and the next flush rewrites the
+ * file instead of appending. A file it cannot read is set aside and a write that fails is logged: usage is never
+ * worth failing a request or the bridge for.
  */
 export class UsageRecorder implements UsageSource {
-  private rows: UsageRow[] = [];
-  private pending: { summary: RequestSummary; at: number }[] = [];
-  /** Records in `rows` that the file does not have yet. */
-  private unwritten: UsageRow[] = [];
+  /** Hourly and daily sums, and hourly sums of records rolled up since the last compaction. */
+  private rollups: UsageRow[] = [];
+  /** The raw records, oldest first. */
+  private raw: UsageRecord[] = [];
+  /** Records the file does not have yet, when it is to be appended to. */
+  private unwritten: UsageRecord[] = [];
+  /** Memory rolled up records the file may hold raw, or has never seen: the next flush rewrites it. */
+  private rewriteDue = false;
   private readonly policy: RetentionPolicy;
   private flushTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -66,20 +72,21 @@ export class UsageRecorder implements UsageSource {
     this.compactTimer.unref();
   }
 
-  /** A finished request: kept in memory now, written with the next batch. */
+  /** A finished request: in the store now, written with the next batch. */
   record(summary: RequestSummary): void {
-    this.pending.push({ summary, at: this.options.clock.now() });
+    const record = recordFromSummary(summary, this.options.clock.now());
+    this.raw.push(record);
+    if (!this.rewriteDue) this.unwritten.push(record);
+    if (this.raw.length > this.policy.maxRaw * 1.5) this.rollUpOldest();
   }
 
   query(query: UsageQuery): UsageReport {
-    this.absorb();
-    return queryUsage(this.rows, query, this.options.clock.now(), this.pricer);
+    return queryUsage(this.rows(), query, this.options.clock.now(), this.pricer);
   }
 
-  /** The rows at or after `from` (epoch ms), what is buffered included: the history caps count from. */
+  /** The rows at or after `from` (epoch ms), the newest records included: the history caps count from. */
   rowsSince(from: number): UsageRow[] {
-    this.absorb();
-    return this.rows.filter((row) => row.at >= from);
+    return this.rows().filter((row) => row.at >= from);
   }
 
   /** The prices reports use from now on (a config change re-prices the whole history). */
@@ -87,20 +94,19 @@ export class UsageRecorder implements UsageSource {
     this.pricer = pricer;
   }
 
-  /** Appends what the buffer holds (compacting instead when the raw records outgrow their bound). */
+  /** Writes what is new: the records since the last flush appended, or the file rewritten after a roll-up. */
   flush(): Promise<void> {
     return this.serialise(async () => {
-      this.absorb();
-      if (this.rows.length > this.policy.maxRaw * 1.5) return this.rewrite();
+      if (this.rewriteDue) return this.rewrite();
       const batch = this.unwritten;
       this.unwritten = [];
-      if (batch.length) await appendUsageRows(this.options.file, batch);
+      if (batch.length) await this.writing(appendUsageRows(this.options.file, batch));
     });
   }
 
-  /** Rolls old records up and drops what is past the retention, rewriting the file. */
+  /** Rolls old records up and drops what is past the retention, rewriting the file when that changed anything. */
   compactNow(): Promise<void> {
-    return this.serialise(() => this.rewrite());
+    return this.serialise(() => this.rewrite(false));
   }
 
   /** Writes what is buffered and stops the timers; the bridge calls it when it stops. */
@@ -112,13 +118,20 @@ export class UsageRecorder implements UsageSource {
     await this.flush();
   }
 
-  /** Turns buffered summaries into records: in the store's rows, and still to be written. */
-  private absorb(): void {
-    if (!this.pending.length) return;
-    const batch = this.pending.map(({ summary, at }) => recordFromSummary(summary, at));
-    this.pending = [];
-    this.rows.push(...batch);
-    this.unwritten.push(...batch);
+  private rows(): UsageRow[] {
+    return [...this.rollups, ...this.raw];
+  }
+
+  /**
+   * The raw records past their bound become hourly sums now, the rollups they may join untouched (a second sum for
+   * an hour adds up the same in every report, and compaction merges them): under heavy traffic this runs every few
+   * hundred milliseconds, and walking a long history each time would cost more than the records.
+   */
+  private rollUpOldest(): void {
+    const oldest = this.raw.splice(0, this.raw.length - this.policy.maxRaw);
+    this.rollups.push(...rollUpHours(oldest));
+    this.rewriteDue = true;
+    this.unwritten = [];
   }
 
   private async load(): Promise<void> {
@@ -130,8 +143,8 @@ export class UsageRecorder implements UsageSource {
       logger.warn(`usage: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); recording goes on`);
       return;
     }
-    this.absorb();
-    this.rows = [...contents.rows, ...this.unwritten];
+    // Records of this run so far (recorded before the store was opened) come after the file's.
+    this.setRows([...contents.rows, ...this.rollups, ...this.raw]);
     if (contents.badLines > 0) {
       try {
         const aside = await setAsideUsageFile(file, clock.now());
@@ -140,14 +153,43 @@ export class UsageRecorder implements UsageSource {
         logger.warn(`usage: ${file} is damaged and could not be set aside (${(error as Error).message})`);
       }
     }
-    await this.rewrite();
+    // A missing file is made (owner-only, at once), and a damaged file's good rows are written; a compact one is left as it is.
+    await this.rewrite(contents.missing || contents.badLines > 0);
   }
 
-  private async rewrite(): Promise<void> {
-    this.absorb();
-    this.rows = compact(this.rows, this.options.clock.now(), this.policy);
+  /**
+   * Compacts the store and writes it whole. Unless `force`, a compaction that changed nothing (the same rows, as
+   * `compact` keeps what it does not change) writes nothing: the hourly compaction of an idle store is free.
+   */
+  private async rewrite(force = true): Promise<void> {
+    const before = this.rows();
+    const after = compact(before, this.options.clock.now(), this.policy);
+    const changed = force || this.rewriteDue || this.unwritten.length > 0 || !sameRows(before, after);
+    this.setRows(after);
+    this.rewriteDue = false;
     this.unwritten = [];
-    await rewriteUsageFile(this.options.file, this.rows);
+    if (changed) await this.writing(rewriteUsageFile(this.options.file, after));
+  }
+
+  /** A write that fails leaves the file behind memory: the next flush writes it whole (once the disk takes it again). */
+  private async writing(write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      this.rewriteDue = true;
+      this.unwritten = [];
+      throw error;
+    }
+  }
+
+  private setRows(rows: UsageRow[]): void {
+    this.rollups = [];
+    this.raw = [];
+    for (const row of rows) {
+      if (row.kind === 'request') this.raw.push(row);
+      else this.rollups.push(row);
+    }
+    this.raw.sort((a, b) => a.at - b.at);
   }
 
   private serialise(step: () => Promise<void>): Promise<void> {
@@ -167,4 +209,11 @@ export class UsageRecorder implements UsageSource {
     );
     return this.chain;
   }
+}
+
+/** The same rows, the same objects in the same order: `compact` returns what it left unchanged as it was. */
+function sameRows(a: readonly UsageRow[], b: readonly UsageRow[]): boolean {
+  if (a.length !== b.length) return false;
+  const was = new Set(a);
+  return b.every((row) => was.has(row));
 }
