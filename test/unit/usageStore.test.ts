@@ -424,7 +424,10 @@ describe('usage store', () => {
       recorder.record(summary());
       await recorder.flush();
       assert.equal((await readUsageFile(join(blocker, 'usage.jsonl'))).rows.length, 3);
-      assert.ok(log.lines.some((l) => /works again/.test(l)), log.lines.join('\n'));
+      assert.ok(
+        log.lines.some((l) => /works again/.test(l)),
+        log.lines.join('\n'),
+      );
     });
   });
 });
