@@ -2,7 +2,7 @@
 // at the retention, with a manual clock; reports add up the same either way; a damaged file is set aside with
 // its good lines kept; the file holds no prompt or answer text; the agent is named from its User-Agent.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
@@ -329,10 +329,8 @@ describe('usage store', () => {
       assert.deepEqual(log.lines, []);
     });
 
-    it('leaves a long history alone when nothing new came, and appends to it when something did', async () => {
-      // Two weeks of hourly rollups for 12 models and keys: far more rows than the raw records' bound.
-      const file = join(dir, 'usage.jsonl');
-      const clock = new ManualClock(START + 15 * DAY);
+    /** Two weeks of hourly rollups for 12 models and keys: far more rows than the raw records' bound. */
+    function longHistory(): UsageRow[] {
       const history: UsageRow[] = [];
       for (let hour = 0; hour < 14 * 24; hour++) {
         for (let group = 0; group < 12; group++) {
@@ -341,20 +339,74 @@ describe('usage store', () => {
         }
       }
       assert.ok(history.length > 4_000 && history.every((row) => row.kind === 'hour'));
-      writeFileSync(file, history.map((row) => `${JSON.stringify(row)}\n`).join(''));
+      return history;
+    }
+
+    /** The history in a layout the recorder never writes (a space after each `{`): a rewrite shows in the file's first bytes. */
+    function writeHistory(file: string, history: readonly UsageRow[]): string {
+      const text = history.map((row) => `${JSON.stringify(row).replace(/^\{/, '{ ')}\n`).join('');
+      writeFileSync(file, text);
+      return text;
+    }
+
+    it('leaves a long history alone when nothing new came, and appends to it when something did', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START + 15 * DAY);
+      const history = longHistory();
+      const text = writeHistory(file, history);
       const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
       await recorder.open();
-      const opened = statSync(file);
       clock.advance(5_000);
       await recorder.flush();
       await recorder.flush();
-      assert.equal(statSync(file).ino, opened.ino, 'a flush with nothing to write leaves the file as it was');
-      assert.equal(statSync(file).mtimeMs, opened.mtimeMs);
+      await recorder.compactNow();
+      assert.equal(readFileSync(file, 'utf8'), text, 'flushes and a compaction with nothing to do leave the file as it was');
       recorder.record(summary());
       await recorder.flush();
-      assert.equal(statSync(file).ino, opened.ino, 'one new record is appended, not the history rewritten with it');
+      const now = readFileSync(file, 'utf8');
+      assert.ok(now.startsWith(text), 'one new record is appended, not the history rewritten with it');
       assert.equal((await readUsageFile(file)).rows.length, history.length + 1);
       await recorder.close();
+    });
+
+    it('appends under heavy traffic instead of rewriting a long history at every flush, and loses nothing', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START + 15 * DAY);
+      const history = longHistory();
+      const text = writeHistory(file, history);
+      const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
+      await recorder.open();
+      // Three flush intervals of 2,400 requests (480 a second): each runs past the raw records' bound.
+      for (let flush = 0; flush < 3; flush++) {
+        for (let i = 0; i < 2_400; i++) {
+          recorder.record(summary());
+          clock.advance(2);
+        }
+        await recorder.flush();
+        assert.ok(readFileSync(file, 'utf8').startsWith(text), `flush ${flush + 1} appended`);
+      }
+      const all = { sinceMs: 90 * DAY };
+      const totals = recorder.query(all).totals;
+      assert.equal(totals.requests, history.length + 7_200);
+      assert.equal(queryUsage((await readUsageFile(file)).rows, all, clock.now()).totals.requests, totals.requests, 'the file adds up the same');
+      await recorder.close();
+      const reopened = new UsageRecorder({ file, clock, logger: logger() });
+      await reopened.open();
+      assert.deepEqual(reopened.query(all).totals, totals, 'a restart reads the same store');
+      await reopened.close();
+    });
+
+    it('counts each record once when it is opened again', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const recorder = new UsageRecorder({ file, clock: new ManualClock(START), logger: logger() });
+      recorder.record(summary());
+      await recorder.open();
+      recorder.record(summary());
+      await recorder.close();
+      await recorder.open();
+      assert.equal(recorder.query({}).totals.requests, 2);
+      await recorder.close();
+      assert.equal((await readUsageFile(file)).rows.length, 2);
     });
 
     it('holds a bounded number of raw records under heavy traffic, and loses none of them', async () => {
@@ -363,12 +415,13 @@ describe('usage store', () => {
       const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
       await recorder.open();
       const raw = (): number => recorder.rowsSince(0).filter((row) => row.kind === 'request').length;
-      // 12,000 requests in 12 s between two flushes: 2,400 a flush interval at 200 a second is already past the bound.
+      // 12,000 requests at 1,000 a second, flushed every 5 s: each flush interval runs well past the bound.
       let most = 0;
       for (let i = 0; i < 12_000; i++) {
         recorder.record(summary({ id: i, model: `model-${i % 3}`, servedModel: undefined }));
         clock.advance(1);
         if (i % 250 === 0) most = Math.max(most, raw());
+        if (i % 5_000 === 4_999) await recorder.flush();
       }
       assert.ok(most <= 3_000, `at most half again the bound of 2,000 raw records in memory, not ${most}`);
       const totals = recorder.query({}).totals;
@@ -376,8 +429,7 @@ describe('usage store', () => {
       assert.equal(totals.inputTokens, 12_000 * 100);
       await recorder.flush();
       const written = (await readUsageFile(file)).rows;
-      assert.equal(queryUsage(written, {}, clock.now()).totals.requests, 12_000, 'the file has them all');
-      assert.ok(written.filter((row) => row.kind === 'request').length <= 3_000);
+      assert.equal(queryUsage(written, {}, clock.now()).totals.requests, 12_000, 'the file has them all, each once');
       await recorder.close();
       const reopened = new UsageRecorder({ file, clock, logger: logger() });
       await reopened.open();
@@ -405,7 +457,7 @@ describe('usage store', () => {
       assert.equal(rows.length, 3);
     });
 
-    it('never fails on a file it cannot write: it logs once and keeps the records in memory', async () => {
+    it('never fails on a place it cannot read or write: it says so once, keeps the records, and writes them all once it can', async () => {
       const blocker = join(dir, 'not-a-dir');
       writeFileSync(blocker, '');
       const log = logger();
@@ -416,9 +468,8 @@ describe('usage store', () => {
       recorder.record(summary());
       await recorder.close();
       assert.equal(recorder.query({}).totals.requests, 2);
-      assert.equal(log.lines.filter((l) => /cannot write/.test(l)).length, 1, log.lines.join('\n'));
-      assert.ok(!existsSync(join(dir, 'usage.jsonl')));
-      // The disk takes writes again: the file gets every record, those of the failed writes too.
+      assert.equal(log.lines.filter((l) => /cannot read/.test(l)).length, 1, log.lines.join('\n'));
+      // The place becomes usable: the file gets every record.
       rmSync(blocker);
       mkdirSync(blocker);
       recorder.record(summary());
@@ -428,6 +479,55 @@ describe('usage store', () => {
         log.lines.some((l) => /works again/.test(l)),
         log.lines.join('\n'),
       );
+    });
+
+    describe('when the disk refuses', () => {
+      const real = { readFile: fsPromises.readFile, appendFile: fsPromises.appendFile };
+      afterEach(() => Object.assign(fsPromises, real));
+      const refuseOnce = (name: 'readFile' | 'appendFile', code: string): void => {
+        const refuse = (): Promise<never> => {
+          Object.assign(fsPromises, { [name]: real[name] });
+          return Promise.reject(Object.assign(new Error(`${code}: refused`), { code }));
+        };
+        Object.assign(fsPromises, { [name]: refuse });
+      };
+      const history = (file: string, count: number): void =>
+        writeFileSync(file, Array.from({ length: count }, (_, i) => `${JSON.stringify(recordFromSummary(summary(), START + i))}\n`).join(''));
+
+      it('never replaces a file it could not read: its history is read in before anything is written', async () => {
+        const file = join(dir, 'usage.jsonl');
+        history(file, 50);
+        refuseOnce('readFile', 'EBUSY');
+        const log = logger();
+        const recorder = new UsageRecorder({ file, clock: new ManualClock(START + HOUR), logger: log });
+        await recorder.open();
+        recorder.record(summary());
+        // The hourly compaction writes the whole store: the history must be in it.
+        await recorder.compactNow();
+        assert.equal((await readUsageFile(file)).rows.length, 51);
+        assert.equal(recorder.query({}).totals.requests, 51);
+        assert.equal(log.lines.filter((l) => /cannot read .*EBUSY/.test(l)).length, 1, log.lines.join('\n'));
+        await recorder.close();
+      });
+
+      it('writes the whole store after a failed append, the history and the records of the failed write', async () => {
+        const file = join(dir, 'usage.jsonl');
+        history(file, 50);
+        const log = logger();
+        const recorder = new UsageRecorder({ file, clock: new ManualClock(START + HOUR), logger: log });
+        await recorder.open();
+        recorder.record(summary());
+        refuseOnce('appendFile', 'ENOSPC');
+        await recorder.flush();
+        recorder.record(summary());
+        await recorder.flush();
+        assert.equal((await readUsageFile(file)).rows.length, 52);
+        assert.deepEqual(
+          log.lines.map((l) => l.replace(file, 'FILE')),
+          ['usage: cannot write FILE (ENOSPC); records are kept in memory', 'usage: writing FILE works again'],
+        );
+        await recorder.close();
+      });
     });
   });
 });

@@ -20,6 +20,9 @@ export interface UsageRecorderOptions {
   compactMs?: number;
 }
 
+/** Lines the file may hold beyond the rows in memory (raw records memory has summed) before it is rewritten. */
+const REWRITE_SLACK = 10_000;
+
 /** What the status API and the hosts read: a report over the store. */
 export interface UsageSource {
   query(query: UsageQuery): UsageReport;
@@ -27,21 +30,31 @@ export interface UsageSource {
 
 /**
  * The usage store's writer (docs/ARCHITECTURE.md §10). `record` turns a finished request's summary into its record
- * and keeps it (the request path pays for one small object and writes nothing); a timer appends the new records
- * to the file in one write, and another compacts the store into rollups. Memory holds at most half again the raw
- * records' bound at any rate: past it the oldest are summed into hours at once, and the next flush rewrites the
- * file instead of appending. A file it cannot read is set aside and a write that fails is logged: usage is never
- * worth failing a request or the bridge for.
+ * and keeps it (the request path pays for one small object and writes nothing); a timer appends what is new to the
+ * file in one write, and another compacts the store. Memory holds at most half again the raw records' bound at any
+ * rate: past it the oldest are summed into hours at once. The file may keep some of those raw a while longer (they
+ * add up the same) and is rewritten only when it has grown well past memory, at the hourly compaction when that
+ * changed anything, or after a failed write. Nothing is written before the file has been read, so a file that could
+ * not be read is never replaced. Usage is never worth failing a request or the bridge for: problems are logged.
+ *
+ * What memory holds is always the file's rows plus `unwritten` and `unwrittenSums`.
  */
 export class UsageRecorder implements UsageSource {
-  /** Hourly and daily sums, and hourly sums of records rolled up since the last compaction. */
+  /** Hourly and daily sums, hourly sums of records rolled up since the last compaction among them. */
   private rollups: UsageRow[] = [];
   /** The raw records, oldest first. */
   private raw: UsageRecord[] = [];
-  /** Records the file does not have yet, when it is to be appended to. */
+  /** The newest raw records, which the file does not have yet. */
   private unwritten: UsageRecord[] = [];
-  /** Memory rolled up records the file may hold raw, or has never seen: the next flush rewrites it. */
+  /** Hourly sums (also in `rollups`) of records rolled up before the file had them. */
+  private unwrittenSums: UsageRow[] = [];
+  /** Lines the file holds, as this recorder wrote them. */
+  private fileLines = 0;
+  /** The file has been read (or made): it may be written. */
+  private loaded = false;
+  /** A write failed: the file is behind memory and is rewritten whole at the next flush. */
   private rewriteDue = false;
+  private readFailing = false;
   private readonly policy: RetentionPolicy;
   private flushTimer: NodeJS.Timeout | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -65,6 +78,7 @@ export class UsageRecorder implements UsageSource {
     if (this.opened) return;
     this.opened = true;
     // Read again at every start: another window may have owned the bridge, and written the file, in between.
+    this.loaded = false;
     await this.serialise(() => this.load());
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushMs ?? 5_000);
     this.flushTimer.unref();
@@ -76,7 +90,7 @@ export class UsageRecorder implements UsageSource {
   record(summary: RequestSummary): void {
     const record = recordFromSummary(summary, this.options.clock.now());
     this.raw.push(record);
-    if (!this.rewriteDue) this.unwritten.push(record);
+    this.unwritten.push(record);
     if (this.raw.length > this.policy.maxRaw * 1.5) this.rollUpOldest();
   }
 
@@ -94,19 +108,23 @@ export class UsageRecorder implements UsageSource {
     this.pricer = pricer;
   }
 
-  /** Writes what is new: the records since the last flush appended, or the file rewritten after a roll-up. */
+  /** Writes what is new: appended, or the whole store when the file has grown well past memory or a write failed. */
   flush(): Promise<void> {
     return this.serialise(async () => {
-      if (this.rewriteDue) return this.rewrite();
-      const batch = this.unwritten;
+      if (!this.loaded) return this.load();
+      if (this.rewriteDue || this.fileLines > this.rollups.length + this.raw.length + REWRITE_SLACK) return this.rewrite();
+      const batch: UsageRow[] = [...this.unwrittenSums, ...this.unwritten];
       this.unwritten = [];
-      if (batch.length) await this.writing(appendUsageRows(this.options.file, batch));
+      this.unwrittenSums = [];
+      if (!batch.length) return;
+      await this.writing(appendUsageRows(this.options.file, batch));
+      this.fileLines += batch.length;
     });
   }
 
   /** Rolls old records up and drops what is past the retention, rewriting the file when that changed anything. */
   compactNow(): Promise<void> {
-    return this.serialise(() => this.rewrite(false));
+    return this.serialise(() => (this.loaded ? this.rewrite(false) : this.load()));
   }
 
   /** Writes what is buffered and stops the timers; the bridge calls it when it stops. */
@@ -125,26 +143,43 @@ export class UsageRecorder implements UsageSource {
   /**
    * The raw records past their bound become hourly sums now, the rollups they may join untouched (a second sum for
    * an hour adds up the same in every report, and compaction merges them): under heavy traffic this runs every few
-   * hundred milliseconds, and walking a long history each time would cost more than the records.
+   * hundred milliseconds, and walking a long history each time would cost more than the records. The file keeps the
+   * ones it has raw; the sums of the others are written with the next batch.
    */
   private rollUpOldest(): void {
-    const oldest = this.raw.splice(0, this.raw.length - this.policy.maxRaw);
-    this.rollups.push(...rollUpHours(oldest));
-    this.rewriteDue = true;
-    this.unwritten = [];
+    const count = this.raw.length - this.policy.maxRaw;
+    const written = this.raw.length - this.unwritten.length;
+    const oldest = this.raw.splice(0, count);
+    const sums = rollUpHours(oldest.slice(0, Math.min(count, written)));
+    if (count > written) {
+      const neverWritten = rollUpHours(this.unwritten.splice(0, count - written));
+      sums.push(...neverWritten);
+      this.unwrittenSums.push(...neverWritten);
+    }
+    this.rollups.push(...sums);
   }
 
+  /** Reads the file into the store (what memory holds that the file does not is kept), and makes it compact. */
   private async load(): Promise<void> {
     const { file, logger, clock } = this.options;
     let contents;
     try {
       contents = await readUsageFile(file);
     } catch (error) {
-      logger.warn(`usage: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); recording goes on`);
+      // Tried again at every flush; said once. Nothing is written meanwhile: the file may hold a long history.
+      if (!this.readFailing)
+        logger.warn(
+          `usage: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); records are kept in memory until it can be read`,
+        );
+      this.readFailing = true;
       return;
     }
-    // Records of this run so far (recorded before the store was opened) come after the file's.
-    this.setRows([...contents.rows, ...this.rollups, ...this.raw]);
+    if (this.readFailing) logger.info(`usage: reading ${file} works again`);
+    this.readFailing = false;
+    this.loaded = true;
+    const news = this.unwritten.length + this.unwrittenSums.length;
+    // This run's records the file does not have (recorded before it was read, or never written) come after its rows.
+    this.setRows([...contents.rows, ...this.unwrittenSums, ...this.unwritten]);
     if (contents.badLines > 0) {
       try {
         const aside = await setAsideUsageFile(file, clock.now());
@@ -153,8 +188,10 @@ export class UsageRecorder implements UsageSource {
         logger.warn(`usage: ${file} is damaged and could not be set aside (${(error as Error).message})`);
       }
     }
-    // A missing file is made (owner-only, at once), and a damaged file's good rows are written; a compact one is left as it is.
-    await this.rewrite(contents.missing || contents.badLines > 0);
+    this.fileLines = contents.rows.length;
+    // A missing file is made (owner-only, at once), a damaged file's good rows and this run's records are written;
+    // a compact file is left as it is.
+    await this.rewrite(contents.missing || contents.badLines > 0 || news > 0);
   }
 
   /**
@@ -164,27 +201,30 @@ export class UsageRecorder implements UsageSource {
   private async rewrite(force = true): Promise<void> {
     const before = this.rows();
     const after = compact(before, this.options.clock.now(), this.policy);
-    const changed = force || this.rewriteDue || this.unwritten.length > 0 || !sameRows(before, after);
+    const changed = force || this.rewriteDue || this.unwritten.length > 0 || this.unwrittenSums.length > 0 || !sameRows(before, after);
     this.setRows(after);
+    if (!changed) return;
+    await this.writing(rewriteUsageFile(this.options.file, after));
+    this.fileLines = after.length;
     this.rewriteDue = false;
-    this.unwritten = [];
-    if (changed) await this.writing(rewriteUsageFile(this.options.file, after));
   }
 
-  /** A write that fails leaves the file behind memory: the next flush writes it whole (once the disk takes it again). */
+  /** A write that fails leaves the file behind memory: the next flush writes the whole store. */
   private async writing(write: Promise<void>): Promise<void> {
     try {
       await write;
     } catch (error) {
       this.rewriteDue = true;
-      this.unwritten = [];
       throw error;
     }
   }
 
+  /** The store as compaction left it: nothing in it is unwritten until the next record. */
   private setRows(rows: UsageRow[]): void {
     this.rollups = [];
     this.raw = [];
+    this.unwritten = [];
+    this.unwrittenSums = [];
     for (const row of rows) {
       if (row.kind === 'request') this.raw.push(row);
       else this.rollups.push(row);
