@@ -44,8 +44,8 @@ export interface SideSummary {
   throughputRatio?: number;
   addedFirstMs?: number;
   /**
-   * Against the minimal proxy, paired by round like the figures against direct (both ran in the same round, one
-   * or two turns apart): each round's throughput ratio and, for streams, its difference in first content, with
+   * Against the minimal proxy, paired by round like the figures against direct (both ran in the same round; the
+   * turns go the other way every other round): each round's throughput ratio and, for streams, its difference in first content, with
    * the quartiles of the rounds. What issue 25's goals are judged on.
    */
   vsFloorThroughput?: Spread;

@@ -215,7 +215,10 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
     const roundCount = w.focus === 'throughput' ? ctx.profile.throughputRounds : ctx.profile.rounds;
     for (let r = 0; r < roundCount; r++) {
       for (let k = 0; k < clients.length; k++) {
-        const client = clients[(r + k) % clients.length];
+        // Turns rotate, and go the other way every other round: two sides adjacent in one round swap who goes
+        // first in the next, so work one side leaves behind (a flush, a collection) lands as often in the other's turn.
+        const turn = r % 2 === 0 ? k : clients.length - 1 - k;
+        const client = clients[(r + turn) % clients.length];
         const pid = client.side.pid;
         const isBridge = client.side.name === KEYBRIDGE;
         const rusageBefore = isBridge ? await rusageMs(ctx.bridge) : 0;
