@@ -2,7 +2,7 @@
 // at the retention, with a manual clock; reports add up the same either way; a damaged file is set aside with
 // its good lines kept; the file holds no prompt or answer text; the agent is named from its User-Agent.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../src/core/logger';
@@ -409,6 +409,64 @@ describe('usage store', () => {
       assert.equal((await readUsageFile(file)).rows.length, 2);
     });
 
+    it('rewrites the file once it holds far more lines than memory, so it stays bounded', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START);
+      const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
+      await recorder.open();
+      const lines = (): number => readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+      let most = 0;
+      // 20 flush intervals of 2,400 records: the file keeps raw the records memory sums, until it is rewritten.
+      for (let flush = 0; flush < 20; flush++) {
+        for (let i = 0; i < 2_400; i++) {
+          recorder.record(summary());
+          clock.advance(2);
+        }
+        await recorder.flush();
+        most = Math.max(most, lines());
+      }
+      assert.ok(most > 5_000, `the file was appended to (${most} lines at most)`);
+      assert.ok(most <= 3_000 + 10_000 + 2_400, `at most 10,000 lines and one batch past memory, not ${most}`);
+      assert.equal(queryUsage((await readUsageFile(file)).rows, {}, clock.now()).totals.requests, 48_000);
+      await recorder.close();
+    });
+
+    it('holds a bounded store in memory when the records belong to many keys and models', async () => {
+      const recorder = new UsageRecorder({ file: join(dir, 'usage.jsonl'), clock: new ManualClock(START), logger: logger(), flushMs: 600_000 });
+      await recorder.open();
+      // 1,000 groups within one hour: each roll-up of the oldest records makes up to a sum per group.
+      for (let i = 0; i < 30_000; i++) recorder.record(summary({ fingerprint: `key-${i % 125}`, model: `model-${i % 8}`, servedModel: undefined }));
+      const rows = recorder.rowsSince(0);
+      assert.equal(recorder.query({}).totals.requests, 30_000);
+      assert.ok(rows.length <= 3_000 + 1_000 + 2_000, `raw records, one sum per group and the sums since the last merge: ${rows.length} rows`);
+      await recorder.close();
+    });
+
+    it('reads the file again when it is opened again: another window may have written it in between', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const clock = new ManualClock(START);
+      const recorder = new UsageRecorder({ file, clock, logger: logger() });
+      await recorder.open();
+      recorder.record(summary());
+      await recorder.close();
+      // The other window's bridge recorded two requests.
+      appendFileSync(file, `${JSON.stringify(recordFromSummary(summary(), START - 2))}\n${JSON.stringify(recordFromSummary(summary(), START - 1))}\n`);
+      await recorder.open();
+      assert.equal(recorder.query({}).totals.requests, 3);
+      await recorder.close();
+    });
+
+    it('starts no timers when it is closed while it was still opening', async () => {
+      const file = join(dir, 'usage.jsonl');
+      const recorder = new UsageRecorder({ file, clock: new ManualClock(START), logger: logger(), flushMs: 20 });
+      const opening = recorder.open();
+      await recorder.close();
+      await opening;
+      recorder.record(summary());
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.equal((await readUsageFile(file)).rows.length, 0, 'no flush timer ran after close');
+    });
+
     it('holds a bounded number of raw records under heavy traffic, and loses none of them', async () => {
       const file = join(dir, 'usage.jsonl');
       const clock = new ManualClock(START);
@@ -508,6 +566,35 @@ describe('usage store', () => {
         assert.equal(recorder.query({}).totals.requests, 51);
         assert.equal(log.lines.filter((l) => /cannot read .*EBUSY/.test(l)).length, 1, log.lines.join('\n'));
         await recorder.close();
+      });
+
+      it('does not write over what another window wrote when the file cannot be read as it is opened again', async () => {
+        const file = join(dir, 'usage.jsonl');
+        const recorder = new UsageRecorder({ file, clock: new ManualClock(START + HOUR), logger: logger() });
+        await recorder.open();
+        recorder.record(summary());
+        await recorder.close();
+        history(file, 50); // the other window's bridge owned the file meanwhile
+        refuseOnce('readFile', 'EBUSY');
+        await recorder.open();
+        recorder.record(summary());
+        await recorder.compactNow();
+        assert.equal((await readUsageFile(file)).rows.length, 51, "the other window's records and this one's");
+        await recorder.close();
+      });
+
+      it('keeps the records of a failed write through a reopen, and writes them once the disk takes them', async () => {
+        const file = join(dir, 'usage.jsonl');
+        history(file, 50);
+        const recorder = new UsageRecorder({ file, clock: new ManualClock(START + HOUR), logger: logger() });
+        await recorder.open();
+        for (let i = 0; i < 5; i++) recorder.record(summary());
+        refuseOnce('appendFile', 'ENOSPC');
+        await recorder.close();
+        await recorder.open();
+        assert.equal(recorder.query({}).totals.requests, 55);
+        await recorder.close();
+        assert.equal((await readUsageFile(file)).rows.length, 55);
       });
 
       it('writes the whole store after a failed append, the history and the records of the failed write', async () => {

@@ -37,7 +37,7 @@ export interface UsageSource {
  * changed anything, or after a failed write. Nothing is written before the file has been read, so a file that could
  * not be read is never replaced. Usage is never worth failing a request or the bridge for: problems are logged.
  *
- * What memory holds is always the file's rows plus `unwritten` and `unwrittenSums`.
+ * What memory holds is the file's rows plus `unwritten` and `unwrittenSums` (the rows of a failed write among them).
  */
 export class UsageRecorder implements UsageSource {
   /** Hourly and daily sums, hourly sums of records rolled up since the last compaction among them. */
@@ -48,6 +48,8 @@ export class UsageRecorder implements UsageSource {
   private unwritten: UsageRecord[] = [];
   /** Hourly sums (also in `rollups`) of records rolled up before the file had them. */
   private unwrittenSums: UsageRow[] = [];
+  /** Hourly sums `rollUpOldest` made since the last compaction. */
+  private spilledSums = 0;
   /** Lines the file holds, as this recorder wrote them. */
   private fileLines = 0;
   /** The file has been read (or made): it may be written. */
@@ -80,6 +82,9 @@ export class UsageRecorder implements UsageSource {
     // Read again at every start: another window may have owned the bridge, and written the file, in between.
     this.loaded = false;
     await this.serialise(() => this.load());
+    // Closed while it was reading: no timers for a store this recorder no longer owns.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run during the await
+    if (!this.opened) return;
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushMs ?? 5_000);
     this.flushTimer.unref();
     this.compactTimer = setInterval(() => void this.compactNow(), this.options.compactMs ?? 3_600_000);
@@ -117,7 +122,7 @@ export class UsageRecorder implements UsageSource {
       this.unwritten = [];
       this.unwrittenSums = [];
       if (!batch.length) return;
-      await this.writing(appendUsageRows(this.options.file, batch));
+      await this.writing(appendUsageRows(this.options.file, batch), batch);
       this.fileLines += batch.length;
     });
   }
@@ -157,6 +162,27 @@ export class UsageRecorder implements UsageSource {
       this.unwrittenSums.push(...neverWritten);
     }
     this.rollups.push(...sums);
+    // Records of many groups (keys, models, agents) make a sum each: past a bound the sums are merged in memory.
+    this.spilledSums += sums.length;
+    if (this.spilledSums > this.policy.maxRaw) this.compactMemory();
+  }
+
+  /**
+   * Compacts memory without writing: the newest records stay raw as the same objects, so those still to be written
+   * stay so; one that compaction summed (more than the bound arrived between two flushes) is written raw.
+   */
+  private compactMemory(): void {
+    const after = compact(this.rows(), this.options.clock.now(), this.policy);
+    this.rollups = [];
+    this.raw = [];
+    for (const row of after) {
+      if (row.kind === 'request') this.raw.push(row);
+      else this.rollups.push(row);
+    }
+    const kept = new Set<UsageRow>(this.raw);
+    this.unwrittenSums.push(...this.unwritten.filter((record) => !kept.has(record)));
+    this.unwritten = this.unwritten.filter((record) => kept.has(record));
+    this.spilledSums = 0;
   }
 
   /** Reads the file into the store (what memory holds that the file does not is kept), and makes it compact. */
@@ -201,22 +227,29 @@ export class UsageRecorder implements UsageSource {
   private async rewrite(force = true): Promise<void> {
     const before = this.rows();
     const after = compact(before, this.options.clock.now(), this.policy);
-    const changed = force || this.rewriteDue || this.unwritten.length > 0 || this.unwrittenSums.length > 0 || !sameRows(before, after);
+    const lacking: UsageRow[] = [...this.unwrittenSums, ...this.unwritten];
+    const changed = force || this.rewriteDue || lacking.length > 0 || !sameRows(before, after);
     this.setRows(after);
     if (!changed) return;
-    await this.writing(rewriteUsageFile(this.options.file, after));
+    await this.writing(rewriteUsageFile(this.options.file, after), lacking);
     this.fileLines = after.length;
     this.rewriteDue = false;
   }
 
-  /** A write that fails leaves the file behind memory: the next flush writes the whole store. */
-  private async writing(write: Promise<void>): Promise<void> {
+  /**
+   * A write that fails leaves the file behind memory: the next flush writes the whole store, and until then the
+   * rows the file lacks stay among those still to be written (a reopen in between merges them with the file).
+   */
+  private async writing(write: Promise<void>, lacking: UsageRow[]): Promise<void> {
     try {
       await write;
     } catch (error) {
       this.rewriteDue = true;
+      this.unwrittenSums = [...lacking, ...this.unwrittenSums];
       throw error;
     }
+    if (this.writeFailing) this.options.logger.info(`usage: writing ${this.options.file} works again`);
+    this.writeFailing = false;
   }
 
   /** The store as compaction left it: nothing in it is unwritten until the next record. */
@@ -225,6 +258,7 @@ export class UsageRecorder implements UsageSource {
     this.raw = [];
     this.unwritten = [];
     this.unwrittenSums = [];
+    this.spilledSums = 0;
     for (const row of rows) {
       if (row.kind === 'request') this.raw.push(row);
       else this.rollups.push(row);
@@ -234,10 +268,7 @@ export class UsageRecorder implements UsageSource {
 
   private serialise(step: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(step).then(
-      () => {
-        if (this.writeFailing) this.options.logger.info(`usage: writing ${this.options.file} works again`);
-        this.writeFailing = false;
-      },
+      () => undefined,
       (error: unknown) => {
         // Logged once per run of failures: a full disk must not fill the log too.
         if (!this.writeFailing)
