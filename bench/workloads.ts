@@ -134,13 +134,7 @@ function summariseRound(roundIndex: number, order: number, results: CallResult[]
   return out;
 }
 
-/** Per-round pairing against direct: rounds are measured back to back, so each pair saw the same machine. */
-function paired(direct: SideRound[], other: SideRound[], pick: (r: SideRound) => number | undefined, op: (a: number, b: number) => number): number | undefined {
-  const values = pairs(direct, other, pick, op);
-  return values.length ? median(values) : undefined;
-}
-
-/** Each round's figure of `other` against the same round's of `base`. */
+/** Each round's figure of `other` against the same round's of `base`: rounds are measured back to back, so each pair saw the same machine. */
 function pairs(base: SideRound[], other: SideRound[], pick: (r: SideRound) => number | undefined, op: (a: number, b: number) => number): number[] {
   const values: number[] = [];
   for (const r of other) {
@@ -264,64 +258,24 @@ export async function runWorkload(w: Workload, ctx: WorkloadContext): Promise<Wo
       providerCpuPerRequestMs: tally.requests ? round(tally.providerMs / tally.requests, 4) : undefined,
     };
     if (w.stream) s.medianFirstMs = round(median(own.map((r) => r.medianFirstMs ?? Number.NaN)), 4);
+    // Each round's figure against the same round's of another side (paired: the two saw the same machine).
+    const ratios = (base: SideRound[], pick: (r: SideRound) => number | undefined): number[] => pairs(base, own, pick, (a, b) => a / b);
+    const differences = (base: SideRound[], pick: (r: SideRound) => number | undefined): number[] => pairs(base, own, pick, (a, b) => a - b);
     if (client.side.name !== DIRECT && direct.length) {
-      s.addedMs = round(
-        paired(
-          direct,
-          own,
-          (r) => r.medianMs,
-          (a, b) => a - b,
-        ) ?? Number.NaN,
-        4,
-      );
-      s.latencyRatio = round(
-        paired(
-          direct,
-          own,
-          (r) => r.medianMs,
-          (a, b) => a / b,
-        ) ?? Number.NaN,
-        3,
-      );
-      s.throughputRatio = round(
-        paired(
-          direct,
-          own,
-          (r) => r.throughput,
-          (a, b) => a / b,
-        ) ?? Number.NaN,
-        3,
-      );
-      if (w.stream)
-        s.addedFirstMs = round(
-          paired(
-            direct,
-            own,
-            (r) => r.medianFirstMs,
-            (a, b) => a - b,
-          ) ?? Number.NaN,
-          4,
-        );
+      s.addedMs = round(median(differences(direct, (r) => r.medianMs)), 4);
+      s.latencyRatio = round(median(ratios(direct, (r) => r.medianMs)), 3);
+      s.throughputRatio = round(median(ratios(direct, (r) => r.throughput)), 3);
+      if (w.stream) s.addedFirstMs = round(median(differences(direct, (r) => r.medianFirstMs)), 4);
     }
     const floor = rounds.get(REFERENCE);
     if (floor && client.side.pid && client.side.name !== REFERENCE && w.focus === 'throughput') {
       s.vsFloorThroughput = spread(
-        pairs(
-          floor,
-          own,
-          (r) => r.throughput,
-          (a, b) => a / b,
-        ),
+        ratios(floor, (r) => r.throughput),
         3,
       );
       if (w.stream)
         s.vsFloorFirstMs = spread(
-          pairs(
-            floor,
-            own,
-            (r) => r.medianFirstMs,
-            (a, b) => a - b,
-          ),
+          differences(floor, (r) => r.medianFirstMs),
           4,
         );
     }

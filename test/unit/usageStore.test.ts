@@ -42,6 +42,15 @@ function summary(overrides: Partial<RequestSummary> = {}): RequestSummary {
   };
 }
 
+/** Closes the recorder and opens it again: memory and then the file hold `requests` records, each once. */
+async function closeAndReopen(recorder: UsageRecorder, file: string, requests: number): Promise<void> {
+  await recorder.close();
+  await recorder.open();
+  assert.equal(recorder.query({}).totals.requests, requests);
+  await recorder.close();
+  assert.equal((await readUsageFile(file)).rows.length, requests);
+}
+
 function logger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return { lines, debug: () => undefined, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
@@ -402,11 +411,7 @@ describe('usage store', () => {
       recorder.record(summary());
       await recorder.open();
       recorder.record(summary());
-      await recorder.close();
-      await recorder.open();
-      assert.equal(recorder.query({}).totals.requests, 2);
-      await recorder.close();
-      assert.equal((await readUsageFile(file)).rows.length, 2);
+      await closeAndReopen(recorder, file, 2);
     });
 
     it('rewrites the file once it holds far more lines than memory, so it stays bounded', async () => {
@@ -590,11 +595,7 @@ describe('usage store', () => {
         await recorder.open();
         for (let i = 0; i < 5; i++) recorder.record(summary());
         refuseOnce('appendFile', 'ENOSPC');
-        await recorder.close();
-        await recorder.open();
-        assert.equal(recorder.query({}).totals.requests, 55);
-        await recorder.close();
-        assert.equal((await readUsageFile(file)).rows.length, 55);
+        await closeAndReopen(recorder, file, 55);
       });
 
       it('writes the whole store after a failed append, the history and the records of the failed write', async () => {
