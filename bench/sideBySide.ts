@@ -33,13 +33,21 @@ export async function runSideBySide(w: SideBySideWorkload, ctx: WorkloadContext)
   const perRound = Math.round((w.perSecond * ctx.profile.sideBySideMs) / 1000);
   const cpu = new Map<string, number[]>(clients.map((c) => [c.side.name, []]));
   const errors = new Map<string, number>(clients.map((c) => [c.side.name, 0]));
-  const all = (count: number): Promise<{ results: { ok: boolean }[] }[]> =>
-    Promise.all(clients.map((c) => fixedRate(w.perSecond, count, ctx.profile.sideBySideMs * 2, () => c.call(w.spec))));
+  // Each side's sender is started in turn, and the first one started sends first at every tick: an identical build
+  // measured 2-3 % cheaper in second place than in first. The order rotates from round to round.
+  const all = (count: number, round = 0): Promise<{ results: { ok: boolean }[] }[]> => {
+    const loops: ReturnType<typeof fixedRate>[] = [];
+    for (let i = 0; i < clients.length; i++) {
+      const k = (i + round) % clients.length;
+      loops[k] = fixedRate(w.perSecond, count, ctx.profile.sideBySideMs * 2, () => clients[k].call(w.spec));
+    }
+    return Promise.all(loops);
+  };
   try {
     await all(Math.round(w.perSecond * (ctx.profile.warmMs / 1000)));
     for (let r = 0; r < ctx.profile.sideBySideRounds; r++) {
       const before = clients.map((c) => cpuMsOf(c.side.pid as number));
-      const loops = await all(perRound);
+      const loops = await all(perRound, r);
       clients.forEach((c, i) => {
         const pid = c.side.pid as number;
         const ok = loops[i].results.filter((x) => x.ok).length;
