@@ -130,6 +130,9 @@ function consoleLogger(secrets: string[], quiet: boolean): Logger {
 }
 
 async function serve(config: ServeConfig, args: Args): Promise<void> {
+  // Whoever read the output may be gone (a pipe's reader that exited, a supervisor's log collector that died): a write
+  // to it fails with EPIPE, and unhandled that killed the bridge before its orderly shutdown wrote the key state.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const secrets = config.bridge.pools.flatMap((p) => p.keys.map((k) => k.secret));
   const generated = config.token === undefined;
   const token = config.token ?? `kb-${randomBytes(24).toString('base64url')}`;

@@ -225,6 +225,24 @@ process.stdout.write = (chunk, ...rest) => {
     assert.ok(!state.includes(env.CLI_OA_KEY_1), 'the quoted key is gone from the state file');
   });
 
+  it('shuts down in order, the key state written, when whoever read its output has gone', async () => {
+    // `keybridge serve | head -1`, or a supervisor whose log collector died: every later line meets a closed pipe.
+    const stateFile = join(dir, 'gone-reader-state.json');
+    const savedAt = Date.now();
+    const quoted = { state: 'invalid', reason: `HTTP 401 for ${env.CLI_OA_KEY_1}`, retestAt: savedAt + 3_600_000 };
+    writeFileSync(stateFile, JSON.stringify({ version: 1, savedAt, keys: { [fingerprintSecret(env.CLI_OA_KEY_1)]: quoted } }));
+    const r = run(['serve', '--config', writeConfig({ ...goodConfig(), stateFile })], env);
+    running.push(r);
+    await waitForUrl(r);
+    r.child.stdout?.destroy();
+    r.child.stderr?.destroy();
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exited, 0, 'a clean exit, not a crash on the closed pipe');
+    const state = readFileSync(stateFile, 'utf8');
+    assert.match(state, /"invalid"/, 'the key health is kept');
+    assert.ok(!state.includes(env.CLI_OA_KEY_1), 'the state was written at shutdown (the quoted key scrubbed)');
+  });
+
   it('exits 1 with a clear message when the port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
