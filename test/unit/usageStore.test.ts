@@ -358,13 +358,19 @@ describe('usage store', () => {
       return text;
     }
 
-    it('leaves a long history alone when nothing new came, and appends to it when something did', async () => {
+    /** A recorder opened on a file of a long history, written in a layout it never writes itself. */
+    async function openOnLongHistory(): Promise<{ file: string; clock: ManualClock; history: UsageRow[]; text: string; recorder: UsageRecorder }> {
       const file = join(dir, 'usage.jsonl');
       const clock = new ManualClock(START + 15 * DAY);
       const history = longHistory();
       const text = writeHistory(file, history);
       const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
       await recorder.open();
+      return { file, clock, history, text, recorder };
+    }
+
+    it('leaves a long history alone when nothing new came, and appends to it when something did', async () => {
+      const { file, clock, history, text, recorder } = await openOnLongHistory();
       clock.advance(5_000);
       await recorder.flush();
       await recorder.flush();
@@ -379,12 +385,7 @@ describe('usage store', () => {
     });
 
     it('appends under heavy traffic instead of rewriting a long history at every flush, and loses nothing', async () => {
-      const file = join(dir, 'usage.jsonl');
-      const clock = new ManualClock(START + 15 * DAY);
-      const history = longHistory();
-      const text = writeHistory(file, history);
-      const recorder = new UsageRecorder({ file, clock, logger: logger(), flushMs: 600_000 });
-      await recorder.open();
+      const { file, clock, history, text, recorder } = await openOnLongHistory();
       // Three flush intervals of 2,400 requests (480 a second): each runs past the raw records' bound.
       for (let flush = 0; flush < 3; flush++) {
         for (let i = 0; i < 2_400; i++) {
