@@ -324,6 +324,12 @@ describe('keybridge usage', function () {
       json.breakdowns.agent.map((l) => l.name),
       ['curl'],
     );
+    // A last line without its newline is the bridge's append in progress: left out, and not called damage.
+    writeFileSync(usageFile, `${readFileSync(usageFile, 'utf8')}{"kind":"request","at":17`);
+    const during = run(['usage', '--config', configFile, '--json']);
+    assert.equal(await during.exited, 0, during.stderr());
+    assert.equal((JSON.parse(during.stdout()) as { totals: { requests: number } }).totals.requests, 2);
+    assert.doesNotMatch(during.stderr(), /damaged/);
   });
 
   it('shows the remaining quota per key in the status API, and reports usage there only with the admin token', async () => {

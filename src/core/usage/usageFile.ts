@@ -7,6 +7,8 @@ import type { UsageRow } from './usageRecord';
 export interface UsageFileContents {
   rows: UsageRow[];
   badLines: number;
+  /** Its last line has no newline: a write in progress to a reader, an interrupted one to the writer at open. */
+  torn: boolean;
   /** The file was not there (a first run). */
   missing: boolean;
 }
@@ -44,27 +46,27 @@ export function parseUsageLine(line: string): UsageRow | undefined {
 
 /**
  * Reads a usage file without changing it (a reader beside the writer: `keybridge usage`). A last line without
- * its newline is a write in progress, not damage, and is left out.
+ * its newline is left out, and said as `torn` rather than counted among the bad lines.
  */
 export async function readUsageFile(path: string): Promise<UsageFileContents> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rows: [], badLines: 0, missing: true };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { rows: [], badLines: 0, torn: false, missing: true };
     throw error;
   }
   const lines = text.split('\n');
   const torn = lines.pop();
   const rows: UsageRow[] = [];
-  let badLines = torn ? 1 : 0;
+  let badLines = 0;
   for (const line of lines) {
     if (!line.trim()) continue;
     const row = parseUsageLine(line);
     if (row) rows.push(row);
     else badLines++;
   }
-  return { rows, badLines, missing: false };
+  return { rows, badLines, torn: Boolean(torn), missing: false };
 }
 
 function usageLines(rows: readonly UsageRow[]): string {

@@ -206,10 +206,12 @@ export class UsageRecorder implements UsageSource {
     const news = this.unwritten.length + this.unwrittenSums.length;
     // This run's records the file does not have (recorded before it was read, or never written) come after its rows.
     this.setRows([...contents.rows, ...this.unwrittenSums, ...this.unwritten]);
-    if (contents.badLines > 0) {
+    // At open nothing is writing it any more: a torn last line is an interrupted write, and damage.
+    const damaged = contents.badLines + (contents.torn ? 1 : 0);
+    if (damaged > 0) {
       try {
         const aside = await setAsideUsageFile(file, clock.now());
-        logger.warn(`usage: ${file} had ${contents.badLines} damaged line(s); set aside as ${aside}, the ${contents.rows.length} good record(s) kept`);
+        logger.warn(`usage: ${file} had ${damaged} damaged line(s); set aside as ${aside}, the ${contents.rows.length} good record(s) kept`);
       } catch (error) {
         logger.warn(`usage: ${file} is damaged and could not be set aside (${(error as Error).message})`);
       }
@@ -217,7 +219,7 @@ export class UsageRecorder implements UsageSource {
     this.fileLines = contents.rows.length;
     // A missing file is made (owner-only, at once), a damaged file's good rows and this run's records are written;
     // a compact file is left as it is.
-    await this.rewrite(contents.missing || contents.badLines > 0 || news > 0);
+    await this.rewrite(contents.missing || damaged > 0 || news > 0);
   }
 
   /**
