@@ -1,4 +1,5 @@
 import { Bridge, type BridgeOptions } from '../../src/core/bridge';
+import type { Clock } from '../../src/core/clock';
 import type { BridgeConfig, PoolSpec, RouteSpec, Tuning } from '../../src/core/config';
 import type { Logger } from '../../src/core/logger';
 import type { StateStore } from '../../src/core/state';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   connectionLimits?: BridgeOptions['connectionLimits'];
   bodyBudgetBytes?: number;
   usage?: BridgeOptions['usage'];
+  /** The core's clock; the system clock unless a test moves time itself. */
+  clock?: Clock;
 }
 
 function defaultPools(provider: FakeProvider, keys: HarnessOptions['keys'] = {}): PoolSpec[] {
@@ -82,6 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     connectionLimits: options.connectionLimits,
     bodyBudgetBytes: options.bodyBudgetBytes,
     usage: options.usage,
+    clock: options.clock,
   });
   await bridge.start();
   return {

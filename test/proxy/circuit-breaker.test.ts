@@ -5,6 +5,17 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
+import { systemClock, type Clock } from '../../src/core/clock';
+
+/** Real time for the retries' sleeps, plus what the test skips ahead: the open period ends when the test says, not when a slow machine's requests run past it. */
+class SkippingClock implements Clock {
+  private skipped = 0;
+  now = (): number => Date.now() + this.skipped;
+  sleep: Clock['sleep'] = (ms, signal) => systemClock.sleep(ms, signal);
+  skip(ms: number): void {
+    this.skipped += ms;
+  }
+}
 
 const pools = (p: FakeProvider) => [
   { id: 'flaky', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'flaky-key-1' }] },
@@ -14,11 +25,15 @@ const routes = [
   { protocol: 'openai' as const, match: 'gpt-test', targets: [{ pool: 'flaky' }, { pool: 'steady' }] },
   { protocol: 'openai' as const, match: 'solo-*', targets: [{ pool: 'flaky' }] },
 ];
-const tuning = { breakerMinRequests: 3, breakerFailureRate: 0.5, breakerOpenMs: 300, transientRetries: 2 };
+const tuning = { breakerMinRequests: 3, breakerFailureRate: 0.5, breakerOpenMs: 30_000, transientRetries: 2 };
 
 describe('circuit breaker', () => {
   let h: Harness;
-  beforeEach(async () => (h = await startHarness({ pools, routes, tuning })));
+  let clock: SkippingClock;
+  beforeEach(async () => {
+    clock = new SkippingClock();
+    h = await startHarness({ pools, routes, tuning, clock });
+  });
   afterEach(async () => h.close());
 
   it('skips an open target, probes it after the open period, and closes on success', async () => {
@@ -36,7 +51,7 @@ describe('circuit breaker', () => {
     for (let i = 0; i < 3; i++) assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
     assert.deepEqual(keysSeen(h.provider), ['steady-key-1', 'steady-key-1', 'steady-key-1'], 'an open target gets no traffic while the route has another');
 
-    await new Promise((r) => setTimeout(r, 320));
+    clock.skip(30_000);
     h.provider.reset();
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
     assert.deepEqual(keysSeen(h.provider), ['flaky-key-1'], 'the probe goes to the recovered target');
