@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type ReasoningReturn } from '../../src/core/providers/dialect';
 import { translation } from '../helpers/requestTranslation';
-import { CARRIER_MARK, withoutCarriedReasoning } from '../../src/core/translation/thinking';
+import { withoutCarriedReasoning } from '../../src/core/translation/thinking';
+import { parseRequestFields } from '../../src/core/server/requestBody';
+import { wireFormatOf } from '../../src/core/protocols/table';
 import { requestProblem } from '../fakeProvider/requestRules';
 
 const DEEPSEEK = { protocol: 'openai' as const, dialect: 'deepseek' as const, baseUrl: 'https://api.deepseek.com/v1', responses: false };
@@ -181,8 +183,12 @@ describe("reasoning carried for a Chat provider, on a relay to the client's own 
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'a.txt' }] },
       ],
     };
-    assert.ok(Buffer.from(JSON.stringify(request)).includes(CARRIER_MARK), 'the relay finds it by its bytes');
-    assert.ok(!Buffer.from(JSON.stringify({ ...request, messages: [request.messages[0]] })).includes(CARRIER_MARK), 'and only where it is');
+    const read = (body: unknown) => parseRequestFields(Buffer.from(JSON.stringify(body)), 'application/json', wireFormatOf('messages')).carriedReasoning;
+    assert.equal(read(request), true, 'found as the body is read');
+    assert.equal(read({ ...request, messages: [{ role: 'user', content: 'déjà vu — list the files' }, request.messages[1]] }), true, 'beside non-ASCII text');
+    assert.equal(read({ ...request, messages: [{ role: 'user', content: `what does ${carrier} mean?` }] }), false, 'and only where it sits');
+    const relayed = parseRequestFields(Buffer.from(JSON.stringify(request)), 'application/json').carriedReasoning;
+    assert.equal(relayed, false, 'not looked for on a path relayed as it is');
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped, {
       model: 'claude-x',
@@ -227,6 +233,9 @@ describe("reasoning carried for a Chat provider, on a relay to the client's own 
         ownItem,
       ],
     };
+    const read = (body: unknown) => parseRequestFields(Buffer.from(JSON.stringify(body)), 'application/json', wireFormatOf('responses')).carriedReasoning;
+    assert.equal(read(request), true, 'found as the body is read');
+    assert.equal(read({ ...request, input: [ownItem] }), false, "OpenAI's own item is not ours");
     const stripped = withoutCarriedReasoning(request);
     assert.deepEqual(stripped?.input, [request.input[0], request.input[2], request.input[3], ownItem]);
     assert.equal(withoutCarriedReasoning({ model: 'gpt-5', input: [ownItem] }), undefined, 'nothing of ours: nothing to rewrite');

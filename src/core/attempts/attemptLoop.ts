@@ -4,7 +4,7 @@ import type { Engine } from '../engine/engine';
 import type { KeyRecord } from '../keys/keyHealth';
 import type { KeyPool } from '../keys/keyPool';
 import type { ListedModel, ProtocolAdapter } from '../protocols/protocol';
-import { protocolAdapter, wireFormatOf } from '../protocols/table';
+import { protocolAdapter } from '../protocols/table';
 import type { KeyRef } from '../routing/affinity';
 import type { ResolvedRoute } from '../routing/router';
 import { redactSecrets } from '../secrets';
@@ -17,7 +17,7 @@ import { afterFailure, attemptDeadlines, providerOutcome, whenNoKey } from '../f
 import { bodyForModel, pathForModel, renamesModel, type ProxyRequest } from './proxyRequest';
 import { routedModelList } from './modelList';
 import { crossProtocol } from '../translation/targetTranslation';
-import { CARRIER_MARK, isThinkingSignatureError, withoutCarriedReasoning, withoutThinking } from '../translation/thinking';
+import { isThinkingSignatureError, withoutCarriedReasoning, withoutThinking } from '../translation/thinking';
 import { estimateInputTokens } from '../translation/tokenEstimate';
 import { MAX_WIRE_DEPTH, nestedTooDeep, parseWire } from '../translation/wire';
 import { logField } from '../logLine';
@@ -272,9 +272,9 @@ function planTarget(
     if (dropped.length)
       engine.logger.info(`request ${request.id}: ${cross.label} for pool "${pool.id}"; not carried: ${dropped.map((item) => logField(item)).join(', ')}`);
     else engine.logger.debug(`request ${request.id}: ${cross.label} for pool "${pool.id}"`);
-  } else if (wireFormatOf(request.endpoint)?.carriesReasoning && body?.includes(CARRIER_MARK)) {
-    // History from a Chat provider's turns (reasoning it wants back) going to the client's own protocol: found by
-    // its bytes, so a relay without it pays one search and parses nothing (a Chat client's, not even the search).
+  } else if (request.carriedReasoning && body) {
+    // History from a Chat provider's turns (reasoning it wants back) going to the client's own protocol: found when
+    // the body was read, so a relay without it parses nothing more.
     const client = parseWire(body.toString('utf8'));
     const stripped = client && !nestedTooDeep(client) ? withoutCarriedReasoning(client) : undefined;
     if (stripped) {

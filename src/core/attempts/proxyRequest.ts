@@ -27,6 +27,8 @@ export interface ProxyRequest {
   /** Affinity handles: the session header, the Responses `previous_response_id`. */
   sessionId: string | undefined;
   previousResponseId: string | undefined;
+  /** Its body holds reasoning our carrier took through the client for a Chat provider, found as the body was read. */
+  carriedReasoning: boolean;
   startedAt: number;
   /** Aborts when the client goes away. */
   signal: CancelSignal;

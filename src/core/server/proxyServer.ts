@@ -285,7 +285,7 @@ export class ProxyServer {
     this.inFlight.add(cancel);
     try {
       const body = await readRequestBody(req, limit, lease, reserved);
-      const fields = parseRequestFields(body, req.headers['content-type'], wireFormatOf(path.endpoint)?.routing);
+      const fields = parseRequestFields(body, req.headers['content-type'], wireFormatOf(path.endpoint));
       const request: ProxyRequest = {
         id: this.nextId++,
         protocol: path.protocol,
@@ -302,6 +302,7 @@ export class ProxyServer {
         answerInList: path.answerInList,
         sessionId: sessionIdOf(req.headers),
         previousResponseId: fields.previousResponseId,
+        carriedReasoning: fields.carriedReasoning,
         startedAt,
         signal: cancel,
         memory: this.memoryBudget,

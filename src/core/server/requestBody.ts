@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import type { MemoryLease } from '../memoryBudget';
-import type { RoutingFields } from '../protocols/protocol';
+import type { WireFormat } from '../protocols/protocol';
 import { RELAYED_ROUTING } from '../protocols/table';
+import { holdsCarriedReasoning } from '../translation/thinking';
 
 /** Why a request is turned away while too many large bodies are in memory. */
 export const BODY_BUDGET_SPENT = 'too many large request bodies are in memory at once; nothing was sent to the provider, retry shortly';
@@ -85,6 +86,8 @@ export interface RequestFields {
   model: string | undefined;
   stream: boolean;
   previousResponseId: string | undefined;
+  /** Holds reasoning our carrier took through the client (only looked for where the format carries it). */
+  carriedReasoning: boolean;
 }
 
 function parseUtf8(body: Buffer): unknown {
@@ -106,9 +109,13 @@ function decoded(lazy: LazyJson): Record<string, unknown> {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/** Checks a JSON body and reads the few fields routing needs, under the names its format gives them (`routing`). */
-export function parseRequestFields(body: Buffer, contentType: string | undefined, routing: RoutingFields = RELAYED_ROUTING): RequestFields {
-  if (body.length === 0) return { decodeJson: undefined, model: undefined, stream: false, previousResponseId: undefined };
+/** The parts of a path's format the body's reading needs; a path with no format of its own is relayed as it is. */
+type BodyFormat = Pick<WireFormat, 'routing' | 'carriesReasoning'>;
+const RELAYED: BodyFormat = { routing: RELAYED_ROUTING, carriesReasoning: false };
+
+/** Checks a JSON body and reads the few fields routing needs, under the names its format gives them. */
+export function parseRequestFields(body: Buffer, contentType: string | undefined, format: BodyFormat = RELAYED): RequestFields {
+  if (body.length === 0) return { decodeJson: undefined, model: undefined, stream: false, previousResponseId: undefined, carriedReasoning: false };
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new RequestBodyError(415, `content-type "${contentType.slice(0, 80)}" is not supported; send application/json`);
   }
@@ -126,11 +133,14 @@ export function parseRequestFields(body: Buffer, contentType: string | undefined
   if (!view || typeof view !== 'object' || Array.isArray(view)) throw new RequestBodyError(400, 'request body must be a JSON object');
   const fields = view as Record<string, unknown>;
   const lazy: LazyJson = { body, parsed: undefined };
+  const { routing } = format;
   return {
     decodeJson: () => decoded(lazy),
     model: textField(fields, lazy, routing.model),
     stream: fields[routing.stream] === true,
     previousResponseId: routing.previousResponse === undefined ? undefined : textField(fields, lazy, routing.previousResponse),
+    // The carrier's mark and the fields it sits in are ASCII, so the latin1 view finds exactly what the UTF-8 text holds.
+    carriedReasoning: format.carriesReasoning && holdsCarriedReasoning(fields),
   };
 }
 

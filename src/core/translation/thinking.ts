@@ -31,10 +31,22 @@ export function withoutThinking(request: Wire): Wire | undefined {
 }
 
 /**
- * What every carrier starts with, found in a body's bytes without parsing it (reasoningCarry.ts). Without the
- * opening quote: a search that starts with a byte as common in JSON as `"` costs up to a hundred times more.
+ * Whether the request holds reasoning our carrier took through the client: what withoutCarriedReasoning takes out.
+ * It walks the turns, not the text, so it is read once from the body routing parses anyway: a search of a 1 MiB
+ * prompt's bytes costs 0.37 ms, the walk of its few hundred blocks microseconds.
  */
-export const CARRIER_MARK = Buffer.from('kbr1.');
+export function holdsCarriedReasoning(request: Wire): boolean {
+  if (Array.isArray(request.messages)) {
+    for (const message of request.messages as unknown[]) {
+      const turn = asWire(message);
+      if (turn?.role !== 'assistant' || !Array.isArray(turn.content)) continue;
+      // Only a thinking block has a signature.
+      for (const block of turn.content as unknown[]) if (isCarriedReasoning(asWire(block)?.signature)) return true;
+    }
+  }
+  // Only a reasoning item has encrypted_content.
+  return Array.isArray(request.input) && (request.input as unknown[]).some((item) => isCarriedReasoning(asWire(item)?.encrypted_content));
+}
 
 /**
  * The request without the reasoning our carrier took through the client for a Chat provider (a `thinking` block
