@@ -32,8 +32,8 @@ export function withoutThinking(request: Wire): Wire | undefined {
 
 /**
  * Whether the request holds reasoning our carrier took through the client: what withoutCarriedReasoning takes out.
- * It walks the turns, not the text, so it is read once from the body routing parses anyway: a search of a 1 MiB
- * prompt's bytes costs 0.37 ms, the walk of its few hundred blocks microseconds.
+ * It walks the turns, not the text, once, on the parse routing makes anyway: on a 600 kB history of 300 turns the
+ * walk took 10 µs, a search of the body's bytes for the carrier's mark 75 µs on every attempt.
  */
 export function holdsCarriedReasoning(request: Wire): boolean {
   if (Array.isArray(request.messages)) {
