@@ -5,17 +5,7 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
 import type { FakeProvider } from '../fakeProvider/fakeProvider';
-import { systemClock, type Clock } from '../../src/core/clock';
-
-/** Real time for the retries' sleeps, plus what the test skips ahead: the open period ends when the test says, not when a slow machine's requests run past it. */
-class SkippingClock implements Clock {
-  private skipped = 0;
-  now = (): number => Date.now() + this.skipped;
-  sleep: Clock['sleep'] = (ms, signal) => systemClock.sleep(ms, signal);
-  skip(ms: number): void {
-    this.skipped += ms;
-  }
-}
+import { SkippingClock } from '../helpers/skippingClock';
 
 const pools = (p: FakeProvider) => [
   { id: 'flaky', protocol: 'openai' as const, baseUrl: p.openaiBaseUrl, strategy: 'fill-first' as const, keys: [{ id: 'k', secret: 'flaky-key-1' }] },

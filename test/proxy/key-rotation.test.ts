@@ -3,10 +3,15 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, messagesBody, post, startHarness, type Harness } from '../helpers/harness';
 import { must } from '../helpers/must';
+import { SkippingClock } from '../helpers/skippingClock';
 
 describe('key rotation on a rate limit', () => {
   let h: Harness;
-  beforeEach(async () => (h = await startHarness()));
+  let clock: SkippingClock;
+  beforeEach(async () => {
+    clock = new SkippingClock();
+    h = await startHarness({ clock });
+  });
   afterEach(async () => h.close());
 
   it('switches to the next key at once and cools the limited one by retry-after', async () => {
@@ -27,10 +32,10 @@ describe('key rotation on a rate limit', () => {
   });
 
   it('does not send to a cooling key before its deadline', async () => {
-    h.provider.fault('an-key-1', { kind: 'rateLimit', headers: { 'retry-after-ms': '400' } });
+    h.provider.fault('an-key-1', { kind: 'rateLimit', headers: { 'retry-after-ms': '20000' } });
     for (let i = 0; i < 3; i++) assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody())).status, 200);
     assert.deepEqual(keysSeen(h.provider), ['an-key-1', 'an-key-2', 'an-key-2', 'an-key-2']);
-    await new Promise((r) => setTimeout(r, 450));
+    clock.skip(20_050);
     const key = must(h.bridge.status().pools.find((p) => p.id === 'an')).keys[0];
     assert.equal(key.cooling, undefined, 'cooling ends by itself when the deadline passes');
   });
