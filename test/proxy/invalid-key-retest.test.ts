@@ -3,10 +3,15 @@
 import assert from 'node:assert/strict';
 import { chatBody, keysSeen, post, startHarness, type Harness } from '../helpers/harness';
 import { must } from '../helpers/must';
+import { SkippingClock } from '../helpers/skippingClock';
 
 describe('invalid keys and their re-test', () => {
   let h: Harness;
-  beforeEach(async () => (h = await startHarness({ tuning: { invalidRetestMs: 50, retestMaxMs: 400 } })));
+  let clock: SkippingClock;
+  beforeEach(async () => {
+    clock = new SkippingClock();
+    h = await startHarness({ tuning: { invalidRetestMs: 5_000, retestMaxMs: 40_000 }, clock });
+  });
   afterEach(async () => h.close());
 
   const key1 = () => must(h.bridge.status().pools.find((p) => p.id === 'oa')).keys[0];
@@ -24,14 +29,17 @@ describe('invalid keys and their re-test', () => {
     h.provider.always('oa-key-1', { kind: 'invalidKey' });
     await post(`${h.openaiBase}/chat/completions`, chatBody());
     const firstRetest = must(key1().retestAt);
-    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(firstRetest - clock.now() <= 5_000, `first re-test in ${firstRetest - clock.now()} ms`);
+    await h.bridge.engine.runDueRetests();
+    assert.equal(h.provider.ledger.filter((e) => e.endpoint === 'models').length, 0, 'nothing is re-tested before it is due');
+    clock.skip(5_000);
     await h.bridge.engine.runDueRetests();
     assert.equal(key1().state, 'invalid', 'still refused');
     const secondRetest = must(key1().retestAt);
-    assert.ok(secondRetest - Date.now() > 60, `backoff doubled: next re-test in ${secondRetest - Date.now()} ms`);
+    assert.ok(secondRetest - clock.now() > 9_000, `backoff doubled: next re-test in ${secondRetest - clock.now()} ms`);
     assert.ok(secondRetest > firstRetest);
     h.provider.always('oa-key-1', undefined);
-    await new Promise((r) => setTimeout(r, secondRetest - Date.now() + 5));
+    clock.skip(secondRetest - clock.now());
     await h.bridge.engine.runDueRetests();
     assert.equal(key1().state, 'ready');
     const tests = h.provider.ledger.filter((e) => e.endpoint === 'models');
