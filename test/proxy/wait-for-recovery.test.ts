@@ -30,6 +30,6 @@ describe('waiting for the soonest recovery', () => {
     const res = await post(`${h.openaiBase}/chat/completions`, chatBody());
     assert.equal(res.status, 200);
     assert.deepEqual(keysSeen(h.provider), ['primary-key-1', 'backup-key-1']);
-    assert.ok(Date.now() - started < 500, 'no waiting');
+    assert.ok(Date.now() - started < 5_000, `no waiting for the 20 s recovery (${Date.now() - started} ms)`);
   });
 });
