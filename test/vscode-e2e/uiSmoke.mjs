@@ -213,7 +213,7 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     await typeInTerminal(page, 'node kb-traffic.mjs');
     const strandedLine = await waitForTerminalLine(page, /KBE2E-TRAFFIC HTTP \d+[^\n]*/);
     const poolRow = treeRow(page, 'fake');
-    await poolRow.filter({ hasText: /gpt-4\.1-mini 0\/2 · back \d+:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await poolRow.filter({ hasText: /gpt-4\.1-mini 0\/2 · back by \d\d:\d\d/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
     let bar = await statusBarText(page);
     for (const until = Date.now() + STEP_TIMEOUT_MS; !bar.includes('gpt-4.1-mini 0/2') && Date.now() < until; bar = await statusBarText(page))
       await page.waitForTimeout(250);
@@ -247,7 +247,7 @@ export async function runUiSmoke({ browser, vsix, port, artifacts, repoRoot, che
     const firstDescription = await rowDescription(firstRow);
     const secondDescription = await rowDescription(secondRow);
     ok(
-      'both keys limited for the model in use: the status bar warns with the model, the pool row says 0/2 with the countdown, both key rows lead with theirs',
+      'both keys limited for the model in use: the status bar warns with the model, the pool row says 0/2 with the time a key is back, both key rows lead with their countdowns',
       /HTTP 429/.test(strandedLine) &&
         bar.includes('gpt-4.1-mini 0/2') &&
         barWarned &&

@@ -1,7 +1,7 @@
 // Guards the health display when the model in use has no usable key (issue 21, item 6): with both keys of a pool
 // rate-limited by the fake provider for the model the client asks for, every request for it fails while both keys
-// still read ready key-wide. The status bar must turn to a warning that names the model, its tooltip and the pool
-// row must say "0 of 2 usable" with the countdown, the key icons must not be green, and each key row must put its
+// still read ready key-wide. The status bar must turn to a warning that names the model, its tooltip must say
+// "0 of 2 usable" with the countdown and the pool row "0/2" with the time a key is back, the key icons must not be green, and each key row must put its
 // countdown first so a narrow sidebar cannot cut it. State is built through a real bridge, not typed by hand.
 import './vscodeHook';
 import assert from 'node:assert/strict';
@@ -99,7 +99,7 @@ describe('health of the model in use (real bridge, fake provider)', function () 
       const item = (node: KeyTreeNode): TreeItem => tree.getTreeItem(node) as unknown as TreeItem;
       const [poolNode] = tree.getChildren();
       const pool = item(poolNode);
-      assert.match(String(pool.description), /^gpt-4\.1-mini 0\/2 · back 3:[45]\d · openai · 2\/2 ready$/);
+      assert.match(String(pool.description), /^gpt-4\.1-mini 0\/2 · back by \d\d:\d\d · openai · 2\/2 ready$/);
       const poolTooltip = (pool.tooltip as MarkdownString).value;
       assert.match(poolTooltip, /Model gpt-4\.1-mini: 0 of 2 usable, first back in 3:[45]\d/);
       assert.match(poolTooltip, /Model gpt-4\.1: 2 of 2 usable/);
@@ -110,6 +110,26 @@ describe('health of the model in use (real bridge, fake provider)', function () 
         const icon = row.iconPath as ThemeIcon;
         assert.deepEqual([icon.id, icon.color?.id], ['watch', 'charts.yellow'], `${row.label}: not a green tick`);
         assert.equal(row.contextValue, 'key.ready', 'menus stay those of a key usable for other models');
+      }
+    } finally {
+      tree.dispose();
+    }
+  });
+
+  it('counts down on the key rows only: the pool row, which VS Code rebuilds with its key rows, keeps still', () => {
+    let now = status.now;
+    const tree = new KeyTreeProvider({ status: () => status }, () => now);
+    const fired: (KeyTreeNode | KeyTreeNode[] | undefined)[] = [];
+    tree.onDidChangeTreeData((e) => fired.push(e));
+    try {
+      tree.update();
+      assert.equal(tree.ticking, true, 'the key rows count down');
+      for (let tick = 0; tick < 3; tick++) {
+        fired.length = 0;
+        now += 1_000;
+        (tree as unknown as { refreshChanged(): void }).refreshChanged(); // what the 1 s timer calls
+        const ids = fired.flatMap((e) => (Array.isArray(e) ? e.map((n) => n.id) : ['(everything)']));
+        assert.deepEqual(ids, ['key:fake/first', 'key:fake/second'], `tick ${tick + 1}: the key rows' countdowns, not the pool row`);
       }
     } finally {
       tree.dispose();

@@ -12,6 +12,7 @@ import {
   anyCooling,
   effectiveState,
   formatCountdown,
+  formatTimeOfDay,
   keyDescription,
   keyLookState,
   keyTooltipMarkdown,
@@ -45,6 +46,15 @@ describe('key presentation', () => {
     assert.equal(formatCountdown(-5_000), '0:00');
     assert.equal(formatCountdown(725_000), '12:05');
     assert.equal(formatCountdown(3_723_000), '1:02:03');
+  });
+
+  it("gives a time of day in the machine's time, rounded up to the minute, with the date on another day", () => {
+    const day = (d: number, h: number, m: number, s = 0) => new Date(2026, 11, d, h, m, s).getTime();
+    assert.equal(formatTimeOfDay(day(8, 14, 35, 20), day(8, 14, 31)), '14:36', 'never earlier than the key is back');
+    assert.equal(formatTimeOfDay(day(8, 14, 35), day(8, 14, 31)), '14:35');
+    assert.equal(formatTimeOfDay(day(8, 9, 5), day(8, 8, 0)), '09:05');
+    assert.equal(formatTimeOfDay(day(8, 23, 59, 30), day(8, 23, 50)), 'Dec 9 00:00', 'rounded into the next day');
+    assert.equal(formatTimeOfDay(day(12, 7, 0), day(8, 23, 50)), 'Dec 12 07:00');
   });
 
   it('reads a cooling key whose deadline passed as ready, as the core does lazily', () => {
@@ -193,7 +203,10 @@ describe('status bar look', () => {
     const look = statusBarLook(view, NOW);
     assert.deepEqual([look.text, look.background], ['$(warning) KeyBridge :17381 gpt-4.1-mini 0/2', 'warning']);
     assert.match(look.tooltip, /gpt-4\.1-mini: 0 of 2 usable, first back in 3:55/);
-    assert.equal(poolDescription(pool, NOW), 'gpt-4.1-mini 0/2 · back 3:55 · openai · 2/2 ready');
+    const back = new Date(Math.ceil((NOW + 235_000) / 60_000) * 60_000);
+    const hhmm = `${String(back.getHours()).padStart(2, '0')}:${String(back.getMinutes()).padStart(2, '0')}`;
+    assert.equal(poolDescription(pool, NOW), `gpt-4.1-mini 0/2 · back by ${hhmm} · openai · 2/2 ready`);
+    assert.equal(poolDescription(pool, NOW + 1_000), poolDescription(pool, NOW), 'the row does not change from second to second');
     assert.equal(keyLookState(pool, key, NOW), 'cooling', 'cooling for the model in use: not a green tick');
     assert.equal(keyLookState({ models: [] }, key, NOW), 'ready', 'cooling only for models not asked lately: still green');
     assert.equal(keyLookState({}, key, NOW), 'ready', 'none asked lately (or an owner that predates the list): the key-wide state');

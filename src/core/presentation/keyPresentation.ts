@@ -21,6 +21,15 @@ export function formatCountdown(ms: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `14:36` in the machine's time, rounded up to the minute so it is never early; `Dec 9 14:36` on another day. */
+export function formatTimeOfDay(at: number, now: number): string {
+  const when = new Date(Math.ceil(at / 60_000) * 60_000);
+  const time = `${String(when.getHours()).padStart(2, '0')}:${String(when.getMinutes()).padStart(2, '0')}`;
+  return when.toDateString() === new Date(now).toDateString() ? time : `${MONTHS[when.getMonth()]} ${when.getDate()} ${time}`;
+}
+
 /** `HTTP 401 invalid_api_key` → `401`; other reasons shortened. */
 export function shortReason(reason: string | undefined): string {
   if (!reason) return 'unknown';
@@ -194,10 +203,15 @@ export function poolDescription(pool: PoolStatus, now: number): string {
   return parts.join(' · ');
 }
 
-/** `gpt-4.1-mini 0/2 · back 3:55 +1`: the first stranded model, when its first key is back, and how many more. */
+/**
+ * `gpt-4.1-mini 0/2 · back by 14:36 +1`: the first stranded model, when its first key is back, and how many more.
+ * A time of day, not a countdown: the key rows count down. A pool row that changed every second would be rebuilt
+ * every second with its key rows (VS Code fetches a refreshed row's children again), and a click on a key row's
+ * action while it was rebuilt reached the command without its row.
+ */
 function strandedText(stranded: readonly ModelAvailability[], now: number): string {
   const [first] = stranded;
-  const back = first.firstBackAt !== undefined ? ` · back ${formatCountdown(first.firstBackAt - now)}` : '';
+  const back = first.firstBackAt !== undefined ? ` · back by ${formatTimeOfDay(first.firstBackAt, now)}` : '';
   return `${shortModel(first.model)} 0/${first.total}${back}${stranded.length > 1 ? ` +${stranded.length - 1}` : ''}`;
 }
 
