@@ -257,6 +257,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     throw error;
   }
+  // Valid, but not what was meant: said before anything else, by check and serve alike.
+  for (const notice of config.notices) process.stderr.write(`keybridge: notice: ${notice}\n`);
   if (args.command === 'check') {
     process.stdout.write(`keybridge: ${args.config} is valid (${config.bridge.pools.length} pool(s))\n`);
     return;

@@ -6,6 +6,7 @@ import { ConfigError, parseWith, validateBridgeConfig, type BridgeConfig, type K
 import { presetById, withPreset, type ProviderPreset } from '../core/providers/presets';
 import { tokenProblem } from '../core/server/security';
 import { configFileSchema } from './fileSchema';
+import { configNotices } from './configNotices';
 
 /** The headless bridge's settings, read from a JSON file; key material comes only from the environment. */
 export interface ServeConfig {
@@ -18,6 +19,8 @@ export interface ServeConfig {
   /** `usageFile` as the config gives it; `usageFileFor` places the store beside the state file otherwise. */
   usageFile: string | undefined;
   usageRetentionDays: number;
+  /** What the file says that the bridge will not do as meant (configNotices.ts), one line each. */
+  notices: string[];
 }
 
 /** Where `keybridge usage` reads: only the file's locations, so the keys' variables need not be set. */
@@ -103,6 +106,7 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
     stateFile: file.stateFile ? expandHome(file.stateFile) : undefined,
     usageFile: file.usageFile ? expandHome(file.usageFile) : undefined,
     usageRetentionDays: file.usageRetentionDays,
+    notices: configNotices(raw),
   };
 }
 

@@ -4,7 +4,7 @@
  * state file and keys named by environment variable. keybridge.schema.json is generated from it.
  */
 import * as v from 'valibot';
-import { defaultsSchema, objectMessage, poolEntries, routeSchema, testPathSchema, tuningSchema } from '../core/configSchema';
+import { defaultsSchema, DEFAULTS_FIELDS, objectMessage, poolEntries, routeSchema, targetSchema, testPathSchema, tuningSchema } from '../core/configSchema';
 import { PRESET_IDS, PROVIDER_PRESETS } from '../core/providers/presets';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -94,6 +94,15 @@ const fileEntries = {
 };
 
 const KNOWN = Object.keys(fileEntries).join(', ');
+
+/** The fields each nested object of the file knows: the schema drops others, the file's reader names them (configNotices.ts). */
+export const NESTED_FIELDS = {
+  pool: Object.keys(poolSchema.entries),
+  key: Object.keys(keySchema.entries),
+  route: Object.keys(routeSchema.entries),
+  target: Object.keys(targetSchema.entries),
+  defaults: DEFAULTS_FIELDS,
+};
 
 export const configFileSchema = v.pipe(
   v.strictObject(fileEntries, (issue) =>

@@ -76,7 +76,7 @@ Config format (JSON):
     "pools": [{
       "id": "openai-main",                // letters, digits, . _ -
       "preset": "openai",                 // optional: a known provider fills the fields below it leaves out
-      "protocol": "openai",               // "openai" or "anthropic"
+      "protocol": "openai",               // "openai", "anthropic" or "gemini"
       "baseUrl": "https://api.openai.com/v1",  // OpenAI-style: with /v1; Anthropic: server root
       "strategy": "fill-first",           // "fill-first" (sticky), "round-robin" or "weighted"
       "headers": { "HTTP-Referer": "…" }, // optional extra upstream headers (no secrets)

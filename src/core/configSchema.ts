@@ -280,7 +280,14 @@ export const poolEntries = {
     v.string('is required (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")'),
     // The URL check alone would take ftp: or file: URLs; the pattern alone would take "http://[".
     // Spelled out, not the i flag: JSON Schema patterns take no flags, and HTTPS:// is a URL too.
-    v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\/\S+$/, 'must be an absolute http(s) URL'),
+    // No user name or password either: one would be shown wherever the base URL is (the tree, the status API), and
+    // the bridge never sends it, the pool's keys being its credentials. One pattern (JSON Schema takes one per field);
+    // the message looks at the value only to say which rule it broke, never quoting it.
+    v.regex(/^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/?#@\s]+([/?#]\S*)?$/, (issue) =>
+      /^[a-z]+:\/\/[^/?#]*@/i.test(issue.input)
+        ? "must not hold a user name or password (user:password@): the pool's keys are its credentials"
+        : 'must be an absolute http(s) URL',
+    ),
     v.url('must be an absolute http(s) URL'),
     v.metadata({
       markdownDescription:
@@ -366,7 +373,7 @@ export const poolEntries = {
   ),
 };
 
-const targetSchema = v.object(
+export const targetSchema = v.object(
   {
     pool: v.pipe(v.string('is required'), v.description('Id of the pool to send to.')),
     model: v.optional(nonEmpty('Renames the model for this target.')),
@@ -402,7 +409,12 @@ export const routeSchema = v.object(
   objectMessage('{"protocol": "...", "match": "...", "targets": [{"pool": "..."}]}'),
 );
 
+const defaultsObject = v.object({ openai: v.optional(nonEmpty()), anthropic: v.optional(nonEmpty()) }, objectMessage('{"openai": "pool-id"}'));
+
+/** The protocols `defaults` names a pool for. */
+export const DEFAULTS_FIELDS = Object.keys(defaultsObject.entries);
+
 export const defaultsSchema = v.pipe(
-  v.object({ openai: v.optional(nonEmpty()), anthropic: v.optional(nonEmpty()) }, objectMessage('{"openai": "pool-id"}')),
+  defaultsObject,
   v.description('The pool each protocol uses when no route matches (default: the first pool of that protocol).'),
 );
