@@ -147,6 +147,25 @@ describe('security', () => {
     assert.equal(invalid, 400);
   });
 
+  it('logs each request it refuses itself, by path and reason, never the token presented', async () => {
+    const presented = 'kb-stale-token-' + 'abcdefghijklmnop';
+    const from = h.logs.length;
+    assert.equal((await post(`${h.anthropicBase}/v1/messages`, messagesBody(), { authorization: '', 'x-api-key': presented })).status, 401);
+    assert.equal((await post(`${h.openaiBase}/chat/completions?key=${presented}`, chatBody(), { authorization: '' })).status, 401);
+    assert.equal((await post(`${h.openaiBase}/chat/completions`, '{"model": "x",')).status, 400);
+    const refused = h.logs.slice(from).filter((line) => line.includes('refused'));
+    assert.deepEqual(
+      refused.map((line) => /^info (POST \S+ \d{3}) refused: (.{0,40})/.exec(line)?.slice(1)),
+      [
+        ['POST /anthropic/v1/messages 401', 'wrong local access token. Send the KeyBr'],
+        ['POST /openai/v1/chat/completions?key=… 401', 'missing local access token. Send the Key'],
+        ['POST /openai/v1/chat/completions 400', 'request body is not valid JSON: Expected'],
+      ],
+      refused.join('\n'),
+    );
+    assert.ok(!h.logs.some((line) => line.includes(presented)), 'a presented token is logged');
+  });
+
   it('keeps serving after all of the above', async () => {
     assert.equal((await post(`${h.openaiBase}/chat/completions`, chatBody())).status, 200);
   });

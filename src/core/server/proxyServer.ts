@@ -162,12 +162,13 @@ export class ProxyServer {
       const refused = this.refusal(req);
       if (refused) {
         if (refused.close) res.setHeader('connection', 'close');
-        return sendError(res, adapter(), refused.status, refused.type, refused.message);
+        return this.refuse(req, res, adapter(), refused.status, refused.type, refused.message);
       }
       if (url.startsWith('/_keybridge/')) return await this.admin.handle(req, res, url);
       if (this.answeredLocally(req, res, url)) return;
       if (hasDotSegment(url)) {
-        return sendError(
+        return this.refuse(
+          req,
           res,
           adapter(),
           400,
@@ -177,7 +178,8 @@ export class ProxyServer {
       }
       const path = resolveClientPath(url, req.headers);
       if (!path) {
-        return sendError(
+        return this.refuse(
+          req,
           res,
           adapter(),
           404,
@@ -188,7 +190,8 @@ export class ProxyServer {
       const pathAdapter = protocolAdapter(path.protocol);
       const token = presentedToken(req.headers, url, pathAdapter.queryToken);
       if (!token || !tokensEqual(token, this.options.token)) {
-        return sendError(
+        return this.refuse(
+          req,
           res,
           pathAdapter,
           401,
@@ -197,7 +200,7 @@ export class ProxyServer {
         );
       }
       if (!ALLOWED_METHODS.has(req.method ?? '')) {
-        return sendError(res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, {
+        return this.refuse(req, res, pathAdapter, 405, 'invalid_request_error', `KeyBridge: method ${req.method} is not supported here.`, {
           allow: 'GET, POST, DELETE, HEAD',
         });
       }
@@ -245,13 +248,32 @@ export class ProxyServer {
     return false;
   }
 
+  /**
+   * Answers a request the bridge refuses itself, in the client's protocol, and logs it: an agent holding a stale
+   * token, or sending a body the bridge cannot read, would otherwise fail with nothing in the log. The path is
+   * logged without its query (a token may ride in it), the message is the bridge's own words.
+   */
+  private refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    adapter: ProtocolAdapter,
+    status: number,
+    type: BridgeErrorType,
+    message: string,
+    headers: Record<string, string> = {},
+  ): void {
+    const why = message.replace(/^KeyBridge: /, '');
+    this.options.engine.logger.info(`${req.method} ${logField(withoutQueryKey(req.url ?? '/'))} ${status} refused: ${logField(why)}`);
+    sendError(res, adapter, status, type, message, headers);
+  }
+
   private answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, adapter: ProtocolAdapter): void {
     const url = withoutQueryKey(req.url ?? '/');
     if (error instanceof RequestBodyError) {
       // The client may still be sending; do not keep reading a body we refused.
       res.setHeader('connection', 'close');
       const type = error.status === 413 ? 'request_too_large' : error.status === 503 ? 'overloaded_error' : 'invalid_request_error';
-      return sendError(res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
+      return this.refuse(req, res, adapter, error.status, type, `KeyBridge: ${error.message}.`, error.status === 503 ? { 'retry-after': '1' } : {});
     }
     if (!req.complete && req.destroyed) {
       // The client hung up while still sending its request: nothing went wrong here.
