@@ -64,19 +64,42 @@ function refuseInlineKeys(raw: unknown): void {
   });
 }
 
-/** The pool's keys, each read from the environment variable it names. */
-function resolveKeys(keys: readonly { id?: string; label?: string; env: string; weight?: number }[], i: number, env: NodeJS.ProcessEnv): KeySpec[] {
-  return keys.map((key, k) => {
+/** A key whose variable holds nothing: where it is named, and whether the variable is set at all. */
+interface MissingKey {
+  field: string;
+  env: string;
+  empty: boolean;
+}
+
+/** The pool's keys, each read from the environment variable it names; those with nothing there go to `missing`. */
+function resolveKeys(
+  keys: readonly { id?: string; label?: string; env: string; weight?: number }[],
+  i: number,
+  env: NodeJS.ProcessEnv,
+  missing: MissingKey[],
+): KeySpec[] {
+  return keys.flatMap((key, k) => {
     const secret = env[key.env]?.trim();
-    if (!secret) throw new ConfigError(`pools[${i}].keys[${k}].env`, `environment variable ${key.env} is not set`);
-    return { id: key.id ?? key.env, label: key.label, secret, weight: key.weight };
+    if (!secret) {
+      missing.push({ field: `pools[${i}].keys[${k}].env`, env: key.env, empty: env[key.env] !== undefined });
+      return [];
+    }
+    return [{ id: key.id ?? key.env, label: key.label, secret, weight: key.weight }];
   });
+}
+
+/** Every key variable that holds nothing, in one message: a file of five keys needs one run to find them, not five. */
+function missingKeysError(missing: readonly MissingKey[]): ConfigError {
+  const what = (m: MissingKey): string => `${m.env} ${m.empty ? 'is empty' : 'is not set'}`;
+  if (missing.length === 1) return new ConfigError(missing[0].field, `environment variable ${what(missing[0])}`);
+  return new ConfigError(missing[0].field, `${missing.length} key variables hold nothing: ${missing.map((m) => `${what(m)} (${m.field})`).join(', ')}`);
 }
 
 /** Parses and checks a config object; every error names the field at fault. */
 function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
   refuseInlineKeys(raw);
   const file = parseWith(configFileSchema, raw);
+  const missing: MissingKey[] = [];
   const pools: PoolSpec[] = file.pools.map(({ preset, ...own }, i) => {
     const pool = preset === undefined ? own : withPreset(own, presetById(preset) as ProviderPreset);
     const { protocol, baseUrl } = pool;
@@ -86,8 +109,9 @@ function parseServeConfig(raw: unknown, env: NodeJS.ProcessEnv): ServeConfig {
         `pools[${i}].baseUrl`,
         'is required unless the pool names a "preset" (e.g. "https://api.openai.com/v1" or "https://api.anthropic.com")',
       );
-    return { ...pool, protocol, baseUrl, keys: resolveKeys(pool.keys, i, env) };
+    return { ...pool, protocol, baseUrl, keys: resolveKeys(pool.keys, i, env, missing) };
   });
+  if (missing.length) throw missingKeysError(missing);
   const bridge = validateBridgeConfig({ pools, routes: file.routes, defaults: file.defaults, tuning: file.tuning });
   const token = env[file.tokenEnv] || undefined;
   const adminToken = env[file.adminTokenEnv] || undefined;

@@ -111,7 +111,12 @@ describe('keybridge CLI', () => {
     // Fifteen CLI processes one after another: each Node start takes 0.3 s here, and over a second on a loaded machine.
     this.timeout(60_000);
     const cases: [unknown, Record<string, string>, RegExp][] = [
-      [goodConfig(), {}, /pools\[0\]\.keys\[0\]\.env: environment variable CLI_OA_KEY_1 is not set/],
+      [
+        goodConfig(),
+        {},
+        /pools\[0\]\.keys\[0\]\.env: 3 key variables hold nothing: CLI_OA_KEY_1 is not set \(pools\[0\]\.keys\[0\]\.env\), CLI_OA_KEY_2 is not set \(pools\[0\]\.keys\[1\]\.env\), CLI_AN_KEY_1 is not set \(pools\[1\]\.keys\[0\]\.env\)$/m,
+      ],
+      [goodConfig(), { ...env, CLI_OA_KEY_2: '  ' }, /pools\[0\]\.keys\[1\]\.env: environment variable CLI_OA_KEY_2 is empty$/m],
       [
         { ...goodConfig(), pools: [{ ...goodConfig().pools[0], keys: [{ id: 'x', secret: 'sk-inline' }] }] },
         env,
