@@ -152,7 +152,7 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(
-      `keybridge: cannot listen on 127.0.0.1:${args.port ?? config.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}\n`,
+      `keybridge: cannot listen on 127.0.0.1:${args.port ?? config.port}: ${code === 'EADDRINUSE' ? 'the port is in use (another KeyBridge or program holds it; choose another with --port, or --port 0 for any free one)' : (error as Error).message}\n`,
     );
     await bridge.dispose(0);
     process.exitCode = 1;
