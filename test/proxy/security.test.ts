@@ -118,6 +118,15 @@ describe('security', () => {
     const bad = await post(`${h.openaiBase}/chat/completions`, '{"model": "x",');
     assert.equal(bad.status, 400);
     assert.match(strAt(bad.json(), 'error', 'message'), /not valid JSON/);
+    for (const [url, at] of [
+      [`${h.openaiBase}/chat/completions`, ['error', 'message']],
+      [`${h.anthropicBase}/v1/messages`, ['error', 'message']],
+    ] as const) {
+      const empty = await post(url, '');
+      assert.equal(empty.status, 400, url);
+      assert.match(strAt(empty.json(), ...at), /^KeyBridge: the request body is empty; send a JSON object\.$/);
+    }
+    assert.equal(h.provider.ledger.length, 0, 'an empty body never reaches the provider');
     const type = await post(`${h.anthropicBase}/v1/messages`, 'model=x', { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(type.status, 415);
     assert.equal(at(type.json(), 'type'), 'error');

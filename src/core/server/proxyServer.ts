@@ -307,6 +307,9 @@ export class ProxyServer {
     this.inFlight.add(cancel);
     try {
       const body = await readRequestBody(req, limit, lease, reserved);
+      // A format's endpoint takes a JSON object: an empty body would spend a key, and a cap's count, on the provider's refusal.
+      if (body.length === 0 && req.method === 'POST' && wireFormatOf(path.endpoint))
+        throw new RequestBodyError(400, 'the request body is empty; send a JSON object');
       const fields = parseRequestFields(body, req.headers['content-type'], wireFormatOf(path.endpoint));
       const request: ProxyRequest = {
         id: this.nextId++,
