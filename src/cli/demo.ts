@@ -132,7 +132,8 @@ function requestLine(summary: RequestSummary, labels: Map<string, string>, first
 function keyChangeLine(event: KeyChangeEvent): string {
   const until = event.until === undefined ? '' : `, back in ${Math.max(0, Math.ceil((event.until - Date.now()) / 1000))} s`;
   const scope = event.scope ? ` for ${event.scope}` : '';
-  return `   key ${event.pool}/${event.key}: ${event.previous} → ${event.state}${scope}${until}${event.reason ? ` (${event.reason})` : ''}`;
+  const move = event.previous === event.state ? `still ${event.state}` : `${event.previous} → ${event.state}`;
+  return `   key ${event.pool}/${event.key}: ${move}${scope}${until}${event.reason ? ` (${event.reason})` : ''}`;
 }
 
 function clockTime(): string {

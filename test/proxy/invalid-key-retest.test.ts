@@ -35,6 +35,9 @@ describe('invalid keys and their re-test', () => {
     clock.skip(5_000);
     await h.bridge.engine.runDueRetests();
     assert.equal(key1().state, 'invalid', 'still refused');
+    const changes = h.logs.filter((line) => line.includes('key oa/k1'));
+    assert.match(changes[0], /ready → invalid: HTTP 401/);
+    assert.match(changes.at(-1) ?? '', /\(oa-…ey-1\) still invalid: HTTP 401/, 'a failed re-test is no move from invalid to invalid');
     const secondRetest = must(key1().retestAt);
     assert.ok(secondRetest - clock.now() > 9_000, `backoff doubled: next re-test in ${secondRetest - clock.now()} ms`);
     assert.ok(secondRetest > firstRetest);

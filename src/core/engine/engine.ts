@@ -304,7 +304,9 @@ export class Engine {
     const event: KeyChangeEvent = { pool: pool.id, key: key.id, label: key.label, masked: key.masked, previous: change.previous, state, reason, until, scope };
     const forModel = scope === undefined ? '' : ` for ${scope}`;
     const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
-    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${change.previous} → ${state}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
+    // A re-test that fails again changes only when the next one is: the key is still in its state, not moved into it.
+    const move = change.previous === state ? `still ${state}` : `${change.previous} → ${state}`;
+    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${move}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
     this.onKeyChange.fire(event);
     this.persistence.scheduleSave();
   }
