@@ -1,11 +1,13 @@
+import { PROTOCOLS } from '../core/configSchema';
+import { primaryFormat, protocolAdapter } from '../core/protocols/table';
 import { NESTED_FIELDS } from './fileSchema';
 
 /**
  * What a config file says that the bridge will not do as the user meant, though it is valid: fields the schema
  * drops inside pools, keys, routes, targets and `defaults` (a misspelt `model` on a fallback target would send
- * the client's model; a misspelt `strategy` would fall back to fill-first), and an Anthropic base URL ending in
- * `/v1`, which sends every request to `…/v1/v1/messages` and gets the provider's bare 404. They are notices, not
- * errors: a file written for another version of KeyBridge still starts.
+ * the client's model; a misspelt `strategy` would fall back to fill-first), and a base URL ending in the version its
+ * protocol's paths start with (Anthropic's `/v1`), which sends every request to `…/v1/v1/messages` and gets the
+ * provider's bare 404. They are notices, not errors: a file written for another version of KeyBridge still starts.
  */
 export function configNotices(raw: unknown): string[] {
   const notices: string[] = [];
@@ -24,10 +26,16 @@ export function configNotices(raw: unknown): string[] {
     unknown(pool, `pools[${i}]`, 'pool');
     list(record(pool)?.keys).forEach((key, k) => unknown(key, `pools[${i}].keys[${k}]`, 'key'));
     const { protocol, baseUrl } = record(pool) ?? {};
-    if (protocol === 'anthropic' && typeof baseUrl === 'string' && /\/v1\/?$/.test(baseUrl))
-      notices.push(
-        `pools[${i}].baseUrl: ends in /v1, but an Anthropic base URL is the server root (https://api.anthropic.com): requests would go to ${baseUrl.replace(/\/$/, '')}/v1/messages`,
-      );
+    if (typeof baseUrl === 'string' && (PROTOCOLS as readonly unknown[]).includes(protocol)) {
+      const known = protocol as (typeof PROTOCOLS)[number];
+      const { path } = primaryFormat(known);
+      const version = /^\/v\d\w*/.exec(path)?.[0];
+      const base = baseUrl.replace(/\/$/, '');
+      if (version && base.endsWith(version))
+        notices.push(
+          `pools[${i}].baseUrl: ends in ${version}, which ${protocolAdapter(known).label} paths start with: requests would go to ${base}${path}; give the server root`,
+        );
+    }
   });
   list(file.routes).forEach((route, r) => {
     unknown(route, `routes[${r}]`, 'route');

@@ -78,7 +78,12 @@ describe('config notices of keybridge check', function () {
     assert.equal(run.code, 0, run.stderr);
     assert.match(
       run.stderr,
-      /^keybridge: notice: pools\[0\]\.baseUrl: ends in \/v1, but an Anthropic base URL is the server root .*: requests would go to http:\/\/127\.0\.0\.1:9\/v1\/v1\/messages\n$/,
+      /^keybridge: notice: pools\[0\]\.baseUrl: ends in \/v1, which Anthropic paths start with: requests would go to http:\/\/127\.0\.0\.1:9\/v1\/v1\/messages; give the server root\n$/,
+    );
+    const gemini = await check({ pools: [{ ...anthropic, id: 'ge', protocol: 'gemini', baseUrl: 'http://127.0.0.1:9/v1beta' }] });
+    assert.match(
+      gemini.stderr,
+      /pools\[0\]\.baseUrl: ends in \/v1beta, which Gemini paths start with: requests would go to http:\/\/127\.0\.0\.1:9\/v1beta\/v1beta\/models\//,
     );
     const openaiV1 = await check({ pools: [openai] });
     assert.equal(openaiV1.stderr, '', 'an OpenAI-compatible base URL ends in /v1 as its SDK takes it');
