@@ -2,7 +2,8 @@ import type { KeyState } from '../../src/core/keys/keyHealth';
 
 /**
  * One key health change as the headless bridge logs it:
- * `<iso time> info key <pool>/<key> (<masked>) <from> → <to>[ for <model>][ <n> s][: reason]`.
+ * `<iso time> info key <pool>/<key> (<masked>) <from> → <to>[ for <model>][ <n> s][: reason]`, or `still <state>`
+ * where the key stayed in its state (a failed re-test, a new cooldown for a cooling key).
  */
 export interface KeyTransition {
   at: number;
@@ -13,14 +14,17 @@ export interface KeyTransition {
   reason: string | undefined;
 }
 
-const TRANSITION = /^(\S+) info key (\S+?\/\S+) \(.*?\) (\w+) → (\w+)(?: for \S+)?(?: \d+ s)?(?:: (.*))?$/;
+const TRANSITION = /^(\S+) info key (\S+?\/\S+) \(.*?\) (?:(\w+) → (\w+)|still (\w+))(?: for \S+)?(?: \d+ s)?(?:: (.*))?$/;
 
 export function parseTransitions(lines: readonly string[]): KeyTransition[] {
   const out: KeyTransition[] = [];
   for (const line of lines) {
     const m = TRANSITION.exec(line);
     if (!m) continue;
-    out.push({ at: Date.parse(m[1]), ref: m[2], from: m[3] as KeyState, to: m[4] as KeyState, reason: m[5] });
+    // An unmatched group is undefined, whatever the index type says.
+    const still = m[5] as string | undefined;
+    const [from, to] = still === undefined ? [m[3], m[4]] : [still, still];
+    out.push({ at: Date.parse(m[1]), ref: m[2], from: from as KeyState, to: to as KeyState, reason: m[6] });
   }
   return out;
 }
