@@ -37,7 +37,7 @@ Options:
   --config FILE   JSON config (format below). Required.
   --port N        Listen on 127.0.0.1:N; overrides the config's "port". 0 = any free port.
   --state FILE    Where key health (never secrets) is kept across restarts; overrides "stateFile".
-  --quiet         Print only the listening URL and errors, not one line per request.
+  --quiet         Leave out the lines per request and per key change; the startup lines and errors stay.
   --duration S    demo: end after S seconds (default: at Ctrl-C).
   --since T       usage: how far back: 30m, 24h, 7d (default), 2w.
   --by D          usage: one breakdown (key, model, pool, agent, protocol or day); default all.
