@@ -5,6 +5,7 @@ import type { Logger } from './core/logger';
 import { redactSecrets } from './core/secrets';
 import { FileStateStore } from './core/state';
 import { PROTOCOL_ADAPTERS } from './core/protocols/table';
+import { servedProtocols } from './core/engine/routeStatus';
 import { loadServeConfig, loadUsageLocation, usageFileFor, type ServeConfig } from './cli/configFile';
 import { usageText } from './cli/usageReport';
 import { readUsageFile } from './core/usage/usageFile';
@@ -177,7 +178,12 @@ async function serve(config: ServeConfig, args: Args): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   const urls = bridge.baseUrls;
   process.stdout.write(`${bridge.url}\n`);
-  for (const adapter of PROTOCOL_ADAPTERS) process.stdout.write(`keybridge ${VERSION}: ${adapter.label} base URL ${urls[adapter.protocol]}\n`);
+  // A protocol no route serves answers 503 at its base URL: the line says so, rather than offer it as ready.
+  const served = servedProtocols(bridge.status());
+  for (const adapter of PROTOCOL_ADAPTERS) {
+    const note = served.has(adapter.protocol) ? '' : ` (not served: no pool or route takes ${adapter.label} requests)`;
+    process.stdout.write(`keybridge ${VERSION}: ${adapter.label} base URL ${urls[adapter.protocol]}${note}\n`);
+  }
   const keyCount = config.bridge.pools.reduce((n, p) => n + p.keys.length, 0);
   process.stdout.write(`keybridge: ${config.bridge.pools.length} pool(s), ${keyCount} key(s)${config.adminToken ? ', status API on' : ''}\n`);
   process.stdout.write(usageFile ? `keybridge: usage recorded in ${usageFile}\n` : 'keybridge: usage not recorded (set "usageFile" or "stateFile")\n');

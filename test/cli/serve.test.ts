@@ -169,7 +169,9 @@ describe('keybridge CLI', () => {
     const r = run(['serve', '--config', writeConfig(goodConfig())], env);
     running.push(r);
     const url = await waitForUrl(r);
-    assert.match(r.stdout(), /OpenAI base URL http:\/\/127\.0\.0\.1:\d+\/openai\/v1/);
+    assert.match(r.stdout(), /OpenAI base URL http:\/\/127\.0\.0\.1:\d+\/openai\/v1\n/);
+    assert.match(r.stdout(), /Anthropic base URL http:\/\/127\.0\.0\.1:\d+\/anthropic\n/);
+    assert.match(r.stdout(), /Gemini base URL http:\/\/127\.0\.0\.1:\d+\/gemini \(not served: no pool or route takes Gemini requests\)\n/);
     provider.fault('cli-oa-secret-1', { kind: 'rateLimit', headers: { 'retry-after': '30' } });
     const res = await fetch(`${url}/openai/v1/chat/completions`, {
       method: 'POST',
