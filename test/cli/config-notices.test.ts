@@ -4,12 +4,10 @@
 // /v1/v1/messages for a bare 404. Both are named now, and the file still starts. A base URL holding a password
 // is refused, without quoting it: it would have been shown in the status API, and the bridge never sends it.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const CLI = resolve(__dirname, '../../../dist/cli.js');
+import { join } from 'node:path';
+import { runCli } from './cliProcess';
 
 interface Run {
   code: number | null;
@@ -23,20 +21,12 @@ describe('config notices of keybridge check', function () {
   before(() => (dir = mkdtempSync(join(tmpdir(), 'keybridge-notices-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  function check(config: unknown): Promise<Run> {
+  async function check(config: unknown): Promise<Run> {
     const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, JSON.stringify(config));
-    return new Promise((done) => {
-      const child = spawn(process.execPath, [CLI, 'check', '--config', file], {
-        env: { PATH: process.env.PATH ?? '', CN_KEY: 'sk-' + 'config-notice-test-key' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('exit', (code) => done({ code, stdout, stderr }));
-    });
+    const run = runCli(['check', '--config', file], { CN_KEY: 'sk-' + 'config-notice-test-key' });
+    const code = await run.exited;
+    return { code, stdout: run.stdout(), stderr: run.stderr() };
   }
 
   const openai = { id: 'oa', protocol: 'openai', baseUrl: 'http://127.0.0.1:9/v1', keys: [{ id: 'k', env: 'CN_KEY' }] };
