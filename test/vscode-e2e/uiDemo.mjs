@@ -48,13 +48,19 @@ export async function runUiDemo({ browser, vsix, port, artifacts, repoRoot, chec
     const beta = treeRow(page, 'Demo beta (simulated)');
     await alpha.waitFor({ timeout: STEP_TIMEOUT_MS });
     await beta.waitFor({ timeout: STEP_TIMEOUT_MS });
-    const marked = await page
-      .locator('.part.sidebar .monaco-list-row', { hasText: '(simulated)' })
-      .evaluateAll((els) => els.map((el) => ({ beaker: !!el.querySelector('.codicon-beaker'), text: el.innerText })));
+    // The rows appear as the demo's first traffic starts, and a row being drawn may not have its icon yet: the
+    // look is read until it holds, for as long as any step may take.
+    const markedRows = () =>
+      page
+        .locator('.part.sidebar .monaco-list-row', { hasText: '(simulated)' })
+        .evaluateAll((els) => els.map((el) => ({ beaker: !!el.querySelector('.codicon-beaker'), text: el.innerText.replace(/\s+/g, ' ') })));
+    const isMarked = (rows) => rows.length === 2 && rows.every((r) => r.beaker && /simulated ·/.test(r.text));
+    let marked = await markedRows();
+    for (const until = Date.now() + STEP_TIMEOUT_MS; !isMarked(marked) && Date.now() < until; marked = await markedRows()) await page.waitForTimeout(250);
     ok(
       'the demo pools appear in the tree, labelled "(simulated)" with the beaker icon and "simulated" in their description',
-      marked.length === 2 && marked.every((r) => r.beaker && /simulated ·/.test(r.text)),
-      `rows: ${await treeRowsText(page)}`,
+      isMarked(marked),
+      `rows: ${await treeRowsText(page)}; marked rows: ${JSON.stringify(marked)}`,
     );
 
     // ---- 3. the demo's own client: a cooldown and the revoked key show without the user doing anything
