@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { encodeCarriedReasoning } from '../../src/core/conversation/reasoningCarry';
 import { DIALECT_IDS, dialectTraits, type ReasoningReturn } from '../../src/core/providers/dialect';
 import { translation } from '../helpers/requestTranslation';
-import { withoutCarriedReasoning } from '../../src/core/translation/thinking';
+import { holdsCarriedReasoning, withoutCarriedReasoning } from '../../src/core/translation/thinking';
 import { parseRequestFields } from '../../src/core/server/requestBody';
 import { wireFormatOf } from '../../src/core/protocols/table';
 import { requestProblem } from '../fakeProvider/requestRules';
@@ -194,6 +194,26 @@ describe("reasoning carried for a Chat provider, on a relay to the client's own 
       model: 'claude-x',
       messages: [request.messages[0], { role: 'assistant', content: [request.messages[1].content[1]] }, request.messages[2]],
     });
+  });
+
+  it('looks for a carrier only where one can sit: the blocks of assistant turns, Responses items', () => {
+    const user = { role: 'user', content: [{ type: 'text', text: 'what is this?', signature: carrier }] };
+    const own = {
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'mine', signature: 'EqQBCkYIBRgCKkD' },
+        { type: 'text', text: 'ok' },
+      ],
+    };
+    const odd = { role: 'assistant', content: ['junk', null, 42] };
+    for (const request of [
+      { messages: [user] },
+      { messages: [own] },
+      { messages: [odd, null, 'x'] },
+      { input: ['junk', null, { role: 'user', content: 'hi' }] },
+    ])
+      assert.equal(holdsCarriedReasoning(request), false, JSON.stringify(request));
+    assert.equal(withoutCarriedReasoning({ model: 'claude-x', messages: [user] }), undefined, "a user turn's block is left as it is");
   });
 
   it("keeps Anthropic's own signed thinking, and the thinking setting, when only an earlier turn carried ours", () => {
