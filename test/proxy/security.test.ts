@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { chatBody, messagesBody, post, startHarness, TOKEN, type Harness } from '../helpers/harness';
 import { at, parseJson, strAt } from '../helpers/json';
+import { SkippingClock } from '../helpers/skippingClock';
 
 function rawRequest(port: number, headers: Record<string, string>, body = ''): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -104,6 +105,23 @@ describe('security', () => {
     assert.match(strAt(res.json(), 'error', 'message'), /web pages/);
     assert.equal(res.headers.get('access-control-allow-origin'), null, 'no CORS');
     assert.equal(h.provider.ledger.length, 0);
+  });
+
+  it('logs requests from web pages once a minute, with the count of the others', async () => {
+    const clock = new SkippingClock();
+    const w = await startHarness({ clock });
+    try {
+      const fromPage = async () => assert.equal((await post(`${w.openaiBase}/chat/completions`, chatBody(), { origin: 'https://evil.example' })).status, 403);
+      const lines = () => w.logs.filter((line) => / 403 refused: /.test(line));
+      for (let i = 0; i < 5; i++) await fromPage();
+      assert.equal(lines().length, 1, 'one line for five refusals within the minute');
+      clock.skip(60_000);
+      await fromPage();
+      assert.equal(lines().length, 2);
+      assert.match(lines()[1], /does not accept requests from web pages\. \(and 4 more refused so since the last line\)$/);
+    } finally {
+      await w.close();
+    }
   });
 
   it('refuses a body over the limit with 413, without reaching the provider', async () => {

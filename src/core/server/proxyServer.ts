@@ -25,6 +25,9 @@ const LOOPBACK = '127.0.0.1';
 
 const ALLOWED_METHODS = new Set(['GET', 'POST', 'DELETE']);
 
+/** How often a request from a web page or for a foreign host is logged at most. */
+const FOREIGN_REFUSAL_LOG_MS = 60_000;
+
 /**
  * Node's answer to a request it could not parse, with a JSON body both SDKs
  * read (OpenAI's `error.message`, Anthropic's `type: "error"`): before the
@@ -59,6 +62,8 @@ export class ProxyServer {
   private readonly admin: AdminApi;
   private connections: ConnectionLimiter | undefined;
   private readonly memoryBudget: MemoryBudget;
+  /** When a request from a web page or for a foreign host was last logged, and how many since went unlogged. */
+  private foreignRefusals = { loggedAt: -Infinity, unlogged: 0 };
 
   constructor(private readonly options: ProxyServerOptions) {
     this.admin = new AdminApi(options.engine, () => this.describe(), options.adminToken, options.keyHandover, options.usage);
@@ -251,7 +256,8 @@ export class ProxyServer {
   /**
    * Answers a request the bridge refuses itself, in the client's protocol, and logs it: an agent holding a stale
    * token, or sending a body the bridge cannot read, would otherwise fail with nothing in the log. The path is
-   * logged without its query (a token may ride in it), the message is the bridge's own words.
+   * logged with any key in its query masked; the message is the bridge's own words. A web page can send refused
+   * requests as fast as it likes, so those (403) get one line a minute, with the count of the others.
    */
   private refuse(
     req: IncomingMessage,
@@ -262,9 +268,19 @@ export class ProxyServer {
     message: string,
     headers: Record<string, string> = {},
   ): void {
-    const why = message.replace(/^KeyBridge: /, '');
-    this.options.engine.logger.info(`${req.method} ${logField(withoutQueryKey(req.url ?? '/'))} ${status} refused: ${logField(why)}`);
     sendError(res, adapter, status, type, message, headers);
+    let more = '';
+    if (status === 403) {
+      const now = this.options.engine.clock.now();
+      if (now - this.foreignRefusals.loggedAt < FOREIGN_REFUSAL_LOG_MS) {
+        this.foreignRefusals.unlogged++;
+        return;
+      }
+      if (this.foreignRefusals.unlogged) more = ` (and ${this.foreignRefusals.unlogged} more refused so since the last line)`;
+      this.foreignRefusals = { loggedAt: now, unlogged: 0 };
+    }
+    const why = message.replace(/^KeyBridge: /, '');
+    this.options.engine.logger.info(`${req.method} ${logField(withoutQueryKey(req.url ?? '/'))} ${status} refused: ${logField(why)}${more}`);
   }
 
   private answerFailure(error: unknown, req: IncomingMessage, res: ServerResponse, adapter: ProtocolAdapter): void {
