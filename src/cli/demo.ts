@@ -6,6 +6,7 @@ import { demoScenario, DEMO_MODELS } from '../core/demo/demoScenario';
 import { driveDemoTraffic } from '../core/demo/demoTraffic';
 import { startSimulatedProvider } from '../core/demo/simulatedProvider';
 import type { Logger } from '../core/logger';
+import { keyMove } from '../core/logLine';
 import { redactSecrets } from '../core/secrets';
 import type { KeyChangeEvent, RequestSummary } from '../core/status';
 
@@ -132,8 +133,7 @@ function requestLine(summary: RequestSummary, labels: Map<string, string>, first
 function keyChangeLine(event: KeyChangeEvent): string {
   const until = event.until === undefined ? '' : `, back in ${Math.max(0, Math.ceil((event.until - Date.now()) / 1000))} s`;
   const scope = event.scope ? ` for ${event.scope}` : '';
-  const move = event.previous === event.state ? `still ${event.state}` : `${event.previous} → ${event.state}`;
-  return `   key ${event.pool}/${event.key}: ${move}${scope}${until}${event.reason ? ` (${event.reason})` : ''}`;
+  return `   key ${event.pool}/${event.key}: ${keyMove(event.previous, event.state)}${scope}${until}${event.reason ? ` (${event.reason})` : ''}`;
 }
 
 function clockTime(): string {

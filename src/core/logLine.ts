@@ -16,3 +16,11 @@ export function logField(value: string, max = MAX_LOG_FIELD): string {
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/**
+ * How a key change reads in a log line: `ready → invalid`, or `still invalid` when the key stayed in its state (a
+ * re-test that failed again, a new cooldown for a cooling key), which is no move from a state to itself.
+ */
+export function keyMove(previous: string, state: string): string {
+  return previous === state ? `still ${state}` : `${previous} → ${state}`;
+}

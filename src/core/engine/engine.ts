@@ -9,7 +9,7 @@ import { RetryBudget } from '../failover/retryBudget';
 import { cooldownFromHeaders, jitteredDefault, type HeaderBag } from '../keys/cooldown';
 import { KEY_WIDE, type KeyHealthChange, type KeyRecord } from '../keys/keyHealth';
 import { KeyPool } from '../keys/keyPool';
-import { logField } from '../logLine';
+import { keyMove, logField } from '../logLine';
 import type { Logger } from '../logger';
 import type { Endpoint } from '../protocols/protocol';
 import { KEY_ENDPOINTS } from '../protocols/table';
@@ -304,9 +304,7 @@ export class Engine {
     const event: KeyChangeEvent = { pool: pool.id, key: key.id, label: key.label, masked: key.masked, previous: change.previous, state, reason, until, scope };
     const forModel = scope === undefined ? '' : ` for ${scope}`;
     const forMs = until === undefined ? '' : ` ${Math.ceil((until - now) / 1000)} s`;
-    // A re-test that fails again changes only when the next one is: the key is still in its state, not moved into it.
-    const move = change.previous === state ? `still ${state}` : `${change.previous} → ${state}`;
-    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${move}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
+    this.logger.info(`key ${pool.id}/${key.id} (${key.masked}) ${keyMove(change.previous, state)}${forModel}${forMs}${reason ? `: ${logField(reason)}` : ''}`);
     this.onKeyChange.fire(event);
     this.persistence.scheduleSave();
   }
